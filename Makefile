@@ -1,0 +1,51 @@
+# DSO Desktop — the commands a newcomer types: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: demo test test-long lint bench bundle clean help
+
+help:
+	@echo "make demo   - start DSO Desktop in training mode (embedded ISDS simulator)"
+	@echo "make test   - run the test suite (offscreen)"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks, writes benchmarks/results.json and docs/performance.md"
+	@echo "make bundle - PyInstaller onedir bundle from installer.spec"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	@touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	@$(PY) -m dso_desktop.gui.qtcheck
+	$(VENV)/bin/dso-desktop --demo
+
+test: $(STAMP_DEV)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-long: $(STAMP_DEV)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --runslow $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV)
+	$(VENV)/bin/ruff check src tests updater benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(STAMP_DEV)
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run
+
+bundle: $(STAMP_DEV)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	$(VENV)/bin/pyinstaller --noconfirm --clean installer.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The `dso` command line: thin commands over the services layer."""

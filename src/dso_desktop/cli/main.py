@@ -1,0 +1,163 @@
+"""Entry point of `dso`: global options anywhere, lazy subcommands, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from dso_desktop import __version__
+
+# Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
+# their import-time work small (heavy imports inside handlers) so `dso --help` stays fast.
+COMMAND_MODULES: dict[str, str] = {
+    "account": "dso_desktop.cli.cmd_store",
+    "sync": "dso_desktop.cli.cmd_store",
+    "messages": "dso_desktop.cli.cmd_store",
+    "message": "dso_desktop.cli.cmd_store",
+    "search": "dso_desktop.cli.cmd_store",
+    "send": "dso_desktop.cli.cmd_store",
+    "import": "dso_desktop.cli.cmd_store",
+    "check": "dso_desktop.cli.cmd_store",
+    "zfo": "dso_desktop.cli.cmd_zfo",
+    "sim": "dso_desktop.cli.cmd_sim",
+    "update": "dso_desktop.cli.cmd_update",
+}
+
+
+class CliError(Exception):
+    """A failure the user must act on (exit code 1); the message is shown as is."""
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (exit code 2)."""
+
+
+@dataclass
+class CliContext:
+    data_dir: Path | None
+    json: bool
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def emit(self, obj: Any, text: Callable[[Any], str] | str | None = None) -> None:
+        """Print ``obj`` as JSON with --json, otherwise as human text."""
+        if self.json:
+            json.dump(obj, self.out, ensure_ascii=False, indent=2, default=str)
+            self.out.write("\n")
+        elif callable(text):
+            self.out.write(text(obj).rstrip("\n") + "\n")
+        elif text is not None:
+            self.out.write(text.rstrip("\n") + "\n")
+        else:
+            self.out.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+Handler = Callable[[argparse.Namespace, CliContext], int]
+
+
+def extract_global_options(argv: Sequence[str]) -> tuple[list[str], Path | None, bool]:
+    """Pull ``--data-dir`` and ``--json`` out of argv wherever they stand (before ``--``)."""
+    rest: list[str] = []
+    data_dir: Path | None = None
+    as_json = False
+    args = list(argv)
+    i = 0
+    passthrough = False
+    while i < len(args):
+        a = args[i]
+        if passthrough:
+            rest.append(a)
+        elif a == "--":
+            passthrough = True
+            rest.append(a)
+        elif a == "--json":
+            as_json = True
+        elif a == "--data-dir":
+            if i + 1 >= len(args):
+                raise UsageError("--data-dir needs a folder")
+            data_dir = Path(args[i + 1])
+            i += 1
+        elif a.startswith("--data-dir="):
+            data_dir = Path(a.split("=", 1)[1])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, data_dir, as_json
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own exit is 2 too; keep one path
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="dso",
+        description="DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator.",
+        epilog="Global options --data-dir DIR and --json may stand before or after the command.",
+    )
+    parser.add_argument("--version", action="version", version=f"dso {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: per-user)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    seen: set[str] = set()
+    for module_name in dict.fromkeys(COMMAND_MODULES.values()):
+        if module_name in seen:
+            continue
+        seen.add(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # command group not built yet
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rest, data_dir, as_json = extract_global_options(argv)
+        parser = build_parser()
+        args = parser.parse_args(rest)
+    except UsageError as exc:
+        err.write(f"{exc}\n")
+        return 2
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(out)
+        return 2
+    ctx = CliContext(data_dir=data_dir, json=as_json, out=out, err=err)
+    try:
+        return handler(args, ctx)
+    except UsageError as exc:
+        err.write(f"dso: {exc}\n")
+        return 2
+    except CliError as exc:
+        if as_json:
+            out.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        err.write(f"dso: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        err.write("dso: interrupted\n")
+        return 1
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

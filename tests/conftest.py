@@ -1,0 +1,96 @@
+"""Test-wide guards: loopback-only sockets, an in-memory keyring, offscreen Qt, ../shared."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DSO_SHARED_DIR", REPO_ROOT.parent / "shared"))
+ISDS_SPEC = SHARED / "isds-spec"
+WSDL_DIR = ISDS_SPEC / "wsdl"
+ZFO_SAMPLES = ISDS_SPEC / "zfo-samples"
+TRUST_DIR = ISDS_SPEC / "trust"
+
+
+def require_shared(path: Path = ISDS_SPEC) -> Path:
+    """Skip the calling test, with the reason, when the official material is not beside us."""
+    if not path.exists():
+        pytest.skip(f"official ISDS material not found at {path} (../shared is absent)")
+    return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", help="run slow tests too")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow test: run with --runslow (make test-long)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+    else:
+        return True  # AF_UNIX paths and socketpairs are local by nature
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse any connection that is not to loopback: tests never reach the real ISDS."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise OSError(f"test tried to reach a non-loopback address: {address!r}")
+        return real_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise OSError(f"test tried to reach a non-loopback address: {address!r}")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring() -> Iterator[Any]:
+    """Every test gets a fresh in-memory keyring; secrets never reach a real one."""
+    import keyring
+
+    from dso_desktop.secrets import use_memory_keyring
+
+    previous = keyring.get_keyring()
+    backend = use_memory_keyring()
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data folder; DSO_DATA_DIR points the app (and child processes) at it."""
+    d = tmp_path / "data"
+    d.mkdir()
+    monkeypatch.setenv("DSO_DATA_DIR", str(d))
+    return d
