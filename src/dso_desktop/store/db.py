@@ -1,0 +1,147 @@
+"""The archive database: engine with durable SQLite settings, migrations, units of work."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from dso_desktop.store.errors import StoreError
+
+MIGRATIONS_LOCATION = "dso_desktop:migrations"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off: we emit BEGIN ourselves, so
+    # that write transactions can take the write lock up front (BEGIN IMMEDIATE) and never
+    # fail half-way with SQLITE_BUSY when another writer got there first.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=FULL")  # a committed message survives a power cut
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Database:
+    """One archive: an engine, migrations to the newest schema, read and write sessions.
+
+    Thread-safe: every unit of work opens its own session and connection from the pool;
+    writes of this process are serialised by a lock (SQLite has one writer anyway) and take
+    the database write lock at BEGIN so that concurrent processes wait instead of failing.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_engine = (
+            engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
+        )
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._write_lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = cls(make_engine(f"sqlite:///{path}"))
+        if migrate:
+            db.upgrade()
+        return db
+
+    @classmethod
+    def open_url(cls, url: str, *, migrate: bool = True) -> Database:
+        db = cls(make_engine(url))
+        if migrate:
+            db.upgrade()
+        return db
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema -------------------------------------------------------------------------
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with Alembic (the first run creates it)."""
+        from alembic import command
+
+        with self._write_lock, self.engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # -- units of work ------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session; nothing it does is committed."""
+        session = self._read()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work: commits when the block ends normally, rolls back on any error."""
+        with self._write_lock:
+            session = self._write()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's own structural check; an empty list means ``ok``."""
+        if not self.is_sqlite:
+            return []
+        with self.engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else [str(r) for r in rows]
+
+    def checkpoint(self) -> None:
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+__all__ = ["Database", "StoreError", "make_engine"]

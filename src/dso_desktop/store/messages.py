@@ -1,0 +1,493 @@
+"""Repository of messages: envelopes, the raw ZFO evidence, events, the full-text index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, select, text, update
+from sqlalchemy.orm import Session
+
+from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
+from dso_desktop.store.errors import NotFound
+from dso_desktop.store.models import (
+    Account,
+    DeliveryInfo,
+    Event,
+    Message,
+    MessageTag,
+    MessageZfo,
+    Tag,
+)
+from dso_desktop.store.records import (
+    ORDER_COLUMNS,
+    MessageFilter,
+    MessageRow,
+    SearchText,
+    StoredMessage,
+    VerdictInfo,
+)
+from dso_desktop.store.timeutil import from_db, to_db, utcnow
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_TOKENS = 12
+
+# Columns an envelope may legitimately change after the first sight (status moves on).
+_MUTABLE = ("status", "delivered_at", "accepted_at")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fts_query(query: str) -> str | None:
+    """A safe FTS5 expression: every word of ``query`` as a prefix term, all required."""
+    tokens = _TOKEN.findall(query)[:MAX_QUERY_TOKENS]
+    if not tokens:
+        return None
+    return " AND ".join('"' + t.replace('"', "") + '"*' for t in tokens)
+
+
+def _legal_title_text(t: LegalTitle) -> str | None:
+    if t.is_empty():
+        return None
+    return "/".join(p or "" for p in (t.law, t.year, t.section, t.paragraph, t.point))
+
+
+def _legal_title_parse(value: str | None) -> LegalTitle:
+    if not value:
+        return LegalTitle()
+    parts = (value.split("/") + [""] * 5)[:5]
+    return LegalTitle(*(p or None for p in parts))
+
+
+def _envelope_columns(env: Envelope) -> dict[str, object]:
+    return {
+        "sender_box_id": env.sender_box_id,
+        "sender_name": env.sender_name,
+        "sender_address": env.sender_address,
+        "sender_type": env.sender_type,
+        "recipient_box_id": env.recipient_box_id,
+        "recipient_name": env.recipient_name,
+        "recipient_address": env.recipient_address,
+        "subject": env.subject,
+        "to_hands": env.to_hands,
+        "our_ref": env.our_ref,
+        "your_ref": env.your_ref,
+        "our_file_mark": env.our_file_mark,
+        "your_file_mark": env.your_file_mark,
+        "legal_title": _legal_title_text(env.legal_title),
+        "personal_delivery": env.personal_delivery,
+        "allow_fiction": env.allow_fiction,
+        "message_type": env.message_type,
+        "status": env.status,
+        "delivered_at": to_db(env.delivered_at),
+        "accepted_at": to_db(env.accepted_at),
+        "attachment_size_kb": env.attachment_size_kb,
+        "big_message": bool(env.big_message),
+    }
+
+
+def envelope_of(m: Message) -> Envelope:
+    return Envelope(
+        message_id=m.dm_id,
+        sender_box_id=m.sender_box_id,
+        sender_name=m.sender_name,
+        sender_address=m.sender_address,
+        sender_type=m.sender_type,
+        recipient_box_id=m.recipient_box_id,
+        recipient_name=m.recipient_name,
+        recipient_address=m.recipient_address,
+        subject=m.subject,
+        to_hands=m.to_hands,
+        our_ref=m.our_ref,
+        your_ref=m.your_ref,
+        our_file_mark=m.our_file_mark,
+        your_file_mark=m.your_file_mark,
+        legal_title=_legal_title_parse(m.legal_title),
+        personal_delivery=m.personal_delivery,
+        allow_fiction=m.allow_fiction,
+        message_type=m.message_type,
+        status=m.status,
+        delivered_at=from_db(m.delivered_at),
+        accepted_at=from_db(m.accepted_at),
+        attachment_size_kb=m.attachment_size_kb,
+        big_message=bool(m.big_message),
+    )
+
+
+def search_text_for(env: Envelope, attachments: Iterable[tuple[str, str]]) -> SearchText:
+    """Index text of a message from its envelope and (attachment name, extracted text)."""
+    names: list[str] = []
+    bodies: list[str] = []
+    for name, body in attachments:
+        names.append(name)
+        if body:
+            bodies.append(body)
+    parties = " ".join(
+        p for p in (
+            env.sender_name, env.sender_address, env.sender_box_id,
+            env.recipient_name, env.recipient_address, env.recipient_box_id, env.to_hands,
+        ) if p
+    )
+    refs = " ".join(
+        p for p in (
+            env.message_id, env.our_ref, env.your_ref, env.our_file_mark, env.your_file_mark,
+        ) if p
+    )
+    return SearchText(
+        subject=env.subject or "", parties=parties, refs=refs, files=" ".join(names),
+        body=" ".join(bodies),
+    )
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    id: int
+    created: bool
+    changed: bool
+
+
+class MessageRepo:
+    """Message operations within one unit of work (the caller commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self._fts = session.get_bind().dialect.name == "sqlite"
+
+    # -- identity -----------------------------------------------------------------------
+    def get_id(self, account_id: int | None, direction: Direction, dm_id: str) -> int | None:
+        q = select(Message.id).where(Message.direction == str(direction), Message.dm_id == dm_id)
+        q = q.where(
+            Message.account_id.is_(None) if account_id is None
+            else Message.account_id == account_id
+        )
+        return self.s.scalar(q)
+
+    def ids_by_dm_id(self, dm_id: str, direction: Direction | None = None) -> list[int]:
+        q = select(Message.id).where(Message.dm_id == dm_id)
+        if direction is not None:
+            q = q.where(Message.direction == str(direction))
+        return list(self.s.scalars(q.order_by(Message.id)))
+
+    def id_by_zfo_sha(self, sha256: str) -> int | None:
+        return self.s.scalar(select(MessageZfo.message_id).where(MessageZfo.sha256 == sha256))
+
+    def downloaded_dm_ids(self, account_id: int, direction: Direction) -> set[str]:
+        q = select(Message.dm_id).where(
+            Message.account_id == account_id, Message.direction == str(direction),
+            Message.downloaded.is_(True),
+        )
+        return set(self.s.scalars(q))
+
+    def pending_ids(self, account_id: int, direction: Direction) -> list[tuple[int, str]]:
+        """Messages seen in a list whose signed ZFO is not stored yet."""
+        q = select(Message.id, Message.dm_id).where(
+            Message.account_id == account_id, Message.direction == str(direction),
+            Message.downloaded.is_(False),
+        ).order_by(Message.id)
+        return [(r[0], r[1]) for r in self.s.execute(q)]
+
+    # -- writing ------------------------------------------------------------------------
+    def upsert_envelope(
+        self, account_id: int | None, direction: Direction, env: Envelope, *, source: str = "sync"
+    ) -> UpsertResult:
+        """Record an envelope seen in a list; later sightings only move the status on."""
+        existing = self.get_id(account_id, direction, env.message_id)
+        now = to_db(utcnow())
+        if existing is None:
+            m = Message(
+                account_id=account_id, direction=str(direction), dm_id=env.message_id,
+                attachment_count=0, downloaded=False, is_read=False, source=source,
+                created_at=now, updated_at=now, **_envelope_columns(env),
+            )
+            self.s.add(m)
+            self.s.flush()
+            return UpsertResult(m.id, True, True)
+        return UpsertResult(existing, False, self.update_state(existing, env))
+
+    def update_state(self, message_id: int, env: Envelope) -> bool:
+        """Move status/delivery/acceptance times on; never touches the evidence."""
+        m = self.s.get(Message, message_id)
+        if m is None:
+            raise NotFound(f"message {message_id}")
+        cols = _envelope_columns(env)
+        changed = False
+        for name in _MUTABLE:
+            new = cols[name]
+            if new is not None and getattr(m, name) != new:
+                setattr(m, name, new)
+                changed = True
+        if changed:
+            m.updated_at = to_db(utcnow())  # type: ignore[assignment]
+        return changed
+
+    def set_status(self, message_id: int, status: int, at: datetime | None = None) -> bool:
+        m = self.s.get(Message, message_id)
+        if m is None:
+            raise NotFound(f"message {message_id}")
+        if m.status == status:
+            return False
+        m.status = status
+        if at is not None and status in (5, 6) and m.accepted_at is None:
+            m.accepted_at = to_db(at)
+        m.updated_at = to_db(utcnow())  # type: ignore[assignment]
+        return True
+
+    def attach_zfo(
+        self,
+        message_id: int,
+        data: bytes,
+        env: Envelope,
+        search: SearchText,
+        attachment_count: int,
+        verdict: VerdictInfo | None,
+    ) -> bool:
+        """Store the signed ZFO of a message once, with the envelope it carries and its index.
+
+        Returns False (and changes nothing) when the message already has its ZFO.
+        """
+        m = self.s.get(Message, message_id)
+        if m is None:
+            raise NotFound(f"message {message_id}")
+        if m.downloaded:
+            return False
+        now = to_db(utcnow())
+        self.s.add(MessageZfo(
+            message_id=message_id, sha256=sha256_hex(data), size=len(data), data=data,
+            stored_at=now,
+        ))
+        cols = _envelope_columns(env)
+        for name, value in cols.items():
+            # The signed envelope is authoritative; a list entry may know a newer status.
+            if name in _MUTABLE and value is None:
+                continue
+            setattr(m, name, value)
+        m.attachment_count = attachment_count
+        m.downloaded = True
+        m.updated_at = now  # type: ignore[assignment]
+        if verdict is not None:
+            self._apply_verdict(m, verdict)
+        self.s.flush()
+        if self._fts:
+            self.s.execute(
+                text(
+                    "INSERT INTO messages_fts(rowid, subject, parties, refs, files, body) "
+                    "VALUES (:id, :subject, :parties, :refs, :files, :body)"
+                ),
+                {"id": message_id, "subject": search.subject, "parties": search.parties,
+                 "refs": search.refs, "files": search.files, "body": search.body},
+            )
+        return True
+
+    def _apply_verdict(self, m: Message, verdict: VerdictInfo) -> None:
+        m.verdict = verdict.kind
+        m.verdict_json = verdict.json
+        m.verified_at = to_db(verdict.checked_at)
+        m.timestamp_expires = to_db(verdict.timestamp_expires)
+
+    def set_verdict(self, message_id: int, verdict: VerdictInfo) -> None:
+        m = self.s.get(Message, message_id)
+        if m is None:
+            raise NotFound(f"message {message_id}")
+        self._apply_verdict(m, verdict)
+
+    def add_events(self, message_id: int, events: Iterable[DeliveryEvent]) -> int:
+        have = {
+            (from_db(r[0]), r[1])
+            for r in self.s.execute(
+                select(Event.at, Event.description).where(Event.message_id == message_id)
+            )
+        }
+        added = 0
+        for ev in events:
+            key = (from_db(to_db(ev.at)), ev.description[:500])
+            if key in have:
+                continue
+            have.add(key)
+            self.s.add(Event(message_id=message_id, at=to_db(ev.at), description=key[1]))
+            added += 1
+        return added
+
+    def store_delivery_info(self, message_id: int, data: bytes, verdict: str | None) -> bool:
+        """Keep the newest signed delivery info; returns True when it was new or changed."""
+        digest = sha256_hex(data)
+        di = self.s.get(DeliveryInfo, message_id)
+        now = to_db(utcnow())
+        if di is None:
+            self.s.add(DeliveryInfo(
+                message_id=message_id, sha256=digest, size=len(data), data=data,
+                verdict=verdict, stored_at=now,
+            ))
+            return True
+        if di.sha256 == digest:
+            return False
+        di.sha256, di.size, di.data, di.verdict, di.stored_at = (
+            digest, len(data), data, verdict, now,  # type: ignore[assignment]
+        )
+        return True
+
+    def mark_read(self, message_id: int, read: bool = True) -> None:
+        self.s.execute(update(Message).where(Message.id == message_id).values(is_read=read))
+
+    def set_note(self, message_id: int, note: str | None) -> None:
+        self.s.execute(update(Message).where(Message.id == message_id).values(note=note or None))
+
+    # -- reading ------------------------------------------------------------------------
+    def _filtered(self, q: Select, f: MessageFilter) -> Select:  # type: ignore[type-arg]
+        if f.account is not None:
+            q = q.where(Message.account_id == select(Account.id).where(
+                Account.name == f.account).scalar_subquery())
+        if f.direction is not None:
+            q = q.where(Message.direction == str(f.direction))
+        if f.year is not None:
+            q = q.where(
+                Message.delivered_at >= datetime(f.year, 1, 1),
+                Message.delivered_at < datetime(f.year + 1, 1, 1),
+            )
+        if f.since is not None:
+            q = q.where(Message.delivered_at >= to_db(f.since))
+        if f.unread_only:
+            q = q.where(Message.is_read.is_(False))
+        if f.downloaded is not None:
+            q = q.where(Message.downloaded.is_(f.downloaded))
+        if f.dm_id is not None:
+            q = q.where(Message.dm_id == f.dm_id)
+        if f.tag_id is not None:
+            q = q.where(Message.id.in_(
+                select(MessageTag.message_id).where(MessageTag.tag_id == f.tag_id)))
+        return q
+
+    def count(self, f: MessageFilter) -> int:
+        return int(self.s.scalar(self._filtered(select(func.count(Message.id)), f)) or 0)
+
+    def ids(
+        self, f: MessageFilter, order_by: str = "delivered_at", descending: bool = True,
+        limit: int | None = None,
+    ) -> list[int]:
+        if order_by not in ORDER_COLUMNS:
+            raise ValueError(f"cannot order by {order_by!r}")
+        col = getattr(Message, order_by)
+        q = self._filtered(select(Message.id), f)
+        q = q.order_by(col.desc(), Message.id.desc()) if descending else q.order_by(
+            col.asc(), Message.id.asc())
+        if limit is not None:
+            q = q.limit(limit)
+        return list(self.s.scalars(q))
+
+    def rows(self, ids: Sequence[int]) -> list[MessageRow]:
+        """Rows for ``ids`` in the same order (unknown ids are skipped)."""
+        if not ids:
+            return []
+        by_id: dict[int, MessageRow] = {}
+        tags: dict[int, list[int]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start:chunk_start + 500])
+            for mid, tid in self.s.execute(
+                select(MessageTag.message_id, MessageTag.tag_id).where(
+                    MessageTag.message_id.in_(chunk))
+            ):
+                tags.setdefault(mid, []).append(tid)
+            q = select(
+                Message.id, Message.dm_id, Account.name, Message.direction, Message.subject,
+                Message.sender_name, Message.sender_box_id, Message.recipient_name,
+                Message.recipient_box_id, Message.status, Message.delivered_at,
+                Message.accepted_at, Message.verdict, Message.is_read, Message.downloaded,
+                Message.attachment_count, Message.big_message,
+            ).outerjoin(Account, Account.id == Message.account_id).where(Message.id.in_(chunk))
+            for r in self.s.execute(q):
+                by_id[r[0]] = MessageRow(
+                    id=r[0], dm_id=r[1], account=r[2], direction=Direction(r[3]),
+                    subject=r[4], sender=r[5], sender_box_id=r[6], recipient=r[7],
+                    recipient_box_id=r[8], status=r[9], delivered_at=from_db(r[10]),
+                    accepted_at=from_db(r[11]), verdict=r[12], is_read=bool(r[13]),
+                    downloaded=bool(r[14]), attachment_count=int(r[15] or 0),
+                    big_message=bool(r[16]), tag_ids=tuple(sorted(tags.get(r[0], ()))),
+                )
+        return [by_id[i] for i in ids if i in by_id]
+
+    def detail(self, message_id: int) -> StoredMessage:
+        m = self.s.get(Message, message_id)
+        if m is None:
+            raise NotFound(f"message {message_id}")
+        row = self.rows([message_id])[0]
+        events = tuple(
+            DeliveryEvent(at=from_db(r[0]), description=r[1])  # type: ignore[arg-type]
+            for r in self.s.execute(
+                select(Event.at, Event.description).where(Event.message_id == message_id)
+                .order_by(Event.at, Event.id)
+            )
+        )
+        z = self.s.execute(
+            select(MessageZfo.sha256, MessageZfo.size).where(MessageZfo.message_id == message_id)
+        ).first()
+        has_di = self.s.scalar(
+            select(func.count()).select_from(DeliveryInfo).where(
+                DeliveryInfo.message_id == message_id)
+        )
+        tag_rows = tuple(
+            (r[0], r[1], r[2]) for r in self.s.execute(
+                select(Tag.id, Tag.name, Tag.color).join(
+                    MessageTag, MessageTag.tag_id == Tag.id).where(
+                    MessageTag.message_id == message_id).order_by(Tag.name)
+            )
+        )
+        return StoredMessage(
+            row=row, envelope=envelope_of(m), events=events, note=m.note,
+            verdict_json=m.verdict_json, verified_at=from_db(m.verified_at),
+            timestamp_expires=from_db(m.timestamp_expires),
+            zfo_sha256=z[0] if z else None, zfo_size=z[1] if z else None,
+            has_delivery_info=bool(has_di), source=m.source, tags=tag_rows,
+        )
+
+    def zfo(self, message_id: int) -> tuple[bytes, str] | None:
+        r = self.s.execute(
+            select(MessageZfo.data, MessageZfo.sha256).where(MessageZfo.message_id == message_id)
+        ).first()
+        return (bytes(r[0]), r[1]) if r else None
+
+    def delivery_info(self, message_id: int) -> bytes | None:
+        data = self.s.scalar(select(DeliveryInfo.data).where(DeliveryInfo.message_id == message_id))
+        return bytes(data) if data is not None else None
+
+    def iter_zfo_ids(self) -> Iterator[int]:
+        yield from self.s.scalars(select(MessageZfo.message_id).order_by(MessageZfo.message_id))
+
+    def search(self, query: str, account: str | None = None, limit: int = 200) -> list[int]:
+        """Message ids matching every word of ``query`` (prefixes, diacritics folded)."""
+        expr = fts_query(query)
+        if expr is None or not self._fts:
+            return []
+        params: dict[str, object] = {"q": expr, "limit": max(1, min(limit, 10_000))}
+        if account is None:
+            sql = ("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q "
+                   "ORDER BY rowid DESC LIMIT :limit")
+        else:
+            sql = ("SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+                   "JOIN accounts a ON a.id = m.account_id "
+                   "WHERE messages_fts MATCH :q AND a.name = :account "
+                   "ORDER BY f.rowid DESC LIMIT :limit")
+            params["account"] = account
+        return [r[0] for r in self.s.execute(text(sql), params)]
+
+    def tree_counts(self) -> list[tuple[str | None, str, int | None, int, int]]:
+        """(account name, direction, year, total, unread) groups for the folder tree."""
+        year = func.extract("year", Message.delivered_at)
+        unread = func.sum(case((Message.is_read.is_(False), 1), else_=0))
+        q = (
+            select(Account.name, Message.direction, year, func.count(Message.id), unread)
+            .outerjoin(Account, Account.id == Message.account_id)
+            .group_by(Account.name, Message.direction, year)
+        )
+        return [
+            (r[0], r[1], int(r[2]) if r[2] is not None else None, int(r[3]), int(r[4] or 0))
+            for r in self.s.execute(q)
+        ]
+
+    def verdict_payload(self, message_id: int) -> dict[str, object] | None:
+        raw = self.s.scalar(select(Message.verdict_json).where(Message.id == message_id))
+        return json.loads(raw) if raw else None

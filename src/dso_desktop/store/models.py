@@ -1,0 +1,189 @@
+"""SQLAlchemy models of the archive: accounts, messages, raw ZFOs, events, tags, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Explicit constraint names keep migrations portable (PostgreSQL, batch mode on SQLite).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    """One data box login; the password lives in the OS keyring, never here."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    environment: Mapped[str] = mapped_column(String(300))  # production | test | base URL
+    login_method: Mapped[str] = mapped_column(String(20))
+    username: Mapped[str] = mapped_column(String(100))
+    cert_file: Mapped[str | None] = mapped_column(String(1000))
+    key_file: Mapped[str | None] = mapped_column(String(1000))
+    ca_file: Mapped[str | None] = mapped_column(String(1000))
+    # Legal guard: received messages are synced (delivery by login) only when both are set.
+    sync_received: Mapped[bool] = mapped_column(Boolean, default=True)
+    delivery_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mark_downloaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    box_id: Mapped[str | None] = mapped_column(String(7))
+    box_type: Mapped[str | None] = mapped_column(String(20))
+    owner_name: Mapped[str | None] = mapped_column(String(300))
+    received_synced_until: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_synced_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Message(Base):
+    """Envelope columns for listing and filtering; the evidence itself is in `MessageZfo`."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("account_id", "direction", "dm_id", name="uq_messages_account_dir_dm"),
+        Index("ix_messages_list", "account_id", "direction", "delivered_at"),
+        Index("ix_messages_dm_id", "dm_id"),
+        Index("ix_messages_delivered", "delivered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    direction: Mapped[str] = mapped_column(String(10))
+    dm_id: Mapped[str] = mapped_column(String(20))
+    sender_box_id: Mapped[str | None] = mapped_column(String(7))
+    sender_name: Mapped[str | None] = mapped_column(String(300))
+    sender_address: Mapped[str | None] = mapped_column(String(300))
+    sender_type: Mapped[int | None] = mapped_column(Integer)
+    recipient_box_id: Mapped[str | None] = mapped_column(String(7))
+    recipient_name: Mapped[str | None] = mapped_column(String(300))
+    recipient_address: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    to_hands: Mapped[str | None] = mapped_column(String(300))
+    our_ref: Mapped[str | None] = mapped_column(String(60))
+    your_ref: Mapped[str | None] = mapped_column(String(60))
+    our_file_mark: Mapped[str | None] = mapped_column(String(60))
+    your_file_mark: Mapped[str | None] = mapped_column(String(60))
+    legal_title: Mapped[str | None] = mapped_column(String(200))  # "law/year/§/par/point"
+    personal_delivery: Mapped[bool | None] = mapped_column(Boolean)
+    allow_fiction: Mapped[bool | None] = mapped_column(Boolean)
+    message_type: Mapped[str | None] = mapped_column(String(2))
+    status: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attachment_size_kb: Mapped[int | None] = mapped_column(Integer)
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)
+    big_message: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True once the signed ZFO is stored; False for an envelope seen in a list only.
+    downloaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict_json: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    timestamp_expires: Mapped[datetime | None] = mapped_column(DateTime)
+    is_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10), default="sync")  # sync | import | send
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    zfo: Mapped[MessageZfo | None] = relationship(
+        back_populates="message", cascade="all, delete-orphan", uselist=False, lazy="raise"
+    )
+
+
+class MessageZfo(Base):
+    """The signed message byte-exact as received (the evidence) and its SHA-256."""
+
+    __tablename__ = "message_zfos"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+    message: Mapped[Message] = relationship(back_populates="zfo")
+
+
+class DeliveryInfo(Base):
+    """The signed delivery info (doručenka) ZFO of a message, byte-exact."""
+
+    __tablename__ = "delivery_infos"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Event(Base):
+    """One delivery event (dmEvent) of a message."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("message_id", "at", "description", name="uq_events_message_at_descr"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    description: Mapped[str] = mapped_column(String(500))
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    color: Mapped[str] = mapped_column(String(9))  # #rrggbb
+
+
+class MessageTag(Base):
+    __tablename__ = "message_tags"
+    __table_args__ = (Index("ix_message_tags_tag", "tag_id"),)
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Setting(Base):
+    """Application settings as JSON values by key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

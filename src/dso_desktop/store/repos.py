@@ -1,0 +1,165 @@
+"""Repositories of accounts, tags and settings within one unit of work."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dso_desktop.store.errors import AlreadyExists, NotFound
+from dso_desktop.store.models import Account, Message, MessageTag, Setting, Tag
+from dso_desktop.store.records import AccountRecord, TagRecord
+from dso_desktop.store.timeutil import from_db, to_db, utcnow
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+ACCOUNT_FIELDS = (
+    "environment", "login_method", "username", "cert_file", "key_file", "ca_file",
+    "sync_received", "delivery_confirmed_at", "mark_downloaded", "box_id", "box_type",
+    "owner_name", "received_synced_until", "sent_synced_until", "last_sync_at",
+    "password_expires_at", "password_checked_at",
+)
+_TIME_FIELDS = {
+    "delivery_confirmed_at", "received_synced_until", "sent_synced_until", "last_sync_at",
+    "password_expires_at", "password_checked_at", "created_at",
+}
+
+
+def _record(a: Account) -> AccountRecord:
+    return AccountRecord(
+        id=a.id, name=a.name, environment=a.environment, login_method=a.login_method,
+        username=a.username, cert_file=a.cert_file, key_file=a.key_file, ca_file=a.ca_file,
+        sync_received=bool(a.sync_received), delivery_confirmed_at=from_db(a.delivery_confirmed_at),
+        mark_downloaded=bool(a.mark_downloaded), box_id=a.box_id, box_type=a.box_type,
+        owner_name=a.owner_name, received_synced_until=from_db(a.received_synced_until),
+        sent_synced_until=from_db(a.sent_synced_until), last_sync_at=from_db(a.last_sync_at),
+        password_expires_at=from_db(a.password_expires_at),
+        password_checked_at=from_db(a.password_checked_at),
+        created_at=from_db(a.created_at),  # type: ignore[arg-type]
+    )
+
+
+class AccountRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _get(self, name: str) -> Account:
+        a = self.s.scalar(select(Account).where(Account.name == name))
+        if a is None:
+            raise NotFound(f"no account named {name!r}")
+        return a
+
+    def get(self, name: str) -> AccountRecord:
+        return _record(self._get(name))
+
+    def find(self, name: str) -> AccountRecord | None:
+        a = self.s.scalar(select(Account).where(Account.name == name))
+        return _record(a) if a else None
+
+    def by_id(self, account_id: int) -> AccountRecord:
+        a = self.s.get(Account, account_id)
+        if a is None:
+            raise NotFound(f"no account with id {account_id}")
+        return _record(a)
+
+    def list(self) -> list[AccountRecord]:
+        return [_record(a) for a in self.s.scalars(select(Account).order_by(Account.name))]
+
+    def add(self, name: str, **fields: Any) -> AccountRecord:
+        if self.s.scalar(select(Account.id).where(Account.name == name)) is not None:
+            raise AlreadyExists(f"an account named {name!r} exists already")
+        unknown = set(fields) - set(ACCOUNT_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown account fields: {sorted(unknown)}")
+        values = {k: (to_db(v) if k in _TIME_FIELDS else v) for k, v in fields.items()}
+        values.setdefault("sync_received", True)
+        values.setdefault("mark_downloaded", False)
+        a = Account(name=name, created_at=to_db(utcnow()), **values)
+        self.s.add(a)
+        self.s.flush()
+        return _record(a)
+
+    def update(self, name: str, **fields: Any) -> AccountRecord:
+        a = self._get(name)
+        for k, v in fields.items():
+            if k not in ACCOUNT_FIELDS:
+                raise TypeError(f"unknown account field {k!r}")
+            setattr(a, k, to_db(v) if k in _TIME_FIELDS and isinstance(v, datetime) else v)
+        self.s.flush()
+        return _record(a)
+
+    def remove(self, name: str) -> int:
+        """Remove the account; its messages stay in the archive (unassigned). Returns count."""
+        a = self._get(name)
+        kept = self.s.query(Message).filter(Message.account_id == a.id).count()
+        self.s.delete(a)
+        self.s.flush()
+        return kept
+
+
+class TagRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def list(self) -> list[TagRecord]:
+        return [TagRecord(t.id, t.name, t.color)
+                for t in self.s.scalars(select(Tag).order_by(Tag.name))]
+
+    def create(self, name: str, color: str) -> TagRecord:
+        name = name.strip()
+        if not name:
+            raise ValueError("a tag needs a name")
+        if not _COLOR.match(color):
+            raise ValueError(f"colour must look like #rrggbb, not {color!r}")
+        if self.s.scalar(select(Tag.id).where(Tag.name == name)) is not None:
+            raise AlreadyExists(f"a tag named {name!r} exists already")
+        t = Tag(name=name, color=color.lower())
+        self.s.add(t)
+        self.s.flush()
+        return TagRecord(t.id, t.name, t.color)
+
+    def update(self, tag_id: int, *, name: str | None = None, color: str | None = None) -> None:
+        t = self.s.get(Tag, tag_id)
+        if t is None:
+            raise NotFound(f"no tag {tag_id}")
+        if color is not None:
+            if not _COLOR.match(color):
+                raise ValueError(f"colour must look like #rrggbb, not {color!r}")
+            t.color = color.lower()
+        if name is not None:
+            t.name = name.strip()
+
+    def delete(self, tag_id: int) -> None:
+        self.s.execute(delete(Tag).where(Tag.id == tag_id))
+
+    def assign(self, message_id: int, tag_id: int) -> None:
+        if self.s.get(Tag, tag_id) is None:
+            raise NotFound(f"no tag {tag_id}")
+        if self.s.get(Message, message_id) is None:
+            raise NotFound(f"no message {message_id}")
+        if self.s.get(MessageTag, (message_id, tag_id)) is None:
+            self.s.add(MessageTag(message_id=message_id, tag_id=tag_id))
+
+    def unassign(self, message_id: int, tag_id: int) -> None:
+        self.s.execute(delete(MessageTag).where(
+            MessageTag.message_id == message_id, MessageTag.tag_id == tag_id))
+
+
+class SettingsRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def all(self) -> dict[str, Any]:
+        return {r.key: json.loads(r.value) for r in self.s.scalars(select(Setting))}
+
+    def put(self, key: str, value: Any) -> None:
+        row = self.s.get(Setting, key)
+        payload = json.dumps(value, ensure_ascii=False)
+        if row is None:
+            self.s.add(Setting(key=key, value=payload))
+        else:
+            row.value = payload

@@ -1,0 +1,147 @@
+"""Plain text of attachments for the search index: TXT, XML, HTML, PDF, DOCX, ODT.
+
+Every extractor is defensive: hostile input yields less text, never an exception, never
+network access, never unbounded memory.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+import zipfile
+from pathlib import PurePosixPath
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 30_000_000  # bytes of one attachment we try to read at all
+MAX_TEXT = 60_000  # characters kept per attachment: the index stays lean
+MAX_PDF_PAGES = 50
+MAX_ZIP_MEMBER = 20_000_000
+
+_WS = re.compile(r"\s+")
+
+
+def _xml_parser(html: bool = False) -> object:
+    from lxml import etree
+
+    if html:
+        return etree.HTMLParser(no_network=True, remove_comments=True, recover=True)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_comments=True, recover=False,
+    )
+
+
+def _clip(text: str) -> str:
+    return _WS.sub(" ", text).strip()[:MAX_TEXT]
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1250"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def xml_text(data: bytes) -> str:
+    """Text nodes of an XML document; documents with a DOCTYPE are refused."""
+    from lxml import etree
+
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        return ""
+    try:
+        root = etree.fromstring(data, _xml_parser())  # type: ignore[arg-type]
+    except etree.XMLSyntaxError:
+        return ""
+    return _clip(" ".join(t for t in root.itertext()))
+
+
+def html_text(data: bytes) -> str:
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(data, _xml_parser(html=True))  # type: ignore[arg-type]
+    except (etree.XMLSyntaxError, ValueError):
+        return ""
+    if root is None:
+        return ""
+    for bad in root.iter("script", "style"):
+        bad.text = ""
+    return _clip(" ".join(t for t in root.itertext()))
+
+
+def pdf_text(data: bytes) -> str:
+    try:
+        import pypdf
+    except ImportError:  # pragma: no cover - pypdf is a declared dependency
+        return ""
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    parts: list[str] = []
+    size = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                return ""
+            for page in reader.pages[:MAX_PDF_PAGES]:
+                chunk = page.extract_text() or ""
+                parts.append(chunk)
+                size += len(chunk)
+                if size > MAX_TEXT:
+                    break
+    except Exception as exc:  # a broken PDF must not break storing a message
+        log.debug("pdf text extraction failed: %s", type(exc).__name__)
+    return _clip(" ".join(parts))
+
+
+def _zip_member(data: bytes, member: str) -> bytes | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = zf.getinfo(member)
+            if info.file_size > MAX_ZIP_MEMBER or info.flag_bits & 0x1:
+                return None
+            with zf.open(info) as fh:
+                return fh.read(MAX_ZIP_MEMBER + 1)[:MAX_ZIP_MEMBER]
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return None
+
+
+def docx_text(data: bytes) -> str:
+    xml = _zip_member(data, "word/document.xml")
+    return xml_text(xml) if xml else ""
+
+
+def odt_text(data: bytes) -> str:
+    xml = _zip_member(data, "content.xml")
+    return xml_text(xml) if xml else ""
+
+
+_BY_EXT = {
+    ".txt": lambda d: _clip(_decode(d)),
+    ".csv": lambda d: _clip(_decode(d)),
+    ".xml": xml_text,
+    ".isdoc": xml_text,
+    ".fo": xml_text,
+    ".html": html_text,
+    ".htm": html_text,
+    ".pdf": pdf_text,
+    ".docx": docx_text,
+    ".odt": odt_text,
+}
+
+
+def attachment_text(name: str, data: bytes) -> str:
+    """Searchable text of one attachment chosen by its extension (as ISDS does), or ''."""
+    if len(data) > MAX_INPUT:
+        return ""
+    ext = PurePosixPath(name.replace("\\", "/")).suffix.lower()
+    fn = _BY_EXT.get(ext)
+    if fn is None:
+        return ""
+    return fn(data)
