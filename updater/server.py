@@ -1,0 +1,140 @@
+"""A loopback static file server for a repository's public/ folder (tests and trying out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import re
+import ssl
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+_RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+class StaticHandler(SimpleHTTPRequestHandler):
+    """Static files with single ``Range: bytes=N-[M]`` support (resumable downloads)."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if os.environ.get("DSO_RELEASE_SERVE_LOG"):
+            super().log_message(format, *args)
+
+    def send_head(self) -> Any:
+        self._range_left: int | None = None
+        header = self.headers.get("Range")
+        path = Path(self.translate_path(self.path))
+        m = _RANGE_RE.match(header or "")
+        if not m or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        start = int(m.group(1))
+        end = int(m.group(2)) if m.group(2) else size - 1
+        if start >= size or end < start:
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        end = min(end, size - 1)
+        fh = path.open("rb")
+        fh.seek(start)
+        self.send_response(HTTPStatus.PARTIAL_CONTENT)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        self._range_left = end - start + 1
+        return fh
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        left = getattr(self, "_range_left", None)
+        if left is None:
+            return super().copyfile(source, outputfile)
+        while left > 0:
+            chunk = source.read(min(64 * 1024, left))
+            if not chunk:
+                break
+            outputfile.write(chunk)
+            left -= len(chunk)
+        return None
+
+
+def make_self_signed(cert_dir: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A throw-away certificate for ``host`` (also the CA file a client is given)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dso-release serve")])
+    now = dt.datetime.now(dt.UTC)
+    san: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    try:
+        san.append(x509.IPAddress(ipaddress.ip_address(host)))
+    except ValueError:
+        san.append(x509.DNSName(host))
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName(san), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_dir.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = cert_dir / "serve-cert.pem", cert_dir / "serve-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key.private_bytes(serialization.Encoding.PEM,
+                                   serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class StaticServer:
+    """Serve ``root`` on 127.0.0.1 in a background thread; ``url`` ends with a slash."""
+
+    def __init__(self, root: Path, port: int = 0, *, tls_dir: Path | None = None,
+                 host: str = "127.0.0.1") -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError("the test server only listens on loopback")
+        handler = partial(StaticHandler, directory=str(root))
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.ca_file: Path | None = None
+        scheme = "http"
+        if tls_dir is not None:
+            cert, key = make_self_signed(tls_dir, host)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.ca_file = cert
+            scheme = "https"
+        self.url = f"{scheme}://{host}:{self.httpd.server_address[1]}/"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> StaticServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(5)
+
+    def __enter__(self) -> StaticServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
