@@ -1,0 +1,207 @@
+"""Produce ZFOs: a DER CMS SignedData seal over message XML, with an RFC 3161 timestamp token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from asn1crypto import algos, cms, core, tsp, x509
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+# A private-arc policy OID for the simulator's TSA; real tokens carry the TSA's own policy.
+DEFAULT_TSA_POLICY = "1.3.6.1.4.1.99999.3161.1"
+
+
+@dataclass(frozen=True)
+class SealIdentity:
+    """The sealing certificate (ISDS's "electronic seal"), its RSA key and the chain above it."""
+
+    cert: cx509.Certificate
+    key: rsa.RSAPrivateKey
+    chain: tuple[cx509.Certificate, ...] = ()
+
+
+@dataclass(frozen=True)
+class TsaIdentity:
+    """A time-stamping authority: certificate (EKU timeStamping), RSA key and chain above it."""
+
+    cert: cx509.Certificate
+    key: rsa.RSAPrivateKey
+    chain: tuple[cx509.Certificate, ...] = ()
+
+
+def _asn1_cert(cert: cx509.Certificate) -> x509.Certificate:
+    return x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _utc(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        raise ValueError("signing_time must be timezone-aware")
+    return dt.astimezone(UTC)
+
+
+def _cms_time(dt: datetime) -> cms.Time:
+    # RFC 5652: UTCTime for 1950-2049, GeneralizedTime otherwise.
+    dt = _utc(dt).replace(microsecond=0)
+    if 1950 <= dt.year <= 2049:
+        return cms.Time(name="utc_time", value=dt)
+    return cms.Time(name="generalized_time", value=dt)
+
+
+def _signing_certificate_v2(cert: x509.Certificate) -> tsp.SigningCertificateV2:
+    """ESS signingCertificateV2 (RFC 5035) with SHA-256 (the default, so the field is omitted)."""
+    return tsp.SigningCertificateV2({
+        "certs": [
+            tsp.ESSCertIDv2({
+                "cert_hash": hashlib.sha256(cert.dump()).digest(),
+                "issuer_serial": {
+                    "issuer": [x509.GeneralName(name="directory_name", value=cert.issuer)],
+                    "serial_number": cert.serial_number,
+                },
+            })
+        ]
+    })
+
+
+def _sign_signed_data(
+    econtent_type: str,
+    econtent: bytes,
+    cert: cx509.Certificate,
+    key: rsa.RSAPrivateKey,
+    signing_time: datetime | None,
+    digest: str,
+    extra_certs: tuple[cx509.Certificate, ...] = (),
+    unsigned: Callable[[bytes], cms.CMSAttributes | None] | None = None,
+) -> cms.SignedData:
+    """One SignerInfo (issuerAndSerialNumber, RSA PKCS#1 v1.5) over DER signed attributes."""
+    if digest not in ("sha256", "sha1"):
+        raise ValueError(f"unsupported digest {digest!r}")
+    asn_cert = _asn1_cert(cert)
+    content_digest = hashlib.new(digest, econtent).digest()
+    attrs: list[cms.CMSAttribute] = [
+        cms.CMSAttribute({"type": "content_type", "values": [econtent_type]}),
+    ]
+    if signing_time is not None:
+        attrs.append(
+            cms.CMSAttribute({"type": "signing_time", "values": [_cms_time(signing_time)]})
+        )
+    attrs.append(cms.CMSAttribute({"type": "message_digest", "values": [content_digest]}))
+    attrs.append(
+        cms.CMSAttribute({
+            "type": "signing_certificate_v2",
+            "values": [_signing_certificate_v2(asn_cert)],
+        })
+    )
+    signed_attrs = cms.CMSAttributes(attrs)
+    # The signature covers the DER of the attributes with the universal SET tag (RFC 5652 5.4).
+    to_sign = signed_attrs.dump()
+    hash_alg: hashes.HashAlgorithm = hashes.SHA256() if digest == "sha256" else hashes.SHA1()  # noqa: S303
+    signature = key.sign(to_sign, padding.PKCS1v15(), hash_alg)
+    unsigned_attrs = unsigned(signature) if unsigned is not None else None
+    signer_fields: dict[str, object] = {
+        "version": "v1",
+        "sid": cms.SignerIdentifier(
+            name="issuer_and_serial_number",
+            value=cms.IssuerAndSerialNumber({
+                "issuer": asn_cert.issuer,
+                "serial_number": asn_cert.serial_number,
+            }),
+        ),
+        "digest_algorithm": algos.DigestAlgorithm({"algorithm": digest}),
+        "signed_attrs": signed_attrs,
+        "signature_algorithm": algos.SignedDigestAlgorithm(
+            {"algorithm": f"{digest}_rsa"}
+        ),
+        "signature": signature,
+    }
+    if unsigned_attrs is not None:
+        signer_fields["unsigned_attrs"] = unsigned_attrs
+    signer_info = cms.SignerInfo(signer_fields)
+    certs = [cms.CertificateChoices(name="certificate", value=asn_cert)]
+    certs.extend(
+        cms.CertificateChoices(name="certificate", value=_asn1_cert(c)) for c in extra_certs
+    )
+    return cms.SignedData({
+        "version": "v1" if econtent_type == "data" else "v3",
+        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": digest})],
+        "encap_content_info": {
+            "content_type": econtent_type,
+            "content": econtent
+            if econtent_type != "tst_info"
+            else core.ParsableOctetString(econtent),
+        },
+        "certificates": certs,
+        "signer_infos": [signer_info],
+    })
+
+
+def make_timestamp_token(
+    data: bytes,
+    tsa: TsaIdentity,
+    gen_time: datetime,
+    *,
+    serial: int | None = None,
+    policy: str = DEFAULT_TSA_POLICY,
+    nonce: int | None = None,
+) -> cms.ContentInfo:
+    """An RFC 3161 TimeStampToken over SHA-256(``data``), signed by ``tsa`` at ``gen_time``.
+
+    For a CAdES signature timestamp ``data`` is the SignerInfo's signature value.
+    """
+    gen_time = _utc(gen_time)
+    tst_fields: dict[str, object] = {
+        "version": "v1",
+        "policy": policy,
+        "message_imprint": tsp.MessageImprint({
+            "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "hashed_message": hashlib.sha256(data).digest(),
+        }),
+        "serial_number": serial if serial is not None else secrets.randbits(63),
+        "gen_time": gen_time.replace(microsecond=0),
+        "accuracy": tsp.Accuracy({"seconds": 1}),
+        "ordering": False,
+    }
+    if nonce is not None:
+        tst_fields["nonce"] = nonce
+    tst_der = tsp.TSTInfo(tst_fields).dump()
+    signed = _sign_signed_data(
+        "tst_info", tst_der, tsa.cert, tsa.key, gen_time, "sha256"
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed})
+
+
+def seal(
+    content_xml: bytes,
+    seal: SealIdentity,
+    tsa: TsaIdentity | None,
+    signing_time: datetime,
+    *,
+    digest: str = "sha256",
+    timestamp_time: datetime | None = None,
+) -> bytes:
+    """Seal ``content_xml`` as ISDS does: DER CMS SignedData, content encapsulated.
+
+    The CMS carries only the seal certificate (as real ZFOs do); with ``tsa`` an RFC 3161
+    token over the signature value goes into the unsigned attribute
+    id-aa-signatureTimeStampToken. ``timestamp_time`` defaults to ``signing_time``.
+    """
+    if not isinstance(content_xml, bytes | bytearray):
+        raise TypeError("content_xml must be bytes")
+
+    def timestamp(signature: bytes) -> cms.CMSAttributes | None:
+        if tsa is None:
+            return None
+        token = make_timestamp_token(signature, tsa, timestamp_time or signing_time)
+        return cms.CMSAttributes([
+            cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})
+        ])
+
+    signed = _sign_signed_data("data", bytes(content_xml), seal.cert, seal.key,
+                               signing_time, digest, unsigned=timestamp)
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+    return info.dump()

@@ -1,0 +1,184 @@
+"""A throw-away PKI (root CA, seal certificate, TSA) for the simulator, training mode and tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from dso_desktop.zfo.produce import SealIdentity, TsaIdentity
+
+# File names inside a persisted PKI folder.
+CA_CERT = "ca.pem"
+CA_KEY = "ca.key.pem"
+SEAL_CERT = "seal.pem"
+SEAL_KEY = "seal.key.pem"
+TSA_CERT = "tsa.pem"
+TSA_KEY = "tsa.key.pem"
+
+
+@dataclass(frozen=True)
+class TestPki:
+    """Root CA plus a seal identity and a TSA identity, both issued directly by the root."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+    ca_cert: x509.Certificate
+    ca_key: rsa.RSAPrivateKey
+    seal: SealIdentity
+    tsa: TsaIdentity
+    directory: Path | None = None
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate as a PEM file (training mode's trust anchor)."""
+        if self.directory is None:
+            raise ValueError("this PKI was created in memory; pass a directory to persist it")
+        return self.directory / CA_CERT
+
+    def ca_pem(self) -> bytes:
+        return self.ca_cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CZ"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DSO Desktop simulátor"),
+        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+    ])
+
+
+def _key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey,
+             not_before: datetime, days: int) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + timedelta(days=days))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+    )
+
+
+def _leaf_key_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=True, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+def _generate(not_before: datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey,
+                                             x509.Certificate, rsa.RSAPrivateKey,
+                                             x509.Certificate, rsa.RSAPrivateKey]:
+    ca_key = _key()
+    ca_name = _name("DSO Simulator Root CA")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_cert = (
+        _builder(ca_name, ca_name, ca_key, not_before, 365 * 20)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+
+    seal_key = _key()
+    seal_cert = (
+        _builder(_name("Informační systém datových schránek - simulátor"), ca_name, seal_key,
+                 not_before, 365 * 10)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_leaf_key_usage(), critical=True)
+        .add_extension(aki, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    tsa_key = _key()
+    tsa_cert = (
+        _builder(_name("DSO Simulator TSA"), ca_name, tsa_key, not_before, 365 * 10)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_leaf_key_usage(), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                       critical=True)
+        .add_extension(aki, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key
+
+
+def _write(path: Path, data: bytes, private: bool) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _load_key(path: Path) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path}: not an RSA key")
+    return key
+
+
+def _assemble(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey,
+              seal_cert: x509.Certificate, seal_key: rsa.RSAPrivateKey,
+              tsa_cert: x509.Certificate, tsa_key: rsa.RSAPrivateKey,
+              directory: Path | None) -> TestPki:
+    return TestPki(
+        ca_cert=ca_cert, ca_key=ca_key,
+        seal=SealIdentity(seal_cert, seal_key, (ca_cert,)),
+        tsa=TsaIdentity(tsa_cert, tsa_key, (ca_cert,)),
+        directory=directory,
+    )
+
+
+def create_pki(directory: Path | None = None, *, not_before: datetime | None = None) -> TestPki:
+    """Create a test PKI, or load the one persisted in ``directory`` (PEM files).
+
+    Certificates start ``not_before`` (default: a year before now, so a simulator clock set
+    somewhat into the past still lies inside their validity) and last 10 (leaves) and 20
+    (root) years.
+    Keys are written unencrypted with mode 0600: this PKI is for tests and training only.
+    """
+    files = [CA_CERT, CA_KEY, SEAL_CERT, SEAL_KEY, TSA_CERT, TSA_KEY]
+    if directory is not None and all((directory / f).is_file() for f in files):
+        return _assemble(
+            x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes()),
+            _load_key(directory / CA_KEY),
+            x509.load_pem_x509_certificate((directory / SEAL_CERT).read_bytes()),
+            _load_key(directory / SEAL_KEY),
+            x509.load_pem_x509_certificate((directory / TSA_CERT).read_bytes()),
+            _load_key(directory / TSA_KEY),
+            directory,
+        )
+    start = not_before or (datetime.now(UTC) - timedelta(days=365)).replace(microsecond=0)
+    ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key = _generate(start)
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        pem = serialization.Encoding.PEM
+        _write(directory / CA_KEY, _pem_key(ca_key), True)
+        _write(directory / SEAL_KEY, _pem_key(seal_key), True)
+        _write(directory / TSA_KEY, _pem_key(tsa_key), True)
+        _write(directory / SEAL_CERT, seal_cert.public_bytes(pem), False)
+        _write(directory / TSA_CERT, tsa_cert.public_bytes(pem), False)
+        # The CA certificate last: its presence marks a complete folder.
+        _write(directory / CA_CERT, ca_cert.public_bytes(pem), False)
+    return _assemble(ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key, directory)
