@@ -1,0 +1,381 @@
+"""The detail pane: envelope, delivery events, verdict in plain words, attachments."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDrag
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dso_desktop.gui import fmt
+from dso_desktop.gui.context import GuiContext, safe_file_name
+from dso_desktop.gui.errors import show_error
+
+
+def attachment_list(detail: Any) -> list[Any]:
+    return list(fmt.field(detail, "attachments", default=()) or ())
+
+
+class AttachmentList(QListWidget):
+    """Attachments of the shown message; dragging one out writes it to the app's cache."""
+
+    def __init__(self, pane: DetailPane) -> None:
+        super().__init__(pane)
+        self._pane = pane
+        self.setDragEnabled(True)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+
+    def startDrag(self, supported: Qt.DropAction) -> None:
+        rows = sorted(self.row(i) for i in self.selectedItems())
+        paths = self._pane.materialize(rows)
+        if not paths:
+            return
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+
+
+class DetailPane(QWidget):
+    """Shows one message; all loading happens on the store thread."""
+
+    verdict_changed = Signal(int)
+    message_loaded = Signal(int)
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._message: int | None = None
+        self._detail: Any = None
+
+        self.title = QLabel(self.tr("Select a message"))
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName(self.tr("Verification result"))
+        self.verdict.setVisible(False)
+
+        self.envelope = QTextBrowser()
+        self.envelope.setOpenExternalLinks(False)
+        self.envelope.setAccessibleName(self.tr("Envelope and delivery events"))
+
+        self.attachments = AttachmentList(self)
+        self.attachments.setAccessibleName(self.tr("Attachments"))
+        self.attachments.itemActivated.connect(lambda _item: self.open_selected())
+
+        self.open_button = QPushButton(self.tr("&Open"))
+        self.save_button = QPushButton(self.tr("&Save…"))
+        self.save_all_button = QPushButton(self.tr("Save &all…"))
+        self.export_button = QPushButton(self.tr("&Export ZFO…"))
+        self.verify_button = QPushButton(self.tr("&Verify"))
+        for b, tip in (
+            (self.open_button, self.tr("Open the attachment in the system application")),
+            (self.save_button, self.tr("Save the selected attachments")),
+            (self.save_all_button, self.tr("Save all attachments to a folder")),
+            (self.export_button, self.tr("Export the signed message and delivery info")),
+            (self.verify_button, self.tr("Verify the signature of the message again")),
+        ):
+            b.setToolTip(tip)
+            b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
+        self.open_button.clicked.connect(self.open_selected)
+        self.save_button.clicked.connect(self.save_selected)
+        self.save_all_button.clicked.connect(self.save_all)
+        self.export_button.clicked.connect(self.export)
+        self.verify_button.clicked.connect(self.verify)
+
+        buttons = QHBoxLayout()
+        for b in (
+            self.open_button,
+            self.save_button,
+            self.save_all_button,
+            self.export_button,
+            self.verify_button,
+        ):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        att_box = QWidget()
+        att_layout = QVBoxLayout(att_box)
+        att_layout.setContentsMargins(0, 0, 0, 0)
+        att_label = QLabel(self.tr("Attachments:"))
+        att_label.setBuddy(self.attachments)
+        att_layout.addWidget(att_label)
+        att_layout.addWidget(self.attachments)
+        att_layout.addLayout(buttons)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.envelope)
+        split.addWidget(att_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.verdict)
+        layout.addWidget(split, 1)
+        self._set_enabled(False)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @property
+    def message_id(self) -> int | None:
+        return self._message
+
+    @property
+    def detail(self) -> Any:
+        return self._detail
+
+    def clear(self) -> None:
+        self._message = None
+        self._detail = None
+        self.title.setText(self.tr("Select a message"))
+        self.verdict.setVisible(False)
+        self.envelope.clear()
+        self.attachments.clear()
+        self._set_enabled(False)
+
+    def show_message(self, message_id: int) -> None:
+        self._message = message_id
+        svc = self._ctx.app.messages
+
+        def loaded(detail: Any) -> None:
+            if self._message != message_id:
+                return
+            self._detail = detail
+            self._render(detail)
+            self.message_loaded.emit(message_id)
+
+        self._ctx.tasks.run_store(
+            lambda: svc.detail(message_id), loaded, lambda e: show_error(self, e), owner=self
+        )
+
+    def _set_enabled(self, on: bool) -> None:
+        for b in (
+            self.open_button,
+            self.save_button,
+            self.save_all_button,
+            self.export_button,
+            self.verify_button,
+        ):
+            b.setEnabled(on)
+
+    def _render(self, detail: Any) -> None:
+        env = fmt.field(detail, "envelope", default=detail)
+        subject = fmt.field(env, "subject", default="") or self.tr("(no subject)")
+        self.title.setText(subject)
+        self._show_verdict(fmt.field(detail, "verdict"))
+        rows: list[tuple[str, Any]] = [
+            (self.tr("Message ID"), fmt.field(env, "message_id")),
+            (self.tr("Sender"), _party(env, "sender")),
+            (self.tr("Recipient"), _party(env, "recipient")),
+            (self.tr("To hands"), fmt.field(env, "to_hands")),
+            (self.tr("Delivered"), fmt.when(fmt.field(env, "delivered_at"))),
+            (self.tr("Accepted"), fmt.when(fmt.field(env, "accepted_at"))),
+            (self.tr("Status"), fmt.status_text(fmt.field(env, "status"))),
+            (self.tr("Our reference number"), fmt.field(env, "our_ref")),
+            (self.tr("Your reference number"), fmt.field(env, "your_ref")),
+            (self.tr("Our file mark"), fmt.field(env, "our_file_mark")),
+            (self.tr("Your file mark"), fmt.field(env, "your_file_mark")),
+            (
+                self.tr("Personal delivery"),
+                _yes(fmt.field(env, "personal_delivery"), self.tr("yes"), self.tr("no")),
+            ),
+            (
+                self.tr("Acceptance by fiction"),
+                _yes(fmt.field(env, "allow_fiction"), self.tr("allowed"), self.tr("not allowed")),
+            ),
+            (self.tr("Big message"), self.tr("yes") if fmt.field(env, "big_message") else None),
+        ]
+        legal = fmt.field(env, "legal_title")
+        if legal is not None and not legal.is_empty():
+            parts = [
+                f"{legal.law or ''}/{legal.year or ''}",
+                f"§ {legal.section}" if legal.section else "",
+                f"odst. {legal.paragraph}" if legal.paragraph else "",
+                f"písm. {legal.point}" if legal.point else "",
+            ]
+            rows.append((self.tr("Legal title"), " ".join(p for p in parts if p)))
+        table = "".join(
+            f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+            if v not in (None, "")
+        )
+        events = fmt.field(detail, "events", default=()) or ()
+        ev_html = "".join(
+            f"<li>{html.escape(fmt.when(fmt.field(e, 'at')))} — "
+            f"{html.escape(str(fmt.field(e, 'description', default='')))}</li>"
+            for e in events
+        )
+        body = f"<table>{table}</table>"
+        if ev_html:
+            body += f"<h4>{html.escape(self.tr('Delivery events'))}</h4><ul>{ev_html}</ul>"
+        self.envelope.setHtml(body)
+
+        self.attachments.clear()
+        for att in attachment_list(detail):
+            name = str(fmt.field(att, "name", "file_name", default="?"))
+            size = fmt.size(fmt.field(att, "size", "size_bytes"))
+            item = QListWidgetItem(f"{name}    {size}" if size else name)
+            item.setToolTip(str(fmt.field(att, "mime_type", default="")))
+            self.attachments.addItem(item)
+        if self.attachments.count():
+            self.attachments.setCurrentRow(0)
+        self._set_enabled(True)
+        has_files = self.attachments.count() > 0
+        for b in (self.open_button, self.save_button, self.save_all_button):
+            b.setEnabled(has_files)
+
+    def _show_verdict(self, verdict: Any) -> None:
+        kind = fmt.verdict_kind(verdict)
+        text = fmt.verdict_text(kind)
+        reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) if verdict else ()
+        if reasons and kind not in ("valid", None):
+            text += " " + "; ".join(str(r) for r in reasons)
+        color = fmt.verdict_color(kind)
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(
+            f"QLabel {{ border-left: 4px solid {color}; padding: 4px 8px; background: {color}18; }}"
+        )
+        self.verdict.setVisible(True)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _selected_rows(self) -> list[int]:
+        rows = sorted(self.attachments.row(i) for i in self.attachments.selectedItems())
+        if not rows and self.attachments.currentRow() >= 0:
+            rows = [self.attachments.currentRow()]
+        return rows
+
+    def materialize(self, rows: list[int]) -> list[Path]:
+        """Write the attachments to the app's cache (for the system viewer or a drag)."""
+        if self._message is None or self._detail is None:
+            return []
+        msg = self._message
+        atts = attachment_list(self._detail)
+        svc = self._ctx.app.messages
+        out = self._ctx.scratch_dir(f"open/{msg}")
+
+        def write() -> list[Path]:
+            taken: set[str] = set()
+            paths = []
+            for r in rows:
+                name = safe_file_name(str(fmt.field(atts[r], "name", default="file")), taken)
+                p = out / name
+                p.write_bytes(svc.attachment_content(msg, r))
+                paths.append(p)
+            return paths
+
+        # A drag must have its files now; this is a short, user-initiated read.
+        return list(self._ctx.tasks.run_store(write).result(timeout=30))
+
+    def open_selected(self) -> None:
+        rows = self._selected_rows()
+        if not rows:
+            return
+        try:
+            paths = self.materialize(rows[:1])
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        for p in paths:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+
+    def save_selected(self) -> None:
+        rows = self._selected_rows()
+        if rows:
+            self._save(rows)
+
+    def save_all(self) -> None:
+        self._save(None)
+
+    def _save(self, rows: list[int] | None, out_dir: str | None = None) -> None:
+        if self._message is None:
+            return
+        if out_dir is None:
+            out_dir = QFileDialog.getExistingDirectory(self, self.tr("Save attachments to"))
+        if not out_dir:
+            return
+        self.save_to(Path(out_dir), rows)
+
+    def save_to(self, out_dir: Path, rows: list[int] | None = None) -> None:
+        """Save attachments (all when ``rows`` is None) into ``out_dir`` via the service."""
+        msg = self._message
+        svc = self._ctx.app.messages
+        self._ctx.tasks.run_store(
+            lambda: svc.save_attachments(msg, out_dir, rows),
+            lambda paths: self.saved.emit(list(paths)),
+            lambda e: show_error(self, e),
+            owner=self,
+        )
+
+    saved = Signal(list)
+    exported = Signal(list)
+
+    def export(self, out_dir: str | None = None) -> None:
+        if self._message is None:
+            return
+        if not out_dir:
+            out_dir = QFileDialog.getExistingDirectory(self, self.tr("Export message to"))
+        if not out_dir:
+            return
+        msg = self._message
+        svc = self._ctx.app.messages
+        self._ctx.tasks.run_store(
+            lambda: svc.export(msg, Path(out_dir)),
+            lambda paths: self.exported.emit(list(paths)),
+            lambda e: show_error(self, e),
+            owner=self,
+        )
+
+    def verify(self) -> None:
+        if self._message is None:
+            return
+        msg = self._message
+        svc = self._ctx.app.messages
+
+        def done(verdict: Any) -> None:
+            if self._message == msg:
+                self._show_verdict(verdict)
+            self.verdict_changed.emit(msg)
+
+        self._ctx.tasks.run_store(
+            lambda: svc.verify(msg), done, lambda e: show_error(self, e), owner=self
+        )
+
+
+def _party(env: Any, who: str) -> str:
+    name = fmt.field(env, f"{who}_name", default="") or ""
+    box = fmt.field(env, f"{who}_box_id", default="") or ""
+    addr = fmt.field(env, f"{who}_address", default="") or ""
+    text = name
+    if box:
+        text += f" ({box})"
+    if addr:
+        text += f", {addr}"
+    return text
+
+
+def _yes(value: Any, yes: str, no: str) -> str | None:
+    return None if value is None else (yes if value else no)

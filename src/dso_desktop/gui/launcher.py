@@ -1,0 +1,176 @@
+"""Start-up sequence: open the archive off the GUI thread, build the window, run the mode."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from dso_desktop.gui import fmt, i18n
+from dso_desktop.gui.context import GuiContext
+from dso_desktop.gui.errors import describe
+from dso_desktop.gui.taskman import TaskManager
+
+log = logging.getLogger(__name__)
+
+
+class Launcher(QObject):
+    """Owns the task manager, the services and the main window for one run."""
+
+    def __init__(self, args: argparse.Namespace, paths: Any, *, started: float) -> None:
+        super().__init__()
+        self.args = args
+        self.paths = paths
+        self.started = started
+        self.tasks = TaskManager(self)
+        self.tasks.unhandled_error.connect(self._unhandled)
+        self.app: Any = None
+        self.ctx: GuiContext | None = None
+        self.window: Any = None
+        self.demo: Any = None
+        self.exit_code = 0
+
+    # -- sequence ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        demo = bool(self.args.demo)
+        paths = self.paths
+
+        def open_app() -> tuple[Any, str]:
+            from dso_desktop.app import App
+
+            app = App.open(paths, demo=demo)
+            try:
+                lang = str(fmt.field(app.settings.get(), "language", default="cs"))
+            except Exception:  # unreadable settings: keep the default language
+                lang = i18n.DEFAULT_LANGUAGE
+            return app, lang
+
+        self.tasks.run_store(open_app, self._opened, self._fatal)
+
+    def _opened(self, opened: tuple[Any, str]) -> None:
+        from dso_desktop.gui.mainwindow import MainWindow
+
+        app, lang = opened
+        self.app = app
+        if self.args.lang is None:
+            i18n.install(lang)
+        self.ctx = GuiContext(app=app, tasks=self.tasks, paths=self.paths, demo=self.args.demo)
+        self.window = MainWindow(self.ctx)
+        self.window.language_changed = self.rebuild_window  # type: ignore[attr-defined]
+        if self.args.measure_startup:
+            from dso_desktop.gui.measure import StartupMeasure
+
+            self._measure = StartupMeasure(
+                self.window, self.started, scroll=self.args.measure_scroll
+            )
+            self._measure.finished.connect(self._measured)
+        self.window.show()
+        if self.args.demo:
+            from dso_desktop.gui.demo import DemoSession
+
+            self.demo = DemoSession(self.ctx, self.window, messages=self.args.demo_messages)
+            self.demo.ready.connect(self._demo_ready)
+            self.demo.failed.connect(self._fatal)
+            self.demo.start()
+        else:
+            self.window.start()
+            for f in self.args.files:
+                self.window.open_zfo(f)
+            if self.args.screenshot:
+                self.window.list_loaded.connect(self._take_screenshot_soon)
+
+    def rebuild_window(self) -> None:
+        """Recreate the main window after a language switch (all texts come from tr())."""
+        from dso_desktop.gui.mainwindow import MainWindow
+
+        assert self.ctx is not None
+        old = self.window
+        geometry = old.saveGeometry()
+        self.window = MainWindow(self.ctx)
+        self.window.language_changed = self.rebuild_window  # type: ignore[attr-defined]
+        self.window.restoreGeometry(geometry)
+        self.window.show()
+        self.window.start()
+        old.close()
+        old.deleteLater()
+
+    def _demo_ready(self) -> None:
+        if self.args.screenshot:
+            self._take_screenshot_soon()
+
+    # -- screenshot -------------------------------------------------------------------------
+
+    def _take_screenshot_soon(self, *_a: Any) -> None:
+        from dso_desktop.gui.screenshot import ScreenshotTaker
+
+        if getattr(self, "_shooter", None) is not None:
+            return
+        self._shooter = ScreenshotTaker(self.window, self.args.window, self.args.screenshot)
+        self._shooter.done.connect(self._screenshot_done)
+        self._shooter.start()
+
+    def _screenshot_done(self, ok: bool) -> None:
+        self.exit_code = 0 if ok else 1
+        QTimer.singleShot(0, self._quit)
+
+    # -- measurement ------------------------------------------------------------------------
+
+    def _measured(self, result: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+        QTimer.singleShot(0, self._quit)
+
+    # -- failures and shutdown --------------------------------------------------------------
+
+    def _fatal(self, exc: BaseException) -> None:
+        log.error("start-up failed", exc_info=exc)
+        plain, detail = describe(exc)
+        self.exit_code = 1
+        if self.args.screenshot or self.args.measure_startup:
+            sys.stderr.write(f"dso-desktop: {plain}\n{detail}\n")
+            QTimer.singleShot(0, self._quit)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "DSO Desktop", plain)
+        box.setInformativeText(detail)
+        box.exec()
+        QTimer.singleShot(0, self._quit)
+
+    def _unhandled(self, exc: BaseException) -> None:
+        plain, detail = describe(exc)
+        if self.args.screenshot or self.args.measure_startup:
+            sys.stderr.write(f"dso-desktop: {plain}\n{detail}\n")
+            return
+        parent = self.window if self.window is not None else None
+        box = QMessageBox(QMessageBox.Icon.Warning, "DSO Desktop", plain, parent=parent)
+        box.setInformativeText(detail)
+        box.open()
+
+    def _quit(self) -> None:
+        app = QApplication.instance()
+        if self.window is not None:
+            self.window.close()
+        if app is not None:
+            app.exit(self.exit_code)
+
+    def shutdown(self) -> None:
+        deadline = time.monotonic() + 10
+        if self.window is not None:
+            self.window.sync.cancel_all()
+        if self.demo is not None:
+            self.demo.stop()
+        app = self.app
+        if app is not None:
+            try:
+                self.tasks.run_store(app.close).result(
+                    timeout=max(1.0, deadline - time.monotonic())
+                )
+            except Exception as exc:  # closing must not hide the real exit code
+                log.warning("closing the archive failed: %s", exc)
+        self.tasks.shutdown(wait=True)

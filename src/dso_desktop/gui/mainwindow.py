@@ -1,0 +1,802 @@
+"""The main window: account tree, lazy message list, detail pane, warnings, sync state."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QSystemTrayIcon,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dso_desktop.domain import Direction
+from dso_desktop.gui import fmt
+from dso_desktop.gui.context import GuiContext
+from dso_desktop.gui.detail import DetailPane
+from dso_desktop.gui.errors import describe, show_error
+from dso_desktop.gui.models import COLUMNS, MessageListModel
+from dso_desktop.gui.syncui import SyncController
+from dso_desktop.gui.tree import AccountTree
+
+log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
+RECENT_DAYS = 90
+QUICK_FILTER_LIMIT = 5000
+
+
+class MainWindow(QMainWindow):
+    """Everything a clerk works with all day, in one window."""
+
+    list_loaded = Signal(int)  # number of ids shown
+    tree_loaded = Signal()
+    warnings_loaded = Signal(int)
+    imported = Signal(object)
+
+    def __init__(self, ctx: GuiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._order_by = "delivered_at"
+        self._descending = True
+        self._quick_text = ""
+        self._tag_filter: int | None = None
+        self._list_generation = 0
+        self._accounts: list[str] = []
+        self._tags: dict[int, tuple[str, str]] = {}
+        self._dialogs: list[QWidget] = []
+        self._sync_error_boxes: list[Any] = []
+
+        self.setWindowTitle(self._title())
+        self.setAcceptDrops(True)
+        self.resize(1280, 800)
+
+        self.sync = SyncController(ctx, self)
+        self.sync.job_started.connect(self._sync_started)
+        self.sync.job_progress.connect(self._sync_progress)
+        self.sync.job_finished.connect(self._sync_finished)
+        self.sync.job_failed.connect(self._sync_failed)
+        self.sync.job_cancelled.connect(self._sync_cancelled)
+
+        self._build_widgets()
+        self._build_actions()
+        self._build_status_bar()
+
+        self.schedule = QTimer(self)
+        self.schedule.timeout.connect(self.sync_all)
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self.windowIcon(), self)
+            self.tray.setToolTip(self._title())
+            self.tray.show()
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _title(self) -> str:
+        base = "DSO Desktop"
+        if self.ctx.demo:
+            return f"{base} — {self.tr('Training environment')}"
+        return base
+
+    def _build_widgets(self) -> None:
+        self.tree = AccountTree()
+        self.tree.node_selected.connect(lambda _key: self.reload_list())
+
+        self.tag_list = QListWidget()
+        self.tag_list.setAccessibleName(self.tr("Tags"))
+        self.tag_list.currentItemChanged.connect(self._tag_chosen)
+        self.warning_list = QListWidget()
+        self.warning_list.setAccessibleName(self.tr("Warnings"))
+        self.warning_list.setWordWrap(True)
+        self.warning_list.itemActivated.connect(self._warning_activated)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
+        left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
+        self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
+        left.addWidget(self.warnings_box)
+        left.setStretchFactor(0, 5)
+        left.setStretchFactor(1, 1)
+        left.setStretchFactor(2, 2)
+
+        self.model = MessageListModel(self.ctx.tasks, self.ctx.app.messages.rows, self)
+        self.model.sort_requested.connect(self._sort_requested)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Messages"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        widths = {
+            "verdict": 28,
+            "dm_id": 90,
+            "subject": 330,
+            "party": 220,
+            "delivered": 120,
+            "accepted": 120,
+            "status": 150,
+            "attachments": 44,
+            "tags": 110,
+        }
+        for i, (key, _h, _o) in enumerate(COLUMNS):
+            self.table.setColumnWidth(i, widths[key])
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+
+        self.quick_filter = QLineEdit()
+        self.quick_filter.setPlaceholderText(
+            self.tr("Quick filter: words from the subject, parties or attachments (Ctrl+F)")
+        )
+        self.quick_filter.setClearButtonEnabled(True)
+        self.quick_filter.setAccessibleName(self.tr("Quick filter"))
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(250)
+        self._filter_timer.timeout.connect(self._apply_quick_filter)
+        self.quick_filter.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.count_label = QLabel()
+        self.count_label.setAccessibleName(self.tr("Number of messages"))
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(self.quick_filter, 1)
+        bar.addWidget(self.count_label)
+        top_layout.addLayout(bar)
+        top_layout.addWidget(self.table, 1)
+
+        self.detail = DetailPane(self.ctx)
+        self.detail.verdict_changed.connect(lambda _i: self.model.invalidate())
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.detail)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(right)
+        main.setStretchFactor(0, 1)
+        main.setStretchFactor(1, 4)
+        main.setSizes([260, 1020])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        if self.ctx.demo:
+            self.banner = QLabel(
+                self.tr(
+                    "Training environment — an embedded ISDS simulator with demo data. "
+                    "Nothing is sent to the real data-box system."
+                )
+            )
+            self.banner.setObjectName("trainingBanner")
+            self.banner.setAccessibleName(self.tr("Training environment"))
+            self.banner.setStyleSheet(
+                "#trainingBanner { background: #fff3cd; color: #664d03; font-weight: bold;"
+                " border: 1px solid #ffcd39; border-radius: 3px; padding: 6px 10px; }"
+            )
+            layout.addWidget(self.banner)
+        layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+
+    def _titled(self, title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        label = QLabel(f"<b>{title}</b>")
+        label.setBuddy(widget)
+        lay.addWidget(label)
+        lay.addWidget(widget, 1)
+        return box
+
+    def _build_actions(self) -> None:
+        def act(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setToolTip(tip or text.replace("&", ""))
+            a.triggered.connect(slot)
+            return a
+
+        self.act_sync = act(
+            self.tr("&Synchronize"),
+            self.sync_current,
+            "F5",
+            self.tr("Download new messages of the selected data box"),
+        )
+        self.act_sync_all = act(self.tr("Synchronize &all"), self.sync_all, "Shift+F5")
+        self.act_cancel_sync = act(self.tr("&Cancel synchronization"), self.sync.cancel_all)
+        self.act_new = act(self.tr("&New message…"), self.compose_new, QKeySequence.StandardKey.New)
+        self.act_reply = act(self.tr("&Reply…"), self.compose_reply, "Ctrl+R")
+        self.act_forward = act(self.tr("&Forward…"), self.compose_forward, "Ctrl+Shift+R")
+        self.act_open_zfo = act(
+            self.tr("&Open ZFO file…"), self.open_zfo_dialog, QKeySequence.StandardKey.Open
+        )
+        self.act_import = act(self.tr("&Import ZFO files…"), self.import_zfo_dialog, "Ctrl+I")
+        self.act_export = act(self.tr("&Export message…"), lambda: self.detail.export(), "Ctrl+E")
+        self.act_add_account = act(self.tr("&Add data box…"), self.add_account)
+        self.act_remove_account = act(self.tr("&Remove data box…"), self.remove_account)
+        self.act_settings = act(
+            self.tr("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences
+        )
+        self.act_search = act(self.tr("Full-text &search…"), self.open_search, "Ctrl+Shift+F")
+        self.act_filter = act(
+            self.tr("Quick &filter"), self._focus_filter, QKeySequence.StandardKey.Find
+        )
+        self.act_tags = act(self.tr("&Tags…"), self.open_tags, "Ctrl+T")
+        self.act_unread = act(self.tr("Mark as &unread"), lambda: self._mark_read(False), "Ctrl+U")
+        self.act_read = act(self.tr("Mark as r&ead"), lambda: self._mark_read(True))
+        self.act_verify = act(
+            self.tr("&Verify signature"), lambda: self.detail.verify(), "Ctrl+Shift+V"
+        )
+        self.act_warnings = act(self.tr("Refresh &warnings"), self.reload_warnings)
+        self.act_quit = act(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        self.act_about = act(self.tr("&About DSO Desktop"), self._about)
+
+        mb = self.menuBar()
+        m = mb.addMenu(self.tr("&File"))
+        for a in (
+            self.act_open_zfo,
+            self.act_import,
+            self.act_export,
+            None,
+            self.act_settings,
+            None,
+            self.act_quit,
+        ):
+            m.addSeparator() if a is None else m.addAction(a)
+        m = mb.addMenu(self.tr("&Data box"))
+        for a in (
+            self.act_sync,
+            self.act_sync_all,
+            self.act_cancel_sync,
+            None,
+            self.act_add_account,
+            self.act_remove_account,
+        ):
+            m.addSeparator() if a is None else m.addAction(a)
+        m = mb.addMenu(self.tr("&Message"))
+        for a in (
+            self.act_new,
+            self.act_reply,
+            self.act_forward,
+            None,
+            self.act_read,
+            self.act_unread,
+            self.act_verify,
+            self.act_tags,
+        ):
+            m.addSeparator() if a is None else m.addAction(a)
+        m = mb.addMenu(self.tr("&Search"))
+        for a in (self.act_filter, self.act_search, self.act_warnings):
+            m.addAction(a)
+        m = mb.addMenu(self.tr("&Help"))
+        m.addAction(self.act_about)
+
+        tb = QToolBar(self.tr("Main toolbar"))
+        tb.setObjectName("mainToolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        tb.setMovable(False)
+        for a in (
+            self.act_sync_all,
+            self.act_new,
+            self.act_reply,
+            self.act_forward,
+            None,
+            self.act_open_zfo,
+            self.act_import,
+            self.act_search,
+            self.act_tags,
+            None,
+            self.act_add_account,
+            self.act_settings,
+        ):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        self.addToolBar(tb)
+        self.act_cancel_sync.setEnabled(False)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.sync_label = QLabel(self.tr("Not synchronized in this session"))
+        self.sync_label.setAccessibleName(self.tr("Synchronization state"))
+        self.sync_bar = QProgressBar()
+        self.sync_bar.setMaximumWidth(220)
+        self.sync_bar.setVisible(False)
+        self.sync_bar.setAccessibleName(self.tr("Synchronization progress"))
+        self.sync_cancel = QPushButton(self.tr("Cancel"))
+        self.sync_cancel.setVisible(False)
+        self.sync_cancel.setAccessibleName(self.tr("Cancel synchronization"))
+        self.sync_cancel.clicked.connect(self.sync.cancel_all)
+        sb.addWidget(self.sync_label, 1)
+        sb.addPermanentWidget(self.sync_bar)
+        sb.addPermanentWidget(self.sync_cancel)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Fill the window from the store (all of it off the GUI thread)."""
+        self.reload_tags()
+        self.reload_tree()
+        self.reload_warnings()
+        self.apply_settings()
+
+    def apply_settings(self) -> None:
+        svc = self.ctx.app.settings
+
+        def done(settings: Any) -> None:
+            minutes = int(
+                fmt.field(settings, "sync_interval_minutes", "sync_interval", default=0) or 0
+            )
+            if minutes > 0:
+                self.schedule.start(minutes * 60_000)
+            else:
+                self.schedule.stop()
+
+        self.ctx.tasks.run_store(
+            svc.get, done, lambda e: log.warning("settings: %s", e), owner=self
+        )
+
+    def reload_tree(self) -> None:
+        """Reload accounts and folder counts; the selected folder's list reloads with it."""
+        app = self.ctx.app
+
+        def work() -> tuple[list[str], list[Any]]:
+            names = [str(fmt.field(a, "name")) for a in app.accounts.list()]
+            return names, list(app.messages.tree_counts())
+
+        def done(result: tuple[list[str], list[Any]]) -> None:
+            self._accounts, nodes = result
+            self.tree.populate(nodes)
+            self.tree_loaded.emit()
+
+        self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
+
+    def current_filter(self) -> Any:
+        from dso_desktop.services.types import MessageFilter
+
+        flt = self.tree.current_filter()
+        if flt is None:
+            flt = MessageFilter()
+        if fmt.field(flt, "since") is not None:
+            # "Last 90 days" counts from now, not from when the tree was loaded.
+            flt = dataclasses.replace(flt, since=datetime.now(UTC) - timedelta(days=RECENT_DAYS))
+        if self._tag_filter is not None:
+            flt = dataclasses.replace(flt, tag_id=self._tag_filter)
+        return flt
+
+    def reload_list(self) -> None:
+        """Load the ids of the selected node (and quick filter); rows come lazily."""
+        self._list_generation += 1
+        generation = self._list_generation
+        app = self.ctx.app
+        flt = self.current_filter()
+        text = self._quick_text
+        order_by, desc = self._order_by, self._descending
+        sent = str(fmt.field(flt, "direction", default="")) == Direction.SENT.value
+
+        def work() -> list[int]:
+            ids = app.messages.ids(flt, order_by=order_by, descending=desc)
+            if text:
+                hits = app.search.search(text, account=flt.account, limit=QUICK_FILTER_LIMIT)
+                wanted = {int(fmt.field(h, "id")) for h in hits}
+                ids = [i for i in ids if i in wanted]
+            return list(ids)
+
+        def done(ids: list[int]) -> None:
+            if generation != self._list_generation:
+                return
+            current = self.detail.message_id
+            self.model.set_ids(ids, sent=sent)
+            self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
+            row = self.model.row_of(current) if current is not None else -1
+            if row >= 0:
+                self.table.selectRow(row)
+            else:
+                self.detail.clear()
+            self.list_loaded.emit(len(ids))
+
+        self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
+
+    def reload_tags(self) -> None:
+        svc = self.ctx.app.tags
+
+        def done(tags: Any) -> None:
+            self._tags = {
+                int(fmt.field(t, "id")): (str(fmt.field(t, "name")), str(fmt.field(t, "color")))
+                for t in tags
+            }
+            self.model.set_tags(self._tags)
+            self.tag_list.blockSignals(True)
+            self.tag_list.clear()
+            all_item = QListWidgetItem(self.tr("All messages"))
+            all_item.setData(Qt.ItemDataRole.UserRole, None)
+            self.tag_list.addItem(all_item)
+            for tag_id, (name, color) in sorted(self._tags.items(), key=lambda kv: kv[1][0]):
+                item = QListWidgetItem(f"● {name}")
+                item.setForeground(_color(color))
+                item.setData(Qt.ItemDataRole.UserRole, tag_id)
+                self.tag_list.addItem(item)
+                if tag_id == self._tag_filter:
+                    self.tag_list.setCurrentItem(item)
+            if self._tag_filter is None:
+                self.tag_list.setCurrentItem(all_item)
+            self.tag_list.blockSignals(False)
+            self.model.invalidate()
+
+        self.ctx.tasks.run_store(svc.list, done, lambda e: show_error(self, e), owner=self)
+
+    def reload_warnings(self) -> None:
+        svc = self.ctx.app.warnings
+
+        def done(warnings: Any) -> None:
+            from dso_desktop.gui.warningsview import warning_text
+
+            self.warning_list.clear()
+            for w in warnings:
+                item = QListWidgetItem(warning_text(w))
+                item.setData(Qt.ItemDataRole.UserRole, w)
+                item.setToolTip(warning_text(w))
+                self.warning_list.addItem(item)
+            if not warnings:
+                self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
+            self.warnings_loaded.emit(len(warnings))
+
+        self.ctx.tasks.run_store(svc.collect, done, lambda e: show_error(self, e), owner=self)
+
+    # -- list interaction -------------------------------------------------------------------
+
+    def _sort_requested(self, order_by: str, descending: bool) -> None:
+        self._order_by, self._descending = order_by, descending
+        self.reload_list()
+
+    def _apply_quick_filter(self) -> None:
+        self._quick_text = self.quick_filter.text().strip()
+        self.reload_list()
+
+    def _focus_filter(self) -> None:
+        self.quick_filter.setFocus()
+        self.quick_filter.selectAll()
+
+    def _tag_chosen(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+        self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.reload_list()
+
+    def _row_changed(self, current: Any, _previous: Any) -> None:
+        msg = self.model.message_id(current.row()) if current.isValid() else None
+        if msg is None:
+            return
+        self.detail.show_message(msg)
+        row = self.model.cached_row(current.row())
+        if row is not None and not fmt.field(row, "is_read", default=True):
+            svc = self.ctx.app.messages
+            self.ctx.tasks.run_store(
+                lambda: svc.mark_read(msg, True), lambda _r: self._after_read_change(), owner=self
+            )
+
+    def _after_read_change(self) -> None:
+        self.model.invalidate()
+        self.reload_tree()
+
+    def selected_message_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [m for m in (self.model.message_id(r) for r in rows) if m is not None]
+
+    def select_message(self, message_id: int) -> bool:
+        row = self.model.row_of(message_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _mark_read(self, read: bool) -> None:
+        svc = self.ctx.app.messages
+        ids = self.selected_message_ids()
+
+        def work() -> None:
+            for i in ids:
+                svc.mark_read(i, read)
+
+        self.ctx.tasks.run_store(work, lambda _r: self._after_read_change(), owner=self)
+
+    def _warning_activated(self, item: QListWidgetItem) -> None:
+        w = item.data(Qt.ItemDataRole.UserRole)
+        msg = fmt.field(w, "message_id") if w is not None else None
+        if isinstance(msg, int):
+            self.select_message(msg)
+
+    # -- sync -------------------------------------------------------------------------------
+
+    def sync_current(self) -> None:
+        account = self.tree.current_account() or (self._accounts[0] if self._accounts else None)
+        if account:
+            self.sync.sync(account)
+
+    def sync_all(self) -> None:
+        for name in self._accounts:
+            self.sync.sync(name)
+
+    def _sync_started(self, account: str) -> None:
+        self.sync_label.setText(self.tr("Synchronizing %1…").replace("%1", account))
+        self.sync_bar.setRange(0, 0)
+        self.sync_bar.setVisible(True)
+        self.sync_cancel.setVisible(True)
+        self.act_cancel_sync.setEnabled(True)
+
+    def _sync_progress(self, account: str, phase: str, done: int, total: int) -> None:
+        if total > 0:
+            self.sync_bar.setRange(0, total)
+            self.sync_bar.setValue(min(done, total))
+            self.sync_bar.setFormat(f"{account}: %v / %m")
+        self.sync_label.setText(
+            self.tr("Synchronizing %1: %2").replace("%1", account).replace("%2", _phase_text(phase))
+        )
+
+    def _sync_idle(self, text: str) -> None:
+        if self.sync.running:
+            return
+        self.sync_label.setText(text)
+        self.sync_bar.setVisible(False)
+        self.sync_cancel.setVisible(False)
+        self.act_cancel_sync.setEnabled(False)
+
+    def _sync_finished(self, account: str, summary: Any) -> None:
+        new = int(
+            fmt.field(summary, "new_received", "received_new", "new_messages", default=0) or 0
+        )
+        now = datetime.now().strftime("%H:%M")
+        self._sync_idle(
+            self.tr("Synchronized %1 at %2, new received messages: %3")
+            .replace("%1", account)
+            .replace("%2", now)
+            .replace("%3", str(new))
+        )
+        if new and self.tray is not None:
+            self.tray.showMessage(
+                self.tr("New data messages"),
+                self.tr("%1: %2 new message(s)").replace("%1", account).replace("%2", str(new)),
+            )
+        self.reload_tree()
+        self.reload_warnings()
+
+    def _sync_failed(self, account: str, exc: BaseException) -> None:
+        plain, _detail = describe(exc)
+        code = getattr(exc, "code", None)
+        suffix = f" ({self.tr('ISDS code')} {code})" if code else ""
+        self._sync_idle(
+            self.tr("Synchronization of %1 failed: %2")
+            .replace("%1", account)
+            .replace("%2", plain + suffix)
+        )
+        if self.sync.interactive:
+            self._sync_error_boxes.append(show_error(self, exc, self.tr("Synchronization")))
+
+    def _sync_cancelled(self, account: str) -> None:
+        self._sync_idle(self.tr("Synchronization of %1 was cancelled").replace("%1", account))
+        self.reload_tree()
+
+    # -- dialogs ----------------------------------------------------------------------------
+
+    def _keep(self, dlg: QWidget) -> QWidget:
+        self._dialogs = [d for d in self._dialogs if d.isVisible()]
+        self._dialogs.append(dlg)
+        return dlg
+
+    def compose_new(self, *, reply_to: int | None = None, forward: int | None = None) -> Any:
+        from dso_desktop.gui.compose import ComposeDialog
+
+        account = self.tree.current_account() or (self._accounts[0] if self._accounts else None)
+        if account is None:
+            QMessageBox.information(self, self.tr("New message"), self.tr("Add a data box first."))
+            return None
+        dlg = ComposeDialog(
+            self.ctx, self._accounts, account, self, reply_to=reply_to, forward=forward
+        )
+        dlg.sent.connect(lambda _r: self.reload_tree())
+        self._keep(dlg).show()
+        return dlg
+
+    def compose_reply(self) -> Any:
+        if self.detail.message_id is not None:
+            return self.compose_new(reply_to=self.detail.message_id)
+        return None
+
+    def compose_forward(self) -> Any:
+        if self.detail.message_id is not None:
+            return self.compose_new(forward=self.detail.message_id)
+        return None
+
+    def add_account(self) -> Any:
+        from dso_desktop.gui.wizard import AccountWizard
+
+        wiz = AccountWizard(self.ctx, self)
+        wiz.account_added.connect(self._account_added)
+        self._keep(wiz).show()
+        return wiz
+
+    def _account_added(self, name: str) -> None:
+        self.reload_tree()
+
+    def remove_account(self) -> None:
+        name = self.tree.current_account()
+        if not name:
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Remove data box"),
+            self.tr(
+                "Remove the data box \u201e%1\u201c from this application? The archived "
+                "messages stay in the data folder."
+            ).replace("%1", name),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        svc = self.ctx.app.accounts
+        self.ctx.tasks.run_store(
+            lambda: svc.remove(name),
+            lambda _r: self.reload_tree(),
+            lambda e: show_error(self, e),
+            owner=self,
+        )
+
+    def open_zfo_dialog(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(
+            self, self.tr("Open ZFO file"), "", self.tr("Signed data messages (*.zfo);;All (*)")
+        )
+        if path:
+            self.open_zfo(Path(path))
+
+    def open_zfo(self, path: Path) -> Any:
+        from dso_desktop.gui.zfoviewer import ZfoViewer
+
+        viewer = ZfoViewer(self.ctx, path, self._accounts, self)
+        viewer.imported.connect(lambda _s: self.reload_tree())
+        self._keep(viewer).show()
+        return viewer
+
+    def import_zfo_dialog(self) -> None:
+        paths, _f = QFileDialog.getOpenFileNames(
+            self, self.tr("Import ZFO files"), "", self.tr("Signed data messages (*.zfo)")
+        )
+        if paths:
+            self.import_zfo([Path(p) for p in paths])
+
+    def import_zfo(self, paths: list[Path], account: str | None = None) -> None:
+        svc = self.ctx.app.zfo
+
+        def done(summary: Any) -> None:
+            self.statusBar().showMessage(
+                self.tr("Imported: %1, already present: %2, failed: %3")
+                .replace("%1", str(fmt.field(summary, "imported", default=0)))
+                .replace("%2", str(fmt.field(summary, "duplicates", default=0)))
+                .replace("%3", str(fmt.field(summary, "failed", default=0))),
+                10_000,
+            )
+            self.imported.emit(summary)
+            self.reload_tree()
+
+        self.ctx.tasks.run_store(
+            lambda: svc.import_files(paths, account=account),
+            done,
+            lambda e: show_error(self, e),
+            owner=self,
+        )
+
+    def open_settings(self) -> Any:
+        from dso_desktop.gui.settingsdialog import SettingsDialog
+
+        dlg = SettingsDialog(self.ctx, self)
+        dlg.applied.connect(self.apply_settings)
+        self._keep(dlg).show()
+        return dlg
+
+    def open_search(self) -> Any:
+        from dso_desktop.gui.searchdialog import SearchDialog
+
+        dlg = SearchDialog(self.ctx, self._accounts, self)
+        dlg.message_chosen.connect(self._show_found)
+        self._keep(dlg).show()
+        return dlg
+
+    def _show_found(self, message_id: int) -> None:
+        if not self.select_message(message_id):
+            self.detail.show_message(message_id)
+
+    def open_tags(self) -> Any:
+        from dso_desktop.gui.tagsdialog import TagsDialog
+
+        dlg = TagsDialog(self.ctx, self.selected_message_ids(), self)
+        dlg.changed.connect(self.reload_tags)
+        self._keep(dlg).show()
+        return dlg
+
+    def _about(self) -> None:
+        from dso_desktop import __version__
+
+        QMessageBox.about(
+            self,
+            self.tr("About DSO Desktop"),
+            self.tr("DSO Desktop %1\nA client for the Czech data-box system (ISDS).").replace(
+                "%1", __version__
+            ),
+        )
+
+    # -- drag & drop of ZFO files -------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.toLocalFile().lower().endswith(".zfo") for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [
+            Path(u.toLocalFile())
+            for u in event.mimeData().urls()
+            if u.toLocalFile().lower().endswith(".zfo")
+        ]
+        if len(paths) == 1:
+            self.open_zfo(paths[0])
+        elif paths:
+            self.import_zfo(paths)
+        event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.cancel_all()
+        self.schedule.stop()
+        if self.tray is not None:
+            self.tray.hide()
+        super().closeEvent(event)
+
+
+def _phase_text(phase: str) -> str:
+    texts = {
+        "login": translate("MainWindow", "logging in"),
+        "list": translate("MainWindow", "listing messages"),
+        "received": translate("MainWindow", "downloading received messages"),
+        "sent": translate("MainWindow", "downloading sent messages"),
+        "download": translate("MainWindow", "downloading messages"),
+        "delivery-info": translate("MainWindow", "downloading delivery info"),
+        "state": translate("MainWindow", "updating states"),
+        "done": translate("MainWindow", "done"),
+    }
+    return texts.get(phase, phase)
+
+
+def _color(name: str) -> Any:
+    from PySide6.QtGui import QColor
+
+    return QColor(name)

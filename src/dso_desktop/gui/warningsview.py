@@ -1,0 +1,32 @@
+"""How a warning from the services reads in the warnings panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from dso_desktop.gui import fmt, i18n
+
+translate = QCoreApplication.translate
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "password-expiry": translate("Warnings", "Password"),
+        "timestamp-expiry": translate("Warnings", "Timestamp"),
+        "deletion": translate("Warnings", "Deletion from ISDS"),
+        "not-downloaded": translate("Warnings", "Not downloaded"),
+        "fiction": translate("Warnings", "Acceptance by fiction"),
+    }
+    return labels.get(kind, kind)
+
+
+def warning_text(w: Any) -> str:
+    """'Kind: sentence' in the current language (the services word the sentence)."""
+    if i18n.current() == "en":
+        text = fmt.field(w, "text_en", "text_cs", default="")
+    else:
+        text = fmt.field(w, "text_cs", "text_en", default="")
+    kind = str(fmt.field(w, "kind", default=""))
+    return f"{kind_label(kind)}: {text}" if kind else str(text)
