@@ -390,8 +390,9 @@ class ReleaseRepository:
             signers.setdefault(s.public_key.keyid, s)
         for s in signers.values():
             new_md.sign(s, append=True)
-        old.verify_delegate("root", new_md)  # trusted by clients on the old root
-        new.verify_delegate("root", new_md)  # and self-consistent
+        # Trusted by clients that know the old root, and self-consistent:
+        old.verify_delegate("root", new_md.signed_bytes, new_md.signatures)
+        new.verify_delegate("root", new_md.signed_bytes, new_md.signatures)
         data = new_md.to_bytes(_SERIALIZER)
         _atomic_write(self.metadata_dir / f"{new.version}.root.json", data)
         _atomic_write(self.metadata_dir / "root.json", data)

@@ -1,0 +1,32 @@
+"""Errors of the update layer: what went wrong, in English, with a Czech text for the GUI."""
+
+from __future__ import annotations
+
+
+class UpdateError(Exception):
+    """An update could not be checked, downloaded or staged; the installed app is unchanged."""
+
+    message_cs = "Aktualizace se nezdařila; nainstalovaná verze zůstává beze změny."
+
+
+class UpdatesDisabled(UpdateError):
+    message_cs = "Kontrola aktualizací je vypnuta správcem nebo v nastavení."
+
+
+class NotInstalledError(UpdateError):
+    message_cs = "Tato instalace se neaktualizuje sama (chybí spouštěč a složka versions)."
+
+
+class UpdateNetworkError(UpdateError):
+    message_cs = "Portál s aktualizacemi není dostupný; zkuste to později."
+
+
+class UpdateCancelled(UpdateError):
+    message_cs = "Stahování aktualizace bylo zrušeno; příště naváže, kde skončilo."
+
+
+class UpdateVerificationError(UpdateError):
+    """Signed metadata or a file failed verification: possibly an attack, never installed."""
+
+    message_cs = ("Aktualizace neprošla ověřením podpisu a nebyla nainstalována. "
+                  "Pokud se to opakuje, informujte správce.")

@@ -1,0 +1,99 @@
+"""Start-up self-check a new version runs before the launcher switches to it."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sqlite3
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import dso_desktop
+from dso_desktop.resources import resource_path
+
+# Packages that need a display or are only for tests/training are checked separately.
+_SKIP = {"gui", "simulator", "launcher"}
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+def _modules() -> CheckItem:
+    failed = []
+    names = sorted(m.name for m in pkgutil.iter_modules(dso_desktop.__path__))
+    for name in names:
+        if name in _SKIP:
+            continue
+        try:
+            importlib.import_module(f"dso_desktop.{name}")
+        except Exception as exc:  # any import failure means a broken bundle
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    return CheckItem("modules", not failed and bool(names), "; ".join(failed) or
+                     f"{len(names)} modules")
+
+
+def _trusted_root() -> CheckItem:
+    try:
+        from tuf.api.metadata import Metadata, Root
+
+        md = Metadata[Root].from_bytes(resource_path("update", "root.json").read_bytes())
+        md.signed.verify_delegate("root", md.signed_bytes, md.signatures)
+        return CheckItem("trusted-root", True, f"version {md.signed.version}")
+    except Exception as exc:  # missing, unparsable or not self-signed
+        return CheckItem("trusted-root", False, f"{type(exc).__name__}: {exc}")
+
+
+def _sqlite() -> CheckItem:
+    try:
+        con = sqlite3.connect(":memory:")
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        con.close()
+        return CheckItem("sqlite-fts5", True, sqlite3.sqlite_version)
+    except sqlite3.Error as exc:
+        return CheckItem("sqlite-fts5", False, str(exc))
+
+
+def _tls() -> CheckItem:
+    try:
+        ctx = ssl.create_default_context()
+        return CheckItem("tls", ctx.verify_mode == ssl.CERT_REQUIRED, ssl.OPENSSL_VERSION)
+    except ssl.SSLError as exc:
+        return CheckItem("tls", False, str(exc))
+
+
+def _manifest() -> CheckItem:
+    """In a bundle, the version folder's manifest must name the version that is running."""
+    if not getattr(sys, "frozen", False):
+        return CheckItem("manifest", True, "not a bundle")
+    from dso_desktop.update.release import MANIFEST_NAME, Manifest
+
+    path = Path(sys.executable).resolve().parent / MANIFEST_NAME
+    try:
+        manifest = Manifest.from_bytes(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return CheckItem("manifest", False, str(exc))
+    ok = str(manifest.version) == dso_desktop.__version__
+    return CheckItem("manifest", ok, f"{manifest.version} (running {dso_desktop.__version__})")
+
+
+def _gui() -> CheckItem:
+    try:
+        from dso_desktop.gui import qtcheck
+
+        ok = qtcheck.main() == 0
+        return CheckItem("qt", ok, "Qt loads" if ok else "Qt cannot be loaded")
+    except Exception as exc:  # a missing Qt plugin or library in the bundle
+        return CheckItem("qt", False, f"{type(exc).__name__}: {exc}")
+
+
+def run(gui: bool = False) -> list[CheckItem]:
+    items = [_modules(), _trusted_root(), _sqlite(), _tls(), _manifest()]
+    if gui:
+        items.append(_gui())
+    return items

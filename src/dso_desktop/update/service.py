@@ -1,0 +1,374 @@
+"""UpdateService: check, download, stage, skip, remind later — the API the GUI and CLI use."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from tuf.api import exceptions as tuf_exc
+
+from dso_desktop import __version__
+from dso_desktop.paths import AppPaths, atomic_write
+from dso_desktop.resources import resource_path
+from dso_desktop.update.archive import UnsafeArchiveError, extract_version
+from dso_desktop.update.client import Offer, TufClient, apply_patch, verify_file
+from dso_desktop.update.errors import (
+    NotInstalledError,
+    UpdateCancelled,
+    UpdateError,
+    UpdateNetworkError,
+    UpdatesDisabled,
+    UpdateVerificationError,
+)
+from dso_desktop.update.layout import InstallLayout, find_install_root
+from dso_desktop.update.release import (
+    CHANNELS,
+    ReleaseFormatError,
+    Version,
+    platform_tag,
+)
+from dso_desktop.update.transport import (
+    DownloadCancelled,
+    InsecureUrlError,
+    Progress,
+    Transport,
+    ca_bundle,
+    check_url,
+)
+
+CHECK_INTERVAL = timedelta(hours=24)
+SETTINGS_FILE = "update.json"
+
+
+def default_portal_url() -> str:
+    """The regional portal the build ships with (resources/update/portal.json)."""
+    data = json.loads(resource_path("update", "portal.json").read_text(encoding="utf-8"))
+    return str(data["url"])
+
+
+def shipped_root() -> bytes:
+    return resource_path("update", "root.json").read_bytes()
+
+
+@dataclass(frozen=True)
+class UpdateSettings:
+    """Per-user update settings (config/update.json); the admin policy may override them."""
+
+    enabled: bool = True
+    portal_url: str | None = None  # None: the shipped default
+    channel: str = "stable"
+    skipped_version: str | None = None
+    remind_after: str | None = None  # ISO time before which no prompt is shown
+    last_check: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> UpdateSettings:
+        try:
+            obj = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(obj, dict):
+            return cls()
+        known = {k: obj[k] for k in cls.__dataclass_fields__ if k in obj}
+        s = cls(**known)
+        return s if s.channel in CHANNELS else replace(s, channel="stable")
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, json.dumps(asdict(self), indent=2).encode("utf-8") + b"\n")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found. ``prompt`` says whether the GUI should ask the user now."""
+
+    current: str
+    available: str | None
+    notes_cs: str
+    notes_en: str
+    size: int | None
+    sha256: str | None
+    released: str | None
+    prompt: bool
+    reason: str  # up-to-date | available | skipped | remind-later | failed-before
+    checked_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UpdateService:
+    """Qt-free; blocking calls meant for a worker thread. One instance per app."""
+
+    def __init__(self, paths: AppPaths, *, install_root: Path | None = None,
+                 trusted_root: bytes | None = None, portal_url: str | None = None,
+                 ca_file: Path | None = None, platform: str | None = None,
+                 current_version: str | None = None,
+                 now: Callable[[], datetime] = _utcnow,
+                 session: requests.Session | None = None) -> None:
+        self.paths = paths
+        self.install_root = install_root or find_install_root()
+        self.layout = InstallLayout(self.install_root) if self.install_root else None
+        self._trusted_root = trusted_root
+        self._portal_override = portal_url
+        self.ca_file = ca_file
+        self.platform = platform or platform_tag()
+        self._current_override = current_version
+        self.now = now
+        self.session = session
+        self._offer: Offer | None = None
+        self._client: TufClient | None = None
+        self._archive: Path | None = None
+
+    # -- folders (all under the user's own data and cache folders) --------------------------
+    @property
+    def metadata_dir(self) -> Path:
+        return self.paths.data / "update" / "metadata"
+
+    @property
+    def download_dir(self) -> Path:
+        return self.paths.cache / "update" / "downloads"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.paths.config / SETTINGS_FILE
+
+    # -- settings -----------------------------------------------------------------------------
+    def settings(self) -> UpdateSettings:
+        return UpdateSettings.load(self.settings_path)
+
+    def _save(self, **changes: Any) -> UpdateSettings:
+        s = replace(self.settings(), **changes)
+        s.save(self.settings_path)
+        return s
+
+    def policy(self) -> dict[str, Any]:
+        return self.layout.policy() if self.layout else {}
+
+    def checks_enabled(self) -> bool:
+        """False when the administrator's policy or the user's setting turns checks off."""
+        return self.policy().get("enabled", True) is not False and self.settings().enabled
+
+    def admin_locked(self) -> bool:
+        return self.policy().get("enabled", True) is False
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._save(enabled=bool(enabled))
+
+    def set_portal_url(self, url: str | None) -> None:
+        if url:
+            check_url(url)
+        self._save(portal_url=url or None)
+
+    def set_channel(self, channel: str) -> None:
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        self._save(channel=channel)
+
+    def portal_url(self) -> str:
+        policy_url = self.policy().get("portal_url")
+        url = (self._portal_override or (policy_url if isinstance(policy_url, str) else None)
+               or self.settings().portal_url or default_portal_url())
+        return check_url(url)
+
+    def current_version(self) -> str:
+        if self._current_override:
+            return self._current_override
+        if self.layout is not None:
+            state = self.layout.load_state()
+            if state.current:
+                return state.current
+        return __version__
+
+    def check_due(self) -> bool:
+        """Whether the 24-hour background check should run now."""
+        if not self.checks_enabled():
+            return False
+        last = self.settings().last_check
+        if not last:
+            return True
+        try:
+            return self.now() - datetime.fromisoformat(last) >= CHECK_INTERVAL
+        except ValueError:
+            return True
+
+    def skip_version(self, version: str) -> None:
+        self._save(skipped_version=str(Version.parse(version)))
+
+    def remind_later(self, delay: timedelta = CHECK_INTERVAL) -> None:
+        self._save(remind_after=(self.now() + delay).isoformat())
+
+    def take_notice(self) -> dict[str, Any] | None:
+        """The launcher's message after an update or a rollback (shown once, then removed)."""
+        return self.layout.take_notice() if self.layout else None
+
+    # -- check ----------------------------------------------------------------------------
+    def _transport(self, cancel: threading.Event | None = None) -> Transport:
+        verify = ca_bundle(self.ca_file, self.paths.cache / "update")
+        return Transport(verify, self.session, cancel)
+
+    def _new_client(self, cancel: threading.Event | None = None) -> TufClient:
+        root = self._trusted_root if self._trusted_root is not None else shipped_root()
+        return TufClient(self.portal_url(), self.metadata_dir, root, self._transport(cancel),
+                         self.paths.cache / "update" / "work")
+
+    def check(self, *, force: bool = False) -> CheckResult:
+        """Refresh the signed metadata and compare the newest release with this one."""
+        if not force and not self.checks_enabled():
+            raise UpdatesDisabled("update checks are turned off")
+        with _translate_errors():
+            client = self._new_client()
+            client.refresh()
+            offer = client.latest(self.settings().channel, self.platform)
+        now = self.now()
+        settings = self._save(last_check=now.isoformat())
+        current = Version.parse(self.current_version())
+        self._client, self._offer = client, None
+        if offer is None or offer.version <= current:
+            return CheckResult(str(current), None, "", "", None, None, None, False,
+                               "up-to-date", now.isoformat())
+        self._offer = offer
+        reason, prompt = "available", True
+        failed = self.layout.load_state().failed if self.layout else ()
+        if str(offer.version) in failed:
+            reason, prompt = "failed-before", False
+        elif settings.skipped_version == str(offer.version):
+            reason, prompt = "skipped", False
+        elif settings.remind_after and now < datetime.fromisoformat(settings.remind_after):
+            reason, prompt = "remind-later", False
+        return CheckResult(str(current), str(offer.version), offer.notes.cs, offer.notes.en,
+                           offer.size, offer.sha256, offer.released or None, prompt, reason,
+                           now.isoformat())
+
+    # -- download -------------------------------------------------------------------------
+    def download(self, progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> Path:
+        """Fetch the offered release (a patch when possible), verified against TUF metadata.
+
+        Resumable: a cancelled or broken download continues from its partial file.
+        """
+        if self._offer is None or self._client is None:
+            result = self.check(force=True)
+            if result.available is None:
+                raise UpdateError("no newer version to download")
+        assert self._offer is not None and self._client is not None
+        offer, client = self._offer, self._client
+        client.transport.cancel = cancel
+        name = offer.archive.path.rpartition("/")[2]
+        final = self.download_dir / name
+        with _translate_errors():
+            if final.exists():
+                try:
+                    verify_file(offer.archive, final)
+                    self._archive = final
+                    return final
+                except UpdateVerificationError:
+                    pass  # removed by verify_file; download again
+            patched = self._try_patch(offer, client, final, progress)
+            if patched is None:
+                part = self.download_dir / (name + ".part")
+                client.download(offer.archive, part, progress)
+                part.replace(final)
+        self._archive = final
+        return final
+
+    def _try_patch(self, offer: Offer, client: TufClient, final: Path,
+                   progress: Progress | None) -> Path | None:
+        patch = offer.patches.get(self.current_version())
+        if patch is None:
+            return None
+        wanted = (patch.custom or {}).get("dso", {}).get("from_sha256")
+        for old in self.download_dir.glob("*.tar.gz"):
+            if old == final or _sha256(old) != wanted:
+                continue
+            part = self.download_dir / (patch.path.rpartition("/")[2] + ".part")
+            try:
+                client.download(patch, part, progress)
+                return apply_patch(old, part, offer.archive, final)
+            except UpdateVerificationError:
+                final.unlink(missing_ok=True)
+                return None  # fall back to the full archive
+            finally:
+                part.unlink(missing_ok=True)
+        return None
+
+    # -- stage ----------------------------------------------------------------------------
+    def stage(self) -> Path:
+        """Unpack the downloaded release into versions/<ver>/ and mark it for the launcher."""
+        if self.layout is None:
+            raise NotInstalledError("not started through the launcher: nowhere to stage")
+        if self._offer is None or self._archive is None:
+            raise UpdateError("download the update first")
+        version = str(self._offer.version)
+        with self.layout.lock() as locked:
+            if not locked:
+                raise UpdateError("another update is in progress")
+            state = self.layout.load_state()
+            if version in (state.current, state.previous):
+                raise UpdateError(f"version {version} is already installed")
+            target = self.layout.version_dir(version)
+            if target.exists():
+                shutil.rmtree(target)  # a leftover from an earlier, unfinished staging
+            try:
+                folder = extract_version(self._archive, self._offer.version,
+                                         self.layout.versions_dir)
+            except (UnsafeArchiveError, ReleaseFormatError) as exc:
+                raise UpdateVerificationError(f"release archive refused: {exc}") from exc
+            self.layout.save_state(replace(state, pending=version))
+        # Keep only this archive: it is the base for the next patch.
+        for other in self.download_dir.glob("*.tar.gz"):
+            if other != self._archive:
+                other.unlink(missing_ok=True)
+        return folder
+
+    def apply(self, progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> Path | None:
+        """Check, download and stage in one go; None when already up to date."""
+        result = self.check(force=True)
+        if result.available is None:
+            return None
+        self.download(progress, cancel)
+        return self.stage()
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _translate_errors:
+    """Library errors become our UpdateError family at this boundary."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> bool:
+        if exc is None or isinstance(exc, UpdateError):
+            return False
+        if isinstance(exc, DownloadCancelled):
+            raise UpdateCancelled(str(exc)) from exc
+        if isinstance(exc, tuf_exc.DownloadLengthMismatchError):
+            raise UpdateVerificationError(f"too much data: {exc}") from exc
+        if isinstance(exc, tuf_exc.RepositoryError):
+            raise UpdateVerificationError(str(exc)) from exc
+        if isinstance(exc, tuf_exc.DownloadError):
+            raise UpdateNetworkError(str(exc)) from exc
+        if isinstance(exc, InsecureUrlError | ReleaseFormatError):
+            raise UpdateError(str(exc)) from exc
+        return False

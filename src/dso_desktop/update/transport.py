@@ -1,0 +1,145 @@
+"""HTTP for updates: HTTPS required off loopback, TLS always verified, bounded, resumable."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from tuf.api import exceptions as tuf_exc
+from tuf.ngclient.fetcher import FetcherInterface
+
+from dso_desktop import USER_AGENT
+
+CHUNK = 64 * 1024
+TIMEOUTS = (10, 60)  # connect, read (seconds)
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+class InsecureUrlError(ValueError):
+    """An update URL that is not HTTPS (plain HTTP is allowed on loopback only)."""
+
+
+class DownloadCancelled(Exception):
+    """The user cancelled a download; the partial file is kept for resuming."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` if it is allowed as an update source, else raise InsecureUrlError."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return url
+    raise InsecureUrlError(
+        f"update portal must use HTTPS (plain HTTP only on loopback): {url!r}")
+
+
+def ca_bundle(extra_ca: Path | None, cache_dir: Path) -> str | bool:
+    """``verify=`` value: the system bundle, plus an administrator's extra CA when given."""
+    if extra_ca is None:
+        return True
+    import certifi
+
+    combined = cache_dir / "ca-bundle.pem"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    data = Path(certifi.where()).read_bytes() + b"\n" + Path(extra_ca).read_bytes()
+    if not combined.exists() or combined.read_bytes() != data:
+        tmp = combined.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(combined)
+    return str(combined)
+
+
+class Transport(FetcherInterface):
+    """The one place updates touch the network (also the TUF fetcher)."""
+
+    def __init__(self, verify: str | bool = True, session: requests.Session | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        if verify is False:
+            raise ValueError("TLS verification cannot be turned off")
+        self.verify = verify
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.cancel = cancel
+
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> requests.Response:
+        check_url(url)
+        try:
+            resp = self.session.get(url, headers=headers or {}, stream=True, timeout=TIMEOUTS,
+                                    verify=self.verify, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise tuf_exc.DownloadError(f"cannot reach {url}: {exc}") from exc
+        if resp.status_code >= 300:
+            resp.close()
+            raise tuf_exc.DownloadHTTPError(f"HTTP {resp.status_code} for {url}",
+                                            resp.status_code)
+        return resp
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        resp = self._get(url)
+        return self._chunks(resp)
+
+    def _chunks(self, resp: requests.Response) -> Iterator[bytes]:
+        try:
+            for chunk in resp.iter_content(CHUNK):
+                if self.cancel is not None and self.cancel.is_set():
+                    raise DownloadCancelled("download cancelled")
+                if chunk:
+                    yield chunk
+        except requests.RequestException as exc:
+            raise tuf_exc.DownloadError(f"download interrupted: {exc}") from exc
+        finally:
+            resp.close()
+
+    def download_resumable(self, url: str, part: Path, length: int,
+                           progress: Progress | None = None) -> Path:
+        """Download into ``part``, continuing what an earlier attempt left there.
+
+        Never writes more than ``length`` bytes (endless data is cut off); the caller
+        verifies the hashes against signed metadata afterwards.
+        """
+        part.parent.mkdir(parents=True, exist_ok=True)
+        have = part.stat().st_size if part.exists() else 0
+        if have > length:
+            part.unlink()
+            have = 0
+        if have == length:
+            if progress:
+                progress(have, length)
+            return part
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        resp = self._get(url, headers)
+        if have and resp.status_code != 206:
+            have = 0  # the server ignored the range: start again
+        elif have and not resp.headers.get("Content-Range", "").startswith(f"bytes {have}-"):
+            resp.close()
+            raise tuf_exc.DownloadError(f"unexpected Content-Range from {url}")
+        with part.open("ab" if have else "wb") as out:
+            done = have
+            if progress:
+                progress(done, length)
+            for chunk in self._chunks(resp):
+                if done + len(chunk) > length:
+                    raise tuf_exc.DownloadLengthMismatchError(
+                        f"{url} sends more than the signed length of {length} bytes")
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, length)
+        if done != length:
+            raise tuf_exc.DownloadError(f"download of {url} ended at {done} of {length} bytes")
+        return part
