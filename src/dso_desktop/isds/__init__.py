@@ -1,0 +1,1 @@
+"""ISDS protocol client: endpoints, login methods, typed SOAP operations and errors (no Qt)."""
