@@ -1,0 +1,109 @@
+"""Small releases and a loopback portal for tests and demos (like tuf's RepositorySimulator)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dso_desktop.update.release import MANIFEST_NAME, Notes, Version
+from updater.keys import KeyRing
+from updater.pack import pack
+from updater.repository import AddResult, ReleaseRepository
+from updater.server import StaticServer
+
+PASSPHRASE = "test-passphrase-only"  # noqa: S105 - throw-away test keys only
+PLATFORM = "linux-x86_64"
+
+# A tiny "application": a Python script that knows its version. The self-check fails on
+# purpose when the release is built broken; the GUI entry point leaves a trace file.
+_APP = '''#!{python}
+import os, sys
+VERSION = {version!r}
+BROKEN = {broken!r}
+if sys.argv[1:2] == ["self-check"]:
+    if BROKEN:
+        sys.stderr.write("self-check: the database module is missing\\n")
+        sys.exit(3)
+    print("self-check ok", VERSION)
+    sys.exit(0)
+trace = os.environ.get("DSO_TEST_TRACE")
+if trace:
+    with open(trace, "a", encoding="utf-8") as fh:
+        fh.write(VERSION + " " + " ".join(sys.argv[1:]) + "\\n")
+print("DSO Desktop", VERSION)
+'''
+
+
+def make_version_dir(parent: Path, version: str, *, broken: bool = False,
+                     payload: bytes = b"") -> Path:
+    """A version folder with a manifest, the tiny app and an optional payload file."""
+    d = parent / f"build-{version}"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    app = d / "app"
+    app.write_text(_APP.format(python=sys.executable, version=version, broken=broken),
+                   encoding="utf-8")
+    app.chmod(0o755)
+    (d / "lib").mkdir()
+    (d / "lib" / "payload.bin").write_bytes(payload)
+    (d / MANIFEST_NAME).write_text(json.dumps({
+        "format": 1, "version": version, "gui": ["app"], "cli": ["app", "cli"],
+        "self_check": ["app", "self-check"]}), encoding="utf-8")
+    return d
+
+
+def build_release(work: Path, version: str, *, broken: bool = False,
+                  payload: bytes = b"") -> Path:
+    d = make_version_dir(work, version, broken=broken, payload=payload)
+    return pack(d, Version.parse(version), work / f"dso-desktop-{version}.tar.gz")
+
+
+def passphrase(stem: str, new: bool) -> str:
+    return PASSPHRASE
+
+
+class Portal:
+    """A release repository and (once started) a loopback server publishing it."""
+
+    def __init__(self, base: Path, now: Callable[[], datetime] | None = None) -> None:
+        self.base = base
+        self.now = now or (lambda: datetime.now(UTC))
+        self.repo, self.init_result = ReleaseRepository.init(base / "repo", passphrase,
+                                                             now=self.now)
+        self.repo = ReleaseRepository(base / "repo", KeyRing([base / "repo" / "keys"],
+                                                             passphrase), now=self.now)
+        self.server: StaticServer | None = None
+
+    @property
+    def public(self) -> Path:
+        return self.repo.public_dir
+
+    def publish(self, version: str, *, broken: bool = False, payload: bytes = b"",
+                notes: Notes | None = None, channel: str = "stable") -> AddResult:
+        archive = build_release(self.base / "build", version, broken=broken, payload=payload)
+        return self.repo.add_release(
+            archive, Version.parse(version),
+            notes or Notes(f"Verze {version}: opravy.", f"Version {version}: fixes."),
+            channel=channel, platform=PLATFORM)
+
+    def serve(self, root: Path | None = None, tls_dir: Path | None = None) -> str:
+        self.server = StaticServer(root or self.public, tls_dir=tls_dir).start()
+        return self.server.url
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def install(root: Path, archive: Path, version: str) -> Path:
+    """What a clerk does on first install: unpack the release archive into ``root``."""
+    from dso_desktop.update.archive import extract_version
+
+    extract_version(archive, Version.parse(version), root / "versions")
+    return root
