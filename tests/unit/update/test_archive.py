@@ -100,11 +100,11 @@ def test_duplicate_entry_and_wrong_manifest_version(tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="duplicate"):
         scan(dup)
     archive = _tar(tmp_path / "a.tar.gz", _good())
-    with pytest.raises(UnsafeArchiveError, match="no dso-desktop/versions/3.0.0"):
+    with pytest.raises(UnsafeArchiveError, match=r"no dso-desktop/versions/3\.0\.0"):
         extract_version(archive, Version.parse("3.0.0"), tmp_path / "v")
     wrong = MANIFEST.replace(b'"2.0.0"', b'"9.9.9"')
     bad = _tar(tmp_path / "b.tar.gz", [_file(f"{PREFIX}/{MANIFEST_NAME}", wrong)])
-    with pytest.raises(UnsafeArchiveError, match="says version 9.9.9"):
+    with pytest.raises(UnsafeArchiveError, match=r"says version 9\.9\.9"):
         extract_version(bad, V, tmp_path / "v")
 
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from updater.testkit import make_version_dir
 
 from dso_desktop import launcher
 from dso_desktop.update.layout import STATE_FILE, InstallLayout, InstallState
-from updater.testkit import make_version_dir
 
 
 def _install(root: Path, version: str, *, broken: bool = False) -> None:

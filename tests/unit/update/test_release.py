@@ -20,7 +20,7 @@ from dso_desktop.update.release import (
 
 def test_version_order_and_rejects() -> None:
     ordered = ["0.9.9", "1.0.0a1", "1.0.0b2", "1.0.0rc1", "1.0.0", "1.0.1", "1.10.0"]
-    assert sorted((Version.parse(v) for v in reversed(ordered))) == [
+    assert sorted(Version.parse(v) for v in reversed(ordered)) == [
         Version.parse(v) for v in ordered]
     for bad in ("1.0", "v1.0.0", "1.0.0-beta", "1.0.0/../x", "", "1.0.0 1"):
         with pytest.raises(ReleaseFormatError):
