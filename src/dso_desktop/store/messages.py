@@ -186,10 +186,28 @@ class MessageRepo:
 
     def pending_ids(self, account_id: int, direction: Direction) -> list[tuple[int, str]]:
         """Messages seen in a list whose signed ZFO is not stored yet."""
-        q = select(Message.id, Message.dm_id).where(
+        return [(m, d) for m, d, _ in self.pending(account_id, direction)]
+
+    def pending(self, account_id: int, direction: Direction) -> list[tuple[int, str, bool]]:
+        """(id, dmID, big message) of messages listed but not downloaded yet."""
+        q = select(Message.id, Message.dm_id, Message.big_message).where(
             Message.account_id == account_id, Message.direction == str(direction),
             Message.downloaded.is_(False),
         ).order_by(Message.id)
+        return [(r[0], r[1], bool(r[2])) for r in self.s.execute(q)]
+
+    def missing_delivery_infos(self, account_id: int) -> list[tuple[int, str]]:
+        """Downloaded messages without a delivery info, or whose state moved on since."""
+        q = (
+            select(Message.id, Message.dm_id)
+            .outerjoin(DeliveryInfo, DeliveryInfo.message_id == Message.id)
+            .where(
+                Message.account_id == account_id, Message.downloaded.is_(True),
+                (DeliveryInfo.message_id.is_(None))
+                | (DeliveryInfo.stored_at < Message.updated_at),
+            )
+            .order_by(Message.id)
+        )
         return [(r[0], r[1]) for r in self.s.execute(q)]
 
     # -- writing ------------------------------------------------------------------------
@@ -325,6 +343,7 @@ class MessageRepo:
             ))
             return True
         if di.sha256 == digest:
+            di.stored_at = now  # type: ignore[assignment]  # fetched again: up to date
             return False
         di.sha256, di.size, di.data, di.verdict, di.stored_at = (
             digest, len(data), data, verdict, now,  # type: ignore[assignment]

@@ -1,0 +1,127 @@
+"""The one composition root: builds the archive and the services from paths and settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.paths import AppPaths
+from dso_desktop.services.accounts import AccountService
+from dso_desktop.services.archive import IntegrityService, ZfoService
+from dso_desktop.services.messages import MessageService, SearchService, TagService
+from dso_desktop.services.send import SendLimits, SendService
+from dso_desktop.services.settings import SettingsService
+from dso_desktop.services.sync import SyncService
+from dso_desktop.services.warnings import WarningService
+from dso_desktop.store.db import Database
+from dso_desktop.sync.engine import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """Services over one archive. Plain blocking Python; safe to call from worker threads."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        db: Database,
+        *,
+        demo: bool = False,
+        trust_anchors: Sequence[Path] = (),
+        offline: bool | None = None,
+        client_factory: Callable[..., Any] | None = None,
+        retry: RetryPolicy | None = None,
+        send_limits: SendLimits | None = None,
+    ) -> None:
+        self.paths = paths
+        self.db = db
+        self.demo = demo
+        self._extra_anchors = [Path(p) for p in trust_anchors]
+        self._offline = offline
+        self._trust_lock = threading.Lock()
+        self._trust: Any = None
+        self._trust_key: tuple[str, ...] | None = None
+
+        self.settings = SettingsService(db)
+        self.accounts = AccountService(db, self.settings.get)
+        self.messages = MessageService(db, self.trust)
+        self.search = SearchService(db)
+        self.tags = TagService(db)
+        self.sync = SyncService(db, self.accounts, self.trust, self.settings.get,
+                                client_factory=client_factory, retry=retry)
+        self.send = SendService(db, self.accounts, self.trust, send_limits)
+        self.zfo = ZfoService(db, self.trust)
+        self.warnings = WarningService(db, self.settings.get)
+        self.integrity = IntegrityService(db, self.trust)
+
+    @classmethod
+    def open(
+        cls,
+        paths: AppPaths,
+        *,
+        demo: bool = False,
+        trust_anchors: Sequence[Path] = (),
+        offline: bool | None = None,
+        client_factory: Callable[..., Any] | None = None,
+        retry: RetryPolicy | None = None,
+        send_limits: SendLimits | None = None,
+    ) -> App:
+        """Open (and create or upgrade) the archive under ``paths``.
+
+        ``demo=True`` is the training mode: the trust store holds only the anchors given
+        (the simulator's CA) and the CA files of custom environments; nothing is fetched.
+        """
+        paths.ensure()
+        db = Database.open(paths.database)
+        return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
+                   client_factory=client_factory, retry=retry, send_limits=send_limits)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- trust --------------------------------------------------------------------------
+    def add_trust_anchor(self, path: Path) -> None:
+        """Trust one more CA (the simulator's in training mode) for verifying ZFOs."""
+        with self._trust_lock:
+            if Path(path) not in self._extra_anchors:
+                self._extra_anchors.append(Path(path))
+                self._trust = None
+
+    def _anchor_files(self) -> list[Path]:
+        anchors = list(self._extra_anchors)
+        # A custom environment (simulator, test server) seals with its own CA; trusting its
+        # CA file is what makes its messages verify. Production accounts add nothing.
+        for acc in self.accounts.list():
+            if acc.ca_file and acc.environment not in ("production",):
+                anchors.append(Path(acc.ca_file))
+        return [p for p in dict.fromkeys(anchors) if p.exists()]
+
+    def trust(self) -> Any:
+        """The trust store for ZFO verification, rebuilt when the anchors change."""
+        from dso_desktop.zfo import TrustStore
+
+        anchors = self._anchor_files()
+        key = tuple(str(p) for p in anchors)
+        with self._trust_lock:
+            if self._trust is not None and self._trust_key == key:
+                return self._trust
+            offline = self._offline
+            if offline is None:
+                offline = self.demo or not self.settings.get().trust_download
+            if self.demo:
+                store = TrustStore.from_paths(anchors)
+            else:
+                store = TrustStore.default(self.paths.cache / "trust", extra=tuple(anchors),
+                                           allow_download=not offline)
+            self._trust, self._trust_key = store, key
+            return store

@@ -1,0 +1,144 @@
+"""ZFO files (open, import) and the integrity check of the archive."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.services.types import (
+    AttachmentInfo,
+    ImportItem,
+    ImportSummary,
+    IntegrityProblem,
+    IntegrityReport,
+    ZfoView,
+)
+from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo, sha256_hex
+from dso_desktop.store.repos import AccountRepo
+from dso_desktop.sync.ingest import IngestError, import_zfo
+
+log = logging.getLogger(__name__)
+MAX_ZFO_BYTES = 2_000_000_000
+
+
+def iter_zfo_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The .zfo files among ``paths``; folders are walked (symlinks not followed)."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not child.is_symlink() and \
+                        child.suffix.lower() == ".zfo":
+                    yield child
+        else:
+            yield p
+
+
+class ZfoService:
+    def __init__(self, db: Database, trust: Callable[[], Any]) -> None:
+        self._db = db
+        self._trust = trust
+
+    def open_file(self, path: Path, now: datetime | None = None) -> ZfoView:
+        from dso_desktop.zfo import parse_zfo, verify_zfo
+
+        data = Path(path).read_bytes()
+        parsed = parse_zfo(data)
+        verdict = verify_zfo(parsed, self._trust(), now=now)
+        with self._db.read() as s:
+            in_archive = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
+        atts = tuple(
+            AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
+                           int(a.size))
+            for i, a in enumerate(parsed.attachments)
+        )
+        return ZfoView(Path(path), parsed, verdict, atts, in_archive)
+
+    def import_files(self, paths: Iterable[Path], account: str | None = None,
+                     now: datetime | None = None) -> ImportSummary:
+        """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
+        account_id = box_id = None
+        if account is not None:
+            with self._db.read() as s:
+                rec = AccountRepo(s).get(account)
+            account_id, box_id = rec.id, rec.box_id
+        trust = self._trust()
+        items: list[ImportItem] = []
+        for path in iter_zfo_files(paths):
+            try:
+                if path.stat().st_size > MAX_ZFO_BYTES:
+                    raise IngestError("file too large for a ZFO")
+                data = path.read_bytes()
+                r = import_zfo(self._db, trust, data, account_id=account_id,
+                               account_box_id=box_id, now=now)
+                status = "imported" if r.status == "stored" else r.status
+                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict))
+            except IngestError as exc:
+                items.append(ImportItem(str(path), "invalid", reason=str(exc)))
+            except OSError as exc:
+                items.append(ImportItem(str(path), "error", reason=f"{type(exc).__name__}: "
+                                        f"{exc.strerror or exc}"))
+        return ImportSummary(tuple(items))
+
+
+class IntegrityService:
+    def __init__(self, db: Database, trust: Callable[[], Any]) -> None:
+        self._db = db
+        self._trust = trust
+
+    def check(self, now: datetime | None = None,
+              progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
+        """Re-verify every stored ZFO and its checksum; report, never modify the evidence."""
+        from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
+
+        db_problems = self._db.integrity_check()
+        trust = self._trust()
+        problems: list[IntegrityProblem] = []
+        with self._db.read() as s:
+            ids = list(MessageRepo(s).iter_zfo_ids())
+        ok = 0
+        for n, mid in enumerate(ids, 1):
+            with self._db.read() as s:
+                repo = MessageRepo(s)
+                z = repo.zfo(mid)
+                dm_id = repo.rows([mid])[0].dm_id
+            if z is None:
+                problems.append(IntegrityProblem(mid, dm_id, "missing-zfo", "no ZFO stored"))
+                continue
+            data, digest = z
+            if sha256_hex(data) != digest:
+                problems.append(IntegrityProblem(mid, dm_id, "checksum",
+                                                 "stored bytes do not match their SHA-256"))
+                continue
+            try:
+                parsed = parse_zfo(data)
+            except ZfoError as exc:
+                problems.append(IntegrityProblem(mid, dm_id, "unparsable", str(exc)))
+                continue
+            verdict = verify_zfo(parsed, trust, now=now)
+            kind = str(getattr(verdict.kind, "value", verdict.kind))
+            if kind in ("invalid", "untrusted"):
+                problems.append(IntegrityProblem(mid, dm_id, kind,
+                                                 "; ".join(verdict.reasons) or kind))
+            elif parsed.envelope.message_id != dm_id:
+                problems.append(IntegrityProblem(mid, dm_id, "mismatch",
+                                                 f"ZFO is message {parsed.envelope.message_id}"))
+            else:
+                ok += 1
+            if progress is not None:
+                progress(n, len(ids))
+        with self._db.read() as s:
+            from dso_desktop.store.records import MessageFilter
+
+            missing = MessageRepo(s).ids(MessageFilter(downloaded=False), limit=10_000)
+            for row in MessageRepo(s).rows(missing):
+                problems.append(IntegrityProblem(row.id, row.dm_id, "missing-zfo",
+                                                 "listed but not downloaded yet"))
+        for p in db_problems:
+            problems.append(IntegrityProblem(0, "", "database", p))
+        return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
+                               database_ok=not db_problems)

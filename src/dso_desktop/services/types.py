@@ -1,0 +1,290 @@
+"""Data the services hand to the GUI and the CLI (frozen, Qt-free, JSON-friendly)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle, LoginMethod
+from dso_desktop.store.records import MessageFilter, MessageRow
+
+__all__ = [
+    "AccountSpec", "AccountView", "AttachmentInfo", "Draft", "ImportItem", "ImportSummary",
+    "IntegrityProblem", "IntegrityReport", "MessageDetail", "MessageFilter", "MessageRow",
+    "SendOutcome", "TreeNode", "VerdictView", "Warning", "ZfoView",
+]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """What the user enters to add an account (no secret here)."""
+
+    name: str
+    login_method: LoginMethod
+    username: str
+    environment: str = "production"  # production | test | https://base.url
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    ca_file: Path | None = None
+    sync_received: bool = True
+    mark_downloaded: bool = False
+
+
+@dataclass(frozen=True)
+class AccountView:
+    name: str
+    login_method: str
+    username: str
+    environment: str
+    ca_file: str | None
+    cert_file: str | None
+    sync_received: bool
+    delivery_confirmed: bool
+    mark_downloaded: bool
+    box_id: str | None
+    owner_name: str | None
+    last_sync_at: datetime | None
+    password_saved: bool
+    password_expires_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "login_method": self.login_method, "username": self.username,
+            "environment": self.environment, "ca_file": self.ca_file, "cert_file": self.cert_file,
+            "sync_received": self.sync_received, "delivery_confirmed": self.delivery_confirmed,
+            "mark_downloaded": self.mark_downloaded, "box_id": self.box_id,
+            "owner_name": self.owner_name, "last_sync_at": _iso(self.last_sync_at),
+            "password_saved": self.password_saved,
+            "password_expires_at": _iso(self.password_expires_at),
+        }
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    index: int
+    name: str
+    mime_type: str
+    role: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    """One message for the detail pane: envelope, events, verdict, attachments."""
+
+    id: int
+    row: MessageRow
+    envelope: Envelope
+    events: tuple[DeliveryEvent, ...]
+    verdict: Any | None  # zfo.Verdict when known (re-read from the stored JSON)
+    verdict_kind: str | None
+    verified_at: datetime | None
+    attachments: tuple[AttachmentInfo, ...]
+    note: str | None
+    tags: tuple[tuple[int, str, str], ...]
+    zfo_sha256: str | None
+    zfo_size: int | None
+    has_delivery_info: bool
+
+    def to_json(self) -> dict[str, Any]:
+        env = self.envelope
+        lt = env.legal_title
+        return {
+            **self.row.to_json(),
+            "sender_address": env.sender_address,
+            "recipient_address": env.recipient_address,
+            "to_hands": env.to_hands,
+            "our_ref": env.our_ref, "your_ref": env.your_ref,
+            "our_file_mark": env.our_file_mark, "your_file_mark": env.your_file_mark,
+            "legal_title": None if lt.is_empty() else [
+                lt.law, lt.year, lt.section, lt.paragraph, lt.point],
+            "personal_delivery": env.personal_delivery,
+            "allow_fiction": env.allow_fiction,
+            "message_type": env.message_type,
+            "events": [{"at": _iso(e.at), "description": e.description} for e in self.events],
+            "verified_at": _iso(self.verified_at),
+            "verdict_detail": self.verdict,
+            "attachment_list": [
+                {"index": a.index, "name": a.name, "mime_type": a.mime_type, "role": a.role,
+                 "size": a.size} for a in self.attachments
+            ],
+            "note": self.note,
+            "tag_names": [t[1] for t in self.tags],
+            "zfo_sha256": self.zfo_sha256,
+            "zfo_size": self.zfo_size,
+            "delivery_info": self.has_delivery_info,
+        }
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """One folder of the tree: an account, a direction, "last 90 days" or a year."""
+
+    account: str | None
+    direction: Direction | None
+    label: str
+    filter: MessageFilter
+    total: int
+    unread: int
+    children: tuple[TreeNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message to send: recipients, envelope options, attachment files."""
+
+    recipients: tuple[str, ...]
+    subject: str
+    attachments: tuple[Path, ...]
+    to_hands: str | None = None
+    personal_delivery: bool | None = None
+    allow_fiction: bool | None = None
+    our_ref: str | None = None
+    your_ref: str | None = None
+    our_file_mark: str | None = None
+    your_file_mark: str | None = None
+    legal_title: LegalTitle = field(default_factory=LegalTitle)
+    publish_own_id: bool | None = None  # sender identification
+    message_type: str | None = None  # PDZ type: K, O, I; None = public message
+    ovm: bool | None = None
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """One recipient's result of a send."""
+
+    recipient: str
+    message_id: str | None
+    ok: bool
+    error: str | None = None
+    big_message: bool = False
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    path: str
+    status: str  # imported | duplicate | delivery-info | invalid | error
+    message_id: int | None = None
+    dm_id: str | None = None
+    verdict: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    items: tuple[ImportItem, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for i in self.items if i.status == status)
+
+    @property
+    def imported(self) -> int:
+        return self.count("imported")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def failed(self) -> int:
+        return self.count("invalid") + self.count("error")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported, "duplicates": self.duplicates, "failed": self.failed,
+            "items": [i.__dict__ for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class ZfoView:
+    """A ZFO file opened for viewing (not stored): what it says and whether it verifies."""
+
+    path: Path
+    zfo: Any  # zfo.Zfo
+    verdict: Any  # zfo.Verdict
+    attachments: tuple[AttachmentInfo, ...]
+    in_archive: int | None  # message id when the same message is already stored
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Something the user should act on soon."""
+
+    kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded
+    account: str | None
+    message_id: int | None
+    due: datetime | None
+    text_cs: str
+    text_en: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "account": self.account, "message_id": self.message_id,
+                "due": _iso(self.due), "text": self.text_cs, "text_en": self.text_en}
+
+
+@dataclass(frozen=True)
+class IntegrityProblem:
+    message_id: int
+    dm_id: str
+    problem: str  # checksum | unparsable | invalid | untrusted | missing-zfo | database
+    detail: str
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    checked: int
+    ok: int
+    problems: tuple[IntegrityProblem, ...]
+    database_ok: bool
+
+    @property
+    def clean(self) -> bool:
+        return self.database_ok and not any(
+            p.problem != "untrusted" for p in self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked, "ok": self.ok, "database_ok": self.database_ok,
+            "clean": self.clean,
+            "problems": [p.__dict__ for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """A stored verification verdict as the GUI shows it (from `Verdict.to_json()`)."""
+
+    kind: str
+    reasons: tuple[str, ...] = ()
+    reasons_cs: tuple[str, ...] = ()
+    checked_at: str | None = None
+    signing_time: str | None = None
+    timestamp_time: str | None = None
+    timestamp_expires: str | None = None
+
+    @classmethod
+    def from_payload(cls, kind: str, payload: dict[str, Any] | None) -> VerdictView:
+        p = payload or {}
+
+        def strs(key: str) -> tuple[str, ...]:
+            v = p.get(key) or ()
+            return tuple(str(x) for x in v) if isinstance(v, list | tuple) else (str(v),)
+
+        def opt(key: str) -> str | None:
+            v = p.get(key)
+            return None if v is None else str(v)
+
+        return cls(kind=str(p.get("kind") or kind), reasons=strs("reasons"),
+                   reasons_cs=strs("reasons_cs"), checked_at=opt("checked_at"),
+                   signing_time=opt("signing_time"), timestamp_time=opt("timestamp_time"),
+                   timestamp_expires=opt("timestamp_expires"))
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)

@@ -1,0 +1,50 @@
+"""Application settings: typed defaults, stored as JSON values in the archive database."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user can change; unknown stored keys are ignored, missing ones default."""
+
+    sync_on_start: bool = False  # desktop apps log in only on a user's action by default
+    sync_interval_minutes: int = 0  # 0 = no background sync
+    sync_lookback_days: int = 3 * 366  # first sync: how far back to list messages
+    sync_window_days: int = 90  # list requests cover at most this many days each
+    list_page_size: int = 1000
+    mark_downloaded: bool = False
+    download_delivery_infos: bool = True
+    timestamp_warning_days: int = 60
+    deletion_warning_days: int = 10  # warn this many days before ISDS deletes a message
+    password_warning_days: int = 14
+    trust_download: bool = True  # may fetch the official CA certificates (HTTPS)
+    language: str = "cs"
+    proxy: str | None = None
+    request_timeout: int = 120
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        clean: dict[str, Any] = {}
+        for key, value in values.items():
+            if key in known:
+                clean[key] = value
+        return cls(**clean)
+
+    def changed(self, **changes: Any) -> Settings:
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise KeyError(f"unknown settings: {', '.join(sorted(unknown))}")
+        for key, value in changes.items():
+            default = getattr(self, key)
+            if default is not None and value is not None and not isinstance(value, type(default)):
+                raise TypeError(f"setting {key} must be {type(default).__name__}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
