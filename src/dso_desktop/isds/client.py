@@ -200,6 +200,7 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
         parts: list[soap.BinaryPart] | None = None,
         accept_mtom: bool = False,
         huge: bool = False,
+        status_required: bool = True,
     ) -> tuple[soap.SoapResponse, soap.Status]:
         """One operation with throttling retries; returns the response and its status.
 
@@ -210,7 +211,7 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             try:
                 resp = self._call_once(service, element, operation, parts=parts,
                                        accept_mtom=accept_mtom, huge=huge)
-                status = soap.status_of(resp.element, operation)
+                status = soap.status_of(resp.element, operation, required=status_required)
                 check_status(status, operation)
                 return resp, status
             except ThrottledError:

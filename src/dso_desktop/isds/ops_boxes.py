@@ -52,6 +52,7 @@ class BoxOperations:
             parts: list[BinaryPart] | None = None,
             accept_mtom: bool = False,
             huge: bool = False,
+            status_required: bool = True,
         ) -> tuple[SoapResponse, Status]: ...
 
     # -- db_search ------------------------------------------------------------------------
@@ -265,7 +266,7 @@ class BoxOperations:
         """GetDataBoxAddress: the address of a box."""
         el = soap.operation_element("GetDataBoxAddress")
         X.sub(el, "dbID", box_id)
-        resp, _ = self._call(Service.DF, el, "GetDataBoxAddress")
+        resp, _ = self._call(Service.DF, el, "GetDataBoxAddress", status_required=False)
         r = resp.element
         return FullAddress(
             address=codec_db.decode_address(r),

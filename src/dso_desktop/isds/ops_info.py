@@ -48,6 +48,7 @@ class InfoOperations:
             parts: list[BinaryPart] | None = None,
             accept_mtom: bool = False,
             huge: bool = False,
+            status_required: bool = True,
         ) -> tuple[SoapResponse, Status]: ...
 
     def verify_message(self, dm_id: str) -> Hash:

@@ -65,6 +65,7 @@ class MessageOperations:
             parts: list[BinaryPart] | None = None,
             accept_mtom: bool = False,
             huge: bool = False,
+            status_required: bool = True,
         ) -> tuple[SoapResponse, Status]: ...
 
     def dummy_operation(self) -> None:

@@ -58,6 +58,7 @@ class BigMessageOperations:
             parts: list[BinaryPart] | None = None,
             accept_mtom: bool = False,
             huge: bool = False,
+            status_required: bool = True,
         ) -> tuple[SoapResponse, Status]: ...
 
     def upload_attachment(

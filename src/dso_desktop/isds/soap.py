@@ -353,8 +353,9 @@ class Status:
     ref_number: str | None = None
 
 
-def status_of(element: X.Element, operation: str) -> Status:
-    """The dmStatus/dbStatus of an operation element; a missing one is a ProtocolError."""
+def status_of(element: X.Element, operation: str, *, required: bool = True) -> Status:
+    """The dmStatus/dbStatus of an operation element; a missing one is a ProtocolError
+    unless the schema has none for this response (GetDataBoxAddress)."""
     for prefix, ns in (("dm", X.NS), ("db", X.NS), ("db", X.NS_ASWS)):
         st = X.child(element, f"{prefix}Status", ns)
         if st is not None:
@@ -366,4 +367,6 @@ def status_of(element: X.Element, operation: str) -> Status:
                 (X.text(st, f"{prefix}StatusMessage", ns) or "").strip(),
                 X.text(st, f"{prefix}StatusRefNumber", ns),
             )
+    if not required:
+        return Status("0000", "")
     raise ProtocolError("response carries no dmStatus/dbStatus", operation=operation)
