@@ -126,6 +126,9 @@ class AccountService:
             AccountRepo(s).get(name)  # must exist
         if save:
             secrets.set_secret(name, PASSWORD, password)
+            if secrets.get_secret(name, PASSWORD) != password:
+                raise secrets.SecretStoreError(
+                    "the OS keyring did not keep the password (no usable keyring backend?)")
             self._session_passwords.pop(name, None)
         else:
             with self._lock:
