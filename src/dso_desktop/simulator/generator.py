@@ -87,7 +87,7 @@ def build_world(seed: int = 0, messages: int = 0, *, now: datetime,
     ``messages`` received/sent messages of the demo municipality spread over ``days``
     (default: 120 days, up to 365 for large worlds) before ``now``.
     """
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 (deterministic data, not crypto)
     ids = _Ids(rnd)
     world = World(seed=seed)
     accounts: list[GeneratedAccount] = []

@@ -23,12 +23,14 @@ RETENTION_OTHERWISE = timedelta(days=3 * 365)
 UPLOAD_KEPT = timedelta(hours=24)
 
 EV_TEXT = {
-    "EV0": "EV0: Zpráva byla podána.",
+    "EV0": "EV0: Datová zpráva byla podána.",
     "EV1": "EV1: Zpráva byla doručena přihlášením.",
     "EV2": "EV2: Zpráva byla doručena fikcí.",
     "EV3": "EV3: Zpráva nebyla doručena, schránka adresáta je znepřístupněna.",
     "EV4": "EV4: Poštovní datová zpráva byla přijata adresátem.",
-    "EV5": "EV5: Zpráva byla dodána do schránky adresáta.",
+    "EV5": ("EV5: Datová zpráva byla dodána do datové schránky příjemce. Je-li příjemcem "
+            "datové zprávy orgán veřejné moci vystupující v postavení orgánu veřejné moci, "
+            "byla datová zpráva tímto okamžikem doručena."),
     "EV6": "EV6: Zpráva byla doručena fikcí, nebyla osoba oprávněná k doručení.",
     "EV8": "EV8: Zpráva nebyla doručena, obsahovala škodlivý kód.",
     "EV11": "EV11: Zpráva byla doručena přihlášením primárního uživatele nebo likvidátora.",
@@ -47,6 +49,9 @@ class World:
     received: dict[str, list[str]] = field(default_factory=dict)  # box -> dm ids (by time)
     sent: dict[str, list[str]] = field(default_factory=dict)
     uploads: dict[str, Upload] = field(default_factory=dict)
+    # PDZ credit history: (time, box, change, credit after, recipient box)
+    credit_log: list[tuple[datetime, str, int, int, str]] = field(default_factory=list)
+    sms: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # username -> code
     next_dm_id: int = 1_000_001
     next_att_id: int = 1
     seed: int = 0

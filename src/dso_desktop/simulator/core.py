@@ -1,0 +1,255 @@
+"""The simulator's engine: routes a request through faults, login and the operation."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from lxml import etree
+
+from dso_desktop.simulator import context, ops_boxes, ops_messages, render
+from dso_desktop.simulator.auth import AuthFailure, Authenticator
+from dso_desktop.simulator.clock import SimClock
+from dso_desktop.simulator.context import Limits, OpContext, OpError
+from dso_desktop.simulator.faults import Faults
+from dso_desktop.simulator.model import Message, User
+from dso_desktop.simulator.pki import SimPki
+from dso_desktop.simulator.registry import OPERATIONS
+from dso_desktop.simulator.world import World
+from dso_desktop.simulator.xmlio import NS, NS_ASWS, Builder, SoapFault, envelope, fault, parse_xml
+from dso_desktop.simulator.xmlio import parse_request as parse_soap
+
+log = logging.getLogger("dso_desktop.simulator")
+_ = (ops_boxes, ops_messages)  # importing them registers the operations
+
+SERVICES = ("dz", "dx", "df", "DsManage", "vodz", "arch")
+PREFIXES = ("", "cert", "certds", "hspis", "apps")
+DB_SERVICES = frozenset({"df", "DsManage", "asws"})
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    action: str | None = None  # "reset" | "truncated"
+    delay: float = 0.0
+
+
+def split_path(path: str) -> tuple[str, str] | None:
+    """'/cert/DS/dz' -> ('cert', 'dz'); '/DS/vodz' -> ('', 'vodz'); else None."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "DS" and parts[1] in SERVICES:
+        return "", parts[1]
+    if len(parts) == 3 and parts[0] in PREFIXES[1:] and parts[1] == "DS" and \
+            parts[2] in SERVICES:
+        return parts[0], parts[2]
+    if parts == ["asws", "changePassword"]:
+        return "apps", "asws"
+    return None
+
+
+class SimulatorCore:
+    def __init__(self, world: World, pki: SimPki, clock: SimClock) -> None:
+        self.world = world
+        self.pki = pki
+        self.clock = clock
+        self.faults = Faults()
+        self.limits = Limits()
+        self.auth = Authenticator(self)
+        self.sleep = time.sleep  # tests may replace it to drive delays without waiting
+        self._busy: dict[str, int] = {}
+        self._busy_lock = threading.Lock()
+        self.sms_log: list[tuple[str, str, str]] = []  # (time, username, code)
+
+    # -- signing -------------------------------------------------------------------------
+    def qtimestamp(self, msg: Message) -> bytes:
+        """dmQTimestamp: an RFC 3161 token whose imprint is the message's dmHash."""
+        if msg.qtimestamp is None:
+            from dso_desktop.zfo.produce import make_timestamp_token
+
+            holder = etree.Element("holder")
+            dm = render.dm_dm(holder, self.world, msg, with_files=True)
+            canonical = etree.tostring(dm, method="c14n", exclusive=True)
+            render.message_hash(self.world, msg)
+            token = make_timestamp_token(canonical, self.pki.pki.tsa, msg.posted_at)
+            msg.qtimestamp = token.dump()
+        return msg.qtimestamp
+
+    def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
+        from dso_desktop.zfo.produce import seal
+
+        tsa = None if ctx.no_timestamp else self.pki.pki.tsa
+        if tsa is None:
+            ctx.status_code = context.NO_TIMESTAMP
+        return seal(content, self.pki.pki.seal, tsa, ctx.now)
+
+    def authenticate(self, zfo: bytes) -> bytes | None:
+        """The encapsulated XML if ``zfo`` is a ZFO this simulator issued, unchanged."""
+        from asn1crypto import cms
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        try:
+            info = cms.ContentInfo.load(zfo)
+            signed = info["content"]
+            content = signed["encap_content_info"]["content"].native
+            signer = signed["signer_infos"][0]
+            algo = signer["digest_algorithm"]["algorithm"].native
+            hash_alg = hashes.SHA256() if algo == "sha256" else hashes.SHA1()  # noqa: S303
+            self.pki.pki.seal.cert.public_key().verify(  # type: ignore[union-attr]
+                signer["signature"].native, signer["signed_attrs"].dump(),
+                padding.PKCS1v15(), hash_alg)
+            import hashlib
+
+            digest = next(a["values"][0].native for a in signer["signed_attrs"]
+                          if a["type"].native == "message_digest")
+            if hashlib.new(algo, content).digest() != digest:
+                return None
+            root = parse_xml(content)
+        except Exception:  # anything unparsable or unverifiable is simply not authentic
+            return None
+        dm = next(root.iter(f"{{{NS}}}dmDm"), None)
+        if dm is None:
+            return None
+        dm_id = dm.findtext(f"{{{NS}}}dmID")
+        with self.world.lock:
+            msg = self.world.messages.get(dm_id or "")
+            if msg is None:
+                return None
+            import base64
+            import hashlib
+
+            canonical = etree.tostring(dm, method="c14n", exclusive=True)
+            if msg.hash_b64 is None:
+                render.message_hash(self.world, msg)
+            expected = base64.b64decode(msg.hash_b64 or "")
+            return content if hashlib.sha256(canonical).digest() == expected else None
+
+    # -- SMS ---------------------------------------------------------------------------
+    def send_sms(self, user: User) -> str:
+        code = f"{secrets.randbelow(10 ** 6):06d}"
+        now = self.clock.now()
+        self.world.sms[user.username] = (code, now + timedelta(minutes=5))
+        self.sms_log.append((now.isoformat(), user.username, code))
+        log.info("simulated SMS to %s (user %s): code %s", user.phone, user.username, code)
+        return code
+
+    # -- SOAP dispatch -------------------------------------------------------------------
+    def handle_soap(self, path: str, headers: dict[str, str], body: bytes,
+                    cert_sha256: str | None) -> Reply:
+        route = split_path(path)
+        if route is None:
+            return Reply(404, {"Content-Type": "text/plain"}, b"Not Found")
+        prefix, service = route
+        huge = service in ("vodz", "arch")
+        try:
+            req = parse_soap(body, headers.get("content-type", "text/xml"), huge=huge)
+        except SoapFault as exc:
+            return Reply(exc.http_status, {"Content-Type": "text/xml; charset=utf-8"},
+                         fault(str(exc), "1.1"))
+        soap_ct = ("text/xml; charset=utf-8" if req.soap_version == "1.1"
+                   else "application/soap+xml; charset=utf-8")
+        # Faults that strike before login, as an overloaded or closed server would.
+        injected = self.faults.match(req.operation)
+        reply_delay = 0.0
+        if injected is not None:
+            if injected.mode == "maintenance":
+                return Reply(503, {"Content-Type": soap_ct},
+                             fault("Probíhá plánovaná údržba systému.", req.soap_version,
+                                   "Server"))
+            if injected.mode == "reset":
+                return Reply(action="reset")
+            if injected.mode == "slow":
+                reply_delay = injected.delay
+        try:
+            if prefix == "apps":
+                token = _cookie(headers.get("cookie"), "IPCZ-X-COOKIE")
+                user, system_cert = self.auth.session_user(token), False
+            else:
+                user, system_cert = self.auth.stateless(
+                    prefix, headers.get("authorization"), cert_sha256)
+        except AuthFailure as exc:
+            return Reply(exc.status, {"Content-Type": "text/plain; charset=utf-8",
+                                      **exc.headers()}, b"Unauthorized")
+        if injected is not None and injected.mode in ("3008", "3009"):
+            return self._status_reply(req, service, injected.mode, soap_ct)
+        if injected is not None and injected.mode == "restricted":
+            with self._busy_lock:
+                if self._busy.get(user.username):
+                    return self._status_reply(req, service, "3008", soap_ct)
+                self._busy[user.username] = self._busy.get(user.username, 0) + 1
+            try:
+                self.sleep(injected.delay)
+                reply = self._run(req, service, user, system_cert, soap_ct, injected)
+            finally:
+                with self._busy_lock:
+                    self._busy[user.username] -= 1
+            return reply
+        reply = self._run(req, service, user, system_cert, soap_ct, injected)
+        reply.delay = reply_delay
+        if injected is not None and injected.mode == "malformed":
+            reply.body = reply.body[: len(reply.body) // 2] + b"<unclosed"
+        if injected is not None and injected.mode == "truncated":
+            reply.action = "truncated"
+        return reply
+
+    def _status_reply(self, req: Any, service: str, code: str, soap_ct: str) -> Reply:
+        ns = NS_ASWS if service == "asws" else NS
+        b = Builder(ns)
+        resp = b.root(f"{req.operation}Response")
+        if service in DB_SERVICES:
+            render.db_status(resp, code, context.MESSAGES.get(code), b=b)
+        else:
+            render.dm_status(resp, code, context.MESSAGES.get(code), b=b)
+        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
+
+    def _run(self, req: Any, service: str, user: User, system_cert: bool, soap_ct: str,
+             injected: Any) -> Reply:
+        entry = OPERATIONS.get(req.operation)
+        if entry is None or service not in entry[0]:
+            return self._status_reply(req, service, context.UNKNOWN_OPERATION, soap_ct)
+        handler = entry[1]
+        with self.world.lock:
+            now = self.clock.now()
+            self.world.tick(now)
+            box = self.world.boxes[user.box_id]
+            ctx = OpContext(core=self, world=self.world, user=user, box=box, now=now,
+                            soap_version=req.soap_version, service=service,
+                            system_cert=system_cert,
+                            no_timestamp=injected is not None and
+                            injected.mode == "no-timestamp")
+            try:
+                resp = handler(ctx, req.body)
+            except OpError as exc:
+                log.info("%s by %s: %s", req.operation, user.username, exc.code)
+                return self._status_reply(req, service, exc.code, soap_ct) if not \
+                    exc.message else self._error_reply(req, service, exc, soap_ct)
+            except SoapFault as exc:
+                return Reply(exc.http_status, {"Content-Type": soap_ct},
+                             fault(str(exc), req.soap_version))
+        log.debug("%s by %s: ok", req.operation, user.username)
+        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
+
+    def _error_reply(self, req: Any, service: str, exc: OpError, soap_ct: str) -> Reply:
+        ns = NS_ASWS if service == "asws" else NS
+        b = Builder(ns)
+        resp = b.root(f"{req.operation}Response")
+        if service in DB_SERVICES:
+            render.db_status(resp, exc.code, exc.message, b=b)
+        else:
+            render.dm_status(resp, exc.code, exc.message, b=b)
+        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None

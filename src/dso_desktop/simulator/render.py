@@ -1,0 +1,180 @@
+"""Response fragments in official schema order: envelopes, records, messages, deliveries."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from lxml import etree
+
+from dso_desktop.simulator.model import Box, Message
+from dso_desktop.simulator.world import World
+from dso_desktop.simulator.xmlio import NS, XSI, B, Builder
+
+STATUS_TEXT = {
+    "0000": "Provedeno úspěšně.",
+    "0002": "Nenalezeny žádné schránky odpovídající zadaným kritériím.",
+    "0005": "Odpověď byla odeslána bez časového razítka.",
+}
+
+
+def dm_status(parent: Any, code: str = "0000", message: str | None = None,
+              b: Builder = B) -> Any:
+    st = b.node(parent, "dmStatus")
+    b.sub(st, "dmStatusCode", code)
+    b.sub(st, "dmStatusMessage", message or STATUS_TEXT.get(code, "Chyba."))
+    return st
+
+
+def db_status(parent: Any, code: str = "0000", message: str | None = None,
+              b: Builder = B) -> Any:
+    st = b.node(parent, "dbStatus")
+    b.sub(st, "dbStatusCode", code)
+    b.sub(st, "dbStatusMessage", message or STATUS_TEXT.get(code, "Chyba."))
+    return st
+
+
+def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> None:
+    """gMessageEnvelope: ISDS-filled part, then the caller-settable part."""
+    sender: Box = world.boxes[msg.sender_id]
+    recipient: Box = world.boxes[msg.recipient_id]
+    b.sub(parent, "dmID", msg.dm_id)
+    b.sub(parent, "dbIDSender", sender.box_id)
+    b.sub(parent, "dmSender", sender.name[:100])
+    b.sub(parent, "dmSenderAddress", sender.address[:100])
+    b.sub(parent, "dmSenderType", sender.type_code)
+    b.sub(parent, "dmRecipient", recipient.name[:100])
+    b.sub(parent, "dmRecipientAddress", recipient.address[:100])
+    b.sub(parent, "dmAmbiguousRecipient", msg.ambiguous)
+    b.sub(parent, "dmSenderOrgUnit", msg.sender_org_unit)
+    b.sub(parent, "dmSenderOrgUnitNum", msg.sender_org_unit_num)
+    b.sub(parent, "dbIDRecipient", recipient.box_id)
+    b.sub(parent, "dmRecipientOrgUnit", msg.recipient_org_unit)
+    b.sub(parent, "dmRecipientOrgUnitNum", msg.recipient_org_unit_num)
+    b.sub(parent, "dmToHands", msg.to_hands)
+    b.sub(parent, "dmAnnotation", msg.annotation)
+    b.sub(parent, "dmRecipientRefNumber", msg.recipient_ref)
+    b.sub(parent, "dmSenderRefNumber", msg.sender_ref)
+    b.sub(parent, "dmRecipientIdent", msg.recipient_ident)
+    b.sub(parent, "dmSenderIdent", msg.sender_ident)
+    law, year, sect, par, point = msg.legal
+    b.sub(parent, "dmLegalTitleLaw", law)
+    b.sub(parent, "dmLegalTitleYear", year)
+    b.sub(parent, "dmLegalTitleSect", sect)
+    b.sub(parent, "dmLegalTitlePar", par)
+    b.sub(parent, "dmLegalTitlePoint", point)
+    b.sub(parent, "dmPersonalDelivery", msg.personal_delivery)
+    b.sub(parent, "dmAllowSubstDelivery", msg.allow_fiction)
+
+
+def dm_dm(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
+    """dmDm; carries its own p: namespace declaration as in real ZFOs."""
+    dm = etree.SubElement(parent, f"{{{NS}}}dmDm", nsmap={"p": NS})
+    envelope_fields(dm, world, msg)
+    if with_files:
+        files = B.node(dm, "dmFiles")
+        for f in msg.files:
+            attrs = {"dmMimeType": f.mime, "dmFileMetaType": f.meta_type}
+            if f.guid:
+                attrs["dmFileGuid"] = f.guid
+            if f.up_guid:
+                attrs["dmUpFileGuid"] = f.up_guid
+            attrs["dmFileDescr"] = f.name
+            el = B.node(files, "dmFile")
+            for k, v in attrs.items():
+                el.set(k, v)
+            B.sub(el, "dmEncodedContent", world.file_bytes(f))
+    return dm
+
+
+def message_hash(world: World, msg: Message) -> bytes:
+    """dmHash: SHA-256 over the canonical form of dmDm with its files (ISDS keeps it)."""
+    if msg.hash_b64 is None:
+        holder = etree.Element("holder")
+        dm = dm_dm(holder, world, msg, with_files=True)
+        canonical = etree.tostring(dm, method="c14n", exclusive=True)
+        msg.hash_b64 = base64.b64encode(hashlib.sha256(canonical).digest()).decode("ascii")
+    return base64.b64decode(msg.hash_b64)
+
+
+def hash_tail(parent: Any, world: World, msg: Message, qtimestamp: bytes,
+              b: Builder = B, *, nillable_qts: bool = True) -> None:
+    b.sub(parent, "dmHash", message_hash(world, msg), attrs={"algorithm": "SHA-256"})
+    b.sub(parent, "dmQTimestamp", qtimestamp, nil=nillable_qts)
+    b.sub(parent, "dmDeliveryTime", msg.delivered_at)
+    b.sub(parent, "dmAcceptanceTime", msg.accepted_at)
+    b.sub(parent, "dmMessageStatus", msg.status)
+
+
+def returned_message(parent: Any, name: str, world: World, msg: Message, qtimestamp: bytes,
+                     b: Builder = B, *, big: bool = False) -> Any:
+    """tReturnedMessage (dmDm with files and the ISDS-kept data)."""
+    el = b.node(parent, name)
+    if msg.dm_type:
+        el.set("dmType", msg.dm_type)
+    if big:
+        el.set("dmVODZ", "true" if msg.vodz else "false")
+        el.set("attsNum", str(len(msg.files)))
+    dm_dm(el, world, msg, with_files=True)
+    hash_tail(el, world, msg, qtimestamp, b)
+    b.sub(el, "dmAttachmentSize", msg.attachment_size_kb)
+    return el
+
+
+def returned_envelope(parent: Any, world: World, msg: Message, qtimestamp: bytes) -> Any:
+    el = B.node(parent, "dmReturnedMessageEnvelope")
+    if msg.dm_type:
+        el.set("dmType", msg.dm_type)
+    if msg.vodz:
+        el.set("dmVODZ", "true")
+        el.set("attsNum", str(len(msg.files)))
+    dm_dm(el, world, msg, with_files=False)
+    hash_tail(el, world, msg, qtimestamp, nillable_qts=False)
+    B.sub(el, "dmAttachmentSize", msg.attachment_size_kb)
+    return el
+
+
+def delivery(parent: Any, name: str, world: World, msg: Message, qtimestamp: bytes,
+             b: Builder = B) -> Any:
+    """tDelivery: envelope, hash, times, status and the events."""
+    el = b.node(parent, name)
+    dm_dm(el, world, msg, with_files=False)
+    hash_tail(el, world, msg, qtimestamp, b, nillable_qts=False)
+    events = b.node(el, "dmEvents")
+    for at, descr in msg.events:
+        ev = b.node(events, "dmEvent")
+        b.sub(ev, "dmEventTime", at)
+        b.sub(ev, "dmEventDescr", descr)
+    return el
+
+
+def record(parent: Any, world: World, msg: Message, ordinal: int) -> Any:
+    """tRecord of GetListOf*Messages."""
+    el = B.node(parent, "dmRecord")
+    if msg.dm_type:
+        el.set("dmType", msg.dm_type)
+    if msg.vodz:
+        el.set("dmVODZ", "true")
+    B.sub(el, "dmOrdinal", ordinal)
+    envelope_fields(el, world, msg)
+    B.sub(el, "dmMessageStatus", msg.status)
+    B.sub(el, "dmAttachmentSize", msg.attachment_size_kb)
+    B.sub(el, "dmDeliveryTime", msg.delivered_at)
+    B.sub(el, "dmAcceptanceTime", msg.accepted_at)
+    return el
+
+
+def signed_content(world: World, msg: Message, kind: str, qtimestamp: bytes) -> bytes:
+    """The XML a ZFO encapsulates, shaped like real ISDS ZFOs (outer q: namespace)."""
+    outer_ns = {"received": "http://isds.czechpoint.cz/v20/message",
+                "sent": "http://isds.czechpoint.cz/v20/SentMessage",
+                "delivery": "http://isds.czechpoint.cz/v20/delivery"}[kind]
+    q = Builder(outer_ns, "q")
+    if kind == "delivery":
+        root = q.root("GetDeliveryInfoResponse", nsmap={"q": outer_ns, "xsi": XSI})
+        delivery(root, "dmDelivery", world, msg, qtimestamp, q)
+    else:
+        root = q.root("MessageDownloadResponse", nsmap={"q": outer_ns, "xsi": XSI})
+        returned_message(root, "dmReturnedMessage", world, msg, qtimestamp, q)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
