@@ -1,0 +1,63 @@
+"""`dso sim serve`: run the loopback ISDS simulator and print how to reach it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.cli.main import CliContext, UsageError
+
+
+def add_parser(subparsers: Any) -> None:
+    sim = subparsers.add_parser("sim", help="loopback ISDS simulator (training, tests)")
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND")
+    serve = sim_sub.add_parser(
+        "serve", help="serve the simulator until interrupted",
+        description="Start the ISDS simulator on a loopback address and print one JSON line "
+                    "with url, ca_file and accounts once it accepts connections.")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default: any free one)")
+    serve.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    serve.add_argument("--messages", type=int, default=20,
+                       help="generated messages of the demo municipality (default 20)")
+    serve.add_argument("--state-dir", type=Path, default=None,
+                       help="keep CA and world here across restarts (default: in memory)")
+    serve.set_defaults(handler=serve_command)
+    sim.set_defaults(handler=lambda args, ctx: _missing(sim))
+
+
+def _missing(parser: argparse.ArgumentParser) -> int:
+    raise UsageError("dso sim: choose a subcommand (serve)")
+
+
+def serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.simulator import Simulator
+    from dso_desktop.simulator.server import is_loopback
+
+    if not is_loopback(args.host):
+        raise UsageError(f"--host must be a loopback address, not {args.host!r}")
+    if not 0 <= args.port <= 65535 or args.messages < 0:
+        raise UsageError("--port must be 0-65535 and --messages not negative")
+    sim = Simulator(args.state_dir, seed=args.seed, messages=args.messages, host=args.host,
+                    port=args.port)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        info = sim.start()
+        ctx.out.write(json.dumps(info.to_json(), ensure_ascii=False) + "\n")
+        ctx.out.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.stop()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 0
