@@ -1,0 +1,90 @@
+"""Every archive an earlier release created upgrades to the newest schema, data intact.
+
+Each released schema leaves one fixture here: ``schemas/<revision>.sqlite3.gz``, a small
+archive written by that revision (an account, a received message with ZFO, delivery info,
+event and tag, a sent envelope, a setting). When a new revision is added, keep the old
+fixtures and add one made by the previous head; the test picks all of them up.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from dso_desktop.domain import Direction
+from dso_desktop.store.db import MIGRATIONS_LOCATION, Database, alembic_config
+from dso_desktop.store.messages import MessageRepo
+from dso_desktop.store.models import Base
+from dso_desktop.store.records import MessageFilter
+from dso_desktop.store.repos import AccountRepo, SettingsRepo, TagRepo
+
+SCHEMAS = Path(__file__).parent / "schemas"
+FIXTURES = sorted(SCHEMAS.glob("*.sqlite3.gz"))
+
+
+def _head() -> str:
+    with Database.open(Path(":memory:"), migrate=False).engine.connect() as conn:
+        script = ScriptDirectory.from_config(alembic_config(conn))
+    return script.get_current_head()  # type: ignore[return-value]
+
+
+def _revisions() -> list[str]:
+    with Database.open(Path(":memory:"), migrate=False).engine.connect() as conn:
+        script = ScriptDirectory.from_config(alembic_config(conn))
+    return [r.revision for r in script.walk_revisions()]
+
+
+def test_every_released_revision_has_a_fixture() -> None:
+    have = {f.name.split(".")[0] for f in FIXTURES}
+    assert MIGRATIONS_LOCATION == "dso_desktop:migrations"
+    assert set(_revisions()) <= have, "add schemas/<rev>.sqlite3.gz for each released schema"
+
+
+def _diff_without_fts(db: Database) -> list[object]:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    return [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith(
+        "messages_fts"))]
+
+
+def test_fresh_schema_matches_the_models(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "fresh.sqlite3")
+    try:
+        assert db.current_revision() == _head()
+        assert _diff_without_fts(db) == []
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name.split(".")[0])
+def test_upgrade_from_earlier_schema(fixture: Path, tmp_path: Path) -> None:
+    target = tmp_path / "archive.sqlite3"
+    target.write_bytes(gzip.decompress(fixture.read_bytes()))
+    db = Database.open(target)  # upgrades on open
+    try:
+        assert db.current_revision() == _head()
+        assert db.integrity_check() == []
+        assert _diff_without_fts(db) == []
+        with db.read() as s:
+            acc = AccountRepo(s).get("urad")
+            assert acc.box_id == "abc1234"
+            repo = MessageRepo(s)
+            assert repo.count(MessageFilter()) == 2
+            mid = repo.get_id(acc.id, Direction.RECEIVED, "4242")
+            assert mid is not None
+            d = repo.detail(mid)
+            assert d.envelope.subject == "Rozhodnutí o dotaci" and d.row.verdict == "valid"
+            assert repo.zfo(mid) == (b"\x30\x82fixture-zfo-bytes", d.zfo_sha256)
+            assert repo.delivery_info(mid) == b"\x30\x82fixture-di"
+            assert [e.code for e in d.events] == ["EV5"]
+            assert repo.search("navsi") == [mid] and repo.search("rozhodnuti") == [mid]
+            assert repo.pending_ids(acc.id, Direction.SENT)[0][1] == "4243"
+            assert [t.name for t in TagRepo(s).list()] == ["Dotace"]
+            assert SettingsRepo(s).all() == {"sync_window_days": 30}
+    finally:
+        db.close()
