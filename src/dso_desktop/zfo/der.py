@@ -1,4 +1,4 @@
-"""A bounded DER/BER pre-scan: refuse absurd lengths and deep nesting before asn1crypto sees bytes."""
+"""Bounded DER/BER pre-scan: refuse absurd lengths and deep nesting before asn1crypto parses."""
 
 from __future__ import annotations
 

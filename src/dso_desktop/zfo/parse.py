@@ -22,7 +22,7 @@ from dso_desktop.zfo.xmlcontent import read_content
 # A VoDZ may carry 100 MB of attachments, i.e. ~134 MB of base64 plus the envelope; the 2022
 # design allowed more, so leave generous room while still refusing absurd files early.
 MAX_ZFO_SIZE = 512 * 1024 * 1024
-OID_TST_TOKEN = "1.2.840.113549.1.9.16.2.14"
+OID_TST_TOKEN = "1.2.840.113549.1.9.16.2.14"  # noqa: S105 - an OID, not a secret
 
 # Exceptions asn1crypto (and our own use of its values) raise on broken input.
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError,

@@ -1,0 +1,398 @@
+"""Trust anchors and chain building for ZFO seals and timestamps (no certificate files shipped)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+log = logging.getLogger("dso.zfo.trust")
+
+# SHA-256 fingerprints (of the DER) of the PostSignum root CAs, Česká pošta, s.p.
+# Checked against ../shared/isds-spec/SOURCES.md (table "trust/") and recomputed from the
+# certificates there; those certificate files are NOT shipped, only these facts.
+POSTSIGNUM_ROOTS: dict[str, str] = {
+    "ee25e0b70e6460168474cf2967bdf8ae1d44038f49874f0e11f484a2a73a2a7c":
+        "PostSignum Root QCA (2005-2030)",
+    "ad016f958050e0e7e46fae7dcc50197ed8e3ff0a4b262e5ddcdb3edddc7d6578":
+        "PostSignum Root QCA 2 (2010-2025)",
+    "ac7f7862e685c7a7d9826a58ea32d183d4893fcc8f8fd6d900c9769a987e77f0":
+        "PostSignum Root QCA 4 (2018-2038)",
+}
+
+# Where Linux/BSD distributions keep the system CA bundle (the OS store). certifi is not one.
+OS_BUNDLES = (
+    Path("/etc/ssl/certs/ca-certificates.crt"),  # Debian, Ubuntu, Arch
+    Path("/etc/pki/tls/certs/ca-bundle.crt"),  # Fedora, RHEL
+    Path("/etc/ssl/ca-bundle.pem"),  # openSUSE
+    Path("/etc/ssl/cert.pem"),  # Alpine, macOS, BSD
+)
+MAX_CHAIN = 6
+MAX_FETCH_BYTES = 256 * 1024
+Fetcher = Callable[[str], bytes]
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+_PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
+
+
+def pem_blocks_der(data: bytes) -> list[bytes]:
+    """The DER of each PEM certificate block (no parsing: cheap to fingerprint first)."""
+    out = []
+    for m in _PEM_CERT.finditer(data):
+        try:
+            out.append(base64.b64decode(b"".join(m.group(1).split()), validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return out
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Certificates from PEM (one or many), DER, or a PKCS#7 certs-only bundle (.p7c)."""
+    with warnings.catch_warnings():
+        # Old CA certificates (e.g. negative serials) make cryptography warn; still usable.
+        warnings.simplefilter("ignore")
+        return _load_certificates(data)
+
+
+def _load_certificates(data: bytes) -> list[x509.Certificate]:
+    if b"-----BEGIN" in data:
+        try:
+            return list(x509.load_pem_x509_certificates(data))
+        except ValueError:
+            pass
+        try:
+            return list(pkcs7.load_pem_pkcs7_certificates(data))
+        except ValueError:
+            return []
+    try:
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        pass
+    try:
+        return list(pkcs7.load_der_pkcs7_certificates(data))
+    except ValueError:
+        return []
+
+
+def _files(path: Path) -> Iterable[Path]:
+    if path.is_dir():
+        for p in sorted(path.iterdir()):
+            if p.is_file() and p.suffix.lower() in (".pem", ".crt", ".cer", ".der", ".p7c",
+                                                     ".p7b"):
+                yield p
+    elif path.is_file():
+        yield path
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer`` signed ``cert`` (name and signature).
+
+    Done by hand rather than ``verify_directly_issued_by`` because that refuses SHA-1,
+    and the 2009-2010 PostSignum chains of archived ZFOs are SHA-1 signed.
+    """
+    if cert.issuer != issuer.subject:
+        return False
+    key = issuer.public_key()
+    h = cert.signature_hash_algorithm
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and h is not None:
+            pss = cert.signature_algorithm_parameters
+            pad = pss if isinstance(pss, padding.PSS) else padding.PKCS1v15()
+            key.verify(cert.signature, cert.tbs_certificate_bytes, pad, h)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and h is not None:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(h))
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer and issued_by(cert, cert)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return bool(bc.ca)
+
+
+def default_fetcher(url: str) -> bytes:
+    """Download a CA certificate named in an AIA extension (plain HTTP is normal there:
+    the result is accepted only if it chains to a root whose fingerprint we ship)."""
+    import requests
+
+    resp = requests.get(url, timeout=(5, 15), stream=True)
+    resp.raise_for_status()
+    data = resp.raw.read(MAX_FETCH_BYTES + 1, decode_content=True)
+    if len(data) > MAX_FETCH_BYTES:
+        raise ValueError("certificate download too large")
+    return bytes(data)
+
+
+def aia_ca_issuers(cert: x509.Certificate) -> list[str]:
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return []
+    return [
+        d.access_location.value for d in aia
+        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+        and d.access_location.value.lower().startswith(("http://", "https://"))
+    ]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain from a leaf up to an anchor (``anchored``) or as far as it could be built."""
+
+    certs: tuple[x509.Certificate, ...]  # leaf first
+    anchored: bool
+    problem: str | None = None  # why it is not anchored
+
+    def invalid_at(self, when: datetime) -> str | None:
+        """None if every certificate was valid at ``when``; else which one was not."""
+        for c in self.certs:
+            if when < c.not_valid_before_utc:
+                return f"certificate '{_cn(c)}' not yet valid (from {c.not_valid_before_utc:%Y-%m-%d})"
+            if when > c.not_valid_after_utc:
+                return f"certificate '{_cn(c)}' expired on {c.not_valid_after_utc:%Y-%m-%d}"
+        return None
+
+    @property
+    def expires(self) -> datetime:
+        return min(c.not_valid_after_utc for c in self.certs)
+
+
+def _cn(cert: x509.Certificate) -> str:
+    """The subject CN (the ISDS seal's CN exceeds the 64-character bound; no warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            attrs = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        except ValueError:
+            attrs = []
+        return str(attrs[0].value) if attrs else cert.subject.rfc4514_string()
+
+
+class TrustStore:
+    """Anchors and intermediates, with chain building cached per leaf fingerprint.
+
+    Anchors come either explicitly (``from_paths``: the user or training mode says "trust
+    these") or from any source when their SHA-256 matches ``POSTSIGNUM_ROOTS`` (``default``).
+    Intermediates are accepted from any source: the chain check decides about them.
+    """
+
+    def __init__(self, *, anchor_fingerprints: Iterable[str] = (),
+                 fetcher: Fetcher | None = None, cache_dir: Path | None = None) -> None:
+        self._allowed = {f.lower() for f in anchor_fingerprints}
+        self._explicit: set[str] = set()
+        self._anchors: dict[str, x509.Certificate] = {}
+        self._by_subject: dict[bytes, list[x509.Certificate]] = {}
+        self._known: set[str] = set()
+        self._fetcher = fetcher
+        self._cache_dir = cache_dir
+        self._chains: dict[tuple[str, str], Chain] = {}
+        self._lock = threading.RLock()
+        self._fetched_urls: set[str] = set()
+
+    # -- construction --------------------------------------------------------------------
+
+    @classmethod
+    def from_paths(cls, paths: Sequence[Path | str]) -> TrustStore:
+        """Trust exactly what these PEM/DER files or folders hold (self-signed = anchor)."""
+        store = cls()
+        for p in paths:
+            path = Path(p)
+            if not path.exists():
+                raise FileNotFoundError(f"trust file or folder not found: {path}")
+            for f in _files(path):
+                for cert in load_certificates(f.read_bytes()):
+                    store.add(cert, explicit_anchor=True)
+        return store
+
+    @classmethod
+    def default(cls, cache_dir: Path | None, extra: Sequence[Path | str] = (),
+                allow_download: bool = True, *, fetcher: Fetcher | None = None,
+                os_bundles: Sequence[Path] = OS_BUNDLES) -> TrustStore:
+        """PostSignum roots by fingerprint, found in the OS store, ``extra`` files, the cache
+        or (with ``allow_download``) the AIA URLs of the certificates being checked."""
+        store = cls(anchor_fingerprints=POSTSIGNUM_ROOTS,
+                    fetcher=(fetcher or default_fetcher) if allow_download else None,
+                    cache_dir=(cache_dir / "trust") if cache_dir is not None else None)
+        for bundle in os_bundles:
+            if bundle.is_file():
+                # Only the shipped roots matter here: fingerprint first, parse only those.
+                for der in pem_blocks_der(bundle.read_bytes()):
+                    if hashlib.sha256(der).hexdigest() in store._allowed:
+                        store.add_many(load_certificates(der))
+                break
+        for p in extra:
+            for f in _files(Path(p)):
+                store.add_many(load_certificates(f.read_bytes()))
+        if store._cache_dir is not None and store._cache_dir.is_dir():
+            for f in sorted(store._cache_dir.glob("*.der")):
+                store.add_many(load_certificates(f.read_bytes()))
+        return store
+
+    def add_many(self, certs: Iterable[x509.Certificate]) -> None:
+        for c in certs:
+            self.add(c)
+
+    def add(self, cert: x509.Certificate, *, explicit_anchor: bool = False) -> bool:
+        """Add a certificate; return True when it is useful (anchor or CA intermediate)."""
+        fp = fingerprint(cert)
+        with self._lock:
+            if fp in self._known:
+                return True
+            if cert.subject == cert.issuer and not (explicit_anchor or fp in self._allowed):
+                return False  # a root we were not told to trust (e.g. the OS store)
+            self_signed = _is_self_signed(cert)
+            if self_signed:
+                if not (explicit_anchor or fp in self._allowed):
+                    return False  # a root we were not told to trust (e.g. the OS store)
+                self._anchors[fp] = cert
+                if explicit_anchor:
+                    self._explicit.add(fp)
+            elif not _is_ca(cert) and not explicit_anchor:
+                return False
+            self._known.add(fp)
+            key = cert.subject.public_bytes()
+            self._by_subject.setdefault(key, []).append(cert)
+            self._chains.clear()  # a new certificate may complete a chain
+            return True
+
+    @property
+    def anchors(self) -> list[x509.Certificate]:
+        return list(self._anchors.values())
+
+    # -- chain building ------------------------------------------------------------------
+
+    def chain_for(self, leaf: x509.Certificate, *, purpose: str = "seal") -> Chain:
+        """Build (and cache) the chain of ``leaf``; downloads issuers if allowed."""
+        key = (fingerprint(leaf), purpose)
+        with self._lock:
+            cached = self._chains.get(key)
+            if cached is not None:
+                return cached
+            chain = self._build(leaf, purpose)
+            self._chains[key] = chain
+            return chain
+
+    def _issuers(self, cert: x509.Certificate) -> list[x509.Certificate]:
+        found = []
+        for cand in self._by_subject.get(cert.issuer.public_bytes(), []):
+            if issued_by(cert, cand):
+                found.append(cand)
+        return found
+
+    def _download_issuer(self, cert: x509.Certificate) -> bool:
+        if self._fetcher is None:
+            return False
+        added = False
+        for url in aia_ca_issuers(cert):
+            if url in self._fetched_urls:
+                continue
+            self._fetched_urls.add(url)
+            try:
+                data = self._fetcher(url)
+            except Exception as exc:  # network or fetcher failure: try the next URL
+                log.info("issuer download failed from %s: %s", url, type(exc).__name__)
+                continue
+            for c in load_certificates(data[:MAX_FETCH_BYTES]):
+                if self.add(c):
+                    added = True
+                    self._save(c)
+            if added and self._issuers(cert):
+                return True
+        return added
+
+    def _save(self, cert: x509.Certificate) -> None:
+        if self._cache_dir is None:
+            return
+        try:
+            from dso_desktop.paths import atomic_write
+
+            atomic_write(self._cache_dir / f"{fingerprint(cert)}.der",
+                         cert.public_bytes(serialization.Encoding.DER))
+        except OSError as exc:
+            log.warning("cannot cache certificate: %s", exc)
+
+    def _build(self, leaf: x509.Certificate, purpose: str) -> Chain:
+        path = [leaf]
+        current = leaf
+        while len(path) <= MAX_CHAIN:
+            fp = fingerprint(current)
+            if fp in self._anchors:
+                problem = _check_path(path, purpose)
+                return Chain(tuple(path), problem is None, problem)
+            issuers = self._issuers(current)
+            if not issuers and self._download_issuer(current):
+                issuers = self._issuers(current)
+            issuers = [i for i in issuers if i not in path]
+            if not issuers:
+                return Chain(tuple(path), False,
+                             f"issuer of '{_cn(current)}' not found among trusted certificates")
+            # Prefer an anchor, then the issuer valid longest (covers re-issued CAs).
+            issuers.sort(key=lambda c: (fingerprint(c) not in self._anchors,
+                                        -c.not_valid_after_utc.timestamp()))
+            current = issuers[0]
+            path.append(current)
+        return Chain(tuple(path), False, "certificate chain too long")
+
+
+def _check_path(path: list[x509.Certificate], purpose: str) -> str | None:
+    """Structural checks: CA flags, path length, key usages, EKU of a TSA."""
+    for depth, ca in enumerate(path[1:]):
+        try:
+            bc = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            return f"'{_cn(ca)}' is not a CA (no basicConstraints)"
+        if not bc.ca:
+            return f"'{_cn(ca)}' is not a CA"
+        if bc.path_length is not None and depth > bc.path_length:
+            return f"path length constraint of '{_cn(ca)}' exceeded"
+        try:
+            ku = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+            if not ku.key_cert_sign:
+                return f"'{_cn(ca)}' may not sign certificates"
+        except x509.ExtensionNotFound:
+            pass
+    leaf = path[0]
+    try:
+        ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not (ku.digital_signature or ku.content_commitment):
+            return f"'{_cn(leaf)}' may not sign (key usage)"
+    except x509.ExtensionNotFound:
+        pass
+    if purpose == "tsa":
+        try:
+            eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+        except x509.ExtensionNotFound:
+            return f"'{_cn(leaf)}' is not a time-stamping certificate (no EKU)"
+        if ExtendedKeyUsageOID.TIME_STAMPING not in eku.value:
+            return f"'{_cn(leaf)}' is not a time-stamping certificate"
+    return None
