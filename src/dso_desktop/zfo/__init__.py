@@ -27,7 +27,10 @@ _EXPORTS = {
     "check_with_server": "dso_desktop.zfo.verify",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "TrustStore", "Verdict", "VerdictKind", "Zfo", "ZfoAttachment", "ZfoError", "ZfoKind",
+    "check_with_server", "parse_zfo", "verify_zfo",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -177,7 +177,8 @@ class Chain:
         """None if every certificate was valid at ``when``; else which one was not."""
         for c in self.certs:
             if when < c.not_valid_before_utc:
-                return f"certificate '{_cn(c)}' not yet valid (from {c.not_valid_before_utc:%Y-%m-%d})"
+                start = c.not_valid_before_utc
+                return f"certificate '{_cn(c)}' not yet valid (from {start:%Y-%m-%d})"
             if when > c.not_valid_after_utc:
                 return f"certificate '{_cn(c)}' expired on {c.not_valid_after_utc:%Y-%m-%d}"
         return None
