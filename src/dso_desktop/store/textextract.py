@@ -64,8 +64,10 @@ def xml_text(data: bytes) -> str:
 def html_text(data: bytes) -> str:
     from lxml import etree
 
+    # Without a declared charset lxml assumes Latin-1; Czech files are UTF-8 or CP1250.
+    source: bytes | str = data if b"charset" in data[:4096].lower() else _decode(data)
     try:
-        root = etree.fromstring(data, _xml_parser(html=True))  # type: ignore[arg-type]
+        root = etree.fromstring(source, _xml_parser(html=True))  # type: ignore[arg-type]
     except (etree.XMLSyntaxError, ValueError):
         return ""
     if root is None:
