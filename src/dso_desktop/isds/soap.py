@@ -327,8 +327,8 @@ def _operation_element(root: X.Element, operation: str) -> X.Element:
 
 def fault_error(fault: X.Element, operation: str) -> SoapFault:
     def find_text(path: str) -> str | None:
-        found = fault.xpath(path)
-        return str(found[0]).strip() if found else None
+        found = str(fault.xpath(path)).strip()
+        return found or None
 
     code = find_text("string(./*[local-name()='faultcode'])") or find_text(
         "string(./*[local-name()='Code']/*[local-name()='Value'])"
