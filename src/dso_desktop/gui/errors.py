@@ -70,6 +70,9 @@ def describe(exc: BaseException) -> tuple[str, str]:
         ("OSError", translate("Errors", "A file operation failed.")),
     ]
     plain = translate("Errors", "An unexpected error occurred.")
+    if any(n in names for n in ("SendError", "AccountError")):
+        # These services word their messages for the user already (Czech).
+        texts = [(names[0], str(exc))]
     for name, text in texts:
         if name in names:
             plain = text
@@ -92,7 +95,7 @@ def describe(exc: BaseException) -> tuple[str, str]:
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> Any:
     plain, detail = describe(exc)
-    log.warning("shown to user: %s (%s)", type(exc).__name__, getattr(exc, "code", None))
+    log.warning("shown to user: %s (%s): %s", type(exc).__name__, getattr(exc, "code", None), exc)
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title or translate("Errors", "Error"))

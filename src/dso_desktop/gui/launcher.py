@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -44,8 +45,10 @@ class Launcher(QObject):
 
         def open_app() -> tuple[Any, str]:
             from dso_desktop.app import App
+            from dso_desktop.gui.prefs import GuiPrefs
 
-            app = App.open(paths, demo=demo)
+            anchors = [Path(p) for p in GuiPrefs.load(paths).trust_anchors]
+            app = App.open(paths, demo=demo, trust_anchors=anchors)
             try:
                 lang = str(fmt.field(app.settings.get(), "language", default="cs"))
             except Exception:  # unreadable settings: keep the default language

@@ -74,18 +74,8 @@ def _env_data_dir() -> bool:
     return bool(os.environ.get(ENV_DATA_DIR))
 
 
-def peak_rss_mb() -> float:
-    import resource
-
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round((kb / 1024) if sys.platform != "darwin" else kb / 1024 / 1024, 1)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot and not args.demo and args.window != "main":
-        pass  # screenshots of other windows work with any data folder, too
-
     from PySide6.QtWidgets import QApplication
 
     from dso_desktop import APP_NAME

@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self._tags: dict[int, tuple[str, str]] = {}
         self._dialogs: list[QWidget] = []
         self._sync_error_boxes: list[Any] = []
+        # Set by the launcher: rebuilds the window in the new language.
+        self.language_changed: Any = None
 
         self.setWindowTitle(self._title())
         self.setAcceptDrops(True)
@@ -411,8 +413,9 @@ class MainWindow(QMainWindow):
         def work() -> list[int]:
             ids = app.messages.ids(flt, order_by=order_by, descending=desc)
             if text:
-                hits = app.search.search(text, account=flt.account, limit=QUICK_FILTER_LIMIT)
-                wanted = {int(fmt.field(h, "id")) for h in hits}
+                wanted = set(
+                    app.search.search_ids(text, account=flt.account, limit=QUICK_FILTER_LIMIT)
+                )
                 ids = [i for i in ids if i in wanted]
             return list(ids)
 
@@ -575,9 +578,10 @@ class MainWindow(QMainWindow):
         self.act_cancel_sync.setEnabled(False)
 
     def _sync_finished(self, account: str, summary: Any) -> None:
-        new = int(
-            fmt.field(summary, "new_received", "received_new", "new_messages", default=0) or 0
-        )
+        if fmt.field(summary, "cancelled", default=False):
+            self._sync_cancelled(account)
+            return
+        new = int(fmt.field(summary, "new", default=0) or 0)
         now = datetime.now().strftime("%H:%M")
         self._sync_idle(
             self.tr("Synchronized %1 at %2, new received messages: %3")
@@ -721,8 +725,16 @@ class MainWindow(QMainWindow):
 
         dlg = SettingsDialog(self.ctx, self)
         dlg.applied.connect(self.apply_settings)
+        dlg.language_changed.connect(self._language_changed)
         self._keep(dlg).show()
         return dlg
+
+    def _language_changed(self, _lang: str) -> None:
+        if callable(self.language_changed):
+            QTimer.singleShot(0, self.language_changed)
+        else:
+            self.setWindowTitle(self._title())
+            self.reload_tree()
 
     def open_search(self) -> Any:
         from dso_desktop.gui.searchdialog import SearchDialog
@@ -785,12 +797,11 @@ class MainWindow(QMainWindow):
 def _phase_text(phase: str) -> str:
     texts = {
         "login": translate("MainWindow", "logging in"),
-        "list": translate("MainWindow", "listing messages"),
-        "received": translate("MainWindow", "downloading received messages"),
-        "sent": translate("MainWindow", "downloading sent messages"),
+        "list-received": translate("MainWindow", "listing received messages"),
+        "list-sent": translate("MainWindow", "listing sent messages"),
+        "state": translate("MainWindow", "updating message states"),
         "download": translate("MainWindow", "downloading messages"),
         "delivery-info": translate("MainWindow", "downloading delivery info"),
-        "state": translate("MainWindow", "updating states"),
         "done": translate("MainWindow", "done"),
     }
     return texts.get(phase, phase)

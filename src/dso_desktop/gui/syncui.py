@@ -81,6 +81,9 @@ class SyncController(QObject):
         # Answers to the delivery-by-login question for this session, per account.
         self.accept_delivery: dict[str, bool] = {}
         self.interactive = True
+        # Replaceable questions (tests, automation); both run on the GUI thread.
+        self.code_provider = self._ask_otp
+        self.confirm_delivery = lambda account: ask_delivery_confirmation(self._widget, account)
 
     @property
     def running(self) -> bool:
@@ -114,7 +117,7 @@ class SyncController(QObject):
             mk_dialog[0].update_state(state)
 
         bridge.mobile_key_state.connect(on_mobile_key)
-        otp = BlockingPrompt(lambda ch: self._ask_otp(account, ch), job.cancel, self)
+        otp = BlockingPrompt(lambda ch: self.code_provider(account, ch), job.cancel, self)
         svc = self._ctx.app.sync
         progress_cb = bridge.callback()
         mk_cb = bridge.mobile_key_observer()
@@ -150,14 +153,15 @@ class SyncController(QObject):
             was_cancelled = job.cancel.is_set()
             finish()
             if type(exc).__name__ == "DeliveryConfirmationRequired":
-                answer = (
-                    ask_delivery_confirmation(self._widget, account) if self.interactive else None
-                )
+                answer = self.confirm_delivery(account)
                 if answer is None:
                     self.job_cancelled.emit(account)
                     return
                 self.accept_delivery[account] = answer
                 self.sync(account, answer)
+                return
+            if type(exc).__name__ == "PasswordMissing" and self.interactive:
+                self._ask_password_and_retry(account, accept_delivery)
                 return
             if was_cancelled or type(exc).__name__ in ("LoginCancelled", "SyncCancelled"):
                 self.job_cancelled.emit(account)
@@ -174,6 +178,26 @@ class SyncController(QObject):
         job.done = int(fmt.field(event, "done", default=0) or 0)
         job.total = int(fmt.field(event, "total", default=0) or 0)
         self.job_progress.emit(job.account, job.phase, job.done, job.total)
+
+    def _ask_password_and_retry(self, account: str, accept_delivery: bool | None) -> None:
+        text, ok = QInputDialog.getText(
+            self._widget,
+            self.tr("Password"),
+            self.tr("Password for the data box „%1“ (kept only until you quit):").replace(
+                "%1", account
+            ),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok or not text:
+            self.job_cancelled.emit(account)
+            return
+        svc = self._ctx.app.accounts
+        self._ctx.tasks.run_store(
+            lambda: svc.set_password(account, text, save=False),
+            lambda _r: self.sync(account, accept_delivery),
+            lambda e: self.job_failed.emit(account, e),
+            owner=self,
+        )
 
     def _ask_otp(self, account: str, challenge: Any) -> str | None:
         text, ok = QInputDialog.getText(

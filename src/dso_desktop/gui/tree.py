@@ -89,7 +89,7 @@ class AccountTree(QTreeView):
                 return self.tr("Sent")
             return self.tr("Received")
         account = fmt.field(node, "account")
-        return str(account) if account else str(fmt.field(node, "label", default=""))
+        return str(account) if account else self.tr("Imported messages")
 
     def _item(self, node: Any, depth: int) -> QStandardItem:
         flt = fmt.field(node, "filter")

@@ -1,0 +1,134 @@
+"""Training mode: the embedded ISDS simulator with a demo municipality, added and synced."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from dso_desktop.domain import LoginMethod
+from dso_desktop.gui import fmt
+from dso_desktop.gui.context import GuiContext
+
+log = logging.getLogger(__name__)
+MARKER = ".dso-training"
+DEMO_ACCOUNT = "Obec Lhota pod Lesem (cvičná)"
+
+
+class TrainingFolderError(RuntimeError):
+    """The training folder exists but was not made by the training mode: never delete it."""
+
+
+def prepare_training_folder(paths: Any) -> None:
+    """Start every training session afresh in its own folder (marked, so only it is wiped).
+
+    Also switches secrets to the in-memory keyring: demo passwords never reach the OS one.
+    """
+    from dso_desktop.secrets import use_memory_keyring
+
+    use_memory_keyring()
+    root = Path(paths.data)
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).is_file():
+            raise TrainingFolderError(f"{root} is not a training folder; not touching it")
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text(
+        "DSO Desktop training data; deleted on the next --demo run.\n", encoding="utf-8"
+    )
+
+
+def pick_demo_user(accounts: Any) -> Any:
+    """The clerk with a plain password login (the simplest login for a first look)."""
+    for acc in accounts:
+        if str(fmt.field(acc, "login_method")) == LoginMethod.PASSWORD.value and fmt.field(
+            acc, "password"
+        ):
+            return acc
+    raise RuntimeError("the simulator offers no password user for the training mode")
+
+
+class DemoSession(QObject):
+    """Starts the simulator (worker thread), adds the demo account, syncs; then ``ready``."""
+
+    ready = Signal()
+    failed = Signal(object)
+    status = Signal(str)
+
+    def __init__(self, ctx: GuiContext, window: Any, *, messages: int = 60) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.window = window
+        self.messages = messages
+        self.sim: Any = None
+        self.account = DEMO_ACCOUNT
+
+    def start(self) -> None:
+        state_dir = self.ctx.paths.data / "simulator"
+        messages = self.messages
+        self.window.sync_label.setText(self.tr("Starting the training environment…"))
+
+        def start_sim() -> tuple[Any, Any]:
+            from dso_desktop.simulator import Simulator
+
+            sim = Simulator(state_dir, seed=2026, messages=messages)
+            return sim, sim.start()
+
+        self.ctx.tasks.run_net(start_sim, self._sim_started, self.failed.emit, owner=self)
+
+    def _sim_started(self, started: tuple[Any, Any]) -> None:
+        from dso_desktop.services.types import AccountSpec
+
+        self.sim, info = started
+        self.ctx.sim_info = info
+        user = pick_demo_user(info.accounts)
+        app = self.ctx.app
+        app.add_trust_anchor(Path(info.ca_file))
+        spec = AccountSpec(
+            name=self.account,
+            login_method=LoginMethod.PASSWORD,
+            username=str(fmt.field(user, "username")),
+            environment=str(info.url),
+            ca_file=Path(info.ca_file),
+            sync_received=True,
+        )
+        password = str(fmt.field(user, "password"))
+
+        def add() -> None:
+            if not app.accounts.exists(spec.name):
+                app.accounts.add(spec, password=password, save_password=True)
+
+        self.ctx.tasks.run_store(add, self._account_added, self.failed.emit, owner=self)
+
+    def _account_added(self, _r: Any) -> None:
+        w = self.window
+        w.sync.job_finished.connect(self._synced)
+        w.sync.job_failed.connect(self._sync_failed)
+        w.start()
+        # Training data is simulated: accepting it by login has no legal effect.
+        w.sync.accept_delivery[self.account] = True
+        w.sync.sync(self.account, True)
+
+    def _synced(self, account: str, _summary: Any) -> None:
+        if account == self.account:
+            self.window.sync.job_finished.disconnect(self._synced)
+            self.window.tree_loaded.connect(self._tree_after_sync)
+
+    def _tree_after_sync(self) -> None:
+        self.window.tree_loaded.disconnect(self._tree_after_sync)
+        self.ready.emit()
+
+    def _sync_failed(self, account: str, exc: BaseException) -> None:
+        if account == self.account:
+            self.failed.emit(exc)
+
+    def stop(self) -> None:
+        if self.sim is not None:
+            try:
+                self.sim.stop()
+            except Exception as exc:  # stopping must not hide the exit code
+                log.warning("stopping the simulator failed: %s", exc)
+            self.sim = None

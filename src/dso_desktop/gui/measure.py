@@ -1,0 +1,110 @@
+"""Benchmark hooks: start to first painted message list, peak RSS, scrolling the whole list."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+
+
+def peak_rss_mb() -> float:
+    import resource
+    import sys
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024 / (1024 if sys.platform == "darwin" else 1), 1)
+
+
+class StartupMeasure(QObject):
+    """Emits ``finished(dict)`` after the list viewport paints with loaded rows.
+
+    With ``scroll=True`` it then scrolls the list top to bottom one page per step and
+    records the longest gap between ticks of a 5 ms heartbeat timer (the longest time
+    the event loop was blocked).
+    """
+
+    finished = Signal(dict)
+
+    def __init__(self, window: Any, started: float, *, scroll: bool = False) -> None:
+        super().__init__(window)
+        self.window = window
+        self.started = started
+        self.scroll = scroll
+        self.result: dict[str, Any] = {}
+        self._rows_ready = False
+        self._list_count = 0
+        window.list_loaded.connect(self._list_loaded)
+        window.model.page_loaded.connect(self._page_loaded)
+        window.table.viewport().installEventFilter(self)
+
+    def _list_loaded(self, n: int) -> None:
+        self._list_count = n
+        if n == 0:
+            self._rows_ready = True
+            self.window.table.viewport().update()
+
+    def _page_loaded(self, page: int) -> None:
+        if page == 0:
+            self._rows_ready = True
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Paint
+            and self._rows_ready
+            and "first_paint_s" not in self.result
+        ):
+            QTimer.singleShot(0, self._painted)
+        return False
+
+    def _painted(self) -> None:
+        if "first_paint_s" in self.result:
+            return
+        self.result.update(
+            {
+                "first_paint_s": round(time.perf_counter() - self.started, 4),
+                "messages": self._list_count,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+        self.window.table.viewport().removeEventFilter(self)
+        if self.scroll and self._list_count:
+            self._start_scroll()
+        else:
+            self.finished.emit(self.result)
+
+    def _start_scroll(self) -> None:
+        bar = self.window.table.verticalScrollBar()
+        self._bar = bar
+        self._max_gap = 0.0
+        self._last = time.perf_counter()
+        self._scroll_start = self._last
+        self._heart = QTimer(self)
+        self._heart.setInterval(5)
+        self._heart.timeout.connect(self._beat)
+        self._heart.start()
+        self._stepper = QTimer(self)
+        self._stepper.setInterval(16)
+        self._stepper.timeout.connect(self._step)
+        self._stepper.start()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self._max_gap = max(self._max_gap, now - self._last)
+        self._last = now
+
+    def _step(self) -> None:
+        bar = self._bar
+        if bar.value() >= bar.maximum():
+            self._stepper.stop()
+            self._heart.stop()
+            self.result.update(
+                {
+                    "scroll_s": round(time.perf_counter() - self._scroll_start, 3),
+                    "scroll_longest_block_ms": round(self._max_gap * 1000, 1),
+                    "peak_rss_mb": peak_rss_mb(),
+                }
+            )
+            self.finished.emit(self.result)
+            return
+        bar.setValue(bar.value() + bar.pageStep())

@@ -1,0 +1,77 @@
+"""`--screenshot FILE --window W`: render one window once its data is loaded, save a PNG."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from dso_desktop.gui import fmt
+
+log = logging.getLogger(__name__)
+SETTLE_MS = 600
+
+
+class ScreenshotTaker(QObject):
+    """Selects a message (preferring one with attachments), opens the window, grabs it."""
+
+    done = Signal(bool)
+
+    def __init__(self, window: Any, which: str, path: Path) -> None:
+        super().__init__(window)
+        self.window = window
+        self.which = which
+        self.path = Path(path)
+        self._target: QWidget | None = None
+
+    def start(self) -> None:
+        w = self.window
+        if w.model.rowCount() == 0:
+            self._after_settle()
+            return
+        w.model.page_loaded.connect(self._page_loaded)
+        w.model.data(w.model.index(0, 2))  # asks for the first page
+        if w.model.cached_row(0) is not None:
+            self._page_loaded(0)
+
+    def _page_loaded(self, _page: int) -> None:
+        w = self.window
+        with contextlib.suppress(RuntimeError, TypeError):
+            w.model.page_loaded.disconnect(self._page_loaded)
+        row = 0
+        for r in range(min(w.model.rowCount(), w.model.PAGE)):
+            cached = w.model.cached_row(r)
+            if cached is not None and (fmt.field(cached, "attachment_count", default=0) or 0) > 1:
+                row = r
+                break
+        w.detail.message_loaded.connect(self._detail_loaded)
+        w.table.selectRow(row)
+
+    def _detail_loaded(self, _id: int) -> None:
+        self.window.detail.message_loaded.disconnect(self._detail_loaded)
+        w = self.window
+        if self.which == "compose":
+            self._target = w.compose_reply()
+        elif self.which == "wizard":
+            self._target = w.add_account()
+        elif self.which == "detail":
+            self._target = w.detail
+        self._after_settle()
+
+    def _after_settle(self) -> None:
+        QTimer.singleShot(SETTLE_MS, self._grab)
+
+    def _grab(self) -> None:
+        target = self._target or self.window
+        if target is not self.window.detail and target is not self.window:
+            target.raise_()
+            target.activateWindow()
+        QApplication.processEvents()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ok = target.grab().save(str(self.path), "PNG")
+        log.info("screenshot of %s written to %s: %s", self.which, self.path, ok)
+        self.done.emit(bool(ok))

@@ -1,0 +1,216 @@
+"""Settings: language, data folder, scheduled sync, proxy, trust anchors, update checks."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dso_desktop.gui import fmt, i18n
+from dso_desktop.gui.context import GuiContext
+from dso_desktop.gui.errors import show_error
+from dso_desktop.gui.prefs import GuiPrefs
+
+
+class SettingsDialog(QDialog):
+    """Reads settings off the GUI thread; OK writes the archive settings and GUI prefs."""
+
+    applied = Signal()
+    loaded = Signal()
+    language_changed = Signal(str)
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Settings"))
+        self.resize(560, 520)
+        self._settings: Any = None
+        self._default_paths: Any = None
+        self.language = QComboBox()
+        self.language.addItem("Čeština", "cs")
+        self.language.addItem("English", "en")
+        self.language.setAccessibleName(self.tr("Language"))
+        self.data_dir = QLineEdit()
+        self.data_dir.setAccessibleName(self.tr("Data folder"))
+        self.data_dir.setPlaceholderText(self.tr("(default)"))
+        browse = QPushButton(self.tr("Choose…"))
+        browse.setAccessibleName(self.tr("Choose the data folder"))
+        browse.clicked.connect(self._choose_dir)
+        self.interval = QSpinBox()
+        self.interval.setRange(0, 24 * 60)
+        self.interval.setSuffix(self.tr(" min"))
+        self.interval.setSpecialValueText(self.tr("off"))
+        self.interval.setAccessibleName(self.tr("Automatic synchronization interval"))
+        self.proxy = QLineEdit()
+        self.proxy.setPlaceholderText("http://proxy.example:3128")
+        self.proxy.setAccessibleName(self.tr("Proxy"))
+        self.anchors = QListWidget()
+        self.anchors.setAccessibleName(self.tr("Extra trust anchors"))
+        self.anchors.setMaximumHeight(80)
+        add_anchor = QPushButton(self.tr("Add…"))
+        add_anchor.clicked.connect(self._add_anchor)
+        remove_anchor = QPushButton(self.tr("Remove"))
+        remove_anchor.clicked.connect(
+            lambda: [
+                self.anchors.takeItem(self.anchors.row(i)) for i in self.anchors.selectedItems()
+            ]
+        )
+        self.trust_download = QCheckBox(
+            self.tr("Download the official certificates of ISDS authorities when needed")
+        )
+        self.check_updates = QCheckBox(self.tr("Check for new versions of the application"))
+        self.ts_days = QSpinBox()
+        self.ts_days.setRange(1, 365)
+        self.del_days = QSpinBox()
+        self.del_days.setRange(1, 89)
+        self.pw_days = QSpinBox()
+        self.pw_days.setRange(1, 90)
+        for w, name in (
+            (self.ts_days, self.tr("Timestamp warning days")),
+            (self.del_days, self.tr("Deletion warning days")),
+            (self.pw_days, self.tr("Password warning days")),
+        ):
+            w.setAccessibleName(name)
+            w.setSuffix(self.tr(" days"))
+
+        form = QFormLayout()
+        form.addRow(self.tr("Language:"), self.language)
+        dir_row = QHBoxLayout()
+        dir_row.addWidget(self.data_dir, 1)
+        dir_row.addWidget(browse)
+        form.addRow(self.tr("Data folder:"), dir_row)
+        note = QLabel(self.tr("A new data folder is used after the application restarts."))
+        note.setWordWrap(True)
+        form.addRow("", note)
+        form.addRow(self.tr("Synchronize automatically every:"), self.interval)
+        interval_note = QLabel(
+            self.tr("Off by default: the application logs in only when you ask it to.")
+        )
+        interval_note.setWordWrap(True)
+        form.addRow("", interval_note)
+        form.addRow(self.tr("Proxy:"), self.proxy)
+        anchors_row = QHBoxLayout()
+        anchors_row.addWidget(self.anchors, 1)
+        ab = QVBoxLayout()
+        ab.addWidget(add_anchor)
+        ab.addWidget(remove_anchor)
+        anchors_row.addLayout(ab)
+        form.addRow(self.tr("Extra trust anchors:"), anchors_row)
+        form.addRow("", self.trust_download)
+        form.addRow("", self.check_updates)
+        form.addRow(self.tr("Warn before timestamp expiry:"), self.ts_days)
+        form.addRow(self.tr("Warn before deletion from ISDS:"), self.del_days)
+        form.addRow(self.tr("Warn before password expiry:"), self.pw_days)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        lay.addWidget(self.buttons)
+        self._load()
+
+    def _load(self) -> None:
+        from dso_desktop.paths import AppPaths
+
+        svc = self.ctx.app.settings
+        self._default_paths = AppPaths.default(None) if not self.ctx.demo else self.ctx.paths
+        self._prefs = GuiPrefs.load(self.ctx.paths)
+        chosen = GuiPrefs.load(self._default_paths).data_dir
+        self._chosen = chosen
+
+        def done(settings: Any) -> None:
+            self._settings = settings
+            lang = str(fmt.field(settings, "language", default=i18n.current()))
+            self.language.setCurrentIndex(max(0, self.language.findData(lang)))
+            self.interval.setValue(int(fmt.field(settings, "sync_interval_minutes", default=0)))
+            self.proxy.setText(fmt.field(settings, "proxy", default="") or "")
+            self.trust_download.setChecked(
+                bool(fmt.field(settings, "trust_download", default=True))
+            )
+            self.ts_days.setValue(int(fmt.field(settings, "timestamp_warning_days", default=60)))
+            self.del_days.setValue(int(fmt.field(settings, "deletion_warning_days", default=10)))
+            self.pw_days.setValue(int(fmt.field(settings, "password_warning_days", default=14)))
+            self.data_dir.setText(chosen or "")
+            self.check_updates.setChecked(self._prefs.check_updates)
+            self.anchors.clear()
+            self.anchors.addItems(list(self._prefs.trust_anchors))
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+            self.loaded.emit()
+
+        self.ctx.tasks.run_store(svc.get, done, lambda e: show_error(self, e), owner=self)
+
+    def _choose_dir(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, self.tr("Data folder"))
+        if d:
+            self.data_dir.setText(d)
+
+    def _add_anchor(self) -> None:
+        paths, _f = QFileDialog.getOpenFileNames(
+            self, self.tr("Trust anchors"), "", self.tr("Certificates (*.pem *.crt *.cer *.der)")
+        )
+        self.anchors.addItems(paths)
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            "language": self.language.currentData(),
+            "sync_interval_minutes": self.interval.value(),
+            "proxy": self.proxy.text().strip() or None,
+            "trust_download": self.trust_download.isChecked(),
+            "timestamp_warning_days": self.ts_days.value(),
+            "deletion_warning_days": self.del_days.value(),
+            "password_warning_days": self.pw_days.value(),
+        }
+
+    def save(self) -> None:
+        changes = self.changes()
+        anchors = tuple(self.anchors.item(i).text() for i in range(self.anchors.count()))
+        prefs = dataclasses.replace(
+            self._prefs,
+            trust_anchors=anchors,
+            check_updates=self.check_updates.isChecked(),
+            language=changes["language"],
+        )
+        data_dir = self.data_dir.text().strip() or None
+        default_paths = self._default_paths
+        chosen = self._chosen
+        svc = self.ctx.app.settings
+        paths = self.ctx.paths
+        demo = self.ctx.demo
+
+        def work() -> None:
+            svc.update(**changes)
+            prefs.save(paths)
+            if not demo and data_dir != chosen:
+                base = GuiPrefs.load(default_paths)
+                dataclasses.replace(base, data_dir=data_dir).save(default_paths)
+
+        def done(_r: Any) -> None:
+            old = i18n.current()
+            self.applied.emit()
+            self.accept()
+            if changes["language"] != old:
+                i18n.install(changes["language"])
+                self.language_changed.emit(changes["language"])
+
+        self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)

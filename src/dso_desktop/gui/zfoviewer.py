@@ -1,0 +1,203 @@
+"""A viewer for a ZFO file from disk: what it says, whether it verifies, import, save files."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dso_desktop.gui import fmt
+from dso_desktop.gui.context import GuiContext, safe_file_name
+from dso_desktop.gui.errors import describe, show_error
+
+
+class ZfoViewer(QDialog):
+    """Opens the file off the GUI thread via ``zfo.open_file`` and shows the verdict."""
+
+    loaded = Signal(object)
+    imported = Signal(object)
+    saved = Signal(list)
+
+    def __init__(
+        self, ctx: GuiContext, path: Path, accounts: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.path = Path(path)
+        self.view: Any = None
+        self.setWindowTitle(self.tr("Signed data message — %1").replace("%1", self.path.name))
+        self.resize(760, 600)
+        self.title = QLabel(self.tr("Opening…"))
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName(self.tr("Verification result"))
+        self.body = QTextBrowser()
+        self.body.setAccessibleName(self.tr("Envelope"))
+        self.files = QListWidget()
+        self.files.setAccessibleName(self.tr("Attachments"))
+        self.account = QComboBox()
+        self.account.setAccessibleName(self.tr("Import into data box"))
+        self.account.addItem(self.tr("(by the data box in the message)"), None)
+        for a in accounts:
+            self.account.addItem(a, a)
+        self.import_button = QPushButton(self.tr("&Import into archive"))
+        self.import_button.clicked.connect(self.import_into_archive)
+        self.save_button = QPushButton(self.tr("Save &attachments…"))
+        self.save_button.clicked.connect(self._choose_and_save)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.accept)
+        for b in (self.import_button, self.save_button):
+            b.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Data box:")))
+        row.addWidget(self.account)
+        row.addWidget(self.import_button)
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        row.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.verdict)
+        lay.addWidget(self.body, 3)
+        lay.addWidget(QLabel(self.tr("Attachments:")))
+        lay.addWidget(self.files, 1)
+        lay.addLayout(row)
+        self._load()
+
+    def _load(self) -> None:
+        svc = self.ctx.app.zfo
+        path = self.path
+
+        def failed(exc: BaseException) -> None:
+            plain, detail = describe(exc)
+            self.title.setText(plain)
+            self.body.setPlainText(detail)
+            self.loaded.emit(exc)
+
+        self.ctx.tasks.run_store(lambda: svc.open_file(path), self._show, failed, owner=self)
+
+    def _show(self, view: Any) -> None:
+        self.view = view
+        z = fmt.field(view, "zfo")
+        env = fmt.field(z, "envelope")
+        kind = str(getattr(fmt.field(z, "kind"), "value", fmt.field(z, "kind", default="")))
+        kinds = {
+            "received": self.tr("Received data message"),
+            "sent": self.tr("Sent data message"),
+            "delivery-info": self.tr("Delivery info (doručenka)"),
+        }
+        subject = fmt.field(env, "subject", default="") or ""
+        self.title.setText(f"{kinds.get(kind, kind)}: {subject}")
+        verdict = fmt.field(view, "verdict")
+        vkind = fmt.verdict_kind(verdict)
+        text = fmt.verdict_text(vkind)
+        reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) or ()
+        if reasons and vkind != "valid":
+            text += " " + "; ".join(str(r) for r in reasons)
+        color = fmt.verdict_color(vkind)
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(
+            f"QLabel {{ border-left: 4px solid {color}; padding: 4px 8px; background: {color}18; }}"
+        )
+        rows = [
+            (self.tr("Message ID"), fmt.field(env, "message_id")),
+            (self.tr("Sender"), fmt.field(env, "sender_name")),
+            (self.tr("Sender's data box"), fmt.field(env, "sender_box_id")),
+            (self.tr("Recipient"), fmt.field(env, "recipient_name")),
+            (self.tr("Recipient's data box"), fmt.field(env, "recipient_box_id")),
+            (self.tr("Delivered"), fmt.when(fmt.field(env, "delivered_at"))),
+            (self.tr("Accepted"), fmt.when(fmt.field(env, "accepted_at"))),
+            (self.tr("Signed"), fmt.when(fmt.field(z, "signing_time"))),
+            (self.tr("Timestamp valid until"), fmt.when(fmt.field(verdict, "timestamp_expires"))),
+        ]
+        in_archive = fmt.field(view, "in_archive")
+        if in_archive is not None:
+            rows.append((self.tr("In the archive"), self.tr("yes, already stored")))
+        table = "".join(
+            f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in rows
+            if v not in (None, "")
+        )
+        events = fmt.field(z, "events", default=()) or ()
+        ev = "".join(
+            f"<li>{html.escape(fmt.when(e.at))} — {html.escape(e.description)}</li>" for e in events
+        )
+        body = f"<table>{table}</table>"
+        if ev:
+            body += f"<h4>{html.escape(self.tr('Delivery events'))}</h4><ul>{ev}</ul>"
+        self.body.setHtml(body)
+        self.files.clear()
+        for a in fmt.field(view, "attachments", default=()) or ():
+            self.files.addItem(f"{fmt.field(a, 'name')}    {fmt.size(fmt.field(a, 'size'))}")
+        self.import_button.setEnabled(kind in ("received", "sent") and in_archive is None)
+        self.save_button.setEnabled(self.files.count() > 0)
+        self.loaded.emit(view)
+
+    def import_into_archive(self) -> None:
+        svc = self.ctx.app.zfo
+        account = self.account.currentData()
+        path = self.path
+
+        def done(summary: Any) -> None:
+            n = int(fmt.field(summary, "imported", default=0) or 0)
+            if n:
+                self.import_button.setEnabled(False)
+                self.title.setText(self.title.text() + " — " + self.tr("imported"))
+            else:
+                items = fmt.field(summary, "items", default=()) or ()
+                reason = fmt.field(items[0], "reason", "status", default="") if items else ""
+                self.title.setText(self.tr("Not imported: %1").replace("%1", str(reason)))
+            self.imported.emit(summary)
+
+        self.ctx.tasks.run_store(
+            lambda: svc.import_files([path], account=account),
+            done,
+            lambda e: show_error(self, e),
+            owner=self,
+        )
+
+    def _choose_and_save(self) -> None:
+        out = QFileDialog.getExistingDirectory(self, self.tr("Save attachments to"))
+        if out:
+            self.save_attachments(Path(out))
+
+    def save_attachments(self, out_dir: Path) -> None:
+        z = fmt.field(self.view, "zfo")
+        atts = list(fmt.field(z, "attachments", default=()) or ())
+
+        def work() -> list[Path]:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            taken = {p.name.lower() for p in out_dir.iterdir()}
+            written = []
+            for a in atts:
+                target = out_dir / safe_file_name(str(a.name), taken)
+                target.write_bytes(bytes(a.content()))
+                written.append(target)
+            return written
+
+        self.ctx.tasks.run_net(
+            work,
+            lambda paths: self.saved.emit(list(paths)),
+            lambda e: show_error(self, e),
+            owner=self,
+        )
