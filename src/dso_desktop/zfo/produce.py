@@ -153,13 +153,20 @@ def make_timestamp_token(
 
     For a CAdES signature timestamp ``data`` is the SignerInfo's signature value.
     """
+    return _token(hashlib.sha256(data).digest(), "sha256", tsa, gen_time, serial=serial,
+                  policy=policy, nonce=nonce)
+
+
+def _token(imprint: bytes, imprint_alg: str, tsa: TsaIdentity, gen_time: datetime, *,
+           serial: int | None = None, policy: str = DEFAULT_TSA_POLICY,
+           nonce: int | None = None) -> cms.ContentInfo:
     gen_time = _utc(gen_time)
     tst_fields: dict[str, object] = {
         "version": "v1",
         "policy": policy,
         "message_imprint": tsp.MessageImprint({
-            "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-            "hashed_message": hashlib.sha256(data).digest(),
+            "hash_algorithm": algos.DigestAlgorithm({"algorithm": imprint_alg}),
+            "hashed_message": imprint,
         }),
         "serial_number": serial if serial is not None else secrets.randbits(63),
         "gen_time": gen_time.replace(microsecond=0),
@@ -205,3 +212,21 @@ def seal(
                                signing_time, digest, unsigned=timestamp)
     info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
     return info.dump()
+
+
+def dm_hash(dm_dm_xml: bytes, algorithm: str = "SHA-256") -> bytes:
+    """dmHash as ISDS computes it: the hash of the dmDm element's exact bytes as they are
+    serialised inside the response (checked against all message samples)."""
+    name = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}.get(algorithm)
+    if name is None:
+        raise ValueError(f"unsupported dmHash algorithm {algorithm!r}")
+    return hashlib.new(name, dm_dm_xml).digest()
+
+
+def q_timestamp(dm_hash_value: bytes, tsa: TsaIdentity, gen_time: datetime) -> bytes:
+    """dmQTimestamp: an RFC 3161 token (DER) whose messageImprint IS the dmHash value
+    (as in the samples, the imprint is not hashed again)."""
+    alg = {20: "sha1", 32: "sha256", 64: "sha512"}.get(len(dm_hash_value))
+    if alg is None:
+        raise ValueError("dmHash value has an unexpected length")
+    return _token(dm_hash_value, alg, tsa, gen_time).dump()

@@ -1,0 +1,212 @@
+"""`dso zfo show|verify|extract`: read, verify and unpack signed data messages (ZFO files)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.cli.main import CliContext, CliError, UsageError
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("zfo", help="show, verify and extract ZFO files",
+                              description="Signed data messages and delivery infos (ZFO).")
+    sub = p.add_subparsers(dest="zfo_command", metavar="ACTION")
+
+    def trust_opts(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--trust", action="append", type=Path, metavar="FILE_OR_DIR",
+                        help="trust exactly these CA certificates (PEM/DER file or folder); "
+                             "nothing is downloaded")
+        sp.add_argument("--offline", action="store_true",
+                        help="do not download missing CA certificates")
+        sp.add_argument("--expiry-days", type=int, default=60, metavar="N",
+                        help="warn when the timestamp expires within N days (default 60)")
+
+    sp = sub.add_parser("show", help="kind, envelope, attachments, events and verdict")
+    sp.add_argument("file", type=Path, metavar="FILE")
+    trust_opts(sp)
+    sp.set_defaults(handler=cmd_show)
+    sp = sub.add_parser("verify", help="one verdict per file (exit 1 if any is not trusted)")
+    sp.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    trust_opts(sp)
+    sp.set_defaults(handler=cmd_verify)
+    sp = sub.add_parser("extract", help="write the attachments with safe names")
+    sp.add_argument("file", type=Path, metavar="FILE")
+    sp.add_argument("--out", type=Path, required=True, metavar="DIR")
+    sp.set_defaults(handler=cmd_extract)
+    p.set_defaults(handler=lambda args, ctx: _usage(p))
+
+
+def _usage(p: argparse.ArgumentParser) -> int:
+    raise UsageError("zfo needs an action: show, verify or extract\n" + p.format_usage())
+
+
+def _trust(args: argparse.Namespace, ctx: CliContext) -> Any:
+    from dso_desktop.zfo.trust import TrustStore
+
+    if args.expiry_days < 0:
+        raise UsageError("--expiry-days must not be negative")
+    if args.trust:
+        try:
+            return TrustStore.from_paths(args.trust)
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot read trust certificates: {exc}") from None
+    from dso_desktop.paths import AppPaths
+
+    return TrustStore.default(AppPaths.default(ctx.data_dir).cache,
+                              allow_download=not args.offline)
+
+
+def _read(path: Path) -> bytes:
+    from dso_desktop.zfo.parse import MAX_ZFO_SIZE
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_ZFO_SIZE:
+            from dso_desktop.zfo.errors import TooLargeError
+
+            raise TooLargeError(f"{size} bytes, more than the {MAX_ZFO_SIZE} allowed")
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def zfo_summary(z: Any) -> dict[str, Any]:
+    """The JSON form of a parsed ZFO (shared by show and tests)."""
+    e = z.envelope
+    return {
+        "kind": z.kind.value,
+        "dm_id": e.message_id,
+        "sender": {"box_id": e.sender_box_id, "name": e.sender_name,
+                   "address": e.sender_address, "type": e.sender_type},
+        "recipient": {"box_id": e.recipient_box_id, "name": e.recipient_name,
+                      "address": e.recipient_address},
+        "subject": e.subject,
+        "message_type": e.message_type,
+        "status": e.status,
+        "delivered_at": _iso(e.delivered_at),
+        "accepted_at": _iso(e.accepted_at),
+        "big_message": e.big_message,
+        "attachments": [
+            {"name": a.name, "mime_type": a.mime_type,
+             "role": a.role.value if a.role else None, "size": a.size,
+             "external": a.external_id is not None}
+            for a in z.attachments
+        ],
+        "events": [{"at": _iso(ev.at), "description": ev.description} for ev in z.events],
+        "signer": z.signer.subject if z.signer else None,
+        "signing_time": _iso(z.signing_time),
+        "timestamp_time": _iso(z.timestamp.gen_time) if z.timestamp else None,
+    }
+
+
+def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.zfo.errors import ZfoError
+    from dso_desktop.zfo.parse import parse_zfo
+    from dso_desktop.zfo.verify import verify_zfo
+
+    data = _read(args.file)
+    try:
+        z = parse_zfo(data)
+    except ZfoError as exc:
+        raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
+    verdict = verify_zfo(z, _trust(args, ctx), expiry_warning_days=args.expiry_days)
+    obj = zfo_summary(z)
+    obj["file"] = str(args.file)
+    obj["verdict"] = verdict.to_json()
+
+    def text(o: dict[str, Any]) -> str:
+        kinds = {"received": "přijatá zpráva / received message",
+                 "sent": "odeslaná zpráva / sent message",
+                 "delivery-info": "doručenka / delivery info"}
+        lines = [
+            f"Soubor / file:      {o['file']}",
+            f"Druh / kind:        {kinds.get(o['kind'], o['kind'])}",
+            f"ID zprávy / dmID:   {o['dm_id']}",
+            f"Odesílatel / from:  {o['sender']['name']} ({o['sender']['box_id']})",
+            f"Příjemce / to:      {o['recipient']['name']} ({o['recipient']['box_id']})",
+            f"Věc / subject:      {o['subject'] or ''}",
+            f"Dodání / delivered: {o['delivered_at'] or '-'}",
+            f"Doručení / accepted:{' ' + (o['accepted_at'] or '-')}",
+            f"Zapečetěno / sealed:{' ' + (o['signing_time'] or '-')}",
+        ]
+        if o["attachments"]:
+            lines.append("Přílohy / attachments:")
+            lines += [f"  {a['name']}  ({a['size']} B, {a['mime_type'] or '?'}, "
+                      f"{a['role'] or '?'})" for a in o["attachments"]]
+        if o["events"]:
+            lines.append("Události / events:")
+            lines += [f"  {ev['at']}  {ev['description']}" for ev in o["events"]]
+        v = o["verdict"]
+        lines.append(f"Ověření / verdict:  {v['verdict']}")
+        lines += [f"  - {cs}" for cs in v["reasons_cs"]]
+        lines += [f"  - {en}" for en in v["reasons"]]
+        return "\n".join(lines)
+
+    ctx.emit(obj, text)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.zfo.errors import ZfoError
+    from dso_desktop.zfo.verify import verify_zfo
+
+    trust = _trust(args, ctx)
+    results: list[dict[str, Any]] = []
+    failed = False
+    for path in args.files:
+        try:
+            data = _read(path)
+        except (CliError, ZfoError) as exc:
+            results.append({"file": str(path), "kind": None, "dm_id": None,
+                            "verdict": "invalid", "reasons": [str(exc)],
+                            "reasons_cs": ["Soubor nelze přečíst."], "signing_time": None,
+                            "timestamp_expires": None})
+            failed = True
+            continue
+        v = verify_zfo(data, trust, expiry_warning_days=args.expiry_days)
+        failed = failed or not v.ok
+        results.append({"file": str(path), **v.to_json()})
+
+    def text(items: list[dict[str, Any]]) -> str:
+        out = []
+        for it in items:
+            out.append(f"{it['file']}: {it['verdict']}"
+                       + (f" ({it['kind']} {it['dm_id']})" if it["dm_id"] else ""))
+            out += [f"  - {r}" for r in it["reasons"]]
+        return "\n".join(out)
+
+    ctx.emit(results, text)
+    return 1 if failed else 0
+
+
+def cmd_extract(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.zfo.errors import ZfoError
+    from dso_desktop.zfo.extract import extract_attachments
+    from dso_desktop.zfo.parse import parse_zfo
+
+    data = _read(args.file)
+    try:
+        z = parse_zfo(data)
+        paths = extract_attachments(z, args.out)
+    except ZfoError as exc:
+        raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
+    except OSError as exc:
+        raise CliError(f"{args.out}: {exc.strerror or exc}") from None
+    skipped = [a.name for a in z.attachments if a.external_id is not None]
+    obj = {"file": str(args.file), "written": [str(p) for p in paths],
+           "skipped_external": skipped}
+
+    def text(o: dict[str, Any]) -> str:
+        lines = list(o["written"])
+        lines += [f"(nelze uložit, příloha VoDZ mimo ZFO / external big-message "
+                  f"attachment not in the file: {n})" for n in o["skipped_external"]]
+        return "\n".join(lines) if lines else "(žádné přílohy / no attachments)"
+
+    ctx.emit(obj, text)
+    return 0
