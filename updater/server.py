@@ -104,10 +104,11 @@ class StaticServer:
     """Serve ``root`` on 127.0.0.1 in a background thread; ``url`` ends with a slash."""
 
     def __init__(self, root: Path, port: int = 0, *, tls_dir: Path | None = None,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1",
+                 handler_class: type[StaticHandler] = StaticHandler) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError("the test server only listens on loopback")
-        handler = partial(StaticHandler, directory=str(root))
+        handler = partial(handler_class, directory=str(root))
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.ca_file: Path | None = None
@@ -123,6 +124,8 @@ class StaticServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> StaticServer:
+        if self._thread is not None:
+            return self
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self

@@ -134,6 +134,8 @@ class Transport(FetcherInterface):
                 progress(done, length)
             for chunk in self._chunks(resp):
                 if done + len(chunk) > length:
+                    out.close()
+                    part.unlink(missing_ok=True)  # not the signed file: do not resume it
                     raise tuf_exc.DownloadLengthMismatchError(
                         f"{url} sends more than the signed length of {length} bytes")
                 out.write(chunk)
