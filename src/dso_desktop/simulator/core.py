@@ -103,7 +103,7 @@ class SimulatorCore:
             algo = signer["digest_algorithm"]["algorithm"].native
             hash_alg = hashes.SHA256() if algo == "sha256" else hashes.SHA1()  # noqa: S303
             self.pki.pki.seal.cert.public_key().verify(  # type: ignore[union-attr]
-                signer["signature"].native, signer["signed_attrs"].dump(),
+                signer["signature"].native, signer["signed_attrs"].untag().dump(force=True),
                 padding.PKCS1v15(), hash_alg)
             import hashlib
 

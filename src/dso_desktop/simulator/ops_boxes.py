@@ -246,7 +246,11 @@ def check_data_box(ctx: OpContext, req: Any) -> Any:
 
 @op("df", "GetDataBoxAddress")
 def get_data_box_address(ctx: OpContext, req: Any) -> Any:
-    box = _box(ctx, t(req, "dbID"))
+    box = ctx.world.boxes.get(t(req, "dbID") or "")
+    if box is None:  # tGetAddressOutput has no status element: a fault is the only answer
+        from dso_desktop.simulator.xmlio import SoapFault
+
+        raise SoapFault("Datová schránka neexistuje.")
     resp = B.root("GetDataBoxAddressResponse")
     B.sub(resp, "adCode", None)
     B.sub(resp, "adCity", box.city)
@@ -259,7 +263,6 @@ def get_data_box_address(ctx: OpContext, req: Any) -> Any:
     B.sub(resp, "adRegistrationNumber", None)
     B.sub(resp, "adFullAddress1", box.address)
     B.sub(resp, "adFullAddress2", None)
-    _db_status(resp)
     return resp
 
 
