@@ -509,7 +509,9 @@ class ComposeDialog(QDialog):
             self.progress.setVisible(False)
             plain, _detail = describe(exc)
             code = getattr(exc, "code", None)
-            self.status.setText(plain + (f" ({self.tr('ISDS code')} {code})" if code else ""))
+            self.status.setText(
+                plain + (self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else "")
+            )
             self._update_send()
             self.sent.emit(exc)
 

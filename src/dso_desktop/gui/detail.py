@@ -230,7 +230,8 @@ class DetailPane(QWidget):
         )
         body = f"<table>{table}</table>"
         if ev_html:
-            body += f"<h4>{html.escape(self.tr('Delivery events'))}</h4><ul>{ev_html}</ul>"
+            events_title = html.escape(self.tr("Delivery events"))
+            body += f"<h4>{events_title}</h4><ul>{ev_html}</ul>"
         self.envelope.setHtml(body)
 
         self.attachments.clear()

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
     def _title(self) -> str:
         base = "DSO Desktop"
         if self.ctx.demo:
-            return f"{base} — {self.tr('Training environment')}"
+            return base + " — " + self.tr("Training environment")
         return base
 
     def _build_widgets(self) -> None:
@@ -139,15 +139,15 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         widths = {
-            "verdict": 28,
-            "dm_id": 90,
-            "subject": 330,
-            "party": 220,
-            "delivered": 120,
-            "accepted": 120,
-            "status": 150,
+            "verdict": 26,
+            "dm_id": 80,
+            "subject": 300,
+            "party": 210,
+            "delivered": 125,
+            "accepted": 125,
+            "status": 170,
             "attachments": 44,
-            "tags": 110,
+            "tags": 100,
         }
         for i, (key, _h, _o) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, widths[key])
@@ -583,12 +583,18 @@ class MainWindow(QMainWindow):
             return
         new = int(fmt.field(summary, "new", default=0) or 0)
         now = datetime.now().strftime("%H:%M")
-        self._sync_idle(
-            self.tr("Synchronized %1 at %2, new received messages: %3")
+        text = (
+            self.tr("Synchronized %1 at %2, new messages: %3")
             .replace("%1", account)
             .replace("%2", now)
             .replace("%3", str(new))
         )
+        failures = list(fmt.field(summary, "failed", default=()) or ())
+        if failures:
+            text += " — " + self.tr("%1 message(s) could not be downloaded: %2").replace(
+                "%1", str(len(failures))
+            ).replace("%2", str(fmt.field(failures[0], "reason", default="")))
+        self._sync_idle(text)
         if new and self.tray is not None:
             self.tray.showMessage(
                 self.tr("New data messages"),
@@ -600,7 +606,7 @@ class MainWindow(QMainWindow):
     def _sync_failed(self, account: str, exc: BaseException) -> None:
         plain, _detail = describe(exc)
         code = getattr(exc, "code", None)
-        suffix = f" ({self.tr('ISDS code')} {code})" if code else ""
+        suffix = self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else ""
         self._sync_idle(
             self.tr("Synchronization of %1 failed: %2")
             .replace("%1", account)

@@ -27,10 +27,19 @@ class ScreenshotTaker(QObject):
         self.which = which
         self.path = Path(path)
         self._target: QWidget | None = None
+        self._started = False
 
     def start(self) -> None:
+        # The list of the selected folder is (re)loading after the sync: wait for it.
+        self.window.list_loaded.connect(self._list_loaded)
+        QTimer.singleShot(3000, lambda: self._list_loaded(self.window.model.rowCount()))
+
+    def _list_loaded(self, n: int) -> None:
+        if self._started:
+            return
+        self._started = True
         w = self.window
-        if w.model.rowCount() == 0:
+        if n == 0:
             self._after_settle()
             return
         w.model.page_loaded.connect(self._page_loaded)

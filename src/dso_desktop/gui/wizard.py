@@ -221,6 +221,8 @@ class LoginPage(QWizardPage):
         self.set_method(str(fmt.field(acc, "login_method")))
         self.username.setText(str(fmt.field(acc, "username", default="")))
         self.password.setText(str(fmt.field(acc, "password", default="") or ""))
+        self.cert_file.setText(str(fmt.field(acc, "cert_file", default="") or ""))
+        self.key_file.setText(str(fmt.field(acc, "key_file", default="") or ""))
 
     def _update(self) -> None:
         m = self.login_method()
@@ -425,7 +427,7 @@ class AccountWizard(QWizard):
             finish()
             plain, detail = describe(exc)
             code = getattr(exc, "code", None)
-            text = plain + (f" ({self.tr('ISDS code')} {code})" if code else "")
+            text = plain + (self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else "")
             if detail and not code:
                 text += "\n" + detail.splitlines()[-1]
             self._set_busy(False, text)

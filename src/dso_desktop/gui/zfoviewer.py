@@ -144,7 +144,8 @@ class ZfoViewer(QDialog):
         )
         body = f"<table>{table}</table>"
         if ev:
-            body += f"<h4>{html.escape(self.tr('Delivery events'))}</h4><ul>{ev}</ul>"
+            events_title = html.escape(self.tr("Delivery events"))
+            body += f"<h4>{events_title}</h4><ul>{ev}</ul>"
         self.body.setHtml(body)
         self.files.clear()
         for a in fmt.field(view, "attachments", default=()) or ():

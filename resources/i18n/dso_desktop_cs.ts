@@ -1,0 +1,1717 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="cs_CZ">
+<context>
+    <name>AccountTree</name>
+    <message>
+        <source>Data boxes</source>
+        <translation>Datové schránky</translation>
+    </message>
+    <message>
+        <source>Last 90 days</source>
+        <translation>Posledních 90 dní</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Odeslané</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Přijaté</translation>
+    </message>
+    <message>
+        <source>Imported messages</source>
+        <translation>Importované zprávy</translation>
+    </message>
+    <message>
+        <source>%1 messages, %2 unread</source>
+        <translation>zpráv: %1, nepřečtených: %2</translation>
+    </message>
+</context>
+<context>
+    <name>AccountWizard</name>
+    <message>
+        <source>Add a data box</source>
+        <translation>Přidat datovou schránku</translation>
+    </message>
+    <message>
+        <source>Logged in: %1 (%2)</source>
+        <translation>Přihlášeno: %1 (%2)</translation>
+    </message>
+    <message>
+        <source> (ISDS code %1)</source>
+        <translation> (kód ISDS %1)</translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation>Přihlašuji…</translation>
+    </message>
+    <message>
+        <source>Security code</source>
+        <translation>Bezpečnostní kód</translation>
+    </message>
+    <message>
+        <source>Enter the security code you received by SMS or see in the authenticator:</source>
+        <translation>Zadejte bezpečnostní kód, který vám přišel SMS, nebo kód z autentizační aplikace:</translation>
+    </message>
+</context>
+<context>
+    <name>ComposeDialog</name>
+    <message>
+        <source>New data message</source>
+        <translation>Nová datová zpráva</translation>
+    </message>
+    <message>
+        <source>Sender data box</source>
+        <translation>Datová schránka odesílatele</translation>
+    </message>
+    <message>
+        <source>Recipients</source>
+        <translation>Adresáti</translation>
+    </message>
+    <message>
+        <source>Remove recipient</source>
+        <translation>Odebrat adresáta</translation>
+    </message>
+    <message>
+        <source>Name, IČO, address or data-box ID</source>
+        <translation>Název, IČO, adresa nebo ID datové schránky</translation>
+    </message>
+    <message>
+        <source>Search for a recipient</source>
+        <translation>Hledat adresáta</translation>
+    </message>
+    <message>
+        <source>Search by</source>
+        <translation>Hledat podle</translation>
+    </message>
+    <message>
+        <source>Anything</source>
+        <translation>Čehokoli</translation>
+    </message>
+    <message>
+        <source>IČO</source>
+        <translation>IČO</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresa</translation>
+    </message>
+    <message>
+        <source>Data-box ID</source>
+        <translation>ID datové schránky</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Najít</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Výsledky hledání</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Název</translation>
+    </message>
+    <message>
+        <source>Data box</source>
+        <translation>Datová schránka</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Typ</translation>
+    </message>
+    <message>
+        <source>Can receive</source>
+        <translation>Může přijímat</translation>
+    </message>
+    <message>
+        <source>&amp;Add as recipient</source>
+        <translation>Přid&amp;at jako adresáta</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>Předmět</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Přílohy</translation>
+    </message>
+    <message>
+        <source>Add &amp;files…</source>
+        <translation>Přidat &amp;soubory…</translation>
+    </message>
+    <message>
+        <source>Remove file</source>
+        <translation>Odebrat soubor</translation>
+    </message>
+    <message>
+        <source>Problems with attachments</source>
+        <translation>Problémy s přílohami</translation>
+    </message>
+    <message>
+        <source>Personal delivery (do vlastních rukou)</source>
+        <translation>Do vlastních rukou</translation>
+    </message>
+    <message>
+        <source>Exclude acceptance by fiction</source>
+        <translation>Zakázat doručení fikcí</translation>
+    </message>
+    <message>
+        <source>Identify me as the sender (name of the user)</source>
+        <translation>Uvést mě jako odesílatele (jméno uživatele)</translation>
+    </message>
+    <message>
+        <source>Message type</source>
+        <translation>Druh zprávy</translation>
+    </message>
+    <message>
+        <source>Data message (free of charge)</source>
+        <translation>Datová zpráva (zdarma)</translation>
+    </message>
+    <message>
+        <source>Commercial message (PDZ)</source>
+        <translation>Poštovní datová zpráva (PDZ)</translation>
+    </message>
+    <message>
+        <source>PDZ with a prepaid reply</source>
+        <translation>PDZ s předplacenou odpovědí</translation>
+    </message>
+    <message>
+        <source>Reply to a PDZ with a prepaid reply</source>
+        <translation>Odpověď na PDZ s předplacenou odpovědí</translation>
+    </message>
+    <message>
+        <source>To hands</source>
+        <translation>K rukám</translation>
+    </message>
+    <message>
+        <source>Our reference number</source>
+        <translation>Naše číslo jednací</translation>
+    </message>
+    <message>
+        <source>Your reference number</source>
+        <translation>Vaše číslo jednací</translation>
+    </message>
+    <message>
+        <source>Our file mark</source>
+        <translation>Naše spisová značka</translation>
+    </message>
+    <message>
+        <source>Your file mark</source>
+        <translation>Vaše spisová značka</translation>
+    </message>
+    <message>
+        <source>Law number</source>
+        <translation>Číslo zákona</translation>
+    </message>
+    <message>
+        <source>Law year</source>
+        <translation>Rok zákona</translation>
+    </message>
+    <message>
+        <source>Section</source>
+        <translation>Paragraf</translation>
+    </message>
+    <message>
+        <source>Paragraph</source>
+        <translation>Odstavec</translation>
+    </message>
+    <message>
+        <source>Point</source>
+        <translation>Písmeno</translation>
+    </message>
+    <message>
+        <source>Sending progress</source>
+        <translation>Průběh odesílání</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>&amp;Odeslat</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Zavřít</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>Od:</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>Komu:</translation>
+    </message>
+    <message>
+        <source>Find recipient:</source>
+        <translation>Najít adresáta:</translation>
+    </message>
+    <message>
+        <source>Subject:</source>
+        <translation>Předmět:</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>Přílohy:</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Zpráva</translation>
+    </message>
+    <message>
+        <source>Message type:</source>
+        <translation>Druh zprávy:</translation>
+    </message>
+    <message>
+        <source>To hands:</source>
+        <translation>K rukám:</translation>
+    </message>
+    <message>
+        <source>Our reference number:</source>
+        <translation>Naše č. j.:</translation>
+    </message>
+    <message>
+        <source>Your reference number:</source>
+        <translation>Vaše č. j.:</translation>
+    </message>
+    <message>
+        <source>Our file mark:</source>
+        <translation>Naše spisová značka:</translation>
+    </message>
+    <message>
+        <source>Your file mark:</source>
+        <translation>Vaše spisová značka:</translation>
+    </message>
+    <message>
+        <source>Legal title (law / year / section / paragraph / point)</source>
+        <translation>Zmocnění (zákon / rok / § / odst. / písm.)</translation>
+    </message>
+    <message>
+        <source>Envelope options</source>
+        <translation>Údaje obálky</translation>
+    </message>
+    <message>
+        <source>Searching ISDS…</source>
+        <translation>Hledám v ISDS…</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ano</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>ne</translation>
+    </message>
+    <message>
+        <source>Found: %1</source>
+        <translation>Nalezeno: %1</translation>
+    </message>
+    <message>
+        <source>This data box cannot receive data messages.</source>
+        <translation>Tato datová schránka nemůže přijímat datové zprávy.</translation>
+    </message>
+    <message>
+        <source>Add attachments</source>
+        <translation>Přidat přílohy</translation>
+    </message>
+    <message>
+        <source>Total size: %1</source>
+        <translation>Celková velikost: %1</translation>
+    </message>
+    <message>
+        <source>will be sent as a big message (velkoobjemová zpráva)</source>
+        <translation>odešle se jako velkoobjemová datová zpráva</translation>
+    </message>
+    <message>
+        <source>Forward data message</source>
+        <translation>Přeposlat datovou zprávu</translation>
+    </message>
+    <message>
+        <source>Reply to data message</source>
+        <translation>Odpovědět na datovou zprávu</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>Odesílám…</translation>
+    </message>
+    <message>
+        <source>Sent to %1 as message %2</source>
+        <translation>Odesláno adresátovi %1 jako zpráva %2</translation>
+    </message>
+    <message>
+        <source>Not sent to %1: %2</source>
+        <translation>Neodesláno adresátovi %1: %2</translation>
+    </message>
+    <message>
+        <source> (ISDS code %1)</source>
+        <translation> (kód ISDS %1)</translation>
+    </message>
+    <message>
+        <source>Uploading attachments of a big message…</source>
+        <translation>Nahrávám přílohy velkoobjemové zprávy…</translation>
+    </message>
+</context>
+<context>
+    <name>DeliveryPage</name>
+    <message>
+        <source>Received messages and delivery by login</source>
+        <translation>Přijaté zprávy a doručení přihlášením</translation>
+    </message>
+    <message>
+        <source>By law, a received data message is &lt;b&gt;accepted&lt;/b&gt; (doručena) when a person authorised to read it logs in to the data box. Downloading the list of received messages in this application counts as such a login: every message that was delivered (dodána) becomes accepted, and legal deadlines start to run.&lt;br&gt;&lt;br&gt;If you do not want this, choose not to accept: the application then downloads only sent messages, and received ones stay unaccepted (they are still accepted by fiction after 10 days unless fiction is excluded).</source>
+        <translation>Podle zákona je přijatá datová zpráva &lt;b&gt;doručena&lt;/b&gt; okamžikem, kdy se do datové schránky přihlásí osoba oprávněná ji číst. Stažení seznamu přijatých zpráv v této aplikaci se za takové přihlášení považuje: každá dodaná zpráva se stane doručenou a začnou běžet zákonné lhůty.&lt;br&gt;&lt;br&gt;Pokud to nechcete, zvolte nedoručovat: aplikace pak stahuje jen odeslané zprávy a přijaté zůstanou nedoručené (po 10 dnech se doručí fikcí, pokud není doručení fikcí zakázáno).</translation>
+    </message>
+    <message>
+        <source>Download received messages (they become accepted)</source>
+        <translation>Stahovat přijaté zprávy (stanou se doručenými)</translation>
+    </message>
+    <message>
+        <source>Do not accept: download only sent messages</source>
+        <translation>Nedoručovat: stahovat jen odeslané zprávy</translation>
+    </message>
+</context>
+<context>
+    <name>DemoSession</name>
+    <message>
+        <source>Starting the training environment…</source>
+        <translation>Spouštím cvičné prostředí…</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <source>Select a message</source>
+        <translation>Vyberte zprávu</translation>
+    </message>
+    <message>
+        <source>Verification result</source>
+        <translation>Výsledek ověření</translation>
+    </message>
+    <message>
+        <source>Envelope and delivery events</source>
+        <translation>Obálka a události doručení</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Přílohy</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Otevřít</translation>
+    </message>
+    <message>
+        <source>&amp;Save…</source>
+        <translation>&amp;Uložit…</translation>
+    </message>
+    <message>
+        <source>Save &amp;all…</source>
+        <translation>Uložit &amp;vše…</translation>
+    </message>
+    <message>
+        <source>&amp;Export ZFO…</source>
+        <translation>&amp;Exportovat ZFO…</translation>
+    </message>
+    <message>
+        <source>&amp;Verify</source>
+        <translation>O&amp;věřit</translation>
+    </message>
+    <message>
+        <source>Open the attachment in the system application</source>
+        <translation>Otevřít přílohu v aplikaci systému</translation>
+    </message>
+    <message>
+        <source>Save the selected attachments</source>
+        <translation>Uložit vybrané přílohy</translation>
+    </message>
+    <message>
+        <source>Save all attachments to a folder</source>
+        <translation>Uložit všechny přílohy do složky</translation>
+    </message>
+    <message>
+        <source>Export the signed message and delivery info</source>
+        <translation>Exportovat podepsanou zprávu a doručenku</translation>
+    </message>
+    <message>
+        <source>Verify the signature of the message again</source>
+        <translation>Znovu ověřit podpis zprávy</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>Přílohy:</translation>
+    </message>
+    <message>
+        <source>(no subject)</source>
+        <translation>(bez předmětu)</translation>
+    </message>
+    <message>
+        <source>Message ID</source>
+        <translation>ID zprávy</translation>
+    </message>
+    <message>
+        <source>Sender</source>
+        <translation>Odesílatel</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Adresát</translation>
+    </message>
+    <message>
+        <source>To hands</source>
+        <translation>K rukám</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Dodáno</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Doručeno</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Stav</translation>
+    </message>
+    <message>
+        <source>Our reference number</source>
+        <translation>Naše číslo jednací</translation>
+    </message>
+    <message>
+        <source>Your reference number</source>
+        <translation>Vaše číslo jednací</translation>
+    </message>
+    <message>
+        <source>Our file mark</source>
+        <translation>Naše spisová značka</translation>
+    </message>
+    <message>
+        <source>Your file mark</source>
+        <translation>Vaše spisová značka</translation>
+    </message>
+    <message>
+        <source>Personal delivery</source>
+        <translation>Do vlastních rukou</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ano</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>ne</translation>
+    </message>
+    <message>
+        <source>Acceptance by fiction</source>
+        <translation>Doručení fikcí</translation>
+    </message>
+    <message>
+        <source>allowed</source>
+        <translation>povoleno</translation>
+    </message>
+    <message>
+        <source>not allowed</source>
+        <translation>zakázáno</translation>
+    </message>
+    <message>
+        <source>Big message</source>
+        <translation>Velkoobjemová zpráva</translation>
+    </message>
+    <message>
+        <source>Legal title</source>
+        <translation>Zmocnění</translation>
+    </message>
+    <message>
+        <source>Delivery events</source>
+        <translation>Události doručení</translation>
+    </message>
+    <message>
+        <source>Save attachments to</source>
+        <translation>Uložit přílohy do</translation>
+    </message>
+    <message>
+        <source>Export message to</source>
+        <translation>Exportovat zprávu do</translation>
+    </message>
+</context>
+<context>
+    <name>EnvironmentPage</name>
+    <message>
+        <source>Where is the data box?</source>
+        <translation>Kde je datová schránka?</translation>
+    </message>
+    <message>
+        <source>Choose the ISDS environment the data box belongs to.</source>
+        <translation>Vyberte prostředí ISDS, do kterého datová schránka patří.</translation>
+    </message>
+    <message>
+        <source>Production ISDS (mojedatovaschranka.cz)</source>
+        <translation>Produkční ISDS (mojedatovaschranka.cz)</translation>
+    </message>
+    <message>
+        <source>Public test environment of ISDS</source>
+        <translation>Veřejné testovací prostředí ISDS</translation>
+    </message>
+    <message>
+        <source>Training environment (embedded simulator)</source>
+        <translation>Cvičné prostředí (vestavěný simulátor)</translation>
+    </message>
+    <message>
+        <source>Other server (URL)</source>
+        <translation>Jiný server (URL)</translation>
+    </message>
+    <message>
+        <source>Server URL</source>
+        <translation>Adresa serveru</translation>
+    </message>
+    <message>
+        <source>Extra CA certificate</source>
+        <translation>Další certifikát CA</translation>
+    </message>
+    <message>
+        <source>Server URL:</source>
+        <translation>Adresa serveru:</translation>
+    </message>
+    <message>
+        <source>Extra CA certificate:</source>
+        <translation>Další certifikát CA:</translation>
+    </message>
+    <message>
+        <source>Choose a CA certificate</source>
+        <translation>Vyberte certifikát CA</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All (*)</source>
+        <translation>Certifikáty (*.pem *.crt *.cer);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Certificate verification is always on; an extra CA certificate only adds a trusted authority.</source>
+        <translation>Ověřování certifikátů je vždy zapnuté; další certifikát CA jen přidá důvěryhodnou autoritu.</translation>
+    </message>
+    <message>
+        <source>Enter an https:// address of the server.</source>
+        <translation>Zadejte adresu serveru začínající https://.</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>The user name or password is wrong.</source>
+        <translation>Uživatelské jméno nebo heslo není správné.</translation>
+    </message>
+    <message>
+        <source>The password has expired. Change it in the ISDS web portal.</source>
+        <translation>Platnost hesla vypršela. Změňte je na portálu ISDS.</translation>
+    </message>
+    <message>
+        <source>Logging in is blocked for a while after failed attempts.</source>
+        <translation>Po neúspěšných pokusech je přihlášení na chvíli zablokováno.</translation>
+    </message>
+    <message>
+        <source>This user may not use this function of the data box.</source>
+        <translation>Tento uživatel nemá oprávnění k této funkci datové schránky.</translation>
+    </message>
+    <message>
+        <source>The SMS code could not be sent.</source>
+        <translation>SMS kód se nepodařilo odeslat.</translation>
+    </message>
+    <message>
+        <source>The Mobile key request expired without approval.</source>
+        <translation>Požadavek Mobilního klíče vypršel bez schválení.</translation>
+    </message>
+    <message>
+        <source>Logging in was cancelled.</source>
+        <translation>Přihlášení bylo zrušeno.</translation>
+    </message>
+    <message>
+        <source>Logging in to the data box failed.</source>
+        <translation>Přihlášení do datové schránky se nezdařilo.</translation>
+    </message>
+    <message>
+        <source>ISDS limits the number of requests now; try again later.</source>
+        <translation>ISDS nyní omezuje počet požadavků; zkuste to později.</translation>
+    </message>
+    <message>
+        <source>ISDS is under maintenance; try again later.</source>
+        <translation>ISDS má odstávku; zkuste to později.</translation>
+    </message>
+    <message>
+        <source>The secure connection could not be verified.</source>
+        <translation>Zabezpečené spojení nelze ověřit.</translation>
+    </message>
+    <message>
+        <source>The data-box system cannot be reached. Check the connection.</source>
+        <translation>Informační systém datových schránek není dostupný. Zkontrolujte připojení.</translation>
+    </message>
+    <message>
+        <source>The data-box system did not answer in time.</source>
+        <translation>Informační systém datových schránek neodpověděl včas.</translation>
+    </message>
+    <message>
+        <source>Communication with the data-box system failed.</source>
+        <translation>Komunikace s informačním systémem datových schránek selhala.</translation>
+    </message>
+    <message>
+        <source>ISDS refused the request.</source>
+        <translation>ISDS požadavek odmítl.</translation>
+    </message>
+    <message>
+        <source>ISDS sent an answer the application does not understand.</source>
+        <translation>ISDS poslal odpověď, které aplikace nerozumí.</translation>
+    </message>
+    <message>
+        <source>The file is not a valid signed data message (ZFO).</source>
+        <translation>Soubor není platná podepsaná datová zpráva (ZFO).</translation>
+    </message>
+    <message>
+        <source>The system password store (keyring) is not available.</source>
+        <translation>Úložiště hesel systému (keyring) není dostupné.</translation>
+    </message>
+    <message>
+        <source>The data-box system reported an error.</source>
+        <translation>Informační systém datových schránek ohlásil chybu.</translation>
+    </message>
+    <message>
+        <source>The file or folder cannot be written (no permission).</source>
+        <translation>Soubor nebo složku nelze zapsat (chybí oprávnění).</translation>
+    </message>
+    <message>
+        <source>The file does not exist.</source>
+        <translation>Soubor neexistuje.</translation>
+    </message>
+    <message>
+        <source>A file operation failed.</source>
+        <translation>Operace se souborem selhala.</translation>
+    </message>
+    <message>
+        <source>An unexpected error occurred.</source>
+        <translation>Došlo k neočekávané chybě.</translation>
+    </message>
+    <message>
+        <source>ISDS code: %1</source>
+        <translation>Kód ISDS: %1</translation>
+    </message>
+    <message>
+        <source>Operation: %1</source>
+        <translation>Operace: %1</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Chyba</translation>
+    </message>
+</context>
+<context>
+    <name>FinishPage</name>
+    <message>
+        <source>Name and test login</source>
+        <translation>Název a zkušební přihlášení</translation>
+    </message>
+    <message>
+        <source>The application logs in once to check the login; no messages are listed, so nothing is accepted.</source>
+        <translation>Aplikace se jednou přihlásí, aby ověřila přihlašovací údaje; seznam zpráv nestahuje, takže se nic nedoručí.</translation>
+    </message>
+    <message>
+        <source>Account name</source>
+        <translation>Název účtu</translation>
+    </message>
+    <message>
+        <source>Test login result</source>
+        <translation>Výsledek zkušebního přihlášení</translation>
+    </message>
+    <message>
+        <source>Account name:</source>
+        <translation>Název účtu:</translation>
+    </message>
+</context>
+<context>
+    <name>Format</name>
+    <message>
+        <source>Posted</source>
+        <translation>Podána</translation>
+    </message>
+    <message>
+        <source>Timestamped</source>
+        <translation>Opatřena časovým razítkem</translation>
+    </message>
+    <message>
+        <source>Infected attachment removed</source>
+        <translation>Infikovaná příloha odstraněna</translation>
+    </message>
+    <message>
+        <source>Delivered to the box</source>
+        <translation>Dodána do schránky</translation>
+    </message>
+    <message>
+        <source>Accepted by fiction</source>
+        <translation>Doručena fikcí</translation>
+    </message>
+    <message>
+        <source>Accepted by login</source>
+        <translation>Doručena přihlášením</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>Přečtena</translation>
+    </message>
+    <message>
+        <source>Undeliverable</source>
+        <translation>Nedoručitelná</translation>
+    </message>
+    <message>
+        <source>Content deleted</source>
+        <translation>Obsah smazán</translation>
+    </message>
+    <message>
+        <source>In the data vault</source>
+        <translation>V datovém trezoru</translation>
+    </message>
+    <message>
+        <source>Signature valid: the message is authentic and unchanged.</source>
+        <translation>Podpis je platný: zpráva je pravá a nezměněná.</translation>
+    </message>
+    <message>
+        <source>Signature valid, but the timestamp expires soon.</source>
+        <translation>Podpis je platný, ale časové razítko brzy vyprší.</translation>
+    </message>
+    <message>
+        <source>Signature was valid when the message was signed.</source>
+        <translation>Podpis byl platný v okamžiku podepsání zprávy.</translation>
+    </message>
+    <message>
+        <source>Signature is intact but from an untrusted authority.</source>
+        <translation>Podpis je neporušený, ale od nedůvěryhodné autority.</translation>
+    </message>
+    <message>
+        <source>Signature INVALID: the message may have been altered.</source>
+        <translation>Podpis je NEPLATNÝ: zpráva mohla být změněna.</translation>
+    </message>
+    <message>
+        <source>Not verified yet.</source>
+        <translation>Zatím neověřeno.</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>Platný</translation>
+    </message>
+    <message>
+        <source>Expiring</source>
+        <translation>Brzy vyprší</translation>
+    </message>
+    <message>
+        <source>Valid at signing</source>
+        <translation>Platný při podpisu</translation>
+    </message>
+    <message>
+        <source>Untrusted</source>
+        <translation>Nedůvěryhodný</translation>
+    </message>
+    <message>
+        <source>Invalid</source>
+        <translation>Neplatný</translation>
+    </message>
+    <message>
+        <source>Not verified</source>
+        <translation>Neověřeno</translation>
+    </message>
+</context>
+<context>
+    <name>LoginPage</name>
+    <message>
+        <source>How do you log in?</source>
+        <translation>Jak se přihlašujete?</translation>
+    </message>
+    <message>
+        <source>Use the same login as on the ISDS web portal.</source>
+        <translation>Použijte stejné přihlášení jako na portálu ISDS.</translation>
+    </message>
+    <message>
+        <source>Login method</source>
+        <translation>Způsob přihlášení</translation>
+    </message>
+    <message>
+        <source>User name and password</source>
+        <translation>Uživatelské jméno a heslo</translation>
+    </message>
+    <message>
+        <source>Password and SMS code</source>
+        <translation>Heslo a SMS kód</translation>
+    </message>
+    <message>
+        <source>Password and security code (authenticator)</source>
+        <translation>Heslo a bezpečnostní kód (autentizační aplikace)</translation>
+    </message>
+    <message>
+        <source>Mobile key (approval in the phone app)</source>
+        <translation>Mobilní klíč (schválení v aplikaci v telefonu)</translation>
+    </message>
+    <message>
+        <source>Certificate and password</source>
+        <translation>Certifikát a heslo</translation>
+    </message>
+    <message>
+        <source>System certificate (records management)</source>
+        <translation>Systémový certifikát (spisová služba)</translation>
+    </message>
+    <message>
+        <source>Hosted records-management certificate</source>
+        <translation>Certifikát hostované spisové služby</translation>
+    </message>
+    <message>
+        <source>Training user</source>
+        <translation>Cvičný uživatel</translation>
+    </message>
+    <message>
+        <source>(enter yourself)</source>
+        <translation>(zadám sám)</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>Uživatelské jméno</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Heslo</translation>
+    </message>
+    <message>
+        <source>Save the password in the system keyring</source>
+        <translation>Uložit heslo do úložiště hesel systému</translation>
+    </message>
+    <message>
+        <source>Without this the password is asked for once per run of the application.</source>
+        <translation>Jinak se aplikace na heslo zeptá jednou při každém spuštění.</translation>
+    </message>
+    <message>
+        <source>Certificate file</source>
+        <translation>Soubor certifikátu</translation>
+    </message>
+    <message>
+        <source>Private key file</source>
+        <translation>Soubor soukromého klíče</translation>
+    </message>
+    <message>
+        <source>Training user:</source>
+        <translation>Cvičný uživatel:</translation>
+    </message>
+    <message>
+        <source>Login method:</source>
+        <translation>Způsob přihlášení:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Uživatelské jméno:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Heslo:</translation>
+    </message>
+    <message>
+        <source>Certificate (PEM):</source>
+        <translation>Certifikát (PEM):</translation>
+    </message>
+    <message>
+        <source>Choose the certificate</source>
+        <translation>Vyberte certifikát</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt);;All (*)</source>
+        <translation>Certifikáty (*.pem *.crt);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Private key (PEM):</source>
+        <translation>Soukromý klíč (PEM):</translation>
+    </message>
+    <message>
+        <source>Choose the private key</source>
+        <translation>Vyberte soukromý klíč</translation>
+    </message>
+    <message>
+        <source>Keys (*.pem *.key);;All (*)</source>
+        <translation>Klíče (*.pem *.key);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Enter the user name.</source>
+        <translation>Zadejte uživatelské jméno.</translation>
+    </message>
+    <message>
+        <source>Enter the password.</source>
+        <translation>Zadejte heslo.</translation>
+    </message>
+    <message>
+        <source>Choose an existing certificate file.</source>
+        <translation>Vyberte existující soubor certifikátu.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Tags</source>
+        <translation>Štítky</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>Upozornění</translation>
+    </message>
+    <message>
+        <source>Data boxes</source>
+        <translation>Datové schránky</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Zprávy</translation>
+    </message>
+    <message>
+        <source>Quick filter: words from the subject, parties or attachments (Ctrl+F)</source>
+        <translation>Rychlý filtr: slova z předmětu, odesílatele, adresáta nebo příloh (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Quick filter</source>
+        <translation>Rychlý filtr</translation>
+    </message>
+    <message>
+        <source>Number of messages</source>
+        <translation>Počet zpráv</translation>
+    </message>
+    <message>
+        <source>Training environment — an embedded ISDS simulator with demo data. Nothing is sent to the real data-box system.</source>
+        <translation>Cvičné prostředí — vestavěný simulátor ISDS s ukázkovými daty. Nic se neodesílá do skutečného systému datových schránek.</translation>
+    </message>
+    <message>
+        <source>Training environment</source>
+        <translation>Cvičné prostředí</translation>
+    </message>
+    <message>
+        <source>&amp;Synchronize</source>
+        <translation>&amp;Synchronizovat</translation>
+    </message>
+    <message>
+        <source>Download new messages of the selected data box</source>
+        <translation>Stáhnout nové zprávy vybrané datové schránky</translation>
+    </message>
+    <message>
+        <source>Synchronize &amp;all</source>
+        <translation>Synchronizovat &amp;vše</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel synchronization</source>
+        <translation>&amp;Zrušit synchronizaci</translation>
+    </message>
+    <message>
+        <source>&amp;New message…</source>
+        <translation>&amp;Nová zpráva…</translation>
+    </message>
+    <message>
+        <source>&amp;Reply…</source>
+        <translation>&amp;Odpovědět…</translation>
+    </message>
+    <message>
+        <source>&amp;Forward…</source>
+        <translation>&amp;Přeposlat…</translation>
+    </message>
+    <message>
+        <source>&amp;Open ZFO file…</source>
+        <translation>&amp;Otevřít soubor ZFO…</translation>
+    </message>
+    <message>
+        <source>&amp;Import ZFO files…</source>
+        <translation>&amp;Importovat soubory ZFO…</translation>
+    </message>
+    <message>
+        <source>&amp;Export message…</source>
+        <translation>&amp;Exportovat zprávu…</translation>
+    </message>
+    <message>
+        <source>&amp;Add data box…</source>
+        <translation>Přid&amp;at datovou schránku…</translation>
+    </message>
+    <message>
+        <source>&amp;Remove data box…</source>
+        <translation>Odeb&amp;rat datovou schránku…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>Nas&amp;tavení…</translation>
+    </message>
+    <message>
+        <source>Full-text &amp;search…</source>
+        <translation>Fullte&amp;xtové hledání…</translation>
+    </message>
+    <message>
+        <source>Quick &amp;filter</source>
+        <translation>Rychlý &amp;filtr</translation>
+    </message>
+    <message>
+        <source>&amp;Tags…</source>
+        <translation>Ští&amp;tky…</translation>
+    </message>
+    <message>
+        <source>Mark as &amp;unread</source>
+        <translation>Označit jako &amp;nepřečtené</translation>
+    </message>
+    <message>
+        <source>Mark as r&amp;ead</source>
+        <translation>Označit jako př&amp;ečtené</translation>
+    </message>
+    <message>
+        <source>&amp;Verify signature</source>
+        <translation>O&amp;věřit podpis</translation>
+    </message>
+    <message>
+        <source>Refresh &amp;warnings</source>
+        <translation>Obnovit &amp;upozornění</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Konec</translation>
+    </message>
+    <message>
+        <source>&amp;About DSO Desktop</source>
+        <translation>&amp;O aplikaci DSO Desktop</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Soubor</translation>
+    </message>
+    <message>
+        <source>&amp;Data box</source>
+        <translation>&amp;Datová schránka</translation>
+    </message>
+    <message>
+        <source>&amp;Message</source>
+        <translation>&amp;Zpráva</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Hledat</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Nápo&amp;věda</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>Hlavní panel nástrojů</translation>
+    </message>
+    <message>
+        <source>Not synchronized in this session</source>
+        <translation>V tomto spuštění zatím nesynchronizováno</translation>
+    </message>
+    <message>
+        <source>Synchronization state</source>
+        <translation>Stav synchronizace</translation>
+    </message>
+    <message>
+        <source>Synchronization progress</source>
+        <translation>Průběh synchronizace</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Zrušit</translation>
+    </message>
+    <message>
+        <source>Cancel synchronization</source>
+        <translation>Zrušit synchronizaci</translation>
+    </message>
+    <message>
+        <source>Messages: %1</source>
+        <translation>Zpráv: %1</translation>
+    </message>
+    <message>
+        <source>All messages</source>
+        <translation>Všechny zprávy</translation>
+    </message>
+    <message>
+        <source>No warnings.</source>
+        <translation>Žádná upozornění.</translation>
+    </message>
+    <message>
+        <source>Synchronizing %1…</source>
+        <translation>Synchronizuji %1…</translation>
+    </message>
+    <message>
+        <source>Synchronizing %1: %2</source>
+        <translation>Synchronizuji %1: %2</translation>
+    </message>
+    <message>
+        <source>Synchronized %1 at %2, new messages: %3</source>
+        <translation>%1 synchronizováno v %2, nových zpráv: %3</translation>
+    </message>
+    <message>
+        <source>%1 message(s) could not be downloaded: %2</source>
+        <translation>nepodařilo se stáhnout zpráv: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>New data messages</source>
+        <translation>Nové datové zprávy</translation>
+    </message>
+    <message>
+        <source>%1: %2 new message(s)</source>
+        <translation>%1: nových zpráv: %2</translation>
+    </message>
+    <message>
+        <source> (ISDS code %1)</source>
+        <translation> (kód ISDS %1)</translation>
+    </message>
+    <message>
+        <source>Synchronization of %1 failed: %2</source>
+        <translation>Synchronizace %1 selhala: %2</translation>
+    </message>
+    <message>
+        <source>Synchronization</source>
+        <translation>Synchronizace</translation>
+    </message>
+    <message>
+        <source>Synchronization of %1 was cancelled</source>
+        <translation>Synchronizace %1 byla zrušena</translation>
+    </message>
+    <message>
+        <source>New message</source>
+        <translation>Nová zpráva</translation>
+    </message>
+    <message>
+        <source>Add a data box first.</source>
+        <translation>Nejdříve přidejte datovou schránku.</translation>
+    </message>
+    <message>
+        <source>Remove data box</source>
+        <translation>Odebrat datovou schránku</translation>
+    </message>
+    <message>
+        <source>Remove the data box „%1“ from this application? The archived messages stay in the data folder.</source>
+        <translation>Odebrat datovou schránku „%1“ z aplikace? Archivované zprávy zůstanou v datové složce.</translation>
+    </message>
+    <message>
+        <source>Open ZFO file</source>
+        <translation>Otevřít soubor ZFO</translation>
+    </message>
+    <message>
+        <source>Signed data messages (*.zfo);;All (*)</source>
+        <translation>Podepsané datové zprávy (*.zfo);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Import ZFO files</source>
+        <translation>Importovat soubory ZFO</translation>
+    </message>
+    <message>
+        <source>Signed data messages (*.zfo)</source>
+        <translation>Podepsané datové zprávy (*.zfo)</translation>
+    </message>
+    <message>
+        <source>Imported: %1, already present: %2, failed: %3</source>
+        <translation>Importováno: %1, již v archivu: %2, chybných: %3</translation>
+    </message>
+    <message>
+        <source>About DSO Desktop</source>
+        <translation>O aplikaci DSO Desktop</translation>
+    </message>
+    <message>
+        <source>DSO Desktop %1
+A client for the Czech data-box system (ISDS).</source>
+        <translation>DSO Desktop %1
+Klient informačního systému datových schránek (ISDS).</translation>
+    </message>
+    <message>
+        <source>logging in</source>
+        <translation>přihlašování</translation>
+    </message>
+    <message>
+        <source>listing received messages</source>
+        <translation>seznam přijatých zpráv</translation>
+    </message>
+    <message>
+        <source>listing sent messages</source>
+        <translation>seznam odeslaných zpráv</translation>
+    </message>
+    <message>
+        <source>updating message states</source>
+        <translation>aktualizace stavů zpráv</translation>
+    </message>
+    <message>
+        <source>downloading messages</source>
+        <translation>stahování zpráv</translation>
+    </message>
+    <message>
+        <source>downloading delivery info</source>
+        <translation>stahování doručenek</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>hotovo</translation>
+    </message>
+</context>
+<context>
+    <name>MessageListModel</name>
+    <message>
+        <source>Verification of the signature</source>
+        <translation>Ověření podpisu</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>Předmět</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Adresát</translation>
+    </message>
+    <message>
+        <source>Sender</source>
+        <translation>Odesílatel</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Dodáno</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Doručeno</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Stav</translation>
+    </message>
+    <message>
+        <source>Att.</source>
+        <translation>Příl.</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>Štítky</translation>
+    </message>
+</context>
+<context>
+    <name>MobileKeyDialog</name>
+    <message>
+        <source>Mobile key</source>
+        <translation>Mobilní klíč</translation>
+    </message>
+    <message>
+        <source>Approve the login to the data box „%1“ in the Mobile key application on your phone.</source>
+        <translation>Schvalte přihlášení do datové schránky „%1“ v aplikaci Mobilní klíč ve svém telefonu.</translation>
+    </message>
+    <message>
+        <source>Waiting for approval…</source>
+        <translation>Čekám na schválení…</translation>
+    </message>
+    <message>
+        <source>Mobile key state</source>
+        <translation>Stav Mobilního klíče</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Čekání</translation>
+    </message>
+    <message>
+        <source>Approved, logging in…</source>
+        <translation>Schváleno, přihlašuji…</translation>
+    </message>
+    <message>
+        <source>The request expired.</source>
+        <translation>Požadavek vypršel.</translation>
+    </message>
+    <message>
+        <source>The login was rejected on the phone.</source>
+        <translation>Přihlášení bylo v telefonu odmítnuto.</translation>
+    </message>
+</context>
+<context>
+    <name>SearchDialog</name>
+    <message>
+        <source>Full-text search</source>
+        <translation>Fulltextové hledání</translation>
+    </message>
+    <message>
+        <source>Search text</source>
+        <translation>Hledaný text</translation>
+    </message>
+    <message>
+        <source>Words from the subject, parties, reference numbers or attachments</source>
+        <translation>Slova z předmětu, odesílatele, adresáta, čísel jednacích nebo příloh</translation>
+    </message>
+    <message>
+        <source>Data box</source>
+        <translation>Datová schránka</translation>
+    </message>
+    <message>
+        <source>All data boxes</source>
+        <translation>Všechny datové schránky</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Hledat</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Výsledky hledání</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>Předmět</translation>
+    </message>
+    <message>
+        <source>Sender</source>
+        <translation>Odesílatel</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Dodáno</translation>
+    </message>
+    <message>
+        <source>Found: %1</source>
+        <translation>Nalezeno: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Nastavení</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Jazyk</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>Datová složka</translation>
+    </message>
+    <message>
+        <source>(default)</source>
+        <translation>(výchozí)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>Choose the data folder</source>
+        <translation>Vybrat datovou složku</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>vypnuto</translation>
+    </message>
+    <message>
+        <source>Automatic synchronization interval</source>
+        <translation>Interval automatické synchronizace</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>Extra trust anchors</source>
+        <translation>Další kořenové certifikáty</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Přidat…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Odebrat</translation>
+    </message>
+    <message>
+        <source>Download the official certificates of ISDS authorities when needed</source>
+        <translation>V případě potřeby stáhnout oficiální certifikáty autorit ISDS</translation>
+    </message>
+    <message>
+        <source>Check for new versions of the application</source>
+        <translation>Kontrolovat nové verze aplikace</translation>
+    </message>
+    <message>
+        <source>Timestamp warning days</source>
+        <translation>Dny upozornění na časové razítko</translation>
+    </message>
+    <message>
+        <source>Deletion warning days</source>
+        <translation>Dny upozornění na smazání</translation>
+    </message>
+    <message>
+        <source>Password warning days</source>
+        <translation>Dny upozornění na heslo</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> dní</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Jazyk:</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>Datová složka:</translation>
+    </message>
+    <message>
+        <source>A new data folder is used after the application restarts.</source>
+        <translation>Nová datová složka se použije po restartu aplikace.</translation>
+    </message>
+    <message>
+        <source>Synchronize automatically every:</source>
+        <translation>Automaticky synchronizovat každých:</translation>
+    </message>
+    <message>
+        <source>Off by default: the application logs in only when you ask it to.</source>
+        <translation>Ve výchozím stavu vypnuto: aplikace se přihlašuje, jen když o to požádáte.</translation>
+    </message>
+    <message>
+        <source>Proxy:</source>
+        <translation>Proxy:</translation>
+    </message>
+    <message>
+        <source>Extra trust anchors:</source>
+        <translation>Další kořenové certifikáty:</translation>
+    </message>
+    <message>
+        <source>Warn before timestamp expiry:</source>
+        <translation>Upozornit před vypršením časového razítka:</translation>
+    </message>
+    <message>
+        <source>Warn before deletion from ISDS:</source>
+        <translation>Upozornit před smazáním z ISDS:</translation>
+    </message>
+    <message>
+        <source>Warn before password expiry:</source>
+        <translation>Upozornit před vypršením hesla:</translation>
+    </message>
+    <message>
+        <source>Trust anchors</source>
+        <translation>Kořenové certifikáty</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer *.der)</source>
+        <translation>Certifikáty (*.pem *.crt *.cer *.der)</translation>
+    </message>
+</context>
+<context>
+    <name>Sync</name>
+    <message>
+        <source>Delivery by login</source>
+        <translation>Doručení přihlášením</translation>
+    </message>
+    <message>
+        <source>Downloading received messages of the box „%1“ counts as logging in: every delivered message becomes ACCEPTED (doručena přihlášením) with legal effect, for example the start of deadlines.</source>
+        <translation>Stažení přijatých zpráv schránky „%1“ se počítá jako přihlášení: každá dodaná zpráva se stane DORUČENOU (doručena přihlášením) s právními účinky, například začnou běžet lhůty.</translation>
+    </message>
+    <message>
+        <source>Choose „Do not accept“ to download only sent messages now; received messages then stay unaccepted until you decide otherwise.</source>
+        <translation>Zvolte „Nedoručovat“, chcete-li nyní stáhnout jen odeslané zprávy; přijaté zprávy pak zůstanou nedoručené, dokud se nerozhodnete jinak.</translation>
+    </message>
+    <message>
+        <source>Accept and download</source>
+        <translation>Doručit a stáhnout</translation>
+    </message>
+    <message>
+        <source>Do not accept</source>
+        <translation>Nedoručovat</translation>
+    </message>
+</context>
+<context>
+    <name>SyncController</name>
+    <message>
+        <source>Password</source>
+        <translation>Heslo</translation>
+    </message>
+    <message>
+        <source>Password for the data box „%1“ (kept only until you quit):</source>
+        <translation>Heslo k datové schránce „%1“ (pamatuje se jen do ukončení aplikace):</translation>
+    </message>
+    <message>
+        <source>Security code</source>
+        <translation>Bezpečnostní kód</translation>
+    </message>
+    <message>
+        <source>Enter the security code (SMS or authenticator) for „%1“:</source>
+        <translation>Zadejte bezpečnostní kód (SMS nebo autentizační aplikace) pro „%1“:</translation>
+    </message>
+</context>
+<context>
+    <name>TagsDialog</name>
+    <message>
+        <source>Tags</source>
+        <translation>Štítky</translation>
+    </message>
+    <message>
+        <source>New tag name</source>
+        <translation>Název nového štítku</translation>
+    </message>
+    <message>
+        <source>Colour…</source>
+        <translation>Barva…</translation>
+    </message>
+    <message>
+        <source>Tag colour</source>
+        <translation>Barva štítku</translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation>&amp;Vytvořit</translation>
+    </message>
+    <message>
+        <source>&amp;Apply to selected messages</source>
+        <translation>&amp;Použít na vybrané zprávy</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Zavřít</translation>
+    </message>
+    <message>
+        <source>Selected messages: %1</source>
+        <translation>Vybraných zpráv: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Warnings</name>
+    <message>
+        <source>Password</source>
+        <translation>Heslo</translation>
+    </message>
+    <message>
+        <source>Timestamp</source>
+        <translation>Časové razítko</translation>
+    </message>
+    <message>
+        <source>Deletion from ISDS</source>
+        <translation>Smazání z ISDS</translation>
+    </message>
+    <message>
+        <source>Not downloaded</source>
+        <translation>Nestaženo</translation>
+    </message>
+    <message>
+        <source>Acceptance by fiction</source>
+        <translation>Doručení fikcí</translation>
+    </message>
+</context>
+<context>
+    <name>ZfoViewer</name>
+    <message>
+        <source>Signed data message — %1</source>
+        <translation>Podepsaná datová zpráva — %1</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>Otevírám…</translation>
+    </message>
+    <message>
+        <source>Verification result</source>
+        <translation>Výsledek ověření</translation>
+    </message>
+    <message>
+        <source>Envelope</source>
+        <translation>Obálka</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Přílohy</translation>
+    </message>
+    <message>
+        <source>Import into data box</source>
+        <translation>Importovat do datové schránky</translation>
+    </message>
+    <message>
+        <source>(by the data box in the message)</source>
+        <translation>(podle datové schránky ve zprávě)</translation>
+    </message>
+    <message>
+        <source>&amp;Import into archive</source>
+        <translation>&amp;Importovat do archivu</translation>
+    </message>
+    <message>
+        <source>Save &amp;attachments…</source>
+        <translation>Uložit &amp;přílohy…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Zavřít</translation>
+    </message>
+    <message>
+        <source>Data box:</source>
+        <translation>Datová schránka:</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>Přílohy:</translation>
+    </message>
+    <message>
+        <source>Received data message</source>
+        <translation>Přijatá datová zpráva</translation>
+    </message>
+    <message>
+        <source>Sent data message</source>
+        <translation>Odeslaná datová zpráva</translation>
+    </message>
+    <message>
+        <source>Delivery info (doručenka)</source>
+        <translation>Doručenka</translation>
+    </message>
+    <message>
+        <source>Message ID</source>
+        <translation>ID zprávy</translation>
+    </message>
+    <message>
+        <source>Sender</source>
+        <translation>Odesílatel</translation>
+    </message>
+    <message>
+        <source>Sender&apos;s data box</source>
+        <translation>Datová schránka odesílatele</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Adresát</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s data box</source>
+        <translation>Datová schránka adresáta</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Dodáno</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Doručeno</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>Podepsáno</translation>
+    </message>
+    <message>
+        <source>Timestamp valid until</source>
+        <translation>Časové razítko platí do</translation>
+    </message>
+    <message>
+        <source>In the archive</source>
+        <translation>V archivu</translation>
+    </message>
+    <message>
+        <source>yes, already stored</source>
+        <translation>ano, již uložena</translation>
+    </message>
+    <message>
+        <source>Delivery events</source>
+        <translation>Události doručení</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>importováno</translation>
+    </message>
+    <message>
+        <source>Not imported: %1</source>
+        <translation>Neimportováno: %1</translation>
+    </message>
+    <message>
+        <source>Save attachments to</source>
+        <translation>Uložit přílohy do</translation>
+    </message>
+</context>
+</TS>
