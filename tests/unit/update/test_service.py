@@ -1,0 +1,153 @@
+"""UpdateService: settings, admin policy, skip / remind later, patches, staging rules."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from updater.server import StaticHandler, StaticServer
+from updater.testkit import PLATFORM, Portal, build_release, install
+
+from dso_desktop.paths import AppPaths
+from dso_desktop.update.errors import NotInstalledError, UpdateError, UpdatesDisabled
+from dso_desktop.update.layout import POLICY_FILE, InstallLayout
+from dso_desktop.update.service import UpdateService, UpdateSettings, default_portal_url
+from dso_desktop.update.transport import InsecureUrlError, check_url
+
+
+class _Recorder(StaticHandler):
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).paths.append(self.path)
+        super().do_GET()
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    portal = Portal(tmp_path / "portal")
+    bulk = random.Random(1).randbytes(150_000)
+    portal.publish("1.0.0", payload=bulk)
+    root = install(tmp_path / "install",
+                   build_release(tmp_path / "c", "1.0.0", payload=bulk), "1.0.0")
+    _Recorder.paths = []
+    server = StaticServer(portal.public, handler_class=_Recorder).start()
+    clock = [datetime(2026, 11, 24, 12, tzinfo=UTC)]
+
+    def make(**kw) -> UpdateService:
+        return UpdateService(
+            AppPaths.default(tmp_path / "user").ensure(), install_root=root,
+            trusted_root=(portal.repo.metadata_dir / "1.root.json").read_bytes(),
+            portal_url=kw.pop("portal_url", server.url), platform=PLATFORM,
+            now=lambda: clock[0], **kw)
+
+    yield portal, root, make, clock, bulk
+    server.stop()
+
+
+def test_urls_must_be_https_off_loopback() -> None:
+    assert check_url("https://portal.kraj.cz/dso/") == "https://portal.kraj.cz/dso/"
+    assert check_url("http://127.0.0.1:8000/")
+    assert check_url("http://[::1]:8000/")
+    for bad in ("http://portal.kraj.cz/", "ftp://127.0.0.1/", "file:///etc/", "https:///x"):
+        with pytest.raises(InsecureUrlError):
+            check_url(bad)
+    assert default_portal_url().startswith("https://")
+
+
+def test_settings_round_trip_and_damage(tmp_path: Path) -> None:
+    path = tmp_path / "update.json"
+    UpdateSettings(enabled=False, channel="beta", skipped_version="2.0.0").save(path)
+    assert UpdateSettings.load(path) == UpdateSettings(False, None, "beta", "2.0.0")
+    path.write_text('{"channel": "nightly", "unknown": 1}')
+    assert UpdateSettings.load(path).channel == "stable"
+    path.write_text("garbage")
+    assert UpdateSettings.load(path) == UpdateSettings()
+
+
+def test_skip_remind_and_due(setup) -> None:
+    portal, root, make, clock, bulk = setup
+    svc = make()
+    assert svc.check_due()
+    assert svc.check().available is None
+    assert not svc.check_due()
+    clock[0] += timedelta(hours=24)
+    assert svc.check_due()
+    portal.publish("1.1.0", notes=None, payload=bulk)
+    r = svc.check()
+    assert (r.available, r.prompt, r.reason) == ("1.1.0", True, "available")
+    svc.remind_later()
+    assert make().check().reason == "remind-later"
+    clock[0] += timedelta(hours=25)
+    assert make().check().prompt is True
+    svc.skip_version("1.1.0")
+    assert make().check().reason == "skipped"
+    portal.publish("1.2.0", payload=bulk)
+    assert make().check().prompt is True  # skipping one version does not skip the next
+
+
+def test_disabled_by_user_or_admin(setup) -> None:
+    portal, root, make, clock, bulk = setup
+    svc = make()
+    svc.set_enabled(False)
+    assert not svc.checks_enabled() and not svc.check_due()
+    with pytest.raises(UpdatesDisabled):
+        svc.check()
+    svc.set_enabled(True)
+    (root / POLICY_FILE).write_text(json.dumps({"enabled": False}))
+    assert not svc.checks_enabled() and svc.admin_locked()
+    with pytest.raises(UpdatesDisabled):
+        svc.check()
+    assert svc.check(force=True).available is None  # `dso update check` by an admin
+
+
+def test_admin_policy_portal_and_bad_urls(setup, tmp_path: Path) -> None:
+    portal, root, make, clock, bulk = setup
+    svc = make(portal_url=None)
+    assert svc.portal_url() == default_portal_url()
+    (root / POLICY_FILE).write_text(json.dumps({"portal_url": "https://aktualizace.kraj.cz/"}))
+    assert svc.portal_url() == "https://aktualizace.kraj.cz/"
+    with pytest.raises(InsecureUrlError):
+        svc.set_portal_url("http://aktualizace.kraj.cz/")
+    (root / POLICY_FILE).write_text(json.dumps({"portal_url": "http://evil.example/"}))
+    with pytest.raises(UpdateError):
+        svc.check(force=True)
+
+
+def test_patch_from_kept_archive_is_used(setup) -> None:
+    portal, root, make, clock, bulk = setup
+    portal.publish("1.1.0", payload=bulk + b"1")
+    svc = make()
+    svc.apply()
+    InstallLayout(root).save_state(
+        InstallLayout(root).load_state().__class__(current="1.1.0", previous="1.0.0"))
+    added = portal.publish("1.2.0", payload=bulk + b"12")
+    assert added.patch_path is not None
+    _Recorder.paths = []
+    svc2 = make()
+    assert svc2.check().available == "1.2.0"
+    archive = svc2.download()
+    got = [p for p in _Recorder.paths if "/targets/" in p and "latest" not in p]
+    assert len(got) == 1 and got[0].endswith(".bsdiff")  # the full archive was not fetched
+    assert archive.stat().st_size == added.archive_size
+    assert svc2.stage().name == "1.2.0"
+
+
+def test_stage_needs_an_install_and_a_download(setup, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    portal, root, make, clock, bulk = setup
+    portal.publish("1.1.0")
+    svc = make()
+    svc.check()
+    with pytest.raises(UpdateError, match="download"):
+        svc.stage()
+    monkeypatch.delenv("DSO_INSTALL_ROOT", raising=False)
+    loose = UpdateService(AppPaths.default(tmp_path / "u2").ensure(), install_root=None,
+                          trusted_root=b"{}", portal_url="https://x.example/")
+    assert loose.install_root is None  # a checkout, not a bundle under versions/
+    with pytest.raises(NotInstalledError):
+        loose.stage()
