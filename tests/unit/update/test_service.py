@@ -70,7 +70,7 @@ def test_settings_round_trip_and_damage(tmp_path: Path) -> None:
 
 
 def test_skip_remind_and_due(setup) -> None:
-    portal, root, make, clock, bulk = setup
+    portal, _root, make, clock, bulk = setup
     svc = make()
     assert svc.check_due()
     assert svc.check().available is None
@@ -91,7 +91,7 @@ def test_skip_remind_and_due(setup) -> None:
 
 
 def test_disabled_by_user_or_admin(setup) -> None:
-    portal, root, make, clock, bulk = setup
+    _portal, root, make, _clock, _bulk = setup
     svc = make()
     svc.set_enabled(False)
     assert not svc.checks_enabled() and not svc.check_due()
@@ -106,7 +106,7 @@ def test_disabled_by_user_or_admin(setup) -> None:
 
 
 def test_admin_policy_portal_and_bad_urls(setup, tmp_path: Path) -> None:
-    portal, root, make, clock, bulk = setup
+    _portal, root, make, _clock, _bulk = setup
     svc = make(portal_url=None)
     assert svc.portal_url() == default_portal_url()
     (root / POLICY_FILE).write_text(json.dumps({"portal_url": "https://aktualizace.kraj.cz/"}))
@@ -119,7 +119,7 @@ def test_admin_policy_portal_and_bad_urls(setup, tmp_path: Path) -> None:
 
 
 def test_patch_from_kept_archive_is_used(setup) -> None:
-    portal, root, make, clock, bulk = setup
+    portal, root, make, _clock, bulk = setup
     portal.publish("1.1.0", payload=bulk + b"1")
     svc = make()
     svc.apply()
@@ -139,7 +139,7 @@ def test_patch_from_kept_archive_is_used(setup) -> None:
 
 def test_stage_needs_an_install_and_a_download(setup, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    portal, root, make, clock, bulk = setup
+    portal, _root, make, _clock, _bulk = setup
     portal.publish("1.1.0")
     svc = make()
     svc.check()
