@@ -41,8 +41,12 @@ class SimPki:
         return self.directory / SERVER_KEY
 
     def issue_client_cert(self, common_name: str, out_dir: Path) -> tuple[Path, Path, str]:
-        """A client certificate from the simulator CA: (cert.pem, key.pem, sha256 of DER)."""
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        """A client certificate from the simulator CA: (cert.pem, key.pem, sha256 of DER).
+
+        Certificates differ (serial, name); the RSA key is shared within a process, since
+        key generation dominates a test's start-up and these are training credentials.
+        """
+        key = _client_key()
         now = datetime.now(UTC) - timedelta(days=1)
         cert = (
             x509.CertificateBuilder()
@@ -69,6 +73,16 @@ class SimPki:
         _write(key_path, _pem_key(key), private=True)
         der = cert.public_bytes(serialization.Encoding.DER)
         return cert_path, key_path, hashlib.sha256(der).hexdigest()
+
+
+_CLIENT_KEY: list[rsa.RSAPrivateKey] = []
+
+
+def _client_key() -> rsa.RSAPrivateKey:
+    with _MEMORY_LOCK:
+        if not _CLIENT_KEY:
+            _CLIENT_KEY.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return _CLIENT_KEY[0]
 
 
 def _write(path: Path, data: bytes, *, private: bool) -> None:
