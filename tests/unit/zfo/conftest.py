@@ -45,7 +45,8 @@ def message_xml(pki: TestPki, *, kind: str = "received", dm_id: str = "4242",
     """An ISDS response XML shaped like the real samples, with a correct dmHash."""
     files = [("dopis.pdf", b"%PDF-1.4 test")] if files is None else files
     file_xml = "".join(
-        f'<p:dmFile dmMimeType="application/pdf" dmFileMetaType="{"main" if i == 0 else "enclosure"}"'
+        f'<p:dmFile dmMimeType="application/pdf" '
+        f'dmFileMetaType="{"main" if i == 0 else "enclosure"}"'
         f' dmFileDescr="{escape(name, {chr(34): "&quot;"})}"><p:dmEncodedContent>'
         f"{base64.b64encode(data).decode()}</p:dmEncodedContent></p:dmFile>"
         for i, (name, data) in enumerate(files)
@@ -58,9 +59,11 @@ def message_xml(pki: TestPki, *, kind: str = "received", dm_id: str = "4242",
         "</p:dmRecipientAddress><p:dmAmbiguousRecipient>false</p:dmAmbiguousRecipient>"
         '<p:dmSenderOrgUnit xsi:nil="true" /><p:dmSenderOrgUnitNum xsi:nil="true" />'
         "<p:dbIDRecipient>xyz9876</p:dbIDRecipient>"
-        '<p:dmRecipientOrgUnit xsi:nil="true" /><p:dmRecipientOrgUnitNum>5</p:dmRecipientOrgUnitNum>'
+        '<p:dmRecipientOrgUnit xsi:nil="true" />'
+        "<p:dmRecipientOrgUnitNum>5</p:dmRecipientOrgUnitNum>"
         f"<p:dmToHands>k rukám</p:dmToHands><p:dmAnnotation>{escape(subject)}</p:dmAnnotation>"
-        '<p:dmRecipientRefNumber xsi:nil="true" /><p:dmSenderRefNumber>Č.j. 1/2026</p:dmSenderRefNumber>'
+        '<p:dmRecipientRefNumber xsi:nil="true" />'
+        "<p:dmSenderRefNumber>Č.j. 1/2026</p:dmSenderRefNumber>"
         '<p:dmRecipientIdent xsi:nil="true" /><p:dmSenderIdent>SZ-7</p:dmSenderIdent>'
         "<p:dmLegalTitleLaw>300</p:dmLegalTitleLaw><p:dmLegalTitleYear>2008</p:dmLegalTitleYear>"
         '<p:dmLegalTitleSect>17</p:dmLegalTitleSect><p:dmLegalTitlePar xsi:nil="true" />'
