@@ -98,6 +98,8 @@ class MultipartBody(io.RawIOBase):
         self._len = sum(len(p) if isinstance(p, bytes) else p.size() for p in pieces)
         self._iter: Iterator[bytes] = self._chunks()
         self._buf = b""
+        self._pos = 0
+        self._consumed = 0
 
     def __len__(self) -> int:
         return self._len
@@ -112,16 +114,38 @@ class MultipartBody(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def tell(self) -> int:
+        # requests sizes the body as len() - tell(); io.RawIOBase.tell() would raise.
+        return self._consumed
+
     def read(self, size: int | None = -1) -> bytes:
+        data = self._read(size)
+        self._consumed += len(data)
+        return data
+
+    def _read(self, size: int | None) -> bytes:
+        view = memoryview(self._buf)[self._pos:]  # no copy of the unread rest
         if size is None or size < 0:
-            return self._buf + b"".join(self._iter)
-        while len(self._buf) < size:
+            self._buf, self._pos = b"", 0
+            return bytes(view) + b"".join(self._iter)
+        if len(view) >= size:
+            self._pos += size
+            return bytes(view[:size])
+        pieces = [bytes(view)]
+        have = len(view)
+        self._buf, self._pos = b"", 0
+        while have < size:
             nxt = next(self._iter, None)
             if nxt is None:
                 break
-            self._buf += nxt
-        out, self._buf = self._buf[:size], self._buf[size:]
-        return out
+            need = size - have
+            if len(nxt) > need:
+                pieces.append(nxt[:need])
+                self._buf, self._pos = nxt, need
+                break
+            pieces.append(nxt)
+            have += len(nxt)
+        return b"".join(pieces)
 
 
 def mtom_request(

@@ -1,0 +1,229 @@
+"""The real HTTP transport on loopback: TLS trust, streaming big bodies, memory, logging."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import logging
+import ssl
+import threading
+import tracemalloc
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from isds_fakes import dm_status
+from test_isds_soap import mtom_response
+
+from dso_desktop.domain import LoginMethod
+from dso_desktop.isds.client import IsdsClient
+from dso_desktop.isds.endpoints import Environment
+from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
+from dso_desktop.isds.models import Credentials
+from dso_desktop.isds.transport import RequestsTransport
+
+SECRET = "Velmi-tajne-heslo-42"
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    d = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                  serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    return d / "cert.pem", d / "key.pem", d
+
+
+class State:
+    download: tuple[bytes, str] = (b"", "text/xml")
+    received: int = 0
+    content_length: str | None = None
+    transfer_encoding: str | None = None
+    delay: float = 0.0
+
+
+@pytest.fixture
+def server(tls) -> Iterator[tuple[str, type[State]]]:
+    cert, key, _ = tls
+
+    class St(State):
+        pass
+
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *a) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            St.content_length = self.headers.get("Content-Length")
+            St.transfer_encoding = self.headers.get("Transfer-Encoding")
+            remaining = int(St.content_length or 0)
+            St.received = 0
+            while remaining:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                St.received += len(chunk)
+                remaining -= len(chunk)
+            if St.delay:
+                threading.Event().wait(St.delay)
+            body, ctype = St.download
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client gave up (read-timeout test)
+                self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    t.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}", St
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        t.join(5)
+
+
+def client(url: str, ca: Path | None, **kw) -> IsdsClient:
+    c = IsdsClient(Environment.custom(url), LoginMethod.PASSWORD,
+                   Credentials("user01", SECRET), ca_file=ca, **kw)
+    c._logged_in = True
+    return c
+
+
+def _big_download(server, tls, size: int) -> None:
+    url, st = server
+    payload = (b"0123456789abcdef" * (size // 16 + 1))[:size]
+    st.download = mtom_response(
+        "SignedBigMessageDownload",
+        '<dmSignature><xop:Include href="cid:zfo"/></dmSignature>' + dm_status(),
+        {"zfo": payload})
+    with client(url, tls[0]) as c:
+        tracemalloc.start()
+        try:
+            doc = c.signed_big_message_download("777")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert doc.data == payload
+        del doc
+    st.download = (b"", "text/xml")
+    payload = b""
+    # about two copies at most: the result itself plus buffers well below one more copy
+    assert peak < 2.2 * size, f"peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
+
+
+def _big_upload(server, tls, tmp_path: Path, size: int) -> None:
+    url, st = server
+    st.download = mtom_response(
+        "UploadAttachment",
+        '<dmAttID>A1</dmAttID><dmAttHash1 AttHashAlg="SHA-256">x</dmAttHash1>'
+        '<dmAttHash2 AttHashAlg="SHA3-256">y</dmAttHash2>' + dm_status(), {})
+    big = tmp_path / "big.bin"
+    with big.open("wb") as fh:
+        block = b"z" * (1 << 20)
+        for _ in range(size // len(block)):
+            fh.write(block)
+    with client(url, tls[0]) as c:
+        tracemalloc.start()
+        try:
+            up = c.upload_attachment(big, "big.bin", "application/octet-stream")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert up.att_id == "A1"
+    assert st.transfer_encoding is None and int(st.content_length or 0) > size
+    assert st.received == int(st.content_length or 0)
+    assert peak < 0.25 * size, f"upload peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
+
+
+def test_big_download_memory(server, tls) -> None:
+    _big_download(server, tls, 24 * 1024 * 1024)
+
+
+def test_big_upload_streams_from_disk(server, tls, tmp_path: Path) -> None:
+    _big_upload(server, tls, tmp_path, 24 * 1024 * 1024)
+
+
+@pytest.mark.slow
+def test_100_mb_download_and_upload(server, tls, tmp_path: Path) -> None:
+    _big_download(server, tls, 100 * 1000 * 1000)
+    _big_upload(server, tls, tmp_path, 100 * 1024 * 1024)
+
+
+def test_untrusted_server_is_a_tls_error(server) -> None:
+    url, _ = server
+    with client(url, None) as c, pytest.raises(TlsError):
+        c.dummy_operation()
+
+
+def test_refused_connection(tls) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with client(f"https://127.0.0.1:{port}", tls[0]) as c, pytest.raises(ConnectionFailed):
+        c.dummy_operation()
+
+
+def test_read_timeout(server, tls) -> None:
+    url, st = server
+    st.delay = 1.0
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    with client(url, tls[0], timeouts=(2, 0.2)) as c, pytest.raises(TimeoutError_):
+        c.dummy_operation()
+
+
+def test_no_credentials_or_bodies_in_logs(server, tls, caplog: pytest.LogCaptureFixture) -> None:
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    caplog.set_level(logging.DEBUG)
+    with client(url, tls[0]) as c:
+        c.dummy_operation()
+    text = caplog.text
+    assert "POST" in text  # the transport does log the call…
+    assert SECRET not in text and "Authorization" not in text  # …but never secrets
+    assert "Basic " not in text and "DummyOperation>" not in text
+
+
+def test_verification_cannot_be_disabled(tls) -> None:
+    t = RequestsTransport(ca_file=tls[0])
+    try:
+        assert t.session.verify is True
+    finally:
+        t.close()
+
+
+def test_non_https_urls_are_refused() -> None:
+    from dso_desktop.isds.errors import TransportError
+
+    t = RequestsTransport()
+    try:
+        with pytest.raises(TransportError):
+            t.request("POST", "http://127.0.0.1:1/DS/dz")
+    finally:
+        t.close()
