@@ -92,8 +92,38 @@ def _gui() -> CheckItem:
         return CheckItem("qt", False, f"{type(exc).__name__}: {exc}")
 
 
+def _gui_start() -> CheckItem:
+    """Start the GUI offscreen on an empty temporary data folder and let it render once."""
+    import os
+    import subprocess
+    import tempfile
+
+    if getattr(sys, "frozen", False):
+        suffix = ".exe" if sys.platform == "win32" else ""
+        cmd = [str(Path(sys.executable).resolve().parent / f"dso-desktop{suffix}")]
+    else:
+        cmd = [sys.executable, "-m", "dso_desktop.gui.main"]
+    with tempfile.TemporaryDirectory(prefix="dso-selfcheck-") as tmp:
+        shot = Path(tmp) / "start.png"
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        env.pop("DSO_DATA_DIR", None)
+        try:
+            proc = subprocess.run([*cmd, "--data-dir", str(Path(tmp) / "data"),
+                                   "--screenshot", str(shot)], env=env, capture_output=True,
+                                  timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return CheckItem("gui-start", False, str(exc))
+        ok = proc.returncode == 0 and shot.is_file() and shot.stat().st_size > 0
+        detail = "main window rendered offscreen" if ok else (
+            f"exit {proc.returncode}: " + proc.stderr.decode("utf-8", "replace")[-500:])
+        return CheckItem("gui-start", ok, detail)
+
+
 def run(gui: bool = False) -> list[CheckItem]:
+    """All checks; with ``gui`` also Qt loading and an offscreen start of the main window."""
     items = [_modules(), _trusted_root(), _sqlite(), _tls(), _manifest()]
     if gui:
         items.append(_gui())
+        if items[-1].ok:
+            items.append(_gui_start())
     return items
