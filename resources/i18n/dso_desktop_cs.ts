@@ -926,6 +926,10 @@
         <translation>Klíče (*.pem *.key);;Vše (*)</translation>
     </message>
     <message>
+        <source>Communication code:</source>
+        <translation>Komunikační kód:</translation>
+    </message>
+    <message>
         <source>Enter the user name.</source>
         <translation>Zadejte uživatelské jméno.</translation>
     </message>

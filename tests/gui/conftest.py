@@ -49,3 +49,44 @@ def window(qtbot: Any, ctx: Any) -> Iterator[Any]:
         w.start()
     yield w
     w.sync.cancel_all()
+
+
+@pytest.fixture(scope="module")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One loopback simulator per test module (starting one builds a PKI and a world)."""
+    from dso_desktop.simulator import Simulator
+
+    sim = Simulator(tmp_path_factory.mktemp("sim"), seed=7, messages=8)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def sim_ctx(ctx: Any, simulator: Any) -> Any:
+    """The GUI context with the simulator known (as in training mode) and its CA trusted."""
+    ctx.sim_info = simulator.info
+    ctx.app.add_trust_anchor(Path(simulator.info.ca_file))
+    return ctx
+
+
+def add_sim_account(
+    app: Any, sim: Any, name: str, method: str = "password", *, sync_received: bool = True
+) -> Any:
+    """Add a simulator account through the services (as the training mode does)."""
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.services.types import AccountSpec
+
+    acc = sim.account(method)
+    spec = AccountSpec(
+        name=name,
+        login_method=LoginMethod(method),
+        username=acc.username,
+        environment=sim.info.url,
+        ca_file=Path(sim.info.ca_file),
+        cert_file=Path(acc.cert_file) if acc.cert_file else None,
+        key_file=Path(acc.key_file) if acc.key_file else None,
+        sync_received=sync_received,
+    )
+    app.accounts.add(spec, password=acc.password or None, save_password=True)
+    return acc

@@ -230,6 +230,11 @@ class LoginPage(QWizardPage):
         cert = m in NEEDS_CERT
         for w in (self.password, self.password_label, self.save_password):
             w.setVisible(pw)
+        # The Mobile key login takes the communication code set up in the phone app.
+        if m == LoginMethod.MOBILE_KEY:
+            self.password_label.setText(self.tr("Communication code:"))
+        else:
+            self.password_label.setText(self.tr("Password:"))
         for w in (self.cert_label, self.cert_row, self.key_label, self.key_row):
             w.setVisible(cert)
 
