@@ -165,6 +165,28 @@ def aia_ca_issuers(cert: x509.Certificate) -> list[str]:
     ]
 
 
+def crl_derived_issuer_urls(cert: x509.Certificate) -> list[str]:
+    """Issuer URLs guessed from CRL distribution points, for old certificates without AIA.
+
+    The 2009 PostSignum certificates carry no AIA; PostSignum publishes each CA as
+    ``…/crt/NAME.crt`` beside ``…/crl/NAME.crl`` (the pattern the newer AIA entries show).
+    A guessed download is harmless: it is accepted only by chain and fingerprint checks.
+    """
+    try:
+        cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except (x509.ExtensionNotFound, ValueError):
+        return []
+    urls = []
+    for dp in cdp:
+        for gn in dp.full_name or ():
+            if not isinstance(gn, x509.UniformResourceIdentifier):
+                continue
+            m = re.fullmatch(r"(https?://[^/?#]+/)crl/([A-Za-z0-9_.-]+)\.crl", gn.value)
+            if m:
+                urls.append(f"{m.group(1)}crt/{m.group(2)}.crt")
+    return urls
+
+
 @dataclass(frozen=True)
 class Chain:
     """A chain from a leaf up to an anchor (``anchored``) or as far as it could be built."""
@@ -314,7 +336,7 @@ class TrustStore:
         if self._fetcher is None:
             return False
         added = False
-        for url in aia_ca_issuers(cert):
+        for url in aia_ca_issuers(cert) or crl_derived_issuer_urls(cert):
             if url in self._fetched_urls:
                 continue
             self._fetched_urls.add(url)
