@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-
 from tests.conftest import WSDL_DIR, require_shared
 
 pytestmark = pytest.mark.conformance

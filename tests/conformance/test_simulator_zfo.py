@@ -82,7 +82,7 @@ def test_timestamp_token_in_unsigned_attrs_and_dm_qtimestamp_over_dm_hash(
         sim: Simulator) -> None:
     from asn1crypto import cms, tsp
 
-    kind, data = _zfos(sim)[0]
+    _kind, data = _zfos(sim)[0]
     signed = cms.ContentInfo.load(data)["content"]
     signer = signed["signer_infos"][0]
     attrs = {a["type"].native: a["values"][0] for a in signer["unsigned_attrs"]}

@@ -39,7 +39,7 @@ LIMIT_EXCEEDED = "1217"  # chosen: >100 files, >50 recipients, >100 MB
 RECIPIENT_INACCESSIBLE = "1205"  # chosen
 NO_CREDIT = "1230"  # chosen: PDZ without credit
 BAD_REQUEST = "2000"  # chosen: a required value is missing or invalid
-WRONG_PASSWORD = "1066"  # chosen: ChangeISDSPassword with a wrong old password
+WRONG_PASSWORD = "1066"  # noqa: S105 (a status code) chosen: ChangeISDSPassword with a wrong old password
 
 MESSAGES = {
     OK: "Provedeno úspěšně.",

@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from dso_desktop.simulator import context, ops_boxes, ops_messages, render
-from dso_desktop.simulator.auth import AuthFailure, Authenticator
+from dso_desktop.simulator.auth import Authenticator, AuthFailure
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.context import Limits, OpContext, OpError
 from dso_desktop.simulator.faults import Faults
@@ -102,7 +102,7 @@ class SimulatorCore:
             signer = signed["signer_infos"][0]
             algo = signer["digest_algorithm"]["algorithm"].native
             hash_alg = hashes.SHA256() if algo == "sha256" else hashes.SHA1()  # noqa: S303
-            self.pki.pki.seal.cert.public_key().verify(  # type: ignore[union-attr]
+            self.pki.pki.seal.key.public_key().verify(
                 signer["signature"].native, signer["signed_attrs"].untag().dump(force=True),
                 padding.PKCS1v15(), hash_alg)
             import hashlib

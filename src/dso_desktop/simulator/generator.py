@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from dso_desktop.simulator import names
 from dso_desktop.simulator.files import KINDS, MAX_ZIP_SIZE, MIME_TYPES, MIN_SIZE
@@ -66,7 +67,7 @@ def _person(rnd: random.Random) -> tuple[str, str, bool]:
     return first, last, female
 
 
-def _address(rnd: random.Random, town: tuple[str, str, str] | None = None) -> dict[str, str]:
+def _address(rnd: random.Random, town: tuple[str, str, str] | None = None) -> dict[str, Any]:
     city, zip_code, district = town or rnd.choice(names.TOWNS)
     return {
         "city": city, "zip_code": zip_code, "district": district,
@@ -169,13 +170,12 @@ def build_world(seed: int = 0, messages: int = 0, *, now: datetime,
     # An inaccessible box, so undeliverable messages can be shown.
     gone = counterparts[-1]
     gone.state = 4
-    firm = next(b for b in counterparts if b.box_type == "PO")
-    firm.credit = 5000
-    add_user(firm, "password", "PRIMARY_USER", PRIVIL_ALL, "protistrana: firma (PO)")
+    firm_box = next(b for b in counterparts if b.box_type == "PO")
+    firm_box.credit = 5000
+    add_user(firm_box, "password", "PRIMARY_USER", PRIVIL_ALL, "protistrana: firma (PO)")
     citizen = next(b for b in counterparts if b.box_type == "FO")
     add_user(citizen, "password", "PRIMARY_USER", PRIVIL_ALL, "protistrana: občan (FO)")
-    office = counterparts[0]
-    add_user(office, "password", "ENTRUSTED_USER", clerk_rights, "protistrana: úřad (OVM)")
+    add_user(counterparts[0], "password", "ENTRUSTED_USER", clerk_rights, "protistrana: úřad (OVM)")
 
     generate_messages(world, rnd, demo, [b for b in counterparts if b.state == 1], messages,
                       now=now, days=days)
@@ -183,6 +183,7 @@ def build_world(seed: int = 0, messages: int = 0, *, now: datetime,
 
 
 def _subject(rnd: random.Random, sender: Box, outgoing: bool) -> str:
+    pool: tuple[str, ...]
     if outgoing:
         pool = names.SUBJECTS_SENT
     elif sender.is_ovm:

@@ -41,7 +41,14 @@ from dso_desktop.simulator.xmlio import text as t
 
 # Extensions allowed for attachments (PROTOCOL.md §5-6), checked as ISDS does: by the
 # file-name extension, with the content checked against it.
-ALLOWED_EXTENSIONS = frozenset(["pdf", "xml", "fo", "zfo", "html", "htm", "odt", "ods", "odp", "txt", "rtf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "jpg", "jpeg", "jfif", "png", "tif", "tiff", "gif", "mpeg1", "mpeg2", "mpg", "mpeg", "wav", "mp2", "mp3", "isdoc", "isdocx", "edi", "dwg", "shp", "dbf", "shx", "prj", "qix", "sbn", "sbx", "dgn", "gml", "gfs", "xsd", "cer", "crt", "der", "pk7", "p7b", "p7c", "p7f", "p7m", "p7s", "tst", "tsr", "zip", "asics", "scs", "asice", "sce", "ddd"])
+ALLOWED_EXTENSIONS = frozenset((
+    "pdf", "xml", "fo", "zfo", "html", "htm", "odt", "ods", "odp", "txt", "rtf", "doc", "docx",
+    "xls", "xlsx", "ppt", "pptx", "jpg", "jpeg", "jfif", "png", "tif", "tiff", "gif", "mpeg1",
+    "mpeg2", "mpg", "mpeg", "wav", "mp2", "mp3", "isdoc", "isdocx", "edi", "dwg", "shp", "dbf",
+    "shx", "prj", "qix", "sbn", "sbx", "dgn", "gml", "gfs", "xsd", "cer", "crt", "der", "pk7",
+    "p7b", "p7c", "p7f", "p7m", "p7s", "tst", "tsr", "zip", "asics", "scs", "asice", "sce",
+    "ddd",
+))
 _MAGIC = {
     "pdf": (b"%PDF",), "png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8",),
     "jfif": (b"\xff\xd8",), "gif": (b"GIF8",), "zip": (b"PK",), "docx": (b"PK",),
@@ -155,9 +162,8 @@ PDZ_PRICE = 10  # CZK per commercial message (simulator's tariff)
 
 
 def _charge(ctx: OpContext, msg: Message) -> None:
-    if msg.dm_type in ("K", "I"):
-        if not ctx.box.pdz_allowed or ctx.box.credit < PDZ_PRICE:
-            raise OpError(NO_CREDIT)
+    if msg.dm_type in ("K", "I") and (not ctx.box.pdz_allowed or ctx.box.credit < PDZ_PRICE):
+        raise OpError(NO_CREDIT)
 
 
 def _post(ctx: OpContext, msg: Message, files: list[StoredFile]) -> Message:
@@ -627,7 +633,8 @@ def create_big_message(ctx: OpContext, req: Any) -> Any:
         raise OpError(BIG_TOO_SMALL)
     _charge(ctx, msg)
     msg.vodz = True
-    for el in child(req, "dmFiles"):
+    files_el = child(req, "dmFiles")
+    for el in files_el if files_el is not None else ():
         att_id = el.get("dmAttID") if isinstance(el.tag, str) else None
         if att_id and att_id in ctx.world.uploads:
             ctx.world.uploads[att_id].used = True

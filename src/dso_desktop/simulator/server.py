@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -71,20 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
     def handle(self) -> None:
         if self.rfile is None:
             return
-        try:
+        with contextlib.suppress(ConnectionError, ssl.SSLError, TimeoutError):
             super().handle()
-        except (ConnectionError, ssl.SSLError, TimeoutError):
-            pass
 
     def finish(self) -> None:
         if self.rfile is None:
             return
-        try:
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
             super().finish()
-        except (ConnectionError, ssl.SSLError):
-            pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     # -- helpers -------------------------------------------------------------------------
@@ -122,10 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.close()
-            except OSError:
-                pass
             return
         self.send_response(reply.status)
         for k, v in reply.headers.items():
