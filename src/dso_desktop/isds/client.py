@@ -300,8 +300,12 @@ def _looks_like_soap(ctype: str) -> bool:
 
 
 def _session_lost(resp: HttpResponse) -> bool:
-    """A cookie session that expired answers with a redirect to the login page or 401."""
-    return resp.status in (301, 302, 303, 401)
+    """A cookie session that expired answers with a redirect to the login page, 401, or the
+    HTML login page itself instead of SOAP."""
+    if resp.status in (301, 302, 303, 401):
+        return True
+    ctype = (resp.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+    return resp.status == 200 and ctype == "text/html"
 
 
 def check_status(status: soap.Status, operation: str) -> None:

@@ -186,10 +186,9 @@ class RequestsTransport:
         self.session.mount("http://", _Adapter())
         self.session.headers["User-Agent"] = user_agent
         self.session.verify = True
-        if proxy is None:
-            self.session.proxies = requests.utils.get_environ_proxies("https://example.invalid")
-        elif proxy:
-            self.session.proxies = {"https": proxy, "http": proxy}
+        # proxy None: the system's (environment) proxy for each URL, honouring no_proxy;
+        # "" : no proxy at all; otherwise that proxy URL for everything.
+        self._proxy = proxy
         self.timeouts = timeouts
 
     def request(
@@ -207,6 +206,12 @@ class RequestsTransport:
         if basic_auth is not None:
             hdrs["Authorization"] = basic_auth_header(*basic_auth)
         exc_mod = self._requests.exceptions
+        if self._proxy is None:
+            proxies = self._requests.utils.get_environ_proxies(url)
+        elif self._proxy:
+            proxies = {"https": self._proxy, "http": self._proxy}
+        else:
+            proxies = {}
         try:
             resp = self.session.request(
                 method,
@@ -216,6 +221,7 @@ class RequestsTransport:
                 timeout=self.timeouts,
                 allow_redirects=False,
                 stream=True,
+                proxies=proxies,
             )
         except exc_mod.SSLError as exc:
             raise TlsError(f"TLS failure talking to {_safe_url(url)}: {_reason(exc)}") from None

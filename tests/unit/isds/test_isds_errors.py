@@ -196,3 +196,13 @@ def test_cookie_session_idle_for_30_minutes_logs_in_again() -> None:
 
 def test_response_body_helper_is_well_formed() -> None:
     assert response_body("DummyOperation").startswith(b"<?xml")
+
+
+def test_html_login_page_instead_of_soap_renews_a_cookie_session() -> None:
+    answers = [http(200, b"<html>login</html>", {"Content-Type": "text/html; charset=utf-8"}),
+               soap_http("DummyOperation")]
+    logins: list[int] = []
+    client, _ = make_client(lambda s: answers.pop(0), method=LoginMethod.MOBILE_KEY)
+    client.login = lambda: logins.append(1)  # type: ignore[method-assign]
+    client.dummy_operation()
+    assert logins == [1]

@@ -227,3 +227,27 @@ def test_non_https_urls_are_refused() -> None:
             t.request("POST", "http://127.0.0.1:1/DS/dz")
     finally:
         t.close()
+
+
+def test_explicit_proxy_is_used(server, tls) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    url, _ = server
+    with client(url, tls[0], proxy=f"http://127.0.0.1:{port}") as c, \
+            pytest.raises(ConnectionFailed):
+        c.dummy_operation()  # the (dead) proxy is tried, not the live server
+
+
+def test_no_proxy_and_environment_proxy(server, tls, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with client(url, tls[0]) as c:  # environment proxy, but no_proxy matches
+        c.dummy_operation()
+    with client(url, tls[0], proxy="") as c:  # no proxy at all
+        c.dummy_operation()
