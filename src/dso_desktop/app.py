@@ -36,6 +36,7 @@ class App:
         client_factory: Callable[..., Any] | None = None,
         retry: RetryPolicy | None = None,
         send_limits: SendLimits | None = None,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         self.paths = paths
         self.db = db
@@ -47,7 +48,7 @@ class App:
         self._trust_key: tuple[str, ...] | None = None
 
         self.settings = SettingsService(db)
-        self.accounts = AccountService(db, self.settings.get)
+        self.accounts = AccountService(db, self.settings.get, client_options)
         self.messages = MessageService(db, self.trust)
         self.search = SearchService(db)
         self.tags = TagService(db)
@@ -69,6 +70,7 @@ class App:
         client_factory: Callable[..., Any] | None = None,
         retry: RetryPolicy | None = None,
         send_limits: SendLimits | None = None,
+        client_options: dict[str, Any] | None = None,
     ) -> App:
         """Open (and create or upgrade) the archive under ``paths``.
 
@@ -78,7 +80,8 @@ class App:
         paths.ensure()
         db = Database.open(paths.database)
         return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
-                   client_factory=client_factory, retry=retry, send_limits=send_limits)
+                   client_factory=client_factory, retry=retry, send_limits=send_limits,
+                   client_options=client_options)
 
     def close(self) -> None:
         self.db.close()

@@ -14,7 +14,7 @@ class Settings:
     sync_on_start: bool = False  # desktop apps log in only on a user's action by default
     sync_interval_minutes: int = 0  # 0 = no background sync
     sync_lookback_days: int = 3 * 366  # first sync: how far back to list messages
-    sync_window_days: int = 90  # list requests cover at most this many days each
+    sync_window_days: int = 366  # list requests cover at most this many days each
     list_page_size: int = 1000
     mark_downloaded: bool = False
     download_delivery_infos: bool = True

@@ -41,9 +41,12 @@ def check_environment(value: str) -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, settings: Callable[[], Settings]) -> None:
+    def __init__(self, db: Database, settings: Callable[[], Settings],
+                 client_options: dict[str, Any] | None = None) -> None:
         self._db = db
         self._settings = settings
+        # Extra IsdsClient keyword arguments (tests: short backoff; demo: fast polling).
+        self.client_options = dict(client_options or {})
         self._session_passwords: dict[str, str] = {}  # "do not save": kept for this run only
         self._lock = threading.Lock()
 
@@ -178,11 +181,15 @@ class AccountService:
             cert_password=cert_pw,
         )
         settings = self._settings()
+        options: dict[str, Any] = {
+            "ca_file": Path(rec.ca_file) if rec.ca_file else None,
+            "proxy": settings.proxy,
+            "timeouts": (10.0, float(settings.request_timeout)),
+            **self.client_options,
+        }
         return IsdsClient(
-            environment(rec.environment), method, creds,
-            ca_file=Path(rec.ca_file) if rec.ca_file else None,
-            proxy=settings.proxy, timeouts=(10.0, float(settings.request_timeout)),
-            otp_provider=otp_provider, mobile_key_observer=mobile_key_observer, cancel=cancel,
+            environment(rec.environment), method, creds, otp_provider=otp_provider,
+            mobile_key_observer=mobile_key_observer, cancel=cancel, **options,
         )
 
     def test_login(self, name: str, *, password: str | None = None, otp_provider: Any = None,

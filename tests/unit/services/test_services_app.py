@@ -68,7 +68,7 @@ def test_account_validation(app: App, tmp_path: Path) -> None:
 
 
 def test_settings_persist_and_validate(app: App, tmp_path: Path) -> None:
-    assert app.settings.get().sync_window_days == 90
+    assert app.settings.get().sync_window_days == 366
     app.settings.update(sync_window_days=30, proxy="http://proxy:3128")
     with pytest.raises(KeyError):
         app.settings.update(no_such_setting=1)
