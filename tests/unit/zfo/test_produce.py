@@ -1,4 +1,5 @@
 """The sealing side: CMS structure, timestamp token, persistence, and OpenSSL's opinion."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms, tsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixtures
 
 from dso_desktop.zfo.produce import make_timestamp_token, seal
 from dso_desktop.zfo.testpki import TestPki, create_pki

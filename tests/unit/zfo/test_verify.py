@@ -1,4 +1,5 @@
 """Verdicts on simulator-made ZFOs: every kind, and tampering anywhere makes them invalid."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import cms
+from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
 
 from dso_desktop.zfo.parse import parse_zfo
 from dso_desktop.zfo.produce import seal

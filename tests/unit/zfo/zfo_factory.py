@@ -1,4 +1,5 @@
-"""Shared fixtures of the ZFO tests: one test PKI per session and a ZFO factory."""
+"""ZFO test fixtures and an ISDS-shaped message builder (imported by the tests; no conftest
+here, so that other packages' `from conftest import ...` keeps finding the root one)."""
 
 from __future__ import annotations
 
@@ -20,23 +21,6 @@ NS = {
     "sent": "http://isds.czechpoint.cz/v20/SentMessage",
     "delivery-info": "http://isds.czechpoint.cz/v20/delivery",
 }
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
-    return create_pki(tmp_path_factory.mktemp("pki"),
-                      not_before=datetime(2025, 1, 1, tzinfo=UTC))
-
-
-@pytest.fixture(scope="session")
-def pki_dir(pki: TestPki) -> Path:
-    assert pki.directory is not None
-    return pki.directory
-
-
-@pytest.fixture
-def trust(pki: TestPki) -> TrustStore:
-    return TrustStore.from_paths([pki.ca_file])
 
 
 def message_xml(pki: TestPki, *, kind: str = "received", dm_id: str = "4242",
@@ -95,6 +79,23 @@ def message_xml(pki: TestPki, *, kind: str = "received", dm_id: str = "4242",
             f'<q:dmReturnedMessage dmType="V"{vodz}>{dm_dm}{tail}'
             "<q:dmAttachmentSize>1</q:dmAttachmentSize></q:dmReturnedMessage>"
             "</q:MessageDownloadResponse>").encode()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
+    return create_pki(tmp_path_factory.mktemp("pki"),
+                      not_before=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def pki_dir(pki: TestPki) -> Path:
+    assert pki.directory is not None
+    return pki.directory
+
+
+@pytest.fixture
+def trust(pki: TestPki) -> TrustStore:
+    return TrustStore.from_paths([pki.ca_file])
 
 
 @pytest.fixture
