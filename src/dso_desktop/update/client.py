@@ -90,7 +90,7 @@ class TufClient:
         # The shipped root is only the start of trust: once a newer root is cached (after a
         # key rotation), that one is used, so the chain of trust moves forward, never back.
         cached = metadata_dir / "root.json"
-        bootstrap = trusted_root
+        bootstrap: bytes | None = trusted_root
         if cached.is_file() and _root_version(cached.read_bytes()) >= _root_version(trusted_root):
             bootstrap = None
         try:

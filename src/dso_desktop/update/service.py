@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from tuf.api import exceptions as tuf_exc
@@ -358,7 +358,7 @@ class _translate_errors:
         return None
 
     def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> bool:
+                 tb: object) -> Literal[False]:
         if exc is None or isinstance(exc, UpdateError):
             return False
         if isinstance(exc, DownloadCancelled):

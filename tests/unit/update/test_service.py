@@ -151,3 +151,29 @@ def test_stage_needs_an_install_and_a_download(setup, tmp_path: Path,
     assert loose.install_root is None  # a checkout, not a bundle under versions/
     with pytest.raises(NotInstalledError):
         loose.stage()
+
+
+def test_cancel_keeps_the_partial_file_and_resumes(setup) -> None:
+    import threading
+
+    from dso_desktop.update.errors import UpdateCancelled
+
+    portal, root, make, _clock, _bulk = setup
+    portal.publish("1.1.0", payload=random.Random(9).randbytes(600_000))
+    svc = make()
+    assert svc.check().available == "1.1.0"
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done > 0:
+            cancel.set()
+
+    with pytest.raises(UpdateCancelled):
+        svc.download(progress, cancel)
+    part = next((svc.download_dir).glob("*.part"))
+    assert 0 < part.stat().st_size < 600_000
+    assert InstallLayout(root).load_state().pending is None
+    _Recorder.paths = []
+    archive = svc.download()
+    assert archive.is_file() and not part.exists()
+    assert svc.stage().name == "1.1.0"
