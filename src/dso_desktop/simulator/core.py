@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 import threading
@@ -69,16 +70,12 @@ class SimulatorCore:
 
     # -- signing -------------------------------------------------------------------------
     def qtimestamp(self, msg: Message) -> bytes:
-        """dmQTimestamp: an RFC 3161 token whose imprint is the message's dmHash."""
+        """dmQTimestamp: an RFC 3161 token whose imprint is the message's dmHash itself."""
         if msg.qtimestamp is None:
-            from dso_desktop.zfo.produce import make_timestamp_token
+            from dso_desktop.zfo.produce import q_timestamp
 
-            holder = etree.Element("holder")
-            dm = render.dm_dm(holder, self.world, msg, with_files=True)
-            canonical = etree.tostring(dm, method="c14n", exclusive=True)
-            render.message_hash(self.world, msg)
-            token = make_timestamp_token(canonical, self.pki.pki.tsa, msg.posted_at)
-            msg.qtimestamp = token.dump()
+            msg.qtimestamp = q_timestamp(render.message_hash(self.world, msg),
+                                         self.pki.pki.tsa, msg.posted_at)
         return msg.qtimestamp
 
     def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
@@ -122,14 +119,13 @@ class SimulatorCore:
             msg = self.world.messages.get(dm_id or "")
             if msg is None:
                 return None
-            import base64
-            import hashlib
-
-            canonical = etree.tostring(dm, method="c14n", exclusive=True)
-            if msg.hash_b64 is None:
-                render.message_hash(self.world, msg)
-            expected = base64.b64decode(msg.hash_b64 or "")
-            return content if hashlib.sha256(canonical).digest() == expected else None
+            # The seal proves the content is ours; the message must also still match.
+            expected = render.message_hash(self.world, msg)
+        hash_el = next((e for e in root.iter() if isinstance(e.tag, str)
+                        and etree.QName(e).localname == "dmHash"), None)
+        if hash_el is None or base64.b64decode(hash_el.text or "") != expected:
+            return None
+        return content
 
     # -- SMS ---------------------------------------------------------------------------
     def send_sms(self, user: User) -> str:

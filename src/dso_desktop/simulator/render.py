@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+import re
+import threading
 from typing import Any
 
 from lxml import etree
@@ -69,8 +72,13 @@ def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> 
 
 
 def dm_dm(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
-    """dmDm; carries its own p: namespace declaration as in real ZFOs."""
+    """dmDm as an lxml element (used where exact bytes do not matter)."""
     dm = etree.SubElement(parent, f"{{{NS}}}dmDm", nsmap={"p": NS})
+    _fill_dm(dm, world, msg, with_files=with_files)
+    return dm
+
+
+def _fill_dm(dm: Any, world: World, msg: Message, *, with_files: bool) -> None:
     envelope_fields(dm, world, msg)
     if with_files:
         files = B.node(dm, "dmFiles")
@@ -85,16 +93,60 @@ def dm_dm(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
             for k, v in attrs.items():
                 el.set(k, v)
             B.sub(el, "dmEncodedContent", world.file_bytes(f))
-    return dm
+
+
+_XSI_DECL = f' xmlns:xsi="{XSI}"'.encode()
+
+
+def dm_dm_bytes(world: World, msg: Message, *, with_files: bool) -> bytes:
+    """dmDm exactly as it is written into answers and ZFOs, like real ZFOs: it declares
+    ``p`` itself and uses the ``xsi`` prefix of the enclosing element."""
+    dm = etree.Element(f"{{{NS}}}dmDm", nsmap={"p": NS, "xsi": XSI})
+    _fill_dm(dm, world, msg, with_files=with_files)
+    data = etree.tostring(dm, encoding="UTF-8", xml_declaration=False)
+    head_end = data.index(b">")
+    return data[:head_end].replace(_XSI_DECL, b"") + data[head_end:]
+
+
+_SLOT_NS = "urn:dso-desktop:simulator:slot"
+_slots: dict[str, bytes] = {}
+_slot_lock = threading.Lock()
+_slot_ids = itertools.count(1)
+
+
+def dm_dm_slot(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
+    """A placeholder that ``splice`` replaces with the exact dmDm bytes after serialising."""
+    data = dm_dm_bytes(world, msg, with_files=with_files)
+    key = str(next(_slot_ids))
+    with _slot_lock:
+        _slots[key] = data
+    slot = etree.SubElement(parent, f"{{{_SLOT_NS}}}slot", nsmap={"s": _SLOT_NS})
+    slot.set("n", key)
+    return slot
+
+
+_SLOT_RE = re.compile(rb'<s:slot xmlns:s="' + _SLOT_NS.encode() + rb'" n="(\d+)"/>')
+
+
+def splice(serialised: bytes) -> bytes:
+    """Put the registered dmDm bytes where their placeholders are."""
+    if b"<s:slot" not in serialised:
+        return serialised
+
+    def repl(m: re.Match[bytes]) -> bytes:
+        with _slot_lock:
+            return _slots.pop(m.group(1).decode())
+
+    return _SLOT_RE.sub(repl, serialised)
 
 
 def message_hash(world: World, msg: Message) -> bytes:
-    """dmHash: SHA-256 over the canonical form of dmDm with its files (ISDS keeps it)."""
+    """dmHash: SHA-256 of the message's dmDm bytes (with files) as the answers carry them
+    (ISDS hashes the serialised element, not a canonical form; engineer C checked this on
+    the real samples). The delivery info and envelopes repeat this same value."""
     if msg.hash_b64 is None:
-        holder = etree.Element("holder")
-        dm = dm_dm(holder, world, msg, with_files=True)
-        canonical = etree.tostring(dm, method="c14n", exclusive=True)
-        msg.hash_b64 = base64.b64encode(hashlib.sha256(canonical).digest()).decode("ascii")
+        digest = hashlib.sha256(dm_dm_bytes(world, msg, with_files=True)).digest()
+        msg.hash_b64 = base64.b64encode(digest).decode("ascii")
     return base64.b64decode(msg.hash_b64)
 
 
@@ -116,7 +168,7 @@ def returned_message(parent: Any, name: str, world: World, msg: Message, qtimest
     if big:
         el.set("dmVODZ", "true" if msg.vodz else "false")
         el.set("attsNum", str(len(msg.files)))
-    dm_dm(el, world, msg, with_files=True)
+    dm_dm_slot(el, world, msg, with_files=True)
     hash_tail(el, world, msg, qtimestamp, b)
     b.sub(el, "dmAttachmentSize", msg.attachment_size_kb)
     return el
@@ -129,7 +181,7 @@ def returned_envelope(parent: Any, world: World, msg: Message, qtimestamp: bytes
     if msg.vodz:
         el.set("dmVODZ", "true")
         el.set("attsNum", str(len(msg.files)))
-    dm_dm(el, world, msg, with_files=False)
+    dm_dm_slot(el, world, msg, with_files=False)
     hash_tail(el, world, msg, qtimestamp, nillable_qts=False)
     B.sub(el, "dmAttachmentSize", msg.attachment_size_kb)
     return el
@@ -139,7 +191,7 @@ def delivery(parent: Any, name: str, world: World, msg: Message, qtimestamp: byt
              b: Builder = B) -> Any:
     """tDelivery: envelope, hash, times, status and the events."""
     el = b.node(parent, name)
-    dm_dm(el, world, msg, with_files=False)
+    dm_dm_slot(el, world, msg, with_files=False)
     hash_tail(el, world, msg, qtimestamp, b, nillable_qts=False)
     events = b.node(el, "dmEvents")
     for at, descr in msg.events:
@@ -177,4 +229,4 @@ def signed_content(world: World, msg: Message, kind: str, qtimestamp: bytes) -> 
     else:
         root = q.root("MessageDownloadResponse", nsmap={"q": outer_ns, "xsi": XSI})
         returned_message(root, "dmReturnedMessage", world, msg, qtimestamp, q)
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return splice(etree.tostring(root, encoding="UTF-8", xml_declaration=False))

@@ -274,7 +274,9 @@ def envelope(payload: Any, soap_version: str) -> bytes:
     env = etree.Element(f"{{{soap}}}Envelope", nsmap={"SOAP-ENV": soap})
     body = etree.SubElement(env, f"{{{soap}}}Body")
     body.append(payload)
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    from dso_desktop.simulator.render import splice
+
+    return splice(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
 
 
 def fault(message: str, soap_version: str, code: str = "Client") -> bytes:
