@@ -19,8 +19,10 @@ def gui_paths(data_dir: Path) -> AppPaths:
 @pytest.fixture
 def services(gui_paths: AppPaths) -> Iterator[Any]:
     from dso_desktop.app import App
+    from dso_desktop.sync.engine import RetryPolicy
 
-    app = App.open(gui_paths, offline=True)
+    # Retries with short pauses keep error tests fast; the behaviour is the same.
+    app = App.open(gui_paths, offline=True, retry=RetryPolicy(attempts=2, base_delay=0.05))
     yield app
     app.close()
 
