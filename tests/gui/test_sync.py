@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.gui.conftest import add_sim_account
 
 from dso_desktop.domain import Direction
-from tests.gui.conftest import add_sim_account
 
 
 @pytest.fixture
