@@ -124,7 +124,17 @@ class App:
             if self.demo:
                 store = TrustStore.from_paths(anchors)
             else:
-                store = TrustStore.default(self.paths.cache / "trust", extra=tuple(anchors),
+                from dso_desktop.zfo.trust import load_certificates
+
+                store = TrustStore.default(self.paths.cache / "trust",
                                            allow_download=not offline)
+                # default() trusts only the PostSignum roots; the user's extra CAs (a
+                # simulator, a test server) are anchors because the user said so.
+                for anchor in anchors:
+                    files = sorted(anchor.rglob("*")) if anchor.is_dir() else [anchor]
+                    for f in files:
+                        if f.is_file():
+                            for cert in load_certificates(f.read_bytes()):
+                                store.add(cert, explicit_anchor=True)
             self._trust, self._trust_key = store, key
             return store
