@@ -1,0 +1,467 @@
+"""The benchmark cases; each runs in its own interpreter and returns a dict of results."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import ROOT, VENV_BIN, median_time, peak_rss_mb
+
+Case = Callable[[Path], dict[str, Any]]
+CASES: dict[str, Case] = {}
+
+SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_SYNC_MESSAGES", "10000"))
+STORE_MESSAGES = int(os.environ.get("DSO_BENCH_STORE_MESSAGES", "100000"))
+SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "1"))
+
+
+def case(fn: Case) -> Case:
+    CASES[fn.__name__.removeprefix("bench_")] = fn
+    return fn
+
+
+# --------------------------------------------------------------------------- CLI start-up
+@case
+def bench_cli_start(workdir: Path) -> dict[str, Any]:
+    dso = str(VENV_BIN / "dso")
+
+    def cli() -> None:
+        subprocess.run([dso, "--help"], check=True, capture_output=True)
+
+    def bare() -> None:
+        subprocess.run([sys.executable, "-c", "pass"], check=True, capture_output=True)
+
+    cli()  # warm the OS file cache, as a user's second start would be
+    t, _ = median_time(cli, 9)
+    floor, _ = median_time(bare, 9)
+    return {"cli_start_s": round(t, 4), "cli_python_floor_s": round(floor, 4)}
+
+
+# --------------------------------------------------------------------------- simulator
+@case
+def bench_sim_generate(workdir: Path) -> dict[str, Any]:
+    from dso_desktop.simulator.generator import build_world
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    times = []
+    for seed in (1, 2, 3):
+        t0 = time.perf_counter()
+        world, _ = build_world(seed, 100_000, now=now)
+        times.append(time.perf_counter() - t0)
+        count = len(world.messages)
+        del world
+    return {"sim_generate_100k_s": round(statistics.median(times), 2),
+            "sim_generate_messages": count, "sim_generate_peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+# --------------------------------------------------------------------------- ZFO verification
+def _make_zfos(n: int) -> tuple[list[bytes], Any]:
+    """``n`` realistic ZFOs (~30 KB) sealed and timestamped like the simulator's."""
+    from dso_desktop.simulator import render
+    from dso_desktop.simulator.generator import build_world
+    from dso_desktop.zfo.produce import make_timestamp_token, seal
+    from dso_desktop.zfo.testpki import create_pki
+
+    pki = create_pki(None)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    world, _ = build_world(7, n, now=now)
+    out = []
+    for msg in list(world.messages.values())[:n]:
+        qts = make_timestamp_token(msg.dm_id.encode(), pki.tsa, msg.posted_at).dump()
+        content = render.signed_content(world, msg, "received", qts)
+        out.append(seal(content, pki.seal, pki.tsa, now))
+    return out, pki
+
+
+@case
+def bench_zfo_verify(workdir: Path) -> dict[str, Any]:
+    from asn1crypto import cms
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from dso_desktop.zfo import TrustStore, verify_zfo
+
+    zfos, pki = _make_zfos(1000)
+    ca = workdir / "zfo-ca.pem"
+    ca.write_bytes(pki.ca_pem())
+    trust = TrustStore.from_paths([ca])
+    check_at = datetime(2026, 11, 2, tzinfo=UTC)
+
+    # The floor: the bare cryptographic work on the same files, with everything that is
+    # not hashing or RSA (DER parsing, picking out fields) done before the clock starts.
+    prepared = []
+    for z in zfos:
+        sd = cms.ContentInfo.load(z)["content"]
+        si = sd["signer_infos"][0]
+        # Signed attributes are signed as a SET OF (tag 0x31), not as the [0] they sit in.
+        attrs = b"\x31" + si["signed_attrs"].dump()[1:]
+        prepared.append((sd["encap_content_info"]["content"].native, attrs,
+                         si["signature"].native))
+    key = pki.seal.cert.public_key()
+
+    def floor() -> None:
+        for content, attrs, sig in prepared:
+            hashlib.sha256(content).digest()
+            key.verify(sig, attrs, padding.PKCS1v15(), hashes.SHA256())
+
+    verdicts: list[str] = []
+
+    def full() -> None:
+        verdicts.clear()
+        for z in zfos:
+            verdicts.append(str(verify_zfo(z, trust, now=check_at).kind))
+
+    full()  # warm caches once (chain validation per certificate is cached by design)
+    bad = [v for v in verdicts if v not in ("valid", "VerdictKind.VALID")]
+    t_full, _ = median_time(full, 5)
+    t_floor, _ = median_time(floor, 5)
+    sizes = sorted(len(z) for z in zfos)
+    return {
+        "zfo_verify_per_s": round(len(zfos) / t_full, 1),
+        "zfo_floor_per_s": round(len(zfos) / t_floor, 1),
+        "zfo_ratio": round(t_floor / t_full, 3),
+        "zfo_median_bytes": sizes[len(sizes) // 2],
+        "zfo_not_valid": len(bad),
+        "zfo_peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+# --------------------------------------------------------------------------- sync vs floor
+class SimProcess:
+    """`dso sim serve` in a child process; its JSON line says where it listens."""
+
+    def __init__(self, messages: int, state_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "dso"), "sim", "serve", "--port", "0", "--seed", "11",
+             "--messages", str(messages), "--state-dir", str(state_dir)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("dso sim serve printed nothing")
+        self.info: dict[str, Any] = json.loads(line)
+
+    def account(self) -> dict[str, Any]:
+        for acc in self.info["accounts"]:
+            if acc["login_method"] == "password":
+                return acc
+        raise RuntimeError("the simulator offers no password account")
+
+    def close(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+NS = "http://isds.czechpoint.cz/v20"
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def _soap(op: str, body: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="{SOAP}">'
+            f'<s:Body><{op} xmlns="{NS}">{body}</{op}></s:Body></s:Envelope>').encode()
+
+
+def floor_sync(info: dict[str, Any], acc: dict[str, Any], db_path: Path) -> tuple[int, int]:
+    """The same ISDS requests with a bare HTTP client, lxml parsing, one executemany."""
+    import requests
+    from lxml import etree
+
+    s = requests.Session()
+    s.auth = (acc["username"], acc["password"])
+    s.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override verify
+    s.verify = info["ca_file"]
+    s.headers["Content-Type"] = "text/xml; charset=utf-8"
+    base = info["url"].rstrip("/")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    rows: list[tuple[str, str, bytes, bytes | None]] = []
+    frm = "2000-01-01T00:00:00.000"
+    to = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S.000")
+    for direction, op, dl in (("received", "GetListOfReceivedMessages", "SignedMessageDownload"),
+                              ("sent", "GetListOfSentMessages", "SignedSentMessageDownload")):
+        ids: list[str] = []
+        offset, page = 1, 1000
+        while True:
+            body = (f"<dmFromTime>{frm}</dmFromTime><dmToTime>{to}</dmToTime>"
+                    f"<dmStatusFilter>-1</dmStatusFilter><dmOffset>{offset}</dmOffset>"
+                    f"<dmLimit>{page}</dmLimit>")
+            r = s.post(f"{base}/DS/dx", data=_soap(op, body), timeout=(10, 120))
+            r.raise_for_status()
+            got = etree.fromstring(r.content, parser).findall(f".//{{{NS}}}dmID")
+            ids += [e.text or "" for e in got]
+            if len(got) < page:
+                break
+            offset += page
+        for dm_id in ids:
+            r = s.post(f"{base}/DS/dz", data=_soap(dl, f"<dmID>{dm_id}</dmID>"),
+                       timeout=(10, 120))
+            zfo = base64.b64decode(
+                etree.fromstring(r.content, parser).findtext(f".//{{{NS}}}dmSignature") or "")
+            r = s.post(f"{base}/DS/dx",
+                       data=_soap("GetSignedDeliveryInfo", f"<dmID>{dm_id}</dmID>"),
+                       timeout=(10, 120))
+            di = etree.fromstring(r.content, parser).findtext(f".//{{{NS}}}dmSignature")
+            rows.append((dm_id, direction, zfo, base64.b64decode(di) if di else None))
+    con = sqlite3.connect(db_path)
+    con.execute("CREATE TABLE IF NOT EXISTS m (dm_id TEXT, direction TEXT, zfo BLOB, di BLOB)")
+    with con:
+        con.executemany("INSERT INTO m VALUES (?, ?, ?, ?)", rows)
+    con.close()
+    return len(rows), sum(len(r[2]) + len(r[3] or b"") for r in rows)
+
+
+def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[str, Any]:
+    from dso_desktop.app import App
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.services.types import AccountSpec
+
+    use_memory_keyring()
+    app = App.open(AppPaths.default(data_dir))
+    try:
+        app.accounts.add(AccountSpec(name="bench", login_method=LoginMethod.PASSWORD,
+                                     username=acc["username"], environment=info["url"],
+                                     ca_file=Path(info["ca_file"])),
+                         password=acc["password"], save_password=True)
+        t0 = time.perf_counter()
+        summary = app.sync.sync_account("bench", accept_delivery=True)
+        elapsed = time.perf_counter() - t0
+    finally:
+        app.close()
+    return {"elapsed": elapsed, "summary": summary}
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _stored_zfo_bytes(db: Path) -> tuple[int, int]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        zfo = con.execute("SELECT count(*), coalesce(sum(length(data)),0) FROM message_zfos"
+                          ).fetchone() if "message_zfos" in tables else (0, 0)
+        di = 0
+        for t in ("delivery_infos", "message_delivery_infos"):
+            if t in tables:
+                di = con.execute(f"SELECT coalesce(sum(length(data)),0) FROM {t}").fetchone()[0]
+        return int(zfo[0]), int(zfo[1]) + int(di)
+    finally:
+        con.close()
+
+
+@case
+def bench_sync(workdir: Path) -> dict[str, Any]:
+    # messages ≈ SYNC_MESSAGES received: the generator makes ~30 % of them outgoing.
+    total = int(SYNC_MESSAGES / 0.7)
+    sim = SimProcess(total, workdir / "sim-state")
+    try:
+        info, acc = sim.info, sim.account()
+        floors, reals = [], []
+        count = raw = 0
+        result: dict[str, Any] = {}
+        for rep in range(SYNC_REPEAT):
+            t0 = time.perf_counter()
+            floor_count, floor_bytes = floor_sync(info, acc, workdir / f"floor-{rep}.sqlite3")
+            floors.append(time.perf_counter() - t0)
+            data_dir = workdir / f"sync-data-{rep}"
+            run = app_sync(info, acc, data_dir)
+            reals.append(run["elapsed"])
+            count, raw = _stored_zfo_bytes(data_dir / "archive.sqlite3")
+            result["sync_store_bytes"] = _dir_bytes(data_dir)
+            result["sync_summary"] = str(run["summary"])[:300]
+            result["sync_floor_messages"] = floor_count
+            result["sync_floor_zfo_bytes"] = floor_bytes
+        sync_s, floor_s = statistics.median(reals), statistics.median(floors)
+        result.update({
+            "sync_10k_s": round(sync_s, 2),
+            "sync_floor_s": round(floor_s, 2),
+            "sync_ratio": round(sync_s / floor_s, 3),
+            "sync_messages": count,
+            "sync_raw_zfo_bytes": raw,
+            "store_bytes_ratio": round(result["sync_store_bytes"] / raw, 3) if raw else None,
+            "sync_peak_rss_mb": round(peak_rss_mb(), 1),
+        })
+        return result
+    finally:
+        sim.close()
+
+
+# --------------------------------------------------------------------------- 100k store
+def build_store(data_dir: Path, n: int) -> int:
+    """A 100,000-message archive written through the store's own write path.
+
+    Envelopes, names, references and attachment texts come from the simulator's generator.
+    Sealing 100,000 ZFOs would take minutes of RSA signing (measured elsewhere), so every
+    message carries the same sealed ZFO as its evidence blob; search and the GUI list read
+    envelope columns and the full-text index only, so this does not flatter them.
+    """
+    from dso_desktop.domain import Direction, Envelope, LegalTitle
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.simulator.files import paragraphs
+    from dso_desktop.simulator.generator import DEMO_BOX_NAME, build_world
+    from dso_desktop.store.db import Database
+    from dso_desktop.store.messages import MessageRepo, search_text_for
+    from dso_desktop.store.records import VerdictInfo
+
+    marker = data_dir / "built.json"
+    if marker.exists():
+        return int(json.loads(marker.read_text())["messages"])
+    paths = AppPaths.default(data_dir).ensure()
+    db = Database.open(paths.database)
+    world, _ = build_world(5, n, now=datetime(2026, 11, 1, tzinfo=UTC))
+    zfos, _ = _make_zfos(1)
+    template = zfos[0]
+    boxes = world.boxes
+    demo_id = next(b.box_id for b in boxes.values() if b.name == DEMO_BOX_NAME)
+    verdict = VerdictInfo(kind="valid", checked_at=datetime.now(UTC), json=None,
+                          timestamp_expires=None)
+    msgs = list(world.messages.values())
+    from dso_desktop.app import App
+
+    app = App(paths, db)
+    app.accounts.add(_bench_spec(), password=None)
+    account_id = _account_id(db)
+    batch = 2000
+    for start in range(0, len(msgs), batch):
+        with db.write() as s:
+            repo = MessageRepo(s)
+            for m in msgs[start:start + batch]:
+                snd, rcp = boxes[m.sender_id], boxes[m.recipient_id]
+                direction = Direction.SENT if m.sender_id == demo_id else Direction.RECEIVED
+                env = Envelope(
+                    message_id=m.dm_id, sender_box_id=snd.box_id, sender_name=snd.name,
+                    sender_address=snd.city, recipient_box_id=rcp.box_id,
+                    recipient_name=rcp.name, recipient_address=rcp.city,
+                    subject=m.annotation, our_ref=m.sender_ref, your_ref=m.recipient_ref,
+                    our_file_mark=m.sender_ident, to_hands=m.to_hands,
+                    legal_title=LegalTitle(*m.legal), status=m.status,
+                    delivered_at=m.delivered_at, accepted_at=m.accepted_at,
+                    message_type=m.dm_type,
+                )
+                texts = [(f.name, " ".join(paragraphs(f.seed, 3, f.title)))
+                         for f in m.files]
+                up = repo.upsert_envelope(account_id, direction, env, source="bench")
+                repo.attach_zfo(up.id, template, env, search_text_for(env, texts),
+                                len(m.files), verdict)
+    db.close()
+    marker.write_text(json.dumps({"messages": len(msgs)}))
+    return len(msgs)
+
+
+def _bench_spec() -> Any:
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.services.types import AccountSpec
+
+    return AccountSpec(name="Obec (benchmark)", login_method=LoginMethod.PASSWORD,
+                       username="bench1", environment="https://127.0.0.1:9")
+
+
+def _account_id(db: Any) -> int:
+    from dso_desktop.store.repos import AccountRepo
+
+    with db.read() as s:
+        return int(AccountRepo(s).get("Obec (benchmark)").id)
+
+
+# Fifty Czech words and phrases users search for, with and without diacritics.
+QUERIES = [
+    "rozhodnutí", "rozhodnuti", "výzva", "vyzva", "stavební povolení", "stavebni povoleni",
+    "faktura", "smlouva", "žádost", "zadost", "oznámení", "oznameni", "usnesení", "usneseni",
+    "Praha", "Brno", "Ostrava", "Plzeň", "Plzen", "obec", "městský úřad", "mestsky urad",
+    "krajský úřad", "kontrola", "dotace", "daň z nemovitých věcí", "dan z nemovitych veci",
+    "odvolání", "odvolani", "příloha", "priloha", "zápis", "zapis", "pozvánka", "pozvanka",
+    "veřejná zakázka", "verejna zakazka", "rozpočet", "rozpocet", "protokol", "exekuce",
+    "insolvence", "notář", "notar", "sdělení", "sdeleni", "stanovisko", "územní plán",
+    "uzemni plan", "Novák",
+]
+
+
+@case
+def bench_search(workdir: Path) -> dict[str, Any]:
+    from dso_desktop.app import App
+    from dso_desktop.paths import AppPaths
+
+    data_dir = workdir / "store-100k"
+    t0 = time.perf_counter()
+    n = build_store(data_dir, STORE_MESSAGES)
+    build_s = time.perf_counter() - t0
+    app = App.open(AppPaths.default(data_dir))
+    try:
+        for q in QUERIES[:5]:
+            app.search.search(q, limit=200)  # warm the page cache
+        lat, hits = [], {}
+        for _ in range(5):
+            for q in QUERIES:
+                t = time.perf_counter()
+                hits[q] = len(app.search.search(q, limit=200))
+                lat.append((time.perf_counter() - t) * 1000)
+    finally:
+        app.close()
+    lat.sort()
+    return {
+        "search_p50_ms": round(statistics.median(lat), 2),
+        "search_p95_ms": round(lat[int(len(lat) * 0.95) - 1], 2),
+        "search_messages": n,
+        "search_queries_with_hits": sum(1 for v in hits.values() if v),
+        "search_store_build_s": round(build_s, 1),
+        "search_peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+@case
+def bench_gui(workdir: Path) -> dict[str, Any]:
+    data_dir = workdir / "store-100k"
+    build_store(data_dir, STORE_MESSAGES)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [str(VENV_BIN / "dso-desktop"), "--data-dir", str(data_dir), "--measure-startup",
+         "--measure-scroll"],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )
+    line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"dso-desktop --measure-startup failed: {proc.stderr[-800:]}")
+    m = json.loads(line)
+    return {
+        "gui_first_paint_s": m.get("first_paint_s"),
+        "gui_peak_rss_mb": m.get("peak_rss_mb"),
+        "gui_scroll_max_frame_ms": m.get("scroll_max_frame_ms"),
+        "gui_rows": m.get("rows"),
+    }
+
+
+# --------------------------------------------------------------------------- bundle
+@case
+def bench_bundle(workdir: Path) -> dict[str, Any]:
+    dist = ROOT / "dist" / "dso-desktop"
+    notes = {}
+    if not dist.exists() and os.environ.get("DSO_BENCH_BUILD_BUNDLE", "1") == "1":
+        subprocess.run([str(VENV_BIN / "pyinstaller"), "--noconfirm", "--clean",
+                        "installer.spec"], cwd=ROOT, check=True, capture_output=True)
+    if not dist.exists():
+        return {"bundle_mb": None,
+                "_notes": {"bundle_mb": "bundle not built (run `make bundle`)"}}
+    archive = workdir / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(dist, arcname="dso-desktop")
+    notes["bundle_mb"] = "tar.gz of dist/dso-desktop (PyInstaller onedir)"
+    return {"bundle_mb": round(archive.stat().st_size / 2**20, 1),
+            "bundle_unpacked_mb": round(_dir_bytes(dist) / 2**20, 1), "_notes": notes}
