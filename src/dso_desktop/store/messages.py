@@ -237,6 +237,10 @@ class MessageRepo:
         changed = False
         for name in _MUTABLE:
             new = cols[name]
+            # A status only moves on (an older list page or delivery info never undoes it).
+            if name == "status" and m.status is not None and new is not None \
+                    and int(new) < m.status:  # type: ignore[call-overload]
+                continue
             if new is not None and getattr(m, name) != new:
                 setattr(m, name, new)
                 changed = True
@@ -248,7 +252,7 @@ class MessageRepo:
         m = self.s.get(Message, message_id)
         if m is None:
             raise NotFound(f"message {message_id}")
-        if m.status == status:
+        if m.status is not None and status <= m.status:
             return False
         m.status = status
         if at is not None and status in (5, 6) and m.accepted_at is None:

@@ -1,0 +1,311 @@
+"""The sync engine against a scripted ISDS client: legal guard, windows and paging, state
+changes, retries, the big-message fallback, resumption and idempotence."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dso_desktop.domain import DeliveryEvent, Envelope
+from dso_desktop.isds.errors import MaintenanceError, StatusError, ThrottledError
+from dso_desktop.settings import Settings
+from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo
+from dso_desktop.store.records import MessageFilter
+from dso_desktop.store.repos import AccountRepo
+from dso_desktop.sync import engine as eng
+from dso_desktop.sync.engine import AccountSync, RetryPolicy, windows
+from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled, SyncError
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Doc:
+    data: bytes
+    status_code: str = "0000"
+    status_message: str = ""
+
+
+@dataclass
+class Rec:
+    envelope: Envelope
+
+
+@dataclass
+class Owner:
+    box_id: str = "abc1234"
+    box_type: str = "OVM"
+    firm_name: str = "Obec Lhota"
+    given_names: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+@dataclass
+class FakeIsds:
+    received: list[Envelope]
+    sent: list[Envelope] = field(default_factory=list)
+    big: set[str] = field(default_factory=set)
+    fail: dict[str, list[BaseException]] = field(default_factory=dict)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    state_changes: list[Any] = field(default_factory=list)
+
+    def _hit(self, op: str, arg: Any = None) -> None:
+        self.calls.append((op, arg))
+        queue = self.fail.get(op)
+        if queue:
+            raise queue.pop(0)
+
+    def login(self) -> None:
+        self._hit("login")
+
+    def logout(self) -> None:
+        self.calls.append(("logout", None))
+
+    def get_owner_info_from_login2(self) -> Owner:
+        self._hit("owner")
+        return Owner()
+
+    def get_password_info(self) -> datetime:
+        self._hit("password")
+        return NOW + timedelta(days=40)
+
+    def _list(self, op: str, items: list[Envelope], frm: datetime, to: datetime,
+              status_filter: int, offset: int, limit: int) -> list[Rec]:
+        self._hit(op, (frm, to, offset, limit))
+        inside = [e for e in items if e.delivered_at and frm <= e.delivered_at < to]
+        return [Rec(e) for e in inside[offset - 1:offset - 1 + limit]]
+
+    def get_list_of_received_messages(self, frm: datetime, to: datetime, status_filter: int = -1,
+                                      offset: int = 1, limit: int = 1000) -> list[Rec]:
+        return self._list("list-received", self.received, frm, to, status_filter, offset, limit)
+
+    def get_list_of_sent_messages(self, frm: datetime, to: datetime, status_filter: int = -1,
+                                  offset: int = 1, limit: int = 1000) -> list[Rec]:
+        return self._list("list-sent", self.sent, frm, to, status_filter, offset, limit)
+
+    def get_message_state_changes(self, frm: datetime, to: datetime) -> list[Any]:
+        self._hit("state", (frm, to))
+        return self.state_changes
+
+    def _download(self, op: str, dm_id: str, big: bool) -> Doc:
+        self._hit(op, dm_id)
+        if (dm_id in self.big) != big:
+            raise StatusError("wrong service", code="1281", operation=op)
+        return Doc(f"ZFO:{dm_id}".encode())
+
+    def signed_message_download(self, dm_id: str) -> Doc:
+        return self._download("dl", dm_id, False)
+
+    def signed_big_message_download(self, dm_id: str) -> Doc:
+        return self._download("dl-big", dm_id, True)
+
+    def signed_sent_message_download(self, dm_id: str) -> Doc:
+        return self._download("dl-sent", dm_id, False)
+
+    def signed_sent_big_message_download(self, dm_id: str) -> Doc:
+        return self._download("dl-sent-big", dm_id, True)
+
+    def get_signed_delivery_info(self, dm_id: str) -> Doc:
+        self._hit("di", dm_id)
+        return Doc(f"DI:{dm_id}".encode())
+
+    def mark_message_as_downloaded(self, dm_id: str) -> None:
+        self._hit("mark", dm_id)
+
+
+@dataclass(frozen=True)
+class FakeParsed:
+    envelope: Envelope
+    attachments: tuple[Any, ...] = ()
+    events: tuple[DeliveryEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class FakeVerdict:
+    kind: str = "valid"
+    checked_at: datetime = NOW
+    reasons: tuple[str, ...] = ()
+    timestamp_expires: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Envelope]:
+    """dmID -> envelope; the fake parser reads the dmID out of the fake ZFO bytes."""
+    envelopes: dict[str, Envelope] = {}
+
+    def parse_and_verify(data: bytes, trust: Any, *, now: Any = None) -> tuple[Any, Any]:
+        kind, dm_id = data.decode().split(":", 1)
+        env = envelopes[dm_id]
+        if kind == "DI":
+            return FakeParsed(env, events=(DeliveryEvent(NOW, "EV5: dodáno"),)), FakeVerdict()
+        return FakeParsed(env), FakeVerdict()
+
+    monkeypatch.setattr(eng, "parse_and_verify", parse_and_verify)
+    return envelopes
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    d = Database.open(tmp_path / "a.sqlite3")
+    with d.write() as s:
+        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
+    yield d
+    d.close()
+
+
+def _envs(world: dict[str, Envelope], n: int, start: int = 1, days_back: int = 1) -> list[
+        Envelope]:
+    out = []
+    for i in range(start, start + n):
+        e = Envelope(str(i), subject=f"Zpráva {i}", status=4,
+                     delivered_at=NOW - timedelta(days=days_back, minutes=i))
+        world[e.message_id] = e
+        out.append(e)
+    return out
+
+
+def _job(db: Database, client: FakeIsds, accept: bool | None = True, **kw: Any) -> AccountSync:
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    settings = kw.pop("settings", Settings(list_page_size=3))
+    return AccountSync(db, None, acc, client, settings, accept_delivery=accept,
+                       retry=RetryPolicy(attempts=3, base_delay=0.0), now=lambda: NOW, **kw)
+
+
+def _count(db: Database) -> int:
+    with db.read() as s:
+        return MessageRepo(s).count(MessageFilter(downloaded=True))
+
+
+def test_windows_cover_the_range_exactly() -> None:
+    w = windows(NOW - timedelta(days=10), NOW, 4)
+    assert w[0][0] == NOW - timedelta(days=10) and w[-1][1] == NOW
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(w)) and len(w) == 3
+    assert windows(NOW, NOW, 5) == []
+
+
+def test_legal_guard(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 2), sent=_envs(world, 1, start=50))
+    with pytest.raises(DeliveryConfirmationRequired):
+        _job(db, client, accept=None).run()
+    assert client.calls == []  # refused before any request
+    summary = _job(db, client, accept=False).run()  # sent only
+    assert not summary.received_synced and summary.new == 1
+    assert not any(op == "list-received" for op, _ in client.calls)
+    summary = _job(db, client, accept=True).run()
+    assert summary.received_synced and summary.new == 2
+    # once confirmed, later syncs need no flag
+    client.received += _envs(world, 1, start=10)
+    assert _job(db, client, accept=None).run().new == 1
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    assert acc.delivery_confirmed_at == NOW and acc.box_id == "abc1234"
+    assert acc.password_expires_at == NOW + timedelta(days=40)
+
+
+def test_paging_windows_and_idempotence(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 8) + _envs(world, 2, start=100, days_back=500))
+    s1 = _job(db, client).run()
+    assert s1.new == 10 and s1.failed == [] and s1.delivery_infos == 10
+    pages = [a for op, a in client.calls if op == "list-received"]
+    assert any(a[2] == 4 for a in pages) and any(a[2] == 7 for a in pages)  # offsets 1,4,7
+    assert _count(db) == 10
+    client.calls.clear()
+    s2 = _job(db, client).run()
+    assert s2.new == 0 and _count(db) == 10
+    assert not any(op in ("dl", "di") for op, _ in client.calls)
+    # the second sync lists from the last one (minus the overlap), not from the start
+    first_from = min(a[0] for op, a in client.calls if op == "list-received")
+    assert first_from == NOW - eng.LIST_OVERLAP
+
+
+def test_state_changes_update_status_and_refetch_delivery_info(
+        db: Database, world: dict[str, Envelope]) -> None:
+    envs = _envs(world, 2)
+    client = FakeIsds(envs)
+    _job(db, client).run()
+
+    @dataclass
+    class Change:
+        message_id: str
+        at: datetime
+        status: int
+
+    client.state_changes = [Change("1", NOW, 6)]
+    client.calls.clear()
+    s = _job(db, client).run()
+    assert s.updated >= 1
+    assert ("di", "1") in client.calls and ("di", "2") not in client.calls
+    with db.read() as ses:
+        repo = MessageRepo(ses)
+        row = repo.rows(repo.ids(MessageFilter(dm_id="1")))[0]
+    assert row.status == 6 and row.accepted_at == NOW
+
+
+def test_retries_and_per_message_failures(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 3), fail={
+        "list-received": [ThrottledError("busy", code="3009")],
+        "dl": [MaintenanceError("503"), StatusError("gone", code="1234")],
+    })
+    s = _job(db, client).run()
+    assert s.new == 2 and [f.dm_id for f in s.failed] == ["1"] and "gone" in s.failed[0].reason
+    s = _job(db, client).run()  # the rerun fetches exactly the missing one
+    assert s.new == 1 and s.failed == [] and _count(db) == 3
+
+
+def test_transport_failure_stops_with_summary(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 3), fail={"dl": [MaintenanceError("503")] * 5})
+    with pytest.raises(SyncError) as info:
+        _job(db, client).run()
+    assert info.value.summary is not None and info.value.summary.failed
+    assert ("logout", None) in client.calls
+    assert _job(db, client).run().new == 3
+
+
+def test_big_messages_and_wrong_service_fallback(db: Database,
+                                                 world: dict[str, Envelope]) -> None:
+    envs = _envs(world, 2)
+    world["1"] = dataclasses.replace(world["1"], big_message=True)
+    envs[0] = world["1"]
+    client = FakeIsds(envs, big={"1", "2"})  # "2" is big but its list entry did not say so
+    s = _job(db, client).run()
+    assert s.new == 2 and s.failed == []
+    assert ("dl-big", "1") in client.calls and ("dl", "2") in client.calls
+    assert ("dl-big", "2") in client.calls
+
+
+def test_mark_downloaded_only_when_asked(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 1), sent=_envs(world, 1, start=9))
+    _job(db, client).run()
+    assert not any(op == "mark" for op, _ in client.calls)
+    with db.write() as s:
+        AccountRepo(s).update("urad", mark_downloaded=True)
+    client.received += _envs(world, 1, start=5)
+    _job(db, client).run()
+    assert [a for op, a in client.calls if op == "mark"] == ["5"]
+
+
+def test_cancel_between_requests(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 5))
+    cancel = threading.Event()
+
+    def progress(p: Any) -> None:
+        if p.phase == "download" and p.done == 2:
+            cancel.set()
+
+    with pytest.raises(SyncCancelled):
+        _job(db, client, progress=progress, cancel=cancel).run()
+    assert _count(db) == 2
+    assert _job(db, client).run().new == 3
