@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import io
+import lzma
 import os
 import tarfile
 from pathlib import Path
+from typing import BinaryIO
 
 from dso_desktop.update.release import MANIFEST_NAME, TOP_DIR, Manifest, Version
 
@@ -22,19 +24,26 @@ def _info(name: str, *, mode: int, size: int = 0, kind: bytes = tarfile.REGTYPE)
     return ti
 
 
-def pack(version_dir: Path, version: Version, out: Path, *, launcher: Path | None = None) -> Path:
-    """Write ``dso-desktop/[dso-launcher] + dso-desktop/versions/<version>/...`` as tar.gz.
+def _compressor(out: Path, raw: BinaryIO) -> BinaryIO:
+    if out.name.endswith(".tar.xz"):
+        return lzma.LZMAFile(raw, "wb", format=lzma.FORMAT_XZ, preset=9)  # type: ignore[return-value]
+    return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,  # type: ignore[return-value]
+                         compresslevel=9)
 
-    ``version_dir`` must contain ``dso-version.json`` naming ``version``.
+
+def pack(version_dir: Path, version: Version, out: Path, *, launcher: Path | None = None) -> Path:
+    """Write ``dso-desktop/[dso-launcher] + dso-desktop/versions/<version>/...`` as a tar.
+
+    ``out`` ending in ``.tar.xz`` is xz-compressed (about a quarter smaller for a bundle),
+    otherwise gzip. ``version_dir`` must contain ``dso-version.json`` naming ``version``.
     """
     manifest = Manifest.from_bytes((version_dir / MANIFEST_NAME).read_bytes())
     if manifest.version != version:
         raise ValueError(f"{MANIFEST_NAME} says {manifest.version}, expected {version}")
     prefix = f"{TOP_DIR}/versions/{version}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                              mtime=0, compresslevel=9) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with out.open("wb") as raw, _compressor(out, raw) as stream, \
+            tarfile.open(fileobj=stream, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(_info(TOP_DIR, mode=0o755, kind=tarfile.DIRTYPE))
         if launcher is not None:
             data = launcher.read_bytes()

@@ -27,6 +27,7 @@ from tuf.api.serialization.json import JSONSerializer
 
 from dso_desktop.update.archive import read_manifest
 from dso_desktop.update.release import (
+    ARCHIVE_SUFFIXES,
     CUSTOM_KEY,
     LatestIndex,
     Notes,
@@ -268,7 +269,8 @@ class ReleaseRepository:
                     f"version {version} is not newer than the published {previous.version}")
         data = archive.read_bytes()
         released = self.now().replace(microsecond=0).isoformat()
-        arch_path = archive_target(channel, platform, version)
+        suffix = next((s for s in ARCHIVE_SUFFIXES if archive.name.endswith(s)), "")
+        arch_path = archive_target(channel, platform, version, suffix)
         arch_info = TargetFile.from_data(arch_path, data, ["sha256"])
         arch_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {
             "kind": "full", "version": str(version), "channel": channel, "platform": platform,

@@ -37,6 +37,17 @@ class _Entry:
     parts: tuple[str, ...]  # normalised path components below TOP_DIR
 
 
+def _open(archive: Path) -> tarfile.TarFile:
+    """A gzip- or xz-compressed tar (nothing else: no guessing on unknown data)."""
+    with archive.open("rb") as fh:
+        magic = fh.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return tarfile.open(archive, mode="r:gz")
+    if magic == b"\xfd7zXZ\x00":
+        return tarfile.open(archive, mode="r:xz")
+    raise UnsafeArchiveError("not a .tar.gz or .tar.xz archive")
+
+
 def _split(name: str) -> tuple[str, ...]:
     if "\x00" in name or "\\" in name:
         raise UnsafeArchiveError(f"forbidden character in archive path {name!r}")
@@ -56,7 +67,7 @@ def scan(archive: Path, limits: Limits = Limits()) -> list[_Entry]:
     seen: set[tuple[str, ...]] = set()
     total = 0
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
+        with _open(archive) as tar:
             for member in tar:
                 if len(entries) >= limits.max_members:
                     raise UnsafeArchiveError(f"more than {limits.max_members} entries")
@@ -116,7 +127,7 @@ def read_manifest(archive: Path, version: Version, limits: Limits = Limits()) ->
     """Validate the archive and return the manifest of ``version`` inside it."""
     entries = version_entries(scan(archive, limits), version)
     member = next(e.member for e in entries if e.parts == (MANIFEST_NAME,))
-    with tarfile.open(archive, mode="r:gz") as tar:
+    with _open(archive) as tar:
         fh = tar.extractfile(member)
         assert fh is not None
         data = fh.read(64 * 1024)
@@ -156,7 +167,7 @@ def extract_version(archive: Path, version: Version, versions_dir: Path,
 
 def _write_tree(archive: Path, entries: list[_Entry], root: Path) -> None:
     links: list[_Entry] = []
-    with tarfile.open(archive, mode="r:gz") as tar:
+    with _open(archive) as tar:
         for e in entries:
             dest = root.joinpath(*e.parts)
             if e.member.isdir():

@@ -77,8 +77,13 @@ def release_dir(channel: str, plat: str) -> str:
     return f"releases/{channel}/{plat}"
 
 
-def archive_target(channel: str, plat: str, version: Version) -> str:
-    return f"{release_dir(channel, plat)}/dso-desktop-{version}-{plat}.tar.gz"
+ARCHIVE_SUFFIXES = (".tar.xz", ".tar.gz")
+
+
+def archive_target(channel: str, plat: str, version: Version, suffix: str = ".tar.gz") -> str:
+    if suffix not in ARCHIVE_SUFFIXES:
+        raise ReleaseFormatError(f"release archives are {' or '.join(ARCHIVE_SUFFIXES)}")
+    return f"{release_dir(channel, plat)}/dso-desktop-{version}-{plat}{suffix}"
 
 
 def patch_target(channel: str, plat: str, old: Version, new: Version) -> str:

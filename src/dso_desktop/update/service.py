@@ -29,6 +29,7 @@ from dso_desktop.update.errors import (
 )
 from dso_desktop.update.layout import InstallLayout, find_install_root
 from dso_desktop.update.release import (
+    ARCHIVE_SUFFIXES,
     CHANNELS,
     ReleaseFormatError,
     Version,
@@ -288,7 +289,7 @@ class UpdateService:
         if patch is None:
             return None
         wanted = (patch.custom or {}).get("dso", {}).get("from_sha256")
-        for old in self.download_dir.glob("*.tar.gz"):
+        for old in _archives(self.download_dir):
             if old == final or _sha256(old) != wanted:
                 continue
             part = self.download_dir / (patch.path.rpartition("/")[2] + ".part")
@@ -326,7 +327,7 @@ class UpdateService:
                 raise UpdateVerificationError(f"release archive refused: {exc}") from exc
             self.layout.save_state(replace(state, pending=version))
         # Keep only this archive: it is the base for the next patch.
-        for other in self.download_dir.glob("*.tar.gz"):
+        for other in _archives(self.download_dir):
             if other != self._archive:
                 other.unlink(missing_ok=True)
         return folder
@@ -339,6 +340,10 @@ class UpdateService:
             return None
         self.download(progress, cancel)
         return self.stage()
+
+
+def _archives(folder: Path) -> list[Path]:
+    return [p for p in folder.glob("dso-desktop-*") if p.name.endswith(ARCHIVE_SUFFIXES)]
 
 
 def _sha256(path: Path) -> str:

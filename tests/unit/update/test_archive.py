@@ -116,7 +116,7 @@ def test_truncated_and_non_archive_files_are_refused(tmp_path: Path) -> None:
         extract_version(cut, V, tmp_path / "v")
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not a tar at all")
-    with pytest.raises(UnsafeArchiveError, match="damaged"):
+    with pytest.raises(UnsafeArchiveError, match="not a"):
         scan(junk)
     assert not (tmp_path / "v" / "2.0.0").exists()
 
@@ -128,3 +128,21 @@ def test_existing_version_folder_is_not_overwritten(tmp_path: Path) -> None:
     with pytest.raises(UnsafeArchiveError, match="already exists"):
         extract_version(archive, V, tmp_path / "versions")
     assert (tmp_path / "versions" / "2.0.0" / "keep").read_text() == "mine"
+
+
+def test_xz_release_archives_from_pack(tmp_path: Path) -> None:
+    from updater.pack import pack
+    from updater.testkit import make_version_dir
+
+    built = make_version_dir(tmp_path, "2.0.0", payload=b"z" * 10_000)
+    (built / "lib" / "alias").symlink_to("payload.bin")
+    xz = pack(built, V, tmp_path / "r.tar.xz")
+    assert xz.read_bytes()[:6] == b"\xfd7zXZ\x00"
+    folder = extract_version(xz, V, tmp_path / "versions")
+    assert (folder / "lib" / "alias").read_bytes() == b"z" * 10_000
+    assert (folder / "app").stat().st_mode & 0o111
+    bz2 = tmp_path / "r.tar.bz2"
+    with tarfile.open(bz2, "w:bz2") as tar:
+        tar.add(built, arcname=PREFIX)
+    with pytest.raises(UnsafeArchiveError, match=r"not a \.tar\.gz"):
+        scan(bz2)
