@@ -13,11 +13,15 @@ from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.models import Account, Message
 from dso_desktop.store.repos import AccountRepo
-from dso_desktop.store.timeutil import from_db, to_db
+from dso_desktop.store.timeutil import to_db
 
 RETENTION_DAYS = 90  # ISDS deletes a message 90 days after acceptance (PROTOCOL.md §7)
 FICTION_DAYS = 10  # accepted by fiction on the 10th day after delivery (PROTOCOL.md §7)
 MAX_PER_KIND = 200
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class WarningService:
@@ -48,7 +52,7 @@ class WarningService:
                 Message.timestamp_expires.is_not(None), Message.timestamp_expires <= limit,
             ).order_by(Message.timestamp_expires).limit(MAX_PER_KIND)
             for mid, dm_id, acc_id, exp in s.execute(q):
-                due = from_db(exp)
+                due = _aware(exp)
                 out.append(Warning(
                     "timestamp-expiry", names.get(acc_id), mid, due,
                     f"Časové razítko zprávy {dm_id} vyprší {due:%d. %m. %Y}.",
@@ -62,7 +66,7 @@ class WarningService:
                 Message.accepted_at <= horizon,
             ).order_by(Message.accepted_at).limit(MAX_PER_KIND)
             for mid, dm_id, acc_id, acc_at in s.execute(q):
-                due = from_db(acc_at) + timedelta(days=RETENTION_DAYS)  # type: ignore[operator]
+                due = _aware(acc_at) + timedelta(days=RETENTION_DAYS)
                 out.append(Warning(
                     "deletion", names.get(acc_id), mid, due,
                     f"Zpráva {dm_id} není stažena celá a ISDS ji smaže {due:%d. %m. %Y}.",
@@ -78,7 +82,7 @@ class WarningService:
                 Message.accepted_at.is_(None),
             ).order_by(Message.delivered_at).limit(MAX_PER_KIND)
             for mid, dm_id, acc_id, dlv in s.execute(q):
-                due = from_db(dlv) + timedelta(days=FICTION_DAYS)  # type: ignore[operator]
+                due = _aware(dlv) + timedelta(days=FICTION_DAYS)
                 if due < now:
                     continue
                 out.append(Warning(

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, case, func, select, text, update
 from sqlalchemy.orm import Session
@@ -361,7 +362,7 @@ class MessageRepo:
         self.s.execute(update(Message).where(Message.id == message_id).values(note=note or None))
 
     # -- reading ------------------------------------------------------------------------
-    def _filtered(self, q: Select, f: MessageFilter) -> Select:  # type: ignore[type-arg]
+    def _filtered(self, q: Select[Any], f: MessageFilter) -> Select[Any]:
         if f.account is not None:
             q = q.where(Message.account_id == select(Account.id).where(
                 Account.name == f.account).scalar_subquery())

@@ -55,7 +55,7 @@ def xml_text(data: bytes) -> str:
     if b"<!doctype" in head or b"<!entity" in data.lower():
         return ""
     try:
-        root = etree.fromstring(data, _xml_parser())  # type: ignore[arg-type]
+        root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError:
         return ""
     return _clip(" ".join(t for t in root.itertext()))
@@ -67,7 +67,7 @@ def html_text(data: bytes) -> str:
     # Without a declared charset lxml assumes Latin-1; Czech files are UTF-8 or CP1250.
     source: bytes | str = data if b"charset" in data[:4096].lower() else _decode(data)
     try:
-        root = etree.fromstring(source, _xml_parser(html=True))  # type: ignore[arg-type]
+        root = etree.fromstring(source, _xml_parser(html=True))
     except (etree.XMLSyntaxError, ValueError):
         return ""
     if root is None:

@@ -83,14 +83,15 @@ def store_message_zfo(
         repo = MessageRepo(s)
         existing = repo.get_id(account_id, direction, env.message_id)
         if existing is not None and repo.zfo(existing) is not None:
-            return IngestResult("duplicate", existing, env.message_id, info and info.kind,
-                                direction)
+            return IngestResult("duplicate", existing, env.message_id,
+                                info.kind if info else None, direction)
         up = repo.upsert_envelope(account_id, direction, env, source=source)
         repo.attach_zfo(up.id, data, env, search_text_for(env, texts), len(parsed.attachments),
                         info)
         if parsed.events:
             repo.add_events(up.id, parsed.events)
-        return IngestResult("stored", up.id, env.message_id, info and info.kind, direction)
+        return IngestResult("stored", up.id, env.message_id, info.kind if info else None,
+                            direction)
 
 
 def store_delivery_info(
