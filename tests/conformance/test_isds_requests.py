@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 from test_isds_schemas import Schemas, load_fakes
-
-from conftest import WSDL_DIR, require_shared
+from tests.conftest import WSDL_DIR, require_shared
 
 pytestmark = pytest.mark.conformance
 

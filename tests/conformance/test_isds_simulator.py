@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from lxml import etree
 from test_isds_schemas import Schemas
+from tests.conftest import WSDL_DIR, require_shared
 
-from conftest import WSDL_DIR, require_shared
 from dso_desktop.domain import AttachmentRole, LoginMethod
 from dso_desktop.isds.client import IsdsClient
 from dso_desktop.isds.endpoints import Environment

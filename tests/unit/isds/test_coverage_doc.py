@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from tests.conftest import WSDL_DIR, require_shared
 
-from conftest import WSDL_DIR, require_shared
 from dso_desktop.isds.client import IsdsClient
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "isds-coverage.md"
