@@ -184,7 +184,8 @@ class DetailPane(QWidget):
         env = fmt.field(detail, "envelope", default=detail)
         subject = fmt.field(env, "subject", default="") or self.tr("(no subject)")
         self.title.setText(subject)
-        self._show_verdict(fmt.field(detail, "verdict"))
+        # The row's stored kind is authoritative; the verdict object adds the reasons.
+        self._show_verdict(fmt.field(detail, "verdict"), fmt.field(detail, "verdict_kind"))
         rows: list[tuple[str, Any]] = [
             (self.tr("Message ID"), fmt.field(env, "message_id")),
             (self.tr("Sender"), _party(env, "sender")),
@@ -248,8 +249,8 @@ class DetailPane(QWidget):
         for b in (self.open_button, self.save_button, self.save_all_button):
             b.setEnabled(has_files)
 
-    def _show_verdict(self, verdict: Any) -> None:
-        kind = fmt.verdict_kind(verdict)
+    def _show_verdict(self, verdict: Any, kind_text: str | None = None) -> None:
+        kind = fmt.verdict_kind(kind_text) or fmt.verdict_kind(verdict)
         text = fmt.verdict_text(kind)
         reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) if verdict else ()
         if reasons and kind not in ("valid", None):
