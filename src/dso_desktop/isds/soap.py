@@ -75,7 +75,15 @@ class BinaryPart:
             yield chunk
 
     def read(self) -> bytes:
-        return b"".join(self.iter_chunks())
+        """The whole part as one bytes object (one read, so one copy in memory)."""
+        if isinstance(self.source, bytes):
+            return self.source
+        size = self.size()
+        self.source.seek(self.offset)
+        data = self.source.read(size)
+        if len(data) != size:
+            raise ProtocolError("attachment file ended early")
+        return data
 
     def copy_to(self, dst: IO[bytes]) -> int:
         n = 0

@@ -131,8 +131,8 @@ def _big_download(server, tls, size: int) -> None:
         del doc
     st.download = (b"", "text/xml")
     payload = b""
-    # about two copies at most: the result itself plus buffers well below one more copy
-    assert peak < 2.2 * size, f"peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
+    # one copy: the result itself; the response waits on disk, not in memory
+    assert peak < 1.3 * size, f"peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
 
 
 def _big_upload(server, tls, tmp_path: Path, size: int) -> None:
@@ -156,7 +156,7 @@ def _big_upload(server, tls, tmp_path: Path, size: int) -> None:
     assert up.att_id == "A1"
     assert st.transfer_encoding is None and int(st.content_length or 0) > size
     assert st.received == int(st.content_length or 0)
-    assert peak < 0.25 * size, f"upload peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
+    assert peak < 0.1 * size, f"upload peak {peak / 1e6:.1f} MB for {size / 1e6:.1f} MB"
 
 
 def test_big_download_memory(server, tls) -> None:
