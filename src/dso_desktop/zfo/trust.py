@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -49,6 +50,12 @@ Fetcher = Callable[[str], bytes]
 
 def fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint_cached(cert: x509.Certificate) -> str:
+    # Certificates hash and compare by their DER, so equal certificates share an entry.
+    return fingerprint(cert)
 
 
 _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
@@ -316,7 +323,7 @@ class TrustStore:
 
     def chain_for(self, leaf: x509.Certificate, *, purpose: str = "seal") -> Chain:
         """Build (and cache) the chain of ``leaf``; downloads issuers if allowed."""
-        key = (fingerprint(leaf), purpose)
+        key = (_fingerprint_cached(leaf), purpose)
         with self._lock:
             cached = self._chains.get(key)
             if cached is not None:

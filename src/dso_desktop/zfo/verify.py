@@ -8,32 +8,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
-from asn1crypto import cms
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from dso_desktop.zfo.errors import ZfoError
-from dso_desktop.zfo.model import Zfo, ZfoKind
-from dso_desktop.zfo.parse import (
-    OID_TST_TOKEN,
-    find_signer_cert,
-    load_signed_data,
-    parse_timestamp_token,
-    parse_zfo,
-    signed_attr,
+from dso_desktop.zfo import fastcms as f
+from dso_desktop.zfo.cmscheck import (
+    TimestampCheck,
+    check_signer,
+    check_timestamp,
+    q_timestamp_imprint,
 )
-from dso_desktop.zfo.trust import Chain, TrustStore
+from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
+from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
+from dso_desktop.zfo.model import Zfo, ZfoKind
+from dso_desktop.zfo.parse import MAX_ZFO_SIZE, parse_zfo
+from dso_desktop.zfo.trust import TrustStore
+from dso_desktop.zfo.xmlcontent import light_read
 
-_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,  # the 2009 samples; accepted for old archives
-    "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-}
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
                    "SHA-512": "sha512", "SHA1": "sha1", "SHA256": "sha256"}
 
@@ -96,204 +88,124 @@ def _d(dt: datetime) -> str:
     return f"{dt.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-@lru_cache(maxsize=256)
-def _load_cert(der: bytes) -> x509.Certificate:
-    return x509.load_der_x509_certificate(der)
+@dataclass(frozen=True)
+class _Facts:
+    """What verification needs from the XML (from a parsed Zfo or a light byte search)."""
+
+    kind: ZfoKind
+    message_id: str
+    dm_hash: bytes | None
+    dm_hash_algorithm: str | None
+    dm_dm_bytes: bytes | None
+    q_timestamp: bytes | None
 
 
-def _verify_sig(cert: x509.Certificate, signature: bytes, data: bytes, digest: str,
-                sig_alg: Any) -> None:
-    """Raise InvalidSignature (or ValueError for unsupported algorithms)."""
-    if digest not in _HASHES:
-        raise ValueError(f"unsupported digest algorithm {digest}")
-    h = _HASHES[digest]()
-    key = cert.public_key()
-    alg_name = sig_alg["algorithm"].native
-    if isinstance(key, rsa.RSAPublicKey):
-        if alg_name == "rsassa_pss":
-            params = sig_alg["parameters"]
-            ph = _HASHES[params["hash_algorithm"]["algorithm"].native]()
-            key.verify(signature, data,
-                       padding.PSS(mgf=padding.MGF1(ph),
-                                   salt_length=int(params["salt_length"].native)), ph)
-        else:
-            key.verify(signature, data, padding.PKCS1v15(), h)
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        key.verify(signature, data, ec.ECDSA(h))
-    else:
-        raise ValueError("unsupported public key type")
+def _facts(data: bytes | Zfo, content: bytes) -> _Facts:
+    if isinstance(data, Zfo):
+        return _Facts(data.kind, data.message_id, data.dm_hash, data.dm_hash_algorithm,
+                      data.dm_dm_bytes, data.q_timestamp)
+    light = light_read(content)
+    if light is None:  # unusual shape: the full, safe parse decides (and may refuse)
+        z = parse_zfo(data)
+        return _facts(z, content)
+    return _Facts(**light)
 
 
-def _signer_info_check(signed: cms.SignedData, si: cms.SignerInfo, content: bytes
-                       ) -> tuple[x509.Certificate | None, str | None]:
-    """Check one SignerInfo over ``content``; return (signer cert, problem or None)."""
-    asn_cert = find_signer_cert(signed, si)
-    if asn_cert is None:
-        return None, "the signer's certificate is not in the file"
-    cert = _load_cert(asn_cert.dump())
-    digest = si["digest_algorithm"]["algorithm"].native
-    if digest not in _HASHES:
-        return cert, f"unsupported digest algorithm {digest}"
-    attrs = si["signed_attrs"]
-    signature = si["signature"].native
-    if attrs:
-        md = signed_attr(si, "message_digest")
-        if md is None:
-            return cert, "signed attributes lack messageDigest"
-        if not hmac.compare_digest(md.native, hashlib.new(digest, content).digest()):
-            return cert, "content digest does not match (content was altered)"
-        ct = signed_attr(si, "content_type")
-        econtent_type = signed["encap_content_info"]["content_type"].native
-        if ct is None or ct.native != econtent_type:
-            return cert, "signed contentType does not match the content"
-        for name, default_hash in (("signing_certificate_v2", "sha256"),
-                                   ("signing_certificate", "sha1")):
-            sc = signed_attr(si, name)
-            if sc is None:
-                continue
-            ids = sc["certs"]
-            if len(ids):
-                first = ids[0]
-                alg = default_hash
-                if name == "signing_certificate_v2":
-                    alg = first["hash_algorithm"]["algorithm"].native
-                if alg not in _HASHES or not hmac.compare_digest(
-                        first["cert_hash"].native, hashlib.new(alg, asn_cert.dump()).digest()):
-                    return cert, "signing-certificate attribute names another certificate"
-        # The signature covers the attributes' original DER with the universal SET tag.
-        to_verify = b"\x31" + attrs.dump()[1:]
-    else:
-        to_verify = content
-    try:
-        _verify_sig(cert, signature, to_verify, digest, si["signature_algorithm"])
-    except InvalidSignature:
-        return cert, "signature value does not verify"
-    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
-        return cert, f"signature cannot be checked: {exc}"
-    return cert, None
-
-
-@dataclass
-class _Ts:
-    time: datetime
-    chain: Chain | None
-    problem: str | None
-
-
-def _check_timestamp(token: cms.ContentInfo, signature: bytes, trust: TrustStore) -> _Ts:
-    info = parse_timestamp_token(token)
-    sd = token["content"]
-    si = sd["signer_infos"][0]
-    tst_der = sd["encap_content_info"]["content"].contents
-    alg = info.hash_algorithm
-    if alg not in _HASHES:
-        return _Ts(info.gen_time, None, f"timestamp uses unsupported hash {alg}")
-    if not hmac.compare_digest(info.imprint, hashlib.new(alg, signature).digest()):
-        return _Ts(info.gen_time, None,
-                   "timestamp was issued for another signature (imprint mismatch)")
-    cert, problem = _signer_info_check(sd, si, tst_der)
-    if problem is not None or cert is None:
-        return _Ts(info.gen_time, None, f"timestamp signature: {problem}")
-    chain = trust.chain_for(cert, purpose="tsa")
-    if not chain.anchored:
-        return _Ts(info.gen_time, chain, f"timestamp authority not trusted: {chain.problem}")
-    bad = chain.invalid_at(info.gen_time)
-    if bad:
-        return _Ts(info.gen_time, chain, f"timestamp authority at its issue time: {bad}")
-    return _Ts(info.gen_time, chain, None)
-
-
-def _dm_hash_state(z: Zfo) -> str:
-    if z.dm_hash is None:
+def _dm_hash_state(x: _Facts) -> str:
+    if x.dm_hash is None:
         return "absent"
-    if z.dm_dm_bytes is None:
+    if x.dm_dm_bytes is None:
         return "not-recomputable"
-    alg = _XML_HASH_NAMES.get((z.dm_hash_algorithm or "").strip().upper())
+    alg = _XML_HASH_NAMES.get((x.dm_hash_algorithm or "").strip().upper())
     if alg is None:
         return "not-recomputable"
-    ok = hmac.compare_digest(hashlib.new(alg, z.dm_dm_bytes).digest(), z.dm_hash)
+    ok = hmac.compare_digest(hashlib.new(alg, x.dm_dm_bytes).digest(), x.dm_hash)
     return "ok" if ok else "mismatch"
 
 
-def _q_timestamp_state(z: Zfo) -> str:
+def _q_timestamp_state(x: _Facts) -> str:
     """dmQTimestamp (ISDS's own RFC 3161 token) must be over the dmHash value."""
-    if z.q_timestamp is None or z.dm_hash is None:
+    if x.q_timestamp is None or x.dm_hash is None:
         return "absent"
     try:
-        from dso_desktop.zfo import der
-
-        der.scan(z.q_timestamp)
-        info = parse_timestamp_token(cms.ContentInfo.load(z.q_timestamp, strict=False))
-    except (ZfoError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+        imprint = q_timestamp_imprint(x.q_timestamp)
+    except (ZfoError, ValueError, IndexError):
         return "unreadable"
-    return "ok" if hmac.compare_digest(info.imprint, z.dm_hash) else "mismatch"
+    return "ok" if hmac.compare_digest(imprint, x.dm_hash) else "mismatch"
 
 
 def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = None,
                expiry_warning_days: int = 60) -> Verdict:
-    """Check everything a ZFO can prove and say plainly what it proves today."""
+    """Check everything a ZFO can prove and say plainly what it proves today.
+
+    Works on the bytes (a lean CMS reader, certificates parsed once per TrustStore run);
+    the XML is only searched for dmID/dmHash/dmQTimestamp unless a parsed ``Zfo`` is given.
+    """
     now = now or datetime.now(UTC)
     r = _Reasons()
+    raw = data.raw if isinstance(data, Zfo) else bytes(data)
+    facts: _Facts | None = None
     try:
-        z = data if isinstance(data, Zfo) else parse_zfo(data)
-        signed = load_signed_data(z.raw)
+        if len(raw) > MAX_ZFO_SIZE:
+            raise TooLargeError(f"file has {len(raw)} bytes, more than {MAX_ZFO_SIZE}")
+        parts = f.signed_data(raw)
+        if parts.econtent_type != f.OID_DATA or parts.content is None:
+            raise MalformedCmsError("encapsulated content is not pkcs7-data")
+        facts = _facts(data, parts.content)
+        return _verify(parts, facts, trust, now, expiry_warning_days, r)
     except ZfoError as exc:
         r.add(f"not a readable ZFO: {exc}", exc.message_cs)
-        return Verdict(VerdictKind.INVALID, tuple(r.en), tuple(r.cs), now)
-    try:
-        return _verify(z, signed, trust, now, expiry_warning_days, r)
-    except (ZfoError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
         r.add(f"broken signature structure: {exc}", "Podpisová struktura je poškozená.")
-        return Verdict(VerdictKind.INVALID, tuple(r.en), tuple(r.cs), now,
-                       zfo_kind=z.kind, message_id=z.message_id)
+    return Verdict(VerdictKind.INVALID, tuple(r.en), tuple(r.cs), now,
+                   zfo_kind=facts.kind if facts else None,
+                   message_id=facts.message_id if facts else None)
 
 
-def _verify(z: Zfo, signed: cms.SignedData, trust: TrustStore, now: datetime,
+def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
             warn_days: int, r: _Reasons) -> Verdict:
-    base = {"checked_at": now, "signing_time": z.signing_time, "zfo_kind": z.kind,
-            "message_id": z.message_id}
+    signing_time = signing_time_of(parts)
+    base = {"checked_at": now, "signing_time": signing_time, "zfo_kind": x.kind,
+            "message_id": x.message_id}
 
     def verdict(kind: VerdictKind, **kw: Any) -> Verdict:
-        return Verdict(kind, tuple(r.en), tuple(r.cs), **base, **kw)  # type: ignore[arg-type]
+        return Verdict(kind, tuple(r.en), tuple(r.cs), **base, **kw)
 
-    si = signed["signer_infos"][0]
-    cert, problem = _signer_info_check(signed, si, z.content_xml)
+    cert, problem = check_signer(parts)
     if problem is not None or cert is None:
         r.add(f"seal signature invalid: {problem}",
               "Elektronická pečeť neodpovídá obsahu – zpráva byla změněna nebo poškozena.")
         return verdict(VerdictKind.INVALID)
-    signature = si["signature"].native
-    dm_state = _dm_hash_state(z)
+    dm_state = _dm_hash_state(x)
     if dm_state == "mismatch":
         r.add("dmHash does not match the message content (dmDm)",
               "Otisk zprávy (dmHash) neodpovídá jejímu obsahu.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
-    q_state = _q_timestamp_state(z)
-    if q_state == "mismatch":
+    if _q_timestamp_state(x) == "mismatch":
         r.add("the ISDS timestamp (dmQTimestamp) is not over dmHash",
               "Časové razítko ISDS (dmQTimestamp) nepatří k otisku zprávy.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
-    signing_time = z.signing_time
     if signing_time is None:
         r.add("the seal has no signing time", "Pečeť neuvádí čas podepsání.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
 
     # Timestamp (CAdES signature timestamp in the unsigned attributes).
-    ts: _Ts | None = None
-    for attr in si["unsigned_attrs"] or ():
-        if attr["type"].dotted == OID_TST_TOKEN:
-            ts = _check_timestamp(attr["values"][0], signature, trust)
+    ts: TimestampCheck | None = None
+    tokens = parts.unsigned.get(f.OID_TIMESTAMP_TOKEN)
+    if tokens:
+        if len(tokens) != 1:
+            raise MalformedCmsError("more than one signature timestamp")
+        ts = check_timestamp(parts, tokens[0], trust)
     ts_extra: dict[str, Any] = {"dm_hash": dm_state}
     if ts is not None:
         ts_extra["timestamp_time"] = ts.time
         if ts.chain is not None and ts.chain.certs:
             ts_extra["timestamp_expires"] = ts.chain.expires
         if ts.problem is not None:
-            untrusted_only = ts.problem.startswith("timestamp authority not trusted")
             r.add(f"timestamp check failed: {ts.problem}",
                   "Časové razítko nelze ověřit: jeho vydavatel není důvěryhodný."
-                  if untrusted_only else "Časové razítko je neplatné.")
-            return verdict(VerdictKind.UNTRUSTED if untrusted_only else VerdictKind.INVALID,
+                  if ts.untrusted else "Časové razítko je neplatné.")
+            return verdict(VerdictKind.UNTRUSTED if ts.untrusted else VerdictKind.INVALID,
                            **ts_extra)
 
     # Seal chain.

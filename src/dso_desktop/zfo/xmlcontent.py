@@ -324,3 +324,92 @@ def read_content(content: bytes) -> dict[str, Any]:
         else None,
         "q_timestamp": q_timestamp,
     }
+
+
+_ROOT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
+    rb"<(?:([A-Za-z_][\w.-]{0,30}):)?([A-Za-z_][\w.-]{0,60})([^>]{0,4000})>"
+)
+_DM_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?dmID>\s*([^<\s]{1,40})\s*</")
+_DM_DM = re.compile(rb"<(?:([A-Za-z_][\w.-]{0,30}):)?dmDm[\s>]")
+
+
+_HASH_EL = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?dmHash\b([^>]{0,200})>([^<]{0,200})</")
+
+
+def _last_start_tag(content: bytes, name: bytes) -> int:
+    """Offset of the ``<`` of the last start tag ``<name`` or ``<prefix:name``, or -1."""
+    end = len(content)
+    for _ in range(8):
+        p = content.rfind(name, 0, end)
+        if p <= 0:
+            return -1
+        q = p - 1
+        if content[q] == 0x3A:  # ':' -> skip the prefix
+            q -= 1
+            while q >= 0 and (chr(content[q]).isalnum() or content[q] in b"_.-"):
+                q -= 1
+        if q >= 0 and content[q] == 0x3C and content[p + len(name):p + len(name) + 1] in \
+                (b">", b" ", b"\t", b"\r", b"\n", b"/"):
+            return q
+        end = p
+    return -1
+
+
+def light_read(content: bytes) -> dict[str, Any] | None:
+    """What verification needs from the XML, by byte search instead of a full parse.
+
+    Verification checks the seal over the bytes and dmHash over the raw dmDm bytes, so it
+    does not need a tree; a full, safe parse (``read_content``) happens when a ZFO is
+    opened or imported. Returns None when the shape is unusual (then the caller parses
+    fully); a DOCTYPE is refused here as well.
+    """
+    if _DOCTYPE.search(content):
+        raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
+    m = _ROOT.match(content)
+    if m is None:
+        return None
+    prefix, local, attrs = m.group(1), m.group(2).decode(), m.group(3)
+    ns_attr = b"xmlns:" + prefix if prefix else b"xmlns"
+    ns = re.search(re.escape(ns_attr) + rb'\s*=\s*"([^"]{1,200})"', attrs)
+    kind = KIND_BY_NS.get(ns.group(1).decode("utf-8", "replace")) if ns else None
+    if kind is None:
+        return None
+    roots = DELIVERY_ROOTS if kind is ZfoKind.DELIVERY_INFO else MESSAGE_ROOTS
+    if local not in roots:
+        return None
+    dm_id = _DM_ID.search(content)
+    dm = _DM_DM.search(content)
+    if dm_id is None or dm is None:
+        return None
+    hash_pos = _last_start_tag(content, b"dmHash")
+    dm_hash = alg = None
+    if hash_pos >= 0:
+        hm = _HASH_EL.match(content, hash_pos)
+        if hm is None:
+            return None
+        am = re.search(rb'algorithm\s*=\s*"([^"]{1,20})"', hm.group(1))
+        alg = am.group(1).decode("ascii", "replace") if am else None
+        try:
+            dm_hash = base64.b64decode(b"".join(hm.group(2).split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedXmlError("dmHash is not valid base64") from None
+    q_timestamp = None
+    q_pos = _last_start_tag(content, b"dmQTimestamp")
+    if q_pos >= 0:
+        end = content.find(b"<", q_pos + 1)
+        raw = content[content.index(b">", q_pos) + 1:end if end >= 0 else len(content)]
+        if raw.strip():
+            try:
+                q_timestamp = base64.b64decode(b"".join(raw.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise MalformedXmlError("dmQTimestamp is not valid base64") from None
+    dm_dm_bytes = None
+    if kind is not ZfoKind.DELIVERY_INFO and hash_pos >= 0:
+        qn = (dm.group(1) + b":dmDm") if dm.group(1) else b"dmDm"
+        close = content.rfind(b"</" + qn + b">", dm.start(), hash_pos)
+        if close >= 0:
+            dm_dm_bytes = content[dm.start():close + len(qn) + 3]
+    return {"kind": kind, "message_id": dm_id.group(1).decode("utf-8", "replace"),
+            "dm_hash": dm_hash, "dm_hash_algorithm": alg, "dm_dm_bytes": dm_dm_bytes,
+            "q_timestamp": q_timestamp}

@@ -1,0 +1,301 @@
+"""A lean, bounds-checked DER/BER reader for the CMS fields verification needs (hot path).
+
+asn1crypto builds a Python object per value and re-serialises on access, which costs ~50x
+the cryptography itself; verification only needs a dozen fields at fixed places. Every
+read here is checked against its parent's bounds, nesting follows the fixed CMS path only
+(certificates are handed to `cryptography` as opaque DER), and anything unexpected raises
+`MalformedCmsError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
+
+MAX_INDEFINITE_DEPTH = 32
+
+# DER content bytes of the OIDs we act on.
+OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+OID_DATA = bytes.fromhex("2a864886f70d010701")
+OID_TST_INFO = bytes.fromhex("2a864886f70d0109100104")
+OID_CONTENT_TYPE = bytes.fromhex("2a864886f70d010903")
+OID_MESSAGE_DIGEST = bytes.fromhex("2a864886f70d010904")
+OID_SIGNING_TIME = bytes.fromhex("2a864886f70d010905")
+OID_SIGNING_CERT = bytes.fromhex("2a864886f70d010910020c")
+OID_SIGNING_CERT_V2 = bytes.fromhex("2a864886f70d010910022f")
+OID_TIMESTAMP_TOKEN = bytes.fromhex("2a864886f70d010910020e")
+OID_RSASSA_PSS = bytes.fromhex("2a864886f70d01010a")
+HASH_OIDS = {
+    bytes.fromhex("2b0e03021a"): "sha1",
+    bytes.fromhex("608648016503040201"): "sha256",
+    bytes.fromhex("608648016503040202"): "sha384",
+    bytes.fromhex("608648016503040203"): "sha512",
+    bytes.fromhex("608648016503040204"): "sha224",
+}
+
+SEQUENCE, SET, INTEGER, OCTET_STRING, OID, NULL = 0x30, 0x31, 0x02, 0x04, 0x06, 0x05
+UTC_TIME, GENERALIZED_TIME = 0x17, 0x18
+
+
+class Tlv(NamedTuple):
+    tag: int  # the first identifier byte (low tag numbers only)
+    start: int  # offset of the identifier
+    body: int  # offset of the contents
+    end: int  # offset after the contents (before end-of-contents of indefinite values)
+    next: int  # offset of the following sibling
+    indefinite: bool = False
+
+
+def read(buf: bytes, pos: int, limit: int, depth: int = 0) -> Tlv:
+    """One TLV at ``pos`` that must end by ``limit``."""
+    if pos + 2 > limit:
+        raise MalformedCmsError("truncated ASN.1 value")
+    tag = buf[pos]
+    if tag & 0x1F == 0x1F:
+        raise MalformedCmsError("unexpected high-number ASN.1 tag")
+    lb = buf[pos + 1]
+    i = pos + 2
+    if lb < 0x80:
+        length = lb
+    elif lb == 0x80:
+        if not tag & 0x20:
+            raise MalformedCmsError("indefinite length on a primitive value")
+        if depth >= MAX_INDEFINITE_DEPTH:
+            raise MalformedCmsError("ASN.1 nesting too deep")
+        p = i
+        while True:
+            if p + 2 > limit:
+                raise MalformedCmsError("unterminated indefinite-length value")
+            if buf[p] == 0 and buf[p + 1] == 0:
+                return Tlv(tag, pos, i, p, p + 2, True)
+            p = read(buf, p, limit, depth + 1).next
+    else:
+        n = lb & 0x7F
+        if n > 8 or i + n > limit:
+            raise MalformedCmsError("absurd or truncated ASN.1 length")
+        length = int.from_bytes(buf[i:i + n], "big")
+        i += n
+    end = i + length
+    if end > limit:
+        raise MalformedCmsError("ASN.1 length beyond the end of its container")
+    return Tlv(tag, pos, i, end, end)
+
+
+def children(buf: bytes, tlv: Tlv, max_count: int = 10_000) -> list[Tlv]:
+    out = []
+    p = tlv.body
+    while p < tlv.end:
+        child = read(buf, p, tlv.end)
+        out.append(child)
+        if len(out) > max_count:
+            raise MalformedCmsError("too many ASN.1 values")
+        p = child.next
+    return out
+
+
+def expect(t: Tlv, tag: int, what: str) -> Tlv:
+    if t.tag != tag:
+        raise MalformedCmsError(f"{what}: unexpected ASN.1 tag 0x{t.tag:02x}")
+    return t
+
+
+def octets(buf: bytes, t: Tlv) -> bytes:
+    """Contents of an OCTET STRING, primitive or constructed (BER chunks)."""
+    if t.tag == OCTET_STRING:
+        return buf[t.body:t.end]
+    if t.tag == OCTET_STRING | 0x20:
+        return b"".join(octets(buf, c) for c in children(buf, t))
+    raise MalformedCmsError(f"expected an OCTET STRING, found tag 0x{t.tag:02x}")
+
+
+def oid(buf: bytes, t: Tlv) -> bytes:
+    return buf[expect(t, OID, "object identifier").body:t.end]
+
+
+def der(buf: bytes, t: Tlv) -> bytes:
+    """The value's own encoding (for definite-length values: exact DER)."""
+    if t.indefinite:
+        raise MalformedCmsError("indefinite length where DER is required")
+    return buf[t.start:t.end]
+
+
+def parse_time(buf: bytes, t: Tlv) -> datetime:
+    text = buf[t.body:t.end].decode("ascii", errors="replace")
+    try:
+        if t.tag == UTC_TIME and len(text) == 13 and text[-1] == "Z" and text[:12].isdigit():
+            year = int(text[:2])
+            year += 1900 if year >= 50 else 2000
+            return datetime(year, int(text[2:4]), int(text[4:6]), int(text[6:8]),
+                            int(text[8:10]), int(text[10:12]), tzinfo=UTC)
+        if t.tag == GENERALIZED_TIME and text[-1:] == "Z" and len(text) >= 15:
+            main, _, frac = text[:-1].partition(".")
+            if len(main) != 14 or not main.isdigit() or (frac and not frac.isdigit()):
+                raise ValueError(text)
+            return datetime(int(main[:4]), int(main[4:6]), int(main[6:8]), int(main[8:10]),
+                            int(main[10:12]), int(main[12:14]),
+                            int(frac[:6].ljust(6, "0")) if frac else 0, tzinfo=UTC)
+    except ValueError:
+        pass
+    raise MalformedCmsError(f"bad ASN.1 time {text[:30]!r}")
+
+
+@dataclass
+class SignerParts:
+    """One SignedData with a single SignerInfo, reduced to what verification uses."""
+
+    econtent_type: bytes  # OID contents
+    content: bytes | None
+    certs: list[bytes]
+    sid_issuer: bytes | None  # DER of the issuer Name (issuerAndSerialNumber)
+    sid_serial: int | None
+    sid_ski: bytes | None
+    digest: str
+    signed_attrs_set: bytes | None  # DER of the attributes with the SET tag (signed bytes)
+    attrs: dict[bytes, list[Tlv]] = field(default_factory=dict)
+    sig_alg: bytes = b""
+    sig_alg_params: bytes | None = None  # DER of the parameters (RSASSA-PSS only)
+    signature: bytes = b""
+    unsigned: dict[bytes, list[Tlv]] = field(default_factory=dict)
+    buf: bytes = b""
+
+
+def _attributes(buf: bytes, t: Tlv) -> dict[bytes, list[Tlv]]:
+    out: dict[bytes, list[Tlv]] = {}
+    for a in children(buf, t, 100):
+        parts = children(buf, expect(a, SEQUENCE, "attribute"), 2)
+        if len(parts) != 2:
+            raise MalformedCmsError("attribute must have a type and values")
+        key = oid(buf, parts[0])
+        if key in out:
+            raise MalformedCmsError("duplicate CMS attribute")
+        out[key] = children(buf, expect(parts[1], SET, "attribute values"), 10)
+    return out
+
+
+def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts:
+    """Read ContentInfo(SignedData) with exactly one signer from ``buf``."""
+    if len(buf) < 2 or buf[0] != SEQUENCE:
+        raise NotCmsError("not a DER SEQUENCE (not a CMS file)")
+    top = read(buf, 0, len(buf))
+    rest = buf[top.next:]
+    if rest and (not allow_trailing_zeros or rest.strip(b"\x00")):
+        raise MalformedCmsError("trailing data after the CMS structure")
+    ci = children(buf, top, 4)
+    if len(ci) != 2 or oid(buf, ci[0]) != OID_SIGNED_DATA:
+        raise NotCmsError("not a CMS SignedData")
+    explicit = expect(ci[1], 0xA0, "content")
+    (sd_tlv,) = children(buf, explicit, 1) or [None]  # type: ignore[list-item]
+    if sd_tlv is None:
+        raise MalformedCmsError("empty SignedData")
+    sd = children(buf, expect(sd_tlv, SEQUENCE, "SignedData"), 8)
+    if len(sd) < 4:
+        raise MalformedCmsError("SignedData too short")
+    # version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos
+    expect(sd[0], INTEGER, "version")
+    expect(sd[1], SET, "digestAlgorithms")
+    eci = children(buf, expect(sd[2], SEQUENCE, "encapContentInfo"), 2)
+    econtent_type = oid(buf, eci[0])
+    content: bytes | None = None
+    if len(eci) == 2:
+        wrapped = children(buf, expect(eci[1], 0xA0, "eContent"), 1)
+        if len(wrapped) != 1:
+            raise MalformedCmsError("eContent must hold one OCTET STRING")
+        content = octets(buf, wrapped[0])
+    certs: list[bytes] = []
+    signer_infos: Tlv | None = None
+    for t in sd[3:]:
+        if t.tag == 0xA0:
+            certs = [der(buf, c) for c in children(buf, t, 50) if c.tag == SEQUENCE]
+        elif t.tag == 0xA1:
+            continue  # CRLs: not used (no revocation checking)
+        elif t.tag == SET:
+            signer_infos = t
+    if signer_infos is None:
+        raise MalformedCmsError("SignedData has no signerInfos")
+    sis = children(buf, signer_infos, 2)
+    if len(sis) != 1:
+        raise MalformedCmsError("exactly one signer expected")
+    return _signer_info(buf, sis[0], econtent_type, content, certs)
+
+
+def _signer_info(buf: bytes, si_tlv: Tlv, econtent_type: bytes, content: bytes | None,
+                 certs: list[bytes]) -> SignerParts:
+    si = children(buf, expect(si_tlv, SEQUENCE, "SignerInfo"), 8)
+    if len(si) < 5:
+        raise MalformedCmsError("SignerInfo too short")
+    sid_issuer = sid_ski = None
+    sid_serial = None
+    sid = si[1]
+    if sid.tag == SEQUENCE:
+        ias = children(buf, sid, 2)
+        if len(ias) != 2:
+            raise MalformedCmsError("bad issuerAndSerialNumber")
+        sid_issuer = der(buf, expect(ias[0], SEQUENCE, "issuer"))
+        sid_serial = int.from_bytes(buf[expect(ias[1], INTEGER, "serial").body:ias[1].end],
+                                    "big", signed=True)
+    elif sid.tag == 0x80:
+        sid_ski = buf[sid.body:sid.end]
+    else:
+        raise MalformedCmsError("unknown signer identifier")
+    digest_alg = children(buf, expect(si[2], SEQUENCE, "digestAlgorithm"), 2)
+    digest = HASH_OIDS.get(oid(buf, digest_alg[0]))
+    if digest is None:
+        raise MalformedCmsError("unsupported digest algorithm")
+    idx = 3
+    signed_attrs_set = None
+    attrs: dict[bytes, list[Tlv]] = {}
+    if si[idx].tag == 0xA0:
+        a = si[idx]
+        if a.indefinite:
+            raise MalformedCmsError("signed attributes must be DER")
+        signed_attrs_set = b"\x31" + buf[a.start + 1:a.end]
+        attrs = _attributes(buf, a)
+        idx += 1
+    if idx + 1 >= len(si):
+        raise MalformedCmsError("SignerInfo lacks signature")
+    sig_alg_parts = children(buf, expect(si[idx], SEQUENCE, "signatureAlgorithm"), 2)
+    sig_alg = oid(buf, sig_alg_parts[0])
+    params = der(buf, sig_alg_parts[1]) if len(sig_alg_parts) > 1 and \
+        sig_alg_parts[1].tag != NULL else None
+    signature = buf[expect(si[idx + 1], OCTET_STRING, "signature").body:si[idx + 1].end]
+    unsigned: dict[bytes, list[Tlv]] = {}
+    if idx + 2 < len(si) and si[idx + 2].tag == 0xA1:
+        unsigned = _attributes(buf, si[idx + 2])
+    if content is None and econtent_type == OID_DATA:
+        raise DetachedContentError("the CMS has no encapsulated content (detached signature)")
+    return SignerParts(econtent_type, content, certs, sid_issuer, sid_serial, sid_ski, digest,
+                       signed_attrs_set, attrs, sig_alg, params, signature, unsigned, buf)
+
+
+def token_parts(buf: bytes, t: Tlv) -> SignerParts:
+    """The SignedData of an RFC 3161 token stored as an attribute value."""
+    return signed_data(der(buf, t), allow_trailing_zeros=False)
+
+
+@dataclass(frozen=True)
+class TstInfo:
+    hash_algorithm: str
+    imprint: bytes
+    gen_time: datetime
+    serial: int
+
+
+def tst_info(data: bytes) -> TstInfo:
+    top = read(data, 0, len(data))
+    if top.next != len(data):
+        raise MalformedCmsError("trailing data after TSTInfo")
+    f = children(data, expect(top, SEQUENCE, "TSTInfo"), 12)
+    if len(f) < 5:
+        raise MalformedCmsError("TSTInfo too short")
+    mi = children(data, expect(f[2], SEQUENCE, "messageImprint"), 2)
+    alg = children(data, expect(mi[0], SEQUENCE, "hashAlgorithm"), 2)
+    name = HASH_OIDS.get(oid(data, alg[0]))
+    if name is None or len(mi) != 2:
+        raise MalformedCmsError("unsupported messageImprint")
+    serial = int.from_bytes(data[expect(f[3], INTEGER, "serial").body:f[3].end], "big",
+                            signed=True)
+    return TstInfo(name, data[expect(mi[1], OCTET_STRING, "imprint").body:mi[1].end],
+                   parse_time(data, expect(f[4], GENERALIZED_TIME, "genTime")), serial)
