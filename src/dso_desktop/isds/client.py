@@ -211,8 +211,12 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             try:
                 resp = self._call_once(service, element, operation, parts=parts,
                                        accept_mtom=accept_mtom, huge=huge)
-                status = soap.status_of(resp.element, operation, required=status_required)
-                check_status(status, operation)
+                try:
+                    status = soap.status_of(resp.element, operation, required=status_required)
+                    check_status(status, operation)
+                except BaseException:
+                    resp.close()  # no caller will read its MTOM parts now
+                    raise
                 return resp, status
             except ThrottledError:
                 if attempt >= self.max_retries:
