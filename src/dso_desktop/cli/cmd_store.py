@@ -138,28 +138,40 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 
     results: list[dict[str, Any]] = []
     failed = False
+    confirm: list[str] = []
     with _open(ctx) as app:
         names = args.names or [a.name for a in app.accounts.list()]
         if not names:
             raise CliError("no accounts; add one with `dso account add`")
         for name in names:
-            try:
-                summary = app.sync.sync_account(name, accept_delivery=accept, progress=progress,
-                                                password=password)
-                results.append(summary.to_json())
-                failed = failed or bool(summary.failed)
-            except DeliveryConfirmationRequired as exc:
-                raise CliError(
-                    f"{exc}. Run again with --accept-delivery to accept the messages, or "
-                    "--sent-only to sync sent messages and states only.") from exc
-            except SyncError as exc:
+            if not app.accounts.exists(name):
+                raise CliError(f"no account named {name!r}")
+        # Accounts sync side by side; inside one account requests stay strictly sequential.
+        outcome = app.sync.sync_many(names, accept_delivery=accept, progress=progress,
+                                     password=password)
+        for name in names:
+            res = outcome[name]
+            if isinstance(res, DeliveryConfirmationRequired):
+                confirm.append(name)
                 failed = True
-                entry = exc.summary.to_json() if exc.summary else {"account": name}
-                entry["error"] = str(exc)
+                results.append({"account": name, "error": str(res)})
+            elif isinstance(res, SyncError):
+                failed = True
+                entry = res.summary.to_json() if res.summary else {"account": name}
+                entry["error"] = str(res)
                 results.append(entry)
-            except _errors() as exc:
+            elif isinstance(res, BaseException):
+                if not isinstance(res, _errors()):
+                    raise res
                 failed = True
-                results.append({"account": name, "error": str(exc)})
+                results.append({"account": name, "error": str(res)})
+            else:
+                results.append(res.to_json())
+                failed = failed or bool(res.failed)
+    if confirm and len(confirm) == len(names):
+        raise CliError(
+            f"{results[0]['error']}. Run again with --accept-delivery to accept the messages, "
+            "or --sent-only to sync sent messages and states only.")
 
     def text(_: Any) -> str:
         lines = []

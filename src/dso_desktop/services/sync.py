@@ -91,6 +91,7 @@ class SyncService:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         max_parallel: int = 4,
+        password: str | None = None,
     ) -> dict[str, SyncSummary | BaseException]:
         """Sync several accounts in parallel (each one strictly sequential inside)."""
         results: dict[str, SyncSummary | BaseException] = {}
@@ -99,7 +100,7 @@ class SyncService:
 
         def one(n: str) -> SyncSummary:
             return self.sync_account(n, accept_delivery=accept_delivery, progress=progress,
-                                     cancel=cancel)
+                                     cancel=cancel, password=password)
 
         with ThreadPoolExecutor(max_workers=max(1, min(max_parallel, len(names)))) as pool:
             futures = {n: pool.submit(one, n) for n in names}
