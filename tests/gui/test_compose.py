@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.gui.conftest import add_sim_account
 
 from dso_desktop.domain import Direction
-from tests.gui.conftest import add_sim_account
 
 MIB = 1024 * 1024
 
@@ -54,8 +54,7 @@ def test_recipient_search_shows_box_type_and_whether_it_can_receive(
     assert len(dlg.recipient_ids()) == 1  # no duplicates
 
 
-def test_attachment_checks_block_sending(qtbot: Any, compose_window: Any,
-                                         tmp_path: Path) -> None:
+def test_attachment_checks_block_sending(qtbot: Any, compose_window: Any, tmp_path: Path) -> None:
     dlg = compose_window.compose_new()
     qtbot.addWidget(dlg)
     dlg.add_recipient("abcdefg", "Někdo")
@@ -76,8 +75,9 @@ def test_attachment_checks_block_sending(qtbot: Any, compose_window: Any,
     assert dlg.send_button.isEnabled()
 
 
-def test_send_normal_message_appears_in_sent(qtbot: Any, compose_window: Any,
-                                             sim_ctx: Any, tmp_path: Path) -> None:
+def test_send_normal_message_appears_in_sent(
+    qtbot: Any, compose_window: Any, sim_ctx: Any, tmp_path: Path
+) -> None:
     w = compose_window
     before = _sent_count(sim_ctx.app)
     dlg = w.compose_new()
@@ -104,8 +104,9 @@ def test_send_normal_message_appears_in_sent(qtbot: Any, compose_window: Any,
     qtbot.waitUntil(lambda: _sent_count(sim_ctx.app) == before + 1, timeout=10_000)
 
 
-def test_big_message_is_sent_automatically(qtbot: Any, compose_window: Any, sim_ctx: Any,
-                                           simulator: Any, tmp_path: Path) -> None:
+def test_big_message_is_sent_automatically(
+    qtbot: Any, compose_window: Any, sim_ctx: Any, simulator: Any, tmp_path: Path
+) -> None:
     # Shrink the limits on both sides (same rule, small files) to keep the test fast.
     old_limits = simulator.core.limits
     simulator.core.limits = dataclasses.replace(old_limits, normal_max=MIB, big_tolerance=0)
@@ -128,8 +129,9 @@ def test_big_message_is_sent_automatically(qtbot: Any, compose_window: Any, sim_
         simulator.core.limits = old_limits
 
 
-def test_reply_prefills_recipient_subject_and_references(qtbot: Any, compose_window: Any,
-                                                         sim_ctx: Any) -> None:
+def test_reply_prefills_recipient_subject_and_references(
+    qtbot: Any, compose_window: Any, sim_ctx: Any
+) -> None:
     w = compose_window
     w.sync.confirm_delivery = lambda account: True
     with qtbot.waitSignal(w.sync.job_finished, timeout=60_000):

@@ -464,21 +464,23 @@ class MainWindow(QMainWindow):
 
     def reload_warnings(self) -> None:
         svc = self.ctx.app.warnings
+        self.ctx.tasks.run_store(
+            svc.collect, self.show_warnings, lambda e: show_error(self, e), owner=self
+        )
 
-        def done(warnings: Any) -> None:
-            from dso_desktop.gui.warningsview import warning_text
+    def show_warnings(self, warnings: list[Any]) -> None:
+        from dso_desktop.gui.warningsview import warning_color, warning_text
 
-            self.warning_list.clear()
-            for w in warnings:
-                item = QListWidgetItem(warning_text(w))
-                item.setData(Qt.ItemDataRole.UserRole, w)
-                item.setToolTip(warning_text(w))
-                self.warning_list.addItem(item)
-            if not warnings:
-                self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
-            self.warnings_loaded.emit(len(warnings))
-
-        self.ctx.tasks.run_store(svc.collect, done, lambda e: show_error(self, e), owner=self)
+        self.warning_list.clear()
+        for w in warnings:
+            item = QListWidgetItem(warning_text(w))
+            item.setData(Qt.ItemDataRole.UserRole, w)
+            item.setToolTip(warning_text(w))
+            item.setForeground(_color(warning_color(w)))
+            self.warning_list.addItem(item)
+        if not warnings:
+            self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
+        self.warnings_loaded.emit(len(warnings))
 
     # -- list interaction -------------------------------------------------------------------
 

@@ -30,3 +30,16 @@ def warning_text(w: Any) -> str:
         text = fmt.field(w, "text_cs", "text_en", default="")
     kind = str(fmt.field(w, "kind", default=""))
     return f"{kind_label(kind)}: {text}" if kind else str(text)
+
+
+def warning_color(w: Any) -> str:
+    """Red when the deadline has passed or is within three days, amber otherwise."""
+    from datetime import UTC, datetime, timedelta
+
+    due = fmt.field(w, "due")
+    if isinstance(due, datetime):
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        if due <= datetime.now(UTC) + timedelta(days=3):
+            return "#c62828"
+    return "#8a5300"
