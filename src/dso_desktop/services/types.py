@@ -281,7 +281,8 @@ class VerdictView:
             v = p.get(key)
             return None if v is None else str(v)
 
-        return cls(kind=str(p.get("kind") or kind), reasons=strs("reasons"),
+        # The stored verdict column is authoritative ("kind" in the payload is the ZFO kind).
+        return cls(kind=kind or str(p.get("verdict") or ""), reasons=strs("reasons"),
                    reasons_cs=strs("reasons_cs"), checked_at=opt("checked_at"),
                    signing_time=opt("signing_time"), timestamp_time=opt("timestamp_time"),
                    timestamp_expires=opt("timestamp_expires"))

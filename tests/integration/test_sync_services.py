@@ -1,0 +1,126 @@
+"""Services over a synced archive: detail, attachments, verify, tree, tags, notes, warnings,
+and an integrity check that finds tampering without touching the evidence."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from dso_desktop.app import App
+from dso_desktop.domain import Direction, LoginMethod
+from dso_desktop.paths import AppPaths
+from dso_desktop.services.types import AccountSpec
+from dso_desktop.store.records import MessageFilter
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Any]]:
+    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.simulator import Simulator
+
+    use_memory_keyring()
+    sim = Simulator(seed=13, messages=8)
+    sim.start()
+    app = App.open(AppPaths.default(tmp_path_factory.mktemp("svc") / "data"), offline=True)
+    acc = sim.account("password")
+    app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
+                                 ca_file=Path(sim.info.ca_file)))
+    summary = app.sync.sync_account("urad", accept_delivery=True, password=acc.password)
+    assert summary.failed == [] and summary.new > 0
+    yield app, sim
+    app.close()
+    sim.stop()
+
+
+def test_detail_and_attachments(synced: tuple[App, Any], tmp_path: Path) -> None:
+    app, _ = synced
+    mid = app.messages.ids(MessageFilter(direction=Direction.RECEIVED))[0]
+    d = app.messages.detail(mid)
+    assert d.envelope.message_id == d.row.dm_id and d.attachments
+    assert d.verdict is not None and d.verdict.kind in ("valid", "expiring")
+    assert d.has_delivery_info and d.events
+    first = app.messages.attachment_content(mid, 0)
+    assert len(first) == d.attachments[0].size
+    written = app.messages.save_attachments(mid, tmp_path / "out")
+    assert written[0].read_bytes() == first
+    assert all(p.parent == tmp_path / "out" for p in written)
+    again = app.messages.save_attachments(mid, tmp_path / "out", [0])
+    assert again[0] != written[0]  # a second save never overwrites the first
+
+
+def test_verify_again_keeps_the_evidence(synced: tuple[App, Any]) -> None:
+    app, _ = synced
+    mid = app.messages.ids()[0]
+    before = app.messages.zfo_bytes(mid)
+    v = app.messages.verify(mid, now=datetime.now(UTC) + timedelta(days=1))
+    assert str(getattr(v.kind, "value", v.kind)) in ("valid", "expiring")
+    assert app.messages.zfo_bytes(mid) == before
+
+
+def test_tree_read_state_tags_and_notes(synced: tuple[App, Any]) -> None:
+    app, sim = synced
+    ids = app.messages.ids()
+    tree = app.messages.tree_counts()
+    (node,) = [n for n in tree if n.account == "urad"]
+    assert node.total == len(ids) and node.unread == len(ids)
+    received = next(c for c in node.children if c.direction is Direction.RECEIVED)
+    assert received.total == len(sim.world.received[sim.account("password").box_id])
+    assert sum(c.total for c in received.children if c.label != "last-90-days") == \
+        received.total
+    app.messages.mark_read(ids[0])
+    assert app.messages.tree_counts()[0].unread == len(ids) - 1
+    tag = app.tags.create("Stavby", "#aa5500")
+    app.tags.assign(ids[0], tag.id)
+    app.messages.set_note(ids[0], "Předat odboru výstavby.")
+    d = app.messages.detail(ids[0])
+    assert d.tags == ((tag.id, "Stavby", "#aa5500"),) and d.note == "Předat odboru výstavby."
+    assert app.messages.ids(MessageFilter(tag_id=tag.id)) == [ids[0]]
+    app.messages.mark_read(ids[0], False)
+    app.tags.unassign(ids[0], tag.id)
+
+
+def test_password_expiry_is_cached_at_sync(synced: tuple[App, Any]) -> None:
+    app, _ = synced
+    view = app.accounts.get("urad")
+    assert view.box_id and view.last_sync_at is not None
+    if view.password_expires_at is not None:
+        soon = view.password_expires_at - timedelta(days=1)
+        kinds = {w.kind for w in app.warnings.collect(now=soon)}
+        assert "password-expiry" in kinds
+
+
+def test_integrity_check_finds_tampering_and_changes_nothing(
+        synced: tuple[App, Any], tmp_path: Path) -> None:
+    app, _ = synced
+    assert app.integrity.check().clean
+    mid = app.messages.ids()[-1]
+    good = app.messages.zfo_bytes(mid)
+    bad = good[:-40] + bytes(b ^ 0xFF for b in good[-40:])
+    with app.db.write() as s:
+        s.execute(text("UPDATE message_zfos SET data = :d WHERE message_id = :m"),
+                  {"d": bad, "m": mid})
+    try:
+        report = app.integrity.check()
+        assert not report.clean
+        assert [(p.message_id, p.problem) for p in report.problems] == [(mid, "checksum")]
+        assert app.messages.zfo_bytes(mid) == bad  # reported, never "repaired"
+        # Even with a matching checksum, a changed ZFO does not verify.
+        with app.db.write() as s:
+            s.execute(text("UPDATE message_zfos SET sha256 = :h WHERE message_id = :m"),
+                      {"h": hashlib.sha256(bad).hexdigest(), "m": mid})
+        problems = app.integrity.check().problems
+        assert [p.message_id for p in problems] == [mid]
+        assert problems[0].problem in ("invalid", "unparsable")
+    finally:
+        with app.db.write() as s:
+            s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
+                      {"d": good, "h": hashlib.sha256(good).hexdigest(), "m": mid})
+    assert app.integrity.check().clean
