@@ -50,7 +50,8 @@ class Schemas:
         qn = etree.QName(element)
         schema = self.by_element.get((qn.namespace, qn.localname))
         assert schema is not None, f"no official schema declares <{qn.localname}> in {qn.namespace}"
-        doc = etree.ElementTree(etree.fromstring(etree.tostring(element)))
+        huge = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        doc = etree.ElementTree(etree.fromstring(etree.tostring(element), huge))
         if not schema.validate(doc):
             errors = "\n".join(str(e) for e in schema.error_log)
             raise AssertionError(f"<{qn.localname}> is not valid:\n{errors}")
