@@ -165,7 +165,7 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
 def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
             warn_days: int, r: _Reasons) -> Verdict:
     signing_time = signing_time_of(parts)
-    base = {"checked_at": now, "signing_time": signing_time, "zfo_kind": x.kind,
+    base: dict[str, Any] = {"checked_at": now, "signing_time": signing_time, "zfo_kind": x.kind,
             "message_id": x.message_id}
 
     def verdict(kind: VerdictKind, **kw: Any) -> Verdict:
