@@ -2,6 +2,7 @@
 # Build the PyInstaller bundle from installer.spec and smoke-test it: `dso --version`, the
 # offscreen start-up self-check, the launcher. Prints the compressed release archive size.
 # Usage: scripts/bundle-smoke.sh [OUT_DIR]   (default: build/ and dist/ in the checkout)
+# DSO_BUNDLE_SMOKE=1 skips packing the release archive (xz takes a few minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -26,5 +27,5 @@ DSO_DATA_DIR="$DATA" "$APP/dso$EXE" update self-check --gui
 DSO_DATA_DIR="$DATA" "$ROOT/dso-launcher$EXE" --root "$ROOT" --cli -- --version
 
 du -sh "$ROOT"
-ls -l "$DIST"/dso-desktop-"$VERSION"-*.tar.gz 2>/dev/null || true
+ls -l "$DIST"/dso-desktop-"$VERSION"-*.tar.xz 2>/dev/null || true
 echo "bundle smoke test passed"

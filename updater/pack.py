@@ -26,7 +26,7 @@ def _info(name: str, *, mode: int, size: int = 0, kind: bytes = tarfile.REGTYPE)
 
 def _compressor(out: Path, raw: BinaryIO) -> BinaryIO:
     if out.name.endswith(".tar.xz"):
-        return lzma.LZMAFile(raw, "wb", format=lzma.FORMAT_XZ, preset=9)  # type: ignore[return-value]
+        return lzma.LZMAFile(raw, "wb", format=lzma.FORMAT_XZ, preset=6)  # type: ignore[return-value]
     return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,  # type: ignore[return-value]
                          compresslevel=9)
 

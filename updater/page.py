@@ -78,7 +78,8 @@ section {{ border-top: 1px solid #ccc; margin-top: 1.5em; }}
 <li>Stáhněte archiv výše a ověřte jeho otisk SHA-256
 (Windows: <code>certutil -hashfile SOUBOR SHA256</code>, Linux: <code>sha256sum SOUBOR</code>).</li>
 <li>Rozbalte archiv do složky, kam smíte zapisovat (např. <code>C:\\Programy\\DSO Desktop</code>
-nebo <code>~/Aplikace</code>).</li>
+nebo <code>~/Aplikace</code>); archiv <code>.tar.xz</code> otevře Průzkumník ve Windows 11,
+7-Zip, nebo příkaz <code>tar -xf SOUBOR</code>.</li>
 <li>Spouštějte program souborem <code>dso-desktop/dso-launcher</code> (na Windows
 <code>dso-launcher.exe</code>); vytvořte si na něj zástupce. Spouštěč instaluje podepsané
 aktualizace a při potížích se vrátí k předchozí verzi.</li>
@@ -91,7 +92,8 @@ nedotkne.</li>
 <ol>
 <li>Download the archive above and check its SHA-256 fingerprint
 (Windows: <code>certutil -hashfile FILE SHA256</code>, Linux: <code>sha256sum FILE</code>).</li>
-<li>Unpack it into a folder you may write to.</li>
+<li>Unpack it into a folder you may write to (a <code>.tar.xz</code> opens in Windows 11
+Explorer, 7-Zip, or with <code>tar -xf FILE</code>).</li>
 <li>Start the program with <code>dso-desktop/dso-launcher</code> (<code>dso-launcher.exe</code> on
 Windows) and make a shortcut to it. The launcher installs signed updates and goes back to the
 previous version if a new one fails to start.</li>

@@ -23,7 +23,7 @@ def test_bundle_builds_and_starts(tmp_path: Path) -> None:
                           check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "bundle smoke test passed" in proc.stdout
-    archives = list((tmp_path / "dist").glob("dso-desktop-*.tar.gz"))
+    archives = list((tmp_path / "dist").glob("dso-desktop-*.tar.xz"))
     assert len(archives) == 1
     # The target for the compressed bundle.
     assert archives[0].stat().st_size < 60 * 1024 * 1024
