@@ -34,6 +34,7 @@ from dso_desktop.store.records import (
 )
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
+CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
 
@@ -190,10 +191,15 @@ class MessageRepo:
         return [(m, d) for m, d, _ in self.pending(account_id, direction)]
 
     def pending(self, account_id: int, direction: Direction) -> list[tuple[int, str, bool]]:
-        """(id, dmID, big message) of messages listed but not downloaded yet."""
+        """(id, dmID, big message) of messages listed but not downloaded yet.
+
+        A message whose content ISDS has deleted (status 9) cannot be downloaded any more;
+        its envelope stays, and the warnings say so.
+        """
         q = select(Message.id, Message.dm_id, Message.big_message).where(
             Message.account_id == account_id, Message.direction == str(direction),
             Message.downloaded.is_(False),
+            Message.status.is_(None) | (Message.status != CONTENT_DELETED),
         ).order_by(Message.id)
         return [(r[0], r[1], bool(r[2])) for r in self.s.execute(q)]
 

@@ -228,3 +228,12 @@ def test_parallel_writers_do_not_fail(db: Database) -> None:
     assert errors == []
     with db.read() as s:
         assert MessageRepo(s).count(MessageFilter()) == 80
+
+
+def test_deleted_content_is_not_pending(db: Database) -> None:
+    acc = _account(db)
+    with db.write() as s:
+        MessageRepo(s).upsert_envelope(acc, Direction.RECEIVED, _env("31", status=9))
+        MessageRepo(s).upsert_envelope(acc, Direction.RECEIVED, _env("32", status=None))
+    with db.read() as s:
+        assert [d for _, d in MessageRepo(s).pending_ids(acc, Direction.RECEIVED)] == ["32"]
