@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, text, update
+from sqlalchemy import Select, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
@@ -490,8 +490,10 @@ class MessageRepo:
     def search(self, query: str, account: str | None = None, limit: int = 200) -> list[int]:
         """Message ids matching every word of ``query`` (prefixes, diacritics folded)."""
         expr = fts_query(query)
-        if expr is None or not self._fts:
+        if expr is None:
             return []
+        if not self._fts:
+            return self._search_like(query, account, limit)
         params: dict[str, object] = {"q": expr, "limit": max(1, min(limit, 10_000))}
         if account is None:
             sql = ("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q "
@@ -503,6 +505,22 @@ class MessageRepo:
                    "ORDER BY f.rowid DESC LIMIT :limit")
             params["account"] = account
         return [r[0] for r in self.s.execute(text(sql), params)]
+
+    def _search_like(self, query: str, account: str | None, limit: int) -> list[int]:
+        """Without FTS5 (e.g. PostgreSQL): every word in an envelope column, no folding."""
+        cols = (Message.subject, Message.sender_name, Message.recipient_name,
+                Message.sender_address, Message.recipient_address, Message.our_ref,
+                Message.your_ref, Message.our_file_mark, Message.your_file_mark,
+                Message.dm_id)
+        q = select(Message.id)
+        for token in _TOKEN.findall(query)[:MAX_QUERY_TOKENS]:
+            pattern = f"%{token}%"
+            q = q.where(or_(*(c.ilike(pattern) for c in cols)))
+        if account is not None:
+            q = q.where(Message.account_id == select(Account.id).where(
+                Account.name == account).scalar_subquery())
+        q = q.order_by(Message.id.desc()).limit(max(1, min(limit, 10_000)))
+        return list(self.s.scalars(q))
 
     def tree_counts(self) -> list[tuple[str | None, str, int | None, int, int]]:
         """(account name, direction, year, total, unread) groups for the folder tree."""

@@ -237,3 +237,16 @@ def test_deleted_content_is_not_pending(db: Database) -> None:
         MessageRepo(s).upsert_envelope(acc, Direction.RECEIVED, _env("32", status=None))
     with db.read() as s:
         assert [d for _, d in MessageRepo(s).pending_ids(acc, Direction.RECEIVED)] == ["32"]
+
+
+def test_search_without_fts5_falls_back_to_like(db: Database) -> None:
+    acc = _account(db)
+    a = _store(db, acc, "41", subject="Rozhodnutí o přestupku")
+    b = _store(db, acc, "42", subject="Pozvánka")
+    with db.read() as s:
+        repo = MessageRepo(s)
+        repo._fts = False  # as on a server database without FTS5
+        assert repo.search("Rozhodnutí") == [a]
+        assert repo.search("rozhodnutí přestupku", account="urad") == [a]
+        assert repo.search("MUK 123") == [b, a]  # newest first
+        assert repo.search("neni") == []
