@@ -37,6 +37,7 @@ from dso_desktop.store.timeutil import from_db, to_db, utcnow
 CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
+MIN_PREFIX = 3
 
 # Columns an envelope may legitimately change after the first sight (status moves on).
 _MUTABLE = ("status", "delivered_at", "accepted_at")
@@ -46,12 +47,21 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fts_query(query: str) -> str | None:
-    """A safe FTS5 expression: every word of ``query`` as a prefix term, all required."""
+def fts_query(query: str, *, prefix: bool = True) -> str | None:
+    """A safe FTS5 expression: every word of ``query`` required, as a quoted term.
+
+    With ``prefix`` a word of three or more letters also matches longer words (Czech
+    inflects: ``rozhodnut`` finds ``rozhodnutím``); shorter ones stay exact, because a
+    one-letter prefix would merge half the index.
+    """
     tokens = _TOKEN.findall(query)[:MAX_QUERY_TOKENS]
     if not tokens:
         return None
-    return " AND ".join('"' + t.replace('"', "") + '"*' for t in tokens)
+    parts = []
+    for t in tokens:
+        quoted = '"' + t.replace('"', "") + '"'
+        parts.append(quoted + "*" if prefix and len(t) >= MIN_PREFIX else quoted)
+    return " AND ".join(parts)
 
 
 def _legal_title_text(t: LegalTitle) -> str | None:
@@ -407,7 +417,8 @@ class MessageRepo:
             col.asc(), Message.id.asc())
         if limit is not None:
             q = q.limit(limit)
-        return list(self.s.scalars(q))
+        # Core execution on the session's connection: 100,000 ints without ORM overhead.
+        return [r[0] for r in self.s.connection().execute(q)]
 
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
         """Rows for ``ids`` in the same order (unknown ids are skipped)."""
@@ -415,9 +426,10 @@ class MessageRepo:
             return []
         by_id: dict[int, MessageRow] = {}
         tags: dict[int, list[int]] = {}
+        conn = self.s.connection()  # Core rows: no ORM identity map for list columns
         for chunk_start in range(0, len(ids), 500):
             chunk = list(ids[chunk_start:chunk_start + 500])
-            for mid, tid in self.s.execute(
+            for mid, tid in conn.execute(
                 select(MessageTag.message_id, MessageTag.tag_id).where(
                     MessageTag.message_id.in_(chunk))
             ):
@@ -429,7 +441,7 @@ class MessageRepo:
                 Message.accepted_at, Message.verdict, Message.is_read, Message.downloaded,
                 Message.attachment_count, Message.big_message,
             ).outerjoin(Account, Account.id == Message.account_id).where(Message.id.in_(chunk))
-            for r in self.s.execute(q):
+            for r in conn.execute(q):
                 by_id[r[0]] = MessageRow(
                     id=r[0], dm_id=r[1], account=r[2], direction=Direction(r[3]),
                     subject=r[4], sender=r[5], sender_box_id=r[6], recipient=r[7],
@@ -489,12 +501,24 @@ class MessageRepo:
 
     def search(self, query: str, account: str | None = None, limit: int = 200) -> list[int]:
         """Message ids matching every word of ``query`` (prefixes, diacritics folded)."""
-        expr = fts_query(query)
-        if expr is None:
+        exact = fts_query(query, prefix=False)
+        if exact is None:
             return []
         if not self._fts:
             return self._search_like(query, account, limit)
-        params: dict[str, object] = {"q": expr, "limit": max(1, min(limit, 10_000))}
+        limit = max(1, min(limit, 10_000))
+        # Whole words first (cheap: one doclist per word), then prefixes if there is room:
+        # exact hits rank first, and most searches never pay for the prefix expansion.
+        ids = self._match(exact, account, limit)
+        prefixed = fts_query(query, prefix=True)
+        if len(ids) < limit and prefixed != exact:
+            seen = set(ids)
+            ids += [i for i in self._match(prefixed, account, limit + len(ids))
+                    if i not in seen][: limit - len(ids)]
+        return ids
+
+    def _match(self, expr: str | None, account: str | None, limit: int) -> list[int]:
+        params: dict[str, object] = {"q": expr, "limit": limit}
         if account is None:
             sql = ("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q "
                    "ORDER BY rowid DESC LIMIT :limit")
