@@ -117,8 +117,20 @@ def test_search_folds_czech_diacritics_and_prefixes(db: Database) -> None:
 
 
 def test_fts_query_quotes_every_token() -> None:
-    assert fts_query('a"b OR c*') == '"a"* AND "b"* AND "OR"* AND "c"*'
+    assert fts_query('abc"def OR c*') == '"abc"* AND "def"* AND "OR" AND "c"'
+    assert fts_query('abc"def OR c*', prefix=False) == '"abc" AND "def" AND "OR" AND "c"'
     assert fts_query("  ,.; ") is None
+
+
+def test_search_ranks_whole_words_before_prefixes(db: Database) -> None:
+    acc = _account(db)
+    whole = _store(db, acc, "61", subject="Rozhodnutí")
+    longer = _store(db, acc, "62", subject="Rozhodnutím ze dne")
+    with db.read() as s:
+        repo = MessageRepo(s)
+        assert repo.search("rozhodnuti") == [whole, longer]
+        assert repo.search("rozhodnuti", limit=1) == [whole]
+        assert repo.search("rozhodnut") == [longer, whole]  # both by prefix, newest first
 
 
 def test_ids_rows_order_and_filters(db: Database) -> None:
