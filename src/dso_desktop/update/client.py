@@ -35,6 +35,9 @@ CONFIG = UpdaterConfig(
     app_user_agent=USER_AGENT,
 )
 MAX_INDEX_BYTES = 64 * 1024
+# Even a validly signed release larger than this is refused (a stolen targets key must not
+# be able to fill the user's disk).
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,9 @@ class TufClient:
         archive = self._targetinfo(index.archive)
         if archive is None:
             raise UpdateVerificationError(f"latest.json names an unsigned file {index.archive}")
+        if archive.length > MAX_ARCHIVE_BYTES:
+            raise UpdateVerificationError(
+                f"release archive of {archive.length} bytes exceeds the limit")
         custom = _custom(archive)
         if custom.get("kind") != "full" or custom.get("version") != str(index.version):
             raise UpdateVerificationError("signed archive data disagrees with latest.json")
@@ -147,7 +153,8 @@ class TufClient:
         patches: dict[str, TargetFile] = {}
         for old, path in index.patches.items():
             p = self._targetinfo(path)
-            if p is not None and _custom(p).get("kind") == "patch" \
+            if p is not None and p.length <= MAX_ARCHIVE_BYTES \
+                    and _custom(p).get("kind") == "patch" \
                     and _custom(p).get("to") == str(index.version) \
                     and _custom(p).get("from") == old:
                 patches[old] = p

@@ -177,3 +177,15 @@ def test_cancel_keeps_the_partial_file_and_resumes(setup) -> None:
     archive = svc.download()
     assert archive.is_file() and not part.exists()
     assert svc.stage().name == "1.1.0"
+
+
+def test_signed_but_oversized_release_is_refused(setup,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.update.errors import UpdateVerificationError
+
+    portal, root, make, _clock, _bulk = setup
+    portal.publish("1.1.0", payload=random.Random(5).randbytes(50_000))
+    monkeypatch.setattr("dso_desktop.update.client.MAX_ARCHIVE_BYTES", 20_000)
+    with pytest.raises(UpdateVerificationError, match="exceeds the limit"):
+        make().check()
+    assert InstallLayout(root).load_state().pending is None
