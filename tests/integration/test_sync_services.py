@@ -124,3 +124,22 @@ def test_integrity_check_finds_tampering_and_changes_nothing(
             s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
                       {"d": good, "h": hashlib.sha256(good).hexdigest(), "m": mid})
     assert app.integrity.check().clean
+
+
+def test_integrity_check_covers_delivery_infos(synced: tuple[App, Any]) -> None:
+    app, _ = synced
+    mid = app.messages.ids()[0]
+    good = app.messages.delivery_info_bytes(mid)
+    assert good is not None
+    with app.db.write() as s:
+        s.execute(text("UPDATE delivery_infos SET data = :d WHERE message_id = :m"),
+                  {"d": good[:-1] + bytes([good[-1] ^ 1]), "m": mid})
+    try:
+        problems = app.integrity.check().problems
+        assert [(p.message_id, p.problem) for p in problems] == [(mid, "checksum")]
+        assert "delivery info" in problems[0].detail
+    finally:
+        with app.db.write() as s:
+            s.execute(text("UPDATE delivery_infos SET data = :d WHERE message_id = :m"),
+                      {"d": good, "m": mid})
+    assert app.integrity.check().clean

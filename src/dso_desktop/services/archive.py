@@ -131,6 +131,31 @@ class IntegrityService:
                 ok += 1
             if progress is not None:
                 progress(n, len(ids))
+        # Delivery infos are evidence too: checksum and seal.
+        with self._db.read() as s:
+            di_ids = MessageRepo(s).delivery_info_ids()
+        for mid in di_ids:
+            with self._db.read() as s:
+                repo = MessageRepo(s)
+                di = repo.delivery_info_checked(mid)
+                dm_id = repo.rows([mid])[0].dm_id
+            if di is None:
+                continue
+            if sha256_hex(di[0]) != di[1]:
+                problems.append(IntegrityProblem(mid, dm_id, "checksum",
+                                                 "delivery info bytes do not match their "
+                                                 "SHA-256"))
+                continue
+            try:
+                dv = verify_zfo(di[0], trust, now=now)
+            except ZfoError as exc:
+                problems.append(IntegrityProblem(mid, dm_id, "unparsable",
+                                                 f"delivery info: {exc}"))
+                continue
+            dkind = str(getattr(dv.kind, "value", dv.kind))
+            if dkind in ("invalid", "untrusted"):
+                problems.append(IntegrityProblem(
+                    mid, dm_id, dkind, "delivery info: " + ("; ".join(dv.reasons) or dkind)))
         with self._db.read() as s:
             from dso_desktop.store.records import MessageFilter
 

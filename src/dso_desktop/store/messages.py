@@ -496,6 +496,15 @@ class MessageRepo:
         data = self.s.scalar(select(DeliveryInfo.data).where(DeliveryInfo.message_id == message_id))
         return bytes(data) if data is not None else None
 
+    def delivery_info_ids(self) -> list[int]:
+        return list(self.s.scalars(select(DeliveryInfo.message_id).order_by(
+            DeliveryInfo.message_id)))
+
+    def delivery_info_checked(self, message_id: int) -> tuple[bytes, str] | None:
+        r = self.s.execute(select(DeliveryInfo.data, DeliveryInfo.sha256).where(
+            DeliveryInfo.message_id == message_id)).first()
+        return (bytes(r[0]), r[1]) if r else None
+
     def iter_zfo_ids(self) -> Iterator[int]:
         yield from self.s.scalars(select(MessageZfo.message_id).order_by(MessageZfo.message_id))
 
