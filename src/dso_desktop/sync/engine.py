@@ -229,8 +229,13 @@ class AccountSync:
         end = started + FUTURE_MARGIN
         page = max(1, self.settings.list_page_size)
         listed = 0
-        for frm, to in windows(self._list_start(direction, started), end,
-                               self.settings.sync_window_days):
+        spans: list[tuple[datetime, datetime | None]] = list(windows(
+            self._list_start(direction, started), end, self.settings.sync_window_days))
+        if spans:
+            # The newest window stays open-ended (an empty dmToTime): our clock and ISDS's
+            # may disagree, and nothing delivered "after now" may slip through.
+            spans[-1] = (spans[-1][0], None)
+        for frm, to in spans:
             offset = 1
             while True:
                 records: Sequence[Any] = self.call(

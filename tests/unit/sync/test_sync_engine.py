@@ -78,17 +78,20 @@ class FakeIsds:
         self._hit("password")
         return NOW + timedelta(days=40)
 
-    def _list(self, op: str, items: list[Envelope], frm: datetime, to: datetime,
+    def _list(self, op: str, items: list[Envelope], frm: datetime, to: datetime | None,
               status_filter: int, offset: int, limit: int) -> list[Rec]:
         self._hit(op, (frm, to, offset, limit))
-        inside = [e for e in items if e.delivered_at and frm <= e.delivered_at < to]
+        inside = [e for e in items if e.delivered_at and frm <= e.delivered_at
+                  and (to is None or e.delivered_at < to)]
         return [Rec(e) for e in inside[offset - 1:offset - 1 + limit]]
 
-    def get_list_of_received_messages(self, frm: datetime, to: datetime, status_filter: int = -1,
+    def get_list_of_received_messages(self, frm: datetime, to: datetime | None,
+                                      status_filter: int = -1,
                                       offset: int = 1, limit: int = 1000) -> list[Rec]:
         return self._list("list-received", self.received, frm, to, status_filter, offset, limit)
 
-    def get_list_of_sent_messages(self, frm: datetime, to: datetime, status_filter: int = -1,
+    def get_list_of_sent_messages(self, frm: datetime, to: datetime | None,
+                                  status_filter: int = -1,
                                   offset: int = 1, limit: int = 1000) -> list[Rec]:
         return self._list("list-sent", self.sent, frm, to, status_filter, offset, limit)
 
@@ -309,3 +312,14 @@ def test_cancel_between_requests(db: Database, world: dict[str, Envelope]) -> No
         _job(db, client, progress=progress, cancel=cancel).run()
     assert _count(db) == 2
     assert _job(db, client).run().new == 3
+
+
+def test_messages_dated_after_our_clock_are_not_missed(db: Database,
+                                                       world: dict[str, Envelope]) -> None:
+    future = Envelope("777", subject="Z budoucnosti", status=4,
+                      delivered_at=NOW + timedelta(days=30))
+    world["777"] = future
+    client = FakeIsds([future])
+    assert _job(db, client).run().new == 1
+    last = [a for op, a in client.calls if op == "list-received"][-1]
+    assert last[1] is None  # the newest window is open-ended
