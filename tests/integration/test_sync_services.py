@@ -143,3 +143,27 @@ def test_integrity_check_covers_delivery_infos(synced: tuple[App, Any]) -> None:
             s.execute(text("UPDATE delivery_infos SET data = :d WHERE message_id = :m"),
                       {"d": good, "m": mid})
     assert app.integrity.check().clean
+
+
+def test_import_files_a_message_under_the_account_of_its_box(
+        synced: tuple[App, Any], tmp_path: Path) -> None:
+    from dso_desktop.store.repos import AccountRepo
+
+    app, sim = synced
+    mid = app.messages.ids(MessageFilter(direction=Direction.RECEIVED))[0]
+    app.messages.export(mid, tmp_path / "exp")
+    other = App.open(AppPaths.default(tmp_path / "other"), offline=True,
+                     trust_anchors=[Path(sim.info.ca_file)])
+    try:
+        other.accounts.add(AccountSpec("kopie", LoginMethod.PASSWORD, "u", sim.url,
+                                       ca_file=Path(sim.info.ca_file)))
+        with other.db.write() as s:
+            AccountRepo(s).update("kopie", box_id=sim.account("password").box_id)
+        summary = other.zfo.import_files([tmp_path / "exp"])
+        assert summary.imported == 1 and summary.count("delivery-info") == 1
+        (row,) = other.messages.rows(other.messages.ids())
+        assert row.account == "kopie" and row.direction is Direction.RECEIVED
+        assert other.messages.detail(row.id).has_delivery_info
+        assert other.zfo.import_files([tmp_path / "exp"]).duplicates == 2
+    finally:
+        other.close()

@@ -62,10 +62,13 @@ class ZfoService:
                      now: datetime | None = None) -> ImportSummary:
         """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
         account_id = box_id = None
-        if account is not None:
-            with self._db.read() as s:
+        by_box: dict[str, int] = {}
+        with self._db.read() as s:
+            if account is not None:
                 rec = AccountRepo(s).get(account)
-            account_id, box_id = rec.id, rec.box_id
+                account_id, box_id = rec.id, rec.box_id
+            else:
+                by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
         trust = self._trust()
         items: list[ImportItem] = []
         for path in iter_zfo_files(paths):
@@ -74,7 +77,7 @@ class ZfoService:
                     raise IngestError("file too large for a ZFO")
                 data = path.read_bytes()
                 r = import_zfo(self._db, trust, data, account_id=account_id,
-                               account_box_id=box_id, now=now)
+                               account_box_id=box_id, now=now, accounts_by_box=by_box)
                 status = "imported" if r.status == "stored" else r.status
                 items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict))
             except IngestError as exc:

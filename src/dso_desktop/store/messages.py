@@ -233,6 +233,13 @@ class MessageRepo:
     ) -> UpsertResult:
         """Record an envelope seen in a list; later sightings only move the status on."""
         existing = self.get_id(account_id, direction, env.message_id)
+        if existing is None and account_id is not None:
+            # An imported copy with no account yet: the account adopts it (no second copy).
+            orphan = self.get_id(None, direction, env.message_id)
+            if orphan is not None:
+                self.s.execute(update(Message).where(Message.id == orphan).values(
+                    account_id=account_id))
+                existing = orphan
         now = to_db(utcnow())
         if existing is None:
             m = Message(

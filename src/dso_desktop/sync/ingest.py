@@ -86,8 +86,11 @@ def store_message_zfo(
             return IngestResult("duplicate", existing, env.message_id,
                                 info.kind if info else None, direction)
         up = repo.upsert_envelope(account_id, direction, env, source=source)
-        repo.attach_zfo(up.id, data, env, search_text_for(env, texts), len(parsed.attachments),
-                        info)
+        if not repo.attach_zfo(up.id, data, env, search_text_for(env, texts),
+                               len(parsed.attachments), info):
+            # an imported copy the account has just adopted already holds its ZFO
+            return IngestResult("duplicate", up.id, env.message_id,
+                                info.kind if info else None, direction)
         if parsed.events:
             repo.add_events(up.id, parsed.events)
         return IngestResult("stored", up.id, env.message_id, info.kind if info else None,
@@ -115,8 +118,13 @@ def import_zfo(
     account_id: int | None,
     account_box_id: str | None,
     now: datetime | None = None,
+    accounts_by_box: dict[str, int] | None = None,
 ) -> IngestResult:
-    """Import one ZFO file: verified first, duplicates recognised by content and by dmID."""
+    """Import one ZFO file: verified first, duplicates recognised by content and by dmID.
+
+    Without an explicit account, a message to or from the box of a known account is filed
+    under that account (``accounts_by_box``: box id -> account id).
+    """
     with db.read() as s:
         dup = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
     parsed, verdict = parse_and_verify(data, trust, now=now)
@@ -133,15 +141,19 @@ def import_zfo(
             targets = MessageRepo(s).ids_by_dm_id(dm_id)
         if not targets:
             raise IngestError(f"delivery info of message {dm_id}, which is not in the archive")
-        for mid in targets:
-            store_delivery_info(db, mid, data, parsed, verdict)
-        return IngestResult("delivery-info", targets[0], dm_id, vkind)
+        changed = [store_delivery_info(db, mid, data, parsed, verdict) for mid in targets]
+        return IngestResult("delivery-info" if any(changed) else "duplicate", targets[0],
+                            dm_id, vkind)
     direction = Direction.SENT if kind == "sent" else Direction.RECEIVED
     if account_box_id:
         if parsed.envelope.sender_box_id == account_box_id:
             direction = Direction.SENT
         elif parsed.envelope.recipient_box_id == account_box_id:
             direction = Direction.RECEIVED
+    if account_id is None and accounts_by_box:
+        own = (parsed.envelope.sender_box_id if direction is Direction.SENT
+               else parsed.envelope.recipient_box_id)
+        account_id = accounts_by_box.get(own or "")
     with db.read() as s:
         same = MessageRepo(s).ids_by_dm_id(dm_id, direction)
     if same:

@@ -262,3 +262,16 @@ def test_search_without_fts5_falls_back_to_like(db: Database) -> None:
         assert repo.search("rozhodnutí přestupku", account="urad") == [a]
         assert repo.search("MUK 123") == [b, a]  # newest first
         assert repo.search("neni") == []
+
+
+def test_an_account_adopts_an_imported_copy(db: Database) -> None:
+    orphan = _store(db, None, "880")  # imported without an account
+    acc = _account(db)
+    with db.write() as s:
+        r = MessageRepo(s).upsert_envelope(acc, Direction.RECEIVED, _env("880"))
+    assert (r.id, r.created) == (orphan, False)
+    with db.read() as s:
+        repo = MessageRepo(s)
+        assert repo.count(MessageFilter()) == 1
+        assert repo.rows([orphan])[0].account == "urad"
+        assert repo.downloaded_dm_ids(acc, Direction.RECEIVED) == {"880"}
