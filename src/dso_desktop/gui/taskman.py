@@ -88,6 +88,11 @@ class TaskManager(QObject):
         on_error: ErrorCallback | None,
         owner: QObject | None,
     ) -> Future[Any]:
+        if self._closed:
+            # Shutting down: late follow-ups (a refresh after an import) are dropped.
+            dropped: Future[Any] = Future()
+            dropped.cancel()
+            return dropped
         with self._lock:
             self._pending += 1
             first = self._pending == 1
