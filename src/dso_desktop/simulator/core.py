@@ -21,6 +21,7 @@ from dso_desktop.simulator.faults import Faults
 from dso_desktop.simulator.model import Message, User
 from dso_desktop.simulator.pki import SimPki
 from dso_desktop.simulator.registry import OPERATIONS
+from dso_desktop.simulator.signing import FastSigner
 from dso_desktop.simulator.world import World
 from dso_desktop.simulator.xmlio import NS, NS_ASWS, Builder, SoapFault, envelope, fault, parse_xml
 from dso_desktop.simulator.xmlio import parse_request as parse_soap
@@ -63,6 +64,8 @@ class SimulatorCore:
         self.faults = Faults()
         self.limits = Limits()
         self.auth = Authenticator(self)
+        p = pki.pki
+        self.signer = FastSigner(p.seal.cert, p.seal.key, p.tsa.cert, p.tsa.key)
         self.sleep = time.sleep  # tests may replace it to drive delays without waiting
         self._busy: dict[str, int] = {}
         self._busy_lock = threading.Lock()
@@ -72,19 +75,14 @@ class SimulatorCore:
     def qtimestamp(self, msg: Message) -> bytes:
         """dmQTimestamp: an RFC 3161 token whose imprint is the message's dmHash itself."""
         if msg.qtimestamp is None:
-            from dso_desktop.zfo.produce import q_timestamp
-
-            msg.qtimestamp = q_timestamp(render.message_hash(self.world, msg),
-                                         self.pki.pki.tsa, msg.posted_at)
+            msg.qtimestamp = self.signer.token(render.message_hash(self.world, msg),
+                                               msg.posted_at)
         return msg.qtimestamp
 
     def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
-        from dso_desktop.zfo.produce import seal
-
-        tsa = None if ctx.no_timestamp else self.pki.pki.tsa
-        if tsa is None:
+        if ctx.no_timestamp:
             ctx.status_code = context.NO_TIMESTAMP
-        return seal(content, self.pki.pki.seal, tsa, ctx.now)
+        return self.signer.seal_content(content, ctx.now, timestamp=not ctx.no_timestamp)
 
     def authenticate(self, zfo: bytes) -> bytes | None:
         """The encapsulated XML if ``zfo`` is a ZFO this simulator issued, unchanged."""

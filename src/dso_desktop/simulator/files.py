@@ -58,13 +58,14 @@ def make_file(kind: str, seed: int, title: str, size: int = MIN_SIZE) -> bytes:
     count = max(1, (size - 3500) // 700)
     paras = paragraphs(seed, count, title)
     if kind == "pdf":
-        data = pdf_document(paras)
+        streams = _pdf_streams(paras)
+        data = _pdf_assemble(streams, 0)
         pad = 0
         for _ in range(3):  # the startxref number may gain a digit; settle in a step or two
             if len(data) == size or size < len(data) - pad:
                 break
             pad += size - len(data)
-            data = pdf_document(paras, pad=pad)
+            data = _pdf_assemble(streams, pad)
         return data
     if kind in ("docx", "odt"):
         build = docx_document if kind == "docx" else odt_document
@@ -85,18 +86,14 @@ def _pad_tail(data: bytes, size: int) -> bytes:
     return data + b"\n" * max(0, size - len(data))
 
 
+_PDF_TABLE = {ord(ch): chr(code) for ch, code in _PDF_CODES.items()}
+_PDF_TABLE.update({ord("("): "\\(", ord(")"): "\\)", ord("\\"): "\\\\"})
+
+
 def _pdf_text(s: str) -> bytes:
-    out = bytearray()
-    for ch in s:
-        if ch in _PDF_CODES:
-            out.append(_PDF_CODES[ch])
-        elif ch in "()\\":
-            out += b"\\" + ch.encode("ascii")
-        elif " " <= ch <= "~":
-            out += ch.encode("ascii")
-        else:
-            out += b"?"
-    return bytes(out)
+    """Text for a PDF string literal in the font's single-byte encoding."""
+    # Other Latin-1 letters coincide with the WinAnsi base encoding; the rest become "?".
+    return s.translate(_PDF_TABLE).encode("latin-1", "replace")
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -115,33 +112,43 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def pdf_document(paras: list[str], pad: int = 0) -> bytes:
     """A PDF 1.4 with Helvetica text, one page per 48 lines; ``pad`` bytes of comment."""
+    return _pdf_assemble(_pdf_streams(paras), pad)
+
+
+def _pdf_streams(paras: list[str]) -> list[bytes]:
     lines: list[str] = []
     for p in paras:
         lines.extend(_wrap(p, 88))
         lines.append("")
     pages = [lines[i:i + 48] for i in range(0, len(lines), 48)] or [[""]]
-    diffs = " ".join(f"{code} /{_PDF_GLYPHS[ch]}" for ch, code in _PDF_CODES.items())
+    out = []
+    for page in pages:
+        body = b"".join(b"(" + _pdf_text(line) + b") Tj T*\n" for line in page)
+        out.append(b"BT /F1 10 Tf 14 TL 56 790 Td\n" + body + b"ET\n")
+    return out
+
+
+_PDF_DIFFS = " ".join(f"{code} /{_PDF_GLYPHS[ch]}" for ch, code in _PDF_CODES.items())
+
+
+def _pdf_assemble(streams: list[bytes], pad: int) -> bytes:
     objects: list[bytes] = []
-    n_pages = len(pages)
+    n_pages = len(streams)
     # 1 catalog, 2 pages, 3 font, then (page, content) pairs.
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n_pages))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
     objects.append(
         (f"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding "
-         f"/BaseEncoding /WinAnsiEncoding /Differences [{diffs}] >> >>").encode()
+         f"/BaseEncoding /WinAnsiEncoding /Differences [{_PDF_DIFFS}] >> >>").encode()
     )
-    for i, page in enumerate(pages):
-        stream = bytearray(b"BT /F1 10 Tf 14 TL 56 790 Td\n")
-        for line in page:
-            stream += b"(" + _pdf_text(line) + b") Tj T*\n"
-        stream += b"ET\n"
+    for i, stream in enumerate(streams):
         objects.append(
             (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font "
              f"<< /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>").encode()
         )
         objects.append(
-            f"<< /Length {len(stream)} >>\nstream\n".encode() + bytes(stream) + b"endstream"
+            f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"endstream"
         )
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     if pad == 1:

@@ -515,6 +515,7 @@ def erase_message(ctx: OpContext, req: Any) -> Any:
         raise OpError(MESSAGE_NOT_FOUND)
     msg.erased = True
     msg.files = []
+    ctx.world.dm_cache.clear()
     resp = B.root("EraseMessageResponse")
     render.dm_status(resp)
     return resp

@@ -98,9 +98,30 @@ def _fill_dm(dm: Any, world: World, msg: Message, *, with_files: bool) -> None:
 _XSI_DECL = f' xmlns:xsi="{XSI}"'.encode()
 
 
+_CACHE_SIZE = 32
+
+
 def dm_dm_bytes(world: World, msg: Message, *, with_files: bool) -> bytes:
     """dmDm exactly as it is written into answers and ZFOs, like real ZFOs: it declares
-    ``p`` itself and uses the ``xsi`` prefix of the enclosing element."""
+    ``p`` itself and uses the ``xsi`` prefix of the enclosing element.
+
+    dmDm never changes once posted (status and times live outside it), so the world keeps
+    the bytes of the last few messages: a download hashes and then embeds the same bytes.
+    """
+    key = (msg.dm_id, with_files)
+    cache = world.dm_cache
+    with world.lock:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        data = _render_dm(world, msg, with_files=with_files)
+        if len(cache) >= _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = data
+        return data
+
+
+def _render_dm(world: World, msg: Message, *, with_files: bool) -> bytes:
     dm = etree.Element(f"{{{NS}}}dmDm", nsmap={"p": NS, "xsi": XSI})
     _fill_dm(dm, world, msg, with_files=with_files)
     data = etree.tostring(dm, encoding="UTF-8", xml_declaration=False)

@@ -56,6 +56,7 @@ class World:
     next_att_id: int = 1
     seed: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    dm_cache: dict[tuple[str, bool], bytes] = field(default_factory=dict, repr=False)
     _deadlines: list[tuple[datetime, str, str]] = field(default_factory=list, repr=False)
 
     # -- building ---------------------------------------------------------------------
@@ -121,6 +122,7 @@ class World:
             elif kind == "erase" and self.erase_due(msg) == at:
                 msg.erased = True
                 msg.files = []
+                self.dm_cache.clear()
         for att_id, up in list(self.uploads.items()):
             if now - up.uploaded_at > UPLOAD_KEPT:
                 del self.uploads[att_id]

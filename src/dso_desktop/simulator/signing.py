@@ -1,0 +1,133 @@
+"""Fast sealing for the simulator: the CMS shape of zfo.produce, with per-identity caches.
+
+``zfo.produce.seal`` rebuilds the certificate structures for every signature, which costs
+tens of milliseconds; a 10,000-message sync signs 20,000 times. This signer keeps the parsed
+certificate, signer identifier and signingCertificateV2 attribute of each identity and
+builds only what changes (time, digest, signature, timestamp token). The output has the same
+structure: SignedData v1 (v3 for tokens), SHA-256, signed attributes content-type,
+signing-time, message-digest, signingCertificateV2, RSA PKCS#1 v1.5, and an RFC 3161 token
+over the signature value in id-aa-signatureTimeStampToken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from asn1crypto import algos, cms, core, tsp, x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+TSA_POLICY = "1.3.6.1.4.1.99999.3161.1"  # the private-arc policy zfo.produce uses too
+
+
+def _len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    return bytes([tag]) + _len(len(content)) + content
+
+
+def _set_of(items: list[bytes], tag: int = 0x31) -> bytes:
+    return _tlv(tag, b"".join(sorted(items)))  # DER: SET OF sorted by encoding
+
+
+_OID_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()
+_OID_SIGNED_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
+_OID_TST_INFO = core.ObjectIdentifier("1.2.840.113549.1.9.16.1.4").dump()
+_SHA256_ALG = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+_SHA256_RSA = algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}).dump()
+_INT_1 = core.Integer(1).dump()
+_INT_3 = core.Integer(3).dump()
+
+
+class _Identity:
+    """Pre-encoded DER of everything about a signer that does not change."""
+
+    def __init__(self, cert: Any, key: Any) -> None:
+        der = cert.public_bytes(serialization.Encoding.DER)
+        self.key = key
+        self.cert_der = der
+        asn_cert = x509.Certificate.load(der)
+        self.sid_der = cms.IssuerAndSerialNumber({
+            "issuer": asn_cert.issuer, "serial_number": asn_cert.serial_number}).dump()
+        self.signing_cert_attr = cms.CMSAttribute({
+            "type": "signing_certificate_v2",
+            "values": [tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
+                "cert_hash": hashlib.sha256(der).digest(),
+                "issuer_serial": {
+                    "issuer": [x509.GeneralName(name="directory_name",
+                                                value=asn_cert.issuer)],
+                    "serial_number": asn_cert.serial_number,
+                },
+            })]})],
+        }).dump()
+
+
+def _time(dt: datetime) -> cms.Time:
+    dt = dt.astimezone(UTC).replace(microsecond=0)
+    if 1950 <= dt.year <= 2049:
+        return cms.Time(name="utc_time", value=dt)
+    return cms.Time(name="generalized_time", value=dt)
+
+
+class FastSigner:
+    """Seals content and issues timestamp tokens for one seal and one TSA identity."""
+
+    def __init__(self, seal_cert: Any, seal_key: Any, tsa_cert: Any, tsa_key: Any) -> None:
+        self.seal = _Identity(seal_cert, seal_key)
+        self.tsa = _Identity(tsa_cert, tsa_key)
+
+    def _content_info(self, ident: _Identity, econtent_type: bytes, econtent: bytes,
+                      at: datetime, with_token: bool) -> bytes:
+        attrs = [
+            cms.CMSAttribute({"type": "content_type",
+                              "values": [core.ObjectIdentifier.load(econtent_type).native]}
+                             ).dump(),
+            cms.CMSAttribute({"type": "signing_time", "values": [_time(at)]}).dump(),
+            cms.CMSAttribute({"type": "message_digest",
+                              "values": [hashlib.sha256(econtent).digest()]}).dump(),
+            ident.signing_cert_attr,
+        ]
+        signed_attrs = _set_of(attrs)  # signed as a universal SET (RFC 5652 5.4)
+        signature = ident.key.sign(signed_attrs, padding.PKCS1v15(), hashes.SHA256())
+        signer = [_INT_1, ident.sid_der, _SHA256_ALG, b"\xa0" + signed_attrs[1:],
+                  _SHA256_RSA, _tlv(0x04, signature)]
+        if with_token:
+            token = self.token(hashlib.sha256(signature).digest(), at)
+            attr = _tlv(0x30, core.ObjectIdentifier("1.2.840.113549.1.9.16.2.14").dump()
+                        + _tlv(0x31, token))
+            signer.append(_tlv(0xA1, attr))
+        econtent_der = _tlv(0x30, econtent_type + _tlv(0xA0, _tlv(0x04, econtent)))
+        signed_data = _tlv(0x30, b"".join([
+            _INT_1 if econtent_type == _OID_DATA else _INT_3,
+            _tlv(0x31, _SHA256_ALG),
+            econtent_der,
+            _tlv(0xA0, ident.cert_der),
+            _tlv(0x31, _tlv(0x30, b"".join(signer))),
+        ]))
+        return _tlv(0x30, _OID_SIGNED_DATA + _tlv(0xA0, signed_data))
+
+    def token(self, imprint: bytes, at: datetime, imprint_alg: str = "sha256") -> bytes:
+        """An RFC 3161 TimeStampToken whose messageImprint is ``imprint`` (a hash value)."""
+        tst = tsp.TSTInfo({
+            "version": "v1", "policy": TSA_POLICY,
+            "message_imprint": tsp.MessageImprint({
+                "hash_algorithm": algos.DigestAlgorithm({"algorithm": imprint_alg}),
+                "hashed_message": imprint,
+            }),
+            "serial_number": secrets.randbits(63),
+            "gen_time": at.astimezone(UTC).replace(microsecond=0),
+            "accuracy": tsp.Accuracy({"seconds": 1}),
+            "ordering": False,
+        }).dump()
+        return self._content_info(self.tsa, _OID_TST_INFO, tst, at, with_token=False)
+
+    def seal_content(self, content: bytes, at: datetime, *, timestamp: bool = True) -> bytes:
+        return self._content_info(self.seal, _OID_DATA, content, at, with_token=timestamp)
