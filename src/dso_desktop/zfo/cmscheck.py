@@ -194,7 +194,4 @@ def check_timestamp(outer: f.SignerParts, token: f.Tlv, trust: TrustStore) -> Ti
 
 def q_timestamp_imprint(q_timestamp: bytes) -> bytes:
     """The messageImprint of a dmQTimestamp token (ISDS pads it with zero bytes)."""
-    tp = f.signed_data(q_timestamp, allow_trailing_zeros=True)
-    if tp.econtent_type != f.OID_TST_INFO or tp.content is None:
-        raise MalformedCmsError("dmQTimestamp does not carry a TSTInfo")
-    return f.tst_info(tp.content).imprint
+    return f.tst_info(f.encapsulated(q_timestamp, f.OID_TST_INFO)).imprint

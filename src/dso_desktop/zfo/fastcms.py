@@ -221,6 +221,34 @@ def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts
     return _signer_info(buf, sis[0], econtent_type, content, certs)
 
 
+def encapsulated(buf: bytes, content_type: bytes) -> bytes:
+    """Only the encapsulated content of a SignedData (no signer parsing): for reading
+    a token whose signature is not checked here."""
+    top = read(buf, 0, len(buf))
+    if buf[top.next:].strip(b"\x00"):
+        raise MalformedCmsError("trailing data after the CMS structure")
+    ci = children(buf, expect(top, SEQUENCE, "ContentInfo"), 4)
+    if len(ci) != 2 or oid(buf, ci[0]) != OID_SIGNED_DATA:
+        raise MalformedCmsError("not a CMS SignedData")
+    inner = children(buf, expect(ci[1], 0xA0, "content"), 1)
+    if len(inner) != 1:
+        raise MalformedCmsError("empty SignedData")
+    sd_tlv = expect(inner[0], SEQUENCE, "SignedData")
+    p = sd_tlv.body
+    fields = []
+    for _ in range(3):  # version, digestAlgorithms, encapContentInfo
+        t = read(buf, p, sd_tlv.end)
+        fields.append(t)
+        p = t.next
+    eci = children(buf, expect(fields[2], SEQUENCE, "encapContentInfo"), 2)
+    if len(eci) != 2 or oid(buf, eci[0]) != content_type:
+        raise MalformedCmsError("unexpected encapsulated content")
+    wrapped = children(buf, expect(eci[1], 0xA0, "eContent"), 1)
+    if len(wrapped) != 1:
+        raise MalformedCmsError("eContent must hold one OCTET STRING")
+    return octets(buf, wrapped[0])
+
+
 def _signer_info(buf: bytes, si_tlv: Tlv, econtent_type: bytes, content: bytes | None,
                  certs: list[bytes]) -> SignerParts:
     si = children(buf, expect(si_tlv, SEQUENCE, "SignerInfo"), 8)
