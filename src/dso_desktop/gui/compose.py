@@ -118,6 +118,7 @@ class ComposeDialog(QDialog):
         self.hits.verticalHeader().setVisible(False)
         self.hits.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.hits.setMaximumHeight(150)
+        self.hits.setWordWrap(False)
         self.hits.itemDoubleClicked.connect(lambda _i: self.add_selected_hit())
         self.add_hit = QPushButton(self.tr("&Add as recipient"))
         self.add_hit.clicked.connect(self.add_selected_hit)
@@ -252,6 +253,7 @@ class ComposeDialog(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.cancel_button)
         lay = QVBoxLayout(self)
@@ -288,7 +290,7 @@ class ComposeDialog(QDialog):
                 )
                 for c, v in enumerate(values):
                     self.hits.setItem(r, c, QTableWidgetItem(str(v)))
-            self.hits.resizeColumnToContents(0)
+            self.hits.resizeColumnsToContents()
             if self._hits:
                 self.hits.selectRow(0)
             self.status.setText(self.tr("Found: %1").replace("%1", str(len(self._hits))))

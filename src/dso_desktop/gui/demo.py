@@ -119,7 +119,30 @@ class DemoSession(QObject):
 
     def _tree_after_sync(self) -> None:
         self.window.tree_loaded.disconnect(self._tree_after_sync)
-        self.ready.emit()
+        app = self.ctx.app
+        account = self.account
+
+        def tag_some() -> None:
+            """Two example tags on a few messages, so the training shows what tags do."""
+            from dso_desktop.domain import Direction
+            from dso_desktop.services.types import MessageFilter
+
+            if app.tags.list():
+                return
+            todo = app.tags.create("K vyřízení", "#ef6c00")
+            bills = app.tags.create("Faktury", "#1565c0")
+            ids = app.messages.ids(MessageFilter(account=account, direction=Direction.RECEIVED))
+            for row in app.messages.rows(ids):
+                if "faktura" in (row.subject or "").lower():
+                    app.tags.assign(row.id, bills.id)
+            for message_id in ids[:3]:
+                app.tags.assign(message_id, todo.id)
+
+        def done(_r: Any) -> None:
+            self.window.reload_tags()
+            self.ready.emit()
+
+        self.ctx.tasks.run_store(tag_some, done, self.failed.emit, owner=self)
 
     def _sync_failed(self, account: str, exc: BaseException) -> None:
         if account == self.account:

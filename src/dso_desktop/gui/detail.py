@@ -127,7 +127,7 @@ class DetailPane(QWidget):
         split.addWidget(self.envelope)
         split.addWidget(att_box)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -257,9 +257,7 @@ class DetailPane(QWidget):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(kind)
         self.verdict.setText(text)
-        self.verdict.setStyleSheet(
-            f"QLabel {{ border-left: 4px solid {color}; padding: 4px 8px; background: {color}18; }}"
-        )
+        self.verdict.setStyleSheet(fmt.verdict_style(color))
         self.verdict.setVisible(True)
 
     # -- actions ----------------------------------------------------------------------------

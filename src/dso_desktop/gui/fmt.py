@@ -82,6 +82,29 @@ def verdict_color(kind: str | None) -> str:
     }.get(kind or "", "#757575")
 
 
+VERDICT_SYMBOLS = {
+    "valid": "✔",
+    "expiring": "⚠",
+    "valid-at-signing": "✔",
+    "untrusted": "⚠",
+    "invalid": "✖",
+}
+
+
+def verdict_symbol(kind: str | None) -> str:
+    return VERDICT_SYMBOLS.get(kind or "", "?")
+
+
+def verdict_style(color: str) -> str:
+    """A label style: a bar in the verdict colour on a light tint of it."""
+    c = color.lstrip("#")
+    r, g, b = int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+    return (
+        f"QLabel {{ border-left: 4px solid {color}; padding: 5px 8px;"
+        f" background: rgba({r}, {g}, {b}, 28); }}"
+    )
+
+
 def when(value: Any) -> str:
     if value is None or value == "":
         return ""

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle(self._title())
         self.setAcceptDrops(True)
-        self.resize(1280, 800)
+        self.resize(1360, 820)
 
         self.sync = SyncController(ctx, self)
         self.sync.job_started.connect(self._sync_started)
@@ -138,21 +138,25 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
+        # Fixed widths from the font (sizing to contents would read every row).
+        fm = self.table.fontMetrics()
+        pad = 18
+        date_w = fm.horizontalAdvance("88.88.8888 88:88") + pad
         widths = {
-            "verdict": 26,
-            "dm_id": 80,
-            "subject": 300,
-            "party": 210,
-            "delivered": 125,
-            "accepted": 125,
-            "status": 170,
-            "attachments": 44,
-            "tags": 100,
+            "verdict": fm.horizontalAdvance("✔") + pad,
+            "dm_id": fm.horizontalAdvance("88888888") + pad,
+            "subject": 280,
+            "party": fm.horizontalAdvance("M") * 14 + pad,
+            "delivered": date_w,
+            "accepted": date_w,
+            "status": fm.horizontalAdvance(self.tr("Status")) + fm.horizontalAdvance("M") * 7,
+            "attachments": fm.horizontalAdvance(self.tr("Att.")) + pad + 6,
+            "tags": fm.horizontalAdvance("M") * 7 + pad,
         }
         for i, (key, _h, _o) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, widths[key])
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
         self.quick_filter = QLineEdit()
@@ -192,7 +196,7 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 4)
-        main.setSizes([260, 1020])
+        main.setSizes([250, 1110])
 
         central = QWidget()
         layout = QVBoxLayout(central)

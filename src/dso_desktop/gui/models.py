@@ -171,9 +171,11 @@ class MessageListModel(QAbstractTableModel):
                 font.setBold(True)
                 return font
             return None
-        if role == Qt.ItemDataRole.DecorationRole and key == "verdict":
+        if role == Qt.ItemDataRole.ForegroundRole and key == "verdict":
             kind = fmt.verdict_kind(fmt.field(row, "verdict", "verdict_kind"))
-            return QColor(fmt.verdict_color(kind))
+            return QBrush(QColor(fmt.verdict_color(kind)))
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "verdict":
+            return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole and key == "verdict":
             kind = fmt.verdict_kind(fmt.field(row, "verdict", "verdict_kind"))
             return fmt.verdict_text(kind)
@@ -182,6 +184,8 @@ class MessageListModel(QAbstractTableModel):
             if ids and ids[0] in self._tags_by_id:
                 return QBrush(QColor(self._tags_by_id[ids[0]][1]))
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            if key == "verdict":
+                return fmt.verdict_short(fmt.verdict_kind(fmt.field(row, "verdict")))
             return str(self._display(row, key))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "attachments":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -212,7 +216,9 @@ class MessageListModel(QAbstractTableModel):
 
     def _display(self, row: Any, key: str) -> Any:
         if key == "verdict":
-            return ""
+            if not fmt.field(row, "downloaded", default=True):
+                return ""
+            return fmt.verdict_symbol(fmt.verdict_kind(fmt.field(row, "verdict")))
         if key == "dm_id":
             return fmt.field(row, "dm_id", "message_id", default="")
         if key == "subject":

@@ -64,11 +64,20 @@ class ScreenshotTaker(QObject):
         self.window.detail.message_loaded.disconnect(self._detail_loaded)
         w = self.window
         if self.which == "compose":
-            self._target = w.compose_reply()
+            dlg = w.compose_reply()
+            self._target = dlg
+            # Show the recipient search at work, as a clerk would use it.
+            dlg.query.setText("úřad")
+            dlg.search_done.connect(lambda _n: self._after_settle())
+            dlg.search()
+            return
         elif self.which == "wizard":
             self._target = w.add_account()
         elif self.which == "detail":
             self._target = w.detail
+            splitter = w.detail.parentWidget()
+            if hasattr(splitter, "setSizes"):
+                splitter.setSizes([170, 600])
         self._after_settle()
 
     def _after_settle(self) -> None:

@@ -115,9 +115,7 @@ class ZfoViewer(QDialog):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(vkind)
         self.verdict.setText(text)
-        self.verdict.setStyleSheet(
-            f"QLabel {{ border-left: 4px solid {color}; padding: 4px 8px; background: {color}18; }}"
-        )
+        self.verdict.setStyleSheet(fmt.verdict_style(color))
         rows = [
             (self.tr("Message ID"), fmt.field(env, "message_id")),
             (self.tr("Sender"), fmt.field(env, "sender_name")),
