@@ -265,6 +265,10 @@ def generate_messages(world: World, rnd: random.Random, demo: Box, others: list[
                 msg.set_status(6, accepted)
                 msg.events.append((accepted, EV_TEXT["EV11"] if rnd.random() < 0.3
                                    else EV_TEXT["EV12"]))
+        if msg.status == 4 and msg.allow_fiction and now >= fiction_at:
+            msg.accepted_at = fiction_at  # nobody logged in within ten days
+            msg.set_status(5, fiction_at)
+            msg.events.append((fiction_at, EV_TEXT["EV2"]))
         if msg.status in (5, 6) and rnd.random() < 0.7:
             msg.set_status(7, min(now, (msg.accepted_at or now) + timedelta(hours=1)))
         world.add_message(msg)
