@@ -116,3 +116,31 @@ def test_state_dir_keeps_ca_and_world(tmp_path: Path) -> None:
         assert second.clock.offset.days >= 2
     finally:
         second.stop()
+
+
+def test_project_verifier_accepts_simulator_zfos(sim: Simulator) -> None:
+    """The client's own verifier (zfo.verify_zfo) trusts the simulator CA and finds the
+    seal, the timestamp and (for messages) dmHash in order."""
+    from dso_desktop.zfo import TrustStore, verify_zfo
+
+    trust = TrustStore.from_paths([Path(sim.info.ca_file)])
+    for kind, data in _zfos(sim):
+        verdict = verify_zfo(data, trust)
+        assert verdict.kind.value in ("valid", "expiring"), (kind, verdict.reasons)
+        if kind != "delivery":
+            assert any("dmHash matches" in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.slow
+def test_generating_100000_messages_is_quick() -> None:
+    """The issue's bar: 100,000 messages in under a minute (the benchmark times it too)."""
+    import time
+    from datetime import UTC, datetime
+
+    from dso_desktop.simulator.generator import build_world
+
+    start = time.perf_counter()
+    world, _ = build_world(1, 100_000, now=datetime.now(UTC))
+    elapsed = time.perf_counter() - start
+    assert len(world.messages) == 100_000
+    assert elapsed < 60, f"took {elapsed:.1f} s"
