@@ -38,6 +38,13 @@ def test_random_bytes_give_typed_errors(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1024))
+def test_random_bytes_verify_to_invalid(data: bytes) -> None:
+    v = verify_zfo(data, TrustStore())
+    assert v.kind is VerdictKind.INVALID and v.reasons and v.reasons_cs
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.binary(min_size=1, max_size=512))
 def test_random_bytes_behind_a_sequence_header(tail: bytes) -> None:
     data = b"\x30" + bytes([min(len(tail), 0x7F)]) + tail
@@ -78,6 +85,7 @@ def test_truncations_are_typed(good_zfo: bytes) -> None:
 def test_deep_nesting_is_refused() -> None:
     with pytest.raises(MalformedCmsError):
         parse_zfo(b"\x30\x80" * 200_000)
+    assert verify_zfo(b"\x30\x80" * 200_000, TrustStore()).kind is VerdictKind.INVALID
     # Definite lengths, 10,000 levels.
     inner = b""
     for _ in range(10_000):
