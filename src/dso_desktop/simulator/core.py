@@ -23,7 +23,16 @@ from dso_desktop.simulator.pki import SimPki
 from dso_desktop.simulator.registry import OPERATIONS
 from dso_desktop.simulator.signing import FastSigner
 from dso_desktop.simulator.world import World
-from dso_desktop.simulator.xmlio import NS, NS_ASWS, Builder, SoapFault, envelope, fault, parse_xml
+from dso_desktop.simulator.xmlio import (
+    NS,
+    NS_ASWS,
+    Builder,
+    SoapFault,
+    envelope,
+    fault,
+    mtom_envelope,
+    parse_xml,
+)
 from dso_desktop.simulator.xmlio import parse_request as parse_soap
 
 log = logging.getLogger("dso_desktop.simulator")
@@ -150,6 +159,8 @@ class SimulatorCore:
         soap_ct = ("text/xml; charset=utf-8" if req.soap_version == "1.1"
                    else "application/soap+xml; charset=utf-8")
         # Faults that strike before login, as an overloaded or closed server would.
+        # dm_VoDZ answers with MTOM/XOP when the client accepts multipart/related.
+        mtom = service == "vodz" and "multipart/related" in headers.get("accept", "").lower()
         injected = self.faults.match(req.operation)
         reply_delay = 0.0
         if injected is not None:
@@ -180,12 +191,12 @@ class SimulatorCore:
                 self._busy[user.username] = self._busy.get(user.username, 0) + 1
             try:
                 self.sleep(injected.delay)
-                reply = self._run(req, service, user, system_cert, soap_ct, injected)
+                reply = self._run(req, service, user, system_cert, soap_ct, injected, mtom)
             finally:
                 with self._busy_lock:
                     self._busy[user.username] -= 1
             return reply
-        reply = self._run(req, service, user, system_cert, soap_ct, injected)
+        reply = self._run(req, service, user, system_cert, soap_ct, injected, mtom)
         reply.delay = reply_delay
         if injected is not None and injected.mode == "malformed":
             reply.body = reply.body[: len(reply.body) // 2] + b"<unclosed"
@@ -204,7 +215,7 @@ class SimulatorCore:
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
     def _run(self, req: Any, service: str, user: User, system_cert: bool, soap_ct: str,
-             injected: Any) -> Reply:
+             injected: Any, mtom: bool = False) -> Reply:
         entry = OPERATIONS.get(req.operation)
         if entry is None or service not in entry[0]:
             return self._status_reply(req, service, context.UNKNOWN_OPERATION, soap_ct)
@@ -228,6 +239,9 @@ class SimulatorCore:
                 return Reply(exc.http_status, {"Content-Type": soap_ct},
                              fault(str(exc), req.soap_version))
         log.debug("%s by %s: ok", req.operation, user.username)
+        if mtom:
+            content_type, body = mtom_envelope(resp, req.soap_version)
+            return Reply(200, {"Content-Type": content_type}, body)
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
     def _error_reply(self, req: Any, service: str, exc: OpError, soap_ct: str) -> Reply:

@@ -296,3 +296,41 @@ def fault(message: str, soap_version: str, code: str = "Client") -> bytes:
         t.set("{http://www.w3.org/XML/1998/namespace}lang", "cs")
         t.text = message
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+MTOM_ELEMENTS = frozenset({"dmEncodedContent", "dmSignature", "dmResultDoc"})
+
+
+def mtom_envelope(payload: Any, soap_version: str) -> tuple[str, bytes]:
+    """The answer as MTOM/XOP (multipart/related): binary elements become xop:Include
+    references to raw parts, as dm_VoDZ answers a client that accepts multipart/related."""
+    parts: list[tuple[str, bytes]] = []
+    for el in list(payload.iter()):
+        if not isinstance(el.tag, str) or etree.QName(el).localname not in MTOM_ELEMENTS:
+            continue
+        if el.get(XSI_NIL) == "true" or not el.text:
+            continue
+        data = base64.b64decode(el.text)
+        cid = f"part{len(parts) + 1}@isds-simulator"
+        el.text = None
+        inc = etree.SubElement(el, f"{{{XOP}}}Include", nsmap={"xop": XOP})
+        inc.set("href", f"cid:{cid}")
+        parts.append((cid, data))
+    root = envelope(payload, soap_version)
+    soap_type = "text/xml" if soap_version == "1.1" else "application/soap+xml"
+    boundary = "MIMEBoundary_isds_simulator"
+    out = bytearray()
+    out += (f"--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; "
+            f'type="{soap_type}"\r\nContent-Transfer-Encoding: binary\r\n'
+            "Content-ID: <root.message@isds-simulator>\r\n\r\n").encode()
+    out += root + b"\r\n"
+    for cid, data in parts:
+        out += (f"--{boundary}\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Transfer-Encoding: binary\r\nContent-ID: <{cid}>\r\n\r\n"
+                ).encode()
+        out += data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    content_type = (f'multipart/related; type="application/xop+xml"; '
+                    f'start="<root.message@isds-simulator>"; start-info="{soap_type}"; '
+                    f'boundary="{boundary}"')
+    return content_type, bytes(out)

@@ -253,3 +253,45 @@ def test_erased_after_retention(sim: Simulator) -> None:
 
 
 _ = re
+
+
+def test_mtom_request_and_answer(sim: Simulator) -> None:
+    """dm_VoDZ: an MTOM/XOP upload is understood, and with Accept: multipart/related the
+    download comes back as raw parts (PROTOCOL.md §1)."""
+    from dso_desktop.simulator.xmlio import _split_multipart
+
+    acc = sim.account("password")
+    auth = "Basic " + base64.b64encode(f"{acc.username}:{acc.password}".encode()).decode()
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 80 + b"\n%%EOF\n"
+    soap = (f'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>'
+            f'<v:UploadAttachment xmlns:v="{NS}"><v:dmFile dmMimeType="application/pdf" '
+            'dmFileDescr="sken.pdf"><v:dmEncodedContent><xop:Include '
+            'xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:att1@test"/>'
+            "</v:dmEncodedContent></v:dmFile></v:UploadAttachment></e:Body></e:Envelope>")
+    body = (b"--B\r\nContent-Type: application/xop+xml; type=\"application/soap+xml\"\r\n"
+            b"Content-ID: <root@test>\r\n\r\n" + soap.encode() + b"\r\n--B\r\n"
+            b"Content-Type: application/octet-stream\r\nContent-ID: <att1@test>\r\n\r\n"
+            + data + b"\r\n--B--\r\n")
+    ct = 'multipart/related; type="application/xop+xml"; boundary="B"'
+    reply = sim.core.handle_soap("/DS/vodz", {"authorization": auth, "content-type": ct},
+                                 body, None)
+    assert reply.status == 200, reply.body[:400]
+    att_id = etree.fromstring(reply.body).findtext(f".//{{{NS}}}dmAttID")
+    assert sim.world.uploads[att_id].data == data
+    # Send it as a big message and download it back as MTOM.
+    up = etree.fromstring(reply.body)[0][0]
+    resp = call(sim, "CreateBigMessage", envelope(firm(sim)) + _ext(up), path="/DS/vodz",
+                soap12=True)
+    dm_id = resp.findtext(f"{{{NS}}}dmID")
+    req = (f'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>'
+           f'<v:DownloadAttachment xmlns:v="{NS}"><v:dmID>{dm_id}</v:dmID>'
+           "<v:attNum>0</v:attNum></v:DownloadAttachment></e:Body></e:Envelope>").encode()
+    reply = sim.core.handle_soap("/DS/vodz", {"authorization": auth,
+                                              "accept": "multipart/related"}, req, None)
+    assert reply.headers["Content-Type"].startswith("multipart/related")
+    root_part, parts = _split_multipart(reply.body, reply.headers["Content-Type"])
+    assert b"xop:Include" in root_part
+    assert list(parts.values()) == [data]
+    plain = sim.core.handle_soap("/DS/vodz", {"authorization": auth}, req, None)
+    assert plain.headers["Content-Type"].startswith("application/soap+xml")
+    assert base64.b64encode(data) in plain.body
