@@ -79,6 +79,7 @@ class SimulatorCore:
         self._busy: dict[str, int] = {}
         self._busy_lock = threading.Lock()
         self.sms_log: list[tuple[str, str, str]] = []  # (time, username, code)
+        self.requests = 0  # operations run (the autosave watches it)
 
     # -- signing -------------------------------------------------------------------------
     def qtimestamp(self, msg: Message) -> bytes:
@@ -221,6 +222,7 @@ class SimulatorCore:
             return self._status_reply(req, service, context.UNKNOWN_OPERATION, soap_ct)
         handler = entry[1]
         with self.world.lock:
+            self.requests += 1
             now = self.clock.now()
             self.world.tick(now)
             box = self.world.boxes[user.box_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,8 @@ from dso_desktop.simulator.core import Reply, SimulatorCore
 from dso_desktop.simulator.generator import GeneratedAccount, build_world
 from dso_desktop.simulator.pki import load_or_create
 from dso_desktop.simulator.server import HttpFront, json_reply
+
+AUTOSAVE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Simulator:
         self._tmp: Path | None = None
         self._front: HttpFront | None = None
         self._accounts: list[GeneratedAccount] = []
+        self._saver: threading.Thread | None = None
+        self._stop_saver = threading.Event()
         self.info: SimulatorInfo | None = None
         root = self._root()
         self.pki = load_or_create(root / "pki", persistent=self.state_dir is not None)
@@ -86,6 +91,11 @@ class Simulator:
     def start(self) -> SimulatorInfo:
         self._front = HttpFront(self.core, self.host, self.port, self._control)
         self._front.start()
+        if self.state_dir is not None:
+            self._stop_saver.clear()
+            self._saver = threading.Thread(target=self._autosave, name="isds-simulator-save",
+                                           daemon=True)
+            self._saver.start()
         host = f"[{self.host}]" if ":" in self.host else self.host
         url = f"https://{host}:{self._front.port}"
         accounts = []
@@ -99,7 +109,19 @@ class Simulator:
         self.info = SimulatorInfo(url, str(self.pki.ca_file), accounts)
         return self.info
 
+    def _autosave(self) -> None:
+        """A training setup survives even a hard kill: save when requests changed things."""
+        seen = self.core.requests
+        while not self._stop_saver.wait(AUTOSAVE_SECONDS):
+            if self.core.requests != seen:
+                seen = self.core.requests
+                self.save()
+
     def stop(self) -> None:
+        self._stop_saver.set()
+        if self._saver is not None:
+            self._saver.join(timeout=10)
+            self._saver = None
         if self._front is not None:
             self._front.stop()
             self._front = None
