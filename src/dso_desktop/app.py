@@ -53,7 +53,8 @@ class App:
         self.search = SearchService(db)
         self.tags = TagService(db)
         self.sync = SyncService(db, self.accounts, self.trust, self.settings.get,
-                                client_factory=client_factory, retry=retry)
+                                client_factory=client_factory, retry=retry,
+                                lock_dir=paths.data / "locks")
         self.send = SendService(db, self.accounts, self.trust, send_limits)
         self.zfo = ZfoService(db, self.trust)
         self.warnings = WarningService(db, self.settings.get)

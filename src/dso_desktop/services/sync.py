@@ -6,6 +6,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from dso_desktop.services.accounts import AccountService
@@ -13,6 +14,7 @@ from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.sync.engine import AccountSync, ProgressFn, RetryPolicy
 from dso_desktop.sync.events import SyncBusy, SyncError, SyncSummary
+from dso_desktop.sync.lock import AccountLock, LockBusy
 
 
 class SyncService:
@@ -25,6 +27,7 @@ class SyncService:
         *,
         client_factory: Callable[..., Any] | None = None,
         retry: RetryPolicy | None = None,
+        lock_dir: Path | None = None,
     ) -> None:
         self._db = db
         self._accounts = accounts
@@ -32,6 +35,7 @@ class SyncService:
         self._settings = settings
         self._client_factory = client_factory or accounts.client
         self._retry = retry
+        self._lock_dir = lock_dir  # cross-process: one sync per account on this computer
         self._running: set[str] = set()
         self._lock = threading.Lock()
 
@@ -56,8 +60,17 @@ class SyncService:
             if name in self._running:
                 raise SyncBusy(f"account {name!r} is being synced already")
             self._running.add(name)
+        lock: AccountLock | None = None
         try:
             record = self._accounts.record(name)
+            if self._lock_dir is not None:
+                lock = AccountLock(self._lock_dir, record.id)
+                try:
+                    lock.acquire()
+                except LockBusy:
+                    lock = None
+                    raise SyncBusy(
+                        f"account {name!r} is being synced by another program") from None
             cancel = cancel or threading.Event()
             job = AccountSync(
                 self._db, None, record, None, self._settings(),
@@ -80,6 +93,8 @@ class SyncService:
                     with contextlib.suppress(Exception):
                         close()
         finally:
+            if lock is not None:
+                lock.release()
             with self._lock:
                 self._running.discard(name)
 

@@ -150,3 +150,31 @@ def test_attachment_checks(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * 30)
     assert any("nejvýše" in p for p in check_attachments([big], small))
+
+
+def test_one_sync_per_account_across_processes(app: App, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from dso_desktop.sync.events import SyncBusy
+    from dso_desktop.sync.lock import AccountLock
+
+    app.accounts.add(AccountSpec("a", LoginMethod.PASSWORD, "u"), password="p",
+                     save_password=False)
+    rec = app.accounts.record("a")
+    lock_dir = app.paths.data / "locks"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from dso_desktop.sync.lock import "
+         "AccountLock; l = AccountLock(Path(sys.argv[1]), int(sys.argv[2])); l.acquire(); "
+         "print('held', flush=True); sys.stdin.readline()", str(lock_dir), str(rec.id)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(SyncBusy, match="another program"):
+            app.sync.sync_account("a", accept_delivery=False)
+    finally:
+        holder.kill()
+        holder.communicate()
+    with AccountLock(lock_dir, rec.id):  # the dead holder's lock is gone
+        pass
