@@ -201,3 +201,24 @@ def test_send_normal_and_big(sim: Any, tmp_path: Path, monkeypatch: pytest.Monke
     code, _, err = dso(data, "send", "--account", "urad", "--to", to, "--subject", "x",
                        "--attach", str(bad))
     assert code == 1 and ".exe" in err
+
+
+@pytest.mark.slow
+def test_send_a_real_big_message(sim: Any, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above 20 MiB at the real limits: upload + CreateBigMessage, archived as a big ZFO."""
+    data = tmp_path / "data"
+    acc = add_account(data, sim, monkeypatch)
+    to = _recipient(sim, acc.box_id)
+    plan = tmp_path / "územní plán.pdf"
+    with plan.open("wb") as fh:
+        fh.write(b"%PDF-1.4\n")
+        fh.write(b"3" * (21 * 1024 * 1024))
+    code, res, err = dso(data, "send", "--account", "urad", "--to", to, "--subject",
+                         "Územní plán", "--attach", str(plan))
+    assert code == 0, err
+    assert res[0]["ok"] and res[0]["big_message"]
+    code, shown, err = dso(data, "message", "show", res[0]["message_id"])
+    assert code == 0, err
+    assert shown["big_message"] is True
+    assert shown["attachment_list"][0]["size"] == plan.stat().st_size

@@ -253,6 +253,6 @@ class SendService:
                 return
             rec = self._accounts.record(account)
             store_message_zfo(self._db, doc.data, parsed, verdict, account_id=rec.id,
-                              direction=Direction.SENT, source="send")
+                              direction=Direction.SENT, source="send", big_message=big)
         except (IngestError, Exception) as exc:  # the next sync archives it
             log.info("sent message not archived right away: %s", type(exc).__name__)

@@ -308,6 +308,7 @@ class MessageRepo:
             stored_at=now,
         ))
         cols = _envelope_columns(env)
+        cols["big_message"] = bool(m.big_message) or bool(env.big_message)  # any source knows
         for name, value in cols.items():
             # The signed envelope is authoritative; a list entry may know a newer status.
             if name in _MUTABLE and value is None:

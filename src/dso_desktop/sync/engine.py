@@ -295,7 +295,8 @@ class AccountSync:
         except StatusError as exc:
             if exc.code != WRONG_SERVICE:
                 raise
-            doc = self.call(normal if big else bigop, dm_id)
+            big = not big
+            doc = self.call(bigop if big else normal, dm_id)
         parsed, verdict = parse_and_verify(doc.data, self.trust)
         vkind = str(getattr(verdict.kind, "value", verdict.kind))
         if vkind == "invalid":
@@ -305,7 +306,7 @@ class AccountSync:
             raise IngestError(f"ISDS returned message {parsed.envelope.message_id} for {dm_id}")
         result = store_message_zfo(self.db, doc.data, parsed, verdict,
                                    account_id=self.account.id, direction=direction,
-                                   source="sync")
+                                   source="sync", big_message=big)
         if result.status == "stored" and result.message_id is not None:
             self.summary.new += 1
             self.summary.new_ids.append(result.message_id)

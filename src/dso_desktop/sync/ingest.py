@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,9 +75,16 @@ def store_message_zfo(
     account_id: int | None,
     direction: Direction,
     source: str,
+    big_message: bool = False,
 ) -> IngestResult:
-    """Store a parsed, verified message ZFO; idempotent by (account, direction, dmID)."""
+    """Store a parsed, verified message ZFO; idempotent by (account, direction, dmID).
+
+    ``big_message``: it came through the big-message (VoDZ) operations, whatever the
+    envelope inside says.
+    """
     env = parsed.envelope
+    if big_message and not env.big_message:
+        env = dataclasses.replace(env, big_message=True)
     texts = _attachment_texts(parsed)
     info = verdict_info(verdict) if verdict is not None else None
     with db.write() as s:
