@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -50,7 +50,6 @@ class Verdict:
     dm_hash: str = "not-checked"  # ok | mismatch | not-recomputable | absent | not-checked
     zfo_kind: ZfoKind | None = None
     message_id: str | None = None
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
