@@ -87,7 +87,9 @@ class Database:
         """Bring the schema to ``revision`` with Alembic (the first run creates it)."""
         from alembic import command
 
-        with self._write_lock, self.engine.begin() as conn:
+        # BEGIN IMMEDIATE: two programs opening a fresh archive at once migrate one after
+        # the other instead of both creating the same tables.
+        with self._write_lock, self._write_engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
 
     def current_revision(self) -> str | None:

@@ -275,3 +275,21 @@ def test_an_account_adopts_an_imported_copy(db: Database) -> None:
         assert repo.count(MessageFilter()) == 1
         assert repo.rows([orphan])[0].account == "urad"
         assert repo.downloaded_dm_ids(acc, Direction.RECEIVED) == {"880"}
+
+
+def test_programs_opening_a_fresh_archive_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "shared" / "archive.sqlite3"
+    code = ("import sys; from pathlib import Path; from dso_desktop.store.db import Database; "
+            "Database.open(Path(sys.argv[1])).close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(target)],
+                              stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    db = Database.open(target)
+    try:
+        assert db.current_revision() == "0001" and db.integrity_check() == []
+    finally:
+        db.close()
