@@ -414,6 +414,8 @@ def _list(ctx: OpContext, req: Any, direction: str, name: str) -> Any:
     limit = integer(req, "dmLimit")
     if offset < 1:
         raise OpError(BAD_REQUEST, "dmOffset začíná od 1.")
+    if limit is not None and limit < 0:
+        raise OpError(BAD_REQUEST, "dmLimit nesmí být záporný.")
     if direction == "received":
         # § 17(3): listing received messages is delivery by login (PROTOCOL.md §2).
         ctx.world.accept_by_login(ctx.user, ctx.now, system_cert=ctx.system_cert)
