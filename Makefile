@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-long lint bench bundle clean help
+.PHONY: demo test test-long lint bench bundle bundle-smoke clean help
 
 help:
 	@echo "make demo   - start DSO Desktop in training mode (embedded ISDS simulator)"
@@ -46,6 +46,10 @@ bench: $(STAMP_DEV)
 bundle: $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[bundle]'
 	$(VENV)/bin/pyinstaller --noconfirm --clean installer.spec
+
+bundle-smoke: $(STAMP_DEV)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	DSO_BUNDLE_SMOKE=1 bash scripts/bundle-smoke.sh build/smoke
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
