@@ -167,3 +167,29 @@ def test_import_files_a_message_under_the_account_of_its_box(
         assert other.zfo.import_files([tmp_path / "exp"]).duplicates == 2
     finally:
         other.close()
+
+
+def test_test_login_and_sent_only_sync_accept_nothing(tmp_path: Path) -> None:
+    """Logging in, reading the owner and syncing sent messages never deliver anything."""
+    from dso_desktop.simulator import Simulator
+
+    with Simulator(seed=17, messages=6) as sim:
+        acc = sim.account("password")
+        with sim.world.lock:
+            before = {d: sim.world.messages[d].status for d in sim.world.received[acc.box_id]}
+        assert before
+        app = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+        try:
+            app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
+                                         ca_file=Path(sim.info.ca_file)),
+                             password=acc.password, save_password=True)
+            view = app.accounts.test_login("urad")
+            assert view.box_id == acc.box_id and view.owner_name
+            app.sync.sync_account("urad", accept_delivery=False)
+            with sim.world.lock:
+                after = {d: sim.world.messages[d].status
+                         for d in sim.world.received[acc.box_id]}
+            assert after == before
+            assert not app.accounts.get("urad").delivery_confirmed
+        finally:
+            app.close()
