@@ -82,6 +82,14 @@ def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.services.types import AccountSpec
 
     password = _read_password(args, ctx)
+    cert_password = None
+    if args.cert_password_stdin:
+        # After the password line (when there is one): the certificate key's passphrase.
+        cert_password = sys.stdin.readline().rstrip("\r\n")
+        if not cert_password:
+            raise UsageError("--cert-password-stdin: no passphrase on standard input")
+        if not args.cert:
+            raise UsageError("--cert-password-stdin needs --cert")
     spec = AccountSpec(
         name=args.name, login_method=LoginMethod(args.login), username=args.username,
         environment=args.environment,
@@ -92,6 +100,8 @@ def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     with _open(ctx) as app:
         view = app.accounts.add(spec, password=password, save_password=password is not None)
+        if cert_password is not None:
+            app.accounts.set_cert_password(view.name, cert_password)
     ctx.emit(view.to_json(), f"account {view.name} added ({view.environment}, "
              f"{view.login_method}{', password saved in the keyring' if password else ''})")
     return 0
@@ -375,6 +385,9 @@ def add_parser(sub: Any) -> None:
     a.add_argument("--key", help="private key of the client certificate (PEM)")
     a.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input into the OS keyring")
+    a.add_argument("--cert-password-stdin", action="store_true",
+                   help="read the certificate key's passphrase from standard input (after "
+                   "the password line) into the OS keyring")
     a.add_argument("--no-received", action="store_true",
                    help="never sync received messages (no delivery by login)")
     a.add_argument("--mark-downloaded", action="store_true",

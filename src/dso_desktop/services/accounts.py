@@ -137,6 +137,12 @@ class AccountService:
             with self._lock:
                 self._session_passwords[name] = password
 
+    def set_cert_password(self, name: str, passphrase: str) -> None:
+        """The passphrase of the account's certificate key, kept in the OS keyring."""
+        with self._db.read() as s:
+            AccountRepo(s).get(name)
+        secrets.set_secret(name, CERT_PASSWORD, passphrase)
+
     def _saved_password(self, name: str) -> str | None:
         try:
             return secrets.get_secret(name, PASSWORD)
