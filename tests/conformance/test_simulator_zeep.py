@@ -305,6 +305,56 @@ def test_otp_password_service(sim: Any, schemas: dict) -> None:
             dbOTPType="HOTP"))
 
 
+def test_additional_operations(sim: Any, schemas: dict, clerk: Any) -> None:
+    """The operations served beyond IMPLEMENTED_OPERATIONS (see ADDITIONAL_OPERATIONS)."""
+    import requests
+
+    dx = _svc(sim, schemas, "dm_info.wsdl", "dmInfoBinding", "/DS/dx", clerk)
+    df = _svc(sim, schemas, "db_search.wsdl", "DataBoxSearchBinding", "/DS/df", clerk)
+    box = sim.world.boxes[clerk.box_id]
+    victim = next(m for m in sim.world.messages.values()
+                  if m.recipient_id == box.box_id and not m.erased)
+    victim.erased = True  # as after the retention period
+    asked = dx("GetListOfErasedMessages", dmFromDate="2000-01-01", dmToDate="2100-01-01",
+               dmMessageType="RECEIVED", dmOutFormat="CSV")
+    ok(asked)
+    picked = dx("PickUpAsyncResponse", asyncID=asked.asyncID, asyncReqType="ErasedMessages")
+    ok(picked)
+    import io
+    import zipfile
+
+    csv_text = zipfile.ZipFile(io.BytesIO(picked.asyncResponse)).read("erased.csv")
+    assert victim.dm_id.encode() in csv_text
+    other = next(m for m in sim.world.messages.values()
+                 if m.recipient_id == box.box_id and not m.erased)
+    ok(dx("SuspMessageReport", dmID=other.dm_id, repName="Jan Novák", repMail=None,
+          repTel=None, allowComplete=True, note="Podezřelá příloha"))
+    ok(df("GetDataBoxList", dblType="OVM"))
+    ok(df("GetDataBoxActivityStatus", dbID=box.box_id, baFrom=datetime.now(UTC)
+          - timedelta(days=5), baTo=datetime.now(UTC)))
+    ok(df("GetConstants", constDate=None))
+    citizen = next(b for b in sim.world.boxes.values() if b.box_type == "FO")
+    personal = {name: None for name in (
+        "dbID", "aifoIsds", "pnFirstName", "pnMiddleName", "pnLastName", "biDate", "biCity",
+        "biCounty", "biState", "adCode", "adCity", "adDistrict", "adStreet",
+        "adNumberInStreet", "adNumberInMunicipality", "adZipCode", "adState", "nationality")}
+    personal.update(pnLastName=citizen.last_name, pnFirstName=citizen.first_name)
+    ok(df("FindPersonalDataBox", dbOwnerInfo=personal))
+    # Notifications: certificate access only.
+    cert = sim.account("cert")
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = sim.info.ca_file
+    session.cert = (cert.cert_file, cert.key_file)
+    cdx = Checked(sim, "dm_info.wsdl", "dmInfoBinding", "/cert/DS/dx", schemas,
+                  session=session)
+    ok(cdx("RegisterForNotifications", action=1))
+    listed = cdx("GetListForNotifications", ntfFromTime=datetime.now(UTC) - timedelta(days=400),
+                 ntfScope="ALL")
+    ok(listed)
+    assert items(listed.ntfRecords, "ntfRecord")
+
+
 def test_every_implemented_operation_was_called() -> None:
     from dso_desktop.simulator import IMPLEMENTED_OPERATIONS
 

@@ -30,10 +30,20 @@ IMPLEMENTED_OPERATIONS: frozenset[str] = frozenset({
     "SendSMSCode", "ChangePasswordOTP",
 })
 
+# Served as well, but not yet marked in docs/isds-coverage.md (engineer A's file): join them
+# into IMPLEMENTED_OPERATIONS together with flipping their simulator cells to "done".
+ADDITIONAL_OPERATIONS: frozenset[str] = frozenset({
+    "GetListOfErasedMessages", "PickUpAsyncResponse", "SuspMessageReport",
+    "RegisterForNotifications", "GetListForNotifications", "GetDataBoxList",
+    "GetDataBoxActivityStatus", "GetConstants", "FindPersonalDataBox",
+})
+
 if TYPE_CHECKING:
     from dso_desktop.simulator.simulator import SimAccount, Simulator, SimulatorInfo
 
-__all__ = ["IMPLEMENTED_OPERATIONS", "SimAccount", "Simulator", "SimulatorInfo"]
+__all__ = [
+    "ADDITIONAL_OPERATIONS", "IMPLEMENTED_OPERATIONS", "SimAccount", "Simulator", "SimulatorInfo",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from dso_desktop.simulator import context, ops_boxes, ops_messages, render
+from dso_desktop.simulator import context, ops_boxes, ops_extra, ops_messages, render
 from dso_desktop.simulator.auth import Authenticator, AuthFailure
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.context import Limits, OpContext, OpError
@@ -36,7 +36,7 @@ from dso_desktop.simulator.xmlio import (
 from dso_desktop.simulator.xmlio import parse_request as parse_soap
 
 log = logging.getLogger("dso_desktop.simulator")
-_ = (ops_boxes, ops_messages)  # importing them registers the operations
+_ = (ops_boxes, ops_extra, ops_messages)  # importing them registers the operations
 
 SERVICES = ("dz", "dx", "df", "DsManage", "vodz", "arch")
 PREFIXES = ("", "cert", "certds", "hspis", "apps")

@@ -52,6 +52,9 @@ class World:
     # PDZ credit history: (time, box, change, credit after, recipient box)
     credit_log: list[tuple[datetime, str, int, int, str]] = field(default_factory=list)
     sms: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # username -> code
+    async_results: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    suspicious: set[str] = field(default_factory=set)  # dm ids reported as spam
+    notification_boxes: set[str] = field(default_factory=set)
     next_dm_id: int = 1_000_001
     next_att_id: int = 1
     seed: int = 0
