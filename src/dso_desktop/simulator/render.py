@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import re
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
@@ -38,6 +39,17 @@ def db_status(parent: Any, code: str = "0000", message: str | None = None,
     return st
 
 
+FINE_SENDER_TYPES_FROM = datetime(2026, 6, 26, tzinfo=UTC)
+
+
+def sender_type(code: int, msg: Message) -> int:
+    """Messages posted from 26 June 2026 carry the fine box type (e.g. 31); older ones only
+    the coarse 0/10/20/30/40 (PROTOCOL.md §4, N2606)."""
+    if msg.posted_at >= FINE_SENDER_TYPES_FROM or code in (0, 50):
+        return code
+    return code // 10 * 10
+
+
 def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> None:
     """gMessageEnvelope: ISDS-filled part, then the caller-settable part."""
     sender: Box = world.boxes[msg.sender_id]
@@ -46,7 +58,7 @@ def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> 
     b.sub(parent, "dbIDSender", sender.box_id)
     b.sub(parent, "dmSender", sender.name[:100])
     b.sub(parent, "dmSenderAddress", sender.address[:100])
-    b.sub(parent, "dmSenderType", sender.type_code)
+    b.sub(parent, "dmSenderType", sender_type(sender.type_code, msg))
     b.sub(parent, "dmRecipient", recipient.name[:100])
     b.sub(parent, "dmRecipientAddress", recipient.address[:100])
     b.sub(parent, "dmAmbiguousRecipient", msg.ambiguous)
@@ -229,6 +241,8 @@ def record(parent: Any, world: World, msg: Message, ordinal: int) -> Any:
         el.set("dmType", msg.dm_type)
     if msg.vodz:
         el.set("dmVODZ", "true")
+    if msg.dm_id in world.suspicious:
+        el.set("specMessFlag", "1")  # reported as suspicious (3.08)
     B.sub(el, "dmOrdinal", ordinal)
     envelope_fields(el, world, msg)
     B.sub(el, "dmMessageStatus", msg.status)

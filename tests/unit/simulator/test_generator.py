@@ -100,3 +100,18 @@ def test_generation_is_a_timed_function() -> None:
     """The benchmark times build_world; a moderate size must be quick here too."""
     world, _ = build_world(9, 5000, now=NOW)
     assert len(world.messages) == 5000
+
+
+def test_sender_type_is_fine_only_from_26_june_2026() -> None:
+    from dso_desktop.simulator.model import Message
+    from dso_desktop.simulator.render import sender_type
+
+    def msg(at: datetime) -> Message:
+        return Message(dm_id="1", sender_id="a", recipient_id="b", annotation="x", posted_at=at)
+
+    old = msg(datetime(2026, 6, 25, 23, 0, tzinfo=UTC))
+    new = msg(datetime(2026, 6, 26, 0, 0, tzinfo=UTC))
+    assert sender_type(BOX_TYPE_CODES["PFO_ADVOK"], old) == 30
+    assert sender_type(BOX_TYPE_CODES["PFO_ADVOK"], new) == 31
+    assert sender_type(BOX_TYPE_CODES["OVM_NOTAR"], old) == 10
+    assert sender_type(BOX_TYPE_CODES["FO"], old) == 40
