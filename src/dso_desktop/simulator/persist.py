@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dso_desktop.simulator.model import Box, Message, StoredFile, Upload, User
-from dso_desktop.simulator.world import World
+from dso_desktop.simulator.world import EV_TEXT, World
 
 STATE_FILE = "world.json"
 
@@ -40,26 +40,79 @@ def _dec(value: Any) -> Any:
     return value
 
 
-def _message_dict(msg: Message) -> dict[str, Any]:
-    d = {f.name: getattr(msg, f.name) for f in fields(Message) if f.name != "files"}
-    d["files"] = [{f.name: getattr(sf, f.name) for f in fields(StoredFile)} for sf in msg.files]
-    return d
+_MSG_FIELDS = [f.name for f in fields(Message)]
+_FILE_FIELDS = [f.name for f in fields(StoredFile)]
+_TIMES = {"posted_at", "delivered_at", "accepted_at"}
+_EV_CODES = {text: code for code, text in EV_TEXT.items()}
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def _time(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s is not None else None
+
+
+def _b64(b: bytes | None) -> str | None:
+    return base64.b64encode(b).decode("ascii") if b is not None else None
+
+
+def _message_row(msg: Message) -> list[Any]:
+    """A message as a compact row (fixed field order; event texts by their EV code)."""
+    row: list[Any] = []
+    for name in _MSG_FIELDS:
+        v = getattr(msg, name)
+        if name in _TIMES:
+            v = _iso(v)
+        elif name == "events":
+            v = [[_iso(t), _EV_CODES.get(text, text)] for t, text in v]
+        elif name == "history":
+            v = [[_iso(t), st] for t, st in v]
+        elif name == "files":
+            v = [[_b64(x) if f == "data" else x for f, x in
+                  ((f, getattr(sf, f)) for f in _FILE_FIELDS)] for sf in v]
+        elif name == "qtimestamp":
+            v = _b64(v)
+        elif name == "legal":
+            v = list(v)
+        row.append(v)
+    return row
+
+
+def _message_from_row(row: list[Any]) -> Message:
+    d = dict(zip(_MSG_FIELDS, row, strict=True))
+    for name in _TIMES:
+        d[name] = _time(d[name])
+    d["events"] = [(_time(t), EV_TEXT.get(text, text)) for t, text in d["events"]]
+    d["history"] = [(_time(t), st) for t, st in d["history"]]
+    files = []
+    for frow in d["files"]:
+        fd = dict(zip(_FILE_FIELDS, frow, strict=True))
+        fd["data"] = base64.b64decode(fd["data"]) if fd["data"] is not None else None
+        files.append(StoredFile(**fd))
+    d["files"] = files
+    d["qtimestamp"] = base64.b64decode(d["qtimestamp"]) if d["qtimestamp"] else None
+    d["legal"] = tuple(d["legal"])
+    return Message(**d)
 
 
 def save(world: World, directory: Path, extra: dict[str, Any]) -> Path:
     data = {
-        "version": 1, "seed": world.seed, "next_dm_id": world.next_dm_id,
+        "version": 2, "seed": world.seed, "next_dm_id": world.next_dm_id,
         "next_att_id": world.next_att_id, "extra": extra,
         "boxes": [asdict(b) for b in world.boxes.values()],
         "users": [asdict(u) for u in world.users.values()],
-        "messages": [_message_dict(m) for m in world.messages.values()],
+        "messages": [],
         "uploads": [asdict(u) for u in world.uploads.values()],
         "credit_log": world.credit_log,
     }
     path = directory / STATE_FILE
     tmp = path.with_suffix(".tmp")
+    data = _enc(data)
+    data["messages"] = [_message_row(m) for m in world.messages.values()]
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(_enc(data), fh, ensure_ascii=False, separators=(",", ":"))
+        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -70,19 +123,19 @@ def load(directory: Path) -> tuple[World, dict[str, Any]] | None:
     path = directory / STATE_FILE
     if not path.is_file():
         return None
-    data = _dec(json.loads(path.read_text(encoding="utf-8")))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if raw.get("version") != 2:
+        raise ValueError(f"{path}: unsupported simulator state version {raw.get('version')}")
+    rows = raw.pop("messages")
+    data = _dec(raw)
     world = World(seed=data["seed"], next_dm_id=data["next_dm_id"],
                   next_att_id=data["next_att_id"])
     for b in data["boxes"]:
         world.add_box(Box(**b))
     for u in data["users"]:
         world.add_user(User(**u))
-    for m in data["messages"]:
-        files = [StoredFile(**f) for f in m.pop("files")]
-        m["legal"] = tuple(m["legal"])
-        m["events"] = [tuple(e) for e in m["events"]]
-        m["history"] = [tuple(h) for h in m["history"]]
-        world.add_message(Message(files=files, **m))
+    for row in rows:
+        world.add_message(_message_from_row(row))
     for u in data["uploads"]:
         world.uploads[u["att_id"]] = Upload(**u)
     world.credit_log = [tuple(c) for c in data["credit_log"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dso_desktop.simulator.generator import build_world
-from dso_desktop.simulator.model import Message
+from dso_desktop.simulator.model import Message, StoredFile
 from dso_desktop.simulator.world import World
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -74,3 +74,27 @@ def test_erased_ninety_days_after_login() -> None:
     world.tick(NOW + timedelta(days=90, seconds=1))
     assert msg.erased and msg.files == []
     assert msg not in list(world.visible(demo, "received"))
+
+
+def test_state_round_trip_keeps_everything(tmp_path) -> None:
+    from dso_desktop.simulator.persist import load, save
+
+    world, demo, firm = _world()
+    msg = _post(world, firm, demo, files=[StoredFile("a.txt", "text/plain", "main", 3, b"abc")])
+    msg.qtimestamp = b"\x30\x03\x02\x01\x01"
+    clerk = next(u for u in world.users.values() if u.box_id == demo and u.privileges & 2)
+    world.accept_by_login(clerk, NOW + timedelta(hours=1))
+    world.credit_log.append((NOW, firm, -10, 90, demo))
+    save(world, tmp_path, {"k": 1})
+    loaded, extra = load(tmp_path)
+    assert extra == {"k": 1}
+    again = loaded.messages[msg.dm_id]
+    assert again.files[0].data == b"abc" and again.qtimestamp == msg.qtimestamp
+    assert again.events == msg.events and again.history == msg.history
+    assert again.status == 6 and again.accepted_at == msg.accepted_at
+    assert loaded.users.keys() == world.users.keys()
+    assert loaded.credit_log == world.credit_log
+    assert loaded.next_dm_id == world.next_dm_id
+    # the fiction/erase schedule is rebuilt on load
+    loaded.tick(NOW + timedelta(days=91))
+    assert loaded.messages[msg.dm_id].erased
