@@ -114,6 +114,7 @@ def test_state_dir_keeps_ca_and_world(tmp_path: Path) -> None:
         assert second.account("password").username == acc.username
         assert len(second.world.messages) == 4
         assert second.clock.offset.days >= 2
+        assert info2.url == info.url  # the same port again, so saved accounts still work
     finally:
         second.stop()
 

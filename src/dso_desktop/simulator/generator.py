@@ -120,6 +120,8 @@ def build_world(seed: int = 0, messages: int = 0, *, now: datetime | None = None
             privileges=privileges, login_method=method, first_name=first, last_name=last,
             password_expires=pw_expiry, phone=f"+420 7{rnd.randint(10000000, 99999999)}",
         ))
+        if method in ("cert", "hosted"):
+            user.password_expires = None  # certificate logins carry no password to expire
         if method == "hotp":
             user.hotp_secret = rnd.randbytes(20).hex()
         if method == "mobile-key":

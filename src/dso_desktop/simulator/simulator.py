@@ -57,6 +57,7 @@ class Simulator:
         self._front: HttpFront | None = None
         self._accounts: list[GeneratedAccount] = []
         self._saver: threading.Thread | None = None
+        self._last_port = 0
         self._stop_saver = threading.Event()
         self.info: SimulatorInfo | None = None
         root = self._root()
@@ -71,6 +72,7 @@ class Simulator:
             self.clock = SimClock()
             self.clock.set_offset(timedelta(seconds=float(extra.get("clock_offset", 0))))
             self._accounts = [GeneratedAccount(**a) for a in extra["accounts"]]
+            self._last_port = int(extra.get("port") or 0)
         else:
             self.clock = SimClock(now)
             world, self._accounts = build_world(seed, messages,
@@ -89,7 +91,16 @@ class Simulator:
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> SimulatorInfo:
-        self._front = HttpFront(self.core, self.host, self.port, self._control)
+        self._front = None
+        if self.port == 0 and self._last_port:
+            # A persisted training setup keeps its URL (accounts saved in the app use it).
+            try:
+                self._front = HttpFront(self.core, self.host, self._last_port, self._control)
+            except OSError:
+                self._front = None
+        if self._front is None:
+            self._front = HttpFront(self.core, self.host, self.port, self._control)
+        self._last_port = self._front.port
         self._front.start()
         if self.state_dir is not None:
             self._stop_saver.clear()
@@ -138,6 +149,7 @@ class Simulator:
         with self.world.lock:
             return save(self.world, self.state_dir, {
                 "clock_offset": self.clock.offset.total_seconds(),
+                "port": self._last_port,
                 "accounts": [asdict(a) for a in self._accounts],
             })
 
