@@ -355,6 +355,38 @@ def test_additional_operations(sim: Any, schemas: dict, clerk: Any) -> None:
     assert items(listed.ntfRecords, "ntfRecord")
 
 
+@pytest.mark.parametrize("method", ["password", "cert", "cert-password", "hosted", "hotp"])
+def test_every_login_prefix_through_zeep(sim: Any, schemas: dict, method: str) -> None:
+    """zeep reaches the operations under each ISDS login prefix (PROTOCOL.md §1-2)."""
+    import requests
+
+    acc = sim.account(method)
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = sim.info.ca_file
+    prefix = {"password": "/DS", "cert": "/cert/DS", "cert-password": "/certds/DS",
+              "hosted": "/hspis/DS", "hotp": "/apps/DS"}[method]
+    if acc.cert_file:
+        session.cert = (acc.cert_file, acc.key_file)
+    if method in ("password", "cert-password", "hosted"):
+        session.auth = (acc.username, acc.password)
+    if method == "hotp":
+        password = sim.world.users[acc.username].password  # an earlier test changed it
+        r = session.post(f"{sim.url}/as/processLogin?type=hotp&uri={sim.url}{prefix}/dx",
+                         auth=(acc.username, password + sim.hotp_code(acc.username)),
+                         allow_redirects=False)
+        assert r.status_code == 302
+    ds = Checked(sim, "db_access.wsdl", "DataBoxAccessBinding", f"{prefix}/DsManage",
+                 schemas, session=session)
+    owner = ds("GetOwnerInfoFromLogin2", dbDummy="")
+    ok(owner)
+    assert owner.dbOwnerInfo.dbID == acc.box_id
+    dx = Checked(sim, "dm_info.wsdl", "dmInfoBinding", f"{prefix}/dx", schemas,
+                 session=session)
+    ok(dx("GetListOfSentMessages", dmFromTime=None, dmToTime=None, dmSenderOrgUnitNum=None,
+          dmStatusFilter="-1", dmOffset=1, dmLimit=3))
+
+
 def test_every_implemented_operation_was_called() -> None:
     from dso_desktop.simulator import IMPLEMENTED_OPERATIONS
 
