@@ -43,7 +43,10 @@ def delete_secret(account: str, kind: str) -> None:
 class MemoryKeyring(KeyringBackend):
     """Process-local keyring for tests and the training mode; never touches disk."""
 
+    # Never chosen by keyring's automatic discovery (that would silently keep passwords
+    # only for the life of one process); only installed explicitly by use_memory_keyring().
     priority = 1  # type: ignore[assignment]
+    viable = False  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
