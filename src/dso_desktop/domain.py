@@ -46,9 +46,9 @@ class AttachmentRole(StrEnum):
 
 
 class LoginMethod(StrEnum):
-    PASSWORD = "password"  # HTTP Basic on ws1 /DS/
+    PASSWORD = "password"  # noqa: S105 - a method name; HTTP Basic on ws1 /DS/
     CERT = "cert"  # system certificate on ws1c /cert/DS/
-    CERT_PASSWORD = "cert-password"  # certificate + Basic on ws1c /certds/DS/
+    CERT_PASSWORD = "cert-password"  # noqa: S105 - method name; cert + Basic, /certds/DS/
     HOSTED = "hosted"  # hosted records-management cert, ws1c /hspis/DS/, user = box id
     HOTP = "hotp"  # cookie session via /as/processLogin?type=hotp
     TOTP = "totp"  # SMS code via /as/processLogin?type=totp

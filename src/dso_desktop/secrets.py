@@ -37,7 +37,7 @@ def delete_secret(account: str, kind: str) -> None:
     except keyring.errors.PasswordDeleteError:
         pass
     except keyring.errors.KeyringError as exc:
-        raise SecretStoreError(f"cannot delete from the OS keyring: {exc}") from exc
+        raise SecretStoreError(f"cannot remove the secret from the OS keyring: {exc}") from exc
 
 
 class MemoryKeyring(KeyringBackend):
