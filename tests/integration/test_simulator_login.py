@@ -147,7 +147,9 @@ def test_mobile_key_flow_and_expiry(sim: Simulator) -> None:
 
 
 def test_http_control_api(sim: Simulator) -> None:
+    assert _session(sim).get(sim.url + "/_sim/clock").status_code == 403  # token needed
     s = _session(sim)
+    s.headers["X-Sim-Token"] = sim.info.control_token
     before = s.get(sim.url + "/_sim/clock").json()["now"]
     after = s.post(sim.url + "/_sim/advance", json={"days": 1}).json()["now"]
     assert after > before

@@ -43,7 +43,9 @@ def _serve_and_check(proc: subprocess.Popen) -> None:
                         b"</s:Body></s:Envelope>")
         assert r.status_code == 200 and b"0000" in r.content
         assert s.post(info["url"] + "/_sim/advance", json={"days": 2},
-                      verify=info["ca_file"]).status_code == 200
+                      verify=info["ca_file"]).status_code == 403
+        assert s.post(info["url"] + "/_sim/advance", json={"days": 2}, verify=info["ca_file"],
+                      headers={"X-Sim-Token": info["control_token"]}).status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

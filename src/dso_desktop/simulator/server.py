@@ -151,7 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
         core = self.server.core
         try:
             if url.path.startswith("/_sim/"):
-                self._send(self.server.control(url.path, parse_qs(url.query), body))
+                self._send(self.server.control(url.path, parse_qs(url.query), body,
+                                               self._headers()))
             elif url.path == "/as/processLogin":
                 self._process_login(url.query)
             elif url.path in ("/as/mepWsStateUpdate", "/as/mepWsStateUpdate2"):
@@ -172,7 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/as/processLogout":
             self._logout(url.query)
         elif url.path.startswith("/_sim/"):
-            self._send(self.server.control(url.path, parse_qs(url.query), b""))
+            self._send(self.server.control(url.path, parse_qs(url.query), b"",
+                                           self._headers()))
         else:
             self._send(Reply(405, {"Content-Type": "text/plain", "Allow": "POST"},
                              b"Use POST for SOAP"))

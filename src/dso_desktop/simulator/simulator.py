@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 import shutil
 import tempfile
 import threading
@@ -37,10 +39,12 @@ class SimulatorInfo:
     url: str
     ca_file: str
     accounts: list[SimAccount]
+    control_token: str = ""  # header X-Sim-Token for /_sim/... (other local users stay out)
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "ca_file": self.ca_file,
-                "accounts": [asdict(a) for a in self.accounts]}
+                "accounts": [asdict(a) for a in self.accounts],
+                "control_token": self.control_token}
 
 
 class Simulator:
@@ -117,7 +121,8 @@ class Simulator:
                 cert, key = str(cert_path), str(key_path)
             accounts.append(SimAccount(a.username, a.password, a.box_id, a.box_type,
                                        a.login_method, a.description, cert, key))
-        self.info = SimulatorInfo(url, str(self.pki.ca_file), accounts)
+        self.info = SimulatorInfo(url, str(self.pki.ca_file), accounts,
+                                  secrets.token_urlsafe(18))
         return self.info
 
     def _autosave(self) -> None:
@@ -204,8 +209,13 @@ class Simulator:
             self.world.users[username].password_expires = self.clock.now() - timedelta(
                 seconds=1)
 
-    def _control(self, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
+    def _control(self, path: str, query: dict[str, list[str]], body: bytes,
+                 headers: dict[str, str]) -> Reply:
         """``/_sim/...`` JSON control for a simulator in another process."""
+        token = self.info.control_token if self.info else ""
+        given = headers.get("x-sim-token") or (query.get("token") or [""])[0]
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            return json_reply({"error": "missing or wrong X-Sim-Token"}, 403)
         try:
             args: dict[str, Any] = json.loads(body) if body.strip() else {}
         except ValueError:
