@@ -981,6 +981,14 @@
         <translation>Cvičné prostředí</translation>
     </message>
     <message>
+        <source>Status</source>
+        <translation>Stav</translation>
+    </message>
+    <message>
+        <source>Att.</source>
+        <translation>Příl.</translation>
+    </message>
+    <message>
         <source>&amp;Synchronize</source>
         <translation>&amp;Synchronizovat</translation>
     </message>

@@ -354,7 +354,37 @@ class MainWindow(QMainWindow):
     # -- loading ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Fill the window from the store (all of it off the GUI thread)."""
+        """Fill the window from the store (all of it off the GUI thread).
+
+        The received messages are listed first, and their first page is fetched before the
+        tree counts and warnings, so the list paints as early as possible; the tree then
+        selects the first account's Received folder (the same list with one account).
+        """
+        from dso_desktop.services.types import MessageFilter
+
+        app = self.ctx.app
+        generation = self._list_generation = self._list_generation + 1
+        order_by, desc = self._order_by, self._descending
+
+        def first_list() -> list[int]:
+            flt = MessageFilter(direction=Direction.RECEIVED)
+            return list(app.messages.ids(flt, order_by=order_by, descending=desc))
+
+        def shown(ids: list[int]) -> None:
+            if generation == self._list_generation:
+                self.model.set_ids(ids)
+                self.model.prefetch(0)
+                self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
+                self.list_loaded.emit(len(ids))
+            self._load_the_rest()
+
+        def failed(exc: BaseException) -> None:
+            self._load_the_rest()
+            show_error(self, exc)
+
+        self.ctx.tasks.run_store(first_list, shown, failed, owner=self)
+
+    def _load_the_rest(self) -> None:
         self.reload_tags()
         self.reload_tree()
         self.reload_warnings()
@@ -427,7 +457,8 @@ class MainWindow(QMainWindow):
             if generation != self._list_generation:
                 return
             current = self.detail.message_id
-            self.model.set_ids(ids, sent=sent)
+            if ids != self.model.ids() or sent != self.model.sent_view:
+                self.model.set_ids(ids, sent=sent)
             self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
             row = self.model.row_of(current) if current is not None else -1
             if row >= 0:

@@ -65,6 +65,9 @@ class MessageListModel(QAbstractTableModel):
         self._generation = 0
         self._sent_view = False
         self._tags_by_id: dict[int, tuple[str, str]] = {}
+        self._normal = QFont()
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     # -- content ----------------------------------------------------------------------------
 
@@ -78,7 +81,16 @@ class MessageListModel(QAbstractTableModel):
         self.endResetModel()
 
     def ids(self) -> list[int]:
-        return list(self._ids)
+        return self._ids
+
+    @property
+    def sent_view(self) -> bool:
+        return self._sent_view
+
+    def prefetch(self, row: int) -> None:
+        """Ask for the page of ``row`` now (before a view paints it)."""
+        if 0 <= row < len(self._ids) and row // self.PAGE not in self._pages:
+            self._request(row // self.PAGE)
 
     def message_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
@@ -166,11 +178,9 @@ class MessageListModel(QAbstractTableModel):
             return self._display(row, key)
         if role == Qt.ItemDataRole.FontRole:
             unread = not fmt.field(row, "is_read", "read", default=True)
-            if unread and not self._sent_view:
-                font = QFont()
-                font.setBold(True)
-                return font
-            return None
+            # Always a QFont: returning None here for every painted cell crashed PySide6
+            # 6.12 on Python 3.11 ("deallocating None") after many thousands of rows.
+            return self._bold if unread and not self._sent_view else self._normal
         if role == Qt.ItemDataRole.ForegroundRole and key == "verdict":
             kind = fmt.verdict_kind(fmt.field(row, "verdict", "verdict_kind"))
             return QBrush(QColor(fmt.verdict_color(kind)))
