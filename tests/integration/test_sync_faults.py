@@ -29,7 +29,7 @@ CLIENT = {"max_retries": 1, "backoff_base": 0.01, "timeouts": (5.0, 5.0)}
 def sim() -> Iterator[Any]:
     from dso_desktop.simulator import Simulator
 
-    s = Simulator(seed=21, messages=5)
+    s = Simulator(seed=21, messages=14)  # more than the ingest backlog, so a cancel lands mid-way
     s.start()
     yield s
     s.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import warnings
 import zipfile
 from pathlib import PurePosixPath
 
@@ -78,27 +77,39 @@ def html_text(data: bytes) -> str:
 
 
 def pdf_text(data: bytes) -> str:
+    """Text of a PDF through PDFium (pypdfium2): ~5x faster than pure-Python pypdf.
+
+    PDFium is Chrome's PDF engine, continuously fuzzed; input size and pages are capped,
+    encrypted files are skipped, and any failure yields no text rather than an error.
+    """
     try:
-        import pypdf
-    except ImportError:  # pragma: no cover - pypdf is a declared dependency
+        import pypdfium2 as pdfium
+    except ImportError:  # pragma: no cover - pypdfium2 is a declared dependency
         return ""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     parts: list[str] = []
     size = 0
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                return ""
-            for page in reader.pages[:MAX_PDF_PAGES]:
-                chunk = page.extract_text() or ""
-                parts.append(chunk)
-                size += len(chunk)
-                if size > MAX_TEXT:
-                    break
+        doc = pdfium.PdfDocument(data)
+    except Exception as exc:  # encrypted, broken or not a PDF
+        log.debug("pdf text extraction failed: %s", type(exc).__name__)
+        return ""
+    try:
+        for index in range(min(len(doc), MAX_PDF_PAGES)):
+            page = doc[index]
+            textpage = page.get_textpage()
+            try:
+                chunk = textpage.get_text_bounded() or ""
+            finally:
+                textpage.close()
+                page.close()
+            parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_TEXT:
+                break
     except Exception as exc:  # a broken PDF must not break storing a message
         log.debug("pdf text extraction failed: %s", type(exc).__name__)
+    finally:
+        doc.close()
     return _clip(" ".join(parts))
 
 

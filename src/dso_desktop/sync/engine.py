@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -72,6 +74,54 @@ def windows(start: datetime, end: datetime, days: int) -> list[tuple[datetime, d
         out.append((cur, nxt))
         cur = nxt
     return out
+
+
+class IngestPipeline:
+    """Overlap ISDS round trips with verifying and storing what already arrived.
+
+    Requests stay strictly sequential on the calling thread (ISDS rejects parallel
+    requests of one account); one worker thread parses, verifies and stores, each ZFO in
+    its own transaction, so a crash loses at most the few ZFOs still in the backlog and
+    the next run downloads exactly those. ``on_done(key, result, exc)`` runs on the
+    calling thread, in submission order. Leaving the block waits for the backlog.
+    """
+
+    def __init__(self, on_done: Callable[[Any, Any, Exception | None], None],
+                 depth: int = 4) -> None:
+        self._on_done = on_done
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-ingest")
+        self._pending: deque[tuple[Any, Future[Any]]] = deque()
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any) -> None:
+        self._pending.append((key, self._pool.submit(fn, *args)))
+        while self._pending and (len(self._pending) > self._depth
+                                 or self._pending[0][1].done()):
+            self._finish_oldest()
+
+    def _finish_oldest(self) -> None:
+        key, fut = self._pending.popleft()
+        try:
+            result = fut.result()
+        except Exception as exc:
+            self._on_done(key, None, exc)
+        else:
+            self._on_done(key, result, None)
+
+    def __enter__(self) -> IngestPipeline:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                while self._pending:
+                    self._finish_oldest()
+            else:  # keep what was already downloaded, but do not report over the error
+                for _key, fut in self._pending:
+                    fut.exception()
+                self._pending.clear()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -280,8 +330,8 @@ class AccountSync:
                         self.summary.updated += 1
         self.emit("state", 1, 1)
 
-    def _download_one(self, direction: Direction, message_id: int, dm_id: str,
-                      big: bool) -> int:
+    def _fetch(self, direction: Direction, dm_id: str, big: bool) -> tuple[bytes, bool]:
+        """One signed download (network thread); retries the other service on 1281."""
         from dso_desktop.isds.errors import StatusError
 
         c = self.client
@@ -297,20 +347,41 @@ class AccountSync:
                 raise
             big = not big
             doc = self.call(bigop if big else normal, dm_id)
-        parsed, verdict = parse_and_verify(doc.data, self.trust)
+        return doc.data, big
+
+    def _ingest(self, direction: Direction, dm_id: str, data: bytes, big: bool) -> bool:
+        """Verify and store one downloaded ZFO (ingest thread); True when newly stored."""
+        parsed, verdict = parse_and_verify(data, self.trust)
         vkind = str(getattr(verdict.kind, "value", verdict.kind))
         if vkind == "invalid":
             raise IngestError("the downloaded ZFO does not verify: "
                               + "; ".join(getattr(verdict, "reasons", ()) or ()))
         if parsed.envelope.message_id != dm_id:
             raise IngestError(f"ISDS returned message {parsed.envelope.message_id} for {dm_id}")
-        result = store_message_zfo(self.db, doc.data, parsed, verdict,
+        result = store_message_zfo(self.db, data, parsed, verdict,
                                    account_id=self.account.id, direction=direction,
                                    source="sync", big_message=big)
         if result.status == "stored" and result.message_id is not None:
             self.summary.new += 1
             self.summary.new_ids.append(result.message_id)
-        return len(doc.data)
+            return True
+        return False
+
+    def _ingest_delivery_info(self, message_id: int, data: bytes) -> bool:
+        parsed, verdict = parse_and_verify(data, self.trust)
+        return store_delivery_info(self.db, message_id, data, parsed, verdict)
+
+    def _network_failure(self, dm_id: str, exc: Exception, what: str = "") -> None:
+        """Record a failed request; stop the run when the connection itself is gone."""
+        from dso_desktop.isds.errors import LoginError
+
+        if isinstance(exc, SyncCancelled | LoginError):
+            raise exc
+        self.summary.failed.append(SyncFailure(dm_id, f"{what}{exc}"))
+        if _fatal_transport(exc):
+            raise SyncError(f"sync of {self.account.name!r} stopped: {exc}",
+                            self.summary) from exc
+        log.warning("%sdownload failed: %s", what, type(exc).__name__)
 
     def _downloads(self, do_received: bool) -> None:
         directions = [Direction.SENT] + ([Direction.RECEIVED] if do_received else [])
@@ -322,27 +393,35 @@ class AccountSync:
                     todo.append((d, mid, dm_id, big))
         total = len(todo)
         self.emit("download", 0, total)
-        for i, (d, mid, dm_id, big) in enumerate(todo, 1):
-            self.check_cancel()
-            try:
-                self.summary.downloaded_bytes += self._download_one(d, mid, dm_id, big)
-                if d is Direction.RECEIVED and (self.account.mark_downloaded
-                                                 or self.settings.mark_downloaded):
-                    self.call(self.client.mark_message_as_downloaded, dm_id)
-            except SyncCancelled:
-                raise
-            except Exception as exc:
-                if _fatal_transport(exc):
-                    self.summary.failed.append(SyncFailure(dm_id, str(exc)))
-                    raise SyncError(f"sync of {self.account.name!r} stopped: {exc}",
-                                    self.summary) from exc
-                from dso_desktop.isds.errors import LoginError
+        done = 0
+        mark = self.account.mark_downloaded or self.settings.mark_downloaded
 
-                if isinstance(exc, LoginError):
-                    raise
-                log.warning("message download failed: %s", type(exc).__name__)
+        def finished(key: tuple[Direction, str], ok: bool, exc: Exception | None) -> None:
+            nonlocal done
+            direction, dm_id = key
+            done += 1
+            if exc is not None:
+                log.warning("storing a message failed: %s", type(exc).__name__)
                 self.summary.failed.append(SyncFailure(dm_id, str(exc)))
-            self.emit("download", i, total, dm_id)
+            elif mark and direction is Direction.RECEIVED:
+                try:
+                    self.call(self.client.mark_message_as_downloaded, dm_id)
+                except Exception as mark_exc:
+                    self._network_failure(dm_id, mark_exc, "mark as downloaded: ")
+            self.emit("download", done, total, dm_id)
+
+        with IngestPipeline(finished) as pipe:
+            for d, _mid, dm_id, big in todo:
+                self.check_cancel()
+                try:
+                    data, big_now = self._fetch(d, dm_id, big)
+                except Exception as exc:
+                    done += 1
+                    self._network_failure(dm_id, exc)
+                    self.emit("download", done, total, dm_id)
+                    continue
+                self.summary.downloaded_bytes += len(data)
+                pipe.submit((d, dm_id), self._ingest, d, dm_id, data, big_now)
 
     def _delivery_infos(self) -> None:
         if not self.settings.download_delivery_infos:
@@ -350,19 +429,25 @@ class AccountSync:
         with self.db.read() as s:
             todo = MessageRepo(s).missing_delivery_infos(self.account.id)
         total = len(todo)
-        for i, (mid, dm_id) in enumerate(todo, 1):
-            self.check_cancel()
-            try:
-                doc = self.call(self.client.get_signed_delivery_info, dm_id)
-                parsed, verdict = parse_and_verify(doc.data, self.trust)
-                if store_delivery_info(self.db, mid, doc.data, parsed, verdict):
-                    self.summary.delivery_infos += 1
-            except SyncCancelled:
-                raise
-            except Exception as exc:
-                if _fatal_transport(exc):
-                    self.summary.failed.append(SyncFailure(dm_id, f"delivery info: {exc}"))
-                    raise SyncError(f"sync of {self.account.name!r} stopped: {exc}",
-                                    self.summary) from exc
-                self.summary.failed.append(SyncFailure(dm_id, f"delivery info: {exc}"))
-            self.emit("delivery-info", i, total, dm_id)
+        done = 0
+
+        def finished(key: str, stored: bool, exc: Exception | None) -> None:
+            nonlocal done
+            done += 1
+            if exc is not None:
+                self.summary.failed.append(SyncFailure(key, f"delivery info: {exc}"))
+            elif stored:
+                self.summary.delivery_infos += 1
+            self.emit("delivery-info", done, total, key)
+
+        with IngestPipeline(finished) as pipe:
+            for mid, dm_id in todo:
+                self.check_cancel()
+                try:
+                    doc = self.call(self.client.get_signed_delivery_info, dm_id)
+                except Exception as exc:
+                    done += 1
+                    self._network_failure(dm_id, exc, "delivery info: ")
+                    self.emit("delivery-info", done, total, dm_id)
+                    continue
+                pipe.submit(dm_id, self._ingest_delivery_info, mid, doc.data)
