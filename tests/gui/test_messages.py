@@ -173,3 +173,27 @@ def test_mark_unread_makes_the_row_bold_again(qtbot: Any, archive_window: Any) -
         lambda: w.model.data(w.model.index(row, 2), Qt.ItemDataRole.FontRole) is not None,
         timeout=10_000,
     )
+
+
+def test_dropping_a_zfo_on_the_window_opens_the_viewer(qtbot: Any, window: Any) -> None:
+    require_shared(ZFO_SAMPLES)
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from dso_desktop.gui.zfoviewer import ZfoViewer
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(ZFO_SAMPLES / "DDZ_3401761.zfo"))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    viewer = window.findChild(ZfoViewer)
+    assert viewer is not None
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.view is not None, timeout=10_000)
+    assert "test 2015-03-02 001" in viewer.title.text()
