@@ -58,7 +58,13 @@ class Launcher(QObject):
         self.tasks.run_store(open_app, self._opened, self._fatal)
 
     def _opened(self, opened: tuple[Any, str]) -> None:
+        import gc
+
         from dso_desktop.gui.mainwindow import MainWindow
+
+        # Everything imported so far lives for the whole run: keep it out of the garbage
+        # collector's full passes, which otherwise stall the event loop while scrolling.
+        gc.freeze()
 
         app, lang = opened
         self.app = app
