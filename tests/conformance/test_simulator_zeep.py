@@ -306,7 +306,7 @@ def test_otp_password_service(sim: Any, schemas: dict) -> None:
 
 
 def test_additional_operations(sim: Any, schemas: dict, clerk: Any) -> None:
-    """The operations served beyond IMPLEMENTED_OPERATIONS (see ADDITIONAL_OPERATIONS)."""
+    """Asynchronous, notification and statistics operations (simulator/ops_extra.py)."""
     import requests
 
     dx = _svc(sim, schemas, "dm_info.wsdl", "dmInfoBinding", "/DS/dx", clerk)

@@ -28,11 +28,7 @@ IMPLEMENTED_OPERATIONS: frozenset[str] = frozenset({
     "ArchiveISDSDocument",
     # ChangePassword (/asws/changePassword)
     "SendSMSCode", "ChangePasswordOTP",
-})
-
-# Served as well, but not yet marked in docs/isds-coverage.md (engineer A's file): join them
-# into IMPLEMENTED_OPERATIONS together with flipping their simulator cells to "done".
-ADDITIONAL_OPERATIONS: frozenset[str] = frozenset({
+    # asynchronous, notification and statistics operations (simulator/ops_extra.py)
     "GetListOfErasedMessages", "PickUpAsyncResponse", "SuspMessageReport",
     "RegisterForNotifications", "GetListForNotifications", "GetDataBoxList",
     "GetDataBoxActivityStatus", "GetConstants", "FindPersonalDataBox",
@@ -42,7 +38,7 @@ if TYPE_CHECKING:
     from dso_desktop.simulator.simulator import SimAccount, Simulator, SimulatorInfo
 
 __all__ = [
-    "ADDITIONAL_OPERATIONS", "IMPLEMENTED_OPERATIONS", "SimAccount", "Simulator", "SimulatorInfo",
+    "IMPLEMENTED_OPERATIONS", "SimAccount", "Simulator", "SimulatorInfo",
 ]
 
 

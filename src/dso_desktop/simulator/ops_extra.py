@@ -1,6 +1,6 @@
 """Less common operations: erased-message lists, notifications, spam reports, box lists,
 activity, constants and the personal-box search (registered in OPERATIONS; listed in
-``ADDITIONAL_OPERATIONS`` until docs/isds-coverage.md marks them)."""
+``IMPLEMENTED_OPERATIONS``)."""
 
 from __future__ import annotations
 
