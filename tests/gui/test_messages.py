@@ -141,7 +141,7 @@ def test_tags_create_assign_and_filter(qtbot: Any, archive_window: Any) -> None:
     dlg = w.open_tags()
     qtbot.addWidget(dlg)
     assert dlg.message_ids == w.selected_message_ids() and len(dlg.message_ids) == 1
-    dlg.create("Faktury", "#c62828")
+    dlg.create_tag("Faktury", "#c62828")
     qtbot.waitUntil(lambda: dlg.tags.count() == 1, timeout=10_000)
     tag_id = dlg.tags.item(0).data(Qt.ItemDataRole.UserRole)
     dlg.set_checked(tag_id, True)

@@ -158,13 +158,14 @@ class ComposeDialog(QDialog):
         self.point = QLineEdit()
         self.pdz = QComboBox()
         self.pdz.setAccessibleName(self.tr("Message type"))
-        for key, text in (
+        pdz_types: tuple[tuple[str | None, str], ...] = (
             (None, self.tr("Data message (free of charge)")),
             ("K", self.tr("Commercial message (PDZ)")),
             ("I", self.tr("PDZ with a prepaid reply")),
             ("O", self.tr("Reply to a PDZ with a prepaid reply")),
-        ):
-            self.pdz.addItem(text, key)
+        )
+        for pdz_key, text in pdz_types:
+            self.pdz.addItem(text, pdz_key)
         for w, name in (
             (self.to_hands, self.tr("To hands")),
             (self.our_ref, self.tr("Our reference number")),

@@ -72,7 +72,7 @@ class Launcher(QObject):
             i18n.install(lang)
         self.ctx = GuiContext(app=app, tasks=self.tasks, paths=self.paths, demo=self.args.demo)
         self.window = MainWindow(self.ctx)
-        self.window.language_changed = self.rebuild_window  # type: ignore[attr-defined]
+        self.window.language_changed = self.rebuild_window
         if self.args.measure_startup:
             from dso_desktop.gui.measure import StartupMeasure
 
@@ -105,7 +105,7 @@ class Launcher(QObject):
         old = self.window
         geometry = old.saveGeometry()
         self.window = MainWindow(self.ctx)
-        self.window.language_changed = self.rebuild_window  # type: ignore[attr-defined]
+        self.window.language_changed = self.rebuild_window
         self.window.restoreGeometry(geometry)
         self.window.show()
         self.window.start()

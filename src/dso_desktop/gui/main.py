@@ -84,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dso_desktop.gui.prefs import GuiPrefs
     from dso_desktop.logsetup import setup_logging
 
-    qapp = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "dso-desktop"])
+    existing = QApplication.instance()
+    qapp = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "dso-desktop"])
+    )
     qapp.setApplicationName(APP_NAME)
     qapp.setApplicationDisplayName(APP_NAME)
     qapp.setOrganizationName("dso-desktop")

@@ -192,9 +192,13 @@ class SyncController(QObject):
             self.job_cancelled.emit(account)
             return
         svc = self._ctx.app.accounts
+
+        def retry(_r: object) -> None:
+            self.sync(account, accept_delivery)
+
         self._ctx.tasks.run_store(
             lambda: svc.set_password(account, text, save=False),
-            lambda _r: self.sync(account, accept_delivery),
+            retry,
             lambda e: self.job_failed.emit(account, e),
             owner=self,
         )

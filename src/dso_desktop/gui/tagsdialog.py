@@ -46,8 +46,12 @@ class TagsDialog(QDialog):
         self.color_button.setAccessibleName(self.tr("Tag colour"))
         self.color_button.clicked.connect(self._choose_color)
         self.create_button = QPushButton(self.tr("&Create"))
-        self.create_button.clicked.connect(lambda: self.create(self.name.text(), self.color.name()))
-        self.name.returnPressed.connect(lambda: self.create(self.name.text(), self.color.name()))
+        self.create_button.clicked.connect(
+            lambda: self.create_tag(self.name.text(), self.color.name())
+        )
+        self.name.returnPressed.connect(
+            lambda: self.create_tag(self.name.text(), self.color.name())
+        )
         self.apply_button = QPushButton(self.tr("&Apply to selected messages"))
         self.apply_button.setEnabled(bool(self.message_ids))
         self.apply_button.clicked.connect(self.apply)
@@ -111,7 +115,7 @@ class TagsDialog(QDialog):
 
         self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
 
-    def create(self, name: str, color: str) -> None:
+    def create_tag(self, name: str, color: str) -> None:
         name = name.strip()
         if not name:
             return

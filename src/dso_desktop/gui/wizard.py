@@ -204,7 +204,8 @@ class LoginPage(QWizardPage):
         self._update()
 
     def initializePage(self) -> None:
-        training = self.wizard().env_page.training.isChecked()
+        wizard = self.wizard()
+        training = isinstance(wizard, AccountWizard) and wizard.env_page.training.isChecked()
         self.demo_user.setVisible(training)
         self.demo_label.setVisible(training)
 
@@ -235,8 +236,8 @@ class LoginPage(QWizardPage):
             self.password_label.setText(self.tr("Communication code:"))
         else:
             self.password_label.setText(self.tr("Password:"))
-        for w in (self.cert_label, self.cert_row, self.key_label, self.key_row):
-            w.setVisible(cert)
+        for widget in (self.cert_label, self.cert_row, self.key_label, self.key_row):
+            widget.setVisible(cert)
 
     def validatePage(self) -> bool:
         m = self.login_method()
