@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -146,6 +147,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         err.write(f"dso: {exc}\n")
         return 2
     except CliError as exc:
+        if isinstance(exc.__cause__, BrokenPipeError):  # e.g. `dso ... | head`
+            raise exc.__cause__ from None
         if as_json:
             out.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
         err.write(f"dso: error: {exc}\n")
@@ -156,7 +159,15 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
 
 
 def main() -> None:
-    sys.exit(run())
+    try:
+        code = run()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 1
+    sys.exit(code)
 
 
 if __name__ == "__main__":
