@@ -84,6 +84,10 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
 
+        self._tree_timer = QTimer(self)
+        self._tree_timer.setSingleShot(True)
+        self._tree_timer.setInterval(700)
+        self._tree_timer.timeout.connect(self._recount_tree)
         self.schedule = QTimer(self)
         self.schedule.timeout.connect(self.sync_all)
         self.tray: QSystemTrayIcon | None = None
@@ -549,7 +553,14 @@ class MainWindow(QMainWindow):
 
     def _after_read_change(self) -> None:
         self.model.invalidate()
-        self.reload_tree()
+        # Reading message after message must not queue a tree recount for each one.
+        self._tree_timer.start()
+
+    def _recount_tree(self) -> None:
+        if self.ctx.tasks.pending:
+            self._tree_timer.start()  # the store is busy (paging, sync): try a bit later
+        else:
+            self.reload_tree()
 
     def selected_message_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
