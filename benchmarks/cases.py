@@ -440,8 +440,9 @@ def bench_gui(workdir: Path) -> dict[str, Any]:
     return {
         "gui_first_paint_s": m.get("first_paint_s"),
         "gui_peak_rss_mb": m.get("peak_rss_mb"),
-        "gui_scroll_max_frame_ms": m.get("scroll_max_frame_ms"),
-        "gui_rows": m.get("rows"),
+        "gui_scroll_max_frame_ms": m.get("scroll_longest_block_ms"),
+        "gui_rows": m.get("messages"),
+        "gui_archive_open_s": m.get("archive_open_s"),
     }
 
 

@@ -85,12 +85,24 @@ class Database:
     # -- schema -------------------------------------------------------------------------
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` with Alembic (the first run creates it)."""
+        if revision == "head" and self._at_head():
+            return  # the common case at every start: skip importing and running Alembic
         from alembic import command
 
         # BEGIN IMMEDIATE: two programs opening a fresh archive at once migrate one after
         # the other instead of both creating the same tables.
         with self._write_lock, self._write_engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
+
+    def _at_head(self) -> bool:
+        from dso_desktop.migrations import head_revision
+
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        except Exception:  # no version table yet: a new archive, Alembic creates it
+            return False
+        return [r[0] for r in rows] == [head_revision()]
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

@@ -88,3 +88,19 @@ def test_upgrade_from_earlier_schema(fixture: Path, tmp_path: Path) -> None:
             assert SettingsRepo(s).all() == {"sync_window_days": 30}
     finally:
         db.close()
+
+
+def test_fast_head_check_agrees_with_alembic() -> None:
+    from dso_desktop.migrations import head_revision
+
+    assert head_revision() == _head()
+
+
+def test_an_archive_behind_head_is_still_upgraded(tmp_path: Path) -> None:
+    """The start-up fast path must not skip a real upgrade."""
+    path = tmp_path / "old.sqlite3"
+    db = Database.open(path)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'older'")
+    db.close()
+    assert not Database.open(path, migrate=False)._at_head()
