@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QSystemTrayIcon,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +52,29 @@ class MainWindow(QMainWindow):
     tree_loaded = Signal()
     warnings_loaded = Signal(int)
     imported = Signal(object)
+
+    # Actions, created by gui.actions.build_actions.
+    act_about: QAction
+    act_add_account: QAction
+    act_cancel_sync: QAction
+    act_export: QAction
+    act_filter: QAction
+    act_forward: QAction
+    act_import: QAction
+    act_new: QAction
+    act_open_zfo: QAction
+    act_quit: QAction
+    act_read: QAction
+    act_remove_account: QAction
+    act_reply: QAction
+    act_search: QAction
+    act_settings: QAction
+    act_sync: QAction
+    act_sync_all: QAction
+    act_tags: QAction
+    act_unread: QAction
+    act_verify: QAction
+    act_warnings: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()
@@ -234,110 +256,9 @@ class MainWindow(QMainWindow):
         return box
 
     def _build_actions(self) -> None:
-        def act(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
-            a = QAction(text, self)
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setToolTip(tip or text.replace("&", ""))
-            a.triggered.connect(slot)
-            return a
+        from dso_desktop.gui.actions import build_actions
 
-        self.act_sync = act(
-            self.tr("&Synchronize"),
-            self.sync_current,
-            "F5",
-            self.tr("Download new messages of the selected data box"),
-        )
-        self.act_sync_all = act(self.tr("Synchronize &all"), self.sync_all, "Shift+F5")
-        self.act_cancel_sync = act(self.tr("&Cancel synchronization"), self.sync.cancel_all)
-        self.act_new = act(self.tr("&New message…"), self.compose_new, QKeySequence.StandardKey.New)
-        self.act_reply = act(self.tr("&Reply…"), self.compose_reply, "Ctrl+R")
-        self.act_forward = act(self.tr("&Forward…"), self.compose_forward, "Ctrl+Shift+R")
-        self.act_open_zfo = act(
-            self.tr("&Open ZFO file…"), self.open_zfo_dialog, QKeySequence.StandardKey.Open
-        )
-        self.act_import = act(self.tr("&Import ZFO files…"), self.import_zfo_dialog, "Ctrl+I")
-        self.act_export = act(self.tr("&Export message…"), lambda: self.detail.export(), "Ctrl+E")
-        self.act_add_account = act(self.tr("&Add data box…"), self.add_account)
-        self.act_remove_account = act(self.tr("&Remove data box…"), self.remove_account)
-        self.act_settings = act(
-            self.tr("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences
-        )
-        self.act_search = act(self.tr("Full-text &search…"), self.open_search, "Ctrl+Shift+F")
-        self.act_filter = act(
-            self.tr("Quick &filter"), self._focus_filter, QKeySequence.StandardKey.Find
-        )
-        self.act_tags = act(self.tr("&Tags…"), self.open_tags, "Ctrl+T")
-        self.act_unread = act(self.tr("Mark as &unread"), lambda: self._mark_read(False), "Ctrl+U")
-        self.act_read = act(self.tr("Mark as r&ead"), lambda: self._mark_read(True))
-        self.act_verify = act(
-            self.tr("&Verify signature"), lambda: self.detail.verify(), "Ctrl+Shift+V"
-        )
-        self.act_warnings = act(self.tr("Refresh &warnings"), self.reload_warnings)
-        self.act_quit = act(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
-        self.act_about = act(self.tr("&About DSO Desktop"), self._about)
-
-        mb = self.menuBar()
-        m = mb.addMenu(self.tr("&File"))
-        for a in (
-            self.act_open_zfo,
-            self.act_import,
-            self.act_export,
-            None,
-            self.act_settings,
-            None,
-            self.act_quit,
-        ):
-            m.addSeparator() if a is None else m.addAction(a)
-        m = mb.addMenu(self.tr("&Data box"))
-        for a in (
-            self.act_sync,
-            self.act_sync_all,
-            self.act_cancel_sync,
-            None,
-            self.act_add_account,
-            self.act_remove_account,
-        ):
-            m.addSeparator() if a is None else m.addAction(a)
-        m = mb.addMenu(self.tr("&Message"))
-        for a in (
-            self.act_new,
-            self.act_reply,
-            self.act_forward,
-            None,
-            self.act_read,
-            self.act_unread,
-            self.act_verify,
-            self.act_tags,
-        ):
-            m.addSeparator() if a is None else m.addAction(a)
-        m = mb.addMenu(self.tr("&Search"))
-        for a in (self.act_filter, self.act_search, self.act_warnings):
-            m.addAction(a)
-        m = mb.addMenu(self.tr("&Help"))
-        m.addAction(self.act_about)
-
-        tb = QToolBar(self.tr("Main toolbar"))
-        tb.setObjectName("mainToolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        tb.setMovable(False)
-        for a in (
-            self.act_sync_all,
-            self.act_new,
-            self.act_reply,
-            self.act_forward,
-            None,
-            self.act_open_zfo,
-            self.act_import,
-            self.act_search,
-            self.act_tags,
-            None,
-            self.act_add_account,
-            self.act_settings,
-        ):
-            tb.addSeparator() if a is None else tb.addAction(a)
-        self.addToolBar(tb)
-        self.act_cancel_sync.setEnabled(False)
+        build_actions(self)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
