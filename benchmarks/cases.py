@@ -425,24 +425,46 @@ def bench_search(workdir: Path) -> dict[str, Any]:
 
 @case
 def bench_gui(workdir: Path) -> dict[str, Any]:
+    """`dso-desktop` over the 100k archive: first paint (wall clock from spawn), RSS, scroll."""
     data_dir = workdir / "store-100k"
     build_store(data_dir, STORE_MESSAGES)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
-        [str(VENV_BIN / "dso-desktop"), "--data-dir", str(data_dir), "--measure-startup",
-         "--measure-scroll"],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
-    )
+    cmd = [str(VENV_BIN / "dso-desktop"), "--data-dir", str(data_dir), "--measure-startup"]
+
+    def first_paint() -> tuple[float, dict[str, Any]]:
+        # The app prints its JSON line right after the list's first paint; the wall time
+        # from spawning the process to that line includes interpreter and Qt start-up.
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True, env=env)
+        assert proc.stdout is not None
+        line = ""
+        for line in proc.stdout:
+            if line.startswith("{"):
+                break
+        wall = time.perf_counter() - t0
+        proc.wait(120)
+        if not line.startswith("{"):
+            raise RuntimeError("dso-desktop --measure-startup printed no result")
+        return wall, json.loads(line)
+
+    first_paint()  # warm the OS file cache, as every later start of the app is
+    runs = [first_paint() for _ in range(3)]
+    walls = sorted(w for w, _ in runs)
+    proc = subprocess.run(cmd + ["--measure-scroll"], capture_output=True, text=True, env=env,
+                          timeout=600, check=False)
     line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
     if proc.returncode != 0 or line is None:
-        raise RuntimeError(f"dso-desktop --measure-startup failed: {proc.stderr[-800:]}")
+        raise RuntimeError(f"dso-desktop --measure-scroll failed: {proc.stderr[-800:]}")
     m = json.loads(line)
     return {
-        "gui_first_paint_s": m.get("first_paint_s"),
-        "gui_peak_rss_mb": m.get("peak_rss_mb"),
+        "gui_first_paint_s": round(walls[1], 3),
+        "gui_first_paint_in_app_s": statistics.median(r["first_paint_s"] for _, r in runs),
+        "gui_peak_rss_mb": max(m.get("peak_rss_mb") or 0, *(r["peak_rss_mb"] for _, r in runs)),
         "gui_scroll_max_frame_ms": m.get("scroll_longest_block_ms"),
+        "gui_scroll_s": m.get("scroll_s"),
         "gui_rows": m.get("messages"),
-        "gui_archive_open_s": m.get("archive_open_s"),
+        "gui_archive_open_s": statistics.median(r["archive_open_s"] for _, r in runs),
     }
 
 

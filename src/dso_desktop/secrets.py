@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import Any
+
+# keyring (and its backends) is imported on first use: it costs ~60 ms at every start of
+# the app, and most starts never touch a secret before the window is up.
 
 SERVICE = "dso-desktop"
 
@@ -18,6 +19,9 @@ def _key(account: str, kind: str) -> str:
 
 
 def set_secret(account: str, kind: str, value: str) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.set_password(SERVICE, _key(account, kind), value)
     except keyring.errors.KeyringError as exc:
@@ -25,6 +29,9 @@ def set_secret(account: str, kind: str, value: str) -> None:
 
 
 def get_secret(account: str, kind: str) -> str | None:
+    import keyring
+    import keyring.errors
+
     try:
         return keyring.get_password(SERVICE, _key(account, kind))
     except keyring.errors.KeyringError as exc:
@@ -32,6 +39,9 @@ def get_secret(account: str, kind: str) -> str | None:
 
 
 def delete_secret(account: str, kind: str) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.delete_password(SERVICE, _key(account, kind))
     except keyring.errors.PasswordDeleteError:
@@ -40,32 +50,12 @@ def delete_secret(account: str, kind: str) -> None:
         raise SecretStoreError(f"cannot remove the secret from the OS keyring: {exc}") from exc
 
 
-class MemoryKeyring(KeyringBackend):
-    """Process-local keyring for tests and the training mode; never touches disk."""
+def use_memory_keyring() -> Any:
+    """Install a process-local keyring (tests, training mode); returns the backend."""
+    import keyring
 
-    # Never chosen by keyring's automatic discovery (that would silently keep passwords
-    # only for the life of one process); only installed explicitly by use_memory_keyring().
-    priority = 1  # type: ignore[assignment]
-    viable = False  # type: ignore[assignment]
+    from dso_desktop.memkeyring import MemoryKeyring
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._data: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._data.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._data[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self._data[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
-
-
-def use_memory_keyring() -> MemoryKeyring:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
