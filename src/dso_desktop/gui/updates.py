@@ -1,0 +1,178 @@
+"""Update checks in the GUI: at start-up and every 24 hours, in the background, user decides."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dso_desktop.gui import i18n
+from dso_desktop.gui.taskman import TaskManager
+
+log = logging.getLogger("dso_desktop.gui.updates")
+
+FIRST_CHECK_DELAY_MS = 10_000  # after the window is up and the list has loaded
+POLL_INTERVAL_MS = 60 * 60 * 1000  # check_due() decides whether 24 hours have passed
+
+
+class UpdateDialog(QDialog):
+    """A new version: its notes, and install now / remind me later / skip this version."""
+
+    INSTALL, LATER, SKIP = 1, 2, 3
+
+    def __init__(self, parent: QWidget | None, result: Any) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New version of DSO Desktop"))
+        self.setAccessibleName(self.windowTitle())
+        lay = QVBoxLayout(self)
+        size_mb = (result.size or 0) / 2**20
+        lay.addWidget(QLabel(self.tr(
+            "Version {new} is available (you have {current}, download {size:.1f} MB)."
+        ).format(new=result.available, current=result.current, size=size_mb)))
+        notes = result.notes_cs if i18n.current() == "cs" else result.notes_en
+        browser = QTextBrowser()
+        browser.setPlainText(notes or result.notes_cs or result.notes_en or "")
+        browser.setAccessibleName(self.tr("Release notes"))
+        lay.addWidget(browser)
+        lay.addWidget(QLabel(self.tr(
+            "The new version is verified before it is installed and is used from the next "
+            "start; your messages and settings are not touched.")))
+        buttons = QDialogButtonBox()
+        self.choice = self.LATER
+        for text, choice, role in (
+            (self.tr("&Install now"), self.INSTALL, QDialogButtonBox.ButtonRole.AcceptRole),
+            (self.tr("&Remind me later"), self.LATER, QDialogButtonBox.ButtonRole.RejectRole),
+            (self.tr("&Skip this version"), self.SKIP, QDialogButtonBox.ButtonRole.DestructiveRole),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, c=choice: self._choose(c))
+            buttons.addButton(button, role)
+        lay.addWidget(buttons)
+
+    def _choose(self, choice: int) -> None:
+        self.choice = choice
+        self.accept()
+
+
+class UpdateController(QObject):
+    """Drives ``update.service.UpdateService`` from the GUI; never blocks the GUI thread.
+
+    Checks run only in an installed copy (the launcher's layout): a source checkout or the
+    training mode cannot replace itself, so it makes no network request at all.
+    """
+
+    available = Signal(object)  # CheckResult with a version to offer
+
+    def __init__(self, window: QWidget, tasks: TaskManager, service: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tasks = tasks
+        self.service = service
+        self._busy = False
+        self._cancel = threading.Event()
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self.check_if_due)
+        self.available.connect(self._offer)
+
+    def start(self) -> None:
+        notice = self.service.take_notice()
+        if notice:
+            text = notice.get("message_cs") if i18n.current() == "cs" else \
+                notice.get("message_en")
+            box = QMessageBox.information if notice.get("kind") == "updated" \
+                else QMessageBox.warning
+            box(self.window, self.tr("Update"), str(text or ""))
+        QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.check_if_due)
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._cancel.set()
+
+    def check_if_due(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+
+        def work() -> Any:
+            return self.service.check() if self.service.check_due() else None
+
+        self.tasks.run_net(work, self._checked, self._failed, owner=self)
+
+    def _checked(self, result: Any) -> None:
+        self._busy = False
+        if result is not None and getattr(result, "prompt", False):
+            self.available.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        # A portal that cannot be reached is normal (offline office PC): log, retry later.
+        self._busy = False
+        log.info("update check failed: %s", type(exc).__name__)
+
+    def _offer(self, result: Any) -> None:
+        dialog = UpdateDialog(self.window, result)
+        dialog.exec()
+        if dialog.choice == UpdateDialog.SKIP:
+            self.tasks.run_store(lambda: self.service.skip_version(result.available))
+        elif dialog.choice == UpdateDialog.LATER:
+            self.tasks.run_store(self.service.remind_later)
+        else:
+            self._install(result)
+
+    def _install(self, result: Any) -> None:
+        progress = QProgressDialog(self.tr("Downloading version {v}…").format(
+            v=result.available), self.tr("Cancel"), 0, 100, self.window)
+        progress.setWindowTitle(self.tr("Update"))
+        progress.setMinimumDuration(0)
+        self._cancel.clear()
+        progress.canceled.connect(self._cancel.set)
+
+        def report(done: int, total: int) -> None:
+            if total > 0:
+                self.tasks.call_in_gui(lambda: progress.setValue(int(done * 100 / total)))
+
+        def work() -> Any:
+            self.service.download(report, self._cancel)
+            return self.service.stage()
+
+        def done(_staged: Any) -> None:
+            progress.close()
+            QMessageBox.information(self.window, self.tr("Update"), self.tr(
+                "Version {v} is ready. It will be used the next time you start DSO Desktop."
+            ).format(v=result.available))
+
+        def failed(exc: BaseException) -> None:
+            progress.close()
+            message = getattr(exc, "message_cs", None) if i18n.current() == "cs" \
+                else None
+            QMessageBox.warning(self.window, self.tr("Update"),
+                                str(message or exc) or self.tr("The update failed."))
+
+        self.tasks.run_net(work, done, failed, owner=self)
+
+
+def make_controller(window: QWidget, tasks: TaskManager, paths: Any, *,
+                    demo: bool) -> UpdateController | None:
+    """The controller for an installed copy, or None (source checkout, training mode)."""
+    if demo:
+        return None
+    from dso_desktop.update.layout import find_install_root
+    from dso_desktop.update.service import UpdateService
+
+    if find_install_root() is None:
+        return None
+    return UpdateController(window, tasks, UpdateService(paths))
