@@ -74,6 +74,19 @@ def _env_data_dir() -> bool:
     return bool(os.environ.get(ENV_DATA_DIR))
 
 
+def _quit_on_ctrl_c(qapp: Any) -> None:
+    """Ctrl+C in the terminal (e.g. after `make demo`) closes the application cleanly."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_a: qapp.closeAllWindows() or qapp.quit())
+    # Python handles signals only between bytecodes: wake it up now and then.
+    timer = QTimer(qapp)
+    timer.timeout.connect(lambda: None)
+    timer.start(500)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from PySide6.QtWidgets import QApplication
@@ -106,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     i18n.install(args.lang or prefs.language or i18n.DEFAULT_LANGUAGE)
 
     launcher = Launcher(args, paths, started=T0)
+    _quit_on_ctrl_c(qapp)
     launcher.start()
     code = qapp.exec()
     launcher.shutdown()
