@@ -1581,6 +1581,60 @@ Klient informačního systému datových schránek (ISDS).</translation>
     </message>
 </context>
 <context>
+    <name>UpdateController</name>
+    <message>
+        <source>Update</source>
+        <translation>Aktualizace</translation>
+    </message>
+    <message>
+        <source>Downloading version {v}…</source>
+        <translation>Stahuji verzi {v}…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Zrušit</translation>
+    </message>
+    <message>
+        <source>Version {v} is ready. It will be used the next time you start DSO Desktop.</source>
+        <translation>Verze {v} je připravena. Použije se při příštím spuštění aplikace DSO Desktop.</translation>
+    </message>
+    <message>
+        <source>The update failed.</source>
+        <translation>Aktualizace se nezdařila.</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateDialog</name>
+    <message>
+        <source>New version of DSO Desktop</source>
+        <translation>Nová verze aplikace DSO Desktop</translation>
+    </message>
+    <message>
+        <source>Version {new} is available (you have {current}, download {size:.1f} MB).</source>
+        <translation>Je k dispozici verze {new} (máte {current}, stažení {size:.1f} MB).</translation>
+    </message>
+    <message>
+        <source>Release notes</source>
+        <translation>Poznámky k vydání</translation>
+    </message>
+    <message>
+        <source>The new version is verified before it is installed and is used from the next start; your messages and settings are not touched.</source>
+        <translation>Nová verze se před instalací ověří a použije se od příštího spuštění; vašich zpráv ani nastavení se nedotkne.</translation>
+    </message>
+    <message>
+        <source>&amp;Install now</source>
+        <translation>&amp;Nainstalovat nyní</translation>
+    </message>
+    <message>
+        <source>&amp;Remind me later</source>
+        <translation>&amp;Připomenout později</translation>
+    </message>
+    <message>
+        <source>&amp;Skip this version</source>
+        <translation>Pře&amp;skočit tuto verzi</translation>
+    </message>
+</context>
+<context>
     <name>Warnings</name>
     <message>
         <source>Password</source>

@@ -35,6 +35,7 @@ class Launcher(QObject):
         self.ctx: GuiContext | None = None
         self.window: Any = None
         self.demo: Any = None
+        self.updates: Any = None
         self.exit_code = 0
 
     # -- sequence ---------------------------------------------------------------------------
@@ -92,10 +93,29 @@ class Launcher(QObject):
             self.demo.start()
         else:
             self.window.start()
+            self._start_update_checks()
             for f in self.args.files:
                 self.window.open_zfo(f)
             if self.args.screenshot:
                 self.window.list_loaded.connect(self._take_screenshot_soon)
+
+    def _start_update_checks(self) -> None:
+        """Background update checks of an installed copy, when the settings allow them."""
+        from dso_desktop.gui.prefs import GuiPrefs
+
+        if self.args.screenshot or self.args.measure_startup:
+            return
+        if not GuiPrefs.load(self.paths).check_updates:
+            return
+        from dso_desktop.gui.updates import make_controller
+
+        try:
+            self.updates = make_controller(self.window, self.tasks, self.paths, demo=False)
+        except Exception as exc:  # update checks must never keep the archive from opening
+            log.warning("update checks unavailable: %s", exc)
+            return
+        if self.updates is not None:
+            self.updates.start()
 
     def rebuild_window(self) -> None:
         """Recreate the main window after a language switch (all texts come from tr())."""
@@ -109,6 +129,10 @@ class Launcher(QObject):
         self.window.restoreGeometry(geometry)
         self.window.show()
         self.window.start()
+        if self.updates is not None:
+            self.updates.stop()
+            self.updates = None
+            self._start_update_checks()
         old.close()
         old.deleteLater()
 
@@ -176,6 +200,8 @@ class Launcher(QObject):
             self.window.sync.cancel_all()
         if self.demo is not None:
             self.demo.stop()
+        if self.updates is not None:
+            self.updates.stop()
         app = self.app
         if app is not None:
             try:
