@@ -35,7 +35,9 @@ from dso_desktop.store.records import (
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
 CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Split as the FTS5 unicode61 tokenizer does (letters and digits; "_" separates), so a
+# quoted query word is always one index token, never an (unsupported) phrase.
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
 MIN_PREFIX = 3
 

@@ -116,6 +116,18 @@ def test_search_folds_czech_diacritics_and_prefixes(db: Database) -> None:
         assert repo.search("rozhodnuti", account="jiny") == []
 
 
+def test_search_accepts_any_typed_text(db: Database) -> None:
+    """Whatever a clerk types in the quick filter is a query, never a database error."""
+    acc = _account(db)
+    a = _store(db, acc, "12", subject="Protokol test_01 – kontrola")
+    with db.read() as s:
+        repo = MessageRepo(s)
+        assert repo.search("test_01") == [a]  # "_" separates words, as in the index
+        for q in ("a_b_c", "__", "e\u0301", "NEAR(a b)", "x:y", "*", "^a", "-a", "a+b",
+                  "(", "'", "\x00", "ř" * 300):
+            repo.search(q)
+
+
 def test_fts_query_quotes_every_token() -> None:
     assert fts_query('abc"def OR c*') == '"abc"* AND "def"* AND "OR" AND "c"'
     assert fts_query('abc"def OR c*', prefix=False) == '"abc" AND "def" AND "OR" AND "c"'
