@@ -126,10 +126,11 @@ def test_totp_sms_flow(sim: Simulator) -> None:
 def test_mobile_key_flow_and_expiry(sim: Simulator) -> None:
     acc = sim.account("mobile-key")
     user = sim.world.users[acc.username]
+    assert acc.mobile_code and acc.mobile_code == user.mobile_code  # printed by `sim serve`
     uri = f"{sim.url}/apps/DS/dz"
     login = f"{sim.url}/as/processLogin?type=mep-ws&applicationName=test&uri={uri}"
     s = _session(sim)
-    r = s.post(login, auth=(acc.username, user.mobile_code), allow_redirects=False)
+    r = s.post(login, auth=(acc.username, acc.mobile_code), allow_redirects=False)
     assert r.status_code == 302 and r.headers["Location"] == "/as/mepWsStateUpdate"
     state = json.loads(s.get(sim.url + "/as/mepWsStateUpdate2").content)
     assert state["status"] in (1, 11)

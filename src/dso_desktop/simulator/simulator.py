@@ -32,6 +32,7 @@ class SimAccount:
     description: str = ""
     cert_file: str | None = None  # for certificate logins: PEM client certificate
     key_file: str | None = None  # and its private key (unencrypted PEM)
+    mobile_code: str | None = None  # Mobile key: the "komunikační kód" used instead of a password
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,10 @@ class Simulator:
             if a.login_method in ("cert", "cert-password", "hosted"):
                 cert_path, key_path = self.issue_client_cert(a.username)
                 cert, key = str(cert_path), str(key_path)
+            user = self.world.users.get(a.username)
             accounts.append(SimAccount(a.username, a.password, a.box_id, a.box_type,
-                                       a.login_method, a.description, cert, key))
+                                       a.login_method, a.description, cert, key,
+                                       user.mobile_code if user else None))
         self.info = SimulatorInfo(url, str(self.pki.ca_file), accounts,
                                   secrets.token_urlsafe(18))
         return self.info
