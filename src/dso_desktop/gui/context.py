@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,21 +27,11 @@ class GuiContext:
         return d
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-
-
 def safe_file_name(name: str, taken: set[str] | None = None) -> str:
-    """A file name with no path parts, control characters or reserved names."""
-    base = _UNSAFE.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
-    if not base or base.upper().split(".")[0] in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT1"}:
-        base = f"file_{base}" if base else "file"
-    base = base[:200]
-    if taken is None:
-        return base
-    candidate, n = base, 1
-    stem, dot, ext = base.rpartition(".")
-    while candidate.lower() in taken:
-        n += 1
-        candidate = f"{stem} ({n}).{ext}" if dot and stem else f"{base} ({n})"
-    taken.add(candidate.lower())
-    return candidate
+    """A file name with no path parts, control or reserved names, unique within ``taken``.
+
+    The one implementation is ``zfo.extract.safe_filename`` (Windows and POSIX rules).
+    """
+    from dso_desktop.zfo.extract import safe_filename
+
+    return safe_filename(name, set() if taken is None else taken)
