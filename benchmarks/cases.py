@@ -274,16 +274,22 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
         floors, reals = [], []
         count = raw = 0
         result: dict[str, Any] = {}
+        app_peak = 0.0
         for rep in range(SYNC_REPEAT):
-            t0 = time.perf_counter()
-            floor_count, floor_bytes = floor_sync(info, acc, workdir / f"floor-{rep}.sqlite3")
-            floors.append(time.perf_counter() - t0)
+            # The app first, so its peak memory is read before the floor, which holds every
+            # downloaded ZFO in memory for its single executemany, raises it.
             data_dir = workdir / f"sync-data-{rep}"
             run = app_sync(info, acc, data_dir)
             reals.append(run["elapsed"])
+            app_peak = max(app_peak, peak_rss_mb())
+            t0 = time.perf_counter()
+            floor_count, floor_bytes = floor_sync(info, acc, workdir / f"floor-{rep}.sqlite3")
+            floors.append(time.perf_counter() - t0)
             count, raw = _stored_zfo_bytes(data_dir / "archive.sqlite3")
             result["sync_store_bytes"] = _dir_bytes(data_dir)
-            result["sync_summary"] = str(run["summary"])[:300]
+            summary = run["summary"]
+            result["sync_summary"] = (f"new {summary.new}, delivery infos "
+                                      f"{summary.delivery_infos}, failed {len(summary.failed)}")
             result["sync_floor_messages"] = floor_count
             result["sync_floor_zfo_bytes"] = floor_bytes
         sync_s, floor_s = statistics.median(reals), statistics.median(floors)
@@ -294,7 +300,8 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
             "sync_messages": count,
             "sync_raw_zfo_bytes": raw,
             "store_bytes_ratio": round(result["sync_store_bytes"] / raw, 3) if raw else None,
-            "sync_peak_rss_mb": round(peak_rss_mb(), 1),
+            "sync_peak_rss_mb": round(app_peak, 1),
+            "sync_floor_peak_rss_mb": round(peak_rss_mb(), 1),
         })
         return result
     finally:
@@ -451,7 +458,7 @@ def bench_gui(workdir: Path) -> dict[str, Any]:
     first_paint()  # warm the OS file cache, as every later start of the app is
     runs = [first_paint() for _ in range(3)]
     walls = sorted(w for w, _ in runs)
-    proc = subprocess.run(cmd + ["--measure-scroll"], capture_output=True, text=True, env=env,
+    proc = subprocess.run([*cmd, "--measure-scroll"], capture_output=True, text=True, env=env,
                           timeout=600, check=False)
     line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("{")), None)
     if proc.returncode != 0 or line is None:
@@ -476,7 +483,7 @@ def bench_bundle(workdir: Path) -> dict[str, Any]:
 
     dist = ROOT / "dist"
     app = dist / "dso-desktop" / "versions" / __version__
-    if not app.exists() and os.environ.get("DSO_BENCH_BUILD_BUNDLE", "1") == "1":
+    if not app.exists() and os.environ.get("DSO_BENCH_BUILD_BUNDLE") == "1":
         subprocess.run(["bash", "scripts/bundle-smoke.sh"], cwd=ROOT, check=True,
                        capture_output=True, env=dict(os.environ, DSO_BUNDLE_SMOKE="1"))
     if not app.exists():
