@@ -886,6 +886,14 @@
         <translation>Soubor soukromého klíče</translation>
     </message>
     <message>
+        <source>Passphrase of the certificate key</source>
+        <translation>Heslo ke klíči certifikátu</translation>
+    </message>
+    <message>
+        <source>Needed for a PKCS#12 file (.p12, .pfx) or an encrypted key; kept in the system keyring.</source>
+        <translation>Potřeba pro soubor PKCS#12 (.p12, .pfx) nebo šifrovaný klíč; uloží se do systémové klíčenky.</translation>
+    </message>
+    <message>
         <source>Training user:</source>
         <translation>Cvičný uživatel:</translation>
     </message>
@@ -902,20 +910,20 @@
         <translation>Heslo:</translation>
     </message>
     <message>
-        <source>Certificate (PEM):</source>
-        <translation>Certifikát (PEM):</translation>
+        <source>Certificate (PEM or PKCS#12):</source>
+        <translation>Certifikát (PEM nebo PKCS#12):</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.p12 *.pfx);;All (*)</source>
+        <translation>Certifikáty (*.pem *.crt *.p12 *.pfx);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Private key (PEM, if separate):</source>
+        <translation>Soukromý klíč (PEM, je-li zvlášť):</translation>
     </message>
     <message>
         <source>Choose the certificate</source>
         <translation>Vyberte certifikát</translation>
-    </message>
-    <message>
-        <source>Certificates (*.pem *.crt);;All (*)</source>
-        <translation>Certifikáty (*.pem *.crt);;Vše (*)</translation>
-    </message>
-    <message>
-        <source>Private key (PEM):</source>
-        <translation>Soukromý klíč (PEM):</translation>
     </message>
     <message>
         <source>Choose the private key</source>
@@ -924,6 +932,10 @@
     <message>
         <source>Keys (*.pem *.key);;All (*)</source>
         <translation>Klíče (*.pem *.key);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Key passphrase:</source>
+        <translation>Heslo ke klíči:</translation>
     </message>
     <message>
         <source>Communication code:</source>

@@ -16,9 +16,8 @@ METHODS = [m.value for m in LoginMethod]
 def _secret(sim: Any, acc: Any) -> str:
     """The Mobile key login takes the communication code (komunikační kód) as its secret."""
     if acc.login_method == "mobile-key":
-        code = getattr(sim.world.users[acc.username], "mobile_code", None)
-        if code:
-            return str(code)
+        assert acc.mobile_code
+        return str(acc.mobile_code)
     return acc.password or ""
 
 
@@ -135,3 +134,38 @@ def test_delivery_page_explains_acceptance_and_offers_not_to_accept(
     with qtbot.waitSignal(wiz.account_added, timeout=30_000):
         wiz.button(QWizard.WizardButton.FinishButton).click()
     assert sim_ctx.app.accounts.get("jen-odeslane").sync_received is False
+
+
+def test_system_certificate_as_pkcs12_with_a_passphrase(
+    qtbot: Any, window: Any, sim_ctx: Any, simulator: Any, tmp_path: Any
+) -> None:
+    """An office's system certificate usually comes as a .p12 with a passphrase."""
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        load_pem_private_key,
+        pkcs12,
+    )
+
+    from dso_desktop import secrets
+
+    acc = simulator.account("cert")
+    cert = x509.load_pem_x509_certificate(Path(acc.cert_file).read_bytes())
+    key = load_pem_private_key(Path(acc.key_file).read_bytes(), password=None)
+    p12 = tmp_path / "system.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"urad", key, cert, None, BestAvailableEncryption(b"Fraze-123")))  # type: ignore[arg-type]
+    wiz = window.add_account()
+    qtbot.addWidget(wiz)
+    _fill(wiz, acc, "cert", "ucet-p12")
+    lp = wiz.login_page
+    lp.cert_file.setText(str(p12))
+    lp.key_file.setText("")
+    lp.key_passphrase.setText("Fraze-123")
+    wiz.code_provider = lambda ch: pytest.fail("no code expected")
+    with qtbot.waitSignal(wiz.account_added, timeout=30_000):
+        wiz.button(QWizard.WizardButton.FinishButton).click()
+    assert sim_ctx.app.accounts.get("ucet-p12").box_id == acc.box_id
+    assert secrets.get_secret("ucet-p12", "cert-password") == "Fraze-123"

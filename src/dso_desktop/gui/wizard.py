@@ -175,6 +175,12 @@ class LoginPage(QWizardPage):
         self.cert_file.setAccessibleName(self.tr("Certificate file"))
         self.key_file = QLineEdit()
         self.key_file.setAccessibleName(self.tr("Private key file"))
+        self.key_passphrase = QLineEdit()
+        self.key_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_passphrase.setAccessibleName(self.tr("Passphrase of the certificate key"))
+        self.key_passphrase.setToolTip(self.tr(
+            "Needed for a PKCS#12 file (.p12, .pfx) or an encrypted key; kept in the system "
+            "keyring."))
         form = QFormLayout(self)
         self.demo_label = QLabel(self.tr("Training user:"))
         form.addRow(self.demo_label, self.demo_user)
@@ -183,15 +189,15 @@ class LoginPage(QWizardPage):
         self.password_label = QLabel(self.tr("Password:"))
         form.addRow(self.password_label, self.password)
         form.addRow("", self.save_password)
-        self.cert_label = QLabel(self.tr("Certificate (PEM):"))
+        self.cert_label = QLabel(self.tr("Certificate (PEM or PKCS#12):"))
         self.cert_row = _file_row(
             self,
             self.cert_file,
             self.tr("Choose the certificate"),
-            self.tr("Certificates (*.pem *.crt);;All (*)"),
+            self.tr("Certificates (*.pem *.crt *.p12 *.pfx);;All (*)"),
         )
         form.addRow(self.cert_label, self.cert_row)
-        self.key_label = QLabel(self.tr("Private key (PEM):"))
+        self.key_label = QLabel(self.tr("Private key (PEM, if separate):"))
         self.key_row = _file_row(
             self,
             self.key_file,
@@ -199,6 +205,8 @@ class LoginPage(QWizardPage):
             self.tr("Keys (*.pem *.key);;All (*)"),
         )
         form.addRow(self.key_label, self.key_row)
+        self.passphrase_label = QLabel(self.tr("Key passphrase:"))
+        form.addRow(self.passphrase_label, self.key_passphrase)
         self.method.currentIndexChanged.connect(self._update)
         self.demo_user.currentIndexChanged.connect(self._demo_user_chosen)
         self._update()
@@ -236,7 +244,8 @@ class LoginPage(QWizardPage):
             self.password_label.setText(self.tr("Communication code:"))
         else:
             self.password_label.setText(self.tr("Password:"))
-        for widget in (self.cert_label, self.cert_row, self.key_label, self.key_row):
+        for widget in (self.cert_label, self.cert_row, self.key_label, self.key_row,
+                       self.passphrase_label, self.key_passphrase):
             widget.setVisible(cert)
 
     def validatePage(self) -> bool:
@@ -381,6 +390,7 @@ class AccountWizard(QWizard):
         lp = self.login_page
         method = lp.login_method()
         password = lp.password.text() if method in NEEDS_PASSWORD else None
+        passphrase = lp.key_passphrase.text() if method in NEEDS_CERT else ""
         save = lp.save_password.isChecked()
         accounts = self.ctx.app.accounts
         self.cancel = threading.Event()
@@ -402,6 +412,8 @@ class AccountWizard(QWizard):
         def work() -> Any:
             accounts.add(spec, password=password, save_password=save)
             try:
+                if passphrase:
+                    accounts.set_cert_password(spec.name, passphrase)
                 return accounts.test_login(
                     spec.name,
                     password=password,
