@@ -88,7 +88,11 @@ def write_doc(results: dict[str, Any]) -> None:
     if errors:
         parts += ["## Benchmarks that did not run", ""]
         parts += [f"- **{k}**: {v}" for k, v in sorted(errors.items())] + [""]
-    parts.append(f"Total run time: {results.get('_total_s', '?')} s.")
+    line = f"Total run time of the last full run: {results.get('_total_s', '?')} s."
+    if results.get("_partial_reruns"):
+        line += (" Rerun on their own since: " + ", ".join(results["_partial_reruns"])
+                 + " (their figures above are from that rerun).")
+    parts.append(line)
     parts.append("")
     if ANALYSIS.exists():
         parts += [ANALYSIS.read_text(encoding="utf-8").rstrip(), ""]
@@ -129,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         results["_notes"].update(out.pop("_notes", {}))
         results.update(out)
         print(f"[bench] {name} done in {time.perf_counter() - t0:.1f} s", flush=True)
-    results["_total_s"] = round(time.perf_counter() - started, 1)
+    if not args.only:
+        results["_total_s"] = round(time.perf_counter() - started, 1)
     if args.only and RESULTS.exists():
         previous = json.loads(RESULTS.read_text(encoding="utf-8"))
         previous.update({k: v for k, v in results.items() if not k.startswith("_")})
@@ -140,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             merged.update(results[key])
             previous[key] = merged
         previous["_date"], previous["_machine"] = results["_date"], results["_machine"]
+        previous["_partial_reruns"] = sorted(set(previous.get("_partial_reruns", [])) | set(names))
         results = previous
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_doc(results)
