@@ -78,7 +78,8 @@ def write_doc(results: dict[str, Any]) -> None:
         f"Latest `make bench` run: {results['_date']} on {machine['platform']}, "
         f"{machine['cpus']} CPUs, {machine['memory_gb']} GiB, Python {machine['python']}.",
         "Each figure with a floor is a ratio to that floor measured in the same run "
-        "(median of several repetitions). Raw numbers: `benchmarks/results.json`.",
+        "(median of several repetitions, except the 10,000-message sync, which runs once: "
+        "`DSO_BENCH_SYNC_REPEAT=3` for more). Raw numbers: `benchmarks/results.json`.",
         "",
         table(results),
         "",
