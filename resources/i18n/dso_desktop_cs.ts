@@ -542,8 +542,8 @@
         <translation>Vyberte prostředí ISDS, do kterého datová schránka patří.</translation>
     </message>
     <message>
-        <source>Production ISDS (mojedatovaschranka.cz)</source>
-        <translation>Produkční ISDS (mojedatovaschranka.cz)</translation>
+        <source>Production ISDS (datovka.gov.cz)</source>
+        <translation>Produkční ISDS (datovka.gov.cz)</translation>
     </message>
     <message>
         <source>Public test environment of ISDS</source>

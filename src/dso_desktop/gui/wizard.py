@@ -70,7 +70,7 @@ class EnvironmentPage(QWizardPage):
         super().__init__()
         self.setTitle(self.tr("Where is the data box?"))
         self.setSubTitle(self.tr("Choose the ISDS environment the data box belongs to."))
-        self.production = QRadioButton(self.tr("Production ISDS (mojedatovaschranka.cz)"))
+        self.production = QRadioButton(self.tr("Production ISDS (datovka.gov.cz)"))
         self.test = QRadioButton(self.tr("Public test environment of ISDS"))
         self.training = QRadioButton(self.tr("Training environment (embedded simulator)"))
         self.custom = QRadioButton(self.tr("Other server (URL)"))
