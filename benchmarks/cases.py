@@ -263,16 +263,15 @@ def _dir_bytes(path: Path) -> int:
 
 
 def _stored_zfo_bytes(db: Path) -> tuple[int, int]:
+    """Messages stored with their ZFO, and the raw bytes of every stored ZFO (with delivery
+    infos), read from the archive's own tables (`store.models`)."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        zfo = con.execute("SELECT count(*), coalesce(sum(length(data)),0) FROM message_zfos"
-                          ).fetchone() if "message_zfos" in tables else (0, 0)
-        di = 0
-        for t in ("delivery_infos", "message_delivery_infos"):
-            if t in tables:
-                di = con.execute(f"SELECT coalesce(sum(length(data)),0) FROM {t}").fetchone()[0]
-        return int(zfo[0]), int(zfo[1]) + int(di)
+        count, zfo_bytes = con.execute(
+            "SELECT count(*), coalesce(sum(length(data)), 0) FROM message_zfos").fetchone()
+        (di_bytes,) = con.execute(
+            "SELECT coalesce(sum(length(data)), 0) FROM delivery_infos").fetchone()
+        return int(count), int(zfo_bytes) + int(di_bytes)
     finally:
         con.close()
 
