@@ -189,6 +189,7 @@ class RequestsTransport:
         # proxy None: the system's (environment) proxy for each URL, honouring no_proxy;
         # "" : no proxy at all; otherwise that proxy URL for everything.
         self._proxy = proxy
+        self._env_proxies: dict[tuple[str, str, int | None], dict[str, str]] = {}
         self.timeouts = timeouts
 
     def request(
@@ -206,12 +207,7 @@ class RequestsTransport:
         if basic_auth is not None:
             hdrs["Authorization"] = basic_auth_header(*basic_auth)
         exc_mod = self._requests.exceptions
-        if self._proxy is None:
-            proxies = self._requests.utils.get_environ_proxies(url)
-        elif self._proxy:
-            proxies = {"https": self._proxy, "http": self._proxy}
-        else:
-            proxies = {}
+        proxies = self._proxies_for(url)
         try:
             resp = self.session.request(
                 method,
@@ -260,6 +256,20 @@ class RequestsTransport:
             url=url,
             set_cookies=raw_cookies,
         )
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The proxy for ``url``: the system's (environment, honouring no_proxy) when none
+        was configured, looked up once per host (the lookup walks the whole environment,
+        which cost more than the request itself during a sync)."""
+        if self._proxy is not None:
+            return {"https": self._proxy, "http": self._proxy} if self._proxy else {}
+        p = urlsplit(url)
+        key = (p.scheme, p.hostname or "", p.port)
+        cached = self._env_proxies.get(key)
+        if cached is None:
+            cached = dict(self._requests.utils.get_environ_proxies(url))
+            self._env_proxies[key] = cached
+        return cached
 
     def cookie(self, name: str) -> str | None:
         for c in self.session.cookies:

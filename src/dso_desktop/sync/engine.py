@@ -10,10 +10,13 @@ kill at any moment fetches exactly what is not there yet and nothing twice.
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import queue
 import threading
-from collections import deque
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -21,6 +24,7 @@ from typing import Any, TypeVar
 from dso_desktop.domain import Direction, LoginMethod
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
+from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import AccountRecord
 from dso_desktop.store.repos import AccountRepo
@@ -34,10 +38,16 @@ from dso_desktop.sync.events import (
     SyncSummary,
 )
 from dso_desktop.sync.ingest import (
+    CheckedZfo,
+    DeliveryInfoToStore,
     IngestError,
+    IngestResult,
+    MessageToStore,
+    check_in_worker,
+    checked_zfo,
+    init_worker,
     parse_and_verify,
-    store_delivery_info,
-    store_message_zfo,
+    store_checked,
 )
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,10 @@ ProgressFn = Callable[[SyncProgress], None]
 LIST_OVERLAP = timedelta(days=2)  # re-list a margin: ISDS times and ours may disagree a bit
 FUTURE_MARGIN = timedelta(days=1)
 WRONG_SERVICE = "1281"  # normal vs big message service mismatch
+# Runs with at least this many ZFOs to check use a checking process (it costs ~0.5 s to
+# start); ZFOs above PROCESS_MAX_BYTES (big messages) are checked here rather than copied.
+PROCESS_MIN_ITEMS = 64
+PROCESS_MAX_BYTES = 8 * 1024 * 1024
 PASSWORD_METHODS = {LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD, LoginMethod.HOTP,
                     LoginMethod.TOTP}
 
@@ -76,52 +90,148 @@ def windows(start: datetime, end: datetime, days: int) -> list[tuple[datetime, d
     return out
 
 
+_STOP = object()
+
+
 class IngestPipeline:
-    """Overlap ISDS round trips with verifying and storing what already arrived.
+    """Overlap ISDS round trips with checking and storing what already arrived.
 
     Requests stay strictly sequential on the calling thread (ISDS rejects parallel
-    requests of one account); one worker thread parses, verifies and stores, each ZFO in
-    its own transaction, so a crash loses at most the few ZFOs still in the backlog and
-    the next run downloads exactly those. ``on_done(key, result, exc)`` runs on the
-    calling thread, in submission order. Leaving the block waits for the backlog.
+    requests of one account). Checking (parse, verify, attachment text) runs in
+    ``checker`` when given (a worker process during a big sync: pure-Python work there
+    does not hold this process's interpreter lock while a response is being read), else
+    on the store thread. One store thread writes what has been checked in group commits:
+    whatever is already waiting when a transaction starts goes into it (at most
+    ``max_group`` items or ``group_seconds`` of checking), so a crash loses at most that
+    much, and the next run downloads exactly that again. ``on_done(key, result,
+    exc)`` runs on the calling thread, in submission order, after the item's transaction
+    committed. Leaving the block waits for the backlog (and stores it even on an error).
     """
 
-    def __init__(self, on_done: Callable[[Any, Any, Exception | None], None],
-                 depth: int = 4) -> None:
+    def __init__(
+        self,
+        store: Callable[[list[tuple[Any, Any, Any]]], list[Any]],
+        on_done: Callable[[Any, Any, Exception | None], None],
+        *,
+        checker: Executor | None = None,
+        depth: int = 256,
+        max_bytes: int = 64 * 1024 * 1024,
+        group_seconds: float = 0.25,
+        max_group: int = 64,
+    ) -> None:
+        self._store = store
         self._on_done = on_done
+        self._checker = checker
         self._depth = depth
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-ingest")
-        self._pending: deque[tuple[Any, Future[Any]]] = deque()
+        self._max_bytes = max_bytes
+        self._group_seconds = group_seconds
+        self._max_group = max_group
+        self._todo: queue.Queue[Any] = queue.Queue()
+        self._done: queue.Queue[tuple[Any, Any, Exception | None, int]] = queue.Queue()
+        self._outstanding = 0
+        self._bytes = 0
+        self._thread = threading.Thread(target=self._run, name="dso-ingest", daemon=True)
+        self._thread.start()
 
-    def submit(self, key: Any, fn: Callable[..., Any], *args: Any) -> None:
-        self._pending.append((key, self._pool.submit(fn, *args)))
-        while self._pending and (len(self._pending) > self._depth
-                                 or self._pending[0][1].done()):
-            self._finish_oldest()
+    def submit(self, key: Any, check: Callable[..., Any], args: tuple[Any, ...],
+               payload: Any, *, size: int = 0, remote: Callable[..., Any] | None = None
+               ) -> None:
+        """Check ``check(*args)`` (``remote(*args)`` in the checker), then store it with
+        ``payload``. ``size``: bytes this item holds until it is stored."""
+        fut: Future[Any] | None = None
+        if self._checker is not None and remote is not None:
+            try:
+                fut = self._checker.submit(remote, *args)
+            except Exception as exc:  # a broken pool: check here instead
+                log.info("checking process unavailable (%s); checking in process",
+                         type(exc).__name__)
+                self._checker = None
+        self._outstanding += 1
+        self._bytes += size
+        self._todo.put((key, fut, check, args, payload, size))
+        self._collect(block=False)
+        while self._outstanding > 0 and (self._outstanding > self._depth
+                                         or self._bytes > self._max_bytes):
+            self._collect(block=True)
 
-    def _finish_oldest(self) -> None:
-        key, fut = self._pending.popleft()
+    def _collect(self, *, block: bool) -> None:
+        while self._outstanding:
+            try:
+                key, result, exc, size = self._done.get(block=block, timeout=1.0)
+            except queue.Empty:
+                if block and self._thread.is_alive():
+                    continue
+                if block:
+                    raise RuntimeError("the ingest thread ended unexpectedly") from None
+                return
+            self._outstanding -= 1
+            self._bytes -= size
+            self._on_done(key, result, exc)
+            block = False
+
+    def _resolve(self, item: tuple[Any, ...]) -> tuple[Any, Any, Exception | None, Any, int]:
+        key, fut, check, args, payload, size = item
         try:
-            result = fut.result()
+            if fut is not None:
+                try:
+                    checked = fut.result()
+                except BrokenExecutor:  # the worker died: check this one here
+                    checked = check(*args)
+            else:
+                checked = check(*args)
         except Exception as exc:
-            self._on_done(key, None, exc)
-        else:
-            self._on_done(key, result, None)
+            return key, None, exc, payload, size
+        return key, checked, None, payload, size
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._todo.get()
+            if item is _STOP:
+                break
+            # Group commit: what is already waiting joins this transaction; nothing is
+            # held back to wait for more (a lone item commits at once).
+            group = [self._resolve(item)]
+            deadline = time.monotonic() + self._group_seconds
+            while len(group) < self._max_group and time.monotonic() < deadline:
+                try:
+                    item = self._todo.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                group.append(self._resolve(item))
+            self._write(group)
+
+    def _write(self, group: list[tuple[Any, Any, Exception | None, Any, int]]) -> None:
+        ok = [(key, checked, payload) for key, checked, exc, payload, _ in group if exc is None]
+        try:
+            results = iter(self._store(ok))
+            failure: Exception | None = None
+        except Exception as whole:  # the store failed as a whole: every item reports it
+            results, failure = iter(()), whole
+        for key, _checked, exc, _payload, size in group:
+            if exc is not None:
+                self._done.put((key, None, exc, size))
+                continue
+            res = next(results, None) if failure is None else None
+            if failure is not None:
+                self._done.put((key, None, failure, size))
+            elif isinstance(res, Exception):
+                self._done.put((key, None, res, size))
+            else:
+                self._done.put((key, res, None, size))
 
     def __enter__(self) -> IngestPipeline:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        try:
-            if exc_type is None:
-                while self._pending:
-                    self._finish_oldest()
-            else:  # keep what was already downloaded, but do not report over the error
-                for _key, fut in self._pending:
-                    fut.exception()
-                self._pending.clear()
-        finally:
-            self._pool.shutdown(wait=True)
+        self._todo.put(_STOP)
+        if exc_type is None:
+            while self._outstanding:
+                self._collect(block=True)
+        self._thread.join()  # on an error too: what was downloaded is stored
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -165,6 +275,8 @@ class AccountSync:
         self.retry = retry or RetryPolicy()
         self.now = now
         self.summary = SyncSummary(account=account.name)
+        self.check_in_process_pool = True  # False: always check ZFOs in this process
+        self._checker: Executor | None = None
 
     # -- plumbing -----------------------------------------------------------------------
     def emit(self, phase: str, done: int, total: int, message: str | None = None) -> None:
@@ -223,8 +335,11 @@ class AccountSync:
             if do_received:
                 self._sync_direction(Direction.RECEIVED, started)
             self._state_changes(started, do_received)
-            self._downloads(do_received)
-            self._delivery_infos()
+            try:
+                self._downloads(do_received)
+                self._delivery_infos()
+            finally:
+                self._close_checker()
             with self.db.write() as s:
                 AccountRepo(s).update(self.account.name, last_sync_at=started)
             self.summary.received_synced = do_received
@@ -307,11 +422,21 @@ class AccountSync:
             return
         with self.db.write() as s:
             repo = MessageRepo(s)
-            for rec in records:
-                env = getattr(rec, "envelope", rec)
-                r = repo.upsert_envelope(self.account.id, direction, env)
-                if not r.created and r.changed:
-                    self.summary.updated += 1
+            fast = FastWriter(s)
+            try:
+                for rec in records:
+                    env = getattr(rec, "envelope", rec)
+                    done = fast.upsert_listed(self.account.id, direction, env)
+                    if done is None:
+                        r = repo.upsert_envelope(self.account.id, direction, env)
+                        created, changed = r.created, r.changed
+                        s.flush()
+                    else:
+                        _mid, created, changed = done
+                    if not created and changed:
+                        self.summary.updated += 1
+            finally:
+                fast.close()
 
     def _state_changes(self, started: datetime, do_received: bool) -> None:
         last = self.account.last_sync_at
@@ -349,27 +474,69 @@ class AccountSync:
             doc = self.call(bigop if big else normal, dm_id)
         return doc.data, big
 
-    def _ingest(self, direction: Direction, dm_id: str, data: bytes, big: bool) -> bool:
-        """Verify and store one downloaded ZFO (ingest thread); True when newly stored."""
+    # -- checking and storing -----------------------------------------------------------
+    def _check(self, data: bytes, with_text: bool) -> CheckedZfo:
+        """Parse, verify and index one ZFO here (store thread, or no checking process)."""
         parsed, verdict = parse_and_verify(data, self.trust)
-        vkind = str(getattr(verdict.kind, "value", verdict.kind))
-        if vkind == "invalid":
-            raise IngestError("the downloaded ZFO does not verify: "
-                              + "; ".join(getattr(verdict, "reasons", ()) or ()))
-        if parsed.envelope.message_id != dm_id:
-            raise IngestError(f"ISDS returned message {parsed.envelope.message_id} for {dm_id}")
-        result = store_message_zfo(self.db, data, parsed, verdict,
-                                   account_id=self.account.id, direction=direction,
-                                   source="sync", big_message=big)
-        if result.status == "stored" and result.message_id is not None:
-            self.summary.new += 1
-            self.summary.new_ids.append(result.message_id)
-            return True
-        return False
+        return checked_zfo(parsed, verdict, with_text=with_text)
 
-    def _ingest_delivery_info(self, message_id: int, data: bytes) -> bool:
-        parsed, verdict = parse_and_verify(data, self.trust)
-        return store_delivery_info(self.db, message_id, data, parsed, verdict)
+    def _checking_process(self, items: int) -> Executor | None:
+        """A worker process that checks ZFOs for a big run, or None to check in process.
+
+        Checking is pure-Python CPU work; in this process it would hold the interpreter
+        lock while the request thread waits to read the next response. A process costs
+        ~0.5 s to start, so small runs (and trust stores that cannot be sent to another
+        process, such as test doubles) check here.
+        """
+        if self._checker is not None:
+            return self._checker
+        if not self.check_in_process_pool or items < PROCESS_MIN_ITEMS:
+            return None
+        try:
+            pickle.dumps(self.trust)
+        except Exception:
+            return None
+        import multiprocessing
+
+        try:
+            self._checker = ProcessPoolExecutor(
+                max_workers=max(1, min(2, (os.cpu_count() or 2) - 1)),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=init_worker, initargs=(self.trust,),
+            )
+        except (OSError, ValueError, RuntimeError) as exc:
+            log.info("no checking process (%s); checking in process", type(exc).__name__)
+            return None
+        return self._checker
+
+    def _close_checker(self) -> None:
+        if self._checker is not None:
+            self._checker.shutdown(wait=True, cancel_futures=True)
+            self._checker = None
+
+    def _store_group(self, group: list[tuple[Any, CheckedZfo, Any]]
+                     ) -> list[IngestResult | bool | Exception]:
+        """Store thread: refuse messages that do not verify, write the rest (messages and
+        delivery infos, in order) in one transaction."""
+        out: list[IngestResult | bool | Exception | None] = []
+        todo: list[MessageToStore | DeliveryInfoToStore] = []
+        for (what, direction, dm_id), checked, payload in group:
+            if what == "delivery-info":
+                mid, data = payload
+                out.append(None)
+                todo.append(DeliveryInfoToStore(mid, data, checked))
+            elif checked.invalid:
+                out.append(IngestError("the downloaded ZFO does not verify: "
+                                       + "; ".join(checked.reasons)))
+            elif checked.envelope.message_id != dm_id:
+                out.append(IngestError(
+                    f"ISDS returned message {checked.envelope.message_id} for {dm_id}"))
+            else:
+                data, big = payload
+                out.append(None)
+                todo.append(MessageToStore(data, checked, self.account.id, direction, big))
+        stored = iter(store_checked(self.db, todo))
+        return [r if r is not None else next(stored) for r in out]
 
     def _network_failure(self, dm_id: str, exc: Exception, what: str = "") -> None:
         """Record a failed request; stop the run when the connection itself is gone."""
@@ -384,6 +551,8 @@ class AccountSync:
         log.warning("%sdownload failed: %s", what, type(exc).__name__)
 
     def _downloads(self, do_received: bool) -> None:
+        """Every listed message not stored yet, each followed by its delivery info (as the
+        delivery info of a new message is wanted anyway: one pass, one backlog)."""
         directions = [Direction.SENT] + ([Direction.RECEIVED] if do_received else [])
         todo: list[tuple[Direction, int, str, bool]] = []
         with self.db.read() as s:
@@ -395,23 +564,33 @@ class AccountSync:
         self.emit("download", 0, total)
         done = 0
         mark = self.account.mark_downloaded or self.settings.mark_downloaded
+        with_di = self.settings.download_delivery_infos
 
-        def finished(key: tuple[Direction, str], ok: bool, exc: Exception | None) -> None:
+        def finished(key: tuple[str, Direction, str], result: Any,
+                     exc: Exception | None) -> None:
             nonlocal done
-            direction, dm_id = key
+            what, direction, dm_id = key
+            if what == "delivery-info":
+                self._delivery_info_done(dm_id, result, exc)
+                return
             done += 1
-            if exc is not None:
+            if exc is not None or result is None:
                 log.warning("storing a message failed: %s", type(exc).__name__)
                 self.summary.failed.append(SyncFailure(dm_id, str(exc)))
-            elif mark and direction is Direction.RECEIVED:
-                try:
-                    self.call(self.client.mark_message_as_downloaded, dm_id)
-                except Exception as mark_exc:
-                    self._network_failure(dm_id, mark_exc, "mark as downloaded: ")
+            else:
+                if result.status == "stored" and result.message_id is not None:
+                    self.summary.new += 1
+                    self.summary.new_ids.append(result.message_id)
+                if mark and direction is Direction.RECEIVED:
+                    try:
+                        self.call(self.client.mark_message_as_downloaded, dm_id)
+                    except Exception as mark_exc:
+                        self._network_failure(dm_id, mark_exc, "mark as downloaded: ")
             self.emit("download", done, total, dm_id)
 
-        with IngestPipeline(finished) as pipe:
-            for d, _mid, dm_id, big in todo:
+        checker = self._checking_process(total * (2 if with_di else 1))
+        with IngestPipeline(self._store_group, finished, checker=checker) as pipe:
+            for d, mid, dm_id, big in todo:
                 self.check_cancel()
                 try:
                     data, big_now = self._fetch(d, dm_id, big)
@@ -421,33 +600,53 @@ class AccountSync:
                     self.emit("download", done, total, dm_id)
                     continue
                 self.summary.downloaded_bytes += len(data)
-                pipe.submit((d, dm_id), self._ingest, d, dm_id, data, big_now)
+                remote = check_in_worker if len(data) <= PROCESS_MAX_BYTES else None
+                pipe.submit(("message", d, dm_id), self._check, (data, True), (data, big_now),
+                            size=len(data), remote=remote)
+                if with_di:
+                    self._fetch_delivery_info(pipe, d, mid, dm_id)
+
+    def _fetch_delivery_info(self, pipe: IngestPipeline, direction: Direction, mid: int,
+                             dm_id: str) -> bool:
+        """Request one delivery info and hand it to the pipeline; False if it failed."""
+        self.check_cancel()
+        try:
+            doc = self.call(self.client.get_signed_delivery_info, dm_id)
+        except Exception as exc:
+            self._network_failure(dm_id, exc, "delivery info: ")
+            return False
+        remote = check_in_worker if len(doc.data) <= PROCESS_MAX_BYTES else None
+        pipe.submit(("delivery-info", direction, dm_id), self._check, (doc.data, False),
+                    (mid, doc.data), size=len(doc.data), remote=remote)
+        return True
+
+    def _delivery_info_done(self, dm_id: str, stored: Any, exc: Exception | None) -> None:
+        if exc is not None:
+            self.summary.failed.append(SyncFailure(dm_id, f"delivery info: {exc}"))
+        elif stored:
+            self.summary.delivery_infos += 1
 
     def _delivery_infos(self) -> None:
+        """Delivery infos still missing or outdated (a message whose state moved on, or
+        one downloaded by an earlier run)."""
         if not self.settings.download_delivery_infos:
             return
         with self.db.read() as s:
             todo = MessageRepo(s).missing_delivery_infos(self.account.id)
         total = len(todo)
         done = 0
+        self.emit("delivery-info", 0, total)
 
-        def finished(key: str, stored: bool, exc: Exception | None) -> None:
+        def finished(key: tuple[str, Direction, str], stored: Any,
+                     exc: Exception | None) -> None:
             nonlocal done
             done += 1
-            if exc is not None:
-                self.summary.failed.append(SyncFailure(key, f"delivery info: {exc}"))
-            elif stored:
-                self.summary.delivery_infos += 1
-            self.emit("delivery-info", done, total, key)
+            self._delivery_info_done(key[2], stored, exc)
+            self.emit("delivery-info", done, total, key[2])
 
-        with IngestPipeline(finished) as pipe:
+        checker = self._checking_process(total)
+        with IngestPipeline(self._store_group, finished, checker=checker) as pipe:
             for mid, dm_id in todo:
-                self.check_cancel()
-                try:
-                    doc = self.call(self.client.get_signed_delivery_info, dm_id)
-                except Exception as exc:
+                if not self._fetch_delivery_info(pipe, Direction.RECEIVED, mid, dm_id):
                     done += 1
-                    self._network_failure(dm_id, exc, "delivery info: ")
                     self.emit("delivery-info", done, total, dm_id)
-                    continue
-                pipe.submit(dm_id, self._ingest_delivery_info, mid, doc.data)

@@ -1,15 +1,28 @@
-"""Putting a signed ZFO into the archive: parse, verify, index and store in one transaction."""
+"""Putting a signed ZFO into the archive: parse, verify, index and store.
+
+Two halves. *Checking* (parse, verify, extract attachment text) is pure CPU work on bytes
+and yields a small `CheckedZfo`; a sync runs it in a worker process (`check_in_worker`)
+so that it does not compete with the requests for the interpreter lock. *Storing* takes
+checked ZFOs and writes them, many in one transaction during a sync (`store_checked_*`),
+one per transaction for imports and sent messages.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dso_desktop.domain import Direction
+from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store.db import Database
+from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import VerdictInfo
 from dso_desktop.store.textextract import attachment_text
@@ -26,6 +39,23 @@ class IngestResult:
     dm_id: str
     verdict: str | None
     direction: Direction | None = None
+
+
+@dataclass(frozen=True)
+class CheckedZfo:
+    """What checking one ZFO found: all the store needs, and nothing of the raw bytes
+    (so it crosses a process boundary cheaply)."""
+
+    envelope: Envelope
+    events: tuple[DeliveryEvent, ...]
+    attachment_count: int
+    texts: tuple[tuple[str, str], ...]  # (attachment name, extracted text)
+    verdict: VerdictInfo
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def invalid(self) -> bool:
+        return self.verdict.kind == "invalid"
 
 
 def verdict_info(verdict: Any) -> VerdictInfo:
@@ -66,6 +96,104 @@ def parse_and_verify(data: bytes, trust: Any, *, now: datetime | None = None) ->
     return parsed, verdict
 
 
+def checked_zfo(parsed: Any, verdict: Any, *, with_text: bool = True) -> CheckedZfo:
+    """The `CheckedZfo` of a parsed and verified ZFO (attachment text only ``with_text``)."""
+    return CheckedZfo(
+        envelope=parsed.envelope,
+        events=tuple(parsed.events),
+        attachment_count=len(parsed.attachments),
+        texts=tuple(_attachment_texts(parsed)) if with_text else (),
+        verdict=verdict_info(verdict),
+        reasons=tuple(getattr(verdict, "reasons", ()) or ()),
+    )
+
+
+def check_zfo(data: bytes, trust: Any, *, with_text: bool = True,
+              now: datetime | None = None) -> CheckedZfo:
+    """Parse, verify and (``with_text``) extract the attachment text of one ZFO."""
+    parsed, verdict = parse_and_verify(data, trust, now=now)
+    return checked_zfo(parsed, verdict, with_text=with_text)
+
+
+# -- the worker process of a sync ---------------------------------------------------------
+_WORKER_TRUST: Any = None
+
+
+def init_worker(trust: Any) -> None:
+    """Initializer of a checking process: the trust store it verifies against.
+
+    The process runs a little below normal priority: the requests and their server come
+    first, checking fills the gaps (the store waits for it, nothing is skipped).
+    """
+    global _WORKER_TRUST
+    _WORKER_TRUST = trust
+    _lower_priority()
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a killed program must not leave its checker behind
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="dso-parent-watch",
+                         daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    """Wait until the sentinel of the parent process is ready (it has ended), then end."""
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(0)
+
+
+def _lower_priority() -> None:
+    """Linux: SCHED_IDLE (runs whenever a core would idle, yields at once otherwise);
+    elsewhere a higher nice value."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
+def check_in_worker(data: bytes, with_text: bool) -> CheckedZfo:
+    """`check_zfo` with the trust store `init_worker` gave this process."""
+    return check_zfo(data, _WORKER_TRUST, with_text=with_text)
+
+
+# -- storing --------------------------------------------------------------------------
+def _store_message(
+    s: Any,
+    fast: FastWriter | None,
+    data: bytes,
+    checked: CheckedZfo,
+    *,
+    account_id: int | None,
+    direction: Direction,
+    source: str,
+    big_message: bool,
+) -> IngestResult:
+    env = checked.envelope
+    if big_message and not env.big_message:
+        env = dataclasses.replace(env, big_message=True)
+    info = checked.verdict
+    search = search_text_for(env, checked.texts)
+    if fast is not None and account_id is not None:
+        done = fast.attach_downloaded(account_id, direction, data, env, search,
+                                      checked.attachment_count, info, checked.events)
+        if done is not None:
+            status, mid = done
+            return IngestResult(status, mid, env.message_id, info.kind, direction)
+    repo = MessageRepo(s)
+    existing = repo.get_id(account_id, direction, env.message_id)
+    if existing is not None and repo.zfo(existing) is not None:
+        return IngestResult("duplicate", existing, env.message_id, info.kind, direction)
+    up = repo.upsert_envelope(account_id, direction, env, source=source)
+    if not repo.attach_zfo(up.id, data, env, search, checked.attachment_count, info):
+        # an imported copy the account has just adopted already holds its ZFO
+        return IngestResult("duplicate", up.id, env.message_id, info.kind, direction)
+    if checked.events:
+        repo.add_events(up.id, checked.events)
+    s.flush()
+    return IngestResult("stored", up.id, env.message_id, info.kind, direction)
+
+
 def store_message_zfo(
     db: Database,
     data: bytes,
@@ -82,27 +210,86 @@ def store_message_zfo(
     ``big_message``: it came through the big-message (VoDZ) operations, whatever the
     envelope inside says.
     """
-    env = parsed.envelope
-    if big_message and not env.big_message:
-        env = dataclasses.replace(env, big_message=True)
-    texts = _attachment_texts(parsed)
-    info = verdict_info(verdict) if verdict is not None else None
+    checked = checked_zfo(parsed, verdict)
     with db.write() as s:
-        repo = MessageRepo(s)
-        existing = repo.get_id(account_id, direction, env.message_id)
-        if existing is not None and repo.zfo(existing) is not None:
-            return IngestResult("duplicate", existing, env.message_id,
-                                info.kind if info else None, direction)
-        up = repo.upsert_envelope(account_id, direction, env, source=source)
-        if not repo.attach_zfo(up.id, data, env, search_text_for(env, texts),
-                               len(parsed.attachments), info):
-            # an imported copy the account has just adopted already holds its ZFO
-            return IngestResult("duplicate", up.id, env.message_id,
-                                info.kind if info else None, direction)
-        if parsed.events:
-            repo.add_events(up.id, parsed.events)
-        return IngestResult("stored", up.id, env.message_id, info.kind if info else None,
-                            direction)
+        return _store_message(s, None, data, checked, account_id=account_id,
+                              direction=direction, source=source, big_message=big_message)
+
+
+@dataclass(frozen=True)
+class MessageToStore:
+    data: bytes
+    checked: CheckedZfo
+    account_id: int
+    direction: Direction
+    big_message: bool = False
+    source: str = "sync"
+
+
+@dataclass(frozen=True)
+class DeliveryInfoToStore:
+    message_id: int
+    data: bytes
+    checked: CheckedZfo
+
+
+def _store_delivery_info(s: Any, fast: FastWriter | None, message_id: int, data: bytes,
+                         env: Envelope, events: Sequence[DeliveryEvent],
+                         kind: str | None) -> bool:
+    if fast is not None:
+        done = fast.store_delivery_info(message_id, data, env, events, kind)
+        if done is not None:
+            return done
+    repo = MessageRepo(s)
+    repo.update_state(message_id, env)
+    repo.add_events(message_id, events)
+    s.flush()
+    changed = repo.store_delivery_info(message_id, data, kind)
+    s.flush()
+    return changed
+
+
+def store_checked(
+    db: Database, items: Sequence[MessageToStore | DeliveryInfoToStore]
+) -> list[IngestResult | bool | Exception]:
+    """Store checked message ZFOs and delivery infos, in this order, in one transaction
+    (a sync's group commit): an `IngestResult` for a message, True for a new or changed
+    delivery info. If the transaction fails as a whole, each item is tried again in its
+    own, so one bad item costs only itself."""
+    def one(s: Any, fast: FastWriter | None, it: MessageToStore | DeliveryInfoToStore
+            ) -> IngestResult | bool:
+        if isinstance(it, MessageToStore):
+            return _store_message(s, fast, it.data, it.checked, account_id=it.account_id,
+                                  direction=it.direction, source=it.source,
+                                  big_message=it.big_message)
+        c = it.checked
+        return _store_delivery_info(s, fast, it.message_id, it.data, c.envelope, c.events,
+                                    c.verdict.kind)
+
+    return _grouped(db, items, one)
+
+
+def _grouped(db: Database, items: Sequence[Any], one: Any) -> list[Any]:
+    if not items:
+        return []
+    try:
+        with db.write() as s:
+            fast = FastWriter(s)
+            try:
+                return [one(s, fast, it) for it in items]
+            finally:
+                fast.close()
+    except Exception:  # noqa: S110 - each item is tried again alone below
+        pass
+    return [_alone(db, it, one) for it in items]
+
+
+def _alone(db: Database, item: Any, one: Any) -> Any:
+    try:
+        with db.write() as s:
+            return one(s, None, item)
+    except Exception as exc:
+        return exc
 
 
 def store_delivery_info(
@@ -111,11 +298,8 @@ def store_delivery_info(
     """Keep a signed delivery info with its events; moves the message status on."""
     kind = str(getattr(verdict.kind, "value", verdict.kind)) if verdict is not None else None
     with db.write() as s:
-        repo = MessageRepo(s)
-        repo.update_state(message_id, parsed.envelope)
-        repo.add_events(message_id, parsed.events)
-        s.flush()
-        return repo.store_delivery_info(message_id, data, kind)
+        return _store_delivery_info(s, None, message_id, data, parsed.envelope,
+                                    tuple(parsed.events), kind)
 
 
 def import_zfo(

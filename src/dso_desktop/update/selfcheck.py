@@ -82,6 +82,35 @@ def _manifest() -> CheckItem:
     return CheckItem("manifest", ok, f"{manifest.version} (running {dso_desktop.__version__})")
 
 
+def _checking_process() -> CheckItem:
+    """A sync checks ZFOs in a second process of this same program (multiprocessing,
+    spawn); seal a ZFO with a throw-away PKI and verify it in such a process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from datetime import UTC, datetime
+
+    from dso_desktop.sync.ingest import check_in_worker, init_worker
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import create_pki
+    from dso_desktop.zfo.trust import TrustStore
+
+    try:
+        pki = create_pki(None)
+        store = TrustStore()
+        store.add(pki.ca_cert, explicit_anchor=True)
+        content = (b'<q:GetDeliveryInfoResponse xmlns:q="http://isds.czechpoint.cz/v20/delivery">'
+                   b"<q:dmDelivery><p:dmDm xmlns:p=\"http://isds.czechpoint.cz/v20\">"
+                   b"<p:dmID>1</p:dmID></p:dmDm></q:dmDelivery></q:GetDeliveryInfoResponse>")
+        zfo = seal(content, pki.seal, pki.tsa, datetime.now(UTC))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=init_worker, initargs=(store,)) as pool:
+            checked = pool.submit(check_in_worker, zfo, False).result(timeout=120)
+    except Exception as exc:  # a bundle that cannot start or feed the worker
+        return CheckItem("checking-process", False, f"{type(exc).__name__}: {exc}")
+    ok = checked.verdict.kind in ("valid", "expiring", "valid-at-signing")
+    return CheckItem("checking-process", ok, f"verdict {checked.verdict.kind} in a worker")
+
+
 def _gui() -> CheckItem:
     try:
         from dso_desktop.gui import qtcheck
@@ -121,7 +150,7 @@ def _gui_start() -> CheckItem:
 
 def run(gui: bool = False) -> list[CheckItem]:
     """All checks; with ``gui`` also Qt loading and an offscreen start of the main window."""
-    items = [_modules(), _trusted_root(), _sqlite(), _tls(), _manifest()]
+    items = [_modules(), _trusted_root(), _sqlite(), _tls(), _manifest(), _checking_process()]
     if gui:
         items.append(_gui())
         if items[-1].ok:

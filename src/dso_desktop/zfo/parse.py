@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from asn1crypto import cms, tsp, x509
@@ -37,7 +38,27 @@ def _name(name: x509.Name) -> str:
 
 
 def cert_info(cert: x509.Certificate) -> CertInfo:
-    """A CertInfo from an asn1crypto certificate (fields read defensively)."""
+    """A CertInfo from an asn1crypto certificate (fields read defensively).
+
+    The same few certificates (the ISDS seal, its TSA) sign every ZFO, so the result is
+    remembered by the certificate's exact bytes.
+    """
+    return _cert_info_of(cert.dump())
+
+
+@lru_cache(maxsize=256)
+def _cert_info_of(der_bytes: bytes) -> CertInfo:
+    return _cert_info(x509.Certificate.load(der_bytes))
+
+
+@lru_cache(maxsize=256)
+def _cert_id(der_bytes: bytes) -> tuple[int, bytes, bytes | None]:
+    """(serial, issuer DER, subject key identifier) of a certificate, by its bytes."""
+    c = x509.Certificate.load(der_bytes)
+    return c.serial_number, c.issuer.dump(), c.key_identifier
+
+
+def _cert_info(cert: x509.Certificate) -> CertInfo:
     subject = cert.subject
     native = subject.native if isinstance(subject.native, dict) else {}
     cn = native.get("common_name")
@@ -78,11 +99,12 @@ def find_signer_cert(signed: cms.SignedData, signer_info: cms.SignerInfo
         want_issuer = sid.chosen["issuer"].dump()
         want_serial = sid.chosen["serial_number"].native
         for c in certs:
-            if c.serial_number == want_serial and c.issuer.dump() == want_issuer:
+            serial, issuer, _ = _cert_id(c.dump())
+            if serial == want_serial and issuer == want_issuer:
                 return c
     elif sid.name == "subject_key_identifier":
         for c in certs:
-            if c.key_identifier == sid.chosen.native:
+            if _cert_id(c.dump())[2] == sid.chosen.native:
                 return c
     return None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -248,6 +249,42 @@ class TrustStore:
         self._chains: dict[tuple[str, str], Chain] = {}
         self._lock = threading.RLock()
         self._fetched_urls: set[str] = set()
+
+    # -- pickling (a sync's checking process gets a copy) ---------------------------------
+
+    def __getstate__(self) -> dict[str, object]:
+        """Certificates as DER; the lock and the chain cache are rebuilt on the other side.
+        A fetcher that cannot be pickled (a test double) makes pickling fail, as it should."""
+        with self._lock:
+            der = serialization.Encoding.DER
+            return {
+                "allowed": sorted(self._allowed),
+                "explicit": sorted(self._explicit),
+                "anchors": [c.public_bytes(der) for c in self._anchors.values()],
+                "known": [c.public_bytes(der) for cs in self._by_subject.values() for c in cs],
+                "fetcher": self._fetcher,
+                "cache_dir": self._cache_dir,
+                "fetched_urls": sorted(self._fetched_urls),
+            }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._allowed = set(state["allowed"])
+        self._explicit = set(state["explicit"])
+        self._anchors = {}
+        self._by_subject = {}
+        self._known = set()
+        self._fetcher = state["fetcher"]
+        self._cache_dir = state["cache_dir"]
+        self._chains = {}
+        self._lock = threading.RLock()
+        for blob in state["anchors"]:
+            cert = x509.load_der_x509_certificate(blob)
+            self._anchors[fingerprint(cert)] = cert
+        for blob in state["known"]:
+            cert = x509.load_der_x509_certificate(blob)
+            self._known.add(fingerprint(cert))
+            self._by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        self._fetched_urls = set(state["fetched_urls"])
 
     # -- construction --------------------------------------------------------------------
 

@@ -72,12 +72,18 @@ def depth_limit_check(root: Any) -> None:
 
 
 def _local(tag: Any) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of an element tag ("{namespace}name" or "name")."""
+    if not isinstance(tag, str):
+        return ""  # a comment or processing instruction
+    return tag[tag.rfind("}") + 1:]
 
 
 def _child(el: Any, name: str) -> Any:
+    """The first child element called ``name`` in any namespace (or none)."""
+    suffix = "}" + name
     for c in el:
-        if isinstance(c.tag, str) and etree.QName(c.tag).localname == name:
+        tag = c.tag
+        if isinstance(tag, str) and (tag == name or tag.endswith(suffix)):
             return c
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ class FakeIsds:
     fail: dict[str, list[BaseException]] = field(default_factory=dict)
     calls: list[tuple[str, Any]] = field(default_factory=list)
     state_changes: list[Any] = field(default_factory=list)
+    latency: float = 0.0  # seconds each download takes
 
     def _hit(self, op: str, arg: Any = None) -> None:
         self.calls.append((op, arg))
@@ -101,6 +103,8 @@ class FakeIsds:
 
     def _download(self, op: str, dm_id: str, big: bool) -> Doc:
         self._hit(op, dm_id)
+        if self.latency:
+            time.sleep(self.latency)
         if (dm_id in self.big) != big:
             raise StatusError("wrong service", code="1281", operation=op)
         return Doc(f"ZFO:{dm_id}".encode())
@@ -302,6 +306,7 @@ def test_mark_downloaded_only_when_asked(db: Database, world: dict[str, Envelope
 
 def test_cancel_between_requests(db: Database, world: dict[str, Envelope]) -> None:
     client = FakeIsds(_envs(world, 12))
+    client.latency = 0.02  # a real round trip: storing keeps up with the requests
     cancel = threading.Event()
 
     def progress(p: Any) -> None:

@@ -1,0 +1,234 @@
+"""The sync's hot write path: a downloaded ZFO and a delivery info in a handful of statements.
+
+`MessageRepo.attach_zfo` and friends go through the ORM (identity map, unit of work,
+change tracking): right for the rare and varied writes of the GUI and the CLI, but most
+of a 10,000-message sync's CPU time went into that bookkeeping. Here the same rows are
+written with plain statements on the session's own connection, inside the caller's
+transaction, with values converted exactly as the ORM converts them (the columns' own bind
+processors), so either path reads back the same.
+
+SQLite only (the archive); callers fall back to the ORM path when a function here returns
+``None`` (another database, or a case the fast path does not cover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.store.messages import _MUTABLE, _envelope_columns, sha256_hex
+from dso_desktop.store.models import Message
+from dso_desktop.store.records import SearchText, VerdictInfo
+from dso_desktop.store.timeutil import to_db, utcnow
+
+_DT = Message.__table__.c.updated_at.type  # every DateTime column converts alike
+
+
+class FastWriter:
+    """Plain-statement writes on the connection of one write session (SQLite only)."""
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()
+        self.enabled = conn.dialect.name == "sqlite"
+        proc: Callable[[Any], Any] | None = _DT.dialect_impl(conn.dialect).bind_processor(
+            conn.dialect)
+        self._dt: Callable[[Any], Any] = proc or (lambda v: v)
+        self._cur: Any = conn.connection.cursor() if self.enabled else None
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur.close()
+
+    def _db_value(self, value: object) -> object:
+        if isinstance(value, datetime):
+            return self._dt(value)
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    # -- messages -----------------------------------------------------------------------
+    def attach_downloaded(
+        self,
+        account_id: int,
+        direction: Direction,
+        data: bytes,
+        env: Envelope,
+        search: SearchText,
+        attachment_count: int,
+        verdict: VerdictInfo | None,
+        events: Iterable[DeliveryEvent],
+    ) -> tuple[str, int] | None:
+        """Store the ZFO of a message the list has already recorded.
+
+        Returns ("stored" | "duplicate", message id), or None when the envelope is not in
+        the archive yet (the ORM path creates it, adopting an imported copy if there is one).
+        """
+        if not self.enabled:
+            return None
+        cur = self._cur
+        row = cur.execute(
+            "SELECT id, downloaded, big_message FROM messages "
+            "WHERE account_id = ? AND direction = ? AND dm_id = ?",
+            (account_id, str(direction), env.message_id),
+        ).fetchone()
+        if row is None:
+            return None
+        mid, downloaded, big = int(row[0]), bool(row[1]), bool(row[2])
+        if downloaded:
+            return "duplicate", mid
+        now = self._dt(to_db(utcnow()))
+        cur.execute(
+            "INSERT INTO message_zfos (message_id, sha256, size, data, stored_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (mid, sha256_hex(data), len(data), data, now),
+        )
+        cols = _envelope_columns(env)
+        cols["big_message"] = big or bool(env.big_message)  # any source knows
+        names, values = [], []
+        for name, value in cols.items():
+            # The signed envelope is authoritative; a list entry may know a newer status.
+            if name in _MUTABLE and value is None:
+                continue
+            names.append(name)
+            values.append(self._db_value(value))
+        names += ["attachment_count", "downloaded", "updated_at"]
+        values += [attachment_count, 1, now]
+        if verdict is not None:
+            names += ["verdict", "verdict_json", "verified_at", "timestamp_expires"]
+            values += [verdict.kind, verdict.json, self._dt(to_db(verdict.checked_at)),
+                       self._dt(to_db(verdict.timestamp_expires))]
+        assignments = ", ".join(f"{n} = ?" for n in names)
+        cur.execute(f"UPDATE messages SET {assignments} WHERE id = ?",  # noqa: S608 - names
+                    (*values, mid))                                     # are our columns
+        cur.execute(
+            "INSERT INTO messages_fts (rowid, subject, parties, refs, files, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (mid, search.subject, search.parties, search.refs, search.files, search.body),
+        )
+        self.add_events(mid, events)
+        return "stored", mid
+
+    def add_events(self, message_id: int, events: Iterable[DeliveryEvent]) -> int:
+        """As `MessageRepo.add_events`: each (time, description) once per message."""
+        cur = self._cur
+        have = {(r[0], r[1]) for r in cur.execute(
+            "SELECT at, description FROM events WHERE message_id = ?", (message_id,))}
+        rows = []
+        for ev in events:
+            key = (self._dt(to_db(ev.at)), ev.description[:500])
+            if key in have:
+                continue
+            have.add(key)
+            rows.append((message_id, *key))
+        if rows:
+            cur.executemany(
+                "INSERT INTO events (message_id, at, description) VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def _move_state(self, message_id: int, row: Sequence[Any], env: Envelope) -> bool:
+        """As `MessageRepo.update_state`; ``row``: the stored (status, delivered_at,
+        accepted_at). True when something changed."""
+        current = dict(zip(_MUTABLE, row, strict=True))
+        cols = _envelope_columns(env)
+        changes: dict[str, Any] = {}
+        for name in _MUTABLE:
+            new = cols[name]
+            if new is None:
+                continue
+            if name == "status":
+                # A status only moves on (an older list page or delivery info never undoes it).
+                old = current["status"]
+                if old is not None and int(new) < int(old):  # type: ignore[call-overload]
+                    continue
+                if new != old:
+                    changes[name] = new
+            else:
+                value = self._dt(new)
+                if value != current[name]:
+                    changes[name] = value
+        if not changes:
+            return False
+        changes["updated_at"] = self._dt(to_db(utcnow()))
+        assignments = ", ".join(f"{n} = ?" for n in changes)
+        self._cur.execute(f"UPDATE messages SET {assignments} WHERE id = ?",  # noqa: S608
+                          (*changes.values(), message_id))
+        return True
+
+    def upsert_listed(self, account_id: int, direction: Direction, env: Envelope,
+                      source: str = "sync") -> tuple[int, bool, bool] | None:
+        """As `MessageRepo.upsert_envelope` for an envelope from a list: (id, created,
+        changed), or None when an imported copy without an account waits to be adopted
+        (the ORM path does that)."""
+        if not self.enabled:
+            return None
+        cur = self._cur
+        row = cur.execute(
+            "SELECT id, status, delivered_at, accepted_at FROM messages "
+            "WHERE account_id = ? AND direction = ? AND dm_id = ?",
+            (account_id, str(direction), env.message_id),
+        ).fetchone()
+        if row is not None:
+            return int(row[0]), False, self._move_state(int(row[0]), row[1:], env)
+        orphan = cur.execute(
+            "SELECT 1 FROM messages WHERE account_id IS NULL AND direction = ? AND dm_id = ?",
+            (str(direction), env.message_id),
+        ).fetchone()
+        if orphan is not None:
+            return None
+        now = self._dt(to_db(utcnow()))
+        cols: dict[str, Any] = {
+            "account_id": account_id, "direction": str(direction), "dm_id": env.message_id,
+            "attachment_count": 0, "downloaded": 0, "is_read": 0, "source": source,
+            "created_at": now, "updated_at": now,
+        }
+        for name, value in _envelope_columns(env).items():
+            cols[name] = self._db_value(value)
+        names = ", ".join(cols)
+        marks = ", ".join("?" for _ in cols)
+        cur.execute(f"INSERT INTO messages ({names}) VALUES ({marks})",  # noqa: S608
+                    tuple(cols.values()))
+        return int(cur.lastrowid), True, True
+
+    # -- delivery infos -----------------------------------------------------------------
+    def store_delivery_info(self, message_id: int, data: bytes, env: Envelope,
+                            events: Iterable[DeliveryEvent], verdict: str | None
+                            ) -> bool | None:
+        """As `ingest.store_delivery_info`: state moved on, events added, the newest
+        delivery info kept. True when the delivery info was new or changed; None when the
+        message is not in the archive (the ORM path reports that)."""
+        if not self.enabled:
+            return None
+        cur = self._cur
+        row = cur.execute(
+            "SELECT status, delivered_at, accepted_at FROM messages WHERE id = ?",
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        self._move_state(message_id, row, env)
+        self.add_events(message_id, events)
+        digest = sha256_hex(data)
+        now = self._dt(to_db(utcnow()))
+        old = cur.execute("SELECT sha256 FROM delivery_infos WHERE message_id = ?",
+                          (message_id,)).fetchone()
+        if old is None:
+            cur.execute(
+                "INSERT INTO delivery_infos (message_id, sha256, size, data, verdict, "
+                "stored_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, digest, len(data), data, verdict, now),
+            )
+            return True
+        if old[0] == digest:
+            cur.execute("UPDATE delivery_infos SET stored_at = ? WHERE message_id = ?",
+                        (now, message_id))  # fetched again: up to date
+            return False
+        cur.execute(
+            "UPDATE delivery_infos SET sha256 = ?, size = ?, data = ?, verdict = ?, "
+            "stored_at = ? WHERE message_id = ?",
+            (digest, len(data), data, verdict, now, message_id),
+        )
+        return True

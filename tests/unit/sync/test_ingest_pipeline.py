@@ -1,0 +1,280 @@
+"""The ingest pipeline: checking in a worker process, group commits, order, failures."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
+
+from dso_desktop.sync import engine as eng
+from dso_desktop.sync.engine import IngestPipeline
+from dso_desktop.sync.ingest import CheckedZfo, check_in_worker, check_zfo, init_worker
+from dso_desktop.zfo.testpki import TestPki
+from dso_desktop.zfo.trust import TrustStore
+
+
+def _comparable(c: CheckedZfo) -> tuple[Any, ...]:
+    """Everything but the moment of checking."""
+    return (c.envelope, c.events, c.attachment_count, c.texts, c.verdict.kind,
+            c.verdict.timestamp_expires, c.reasons)
+
+
+@pytest.fixture
+def checker(trust: TrustStore) -> Iterator[ProcessPoolExecutor]:
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=init_worker, initargs=(trust,))
+    yield pool
+    pool.shutdown(wait=True)
+
+
+def test_trust_store_survives_pickling(make_zfo: Callable[..., bytes], trust: TrustStore,
+                                       pki: TestPki) -> None:
+    copy = pickle.loads(pickle.dumps(trust))  # noqa: S301 - our own bytes
+    assert [c.subject for c in copy.anchors] == [c.subject for c in trust.anchors]
+    zfo = make_zfo()
+    assert _comparable(check_zfo(zfo, copy)) == _comparable(check_zfo(zfo, trust))
+    assert check_zfo(zfo, copy).verdict.kind == "valid"
+
+
+def test_trust_store_with_an_unpicklable_fetcher_refuses_pickling() -> None:
+    store = TrustStore(fetcher=lambda url: b"")
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(store)
+
+
+def test_checking_process_agrees_with_checking_here(
+        make_zfo: Callable[..., bytes], trust: TrustStore,
+        checker: ProcessPoolExecutor) -> None:
+    samples = [
+        make_zfo(files=[("zadost.txt", "Žádost o stavební povolení".encode())]),
+        make_zfo(kind="delivery-info"),
+        make_zfo(tamper_hash=True),  # dmHash mismatch: invalid
+    ]
+    for data in samples:
+        remote = checker.submit(check_in_worker, data, True).result(timeout=120)
+        assert _comparable(remote) == _comparable(check_zfo(data, trust))
+    remote = checker.submit(check_in_worker, samples[0], True).result(timeout=120)
+    assert remote.texts == (("zadost.txt", "Žádost o stavební povolení"),)
+    assert checker.submit(check_in_worker, samples[2], True).result(timeout=120).invalid
+    with pytest.raises(Exception, match="not a readable ZFO"):
+        checker.submit(check_in_worker, b"garbage", True).result(timeout=120)
+
+
+class _Recorder:
+    def __init__(self, fail_keys: frozenset[int] = frozenset(), whole: bool = False) -> None:
+        self.groups: list[list[int]] = []
+        self.fail_keys = fail_keys
+        self.whole = whole
+
+    def store(self, group: list[tuple[Any, Any, Any]]) -> list[Any]:
+        self.groups.append([k for k, _, _ in group])
+        if self.whole:
+            raise RuntimeError("disk full")
+        return [ValueError(f"bad {k}") if k in self.fail_keys else ("stored", k, checked)
+                for k, checked, _ in group]
+
+
+def test_results_come_in_order_with_failures_isolated() -> None:
+    rec = _Recorder(fail_keys=frozenset({3}))
+    done: list[tuple[int, Any, str | None]] = []
+
+    def check(n: int) -> int:
+        if n == 5:
+            raise ValueError("does not verify")
+        time.sleep(0.002)
+        return n * 10
+
+    with IngestPipeline(rec.store, lambda k, r, e: done.append((k, r, str(e) if e else None)),
+                        depth=3) as pipe:
+        for n in range(8):
+            pipe.submit(n, check, (n,), None)
+    assert [k for k, _, _ in done] == list(range(8))
+    assert done[3] == (3, None, "bad 3")
+    assert done[5] == (5, None, "does not verify")
+    assert done[0] == (0, ("stored", 0, 0), None) and done[7][1] == ("stored", 7, 70)
+    assert sorted(k for g in rec.groups for k in g) == [0, 1, 2, 3, 4, 6, 7]
+
+
+def test_what_waits_is_committed_together() -> None:
+    rec = _Recorder()
+    gate = threading.Event()
+
+    def check(n: int) -> int:
+        if n == 0:
+            gate.wait(5)  # the store thread is busy with the first item meanwhile
+        return n
+
+    with IngestPipeline(rec.store, lambda k, r, e: None) as pipe:
+        for n in range(6):
+            pipe.submit(n, check, (n,), None)
+        gate.set()
+    assert rec.groups[0] == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_failed_store_fails_its_group_only() -> None:
+    rec = _Recorder(whole=True)
+    done: list[tuple[int, str | None]] = []
+    with IngestPipeline(rec.store, lambda k, r, e: done.append((k, str(e) if e else None))
+                        ) as pipe:
+        pipe.submit(1, lambda: 1, (), None)
+    assert done == [(1, "disk full")]
+
+
+def test_the_backlog_is_stored_even_when_the_run_fails() -> None:
+    rec = _Recorder()
+    with pytest.raises(RuntimeError, match="connection lost"), \
+            IngestPipeline(rec.store, lambda k, r, e: None, depth=100) as pipe:
+        for n in range(5):
+            pipe.submit(n, lambda x: x, (n,), None)
+        raise RuntimeError("connection lost")
+    assert sorted(k for g in rec.groups for k in g) == [0, 1, 2, 3, 4]
+
+
+class _BrokenPool(Executor):
+    """A checking process that died: every future reports a broken pool."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        fut.set_exception(BrokenProcessPool("the worker died"))
+        return fut
+
+
+def test_a_dead_checking_process_falls_back_to_checking_here() -> None:
+    done: list[Any] = []
+    with IngestPipeline(_Recorder().store, lambda k, r, e: done.append(r),
+                        checker=_BrokenPool()) as pipe:
+        pipe.submit(1, lambda n: n + 1, (1,), None, remote=lambda n: -1)
+    assert done == [("stored", 1, 2)]
+
+
+# -- a real sync through the checking process --------------------------------------------
+def _rows(db_path: Path) -> list[tuple[Any, ...]]:
+    from dso_desktop.store.db import Database
+
+    db = Database.open(db_path)
+    try:
+        with db.engine.connect() as c:
+            msgs = c.execute(text(
+                "SELECT direction, dm_id, subject, sender_name, status, delivered_at, "
+                "attachment_count, downloaded, verdict, timestamp_expires, big_message "
+                "FROM messages ORDER BY direction, dm_id")).all()
+            zfos = c.execute(text("SELECT sha256 FROM message_zfos ORDER BY sha256")).all()
+            dis = c.execute(text("SELECT verdict FROM delivery_infos")).all()
+            events = c.execute(text("SELECT count(*) FROM events")).scalar()
+            # The index is contentless: ask it for every message by its dmID, and a word.
+            fts = [c.execute(text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q"),
+                             {"q": f'"{r[1]}"'}).all() for r in msgs]
+            fts.append(c.execute(text("SELECT count(*) FROM messages_fts WHERE messages_fts "
+                                      "MATCH 'pdf'")).all())
+    finally:
+        db.close()
+    return [tuple(r) for r in msgs] + [("zfos", len(zfos)), ("dis", len(dis)),
+                                       ("events", events), ("fts", str(fts))]
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_sync_through_the_checking_process_stores_what_checking_here_stores(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.app import App
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.services.types import AccountSpec
+    from dso_desktop.simulator import Simulator
+
+    pools: list[Any] = []
+
+    class CountingPool(ProcessPoolExecutor):
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            super().__init__(*a, **kw)
+            pools.append(self)
+
+    monkeypatch.setattr(eng, "ProcessPoolExecutor", CountingPool)
+    use_memory_keyring()
+    sim = Simulator(seed=21, messages=12)
+    sim.start()
+    try:
+        acc = sim.account("password")
+        for name, threshold in (("pool", 1), ("here", 10**9)):
+            monkeypatch.setattr(eng, "PROCESS_MIN_ITEMS", threshold)
+            app = App.open(AppPaths.default(tmp_path / name), offline=True)
+            try:
+                app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username,
+                                             sim.url, ca_file=Path(sim.info.ca_file)))
+                summary = app.sync.sync_account("urad", accept_delivery=True,
+                                                password=acc.password)
+                assert summary.failed == [] and summary.new > 0
+                assert summary.delivery_infos == summary.new
+            finally:
+                app.close()
+            assert len(pools) == 1  # the first run used a process, the second did not
+    finally:
+        sim.stop()
+    pooled, here = _rows(tmp_path / "pool" / "archive.sqlite3"), _rows(
+        tmp_path / "here" / "archive.sqlite3")
+    assert pooled == here
+    assert all(r[8] in ("valid", "expiring") for r in pooled if len(r) > 2)
+
+
+_ORPHAN_DRIVER = r"""
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from dso_desktop.sync.ingest import init_worker
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=init_worker, initargs=(None,))
+    print(pool.submit(os.getpid).result(timeout=120), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie waiting for its (new) parent to reap it has ended too.
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as fh:
+        return fh.read().split()[2] != "Z"
+    return True
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_the_checking_process_ends_with_a_killed_program(tmp_path: Path) -> None:
+    script = tmp_path / "driver.py"
+    script.write_text(_ORPHAN_DRIVER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        assert _alive(worker)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        deadline = time.monotonic() + 30
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the checker outlived the program that started it"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+        if proc.stdout is not None:
+            proc.stdout.close()
