@@ -1,7 +1,7 @@
 """Kill a sync with SIGKILL at random moments, rerun it each time; at the end every message is
 in the archive exactly once, every stored ZFO verifies and SQLite says the file is sound.
 
-The default run kills a 2,000-message sync three times (about 75 s on a 2-core machine);
+The default run kills a 2,000-message sync three times (about 45 s on a 2-core machine);
 ``--runslow`` kills it at least 20 times. ``DSO_CRASH_MESSAGES`` / ``DSO_CRASH_KILLS``
 override both.
 """

@@ -143,13 +143,10 @@ def _exit_with(sentinel: int) -> None:
 
 
 def _lower_priority() -> None:
-    """Linux: SCHED_IDLE (runs whenever a core would idle, yields at once otherwise);
-    elsewhere a higher nice value."""
-    with contextlib.suppress(OSError, AttributeError, ValueError):
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        return
+    """A nice value of 5 where there are nice values: a fair share still (an idle-only class
+    would stall the sync while another program keeps the processor busy)."""
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)
+        os.nice(5)
 
 
 def check_in_worker(data: bytes, with_text: bool) -> CheckedZfo:
