@@ -89,7 +89,11 @@ def write_doc(results: dict[str, Any]) -> None:
     if errors:
         parts += ["## Benchmarks that did not run", ""]
         parts += [f"- **{k}**: {v}" for k, v in sorted(errors.items())] + [""]
-    line = f"Total run time of the last full run: {results.get('_total_s', '?')} s."
+    total = results.get("_total_s")
+    line = f"Total run time of the last full run: {total if total is not None else '?'} s"
+    if isinstance(total, int | float):
+        line += f" (target: under 15 minutes, {'met' if total < 900 else '**not met**'})"
+    line += "."
     if results.get("_partial_reruns"):
         line += (" Rerun on their own since: " + ", ".join(results["_partial_reruns"])
                  + " (their figures above are from that rerun).")

@@ -61,6 +61,7 @@ WRONG_SERVICE = "1281"  # normal vs big message service mismatch
 # start); ZFOs above PROCESS_MAX_BYTES (big messages) are checked here rather than copied.
 PROCESS_MIN_ITEMS = 64
 PROCESS_MAX_BYTES = 8 * 1024 * 1024
+MAX_RESPAWNS = 5  # fresh checking processes one run may start after one died
 PASSWORD_METHODS = {LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD, LoginMethod.HOTP,
                     LoginMethod.TOTP}
 
@@ -114,6 +115,7 @@ class IngestPipeline:
         on_done: Callable[[Any, Any, Exception | None], None],
         *,
         checker: Executor | None = None,
+        respawn: Callable[[], Executor] | None = None,
         depth: int = 256,
         max_bytes: int = 64 * 1024 * 1024,
         group_seconds: float = 0.25,
@@ -122,6 +124,10 @@ class IngestPipeline:
         self._store = store
         self._on_done = on_done
         self._checker = checker
+        self._respawn = respawn
+        self._spares: list[Executor] = []  # fresh checkers after one died (ours to close)
+        self._dead: set[int] = set()  # ids of checkers that died (all are kept referenced)
+        self._lock = threading.Lock()
         self._depth = depth
         self._max_bytes = max_bytes
         self._group_seconds = group_seconds
@@ -139,16 +145,23 @@ class IngestPipeline:
         """Check ``check(*args)`` (``remote(*args)`` in the checker), then store it with
         ``payload``. ``size``: bytes this item holds until it is stored."""
         fut: Future[Any] | None = None
-        if self._checker is not None and remote is not None:
+        with self._lock:
+            checker = self._checker
+        if remote is not None and (checker is not None or self._respawn is not None):
             try:
-                fut = self._checker.submit(remote, *args)
-            except Exception as exc:  # a broken pool: check here instead
+                if checker is None:
+                    raise BrokenExecutor("the last checking process has ended")
+                fut = checker.submit(remote, *args)
+            except BrokenExecutor as exc:  # it died on an earlier item: the store thread
+                fut = Future()              # checks this one in a fresh process
+                fut.set_exception(exc)
+            except RuntimeError as exc:  # shut down under us: check here instead
                 log.info("checking process unavailable (%s); checking in process",
                          type(exc).__name__)
-                self._checker = None
+                fut = None
         self._outstanding += 1
         self._bytes += size
-        self._todo.put((key, fut, check, args, payload, size))
+        self._todo.put((key, fut, checker, check, remote, args, payload, size))
         self._collect(block=False)
         while self._outstanding > 0 and (self._outstanding > self._depth
                                          or self._bytes > self._max_bytes):
@@ -170,18 +183,43 @@ class IngestPipeline:
             block = False
 
     def _resolve(self, item: tuple[Any, ...]) -> tuple[Any, Any, Exception | None, Any, int]:
-        key, fut, check, args, payload, size = item
+        key, fut, checker, check, remote, args, payload, size = item
         try:
-            if fut is not None:
+            if fut is None:
+                checked = check(*args)
+            else:
                 try:
                     checked = fut.result()
-                except BrokenExecutor:  # the worker died: check this one here
-                    checked = check(*args)
-            else:
-                checked = check(*args)
+                except BrokenExecutor:
+                    checked = self._recheck(checker, check, remote, args)
         except Exception as exc:
             return key, None, exc, payload, size
         return key, checked, None, payload, size
+
+    def _recheck(self, dead: Executor | None, check: Callable[..., Any],
+                 remote: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """The checking process died, on this item or on one before it. Check this one again
+        in a fresh process (later items go there too), so that a ZFO that crashes the checker
+        (a PDF that brings down PDFium, say) costs only itself, never this program."""
+        if self._respawn is None:
+            return check(*args)  # no way to start another one: check here
+        with self._lock:
+            if dead is not None:
+                self._dead.add(id(dead))
+            if self._checker is None or id(self._checker) in self._dead:
+                if len(self._spares) >= MAX_RESPAWNS:
+                    raise IngestError("the checking process keeps ending; not checked")
+                log.warning("the checking process ended unexpectedly; starting another")
+                self._spares.append(self._respawn())
+                self._checker = self._spares[-1]
+            fresh = self._checker
+        try:
+            return fresh.submit(remote, *args).result()
+        except BrokenExecutor:
+            with self._lock:
+                self._dead.add(id(fresh))
+            raise IngestError("checking this ZFO ended the checking process; it stays to be "
+                              "downloaded again") from None
 
     def _run(self) -> None:
         stop = False
@@ -232,6 +270,8 @@ class IngestPipeline:
             while self._outstanding:
                 self._collect(block=True)
         self._thread.join()  # on an error too: what was downloaded is stored
+        for spare in self._spares:
+            spare.shutdown(wait=True, cancel_futures=True)
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -496,18 +536,21 @@ class AccountSync:
             pickle.dumps(self.trust)
         except Exception:
             return None
-        import multiprocessing
-
         try:
-            self._checker = ProcessPoolExecutor(
-                max_workers=max(1, min(2, (os.cpu_count() or 2) - 1)),
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=init_worker, initargs=(self.trust,),
-            )
+            self._checker = self._new_checker()
         except (OSError, ValueError, RuntimeError) as exc:
             log.info("no checking process (%s); checking in process", type(exc).__name__)
             return None
         return self._checker
+
+    def _new_checker(self) -> Executor:
+        import multiprocessing
+
+        return ProcessPoolExecutor(
+            max_workers=max(1, min(2, (os.cpu_count() or 2) - 1)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker, initargs=(self.trust,),
+        )
 
     def _close_checker(self) -> None:
         if self._checker is not None:
@@ -589,7 +632,8 @@ class AccountSync:
             self.emit("download", done, total, dm_id)
 
         checker = self._checking_process(total * (2 if with_di else 1))
-        with IngestPipeline(self._store_group, finished, checker=checker) as pipe:
+        with IngestPipeline(self._store_group, finished, checker=checker,
+                            respawn=self._new_checker if checker is not None else None) as pipe:
             for d, mid, dm_id, big in todo:
                 self.check_cancel()
                 try:
@@ -645,7 +689,8 @@ class AccountSync:
             self.emit("delivery-info", done, total, key[2])
 
         checker = self._checking_process(total)
-        with IngestPipeline(self._store_group, finished, checker=checker) as pipe:
+        with IngestPipeline(self._store_group, finished, checker=checker,
+                            respawn=self._new_checker if checker is not None else None) as pipe:
             for mid, dm_id in todo:
                 if not self._fetch_delivery_info(pipe, Direction.RECEIVED, mid, dm_id):
                     done += 1

@@ -163,6 +163,42 @@ def test_a_dead_checking_process_falls_back_to_checking_here() -> None:
     assert done == [("stored", 1, 2)]
 
 
+def _double_or_die(n: int) -> int:
+    """Runs in a checking process: input 13 brings the process down (as a PDF that crashes
+    PDFium would)."""
+    if n == 13:
+        os._exit(3)
+    return n * 2
+
+
+def test_a_zfo_that_kills_the_checker_costs_only_itself() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    started: list[ProcessPoolExecutor] = []
+
+    def new_checker() -> ProcessPoolExecutor:
+        started.append(ProcessPoolExecutor(1, mp_context=ctx))
+        return started[-1]
+
+    first = new_checker()
+    done: list[tuple[int, Any, str | None]] = []
+    try:
+        with IngestPipeline(_Recorder().store,
+                            lambda k, r, e: done.append((k, r, str(e) if e else None)),
+                            checker=first, respawn=new_checker) as pipe:
+            for n in (1, 13, 2, 3, 13, 4):
+                # checking "here" would give -1: every result must come from a process
+                pipe.submit(n, lambda x: -1, (n,), None, remote=_double_or_die)
+    finally:
+        first.shutdown(wait=True)
+    assert [k for k, _, _ in done] == [1, 13, 2, 3, 13, 4]
+    for key, result, error in done:
+        if key == 13:
+            assert result is None and error is not None and "ended the checking" in error
+        else:
+            assert (result, error) == (("stored", key, key * 2), None)
+    assert 2 <= len(started) <= 1 + eng.MAX_RESPAWNS
+
+
 # -- a real sync through the checking process --------------------------------------------
 def _rows(db_path: Path) -> list[tuple[Any, ...]]:
     from dso_desktop.store.db import Database
