@@ -50,6 +50,15 @@ class FastWriter:
             return int(value)
         return value
 
+    def _listed(self, columns: str, account_id: int, direction: Direction, env: Envelope
+                ) -> Any:
+        """``columns`` of the account's message with this envelope's dmID, or None."""
+        return self._cur.execute(
+            f"SELECT {columns} FROM messages "  # noqa: S608 - our own column names
+            "WHERE account_id = ? AND direction = ? AND dm_id = ?",
+            (account_id, str(direction), env.message_id),
+        ).fetchone()
+
     # -- messages -----------------------------------------------------------------------
     def attach_downloaded(
         self,
@@ -70,11 +79,7 @@ class FastWriter:
         if not self.enabled:
             return None
         cur = self._cur
-        row = cur.execute(
-            "SELECT id, downloaded, big_message FROM messages "
-            "WHERE account_id = ? AND direction = ? AND dm_id = ?",
-            (account_id, str(direction), env.message_id),
-        ).fetchone()
+        row = self._listed("id, downloaded, big_message", account_id, direction, env)
         if row is None:
             return None
         mid, downloaded, big = int(row[0]), bool(row[1]), bool(row[2])
@@ -166,11 +171,7 @@ class FastWriter:
         if not self.enabled:
             return None
         cur = self._cur
-        row = cur.execute(
-            "SELECT id, status, delivered_at, accepted_at FROM messages "
-            "WHERE account_id = ? AND direction = ? AND dm_id = ?",
-            (account_id, str(direction), env.message_id),
-        ).fetchone()
+        row = self._listed("id, status, delivered_at, accepted_at", account_id, direction, env)
         if row is not None:
             return int(row[0]), False, self._move_state(int(row[0]), row[1:], env)
         orphan = cur.execute(

@@ -266,12 +266,14 @@ class IngestPipeline:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._todo.put(_STOP)
-        if exc_type is None:
-            while self._outstanding:
-                self._collect(block=True)
-        self._thread.join()  # on an error too: what was downloaded is stored
-        for spare in self._spares:
-            spare.shutdown(wait=True, cancel_futures=True)
+        try:
+            if exc_type is None:
+                while self._outstanding:
+                    self._collect(block=True)
+        finally:
+            self._thread.join()  # on an error too: what was downloaded is stored
+            for spare in self._spares:
+                spare.shutdown(wait=True, cancel_futures=True)
 
 
 def _retryable(exc: BaseException) -> bool:
