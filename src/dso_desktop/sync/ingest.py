@@ -14,8 +14,9 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,17 +117,24 @@ def check_zfo(data: bytes, trust: Any, *, with_text: bool = True,
 
 
 # -- the worker process of a sync ---------------------------------------------------------
+# One check of a ZFO that reaches the worker (at most 8 MiB) takes milliseconds; one that runs
+# for minutes is stuck (a hostile PDF in a parser loop, say) and ends the process.
+CHECK_TIME_LIMIT = 120
 _WORKER_TRUST: Any = None
+_TIME_LIMIT = CHECK_TIME_LIMIT
 
 
-def init_worker(trust: Any) -> None:
-    """Initializer of a checking process: the trust store it verifies against.
+def init_worker(trust: Any, time_limit: int = CHECK_TIME_LIMIT) -> None:
+    """Initializer of a checking process: the trust store it verifies against, and how many
+    seconds one check may take before the process ends itself (POSIX; the sync then goes on
+    in a fresh process and reports that one ZFO).
 
     The process runs a little below normal priority: the requests and their server come
     first, checking fills the gaps (the store waits for it, nothing is skipped).
     """
-    global _WORKER_TRUST
+    global _WORKER_TRUST, _TIME_LIMIT
     _WORKER_TRUST = trust
+    _TIME_LIMIT = time_limit
     _lower_priority()
     parent = multiprocessing.parent_process()
     if parent is not None:  # a killed program must not leave its checker behind
@@ -149,9 +157,29 @@ def _lower_priority() -> None:
         os.nice(5)
 
 
+@contextlib.contextmanager
+def time_limit() -> Iterator[None]:
+    """In a checking process: end the process if the block runs past the time limit.
+
+    SIGALRM with its default action ends the process even inside a C library that never
+    returns to Python; Python-level timeouts could not.
+    """
+    alarm = getattr(signal, "alarm", None)
+    if alarm is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    alarm(max(1, int(_TIME_LIMIT)))
+    try:
+        yield
+    finally:
+        alarm(0)
+
+
 def check_in_worker(data: bytes, with_text: bool) -> CheckedZfo:
-    """`check_zfo` with the trust store `init_worker` gave this process."""
-    return check_zfo(data, _WORKER_TRUST, with_text=with_text)
+    """`check_zfo` with the trust store `init_worker` gave this process, time-limited."""
+    with time_limit():
+        return check_zfo(data, _WORKER_TRUST, with_text=with_text)
 
 
 # -- storing --------------------------------------------------------------------------

@@ -199,6 +199,44 @@ def test_a_zfo_that_kills_the_checker_costs_only_itself() -> None:
     assert 2 <= len(started) <= 1 + eng.MAX_RESPAWNS
 
 
+def _double_or_hang(n: int) -> int:
+    """Runs in a checking process under its time limit: a negative input never finishes
+    (as a PDF that sends a parser into a loop would)."""
+    from dso_desktop.sync.ingest import time_limit
+
+    with time_limit():
+        if n < 0:
+            time.sleep(120)
+    return n * 2
+
+
+@pytest.mark.skipif(not hasattr(signal, "alarm"), reason="the time limit needs SIGALRM (POSIX)")
+def test_a_zfo_whose_check_never_ends_costs_only_itself() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    started: list[ProcessPoolExecutor] = []
+
+    def new_checker() -> ProcessPoolExecutor:  # one second per check, for the test
+        started.append(ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker,
+                                           initargs=(None, 1)))
+        return started[-1]
+
+    first = new_checker()
+    done: list[tuple[int, Any, str | None]] = []
+    t0 = time.monotonic()
+    try:
+        with IngestPipeline(_Recorder().store,
+                            lambda k, r, e: done.append((k, r, str(e) if e else None)),
+                            checker=first, respawn=new_checker) as pipe:
+            for n in (1, -1, 2):
+                pipe.submit(n, lambda x: -1, (n,), None, remote=_double_or_hang)
+    finally:
+        for ex in started:
+            ex.shutdown(wait=True)
+    assert time.monotonic() - t0 < 60  # not the two minutes the stuck check wanted
+    assert done[0] == (1, ("stored", 1, 2), None) and done[2] == (2, ("stored", 2, 4), None)
+    assert done[1][1] is None and "ended the checking process" in (done[1][2] or "")
+
+
 # -- a real sync through the checking process --------------------------------------------
 def _rows(db_path: Path) -> list[tuple[Any, ...]]:
     from dso_desktop.store.db import Database
