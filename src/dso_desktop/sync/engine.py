@@ -317,7 +317,6 @@ class AccountSync:
         self.retry = retry or RetryPolicy()
         self.now = now
         self.summary = SyncSummary(account=account.name)
-        self.check_in_process_pool = True  # False: always check ZFOs in this process
         self._checker: Executor | None = None
 
     # -- plumbing -----------------------------------------------------------------------
@@ -532,7 +531,7 @@ class AccountSync:
         """
         if self._checker is not None:
             return self._checker
-        if not self.check_in_process_pool or items < PROCESS_MIN_ITEMS:
+        if items < PROCESS_MIN_ITEMS:
             return None
         try:
             pickle.dumps(self.trust)

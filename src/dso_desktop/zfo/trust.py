@@ -268,15 +268,9 @@ class TrustStore:
             }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._allowed = set(state["allowed"])
+        TrustStore.__init__(self, anchor_fingerprints=state["allowed"],
+                            fetcher=state["fetcher"], cache_dir=state["cache_dir"])
         self._explicit = set(state["explicit"])
-        self._anchors = {}
-        self._by_subject = {}
-        self._known = set()
-        self._fetcher = state["fetcher"]
-        self._cache_dir = state["cache_dir"]
-        self._chains = {}
-        self._lock = threading.RLock()
         for blob in state["anchors"]:
             cert = x509.load_der_x509_certificate(blob)
             self._anchors[fingerprint(cert)] = cert
