@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from dso_desktop.isds import xmlutil as X
-from dso_desktop.isds.errors import ProtocolError, SoapFault
+from dso_desktop.isds.errors import ProtocolError, SoapFault, StatusError
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -351,6 +351,12 @@ def _operation_element(root: X.Element, operation: str) -> X.Element:
         raise fault_error(first, operation)
     name = etree.QName(first).localname
     if name != f"{operation}Response":
+        # ISDS answers an operation it does not know (2006) in a body of its own choosing;
+        # its status code says more than the element name, so keep it.
+        status = status_of(first, operation, required=False)
+        if status.code != "0000":
+            raise StatusError(f"ISDS refused {operation}", code=status.code,
+                              server_message=status.message, operation=operation)
         raise ProtocolError(
             f"expected <{operation}Response>, got <{name}>", operation=operation
         )

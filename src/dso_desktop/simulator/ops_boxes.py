@@ -272,8 +272,11 @@ def pdz_info(ctx: OpContext, req: Any) -> Any:
     resp = B.root("PDZInfoResponse")
     records = B.node(resp, "dbPDZRecords")
     if sender.pdz_allowed:
+        # PDZInfo answers in its own vocabulary (dbTypes.xsd, tPDZRec): K contractual,
+        # O reply-paid, G globally subsidised, E paid from credit -- not PDZSendInfo's
+        # input values (Normal/Init/VoDZ). The simulator's senders pay from credit.
         rec = B.node(records, "dbPDZRecord")
-        B.sub(rec, "PDZType", "Normal")
+        B.sub(rec, "PDZType", "E")
         B.sub(rec, "PDZRecip", None)
         B.sub(rec, "PDZPayer", sender.box_id)
         B.sub(rec, "PDZExpire", None)

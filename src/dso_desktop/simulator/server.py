@@ -158,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif url.path in ("/as/mepWsStateUpdate", "/as/mepWsStateUpdate2"):
                 self._mobile_state(url.path)
             elif url.path == "/as/processLogout":
-                self._logout(url.query)
+                self._logout()
             else:
                 self._send(core.handle_soap(self.path, self._headers(), body,
                                             self._cert_sha256()))
@@ -171,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path in ("/as/mepWsStateUpdate", "/as/mepWsStateUpdate2"):
             self._mobile_state(url.path)
         elif url.path == "/as/processLogout":
-            self._logout(url.query)
+            self._logout()
         elif url.path.startswith("/_sim/"):
             self._send(self.server.control(url.path, parse_qs(url.query), b"",
                                            self._headers()))
@@ -203,13 +203,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(Reply(200, {"Content-Type": "text/plain"}, auth.mobile_state_plain(token)))
 
-    def _logout(self, query: str) -> None:
+    def _logout(self) -> None:
         self.server.core.auth.logout(_cookie(self.headers.get("Cookie"), "IPCZ-X-COOKIE"))
-        uri = (parse_qs(query).get("uri") or [""])[0]
-        headers = {"Set-Cookie": "IPCZ-X-COOKIE=; Max-Age=0; Path=/"}
-        if uri:
-            headers["Location"] = uri
-        self._send(Reply(302 if uri else 200, headers, b""))
+        # ISDS answers 200 whatever ``uri`` says (a recorded real logout shows no redirect).
+        headers = {"Set-Cookie": "IPCZ-X-COOKIE=; Max-Age=0; Path=/",
+                   "Content-Type": "text/html; charset=utf-8"}
+        self._send(Reply(200, headers, b""))
 
 
 def make_tls_context(core: SimulatorCore) -> ssl.SSLContext:

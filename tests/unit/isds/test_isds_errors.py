@@ -145,6 +145,21 @@ def test_malformed_responses_are_protocol_errors(body: bytes) -> None:
         client.dummy_operation()
 
 
+@pytest.mark.parametrize("element", ["OtherResponse", "UnknownOperationResponse"])
+def test_unknown_operation_keeps_the_isds_status_code(element: str) -> None:
+    # 2006 comes as HTTP 200 with a status, whatever the body element is called: the caller
+    # must learn "ISDS does not know this operation", not "malformed response".
+    body = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+            b'<' + element.encode() + b' xmlns="http://isds.czechpoint.cz/v20"><dbStatus>'
+            b'<dbStatusCode>2006</dbStatusCode><dbStatusMessage>Nezn\xc3\xa1m\xc3\xa1 operace'
+            b'</dbStatusMessage></dbStatus></' + element.encode() + b'></s:Body></s:Envelope>')
+    client, _ = make_client(lambda s: http(200, body, {"Content-Type": "text/xml"}))
+    with pytest.raises(StatusError) as info:
+        client.check_data_box("abc1234")
+    assert info.value.code == "2006" and info.value.server_message == "Neznámá operace"
+    assert not isinstance(info.value, ProtocolError)
+
+
 def test_missing_status_is_a_protocol_error() -> None:
     client, _ = make_client(lambda s: soap_http("CheckDataBox", "<dbState>1</dbState>"))
     with pytest.raises(ProtocolError, match="Status"):

@@ -208,6 +208,16 @@ def test_pdz_needs_credit(sim: Simulator) -> None:
                      box_type="PO")) == "1230"
 
 
+def test_pdz_info_answers_its_own_pdz_types(sim: Simulator) -> None:
+    # dbTypes.xsd documents PDZInfo's PDZType as K, O, G or E; PDZSendInfo's input values
+    # (Normal, Init, VoDZ) are another vocabulary that a real client would not recognise.
+    firm_box = sim.world.boxes[firm(sim)]
+    resp = call(sim, "PDZInfo", f"<v20:PDZSender>{firm_box.box_id}</v20:PDZSender>",
+                path="/DS/df")
+    types = [e.text for e in resp.iter("{*}PDZType")]
+    assert types and set(types) <= {"K", "O", "G", "E"}
+
+
 def test_find_and_search(sim: Simulator) -> None:
     target = sim.world.boxes[firm(sim)]
     owner = f"<v20:dbOwnerInfo><v20:ic>{target.ico}</v20:ic></v20:dbOwnerInfo>"
