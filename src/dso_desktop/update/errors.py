@@ -21,6 +21,14 @@ class UpdateNetworkError(UpdateError):
     message_cs = "Portál s aktualizacemi není dostupný; zkuste to později."
 
 
+class UpdateTlsError(UpdateNetworkError):
+    """The portal's certificate does not chain to the configured CA (or the system roots)."""
+
+    message_cs = ("Certifikát portálu s aktualizacemi není důvěryhodný (ověřuje se proti "
+                  "nastavené certifikační autoritě portálu, jinak proti kořenovým certifikátům "
+                  "systému); aktualizace nebyla stažena. Informujte správce.")
+
+
 class UpdateCancelled(UpdateError):
     message_cs = "Stahování aktualizace bylo zrušeno; příště naváže, kde skončilo."
 

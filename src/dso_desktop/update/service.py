@@ -25,6 +25,7 @@ from dso_desktop.update.errors import (
     UpdateError,
     UpdateNetworkError,
     UpdatesDisabled,
+    UpdateTlsError,
     UpdateVerificationError,
 )
 from dso_desktop.update.layout import InstallLayout, find_install_root
@@ -39,6 +40,8 @@ from dso_desktop.update.transport import (
     DownloadCancelled,
     InsecureUrlError,
     Progress,
+    TlsConfigError,
+    TlsError,
     Transport,
     ca_bundle,
     check_url,
@@ -215,7 +218,7 @@ class UpdateService:
 
     # -- check ----------------------------------------------------------------------------
     def _transport(self, cancel: threading.Event | None = None) -> Transport:
-        verify = ca_bundle(self.ca_file, self.paths.cache / "update")
+        verify = ca_bundle(self.ca_file)
         return Transport(verify, self.session, cancel)
 
     def _new_client(self, cancel: threading.Event | None = None) -> TufClient:
@@ -372,8 +375,10 @@ class _translate_errors:
             raise UpdateVerificationError(f"too much data: {exc}") from exc
         if isinstance(exc, tuf_exc.RepositoryError):
             raise UpdateVerificationError(str(exc)) from exc
+        if isinstance(exc, TlsError):
+            raise UpdateTlsError(str(exc)) from exc
         if isinstance(exc, tuf_exc.DownloadError):
             raise UpdateNetworkError(str(exc)) from exc
-        if isinstance(exc, InsecureUrlError | ReleaseFormatError):
+        if isinstance(exc, InsecureUrlError | ReleaseFormatError | TlsConfigError):
             raise UpdateError(str(exc)) from exc
         return False
