@@ -107,3 +107,49 @@ def install(root: Path, archive: Path, version: str) -> Path:
 
     extract_version(archive, Version.parse(version), root / "versions")
     return root
+
+
+# -- hand-made archives (hostile ones included) for tests of `dso-release add` and staging --
+
+Entry = tuple[str, str, "bytes | str"]  # (kind, path, data or link target)
+
+
+def write_archive(out: Path, version: str, entries: list[Entry], *,
+                  with_app: bool = True) -> Path:
+    """A release archive built entry by entry, as an attacker or a broken build would.
+
+    ``kind`` is ``file``, ``dir``, ``symlink``, ``hardlink``, ``chardev`` or ``fifo``; a
+    ``path`` not starting with ``/`` or ``dso-desktop/`` is taken inside
+    ``dso-desktop/versions/<version>/``. ``.tar.xz`` or ``.tar.gz`` after ``out``'s name.
+    """
+    import io
+    import tarfile
+
+    prefix = f"dso-desktop/versions/{version}"
+    manifest = json.dumps({"format": 1, "version": version, "gui": ["app"],
+                           "cli": ["app", "cli"], "self_check": ["app", "self-check"]})
+    base: list[Entry] = [("file", MANIFEST_NAME, manifest.encode())]
+    if with_app:
+        base += [("file", "app", _APP.format(python=sys.executable, version=version,
+                                            broken=False).encode()),
+                 ("file", "lib/data.bin", b"data")]
+    kinds = {"dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+             "chardev": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}
+    mode = "w:xz" if out.name.endswith(".tar.xz") else "w:gz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out, mode) as tar:
+        for kind, path, data in [*base, *entries]:
+            name = path if path.startswith(("/", "dso-desktop/")) else f"{prefix}/{path}"
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                assert isinstance(data, bytes)
+                info.size, info.mode = len(data), 0o755 if path == "app" else 0o644
+                tar.addfile(info, io.BytesIO(data))
+                continue
+            info.type = kinds[kind]
+            info.mode = 0o755
+            if kind in ("symlink", "hardlink"):
+                assert isinstance(data, str)
+                info.linkname = data
+            tar.addfile(info)
+    return out

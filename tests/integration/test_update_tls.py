@@ -59,8 +59,8 @@ def _portal_ca(portal: Portal) -> Path:
 
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No CA or proxy variable of the machine running the tests leaks into a test."""
-    for name in (*CA_VARIABLES, "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                 "all_proxy", "NO_PROXY", "no_proxy"):
+    for name in (*CA_VARIABLES, "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+                 "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
 
 

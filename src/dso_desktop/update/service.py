@@ -20,11 +20,14 @@ from dso_desktop.resources import resource_path
 from dso_desktop.update.archive import UnsafeArchiveError, extract_version
 from dso_desktop.update.client import Offer, TufClient, apply_patch, verify_file
 from dso_desktop.update.errors import (
+    FailedVersionError,
     NotInstalledError,
+    UnsafeReleaseError,
     UpdateCancelled,
     UpdateError,
     UpdateNetworkError,
     UpdatesDisabled,
+    UpdateStagingError,
     UpdateTlsError,
     UpdateVerificationError,
 )
@@ -320,14 +323,22 @@ class UpdateService:
             state = self.layout.load_state()
             if version in (state.current, state.previous):
                 raise UpdateError(f"version {version} is already installed")
+            if version in state.failed:
+                raise FailedVersionError(
+                    f"version {version} failed on this computer before; it is not installed "
+                    "again (wait for a newer version)")
             target = self.layout.version_dir(version)
-            if target.exists():
+            if target.is_symlink():
+                target.unlink()
+            elif target.exists():
                 shutil.rmtree(target)  # a leftover from an earlier, unfinished staging
             try:
                 folder = extract_version(self._archive, self._offer.version,
                                          self.layout.versions_dir)
             except (UnsafeArchiveError, ReleaseFormatError) as exc:
-                raise UpdateVerificationError(f"release archive refused: {exc}") from exc
+                raise UnsafeReleaseError(f"release archive refused: {exc}") from exc
+            except OSError as exc:  # extract_version already removed its staging folder
+                raise UpdateStagingError(f"cannot unpack the release: {exc}") from exc
             self.layout.save_state(replace(state, pending=version))
         # Keep only this archive: it is the base for the next patch.
         for other in _archives(self.download_dir):

@@ -1,0 +1,116 @@
+"""Symbolic links in release archives: resolved like the OS would, refused when they leave.
+
+Each hostile tree below passes a look at every link on its own (the check before this one),
+and is refused only when links are followed through each other. `dso-release add` refuses
+the same archives with exit 1 and leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from updater.cli import main as release_main
+from updater.testkit import PASSPHRASE, PLATFORM, Entry, Portal, write_archive
+
+from dso_desktop.update.archive import UnsafeArchiveError, extract_version, scan
+from dso_desktop.update.release import Version
+
+FORMATS = (".tar.gz", ".tar.xz")
+
+# name -> (entries, expected message part)
+HOSTILE: dict[str, tuple[list[Entry], str]] = {
+    "absolute": ([("symlink", "lib/passwd", "/etc/passwd")], "absolute"),
+    "dotdot": ([("symlink", "lib/up", "../../../outside")], "outside its folder"),
+    "sibling-version": ([("symlink", "lib/old", "../../1.0.0/app")], "outside its folder"),
+    # lib/sub/d -> .. is lib (inside); through it, three `..` leave the version folder
+    # although the text lib/sub/d/../../.. alone looks like the version folder itself.
+    "intermediate-hop": ([("dir", "lib/sub", ""), ("symlink", "lib/sub/d", ".."),
+                          ("symlink", "x", "lib/sub/d/../../..")], "outside its folder"),
+    # The first link looks harmless; the link it points to is the one that leaves.
+    "final-hop": ([("dir", "lib/sub", ""), ("symlink", "lib/sub/d", ".."),
+                   ("symlink", "y", "lib/sub/d/../../../escape"), ("symlink", "a", "y")],
+                  "outside its folder"),
+    "hop-to-absolute": ([("symlink", "a", "b/etc"), ("symlink", "b", "/")], "absolute"),
+    "loop": ([("symlink", "a", "b"), ("symlink", "b", "a")], "loop"),
+    "self-loop": ([("symlink", "lib/self", "self")], "loop"),
+    "growing-loop": ([("symlink", "g", "g/x")], "loop"),
+    "entry-below-link": ([("dir", "lib/real", ""), ("symlink", "lib/d", "real"),
+                          ("file", "lib/d/evil", b"x")], "below a link"),
+    "entry-below-file": ([("file", "lib/data.bin/evil", b"x")], "below a file"),
+}
+
+INSIDE: list[Entry] = [
+    ("symlink", "lib/alias.bin", "data.bin"),
+    ("symlink", "lib/root", ".."),                 # the version folder itself
+    ("symlink", "lib/app-again", "root/app"),      # a chain that stays inside
+    ("symlink", "lib/alias-of-alias", "alias.bin"),
+    ("symlink", "lib/later", "not-there-yet.txt"),  # dangling, but inside
+]
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    """Every path below ``folder`` with the hash of its content (links by their target)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            out[rel] = "link:" + str(p.readlink())
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_links_leaving_the_tree_are_refused_before_anything_is_written(
+        tmp_path: Path, case: str, fmt: str) -> None:
+    entries, why = HOSTILE[case]
+    archive = write_archive(tmp_path / f"evil{fmt}", "2.0.0", entries)
+    with pytest.raises(UnsafeArchiveError, match=why):
+        scan(archive)
+    versions = tmp_path / "install" / "versions"
+    versions.mkdir(parents=True)
+    with pytest.raises(UnsafeArchiveError, match=why):
+        extract_version(archive, Version.parse("2.0.0"), versions)
+    assert list(versions.iterdir()) == []  # not even the temporary staging folder is left
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_links_that_stay_inside_are_unpacked(tmp_path: Path, fmt: str) -> None:
+    archive = write_archive(tmp_path / f"ok{fmt}", "2.0.0", INSIDE)
+    folder = extract_version(archive, Version.parse("2.0.0"), tmp_path / "versions")
+    assert (folder / "lib" / "alias-of-alias").read_bytes() == b"data"
+    assert (folder / "lib" / "app-again").read_bytes() == (folder / "app").read_bytes()
+    assert (folder / "lib" / "later").is_symlink()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", ["intermediate-hop", "final-hop", "loop", "absolute",
+                                  "entry-below-link"])
+def test_dso_release_add_refuses_and_leaves_the_repository_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        case: str, fmt: str) -> None:
+    portal = Portal(tmp_path / "portal")
+    portal.publish("1.0.0")
+    repo = portal.repo.path
+    before = _fingerprint(repo)
+    entries, why = HOSTILE[case]
+    archive = write_archive(tmp_path / f"dso-desktop-2.0.0{fmt}", "2.0.0", entries)
+    monkeypatch.setenv("DSO_RELEASE_PASSPHRASE", PASSPHRASE)
+    capsys.readouterr()
+    code = release_main(["add", str(repo), str(archive), "--version", "2.0.0",
+                         "--platform", PLATFORM])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "refused archive" in captured.err and why in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert _fingerprint(repo) == before
+    # The same archive without the hostile entries is published (the refusal is specific).
+    fine = write_archive(tmp_path / f"fine{fmt}", "2.0.0", INSIDE)
+    assert release_main(["add", str(repo), str(fine), "--version", "2.0.0",
+                         "--platform", PLATFORM]) == 0
+    assert _fingerprint(repo) != before
