@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from updater.testkit import make_version_dir
@@ -27,6 +28,7 @@ from dso_desktop.update.layout import (
     Trial,
     report_healthy_start,
 )
+from dso_desktop.update.release import Version
 
 SRC = Path(dso_desktop.__file__).resolve().parent.parent
 
@@ -199,3 +201,42 @@ def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     return proc.pid
+
+
+def test_dso_update_status_tells_why_after_the_gui_has_shown_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dso_desktop.cli.main import run
+
+    root, trace = _setup(tmp_path, ["exit3"])
+    _launch(root, trace)
+    _launch(root, trace)
+    InstallLayout(root).take_notice()  # the GUI showed it once; status still knows
+    capsys.readouterr()
+    argv = ["--data-dir", str(tmp_path / "user"), "update", "status", "--install-root", str(root)]
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert "2.0.0 -> 1.0.0" in out and "skončila s kódem 3" in out
+    assert "exited with code 3" in out and "neinstaluje" in out
+    assert run(["--json", *argv]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["current"], info["failed"], info["trial"]) == ("1.0.0", ["2.0.0"], None)
+    assert info["last_rollback"]["version"] == "2.0.0"
+
+
+def test_a_rolled_back_version_is_not_staged_again(tmp_path: Path) -> None:
+    from updater.testkit import build_release
+
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.update.errors import FailedVersionError
+    from dso_desktop.update.service import UpdateService
+
+    root, trace = _setup(tmp_path, ["crash"])
+    _launch(root, trace)
+    _launch(root, trace)
+    svc = UpdateService(AppPaths.default(tmp_path / "user").ensure(), install_root=root)
+    # As if check() and download() had found the same 2.0.0 on the portal again.
+    svc._offer = SimpleNamespace(version=Version.parse("2.0.0"))  # type: ignore[assignment]
+    svc._archive = build_release(tmp_path / "again", "2.0.0")
+    with pytest.raises(FailedVersionError, match="failed on this computer"):
+        svc.stage()
+    assert sorted(p.name for p in (root / "versions").iterdir()) == ["1.0.0"]

@@ -215,6 +215,25 @@ class UpdateService:
     def remind_later(self, delay: timedelta = CHECK_INTERVAL) -> None:
         self._save(remind_after=(self.now() + delay).isoformat())
 
+    def install_status(self) -> dict[str, Any]:
+        """The launcher's state for `dso update status`: versions, trial, last rollback.
+
+        Unlike ``take_notice`` it consumes nothing: the reason of the last automatic
+        rollback stays readable here after the GUI has shown it once.
+        """
+        if self.layout is None:
+            return {"installed": False, "current": __version__}
+        state = self.layout.load_state()
+        trial = state.trial
+        return {
+            "installed": True, "root": str(self.layout.root), "current": state.current,
+            "previous": state.previous, "pending": state.pending, "failed": list(state.failed),
+            "trial": None if trial is None else {"version": trial.version,
+                                                 "failures": trial.failures,
+                                                 "last_end": trial.last_end},
+            "last_rollback": state.last_rollback,
+        }
+
     def take_notice(self) -> dict[str, Any] | None:
         """The launcher's message after an update or a rollback (shown once, then removed)."""
         return self.layout.take_notice() if self.layout else None
