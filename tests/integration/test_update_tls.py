@@ -128,3 +128,21 @@ def test_proxy_variables_still_apply(portal: Portal, installed: Path, tmp_path: 
     assert "proxy" in str(info.value).lower()
     monkeypatch.delenv("HTTPS_PROXY")
     assert _service(portal, installed, tmp_path, _portal_ca(portal)).check().available == "2.0.0"
+
+
+def test_policy_ca_file_is_the_portal_anchor_for_the_gui(
+        portal: Portal, installed: Path, tmp_path: Path, bogus_ca: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GUI passes no CA: the administrator's update-policy.json names it."""
+    import json
+    import shutil
+
+    _clean_environment(monkeypatch)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bogus_ca))
+    shutil.copy(_portal_ca(portal), installed / "portal-ca.pem")
+    (installed / "update-policy.json").write_text(json.dumps({"ca_file": "portal-ca.pem"}))
+    assert _service(portal, installed, tmp_path, None).check().available == "2.0.0"
+    shutil.copy(bogus_ca, installed / "portal-ca.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(_portal_ca(portal)))
+    with pytest.raises(UpdateTlsError):
+        _service(portal, installed, tmp_path / "other", None).check()

@@ -18,7 +18,8 @@ def add_parser(subparsers: Any) -> None:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--portal", metavar="URL", help="update portal (default: settings)")
         sp.add_argument("--ca-file", type=Path, metavar="PEM",
-                        help="an extra CA certificate for the portal's TLS")
+                        help="the CA certificate(s) the portal's TLS must chain to "
+                             "(instead of the system roots)")
         sp.add_argument("--install-root", type=Path, metavar="DIR",
                         help="install folder with versions/ (default: from the launcher)")
 

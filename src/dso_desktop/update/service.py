@@ -162,6 +162,17 @@ class UpdateService:
     def policy(self) -> dict[str, Any]:
         return self.layout.policy() if self.layout else {}
 
+    def portal_ca_file(self) -> Path | None:
+        """The CA that alone anchors the portal's TLS: given explicitly (``--ca-file``), else
+        ``"ca_file"`` in the administrator's update-policy.json (relative to the install
+        folder); None means the system roots."""
+        if self.ca_file is not None:
+            return Path(self.ca_file)
+        configured = self.policy().get("ca_file")
+        if isinstance(configured, str) and configured and self.layout is not None:
+            return self.layout.root / configured
+        return None
+
     def checks_enabled(self) -> bool:
         """False when the administrator's policy or the user's setting turns checks off."""
         return self.policy().get("enabled", True) is not False and self.settings().enabled
@@ -240,7 +251,7 @@ class UpdateService:
 
     # -- check ----------------------------------------------------------------------------
     def _transport(self, cancel: threading.Event | None = None) -> Transport:
-        verify = ca_bundle(self.ca_file)
+        verify = ca_bundle(self.portal_ca_file())
         return Transport(verify, self.session, cancel)
 
     def _new_client(self, cancel: threading.Event | None = None) -> TufClient:

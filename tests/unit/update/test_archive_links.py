@@ -114,3 +114,19 @@ def test_dso_release_add_refuses_and_leaves_the_repository_unchanged(
     assert release_main(["add", str(repo), str(fine), "--version", "2.0.0",
                          "--platform", PLATFORM]) == 0
     assert _fingerprint(repo) != before
+
+
+def test_pack_refuses_a_build_folder_with_a_link_chain_out(tmp_path: Path) -> None:
+    from updater.pack import pack
+    from updater.testkit import make_version_dir
+
+    built = make_version_dir(tmp_path, "2.0.0")
+    (built / "lib" / "sub").mkdir()
+    (built / "lib" / "sub" / "d").symlink_to("..")
+    (built / "x").symlink_to("lib/sub/d/../../..")
+    out = tmp_path / "r.tar.gz"
+    with pytest.raises(UnsafeArchiveError, match="outside its folder"):
+        pack(built, Version.parse("2.0.0"), out)
+    assert not out.exists()
+    (built / "x").unlink()
+    assert pack(built, Version.parse("2.0.0"), out).is_file()  # inner links are fine
