@@ -222,6 +222,9 @@ def begin_attempt(layout: InstallLayout) -> tuple[InstallState, str | None]:
     Returns the state to run and the attempt id (None when the version is not on trial or
     the state could not be locked: then the run is simply not counted).
     """
+    state = layout.load_state()
+    if state.trial is None:  # the usual start: no need to wait for the lock
+        return state, None
     with layout.lock(wait=LOCK_WAIT) as locked:
         state = layout.load_state()
         if not locked or state.trial is None:

@@ -300,6 +300,7 @@ class UpdateService:
                 raise UpdateError("no newer version to download")
         assert self._offer is not None and self._client is not None
         offer, client = self._offer, self._client
+        self._refuse_failed(str(offer.version))
         client.transport.cancel = cancel
         name = offer.archive.path.rpartition("/")[2]
         final = self.download_dir / name
@@ -353,10 +354,7 @@ class UpdateService:
             state = self.layout.load_state()
             if version in (state.current, state.previous):
                 raise UpdateError(f"version {version} is already installed")
-            if version in state.failed:
-                raise FailedVersionError(
-                    f"version {version} failed on this computer before; it is not installed "
-                    "again (wait for a newer version)")
+            self._refuse_failed(version)
             target = self.layout.version_dir(version)
             if target.is_symlink():
                 target.unlink()
@@ -375,6 +373,13 @@ class UpdateService:
             if other != self._archive:
                 other.unlink(missing_ok=True)
         return folder
+
+    def _refuse_failed(self, version: str) -> None:
+        """A version the launcher rolled back on this computer is never installed again."""
+        if self.layout is not None and version in self.layout.load_state().failed:
+            raise FailedVersionError(
+                f"version {version} failed on this computer before; it is not installed "
+                "again (wait for a newer version)")
 
     def apply(self, progress: Progress | None = None,
               cancel: threading.Event | None = None) -> Path | None:
