@@ -240,3 +240,27 @@ def test_a_rolled_back_version_is_not_staged_again(tmp_path: Path) -> None:
     with pytest.raises(FailedVersionError, match="failed on this computer"):
         svc.stage()
     assert sorted(p.name for p in (root / "versions").iterdir()) == ["1.0.0"]
+
+
+def test_exit_descriptions() -> None:
+    assert launcher.describe_exit(3) == ("exited with code 3", "skončila s kódem 3")
+    assert launcher.describe_exit(-11)[0] == "was ended by SIGSEGV"
+    assert "0xc0000005" in launcher.describe_exit(0xC0000005)[0]  # a Windows access violation
+
+
+def test_lock_of_a_dead_process_is_broken_but_a_live_one_is_respected(tmp_path: Path) -> None:
+    """A version that crashed while staging an update must not block its own rollback."""
+    layout = InstallLayout(tmp_path)
+    (tmp_path / ".update.lock").write_text(str(_dead_pid()))
+    with layout.lock() as taken:
+        assert taken
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / ".update.lock").write_text(str(alive.pid))
+        with layout.lock(wait=0.5) as taken:
+            assert not taken
+    finally:
+        alive.kill()
+        alive.wait()
+    with layout.lock(wait=0.5) as taken:  # its process is gone now
+        assert taken

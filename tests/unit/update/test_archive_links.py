@@ -145,7 +145,6 @@ def _tree_strategy() -> object:
     return links
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_accepted_links_resolve_inside_on_disk_and_refused_ones_really_leave_or_loop(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """Random link trees: scan's verdict against the kernel's own path resolution.
