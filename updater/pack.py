@@ -75,4 +75,13 @@ def pack(version_dir: Path, version: Version, out: Path, *, launcher: Path | Non
                 mode = 0o755 if os.access(p, os.X_OK) else 0o644
                 with p.open("rb") as fh:
                     tar.addfile(_info(arc, mode=mode, size=p.stat().st_size), fh)
+    # The same checks `dso-release add` and every client make (links out of the folder, ...):
+    # a build that would be refused later is refused now, and no such archive is left behind.
+    from dso_desktop.update.archive import UnsafeArchiveError, scan
+
+    try:
+        scan(out)
+    except UnsafeArchiveError:
+        out.unlink(missing_ok=True)
+        raise
     return out

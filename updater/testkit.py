@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,23 +31,46 @@ if sys.argv[1:2] == ["self-check"]:
     print("self-check ok", VERSION)
     sys.exit(0)
 trace = os.environ.get("DSO_TEST_TRACE")
+earlier = 0
 if trace:
+    if os.path.exists(trace):
+        with open(trace, encoding="utf-8") as fh:
+            earlier = sum(1 for line in fh if line.split()[:1] == [VERSION])
     with open(trace, "a", encoding="utf-8") as fh:
         fh.write(VERSION + " " + " ".join(sys.argv[1:]) + "\\n")
 print("DSO Desktop", VERSION)
+# How this start ends: the n-th start of this version does STARTS[n] (the last one repeats).
+STARTS = {starts!r}
+how = STARTS[min(earlier, len(STARTS) - 1)]
+if how == "crash":
+    raise RuntimeError("simulated crash at start-up")
+if how == "exit3":
+    sys.exit(3)
+if how == "signal":
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+if how == "healthy-then-crash":
+    from dso_desktop.update.layout import report_healthy_start
+    report_healthy_start()
+    raise RuntimeError("simulated crash long after a healthy start")
 '''
 
 
 def make_version_dir(parent: Path, version: str, *, broken: bool = False,
-                     payload: bytes = b"") -> Path:
-    """A version folder with a manifest, the tiny app and an optional payload file."""
+                     payload: bytes = b"", starts: Sequence[str] = ("ok",)) -> Path:
+    """A version folder with a manifest, the tiny app and an optional payload file.
+
+    ``starts`` says how its GUI starts end, one after another (counted in
+    ``DSO_TEST_TRACE``): ``ok`` (exit 0), ``crash`` (an exception), ``exit3``, ``signal``
+    (SIGKILL) or ``healthy-then-crash`` (reports a healthy start, then crashes).
+    """
     d = parent / f"build-{version}"
     if d.exists():
         shutil.rmtree(d)
     d.mkdir(parents=True)
     app = d / "app"
-    app.write_text(_APP.format(python=sys.executable, version=version, broken=broken),
-                   encoding="utf-8")
+    app.write_text(_APP.format(python=sys.executable, version=version, broken=broken,
+                               starts=list(starts)), encoding="utf-8")
     app.chmod(0o755)
     (d / "lib").mkdir()
     (d / "lib" / "payload.bin").write_bytes(payload)
@@ -58,8 +81,8 @@ def make_version_dir(parent: Path, version: str, *, broken: bool = False,
 
 
 def build_release(work: Path, version: str, *, broken: bool = False,
-                  payload: bytes = b"") -> Path:
-    d = make_version_dir(work, version, broken=broken, payload=payload)
+                  payload: bytes = b"", starts: Sequence[str] = ("ok",)) -> Path:
+    d = make_version_dir(work, version, broken=broken, payload=payload, starts=starts)
     return pack(d, Version.parse(version), work / f"dso-desktop-{version}.tar.gz")
 
 
@@ -107,3 +130,49 @@ def install(root: Path, archive: Path, version: str) -> Path:
 
     extract_version(archive, Version.parse(version), root / "versions")
     return root
+
+
+# -- hand-made archives (hostile ones included) for tests of `dso-release add` and staging --
+
+Entry = tuple[str, str, "bytes | str"]  # (kind, path, data or link target)
+
+
+def write_archive(out: Path, version: str, entries: list[Entry], *,
+                  with_app: bool = True) -> Path:
+    """A release archive built entry by entry, as an attacker or a broken build would.
+
+    ``kind`` is ``file``, ``dir``, ``symlink``, ``hardlink``, ``chardev`` or ``fifo``; a
+    ``path`` not starting with ``/`` or ``dso-desktop/`` is taken inside
+    ``dso-desktop/versions/<version>/``. ``.tar.xz`` or ``.tar.gz`` after ``out``'s name.
+    """
+    import io
+    import tarfile
+
+    prefix = f"dso-desktop/versions/{version}"
+    manifest = json.dumps({"format": 1, "version": version, "gui": ["app"],
+                           "cli": ["app", "cli"], "self_check": ["app", "self-check"]})
+    base: list[Entry] = [("file", MANIFEST_NAME, manifest.encode())]
+    if with_app:
+        base += [("file", "app", _APP.format(python=sys.executable, version=version,
+                                            broken=False, starts=["ok"]).encode()),
+                 ("file", "lib/data.bin", b"data")]
+    kinds = {"dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+             "chardev": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}
+    mode = "w:xz" if out.name.endswith(".tar.xz") else "w:gz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out, mode) as tar:
+        for kind, path, data in [*base, *entries]:
+            name = path if path.startswith(("/", "dso-desktop/")) else f"{prefix}/{path}"
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                assert isinstance(data, bytes)
+                info.size, info.mode = len(data), 0o755 if path == "app" else 0o644
+                tar.addfile(info, io.BytesIO(data))
+                continue
+            info.type = kinds[kind]
+            info.mode = 0o755
+            if kind in ("symlink", "hardlink"):
+                assert isinstance(data, str)
+                info.linkname = data
+            tar.addfile(info)
+    return out

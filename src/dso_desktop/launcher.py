@@ -1,21 +1,40 @@
-"""The small launcher beside versions/: switches to a staged update, self-checks, rolls back."""
+"""The small launcher beside versions/: switches to a staged update, self-checks, rolls back.
+
+A version the launcher has just switched to is on trial: each GUI start is recorded before it
+runs, and it ends either healthy (exit code 0, or the version's own "healthy" mark once its
+main window has been up for a while) or abnormally (a non-zero exit, a signal, a launcher
+that vanished meanwhile). Two abnormal ends while on trial switch back to the previous
+version, remember the bad one as failed (never installed again) and tell the user why.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dso_desktop.update.layout import ENV_INSTALL_ROOT, InstallLayout, InstallState
+from dso_desktop.update.layout import (
+    ENV_INSTALL_ROOT,
+    ENV_TRIAL_VERSION,
+    Attempt,
+    InstallLayout,
+    InstallState,
+    Trial,
+    pid_alive,
+)
 from dso_desktop.update.release import ReleaseFormatError
 
 SELF_CHECK_TIMEOUT = 180  # seconds; a first start of a big bundle on a slow office PC
 ENV_SELF_CHECK = "DSO_SELF_CHECK"
+TRIAL_FAILURES = 2  # abnormal ends in a row that send a new version back
+LOCK_WAIT = 30.0  # seconds a start waits for an update being staged by a running copy
 
 
 def _now() -> str:
@@ -68,9 +87,13 @@ def apply_pending(layout: InstallLayout) -> InstallState:
         ok, detail = self_check(layout, new)
         if ok:
             keep = {new, state.current}
+            # On trial only when there is a version to go back to.
             state = InstallState(current=new, previous=state.current, pending=None,
-                                 failed=state.failed)
+                                 failed=state.failed,
+                                 trial=Trial(new) if state.current else None,
+                                 last_rollback=state.last_rollback)
             layout.save_state(state)
+            layout.clear_trial_files()  # marks of an earlier trial say nothing about this one
             layout.write_notice({
                 "kind": "updated", "version": new, "previous": state.previous, "at": _now(),
                 "message_cs": f"DSO Desktop byl aktualizován na verzi {new}.",
@@ -104,9 +127,139 @@ def rollback(layout: InstallLayout) -> InstallState:
         if state.previous is None:
             raise SystemExit("dso-launcher: no previous version to go back to")
         state = InstallState(current=state.previous, previous=state.current, pending=None,
-                             failed=state.failed)
+                             failed=state.failed, last_rollback=state.last_rollback)
         layout.save_state(state)
+        layout.clear_trial_files()
         return state
+
+
+def describe_exit(returncode: int) -> tuple[str, str]:
+    """How a run ended, in English and Czech (signals by name; Windows crash codes in hex)."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return (f"was ended by {name}", f"byla ukončena signálem {name}")
+    if returncode > 0xFFFF:  # e.g. 0xC0000005, an access violation on Windows
+        return (f"crashed (exit code {returncode:#x})", f"spadla (kód {returncode:#x})")
+    return (f"exited with code {returncode}", f"skončila s kódem {returncode}")
+
+
+def _settle(layout: InstallLayout, state: InstallState) -> InstallState:
+    """Fold the ends of finished attempts into the trial (the caller holds the lock)."""
+    trial = state.trial
+    if trial is None:
+        return state
+    healthy = layout.healthy_marker(trial.version).exists()
+    failures, last_end, last_end_cs = trial.failures, trial.last_end, trial.last_end_cs
+    still: list[Attempt] = []
+    for attempt in trial.running:
+        rc = layout.read_outcome(attempt.id)
+        if rc is not None:
+            layout.outcome_file(attempt.id).unlink(missing_ok=True)
+            if rc == 0:
+                healthy = True
+            else:
+                failures += 1
+                last_end, last_end_cs = describe_exit(rc)
+        elif pid_alive(attempt.pid) and attempt.pid != os.getpid():
+            still.append(attempt)  # another launcher still runs it (a second window)
+        else:
+            # Its launcher ended without recording how the run ended (killed together with
+            # the app, power cut): an abnormal end as far as anyone can tell.
+            failures += 1
+            last_end = "ended without its launcher seeing a normal exit"
+            last_end_cs = "skončila, aniž spouštěč zaznamenal řádné ukončení"
+    if healthy:
+        layout.clear_trial_files()
+        return replace(state, trial=None)
+    return replace(state, trial=Trial(trial.version, failures, tuple(still), last_end,
+                                      last_end_cs))
+
+
+def _roll_back_failed_trial(layout: InstallLayout, state: InstallState) -> InstallState:
+    """Go back to the previous version after a new one failed its first starts."""
+    assert state.trial is not None and state.previous is not None
+    bad, back = state.trial.version, state.previous
+    how = state.trial.last_end or "ended abnormally"
+    how_cs = state.trial.last_end_cs or "skončila chybou"
+    reason = (f"version {bad} ended abnormally {state.trial.failures} times in a row at its "
+              f"first starts (last run {how})")
+    reason_cs = (f"verze {bad} se při prvních spuštěních {state.trial.failures}× po sobě "
+                 f"neukončila správně (poslední spuštění {how_cs})")
+    at = _now()
+    state = InstallState(current=back, previous=None, pending=None,
+                         failed=(*state.failed, bad)[-20:], trial=None,
+                         last_rollback={"version": bad, "to": back, "reason": reason,
+                                        "reason_cs": reason_cs, "at": at})
+    layout.save_state(state)
+    layout.clear_trial_files()
+    layout.remove_version(bad)
+    layout.write_notice({
+        "kind": "rolled-back", "version": bad, "kept": back, "at": at, "detail": reason,
+        "message_cs": f"Nová verze {bad} se nespustila správně ({reason_cs}). DSO Desktop se "
+                      f"vrátil k verzi {back}; verze {bad} se znovu nenainstaluje. "
+                      "Vaše zprávy ani nastavení nebyly změněny.",
+        "message_en": f"The new version {bad} did not start properly ({reason}). DSO Desktop "
+                      f"went back to version {back}; version {bad} will not be installed "
+                      "again. Your messages and settings were not changed.",
+    })
+    sys.stderr.write(
+        f"dso-launcher: verze {bad} se nespustila správně, vráceno na {back} / "
+        f"version {bad} failed its first starts, back to {back}: {reason}\n")
+    return state
+
+
+def _due_for_rollback(state: InstallState) -> bool:
+    return (state.trial is not None and state.trial.failures >= TRIAL_FAILURES
+            and state.previous is not None)
+
+
+def begin_attempt(layout: InstallLayout) -> tuple[InstallState, str | None]:
+    """Before a GUI start: settle earlier attempts, roll back if due, record this attempt.
+
+    Returns the state to run and the attempt id (None when the version is not on trial or
+    the state could not be locked: then the run is simply not counted).
+    """
+    state = layout.load_state()
+    if state.trial is None:  # the usual start: no need to wait for the lock
+        return state, None
+    with layout.lock(wait=LOCK_WAIT) as locked:
+        state = layout.load_state()
+        if not locked or state.trial is None:
+            return state, None
+        state = _settle(layout, state)
+        if _due_for_rollback(state):
+            return _roll_back_failed_trial(layout, state), None
+        if state.trial is None:
+            layout.save_state(state)
+            return state, None
+        attempt = Attempt(uuid.uuid4().hex, os.getpid(), _now())
+        state = replace(state, trial=replace(state.trial,
+                                             running=(*state.trial.running, attempt)))
+        layout.save_state(state)
+        return state, attempt.id
+
+
+def end_attempt(layout: InstallLayout, attempt_id: str, version: str,
+                returncode: int) -> tuple[InstallState, bool]:
+    """After a GUI run on trial: record how it ended; (state, rolled back now)."""
+    # Written first and without the lock, so the outcome survives a busy or vanished lock;
+    # whoever settles the trial next (this launcher or the next one) reads it.
+    try:
+        layout.write_outcome(attempt_id, version, returncode)
+    except OSError as exc:
+        sys.stderr.write(f"dso-launcher: cannot record how the run ended: {exc}\n")
+    with layout.lock(wait=LOCK_WAIT) as locked:
+        state = layout.load_state()
+        if not locked:
+            return state, False
+        state = _settle(layout, state)
+        if _due_for_rollback(state):
+            return _roll_back_failed_trial(layout, state), True
+        layout.save_state(state)
+        return state, False
 
 
 def default_root() -> Path:
@@ -140,11 +293,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if state.current is None:
         sys.stderr.write(f"dso-launcher: no installed version in {layout.versions_dir}\n")
         return 1
-    manifest = layout.manifest(state.current)
-    command = manifest.cli if args.cli else manifest.gui
-    folder = layout.version_dir(state.current)
-    return subprocess.call([str(folder / command[0]), *command[1:], *rest],
-                           env=_env(layout))
+    if args.cli:  # exit codes 1 and 2 are answers of the command line, not failures
+        return _exit_status(_run(layout, state.current, cli=True, rest=rest))
+    state, attempt = begin_attempt(layout)
+    if state.current is None:
+        return 1
+    version = state.current
+    code = _run(layout, version, cli=False, rest=rest, trial=attempt is not None)
+    if attempt is None:
+        return _exit_status(code)
+    state, rolled_back = end_attempt(layout, attempt, version, code)
+    if rolled_back and state.current is not None:
+        # The user wanted the program: start the version that worked; it shows why.
+        return _exit_status(_run(layout, state.current, cli=False, rest=rest))
+    return _exit_status(code)
+
+
+def _exit_status(returncode: int) -> int:
+    """The child's end as the launcher's own exit status (a signal N as 128 + N)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _run(layout: InstallLayout, version: str, *, cli: bool, rest: Sequence[str],
+         trial: bool = False) -> int:
+    env = _env(layout)
+    env.pop(ENV_TRIAL_VERSION, None)
+    if trial:
+        env[ENV_TRIAL_VERSION] = version
+    try:
+        manifest = layout.manifest(version)
+        command = manifest.cli if cli else manifest.gui
+        folder = layout.version_dir(version)
+        return subprocess.call([str(folder / command[0]), *command[1:], *rest], env=env)
+    except (OSError, ReleaseFormatError) as exc:  # counts as a failed start of a trial
+        sys.stderr.write(f"dso-launcher: cannot start version {version}: {exc}\n")
+        return 127
 
 
 if __name__ == "__main__":

@@ -114,3 +114,75 @@ def test_no_controller_in_a_source_checkout_or_training(qapp: Any, window: Any,
     paths = AppPaths.default(tmp_path / "d").ensure()
     assert updates.make_controller(window[0], window[1], paths, demo=False) is None
     assert updates.make_controller(window[0], window[1], paths, demo=True) is None
+
+
+def _rollback_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An install whose launcher just went back from 2.0.0 and left its notice."""
+    from dso_desktop.update.layout import InstallLayout
+
+    root = install(tmp_path / "install", build_release(tmp_path / "b", "1.0.0"), "1.0.0")
+    InstallLayout(root).write_notice({
+        "kind": "rolled-back", "version": "2.0.0", "kept": "1.0.0",
+        "message_cs": "Nová verze 2.0.0 se nespustila správně; vrácena verze 1.0.0.",
+        "message_en": "The new version 2.0.0 did not start properly; back to 1.0.0."})
+    monkeypatch.setenv("DSO_INSTALL_ROOT", str(root))
+    return root
+
+
+def test_start_watch_shows_the_rollback_in_czech_and_reports_a_healthy_start(
+        qtbot: Any, window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.gui import i18n
+    from dso_desktop.update.layout import InstallLayout
+
+    root = _rollback_install(tmp_path, monkeypatch)
+    monkeypatch.setenv("DSO_TRIAL_VERSION", "1.0.0")
+    i18n.install("cs")
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    watch = updates.StartWatch(window[0], window[1], healthy_after_ms=50)
+    with qtbot.waitSignal(watch.reported, timeout=10_000) as sig:
+        watch.start()
+    assert warned == ["Nová verze 2.0.0 se nespustila správně; vrácena verze 1.0.0."]
+    assert sig.args == [True]
+    assert InstallLayout(root).healthy_marker("1.0.0").exists()
+    assert InstallLayout(root).take_notice() is None  # shown once
+
+
+def test_no_healthy_mark_before_the_event_loop_has_run(
+        qtbot: Any, window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.update.layout import InstallLayout
+
+    root = _rollback_install(tmp_path, monkeypatch)
+    monkeypatch.setenv("DSO_TRIAL_VERSION", "1.0.0")
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
+    watch = updates.StartWatch(window[0], window[1], healthy_after_ms=60_000)
+    watch.start()
+    qtbot.wait(300)
+    assert not InstallLayout(root).healthy_marker("1.0.0").exists()
+
+
+def test_rollback_notice_is_shown_even_with_update_checks_off(
+        qtbot: Any, ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user must learn why the version changed, whatever the update-check setting."""
+    import time
+
+    from dso_desktop.gui.launcher import Launcher
+    from dso_desktop.gui.main import parse_args
+    from dso_desktop.gui.prefs import GuiPrefs
+
+    _rollback_install(tmp_path, monkeypatch)
+    monkeypatch.delenv("DSO_TRIAL_VERSION", raising=False)
+    prefs = GuiPrefs.load(ctx.paths)
+    monkeypatch.setattr(GuiPrefs, "load", classmethod(lambda cls, paths: type(prefs)(
+        **{**prefs.__dict__, "check_updates": False})))
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    launcher = Launcher(parse_args(["--lang", "cs"]), ctx.paths, started=time.perf_counter())
+    launcher.tasks = ctx.tasks
+    launcher._opened((ctx.app, "cs"))
+    try:
+        assert launcher.updates is None  # checks are off...
+        assert warned and "2.0.0" in warned[0] and "nespustila" in warned[0]  # ...notice is not
+    finally:
+        launcher.window.close()
+        launcher.window.deleteLater()

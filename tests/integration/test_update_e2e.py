@@ -92,5 +92,10 @@ def test_update_v1_to_v2_then_broken_v3_rolls_back(
         again = _dso(capsys, "update", "check", *opts)
         assert (again["available"], again["reason"], again["prompt"]) == (
             "3.0.0", "failed-before", False)
+        # Nor installed when asked for explicitly: refused before it is downloaded or staged.
+        capsys.readouterr()
+        assert run(["update", "apply", *opts]) == 1
+        assert "failed on this computer" in capsys.readouterr().err
+        assert not InstallLayout(root).version_dir("3.0.0").exists()
     # User data was never touched: the data folder holds only update cache and settings.
     assert sorted(p.name for p in data_dir.iterdir()) == ["cache", "config", "logs", "update"]

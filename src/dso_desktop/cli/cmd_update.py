@@ -1,4 +1,4 @@
-"""`dso update check|apply|config|self-check`: the self-update from the regional portal."""
+"""`dso update check|apply|status|config|self-check`: the self-update from the portal."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def add_parser(subparsers: Any) -> None:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--portal", metavar="URL", help="update portal (default: settings)")
         sp.add_argument("--ca-file", type=Path, metavar="PEM",
-                        help="an extra CA certificate for the portal's TLS")
+                        help="the CA certificate(s) the portal's TLS must chain to "
+                             "(instead of the system roots)")
         sp.add_argument("--install-root", type=Path, metavar="DIR",
                         help="install folder with versions/ (default: from the launcher)")
 
@@ -28,6 +29,10 @@ def add_parser(subparsers: Any) -> None:
     sp = sub.add_parser("apply", help="download and stage the newest version (next start)")
     common(sp)
     sp.set_defaults(handler=cmd_apply)
+    sp = sub.add_parser("status", help="installed versions, a version on trial, last rollback")
+    sp.add_argument("--install-root", type=Path, metavar="DIR",
+                    help="install folder with versions/ (default: from the launcher)")
+    sp.set_defaults(handler=cmd_status)
     sp = sub.add_parser("config", help="show or change update settings")
     sp.add_argument("--enable", action="store_true")
     sp.add_argument("--disable", action="store_true")
@@ -42,7 +47,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _usage(p: argparse.ArgumentParser) -> int:
-    raise UsageError("update needs an action: check, apply, config or self-check\n"
+    raise UsageError("update needs an action: check, apply, status, config or self-check\n"
                      + p.format_usage())
 
 
@@ -108,6 +113,33 @@ def cmd_apply(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.emit({"current": result.current, "staged": result.available, "folder": str(folder)},
              f"Verze {result.available} je připravena; použije se při příštím spuštění.\n"
              f"Version {result.available} is staged; it is used from the next start.")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    info = _service(args, ctx).install_status()
+    if not info["installed"]:
+        ctx.emit(info, f"DSO Desktop {info['current']}: tato kopie se neaktualizuje sama "
+                       "(není spuštěna spouštěčem). / This copy does not update itself "
+                       "(not started through the launcher).")
+        return 0
+    lines = [f"Nainstalováno / installed: {info['current']}",
+             f"Předchozí / previous:      {info['previous'] or '-'}",
+             f"Připraveno / staged:       {info['pending'] or '-'}"]
+    trial = info["trial"]
+    if trial:
+        lines.append(f"Zkušební provoz / on trial: {trial['version']} "
+                     f"({trial['failures']} chybných spuštění / abnormal ends)")
+    if info["failed"]:
+        lines.append("Vráceno, znovu se neinstaluje / rolled back, not installed again: "
+                     + ", ".join(info["failed"]))
+    rb = info["last_rollback"]
+    if rb:
+        lines.append(f"Poslední návrat / last rollback {rb.get('at', '')}: "
+                     f"{rb.get('version')} -> {rb.get('to')}")
+        lines.append(f"  {rb.get('reason_cs', '')}")
+        lines.append(f"  {rb.get('reason', '')}")
+    ctx.emit(info, "\n".join(lines))
     return 0
 
 

@@ -84,6 +84,7 @@ class Launcher(QObject):
             self._measure.result["archive_open_s"] = opened_s
             self._measure.finished.connect(self._measured)
         self.window.show()
+        self._watch_start()
         if self.args.demo:
             from dso_desktop.gui.demo import DemoSession
 
@@ -98,6 +99,19 @@ class Launcher(QObject):
                 self.window.open_zfo(f)
             if self.args.screenshot:
                 self.window.list_loaded.connect(self._take_screenshot_soon)
+
+    def _watch_start(self) -> None:
+        """The launcher's notice (e.g. a rollback) and a new version's healthy-start mark:
+        on every interactive start, whatever the update-check setting says."""
+        if self.args.screenshot or self.args.measure_startup:
+            return
+        from dso_desktop.gui.updates import StartWatch
+
+        try:
+            self.start_watch = StartWatch(self.window, self.tasks)
+            self.start_watch.start()
+        except Exception as exc:  # never keep the archive from opening
+            log.warning("start-up notice unavailable: %s", exc)
 
     def _start_update_checks(self) -> None:
         """Background update checks of an installed copy, when the settings allow them."""

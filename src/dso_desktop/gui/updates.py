@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,6 +26,7 @@ log = logging.getLogger("dso_desktop.gui.updates")
 
 FIRST_CHECK_DELAY_MS = 10_000  # after the window is up and the list has loaded
 POLL_INTERVAL_MS = 60 * 60 * 1000  # check_due() decides whether 24 hours have passed
+HEALTHY_AFTER_MS = 30_000  # a new version's start counts as good after this long up
 
 
 class UpdateDialog(QDialog):
@@ -67,6 +68,65 @@ class UpdateDialog(QDialog):
         self.accept()
 
 
+def show_launcher_notice(window: QWidget, notice: dict[str, Any] | None) -> str | None:
+    """The launcher's message after an update or a rollback, Czech first; the text shown."""
+    if not notice:
+        return None
+    cs = i18n.current() == "cs"
+    text = str((notice.get("message_cs") if cs else notice.get("message_en"))
+               or notice.get("message_cs") or notice.get("message_en") or "")
+    if not text:
+        return None
+    title = QCoreApplication.translate("UpdateController", "Update")
+    if notice.get("kind") == "updated":
+        QMessageBox.information(window, title, text)
+    else:
+        QMessageBox.warning(window, title, text)
+    return text
+
+
+class StartWatch(QObject):
+    """Each GUI start of an installed copy: tell what the launcher did, report a good start.
+
+    The launcher keeps a freshly installed version on trial and goes back to the previous
+    one after two abnormal ends. A start counts as healthy once the main window has been
+    shown and the event loop has run for ``HEALTHY_AFTER_MS`` (the timer fires only then),
+    so a crash hours later, or a PC shut down with the program open, is not held against
+    the new version.
+    """
+
+    reported = Signal(bool)  # True when a healthy start was recorded for a version on trial
+
+    def __init__(self, window: QWidget, tasks: TaskManager,
+                 healthy_after_ms: int | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.tasks = tasks
+        self.healthy_after_ms = HEALTHY_AFTER_MS if healthy_after_ms is None \
+            else healthy_after_ms
+
+    def start(self) -> None:
+        from dso_desktop.update.layout import InstallLayout, find_install_root
+
+        root = find_install_root()
+        if root is None:
+            return
+        try:
+            notice = InstallLayout(root).take_notice()
+        except OSError as exc:  # a read-only install folder: nothing to show, nothing lost
+            log.info("launcher notice unreadable: %s", type(exc).__name__)
+            notice = None
+        show_launcher_notice(self.window, notice)
+        QTimer.singleShot(self.healthy_after_ms, self._report)
+
+    def _report(self) -> None:
+        from dso_desktop.update.layout import report_healthy_start
+
+        self.tasks.run_store(report_healthy_start, self.reported.emit,
+                             lambda exc: log.info("healthy start not recorded: %s", exc),
+                             owner=self)
+
+
 class UpdateController(QObject):
     """Drives ``update.service.UpdateService`` from the GUI; never blocks the GUI thread.
 
@@ -89,13 +149,7 @@ class UpdateController(QObject):
         self.available.connect(self._offer)
 
     def start(self) -> None:
-        notice = self.service.take_notice()
-        if notice:
-            text = notice.get("message_cs") if i18n.current() == "cs" else \
-                notice.get("message_en")
-            box = QMessageBox.information if notice.get("kind") == "updated" \
-                else QMessageBox.warning
-            box(self.window, self.tr("Update"), str(text or ""))
+        # The launcher's notice is shown by StartWatch on every start, checks on or off.
         QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.check_if_due)
         self._timer.start()
 

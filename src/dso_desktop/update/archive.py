@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import posixpath
 import shutil
 import stat
 import tarfile
@@ -93,20 +92,78 @@ def scan(archive: Path, limits: Limits = Limits()) -> list[_Entry]:
                 entries.append(_Entry(member, parts[1:]))
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise UnsafeArchiveError(f"damaged archive: {exc}") from exc
+    _check_trees(entries)
     return entries
 
 
+# Linux follows at most 40 links in one lookup; a longer chain in a release is a loop or a trick.
+MAX_LINK_HOPS = 40
+
+
 def _check_link(parts: tuple[str, ...], target: str) -> None:
-    """A symlink must be relative and stay inside its version folder (checked lexically)."""
-    if not target or target.startswith("/") or "\\" in target or "\x00" in target \
-            or (len(target) > 1 and target[1] == ":"):
-        raise UnsafeArchiveError(f"link {'/'.join(parts)!r} points to an absolute path")
+    """What one link entry can be judged by alone: a relative target, inside a version folder."""
+    _link_target(target, "/".join(parts))
     if len(parts) < 4 or parts[1] != "versions":
         raise UnsafeArchiveError(f"link outside a version folder: {'/'.join(parts)!r}")
-    base = posixpath.join(*parts[3:-1]) if len(parts) > 4 else ""
-    resolved = posixpath.normpath(posixpath.join(base, target))
-    if resolved == ".." or resolved.startswith("../") or resolved.startswith("/"):
-        raise UnsafeArchiveError(f"link {'/'.join(parts)!r} points outside its folder")
+
+
+def _link_target(target: str, label: str) -> list[str]:
+    if not target or target.startswith("/") or "\\" in target or "\x00" in target \
+            or (len(target) > 1 and target[1] == ":"):
+        raise UnsafeArchiveError(f"link {label!r} points to an absolute path ({target!r})")
+    return target.split("/")
+
+
+def _check_trees(entries: list[_Entry]) -> None:
+    """Resolve every link the way the OS will, through the other links of its version folder.
+
+    A per-link look at the target is not enough: ``lib/up -> ..`` stays inside, but
+    ``lib/x -> up/../..`` then leaves the folder, and links can loop. No entry may lie below
+    a link or a file either: unpacking would fail half-way or write through the link.
+    """
+    trees: dict[tuple[str, ...], dict[tuple[str, ...], tarfile.TarInfo]] = {}
+    for e in entries:
+        if len(e.parts) >= 3 and e.parts[0] == "versions":
+            trees.setdefault(e.parts[:2], {})[e.parts[2:]] = e.member
+    for root, tree in trees.items():
+        for rel, member in tree.items():
+            label = "/".join((TOP_DIR, *root, *rel))
+            for i in range(1, len(rel)):
+                above = tree.get(rel[:i])
+                if above is not None and not above.isdir():
+                    kind = "a link" if above.issym() else "a file"
+                    raise UnsafeArchiveError(
+                        f"{label!r} lies below {kind} ({'/'.join((TOP_DIR, *root, *rel[:i]))})")
+            if member.issym() and rel:
+                _resolve_inside(tree, rel, label)
+
+
+def _resolve_inside(tree: dict[tuple[str, ...], tarfile.TarInfo], rel: tuple[str, ...],
+                    label: str) -> None:
+    """Follow the link at ``rel`` hop by hop; refuse if any hop leaves the folder or loops."""
+    stack = list(rel[:-1])  # the folder the link is in: relative targets start there
+    pending = _link_target(tree[rel].linkname, label)
+    hops = 1
+    while pending:
+        comp = pending.pop(0)
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            if not stack:
+                raise UnsafeArchiveError(f"link {label!r} points outside its folder")
+            stack.pop()
+            continue
+        member = tree.get((*stack, comp))
+        if member is not None and member.issym():
+            hops += 1
+            if hops > MAX_LINK_HOPS:
+                raise UnsafeArchiveError(
+                    f"link {label!r} never resolves (a loop of links or a chain of more "
+                    f"than {MAX_LINK_HOPS})")
+            # The rest of the path continues from where this link points, as in the kernel.
+            pending = _link_target(member.linkname, label) + pending
+            continue
+        stack.append(comp)  # a folder, a file or nothing yet: lexically one level down
 
 
 def version_entries(entries: list[_Entry], version: Version) -> list[_Entry]:

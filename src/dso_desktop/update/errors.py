@@ -21,6 +21,14 @@ class UpdateNetworkError(UpdateError):
     message_cs = "Portál s aktualizacemi není dostupný; zkuste to později."
 
 
+class UpdateTlsError(UpdateNetworkError):
+    """The portal's certificate does not chain to the configured CA (or the system roots)."""
+
+    message_cs = ("Certifikát portálu s aktualizacemi není důvěryhodný (ověřuje se proti "
+                  "nastavené certifikační autoritě portálu, jinak proti kořenovým certifikátům "
+                  "systému); aktualizace nebyla stažena. Informujte správce.")
+
+
 class UpdateCancelled(UpdateError):
     message_cs = "Stahování aktualizace bylo zrušeno; příště naváže, kde skončilo."
 
@@ -30,3 +38,29 @@ class UpdateVerificationError(UpdateError):
 
     message_cs = ("Aktualizace neprošla ověřením podpisu a nebyla nainstalována. "
                   "Pokud se to opakuje, informujte správce.")
+
+
+class UnsafeReleaseError(UpdateVerificationError):
+    """A correctly signed release archive with unsafe entries (e.g. a link out of its folder).
+
+    Only a stolen targets key or a broken build produces one; nothing was written outside
+    the temporary staging folder, which is removed again.
+    """
+
+    message_cs = ("Balíček aktualizace obsahuje nebezpečné položky (například odkaz mimo svou "
+                  "složku) a nebyl nainstalován; nainstalovaná verze zůstává beze změny. "
+                  "Informujte správce portálu s aktualizacemi.")
+
+
+class UpdateStagingError(UpdateError):
+    """The verified release could not be unpacked (disk full, no write permission)."""
+
+    message_cs = ("Aktualizaci se nepodařilo rozbalit (plný disk nebo chybějící oprávnění); "
+                  "nainstalovaná verze zůstává beze změny.")
+
+
+class FailedVersionError(UpdateError):
+    """The offered version was rolled back on this computer before: never installed again."""
+
+    message_cs = ("Tato verze se na tomto počítači již jednou nespustila správně a byla vrácena; "
+                  "znovu se neinstaluje. Počkejte na novější verzi.")

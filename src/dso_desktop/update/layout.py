@@ -1,4 +1,4 @@
-"""The install folder: versions/<ver>/, state.json (current/previous/pending); stdlib only."""
+"""The install folder: versions/<ver>/, state.json (current/previous/pending/trial); stdlib only."""
 
 from __future__ import annotations
 
@@ -22,6 +22,59 @@ NOTICE_FILE = "update-notice.json"
 POLICY_FILE = "update-policy.json"
 LOCK_FILE = ".update.lock"
 LOCK_STALE_SECONDS = 600
+# Set by the launcher for a GUI start of a version on trial; the version reports a healthy
+# start (report_healthy_start) once its main window has been up for a while.
+ENV_TRIAL_VERSION = "DSO_TRIAL_VERSION"
+HEALTHY_PREFIX = ".healthy-"  # + version: the version's own "I started fine" mark
+OUTCOME_PREFIX = ".attempt-"  # + attempt id + ".json": how a launcher saw an attempt end
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A GUI start of the version on trial that has not been settled yet."""
+
+    id: str
+    pid: int  # the launcher that runs it: alive means the attempt is still going on
+    at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "pid": self.pid, "at": self.at}
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A freshly switched-to version until it proves itself (a clean exit or a healthy mark).
+
+    ``failures`` counts abnormal ends (non-zero exit, signal, a launcher that vanished);
+    any good start ends the trial, so the failures counted are always consecutive.
+    """
+
+    version: str
+    failures: int = 0
+    running: tuple[Attempt, ...] = ()
+    last_end: str | None = None  # how the last failed attempt ended (English)
+    last_end_cs: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "failures": self.failures,
+                "running": [a.to_json() for a in self.running], "last_end": self.last_end,
+                "last_end_cs": self.last_end_cs}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Trial | None:
+        if not isinstance(obj, dict) or not isinstance(obj.get("version"), str):
+            return None
+        running = []
+        for a in obj.get("running", []):
+            if isinstance(a, dict) and isinstance(a.get("id"), str) \
+                    and isinstance(a.get("pid"), int):
+                running.append(Attempt(a["id"], a["pid"], str(a.get("at", ""))))
+        failures = obj.get("failures", 0)
+        last_end, last_end_cs = obj.get("last_end"), obj.get("last_end_cs")
+        return cls(str(Version.parse(obj["version"])),
+                   failures if isinstance(failures, int) and failures >= 0 else 0,
+                   tuple(running), last_end if isinstance(last_end, str) else None,
+                   last_end_cs if isinstance(last_end_cs, str) else None)
 
 
 @dataclass(frozen=True)
@@ -30,10 +83,14 @@ class InstallState:
     previous: str | None = None
     pending: str | None = None
     failed: tuple[str, ...] = field(default_factory=tuple)
+    trial: Trial | None = None
+    # The last automatic return to an earlier version: version, to, reason(_cs), at.
+    last_rollback: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["failed"] = list(self.failed)
+        d["trial"] = self.trial.to_json() if self.trial else None
         d["format"] = 1
         return d
 
@@ -44,7 +101,10 @@ class InstallState:
             return str(Version.parse(v)) if isinstance(v, str) else None
 
         failed = tuple(str(Version.parse(v)) for v in obj.get("failed", []) if isinstance(v, str))
-        return cls(opt("current"), opt("previous"), opt("pending"), failed)
+        rb = obj.get("last_rollback")
+        rollback = {str(k): str(v) for k, v in rb.items()} if isinstance(rb, dict) else None
+        return cls(opt("current"), opt("previous"), opt("pending"), failed,
+                   Trial.from_json(obj.get("trial")), rollback)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -104,6 +164,8 @@ class InstallLayout:
             state = replace(state, current=installed[-1] if installed else None)
         if state.previous not in installed:
             state = replace(state, previous=None)
+        if state.trial is not None and state.trial.version != state.current:
+            state = replace(state, trial=None)  # its version is gone or no longer current
         return state
 
     def save_state(self, state: InstallState) -> None:
@@ -138,27 +200,123 @@ class InstallLayout:
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target, ignore_errors=True)
 
+    # -- trial of a new version --------------------------------------------------------------
+    def healthy_marker(self, version: str) -> Path:
+        return self.root / f"{HEALTHY_PREFIX}{Version.parse(version)}"
+
+    def mark_healthy(self, version: str) -> None:
+        """The running version says it started fine (written without the lock: never waits)."""
+        _atomic_write(self.healthy_marker(version), _now_iso().encode("ascii"))
+
+    def outcome_file(self, attempt_id: str) -> Path:
+        return self.root / f"{OUTCOME_PREFIX}{attempt_id}.json"
+
+    def write_outcome(self, attempt_id: str, version: str, returncode: int) -> None:
+        """How an attempt ended; kept until a launcher holding the lock settles the trial."""
+        _atomic_write(self.outcome_file(attempt_id), json.dumps(
+            {"version": version, "returncode": returncode, "at": _now_iso()}).encode("utf-8"))
+
+    def read_outcome(self, attempt_id: str) -> int | None:
+        try:
+            obj = json.loads(self.outcome_file(attempt_id).read_bytes())
+        except (OSError, ValueError):
+            return None
+        rc = obj.get("returncode") if isinstance(obj, dict) else None
+        return rc if isinstance(rc, int) else None
+
+    def clear_trial_files(self) -> None:
+        for pattern in (f"{HEALTHY_PREFIX}*", f"{OUTCOME_PREFIX}*.json"):
+            for p in self.root.glob(pattern):
+                p.unlink(missing_ok=True)
+
     @contextlib.contextmanager
-    def lock(self) -> Iterator[bool]:
-        """Exclusive update lock (True when taken); a stale lock is broken after 10 min."""
+    def lock(self, wait: float = 0.0) -> Iterator[bool]:
+        """Exclusive update lock (True when taken), waiting up to ``wait`` seconds for it.
+
+        A lock left by a process that no longer runs, or older than 10 minutes, is broken:
+        a version that crashed while staging must not block its own rollback.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / LOCK_FILE
-        try:
-            if time.time() - path.stat().st_mtime > LOCK_STALE_SECONDS:
-                path.unlink(missing_ok=True)
-        except OSError:
-            pass
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            yield False
-            return
+        deadline = time.monotonic() + wait
+        while True:
+            _break_stale_lock(path)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.2)
         try:
             os.write(fd, str(os.getpid()).encode())
             os.close(fd)
             yield True
         finally:
             path.unlink(missing_ok=True)
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (never signals or ends it, also on Windows)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return bool(ok) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)  # POSIX: signal 0 only checks (on Windows os.kill would terminate)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _break_stale_lock(path: Path) -> None:
+    try:
+        if time.time() - path.stat().st_mtime > LOCK_STALE_SECONDS:
+            path.unlink(missing_ok=True)
+            return
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return
+    # An empty file is a lock being taken right now (pid not written yet): leave it.
+    if text.isdigit() and int(text) != os.getpid() and not pid_alive(int(text)):
+        path.unlink(missing_ok=True)
+
+
+def report_healthy_start() -> bool:
+    """Called by the GUI once it runs well: ends the trial of a version the launcher started.
+
+    Does nothing (False) outside a launcher start of a version on trial.
+    """
+    root, version = os.environ.get(ENV_INSTALL_ROOT), os.environ.get(ENV_TRIAL_VERSION)
+    if not root or not version:
+        return False
+    try:
+        InstallLayout(Path(root)).mark_healthy(version)
+    except (OSError, ReleaseFormatError):
+        return False
+    return True
 
 
 def find_install_root() -> Path | None:

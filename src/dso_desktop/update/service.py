@@ -20,11 +20,15 @@ from dso_desktop.resources import resource_path
 from dso_desktop.update.archive import UnsafeArchiveError, extract_version
 from dso_desktop.update.client import Offer, TufClient, apply_patch, verify_file
 from dso_desktop.update.errors import (
+    FailedVersionError,
     NotInstalledError,
+    UnsafeReleaseError,
     UpdateCancelled,
     UpdateError,
     UpdateNetworkError,
     UpdatesDisabled,
+    UpdateStagingError,
+    UpdateTlsError,
     UpdateVerificationError,
 )
 from dso_desktop.update.layout import InstallLayout, find_install_root
@@ -39,6 +43,8 @@ from dso_desktop.update.transport import (
     DownloadCancelled,
     InsecureUrlError,
     Progress,
+    TlsConfigError,
+    TlsError,
     Transport,
     ca_bundle,
     check_url,
@@ -156,6 +162,17 @@ class UpdateService:
     def policy(self) -> dict[str, Any]:
         return self.layout.policy() if self.layout else {}
 
+    def portal_ca_file(self) -> Path | None:
+        """The CA that alone anchors the portal's TLS: given explicitly (``--ca-file``), else
+        ``"ca_file"`` in the administrator's update-policy.json (relative to the install
+        folder); None means the system roots."""
+        if self.ca_file is not None:
+            return Path(self.ca_file)
+        configured = self.policy().get("ca_file")
+        if isinstance(configured, str) and configured and self.layout is not None:
+            return self.layout.root / configured
+        return None
+
     def checks_enabled(self) -> bool:
         """False when the administrator's policy or the user's setting turns checks off."""
         return self.policy().get("enabled", True) is not False and self.settings().enabled
@@ -209,13 +226,32 @@ class UpdateService:
     def remind_later(self, delay: timedelta = CHECK_INTERVAL) -> None:
         self._save(remind_after=(self.now() + delay).isoformat())
 
+    def install_status(self) -> dict[str, Any]:
+        """The launcher's state for `dso update status`: versions, trial, last rollback.
+
+        Unlike ``take_notice`` it consumes nothing: the reason of the last automatic
+        rollback stays readable here after the GUI has shown it once.
+        """
+        if self.layout is None:
+            return {"installed": False, "current": __version__}
+        state = self.layout.load_state()
+        trial = state.trial
+        return {
+            "installed": True, "root": str(self.layout.root), "current": state.current,
+            "previous": state.previous, "pending": state.pending, "failed": list(state.failed),
+            "trial": None if trial is None else {"version": trial.version,
+                                                 "failures": trial.failures,
+                                                 "last_end": trial.last_end},
+            "last_rollback": state.last_rollback,
+        }
+
     def take_notice(self) -> dict[str, Any] | None:
         """The launcher's message after an update or a rollback (shown once, then removed)."""
         return self.layout.take_notice() if self.layout else None
 
     # -- check ----------------------------------------------------------------------------
     def _transport(self, cancel: threading.Event | None = None) -> Transport:
-        verify = ca_bundle(self.ca_file, self.paths.cache / "update")
+        verify = ca_bundle(self.portal_ca_file())
         return Transport(verify, self.session, cancel)
 
     def _new_client(self, cancel: threading.Event | None = None) -> TufClient:
@@ -264,6 +300,7 @@ class UpdateService:
                 raise UpdateError("no newer version to download")
         assert self._offer is not None and self._client is not None
         offer, client = self._offer, self._client
+        self._refuse_failed(str(offer.version))
         client.transport.cancel = cancel
         name = offer.archive.path.rpartition("/")[2]
         final = self.download_dir / name
@@ -317,20 +354,32 @@ class UpdateService:
             state = self.layout.load_state()
             if version in (state.current, state.previous):
                 raise UpdateError(f"version {version} is already installed")
+            self._refuse_failed(version)
             target = self.layout.version_dir(version)
-            if target.exists():
+            if target.is_symlink():
+                target.unlink()
+            elif target.exists():
                 shutil.rmtree(target)  # a leftover from an earlier, unfinished staging
             try:
                 folder = extract_version(self._archive, self._offer.version,
                                          self.layout.versions_dir)
             except (UnsafeArchiveError, ReleaseFormatError) as exc:
-                raise UpdateVerificationError(f"release archive refused: {exc}") from exc
+                raise UnsafeReleaseError(f"release archive refused: {exc}") from exc
+            except OSError as exc:  # extract_version already removed its staging folder
+                raise UpdateStagingError(f"cannot unpack the release: {exc}") from exc
             self.layout.save_state(replace(state, pending=version))
         # Keep only this archive: it is the base for the next patch.
         for other in _archives(self.download_dir):
             if other != self._archive:
                 other.unlink(missing_ok=True)
         return folder
+
+    def _refuse_failed(self, version: str) -> None:
+        """A version the launcher rolled back on this computer is never installed again."""
+        if self.layout is not None and version in self.layout.load_state().failed:
+            raise FailedVersionError(
+                f"version {version} failed on this computer before; it is not installed "
+                "again (wait for a newer version)")
 
     def apply(self, progress: Progress | None = None,
               cancel: threading.Event | None = None) -> Path | None:
@@ -372,8 +421,10 @@ class _translate_errors:
             raise UpdateVerificationError(f"too much data: {exc}") from exc
         if isinstance(exc, tuf_exc.RepositoryError):
             raise UpdateVerificationError(str(exc)) from exc
+        if isinstance(exc, TlsError):
+            raise UpdateTlsError(str(exc)) from exc
         if isinstance(exc, tuf_exc.DownloadError):
             raise UpdateNetworkError(str(exc)) from exc
-        if isinstance(exc, InsecureUrlError | ReleaseFormatError):
+        if isinstance(exc, InsecureUrlError | ReleaseFormatError | TlsConfigError):
             raise UpdateError(str(exc)) from exc
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,20 +49,41 @@ def check_url(url: str) -> str:
         f"update portal must use HTTPS (plain HTTP only on loopback): {url!r}")
 
 
-def ca_bundle(extra_ca: Path | None, cache_dir: Path) -> str | bool:
-    """``verify=`` value: the system bundle, plus an administrator's extra CA when given."""
-    if extra_ca is None:
-        return True
+class TlsError(tuf_exc.DownloadError):
+    """The portal's TLS certificate is not trusted by the update's explicit trust anchors."""
+
+
+class TlsConfigError(ValueError):
+    """The configured portal CA file is missing or holds no usable certificate."""
+
+
+def system_ca_bundle() -> str:
+    """The product's root store for the portal: certifi's bundle, named by its path.
+
+    Always a path, never ``True``: requests replaces ``verify=True`` by whatever
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` name (``trust_env``), and OpenSSL's default
+    paths follow ``SSL_CERT_FILE``; a path given explicitly is used as it is.
+    """
     import certifi
 
-    combined = cache_dir / "ca-bundle.pem"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    data = Path(certifi.where()).read_bytes() + b"\n" + Path(extra_ca).read_bytes()
-    if not combined.exists() or combined.read_bytes() != data:
-        tmp = combined.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(combined)
-    return str(combined)
+    return str(Path(certifi.where()).resolve())
+
+
+def ca_bundle(portal_ca: Path | None) -> str:
+    """``verify=`` value: the portal's configured CA file alone, or the system roots.
+
+    A configured CA is the only anchor for the portal (a private CA pins it); the public
+    roots are not added to it. An unreadable or certificate-less file is refused here with a
+    clear message rather than as a puzzling handshake failure later.
+    """
+    if portal_ca is None:
+        return system_ca_bundle()
+    path = Path(portal_ca)
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsConfigError(f"the update portal CA file {path} cannot be used: {exc}") from exc
+    return str(path.resolve())
 
 
 class Transport(FetcherInterface):
@@ -71,7 +93,9 @@ class Transport(FetcherInterface):
                  cancel: threading.Event | None = None) -> None:
         if verify is False:
             raise ValueError("TLS verification cannot be turned off")
-        self.verify = verify
+        # Resolved to a file now: with a path, requests ignores the CA variables of the
+        # environment, while the session keeps trust_env for the user's proxy settings.
+        self.verify: str = system_ca_bundle() if verify is True else str(verify)
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         self.cancel = cancel
@@ -81,6 +105,8 @@ class Transport(FetcherInterface):
         try:
             resp = self.session.get(url, headers=headers or {}, stream=True, timeout=TIMEOUTS,
                                     verify=self.verify, allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise TlsError(f"TLS certificate of {url} not trusted: {exc}") from exc
         except requests.RequestException as exc:
             raise tuf_exc.DownloadError(f"cannot reach {url}: {exc}") from exc
         if resp.status_code >= 300:
