@@ -114,7 +114,9 @@ class CrlCache:
     def __init__(self, fetcher: Fetcher | None, cache_dir: Path | None) -> None:
         self._fetcher = fetcher
         self._dir = cache_dir
-        self._mem: dict[str, x509.CertificateRevocationList] = {}
+        # url -> (CRL, fingerprint of the CA whose signature on it was verified): a big CRL
+        # is hashed and checked once, not once per message.
+        self._mem: dict[str, tuple[x509.CertificateRevocationList, str]] = {}
         self._failed: dict[str, float] = {}
         self._results: dict[tuple[str, str, float], RevocationCheck] = {}
         self._lock = threading.RLock()
@@ -123,14 +125,14 @@ class CrlCache:
         with self._lock:
             der = serialization.Encoding.DER
             return {"fetcher": self._fetcher, "dir": self._dir,
-                    "mem": {u: c.public_bytes(der) for u, c in self._mem.items()}}
+                    "mem": {u: c.public_bytes(der) for u, (c, _fp) in self._mem.items()}}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         CrlCache.__init__(self, state["fetcher"], state["dir"])
         for url, blob in state["mem"].items():
             crl = _load_crl(blob)
             if crl is not None:
-                self._mem[url] = crl
+                self._mem[url] = (crl, "")  # signature checked again on first use
 
     @property
     def online(self) -> bool:
@@ -144,10 +146,17 @@ class CrlCache:
     def crl(self, url: str, issuer: x509.Certificate, now: datetime
             ) -> tuple[x509.CertificateRevocationList | None, str]:
         """A current CRL from ``url`` signed by ``issuer``, or None and why not."""
+        from dso_desktop.zfo.trust import _fingerprint_cached
+
+        issuer_fp = _fingerprint_cached(issuer)
         with self._lock:
-            crl = self._mem.get(url)
-            if crl is not None and _current(crl, now) and _signed_by(crl, issuer):
-                return crl, ""
+            held = self._mem.get(url)
+            if held is not None and _current(held[0], now):
+                if held[1] == issuer_fp:
+                    return held[0], ""
+                if _signed_by(held[0], issuer):
+                    self._mem[url] = (held[0], issuer_fp)
+                    return held[0], ""
             path = self._path(url)
             if path is not None and path.is_file():
                 try:
@@ -155,7 +164,7 @@ class CrlCache:
                 except OSError:
                     crl = None
                 if crl is not None and _current(crl, now) and _signed_by(crl, issuer):
-                    self._mem[url] = crl
+                    self._mem[url] = (crl, issuer_fp)
                     return crl, ""
             if self._fetcher is None:
                 return None, "offline: no current CRL in the cache"
@@ -179,7 +188,7 @@ class CrlCache:
             if not _current(crl, now):
                 self._failed[url] = time.monotonic()
                 return None, f"the CRL from {url} is not current"
-            self._mem[url] = crl
+            self._mem[url] = (crl, issuer_fp)
             self._failed.pop(url, None)
             if path is not None:
                 try:
@@ -207,9 +216,9 @@ class CrlCache:
 
     def _lookup(self, cert: x509.Certificate, crl: x509.CertificateRevocationList, url: str,
                 at: datetime) -> RevocationCheck:
-        from dso_desktop.zfo.trust import fingerprint
+        from dso_desktop.zfo.trust import _fingerprint_cached
 
-        key = (fingerprint(cert), url, crl.last_update_utc.timestamp())
+        key = (_fingerprint_cached(cert), url, crl.last_update_utc.timestamp())
         with self._lock:
             found = self._results.get(key)
         if found is None:
