@@ -16,10 +16,13 @@ def add_parser(subparsers: Any) -> None:
 
     def trust_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--trust", action="append", type=Path, metavar="FILE_OR_DIR",
-                        help="trust exactly these CA certificates (PEM/DER file or folder); "
-                             "nothing is downloaded")
+                        help="trust exactly these CA certificates (PEM/DER file or folder) "
+                             "instead of the PostSignum ones; nothing is downloaded, so "
+                             "revocation is not checked")
         sp.add_argument("--offline", action="store_true",
-                        help="do not download missing CA certificates")
+                        help="download nothing: the PostSignum CAs shipped with DSO Desktop "
+                             "and cached ones only; revocation is checked only against "
+                             "cached CRLs that are still current")
         sp.add_argument("--expiry-days", type=int, default=60, metavar="N",
                         help="warn when the timestamp expires within N days (default 60)")
 

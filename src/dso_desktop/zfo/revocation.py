@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,12 @@ def crl_urls(cert: x509.Certificate) -> list[str]:
                     gn.value.lower().startswith(("http://", "https://")):
                 urls.append(gn.value)
     return urls
+
+
+@lru_cache(maxsize=1024)
+def _crl_urls_cached(cert: x509.Certificate) -> tuple[str, ...]:
+    # Certificates hash and compare by their DER: a sync's one seal certificate is read once.
+    return tuple(crl_urls(cert))
 
 
 def _load_crl(data: bytes) -> x509.CertificateRevocationList | None:
@@ -202,7 +209,7 @@ class CrlCache:
     def check(self, cert: x509.Certificate, issuer: x509.Certificate, at: datetime,
               now: datetime) -> RevocationCheck:
         """Was ``cert`` revoked at ``at`` (the signing or timestamp time)?"""
-        urls = crl_urls(cert)
+        urls = _crl_urls_cached(cert)
         if not urls:
             return RevocationCheck(NOT_CHECKED, "the certificate names no CRL distribution point")
         problems = []
