@@ -149,8 +149,16 @@ class IntegrityService:
         problems: list[IntegrityProblem] = []
         with self._db.read() as s:
             ids = list(MessageRepo(s).iter_zfo_ids())
-        # Each message is verified in its own account's trust scope.
+        # Each message is verified in its own account's trust scope (one store per account).
         owner = message_accounts(self._db, ids)
+        scopes: dict[int | None, Any] = {}
+
+        def trust_of(mid: int) -> Any:
+            acc = owner.get(mid)
+            if acc not in scopes:
+                scopes[acc] = self._trust(acc)
+            return scopes[acc]
+
         ok = 0
         for n, mid in enumerate(ids, 1):
             with self._db.read() as s:
@@ -170,7 +178,7 @@ class IntegrityService:
             except ZfoError as exc:
                 problems.append(IntegrityProblem(mid, dm_id, "unparsable", str(exc)))
                 continue
-            verdict = verify_zfo(parsed, self._trust(owner.get(mid)), now=now)
+            verdict = verify_zfo(parsed, trust_of(mid), now=now)
             kind = str(getattr(verdict.kind, "value", verdict.kind))
             if kind in ("invalid", "untrusted"):
                 problems.append(IntegrityProblem(mid, dm_id, kind,
@@ -199,7 +207,7 @@ class IntegrityService:
                                                  "SHA-256"))
                 continue
             try:
-                dv = verify_zfo(di[0], self._trust(owner.get(mid)), now=now)
+                dv = verify_zfo(di[0], trust_of(mid), now=now)
             except ZfoError as exc:
                 problems.append(IntegrityProblem(mid, dm_id, "unparsable",
                                                  f"delivery info: {exc}"))

@@ -180,7 +180,8 @@ def test_user_added_anchor_is_global_and_named(app: App, pki: TestPki,
     assert verify_zfo(data, app.trust(prod)).kind.value == "untrusted"
 
 
-def test_cli_trust_add_list_remove(tmp_path: Path, pki: TestPki) -> None:
+def test_cli_trust_add_list_remove(tmp_path: Path, pki: TestPki,
+                                   make_zfo: Callable[..., bytes]) -> None:
     from dso_desktop.cli.main import run
 
     def cli(*argv: str) -> tuple[int, str, str]:
@@ -200,8 +201,16 @@ def test_cli_trust_add_list_remove(tmp_path: Path, pki: TestPki) -> None:
     assert rc == 1 and "no self-signed CA certificate" in err
     rc, _, err = cli("trust", "add", str(tmp_path / "missing.pem"))
     assert rc == 1
+    # `dso zfo verify` counts the added anchor and names it.
+    zfo = tmp_path / "m.zfo"
+    zfo.write_bytes(make_zfo())
+    rc, out, _ = cli("zfo", "verify", "--offline", str(zfo))
+    assert rc == 0, out
+    assert json.loads(out)[0]["added_anchor"]["source"] == "user"
     rc, _, _ = cli("trust", "remove", str(pki.ca_file))
     assert rc == 0
+    rc, out, _ = cli("zfo", "verify", "--offline", str(zfo))
+    assert rc == 1 and json.loads(out)[0]["verdict"] == "untrusted"
     rc, out, _ = cli("trust", "list")
     assert json.loads(out) == []
     rc, _, _ = cli("trust")
