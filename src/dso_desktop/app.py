@@ -135,7 +135,10 @@ class App:
         if not acc.ca_file or acc.environment == "production":
             return None
         path = Path(acc.ca_file)
-        return path if path.exists() else None
+        if not path.exists():
+            log.warning("CA file of account %s not found: %s", acc.name, path)
+            return None
+        return path
 
     def trust(self, account_id: int | None = None) -> Any:
         """The trust store for ZFOs of ``account_id`` (None: no account, the global scope)."""
