@@ -64,3 +64,58 @@ def test_a_file_without_a_ca_is_refused(qtbot: Any, window: Any, ctx: Any,
     box = dlg.findChild(QMessageBox)
     assert "certifikát" in box.text()  # the Czech reason, not a traceback
     assert not applied and ctx.app.settings.get().trust_anchors == ()
+
+
+def test_viewer_and_detail_name_the_added_anchor(qtbot: Any, window: Any, ctx: Any,
+                                                 tmp_path: Path) -> None:
+    """A message that verifies only through an anchor the user added says so, even when
+    the verdict is valid."""
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import issue_leaf
+
+    from datetime import UTC, datetime, timedelta
+
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    pki = create_pki(tmp_path / "pki")
+    f = tmp_path / "m.zfo"
+    f.write_bytes(seal(message_xml(pki), issue_leaf(pki), pki.tsa,
+                       datetime.now(UTC) - timedelta(days=1)))
+    ctx.app.trust_anchors.add(pki.ca_file)
+    from dso_desktop.gui.zfoviewer import ZfoViewer
+
+    viewer = ZfoViewer(ctx, f, [])
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.view is not None, timeout=10_000)
+    assert viewer.view.verdict.kind.value in ("valid", "expiring"), viewer.view.verdict.reasons
+    assert "v nastavení přidali" in viewer.verdict.text()
+    ctx.app.trust_anchors.remove(pki.ca_file)
+    viewer2 = ZfoViewer(ctx, f, [])
+    qtbot.addWidget(viewer2)
+    qtbot.waitUntil(lambda: viewer2.view is not None, timeout=10_000)
+    assert viewer2.view.verdict.kind.value == "untrusted"
+
+
+def test_detail_pane_names_the_added_anchor(qtbot: Any, window: Any, ctx: Any,
+                                            tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import issue_leaf
+
+    pki = create_pki(tmp_path / "pki")
+    f = tmp_path / "m.zfo"
+    f.write_bytes(seal(message_xml(pki, dm_id="8080"), issue_leaf(pki), pki.tsa,
+                       datetime.now(UTC) - timedelta(days=1)))
+    ctx.app.trust_anchors.add(pki.ca_file)
+    with qtbot.waitSignal(window.imported, timeout=30_000):
+        window.import_zfo([f])
+    qtbot.waitUntil(lambda: window.tree.model_.rowCount() == 1, timeout=10_000)
+    window.tree.setCurrentIndex(window.tree.model_.index(0, 0))
+    (mid,) = ctx.app.messages.find("8080")
+    qtbot.waitUntil(lambda: window.model.row_of(mid) >= 0, timeout=10_000)
+    with qtbot.waitSignal(window.detail.message_loaded, timeout=10_000):
+        assert window.select_message(mid)
+    assert "v nastavení přidali" in window.detail.verdict.text()

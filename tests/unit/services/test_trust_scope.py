@@ -41,6 +41,12 @@ def _ids(app: App) -> tuple[int, int]:
     return app.accounts.record("urad").id, app.accounts.record("sim").id
 
 
+def _write(data: bytes, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
 def _boxes(app: App, urad: str | None, sim: str | None) -> None:
     with app.db.write() as s:
         AccountRepo(s).update("urad", box_id=urad)
@@ -176,6 +182,10 @@ def test_user_added_anchor_is_global_and_named(app: App, pki: TestPki,
                          "sha256": fingerprint(pki.ca_cert)}
         assert any("you added as trusted in the settings" in r for r in v.reasons)
         assert any("v nastavení přidali" in r for r in v.reasons_cs)
+    # Stored with the verdict: the detail pane can name the anchor.
+    item = app.zfo.import_files([_write(data, app.paths.cache / "u.zfo")]).items[0]
+    assert item.verdict == "valid"
+    assert app.messages.detail(item.message_id).verdict.added_anchor == "DSO Simulator Root CA"
     assert app.trust_anchors.remove(pki.ca_file)
     assert verify_zfo(data, app.trust(prod)).kind.value == "untrusted"
 
