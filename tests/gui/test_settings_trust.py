@@ -70,12 +70,12 @@ def test_viewer_and_detail_name_the_added_anchor(qtbot: Any, window: Any, ctx: A
                                                  tmp_path: Path) -> None:
     """A message that verifies only through an anchor the user added says so, even when
     the verdict is valid."""
-    from dso_desktop.zfo.produce import seal
-    from dso_desktop.zfo.testpki import issue_leaf
-
     from datetime import UTC, datetime, timedelta
 
     from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import issue_leaf
 
     pki = create_pki(tmp_path / "pki")
     f = tmp_path / "m.zfo"
