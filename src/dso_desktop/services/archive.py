@@ -39,7 +39,8 @@ def iter_zfo_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
-                account_id: int | None = None, account_box_id: str | None = None) -> Any:
+                account_id: int | None = None, account_box_id: str | None = None,
+                attaches_to: Iterable[int | None] = ()) -> Any:
     """The trust store for a ZFO that did not come from an account's own sync.
 
     An account's CA (test environment, simulator) may vouch only for that account's
@@ -47,7 +48,10 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     recipient) and every other known account it names shares that scope; a ZFO that also
     names an account of another scope (say a production one), or none of ours, is verified
     against the global anchors only. ``account_id``: the account the user chose (import
-    into an account); its box, when known, must be named in the ZFO.
+    into an account); its box, when known, must be named in the ZFO. ``attaches_to``: the
+    accounts (None: unassigned) of the stored messages a delivery info will be attached to by
+    dmID; they must share the scope too, so a test CA cannot vouch for a delivery info of a
+    production message.
     """
     env = parsed.envelope
     boxes = {b for b in (env.sender_box_id, env.recipient_box_id) if b}
@@ -56,7 +60,8 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
         if account_box_id and account_box_id not in boxes:
             return trust(None)
         named.add(account_id)
-    stores = {id(st): st for st in (trust(a) for a in named)}
+    scopes: set[int | None] = set(named) | set(attaches_to)
+    stores = {id(st): st for st in (trust(a) for a in scopes)}
     if len(stores) == 1:
         return next(iter(stores.values()))
     return trust(None)
@@ -131,7 +136,15 @@ class ZfoService:
             parsed = parse_zfo(data)
         except ZfoError:
             return self._trust(None)
-        return scope_store(self._trust, parsed, by_box, account_id, box_id)
+        attaches_to: list[int | None] = []
+        if str(getattr(parsed.kind, "value", parsed.kind)) == "delivery-info":
+            from dso_desktop.services.messages import message_accounts
+
+            with self._db.read() as s:
+                targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
+            owners = message_accounts(self._db, targets)
+            attaches_to = [owners.get(t) for t in targets]
+        return scope_store(self._trust, parsed, by_box, account_id, box_id, attaches_to)
 
 
 class IntegrityService:

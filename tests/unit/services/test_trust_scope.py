@@ -235,3 +235,20 @@ def test_training_mode_trusts_the_simulator_for_its_account_only(
         sid = a.accounts.record("cvicna").id
         assert verify_zfo(make_zfo(), a.trust(sid)).kind.value == "valid"
         assert verify_zfo(make_zfo(), a.trust()).kind.value == "untrusted"
+
+
+def test_delivery_info_is_verified_in_the_scope_of_the_message_it_joins(
+        app: App, tmp_path: Path, make_zfo: Callable[..., bytes]) -> None:
+    """A delivery info attaches by dmID: the accounts of those messages must share the scope,
+    so the simulator CA cannot vouch for a delivery info of a production account's message."""
+    prod, sim = _ids(app)
+    _boxes(app, urad=None, sim=SENDER)  # the delivery info names only the simulator's box
+    for account_id, dm_id in ((prod, "6001"), (sim, "6002")):
+        data = make_zfo(dm_id=dm_id)
+        parsed, verdict = parse_and_verify(data, app.trust(account_id))
+        store_message_zfo(app.db, data, parsed, verdict, account_id=account_id,
+                          direction=Direction.RECEIVED, source="test")
+    foreign = _write(make_zfo(kind="delivery-info", dm_id="6001"), tmp_path / "d1.zfo")
+    own = _write(make_zfo(kind="delivery-info", dm_id="6002"), tmp_path / "d2.zfo")
+    assert app.zfo.import_files([foreign]).items[0].verdict == "untrusted"
+    assert app.zfo.import_files([own]).items[0].verdict == "valid"
