@@ -60,7 +60,7 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
         if account_box_id and account_box_id not in boxes:
             return trust(None)
         named.add(account_id)
-    scopes: set[int | None] = set(named) | set(attaches_to)
+    scopes: set[int | None] = {*named, *attaches_to}
     stores = {id(st): st for st in (trust(a) for a in scopes)}
     if len(stores) == 1:
         return next(iter(stores.values()))
