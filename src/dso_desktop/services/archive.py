@@ -87,7 +87,7 @@ class ZfoService:
         if in_archive is not None:  # the same bytes are evidence of one of our messages
             trust = self._trust(message_accounts(self._db, [in_archive]).get(in_archive))
         else:
-            trust = scope_store(self._trust, parsed, self._by_box())
+            trust = self._scope_for(parsed, self._by_box(), None, None)
         verdict = verify_zfo(parsed, trust, now=now)
         atts = tuple(
             AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
@@ -136,6 +136,10 @@ class ZfoService:
             parsed = parse_zfo(data)
         except ZfoError:
             return self._trust(None)
+        return self._scope_for(parsed, by_box, account_id, box_id)
+
+    def _scope_for(self, parsed: Any, by_box: dict[str, int], account_id: int | None,
+                   box_id: str | None) -> Any:
         attaches_to: list[int | None] = []
         if str(getattr(parsed.kind, "value", parsed.kind)) == "delivery-info":
             from dso_desktop.services.messages import message_accounts
