@@ -44,23 +44,32 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     """The trust store for a ZFO that did not come from an account's own sync.
 
     An account's CA (test environment, simulator) may vouch only for that account's
-    messages. So the account's scope is used when the ZFO names its box (sender or
-    recipient) and every other known account it names shares that scope; a ZFO that also
-    names an account of another scope (say a production one), or none of ours, is verified
-    against the global anchors only. ``account_id``: the account the user chose (import
-    into an account); its box, when known, must be named in the ZFO. ``attaches_to``: the
-    accounts (None: unassigned) of the stored messages a delivery info will be attached to by
-    dmID; they must share the scope too, so a test CA cannot vouch for a delivery info of a
-    production message.
+    messages. So a ZFO is verified in an account's scope only when it will be that
+    account's: a message is filed under ``account_id`` (the account the user chose; its
+    box, when known, must be named in the ZFO) or else under the account of its own box
+    (the sender's for a sent message, the recipient's otherwise, as `import_zfo` files it);
+    a delivery info joins the stored messages of its dmID (``attaches_to``: their accounts,
+    None = unassigned). Every known account the ZFO names, and every message it joins, must
+    share that scope. Otherwise (a ZFO that would be unassigned, that also names a
+    production account, or joins one's message) only the global anchors count.
     """
     env = parsed.envelope
+    kind = str(getattr(parsed.kind, "value", parsed.kind))
     boxes = {b for b in (env.sender_box_id, env.recipient_box_id) if b}
-    named = {by_box[b] for b in boxes if b in by_box}
+    scopes: set[int | None] = {by_box[b] for b in boxes if b in by_box}
+    scopes.update(attaches_to)
     if account_id is not None:
         if account_box_id and account_box_id not in boxes:
             return trust(None)
-        named.add(account_id)
-    scopes: set[int | None] = {*named, *attaches_to}
+        scopes.add(account_id)
+    elif kind != "delivery-info":
+        own = env.sender_box_id if kind == "sent" else env.recipient_box_id
+        owner = by_box.get(own or "")
+        if owner is None:  # filed unassigned: no account vouches for it
+            return trust(None)
+        scopes.add(owner)
+    if not scopes:
+        return trust(None)
     stores = {id(st): st for st in (trust(a) for a in scopes)}
     if len(stores) == 1:
         return next(iter(stores.values()))

@@ -136,6 +136,14 @@ def test_viewer_and_import_use_the_scope_of_the_boxes_named(app: App, tmp_path: 
     assert app.zfo.open_file(f).verdict.kind.value == "untrusted"
     _boxes(app, urad=None, sim=None)
     assert app.zfo.open_file(f).verdict.kind.value == "untrusted"
+    # A received message naming the simulator's box only as its sender would be filed
+    # unassigned (its recipient box is no account of ours): no account vouches for it.
+    _boxes(app, urad=None, sim=SENDER)
+    assert app.zfo.open_file(f).verdict.kind.value == "untrusted"
+    h = tmp_path / "h.zfo"
+    h.write_bytes(make_zfo(dm_id="4444"))
+    item = app.zfo.import_files([h]).items[0]
+    assert item.verdict == "untrusted"
     # Import into the simulator account, but the message does not name its box.
     _boxes(app, urad=None, sim="sim0001")
     item = app.zfo.import_files([f], account="sim").items[0]
