@@ -15,6 +15,7 @@ from dso_desktop.services.messages import MessageService, SearchService, TagServ
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
+from dso_desktop.services.trust import TrustAnchorService
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.store.db import Database
 from dso_desktop.sync.engine import RetryPolicy
@@ -46,6 +47,7 @@ class App:
         self._trust_lock = threading.Lock()
         self._trust: Any = None
         self._trust_key: tuple[str, ...] | None = None
+        self._scoped: dict[str, Any] = {}
 
         self.settings = SettingsService(db)
         self.accounts = AccountService(db, self.settings.get, client_options)
@@ -59,6 +61,7 @@ class App:
         self.zfo = ZfoService(db, self.trust)
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
+        self.trust_anchors = TrustAnchorService(self.settings)
 
     @classmethod
     def open(
@@ -94,48 +97,96 @@ class App:
         self.close()
 
     # -- trust --------------------------------------------------------------------------
+    # Trust has a scope. The global store (`trust()`) holds the pinned PostSignum anchors and
+    # the anchors the user added (settings `trust_anchors`, `App.open(trust_anchors=...)`,
+    # `add_trust_anchor`). The CA file of a non-production account (test environment,
+    # simulator, `--ca-file`) is an anchor only in `trust(account_id)` of that account, so it
+    # can never make another account's (or an unattributed) message verify.
     def add_trust_anchor(self, path: Path) -> None:
-        """Trust one more CA (the simulator's in training mode) for verifying ZFOs."""
+        """Trust one more CA for every account's ZFOs, for this run (a user-added anchor)."""
         with self._trust_lock:
             if Path(path) not in self._extra_anchors:
                 self._extra_anchors.append(Path(path))
                 self._trust = None
 
-    def _anchor_files(self) -> list[Path]:
+    def _user_anchor_files(self) -> list[Path]:
         anchors = list(self._extra_anchors)
-        # A custom environment (simulator, test server) seals with its own CA; trusting its
-        # CA file is what makes its messages verify. Production accounts add nothing.
-        for acc in self.accounts.list():
-            if acc.ca_file and acc.environment not in ("production",):
-                anchors.append(Path(acc.ca_file))
-        return [p for p in dict.fromkeys(anchors) if p.exists()]
+        anchors += [Path(p) for p in getattr(self.settings.get(), "trust_anchors", ())]
+        out = []
+        for p in dict.fromkeys(anchors):
+            if p.exists():
+                out.append(p)
+            else:
+                log.warning("trust anchor %s not found; ignored", p)
+        return out
 
-    def trust(self) -> Any:
-        """The trust store for ZFO verification, rebuilt when the anchors change."""
+    def account_ca_file(self, account_id: int | None) -> Path | None:
+        """The CA file that is a seal anchor for this account's messages only: set for a
+        non-production account (test environment, simulator); None for production."""
+        if account_id is None:
+            return None
+        from dso_desktop.store.repos import AccountRepo
+
+        with self.db.read() as s:
+            try:
+                acc = AccountRepo(s).by_id(account_id)
+            except Exception:  # an account removed meanwhile: the global scope only
+                return None
+        if not acc.ca_file or acc.environment == "production":
+            return None
+        path = Path(acc.ca_file)
+        if not path.exists():
+            log.warning("CA file of account %s not found: %s", acc.name, path)
+            return None
+        return path
+
+    def trust(self, account_id: int | None = None) -> Any:
+        """The trust store for ZFOs of ``account_id`` (None: no account, the global scope)."""
+        base = self._global_trust()
+        ca = self.account_ca_file(account_id)
+        if ca is None:
+            return base
+        key = str(ca)  # accounts with the same CA share one store (same scope, same object)
+        with self._trust_lock:
+            if self._trust is base:
+                scoped = self._scoped.get(key)
+                if scoped is not None:
+                    return scoped
+        from dso_desktop.zfo.trust import ACCOUNT
+
+        try:
+            scoped = base.scoped([ca], source=ACCOUNT)
+        except (OSError, ValueError) as exc:
+            log.warning("CA file of account %s unreadable: %s", account_id, exc)
+            return base
+        with self._trust_lock:
+            if self._trust is base:
+                self._scoped[key] = scoped
+        return scoped
+
+    def _global_trust(self) -> Any:
         from dso_desktop.zfo import TrustStore
+        from dso_desktop.zfo.trust import USER
 
-        anchors = self._anchor_files()
-        key = tuple(str(p) for p in anchors)
+        anchors = self._user_anchor_files()
+        offline = self._offline
+        if offline is None:
+            offline = self.demo or not self.settings.get().trust_download
+        key = (*(str(p) for p in anchors), f"offline={offline}")
         with self._trust_lock:
             if self._trust is not None and self._trust_key == key:
                 return self._trust
-            offline = self._offline
-            if offline is None:
-                offline = self.demo or not self.settings.get().trust_download
             if self.demo:
-                store = TrustStore.from_paths(anchors)
+                # Training mode: the shipped PostSignum CAs, nothing fetched, no cache.
+                store = TrustStore.default(None, allow_download=False, os_bundles=())
             else:
-                from dso_desktop.zfo.trust import load_certificates
-
                 store = TrustStore.default(self.paths.cache / "trust",
                                            allow_download=not offline)
-                # default() trusts only the PostSignum roots; the user's extra CAs (a
-                # simulator, a test server) are anchors because the user said so.
-                for anchor in anchors:
-                    files = sorted(anchor.rglob("*")) if anchor.is_dir() else [anchor]
-                    for f in files:
-                        if f.is_file():
-                            for cert in load_certificates(f.read_bytes()):
-                                store.add(cert, explicit_anchor=True)
+            for anchor in anchors:
+                try:
+                    store.add_anchor_files([anchor], source=USER)
+                except (OSError, ValueError) as exc:
+                    log.warning("trust anchor %s unreadable: %s", anchor, exc)
             self._trust, self._trust_key = store, key
+            self._scoped = {}
             return store

@@ -21,7 +21,9 @@ class Settings:
     timestamp_warning_days: int = 60
     deletion_warning_days: int = 10  # warn this many days before ISDS deletes a message
     password_warning_days: int = 14
-    trust_download: bool = True  # may fetch the official CA certificates (HTTPS)
+    trust_download: bool = True  # may fetch the official CA certificates and CRLs
+    # CA files/folders the user trusts for every account's ZFOs (besides PostSignum).
+    trust_anchors: tuple[str, ...] = ()
     language: str = "cs"
     proxy: str | None = None
     request_timeout: int = 120
@@ -33,6 +35,8 @@ class Settings:
         for key, value in values.items():
             if key in known:
                 clean[key] = value
+        if isinstance(clean.get("trust_anchors"), list):  # stored as a JSON list
+            clean["trust_anchors"] = tuple(str(p) for p in clean["trust_anchors"])
         return cls(**clean)
 
     def changed(self, **changes: Any) -> Settings:

@@ -67,7 +67,7 @@ def postsignum(tmp_path_factory: pytest.TempPathFactory) -> TrustStore:
     require_shared(TRUST_DIR)
     log: list[str] = []
     return TrustStore.default(tmp_path_factory.mktemp("cache"), fetcher=_fetcher(log),
-                              os_bundles=())
+                              os_bundles=(), shipped=False)
 
 
 def test_shipped_fingerprints_match_the_official_roots() -> None:
@@ -156,11 +156,11 @@ def test_sample_verdicts_at_signing_time_are_valid(postsignum: TrustStore) -> No
 def test_downloads_are_cached_and_reused(tmp_path: Path) -> None:
     require_shared(TRUST_DIR)
     log: list[str] = []
-    store = TrustStore.default(tmp_path, fetcher=_fetcher(log), os_bundles=())
+    store = TrustStore.default(tmp_path, fetcher=_fetcher(log), os_bundles=(), shipped=False)
     assert verify_zfo(_sample("DZ_6452235.zfo"), store).kind is VerdictKind.VALID_AT_SIGNING
     assert log and all(u.startswith("http") for u in log)
     assert len(list((tmp_path / "trust").glob("*.der"))) >= 3
-    again = TrustStore.default(tmp_path, allow_download=False, os_bundles=())
+    again = TrustStore.default(tmp_path, allow_download=False, os_bundles=(), shipped=False)
     assert verify_zfo(_sample("DZ_6452235.zfo"), again).kind is VerdictKind.VALID_AT_SIGNING
 
 
@@ -182,7 +182,7 @@ def test_root_with_wrong_fingerprint_is_refused(tmp_path: Path) -> None:
             return fake_root
         return (TRUST_DIR / AIA_FILES[url.rsplit("/", 1)[-1]]).read_bytes()
 
-    store = TrustStore.default(tmp_path, fetcher=fetch, os_bundles=())
+    store = TrustStore.default(tmp_path, fetcher=fetch, os_bundles=(), shipped=False)
     assert verify_zfo(_sample("DD_6452235.zfo"), store).kind is VerdictKind.UNTRUSTED
 
 
@@ -191,7 +191,7 @@ def test_os_bundle_supplies_roots_by_fingerprint(tmp_path: Path) -> None:
     bundle = tmp_path / "ca-certificates.crt"
     bundle.write_bytes((TRUST_DIR / "postsignum-root-qca-2.pem").read_bytes())
     store = TrustStore.default(None, extra=[TRUST_DIR / "postsignum-qualified-ca-2.pem"],
-                               allow_download=False, os_bundles=[bundle])
+                               allow_download=False, os_bundles=[bundle], shipped=False)
     assert verify_zfo(_sample("DD_6452235.zfo"), store).kind is VerdictKind.VALID_AT_SIGNING
 
 

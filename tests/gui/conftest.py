@@ -66,9 +66,9 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def sim_ctx(ctx: Any, simulator: Any) -> Any:
-    """The GUI context with the simulator known (as in training mode) and its CA trusted."""
+    """The GUI context with the simulator known (as in training mode); its CA is trusted
+    for the simulator accounts only (their ca_file), as in training mode."""
     ctx.sim_info = simulator.info
-    ctx.app.add_trust_anchor(Path(simulator.info.ca_file))
     return ctx
 
 

@@ -41,8 +41,11 @@ def test_open_message_shows_envelope_verdict_and_attachments(
     _select_dm(qtbot, w, "3401761")
     d = w.detail
     assert d.title.text() == "test 2015-03-02 001"
-    # The official samples are sealed by the real ISDS CA, not trusted offline here.
-    assert "nedůvěryhodné" in d.verdict.text()
+    # The official samples are sealed by PostSignum CAs that ship with the product: they
+    # verify offline (valid at signing: their certificates have expired since).
+    from dso_desktop.gui import fmt
+
+    assert fmt.verdict_text("valid-at-signing") in d.verdict.text()
     assert "3401761" in d.envelope.toPlainText()
     assert d.attachments.count() == 2
     assert d.attachments.item(0).text().startswith("test_01.txt")
@@ -91,7 +94,9 @@ def test_zfo_viewer_shows_verdict_and_imports(qtbot: Any, window: Any, tmp_path:
     qtbot.waitSignal(viewer.loaded, timeout=10_000).wait()
     qtbot.waitUntil(lambda: viewer.view is not None, timeout=10_000)
     assert "Vaše datová zpráva byla přijata" in viewer.title.text()
-    assert "nedůvěryhodné" in viewer.verdict.text()
+    from dso_desktop.gui import fmt
+
+    assert viewer.verdict.text().startswith(fmt.verdict_text("valid-at-signing"))
     assert viewer.files.count() == 1
     assert viewer.import_button.isEnabled()
     with qtbot.waitSignal(viewer.imported, timeout=10_000) as sig:

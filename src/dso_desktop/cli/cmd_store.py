@@ -380,7 +380,8 @@ def add_parser(sub: Any) -> None:
     a.add_argument("--username", required=True)
     a.add_argument("--environment", default="production",
                    help="production, test or the https:// URL of a test server or simulator")
-    a.add_argument("--ca-file", help="extra CA certificate (PEM) for TLS and ZFO seals")
+    a.add_argument("--ca-file", help="extra CA certificate (PEM) for this account's TLS "
+                   "and, outside production, its ZFO seals (this account only)")
     a.add_argument("--cert", help="client certificate (PEM) for certificate logins")
     a.add_argument("--key", help="private key of the client certificate (PEM)")
     a.add_argument("--password-stdin", action="store_true",

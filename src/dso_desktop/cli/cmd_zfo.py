@@ -16,10 +16,13 @@ def add_parser(subparsers: Any) -> None:
 
     def trust_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--trust", action="append", type=Path, metavar="FILE_OR_DIR",
-                        help="trust exactly these CA certificates (PEM/DER file or folder); "
-                             "nothing is downloaded")
+                        help="trust exactly these CA certificates (PEM/DER file or folder) "
+                             "instead of the PostSignum ones; nothing is downloaded, so "
+                             "revocation is not checked")
         sp.add_argument("--offline", action="store_true",
-                        help="do not download missing CA certificates")
+                        help="download nothing: the PostSignum CAs shipped with DSO Desktop "
+                             "and cached ones only; revocation is checked only against "
+                             "cached CRLs that are still current")
         sp.add_argument("--expiry-days", type=int, default=60, metavar="N",
                         help="warn when the timestamp expires within N days (default 60)")
 
@@ -53,9 +56,31 @@ def _trust(args: argparse.Namespace, ctx: CliContext) -> Any:
         except (OSError, ValueError) as exc:
             raise CliError(f"cannot read trust certificates: {exc}") from None
     from dso_desktop.paths import AppPaths
+    from dso_desktop.zfo.trust import USER
 
-    return TrustStore.default(AppPaths.default(ctx.data_dir).cache,
-                              allow_download=not args.offline)
+    paths = AppPaths.default(ctx.data_dir)
+    store = TrustStore.default(paths.cache, allow_download=not args.offline)
+    # The anchors the user added (`dso trust add`, the settings dialog) count here as in the
+    # GUI's viewer; a verdict that relies on one names it. No account scope: a file given on
+    # the command line belongs to no account.
+    for anchor in _user_anchors(paths):
+        try:
+            store.add_anchor_files([anchor], source=USER)
+        except (OSError, ValueError) as exc:
+            ctx.err.write(f"warning: trust anchor {anchor} ignored: {exc}\n")
+    return store
+
+
+def _user_anchors(paths: Any) -> list[Path]:
+    if not paths.database.exists():
+        return []
+    from dso_desktop.app import App
+
+    try:
+        with App.open(paths, offline=True) as app:
+            return [Path(p) for p in app.settings.get().trust_anchors]
+    except Exception as exc:
+        raise CliError(f"cannot read the added trust anchors from the archive: {exc}") from None
 
 
 def _read(path: Path) -> bytes:

@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "dso_desktop.cli.cmd_store",
     "check": "dso_desktop.cli.cmd_store",
     "zfo": "dso_desktop.cli.cmd_zfo",
+    "trust": "dso_desktop.cli.cmd_trust",
     "sim": "dso_desktop.cli.cmd_sim",
     "update": "dso_desktop.cli.cmd_update",
 }

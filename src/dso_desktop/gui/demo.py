@@ -86,7 +86,8 @@ class DemoSession(QObject):
         self.ctx.sim_info = info
         user = pick_demo_user(info.accounts)
         app = self.ctx.app
-        app.add_trust_anchor(Path(info.ca_file))
+        # The simulator's CA is the demo account's own anchor (its ca_file in a custom
+        # environment), never a global one: see App.trust(account_id).
         spec = AccountSpec(
             name=self.account,
             login_method=LoginMethod.PASSWORD,

@@ -253,7 +253,10 @@ class DetailPane(QWidget):
         kind = fmt.verdict_kind(kind_text) or fmt.verdict_kind(verdict)
         text = fmt.verdict_text(kind)
         reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) if verdict else ()
-        if reasons and kind not in ("valid", None):
+        # A valid verdict shows its reasons too when it relied on an added anchor (a CA
+        # the user or an account's test environment added): the user must see which.
+        added = fmt.field(verdict, "added_anchor") if verdict else None
+        if reasons and (kind not in ("valid", None) or added is not None):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(kind)
         self.verdict.setText(text)

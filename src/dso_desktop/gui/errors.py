@@ -73,6 +73,8 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if any(n in names for n in ("SendError", "AccountError")):
         # These services word their messages for the user already (Czech).
         texts = [(names[0], str(exc))]
+    if "TrustAnchorError" in names:
+        texts = [(names[0], str(getattr(exc, "message_cs", exc)))]
     for name, text in texts:
         if name in names:
             plain = text

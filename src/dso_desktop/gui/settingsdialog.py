@@ -153,8 +153,11 @@ class SettingsDialog(QDialog):
             self.pw_days.setValue(int(fmt.field(settings, "password_warning_days", default=14)))
             self.data_dir.setText(chosen or "")
             self.check_updates.setChecked(self._prefs.check_updates)
+            # Added anchors live in the archive settings (the CLI's `dso trust` edits the
+            # same list); older versions kept them in the GUI prefs: shown here, moved on OK.
             self.anchors.clear()
-            self.anchors.addItems(list(self._prefs.trust_anchors))
+            stored = tuple(fmt.field(settings, "trust_anchors", default=()) or ())
+            self.anchors.addItems(list(dict.fromkeys((*stored, *self._prefs.trust_anchors))))
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
             self.loaded.emit()
 
@@ -180,14 +183,18 @@ class SettingsDialog(QDialog):
             "timestamp_warning_days": self.ts_days.value(),
             "deletion_warning_days": self.del_days.value(),
             "password_warning_days": self.pw_days.value(),
+            "trust_anchors": tuple(
+                self.anchors.item(i).text() for i in range(self.anchors.count())
+            ),
         }
 
     def save(self) -> None:
         changes = self.changes()
-        anchors = tuple(self.anchors.item(i).text() for i in range(self.anchors.count()))
+        known = set(fmt.field(self._settings, "trust_anchors", default=()) or ())
+        new_anchors = [a for a in changes["trust_anchors"] if a not in known]
         prefs = dataclasses.replace(
             self._prefs,
-            trust_anchors=anchors,
+            trust_anchors=(),
             check_updates=self.check_updates.isChecked(),
             language=changes["language"],
         )
@@ -199,6 +206,12 @@ class SettingsDialog(QDialog):
         demo = self.ctx.demo
 
         def work() -> None:
+            from pathlib import Path
+
+            from dso_desktop.services.trust import describe
+
+            for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
+                describe(Path(anchor))
             svc.update(**changes)
             prefs.save(paths)
             if not demo and data_dir != chosen:

@@ -111,7 +111,8 @@ class ZfoViewer(QDialog):
         vkind = fmt.verdict_kind(verdict)
         text = fmt.verdict_text(vkind)
         reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) or ()
-        if reasons and vkind != "valid":
+        # A valid verdict shows its reasons too when it relied on an added anchor.
+        if reasons and (vkind != "valid" or fmt.field(verdict, "added_anchor") is not None):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(vkind)
         self.verdict.setText(text)

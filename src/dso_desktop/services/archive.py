@@ -38,19 +38,66 @@ def iter_zfo_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
+def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
+                account_id: int | None = None, account_box_id: str | None = None,
+                attaches_to: Iterable[int | None] = ()) -> Any:
+    """The trust store for a ZFO that did not come from an account's own sync.
+
+    An account's CA (test environment, simulator) may vouch only for that account's
+    messages. So a ZFO is verified in an account's scope only when it will be that
+    account's: a message is filed under ``account_id`` (the account the user chose; its
+    box, when known, must be named in the ZFO) or else under the account of its own box
+    (the sender's for a sent message, the recipient's otherwise, as `import_zfo` files it);
+    a delivery info joins the stored messages of its dmID (``attaches_to``: their accounts,
+    None = unassigned). Every known account the ZFO names, and every message it joins, must
+    share that scope. Otherwise (a ZFO that would be unassigned, that also names a
+    production account, or joins one's message) only the global anchors count.
+    """
+    env = parsed.envelope
+    kind = str(getattr(parsed.kind, "value", parsed.kind))
+    boxes = {b for b in (env.sender_box_id, env.recipient_box_id) if b}
+    scopes: set[int | None] = {by_box[b] for b in boxes if b in by_box}
+    scopes.update(attaches_to)
+    if account_id is not None:
+        if account_box_id and account_box_id not in boxes:
+            return trust(None)
+        scopes.add(account_id)
+    elif kind != "delivery-info":
+        own = env.sender_box_id if kind == "sent" else env.recipient_box_id
+        owner = by_box.get(own or "")
+        if owner is None:  # filed unassigned: no account vouches for it
+            return trust(None)
+        scopes.add(owner)
+    if not scopes:
+        return trust(None)
+    stores = {id(st): st for st in (trust(a) for a in scopes)}
+    if len(stores) == 1:
+        return next(iter(stores.values()))
+    return trust(None)
+
+
 class ZfoService:
-    def __init__(self, db: Database, trust: Callable[[], Any]) -> None:
+    def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
         self._db = db
         self._trust = trust
 
+    def _by_box(self) -> dict[str, int]:
+        with self._db.read() as s:
+            return {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+
     def open_file(self, path: Path, now: datetime | None = None) -> ZfoView:
+        from dso_desktop.services.messages import message_accounts
         from dso_desktop.zfo import parse_zfo, verify_zfo
 
         data = Path(path).read_bytes()
         parsed = parse_zfo(data)
-        verdict = verify_zfo(parsed, self._trust(), now=now)
         with self._db.read() as s:
             in_archive = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
+        if in_archive is not None:  # the same bytes are evidence of one of our messages
+            trust = self._trust(message_accounts(self._db, [in_archive]).get(in_archive))
+        else:
+            trust = self._scope_for(parsed, self._by_box(), None, None)
+        verdict = verify_zfo(parsed, trust, now=now)
         atts = tuple(
             AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
                            int(a.size))
@@ -69,13 +116,14 @@ class ZfoService:
                 account_id, box_id = rec.id, rec.box_id
             else:
                 by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
-        trust = self._trust()
+            all_boxes = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
         items: list[ImportItem] = []
         for path in iter_zfo_files(paths):
             try:
                 if path.stat().st_size > MAX_ZFO_BYTES:
                     raise IngestError("file too large for a ZFO")
                 data = path.read_bytes()
+                trust = self._import_scope(data, all_boxes, account_id, box_id)
                 r = import_zfo(self._db, trust, data, account_id=account_id,
                                account_box_id=box_id, now=now, accounts_by_box=by_box)
                 status = "imported" if r.status == "stored" else r.status
@@ -87,22 +135,56 @@ class ZfoService:
                                         f"{exc.strerror or exc}"))
         return ImportSummary(tuple(items))
 
+    def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,
+                      box_id: str | None) -> Any:
+        """The scope to verify an imported file in (see `scope_store`); a file that does
+        not parse gets the global one (the import refuses it anyway)."""
+        from dso_desktop.zfo import ZfoError, parse_zfo
+
+        try:
+            parsed = parse_zfo(data)
+        except ZfoError:
+            return self._trust(None)
+        return self._scope_for(parsed, by_box, account_id, box_id)
+
+    def _scope_for(self, parsed: Any, by_box: dict[str, int], account_id: int | None,
+                   box_id: str | None) -> Any:
+        attaches_to: list[int | None] = []
+        if str(getattr(parsed.kind, "value", parsed.kind)) == "delivery-info":
+            from dso_desktop.services.messages import message_accounts
+
+            with self._db.read() as s:
+                targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
+            owners = message_accounts(self._db, targets)
+            attaches_to = [owners.get(t) for t in targets]
+        return scope_store(self._trust, parsed, by_box, account_id, box_id, attaches_to)
+
 
 class IntegrityService:
-    def __init__(self, db: Database, trust: Callable[[], Any]) -> None:
+    def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
         self._db = db
         self._trust = trust
 
     def check(self, now: datetime | None = None,
               progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
         """Re-verify every stored ZFO and its checksum; report, never modify the evidence."""
+        from dso_desktop.services.messages import message_accounts
         from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
 
         db_problems = self._db.integrity_check()
-        trust = self._trust()
         problems: list[IntegrityProblem] = []
         with self._db.read() as s:
             ids = list(MessageRepo(s).iter_zfo_ids())
+        # Each message is verified in its own account's trust scope (one store per account).
+        owner = message_accounts(self._db, ids)
+        scopes: dict[int | None, Any] = {}
+
+        def trust_of(mid: int) -> Any:
+            acc = owner.get(mid)
+            if acc not in scopes:
+                scopes[acc] = self._trust(acc)
+            return scopes[acc]
+
         ok = 0
         for n, mid in enumerate(ids, 1):
             with self._db.read() as s:
@@ -122,7 +204,7 @@ class IntegrityService:
             except ZfoError as exc:
                 problems.append(IntegrityProblem(mid, dm_id, "unparsable", str(exc)))
                 continue
-            verdict = verify_zfo(parsed, trust, now=now)
+            verdict = verify_zfo(parsed, trust_of(mid), now=now)
             kind = str(getattr(verdict.kind, "value", verdict.kind))
             if kind in ("invalid", "untrusted"):
                 problems.append(IntegrityProblem(mid, dm_id, kind,
@@ -137,6 +219,7 @@ class IntegrityService:
         # Delivery infos are evidence too: checksum and seal.
         with self._db.read() as s:
             di_ids = MessageRepo(s).delivery_info_ids()
+        owner.update(message_accounts(self._db, [i for i in di_ids if i not in owner]))
         for mid in di_ids:
             with self._db.read() as s:
                 repo = MessageRepo(s)
@@ -150,7 +233,7 @@ class IntegrityService:
                                                  "SHA-256"))
                 continue
             try:
-                dv = verify_zfo(di[0], trust, now=now)
+                dv = verify_zfo(di[0], trust_of(mid), now=now)
             except ZfoError as exc:
                 problems.append(IntegrityProblem(mid, dm_id, "unparsable",
                                                  f"delivery info: {exc}"))

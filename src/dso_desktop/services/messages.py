@@ -34,8 +34,24 @@ def _attachments(parsed: Any) -> tuple[AttachmentInfo, ...]:
     )
 
 
+def message_accounts(db: Database, ids: Sequence[int]) -> dict[int, int | None]:
+    """The account id of each message (None: unassigned), for picking its trust scope."""
+    from sqlalchemy import select
+
+    from dso_desktop.store.models import Message
+
+    out: dict[int, int | None] = {}
+    with db.read() as s:
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i:i + 500])
+            for mid, acc in s.execute(select(Message.id, Message.account_id)
+                                      .where(Message.id.in_(chunk))):
+                out[int(mid)] = acc
+    return out
+
+
 class MessageService:
-    def __init__(self, db: Database, trust: Callable[[], Any]) -> None:
+    def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
         self._db = db
         self._trust = trust
 
@@ -210,7 +226,8 @@ class MessageService:
         from dso_desktop.zfo import verify_zfo
 
         data = self.zfo_bytes(message_id)
-        verdict = verify_zfo(data, self._trust(), now=now)
+        account_id = message_accounts(self._db, [message_id]).get(message_id)
+        verdict = verify_zfo(data, self._trust(account_id), now=now)
         with self._db.write() as s:
             MessageRepo(s).set_verdict(message_id, verdict_info(verdict))
         return verdict

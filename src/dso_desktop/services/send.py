@@ -136,7 +136,7 @@ def is_big(paths: Sequence[Path], limits: SendLimits | None = None) -> bool:
 
 
 class SendService:
-    def __init__(self, db: Database, accounts: AccountService, trust: Callable[[], Any],
+    def __init__(self, db: Database, accounts: AccountService, trust: Callable[..., Any],
                  limits: SendLimits | None = None) -> None:
         self._db = db
         self._accounts = accounts
@@ -248,10 +248,10 @@ class SendService:
             op = client.signed_sent_big_message_download if big else \
                 client.signed_sent_message_download
             doc = op(dm_id)
-            parsed, verdict = parse_and_verify(doc.data, self._trust())
+            rec = self._accounts.record(account)
+            parsed, verdict = parse_and_verify(doc.data, self._trust(rec.id))
             if str(getattr(verdict.kind, "value", verdict.kind)) == "invalid":
                 return
-            rec = self._accounts.record(account)
             store_message_zfo(self._db, doc.data, parsed, verdict, account_id=rec.id,
                               direction=Direction.SENT, source="send", big_message=big)
         except (IngestError, Exception) as exc:  # the next sync archives it

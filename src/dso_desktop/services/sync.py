@@ -22,7 +22,7 @@ class SyncService:
         self,
         db: Database,
         accounts: AccountService,
-        trust: Callable[[], Any],
+        trust: Callable[..., Any],  # trust(account_id) -> that account's TrustStore
         settings: Callable[[], Settings],
         *,
         client_factory: Callable[..., Any] | None = None,
@@ -78,7 +78,7 @@ class SyncService:
                 retry=self._retry,
             )
             job.decide_received()  # the legal guard runs before anything touches ISDS
-            job.trust = self._trust()
+            job.trust = self._trust(record.id)  # this account's scope only
             client = self._client_factory(
                 name, password=password, otp_provider=otp_provider,
                 mobile_key_observer=mobile_key_observer, cancel=cancel,

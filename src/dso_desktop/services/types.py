@@ -268,6 +268,7 @@ class VerdictView:
     signing_time: str | None = None
     timestamp_time: str | None = None
     timestamp_expires: str | None = None
+    added_anchor: str | None = None  # name of a non-PostSignum anchor the verdict relied on
 
     @classmethod
     def from_payload(cls, kind: str, payload: dict[str, Any] | None) -> VerdictView:
@@ -285,7 +286,9 @@ class VerdictView:
         return cls(kind=kind or str(p.get("verdict") or ""), reasons=strs("reasons"),
                    reasons_cs=strs("reasons_cs"), checked_at=opt("checked_at"),
                    signing_time=opt("signing_time"), timestamp_time=opt("timestamp_time"),
-                   timestamp_expires=opt("timestamp_expires"))
+                   timestamp_expires=opt("timestamp_expires"),
+                   added_anchor=(str(p["added_anchor"].get("name"))
+                                 if isinstance(p.get("added_anchor"), dict) else None))
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -182,3 +182,44 @@ def create_pki(directory: Path | None = None, *, not_before: datetime | None = N
         # The CA certificate last: its presence marks a complete folder.
         _write(directory / CA_CERT, ca_cert.public_bytes(pem), False)
     return _assemble(ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key, directory)
+
+
+def issue_leaf(pki: TestPki, *, tsa: bool = False, crl_url: str | None = None,
+               common_name: str | None = None) -> SealIdentity | TsaIdentity:
+    """Another seal (or TSA) identity from the test CA, optionally naming a CRL
+    distribution point (revocation tests serve that CRL from a loopback server)."""
+    key = _key()
+    start = pki.ca_cert.not_valid_before_utc
+    cn = common_name or ("DSO Simulator TSA" if tsa else
+                         "Informační systém datových schránek - simulátor")
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(pki.ca_key.public_key())
+    b = (_builder(_name(cn), pki.ca_cert.subject, key, start, 365 * 10)
+         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+         .add_extension(_leaf_key_usage(), critical=True)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+                        critical=False))
+    if tsa:
+        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                            critical=True)
+    if crl_url:
+        b = b.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None,
+            reasons=None, crl_issuer=None)]), critical=False)
+    cert = b.sign(pki.ca_key, hashes.SHA256())
+    if tsa:
+        return TsaIdentity(cert, key, (pki.ca_cert,))
+    return SealIdentity(cert, key, (pki.ca_cert,))
+
+
+def issue_crl(pki: TestPki, revoked: list[tuple[int, datetime]], *, this_update: datetime,
+              next_update: datetime, key: rsa.RSAPrivateKey | None = None) -> bytes:
+    """A DER CRL of the test CA listing ``(serial, revocation time)``; ``key`` signs it
+    instead of the CA key (a forged CRL)."""
+    b = (x509.CertificateRevocationListBuilder().issuer_name(pki.ca_cert.subject)
+         .last_update(this_update).next_update(next_update))
+    for serial, when in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+            .build())
+    crl = b.sign(key or pki.ca_key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.DER)

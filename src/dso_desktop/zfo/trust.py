@@ -1,4 +1,10 @@
-"""Trust anchors and chain building for ZFO seals and timestamps (no certificate files shipped)."""
+"""Trust anchors and chain building for ZFO seals and timestamps.
+
+The public PostSignum CA certificates ship as a product resource (``resources/trust``), each
+used only when its SHA-256 is pinned below; AIA downloads only add to them. Anchors carry
+their source (pinned PostSignum root, added by the user, given for one account, given for
+one check), so a verdict can say which one it relied on.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -22,6 +28,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+if TYPE_CHECKING:
+    from dso_desktop.zfo.revocation import RevocationCheck
 
 log = logging.getLogger("dso.zfo.trust")
 
@@ -37,6 +46,28 @@ POSTSIGNUM_ROOTS: dict[str, str] = {
         "PostSignum Root QCA 4 (2018-2038)",
 }
 
+# SHA-256 fingerprints (of the DER) of the PostSignum intermediate CAs shipped beside the
+# roots (values from ../shared/isds-spec/SOURCES.md, recomputed from the certificates).
+POSTSIGNUM_INTERMEDIATES: dict[str, str] = {
+    "6e7923e286cfc4a79037cfc9125e1c6671887b1aa5e3673af98f38a467df96c3":
+        "PostSignum Qualified CA (2005-2020)",
+    "3ae4f4de5f3e2070a11845bdfe6dca6e412bb7e4ed84fd4f1b7b496cadff2cac":
+        "PostSignum Qualified CA 2 (2010-2020)",
+    "d35e250cb02e27bb3fc52d1f1a0dfd88fa9813be1b777320aae912b54e3b1f02":
+        "PostSignum Qualified CA 3 (2014-2024)",
+    "4779ba66c768fe7e5a5bb74a225fa8b69cd6942af481355630e5ad78b34dff2b":
+        "PostSignum Qualified CA 4 (2018-2033)",
+    "78c0bad095e13547b7e5646d38453393818b2972d09b2144311b65d7ebb8b9ca":
+        "PostSignum Public CA 5 (2018-2033)",
+}
+SHIPPED_BUNDLE = ("trust", "postsignum.pem")  # under resources/
+
+# Where an anchor came from (AnchorInfo.source).
+PINNED = "postsignum"  # a PostSignum root by its pinned fingerprint
+USER = "user"  # added by the user in the settings: trusted for every account
+ACCOUNT = "account"  # the CA of one non-production account (test environment, simulator)
+GIVEN = "given"  # given for this check only (dso zfo verify --trust, tests)
+
 # Where Linux/BSD distributions keep the system CA bundle (the OS store). certifi is not one.
 OS_BUNDLES = (
     Path("/etc/ssl/certs/ca-certificates.crt"),  # Debian, Ubuntu, Arch
@@ -51,6 +82,48 @@ Fetcher = Callable[[str], bytes]
 
 def fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def shipped_certificates(path: Path | None = None) -> list[x509.Certificate]:
+    """The PostSignum CA certificates shipped with the product, each one checked against its
+    pinned fingerprint: a block that does not match is left out (and logged), so an edited
+    resource file can never add an anchor."""
+    if path is None:
+        from dso_desktop.resources import resource_path
+
+        path = resource_path(*SHIPPED_BUNDLE)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        log.warning("shipped PostSignum certificates unreadable (%s): %s", path, exc)
+        return []
+    pinned = POSTSIGNUM_ROOTS.keys() | POSTSIGNUM_INTERMEDIATES.keys()
+    out = []
+    for der in pem_blocks_der(data):
+        fp = hashlib.sha256(der).hexdigest()
+        if fp not in pinned:
+            log.warning("shipped certificate %s is not pinned; ignored", fp)
+            continue
+        out += load_certificates(der)
+    return out
+
+
+@dataclass(frozen=True)
+class AnchorInfo:
+    """The anchor a chain ended in, for the verdict (``source`` is one of PINNED, USER,
+    ACCOUNT, GIVEN)."""
+
+    source: str
+    name: str
+    sha256: str
+
+    @property
+    def added(self) -> bool:
+        """Not a pinned PostSignum root: someone added it, and the verdict must say so."""
+        return self.source != PINNED
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "name": self.name, "sha256": self.sha256}
 
 
 @lru_cache(maxsize=1024)
@@ -147,17 +220,25 @@ def _is_ca(cert: x509.Certificate) -> bool:
     return bool(bc.ca)
 
 
-def default_fetcher(url: str) -> bytes:
-    """Download a CA certificate named in an AIA extension (plain HTTP is normal there:
-    the result is accepted only if it chains to a root whose fingerprint we ship)."""
+def default_fetcher(url: str, max_bytes: int = MAX_FETCH_BYTES) -> bytes:
+    """Download a CA certificate named in an AIA extension, or a CRL (plain HTTP is normal
+    there: a certificate is accepted only if it chains to a root whose fingerprint we ship,
+    a CRL only if its issuing CA signed it)."""
     import requests
 
     resp = requests.get(url, timeout=(5, 15), stream=True)
     resp.raise_for_status()
-    data = resp.raw.read(MAX_FETCH_BYTES + 1, decode_content=True)
-    if len(data) > MAX_FETCH_BYTES:
-        raise ValueError("certificate download too large")
+    data = resp.raw.read(max_bytes + 1, decode_content=True)
+    if len(data) > max_bytes:
+        raise ValueError("download too large")
     return bytes(data)
+
+
+def default_crl_fetcher(url: str) -> bytes:
+    """`default_fetcher` with room for a CRL (module level, so a trust store pickles)."""
+    from dso_desktop.zfo.revocation import MAX_CRL_BYTES
+
+    return default_fetcher(url, MAX_CRL_BYTES)
 
 
 def aia_ca_issuers(cert: x509.Certificate) -> list[str]:
@@ -249,6 +330,13 @@ class TrustStore:
         self._chains: dict[tuple[str, str], Chain] = {}
         self._lock = threading.RLock()
         self._fetched_urls: set[str] = set()
+        self._sources: dict[str, str] = {}  # anchor fingerprint -> source
+        from dso_desktop.zfo.revocation import CrlCache
+
+        # CRLs come through the same fetcher (the default one with a larger size limit).
+        crl_fetcher = default_crl_fetcher if fetcher is default_fetcher else fetcher
+        self._crls = CrlCache(crl_fetcher,
+                              (cache_dir / "crl") if cache_dir is not None else None)
 
     # -- pickling (a sync's checking process gets a copy) ---------------------------------
 
@@ -265,6 +353,8 @@ class TrustStore:
                 "fetcher": self._fetcher,
                 "cache_dir": self._cache_dir,
                 "fetched_urls": sorted(self._fetched_urls),
+                "sources": dict(self._sources),
+                "crls": self._crls,
             }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -279,31 +369,59 @@ class TrustStore:
             self._known.add(fingerprint(cert))
             self._by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
         self._fetched_urls = set(state["fetched_urls"])
+        self._sources = dict(state["sources"])
+        self._crls = state["crls"]
 
     # -- construction --------------------------------------------------------------------
 
     @classmethod
-    def from_paths(cls, paths: Sequence[Path | str]) -> TrustStore:
+    def from_paths(cls, paths: Sequence[Path | str], *, source: str = GIVEN) -> TrustStore:
         """Trust exactly what these PEM/DER files or folders hold (self-signed = anchor)."""
         store = cls()
+        store.add_anchor_files(paths, source=source)
+        return store
+
+    def add_anchor_files(self, paths: Sequence[Path | str], *, source: str) -> None:
+        """Add the certificates of these files/folders; the self-signed ones become anchors
+        of ``source``. A missing path raises FileNotFoundError."""
         for p in paths:
             path = Path(p)
             if not path.exists():
                 raise FileNotFoundError(f"trust file or folder not found: {path}")
             for f in _files(path):
                 for cert in load_certificates(f.read_bytes()):
-                    store.add(cert, explicit_anchor=True)
-        return store
+                    self.add(cert, explicit_anchor=True, source=source)
+
+    def scoped(self, paths: Sequence[Path | str], *, source: str = ACCOUNT) -> TrustStore:
+        """A copy of this store plus the anchors in ``paths`` (one account's CA): the copy
+        trusts them, this store does not. Downloaded CRLs are shared."""
+        with self._lock:
+            other = TrustStore(anchor_fingerprints=self._allowed, fetcher=self._fetcher,
+                               cache_dir=self._cache_dir)
+            other._explicit = set(self._explicit)
+            other._anchors = dict(self._anchors)
+            other._by_subject = {k: list(v) for k, v in self._by_subject.items()}
+            other._known = set(self._known)
+            other._fetched_urls = set(self._fetched_urls)
+            other._sources = dict(self._sources)
+            other._crls = self._crls
+        other.add_anchor_files(paths, source=source)
+        return other
 
     @classmethod
     def default(cls, cache_dir: Path | None, extra: Sequence[Path | str] = (),
                 allow_download: bool = True, *, fetcher: Fetcher | None = None,
-                os_bundles: Sequence[Path] = OS_BUNDLES) -> TrustStore:
-        """PostSignum roots by fingerprint, found in the OS store, ``extra`` files, the cache
-        or (with ``allow_download``) the AIA URLs of the certificates being checked."""
+                os_bundles: Sequence[Path] = OS_BUNDLES,
+                shipped: Path | bool | None = None) -> TrustStore:
+        """PostSignum roots by fingerprint: shipped with the product (``shipped``: None = the
+        resource file, a path, or False for none), found in the OS store, ``extra`` files,
+        the cache or (with ``allow_download``) the AIA URLs of the certificates checked."""
         store = cls(anchor_fingerprints=POSTSIGNUM_ROOTS,
                     fetcher=(fetcher or default_fetcher) if allow_download else None,
                     cache_dir=(cache_dir / "trust") if cache_dir is not None else None)
+        # The shipped PostSignum CAs first: genuine ISDS seals verify with no internet.
+        if shipped is not False:
+            store.add_many(shipped_certificates(shipped if isinstance(shipped, Path) else None))
         for bundle in os_bundles:
             if bundle.is_file():
                 # Only the shipped roots matter here: fingerprint first, parse only those.
@@ -323,11 +441,16 @@ class TrustStore:
         for c in certs:
             self.add(c)
 
-    def add(self, cert: x509.Certificate, *, explicit_anchor: bool = False) -> bool:
-        """Add a certificate; return True when it is useful (anchor or CA intermediate)."""
+    def add(self, cert: x509.Certificate, *, explicit_anchor: bool = False,
+            source: str = GIVEN) -> bool:
+        """Add a certificate; return True when it is useful (anchor or CA intermediate).
+        ``source`` names where an explicit anchor comes from (USER, ACCOUNT, GIVEN)."""
         fp = fingerprint(cert)
         with self._lock:
             if fp in self._known:
+                if explicit_anchor and fp in self._anchors and fp not in self._sources:
+                    self._sources[fp] = source
+                    self._explicit.add(fp)
                 return True
             if cert.subject == cert.issuer and not (explicit_anchor or fp in self._allowed):
                 return False  # a root we were not told to trust (e.g. the OS store)
@@ -336,8 +459,11 @@ class TrustStore:
                 if not (explicit_anchor or fp in self._allowed):
                     return False  # a root we were not told to trust (e.g. the OS store)
                 self._anchors[fp] = cert
-                if explicit_anchor:
+                if fp in self._allowed:
+                    self._sources[fp] = PINNED
+                elif explicit_anchor:
                     self._explicit.add(fp)
+                    self._sources[fp] = source
             elif not _is_ca(cert) and not explicit_anchor:
                 return False
             self._known.add(fp)
@@ -349,6 +475,26 @@ class TrustStore:
     @property
     def anchors(self) -> list[x509.Certificate]:
         return list(self._anchors.values())
+
+    def anchor_info(self, chain: Chain) -> AnchorInfo | None:
+        """Which anchor an anchored chain ends in, and where that anchor came from."""
+        if not chain.anchored or not chain.certs:
+            return None
+        top = chain.certs[-1]
+        fp = fingerprint(top)
+        source = self._sources.get(fp, PINNED if fp in self._allowed else GIVEN)
+        return AnchorInfo(source, _cn(top), fp)
+
+    # -- revocation ----------------------------------------------------------------------
+
+    def revocation(self, chain: Chain, *, at: datetime, now: datetime) -> RevocationCheck:
+        """Whether the chain's leaf (a seal or TSA certificate) was revoked at ``at``,
+        according to a current CRL of its issuer (downloaded if allowed, else cached)."""
+        from dso_desktop.zfo.revocation import NOT_CHECKED, RevocationCheck
+
+        if not chain.anchored or len(chain.certs) < 2:
+            return RevocationCheck(NOT_CHECKED, "no issuing CA to check against")
+        return self._crls.check(chain.certs[0], chain.certs[1], at, now)
 
     # -- chain building ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,8 @@ from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
 from dso_desktop.zfo.model import Zfo, ZfoKind
 from dso_desktop.zfo.parse import MAX_ZFO_SIZE, parse_zfo
-from dso_desktop.zfo.trust import TrustStore
+from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
+from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo, Chain, TrustStore
 from dso_desktop.zfo.xmlcontent import light_read
 
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
@@ -50,6 +51,20 @@ class Verdict:
     dm_hash: str = "not-checked"  # ok | mismatch | not-recomputable | absent | not-checked
     zfo_kind: ZfoKind | None = None
     message_id: str | None = None
+    # The anchors the seal and the timestamp chains end in (None: not anchored / none).
+    anchor: AnchorInfo | None = None
+    timestamp_anchor: AnchorInfo | None = None
+    # good (CRLs say not revoked) | revoked (before the seal/timestamp time) |
+    # revoked-later | not-checked (offline, no CRL, download failed) | not-reached.
+    revocation: str = "not-reached"
+
+    @property
+    def added_anchor(self) -> AnchorInfo | None:
+        """The anchor someone added (not a pinned PostSignum root) that this verdict used."""
+        for a in (self.anchor, self.timestamp_anchor):
+            if a is not None and a.added:
+                return a
+        return None
 
     @property
     def ok(self) -> bool:
@@ -70,6 +85,13 @@ class Verdict:
             "timestamp_expires": iso(self.timestamp_expires),
             "checked_at": iso(self.checked_at),
             "dm_hash": self.dm_hash,
+            "anchor": self.anchor.to_json() if self.anchor else None,
+            "timestamp_anchor": (self.timestamp_anchor.to_json()
+                                 if self.timestamp_anchor else None),
+            "added_anchor": (self.added_anchor.to_json()
+                             if self.added_anchor else None),
+            "revocation": self.revocation,
+            "revocation_checked": self.revocation in (GOOD, REVOKED, REVOKED_LATER),
         }
 
 
@@ -228,12 +250,25 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
               f"{chain.invalid_at(ts.time)}",
               "Certifikát pečeti nebyl platný v čase časového razítka.")
         return verdict(VerdictKind.INVALID, **ts_extra)
+    ts_extra["anchor"] = trust.anchor_info(chain)
+    if ts is not None and ts.chain is not None:
+        ts_extra["timestamp_anchor"] = trust.anchor_info(ts.chain)
+    rev = _revocation(trust, chain, ts.chain if ts is not None else None,
+                      ts.time if ts is not None else signing_time,
+                      ts.time if ts is not None else None, now)
+    ts_extra["revocation"] = rev.state
+    if rev.revoked_en:
+        r.add(rev.revoked_en, rev.revoked_cs)
+        return verdict(VerdictKind.INVALID, **ts_extra)
     seal_name = _cn_of(cert)
     r.add(f"seal by '{seal_name}' is intact and its certificate was valid when sealed "
           f"({_d(signing_time)})",
           f"Pečeť ({seal_name}) je neporušená a její certifikát byl v době zapečetění "
           f"({_d(signing_time)}) platný.")
     _dm_reason(dm_state, r)
+    _anchor_reasons(ts_extra.get("anchor"), ts_extra.get("timestamp_anchor"), r)
+    for en, cs in rev.notes:
+        r.add(en, cs)
     seal_bad_now = chain.invalid_at(now)
 
     if ts is None:
@@ -265,6 +300,86 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
               f"Časové razítko vyprší za {days} dní: nechte zprávu znovu opatřit razítkem.")
         return verdict(VerdictKind.EXPIRING, **ts_extra)
     return verdict(VerdictKind.VALID, **ts_extra)
+
+
+_ANCHOR_TEXT = {
+    USER: ("a CA you added as trusted in the settings, not a PostSignum root",
+           "autorita, kterou jste v nastavení přidali mezi důvěryhodné (není to kořenová "
+           "autorita PostSignum)"),
+    ACCOUNT: ("the CA given for this account (a test environment or the simulator), not a "
+              "PostSignum root",
+              "autorita zadaná pro tento účet (testovací prostředí nebo simulátor), není to "
+              "kořenová autorita PostSignum"),
+}
+_GIVEN_TEXT = ("a CA given for this check, not a PostSignum root",
+               "autorita zadaná pro toto ověření (není to kořenová autorita PostSignum)")
+
+
+def _anchor_reasons(seal: AnchorInfo | None, tsa: AnchorInfo | None, r: _Reasons) -> None:
+    """Name every anchor the verdict relied on that is not a pinned PostSignum root."""
+    seen = set()
+    for what_en, what_cs, a in (("seal", "Pečeť", seal), ("timestamp", "Časové razítko", tsa)):
+        if a is None or not a.added or a.sha256 in seen:
+            continue
+        seen.add(a.sha256)
+        en, cs = _ANCHOR_TEXT.get(a.source, _GIVEN_TEXT)
+        r.add(f"the {what_en} chains to '{a.name}' (SHA-256 {a.sha256[:16]}…): {en}",
+              f"{what_cs} vede k autoritě „{a.name}“ (SHA-256 {a.sha256[:16]}…): {cs}.")
+
+
+@dataclass
+class _Revocation:
+    state: str = NOT_CHECKED
+    revoked_en: str = ""
+    revoked_cs: str = ""
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _revocation(trust: TrustStore, seal: Chain, tsa: Chain | None, seal_at: datetime,
+                tsa_at: datetime | None, now: datetime) -> _Revocation:
+    """CRL check of the seal certificate (at the timestamp time if there is a timestamp,
+    else at the signing time) and of the TSA certificate (at the timestamp time).
+
+    Revoked at or before that time: the seal (or timestamp) proves nothing, INVALID.
+    Revoked only later: what was sealed before stays proven; the verdict says so.
+    Not checked (offline, no CRL): the verdict says so instead of claiming "not revoked".
+    """
+    out = _Revocation()
+    checks = [("seal", "pečeti", trust.revocation(seal, at=seal_at, now=now))]
+    if tsa is not None and tsa_at is not None:
+        checks.append(("timestamp authority", "časového razítka",
+                       trust.revocation(tsa, at=tsa_at, now=now)))
+    states = []
+    for what_en, what_cs, c in checks:
+        states.append(c.status)
+        when = f"{_d(c.revoked_at)}" if c.revoked_at else "?"
+        if c.status == REVOKED:
+            out.revoked_en = (f"the {what_en} certificate was revoked on {when}, before the "
+                              f"message was sealed ({c.detail})")
+            out.revoked_cs = (f"Certifikát {what_cs} byl zneplatněn (revokován) {when}, "
+                              "ještě před zapečetěním zprávy.")
+            out.state = REVOKED
+            return out
+        if c.status == REVOKED_LATER:
+            out.notes.append((f"the {what_en} certificate was revoked on {when}, after the "
+                              f"message was sealed ({c.detail})",
+                              f"Certifikát {what_cs} byl zneplatněn (revokován) {when}, až "
+                              "po zapečetění zprávy."))
+        elif c.status == NOT_CHECKED:
+            out.notes.append((f"revocation of the {what_en} certificate was not checked: "
+                              f"{c.detail}",
+                              f"Zneplatnění (revokace) certifikátu {what_cs} nebylo ověřeno "
+                              "(seznam zneplatněných certifikátů není k dispozici)."))
+    if NOT_CHECKED in states:
+        out.state = NOT_CHECKED
+    elif REVOKED_LATER in states:
+        out.state = REVOKED_LATER
+    else:
+        out.state = GOOD
+        out.notes.append(("no certificate was revoked (checked against current CRLs)",
+                          "Žádný z certifikátů nebyl zneplatněn (ověřeno podle aktuálních "
+                          "seznamů zneplatněných certifikátů)."))
+    return out
 
 
 def _dm_reason(state: str, r: _Reasons) -> None:
