@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.archive import IntegrityService, ZfoService
@@ -17,7 +18,6 @@ from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.store.db import Database
-from dso_desktop.isds.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -34,11 +34,11 @@ from dso_desktop.isds.login import (
     logout,
 )
 from dso_desktop.isds.models import Credentials
-from dso_desktop.isds.retry import RetryPolicy, may_retry, parse_retry_after
 from dso_desktop.isds.ops_boxes import BoxOperations
 from dso_desktop.isds.ops_info import InfoOperations
 from dso_desktop.isds.ops_messages import MessageOperations
 from dso_desktop.isds.ops_vodz import BigMessageOperations
+from dso_desktop.isds.retry import RetryPolicy, may_retry, parse_retry_after
 from dso_desktop.isds.transport import ClientCertificate, HttpResponse, HttpTransport
 
 __all__ = ["Credentials", "IsdsClient"]

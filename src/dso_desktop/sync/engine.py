@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from dso_desktop.domain import Direction, LoginMethod
-from dso_desktop.isds.retry import RetryPolicy  # re-exported: App.open(retry=...) configures
+from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (tests, App)
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import StoreWriteError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class SyncRetryLater(SyncError):
     (``3008``, ``3009``, ``503``) when there is one; ``attempts`` the requests made.
     """
 
-    REASONS = {
+    REASONS: ClassVar[dict[str, str]] = {
         "throttled": "ISDS limits the number of requests",
         "maintenance": "ISDS is down for maintenance",
         "timeout": "ISDS did not answer in time",

@@ -62,9 +62,8 @@ def test_a_read_only_database_is_store_write_error(db: Database, tmp_path: Path)
     ro = Database.open_url(f"sqlite:///file:{tmp_path / 'a.sqlite3'}?mode=ro&uri=true",
                            migrate=False)
     try:
-        with pytest.raises(StoreWriteError) as info:
-            with ro.write() as s:
-                AccountRepo(s).update("urad", username="v")
+        with pytest.raises(StoreWriteError) as info, ro.write() as s:
+            AccountRepo(s).update("urad", username="v")
         assert info.value.reason == "read-only" and not isinstance(info.value, DiskFullError)
         assert "read-only" in str(info.value) and "UPDATE" not in str(info.value)
     finally:
