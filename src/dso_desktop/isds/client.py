@@ -238,7 +238,8 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
                 if not may_retry(exc, operation):
                     raise
                 backoff = policy.delay(attempt)
-                wait = exc.retry_after if exc.retry_after is not None else backoff
+                server_wait = getattr(exc, "retry_after", None)
+                wait = server_wait if server_wait is not None else backoff
                 exc.attempts = attempt
                 if attempt >= policy.attempts or wait > policy.max_delay:
                     # Give up: tell the caller when trying again makes sense.
