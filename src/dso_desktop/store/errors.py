@@ -65,11 +65,23 @@ _ERRNO_REASONS = {
 }
 
 
+# SQLite's own wording of these result codes (sqlite3_errstr), for a driver error that
+# carries no result code (Python before 3.11, or one raised by hand).
+_SQLITE_TEXTS = {
+    "database or disk is full": "disk-full",
+    "attempt to write a readonly database": "read-only",
+    "unable to open database file": "read-only",
+    "disk i/o error": "io",
+}
+
+
 def write_failure(exc: BaseException) -> StoreWriteError | None:
     """The `StoreWriteError` for an exception raised while writing the archive, or None if
     it is not a failure of the storage itself (a constraint, a bad value: one item's
     problem). Reads SQLite's result code (SQLAlchemy's wrapper or the driver's own error)
-    and OSError's errno; never the message text."""
+    and OSError's errno; only a driver error without a result code is recognised by
+    SQLite's fixed wording of the code. Whatever it read, the error it returns has our
+    own message."""
     if isinstance(exc, StoreWriteError):
         return exc
     seen: set[int] = set()
@@ -82,6 +94,10 @@ def write_failure(exc: BaseException) -> StoreWriteError | None:
             return _make(reason) if reason else None
         if isinstance(cur, OSError) and cur.errno in _ERRNO_REASONS:
             return _make(_ERRNO_REASONS[cur.errno])
+        if type(cur).__module__ == "sqlite3" and cur.args:
+            reason = _SQLITE_TEXTS.get(str(cur.args[0]).strip().lower())
+            if reason is not None:
+                return _make(reason)
         orig = getattr(cur, "orig", None)  # sqlalchemy.exc.DBAPIError
         cur = orig if isinstance(orig, BaseException) else cur.__cause__
     return None

@@ -102,6 +102,34 @@ def test_sqlite_result_codes() -> None:
     assert write_failure(err(5)) is None  # SQLITE_BUSY: not a broken disk
 
 
+def test_a_driver_error_without_a_result_code_is_known_by_sqlites_wording() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    full = sqlite3.OperationalError("database or disk is full")
+    assert isinstance(write_failure(full), DiskFullError)
+    wrapped = OperationalError("INSERT INTO message_zfos ...", {"x": 1}, full)
+    failure = write_failure(wrapped)
+    assert isinstance(failure, DiskFullError) and "INSERT" not in str(failure)
+    assert write_failure(sqlite3.OperationalError("disk I/O error")).reason == "io"  # type: ignore[union-attr]
+    ro = sqlite3.OperationalError("attempt to write a readonly database")
+    assert write_failure(ro).reason == "read-only"  # type: ignore[union-attr]
+    unique = sqlite3.IntegrityError("UNIQUE constraint failed: accounts.name")
+    assert write_failure(IntegrityError("INSERT", {}, unique)) is None
+    assert write_failure(sqlite3.OperationalError("database is locked")) is None
+
+
+def test_a_hand_raised_full_disk_in_the_group_commit_stops_it(db: Database) -> None:
+    tried: list[str] = []
+
+    def one(s: Any, fast: Any, item: str) -> str:
+        tried.append(item)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(DiskFullError):
+        ingest._grouped(db, ["a", "b"], one)
+    assert tried == ["a"]
+
+
 def test_the_group_commit_does_not_try_items_alone_when_the_disk_is_full(
         db: Database) -> None:
     add_account(db)
