@@ -299,3 +299,23 @@ def test_a_failed_write_stops_the_sync_at_once_and_the_next_sync_resumes(
     summary = app.sync.sync_account("urad", accept_delivery=True)
     assert summary.failed == []
     assert_complete_and_clean(app, sim)
+
+
+def test_a_download_that_keeps_timing_out_stops_the_account_after_six_requests(
+        sim: Any, tmp_path: Path, requests_seen: Counter[str]) -> None:
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True,
+                 client_options={"sleep": lambda _s: None, "timeouts": (5.0, 0.2)})
+    try:
+        add(a, sim, "urad", sim.account("password"))
+        sim.faults.inject("SignedMessageDownload", "slow", delay=0.6)
+        with pytest.raises(SyncRetryLater) as info:
+            a.sync.sync_account("urad", accept_delivery=True)
+        assert info.value.reason == "timeout" and info.value.attempts == 6
+        assert requests_seen["SignedMessageDownload"] == 6  # the first download, 6 times
+        assert "did not answer in time" in str(info.value)
+        sim.faults.clear()
+        assert a.sync.sync_account("urad", accept_delivery=True).failed == []
+        assert_complete_and_clean(a, sim)
+    finally:
+        sim.faults.clear()
+        a.close()
