@@ -388,7 +388,21 @@ class AccountSync:
         self.emit("login", 0, 1)
         self.call(self.client.login)
         try:
-            return self._run_logged_in(do_received, started)
+            self._after_login(do_received)
+            self._sync_direction(Direction.SENT, started)
+            if do_received:
+                self._sync_direction(Direction.RECEIVED, started)
+            self._state_changes(started, do_received)
+            try:
+                self._downloads(do_received)
+                self._delivery_infos()
+            finally:
+                self._close_checker()
+            with self.db.write() as s:
+                AccountRepo(s).update(self.account.name, last_sync_at=started)
+            self.summary.received_synced = do_received
+            self.emit("done", 1, 1)
+            return self.summary
         except StoreWriteError as exc:
             # The archive cannot be written: stop at once with one clear message (never the
             # driver's text). What was committed stays; the next sync resumes from there.
@@ -398,23 +412,6 @@ class AccountSync:
                 self.client.logout()
             except Exception as exc:  # logout failure must not hide the real outcome
                 log.debug("logout failed: %s", type(exc).__name__)
-
-    def _run_logged_in(self, do_received: bool, started: datetime) -> SyncSummary:
-        self._after_login(do_received)
-        self._sync_direction(Direction.SENT, started)
-        if do_received:
-            self._sync_direction(Direction.RECEIVED, started)
-        self._state_changes(started, do_received)
-        try:
-            self._downloads(do_received)
-            self._delivery_infos()
-        finally:
-            self._close_checker()
-        with self.db.write() as s:
-            AccountRepo(s).update(self.account.name, last_sync_at=started)
-        self.summary.received_synced = do_received
-        self.emit("done", 1, 1)
-        return self.summary
 
     def _after_login(self, do_received: bool) -> None:
         changes: dict[str, Any] = {}
