@@ -689,6 +689,34 @@
         <translation>Kód ISDS: %1</translation>
     </message>
     <message>
+        <source>ISDS limits the number of requests; try again after %1.</source>
+        <translation>ISDS omezuje počet požadavků; zkuste to znovu po %1.</translation>
+    </message>
+    <message>
+        <source>ISDS is under maintenance; try again after %1.</source>
+        <translation>ISDS má odstávku; zkuste to znovu po %1.</translation>
+    </message>
+    <message>
+        <source>ISDS did not answer in time; try again after %1.</source>
+        <translation>ISDS neodpověděl včas; zkuste to znovu po %1.</translation>
+    </message>
+    <message>
+        <source>The disk is full: the archive cannot be written. Free some disk space and try again.</source>
+        <translation>Disk je plný: do archivu nelze zapisovat. Uvolněte místo na disku a zkuste to znovu.</translation>
+    </message>
+    <message>
+        <source>The archive cannot be written: the database or its folder is read-only or not writable. Check the permissions and try again.</source>
+        <translation>Do archivu nelze zapisovat: databáze nebo její složka je jen pro čtení nebo k ní chybí oprávnění. Zkontrolujte oprávnění a zkuste to znovu.</translation>
+    </message>
+    <message>
+        <source>Writing to the archive failed (a disk error). Check the disk and try again.</source>
+        <translation>Zápis do archivu selhal (chyba disku). Zkontrolujte disk a zkuste to znovu.</translation>
+    </message>
+    <message>
+        <source>Synchronization stopped; nothing more was downloaded.</source>
+        <translation>Synchronizace byla zastavena; nic dalšího se nestahovalo.</translation>
+    </message>
+    <message>
         <source>Operation: %1</source>
         <translation>Operace: %1</translation>
     </message>

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.archive import IntegrityService, ZfoService
@@ -18,7 +19,6 @@ from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.store.db import Database
-from dso_desktop.sync.engine import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,18 @@ class App:
         self._scoped: dict[str, Any] = {}
 
         self.settings = SettingsService(db)
+        if retry is not None:
+            # The ISDS client is the one layer that retries (throttling, maintenance,
+            # timeouts of idempotent operations); `retry` configures it.
+            client_options = {"max_retries": max(0, retry.attempts - 1),
+                              "backoff_base": retry.base_delay,
+                              "max_delay": retry.max_delay, **(client_options or {})}
         self.accounts = AccountService(db, self.settings.get, client_options)
         self.messages = MessageService(db, self.trust)
         self.search = SearchService(db)
         self.tags = TagService(db)
         self.sync = SyncService(db, self.accounts, self.trust, self.settings.get,
-                                client_factory=client_factory, retry=retry,
+                                client_factory=client_factory,
                                 lock_dir=paths.data / "locks")
         self.send = SendService(db, self.accounts, self.trust, send_limits)
         self.zfo = ZfoService(db, self.trust)

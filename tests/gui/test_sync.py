@@ -78,8 +78,53 @@ def test_sync_error_in_plain_czech_with_code(
     simulator.faults.inject(None, "maintenance")
     with qtbot.waitSignal(w.sync.job_failed, timeout=60_000) as failed:
         w.sync_current()
-    assert type(failed.args[1]).__name__ == "MaintenanceError"
+    assert type(failed.args[1]).__name__ == "SyncRetryLater"
     assert "odstávku" in w.sync_label.text()
+    assert "zkuste to znovu po" in w.sync_label.text() and "503" in w.sync_label.text()
+
+
+def test_throttling_says_when_to_try_again_in_czech(
+    qtbot: Any, synced_window: Any, simulator: Any
+) -> None:
+    from dso_desktop.gui.errors import describe
+
+    w = synced_window
+    w.sync.confirm_delivery = lambda account: True
+    simulator.faults.inject("GetListOfSentMessages", "3008")
+    with qtbot.waitSignal(w.sync.job_failed, timeout=60_000) as failed:
+        w.sync_current()
+    exc = failed.args[1]
+    at = exc.retry_at.astimezone().strftime("%H:%M")
+    plain, detail = describe(exc)
+    assert plain == f"ISDS omezuje počet požadavků; zkuste to znovu po {at}."
+    assert "3008" in detail and "try again" not in detail  # Czech only, no English text
+    assert plain in w.sync_label.text()
+
+
+def test_a_full_disk_stops_the_sync_with_a_czech_message(
+    qtbot: Any, synced_window: Any, sim_ctx: Any
+) -> None:
+    from sqlalchemy import event
+
+    w = synced_window
+    w.sync.confirm_delivery = lambda account: True
+    engine = sim_ctx.app.db.engine
+
+    def full(conn: Any) -> None:  # SQLite may not grow the file: SQLITE_FULL on writing
+        conn.exec_driver_sql("PRAGMA max_page_count = 1")
+
+    event.listen(engine, "begin", full)
+    try:
+        with qtbot.waitSignal(w.sync.job_failed, timeout=60_000) as failed:
+            w.sync_current()
+    finally:
+        event.remove(engine, "begin", full)
+        engine.dispose()
+    assert type(failed.args[1]).__name__ == "SyncStoreFailed"
+    label = w.sync_label.text()
+    assert "Disk je plný" in label and "Synchronizace byla zastavena" in label
+    assert "SQL" not in label and "database or disk is full" not in label
+    assert "archive" not in label and "stopped" not in label  # no English text
 
 
 def test_scheduled_sync_is_off_by_default_and_follows_the_setting(

@@ -169,6 +169,9 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
                 failed = True
                 entry = res.summary.to_json() if res.summary else {"account": name}
                 entry["error"] = str(res)
+                retry_at = getattr(res, "retry_at", None)  # SyncRetryLater: when to try again
+                if retry_at is not None:
+                    entry["retry_at"] = retry_at.isoformat()
                 results.append(entry)
             elif isinstance(res, BaseException):
                 if not isinstance(res, _errors()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -18,9 +19,63 @@ def _names(exc: BaseException) -> list[str]:
     return [cls.__name__ for cls in type(exc).__mro__]
 
 
+def _at(when: Any) -> str:
+    """A "try again after" time: HH:MM today, with the date on another day (local time)."""
+    local = when.astimezone() if getattr(when, "tzinfo", None) else when
+    if local.date() == datetime.now(local.tzinfo).date():
+        return str(local.strftime("%H:%M"))
+    return str(local.strftime("%d.%m.%Y %H:%M"))
+
+
+def _retry_later_text(exc: BaseException) -> str:
+    """SyncRetryLater: why the account stopped and when to try again."""
+    reason = getattr(exc, "reason", "")
+    if reason == "throttled":
+        text = translate("Errors", "ISDS limits the number of requests; try again after %1.")
+    elif reason == "maintenance":
+        text = translate("Errors", "ISDS is under maintenance; try again after %1.")
+    else:
+        text = translate("Errors", "ISDS did not answer in time; try again after %1.")
+    return text.replace("%1", _at(getattr(exc, "retry_at", datetime.now(UTC))))
+
+
+def _store_write_text(exc: BaseException) -> str:
+    """StoreWriteError / SyncStoreFailed: the archive cannot be written (never SQL text)."""
+    reason = getattr(exc, "reason", "")
+    if reason == "disk-full":
+        text = translate("Errors", "The disk is full: the archive cannot be written. Free "
+                                   "some disk space and try again.")
+    elif reason == "read-only":
+        text = translate("Errors", "The archive cannot be written: the database or its "
+                                   "folder is read-only or not writable. Check the "
+                                   "permissions and try again.")
+    else:
+        text = translate("Errors", "Writing to the archive failed (a disk error). Check the "
+                                   "disk and try again.")
+    if "SyncStoreFailed" in _names(exc):
+        text = translate("Errors", "Synchronization stopped; nothing more was downloaded.") \
+            + " " + text
+    return text
+
+
 def describe(exc: BaseException) -> tuple[str, str]:
     """(plain sentence, technical detail incl. the ISDS code) for an exception."""
     names = _names(exc)
+    special = None
+    if "SyncRetryLater" in names:
+        special = _retry_later_text(exc)
+    elif "SyncStoreFailed" in names or "StoreWriteError" in names:
+        special = _store_write_text(exc)
+    if special is not None:
+        # Our own words only: the English text of the error stays in the log.
+        parts = []
+        code = getattr(exc, "code", None)
+        if code:
+            parts.append(translate("Errors", "ISDS code: %1").replace("%1", str(code)))
+        op = getattr(exc, "operation", None)
+        if op:
+            parts.append(translate("Errors", "Operation: %1").replace("%1", str(op)))
+        return special, "\n".join(parts)
     texts = [
         ("WrongCredentials", translate("Errors", "The user name or password is wrong.")),
         (

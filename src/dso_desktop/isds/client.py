@@ -38,6 +38,7 @@ from dso_desktop.isds.ops_boxes import BoxOperations
 from dso_desktop.isds.ops_info import InfoOperations
 from dso_desktop.isds.ops_messages import MessageOperations
 from dso_desktop.isds.ops_vodz import BigMessageOperations
+from dso_desktop.isds.retry import RetryPolicy, may_retry, parse_retry_after
 from dso_desktop.isds.transport import ClientCertificate, HttpResponse, HttpTransport
 
 __all__ = ["Credentials", "IsdsClient"]
@@ -64,10 +65,11 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
         mobile_key_observer: MobileKeyObserver | None = None,
         cancel: threading.Event | None = None,
         transport: HttpTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
-        max_retries: int = 4,
-        backoff_base: float = 1.0,
+        max_retries: int = RetryPolicy.attempts - 1,
+        backoff_base: float = RetryPolicy.base_delay,
+        max_delay: float = RetryPolicy.max_delay,
         application_name: str = APP_NAME,
         mobile_key_poll_interval: float = 1.0,
     ) -> None:
@@ -77,10 +79,12 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
         self.otp_provider = otp_provider
         self.mobile_key_observer = mobile_key_observer
         self.cancel = cancel or threading.Event()
-        self._sleep = sleep
+        # The back-off pause; by default it ends early when the user cancels.
+        self._sleep = sleep if sleep is not None else self.cancel.wait
         self._clock = clock
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.max_delay = max_delay
         self.application_name = application_name
         self.mobile_key_poll_interval = mobile_key_poll_interval
         if transport is None:
@@ -173,6 +177,12 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             return (self.credentials.username, "")  # user name = box id, empty password
         return None  # system certificate or cookie session
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """At most ``max_retries + 1`` requests for one operation, pauses from
+        ``backoff_base`` doubling up to ``max_delay``."""
+        return RetryPolicy(self.max_retries + 1, self.backoff_base, self.max_delay)
+
     # -- the SOAP call ----------------------------------------------------------------------
 
     def _post(
@@ -202,11 +212,17 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
         huge: bool = False,
         status_required: bool = True,
     ) -> tuple[soap.SoapResponse, soap.Status]:
-        """One operation with throttling retries; returns the response and its status.
+        """One operation; returns the response and its status.
 
+        This is the one place that retries (the sync engine does not): throttling (3008,
+        3009) and maintenance (HTTP 503) for every operation, timeouts and dropped
+        connections only for idempotent operations (`isds.retry.may_retry`), at most
+        ``max_retries + 1`` requests with doubling pauses. The error that ends the retries
+        carries ``attempts`` and ``retry_after`` (when trying again is sensible).
         Raises StatusError for codes other than 0000 and 0005.
         """
-        attempt = 0
+        policy = self.retry_policy
+        attempt = 1
         while True:
             try:
                 resp = self._call_once(service, element, operation, parts=parts,
@@ -218,12 +234,24 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
                     resp.close()  # no caller will read its MTOM parts now
                     raise
                 return resp, status
-            except ThrottledError:
-                if attempt >= self.max_retries:
+            except IsdsError as exc:
+                if not may_retry(exc, operation):
                     raise
-                delay = self.backoff_base * (2**attempt)
-                log.info("%s throttled by ISDS; retrying in %.1f s", operation, delay)
-                self._sleep(delay)
+                backoff = policy.delay(attempt)
+                server_wait = getattr(exc, "retry_after", None)
+                wait = server_wait if server_wait is not None else backoff
+                exc.attempts = attempt
+                if attempt >= policy.attempts or wait > policy.max_delay:
+                    # Give up: tell the caller when trying again makes sense.
+                    exc.retry_after = max(wait, backoff)
+                    log.warning("%s: %s after %d attempt(s); giving up", operation,
+                                type(exc).__name__, attempt)
+                    raise
+                log.info("%s: %s; retrying in %.1f s (attempt %d of %d)", operation,
+                         type(exc).__name__, wait, attempt + 1, policy.attempts)
+                self._sleep(wait)
+                if self.cancel.is_set():
+                    raise  # the user cancelled during the pause
                 attempt += 1
 
     def _call_once(
@@ -281,10 +309,12 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
                 text = fault.server_message
             except IsdsError:
                 pass
-            raise MaintenanceError(
+            err = MaintenanceError(
                 "ISDS is down for planned maintenance (plánovaná údržba)",
                 code="503", server_message=text, operation=operation,
             )
+            err.retry_after = parse_retry_after(resp.header("Retry-After"))
+            raise err
         if status in (401, 403):
             self._logged_in = False
             raise WrongCredentials(

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class IsdsError(Exception):
-    """Root of every error raised by `dso_desktop.isds`."""
+    """Root of every error raised by `dso_desktop.isds`.
+
+    ``retryable``: the same request may succeed if sent again after a pause (ISDS throttled
+    it, is in maintenance, or the network failed). ``ambiguous``: the request may have
+    reached ISDS and been carried out although no answer came back (a timeout, a dropped
+    connection), so only idempotent operations may be sent again. The client is the one
+    layer that retries (`isds.client.IsdsClient`); when it gives up it sets ``attempts``
+    and ``retry_after`` (seconds until trying again is sensible) on the error it raises.
+    """
+
+    retryable: ClassVar[bool] = False
+    ambiguous: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -18,6 +31,8 @@ class IsdsError(Exception):
         self.code = code
         self.server_message = server_message  # the server's own (Czech) text, verbatim
         self.operation = operation
+        self.attempts = 1  # requests made for this operation (set by the client's retries)
+        self.retry_after: float | None = None  # seconds; ISDS's Retry-After or next back-off
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -74,11 +89,17 @@ class StatusError(IsdsError):
 
 
 class ThrottledError(StatusError):
-    """3008/3009 or the restricted mode: too many (parallel) requests; retried with backoff."""
+    """3008/3009 or the restricted mode: too many (parallel) requests; retried with backoff.
+
+    ISDS refused the request before doing anything, so even CreateMessage may be resent."""
+
+    retryable = True
 
 
 class MaintenanceError(IsdsError):
-    """HTTP 503: planned maintenance of ISDS (Probíhá plánovaná údržba)."""
+    """HTTP 503: planned maintenance of ISDS (Probíhá plánovaná údržba); nothing was done."""
+
+    retryable = True
 
 
 class ProtocolError(IsdsError):
@@ -103,9 +124,15 @@ class TlsError(TransportError):
 class ConnectionFailed(TransportError):
     """DNS, refused or reset connection, proxy failure."""
 
+    retryable = True
+    ambiguous = True  # a reset after the request was sent: ISDS may have carried it out
+
 
 class TimeoutError_(TransportError):
     """Connect or read timeout."""
+
+    retryable = True
+    ambiguous = True  # ISDS may have carried the request out and only the answer is late
 
 
 class HttpError(TransportError):

@@ -12,7 +12,7 @@ from typing import Any
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
-from dso_desktop.sync.engine import AccountSync, ProgressFn, RetryPolicy
+from dso_desktop.sync.engine import AccountSync, ProgressFn
 from dso_desktop.sync.events import SyncBusy, SyncError, SyncSummary
 from dso_desktop.sync.lock import AccountLock, LockBusy
 
@@ -26,7 +26,6 @@ class SyncService:
         settings: Callable[[], Settings],
         *,
         client_factory: Callable[..., Any] | None = None,
-        retry: RetryPolicy | None = None,
         lock_dir: Path | None = None,
     ) -> None:
         self._db = db
@@ -34,7 +33,6 @@ class SyncService:
         self._trust = trust
         self._settings = settings
         self._client_factory = client_factory or accounts.client
-        self._retry = retry
         self._lock_dir = lock_dir  # cross-process: one sync per account on this computer
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -75,7 +73,6 @@ class SyncService:
             job = AccountSync(
                 self._db, None, record, None, self._settings(),
                 accept_delivery=accept_delivery, progress=progress, cancel=cancel,
-                retry=self._retry,
             )
             job.decide_received()  # the legal guard runs before anything touches ISDS
             job.trust = self._trust(record.id)  # this account's scope only

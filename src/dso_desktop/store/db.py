@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +13,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from dso_desktop.store.errors import StoreError
+from dso_desktop.store.errors import StoreError, StoreWriteError, write_failure
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_LOCATION = "dso_desktop:migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -123,15 +127,28 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends normally, rolls back on any error."""
+        """A unit of work: commits when the block ends normally, rolls back on any error.
+
+        A failure of the storage itself (disk full, read-only database or folder, I/O
+        error; in the block or at the commit) is raised as `StoreWriteError`
+        (`DiskFullError` for a full disk), so that callers can tell "the archive cannot be
+        written" from "this one item is bad" without looking at driver errors."""
         with self._write_lock:
             session = self._write()
             try:
                 yield session
                 session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+            except BaseException as exc:
+                with contextlib.suppress(Exception):  # a failed rollback must not hide exc
+                    session.rollback()
+                failure = write_failure(exc) if isinstance(exc, Exception) else None
+                if failure is None or failure is exc:
+                    raise
+                # Never the driver's text: it holds the SQL and its parameters (message data).
+                orig = getattr(exc, "orig", exc)
+                log.warning("archive write failed: %s (%s %s)", failure.reason,
+                            type(exc).__name__, getattr(orig, "sqlite_errorname", ""))
+                raise failure from None  # the cause holds SQL and parameters
             finally:
                 session.close()
 
@@ -158,4 +175,4 @@ def alembic_config(connection: Any) -> Any:
     return cfg
 
 
-__all__ = ["Database", "StoreError", "make_engine"]
+__all__ = ["Database", "StoreError", "StoreWriteError", "make_engine"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class StoreError(Exception):
     """The archive cannot do what was asked (the environment's fault, shown to the user)."""
@@ -13,3 +15,93 @@ class NotFound(StoreError):
 
 class AlreadyExists(StoreError):
     """An account or tag with that name exists already."""
+
+
+class StoreWriteError(StoreError):
+    """The archive cannot be written at all: the disk is full, the database or its folder is
+    read-only or not writable, or the disk reported an I/O error. Not a problem of one item:
+    whoever writes must stop (a sync stops at once) rather than try the next item.
+
+    ``reason``: ``disk-full``, ``read-only`` or ``io``. The message is ours and English; the
+    SQL statement and the driver's text are never part of it (they go to the debug log)."""
+
+    reason = "io"
+
+    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
+        if reason is not None:
+            self.reason = reason
+        super().__init__(message or _WRITE_TEXT.get(self.reason, _WRITE_TEXT["io"]))
+
+
+class DiskFullError(StoreWriteError):
+    """SQLITE_FULL or ENOSPC/EDQUOT: no space left for the archive."""
+
+    reason = "disk-full"
+
+
+_WRITE_TEXT = {
+    "disk-full": "the archive cannot be written: the disk is full",
+    "read-only": "the archive cannot be written: the database or its folder is read-only "
+                 "or not writable",
+    "io": "the archive cannot be written: the disk reported an I/O error",
+}
+
+# SQLite primary result codes (the low byte of an extended code).
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+_SQLITE_REASONS = {
+    _SQLITE_FULL: "disk-full",
+    _SQLITE_READONLY: "read-only",
+    _SQLITE_PERM: "read-only",
+    _SQLITE_CANTOPEN: "read-only",
+    _SQLITE_IOERR: "io",
+}
+_ERRNO_REASONS = {
+    errno.ENOSPC: "disk-full",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "disk-full",
+    errno.EROFS: "read-only",
+    errno.EACCES: "read-only",
+    errno.EPERM: "read-only",
+    errno.EIO: "io",
+}
+
+
+# SQLite's own wording of these result codes (sqlite3_errstr), for a driver error that
+# carries no result code (Python before 3.11, or one raised by hand).
+_SQLITE_TEXTS = {
+    "database or disk is full": "disk-full",
+    "attempt to write a readonly database": "read-only",
+    "unable to open database file": "read-only",
+    "disk i/o error": "io",
+}
+
+
+def write_failure(exc: BaseException) -> StoreWriteError | None:
+    """The `StoreWriteError` for an exception raised while writing the archive, or None if
+    it is not a failure of the storage itself (a constraint, a bad value: one item's
+    problem). Reads SQLite's result code (SQLAlchemy's wrapper or the driver's own error)
+    and OSError's errno; only a driver error without a result code is recognised by
+    SQLite's fixed wording of the code. Whatever it read, the error it returns has our
+    own message."""
+    if isinstance(exc, StoreWriteError):
+        return exc
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:  # the driver's error may be wrapped
+        seen.add(id(cur))
+        code = getattr(cur, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            reason = _SQLITE_REASONS.get(code & 0xFF)
+            return _make(reason) if reason else None
+        if isinstance(cur, OSError) and cur.errno in _ERRNO_REASONS:
+            return _make(_ERRNO_REASONS[cur.errno])
+        if type(cur).__module__ == "sqlite3" and cur.args:
+            reason = _SQLITE_TEXTS.get(str(cur.args[0]).strip().lower())
+            if reason is not None:
+                return _make(reason)
+        orig = getattr(cur, "orig", None)  # sqlalchemy.exc.DBAPIError
+        cur = orig if isinstance(orig, BaseException) else cur.__cause__
+    return None
+
+
+def _make(reason: str) -> StoreWriteError:
+    return DiskFullError() if reason == "disk-full" else StoreWriteError(reason=reason)

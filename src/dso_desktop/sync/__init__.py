@@ -7,10 +7,12 @@ from dso_desktop.sync.events import (
     SyncError,
     SyncFailure,
     SyncProgress,
+    SyncRetryLater,
+    SyncStoreFailed,
     SyncSummary,
 )
 
 __all__ = [
     "DeliveryConfirmationRequired", "SyncBusy", "SyncCancelled", "SyncError", "SyncFailure",
-    "SyncProgress", "SyncSummary",
+    "SyncProgress", "SyncRetryLater", "SyncStoreFailed", "SyncSummary",
 ]

@@ -15,15 +15,16 @@ import pickle
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from dso_desktop.domain import Direction, LoginMethod
+from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (tests, App)
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
+from dso_desktop.store.errors import StoreWriteError
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import AccountRecord
@@ -35,6 +36,8 @@ from dso_desktop.sync.events import (
     SyncError,
     SyncFailure,
     SyncProgress,
+    SyncRetryLater,
+    SyncStoreFailed,
     SyncSummary,
 )
 from dso_desktop.sync.ingest import (
@@ -66,17 +69,9 @@ PASSWORD_METHODS = {LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD, LoginMethod
                     LoginMethod.TOTP}
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-
-    def delays(self) -> Iterator[float]:
-        d = self.base_delay
-        for _ in range(self.attempts - 1):
-            yield min(d, self.max_delay)
-            d *= 2
+# The shortest "try again after" a stopped sync names: the client already waited through
+# its back-off, so the next sync should not come right away.
+RETRY_LATER_MIN = timedelta(minutes=1)
 
 
 def windows(start: datetime, end: datetime, days: int) -> list[tuple[datetime, datetime]]:
@@ -136,6 +131,9 @@ class IngestPipeline:
         self._done: queue.Queue[tuple[Any, Any, Exception | None, int]] = queue.Queue()
         self._outstanding = 0
         self._bytes = 0
+        # Set by the store thread when the archive cannot be written (disk full, read-only):
+        # nothing more is written, and the caller stops requesting before its next request.
+        self.write_failure: StoreWriteError | None = None
         self._thread = threading.Thread(target=self._run, name="dso-ingest", daemon=True)
         self._thread.start()
 
@@ -184,6 +182,8 @@ class IngestPipeline:
 
     def _resolve(self, item: tuple[Any, ...]) -> tuple[Any, Any, Exception | None, Any, int]:
         key, fut, checker, check, remote, args, payload, size = item
+        if self.write_failure is not None:  # it cannot be stored: do not check it either
+            return key, None, self.write_failure, payload, size
         try:
             if fut is None:
                 checked = check(*args)
@@ -244,11 +244,17 @@ class IngestPipeline:
 
     def _write(self, group: list[tuple[Any, Any, Exception | None, Any, int]]) -> None:
         ok = [(key, checked, payload) for key, checked, exc, payload, _ in group if exc is None]
-        try:
-            results = iter(self._store(ok))
-            failure: Exception | None = None
-        except Exception as whole:  # the store failed as a whole: every item reports it
-            results, failure = iter(()), whole
+        failure: Exception | None = self.write_failure  # after one, nothing is tried again
+        results: Any = iter(())
+        if failure is None:
+            try:
+                results = iter(self._store(ok))
+            except StoreWriteError as cannot:
+                self.write_failure = failure = cannot
+                log.warning("the archive cannot be written (%s); storing stopped",
+                            cannot.reason)
+            except Exception as whole:  # the store failed as a whole: every item reports it
+                failure = whole
         for key, _checked, exc, _payload, size in group:
             if exc is not None:
                 self._done.put((key, None, exc, size))
@@ -276,17 +282,11 @@ class IngestPipeline:
                 spare.shutdown(wait=True, cancel_futures=True)
 
 
-def _retryable(exc: BaseException) -> bool:
-    from dso_desktop.isds import errors as e
-
-    return isinstance(exc, (e.ThrottledError, e.MaintenanceError, e.TimeoutError_,
-                            e.ConnectionFailed))
-
-
 def _fatal_transport(exc: BaseException) -> bool:
+    """Errors that end the account's run rather than one message."""
     from dso_desktop.isds import errors as e
 
-    return isinstance(exc, (e.TransportError, e.MaintenanceError, e.ThrottledError))
+    return isinstance(exc, (e.TransportError, e.MaintenanceError, e.ThrottledError, SyncError))
 
 
 class AccountSync:
@@ -303,7 +303,6 @@ class AccountSync:
         accept_delivery: bool | None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
-        retry: RetryPolicy | None = None,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -314,7 +313,6 @@ class AccountSync:
         self.accept_delivery = accept_delivery
         self._progress = progress
         self.cancel = cancel or threading.Event()
-        self.retry = retry or RetryPolicy()
         self.now = now
         self.summary = SyncSummary(account=account.name)
         self._checker: Executor | None = None
@@ -331,22 +329,41 @@ class AccountSync:
             raise SyncCancelled("sync cancelled", self.summary)
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """One ISDS request, retried with backoff while ISDS throttles or is in maintenance."""
-        delays = self.retry.delays()
-        while True:
-            self.check_cancel()
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:
-                if not _retryable(exc):
-                    raise
-                delay = next(delays, None)
-                if delay is None:
-                    raise
-                log.info("retrying %s in %.1f s after %s", getattr(fn, "__name__", "call"),
-                         delay, type(exc).__name__)
-                if self.cancel.wait(delay):
-                    self.check_cancel()
+        """One ISDS operation. The client is the one layer that retries (throttling,
+        maintenance, timeouts; at most 6 requests); nothing is retried here. When the
+        client gives up on throttling, maintenance or a timeout, this account's sync stops
+        with `SyncRetryLater`, which says when to try again."""
+        self.check_cancel()
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if getattr(exc, "retryable", False) and self.cancel.is_set():
+                self.check_cancel()  # cancelled during the client's back-off
+            later = self._retry_later(exc)
+            if later is not None:
+                raise later from exc
+            raise
+
+    def _retry_later(self, exc: BaseException) -> SyncRetryLater | None:
+        from dso_desktop.isds import errors as e
+
+        if isinstance(exc, e.ThrottledError):
+            reason = "throttled"
+        elif isinstance(exc, e.MaintenanceError):
+            reason = "maintenance"
+        elif isinstance(exc, e.TimeoutError_):
+            reason = "timeout"
+        else:
+            return None
+        wait = timedelta(seconds=float(getattr(exc, "retry_after", None) or 0.0))
+        at = self.now() + max(wait, RETRY_LATER_MIN)
+        if at.second or at.microsecond:  # shown as HH:MM: round up, never down
+            at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        log.warning("sync of an account stopped: %s after %d attempt(s); try again after %s",
+                    reason, getattr(exc, "attempts", 1), at.isoformat())
+        return SyncRetryLater(self.account.name, reason, at, code=getattr(exc, "code", None),
+                              operation=getattr(exc, "operation", None),
+                              attempts=getattr(exc, "attempts", 1), summary=self.summary)
 
     # -- the run ------------------------------------------------------------------------
     def decide_received(self) -> bool:
@@ -386,6 +403,10 @@ class AccountSync:
             self.summary.received_synced = do_received
             self.emit("done", 1, 1)
             return self.summary
+        except StoreWriteError as exc:
+            # The archive cannot be written: stop at once with one clear message (never the
+            # driver's text). What was committed stays; the next sync resumes from there.
+            raise SyncStoreFailed(self.account.name, exc.reason, self.summary) from None
         finally:
             try:
                 self.client.logout()
@@ -405,7 +426,7 @@ class AccountSync:
                     p for p in (owner.given_names or owner.first_name, owner.last_name) if p
                 ) or None
             except Exception as exc:
-                if _fatal_transport(exc) or isinstance(exc, SyncCancelled):
+                if _fatal_transport(exc):
                     raise
                 self.summary.failed.append(SyncFailure(None, f"owner info: {exc}"))
         if LoginMethod(self.account.login_method) in PASSWORD_METHODS:
@@ -414,7 +435,7 @@ class AccountSync:
                 changes["password_expires_at"] = expires
                 changes["password_checked_at"] = self.now()
             except Exception as exc:
-                if _fatal_transport(exc) or isinstance(exc, SyncCancelled):
+                if _fatal_transport(exc):
                     raise
                 log.info("password info unavailable: %s", type(exc).__name__)
         if changes:
@@ -586,8 +607,8 @@ class AccountSync:
         """Record a failed request; stop the run when the connection itself is gone."""
         from dso_desktop.isds.errors import LoginError
 
-        if isinstance(exc, SyncCancelled | LoginError):
-            raise exc
+        if isinstance(exc, SyncError | LoginError):
+            raise exc  # cancelled, or ISDS asked us to come back later
         self.summary.failed.append(SyncFailure(dm_id, f"{what}{exc}"))
         if _fatal_transport(exc):
             raise SyncError(f"sync of {self.account.name!r} stopped: {exc}",
@@ -614,6 +635,8 @@ class AccountSync:
                      exc: Exception | None) -> None:
             nonlocal done
             what, direction, dm_id = key
+            if isinstance(exc, StoreWriteError):
+                raise exc  # stops the run; the item stays to be downloaded next time
             if what == "delivery-info":
                 self._delivery_info_done(dm_id, result, exc)
                 return
@@ -637,6 +660,8 @@ class AccountSync:
                             respawn=self._new_checker if checker is not None else None) as pipe:
             for d, mid, dm_id, big in todo:
                 self.check_cancel()
+                if pipe.write_failure is not None:
+                    raise pipe.write_failure  # nothing more is downloaded once a commit failed
                 try:
                     data, big_now = self._fetch(d, dm_id, big)
                 except Exception as exc:
@@ -655,6 +680,8 @@ class AccountSync:
                              dm_id: str) -> bool:
         """Request one delivery info and hand it to the pipeline; False if it failed."""
         self.check_cancel()
+        if pipe.write_failure is not None:
+            raise pipe.write_failure
         try:
             doc = self.call(self.client.get_signed_delivery_info, dm_id)
         except Exception as exc:
@@ -685,6 +712,8 @@ class AccountSync:
         def finished(key: tuple[str, Direction, str], stored: Any,
                      exc: Exception | None) -> None:
             nonlocal done
+            if isinstance(exc, StoreWriteError):
+                raise exc
             done += 1
             self._delivery_info_done(key[2], stored, exc)
             self.emit("delivery-info", done, total, key[2])

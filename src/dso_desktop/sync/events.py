@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,56 @@ class SyncCancelled(SyncError):
 
 class SyncBusy(SyncError):
     """A sync of this account is already running (ISDS allows one request at a time)."""
+
+
+class SyncRetryLater(SyncError):
+    """ISDS throttled (3008/3009), was in maintenance (HTTP 503) or did not answer in time,
+    and the client's retries (at most 6 requests of one operation) did not get through. This
+    account's sync stopped; ``retry_at`` (UTC) says when trying again makes sense.
+
+    ``reason``: ``throttled``, ``maintenance`` or ``timeout``; ``code`` the ISDS code
+    (``3008``, ``3009``, ``503``) when there is one; ``attempts`` the requests made.
+    """
+
+    REASONS: ClassVar[dict[str, str]] = {
+        "throttled": "ISDS limits the number of requests",
+        "maintenance": "ISDS is down for maintenance",
+        "timeout": "ISDS did not answer in time",
+    }
+
+    def __init__(self, account: str, reason: str, retry_at: datetime, *,
+                 code: str | None = None, operation: str | None = None, attempts: int = 1,
+                 summary: SyncSummary | None = None) -> None:
+        self.account = account
+        self.reason = reason
+        self.retry_at = retry_at
+        self.code = code
+        self.operation = operation
+        self.attempts = attempts
+        what = self.REASONS.get(reason, "ISDS did not accept the requests")
+        extra = f" (code {code})" if code else ""
+        local = retry_at.astimezone().strftime("%H:%M") if retry_at.tzinfo else \
+            retry_at.strftime("%H:%M")
+        super().__init__(
+            f"sync of {account!r} stopped: {what}{extra}; {attempts} attempt(s) of "
+            f"{operation or 'one request'} failed; try again after {local}", summary)
+
+
+class SyncStoreFailed(SyncError):
+    """The archive could not be written (disk full, read-only folder or database, disk
+    error). The sync stopped at once and downloaded nothing more; what was committed before
+    stays, and the next sync downloads the rest. ``reason``: ``disk-full``, ``read-only``
+    or ``io`` (as `store.errors.StoreWriteError.reason`)."""
+
+    def __init__(self, account: str, reason: str, summary: SyncSummary | None = None
+                 ) -> None:
+        self.account = account
+        self.reason = reason
+        what = {
+            "disk-full": "the disk is full",
+            "read-only": "the archive or its folder is read-only or not writable",
+        }.get(reason, "the disk reported a write error")
+        super().__init__(
+            f"sync of {account!r} stopped: the archive cannot be written ({what}); nothing "
+            "more was downloaded. Free disk space or fix the permissions, then sync again",
+            summary)

@@ -23,6 +23,7 @@ from typing import Any
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store.db import Database
+from dso_desktop.store.errors import StoreWriteError
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import VerdictInfo
@@ -295,6 +296,10 @@ def store_checked(
 
 
 def _grouped(db: Database, items: Sequence[Any], one: Any) -> list[Any]:
+    """One transaction for all; if it fails because of one item's data, each item alone.
+
+    A `StoreWriteError` (disk full, read-only, I/O error) is not an item's fault: it is
+    raised at once, nothing is tried again, and the caller stops."""
     if not items:
         return []
     try:
@@ -304,6 +309,8 @@ def _grouped(db: Database, items: Sequence[Any], one: Any) -> list[Any]:
                 return [one(s, fast, it) for it in items]
             finally:
                 fast.close()
+    except StoreWriteError:
+        raise
     except Exception:  # noqa: S110 - each item is tried again alone below
         pass
     return [_alone(db, it, one) for it in items]
@@ -313,6 +320,8 @@ def _alone(db: Database, item: Any, one: Any) -> Any:
     try:
         with db.write() as s:
             return one(s, None, item)
+    except StoreWriteError:
+        raise  # the archive cannot be written: no use trying the next item
     except Exception as exc:
         return exc
 

@@ -75,8 +75,8 @@ def test_http_503_is_planned_maintenance() -> None:
 
 
 def test_503_without_body_is_still_maintenance() -> None:
-    down = http(503, b"<html>down</html>", {"Content-Type": "text/html"})
-    client, _ = make_client(lambda s: down)
+    client, _ = make_client(lambda s: http(503, b"<html>down</html>",
+                                           {"Content-Type": "text/html"}))
     with pytest.raises(MaintenanceError):
         client.get_password_info()
 

@@ -107,6 +107,7 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
 
 
 def client(url: str, ca: Path | None, **kw) -> IsdsClient:
+    kw.setdefault("max_retries", 0)  # these tests are about one request; retries: test_retry
     c = IsdsClient(Environment.custom(url), LoginMethod.PASSWORD,
                    Credentials("user01", SECRET), ca_file=ca, **kw)
     c._logged_in = True

@@ -22,8 +22,13 @@ from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import MessageFilter
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.sync import engine as eng
-from dso_desktop.sync.engine import AccountSync, RetryPolicy, windows
-from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled, SyncError
+from dso_desktop.sync.engine import AccountSync, windows
+from dso_desktop.sync.events import (
+    DeliveryConfirmationRequired,
+    SyncCancelled,
+    SyncError,
+    SyncRetryLater,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -188,7 +193,7 @@ def _job(db: Database, client: FakeIsds, accept: bool | None = True, **kw: Any) 
         acc = AccountRepo(s).get("urad")
     settings = kw.pop("settings", Settings(list_page_size=3))
     return AccountSync(db, None, acc, client, settings, accept_delivery=accept,
-                       retry=RetryPolicy(attempts=3, base_delay=0.0), now=lambda: NOW, **kw)
+                       now=lambda: NOW, **kw)
 
 
 def _count(db: Database) -> int:
@@ -261,19 +266,47 @@ def test_state_changes_update_status_and_refetch_delivery_info(
     assert row.status == 6 and row.accepted_at == NOW
 
 
-def test_retries_and_per_message_failures(db: Database, world: dict[str, Envelope]) -> None:
-    client = FakeIsds(_envs(world, 3), fail={
-        "list-received": [ThrottledError("busy", code="3009")],
-        "dl": [MaintenanceError("503"), StatusError("gone", code="1234")],
-    })
+def test_per_message_failures(db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 3), fail={"dl": [StatusError("gone", code="1234")]})
     s = _job(db, client).run()
     assert s.new == 2 and [f.dm_id for f in s.failed] == ["1"] and "gone" in s.failed[0].reason
     s = _job(db, client).run()  # the rerun fetches exactly the missing one
     assert s.new == 1 and s.failed == [] and _count(db) == 3
 
 
+def test_the_engine_does_not_retry_what_the_client_gave_up_on(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """The client is the one layer that retries: an error it raises (its retries spent)
+    is not sent again here; the account stops, saying when to try again."""
+    client = FakeIsds(_envs(world, 3), fail={"list-received": [ThrottledError(
+        "busy", code="3009", operation="GetListOfReceivedMessages")]})
+    with pytest.raises(SyncRetryLater) as info:
+        _job(db, client).run()
+    assert [op for op, _ in client.calls].count("list-received") == 1
+    err = info.value
+    assert err.reason == "throttled" and err.code == "3009"
+    assert err.retry_at >= NOW + timedelta(minutes=1) and err.retry_at.second == 0
+    assert "try again after" in str(err) and err.summary is not None
+    assert ("logout", None) in client.calls
+    assert _job(db, client).run().new == 3  # the next sync completes
+
+
+def test_retry_at_follows_the_clients_retry_after(db: Database,
+                                                  world: dict[str, Envelope]) -> None:
+    down = MaintenanceError("503", code="503", operation="SignedMessageDownload")
+    down.attempts, down.retry_after = 6, 3600.0  # ISDS: come back in an hour
+    client = FakeIsds(_envs(world, 3), fail={"dl": [down]})
+    with pytest.raises(SyncRetryLater) as info:
+        _job(db, client).run()
+    assert info.value.reason == "maintenance" and info.value.attempts == 6
+    assert info.value.retry_at == NOW + timedelta(hours=1)
+    assert [op for op, _ in client.calls].count("dl") == 1
+
+
 def test_transport_failure_stops_with_summary(db: Database, world: dict[str, Envelope]) -> None:
-    client = FakeIsds(_envs(world, 3), fail={"dl": [MaintenanceError("503")] * 5})
+    from dso_desktop.isds.errors import ConnectionFailed
+
+    client = FakeIsds(_envs(world, 3), fail={"dl": [ConnectionFailed("down")]})
     with pytest.raises(SyncError) as info:
         _job(db, client).run()
     assert info.value.summary is not None and info.value.summary.failed
