@@ -22,9 +22,9 @@ from dso_desktop.zfo.cmscheck import (
 from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
 from dso_desktop.zfo.model import Zfo, ZfoKind
-from dso_desktop.zfo.parse import MAX_ZFO_SIZE, parse_zfo
+from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.trust import TrustStore
-from dso_desktop.zfo.xmlcontent import light_read
+from dso_desktop.zfo.xmlcontent import verify_facts
 
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
                    "SHA-512": "sha512", "SHA1": "sha1", "SHA256": "sha256"}
@@ -89,7 +89,7 @@ def _d(dt: datetime) -> str:
 
 @dataclass(frozen=True)
 class _Facts:
-    """What verification needs from the XML (from a parsed Zfo or a light byte search)."""
+    """What verification needs from the XML (from a parsed Zfo or a lean safe parse)."""
 
     kind: ZfoKind
     message_id: str
@@ -103,11 +103,8 @@ def _facts(data: bytes | Zfo, content: bytes) -> _Facts:
     if isinstance(data, Zfo):
         return _Facts(data.kind, data.message_id, data.dm_hash, data.dm_hash_algorithm,
                       data.dm_dm_bytes, data.q_timestamp)
-    light = light_read(content)
-    if light is None:  # unusual shape: the full, safe parse decides (and may refuse)
-        z = parse_zfo(data)
-        return _facts(z, content)
-    return _Facts(**light)
+    # The same safe parse as an import: malformed or hostile XML is invalid here too.
+    return _Facts(**verify_facts(content))
 
 
 def _dm_hash_state(x: _Facts) -> str:
@@ -138,7 +135,8 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
     """Check everything a ZFO can prove and say plainly what it proves today.
 
     Works on the bytes (a lean CMS reader, certificates parsed once per TrustStore run);
-    the XML is only searched for dmID/dmHash/dmQTimestamp unless a parsed ``Zfo`` is given.
+    unless a parsed ``Zfo`` is given, the XML is parsed (safely, as an import parses it)
+    only for dmID/dmHash/dmQTimestamp and the exact dmDm bytes.
     """
     now = now or datetime.now(UTC)
     r = _Reasons()
