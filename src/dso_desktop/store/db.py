@@ -66,7 +66,15 @@ class Database:
 
     @classmethod
     def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from dso_desktop.paths import create_private_file, private_dir, tighten
+
+        private_dir(path.parent)
+        # 0600 before SQLite sees it: SQLite creates -wal, -shm and -journal with the
+        # database file's mode (and fchmods them to it), so they are private too, whatever
+        # the umask and without touching the process-wide umask.
+        create_private_file(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            tighten(f"{path}{suffix}")
         db = cls(make_engine(f"sqlite:///{path}"))
         if migrate:
             db.upgrade()
