@@ -47,7 +47,7 @@ class Verdict:
     signing_time: datetime | None = None
     timestamp_time: datetime | None = None
     timestamp_expires: datetime | None = None
-    dm_hash: str = "not-checked"  # ok | mismatch | not-recomputable | absent | not-checked
+    dm_hash: str = "not-checked"  # ok|mismatch|not-recomputable|unlocatable|absent|not-checked
     zfo_kind: ZfoKind | None = None
     message_id: str | None = None
 
@@ -111,7 +111,10 @@ def _dm_hash_state(x: _Facts) -> str:
     if x.dm_hash is None:
         return "absent"
     if x.dm_dm_bytes is None:
-        return "not-recomputable"
+        # A delivery info lacks the attachments dmHash covers. A message whose dmDm bytes
+        # cannot be found in its content (an encoding markup cannot be located in) is not
+        # checkable, and that is not let pass as if there were nothing to check.
+        return "not-recomputable" if x.kind is ZfoKind.DELIVERY_INFO else "unlocatable"
     alg = _XML_HASH_NAMES.get((x.dm_hash_algorithm or "").strip().upper())
     if alg is None:
         return "not-recomputable"
@@ -177,6 +180,11 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
     if dm_state == "mismatch":
         r.add("dmHash does not match the message content (dmDm)",
               "Otisk zprávy (dmHash) neodpovídá jejímu obsahu.")
+        return verdict(VerdictKind.INVALID, dm_hash=dm_state)
+    if dm_state == "unlocatable":
+        r.add("dmHash cannot be checked: the dmDm element's bytes cannot be located in the "
+              "content (unsupported encoding)",
+              "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
     if _q_timestamp_state(x) == "mismatch":
         r.add("the ISDS timestamp (dmQTimestamp) is not over dmHash",

@@ -343,17 +343,28 @@ def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
     return start, end + len(close_tag)
 
 
-def dm_dm_bytes(content: bytes, qn: str) -> bytes | None:
+# ASCII-compatible encodings in which "<", "/", ":" and letters are always single bytes of
+# their own, so a byte search finds exactly the markup the parser read. A declaration naming
+# any other encoding (UTF-7, Shift_JIS, ...) leaves dmHash unrecomputable.
+_BYTE_SEARCHABLE = re.compile(
+    r"(UTF-?8|US-ASCII|ASCII|ISO-8859-([1-9]|1[0-6])|(WINDOWS|CP)-?125[0-8]|LATIN-?[1-9])",
+    re.IGNORECASE)
+
+
+def dm_dm_bytes(content: bytes, qn: str, declared: str | None = None) -> bytes | None:
     """The exact bytes of the dmDm element (qualified name ``qn``) as the ZFO holds them:
     the input of dmHash, a slice of ``content`` and never a re-serialised or transcoded copy.
 
     Checked on the samples: dmHash is the hash of these raw bytes, not of a canonical form.
     In UTF-16 (or UTF-32) content the element is found in the decoded text and its range is
     mapped back to the byte range it occupies in the original encoding; those bytes are
-    hashed, exactly as ISDS hashes the bytes it serialises (see docs/zfo.md).
+    hashed, exactly as ISDS hashes the bytes it serialises (see docs/zfo.md). ``declared`` is
+    the encoding the XML declaration names (the parser reads ASCII-compatible content in it).
     """
     enc = sniff_encoding(content)
     if enc.ascii_compatible:
+        if declared and not _BYTE_SEARCHABLE.fullmatch(declared.strip()):
+            return None
         span = _dm_dm_span(content, qn)
         return content[span[0]:span[1]] if span is not None else None
     text = decoded(content, enc)
@@ -422,7 +433,8 @@ def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any) -> dict[
     return {
         "dm_hash": dm_hash,
         "dm_hash_algorithm": hash_alg,
-        "dm_dm_bytes": dm_dm_bytes(content, _qualified(dm_dm))
+        "dm_dm_bytes": dm_dm_bytes(content, _qualified(dm_dm),
+                                   dm_dm.getroottree().docinfo.encoding)
         if kind is not ZfoKind.DELIVERY_INFO else None,
         "q_timestamp": q_timestamp,
     }

@@ -276,3 +276,67 @@ def test_doctype_in_utf16_is_refused_before_parsing(codec: str, pki: TestPki,
         parse_xml(data)
     v = verify_zfo(sealed(data, pki), trust, now=NOW)
     assert v.kind is VerdictKind.INVALID and "DTD" in v.reasons_cs[0]
+
+
+@pytest.fixture(scope="module")
+def simulator_messages() -> tuple[TestPki, list[tuple[str, bytes]]]:
+    """Content exactly as the simulator renders and seals its downloads (UTF-8)."""
+    from dso_desktop.simulator import Simulator, render
+
+    sim = Simulator(None, seed=11, messages=2, now=NOW)
+    msg = next(iter(sim.world.messages.values()))
+    qts = sim.core.qtimestamp(msg)
+    return sim.pki.pki, [(kind, render.signed_content(sim.world, msg, kind, qts))
+                         for kind in ("received", "sent", "delivery")]
+
+
+@pytest.mark.parametrize("v", VARIANTS[:4], ids=lambda v: v.id)
+def test_simulator_content_reencoded_keeps_verdict_and_kind(
+        v: Variant, simulator_messages: tuple[TestPki, list[tuple[str, bytes]]],
+        tmp_path: Path) -> None:
+    sim_pki, contents = simulator_messages
+    ca = tmp_path / "sim-ca.pem"
+    ca.write_bytes(sim_pki.ca_pem())
+    trust = TrustStore.from_paths([ca])
+    for kind, utf8 in contents:
+        ref = verify_zfo(sealed(utf8, sim_pki), trust, now=NOW)
+        assert ref.kind is VerdictKind.VALID, ref.reasons
+        content, element = reencode(utf8, v, sim_pki)
+        z = parse_zfo(sealed(content, sim_pki))
+        got = verify_zfo(z, trust, now=NOW)
+        assert (got.kind, got.dm_hash, got.zfo_kind, got.message_id) == \
+            (ref.kind, ref.dm_hash, ref.zfo_kind, ref.message_id)
+        assert (got.zfo_kind.value if got.zfo_kind else None) == \
+            ("delivery-info" if kind == "delivery" else kind)
+        if kind != "delivery":
+            assert got.dm_hash == "ok" and z.dm_dm_bytes == element
+
+
+def test_single_byte_declared_encoding_is_hashed_in_its_bytes(pki: TestPki,
+                                                              trust: TrustStore) -> None:
+    """windows-1250 (declared, ASCII-compatible): dmHash over the element's cp1250 bytes."""
+    text = '<?xml version="1.0" encoding="windows-1250"?>' + \
+        message_xml(pki, subject="Žádost o řízení").decode()
+    s, e = dm_dm_span(text)
+    content = rehash(text, pki, text[s:e].encode("cp1250")).encode("cp1250")
+    z = parse_zfo(sealed(content, pki))
+    assert z.envelope.subject == "Žádost o řízení"
+    assert z.dm_dm_bytes == text[s:e].encode("cp1250")
+    v = verify_zfo(sealed(content, pki), trust, now=NOW)
+    assert v.kind is VerdictKind.VALID and v.dm_hash == "ok", v.reasons
+
+
+def test_markup_hidden_from_a_byte_search_is_not_let_pass(pki: TestPki,
+                                                          trust: TrustStore) -> None:
+    """In UTF-7 "+ADw-" is "<": the parser sees a dmDm a byte search cannot find. Such a
+    message's dmHash cannot be checked, and that makes it invalid, not valid."""
+    text = '<?xml version="1.0" encoding="UTF-7"?>' + message_xml(pki).decode()
+    s, e = dm_dm_span(text)
+    content = rehash(text, pki, text[s:e].encode("utf-8")).encode("utf-7")
+    content = content.replace(b"<p:dmDm", b"+ADw-p:dmDm", 1)
+    z = parse_zfo(sealed(content, pki))
+    assert z.envelope.message_id == "4242" and z.dm_dm_bytes is None
+    for given in (z, sealed(content, pki)):
+        v = verify_zfo(given, trust, now=NOW)
+        assert v.kind is VerdictKind.INVALID and v.dm_hash == "unlocatable", v.reasons
+        assert any("cannot be located" in r for r in v.reasons)
