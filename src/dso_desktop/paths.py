@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
@@ -12,6 +13,7 @@ import platformdirs
 
 from dso_desktop import APP_ID
 
+log = logging.getLogger(__name__)
 ENV_DATA_DIR = "DSO_DATA_DIR"
 # On POSIX everything the app keeps is its user's alone, whatever the umask: folders 0700,
 # files 0600. (On Windows the folders live in the user profile, whose ACL already admits
@@ -71,7 +73,11 @@ def _posix() -> bool:
 
 def tighten(path: Path | str) -> None:
     """Take group and other permissions off ``path`` (POSIX); never adds any, never
-    follows a symbolic link, and a file that vanished meanwhile is fine."""
+    follows a symbolic link, and a file that vanished meanwhile is fine.
+
+    A file the user cannot change (another owner, a read-only medium) is logged, not
+    fatal: the archive must still open, e.g. for `dso check` on a read-only copy.
+    """
     if not _posix():
         return
     try:
@@ -83,6 +89,8 @@ def tighten(path: Path | str) -> None:
             os.chmod(path, mode & ~_GROUP_OTHER)
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        log.warning("cannot make %s private: %s", path, exc.strerror or exc)
 
 
 def private_dir(path: Path, *, tighten_existing: bool = True) -> Path:

@@ -184,3 +184,26 @@ def test_atomic_write_makes_private_files_and_folders(tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
     secure_tree(tmp_path / "missing")  # nothing to do, no error
+
+
+def test_a_file_that_cannot_be_tightened_does_not_stop_the_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A read-only medium or a file of another owner: logged, and the archive opens."""
+    paths = AppPaths.default(tmp_path / "data")
+    App.open(paths, offline=True).close()
+    other = paths.data / "foreign.txt"
+    other.write_bytes(b"")
+    other.chmod(0o644)
+    real_chmod = os.chmod
+
+    def refuse(path: object, mode: int, **kw: object) -> None:
+        if str(path) == str(other):
+            raise PermissionError(1, "Operation not permitted", str(path))
+        real_chmod(path, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    with caplog.at_level("WARNING", logger="dso_desktop.paths"):
+        App.open(paths, offline=True).close()
+    assert f"cannot make {other} private" in caplog.text
+    assert stat.S_IMODE(paths.database.stat().st_mode) == 0o600
