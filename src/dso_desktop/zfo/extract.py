@@ -30,8 +30,9 @@ _RESERVED = re.compile(
 _MAX_EXT_CHARS = 16
 _EXT_CHARS = re.compile(r"[^\W_]|[-_+~]")
 # Errors a file system gives for a name it cannot store (too long for it, characters it
-# does not allow). Such a name is replaced by a plain ASCII one; nothing else is retried.
-_NAME_ERRNOS = {errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ}
+# does not allow; Windows reports a path over MAX_PATH as ENOENT, WinError 206). Such a name
+# is replaced by a plain short one; nothing else is retried.
+_NAME_ERRNOS = {errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ, errno.ENOENT}
 
 
 def _clean_char(ch: str) -> str:

@@ -137,6 +137,23 @@ def test_a_name_the_file_system_refuses_falls_back_and_the_rest_go_on(
     assert [p.read_bytes() for p in written] == [n.encode() for n in names]
 
 
+@pytest.mark.parametrize("code", [errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ,
+                                  errno.ENOENT])
+def test_each_name_error_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    code: int) -> None:
+    """ENOENT is what Windows says for a path over MAX_PATH (WinError 206)."""
+    real = extract._write_new
+
+    def refuse_long(path: Path, data: bytes) -> None:
+        if len(path.name) > 20:
+            raise OSError(code, os.strerror(code), str(path))
+        real(path, data)
+
+    monkeypatch.setattr(extract, "_write_new", refuse_long)
+    written = save_files(tmp_path / "out", [(LONG_R + ".pdf", b"1"), ("b.txt", b"2")])
+    assert [p.name for p in written] == ["priloha-1.pdf", "b.txt"]
+
+
 def test_other_write_errors_still_stop_with_the_error(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def full(path: Path, data: bytes) -> None:
