@@ -207,3 +207,20 @@ def test_a_file_that_cannot_be_tightened_does_not_stop_the_open(
         App.open(paths, offline=True).close()
     assert f"cannot make {other} private" in caplog.text
     assert stat.S_IMODE(paths.database.stat().st_mode) == 0o600
+
+
+def test_database_open_leaves_existing_folders_and_memory_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the data folder is ours to tighten: an in-memory archive makes no file, and
+    an archive opened in someone's existing folder does not change that folder."""
+    from dso_desktop.store.db import Database
+
+    monkeypatch.chdir(tmp_path)
+    tmp_path.chmod(0o755)
+    Database.open(Path(":memory:"), migrate=False).close()
+    assert list(tmp_path.iterdir()) == []
+    Database.open(tmp_path / "a.sqlite3", migrate=False).close()
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "a.sqlite3").stat().st_mode) == 0o600
+    Database.open(tmp_path / "new" / "b.sqlite3", migrate=False).close()
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700

@@ -66,7 +66,7 @@ class SimPki:
                            critical=False)
             .sign(self.pki.ca_key, hashes.SHA256())
         )
-        private_dir(out_dir)
+        private_dir(out_dir, tighten_existing=False)
         safe = "".join(ch for ch in common_name if ch.isalnum()) or "client"
         cert_path = out_dir / f"{safe}.pem"
         key_path = out_dir / f"{safe}.key.pem"
@@ -124,7 +124,7 @@ def _server_cert(pki: TestPki) -> tuple[bytes, bytes]:
 
 def load_or_create(directory: Path, *, persistent: bool) -> SimPki:
     """The PKI kept in ``directory`` (created once); in-memory sims share one per process."""
-    private_dir(directory)
+    private_dir(directory, tighten_existing=False)
     if not persistent:
         with _MEMORY_LOCK:
             if not _MEMORY:

@@ -89,7 +89,8 @@ class Simulator:
 
     def _root(self) -> Path:
         if self.state_dir is not None:
-            return private_dir(self.state_dir)  # training mode keeps it in the data folder
+            # An existing folder is the caller's (`dso sim serve --state`); a new one is private.
+            return private_dir(self.state_dir, tighten_existing=False)
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="dso-sim-"))
         return self._tmp

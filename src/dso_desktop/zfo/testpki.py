@@ -174,7 +174,7 @@ def create_pki(directory: Path | None = None, *, not_before: datetime | None = N
     start = not_before or (datetime.now(UTC) - timedelta(days=365)).replace(microsecond=0)
     ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key = _generate(start)
     if directory is not None:
-        private_dir(directory)
+        private_dir(directory, tighten_existing=False)
         pem = serialization.Encoding.PEM
         _write(directory / CA_KEY, _pem_key(ca_key))
         _write(directory / SEAL_KEY, _pem_key(seal_key))
