@@ -27,6 +27,11 @@ MAX_XML_DEPTH = 200  # ISDS XML nests < 10 levels; dmXMLContent documents get so
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _DOCTYPE_TEXT = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# UTF-7 writes "<" as "+ADw-": markup (a DOCTYPE, a second dmDm) could hide from every byte
+# search, so a document declared in it is refused outright.
+_UTF7_DECLARATION = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']"
+    rb"(?:UTF-?7|UNICODE-1-1-UTF-7|CSUNICODE11UTF7)[\"']", re.IGNORECASE)
 
 
 # How an XML document announces its encoding before any declaration can be read (XML 1.0
@@ -94,6 +99,8 @@ def _refuse_doctype(content: bytes) -> None:
     if enc.ascii_compatible:
         if b"<!" in content and _DOCTYPE.search(content):
             raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
+        if _UTF7_DECLARATION.match(content):
+            raise HostileXmlError("XML in UTF-7 is refused (markup can hide in it)")
         return
     if _DOCTYPE_TEXT.search(content[enc.bom:].decode(enc.codec, errors="replace")):
         raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")

@@ -326,14 +326,29 @@ def test_single_byte_declared_encoding_is_hashed_in_its_bytes(pki: TestPki,
     assert v.kind is VerdictKind.VALID and v.dm_hash == "ok", v.reasons
 
 
-def test_markup_hidden_from_a_byte_search_is_not_let_pass(pki: TestPki,
-                                                          trust: TrustStore) -> None:
-    """In UTF-7 "+ADw-" is "<": the parser sees a dmDm a byte search cannot find. Such a
-    message's dmHash cannot be checked, and that makes it invalid, not valid."""
-    text = '<?xml version="1.0" encoding="UTF-7"?>' + message_xml(pki).decode()
+@pytest.mark.parametrize("name", ["UTF-7", "utf7", "UNICODE-1-1-UTF-7"])
+def test_utf7_where_markup_hides_from_byte_searches_is_refused(
+        name: str, pki: TestPki, trust: TrustStore) -> None:
+    """In UTF-7 "+ADw-" is "<": a DOCTYPE or a second dmDm the parser sees would be
+    invisible to every byte search. Such content is refused as hostile, as in an import."""
+    text = f'<?xml version="1.0" encoding="{name}"?>' + message_xml(pki).decode()
+    content = text.encode("utf-7").replace(b"<p:dmDm", b"+ADw-p:dmDm", 1)
+    with pytest.raises(HostileXmlError, match="UTF-7"):
+        parse_zfo(sealed(content, pki))
+    v = verify_zfo(sealed(content, pki), trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID and any("UTF-7" in r for r in v.reasons)
+
+
+def test_dm_dm_in_an_encoding_not_byte_searched_is_not_let_pass(
+        pki: TestPki, trust: TrustStore) -> None:
+    """A declared encoding the hash check does not search bytes in (here Shift_JIS): the
+    message's dmHash is not checkable, which makes it invalid, not valid."""
+    text = '<?xml version="1.0" encoding="Shift_JIS"?>' + message_xml(pki, subject="x").decode()
+    text = text.replace("Úřad městyse Test", "Urad").replace("Náměstí", "Namesti")
+    text = text.replace("Jan Novák", "Jan Novak").replace("k rukám", "k rukam")
+    text = text.replace("Č.j.", "Cj")
     s, e = dm_dm_span(text)
-    content = rehash(text, pki, text[s:e].encode("utf-8")).encode("utf-7")
-    content = content.replace(b"<p:dmDm", b"+ADw-p:dmDm", 1)
+    content = rehash(text, pki, text[s:e].encode("shift_jis")).encode("shift_jis")
     z = parse_zfo(sealed(content, pki))
     assert z.envelope.message_id == "4242" and z.dm_dm_bytes is None
     for given in (z, sealed(content, pki)):
