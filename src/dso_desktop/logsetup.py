@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 import faulthandler
+import io
 import logging
 import logging.handlers
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import cast
+
+from dso_desktop.paths import private_dir, private_opener
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files 0600 whatever the umask, also the fresh one after each rotation."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(self.baseFilename, self.mode, encoding=self.encoding,  # noqa: SIM115
+                      errors=self.errors, opener=private_opener)
+        return cast(io.TextIOWrapper, stream)  # text mode ("a"): a TextIOWrapper
 
 
 def setup_logging(log_dir: Path | None, level: int = logging.INFO) -> None:
     root = logging.getLogger("dso_desktop")
     root.setLevel(level)
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        private_dir(log_dir)
+        handler = _PrivateRotatingFileHandler(
             log_dir / "dso-desktop.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
         handler.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(handler)
-        crash = open(log_dir / "crash.log", "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        crash = open(log_dir / "crash.log", "a", encoding="utf-8",  # noqa: SIM115 - kept open
+                     opener=private_opener)
         faulthandler.enable(crash)
 
     def excepthook(

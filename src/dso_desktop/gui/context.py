@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dso_desktop.gui.taskman import TaskManager
-from dso_desktop.paths import AppPaths
+from dso_desktop.paths import AppPaths, private_dir
 
 
 @dataclass
@@ -22,8 +22,9 @@ class GuiContext:
 
     def scratch_dir(self, purpose: str) -> Path:
         """A folder under the app's cache for files handed to other programs (open, drag)."""
-        d = self.paths.cache / purpose
-        d.mkdir(parents=True, exist_ok=True)
+        d = private_dir(self.paths.cache)
+        for part in Path(purpose).parts:  # every level private: these are message contents
+            d = private_dir(d / part)
         return d
 
 
@@ -35,3 +36,11 @@ def safe_file_name(name: str, taken: set[str] | None = None) -> str:
     from dso_desktop.zfo.extract import safe_filename
 
     return safe_filename(name, set() if taken is None else taken)
+
+
+def save_attachment_files(out_dir: Path, items: list[tuple[str, Any]]) -> list[Path]:
+    """Write ``(name, bytes or callable)`` pairs into ``out_dir`` under safe, unique names
+    that fit its file system (``zfo.extract.save_files``: one odd name never stops the rest)."""
+    from dso_desktop.zfo.extract import save_files
+
+    return save_files(out_dir, items)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from dso_desktop.domain import LoginMethod
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
+from dso_desktop.paths import atomic_write, private_dir
 
 log = logging.getLogger(__name__)
 MARKER = ".dso-training"
@@ -35,10 +36,9 @@ def prepare_training_folder(paths: Any) -> None:
         if not (root / MARKER).is_file():
             raise TrainingFolderError(f"{root} is not a training folder; not touching it")
         shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / MARKER).write_text(
-        "DSO Desktop training data; deleted on the next --demo run.\n", encoding="utf-8"
-    )
+    private_dir(root)
+    atomic_write(root / MARKER,
+                 b"DSO Desktop training data; deleted on the next --demo run.\n")
 
 
 def pick_demo_user(accounts: Any) -> Any:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, safe_file_name
 from dso_desktop.gui.errors import show_error
+from dso_desktop.paths import atomic_write
 
 
 def attachment_list(detail: Any) -> list[Any]:
@@ -286,7 +287,7 @@ class DetailPane(QWidget):
             for r in rows:
                 name = safe_file_name(str(fmt.field(atts[r], "name", default="file")), taken)
                 p = out / name
-                p.write_bytes(svc.attachment_content(msg, r))
+                atomic_write(p, svc.attachment_content(msg, r))  # 0600, short temp name
                 paths.append(p)
             return paths
 

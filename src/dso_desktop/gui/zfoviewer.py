@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from dso_desktop.gui import fmt
-from dso_desktop.gui.context import GuiContext, safe_file_name
+from dso_desktop.gui.context import GuiContext, save_attachment_files
 from dso_desktop.gui.errors import describe, show_error
 
 
@@ -186,14 +186,8 @@ class ZfoViewer(QDialog):
         atts = list(fmt.field(z, "attachments", default=()) or ())
 
         def work() -> list[Path]:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            taken = {p.name.lower() for p in out_dir.iterdir()}
-            written = []
-            for a in atts:
-                target = out_dir / safe_file_name(str(a.name), taken)
-                target.write_bytes(bytes(a.content()))
-                written.append(target)
-            return written
+            # Safe, unique names that fit the folder's file system; never overwrites.
+            return save_attachment_files(out_dir, [(str(a.name), a.content) for a in atts])
 
         self.ctx.tasks.run_net(
             work,

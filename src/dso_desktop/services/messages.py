@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dso_desktop.domain import Direction
-from dso_desktop.paths import atomic_write
+from dso_desktop.paths import atomic_write, private_dir
 from dso_desktop.services.types import (
     AttachmentInfo,
     MessageDetail,
@@ -164,27 +164,16 @@ class MessageService:
 
     def save_attachments(self, message_id: int, out_dir: Path,
                          indexes: Sequence[int] | None = None) -> list[Path]:
-        """Write attachments under ``out_dir`` with defused names (never outside it)."""
-        from dso_desktop.zfo.extract import safe_filename
+        """Write attachments under ``out_dir`` with defused, unique names that fit its file
+        system (never outside it, never over an existing file; see zfo.extract.save_files)."""
+        from dso_desktop.zfo.extract import save_files
 
         parsed = self._parsed(message_id)
         if parsed is None:
             raise NotFound(f"message {message_id} has no signed ZFO stored yet")
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        taken = {p.name for p in out_dir.iterdir()}
         wanted = range(len(parsed.attachments)) if indexes is None else indexes
-        written = []
-        for i in wanted:
-            att = parsed.attachments[i]
-            name = safe_filename(att.name, taken)
-            taken.add(name)
-            target = out_dir / name
-            if target.resolve().parent != out_dir.resolve():
-                raise ValueError(f"refusing to write outside {out_dir}")
-            atomic_write(target, bytes(att.content()))
-            written.append(target)
-        return written
+        atts = [parsed.attachments[i] for i in wanted]
+        return save_files(Path(out_dir), [(a.name, a.content) for a in atts])
 
     def export(self, message_id: int, out_dir: Path) -> list[Path]:
         """The signed ZFO, the signed delivery info and the attachments, with safe names."""
@@ -198,9 +187,11 @@ class MessageService:
         data, digest = z
         if sha256_hex(data) != digest:
             raise ValueError(f"stored ZFO of {st.row.dm_id} does not match its checksum")
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        dm = "".join(ch for ch in st.row.dm_id if ch.isalnum()) or str(message_id)
+        out_dir = private_dir(Path(out_dir), tighten_existing=False)
+        # dmID is 1-20 digits on ISDS; an imported file could carry anything, so only
+        # ASCII letters and digits, and few enough that every name below fits any file system.
+        dm = "".join(ch for ch in st.row.dm_id if ch.isascii() and ch.isalnum())[:40] \
+            or str(message_id)
         prefix = "DDZ" if st.row.direction is Direction.RECEIVED else "ODZ"
         written = []
         zfo_path = out_dir / f"{prefix}_{dm}.zfo"

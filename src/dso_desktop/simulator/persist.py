@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.paths import private_opener
 from dso_desktop.simulator.model import Box, Message, StoredFile, Upload, User
 from dso_desktop.simulator.world import EV_TEXT, World
 
@@ -111,7 +112,7 @@ def save(world: World, directory: Path, extra: dict[str, Any]) -> Path:
     tmp = path.with_suffix(".tmp")
     data = _enc(data)
     data["messages"] = [_message_row(m) for m in world.messages.values()]
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with open(tmp, "w", encoding="utf-8", opener=private_opener) as fh:
         json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
         fh.flush()
         os.fsync(fh.fileno())

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from dso_desktop.paths import private_dir, private_opener
 from dso_desktop.zfo.testpki import TestPki, create_pki
 
 SERVER_CERT = "server.pem"
@@ -65,12 +66,12 @@ class SimPki:
                            critical=False)
             .sign(self.pki.ca_key, hashes.SHA256())
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir, tighten_existing=False)
         safe = "".join(ch for ch in common_name if ch.isalnum()) or "client"
         cert_path = out_dir / f"{safe}.pem"
         key_path = out_dir / f"{safe}.key.pem"
-        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), private=False)
-        _write(key_path, _pem_key(key), private=True)
+        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        _write(key_path, _pem_key(key))
         der = cert.public_bytes(serialization.Encoding.DER)
         return cert_path, key_path, hashlib.sha256(der).hexdigest()
 
@@ -85,8 +86,9 @@ def _client_key() -> rsa.RSAPrivateKey:
         return _CLIENT_KEY[0]
 
 
-def _write(path: Path, data: bytes, *, private: bool) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+def _write(path: Path, data: bytes) -> None:
+    # Keys and certificates alike 0600 (an existing file is tightened): the folder is private.
+    fd = private_opener(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -122,7 +124,7 @@ def _server_cert(pki: TestPki) -> tuple[bytes, bytes]:
 
 def load_or_create(directory: Path, *, persistent: bool) -> SimPki:
     """The PKI kept in ``directory`` (created once); in-memory sims share one per process."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory, tighten_existing=False)
     if not persistent:
         with _MEMORY_LOCK:
             if not _MEMORY:
@@ -138,10 +140,10 @@ def load_or_create(directory: Path, *, persistent: bool) -> SimPki:
                     SERVER_CERT: cert, SERVER_KEY: key,
                 })
             for name, data in _MEMORY.items():
-                _write(directory / name, data, private=name.endswith("key.pem"))
+                _write(directory / name, data)
     pki = create_pki(directory)
     if not (directory / SERVER_CERT).is_file():
         cert, key = _server_cert(pki)
-        _write(directory / SERVER_KEY, key, private=True)
-        _write(directory / SERVER_CERT, cert, private=False)
+        _write(directory / SERVER_KEY, key)
+        _write(directory / SERVER_CERT, cert)
     return SimPki(pki, directory)

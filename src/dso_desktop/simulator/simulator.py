@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.paths import private_dir
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.core import Reply, SimulatorCore
 from dso_desktop.simulator.generator import GeneratedAccount, build_world
@@ -88,8 +89,8 @@ class Simulator:
 
     def _root(self) -> Path:
         if self.state_dir is not None:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            return self.state_dir
+            # An existing folder is the caller's (`dso sim serve --state`); a new one is private.
+            return private_dir(self.state_dir, tighten_existing=False)
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="dso-sim-"))
         return self._tmp

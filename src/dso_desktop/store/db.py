@@ -70,7 +70,17 @@ class Database:
 
     @classmethod
     def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from dso_desktop.paths import create_private_file, private_dir, tighten
+
+        if str(path) != ":memory:":
+            # A missing folder is made private (the data folder itself is AppPaths'
+            # business). The file is 0600 before SQLite sees it: SQLite creates -wal,
+            # -shm and -journal with the database file's mode (and fchmods them to it), so
+            # they are private too, whatever the umask, without touching the umask.
+            private_dir(path.parent, tighten_existing=False)
+            create_private_file(path)
+            for suffix in ("-wal", "-shm", "-journal"):
+                tighten(f"{path}{suffix}")
         db = cls(make_engine(f"sqlite:///{path}"))
         if migrate:
             db.upgrade()

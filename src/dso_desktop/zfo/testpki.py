@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from dso_desktop.paths import private_dir, private_opener
 from dso_desktop.zfo.produce import SealIdentity, TsaIdentity
 
 # File names inside a persisted PKI folder.
@@ -120,8 +121,9 @@ def _generate(not_before: datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey
     return ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key
 
 
-def _write(path: Path, data: bytes, private: bool) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+def _write(path: Path, data: bytes) -> None:
+    # Keys and certificates alike 0600 (an existing file is tightened): the folder is private.
+    fd = private_opener(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -172,15 +174,15 @@ def create_pki(directory: Path | None = None, *, not_before: datetime | None = N
     start = not_before or (datetime.now(UTC) - timedelta(days=365)).replace(microsecond=0)
     ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key = _generate(start)
     if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory, tighten_existing=False)
         pem = serialization.Encoding.PEM
-        _write(directory / CA_KEY, _pem_key(ca_key), True)
-        _write(directory / SEAL_KEY, _pem_key(seal_key), True)
-        _write(directory / TSA_KEY, _pem_key(tsa_key), True)
-        _write(directory / SEAL_CERT, seal_cert.public_bytes(pem), False)
-        _write(directory / TSA_CERT, tsa_cert.public_bytes(pem), False)
+        _write(directory / CA_KEY, _pem_key(ca_key))
+        _write(directory / SEAL_KEY, _pem_key(seal_key))
+        _write(directory / TSA_KEY, _pem_key(tsa_key))
+        _write(directory / SEAL_CERT, seal_cert.public_bytes(pem))
+        _write(directory / TSA_CERT, tsa_cert.public_bytes(pem))
         # The CA certificate last: its presence marks a complete folder.
-        _write(directory / CA_CERT, ca_cert.public_bytes(pem), False)
+        _write(directory / CA_CERT, ca_cert.public_bytes(pem))
     return _assemble(ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key, directory)
 
 

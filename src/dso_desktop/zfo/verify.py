@@ -22,10 +22,10 @@ from dso_desktop.zfo.cmscheck import (
 from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
 from dso_desktop.zfo.model import Zfo, ZfoKind
-from dso_desktop.zfo.parse import MAX_ZFO_SIZE, parse_zfo
+from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
 from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo, Chain, TrustStore
-from dso_desktop.zfo.xmlcontent import light_read
+from dso_desktop.zfo.xmlcontent import verify_facts
 
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
                    "SHA-512": "sha512", "SHA1": "sha1", "SHA256": "sha256"}
@@ -48,7 +48,7 @@ class Verdict:
     signing_time: datetime | None = None
     timestamp_time: datetime | None = None
     timestamp_expires: datetime | None = None
-    dm_hash: str = "not-checked"  # ok | mismatch | not-recomputable | absent | not-checked
+    dm_hash: str = "not-checked"  # ok|mismatch|not-recomputable|unlocatable|absent|not-checked
     zfo_kind: ZfoKind | None = None
     message_id: str | None = None
     # The anchors the seal and the timestamp chains end in (None: not anchored / none).
@@ -111,7 +111,7 @@ def _d(dt: datetime) -> str:
 
 @dataclass(frozen=True)
 class _Facts:
-    """What verification needs from the XML (from a parsed Zfo or a light byte search)."""
+    """What verification needs from the XML (from a parsed Zfo or a lean safe parse)."""
 
     kind: ZfoKind
     message_id: str
@@ -125,18 +125,18 @@ def _facts(data: bytes | Zfo, content: bytes) -> _Facts:
     if isinstance(data, Zfo):
         return _Facts(data.kind, data.message_id, data.dm_hash, data.dm_hash_algorithm,
                       data.dm_dm_bytes, data.q_timestamp)
-    light = light_read(content)
-    if light is None:  # unusual shape: the full, safe parse decides (and may refuse)
-        z = parse_zfo(data)
-        return _facts(z, content)
-    return _Facts(**light)
+    # The same safe parse as an import: malformed or hostile XML is invalid here too.
+    return _Facts(**verify_facts(content))
 
 
 def _dm_hash_state(x: _Facts) -> str:
     if x.dm_hash is None:
         return "absent"
     if x.dm_dm_bytes is None:
-        return "not-recomputable"
+        # A delivery info lacks the attachments dmHash covers. A message whose dmDm bytes
+        # cannot be found in its content (an encoding markup cannot be located in) is not
+        # checkable, and that is not let pass as if there were nothing to check.
+        return "not-recomputable" if x.kind is ZfoKind.DELIVERY_INFO else "unlocatable"
     alg = _XML_HASH_NAMES.get((x.dm_hash_algorithm or "").strip().upper())
     if alg is None:
         return "not-recomputable"
@@ -160,7 +160,8 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
     """Check everything a ZFO can prove and say plainly what it proves today.
 
     Works on the bytes (a lean CMS reader, certificates parsed once per TrustStore run);
-    the XML is only searched for dmID/dmHash/dmQTimestamp unless a parsed ``Zfo`` is given.
+    unless a parsed ``Zfo`` is given, the XML is parsed (safely, as an import parses it)
+    only for dmID/dmHash/dmQTimestamp and the exact dmDm bytes.
     """
     now = now or datetime.now(UTC)
     r = _Reasons()
@@ -201,6 +202,11 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
     if dm_state == "mismatch":
         r.add("dmHash does not match the message content (dmDm)",
               "Otisk zprávy (dmHash) neodpovídá jejímu obsahu.")
+        return verdict(VerdictKind.INVALID, dm_hash=dm_state)
+    if dm_state == "unlocatable":
+        r.add("dmHash cannot be checked: the dmDm element's bytes cannot be located in the "
+              "content (unsupported encoding)",
+              "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
     if _q_timestamp_state(x) == "mismatch":
         r.add("the ISDS timestamp (dmQTimestamp) is not over dmHash",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, AnyStr
 
 from lxml import etree
 
@@ -25,6 +26,84 @@ DELIVERY_ROOTS = ("GetDeliveryInfoResponse",)
 MAX_XML_DEPTH = 200  # ISDS XML nests < 10 levels; dmXMLContent documents get some room
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_DOCTYPE_TEXT = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# UTF-7 writes "<" as "+ADw-": markup (a DOCTYPE, a second dmDm) could hide from every byte
+# search, so a document declared in it is refused outright.
+_UTF7_DECLARATION = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']"
+    rb"(?:UTF-?7|UNICODE-1-1-UTF-7|CSUNICODE11UTF7)[\"']", re.IGNORECASE)
+
+
+# How an XML document announces its encoding before any declaration can be read (XML 1.0
+# appendix F), in the order libxml2 checks it: a byte order mark, else the first characters
+# "<?" in a UTF-16/UTF-32 byte pattern. UTF-32 goes first because FF FE 00 00 also starts
+# with the UTF-16LE mark. Without either, the document is ASCII-compatible (UTF-8, or the
+# single-byte encoding its declaration names). Checked against libxml2: a declaration that
+# names another encoding than the mark or the pattern does not change what it reads.
+_SIGNATURES: tuple[tuple[bytes, str, int], ...] = (
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\xef\xbb\xbf", "utf-8", 3),
+    (b"\xfe\xff", "utf-16-be", 2),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\x00\x00\x00<", "utf-32-be", 0),
+    (b"<\x00\x00\x00", "utf-32-le", 0),
+    (b"\x00<\x00?", "utf-16-be", 0),
+    (b"<\x00?\x00", "utf-16-le", 0),
+)
+
+
+@dataclass(frozen=True)
+class XmlEncoding:
+    """The byte encoding of an XML document: a Python codec and the length of its BOM."""
+
+    codec: str
+    bom: int
+
+    @property
+    def ascii_compatible(self) -> bool:
+        """True when ASCII markup ("<p:dmDm", "</", ...) is the same bytes in the document.
+
+        Then markup can be found by a byte search (UTF-8 and the single-byte encodings a
+        declaration may name: "<" is never part of a multi-byte character there).
+        """
+        return not self.codec.startswith(("utf-16", "utf-32"))
+
+
+def sniff_encoding(content: bytes) -> XmlEncoding:
+    """The encoding a conforming parser (libxml2) reads ``content`` in, as far as it
+    matters for finding markup: UTF-16/UTF-32 (by BOM or pattern) or ASCII-compatible."""
+    head = content[:4]
+    for sig, codec, bom in _SIGNATURES:
+        if head.startswith(sig):
+            return XmlEncoding(codec, bom)
+    return XmlEncoding("utf-8", 0)
+
+
+def decoded(content: bytes, enc: XmlEncoding) -> str:
+    """The text of a UTF-16/UTF-32 document (strict: a broken code unit is malformed)."""
+    try:
+        return content[enc.bom:].decode(enc.codec)
+    except UnicodeDecodeError as exc:
+        raise MalformedXmlError(f"content is not valid {enc.codec.upper()}: {exc.reason} "
+                                f"at byte {exc.start + enc.bom}") from None
+
+
+def _refuse_doctype(content: bytes) -> None:
+    """Refuse a DOCTYPE/ENTITY before parsing, in whatever encoding the document is.
+
+    A byte search for "<!DOCTYPE" would miss it in UTF-16, so such documents are searched
+    in their decoded text (the parsed tree is checked once more afterwards).
+    """
+    enc = sniff_encoding(content)
+    if enc.ascii_compatible:
+        if b"<!" in content and _DOCTYPE.search(content):
+            raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
+        if _UTF7_DECLARATION.match(content):
+            raise HostileXmlError("XML in UTF-7 is refused (markup can hide in it)")
+        return
+    if _DOCTYPE_TEXT.search(content[enc.bom:].decode(enc.codec, errors="replace")):
+        raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
 
 
 def _parser(huge: bool) -> etree.XMLParser:
@@ -40,8 +119,7 @@ def parse_xml(content: bytes) -> Any:
     because a document with a DOCTYPE never reaches the parser (so no entity can expand)
     and the input size was capped before.
     """
-    if b"<!" in content and _DOCTYPE.search(content):
-        raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
+    _refuse_doctype(content)
     try:
         root = etree.fromstring(content, parser=_parser(False))
     except etree.XMLSyntaxError as exc:
@@ -251,31 +329,76 @@ def _envelope(dm_dm: Any, outer: Any) -> Envelope:
     )
 
 
-def _dm_dm_bytes(content: bytes, dm_dm: Any) -> bytes | None:
-    """The exact bytes of the dmDm element as the ZFO serialises it (input of dmHash).
+def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
+    """Where the dmDm element ``qn`` lies in ``doc`` (bytes or decoded text): [start, end).
 
-    Checked on the samples: dmHash is the hash of these raw bytes, not of a canonical form.
     The real dmDm starts at the first ``<prefix:dmDm`` and closes right before dmHash, so
     the closing tag is searched backwards from the last dmHash start tag; an attachment's
     XML cannot fake that position.
     """
-    prefix = dm_dm.prefix
-    qn = f"{prefix}:dmDm" if prefix else "dmDm"
-    start_tag = f"<{qn}".encode()
-    close_tag = f"</{qn}>".encode()
-    start = content.find(start_tag)
-    hash_pos = max(content.rfind(b":dmHash"), content.rfind(b"<dmHash"))
+    def lit(text: str) -> AnyStr:
+        return text.encode("ascii") if isinstance(doc, bytes) else text
+
+    close_tag = lit(f"</{qn}>")
+    start = doc.find(lit(f"<{qn}"))
+    hash_pos = max(doc.rfind(lit(":dmHash")), doc.rfind(lit("<dmHash")))
     if start < 0 or hash_pos < 0:
         return None
-    end = content.rfind(close_tag, start, hash_pos)
+    end = doc.rfind(close_tag, start, hash_pos)
     if end < 0:
         return None
-    return content[start:end + len(close_tag)]
+    return start, end + len(close_tag)
 
 
-def read_content(content: bytes) -> dict[str, Any]:
-    """Everything parse_zfo needs from the XML, as plain values."""
-    root = parse_xml(content)
+# ASCII-compatible encodings in which "<", "/", ":" and letters are always single bytes of
+# their own, so a byte search finds exactly the markup the parser read. A declaration naming
+# any other encoding (UTF-7, Shift_JIS, ...) leaves dmHash unrecomputable.
+_BYTE_SEARCHABLE = re.compile(
+    r"(UTF-?8|US-ASCII|ASCII|ISO-8859-([1-9]|1[0-6])|(WINDOWS|CP)-?125[0-8]|LATIN-?[1-9])",
+    re.IGNORECASE)
+
+
+def dm_dm_bytes(content: bytes, qn: str, declared: str | None = None) -> bytes | None:
+    """The exact bytes of the dmDm element (qualified name ``qn``) as the ZFO holds them:
+    the input of dmHash, a slice of ``content`` and never a re-serialised or transcoded copy.
+
+    Checked on the samples: dmHash is the hash of these raw bytes, not of a canonical form.
+    In UTF-16 (or UTF-32) content the element is found in the decoded text and its range is
+    mapped back to the byte range it occupies in the original encoding; those bytes are
+    hashed, exactly as ISDS hashes the bytes it serialises (see docs/zfo.md). ``declared`` is
+    the encoding the XML declaration names (the parser reads ASCII-compatible content in it).
+    """
+    enc = sniff_encoding(content)
+    if enc.ascii_compatible:
+        if declared and not _BYTE_SEARCHABLE.fullmatch(declared.strip()):
+            return None
+        span = _dm_dm_span(content, qn)
+        return content[span[0]:span[1]] if span is not None else None
+    text = decoded(content, enc)
+    tspan = _dm_dm_span(text, qn)
+    if tspan is None:
+        return None
+    t0, t1 = tspan
+    # Fixed-width code units: the prefix's encoded length is the element's byte offset.
+    b0 = enc.bom + len(text[:t0].encode(enc.codec))
+    b1 = b0 + len(text[t0:t1].encode(enc.codec))
+    raw = content[b0:b1]
+    if raw.decode(enc.codec, errors="replace") != text[t0:t1]:  # pragma: no cover - guard
+        return None
+    return raw
+
+
+def _qualified(el: Any) -> str:
+    return f"{el.prefix}:{etree.QName(el.tag).localname}" if el.prefix else \
+        etree.QName(el.tag).localname
+
+
+def _locate(root: Any) -> tuple[ZfoKind, Any, Any]:
+    """(kind, dmReturnedMessage/dmDelivery, dmDm) of a parsed ISDS document.
+
+    The kind comes from the root element's namespace in the parsed tree, so it is the same
+    whatever the byte encoding of the document.
+    """
     qname = etree.QName(root.tag)
     kind = KIND_BY_NS.get(qname.namespace or "")
     if kind is None:
@@ -293,6 +416,11 @@ def read_content(content: bytes) -> dict[str, Any]:
     dm_dm = _child(outer, "dmDm")
     if dm_dm is None or etree.QName(dm_dm.tag).namespace != NS_DM:
         raise MalformedXmlError("no dmDm element in the ISDS namespace")
+    return kind, outer, dm_dm
+
+
+def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any) -> dict[str, Any]:
+    """dmHash, its algorithm, dmQTimestamp and the dmDm bytes dmHash covers."""
     hash_el = _child(outer, "dmHash")
     dm_hash: bytes | None = None
     hash_alg: str | None = None
@@ -309,6 +437,36 @@ def read_content(content: bytes) -> dict[str, Any]:
             q_timestamp = base64.b64decode("".join(qts.split()), validate=True)
         except (binascii.Error, ValueError):
             raise MalformedXmlError("dmQTimestamp is not valid base64") from None
+    return {
+        "dm_hash": dm_hash,
+        "dm_hash_algorithm": hash_alg,
+        "dm_dm_bytes": dm_dm_bytes(content, _qualified(dm_dm),
+                                   dm_dm.getroottree().docinfo.encoding)
+        if kind is not ZfoKind.DELIVERY_INFO else None,
+        "q_timestamp": q_timestamp,
+    }
+
+
+def verify_facts(content: bytes) -> dict[str, Any]:
+    """What verification needs, from the same safe parse ``dso import`` uses.
+
+    So content that is not well-formed XML (or is hostile, or not an ISDS document) fails
+    verification exactly as it fails an import; only the envelope, attachments and events
+    are not built.
+    """
+    root = parse_xml(content)
+    kind, outer, dm_dm = _locate(root)
+    dm_id = _text(dm_dm, "dmID")
+    if not dm_id or not dm_id.strip():
+        raise MalformedXmlError("dmDm has no dmID")
+    return {"kind": kind, "message_id": dm_id.strip(),
+            **_hash_fields(content, kind, outer, dm_dm)}
+
+
+def read_content(content: bytes) -> dict[str, Any]:
+    """Everything parse_zfo needs from the XML, as plain values."""
+    root = parse_xml(content)
+    kind, outer, dm_dm = _locate(root)
     events: list[DeliveryEvent] = []
     ev_root = _child(outer, "dmEvents")
     if ev_root is not None:
@@ -324,98 +482,5 @@ def read_content(content: bytes) -> dict[str, Any]:
         "envelope": _envelope(dm_dm, outer),
         "attachments": _attachments(dm_dm),
         "events": tuple(events),
-        "dm_hash": dm_hash,
-        "dm_hash_algorithm": hash_alg,
-        "dm_dm_bytes": _dm_dm_bytes(content, dm_dm) if kind is not ZfoKind.DELIVERY_INFO
-        else None,
-        "q_timestamp": q_timestamp,
+        **_hash_fields(content, kind, outer, dm_dm),
     }
-
-
-_ROOT = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
-    rb"<(?:([A-Za-z_][\w.-]{0,30}):)?([A-Za-z_][\w.-]{0,60})([^>]{0,4000})>"
-)
-_DM_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?dmID>\s*([^<\s]{1,40})\s*</")
-_DM_DM = re.compile(rb"<(?:([A-Za-z_][\w.-]{0,30}):)?dmDm[\s>]")
-
-
-_HASH_EL = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?dmHash\b([^>]{0,200})>([^<]{0,200})</")
-
-
-def _last_start_tag(content: bytes, name: bytes) -> int:
-    """Offset of the ``<`` of the last start tag ``<name`` or ``<prefix:name``, or -1."""
-    end = len(content)
-    for _ in range(8):
-        p = content.rfind(name, 0, end)
-        if p <= 0:
-            return -1
-        q = p - 1
-        if content[q] == 0x3A:  # ':' -> skip the prefix
-            q -= 1
-            while q >= 0 and (chr(content[q]).isalnum() or content[q] in b"_.-"):
-                q -= 1
-        if q >= 0 and content[q] == 0x3C and content[p + len(name):p + len(name) + 1] in \
-                (b">", b" ", b"\t", b"\r", b"\n", b"/"):
-            return q
-        end = p
-    return -1
-
-
-def light_read(content: bytes) -> dict[str, Any] | None:
-    """What verification needs from the XML, by byte search instead of a full parse.
-
-    Verification checks the seal over the bytes and dmHash over the raw dmDm bytes, so it
-    does not need a tree; a full, safe parse (``read_content``) happens when a ZFO is
-    opened or imported. Returns None when the shape is unusual (then the caller parses
-    fully); a DOCTYPE is refused here as well.
-    """
-    if b"<!" in content and _DOCTYPE.search(content):
-        raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
-    m = _ROOT.match(content)
-    if m is None:
-        return None
-    prefix, local, attrs = m.group(1), m.group(2).decode(), m.group(3)
-    ns_attr = b"xmlns:" + prefix if prefix else b"xmlns"
-    ns = re.search(re.escape(ns_attr) + rb'\s*=\s*"([^"]{1,200})"', attrs)
-    kind = KIND_BY_NS.get(ns.group(1).decode("utf-8", "replace")) if ns else None
-    if kind is None:
-        return None
-    roots = DELIVERY_ROOTS if kind is ZfoKind.DELIVERY_INFO else MESSAGE_ROOTS
-    if local not in roots:
-        return None
-    dm_id = _DM_ID.search(content)
-    dm = _DM_DM.search(content)
-    if dm_id is None or dm is None:
-        return None
-    hash_pos = _last_start_tag(content, b"dmHash")
-    dm_hash = alg = None
-    if hash_pos >= 0:
-        hm = _HASH_EL.match(content, hash_pos)
-        if hm is None:
-            return None
-        am = re.search(rb'algorithm\s*=\s*"([^"]{1,20})"', hm.group(1))
-        alg = am.group(1).decode("ascii", "replace") if am else None
-        try:
-            dm_hash = base64.b64decode(b"".join(hm.group(2).split()), validate=True)
-        except (binascii.Error, ValueError):
-            raise MalformedXmlError("dmHash is not valid base64") from None
-    q_timestamp = None
-    q_pos = _last_start_tag(content, b"dmQTimestamp")
-    if q_pos >= 0:
-        end = content.find(b"<", q_pos + 1)
-        raw = content[content.index(b">", q_pos) + 1:end if end >= 0 else len(content)]
-        if raw.strip():
-            try:
-                q_timestamp = base64.b64decode(b"".join(raw.split()), validate=True)
-            except (binascii.Error, ValueError):
-                raise MalformedXmlError("dmQTimestamp is not valid base64") from None
-    dm_dm_bytes = None
-    if kind is not ZfoKind.DELIVERY_INFO and hash_pos >= 0:
-        qn = (dm.group(1) + b":dmDm") if dm.group(1) else b"dmDm"
-        close = content.rfind(b"</" + qn + b">", dm.start(), hash_pos)
-        if close >= 0:
-            dm_dm_bytes = content[dm.start():close + len(qn) + 3]
-    return {"kind": kind, "message_id": dm_id.group(1).decode("utf-8", "replace"),
-            "dm_hash": dm_hash, "dm_hash_algorithm": alg, "dm_dm_bytes": dm_dm_bytes,
-            "q_timestamp": q_timestamp}

@@ -30,7 +30,13 @@ WINDOWS_RESERVED = ["CON", "con", "PRN", "AUX", "NUL", "nul.txt", "COM1", "com9.
     ("name.   ", "name"),
     ("...", "priloha"),
     ("", "priloha"),
-    (".bashrc", "bashrc"),
+    (".bashrc", "priloha.bashrc"),  # no hidden files; the extension stays
+    (".pdf", "priloha.pdf"),
+    ("\x00.pdf", "priloha.pdf"),
+    ("a. .pdf", "a.pdf"),
+    ("dopis.PDF . .", "dopis.PDF"),
+    ("x.tar.gz", "x.tar.gz"),
+    ("zpráva.verylongextension123", "zpráva.verylongextension123"),
     ("bad\x00name\x1f.txt", "badname.txt"),
     ("evil\u202efdp.exe", "evilfdp.exe"),
 ])
