@@ -56,15 +56,36 @@ class AppPaths:
         )
 
     def ensure(self) -> AppPaths:
-        """Create the four folders private (0700 on POSIX) and tighten what is in them."""
+        """Create the four folders private (0700 on POSIX) and tighten what the app keeps in
+        them.
+
+        Only the app's own entries are walked: a folder the user chose (``--data-dir ~``)
+        may hold other files of theirs, which are not ours to change, and walking all of
+        it at every start would cost time too.
+        """
         for p in (self.data, self.config, self.cache, self.logs):
             private_dir(p)
+        for p in (self.config, self.cache, self.logs):  # the app's own, wherever they are
             secure_tree(p)
+        for name in APP_OWNED_DATA_ENTRIES:
+            entry = self.data / name
+            if entry.is_dir() and not entry.is_symlink():
+                secure_tree(entry)
+            else:
+                tighten(entry)
         return self
 
     @property
     def database(self) -> Path:
         return self.data / "archive.sqlite3"
+
+
+# What the app itself keeps directly in the data folder: the archive with SQLite's side
+# files, and its own sub-folders. Anything else there belongs to the user.
+APP_OWNED_DATA_ENTRIES = (
+    "archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm", "archive.sqlite3-journal",
+    "locks", "update", "training", "simulator",
+)
 
 
 def _posix() -> bool:

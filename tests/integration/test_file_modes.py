@@ -128,14 +128,19 @@ def test_everything_in_the_data_folder_is_private(tmp_path: Path, umask: int) ->
 def test_open_tightens_what_an_older_version_left_open_and_never_loosens(
         tmp_path: Path) -> None:
     paths = AppPaths.default(tmp_path / "data")
-    for d in (paths.data, paths.logs, paths.cache / "trust"):
+    for d in (paths.data, paths.logs, paths.cache / "trust", paths.data / "update"):
         d.mkdir(parents=True)
         d.chmod(0o755)
     leftovers = {
         paths.database: 0o644, Path(f"{paths.database}-wal"): 0o664,
         paths.logs / "dso-desktop.log": 0o666, paths.cache / "trust" / "x.der": 0o644,
-        paths.data / "readonly.txt": 0o444, paths.data / "script.sh": 0o755,
+        paths.data / "update" / "readonly.txt": 0o444,
+        paths.data / "update" / "script.sh": 0o755,
     }
+    # A file of the user's own in a data folder they chose is theirs: not ours to change.
+    users = paths.data / "my-notes.txt"
+    users.write_bytes(b"")
+    users.chmod(0o644)
     for p, mode in leftovers.items():
         if p != paths.database:
             p.write_bytes(b"")
@@ -154,7 +159,8 @@ def test_open_tightens_what_an_older_version_left_open_and_never_loosens(
         for d in (paths.data, paths.logs, paths.cache, paths.cache / "trust", paths.config):
             assert stat.S_IMODE(d.stat().st_mode) == 0o700, d
         # Tightened only: the owner's own bits stay (a read-only file stays read-only).
-        assert stat.S_IMODE((paths.data / "readonly.txt").stat().st_mode) == 0o400
+        assert stat.S_IMODE((paths.data / "update" / "readonly.txt").stat().st_mode) == 0o400
+        assert stat.S_IMODE(users.stat().st_mode) == 0o644
         assert stat.S_IMODE(outside.stat().st_mode) == 0o644  # links are not followed
     finally:
         app.close()
@@ -192,7 +198,8 @@ def test_a_file_that_cannot_be_tightened_does_not_stop_the_open(
     """A read-only medium or a file of another owner: logged, and the archive opens."""
     paths = AppPaths.default(tmp_path / "data")
     App.open(paths, offline=True).close()
-    other = paths.data / "foreign.txt"
+    other = paths.data / "locks" / "foreign.txt"
+    other.parent.mkdir(exist_ok=True)
     other.write_bytes(b"")
     other.chmod(0o644)
     real_chmod = os.chmod
