@@ -565,7 +565,10 @@ class AccountSync:
         out: list[IngestResult | bool | Exception | None] = []
         todo: list[MessageToStore | DeliveryInfoToStore] = []
         for (what, direction, dm_id), checked, payload in group:
-            if what == "delivery-info":
+            if what == "delivery-info" and checked.invalid:
+                out.append(IngestError("the downloaded delivery info does not verify: "
+                                       + "; ".join(checked.reasons)))
+            elif what == "delivery-info":
                 mid, data = payload
                 out.append(None)
                 todo.append(DeliveryInfoToStore(mid, data, checked))
