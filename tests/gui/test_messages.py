@@ -41,8 +41,9 @@ def test_open_message_shows_envelope_verdict_and_attachments(
     _select_dm(qtbot, w, "3401761")
     d = w.detail
     assert d.title.text() == "test 2015-03-02 001"
-    # The official samples are sealed by the real ISDS CA, not trusted offline here.
-    assert "nedůvěryhodné" in d.verdict.text()
+    # The official samples are sealed by the real ISDS CA: with its certificates as anchors
+    # they verify as valid at signing (an untrusted one would not have been imported).
+    assert "platný v okamžiku podepsání" in d.verdict.text()
     assert "3401761" in d.envelope.toPlainText()
     assert d.attachments.count() == 2
     assert d.attachments.item(0).text().startswith("test_01.txt")
@@ -91,7 +92,7 @@ def test_zfo_viewer_shows_verdict_and_imports(qtbot: Any, window: Any, tmp_path:
     qtbot.waitSignal(viewer.loaded, timeout=10_000).wait()
     qtbot.waitUntil(lambda: viewer.view is not None, timeout=10_000)
     assert "Vaše datová zpráva byla přijata" in viewer.title.text()
-    assert "nedůvěryhodné" in viewer.verdict.text()
+    assert "platný v okamžiku podepsání" in viewer.verdict.text()
     assert viewer.files.count() == 1
     assert viewer.import_button.isEnabled()
     with qtbot.waitSignal(viewer.imported, timeout=10_000) as sig:

@@ -77,9 +77,11 @@ class ZfoService:
                     raise IngestError("file too large for a ZFO")
                 data = path.read_bytes()
                 r = import_zfo(self._db, trust, data, account_id=account_id,
-                               account_box_id=box_id, now=now, accounts_by_box=by_box)
+                               account_box_id=box_id, now=now, accounts_by_box=by_box,
+                               source_name=path.name)
                 status = "imported" if r.status == "stored" else r.status
-                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict))
+                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
+                                        r.reason))
             except IngestError as exc:
                 items.append(ImportItem(str(path), "invalid", reason=str(exc)))
             except OSError as exc:
@@ -159,6 +161,24 @@ class IntegrityService:
             if dkind in ("invalid", "untrusted"):
                 problems.append(IntegrityProblem(
                     mid, dm_id, dkind, "delivery info: " + ("; ".join(dv.reasons) or dkind)))
+        # Other copies kept beside the evidence, and imported files kept in quarantine.
+        with self._db.read() as s:
+            repo = MessageRepo(s)
+            copies = repo.evidence_copies()
+            quarantined = repo.quarantined()
+        for c in copies:
+            what = "delivery info" if c.kind == "delivery-info" else "signed message"
+            why = ("was the evidence until a trusted copy replaced it" if c.reason == "displaced"
+                   else "arrived while another copy was the evidence")
+            problems.append(IntegrityProblem(
+                c.message_id, c.dm_id, "conflict",
+                f"another {what} (SHA-256 {c.sha256[:16]}…, seal {c.verdict or 'unverified'}) "
+                f"{why}; kept beside the evidence"))
+        for q in quarantined:
+            problems.append(IntegrityProblem(
+                0, q.dm_id or "", "quarantined",
+                f"imported file {q.source_name or '?'} (seal {q.verdict}: "
+                f"{q.reasons or '-'}) is quarantined, not evidence"))
         with self._db.read() as s:
             from dso_desktop.store.records import MessageFilter
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
-from dso_desktop.store import evidence as ev
+from dso_desktop.store import evidence as evd
 from dso_desktop.store.messages import _MUTABLE, _envelope_columns, sha256_hex
 from dso_desktop.store.models import Message
 from dso_desktop.store.records import SearchText, VerdictInfo
@@ -92,14 +92,14 @@ class FastWriter:
         digest = sha256_hex(data)
         z = cur.execute("SELECT sha256, content_sha256 FROM message_zfos WHERE message_id = ?",
                         (mid,)).fetchone()
-        current = ev.CopyInfo(z[0], row[3], z[1]) if z is not None else None
-        new = ev.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
-        action = ev.decide(current, new, from_isds=True, kind=ev.MESSAGE)
-        if action is ev.Action.KEEP and current is not None and current.sha256 == digest \
+        current = evd.CopyInfo(z[0], row[3], z[1]) if z is not None else None
+        new = evd.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
+        action = evd.decide(current, new, from_isds=True, kind=evd.MESSAGE)
+        if action is evd.Action.KEEP and current is not None and current.sha256 == digest \
                 and (new.verdict == current.verdict
-                     or ev.verdict_rank(new.verdict) < ev.verdict_rank(current.verdict)):
+                     or evd.verdict_rank(new.verdict) < evd.verdict_rank(current.verdict)):
             return "duplicate", mid
-        if action is not ev.Action.STORE:
+        if action is not evd.Action.STORE:
             return None
         now = self._dt(to_db(utcnow()))
         cur.execute(
@@ -230,12 +230,12 @@ class FastWriter:
         digest = sha256_hex(data)
         old = cur.execute("SELECT sha256, verdict, content_sha256 FROM delivery_infos "
                           "WHERE message_id = ?", (message_id,)).fetchone()
-        current = ev.CopyInfo(old[0], old[1], old[2]) if old is not None else None
-        action = ev.decide(current, ev.CopyInfo(digest, verdict, content_sha256),
-                           from_isds=True, kind=ev.DELIVERY_INFO)
-        same = action is ev.Action.KEEP and old is not None and old[0] == digest \
-            and (verdict == old[1] or ev.verdict_rank(verdict) < ev.verdict_rank(old[1]))
-        if action not in (ev.Action.STORE, ev.Action.SUPERSEDE) and not same:
+        current = evd.CopyInfo(old[0], old[1], old[2]) if old is not None else None
+        action = evd.decide(current, evd.CopyInfo(digest, verdict, content_sha256),
+                           from_isds=True, kind=evd.DELIVERY_INFO)
+        same = action is evd.Action.KEEP and old is not None and old[0] == digest \
+            and (verdict == old[1] or evd.verdict_rank(verdict) < evd.verdict_rank(old[1]))
+        if action not in (evd.Action.STORE, evd.Action.SUPERSEDE) and not same:
             return None
         self._move_state(message_id, row, env)
         self.add_events(message_id, events)
@@ -244,7 +244,7 @@ class FastWriter:
             cur.execute("UPDATE delivery_infos SET stored_at = ? WHERE message_id = ?",
                         (now, message_id))  # fetched again: up to date
             return False
-        if action is ev.Action.STORE:
+        if action is evd.Action.STORE:
             cur.execute(
                 "INSERT INTO delivery_infos (message_id, sha256, size, data, verdict, "
                 "stored_at, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",

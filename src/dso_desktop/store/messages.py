@@ -14,13 +14,13 @@ from sqlalchemy import Select, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
-from dso_desktop.store import evidence as ev
+from dso_desktop.store import evidence as evd
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.models import (
     Account,
     DeliveryInfo,
-    EvidenceCopy,
     Event,
+    EvidenceCopy,
     Message,
     MessageTag,
     MessageZfo,
@@ -56,7 +56,7 @@ def sha256_hex(data: bytes) -> str:
 
 def _not_trusted(column: Any) -> Any:
     """SQL: a stored verdict that does not make the copy evidence (NULL: never verified)."""
-    return column.is_(None) | column.not_in(sorted(ev.TRUSTED_VERDICTS))
+    return column.is_(None) | column.not_in(sorted(evd.TRUSTED_VERDICTS))
 
 
 def fts_query(query: str, *, prefix: bool = True) -> str | None:
@@ -320,15 +320,15 @@ class MessageRepo:
         action = self.place_zfo(message_id, data, env, search, attachment_count, verdict,
                                 content_sha256=content_sha256, from_isds=from_isds,
                                 old_search=old_search)
-        return action in (ev.Action.STORE, ev.Action.REPLACE)
+        return action in (evd.Action.STORE, evd.Action.REPLACE)
 
-    def current_evidence(self, message_id: int) -> ev.CopyInfo | None:
+    def current_evidence(self, message_id: int) -> evd.CopyInfo | None:
         r = self.s.execute(
             select(MessageZfo.sha256, MessageZfo.content_sha256, Message.verdict)
             .join(Message, Message.id == MessageZfo.message_id)
             .where(MessageZfo.message_id == message_id)
         ).first()
-        return ev.CopyInfo(r[0], r[2], r[1]) if r else None
+        return evd.CopyInfo(r[0], r[2], r[1]) if r else None
 
     def place_zfo(
         self,
@@ -342,7 +342,7 @@ class MessageRepo:
         content_sha256: str | None = None,
         from_isds: bool = True,
         old_search: Callable[[bytes], SearchText | None] | None = None,
-    ) -> ev.Action:
+    ) -> evd.Action:
         """Apply the evidence rule (`store.evidence.decide`) to a signed copy of a message.
 
         STORE/REPLACE: the copy becomes the evidence, with the envelope it carries and its
@@ -356,30 +356,30 @@ class MessageRepo:
             raise NotFound(f"message {message_id}")
         digest = sha256_hex(data)
         current = self.current_evidence(message_id)
-        new = ev.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
-        action = ev.decide(current, new, from_isds=from_isds, kind=ev.MESSAGE)
-        if action is ev.Action.KEEP:
+        new = evd.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
+        action = evd.decide(current, new, from_isds=from_isds, kind=evd.MESSAGE)
+        if action is evd.Action.KEEP:
             if current is not None and current.sha256 == digest and verdict is not None \
-                    and ev.verdict_rank(verdict.kind) >= ev.verdict_rank(current.verdict):
+                    and evd.verdict_rank(verdict.kind) >= evd.verdict_rank(current.verdict):
                 self._apply_verdict(m, verdict)
             if current is not None and current.sha256 == digest and content_sha256 \
                     and current.content_sha256 is None:
                 self.s.execute(update(MessageZfo).where(MessageZfo.message_id == message_id)
                                .values(content_sha256=content_sha256))
             return action
-        if action is ev.Action.CONFLICT:
-            self.keep_copy(message_id, ev.MESSAGE, data, content_sha256,
-                           new.verdict, verdict.json if verdict else None, ev.REASON_CONFLICT)
+        if action is evd.Action.CONFLICT:
+            self.keep_copy(message_id, evd.MESSAGE, data, content_sha256,
+                           new.verdict, verdict.json if verdict else None, evd.REASON_CONFLICT)
             return action
-        if action not in (ev.Action.STORE, ev.Action.REPLACE):
+        if action not in (evd.Action.STORE, evd.Action.REPLACE):
             return action
         now = to_db(utcnow())
-        if action is ev.Action.REPLACE:
+        if action is evd.Action.REPLACE:
             old = self.s.get(MessageZfo, message_id, populate_existing=True)
             assert old is not None  # REPLACE is decided only over stored evidence
             old_data = bytes(old.data)
-            self.keep_copy(message_id, ev.MESSAGE, old_data, old.content_sha256, m.verdict,
-                           m.verdict_json, ev.REASON_DISPLACED)
+            self.keep_copy(message_id, evd.MESSAGE, old_data, old.content_sha256, m.verdict,
+                           m.verdict_json, evd.REASON_DISPLACED)
             if self._fts and old_search is not None:
                 before = old_search(old_data)
                 if before is not None:
@@ -524,11 +524,11 @@ class MessageRepo:
             added += 1
         return added
 
-    def current_delivery_info(self, message_id: int) -> ev.CopyInfo | None:
+    def current_delivery_info(self, message_id: int) -> evd.CopyInfo | None:
         r = self.s.execute(select(DeliveryInfo.sha256, DeliveryInfo.verdict,
                                   DeliveryInfo.content_sha256).where(
             DeliveryInfo.message_id == message_id)).first()
-        return ev.CopyInfo(r[0], r[1], r[2]) if r else None
+        return evd.CopyInfo(r[0], r[1], r[2]) if r else None
 
     def store_delivery_info(self, message_id: int, data: bytes, verdict: str | None, *,
                             content_sha256: str | None = None, from_isds: bool = True,
@@ -536,12 +536,12 @@ class MessageRepo:
         """Offer a signed delivery info; True when it became the message's (new or changed)."""
         return self.place_delivery_info(
             message_id, data, verdict, content_sha256=content_sha256, from_isds=from_isds,
-            verdict_json=verdict_json) in (ev.Action.STORE, ev.Action.REPLACE,
-                                           ev.Action.SUPERSEDE)
+            verdict_json=verdict_json) in (evd.Action.STORE, evd.Action.REPLACE,
+                                           evd.Action.SUPERSEDE)
 
     def place_delivery_info(self, message_id: int, data: bytes, verdict: str | None, *,
                             content_sha256: str | None = None, from_isds: bool = True,
-                            verdict_json: str | None = None) -> ev.Action:
+                            verdict_json: str | None = None) -> evd.Action:
         """Apply the evidence rule (`store.evidence.decide`) to a signed delivery info.
 
         A trusted one replaces an untrusted one (kept aside) and a newer trusted one
@@ -550,31 +550,31 @@ class MessageRepo:
         """
         digest = sha256_hex(data)
         di = self.s.get(DeliveryInfo, message_id, populate_existing=True)
-        current = ev.CopyInfo(di.sha256, di.verdict, di.content_sha256) if di else None
-        action = ev.decide(current, ev.CopyInfo(digest, verdict, content_sha256),
-                           from_isds=from_isds, kind=ev.DELIVERY_INFO)
+        current = evd.CopyInfo(di.sha256, di.verdict, di.content_sha256) if di else None
+        action = evd.decide(current, evd.CopyInfo(digest, verdict, content_sha256),
+                           from_isds=from_isds, kind=evd.DELIVERY_INFO)
         now = to_db(utcnow())
-        if action is ev.Action.STORE:
+        if action is evd.Action.STORE:
             self.s.add(DeliveryInfo(
                 message_id=message_id, sha256=digest, size=len(data), data=data,
                 verdict=verdict, stored_at=now, content_sha256=content_sha256,
             ))
             return action
-        if di is None or action in (ev.Action.QUARANTINE, ev.Action.REFUSE):
+        if di is None or action in (evd.Action.QUARANTINE, evd.Action.REFUSE):
             return action
-        if action in (ev.Action.KEEP, ev.Action.CONFLICT):
-            if action is ev.Action.CONFLICT:
-                self.keep_copy(message_id, ev.DELIVERY_INFO, data, content_sha256, verdict,
-                               verdict_json, ev.REASON_CONFLICT)
+        if action in (evd.Action.KEEP, evd.Action.CONFLICT):
+            if action is evd.Action.CONFLICT:
+                self.keep_copy(message_id, evd.DELIVERY_INFO, data, content_sha256, verdict,
+                               verdict_json, evd.REASON_CONFLICT)
             if from_isds:
                 di.stored_at = now  # type: ignore[assignment]  # fetched again: up to date
-            if di.sha256 == digest and ev.verdict_rank(verdict) >= ev.verdict_rank(
+            if di.sha256 == digest and evd.verdict_rank(verdict) >= evd.verdict_rank(
                     di.verdict):
                 di.verdict = verdict
             return action
-        if action is ev.Action.REPLACE:
-            self.keep_copy(message_id, ev.DELIVERY_INFO, bytes(di.data), di.content_sha256,
-                           di.verdict, None, ev.REASON_DISPLACED)
+        if action is evd.Action.REPLACE:
+            self.keep_copy(message_id, evd.DELIVERY_INFO, bytes(di.data), di.content_sha256,
+                           di.verdict, None, evd.REASON_DISPLACED)
         di.sha256, di.size, di.data, di.verdict, di.stored_at = (
             digest, len(data), data, verdict, now,  # type: ignore[assignment]
         )
