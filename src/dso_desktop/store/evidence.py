@@ -52,7 +52,7 @@ class CopyInfo:
 
     sha256: str
     verdict: str | None
-    content_sha256: str | None = None  # SHA-256 of the signed XML inside the seal
+    content_sha256: str | None = None  # SHA-256 of the sealed message core (dmDm)
 
 
 def same_content(a: CopyInfo, b: CopyInfo) -> bool:

@@ -129,8 +129,8 @@ class MessageZfo(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(DateTime)
-    # SHA-256 of the signed XML inside the seal: two seals of the same content are one
-    # message, not a conflict (NULL in archives from before revision 0002).
+    # SHA-256 of the sealed message core (dmDm; `sync.ingest.content_digest`): two seals of
+    # the same content are one message, not a conflict (NULL before revision 0002).
     content_sha256: Mapped[str | None] = mapped_column(String(64))
 
     message: Mapped[Message] = relationship(back_populates="zfo")

@@ -57,7 +57,7 @@ class CheckedZfo:
     texts: tuple[tuple[str, str], ...]  # (attachment name, extracted text)
     verdict: VerdictInfo
     reasons: tuple[str, ...] = ()
-    content_sha256: str | None = None  # of the signed XML: same content, other seal
+    content_sha256: str | None = None  # `content_digest`: same message, other seal
 
     @property
     def invalid(self) -> bool:
@@ -116,9 +116,16 @@ def checked_zfo(parsed: Any, verdict: Any, *, with_text: bool = True) -> Checked
 
 
 def content_digest(parsed: Any) -> str | None:
-    """SHA-256 of the signed XML a ZFO seals (None when the parser does not expose it)."""
-    content = getattr(parsed, "content_xml", None)
-    return sha256_hex(bytes(content)) if isinstance(content, bytes | bytearray) else None
+    """What makes two copies "the same message": SHA-256 of the message core a ZFO seals
+    (the dmDm element the dmHash covers: parties, subject, attachments), else of the whole
+    signed XML (delivery infos). Two genuine downloads of one message differ in state
+    (status, acceptance time) and seal time, never in the core. None when the parser does
+    not expose the bytes."""
+    for name in ("dm_dm_bytes", "content_xml"):
+        content = getattr(parsed, name, None)
+        if isinstance(content, bytes | bytearray) and content:
+            return sha256_hex(bytes(content))
+    return None
 
 
 def index_text(data: bytes) -> SearchText | None:
@@ -421,9 +428,7 @@ def import_zfo(
     kind = zfo_kind(parsed)
     vkind = str(getattr(verdict.kind, "value", verdict.kind))
     dm_id = parsed.envelope.message_id
-    if dup is not None:
-        return IngestResult("duplicate", dup, dm_id, vkind)
-    if not ev.is_trusted(vkind):
+    if not ev.is_trusted(vkind):  # even when the same bytes are (old, untrusted) evidence
         info = verdict_info(verdict)
         reason = _reasons(verdict)
         with db.write() as s:
@@ -431,6 +436,8 @@ def import_zfo(
                                       verdict_json=info.json, reasons=reason,
                                       source_name=source_name)
         return IngestResult("quarantined", None, dm_id, vkind, reason=reason)
+    if dup is not None:
+        return IngestResult("duplicate", dup, dm_id, vkind)
     if kind == "delivery-info":
         with db.read() as s:
             targets = MessageRepo(s).ids_by_dm_id(dm_id)
