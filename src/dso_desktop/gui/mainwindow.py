@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
     act_unread: QAction
     act_verify: QAction
     act_warnings: QAction
+    act_check: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()

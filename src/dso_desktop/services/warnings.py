@@ -99,11 +99,11 @@ class WarningService:
         """Evidence that is not trusted, copies kept beside evidence, quarantined files."""
         repo = MessageRepo(s)  # type: ignore[arg-type]
         out: list[Warning] = []
-        accounts = dict(s.execute(  # type: ignore[attr-defined]
+        accounts: dict[int, int | None] = dict(s.execute(  # type: ignore[attr-defined]
             select(Message.id, Message.account_id)).tuples().all())
         for mid, dm_id, verdict in repo.untrusted_evidence()[:MAX_PER_KIND]:
             out.append(Warning(
-                "untrusted-evidence", names.get(accounts.get(mid)), mid, None,
+                "untrusted-evidence", names.get(accounts.get(mid) or 0), mid, None,
                 f"Uložená zpráva {dm_id} nemá důvěryhodný podpis ({verdict or 'neověřeno'}); "
                 "příští synchronizace stáhne originál z ISDS.",
                 f"The stored copy of message {dm_id} is not trusted ({verdict or 'unverified'});"
@@ -113,7 +113,7 @@ class WarningService:
             what_cs = "doručenky" if c.kind == "delivery-info" else "zprávy"
             what_en = "delivery info" if c.kind == "delivery-info" else "message"
             out.append(Warning(
-                "evidence-conflict", names.get(accounts.get(c.message_id)), c.message_id, None,
+                "evidence-conflict", names.get(accounts.get(c.message_id) or 0), c.message_id, None,
                 f"K {what_cs} {c.dm_id} je v archivu jiná kopie s odlišným obsahem "
                 f"(podpis: {c.verdict or 'neověřen'}); jako důkaz platí ověřená kopie, "
                 "druhá je uložena stranou.",

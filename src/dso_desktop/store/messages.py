@@ -384,7 +384,7 @@ class MessageRepo:
                 before = old_search(old_data)
                 if before is not None:
                     self._fts_delete(message_id, before)
-            old.sha256, old.size, old.data = digest, len(data), data  # type: ignore[assignment]
+            old.sha256, old.size, old.data = digest, len(data), data
             old.stored_at, old.content_sha256 = now, content_sha256  # type: ignore[assignment]
         else:
             self.s.add(MessageZfo(

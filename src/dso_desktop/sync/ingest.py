@@ -243,8 +243,8 @@ def _store_message(
                                       checked.attachment_count, info, checked.events,
                                       content_sha256=checked.content_sha256)
         if done is not None:
-            status, mid = done
-            return IngestResult(status, mid, env.message_id, info.kind, direction)
+            status, fast_id = done
+            return IngestResult(status, fast_id, env.message_id, info.kind, direction)
     repo = MessageRepo(s)
     mid = target_id if target_id is not None else repo.get_id(account_id, direction,
                                                               env.message_id)
