@@ -56,6 +56,7 @@ class IntegrityCheck(QObject):
 
     finished = Signal(object)  # the IntegrityReport
     failed = Signal(object)
+    progressed = Signal(int, int)  # (done, total), on the GUI thread
 
     def __init__(self, window: QWidget, ctx: Any) -> None:
         super().__init__(window)
@@ -85,6 +86,7 @@ class IntegrityCheck(QObject):
         if total > 0:
             self.progress.setMaximum(total)
             self.progress.setValue(done)
+        self.progressed.emit(done, total)
 
     def _done(self, report: Any) -> None:
         self.progress.close()
