@@ -279,7 +279,17 @@ def test_sync_replaces_untrusted_evidence_and_check_reports_it(
     monkeypatch.setenv("DSO_OFFLINE", "1")
     out = io.StringIO()
     code = run(["--data-dir", str(data), "check"], out=out, err=io.StringIO())
-    assert code == 1 and f"{m.dm_id}: conflict" in out.getvalue()
+    assert code == 1 and f"{m.dm_id}: conflict:" in out.getvalue()
+    assert "NOT CLEAN" in out.getvalue()
+    # Looked at: the copy stays (and shows with its message) but no longer fails the check.
+    out = io.StringIO()
+    code = run(["--data-dir", str(data), "check", "--mark-reviewed"], out=out,
+               err=io.StringIO())
+    assert code == 0 and f"{m.dm_id}: conflict-reviewed:" in out.getvalue(), out.getvalue()
+    assert "1 conflicting copies marked as reviewed" in out.getvalue()
+    with App.open(AppPaths.default(data), offline=True) as app:
+        assert "evidence-conflict" not in {w.kind for w in app.warnings.collect()}
+        assert len(app.messages.detail(mid).evidence_copies) == 1
 
 
 def test_delivery_infos_follow_the_same_rule(material: Material, tmp_path: Path) -> None:

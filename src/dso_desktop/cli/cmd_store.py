@@ -369,15 +369,20 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def check(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
+        reviewed = app.integrity.mark_copies_reviewed() if args.mark_reviewed else 0
         report = app.integrity.check()
 
     def text(_: Any) -> str:
         lines = [f"{p.dm_id or '-'}: {p.problem}: {p.detail}" for p in report.problems]
         lines.append(f"checked {report.checked} signed messages: {report.ok} verify; "
                      f"database {'ok' if report.database_ok else 'DAMAGED'}")
+        if reviewed:
+            lines.append(f"{reviewed} conflicting copies marked as reviewed (kept)")
         if not report.clean:
             lines.append("NOT CLEAN: evidence that is not trusted, invalid or in conflict "
-                         "(see above) must be looked at")
+                         "(see above) must be looked at; once you have looked at the "
+                         "conflicting copies, `dso check --mark-reviewed` stops them failing "
+                         "the check (they are kept)")
         return "\n".join(lines)
 
     ctx.emit(report.to_json(), text)
@@ -478,4 +483,7 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=_guard(import_))
 
     p = sub.add_parser("check", help="re-verify every stored ZFO and the database")
+    p.add_argument("--mark-reviewed", action="store_true",
+                   help="mark the conflicting copies listed now as reviewed: they stay in "
+                   "the archive but no longer make the check fail")
     p.set_defaults(handler=_guard(check))

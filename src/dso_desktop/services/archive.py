@@ -171,7 +171,7 @@ class IntegrityService:
             why = ("was the evidence until a trusted copy replaced it" if c.reason == "displaced"
                    else "arrived while another copy was the evidence")
             problems.append(IntegrityProblem(
-                c.message_id, c.dm_id, "conflict",
+                c.message_id, c.dm_id, "conflict-reviewed" if c.reviewed_at else "conflict",
                 f"another {what} (SHA-256 {c.sha256[:16]}…, seal {c.verdict or 'unverified'}) "
                 f"{why}; kept beside the evidence"))
         for q in quarantined:
@@ -190,3 +190,11 @@ class IntegrityService:
             problems.append(IntegrityProblem(0, "", "database", p))
         return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
                                database_ok=not db_problems)
+
+    def mark_copies_reviewed(self) -> int:
+        """Mark every conflicting copy kept now as reviewed (they stay in the archive and
+        with their messages; the check lists them without failing). Returns how many."""
+        with self._db.write() as s:
+            repo = MessageRepo(s)
+            return repo.mark_copies_reviewed([c.id for c in repo.evidence_copies(
+                unreviewed=True)])

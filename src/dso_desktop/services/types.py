@@ -250,7 +250,9 @@ class Warning:
                 "due": _iso(self.due), "text": self.text_cs, "text_en": self.text_en}
 
 
-INFORMATIONAL_PROBLEMS = frozenset({"quarantined"})
+# Listed, but nothing to act on: a quarantined file is attached to nothing; a reviewed
+# conflicting copy has been looked at (`dso check --mark-reviewed`).
+INFORMATIONAL_PROBLEMS = frozenset({"quarantined", "conflict-reviewed"})
 
 
 @dataclass(frozen=True)
@@ -258,8 +260,8 @@ class IntegrityProblem:
     message_id: int
     dm_id: str
     # checksum | unparsable | invalid | untrusted | mismatch | missing-zfo | database |
-    # conflict (another copy kept beside the evidence) | quarantined (an imported file
-    # whose seal is not trusted; message_id 0)
+    # conflict (another copy kept beside the evidence) | conflict-reviewed (one the user
+    # has looked at) | quarantined (an imported file whose seal is not trusted; id 0)
     problem: str
     detail: str
 

@@ -109,7 +109,7 @@ class WarningService:
                 f"The stored copy of message {dm_id} is not trusted ({verdict or 'unverified'});"
                 " the next sync downloads ISDS's copy.",
             ))
-        for c in repo.evidence_copies()[:MAX_PER_KIND]:
+        for c in repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]:
             what_cs = "doručenky" if c.kind == "delivery-info" else "zprávy"
             what_en = "delivery info" if c.kind == "delivery-info" else "message"
             out.append(Warning(

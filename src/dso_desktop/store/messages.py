@@ -446,16 +446,28 @@ class MessageRepo:
         self.s.flush()
         return True
 
-    def evidence_copies(self, message_id: int | None = None) -> list[EvidenceCopyRecord]:
+    def evidence_copies(self, message_id: int | None = None, *,
+                        unreviewed: bool = False) -> list[EvidenceCopyRecord]:
         q = select(EvidenceCopy.id, EvidenceCopy.message_id, Message.dm_id, EvidenceCopy.kind,
                    EvidenceCopy.sha256, EvidenceCopy.size, EvidenceCopy.verdict,
-                   EvidenceCopy.reason, EvidenceCopy.stored_at).join(
+                   EvidenceCopy.reason, EvidenceCopy.stored_at, EvidenceCopy.reviewed_at).join(
             Message, Message.id == EvidenceCopy.message_id)
         if message_id is not None:
             q = q.where(EvidenceCopy.message_id == message_id)
+        if unreviewed:
+            q = q.where(EvidenceCopy.reviewed_at.is_(None))
         return [EvidenceCopyRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
-                                   from_db(r[8]))  # type: ignore[arg-type]
+                                   from_db(r[8]), from_db(r[9]))  # type: ignore[arg-type]
                 for r in self.s.execute(q.order_by(EvidenceCopy.message_id, EvidenceCopy.id))]
+
+    def mark_copies_reviewed(self, copy_ids: Sequence[int]) -> int:
+        """The user has looked at these copies: they stay, but stop failing the check."""
+        if not copy_ids:
+            return 0
+        res = self.s.execute(update(EvidenceCopy).where(
+            EvidenceCopy.id.in_(list(copy_ids)), EvidenceCopy.reviewed_at.is_(None)).values(
+            reviewed_at=to_db(utcnow())))
+        return int(getattr(res, "rowcount", 0) or 0)
 
     def evidence_copy_data(self, copy_id: int) -> bytes | None:
         data = self.s.scalar(select(EvidenceCopy.data).where(EvidenceCopy.id == copy_id))

@@ -173,6 +173,9 @@ class EvidenceCopy(Base):
     verdict_json: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(20))  # conflict | displaced
     stored_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set when the user has looked at it (`dso check --mark-reviewed`): still kept and
+    # shown with its message, no longer a reason for the check to fail.
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class QuarantinedZfo(Base):

@@ -159,12 +159,14 @@ class EvidenceCopyRecord:
     verdict: str | None
     reason: str  # conflict | displaced
     stored_at: datetime
+    reviewed_at: datetime | None = None  # the user has looked at it
 
     def to_json(self) -> dict[str, object]:
         return {"id": self.id, "message_id": self.message_id, "dm_id": self.dm_id,
                 "kind": self.kind, "sha256": self.sha256, "size": self.size,
                 "verdict": self.verdict, "reason": self.reason,
-                "stored_at": self.stored_at.isoformat()}
+                "stored_at": self.stored_at.isoformat(),
+                "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None}
 
 
 @dataclass(frozen=True)

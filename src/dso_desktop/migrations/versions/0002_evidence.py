@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("verdict_json", sa.Text(), nullable=True),
         sa.Column("reason", sa.String(20), nullable=False),
         sa.Column("stored_at", sa.DateTime(), nullable=False),
+        sa.Column("reviewed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["message_id"], ["messages.id"], name="fk_evidence_copies_message_id_messages",
             ondelete="CASCADE",
