@@ -1895,6 +1895,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>importováno</translation>
     </message>
     <message>
+        <source>Not imported as evidence: %1 The file is kept in quarantine.</source>
+        <translation>Neuloženo jako důkaz: %1 Soubor je uložen v karanténě.</translation>
+    </message>
+    <message>
         <source>Not imported: %1</source>
         <translation>Neimportováno: %1</translation>
     </message>

@@ -109,3 +109,17 @@ def test_replaced_forgery_shows_in_warnings_and_detail(
     assert not window.detail.copies.isHidden()
     assert "Pozor: archiv obsahuje 1 další" in window.detail.copies.text()
     assert "dřívější důkaz" in window.detail.copies.text()
+
+
+def test_zfo_viewer_import_of_a_forgery_says_quarantine(
+        qtbot: Any, window: Any, forged: tuple[Path, bytes]) -> None:
+    viewer = window.open_zfo(forged[0])
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.view is not None, timeout=10_000)
+    assert "nedůvěryhodné" in viewer.verdict.text()
+    with qtbot.waitSignal(viewer.imported, timeout=10_000) as sig:
+        viewer.import_button.click()
+    assert sig.args[0].quarantined == 1
+    assert "Neuloženo jako důkaz" in viewer.title.text() and "karanténě" in viewer.title.text()
+    assert not viewer.import_button.isEnabled()
+    assert window.ctx.app.messages.count() == 0

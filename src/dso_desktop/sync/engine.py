@@ -628,6 +628,8 @@ class AccountSync:
                 if result.status == "stored" and result.message_id is not None:
                     self.summary.new += 1
                     self.summary.new_ids.append(result.message_id)
+                elif result.status == "replaced":  # ISDS's copy replaced untrusted evidence
+                    self.summary.updated += 1
                 if mark and direction is Direction.RECEIVED:
                     try:
                         self.call(self.client.mark_message_as_downloaded, dm_id)
