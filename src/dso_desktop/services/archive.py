@@ -48,8 +48,9 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     account's: a message is filed under ``account_id`` (the account the user chose; its
     box, when known, must be named in the ZFO) or else under the account of its own box
     (the sender's for a sent message, the recipient's otherwise, as `import_zfo` files it);
-    a delivery info joins the stored messages of its dmID (``attaches_to``: their accounts,
-    None = unassigned). Every known account the ZFO names, and every message it joins, must
+    a delivery info, or a message whose dmID is already stored (its evidence is what the
+    import may replace), joins the stored messages of its dmID (``attaches_to``: their
+    accounts, None = unassigned). Every known account the ZFO names, and every message it joins, must
     share that scope. Otherwise (a ZFO that would be unassigned, that also names a
     production account, or joins one's message) only the global anchors count.
     """
@@ -65,9 +66,10 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     elif kind != "delivery-info":
         own = env.sender_box_id if kind == "sent" else env.recipient_box_id
         owner = by_box.get(own or "")
-        if owner is None:  # filed unassigned: no account vouches for it
-            return trust(None)
-        scopes.add(owner)
+        if owner is not None:
+            scopes.add(owner)
+        elif not any(a is not None for a in attaches_to):
+            return trust(None)  # filed unassigned: no account vouches for it
     if not scopes:
         return trust(None)
     stores = {id(st): st for st in (trust(a) for a in scopes)}
@@ -151,14 +153,12 @@ class ZfoService:
 
     def _scope_for(self, parsed: Any, by_box: dict[str, int], account_id: int | None,
                    box_id: str | None) -> Any:
-        attaches_to: list[int | None] = []
-        if str(getattr(parsed.kind, "value", parsed.kind)) == "delivery-info":
-            from dso_desktop.services.messages import message_accounts
+        from dso_desktop.services.messages import message_accounts
 
-            with self._db.read() as s:
-                targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
-            owners = message_accounts(self._db, targets)
-            attaches_to = [owners.get(t) for t in targets]
+        with self._db.read() as s:
+            targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
+        owners = message_accounts(self._db, targets)
+        attaches_to: list[int | None] = [owners.get(t) for t in targets]
         return scope_store(self._trust, parsed, by_box, account_id, box_id, attaches_to)
 
 
