@@ -50,8 +50,8 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     (the sender's for a sent message, the recipient's otherwise, as `import_zfo` files it);
     a delivery info, or a message whose dmID is already stored (its evidence is what the
     import may replace), joins the stored messages of its dmID (``attaches_to``: their
-    accounts, None = unassigned). Every known account the ZFO names, and every message it joins, must
-    share that scope. Otherwise (a ZFO that would be unassigned, that also names a
+    accounts, None = unassigned). Every known account the ZFO names, and every message it
+    joins, must share that scope. Otherwise (a ZFO that would be unassigned, that also names a
     production account, or joins one's message) only the global anchors count.
     """
     env = parsed.envelope
