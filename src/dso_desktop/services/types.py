@@ -164,6 +164,9 @@ class SendOutcome:
     ok: bool
     error: str | None = None
     big_message: bool = False
+    outbox_id: int | None = None  # its outbox record (exactly-once sending)
+    note: str | None = None  # e.g. found sent by reconciliation instead of sent now
+    unknown: bool = False  # not ok, and it may have been sent all the same: do not resend
 
 
 @dataclass(frozen=True)
