@@ -81,7 +81,7 @@ def outbox_reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
             # What reconciliation found sent is reported now: a later `dso send` of the
             # same draft is then a deliberate new message.
             for r in results:
-                if r.record.recovered:
+                if r.record.unreported:
                     app.outbox.acknowledge(r.record.id)
         left = [r for r in results if r.record.is_open]
 

@@ -163,12 +163,12 @@ class OutboxService:
             rec = repo.get(record_id)
             if rec.state == SENT:
                 raise OutboxError(f"outbox record {record_id} was sent as {rec.dm_id}")
-            return repo.update(record_id, state=DISCARDED, recovered=False)
+            return repo.update(record_id, state=DISCARDED, unreported=False)
 
     def acknowledge(self, record_id: int) -> OutboxRecord:
         """The user was told that reconciliation found this message sent."""
         with self._db.write() as s:
-            return OutboxRepo(s).update(record_id, recovered=False)
+            return OutboxRepo(s).update(record_id, unreported=False)
 
     # -- locking ----------------------------------------------------------------------------
     def lock(self, account: str) -> contextlib.AbstractContextManager[Any]:
@@ -254,7 +254,7 @@ class OutboxService:
             log.debug("logout after reconciliation failed", exc_info=True)
 
     def _settle(self, rec: OutboxRecord, state: str, dm_id: str | None, note: str,
-                *, recovered: bool = False) -> ReconcileResult:
+                *, unreported: bool = False) -> ReconcileResult:
         with self._db.write() as s:
             repo = OutboxRepo(s)
             current = repo.get(rec.id)
@@ -265,7 +265,7 @@ class OutboxService:
                                        "reconciled_at": utcnow()}
             if dm_id is not None:
                 changes["dm_id"] = dm_id
-                changes["recovered"] = recovered
+                changes["unreported"] = unreported
             new = repo.update(rec.id, state=state, **changes)
         log.info("outbox %d (%s): %s -> %s: %s", rec.id, rec.account, rec.state, state, note)
         return ReconcileResult(new, rec.state, note)
@@ -313,7 +313,7 @@ class OutboxService:
                 data, parsed, verdict, big = confirmed
                 result = self._settle(rec, SENT, env.message_id,
                                       f"found in the sent list as {env.message_id} and "
-                                      "confirmed on its signed copy", recovered=True)
+                                      "confirmed on its signed copy", unreported=True)
                 self._archive(rec.account, data, parsed, verdict, big)
                 return result
         if unchecked:

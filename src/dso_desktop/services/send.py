@@ -311,10 +311,15 @@ class SendService:
                             if r.fingerprint in prints.values()]
                 if blocking:
                     raise SendBlocked(blocking)
-                return self._send_all(client, account, draft, big, paths, contents, atts,
-                                      options, prints, progress, cancel)
+                outcomes = self._send_all(client, account, draft, big, paths, contents,
+                                          atts, options, prints, progress, cancel)
             finally:
                 client.close()
+        # Handed back to the caller: from now on the same draft again is a new message.
+        for o in outcomes:
+            if o.ok and o.outbox_id is not None:
+                self.outbox.acknowledge(o.outbox_id)
+        return outcomes
 
     def retry(self, record_id: int, *, force: bool = False, password: str | None = None,
               progress: Callable[[str, int, int], None] | None = None,
@@ -363,15 +368,17 @@ class SendService:
             with self._db.read() as s:
                 found = [r for r in OutboxRepo(s).list(account, states=(SENT,),
                                                        fingerprint=prints[recipient])
-                         if r.recovered]
+                         if r.unreported]
             if found:
                 # A crash interrupted this very send earlier and reconciliation found it in
                 # ISDS: report it, do not send it a second time.
                 rec = self.outbox.acknowledge(found[0].id)
+                if rec.dm_id:  # the interrupted run may have died before archiving it
+                    self._archive_sent(client, account, rec.dm_id, rec.big_message)
                 done += len(paths) + 1 if big else 1
                 outcomes.append(SendOutcome(
                     recipient, rec.dm_id, True, None, rec.big_message, outbox_id=rec.id,
-                    note="already sent (found in the sent list after an interrupted send)"))
+                    note="already sent by an earlier, interrupted run of this send"))
                 continue
             if cancel is not None and cancel.is_set():
                 outcomes.append(SendOutcome(recipient, None, False, "zrušeno", big))
@@ -440,7 +447,7 @@ class SendService:
             return self._after_unclear(client, rec.id, recipient, error, big, cancel), done
         self._phase("answered")
         with self._db.write() as s:
-            OutboxRepo(s).update(rec.id, state=SENT, dm_id=result.message_id)
+            OutboxRepo(s).update(rec.id, state=SENT, dm_id=result.message_id, unreported=True)
         self._phase("recorded")
         done += 1
         if progress:

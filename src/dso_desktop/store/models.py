@@ -222,9 +222,10 @@ class OutboxEntry(Base):
     state: Mapped[str] = mapped_column(String(12))
     dm_id: Mapped[str | None] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
-    # Set when reconciliation (not the send itself) found the message in ISDS; cleared once
-    # the user was told (a re-run of the same send reports it instead of sending again).
-    recovered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sent, but the user has not been told yet (the sender died before it could report, or
+    # reconciliation found it): a re-run of the same send reports it instead of sending it
+    # again. Cleared once the outcome was reported.
+    unreported: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

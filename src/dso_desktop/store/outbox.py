@@ -56,7 +56,7 @@ class OutboxRecord:
     state: str
     dm_id: str | None
     error: str | None
-    recovered: bool
+    unreported: bool
     created_at: datetime
     submitted_at: datetime | None
     updated_at: datetime
@@ -77,7 +77,7 @@ class OutboxRecord:
             "your_file_mark": self.your_file_mark, "options": self.options,
             "attachments": [a.to_json() for a in self.attachments],
             "big_message": self.big_message, "state": self.state, "dm_id": self.dm_id,
-            "error": self.error, "recovered": self.recovered,
+            "error": self.error, "unreported": self.unreported,
             "created_at": iso(self.created_at), "submitted_at": iso(self.submitted_at),
             "updated_at": iso(self.updated_at), "reconciled_at": iso(self.reconciled_at),
         }
@@ -94,7 +94,7 @@ def _record(row: OutboxEntry) -> OutboxRecord:
         options=json.loads(row.options),
         attachments=tuple(OutboxAttachment(**a) for a in json.loads(row.attachments)),
         fingerprint=row.fingerprint, big_message=bool(row.big_message), state=row.state,
-        dm_id=row.dm_id, error=row.error, recovered=bool(row.recovered), created_at=created,
+        dm_id=row.dm_id, error=row.error, unreported=bool(row.unreported), created_at=created,
         submitted_at=from_db(row.submitted_at), updated_at=updated,
         reconciled_at=from_db(row.reconciled_at),
     )
@@ -119,7 +119,7 @@ class OutboxRepo:
             options=json.dumps(options, ensure_ascii=False, sort_keys=True),
             attachments=json.dumps([a.to_json() for a in attachments], ensure_ascii=False),
             fingerprint=fingerprint, big_message=big_message, state=PREPARED, dm_id=None,
-            error=None, recovered=False, created_at=to_db(now), submitted_at=None,
+            error=None, unreported=False, created_at=to_db(now), submitted_at=None,
             updated_at=to_db(now), reconciled_at=None,
         )
         self.s.add(row)
@@ -144,7 +144,7 @@ class OutboxRepo:
                 raise ValueError(f"unknown outbox state {state!r}")
             row.state = state
         for key, value in changes.items():
-            if key not in ("dm_id", "error", "recovered", "submitted_at", "reconciled_at"):
+            if key not in ("dm_id", "error", "unreported", "submitted_at", "reconciled_at"):
                 raise ValueError(f"outbox field {key!r} cannot be changed")
             setattr(row, key, to_db(value) if isinstance(value, datetime) else value)
         row.updated_at = to_db(utcnow())  # type: ignore[assignment]

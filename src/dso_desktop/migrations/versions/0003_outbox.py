@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(12), nullable=False),
         sa.Column("dm_id", sa.String(20), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("recovered", sa.Boolean(), nullable=False),
+        sa.Column("unreported", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
