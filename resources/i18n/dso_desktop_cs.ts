@@ -1668,6 +1668,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>Acceptance by fiction</source>
         <translation>Doručení fikcí</translation>
     </message>
+    <message>
+        <source>Sending not confirmed</source>
+        <translation>Nepotvrzené odeslání</translation>
+    </message>
 </context>
 <context>
     <name>ZfoViewer</name>

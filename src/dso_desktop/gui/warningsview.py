@@ -18,6 +18,7 @@ def kind_label(kind: str) -> str:
         "deletion": translate("Warnings", "Deletion from ISDS"),
         "not-downloaded": translate("Warnings", "Not downloaded"),
         "fiction": translate("Warnings", "Acceptance by fiction"),
+        "send-unknown": translate("Warnings", "Sending not confirmed"),
     }
     return labels.get(kind, kind)
 

@@ -86,6 +86,25 @@ class ReconcileResult:
     def to_json(self) -> dict[str, Any]:
         return {"before": self.before, "note": self.note, **self.record.to_json()}
 
+    def text(self, lang: str = "cs") -> str:
+        """One sentence for the user about what reconciliation found (GUI: Czech first)."""
+        r = self.record
+        if lang == "en":
+            if r.state == SENT:
+                return (f"The interrupted send of '{r.subject}' to {r.recipient} did go out "
+                        f"(message {r.dm_id}); it is in the sent messages.")
+            if r.state == FAILED:
+                return (f"The interrupted send of '{r.subject}' to {r.recipient} did not go "
+                        "out; you may send it again.")
+            return (f"It is still not known whether '{r.subject}' to {r.recipient} went out.")
+        if r.state == SENT:
+            return (f"Přerušené odeslání zprávy „{r.subject}“ pro {r.recipient} proběhlo "
+                    f"(zpráva {r.dm_id}); zpráva je mezi odeslanými.")
+        if r.state == FAILED:
+            return (f"Přerušená zpráva „{r.subject}“ pro {r.recipient} neodešla; můžete ji "
+                    "odeslat znovu.")
+        return f"Stále není jisté, zda zpráva „{r.subject}“ pro {r.recipient} odešla."
+
 
 def sha256_file(path: Path) -> tuple[int, str]:
     h = hashlib.sha256()

@@ -221,6 +221,7 @@ class Warning:
     """Something the user should act on soon."""
 
     kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded
+    # | send-unknown (an outbox record whose outcome is not known)
     account: str | None
     message_id: int | None
     due: datetime | None
