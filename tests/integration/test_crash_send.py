@@ -149,3 +149,91 @@ def test_killed_send_then_retried_delivers_exactly_once(sim: Any, tmp_path: Path
         # The confirmed message is in the archive as a sent message with its signed copy.
         ids = app.messages.find(delivered[0])
         assert ids and app.messages.zfo_bytes(ids[0])
+
+
+# The phases before ISDS commits are covered by the service-level test above in the default
+# run; with --runslow the CLI goes through them too (the "submitting" re-run waits out the
+# 20 s settle time before it believes "not sent").
+CLI_PHASES = [pytest.param("before-outbox", marks=pytest.mark.slow),
+              pytest.param("prepared", marks=pytest.mark.slow),
+              pytest.param("submitting", marks=pytest.mark.slow),
+              "in-request", "answered", "recorded"]
+
+
+def _dso_send(sim: Any, data: Path, subject: str, doc: Path, markers: Path
+              ) -> subprocess.Popen:
+    acc = sim.account("password")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dso_desktop.cli.main", "--data-dir", str(data), "--json",
+         "send", "--account", "urad", "--to", _recipient(sim), "--subject", subject,
+         "--attach", str(doc), "--our-ref", "KILL/2", "--password-stdin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "DSO_SEND_PHASE_DIR": str(markers), "DSO_OFFLINE": "1"},
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(acc.password + "\n")
+    proc.stdin.flush()
+    return proc
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < end, f"{path.name} never reached"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("phase", CLI_PHASES)
+def test_dso_send_killed_at_a_phase_then_rerun_delivers_exactly_once(
+        sim: Any, tmp_path: Path, phase: str) -> None:
+    """The same with the real `dso send`: it holds at a phase (marker files), the test kills it
+    with SIGKILL there, then runs the same command again."""
+    from dso_desktop.app import App
+    from dso_desktop.paths import AppPaths
+
+    data = tmp_path / "data"
+    acc = sim.account("password")
+    with App.open(AppPaths.default(data), offline=True) as app:
+        from dso_desktop.domain import LoginMethod
+        from dso_desktop.services.types import AccountSpec
+
+        app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
+                                     ca_file=Path(sim.info.ca_file)))
+    doc = tmp_path / "vyzva.pdf"
+    doc.write_bytes(b"%PDF-1.4\n% cli kill\n" + phase.encode() * 200)
+    subject = f"Výzva CLI ({phase})"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    if phase == "in-request":
+        fault = sim.faults.inject("CreateMessage", "commit-then-delay", times=1, delay=60)
+        proc = _dso_send(sim, data, subject, doc, markers)
+        try:
+            assert fault.committed.wait(60), "the simulator never got the CreateMessage"
+            assert proc.poll() is None
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=30)
+            sim.faults.clear("CreateMessage")
+    else:
+        (markers / f"{phase}.hold").touch()
+        proc = _dso_send(sim, data, subject, doc, markers)
+        try:
+            _wait_for(markers / phase, proc)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=30)
+            (markers / f"{phase}.hold").unlink()
+    assert proc.returncode == -signal.SIGKILL
+    committed = phase in ("in-request", "answered", "recorded")
+    assert len(_delivered(sim, subject)) == (1 if committed else 0)
+
+    proc = _dso_send(sim, data, subject, doc, markers)
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, (out, err[-3000:])
+    import json
+
+    (outcome,) = json.loads(out)
+    assert outcome["ok"] and _delivered(sim, subject) == [outcome["message_id"]]

@@ -44,6 +44,30 @@ def warn_open(app: App, account: str, ctx: CliContext) -> None:
         ctx.err.write(f"warning: outcome of an earlier send unknown:\n{describe(rec)}\n")
 
 
+ENV_PHASES = "DSO_SEND_PHASE_DIR"
+
+
+def install_phase_markers(app: App) -> None:
+    """Crash tests of `dso send`: with DSO_SEND_PHASE_DIR set, every send phase touches
+    ``<dir>/<phase>`` and, while ``<dir>/<phase>.hold`` exists, waits there — so a test can
+    kill the process at exactly that moment. Off (nothing happens) without the variable."""
+    import os
+    import time
+    from pathlib import Path
+
+    folder = os.environ.get(ENV_PHASES)
+    if not folder:
+        return
+    base = Path(folder)
+
+    def hook(phase: str) -> None:
+        (base / phase).touch()
+        while (base / f"{phase}.hold").exists():
+            time.sleep(0.02)
+
+    app.send.phase_hook = hook
+
+
 def _open(ctx: CliContext) -> App:
     from dso_desktop.cli.cmd_store import _open as open_app
 

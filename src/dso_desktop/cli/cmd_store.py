@@ -326,8 +326,10 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
         problems = app.send.check_attachments(list(draft.attachments))
         if problems:
             raise CliError("cannot send: " + "; ".join(problems))
-        from dso_desktop.cli.cmd_outbox import blocked_error, warn_open
+        from dso_desktop.cli.cmd_outbox import blocked_error, install_phase_markers, warn_open
         from dso_desktop.services.send import SendBlocked
+
+        install_phase_markers(app)
 
         try:
             outcomes = app.send.send(args.account, draft, password=password)

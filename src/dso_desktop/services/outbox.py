@@ -298,15 +298,26 @@ class OutboxService:
         waiting for the settle time.
         """
         started = rec.submitted_at or rec.created_at
-        remaining = self.settle - (utcnow() - started).total_seconds()
-        if remaining > 0 and wait:
+        while True:
+            if cancel is not None and cancel.is_set():
+                return self._settle(rec, UNKNOWN, None,
+                                    "cancelled before the sent list was read")
+            remaining = self.settle - (utcnow() - started).total_seconds()
+            found = self._look(client, rec, final=remaining <= 0)
+            if found is not None:
+                return found
+            if not wait:
+                return self._settle(rec, UNKNOWN, None, "not in the sent list yet, but ISDS "
+                                    "may still be processing the request; check again later")
+            # Not there yet, and ISDS may still be committing it: look once more later.
             if cancel is not None:
                 cancel.wait(remaining)
             else:
                 self._sleep(remaining)
-            remaining = 0
-        if cancel is not None and cancel.is_set():
-            return self._settle(rec, UNKNOWN, None, "cancelled before the sent list was read")
+
+    def _look(self, client: Any, rec: OutboxRecord, *, final: bool
+              ) -> ReconcileResult | None:
+        """One complete read of the sent list; None = not there and not ``final`` yet."""
         try:
             listed = self._sent_list(client, rec.created_at - RECONCILE_MARGIN)
         except Exception as exc:
@@ -338,9 +349,8 @@ class OutboxService:
         if unchecked:
             return self._settle(rec, UNKNOWN, None, "a possible match could not be checked "
                                 "on its signed copy: " + "; ".join(unchecked))
-        if remaining > 0:
-            return self._settle(rec, UNKNOWN, None, "not in the sent list yet, but ISDS may "
-                                "still be processing the request; check again later")
+        if not final:
+            return None
         return self._settle(rec, FAILED, None, f"not in the sent list ({len(listed)} sent "
                             "messages read completely): it was not sent")
 
