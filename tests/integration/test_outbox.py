@@ -316,3 +316,40 @@ def test_a_big_message_with_a_lost_answer_is_found_not_sent_again(
         assert o.ok and o.big_message and _delivered(sim, draft.subject) == [o.message_id]
         rec = app.outbox.get(o.outbox_id)  # type: ignore[arg-type]
         assert rec.state == "sent" and rec.big_message and rec.reconciled_at is not None
+
+
+def test_a_recent_record_waits_for_isds_before_it_is_believed_unsent(
+        sim: Any, app: App, tmp_path: Path) -> None:
+    """"Not in the sent list" right after the request is not believed: ISDS may still be
+    committing it. The service waits out the settle time and looks again."""
+    from dso_desktop.services.outbox import OutboxService
+
+    late = _draft(sim, tmp_path, "Pozdě zapsaná")
+    rid = _unknown_record(app, late, minutes_ago=0)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # ISDS commits the message while we wait
+        waits.append(seconds)
+        _send_elsewhere(sim, tmp_path / "other", late)
+
+    svc = OutboxService(app.db, app.accounts, app.trust, settle=30, sleep=sleep)
+    (res,) = svc.reconcile("urad")
+    assert len(waits) == 1 and 25 < waits[0] <= 30
+    assert res.record.id == rid and res.record.state == "sent"
+    assert res.record.dm_id == _delivered(sim, "Pozdě zapsaná")[0]
+
+    never = _draft(sim, tmp_path, "Nikdy nezapsaná")
+    rid = _unknown_record(app, never, minutes_ago=0)
+    waits.clear()
+    svc = OutboxService(app.db, app.accounts, app.trust, settle=30, sleep=waits.append)
+    (res,) = svc.reconcile("urad")
+    assert len(waits) == 1 and res.record.state == "failed"  # looked again after waiting
+    # Without waiting (wait=False), it stays unknown rather than being called unsent.
+    rid = _unknown_record(app, _draft(sim, tmp_path, "Bez čekání"), minutes_ago=0)
+    client = app.accounts.client("urad")
+    client.login()
+    try:
+        res = svc.reconcile_record(client, app.outbox.get(rid), wait=False)
+    finally:
+        client.close()
+    assert res.record.state == "unknown"

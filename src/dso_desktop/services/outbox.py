@@ -298,22 +298,25 @@ class OutboxService:
         waiting for the settle time.
         """
         started = rec.submitted_at or rec.created_at
-        while True:
-            if cancel is not None and cancel.is_set():
-                return self._settle(rec, UNKNOWN, None,
-                                    "cancelled before the sent list was read")
-            remaining = self.settle - (utcnow() - started).total_seconds()
-            found = self._look(client, rec, final=remaining <= 0)
-            if found is not None:
-                return found
-            if not wait:
-                return self._settle(rec, UNKNOWN, None, "not in the sent list yet, but ISDS "
-                                    "may still be processing the request; check again later")
-            # Not there yet, and ISDS may still be committing it: look once more later.
-            if cancel is not None:
-                cancel.wait(remaining)
-            else:
-                self._sleep(remaining)
+        if cancel is not None and cancel.is_set():
+            return self._settle(rec, UNKNOWN, None, "cancelled before the sent list was read")
+        remaining = self.settle - (utcnow() - started).total_seconds()
+        found = self._look(client, rec, final=remaining <= 0)
+        if found is not None:
+            return found
+        if not wait:
+            return self._settle(rec, UNKNOWN, None, "not in the sent list yet, but ISDS may "
+                                "still be processing the request; check again later")
+        # Not there yet, and ISDS may still be committing it: look once more after the
+        # settle time; what is not there then was not sent.
+        if cancel is not None:
+            if cancel.wait(remaining):
+                return self._settle(rec, UNKNOWN, None, "cancelled while waiting for ISDS")
+        else:
+            self._sleep(remaining)
+        final = self._look(client, rec, final=True)
+        assert final is not None
+        return final
 
     def _look(self, client: Any, rec: OutboxRecord, *, final: bool
               ) -> ReconcileResult | None:
