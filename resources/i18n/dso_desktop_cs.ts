@@ -1807,6 +1807,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>Quarantine</source>
         <translation>Karanténa</translation>
     </message>
+    <message>
+        <source>Sending not confirmed</source>
+        <translation>Nepotvrzené odeslání</translation>
+    </message>
 </context>
 <context>
     <name>ZfoViewer</name>

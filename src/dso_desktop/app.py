@@ -63,7 +63,9 @@ class App:
         self.sync = SyncService(db, self.accounts, self.trust, self.settings.get,
                                 client_factory=client_factory,
                                 lock_dir=paths.data / "locks")
-        self.send = SendService(db, self.accounts, self.trust, send_limits)
+        self.send = SendService(db, self.accounts, self.trust, send_limits,
+                                lock_dir=paths.data / "locks")
+        self.outbox = self.send.outbox  # exactly-once sending: records and reconciliation
         self.zfo = ZfoService(db, self.trust)
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
     list_loaded = Signal(int)  # number of ids shown
     tree_loaded = Signal()
     warnings_loaded = Signal(int)
+    outbox_reconciled = Signal(list)  # sentences about the sends a crash had left open
     imported = Signal(object)
 
     # Actions, created by gui.actions.build_actions.
@@ -315,6 +316,42 @@ class MainWindow(QMainWindow):
         self.reload_tree()
         self.reload_warnings()
         self.apply_settings()
+        self.reconcile_outbox()
+
+    def reconcile_outbox(self) -> None:
+        """Settle sends a crash left open (exactly-once sending), off the GUI thread: what
+        was found goes to the status bar, what stays unknown to the warnings."""
+        from dso_desktop.gui import i18n
+
+        svc = getattr(self.ctx.app, "outbox", None)
+        if svc is None:
+            return
+        lang = i18n.current()
+
+        def work() -> list[str]:
+            lines: list[str] = []
+            if not svc.open_accounts():
+                return lines
+            for results in svc.reconcile_all().values():
+                if isinstance(results, Exception):
+                    continue  # the records stay unknown and show as warnings
+                for r in results:
+                    if r.record.unreported:
+                        svc.acknowledge(r.record.id)  # the user is told right now
+                    lines.append(r.text(lang))
+            return lines
+
+        def done(lines: list[str]) -> None:
+            self.outbox_reconciled.emit(lines)
+            if lines:
+                self.statusBar().showMessage(" ".join(lines), 60_000)
+                self.reload_warnings()
+                self.reload_tree()
+
+        def failed(exc: BaseException) -> None:
+            log.info("outbox reconciliation at start failed: %s", type(exc).__name__)
+
+        self.ctx.tasks.run_net(work, done, failed, owner=self)
 
     def apply_settings(self) -> None:
         svc = self.ctx.app.settings

@@ -21,6 +21,7 @@ def kind_label(kind: str) -> str:
         "untrusted-evidence": translate("Warnings", "Untrusted signature"),
         "evidence-conflict": translate("Warnings", "Conflicting copy"),
         "quarantined": translate("Warnings", "Quarantine"),
+        "send-unknown": translate("Warnings", "Sending not confirmed"),
     }
     return labels.get(kind, kind)
 

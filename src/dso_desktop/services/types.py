@@ -168,6 +168,9 @@ class SendOutcome:
     ok: bool
     error: str | None = None
     big_message: bool = False
+    outbox_id: int | None = None  # its outbox record (exactly-once sending)
+    note: str | None = None  # e.g. found sent by reconciliation instead of sent now
+    unknown: bool = False  # not ok, and it may have been sent all the same: do not resend
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ class Warning:
     """Something the user should act on soon."""
 
     kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded
+    # | send-unknown (an outbox record whose outcome is not known)
     account: str | None
     message_id: int | None
     due: datetime | None

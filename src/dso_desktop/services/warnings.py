@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -92,6 +93,7 @@ class WarningService:
                     f"Message {dm_id} will be accepted by fiction on {due:%Y-%m-%d}.",
                 ))
             out += self._evidence(s, names)
+            out += send_warnings(s)
         return out
 
     @staticmethod
@@ -129,3 +131,24 @@ class WarningService:
                 f"trusted ({q.verdict}); it is quarantined and is not evidence.",
             ))
         return out
+
+
+def send_warnings(s: Any) -> list[Warning]:
+    """Sends whose outcome is not known: shown until reconciliation settles them."""
+    from dso_desktop.store.outbox import SUBMITTING, UNKNOWN, OutboxRepo
+
+    out: list[Warning] = []
+    for rec in OutboxRepo(s).list(states=(SUBMITTING, UNKNOWN), limit=MAX_PER_KIND):
+        at = rec.submitted_at or rec.created_at
+        out.append(Warning(
+            "send-unknown", rec.account, None, at,
+            f"Není jisté, zda zpráva „{rec.subject}“ pro schránku {rec.recipient} (odesílána "
+            f"{at:%d. %m. %Y %H:%M} UTC, záznam #{rec.id}) odešla. Neodesílejte ji znovu: "
+            "ověří se v odeslaných zprávách účtu při příštím spuštění nebo příkazem "
+            "dso outbox reconcile.",
+            f"It is not known whether message '{rec.subject}' to box {rec.recipient} (sent "
+            f"{at:%Y-%m-%d %H:%M} UTC, outbox #{rec.id}) went out. Do not send it again: it "
+            "is checked against the account's sent messages at the next start or with "
+            "dso outbox reconcile.",
+        ))
+    return out

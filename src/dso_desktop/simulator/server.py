@@ -118,6 +118,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         if reply.delay:
             self.server.core.sleep(reply.delay)
+        if reply.action == "drop":
+            # Closed without a response (no RST): the client sees the connection end.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                self.connection.close()
+            return
         if reply.action == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))

@@ -244,7 +244,10 @@ class Simulator:
                                            else None,
                                            delay=float(args["delay"]) if args.get("delay")
                                            is not None else None)
-                return json_reply(asdict(fault))
+                return json_reply(fault.to_json())
+            if name == "faults":
+                return json_reply({"active": [f.to_json() for f in self.faults.active()],
+                                   "committed": dict(self.faults.committed)})
             if name == "faults/clear":
                 self.faults.clear(args.get("operation"))
                 return json_reply({"cleared": True})
