@@ -110,6 +110,18 @@ class App:
                 anchors.append(Path(acc.ca_file))
         return [p for p in dict.fromkeys(anchors) if p.exists()]
 
+    def net_config(self) -> Any:
+        """``net.NetConfig`` from the user's settings (proxy, timeouts): for every HTTP
+        client the app builds (trust-store downloads, the GUI's update checks)."""
+        from dso_desktop import net
+
+        try:
+            return net.NetConfig.from_settings(self.settings.get())
+        except net.ProxyConfigError:
+            # A malformed proxy setting: the ISDS client reports it at login; downloads
+            # fall back to the system's proxy rather than failing the archive.
+            return net.NetConfig.from_settings(self.settings.get(), proxy=None)
+
     def trust(self) -> Any:
         """The trust store for ZFO verification, rebuilt when the anchors change."""
         from dso_desktop.zfo import TrustStore
@@ -125,10 +137,14 @@ class App:
             if self.demo:
                 store = TrustStore.from_paths(anchors)
             else:
-                from dso_desktop.zfo.trust import load_certificates
+                from dso_desktop import net
+                from dso_desktop.zfo.trust import MAX_FETCH_BYTES, load_certificates
 
-                store = TrustStore.default(self.paths.cache / "trust",
-                                           allow_download=not offline)
+                # Issuer downloads go through the product's one HTTP factory with the
+                # user's proxy and timeouts, like the ISDS client and the updater.
+                store = TrustStore.default(
+                    self.paths.cache / "trust", allow_download=not offline,
+                    fetcher=net.fetcher(self.net_config(), max_bytes=MAX_FETCH_BYTES))
                 # default() trusts only the PostSignum roots; the user's extra CAs (a
                 # simulator, a test server) are anchors because the user said so.
                 for anchor in anchors:

@@ -64,3 +64,63 @@ class FailedVersionError(UpdateError):
 
     message_cs = ("Tato verze se na tomto počítači již jednou nespustila správně a byla vrácena; "
                   "znovu se neinstaluje. Počkejte na novější verzi.")
+
+
+class UpdatePortalOutdated(UpdateError):
+    """The portal's signed metadata has expired: its operator's daily job has stopped.
+
+    Not a signature failure: the signatures are fine, the portal is simply not kept up to
+    date (a frozen mirror looks the same, so nothing is installed either way). The clerk's
+    remedy is to tell the administrator, not to suspect an attack.
+    """
+
+    message_cs = "Portál aktualizací není aktuální, obraťte se na správce."
+
+
+class UpdatesManaged(UpdatesDisabled):
+    """A managed install (machine-wide, deployed by IT): it never updates itself."""
+
+    message_cs = ("Tuto instalaci spravuje IT oddělení; nové verze instaluje správce. "
+                  "Aplikace se sama neaktualizuje.")
+
+
+class RollbackError(UpdateError):
+    """A rollback that cannot go back (no older version kept)."""
+
+    message_cs = "Není k dispozici žádná starší verze, ke které by se dalo vrátit."
+
+
+class UpdateConfigError(UpdateError):
+    """The update settings cannot work: a non-HTTPS portal URL, an unusable CA file or proxy."""
+
+    message_cs = ("Nastavení aktualizací je chybné (adresa portálu, certifikát portálu nebo "
+                  "proxy); obraťte se na správce.")
+
+
+# What a failed check means for the person in front of the screen: a stable kind (for the
+# GUI, logs and `dso update check --json`) and a Czech sentence a clerk can pass on.
+PROBLEM_KINDS: tuple[tuple[type[UpdateError], str], ...] = (
+    (UpdatesManaged, "managed"),
+    (UpdatesDisabled, "disabled"),
+    (UpdatePortalOutdated, "portal-outdated"),
+    (UpdateTlsError, "tls"),
+    (UpdateNetworkError, "unreachable"),
+    (UpdateVerificationError, "signature"),
+    (UpdateConfigError, "config"),
+    (UpdateCancelled, "cancelled"),
+)
+
+
+def problem_kind(exc: BaseException) -> str:
+    """The stable kind of a failed check (``failed`` for anything unforeseen)."""
+    for cls, kind in PROBLEM_KINDS:
+        if isinstance(exc, cls):
+            return kind
+    return "failed"
+
+
+def describe_problem(exc: BaseException) -> dict[str, str]:
+    """``kind``, ``message_cs`` (the cause, for the clerk) and ``message_en`` (for logs)."""
+    cs = getattr(exc, "message_cs", None) or UpdateError.message_cs
+    return {"kind": problem_kind(exc), "message_cs": str(cs),
+            "message_en": (str(exc) or type(exc).__name__)[:500]}

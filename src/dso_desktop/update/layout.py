@@ -195,6 +195,33 @@ class InstallLayout:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def writable(self) -> bool:
+        """Whether this process can create files in the install folder (an actual probe:
+        permission bits, ACLs and read-only mounts all answer here, unlike ``os.access``)."""
+        folder = self.root
+        while not folder.is_dir() and folder.parent != folder:
+            folder = folder.parent  # not created yet: whether it can be
+        try:
+            fd, name = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+        except OSError:
+            return False
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        return True
+
+    def managed(self) -> bool:
+        """A machine-wide install deployed by IT: never updated by the user's own copy.
+
+        Said explicitly by ``"managed": true`` in update-policy.json (what IT departments
+        set; it also holds for an administrator's account, which could write the folder),
+        or found by the probe: a folder this user cannot write cannot be updated from here.
+        """
+        flag = self.policy().get("managed")
+        if flag is True:
+            return True
+        return not self.writable()
+
     def remove_version(self, version: str) -> None:
         target = self.version_dir(version)
         if target.is_dir() and not target.is_symlink():

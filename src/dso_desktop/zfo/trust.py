@@ -149,15 +149,14 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 def default_fetcher(url: str) -> bytes:
     """Download a CA certificate named in an AIA extension (plain HTTP is normal there:
-    the result is accepted only if it chains to a root whose fingerprint we ship)."""
-    import requests
+    the result is accepted only if it chains to a root whose fingerprint we ship).
 
-    resp = requests.get(url, timeout=(5, 15), stream=True)
-    resp.raise_for_status()
-    data = resp.raw.read(MAX_FETCH_BYTES + 1, decode_content=True)
-    if len(data) > MAX_FETCH_BYTES:
-        raise ValueError("certificate download too large")
-    return bytes(data)
+    Through the product's one HTTP factory with the system's proxy; ``App`` passes
+    ``net.fetcher(config)`` instead, so the user's proxy and timeouts apply.
+    """
+    from dso_desktop import net
+
+    return net.fetch(url, max_bytes=MAX_FETCH_BYTES)
 
 
 def aia_ca_issuers(cert: x509.Certificate) -> list[str]:
