@@ -28,11 +28,14 @@ from pathlib import Path
 from dso_desktop.update.layout import (
     ENV_INSTALL_ROOT,
     ENV_TRIAL_VERSION,
+    LOG_FILE,
     Attempt,
     InstallLayout,
     InstallState,
     Trial,
+    log_path,
     pid_alive,
+    write_log,
 )
 from dso_desktop.update.release import ReleaseFormatError, Version
 
@@ -40,8 +43,6 @@ SELF_CHECK_TIMEOUT = 180  # seconds; a first start of a big bundle on a slow off
 ENV_SELF_CHECK = "DSO_SELF_CHECK"
 TRIAL_FAILURES = 2  # abnormal ends in a row that send a new version back
 LOCK_WAIT = 30.0  # seconds a start waits for an update being staged by a running copy
-LOG_FILE = "launcher.log"
-LOG_MAX_BYTES = 256 * 1024  # then launcher.log becomes launcher.log.1 (one older file kept)
 
 
 class RollbackRefused(Exception):
@@ -59,53 +60,6 @@ def _env(layout: InstallLayout) -> dict[str, str]:
     env = dict(os.environ)
     env[ENV_INSTALL_ROOT] = str(layout.root)
     return env
-
-
-def user_log_dir() -> Path:
-    """The user's log folder (the app's ``AppPaths.logs``; imported only when needed so a
-    plain start reads no more than the standard library)."""
-    try:
-        from dso_desktop.paths import AppPaths
-
-        return AppPaths.default().logs
-    except Exception:  # the launcher must start the program whatever happens here
-        import tempfile
-
-        return Path(tempfile.gettempdir()) / "dso-desktop"
-
-
-def log_path(layout: InstallLayout) -> Path:
-    """Where the launcher writes its log: ``<install>/launcher.log`` in a per-user install,
-    ``<user log folder>/launcher.log`` in a managed one (IT's folder stays untouched)."""
-    if layout.root.is_dir() and not layout.managed():
-        return layout.root / LOG_FILE
-    return user_log_dir() / LOG_FILE
-
-
-def write_log(layout: InstallLayout, event: str, text: str) -> Path | None:
-    """Append one entry (UTC time, event, text; continuation lines indented) to the log.
-
-    Size-capped: past ``LOG_MAX_BYTES`` the file moves to ``launcher.log.1`` (replacing the
-    older one) and a new one starts. Never raises: a log must not keep the program from
-    starting. Entries hold versions, exit codes and self-check output, never user data.
-    """
-    try:
-        path = log_path(layout)
-        body = "\n    ".join(line.rstrip() for line in text.strip().splitlines()) or "-"
-        entry = f"{_now()} {event}: {body}\n".encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        if size and size + len(entry) > LOG_MAX_BYTES:
-            os.replace(path, path.with_name(path.name + ".1"))
-        with path.open("ab") as fh:
-            fh.write(entry[-LOG_MAX_BYTES:])
-        return path
-    except OSError as exc:
-        sys.stderr.write(f"dso-launcher: cannot write the launcher log: {exc}\n")
-        return None
 
 
 def self_check(layout: InstallLayout, version: str) -> tuple[bool, str]:

@@ -263,10 +263,13 @@ class UpdateService:
         """
         if self.layout is None:
             return {"installed": False, "current": __version__}
+        from dso_desktop.update.layout import log_path
+
         state = self.layout.load_state()
         trial = state.trial
         return {
-            "installed": True, "root": str(self.layout.root), "current": state.current,
+            "installed": True, "root": str(self.layout.root), "managed": self.managed(),
+            "log": str(log_path(self.layout)), "current": state.current,
             "previous": state.previous, "pending": state.pending, "failed": list(state.failed),
             "trial": None if trial is None else {"version": trial.version,
                                                  "failures": trial.failures,

@@ -120,7 +120,9 @@ def test_trial_rollback_and_a_manual_one_are_logged(tmp_path: Path) -> None:
 
 
 def test_log_is_size_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(launcher, "LOG_MAX_BYTES", 2000)
+    from dso_desktop.update import layout as layout_mod
+
+    monkeypatch.setattr(layout_mod, "LOG_MAX_BYTES", 2000)
     layout = InstallLayout(tmp_path)
     for i in range(100):
         launcher.write_log(layout, "test", f"entry {i} " + "x" * 50)
