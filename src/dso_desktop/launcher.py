@@ -28,7 +28,6 @@ from pathlib import Path
 from dso_desktop.update.layout import (
     ENV_INSTALL_ROOT,
     ENV_TRIAL_VERSION,
-    LOG_FILE,
     Attempt,
     InstallLayout,
     InstallState,
@@ -162,8 +161,8 @@ def rollback(layout: InstallLayout, *, by: str = "by hand") -> InstallState:
         reason = f"version {current} was rolled back {by} to {back}"
         reason_cs = f"verze {current} byla ručně vrácena na {back}"
         state = InstallState(current=back, previous=None, pending=None,
-                             failed=tuple(v for v in state.failed if v != current)[-19:]
-                             + (current,),
+                             failed=(*[v for v in state.failed if v != current][-19:],
+                                     current),
                              trial=None,
                              last_rollback={"version": current, "to": back, "reason": reason,
                                             "reason_cs": reason_cs, "at": at})

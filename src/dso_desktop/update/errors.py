@@ -119,8 +119,28 @@ def problem_kind(exc: BaseException) -> str:
     return "failed"
 
 
+# The same causes for an English user interface (``message_en`` is the technical detail).
+PROBLEM_TEXT_EN = {
+    "managed": "This installation is managed by your IT department; it does not update "
+               "itself.",
+    "disabled": "Update checks are turned off by the administrator or in the settings.",
+    "portal-outdated": "The update portal is not up to date; contact your administrator.",
+    "tls": "The update portal's certificate is not trusted; nothing was downloaded. "
+           "Tell your administrator.",
+    "unreachable": "The update portal cannot be reached; try again later.",
+    "signature": "The update failed its signature check and was not installed. If this "
+                 "happens again, tell your administrator.",
+    "config": "The update settings are wrong (portal address, portal certificate or proxy); "
+              "contact your administrator.",
+    "cancelled": "The download was cancelled; it continues where it stopped next time.",
+    "failed": "The update failed; the installed version is unchanged.",
+}
+
+
 def describe_problem(exc: BaseException) -> dict[str, str]:
-    """``kind``, ``message_cs`` (the cause, for the clerk) and ``message_en`` (for logs)."""
+    """``kind``, ``message_cs`` (the cause, for the clerk), ``text_en`` (the same in
+    English) and ``message_en`` (the technical detail, for logs and the helpdesk)."""
+    kind = problem_kind(exc)
     cs = getattr(exc, "message_cs", None) or UpdateError.message_cs
-    return {"kind": problem_kind(exc), "message_cs": str(cs),
+    return {"kind": kind, "message_cs": str(cs), "text_en": PROBLEM_TEXT_EN[kind],
             "message_en": (str(exc) or type(exc).__name__)[:500]}

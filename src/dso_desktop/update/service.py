@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -342,11 +343,9 @@ class UpdateService:
     def _record_problem(self, exc: UpdateError) -> None:
         from dso_desktop.update.errors import describe_problem
 
-        try:
+        with contextlib.suppress(OSError):  # the failure itself is what the caller reports
             self._save(last_result={"at": self.now().isoformat(), "ok": False,
                                     **describe_problem(exc), "available": None})
-        except OSError:
-            pass  # the failure itself is what the caller reports
 
     def last_problem(self) -> dict[str, Any] | None:
         """The last check's failure (kind, Czech cause), or None when it succeeded."""

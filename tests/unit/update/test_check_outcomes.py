@@ -122,7 +122,7 @@ def test_policy_proxy_overrides_the_apps_own_and_reaches_the_portal_requests(
     svc = _service(portal, root, portal_url, tmp_path,
                    net_config=lambda: net.NetConfig(proxy=dead_proxy))
     assert svc.net_config().proxy == dead_proxy
-    with pytest.raises(UpdateNetworkError, match="(?i)proxy"):
+    with pytest.raises(UpdateNetworkError, match=r"(?i)proxy"):
         svc.check(force=True)
     # The administrator's policy wins over the user's setting ("" = direct).
     (root / POLICY_FILE).write_text(json.dumps({"proxy": ""}), encoding="utf-8")

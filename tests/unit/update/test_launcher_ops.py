@@ -12,6 +12,7 @@ from updater.testkit import make_version_dir
 
 from dso_desktop import launcher
 from dso_desktop.update.layout import (
+    LOG_FILE,
     NOTICE_FILE,
     POLICY_FILE,
     STATE_FILE,
@@ -99,7 +100,7 @@ def test_failed_self_check_is_in_the_log_after_the_notice_was_shown(tmp_path: Pa
     layout.save_state(InstallState(current="1.0.0", pending="2.0.0"))
     launcher.apply_pending(layout)
     assert layout.take_notice() is not None  # the GUI shows it once ...
-    log = (tmp_path / launcher.LOG_FILE).read_text(encoding="utf-8")
+    log = (tmp_path / LOG_FILE).read_text(encoding="utf-8")
     # ... the helpdesk still reads why, with the self-check's own words.
     assert "self-check-failed: version 2.0.0 failed its start-up self-check" in log
     assert "database module is missing" in log
@@ -114,7 +115,7 @@ def test_trial_rollback_and_a_manual_one_are_logged(tmp_path: Path) -> None:
                                                "code 3", last_end_cs="skončila s kódem 3")))
     state, attempt = launcher.begin_attempt(layout)
     assert state.current == "1.0.0" and attempt is None
-    log = (tmp_path / launcher.LOG_FILE).read_text(encoding="utf-8")
+    log = (tmp_path / LOG_FILE).read_text(encoding="utf-8")
     assert "rolled-back: version 2.0.0 ended abnormally 2 times" in log
     assert "exited with code 3" in log
 
@@ -126,9 +127,9 @@ def test_log_is_size_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     layout = InstallLayout(tmp_path)
     for i in range(100):
         launcher.write_log(layout, "test", f"entry {i} " + "x" * 50)
-    log = tmp_path / launcher.LOG_FILE
+    log = tmp_path / LOG_FILE
     assert log.stat().st_size <= 2000
-    older = tmp_path / (launcher.LOG_FILE + ".1")
+    older = tmp_path / (LOG_FILE + ".1")
     assert older.stat().st_size <= 2000
     assert "entry 99 " in log.read_text() and "entry 0 " not in log.read_text() + \
         older.read_text()
@@ -151,7 +152,7 @@ def test_managed_install_starts_as_it_is(tmp_path: Path, _user_dirs: Path,
     assert trace.read_text().split() == ["1.0.0"]  # started; nothing switched
     assert _snapshot(root) == before  # no lock, no state written in IT's folder
     assert "Traceback" not in capsys.readouterr().err
-    log = (_user_dirs / "logs" / launcher.LOG_FILE).read_text(encoding="utf-8")
+    log = (_user_dirs / "logs" / LOG_FILE).read_text(encoding="utf-8")
     assert "managed" in log and "2.0.0" in log
 
 
@@ -194,4 +195,4 @@ def test_writable_probe_sees_a_read_only_folder(tmp_path: Path,
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     assert not layout.writable() and layout.managed()
     assert launcher.log_path(layout) == Path(os.environ["DSO_DATA_DIR"]) / "logs" / \
-        launcher.LOG_FILE
+        LOG_FILE
