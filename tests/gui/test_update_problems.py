@@ -164,3 +164,39 @@ def test_managed_install_says_updates_come_from_it(
     assert "IT oddělení" in told[0] and not told[0].startswith("WARN")
     assert not any(t.startswith("Aktualizace:") for t in _warning_texts(window))
     controller.stop()
+
+
+def test_gui_start_of_a_managed_install_is_normal(
+        qtbot: Any, ctx: Any, portal_env: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Machine-wide install deployed by IT: the window opens, no error box, no traceback,
+    and the settings page says that updates come from IT."""
+    import time
+
+    from dso_desktop.gui.launcher import Launcher
+    from dso_desktop.gui.main import parse_args
+
+    root = portal_env["root"]
+    (root / POLICY_FILE).write_text(json.dumps({"managed": True}))
+    monkeypatch.setenv("DSO_INSTALL_ROOT", str(root))
+    monkeypatch.delenv("DSO_TRIAL_VERSION", raising=False)
+    boxes: list[str] = []
+    for name in ("critical", "warning", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, n=name: boxes.append(f"{n} {a[2]}"))
+    launcher = Launcher(parse_args(["--lang", "cs"]), ctx.paths, started=time.perf_counter())
+    launcher.tasks = ctx.tasks
+    launcher._opened((ctx.app, "cs"))
+    try:
+        assert launcher.window.isVisible()
+        controller = launcher.updates
+        assert controller is not None and launcher.ctx.updates is controller
+        qtbot.waitUntil(lambda: controller.managed, timeout=10_000)
+        dlg = launcher.window.open_settings()
+        qtbot.addWidget(dlg)
+        qtbot.waitUntil(lambda: "IT oddělení" in dlg.update_status.text(), timeout=10_000)
+        assert boxes == []
+        assert sorted(p.name for p in root.iterdir()) == [POLICY_FILE, "versions"]
+    finally:
+        controller.stop()
+        launcher.window.close()
+        launcher.window.deleteLater()

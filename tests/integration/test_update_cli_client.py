@@ -183,3 +183,26 @@ def test_dso_update_status_changes_nothing(tmp_path: Path,
     assert code == 0 and info["pending"] == "2.0.0" and info["managed"] is False
     assert info["log"] == str(root / "launcher.log")
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_version_rolled_back_by_hand_is_not_offered_again(
+        served: tuple[Portal, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    portal, root, url = served
+    _trust(monkeypatch, portal)
+    make_version_dir(root / "build", "1.1.0").rename(root / "versions" / "1.1.0")
+    InstallLayout(root).save_state(InstallState(current="1.1.0", previous="1.0.0"))
+    user = str(tmp_path / "user")
+    code, _out, err = _dso(capsys, "--data-dir", user, "update", "rollback",
+                           "--install-root", str(root))
+    assert code == 0, err
+    svc = UpdateService(AppPaths.default(user), install_root=root, portal_url=url)
+    result = svc.check(force=True)
+    # The portal still offers 1.1.0: it is seen, but never prompted or installed again.
+    assert (result.available, result.reason, result.prompt) == ("1.1.0", "failed-before",
+                                                                False)
+    code, _out, err = _dso(capsys, "--data-dir", user, "update", "apply", "--portal", url,
+                           "--install-root", str(root))
+    assert code == 1 and "failed on this computer before" in err
+    assert InstallLayout(root).load_state().current == "1.0.0"
+    assert not (root / "versions" / "1.1.0").exists()
