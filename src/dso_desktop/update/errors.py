@@ -84,12 +84,6 @@ class UpdatesManaged(UpdatesDisabled):
                   "Aplikace se sama neaktualizuje.")
 
 
-class RollbackError(UpdateError):
-    """A rollback that cannot go back (no older version kept)."""
-
-    message_cs = "Není k dispozici žádná starší verze, ke které by se dalo vrátit."
-
-
 class UpdateConfigError(UpdateError):
     """The update settings cannot work: a non-HTTPS portal URL, an unusable CA file or proxy."""
 
