@@ -1543,6 +1543,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Aktualizace této instalace zajišťuje IT oddělení; aplikace se sama neaktualizuje.</translation>
     </message>
     <message>
+        <source>Update checks are turned off by the administrator.</source>
+        <translation>Kontrolu aktualizací vypnul správce.</translation>
+    </message>
+    <message>
         <source>The last check failed: {cause}</source>
         <translation>Poslední kontrola se nezdařila: {cause}</translation>
     </message>

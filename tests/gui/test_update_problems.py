@@ -200,3 +200,22 @@ def test_gui_start_of_a_managed_install_is_normal(
         controller.stop()
         launcher.window.close()
         launcher.window.deleteLater()
+
+
+def test_admin_lock_holds_for_check_now(qtbot: Any, window: Any, ctx: Any,
+                                        portal_env: dict[str, Any],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: told.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: told.append("WARN " + a[2]))
+    (portal_env["root"] / POLICY_FILE).write_text(json.dumps({"enabled": False}))
+    service = _service(portal_env, ctx.paths)
+    controller = _controller(window, ctx, service)
+    dlg = window.open_settings()
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: "vypnul správce" in dlg.update_status.text(), timeout=10_000)
+    assert not dlg.check_now.isEnabled()
+    controller.check_now(window)  # the Help menu stays: it answers why nothing happens
+    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    assert told == ["Kontrola aktualizací je vypnuta správcem nebo v nastavení."]
+    assert service.settings().last_result is None  # no request was made

@@ -152,8 +152,8 @@ class SettingsDialog(QDialog):
             self.check_now.setEnabled(False)
             return
         ctl.state_changed.connect(self.show_update_state)
-        self.show_update_state({"managed": ctl.managed, "problem": ctl.problem,
-                                "last_result": ctl.last_result})
+        self.show_update_state({"managed": ctl.managed, "admin_locked": ctl.admin_locked,
+                                "problem": ctl.problem, "last_result": ctl.last_result})
         ctl.refresh_state()
 
     def show_update_state(self, state: dict[str, Any]) -> None:
@@ -161,13 +161,16 @@ class SettingsDialog(QDialog):
         from dso_desktop.gui.updates import problem_text
 
         managed = bool(state.get("managed"))
-        self.check_now.setEnabled(not managed)
-        self.check_updates.setEnabled(not managed)
+        locked = bool(state.get("admin_locked"))
+        self.check_now.setEnabled(not (managed or locked))
+        self.check_updates.setEnabled(not (managed or locked))
         problem = state.get("problem")
         last = state.get("last_result") or {}
         if managed:
             text = self.tr("Updates of this installation come from your IT department; "
                            "it does not update itself.")
+        elif locked:
+            text = self.tr("Update checks are turned off by the administrator.")
         elif problem:
             text = self.tr("The last check failed: {cause}").format(
                 cause=problem_text(problem))

@@ -158,6 +158,7 @@ class UpdateController(QObject):
         self.service = service
         self.problem: dict[str, Any] | None = None
         self.managed = False
+        self.admin_locked = False  # update-policy.json "enabled": false
         self.last_result: dict[str, Any] | None = None
         self._busy = False
         self._cancel = threading.Event()
@@ -183,8 +184,8 @@ class UpdateController(QObject):
 
         def work() -> dict[str, Any]:
             settings = service.settings()
-            return {"managed": service.managed(), "problem": service.last_problem(),
-                    "last_result": settings.last_result}
+            return {"managed": service.managed(), "admin_locked": service.admin_locked(),
+                    "problem": service.last_problem(), "last_result": settings.last_result}
 
         self.tasks.run_store(work, self._state,
                              lambda exc: log.info("update state unreadable: %s", exc),
@@ -192,6 +193,7 @@ class UpdateController(QObject):
 
     def _state(self, state: dict[str, Any]) -> None:
         self.managed = bool(state.get("managed"))
+        self.admin_locked = bool(state.get("admin_locked"))
         self.last_result = state.get("last_result")
         self._set_problem(None if self.managed else state.get("problem"))
         self.state_changed.emit(state)
@@ -232,8 +234,8 @@ class UpdateController(QObject):
             self.refresh_state()
             return None
         self._set_problem(problem)
-        self.state_changed.emit({"managed": self.managed, "problem": problem,
-                                 "last_result": self.last_result})
+        self.state_changed.emit({"managed": self.managed, "admin_locked": self.admin_locked,
+                                 "problem": problem, "last_result": self.last_result})
         return problem
 
     def check_now(self, parent: QWidget | None = None) -> None:
@@ -275,7 +277,16 @@ class UpdateController(QObject):
             else:
                 QMessageBox.warning(where, title, problem_text(problem))
 
-        self.tasks.run_net(lambda: self.service.check(force=True), done, failed, owner=self)
+        def work() -> Any:
+            from dso_desktop.update.errors import UpdatesDisabled
+
+            # The administrator's "enabled": false holds for "check now" too (the user's
+            # own switch does not: asking is turning it on for once).
+            if self.service.admin_locked():
+                raise UpdatesDisabled("update checks are turned off by the administrator")
+            return self.service.check(force=True)
+
+        self.tasks.run_net(work, done, failed, owner=self)
 
     def _offer(self, result: Any) -> None:
         dialog = UpdateDialog(self.window, result)
