@@ -206,3 +206,17 @@ def test_a_version_rolled_back_by_hand_is_not_offered_again(
     assert code == 1 and "failed on this computer before" in err
     assert InstallLayout(root).load_state().current == "1.0.0"
     assert not (root / "versions" / "1.1.0").exists()
+
+
+def test_unreadable_archive_falls_back_to_the_system_proxy(
+        served: tuple[Portal, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    portal, root, url = served
+    _trust(monkeypatch, portal)
+    user = tmp_path / "user"
+    paths = AppPaths.default(user).ensure()
+    paths.database.write_bytes(b"not a database at all")
+    code, out, err = _dso(capsys, "--data-dir", str(user), "--json", "update", "check",
+                          "--portal", url, "--install-root", str(root))
+    assert code == 0 and json.loads(out)["available"] == "1.1.0"
+    assert "proxy setting is unreadable" in err and "Traceback" not in err

@@ -91,8 +91,13 @@ def _app_net_config(paths: Any) -> Any:
         return net.NetConfig()
     from dso_desktop.app import App
 
-    with App.open(paths, offline=True) as app:
-        config: net.NetConfig = app.net_config()
+    try:
+        with App.open(paths, offline=True) as app:
+            config: net.NetConfig = app.net_config()
+    except Exception as exc:  # an archive that cannot be opened must not stop an update
+        sys.stderr.write(f"dso: the app's proxy setting is unreadable ({type(exc).__name__}); "
+                         "using the system's proxy\n")
+        return net.NetConfig()
     return config
 
 
