@@ -80,7 +80,7 @@ class UpdateSettings:
     # The scheduled (GUI) check's clock: only a scheduled check moves it, so a check from
     # the command line or the "check now" button never postpones the next scheduled one.
     last_check: str | None = None
-    # What the last check of any kind found: {"at", "ok", "kind", "message_cs",
+    # What the last check of any kind found: {"at", "ok", "kind", "message_cs", "text_en",
     # "message_en", "available"}; the GUI shows a failure until a check succeeds again.
     last_result: dict[str, Any] | None = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from updater.testkit import make_version_dir
@@ -196,3 +197,35 @@ def test_writable_probe_sees_a_read_only_folder(tmp_path: Path,
     assert not layout.writable() and layout.managed()
     assert launcher.log_path(layout) == Path(os.environ["DSO_DATA_DIR"]) / "logs" / \
         LOG_FILE
+
+
+def test_unwritable_install_with_a_trial_still_starts(tmp_path: Path, _user_dirs: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """What a read-only folder does to the launcher, simulated so that it runs as root too:
+    the probe fails and every write into the folder is refused."""
+    import contextlib
+
+    root = tmp_path / "install"
+    layout = InstallLayout(root)
+    _install(root, "1.0.0")
+    _install(root, "2.0.0")
+    layout.save_state(InstallState(current="2.0.0", previous="1.0.0", trial=Trial("2.0.0")))
+    before = _snapshot(root)
+
+    @contextlib.contextmanager
+    def refused(self: InstallLayout, wait: float = 0.0) -> Any:
+        raise PermissionError(13, "Permission denied", str(self.root / ".update.lock"))
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(InstallLayout, "writable", lambda self: False)
+    monkeypatch.setattr(InstallLayout, "lock", refused)
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("DSO_TEST_TRACE", str(trace))
+    assert launcher.main(["--root", str(root)]) == 0
+    assert trace.read_text().split() == ["2.0.0"]
+    assert "Traceback" not in capsys.readouterr().err
+    assert _snapshot(root) == before
+    log = (_user_dirs / "logs" / LOG_FILE).read_text(encoding="utf-8")
+    assert "state-error: cannot record the start on trial" in log
