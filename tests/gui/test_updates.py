@@ -181,7 +181,8 @@ def test_rollback_notice_is_shown_even_with_update_checks_off(
     launcher.tasks = ctx.tasks
     launcher._opened((ctx.app, "cs"))
     try:
-        assert launcher.updates is None  # checks are off...
+        # Checks are off: no scheduled check (the controller stays for "check now")...
+        assert launcher.updates is not None and not launcher.updates._timer.isActive()
         assert warned and "2.0.0" in warned[0] and "nespustila" in warned[0]  # ...notice is not
     finally:
         launcher.window.close()

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
     act_about: QAction
     act_add_account: QAction
     act_cancel_sync: QAction
+    act_check_updates: QAction
     act_export: QAction
     act_filter: QAction
     act_forward: QAction
@@ -144,6 +145,8 @@ class MainWindow(QMainWindow):
         left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
+        self._last_warnings: list[Any] = []
+        self.update_problem: dict[str, Any] | None = None  # a failed update check's cause
         left.addWidget(self.warnings_box)
         left.setStretchFactor(0, 5)
         left.setStretchFactor(1, 1)
@@ -467,8 +470,13 @@ class MainWindow(QMainWindow):
         )
 
     def show_warnings(self, warnings: list[Any]) -> None:
-        from dso_desktop.gui.warningsview import warning_color, warning_text
+        from dso_desktop.gui.warningsview import (
+            update_problem_text,
+            warning_color,
+            warning_text,
+        )
 
+        self._last_warnings = list(warnings)
         self.warning_list.clear()
         for w in warnings:
             item = QListWidgetItem(warning_text(w))
@@ -476,7 +484,13 @@ class MainWindow(QMainWindow):
             item.setToolTip(warning_text(w))
             item.setForeground(_color(warning_color(w)))
             self.warning_list.addItem(item)
-        if not warnings:
+        problem = self.update_problem
+        if problem:  # a failed update check: its cause, until a check succeeds
+            item = QListWidgetItem(update_problem_text(problem))
+            item.setToolTip(update_problem_text(problem))
+            item.setForeground(_color("#8a5300"))
+            self.warning_list.addItem(item)
+        elif not warnings:
             self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
         self.warnings_loaded.emit(len(warnings))
 
@@ -770,6 +784,20 @@ class MainWindow(QMainWindow):
         self._integrity_check = check
         check.start()
         return check
+
+    def set_update_problem(self, problem: dict[str, Any] | None) -> None:
+        """The update controller's last failure (or None): shown in the warnings panel."""
+        self.update_problem = problem
+        self.show_warnings(self._last_warnings)
+
+    def check_updates_now(self) -> None:
+        """Help → "Zkontrolovat aktualizace"."""
+        if self.ctx.updates is not None:
+            self.ctx.updates.check_now(self)
+            return
+        QMessageBox.information(self, self.tr("Check for updates"), self.tr(
+            "This copy does not update itself: it was not started from an installation "
+            "(or it runs in training mode)."))
 
     def open_settings(self) -> Any:
         from dso_desktop.gui.settingsdialog import SettingsDialog

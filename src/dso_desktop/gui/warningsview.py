@@ -47,3 +47,11 @@ def warning_color(w: Any) -> str:
         if due <= datetime.now(UTC) + timedelta(days=3):
             return "#c62828"
     return "#8a5300"
+
+
+def update_problem_text(problem: Any) -> str:
+    """'Aktualizace: cause' for a failed update check (Czech first, see gui.updates)."""
+    from dso_desktop.gui.updates import problem_text
+
+    label = translate("Warnings", "Updates")
+    return f"{label}: {problem_text(problem)}"
