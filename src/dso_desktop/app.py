@@ -11,13 +11,14 @@ from typing import Any
 from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
-from dso_desktop.services.archive import IntegrityService, ZfoService
+from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService
 from dso_desktop.services.warnings import WarningService
+from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
 
 log = logging.getLogger(__name__)

@@ -173,8 +173,8 @@ def test_gui_start_of_a_managed_install_is_normal(
     and the settings page says that updates come from IT."""
     import time
 
-    from dso_desktop.gui.launcher import Launcher
     from dso_desktop.gui.main import parse_args
+    from dso_desktop.gui.startup import Launcher
 
     root = portal_env["root"]
     (root / POLICY_FILE).write_text(json.dumps({"managed": True}))

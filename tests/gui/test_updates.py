@@ -166,9 +166,9 @@ def test_rollback_notice_is_shown_even_with_update_checks_off(
     """The user must learn why the version changed, whatever the update-check setting."""
     import time
 
-    from dso_desktop.gui.launcher import Launcher
     from dso_desktop.gui.main import parse_args
     from dso_desktop.gui.prefs import GuiPrefs
+    from dso_desktop.gui.startup import Launcher
 
     _rollback_install(tmp_path, monkeypatch)
     monkeypatch.delenv("DSO_TRIAL_VERSION", raising=False)

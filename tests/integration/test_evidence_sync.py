@@ -71,7 +71,7 @@ def _reseal(data: bytes, lookalike: Any) -> bytes:
 
 @pytest.fixture(scope="module")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Material]:
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.simulator import Simulator
     from dso_desktop.zfo import TrustStore, parse_zfo, verify_zfo
     from dso_desktop.zfo.testpki import create_pki

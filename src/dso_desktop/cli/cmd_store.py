@@ -45,7 +45,7 @@ def _fail_from(exc: BaseException) -> CliError:
 
 def _errors() -> tuple[type[BaseException], ...]:
     from dso_desktop.isds.errors import IsdsError
-    from dso_desktop.secrets import SecretStoreError
+    from dso_desktop.secretstore import SecretStoreError
     from dso_desktop.services.accounts import AccountError
     from dso_desktop.services.send import SendError
     from dso_desktop.store.errors import StoreError

@@ -11,9 +11,22 @@ from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle, L
 from dso_desktop.store.records import MessageFilter, MessageRow
 
 __all__ = [
-    "AccountSpec", "AccountView", "AttachmentInfo", "Draft", "ImportItem", "ImportSummary",
-    "IntegrityProblem", "IntegrityReport", "MessageDetail", "MessageFilter", "MessageRow",
-    "SendOutcome", "TreeNode", "VerdictView", "Warning", "ZfoView",
+    "AccountSpec",
+    "AccountView",
+    "ArchiveWarning",
+    "AttachmentInfo",
+    "Draft",
+    "ImportItem",
+    "ImportSummary",
+    "IntegrityProblem",
+    "IntegrityReport",
+    "MessageDetail",
+    "MessageFilter",
+    "MessageRow",
+    "SendOutcome",
+    "TreeNode",
+    "VerdictView",
+    "ZfoView",
 ]
 
 
@@ -238,7 +251,7 @@ class ZfoView:
 
 
 @dataclass(frozen=True)
-class Warning:
+class ArchiveWarning:
     """Something the user should act on soon."""
 
     kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dso_desktop.simulator.auth import MEP_COOKIE, AuthFailure
-from dso_desktop.simulator.core import Reply, SimulatorCore, _cookie
+from dso_desktop.simulator.dispatcher import Reply, SimulatorCore, _cookie
 
 log = logging.getLogger("dso_desktop.simulator.http")
 MAX_BODY = 200 * 1024 * 1024  # a 100 MB VoDZ in base64 plus envelope

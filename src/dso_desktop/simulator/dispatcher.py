@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from dso_desktop.simulator import context, ops_boxes, ops_extra, ops_messages, render
+from dso_desktop.simulator import ops_boxes, ops_extra, ops_messages, render, status_codes
 from dso_desktop.simulator.auth import Authenticator, AuthFailure
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.context import Limits, OpContext, OpError
@@ -92,7 +92,7 @@ class SimulatorCore:
 
     def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
         if ctx.no_timestamp:
-            ctx.status_code = context.NO_TIMESTAMP
+            ctx.status_code = status_codes.NO_TIMESTAMP
         return self.signer.seal_content(content, ctx.now, timestamp=not ctx.no_timestamp)
 
     def authenticate(self, zfo: bytes) -> bytes | None:
@@ -219,16 +219,16 @@ class SimulatorCore:
         b = Builder(ns)
         resp = b.root(f"{req.operation}Response")
         if service in DB_SERVICES:
-            render.db_status(resp, code, context.MESSAGES.get(code), b=b)
+            render.db_status(resp, code, status_codes.MESSAGES.get(code), b=b)
         else:
-            render.dm_status(resp, code, context.MESSAGES.get(code), b=b)
+            render.dm_status(resp, code, status_codes.MESSAGES.get(code), b=b)
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
     def _run(self, req: Any, service: str, user: User, system_cert: bool, soap_ct: str,
              injected: Any, mtom: bool = False) -> Reply:
         entry = OPERATIONS.get(req.operation)
         if entry is None or service not in entry[0]:
-            return self._status_reply(req, service, context.UNKNOWN_OPERATION, soap_ct)
+            return self._status_reply(req, service, status_codes.UNKNOWN_OPERATION, soap_ct)
         handler = entry[1]
         with self.world.lock:
             self.requests += 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from dso_desktop.paths import private_dir
 from dso_desktop.simulator.clock import SimClock
-from dso_desktop.simulator.core import Reply, SimulatorCore
+from dso_desktop.simulator.dispatcher import Reply, SimulatorCore
 from dso_desktop.simulator.generator import GeneratedAccount, build_world
 from dso_desktop.simulator.pki import load_or_create
 from dso_desktop.simulator.server import HttpFront, json_reply
