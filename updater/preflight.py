@@ -1,0 +1,181 @@
+"""Checks `dso-release add` makes before signing: would this bundle work on the clients?
+
+A signed release that clients cannot use is worse than none: they download it, fail its
+self-check, and the operator learns about it from the helpdesk. So before anything is signed
+the bundle must carry this portal's root of trust (not the placeholder of the source tree, not
+another region's), say the version it is published as, and pass its own self-check here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tuf.api.metadata import Metadata, Root
+
+from dso_desktop.update.archive import (
+    _open,
+    extract_version,
+    read_manifest,
+    scan,
+    version_entries,
+)
+from dso_desktop.update.release import MANIFEST_NAME, Manifest, Version, platform_tag
+
+# The root keys of the placeholder resources/update/root.json this source tree ships with
+# (throw-away keys; nobody can sign for them). A bundle built before the key ceremony has it.
+PLACEHOLDER_ROOT_KEYIDS = frozenset({
+    "819fd2ff5662f36d9f7a78fdb0133447bcb0450a7ca9186091aacb04c4e296d7",
+    "b0b536ae481ed67188745f3c85ab4291a14f04080fa165995910228901ec0c36",
+    "87b0dd84bd5be2ad3df261d2ee36706a1cbcad38516c110532efdf3d19fa1deb",
+})
+ROOT_SUFFIX = ("resources", "update", "root.json")
+SELF_CHECK_TIMEOUT = 300
+_NAME_VERSION_RE = re.compile(r"dso-desktop-(\d[^-]*)-")
+
+
+class BundleRefused(Exception):
+    """The bundle would fail on the clients; nothing was signed."""
+
+
+@dataclass
+class PreflightReport:
+    version: Version
+    root_version: int | None = None
+    self_check: str = "not run"
+    notes: list[str] = field(default_factory=list)
+
+
+def bundle_version(archive: Path) -> Version:
+    """The version a release archive says it is (its only ``versions/<ver>/`` manifest)."""
+    entries = scan(archive)
+    found = {e.parts[1] for e in entries
+             if len(e.parts) == 3 and e.parts[0] == "versions" and e.parts[2] == MANIFEST_NAME}
+    if len(found) != 1:
+        raise BundleRefused(f"{archive.name}: expected one versions/<ver>/{MANIFEST_NAME}, "
+                            f"found {len(found)}")
+    return read_manifest(archive, Version.parse(found.pop())).version
+
+
+def check_version(archive: Path, version: Version) -> Manifest:
+    own = bundle_version(archive)
+    if own != version:
+        raise BundleRefused(
+            f"the bundle is version {own}, not {version}: publish it as {own} "
+            f"(--version {own}) or rebuild it with version {version}")
+    m = _NAME_VERSION_RE.search(archive.name)
+    if m and m.group(1) != str(version):
+        raise BundleRefused(f"the file name {archive.name} says version {m.group(1)}, the "
+                            f"bundle says {version}: rename or rebuild it")
+    return read_manifest(archive, version)
+
+
+def check_root(archive: Path, version: Version, metadata_dir: Path) -> int:
+    """The bundle's ``resources/update/root.json`` must be one of this portal's roots.
+
+    Clients start trusting from the shipped root and walk ``N.root.json`` forward, so any
+    root version this portal ever published is fine; returns its version.
+    """
+    entries = [e for e in version_entries(scan(archive), version)
+               if e.parts[-3:] == ROOT_SUFFIX and e.member.isreg()]
+    if not entries:
+        raise BundleRefused(
+            "the bundle has no resources/update/root.json: clients could not verify "
+            "any update. Build it from a source tree that has the portal's root")
+    portal_roots = []
+    for p in metadata_dir.glob("*.root.json"):
+        if p.name.split(".")[0].isdigit():
+            portal_roots.append(Metadata[Root].from_file(str(p)))
+    fix = (f"copy {metadata_dir / '1.root.json'} to resources/update/root.json in the "
+           "source tree, rebuild (make bundle) and add the new bundle")
+    version_found = None
+    with _open(archive) as tar:
+        for e in entries:
+            fh = tar.extractfile(e.member)
+            assert fh is not None
+            data = fh.read(1024 * 1024)
+            try:
+                md = Metadata[Root].from_bytes(data)
+            except Exception as exc:  # any parse error: the file is not a TUF root
+                raise BundleRefused(f"the bundle's root.json is not a TUF root ({exc}); {fix}"
+                                    ) from exc
+            keyids = set(md.signed.roles["root"].keyids)
+            if keyids & PLACEHOLDER_ROOT_KEYIDS:
+                raise BundleRefused(
+                    "the bundle's resources/update/root.json is still the placeholder of the "
+                    f"source tree (throw-away keys: clients would refuse every update); {fix}")
+            match = next((r for r in portal_roots if r.signed_bytes == md.signed_bytes), None)
+            if match is None:
+                raise BundleRefused(
+                    "the bundle's resources/update/root.json is not a root of this portal "
+                    "(another portal's keys, or an old key ceremony): clients would refuse "
+                    f"this portal's updates; {fix}")
+            version_found = match.signed.version
+    return int(version_found or 0)
+
+
+def self_check_env() -> tuple[dict[str, str], str]:
+    """Environment for the bundle's self-check and a note on which Qt platform it uses.
+
+    On a desktop (Windows, macOS, or Linux with a display) the real platform plugin is
+    used, as on a clerk's PC; on a headless Linux only the offscreen plugin can run, and
+    the operator is told so. The release passphrases are never passed on.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSO_RELEASE_PASSPHRASE")}
+    env.pop("QT_QPA_PLATFORM", None)
+    if sys.platform.startswith("linux") and not (env.get("DISPLAY")
+                                                 or env.get("WAYLAND_DISPLAY")):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        return env, ("no display here: the self-check used Qt's offscreen platform plugin "
+                     "only; start the bundle once on a desktop before telling the offices")
+    return env, "the self-check used this desktop's own Qt platform plugin"
+
+
+def run_self_check(archive: Path, version: Version, manifest: Manifest,
+                   timeout: float = SELF_CHECK_TIMEOUT) -> str:
+    """Unpack the bundle to a temporary folder and run its manifest's self-check there."""
+    with tempfile.TemporaryDirectory(prefix="dso-release-check-") as tmp:
+        folder = extract_version(archive, version, Path(tmp) / "versions")
+        program = folder / manifest.self_check[0]
+        env, note = self_check_env()
+        with tempfile.TemporaryDirectory(prefix="dso-release-data-") as data:
+            env["DSO_DATA_DIR"] = data  # never the operator's own data folder
+            try:
+                proc = subprocess.run([str(program), *manifest.self_check[1:]], cwd=folder,
+                                      env=env, capture_output=True, timeout=timeout,
+                                      check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise BundleRefused(f"the bundle's self-check could not run: {exc}") from exc
+        tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()[-1500:]
+        if proc.returncode != 0:
+            raise BundleRefused(
+                f"the bundle's self-check failed (exit {proc.returncode}); clients would "
+                f"refuse it too:\n{tail}")
+        return note
+
+
+def preflight(archive: Path, version: Version, metadata_dir: Path, *, platform: str,
+              self_check: bool = True) -> PreflightReport:
+    """All checks; raises BundleRefused (or UnsafeArchiveError) with the fix to apply."""
+    manifest = check_version(archive, version)
+    report = PreflightReport(version)
+    report.root_version = check_root(archive, version, metadata_dir)
+    if not self_check:
+        report.self_check = "skipped (--no-self-check)"
+        report.notes.append("the self-check was NOT run: run `dso update self-check --gui` "
+                            "from the bundle on a PC of that platform before publishing")
+    elif platform != platform_tag():
+        raise BundleRefused(
+            f"the bundle is for {platform} and this machine is {platform_tag()}: its "
+            "self-check cannot run here. Run `dso update self-check --gui` from the bundle "
+            f"on a {platform} PC, then add it with --no-self-check")
+    else:
+        note = run_self_check(archive, version, manifest)
+        report.self_check = "passed"
+        report.notes.append(note)
+    return report
