@@ -96,6 +96,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     archive = Path(args.archive)
     version = Version.parse(args.version) if args.version else bundle_version(archive)
     platform = args.platform or platform_tag()
+    notes = _notes(args.notes, str(version))  # a typo in the notes fails before the checks
     report = preflight(archive, version, repo.metadata_dir,  # type: ignore[attr-defined]
                        platform=platform, self_check=not args.no_self_check)
     print(f"Checked: version {version}, root of this portal (v{report.root_version}), "
@@ -104,8 +105,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(f"NOTE: {note}", file=sys.stderr)
     try:
         res = repo.add_release(  # type: ignore[attr-defined]
-            archive, version, _notes(args.notes, str(version)),
-            channel=args.channel, platform=platform)
+            archive, version, notes, channel=args.channel, platform=platform)
     except VersionNotNewerError as exc:
         print(f"dso-release: error: {exc}", file=sys.stderr)
         print(BUMP_PROCEDURE.format(newest=exc.newest, suggest=_suggest(exc.newest),
