@@ -87,7 +87,9 @@ def default_passphrase(stem: str, new: bool, role: str | None = None) -> str:
         value = os.environ.get(name)
         if value:
             return value
-    stored = _os_keyring([n for n in (role, stem) if n])
+    # A new key (init, rotate) never takes a stored passphrase: after a rotation because of
+    # a stolen key the operator chooses the new one (in the variable or on the terminal).
+    stored = None if new else _os_keyring([n for n in (role, stem) if n])
     if stored:
         return stored
     if not sys.stdin.isatty():

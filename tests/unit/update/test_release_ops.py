@@ -256,3 +256,28 @@ def test_page_shows_region_helpdesk_and_platforms_czech_first(
     assert "Krajský helpdesk IT" in (portal.public / "index.html").read_text(encoding="utf-8")
     assert release_main(["config", repo, "--platforms", "amiga/../x"]) == 1
     assert "bad platform" in capsys.readouterr().err
+
+
+def test_daily_job_takes_passphrases_from_the_os_keyring_by_role(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    import keyring
+
+    for name in list(os.environ):
+        if name.startswith("DSO_RELEASE_PASSPHRASE"):
+            monkeypatch.delenv(name)
+    repo_dir = tmp_path / "repo"
+    ReleaseRepository.init(repo_dir, _own)
+    assert release_main(["timestamp", str(repo_dir)]) == 1  # nothing stored yet
+    assert "service dso-release, user timestamp" in capsys.readouterr().err
+    keyring.set_password("dso-release", "timestamp", _own("online-1", False))
+    keyring.set_password("dso-release", "snapshot", _own("online-1", False))
+    assert release_main(["timestamp", str(repo_dir)]) == 0
+    assert release_main(["resign", str(repo_dir), "--role", "snapshot"]) == 0
+    capsys.readouterr()
+    assert release_main(["status", str(repo_dir), "--json"]) == 0
+    keys = {k["role"]: k for k in json.loads(capsys.readouterr().out)["keys"]}
+    assert keys["timestamp"]["files"][0]["passphrase"] == "OS keyring (dso-release/timestamp)"
+    assert keys["timestamp"]["unattended"] is True
