@@ -97,13 +97,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     version = Version.parse(args.version) if args.version else bundle_version(archive)
     platform = args.platform or platform_tag()
     notes = _notes(args.notes, str(version))  # a typo in the notes fails before the checks
-    report = preflight(archive, version, repo.metadata_dir,  # type: ignore[attr-defined]
-                       platform=platform, self_check=not args.no_self_check)
-    print(f"Checked: version {version}, root of this portal (v{report.root_version}), "
-          f"self-check {report.self_check}")
-    for note in report.notes:
-        print(f"NOTE: {note}", file=sys.stderr)
     try:
+        # Cheap refusals first: no minutes of self-check for a version that cannot go out.
+        repo.check_newer(version, channel=args.channel,  # type: ignore[attr-defined]
+                         platform=platform)
+        report = preflight(archive, version, repo.metadata_dir,  # type: ignore[attr-defined]
+                           platform=platform, self_check=not args.no_self_check)
+        print(f"Checked: version {version}, root of this portal (v{report.root_version}), "
+              f"self-check {report.self_check}")
+        for note in report.notes:
+            print(f"NOTE: {note}", file=sys.stderr)
         res = repo.add_release(  # type: ignore[attr-defined]
             archive, version, notes, channel=args.channel, platform=platform)
     except VersionNotNewerError as exc:

@@ -299,6 +299,13 @@ class ReleaseRepository:
             found.extend(Version.parse(v) for v in index.withdrawn)
         return found
 
+    def check_newer(self, version: Version, *, channel: str, platform: str) -> None:
+        """Raise VersionNotNewerError unless ``version`` is newer than all published."""
+        newest = max(self._published_versions(self.targets().signed, channel, platform),
+                     default=None)
+        if newest is not None and version <= newest:
+            raise VersionNotNewerError(version, newest)
+
     def _index(self, targets: Targets, channel: str, platform: str) -> LatestIndex | None:
         path = index_target(channel, platform)
         if path not in targets.targets:
@@ -319,10 +326,7 @@ class ReleaseRepository:
         read_manifest(archive, version)  # refuses unsafe or mislabelled archives
         md = self.targets()
         targets = md.signed
-        published = self._published_versions(targets, channel, platform)
-        newest = max(published, default=None)
-        if newest is not None and version <= newest:
-            raise VersionNotNewerError(version, newest)
+        self.check_newer(version, channel=channel, platform=platform)
         previous = self._index(targets, channel, platform)
         released = self.now().replace(microsecond=0).isoformat()
         suffix = next((s for s in ARCHIVE_SUFFIXES if archive.name.endswith(s)), "")

@@ -173,7 +173,8 @@ def test_add_refuses_a_bundle_without_this_portals_root(
 
 
 def test_add_refuses_a_wrong_version_and_prints_the_bump_procedure(
-        portal: Portal, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        portal: Portal, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     archive = build_release(tmp_path / "b", "1.2.0", root_json=portal.root_json)
     before = _fingerprint(portal.repo.path)
     capsys.readouterr()
@@ -184,6 +185,11 @@ def test_add_refuses_a_wrong_version_and_prints_the_bump_procedure(
     assert "Published 1.2.0" in capsys.readouterr().out
     again = build_release(tmp_path / "c", "1.1.0", root_json=portal.root_json)
     before = _fingerprint(portal.repo.path)
+
+    def no_self_check(*a: object, **k: object) -> str:
+        raise AssertionError("the self-check ran for a version that cannot be published")
+
+    monkeypatch.setattr("updater.preflight.run_self_check", no_self_check)
     assert _add(portal, again) == 1
     err = capsys.readouterr().err
     assert "not newer than the published 1.2.0" in err
