@@ -26,6 +26,7 @@ from dso_desktop.update.archive import (
     version_entries,
 )
 from dso_desktop.update.release import MANIFEST_NAME, Manifest, Version, platform_tag
+from dso_desktop.update.selfcheck import NATIVE_ENV
 
 # The root keys of the placeholder resources/update/root.json this source tree ships with
 # (throw-away keys; nobody can sign for them). A bundle built before the key ceremony has it.
@@ -127,12 +128,14 @@ def self_check_env() -> tuple[dict[str, str], str]:
     the operator is told so. The release passphrases are never passed on.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSO_RELEASE_PASSPHRASE")}
-    env.pop("QT_QPA_PLATFORM", None)
+    if env.get("QT_QPA_PLATFORM") == "offscreen":
+        env.pop("QT_QPA_PLATFORM")  # left over from a test shell: the display decides
     if sys.platform.startswith("linux") and not (env.get("DISPLAY")
                                                  or env.get("WAYLAND_DISPLAY")):
         env["QT_QPA_PLATFORM"] = "offscreen"
         return env, ("no display here: the self-check used Qt's offscreen platform plugin "
                      "only; start the bundle once on a desktop before telling the offices")
+    env[NATIVE_ENV] = "1"  # the bundle's GUI start-up check opens its window for real
     return env, "the self-check used this desktop's own Qt platform plugin"
 
 

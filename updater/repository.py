@@ -69,6 +69,10 @@ WARN_BEFORE = {
 }
 ROOT_KEYS, ROOT_THRESHOLD = 3, 2
 DEFAULT_MARGIN = timedelta(hours=24)
+# Every content file of every kept release is listed in targets.json, which clients read up
+# to update.client.CONFIG.targets_max_length; warn well before that.
+TARGETS_MAX_BYTES = 4 * 1024 * 1024
+TARGETS_WARN_BYTES = TARGETS_MAX_BYTES // 2
 # What each operator job signs with. The daily job needs the snapshot key only every few days
 # (when the snapshot is within WARN_BEFORE["snapshot"] of expiry), but it must be at hand.
 JOBS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -671,6 +675,11 @@ class ReleaseRepository:
             "timestamp": "dso-release timestamp REPO (schedule it daily)",
         }
         msgs = []
+        v = self.snapshot().signed.meta["targets.json"].version
+        size = (self.metadata_dir / f"{v}.targets.json").stat().st_size
+        if size > TARGETS_WARN_BYTES:
+            msgs.append(f"targets metadata is {size / 2**20:.1f} MB (clients accept at most "
+                        f"{TARGETS_MAX_BYTES // 2**20} MB): run dso-release prune REPO")
         for s in self.status():
             if s["warning"]:
                 state = "EXPIRED" if s["expired"] else "expires soon"

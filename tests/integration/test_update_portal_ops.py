@@ -214,6 +214,7 @@ def test_withdrawn_release_rolls_clients_back_and_prune_keeps_what_they_need(
         "1.1.0", "1.0.0", "withdrawn", True, True)
     svc.download()
     assert svc.stage().name == "1.0.0"  # the kept previous folder, nothing downloaded
+    assert InstallLayout(moves).load_state().failed == ("1.1.0",)  # never back to it here
     launcher.apply_pending(InstallLayout(moves))
     assert InstallLayout(moves).load_state().current == "1.0.0"
     # A client below it is not offered the withdrawn version.

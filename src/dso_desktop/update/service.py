@@ -34,7 +34,7 @@ from dso_desktop.update.errors import (
     UpdateVerificationError,
 )
 from dso_desktop.update.files import DeltaPlan
-from dso_desktop.update.layout import InstallLayout, find_install_root
+from dso_desktop.update.layout import InstallLayout, InstallState, find_install_root
 from dso_desktop.update.release import (
     ARCHIVE_SUFFIXES,
     CHANNELS,
@@ -367,6 +367,16 @@ class UpdateService:
             shutil.rmtree(self.files_cache, ignore_errors=True)
         return found
 
+    def _withdrawn_as_failed(self, state: InstallState) -> InstallState:
+        """Staging the way back from a withdrawn version: remember that version as failed,
+        so neither a check nor the launcher's manual rollback brings it back here."""
+        offer = self._offer
+        current = state.current
+        if offer is None or current is None or current not in offer.withdrawn \
+                or current in state.failed:
+            return state
+        return replace(state, failed=(*state.failed, current)[-20:])
+
     def _kept_rollback_folder(self, offer: Offer) -> Path | None:
         """The folder of a still-installed previous version the portal now offers back."""
         if self.layout is None:
@@ -395,7 +405,8 @@ class UpdateService:
                 if not locked:
                     raise UpdateError("another update is in progress")
                 state = self.layout.load_state()
-                self.layout.save_state(replace(state, pending=version))
+                self.layout.save_state(self._withdrawn_as_failed(
+                    replace(state, pending=version)))
             return kept
         delta = self._delta
         if self._archive is None and delta is None:
@@ -424,7 +435,7 @@ class UpdateService:
                 raise UnsafeReleaseError(f"release archive refused: {exc}") from exc
             except OSError as exc:  # both remove their temporary folder on failure
                 raise UpdateStagingError(f"cannot unpack the release: {exc}") from exc
-            self.layout.save_state(replace(state, pending=version))
+            self.layout.save_state(self._withdrawn_as_failed(replace(state, pending=version)))
         if delta is not None:
             shutil.rmtree(self.files_cache, ignore_errors=True)
         # The staged version is unpacked now: its archive and any older ones are not needed

@@ -228,11 +228,39 @@ def test_self_check_environment_uses_the_real_platform_where_a_display_exists(
     monkeypatch.setenv("DISPLAY", ":0")
     env, note = self_check_env()
     assert "QT_QPA_PLATFORM" not in env and "own Qt platform plugin" in note
+    assert env["DSO_SELF_CHECK_NATIVE_QT"] == "1"
     assert not any(k.startswith("DSO_RELEASE_PASSPHRASE") for k in env)  # never passed on
     monkeypatch.delenv("DISPLAY")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     env, note = self_check_env()
     assert env["QT_QPA_PLATFORM"] == "offscreen" and "offscreen platform plugin only" in note
+    assert "DSO_SELF_CHECK_NATIVE_QT" not in env
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_gui_start_check_uses_the_real_platform_plugin_only_when_asked(
+        monkeypatch: pytest.MonkeyPatch, native: bool) -> None:
+    import subprocess
+
+    from dso_desktop.update import selfcheck
+
+    seen: dict[str, object] = {}
+
+    def fake_run(cmd: list[str], env: dict[str, str], **kw: object) -> object:
+        seen["platform"] = env.get("QT_QPA_PLATFORM")
+        Path(cmd[cmd.index("--screenshot") + 1]).write_bytes(b"png")
+        return subprocess.CompletedProcess(cmd, 0, b"", b"")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    if native:
+        monkeypatch.setenv("DSO_SELF_CHECK_NATIVE_QT", "1")
+    else:
+        monkeypatch.delenv("DSO_SELF_CHECK_NATIVE_QT", raising=False)
+    item = selfcheck._gui_start()
+    assert item.ok
+    assert seen["platform"] == ("xcb" if native else "offscreen")
+    assert ("desktop's platform plugin" in item.detail) is native
 
 
 # -- 6. the page carries the region's data ------------------------------------------------
@@ -287,3 +315,16 @@ def test_daily_job_takes_passphrases_from_the_os_keyring_by_role(
     keys = {k["role"]: k for k in json.loads(capsys.readouterr().out)["keys"]}
     assert keys["timestamp"]["files"][0]["passphrase"] == "OS keyring (dso-release/timestamp)"
     assert keys["timestamp"]["unattended"] is True
+
+
+def test_large_targets_metadata_is_a_warning_with_the_fix(
+        portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:
+    from updater import repository
+
+    from dso_desktop.update.client import CONFIG
+
+    assert CONFIG.targets_max_length == repository.TARGETS_MAX_BYTES  # one limit, two sides
+    portal.publish("1.0.0")
+    assert portal.repo.warnings() == []
+    monkeypatch.setattr(repository, "TARGETS_WARN_BYTES", 100)
+    assert any("run dso-release prune" in w for w in portal.repo.warnings())
