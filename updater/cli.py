@@ -1,4 +1,5 @@
-"""`dso-release`: the portal operator's commands (init, add, timestamp, resign, rotate, serve)."""
+"""`dso-release`: the portal operator's commands (init, config, add, timestamp, status, resign,
+rotate, withdraw, prune, pack, serve)."""
 
 from __future__ import annotations
 
