@@ -118,6 +118,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     print(f"Published {res.version}: {res.archive_path} ({res.archive_size} B, "
           f"sha256 {res.archive_sha256})")
     print(f"File list for small updates: {res.files_path} ({res.unpacked_size} B unpacked)")
+    if res.small_update:
+        frm, size = res.small_update
+        print(f"A client on {frm} downloads {size / 2**20:.2f} MB of changed files "
+              f"(the archive is {res.archive_size / 2**20:.1f} MB).")
     _print_warnings(repo)
     return 0
 

@@ -129,6 +129,7 @@ class AddResult:
     archive_sha256: str
     files_path: str | None
     unpacked_size: int
+    small_update: tuple[str, int] | None = None  # (from version, content bytes to download)
 
 
 @dataclass
@@ -339,6 +340,7 @@ class ReleaseRepository:
 
         files_path: str | None = None
         unpacked = 0
+        delta: tuple[str, int] | None = None  # (from version, bytes a client downloads)
         if file_list:
             files = self._store_tree(archive, version, targets)
             files_path = files_target(channel, platform, version)
@@ -349,6 +351,11 @@ class ReleaseRepository:
             self._store_target(f_info, files_data)
             targets.targets[files_path] = f_info
             unpacked = files.total_size
+            if previous is not None and previous.files and previous.files in targets.targets:
+                old = FilesManifest.from_bytes(self.target_file_path(
+                    targets.targets[previous.files]).read_bytes()).blobs()
+                delta = (str(previous.version),
+                         sum(n for d, n in files.blobs().items() if d not in old))
 
         arch_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {
             "kind": "full", "version": str(version), "channel": channel, "platform": platform,
@@ -360,7 +367,7 @@ class ReleaseRepository:
                           LatestIndex(version, arch_path, {}, files_path, withdrawn))
         self._commit(md)
         return AddResult(version, arch_path, arch_info.length, arch_info.hashes["sha256"],
-                         files_path, unpacked)
+                         files_path, unpacked, delta)
 
     def _store_file_target(self, path: str, src: Path) -> TargetFile:
         """A big target copied from a file (not read into memory at once)."""

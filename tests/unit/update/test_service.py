@@ -122,6 +122,8 @@ def test_small_update_fetches_only_the_changed_files(setup) -> None:
     portal, root, make, _clock, bulk = setup
     added = portal.publish("1.1.0", payload=bulk)  # only the app (its code) changes
     assert added.files_path is not None
+    assert added.small_update is not None and added.small_update[0] == "1.0.0"
+    assert 0 < added.small_update[1] < 10_000 < len(bulk)
     _Recorder.paths = []
     svc = make()
     assert svc.check().available == "1.1.0"
