@@ -90,12 +90,13 @@ def _suggest(newest: object) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from dso_desktop.update.release import Version, platform_tag
-    from updater.preflight import bundle_version, preflight
+    from updater.preflight import inspect, preflight
     from updater.repository import VersionNotNewerError
 
     repo = _repo(args)
     archive = Path(args.archive)
-    version = Version.parse(args.version) if args.version else bundle_version(archive)
+    info = inspect(archive)  # read once, used by every check
+    version = Version.parse(args.version) if args.version else info.own_version
     platform = args.platform or platform_tag()
     notes = _notes(args.notes, str(version))  # a typo in the notes fails before the checks
     try:
@@ -103,7 +104,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         repo.check_newer(version, channel=args.channel,  # type: ignore[attr-defined]
                          platform=platform)
         report = preflight(archive, version, repo.metadata_dir,  # type: ignore[attr-defined]
-                           platform=platform, self_check=not args.no_self_check)
+                           platform=platform, self_check=not args.no_self_check,
+                           info=info)
         print(f"Checked: version {version}, root of this portal (v{report.root_version}), "
               f"self-check {report.self_check}")
         for note in report.notes:

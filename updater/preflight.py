@@ -18,14 +18,14 @@ from pathlib import Path
 
 from tuf.api.metadata import Metadata, Root
 
-from dso_desktop.update.archive import (
-    _open,
-    extract_version,
-    read_manifest,
-    scan,
-    version_entries,
+from dso_desktop.update.archive import _open, extract_version, scan, version_entries
+from dso_desktop.update.release import (
+    MANIFEST_NAME,
+    Manifest,
+    ReleaseFormatError,
+    Version,
+    platform_tag,
 )
-from dso_desktop.update.release import MANIFEST_NAME, Manifest, Version, platform_tag
 from dso_desktop.update.selfcheck import NATIVE_ENV
 
 # The root keys of the placeholder resources/update/root.json this source tree ships with
@@ -52,19 +52,56 @@ class PreflightReport:
     notes: list[str] = field(default_factory=list)
 
 
-def bundle_version(archive: Path) -> Version:
-    """The version a release archive says it is (its only ``versions/<ver>/`` manifest)."""
+@dataclass(frozen=True)
+class BundleInfo:
+    """What the checks need from an archive, read in one scan and one partial pass (a
+    52 MB .tar.xz takes seconds per pass, so `add` does not read it once per check)."""
+
+    own_version: Version
+    manifest: Manifest
+    roots: tuple[bytes, ...]  # every versions/<ver>/…/resources/update/root.json
+
+
+def inspect(archive: Path) -> BundleInfo:
+    """The bundle's own version, manifest and shipped roots; the archive rules applied."""
     entries = scan(archive)
     found = {e.parts[1] for e in entries
              if len(e.parts) == 3 and e.parts[0] == "versions" and e.parts[2] == MANIFEST_NAME}
     if len(found) != 1:
         raise BundleRefused(f"{archive.name}: expected one versions/<ver>/{MANIFEST_NAME}, "
                             f"found {len(found)}")
-    return read_manifest(archive, Version.parse(found.pop())).version
+    own = Version.parse(found.pop())
+    mine = version_entries(entries, own)
+    wanted = {e.member.name: e for e in mine
+              if e.member.isreg() and (e.parts == (MANIFEST_NAME,)
+                                       or e.parts[-3:] == ROOT_SUFFIX)}
+    data: dict[str, bytes] = {}
+    with _open(archive) as tar:
+        for member in tar:  # one pass, stopped as soon as everything wanted is read
+            if member.name in wanted and member.isreg():
+                fh = tar.extractfile(member)
+                assert fh is not None
+                data[member.name] = fh.read(1024 * 1024)
+                if len(data) == len(wanted):
+                    break
+    manifest_bytes = next(data[n] for n, e in wanted.items() if e.parts == (MANIFEST_NAME,))
+    try:
+        manifest = Manifest.from_bytes(manifest_bytes)
+    except ReleaseFormatError as exc:
+        raise BundleRefused(str(exc)) from exc
+    if manifest.version != own:
+        raise BundleRefused(f"versions/{own}/{MANIFEST_NAME} says version {manifest.version}")
+    roots = tuple(data[n] for n, e in wanted.items() if e.parts != (MANIFEST_NAME,))
+    return BundleInfo(own, manifest, roots)
 
 
-def check_version(archive: Path, version: Version) -> Manifest:
-    own = bundle_version(archive)
+def bundle_version(archive: Path) -> Version:
+    """The version a release archive says it is (its only ``versions/<ver>/`` manifest)."""
+    return inspect(archive).own_version
+
+
+def check_version(archive: Path, info: BundleInfo, version: Version) -> None:
+    own = info.own_version
     if own != version:
         raise BundleRefused(
             f"the bundle is version {own}, not {version}: publish it as {own} "
@@ -73,18 +110,15 @@ def check_version(archive: Path, version: Version) -> Manifest:
     if m and m.group(1) != str(version):
         raise BundleRefused(f"the file name {archive.name} says version {m.group(1)}, the "
                             f"bundle says {version}: rename or rebuild it")
-    return read_manifest(archive, version)
 
 
-def check_root(archive: Path, version: Version, metadata_dir: Path) -> int:
+def check_root(info: BundleInfo, metadata_dir: Path) -> int:
     """The bundle's ``resources/update/root.json`` must be one of this portal's roots.
 
     Clients start trusting from the shipped root and walk ``N.root.json`` forward, so any
     root version this portal ever published is fine; returns its version.
     """
-    entries = [e for e in version_entries(scan(archive), version)
-               if e.parts[-3:] == ROOT_SUFFIX and e.member.isreg()]
-    if not entries:
+    if not info.roots:
         raise BundleRefused(
             "the bundle has no resources/update/root.json: clients could not verify "
             "any update. Build it from a source tree that has the portal's root")
@@ -95,28 +129,24 @@ def check_root(archive: Path, version: Version, metadata_dir: Path) -> int:
     fix = (f"copy {metadata_dir / '1.root.json'} to resources/update/root.json in the "
            "source tree, rebuild (make bundle) and add the new bundle")
     version_found = None
-    with _open(archive) as tar:
-        for e in entries:
-            fh = tar.extractfile(e.member)
-            assert fh is not None
-            data = fh.read(1024 * 1024)
-            try:
-                md = Metadata[Root].from_bytes(data)
-            except Exception as exc:  # any parse error: the file is not a TUF root
-                raise BundleRefused(f"the bundle's root.json is not a TUF root ({exc}); {fix}"
-                                    ) from exc
-            keyids = set(md.signed.roles["root"].keyids)
-            if keyids & PLACEHOLDER_ROOT_KEYIDS:
-                raise BundleRefused(
-                    "the bundle's resources/update/root.json is still the placeholder of the "
-                    f"source tree (throw-away keys: clients would refuse every update); {fix}")
-            match = next((r for r in portal_roots if r.signed_bytes == md.signed_bytes), None)
-            if match is None:
-                raise BundleRefused(
-                    "the bundle's resources/update/root.json is not a root of this portal "
-                    "(another portal's keys, or an old key ceremony): clients would refuse "
-                    f"this portal's updates; {fix}")
-            version_found = match.signed.version
+    for data in info.roots:
+        try:
+            md = Metadata[Root].from_bytes(data)
+        except Exception as exc:  # any parse error: the file is not a TUF root
+            raise BundleRefused(f"the bundle's root.json is not a TUF root ({exc}); {fix}"
+                                ) from exc
+        keyids = set(md.signed.roles["root"].keyids)
+        if keyids & PLACEHOLDER_ROOT_KEYIDS:
+            raise BundleRefused(
+                "the bundle's resources/update/root.json is still the placeholder of the "
+                f"source tree (throw-away keys: clients would refuse every update); {fix}")
+        match = next((r for r in portal_roots if r.signed_bytes == md.signed_bytes), None)
+        if match is None:
+            raise BundleRefused(
+                "the bundle's resources/update/root.json is not a root of this portal "
+                "(another portal's keys, or an old key ceremony): clients would refuse "
+                f"this portal's updates; {fix}")
+        version_found = match.signed.version
     return int(version_found or 0)
 
 
@@ -163,11 +193,12 @@ def run_self_check(archive: Path, version: Version, manifest: Manifest,
 
 
 def preflight(archive: Path, version: Version, metadata_dir: Path, *, platform: str,
-              self_check: bool = True) -> PreflightReport:
+              self_check: bool = True, info: BundleInfo | None = None) -> PreflightReport:
     """All checks; raises BundleRefused (or UnsafeArchiveError) with the fix to apply."""
-    manifest = check_version(archive, version)
+    info = info or inspect(archive)
+    check_version(archive, info, version)
     report = PreflightReport(version)
-    report.root_version = check_root(archive, version, metadata_dir)
+    report.root_version = check_root(info, metadata_dir)
     if not self_check:
         report.self_check = "skipped (--no-self-check)"
         report.notes.append("the self-check was NOT run: run `dso update self-check --gui` "
@@ -178,7 +209,7 @@ def preflight(archive: Path, version: Version, metadata_dir: Path, *, platform: 
             "self-check cannot run here. Run `dso update self-check --gui` from the bundle "
             f"on a {platform} PC, then add it with --no-self-check")
     else:
-        note = run_self_check(archive, version, manifest)
+        note = run_self_check(archive, version, info.manifest)
         report.self_check = "passed"
         report.notes.append(note)
     return report
