@@ -90,14 +90,19 @@ def _suggest(newest: object) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from dso_desktop.update.release import Version, platform_tag
-    from updater.preflight import inspect, preflight
+    from updater.preflight import BundleRefused, inspect, platform_from_name, preflight
     from updater.repository import VersionNotNewerError
 
     repo = _repo(args)
     archive = Path(args.archive)
     info = inspect(archive)  # read once, used by every check
     version = Version.parse(args.version) if args.version else info.own_version
-    platform = args.platform or platform_tag()
+    named = platform_from_name(archive)
+    if args.platform and named and args.platform != named:
+        raise BundleRefused(f"the file name {archive.name} says platform {named}, not "
+                            f"{args.platform}")
+    # A Windows build added on the Linux portal PC is published for Windows without a flag.
+    platform = args.platform or named or platform_tag()
     notes = _notes(args.notes, str(version))  # a typo in the notes fails before the checks
     try:
         # Cheap refusals first: no minutes of self-check for a version that cannot go out.
@@ -318,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--notes", type=Path, metavar="FILE",
                     help="release notes: JSON {cs, en} or text with [cs] and [en] sections")
     sp.add_argument("--channel", choices=("stable", "beta"), default="stable")
-    sp.add_argument("--platform", help="platform tag (default: this machine, e.g. linux-x86_64)")
+    sp.add_argument("--platform", help="platform tag (default: the one in the archive's file "
+                                       "name, else this machine's, e.g. linux-x86_64)")
     sp.set_defaults(func=cmd_add)
 
     repo_cmd("timestamp", "refresh the timestamp (and a near-expiry snapshot); run daily"

@@ -38,6 +38,13 @@ PLACEHOLDER_ROOT_KEYIDS = frozenset({
 ROOT_SUFFIX = ("resources", "update", "root.json")
 SELF_CHECK_TIMEOUT = 300
 _NAME_VERSION_RE = re.compile(r"dso-desktop-(\d[^-]*)-")
+_NAME_PLATFORM_RE = re.compile(r"^dso-desktop-\d[^-]*-([a-z0-9_.]+-[a-z0-9_.]+)\.tar\.(?:xz|gz)$")
+
+
+def platform_from_name(archive: Path) -> str | None:
+    """The platform tag in a `make bundle` file name (``dso-desktop-1.2.0-linux-x86_64.tar.xz``)."""
+    m = _NAME_PLATFORM_RE.match(archive.name)
+    return m.group(1) if m else None
 
 
 class BundleRefused(Exception):

@@ -328,3 +328,21 @@ def test_large_targets_metadata_is_a_warning_with_the_fix(
     assert portal.repo.warnings() == []
     monkeypatch.setattr(repository, "TARGETS_WARN_BYTES", 100)
     assert any("run dso-release prune" in w for w in portal.repo.warnings())
+
+
+def test_add_takes_the_platform_from_the_file_name(
+        portal: Portal, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("updater.preflight.platform_tag", lambda: PLATFORM)
+    built = build_release(tmp_path / "b", "1.0.0", root_json=portal.root_json, suffix=".tar.xz")
+    win = built.rename(built.with_name("dso-desktop-1.0.0-windows-x86_64.tar.xz"))
+    repo = str(portal.repo.path)
+    capsys.readouterr()
+    assert release_main(["add", repo, str(win), "--platform", PLATFORM]) == 1
+    assert "says platform windows-x86_64" in capsys.readouterr().err
+    # Not this machine's platform: the self-check cannot run here, as documented.
+    assert release_main(["add", repo, str(win)]) == 1
+    assert "cannot run here" in capsys.readouterr().err
+    assert release_main(["add", repo, str(win), "--no-self-check"]) == 0
+    assert [(r["platform"], r["version"]) for r in portal.repo.releases()] == [
+        ("windows-x86_64", "1.0.0")]
