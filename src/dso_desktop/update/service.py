@@ -465,16 +465,6 @@ def _archives(folder: Path) -> list[Path]:
     return [p for p in folder.glob("dso-desktop-*") if p.name.endswith(ARCHIVE_SUFFIXES)]
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class _translate_errors:
     """Library errors become our UpdateError family at this boundary."""
 
