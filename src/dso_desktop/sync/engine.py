@@ -25,11 +25,11 @@ from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (te
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import StoreWriteError
-from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import AccountRecord
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.timeutil import utcnow
+from dso_desktop.store.writer import EvidenceWriter
 from dso_desktop.sync.events import (
     DeliveryConfirmationRequired,
     SyncCancelled,
@@ -482,23 +482,12 @@ class AccountSync:
     def _store_page(self, direction: Direction, records: Sequence[Any]) -> None:
         if not records:
             return
-        with self.db.write() as s:
-            repo = MessageRepo(s)
-            fast = FastWriter(s)
-            try:
-                for rec in records:
-                    env = getattr(rec, "envelope", rec)
-                    done = fast.upsert_listed(self.account.id, direction, env)
-                    if done is None:
-                        r = repo.upsert_envelope(self.account.id, direction, env)
-                        created, changed = r.created, r.changed
-                        s.flush()
-                    else:
-                        _mid, created, changed = done
-                    if not created and changed:
-                        self.summary.updated += 1
-            finally:
-                fast.close()
+        with self.db.write() as s, EvidenceWriter(s) as writer:
+            for rec in records:
+                r = writer.record_listed(self.account.id, direction,
+                                         getattr(rec, "envelope", rec))
+                if not r.created and r.changed:
+                    self.summary.updated += 1
 
     def _state_changes(self, started: datetime, do_received: bool) -> None:
         last = self.account.last_sync_at

@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import DiskFullError, StoreWriteError, write_failure
 from dso_desktop.store.repos import AccountRepo
-from dso_desktop.sync import ingest
+from dso_desktop.store.writer import write_grouped
 from dso_desktop.sync.engine import IngestPipeline
 
 
@@ -121,12 +121,12 @@ def test_a_driver_error_without_a_result_code_is_known_by_sqlites_wording() -> N
 def test_a_hand_raised_full_disk_in_the_group_commit_stops_it(db: Database) -> None:
     tried: list[str] = []
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         tried.append(item)
         raise sqlite3.OperationalError("database or disk is full")
 
     with pytest.raises(DiskFullError):
-        ingest._grouped(db, ["a", "b"], one)
+        write_grouped(db, ["a", "b"], one)
     assert tried == ["a"]
 
 
@@ -135,27 +135,27 @@ def test_the_group_commit_does_not_try_items_alone_when_the_disk_is_full(
     add_account(db)
     tried: list[str] = []
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         tried.append(item)
-        s.execute(text("UPDATE accounts SET username = :u WHERE name = 'urad'"),
+        writer.session.execute(text("UPDATE accounts SET username = :u WHERE name = 'urad'"),
                   {"u": item * 20000})
         return item
 
     limit(db, "PRAGMA max_page_count = 1")
     with pytest.raises(DiskFullError):
-        ingest._grouped(db, ["a", "b", "c"], one)
+        write_grouped(db, ["a", "b", "c"], one)
     assert tried == ["a"]  # the group failed at its first write; no item is tried alone
 
 
 def test_the_group_commit_still_isolates_a_bad_item(db: Database) -> None:
     add_account(db)
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         if item == "bad":
             raise ValueError("this item is bad")
         return item
 
-    out = ingest._grouped(db, ["a", "bad", "c"], one)
+    out = write_grouped(db, ["a", "bad", "c"], one)
     assert out[0] == "a" and isinstance(out[1], ValueError) and out[2] == "c"
 
 
