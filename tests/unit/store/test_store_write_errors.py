@@ -22,7 +22,7 @@ from dso_desktop.store.db import Database
 from dso_desktop.store.errors import DiskFullError, StoreWriteError, write_failure
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.writer import write_grouped
-from dso_desktop.sync.engine import IngestPipeline
+from dso_desktop.sync.pipeline import Checked, IngestPipeline, Outcome
 
 
 @pytest.fixture
@@ -161,22 +161,22 @@ def test_the_group_commit_still_isolates_a_bad_item(db: Database) -> None:
 
 def test_the_pipeline_stores_nothing_after_a_write_failure() -> None:
     stored: list[int] = []
-    done: list[tuple[Any, Any, Exception | None]] = []
+    done: list[Outcome[int]] = []
 
-    def store(group: list[tuple[Any, Any, Any]]) -> list[Any]:
+    def store(group: list[Checked[int, Any]]) -> list[Any]:
         stored.append(len(group))
         raise DiskFullError()
 
-    with IngestPipeline(store, lambda k, r, e: done.append((k, r, e))) as pipe:
-        pipe.submit(1, lambda: "checked", (), None)
+    with IngestPipeline(store, done.append) as pipe:
+        pipe.submit(1, lambda: "checked", ())
         deadline = time.monotonic() + 10
         while pipe.write_failure is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert isinstance(pipe.write_failure, DiskFullError)
         checked: list[int] = []
         for key in (2, 3):
-            pipe.submit(key, lambda k=key: checked.append(k), (), None)
+            pipe.submit(key, lambda k=key: checked.append(k), ())
     assert stored == [1]  # one attempt; the later items are neither stored nor checked
     assert checked == []
-    assert [k for k, _r, _e in done] == [1, 2, 3]
-    assert all(isinstance(e, DiskFullError) and r is None for _k, r, e in done)
+    assert [o.item for o in done] == [1, 2, 3]
+    assert all(isinstance(o.error, DiskFullError) and o.result is None for o in done)
