@@ -118,6 +118,15 @@ def _same(value: Any) -> Any:
     return value
 
 
+def status_moves(old: Any, new: Any) -> bool:
+    """A message status only moves forward: an older list page, delivery info or state
+    change never undoes a newer state (ISDS's dmMessageStatus numbers grow with the
+    message's life, 1 posted ... 9 content deleted)."""
+    if new is None:
+        return False
+    return old is None or int(new) > int(old)
+
+
 def state_changes(current: Mapping[str, Any], offered: Mapping[str, Any],
                   convert: Callable[[Any], Any] = _same) -> dict[str, Any]:
     """The `MUTABLE` columns that an envelope seen again (a list entry, a delivery info)
@@ -133,10 +142,7 @@ def state_changes(current: Mapping[str, Any], offered: Mapping[str, Any],
         if new is None:
             continue
         if name == "status":
-            old = current["status"]
-            if old is not None and int(new) < int(old):
-                continue
-            if new != old:
+            if status_moves(current["status"], new):
                 changes[name] = new
             continue
         value = convert(new)

@@ -282,7 +282,7 @@ class MessageRepo:
         m = self.s.get(Message, message_id)
         if m is None:
             raise NotFound(f"message {message_id}")
-        if m.status is not None and status <= m.status:
+        if not evd.status_moves(m.status, status):
             return False
         m.status = status
         if at is not None and status in (5, 6) and m.accepted_at is None:

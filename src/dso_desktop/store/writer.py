@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
@@ -83,6 +84,15 @@ class EvidenceWriter:
         result = self._repo.upsert_envelope(account_id, direction, env, source=source)
         self.session.flush()
         return result
+
+    def record_state_change(self, account_id: int, direction: Direction, dm_id: str,
+                            status: int, at: datetime | None = None) -> bool:
+        """A new state ISDS reported for a message of the account (its list of state
+        changes). True when the message is in the archive and its status moved forward
+        (`evidence.status_moves`); ``at`` becomes the acceptance time of an accepted one
+        that has none."""
+        mid = self._repo.get_id(account_id, direction, dm_id)
+        return mid is not None and self._repo.set_status(mid, status, at)
 
     # -- signed messages ----------------------------------------------------------------
     def attach_downloaded(
@@ -165,6 +175,17 @@ class EvidenceWriter:
             repo.add_events(message_id, events)
         self.session.flush()
         return action
+
+
+    # -- files that do not become evidence ---------------------------------------------
+    def quarantine(self, data: bytes, *, zfo_kind: str | None, dm_id: str | None,
+                   verdict: str, verdict_json: str | None, reasons: str | None,
+                   source_name: str | None) -> tuple[int, bool]:
+        """Keep an imported file whose seal is not trusted apart, attached to no message
+        (the evidence rule's QUARANTINE): (id, newly quarantined)."""
+        return self._repo.quarantine(data, zfo_kind=zfo_kind, dm_id=dm_id, verdict=verdict,
+                                     verdict_json=verdict_json, reasons=reasons,
+                                     source_name=source_name)
 
 
 def write_grouped(db: Database, items: Sequence[T],

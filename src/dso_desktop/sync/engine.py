@@ -309,12 +309,11 @@ class AccountSync:
         changes = self.call(self.client.get_message_state_changes, last - LIST_OVERLAP,
                             started + FUTURE_MARGIN)
         directions = [Direction.SENT] + ([Direction.RECEIVED] if do_received else [])
-        with self.db.write() as s:
-            repo = MessageRepo(s)
+        with self.db.write() as s, EvidenceWriter(s) as writer:
             for ch in changes:
                 for d in directions:
-                    mid = repo.get_id(self.account.id, d, ch.message_id)
-                    if mid is not None and repo.set_status(mid, ch.status, ch.at):
+                    if writer.record_state_change(self.account.id, d, ch.message_id,
+                                                  ch.status, ch.at):
                         self.summary.updated += 1
         self.emit("state", 1, 1)
 

@@ -384,10 +384,9 @@ def import_zfo(
     if not ev.is_trusted(vkind):  # even when the same bytes are (old, untrusted) evidence
         info = verdict_info(verdict)
         reason = _reasons(verdict)
-        with db.write() as s:
-            MessageRepo(s).quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
-                                      verdict_json=info.json, reasons=reason,
-                                      source_name=source_name)
+        with db.write() as s, EvidenceWriter(s, batch=False) as writer:
+            writer.quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
+                              verdict_json=info.json, reasons=reason, source_name=source_name)
         return IngestResult("quarantined", None, dm_id, vkind, reason=reason)
     if dup is not None:
         return IngestResult("duplicate", dup, dm_id, vkind)

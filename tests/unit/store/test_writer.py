@@ -136,6 +136,19 @@ def test_a_forged_delivery_info_beside_a_trusted_one_moves_nothing(db: Database,
         assert repo.delivery_info(mid) == b"DI-1"
 
 
+def test_a_reported_state_change_only_moves_forward(db: Database) -> None:
+    _listed(db, _env(status=4), True)
+    accepted = T0 + timedelta(days=2)
+    with db.write() as s, EvidenceWriter(s) as w:
+        assert w.record_state_change(1, Direction.RECEIVED, "7001", 6, accepted)
+        assert not w.record_state_change(1, Direction.RECEIVED, "7001", 5, T0)  # backwards
+        assert not w.record_state_change(1, Direction.RECEIVED, "7001", 6, T0)  # the same
+        assert not w.record_state_change(1, Direction.RECEIVED, "9999", 7, T0)  # unknown
+        assert not w.record_state_change(1, Direction.SENT, "7001", 7, T0)  # other direction
+    status, accepted_at = _row(db, "status", "accepted_at")
+    assert status == 6 and accepted_at is not None and accepted_at.startswith("2026-03-03")
+
+
 def test_the_group_commit_uses_one_transaction_and_the_fast_path(db: Database) -> None:
     """Two list entries in one group: one writer, both committed together."""
     seen: list[int] = []
@@ -182,5 +195,11 @@ def test_sync_does_not_know_the_fast_writer() -> None:
                 assert node.module != "dso_desktop.store.fastwrite", path.name
                 assert "FastWriter" not in {a.name for a in node.names}, path.name
             if isinstance(node, ast.Attribute):
-                assert node.attr not in {"place_zfo", "attach_zfo", "place_delivery_info",
-                                         "upsert_envelope"}, f"{path.name}: {node.attr}"
+                assert node.attr not in {
+                    "place_zfo", "attach_zfo", "place_delivery_info", "upsert_envelope",
+                    "update_state", "set_status", "add_events", "keep_copy",
+                }, f"{path.name}: {node.attr}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr == "quarantine":
+                assert isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == "writer", path.name
