@@ -356,3 +356,13 @@ def test_the_checking_process_ends_with_a_killed_program(tmp_path: Path) -> None
             proc.wait(30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_work_item_never_shows_its_bytes() -> None:
+    """Work items reach log lines and failed assertions: the message body must not."""
+    from dso_desktop.domain import Direction
+
+    item = pl.WorkItem(pl.WorkKind.MESSAGE, Direction.RECEIVED, "4242", b"Tajny obsah zpravy")
+    assert "Tajny" not in repr(item) and "4242" in repr(item) and "18 B" in repr(item)
+    with pytest.raises(AttributeError):
+        item.dm_id = "1"  # type: ignore[misc]  # frozen: an item is what was downloaded
