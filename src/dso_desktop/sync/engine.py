@@ -5,6 +5,10 @@ one transaction (envelopes only, ``downloaded=False``), every signed message in 
 transaction with its index, and a window is marked as listed only after all its pages are
 stored. Downloads are driven by what the archive says is still missing, so a rerun after a
 kill at any moment fetches exactly what is not there yet and nothing twice.
+
+The downloads run through the typed ingest pipeline of `sync.pipeline`; every write goes
+through the store's evidence writer (`store.writer.EvidenceWriter`), which alone knows how
+it writes.
 """
 
 from __future__ import annotations

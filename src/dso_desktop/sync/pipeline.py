@@ -50,7 +50,7 @@ class WorkItem:
     direction: Direction
     dm_id: str
     data: bytes
-    message_id: int | None = None  # DELIVERY_INFO: the stored message it belongs to
+    message_id: int | None = None  # the archive row (listed, or stored for a delivery info)
     big: bool = False  # MESSAGE: it came through the big-message (VoDZ) operations
 
     def __repr__(self) -> str:  # never the bytes (a log line or a failed assertion)
