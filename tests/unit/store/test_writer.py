@@ -203,3 +203,25 @@ def test_sync_does_not_know_the_fast_writer() -> None:
                     and node.func.attr == "quarantine":
                 assert isinstance(node.func.value, ast.Name) \
                     and node.func.value.id == "writer", path.name
+
+
+def test_a_verdict_is_refreshed_but_never_lowered() -> None:
+    assert evd.needs_verdict_refresh("untrusted", "valid")
+    assert evd.needs_verdict_refresh(None, "untrusted")
+    assert evd.needs_verdict_refresh("valid", "expiring")  # as trusted: the newer words
+    assert not evd.needs_verdict_refresh("valid", "valid")
+    assert not evd.needs_verdict_refresh("valid", "untrusted")  # a narrower trust store
+    assert not evd.needs_verdict_refresh("expiring", None)
+
+
+@PATHS
+def test_the_same_copy_with_a_lower_verdict_keeps_the_stored_one(db: Database,
+                                                                 batch: bool) -> None:
+    _listed(db, _env(), batch)
+    assert _attach(db, b"ZFO-1", _env(), batch) is evd.Action.STORE
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        lower = VerdictInfo("untrusted", T0, None, None)
+        placed = w.attach_downloaded(b"ZFO-1", _env(), search_text_for(_env(), []), 1, lower,
+                                     (), account_id=1, direction=Direction.RECEIVED)
+    assert placed.action is evd.Action.KEEP
+    assert _row(db, "verdict")[0] == "valid"
