@@ -366,7 +366,7 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 100k store
 def build_store(data_dir: Path, n: int) -> int:
     """A 100,000-message archive written through the store's own write path (the one a
-    sync uses, `store.fastwrite`), in transactions of 2,000 messages.
+    sync uses, `store.writer.EvidenceWriter`), in transactions of 2,000 messages.
 
     Envelopes, names, references and attachment texts come from the simulator's generator.
     Sealing 100,000 ZFOs would take minutes of RSA signing (measured elsewhere), so every
@@ -378,9 +378,10 @@ def build_store(data_dir: Path, n: int) -> int:
     from dso_desktop.simulator.files import paragraphs
     from dso_desktop.simulator.generator import DEMO_BOX_NAME, build_world
     from dso_desktop.store.db import Database
-    from dso_desktop.store.fastwrite import FastWriter
+    from dso_desktop.store.evidence import Action
     from dso_desktop.store.messages import search_text_for
     from dso_desktop.store.records import VerdictInfo
+    from dso_desktop.store.writer import EvidenceWriter
 
     marker = data_dir / "built.json"
     if marker.exists():
@@ -402,8 +403,8 @@ def build_store(data_dir: Path, n: int) -> int:
     account_id = _account_id(db)
     batch = 2000
     for start in range(0, len(msgs), batch):
-        with db.write() as s:
-            fast = FastWriter(s)  # the sync's own write path (list entry, then its ZFO)
+        # The sync's own write path (list entry, then its ZFO), in one group commit.
+        with db.write() as s, EvidenceWriter(s) as writer:
             for m in msgs[start:start + batch]:
                 snd, rcp = boxes[m.sender_id], boxes[m.recipient_id]
                 direction = Direction.SENT if m.sender_id == demo_id else Direction.RECEIVED
@@ -419,13 +420,12 @@ def build_store(data_dir: Path, n: int) -> int:
                 )
                 texts = [(f.name, " ".join(paragraphs(f.seed, 3, f.title)))
                          for f in m.files]
-                listed = fast.upsert_listed(account_id, direction, env, source="bench")
-                stored = fast.attach_downloaded(account_id, direction, template, env,
-                                                search_text_for(env, texts), len(m.files),
-                                                verdict, ())
-                if listed is None or stored is None:
+                writer.record_listed(account_id, direction, env, source="bench")
+                stored = writer.attach_downloaded(
+                    template, env, search_text_for(env, texts), len(m.files), verdict, (),
+                    account_id=account_id, direction=direction, source="bench")
+                if stored.action is not Action.STORE:
                     raise RuntimeError("the archive refused a benchmark message")
-            fast.close()
     db.close()
     marker.write_text(json.dumps({"messages": len(msgs)}))
     return len(msgs)
