@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
-from dso_desktop.migrations import head_revision
+from dso_desktop.store.migrations import head_revision
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import AlreadyExists, NotFound
 from dso_desktop.store.messages import MessageRepo, fts_query, search_text_for
