@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from dso_desktop.paths import atomic_write
 from dso_desktop.update.archive import read_manifest
 from dso_desktop.update.release import (
     ARCHIVE_SUFFIXES,
@@ -75,16 +74,10 @@ def sha256_file(path: Path) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Publish a file (0644: the web server serves it) through the product's atomic write;
+    folders are made with the default mode for the same reason."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=0o644)
 
 
 @dataclass(frozen=True)

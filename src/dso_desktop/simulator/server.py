@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import json
 import logging
 import socket
@@ -15,20 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from dso_desktop.net import is_loopback
 from dso_desktop.simulator.auth import MEP_COOKIE, AuthFailure
 from dso_desktop.simulator.dispatcher import Reply, SimulatorCore, _cookie
 
 log = logging.getLogger("dso_desktop.simulator.http")
 MAX_BODY = 200 * 1024 * 1024  # a 100 MB VoDZ in base64 plus envelope
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(ThreadingHTTPServer):

@@ -14,6 +14,7 @@ from tuf.api.metadata import TargetFile
 from tuf.ngclient import Updater, UpdaterConfig
 
 from dso_desktop import USER_AGENT
+from dso_desktop.paths import atomic_write
 from dso_desktop.update.errors import UpdateError, UpdatePortalOutdated, UpdateVerificationError
 from dso_desktop.update.release import (
     CUSTOM_KEY,
@@ -188,9 +189,7 @@ def apply_patch(old_archive: Path, patch: Path, result: TargetFile, out: Path,
         result.verify_length_and_hashes(io.BytesIO(data))
     except tuf_exc.LengthOrHashMismatchError as exc:
         raise UpdateVerificationError(f"patched archive does not match: {exc}") from exc
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    atomic_write(out, data)
     return out
 
 

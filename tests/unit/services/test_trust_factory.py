@@ -7,15 +7,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from tests.unit.zfo.zfo_factory import make_zfo, pki  # noqa: F401 - pytest fixtures
 
 from dso_desktop import net
@@ -26,30 +25,12 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.trust import open_trust_store
 from dso_desktop.services.types import AccountSpec
 from dso_desktop.store.repos import AccountRepo
-from dso_desktop.zfo.testpki import TestPki
+from dso_desktop.zfo.testpki import TestPki, issue_cert
 from dso_desktop.zfo.trust import fingerprint
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 INT_URL = "http://pki.example.invalid/int.crt"
 PROXY = "http://proxy.kraj.example:3128"
-
-
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str,
-          issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool,
-          aia: str | None = None) -> x509.Certificate:
-    b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(START).not_valid_after(START + timedelta(days=3650))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if aia:
-        b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(aia))]),
-            critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
 
 
 class _FakeNet:
@@ -75,9 +56,9 @@ class _FakeNet:
 def test_app_and_cli_share_one_certificate_cache(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     rk, ik, lk = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
-    root = _cert("Kořen", rk, "Kořen", rk, ca=True)
-    inter = _cert("Mezilehlá", ik, "Kořen", rk, ca=True)
-    leaf = _cert("Pečeť", lk, "Mezilehlá", ik, ca=False, aia=INT_URL)
+    root = issue_cert("Kořen", rk, ca=True, not_before=START)
+    inter = issue_cert("Mezilehlá", ik, issuer=root, issuer_key=rk, ca=True, not_before=START)
+    leaf = issue_cert("Pečeť", lk, issuer=inter, issuer_key=ik, aia=INT_URL, not_before=START)
     root_file = tmp_path / "root.pem"
     root_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     fake = _FakeNet(inter)
