@@ -161,11 +161,11 @@ class InstallLayout:
     def save_state(self, state: InstallState) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write(self.root / STATE_FILE,
-                      json.dumps(state.to_json(), indent=2).encode("utf-8") + b"\n")
+                     json.dumps(state.to_json(), indent=2).encode("utf-8") + b"\n")
 
     def write_notice(self, notice: dict[str, Any]) -> None:
         atomic_write(self.root / NOTICE_FILE,
-                      json.dumps(notice, indent=2, ensure_ascii=False).encode("utf-8"))
+                     json.dumps(notice, indent=2, ensure_ascii=False).encode("utf-8"))
 
     def take_notice(self) -> dict[str, Any] | None:
         """The launcher's last message for the user (e.g. a rollback), removed once read."""
@@ -196,7 +196,7 @@ class InstallLayout:
                 policy[key] = value
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write(self.root / POLICY_FILE,
-                      json.dumps(policy, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+                     json.dumps(policy, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
         return policy
 
     def writable(self) -> bool:
