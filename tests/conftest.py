@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 from collections.abc import Iterator
@@ -10,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from dso_desktop import net
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -52,12 +53,8 @@ def _is_loopback(address: Any) -> bool:
         host = address[0]
     else:
         return True  # AF_UNIX paths and socketpairs are local by nature
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
+    # connect() to "" is a connection to this host; otherwise the product's one rule.
+    return host == "" or net.is_loopback(host)
 
 
 @pytest.fixture(autouse=True)

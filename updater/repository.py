@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from dso_desktop.paths import atomic_write, atomic_writer
 from dso_desktop.update.archive import _open as _open_archive
 from dso_desktop.update.archive import read_manifest, scan, version_entries
 from dso_desktop.update.files import FileEntry, FilesManifest, check_manifest
@@ -109,16 +109,10 @@ def sha256_file(path: Path) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Publish a file (0644: the web server serves it) through the product's atomic write;
+    folders are made with the default mode for the same reason."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=0o644)
 
 
 @dataclass(frozen=True)
@@ -375,16 +369,9 @@ class ReleaseRepository:
         info = TargetFile(src.stat().st_size, {"sha256": digest}, path)
         dest = self.target_file_path(info)
         if not dest.is_file():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-            os.close(fd)
-            try:
-                shutil.copyfile(src, tmp)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, dest)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            dest.parent.mkdir(parents=True, exist_ok=True)  # public: the portal serves it
+            with atomic_writer(dest, mode=0o644) as out, src.open("rb") as fh:
+                shutil.copyfileobj(fh, out, 1 << 20)
         return info
 
     def _store_tree(self, archive: Path, version: Version, targets: Targets) -> FilesManifest:

@@ -14,6 +14,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.net import is_loopback
+
 _RANGE_RE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
@@ -68,35 +70,23 @@ class StaticHandler(SimpleHTTPRequestHandler):
 def make_self_signed(cert_dir: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
     """A throw-away certificate for ``host`` (also the CA file a client is given)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+
+    from dso_desktop.zfo.testpki import issue_cert, pem_key, write_private
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dso-release serve")])
-    now = dt.datetime.now(dt.UTC)
     san: list[x509.GeneralName] = [x509.DNSName("localhost")]
     try:
         san.append(x509.IPAddress(ipaddress.ip_address(host)))
     except ValueError:
         san.append(x509.DNSName(host))
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert = issue_cert("dso-release serve", key, ca=True, san=san, days=30,
+                      not_before=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
     cert_dir.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = cert_dir / "serve-cert.pem", cert_dir / "serve-key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM,
-                                   serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
+    write_private(key_file, pem_key(key))
     return cert_file, key_file
 
 
@@ -106,7 +96,7 @@ class StaticServer:
     def __init__(self, root: Path, port: int = 0, *, tls_dir: Path | None = None,
                  host: str = "127.0.0.1",
                  handler_class: type[StaticHandler] = StaticHandler) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
+        if not is_loopback(host):
             raise ValueError("the test server only listens on loopback")
         handler = partial(handler_class, directory=str(root))
         self.httpd = ThreadingHTTPServer((host, port), handler)

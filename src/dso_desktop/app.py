@@ -16,7 +16,7 @@ from dso_desktop.services.messages import MessageService, SearchService, TagServ
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
-from dso_desktop.services.trust import TrustAnchorService
+from dso_desktop.services.trust import TrustAnchorService, open_trust_store
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
@@ -186,9 +186,6 @@ class App:
         return scoped
 
     def _global_trust(self) -> Any:
-        from dso_desktop.zfo import TrustStore
-        from dso_desktop.zfo.trust import USER
-
         anchors = self._user_anchor_files()
         offline = self._offline
         if offline is None:
@@ -197,23 +194,14 @@ class App:
         with self._trust_lock:
             if self._trust is not None and self._trust_key == key:
                 return self._trust
-            if self.demo:
-                # Training mode: the shipped PostSignum CAs, nothing fetched, no cache.
-                store = TrustStore.default(None, allow_download=False, os_bundles=())
-            else:
-                from dso_desktop import net
-                from dso_desktop.zfo.trust import MAX_FETCH_BYTES
-
-                # Issuer and CRL downloads go through the product's one HTTP factory with
-                # the user's proxy and timeouts, like the ISDS client and the updater.
-                store = TrustStore.default(
-                    self.paths.cache / "trust", allow_download=not offline,
-                    fetcher=net.fetcher(self.net_config(), max_bytes=MAX_FETCH_BYTES))
-            for anchor in anchors:
-                try:
-                    store.add_anchor_files([anchor], source=USER)
-                except (OSError, ValueError) as exc:
-                    log.warning("trust anchor %s unreadable: %s", anchor, exc)
+            # Training mode: the shipped PostSignum CAs, nothing fetched, no cache. Otherwise
+            # issuer and CRL downloads go through the product's one HTTP factory with the
+            # user's proxy and timeouts, like the ISDS client and the updater.
+            store = open_trust_store(
+                None if self.demo else self.paths.cache, offline=offline,
+                net_config=None if self.demo else self.net_config(), anchors=anchors,
+                on_unreadable=lambda p, exc: log.warning("trust anchor %s unreadable: %s",
+                                                         p, exc))
             self._trust, self._trust_key = store, key
             self._scoped = {}
             return store

@@ -67,6 +67,14 @@ BOX_TYPE_CODES: dict[str, int] = {
 }
 
 
+def owner_name(firm_name: str | None, given_names: str | None,
+               last_name: str | None) -> str | None:
+    """A box owner's display name, the one formula: the firm's name (firmName) if there is
+    one, else given names and last name (pnGivenNames or pnFirstName, pnLastName); None
+    when ISDS gave neither."""
+    return firm_name or " ".join(p for p in (given_names, last_name) if p) or None
+
+
 @dataclass(frozen=True)
 class LegalTitle:
     """Zmocnění: law / year / section / paragraph / point (dmLegalTitle*)."""

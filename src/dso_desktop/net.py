@@ -19,6 +19,7 @@ any layer may use it and the lazy start-up stays.
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,20 @@ class ProxyConfigError(ValueError):
 
 class FetchError(OSError):
     """A download by ``fetch`` failed (network, HTTP status, TLS or size)."""
+
+
+def is_loopback(host: str) -> bool:
+    """Is ``host`` (a name or an IP literal, as ``urlsplit().hostname`` gives it) this machine
+    by loopback? ``localhost`` and 127.0.0.0/8 and ::1 are; any other name is not (it
+    would need a DNS lookup, which can lie). The product's one loopback rule: plain-HTTP
+    update portals, the simulator's listening address, the tests' socket guard."""
+    host = host.strip().lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def check_proxy(proxy: str | None) -> str | None:

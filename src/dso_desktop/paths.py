@@ -6,10 +6,11 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
+from typing import IO
 
 from dso_desktop import APP_ID
 
@@ -48,6 +49,9 @@ class AppPaths:
             return cls(
                 data=root, config=root / "config", cache=root / "cache", logs=root / "logs"
             )
+        # Imported here: the launcher uses this module (atomic_write) and ships stdlib only.
+        import platformdirs
+
         return cls(
             data=Path(platformdirs.user_data_dir(APP_ID, appauthor=False)),
             config=Path(platformdirs.user_config_dir(APP_ID, appauthor=False)),
@@ -180,10 +184,23 @@ def _short_tmp_prefix(name: str) -> str:
     return f".{stem}.tmp-"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
     """Write a file so that a crash leaves either the old or the new content, never half.
 
-    The file is 0600 (mkstemp creates it so, whatever the umask); the temporary name is
+    The product's one atomic write (the archive's caches, the launcher's state, the simulator's
+    world, the release tool's repository). See `atomic_writer`.
+    """
+    with atomic_writer(path, mode=mode) as fh:
+        fh.write(data)
+
+
+@contextmanager
+def atomic_writer(path: Path, *, mode: int = PRIVATE_FILE_MODE) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path`` through: it replaces ``path`` (flushed and fsynced)
+    when the block ends without an exception; otherwise ``path`` is untouched.
+
+    The file is 0600 (mkstemp creates it so, whatever the umask) unless ``mode`` says
+    otherwise (the release tool publishes 0644 files); the temporary name is
     ``.<first 32 bytes of the name>.tmp-XXXXXXXX``, short enough for any file system.
     A missing folder is created private.
     """
@@ -192,9 +209,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=_short_tmp_prefix(path.name), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if mode != PRIVATE_FILE_MODE:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -49,6 +49,3 @@ class Settings:
             if default is not None and value is not None and not isinstance(value, type(default)):
                 raise TypeError(f"setting {key} must be {type(default).__name__}")
         return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)

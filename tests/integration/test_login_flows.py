@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import ipaddress
 import json
 import secrets
@@ -14,14 +13,14 @@ from dataclasses import dataclass, field
 from email.header import Header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from dso_desktop import USER_AGENT
 from dso_desktop.domain import LoginMethod
@@ -40,6 +39,7 @@ from dso_desktop.isds.errors import (
 )
 from dso_desktop.isds.login import MobileKeyState, OtpChallenge
 from dso_desktop.isds.models import Credentials
+from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 NS = "http://isds.czechpoint.cz/v20"
 PASSWORD = "Heslo-čž1"
@@ -66,52 +66,37 @@ class Pki:
 KEY_PASSWORD = "tajne-heslo"
 
 
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject: str, key, issuer: str, issuer_key, *, ca: bool = False, san=None):
-    now = dt.datetime.now(dt.UTC)
-    b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if san:
-        b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
-
-
-def _pem_key(key, password: str | None = None) -> bytes:
-    enc = (serialization.BestAvailableEncryption(password.encode()) if password
-           else serialization.NoEncryption())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+def _cert(subject: str, key: Any, issuer: x509.Certificate | str, issuer_key: Any, *,
+          ca: bool = False, san: list[x509.GeneralName] | None = None) -> x509.Certificate:
+    return issue_cert(subject, key, issuer=issuer, issuer_key=issuer_key, ca=ca, san=san or (),
+                      days=3)
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     d = tmp_path_factory.mktemp("pki")
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _cert("Test ISDS CA", ca_key, "Test ISDS CA", ca_key, ca=True)
+    ca = issue_cert("Test ISDS CA", ca_key, ca=True, days=3)
     srv_key = ec.generate_private_key(ec.SECP256R1())
-    srv = _cert("127.0.0.1", srv_key, "Test ISDS CA", ca_key,
+    srv = _cert("127.0.0.1", srv_key, ca, ca_key,
                 san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                      x509.DNSName("localhost")])
     cli_key = ec.generate_private_key(ec.SECP256R1())
-    cli = _cert("system-cert-" + BOX, cli_key, "Test ISDS CA", ca_key)
+    cli = _cert("system-cert-" + BOX, cli_key, ca, ca_key)
     other_ca_key = ec.generate_private_key(ec.SECP256R1())
     str_key = ec.generate_private_key(ec.SECP256R1())
     stranger = _cert("stranger", str_key, "Other CA", other_ca_key)
     files = {
         "ca.pem": ca.public_bytes(serialization.Encoding.PEM),
         "server.pem": srv.public_bytes(serialization.Encoding.PEM),
-        "server.key": _pem_key(srv_key),
+        "server.key": pem_key(srv_key),
         "client.pem": cli.public_bytes(serialization.Encoding.PEM),
-        "client.key": _pem_key(cli_key, KEY_PASSWORD),
+        "client.key": pem_key(cli_key, KEY_PASSWORD),
         "client.p12": pkcs12.serialize_key_and_certificates(
             b"client", cli_key, cli, None,
             serialization.BestAvailableEncryption(KEY_PASSWORD.encode())),
         "stranger.pem": stranger.public_bytes(serialization.Encoding.PEM),
-        "stranger.key": _pem_key(str_key),
+        "stranger.key": pem_key(str_key),
     }
     for name, data in files.items():
         (d / name).write_bytes(data)

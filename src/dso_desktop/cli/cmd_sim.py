@@ -35,8 +35,8 @@ def _missing(parser: argparse.ArgumentParser) -> int:
 
 
 def serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.net import is_loopback
     from dso_desktop.simulator import Simulator
-    from dso_desktop.simulator.server import is_loopback
 
     if not is_loopback(args.host):
         raise UsageError(f"--host must be a loopback address, not {args.host!r}")

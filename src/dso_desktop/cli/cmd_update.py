@@ -291,7 +291,7 @@ def cmd_config(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_self_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from dso_desktop.update.selfcheck import run
+    from dso_desktop.selfcheck import run
 
     items = run(gui=args.gui)
     ok = all(i.ok for i in items)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,42 +47,48 @@ def _usage(p: argparse.ArgumentParser) -> int:
     raise UsageError("zfo needs an action: show, verify or extract\n" + p.format_usage())
 
 
-def _trust(args: argparse.Namespace, ctx: CliContext) -> Any:
-    from dso_desktop.zfo.trust import TrustStore
+@contextmanager
+def _service(args: argparse.Namespace, ctx: CliContext) -> Iterator[Any]:
+    """The ZFO service the GUI's viewer uses, with the trust the options ask for.
+
+    ``--trust``: exactly those CAs, for every file. Otherwise the application's trust store
+    (``services.trust.open_trust_store``, the one ``App`` builds): the shipped PostSignum
+    CAs, certificates cached in the data folder's ``cache/trust``, the anchors the user
+    added, downloads through the user's proxy. A file that is the stored evidence of an
+    account's message (or that one of the accounts would file) is verified in that account's
+    scope, as in the GUI. Without an archive in the data folder none is created: the global
+    scope, the system's proxy.
+    """
+    from dso_desktop.services.zfofiles import ZfoService
 
     if args.expiry_days < 0:
         raise UsageError("--expiry-days must not be negative")
     if args.trust:
+        from dso_desktop.zfo.trust import TrustStore
+
         try:
-            return TrustStore.from_paths(args.trust)
+            given = TrustStore.from_paths(args.trust)
         except (OSError, ValueError) as exc:
             raise CliError(f"cannot read trust certificates: {exc}") from None
+        yield ZfoService(None, lambda account_id=None: given)
+        return
     from dso_desktop.paths import AppPaths
-    from dso_desktop.zfo.trust import USER
 
     paths = AppPaths.default(ctx.data_dir)
-    store = TrustStore.default(paths.cache, allow_download=not args.offline)
-    # The anchors the user added (`dso trust add`, the settings dialog) count here as in the
-    # GUI's viewer; a verdict that relies on one names it. No account scope: a file given on
-    # the command line belongs to no account.
-    for anchor in _user_anchors(paths):
-        try:
-            store.add_anchor_files([anchor], source=USER)
-        except (OSError, ValueError) as exc:
-            ctx.err.write(f"warning: trust anchor {anchor} ignored: {exc}\n")
-    return store
-
-
-def _user_anchors(paths: Any) -> list[Path]:
     if not paths.database.exists():
-        return []
+        from dso_desktop.services.trust import open_trust_store
+
+        store = open_trust_store(paths.cache, offline=args.offline)
+        yield ZfoService(None, lambda account_id=None: store)
+        return
     from dso_desktop.app import App
 
     try:
-        with App.open(paths, offline=True) as app:
-            return [Path(p) for p in app.settings.get().trust_anchors]
+        app = App.open(paths, offline=args.offline)
     except Exception as exc:
-        raise CliError(f"cannot read the added trust anchors from the archive: {exc}") from None
+        raise CliError(f"cannot open the archive: {exc}") from None
+    with app:
+        yield app.zfo
 
 
 def _read(path: Path) -> bytes:
@@ -132,18 +140,16 @@ def zfo_summary(z: Any) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.zfo.errors import ZfoError
-    from dso_desktop.zfo.parse import parse_zfo
-    from dso_desktop.zfo.verify import verify_zfo
 
     data = _read(args.file)
-    try:
-        z = parse_zfo(data)
-    except ZfoError as exc:
-        raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
-    verdict = verify_zfo(z, _trust(args, ctx), expiry_warning_days=args.expiry_days)
-    obj = zfo_summary(z)
+    with _service(args, ctx) as service:
+        try:
+            view = service.view(data, args.file, expiry_warning_days=args.expiry_days)
+        except ZfoError as exc:
+            raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
+    obj = zfo_summary(view.zfo)
     obj["file"] = str(args.file)
-    obj["verdict"] = verdict.to_json()
+    obj["verdict"] = view.verdict.to_json()
 
     def text(o: dict[str, Any]) -> str:
         kinds = {"received": "přijatá zpráva / received message",
@@ -179,24 +185,23 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.zfo.errors import ZfoError
-    from dso_desktop.zfo.verify import verify_zfo
 
-    trust = _trust(args, ctx)
     results: list[dict[str, Any]] = []
     failed = False
-    for path in args.files:
-        try:
-            data = _read(path)
-        except (CliError, ZfoError) as exc:
-            results.append({"file": str(path), "kind": None, "dm_id": None,
-                            "verdict": "invalid", "reasons": [str(exc)],
-                            "reasons_cs": ["Soubor nelze přečíst."], "signing_time": None,
-                            "timestamp_expires": None})
-            failed = True
-            continue
-        v = verify_zfo(data, trust, expiry_warning_days=args.expiry_days)
-        failed = failed or not v.ok
-        results.append({"file": str(path), **v.to_json()})
+    with _service(args, ctx) as service:
+        for path in args.files:
+            try:
+                data = _read(path)
+            except (CliError, ZfoError) as exc:
+                results.append({"file": str(path), "kind": None, "dm_id": None,
+                                "verdict": "invalid", "reasons": [str(exc)],
+                                "reasons_cs": ["Soubor nelze přečíst."], "signing_time": None,
+                                "timestamp_expires": None})
+                failed = True
+                continue
+            v = service.verify(data, expiry_warning_days=args.expiry_days)
+            failed = failed or not v.ok
+            results.append({"file": str(path), **v.to_json()})
 
     def text(items: list[dict[str, Any]]) -> str:
         out = []

@@ -66,10 +66,6 @@ class Environment:
     def custom(cls, base_url: str) -> Environment:
         return cls(name="custom", base_url=base_url.rstrip("/"))
 
-    @property
-    def is_custom(self) -> bool:
-        return self.base_url is not None
-
     def host_url(self, host: str) -> str:
         """https://<host>.<domain>, or the custom base URL for any host."""
         if self.base_url is not None:

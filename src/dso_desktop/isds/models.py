@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from dso_desktop.domain import AttachmentRole, DeliveryEvent, Envelope, LegalTitle
+from dso_desktop.domain import AttachmentRole, DeliveryEvent, Envelope, LegalTitle, owner_name
 
 __all__ = [
     "Address",
@@ -332,6 +332,11 @@ class OwnerInfo:
     ovm_id: str | None = None  # dbIdOVM
     upper_box_id: str | None = None  # dbUpperID
     aifo_isds: bool | None = None
+
+    @property
+    def display_name(self) -> str | None:
+        """The owner's name as the app shows it (``domain.owner_name``)."""
+        return owner_name(self.firm_name, self.given_names or self.first_name, self.last_name)
 
 
 @dataclass(frozen=True)

@@ -209,11 +209,9 @@ class AccountService:
             owner = client.get_owner_info_from_login2()
         finally:
             client.close()
-        owner_name = owner.firm_name or " ".join(
-            p for p in (owner.given_names or owner.first_name, owner.last_name) if p) or None
         with self._db.write() as s:
             rec = AccountRepo(s).update(name, box_id=owner.box_id, box_type=owner.box_type,
-                                        owner_name=owner_name)
+                                        owner_name=owner.display_name)
         return self._view(rec)
 
     def exists(self, name: str) -> bool:

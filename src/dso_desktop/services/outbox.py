@@ -79,10 +79,6 @@ class ReconcileResult:
     before: str  # the state it had
     note: str  # English, one line
 
-    @property
-    def found_sent(self) -> bool:
-        return self.record.state == SENT
-
     def to_json(self) -> dict[str, Any]:
         return {"before": self.before, "note": self.note, **self.record.to_json()}
 

@@ -6,6 +6,7 @@ non-production account is not one of them; it stays that account's (see `App.tru
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,33 @@ class TrustAnchorService:
             return False
         self._settings.update(trust_anchors=kept)
         return True
+
+
+def open_trust_store(cache: Path | None, *, offline: bool, net_config: Any = None,
+                     anchors: Sequence[Path] = (),
+                     on_unreadable: Callable[[Path, Exception], None] | None = None) -> Any:
+    """The one trust-store factory (``App.trust`` and ``dso zfo`` both build theirs here).
+
+    ``cache`` is the application's cache folder (``AppPaths.cache``): fetched CA
+    certificates are kept in ``cache/trust/`` and CRLs in ``cache/trust/crl/``. ``None`` is
+    the training mode: the shipped PostSignum CAs only, nothing fetched, nothing cached, no
+    OS store. Downloads go through ``net.fetcher(net_config)`` (the user's proxy and
+    timeouts; ``None``: the system's proxy). ``anchors`` are the user's added anchors; one
+    that cannot be read is passed to ``on_unreadable`` and left out, never fatal.
+    """
+    from dso_desktop import net
+    from dso_desktop.zfo.trust import MAX_FETCH_BYTES, USER, TrustStore
+
+    if cache is None:
+        store = TrustStore.default(None, allow_download=False, os_bundles=())
+    else:
+        store = TrustStore.default(
+            cache, allow_download=not offline,
+            fetcher=net.fetcher(net_config or net.NetConfig(), max_bytes=MAX_FETCH_BYTES))
+    for anchor in anchors:
+        try:
+            store.add_anchor_files([anchor], source=USER)
+        except (OSError, ValueError) as exc:
+            if on_unreadable is not None:
+                on_unreadable(anchor, exc)
+    return store

@@ -75,27 +75,32 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
 
 
 class ZfoService:
-    def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
+    """Open, verify and import ZFO files. ``db`` None: no archive (``dso zfo`` on a machine
+    without one); files are then verified in the global scope and nothing can be imported."""
+
+    def __init__(self, db: Database | None, trust: Callable[..., Any]) -> None:
         self._db = db
         self._trust = trust
 
     def _by_box(self) -> dict[str, int]:
+        if self._db is None:
+            return {}
         with self._db.read() as s:
             return {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
 
-    def open_file(self, path: Path, now: datetime | None = None) -> ZfoView:
-        from dso_desktop.services.messages import message_accounts
+    def open_file(self, path: Path, now: datetime | None = None, *,
+                  expiry_warning_days: int = 60) -> ZfoView:
+        return self.view(Path(path).read_bytes(), Path(path), now=now,
+                         expiry_warning_days=expiry_warning_days)
+
+    def view(self, data: bytes, path: Path, *, now: datetime | None = None,
+             expiry_warning_days: int = 60) -> ZfoView:
+        """Parse (``ZfoError`` if it is no ZFO) and verify in the viewer's scope."""
         from dso_desktop.zfo import parse_zfo, verify_zfo
 
-        data = Path(path).read_bytes()
         parsed = parse_zfo(data)
-        with self._db.read() as s:
-            in_archive = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
-        if in_archive is not None:  # the same bytes are evidence of one of our messages
-            trust = self._trust(message_accounts(self._db, [in_archive]).get(in_archive))
-        else:
-            trust = self._scope_for(parsed, self._by_box(), None, None)
-        verdict = verify_zfo(parsed, trust, now=now)
+        in_archive, trust = self._view_scope(data, parsed)
+        verdict = verify_zfo(parsed, trust, now=now, expiry_warning_days=expiry_warning_days)
         atts = tuple(
             AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
                            int(a.size))
@@ -103,9 +108,38 @@ class ZfoService:
         )
         return ZfoView(Path(path), parsed, verdict, atts, in_archive)
 
+    def verify(self, data: bytes, *, now: datetime | None = None,
+               expiry_warning_days: int = 60) -> Any:
+        """The verdict on ``data`` in the viewer's scope; bytes that are no ZFO get an
+        ``invalid`` verdict with the reason (not an exception), checked in the global scope."""
+        from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
+
+        try:
+            parsed = parse_zfo(data)
+        except ZfoError:
+            return verify_zfo(data, self._trust(None), now=now,
+                              expiry_warning_days=expiry_warning_days)
+        _, trust = self._view_scope(data, parsed)
+        return verify_zfo(parsed, trust, now=now, expiry_warning_days=expiry_warning_days)
+
+    def _view_scope(self, data: bytes, parsed: Any) -> tuple[int | None, Any]:
+        """(stored message with these exact bytes, the trust store to verify them with)."""
+        if self._db is None:
+            return None, self._trust(None)
+        from dso_desktop.services.messages import message_accounts
+
+        with self._db.read() as s:
+            in_archive = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
+        if in_archive is not None:  # the same bytes are evidence of one of our messages
+            return in_archive, self._trust(
+                message_accounts(self._db, [in_archive]).get(in_archive))
+        return None, self._scope_for(parsed, self._by_box(), None, None)
+
     def import_files(self, paths: Iterable[Path], account: str | None = None,
                      now: datetime | None = None) -> ImportSummary:
         """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
+        if self._db is None:
+            raise ValueError("no archive to import into")
         account_id = box_id = None
         by_box: dict[str, int] = {}
         with self._db.read() as s:
@@ -151,6 +185,8 @@ class ZfoService:
                    box_id: str | None) -> Any:
         from dso_desktop.services.messages import message_accounts
 
+        if self._db is None:
+            return self._trust(None)
         with self._db.read() as s:
             targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
         owners = message_accounts(self._db, targets)

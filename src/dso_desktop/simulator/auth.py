@@ -220,7 +220,8 @@ class Authenticator:
         return 302, {"Set-Cookie": f"{COOKIE}={token}; Path=/; Secure; HttpOnly",
                      "Location": uri or "/apps/DS/dz"}, b""
 
-    def _hotp(self, user: User, secret: str, now: datetime, uri: str):
+    def _hotp(self, user: User, secret: str, now: datetime, uri: str
+              ) -> tuple[int, dict[str, str], bytes]:
         if user.login_method != "hotp" or not user.hotp_secret or len(secret) < 6:
             raise self._fail(user, now)
         password, code = secret[:-6], secret[-6:]
@@ -232,7 +233,8 @@ class Authenticator:
                     return self._cookie_reply(self._succeed(user, now), uri)
         raise self._fail(user, now)
 
-    def _totp(self, user: User, secret: str, now: datetime, uri: str, send_sms: bool):
+    def _totp(self, user: User, secret: str, now: datetime, uri: str, send_sms: bool
+              ) -> tuple[int, dict[str, str], bytes]:
         if user.login_method != "totp":
             raise self._fail(user, now)
         if send_sms:
@@ -256,7 +258,8 @@ class Authenticator:
                 return self._cookie_reply(self._succeed(user, now), uri)
         raise self._fail(user, now)
 
-    def _mobile_start(self, user: User, code: str, now: datetime):
+    def _mobile_start(self, user: User, code: str, now: datetime
+                      ) -> tuple[int, dict[str, str], bytes]:
         if user.login_method != "mobile-key" or not user.mobile_code or not hmac.compare_digest(
                 code.encode(), user.mobile_code.encode()):
             raise self._fail(user, now)
@@ -295,7 +298,7 @@ class Authenticator:
         legacy = {11: 1, 12: 1, 13: 1, 19: -1}.get(state, state)
         return str(legacy).encode("ascii")
 
-    def _mobile_finish(self, token: str, uri: str):
+    def _mobile_finish(self, token: str, uri: str) -> tuple[int, dict[str, str], bytes]:
         state, _ = self.mobile_state(token)
         if state != 2:
             raise AuthFailure(*NOT_AUTHENTICATED)

@@ -9,7 +9,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from lxml import etree
 
@@ -17,7 +16,7 @@ from dso_desktop.simulator import ops_boxes, ops_extra, ops_messages, render, st
 from dso_desktop.simulator.auth import Authenticator, AuthFailure
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.context import Limits, OpContext, OpError
-from dso_desktop.simulator.faults import COMMIT_MODES, Faults
+from dso_desktop.simulator.faults import COMMIT_MODES, Fault, Faults
 from dso_desktop.simulator.model import Message, User
 from dso_desktop.simulator.pki import SimPki
 from dso_desktop.simulator.registry import OPERATIONS
@@ -27,6 +26,7 @@ from dso_desktop.simulator.xmlio import (
     NS,
     NS_ASWS,
     Builder,
+    Request,
     SoapFault,
     envelope,
     fault,
@@ -214,7 +214,7 @@ class SimulatorCore:
             reply.action = "truncated"
         return reply
 
-    def _status_reply(self, req: Any, service: str, code: str, soap_ct: str) -> Reply:
+    def _status_reply(self, req: Request, service: str, code: str, soap_ct: str) -> Reply:
         ns = NS_ASWS if service == "asws" else NS
         b = Builder(ns)
         resp = b.root(f"{req.operation}Response")
@@ -224,8 +224,8 @@ class SimulatorCore:
             render.dm_status(resp, code, status_codes.MESSAGES.get(code), b=b)
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
-    def _run(self, req: Any, service: str, user: User, system_cert: bool, soap_ct: str,
-             injected: Any, mtom: bool = False) -> Reply:
+    def _run(self, req: Request, service: str, user: User, system_cert: bool, soap_ct: str,
+             injected: Fault | None, mtom: bool = False) -> Reply:
         entry = OPERATIONS.get(req.operation)
         if entry is None or service not in entry[0]:
             return self._status_reply(req, service, status_codes.UNKNOWN_OPERATION, soap_ct)
@@ -256,7 +256,7 @@ class SimulatorCore:
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version),
                      committed=True)
 
-    def _error_reply(self, req: Any, service: str, exc: OpError, soap_ct: str) -> Reply:
+    def _error_reply(self, req: Request, service: str, exc: OpError, soap_ct: str) -> Reply:
         ns = NS_ASWS if service == "asws" else NS
         b = Builder(ns)
         resp = b.root(f"{req.operation}Response")

@@ -110,11 +110,6 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def pdf_document(paras: list[str], pad: int = 0) -> bytes:
-    """A PDF 1.4 with Helvetica text, one page per 48 lines; ``pad`` bytes of comment."""
-    return _pdf_assemble(_pdf_streams(paras), pad)
-
-
 def _pdf_streams(paras: list[str]) -> list[bytes]:
     lines: list[str] = []
     for p in paras:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dso_desktop.domain import owner_name
 from dso_desktop.simulator import names
 from dso_desktop.simulator.files import KINDS, MAX_ZIP_SIZE, MIME_TYPES, MIN_SIZE
 from dso_desktop.simulator.model import (
@@ -172,7 +173,8 @@ def build_world(seed: int = 0, messages: int = 0, *, now: datetime | None = None
     for _ in range(20):
         first, last, _ = _person(rnd)
         counterparts.append(world.add_box(Box(
-            box_id=ids.make(7), box_type="FO", name=f"{first} {last}", first_name=first,
+            box_id=ids.make(7), box_type="FO", name=owner_name(None, first, last) or "",
+            first_name=first,
             last_name=last, birth_date=f"{rnd.randint(1940, 2000)}-1{rnd.randint(0, 2)}-2"
             f"{rnd.randint(0, 8)}", birth_city=rnd.choice(names.TOWNS)[0],
             **_address(rnd))))

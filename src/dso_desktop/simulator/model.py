@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dso_desktop.domain import BOX_TYPE_CODES
+from dso_desktop.domain import BOX_TYPE_CODES, owner_name
 
 # userPrivils bits as ISDS defines them (libdatovka's isds.h names them PRIVIL_*).
 PRIVIL_READ_NON_PERSONAL = 1
@@ -82,7 +82,7 @@ class User:
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return owner_name(None, self.first_name, self.last_name) or ""
 
 
 @dataclass(slots=True)

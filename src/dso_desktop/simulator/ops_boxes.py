@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from dso_desktop.simulator import render
 from dso_desktop.simulator.context import OpContext, OpError
@@ -16,7 +15,16 @@ from dso_desktop.simulator.status_codes import (
     TOO_MANY_BOXES,
     WRONG_PASSWORD,
 )
-from dso_desktop.simulator.xmlio import NS_ASWS, B, Builder, boolean, child, integer, parse_time
+from dso_desktop.simulator.xmlio import (
+    NS_ASWS,
+    B,
+    Builder,
+    Element,
+    boolean,
+    child,
+    integer,
+    parse_time,
+)
 from dso_desktop.simulator.xmlio import text as t
 
 MAX_FIND_RESULTS = 100
@@ -42,11 +50,11 @@ def _send_options(ctx: OpContext, box: Box) -> str:
     return "PDZ" if ctx.box.pdz_allowed else "NONE"
 
 
-def _db_status(parent: Any, code: str = "0000", message: str | None = None) -> None:
+def _db_status(parent: Element, code: str = "0000", message: str | None = None) -> None:
     render.db_status(parent, code, message)
 
 
-def _owner_info(parent: Any, name: str, box: Box, *, ext2: bool, b: Builder = B) -> Any:
+def _owner_info(parent: Element, name: str, box: Box, *, ext2: bool, b: Builder = B) -> Element:
     el = b.node(parent, name)
     b.sub(el, "dbID", box.box_id)
     if ext2:
@@ -91,7 +99,7 @@ def _owner_info(parent: Any, name: str, box: Box, *, ext2: bool, b: Builder = B)
     return el
 
 
-def _find(ctx: OpContext, crit: Any) -> list[Box]:
+def _find(ctx: OpContext, crit: Element) -> list[Box]:
     ctx.need(PRIVIL_SEARCH_DB)
     box_id = t(crit, "dbID")
     box_type = t(crit, "dbType")
@@ -128,7 +136,7 @@ def _find(ctx: OpContext, crit: Any) -> list[Box]:
     return hits
 
 
-def _find_response(ctx: OpContext, req: Any, name: str, ext2: bool) -> Any:
+def _find_response(ctx: OpContext, req: Element, name: str, ext2: bool) -> Element:
     crit = child(req, "dbOwnerInfo")
     if crit is None:
         raise OpError(BAD_REQUEST)
@@ -148,16 +156,16 @@ def _find_response(ctx: OpContext, req: Any, name: str, ext2: bool) -> Any:
 
 
 @op("df", "FindDataBox")
-def find_data_box(ctx: OpContext, req: Any) -> Any:
+def find_data_box(ctx: OpContext, req: Element) -> Element:
     return _find_response(ctx, req, "FindDataBoxResponse", False)
 
 
 @op("df", "FindDataBox2")
-def find_data_box2(ctx: OpContext, req: Any) -> Any:
+def find_data_box2(ctx: OpContext, req: Element) -> Element:
     return _find_response(ctx, req, "FindDataBox2Response", True)
 
 
-def _search(ctx: OpContext, req: Any, name: str, v3: bool) -> Any:
+def _search(ctx: OpContext, req: Element, name: str, v3: bool) -> Element:
     ctx.need(PRIVIL_SEARCH_DB)
     query = _fold(t(req, "searchText"))
     stype = t(req, "searchType") or "GENERAL"
@@ -215,12 +223,12 @@ def _search(ctx: OpContext, req: Any, name: str, v3: bool) -> Any:
 
 
 @op("df", "ISDSSearch2")
-def isds_search2(ctx: OpContext, req: Any) -> Any:
+def isds_search2(ctx: OpContext, req: Element) -> Element:
     return _search(ctx, req, "ISDSSearch2Response", False)
 
 
 @op("df", "ISDSSearch3")
-def isds_search3(ctx: OpContext, req: Any) -> Any:
+def isds_search3(ctx: OpContext, req: Element) -> Element:
     return _search(ctx, req, "ISDSSearch3Response", True)
 
 
@@ -232,7 +240,7 @@ def _box(ctx: OpContext, box_id: str | None) -> Box:
 
 
 @op("df", "CheckDataBox")
-def check_data_box(ctx: OpContext, req: Any) -> Any:
+def check_data_box(ctx: OpContext, req: Element) -> Element:
     resp = B.root("CheckDataBoxResponse")
     box = ctx.world.boxes.get(t(req, "dbID") or "")
     if box is None:
@@ -244,7 +252,7 @@ def check_data_box(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "GetDataBoxAddress")
-def get_data_box_address(ctx: OpContext, req: Any) -> Any:
+def get_data_box_address(ctx: OpContext, req: Element) -> Element:
     box = ctx.world.boxes.get(t(req, "dbID") or "")
     if box is None:  # tGetAddressOutput has no status element: a fault is the only answer
         from dso_desktop.simulator.xmlio import SoapFault
@@ -266,7 +274,7 @@ def get_data_box_address(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "PDZInfo")
-def pdz_info(ctx: OpContext, req: Any) -> Any:
+def pdz_info(ctx: OpContext, req: Element) -> Element:
     sender = _box(ctx, t(req, "PDZSender"))
     resp = B.root("PDZInfoResponse")
     records = B.node(resp, "dbPDZRecords")
@@ -286,7 +294,7 @@ def pdz_info(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "PDZSendInfo")
-def pdz_send_info(ctx: OpContext, req: Any) -> Any:
+def pdz_send_info(ctx: OpContext, req: Element) -> Element:
     box = _box(ctx, t(req, "dbId"))
     kind = t(req, "PDZType") or "Normal"
     resp = B.root("PDZSendInfoResponse")
@@ -297,7 +305,7 @@ def pdz_send_info(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "DataBoxCreditInfo")
-def data_box_credit_info(ctx: OpContext, req: Any) -> Any:
+def data_box_credit_info(ctx: OpContext, req: Element) -> Element:
     box = _box(ctx, t(req, "dbID"))
     since = parse_time(t(req, "ciFromDate"))
     until = parse_time(t(req, "ciTodate"), end_of_day=True)
@@ -319,7 +327,7 @@ def data_box_credit_info(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "DTInfo")
-def dt_info(ctx: OpContext, req: Any) -> Any:
+def dt_info(ctx: OpContext, req: Element) -> Element:
     box = _box(ctx, t(req, "dbId"))
     resp = B.root("DTInfoResponse")
     B.sub(resp, "ActDTType", box.vault_type)
@@ -339,7 +347,7 @@ def dt_info(ctx: OpContext, req: Any) -> Any:
 # -- db_access ---------------------------------------------------------------------------
 
 @op("DsManage", "GetOwnerInfoFromLogin")
-def get_owner_info_from_login(ctx: OpContext, req: Any) -> Any:
+def get_owner_info_from_login(ctx: OpContext, req: Element) -> Element:
     resp = B.root("GetOwnerInfoFromLoginResponse")
     _owner_info(resp, "dbOwnerInfo", ctx.box, ext2=False)
     _db_status(resp)
@@ -347,14 +355,14 @@ def get_owner_info_from_login(ctx: OpContext, req: Any) -> Any:
 
 
 @op("DsManage", "GetOwnerInfoFromLogin2")
-def get_owner_info_from_login2(ctx: OpContext, req: Any) -> Any:
+def get_owner_info_from_login2(ctx: OpContext, req: Element) -> Element:
     resp = B.root("GetOwnerInfoFromLogin2Response")
     _owner_info(resp, "dbOwnerInfo", ctx.box, ext2=True)
     _db_status(resp)
     return resp
 
 
-def _user_info(parent: Any, ctx: OpContext, *, ext2: bool) -> None:
+def _user_info(parent: Element, ctx: OpContext, *, ext2: bool) -> None:
     u = ctx.user
     el = B.node(parent, "dbUserInfo")
     if ext2:
@@ -390,7 +398,7 @@ def _user_info(parent: Any, ctx: OpContext, *, ext2: bool) -> None:
 
 
 @op("DsManage", "GetUserInfoFromLogin")
-def get_user_info_from_login(ctx: OpContext, req: Any) -> Any:
+def get_user_info_from_login(ctx: OpContext, req: Element) -> Element:
     resp = B.root("GetUserInfoFromLoginResponse")
     _user_info(resp, ctx, ext2=False)
     _db_status(resp)
@@ -398,7 +406,7 @@ def get_user_info_from_login(ctx: OpContext, req: Any) -> Any:
 
 
 @op("DsManage", "GetUserInfoFromLogin2")
-def get_user_info_from_login2(ctx: OpContext, req: Any) -> Any:
+def get_user_info_from_login2(ctx: OpContext, req: Element) -> Element:
     resp = B.root("GetUserInfoFromLogin2Response")
     _user_info(resp, ctx, ext2=True)
     _db_status(resp)
@@ -406,7 +414,7 @@ def get_user_info_from_login2(ctx: OpContext, req: Any) -> Any:
 
 
 @op("DsManage", "GetPasswordInfo")
-def get_password_info(ctx: OpContext, req: Any) -> Any:
+def get_password_info(ctx: OpContext, req: Element) -> Element:
     resp = B.root("GetPasswordInfoResponse")
     B.sub(resp, "pswExpDate", ctx.user.password_expires)
     _db_status(resp)
@@ -421,7 +429,7 @@ def check_new_password(old: str, new: str, username: str) -> None:
 
 
 @op("DsManage", "ChangeISDSPassword")
-def change_isds_password(ctx: OpContext, req: Any) -> Any:
+def change_isds_password(ctx: OpContext, req: Element) -> Element:
     from dso_desktop.simulator.xmlio import raw_text
 
     old = raw_text(req, "dbOldPassword") or ""
@@ -447,7 +455,7 @@ ASWS = Builder(NS_ASWS, "p")
 
 
 @op("asws", "SendSMSCode")
-def send_sms_code(ctx: OpContext, req: Any) -> Any:
+def send_sms_code(ctx: OpContext, req: Element) -> Element:
     ctx.core.send_sms(ctx.user)
     resp = ASWS.root("SendSMSCodeResponse")
     render.db_status(resp, b=ASWS)
@@ -455,7 +463,7 @@ def send_sms_code(ctx: OpContext, req: Any) -> Any:
 
 
 @op("asws", "ChangePasswordOTP")
-def change_password_otp(ctx: OpContext, req: Any) -> Any:
+def change_password_otp(ctx: OpContext, req: Element) -> Element:
     from dso_desktop.simulator.xmlio import raw_text
 
     old = raw_text(req, "dbOldPassword") or ""

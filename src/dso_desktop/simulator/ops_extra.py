@@ -9,7 +9,6 @@ import io
 import itertools
 import zipfile
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from dso_desktop.simulator import render
 from dso_desktop.simulator.context import OpContext, OpError
@@ -22,7 +21,7 @@ from dso_desktop.simulator.status_codes import (
     NO_RIGHTS,
     NOT_FOUND_BOXES,
 )
-from dso_desktop.simulator.xmlio import B, boolean, child, fmt_time, integer, parse_time
+from dso_desktop.simulator.xmlio import B, Element, boolean, child, fmt_time, integer, parse_time
 from dso_desktop.simulator.xmlio import text as t
 
 _async_ids = itertools.count(1)
@@ -37,7 +36,7 @@ def _zip(name: str, data: bytes) -> bytes:
 
 
 @op("dx", "GetListOfErasedMessages")
-def get_list_of_erased_messages(ctx: OpContext, req: Any) -> Any:
+def get_list_of_erased_messages(ctx: OpContext, req: Element) -> Element:
     """Asynchronous: the answer is an id; PickUpAsyncResponse hands over a zipped list."""
     direction = (t(req, "dmMessageType") or "").upper()
     fmt = (t(req, "dmOutFormat") or "").upper()
@@ -99,7 +98,7 @@ def _erased_list(ctx: OpContext, msgs: list[Message], fmt: str) -> bytes:
 
 
 @op("dx", "PickUpAsyncResponse")
-def pick_up_async_response(ctx: OpContext, req: Any) -> Any:
+def pick_up_async_response(ctx: OpContext, req: Element) -> Element:
     async_id = t(req, "asyncID") or ""
     entry = ctx.world.async_results.pop(async_id, None)
     if entry is None:
@@ -112,7 +111,7 @@ def pick_up_async_response(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "SuspMessageReport")
-def susp_message_report(ctx: OpContext, req: Any) -> Any:
+def susp_message_report(ctx: OpContext, req: Element) -> Element:
     msg = ctx.world.message_for(ctx.box.box_id, t(req, "dmID") or "", "received")
     if msg is None:
         raise OpError(MESSAGE_NOT_FOUND)
@@ -125,7 +124,7 @@ def susp_message_report(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "RegisterForNotifications")
-def register_for_notifications(ctx: OpContext, req: Any) -> Any:
+def register_for_notifications(ctx: OpContext, req: Element) -> Element:
     """Only certificate access may poll notifications (PROTOCOL.md §3, N2109)."""
     if not ctx.system_cert:
         raise OpError(NO_RIGHTS, "Notifikace jsou jen pro přístup certifikátem.")
@@ -142,7 +141,7 @@ def register_for_notifications(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "GetListForNotifications")
-def get_list_for_notifications(ctx: OpContext, req: Any) -> Any:
+def get_list_for_notifications(ctx: OpContext, req: Element) -> Element:
     """Delivered messages since a time; unlike the lists it does not accept anything."""
     if not ctx.system_cert or ctx.box.box_id not in ctx.world.notification_boxes:
         raise OpError(NO_RIGHTS, "Schránka není registrována k notifikacím.")
@@ -169,7 +168,7 @@ def get_list_for_notifications(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "GetDataBoxList")
-def get_data_box_list(ctx: OpContext, req: Any) -> Any:
+def get_data_box_list(ctx: OpContext, req: Element) -> Element:
     """A zipped CSV of boxes (by type: ALL, or a dbType)."""
     kind = (t(req, "dblType") or "ALL").upper()
     out = io.StringIO()
@@ -186,7 +185,7 @@ def get_data_box_list(ctx: OpContext, req: Any) -> Any:
 
 
 @op("df", "GetDataBoxActivityStatus")
-def get_data_box_activity_status(ctx: OpContext, req: Any) -> Any:
+def get_data_box_activity_status(ctx: OpContext, req: Element) -> Element:
     box = ctx.world.boxes.get(t(req, "dbID") or "")
     if box is None:
         raise OpError(BOX_DOES_NOT_EXIST)
@@ -212,7 +211,7 @@ CONSTANTS = (
 
 
 @op("df", "GetConstants")
-def get_constants(ctx: OpContext, req: Any) -> Any:
+def get_constants(ctx: OpContext, req: Element) -> Element:
     on = t(req, "constDate")
     day = date.fromisoformat(on[:10]) if on else ctx.now.date()
     resp = B.root("GetConstantsResponse")
@@ -234,7 +233,7 @@ _PERSONAL_FIELDS = ("dbID", "aifoIsds", "pnFirstName", "pnMiddleName", "pnLastNa
 
 
 @op("df", "FindPersonalDataBox")
-def find_personal_data_box(ctx: OpContext, req: Any) -> Any:
+def find_personal_data_box(ctx: OpContext, req: Element) -> Element:
     """FO boxes by name and birth date; an OVM's search (PROTOCOL.md §3)."""
     if not ctx.box.is_ovm:
         raise OpError(NO_RIGHTS, "Vyhledávání fyzických osob je jen pro OVM.")

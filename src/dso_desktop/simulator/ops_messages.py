@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
 
 from dso_desktop.simulator import render
 from dso_desktop.simulator.context import OpContext, OpError
@@ -16,6 +15,7 @@ from dso_desktop.simulator.model import (
     Message,
     StoredFile,
     Upload,
+    User,
 )
 from dso_desktop.simulator.registry import op
 from dso_desktop.simulator.status_codes import (
@@ -35,7 +35,16 @@ from dso_desktop.simulator.status_codes import (
     UPLOAD_QUOTA,
     WRONG_SERVICE,
 )
-from dso_desktop.simulator.xmlio import B, b64, boolean, child, children, integer, parse_time
+from dso_desktop.simulator.xmlio import (
+    B,
+    Element,
+    b64,
+    boolean,
+    child,
+    children,
+    integer,
+    parse_time,
+)
 from dso_desktop.simulator.xmlio import text as t
 
 # Extensions allowed for attachments (PROTOCOL.md §5-6), checked as ISDS does: by the
@@ -71,7 +80,7 @@ def check_file(name: str, data: bytes) -> None:
         raise OpError(BAD_ATTACHMENT, f"Obsah přílohy neodpovídá příponě: {name}")
 
 
-def _read_files(ctx: OpContext, files_el: Any, *, allow_ext: bool) -> list[StoredFile]:
+def _read_files(ctx: OpContext, files_el: Element, *, allow_ext: bool) -> list[StoredFile]:
     if files_el is None:
         raise OpError(BAD_REQUEST, "Zpráva nemá žádnou přílohu.")
     out: list[StoredFile] = []
@@ -117,7 +126,7 @@ def _read_files(ctx: OpContext, files_el: Any, *, allow_ext: bool) -> list[Store
     return out
 
 
-def _new_message(ctx: OpContext, env: Any, recipient_el: Any | None = None) -> Message:
+def _new_message(ctx: OpContext, env: Element, recipient_el: Element | None = None) -> Message:
     src = recipient_el if recipient_el is not None else env
     recipient_id = t(src, "dbIDRecipient")
     if recipient_id is None:
@@ -186,7 +195,7 @@ def _total(files: list[StoredFile]) -> int:
 
 
 @op("dz", "CreateMessage")
-def create_message(ctx: OpContext, req: Any) -> Any:
+def create_message(ctx: OpContext, req: Element) -> Element:
     _check_sender(ctx)
     env = child(req, "dmEnvelope")
     if env is None:
@@ -204,7 +213,7 @@ def create_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dz", "CreateMultipleMessage")
-def create_multiple_message(ctx: OpContext, req: Any) -> Any:
+def create_multiple_message(ctx: OpContext, req: Element) -> Element:
     _check_sender(ctx)
     env = child(req, "dmEnvelope")
     rec_el = child(req, "dmRecipients")
@@ -277,7 +286,7 @@ def _check_size_service(ctx: OpContext, msg: Message, big: bool) -> None:
 
 
 @op("dz", "MessageDownload")
-def message_download(ctx: OpContext, req: Any) -> Any:
+def message_download(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, False)
     ctx.world.mark_read(msg, ctx.now)
@@ -289,7 +298,7 @@ def message_download(ctx: OpContext, req: Any) -> Any:
 
 
 @op("vodz", "BigMessageDownload")
-def big_message_download(ctx: OpContext, req: Any) -> Any:
+def big_message_download(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, True)
     ctx.world.mark_read(msg, ctx.now)
@@ -300,7 +309,7 @@ def big_message_download(ctx: OpContext, req: Any) -> Any:
     return resp
 
 
-def _signed(ctx: OpContext, name: str, msg: Message, kind: str) -> Any:
+def _signed(ctx: OpContext, name: str, msg: Message, kind: str) -> Element:
     content = render.signed_content(ctx.world, msg, kind, ctx.core.qtimestamp(msg))
     zfo = ctx.core.sign_zfo(content, ctx)
     resp = B.root(name)
@@ -310,7 +319,7 @@ def _signed(ctx: OpContext, name: str, msg: Message, kind: str) -> Any:
 
 
 @op("dz", "SignedMessageDownload")
-def signed_message_download(ctx: OpContext, req: Any) -> Any:
+def signed_message_download(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, False)
     ctx.world.mark_read(msg, ctx.now)
@@ -318,14 +327,14 @@ def signed_message_download(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dz", "SignedSentMessageDownload")
-def signed_sent_message_download(ctx: OpContext, req: Any) -> Any:
+def signed_sent_message_download(ctx: OpContext, req: Element) -> Element:
     msg = _sent(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, False)
     return _signed(ctx, "SignedSentMessageDownloadResponse", msg, "sent")
 
 
 @op("vodz", "SignedBigMessageDownload")
-def signed_big_message_download(ctx: OpContext, req: Any) -> Any:
+def signed_big_message_download(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, True)
     ctx.world.mark_read(msg, ctx.now)
@@ -333,20 +342,20 @@ def signed_big_message_download(ctx: OpContext, req: Any) -> Any:
 
 
 @op("vodz", "SignedSentBigMessageDownload")
-def signed_sent_big_message_download(ctx: OpContext, req: Any) -> Any:
+def signed_sent_big_message_download(ctx: OpContext, req: Element) -> Element:
     msg = _sent(ctx, t(req, "dmID"))
     _check_size_service(ctx, msg, True)
     return _signed(ctx, "SignedSentBigMessageDownloadResponse", msg, "sent")
 
 
 @op("dx", "GetSignedDeliveryInfo")
-def get_signed_delivery_info(ctx: OpContext, req: Any) -> Any:
+def get_signed_delivery_info(ctx: OpContext, req: Element) -> Element:
     msg = _any(ctx, t(req, "dmID"))
     return _signed(ctx, "GetSignedDeliveryInfoResponse", msg, "delivery")
 
 
 @op("dx", "GetDeliveryInfo")
-def get_delivery_info(ctx: OpContext, req: Any) -> Any:
+def get_delivery_info(ctx: OpContext, req: Element) -> Element:
     msg = _any(ctx, t(req, "dmID"))
     resp = B.root("GetDeliveryInfoResponse")
     render.delivery(resp, "dmDelivery", ctx.world, msg, ctx.core.qtimestamp(msg))
@@ -355,7 +364,7 @@ def get_delivery_info(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "MessageEnvelopeDownload")
-def message_envelope_download(ctx: OpContext, req: Any) -> Any:
+def message_envelope_download(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     resp = B.root("MessageEnvelopeDownloadResponse")
     render.returned_envelope(resp, ctx.world, msg, ctx.core.qtimestamp(msg))
@@ -364,7 +373,7 @@ def message_envelope_download(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "SentMessageEnvelopeDownload")
-def sent_message_envelope_download(ctx: OpContext, req: Any) -> Any:
+def sent_message_envelope_download(ctx: OpContext, req: Element) -> Element:
     msg = _sent(ctx, t(req, "dmID"))
     resp = B.root("SentMessageEnvelopeDownloadResponse")
     render.returned_envelope(resp, ctx.world, msg, ctx.core.qtimestamp(msg))
@@ -373,7 +382,7 @@ def sent_message_envelope_download(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "VerifyMessage")
-def verify_message(ctx: OpContext, req: Any) -> Any:
+def verify_message(ctx: OpContext, req: Element) -> Element:
     msg = _any(ctx, t(req, "dmID"))
     resp = B.root("VerifyMessageResponse")
     B.sub(resp, "dmHash", render.message_hash(ctx.world, msg), attrs={"algorithm": "SHA-256"})
@@ -382,7 +391,7 @@ def verify_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "MarkMessageAsDownloaded")
-def mark_message_as_downloaded(ctx: OpContext, req: Any) -> Any:
+def mark_message_as_downloaded(ctx: OpContext, req: Element) -> Element:
     msg = _received(ctx, t(req, "dmID"))
     ctx.world.mark_read(msg, ctx.now)
     resp = B.root("MarkMessageAsDownloadedResponse")
@@ -403,7 +412,7 @@ def status_mask(value: str | None) -> int:
     return mask
 
 
-def _list(ctx: OpContext, req: Any, direction: str, name: str) -> Any:
+def _list(ctx: OpContext, req: Element, direction: str, name: str) -> Element:
     from_time = parse_time(t(req, "dmFromTime"))
     to_time = parse_time(t(req, "dmToTime"), end_of_day=True)
     unit_name = "dmRecipientOrgUnitNum" if direction == "received" else "dmSenderOrgUnitNum"
@@ -445,17 +454,17 @@ def _list(ctx: OpContext, req: Any, direction: str, name: str) -> Any:
 
 
 @op("dx", "GetListOfReceivedMessages")
-def get_list_of_received_messages(ctx: OpContext, req: Any) -> Any:
+def get_list_of_received_messages(ctx: OpContext, req: Element) -> Element:
     return _list(ctx, req, "received", "GetListOfReceivedMessagesResponse")
 
 
 @op("dx", "GetListOfSentMessages")
-def get_list_of_sent_messages(ctx: OpContext, req: Any) -> Any:
+def get_list_of_sent_messages(ctx: OpContext, req: Element) -> Element:
     return _list(ctx, req, "sent", "GetListOfSentMessagesResponse")
 
 
 @op("dx", "GetMessageStateChanges")
-def get_message_state_changes(ctx: OpContext, req: Any) -> Any:
+def get_message_state_changes(ctx: OpContext, req: Element) -> Element:
     from_time = parse_time(t(req, "dmFromTime")) or (ctx.now - timedelta(days=3650))
     to_time = parse_time(t(req, "dmToTime"), end_of_day=True) or ctx.now
     changes: list[tuple[datetime, str, int]] = []
@@ -476,13 +485,13 @@ def get_message_state_changes(ctx: OpContext, req: Any) -> Any:
     return resp
 
 
-def _author(ctx: OpContext, req: Any) -> tuple[Message, Any]:
+def _author(ctx: OpContext, req: Element) -> tuple[Message, User | None]:
     msg = _any(ctx, t(req, "dmID"))
     return msg, ctx.world.users.get(msg.author or "")
 
 
 @op("dx", "GetMessageAuthor")
-def get_message_author(ctx: OpContext, req: Any) -> Any:
+def get_message_author(ctx: OpContext, req: Element) -> Element:
     _msg, author = _author(ctx, req)
     resp = B.root("GetMessageAuthorResponse")
     B.sub(resp, "userType", author.user_type if author else None)
@@ -492,7 +501,7 @@ def get_message_author(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "GetMessageAuthor2")
-def get_message_author2(ctx: OpContext, req: Any) -> Any:
+def get_message_author2(ctx: OpContext, req: Element) -> Element:
     _msg, author = _author(ctx, req)
     resp = B.root("GetMessageAuthor2Response")
     if author is not None:
@@ -507,7 +516,7 @@ def get_message_author2(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dx", "EraseMessage")
-def erase_message(ctx: OpContext, req: Any) -> Any:
+def erase_message(ctx: OpContext, req: Element) -> Element:
     ctx.need(PRIVIL_ERASE_VAULT)
     incoming = boolean(req, "dmIncoming")
     msg = ctx.world.message_for(ctx.box.box_id, t(req, "dmID") or "",
@@ -523,14 +532,14 @@ def erase_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dz", "DummyOperation")
-def dummy_operation(ctx: OpContext, req: Any) -> Any:
+def dummy_operation(ctx: OpContext, req: Element) -> Element:
     resp = B.root("DummyOperationResponse")
     render.dm_status(resp)
     return resp
 
 
 @op("dz", "AuthenticateMessage")
-def authenticate_message(ctx: OpContext, req: Any) -> Any:
+def authenticate_message(ctx: OpContext, req: Element) -> Element:
     data = b64(req, "dmMessage")
     if data is None:
         raise OpError(BAD_REQUEST, "Chybí zpráva k ověření.")
@@ -541,7 +550,7 @@ def authenticate_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("vodz", "AuthenticateBigMessage")
-def authenticate_big_message(ctx: OpContext, req: Any) -> Any:
+def authenticate_big_message(ctx: OpContext, req: Element) -> Element:
     data = b64(req, "dmMessage")
     if data is None:
         raise OpError(BAD_REQUEST, "Chybí zpráva k ověření.")
@@ -552,7 +561,7 @@ def authenticate_big_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("dz", "Re-signISDSDocument")
-def resign_isds_document(ctx: OpContext, req: Any) -> Any:
+def resign_isds_document(ctx: OpContext, req: Element) -> Element:
     data = b64(req, "dmDoc")
     content = ctx.core.authenticate(data) if data else None
     resp = B.root("Re-signISDSDocumentResponse")
@@ -567,7 +576,7 @@ def resign_isds_document(ctx: OpContext, req: Any) -> Any:
 
 
 @op("arch", "ArchiveISDSDocument")
-def archive_isds_document(ctx: OpContext, req: Any) -> Any:
+def archive_isds_document(ctx: OpContext, req: Element) -> Element:
     data = b64(req, "dmMessage")
     content = ctx.core.authenticate(data) if data else None
     resp = B.root("ArchiveISDSDocumentResponse")
@@ -585,7 +594,7 @@ def archive_isds_document(ctx: OpContext, req: Any) -> Any:
 # -- big messages (VoDZ) -----------------------------------------------------------------
 
 @op("vodz", "UploadAttachment")
-def upload_attachment(ctx: OpContext, req: Any) -> Any:
+def upload_attachment(ctx: OpContext, req: Element) -> Element:
     _check_sender(ctx)
     f = child(req, "dmFile")
     if f is None:
@@ -620,7 +629,7 @@ def _b64(raw: bytes) -> str:
 
 
 @op("vodz", "CreateBigMessage")
-def create_big_message(ctx: OpContext, req: Any) -> Any:
+def create_big_message(ctx: OpContext, req: Element) -> Element:
     _check_sender(ctx)
     env = child(req, "dmEnvelope")
     if env is None:
@@ -648,7 +657,7 @@ def create_big_message(ctx: OpContext, req: Any) -> Any:
 
 
 @op("vodz", "DownloadAttachment")
-def download_attachment(ctx: OpContext, req: Any) -> Any:
+def download_attachment(ctx: OpContext, req: Element) -> Element:
     msg = _any(ctx, t(req, "dmID"))
     index = integer(req, "attNum")
     if index is None or not 0 <= index < len(msg.files):

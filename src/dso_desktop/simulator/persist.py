@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
-import os
 from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.paths import private_opener
+from dso_desktop.paths import atomic_writer
 from dso_desktop.simulator.model import Box, Message, StoredFile, Upload, User
 from dso_desktop.simulator.world import EV_TEXT, World
 
@@ -109,14 +109,16 @@ def save(world: World, directory: Path, extra: dict[str, Any]) -> Path:
         "credit_log": world.credit_log,
     }
     path = directory / STATE_FILE
-    tmp = path.with_suffix(".tmp")
     data = _enc(data)
     data["messages"] = [_message_row(m) for m in world.messages.values()]
-    with open(tmp, "w", encoding="utf-8", opener=private_opener) as fh:
-        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    # Streamed into the product's one atomic writer: a crash leaves the old world or the new.
+    with atomic_writer(path) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8")
+        try:
+            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.flush()
+        finally:
+            fh.detach()  # the writer, not the wrapper, fsyncs and closes the file
     return path
 
 

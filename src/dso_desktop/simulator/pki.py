@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from dso_desktop.paths import private_dir, private_opener
-from dso_desktop.zfo.testpki import TestPki, create_pki
+from dso_desktop.paths import private_dir
+from dso_desktop.zfo.testpki import (
+    CA_CERT,
+    CA_KEY,
+    SEAL_CERT,
+    SEAL_KEY,
+    TSA_CERT,
+    TSA_KEY,
+    TestPki,
+    create_pki,
+    issue_cert,
+    pem_key,
+    pki_name,
+    write_private,
+)
 
 SERVER_CERT = "server.pem"
 SERVER_KEY = "server.key.pem"
@@ -31,7 +42,7 @@ class SimPki:
 
     @property
     def ca_file(self) -> Path:
-        return self.directory / "ca.pem"
+        return self.directory / CA_CERT
 
     @property
     def server_cert_file(self) -> Path:
@@ -48,30 +59,15 @@ class SimPki:
         key generation dominates a test's start-up and these are training credentials.
         """
         key = _client_key()
-        now = datetime.now(UTC) - timedelta(days=1)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "CZ"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DSO Desktop simulátor"),
-                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-            ]))
-            .issuer_name(self.pki.ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + timedelta(days=3 * 365))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
-                           critical=False)
-            .sign(self.pki.ca_key, hashes.SHA256())
-        )
+        cert = issue_cert(pki_name(common_name), key, issuer=self.pki.ca_cert,
+                          issuer_key=self.pki.ca_key, days=3 * 365,
+                          eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
         private_dir(out_dir, tighten_existing=False)
         safe = "".join(ch for ch in common_name if ch.isalnum()) or "client"
         cert_path = out_dir / f"{safe}.pem"
         key_path = out_dir / f"{safe}.key.pem"
-        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-        _write(key_path, _pem_key(key))
+        write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        write_private(key_path, pem_key(key))
         der = cert.public_bytes(serialization.Encoding.DER)
         return cert_path, key_path, hashlib.sha256(der).hexdigest()
 
@@ -86,40 +82,14 @@ def _client_key() -> rsa.RSAPrivateKey:
         return _CLIENT_KEY[0]
 
 
-def _write(path: Path, data: bytes) -> None:
-    # Keys and certificates alike 0600 (an existing file is tightened): the folder is private.
-    fd = private_opener(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
 def _server_cert(pki: TestPki) -> tuple[bytes, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC) - timedelta(days=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(pki.ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=5 * 365))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"),
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-            x509.IPAddress(ipaddress.ip_address("::1")),
-        ]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .sign(pki.ca_key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
+    cert = issue_cert("localhost", key, issuer=pki.ca_cert, issuer_key=pki.ca_key,
+                      days=5 * 365, eku=[ExtendedKeyUsageOID.SERVER_AUTH],
+                      san=[x509.DNSName("localhost"),
+                           x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                           x509.IPAddress(ipaddress.ip_address("::1"))])
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key(key)
 
 
 def load_or_create(directory: Path, *, persistent: bool) -> SimPki:
@@ -132,18 +102,18 @@ def load_or_create(directory: Path, *, persistent: bool) -> SimPki:
                 cert, key = _server_cert(pki)
                 pem = serialization.Encoding.PEM
                 _MEMORY.update({
-                    "ca.pem": pki.ca_cert.public_bytes(pem), "ca.key.pem": _pem_key(pki.ca_key),
-                    "seal.pem": pki.seal.cert.public_bytes(pem),
-                    "seal.key.pem": _pem_key(pki.seal.key),
-                    "tsa.pem": pki.tsa.cert.public_bytes(pem),
-                    "tsa.key.pem": _pem_key(pki.tsa.key),
+                    CA_CERT: pki.ca_cert.public_bytes(pem), CA_KEY: pem_key(pki.ca_key),
+                    SEAL_CERT: pki.seal.cert.public_bytes(pem),
+                    SEAL_KEY: pem_key(pki.seal.key),
+                    TSA_CERT: pki.tsa.cert.public_bytes(pem),
+                    TSA_KEY: pem_key(pki.tsa.key),
                     SERVER_CERT: cert, SERVER_KEY: key,
                 })
             for name, data in _MEMORY.items():
-                _write(directory / name, data)
+                write_private(directory / name, data)
     pki = create_pki(directory)
     if not (directory / SERVER_CERT).is_file():
         cert, key = _server_cert(pki)
-        _write(directory / SERVER_KEY, key)
-        _write(directory / SERVER_CERT, cert)
+        write_private(directory / SERVER_KEY, key)
+        write_private(directory / SERVER_CERT, cert)
     return SimPki(pki, directory)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from dso_desktop.simulator.context import OpContext
+from dso_desktop.simulator.xmlio import Element
 
-Handler = Callable[[OpContext, Any], Any]
+# (context, the operation's request element) -> the response element
+Handler = Callable[[OpContext, Element], Element]
 OPERATIONS: dict[str, tuple[frozenset[str], Handler]] = {}
 
 

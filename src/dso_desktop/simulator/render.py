@@ -8,13 +8,12 @@ import itertools
 import re
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 from lxml import etree
 
 from dso_desktop.simulator.model import Box, Message
 from dso_desktop.simulator.world import World
-from dso_desktop.simulator.xmlio import NS, XSI, B, Builder
+from dso_desktop.simulator.xmlio import NS, XSI, B, Builder, Element
 
 STATUS_TEXT = {
     "0000": "Provedeno úspěšně.",
@@ -23,16 +22,16 @@ STATUS_TEXT = {
 }
 
 
-def dm_status(parent: Any, code: str = "0000", message: str | None = None,
-              b: Builder = B) -> Any:
+def dm_status(parent: Element, code: str = "0000", message: str | None = None,
+              b: Builder = B) -> Element:
     st = b.node(parent, "dmStatus")
     b.sub(st, "dmStatusCode", code)
     b.sub(st, "dmStatusMessage", message or STATUS_TEXT.get(code, "Chyba."))
     return st
 
 
-def db_status(parent: Any, code: str = "0000", message: str | None = None,
-              b: Builder = B) -> Any:
+def db_status(parent: Element, code: str = "0000", message: str | None = None,
+              b: Builder = B) -> Element:
     st = b.node(parent, "dbStatus")
     b.sub(st, "dbStatusCode", code)
     b.sub(st, "dbStatusMessage", message or STATUS_TEXT.get(code, "Chyba."))
@@ -50,7 +49,7 @@ def sender_type(code: int, msg: Message) -> int:
     return code // 10 * 10
 
 
-def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> None:
+def envelope_fields(parent: Element, world: World, msg: Message, b: Builder = B) -> None:
     """gMessageEnvelope: ISDS-filled part, then the caller-settable part."""
     sender: Box = world.boxes[msg.sender_id]
     recipient: Box = world.boxes[msg.recipient_id]
@@ -83,14 +82,14 @@ def envelope_fields(parent: Any, world: World, msg: Message, b: Builder = B) -> 
     b.sub(parent, "dmAllowSubstDelivery", msg.allow_fiction)
 
 
-def dm_dm(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
+def dm_dm(parent: Element, world: World, msg: Message, *, with_files: bool) -> Element:
     """dmDm as an lxml element (used where exact bytes do not matter)."""
     dm = etree.SubElement(parent, f"{{{NS}}}dmDm", nsmap={"p": NS})
     _fill_dm(dm, world, msg, with_files=with_files)
     return dm
 
 
-def _fill_dm(dm: Any, world: World, msg: Message, *, with_files: bool) -> None:
+def _fill_dm(dm: Element, world: World, msg: Message, *, with_files: bool) -> None:
     envelope_fields(dm, world, msg)
     if with_files:
         files = B.node(dm, "dmFiles")
@@ -147,7 +146,7 @@ _slot_lock = threading.Lock()
 _slot_ids = itertools.count(1)
 
 
-def dm_dm_slot(parent: Any, world: World, msg: Message, *, with_files: bool) -> Any:
+def dm_dm_slot(parent: Element, world: World, msg: Message, *, with_files: bool) -> Element:
     """A placeholder that ``splice`` replaces with the exact dmDm bytes after serialising."""
     data = dm_dm_bytes(world, msg, with_files=with_files)
     key = str(next(_slot_ids))
@@ -183,7 +182,7 @@ def message_hash(world: World, msg: Message) -> bytes:
     return base64.b64decode(msg.hash_b64)
 
 
-def hash_tail(parent: Any, world: World, msg: Message, qtimestamp: bytes,
+def hash_tail(parent: Element, world: World, msg: Message, qtimestamp: bytes,
               b: Builder = B, *, nillable_qts: bool = True) -> None:
     b.sub(parent, "dmHash", message_hash(world, msg), attrs={"algorithm": "SHA-256"})
     b.sub(parent, "dmQTimestamp", qtimestamp, nil=nillable_qts)
@@ -192,8 +191,8 @@ def hash_tail(parent: Any, world: World, msg: Message, qtimestamp: bytes,
     b.sub(parent, "dmMessageStatus", msg.status)
 
 
-def returned_message(parent: Any, name: str, world: World, msg: Message, qtimestamp: bytes,
-                     b: Builder = B, *, big: bool = False) -> Any:
+def returned_message(parent: Element, name: str, world: World, msg: Message, qtimestamp: bytes,
+                     b: Builder = B, *, big: bool = False) -> Element:
     """tReturnedMessage (dmDm with files and the ISDS-kept data)."""
     el = b.node(parent, name)
     if msg.dm_type:
@@ -207,7 +206,7 @@ def returned_message(parent: Any, name: str, world: World, msg: Message, qtimest
     return el
 
 
-def returned_envelope(parent: Any, world: World, msg: Message, qtimestamp: bytes) -> Any:
+def returned_envelope(parent: Element, world: World, msg: Message, qtimestamp: bytes) -> Element:
     el = B.node(parent, "dmReturnedMessageEnvelope")
     if msg.dm_type:
         el.set("dmType", msg.dm_type)
@@ -220,8 +219,8 @@ def returned_envelope(parent: Any, world: World, msg: Message, qtimestamp: bytes
     return el
 
 
-def delivery(parent: Any, name: str, world: World, msg: Message, qtimestamp: bytes,
-             b: Builder = B) -> Any:
+def delivery(parent: Element, name: str, world: World, msg: Message, qtimestamp: bytes,
+             b: Builder = B) -> Element:
     """tDelivery: envelope, hash, times, status and the events."""
     el = b.node(parent, name)
     dm_dm_slot(el, world, msg, with_files=False)
@@ -234,7 +233,7 @@ def delivery(parent: Any, name: str, world: World, msg: Message, qtimestamp: byt
     return el
 
 
-def record(parent: Any, world: World, msg: Message, ordinal: int) -> Any:
+def record(parent: Element, world: World, msg: Message, ordinal: int) -> Element:
     """tRecord of GetListOf*Messages."""
     el = B.node(parent, "dmRecord")
     if msg.dm_type:

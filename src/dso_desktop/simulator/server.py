@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import json
 import logging
 import socket
 import ssl
 import struct
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from dso_desktop.net import is_loopback
 from dso_desktop.simulator.auth import MEP_COOKIE, AuthFailure
 from dso_desktop.simulator.dispatcher import Reply, SimulatorCore, _cookie
 
 log = logging.getLogger("dso_desktop.simulator.http")
+# The ``/_sim/...`` JSON control API (path, query, body, lower-case headers) -> reply.
+ControlHandler = Callable[[str, dict[str, list[str]], bytes, dict[str, str]], Reply]
 MAX_BODY = 200 * 1024 * 1024  # a 100 MB VoDZ in base64 plus envelope
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(ThreadingHTTPServer):
@@ -37,7 +31,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, addr: tuple[str, int], core: SimulatorCore, tls: ssl.SSLContext,
-                 control: Any) -> None:
+                 control: ControlHandler) -> None:
         self.core = core
         self.tls = tls
         self.control = control
@@ -45,7 +39,7 @@ class _Server(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(addr, _Handler)
 
-    def get_request(self) -> tuple[Any, Any]:
+    def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = self.socket.accept()
         # The TLS handshake happens in the handler's thread, not in the accept loop.
         return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
@@ -231,7 +225,8 @@ def make_tls_context(core: SimulatorCore) -> ssl.SSLContext:
 class HttpFront:
     """The listening server and its thread."""
 
-    def __init__(self, core: SimulatorCore, host: str, port: int, control: Any) -> None:
+    def __init__(self, core: SimulatorCore, host: str, port: int,
+                 control: ControlHandler) -> None:
         if not is_loopback(host):
             raise ValueError(f"the simulator listens on loopback only, not {host!r}")
         self.httpd = _Server((host, port), core, make_tls_context(core), control)

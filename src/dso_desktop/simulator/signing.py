@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Any
 
 from asn1crypto import algos, cms, core, tsp, x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509 import Certificate
 
 TSA_POLICY = "1.3.6.1.4.1.99999.3161.1"  # the private-arc policy zfo.produce uses too
 
@@ -50,7 +50,7 @@ _INT_3 = core.Integer(3).dump()
 class _Identity:
     """Pre-encoded DER of everything about a signer that does not change."""
 
-    def __init__(self, cert: Any, key: Any) -> None:
+    def __init__(self, cert: Certificate, key: rsa.RSAPrivateKey) -> None:
         der = cert.public_bytes(serialization.Encoding.DER)
         self.key = key
         self.cert_der = der
@@ -80,7 +80,8 @@ def _time(dt: datetime) -> cms.Time:
 class FastSigner:
     """Seals content and issues timestamp tokens for one seal and one TSA identity."""
 
-    def __init__(self, seal_cert: Any, seal_key: Any, tsa_cert: Any, tsa_key: Any) -> None:
+    def __init__(self, seal_cert: Certificate, seal_key: rsa.RSAPrivateKey,
+                 tsa_cert: Certificate, tsa_key: rsa.RSAPrivateKey) -> None:
         self.seal = _Identity(seal_cert, seal_key)
         self.tsa = _Identity(tsa_cert, tsa_key)
 

@@ -200,6 +200,3 @@ class World:
 
         assert f.kind is not None
         return make_file(f.kind, f.seed, f.title, f.size)
-
-    def user_for_box(self, box_id: str) -> User | None:
-        return next((u for u in self.users.values() if u.box_id == box_id), None)

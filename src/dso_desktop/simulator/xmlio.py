@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, TypeAlias
 
 from lxml import etree
 
@@ -20,6 +20,10 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XOP = "http://www.w3.org/2004/08/xop/include"
 XSI_NIL = f"{{{XSI}}}nil"
+
+# An lxml element. lxml ships no type stubs here, so this is Any to mypy; the alias says
+# what a parameter holds (as ``isds.xmlutil.Element`` does on the client side).
+Element: TypeAlias = Any
 
 
 class SoapFault(Exception):
@@ -36,7 +40,7 @@ class Request:
     soap_version: str  # "1.1" or "1.2"
     operation: str  # local name of the first child of Body
     namespace: str
-    body: Any  # the operation element (lxml)
+    body: Element  # the operation element
 
 
 def _parser(huge: bool) -> etree.XMLParser:
@@ -48,7 +52,7 @@ _PARSER = _parser(False)
 _HUGE_PARSER = _parser(True)
 
 
-def parse_xml(data: bytes, *, huge: bool = False) -> Any:
+def parse_xml(data: bytes, *, huge: bool = False) -> Element:
     """Parse with no DTD, no entities, no network; a DOCTYPE is refused outright."""
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in head:
@@ -122,18 +126,18 @@ def parse_request(body: bytes, content_type: str = "text/xml", *, huge: bool = F
 
 # -- reading request fields (namespace-agnostic, tolerant of empty and nil) -------------
 
-def child(el: Any, name: str) -> Any | None:
+def child(el: Element, name: str) -> Element | None:
     for c in el:
         if isinstance(c.tag, str) and etree.QName(c).localname == name:
             return c
     return None
 
 
-def children(el: Any, name: str) -> list[Any]:
+def children(el: Element, name: str) -> list[Element]:
     return [c for c in el if isinstance(c.tag, str) and etree.QName(c).localname == name]
 
 
-def text(el: Any, name: str) -> str | None:
+def text(el: Element, name: str) -> str | None:
     """Text of a child; None when omitted, empty, or xsi:nil."""
     c = child(el, name) if el is not None else None
     if c is None or c.get(XSI_NIL) in ("true", "1"):
@@ -142,7 +146,7 @@ def text(el: Any, name: str) -> str | None:
     return value or None
 
 
-def raw_text(el: Any, name: str) -> str | None:
+def raw_text(el: Element, name: str) -> str | None:
     """Like ``text`` but keeps surrounding whitespace (passwords, annotations)."""
     c = child(el, name) if el is not None else None
     if c is None or c.get(XSI_NIL) in ("true", "1"):
@@ -150,7 +154,7 @@ def raw_text(el: Any, name: str) -> str | None:
     return c.text if c.text else None
 
 
-def integer(el: Any, name: str) -> int | None:
+def integer(el: Element, name: str) -> int | None:
     value = text(el, name)
     if value is None:
         return None
@@ -160,7 +164,7 @@ def integer(el: Any, name: str) -> int | None:
         raise SoapFault(f"{name}: not an integer: {value!r}") from None
 
 
-def boolean(el: Any, name: str) -> bool | None:
+def boolean(el: Element, name: str) -> bool | None:
     value = text(el, name)
     if value is None:
         return None
@@ -196,7 +200,7 @@ def parse_time(value: str | None, *, end_of_day: bool = False) -> datetime | Non
         raise SoapFault(f"Invalid time value {value!r}") from None
 
 
-def b64(el: Any, name: str) -> bytes | None:
+def b64(el: Element, name: str) -> bytes | None:
     value = text(el, name)
     if value is None:
         return None
@@ -208,7 +212,7 @@ def b64(el: Any, name: str) -> bytes | None:
 
 # -- writing responses ----------------------------------------------------------------
 
-def _prague() -> Any:
+def _prague() -> tzinfo:
     try:
         from zoneinfo import ZoneInfo
 
@@ -244,11 +248,11 @@ class Builder:
         self.ns = ns
         self.nsmap = {prefix: ns, "xsi": XSI}
 
-    def root(self, name: str, ns: str | None = None, nsmap: dict | None = None) -> Any:
+    def root(self, name: str, ns: str | None = None, nsmap: dict | None = None) -> Element:
         return etree.Element(f"{{{ns or self.ns}}}{name}", nsmap=nsmap or self.nsmap)
 
-    def sub(self, parent: Any, name: str, value: Any = None, *, nil: bool = True,
-            attrs: dict[str, str] | None = None, ns: str | None = None) -> Any | None:
+    def sub(self, parent: Element, name: str, value: Any = None, *, nil: bool = True,
+            attrs: dict[str, str] | None = None, ns: str | None = None) -> Element | None:
         """Child element; value None → ``xsi:nil`` if ``nil`` else omitted (minOccurs=0)."""
         if value is None and not nil:
             return None
@@ -262,14 +266,14 @@ class Builder:
             el.text = fmt_value(value)
         return el
 
-    def node(self, parent: Any, name: str, ns: str | None = None) -> Any:
+    def node(self, parent: Element, name: str, ns: str | None = None) -> Element:
         return etree.SubElement(parent, f"{{{ns or self.ns}}}{name}")
 
 
 B = Builder()
 
 
-def envelope(payload: Any, soap_version: str) -> bytes:
+def envelope(payload: Element, soap_version: str) -> bytes:
     soap = SOAP11 if soap_version == "1.1" else SOAP12
     env = etree.Element(f"{{{soap}}}Envelope", nsmap={"SOAP-ENV": soap})
     body = etree.SubElement(env, f"{{{soap}}}Body")
@@ -301,7 +305,7 @@ def fault(message: str, soap_version: str, code: str = "Client") -> bytes:
 MTOM_ELEMENTS = frozenset({"dmEncodedContent", "dmSignature", "dmResultDoc"})
 
 
-def mtom_envelope(payload: Any, soap_version: str) -> tuple[str, bytes]:
+def mtom_envelope(payload: Element, soap_version: str) -> tuple[str, bytes]:
     """The answer as MTOM/XOP (multipart/related): binary elements become xop:Include
     references to raw parts, as dm_VoDZ answers a client that accepts multipart/related."""
     parts: list[tuple[str, bytes]] = []

@@ -17,7 +17,7 @@ from dso_desktop.store.errors import StoreError, StoreWriteError, write_failure
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_LOCATION = "dso_desktop:migrations"
+MIGRATIONS_LOCATION = "dso_desktop.store:migrations"
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -109,7 +109,7 @@ class Database:
             command.upgrade(alembic_config(conn), revision)
 
     def _at_head(self) -> bool:
-        from dso_desktop.migrations import head_revision
+        from dso_desktop.store.migrations import head_revision
 
         try:
             with self.engine.connect() as conn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -776,7 +775,3 @@ class MessageRepo:
             (r[0], r[1], int(r[2]) if r[2] is not None else None, int(r[3]), int(r[4] or 0))
             for r in self.s.execute(q)
         ]
-
-    def verdict_payload(self, message_id: int) -> dict[str, object] | None:
-        raw = self.s.scalar(select(Message.verdict_json).where(Message.id == message_id))
-        return json.loads(raw) if raw else None

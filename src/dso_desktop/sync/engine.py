@@ -238,9 +238,7 @@ class AccountSync:
                 owner = self.call(self.client.get_owner_info_from_login2)
                 changes["box_id"] = owner.box_id
                 changes["box_type"] = owner.box_type
-                changes["owner_name"] = owner.firm_name or " ".join(
-                    p for p in (owner.given_names or owner.first_name, owner.last_name) if p
-                ) or None
+                changes["owner_name"] = owner.display_name
             except Exception as exc:
                 if _fatal_transport(exc):
                     raise

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.paths import atomic_write
 from dso_desktop.update.release import MANIFEST_NAME, Manifest, ReleaseFormatError, Version
 
 ENV_INSTALL_ROOT = "DSO_INSTALL_ROOT"
@@ -109,19 +110,6 @@ class InstallState:
                    Trial.from_json(obj.get("trial")), rollback)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class InstallLayout:
     """``root/`` holds the launcher, ``versions/<ver>/`` and the small state files."""
 
@@ -172,12 +160,12 @@ class InstallLayout:
 
     def save_state(self, state: InstallState) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.root / STATE_FILE,
-                      json.dumps(state.to_json(), indent=2).encode("utf-8") + b"\n")
+        atomic_write(self.root / STATE_FILE,
+                     json.dumps(state.to_json(), indent=2).encode("utf-8") + b"\n")
 
     def write_notice(self, notice: dict[str, Any]) -> None:
-        _atomic_write(self.root / NOTICE_FILE,
-                      json.dumps(notice, indent=2, ensure_ascii=False).encode("utf-8"))
+        atomic_write(self.root / NOTICE_FILE,
+                     json.dumps(notice, indent=2, ensure_ascii=False).encode("utf-8"))
 
     def take_notice(self) -> dict[str, Any] | None:
         """The launcher's last message for the user (e.g. a rollback), removed once read."""
@@ -207,8 +195,8 @@ class InstallLayout:
             else:
                 policy[key] = value
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.root / POLICY_FILE,
-                      json.dumps(policy, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+        atomic_write(self.root / POLICY_FILE,
+                     json.dumps(policy, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
         return policy
 
     def writable(self) -> bool:
@@ -249,14 +237,14 @@ class InstallLayout:
 
     def mark_healthy(self, version: str) -> None:
         """The running version says it started fine (written without the lock: never waits)."""
-        _atomic_write(self.healthy_marker(version), _now_iso().encode("ascii"))
+        atomic_write(self.healthy_marker(version), _now_iso().encode("ascii"))
 
     def outcome_file(self, attempt_id: str) -> Path:
         return self.root / f"{OUTCOME_PREFIX}{attempt_id}.json"
 
     def write_outcome(self, attempt_id: str, version: str, returncode: int) -> None:
         """How an attempt ended; kept until a launcher holding the lock settles the trial."""
-        _atomic_write(self.outcome_file(attempt_id), json.dumps(
+        atomic_write(self.outcome_file(attempt_id), json.dumps(
             {"version": version, "returncode": returncode, "at": _now_iso()}).encode("utf-8"))
 
     def read_outcome(self, attempt_id: str) -> int | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -29,21 +28,12 @@ class DownloadCancelled(Exception):
     """The user cancelled a download; the partial file is kept for resuming."""
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str) -> str:
     """Return ``url`` if it is allowed as an update source, else raise InsecureUrlError."""
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and net.is_loopback(parts.hostname):
         return url
     raise InsecureUrlError(
         f"update portal must use HTTPS (plain HTTP only on loopback): {url!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from dso_desktop.paths import private_dir, private_opener
 from dso_desktop.zfo.produce import SealIdentity, TsaIdentity
@@ -47,7 +49,8 @@ class TestPki:
         return self.ca_cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _name(cn: str) -> x509.Name:
+def pki_name(cn: str) -> x509.Name:
+    """A subject in the simulator PKI's style (country, organisation, common name)."""
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CZ"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DSO Desktop simulátor"),
@@ -55,7 +58,7 @@ def _name(cn: str) -> x509.Name:
     ])
 
 
-def _key() -> rsa.RSAPrivateKey:
+def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -74,7 +77,8 @@ def _builder(subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey,
     )
 
 
-def _leaf_key_usage() -> x509.KeyUsage:
+def leaf_key_usage() -> x509.KeyUsage:
+    """A seal's or TSA's key usage: signatures (incl. non-repudiation) only."""
     return x509.KeyUsage(
         digital_signature=True, content_commitment=True, key_encipherment=False,
         data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
@@ -82,37 +86,42 @@ def _leaf_key_usage() -> x509.KeyUsage:
     )
 
 
+def ca_key_usage() -> x509.KeyUsage:
+    """A CA's key usage: certificates and CRLs only."""
+    return x509.KeyUsage(
+        digital_signature=False, content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+        encipher_only=False, decipher_only=False)
+
+
 def _generate(not_before: datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey,
                                              x509.Certificate, rsa.RSAPrivateKey,
                                              x509.Certificate, rsa.RSAPrivateKey]:
-    ca_key = _key()
-    ca_name = _name("DSO Simulator Root CA")
+    ca_key = rsa_key()
+    ca_name = pki_name("DSO Simulator Root CA")
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca_cert = (
         _builder(ca_name, ca_name, ca_key, not_before, 365 * 20)
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=False, content_commitment=False, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(ca_key_usage(), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
     aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
 
-    seal_key = _key()
+    seal_key = rsa_key()
     seal_cert = (
-        _builder(_name("Informační systém datových schránek - simulátor"), ca_name, seal_key,
+        _builder(pki_name("Informační systém datových schránek - simulátor"), ca_name, seal_key,
                  not_before, 365 * 10)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_leaf_key_usage(), critical=True)
+        .add_extension(leaf_key_usage(), critical=True)
         .add_extension(aki, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    tsa_key = _key()
+    tsa_key = rsa_key()
     tsa_cert = (
-        _builder(_name("DSO Simulator TSA"), ca_name, tsa_key, not_before, 365 * 10)
+        _builder(pki_name("DSO Simulator TSA"), ca_name, tsa_key, not_before, 365 * 10)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_leaf_key_usage(), critical=True)
+        .add_extension(leaf_key_usage(), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
                        critical=True)
         .add_extension(aki, critical=False)
@@ -121,16 +130,73 @@ def _generate(not_before: datetime) -> tuple[x509.Certificate, rsa.RSAPrivateKey
     return ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key
 
 
-def _write(path: Path, data: bytes) -> None:
-    # Keys and certificates alike 0600 (an existing file is tightened): the folder is private.
+def write_private(path: Path, data: bytes) -> None:
+    """Write a key or certificate 0600 (an existing file is tightened): PKI folders are
+    private."""
     fd = private_opener(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
 
-def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+def pem_key(key: CertificateIssuerPrivateKeyTypes, password: str | None = None) -> bytes:
+    """A private key as PKCS#8 PEM, encrypted with ``password`` if one is given."""
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password.encode()) if password
+        else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+
+
+def issue_cert(subject: str | x509.Name, key: CertificateIssuerPrivateKeyTypes, *,
+               issuer: x509.Certificate | x509.Name | str | None = None,
+               issuer_key: CertificateIssuerPrivateKeyTypes | None = None,
+               ca: bool = False, not_before: datetime | None = None, days: int = 3650,
+               aia: str | None = None, san: Sequence[x509.GeneralName] = (),
+               eku: Sequence[x509.ObjectIdentifier] = (),
+               key_usage: x509.KeyUsage | None = None,
+               serial: int | None = None) -> x509.Certificate:
+    """The one certificate builder of the test PKIs (the simulator's TLS certificates, the
+    tests' chains): ``subject`` (a str is a bare CN) with ``key``'s public key, signed by
+    ``issuer_key``; no ``issuer`` means self-signed. ``aia`` is a caIssuers URL, ``san``
+    the subject alternative names, ``eku`` the extended key usages (not critical),
+    ``key_usage`` (critical; see `ca_key_usage`, `leaf_key_usage`). Every certificate has a
+    subject key identifier, an issued one also the authority key identifier. Validity
+    starts ``not_before`` (default: a day ago) and lasts ``days``."""
+    subject_name = _cn(subject) if isinstance(subject, str) else subject
+    self_signed = issuer is None
+    if issuer is None:
+        issuer_name, issuer_key = subject_name, key
+    elif isinstance(issuer, x509.Certificate):
+        issuer_name = issuer.subject
+    else:
+        issuer_name = _cn(issuer) if isinstance(issuer, str) else issuer
+    if issuer_key is None:
+        raise ValueError("a certificate with an issuer needs the issuer's key")
+    start = not_before or (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    b = (x509.CertificateBuilder().subject_name(subject_name).issuer_name(issuer_name)
+         .public_key(key.public_key())
+         .serial_number(serial if serial is not None else x509.random_serial_number())
+         .not_valid_before(start).not_valid_after(start + timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                        critical=False))
+    if not self_signed:
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_key.public_key()), critical=False)
+    if key_usage is not None:
+        b = b.add_extension(key_usage, critical=True)
+    if san:
+        b = b.add_extension(x509.SubjectAlternativeName(list(san)), critical=False)
+    if eku:
+        b = b.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
+    if aia:
+        b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(aia))]),
+            critical=False)
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+def _cn(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
 def _load_key(path: Path) -> rsa.RSAPrivateKey:
@@ -176,13 +242,13 @@ def create_pki(directory: Path | None = None, *, not_before: datetime | None = N
     if directory is not None:
         private_dir(directory, tighten_existing=False)
         pem = serialization.Encoding.PEM
-        _write(directory / CA_KEY, _pem_key(ca_key))
-        _write(directory / SEAL_KEY, _pem_key(seal_key))
-        _write(directory / TSA_KEY, _pem_key(tsa_key))
-        _write(directory / SEAL_CERT, seal_cert.public_bytes(pem))
-        _write(directory / TSA_CERT, tsa_cert.public_bytes(pem))
+        write_private(directory / CA_KEY, pem_key(ca_key))
+        write_private(directory / SEAL_KEY, pem_key(seal_key))
+        write_private(directory / TSA_KEY, pem_key(tsa_key))
+        write_private(directory / SEAL_CERT, seal_cert.public_bytes(pem))
+        write_private(directory / TSA_CERT, tsa_cert.public_bytes(pem))
         # The CA certificate last: its presence marks a complete folder.
-        _write(directory / CA_CERT, ca_cert.public_bytes(pem))
+        write_private(directory / CA_CERT, ca_cert.public_bytes(pem))
     return _assemble(ca_cert, ca_key, seal_cert, seal_key, tsa_cert, tsa_key, directory)
 
 
@@ -190,14 +256,14 @@ def issue_leaf(pki: TestPki, *, tsa: bool = False, crl_url: str | None = None,
                common_name: str | None = None) -> SealIdentity | TsaIdentity:
     """Another seal (or TSA) identity from the test CA, optionally naming a CRL
     distribution point (revocation tests serve that CRL from a loopback server)."""
-    key = _key()
+    key = rsa_key()
     start = pki.ca_cert.not_valid_before_utc
     cn = common_name or ("DSO Simulator TSA" if tsa else
                          "Informační systém datových schránek - simulátor")
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(pki.ca_key.public_key())
-    b = (_builder(_name(cn), pki.ca_cert.subject, key, start, 365 * 10)
+    b = (_builder(pki_name(cn), pki.ca_cert.subject, key, start, 365 * 10)
          .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-         .add_extension(_leaf_key_usage(), critical=True)
+         .add_extension(leaf_key_usage(), critical=True)
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
                         critical=False))
     if tsa:

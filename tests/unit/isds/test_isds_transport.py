@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import ipaddress
 import logging
 import ssl
@@ -15,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from isds_fakes import dm_status
 from test_isds_soap import mtom_response
 
@@ -27,6 +25,7 @@ from dso_desktop.isds.endpoints import Environment
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
 from dso_desktop.isds.models import Credentials
 from dso_desktop.isds.transport import RequestsTransport
+from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 SECRET = "Velmi-tajne-heslo-42"
 
@@ -35,20 +34,10 @@ SECRET = "Velmi-tajne-heslo-42"
 def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     d = tmp_path_factory.mktemp("tls")
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = issue_cert("127.0.0.1", key, ca=True, serial=1, days=2,
+                      san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
     (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                  serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
+    (d / "key.pem").write_bytes(pem_key(key))
     return d / "cert.pem", d / "key.pem", d
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
-from dso_desktop.migrations import head_revision
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import AlreadyExists, NotFound
 from dso_desktop.store.messages import MessageRepo, fts_query, search_text_for
+from dso_desktop.store.migrations import head_revision
 from dso_desktop.store.records import MessageFilter, VerdictInfo
 from dso_desktop.store.repos import AccountRepo, SettingsRepo, TagRepo
 

@@ -41,7 +41,7 @@ def _revisions() -> list[str]:
 
 def test_every_released_revision_has_a_fixture() -> None:
     have = {f.name.split(".")[0] for f in FIXTURES}
-    assert MIGRATIONS_LOCATION == "dso_desktop:migrations"
+    assert MIGRATIONS_LOCATION == "dso_desktop.store:migrations"
     assert set(_revisions()) <= have, "add schemas/<rev>.sqlite3.gz for each released schema"
 
 
@@ -91,7 +91,7 @@ def test_upgrade_from_earlier_schema(fixture: Path, tmp_path: Path) -> None:
 
 
 def test_fast_head_check_agrees_with_alembic() -> None:
-    from dso_desktop.migrations import head_revision
+    from dso_desktop.store.migrations import head_revision
 
     assert head_revision() == _head()
 

@@ -16,6 +16,7 @@ import pytest
 
 from dso_desktop.domain import DeliveryEvent, Envelope
 from dso_desktop.isds.errors import MaintenanceError, StatusError, ThrottledError
+from dso_desktop.isds.models import OwnerInfo
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo
@@ -46,16 +47,6 @@ class Rec:
 
 
 @dataclass
-class Owner:
-    box_id: str = "abc1234"
-    box_type: str = "OVM"
-    firm_name: str = "Obec Lhota"
-    given_names: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-
-
-@dataclass
 class FakeIsds:
     received: list[Envelope]
     sent: list[Envelope] = field(default_factory=list)
@@ -77,9 +68,9 @@ class FakeIsds:
     def logout(self) -> None:
         self.calls.append(("logout", None))
 
-    def get_owner_info_from_login2(self) -> Owner:
+    def get_owner_info_from_login2(self) -> OwnerInfo:
         self._hit("owner")
-        return Owner()
+        return OwnerInfo(box_id="abc1234", box_type="OVM", firm_name="Obec Lhota")
 
     def get_password_info(self) -> datetime:
         self._hit("password")

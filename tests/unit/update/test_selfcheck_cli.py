@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dso_desktop import selfcheck
 from dso_desktop.cli.main import run
-from dso_desktop.update import selfcheck
 
 
 def test_self_check_passes_in_a_checkout(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki  # noqa: F401 - fixtures
 
 from dso_desktop.zfo.produce import seal
-from dso_desktop.zfo.testpki import TestPki, _key, issue_crl, issue_leaf
+from dso_desktop.zfo.testpki import TestPki, issue_crl, issue_leaf, rsa_key
 from dso_desktop.zfo.trust import GIVEN, TrustStore, default_fetcher
 from dso_desktop.zfo.verify import VerdictKind, verify_zfo
 
@@ -166,7 +166,7 @@ def test_crl_signed_by_the_wrong_key_is_ignored(pki: TestPki, server: CrlServer,
     """A forged CRL neither revokes nor clears: revocation stays not checked."""
     seal_id, tsa_id = _identities(pki, server.url + "/ca.crl")
     server.files["/ca.crl"] = _crl(pki, [(seal_id.cert.serial_number, SEALED_AT)],
-                                   key=_key())
+                                   key=rsa_key())
     v = verify_zfo(_zfo(pki, seal_id, tsa_id), _store(pki, tmp_path), now=NOW)
     assert v.kind is VerdictKind.VALID and v.revocation == "not-checked"
     assert any("not signed by the issuing CA" in r for r in v.reasons)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+from dso_desktop.zfo.testpki import issue_cert
 from dso_desktop.zfo.trust import TrustStore, fingerprint, load_certificates
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -18,30 +18,14 @@ ROOT_URL = "http://pki.example.invalid/root.crt"
 INT_URL = "http://pki.example.invalid/int.crt"
 
 
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str,
-          issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, aia: str | None,
-          days: int = 3650) -> x509.Certificate:
-    b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(START).not_valid_after(START + timedelta(days=days))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-    if aia:
-        b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(aia))]),
-            critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="module")
 def chain() -> tuple[x509.Certificate, x509.Certificate, x509.Certificate]:
     rk, ik, lk = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
-    root = _cert("Root", rk, "Root", rk, ca=True, aia=None)
-    inter = _cert("Intermediate", ik, "Root", rk, ca=True, aia=ROOT_URL)
-    leaf = _cert("Seal", lk, "Intermediate", ik, ca=False, aia=INT_URL, days=365)
+    root = issue_cert("Root", rk, ca=True, not_before=START)
+    inter = issue_cert("Intermediate", ik, issuer=root, issuer_key=rk, ca=True, aia=ROOT_URL,
+                       not_before=START)
+    leaf = issue_cert("Seal", lk, issuer=inter, issuer_key=ik, aia=INT_URL, days=365,
+                      not_before=START)
     return root, inter, leaf
 
 

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki  # noqa: F401 - fixture
 
@@ -45,40 +44,24 @@ def test_isds_timestamp_over_another_hash_is_invalid(pki: TestPki) -> None:
     assert any("dmQTimestamp" in r for r in v.reasons)
 
 
-def _aki(issuer_key: rsa.RSAPrivateKey) -> x509.AuthorityKeyIdentifier:
-    return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key())
-
-
-def _ca(name: str, issuer: tuple[x509.Name, rsa.RSAPrivateKey] | None, days: int
-        ) -> tuple[x509.Certificate, x509.Name, rsa.RSAPrivateKey]:
-    key = tp._key()
-    subject = tp._name(name)
-    issuer_name, issuer_key = issuer or (subject, key)
-    builder = tp._builder(subject, issuer_name, key, START, days)
-    if issuer is not None:
-        builder = builder.add_extension(_aki(issuer[1]), critical=False)
-    cert = (builder
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .sign(issuer_key, hashes.SHA256()))
-    return cert, subject, key
+def _ca(name: str, issuer: tuple[x509.Certificate, rsa.RSAPrivateKey] | None, days: int
+        ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    key = tp.rsa_key()
+    cert = tp.issue_cert(tp.pki_name(name), key, issuer=issuer[0] if issuer else None,
+                         issuer_key=issuer[1] if issuer else None, ca=True, not_before=START,
+                         days=days, key_usage=tp.ca_key_usage())
+    return cert, key
 
 
 def _chain(root_days: int, intermediate_days: int
            ) -> tuple[x509.Certificate, SealIdentity]:
     """Root -> intermediate -> seal; the leaf lives 5 years, the CAs as long as told."""
-    root, root_name, root_key = _ca("Mutant Root CA", None, root_days)
-    inter, inter_name, inter_key = _ca("Mutant Intermediate CA", (root_name, root_key),
-                                       intermediate_days)
-    leaf_key = tp._key()
-    leaf = (tp._builder(tp._name("Mutant ISDS seal"), inter_name, leaf_key, START, 365 * 5)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(tp._leaf_key_usage(), critical=True)
-            .add_extension(_aki(inter_key), critical=False)
-            .sign(inter_key, hashes.SHA256()))
+    root, root_key = _ca("Mutant Root CA", None, root_days)
+    inter, inter_key = _ca("Mutant Intermediate CA", (root, root_key), intermediate_days)
+    leaf_key = tp.rsa_key()
+    leaf = tp.issue_cert(tp.pki_name("Mutant ISDS seal"), leaf_key, issuer=inter,
+                         issuer_key=inter_key, not_before=START, days=365 * 5,
+                         key_usage=tp.leaf_key_usage())
     return root, SealIdentity(leaf, leaf_key, (inter, root))
 
 

@@ -9,7 +9,7 @@ from dso_desktop.store.models import Base
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the app always passes its connection
-    raise RuntimeError("dso_desktop migrations run only through dso_desktop.store.Database")
+    raise RuntimeError("dso_desktop.store.migrations run only through dso_desktop.store.Database")
 
 context.configure(
     connection=connection,

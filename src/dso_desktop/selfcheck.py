@@ -1,4 +1,8 @@
-"""Start-up self-check a new version runs before the launcher switches to it."""
+"""Start-up self-check a new version runs before the launcher switches to it.
+
+It lives on the top floor beside ``app.py`` because it exercises every layer of the bundle
+(the sync's checking process, the GUI's Qt loading); ``dso update self-check`` runs it.
+"""
 
 from __future__ import annotations
 
