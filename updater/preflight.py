@@ -26,7 +26,7 @@ from dso_desktop.update.release import (
     Version,
     platform_tag,
 )
-from dso_desktop.update.selfcheck import NATIVE_ENV
+from dso_desktop.selfcheck import NATIVE_ENV
 
 # The root keys of the placeholder resources/update/root.json this source tree ships with
 # (throw-away keys; nobody can sign for them). A bundle built before the key ceremony has it.

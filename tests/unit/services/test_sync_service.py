@@ -53,8 +53,9 @@ class ScriptedIsds:
         self.closed = True
 
     def get_owner_info_from_login2(self) -> Any:
-        return SimpleNamespace(box_id="abc1234", box_type="OVM", firm_name="Úřad městyse Test",
-                               given_names=None, first_name=None, last_name=None)
+        from dso_desktop.isds.models import OwnerInfo
+
+        return OwnerInfo(box_id="abc1234", box_type="OVM", firm_name="Úřad městyse Test")
 
     def get_password_info(self) -> datetime | None:
         return None

@@ -242,7 +242,7 @@ def test_gui_start_check_uses_the_real_platform_plugin_only_when_asked(
         monkeypatch: pytest.MonkeyPatch, native: bool) -> None:
     import subprocess
 
-    from dso_desktop.update import selfcheck
+    from dso_desktop import selfcheck
 
     seen: dict[str, object] = {}
 
