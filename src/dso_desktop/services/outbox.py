@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dso_desktop.domain import Direction
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.store.db import Database
 from dso_desktop.store.outbox import (
     DISCARDED,
@@ -55,12 +56,16 @@ LIST_PAGE = 1000
 WRONG_SERVICE = "1281"  # a big message asked for through the normal service or vice versa
 
 
-class OutboxError(Exception):
+class OutboxError(DsoError):
     """An outbox action that cannot be done (the text says why, in English)."""
+
+    kind = ErrorKind.OUTBOX
 
 
 class OutboxBusy(OutboxError):
     """Another send or reconciliation of this account is running."""
+
+    kind = ErrorKind.OUTBOX_BUSY
 
 
 class _Releaser:

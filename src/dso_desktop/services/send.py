@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dso_desktop.domain import AttachmentRole, Direction, LegalTitle
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.outbox import OutboxBusy, OutboxService, fingerprint, sha256_file
 from dso_desktop.services.types import Draft, SendOutcome
@@ -77,12 +78,20 @@ _MIME = {
 }
 
 
-class SendError(Exception):
+class SendError(DsoError):
     """A message cannot be sent as drafted (the text says why, in Czech)."""
+
+    kind = ErrorKind.SEND
+
+    @property  # type: ignore[override]
+    def message_cs(self) -> str:
+        return str(self) or super().message_cs  # the text is Czech already
 
 
 class SendBlocked(SendError):
     """The same message has an outbox record whose fate is unknown: never resend blindly."""
+
+    kind = ErrorKind.SEND_BLOCKED
 
     def __init__(self, records: Sequence[OutboxRecord]) -> None:
         self.records = list(records)

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import StoreWriteError
@@ -31,8 +32,10 @@ from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.textextract import attachment_text
 
 
-class IngestError(Exception):
+class IngestError(DsoError):
     """The ZFO cannot be stored (unparsable, or its signature is invalid)."""
+
+    kind = ErrorKind.INGEST
 
 
 @dataclass(frozen=True)
