@@ -97,6 +97,7 @@ def account_remove(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- sync ------------------------------------------------------------------------------------
 
 def sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import SyncPhase
     from dso_desktop.errors import DsoError
     from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncError, SyncProgress
 
@@ -106,7 +107,7 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
     password = _read_password(args, ctx)
 
     def progress(p: SyncProgress) -> None:
-        if not ctx.json and p.phase in ("download", "done") and (
+        if not ctx.json and p.phase in (SyncPhase.DOWNLOAD, SyncPhase.DONE) and (
                 p.done == p.total or p.done % 50 == 0):
             ctx.err.write(f"{p.account}: {p.phase} {p.done}/{p.total}\n")
 
@@ -171,11 +172,13 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- messages --------------------------------------------------------------------------------
 
 def _row_text(rows: list[Any]) -> str:
+    from dso_desktop.domain import Direction
+
     if not rows:
         return "no messages"
     out = []
     for r in rows:
-        party = r.sender if str(r.direction) == "received" else r.recipient
+        party = r.sender if r.direction == Direction.RECEIVED else r.recipient
         when = r.delivered_at.strftime("%Y-%m-%d %H:%M") if r.delivered_at else "-"
         out.append(f"{r.dm_id}\t{when}\t{r.direction}\t{r.verdict or '-'}\t{party or ''}\t"
                    f"{r.subject or ''}")
@@ -317,6 +320,8 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def import_(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import ImportStatus
+
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
             raise CliError(f"no account named {args.account!r}")
@@ -326,7 +331,7 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
         lines = []
         for i in summary.items:
             line = f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
-            if i.status == "quarantined":
+            if i.status is ImportStatus.QUARANTINED:
                 # An untrusted file is never evidence: say so, with the verdict and why.
                 line += (f" — seal {i.verdict}: {i.reason}; kept in quarantine, NOT archived "
                          "as evidence (the message is still downloaded from ISDS)")

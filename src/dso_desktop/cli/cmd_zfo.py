@@ -131,6 +131,7 @@ def zfo_summary(z: Any) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import ZfoKind
     from dso_desktop.zfo.errors import ZfoError
     from dso_desktop.zfo.parse import parse_zfo
     from dso_desktop.zfo.verify import verify_zfo
@@ -146,9 +147,9 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     obj["verdict"] = verdict.to_json()
 
     def text(o: dict[str, Any]) -> str:
-        kinds = {"received": "přijatá zpráva / received message",
-                 "sent": "odeslaná zpráva / sent message",
-                 "delivery-info": "doručenka / delivery info"}
+        kinds = {ZfoKind.RECEIVED: "přijatá zpráva / received message",
+                 ZfoKind.SENT: "odeslaná zpráva / sent message",
+                 ZfoKind.DELIVERY_INFO: "doručenka / delivery info"}
         lines = [
             f"Soubor / file:      {o['file']}",
             f"Druh / kind:        {kinds.get(o['kind'], o['kind'])}",

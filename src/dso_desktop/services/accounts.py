@@ -27,10 +27,10 @@ class AccountError(DsoError):
 
     kind = ErrorKind.ACCOUNT
 
-    @property  # type: ignore[override]
-    def message_cs(self) -> str:
-        # The GUI has always shown the service's own words for these.
-        return str(self) or super().message_cs
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        if message:  # the GUI has always shown the service's own words for these
+            self.message_cs = message
 
 
 class PasswordMissing(AccountError):

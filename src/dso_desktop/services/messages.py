@@ -29,7 +29,7 @@ RECENT_DAYS = 90
 def _attachments(parsed: Any) -> tuple[AttachmentInfo, ...]:
     return tuple(
         AttachmentInfo(index=i, name=a.name, mime_type=a.mime_type or "",
-                       role=str(getattr(a.role, "value", a.role)), size=int(a.size))
+                       role=str(a.role), size=int(a.size))
         for i, a in enumerate(parsed.attachments)
     )
 

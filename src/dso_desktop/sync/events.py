@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from dso_desktop.domain import SyncPhase
 from dso_desktop.errors import DsoError, ErrorKind
 
 
@@ -14,7 +15,7 @@ class SyncProgress:
     """One progress event; the GUI re-emits it as a Qt signal on its own thread."""
 
     account: str
-    phase: str  # login | list-received | list-sent | state | download | delivery-info | done
+    phase: SyncPhase
     done: int
     total: int
     bytes: int = 0
