@@ -64,6 +64,7 @@ class ErrorKind(StrEnum):
     STORE_ALREADY_EXISTS = "store.already-exists"
     STORE_WRITE = "store.write"
     STORE_DISK_FULL = "store.disk-full"
+    STORE_DAMAGED = "store.damaged"
     # update
     UPDATE = "update.error"
     UPDATE_DISABLED = "update.disabled"
@@ -179,6 +180,11 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
         "The disk is full: the archive cannot be written. Free some disk space and try again.",
         "Disk je plný: do archivu nelze zapisovat. Uvolněte místo na disku a zkuste to "
         "znovu."),
+    ErrorKind.STORE_DAMAGED: (
+        "The stored copy is damaged: its bytes do not match their checksum. Run the archive "
+        "check.",
+        "Uložená kopie je poškozená: neodpovídá svému kontrolnímu součtu. Spusťte kontrolu "
+        "archivu."),
     ErrorKind.UPDATE: ("The update failed; the installed version is unchanged.",
                        "Aktualizace se nezdařila; nainstalovaná verze zůstává beze změny."),
     ErrorKind.UPDATE_DISABLED: (

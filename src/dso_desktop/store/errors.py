@@ -55,6 +55,13 @@ class DiskFullError(StoreWriteError):
     reason = "disk-full"
 
 
+class DamagedEvidence(StoreError, ValueError):
+    """A stored copy whose bytes no longer match their SHA-256 (the archive check lists it);
+    never handed out as if it were the evidence. Also a ``ValueError``, as it was before."""
+
+    kind = ErrorKind.STORE_DAMAGED
+
+
 _WRITE_TEXT = {
     "disk-full": "the archive cannot be written: the disk is full",
     "read-only": "the archive cannot be written: the database or its folder is read-only "
