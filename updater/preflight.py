@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tuf.api.metadata import Metadata, Root
 
+from dso_desktop.selfcheck import NATIVE_ENV
 from dso_desktop.update.archive import _open, extract_version, scan, version_entries
 from dso_desktop.update.release import (
     MANIFEST_NAME,
@@ -26,7 +27,6 @@ from dso_desktop.update.release import (
     Version,
     platform_tag,
 )
-from dso_desktop.selfcheck import NATIVE_ENV
 
 # The root keys of the placeholder resources/update/root.json this source tree ships with
 # (throw-away keys; nobody can sign for them). A bundle built before the key ceremony has it.

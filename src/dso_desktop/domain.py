@@ -1,10 +1,18 @@
-"""Domain vocabulary shared by every layer: directions, states, box types, envelopes."""
+"""Domain vocabulary shared by every layer: directions, states, box types, envelopes, and
+the kinds the layers report (verdicts, ZFO kinds, sync phases, ingest and import statuses,
+warnings, integrity problems).
+
+Every enum member has a text in English and Czech (`text(member, lang)`); the values are
+the strings stored in the archive and printed by ``--json``, so they never change.
+Standard library only: this module is imported at start-up.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum, StrEnum
+from enum import Enum, IntEnum, StrEnum
+from typing import Any
 
 
 class Direction(StrEnum):
@@ -134,3 +142,242 @@ class DeliveryEvent:
     def code(self) -> str | None:
         head = self.description.split(":", 1)[0].strip()
         return head if head.startswith("EV") and head[2:].isdigit() else None
+
+
+# -- what the layers report ------------------------------------------------------------------
+
+
+class VerdictKind(StrEnum):
+    """The verdict on a ZFO's seal (`zfo.verify_zfo`); stored as is in the archive."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"  # valid, but the timestamp stops being verifiable soon
+    VALID_AT_SIGNING = "valid-at-signing"  # sealed while valid; not (fully) provable today
+    UNTRUSTED = "untrusted"  # signature fine, chain does not reach a trust anchor
+    INVALID = "invalid"  # a check failed; reasons say which
+
+    @property
+    def trusted(self) -> bool:
+        """May be evidence: the seal verifies and chains to a trust anchor."""
+        return self in TRUSTED_VERDICTS
+
+
+TRUSTED_VERDICTS = frozenset({VerdictKind.VALID, VerdictKind.EXPIRING,
+                              VerdictKind.VALID_AT_SIGNING})
+
+
+class ZfoKind(StrEnum):
+    """What a ZFO holds (the root element of its signed XML)."""
+
+    RECEIVED = "received"  # …/v20/message
+    SENT = "sent"  # …/v20/SentMessage
+    DELIVERY_INFO = "delivery-info"  # …/v20/delivery (doručenka)
+
+
+class HashCheck(StrEnum):
+    """A hash check of a ZFO (`Verdict.dm_hash`: dmHash against the dmDm bytes; also
+    dmQTimestamp against dmHash)."""
+
+    OK = "ok"
+    MISMATCH = "mismatch"
+    NOT_RECOMPUTABLE = "not-recomputable"  # a delivery info lacks the attachments
+    UNLOCATABLE = "unlocatable"  # the dmDm bytes cannot be found in their encoding
+    ABSENT = "absent"
+    UNREADABLE = "unreadable"  # a dmQTimestamp token that cannot be read
+    NOT_CHECKED = "not-checked"
+
+
+class SyncPhase(StrEnum):
+    """The phase a `sync.SyncProgress` event reports."""
+
+    LOGIN = "login"
+    LIST_RECEIVED = "list-received"
+    LIST_SENT = "list-sent"
+    STATE = "state"
+    DOWNLOAD = "download"
+    DELIVERY_INFO = "delivery-info"
+    DONE = "done"
+
+
+class IngestStatus(StrEnum):
+    """What storing one ZFO did (`sync.ingest.IngestResult.status`)."""
+
+    STORED = "stored"
+    REPLACED = "replaced"  # became the evidence in place of an untrusted copy
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"  # kept beside other evidence
+    DELIVERY_INFO = "delivery-info"
+    QUARANTINED = "quarantined"  # untrusted file: kept apart, not evidence
+
+
+class ImportStatus(StrEnum):
+    """What importing one file did (`services.types.ImportItem.status`)."""
+
+    IMPORTED = "imported"
+    REPLACED = "replaced"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    DELIVERY_INFO = "delivery-info"
+    QUARANTINED = "quarantined"
+    INVALID = "invalid"  # not a readable ZFO, or refused
+    ERROR = "error"  # the file could not be read
+
+    @classmethod
+    def of(cls, ingest: IngestStatus) -> ImportStatus:
+        """The import status of an ingest status (a stored file is "imported")."""
+        return cls.IMPORTED if ingest is IngestStatus.STORED else cls(ingest.value)
+
+
+class WarningKind(StrEnum):
+    """What an archive warning (`services.types.ArchiveWarning`) is about."""
+
+    PASSWORD_EXPIRY = "password-expiry"  # noqa: S105 - a kind, not a password
+    TIMESTAMP_EXPIRY = "timestamp-expiry"
+    DELETION = "deletion"
+    FICTION = "fiction"
+    UNTRUSTED_EVIDENCE = "untrusted-evidence"
+    EVIDENCE_CONFLICT = "evidence-conflict"
+    QUARANTINED = "quarantined"
+    SEND_UNKNOWN = "send-unknown"
+
+
+class IntegrityProblemKind(StrEnum):
+    """What the integrity check of the archive found (`services.types.IntegrityProblem`)."""
+
+    MISSING_ZFO = "missing-zfo"
+    CHECKSUM = "checksum"
+    UNPARSABLE = "unparsable"
+    INVALID = "invalid"
+    UNTRUSTED = "untrusted"
+    MISMATCH = "mismatch"
+    CONFLICT = "conflict"
+    CONFLICT_REVIEWED = "conflict-reviewed"
+    QUARANTINED = "quarantined"
+    DATABASE = "database"
+
+
+# enum -> member -> (English, Czech): short labels a user understands. Keyed by the enum
+# first: StrEnum members of different enums with one value are equal ("invalid").
+TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
+    Direction: {
+        Direction.RECEIVED: ("Received", "Přijaté"),
+        Direction.SENT: ("Sent", "Odeslané"),
+    },
+    MessageStatus: {
+        MessageStatus.POSTED: ("Posted", "Podána"),
+        MessageStatus.STAMPED: ("Timestamped", "Opatřena časovým razítkem"),
+        MessageStatus.INFECTED_REMOVED: ("Infected attachment removed",
+                                         "Infikovaná příloha odstraněna"),
+        MessageStatus.DELIVERED: ("Delivered to the box", "Dodána do schránky"),
+        MessageStatus.ACCEPTED_BY_FICTION: ("Accepted by fiction", "Doručena fikcí"),
+        MessageStatus.ACCEPTED_BY_LOGIN: ("Accepted by login", "Doručena přihlášením"),
+        MessageStatus.READ: ("Read", "Přečtena"),
+        MessageStatus.UNDELIVERABLE: ("Undeliverable", "Nedoručitelná"),
+        MessageStatus.CONTENT_DELETED: ("Content deleted", "Obsah smazán"),
+        MessageStatus.IN_VAULT: ("In the data vault", "V datovém trezoru"),
+    },
+    AttachmentRole: {
+        AttachmentRole.MAIN: ("Main document", "Hlavní písemnost"),
+        AttachmentRole.ENCLOSURE: ("Enclosure", "Příloha"),
+        AttachmentRole.SIGNATURE: ("Signature", "Podpis"),
+        AttachmentRole.META: ("Metadata", "Metadata"),
+    },
+    LoginMethod: {
+        LoginMethod.PASSWORD: ("Name and password", "Jméno a heslo"),
+        LoginMethod.CERT: ("System certificate", "Systémový certifikát"),
+        LoginMethod.CERT_PASSWORD: ("Certificate and password", "Certifikát a heslo"),
+        LoginMethod.HOSTED: ("Hosted records system", "Hostovaná spisová služba"),
+        LoginMethod.HOTP: ("Security code (HOTP)", "Bezpečnostní kód (HOTP)"),
+        LoginMethod.TOTP: ("SMS code", "SMS kód"),
+        LoginMethod.MOBILE_KEY: ("Mobile key", "Mobilní klíč"),
+    },
+    VerdictKind: {
+        VerdictKind.VALID: ("Valid", "Platný"),
+        VerdictKind.EXPIRING: ("Expiring", "Brzy vyprší"),
+        VerdictKind.VALID_AT_SIGNING: ("Valid at signing", "Platný při podpisu"),
+        VerdictKind.UNTRUSTED: ("Untrusted", "Nedůvěryhodný"),
+        VerdictKind.INVALID: ("Invalid", "Neplatný"),
+    },
+    ZfoKind: {
+        ZfoKind.RECEIVED: ("Received data message", "Přijatá datová zpráva"),
+        ZfoKind.SENT: ("Sent data message", "Odeslaná datová zpráva"),
+        ZfoKind.DELIVERY_INFO: ("Delivery info", "Doručenka"),
+    },
+    HashCheck: {
+        HashCheck.OK: ("the message hash matches its content", "otisk zprávy odpovídá obsahu"),
+        HashCheck.MISMATCH: ("the message hash does not match its content",
+                             "otisk zprávy neodpovídá obsahu"),
+        HashCheck.NOT_RECOMPUTABLE: ("the message hash cannot be recomputed",
+                                     "otisk zprávy nelze přepočítat"),
+        HashCheck.UNLOCATABLE: ("the hashed part cannot be found (encoding)",
+                                "otištěnou část zprávy nelze najít (kódování)"),
+        HashCheck.ABSENT: ("no hash to check", "není co ověřit (otisk chybí)"),
+        HashCheck.UNREADABLE: ("the hash token cannot be read", "otisk nelze přečíst"),
+        HashCheck.NOT_CHECKED: ("not checked", "neověřeno"),
+    },
+    SyncPhase: {
+        SyncPhase.LOGIN: ("logging in", "přihlašování"),
+        SyncPhase.LIST_RECEIVED: ("listing received messages", "seznam přijatých zpráv"),
+        SyncPhase.LIST_SENT: ("listing sent messages", "seznam odeslaných zpráv"),
+        SyncPhase.STATE: ("updating message states", "aktualizace stavů zpráv"),
+        SyncPhase.DOWNLOAD: ("downloading messages", "stahování zpráv"),
+        SyncPhase.DELIVERY_INFO: ("downloading delivery info", "stahování doručenek"),
+        SyncPhase.DONE: ("done", "hotovo"),
+    },
+    IngestStatus: {
+        IngestStatus.STORED: ("stored", "uloženo"),
+        IngestStatus.REPLACED: ("replaced an untrusted copy", "nahradilo nedůvěryhodnou kopii"),
+        IngestStatus.DUPLICATE: ("already in the archive", "už v archivu"),
+        IngestStatus.CONFLICT: ("kept beside another copy", "uloženo vedle jiné kopie"),
+        IngestStatus.DELIVERY_INFO: ("delivery info stored", "doručenka uložena"),
+        IngestStatus.QUARANTINED: ("in quarantine (not evidence)",
+                                   "v karanténě (není důkazem)"),
+    },
+    ImportStatus: {
+        ImportStatus.IMPORTED: ("imported", "importováno"),
+        ImportStatus.REPLACED: ("replaced an untrusted copy", "nahradilo nedůvěryhodnou kopii"),
+        ImportStatus.DUPLICATE: ("already in the archive", "už v archivu"),
+        ImportStatus.CONFLICT: ("kept beside another copy", "uloženo vedle jiné kopie"),
+        ImportStatus.DELIVERY_INFO: ("delivery info stored", "doručenka uložena"),
+        ImportStatus.QUARANTINED: ("in quarantine (not evidence)", "v karanténě (není důkazem)"),
+        ImportStatus.INVALID: ("not a valid ZFO", "není platný soubor ZFO"),
+        ImportStatus.ERROR: ("the file cannot be read", "soubor nelze přečíst"),
+    },
+    WarningKind: {
+        WarningKind.PASSWORD_EXPIRY: ("Password", "Heslo"),
+        WarningKind.TIMESTAMP_EXPIRY: ("Timestamp", "Časové razítko"),
+        WarningKind.DELETION: ("Deletion from ISDS", "Smazání z ISDS"),
+        WarningKind.FICTION: ("Acceptance by fiction", "Doručení fikcí"),
+        WarningKind.UNTRUSTED_EVIDENCE: ("Untrusted signature", "Nedůvěryhodný podpis"),
+        WarningKind.EVIDENCE_CONFLICT: ("Conflicting copy", "Kopie v rozporu"),
+        WarningKind.QUARANTINED: ("Quarantine", "Karanténa"),
+        WarningKind.SEND_UNKNOWN: ("Sending not confirmed", "Nepotvrzené odeslání"),
+    },
+    IntegrityProblemKind: {
+        IntegrityProblemKind.MISSING_ZFO: ("not downloaded yet", "dosud nestaženo"),
+        IntegrityProblemKind.CHECKSUM: ("stored bytes damaged", "uložená data jsou poškozena"),
+        IntegrityProblemKind.UNPARSABLE: ("unreadable ZFO", "nečitelný soubor ZFO"),
+        IntegrityProblemKind.INVALID: ("signature invalid", "podpis je neplatný"),
+        IntegrityProblemKind.UNTRUSTED: ("signature not trusted", "podpis není důvěryhodný"),
+        IntegrityProblemKind.MISMATCH: ("ZFO of another message", "ZFO jiné zprávy"),
+        IntegrityProblemKind.CONFLICT: ("another copy with different content",
+                                        "jiná kopie s odlišným obsahem"),
+        IntegrityProblemKind.CONFLICT_REVIEWED: ("another copy, reviewed",
+                                                 "jiná kopie, zkontrolováno"),
+        IntegrityProblemKind.QUARANTINED: ("imported file in quarantine",
+                                           "importovaný soubor v karanténě"),
+        IntegrityProblemKind.DATABASE: ("database damaged", "databáze je poškozena"),
+    },
+}
+
+# The enums `TEXTS` covers completely (a test checks every member of each).
+VOCABULARY: tuple[type[Enum], ...] = (
+    Direction, MessageStatus, AttachmentRole, LoginMethod, VerdictKind, ZfoKind, HashCheck,
+    SyncPhase, IngestStatus, ImportStatus, WarningKind, IntegrityProblemKind,
+)
+
+
+def text(member: Enum, lang: str = "cs") -> str:
+    """The label of a vocabulary member in ``lang`` (``cs`` or ``en``)."""
+    en, cs = TEXTS[type(member)][member]
+    return cs if lang == "cs" else en

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dso_desktop import USER_AGENT
+from dso_desktop.errors import DsoError, ErrorKind
 
 if TYPE_CHECKING:
     import requests
@@ -38,12 +39,16 @@ FETCH_MAX_BYTES = 1024 * 1024  # a CA certificate or a CRL of a qualified CA: we
 Fetcher = Callable[[str], bytes]
 
 
-class ProxyConfigError(ValueError):
+class ProxyConfigError(DsoError, ValueError):
     """A configured proxy that is not an http(s)://host[:port] URL."""
 
+    kind = ErrorKind.PROXY_CONFIG
 
-class FetchError(OSError):
+
+class FetchError(DsoError, OSError):
     """A download by ``fetch`` failed (network, HTTP status, TLS or size)."""
+
+    kind = ErrorKind.FETCH
 
 
 def is_loopback(host: str) -> bool:

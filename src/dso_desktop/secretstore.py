@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from dso_desktop.errors import DsoError, ErrorKind
+
 # keyring (and its backends) is imported on first use: it costs ~60 ms at every start of
 # the app, and most starts never touch a secret before the window is up.
 
 SERVICE = "dso-desktop"
 
 
-class SecretStoreError(RuntimeError):
+class SecretStoreError(DsoError, RuntimeError):
     """The OS keyring is missing or refused the operation."""
+
+    kind = ErrorKind.SECRET_STORE
 
 
 def _key(account: str, kind: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dso_desktop
+from dso_desktop.domain import VerdictKind
 from dso_desktop.resources import resource_path
 
 # Packages that need a display or are only for tests/training are checked separately.
@@ -111,7 +112,7 @@ def _checking_process() -> CheckItem:
             checked = pool.submit(check_in_worker, zfo, False).result(timeout=120)
     except Exception as exc:  # a bundle that cannot start or feed the worker
         return CheckItem("checking-process", False, f"{type(exc).__name__}: {exc}")
-    ok = checked.verdict.kind in ("valid", "expiring", "valid-at-signing")
+    ok = VerdictKind(checked.verdict.kind).trusted
     return CheckItem("checking-process", ok, f"verdict {checked.verdict.kind} in a worker")
 
 

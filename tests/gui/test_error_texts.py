@@ -69,3 +69,62 @@ def test_a_store_write_error_outside_a_sync_in_czech(czech: None) -> None:
     assert plain.startswith("Disk je plný") and "Synchronizace" not in plain
     plain, _ = describe(StoreWriteError(reason="read-only"))
     assert "jen pro čtení" in plain
+
+
+# -- one error root: the sentence comes with the error, matched by type -------------------
+
+
+def test_a_known_error_brings_its_own_czech_sentence(czech: None) -> None:
+    from dso_desktop.gui.errors import describe
+    from dso_desktop.isds.errors import WrongCredentials
+    from dso_desktop.zfo.errors import HostileXmlError
+
+    plain, detail = describe(WrongCredentials("refused", code="1032",
+                                              server_message="Neplatné přihlášení",
+                                              operation="DummyOperation"))
+    assert plain == "Uživatelské jméno nebo heslo není správné."
+    assert "1032" in detail and "Neplatné přihlášení" in detail and "DummyOperation" in detail
+    # The ZFO error's own, more specific Czech text (not one sentence for every ZfoError).
+    plain, _ = describe(HostileXmlError("DOCTYPE in content"))
+    assert plain == "Obsah zprávy obsahuje nepovolené konstrukce XML (DTD, entity)."
+
+
+def test_a_subclass_is_matched_by_type_not_by_its_name(czech: None) -> None:
+    """A renamed or new subclass keeps its parent's words (names are not compared)."""
+    from dso_desktop.gui.errors import describe
+    from dso_desktop.store.errors import NotFound
+    from dso_desktop.sync.events import SyncRetryLater
+
+    class RenamedNotFound(NotFound):
+        pass
+
+    plain, _ = describe(RenamedNotFound("no tag 'x'"))
+    assert plain == "Takový účet, zpráva nebo štítek neexistuje."
+
+    class StopAndRetry(SyncRetryLater):
+        pass
+
+    plain, _ = describe(StopAndRetry("urad", "maintenance", datetime.now(UTC)))
+    assert plain.startswith("ISDS má odstávku; zkuste to znovu po")
+
+
+def test_in_english_the_kind_sentence(qapp: Any) -> None:
+    from dso_desktop.gui import i18n
+    from dso_desktop.gui.errors import describe
+    from dso_desktop.isds.errors import TimeoutError_
+
+    i18n.install("en")
+    try:
+        plain, detail = describe(TimeoutError_("read timed out", operation="GetListOfSentMessages"))
+        assert plain == "The data-box system did not answer in time."
+        assert "read timed out" in detail
+    finally:
+        i18n.install("cs")
+
+
+def test_a_bug_is_an_unexpected_error(czech: None) -> None:
+    from dso_desktop.gui.errors import describe
+
+    plain, detail = describe(KeyError("missing"))
+    assert plain == "Došlo k neočekávané chybě."
+    assert "missing" in detail

@@ -111,6 +111,14 @@ def test_integrity_check_finds_tampering_and_changes_nothing(
         report = app.integrity.check()
         assert not report.clean
         assert [(p.message_id, p.problem) for p in report.problems] == [(mid, "checksum")]
+        # Exporting it is a known error the user is told about (not a bug, not the evidence).
+        from dso_desktop.store.errors import DamagedEvidence
+
+        with pytest.raises(DamagedEvidence) as damaged:
+            app.messages.export(mid, tmp_path / "damaged")
+        assert damaged.value.kind == "store.damaged" and isinstance(damaged.value, ValueError)
+        assert "kontrolu archivu" in damaged.value.message_cs
+        assert not (tmp_path / "damaged").exists()
         assert app.messages.zfo_bytes(mid) == bad  # reported, never "repaired"
         # Even with a matching checksum, a changed ZFO does not verify.
         with app.db.write() as s:

@@ -119,22 +119,15 @@ def outbox_reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def outbox_discard(args: argparse.Namespace, ctx: CliContext) -> int:
-    from dso_desktop.services.outbox import OutboxError
-    from dso_desktop.store.errors import NotFound
-
-    with _open(ctx) as app:
-        try:
-            rec = app.outbox.discard(args.id)
-        except (OutboxError, NotFound) as exc:
-            raise CliError(str(exc)) from exc
+    with _open(ctx) as app:  # OutboxError, NotFound: `dso` reports them (exit 1)
+        rec = app.outbox.discard(args.id)
     ctx.emit(rec.to_json(), f"discarded:\n{describe(rec)}")
     return 0
 
 
 def outbox_retry(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.cli.cmd_store import _read_password
-    from dso_desktop.services.send import SendBlocked, SendError
-    from dso_desktop.store.errors import NotFound
+    from dso_desktop.services.send import SendBlocked
 
     password = _read_password(args, ctx)
     with _open(ctx) as app:
@@ -142,8 +135,6 @@ def outbox_retry(args: argparse.Namespace, ctx: CliContext) -> int:
             outcomes = app.send.retry(args.id, force=args.force, password=password)
         except SendBlocked as exc:
             raise blocked_error(exc.records) from exc
-        except (SendError, NotFound) as exc:
-            raise CliError(str(exc)) from exc
 
     def text(_: Any) -> str:
         return "\n".join(
@@ -156,27 +147,25 @@ def outbox_retry(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def add_parser(sub: Any) -> None:
-    from dso_desktop.cli.cmd_store import _guard
-
     p = sub.add_parser("outbox", help="sends whose outcome is not settled (exactly-once)")
     osub = p.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     a = osub.add_parser("list", help="unsettled sends (exit 1 while there are any)")
     a.add_argument("--account")
     a.add_argument("--all", action="store_true", help="every record, settled ones too")
     a.add_argument("--limit", type=int, default=None)
-    a.set_defaults(handler=_guard(outbox_list))
+    a.set_defaults(handler=outbox_list)
     a = osub.add_parser("reconcile",
                         help="look for unsettled sends in the accounts' sent lists")
     a.add_argument("accounts", nargs="*", metavar="ACCOUNT",
                    help="accounts (default: every one with unsettled sends)")
     a.add_argument("--password-stdin", action="store_true")
-    a.set_defaults(handler=_guard(outbox_reconcile))
+    a.set_defaults(handler=outbox_reconcile)
     a = osub.add_parser("discard", help="close a record without sending it")
     a.add_argument("id", type=int, metavar="ID")
-    a.set_defaults(handler=_guard(outbox_discard))
+    a.set_defaults(handler=outbox_discard)
     a = osub.add_parser("retry", help="send a record's message again (explicit decision)")
     a.add_argument("id", type=int, metavar="ID")
     a.add_argument("--force", action="store_true",
                    help="also when its outcome is unknown: it may then arrive twice")
     a.add_argument("--password-stdin", action="store_true")
-    a.set_defaults(handler=_guard(outbox_retry))
+    a.set_defaults(handler=outbox_retry)

@@ -38,43 +38,6 @@ def _read_password(args: argparse.Namespace, ctx: CliContext) -> str | None:
     return pw
 
 
-def _fail_from(exc: BaseException) -> CliError:
-    """Library errors become one friendly line for the user (exit 1)."""
-    return CliError(str(exc) or type(exc).__name__)
-
-
-def _errors() -> tuple[type[BaseException], ...]:
-    from dso_desktop.isds.errors import IsdsError
-    from dso_desktop.secretstore import SecretStoreError
-    from dso_desktop.services.accounts import AccountError
-    from dso_desktop.services.send import SendError
-    from dso_desktop.store.errors import StoreError
-    from dso_desktop.sync.events import SyncError
-    from dso_desktop.sync.ingest import IngestError
-
-    out: list[type[BaseException]] = [IsdsError, SecretStoreError, AccountError, SendError,
-                                      StoreError, SyncError, IngestError, OSError]
-    try:
-        from dso_desktop.zfo import ZfoError
-
-        out.append(ZfoError)
-    except ImportError:
-        pass
-    return tuple(out)
-
-
-def _guard(fn: Any) -> Any:
-    def run(args: argparse.Namespace, ctx: CliContext) -> int:
-        try:
-            return int(fn(args, ctx))
-        except (CliError, UsageError):
-            raise
-        except _errors() as exc:
-            raise _fail_from(exc) from exc
-
-    return run
-
-
 # -- accounts --------------------------------------------------------------------------------
 
 def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -134,6 +97,8 @@ def account_remove(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- sync ------------------------------------------------------------------------------------
 
 def sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import SyncPhase
+    from dso_desktop.errors import DsoError
     from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncError, SyncProgress
 
     if args.accept_delivery and args.sent_only:
@@ -142,7 +107,7 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
     password = _read_password(args, ctx)
 
     def progress(p: SyncProgress) -> None:
-        if not ctx.json and p.phase in ("download", "done") and (
+        if not ctx.json and p.phase in (SyncPhase.DOWNLOAD, SyncPhase.DONE) and (
                 p.done == p.total or p.done % 50 == 0):
             ctx.err.write(f"{p.account}: {p.phase} {p.done}/{p.total}\n")
 
@@ -174,8 +139,8 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
                     entry["retry_at"] = retry_at.isoformat()
                 results.append(entry)
             elif isinstance(res, BaseException):
-                if not isinstance(res, _errors()):
-                    raise res
+                if not isinstance(res, DsoError | OSError):
+                    raise res  # a bug: `dso` logs it
                 failed = True
                 results.append({"account": name, "error": str(res)})
             else:
@@ -207,11 +172,13 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- messages --------------------------------------------------------------------------------
 
 def _row_text(rows: list[Any]) -> str:
+    from dso_desktop.domain import Direction
+
     if not rows:
         return "no messages"
     out = []
     for r in rows:
-        party = r.sender if str(r.direction) == "received" else r.recipient
+        party = r.sender if r.direction == Direction.RECEIVED else r.recipient
         when = r.delivered_at.strftime("%Y-%m-%d %H:%M") if r.delivered_at else "-"
         out.append(f"{r.dm_id}\t{when}\t{r.direction}\t{r.verdict or '-'}\t{party or ''}\t"
                    f"{r.subject or ''}")
@@ -353,6 +320,8 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def import_(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import ImportStatus
+
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
             raise CliError(f"no account named {args.account!r}")
@@ -362,7 +331,7 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
         lines = []
         for i in summary.items:
             line = f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
-            if i.status == "quarantined":
+            if i.status is ImportStatus.QUARANTINED:
                 # An untrusted file is never evidence: say so, with the verdict and why.
                 line += (f" — seal {i.verdict}: {i.reason}; kept in quarantine, NOT archived "
                          "as evidence (the message is still downloaded from ISDS)")
@@ -427,12 +396,12 @@ def add_parser(sub: Any) -> None:
                    help="never sync received messages (no delivery by login)")
     a.add_argument("--mark-downloaded", action="store_true",
                    help="mark synced received messages as downloaded in ISDS")
-    a.set_defaults(handler=_guard(account_add))
+    a.set_defaults(handler=account_add)
     a = asub.add_parser("list", help="list accounts")
-    a.set_defaults(handler=_guard(account_list))
+    a.set_defaults(handler=account_list)
     a = asub.add_parser("remove", help="remove an account (its messages stay archived)")
     a.add_argument("name")
-    a.set_defaults(handler=_guard(account_remove))
+    a.set_defaults(handler=account_remove)
 
     p = sub.add_parser("sync", help="download new messages, states and delivery infos")
     p.add_argument("names", nargs="*", metavar="NAME", help="accounts (default: all)")
@@ -442,7 +411,7 @@ def add_parser(sub: Any) -> None:
                    help="do not accept: sync sent messages and states only")
     p.add_argument("--password-stdin", action="store_true",
                    help="password for this run only (not saved)")
-    p.set_defaults(handler=_guard(sync))
+    p.set_defaults(handler=sync)
 
     p = sub.add_parser("messages", help="list archived messages")
     msub = p.add_subparsers(dest="messages_command", metavar="ACTION", required=True)
@@ -450,25 +419,25 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--account")
     m.add_argument("--direction", choices=("received", "sent"))
     m.add_argument("--limit", type=int, default=None)
-    m.set_defaults(handler=_guard(messages_list))
+    m.set_defaults(handler=messages_list)
 
     p = sub.add_parser("message", help="show or export one archived message")
     msub = p.add_subparsers(dest="message_command", metavar="ACTION", required=True)
     m = msub.add_parser("show", help="envelope, verdict, attachments and events")
     m.add_argument("dm_id", metavar="DMID")
     m.add_argument("--account")
-    m.set_defaults(handler=_guard(message_show))
+    m.set_defaults(handler=message_show)
     m = msub.add_parser("export", help="write the ZFO, delivery info and attachments")
     m.add_argument("dm_id", metavar="DMID")
     m.add_argument("--out", required=True, metavar="DIR")
     m.add_argument("--account")
-    m.set_defaults(handler=_guard(message_export))
+    m.set_defaults(handler=message_export)
 
     p = sub.add_parser("search", help="full-text search (diacritics ignored)")
     p.add_argument("query")
     p.add_argument("--account")
     p.add_argument("--limit", type=int, default=50)
-    p.set_defaults(handler=_guard(search))
+    p.set_defaults(handler=search)
 
     p = sub.add_parser("send", help="send a data message (big message above 20 MB)")
     p.add_argument("--account", required=True)
@@ -490,15 +459,15 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--ovm", action="store_true", help="send as a public authority")
     g.add_argument("--no-ovm", action="store_true", help="send as a private sender")
     p.add_argument("--password-stdin", action="store_true")
-    p.set_defaults(handler=_guard(send))
+    p.set_defaults(handler=send)
 
     p = sub.add_parser("import", help="import ZFO files or folders (verified first)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--account", help="file the messages under this account")
-    p.set_defaults(handler=_guard(import_))
+    p.set_defaults(handler=import_)
 
     p = sub.add_parser("check", help="re-verify every stored ZFO and the database")
     p.add_argument("--mark-reviewed", action="store_true",
                    help="mark the conflicting copies listed now as reviewed: they stay in "
                    "the archive but no longer make the check fail")
-    p.set_defaults(handler=_guard(check))
+    p.set_defaults(handler=check)

@@ -139,6 +139,7 @@ def zfo_summary(z: Any) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.domain import ZfoKind
     from dso_desktop.zfo.errors import ZfoError
 
     data = _read(args.file)
@@ -152,9 +153,9 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
     obj["verdict"] = view.verdict.to_json()
 
     def text(o: dict[str, Any]) -> str:
-        kinds = {"received": "přijatá zpráva / received message",
-                 "sent": "odeslaná zpráva / sent message",
-                 "delivery-info": "doručenka / delivery info"}
+        kinds = {ZfoKind.RECEIVED: "přijatá zpráva / received message",
+                 ZfoKind.SENT: "odeslaná zpráva / sent message",
+                 ZfoKind.DELIVERY_INFO: "doručenka / delivery info"}
         lines = [
             f"Soubor / file:      {o['file']}",
             f"Druh / kind:        {kinds.get(o['kind'], o['kind'])}",

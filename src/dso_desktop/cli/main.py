@@ -1,4 +1,10 @@
-"""Entry point of `dso`: global options anywhere, lazy subcommands, exit codes 0/1/2."""
+"""Entry point of `dso`: global options anywhere, lazy subcommands, exit codes 0/1/2.
+
+Errors are told apart by type, once, here: a `DsoError` (a known failure the user must act
+on) or an `OSError` (a missing file, no permission) is one line and exit 1; a `UsageError`
+exit 2; anything else is a bug: its traceback goes to the log file, the user gets a short
+"internal error" line, exit 1.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ import importlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from dso_desktop import __version__
+from dso_desktop.errors import DsoError, ErrorKind
 
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
 # their import-time work small (heavy imports inside handlers) so `dso --help` stays fast.
@@ -33,12 +41,16 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-class CliError(Exception):
+class CliError(DsoError):
     """A failure the user must act on (exit code 1); the message is shown as is."""
 
+    kind = ErrorKind.CLI_FAILURE
 
-class UsageError(Exception):
+
+class UsageError(DsoError):
     """The command line itself is wrong (exit code 2)."""
+
+    kind = ErrorKind.CLI_USAGE
 
 
 @dataclass
@@ -148,16 +160,51 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except UsageError as exc:
         err.write(f"dso: {exc}\n")
         return 2
-    except CliError as exc:
+    except DsoError as exc:
         if isinstance(exc.__cause__, BrokenPipeError):  # e.g. `dso ... | head`
             raise exc.__cause__ from None
-        if as_json:
-            out.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
-        err.write(f"dso: error: {exc}\n")
-        return 1
+        return _failed(exc.message, str(exc.kind), as_json, out, err)
+    except BrokenPipeError:
+        raise  # `main` ends quietly
+    except OSError as exc:  # the environment (a missing file, no permission): not a bug
+        return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err)
     except KeyboardInterrupt:
         err.write("dso: interrupted\n")
         return 1
+    except Exception as exc:
+        where = _log_bug(exc, data_dir)
+        err.write(f"dso: internal error ({type(exc).__name__}); "
+                  f"{'details in ' + str(where) if where else 'no log file could be written'}"
+                  "\n")
+        if as_json:
+            out.write(json.dumps({"error": "internal error", "kind": "internal"}) + "\n")
+        return 1
+
+
+def _failed(message: str, kind: str, as_json: bool, out: TextIO, err: TextIO) -> int:
+    """A known failure: one line for the user (and one JSON object with --json), exit 1."""
+    if as_json:
+        out.write(json.dumps({"error": message, "kind": kind}, ensure_ascii=False) + "\n")
+    err.write(f"dso: error: {message}\n")
+    return 1
+
+
+def _log_bug(exc: BaseException, data_dir: Path | None) -> Path | None:
+    """Append the traceback of an unexpected error to the log file of the data folder (the
+    one the GUI writes); returns its path, or None when it cannot be written. The traceback
+    holds no message bodies or credentials: only code locations and the exception text."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        from dso_desktop.paths import AppPaths, private_dir, private_opener
+
+        logs = AppPaths.default(data_dir).logs
+        private_dir(logs)
+        path = logs / "dso-cli.log"
+        with open(path, "a", encoding="utf-8", opener=private_opener) as f:
+            f.write(f"internal error in dso (version {__version__}):\n{text}\n")
+        return path
+    except Exception:  # no log folder at all: the short line is all the user gets
+        return None
 
 
 def main() -> None:

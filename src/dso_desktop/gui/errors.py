@@ -9,14 +9,16 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from dso_desktop.errors import DsoError
+from dso_desktop.gui import i18n
+from dso_desktop.isds.errors import IsdsError
+from dso_desktop.store.errors import StoreWriteError
+from dso_desktop.sync.events import SyncRetryLater, SyncStoreFailed
+
 log = logging.getLogger(__name__)
 
 
 translate = QCoreApplication.translate
-
-
-def _names(exc: BaseException) -> list[str]:
-    return [cls.__name__ for cls in type(exc).__mro__]
 
 
 def _at(when: Any) -> str:
@@ -27,21 +29,21 @@ def _at(when: Any) -> str:
     return str(local.strftime("%d.%m.%Y %H:%M"))
 
 
-def _retry_later_text(exc: BaseException) -> str:
+def _retry_later_text(exc: SyncRetryLater) -> str:
     """SyncRetryLater: why the account stopped and when to try again."""
-    reason = getattr(exc, "reason", "")
+    reason = exc.reason
     if reason == "throttled":
         text = translate("Errors", "ISDS limits the number of requests; try again after %1.")
     elif reason == "maintenance":
         text = translate("Errors", "ISDS is under maintenance; try again after %1.")
     else:
         text = translate("Errors", "ISDS did not answer in time; try again after %1.")
-    return text.replace("%1", _at(getattr(exc, "retry_at", datetime.now(UTC))))
+    return text.replace("%1", _at(exc.retry_at or datetime.now(UTC)))
 
 
-def _store_write_text(exc: BaseException) -> str:
+def _store_write_text(exc: StoreWriteError | SyncStoreFailed) -> str:
     """StoreWriteError / SyncStoreFailed: the archive cannot be written (never SQL text)."""
-    reason = getattr(exc, "reason", "")
+    reason = exc.reason
     if reason == "disk-full":
         text = translate("Errors", "The disk is full: the archive cannot be written. Free "
                                    "some disk space and try again.")
@@ -52,98 +54,49 @@ def _store_write_text(exc: BaseException) -> str:
     else:
         text = translate("Errors", "Writing to the archive failed (a disk error). Check the "
                                    "disk and try again.")
-    if "SyncStoreFailed" in _names(exc):
+    if isinstance(exc, SyncStoreFailed):
         text = translate("Errors", "Synchronization stopped; nothing more was downloaded.") \
             + " " + text
     return text
 
 
 def describe(exc: BaseException) -> tuple[str, str]:
-    """(plain sentence, technical detail incl. the ISDS code) for an exception."""
-    names = _names(exc)
+    """(plain sentence, technical detail incl. the ISDS code) for an exception.
+
+    A `DsoError` brings its own sentence (``message_cs`` in Czech, the kind's English
+    sentence otherwise); errors are matched by type, never by class name."""
     special = None
-    if "SyncRetryLater" in names:
+    if isinstance(exc, SyncRetryLater):
         special = _retry_later_text(exc)
-    elif "SyncStoreFailed" in names or "StoreWriteError" in names:
+    elif isinstance(exc, SyncStoreFailed | StoreWriteError):
         special = _store_write_text(exc)
     if special is not None:
         # Our own words only: the English text of the error stays in the log.
         parts = []
-        code = getattr(exc, "code", None)
-        if code:
-            parts.append(translate("Errors", "ISDS code: %1").replace("%1", str(code)))
-        op = getattr(exc, "operation", None)
-        if op:
-            parts.append(translate("Errors", "Operation: %1").replace("%1", str(op)))
+        if isinstance(exc, SyncRetryLater) and exc.code:
+            parts.append(translate("Errors", "ISDS code: %1").replace("%1", exc.code))
+        if isinstance(exc, SyncRetryLater) and exc.operation:
+            parts.append(translate("Errors", "Operation: %1").replace("%1", exc.operation))
         return special, "\n".join(parts)
-    texts = [
-        ("WrongCredentials", translate("Errors", "The user name or password is wrong.")),
-        (
-            "PasswordExpired",
-            translate("Errors", "The password has expired. Change it in the ISDS web portal."),
-        ),
-        (
-            "IntruderLockout",
-            translate("Errors", "Logging in is blocked for a while after failed attempts."),
-        ),
-        ("BadRole", translate("Errors", "This user may not use this function of the data box.")),
-        ("OtpNotSent", translate("Errors", "The SMS code could not be sent.")),
-        (
-            "MobileKeyExpired",
-            translate("Errors", "The Mobile key request expired without approval."),
-        ),
-        ("LoginCancelled", translate("Errors", "Logging in was cancelled.")),
-        ("LoginError", translate("Errors", "Logging in to the data box failed.")),
-        (
-            "ThrottledError",
-            translate("Errors", "ISDS limits the number of requests now; try again later."),
-        ),
-        ("MaintenanceError", translate("Errors", "ISDS is under maintenance; try again later.")),
-        ("TlsError", translate("Errors", "The secure connection could not be verified.")),
-        (
-            "ConnectionFailed",
-            translate("Errors", "The data-box system cannot be reached. Check the connection."),
-        ),
-        ("TimeoutError_", translate("Errors", "The data-box system did not answer in time.")),
-        ("TransportError", translate("Errors", "Communication with the data-box system failed.")),
-        ("StatusError", translate("Errors", "ISDS refused the request.")),
-        (
-            "ProtocolError",
-            translate("Errors", "ISDS sent an answer the application does not understand."),
-        ),
-        ("ZfoError", translate("Errors", "The file is not a valid signed data message (ZFO).")),
-        (
-            "SecretStoreError",
-            translate("Errors", "The system password store (keyring) is not available."),
-        ),
-        ("IsdsError", translate("Errors", "The data-box system reported an error.")),
-        (
-            "PermissionError",
-            translate("Errors", "The file or folder cannot be written (no permission)."),
-        ),
-        ("FileNotFoundError", translate("Errors", "The file does not exist.")),
-        ("OSError", translate("Errors", "A file operation failed.")),
-    ]
-    plain = translate("Errors", "An unexpected error occurred.")
-    if any(n in names for n in ("SendError", "AccountError")):
-        # These services word their messages for the user already (Czech).
-        texts = [(names[0], str(exc))]
-    if "TrustAnchorError" in names:
-        texts = [(names[0], str(getattr(exc, "message_cs", exc)))]
-    for name, text in texts:
-        if name in names:
-            plain = text
-            break
+    if isinstance(exc, DsoError):
+        plain = exc.text(i18n.current())
+    elif isinstance(exc, PermissionError):
+        plain = translate("Errors", "The file or folder cannot be written (no permission).")
+    elif isinstance(exc, FileNotFoundError):
+        plain = translate("Errors", "The file does not exist.")
+    elif isinstance(exc, OSError):
+        plain = translate("Errors", "A file operation failed.")
+    else:  # a bug: the traceback is in the log (taskman), the user gets a plain sentence
+        plain = translate("Errors", "An unexpected error occurred.")
     detail_parts = []
-    code = getattr(exc, "code", None)
-    if code:
-        detail_parts.append(translate("Errors", "ISDS code: %1").replace("%1", str(code)))
-    server = getattr(exc, "server_message", None)
-    if server:
-        detail_parts.append(str(server))
-    op = getattr(exc, "operation", None)
-    if op:
-        detail_parts.append(translate("Errors", "Operation: %1").replace("%1", str(op)))
+    if isinstance(exc, IsdsError):  # the ISDS code, the server's own text, the operation
+        if exc.code:
+            detail_parts.append(translate("Errors", "ISDS code: %1").replace("%1", exc.code))
+        if exc.server_message:
+            detail_parts.append(exc.server_message)
+        if exc.operation:
+            detail_parts.append(translate("Errors", "Operation: %1").replace("%1",
+                                                                            exc.operation))
     message = str(exc)
     if message and message not in detail_parts:
         detail_parts.append(message)

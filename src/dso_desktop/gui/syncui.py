@@ -10,10 +10,13 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import BlockingPrompt, ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.mobilekey import MobileKeyDialog
+from dso_desktop.isds.errors import LoginCancelled
+from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -152,7 +155,7 @@ class SyncController(QObject):
         def failed(exc: BaseException) -> None:
             was_cancelled = job.cancel.is_set()
             finish()
-            if type(exc).__name__ == "DeliveryConfirmationRequired":
+            if isinstance(exc, DeliveryConfirmationRequired):
                 answer = self.confirm_delivery(account)
                 if answer is None:
                     self.job_cancelled.emit(account)
@@ -160,10 +163,12 @@ class SyncController(QObject):
                 self.accept_delivery[account] = answer
                 self.sync(account, answer)
                 return
-            if type(exc).__name__ == "PasswordMissing" and self.interactive:
+            # By kind: importing services.accounts here would load the store at start-up.
+            if isinstance(exc, DsoError) and exc.kind is ErrorKind.ACCOUNT_PASSWORD_MISSING \
+                    and self.interactive:
                 self._ask_password_and_retry(account, accept_delivery)
                 return
-            if was_cancelled or type(exc).__name__ in ("LoginCancelled", "SyncCancelled"):
+            if was_cancelled or isinstance(exc, LoginCancelled | SyncCancelled):
                 self.job_cancelled.emit(account)
                 return
             log.warning("sync of an account failed: %s", type(exc).__name__)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from dso_desktop.errors import DsoError, ErrorKind
 
-class IsdsError(Exception):
+
+class IsdsError(DsoError):
     """Root of every error raised by `dso_desktop.isds`.
 
     ``retryable``: the same request may succeed if sent again after a pause (ISDS throttled
@@ -15,6 +17,8 @@ class IsdsError(Exception):
     layer that retries (`isds.client.IsdsClient`); when it gives up it sets ``attempts``
     and ``retry_after`` (seconds until trying again is sensible) on the error it raises.
     """
+
+    kind = ErrorKind.ISDS
 
     retryable: ClassVar[bool] = False
     ambiguous: ClassVar[bool] = False
@@ -52,33 +56,49 @@ class IsdsError(Exception):
 class LoginError(IsdsError):
     """The server refused the login (or the login flow could not finish)."""
 
+    kind = ErrorKind.ISDS_LOGIN
+
 
 class WrongCredentials(LoginError):
     """authentication.error.userIsNotAuthenticated, HTTP 401/403."""
+
+    kind = ErrorKind.ISDS_WRONG_CREDENTIALS
 
 
 class PasswordExpired(LoginError):
     """authentication.error.paswordExpired: change the password in the portal."""
 
+    kind = ErrorKind.ISDS_PASSWORD_EXPIRED
+
 
 class IntruderLockout(LoginError):
     """authentication.error.intruderDetected: the account is blocked for 60 minutes."""
+
+    kind = ErrorKind.ISDS_INTRUDER_LOCKOUT
 
 
 class BadRole(LoginError):
     """authentication.error.badRole: the user may not use this kind of access."""
 
+    kind = ErrorKind.ISDS_BAD_ROLE
+
 
 class OtpNotSent(LoginError):
     """authentication.info.totpNotSended / cannotSendQuickly: no SMS code was sent."""
+
+    kind = ErrorKind.ISDS_OTP_NOT_SENT
 
 
 class MobileKeyExpired(LoginError):
     """The Mobile key request was not approved within 240 s (state 3) or failed (-1, 19)."""
 
+    kind = ErrorKind.ISDS_MOBILE_KEY_EXPIRED
+
 
 class LoginCancelled(LoginError):
     """The user cancelled an interactive login (OTP prompt, Mobile key wait)."""
+
+    kind = ErrorKind.ISDS_LOGIN_CANCELLED
 
 
 # --- protocol results --------------------------------------------------------------------
@@ -87,11 +107,15 @@ class LoginCancelled(LoginError):
 class StatusError(IsdsError):
     """dmStatus/dbStatus with a code other than 0000 (and other than the 0005 warning)."""
 
+    kind = ErrorKind.ISDS_STATUS
+
 
 class ThrottledError(StatusError):
     """3008/3009 or the restricted mode: too many (parallel) requests; retried with backoff.
 
     ISDS refused the request before doing anything, so even CreateMessage may be resent."""
+
+    kind = ErrorKind.ISDS_THROTTLED
 
     retryable = True
 
@@ -99,15 +123,21 @@ class ThrottledError(StatusError):
 class MaintenanceError(IsdsError):
     """HTTP 503: planned maintenance of ISDS (Probíhá plánovaná údržba); nothing was done."""
 
+    kind = ErrorKind.ISDS_MAINTENANCE
+
     retryable = True
 
 
 class ProtocolError(IsdsError):
     """A malformed or unexpected response (not XML, wrong element, SOAP Fault, …)."""
 
+    kind = ErrorKind.ISDS_PROTOCOL
+
 
 class SoapFault(ProtocolError):
     """A SOAP Fault; `code` holds the faultcode, `server_message` the faultstring."""
+
+    kind = ErrorKind.ISDS_SOAP_FAULT
 
 
 # --- transport ------------------------------------------------------------------------------
@@ -116,13 +146,19 @@ class SoapFault(ProtocolError):
 class TransportError(IsdsError):
     """The network failed before ISDS could answer."""
 
+    kind = ErrorKind.ISDS_TRANSPORT
+
 
 class TlsError(TransportError):
     """TLS handshake or certificate verification failed (or a client certificate is unusable)."""
 
+    kind = ErrorKind.ISDS_TLS
+
 
 class ConnectionFailed(TransportError):
     """DNS, refused or reset connection, proxy failure."""
+
+    kind = ErrorKind.ISDS_CONNECTION_FAILED
 
     retryable = True
     ambiguous = True  # a reset after the request was sent: ISDS may have carried it out
@@ -131,12 +167,16 @@ class ConnectionFailed(TransportError):
 class TimeoutError_(TransportError):
     """Connect or read timeout."""
 
+    kind = ErrorKind.ISDS_TIMEOUT
+
     retryable = True
     ambiguous = True  # ISDS may have carried the request out and only the answer is late
 
 
 class HttpError(TransportError):
     """An HTTP status the protocol does not expect (e.g. 500 without a SOAP body)."""
+
+    kind = ErrorKind.ISDS_HTTP
 
     def __init__(self, message: str, *, status: int, **kw: str | None) -> None:
         super().__init__(message, **kw)

@@ -9,6 +9,7 @@ from typing import Any
 
 from dso_desktop import secretstore
 from dso_desktop.domain import LoginMethod
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.services.types import AccountSpec, AccountView
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
@@ -21,12 +22,21 @@ PASSWORD = "password"  # noqa: S105
 CERT_PASSWORD = "cert-password"  # noqa: S105
 
 
-class AccountError(Exception):
+class AccountError(DsoError):
     """An account cannot be added or used as asked (shown to the user)."""
+
+    kind = ErrorKind.ACCOUNT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        if message:  # the GUI has always shown the service's own words for these
+            self.message_cs = message
 
 
 class PasswordMissing(AccountError):
     """The account needs a password and none is saved or given."""
+
+    kind = ErrorKind.ACCOUNT_PASSWORD_MISSING
 
 
 def check_environment(value: str) -> str:

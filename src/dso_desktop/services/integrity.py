@@ -6,12 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from dso_desktop.domain import IntegrityProblemKind as P
+from dso_desktop.domain import VerdictKind, ZfoKind
 from dso_desktop.services.types import (
     IntegrityProblem,
     IntegrityReport,
 )
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, sha256_hex
+
+# A verdict that is not trusted is reported as the problem of the same name.
+_PROBLEM = {VerdictKind.INVALID: P.INVALID, VerdictKind.UNTRUSTED: P.UNTRUSTED}
 
 
 class IntegrityService:
@@ -46,25 +51,24 @@ class IntegrityService:
                 z = repo.zfo(mid)
                 dm_id = repo.rows([mid])[0].dm_id
             if z is None:
-                problems.append(IntegrityProblem(mid, dm_id, "missing-zfo", "no ZFO stored"))
+                problems.append(IntegrityProblem(mid, dm_id, P.MISSING_ZFO, "no ZFO stored"))
                 continue
             data, digest = z
             if sha256_hex(data) != digest:
-                problems.append(IntegrityProblem(mid, dm_id, "checksum",
+                problems.append(IntegrityProblem(mid, dm_id, P.CHECKSUM,
                                                  "stored bytes do not match their SHA-256"))
                 continue
             try:
                 parsed = parse_zfo(data)
             except ZfoError as exc:
-                problems.append(IntegrityProblem(mid, dm_id, "unparsable", str(exc)))
+                problems.append(IntegrityProblem(mid, dm_id, P.UNPARSABLE, str(exc)))
                 continue
             verdict = verify_zfo(parsed, trust_of(mid), now=now)
-            kind = str(getattr(verdict.kind, "value", verdict.kind))
-            if kind in ("invalid", "untrusted"):
-                problems.append(IntegrityProblem(mid, dm_id, kind,
-                                                 "; ".join(verdict.reasons) or kind))
+            if not verdict.kind.trusted:  # invalid or untrusted: the problem of that name
+                problems.append(IntegrityProblem(mid, dm_id, _PROBLEM[verdict.kind],
+                                                 "; ".join(verdict.reasons) or verdict.kind))
             elif parsed.envelope.message_id != dm_id:
-                problems.append(IntegrityProblem(mid, dm_id, "mismatch",
+                problems.append(IntegrityProblem(mid, dm_id, P.MISMATCH,
                                                  f"ZFO is message {parsed.envelope.message_id}"))
             else:
                 ok += 1
@@ -82,36 +86,36 @@ class IntegrityService:
             if di is None:
                 continue
             if sha256_hex(di[0]) != di[1]:
-                problems.append(IntegrityProblem(mid, dm_id, "checksum",
+                problems.append(IntegrityProblem(mid, dm_id, P.CHECKSUM,
                                                  "delivery info bytes do not match their "
                                                  "SHA-256"))
                 continue
             try:
                 dv = verify_zfo(di[0], trust_of(mid), now=now)
             except ZfoError as exc:
-                problems.append(IntegrityProblem(mid, dm_id, "unparsable",
+                problems.append(IntegrityProblem(mid, dm_id, P.UNPARSABLE,
                                                  f"delivery info: {exc}"))
                 continue
-            dkind = str(getattr(dv.kind, "value", dv.kind))
-            if dkind in ("invalid", "untrusted"):
+            if not dv.kind.trusted:
                 problems.append(IntegrityProblem(
-                    mid, dm_id, dkind, "delivery info: " + ("; ".join(dv.reasons) or dkind)))
+                    mid, dm_id, _PROBLEM[dv.kind],
+                    "delivery info: " + ("; ".join(dv.reasons) or dv.kind)))
         # Other copies kept beside the evidence, and imported files kept in quarantine.
         with self._db.read() as s:
             repo = MessageRepo(s)
             copies = repo.evidence_copies()
             quarantined = repo.quarantined()
         for c in copies:
-            what = "delivery info" if c.kind == "delivery-info" else "signed message"
+            what = "delivery info" if c.kind == ZfoKind.DELIVERY_INFO else "signed message"
             why = ("was the evidence until a trusted copy replaced it" if c.reason == "displaced"
                    else "arrived while another copy was the evidence")
             problems.append(IntegrityProblem(
-                c.message_id, c.dm_id, "conflict-reviewed" if c.reviewed_at else "conflict",
+                c.message_id, c.dm_id, P.CONFLICT_REVIEWED if c.reviewed_at else P.CONFLICT,
                 f"another {what} (SHA-256 {c.sha256[:16]}…, seal {c.verdict or 'unverified'}) "
                 f"{why}; kept beside the evidence"))
         for q in quarantined:
             problems.append(IntegrityProblem(
-                0, q.dm_id or "", "quarantined",
+                0, q.dm_id or "", P.QUARANTINED,
                 f"imported file {q.source_name or '?'} (seal {q.verdict}: "
                 f"{q.reasons or '-'}) is quarantined, not evidence"))
         with self._db.read() as s:
@@ -119,10 +123,10 @@ class IntegrityService:
 
             missing = MessageRepo(s).ids(MessageFilter(downloaded=False), limit=10_000)
             for row in MessageRepo(s).rows(missing):
-                problems.append(IntegrityProblem(row.id, row.dm_id, "missing-zfo",
+                problems.append(IntegrityProblem(row.id, row.dm_id, P.MISSING_ZFO,
                                                  "listed but not downloaded yet"))
         for p in db_problems:
-            problems.append(IntegrityProblem(0, "", "database", p))
+            problems.append(IntegrityProblem(0, "", P.DATABASE, p))
         return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
                                database_ok=not db_problems)
 

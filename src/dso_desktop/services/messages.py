@@ -17,7 +17,7 @@ from dso_desktop.services.types import (
     VerdictView,
 )
 from dso_desktop.store.db import Database
-from dso_desktop.store.errors import NotFound
+from dso_desktop.store.errors import DamagedEvidence, NotFound
 from dso_desktop.store.messages import MessageRepo, sha256_hex
 from dso_desktop.store.records import MessageFilter, MessageRow, TagRecord
 from dso_desktop.store.repos import TagRepo
@@ -29,7 +29,7 @@ RECENT_DAYS = 90
 def _attachments(parsed: Any) -> tuple[AttachmentInfo, ...]:
     return tuple(
         AttachmentInfo(index=i, name=a.name, mime_type=a.mime_type or "",
-                       role=str(getattr(a.role, "value", a.role)), size=int(a.size))
+                       role=str(a.role), size=int(a.size))
         for i, a in enumerate(parsed.attachments)
     )
 
@@ -187,7 +187,7 @@ class MessageService:
             raise NotFound(f"message {st.row.dm_id} has no signed ZFO stored yet")
         data, digest = z
         if sha256_hex(data) != digest:
-            raise ValueError(f"stored ZFO of {st.row.dm_id} does not match its checksum")
+            raise DamagedEvidence(f"stored ZFO of {st.row.dm_id} does not match its checksum")
         out_dir = private_dir(Path(out_dir), tighten_existing=False)
         # dmID is 1-20 digits on ISDS; an imported file could carry anything, so only
         # ASCII letters and digits, and few enough that every name below fits any file system.

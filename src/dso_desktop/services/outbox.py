@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.domain import Direction
+from dso_desktop.domain import Direction, VerdictKind
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.store.db import Database
 from dso_desktop.store.outbox import (
     DISCARDED,
@@ -55,12 +56,16 @@ LIST_PAGE = 1000
 WRONG_SERVICE = "1281"  # a big message asked for through the normal service or vice versa
 
 
-class OutboxError(Exception):
+class OutboxError(DsoError):
     """An outbox action that cannot be done (the text says why, in English)."""
+
+    kind = ErrorKind.OUTBOX
 
 
 class OutboxBusy(OutboxError):
     """Another send or reconciliation of this account is running."""
+
+    kind = ErrorKind.OUTBOX_BUSY
 
 
 class _Releaser:
@@ -393,7 +398,7 @@ class OutboxService:
                 data, self._trust(self._accounts.record(rec.account).id))
         except Exception as exc:
             raise _Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
-        if str(getattr(verdict.kind, "value", verdict.kind)) == "invalid":
+        if verdict.kind == VerdictKind.INVALID:
             raise _Unconfirmed("its signed copy does not verify")
         env = parsed.envelope
         if not (_same(env.message_id, dm_id) and _same(env.recipient_box_id, rec.recipient)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.domain import AttachmentRole, Direction, LegalTitle
+from dso_desktop.domain import AttachmentRole, Direction, LegalTitle, VerdictKind
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.outbox import OutboxBusy, OutboxService, fingerprint, sha256_file
 from dso_desktop.services.types import Draft, SendOutcome
@@ -77,12 +78,21 @@ _MIME = {
 }
 
 
-class SendError(Exception):
+class SendError(DsoError):
     """A message cannot be sent as drafted (the text says why, in Czech)."""
+
+    kind = ErrorKind.SEND
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        if message:
+            self.message_cs = message  # the service words it in Czech already
 
 
 class SendBlocked(SendError):
     """The same message has an outbox record whose fate is unknown: never resend blindly."""
+
+    kind = ErrorKind.SEND_BLOCKED
 
     def __init__(self, records: Sequence[OutboxRecord]) -> None:
         self.records = list(records)
@@ -488,7 +498,7 @@ class SendService:
             doc = op(dm_id)
             rec = self._accounts.record(account)
             parsed, verdict = parse_and_verify(doc.data, self._trust(rec.id))
-            if str(getattr(verdict.kind, "value", verdict.kind)) == "invalid":
+            if verdict.kind == VerdictKind.INVALID:
                 return
             store_message_zfo(self._db, doc.data, parsed, verdict, account_id=rec.id,
                               direction=Direction.SENT, source="send", big_message=big)

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.services.settings import SettingsService
 
 
-class TrustAnchorError(ValueError):
+class TrustAnchorError(DsoError, ValueError):
     """The file cannot be an anchor (missing, unreadable, no CA certificate in it)."""
+
+    kind = ErrorKind.TRUST_ANCHOR
 
     def __init__(self, message: str, message_cs: str) -> None:
         super().__init__(message)

@@ -7,7 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle, LoginMethod
+from dso_desktop.domain import (
+    DeliveryEvent,
+    Direction,
+    Envelope,
+    ImportStatus,
+    IntegrityProblemKind,
+    LegalTitle,
+    LoginMethod,
+    WarningKind,
+)
 from dso_desktop.store.records import MessageFilter, MessageRow
 
 __all__ = [
@@ -189,10 +198,7 @@ class SendOutcome:
 @dataclass(frozen=True)
 class ImportItem:
     path: str
-    # imported | replaced (became the evidence in place of an untrusted copy) | duplicate |
-    # delivery-info | conflict (kept beside other evidence) | quarantined (seal not
-    # trusted: kept apart, not evidence) | invalid (unreadable) | error
-    status: str
+    status: ImportStatus
     message_id: int | None = None
     dm_id: str | None = None
     verdict: str | None = None
@@ -203,28 +209,28 @@ class ImportItem:
 class ImportSummary:
     items: tuple[ImportItem, ...]
 
-    def count(self, status: str) -> int:
+    def count(self, status: ImportStatus) -> int:
         return sum(1 for i in self.items if i.status == status)
 
     @property
     def imported(self) -> int:
-        return self.count("imported") + self.count("replaced")
+        return self.count(ImportStatus.IMPORTED) + self.count(ImportStatus.REPLACED)
 
     @property
     def duplicates(self) -> int:
-        return self.count("duplicate")
+        return self.count(ImportStatus.DUPLICATE)
 
     @property
     def failed(self) -> int:
-        return self.count("invalid") + self.count("error")
+        return self.count(ImportStatus.INVALID) + self.count(ImportStatus.ERROR)
 
     @property
     def quarantined(self) -> int:
-        return self.count("quarantined")
+        return self.count(ImportStatus.QUARANTINED)
 
     @property
     def conflicts(self) -> int:
-        return self.count("conflict")
+        return self.count(ImportStatus.CONFLICT)
 
     @property
     def needs_attention(self) -> bool:
@@ -254,8 +260,7 @@ class ZfoView:
 class ArchiveWarning:
     """Something the user should act on soon."""
 
-    kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded
-    # | send-unknown (an outbox record whose outcome is not known)
+    kind: WarningKind
     account: str | None
     message_id: int | None
     due: datetime | None
@@ -269,17 +274,17 @@ class ArchiveWarning:
 
 # Listed, but nothing to act on: a quarantined file is attached to nothing; a reviewed
 # conflicting copy has been looked at (`dso check --mark-reviewed`).
-INFORMATIONAL_PROBLEMS = frozenset({"quarantined", "conflict-reviewed"})
+INFORMATIONAL_PROBLEMS = frozenset({IntegrityProblemKind.QUARANTINED,
+                                    IntegrityProblemKind.CONFLICT_REVIEWED})
 
 
 @dataclass(frozen=True)
 class IntegrityProblem:
     message_id: int
     dm_id: str
-    # checksum | unparsable | invalid | untrusted | mismatch | missing-zfo | database |
-    # conflict (another copy kept beside the evidence) | conflict-reviewed (one the user
-    # has looked at) | quarantined (an imported file whose seal is not trusted; id 0)
-    problem: str
+    # conflict: another copy kept beside the evidence; conflict-reviewed: one the user has
+    # looked at; quarantined: an imported file whose seal is not trusted (message_id 0)
+    problem: IntegrityProblemKind
     detail: str
 
 

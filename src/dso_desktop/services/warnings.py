@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dso_desktop.domain import MessageStatus
+from dso_desktop.domain import MessageStatus, WarningKind, ZfoKind
 from dso_desktop.services.types import ArchiveWarning
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
@@ -41,7 +41,7 @@ class WarningService:
                 if exp is not None and exp - now <= timedelta(days=st.password_warning_days):
                     days = max(0, (exp - now).days)
                     out.append(ArchiveWarning(
-                        "password-expiry", acc.name, None, exp,
+                        WarningKind.PASSWORD_EXPIRY, acc.name, None, exp,
                         f"Heslo k účtu „{acc.name}“ vyprší za {days} dní; změňte jej.",
                         f"The password of account '{acc.name}' expires in {days} days.",
                     ))
@@ -56,7 +56,7 @@ class WarningService:
             for mid, dm_id, acc_id, exp in s.execute(q):
                 due = _aware(exp)
                 out.append(ArchiveWarning(
-                    "timestamp-expiry", names.get(acc_id), mid, due,
+                    WarningKind.TIMESTAMP_EXPIRY, names.get(acc_id), mid, due,
                     f"Časové razítko zprávy {dm_id} vyprší {due:%d. %m. %Y}.",
                     f"The timestamp of message {dm_id} expires on {due:%Y-%m-%d}.",
                 ))
@@ -70,7 +70,7 @@ class WarningService:
             for mid, dm_id, acc_id, acc_at in s.execute(q):
                 due = _aware(acc_at) + timedelta(days=RETENTION_DAYS)
                 out.append(ArchiveWarning(
-                    "deletion", names.get(acc_id), mid, due,
+                    WarningKind.DELETION, names.get(acc_id), mid, due,
                     f"Zpráva {dm_id} není stažena celá a ISDS ji smaže {due:%d. %m. %Y}.",
                     f"Message {dm_id} is not fully downloaded; ISDS deletes it on "
                     f"{due:%Y-%m-%d}.",
@@ -88,7 +88,7 @@ class WarningService:
                 if due < now:
                     continue
                 out.append(ArchiveWarning(
-                    "fiction", names.get(acc_id), mid, due,
+                    WarningKind.FICTION, names.get(acc_id), mid, due,
                     f"Zpráva {dm_id} bude doručena fikcí {due:%d. %m. %Y}.",
                     f"Message {dm_id} will be accepted by fiction on {due:%Y-%m-%d}.",
                 ))
@@ -105,17 +105,18 @@ class WarningService:
             select(Message.id, Message.account_id)).tuples().all())
         for mid, dm_id, verdict in repo.untrusted_evidence()[:MAX_PER_KIND]:
             out.append(ArchiveWarning(
-                "untrusted-evidence", names.get(accounts.get(mid) or 0), mid, None,
+                WarningKind.UNTRUSTED_EVIDENCE, names.get(accounts.get(mid) or 0), mid, None,
                 f"Uložená zpráva {dm_id} nemá důvěryhodný podpis ({verdict or 'neověřeno'}); "
                 "příští synchronizace stáhne originál z ISDS.",
                 f"The stored copy of message {dm_id} is not trusted ({verdict or 'unverified'});"
                 " the next sync downloads ISDS's copy.",
             ))
         for c in repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]:
-            what_cs = "doručenky" if c.kind == "delivery-info" else "zprávy"
-            what_en = "delivery info" if c.kind == "delivery-info" else "message"
+            what_cs = "doručenky" if c.kind == ZfoKind.DELIVERY_INFO else "zprávy"
+            what_en = "delivery info" if c.kind == ZfoKind.DELIVERY_INFO else "message"
             out.append(ArchiveWarning(
-                "evidence-conflict", names.get(accounts.get(c.message_id) or 0), c.message_id, None,
+                WarningKind.EVIDENCE_CONFLICT, names.get(accounts.get(c.message_id) or 0),
+                c.message_id, None,
                 f"K {what_cs} {c.dm_id} je v archivu jiná kopie s odlišným obsahem "
                 f"(podpis: {c.verdict or 'neověřen'}); jako důkaz platí ověřená kopie, "
                 "druhá je uložena stranou.",
@@ -124,7 +125,7 @@ class WarningService:
             ))
         for q in repo.quarantined()[:MAX_PER_KIND]:
             out.append(ArchiveWarning(
-                "quarantined", None, None, None,
+                WarningKind.QUARANTINED, None, None, None,
                 f"Importovaný soubor {q.source_name or ''} (zpráva {q.dm_id or '?'}) nemá "
                 f"důvěryhodný podpis ({q.verdict}); je v karanténě a není důkazem.",
                 f"Imported file {q.source_name or ''} (message {q.dm_id or '?'}) is not "
@@ -141,7 +142,7 @@ def send_warnings(s: Any) -> list[ArchiveWarning]:
     for rec in OutboxRepo(s).list(states=(SUBMITTING, UNKNOWN), limit=MAX_PER_KIND):
         at = rec.submitted_at or rec.created_at
         out.append(ArchiveWarning(
-            "send-unknown", rec.account, None, at,
+            WarningKind.SEND_UNKNOWN, rec.account, None, at,
             f"Není jisté, zda zpráva „{rec.subject}“ pro schránku {rec.recipient} (odesílána "
             f"{at:%d. %m. %Y %H:%M} UTC, záznam #{rec.id}) odešla. Neodesílejte ji znovu: "
             "ověří se v odeslaných zprávách účtu při příštím spuštění nebo příkazem "

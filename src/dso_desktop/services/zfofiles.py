@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dso_desktop.domain import ImportStatus, ZfoKind
 from dso_desktop.services.types import (
     AttachmentInfo,
     ImportItem,
@@ -51,7 +52,7 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
     production account, or joins one's message) only the global anchors count.
     """
     env = parsed.envelope
-    kind = str(getattr(parsed.kind, "value", parsed.kind))
+    kind = ZfoKind(parsed.kind)
     boxes = {b for b in (env.sender_box_id, env.recipient_box_id) if b}
     scopes: set[int | None] = {by_box[b] for b in boxes if b in by_box}
     scopes.update(attaches_to)
@@ -59,8 +60,8 @@ def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
         if account_box_id and account_box_id not in boxes:
             return trust(None)
         scopes.add(account_id)
-    elif kind != "delivery-info":
-        own = env.sender_box_id if kind == "sent" else env.recipient_box_id
+    elif kind is not ZfoKind.DELIVERY_INFO:
+        own = env.sender_box_id if kind is ZfoKind.SENT else env.recipient_box_id
         owner = by_box.get(own or "")
         if owner is not None:
             scopes.add(owner)
@@ -102,7 +103,7 @@ class ZfoService:
         in_archive, trust = self._view_scope(data, parsed)
         verdict = verify_zfo(parsed, trust, now=now, expiry_warning_days=expiry_warning_days)
         atts = tuple(
-            AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
+            AttachmentInfo(i, a.name, a.mime_type or "", str(a.role),
                            int(a.size))
             for i, a in enumerate(parsed.attachments)
         )
@@ -159,14 +160,15 @@ class ZfoService:
                 r = import_zfo(self._db, trust, data, account_id=account_id,
                                account_box_id=box_id, now=now, accounts_by_box=by_box,
                                source_name=path.name)
-                status = "imported" if r.status == "stored" else r.status
+                status = ImportStatus.of(r.status)
                 items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
                                         r.reason))
             except IngestError as exc:
-                items.append(ImportItem(str(path), "invalid", reason=str(exc)))
+                items.append(ImportItem(str(path), ImportStatus.INVALID, reason=str(exc)))
             except OSError as exc:
-                items.append(ImportItem(str(path), "error", reason=f"{type(exc).__name__}: "
-                                        f"{exc.strerror or exc}"))
+                items.append(ImportItem(str(path), ImportStatus.ERROR,
+                                        reason=f"{type(exc).__name__}: "
+                                               f"{exc.strerror or exc}"))
         return ImportSummary(tuple(items))
 
     def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,

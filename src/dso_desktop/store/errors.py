@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import errno
 
+from dso_desktop.errors import DsoError, ErrorKind
 
-class StoreError(Exception):
+
+class StoreError(DsoError):
     """The archive cannot do what was asked (the environment's fault, shown to the user)."""
+
+    kind = ErrorKind.STORE
 
 
 class NotFound(StoreError):
     """No such account, message or tag."""
 
+    kind = ErrorKind.STORE_NOT_FOUND
+
 
 class AlreadyExists(StoreError):
     """An account or tag with that name exists already."""
+
+    kind = ErrorKind.STORE_ALREADY_EXISTS
 
 
 class StoreWriteError(StoreError):
@@ -25,18 +33,33 @@ class StoreWriteError(StoreError):
     ``reason``: ``disk-full``, ``read-only`` or ``io``. The message is ours and English; the
     SQL statement and the driver's text are never part of it (they go to the debug log)."""
 
+    kind = ErrorKind.STORE_WRITE
+
     reason = "io"
 
     def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
         if reason is not None:
             self.reason = reason
         super().__init__(message or _WRITE_TEXT.get(self.reason, _WRITE_TEXT["io"]))
+        if self.reason == "read-only":  # the kind's Czech sentence speaks of a disk error
+            self.message_cs = ("Do archivu nelze zapisovat: databáze nebo její složka je jen "
+                               "pro čtení nebo k ní chybí oprávnění. Zkontrolujte oprávnění "
+                               "a zkuste to znovu.")
 
 
 class DiskFullError(StoreWriteError):
     """SQLITE_FULL or ENOSPC/EDQUOT: no space left for the archive."""
 
+    kind = ErrorKind.STORE_DISK_FULL
+
     reason = "disk-full"
+
+
+class DamagedEvidence(StoreError, ValueError):
+    """A stored copy whose bytes no longer match their SHA-256 (the archive check lists it);
+    never handed out as if it were the evidence. Also a ``ValueError``, as it was before."""
+
+    kind = ErrorKind.STORE_DAMAGED
 
 
 _WRITE_TEXT = {

@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-TRUSTED_VERDICTS = frozenset({"valid", "expiring", "valid-at-signing"})
-NOT_TRUSTED_VERDICTS = ("untrusted", "invalid")
+# One definition of "trusted" (`domain.TRUSTED_VERDICTS`), re-exported for the store.
+from dso_desktop.domain import TRUSTED_VERDICTS as TRUSTED_VERDICTS
+from dso_desktop.domain import VerdictKind, ZfoKind
+
+NOT_TRUSTED_VERDICTS = (VerdictKind.UNTRUSTED, VerdictKind.INVALID)
 
 MESSAGE = "message"
-DELIVERY_INFO = "delivery-info"
+DELIVERY_INFO = ZfoKind.DELIVERY_INFO.value
 
 
 def is_trusted(verdict: str | None) -> bool:
@@ -77,7 +80,7 @@ def decide(current: CopyInfo | None, new: CopyInfo, *, from_isds: bool,
     trusted = is_trusted(new.verdict)
     if not trusted and not from_isds:
         return Action.QUARANTINE
-    if new.verdict == "invalid":
+    if new.verdict == VerdictKind.INVALID:
         return Action.REFUSE
     if current is None:
         return Action.STORE
@@ -100,7 +103,7 @@ def verdict_rank(verdict: str | None) -> int:
     trusted one because another check, e.g. with a narrower trust store, said less)."""
     if is_trusted(verdict):
         return 2
-    return 1 if verdict == "untrusted" else 0
+    return 1 if verdict == VerdictKind.UNTRUSTED else 0
 
 
 def needs_verdict_refresh(current: str | None, new: str | None) -> bool:

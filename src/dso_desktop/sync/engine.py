@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from dso_desktop.domain import Direction, LoginMethod
+from dso_desktop.domain import Direction, LoginMethod, SyncPhase
 from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (tests, App)
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
@@ -148,7 +148,7 @@ class AccountSync:
     # -- plumbing -----------------------------------------------------------------------
     def emit(self, phase: str, done: int, total: int, message: str | None = None) -> None:
         if self._progress is not None:
-            self._progress(SyncProgress(self.account.name, phase, done, total,
+            self._progress(SyncProgress(self.account.name, SyncPhase(phase), done, total,
                                         self.summary.downloaded_bytes, message))
 
     def check_cancel(self) -> None:

@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from dso_desktop.domain import SyncPhase
+from dso_desktop.errors import DsoError, ErrorKind
+
 
 @dataclass(frozen=True)
 class SyncProgress:
     """One progress event; the GUI re-emits it as a Qt signal on its own thread."""
 
     account: str
-    phase: str  # login | list-received | list-sent | state | download | delivery-info | done
+    phase: SyncPhase
     done: int
     total: int
     bytes: int = 0
@@ -58,8 +61,10 @@ class SyncSummary:
         }
 
 
-class SyncError(Exception):
+class SyncError(DsoError):
     """A sync could not finish; `summary` says what it did before that."""
+
+    kind = ErrorKind.SYNC
 
     def __init__(self, message: str, summary: SyncSummary | None = None) -> None:
         super().__init__(message)
@@ -74,13 +79,19 @@ class DeliveryConfirmationRequired(SyncError):
     sent messages and states only).
     """
 
+    kind = ErrorKind.SYNC_DELIVERY_CONFIRMATION
+
 
 class SyncCancelled(SyncError):
     """The user cancelled; everything stored so far stays, the next sync continues."""
 
+    kind = ErrorKind.SYNC_CANCELLED
+
 
 class SyncBusy(SyncError):
     """A sync of this account is already running (ISDS allows one request at a time)."""
+
+    kind = ErrorKind.SYNC_BUSY
 
 
 class SyncRetryLater(SyncError):
@@ -91,6 +102,8 @@ class SyncRetryLater(SyncError):
     ``reason``: ``throttled``, ``maintenance`` or ``timeout``; ``code`` the ISDS code
     (``3008``, ``3009``, ``503``) when there is one; ``attempts`` the requests made.
     """
+
+    kind = ErrorKind.SYNC_RETRY_LATER
 
     REASONS: ClassVar[dict[str, str]] = {
         "throttled": "ISDS limits the number of requests",
@@ -121,6 +134,8 @@ class SyncStoreFailed(SyncError):
     error). The sync stopped at once and downloaded nothing more; what was committed before
     stays, and the next sync downloads the rest. ``reason``: ``disk-full``, ``read-only``
     or ``io`` (as `store.errors.StoreWriteError.reason`)."""
+
+    kind = ErrorKind.SYNC_STORE_FAILED
 
     def __init__(self, account: str, reason: str, summary: SyncSummary | None = None
                  ) -> None:

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.domain import (
+    DeliveryEvent,
+    Direction,
+    Envelope,
+    IngestStatus,
+    VerdictKind,
+    ZfoKind,
+)
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
@@ -31,15 +39,15 @@ from dso_desktop.store.textextract import attachment_text
 from dso_desktop.store.writer import DELIVERY_INFO_TAKEN, EvidenceWriter, write_grouped
 
 
-class IngestError(Exception):
+class IngestError(DsoError):
     """The ZFO cannot be stored (unparsable, or its signature is invalid)."""
+
+    kind = ErrorKind.INGEST
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    # stored | replaced (became the evidence in place of an untrusted copy) | duplicate |
-    # conflict (kept beside other evidence) | delivery-info | quarantined (untrusted file)
-    status: str
+    status: IngestStatus
     message_id: int | None
     dm_id: str
     verdict: str | None
@@ -62,22 +70,21 @@ class CheckedZfo:
 
     @property
     def invalid(self) -> bool:
-        return self.verdict.kind == "invalid"
+        return self.verdict.kind == VerdictKind.INVALID
 
 
 def verdict_info(verdict: Any) -> VerdictInfo:
-    kind = getattr(verdict.kind, "value", verdict.kind)
     payload = verdict.to_json() if hasattr(verdict, "to_json") else None
     return VerdictInfo(
-        kind=str(kind),
+        kind=VerdictKind(verdict.kind),
         checked_at=verdict.checked_at,
         json=json.dumps(payload, ensure_ascii=False, default=str) if payload is not None else None,
         timestamp_expires=getattr(verdict, "timestamp_expires", None),
     )
 
 
-def zfo_kind(zfo: Any) -> str:
-    return str(getattr(zfo.kind, "value", zfo.kind))
+def zfo_kind(zfo: Any) -> ZfoKind:
+    return ZfoKind(zfo.kind)
 
 
 def _attachment_texts(zfo: Any) -> list[tuple[str, str]]:
@@ -216,8 +223,8 @@ def check_in_worker(data: bytes, with_text: bool) -> CheckedZfo:
 
 # -- storing --------------------------------------------------------------------------
 _STATUS = {
-    ev.Action.STORE: "stored", ev.Action.REPLACE: "replaced", ev.Action.KEEP: "duplicate",
-    ev.Action.CONFLICT: "conflict",
+    ev.Action.STORE: IngestStatus.STORED, ev.Action.REPLACE: IngestStatus.REPLACED,
+    ev.Action.KEEP: IngestStatus.DUPLICATE, ev.Action.CONFLICT: IngestStatus.CONFLICT,
 }
 
 
@@ -342,7 +349,7 @@ def store_delivery_info(
     from_isds: bool = True,
 ) -> bool:
     """Keep a signed delivery info with its events; moves the message status on."""
-    kind = str(getattr(verdict.kind, "value", verdict.kind)) if verdict is not None else None
+    kind = VerdictKind(verdict.kind) if verdict is not None else None
     with db.write() as s, EvidenceWriter(s, batch=False) as writer:
         return _store_delivery_info(writer, message_id, data, parsed.envelope,
                                     tuple(parsed.events), kind, content_digest(parsed),
@@ -379,7 +386,7 @@ def import_zfo(
         dup = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
     parsed, verdict = parse_and_verify(data, trust, now=now)
     kind = zfo_kind(parsed)
-    vkind = str(getattr(verdict.kind, "value", verdict.kind))
+    vkind = VerdictKind(verdict.kind)
     dm_id = parsed.envelope.message_id
     if not ev.is_trusted(vkind):  # even when the same bytes are (old, untrusted) evidence
         info = verdict_info(verdict)
@@ -387,10 +394,10 @@ def import_zfo(
         with db.write() as s, EvidenceWriter(s, batch=False) as writer:
             writer.quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
                               verdict_json=info.json, reasons=reason, source_name=source_name)
-        return IngestResult("quarantined", None, dm_id, vkind, reason=reason)
+        return IngestResult(IngestStatus.QUARANTINED, None, dm_id, vkind, reason=reason)
     if dup is not None:
-        return IngestResult("duplicate", dup, dm_id, vkind)
-    if kind == "delivery-info":
+        return IngestResult(IngestStatus.DUPLICATE, dup, dm_id, vkind)
+    if kind is ZfoKind.DELIVERY_INFO:
         with db.read() as s:
             targets = MessageRepo(s).ids_by_dm_id(dm_id)
         if not targets:
@@ -403,12 +410,12 @@ def import_zfo(
                     content_digest(parsed), from_isds=False))
         if any(a in (ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE)
                for a in actions):
-            return IngestResult("delivery-info", targets[0], dm_id, vkind)
+            return IngestResult(IngestStatus.DELIVERY_INFO, targets[0], dm_id, vkind)
         if ev.Action.CONFLICT in actions:
-            return IngestResult("conflict", targets[0], dm_id, vkind, reason=(
+            return IngestResult(IngestStatus.CONFLICT, targets[0], dm_id, vkind, reason=(
                 "a different delivery info of this message is already stored; kept beside it"))
-        return IngestResult("duplicate", targets[0], dm_id, vkind)
-    direction = Direction.SENT if kind == "sent" else Direction.RECEIVED
+        return IngestResult(IngestStatus.DUPLICATE, targets[0], dm_id, vkind)
+    direction = Direction.SENT if kind is ZfoKind.SENT else Direction.RECEIVED
     if account_box_id:
         if parsed.envelope.sender_box_id == account_box_id:
             direction = Direction.SENT

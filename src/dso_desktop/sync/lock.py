@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from dso_desktop.errors import DsoError, ErrorKind
 
-class LockBusy(Exception):
+
+class LockBusy(DsoError):
     """Another process holds the lock."""
+
+    kind = ErrorKind.LOCK_BUSY
 
 
 class AccountLock:

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
+from dso_desktop.errors import DsoError, ErrorKind, error_text
 
-class UpdateError(Exception):
+
+class UpdateError(DsoError):
     """An update could not be checked, downloaded or staged; the installed app is unchanged."""
 
-    message_cs = "Aktualizace se nezdařila; nainstalovaná verze zůstává beze změny."
+    kind = ErrorKind.UPDATE
 
 
 class UpdatesDisabled(UpdateError):
-    message_cs = "Kontrola aktualizací je vypnuta správcem nebo v nastavení."
+    kind = ErrorKind.UPDATE_DISABLED
 
 
 class NotInstalledError(UpdateError):
-    message_cs = "Tato instalace se neaktualizuje sama (chybí spouštěč a složka versions)."
+    kind = ErrorKind.UPDATE_NOT_INSTALLED
 
 
 class UpdateNetworkError(UpdateError):
-    message_cs = "Portál s aktualizacemi není dostupný; zkuste to později."
+    kind = ErrorKind.UPDATE_NETWORK
 
 
 class UpdateTlsError(UpdateNetworkError):
     """The portal's certificate does not chain to the configured CA (or the system roots)."""
 
-    message_cs = ("Certifikát portálu s aktualizacemi není důvěryhodný (ověřuje se proti "
-                  "nastavené certifikační autoritě portálu, jinak proti kořenovým certifikátům "
-                  "systému); aktualizace nebyla stažena. Informujte správce.")
+    kind = ErrorKind.UPDATE_TLS
 
 
 class UpdateCancelled(UpdateError):
-    message_cs = "Stahování aktualizace bylo zrušeno; příště naváže, kde skončilo."
+    kind = ErrorKind.UPDATE_CANCELLED
 
 
 class UpdateVerificationError(UpdateError):
     """Signed metadata or a file failed verification: possibly an attack, never installed."""
 
-    message_cs = ("Aktualizace neprošla ověřením podpisu a nebyla nainstalována. "
-                  "Pokud se to opakuje, informujte správce.")
+    kind = ErrorKind.UPDATE_VERIFICATION
 
 
 class UnsafeReleaseError(UpdateVerificationError):
@@ -47,23 +46,19 @@ class UnsafeReleaseError(UpdateVerificationError):
     the temporary staging folder, which is removed again.
     """
 
-    message_cs = ("Balíček aktualizace obsahuje nebezpečné položky (například odkaz mimo svou "
-                  "složku) a nebyl nainstalován; nainstalovaná verze zůstává beze změny. "
-                  "Informujte správce portálu s aktualizacemi.")
+    kind = ErrorKind.UPDATE_UNSAFE_RELEASE
 
 
 class UpdateStagingError(UpdateError):
     """The verified release could not be unpacked (disk full, no write permission)."""
 
-    message_cs = ("Aktualizaci se nepodařilo rozbalit (plný disk nebo chybějící oprávnění); "
-                  "nainstalovaná verze zůstává beze změny.")
+    kind = ErrorKind.UPDATE_STAGING
 
 
 class FailedVersionError(UpdateError):
     """The offered version was rolled back on this computer before: never installed again."""
 
-    message_cs = ("Tato verze se na tomto počítači již jednou nespustila správně a byla vrácena; "
-                  "znovu se neinstaluje. Počkejte na novější verzi.")
+    kind = ErrorKind.UPDATE_FAILED_VERSION
 
 
 class UpdatePortalOutdated(UpdateError):
@@ -74,21 +69,19 @@ class UpdatePortalOutdated(UpdateError):
     remedy is to tell the administrator, not to suspect an attack.
     """
 
-    message_cs = "Portál aktualizací není aktuální, obraťte se na správce."
+    kind = ErrorKind.UPDATE_PORTAL_OUTDATED
 
 
 class UpdatesManaged(UpdatesDisabled):
     """A managed install (machine-wide, deployed by IT): it never updates itself."""
 
-    message_cs = ("Tuto instalaci spravuje IT oddělení; nové verze instaluje správce. "
-                  "Aplikace se sama neaktualizuje.")
+    kind = ErrorKind.UPDATE_MANAGED
 
 
 class UpdateConfigError(UpdateError):
     """The update settings cannot work: a non-HTTPS portal URL, an unusable CA file or proxy."""
 
-    message_cs = ("Nastavení aktualizací je chybné (adresa portálu, certifikát portálu nebo "
-                  "proxy); obraťte se na správce.")
+    kind = ErrorKind.UPDATE_CONFIG
 
 
 # What a failed check means for the person in front of the screen: a stable kind (for the
@@ -135,6 +128,6 @@ def describe_problem(exc: BaseException) -> dict[str, str]:
     """``kind``, ``message_cs`` (the cause, for the clerk), ``text_en`` (the same in
     English) and ``message_en`` (the technical detail, for logs and the helpdesk)."""
     kind = problem_kind(exc)
-    cs = getattr(exc, "message_cs", None) or UpdateError.message_cs
+    cs = getattr(exc, "message_cs", None) or error_text(ErrorKind.UPDATE, "cs")
     return {"kind": kind, "message_cs": str(cs), "text_en": PROBLEM_TEXT_EN[kind],
             "message_en": (str(exc) or type(exc).__name__)[:500]}

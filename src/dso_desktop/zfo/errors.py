@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dso_desktop.errors import DsoError, ErrorKind
 
-class ZfoError(Exception):
+
+class ZfoError(DsoError):
     """Base of every error `dso_desktop.zfo` raises for bad input; ``message_cs`` is Czech."""
 
-    message_cs: str = "Soubor není platná datová zpráva (ZFO)."
+    kind = ErrorKind.ZFO
 
     def __init__(self, message: str, message_cs: str | None = None) -> None:
         super().__init__(message)
@@ -17,46 +19,46 @@ class ZfoError(Exception):
 class TooLargeError(ZfoError):
     """The input exceeds the size cap (checked before any parsing)."""
 
-    message_cs = "Soubor je větší, než jaký může datová zpráva mít."
+    kind = ErrorKind.ZFO_TOO_LARGE
 
 
 class NotCmsError(ZfoError):
     """Not a DER/BER CMS SignedData at all (random bytes, a PDF, truncated header, ...)."""
 
-    message_cs = "Soubor není podepsaná datová zpráva (chybí struktura CMS)."
+    kind = ErrorKind.ZFO_NOT_CMS
 
 
 class MalformedCmsError(ZfoError):
     """CMS-like but broken: bad lengths, absurd nesting, truncated, trailing garbage."""
 
-    message_cs = "Podpisová struktura souboru je poškozená."
+    kind = ErrorKind.ZFO_MALFORMED_CMS
 
 
 class DetachedContentError(ZfoError):
     """The CMS does not carry its content (detached signature); a ZFO always does."""
 
-    message_cs = "Soubor neobsahuje vlastní zprávu (oddělený podpis)."
+    kind = ErrorKind.ZFO_DETACHED_CONTENT
 
 
 class HostileXmlError(ZfoError):
     """The content XML has a DOCTYPE/entities or is not safe to process."""
 
-    message_cs = "Obsah zprávy obsahuje nepovolené konstrukce XML (DTD, entity)."
+    kind = ErrorKind.ZFO_HOSTILE_XML
 
 
 class MalformedXmlError(ZfoError):
     """The content is not well-formed XML or not an ISDS message / delivery info."""
 
-    message_cs = "Obsah zprávy není platný dokument ISDS."
+    kind = ErrorKind.ZFO_MALFORMED_XML
 
 
 class UnsupportedZfoError(ZfoError):
     """Well-formed but of a kind this program does not know (other namespace/root)."""
 
-    message_cs = "Tento druh dokumentu ISDS program nezná."
+    kind = ErrorKind.ZFO_UNSUPPORTED
 
 
 class UnsafePathError(ZfoError):
     """Extraction would write outside the target folder or through a symlink."""
 
-    message_cs = "Přílohu nelze bezpečně uložit do zvolené složky."
+    kind = ErrorKind.ZFO_UNSAFE_PATH

@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from dso_desktop.domain import AttachmentRole, DeliveryEvent, Envelope
-
-
-class ZfoKind(StrEnum):
-    RECEIVED = "received"  # …/v20/message
-    SENT = "sent"  # …/v20/SentMessage
-    DELIVERY_INFO = "delivery-info"  # …/v20/delivery (doručenka)
+from dso_desktop.domain import ZfoKind as ZfoKind  # re-exported: zfo.ZfoKind
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
 
+from dso_desktop.domain import HashCheck, ZfoKind
+from dso_desktop.domain import VerdictKind as VerdictKind  # re-exported: zfo.VerdictKind
 from dso_desktop.zfo import fastcms as f
 from dso_desktop.zfo.cmscheck import (
     TimestampCheck,
@@ -21,7 +22,7 @@ from dso_desktop.zfo.cmscheck import (
 )
 from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
-from dso_desktop.zfo.model import Zfo, ZfoKind
+from dso_desktop.zfo.model import Zfo
 from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
 from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo, Chain, TrustStore
@@ -29,14 +30,6 @@ from dso_desktop.zfo.xmlcontent import verify_facts
 
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
                    "SHA-512": "sha512", "SHA1": "sha1", "SHA256": "sha256"}
-
-
-class VerdictKind(StrEnum):
-    VALID = "valid"
-    EXPIRING = "expiring"  # valid, but the timestamp stops being verifiable soon
-    VALID_AT_SIGNING = "valid-at-signing"  # sealed while valid; not (fully) provable today
-    UNTRUSTED = "untrusted"  # signature fine, chain does not reach a trust anchor
-    INVALID = "invalid"  # a check failed; reasons say which
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ class Verdict:
     signing_time: datetime | None = None
     timestamp_time: datetime | None = None
     timestamp_expires: datetime | None = None
-    dm_hash: str = "not-checked"  # ok|mismatch|not-recomputable|unlocatable|absent|not-checked
+    dm_hash: HashCheck = HashCheck.NOT_CHECKED
     zfo_kind: ZfoKind | None = None
     message_id: str | None = None
     # The anchors the seal and the timestamp chains end in (None: not anchored / none).
@@ -129,30 +122,31 @@ def _facts(data: bytes | Zfo, content: bytes) -> _Facts:
     return _Facts(**verify_facts(content))
 
 
-def _dm_hash_state(x: _Facts) -> str:
+def _dm_hash_state(x: _Facts) -> HashCheck:
     if x.dm_hash is None:
-        return "absent"
+        return HashCheck.ABSENT
     if x.dm_dm_bytes is None:
         # A delivery info lacks the attachments dmHash covers. A message whose dmDm bytes
         # cannot be found in its content (an encoding markup cannot be located in) is not
         # checkable, and that is not let pass as if there were nothing to check.
-        return "not-recomputable" if x.kind is ZfoKind.DELIVERY_INFO else "unlocatable"
+        return (HashCheck.NOT_RECOMPUTABLE if x.kind is ZfoKind.DELIVERY_INFO
+                else HashCheck.UNLOCATABLE)
     alg = _XML_HASH_NAMES.get((x.dm_hash_algorithm or "").strip().upper())
     if alg is None:
-        return "not-recomputable"
+        return HashCheck.NOT_RECOMPUTABLE
     ok = hmac.compare_digest(hashlib.new(alg, x.dm_dm_bytes).digest(), x.dm_hash)
-    return "ok" if ok else "mismatch"
+    return HashCheck.OK if ok else HashCheck.MISMATCH
 
 
-def _q_timestamp_state(x: _Facts) -> str:
+def _q_timestamp_state(x: _Facts) -> HashCheck:
     """dmQTimestamp (ISDS's own RFC 3161 token) must be over the dmHash value."""
     if x.q_timestamp is None or x.dm_hash is None:
-        return "absent"
+        return HashCheck.ABSENT
     try:
         imprint = q_timestamp_imprint(x.q_timestamp)
     except (ZfoError, ValueError, IndexError):
-        return "unreadable"
-    return "ok" if hmac.compare_digest(imprint, x.dm_hash) else "mismatch"
+        return HashCheck.UNREADABLE
+    return HashCheck.OK if hmac.compare_digest(imprint, x.dm_hash) else HashCheck.MISMATCH
 
 
 def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = None,
@@ -199,16 +193,16 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
               "Elektronická pečeť neodpovídá obsahu – zpráva byla změněna nebo poškozena.")
         return verdict(VerdictKind.INVALID)
     dm_state = _dm_hash_state(x)
-    if dm_state == "mismatch":
+    if dm_state is HashCheck.MISMATCH:
         r.add("dmHash does not match the message content (dmDm)",
               "Otisk zprávy (dmHash) neodpovídá jejímu obsahu.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
-    if dm_state == "unlocatable":
+    if dm_state is HashCheck.UNLOCATABLE:
         r.add("dmHash cannot be checked: the dmDm element's bytes cannot be located in the "
               "content (unsupported encoding)",
               "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
-    if _q_timestamp_state(x) == "mismatch":
+    if _q_timestamp_state(x) is HashCheck.MISMATCH:
         r.add("the ISDS timestamp (dmQTimestamp) is not over dmHash",
               "Časové razítko ISDS (dmQTimestamp) nepatří k otisku zprávy.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
@@ -388,10 +382,10 @@ def _revocation(trust: TrustStore, seal: Chain, tsa: Chain | None, seal_at: date
     return out
 
 
-def _dm_reason(state: str, r: _Reasons) -> None:
-    if state == "ok":
+def _dm_reason(state: HashCheck, r: _Reasons) -> None:
+    if state is HashCheck.OK:
         r.add("dmHash matches the message content", "Otisk zprávy (dmHash) odpovídá obsahu.")
-    elif state == "not-recomputable":
+    elif state is HashCheck.NOT_RECOMPUTABLE:
         r.add("dmHash not recomputable: a delivery info does not contain the attachments it "
               "covers", "Otisk zprávy nelze z doručenky přepočítat (nejsou v ní přílohy).")
 
