@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,13 @@ from dso_desktop.gui.syncui import SyncController
 from dso_desktop.gui.tree import AccountTree
 
 if TYPE_CHECKING:
+    from dso_desktop.gui.compose import ComposeDialog
+    from dso_desktop.gui.integrityui import IntegrityCheck
+    from dso_desktop.gui.searchdialog import SearchDialog
+    from dso_desktop.gui.settingsdialog import SettingsDialog
+    from dso_desktop.gui.tagsdialog import TagsDialog
+    from dso_desktop.gui.wizard import AccountWizard
+    from dso_desktop.gui.zfoviewer import ZfoViewer
     from dso_desktop.services.types import (
         ArchiveWarning,
         ImportSummary,
@@ -338,9 +345,7 @@ class MainWindow(QMainWindow):
         was found goes to the status bar, what stays unknown to the warnings."""
         from dso_desktop.gui import i18n
 
-        svc = getattr(self.ctx.app, "outbox", None)
-        if svc is None:
-            return
+        svc = self.ctx.app.outbox
         lang = i18n.current()
 
         def work() -> list[str]:
@@ -519,7 +524,7 @@ class MainWindow(QMainWindow):
         self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         self.reload_list()
 
-    def _row_changed(self, current: Any, _previous: Any) -> None:
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         msg = self.model.message_id(current.row()) if current.isValid() else None
         if msg is None:
             return
@@ -654,7 +659,8 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dlg)
         return dlg
 
-    def compose_new(self, *, reply_to: int | None = None, forward: int | None = None) -> Any:
+    def compose_new(self, *, reply_to: int | None = None, forward: int | None = None
+                    ) -> ComposeDialog | None:
         from dso_desktop.gui.compose import ComposeDialog
 
         account = self.tree.current_account() or (self._accounts[0] if self._accounts else None)
@@ -668,17 +674,17 @@ class MainWindow(QMainWindow):
         self._keep(dlg).show()
         return dlg
 
-    def compose_reply(self) -> Any:
+    def compose_reply(self) -> ComposeDialog | None:
         if self.detail.message_id is not None:
             return self.compose_new(reply_to=self.detail.message_id)
         return None
 
-    def compose_forward(self) -> Any:
+    def compose_forward(self) -> ComposeDialog | None:
         if self.detail.message_id is not None:
             return self.compose_new(forward=self.detail.message_id)
         return None
 
-    def add_account(self) -> Any:
+    def add_account(self) -> AccountWizard:
         from dso_desktop.gui.wizard import AccountWizard
 
         wiz = AccountWizard(self.ctx, self)
@@ -718,7 +724,7 @@ class MainWindow(QMainWindow):
         if path:
             self.open_zfo(Path(path))
 
-    def open_zfo(self, path: Path) -> Any:
+    def open_zfo(self, path: Path) -> ZfoViewer:
         from dso_desktop.gui.zfoviewer import ZfoViewer
 
         viewer = ZfoViewer(self.ctx, path, self._accounts, self)
@@ -782,7 +788,7 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def check_archive(self) -> Any:
+    def check_archive(self) -> IntegrityCheck:
         """Re-verify the whole archive (menu): progress, then the result in plain words."""
         from dso_desktop.gui.integrityui import IntegrityCheck
 
@@ -805,7 +811,7 @@ class MainWindow(QMainWindow):
             "This copy does not update itself: it was not started from an installation "
             "(or it runs in training mode)."))
 
-    def open_settings(self) -> Any:
+    def open_settings(self) -> SettingsDialog:
         from dso_desktop.gui.settingsdialog import SettingsDialog
 
         dlg = SettingsDialog(self.ctx, self)
@@ -821,7 +827,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(self._title())
             self.reload_tree()
 
-    def open_search(self) -> Any:
+    def open_search(self) -> SearchDialog:
         from dso_desktop.gui.searchdialog import SearchDialog
 
         dlg = SearchDialog(self.ctx, self._accounts, self)
@@ -833,7 +839,7 @@ class MainWindow(QMainWindow):
         if not self.select_message(message_id):
             self.detail.show_message(message_id)
 
-    def open_tags(self) -> Any:
+    def open_tags(self) -> TagsDialog:
         from dso_desktop.gui.tagsdialog import TagsDialog
 
         dlg = TagsDialog(self.ctx, self.selected_message_ids(), self)

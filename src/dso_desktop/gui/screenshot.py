@@ -66,12 +66,13 @@ class ScreenshotTaker(QObject):
         w = self.window
         if self.which == "compose":
             dlg = w.compose_reply()
-            self._target = dlg
-            # Show the recipient search at work, as a clerk would use it.
-            dlg.query.setText("úřad")
-            dlg.search_done.connect(lambda _n: self._after_settle())
-            dlg.search()
-            return
+            if dlg is not None:  # None only without a message to reply to
+                self._target = dlg
+                # Show the recipient search at work, as a clerk would use it.
+                dlg.query.setText("úřad")
+                dlg.search_done.connect(lambda _n: self._after_settle())
+                dlg.search()
+                return
         elif self.which == "wizard":
             self._target = w.add_account()
         elif self.which == "detail":

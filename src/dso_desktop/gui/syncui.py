@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
@@ -15,6 +15,7 @@ from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.mobilekey import MobileKeyDialog
 
 if TYPE_CHECKING:
+    from dso_desktop.isds.login import MobileKeyState, OtpChallenge
     from dso_desktop.sync.events import SyncProgress, SyncSummary
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class SyncController(QObject):
         bridge.progress.connect(lambda ev: self._on_progress(job, ev))
         mk_dialog: list[MobileKeyDialog] = []
 
-        def on_mobile_key(state: Any) -> None:
+        def on_mobile_key(state: MobileKeyState) -> None:
             if not mk_dialog:
                 dlg = MobileKeyDialog(account, job.cancel, self._widget)
                 mk_dialog.append(dlg)
@@ -205,7 +206,7 @@ class SyncController(QObject):
             owner=self,
         )
 
-    def _ask_otp(self, account: str, challenge: Any) -> str | None:
+    def _ask_otp(self, account: str, challenge: OtpChallenge) -> str | None:
         text, ok = QInputDialog.getText(
             self._widget,
             self.tr("Security code"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -34,6 +34,7 @@ from dso_desktop.gui.errors import describe
 from dso_desktop.gui.mobilekey import MobileKeyDialog
 
 if TYPE_CHECKING:
+    from dso_desktop.isds.login import MobileKeyState, OtpChallenge
     from dso_desktop.services.types import AccountSpec, AccountView
     from dso_desktop.simulator.control import SimAccount
 
@@ -401,7 +402,7 @@ class AccountWizard(QWizard):
         bridge = ProgressBridge(self)
         dialogs: list[MobileKeyDialog] = []
 
-        def on_mobile_key(state: Any) -> None:
+        def on_mobile_key(state: MobileKeyState) -> None:
             if not dialogs:
                 dlg = MobileKeyDialog(spec.name, cancel, self)
                 dialogs.append(dlg)
@@ -457,7 +458,7 @@ class AccountWizard(QWizard):
         self._set_busy(True, self.tr("Logging in…"))
         self.ctx.tasks.run_net(work, done, failed, owner=self)
 
-    def _ask_code(self, challenge: Any) -> str | None:
+    def _ask_code(self, challenge: OtpChallenge) -> str | None:
         text, ok = QInputDialog.getText(
             self,
             self.tr("Security code"),
