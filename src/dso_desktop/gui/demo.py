@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -109,7 +109,7 @@ class DemoSession(QObject):
 
         self.ctx.tasks.run_store(add, self._account_added, self.failed.emit, owner=self)
 
-    def _account_added(self, _r: Any) -> None:
+    def _account_added(self, _r: None) -> None:
         w = self.window
         w.sync.job_finished.connect(self._synced)
         w.sync.job_failed.connect(self._sync_failed)
@@ -144,7 +144,7 @@ class DemoSession(QObject):
             for message_id in ids[:3]:
                 app.tags.assign(message_id, todo.id)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             self.window.reload_tags()
             self.ready.emit()
 

@@ -520,7 +520,8 @@ class MainWindow(QMainWindow):
         self.quick_filter.setFocus()
         self.quick_filter.selectAll()
 
-    def _tag_chosen(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+    def _tag_chosen(self, item: QListWidgetItem | None,
+                    _prev: QListWidgetItem | None = None) -> None:
         self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         self.reload_list()
 

@@ -279,7 +279,7 @@ class SettingsDialog(QDialog):
                 base = GuiPrefs.load(default_paths)
                 dataclasses.replace(base, data_dir=data_dir).save(default_paths)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             old = i18n.current()
             self.applied.emit()
             self.accept()

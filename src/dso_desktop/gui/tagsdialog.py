@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -123,7 +123,7 @@ class TagsDialog(QDialog):
             return
         svc = self.ctx.app.tags
 
-        def done(_t: Any) -> None:
+        def done(_t: TagRecord) -> None:
             self.name.clear()
             self.changed.emit()
             self.reload()
@@ -156,7 +156,7 @@ class TagsDialog(QDialog):
                     else:
                         svc.unassign(m, tag_id)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             self.changed.emit()
             self.reload()
 
