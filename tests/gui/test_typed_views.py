@@ -312,3 +312,26 @@ def test_import_warning_lists_quarantined_and_conflicting_files(window: Any) -> 
     finally:
         box.close()
     assert window._warn_untrusted_import(ImportSummary(items=())) is None
+
+
+def test_the_typed_gui_still_starts_without_the_store_or_the_services() -> None:
+    """The service types are imported for mypy only (`TYPE_CHECKING`): loading the window
+    modules must not pull in the app, the store, SQLAlchemy or lxml (the lazy start-up)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    code = (
+        "import sys\n"
+        "import dso_desktop.gui.main, dso_desktop.gui.startup, dso_desktop.gui.mainwindow\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(src), "QT_QPA_PLATFORM": "offscreen"},
+                         timeout=120).stdout.split()
+    assert "dso_desktop.gui.mainwindow" in out  # the probe did import the window
+    heavy = [m for m in out if m.split(".")[0] in ("sqlalchemy", "lxml", "cryptography")
+             or m.startswith(("dso_desktop.app", "dso_desktop.store", "dso_desktop.services",
+                              "dso_desktop.sync", "dso_desktop.zfo", "dso_desktop.isds"))]
+    assert heavy == []
