@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 
+from dso_desktop.domain import Direction
 from dso_desktop.gui.models import MessageListModel
 from dso_desktop.gui.taskman import TaskManager
+from dso_desktop.store.records import MessageRow
 
 
-@dataclass(frozen=True)
-class Row:
-    id: int
-    dm_id: str
-    subject: str
-    is_read: bool = True
+def _row(id: int, dm_id: str, subject: str) -> MessageRow:
+    """A row as the store hands it out (the model reads MessageRow attributes)."""
+    return MessageRow(id=id, dm_id=dm_id, account=None, direction=Direction.RECEIVED,
+                      subject=subject, sender=None, sender_box_id=None, recipient=None,
+                      recipient_box_id=None, status=None, delivered_at=None,
+                      accepted_at=None, verdict=None, is_read=True, downloaded=True,
+                      attachment_count=0, big_message=False)
 
 
 def test_model_holds_ids_and_fetches_only_requested_pages(qtbot: Any) -> None:
     tasks = TaskManager()
     asked: list[list[int]] = []
 
-    def fetch(ids: list[int]) -> list[Row]:
+    def fetch(ids: list[int]) -> list[MessageRow]:
         asked.append(list(ids))
-        return [Row(i, str(1_000_000 + i), f"Zpráva {i}") for i in ids]
+        return [_row(i, str(1_000_000 + i), f"Zpráva {i}") for i in ids]
 
     model = MessageListModel(tasks, fetch)
     model.set_ids(list(range(100_000)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -17,7 +18,8 @@ translate = QCoreApplication.translate
 def build_actions(w: MainWindow) -> None:
     """Create the window's actions as attributes (``w.act_*``), its menus and toolbar."""
 
-    def act(text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+    def act(text: str, slot: Callable[[], object],
+            shortcut: str | QKeySequence.StandardKey | None = None, tip: str = "") -> QAction:
         a = QAction(text, w)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))

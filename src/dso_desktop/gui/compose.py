@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -37,6 +37,10 @@ from dso_desktop.gui.bridge import ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe, show_error
 
+if TYPE_CHECKING:
+    from dso_desktop.isds.models import BoxSearchHit
+    from dso_desktop.services.types import Draft, MessageDetail, SendOutcome
+
 log = logging.getLogger(__name__)
 BIG_MESSAGE_BYTES = 20 * 1000 * 1000  # PROTOCOL.md §5: a normal DZ is at most 20 MB
 
@@ -68,8 +72,8 @@ class ComposeDialog(QDialog):
         self.setAcceptDrops(True)
         self.resize(900, 680)
         self._problems: list[str] = []
-        self._hits: list[Any] = []
-        self.result_outcomes: Any = None
+        self._hits: list[BoxSearchHit] = []
+        self.result_outcomes: list[SendOutcome] | None = None
 
         self.account = QComboBox()
         self.account.setAccessibleName(self.tr("Sender data box"))
@@ -274,23 +278,23 @@ class ComposeDialog(QDialog):
         self.search_button.setEnabled(False)
         self.status.setText(self.tr("Searching ISDS…"))
 
-        def done(hits: Any) -> None:
+        def done(hits: list[BoxSearchHit]) -> None:
             self.search_button.setEnabled(True)
             self._hits = list(hits)
             self.hits.setRowCount(0)
             for hit in self._hits:
                 r = self.hits.rowCount()
                 self.hits.insertRow(r)
-                ok = can_receive(fmt.field(hit, "send_options"))
+                ok = can_receive(hit.send_options)
                 values = (
-                    fmt.field(hit, "name", default=""),
-                    fmt.field(hit, "box_id", default=""),
-                    fmt.field(hit, "box_type", default=""),
-                    fmt.field(hit, "address", default=""),
+                    hit.name or "",
+                    hit.box_id or "",
+                    hit.box_type or "",
+                    hit.address or "",
                     self.tr("yes") if ok else self.tr("no"),
                 )
                 for c, v in enumerate(values):
-                    self.hits.setItem(r, c, QTableWidgetItem(str(v)))
+                    self.hits.setItem(r, c, QTableWidgetItem(v))
             self.hits.resizeColumnsToContents()
             if self._hits:
                 self.hits.selectRow(0)
@@ -312,10 +316,10 @@ class ComposeDialog(QDialog):
         if not 0 <= row < len(self._hits):
             return
         hit = self._hits[row]
-        if not can_receive(fmt.field(hit, "send_options")):
+        if not can_receive(hit.send_options):
             self.status.setText(self.tr("This data box cannot receive data messages."))
             return
-        self.add_recipient(str(fmt.field(hit, "box_id")), str(fmt.field(hit, "name", default="")))
+        self.add_recipient(hit.box_id, hit.name or "")
 
     def add_recipient(self, box_id: str, name: str = "") -> None:
         for i in range(self.recipients.count()):
@@ -368,7 +372,7 @@ class ComposeDialog(QDialog):
         self.size_label.setText(text if paths else "")
         svc = self.ctx.app.send
 
-        def done(problems: Any) -> None:
+        def done(problems: list[str]) -> None:
             if paths != self.file_paths():
                 return
             self._problems = [str(p) for p in problems]
@@ -395,17 +399,17 @@ class ComposeDialog(QDialog):
         svc = self.ctx.app.messages
         scratch = self.ctx.scratch_dir(f"forward/{message_id}")
 
-        def work() -> tuple[Any, list[Path]]:
+        def work() -> tuple[MessageDetail, list[Path]]:
             detail = svc.detail(message_id)
             files: list[Path] = []
             if forward:
                 files = [p for p in svc.export(message_id, scratch) if p.suffix == ".zfo"][:1]
             return detail, files
 
-        def done(result: tuple[Any, list[Path]]) -> None:
+        def done(result: tuple[MessageDetail, list[Path]]) -> None:
             detail, files = result
-            env = fmt.field(detail, "envelope")
-            subject = fmt.field(env, "subject", default="") or ""
+            env = detail.envelope
+            subject = env.subject or ""
             if forward:
                 self.setWindowTitle(self.tr("Forward data message"))
                 self.subject.setText(f"Fwd: {subject}")
@@ -413,14 +417,14 @@ class ComposeDialog(QDialog):
             else:
                 self.setWindowTitle(self.tr("Reply to data message"))
                 self.subject.setText(subject if subject.startswith("Re:") else f"Re: {subject}")
-                box = fmt.field(env, "sender_box_id")
+                box = env.sender_box_id
                 if box:
-                    self.add_recipient(str(box), str(fmt.field(env, "sender_name", default="")))
-                self.your_ref.setText(fmt.field(env, "our_ref", default="") or "")
-                self.your_mark.setText(fmt.field(env, "our_file_mark", default="") or "")
-                self.our_ref.setText(fmt.field(env, "your_ref", default="") or "")
-                self.our_mark.setText(fmt.field(env, "your_file_mark", default="") or "")
-                if fmt.field(env, "message_type") == "I":
+                    self.add_recipient(box, env.sender_name or "")
+                self.your_ref.setText(env.our_ref or "")
+                self.your_mark.setText(env.our_file_mark or "")
+                self.our_ref.setText(env.your_ref or "")
+                self.our_mark.setText(env.your_file_mark or "")
+                if env.message_type == "I":
                     self.pdz.setCurrentIndex(self.pdz.findData("O"))
 
         self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
@@ -436,7 +440,7 @@ class ComposeDialog(QDialog):
         )
         self.send_button.setEnabled(ok)
 
-    def draft(self) -> Any:
+    def draft(self) -> Draft:
         from dso_desktop.services.types import Draft
 
         def opt(e: QLineEdit) -> str | None:
@@ -480,25 +484,25 @@ class ComposeDialog(QDialog):
         self.progress.setVisible(True)
         self.status.setText(self.tr("Sending…"))
 
-        def done(result: Any) -> None:
+        def done(result: list[SendOutcome]) -> None:
             bridge.deleteLater()
             self.progress.setVisible(False)
             self.result_outcomes = result
-            outcomes = list(fmt.field(result, "outcomes", default=result) or ())
-            bad = [o for o in outcomes if not fmt.field(o, "ok", default=True)]
+            outcomes = list(result)
+            bad = [o for o in outcomes if not o.ok]
             lines = []
             for o in outcomes:
-                if fmt.field(o, "ok", default=True):
+                if o.ok:
                     lines.append(
                         self.tr("Sent to %1 as message %2")
-                        .replace("%1", str(fmt.field(o, "recipient", default="")))
-                        .replace("%2", str(fmt.field(o, "message_id", default="")))
+                        .replace("%1", o.recipient)
+                        .replace("%2", o.message_id or "")
                     )
                 else:
                     lines.append(
                         self.tr("Not sent to %1: %2")
-                        .replace("%1", str(fmt.field(o, "recipient", default="")))
-                        .replace("%2", str(fmt.field(o, "error", default="")))
+                        .replace("%1", o.recipient)
+                        .replace("%2", o.error or "")
                     )
             self.status.setText("\n".join(lines))
             self.sent.emit(result)

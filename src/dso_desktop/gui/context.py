@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dso_desktop.gui.taskman import TaskManager
 from dso_desktop.paths import AppPaths, private_dir
+
+if TYPE_CHECKING:
+    # Only for the type: importing the app pulls in the store and every service, which
+    # the start-up defers until the first window is shown (gui/startup.py).
+    from dso_desktop.app import App
+    from dso_desktop.gui.updates import UpdateController
+    from dso_desktop.simulator.control import SimulatorInfo
 
 
 @dataclass
 class GuiContext:
     """Collaborators passed to windows explicitly (no global registry)."""
 
-    app: Any  # dso_desktop.app.App: the services
+    app: App  # the services
     tasks: TaskManager
     paths: AppPaths
     demo: bool = False
-    sim_info: Any = None  # SimulatorInfo of the embedded simulator in training mode
-    updates: Any = None  # gui.updates.UpdateController of an installed copy, else None
+    sim_info: SimulatorInfo | None = None  # the embedded simulator in training mode
+    updates: UpdateController | None = None  # of an installed copy, else None
 
     def scratch_dir(self, purpose: str) -> Path:
         """A folder under the app's cache for files handed to other programs (open, drag)."""

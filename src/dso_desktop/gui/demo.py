@@ -5,14 +5,21 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from dso_desktop.domain import LoginMethod
-from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.paths import atomic_write, private_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from dso_desktop.gui.mainwindow import MainWindow
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.simulator.control import SimAccount, Simulator, SimulatorInfo
+    from dso_desktop.sync.events import SyncSummary
 
 log = logging.getLogger(__name__)
 MARKER = ".dso-training"
@@ -23,7 +30,7 @@ class TrainingFolderError(RuntimeError):
     """The training folder exists but was not made by the training mode: never delete it."""
 
 
-def prepare_training_folder(paths: Any) -> None:
+def prepare_training_folder(paths: AppPaths) -> None:
     """Start every training session afresh in its own folder (marked, so only it is wiped).
 
     Also switches secrets to the in-memory keyring: demo passwords never reach the OS one.
@@ -41,12 +48,10 @@ def prepare_training_folder(paths: Any) -> None:
                  b"DSO Desktop training data; deleted on the next --demo run.\n")
 
 
-def pick_demo_user(accounts: Any) -> Any:
+def pick_demo_user(accounts: Iterable[SimAccount]) -> SimAccount:
     """The clerk with a plain password login (the simplest login for a first look)."""
     for acc in accounts:
-        if str(fmt.field(acc, "login_method")) == LoginMethod.PASSWORD.value and fmt.field(
-            acc, "password"
-        ):
+        if acc.login_method == LoginMethod.PASSWORD.value and acc.password:
             return acc
     raise RuntimeError("the simulator offers no password user for the training mode")
 
@@ -58,12 +63,12 @@ class DemoSession(QObject):
     failed = Signal(object)
     status = Signal(str)
 
-    def __init__(self, ctx: GuiContext, window: Any, *, messages: int = 60) -> None:
+    def __init__(self, ctx: GuiContext, window: MainWindow, *, messages: int = 60) -> None:
         super().__init__(window)
         self.ctx = ctx
         self.window = window
         self.messages = messages
-        self.sim: Any = None
+        self.sim: Simulator | None = None
         self.account = DEMO_ACCOUNT
 
     def start(self) -> None:
@@ -71,7 +76,7 @@ class DemoSession(QObject):
         messages = self.messages
         self.window.sync_label.setText(self.tr("Starting the training environment…"))
 
-        def start_sim() -> tuple[Any, Any]:
+        def start_sim() -> tuple[Simulator, SimulatorInfo]:
             from dso_desktop.simulator import Simulator
 
             sim = Simulator(state_dir, seed=2026, messages=messages)
@@ -79,7 +84,7 @@ class DemoSession(QObject):
 
         self.ctx.tasks.run_net(start_sim, self._sim_started, self.failed.emit, owner=self)
 
-    def _sim_started(self, started: tuple[Any, Any]) -> None:
+    def _sim_started(self, started: tuple[Simulator, SimulatorInfo]) -> None:
         from dso_desktop.services.types import AccountSpec
 
         self.sim, info = started
@@ -91,12 +96,12 @@ class DemoSession(QObject):
         spec = AccountSpec(
             name=self.account,
             login_method=LoginMethod.PASSWORD,
-            username=str(fmt.field(user, "username")),
+            username=user.username,
             environment=str(info.url),
             ca_file=Path(info.ca_file),
             sync_received=True,
         )
-        password = str(fmt.field(user, "password"))
+        password = user.password
 
         def add() -> None:
             if not app.accounts.exists(spec.name):
@@ -104,7 +109,7 @@ class DemoSession(QObject):
 
         self.ctx.tasks.run_store(add, self._account_added, self.failed.emit, owner=self)
 
-    def _account_added(self, _r: Any) -> None:
+    def _account_added(self, _r: None) -> None:
         w = self.window
         w.sync.job_finished.connect(self._synced)
         w.sync.job_failed.connect(self._sync_failed)
@@ -113,7 +118,7 @@ class DemoSession(QObject):
         w.sync.accept_delivery[self.account] = True
         w.sync.sync(self.account, True)
 
-    def _synced(self, account: str, _summary: Any) -> None:
+    def _synced(self, account: str, _summary: SyncSummary) -> None:
         if account == self.account:
             self.window.sync.job_finished.disconnect(self._synced)
             self.window.tree_loaded.connect(self._tree_after_sync)
@@ -139,7 +144,7 @@ class DemoSession(QObject):
             for message_id in ids[:3]:
                 app.tags.assign(message_id, todo.id)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             self.window.reload_tags()
             self.ready.emit()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDrag
@@ -26,9 +26,10 @@ from dso_desktop.gui.context import GuiContext, safe_file_name
 from dso_desktop.gui.errors import show_error
 from dso_desktop.paths import atomic_write
 
-
-def attachment_list(detail: Any) -> list[Any]:
-    return list(fmt.field(detail, "attachments", default=()) or ())
+if TYPE_CHECKING:
+    from dso_desktop.services.types import MessageDetail, VerdictView
+    from dso_desktop.store.records import EvidenceCopyRecord
+    from dso_desktop.zfo.verify import Verdict
 
 
 class AttachmentList(QListWidget):
@@ -62,7 +63,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._message: int | None = None
-        self._detail: Any = None
+        self._detail: MessageDetail | None = None
 
         self.title = QLabel(self.tr("Select a message"))
         self.title.setWordWrap(True)
@@ -150,7 +151,7 @@ class DetailPane(QWidget):
         return self._message
 
     @property
-    def detail(self) -> Any:
+    def detail(self) -> MessageDetail | None:
         return self._detail
 
     def clear(self) -> None:
@@ -167,7 +168,7 @@ class DetailPane(QWidget):
         self._message = message_id
         svc = self._ctx.app.messages
 
-        def loaded(detail: Any) -> None:
+        def loaded(detail: MessageDetail) -> None:
             if self._message != message_id:
                 return
             self._detail = detail
@@ -188,37 +189,39 @@ class DetailPane(QWidget):
         ):
             b.setEnabled(on)
 
-    def _render(self, detail: Any) -> None:
-        env = fmt.field(detail, "envelope", default=detail)
-        subject = fmt.field(env, "subject", default="") or self.tr("(no subject)")
+    def _render(self, detail: MessageDetail) -> None:
+        env = detail.envelope
+        subject = env.subject or self.tr("(no subject)")
         self.title.setText(subject)
         # The row's stored kind is authoritative; the verdict object adds the reasons.
-        self._show_verdict(fmt.field(detail, "verdict"), fmt.field(detail, "verdict_kind"))
-        self._show_copies(fmt.field(detail, "evidence_copies", default=()) or ())
-        rows: list[tuple[str, Any]] = [
-            (self.tr("Message ID"), fmt.field(env, "message_id")),
-            (self.tr("Sender"), _party(env, "sender")),
-            (self.tr("Recipient"), _party(env, "recipient")),
-            (self.tr("To hands"), fmt.field(env, "to_hands")),
-            (self.tr("Delivered"), fmt.when(fmt.field(env, "delivered_at"))),
-            (self.tr("Accepted"), fmt.when(fmt.field(env, "accepted_at"))),
-            (self.tr("Status"), fmt.status_text(fmt.field(env, "status"))),
-            (self.tr("Our reference number"), fmt.field(env, "our_ref")),
-            (self.tr("Your reference number"), fmt.field(env, "your_ref")),
-            (self.tr("Our file mark"), fmt.field(env, "our_file_mark")),
-            (self.tr("Your file mark"), fmt.field(env, "your_file_mark")),
+        self._show_verdict(detail.verdict, detail.verdict_kind)
+        self._show_copies(detail.evidence_copies)
+        rows: list[tuple[str, str | None]] = [
+            (self.tr("Message ID"), env.message_id),
+            (self.tr("Sender"),
+             _party(env.sender_name, env.sender_box_id, env.sender_address)),
+            (self.tr("Recipient"),
+             _party(env.recipient_name, env.recipient_box_id, env.recipient_address)),
+            (self.tr("To hands"), env.to_hands),
+            (self.tr("Delivered"), fmt.when(env.delivered_at)),
+            (self.tr("Accepted"), fmt.when(env.accepted_at)),
+            (self.tr("Status"), fmt.status_text(env.status)),
+            (self.tr("Our reference number"), env.our_ref),
+            (self.tr("Your reference number"), env.your_ref),
+            (self.tr("Our file mark"), env.our_file_mark),
+            (self.tr("Your file mark"), env.your_file_mark),
             (
                 self.tr("Personal delivery"),
-                _yes(fmt.field(env, "personal_delivery"), self.tr("yes"), self.tr("no")),
+                _yes(env.personal_delivery, self.tr("yes"), self.tr("no")),
             ),
             (
                 self.tr("Acceptance by fiction"),
-                _yes(fmt.field(env, "allow_fiction"), self.tr("allowed"), self.tr("not allowed")),
+                _yes(env.allow_fiction, self.tr("allowed"), self.tr("not allowed")),
             ),
-            (self.tr("Big message"), self.tr("yes") if fmt.field(env, "big_message") else None),
+            (self.tr("Big message"), self.tr("yes") if env.big_message else None),
         ]
-        legal = fmt.field(env, "legal_title")
-        if legal is not None and not legal.is_empty():
+        legal = env.legal_title
+        if not legal.is_empty():
             parts = [
                 f"{legal.law or ''}/{legal.year or ''}",
                 f"§ {legal.section}" if legal.section else "",
@@ -228,15 +231,13 @@ class DetailPane(QWidget):
             rows.append((self.tr("Legal title"), " ".join(p for p in parts if p)))
         table = "".join(
             f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
-            f"<td>{html.escape(str(v))}</td></tr>"
+            f"<td>{html.escape(v)}</td></tr>"
             for k, v in rows
-            if v not in (None, "")
+            if v
         )
-        events = fmt.field(detail, "events", default=()) or ()
         ev_html = "".join(
-            f"<li>{html.escape(fmt.when(fmt.field(e, 'at')))} — "
-            f"{html.escape(str(fmt.field(e, 'description', default='')))}</li>"
-            for e in events
+            f"<li>{html.escape(fmt.when(e.at))} — {html.escape(e.description or '')}</li>"
+            for e in detail.events
         )
         body = f"<table>{table}</table>"
         if ev_html:
@@ -245,11 +246,11 @@ class DetailPane(QWidget):
         self.envelope.setHtml(body)
 
         self.attachments.clear()
-        for att in attachment_list(detail):
-            name = str(fmt.field(att, "name", "file_name", default="?"))
-            size = fmt.size(fmt.field(att, "size", "size_bytes"))
+        for att in detail.attachments:
+            name = att.name or "?"
+            size = fmt.size(att.size)
             item = QListWidgetItem(f"{name}    {size}" if size else name)
-            item.setToolTip(str(fmt.field(att, "mime_type", default="")))
+            item.setToolTip(att.mime_type or "")
             self.attachments.addItem(item)
         if self.attachments.count():
             self.attachments.setCurrentRow(0)
@@ -258,13 +259,14 @@ class DetailPane(QWidget):
         for b in (self.open_button, self.save_button, self.save_all_button):
             b.setEnabled(has_files)
 
-    def _show_verdict(self, verdict: Any, kind_text: str | None = None) -> None:
+    def _show_verdict(self, verdict: VerdictView | Verdict | None,
+                      kind_text: str | None = None) -> None:
         kind = fmt.verdict_kind(kind_text) or fmt.verdict_kind(verdict)
         text = fmt.verdict_text(kind)
-        reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) if verdict else ()
+        reasons = verdict.reasons_cs if verdict is not None else ()
         # A valid verdict shows its reasons too when it relied on an added anchor (a CA
         # the user or an account's test environment added): the user must see which.
-        added = fmt.field(verdict, "added_anchor") if verdict else None
+        added = verdict.added_anchor if verdict is not None else None
         if reasons and (kind not in ("valid", None) or added is not None):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(kind)
@@ -272,8 +274,7 @@ class DetailPane(QWidget):
         self.verdict.setStyleSheet(fmt.verdict_style(color))
         self.verdict.setVisible(True)
 
-    def _show_copies(self, copies: Any) -> None:
-        copies = list(copies)
+    def _show_copies(self, copies: tuple[EvidenceCopyRecord, ...]) -> None:
         if not copies:
             self.copies.setVisible(False)
             return
@@ -282,9 +283,9 @@ class DetailPane(QWidget):
                          "are kept aside.").replace("%1", str(len(copies)))]
         for c in copies[:5]:
             reason = (self.tr("former evidence, replaced by a trusted copy")
-                      if fmt.field(c, "reason") == "displaced"
+                      if c.reason == "displaced"
                       else self.tr("arrived while this copy was the evidence"))
-            lines.append(f"• {fmt.verdict_text(fmt.verdict_kind(fmt.field(c, 'verdict')))} "
+            lines.append(f"• {fmt.verdict_text(fmt.verdict_kind(c.verdict))} "
                          f"({reason})")
         self.copies.setText("\n".join(lines))
         self.copies.setStyleSheet(fmt.verdict_style(fmt.verdict_color("untrusted")))
@@ -303,7 +304,7 @@ class DetailPane(QWidget):
         if self._message is None or self._detail is None:
             return []
         msg = self._message
-        atts = attachment_list(self._detail)
+        atts = self._detail.attachments
         svc = self._ctx.app.messages
         out = self._ctx.scratch_dir(f"open/{msg}")
 
@@ -311,7 +312,7 @@ class DetailPane(QWidget):
             taken: set[str] = set()
             paths = []
             for r in rows:
-                name = safe_file_name(str(fmt.field(atts[r], "name", default="file")), taken)
+                name = safe_file_name(atts[r].name or "file", taken)
                 p = out / name
                 atomic_write(p, svc.attachment_content(msg, r))  # 0600, short temp name
                 paths.append(p)
@@ -352,6 +353,8 @@ class DetailPane(QWidget):
     def save_to(self, out_dir: Path, rows: list[int] | None = None) -> None:
         """Save attachments (all when ``rows`` is None) into ``out_dir`` via the service."""
         msg = self._message
+        if msg is None:
+            return
         svc = self._ctx.app.messages
         self._ctx.tasks.run_store(
             lambda: svc.save_attachments(msg, out_dir, rows),
@@ -385,7 +388,7 @@ class DetailPane(QWidget):
         msg = self._message
         svc = self._ctx.app.messages
 
-        def done(verdict: Any) -> None:
+        def done(verdict: Verdict) -> None:
             if self._message == msg:
                 self._show_verdict(verdict)
             self.verdict_changed.emit(msg)
@@ -395,11 +398,8 @@ class DetailPane(QWidget):
         )
 
 
-def _party(env: Any, who: str) -> str:
-    name = fmt.field(env, f"{who}_name", default="") or ""
-    box = fmt.field(env, f"{who}_box_id", default="") or ""
-    addr = fmt.field(env, f"{who}_address", default="") or ""
-    text = name
+def _party(name: str | None, box: str | None, addr: str | None) -> str:
+    text = name or ""
     if box:
         text += f" ({box})"
     if addr:
@@ -407,5 +407,5 @@ def _party(env: Any, who: str) -> str:
     return text
 
 
-def _yes(value: Any, yes: str, no: str) -> str | None:
+def _yes(value: bool | None, yes: str, no: str) -> str | None:
     return None if value is None else (yes if value else no)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
 from dso_desktop.domain import MessageStatus
 
+if TYPE_CHECKING:
+    from dso_desktop.services.types import VerdictView
+    from dso_desktop.zfo.verify import Verdict
+
 translate = QCoreApplication.translate
 
 
-def status_text(status: Any) -> str:
+def status_text(status: int | None) -> str:
     """Plain words for dmMessageStatus 1-10 (ISDS terms as users know them)."""
+    if status is None:
+        return ""
     try:
-        st = MessageStatus(int(status))
-    except (TypeError, ValueError):
+        st = MessageStatus(status)
+    except ValueError:
         return ""
     names = {
         MessageStatus.POSTED: translate("Format", "Posted"),
@@ -37,13 +42,13 @@ def status_text(status: Any) -> str:
 VERDICT_KINDS = ("valid", "expiring", "valid-at-signing", "untrusted", "invalid")
 
 
-def verdict_kind(verdict: Any) -> str | None:
-    """The verdict kind as a plain string, from a Verdict, its kind, or a stored string."""
+def verdict_kind(verdict: VerdictView | Verdict | str | None) -> str | None:
+    """The verdict kind as a plain string, from a verdict (fresh or stored) or a stored
+    kind; None for no verdict or an unknown kind."""
     if verdict is None:
         return None
-    kind = getattr(verdict, "kind", verdict)
-    value = getattr(kind, "value", kind)
-    text = str(value) if value is not None else None
+    kind = verdict if isinstance(verdict, str) else verdict.kind
+    text = str(kind)  # VerdictKind is a StrEnum: its str() is its value
     return text if text in VERDICT_KINDS else None
 
 
@@ -105,45 +110,29 @@ def verdict_style(color: str) -> str:
     )
 
 
-def when(value: Any) -> str:
+def when(value: datetime | str | None) -> str:
+    """Local date and time; a stored ISO string is parsed, other text is shown as it is."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            at = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone()
-        return value.strftime("%d.%m.%Y %H:%M")
-    return str(value)
+    else:
+        at = value
+    if at.tzinfo is not None:
+        at = at.astimezone()
+    return at.strftime("%d.%m.%Y %H:%M")
 
 
-def size(n: Any) -> str:
-    try:
-        b = int(n)
-    except (TypeError, ValueError):
+def size(n: int | None) -> str:
+    if n is None:
         return ""
+    b = n
     if b < 1024:
         return f"{b} B"
     if b < 1024 * 1024:
         return f"{b / 1024:.0f} kB"
     return f"{b / 1024 / 1024:.1f} MB"
 
-
-def field(obj: Any, *names: str, default: Any = None) -> Any:
-    """First present, non-None attribute (or mapping key) of ``names`` on ``obj``."""
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def build(cls: Any, **values: Any) -> Any:
-    """Construct a dataclass from the values it has fields for (others are dropped)."""
-    if dataclasses.is_dataclass(cls):
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in values.items() if k in names}
-    return cls(**values)

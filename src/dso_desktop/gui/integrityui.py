@@ -3,12 +3,14 @@ progress, and say in plain words which evidence is untrusted, invalid or in conf
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from dso_desktop.gui import fmt
+if TYPE_CHECKING:
+    from dso_desktop.gui.context import GuiContext
+    from dso_desktop.services.types import IntegrityReport
 
 translate = QCoreApplication.translate
 MAX_LISTED = 30  # lines in the summary; the full list is in the details
@@ -29,12 +31,12 @@ def problem_label(problem: str) -> str:
     return labels.get(problem, problem)
 
 
-def report_text(report: Any) -> str:
+def report_text(report: IntegrityReport) -> str:
     """The result in the user's language: a verdict line, then one line per problem."""
-    checked = int(fmt.field(report, "checked", default=0))
-    ok = int(fmt.field(report, "ok", default=0))
-    problems = list(fmt.field(report, "problems", default=()) or ())
-    if fmt.field(report, "clean", default=False):
+    checked = report.checked
+    ok = report.ok
+    problems = report.problems
+    if report.clean:
         head = translate("Integrity", "The archive is in order: %1 of %2 signed messages "
                          "verify.").replace("%1", str(ok)).replace("%2", str(checked))
     else:
@@ -43,8 +45,7 @@ def report_text(report: Any) -> str:
             "%1", str(ok)).replace("%2", str(checked)).replace("%3", str(len(problems)))
     lines = [head]
     for p in problems[:MAX_LISTED]:
-        dm_id = fmt.field(p, "dm_id", default="") or "—"
-        lines.append(f"• {dm_id}: {problem_label(str(fmt.field(p, 'problem', default='')))}")
+        lines.append(f"• {p.dm_id or '—'}: {problem_label(p.problem)}")
     if len(problems) > MAX_LISTED:
         lines.append(translate("Integrity", "… and %1 more").replace(
             "%1", str(len(problems) - MAX_LISTED)))
@@ -58,7 +59,7 @@ class IntegrityCheck(QObject):
     failed = Signal(object)
     progressed = Signal(int, int)  # (done, total), on the GUI thread
 
-    def __init__(self, window: QWidget, ctx: Any) -> None:
+    def __init__(self, window: QWidget, ctx: GuiContext) -> None:
         super().__init__(window)
         self.window = window
         self.ctx = ctx
@@ -88,19 +89,16 @@ class IntegrityCheck(QObject):
             self.progress.setValue(done)
         self.progressed.emit(done, total)
 
-    def _done(self, report: Any) -> None:
+    def _done(self, report: IntegrityReport) -> None:
         self.progress.close()
         box = QMessageBox(self.window)
         box.setWindowTitle(translate("Integrity", "Archive check"))
-        clean = bool(fmt.field(report, "clean", default=False))
-        box.setIcon(QMessageBox.Icon.Information if clean else QMessageBox.Icon.Warning)
+        box.setIcon(QMessageBox.Icon.Information if report.clean else QMessageBox.Icon.Warning)
         box.setText(report_text(report))
-        problems = list(fmt.field(report, "problems", default=()) or ())
+        problems = report.problems
         if problems:  # the technical detail of each problem (English, as in `dso check`)
             box.setDetailedText("\n".join(
-                f"{fmt.field(p, 'dm_id', default='') or '-'}: "
-                f"{fmt.field(p, 'problem', default='')}: {fmt.field(p, 'detail', default='')}"
-                for p in problems))
+                f"{p.dm_id or '-'}: {p.problem}: {p.detail}" for p in problems))
         self.result_box = box
         box.open()
         self.finished.emit(report)

@@ -8,7 +8,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from dso_desktop.paths import AppPaths
 
 T0 = time.perf_counter()
 log = logging.getLogger("dso_desktop.gui")
@@ -49,7 +54,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def resolve_paths(args: argparse.Namespace) -> Any:
+def resolve_paths(args: argparse.Namespace) -> AppPaths:
     from dso_desktop.gui.prefs import chosen_data_dir
     from dso_desktop.paths import AppPaths
 
@@ -74,7 +79,7 @@ def _env_data_dir() -> bool:
     return bool(os.environ.get(ENV_DATA_DIR))
 
 
-def _quit_on_ctrl_c(qapp: Any) -> None:
+def _quit_on_ctrl_c(qapp: QApplication) -> None:
     """Ctrl+C in the terminal (e.g. after `make demo`) closes the application cleanly."""
     import signal
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -38,6 +39,24 @@ from dso_desktop.gui.errors import describe, show_error
 from dso_desktop.gui.models import COLUMNS, MessageListModel
 from dso_desktop.gui.syncui import SyncController
 from dso_desktop.gui.tree import AccountTree
+
+if TYPE_CHECKING:
+    from dso_desktop.gui.compose import ComposeDialog
+    from dso_desktop.gui.integrityui import IntegrityCheck
+    from dso_desktop.gui.searchdialog import SearchDialog
+    from dso_desktop.gui.settingsdialog import SettingsDialog
+    from dso_desktop.gui.tagsdialog import TagsDialog
+    from dso_desktop.gui.wizard import AccountWizard
+    from dso_desktop.gui.zfoviewer import ZfoViewer
+    from dso_desktop.services.types import (
+        ArchiveWarning,
+        ImportSummary,
+        MessageFilter,
+        TreeNode,
+    )
+    from dso_desktop.settings import Settings
+    from dso_desktop.store.records import TagRecord
+    from dso_desktop.sync.events import SyncSummary
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -92,7 +111,7 @@ class MainWindow(QMainWindow):
         self._dialogs: list[QWidget] = []
         self._sync_error_boxes: list[Any] = []
         # Set by the launcher: rebuilds the window in the new language.
-        self.language_changed: Any = None
+        self.language_changed: Callable[[], None] | None = None
 
         self.setWindowTitle(self._title())
         self.setAcceptDrops(True)
@@ -145,7 +164,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
-        self._last_warnings: list[Any] = []
+        self._last_warnings: list[ArchiveWarning] = []
         self.update_problem: dict[str, Any] | None = None  # a failed update check's cause
         left.addWidget(self.warnings_box)
         left.setStretchFactor(0, 5)
@@ -326,9 +345,7 @@ class MainWindow(QMainWindow):
         was found goes to the status bar, what stays unknown to the warnings."""
         from dso_desktop.gui import i18n
 
-        svc = getattr(self.ctx.app, "outbox", None)
-        if svc is None:
-            return
+        svc = self.ctx.app.outbox
         lang = i18n.current()
 
         def work() -> list[str]:
@@ -359,10 +376,8 @@ class MainWindow(QMainWindow):
     def apply_settings(self) -> None:
         svc = self.ctx.app.settings
 
-        def done(settings: Any) -> None:
-            minutes = int(
-                fmt.field(settings, "sync_interval_minutes", "sync_interval", default=0) or 0
-            )
+        def done(settings: Settings) -> None:
+            minutes = settings.sync_interval_minutes
             if minutes > 0:
                 self.schedule.start(minutes * 60_000)
             else:
@@ -376,24 +391,24 @@ class MainWindow(QMainWindow):
         """Reload accounts and folder counts; the selected folder's list reloads with it."""
         app = self.ctx.app
 
-        def work() -> tuple[list[str], list[Any]]:
-            names = [str(fmt.field(a, "name")) for a in app.accounts.list()]
+        def work() -> tuple[list[str], list[TreeNode]]:
+            names = [a.name for a in app.accounts.list()]
             return names, list(app.messages.tree_counts())
 
-        def done(result: tuple[list[str], list[Any]]) -> None:
+        def done(result: tuple[list[str], list[TreeNode]]) -> None:
             self._accounts, nodes = result
             self.tree.populate(nodes)
             self.tree_loaded.emit()
 
         self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
 
-    def current_filter(self) -> Any:
+    def current_filter(self) -> MessageFilter:
         from dso_desktop.services.types import MessageFilter
 
         flt = self.tree.current_filter()
         if flt is None:
             flt = MessageFilter()
-        if fmt.field(flt, "since") is not None:
+        if flt.since is not None:
             # "Last 90 days" counts from now, not from when the tree was loaded.
             flt = dataclasses.replace(flt, since=datetime.now(UTC) - timedelta(days=RECENT_DAYS))
         if self._tag_filter is not None:
@@ -408,7 +423,7 @@ class MainWindow(QMainWindow):
         flt = self.current_filter()
         text = self._quick_text
         order_by, desc = self._order_by, self._descending
-        sent = str(fmt.field(flt, "direction", default="")) == Direction.SENT.value
+        sent = flt.direction == Direction.SENT
 
         def work() -> list[int]:
             ids = app.messages.ids(flt, order_by=order_by, descending=desc)
@@ -438,11 +453,8 @@ class MainWindow(QMainWindow):
     def reload_tags(self) -> None:
         svc = self.ctx.app.tags
 
-        def done(tags: Any) -> None:
-            self._tags = {
-                int(fmt.field(t, "id")): (str(fmt.field(t, "name")), str(fmt.field(t, "color")))
-                for t in tags
-            }
+        def done(tags: list[TagRecord]) -> None:
+            self._tags = {t.id: (t.name, t.color) for t in tags}
             self.model.set_tags(self._tags)
             self.tag_list.blockSignals(True)
             self.tag_list.clear()
@@ -469,7 +481,7 @@ class MainWindow(QMainWindow):
             svc.collect, self.show_warnings, lambda e: show_error(self, e), owner=self
         )
 
-    def show_warnings(self, warnings: list[Any]) -> None:
+    def show_warnings(self, warnings: list[ArchiveWarning]) -> None:
         from dso_desktop.gui.warningsview import (
             update_problem_text,
             warning_color,
@@ -508,17 +520,18 @@ class MainWindow(QMainWindow):
         self.quick_filter.setFocus()
         self.quick_filter.selectAll()
 
-    def _tag_chosen(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+    def _tag_chosen(self, item: QListWidgetItem | None,
+                    _prev: QListWidgetItem | None = None) -> None:
         self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         self.reload_list()
 
-    def _row_changed(self, current: Any, _previous: Any) -> None:
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         msg = self.model.message_id(current.row()) if current.isValid() else None
         if msg is None:
             return
         self.detail.show_message(msg)
         row = self.model.cached_row(current.row())
-        if row is not None and not fmt.field(row, "is_read", default=True):
+        if row is not None and not row.is_read:
             svc = self.ctx.app.messages
             self.ctx.tasks.run_store(
                 lambda: svc.mark_read(msg, True), lambda _r: self._after_read_change(), owner=self
@@ -558,8 +571,8 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run_store(work, lambda _r: self._after_read_change(), owner=self)
 
     def _warning_activated(self, item: QListWidgetItem) -> None:
-        w = item.data(Qt.ItemDataRole.UserRole)
-        msg = fmt.field(w, "message_id") if w is not None else None
+        w = item.data(Qt.ItemDataRole.UserRole)  # an ArchiveWarning, or None (other lines)
+        msg = w.message_id if w is not None else None
         if isinstance(msg, int):
             self.select_message(msg)
 
@@ -598,11 +611,11 @@ class MainWindow(QMainWindow):
         self.sync_cancel.setVisible(False)
         self.act_cancel_sync.setEnabled(False)
 
-    def _sync_finished(self, account: str, summary: Any) -> None:
-        if fmt.field(summary, "cancelled", default=False):
+    def _sync_finished(self, account: str, summary: SyncSummary) -> None:
+        if summary.cancelled:
             self._sync_cancelled(account)
             return
-        new = int(fmt.field(summary, "new", default=0) or 0)
+        new = summary.new
         now = datetime.now().strftime("%H:%M")
         text = (
             self.tr("Synchronized %1 at %2, new messages: %3")
@@ -610,11 +623,11 @@ class MainWindow(QMainWindow):
             .replace("%2", now)
             .replace("%3", str(new))
         )
-        failures = list(fmt.field(summary, "failed", default=()) or ())
+        failures = summary.failed
         if failures:
             text += " — " + self.tr("%1 message(s) could not be downloaded: %2").replace(
                 "%1", str(len(failures))
-            ).replace("%2", str(fmt.field(failures[0], "reason", default="")))
+            ).replace("%2", failures[0].reason or "")
         self._sync_idle(text)
         if new and self.tray is not None:
             self.tray.showMessage(
@@ -647,7 +660,8 @@ class MainWindow(QMainWindow):
         self._dialogs.append(dlg)
         return dlg
 
-    def compose_new(self, *, reply_to: int | None = None, forward: int | None = None) -> Any:
+    def compose_new(self, *, reply_to: int | None = None, forward: int | None = None
+                    ) -> ComposeDialog | None:
         from dso_desktop.gui.compose import ComposeDialog
 
         account = self.tree.current_account() or (self._accounts[0] if self._accounts else None)
@@ -661,17 +675,17 @@ class MainWindow(QMainWindow):
         self._keep(dlg).show()
         return dlg
 
-    def compose_reply(self) -> Any:
+    def compose_reply(self) -> ComposeDialog | None:
         if self.detail.message_id is not None:
             return self.compose_new(reply_to=self.detail.message_id)
         return None
 
-    def compose_forward(self) -> Any:
+    def compose_forward(self) -> ComposeDialog | None:
         if self.detail.message_id is not None:
             return self.compose_new(forward=self.detail.message_id)
         return None
 
-    def add_account(self) -> Any:
+    def add_account(self) -> AccountWizard:
         from dso_desktop.gui.wizard import AccountWizard
 
         wiz = AccountWizard(self.ctx, self)
@@ -711,7 +725,7 @@ class MainWindow(QMainWindow):
         if path:
             self.open_zfo(Path(path))
 
-    def open_zfo(self, path: Path) -> Any:
+    def open_zfo(self, path: Path) -> ZfoViewer:
         from dso_desktop.gui.zfoviewer import ZfoViewer
 
         viewer = ZfoViewer(self.ctx, path, self._accounts, self)
@@ -729,12 +743,12 @@ class MainWindow(QMainWindow):
     def import_zfo(self, paths: list[Path], account: str | None = None) -> None:
         svc = self.ctx.app.zfo
 
-        def done(summary: Any) -> None:
+        def done(summary: ImportSummary) -> None:
             self.statusBar().showMessage(
                 self.tr("Imported: %1, already present: %2, failed: %3")
-                .replace("%1", str(fmt.field(summary, "imported", default=0)))
-                .replace("%2", str(fmt.field(summary, "duplicates", default=0)))
-                .replace("%3", str(fmt.field(summary, "failed", default=0))),
+                .replace("%1", str(summary.imported))
+                .replace("%2", str(summary.duplicates))
+                .replace("%3", str(summary.failed)),
                 10_000,
             )
             self._warn_untrusted_import(summary)
@@ -748,19 +762,18 @@ class MainWindow(QMainWindow):
             owner=self,
         )
 
-    def _warn_untrusted_import(self, summary: Any) -> QMessageBox | None:
+    def _warn_untrusted_import(self, summary: ImportSummary) -> QMessageBox | None:
         """Files whose seal is not trusted were quarantined, not archived: say so plainly."""
-        items = [i for i in fmt.field(summary, "items", default=()) or ()
-                 if fmt.field(i, "status") in ("quarantined", "conflict")]
+        items = [i for i in summary.items if i.status in ("quarantined", "conflict")]
         if not items:
             return None
         lines = []
         for i in items[:20]:
-            name = Path(str(fmt.field(i, "path", default=""))).name
-            if fmt.field(i, "status") == "quarantined":
+            name = Path(i.path).name
+            if i.status == "quarantined":
                 lines.append(self.tr("%1: %2 Kept in quarantine, not archived as "
                                      "evidence.").replace("%1", name).replace(
-                    "%2", fmt.verdict_text(fmt.verdict_kind(fmt.field(i, "verdict")))))
+                    "%2", fmt.verdict_text(fmt.verdict_kind(i.verdict))))
             else:
                 lines.append(self.tr("%1: another copy of this message is already the "
                                      "evidence — kept beside it as a conflicting copy")
@@ -770,13 +783,13 @@ class MainWindow(QMainWindow):
             "ISDS at the next synchronization.") + "\n\n" + "\n".join(lines),
             QMessageBox.StandardButton.Ok, self)
         box.setDetailedText("\n".join(
-            f"{fmt.field(i, 'path', default='')}: {fmt.field(i, 'reason', default='')}"
+            f"{i.path}: {i.reason or ''}"
             for i in items))
         self._import_warning = box
         box.open()
         return box
 
-    def check_archive(self) -> Any:
+    def check_archive(self) -> IntegrityCheck:
         """Re-verify the whole archive (menu): progress, then the result in plain words."""
         from dso_desktop.gui.integrityui import IntegrityCheck
 
@@ -799,7 +812,7 @@ class MainWindow(QMainWindow):
             "This copy does not update itself: it was not started from an installation "
             "(or it runs in training mode)."))
 
-    def open_settings(self) -> Any:
+    def open_settings(self) -> SettingsDialog:
         from dso_desktop.gui.settingsdialog import SettingsDialog
 
         dlg = SettingsDialog(self.ctx, self)
@@ -815,7 +828,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(self._title())
             self.reload_tree()
 
-    def open_search(self) -> Any:
+    def open_search(self) -> SearchDialog:
         from dso_desktop.gui.searchdialog import SearchDialog
 
         dlg = SearchDialog(self.ctx, self._accounts, self)
@@ -827,7 +840,7 @@ class MainWindow(QMainWindow):
         if not self.select_message(message_id):
             self.detail.show_message(message_id)
 
-    def open_tags(self) -> Any:
+    def open_tags(self) -> TagsDialog:
         from dso_desktop.gui.tagsdialog import TagsDialog
 
         dlg = TagsDialog(self.ctx, self.selected_message_ids(), self)
@@ -886,7 +899,5 @@ def _phase_text(phase: str) -> str:
     return texts.get(phase, phase)
 
 
-def _color(name: str) -> Any:
-    from PySide6.QtGui import QColor
-
+def _color(name: str) -> QColor:
     return QColor(name)

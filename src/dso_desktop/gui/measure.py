@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+
+if TYPE_CHECKING:
+    from dso_desktop.gui.mainwindow import MainWindow
 
 
 def peak_rss_mb() -> float:
@@ -26,7 +29,7 @@ class StartupMeasure(QObject):
 
     finished = Signal(dict)
 
-    def __init__(self, window: Any, started: float, *, scroll: bool = False) -> None:
+    def __init__(self, window: MainWindow, started: float, *, scroll: bool = False) -> None:
         super().__init__(window)
         self.window = window
         self.started = started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,6 +13,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from dso_desktop.isds.login import MobileKeyState
 
 
 class MobileKeyDialog(QDialog):
@@ -44,15 +47,18 @@ class MobileKeyDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(420, 160)
 
-    def update_state(self, state: Any) -> None:
-        value = str(getattr(state, "value", state) or "")
+    def update_state(self, state: MobileKeyState) -> None:
+        """Say what the last mepWsStateUpdate2 answer means (its numeric ``status``)."""
+        # Imported here: the login module is loaded by the login that calls us anyway.
+        from dso_desktop.isds.login import MK_CONFIRMED, MK_EXPIRED
+
         texts = {
-            "waiting": self.tr("Waiting for approval…"),
-            "approved": self.tr("Approved, logging in…"),
-            "expired": self.tr("The request expired."),
-            "rejected": self.tr("The login was rejected on the phone."),
+            MK_CONFIRMED: self.tr("Approved, logging in…"),
+            MK_EXPIRED: self.tr("The request expired."),
         }
-        self.state.setText(texts.get(value.lower(), self.tr("Waiting for approval…")))
+        # Waiting (1), push sent/failed (11-19) and an error (-1, which ends the login
+        # with its own error message) leave the waiting text.
+        self.state.setText(texts.get(state.status, self.tr("Waiting for approval…")))
 
     def reject(self) -> None:
         self._cancel.set()

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from dso_desktop.domain import Direction
 from dso_desktop.gui import fmt
 from dso_desktop.gui.taskman import TaskManager
+
+if TYPE_CHECKING:
+    from dso_desktop.store.records import MessageRow
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -53,14 +58,14 @@ class MessageListModel(QAbstractTableModel):
     def __init__(
         self,
         tasks: TaskManager,
-        fetch_rows: Callable[[list[int]], Sequence[Any]],
-        parent: Any = None,
+        fetch_rows: Callable[[list[int]], Sequence[MessageRow]],
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._fetch_rows = fetch_rows
         self._ids: list[int] = []
-        self._pages: OrderedDict[int, dict[int, Any]] = OrderedDict()
+        self._pages: OrderedDict[int, dict[int, MessageRow]] = OrderedDict()
         self._inflight: set[int] = set()
         self._generation = 0
         self._sent_view = False
@@ -101,7 +106,7 @@ class MessageListModel(QAbstractTableModel):
         except ValueError:
             return -1
 
-    def cached_row(self, row: int) -> Any | None:
+    def cached_row(self, row: int) -> MessageRow | None:
         page = self._pages.get(row // self.PAGE)
         if page is None:
             return None
@@ -177,25 +182,25 @@ class MessageListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
         if role == Qt.ItemDataRole.FontRole:
-            unread = not fmt.field(row, "is_read", "read", default=True)
+            unread = not row.is_read
             # Always a QFont: returning None here for every painted cell crashed PySide6
             # 6.12 on Python 3.11 ("deallocating None") after many thousands of rows.
             return self._bold if unread and not self._sent_view else self._normal
         if role == Qt.ItemDataRole.ForegroundRole and key == "verdict":
-            kind = fmt.verdict_kind(fmt.field(row, "verdict", "verdict_kind"))
+            kind = fmt.verdict_kind(row.verdict)
             return QBrush(QColor(fmt.verdict_color(kind)))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "verdict":
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole and key == "verdict":
-            kind = fmt.verdict_kind(fmt.field(row, "verdict", "verdict_kind"))
+            kind = fmt.verdict_kind(row.verdict)
             return fmt.verdict_text(kind)
         if role == Qt.ItemDataRole.ForegroundRole and key == "tags":
-            ids = list(fmt.field(row, "tag_ids", default=()) or ())
+            ids = list(row.tag_ids)
             if ids and ids[0] in self._tags_by_id:
                 return QBrush(QColor(self._tags_by_id[ids[0]][1]))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if key == "verdict":
-                return fmt.verdict_short(fmt.verdict_kind(fmt.field(row, "verdict")))
+                return fmt.verdict_short(fmt.verdict_kind(row.verdict))
             return str(self._display(row, key))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "attachments":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -220,40 +225,35 @@ class MessageListModel(QAbstractTableModel):
 
     # -- internals --------------------------------------------------------------------------
 
-    def _tags(self, row: Any) -> list[str]:
-        ids = fmt.field(row, "tag_ids", default=()) or ()
-        return [self._tags_by_id[i][0] for i in ids if i in self._tags_by_id]
+    def _tags(self, row: MessageRow) -> list[str]:
+        return [self._tags_by_id[i][0] for i in row.tag_ids if i in self._tags_by_id]
 
-    def _display(self, row: Any, key: str) -> Any:
+    def _display(self, row: MessageRow, key: str) -> str | int:
         if key == "verdict":
-            if not fmt.field(row, "downloaded", default=True):
+            if not row.downloaded:
                 return ""
-            return fmt.verdict_symbol(fmt.verdict_kind(fmt.field(row, "verdict")))
+            return fmt.verdict_symbol(fmt.verdict_kind(row.verdict))
         if key == "dm_id":
-            return fmt.field(row, "dm_id", "message_id", default="")
+            return row.dm_id
         if key == "subject":
-            return fmt.field(row, "subject", "annotation", default="")
+            return row.subject or ""
         if key == "party":
-            if self._sent_view:
-                return fmt.field(row, "recipient", "recipient_name", default="")
-            direction = str(fmt.field(row, "direction", default=""))
-            if direction.endswith("sent"):
-                return fmt.field(row, "recipient", "recipient_name", default="")
-            return fmt.field(row, "sender", "sender_name", default="")
+            if self._sent_view or row.direction == Direction.SENT:
+                return row.recipient or ""
+            return row.sender or ""
         if key == "delivered":
-            return fmt.when(fmt.field(row, "delivered_at"))
+            return fmt.when(row.delivered_at)
         if key == "accepted":
-            return fmt.when(fmt.field(row, "accepted_at"))
+            return fmt.when(row.accepted_at)
         if key == "status":
-            return fmt.status_text(fmt.field(row, "status"))
+            return fmt.status_text(row.status)
         if key == "attachments":
-            n = fmt.field(row, "attachment_count", "attachments")
-            return n if isinstance(n, int) else (len(n) if n else "")
+            return row.attachment_count
         if key == "tags":
             return ", ".join(self._tags(row))
         return ""
 
-    def _row(self, row_no: int) -> Any | None:
+    def _row(self, row_no: int) -> MessageRow | None:
         page_no = row_no // self.PAGE
         page = self._pages.get(page_no)
         if page is not None:
@@ -271,11 +271,11 @@ class MessageListModel(QAbstractTableModel):
         generation = self._generation
         fetch = self._fetch_rows
 
-        def loaded(rows: Sequence[Any]) -> None:
+        def loaded(rows: Sequence[MessageRow]) -> None:
             if generation != self._generation:
                 return
             self._inflight.discard(page_no)
-            by_id = {int(fmt.field(r, "id", "pk", default=-1)): r for r in rows}
+            by_id = {r.id: r for r in rows}
             self._pages[page_no] = by_id
             while len(self._pages) > self.MAX_PAGES:
                 self._pages.popitem(last=False)

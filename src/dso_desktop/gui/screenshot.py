@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 
-from dso_desktop.gui import fmt
+if TYPE_CHECKING:
+    from dso_desktop.gui.mainwindow import MainWindow
 
 log = logging.getLogger(__name__)
 SETTLE_MS = 600
@@ -21,7 +22,7 @@ class ScreenshotTaker(QObject):
 
     done = Signal(bool)
 
-    def __init__(self, window: Any, which: str, path: Path) -> None:
+    def __init__(self, window: MainWindow, which: str, path: Path) -> None:
         super().__init__(window)
         self.window = window
         self.which = which
@@ -54,7 +55,7 @@ class ScreenshotTaker(QObject):
         row = 0
         for r in range(min(w.model.rowCount(), w.model.PAGE)):
             cached = w.model.cached_row(r)
-            if cached is not None and (fmt.field(cached, "attachment_count", default=0) or 0) > 1:
+            if cached is not None and cached.attachment_count > 1:
                 row = r
                 break
         w.detail.message_loaded.connect(self._detail_loaded)
@@ -65,18 +66,19 @@ class ScreenshotTaker(QObject):
         w = self.window
         if self.which == "compose":
             dlg = w.compose_reply()
-            self._target = dlg
-            # Show the recipient search at work, as a clerk would use it.
-            dlg.query.setText("úřad")
-            dlg.search_done.connect(lambda _n: self._after_settle())
-            dlg.search()
-            return
+            if dlg is not None:  # None only without a message to reply to
+                self._target = dlg
+                # Show the recipient search at work, as a clerk would use it.
+                dlg.query.setText("úřad")
+                dlg.search_done.connect(lambda _n: self._after_settle())
+                dlg.search()
+                return
         elif self.which == "wizard":
             self._target = w.add_account()
         elif self.which == "detail":
             self._target = w.detail
             splitter = w.detail.parentWidget()
-            if hasattr(splitter, "setSizes"):
+            if isinstance(splitter, QSplitter):
                 splitter.setSizes([170, 600])
         self._after_settle()
 

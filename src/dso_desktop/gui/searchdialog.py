@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +24,9 @@ from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe
 
+if TYPE_CHECKING:
+    from dso_desktop.store.records import MessageRow
+
 
 class SearchDialog(QDialog):
     """Searches subjects, parties, reference numbers and attachment text (the FTS index)."""
@@ -36,7 +39,7 @@ class SearchDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("Full-text search"))
         self.resize(820, 480)
-        self.rows: list[Any] = []
+        self.rows: list[MessageRow] = []
         self.query = QLineEdit()
         self.query.setAccessibleName(self.tr("Search text"))
         self.query.setPlaceholderText(
@@ -85,20 +88,20 @@ class SearchDialog(QDialog):
         account = self.account.currentData()
         svc = self.ctx.app.search
 
-        def done(rows: Any) -> None:
+        def done(rows: list[MessageRow]) -> None:
             self.rows = list(rows)
             self.table.setRowCount(len(self.rows))
             for r, row in enumerate(self.rows):
                 values = (
-                    fmt.field(row, "account", default=""),
-                    fmt.field(row, "dm_id", default=""),
-                    fmt.field(row, "subject", default=""),
-                    fmt.field(row, "sender", default=""),
-                    fmt.when(fmt.field(row, "delivered_at")),
+                    row.account or "",
+                    row.dm_id,
+                    row.subject or "",
+                    row.sender or "",
+                    fmt.when(row.delivered_at),
                 )
                 for c, v in enumerate(values):
-                    item = QTableWidgetItem(str(v))
-                    item.setData(Qt.ItemDataRole.UserRole, int(fmt.field(row, "id")))
+                    item = QTableWidgetItem(v)
+                    item.setData(Qt.ItemDataRole.UserRole, row.id)
                     self.table.setItem(r, c, item)
             self.status.setText(self.tr("Found: %1").replace("%1", str(len(self.rows))))
             if self.rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,10 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.gui import fmt, i18n
+from dso_desktop.gui import i18n
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import show_error
 from dso_desktop.gui.prefs import GuiPrefs
+
+if TYPE_CHECKING:
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.settings import Settings
 
 
 class SettingsDialog(QDialog):
@@ -41,8 +45,8 @@ class SettingsDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("Settings"))
         self.resize(560, 520)
-        self._settings: Any = None
-        self._default_paths: Any = None
+        self._settings: Settings | None = None
+        self._default_paths: AppPaths = ctx.paths  # the real default is set by _load()
         self.language = QComboBox()
         self.language.addItem("Čeština", "cs")
         self.language.addItem("English", "en")
@@ -198,24 +202,22 @@ class SettingsDialog(QDialog):
         chosen = GuiPrefs.load(self._default_paths).data_dir
         self._chosen = chosen
 
-        def done(settings: Any) -> None:
+        def done(settings: Settings) -> None:
             self._settings = settings
-            lang = str(fmt.field(settings, "language", default=i18n.current()))
+            lang = settings.language or i18n.current()
             self.language.setCurrentIndex(max(0, self.language.findData(lang)))
-            self.interval.setValue(int(fmt.field(settings, "sync_interval_minutes", default=0)))
-            self.proxy.setText(fmt.field(settings, "proxy", default="") or "")
-            self.trust_download.setChecked(
-                bool(fmt.field(settings, "trust_download", default=True))
-            )
-            self.ts_days.setValue(int(fmt.field(settings, "timestamp_warning_days", default=60)))
-            self.del_days.setValue(int(fmt.field(settings, "deletion_warning_days", default=10)))
-            self.pw_days.setValue(int(fmt.field(settings, "password_warning_days", default=14)))
+            self.interval.setValue(settings.sync_interval_minutes)
+            self.proxy.setText(settings.proxy or "")
+            self.trust_download.setChecked(settings.trust_download)
+            self.ts_days.setValue(settings.timestamp_warning_days)
+            self.del_days.setValue(settings.deletion_warning_days)
+            self.pw_days.setValue(settings.password_warning_days)
             self.data_dir.setText(chosen or "")
             self.check_updates.setChecked(self._prefs.check_updates)
             # Added anchors live in the archive settings (the CLI's `dso trust` edits the
             # same list); older versions kept them in the GUI prefs: shown here, moved on OK.
             self.anchors.clear()
-            stored = tuple(fmt.field(settings, "trust_anchors", default=()) or ())
+            stored = settings.trust_anchors
             self.anchors.addItems(list(dict.fromkeys((*stored, *self._prefs.trust_anchors))))
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
             self.loaded.emit()
@@ -249,7 +251,7 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         changes = self.changes()
-        known = set(fmt.field(self._settings, "trust_anchors", default=()) or ())
+        known = set(self._settings.trust_anchors) if self._settings is not None else set()
         new_anchors = [a for a in changes["trust_anchors"] if a not in known]
         prefs = dataclasses.replace(
             self._prefs,
@@ -277,7 +279,7 @@ class SettingsDialog(QDialog):
                 base = GuiPrefs.load(default_paths)
                 dataclasses.replace(base, data_dir=data_dir).save(default_paths)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             old = i18n.current()
             self.applied.emit()
             self.accept()

@@ -8,15 +8,22 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from dso_desktop.gui import fmt, i18n
+from dso_desktop.gui import i18n
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe
 from dso_desktop.gui.taskman import TaskManager
+
+if TYPE_CHECKING:
+    from dso_desktop.app import App
+    from dso_desktop.gui.demo import DemoSession
+    from dso_desktop.gui.mainwindow import MainWindow
+    from dso_desktop.gui.updates import UpdateController
+    from dso_desktop.paths import AppPaths
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +31,18 @@ log = logging.getLogger(__name__)
 class Launcher(QObject):
     """Owns the task manager, the services and the main window for one run."""
 
-    def __init__(self, args: argparse.Namespace, paths: Any, *, started: float) -> None:
+    def __init__(self, args: argparse.Namespace, paths: AppPaths, *, started: float) -> None:
         super().__init__()
         self.args = args
         self.paths = paths
         self.started = started
         self.tasks = TaskManager(self)
         self.tasks.unhandled_error.connect(self._unhandled)
-        self.app: Any = None
+        self.app: App | None = None
         self.ctx: GuiContext | None = None
-        self.window: Any = None
-        self.demo: Any = None
-        self.updates: Any = None
+        self.window: MainWindow | None = None
+        self.demo: DemoSession | None = None
+        self.updates: UpdateController | None = None
         self.exit_code = 0
 
     # -- sequence ---------------------------------------------------------------------------
@@ -44,21 +51,21 @@ class Launcher(QObject):
         demo = bool(self.args.demo)
         paths = self.paths
 
-        def open_app() -> tuple[Any, str]:
+        def open_app() -> tuple[App, str]:
             from dso_desktop.app import App
             from dso_desktop.gui.prefs import GuiPrefs
 
             anchors = [Path(p) for p in GuiPrefs.load(paths).trust_anchors]
             app = App.open(paths, demo=demo, trust_anchors=anchors)
             try:
-                lang = str(fmt.field(app.settings.get(), "language", default="cs"))
+                lang = app.settings.get().language
             except Exception:  # unreadable settings: keep the default language
                 lang = i18n.DEFAULT_LANGUAGE
             return app, lang
 
         self.tasks.run_store(open_app, self._opened, self._fatal)
 
-    def _opened(self, opened: tuple[Any, str]) -> None:
+    def _opened(self, opened: tuple[App, str]) -> None:
         import gc
 
         from dso_desktop.gui.mainwindow import MainWindow
@@ -107,6 +114,7 @@ class Launcher(QObject):
             return
         from dso_desktop.gui.updates import StartWatch
 
+        assert self.window is not None
         try:
             self.start_watch = StartWatch(self.window, self.tasks)
             self.start_watch.start()
@@ -123,7 +131,7 @@ class Launcher(QObject):
             return
         from dso_desktop.gui.updates import make_controller
 
-        assert self.ctx is not None
+        assert self.ctx is not None and self.window is not None
         try:
             self.updates = make_controller(self.window, self.tasks, self.paths, demo=False,
                                            net_config=self.ctx.app.net_config)
@@ -139,7 +147,7 @@ class Launcher(QObject):
         """Recreate the main window after a language switch (all texts come from tr())."""
         from dso_desktop.gui.mainwindow import MainWindow
 
-        assert self.ctx is not None
+        assert self.ctx is not None and self.window is not None
         old = self.window
         geometry = old.saveGeometry()
         self.window = MainWindow(self.ctx)
@@ -165,6 +173,7 @@ class Launcher(QObject):
 
         if getattr(self, "_shooter", None) is not None:
             return
+        assert self.window is not None
         self._shooter = ScreenshotTaker(self.window, self.args.window, self.args.screenshot)
         self._shooter.done.connect(self._screenshot_done)
         self._shooter.start()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from dso_desktop.errors import DsoError, ErrorKind
-from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import BlockingPrompt, ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.mobilekey import MobileKeyDialog
 from dso_desktop.isds.errors import LoginCancelled
 from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled
+
+if TYPE_CHECKING:
+    from dso_desktop.isds.login import MobileKeyState, OtpChallenge
+    from dso_desktop.sync.events import SyncProgress, SyncSummary
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -112,7 +115,7 @@ class SyncController(QObject):
         bridge.progress.connect(lambda ev: self._on_progress(job, ev))
         mk_dialog: list[MobileKeyDialog] = []
 
-        def on_mobile_key(state: Any) -> None:
+        def on_mobile_key(state: MobileKeyState) -> None:
             if not mk_dialog:
                 dlg = MobileKeyDialog(account, job.cancel, self._widget)
                 mk_dialog.append(dlg)
@@ -125,7 +128,7 @@ class SyncController(QObject):
         progress_cb = bridge.callback()
         mk_cb = bridge.mobile_key_observer()
 
-        def work() -> Any:
+        def work() -> SyncSummary:
             return svc.sync_account(
                 account,
                 accept_delivery=accept_delivery,
@@ -144,7 +147,7 @@ class SyncController(QObject):
             if not self.jobs:
                 self.all_idle.emit()
 
-        def done(summary: Any) -> None:
+        def done(summary: SyncSummary) -> None:
             cancelled = job.cancel.is_set()
             finish()
             if cancelled:
@@ -178,10 +181,10 @@ class SyncController(QObject):
         self._ctx.tasks.run_net(work, done, failed, owner=self)
         return True
 
-    def _on_progress(self, job: SyncJob, event: Any) -> None:
-        job.phase = str(fmt.field(event, "phase", default=""))
-        job.done = int(fmt.field(event, "done", default=0) or 0)
-        job.total = int(fmt.field(event, "total", default=0) or 0)
+    def _on_progress(self, job: SyncJob, event: SyncProgress) -> None:
+        job.phase = event.phase
+        job.done = event.done
+        job.total = event.total
         self.job_progress.emit(job.account, job.phase, job.done, job.total)
 
     def _ask_password_and_retry(self, account: str, accept_delivery: bool | None) -> None:
@@ -208,7 +211,7 @@ class SyncController(QObject):
             owner=self,
         )
 
-    def _ask_otp(self, account: str, challenge: Any) -> str | None:
+    def _ask_otp(self, account: str, challenge: OtpChallenge) -> str | None:
         text, ok = QInputDialog.getText(
             self._widget,
             self.tr("Security code"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import show_error
+
+if TYPE_CHECKING:
+    from dso_desktop.store.records import TagRecord
 
 
 class TagsDialog(QDialog):
@@ -88,26 +90,26 @@ class TagsDialog(QDialog):
         messages = self.ctx.app.messages
         ids = self.message_ids
 
-        def work() -> tuple[list[Any], set[int]]:
+        def work() -> tuple[list[TagRecord], set[int]]:
             tags = list(svc.list())
             on: set[int] = set()
             if ids:
                 common: set[int] | None = None
                 for row in messages.rows(ids):
-                    these = set(fmt.field(row, "tag_ids", default=()) or ())
+                    these = set(row.tag_ids)
                     common = these if common is None else common & these
                 on = common or set()
             return tags, on
 
-        def done(result: tuple[list[Any], set[int]]) -> None:
+        def done(result: tuple[list[TagRecord], set[int]]) -> None:
             tags, on = result
             self.tags.clear()
             for t in tags:
-                item = QListWidgetItem(f"● {fmt.field(t, 'name')}")
-                item.setForeground(QColor(str(fmt.field(t, "color"))))
-                item.setData(Qt.ItemDataRole.UserRole, int(fmt.field(t, "id")))
+                item = QListWidgetItem(f"● {t.name}")
+                item.setForeground(QColor(t.color))
+                item.setData(Qt.ItemDataRole.UserRole, t.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                checked = int(fmt.field(t, "id")) in on
+                checked = t.id in on
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                 item.setData(Qt.ItemDataRole.UserRole + 1, checked)
                 self.tags.addItem(item)
@@ -121,7 +123,7 @@ class TagsDialog(QDialog):
             return
         svc = self.ctx.app.tags
 
-        def done(_t: Any) -> None:
+        def done(_t: TagRecord) -> None:
             self.name.clear()
             self.changed.emit()
             self.reload()
@@ -154,7 +156,7 @@ class TagsDialog(QDialog):
                     else:
                         svc.unassign(m, tag_id)
 
-        def done(_r: Any) -> None:
+        def done(_r: None) -> None:
             self.changed.emit()
             self.reload()
 

@@ -10,14 +10,14 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Any], None]
+T = TypeVar("T")
 ErrorCallback = Callable[[BaseException], None]
 
 
@@ -44,23 +44,23 @@ class TaskManager(QObject):
 
     def run_store(
         self,
-        fn: Callable[[], Any],
-        on_done: Callback | None = None,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
         on_error: ErrorCallback | None = None,
         *,
         owner: QObject | None = None,
-    ) -> Future[Any]:
+    ) -> Future[T]:
         """Run ``fn`` on the serial store thread; ``on_done(result)`` runs on the GUI thread."""
         return self._submit(self._store, fn, on_done, on_error, owner)
 
     def run_net(
         self,
-        fn: Callable[[], Any],
-        on_done: Callback | None = None,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None = None,
         on_error: ErrorCallback | None = None,
         *,
         owner: QObject | None = None,
-    ) -> Future[Any]:
+    ) -> Future[T]:
         """Run ``fn`` (network work: login, sync, send) on the pool."""
         return self._submit(self._net, fn, on_done, on_error, owner)
 
@@ -83,14 +83,14 @@ class TaskManager(QObject):
     def _submit(
         self,
         pool: ThreadPoolExecutor,
-        fn: Callable[[], Any],
-        on_done: Callback | None,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None] | None,
         on_error: ErrorCallback | None,
         owner: QObject | None,
-    ) -> Future[Any]:
+    ) -> Future[T]:
         if self._closed:
             # Shutting down: late follow-ups (a refresh after an import) are dropped.
-            dropped: Future[Any] = Future()
+            dropped: Future[T] = Future()
             dropped.cancel()
             return dropped
         with self._lock:
@@ -100,7 +100,7 @@ class TaskManager(QObject):
             self.busy_changed.emit(True)
         future = pool.submit(fn)
 
-        def finished(fut: Future[Any]) -> None:
+        def finished(fut: Future[T]) -> None:
             def deliver() -> None:
                 with self._lock:
                     self._pending -= 1

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTreeView, QWidget
 
 from dso_desktop.domain import Direction
-from dso_desktop.gui import fmt
+
+if TYPE_CHECKING:
+    from dso_desktop.services.types import MessageFilter, TreeNode
 
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
 
 
-def node_key(flt: Any) -> tuple[Any, ...]:
+def node_key(flt: MessageFilter) -> tuple[str | None, str, int | None, bool]:
     """A stable identity of a node across reloads (the 90-day 'since' moves every second)."""
-    return (
-        fmt.field(flt, "account"),
-        str(fmt.field(flt, "direction", default="")),
-        fmt.field(flt, "year"),
-        fmt.field(flt, "since") is not None,
-    )
+    return (flt.account, str(flt.direction or ""), flt.year, flt.since is not None)
 
 
 class AccountTree(QTreeView):
@@ -38,28 +35,28 @@ class AccountTree(QTreeView):
         self.setAccessibleName(self.tr("Data boxes"))
         self.setUniformRowHeights(True)
         self.selectionModel().currentChanged.connect(self._current_changed)
-        self._current: Any = None
+        self._current: MessageFilter | None = None
         self._rebuilding = False
 
-    def current_filter(self) -> Any:
+    def current_filter(self) -> MessageFilter | None:
         return self._current
 
     def current_account(self) -> str | None:
-        return fmt.field(self._current, "account") if self._current is not None else None
+        return self._current.account if self._current is not None else None
 
-    def populate(self, nodes: list[Any]) -> None:
+    def populate(self, nodes: list[TreeNode]) -> None:
         """Rebuild the tree, keeping the selected node when it still exists."""
         keep = node_key(self._current) if self._current is not None else None
         self._rebuilding = True
         self.model_.clear()
         found: list[QStandardItem] = []
 
-        def add(parent: QStandardItem, node: Any, depth: int) -> None:
+        def add(parent: QStandardItem, node: TreeNode, depth: int) -> None:
             item = self._item(node, depth)
             parent.appendRow(item)
             if keep is not None and item.data(KEY_ROLE) == keep:
                 found.append(item)
-            for child in fmt.field(node, "children", default=()) or ():
+            for child in node.children:
                 add(item, child, depth + 1)
 
         root = self.model_.invisibleRootItem()
@@ -76,27 +73,24 @@ class AccountTree(QTreeView):
         self._current = select.data(FILTER_ROLE) if select is not None else None
         self.node_selected.emit(self._current)
 
-    def _label(self, node: Any, depth: int) -> str:
-        flt = fmt.field(node, "filter")
-        direction = fmt.field(flt, "direction")
-        year = fmt.field(flt, "year")
-        if year is not None and depth > 0:
-            return str(year)
-        if fmt.field(flt, "since") is not None:
+    def _label(self, node: TreeNode, depth: int) -> str:
+        flt = node.filter
+        if flt.year is not None and depth > 0:
+            return str(flt.year)
+        if flt.since is not None:
             return self.tr("Last 90 days")
-        if direction is not None and depth > 0:
-            if str(direction) == Direction.SENT.value:
+        if flt.direction is not None and depth > 0:
+            if flt.direction == Direction.SENT:
                 return self.tr("Sent")
             return self.tr("Received")
-        account = fmt.field(node, "account")
-        return str(account) if account else self.tr("Imported messages")
+        return node.account or self.tr("Imported messages")
 
-    def _item(self, node: Any, depth: int) -> QStandardItem:
-        flt = fmt.field(node, "filter")
+    def _item(self, node: TreeNode, depth: int) -> QStandardItem:
+        flt = node.filter
         text = self._label(node, depth)
-        unread = int(fmt.field(node, "unread", default=0) or 0)
-        total = fmt.field(node, "total")
-        if str(fmt.field(flt, "direction", default="")) == Direction.SENT.value:
+        unread = node.unread
+        total = node.total
+        if flt.direction == Direction.SENT:
             unread = 0
         label = f"{text} ({unread})" if unread else text
         item = QStandardItem(label)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +23,13 @@ from PySide6.QtWidgets import (
 from dso_desktop.gui import i18n
 from dso_desktop.gui.taskman import TaskManager
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dso_desktop.net import NetConfig
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.update.service import CheckResult, UpdateService
+
 log = logging.getLogger("dso_desktop.gui.updates")
 
 FIRST_CHECK_DELAY_MS = 10_000  # after the window is up and the list has loaded
@@ -34,7 +42,7 @@ class UpdateDialog(QDialog):
 
     INSTALL, LATER, SKIP = 1, 2, 3
 
-    def __init__(self, parent: QWidget | None, result: Any) -> None:
+    def __init__(self, parent: QWidget | None, result: CheckResult) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("New version of DSO Desktop"))
         self.setAccessibleName(self.windowTitle())
@@ -151,7 +159,7 @@ class UpdateController(QObject):
     problem_changed = Signal(object)  # the last check's failure (dict) or None
     state_changed = Signal(object)  # {"managed", "problem", "last_result"} for settings
 
-    def __init__(self, window: QWidget, tasks: TaskManager, service: Any) -> None:
+    def __init__(self, window: QWidget, tasks: TaskManager, service: UpdateService) -> None:
         super().__init__(window)
         self.window = window
         self.tasks = tasks
@@ -207,16 +215,16 @@ class UpdateController(QObject):
             return
         self._busy = True
 
-        def work() -> Any:
+        def work() -> CheckResult | None:
             return self.service.check(scheduled=True) if self.service.check_due() else None
 
         self.tasks.run_net(work, self._checked, self._failed, owner=self)
 
-    def _checked(self, result: Any) -> None:
+    def _checked(self, result: CheckResult | None) -> None:
         self._busy = False
         if result is not None:
             self.refresh_state()  # clears a failure shown before
-            if getattr(result, "prompt", False):
+            if result.prompt:
                 self.available.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
@@ -252,7 +260,7 @@ class UpdateController(QObject):
             return
         self._busy = True
 
-        def done(result: Any) -> None:
+        def done(result: CheckResult) -> None:
             self._busy = False
             self.refresh_state()
             if result.available and result.reason != "failed-before":
@@ -277,7 +285,7 @@ class UpdateController(QObject):
             else:
                 QMessageBox.warning(where, title, problem_text(problem))
 
-        def work() -> Any:
+        def work() -> CheckResult:
             from dso_desktop.update.errors import UpdatesDisabled
 
             # The administrator's "enabled": false holds for "check now" too (the user's
@@ -288,17 +296,19 @@ class UpdateController(QObject):
 
         self.tasks.run_net(work, done, failed, owner=self)
 
-    def _offer(self, result: Any) -> None:
+    def _offer(self, result: CheckResult) -> None:
         dialog = UpdateDialog(self.window, result)
         dialog.exec()
+        version = result.available  # an offer always names its version
         if dialog.choice == UpdateDialog.SKIP:
-            self.tasks.run_store(lambda: self.service.skip_version(result.available))
+            if version is not None:
+                self.tasks.run_store(lambda: self.service.skip_version(version))
         elif dialog.choice == UpdateDialog.LATER:
             self.tasks.run_store(self.service.remind_later)
         else:
             self._install(result)
 
-    def _install(self, result: Any) -> None:
+    def _install(self, result: CheckResult) -> None:
         progress = QProgressDialog(self.tr("Downloading version {v}…").format(
             v=result.available), self.tr("Cancel"), 0, 100, self.window)
         progress.setWindowTitle(self.tr("Update"))
@@ -310,11 +320,11 @@ class UpdateController(QObject):
             if total > 0:
                 self.tasks.call_in_gui(lambda: progress.setValue(int(done * 100 / total)))
 
-        def work() -> Any:
+        def work() -> Path:
             self.service.download(report, self._cancel)
             return self.service.stage()
 
-        def done(_staged: Any) -> None:
+        def done(_staged: Path) -> None:
             progress.close()
             QMessageBox.information(self.window, self.tr("Update"), self.tr(
                 "Version {v} is ready. It will be used the next time you start DSO Desktop."
@@ -330,8 +340,9 @@ class UpdateController(QObject):
         self.tasks.run_net(work, done, failed, owner=self)
 
 
-def make_controller(window: QWidget, tasks: TaskManager, paths: Any, *,
-                    demo: bool, net_config: Any = None) -> UpdateController | None:
+def make_controller(window: QWidget, tasks: TaskManager, paths: AppPaths, *,
+                    demo: bool, net_config: NetConfig | Callable[[], NetConfig] | None = None,
+                    ) -> UpdateController | None:
     """The controller for an installed copy, or None (source checkout, training mode).
 
     ``net_config``: the app's HTTP settings (``App.net_config``, a callable read at each

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
-from dso_desktop.gui import fmt, i18n
+from dso_desktop.gui import i18n
+
+if TYPE_CHECKING:
+    from dso_desktop.services.types import ArchiveWarning
 
 translate = QCoreApplication.translate
 
@@ -26,22 +29,19 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def warning_text(w: Any) -> str:
+def warning_text(w: ArchiveWarning) -> str:
     """'Kind: sentence' in the current language (the services word the sentence)."""
-    if i18n.current() == "en":
-        text = fmt.field(w, "text_en", "text_cs", default="")
-    else:
-        text = fmt.field(w, "text_cs", "text_en", default="")
-    kind = str(fmt.field(w, "kind", default=""))
-    return f"{kind_label(kind)}: {text}" if kind else str(text)
+    text = w.text_en if i18n.current() == "en" else w.text_cs
+    kind = str(w.kind)
+    return f"{kind_label(kind)}: {text}" if kind else text
 
 
-def warning_color(w: Any) -> str:
+def warning_color(w: ArchiveWarning) -> str:
     """Red when the deadline has passed or is within three days, amber otherwise."""
     from datetime import UTC, datetime, timedelta
 
-    due = fmt.field(w, "due")
-    if isinstance(due, datetime):
+    due = w.due
+    if due is not None:
         if due.tzinfo is None:
             due = due.replace(tzinfo=UTC)
         if due <= datetime.now(UTC) + timedelta(days=3):
@@ -49,7 +49,7 @@ def warning_color(w: Any) -> str:
     return "#8a5300"
 
 
-def update_problem_text(problem: Any) -> str:
+def update_problem_text(problem: dict[str, Any] | None) -> str:
     """'Aktualizace: cause' for a failed update check (Czech first, see gui.updates)."""
     from dso_desktop.gui.updates import problem_text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,11 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from dso_desktop.domain import LoginMethod
-from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import BlockingPrompt, ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe
 from dso_desktop.gui.mobilekey import MobileKeyDialog
+
+if TYPE_CHECKING:
+    from dso_desktop.isds.login import MobileKeyState, OtpChallenge
+    from dso_desktop.services.types import AccountSpec, AccountView
+    from dso_desktop.simulator.control import SimAccount
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +163,8 @@ class LoginPage(QWizardPage):
         self.demo_user = QComboBox()
         self.demo_user.setAccessibleName(self.tr("Training user"))
         self.demo_user.addItem(self.tr("(enter yourself)"), None)
-        for acc in getattr(ctx.sim_info, "accounts", None) or ():
-            label = f"{fmt.field(acc, 'username')} — {fmt.field(acc, 'login_method')}"
+        for acc in ctx.sim_info.accounts if ctx.sim_info is not None else ():
+            label = f"{acc.username} — {acc.login_method}"
             self.demo_user.addItem(label, acc)
         self.username = QLineEdit()
         self.username.setAccessibleName(self.tr("User name"))
@@ -224,14 +228,14 @@ class LoginPage(QWizardPage):
         self.method.setCurrentIndex(self.method.findData(LoginMethod(method).value))
 
     def _demo_user_chosen(self) -> None:
-        acc = self.demo_user.currentData()
+        acc: SimAccount | None = self.demo_user.currentData()
         if acc is None:
             return
-        self.set_method(str(fmt.field(acc, "login_method")))
-        self.username.setText(str(fmt.field(acc, "username", default="")))
-        self.password.setText(str(fmt.field(acc, "password", default="") or ""))
-        self.cert_file.setText(str(fmt.field(acc, "cert_file", default="") or ""))
-        self.key_file.setText(str(fmt.field(acc, "key_file", default="") or ""))
+        self.set_method(acc.login_method)
+        self.username.setText(acc.username)
+        self.password.setText(acc.password or "")
+        self.cert_file.setText(acc.cert_file or "")
+        self.key_file.setText(acc.key_file or "")
 
     def _update(self) -> None:
         m = self.login_method()
@@ -360,7 +364,7 @@ class AccountWizard(QWizard):
         self.code_provider = self._ask_code
         self.resize(640, 480)
 
-    def spec(self) -> Any:
+    def spec(self) -> AccountSpec:
         from dso_desktop.services.types import AccountSpec
 
         env, ca = self.env_page.environment()
@@ -398,7 +402,7 @@ class AccountWizard(QWizard):
         bridge = ProgressBridge(self)
         dialogs: list[MobileKeyDialog] = []
 
-        def on_mobile_key(state: Any) -> None:
+        def on_mobile_key(state: MobileKeyState) -> None:
             if not dialogs:
                 dlg = MobileKeyDialog(spec.name, cancel, self)
                 dialogs.append(dlg)
@@ -409,7 +413,7 @@ class AccountWizard(QWizard):
         otp = BlockingPrompt(lambda ch: self.code_provider(ch), cancel, self)
         observer = bridge.mobile_key_observer()
 
-        def work() -> Any:
+        def work() -> AccountView:
             accounts.add(spec, password=password, save_password=save)
             try:
                 if passphrase:
@@ -430,11 +434,11 @@ class AccountWizard(QWizard):
                 d.done(0)
             bridge.deleteLater()
 
-        def done(view: Any) -> None:
+        def done(view: AccountView) -> None:
             finish()
             self.verified = True
-            owner = fmt.field(view, "owner_name", default="") or ""
-            box = fmt.field(view, "box_id", default="") or ""
+            owner = view.owner_name or ""
+            box = view.box_id or ""
             self._set_busy(
                 False, self.tr("Logged in: %1 (%2)").replace("%1", owner).replace("%2", box)
             )
@@ -454,7 +458,7 @@ class AccountWizard(QWizard):
         self._set_busy(True, self.tr("Logging in…"))
         self.ctx.tasks.run_net(work, done, failed, owner=self)
 
-    def _ask_code(self, challenge: Any) -> str | None:
+    def _ask_code(self, challenge: OtpChallenge) -> str | None:
         text, ok = QInputDialog.getText(
             self,
             self.tr("Security code"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,6 +24,9 @@ from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, save_attachment_files
 from dso_desktop.gui.errors import describe, show_error
 
+if TYPE_CHECKING:
+    from dso_desktop.services.types import ImportSummary, ZfoView
+
 
 class ZfoViewer(QDialog):
     """Opens the file off the GUI thread via ``zfo.open_file`` and shows the verdict."""
@@ -38,7 +41,7 @@ class ZfoViewer(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.path = Path(path)
-        self.view: Any = None
+        self.view: ZfoView | None = None
         self.setWindowTitle(self.tr("Signed data message — %1").replace("%1", self.path.name))
         self.resize(760, 600)
         self.title = QLabel(self.tr("Opening…"))
@@ -95,51 +98,51 @@ class ZfoViewer(QDialog):
 
         self.ctx.tasks.run_store(lambda: svc.open_file(path), self._show, failed, owner=self)
 
-    def _show(self, view: Any) -> None:
+    def _show(self, view: ZfoView) -> None:
         self.view = view
-        z = fmt.field(view, "zfo")
-        env = fmt.field(z, "envelope")
-        kind = str(getattr(fmt.field(z, "kind"), "value", fmt.field(z, "kind", default="")))
+        z = view.zfo
+        env = z.envelope
+        kind = z.kind.value
         kinds = {
             "received": self.tr("Received data message"),
             "sent": self.tr("Sent data message"),
             "delivery-info": self.tr("Delivery info (doručenka)"),
         }
-        subject = fmt.field(env, "subject", default="") or ""
+        subject = env.subject or ""
         self.title.setText(f"{kinds.get(kind, kind)}: {subject}")
-        verdict = fmt.field(view, "verdict")
+        verdict = view.verdict
         vkind = fmt.verdict_kind(verdict)
         text = fmt.verdict_text(vkind)
-        reasons = fmt.field(verdict, "reasons_cs", "reasons", default=()) or ()
+        reasons = verdict.reasons_cs
         # A valid verdict shows its reasons too when it relied on an added anchor.
-        if reasons and (vkind != "valid" or fmt.field(verdict, "added_anchor") is not None):
+        if reasons and (vkind != "valid" or verdict.added_anchor is not None):
             text += " " + "; ".join(str(r) for r in reasons)
         color = fmt.verdict_color(vkind)
         self.verdict.setText(text)
         self.verdict.setStyleSheet(fmt.verdict_style(color))
-        rows = [
-            (self.tr("Message ID"), fmt.field(env, "message_id")),
-            (self.tr("Sender"), fmt.field(env, "sender_name")),
-            (self.tr("Sender's data box"), fmt.field(env, "sender_box_id")),
-            (self.tr("Recipient"), fmt.field(env, "recipient_name")),
-            (self.tr("Recipient's data box"), fmt.field(env, "recipient_box_id")),
-            (self.tr("Delivered"), fmt.when(fmt.field(env, "delivered_at"))),
-            (self.tr("Accepted"), fmt.when(fmt.field(env, "accepted_at"))),
-            (self.tr("Signed"), fmt.when(fmt.field(z, "signing_time"))),
-            (self.tr("Timestamp valid until"), fmt.when(fmt.field(verdict, "timestamp_expires"))),
+        rows: list[tuple[str, str | None]] = [
+            (self.tr("Message ID"), env.message_id),
+            (self.tr("Sender"), env.sender_name),
+            (self.tr("Sender's data box"), env.sender_box_id),
+            (self.tr("Recipient"), env.recipient_name),
+            (self.tr("Recipient's data box"), env.recipient_box_id),
+            (self.tr("Delivered"), fmt.when(env.delivered_at)),
+            (self.tr("Accepted"), fmt.when(env.accepted_at)),
+            (self.tr("Signed"), fmt.when(z.signing_time)),
+            (self.tr("Timestamp valid until"), fmt.when(verdict.timestamp_expires)),
         ]
-        in_archive = fmt.field(view, "in_archive")
+        in_archive = view.in_archive
         if in_archive is not None:
             rows.append((self.tr("In the archive"), self.tr("yes, already stored")))
         table = "".join(
             f"<tr><td style='color:#555;padding-right:12px'>{html.escape(k)}</td>"
-            f"<td>{html.escape(str(v))}</td></tr>"
+            f"<td>{html.escape(v)}</td></tr>"
             for k, v in rows
-            if v not in (None, "")
+            if v
         )
-        events = fmt.field(z, "events", default=()) or ()
         ev = "".join(
-            f"<li>{html.escape(fmt.when(e.at))} — {html.escape(e.description)}</li>" for e in events
+            f"<li>{html.escape(fmt.when(e.at))} — {html.escape(e.description)}</li>"
+            for e in z.events
         )
         body = f"<table>{table}</table>"
         if ev:
@@ -147,8 +150,8 @@ class ZfoViewer(QDialog):
             body += f"<h4>{events_title}</h4><ul>{ev}</ul>"
         self.body.setHtml(body)
         self.files.clear()
-        for a in fmt.field(view, "attachments", default=()) or ():
-            self.files.addItem(f"{fmt.field(a, 'name')}    {fmt.size(fmt.field(a, 'size'))}")
+        for a in view.attachments:
+            self.files.addItem(f"{a.name}    {fmt.size(a.size)}")
         self.import_button.setEnabled(kind in ("received", "sent") and in_archive is None)
         self.save_button.setEnabled(self.files.count() > 0)
         self.loaded.emit(view)
@@ -158,24 +161,22 @@ class ZfoViewer(QDialog):
         account = self.account.currentData()
         path = self.path
 
-        def done(summary: Any) -> None:
-            n = int(fmt.field(summary, "imported", default=0) or 0)
-            if n:
+        def done(summary: ImportSummary) -> None:
+            if summary.imported:
                 self.import_button.setEnabled(False)
                 self.title.setText(self.title.text() + " — " + self.tr("imported"))
             else:
-                items = fmt.field(summary, "items", default=()) or ()
-                if items and fmt.field(items[0], "status") == "quarantined":
+                items = summary.items
+                if items and items[0].status == "quarantined":
                     # Not evidence: say so in words, with what the verification found.
-                    verdict = fmt.verdict_text(fmt.verdict_kind(fmt.field(items[0], "verdict")))
+                    verdict = fmt.verdict_text(fmt.verdict_kind(items[0].verdict))
                     self.title.setText(self.tr(
                         "Not imported as evidence: %1 The file is kept in quarantine.")
                         .replace("%1", verdict))
                     self.import_button.setEnabled(False)
                 else:
-                    reason = fmt.field(items[0], "reason", "status", default="") if items \
-                        else ""
-                    self.title.setText(self.tr("Not imported: %1").replace("%1", str(reason)))
+                    reason = (items[0].reason or items[0].status) if items else ""
+                    self.title.setText(self.tr("Not imported: %1").replace("%1", reason))
             self.imported.emit(summary)
 
         self.ctx.tasks.run_store(
@@ -191,12 +192,13 @@ class ZfoViewer(QDialog):
             self.save_attachments(Path(out))
 
     def save_attachments(self, out_dir: Path) -> None:
-        z = fmt.field(self.view, "zfo")
-        atts = list(fmt.field(z, "attachments", default=()) or ())
+        if self.view is None:
+            return
+        atts = self.view.zfo.attachments
 
         def work() -> list[Path]:
             # Safe, unique names that fit the folder's file system; never overwrites.
-            return save_attachment_files(out_dir, [(str(a.name), a.content) for a in atts])
+            return save_attachment_files(out_dir, [(a.name, a.content) for a in atts])
 
         self.ctx.tasks.run_net(
             work,

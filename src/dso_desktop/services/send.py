@@ -14,6 +14,7 @@ from typing import Any
 
 from dso_desktop.domain import AttachmentRole, Direction, LegalTitle, VerdictKind
 from dso_desktop.errors import DsoError, ErrorKind
+from dso_desktop.isds.models import BoxSearchHit
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.outbox import OutboxBusy, OutboxService, fingerprint, sha256_file
 from dso_desktop.services.types import Draft, SendOutcome
@@ -241,7 +242,7 @@ class SendService:
         return check_attachments(paths, self.limits)
 
     def find_boxes(self, account: str, query: str, search_type: str = "GENERAL",
-                   *, password: str | None = None) -> list[Any]:
+                   *, password: str | None = None) -> list[BoxSearchHit]:
         """ISDSSearch3 through the account (no list download, so no delivery)."""
         client = self._accounts.client(account, password=password)
         try:

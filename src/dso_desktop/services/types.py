@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dso_desktop.domain import (
     DeliveryEvent,
@@ -17,7 +17,11 @@ from dso_desktop.domain import (
     LoginMethod,
     WarningKind,
 )
-from dso_desktop.store.records import MessageFilter, MessageRow
+from dso_desktop.store.records import EvidenceCopyRecord, MessageFilter, MessageRow
+
+if TYPE_CHECKING:  # the ZFO package is loaded only when a ZFO is read
+    from dso_desktop.zfo.model import Zfo
+    from dso_desktop.zfo.verify import Verdict
 
 __all__ = [
     "AccountSpec",
@@ -104,7 +108,7 @@ class MessageDetail:
     row: MessageRow
     envelope: Envelope
     events: tuple[DeliveryEvent, ...]
-    verdict: Any | None  # zfo.Verdict when known (re-read from the stored JSON)
+    verdict: VerdictView | None  # when known (re-read from the stored JSON)
     verdict_kind: str | None
     verified_at: datetime | None
     attachments: tuple[AttachmentInfo, ...]
@@ -115,7 +119,7 @@ class MessageDetail:
     has_delivery_info: bool
     # Other signed copies kept beside the evidence (store.records.EvidenceCopyRecord):
     # conflicting copies and former, untrusted evidence.
-    evidence_copies: tuple[Any, ...] = ()
+    evidence_copies: tuple[EvidenceCopyRecord, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         env = self.envelope
@@ -250,8 +254,8 @@ class ZfoView:
     """A ZFO file opened for viewing (not stored): what it says and whether it verifies."""
 
     path: Path
-    zfo: Any  # zfo.Zfo
-    verdict: Any  # zfo.Verdict
+    zfo: Zfo
+    verdict: Verdict
     attachments: tuple[AttachmentInfo, ...]
     in_archive: int | None  # message id when the same message is already stored
 
