@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from dso_desktop.errors import DsoError
 from dso_desktop.gui import i18n
-from dso_desktop.isds.errors import IsdsError
-from dso_desktop.store.errors import StoreWriteError
-from dso_desktop.sync.events import SyncRetryLater, SyncStoreFailed
+
+if TYPE_CHECKING:
+    from dso_desktop.store.errors import StoreWriteError
+    from dso_desktop.sync.events import SyncRetryLater, SyncStoreFailed
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def _retry_later_text(exc: SyncRetryLater) -> str:
 
 def _store_write_text(exc: StoreWriteError | SyncStoreFailed) -> str:
     """StoreWriteError / SyncStoreFailed: the archive cannot be written (never SQL text)."""
+    from dso_desktop.sync.events import SyncStoreFailed
     reason = exc.reason
     if reason == "disk-full":
         text = translate("Errors", "The disk is full: the archive cannot be written. Free "
@@ -65,6 +67,12 @@ def describe(exc: BaseException) -> tuple[str, str]:
 
     A `DsoError` brings its own sentence (``message_cs`` in Czech, the kind's English
     sentence otherwise); errors are matched by type, never by class name."""
+    # Imported here, not at the top: the window modules load without the store, the sync
+    # or the ISDS client (lazy start-up); an exception of theirs means they are loaded.
+    from dso_desktop.isds.errors import IsdsError
+    from dso_desktop.store.errors import StoreWriteError
+    from dso_desktop.sync.events import SyncRetryLater, SyncStoreFailed
+
     special = None
     if isinstance(exc, SyncRetryLater):
         special = _retry_later_text(exc)

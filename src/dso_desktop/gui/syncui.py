@@ -14,8 +14,6 @@ from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.gui.bridge import BlockingPrompt, ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.mobilekey import MobileKeyDialog
-from dso_desktop.isds.errors import LoginCancelled
-from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled
 
 if TYPE_CHECKING:
     from dso_desktop.isds.login import MobileKeyState, OtpChallenge
@@ -156,6 +154,10 @@ class SyncController(QObject):
                 self.job_finished.emit(account, summary)
 
         def failed(exc: BaseException) -> None:
+            # Here, not at the top: the window loads without the sync or the ISDS client.
+            from dso_desktop.isds.errors import LoginCancelled
+            from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncCancelled
+
             was_cancelled = job.cancel.is_set()
             finish()
             if isinstance(exc, DeliveryConfirmationRequired):
