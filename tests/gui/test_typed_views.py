@@ -335,3 +335,11 @@ def test_the_typed_gui_still_starts_without_the_store_or_the_services() -> None:
              or m.startswith(("dso_desktop.app", "dso_desktop.store", "dso_desktop.services",
                               "dso_desktop.sync", "dso_desktop.zfo", "dso_desktop.isds"))]
     assert heavy == []
+
+
+def test_verdict_reasons_read_as_sentences() -> None:
+    from dso_desktop.gui import fmt
+
+    assert fmt.reasons_text(["Pečeť je neporušená.", "Otisk odpovídá", " ", "Platí?"]) == \
+        "Pečeť je neporušená. Otisk odpovídá. Platí?"
+    assert fmt.reasons_text([]) == ""

@@ -268,7 +268,7 @@ class DetailPane(QWidget):
         # the user or an account's test environment added): the user must see which.
         added = verdict.added_anchor if verdict is not None else None
         if reasons and (kind not in ("valid", None) or added is not None):
-            text += " " + "; ".join(str(r) for r in reasons)
+            text += " " + fmt.reasons_text(reasons)
         color = fmt.verdict_color(kind)
         self.verdict.setText(text)
         self.verdict.setStyleSheet(fmt.verdict_style(color))

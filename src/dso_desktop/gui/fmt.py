@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,16 @@ def verdict_text(kind: str | None) -> str:
     if kind is None:
         return translate("Format", "Not verified yet.")
     return texts.get(kind, translate("Format", "Not verified yet."))
+
+
+def reasons_text(reasons: Iterable[str]) -> str:
+    """The verdict's reasons as sentences one after another (each ends with its full stop)."""
+    out = []
+    for r in reasons:
+        r = str(r).strip()
+        if r:
+            out.append(r if r[-1] in ".!?" else r + ".")
+    return " ".join(out)
 
 
 def verdict_short(kind: str | None) -> str:

@@ -116,7 +116,7 @@ class ZfoViewer(QDialog):
         reasons = verdict.reasons_cs
         # A valid verdict shows its reasons too when it relied on an added anchor.
         if reasons and (vkind != "valid" or verdict.added_anchor is not None):
-            text += " " + "; ".join(str(r) for r in reasons)
+            text += " " + fmt.reasons_text(reasons)
         color = fmt.verdict_color(vkind)
         self.verdict.setText(text)
         self.verdict.setStyleSheet(fmt.verdict_style(color))
