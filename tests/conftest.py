@@ -28,6 +28,12 @@ def require_shared(path: Path = ISDS_SPEC) -> Path:
     return path
 
 
+def shared_trust_anchors() -> tuple[Path, ...]:
+    """The PostSignum CA certificates beside us as extra trust anchors (so that the real
+    samples verify offline, and an untrusted import is not what a test is about)."""
+    return (TRUST_DIR,) if TRUST_DIR.is_dir() else ()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run slow tests too")
 

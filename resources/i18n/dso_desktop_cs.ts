@@ -387,6 +387,10 @@
         <translation>Výsledek ověření</translation>
     </message>
     <message>
+        <source>Conflicting copies</source>
+        <translation>Kopie v rozporu</translation>
+    </message>
+    <message>
         <source>Envelope and delivery events</source>
         <translation>Obálka a události doručení</translation>
     </message>
@@ -521,6 +525,18 @@
     <message>
         <source>Delivery events</source>
         <translation>Události doručení</translation>
+    </message>
+    <message>
+        <source>Warning: the archive holds %1 other signed copies of this message with different content. The copy shown is the evidence; the others are kept aside.</source>
+        <translation>Pozor: archiv obsahuje %1 další podepsané kopie této zprávy s odlišným obsahem. Zobrazená kopie je důkazem; ostatní jsou uloženy stranou.</translation>
+    </message>
+    <message>
+        <source>former evidence, replaced by a trusted copy</source>
+        <translation>dřívější důkaz, nahrazený důvěryhodnou kopií</translation>
+    </message>
+    <message>
+        <source>arrived while this copy was the evidence</source>
+        <translation>přišla, když tato kopie již byla důkazem</translation>
     </message>
     <message>
         <source>Save attachments to</source>
@@ -840,6 +856,65 @@
     </message>
 </context>
 <context>
+    <name>Integrity</name>
+    <message>
+        <source>signature not trusted</source>
+        <translation>podpis není důvěryhodný</translation>
+    </message>
+    <message>
+        <source>signature invalid</source>
+        <translation>podpis je neplatný</translation>
+    </message>
+    <message>
+        <source>another copy with different content</source>
+        <translation>jiná kopie s odlišným obsahem</translation>
+    </message>
+    <message>
+        <source>imported file in quarantine</source>
+        <translation>importovaný soubor v karanténě</translation>
+    </message>
+    <message>
+        <source>stored bytes damaged</source>
+        <translation>uložená data jsou poškozena</translation>
+    </message>
+    <message>
+        <source>unreadable ZFO</source>
+        <translation>nečitelný soubor ZFO</translation>
+    </message>
+    <message>
+        <source>ZFO of another message</source>
+        <translation>ZFO jiné zprávy</translation>
+    </message>
+    <message>
+        <source>not downloaded yet</source>
+        <translation>dosud nestaženo</translation>
+    </message>
+    <message>
+        <source>database damaged</source>
+        <translation>databáze je poškozena</translation>
+    </message>
+    <message>
+        <source>The archive is in order: %1 of %2 signed messages verify.</source>
+        <translation>Archiv je v pořádku: ověřeno %1 z %2 podepsaných zpráv.</translation>
+    </message>
+    <message>
+        <source>The archive needs attention: %1 of %2 signed messages verify, %3 problems found.</source>
+        <translation>Archiv vyžaduje pozornost: ověřeno %1 z %2 podepsaných zpráv, nalezeno problémů: %3.</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… a dalších %1</translation>
+    </message>
+    <message>
+        <source>Checking the signatures of the archive…</source>
+        <translation>Kontroluji podpisy v archivu…</translation>
+    </message>
+    <message>
+        <source>Archive check</source>
+        <translation>Kontrola archivu</translation>
+    </message>
+</context>
+<context>
     <name>LoginPage</name>
     <message>
         <source>How do you log in?</source>
@@ -1109,6 +1184,14 @@
         <translation>Obnovit &amp;upozornění</translation>
     </message>
     <message>
+        <source>&amp;Check archive…</source>
+        <translation>&amp;Zkontrolovat archiv…</translation>
+    </message>
+    <message>
+        <source>Verify every stored signature and find untrusted or conflicting copies</source>
+        <translation>Ověřit všechny uložené podpisy a najít nedůvěryhodné kopie nebo kopie v rozporu</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>&amp;Konec</translation>
     </message>
@@ -1247,6 +1330,22 @@
     <message>
         <source>Imported: %1, already present: %2, failed: %3</source>
         <translation>Importováno: %1, již v archivu: %2, chybných: %3</translation>
+    </message>
+    <message>
+        <source>%1: %2 Kept in quarantine, not archived as evidence.</source>
+        <translation>%1: %2 Soubor je v karanténě, do archivu nebyl uložen jako důkaz.</translation>
+    </message>
+    <message>
+        <source>%1: another copy of this message is already the evidence — kept beside it as a conflicting copy</source>
+        <translation>%1: důkazem této zprávy je již jiná kopie — soubor je uložen vedle ní jako kopie v rozporu</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>Some files were not archived as evidence. The messages are downloaded from ISDS at the next synchronization.</source>
+        <translation>Některé soubory nebyly uloženy do archivu jako důkaz. Zprávy se stáhnou z ISDS při příští synchronizaci.</translation>
     </message>
     <message>
         <source>About DSO Desktop</source>
@@ -1696,6 +1795,18 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>Acceptance by fiction</source>
         <translation>Doručení fikcí</translation>
     </message>
+    <message>
+        <source>Untrusted signature</source>
+        <translation>Nedůvěryhodný podpis</translation>
+    </message>
+    <message>
+        <source>Conflicting copy</source>
+        <translation>Kopie v rozporu</translation>
+    </message>
+    <message>
+        <source>Quarantine</source>
+        <translation>Karanténa</translation>
+    </message>
 </context>
 <context>
     <name>ZfoViewer</name>
@@ -1810,6 +1921,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>imported</source>
         <translation>importováno</translation>
+    </message>
+    <message>
+        <source>Not imported as evidence: %1 The file is kept in quarantine.</source>
+        <translation>Neuloženo jako důkaz: %1 Soubor je uložen v karanténě.</translation>
     </message>
     <message>
         <source>Not imported: %1</source>

@@ -18,11 +18,14 @@ def gui_paths(data_dir: Path) -> AppPaths:
 
 @pytest.fixture
 def services(gui_paths: AppPaths) -> Iterator[Any]:
+    # Retries with short pauses keep error tests fast; the behaviour is the same.
+    from tests.conftest import shared_trust_anchors
+
     from dso_desktop.app import App
     from dso_desktop.sync.engine import RetryPolicy
 
-    # Retries with short pauses keep error tests fast; the behaviour is the same.
-    app = App.open(gui_paths, offline=True, retry=RetryPolicy(attempts=2, base_delay=0.05))
+    app = App.open(gui_paths, offline=True, retry=RetryPolicy(attempts=2, base_delay=0.05),
+                   trust_anchors=shared_trust_anchors())
     yield app
     app.close()
 

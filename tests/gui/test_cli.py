@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ZFO_SAMPLES, require_shared
+from tests.conftest import ZFO_SAMPLES, require_shared, shared_trust_anchors
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -57,7 +57,8 @@ def test_measure_startup_prints_json(tmp_path: Path) -> None:
     from dso_desktop.paths import AppPaths
 
     data = tmp_path / "archive"
-    with App.open(AppPaths.default(data), offline=True) as app:
+    with App.open(AppPaths.default(data), offline=True,
+                  trust_anchors=shared_trust_anchors()) as app:
         app.zfo.import_files(sorted(ZFO_SAMPLES.glob("*.zfo")))
     run = _run(["--measure-startup", "--measure-scroll", "--data-dir", str(data)], tmp_path)
     assert run.returncode == 0, run.stderr

@@ -113,12 +113,17 @@ def test_full_session(sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     zfo = next(p for p in files if p.name.endswith(".zfo") and not p.name.startswith("DOD_"))
     assert len(files) >= 2 + len(shown["attachment_list"]) - 1
 
-    # Import into a fresh archive: the exported ZFO comes in verified; again = duplicate.
+    # Into the archive that trusts the simulator's CA: the same ZFO again = duplicate.
+    code, imp, err = dso(data, "import", str(zfo))
+    assert code == 0 and imp["duplicates"] == 1, (imp, err)
+    # A fresh archive does not trust the simulator's CA: the file is quarantined, not
+    # evidence (exit 1, the verdict and the reason), and no message appears.
     other = tmp_path / "other"
     code, imp, err = dso(other, "import", str(zfo))
-    assert code == 0 and imp["imported"] == 1, (imp, err)
-    code, imp, _ = dso(other, "import", str(out))
-    assert imp["imported"] == 0 and imp["duplicates"] >= 1
+    assert code == 1 and imp["imported"] == 0 and imp["quarantined"] == 1, (imp, err)
+    assert imp["items"][0]["verdict"] == "untrusted" and imp["items"][0]["reason"]
+    code, rows_other, _ = dso(other, "messages", "list")
+    assert code == 0 and rows_other == []
     junk = tmp_path / "junk.zfo"
     junk.write_bytes(b"this is not a zfo")
     code, imp, _ = dso(other, "import", str(junk))

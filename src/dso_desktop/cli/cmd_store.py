@@ -348,24 +348,44 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
         summary = app.zfo.import_files([Path(p) for p in args.paths], account=args.account)
 
     def text(_: Any) -> str:
-        lines = [f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
-                 + (f" — {i.reason}" if i.reason else "") for i in summary.items]
-        lines.append(f"{summary.imported} imported, {summary.duplicates} duplicates, "
-                     f"{summary.failed} failed")
+        lines = []
+        for i in summary.items:
+            line = f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
+            if i.status == "quarantined":
+                # An untrusted file is never evidence: say so, with the verdict and why.
+                line += (f" — seal {i.verdict}: {i.reason}; kept in quarantine, NOT archived "
+                         "as evidence (the message is still downloaded from ISDS)")
+            elif i.reason:
+                line += f" — {i.reason}"
+            lines.append(line)
+        tail = (f"{summary.imported} imported, {summary.duplicates} duplicates, "
+                f"{summary.failed} failed")
+        if summary.quarantined or summary.conflicts:
+            tail += (f", {summary.quarantined} quarantined (not trusted), "
+                     f"{summary.conflicts} conflicting copies")
+        lines.append(tail)
         return "\n".join(lines)
 
     ctx.emit(summary.to_json(), text)
-    return 1 if summary.failed else 0
+    return 1 if summary.needs_attention else 0
 
 
 def check(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
+        reviewed = app.integrity.mark_copies_reviewed() if args.mark_reviewed else 0
         report = app.integrity.check()
 
     def text(_: Any) -> str:
         lines = [f"{p.dm_id or '-'}: {p.problem}: {p.detail}" for p in report.problems]
         lines.append(f"checked {report.checked} signed messages: {report.ok} verify; "
                      f"database {'ok' if report.database_ok else 'DAMAGED'}")
+        if reviewed:
+            lines.append(f"{reviewed} conflicting copies marked as reviewed (kept)")
+        if not report.clean:
+            lines.append("NOT CLEAN: evidence that is not trusted, invalid or in conflict "
+                         "(see above) must be looked at; once you have looked at the "
+                         "conflicting copies, `dso check --mark-reviewed` stops them failing "
+                         "the check (they are kept)")
         return "\n".join(lines)
 
     ctx.emit(report.to_json(), text)
@@ -467,4 +487,7 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=_guard(import_))
 
     p = sub.add_parser("check", help="re-verify every stored ZFO and the database")
+    p.add_argument("--mark-reviewed", action="store_true",
+                   help="mark the conflicting copies listed now as reviewed: they stay in "
+                   "the archive but no longer make the check fail")
     p.set_defaults(handler=_guard(check))

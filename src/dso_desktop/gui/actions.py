@@ -63,6 +63,11 @@ def build_actions(w: MainWindow) -> None:
         translate("MainWindow", "&Verify signature"), lambda: w.detail.verify(), "Ctrl+Shift+V"
     )
     w.act_warnings = act(translate("MainWindow", "Refresh &warnings"), w.reload_warnings)
+    w.act_check = act(
+        translate("MainWindow", "&Check archive…"), w.check_archive, None,
+        translate("MainWindow", "Verify every stored signature and find untrusted or "
+                  "conflicting copies"),
+    )
     w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
 
@@ -72,6 +77,7 @@ def build_actions(w: MainWindow) -> None:
         w.act_open_zfo,
         w.act_import,
         w.act_export,
+        w.act_check,
         None,
         w.act_settings,
         None,

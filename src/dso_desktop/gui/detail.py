@@ -75,6 +75,11 @@ class DetailPane(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName(self.tr("Verification result"))
         self.verdict.setVisible(False)
+        # Other signed copies of this message kept beside its evidence (a warning).
+        self.copies = QLabel()
+        self.copies.setWordWrap(True)
+        self.copies.setAccessibleName(self.tr("Conflicting copies"))
+        self.copies.setVisible(False)
 
         self.envelope = QTextBrowser()
         self.envelope.setOpenExternalLinks(False)
@@ -134,6 +139,7 @@ class DetailPane(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.copies)
         layout.addWidget(split, 1)
         self._set_enabled(False)
 
@@ -152,6 +158,7 @@ class DetailPane(QWidget):
         self._detail = None
         self.title.setText(self.tr("Select a message"))
         self.verdict.setVisible(False)
+        self.copies.setVisible(False)
         self.envelope.clear()
         self.attachments.clear()
         self._set_enabled(False)
@@ -187,6 +194,7 @@ class DetailPane(QWidget):
         self.title.setText(subject)
         # The row's stored kind is authoritative; the verdict object adds the reasons.
         self._show_verdict(fmt.field(detail, "verdict"), fmt.field(detail, "verdict_kind"))
+        self._show_copies(fmt.field(detail, "evidence_copies", default=()) or ())
         rows: list[tuple[str, Any]] = [
             (self.tr("Message ID"), fmt.field(env, "message_id")),
             (self.tr("Sender"), _party(env, "sender")),
@@ -263,6 +271,24 @@ class DetailPane(QWidget):
         self.verdict.setText(text)
         self.verdict.setStyleSheet(fmt.verdict_style(color))
         self.verdict.setVisible(True)
+
+    def _show_copies(self, copies: Any) -> None:
+        copies = list(copies)
+        if not copies:
+            self.copies.setVisible(False)
+            return
+        lines = [self.tr("Warning: the archive holds %1 other signed copies of this message "
+                         "with different content. The copy shown is the evidence; the others "
+                         "are kept aside.").replace("%1", str(len(copies)))]
+        for c in copies[:5]:
+            reason = (self.tr("former evidence, replaced by a trusted copy")
+                      if fmt.field(c, "reason") == "displaced"
+                      else self.tr("arrived while this copy was the evidence"))
+            lines.append(f"• {fmt.verdict_text(fmt.verdict_kind(fmt.field(c, 'verdict')))} "
+                         f"({reason})")
+        self.copies.setText("\n".join(lines))
+        self.copies.setStyleSheet(fmt.verdict_style(fmt.verdict_color("untrusted")))
+        self.copies.setVisible(True)
 
     # -- actions ----------------------------------------------------------------------------
 

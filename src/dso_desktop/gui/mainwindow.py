@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
     act_unread: QAction
     act_verify: QAction
     act_warnings: QAction
+    act_check: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()
@@ -685,6 +686,7 @@ class MainWindow(QMainWindow):
                 .replace("%3", str(fmt.field(summary, "failed", default=0))),
                 10_000,
             )
+            self._warn_untrusted_import(summary)
             self.imported.emit(summary)
             self.reload_tree()
 
@@ -694,6 +696,43 @@ class MainWindow(QMainWindow):
             lambda e: show_error(self, e),
             owner=self,
         )
+
+    def _warn_untrusted_import(self, summary: Any) -> QMessageBox | None:
+        """Files whose seal is not trusted were quarantined, not archived: say so plainly."""
+        items = [i for i in fmt.field(summary, "items", default=()) or ()
+                 if fmt.field(i, "status") in ("quarantined", "conflict")]
+        if not items:
+            return None
+        lines = []
+        for i in items[:20]:
+            name = Path(str(fmt.field(i, "path", default=""))).name
+            if fmt.field(i, "status") == "quarantined":
+                lines.append(self.tr("%1: %2 Kept in quarantine, not archived as "
+                                     "evidence.").replace("%1", name).replace(
+                    "%2", fmt.verdict_text(fmt.verdict_kind(fmt.field(i, "verdict")))))
+            else:
+                lines.append(self.tr("%1: another copy of this message is already the "
+                                     "evidence — kept beside it as a conflicting copy")
+                             .replace("%1", name))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Import"), self.tr(
+            "Some files were not archived as evidence. The messages are downloaded from "
+            "ISDS at the next synchronization.") + "\n\n" + "\n".join(lines),
+            QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText("\n".join(
+            f"{fmt.field(i, 'path', default='')}: {fmt.field(i, 'reason', default='')}"
+            for i in items))
+        self._import_warning = box
+        box.open()
+        return box
+
+    def check_archive(self) -> Any:
+        """Re-verify the whole archive (menu): progress, then the result in plain words."""
+        from dso_desktop.gui.integrityui import IntegrityCheck
+
+        check = IntegrityCheck(self, self.ctx)
+        self._integrity_check = check
+        check.start()
+        return check
 
     def open_settings(self) -> Any:
         from dso_desktop.gui.settingsdialog import SettingsDialog

@@ -18,6 +18,9 @@ def kind_label(kind: str) -> str:
         "deletion": translate("Warnings", "Deletion from ISDS"),
         "not-downloaded": translate("Warnings", "Not downloaded"),
         "fiction": translate("Warnings", "Acceptance by fiction"),
+        "untrusted-evidence": translate("Warnings", "Untrusted signature"),
+        "evidence-conflict": translate("Warnings", "Conflicting copy"),
+        "quarantined": translate("Warnings", "Quarantine"),
     }
     return labels.get(kind, kind)
 

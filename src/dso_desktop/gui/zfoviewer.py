@@ -165,8 +165,17 @@ class ZfoViewer(QDialog):
                 self.title.setText(self.title.text() + " — " + self.tr("imported"))
             else:
                 items = fmt.field(summary, "items", default=()) or ()
-                reason = fmt.field(items[0], "reason", "status", default="") if items else ""
-                self.title.setText(self.tr("Not imported: %1").replace("%1", str(reason)))
+                if items and fmt.field(items[0], "status") == "quarantined":
+                    # Not evidence: say so in words, with what the verification found.
+                    verdict = fmt.verdict_text(fmt.verdict_kind(fmt.field(items[0], "verdict")))
+                    self.title.setText(self.tr(
+                        "Not imported as evidence: %1 The file is kept in quarantine.")
+                        .replace("%1", verdict))
+                    self.import_button.setEnabled(False)
+                else:
+                    reason = fmt.field(items[0], "reason", "status", default="") if items \
+                        else ""
+                    self.title.setText(self.tr("Not imported: %1").replace("%1", str(reason)))
             self.imported.emit(summary)
 
         self.ctx.tasks.run_store(

@@ -125,9 +125,11 @@ class ZfoService:
                 data = path.read_bytes()
                 trust = self._import_scope(data, all_boxes, account_id, box_id)
                 r = import_zfo(self._db, trust, data, account_id=account_id,
-                               account_box_id=box_id, now=now, accounts_by_box=by_box)
+                               account_box_id=box_id, now=now, accounts_by_box=by_box,
+                               source_name=path.name)
                 status = "imported" if r.status == "stored" else r.status
-                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict))
+                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
+                                        r.reason))
             except IngestError as exc:
                 items.append(ImportItem(str(path), "invalid", reason=str(exc)))
             except OSError as exc:
@@ -242,6 +244,24 @@ class IntegrityService:
             if dkind in ("invalid", "untrusted"):
                 problems.append(IntegrityProblem(
                     mid, dm_id, dkind, "delivery info: " + ("; ".join(dv.reasons) or dkind)))
+        # Other copies kept beside the evidence, and imported files kept in quarantine.
+        with self._db.read() as s:
+            repo = MessageRepo(s)
+            copies = repo.evidence_copies()
+            quarantined = repo.quarantined()
+        for c in copies:
+            what = "delivery info" if c.kind == "delivery-info" else "signed message"
+            why = ("was the evidence until a trusted copy replaced it" if c.reason == "displaced"
+                   else "arrived while another copy was the evidence")
+            problems.append(IntegrityProblem(
+                c.message_id, c.dm_id, "conflict-reviewed" if c.reviewed_at else "conflict",
+                f"another {what} (SHA-256 {c.sha256[:16]}…, seal {c.verdict or 'unverified'}) "
+                f"{why}; kept beside the evidence"))
+        for q in quarantined:
+            problems.append(IntegrityProblem(
+                0, q.dm_id or "", "quarantined",
+                f"imported file {q.source_name or '?'} (seal {q.verdict}: "
+                f"{q.reasons or '-'}) is quarantined, not evidence"))
         with self._db.read() as s:
             from dso_desktop.store.records import MessageFilter
 
@@ -253,3 +273,11 @@ class IntegrityService:
             problems.append(IntegrityProblem(0, "", "database", p))
         return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
                                database_ok=not db_problems)
+
+    def mark_copies_reviewed(self) -> int:
+        """Mark every conflicting copy kept now as reviewed (they stay in the archive and
+        with their messages; the check lists them without failing). Returns how many."""
+        with self._db.write() as s:
+            repo = MessageRepo(s)
+            return repo.mark_copies_reviewed([c.id for c in repo.evidence_copies(
+                unreviewed=True)])

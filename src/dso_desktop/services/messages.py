@@ -143,6 +143,7 @@ class MessageService:
         with self._db.read() as s:
             repo = MessageRepo(s)
             st = repo.detail(message_id)
+            copies = tuple(repo.evidence_copies(message_id))
         parsed = self._parsed(message_id) if st.row.downloaded else None
         payload = json.loads(st.verdict_json) if st.verdict_json else None
         verdict = VerdictView.from_payload(st.row.verdict, payload) if st.row.verdict else None
@@ -151,7 +152,7 @@ class MessageService:
             verdict_kind=st.row.verdict, verified_at=st.verified_at,
             attachments=_attachments(parsed) if parsed is not None else (),
             note=st.note, tags=st.tags, zfo_sha256=st.zfo_sha256, zfo_size=st.zfo_size,
-            has_delivery_info=st.has_delivery_info,
+            has_delivery_info=st.has_delivery_info, evidence_copies=copies,
         )
 
     def attachment_content(self, message_id: int, index: int) -> bytes:

@@ -91,6 +91,9 @@ class MessageDetail:
     zfo_sha256: str | None
     zfo_size: int | None
     has_delivery_info: bool
+    # Other signed copies kept beside the evidence (store.records.EvidenceCopyRecord):
+    # conflicting copies and former, untrusted evidence.
+    evidence_copies: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         env = self.envelope
@@ -119,6 +122,7 @@ class MessageDetail:
             "zfo_sha256": self.zfo_sha256,
             "zfo_size": self.zfo_size,
             "delivery_info": self.has_delivery_info,
+            "evidence_copies": [c.to_json() for c in self.evidence_copies],
         }
 
 
@@ -169,7 +173,10 @@ class SendOutcome:
 @dataclass(frozen=True)
 class ImportItem:
     path: str
-    status: str  # imported | duplicate | delivery-info | invalid | error
+    # imported | replaced (became the evidence in place of an untrusted copy) | duplicate |
+    # delivery-info | conflict (kept beside other evidence) | quarantined (seal not
+    # trusted: kept apart, not evidence) | invalid (unreadable) | error
+    status: str
     message_id: int | None = None
     dm_id: str | None = None
     verdict: str | None = None
@@ -185,7 +192,7 @@ class ImportSummary:
 
     @property
     def imported(self) -> int:
-        return self.count("imported")
+        return self.count("imported") + self.count("replaced")
 
     @property
     def duplicates(self) -> int:
@@ -195,9 +202,23 @@ class ImportSummary:
     def failed(self) -> int:
         return self.count("invalid") + self.count("error")
 
+    @property
+    def quarantined(self) -> int:
+        return self.count("quarantined")
+
+    @property
+    def conflicts(self) -> int:
+        return self.count("conflict")
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something the user must look at: a failure, a quarantined or conflicting copy."""
+        return bool(self.failed or self.quarantined or self.conflicts)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "imported": self.imported, "duplicates": self.duplicates, "failed": self.failed,
+            "quarantined": self.quarantined, "conflicts": self.conflicts,
             "items": [i.__dict__ for i in self.items],
         }
 
@@ -229,11 +250,19 @@ class Warning:
                 "due": _iso(self.due), "text": self.text_cs, "text_en": self.text_en}
 
 
+# Listed, but nothing to act on: a quarantined file is attached to nothing; a reviewed
+# conflicting copy has been looked at (`dso check --mark-reviewed`).
+INFORMATIONAL_PROBLEMS = frozenset({"quarantined", "conflict-reviewed"})
+
+
 @dataclass(frozen=True)
 class IntegrityProblem:
     message_id: int
     dm_id: str
-    problem: str  # checksum | unparsable | invalid | untrusted | missing-zfo | database
+    # checksum | unparsable | invalid | untrusted | mismatch | missing-zfo | database |
+    # conflict (another copy kept beside the evidence) | conflict-reviewed (one the user
+    # has looked at) | quarantined (an imported file whose seal is not trusted; id 0)
+    problem: str
     detail: str
 
 
@@ -246,8 +275,10 @@ class IntegrityReport:
 
     @property
     def clean(self) -> bool:
+        """Nothing to act on: evidence that is untrusted, invalid or in conflict is not
+        clean; a quarantined file is reported but attached to nothing."""
         return self.database_ok and not any(
-            p.problem != "untrusted" for p in self.problems)
+            p.problem not in INFORMATIONAL_PROBLEMS for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from dso_desktop.domain import MessageStatus
 from dso_desktop.services.types import Warning
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.models import Account, Message
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.timeutil import to_db
@@ -90,4 +91,41 @@ class WarningService:
                     f"Zpráva {dm_id} bude doručena fikcí {due:%d. %m. %Y}.",
                     f"Message {dm_id} will be accepted by fiction on {due:%Y-%m-%d}.",
                 ))
+            out += self._evidence(s, names)
+        return out
+
+    @staticmethod
+    def _evidence(s: object, names: dict[int, str]) -> list[Warning]:
+        """Evidence that is not trusted, copies kept beside evidence, quarantined files."""
+        repo = MessageRepo(s)  # type: ignore[arg-type]
+        out: list[Warning] = []
+        accounts: dict[int, int | None] = dict(s.execute(  # type: ignore[attr-defined]
+            select(Message.id, Message.account_id)).tuples().all())
+        for mid, dm_id, verdict in repo.untrusted_evidence()[:MAX_PER_KIND]:
+            out.append(Warning(
+                "untrusted-evidence", names.get(accounts.get(mid) or 0), mid, None,
+                f"Uložená zpráva {dm_id} nemá důvěryhodný podpis ({verdict or 'neověřeno'}); "
+                "příští synchronizace stáhne originál z ISDS.",
+                f"The stored copy of message {dm_id} is not trusted ({verdict or 'unverified'});"
+                " the next sync downloads ISDS's copy.",
+            ))
+        for c in repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]:
+            what_cs = "doručenky" if c.kind == "delivery-info" else "zprávy"
+            what_en = "delivery info" if c.kind == "delivery-info" else "message"
+            out.append(Warning(
+                "evidence-conflict", names.get(accounts.get(c.message_id) or 0), c.message_id, None,
+                f"K {what_cs} {c.dm_id} je v archivu jiná kopie s odlišným obsahem "
+                f"(podpis: {c.verdict or 'neověřen'}); jako důkaz platí ověřená kopie, "
+                "druhá je uložena stranou.",
+                f"Another copy of {what_en} {c.dm_id} with different content is kept "
+                f"beside the evidence (seal: {c.verdict or 'unverified'}).",
+            ))
+        for q in repo.quarantined()[:MAX_PER_KIND]:
+            out.append(Warning(
+                "quarantined", None, None, None,
+                f"Importovaný soubor {q.source_name or ''} (zpráva {q.dm_id or '?'}) nemá "
+                f"důvěryhodný podpis ({q.verdict}); je v karanténě a není důkazem.",
+                f"Imported file {q.source_name or ''} (message {q.dm_id or '?'}) is not "
+                f"trusted ({q.verdict}); it is quarantined and is not evidence.",
+            ))
         return out

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.store import evidence as evd
 from dso_desktop.store.messages import _MUTABLE, _envelope_columns, sha256_hex
 from dso_desktop.store.models import Message
 from dso_desktop.store.records import SearchText, VerdictInfo
@@ -70,26 +71,41 @@ class FastWriter:
         attachment_count: int,
         verdict: VerdictInfo | None,
         events: Iterable[DeliveryEvent],
+        *,
+        content_sha256: str | None = None,
     ) -> tuple[str, int] | None:
         """Store the ZFO of a message the list has already recorded.
 
         Returns ("stored" | "duplicate", message id), or None when the envelope is not in
-        the archive yet (the ORM path creates it, adopting an imported copy if there is one).
+        the archive yet (the ORM path creates it, adopting an imported copy if there is one)
+        or when the evidence rule (`store.evidence.decide`) wants more than storing the
+        first copy or recognising the same one: replacing, keeping a conflicting copy or a
+        verdict refresh are rare and go through `MessageRepo.place_zfo`.
         """
         if not self.enabled:
             return None
         cur = self._cur
-        row = self._listed("id, downloaded, big_message", account_id, direction, env)
+        row = self._listed("id, downloaded, big_message, verdict", account_id, direction, env)
         if row is None:
             return None
-        mid, downloaded, big = int(row[0]), bool(row[1]), bool(row[2])
-        if downloaded:
+        mid, big = int(row[0]), bool(row[2])
+        digest = sha256_hex(data)
+        z = cur.execute("SELECT sha256, content_sha256 FROM message_zfos WHERE message_id = ?",
+                        (mid,)).fetchone()
+        current = evd.CopyInfo(z[0], row[3], z[1]) if z is not None else None
+        new = evd.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
+        action = evd.decide(current, new, from_isds=True, kind=evd.MESSAGE)
+        if action is evd.Action.KEEP and current is not None and current.sha256 == digest \
+                and (new.verdict == current.verdict
+                     or evd.verdict_rank(new.verdict) < evd.verdict_rank(current.verdict)):
             return "duplicate", mid
+        if action is not evd.Action.STORE:
+            return None
         now = self._dt(to_db(utcnow()))
         cur.execute(
-            "INSERT INTO message_zfos (message_id, sha256, size, data, stored_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (mid, sha256_hex(data), len(data), data, now),
+            "INSERT INTO message_zfos (message_id, sha256, size, data, stored_at, "
+            "content_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+            (mid, digest, len(data), data, now, content_sha256),
         )
         cols = _envelope_columns(env)
         cols["big_message"] = big or bool(env.big_message)  # any source knows
@@ -196,11 +212,12 @@ class FastWriter:
 
     # -- delivery infos -----------------------------------------------------------------
     def store_delivery_info(self, message_id: int, data: bytes, env: Envelope,
-                            events: Iterable[DeliveryEvent], verdict: str | None
-                            ) -> bool | None:
+                            events: Iterable[DeliveryEvent], verdict: str | None, *,
+                            content_sha256: str | None = None) -> bool | None:
         """As `ingest.store_delivery_info`: state moved on, events added, the newest
         delivery info kept. True when the delivery info was new or changed; None when the
-        message is not in the archive (the ORM path reports that)."""
+        message is not in the archive (the ORM path reports that) or when the evidence rule
+        wants a copy kept aside or refused (`MessageRepo.store_delivery_info` does that)."""
         if not self.enabled:
             return None
         cur = self._cur
@@ -210,26 +227,33 @@ class FastWriter:
         ).fetchone()
         if row is None:
             return None
+        digest = sha256_hex(data)
+        old = cur.execute("SELECT sha256, verdict, content_sha256 FROM delivery_infos "
+                          "WHERE message_id = ?", (message_id,)).fetchone()
+        current = evd.CopyInfo(old[0], old[1], old[2]) if old is not None else None
+        action = evd.decide(current, evd.CopyInfo(digest, verdict, content_sha256),
+                           from_isds=True, kind=evd.DELIVERY_INFO)
+        same = action is evd.Action.KEEP and old is not None and old[0] == digest \
+            and (verdict == old[1] or evd.verdict_rank(verdict) < evd.verdict_rank(old[1]))
+        if action not in (evd.Action.STORE, evd.Action.SUPERSEDE) and not same:
+            return None
         self._move_state(message_id, row, env)
         self.add_events(message_id, events)
-        digest = sha256_hex(data)
         now = self._dt(to_db(utcnow()))
-        old = cur.execute("SELECT sha256 FROM delivery_infos WHERE message_id = ?",
-                          (message_id,)).fetchone()
-        if old is None:
-            cur.execute(
-                "INSERT INTO delivery_infos (message_id, sha256, size, data, verdict, "
-                "stored_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (message_id, digest, len(data), data, verdict, now),
-            )
-            return True
-        if old[0] == digest:
+        if same:
             cur.execute("UPDATE delivery_infos SET stored_at = ? WHERE message_id = ?",
                         (now, message_id))  # fetched again: up to date
             return False
+        if action is evd.Action.STORE:
+            cur.execute(
+                "INSERT INTO delivery_infos (message_id, sha256, size, data, verdict, "
+                "stored_at, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, digest, len(data), data, verdict, now, content_sha256),
+            )
+            return True
         cur.execute(
             "UPDATE delivery_infos SET sha256 = ?, size = ?, data = ?, verdict = ?, "
-            "stored_at = ? WHERE message_id = ?",
-            (digest, len(data), data, verdict, now, message_id),
+            "stored_at = ?, content_sha256 = ? WHERE message_id = ?",
+            (digest, len(data), data, verdict, now, content_sha256, message_id),
         )
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,20 +14,25 @@ from sqlalchemy import Select, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
+from dso_desktop.store import evidence as evd
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.models import (
     Account,
     DeliveryInfo,
     Event,
+    EvidenceCopy,
     Message,
     MessageTag,
     MessageZfo,
+    QuarantinedZfo,
     Tag,
 )
 from dso_desktop.store.records import (
     ORDER_COLUMNS,
+    EvidenceCopyRecord,
     MessageFilter,
     MessageRow,
+    QuarantineRecord,
     SearchText,
     StoredMessage,
     VerdictInfo,
@@ -47,6 +52,11 @@ _MUTABLE = ("status", "delivered_at", "accepted_at")
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _not_trusted(column: Any) -> Any:
+    """SQL: a stored verdict that does not make the copy evidence (NULL: never verified)."""
+    return column.is_(None) | column.not_in(sorted(evd.TRUSTED_VERDICTS))
 
 
 def fts_query(query: str, *, prefix: bool = True) -> str | None:
@@ -210,20 +220,24 @@ class MessageRepo:
         """
         q = select(Message.id, Message.dm_id, Message.big_message).where(
             Message.account_id == account_id, Message.direction == str(direction),
-            Message.downloaded.is_(False),
+            # Evidence whose seal is not trusted counts as missing: ISDS's own copy is
+            # fetched to replace it (an imported forgery never suppresses a download).
+            Message.downloaded.is_(False) | _not_trusted(Message.verdict),
             Message.status.is_(None) | (Message.status != CONTENT_DELETED),
         ).order_by(Message.id)
         return [(r[0], r[1], bool(r[2])) for r in self.s.execute(q)]
 
     def missing_delivery_infos(self, account_id: int) -> list[tuple[int, str]]:
-        """Downloaded messages without a delivery info, or whose state moved on since."""
+        """Downloaded messages without a delivery info, whose state moved on since, or
+        whose delivery info is not trusted."""
         q = (
             select(Message.id, Message.dm_id)
             .outerjoin(DeliveryInfo, DeliveryInfo.message_id == Message.id)
             .where(
                 Message.account_id == account_id, Message.downloaded.is_(True),
                 (DeliveryInfo.message_id.is_(None))
-                | (DeliveryInfo.stored_at < Message.updated_at),
+                | (DeliveryInfo.stored_at < Message.updated_at)
+                | _not_trusted(DeliveryInfo.verdict),
             )
             .order_by(Message.id)
         )
@@ -294,21 +308,89 @@ class MessageRepo:
         search: SearchText,
         attachment_count: int,
         verdict: VerdictInfo | None,
+        *,
+        content_sha256: str | None = None,
+        from_isds: bool = True,
+        old_search: Callable[[bytes], SearchText | None] | None = None,
     ) -> bool:
-        """Store the signed ZFO of a message once, with the envelope it carries and its index.
+        """Offer a signed ZFO of a message; True when it became the message's evidence.
 
-        Returns False (and changes nothing) when the message already has its ZFO.
+        `place_zfo` says what happened in detail; this is its yes/no.
         """
-        m = self.s.get(Message, message_id)
+        action = self.place_zfo(message_id, data, env, search, attachment_count, verdict,
+                                content_sha256=content_sha256, from_isds=from_isds,
+                                old_search=old_search)
+        return action in (evd.Action.STORE, evd.Action.REPLACE)
+
+    def current_evidence(self, message_id: int) -> evd.CopyInfo | None:
+        r = self.s.execute(
+            select(MessageZfo.sha256, MessageZfo.content_sha256, Message.verdict)
+            .join(Message, Message.id == MessageZfo.message_id)
+            .where(MessageZfo.message_id == message_id)
+        ).first()
+        return evd.CopyInfo(r[0], r[2], r[1]) if r else None
+
+    def place_zfo(
+        self,
+        message_id: int,
+        data: bytes,
+        env: Envelope,
+        search: SearchText,
+        attachment_count: int,
+        verdict: VerdictInfo | None,
+        *,
+        content_sha256: str | None = None,
+        from_isds: bool = True,
+        old_search: Callable[[bytes], SearchText | None] | None = None,
+    ) -> evd.Action:
+        """Apply the evidence rule (`store.evidence.decide`) to a signed copy of a message.
+
+        STORE/REPLACE: the copy becomes the evidence, with the envelope it carries and its
+        index (a replaced copy moves to `evidence_copies`; ``old_search`` rebuilds its index
+        text so that its words stop finding the message). CONFLICT: kept aside. KEEP: the
+        same copy; its verdict is refreshed unless that would lower it. QUARANTINE/REFUSE:
+        nothing is written here (the caller quarantines an untrusted file).
+        """
+        m = self.s.get(Message, message_id, populate_existing=True)
         if m is None:
             raise NotFound(f"message {message_id}")
-        if m.downloaded:
-            return False
+        digest = sha256_hex(data)
+        current = self.current_evidence(message_id)
+        new = evd.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
+        action = evd.decide(current, new, from_isds=from_isds, kind=evd.MESSAGE)
+        if action is evd.Action.KEEP:
+            if current is not None and current.sha256 == digest and verdict is not None \
+                    and evd.verdict_rank(verdict.kind) >= evd.verdict_rank(current.verdict):
+                self._apply_verdict(m, verdict)
+            if current is not None and current.sha256 == digest and content_sha256 \
+                    and current.content_sha256 is None:
+                self.s.execute(update(MessageZfo).where(MessageZfo.message_id == message_id)
+                               .values(content_sha256=content_sha256))
+            return action
+        if action is evd.Action.CONFLICT:
+            self.keep_copy(message_id, evd.MESSAGE, data, content_sha256,
+                           new.verdict, verdict.json if verdict else None, evd.REASON_CONFLICT)
+            return action
+        if action not in (evd.Action.STORE, evd.Action.REPLACE):
+            return action
         now = to_db(utcnow())
-        self.s.add(MessageZfo(
-            message_id=message_id, sha256=sha256_hex(data), size=len(data), data=data,
-            stored_at=now,
-        ))
+        if action is evd.Action.REPLACE:
+            old = self.s.get(MessageZfo, message_id, populate_existing=True)
+            assert old is not None  # REPLACE is decided only over stored evidence
+            old_data = bytes(old.data)
+            self.keep_copy(message_id, evd.MESSAGE, old_data, old.content_sha256, m.verdict,
+                           m.verdict_json, evd.REASON_DISPLACED)
+            if self._fts and old_search is not None:
+                before = old_search(old_data)
+                if before is not None:
+                    self._fts_delete(message_id, before)
+            old.sha256, old.size, old.data = digest, len(data), data
+            old.stored_at, old.content_sha256 = now, content_sha256  # type: ignore[assignment]
+        else:
+            self.s.add(MessageZfo(
+                message_id=message_id, sha256=digest, size=len(data), data=data,
+                stored_at=now, content_sha256=content_sha256,
+            ))
         cols = _envelope_columns(env)
         cols["big_message"] = bool(m.big_message) or bool(env.big_message)  # any source knows
         for name, value in cols.items():
@@ -321,6 +403,9 @@ class MessageRepo:
         m.updated_at = now  # type: ignore[assignment]
         if verdict is not None:
             self._apply_verdict(m, verdict)
+        else:
+            m.verdict = m.verdict_json = None
+            m.verified_at = m.timestamp_expires = None
         self.s.flush()
         if self._fts:
             self.s.execute(
@@ -331,7 +416,96 @@ class MessageRepo:
                 {"id": message_id, "subject": search.subject, "parties": search.parties,
                  "refs": search.refs, "files": search.files, "body": search.body},
             )
+        return action
+
+    def _fts_delete(self, message_id: int, search: SearchText) -> None:
+        # A contentless FTS5 table forgets a row only when told its exact old values.
+        self.s.execute(
+            text(
+                "INSERT INTO messages_fts(messages_fts, rowid, subject, parties, refs, files, "
+                "body) VALUES ('delete', :id, :subject, :parties, :refs, :files, :body)"
+            ),
+            {"id": message_id, "subject": search.subject, "parties": search.parties,
+             "refs": search.refs, "files": search.files, "body": search.body},
+        )
+
+    def keep_copy(self, message_id: int, kind: str, data: bytes, content_sha256: str | None,
+                  verdict: str | None, verdict_json: str | None, reason: str) -> bool:
+        """Keep a signed copy beside the evidence (once per message, kind and bytes)."""
+        digest = sha256_hex(data)
+        have = self.s.scalar(select(EvidenceCopy.id).where(
+            EvidenceCopy.message_id == message_id, EvidenceCopy.kind == kind,
+            EvidenceCopy.sha256 == digest))
+        if have is not None:
+            return False
+        self.s.add(EvidenceCopy(
+            message_id=message_id, kind=kind, sha256=digest, content_sha256=content_sha256,
+            size=len(data), data=data, verdict=verdict, verdict_json=verdict_json,
+            reason=reason, stored_at=to_db(utcnow()),
+        ))
+        self.s.flush()
         return True
+
+    def evidence_copies(self, message_id: int | None = None, *,
+                        unreviewed: bool = False) -> list[EvidenceCopyRecord]:
+        q = select(EvidenceCopy.id, EvidenceCopy.message_id, Message.dm_id, EvidenceCopy.kind,
+                   EvidenceCopy.sha256, EvidenceCopy.size, EvidenceCopy.verdict,
+                   EvidenceCopy.reason, EvidenceCopy.stored_at, EvidenceCopy.reviewed_at).join(
+            Message, Message.id == EvidenceCopy.message_id)
+        if message_id is not None:
+            q = q.where(EvidenceCopy.message_id == message_id)
+        if unreviewed:
+            q = q.where(EvidenceCopy.reviewed_at.is_(None))
+        return [EvidenceCopyRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                   from_db(r[8]), from_db(r[9]))  # type: ignore[arg-type]
+                for r in self.s.execute(q.order_by(EvidenceCopy.message_id, EvidenceCopy.id))]
+
+    def mark_copies_reviewed(self, copy_ids: Sequence[int]) -> int:
+        """The user has looked at these copies: they stay, but stop failing the check."""
+        if not copy_ids:
+            return 0
+        res = self.s.execute(update(EvidenceCopy).where(
+            EvidenceCopy.id.in_(list(copy_ids)), EvidenceCopy.reviewed_at.is_(None)).values(
+            reviewed_at=to_db(utcnow())))
+        return int(getattr(res, "rowcount", 0) or 0)
+
+    def evidence_copy_data(self, copy_id: int) -> bytes | None:
+        data = self.s.scalar(select(EvidenceCopy.data).where(EvidenceCopy.id == copy_id))
+        return bytes(data) if data is not None else None
+
+    def untrusted_evidence(self) -> list[tuple[int, str, str | None]]:
+        """(id, dmID, verdict) of downloaded messages whose evidence is not trusted."""
+        q = select(Message.id, Message.dm_id, Message.verdict).where(
+            Message.downloaded.is_(True), _not_trusted(Message.verdict)).order_by(Message.id)
+        return [(r[0], r[1], r[2]) for r in self.s.execute(q)]
+
+    # -- quarantine ---------------------------------------------------------------------
+    def quarantine(self, data: bytes, *, zfo_kind: str | None, dm_id: str | None,
+                   verdict: str, verdict_json: str | None, reasons: str | None,
+                   source_name: str | None) -> tuple[int, bool]:
+        """Keep an untrusted imported ZFO apart: (id, newly quarantined)."""
+        digest = sha256_hex(data)
+        have = self.s.scalar(select(QuarantinedZfo.id).where(QuarantinedZfo.sha256 == digest))
+        if have is not None:
+            return int(have), False
+        q = QuarantinedZfo(
+            sha256=digest, size=len(data), data=data, zfo_kind=zfo_kind,
+            dm_id=(dm_id or None) and dm_id[:20], verdict=verdict, verdict_json=verdict_json,
+            reasons=reasons, source_name=(source_name or None) and source_name[-1000:],
+            imported_at=to_db(utcnow()),
+        )
+        self.s.add(q)
+        self.s.flush()
+        return q.id, True
+
+    def quarantined(self) -> list[QuarantineRecord]:
+        q = select(QuarantinedZfo.id, QuarantinedZfo.sha256, QuarantinedZfo.size,
+                   QuarantinedZfo.zfo_kind, QuarantinedZfo.dm_id, QuarantinedZfo.verdict,
+                   QuarantinedZfo.reasons, QuarantinedZfo.source_name,
+                   QuarantinedZfo.imported_at).order_by(QuarantinedZfo.id)
+        return [QuarantineRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                 from_db(r[8]))  # type: ignore[arg-type]
+                for r in self.s.execute(q)]
 
     def _apply_verdict(self, m: Message, verdict: VerdictInfo) -> None:
         m.verdict = verdict.kind
@@ -362,24 +536,62 @@ class MessageRepo:
             added += 1
         return added
 
-    def store_delivery_info(self, message_id: int, data: bytes, verdict: str | None) -> bool:
-        """Keep the newest signed delivery info; returns True when it was new or changed."""
+    def current_delivery_info(self, message_id: int) -> evd.CopyInfo | None:
+        r = self.s.execute(select(DeliveryInfo.sha256, DeliveryInfo.verdict,
+                                  DeliveryInfo.content_sha256).where(
+            DeliveryInfo.message_id == message_id)).first()
+        return evd.CopyInfo(r[0], r[1], r[2]) if r else None
+
+    def store_delivery_info(self, message_id: int, data: bytes, verdict: str | None, *,
+                            content_sha256: str | None = None, from_isds: bool = True,
+                            verdict_json: str | None = None) -> bool:
+        """Offer a signed delivery info; True when it became the message's (new or changed)."""
+        return self.place_delivery_info(
+            message_id, data, verdict, content_sha256=content_sha256, from_isds=from_isds,
+            verdict_json=verdict_json) in (evd.Action.STORE, evd.Action.REPLACE,
+                                           evd.Action.SUPERSEDE)
+
+    def place_delivery_info(self, message_id: int, data: bytes, verdict: str | None, *,
+                            content_sha256: str | None = None, from_isds: bool = True,
+                            verdict_json: str | None = None) -> evd.Action:
+        """Apply the evidence rule (`store.evidence.decide`) to a signed delivery info.
+
+        A trusted one replaces an untrusted one (kept aside) and a newer trusted one
+        supersedes the older; an untrusted one never replaces a trusted one (it is kept
+        aside as a conflicting copy).
+        """
         digest = sha256_hex(data)
-        di = self.s.get(DeliveryInfo, message_id)
+        di = self.s.get(DeliveryInfo, message_id, populate_existing=True)
+        current = evd.CopyInfo(di.sha256, di.verdict, di.content_sha256) if di else None
+        action = evd.decide(current, evd.CopyInfo(digest, verdict, content_sha256),
+                           from_isds=from_isds, kind=evd.DELIVERY_INFO)
         now = to_db(utcnow())
-        if di is None:
+        if action is evd.Action.STORE:
             self.s.add(DeliveryInfo(
                 message_id=message_id, sha256=digest, size=len(data), data=data,
-                verdict=verdict, stored_at=now,
+                verdict=verdict, stored_at=now, content_sha256=content_sha256,
             ))
-            return True
-        if di.sha256 == digest:
-            di.stored_at = now  # type: ignore[assignment]  # fetched again: up to date
-            return False
+            return action
+        if di is None or action in (evd.Action.QUARANTINE, evd.Action.REFUSE):
+            return action
+        if action in (evd.Action.KEEP, evd.Action.CONFLICT):
+            if action is evd.Action.CONFLICT:
+                self.keep_copy(message_id, evd.DELIVERY_INFO, data, content_sha256, verdict,
+                               verdict_json, evd.REASON_CONFLICT)
+            if from_isds:
+                di.stored_at = now  # type: ignore[assignment]  # fetched again: up to date
+            if di.sha256 == digest and evd.verdict_rank(verdict) >= evd.verdict_rank(
+                    di.verdict):
+                di.verdict = verdict
+            return action
+        if action is evd.Action.REPLACE:
+            self.keep_copy(message_id, evd.DELIVERY_INFO, bytes(di.data), di.content_sha256,
+                           di.verdict, None, evd.REASON_DISPLACED)
         di.sha256, di.size, di.data, di.verdict, di.stored_at = (
             digest, len(data), data, verdict, now,  # type: ignore[assignment]
         )
-        return True
+        di.content_sha256 = content_sha256
+        return action
 
     def mark_read(self, message_id: int, read: bool = True) -> None:
         self.s.execute(update(Message).where(Message.id == message_id).values(is_read=read))

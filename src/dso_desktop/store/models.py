@@ -129,6 +129,9 @@ class MessageZfo(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     stored_at: Mapped[datetime] = mapped_column(DateTime)
+    # SHA-256 of the sealed message core (dmDm; `sync.ingest.content_digest`): two seals of
+    # the same content are one message, not a conflict (NULL before revision 0002).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
 
     message: Mapped[Message] = relationship(back_populates="zfo")
 
@@ -146,6 +149,53 @@ class DeliveryInfo(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     verdict: Mapped[str | None] = mapped_column(String(20))
     stored_at: Mapped[datetime] = mapped_column(DateTime)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class EvidenceCopy(Base):
+    """Another signed copy of a message's ZFO or delivery info, kept beside the evidence:
+    one that arrived with different content while evidence was in place (``conflict``), or
+    former evidence a trusted copy replaced (``displaced``). Never evidence itself."""
+
+    __tablename__ = "evidence_copies"
+    __table_args__ = (
+        UniqueConstraint("message_id", "kind", "sha256", name="uq_evidence_copies_msg_sha"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # message | delivery-info
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(20))  # conflict | displaced
+    stored_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set when the user has looked at it (`dso check --mark-reviewed`): still kept and
+    # shown with its message, no longer a reason for the check to fail.
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class QuarantinedZfo(Base):
+    """An imported ZFO file whose seal is not trusted: kept byte-exact, attached to no
+    message, never counted as downloaded."""
+
+    __tablename__ = "quarantined_zfos"
+    __table_args__ = (Index("ix_quarantined_zfos_dm_id", "dm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    zfo_kind: Mapped[str | None] = mapped_column(String(20))  # received | sent | delivery-info
+    dm_id: Mapped[str | None] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(20))
+    verdict_json: Mapped[str | None] = mapped_column(Text)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    source_name: Mapped[str | None] = mapped_column(String(1000))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Event(Base):

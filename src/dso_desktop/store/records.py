@@ -144,3 +144,47 @@ class TagRecord:
     id: int
     name: str
     color: str
+
+
+@dataclass(frozen=True)
+class EvidenceCopyRecord:
+    """A signed copy kept beside a message's evidence (see `store.evidence`)."""
+
+    id: int
+    message_id: int
+    dm_id: str
+    kind: str  # message | delivery-info
+    sha256: str
+    size: int
+    verdict: str | None
+    reason: str  # conflict | displaced
+    stored_at: datetime
+    reviewed_at: datetime | None = None  # the user has looked at it
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "message_id": self.message_id, "dm_id": self.dm_id,
+                "kind": self.kind, "sha256": self.sha256, "size": self.size,
+                "verdict": self.verdict, "reason": self.reason,
+                "stored_at": self.stored_at.isoformat(),
+                "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None}
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """An imported ZFO whose seal is not trusted, kept apart from every message."""
+
+    id: int
+    sha256: str
+    size: int
+    zfo_kind: str | None
+    dm_id: str | None
+    verdict: str
+    reasons: str | None
+    source_name: str | None
+    imported_at: datetime
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "sha256": self.sha256, "size": self.size,
+                "zfo_kind": self.zfo_kind, "dm_id": self.dm_id, "verdict": self.verdict,
+                "reasons": self.reasons, "source_name": self.source_name,
+                "imported_at": self.imported_at.isoformat()}

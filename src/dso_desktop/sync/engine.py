@@ -586,7 +586,10 @@ class AccountSync:
         out: list[IngestResult | bool | Exception | None] = []
         todo: list[MessageToStore | DeliveryInfoToStore] = []
         for (what, direction, dm_id), checked, payload in group:
-            if what == "delivery-info":
+            if what == "delivery-info" and checked.invalid:
+                out.append(IngestError("the downloaded delivery info does not verify: "
+                                       + "; ".join(checked.reasons)))
+            elif what == "delivery-info":
                 mid, data = payload
                 out.append(None)
                 todo.append(DeliveryInfoToStore(mid, data, checked))
@@ -648,6 +651,8 @@ class AccountSync:
                 if result.status == "stored" and result.message_id is not None:
                     self.summary.new += 1
                     self.summary.new_ids.append(result.message_id)
+                elif result.status == "replaced":  # ISDS's copy replaced untrusted evidence
+                    self.summary.updated += 1
                 if mark and direction is Direction.RECEIVED:
                     try:
                         self.call(self.client.mark_message_as_downloaded, dm_id)

@@ -22,11 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import StoreWriteError
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
-from dso_desktop.store.records import VerdictInfo
+from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.textextract import attachment_text
 
 
@@ -36,11 +37,14 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class IngestResult:
-    status: str  # stored | duplicate | delivery-info
+    # stored | replaced (became the evidence in place of an untrusted copy) | duplicate |
+    # conflict (kept beside other evidence) | delivery-info | quarantined (untrusted file)
+    status: str
     message_id: int | None
     dm_id: str
     verdict: str | None
     direction: Direction | None = None
+    reason: str | None = None  # why it was quarantined or kept aside (English)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class CheckedZfo:
     texts: tuple[tuple[str, str], ...]  # (attachment name, extracted text)
     verdict: VerdictInfo
     reasons: tuple[str, ...] = ()
+    content_sha256: str | None = None  # `content_digest`: same message, other seal
 
     @property
     def invalid(self) -> bool:
@@ -107,7 +112,33 @@ def checked_zfo(parsed: Any, verdict: Any, *, with_text: bool = True) -> Checked
         texts=tuple(_attachment_texts(parsed)) if with_text else (),
         verdict=verdict_info(verdict),
         reasons=tuple(getattr(verdict, "reasons", ()) or ()),
+        content_sha256=content_digest(parsed),
     )
+
+
+def content_digest(parsed: Any) -> str | None:
+    """What makes two copies "the same message": SHA-256 of the message core a ZFO seals
+    (the dmDm element the dmHash covers: parties, subject, attachments), else of the whole
+    signed XML (delivery infos). Two genuine downloads of one message differ in state
+    (status, acceptance time) and seal time, never in the core. None when the parser does
+    not expose the bytes."""
+    for name in ("dm_dm_bytes", "content_xml"):
+        content = getattr(parsed, name, None)
+        if isinstance(content, bytes | bytearray) and content:
+            return sha256_hex(bytes(content))
+    return None
+
+
+def index_text(data: bytes) -> SearchText | None:
+    """The full-text index row a stored ZFO was given, rebuilt from its bytes (to remove it
+    from the contentless index when the copy stops being the evidence)."""
+    from dso_desktop import zfo as zfo_mod
+
+    try:
+        parsed = zfo_mod.parse_zfo(data)
+    except Exception:  # an unreadable old copy: its words stay in the index, nothing worse
+        return None
+    return search_text_for(parsed.envelope, _attachment_texts(parsed))
 
 
 def check_zfo(data: bytes, trust: Any, *, with_text: bool = True,
@@ -184,6 +215,12 @@ def check_in_worker(data: bytes, with_text: bool) -> CheckedZfo:
 
 
 # -- storing --------------------------------------------------------------------------
+_STATUS = {
+    ev.Action.STORE: "stored", ev.Action.REPLACE: "replaced", ev.Action.KEEP: "duplicate",
+    ev.Action.CONFLICT: "conflict",
+}
+
+
 def _store_message(
     s: Any,
     fast: FastWriter | None,
@@ -194,30 +231,40 @@ def _store_message(
     direction: Direction,
     source: str,
     big_message: bool,
+    from_isds: bool = True,
+    target_id: int | None = None,
 ) -> IngestResult:
     env = checked.envelope
     if big_message and not env.big_message:
         env = dataclasses.replace(env, big_message=True)
     info = checked.verdict
     search = search_text_for(env, checked.texts)
-    if fast is not None and account_id is not None:
+    if fast is not None and account_id is not None and from_isds and target_id is None:
         done = fast.attach_downloaded(account_id, direction, data, env, search,
-                                      checked.attachment_count, info, checked.events)
+                                      checked.attachment_count, info, checked.events,
+                                      content_sha256=checked.content_sha256)
         if done is not None:
-            status, mid = done
-            return IngestResult(status, mid, env.message_id, info.kind, direction)
+            status, fast_id = done
+            return IngestResult(status, fast_id, env.message_id, info.kind, direction)
     repo = MessageRepo(s)
-    existing = repo.get_id(account_id, direction, env.message_id)
-    if existing is not None and repo.zfo(existing) is not None:
-        return IngestResult("duplicate", existing, env.message_id, info.kind, direction)
-    up = repo.upsert_envelope(account_id, direction, env, source=source)
-    if not repo.attach_zfo(up.id, data, env, search, checked.attachment_count, info):
-        # an imported copy the account has just adopted already holds its ZFO
-        return IngestResult("duplicate", up.id, env.message_id, info.kind, direction)
-    if checked.events:
-        repo.add_events(up.id, checked.events)
+    mid = target_id if target_id is not None else repo.get_id(account_id, direction,
+                                                              env.message_id)
+    if mid is None:
+        # Not in the archive (or an imported copy with no account yet, adopted here).
+        mid = repo.upsert_envelope(account_id, direction, env, source=source).id
+    action = repo.place_zfo(mid, data, env, search, checked.attachment_count, info,
+                            content_sha256=checked.content_sha256, from_isds=from_isds,
+                            old_search=index_text)
+    if action in (ev.Action.REFUSE, ev.Action.QUARANTINE):
+        raise IngestError(f"message {env.message_id}: the seal is {info.kind}; "
+                          "it does not become evidence")
+    if action in (ev.Action.STORE, ev.Action.REPLACE) and checked.events:
+        repo.add_events(mid, checked.events)
     s.flush()
-    return IngestResult("stored", up.id, env.message_id, info.kind, direction)
+    reason = None
+    if action is ev.Action.CONFLICT:
+        reason = "a different copy of this message is already the evidence; kept beside it"
+    return IngestResult(_STATUS[action], mid, env.message_id, info.kind, direction, reason)
 
 
 def store_message_zfo(
@@ -230,16 +277,20 @@ def store_message_zfo(
     direction: Direction,
     source: str,
     big_message: bool = False,
+    from_isds: bool = True,
+    target_id: int | None = None,
 ) -> IngestResult:
     """Store a parsed, verified message ZFO; idempotent by (account, direction, dmID).
 
     ``big_message``: it came through the big-message (VoDZ) operations, whatever the
-    envelope inside says.
+    envelope inside says. ``from_isds``: fetched from ISDS (False: read from a file).
+    The evidence rule (`store.evidence`) decides whether it becomes the evidence.
     """
     checked = checked_zfo(parsed, verdict)
     with db.write() as s:
         return _store_message(s, None, data, checked, account_id=account_id,
-                              direction=direction, source=source, big_message=big_message)
+                              direction=direction, source=source, big_message=big_message,
+                              from_isds=from_isds, target_id=target_id)
 
 
 @dataclass(frozen=True)
@@ -261,18 +312,34 @@ class DeliveryInfoToStore:
 
 def _store_delivery_info(s: Any, fast: FastWriter | None, message_id: int, data: bytes,
                          env: Envelope, events: Sequence[DeliveryEvent],
-                         kind: str | None) -> bool:
-    if fast is not None:
-        done = fast.store_delivery_info(message_id, data, env, events, kind)
+                         kind: str | None, content_sha256: str | None = None, *,
+                         from_isds: bool = True) -> bool:
+    if fast is not None and from_isds:
+        done = fast.store_delivery_info(message_id, data, env, events, kind,
+                                        content_sha256=content_sha256)
         if done is not None:
             return done
+    return _place_delivery_info(s, message_id, data, env, events, kind, content_sha256,
+                                from_isds=from_isds) in (
+        ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE)
+
+
+def _place_delivery_info(s: Any, message_id: int, data: bytes, env: Envelope,
+                         events: Sequence[DeliveryEvent], kind: str | None,
+                         content_sha256: str | None, *, from_isds: bool) -> ev.Action:
+    """The ORM path: the evidence rule first; only a delivery info that becomes the
+    message's moves its state on and adds its events (a forged one must not)."""
     repo = MessageRepo(s)
-    repo.update_state(message_id, env)
-    repo.add_events(message_id, events)
+    action = repo.place_delivery_info(message_id, data, kind, content_sha256=content_sha256,
+                                      from_isds=from_isds)
+    if action is ev.Action.REFUSE:
+        raise IngestError("the delivery info does not verify; not stored")
+    if action in (ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE, ev.Action.KEEP):
+        # KEEP: the same signed delivery info again (its state is current).
+        repo.update_state(message_id, env)
+        repo.add_events(message_id, events)
     s.flush()
-    changed = repo.store_delivery_info(message_id, data, kind)
-    s.flush()
-    return changed
+    return action
 
 
 def store_checked(
@@ -290,7 +357,7 @@ def store_checked(
                                   big_message=it.big_message)
         c = it.checked
         return _store_delivery_info(s, fast, it.message_id, it.data, c.envelope, c.events,
-                                    c.verdict.kind)
+                                    c.verdict.kind, c.content_sha256)
 
     return _grouped(db, items, one)
 
@@ -327,13 +394,19 @@ def _alone(db: Database, item: Any, one: Any) -> Any:
 
 
 def store_delivery_info(
-    db: Database, message_id: int, data: bytes, parsed: Any, verdict: Any
+    db: Database, message_id: int, data: bytes, parsed: Any, verdict: Any, *,
+    from_isds: bool = True,
 ) -> bool:
     """Keep a signed delivery info with its events; moves the message status on."""
     kind = str(getattr(verdict.kind, "value", verdict.kind)) if verdict is not None else None
     with db.write() as s:
         return _store_delivery_info(s, None, message_id, data, parsed.envelope,
-                                    tuple(parsed.events), kind)
+                                    tuple(parsed.events), kind, content_digest(parsed),
+                                    from_isds=from_isds)
+
+
+def _reasons(verdict: Any) -> str:
+    return "; ".join(getattr(verdict, "reasons", ()) or ()) or "the seal is not trusted"
 
 
 def import_zfo(
@@ -345,8 +418,15 @@ def import_zfo(
     account_box_id: str | None,
     now: datetime | None = None,
     accounts_by_box: dict[str, int] | None = None,
+    source_name: str | None = None,
 ) -> IngestResult:
     """Import one ZFO file: verified first, duplicates recognised by content and by dmID.
+
+    A file whose seal is not trusted (``untrusted``, ``invalid``) never becomes evidence:
+    it is kept in quarantine (status ``quarantined``), attached to no message, and the
+    message stays to be downloaded. A trusted file becomes the evidence of its message
+    unless another trusted copy already is (then it is kept beside it: ``conflict``), and
+    replaces evidence that is not trusted (``replaced``).
 
     Without an explicit account, a message to or from the box of a known account is filed
     under that account (``accounts_by_box``: box id -> account id).
@@ -356,10 +436,15 @@ def import_zfo(
     parsed, verdict = parse_and_verify(data, trust, now=now)
     kind = zfo_kind(parsed)
     vkind = str(getattr(verdict.kind, "value", verdict.kind))
-    if vkind == "invalid":
-        reasons = "; ".join(getattr(verdict, "reasons", ()) or ()) or "signature invalid"
-        raise IngestError(f"the signature does not verify: {reasons}")
     dm_id = parsed.envelope.message_id
+    if not ev.is_trusted(vkind):  # even when the same bytes are (old, untrusted) evidence
+        info = verdict_info(verdict)
+        reason = _reasons(verdict)
+        with db.write() as s:
+            MessageRepo(s).quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
+                                      verdict_json=info.json, reasons=reason,
+                                      source_name=source_name)
+        return IngestResult("quarantined", None, dm_id, vkind, reason=reason)
     if dup is not None:
         return IngestResult("duplicate", dup, dm_id, vkind)
     if kind == "delivery-info":
@@ -367,9 +452,19 @@ def import_zfo(
             targets = MessageRepo(s).ids_by_dm_id(dm_id)
         if not targets:
             raise IngestError(f"delivery info of message {dm_id}, which is not in the archive")
-        changed = [store_delivery_info(db, mid, data, parsed, verdict) for mid in targets]
-        return IngestResult("delivery-info" if any(changed) else "duplicate", targets[0],
-                            dm_id, vkind)
+        actions = []
+        for mid in targets:
+            with db.write() as s:
+                actions.append(_place_delivery_info(
+                    s, mid, data, parsed.envelope, tuple(parsed.events), vkind,
+                    content_digest(parsed), from_isds=False))
+        if any(a in (ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE)
+               for a in actions):
+            return IngestResult("delivery-info", targets[0], dm_id, vkind)
+        if ev.Action.CONFLICT in actions:
+            return IngestResult("conflict", targets[0], dm_id, vkind, reason=(
+                "a different delivery info of this message is already stored; kept beside it"))
+        return IngestResult("duplicate", targets[0], dm_id, vkind)
     direction = Direction.SENT if kind == "sent" else Direction.RECEIVED
     if account_box_id:
         if parsed.envelope.sender_box_id == account_box_id:
@@ -381,8 +476,11 @@ def import_zfo(
                else parsed.envelope.recipient_box_id)
         account_id = accounts_by_box.get(own or "")
     with db.read() as s:
-        same = MessageRepo(s).ids_by_dm_id(dm_id, direction)
-    if same:
-        return IngestResult("duplicate", same[0], dm_id, vkind, direction)
+        repo = MessageRepo(s)
+        target = repo.get_id(account_id, direction, dm_id) if account_id is not None else None
+        same = repo.ids_by_dm_id(dm_id, direction)
+    if target is None and same:
+        target = same[0]
     return store_message_zfo(db, data, parsed, verdict, account_id=account_id,
-                             direction=direction, source="import")
+                             direction=direction, source="import", from_isds=False,
+                             target_id=target)

@@ -139,9 +139,13 @@ def test_download_twice_is_a_duplicate_and_unknown_falls_back(db: Database) -> N
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, EVENTS) == (
             "stored", mid)
-        assert fast.attach_downloaded(1, Direction.RECEIVED, b"OTHER", env,
+        assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, ()) == (
             "duplicate", mid)
+        # Another copy while trusted evidence is in place: the evidence rule keeps it aside,
+        # which only the ORM path does (the fast path hands it over).
+        assert fast.attach_downloaded(1, Direction.RECEIVED, b"OTHER", env,
+                                      search_text_for(env, []), 0, VERDICT, ()) is None
         assert fast.add_events(mid, EVENTS) == 0  # each event once
         fast.close()
     with db.read() as s:

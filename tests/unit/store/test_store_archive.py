@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.migrations import head_revision
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import AlreadyExists, NotFound
 from dso_desktop.store.messages import MessageRepo, fts_query, search_text_for
@@ -59,7 +60,7 @@ def test_database_is_durable_wal_with_foreign_keys(db: Database) -> None:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    assert db.current_revision() == "0001"
+    assert db.current_revision() == head_revision()
     assert db.integrity_check() == []
 
 
@@ -302,6 +303,6 @@ def test_programs_opening_a_fresh_archive_at_once(tmp_path: Path) -> None:
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     db = Database.open(target)
     try:
-        assert db.current_revision() == "0001" and db.integrity_check() == []
+        assert db.current_revision() == head_revision() and db.integrity_check() == []
     finally:
         db.close()

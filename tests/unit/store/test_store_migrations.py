@@ -104,3 +104,54 @@ def test_an_archive_behind_head_is_still_upgraded(tmp_path: Path) -> None:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'older'")
     db.close()
     assert not Database.open(path, migrate=False)._at_head()
+
+
+def test_upgrade_from_0001_downloads_untrusted_evidence_again(tmp_path: Path) -> None:
+    """An archive of revision 0001 whose `dso import` attached an untrusted forgery: after
+    the upgrade the message counts as not downloaded, and a trusted copy replaces the
+    forgery, which is kept aside."""
+    from sqlalchemy import text
+
+    from dso_desktop.store.messages import search_text_for
+    from dso_desktop.store.records import VerdictInfo
+    from dso_desktop.store.timeutil import utcnow
+
+    target = tmp_path / "archive.sqlite3"
+    target.write_bytes(gzip.decompress((SCHEMAS / "0001.sqlite3.gz").read_bytes()))
+    old = Database.open(target, migrate=False)
+    assert old.current_revision() == "0001"
+    with old.engine.begin() as conn:
+        acc = conn.execute(text("SELECT id FROM accounts WHERE name = 'urad'")).scalar()
+        conn.execute(text(
+            "INSERT INTO messages (account_id, direction, dm_id, attachment_count, "
+            "big_message, downloaded, verdict, is_read, source, created_at, updated_at, "
+            "subject) VALUES (:a, 'received', '4999', 0, 0, 1, 'untrusted', 0, 'import', "
+            ":t, :t, 'Podvrh')"), {"a": acc, "t": utcnow().replace(tzinfo=None)})
+        mid = conn.execute(text("SELECT id FROM messages WHERE dm_id = '4999'")).scalar()
+        conn.execute(text(
+            "INSERT INTO message_zfos (message_id, sha256, size, data, stored_at) "
+            "VALUES (:m, :h, 6, :d, :t)"),
+            {"m": mid, "h": "f" * 64, "d": b"forged", "t": utcnow().replace(tzinfo=None)})
+    old.close()
+    db = Database.open(target)
+    try:
+        assert db.current_revision() == _head() and _diff_without_fts(db) == []
+        with db.read() as s:
+            repo = MessageRepo(s)
+            assert "4999" in [d for _, d in repo.pending_ids(acc, Direction.RECEIVED)]
+            assert [r[1] for r in repo.untrusted_evidence()] == ["4999"]
+            assert repo.evidence_copies() == [] and repo.quarantined() == []
+        with db.write() as s:
+            repo = MessageRepo(s)
+            d = repo.detail(mid)
+            assert repo.attach_zfo(mid, b"genuine", d.envelope,
+                                   search_text_for(d.envelope, []), 0,
+                                   VerdictInfo("valid", utcnow()))
+        with db.read() as s:
+            repo = MessageRepo(s)
+            assert repo.zfo(mid)[0] == b"genuine"  # type: ignore[index]
+            assert [(c.reason, c.verdict) for c in repo.evidence_copies(mid)] == [
+                ("displaced", "untrusted")]
+            assert "4999" not in [d for _, d in repo.pending_ids(acc, Direction.RECEIVED)]
+    finally:
+        db.close()

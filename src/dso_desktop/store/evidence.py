@@ -1,0 +1,97 @@
+"""Which signed copy is a message's evidence: the one rule both write paths follow.
+
+The archive keeps one evidence copy per message (`message_zfos`) and per delivery info
+(`delivery_infos`). Another copy of the same dmID can arrive at any time and in any order:
+from ISDS (a sync, the archiving of a sent message) or from a file (`dso import`, the GUI
+import). `decide` says what happens to it; `MessageRepo` (ORM) and `FastWriter` (the sync's
+plain statements) both call it, so the two paths cannot drift apart.
+
+The promise: a copy whose seal is not trusted never displaces a trusted one, a file that is
+not trusted never becomes evidence at all (it is quarantined), and a trusted copy always
+displaces an untrusted one. A copy from ISDS itself (fetched over verified TLS for the
+account) that does not verify as trusted is still kept as evidence when there is nothing
+better: it is the only copy ISDS will ever give (it deletes messages after 90 days), it is
+flagged by `dso check`, and the next sync fetches it again in case trust has been fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+TRUSTED_VERDICTS = frozenset({"valid", "expiring", "valid-at-signing"})
+NOT_TRUSTED_VERDICTS = ("untrusted", "invalid")
+
+MESSAGE = "message"
+DELIVERY_INFO = "delivery-info"
+
+
+def is_trusted(verdict: str | None) -> bool:
+    """A verdict that makes a copy acceptable evidence (``None``: never verified: no)."""
+    return verdict in TRUSTED_VERDICTS
+
+
+class Action(StrEnum):
+    STORE = "store"  # no evidence yet: this copy becomes it
+    KEEP = "keep"  # the same copy (or the same signed content) is already the evidence
+    REPLACE = "replace"  # this copy becomes the evidence; the old one is kept aside
+    SUPERSEDE = "supersede"  # a newer trusted delivery info replaces the older trusted one
+    CONFLICT = "conflict"  # the evidence stays; this copy is kept aside as conflicting
+    QUARANTINE = "quarantine"  # an untrusted file: kept apart, attached to nothing
+    REFUSE = "refuse"  # an invalid copy from ISDS: not stored, the message stays pending
+
+
+# Why a copy sits in `evidence_copies`.
+REASON_CONFLICT = "conflict"  # arrived while other evidence was in place
+REASON_DISPLACED = "displaced"  # was the evidence until a better copy replaced it
+
+
+@dataclass(frozen=True)
+class CopyInfo:
+    """What the rule needs to know about one copy."""
+
+    sha256: str
+    verdict: str | None
+    content_sha256: str | None = None  # SHA-256 of the sealed message core (dmDm)
+
+
+def same_content(a: CopyInfo, b: CopyInfo) -> bool:
+    """Both copies seal the same XML (known for both, and equal)."""
+    return a.content_sha256 is not None and a.content_sha256 == b.content_sha256
+
+
+def decide(current: CopyInfo | None, new: CopyInfo, *, from_isds: bool,
+           kind: str = MESSAGE) -> Action:
+    """What to do with ``new`` given the evidence ``current`` (None: no evidence yet).
+
+    ``from_isds``: the copy was fetched from ISDS for the account, not read from a file.
+    ``kind``: ``MESSAGE`` or ``DELIVERY_INFO`` (a delivery info legitimately changes as the
+    message's state moves on, so a newer trusted one supersedes the older trusted one).
+    """
+    trusted = is_trusted(new.verdict)
+    if not trusted and not from_isds:
+        return Action.QUARANTINE
+    if new.verdict == "invalid":
+        return Action.REFUSE
+    if current is None:
+        return Action.STORE
+    if current.sha256 == new.sha256:
+        return Action.KEEP
+    if trusted:
+        if not is_trusted(current.verdict):
+            return Action.REPLACE
+        if kind == DELIVERY_INFO:
+            return Action.SUPERSEDE
+        return Action.KEEP if same_content(current, new) else Action.CONFLICT
+    # An untrusted copy from ISDS.
+    if is_trusted(current.verdict):
+        return Action.KEEP if same_content(current, new) else Action.CONFLICT
+    return Action.REPLACE  # ISDS's own copy beats an untrusted one of unknown origin
+
+
+def verdict_rank(verdict: str | None) -> int:
+    """Order of verdicts for refreshing the verdict of the same bytes (never downgrade a
+    trusted one because another check, e.g. with a narrower trust store, said less)."""
+    if is_trusted(verdict):
+        return 2
+    return 1 if verdict == "untrusted" else 0
