@@ -275,7 +275,7 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
     from dso_desktop.app import App
     from dso_desktop.domain import LoginMethod
     from dso_desktop.paths import AppPaths
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.services.types import AccountSpec
 
     use_memory_keyring()

@@ -85,7 +85,7 @@ def _memory_keyring() -> Iterator[Any]:
     """Every test gets a fresh in-memory keyring; secrets never reach a real one."""
     import keyring
 
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
 
     previous = keyring.get_keyring()
     backend = use_memory_keyring()

@@ -1200,6 +1200,10 @@
         <translation>&amp;O aplikaci DSO Desktop</translation>
     </message>
     <message>
+        <source>Check for &amp;updates</source>
+        <translation>Zkontrolovat &amp;aktualizace</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>&amp;Soubor</translation>
     </message>
@@ -1346,6 +1350,14 @@
     <message>
         <source>Some files were not archived as evidence. The messages are downloaded from ISDS at the next synchronization.</source>
         <translation>Některé soubory nebyly uloženy do archivu jako důkaz. Zprávy se stáhnou z ISDS při příští synchronizaci.</translation>
+    </message>
+    <message>
+        <source>Check for updates</source>
+        <translation>Zkontrolovat aktualizace</translation>
+    </message>
+    <message>
+        <source>This copy does not update itself: it was not started from an installation (or it runs in training mode).</source>
+        <translation>Tato kopie se neaktualizuje sama: není spuštěna z instalace (nebo běží ve cvičném režimu).</translation>
     </message>
     <message>
         <source>About DSO Desktop</source>
@@ -1578,6 +1590,18 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Kontrolovat nové verze aplikace</translation>
     </message>
     <message>
+        <source>Update status</source>
+        <translation>Stav aktualizací</translation>
+    </message>
+    <message>
+        <source>Check for updates</source>
+        <translation>Zkontrolovat aktualizace</translation>
+    </message>
+    <message>
+        <source>Check for updates now</source>
+        <translation>Zkontrolovat aktualizace hned</translation>
+    </message>
+    <message>
         <source>Timestamp warning days</source>
         <translation>Dny upozornění na časové razítko</translation>
     </message>
@@ -1622,6 +1646,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Další kořenové certifikáty:</translation>
     </message>
     <message>
+        <source>Updates:</source>
+        <translation>Aktualizace:</translation>
+    </message>
+    <message>
         <source>Warn before timestamp expiry:</source>
         <translation>Upozornit před vypršením časového razítka:</translation>
     </message>
@@ -1632,6 +1660,34 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Warn before password expiry:</source>
         <translation>Upozornit před vypršením hesla:</translation>
+    </message>
+    <message>
+        <source>This copy does not update itself: it was not started from an installation (or it runs in training mode).</source>
+        <translation>Tato kopie se neaktualizuje sama: není spuštěna z instalace (nebo běží ve cvičném režimu).</translation>
+    </message>
+    <message>
+        <source>Updates of this installation come from your IT department; it does not update itself.</source>
+        <translation>Aktualizace této instalace zajišťuje IT oddělení; aplikace se sama neaktualizuje.</translation>
+    </message>
+    <message>
+        <source>Update checks are turned off by the administrator.</source>
+        <translation>Kontrolu aktualizací vypnul správce.</translation>
+    </message>
+    <message>
+        <source>The last check failed: {cause}</source>
+        <translation>Poslední kontrola se nezdařila: {cause}</translation>
+    </message>
+    <message>
+        <source>Last checked {when}: version {v} is available.</source>
+        <translation>Poslední kontrola {when}: je k dispozici verze {v}.</translation>
+    </message>
+    <message>
+        <source>Last checked {when}: up to date.</source>
+        <translation>Poslední kontrola {when}: aplikace je aktuální.</translation>
+    </message>
+    <message>
+        <source>Not checked yet.</source>
+        <translation>Zatím nezkontrolováno.</translation>
     </message>
     <message>
         <source>Trust anchors</source>
@@ -1726,6 +1782,22 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Aktualizace</translation>
     </message>
     <message>
+        <source>Check for updates</source>
+        <translation>Zkontrolovat aktualizace</translation>
+    </message>
+    <message>
+        <source>A check is already running.</source>
+        <translation>Kontrola už probíhá.</translation>
+    </message>
+    <message>
+        <source>Version {v} is available, but it failed on this computer before and is not installed again. Wait for a newer version.</source>
+        <translation>Je k dispozici verze {v}, ale na tomto počítači se již jednou nespustila správně, a proto se znovu neinstaluje. Počkejte na novější verzi.</translation>
+    </message>
+    <message>
+        <source>DSO Desktop {v} is up to date.</source>
+        <translation>DSO Desktop {v} je aktuální.</translation>
+    </message>
+    <message>
         <source>Downloading version {v}…</source>
         <translation>Stahuji verzi {v}…</translation>
     </message>
@@ -1806,6 +1878,14 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Quarantine</source>
         <translation>Karanténa</translation>
+    </message>
+    <message>
+        <source>Sending not confirmed</source>
+        <translation>Nepotvrzené odeslání</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>Aktualizace</translation>
     </message>
 </context>
 <context>

@@ -11,13 +11,14 @@ from typing import Any
 from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
-from dso_desktop.services.archive import IntegrityService, ZfoService
+from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService
 from dso_desktop.services.warnings import WarningService
+from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ class App:
         self.sync = SyncService(db, self.accounts, self.trust, self.settings.get,
                                 client_factory=client_factory,
                                 lock_dir=paths.data / "locks")
-        self.send = SendService(db, self.accounts, self.trust, send_limits)
+        self.send = SendService(db, self.accounts, self.trust, send_limits,
+                                lock_dir=paths.data / "locks")
+        self.outbox = self.send.outbox  # exactly-once sending: records and reconciliation
         self.zfo = ZfoService(db, self.trust)
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
@@ -126,6 +129,18 @@ class App:
                 log.warning("trust anchor %s not found; ignored", p)
         return out
 
+    def net_config(self) -> Any:
+        """``net.NetConfig`` from the user's settings (proxy, timeouts): for every HTTP
+        client the app builds (trust-store downloads, the GUI's update checks)."""
+        from dso_desktop import net
+
+        try:
+            return net.NetConfig.from_settings(self.settings.get())
+        except net.ProxyConfigError:
+            # A malformed proxy setting: the ISDS client reports it at login; downloads
+            # fall back to the system's proxy rather than failing the archive.
+            return net.NetConfig.from_settings(self.settings.get(), proxy=None)
+
     def account_ca_file(self, account_id: int | None) -> Path | None:
         """The CA file that is a seal anchor for this account's messages only: set for a
         non-production account (test environment, simulator); None for production."""
@@ -186,8 +201,14 @@ class App:
                 # Training mode: the shipped PostSignum CAs, nothing fetched, no cache.
                 store = TrustStore.default(None, allow_download=False, os_bundles=())
             else:
-                store = TrustStore.default(self.paths.cache / "trust",
-                                           allow_download=not offline)
+                from dso_desktop import net
+                from dso_desktop.zfo.trust import MAX_FETCH_BYTES
+
+                # Issuer and CRL downloads go through the product's one HTTP factory with
+                # the user's proxy and timeouts, like the ISDS client and the updater.
+                store = TrustStore.default(
+                    self.paths.cache / "trust", allow_download=not offline,
+                    fetcher=net.fetcher(self.net_config(), max_bytes=MAX_FETCH_BYTES))
             for anchor in anchors:
                 try:
                     store.add_anchor_files([anchor], source=USER)

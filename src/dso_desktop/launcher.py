@@ -5,6 +5,11 @@ runs, and it ends either healthy (exit code 0, or the version's own "healthy" ma
 main window has been up for a while) or abnormally (a non-zero exit, a signal, a launcher
 that vanished meanwhile). Two abnormal ends while on trial switch back to the previous
 version, remember the bad one as failed (never installed again) and tell the user why.
+
+Why a version failed its self-check or was rolled back also goes into ``launcher.log`` (in
+the install folder, or the user's log folder when the install folder is not writable): the
+helpdesk reads it there after the GUI's one-time notice is gone. A managed install (one the
+user cannot write, or ``"managed": true`` in update-policy.json) is started as it is.
 """
 
 from __future__ import annotations
@@ -27,14 +32,23 @@ from dso_desktop.update.layout import (
     InstallLayout,
     InstallState,
     Trial,
+    log_path,
     pid_alive,
+    write_log,
 )
-from dso_desktop.update.release import ReleaseFormatError
+from dso_desktop.update.release import ReleaseFormatError, Version
 
 SELF_CHECK_TIMEOUT = 180  # seconds; a first start of a big bundle on a slow office PC
 ENV_SELF_CHECK = "DSO_SELF_CHECK"
 TRIAL_FAILURES = 2  # abnormal ends in a row that send a new version back
 LOCK_WAIT = 30.0  # seconds a start waits for an update being staged by a running copy
+
+
+class RollbackRefused(Exception):
+    """A rollback that would not go back: no previous version, or it is not older."""
+
+    message_cs = ("Není k dispozici starší verze, ke které by se dalo vrátit; "
+                  "nainstalovaná verze zůstává.")
 
 
 def _now() -> str:
@@ -94,6 +108,8 @@ def apply_pending(layout: InstallLayout) -> InstallState:
                                  last_rollback=state.last_rollback)
             layout.save_state(state)
             layout.clear_trial_files()  # marks of an earlier trial say nothing about this one
+            write_log(layout, "updated", f"version {new} passed its self-check; switched "
+                                         f"from {state.previous or '-'} (on trial)")
             layout.write_notice({
                 "kind": "updated", "version": new, "previous": state.previous, "at": _now(),
                 "message_cs": f"DSO Desktop byl aktualizován na verzi {new}.",
@@ -106,6 +122,9 @@ def apply_pending(layout: InstallLayout) -> InstallState:
             state = replace(state, pending=None, failed=(*state.failed, new)[-20:])
             layout.save_state(state)
             layout.remove_version(new)
+            write_log(layout, "self-check-failed",
+                      f"version {new} failed its start-up self-check; staying at "
+                      f"{state.current}; {new} is not installed again\n{detail}")
             layout.write_notice({
                 "kind": "rolled-back", "version": new, "kept": state.current, "at": _now(),
                 "detail": detail,
@@ -120,16 +139,45 @@ def apply_pending(layout: InstallLayout) -> InstallState:
         return state
 
 
-def rollback(layout: InstallLayout) -> InstallState:
-    """Go back to the previous version by hand (administrator's escape hatch)."""
-    with layout.lock():
+def rollback(layout: InstallLayout, *, by: str = "by hand") -> InstallState:
+    """Go back to the previous, older version (the administrator's escape hatch).
+
+    Only ever backwards: the version left is marked failed (never offered or installed
+    again), and no "previous" remains, so a second rollback cannot bounce forward to it.
+    Raises ``RollbackRefused`` when there is nothing older to go back to.
+    """
+    with layout.lock(wait=LOCK_WAIT) as locked:
+        if not locked:
+            raise RollbackRefused("another update or start holds the update lock; "
+                                  "try again in a minute")
         state = layout.load_state()
-        if state.previous is None:
-            raise SystemExit("dso-launcher: no previous version to go back to")
-        state = InstallState(current=state.previous, previous=state.current, pending=None,
-                             failed=state.failed, last_rollback=state.last_rollback)
+        current, back = state.current, state.previous
+        if current is None or back is None:
+            raise RollbackRefused("no previous version to go back to")
+        if Version.parse(back) >= Version.parse(current):
+            raise RollbackRefused(f"the kept version {back} is not older than {current}; "
+                                  "a rollback never goes forward")
+        at = _now()
+        reason = f"version {current} was rolled back {by} to {back}"
+        reason_cs = f"verze {current} byla ručně vrácena na {back}"
+        state = InstallState(current=back, previous=None, pending=None,
+                             failed=(*[v for v in state.failed if v != current][-19:],
+                                     current),
+                             trial=None,
+                             last_rollback={"version": current, "to": back, "reason": reason,
+                                            "reason_cs": reason_cs, "at": at})
         layout.save_state(state)
         layout.clear_trial_files()
+        layout.remove_version(current)
+        layout.write_notice({
+            "kind": "rolled-back", "version": current, "kept": back, "at": at,
+            "detail": reason,
+            "message_cs": f"DSO Desktop byl vrácen z verze {current} na verzi {back}; verze "
+                          f"{current} se znovu nenainstaluje.",
+            "message_en": f"DSO Desktop was rolled back from version {current} to {back}; "
+                          f"version {current} will not be installed again.",
+        })
+        write_log(layout, "rolled-back", reason)
         return state
 
 
@@ -196,6 +244,7 @@ def _roll_back_failed_trial(layout: InstallLayout, state: InstallState) -> Insta
     layout.save_state(state)
     layout.clear_trial_files()
     layout.remove_version(bad)
+    write_log(layout, "rolled-back", reason)
     layout.write_notice({
         "kind": "rolled-back", "version": bad, "kept": back, "at": at, "detail": reason,
         "message_cs": f"Nová verze {bad} se nespustila správně ({reason_cs}). DSO Desktop se "
@@ -276,26 +325,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="install folder (default: beside the launcher)")
     parser.add_argument("--cli", action="store_true", help="run the `dso` command line instead")
     parser.add_argument("--no-start", action="store_true", help="only apply a staged update")
-    parser.add_argument("--rollback", action="store_true", help="go back to the previous version")
-    parser.add_argument("--status", action="store_true", help="print the install state")
+    parser.add_argument("--rollback", action="store_true",
+                        help="go back to the previous, older version (never forward)")
+    parser.add_argument("--status", action="store_true",
+                        help="print the install state (changes nothing)")
     args, rest = parser.parse_known_args(argv)
     if rest[:1] == ["--"]:
         rest = rest[1:]
+    if args.status and (args.rollback or args.no_start):
+        parser.error("--status only prints; use it alone")
     layout = InstallLayout(args.root or default_root())
-    state = rollback(layout) if args.rollback else apply_pending(layout)
     if args.status:
+        # Only reads: no staged update is applied, no notice consumed, no lock taken.
         import json
 
-        print(json.dumps(state.to_json(), indent=2))
+        info = layout.load_state().to_json()
+        info["managed"] = layout.managed() if layout.root.is_dir() else False
+        info["log"] = str(log_path(layout))
+        print(json.dumps(info, indent=2))
         return 0
-    if args.no_start or args.rollback:
+    if args.rollback:
+        try:
+            state = rollback(layout)
+        except (RollbackRefused, OSError) as exc:
+            sys.stderr.write(f"dso-launcher: rollback refused: {exc}\n")
+            return 1
+        sys.stderr.write(f"dso-launcher: back at version {state.current}\n")
+        return 0
+    state = _prepare(layout)
+    if args.no_start:
         return 0
     if state.current is None:
         sys.stderr.write(f"dso-launcher: no installed version in {layout.versions_dir}\n")
         return 1
     if args.cli:  # exit codes 1 and 2 are answers of the command line, not failures
         return _exit_status(_run(layout, state.current, cli=True, rest=rest))
-    state, attempt = begin_attempt(layout)
+    state, attempt = _begin(layout, state)
     if state.current is None:
         return 1
     version = state.current
@@ -307,6 +372,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The user wanted the program: start the version that worked; it shows why.
         return _exit_status(_run(layout, state.current, cli=False, rest=rest))
     return _exit_status(code)
+
+
+def _prepare(layout: InstallLayout) -> InstallState:
+    """Apply a staged update, unless the install is managed; never fails the start.
+
+    A managed install (read-only for this user, or ``"managed"`` in the policy) is run as
+    IT deployed it: no lock, no state written. Any file-system error while switching
+    (a full disk, a folder made read-only meanwhile) is logged and the start goes on.
+    """
+    try:
+        if layout.managed():
+            state = layout.load_state()
+            if state.pending:
+                write_log(layout, "managed", f"version {state.pending} is staged, but this "
+                                             "install is managed by IT: not switched")
+            return state
+        return apply_pending(layout)
+    except OSError as exc:
+        write_log(layout, "state-error", f"cannot apply a staged update: {exc}")
+        return layout.load_state()
+
+
+def _begin(layout: InstallLayout, state: InstallState) -> tuple[InstallState, str | None]:
+    if state.trial is None:
+        return state, None  # the usual start (and every managed one): nothing to record
+    try:
+        return begin_attempt(layout)
+    except OSError as exc:
+        write_log(layout, "state-error", f"cannot record the start on trial: {exc}")
+        return layout.load_state(), None
 
 
 def _exit_status(returncode: int) -> int:
@@ -327,6 +422,7 @@ def _run(layout: InstallLayout, version: str, *, cli: bool, rest: Sequence[str],
         return subprocess.call([str(folder / command[0]), *command[1:], *rest], env=env)
     except (OSError, ReleaseFormatError) as exc:  # counts as a failed start of a trial
         sys.stderr.write(f"dso-launcher: cannot start version {version}: {exc}\n")
+        write_log(layout, "start-failed", f"cannot start version {version}: {exc}")
         return 127
 
 

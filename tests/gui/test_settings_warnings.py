@@ -61,9 +61,9 @@ def test_a_window_built_in_english_speaks_english(qtbot: Any, ctx: Any) -> None:
 
 
 def _warning(kind: str, text: str, message_id: int | None = None, days: int = 5) -> Any:
-    from dso_desktop.services.types import Warning
+    from dso_desktop.services.types import ArchiveWarning
 
-    return Warning(
+    return ArchiveWarning(
         kind=kind,
         account="obec",
         message_id=message_id,

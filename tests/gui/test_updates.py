@@ -166,9 +166,9 @@ def test_rollback_notice_is_shown_even_with_update_checks_off(
     """The user must learn why the version changed, whatever the update-check setting."""
     import time
 
-    from dso_desktop.gui.launcher import Launcher
     from dso_desktop.gui.main import parse_args
     from dso_desktop.gui.prefs import GuiPrefs
+    from dso_desktop.gui.startup import Launcher
 
     _rollback_install(tmp_path, monkeypatch)
     monkeypatch.delenv("DSO_TRIAL_VERSION", raising=False)
@@ -181,7 +181,8 @@ def test_rollback_notice_is_shown_even_with_update_checks_off(
     launcher.tasks = ctx.tasks
     launcher._opened((ctx.app, "cs"))
     try:
-        assert launcher.updates is None  # checks are off...
+        # Checks are off: no scheduled check (the controller stays for "check now")...
+        assert launcher.updates is not None and not launcher.updates._timer.isActive()
         assert warned and "2.0.0" in warned[0] and "nespustila" in warned[0]  # ...notice is not
     finally:
         launcher.window.close()

@@ -149,7 +149,7 @@ def test_system_certificate_as_pkcs12_with_a_passphrase(
         pkcs12,
     )
 
-    from dso_desktop import secrets
+    from dso_desktop import secretstore
 
     acc = simulator.account("cert")
     cert = x509.load_pem_x509_certificate(Path(acc.cert_file).read_bytes())
@@ -168,4 +168,4 @@ def test_system_certificate_as_pkcs12_with_a_passphrase(
     with qtbot.waitSignal(wiz.account_added, timeout=30_000):
         wiz.button(QWizard.WizardButton.FinishButton).click()
     assert sim_ctx.app.accounts.get("ucet-p12").box_id == acc.box_id
-    assert secrets.get_secret("ucet-p12", "cert-password") == "Fraze-123"
+    assert secretstore.get_secret("ucet-p12", "cert-password") == "Fraze-123"

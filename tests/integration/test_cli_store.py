@@ -231,7 +231,7 @@ def test_send_a_real_big_message(sim: Any, tmp_path: Path,
 
 def test_account_with_certificate_and_passphrase(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from dso_desktop import secrets
+    from dso_desktop import secretstore
 
     cert = tmp_path / "client.pem"
     cert.write_text("-----BEGIN CERTIFICATE-----\n", encoding="ascii")
@@ -242,9 +242,9 @@ def test_account_with_certificate_and_passphrase(tmp_path: Path,
                          stdin="heslo-1\nfraze-2\n", monkeypatch=monkeypatch)
     assert code == 0, err
     assert obj["cert_file"] == str(cert.resolve())
-    assert secrets.get_secret("spis", "password") == "heslo-1"
-    assert secrets.get_secret("spis", "cert-password") == "fraze-2"
+    assert secretstore.get_secret("spis", "password") == "heslo-1"
+    assert secretstore.get_secret("spis", "cert-password") == "fraze-2"
     code, _, err = dso(data, "account", "add", "x", "--login", "cert", "--username", "u")
     assert code == 1 and "--cert" in err
     code, _, _ = dso(data, "account", "remove", "spis")
-    assert code == 0 and secrets.get_secret("spis", "cert-password") is None
+    assert code == 0 and secretstore.get_secret("spis", "cert-password") is None

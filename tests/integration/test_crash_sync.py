@@ -26,7 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 DRIVER = r"""
 import os, sys
 from pathlib import Path
-from dso_desktop.secrets import use_memory_keyring
+from dso_desktop.secretstore import use_memory_keyring
 use_memory_keyring()
 from dso_desktop.app import App
 from dso_desktop.domain import LoginMethod

@@ -71,7 +71,7 @@ def _reseal(data: bytes, lookalike: Any) -> bytes:
 
 @pytest.fixture(scope="module")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Material]:
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.simulator import Simulator
     from dso_desktop.zfo import TrustStore, parse_zfo, verify_zfo
     from dso_desktop.zfo.testpki import create_pki
@@ -115,6 +115,11 @@ def _open(data: Path, m: Material) -> App:
     app = App.open(AppPaths.default(data), offline=True)
     app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, m.account.username, m.sim.url,
                                  ca_file=Path(m.sim.info.ca_file)))
+    # In production the ISDS seal is anchored for every account (PostSignum). The
+    # simulator's CA stands in for it, so that a copy imported before the account knows its
+    # box (filed unassigned) is judged as a genuine ISDS copy would be; the look-alike CA
+    # stays untrusted either way.
+    app.trust_anchors.add(Path(m.sim.info.ca_file))
     return app
 
 

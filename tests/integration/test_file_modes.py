@@ -34,7 +34,7 @@ from pathlib import Path
 os.umask(int(sys.argv[1], 8))
 data, out = Path(sys.argv[2]), Path(sys.argv[3])
 
-from dso_desktop.secrets import use_memory_keyring
+from dso_desktop.secretstore import use_memory_keyring
 use_memory_keyring()
 from dso_desktop.app import App
 from dso_desktop.domain import LoginMethod

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Any]]:
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.simulator import Simulator
 
     use_memory_keyring()

@@ -27,6 +27,7 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.update.errors import (
     UpdateError,
     UpdateNetworkError,
+    UpdatePortalOutdated,
     UpdateVerificationError,
 )
 from dso_desktop.update.layout import InstallLayout
@@ -189,7 +190,7 @@ def test_freeze_with_expired_metadata(tmp_path: Path) -> None:
     portal.publish("1.5.0")
     root = install(tmp_path / "install", build_release(tmp_path / "c", "1.0.0"), "1.0.0")
     # Why: validly signed, but the timestamp expired weeks ago (a replayed, frozen view).
-    with _serve(portal.public) as server, pytest.raises(UpdateVerificationError, match="expired"):
+    with _serve(portal.public) as server, pytest.raises(UpdatePortalOutdated, match="expired"):
         _service(portal, root, server.url, tmp_path).check()
     _assert_intact(root)
 

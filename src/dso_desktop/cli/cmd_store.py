@@ -45,7 +45,7 @@ def _fail_from(exc: BaseException) -> CliError:
 
 def _errors() -> tuple[type[BaseException], ...]:
     from dso_desktop.isds.errors import IsdsError
-    from dso_desktop.secrets import SecretStoreError
+    from dso_desktop.secretstore import SecretStoreError
     from dso_desktop.services.accounts import AccountError
     from dso_desktop.services.send import SendError
     from dso_desktop.store.errors import StoreError
@@ -329,13 +329,24 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
         problems = app.send.check_attachments(list(draft.attachments))
         if problems:
             raise CliError("cannot send: " + "; ".join(problems))
-        outcomes = app.send.send(args.account, draft, password=password)
+        from dso_desktop.cli.cmd_outbox import blocked_error, install_phase_markers, warn_open
+        from dso_desktop.services.send import SendBlocked
+
+        install_phase_markers(app)
+
+        try:
+            outcomes = app.send.send(args.account, draft, password=password)
+        except SendBlocked as exc:
+            raise blocked_error(exc.records) from exc
+        warn_open(app, args.account, ctx)
     data = [o.__dict__ for o in outcomes]
 
     def text(_: Any) -> str:
         return "\n".join(
             f"{o.recipient}: sent as {o.message_id}{' (big message)' if o.big_message else ''}"
-            if o.ok else f"{o.recipient}: FAILED: {o.error}" for o in outcomes)
+            + (f" — {o.note}" if o.note else "")
+            if o.ok else f"{o.recipient}: {'OUTCOME UNKNOWN' if o.unknown else 'FAILED'}: "
+            f"{o.error}" for o in outcomes)
 
     ctx.emit(data, text)
     return 0 if all(o.ok for o in outcomes) else 1

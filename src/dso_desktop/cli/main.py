@@ -23,6 +23,7 @@ COMMAND_MODULES: dict[str, str] = {
     "message": "dso_desktop.cli.cmd_store",
     "search": "dso_desktop.cli.cmd_store",
     "send": "dso_desktop.cli.cmd_store",
+    "outbox": "dso_desktop.cli.cmd_outbox",
     "import": "dso_desktop.cli.cmd_store",
     "check": "dso_desktop.cli.cmd_store",
     "zfo": "dso_desktop.cli.cmd_zfo",

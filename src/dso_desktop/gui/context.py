@@ -19,6 +19,7 @@ class GuiContext:
     paths: AppPaths
     demo: bool = False
     sim_info: Any = None  # SimulatorInfo of the embedded simulator in training mode
+    updates: Any = None  # gui.updates.UpdateController of an installed copy, else None
 
     def scratch_dir(self, purpose: str) -> Path:
         """A folder under the app's cache for files handed to other programs (open, drag)."""

@@ -28,7 +28,7 @@ def prepare_training_folder(paths: Any) -> None:
 
     Also switches secrets to the in-memory keyring: demo passwords never reach the OS one.
     """
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
 
     use_memory_keyring()
     root = Path(paths.data)

@@ -93,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from dso_desktop import APP_NAME
     from dso_desktop.gui import i18n
-    from dso_desktop.gui.launcher import Launcher
     from dso_desktop.gui.prefs import GuiPrefs
+    from dso_desktop.gui.startup import Launcher
     from dso_desktop.logsetup import setup_logging
 
     existing = QApplication.instance()

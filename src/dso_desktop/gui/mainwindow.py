@@ -51,12 +51,14 @@ class MainWindow(QMainWindow):
     list_loaded = Signal(int)  # number of ids shown
     tree_loaded = Signal()
     warnings_loaded = Signal(int)
+    outbox_reconciled = Signal(list)  # sentences about the sends a crash had left open
     imported = Signal(object)
 
     # Actions, created by gui.actions.build_actions.
     act_about: QAction
     act_add_account: QAction
     act_cancel_sync: QAction
+    act_check_updates: QAction
     act_export: QAction
     act_filter: QAction
     act_forward: QAction
@@ -143,6 +145,8 @@ class MainWindow(QMainWindow):
         left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
+        self._last_warnings: list[Any] = []
+        self.update_problem: dict[str, Any] | None = None  # a failed update check's cause
         left.addWidget(self.warnings_box)
         left.setStretchFactor(0, 5)
         left.setStretchFactor(1, 1)
@@ -315,6 +319,42 @@ class MainWindow(QMainWindow):
         self.reload_tree()
         self.reload_warnings()
         self.apply_settings()
+        self.reconcile_outbox()
+
+    def reconcile_outbox(self) -> None:
+        """Settle sends a crash left open (exactly-once sending), off the GUI thread: what
+        was found goes to the status bar, what stays unknown to the warnings."""
+        from dso_desktop.gui import i18n
+
+        svc = getattr(self.ctx.app, "outbox", None)
+        if svc is None:
+            return
+        lang = i18n.current()
+
+        def work() -> list[str]:
+            lines: list[str] = []
+            if not svc.open_accounts():
+                return lines
+            for results in svc.reconcile_all().values():
+                if isinstance(results, Exception):
+                    continue  # the records stay unknown and show as warnings
+                for r in results:
+                    if r.record.unreported:
+                        svc.acknowledge(r.record.id)  # the user is told right now
+                    lines.append(r.text(lang))
+            return lines
+
+        def done(lines: list[str]) -> None:
+            self.outbox_reconciled.emit(lines)
+            if lines:
+                self.statusBar().showMessage(" ".join(lines), 60_000)
+                self.reload_warnings()
+                self.reload_tree()
+
+        def failed(exc: BaseException) -> None:
+            log.info("outbox reconciliation at start failed: %s", type(exc).__name__)
+
+        self.ctx.tasks.run_net(work, done, failed, owner=self)
 
     def apply_settings(self) -> None:
         svc = self.ctx.app.settings
@@ -430,8 +470,13 @@ class MainWindow(QMainWindow):
         )
 
     def show_warnings(self, warnings: list[Any]) -> None:
-        from dso_desktop.gui.warningsview import warning_color, warning_text
+        from dso_desktop.gui.warningsview import (
+            update_problem_text,
+            warning_color,
+            warning_text,
+        )
 
+        self._last_warnings = list(warnings)
         self.warning_list.clear()
         for w in warnings:
             item = QListWidgetItem(warning_text(w))
@@ -439,7 +484,13 @@ class MainWindow(QMainWindow):
             item.setToolTip(warning_text(w))
             item.setForeground(_color(warning_color(w)))
             self.warning_list.addItem(item)
-        if not warnings:
+        problem = self.update_problem
+        if problem:  # a failed update check: its cause, until a check succeeds
+            item = QListWidgetItem(update_problem_text(problem))
+            item.setToolTip(update_problem_text(problem))
+            item.setForeground(_color("#8a5300"))
+            self.warning_list.addItem(item)
+        elif not warnings:
             self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
         self.warnings_loaded.emit(len(warnings))
 
@@ -733,6 +784,20 @@ class MainWindow(QMainWindow):
         self._integrity_check = check
         check.start()
         return check
+
+    def set_update_problem(self, problem: dict[str, Any] | None) -> None:
+        """The update controller's last failure (or None): shown in the warnings panel."""
+        self.update_problem = problem
+        self.show_warnings(self._last_warnings)
+
+    def check_updates_now(self) -> None:
+        """Help → "Zkontrolovat aktualizace"."""
+        if self.ctx.updates is not None:
+            self.ctx.updates.check_now(self)
+            return
+        QMessageBox.information(self, self.tr("Check for updates"), self.tr(
+            "This copy does not update itself: it was not started from an installation "
+            "(or it runs in training mode)."))
 
     def open_settings(self) -> Any:
         from dso_desktop.gui.settingsdialog import SettingsDialog

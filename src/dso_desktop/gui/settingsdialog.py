@@ -76,6 +76,12 @@ class SettingsDialog(QDialog):
             self.tr("Download the official certificates of ISDS authorities when needed")
         )
         self.check_updates = QCheckBox(self.tr("Check for new versions of the application"))
+        self.update_status = QLabel()
+        self.update_status.setWordWrap(True)
+        self.update_status.setAccessibleName(self.tr("Update status"))
+        self.check_now = QPushButton(self.tr("Check for updates"))
+        self.check_now.setAccessibleName(self.tr("Check for updates now"))
+        self.check_now.clicked.connect(self._check_updates_now)
         self.ts_days = QSpinBox()
         self.ts_days.setRange(1, 365)
         self.del_days = QSpinBox()
@@ -115,6 +121,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Extra trust anchors:"), anchors_row)
         form.addRow("", self.trust_download)
         form.addRow("", self.check_updates)
+        updates_row = QHBoxLayout()
+        updates_row.addWidget(self.update_status, 1)
+        updates_row.addWidget(self.check_now)
+        form.addRow(self.tr("Updates:"), updates_row)
         form.addRow(self.tr("Warn before timestamp expiry:"), self.ts_days)
         form.addRow(self.tr("Warn before deletion from ISDS:"), self.del_days)
         form.addRow(self.tr("Warn before password expiry:"), self.pw_days)
@@ -129,6 +139,55 @@ class SettingsDialog(QDialog):
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self._load()
+        self._watch_updates()
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def _watch_updates(self) -> None:
+        ctl = self.ctx.updates
+        if ctl is None:
+            self.update_status.setText(self.tr(
+                "This copy does not update itself: it was not started from an installation "
+                "(or it runs in training mode)."))
+            self.check_now.setEnabled(False)
+            return
+        ctl.state_changed.connect(self.show_update_state)
+        self.show_update_state({"managed": ctl.managed, "admin_locked": ctl.admin_locked,
+                                "problem": ctl.problem, "last_result": ctl.last_result})
+        ctl.refresh_state()
+
+    def show_update_state(self, state: dict[str, Any]) -> None:
+        """Managed by IT / the last failure's cause / the last check's result."""
+        from dso_desktop.gui.updates import problem_text
+
+        managed = bool(state.get("managed"))
+        locked = bool(state.get("admin_locked"))
+        self.check_now.setEnabled(not (managed or locked))
+        self.check_updates.setEnabled(not (managed or locked))
+        problem = state.get("problem")
+        last = state.get("last_result") or {}
+        if managed:
+            text = self.tr("Updates of this installation come from your IT department; "
+                           "it does not update itself.")
+        elif locked:
+            text = self.tr("Update checks are turned off by the administrator.")
+        elif problem:
+            text = self.tr("The last check failed: {cause}").format(
+                cause=problem_text(problem))
+        elif last.get("ok"):
+            when = _local_time(str(last.get("at", "")))
+            if last.get("available"):
+                text = self.tr("Last checked {when}: version {v} is available.").format(
+                    when=when, v=last["available"])
+            else:
+                text = self.tr("Last checked {when}: up to date.").format(when=when)
+        else:
+            text = self.tr("Not checked yet.")
+        self.update_status.setText(text)
+
+    def _check_updates_now(self) -> None:
+        if self.ctx.updates is not None:
+            self.ctx.updates.check_now(self)
 
     def _load(self) -> None:
         from dso_desktop.paths import AppPaths
@@ -227,3 +286,12 @@ class SettingsDialog(QDialog):
                 self.language_changed.emit(changes["language"])
 
         self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
+
+
+def _local_time(iso: str) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d.%m.%Y %H:%M")
+    except ValueError:
+        return iso

@@ -127,20 +127,39 @@ class StartWatch(QObject):
                              owner=self)
 
 
+def problem_text(problem: dict[str, Any] | None) -> str:
+    """A failed check's cause in the current language (Czech first), for the clerk."""
+    if not problem:
+        return ""
+    if i18n.current() == "en":
+        return str(problem.get("text_en") or problem.get("message_en") or "")
+    return str(problem.get("message_cs") or problem.get("text_en") or "")
+
+
 class UpdateController(QObject):
     """Drives ``update.service.UpdateService`` from the GUI; never blocks the GUI thread.
 
-    Checks run only in an installed copy (the launcher's layout): a source checkout or the
-    training mode cannot replace itself, so it makes no network request at all.
+    Exists only for an installed copy (the launcher's layout): a source checkout or the
+    training mode cannot replace itself, so it makes no network request at all. The
+    scheduled checks run only when the settings allow them (``start(schedule=True)``);
+    "Zkontrolovat aktualizace" (``check_now``) works either way. No check fails silently:
+    a failure's cause goes to ``problem_changed`` (the warnings panel, the settings page),
+    and a check the user asked for answers in a message box whatever its outcome.
     """
 
     available = Signal(object)  # CheckResult with a version to offer
+    problem_changed = Signal(object)  # the last check's failure (dict) or None
+    state_changed = Signal(object)  # {"managed", "problem", "last_result"} for settings
 
     def __init__(self, window: QWidget, tasks: TaskManager, service: Any) -> None:
         super().__init__(window)
         self.window = window
         self.tasks = tasks
         self.service = service
+        self.problem: dict[str, Any] | None = None
+        self.managed = False
+        self.admin_locked = False  # update-policy.json "enabled": false
+        self.last_result: dict[str, Any] | None = None
         self._busy = False
         self._cancel = threading.Event()
         self._timer = QTimer(self)
@@ -148,14 +167,40 @@ class UpdateController(QObject):
         self._timer.timeout.connect(self.check_if_due)
         self.available.connect(self._offer)
 
-    def start(self) -> None:
+    def start(self, schedule: bool = True) -> None:
         # The launcher's notice is shown by StartWatch on every start, checks on or off.
-        QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.check_if_due)
-        self._timer.start()
+        self.refresh_state()  # a failure recorded earlier (another run, the CLI) shows now
+        if schedule:
+            QTimer.singleShot(FIRST_CHECK_DELAY_MS, self.check_if_due)
+            self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
         self._cancel.set()
+
+    def refresh_state(self) -> None:
+        """Read managed / last failure / last result off the GUI thread, then tell."""
+        service = self.service
+
+        def work() -> dict[str, Any]:
+            settings = service.settings()
+            return {"managed": service.managed(), "admin_locked": service.admin_locked(),
+                    "problem": service.last_problem(), "last_result": settings.last_result}
+
+        self.tasks.run_store(work, self._state,
+                             lambda exc: log.info("update state unreadable: %s", exc),
+                             owner=self)
+
+    def _state(self, state: dict[str, Any]) -> None:
+        self.managed = bool(state.get("managed"))
+        self.admin_locked = bool(state.get("admin_locked"))
+        self.last_result = state.get("last_result")
+        self._set_problem(None if self.managed else state.get("problem"))
+        self.state_changed.emit(state)
+
+    def _set_problem(self, problem: dict[str, Any] | None) -> None:
+        self.problem = problem
+        self.problem_changed.emit(problem)
 
     def check_if_due(self) -> None:
         if self._busy:
@@ -163,19 +208,85 @@ class UpdateController(QObject):
         self._busy = True
 
         def work() -> Any:
-            return self.service.check() if self.service.check_due() else None
+            return self.service.check(scheduled=True) if self.service.check_due() else None
 
         self.tasks.run_net(work, self._checked, self._failed, owner=self)
 
     def _checked(self, result: Any) -> None:
         self._busy = False
-        if result is not None and getattr(result, "prompt", False):
-            self.available.emit(result)
+        if result is not None:
+            self.refresh_state()  # clears a failure shown before
+            if getattr(result, "prompt", False):
+                self.available.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
-        # A portal that cannot be reached is normal (offline office PC): log, retry later.
+        # Not fatal (an offline office PC is normal) and retried at the next poll, but shown:
+        # the warnings panel and the settings page tell the cause until a check succeeds.
         self._busy = False
         log.info("update check failed: %s", type(exc).__name__)
+        self._record_failure(exc)
+
+    def _record_failure(self, exc: BaseException) -> dict[str, Any] | None:
+        from dso_desktop.update.errors import describe_problem
+
+        problem = describe_problem(exc)
+        if problem["kind"] in ("disabled", "managed", "cancelled"):
+            self.refresh_state()
+            return None
+        self._set_problem(problem)
+        self.state_changed.emit({"managed": self.managed, "admin_locked": self.admin_locked,
+                                 "problem": problem, "last_result": self.last_result})
+        return problem
+
+    def check_now(self, parent: QWidget | None = None) -> None:
+        """"Zkontrolovat aktualizace": a check right now, whatever the schedule says.
+
+        Forced (it does not move the scheduled check's clock); a newer version is offered
+        even if skipped before (the user asked), except one that failed on this computer.
+        Every outcome is said in a message box.
+        """
+        where = parent or self.window
+        title = self.tr("Check for updates")
+        if self._busy:
+            QMessageBox.information(where, title, self.tr("A check is already running."))
+            return
+        self._busy = True
+
+        def done(result: Any) -> None:
+            self._busy = False
+            self.refresh_state()
+            if result.available and result.reason != "failed-before":
+                self.available.emit(result)
+            elif result.available:
+                QMessageBox.information(where, title, self.tr(
+                    "Version {v} is available, but it failed on this computer before and "
+                    "is not installed again. Wait for a newer version.").format(
+                        v=result.available))
+            else:
+                QMessageBox.information(where, title, self.tr(
+                    "DSO Desktop {v} is up to date.").format(v=result.current))
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            from dso_desktop.update.errors import describe_problem
+
+            problem = describe_problem(exc)
+            self._record_failure(exc)
+            if problem["kind"] in ("managed", "disabled"):
+                QMessageBox.information(where, title, problem_text(problem))
+            else:
+                QMessageBox.warning(where, title, problem_text(problem))
+
+        def work() -> Any:
+            from dso_desktop.update.errors import UpdatesDisabled
+
+            # The administrator's "enabled": false holds for "check now" too (the user's
+            # own switch does not: asking is turning it on for once).
+            if self.service.admin_locked():
+                raise UpdatesDisabled("update checks are turned off by the administrator")
+            return self.service.check(force=True)
+
+        self.tasks.run_net(work, done, failed, owner=self)
 
     def _offer(self, result: Any) -> None:
         dialog = UpdateDialog(self.window, result)
@@ -220,8 +331,12 @@ class UpdateController(QObject):
 
 
 def make_controller(window: QWidget, tasks: TaskManager, paths: Any, *,
-                    demo: bool) -> UpdateController | None:
-    """The controller for an installed copy, or None (source checkout, training mode)."""
+                    demo: bool, net_config: Any = None) -> UpdateController | None:
+    """The controller for an installed copy, or None (source checkout, training mode).
+
+    ``net_config``: the app's HTTP settings (``App.net_config``, a callable read at each
+    check), so the user's proxy applies to updates as it does to ISDS.
+    """
     if demo:
         return None
     from dso_desktop.update.layout import find_install_root
@@ -229,4 +344,4 @@ def make_controller(window: QWidget, tasks: TaskManager, paths: Any, *,
 
     if find_install_root() is None:
         return None
-    return UpdateController(window, tasks, UpdateService(paths))
+    return UpdateController(window, tasks, UpdateService(paths, net_config=net_config))

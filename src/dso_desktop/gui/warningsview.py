@@ -21,6 +21,7 @@ def kind_label(kind: str) -> str:
         "untrusted-evidence": translate("Warnings", "Untrusted signature"),
         "evidence-conflict": translate("Warnings", "Conflicting copy"),
         "quarantined": translate("Warnings", "Quarantine"),
+        "send-unknown": translate("Warnings", "Sending not confirmed"),
     }
     return labels.get(kind, kind)
 
@@ -46,3 +47,11 @@ def warning_color(w: Any) -> str:
         if due <= datetime.now(UTC) + timedelta(days=3):
             return "#c62828"
     return "#8a5300"
+
+
+def update_problem_text(problem: Any) -> str:
+    """'Aktualizace: cause' for a failed update check (Czech first, see gui.updates)."""
+    from dso_desktop.gui.updates import problem_text
+
+    label = translate("Warnings", "Updates")
+    return f"{label}: {problem_text(problem)}"

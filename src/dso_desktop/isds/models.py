@@ -50,7 +50,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a login method needs; secrets come from `dso_desktop.secrets`, never from disk."""
+    """What a login method needs; secrets come from `dso_desktop.secretstore`, never from disk."""
 
     username: str
     password: str | None = field(default=None, repr=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
 
-from dso_desktop import USER_AGENT
+from dso_desktop import USER_AGENT, net
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError, TransportError
 
 log = logging.getLogger("dso_desktop.isds.transport")
@@ -180,16 +180,19 @@ class RequestsTransport:
                 return super().proxy_manager_for(proxy, **kwargs)
 
         self._requests = requests
-        self.session = requests.Session()
-        self.session.trust_env = False  # no ~/.netrc credentials, no env CA override
+        # The product's one session factory (dso_desktop.net): no ~/.netrc credentials, no
+        # env CA override; our SSL context (system roots + the extra CA) on every adapter.
+        self.session = net.new_session(user_agent)
         self.session.mount("https://", _Adapter())
         self.session.mount("http://", _Adapter())
-        self.session.headers["User-Agent"] = user_agent
         self.session.verify = True
         # proxy None: the system's (environment) proxy for each URL, honouring no_proxy;
-        # "" : no proxy at all; otherwise that proxy URL for everything.
+        # "" : no proxy at all; otherwise that proxy URL for everything (net.ProxyResolver).
         self._proxy = proxy
-        self._env_proxies: dict[tuple[str, str, int | None], dict[str, str]] = {}
+        try:
+            self._proxies = net.ProxyResolver(proxy)
+        except net.ProxyConfigError as exc:
+            raise TransportError(str(exc)) from None
         self.timeouts = timeouts
 
     def request(
@@ -258,18 +261,8 @@ class RequestsTransport:
         )
 
     def _proxies_for(self, url: str) -> dict[str, str]:
-        """The proxy for ``url``: the system's (environment, honouring no_proxy) when none
-        was configured, looked up once per host (the lookup walks the whole environment,
-        which cost more than the request itself during a sync)."""
-        if self._proxy is not None:
-            return {"https": self._proxy, "http": self._proxy} if self._proxy else {}
-        p = urlsplit(url)
-        key = (p.scheme, p.hostname or "", p.port)
-        cached = self._env_proxies.get(key)
-        if cached is None:
-            cached = dict(self._requests.utils.get_environ_proxies(url))
-            self._env_proxies[key] = cached
-        return cached
+        """The proxy for ``url`` under the configured choice (see ``net.ProxyResolver``)."""
+        return self._proxies.for_url(url)
 
     def cookie(self, name: str) -> str | None:
         for c in self.session.cookies:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dso_desktop import secrets
+from dso_desktop import secretstore
 from dso_desktop.domain import LoginMethod
 from dso_desktop.services.types import AccountSpec, AccountView
 from dso_desktop.settings import Settings
@@ -119,7 +119,7 @@ class AccountService:
         with self._db.write() as s:
             kept = AccountRepo(s).remove(name)
         for kind in (PASSWORD, CERT_PASSWORD):
-            secrets.delete_secret(name, kind)
+            secretstore.delete_secret(name, kind)
         self._session_passwords.pop(name, None)
         return kept
 
@@ -128,9 +128,9 @@ class AccountService:
         with self._db.read() as s:
             AccountRepo(s).get(name)  # must exist
         if save:
-            secrets.set_secret(name, PASSWORD, password)
-            if secrets.get_secret(name, PASSWORD) != password:
-                raise secrets.SecretStoreError(
+            secretstore.set_secret(name, PASSWORD, password)
+            if secretstore.get_secret(name, PASSWORD) != password:
+                raise secretstore.SecretStoreError(
                     "the OS keyring did not keep the password (no usable keyring backend?)")
             self._session_passwords.pop(name, None)
         else:
@@ -141,12 +141,12 @@ class AccountService:
         """The passphrase of the account's certificate key, kept in the OS keyring."""
         with self._db.read() as s:
             AccountRepo(s).get(name)
-        secrets.set_secret(name, CERT_PASSWORD, passphrase)
+        secretstore.set_secret(name, CERT_PASSWORD, passphrase)
 
     def _saved_password(self, name: str) -> str | None:
         try:
-            return secrets.get_secret(name, PASSWORD)
-        except secrets.SecretStoreError:
+            return secretstore.get_secret(name, PASSWORD)
+        except secretstore.SecretStoreError:
             return None
 
     def password(self, name: str) -> str | None:
@@ -177,8 +177,8 @@ class AccountService:
         cert_pw = None
         if rec.cert_file:
             try:
-                cert_pw = secrets.get_secret(name, CERT_PASSWORD)
-            except secrets.SecretStoreError:
+                cert_pw = secretstore.get_secret(name, CERT_PASSWORD)
+            except secretstore.SecretStoreError:
                 cert_pw = None
         creds = Credentials(
             username=rec.username, password=pw,

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import uuid
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.domain import AttachmentRole, Direction
+from dso_desktop.domain import AttachmentRole, Direction, LegalTitle
 from dso_desktop.services.accounts import AccountService
+from dso_desktop.services.outbox import OutboxBusy, OutboxService, fingerprint, sha256_file
 from dso_desktop.services.types import Draft, SendOutcome
 from dso_desktop.store.db import Database
+from dso_desktop.store.outbox import (
+    DISCARDED,
+    FAILED,
+    PREPARED,
+    SENT,
+    SUBMITTING,
+    UNKNOWN,
+    OutboxAttachment,
+    OutboxRecord,
+    OutboxRepo,
+)
+from dso_desktop.store.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +46,9 @@ class SendLimits:
     max_name: int = 255
     zip_max_entries: int = 1000
     zip_max_depth: int = 4
+    # Seconds ISDS is given to commit a request that reached it before "not in the sent
+    # list" is believed (outbox reconciliation).
+    reconcile_settle: float = 20.0
 
 
 # PROTOCOL.md §6 (compiled from [LD-message], [PR §II.6], [N2201], [N2604]).
@@ -61,6 +79,65 @@ _MIME = {
 
 class SendError(Exception):
     """A message cannot be sent as drafted (the text says why, in Czech)."""
+
+
+class SendBlocked(SendError):
+    """The same message has an outbox record whose fate is unknown: never resend blindly."""
+
+    def __init__(self, records: Sequence[OutboxRecord]) -> None:
+        self.records = list(records)
+        found = ", ".join(f"#{r.id} pro {r.recipient} ({r.state})" for r in self.records)
+        super().__init__(
+            "Tatáž zpráva už byla odesílána a není jisté, zda odešla (záznam odesílání "
+            f"{found}). Nejdřív ověřte odeslané zprávy (dso outbox reconcile), pak ji "
+            "případně odešlete znovu výslovně (dso outbox retry).")
+
+
+def _definite_refusal(exc: BaseException) -> bool:
+    """Did ISDS refuse the request for sure (nothing was created), so it may be sent again?
+
+    A status answer (incl. 3008/3009), a SOAP fault, 401/403 or a 503 is an answer that the
+    message was not accepted. A timeout, a broken connection or an unreadable answer is not:
+    the message may exist.
+    """
+    from dso_desktop.isds.errors import (
+        LoginError,
+        MaintenanceError,
+        SoapFault,
+        StatusError,
+    )
+
+    return isinstance(exc, (StatusError, SoapFault, LoginError, MaintenanceError))
+
+
+def _options(draft: Draft) -> dict[str, Any]:
+    """The envelope options besides subject and reference numbers (for the outbox)."""
+    lt = draft.legal_title
+    return {
+        "to_hands": draft.to_hands, "personal_delivery": draft.personal_delivery,
+        "allow_fiction": draft.allow_fiction, "publish_own_id": draft.publish_own_id,
+        "message_type": draft.message_type, "ovm": draft.ovm,
+        "legal_title": [getattr(lt, f) for f in ("law", "year", "section", "paragraph",
+                                                 "point")],
+    }
+
+
+def _draft_from(rec: OutboxRecord) -> Draft:
+    o = rec.options
+    return Draft(
+        recipients=(rec.recipient,), subject=rec.subject,
+        attachments=tuple(Path(a.path) for a in rec.attachments), to_hands=o.get("to_hands"),
+        personal_delivery=o.get("personal_delivery"), allow_fiction=o.get("allow_fiction"),
+        our_ref=rec.our_ref, your_ref=rec.your_ref, our_file_mark=rec.our_file_mark,
+        your_file_mark=rec.your_file_mark,
+        legal_title=LegalTitle(*(o.get("legal_title") or [None] * 5)),
+        publish_own_id=o.get("publish_own_id"), message_type=o.get("message_type"),
+        ovm=o.get("ovm"),
+    )
+
+
+def _refs(draft: Draft) -> tuple[str | None, ...]:
+    return (draft.our_ref, draft.your_ref, draft.our_file_mark, draft.your_file_mark)
 
 
 def _ext(name: str) -> str:
@@ -137,11 +214,18 @@ def is_big(paths: Sequence[Path], limits: SendLimits | None = None) -> bool:
 
 class SendService:
     def __init__(self, db: Database, accounts: AccountService, trust: Callable[..., Any],
-                 limits: SendLimits | None = None) -> None:
+                 limits: SendLimits | None = None, outbox: OutboxService | None = None,
+                 *, lock_dir: Path | None = None) -> None:
         self._db = db
         self._accounts = accounts
         self._trust = trust
         self.limits = limits or SendLimits()
+        self.outbox = outbox or OutboxService(db, accounts, trust,
+                                              settle=self.limits.reconcile_settle,
+                                              lock_dir=lock_dir)
+        # Crash tests: called with "before-outbox", "prepared", "submitting", "answered",
+        # "recorded" at those points of every recipient's send.
+        self.phase_hook: Callable[[str], None] | None = None
 
     def check_attachments(self, paths: Sequence[Path]) -> list[str]:
         return check_attachments(paths, self.limits)
@@ -191,55 +275,209 @@ class SendService:
     def send(self, account: str, draft: Draft, progress: Callable[[str, int, int], None]
              | None = None, *, password: str | None = None,
              cancel: threading.Event | None = None) -> list[SendOutcome]:
-        """Send to every recipient; a big message (VoDZ) automatically above the limit.
+        """Send to every recipient, exactly once; a big message (VoDZ) above the limit.
 
-        The sent message is archived right away (signed ZFO) when ISDS already offers it;
-        otherwise the next sync picks it up.
+        Each recipient's message is first recorded in the outbox (committed); the account's
+        unsettled records are reconciled with its sent list before anything is sent. A
+        draft identical to an unsettled record is refused (SendBlocked); one that
+        reconciliation found sent is reported (with its dmID), not sent again. The sent
+        message is archived right away (signed ZFO) when ISDS already offers it; otherwise
+        the next sync picks it up.
         """
+        big = self.validate(draft)
+        paths = [Path(p) for p in draft.attachments]
+        # The bytes hashed are the bytes sent (a normal message is read once, here).
+        contents: list[bytes] | None = None if big else [p.read_bytes() for p in paths]
+        if contents is not None:
+            atts = [OutboxAttachment(p.name, len(c), hashlib.sha256(c).hexdigest(),
+                                     str(p.resolve())) for p, c in zip(paths, contents,
+                                                                       strict=True)]
+        else:
+            atts = [OutboxAttachment(p.name, *sha256_file(p), str(p.resolve())) for p in paths]
+        options = _options(draft)
+        prints = {r: fingerprint(account, r, draft.subject, _refs(draft), options, atts)
+                  for r in draft.recipients}
+        try:
+            lock = self.outbox.lock(account)
+        except OutboxBusy as exc:
+            raise SendError("Z tohoto účtu se právě odesílá (jiné okno nebo příkaz dso); "
+                            "zkuste to za chvíli.") from exc
+        with lock:
+            client = self._accounts.client(account, password=password, cancel=cancel)
+            try:
+                client.login()
+                self.outbox.reconcile(account, client=client, cancel=cancel)
+                blocking = [r for r in self.outbox.records(account, open_only=True)
+                            if r.fingerprint in prints.values()]
+                if blocking:
+                    raise SendBlocked(blocking)
+                outcomes = self._send_all(client, account, draft, big, paths, contents,
+                                          atts, options, prints, progress, cancel)
+            finally:
+                client.close()
+        # Handed back to the caller: from now on the same draft again is a new message.
+        for o in outcomes:
+            if o.ok and o.outbox_id is not None:
+                self.outbox.acknowledge(o.outbox_id)
+        return outcomes
+
+    def retry(self, record_id: int, *, force: bool = False, password: str | None = None,
+              progress: Callable[[str, int, int], None] | None = None,
+              cancel: threading.Event | None = None) -> list[SendOutcome]:
+        """Send an outbox record's message again: the user's explicit decision.
+
+        A ``failed`` record (ISDS refused it, or reconciliation read the whole sent list and
+        it was not there) may be sent again. An ``unknown`` one only with ``force`` (the
+        user accepts that it may arrive twice). The attachments must still be the bytes
+        that were recorded.
+        """
+        rec = self.outbox.get(record_id)
+        if rec.state == SENT:
+            raise SendError(f"Záznam #{rec.id} byl odeslán jako zpráva {rec.dm_id}.")
+        if rec.state in (PREPARED, SUBMITTING):
+            raise SendError(f"Záznam #{rec.id} ještě nebyl ověřen; spusťte nejdřív "
+                            "ověření odeslaných zpráv (dso outbox reconcile).")
+        if rec.state == UNKNOWN and not force:
+            raise SendBlocked([rec])
+        for att in rec.attachments:
+            path = Path(att.path)
+            if not path.is_file() or sha256_file(path) != (att.size, att.sha256):
+                raise SendError(f"Příloha {att.name} se od odeslání změnila nebo chybí "
+                                f"({att.path}); zprávu sestavte znovu.")
+        draft = _draft_from(rec)
+        if rec.state != DISCARDED:
+            # Closed first, so that this explicit resend is not refused as a blind repeat.
+            self.outbox.discard(rec.id)
+        return self.send(rec.account, draft, progress, password=password, cancel=cancel)
+
+    def _phase(self, phase: str) -> None:
+        """Crash tests kill the process here (``phase_hook``); no effect otherwise."""
+        if self.phase_hook is not None:
+            self.phase_hook(phase)
+
+    def _send_all(self, client: Any, account: str, draft: Draft, big: bool,
+                  paths: list[Path], contents: list[bytes] | None,
+                  atts: list[OutboxAttachment], options: dict[str, Any],
+                  prints: dict[str, str], progress: Callable[[str, int, int], None] | None,
+                  cancel: threading.Event | None) -> list[SendOutcome]:
+        batch = str(uuid.uuid4())
+        outcomes: list[SendOutcome] = []
+        steps = len(draft.recipients) * (len(paths) + 1 if big else 1)
+        done = 0
+        for recipient in draft.recipients:
+            with self._db.read() as s:
+                found = [r for r in OutboxRepo(s).list(account, states=(SENT,),
+                                                       fingerprint=prints[recipient])
+                         if r.unreported]
+            if found:
+                # A crash interrupted this very send earlier and reconciliation found it in
+                # ISDS: report it, do not send it a second time.
+                rec = self.outbox.acknowledge(found[0].id)
+                if rec.dm_id:  # the interrupted run may have died before archiving it
+                    self._archive_sent(client, account, rec.dm_id, rec.big_message)
+                done += len(paths) + 1 if big else 1
+                outcomes.append(SendOutcome(
+                    recipient, rec.dm_id, True, None, rec.big_message, outbox_id=rec.id,
+                    note="already sent by an earlier, interrupted run of this send"))
+                continue
+            if cancel is not None and cancel.is_set():
+                outcomes.append(SendOutcome(recipient, None, False, "zrušeno", big))
+                continue
+            outcome, done = self._send_one(client, account, draft, recipient, big, paths,
+                                           contents, atts, options, prints[recipient], batch,
+                                           progress, done, steps, cancel)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _send_one(self, client: Any, account: str, draft: Draft, recipient: str, big: bool,
+                  paths: list[Path], contents: list[bytes] | None,
+                  atts: list[OutboxAttachment], options: dict[str, Any], fp: str, batch: str,
+                  progress: Callable[[str, int, int], None] | None, done: int, steps: int,
+                  cancel: threading.Event | None) -> tuple[SendOutcome, int]:
         from dso_desktop.isds.errors import IsdsError
         from dso_desktop.isds.models import ExtFile, OutgoingFile
 
-        big = self.validate(draft)
-        paths = [Path(p) for p in draft.attachments]
-        client = self._accounts.client(account, password=password, cancel=cancel)
-        outcomes: list[SendOutcome] = []
+        msg = self._outgoing(draft, recipient)
+        self._phase("before-outbox")
+        with self._db.write() as s:
+            rec = OutboxRepo(s).add(
+                batch=batch, account=account, recipient=recipient, subject=draft.subject,
+                our_ref=draft.our_ref, your_ref=draft.your_ref,
+                our_file_mark=draft.our_file_mark, your_file_mark=draft.your_file_mark,
+                options=options, attachments=atts, fingerprint=fp, big_message=big)
+        self._phase("prepared")
+        submitted = False
         try:
-            client.login()
-            steps = len(draft.recipients) * (len(paths) + 1 if big else 1)
-            done = 0
-            for recipient in draft.recipients:
-                msg = self._outgoing(draft, recipient)
-                try:
-                    if big:
-                        ext_files = []
-                        for i, p in enumerate(paths):
-                            if progress:
-                                progress("upload", done, steps)
-                            up = client.upload_attachment(p, p.name, _MIME.get(_ext(p.name), ""))
-                            ext_files.append(ExtFile(
-                                up, AttachmentRole.MAIN if i == 0 else AttachmentRole.ENCLOSURE))
-                            done += 1
-                        result = client.create_big_message(msg, ext_files)
-                    else:
-                        files = [
-                            OutgoingFile(
-                                p.name, p.read_bytes(), _MIME.get(_ext(p.name), ""),
-                                AttachmentRole.MAIN if i == 0 else AttachmentRole.ENCLOSURE,
-                            )
-                            for i, p in enumerate(paths)
-                        ]
-                        result = client.create_message(msg, files)
-                    done += 1
+            ext_files = []
+            if big:
+                # Uploads create no message: a failure here leaves nothing in ISDS.
+                for i, p in enumerate(paths):
                     if progress:
-                        progress("send", done, steps)
-                    outcomes.append(SendOutcome(recipient, result.message_id, True, None, big))
-                    if result.message_id:
-                        self._archive_sent(client, account, result.message_id, big)
-                except IsdsError as exc:
-                    outcomes.append(SendOutcome(recipient, None, False, str(exc), big))
-        finally:
-            client.close()
-        return outcomes
+                        progress("upload", done, steps)
+                    up = client.upload_attachment(p, p.name, _MIME.get(_ext(p.name), ""))
+                    ext_files.append(ExtFile(
+                        up, AttachmentRole.MAIN if i == 0 else AttachmentRole.ENCLOSURE))
+                    done += 1
+            with self._db.write() as s:
+                OutboxRepo(s).update(rec.id, state=SUBMITTING, submitted_at=utcnow())
+            submitted = True
+            self._phase("submitting")
+            # Exactly one attempt: CreateMessage is never repeated after it may have
+            # reached ISDS; an unclear outcome is reconciled instead.
+            if big:
+                result = client.create_big_message(msg, ext_files)
+            else:
+                assert contents is not None
+                files = [
+                    OutgoingFile(p.name, c, _MIME.get(_ext(p.name), ""),
+                                 AttachmentRole.MAIN if i == 0 else AttachmentRole.ENCLOSURE)
+                    for i, (p, c) in enumerate(zip(paths, contents, strict=True))
+                ]
+                result = client.create_message(msg, files)
+        except BaseException as exc:
+            definite = not submitted or _definite_refusal(exc)
+            error = str(exc) or type(exc).__name__
+            with self._db.write() as s:
+                OutboxRepo(s).update(rec.id, state=FAILED if definite else UNKNOWN,
+                                     error=f"{type(exc).__name__}: {error}")
+            if not isinstance(exc, IsdsError):
+                raise
+            if definite:
+                return SendOutcome(recipient, None, False, error, big, outbox_id=rec.id), done
+            return self._after_unclear(client, rec.id, recipient, error, big, cancel), done
+        self._phase("answered")
+        with self._db.write() as s:
+            OutboxRepo(s).update(rec.id, state=SENT, dm_id=result.message_id, unreported=True)
+        self._phase("recorded")
+        done += 1
+        if progress:
+            progress("send", done, steps)
+        if result.message_id:
+            self._archive_sent(client, account, result.message_id, big)
+        return SendOutcome(recipient, result.message_id, True, None, big,
+                           outbox_id=rec.id), done
+
+    def _after_unclear(self, client: Any, record_id: int, recipient: str, error: str,
+                       big: bool, cancel: threading.Event | None) -> SendOutcome:
+        """The answer to CreateMessage was lost: look for the message instead of resending."""
+        if cancel is not None and cancel.is_set():
+            res_state, note, dm_id = UNKNOWN, "cancelled", None
+        else:
+            res = self.outbox.reconcile_record(client, self.outbox.get(record_id),
+                                               cancel=cancel)
+            res_state, note, dm_id = res.record.state, res.note, res.record.dm_id
+        if res_state == SENT:
+            self.outbox.acknowledge(record_id)
+            return SendOutcome(recipient, dm_id, True, None, big, outbox_id=record_id,
+                               note=f"the answer was lost ({error}); {note}")
+        if res_state == FAILED:
+            return SendOutcome(recipient, None, False,
+                               f"{error}; zpráva nebyla odeslána ({note})", big,
+                               outbox_id=record_id)
+        return SendOutcome(recipient, None, False,
+                           f"{error}; NEJISTÉ, zda byla zpráva odeslána ({note}); "
+                           "znovu ji neodesílejte, dokud se to nevyjasní (dso outbox)",
+                           big, outbox_id=record_id, unknown=True)
 
     def _archive_sent(self, client: Any, account: str, dm_id: str, big: bool) -> None:
         from dso_desktop.sync.ingest import IngestError, parse_and_verify, store_message_zfo

@@ -11,9 +11,22 @@ from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle, L
 from dso_desktop.store.records import MessageFilter, MessageRow
 
 __all__ = [
-    "AccountSpec", "AccountView", "AttachmentInfo", "Draft", "ImportItem", "ImportSummary",
-    "IntegrityProblem", "IntegrityReport", "MessageDetail", "MessageFilter", "MessageRow",
-    "SendOutcome", "TreeNode", "VerdictView", "Warning", "ZfoView",
+    "AccountSpec",
+    "AccountView",
+    "ArchiveWarning",
+    "AttachmentInfo",
+    "Draft",
+    "ImportItem",
+    "ImportSummary",
+    "IntegrityProblem",
+    "IntegrityReport",
+    "MessageDetail",
+    "MessageFilter",
+    "MessageRow",
+    "SendOutcome",
+    "TreeNode",
+    "VerdictView",
+    "ZfoView",
 ]
 
 
@@ -168,6 +181,9 @@ class SendOutcome:
     ok: bool
     error: str | None = None
     big_message: bool = False
+    outbox_id: int | None = None  # its outbox record (exactly-once sending)
+    note: str | None = None  # e.g. found sent by reconciliation instead of sent now
+    unknown: bool = False  # not ok, and it may have been sent all the same: do not resend
 
 
 @dataclass(frozen=True)
@@ -235,10 +251,11 @@ class ZfoView:
 
 
 @dataclass(frozen=True)
-class Warning:
+class ArchiveWarning:
     """Something the user should act on soon."""
 
     kind: str  # password-expiry | timestamp-expiry | deletion | fiction | not-downloaded
+    # | send-unknown (an outbox record whose outcome is not known)
     account: str | None
     message_id: int | None
     due: datetime | None

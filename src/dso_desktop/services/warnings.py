@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from dso_desktop.domain import MessageStatus
-from dso_desktop.services.types import Warning
+from dso_desktop.services.types import ArchiveWarning
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo
@@ -30,16 +31,16 @@ class WarningService:
         self._db = db
         self._settings = settings
 
-    def collect(self, now: datetime | None = None) -> list[Warning]:
+    def collect(self, now: datetime | None = None) -> list[ArchiveWarning]:
         now = now or datetime.now(UTC)
         st = self._settings()
-        out: list[Warning] = []
+        out: list[ArchiveWarning] = []
         with self._db.read() as s:
             for acc in AccountRepo(s).list():
                 exp = acc.password_expires_at
                 if exp is not None and exp - now <= timedelta(days=st.password_warning_days):
                     days = max(0, (exp - now).days)
-                    out.append(Warning(
+                    out.append(ArchiveWarning(
                         "password-expiry", acc.name, None, exp,
                         f"Heslo k účtu „{acc.name}“ vyprší za {days} dní; změňte jej.",
                         f"The password of account '{acc.name}' expires in {days} days.",
@@ -54,7 +55,7 @@ class WarningService:
             ).order_by(Message.timestamp_expires).limit(MAX_PER_KIND)
             for mid, dm_id, acc_id, exp in s.execute(q):
                 due = _aware(exp)
-                out.append(Warning(
+                out.append(ArchiveWarning(
                     "timestamp-expiry", names.get(acc_id), mid, due,
                     f"Časové razítko zprávy {dm_id} vyprší {due:%d. %m. %Y}.",
                     f"The timestamp of message {dm_id} expires on {due:%Y-%m-%d}.",
@@ -68,7 +69,7 @@ class WarningService:
             ).order_by(Message.accepted_at).limit(MAX_PER_KIND)
             for mid, dm_id, acc_id, acc_at in s.execute(q):
                 due = _aware(acc_at) + timedelta(days=RETENTION_DAYS)
-                out.append(Warning(
+                out.append(ArchiveWarning(
                     "deletion", names.get(acc_id), mid, due,
                     f"Zpráva {dm_id} není stažena celá a ISDS ji smaže {due:%d. %m. %Y}.",
                     f"Message {dm_id} is not fully downloaded; ISDS deletes it on "
@@ -86,23 +87,24 @@ class WarningService:
                 due = _aware(dlv) + timedelta(days=FICTION_DAYS)
                 if due < now:
                     continue
-                out.append(Warning(
+                out.append(ArchiveWarning(
                     "fiction", names.get(acc_id), mid, due,
                     f"Zpráva {dm_id} bude doručena fikcí {due:%d. %m. %Y}.",
                     f"Message {dm_id} will be accepted by fiction on {due:%Y-%m-%d}.",
                 ))
             out += self._evidence(s, names)
+            out += send_warnings(s)
         return out
 
     @staticmethod
-    def _evidence(s: object, names: dict[int, str]) -> list[Warning]:
+    def _evidence(s: object, names: dict[int, str]) -> list[ArchiveWarning]:
         """Evidence that is not trusted, copies kept beside evidence, quarantined files."""
         repo = MessageRepo(s)  # type: ignore[arg-type]
-        out: list[Warning] = []
+        out: list[ArchiveWarning] = []
         accounts: dict[int, int | None] = dict(s.execute(  # type: ignore[attr-defined]
             select(Message.id, Message.account_id)).tuples().all())
         for mid, dm_id, verdict in repo.untrusted_evidence()[:MAX_PER_KIND]:
-            out.append(Warning(
+            out.append(ArchiveWarning(
                 "untrusted-evidence", names.get(accounts.get(mid) or 0), mid, None,
                 f"Uložená zpráva {dm_id} nemá důvěryhodný podpis ({verdict or 'neověřeno'}); "
                 "příští synchronizace stáhne originál z ISDS.",
@@ -112,7 +114,7 @@ class WarningService:
         for c in repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]:
             what_cs = "doručenky" if c.kind == "delivery-info" else "zprávy"
             what_en = "delivery info" if c.kind == "delivery-info" else "message"
-            out.append(Warning(
+            out.append(ArchiveWarning(
                 "evidence-conflict", names.get(accounts.get(c.message_id) or 0), c.message_id, None,
                 f"K {what_cs} {c.dm_id} je v archivu jiná kopie s odlišným obsahem "
                 f"(podpis: {c.verdict or 'neověřen'}); jako důkaz platí ověřená kopie, "
@@ -121,7 +123,7 @@ class WarningService:
                 f"beside the evidence (seal: {c.verdict or 'unverified'}).",
             ))
         for q in repo.quarantined()[:MAX_PER_KIND]:
-            out.append(Warning(
+            out.append(ArchiveWarning(
                 "quarantined", None, None, None,
                 f"Importovaný soubor {q.source_name or ''} (zpráva {q.dm_id or '?'}) nemá "
                 f"důvěryhodný podpis ({q.verdict}); je v karanténě a není důkazem.",
@@ -129,3 +131,24 @@ class WarningService:
                 f"trusted ({q.verdict}); it is quarantined and is not evidence.",
             ))
         return out
+
+
+def send_warnings(s: Any) -> list[ArchiveWarning]:
+    """Sends whose outcome is not known: shown until reconciliation settles them."""
+    from dso_desktop.store.outbox import SUBMITTING, UNKNOWN, OutboxRepo
+
+    out: list[ArchiveWarning] = []
+    for rec in OutboxRepo(s).list(states=(SUBMITTING, UNKNOWN), limit=MAX_PER_KIND):
+        at = rec.submitted_at or rec.created_at
+        out.append(ArchiveWarning(
+            "send-unknown", rec.account, None, at,
+            f"Není jisté, zda zpráva „{rec.subject}“ pro schránku {rec.recipient} (odesílána "
+            f"{at:%d. %m. %Y %H:%M} UTC, záznam #{rec.id}) odešla. Neodesílejte ji znovu: "
+            "ověří se v odeslaných zprávách účtu při příštím spuštění nebo příkazem "
+            "dso outbox reconcile.",
+            f"It is not known whether message '{rec.subject}' to box {rec.recipient} (sent "
+            f"{at:%Y-%m-%d %H:%M} UTC, outbox #{rec.id}) went out. Do not send it again: it "
+            "is checked against the account's sent messages at the next start or with "
+            "dso outbox reconcile.",
+        ))
+    return out

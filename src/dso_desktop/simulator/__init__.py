@@ -35,7 +35,7 @@ IMPLEMENTED_OPERATIONS: frozenset[str] = frozenset({
 })
 
 if TYPE_CHECKING:
-    from dso_desktop.simulator.simulator import SimAccount, Simulator, SimulatorInfo
+    from dso_desktop.simulator.control import SimAccount, Simulator, SimulatorInfo
 
 __all__ = [
     "IMPLEMENTED_OPERATIONS", "SimAccount", "Simulator", "SimulatorInfo",
@@ -45,7 +45,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Lazy: importing the package (e.g. for IMPLEMENTED_OPERATIONS) stays cheap.
     if name in ("Simulator", "SimAccount", "SimulatorInfo"):
-        from dso_desktop.simulator import simulator
+        from dso_desktop.simulator import control
 
-        return getattr(simulator, name)
+        return getattr(control, name)
     raise AttributeError(name)

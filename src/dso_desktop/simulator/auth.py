@@ -17,7 +17,7 @@ from urllib.parse import quote
 from dso_desktop.simulator.model import PRIVIL_OWNER_ADM, User
 
 if TYPE_CHECKING:
-    from dso_desktop.simulator.core import SimulatorCore
+    from dso_desktop.simulator.dispatcher import SimulatorCore
 
 SESSION_IDLE = timedelta(minutes=30)
 LOCKOUT = timedelta(minutes=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MODES = frozenset({
     "maintenance",  # HTTP 503 with a SOAP Fault, as during planned maintenance
@@ -15,8 +15,15 @@ MODES = frozenset({
     "truncated",  # the body is cut short (Content-Length promises more)
     "malformed",  # HTTP 200 with a body that is not well-formed XML
     "no-timestamp",  # signed answers come without a timestamp, status 0005
+    # The operation runs and commits (the message exists), then the answer is lost: the
+    # connection is closed without a response, or the answer comes ``delay`` seconds late.
+    # A crash test kills its client in that moment (``Fault.committed`` says when).
+    "commit-then-drop",
+    "commit-then-delay",
 })
+COMMIT_MODES = frozenset({"commit-then-drop", "commit-then-delay"})
 RESTRICTED_DELAY = 3.0  # seconds (PROTOCOL.md §2: T = 3 s)
+COMMIT_DELAY = 30.0  # commit-then-delay's default: long enough to kill the client in it
 
 
 @dataclass
@@ -25,6 +32,13 @@ class Fault:
     operation: str | None = None  # None = every operation
     times: int | None = None  # None = until cleared
     delay: float = 0.0
+    # commit-then-*: set once the operation committed and the answer is being withheld.
+    committed: threading.Event = field(default_factory=threading.Event, repr=False,
+                                       compare=False)
+
+    def to_json(self) -> dict[str, object]:
+        return {"mode": self.mode, "operation": self.operation, "times": self.times,
+                "delay": self.delay, "committed": self.committed.is_set()}
 
 
 class Faults:
@@ -33,6 +47,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self.committed: dict[str, int] = {}  # operation -> answers withheld after commit
 
     def inject(self, operation: str | None, mode: str, *, times: int | None = None,
                delay: float | None = None) -> Fault:
@@ -40,7 +55,8 @@ class Faults:
             raise ValueError(f"unknown fault mode {mode!r}; known: {sorted(MODES)}")
         if delay is None:
             delay = RESTRICTED_DELAY if mode == "restricted" else (
-                2.0 if mode == "slow" else 0.0)
+                2.0 if mode == "slow" else COMMIT_DELAY if mode == "commit-then-delay"
+                else 0.0)
         fault = Fault(mode, operation or None, times, float(delay))
         with self._lock:
             self._faults.append(fault)
@@ -52,6 +68,11 @@ class Faults:
                 self._faults.clear()
             else:
                 self._faults = [f for f in self._faults if f.operation != operation]
+
+    def note_committed(self, fault: Fault, operation: str) -> None:
+        with self._lock:
+            self.committed[operation] = self.committed.get(operation, 0) + 1
+        fault.committed.set()
 
     def active(self) -> list[Fault]:
         with self._lock:

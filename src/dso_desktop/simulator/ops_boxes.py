@@ -6,17 +6,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from dso_desktop.simulator import render
-from dso_desktop.simulator.context import (
+from dso_desktop.simulator.context import OpContext, OpError
+from dso_desktop.simulator.model import PRIVIL_SEARCH_DB, Box
+from dso_desktop.simulator.registry import op
+from dso_desktop.simulator.status_codes import (
     BAD_REQUEST,
     BOX_DOES_NOT_EXIST,
     NOT_FOUND_BOXES,
     TOO_MANY_BOXES,
     WRONG_PASSWORD,
-    OpContext,
-    OpError,
 )
-from dso_desktop.simulator.model import PRIVIL_SEARCH_DB, Box
-from dso_desktop.simulator.registry import op
 from dso_desktop.simulator.xmlio import NS_ASWS, B, Builder, boolean, child, integer, parse_time
 from dso_desktop.simulator.xmlio import text as t
 

@@ -12,17 +12,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dso_desktop.simulator import render
-from dso_desktop.simulator.context import (
+from dso_desktop.simulator.context import OpContext, OpError
+from dso_desktop.simulator.model import PRIVIL_SEARCH_DB, Message
+from dso_desktop.simulator.registry import op
+from dso_desktop.simulator.status_codes import (
     BAD_REQUEST,
     BOX_DOES_NOT_EXIST,
     MESSAGE_NOT_FOUND,
     NO_RIGHTS,
     NOT_FOUND_BOXES,
-    OpContext,
-    OpError,
 )
-from dso_desktop.simulator.model import PRIVIL_SEARCH_DB, Message
-from dso_desktop.simulator.registry import op
 from dso_desktop.simulator.xmlio import B, boolean, child, fmt_time, integer, parse_time
 from dso_desktop.simulator.xmlio import text as t
 

@@ -7,7 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dso_desktop.simulator import render
-from dso_desktop.simulator.context import (
+from dso_desktop.simulator.context import OpContext, OpError
+from dso_desktop.simulator.model import (
+    PRIVIL_CREATE_DM,
+    PRIVIL_ERASE_VAULT,
+    PRIVIL_READ_ALL,
+    PRIVIL_READ_NON_PERSONAL,
+    Message,
+    StoredFile,
+    Upload,
+)
+from dso_desktop.simulator.registry import op
+from dso_desktop.simulator.status_codes import (
     BAD_ATTACHMENT,
     BAD_REQUEST,
     BIG_TOO_SMALL,
@@ -23,19 +34,7 @@ from dso_desktop.simulator.context import (
     UNKNOWN_ATTACHMENT,
     UPLOAD_QUOTA,
     WRONG_SERVICE,
-    OpContext,
-    OpError,
 )
-from dso_desktop.simulator.model import (
-    PRIVIL_CREATE_DM,
-    PRIVIL_ERASE_VAULT,
-    PRIVIL_READ_ALL,
-    PRIVIL_READ_NON_PERSONAL,
-    Message,
-    StoredFile,
-    Upload,
-)
-from dso_desktop.simulator.registry import op
 from dso_desktop.simulator.xmlio import B, b64, boolean, child, children, integer, parse_time
 from dso_desktop.simulator.xmlio import text as t
 

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dso_desktop.simulator.auth import MEP_COOKIE, AuthFailure
-from dso_desktop.simulator.core import Reply, SimulatorCore, _cookie
+from dso_desktop.simulator.dispatcher import Reply, SimulatorCore, _cookie
 
 log = logging.getLogger("dso_desktop.simulator.http")
 MAX_BODY = 200 * 1024 * 1024  # a 100 MB VoDZ in base64 plus envelope
@@ -118,6 +118,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         if reply.delay:
             self.server.core.sleep(reply.delay)
+        if reply.action == "drop":
+            # Closed without a response (no RST): the client sees the connection end.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                self.connection.close()
+            return
         if reply.action == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))

@@ -237,3 +237,46 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class OutboxEntry(Base):
+    """One message on its way out (one recipient of a draft): the exactly-once send record.
+
+    Written and committed before any request that could create the message in ISDS, so that
+    after a crash the next start knows what may have been sent and reconciles it with the
+    account's sent list instead of sending it blindly again.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_account_state", "account_name", "state"),
+        Index("ix_outbox_fingerprint", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(36))  # one draft sent to several recipients
+    # The name, not a foreign key: the record must outlive a removed account (it is the only
+    # trace of a message that may have been sent).
+    account_name: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(7))
+    subject: Mapped[str] = mapped_column(String(255))
+    our_ref: Mapped[str | None] = mapped_column(String(50))
+    your_ref: Mapped[str | None] = mapped_column(String(50))
+    our_file_mark: Mapped[str | None] = mapped_column(String(50))
+    your_file_mark: Mapped[str | None] = mapped_column(String(50))
+    options: Mapped[str] = mapped_column(Text)  # JSON: the other envelope options
+    attachments: Mapped[str] = mapped_column(Text)  # JSON: [{name, size, sha256, path}]
+    fingerprint: Mapped[str] = mapped_column(String(64))  # what "the same message" means
+    big_message: Mapped[bool] = mapped_column(Boolean, default=False)
+    # prepared | submitting | sent | failed | unknown | discarded
+    state: Mapped[str] = mapped_column(String(12))
+    dm_id: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    # Sent, but the user has not been told yet (the sender died before it could report, or
+    # reconciliation found it): a re-run of the same send reports it instead of sending it
+    # again. Cleared once the outcome was reported.
+    unreported: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime)

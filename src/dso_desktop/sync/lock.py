@@ -16,8 +16,9 @@ class LockBusy(Exception):
 
 
 class AccountLock:
-    def __init__(self, folder: Path, account_id: int) -> None:
-        self.path = folder / f"sync-{account_id}.lock"
+    def __init__(self, folder: Path, account_id: int, kind: str = "sync") -> None:
+        # ``kind`` separates independent locks of one account (``send``: the outbox).
+        self.path = folder / f"{kind}-{account_id}.lock"
         self._fd: int | None = None
 
     def acquire(self) -> None:

@@ -14,7 +14,7 @@ from tuf.api.metadata import TargetFile
 from tuf.ngclient import Updater, UpdaterConfig
 
 from dso_desktop import USER_AGENT
-from dso_desktop.update.errors import UpdateVerificationError
+from dso_desktop.update.errors import UpdateError, UpdatePortalOutdated, UpdateVerificationError
 from dso_desktop.update.release import (
     CUSTOM_KEY,
     LatestIndex,
@@ -112,13 +112,13 @@ class TufClient:
         try:
             self.updater.refresh()
         except tuf_exc.RepositoryError as exc:
-            raise UpdateVerificationError(f"update metadata rejected: {exc}") from exc
+            raise _rejected(exc) from exc
 
     def _targetinfo(self, path: str) -> TargetFile | None:
         try:
             return self.updater.get_targetinfo(path)
         except tuf_exc.RepositoryError as exc:
-            raise UpdateVerificationError(f"update metadata rejected: {exc}") from exc
+            raise _rejected(exc) from exc
 
     def latest(self, channel: str, platform: str) -> Offer | None:
         """The signed ``latest.json`` of the channel and the targets it names."""
@@ -192,3 +192,12 @@ def apply_patch(old_archive: Path, patch: Path, result: TargetFile, out: Path,
     tmp.write_bytes(data)
     tmp.replace(out)
     return out
+
+
+def _rejected(exc: tuf_exc.RepositoryError) -> UpdateError:
+    """Expired metadata means the portal is not kept up to date (its daily job stopped),
+    told apart from bad signatures: the clerk's remedy is to call the administrator."""
+    if isinstance(exc, tuf_exc.ExpiredMetadataError):
+        return UpdatePortalOutdated(f"update metadata rejected: {exc} (the portal's "
+                                    "operator must renew it)")
+    return UpdateVerificationError(f"update metadata rejected: {exc}")

@@ -27,6 +27,8 @@ LOCK_STALE_SECONDS = 600
 ENV_TRIAL_VERSION = "DSO_TRIAL_VERSION"
 HEALTHY_PREFIX = ".healthy-"  # + version: the version's own "I started fine" mark
 OUTCOME_PREFIX = ".attempt-"  # + attempt id + ".json": how a launcher saw an attempt end
+LOG_FILE = "launcher.log"
+LOG_MAX_BYTES = 256 * 1024  # then launcher.log becomes launcher.log.1 (one older file kept)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,47 @@ class InstallLayout:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def update_policy(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``changes`` into update-policy.json (a value of None removes the key);
+        written atomically. For IT (`dso update config --policy`); the caller validates."""
+        policy = self.policy()
+        for key, value in changes.items():
+            if value is None:
+                policy.pop(key, None)
+            else:
+                policy[key] = value
+        self.root.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.root / POLICY_FILE,
+                      json.dumps(policy, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+        return policy
+
+    def writable(self) -> bool:
+        """Whether this process can create files in the install folder (an actual probe:
+        permission bits, ACLs and read-only mounts all answer here, unlike ``os.access``)."""
+        folder = self.root
+        while not folder.is_dir() and folder.parent != folder:
+            folder = folder.parent  # not created yet: whether it can be
+        try:
+            fd, name = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+        except OSError:
+            return False
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        return True
+
+    def managed(self) -> bool:
+        """A machine-wide install deployed by IT: never updated by the user's own copy.
+
+        Said explicitly by ``"managed": true`` in update-policy.json (what IT departments
+        set; it also holds for an administrator's account, which could write the folder),
+        or found by the probe: a folder this user cannot write cannot be updated from here.
+        """
+        flag = self.policy().get("managed")
+        if flag is True:
+            return True
+        return not self.writable()
+
     def remove_version(self, version: str) -> None:
         target = self.version_dir(version)
         if target.is_dir() and not target.is_symlink():
@@ -329,3 +372,50 @@ def find_install_root() -> Path | None:
         if exe.parent.parent.name == "versions":
             return exe.parent.parent.parent
     return None
+
+
+def user_log_dir() -> Path:
+    """The user's log folder (the app's ``AppPaths.logs``; imported only when needed so a
+    plain start reads no more than the standard library)."""
+    try:
+        from dso_desktop.paths import AppPaths
+
+        return AppPaths.default().logs
+    except Exception:  # the launcher must start the program whatever happens here
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "dso-desktop"
+
+
+def log_path(layout: InstallLayout) -> Path:
+    """Where the launcher writes its log: ``<install>/launcher.log`` in a per-user install,
+    ``<user log folder>/launcher.log`` in a managed one (IT's folder stays untouched)."""
+    if layout.root.is_dir() and not layout.managed():
+        return layout.root / LOG_FILE
+    return user_log_dir() / LOG_FILE
+
+
+def write_log(layout: InstallLayout, event: str, text: str) -> Path | None:
+    """Append one entry (UTC time, event, text; continuation lines indented) to the log.
+
+    Size-capped: past ``LOG_MAX_BYTES`` the file moves to ``launcher.log.1`` (replacing the
+    older one) and a new one starts. Never raises: a log must not keep the program from
+    starting. Entries hold versions, exit codes and self-check output, never user data.
+    """
+    try:
+        path = log_path(layout)
+        body = "\n    ".join(line.rstrip() for line in text.strip().splitlines()) or "-"
+        entry = f"{_now_iso()} {event}: {body}\n".encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size and size + len(entry) > LOG_MAX_BYTES:
+            os.replace(path, path.with_name(path.name + ".1"))
+        with path.open("ab") as fh:
+            fh.write(entry[-LOG_MAX_BYTES:])
+        return path
+    except OSError as exc:
+        sys.stderr.write(f"dso-launcher: cannot write the launcher log: {exc}\n")
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -14,7 +15,7 @@ from typing import Any, Literal
 import requests
 from tuf.api import exceptions as tuf_exc
 
-from dso_desktop import __version__
+from dso_desktop import __version__, net
 from dso_desktop.paths import AppPaths, atomic_write
 from dso_desktop.resources import resource_path
 from dso_desktop.update.archive import UnsafeArchiveError, extract_version
@@ -24,9 +25,12 @@ from dso_desktop.update.errors import (
     NotInstalledError,
     UnsafeReleaseError,
     UpdateCancelled,
+    UpdateConfigError,
     UpdateError,
     UpdateNetworkError,
+    UpdatePortalOutdated,
     UpdatesDisabled,
+    UpdatesManaged,
     UpdateStagingError,
     UpdateTlsError,
     UpdateVerificationError,
@@ -73,7 +77,12 @@ class UpdateSettings:
     channel: str = "stable"
     skipped_version: str | None = None
     remind_after: str | None = None  # ISO time before which no prompt is shown
+    # The scheduled (GUI) check's clock: only a scheduled check moves it, so a check from
+    # the command line or the "check now" button never postpones the next scheduled one.
     last_check: str | None = None
+    # What the last check of any kind found: {"at", "ok", "kind", "message_cs", "text_en",
+    # "message_en", "available"}; the GUI shows a failure until a check succeeds again.
+    last_result: dict[str, Any] | None = None
 
     @classmethod
     def load(cls, path: Path) -> UpdateSettings:
@@ -122,7 +131,9 @@ class UpdateService:
                  ca_file: Path | None = None, platform: str | None = None,
                  current_version: str | None = None,
                  now: Callable[[], datetime] = _utcnow,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None,
+                 net_config: net.NetConfig | Callable[[], net.NetConfig] | None = None
+                 ) -> None:
         self.paths = paths
         self.install_root = install_root or find_install_root()
         self.layout = InstallLayout(self.install_root) if self.install_root else None
@@ -133,6 +144,9 @@ class UpdateService:
         self._current_override = current_version
         self.now = now
         self.session = session
+        # The app's own HTTP choices (the user's proxy, timeouts); a callable is asked at
+        # each check, in the worker thread, so a changed setting applies without a restart.
+        self._net = net_config
         self._offer: Offer | None = None
         self._client: TufClient | None = None
         self._archive: Path | None = None
@@ -173,6 +187,22 @@ class UpdateService:
             return self.layout.root / configured
         return None
 
+    def net_config(self) -> net.NetConfig:
+        """The HTTP choices for the portal: the app's (user's proxy, timeouts), with the
+        administrator's ``"proxy"`` from update-policy.json taking precedence ("" = direct).
+        """
+        base = self._net() if callable(self._net) else self._net
+        config = base or net.NetConfig()
+        proxy = self.policy().get("proxy")
+        if isinstance(proxy, str):
+            config = config.with_proxy(proxy)
+        return config
+
+    def managed(self) -> bool:
+        """A managed install (policy ``"managed": true`` or a folder this user cannot write):
+        IT installs new versions; this copy never checks, downloads or stages by itself."""
+        return self.layout is not None and self.layout.managed()
+
     def checks_enabled(self) -> bool:
         """False when the administrator's policy or the user's setting turns checks off."""
         return self.policy().get("enabled", True) is not False and self.settings().enabled
@@ -210,7 +240,7 @@ class UpdateService:
 
     def check_due(self) -> bool:
         """Whether the 24-hour background check should run now."""
-        if not self.checks_enabled():
+        if not self.checks_enabled() or self.managed():
             return False
         last = self.settings().last_check
         if not last:
@@ -234,10 +264,13 @@ class UpdateService:
         """
         if self.layout is None:
             return {"installed": False, "current": __version__}
+        from dso_desktop.update.layout import log_path
+
         state = self.layout.load_state()
         trial = state.trial
         return {
-            "installed": True, "root": str(self.layout.root), "current": state.current,
+            "installed": True, "root": str(self.layout.root), "managed": self.managed(),
+            "log": str(log_path(self.layout)), "current": state.current,
             "previous": state.previous, "pending": state.pending, "failed": list(state.failed),
             "trial": None if trial is None else {"version": trial.version,
                                                  "failures": trial.failures,
@@ -252,23 +285,43 @@ class UpdateService:
     # -- check ----------------------------------------------------------------------------
     def _transport(self, cancel: threading.Event | None = None) -> Transport:
         verify = ca_bundle(self.portal_ca_file())
-        return Transport(verify, self.session, cancel)
+        return Transport(verify, self.session, cancel, config=self.net_config())
 
     def _new_client(self, cancel: threading.Event | None = None) -> TufClient:
         root = self._trusted_root if self._trusted_root is not None else shipped_root()
         return TufClient(self.portal_url(), self.metadata_dir, root, self._transport(cancel),
                          self.paths.cache / "update" / "work")
 
-    def check(self, *, force: bool = False) -> CheckResult:
-        """Refresh the signed metadata and compare the newest release with this one."""
+    def check(self, *, force: bool = False, scheduled: bool | None = None) -> CheckResult:
+        """Refresh the signed metadata and compare the newest release with this one.
+
+        ``scheduled`` (default: ``not force``) marks the GUI's 24-hour check: only it moves
+        ``last_check``, so `dso update check` and "check now" (both ``force=True``) never
+        postpone it. Every check records its outcome in ``last_result`` (a failure with
+        its kind and Czech cause, see ``errors.describe_problem``), which the GUI shows.
+        """
+        if scheduled is None:
+            scheduled = not force
+        if self.managed():
+            raise UpdatesManaged("this install is managed by the IT department: updates "
+                                 "come from IT, not from the portal")
         if not force and not self.checks_enabled():
             raise UpdatesDisabled("update checks are turned off")
-        with _translate_errors():
-            client = self._new_client()
-            client.refresh()
-            offer = client.latest(self.settings().channel, self.platform)
+        try:
+            with _translate_errors():
+                client = self._new_client()
+                client.refresh()
+                offer = client.latest(self.settings().channel, self.platform)
+        except UpdateError as exc:
+            self._record_problem(exc)
+            raise
         now = self.now()
-        settings = self._save(last_check=now.isoformat())
+        changes: dict[str, Any] = {"last_result": {
+            "at": now.isoformat(), "ok": True, "kind": "ok", "message_cs": "",
+            "message_en": "", "available": None if offer is None else str(offer.version)}}
+        if scheduled:
+            changes["last_check"] = now.isoformat()
+        settings = self._save(**changes)
         current = Version.parse(self.current_version())
         self._client, self._offer = client, None
         if offer is None or offer.version <= current:
@@ -286,6 +339,20 @@ class UpdateService:
         return CheckResult(str(current), str(offer.version), offer.notes.cs, offer.notes.en,
                            offer.size, offer.sha256, offer.released or None, prompt, reason,
                            now.isoformat())
+
+    def _record_problem(self, exc: UpdateError) -> None:
+        from dso_desktop.update.errors import describe_problem
+
+        with contextlib.suppress(OSError):  # the failure itself is what the caller reports
+            self._save(last_result={"at": self.now().isoformat(), "ok": False,
+                                    **describe_problem(exc), "available": None})
+
+    def last_problem(self) -> dict[str, Any] | None:
+        """The last check's failure (kind, Czech cause), or None when it succeeded."""
+        result = self.settings().last_result
+        if isinstance(result, dict) and result.get("ok") is False:
+            return result
+        return None
 
     # -- download -------------------------------------------------------------------------
     def download(self, progress: Progress | None = None,
@@ -345,6 +412,9 @@ class UpdateService:
         """Unpack the downloaded release into versions/<ver>/ and mark it for the launcher."""
         if self.layout is None:
             raise NotInstalledError("not started through the launcher: nowhere to stage")
+        if self.managed():
+            raise UpdatesManaged("this install is managed by the IT department: "
+                                 "nothing is staged here")
         if self._offer is None or self._archive is None:
             raise UpdateError("download the update first")
         version = str(self._offer.version)
@@ -419,12 +489,18 @@ class _translate_errors:
             raise UpdateCancelled(str(exc)) from exc
         if isinstance(exc, tuf_exc.DownloadLengthMismatchError):
             raise UpdateVerificationError(f"too much data: {exc}") from exc
+        if isinstance(exc, tuf_exc.ExpiredMetadataError):
+            # Signatures fine, metadata too old: the portal's daily job has stopped.
+            raise UpdatePortalOutdated(f"the portal's signed metadata has expired "
+                                       f"(its operator must renew it): {exc}") from exc
         if isinstance(exc, tuf_exc.RepositoryError):
             raise UpdateVerificationError(str(exc)) from exc
         if isinstance(exc, TlsError):
             raise UpdateTlsError(str(exc)) from exc
         if isinstance(exc, tuf_exc.DownloadError):
             raise UpdateNetworkError(str(exc)) from exc
-        if isinstance(exc, InsecureUrlError | ReleaseFormatError | TlsConfigError):
+        if isinstance(exc, InsecureUrlError | TlsConfigError | net.ProxyConfigError):
+            raise UpdateConfigError(str(exc)) from exc
+        if isinstance(exc, ReleaseFormatError):
             raise UpdateError(str(exc)) from exc
         return False

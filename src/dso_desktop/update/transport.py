@@ -13,10 +13,10 @@ import requests
 from tuf.api import exceptions as tuf_exc
 from tuf.ngclient.fetcher import FetcherInterface
 
-from dso_desktop import USER_AGENT
+from dso_desktop import net
 
 CHUNK = 64 * 1024
-TIMEOUTS = (10, 60)  # connect, read (seconds)
+TIMEOUTS = net.DEFAULT_TIMEOUTS  # connect, read (seconds); NetConfig.timeouts replaces them
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -64,9 +64,7 @@ def system_ca_bundle() -> str:
     ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` name (``trust_env``), and OpenSSL's default
     paths follow ``SSL_CERT_FILE``; a path given explicitly is used as it is.
     """
-    import certifi
-
-    return str(Path(certifi.where()).resolve())
+    return net.system_ca_bundle()
 
 
 def ca_bundle(portal_ca: Path | None) -> str:
@@ -90,21 +88,26 @@ class Transport(FetcherInterface):
     """The one place updates touch the network (also the TUF fetcher)."""
 
     def __init__(self, verify: str | bool = True, session: requests.Session | None = None,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, *,
+                 config: net.NetConfig | None = None) -> None:
         if verify is False:
             raise ValueError("TLS verification cannot be turned off")
         # Resolved to a file now: with a path, requests ignores the CA variables of the
-        # environment, while the session keeps trust_env for the user's proxy settings.
+        # environment. The session comes from the product's one factory (dso_desktop.net):
+        # the proxy is the user's or administrator's choice, else the system's for each URL.
         self.verify: str = system_ca_bundle() if verify is True else str(verify)
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.config = config or net.NetConfig()
+        self.session = session or net.new_session()
+        self.proxies = net.ProxyResolver(self.config.proxy)
+        self.timeouts = self.config.timeouts
         self.cancel = cancel
 
     def _get(self, url: str, headers: dict[str, str] | None = None) -> requests.Response:
         check_url(url)
         try:
-            resp = self.session.get(url, headers=headers or {}, stream=True, timeout=TIMEOUTS,
-                                    verify=self.verify, allow_redirects=False)
+            resp = self.session.get(url, headers=headers or {}, stream=True,
+                                    timeout=self.timeouts, verify=self.verify,
+                                    allow_redirects=False, proxies=self.proxies.for_url(url))
         except requests.exceptions.SSLError as exc:
             raise TlsError(f"TLS certificate of {url} not trusted: {exc}") from exc
         except requests.RequestException as exc:

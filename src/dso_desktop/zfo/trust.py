@@ -223,15 +223,26 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def default_fetcher(url: str, max_bytes: int = MAX_FETCH_BYTES) -> bytes:
     """Download a CA certificate named in an AIA extension, or a CRL (plain HTTP is normal
     there: a certificate is accepted only if it chains to a root whose fingerprint we ship,
-    a CRL only if its issuing CA signed it)."""
-    import requests
+    a CRL only if its issuing CA signed it).
 
-    resp = requests.get(url, timeout=(5, 15), stream=True)
-    resp.raise_for_status()
-    data = resp.raw.read(max_bytes + 1, decode_content=True)
-    if len(data) > max_bytes:
-        raise ValueError("download too large")
-    return bytes(data)
+    Through the product's one HTTP factory with the system's proxy; ``App`` passes
+    ``net.fetcher(config)`` instead, so the user's proxy and timeouts apply.
+    """
+    from dso_desktop import net
+
+    return net.fetch(url, max_bytes=max_bytes)
+
+
+def _crl_fetcher(fetcher: Fetcher | None) -> Fetcher | None:
+    """The certificate fetcher with a CRL's larger size limit (same proxy and timeouts)."""
+    if fetcher is default_fetcher:
+        return default_crl_fetcher
+    from dso_desktop import net
+    from dso_desktop.zfo.revocation import MAX_CRL_BYTES
+
+    if isinstance(fetcher, net.HttpFetcher):
+        return net.HttpFetcher(fetcher.config, max_bytes=MAX_CRL_BYTES)
+    return fetcher
 
 
 def default_crl_fetcher(url: str) -> bytes:
@@ -334,7 +345,7 @@ class TrustStore:
         from dso_desktop.zfo.revocation import CrlCache
 
         # CRLs come through the same fetcher (the default one with a larger size limit).
-        crl_fetcher = default_crl_fetcher if fetcher is default_fetcher else fetcher
+        crl_fetcher = _crl_fetcher(fetcher)
         self._crls = CrlCache(crl_fetcher,
                               (cache_dir / "crl") if cache_dir is not None else None)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dso_desktop import secrets
+from dso_desktop import secretstore
 from dso_desktop.app import App
 from dso_desktop.domain import Direction, Envelope, LoginMethod
 from dso_desktop.paths import AppPaths
@@ -32,7 +32,7 @@ def test_account_password_goes_to_the_keyring_only(app: App, tmp_path: Path) -> 
     v = app.accounts.add(AccountSpec("úřad", LoginMethod.PASSWORD, "user1", "test"),
                          password="Tajne-Heslo-123", save_password=True)
     assert v.password_saved and v.environment == "test"
-    assert secrets.get_secret("úřad", "password") == "Tajne-Heslo-123"
+    assert secretstore.get_secret("úřad", "password") == "Tajne-Heslo-123"
     app.db.checkpoint()
     for f in (tmp_path / "data").rglob("*"):
         if f.is_file():
@@ -41,7 +41,7 @@ def test_account_password_goes_to_the_keyring_only(app: App, tmp_path: Path) -> 
         app.accounts.add(AccountSpec("úřad", LoginMethod.PASSWORD, "user1"))
     assert [a.name for a in app.accounts.list()] == ["úřad"]
     app.accounts.remove("úřad")
-    assert secrets.get_secret("úřad", "password") is None
+    assert secretstore.get_secret("úřad", "password") is None
     assert app.accounts.list() == []
 
 
@@ -49,7 +49,7 @@ def test_unsaved_password_lives_for_the_session_only(app: App) -> None:
     app.accounts.add(AccountSpec("a", LoginMethod.PASSWORD, "u"), password="x1",
                      save_password=False)
     assert app.accounts.password("a") == "x1"
-    assert secrets.get_secret("a", "password") is None
+    assert secretstore.get_secret("a", "password") is None
     app.accounts.add(AccountSpec("b", LoginMethod.PASSWORD, "u"))
     with pytest.raises(PasswordMissing):
         app.accounts.client("b")

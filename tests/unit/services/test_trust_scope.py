@@ -157,6 +157,34 @@ def test_viewer_and_import_use_the_scope_of_the_boxes_named(app: App, tmp_path: 
     assert item.verdict == "valid" and item.status == "imported"
 
 
+def test_a_copy_of_a_stored_message_is_judged_in_that_messages_scope(
+        app: App, tmp_path: Path, make_zfo: Callable[..., bytes]) -> None:
+    # The accounts do not know their boxes yet (no sync): a new file would be filed
+    # unassigned and only the global anchors count. A copy of a message already stored
+    # under the simulator account replaces that message's evidence, so that account's CA
+    # vouches for it -- and for nothing filed under the production account.
+    _boxes(app, urad=None, sim=None)
+    prod, sim = _ids(app)
+    for account_id, dm_id in ((sim, "6001"), (prod, "6002")):
+        data = make_zfo(dm_id=dm_id)
+        parsed, verdict = parse_and_verify(data, app.trust(None))
+        assert verdict.kind.value == "untrusted"
+        with app.db.write() as s:  # as an older release filed an untrusted copy
+            from dso_desktop.store.messages import MessageRepo
+
+            up = MessageRepo(s).upsert_envelope(account_id, Direction.RECEIVED,
+                                                parsed.envelope, source="import")
+            assert up.id
+    again = make_zfo(dm_id="6001", subject="Věc")
+    assert app.zfo.import_files([_write(again, tmp_path / "a.zfo")]).items[0].verdict == "valid"
+    other = make_zfo(dm_id="6002")
+    item = app.zfo.import_files([_write(other, tmp_path / "b.zfo")]).items[0]
+    assert item.verdict == "untrusted" and item.status == "quarantined"
+    fresh = make_zfo(dm_id="6003")
+    assert app.zfo.open_file(_write(fresh, tmp_path / "c.zfo")).verdict.kind.value == \
+        "untrusted"
+
+
 def test_integrity_check_and_reverify_per_account(app: App,
                                                   make_zfo: Callable[..., bytes]) -> None:
     prod, sim = _ids(app)

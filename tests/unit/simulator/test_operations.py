@@ -308,7 +308,7 @@ def test_mtom_request_and_answer(sim: Simulator) -> None:
 
 
 def test_declared_operations_are_exactly_the_served_ones() -> None:
-    import dso_desktop.simulator.core  # noqa: F401 (registers the handlers)
+    import dso_desktop.simulator.dispatcher  # noqa: F401 (registers the handlers)
     from dso_desktop.simulator import IMPLEMENTED_OPERATIONS
     from dso_desktop.simulator.registry import OPERATIONS
 

@@ -268,7 +268,7 @@ def test_sync_through_the_checking_process_stores_what_checking_here_stores(
     from dso_desktop.app import App
     from dso_desktop.domain import LoginMethod
     from dso_desktop.paths import AppPaths
-    from dso_desktop.secrets import use_memory_keyring
+    from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.services.types import AccountSpec
     from dso_desktop.simulator import Simulator
 

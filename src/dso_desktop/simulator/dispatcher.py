@@ -13,11 +13,11 @@ from typing import Any
 
 from lxml import etree
 
-from dso_desktop.simulator import context, ops_boxes, ops_extra, ops_messages, render
+from dso_desktop.simulator import ops_boxes, ops_extra, ops_messages, render, status_codes
 from dso_desktop.simulator.auth import Authenticator, AuthFailure
 from dso_desktop.simulator.clock import SimClock
 from dso_desktop.simulator.context import Limits, OpContext, OpError
-from dso_desktop.simulator.faults import Faults
+from dso_desktop.simulator.faults import COMMIT_MODES, Faults
 from dso_desktop.simulator.model import Message, User
 from dso_desktop.simulator.pki import SimPki
 from dso_desktop.simulator.registry import OPERATIONS
@@ -48,8 +48,9 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    action: str | None = None  # "reset" | "truncated"
+    action: str | None = None  # "reset" | "truncated" | "drop"
     delay: float = 0.0
+    committed: bool = False  # the operation itself succeeded (its changes are in the world)
 
 
 def split_path(path: str) -> tuple[str, str] | None:
@@ -91,7 +92,7 @@ class SimulatorCore:
 
     def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
         if ctx.no_timestamp:
-            ctx.status_code = context.NO_TIMESTAMP
+            ctx.status_code = status_codes.NO_TIMESTAMP
         return self.signer.seal_content(content, ctx.now, timestamp=not ctx.no_timestamp)
 
     def authenticate(self, zfo: bytes) -> bytes | None:
@@ -199,6 +200,14 @@ class SimulatorCore:
             return reply
         reply = self._run(req, service, user, system_cert, soap_ct, injected, mtom)
         reply.delay = reply_delay
+        if injected is not None and injected.mode in COMMIT_MODES and reply.committed:
+            # The world holds the result (e.g. the new message); only the answer is lost.
+            self.faults.note_committed(injected, req.operation)
+            log.info("%s committed; answer %s by fault", req.operation,
+                     "dropped" if injected.mode == "commit-then-drop" else "delayed")
+            if injected.mode == "commit-then-drop":
+                return Reply(action="drop")
+            reply.delay = injected.delay
         if injected is not None and injected.mode == "malformed":
             reply.body = reply.body[: len(reply.body) // 2] + b"<unclosed"
         if injected is not None and injected.mode == "truncated":
@@ -210,16 +219,16 @@ class SimulatorCore:
         b = Builder(ns)
         resp = b.root(f"{req.operation}Response")
         if service in DB_SERVICES:
-            render.db_status(resp, code, context.MESSAGES.get(code), b=b)
+            render.db_status(resp, code, status_codes.MESSAGES.get(code), b=b)
         else:
-            render.dm_status(resp, code, context.MESSAGES.get(code), b=b)
+            render.dm_status(resp, code, status_codes.MESSAGES.get(code), b=b)
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
     def _run(self, req: Any, service: str, user: User, system_cert: bool, soap_ct: str,
              injected: Any, mtom: bool = False) -> Reply:
         entry = OPERATIONS.get(req.operation)
         if entry is None or service not in entry[0]:
-            return self._status_reply(req, service, context.UNKNOWN_OPERATION, soap_ct)
+            return self._status_reply(req, service, status_codes.UNKNOWN_OPERATION, soap_ct)
         handler = entry[1]
         with self.world.lock:
             self.requests += 1
@@ -243,8 +252,9 @@ class SimulatorCore:
         log.debug("%s by %s: ok", req.operation, user.username)
         if mtom:
             content_type, body = mtom_envelope(resp, req.soap_version)
-            return Reply(200, {"Content-Type": content_type}, body)
-        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
+            return Reply(200, {"Content-Type": content_type}, body, committed=True)
+        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version),
+                     committed=True)
 
     def _error_reply(self, req: Any, service: str, exc: OpError, soap_ct: str) -> Reply:
         ns = NS_ASWS if service == "asws" else NS

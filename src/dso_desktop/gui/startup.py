@@ -114,22 +114,26 @@ class Launcher(QObject):
             log.warning("start-up notice unavailable: %s", exc)
 
     def _start_update_checks(self) -> None:
-        """Background update checks of an installed copy, when the settings allow them."""
+        """The update controller of an installed copy: "check now" and the settings page
+        always; the background checks when the settings allow them. Its failures show in
+        the warnings panel."""
         from dso_desktop.gui.prefs import GuiPrefs
 
         if self.args.screenshot or self.args.measure_startup:
             return
-        if not GuiPrefs.load(self.paths).check_updates:
-            return
         from dso_desktop.gui.updates import make_controller
 
+        assert self.ctx is not None
         try:
-            self.updates = make_controller(self.window, self.tasks, self.paths, demo=False)
+            self.updates = make_controller(self.window, self.tasks, self.paths, demo=False,
+                                           net_config=self.ctx.app.net_config)
         except Exception as exc:  # update checks must never keep the archive from opening
             log.warning("update checks unavailable: %s", exc)
             return
+        self.ctx.updates = self.updates
         if self.updates is not None:
-            self.updates.start()
+            self.updates.problem_changed.connect(self.window.set_update_problem)
+            self.updates.start(schedule=GuiPrefs.load(self.paths).check_updates)
 
     def rebuild_window(self) -> None:
         """Recreate the main window after a language switch (all texts come from tr())."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from dso_desktop.paths import private_dir
 from dso_desktop.simulator.clock import SimClock
-from dso_desktop.simulator.core import Reply, SimulatorCore
+from dso_desktop.simulator.dispatcher import Reply, SimulatorCore
 from dso_desktop.simulator.generator import GeneratedAccount, build_world
 from dso_desktop.simulator.pki import load_or_create
 from dso_desktop.simulator.server import HttpFront, json_reply
@@ -244,7 +244,10 @@ class Simulator:
                                            else None,
                                            delay=float(args["delay"]) if args.get("delay")
                                            is not None else None)
-                return json_reply(asdict(fault))
+                return json_reply(fault.to_json())
+            if name == "faults":
+                return json_reply({"active": [f.to_json() for f in self.faults.active()],
+                                   "committed": dict(self.faults.committed)})
             if name == "faults/clear":
                 self.faults.clear(args.get("operation"))
                 return json_reply({"cleared": True})

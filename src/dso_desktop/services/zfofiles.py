@@ -1,0 +1,158 @@
+"""ZFO files: open one (verified in its scope), import files and folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dso_desktop.services.types import (
+    AttachmentInfo,
+    ImportItem,
+    ImportSummary,
+    ZfoView,
+)
+from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo, sha256_hex
+from dso_desktop.store.repos import AccountRepo
+from dso_desktop.sync.ingest import IngestError, import_zfo
+
+MAX_ZFO_BYTES = 2_000_000_000
+
+
+def iter_zfo_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The .zfo files among ``paths``; folders are walked (symlinks not followed)."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not child.is_symlink() and \
+                        child.suffix.lower() == ".zfo":
+                    yield child
+        else:
+            yield p
+
+
+def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
+                account_id: int | None = None, account_box_id: str | None = None,
+                attaches_to: Iterable[int | None] = ()) -> Any:
+    """The trust store for a ZFO that did not come from an account's own sync.
+
+    An account's CA (test environment, simulator) may vouch only for that account's
+    messages. So a ZFO is verified in an account's scope only when it will be that
+    account's: a message is filed under ``account_id`` (the account the user chose; its
+    box, when known, must be named in the ZFO) or else under the account of its own box
+    (the sender's for a sent message, the recipient's otherwise, as `import_zfo` files it);
+    a delivery info, or a message whose dmID is already stored (its evidence is what the
+    import may replace), joins the stored messages of its dmID (``attaches_to``: their
+    accounts, None = unassigned). Every known account the ZFO names, and every message it
+    joins, must share that scope. Otherwise (a ZFO that would be unassigned, that also names a
+    production account, or joins one's message) only the global anchors count.
+    """
+    env = parsed.envelope
+    kind = str(getattr(parsed.kind, "value", parsed.kind))
+    boxes = {b for b in (env.sender_box_id, env.recipient_box_id) if b}
+    scopes: set[int | None] = {by_box[b] for b in boxes if b in by_box}
+    scopes.update(attaches_to)
+    if account_id is not None:
+        if account_box_id and account_box_id not in boxes:
+            return trust(None)
+        scopes.add(account_id)
+    elif kind != "delivery-info":
+        own = env.sender_box_id if kind == "sent" else env.recipient_box_id
+        owner = by_box.get(own or "")
+        if owner is not None:
+            scopes.add(owner)
+        elif not any(a is not None for a in attaches_to):
+            return trust(None)  # filed unassigned: no account vouches for it
+    if not scopes:
+        return trust(None)
+    stores = {id(st): st for st in (trust(a) for a in scopes)}
+    if len(stores) == 1:
+        return next(iter(stores.values()))
+    return trust(None)
+
+
+class ZfoService:
+    def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
+        self._db = db
+        self._trust = trust
+
+    def _by_box(self) -> dict[str, int]:
+        with self._db.read() as s:
+            return {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+
+    def open_file(self, path: Path, now: datetime | None = None) -> ZfoView:
+        from dso_desktop.services.messages import message_accounts
+        from dso_desktop.zfo import parse_zfo, verify_zfo
+
+        data = Path(path).read_bytes()
+        parsed = parse_zfo(data)
+        with self._db.read() as s:
+            in_archive = MessageRepo(s).id_by_zfo_sha(sha256_hex(data))
+        if in_archive is not None:  # the same bytes are evidence of one of our messages
+            trust = self._trust(message_accounts(self._db, [in_archive]).get(in_archive))
+        else:
+            trust = self._scope_for(parsed, self._by_box(), None, None)
+        verdict = verify_zfo(parsed, trust, now=now)
+        atts = tuple(
+            AttachmentInfo(i, a.name, a.mime_type or "", str(getattr(a.role, "value", a.role)),
+                           int(a.size))
+            for i, a in enumerate(parsed.attachments)
+        )
+        return ZfoView(Path(path), parsed, verdict, atts, in_archive)
+
+    def import_files(self, paths: Iterable[Path], account: str | None = None,
+                     now: datetime | None = None) -> ImportSummary:
+        """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
+        account_id = box_id = None
+        by_box: dict[str, int] = {}
+        with self._db.read() as s:
+            if account is not None:
+                rec = AccountRepo(s).get(account)
+                account_id, box_id = rec.id, rec.box_id
+            else:
+                by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+            all_boxes = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+        items: list[ImportItem] = []
+        for path in iter_zfo_files(paths):
+            try:
+                if path.stat().st_size > MAX_ZFO_BYTES:
+                    raise IngestError("file too large for a ZFO")
+                data = path.read_bytes()
+                trust = self._import_scope(data, all_boxes, account_id, box_id)
+                r = import_zfo(self._db, trust, data, account_id=account_id,
+                               account_box_id=box_id, now=now, accounts_by_box=by_box,
+                               source_name=path.name)
+                status = "imported" if r.status == "stored" else r.status
+                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
+                                        r.reason))
+            except IngestError as exc:
+                items.append(ImportItem(str(path), "invalid", reason=str(exc)))
+            except OSError as exc:
+                items.append(ImportItem(str(path), "error", reason=f"{type(exc).__name__}: "
+                                        f"{exc.strerror or exc}"))
+        return ImportSummary(tuple(items))
+
+    def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,
+                      box_id: str | None) -> Any:
+        """The scope to verify an imported file in (see `scope_store`); a file that does
+        not parse gets the global one (the import refuses it anyway)."""
+        from dso_desktop.zfo import ZfoError, parse_zfo
+
+        try:
+            parsed = parse_zfo(data)
+        except ZfoError:
+            return self._trust(None)
+        return self._scope_for(parsed, by_box, account_id, box_id)
+
+    def _scope_for(self, parsed: Any, by_box: dict[str, int], account_id: int | None,
+                   box_id: str | None) -> Any:
+        from dso_desktop.services.messages import message_accounts
+
+        with self._db.read() as s:
+            targets = MessageRepo(s).ids_by_dm_id(parsed.envelope.message_id)
+        owners = message_accounts(self._db, targets)
+        attaches_to: list[int | None] = [owners.get(t) for t in targets]
+        return scope_store(self._trust, parsed, by_box, account_id, box_id, attaches_to)
