@@ -146,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     shared = ROOT.parent / "shared"
     if shared.is_dir():
         os.environ.setdefault("DSO_SHARED_DIR", str(shared))
+    # Programs the tests start (the checking process, `dso` in a subprocess) import the
+    # mutated copy too, never an installed one.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "mutants" / "src"), str(ROOT / "mutants")]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     load = os.getloadavg()
     start = time.monotonic()
     if not args.summary_only:
