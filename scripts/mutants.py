@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     # Programs the tests start (the checking process, `dso` in a subprocess) import the
     # mutated copy too, never an installed one.
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "mutants" / "src"), str(ROOT / "mutants")]
+        [str(ROOT / "mutants" / "src")]
         + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     load = os.getloadavg()
     start = time.monotonic()
