@@ -29,27 +29,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "mutants"
 
-# What is mutated: zfo/, sync/, update/ whole (but the test PKI builders and the ZFO producer
-# of the simulator, excluded in pyproject.toml), the evidence rule and the fast write path
-# whole, and of `MessageRepo` the methods that write evidence and state. The rest of
+# What is mutated, in groups run one after another in this order (most evidence-critical
+# first): zfo/, sync/, update/ whole (but the test PKI builders and the simulator's ZFO
+# producer, excluded in pyproject.toml), the evidence rule and the fast write path whole,
+# and of `MessageRepo` the methods that write evidence and state. The rest of
 # store/messages.py (search, lists, filters, the detail view) is not evidence-critical.
 _REPO = "dso_desktop.store.messages.xǁMessageRepoǁ"
-SCOPE = [
-    "dso_desktop.zfo.*",
-    "dso_desktop.sync.*",
-    "dso_desktop.update.*",
-    "dso_desktop.store.evidence.*",
-    "dso_desktop.store.fastwrite.*",
-    "dso_desktop.store.messages.x__envelope_columns__mutmut_*",
-    *(f"{_REPO}{name}__mutmut_*" for name in (
-        "upsert_envelope", "update_state", "set_status", "attach_zfo", "current_evidence",
-        "place_zfo", "keep_copy", "quarantine", "_apply_verdict", "set_verdict",
-        "add_events", "current_delivery_info", "store_delivery_info",
-        "place_delivery_info", "pending", "pending_ids", "missing_delivery_infos")),
-]
+GROUPS: dict[str, list[str]] = {
+    "store-evidence": [
+        "dso_desktop.store.evidence.*",
+        "dso_desktop.store.fastwrite.*",
+        "dso_desktop.store.messages.x__envelope_columns__mutmut_*",
+        *(f"{_REPO}{name}__mutmut_*" for name in (
+            "upsert_envelope", "update_state", "set_status", "attach_zfo", "current_evidence",
+            "place_zfo", "keep_copy", "quarantine", "_apply_verdict", "set_verdict",
+            "add_events", "current_delivery_info", "store_delivery_info",
+            "place_delivery_info", "pending", "pending_ids", "missing_delivery_infos")),
+    ],
+    "update-verification": ["dso_desktop.update.client.*", "dso_desktop.update.service.*",
+                            "dso_desktop.update.release.*"],
+    "zfo-verify": ["dso_desktop.zfo.verify.*", "dso_desktop.zfo.cmscheck.*"],
+    "sync-ingest": ["dso_desktop.sync.ingest.*"],
+    "zfo-trust": ["dso_desktop.zfo.trust.*", "dso_desktop.zfo.revocation.*"],
+    "zfo-parse": ["dso_desktop.zfo.parse.*", "dso_desktop.zfo.der.*",
+                  "dso_desktop.zfo.fastcms.*"],
+    "sync-engine": ["dso_desktop.sync.engine.*", "dso_desktop.sync.lock.*",
+                    "dso_desktop.sync.events.*"],
+    "update-install": ["dso_desktop.update.archive.*", "dso_desktop.update.layout.*",
+                       "dso_desktop.update.selfcheck.*", "dso_desktop.update.transport.*",
+                       "dso_desktop.update.errors.*"],
+    "zfo-content": ["dso_desktop.zfo.xmlcontent.*", "dso_desktop.zfo.extract.*",
+                    "dso_desktop.zfo.errors.*", "dso_desktop.zfo.x_*"],
+}
+SCOPE = [g for globs in GROUPS.values() for g in globs]
 
 # How a module is reported: store/messages.py's functions, the rest by file.
-KILLED = {"killed", "caught by type check"}
+# A timeout is a mutant that made the tests hang (an endless loop): the tests noticed it.
+KILLED = {"killed", "caught by type check", "timeout"}
+NOT_RUN = "not checked"
 
 
 def _module(mutant: str) -> str:
@@ -80,29 +97,29 @@ def _show(name: str) -> str:
     return r.stdout.strip()
 
 
-def summarise(globs: list[str], seconds: float, load: tuple[float, ...], children: int
-              ) -> dict[str, object]:
+def summarise(globs: list[str], seconds: float, load: tuple[float, ...], children: int,
+              groups: dict[str, str]) -> dict[str, object]:
     statuses = {k: v for k, v in _statuses().items() if _in_scope(k, globs)}
     per: dict[str, Counter[str]] = defaultdict(Counter)
     for name, status in statuses.items():
         per[_module(name)][status] += 1
     modules = {}
     for module, counts in sorted(per.items()):
-        total = sum(counts.values())
+        total = sum(n for s, n in counts.items() if s != NOT_RUN)
         killed = sum(n for s, n in counts.items() if s in KILLED)
-        modules[module] = {"total": total, "killed": killed,
+        modules[module] = {"total": total, "killed": killed, "not_run": counts[NOT_RUN],
                            "kill_rate": round(killed / total, 4) if total else None,
                            "by_status": dict(sorted(counts.items()))}
     total = sum(m["total"] for m in modules.values())  # type: ignore[misc]
     killed = sum(m["killed"] for m in modules.values())  # type: ignore[misc]
-    survivors = sorted(k for k, v in statuses.items() if v not in KILLED)
+    survivors = sorted(k for k, v in statuses.items() if v not in KILLED and v != NOT_RUN)
     return {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds), "max_children": children, "cpus": os.cpu_count(),
         "load_before": load, "load_after": os.getloadavg(),
         "total": total, "killed": killed,
         "kill_rate": round(killed / total, 4) if total else None,
-        "modules": modules, "survivors": survivors,
+        "groups": groups, "modules": modules, "survivors": survivors,
     }
 
 
@@ -118,11 +135,14 @@ def write_summary(summary: dict[str, object]) -> None:
         f"with {summary['max_children']} workers on {summary['cpus']} CPUs; load average "
         f"before {summary['load_before']}, after {summary['load_after']}.",
         "",
+        "Groups: " + ", ".join(f"{g} ({s})" for g, s in summary["groups"].items()),  # type: ignore[attr-defined]
+        "",
         "| module | mutants | killed | kill rate | not killed |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
     for module, m in summary["modules"].items():  # type: ignore[attr-defined]
-        rest = ", ".join(f"{s}: {n}" for s, n in m["by_status"].items() if s not in KILLED)
+        rest = ", ".join(f"{s}: {n}" for s, n in m["by_status"].items()
+                         if s not in KILLED and n)
         rate = f"{100 * m['kill_rate']:.1f} %" if m["kill_rate"] is not None else "-"
         lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
     lines += ["", "## Survivors", ""]
@@ -131,15 +151,26 @@ def write_summary(summary: dict[str, object]) -> None:
     (OUT / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _group_done(globs: list[str]) -> bool:
+    """Every mutant of the group has a result (for ``--keep``: mutmut resets the results
+    of functions that changed since, so those groups run again)."""
+    statuses = [v for k, v in _statuses().items() if _in_scope(k, globs)]
+    return bool(statuses) and NOT_RUN not in statuses
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--keep", action="store_true", help="reuse earlier results in mutants/")
+    ap.add_argument("--keep", action="store_true",
+                    help="reuse earlier results in mutants/ (groups already done are skipped)")
+    ap.add_argument("--budget", type=float, default=30.0,
+                    help="minutes after which no further group is started (default 30)")
+    ap.add_argument("--group", action="append", choices=sorted(GROUPS),
+                    help="run only these groups (repeatable)")
     ap.add_argument("--summary-only", action="store_true",
                     help="only write the summary of the results in mutants/")
-    ap.add_argument("globs", nargs="*", help="mutant names to run instead of the scope")
+    ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
     args = ap.parse_args(argv)
-    globs = args.globs or SCOPE
     os.chdir(ROOT)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # mutmut runs the tests inside mutants/: the conformance tests find ../shared by name.
@@ -151,23 +182,45 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "mutants" / "src")]
         + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    if args.globs:
+        runs = {"command line": list(args.globs)}
+    else:
+        runs = {g: GROUPS[g] for g in GROUPS if not args.group or g in args.group}
+    globs = [g for gl in runs.values() for g in gl]
     load = os.getloadavg()
     start = time.monotonic()
-    if not args.summary_only:
-        if not args.keep:
-            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    done: dict[str, str] = {}
+    if not args.summary_only and not args.keep:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    for name, group in runs.items():
+        elapsed = (time.monotonic() - start) / 60
+        if args.summary_only:
+            done[name] = "results kept"
+            continue
+        if args.keep and _group_done(group):
+            done[name] = "results kept"
+            continue
+        if elapsed >= args.budget:
+            done[name] = f"not run: budget of {args.budget:g} min used"
+            continue
+        print(f"== {name} (after {elapsed:.1f} min)", flush=True)
+        t0 = time.monotonic()
         r = subprocess.run([sys.executable, "-m", "mutmut", "run",
-                            "--max-children", str(args.max_children), *globs], check=False)
+                            "--max-children", str(args.max_children), *group], check=False)
         if r.returncode != 0:
             print(f"mutmut run failed with exit code {r.returncode}", file=sys.stderr)
             return 1
-    summary = summarise(globs, time.monotonic() - start, load, args.max_children)
+        done[name] = f"{(time.monotonic() - t0) / 60:.1f} min"
+    summary = summarise(globs, time.monotonic() - start, load, args.max_children, done)
     write_summary(summary)
     print(f"\n{summary['killed']}/{summary['total']} killed "
           f"({100 * float(summary['kill_rate'] or 0):.1f} %); summary in "
           f"{(OUT / 'summary.md').relative_to(ROOT)}")
     for module, m in summary["modules"].items():  # type: ignore[attr-defined]
-        print(f"  {module}: {m['killed']}/{m['total']}")
+        print(f"  {module}: {m['killed']}/{m['total']}"
+              + (f" ({m['not_run']} not run)" if m["not_run"] else ""))
+    for name, state in done.items():
+        print(f"  group {name}: {state}")
     return 0
 
 
