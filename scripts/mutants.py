@@ -75,13 +75,20 @@ def _module(mutant: str) -> str:
 
 def _statuses() -> dict[str, str]:
     """Mutant name -> mutmut's status, read from mutmut's own result files."""
+    return {name: status for name, (status, _path) in _results().items()}
+
+
+def _results() -> dict[str, tuple[str, str]]:
+    """Mutant name -> (status, source path as mutmut names it)."""
     from mutmut.stats import status_by_exit_code
 
-    out: dict[str, str] = {}
-    for meta in (ROOT / "mutants").rglob("*.py.meta"):
+    out: dict[str, tuple[str, str]] = {}
+    base = ROOT / "mutants"
+    for meta in base.rglob("*.py.meta"):
         data = json.loads(meta.read_text(encoding="utf-8"))
+        source = str(meta.relative_to(base))[: -len(".meta")]
         for name, code in data.get("exit_code_by_key", {}).items():
-            out[name] = status_by_exit_code[code]
+            out[name] = (status_by_exit_code[code], source)
     return out
 
 
@@ -91,10 +98,14 @@ def _in_scope(name: str, globs: list[str]) -> bool:
     return any(fnmatch(name, g) for g in globs)
 
 
-def _show(name: str) -> str:
-    r = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT,
-                       capture_output=True, text=True, check=False)
-    return r.stdout.strip()
+def _show(name: str, source: str) -> str:
+    """The mutant's diff (as `mutmut show` prints it, without a process per mutant)."""
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+        return get_diff_for_mutant(name, path=source)
+    except Exception as exc:  # a mutmut internal: the summary must not fail for it
+        return f"(no diff: {type(exc).__name__}: {exc})"
 
 
 def summarise(globs: list[str], seconds: float, load: tuple[float, ...], children: int,
@@ -146,8 +157,10 @@ def write_summary(summary: dict[str, object]) -> None:
         rate = f"{100 * m['kill_rate']:.1f} %" if m["kill_rate"] is not None else "-"
         lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
     lines += ["", "## Survivors", ""]
+    results = _results()
     for name in summary["survivors"]:  # type: ignore[attr-defined]
-        lines += [f"### {name}", "", "```diff", _show(name), "```", ""]
+        status, source = results[name]
+        lines += [f"### {name} ({status})", "", "```diff", _show(name, source), "```", ""]
     (OUT / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
