@@ -33,6 +33,8 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("cli_start_s", "≤ 0.3 s", lambda v: v <= 0.3),
     ("sim_generate_100k_s", "≤ 60 s", lambda v: v <= 60),
     ("bundle_mb", "≤ 60 MB", lambda v: v <= 60),
+    ("update_delta_mb", "≤ 5 MB", lambda v: v <= 5),
+    ("release_add_s", "≤ 30 s", lambda v: v <= 30),
 ]
 
 

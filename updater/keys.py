@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import json
 import os
 import re
 import sys
@@ -27,6 +29,7 @@ ROLE_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 PassphraseSource = Callable[[str, bool], str]
+KEYRING_SERVICE = "dso-release"  # OS keyring entries: service "dso-release", user = role name
 
 
 class KeyError_(Exception):
@@ -38,16 +41,61 @@ def env_name(stem: str) -> str:
     return f"{ENV_PREFIX}_{re.sub(r'[^A-Za-z0-9]', '_', stem).upper()}"
 
 
-def default_passphrase(stem: str, new: bool) -> str:
-    """Passphrase from the environment (automation) or asked on the terminal."""
-    for name in (env_name(stem), ENV_PREFIX):
+def role_env_name(role: str) -> str:
+    """Variable holding the passphrase of whatever key currently serves ``role``.
+
+    Named by role, not by key file, so that a key rotation (which creates a new file such
+    as ``timestamp-1.key``) does not change what the daily job's environment must contain.
+    """
+    return f"{ENV_PREFIX}_{role.upper()}"
+
+
+def _os_keyring(names: Iterable[str]) -> str | None:
+    """The passphrase stored in the OS keyring (service dso-release) under one of ``names``."""
+    try:
+        import keyring
+    except ImportError:  # pragma: no cover - keyring is a dependency of the app
+        return None
+    for name in names:
+        try:
+            value = keyring.get_password(KEYRING_SERVICE, name)
+        except Exception:  # no backend (cron without a desktop session), locked, refused
+            return None
+        if value:
+            return value
+    return None
+
+
+def passphrase_sources(stem: str, role: str | None) -> list[str]:
+    """Where a passphrase for key file ``stem`` (serving ``role``) is looked for, in order."""
+    names = [env_name(stem)]
+    if role:
+        names.append(role_env_name(role))
+    names.append(ENV_PREFIX)
+    return names
+
+
+def default_passphrase(stem: str, new: bool, role: str | None = None) -> str:
+    """Passphrase from the environment or the OS keyring (automation), else the terminal.
+
+    Order: ``DSO_RELEASE_PASSPHRASE_<KEYFILE>``, ``DSO_RELEASE_PASSPHRASE_<ROLE>``,
+    ``DSO_RELEASE_PASSPHRASE``, the OS keyring (service ``dso-release``, user = the role
+    name, then the key file name), the terminal.
+    """
+    names = passphrase_sources(stem, role)
+    for name in names:
         value = os.environ.get(name)
         if value:
             return value
+    # A new key (init, rotate) never takes a stored passphrase: after a rotation because of
+    # a stolen key the operator chooses the new one (in the variable or on the terminal).
+    stored = None if new else _os_keyring([n for n in (role, stem) if n])
+    if stored:
+        return stored
     if not sys.stdin.isatty():
         raise KeyError_(
-            f"no passphrase for key '{stem}': set {env_name(stem)} (or {ENV_PREFIX}) "
-            "or run on a terminal"
+            f"no passphrase for key '{stem}': set {' or '.join(names)}, store it in the OS "
+            f"keyring (service {KEYRING_SERVICE}, user {role or stem}) or run on a terminal"
         )
     while True:
         first = getpass.getpass(f"Passphrase for key '{stem}': ")
@@ -93,7 +141,34 @@ def generate_key(keys_dir: Path, stem: str, passphrase: PassphraseSource) -> Key
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
-    return KeyFile(path, CryptoSigner(private))
+    key = KeyFile(path, CryptoSigner(private))
+    write_public(key)
+    return key
+
+
+def public_path(path: Path) -> Path:
+    return path.with_suffix(".pub")
+
+
+def write_public(key: KeyFile) -> None:
+    """``stem.pub`` beside the key: its key id, readable without the passphrase.
+
+    It lets a job skip key files of other (or revoked) keys without asking for their
+    passphrases, and lets `dso-release status` say which key files are present.
+    """
+    data = {"keyid": key.keyid, "public": key.public_key.to_dict()}
+    # A read-only offline medium: the sidecar is only an optimisation.
+    with contextlib.suppress(OSError):
+        public_path(key.path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def read_public_keyid(path: Path) -> str | None:
+    try:
+        obj = json.loads(public_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keyid = obj.get("keyid") if isinstance(obj, dict) else None
+    return keyid if isinstance(keyid, str) else None
 
 
 def load_key(path: Path, passphrase: PassphraseSource) -> KeyFile:
@@ -126,25 +201,52 @@ class KeyRing:
 
     def __init__(self, keys_dirs: Iterable[Path], passphrase: PassphraseSource | None = None):
         self.dirs = [Path(d) for d in keys_dirs]
+        # The default source also knows the role a key is opened for (role-named variables,
+        # the OS keyring); a source given by the caller (tests, init) is used as it is.
+        self._role_aware = passphrase is None
         self.passphrase = passphrase or default_passphrase
         self._opened: dict[Path, KeyFile] = {}
 
+    def source_for(self, role: str) -> PassphraseSource:
+        if not self._role_aware:
+            return self.passphrase
+        return lambda stem, new: default_passphrase(stem, new, role)
+
     def signers(self, role: str, keyids: Iterable[str], threshold: int) -> list[CryptoSigner]:
-        """Open key files of ``role`` until ``threshold`` of ``keyids`` are available."""
+        """Open key files of ``role`` until ``threshold`` of ``keyids`` are available.
+
+        Files whose ``.pub`` names a key the role does not use (a revoked key after a
+        rotation, the other online role's key) are skipped without asking for a passphrase;
+        a file that cannot be opened does not stop the search while others may suffice.
+        """
         wanted = set(keyids)
         found: dict[str, CryptoSigner] = {}
+        problems: list[str] = []
         for path in self._candidates(role):
             if len(found) >= threshold:
                 break
-            key = self._open(path)
+            known = self._opened[path].keyid if path in self._opened else read_public_keyid(path)
+            if known is not None and (known not in wanted or known in found):
+                continue
+            try:
+                key = self._open(path, role)
+            except KeyError_ as exc:
+                problems.append(str(exc))
+                continue
             if key.keyid in wanted and key.keyid not in found:
                 found[key.keyid] = key.signer
         if len(found) < threshold:
             raise KeyError_(
                 f"role '{role}' needs {threshold} of its keys, found {len(found)} in "
                 + ", ".join(str(d) for d in self.dirs)
+                + (" (" + "; ".join(problems) + ")" if problems else "")
             )
         return list(found.values())
+
+    def key_files(self, role: str) -> list[tuple[Path, str | None]]:
+        """Key files that may serve ``role`` with their key id when known (``.pub``)."""
+        return [(p, self._opened[p].keyid if p in self._opened else read_public_keyid(p))
+                for p in self._candidates(role)]
 
     def _candidates(self, role: str) -> list[Path]:
         paths: list[Path] = []
@@ -154,7 +256,10 @@ class KeyRing:
         # Already opened keys first: no extra passphrase prompts when they suffice.
         return sorted(dict.fromkeys(paths), key=lambda p: p not in self._opened)
 
-    def _open(self, path: Path) -> KeyFile:
+    def _open(self, path: Path, role: str) -> KeyFile:
         if path not in self._opened:
-            self._opened[path] = load_key(path, self.passphrase)
+            key = load_key(path, self.source_for(role))
+            if read_public_keyid(path) is None:
+                write_public(key)  # key files made before sidecars existed
+            self._opened[path] = key
         return self._opened[path]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bsdiff4
 from tuf.api.metadata import (
     Metadata,
     MetaFile,
@@ -25,7 +25,9 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
-from dso_desktop.update.archive import read_manifest
+from dso_desktop.update.archive import _open as _open_archive
+from dso_desktop.update.archive import read_manifest, scan, version_entries
+from dso_desktop.update.files import FileEntry, FilesManifest, check_manifest
 from dso_desktop.update.release import (
     ARCHIVE_SUFFIXES,
     CUSTOM_KEY,
@@ -33,10 +35,23 @@ from dso_desktop.update.release import (
     Notes,
     Version,
     archive_target,
+    blob_target,
+    files_target,
     index_target,
-    patch_target,
 )
-from updater.keys import KeyFile, KeyRing, PassphraseSource, generate_key, next_stem
+from updater.keys import (
+    ENV_PREFIX,
+    KeyFile,
+    KeyRing,
+    PassphraseSource,
+    env_name,
+    generate_key,
+    next_stem,
+    role_env_name,
+)
+
+if TYPE_CHECKING:
+    from updater.page import PortalConfig
 
 ROLES = ("root", "targets", "snapshot", "timestamp")
 # A small portal: offline roles rarely, online roles by a daily scheduled job.
@@ -53,13 +68,32 @@ WARN_BEFORE = {
     "timestamp": timedelta(hours=12),
 }
 ROOT_KEYS, ROOT_THRESHOLD = 3, 2
-PATCH_MAX_RATIO = 0.6  # publish a patch only when it is smaller than this share of the archive
+DEFAULT_MARGIN = timedelta(hours=24)
+# Every content file of every kept release is listed in targets.json, which clients read up
+# to update.client.CONFIG.targets_max_length; warn well before that.
+TARGETS_MAX_BYTES = 4 * 1024 * 1024
+TARGETS_WARN_BYTES = TARGETS_MAX_BYTES // 2
+# What each operator job signs with. The daily job needs the snapshot key only every few days
+# (when the snapshot is within WARN_BEFORE["snapshot"] of expiry), but it must be at hand.
+JOBS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("timestamp (daily job)", ("timestamp", "snapshot")),
+    ("add / withdraw / prune / resign targets", ("targets", "snapshot", "timestamp")),
+    ("resign root / rotate", ("root", "snapshot", "timestamp")),
+)
 
 _SERIALIZER = JSONSerializer(compact=False)
 
 
 class RepositoryError(Exception):
     """The repository is missing, inconsistent, or an operation is not allowed."""
+
+
+class VersionNotNewerError(RepositoryError):
+    """A release must be newer than everything published on its channel and platform."""
+
+    def __init__(self, version: Version, newest: Version) -> None:
+        super().__init__(f"version {version} is not newer than the published {newest}")
+        self.version, self.newest = version, newest
 
 
 def _utcnow() -> datetime:
@@ -93,8 +127,9 @@ class AddResult:
     archive_path: str
     archive_size: int
     archive_sha256: str
-    patch_path: str | None
-    patch_size: int | None
+    files_path: str | None
+    unpacked_size: int
+    small_update: tuple[str, int] | None = None  # (from version, content bytes to download)
 
 
 @dataclass
@@ -253,68 +288,252 @@ class ReleaseRepository:
         _atomic_write(self.metadata_dir / "timestamp.json", md_ts.to_bytes(_SERIALIZER))
 
     # -- operations -------------------------------------------------------------------------
+    def _published_versions(self, targets: Targets, channel: str,
+                            platform: str) -> list[Version]:
+        """Every version ever published on a channel and platform that is still listed,
+        withdrawn ones included (a new release must be newer than all of them)."""
+        found = []
+        for info in targets.targets.values():
+            c = (info.custom or {}).get(CUSTOM_KEY, {})
+            if c.get("kind") == "full" and c.get("channel") == channel \
+                    and c.get("platform") == platform:
+                found.append(Version.parse(c["version"]))
+        index = self._index(targets, channel, platform)
+        if index is not None:
+            found.append(index.version)
+            found.extend(Version.parse(v) for v in index.withdrawn)
+        return found
+
+    def check_newer(self, version: Version, *, channel: str, platform: str) -> None:
+        """Raise VersionNotNewerError unless ``version`` is newer than all published."""
+        newest = max(self._published_versions(self.targets().signed, channel, platform),
+                     default=None)
+        if newest is not None and version <= newest:
+            raise VersionNotNewerError(version, newest)
+
+    def _index(self, targets: Targets, channel: str, platform: str) -> LatestIndex | None:
+        path = index_target(channel, platform)
+        if path not in targets.targets:
+            return None
+        return LatestIndex.from_bytes(self.target_file_path(targets.targets[path]).read_bytes())
+
     def add_release(self, archive: Path, version: Version, notes: Notes, *,
-                    channel: str = "stable", platform: str) -> AddResult:
-        """Publish ``archive`` as ``version``: target, optional patch, latest.json, page."""
+                    channel: str = "stable", platform: str,
+                    file_list: bool = True) -> AddResult:
+        """Publish ``archive`` as ``version``: the archive, its file list and files, latest.json.
+
+        No binary patch is computed: clients that have the previous version fetch only the
+        files that changed (``files/<sha256>`` targets), which costs ``add`` one pass over
+        the archive instead of minutes of bsdiff. ``file_list=False`` publishes the archive
+        alone (clients then always download it whole); tests use it to sign hostile
+        archives as a thief with the targets key would.
+        """
         read_manifest(archive, version)  # refuses unsafe or mislabelled archives
         md = self.targets()
         targets = md.signed
-        index_path = index_target(channel, platform)
-        previous: LatestIndex | None = None
-        if index_path in targets.targets:
-            previous = LatestIndex.from_bytes(
-                self.target_file_path(targets.targets[index_path]).read_bytes())
-            if version <= previous.version:
-                raise RepositoryError(
-                    f"version {version} is not newer than the published {previous.version}")
-        data = archive.read_bytes()
+        self.check_newer(version, channel=channel, platform=platform)
+        previous = self._index(targets, channel, platform)
         released = self.now().replace(microsecond=0).isoformat()
         suffix = next((s for s in ARCHIVE_SUFFIXES if archive.name.endswith(s)), "")
         arch_path = archive_target(channel, platform, version, suffix)
-        arch_info = TargetFile.from_data(arch_path, data, ["sha256"])
+        arch_info = self._store_file_target(arch_path, archive)
+
+        files_path: str | None = None
+        unpacked = 0
+        delta: tuple[str, int] | None = None  # (from version, bytes a client downloads)
+        if file_list:
+            files = self._store_tree(archive, version, targets)
+            files_path = files_target(channel, platform, version)
+            files_data = files.to_bytes()
+            f_info = TargetFile.from_data(files_path, files_data, ["sha256"])
+            f_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {
+                "kind": "files", "version": str(version), "archive": arch_path}}
+            self._store_target(f_info, files_data)
+            targets.targets[files_path] = f_info
+            unpacked = files.total_size
+            if previous is not None and previous.files and previous.files in targets.targets:
+                old = FilesManifest.from_bytes(self.target_file_path(
+                    targets.targets[previous.files]).read_bytes()).blobs()
+                delta = (str(previous.version),
+                         sum(n for d, n in files.blobs().items() if d not in old))
+
         arch_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {
             "kind": "full", "version": str(version), "channel": channel, "platform": platform,
-            "notes": notes.to_json(), "released": released,
+            "notes": notes.to_json(), "released": released, "files": files_path,
         }}
-        self._store_target(arch_info, data)
         targets.targets[arch_path] = arch_info
+        withdrawn = previous.withdrawn if previous is not None else ()
+        self._write_index(targets, channel, platform,
+                          LatestIndex(version, arch_path, {}, files_path, withdrawn))
+        self._commit(md)
+        return AddResult(version, arch_path, arch_info.length, arch_info.hashes["sha256"],
+                         files_path, unpacked, delta)
 
-        patches: dict[str, str] = {}
-        patch_path = patch_size = None
-        if previous is not None:
-            old_info = targets.targets[previous.archive]
-            old = self.target_file_path(old_info).read_bytes()
-            patch = bsdiff4.diff(old, data)
-            if len(patch) < PATCH_MAX_RATIO * len(data):
-                patch_path = patch_target(channel, platform, previous.version, version)
-                p_info = TargetFile.from_data(patch_path, patch, ["sha256"])
-                p_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {
-                    "kind": "patch", "from": str(previous.version), "to": str(version),
-                    "from_sha256": old_info.hashes["sha256"], "result": arch_path,
-                }}
-                self._store_target(p_info, patch)
-                targets.targets[patch_path] = p_info
-                patches[str(previous.version)] = patch_path
-                patch_size = len(patch)
+    def _store_file_target(self, path: str, src: Path) -> TargetFile:
+        """A big target copied from a file (not read into memory at once)."""
+        digest = sha256_file(src)
+        info = TargetFile(src.stat().st_size, {"sha256": digest}, path)
+        dest = self.target_file_path(info)
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+            os.close(fd)
+            try:
+                shutil.copyfile(src, tmp)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, dest)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return info
 
-        index = LatestIndex(version, arch_path, patches).to_bytes()
-        idx_info = TargetFile.from_data(index_path, index, ["sha256"])
-        idx_info.unrecognized_fields["custom"] = {CUSTOM_KEY: {"kind": "index"}}
-        self._store_target(idx_info, index)
-        targets.targets[index_path] = idx_info
+    def _store_tree(self, archive: Path, version: Version, targets: Targets) -> FilesManifest:
+        """Every file of ``versions/<ver>/`` as a content-addressed target; the file list."""
+        entries = version_entries(scan(archive), version)
+        out: list[FileEntry] = []
+        with _open_archive(archive) as tar:
+            for e in entries:
+                rel = "/".join(e.parts)
+                m = e.member
+                if m.isdir():
+                    out.append(FileEntry(rel, "dir"))
+                elif m.issym():
+                    out.append(FileEntry(rel, "symlink", target=m.linkname))
+                else:
+                    fh = tar.extractfile(m)
+                    assert fh is not None
+                    data = fh.read()
+                    digest = hashlib.sha256(data).hexdigest()
+                    path = blob_target(digest)
+                    if path not in targets.targets:
+                        info = TargetFile(len(data), {"sha256": digest}, path)
+                        if not self.target_file_path(info).is_file():
+                            self._store_target(info, data)
+                        targets.targets[path] = info
+                    out.append(FileEntry(rel, "file", len(data), digest,
+                                         bool(m.mode & 0o111)))
+        files = FilesManifest(version, tuple(out))
+        check_manifest(files)
+        return files
 
-        targets.version += 1
-        targets.expires = self.now() + EXPIRY["targets"]
+    def _write_index(self, targets: Targets, channel: str, platform: str,
+                     index: LatestIndex) -> None:
+        data = index.to_bytes()
+        path = index_target(channel, platform)
+        info = TargetFile.from_data(path, data, ["sha256"])
+        info.unrecognized_fields["custom"] = {CUSTOM_KEY: {"kind": "index"}}
+        self._store_target(info, data)
+        targets.targets[path] = info
+
+    def _commit(self, md: Metadata[Targets]) -> None:
+        md.signed.version += 1
+        md.signed.expires = self.now() + EXPIRY["targets"]
         self._write_targets(md)
         self._publish_snapshot_and_timestamp(md)
         self.write_page()
-        return AddResult(version, arch_path, len(data), arch_info.hashes["sha256"],
-                         patch_path, patch_size)
+
+    # -- withdraw and prune -----------------------------------------------------------------
+    def withdraw(self, version: Version, *, channel: str = "stable",
+                 platform: str, reason: str = "") -> Version:
+        """Take ``version`` back: latest.json names the newest good release again and lists
+        the withdrawn one, so clients on it are offered that release as a rollback.
+
+        Returns the version clients are now offered.
+        """
+        md = self.targets()
+        targets = md.signed
+        index = self._index(targets, channel, platform)
+        rels = [r for r in self.releases() if r["channel"] == channel
+                and r["platform"] == platform]
+        target = next((r for r in rels if Version.parse(r["version"]) == version), None)
+        if index is None or target is None:
+            raise RepositoryError(f"version {version} is not published on {channel}/{platform}")
+        if target.get("withdrawn"):
+            raise RepositoryError(f"version {version} is already withdrawn")
+        good = [r for r in rels if not r.get("withdrawn") and r is not target]
+        if not good:
+            raise RepositoryError(
+                f"{version} is the only release on {channel}/{platform}: there is nothing to "
+                "go back to; publish a fixed version with a higher number instead")
+        info = targets.targets[target["path"]]
+        custom = dict(info.custom[CUSTOM_KEY])  # type: ignore[index]
+        custom["withdrawn"] = {"at": self.now().replace(microsecond=0).isoformat(),
+                               "reason": reason}
+        info.unrecognized_fields["custom"] = {CUSTOM_KEY: custom}
+        best = good[0]  # releases() is newest first
+        withdrawn = tuple(sorted({*index.withdrawn, str(version)},
+                                 key=lambda v: Version.parse(v).key))
+        self._write_index(targets, channel, platform, LatestIndex(
+            Version.parse(best["version"]), best["path"], {}, best.get("files"), withdrawn))
+        self._commit(md)
+        return Version.parse(best["version"])
+
+    def prune(self, *, keep: int = 2) -> list[str]:
+        """Remove targets clients no longer need; returns the removed target paths.
+
+        Kept per channel and platform: the ``keep`` newest good (not withdrawn) releases —
+        what clients update or roll back to — with their file lists and every file those
+        lists name, and latest.json. Removed: older and withdrawn releases, their file lists,
+        files no kept list names, bsdiff patches of older portals. Files under
+        ``public/targets`` that no current target names are deleted from disk.
+        """
+        if keep < 2:
+            raise RepositoryError("prune keeps at least 2 good releases (the newest and the "
+                                  "one clients roll back to)")
+        md = self.targets()
+        targets = md.signed
+        keep_paths: set[str] = set()
+        by_dist: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in self.releases():
+            by_dist.setdefault((r["channel"], r["platform"]), []).append(r)
+        for (channel, platform), rels in by_dist.items():
+            keep_paths.add(index_target(channel, platform))
+            for r in [r for r in rels if not r.get("withdrawn")][:keep]:
+                keep_paths.add(r["path"])
+                if r.get("files"):
+                    keep_paths.add(r["files"])
+                    data = self.target_file_path(targets.targets[r["files"]]).read_bytes()
+                    keep_paths.update(blob_target(d) for d in FilesManifest.from_bytes(data)
+                                      .blobs())
+        removed = sorted(p for p in targets.targets if p not in keep_paths)
+        for p in removed:
+            del targets.targets[p]
+        if removed:
+            self._commit(md)
+        referenced = {self.target_file_path(info) for info in targets.targets.values()}
+        for f in list(self.targets_dir.rglob("*")):
+            if f.is_file() and f not in referenced:
+                f.unlink()
+        for d in sorted((d for d in self.targets_dir.rglob("*") if d.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
+        return removed
+
+    @property
+    def config_path(self) -> Path:
+        """The portal's own settings (region, helpdesk, platforms); never published as is."""
+        return self.path / "portal.json"
+
+    def config(self) -> PortalConfig:
+        from updater.page import PortalConfig
+
+        if not self.config_path.is_file():
+            return PortalConfig()
+        try:
+            return PortalConfig.from_json(json.loads(self.config_path.read_text("utf-8")))
+        except ValueError as exc:
+            raise RepositoryError(f"{self.config_path}: {exc}") from exc
+
+    def set_config(self, config: PortalConfig) -> None:
+        write_json(self.config_path, config.to_json())
+        self.write_page()
 
     def write_page(self) -> None:
         from updater.page import render
 
-        _atomic_write(self.public_dir / "index.html", render(self.releases()).encode("utf-8"))
+        live = [r for r in self.releases() if not r.get("withdrawn")]
+        _atomic_write(self.public_dir / "index.html",
+                      render(live, self.config()).encode("utf-8"))
 
     def _store_target(self, info: TargetFile, data: bytes) -> None:
         _atomic_write(self.target_file_path(info), data)
@@ -399,9 +618,14 @@ class ReleaseRepository:
         _atomic_write(self.metadata_dir / f"{new.version}.root.json", data)
         _atomic_write(self.metadata_dir / "root.json", data)
 
-    def status(self) -> list[dict[str, Any]]:
-        """Version and expiry of each top-level role, with a warning when it is close."""
+    def status(self, margin: timedelta | None = None) -> list[dict[str, Any]]:
+        """Version and expiry of each top-level role, with a warning when it is close.
+
+        ``within_margin`` says whether the role expires within ``margin`` (monitoring pages
+        the operator on it; default 24 hours).
+        """
         t = self.now()
+        margin = DEFAULT_MARGIN if margin is None else margin
         out = []
         for role, md in (("root", self.root()), ("targets", self.targets()),
                          ("snapshot", self.snapshot()), ("timestamp", self.timestamp())):
@@ -409,9 +633,45 @@ class ReleaseRepository:
             out.append({
                 "role": role, "version": md.signed.version,
                 "expires": md.signed.expires.isoformat(),
+                "expires_in_hours": round(left.total_seconds() / 3600, 1),
                 "expired": left <= timedelta(0),
                 "warning": left < WARN_BEFORE[role],
+                "within_margin": left <= margin,
             })
+        return out
+
+    def key_status(self) -> list[dict[str, Any]]:
+        """For each role: the keys root names, the key files found for them, and whether
+        their passphrases are available without a terminal (environment or OS keyring)."""
+        root = self.root().signed
+        out = []
+        for role in ROLES:
+            r = root.roles[role]
+            files = []
+            for path, keyid in self.keyring.key_files(role):
+                if keyid is not None and keyid not in r.keyids:
+                    continue  # a revoked key or the other online role's key
+                files.append({"file": str(path), "keyid": keyid,
+                              "passphrase": _passphrase_source(path.stem, role)})
+            known = {f["keyid"] for f in files if f["keyid"]}
+            out.append({
+                "role": role, "threshold": r.threshold, "keyids": list(r.keyids),
+                "files": files,
+                # Without a .pub sidecar the key id is only known once the file is opened.
+                "available": len(known) + sum(1 for f in files if f["keyid"] is None)
+                >= r.threshold,
+                "unattended": sum(1 for f in files if f["passphrase"]) >= r.threshold,
+            })
+        return out
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Which roles' keys each operator job needs, and whether they are available here."""
+        keys = {k["role"]: k for k in self.key_status()}
+        out = []
+        for job, roles in JOBS:
+            out.append({"job": job, "roles": list(roles),
+                        "available": all(keys[r]["available"] for r in roles),
+                        "unattended": all(keys[r]["unattended"] for r in roles)})
         return out
 
     def warnings(self) -> list[str]:
@@ -422,6 +682,11 @@ class ReleaseRepository:
             "timestamp": "dso-release timestamp REPO (schedule it daily)",
         }
         msgs = []
+        v = self.snapshot().signed.meta["targets.json"].version
+        size = (self.metadata_dir / f"{v}.targets.json").stat().st_size
+        if size > TARGETS_WARN_BYTES:
+            msgs.append(f"targets metadata is {size / 2**20:.1f} MB (clients accept at most "
+                        f"{TARGETS_MAX_BYTES // 2**20} MB): run dso-release prune REPO")
         for s in self.status():
             if s["warning"]:
                 state = "EXPIRED" if s["expired"] else "expires soon"
@@ -429,6 +694,19 @@ class ReleaseRepository:
                     f"{s['role']} metadata {state} ({s['expires']}): run {hints[s['role']]}"
                 )
         return msgs
+
+
+def _passphrase_source(stem: str, role: str) -> str | None:
+    """Which variable (or the OS keyring) would give this key's passphrase, if any."""
+    for name in (env_name(stem), role_env_name(role), ENV_PREFIX):
+        if os.environ.get(name):
+            return name
+    from updater.keys import KEYRING_SERVICE, _os_keyring
+
+    for user in (role, stem):
+        if _os_keyring([user]):
+            return f"OS keyring ({KEYRING_SERVICE}/{user})"
+    return None
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -57,8 +57,12 @@ if how == "healthy-then-crash":
 
 
 def make_version_dir(parent: Path, version: str, *, broken: bool = False,
-                     payload: bytes = b"", starts: Sequence[str] = ("ok",)) -> Path:
+                     payload: bytes = b"", starts: Sequence[str] = ("ok",),
+                     root_json: bytes | None = None) -> Path:
     """A version folder with a manifest, the tiny app and an optional payload file.
+
+    ``root_json`` is shipped as ``_internal/resources/update/root.json`` (where PyInstaller
+    puts the trusted root); `dso-release add` refuses a bundle without this portal's root.
 
     ``starts`` says how its GUI starts end, one after another (counted in
     ``DSO_TEST_TRACE``): ``ok`` (exit 0), ``crash`` (an exception), ``exit3``, ``signal``
@@ -74,6 +78,10 @@ def make_version_dir(parent: Path, version: str, *, broken: bool = False,
     app.chmod(0o755)
     (d / "lib").mkdir()
     (d / "lib" / "payload.bin").write_bytes(payload)
+    if root_json is not None:
+        res = d / "_internal" / "resources" / "update"
+        res.mkdir(parents=True)
+        (res / "root.json").write_bytes(root_json)
     (d / MANIFEST_NAME).write_text(json.dumps({
         "format": 1, "version": version, "gui": ["app"], "cli": ["app", "cli"],
         "self_check": ["app", "self-check"]}), encoding="utf-8")
@@ -81,9 +89,45 @@ def make_version_dir(parent: Path, version: str, *, broken: bool = False,
 
 
 def build_release(work: Path, version: str, *, broken: bool = False,
-                  payload: bytes = b"", starts: Sequence[str] = ("ok",)) -> Path:
-    d = make_version_dir(work, version, broken=broken, payload=payload, starts=starts)
-    return pack(d, Version.parse(version), work / f"dso-desktop-{version}.tar.gz")
+                  payload: bytes = b"", starts: Sequence[str] = ("ok",),
+                  root_json: bytes | None = None, suffix: str = ".tar.gz") -> Path:
+    d = make_version_dir(work, version, broken=broken, payload=payload, starts=starts,
+                         root_json=root_json)
+    return pack(d, Version.parse(version), work / f"dso-desktop-{version}{suffix}")
+
+
+def add_realistic_tree(version_dir: Path, *, binary_mb: int = 50, python_files: int = 1500,
+                       seed: int = 1, changed: int = 0) -> int:
+    """Fill a version folder like a PyInstaller bundle: ~``binary_mb`` MB of shared-library
+    like files (half random, half repetitive, so they compress about as .so files do) and
+    ``python_files`` small Python modules. ``changed`` modules get a different body (a
+    release that changes only the application's Python code). Returns the bytes written.
+    """
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - test data; the same binaries for every version with the same seed
+    total = 0
+    lib = version_dir / "_internal"
+    (lib / "PySide6" / "Qt" / "lib").mkdir(parents=True, exist_ok=True)
+    per_file = 2 * 1024 * 1024
+    for i in range(max(1, binary_mb * 1024 * 1024 // per_file)):
+        half = rng.randbytes(per_file // 2)
+        data = half + (rng.randbytes(256) * (per_file // 512))[: per_file // 2]
+        path = lib / "PySide6" / "Qt" / "lib" / f"libQt6Part{i:02d}.so.6"
+        path.write_bytes(data)
+        path.chmod(0o755)
+        total += len(data)
+    pkg = lib / "dso_desktop_app"
+    for i in range(python_files):
+        sub = pkg / f"pkg{i % 40:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        body = "".join(f"def f{j}(x: int) -> int:\n    return x * {j} + {i}\n\n"
+                       for j in range(30))
+        if i < changed:
+            body += f"\n# changed in this release ({version_dir.name})\nFIX = {i}\n"
+        (sub / f"mod{i:04d}.py").write_text(body, encoding="utf-8")
+        total += len(body)
+    return total
 
 
 def passphrase(stem: str, new: bool) -> str:
@@ -106,9 +150,15 @@ class Portal:
     def public(self) -> Path:
         return self.repo.public_dir
 
+    @property
+    def root_json(self) -> bytes:
+        """The root a bundle of this portal ships (its first, as after the key ceremony)."""
+        return (self.repo.metadata_dir / "1.root.json").read_bytes()
+
     def publish(self, version: str, *, broken: bool = False, payload: bytes = b"",
                 notes: Notes | None = None, channel: str = "stable") -> AddResult:
-        archive = build_release(self.base / "build", version, broken=broken, payload=payload)
+        archive = build_release(self.base / "build", version, broken=broken, payload=payload,
+                                root_json=self.root_json)
         return self.repo.add_release(
             archive, Version.parse(version),
             notes or Notes(f"Verze {version}: opravy.", f"Version {version}: fixes."),
@@ -138,7 +188,7 @@ Entry = tuple[str, str, "bytes | str"]  # (kind, path, data or link target)
 
 
 def write_archive(out: Path, version: str, entries: list[Entry], *,
-                  with_app: bool = True) -> Path:
+                  with_app: bool = True, root_json: bytes | None = None) -> Path:
     """A release archive built entry by entry, as an attacker or a broken build would.
 
     ``kind`` is ``file``, ``dir``, ``symlink``, ``hardlink``, ``chardev`` or ``fifo``; a
@@ -156,6 +206,8 @@ def write_archive(out: Path, version: str, entries: list[Entry], *,
         base += [("file", "app", _APP.format(python=sys.executable, version=version,
                                             broken=False, starts=["ok"]).encode()),
                  ("file", "lib/data.bin", b"data")]
+    if root_json is not None:
+        base.append(("file", "_internal/resources/update/root.json", root_json))
     kinds = {"dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
              "chardev": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}
     mode = "w:xz" if out.name.endswith(".tar.xz") else "w:gz"

@@ -34,8 +34,11 @@ def sim() -> Iterator[Any]:
 
 @pytest.fixture
 def app(sim: Any, tmp_path: Path) -> Iterator[App]:
+    # The client's retries keep their count but not their pauses: the faults here outlast
+    # them on purpose, and the real 1+2+4+8+16 s back-off would only cost time.
     a = App.open(AppPaths.default(tmp_path / "data"), offline=True,
-                 send_limits=SendLimits(reconcile_settle=0))
+                 send_limits=SendLimits(reconcile_settle=0),
+                 client_options={"backoff_base": 0.01, "max_delay": 0.05})
     acc = sim.account("password")
     a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
                                ca_file=Path(sim.info.ca_file)), password=acc.password,
@@ -112,8 +115,11 @@ def test_a_lost_answer_is_found_in_the_sent_list_not_sent_again(
 def test_a_definite_refusal_is_failed_and_may_be_sent_again(
         sim: Any, app: App, tmp_path: Path) -> None:
     subject = "Odmítnutá zpráva"
-    sim.faults.inject("CreateMessage", "maintenance", times=1)
+    # Maintenance (503) says ISDS did nothing with the request, so the client retries it
+    # like throttling; one that outlasts every retry is a definite refusal.
+    sim.faults.inject("CreateMessage", "maintenance")
     (o,) = app.send.send("urad", _draft(sim, tmp_path, subject))
+    sim.faults.clear()
     assert not o.ok and not o.unknown
     assert app.outbox.get(o.outbox_id).state == "failed"  # type: ignore[arg-type]
     assert _delivered(sim, subject) == []
@@ -270,7 +276,8 @@ def test_cli_send_refuses_says_what_it_found_and_outbox_settles_it(
     args = ["send", "--account", "urad", "--to", draft.recipients[0], "--subject",
             draft.subject, "--attach", str(draft.attachments[0]), "--our-ref", "OB/1/2026",
             "--to-hands", "Ing. Nová"]
-    sim.faults.inject("GetListOfSentMessages", "reset")
+    # An unreadable answer (not retried, unlike a reset the client would wait out for 31 s).
+    sim.faults.inject("GetListOfSentMessages", "malformed")
     code, _, err = _dso(data, *args)
     assert code == 1
     assert "refusing to send" in err and f"#{rid}" in err and "unknown" in err

@@ -64,7 +64,7 @@ def _publish_as_stolen_key(portal: Portal, archive: Path, monkeypatch: pytest.Mo
     with monkeypatch.context() as m:
         m.setattr("updater.repository.read_manifest", lambda *a, **k: None)
         portal.repo.add_release(archive, Version.parse("2.0.0"), Notes("x", "y"),
-                                platform=PLATFORM)
+                                platform=PLATFORM, file_list=False)
 
 
 def _snapshot(root: Path, skip: tuple[Path, ...]) -> dict[str, str]:

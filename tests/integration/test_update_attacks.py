@@ -7,6 +7,7 @@ installed version is intact (``_assert_intact``) and says why the attack failed.
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import socket
 import tarfile
@@ -95,7 +96,9 @@ def test_arbitrary_software_payload_swapped_after_signing(
         portal: Portal, installed: Path, tmp_path: Path) -> None:
     portal.publish("2.0.0", payload=b"app" * 1000)
     mirror = _mirror(portal, tmp_path)
-    evil = build_release(tmp_path / "evil", "2.0.0", payload=b"backdoor" * 400)
+    # Incompressible, so the evil archive is longer than the signed one.
+    evil = build_release(tmp_path / "evil", "2.0.0",
+                         payload=random.Random(9).randbytes(8000))
     _archive_file(mirror, "2.0.0").write_bytes(evil.read_bytes())
     with _serve(mirror) as server:
         svc = _service(portal, installed, server.url, tmp_path)
@@ -303,7 +306,8 @@ def test_archive_with_escaping_paths_signed_by_a_compromised_targets_key(
                                 platform=PLATFORM)
     # ...so simulate a stolen targets key signing it anyway.
     monkeypatch.setattr("updater.repository.read_manifest", lambda *a, **k: None)
-    portal.repo.add_release(evil, Version.parse("2.0.0"), Notes("x", "y"), platform=PLATFORM)
+    portal.repo.add_release(evil, Version.parse("2.0.0"), Notes("x", "y"), platform=PLATFORM,
+                            file_list=False)
     with _serve(portal.public) as server:
         svc = _service(portal, installed, server.url, tmp_path)
         assert svc.check().available == "2.0.0"

@@ -36,9 +36,11 @@ def test_update_v1_to_v2_then_broken_v3_rolls_back(
     _release("init", str(repo))
     build = tmp_path / "build"
     shared = bytes(range(256)) * 800  # the bulk of the app, unchanged between releases
-    v1 = build_release(build, "1.0.0", payload=shared)
-    v2 = build_release(build, "2.0.0", payload=shared + b"new feature")
-    v3 = build_release(build, "3.0.0", broken=True, payload=shared + b"regression")
+    own_root = (repo / "public" / "metadata" / "1.root.json").read_bytes()
+    v1 = build_release(build, "1.0.0", payload=shared, root_json=own_root)
+    v2 = build_release(build, "2.0.0", payload=shared + b"new feature", root_json=own_root)
+    v3 = build_release(build, "3.0.0", broken=True, payload=shared + b"regression",
+                       root_json=own_root)
     notes = tmp_path / "notes-2.txt"
     notes.write_text("[cs]\nNové rozhraní ISDS 2027.\n[en]\nISDS 2027 interface.\n",
                      encoding="utf-8")
@@ -72,12 +74,18 @@ def test_update_v1_to_v2_then_broken_v3_rolls_back(
         assert launcher.main(["--root", str(root)]) == 0
         assert trace.read_text().split()[-1] == "2.0.0"
         assert InstallLayout(root).load_state().previous == "1.0.0"
-        # The v2 archive is kept (only it) as the base of a patch to the next release.
+        # No archive is kept once staged: the next update copies unchanged files from the
+        # installed folder (small updates), so 50 MB of cache would buy nothing.
         downloads = data_dir / "cache" / "update" / "downloads"
-        assert [p.name for p in downloads.glob("*.tar.gz")] == [
-            f"dso-desktop-2.0.0-{PLATFORM}.tar.gz"]
+        assert list(downloads.glob("*.tar.*")) == []
 
-        _release("add", str(repo), str(v3), "--version", "3.0.0", "--platform", PLATFORM)
+        # dso-release refuses a bundle whose self-check fails...
+        assert release_main(["add", str(repo), str(v3), "--platform", PLATFORM]) == 1
+        assert "self-check failed" in capsys.readouterr().err
+        # ...so a broken release reaches clients only when the check is skipped (a bundle for
+        # another platform, checked elsewhere): the launcher is the last line of defence.
+        _release("add", str(repo), str(v3), "--version", "3.0.0", "--platform", PLATFORM,
+                 "--no-self-check")
         assert _dso(capsys, "update", "apply", *opts)["staged"] == "3.0.0"
         capsys.readouterr()
         assert launcher.main(["--root", str(root)]) == 0

@@ -12,7 +12,7 @@ from typing import Any
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
-from dso_desktop.sync.engine import AccountSync, ProgressFn
+from dso_desktop.sync.engine import AccountSync, ProgressFn, decide_received
 from dso_desktop.sync.events import SyncBusy, SyncError, SyncSummary
 from dso_desktop.sync.lock import AccountLock, LockBusy
 
@@ -70,19 +70,17 @@ class SyncService:
                     raise SyncBusy(
                         f"account {name!r} is being synced by another program") from None
             cancel = cancel or threading.Event()
-            job = AccountSync(
-                self._db, None, record, None, self._settings(),
-                accept_delivery=accept_delivery, progress=progress, cancel=cancel,
-            )
-            job.decide_received()  # the legal guard runs before anything touches ISDS
-            job.trust = self._trust(record.id)  # this account's scope only
+            settings = self._settings()
+            decide_received(record, accept_delivery)  # before anything touches ISDS
+            trust = self._trust(record.id)  # this account's scope only
             client = self._client_factory(
                 name, password=password, otp_provider=otp_provider,
                 mobile_key_observer=mobile_key_observer, cancel=cancel,
             )
-            job.client = client
             try:
-                return job.run()
+                return AccountSync(self._db, trust, record, client, settings,
+                                   accept_delivery=accept_delivery, progress=progress,
+                                   cancel=cancel).run()
             finally:
                 close = getattr(client, "close", None)
                 if close is not None:

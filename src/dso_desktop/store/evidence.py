@@ -4,7 +4,11 @@ The archive keeps one evidence copy per message (`message_zfos`) and per deliver
 (`delivery_infos`). Another copy of the same dmID can arrive at any time and in any order:
 from ISDS (a sync, the archiving of a sent message) or from a file (`dso import`, the GUI
 import). `decide` says what happens to it; `MessageRepo` (ORM) and `FastWriter` (the sync's
-plain statements) both call it, so the two paths cannot drift apart.
+plain statements) both call it, so the two paths cannot drift apart. The rules for the
+message row that go with a copy live here too, for the same reason: a message's state only
+moves forward (`state_changes`), and the envelope of the copy that becomes the evidence wins
+over what a list said (`signed_envelope_update`). Both paths are reached through
+`store.writer.EvidenceWriter`, the store's one write API for evidence.
 
 The promise: a copy whose seal is not trusted never displaces a trusted one, a file that is
 not trusted never becomes evidence at all (it is quarantined), and a trusted copy always
@@ -16,8 +20,10 @@ flagged by `dso check`, and the next sync fetches it again in case trust has bee
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 TRUSTED_VERDICTS = frozenset({"valid", "expiring", "valid-at-signing"})
 NOT_TRUSTED_VERDICTS = ("untrusted", "invalid")
@@ -95,3 +101,61 @@ def verdict_rank(verdict: str | None) -> int:
     if is_trusted(verdict):
         return 2
     return 1 if verdict == "untrusted" else 0
+
+
+def needs_verdict_refresh(current: str | None, new: str | None) -> bool:
+    """The same bytes again with another verdict: store it unless it says less (a check
+    with a narrower trust store never downgrades a trusted verdict)."""
+    return new != current and verdict_rank(new) >= verdict_rank(current)
+
+
+# -- the message row ----------------------------------------------------------------------
+# Columns an envelope may legitimately change after the first sight (the state moves on).
+MUTABLE = ("status", "delivered_at", "accepted_at")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def status_moves(old: Any, new: Any) -> bool:
+    """A message status only moves forward: an older list page, delivery info or state
+    change never undoes a newer state (ISDS's dmMessageStatus numbers grow with the
+    message's life, 1 posted ... 9 content deleted)."""
+    if new is None:
+        return False
+    return old is None or int(new) > int(old)
+
+
+def state_changes(current: Mapping[str, Any], offered: Mapping[str, Any],
+                  convert: Callable[[Any], Any] = _same) -> dict[str, Any]:
+    """The `MUTABLE` columns that an envelope seen again (a list entry, a delivery info)
+    changes: a status only moves forward (an older list page or delivery info never undoes
+    a newer state), and an unknown (None) value never erases a known one.
+
+    ``current``: the stored values; ``offered``: the envelope's columns; ``convert`` turns
+    an offered time into the stored form (the plain-statement path compares raw values).
+    """
+    changes: dict[str, Any] = {}
+    for name in MUTABLE:
+        new = offered[name]
+        if new is None:
+            continue
+        if name == "status":
+            if status_moves(current["status"], new):
+                changes[name] = new
+            continue
+        value = convert(new)
+        if value != current[name]:
+            changes[name] = value
+    return changes
+
+
+def signed_envelope_update(offered: Mapping[str, Any], stored_big: bool) -> dict[str, Any]:
+    """The columns a copy that becomes the evidence writes: the signed envelope is
+    authoritative, except that it never blanks a state a list entry already knew (a
+    `MUTABLE` column it leaves empty), and "big message" stays once any source said so."""
+    cols = {name: value for name, value in offered.items()
+            if not (name in MUTABLE and value is None)}
+    cols["big_message"] = bool(stored_big) or bool(offered.get("big_message"))
+    return cols

@@ -7,8 +7,9 @@ written with plain statements on the session's own connection, inside the caller
 transaction, with values converted exactly as the ORM converts them (the columns' own bind
 processors), so either path reads back the same.
 
-SQLite only (the archive); callers fall back to the ORM path when a function here returns
-``None`` (another database, or a case the fast path does not cover).
+SQLite only (the archive); `store.writer.EvidenceWriter` falls back to the ORM path when a
+function here returns ``None`` (another database, or a case the fast path does not cover).
+Nothing outside the store uses this module: the rules it follows are `store.evidence`'s.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store import evidence as evd
-from dso_desktop.store.messages import _MUTABLE, _envelope_columns, sha256_hex
+from dso_desktop.store.messages import _envelope_columns, sha256_hex
 from dso_desktop.store.models import Message
 from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.timeutil import to_db, utcnow
@@ -73,14 +74,15 @@ class FastWriter:
         events: Iterable[DeliveryEvent],
         *,
         content_sha256: str | None = None,
-    ) -> tuple[str, int] | None:
+    ) -> tuple[evd.Action, int] | None:
         """Store the ZFO of a message the list has already recorded.
 
-        Returns ("stored" | "duplicate", message id), or None when the envelope is not in
+        Returns (STORE | KEEP, message id), or None when the envelope is not in
         the archive yet (the ORM path creates it, adopting an imported copy if there is one)
         or when the evidence rule (`store.evidence.decide`) wants more than storing the
-        first copy or recognising the same one: replacing, keeping a conflicting copy or a
-        verdict refresh are rare and go through `MessageRepo.place_zfo`.
+        first copy or recognising the same one: replacing, keeping a conflicting copy, a
+        verdict refresh or filling in a missing content digest are rare and go through
+        `MessageRepo.place_zfo`.
         """
         if not self.enabled:
             return None
@@ -96,9 +98,9 @@ class FastWriter:
         new = evd.CopyInfo(digest, verdict.kind if verdict else None, content_sha256)
         action = evd.decide(current, new, from_isds=True, kind=evd.MESSAGE)
         if action is evd.Action.KEEP and current is not None and current.sha256 == digest \
-                and (new.verdict == current.verdict
-                     or evd.verdict_rank(new.verdict) < evd.verdict_rank(current.verdict)):
-            return "duplicate", mid
+                and not evd.needs_verdict_refresh(current.verdict, new.verdict) \
+                and not (content_sha256 and current.content_sha256 is None):
+            return action, mid
         if action is not evd.Action.STORE:
             return None
         now = self._dt(to_db(utcnow()))
@@ -107,13 +109,8 @@ class FastWriter:
             "content_sha256) VALUES (?, ?, ?, ?, ?, ?)",
             (mid, digest, len(data), data, now, content_sha256),
         )
-        cols = _envelope_columns(env)
-        cols["big_message"] = big or bool(env.big_message)  # any source knows
         names, values = [], []
-        for name, value in cols.items():
-            # The signed envelope is authoritative; a list entry may know a newer status.
-            if name in _MUTABLE and value is None:
-                continue
+        for name, value in evd.signed_envelope_update(_envelope_columns(env), big).items():
             names.append(name)
             values.append(self._db_value(value))
         names += ["attachment_count", "downloaded", "updated_at"]
@@ -131,7 +128,7 @@ class FastWriter:
             (mid, search.subject, search.parties, search.refs, search.files, search.body),
         )
         self.add_events(mid, events)
-        return "stored", mid
+        return action, mid
 
     def add_events(self, message_id: int, events: Iterable[DeliveryEvent]) -> int:
         """As `MessageRepo.add_events`: each (time, description) once per message."""
@@ -153,24 +150,8 @@ class FastWriter:
     def _move_state(self, message_id: int, row: Sequence[Any], env: Envelope) -> bool:
         """As `MessageRepo.update_state`; ``row``: the stored (status, delivered_at,
         accepted_at). True when something changed."""
-        current = dict(zip(_MUTABLE, row, strict=True))
-        cols = _envelope_columns(env)
-        changes: dict[str, Any] = {}
-        for name in _MUTABLE:
-            new = cols[name]
-            if new is None:
-                continue
-            if name == "status":
-                # A status only moves on (an older list page or delivery info never undoes it).
-                old = current["status"]
-                if old is not None and int(new) < int(old):  # type: ignore[call-overload]
-                    continue
-                if new != old:
-                    changes[name] = new
-            else:
-                value = self._dt(new)
-                if value != current[name]:
-                    changes[name] = value
+        changes = evd.state_changes(dict(zip(evd.MUTABLE, row, strict=True)),
+                                    _envelope_columns(env), self._dt)
         if not changes:
             return False
         changes["updated_at"] = self._dt(to_db(utcnow()))
@@ -213,11 +194,12 @@ class FastWriter:
     # -- delivery infos -----------------------------------------------------------------
     def store_delivery_info(self, message_id: int, data: bytes, env: Envelope,
                             events: Iterable[DeliveryEvent], verdict: str | None, *,
-                            content_sha256: str | None = None) -> bool | None:
-        """As `ingest.store_delivery_info`: state moved on, events added, the newest
-        delivery info kept. True when the delivery info was new or changed; None when the
-        message is not in the archive (the ORM path reports that) or when the evidence rule
-        wants a copy kept aside or refused (`MessageRepo.store_delivery_info` does that)."""
+                            content_sha256: str | None = None) -> evd.Action | None:
+        """As `EvidenceWriter.keep_delivery_info`: state moved on, events added, the newest
+        delivery info kept. STORE or SUPERSEDE when the delivery info was new or changed,
+        KEEP for the same one again; None when the message is not in the archive (the ORM
+        path reports that) or when the evidence rule wants a copy kept aside, refused or its
+        verdict refreshed (`MessageRepo.place_delivery_info` does that)."""
         if not self.enabled:
             return None
         cur = self._cur
@@ -234,7 +216,7 @@ class FastWriter:
         action = evd.decide(current, evd.CopyInfo(digest, verdict, content_sha256),
                            from_isds=True, kind=evd.DELIVERY_INFO)
         same = action is evd.Action.KEEP and old is not None and old[0] == digest \
-            and (verdict == old[1] or evd.verdict_rank(verdict) < evd.verdict_rank(old[1]))
+            and not evd.needs_verdict_refresh(old[1], verdict)
         if action not in (evd.Action.STORE, evd.Action.SUPERSEDE) and not same:
             return None
         self._move_state(message_id, row, env)
@@ -243,17 +225,17 @@ class FastWriter:
         if same:
             cur.execute("UPDATE delivery_infos SET stored_at = ? WHERE message_id = ?",
                         (now, message_id))  # fetched again: up to date
-            return False
+            return action
         if action is evd.Action.STORE:
             cur.execute(
                 "INSERT INTO delivery_infos (message_id, sha256, size, data, verdict, "
                 "stored_at, content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (message_id, digest, len(data), data, verdict, now, content_sha256),
             )
-            return True
+            return action
         cur.execute(
             "UPDATE delivery_infos SET sha256 = ?, size = ?, data = ?, verdict = ?, "
             "stored_at = ?, content_sha256 = ? WHERE message_id = ?",
             (digest, len(data), data, verdict, now, content_sha256, message_id),
         )
-        return True
+        return action

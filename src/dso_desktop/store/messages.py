@@ -46,9 +46,6 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
 MIN_PREFIX = 3
 
-# Columns an envelope may legitimately change after the first sight (status moves on).
-_MUTABLE = ("status", "delivered_at", "accepted_at")
-
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -273,26 +270,19 @@ class MessageRepo:
         m = self.s.get(Message, message_id)
         if m is None:
             raise NotFound(f"message {message_id}")
-        cols = _envelope_columns(env)
-        changed = False
-        for name in _MUTABLE:
-            new = cols[name]
-            # A status only moves on (an older list page or delivery info never undoes it).
-            if name == "status" and m.status is not None and new is not None \
-                    and int(new) < m.status:  # type: ignore[call-overload]
-                continue
-            if new is not None and getattr(m, name) != new:
-                setattr(m, name, new)
-                changed = True
-        if changed:
+        changes = evd.state_changes({name: getattr(m, name) for name in evd.MUTABLE},
+                                    _envelope_columns(env))
+        for name, value in changes.items():
+            setattr(m, name, value)
+        if changes:
             m.updated_at = to_db(utcnow())  # type: ignore[assignment]
-        return changed
+        return bool(changes)
 
     def set_status(self, message_id: int, status: int, at: datetime | None = None) -> bool:
         m = self.s.get(Message, message_id)
         if m is None:
             raise NotFound(f"message {message_id}")
-        if m.status is not None and status <= m.status:
+        if not evd.status_moves(m.status, status):
             return False
         m.status = status
         if at is not None and status in (5, 6) and m.accepted_at is None:
@@ -391,12 +381,8 @@ class MessageRepo:
                 message_id=message_id, sha256=digest, size=len(data), data=data,
                 stored_at=now, content_sha256=content_sha256,
             ))
-        cols = _envelope_columns(env)
-        cols["big_message"] = bool(m.big_message) or bool(env.big_message)  # any source knows
-        for name, value in cols.items():
-            # The signed envelope is authoritative; a list entry may know a newer status.
-            if name in _MUTABLE and value is None:
-                continue
+        for name, value in evd.signed_envelope_update(_envelope_columns(env),
+                                                      bool(m.big_message)).items():
             setattr(m, name, value)
         m.attachment_count = attachment_count
         m.downloaded = True

@@ -5,18 +5,17 @@ one transaction (envelopes only, ``downloaded=False``), every signed message in 
 transaction with its index, and a window is marked as listed only after all its pages are
 stored. Downloads are driven by what the archive says is still missing, so a rerun after a
 kill at any moment fetches exactly what is not there yet and nothing twice.
+
+The downloads run through the typed ingest pipeline of `sync.pipeline`; every write goes
+through the store's evidence writer (`store.writer.EvidenceWriter`), which alone knows how
+it writes.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,11 +24,11 @@ from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (te
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import StoreWriteError
-from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import AccountRecord
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.timeutil import utcnow
+from dso_desktop.store.writer import EvidenceWriter
 from dso_desktop.sync.events import (
     DeliveryConfirmationRequired,
     SyncCancelled,
@@ -48,9 +47,17 @@ from dso_desktop.sync.ingest import (
     MessageToStore,
     check_in_worker,
     checked_zfo,
-    init_worker,
     parse_and_verify,
     store_checked,
+)
+from dso_desktop.sync.pipeline import (
+    PROCESS_MAX_BYTES,
+    Checked,
+    CheckingProcess,
+    IngestPipeline,
+    Outcome,
+    WorkItem,
+    WorkKind,
 )
 
 log = logging.getLogger(__name__)
@@ -60,11 +67,6 @@ ProgressFn = Callable[[SyncProgress], None]
 LIST_OVERLAP = timedelta(days=2)  # re-list a margin: ISDS times and ours may disagree a bit
 FUTURE_MARGIN = timedelta(days=1)
 WRONG_SERVICE = "1281"  # normal vs big message service mismatch
-# Runs with at least this many ZFOs to check use a checking process (it costs ~0.5 s to
-# start); ZFOs above PROCESS_MAX_BYTES (big messages) are checked here rather than copied.
-PROCESS_MIN_ITEMS = 64
-PROCESS_MAX_BYTES = 8 * 1024 * 1024
-MAX_RESPAWNS = 5  # fresh checking processes one run may start after one died
 PASSWORD_METHODS = {LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD, LoginMethod.HOTP,
                     LoginMethod.TOTP}
 
@@ -86,202 +88,6 @@ def windows(start: datetime, end: datetime, days: int) -> list[tuple[datetime, d
     return out
 
 
-_STOP = object()
-
-
-class IngestPipeline:
-    """Overlap ISDS round trips with checking and storing what already arrived.
-
-    Requests stay strictly sequential on the calling thread (ISDS rejects parallel
-    requests of one account). Checking (parse, verify, attachment text) runs in
-    ``checker`` when given (a worker process during a big sync: pure-Python work there
-    does not hold this process's interpreter lock while a response is being read), else
-    on the store thread. One store thread writes what has been checked in group commits:
-    whatever is already waiting when a transaction starts goes into it (at most
-    ``max_group`` items or ``group_seconds`` of checking), so a crash loses at most that
-    much, and the next run downloads exactly that again. ``on_done(key, result,
-    exc)`` runs on the calling thread, in submission order, after the item's transaction
-    committed. Leaving the block waits for the backlog (and stores it even on an error).
-    """
-
-    def __init__(
-        self,
-        store: Callable[[list[tuple[Any, Any, Any]]], list[Any]],
-        on_done: Callable[[Any, Any, Exception | None], None],
-        *,
-        checker: Executor | None = None,
-        respawn: Callable[[], Executor] | None = None,
-        depth: int = 256,
-        max_bytes: int = 64 * 1024 * 1024,
-        group_seconds: float = 0.25,
-        max_group: int = 64,
-    ) -> None:
-        self._store = store
-        self._on_done = on_done
-        self._checker = checker
-        self._respawn = respawn
-        self._spares: list[Executor] = []  # fresh checkers after one died (ours to close)
-        self._dead: set[int] = set()  # ids of checkers that died (all are kept referenced)
-        self._lock = threading.Lock()
-        self._depth = depth
-        self._max_bytes = max_bytes
-        self._group_seconds = group_seconds
-        self._max_group = max_group
-        self._todo: queue.Queue[Any] = queue.Queue()
-        self._done: queue.Queue[tuple[Any, Any, Exception | None, int]] = queue.Queue()
-        self._outstanding = 0
-        self._bytes = 0
-        # Set by the store thread when the archive cannot be written (disk full, read-only):
-        # nothing more is written, and the caller stops requesting before its next request.
-        self.write_failure: StoreWriteError | None = None
-        self._thread = threading.Thread(target=self._run, name="dso-ingest", daemon=True)
-        self._thread.start()
-
-    def submit(self, key: Any, check: Callable[..., Any], args: tuple[Any, ...],
-               payload: Any, *, size: int = 0, remote: Callable[..., Any] | None = None
-               ) -> None:
-        """Check ``check(*args)`` (``remote(*args)`` in the checker), then store it with
-        ``payload``. ``size``: bytes this item holds until it is stored."""
-        fut: Future[Any] | None = None
-        with self._lock:
-            checker = self._checker
-        if remote is not None and (checker is not None or self._respawn is not None):
-            try:
-                if checker is None:
-                    raise BrokenExecutor("the last checking process has ended")
-                fut = checker.submit(remote, *args)
-            except BrokenExecutor as exc:  # it died on an earlier item: the store thread
-                fut = Future()              # checks this one in a fresh process
-                fut.set_exception(exc)
-            except RuntimeError as exc:  # shut down under us: check here instead
-                log.info("checking process unavailable (%s); checking in process",
-                         type(exc).__name__)
-                fut = None
-        self._outstanding += 1
-        self._bytes += size
-        self._todo.put((key, fut, checker, check, remote, args, payload, size))
-        self._collect(block=False)
-        while self._outstanding > 0 and (self._outstanding > self._depth
-                                         or self._bytes > self._max_bytes):
-            self._collect(block=True)
-
-    def _collect(self, *, block: bool) -> None:
-        while self._outstanding:
-            try:
-                key, result, exc, size = self._done.get(block=block, timeout=1.0)
-            except queue.Empty:
-                if block and self._thread.is_alive():
-                    continue
-                if block:
-                    raise RuntimeError("the ingest thread ended unexpectedly") from None
-                return
-            self._outstanding -= 1
-            self._bytes -= size
-            self._on_done(key, result, exc)
-            block = False
-
-    def _resolve(self, item: tuple[Any, ...]) -> tuple[Any, Any, Exception | None, Any, int]:
-        key, fut, checker, check, remote, args, payload, size = item
-        if self.write_failure is not None:  # it cannot be stored: do not check it either
-            return key, None, self.write_failure, payload, size
-        try:
-            if fut is None:
-                checked = check(*args)
-            else:
-                try:
-                    checked = fut.result()
-                except BrokenExecutor:
-                    checked = self._recheck(checker, check, remote, args)
-        except Exception as exc:
-            return key, None, exc, payload, size
-        return key, checked, None, payload, size
-
-    def _recheck(self, dead: Executor | None, check: Callable[..., Any],
-                 remote: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        """The checking process died, on this item or on one before it. Check this one again
-        in a fresh process (later items go there too), so that a ZFO that crashes the checker
-        (a PDF that brings down PDFium, say) costs only itself, never this program."""
-        if self._respawn is None:
-            return check(*args)  # no way to start another one: check here
-        with self._lock:
-            if dead is not None:
-                self._dead.add(id(dead))
-            if self._checker is None or id(self._checker) in self._dead:
-                if len(self._spares) >= MAX_RESPAWNS:
-                    raise IngestError("the checking process keeps ending; not checked")
-                log.warning("the checking process ended unexpectedly; starting another")
-                self._spares.append(self._respawn())
-                self._checker = self._spares[-1]
-            fresh = self._checker
-        try:
-            return fresh.submit(remote, *args).result()
-        except BrokenExecutor:
-            with self._lock:
-                self._dead.add(id(fresh))
-            raise IngestError("checking this ZFO ended the checking process; it stays to be "
-                              "downloaded again") from None
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            item = self._todo.get()
-            if item is _STOP:
-                break
-            # Group commit: what is already waiting joins this transaction; nothing is
-            # held back to wait for more (a lone item commits at once).
-            group = [self._resolve(item)]
-            deadline = time.monotonic() + self._group_seconds
-            while len(group) < self._max_group and time.monotonic() < deadline:
-                try:
-                    item = self._todo.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stop = True
-                    break
-                group.append(self._resolve(item))
-            self._write(group)
-
-    def _write(self, group: list[tuple[Any, Any, Exception | None, Any, int]]) -> None:
-        ok = [(key, checked, payload) for key, checked, exc, payload, _ in group if exc is None]
-        failure: Exception | None = self.write_failure  # after one, nothing is tried again
-        results: Any = iter(())
-        if failure is None:
-            try:
-                results = iter(self._store(ok))
-            except StoreWriteError as cannot:
-                self.write_failure = failure = cannot
-                log.warning("the archive cannot be written (%s); storing stopped",
-                            cannot.reason)
-            except Exception as whole:  # the store failed as a whole: every item reports it
-                failure = whole
-        for key, _checked, exc, _payload, size in group:
-            if exc is not None:
-                self._done.put((key, None, exc, size))
-                continue
-            res = next(results, None) if failure is None else None
-            if failure is not None:
-                self._done.put((key, None, failure, size))
-            elif isinstance(res, Exception):
-                self._done.put((key, None, res, size))
-            else:
-                self._done.put((key, res, None, size))
-
-    def __enter__(self) -> IngestPipeline:
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._todo.put(_STOP)
-        try:
-            if exc_type is None:
-                while self._outstanding:
-                    self._collect(block=True)
-        finally:
-            self._thread.join()  # on an error too: what was downloaded is stored
-            for spare in self._spares:
-                spare.shutdown(wait=True, cancel_futures=True)
-
-
 def _fatal_transport(exc: BaseException) -> bool:
     """Errors that end the account's run rather than one message."""
     from dso_desktop.isds import errors as e
@@ -289,8 +95,30 @@ def _fatal_transport(exc: BaseException) -> bool:
     return isinstance(exc, (e.TransportError, e.MaintenanceError, e.ThrottledError, SyncError))
 
 
+def decide_received(account: AccountRecord, accept_delivery: bool | None,
+                    summary: SyncSummary | None = None) -> bool:
+    """The legal guard: may a sync of ``account`` list received messages? Listing them
+    counts as delivery by login, so the first time needs the user's confirmation
+    (``accept_delivery``; None: not asked yet, which raises `DeliveryConfirmationRequired`).
+    Runs before anything touches ISDS: no client or trust store is needed to ask."""
+    if not account.sync_received or accept_delivery is False:
+        return False
+    if account.delivery_confirmed_at is not None:
+        return True
+    if accept_delivery is None:
+        raise DeliveryConfirmationRequired(
+            f"account {account.name!r}: downloading the list of received messages counts as "
+            "delivery by login (§ 17(3) of Act 300/2008); confirm it (--accept-delivery) "
+            "or sync sent messages only",
+            summary or SyncSummary(account=account.name),
+        )
+    return True
+
+
 class AccountSync:
-    """One sync run of one account with a logged-in (or loggable) ISDS client."""
+    """One sync run of one account, constructed complete: the archive, the account's trust
+    store and a logged-in (or loggable) ISDS client. The legal guard (`decide_received`)
+    can be asked before any of these exist."""
 
     def __init__(
         self,
@@ -315,7 +143,7 @@ class AccountSync:
         self.cancel = cancel or threading.Event()
         self.now = now
         self.summary = SyncSummary(account=account.name)
-        self._checker: Executor | None = None
+        self.checking = CheckingProcess(trust)  # started only for a big run
 
     # -- plumbing -----------------------------------------------------------------------
     def emit(self, phase: str, done: int, total: int, message: str | None = None) -> None:
@@ -368,19 +196,7 @@ class AccountSync:
     # -- the run ------------------------------------------------------------------------
     def decide_received(self) -> bool:
         """The legal guard: may this run list received messages (delivery by login)?"""
-        acc = self.account
-        if not acc.sync_received or self.accept_delivery is False:
-            return False
-        if acc.delivery_confirmed_at is not None:
-            return True
-        if self.accept_delivery is None:
-            raise DeliveryConfirmationRequired(
-                f"account {acc.name!r}: downloading the list of received messages counts as "
-                "delivery by login (§ 17(3) of Act 300/2008); confirm it (--accept-delivery) "
-                "or sync sent messages only",
-                self.summary,
-            )
-        return True
+        return decide_received(self.account, self.accept_delivery, self.summary)
 
     def run(self) -> SyncSummary:
         do_received = self.decide_received()
@@ -397,7 +213,7 @@ class AccountSync:
                 self._downloads(do_received)
                 self._delivery_infos()
             finally:
-                self._close_checker()
+                self.checking.close()
             with self.db.write() as s:
                 AccountRepo(s).update(self.account.name, last_sync_at=started)
             self.summary.received_synced = do_received
@@ -482,23 +298,12 @@ class AccountSync:
     def _store_page(self, direction: Direction, records: Sequence[Any]) -> None:
         if not records:
             return
-        with self.db.write() as s:
-            repo = MessageRepo(s)
-            fast = FastWriter(s)
-            try:
-                for rec in records:
-                    env = getattr(rec, "envelope", rec)
-                    done = fast.upsert_listed(self.account.id, direction, env)
-                    if done is None:
-                        r = repo.upsert_envelope(self.account.id, direction, env)
-                        created, changed = r.created, r.changed
-                        s.flush()
-                    else:
-                        _mid, created, changed = done
-                    if not created and changed:
-                        self.summary.updated += 1
-            finally:
-                fast.close()
+        with self.db.write() as s, EvidenceWriter(s) as writer:
+            for rec in records:
+                r = writer.record_listed(self.account.id, direction,
+                                         getattr(rec, "envelope", rec))
+                if not r.created and r.changed:
+                    self.summary.updated += 1
 
     def _state_changes(self, started: datetime, do_received: bool) -> None:
         last = self.account.last_sync_at
@@ -508,12 +313,11 @@ class AccountSync:
         changes = self.call(self.client.get_message_state_changes, last - LIST_OVERLAP,
                             started + FUTURE_MARGIN)
         directions = [Direction.SENT] + ([Direction.RECEIVED] if do_received else [])
-        with self.db.write() as s:
-            repo = MessageRepo(s)
+        with self.db.write() as s, EvidenceWriter(s) as writer:
             for ch in changes:
                 for d in directions:
-                    mid = repo.get_id(self.account.id, d, ch.message_id)
-                    if mid is not None and repo.set_status(mid, ch.status, ch.at):
+                    if writer.record_state_change(self.account.id, d, ch.message_id,
+                                                  ch.status, ch.at):
                         self.summary.updated += 1
         self.emit("state", 1, 1)
 
@@ -542,67 +346,32 @@ class AccountSync:
         parsed, verdict = parse_and_verify(data, self.trust)
         return checked_zfo(parsed, verdict, with_text=with_text)
 
-    def _checking_process(self, items: int) -> Executor | None:
-        """A worker process that checks ZFOs for a big run, or None to check in process.
-
-        Checking is pure-Python CPU work; in this process it would hold the interpreter
-        lock while the request thread waits to read the next response. A process costs
-        ~0.5 s to start, so small runs (and trust stores that cannot be sent to another
-        process, such as test doubles) check here.
-        """
-        if self._checker is not None:
-            return self._checker
-        if items < PROCESS_MIN_ITEMS:
-            return None
-        try:
-            pickle.dumps(self.trust)
-        except Exception:
-            return None
-        try:
-            self._checker = self._new_checker()
-        except (OSError, ValueError, RuntimeError) as exc:
-            log.info("no checking process (%s); checking in process", type(exc).__name__)
-            return None
-        return self._checker
-
-    def _new_checker(self) -> Executor:
-        import multiprocessing
-
-        return ProcessPoolExecutor(
-            max_workers=max(1, min(2, (os.cpu_count() or 2) - 1)),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker, initargs=(self.trust,),
-        )
-
-    def _close_checker(self) -> None:
-        if self._checker is not None:
-            self._checker.shutdown(wait=True, cancel_futures=True)
-            self._checker = None
-
-    def _store_group(self, group: list[tuple[Any, CheckedZfo, Any]]
+    def _store_group(self, group: list[Checked[WorkItem, CheckedZfo]]
                      ) -> list[IngestResult | bool | Exception]:
         """Store thread: refuse messages that do not verify, write the rest (messages and
         delivery infos, in order) in one transaction."""
         out: list[IngestResult | bool | Exception | None] = []
         todo: list[MessageToStore | DeliveryInfoToStore] = []
-        for (what, direction, dm_id), checked, payload in group:
-            if what == "delivery-info" and checked.invalid:
-                out.append(IngestError("the downloaded delivery info does not verify: "
-                                       + "; ".join(checked.reasons)))
-            elif what == "delivery-info":
-                mid, data = payload
-                out.append(None)
-                todo.append(DeliveryInfoToStore(mid, data, checked))
+        for c in group:
+            it, checked = c.item, c.checked
+            if it.kind is WorkKind.DELIVERY_INFO:
+                if checked.invalid:
+                    out.append(IngestError("the downloaded delivery info does not verify: "
+                                           + "; ".join(checked.reasons)))
+                else:
+                    assert it.message_id is not None  # a delivery info names its message
+                    out.append(None)
+                    todo.append(DeliveryInfoToStore(it.message_id, it.data, checked))
             elif checked.invalid:
                 out.append(IngestError("the downloaded ZFO does not verify: "
                                        + "; ".join(checked.reasons)))
-            elif checked.envelope.message_id != dm_id:
+            elif checked.envelope.message_id != it.dm_id:
                 out.append(IngestError(
-                    f"ISDS returned message {checked.envelope.message_id} for {dm_id}"))
+                    f"ISDS returned message {checked.envelope.message_id} for {it.dm_id}"))
             else:
-                data, big = payload
                 out.append(None)
-                todo.append(MessageToStore(data, checked, self.account.id, direction, big))
+                todo.append(MessageToStore(it.data, checked, self.account.id, it.direction,
+                                           it.big))
         stored = iter(store_checked(self.db, todo))
         return [r if r is not None else next(stored) for r in out]
 
@@ -634,13 +403,13 @@ class AccountSync:
         mark = self.account.mark_downloaded or self.settings.mark_downloaded
         with_di = self.settings.download_delivery_infos
 
-        def finished(key: tuple[str, Direction, str], result: Any,
-                     exc: Exception | None) -> None:
+        def finished(outcome: Outcome[WorkItem]) -> None:
             nonlocal done
-            what, direction, dm_id = key
+            it, result, exc = outcome.item, outcome.result, outcome.error
+            dm_id = it.dm_id
             if isinstance(exc, StoreWriteError):
                 raise exc  # stops the run; the item stays to be downloaded next time
-            if what == "delivery-info":
+            if it.kind is WorkKind.DELIVERY_INFO:
                 self._delivery_info_done(dm_id, result, exc)
                 return
             done += 1
@@ -653,16 +422,17 @@ class AccountSync:
                     self.summary.new_ids.append(result.message_id)
                 elif result.status == "replaced":  # ISDS's copy replaced untrusted evidence
                     self.summary.updated += 1
-                if mark and direction is Direction.RECEIVED:
+                if mark and it.direction is Direction.RECEIVED:
                     try:
                         self.call(self.client.mark_message_as_downloaded, dm_id)
                     except Exception as mark_exc:
                         self._network_failure(dm_id, mark_exc, "mark as downloaded: ")
             self.emit("download", done, total, dm_id)
 
-        checker = self._checking_process(total * (2 if with_di else 1))
+        checker = self.checking.for_items(total * (2 if with_di else 1))
         with IngestPipeline(self._store_group, finished, checker=checker,
-                            respawn=self._new_checker if checker is not None else None) as pipe:
+                            respawn=self.checking.respawn if checker is not None else None
+                            ) as pipe:
             for d, mid, dm_id, big in todo:
                 self.check_cancel()
                 if pipe.write_failure is not None:
@@ -676,12 +446,12 @@ class AccountSync:
                     continue
                 self.summary.downloaded_bytes += len(data)
                 remote = check_in_worker if len(data) <= PROCESS_MAX_BYTES else None
-                pipe.submit(("message", d, dm_id), self._check, (data, True), (data, big_now),
-                            size=len(data), remote=remote)
+                pipe.submit(WorkItem(WorkKind.MESSAGE, d, dm_id, data, mid, big_now),
+                            self._check, (data, True), size=len(data), remote=remote)
                 if with_di:
                     self._fetch_delivery_info(pipe, d, mid, dm_id)
 
-    def _fetch_delivery_info(self, pipe: IngestPipeline, direction: Direction, mid: int,
+    def _fetch_delivery_info(self, pipe: IngestPipeline[WorkItem], direction: Direction, mid: int,
                              dm_id: str) -> bool:
         """Request one delivery info and hand it to the pipeline; False if it failed."""
         self.check_cancel()
@@ -693,8 +463,8 @@ class AccountSync:
             self._network_failure(dm_id, exc, "delivery info: ")
             return False
         remote = check_in_worker if len(doc.data) <= PROCESS_MAX_BYTES else None
-        pipe.submit(("delivery-info", direction, dm_id), self._check, (doc.data, False),
-                    (mid, doc.data), size=len(doc.data), remote=remote)
+        pipe.submit(WorkItem(WorkKind.DELIVERY_INFO, direction, dm_id, doc.data, mid),
+                    self._check, (doc.data, False), size=len(doc.data), remote=remote)
         return True
 
     def _delivery_info_done(self, dm_id: str, stored: Any, exc: Exception | None) -> None:
@@ -714,18 +484,18 @@ class AccountSync:
         done = 0
         self.emit("delivery-info", 0, total)
 
-        def finished(key: tuple[str, Direction, str], stored: Any,
-                     exc: Exception | None) -> None:
+        def finished(outcome: Outcome[WorkItem]) -> None:
             nonlocal done
-            if isinstance(exc, StoreWriteError):
-                raise exc
+            if isinstance(outcome.error, StoreWriteError):
+                raise outcome.error
             done += 1
-            self._delivery_info_done(key[2], stored, exc)
-            self.emit("delivery-info", done, total, key[2])
+            self._delivery_info_done(outcome.item.dm_id, outcome.result, outcome.error)
+            self.emit("delivery-info", done, total, outcome.item.dm_id)
 
-        checker = self._checking_process(total)
+        checker = self.checking.for_items(total)
         with IngestPipeline(self._store_group, finished, checker=checker,
-                            respawn=self._new_checker if checker is not None else None) as pipe:
+                            respawn=self.checking.respawn if checker is not None else None
+                            ) as pipe:
             for mid, dm_id in todo:
                 if not self._fetch_delivery_info(pipe, Direction.RECEIVED, mid, dm_id):
                     done += 1

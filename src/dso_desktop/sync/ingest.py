@@ -3,8 +3,9 @@
 Two halves. *Checking* (parse, verify, extract attachment text) is pure CPU work on bytes
 and yields a small `CheckedZfo`; a sync runs it in a worker process (`check_in_worker`)
 so that it does not compete with the requests for the interpreter lock. *Storing* takes
-checked ZFOs and writes them, many in one transaction during a sync (`store_checked_*`),
-one per transaction for imports and sent messages.
+checked ZFOs and hands them to the store's write API (`store.writer.EvidenceWriter`), many
+in one transaction during a sync (`store_checked`), one per transaction for imports and sent
+messages; the store picks its write path and applies the evidence rules.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from typing import Any
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
-from dso_desktop.store.errors import StoreWriteError
-from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.textextract import attachment_text
+from dso_desktop.store.writer import DELIVERY_INFO_TAKEN, EvidenceWriter, write_grouped
 
 
 class IngestError(Exception):
@@ -222,8 +222,7 @@ _STATUS = {
 
 
 def _store_message(
-    s: Any,
-    fast: FastWriter | None,
+    writer: EvidenceWriter,
     data: bytes,
     checked: CheckedZfo,
     *,
@@ -238,33 +237,20 @@ def _store_message(
     if big_message and not env.big_message:
         env = dataclasses.replace(env, big_message=True)
     info = checked.verdict
-    search = search_text_for(env, checked.texts)
-    if fast is not None and account_id is not None and from_isds and target_id is None:
-        done = fast.attach_downloaded(account_id, direction, data, env, search,
-                                      checked.attachment_count, info, checked.events,
-                                      content_sha256=checked.content_sha256)
-        if done is not None:
-            status, fast_id = done
-            return IngestResult(status, fast_id, env.message_id, info.kind, direction)
-    repo = MessageRepo(s)
-    mid = target_id if target_id is not None else repo.get_id(account_id, direction,
-                                                              env.message_id)
-    if mid is None:
-        # Not in the archive (or an imported copy with no account yet, adopted here).
-        mid = repo.upsert_envelope(account_id, direction, env, source=source).id
-    action = repo.place_zfo(mid, data, env, search, checked.attachment_count, info,
-                            content_sha256=checked.content_sha256, from_isds=from_isds,
-                            old_search=index_text)
+    placed = writer.attach_downloaded(
+        data, env, search_text_for(env, checked.texts), checked.attachment_count, info,
+        checked.events, account_id=account_id, direction=direction,
+        content_sha256=checked.content_sha256, from_isds=from_isds, source=source,
+        target_id=target_id, old_search=index_text)
+    action = placed.action
     if action in (ev.Action.REFUSE, ev.Action.QUARANTINE):
         raise IngestError(f"message {env.message_id}: the seal is {info.kind}; "
                           "it does not become evidence")
-    if action in (ev.Action.STORE, ev.Action.REPLACE) and checked.events:
-        repo.add_events(mid, checked.events)
-    s.flush()
     reason = None
     if action is ev.Action.CONFLICT:
         reason = "a different copy of this message is already the evidence; kept beside it"
-    return IngestResult(_STATUS[action], mid, env.message_id, info.kind, direction, reason)
+    return IngestResult(_STATUS[action], placed.message_id, env.message_id, info.kind,
+                        direction, reason)
 
 
 def store_message_zfo(
@@ -287,8 +273,8 @@ def store_message_zfo(
     The evidence rule (`store.evidence`) decides whether it becomes the evidence.
     """
     checked = checked_zfo(parsed, verdict)
-    with db.write() as s:
-        return _store_message(s, None, data, checked, account_id=account_id,
+    with db.write() as s, EvidenceWriter(s, batch=False) as writer:
+        return _store_message(writer, data, checked, account_id=account_id,
                               direction=direction, source=source, big_message=big_message,
                               from_isds=from_isds, target_id=target_id)
 
@@ -310,36 +296,25 @@ class DeliveryInfoToStore:
     checked: CheckedZfo
 
 
-def _store_delivery_info(s: Any, fast: FastWriter | None, message_id: int, data: bytes,
-                         env: Envelope, events: Sequence[DeliveryEvent],
-                         kind: str | None, content_sha256: str | None = None, *,
-                         from_isds: bool = True) -> bool:
-    if fast is not None and from_isds:
-        done = fast.store_delivery_info(message_id, data, env, events, kind,
-                                        content_sha256=content_sha256)
-        if done is not None:
-            return done
-    return _place_delivery_info(s, message_id, data, env, events, kind, content_sha256,
-                                from_isds=from_isds) in (
-        ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE)
-
-
-def _place_delivery_info(s: Any, message_id: int, data: bytes, env: Envelope,
-                         events: Sequence[DeliveryEvent], kind: str | None,
-                         content_sha256: str | None, *, from_isds: bool) -> ev.Action:
-    """The ORM path: the evidence rule first; only a delivery info that becomes the
-    message's moves its state on and adds its events (a forged one must not)."""
-    repo = MessageRepo(s)
-    action = repo.place_delivery_info(message_id, data, kind, content_sha256=content_sha256,
-                                      from_isds=from_isds)
+def _place_delivery_info(writer: EvidenceWriter, message_id: int, data: bytes,
+                         env: Envelope, events: Sequence[DeliveryEvent], kind: str | None,
+                         content_sha256: str | None = None, *,
+                         from_isds: bool = True) -> ev.Action:
+    """Offer a signed delivery info to the store; one that does not verify is refused."""
+    action = writer.keep_delivery_info(message_id, data, env, events, kind,
+                                       content_sha256=content_sha256, from_isds=from_isds)
     if action is ev.Action.REFUSE:
         raise IngestError("the delivery info does not verify; not stored")
-    if action in (ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE, ev.Action.KEEP):
-        # KEEP: the same signed delivery info again (its state is current).
-        repo.update_state(message_id, env)
-        repo.add_events(message_id, events)
-    s.flush()
     return action
+
+
+def _store_delivery_info(writer: EvidenceWriter, message_id: int, data: bytes,
+                         env: Envelope, events: Sequence[DeliveryEvent], kind: str | None,
+                         content_sha256: str | None = None, *,
+                         from_isds: bool = True) -> bool:
+    """True when the delivery info became the message's (new or changed)."""
+    return _place_delivery_info(writer, message_id, data, env, events, kind, content_sha256,
+                                from_isds=from_isds) in DELIVERY_INFO_TAKEN
 
 
 def store_checked(
@@ -349,48 +324,17 @@ def store_checked(
     (a sync's group commit): an `IngestResult` for a message, True for a new or changed
     delivery info. If the transaction fails as a whole, each item is tried again in its
     own, so one bad item costs only itself."""
-    def one(s: Any, fast: FastWriter | None, it: MessageToStore | DeliveryInfoToStore
+    def one(writer: EvidenceWriter, it: MessageToStore | DeliveryInfoToStore
             ) -> IngestResult | bool:
         if isinstance(it, MessageToStore):
-            return _store_message(s, fast, it.data, it.checked, account_id=it.account_id,
+            return _store_message(writer, it.data, it.checked, account_id=it.account_id,
                                   direction=it.direction, source=it.source,
                                   big_message=it.big_message)
         c = it.checked
-        return _store_delivery_info(s, fast, it.message_id, it.data, c.envelope, c.events,
+        return _store_delivery_info(writer, it.message_id, it.data, c.envelope, c.events,
                                     c.verdict.kind, c.content_sha256)
 
-    return _grouped(db, items, one)
-
-
-def _grouped(db: Database, items: Sequence[Any], one: Any) -> list[Any]:
-    """One transaction for all; if it fails because of one item's data, each item alone.
-
-    A `StoreWriteError` (disk full, read-only, I/O error) is not an item's fault: it is
-    raised at once, nothing is tried again, and the caller stops."""
-    if not items:
-        return []
-    try:
-        with db.write() as s:
-            fast = FastWriter(s)
-            try:
-                return [one(s, fast, it) for it in items]
-            finally:
-                fast.close()
-    except StoreWriteError:
-        raise
-    except Exception:  # noqa: S110 - each item is tried again alone below
-        pass
-    return [_alone(db, it, one) for it in items]
-
-
-def _alone(db: Database, item: Any, one: Any) -> Any:
-    try:
-        with db.write() as s:
-            return one(s, None, item)
-    except StoreWriteError:
-        raise  # the archive cannot be written: no use trying the next item
-    except Exception as exc:
-        return exc
+    return write_grouped(db, items, one)
 
 
 def store_delivery_info(
@@ -399,8 +343,8 @@ def store_delivery_info(
 ) -> bool:
     """Keep a signed delivery info with its events; moves the message status on."""
     kind = str(getattr(verdict.kind, "value", verdict.kind)) if verdict is not None else None
-    with db.write() as s:
-        return _store_delivery_info(s, None, message_id, data, parsed.envelope,
+    with db.write() as s, EvidenceWriter(s, batch=False) as writer:
+        return _store_delivery_info(writer, message_id, data, parsed.envelope,
                                     tuple(parsed.events), kind, content_digest(parsed),
                                     from_isds=from_isds)
 
@@ -440,10 +384,9 @@ def import_zfo(
     if not ev.is_trusted(vkind):  # even when the same bytes are (old, untrusted) evidence
         info = verdict_info(verdict)
         reason = _reasons(verdict)
-        with db.write() as s:
-            MessageRepo(s).quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
-                                      verdict_json=info.json, reasons=reason,
-                                      source_name=source_name)
+        with db.write() as s, EvidenceWriter(s, batch=False) as writer:
+            writer.quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
+                              verdict_json=info.json, reasons=reason, source_name=source_name)
         return IngestResult("quarantined", None, dm_id, vkind, reason=reason)
     if dup is not None:
         return IngestResult("duplicate", dup, dm_id, vkind)
@@ -454,9 +397,9 @@ def import_zfo(
             raise IngestError(f"delivery info of message {dm_id}, which is not in the archive")
         actions = []
         for mid in targets:
-            with db.write() as s:
+            with db.write() as s, EvidenceWriter(s, batch=False) as writer:
                 actions.append(_place_delivery_info(
-                    s, mid, data, parsed.envelope, tuple(parsed.events), vkind,
+                    writer, mid, data, parsed.envelope, tuple(parsed.events), vkind,
                     content_digest(parsed), from_isds=False))
         if any(a in (ev.Action.STORE, ev.Action.REPLACE, ev.Action.SUPERSEDE)
                for a in actions):

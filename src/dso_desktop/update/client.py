@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,8 @@ class Offer:
     released: str
     archive: TargetFile
     patches: dict[str, TargetFile]  # from-version -> patch target
+    files: TargetFile | None = None  # the signed file list (small updates), if published
+    withdrawn: tuple[str, ...] = ()  # versions the operator took back (see LatestIndex)
 
     @property
     def size(self) -> int:
@@ -158,7 +158,20 @@ class TufClient:
                     and _custom(p).get("to") == str(index.version) \
                     and _custom(p).get("from") == old:
                 patches[old] = p
-        return Offer(index.version, notes, str(custom.get("released", "")), archive, patches)
+        files = None
+        if index.files:
+            f = self._targetinfo(index.files)
+            # Only a file list signed as this very release's is used; otherwise the client
+            # simply downloads the full archive.
+            if f is not None and _custom(f).get("kind") == "files" \
+                    and _custom(f).get("version") == str(index.version):
+                files = f
+        return Offer(index.version, notes, str(custom.get("released", "")), archive, patches,
+                     files, index.withdrawn)
+
+    def targetinfo(self, path: str) -> TargetFile | None:
+        """The signed description of any target (e.g. a content file of a small update)."""
+        return self._targetinfo(path)
 
     def download(self, info: TargetFile, part: Path, progress: Progress | None) -> Path:
         """Resumable download of a target, then length and hash check against the metadata."""
@@ -176,22 +189,6 @@ def verify_file(info: TargetFile, path: Path) -> None:
     except tuf_exc.LengthOrHashMismatchError as exc:
         path.unlink(missing_ok=True)
         raise UpdateVerificationError(f"{info.path} does not match its signature: {exc}") from exc
-
-
-def apply_patch(old_archive: Path, patch: Path, result: TargetFile, out: Path,
-                patcher: Callable[[bytes, bytes], bytes] | None = None) -> Path:
-    """Rebuild the new archive from the old one and a bsdiff patch; verified like a download."""
-    import bsdiff4
-
-    data = (patcher or bsdiff4.patch)(old_archive.read_bytes(), patch.read_bytes())
-    try:
-        result.verify_length_and_hashes(io.BytesIO(data))
-    except tuf_exc.LengthOrHashMismatchError as exc:
-        raise UpdateVerificationError(f"patched archive does not match: {exc}") from exc
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
-    return out
 
 
 def _rejected(exc: tuf_exc.RepositoryError) -> UpdateError:

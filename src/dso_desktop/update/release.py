@@ -86,12 +86,27 @@ def archive_target(channel: str, plat: str, version: Version, suffix: str = ".ta
     return f"{release_dir(channel, plat)}/dso-desktop-{version}-{plat}{suffix}"
 
 
-def patch_target(channel: str, plat: str, old: Version, new: Version) -> str:
-    return f"{release_dir(channel, plat)}/dso-desktop-{old}-to-{new}-{plat}.bsdiff"
-
-
 def index_target(channel: str, plat: str) -> str:
     return f"{release_dir(channel, plat)}/latest.json"
+
+
+def files_target(channel: str, plat: str, version: Version) -> str:
+    """The signed list of the files of one release (for small, file-level updates)."""
+    return f"{release_dir(channel, plat)}/dso-desktop-{version}-{plat}.files.json"
+
+
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def blob_target(sha256: str) -> str:
+    """Content-addressed target of one file of the unpacked tree, named by its SHA-256.
+
+    Shared by every channel, platform and version: a file that did not change between two
+    releases is stored and downloaded once.
+    """
+    if not _SHA256_RE.match(sha256):
+        raise ReleaseFormatError(f"bad sha256 {sha256!r}")
+    return f"files/{sha256[:2]}/{sha256}"
 
 
 @dataclass(frozen=True)
@@ -119,10 +134,19 @@ class LatestIndex:
     version: Version
     archive: str  # target path of the full archive
     patches: dict[str, str]  # from-version -> target path of a bsdiff patch
+    files: str | None = None  # target path of the release's file list (small updates)
+    # Versions the operator withdrew: clients on one of them are offered ``version`` as a
+    # rollback although it is lower. Older clients ignore both keys.
+    withdrawn: tuple[str, ...] = ()
 
     def to_bytes(self) -> bytes:
-        obj = {"format": 1, "version": str(self.version), "archive": self.archive,
-               "patches": dict(sorted(self.patches.items()))}
+        obj: dict[str, Any] = {"format": 1, "version": str(self.version),
+                               "archive": self.archive,
+                               "patches": dict(sorted(self.patches.items()))}
+        if self.files:
+            obj["files"] = self.files
+        if self.withdrawn:
+            obj["withdrawn"] = sorted(self.withdrawn, key=lambda v: Version.parse(v).key)
         return json.dumps(obj, indent=2, sort_keys=True).encode("utf-8") + b"\n"
 
     @classmethod
@@ -136,7 +160,16 @@ class LatestIndex:
                 isinstance(k, str) and isinstance(v, str) for k, v in patches.items()
             ):
                 raise ReleaseFormatError("bad patches in latest.json")
-            return cls(Version.parse(obj["version"]), str(obj["archive"]), dict(patches))
+            files = obj.get("files")
+            if files is not None and not isinstance(files, str):
+                raise ReleaseFormatError("bad files in latest.json")
+            withdrawn = obj.get("withdrawn", [])
+            if not isinstance(withdrawn, list) or not all(
+                isinstance(v, str) for v in withdrawn
+            ):
+                raise ReleaseFormatError("bad withdrawn list in latest.json")
+            return cls(Version.parse(obj["version"]), str(obj["archive"]), dict(patches),
+                       files, tuple(str(Version.parse(v)) for v in withdrawn))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ReleaseFormatError(f"bad latest.json: {exc}") from exc
 

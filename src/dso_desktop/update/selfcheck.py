@@ -121,8 +121,14 @@ def _gui() -> CheckItem:
         return CheckItem("qt", False, f"{type(exc).__name__}: {exc}")
 
 
+# Set by `dso-release add` on a desktop: start the window on the real platform plugin (as on
+# a clerk's PC) instead of offscreen. The launcher never sets it (no window flashes at start).
+NATIVE_ENV = "DSO_SELF_CHECK_NATIVE_QT"
+
+
 def _gui_start() -> CheckItem:
-    """Start the GUI offscreen on an empty temporary data folder and let it render once."""
+    """Start the GUI on an empty temporary data folder and let it render once (offscreen,
+    or on the real platform plugin when ``DSO_SELF_CHECK_NATIVE_QT=1``)."""
     import os
     import subprocess
     import tempfile
@@ -134,7 +140,8 @@ def _gui_start() -> CheckItem:
         cmd = [sys.executable, "-m", "dso_desktop.gui.main"]
     with tempfile.TemporaryDirectory(prefix="dso-selfcheck-") as tmp:
         shot = Path(tmp) / "start.png"
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        native = os.environ.get(NATIVE_ENV) == "1"
+        env = dict(os.environ) if native else dict(os.environ, QT_QPA_PLATFORM="offscreen")
         env.pop("DSO_DATA_DIR", None)
         try:
             proc = subprocess.run([*cmd, "--data-dir", str(Path(tmp) / "data"),
@@ -143,7 +150,8 @@ def _gui_start() -> CheckItem:
         except (OSError, subprocess.TimeoutExpired) as exc:
             return CheckItem("gui-start", False, str(exc))
         ok = proc.returncode == 0 and shot.is_file() and shot.stat().st_size > 0
-        detail = "main window rendered offscreen" if ok else (
+        where = "on the desktop's platform plugin" if native else "offscreen"
+        detail = f"main window rendered {where}" if ok else (
             f"exit {proc.returncode}: " + proc.stderr.decode("utf-8", "replace")[-500:])
         return CheckItem("gui-start", ok, detail)
 

@@ -18,8 +18,10 @@ from tuf.api import exceptions as tuf_exc
 from dso_desktop import __version__, net
 from dso_desktop.paths import AppPaths, atomic_write
 from dso_desktop.resources import resource_path
+from dso_desktop.update import files as files_mod
+from dso_desktop.update import smallupdate
 from dso_desktop.update.archive import UnsafeArchiveError, extract_version
-from dso_desktop.update.client import Offer, TufClient, apply_patch, verify_file
+from dso_desktop.update.client import Offer, TufClient, verify_file
 from dso_desktop.update.errors import (
     FailedVersionError,
     NotInstalledError,
@@ -35,7 +37,8 @@ from dso_desktop.update.errors import (
     UpdateTlsError,
     UpdateVerificationError,
 )
-from dso_desktop.update.layout import InstallLayout, find_install_root
+from dso_desktop.update.files import DeltaPlan
+from dso_desktop.update.layout import InstallLayout, InstallState, find_install_root
 from dso_desktop.update.release import (
     ARCHIVE_SUFFIXES,
     CHANNELS,
@@ -112,8 +115,11 @@ class CheckResult:
     sha256: str | None
     released: str | None
     prompt: bool
-    reason: str  # up-to-date | available | skipped | remind-later | failed-before
+    reason: str  # up-to-date | available | skipped | remind-later | failed-before | withdrawn
     checked_at: str
+    # True when ``available`` is lower than ``current``: the operator withdrew the running
+    # version and the portal offers the previous good one.
+    rollback: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,6 +156,7 @@ class UpdateService:
         self._offer: Offer | None = None
         self._client: TufClient | None = None
         self._archive: Path | None = None
+        self._delta: DeltaPlan | None = None  # a small update ready to be assembled
 
     # -- folders (all under the user's own data and cache folders) --------------------------
     @property
@@ -324,6 +331,13 @@ class UpdateService:
         settings = self._save(**changes)
         current = Version.parse(self.current_version())
         self._client, self._offer = client, None
+        if offer is not None and offer.version < current and str(current) in offer.withdrawn:
+            # The operator withdrew the version this PC runs: offer the good one back.
+            self._offer = offer
+            return CheckResult(str(current), str(offer.version), offer.notes.cs,
+                               offer.notes.en, offer.size, offer.sha256,
+                               offer.released or None, True, "withdrawn", now.isoformat(),
+                               rollback=True)
         if offer is None or offer.version <= current:
             return CheckResult(str(current), None, "", "", None, None, None, False,
                                "up-to-date", now.isoformat())
@@ -357,8 +371,11 @@ class UpdateService:
     # -- download -------------------------------------------------------------------------
     def download(self, progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> Path:
-        """Fetch the offered release (a patch when possible), verified against TUF metadata.
+        """Fetch the offered release, verified against TUF metadata.
 
+        When the portal publishes the release's file list and this PC has the previous
+        version installed, only the files that changed are fetched (a small update; the
+        return value is then the folder of those files); otherwise the full archive.
         Resumable: a cancelled or broken download continues from its partial file.
         """
         if self._offer is None or self._client is None:
@@ -369,9 +386,17 @@ class UpdateService:
         offer, client = self._offer, self._client
         self._refuse_failed(str(offer.version))
         client.transport.cancel = cancel
+        self._delta = None
+        kept = self._kept_rollback_folder(offer)
+        if kept is not None:
+            return kept  # a withdrawn version: the previous one is still installed
         name = offer.archive.path.rpartition("/")[2]
         final = self.download_dir / name
         with _translate_errors():
+            delta = self._try_small_update(offer, client, progress)
+            if delta is not None:
+                self._delta, self._archive = delta, None
+                return self.files_cache
             if final.exists():
                 try:
                     verify_file(offer.archive, final)
@@ -379,32 +404,56 @@ class UpdateService:
                     return final
                 except UpdateVerificationError:
                     pass  # removed by verify_file; download again
-            patched = self._try_patch(offer, client, final, progress)
-            if patched is None:
-                part = self.download_dir / (name + ".part")
-                client.download(offer.archive, part, progress)
-                part.replace(final)
+            part = self.download_dir / (name + ".part")
+            client.download(offer.archive, part, progress)
+            part.replace(final)
         self._archive = final
         return final
 
-    def _try_patch(self, offer: Offer, client: TufClient, final: Path,
-                   progress: Progress | None) -> Path | None:
-        patch = offer.patches.get(self.current_version())
-        if patch is None:
+    @property
+    def files_cache(self) -> Path:
+        """Content files of a small update (named by SHA-256) until they are staged."""
+        return self.download_dir / "files"
+
+    def _installed_dirs(self) -> list[Path]:
+        if self.layout is None:
+            return []
+        state = self.layout.load_state()
+        return [self.layout.version_dir(v) for v in (state.current, state.previous)
+                if v and self.layout.version_dir(v).is_dir()]
+
+    def _try_small_update(self, offer: Offer, client: TufClient,
+                          progress: Progress | None) -> DeltaPlan | None:
+        """Fetch only the files the installed version lacks (see update/files.py)."""
+        installed = self._installed_dirs()
+        if offer.files is None or not installed:
             return None
-        wanted = (patch.custom or {}).get("dso", {}).get("from_sha256")
-        for old in _archives(self.download_dir):
-            if old == final or _sha256(old) != wanted:
-                continue
-            part = self.download_dir / (patch.path.rpartition("/")[2] + ".part")
-            try:
-                client.download(patch, part, progress)
-                return apply_patch(old, part, offer.archive, final)
-            except UpdateVerificationError:
-                final.unlink(missing_ok=True)
-                return None  # fall back to the full archive
-            finally:
-                part.unlink(missing_ok=True)
+        self.files_cache.mkdir(parents=True, exist_ok=True)
+        found = smallupdate.prepare(client, offer, installed, self.files_cache, progress)
+        if found is None:  # not worth it: the full archive is fetched instead
+            shutil.rmtree(self.files_cache, ignore_errors=True)
+        return found
+
+    def _withdrawn_as_failed(self, state: InstallState) -> InstallState:
+        """Staging the way back from a withdrawn version: remember that version as failed,
+        so neither a check nor the launcher's manual rollback brings it back here."""
+        offer = self._offer
+        current = state.current
+        if offer is None or current is None or current not in offer.withdrawn \
+                or current in state.failed:
+            return state
+        return replace(state, failed=(*state.failed, current)[-20:])
+
+    def _kept_rollback_folder(self, offer: Offer) -> Path | None:
+        """The folder of a still-installed previous version the portal now offers back."""
+        if self.layout is None:
+            return None
+        state = self.layout.load_state()
+        version = str(offer.version)
+        folder = self.layout.version_dir(version)
+        if state.previous == version and state.current in offer.withdrawn \
+                and folder.is_dir() and not folder.is_symlink():
+            return folder
         return None
 
     # -- stage ----------------------------------------------------------------------------
@@ -415,9 +464,23 @@ class UpdateService:
         if self.managed():
             raise UpdatesManaged("this install is managed by the IT department: "
                                  "nothing is staged here")
-        if self._offer is None or self._archive is None:
+        if self._offer is None:
             raise UpdateError("download the update first")
         version = str(self._offer.version)
+        kept = self._kept_rollback_folder(self._offer)
+        if kept is not None:
+            # Back to the previous version of a withdrawn one: its folder is still there;
+            # the launcher switches to it at the next start after its self-check.
+            with self.layout.lock() as locked:
+                if not locked:
+                    raise UpdateError("another update is in progress")
+                state = self.layout.load_state()
+                self.layout.save_state(self._withdrawn_as_failed(
+                    replace(state, pending=version)))
+            return kept
+        delta = self._delta
+        if self._archive is None and delta is None:
+            raise UpdateError("download the update first")
         with self.layout.lock() as locked:
             if not locked:
                 raise UpdateError("another update is in progress")
@@ -431,17 +494,24 @@ class UpdateService:
             elif target.exists():
                 shutil.rmtree(target)  # a leftover from an earlier, unfinished staging
             try:
-                folder = extract_version(self._archive, self._offer.version,
-                                         self.layout.versions_dir)
+                if delta is not None:
+                    folder = files_mod.assemble(delta, delta.local.__getitem__,
+                                                self.layout.versions_dir)
+                else:
+                    assert self._archive is not None
+                    folder = extract_version(self._archive, self._offer.version,
+                                             self.layout.versions_dir)
             except (UnsafeArchiveError, ReleaseFormatError) as exc:
                 raise UnsafeReleaseError(f"release archive refused: {exc}") from exc
-            except OSError as exc:  # extract_version already removed its staging folder
+            except OSError as exc:  # both remove their temporary folder on failure
                 raise UpdateStagingError(f"cannot unpack the release: {exc}") from exc
-            self.layout.save_state(replace(state, pending=version))
-        # Keep only this archive: it is the base for the next patch.
+            self.layout.save_state(self._withdrawn_as_failed(replace(state, pending=version)))
+        if delta is not None:
+            shutil.rmtree(self.files_cache, ignore_errors=True)
+        # The staged version is unpacked now: its archive and any older ones are not needed
+        # (the next update copies unchanged files from the installed folder).
         for other in _archives(self.download_dir):
-            if other != self._archive:
-                other.unlink(missing_ok=True)
+            other.unlink(missing_ok=True)
         return folder
 
     def _refuse_failed(self, version: str) -> None:
@@ -463,16 +533,6 @@ class UpdateService:
 
 def _archives(folder: Path) -> list[Path]:
     return [p for p in folder.glob("dso-desktop-*") if p.name.endswith(ARCHIVE_SUFFIXES)]
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _translate_errors:

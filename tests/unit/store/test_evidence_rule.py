@@ -2,7 +2,8 @@
 
 Copies here are plain bytes with a verdict as verification would give it; what matters is
 which copy ends as the evidence, what is kept aside, and that the ORM path and the sync's
-fast path (`FastWriter`, falling back to the ORM for the rare cases) end in the same state.
+fast path (`EvidenceWriter` in a group commit: plain statements, falling back to the ORM
+for the rare cases) end in the same state.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
 from dso_desktop.store.evidence import Action, CopyInfo, decide
-from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, sha256_hex
 from dso_desktop.store.records import MessageFilter, VerdictInfo
 from dso_desktop.store.repos import AccountRepo
+from dso_desktop.store.writer import EvidenceWriter
 from dso_desktop.sync.ingest import (
     CheckedZfo,
     IngestError,
@@ -129,20 +130,15 @@ def _offer(db: Database, fast: bool, kind: str, data: bytes, checked: CheckedZfo
     if not from_isds and not ev.is_trusted(checked.verdict.kind):
         return "quarantined"  # `ingest.import_zfo` never hands such a file to the store
     try:
-        with db.write() as s:
-            fw = FastWriter(s) if fast else None
-            try:
-                if kind == ev.MESSAGE:
-                    return _store_message(s, fw, data, checked, account_id=1,
-                                          direction=Direction.RECEIVED, source="sync",
-                                          big_message=False, from_isds=from_isds).status
-                (mid,) = MessageRepo(s).ids_by_dm_id("5001")
-                return str(_store_delivery_info(
-                    s, fw, mid, data, checked.envelope, checked.events,
-                    checked.verdict.kind, checked.content_sha256, from_isds=from_isds))
-            finally:
-                if fw is not None:
-                    fw.close()
+        with db.write() as s, EvidenceWriter(s, batch=fast) as writer:
+            if kind == ev.MESSAGE:
+                return _store_message(writer, data, checked, account_id=1,
+                                      direction=Direction.RECEIVED, source="sync",
+                                      big_message=False, from_isds=from_isds).status
+            (mid,) = MessageRepo(s).ids_by_dm_id("5001")
+            return str(_store_delivery_info(
+                writer, mid, data, checked.envelope, checked.events,
+                checked.verdict.kind, checked.content_sha256, from_isds=from_isds))
     except IngestError:
         return "refused"
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
 from dso_desktop.store.db import Database
+from dso_desktop.store.evidence import Action
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import MessageFilter, VerdictInfo
@@ -90,7 +91,7 @@ def _fast_path(db: Database, envs: list[Envelope], listed: list[Envelope]) -> No
             texts = [("rozhodnuti.pdf", "Výzva k úhradě")]
             done = fast.attach_downloaded(1, Direction.RECEIVED, b"ZFO-" + env.message_id.encode(),
                                           env, search_text_for(env, texts), 1, VERDICT, EVENTS)
-            assert done is not None and done[0] == "stored"
+            assert done is not None and done[0] is Action.STORE
         fast.close()
 
 
@@ -138,10 +139,10 @@ def test_download_twice_is_a_duplicate_and_unknown_falls_back(db: Database) -> N
         assert created
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, EVENTS) == (
-            "stored", mid)
+            Action.STORE, mid)
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, ()) == (
-            "duplicate", mid)
+            Action.KEEP, mid)
         # Another copy while trusted evidence is in place: the evidence rule keeps it aside,
         # which only the ORM path does (the fast path hands it over).
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"OTHER", env,
@@ -169,12 +170,12 @@ def test_delivery_info_moves_state_on_only_forwards(db: Database) -> None:
         fast = FastWriter(s)
         mid = (fast.upsert_listed(1, Direction.RECEIVED, env) or (0,))[0]
         accepted = T0 + timedelta(days=3)
-        assert fast.store_delivery_info(mid, b"DI1", _env("4001", status=6,
-                                        accepted_at=accepted), EVENTS, "valid") is True
+        assert fast.store_delivery_info(mid, b"DI1", _env(
+            "4001", status=6, accepted_at=accepted), EVENTS, "valid") is Action.STORE
         # the same delivery info again: nothing new; an older state never undoes a newer one
         assert fast.store_delivery_info(mid, b"DI1", _env("4001", status=5), (),
-                                        "valid") is False
-        assert fast.store_delivery_info(mid, b"DI2", env, EVENTS, "valid") is True
+                                        "valid") is Action.KEEP
+        assert fast.store_delivery_info(mid, b"DI2", env, EVENTS, "valid") is Action.SUPERSEDE
         assert fast.store_delivery_info(999, b"DI", env, (), "valid") is None
         fast.close()
     with db.read() as s:

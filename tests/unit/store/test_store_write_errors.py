@@ -21,8 +21,8 @@ from sqlalchemy import event, text
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import DiskFullError, StoreWriteError, write_failure
 from dso_desktop.store.repos import AccountRepo
-from dso_desktop.sync import ingest
-from dso_desktop.sync.engine import IngestPipeline
+from dso_desktop.store.writer import write_grouped
+from dso_desktop.sync.pipeline import Checked, IngestPipeline, Outcome
 
 
 @pytest.fixture
@@ -121,12 +121,12 @@ def test_a_driver_error_without_a_result_code_is_known_by_sqlites_wording() -> N
 def test_a_hand_raised_full_disk_in_the_group_commit_stops_it(db: Database) -> None:
     tried: list[str] = []
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         tried.append(item)
         raise sqlite3.OperationalError("database or disk is full")
 
     with pytest.raises(DiskFullError):
-        ingest._grouped(db, ["a", "b"], one)
+        write_grouped(db, ["a", "b"], one)
     assert tried == ["a"]
 
 
@@ -135,48 +135,48 @@ def test_the_group_commit_does_not_try_items_alone_when_the_disk_is_full(
     add_account(db)
     tried: list[str] = []
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         tried.append(item)
-        s.execute(text("UPDATE accounts SET username = :u WHERE name = 'urad'"),
+        writer.session.execute(text("UPDATE accounts SET username = :u WHERE name = 'urad'"),
                   {"u": item * 20000})
         return item
 
     limit(db, "PRAGMA max_page_count = 1")
     with pytest.raises(DiskFullError):
-        ingest._grouped(db, ["a", "b", "c"], one)
+        write_grouped(db, ["a", "b", "c"], one)
     assert tried == ["a"]  # the group failed at its first write; no item is tried alone
 
 
 def test_the_group_commit_still_isolates_a_bad_item(db: Database) -> None:
     add_account(db)
 
-    def one(s: Any, fast: Any, item: str) -> str:
+    def one(writer: Any, item: str) -> str:
         if item == "bad":
             raise ValueError("this item is bad")
         return item
 
-    out = ingest._grouped(db, ["a", "bad", "c"], one)
+    out = write_grouped(db, ["a", "bad", "c"], one)
     assert out[0] == "a" and isinstance(out[1], ValueError) and out[2] == "c"
 
 
 def test_the_pipeline_stores_nothing_after_a_write_failure() -> None:
     stored: list[int] = []
-    done: list[tuple[Any, Any, Exception | None]] = []
+    done: list[Outcome[int]] = []
 
-    def store(group: list[tuple[Any, Any, Any]]) -> list[Any]:
+    def store(group: list[Checked[int, Any]]) -> list[Any]:
         stored.append(len(group))
         raise DiskFullError()
 
-    with IngestPipeline(store, lambda k, r, e: done.append((k, r, e))) as pipe:
-        pipe.submit(1, lambda: "checked", (), None)
+    with IngestPipeline(store, done.append) as pipe:
+        pipe.submit(1, lambda: "checked", ())
         deadline = time.monotonic() + 10
         while pipe.write_failure is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert isinstance(pipe.write_failure, DiskFullError)
         checked: list[int] = []
         for key in (2, 3):
-            pipe.submit(key, lambda k=key: checked.append(k), (), None)
+            pipe.submit(key, lambda k=key: checked.append(k), ())
     assert stored == [1]  # one attempt; the later items are neither stored nor checked
     assert checked == []
-    assert [k for k, _r, _e in done] == [1, 2, 3]
-    assert all(isinstance(e, DiskFullError) and r is None for _k, r, e in done)
+    assert [o.item for o in done] == [1, 2, 3]
+    assert all(isinstance(o.error, DiskFullError) and o.result is None for o in done)

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import text
 from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
 
-from dso_desktop.sync import engine as eng
-from dso_desktop.sync.engine import IngestPipeline
+from dso_desktop.sync import pipeline as pl
 from dso_desktop.sync.ingest import CheckedZfo, check_in_worker, check_zfo, init_worker
+from dso_desktop.sync.pipeline import Checked, IngestPipeline, Outcome
 from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.trust import TrustStore
 
@@ -82,12 +82,16 @@ class _Recorder:
         self.fail_keys = fail_keys
         self.whole = whole
 
-    def store(self, group: list[tuple[Any, Any, Any]]) -> list[Any]:
-        self.groups.append([k for k, _, _ in group])
+    def store(self, group: list[Checked[int, Any]]) -> list[Any]:
+        self.groups.append([c.item for c in group])
         if self.whole:
             raise RuntimeError("disk full")
-        return [ValueError(f"bad {k}") if k in self.fail_keys else ("stored", k, checked)
-                for k, checked, _ in group]
+        return [ValueError(f"bad {c.item}") if c.item in self.fail_keys
+                else ("stored", c.item, c.checked) for c in group]
+
+
+def _err(o: Outcome[Any]) -> str | None:
+    return str(o.error) if o.error else None
 
 
 def test_results_come_in_order_with_failures_isolated() -> None:
@@ -100,10 +104,10 @@ def test_results_come_in_order_with_failures_isolated() -> None:
         time.sleep(0.002)
         return n * 10
 
-    with IngestPipeline(rec.store, lambda k, r, e: done.append((k, r, str(e) if e else None)),
+    with IngestPipeline(rec.store, lambda o: done.append((o.item, o.result, _err(o))),
                         depth=3) as pipe:
         for n in range(8):
-            pipe.submit(n, check, (n,), None)
+            pipe.submit(n, check, (n,))
     assert [k for k, _, _ in done] == list(range(8))
     assert done[3] == (3, None, "bad 3")
     assert done[5] == (5, None, "does not verify")
@@ -120,9 +124,9 @@ def test_what_waits_is_committed_together() -> None:
             gate.wait(5)  # the store thread is busy with the first item meanwhile
         return n
 
-    with IngestPipeline(rec.store, lambda k, r, e: None) as pipe:
+    with IngestPipeline(rec.store, lambda o: None) as pipe:
         for n in range(6):
-            pipe.submit(n, check, (n,), None)
+            pipe.submit(n, check, (n,))
         gate.set()
     assert rec.groups[0] == [0, 1, 2, 3, 4, 5]
 
@@ -130,18 +134,18 @@ def test_what_waits_is_committed_together() -> None:
 def test_a_failed_store_fails_its_group_only() -> None:
     rec = _Recorder(whole=True)
     done: list[tuple[int, str | None]] = []
-    with IngestPipeline(rec.store, lambda k, r, e: done.append((k, str(e) if e else None))
+    with IngestPipeline(rec.store, lambda o: done.append((o.item, _err(o)))
                         ) as pipe:
-        pipe.submit(1, lambda: 1, (), None)
+        pipe.submit(1, lambda: 1, ())
     assert done == [(1, "disk full")]
 
 
 def test_the_backlog_is_stored_even_when_the_run_fails() -> None:
     rec = _Recorder()
     with pytest.raises(RuntimeError, match="connection lost"), \
-            IngestPipeline(rec.store, lambda k, r, e: None, depth=100) as pipe:
+            IngestPipeline(rec.store, lambda o: None, depth=100) as pipe:
         for n in range(5):
-            pipe.submit(n, lambda x: x, (n,), None)
+            pipe.submit(n, lambda x: x, (n,))
         raise RuntimeError("connection lost")
     assert sorted(k for g in rec.groups for k in g) == [0, 1, 2, 3, 4]
 
@@ -157,9 +161,9 @@ class _BrokenPool(Executor):
 
 def test_a_dead_checking_process_falls_back_to_checking_here() -> None:
     done: list[Any] = []
-    with IngestPipeline(_Recorder().store, lambda k, r, e: done.append(r),
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.result),
                         checker=_BrokenPool()) as pipe:
-        pipe.submit(1, lambda n: n + 1, (1,), None, remote=lambda n: -1)
+        pipe.submit(1, lambda n: n + 1, (1,), remote=lambda n: -1)
     assert done == [("stored", 1, 2)]
 
 
@@ -183,11 +187,11 @@ def test_a_zfo_that_kills_the_checker_costs_only_itself() -> None:
     done: list[tuple[int, Any, str | None]] = []
     try:
         with IngestPipeline(_Recorder().store,
-                            lambda k, r, e: done.append((k, r, str(e) if e else None)),
+                            lambda o: done.append((o.item, o.result, _err(o))),
                             checker=first, respawn=new_checker) as pipe:
             for n in (1, 13, 2, 3, 13, 4):
                 # checking "here" would give -1: every result must come from a process
-                pipe.submit(n, lambda x: -1, (n,), None, remote=_double_or_die)
+                pipe.submit(n, lambda x: -1, (n,), remote=_double_or_die)
     finally:
         first.shutdown(wait=True)
     assert [k for k, _, _ in done] == [1, 13, 2, 3, 13, 4]
@@ -196,7 +200,7 @@ def test_a_zfo_that_kills_the_checker_costs_only_itself() -> None:
             assert result is None and error is not None and "ended the checking" in error
         else:
             assert (result, error) == (("stored", key, key * 2), None)
-    assert 2 <= len(started) <= 1 + eng.MAX_RESPAWNS
+    assert 2 <= len(started) <= 1 + pl.MAX_RESPAWNS
 
 
 def _double_or_hang(n: int) -> int:
@@ -225,10 +229,10 @@ def test_a_zfo_whose_check_never_ends_costs_only_itself() -> None:
     t0 = time.monotonic()
     try:
         with IngestPipeline(_Recorder().store,
-                            lambda k, r, e: done.append((k, r, str(e) if e else None)),
+                            lambda o: done.append((o.item, o.result, _err(o))),
                             checker=first, respawn=new_checker) as pipe:
             for n in (1, -1, 2):
-                pipe.submit(n, lambda x: -1, (n,), None, remote=_double_or_hang)
+                pipe.submit(n, lambda x: -1, (n,), remote=_double_or_hang)
     finally:
         for ex in started:
             ex.shutdown(wait=True)
@@ -279,14 +283,14 @@ def test_sync_through_the_checking_process_stores_what_checking_here_stores(
             super().__init__(*a, **kw)
             pools.append(self)
 
-    monkeypatch.setattr(eng, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(pl, "ProcessPoolExecutor", CountingPool)
     use_memory_keyring()
     sim = Simulator(seed=21, messages=12)
     sim.start()
     try:
         acc = sim.account("password")
         for name, threshold in (("pool", 1), ("here", 10**9)):
-            monkeypatch.setattr(eng, "PROCESS_MIN_ITEMS", threshold)
+            monkeypatch.setattr(pl, "PROCESS_MIN_ITEMS", threshold)
             app = App.open(AppPaths.default(tmp_path / name), offline=True)
             try:
                 app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username,
@@ -352,3 +356,13 @@ def test_the_checking_process_ends_with_a_killed_program(tmp_path: Path) -> None
             proc.wait(30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_work_item_never_shows_its_bytes() -> None:
+    """Work items reach log lines and failed assertions: the message body must not."""
+    from dso_desktop.domain import Direction
+
+    item = pl.WorkItem(pl.WorkKind.MESSAGE, Direction.RECEIVED, "4242", b"Tajny obsah zpravy")
+    assert "Tajny" not in repr(item) and "4242" in repr(item) and "18 B" in repr(item)
+    with pytest.raises(AttributeError):
+        item.dm_id = "1"  # type: ignore[misc]  # frozen: an item is what was downloaded

@@ -110,7 +110,8 @@ def test_dso_release_add_refuses_and_leaves_the_repository_unchanged(
     assert "Traceback" not in captured.err + captured.out
     assert _fingerprint(repo) == before
     # The same archive without the hostile entries is published (the refusal is specific).
-    fine = write_archive(tmp_path / f"fine{fmt}", "2.0.0", INSIDE)
+    fine = write_archive(tmp_path / f"fine{fmt}", "2.0.0", INSIDE,
+                          root_json=portal.root_json)
     assert release_main(["add", str(repo), str(fine), "--version", "2.0.0",
                          "--platform", PLATFORM]) == 0
     assert _fingerprint(repo) != before

@@ -36,16 +36,30 @@ def test_init_creates_threshold_root_and_encrypted_keys(tmp_path: Path) -> None:
         ReleaseRepository.init(tmp_path / "repo", passphrase)
 
 
-def test_add_publishes_notes_patch_and_page(tmp_path: Path) -> None:
+def test_add_publishes_notes_file_list_and_page(tmp_path: Path) -> None:
+    import hashlib
+
+    from dso_desktop.update.files import FilesManifest
+    from dso_desktop.update.release import blob_target
+
     portal = Portal(tmp_path)
     bulk = random.Random(3).randbytes(200_000)
     first = portal.publish("1.0.0", payload=bulk)
-    assert first.patch_path is None
     notes = Notes("Oprava <b>odesílání</b>.", "Fixed sending & more.")
-    second = portal.publish("1.1.0", payload=bulk + b"change", notes=notes)
-    assert second.patch_path is not None and second.patch_size < second.archive_size * 0.6
-    info = portal.repo.targets().signed.targets[second.archive_path]
+    second = portal.publish("1.1.0", payload=bulk, notes=notes)
+    targets = portal.repo.targets().signed.targets
+    info = targets[second.archive_path]
     assert info.custom["dso"]["notes"] == {"cs": notes.cs, "en": notes.en}
+    assert info.custom["dso"]["files"] == second.files_path
+    # Every file of the tree is a content-addressed target; unchanged content is shared.
+    files = FilesManifest.from_bytes(portal.repo.target_file_path(
+        targets[second.files_path]).read_bytes())
+    assert files.version == Version.parse("1.1.0")
+    digest = hashlib.sha256(bulk).hexdigest()
+    assert any(e.path == "lib/payload.bin" and e.sha256 == digest for e in files.entries)
+    assert targets[blob_target(digest)].length == len(bulk)
+    assert len(list(portal.public.glob(f"targets/files/*/*{digest}"))) == 1
+    assert not list(portal.public.rglob("*.bsdiff"))  # no patch is computed any more
     page = (portal.public / "index.html").read_text(encoding="utf-8")
     assert "DSO Desktop 1.1.0" in page and second.archive_sha256 in page
     assert "Oprava &lt;b&gt;odesílání&lt;/b&gt;." in page and "<b>" not in page
@@ -55,9 +69,7 @@ def test_add_publishes_notes_patch_and_page(tmp_path: Path) -> None:
     assert (portal.public / f"{href}dso-desktop-1.1.0-{PLATFORM}.tar.gz").is_file()
     with pytest.raises(RepositoryError, match="not newer"):
         portal.publish("1.0.5")
-    # A different payload: a patch would not save space, none is published.
-    third = portal.publish("2.0.0", payload=random.Random(4).randbytes(200_000))
-    assert third.patch_path is None
+    assert first.files_path != second.files_path
 
 
 def test_mislabelled_archive_is_refused(tmp_path: Path) -> None:
@@ -119,14 +131,15 @@ def test_cli_flow_with_environment_passphrases(tmp_path: Path,
     assert release_main(["init", str(repo)]) == 0
     out = capsys.readouterr().out
     assert "OFFLINE" in out and "root-1.key" in out and "DSO_RELEASE_PASSPHRASE_ONLINE_1" in out
-    build = build_release(tmp_path / "b", "1.0.0")
+    build = build_release(tmp_path / "b", "1.0.0",
+                          root_json=(repo / "public" / "metadata" / "1.root.json").read_bytes())
     notes = tmp_path / "notes.json"
     notes.write_text(json.dumps({"cs": "Česky", "en": "English"}), encoding="utf-8")
     assert release_main(["add", str(repo), str(build), "--version", "1.0.0",
                          "--notes", str(notes), "--platform", PLATFORM]) == 0
     assert release_main(["timestamp", str(repo)]) == 0
     assert release_main(["status", str(repo)]) == 0
-    assert "release 1.0.0" in capsys.readouterr().out
+    assert "  1.0.0        stable" in capsys.readouterr().out
     bad_notes = tmp_path / "notes.txt"
     bad_notes.write_text("only czech", encoding="utf-8")
     assert release_main(["add", str(repo), str(build), "--version", "1.0.1",

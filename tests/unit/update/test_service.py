@@ -1,4 +1,4 @@
-"""UpdateService: settings, admin policy, skip / remind later, patches, staging rules."""
+"""UpdateService: settings, admin policy, skip / remind later, small updates, staging."""
 
 from __future__ import annotations
 
@@ -118,23 +118,30 @@ def test_admin_policy_portal_and_bad_urls(setup, tmp_path: Path) -> None:
         svc.check(force=True)
 
 
-def test_patch_from_kept_archive_is_used(setup) -> None:
+def test_small_update_fetches_only_the_changed_files(setup) -> None:
     portal, root, make, _clock, bulk = setup
-    portal.publish("1.1.0", payload=bulk + b"1")
-    svc = make()
-    svc.apply()
-    InstallLayout(root).save_state(
-        InstallLayout(root).load_state().__class__(current="1.1.0", previous="1.0.0"))
-    added = portal.publish("1.2.0", payload=bulk + b"12")
-    assert added.patch_path is not None
+    added = portal.publish("1.1.0", payload=bulk)  # only the app (its code) changes
+    assert added.files_path is not None
+    assert added.small_update is not None and added.small_update[0] == "1.0.0"
+    assert 0 < added.small_update[1] < 10_000 < len(bulk)
     _Recorder.paths = []
-    svc2 = make()
-    assert svc2.check().available == "1.2.0"
-    archive = svc2.download()
+    svc = make()
+    assert svc.check().available == "1.1.0"
+    svc.download()
     got = [p for p in _Recorder.paths if "/targets/" in p and "latest" not in p]
-    assert len(got) == 1 and got[0].endswith(".bsdiff")  # the full archive was not fetched
-    assert archive.stat().st_size == added.archive_size
-    assert svc2.stage().name == "1.2.0"
+    # The file list and the changed files only: never the full archive, never the bulk.
+    assert not any(".tar." in p for p in got)
+    assert any(p.endswith(".files.json") for p in got)
+    blobs = [p for p in got if "/targets/files/" in p]
+    bulk_id = __import__("hashlib").sha256(bulk).hexdigest()
+    assert blobs and not any(bulk_id in p for p in blobs)
+    folder = svc.stage()
+    assert folder.name == "1.1.0"
+    assert (folder / "lib" / "payload.bin").read_bytes() == bulk
+    assert "VERSION = '1.1.0'" in (folder / "app").read_text()
+    assert (folder / "app").stat().st_mode & 0o777 == 0o755
+    assert InstallLayout(root).load_state().pending == "1.1.0"
+    assert not svc.files_cache.exists()  # the downloaded files are gone once staged
 
 
 def test_stage_needs_an_install_and_a_download(setup, tmp_path: Path,
