@@ -38,6 +38,7 @@ _REPO = "dso_desktop.store.messages.xǁMessageRepoǁ"
 GROUPS: dict[str, list[str]] = {
     "store-evidence": [
         "dso_desktop.store.evidence.*",
+        "dso_desktop.store.writer.*",
         "dso_desktop.store.fastwrite.*",
         "dso_desktop.store.messages.x__envelope_columns__mutmut_*",
         *(f"{_REPO}{name}__mutmut_*" for name in (
@@ -47,7 +48,8 @@ GROUPS: dict[str, list[str]] = {
             "place_delivery_info", "pending", "pending_ids", "missing_delivery_infos")),
     ],
     "update-verification": ["dso_desktop.update.client.*", "dso_desktop.update.service.*",
-                            "dso_desktop.update.release.*"],
+                            "dso_desktop.update.release.*", "dso_desktop.update.files.*",
+                            "dso_desktop.update.smallupdate.*"],
     "zfo-verify": ["dso_desktop.zfo.verify.*", "dso_desktop.zfo.cmscheck.*"],
     "sync-ingest": ["dso_desktop.sync.ingest.*"],
     "zfo-trust": ["dso_desktop.zfo.trust.*", "dso_desktop.zfo.revocation.*"],
@@ -186,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["DSO_MUTANTS"] = "1"  # tests/conftest.py: property tests do not shrink
     # mutmut runs the tests inside mutants/: the conformance tests find ../shared by name.
     shared = ROOT.parent / "shared"
     if shared.is_dir():

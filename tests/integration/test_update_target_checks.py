@@ -2,8 +2,8 @@
 
 Written against hand-made one-line mutants the rest of the suite let through: a hash check
 reduced to a length check (an archive swapped for another of the same length), a version
-comparison that lets an older release through, and a bsdiff-patched archive written without
-being checked against the signed target.
+comparison that lets an older release through, and a small update (files copied from the
+installed version) staged without checking each file against the signed file list.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from tuf.api.metadata import TargetFile
 from updater.server import StaticHandler, StaticServer
 from updater.testkit import PLATFORM, Portal, build_release, install
 
 from dso_desktop.paths import AppPaths
-from dso_desktop.update.client import apply_patch
-from dso_desktop.update.errors import UpdateError, UpdateVerificationError
+from dso_desktop.update.errors import UnsafeReleaseError, UpdateError, UpdateVerificationError
 from dso_desktop.update.layout import InstallLayout
 from dso_desktop.update.service import UpdateService
 
@@ -141,49 +139,46 @@ def test_an_older_version_is_never_offered(
     _intact(installed)
 
 
-def test_a_patched_archive_that_does_not_match_the_signed_target_is_not_used(
-        portal: Portal, installed: Path, tmp_path: Path, serve: Callable[[Path], str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    portal.publish("1.1.0", payload=BULK + b"1")
-    url = serve(portal.public)
-    _service(portal, installed, url, tmp_path).apply()
-    layout = InstallLayout(installed)
-    layout.save_state(layout.load_state().__class__(current="1.1.0", previous="1.0.0"))
-    added = portal.publish("1.2.0", payload=BULK + b"12")
-    assert added.patch_path is not None
-    import bsdiff4
-
-    real_patch = bsdiff4.patch
-    patched: list[int] = []
-
-    def wrong_patch(old: bytes, patch: bytes) -> bytes:
-        # A faulty patcher (or a base that changed after its hash was read): same length,
-        # one byte off.
-        patched.append(1)
-        return _flip_one_byte(real_patch(old, patch))
-
-    monkeypatch.setattr(bsdiff4, "patch", wrong_patch)
-    _Recorder.paths = []
-    svc = _service(portal, installed, url, tmp_path)
-    archive = svc.download()
-    assert patched == [1]  # the patch path was taken...
-    targets = [p for p in _Recorder.paths if "/targets/" in p and "latest" not in p]
-    assert targets[0].endswith(".bsdiff") and targets[-1].endswith(".tar.gz")  # ...then left
-    assert _sha256(archive) == added.archive_sha256
-    assert not list(svc.download_dir.glob("*.tmp"))
-    assert svc.stage().name == "1.2.0"
+def test_a_small_update_never_stages_a_file_that_is_not_the_signed_one(
+        portal: Portal, installed: Path, tmp_path: Path, serve: Callable[[Path], str]) -> None:
+    # A small update copies unchanged files from the installed version: one that changes
+    # on disk after the download (a virus scanner, a disk error) must not go into the
+    # new version, even with the same length.
+    added = portal.publish("1.1.0", payload=BULK)
+    assert added.small_update is not None
+    svc = _service(portal, installed, serve(portal.public), tmp_path)
+    assert svc.check().available == "1.1.0"
+    svc.download()
+    assert not any(".tar." in p for p in _Recorder.paths)  # the small update path
+    payload = installed / "versions" / "1.0.0" / "lib" / "payload.bin"
+    payload.write_bytes(_flip_one_byte(payload.read_bytes()))
+    with pytest.raises(UnsafeReleaseError, match="does not match the signed file list"):
+        svc.stage()
+    _intact(installed)
+    assert not (installed / "versions" / "1.1.0").exists()
+    assert not [p for p in (installed / "versions").iterdir() if p.name.startswith(".")]
 
 
-def test_apply_patch_refuses_a_result_that_is_not_the_signed_target(tmp_path: Path) -> None:
-    old, patch, out = tmp_path / "old", tmp_path / "patch", tmp_path / "new.tar.gz"
-    old.write_bytes(b"old")
-    patch.write_bytes(b"patch")
-    wanted = b"the signed release archive"
-    target = TargetFile.from_data("releases/new.tar.gz", wanted, ["sha256"])
-    assert apply_patch(old, patch, target, out, patcher=lambda a, b: wanted) == out
-    assert out.read_bytes() == wanted
-    out.unlink()
-    for wrong in (b"the signed release archivE", b"the signed release archive!"):
-        with pytest.raises(UpdateVerificationError, match="patched archive does not match"):
-            apply_patch(old, patch, target, out, patcher=lambda a, b, w=wrong: w)
-        assert not out.exists() and not out.with_name(out.name + ".tmp").exists()
+def test_assemble_checks_every_file_against_the_signed_list(portal: Portal, installed: Path,
+                                                            tmp_path: Path) -> None:
+    from dso_desktop.update.archive import UnsafeArchiveError
+    from dso_desktop.update.files import FilesManifest, assemble, plan
+
+    portal.publish("1.1.0", payload=BULK)
+    listed = next(portal.public.rglob("*1.1.0*.files.json"))
+    files = FilesManifest.from_bytes(listed.read_bytes())
+    have = [installed / "versions" / "1.0.0"]
+    good = plan(files, have, None)
+    bulk_id = hashlib.sha256(BULK).hexdigest()
+    assert bulk_id in good.local  # taken from the installed version
+    assert good.missing and bulk_id not in good.missing
+
+    def source(digest: str) -> Path:  # installed, or as the verified download stores it
+        return good.local.get(digest) or next(portal.public.rglob(f"*{digest}"))
+
+    assert assemble(good, source, tmp_path / "ok").name == "1.1.0"
+    wrong = tmp_path / "wrong.bin"
+    wrong.write_bytes(_flip_one_byte(BULK))
+    with pytest.raises(UnsafeArchiveError, match="does not match the signed file list"):
+        assemble(good, lambda d: wrong if d == bulk_id else source(d), tmp_path / "no")
+    assert list((tmp_path / "no").iterdir()) == []  # the half-built folder is gone

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for
@@ -93,7 +94,7 @@ class _Path:
                                               VERDICT, ())
             finally:
                 fast.close()
-            assert done == ("stored", mid)
+            assert done == (evd.Action.STORE, mid)
 
     def envelope(self, mid: int) -> Envelope:
         with self.db.read() as s:
