@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     done: dict[str, str] = {}
     if not args.summary_only and not args.keep:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    # It must exist when mutmut starts: Python skips (and remembers skipping) a PYTHONPATH
+    # folder that is missing then, and would import the installed, unmutated package.
+    (ROOT / "mutants" / "src").mkdir(parents=True, exist_ok=True)
     for name, group in runs.items():
         elapsed = (time.monotonic() - start) / 60
         if args.summary_only:
