@@ -168,3 +168,26 @@ def test_set_status_moves_only_forward(db: Database) -> None:
     with db.write() as s:
         assert MessageRepo(s).set_status(mid, 7, at + timedelta(days=1)) is True
     assert orm.envelope(mid).accepted_at == at  # acceptance time is set once
+
+
+def test_events_already_kept_are_skipped_and_the_rest_added(db: Database) -> None:
+    """Delivery events are kept once each; one already kept does not stop the others
+    (a `continue` turned into `break` survived the suite)."""
+    orm = _Path("orm", db)
+    mid, _ = orm.list(_listed("7006"))
+    first = DeliveryEvent(T0, "EV0: Zpráva byla podána")
+    later = (first, DeliveryEvent(T0 + timedelta(hours=1), "EV5: Zpráva byla dodána"),
+             DeliveryEvent(T0 + timedelta(days=1), "EV4: Zpráva byla doručena"))
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, (first,)) == 1
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, later + later) == 2
+    with db.write() as s:
+        fast = FastWriter(s)
+        try:
+            assert fast.add_events(mid, later) == 0
+        finally:
+            fast.close()
+    with db.read() as s:
+        events = MessageRepo(s).detail(mid).events
+    assert [e.description[:3] for e in events] == ["EV0", "EV5", "EV4"]
