@@ -5,12 +5,14 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-long lint bench bundle bundle-smoke clean help
+.PHONY: demo test test-long lint mutants bench bundle bundle-smoke clean help
 
 help:
 	@echo "make demo   - start DSO Desktop in training mode (embedded ISDS simulator)"
 	@echo "make test   - run the test suite (offscreen)"
 	@echo "make lint   - ruff and mypy"
+	@echo "make mutants - mutation testing of zfo/, the store's evidence rules, sync/, update/"
+	@echo "               (mutmut; summary in build/mutants/summary.md; see docs/testing.md)"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json and docs/performance.md"
 	@echo "make bundle - PyInstaller onedir bundle from installer.spec"
 
@@ -40,6 +42,10 @@ lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check src tests updater benchmarks
 	$(VENV)/bin/mypy
 
+# MUTANTS_ARGS: e.g. --keep (reuse earlier results) or mutant name globs for a quick run.
+mutants: $(STAMP_DEV)
+	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
+
 bench: $(STAMP_DEV)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run
 
@@ -52,4 +58,4 @@ bundle-smoke: $(STAMP_DEV)
 	DSO_BUNDLE_SMOKE=1 bash scripts/bundle-smoke.sh build/smoke
 
 clean:
-	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build dist mutants .pytest_cache .mypy_cache .ruff_cache

@@ -35,6 +35,16 @@ def shared_trust_anchors() -> tuple[Path, ...]:
     return (TRUST_DIR,) if TRUST_DIR.is_dir() else ()
 
 
+if os.environ.get("DSO_MUTANTS"):
+    # `make mutants`: a mutant only needs a failing example, not the smallest one (shrinking
+    # a broken property can take minutes per mutant).
+    from hypothesis import Phase, settings
+
+    settings.register_profile("mutants", deadline=None,
+                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("mutants")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run slow tests too")
 

@@ -189,7 +189,8 @@ def test_atomic_write_makes_private_files_and_folders(tmp_path: Path) -> None:
     atomic_write(target, b"{}")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
-    secure_tree(tmp_path / "missing")  # nothing to do, no error
+    secure_tree(tmp_path / "missing")  # nothing to do, no error...
+    assert not (tmp_path / "missing").exists()  # ...and nothing made either
 
 
 def test_a_file_that_cannot_be_tightened_does_not_stop_the_open(

@@ -85,6 +85,9 @@ def test_tree_read_state_tags_and_notes(synced: tuple[App, Any]) -> None:
     assert app.messages.ids(MessageFilter(tag_id=tag.id)) == [ids[0]]
     app.messages.mark_read(ids[0], False)
     app.tags.unassign(ids[0], tag.id)
+    assert app.messages.tree_counts()[0].unread == len(ids)
+    assert app.messages.detail(ids[0]).tags == ()
+    assert app.messages.ids(MessageFilter(tag_id=tag.id)) == []
 
 
 def test_password_expiry_is_cached_at_sync(synced: tuple[App, Any]) -> None:

@@ -348,6 +348,7 @@ def test_interrupted_download_resumes(portal: Portal, installed: Path,
     import random
 
     portal.publish("2.0.0", payload=random.Random(7).randbytes(400_000))
+    _CutHandler.cut_done, _CutHandler.ranges = False, []  # also when run twice in a process
     with _serve(portal.public, _CutHandler) as server:
         svc = _service(portal, installed, server.url, tmp_path)
         assert svc.check().available == "2.0.0"

@@ -44,6 +44,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 class State:
     download: tuple[bytes, str] = (b"", "text/xml")
     received: int = 0
+    requests: int = 0  # requests that reached this server
     content_length: str | None = None
     transfer_encoding: str | None = None
     delay: float = 0.0
@@ -61,6 +62,7 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
             pass
 
         def do_POST(self) -> None:
+            St.requests += 1
             St.content_length = self.headers.get("Content-Length")
             St.transfer_encoding = self.headers.get("Transfer-Encoding")
             remaining = int(St.content_length or 0)
@@ -235,9 +237,17 @@ def test_explicit_proxy_is_used(server, tls) -> None:
 def test_no_proxy_and_environment_proxy(server, tls, monkeypatch: pytest.MonkeyPatch) -> None:
     url, st = server
     st.download = mtom_response("DummyOperation", dm_status(), {})
+    for name in ("https_proxy", "no_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)  # the machine's own settings stay out
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     with client(url, tls[0]) as c:  # environment proxy, but no_proxy matches
         c.dummy_operation()
+    assert st.requests == 1  # went straight to the server, not to the dead proxy
     with client(url, tls[0], proxy="") as c:  # no proxy at all
         c.dummy_operation()
+    assert st.requests == 2
+    monkeypatch.delenv("NO_PROXY")
+    with client(url, tls[0]) as c, pytest.raises(ConnectionFailed):
+        c.dummy_operation()  # without the exception the environment's proxy is used
+    assert st.requests == 2

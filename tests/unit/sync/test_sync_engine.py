@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dso_desktop.domain import DeliveryEvent, Envelope
+from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.isds.errors import MaintenanceError, StatusError, ThrottledError
 from dso_desktop.isds.models import OwnerInfo
 from dso_desktop.settings import Settings
@@ -358,3 +358,84 @@ def test_messages_dated_after_our_clock_are_not_missed(db: Database,
     assert _job(db, client).run().new == 1
     last = [a for op, a in client.calls if op == "list-received"][-1]
     assert last[1] is None  # the newest window is open-ended
+
+
+def _misbehaving(monkeypatch: pytest.MonkeyPatch, override: dict[bytes, tuple[Any, Any]]
+                 ) -> Any:
+    """The fake parser, except for the downloads in ``override`` (raw bytes -> result);
+    returns the honest one."""
+    honest = eng.parse_and_verify
+
+    def parse_and_verify(data: bytes, trust: Any, *, now: Any = None) -> tuple[Any, Any]:
+        return override[data] if data in override else honest(data, trust, now=now)
+
+    monkeypatch.setattr(eng, "parse_and_verify", parse_and_verify)
+    return honest
+
+
+def _evidence(db: Database) -> dict[str, bytes]:
+    """dmID -> the stored evidence bytes, for every downloaded message."""
+    with db.read() as s:
+        repo = MessageRepo(s)
+        out = {}
+        for mid in repo.ids(MessageFilter(downloaded=True)):
+            zfo = repo.zfo(mid)
+            assert zfo is not None
+            out[repo.detail(mid).envelope.message_id] = zfo[0]
+        return out
+
+
+def test_a_download_that_parses_but_does_not_verify_is_not_stored(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    envs = _envs(world, 3)
+    bad = FakeVerdict(kind="invalid", reasons=("the seal does not cover this content",))
+    honest = _misbehaving(monkeypatch, {b"ZFO:2": (FakeParsed(world["2"]), bad)})
+    s = _job(db, FakeIsds(envs)).run()
+    assert s.new == 2 and [f.dm_id for f in s.failed] == ["2"]
+    assert "does not verify" in s.failed[0].reason
+    assert "the seal does not cover this content" in s.failed[0].reason
+    assert _evidence(db) == {"1": b"ZFO:1", "3": b"ZFO:3"}
+    with db.read() as r:  # still to be downloaded: the next sync asks ISDS again
+        (mid,) = [m for m, dm, _big in MessageRepo(r).pending(1, Direction.RECEIVED)]
+        assert MessageRepo(r).detail(mid).envelope.message_id == "2"
+    monkeypatch.setattr(eng, "parse_and_verify", honest)
+    assert _job(db, FakeIsds(envs)).run().new == 1 and _count(db) == 3
+
+
+def test_a_download_of_another_message_is_not_stored(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    envs = _envs(world, 3)
+    stranger = Envelope("99", subject="Cizí zpráva", status=4, delivered_at=NOW)
+    # Asked for 2, ISDS answers with message 1 (listed, stored); asked for 3, with a
+    # message this account never listed.
+    _misbehaving(monkeypatch, {b"ZFO:2": (FakeParsed(world["1"]), FakeVerdict()),
+                                      b"ZFO:3": (FakeParsed(stranger), FakeVerdict())})
+    s = _job(db, FakeIsds(envs)).run()
+    assert s.new == 1
+    assert {(f.dm_id, f.reason) for f in s.failed} == {
+        ("2", "ISDS returned message 1 for 2"), ("3", "ISDS returned message 99 for 3")}
+    assert _evidence(db) == {"1": b"ZFO:1"}
+    with db.read() as r:
+        repo = MessageRepo(r)
+        assert repo.ids_by_dm_id("99") == []  # nothing nobody asked for
+        assert repo.evidence_copies() == []  # nor a "conflicting copy" of message 1
+        assert sorted(dm for _m, dm, _b in repo.pending(1, Direction.RECEIVED)) == [
+            "2", "3"]
+
+
+def test_a_delivery_info_that_does_not_verify_is_not_stored(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    envs = _envs(world, 2)
+    bad = FakeVerdict(kind="invalid", reasons=("hash mismatch",))
+    _misbehaving(monkeypatch, {b"DI:2": (FakeParsed(world["2"]), bad)})
+    s = _job(db, FakeIsds(envs)).run()
+    assert s.new == 2 and s.delivery_infos == 1
+    # (asked for twice in one run: after the download, and again as a missing one)
+    assert {(f.dm_id, f.reason) for f in s.failed} == {
+        ("2", "delivery info: the downloaded delivery info does not verify: hash mismatch")}
+    with db.read() as r:
+        repo = MessageRepo(r)
+        by_dm = {repo.detail(m).envelope.message_id: m
+                 for m in repo.ids(MessageFilter(downloaded=True))}
+        assert repo.delivery_info(by_dm["1"]) == b"DI:1"
+        assert repo.delivery_info(by_dm["2"]) is None

@@ -1,0 +1,247 @@
+"""`make mutants`: mutation testing of the evidence-critical code with mutmut 3.
+
+Which files are copied and which tests run is configured in ``[tool.mutmut]`` of
+pyproject.toml; this script chooses which functions are mutated (``SCOPE``), runs mutmut
+and writes a summary per module (kill rate, survivors) to ``build/mutants/``.
+
+mutmut runs the whole test selection once with tracing, then for each mutant only the tests
+that reached the mutated function, in forked workers (``--max-children``).
+
+Usage: python scripts/mutants.py [--max-children N] [--keep] [GLOB ...]
+  GLOB: mutant names to run instead of SCOPE (e.g. 'dso_desktop.update.client.*').
+  --keep: reuse the results in mutants/ (by default the run starts from scratch, so that a
+  result is never an old one for code that has changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "mutants"
+
+# What is mutated, in groups run one after another in this order (most evidence-critical
+# first): zfo/, sync/, update/ whole (but the test PKI builders and the simulator's ZFO
+# producer, excluded in pyproject.toml), the evidence rule and the fast write path whole,
+# and of `MessageRepo` the methods that write evidence and state. The rest of
+# store/messages.py (search, lists, filters, the detail view) is not evidence-critical.
+_REPO = "dso_desktop.store.messages.xǁMessageRepoǁ"
+GROUPS: dict[str, list[str]] = {
+    "store-evidence": [
+        "dso_desktop.store.evidence.*",
+        "dso_desktop.store.writer.*",
+        "dso_desktop.store.fastwrite.*",
+        "dso_desktop.store.messages.x__envelope_columns__mutmut_*",
+        *(f"{_REPO}{name}__mutmut_*" for name in (
+            "upsert_envelope", "update_state", "set_status", "attach_zfo", "current_evidence",
+            "place_zfo", "keep_copy", "quarantine", "_apply_verdict", "set_verdict",
+            "add_events", "current_delivery_info", "store_delivery_info",
+            "place_delivery_info", "pending", "pending_ids", "missing_delivery_infos")),
+    ],
+    "update-verification": ["dso_desktop.update.client.*", "dso_desktop.update.service.*",
+                            "dso_desktop.update.release.*", "dso_desktop.update.files.*",
+                            "dso_desktop.update.smallupdate.*"],
+    "zfo-verify": ["dso_desktop.zfo.verify.*", "dso_desktop.zfo.cmscheck.*"],
+    "sync-ingest": ["dso_desktop.sync.ingest.*"],
+    "zfo-trust": ["dso_desktop.zfo.trust.*", "dso_desktop.zfo.revocation.*"],
+    "zfo-parse": ["dso_desktop.zfo.parse.*", "dso_desktop.zfo.der.*",
+                  "dso_desktop.zfo.fastcms.*"],
+    "sync-engine": ["dso_desktop.sync.engine.*", "dso_desktop.sync.lock.*",
+                    "dso_desktop.sync.events.*"],
+    "update-install": ["dso_desktop.update.archive.*", "dso_desktop.update.layout.*",
+                       "dso_desktop.update.selfcheck.*", "dso_desktop.update.transport.*",
+                       "dso_desktop.update.errors.*"],
+    "zfo-content": ["dso_desktop.zfo.xmlcontent.*", "dso_desktop.zfo.extract.*",
+                    "dso_desktop.zfo.errors.*", "dso_desktop.zfo.x_*"],
+}
+SCOPE = [g for globs in GROUPS.values() for g in globs]
+
+# How a module is reported: store/messages.py's functions, the rest by file.
+# A timeout is a mutant that made the tests hang (an endless loop): the tests noticed it.
+KILLED = {"killed", "caught by type check", "timeout"}
+NOT_RUN = "not checked"
+
+
+def _module(mutant: str) -> str:
+    return mutant.split(".x_")[0].split(".xǁ")[0]
+
+
+def _statuses() -> dict[str, str]:
+    """Mutant name -> mutmut's status, read from mutmut's own result files."""
+    return {name: status for name, (status, _path) in _results().items()}
+
+
+def _results() -> dict[str, tuple[str, str]]:
+    """Mutant name -> (status, source path as mutmut names it)."""
+    from mutmut.stats import status_by_exit_code
+
+    out: dict[str, tuple[str, str]] = {}
+    base = ROOT / "mutants"
+    for meta in base.rglob("*.py.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        source = str(meta.relative_to(base))[: -len(".meta")]
+        for name, code in data.get("exit_code_by_key", {}).items():
+            out[name] = (status_by_exit_code[code], source)
+    return out
+
+
+def _in_scope(name: str, globs: list[str]) -> bool:
+    from fnmatch import fnmatch
+
+    return any(fnmatch(name, g) for g in globs)
+
+
+def _show(name: str, source: str) -> str:
+    """The mutant's diff (as `mutmut show` prints it, without a process per mutant)."""
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+        return get_diff_for_mutant(name, path=source)
+    except Exception as exc:  # a mutmut internal: the summary must not fail for it
+        return f"(no diff: {type(exc).__name__}: {exc})"
+
+
+def summarise(globs: list[str], seconds: float, load: tuple[float, ...], children: int,
+              groups: dict[str, str]) -> dict[str, object]:
+    statuses = {k: v for k, v in _statuses().items() if _in_scope(k, globs)}
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, status in statuses.items():
+        per[_module(name)][status] += 1
+    modules = {}
+    for module, counts in sorted(per.items()):
+        total = sum(n for s, n in counts.items() if s != NOT_RUN)
+        killed = sum(n for s, n in counts.items() if s in KILLED)
+        modules[module] = {"total": total, "killed": killed, "not_run": counts[NOT_RUN],
+                           "kill_rate": round(killed / total, 4) if total else None,
+                           "by_status": dict(sorted(counts.items()))}
+    total = sum(m["total"] for m in modules.values())  # type: ignore[misc]
+    killed = sum(m["killed"] for m in modules.values())  # type: ignore[misc]
+    survivors = sorted(k for k, v in statuses.items() if v not in KILLED and v != NOT_RUN)
+    return {
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(seconds), "max_children": children, "cpus": os.cpu_count(),
+        "load_before": load, "load_after": os.getloadavg(),
+        "total": total, "killed": killed,
+        "kill_rate": round(killed / total, 4) if total else None,
+        "groups": groups, "modules": modules, "survivors": survivors,
+    }
+
+
+def write_summary(summary: dict[str, object]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    lines = [
+        f"# Mutation run {summary['finished']}",
+        "",
+        f"{summary['killed']} of {summary['total']} mutants killed "
+        f"({100 * float(summary['kill_rate'] or 0):.1f} %) in {summary['seconds']} s "
+        f"with {summary['max_children']} workers on {summary['cpus']} CPUs; load average "
+        f"before {summary['load_before']}, after {summary['load_after']}.",
+        "",
+        "Groups: " + ", ".join(f"{g} ({s})" for g, s in summary["groups"].items()),  # type: ignore[attr-defined]
+        "",
+        "| module | mutants | killed | kill rate | not killed |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for module, m in summary["modules"].items():  # type: ignore[attr-defined]
+        rest = ", ".join(f"{s}: {n}" for s, n in m["by_status"].items()
+                         if s not in KILLED and n)
+        rate = f"{100 * m['kill_rate']:.1f} %" if m["kill_rate"] is not None else "-"
+        lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
+    lines += ["", "## Survivors", ""]
+    results = _results()
+    for name in summary["survivors"]:  # type: ignore[attr-defined]
+        status, source = results[name]
+        lines += [f"### {name} ({status})", "", "```diff", _show(name, source), "```", ""]
+    (OUT / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _group_done(globs: list[str]) -> bool:
+    """Every mutant of the group has a result (for ``--keep``: mutmut resets the results
+    of functions that changed since, so those groups run again)."""
+    statuses = [v for k, v in _statuses().items() if _in_scope(k, globs)]
+    return bool(statuses) and NOT_RUN not in statuses
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--keep", action="store_true",
+                    help="reuse earlier results in mutants/ (groups already done are skipped)")
+    ap.add_argument("--budget", type=float, default=30.0,
+                    help="minutes after which no further group is started (default 30)")
+    ap.add_argument("--group", action="append", choices=sorted(GROUPS),
+                    help="run only these groups (repeatable)")
+    ap.add_argument("--summary-only", action="store_true",
+                    help="only write the summary of the results in mutants/")
+    ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
+    args = ap.parse_args(argv)
+    os.chdir(ROOT)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["DSO_MUTANTS"] = "1"  # tests/conftest.py: property tests do not shrink
+    # mutmut runs the tests inside mutants/: the conformance tests find ../shared by name.
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        os.environ.setdefault("DSO_SHARED_DIR", str(shared))
+    # Programs the tests start (the checking process, `dso` in a subprocess) import the
+    # mutated copy too, never an installed one.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "mutants" / "src")]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    if args.globs:
+        runs = {"command line": list(args.globs)}
+    else:
+        runs = {g: GROUPS[g] for g in GROUPS if not args.group or g in args.group}
+    globs = [g for gl in runs.values() for g in gl]
+    load = os.getloadavg()
+    start = time.monotonic()
+    done: dict[str, str] = {}
+    if not args.summary_only and not args.keep:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    # It must exist when mutmut starts: Python skips (and remembers skipping) a PYTHONPATH
+    # folder that is missing then, and would import the installed, unmutated package.
+    (ROOT / "mutants" / "src").mkdir(parents=True, exist_ok=True)
+    for name, group in runs.items():
+        elapsed = (time.monotonic() - start) / 60
+        if args.summary_only:
+            done[name] = "results kept"
+            continue
+        if args.keep and _group_done(group):
+            done[name] = "results kept"
+            continue
+        if elapsed >= args.budget:
+            done[name] = f"not run: budget of {args.budget:g} min used"
+            continue
+        print(f"== {name} (after {elapsed:.1f} min)", flush=True)
+        t0 = time.monotonic()
+        r = subprocess.run([sys.executable, "-m", "mutmut", "run",
+                            "--max-children", str(args.max_children), *group], check=False)
+        if r.returncode != 0:
+            print(f"mutmut run failed with exit code {r.returncode}", file=sys.stderr)
+            return 1
+        done[name] = f"{(time.monotonic() - t0) / 60:.1f} min"
+    summary = summarise(globs, time.monotonic() - start, load, args.max_children, done)
+    write_summary(summary)
+    print(f"\n{summary['killed']}/{summary['total']} killed "
+          f"({100 * float(summary['kill_rate'] or 0):.1f} %); summary in "
+          f"{(OUT / 'summary.md').relative_to(ROOT)}")
+    for module, m in summary["modules"].items():  # type: ignore[attr-defined]
+        print(f"  {module}: {m['killed']}/{m['total']}"
+              + (f" ({m['not_run']} not run)" if m["not_run"] else ""))
+    for name, state in done.items():
+        print(f"  group {name}: {state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
