@@ -154,11 +154,21 @@ def state_changes(current: Mapping[str, Any], offered: Mapping[str, Any],
     return changes
 
 
-def signed_envelope_update(offered: Mapping[str, Any], stored_big: bool) -> dict[str, Any]:
+def signed_envelope_update(offered: Mapping[str, Any], stored_big: bool,
+                           stored_status: Any = None, *, displaces: bool = False
+                           ) -> dict[str, Any]:
     """The columns a copy that becomes the evidence writes: the signed envelope is
     authoritative, except that it never blanks a state a list entry already knew (a
-    `MUTABLE` column it leaves empty), and "big message" stays once any source said so."""
+    `MUTABLE` column it leaves empty), "big message" stays once any source said so, and the
+    status only moves forward: a copy signed earlier in the message's life (an old ZFO
+    imported after the list said "accepted") does not take it back.
+
+    ``displaces``: the copy replaces evidence that was not trusted; what that copy said
+    about the state is no knowledge at all, so the signed envelope's status stands."""
     cols = {name: value for name, value in offered.items()
             if not (name in MUTABLE and value is None)}
+    if "status" in cols and not displaces and stored_status is not None \
+            and not status_moves(stored_status, cols["status"]):
+        del cols["status"]
     cols["big_message"] = bool(stored_big) or bool(offered.get("big_message"))
     return cols

@@ -87,7 +87,8 @@ class FastWriter:
         if not self.enabled:
             return None
         cur = self._cur
-        row = self._listed("id, downloaded, big_message, verdict", account_id, direction, env)
+        row = self._listed("id, downloaded, big_message, verdict, status", account_id,
+                           direction, env)
         if row is None:
             return None
         mid, big = int(row[0]), bool(row[2])
@@ -110,7 +111,8 @@ class FastWriter:
             (mid, digest, len(data), data, now, content_sha256),
         )
         names, values = [], []
-        for name, value in evd.signed_envelope_update(_envelope_columns(env), big).items():
+        for name, value in evd.signed_envelope_update(_envelope_columns(env), big,
+                                                      row[4]).items():
             names.append(name)
             values.append(self._db_value(value))
         names += ["attachment_count", "downloaded", "updated_at"]

@@ -380,8 +380,9 @@ class MessageRepo:
                 message_id=message_id, sha256=digest, size=len(data), data=data,
                 stored_at=now, content_sha256=content_sha256,
             ))
-        for name, value in evd.signed_envelope_update(_envelope_columns(env),
-                                                      bool(m.big_message)).items():
+        for name, value in evd.signed_envelope_update(
+                _envelope_columns(env), bool(m.big_message), m.status,
+                displaces=action is evd.Action.REPLACE).items():
             setattr(m, name, value)
         m.attachment_count = attachment_count
         m.downloaded = True

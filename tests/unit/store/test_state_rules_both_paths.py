@@ -153,6 +153,27 @@ def test_a_signed_state_is_taken_from_the_signed_envelope(path: _Path) -> None:
         "Podepsaný předmět", 6, T0, accepted)
 
 
+def test_an_older_signed_copy_does_not_take_the_status_back(path: _Path) -> None:
+    # The list already says "accepted" (6); a copy signed while the message was only
+    # delivered (4) becomes the evidence, but the state stays where it was.
+    accepted = T0 + timedelta(days=1)
+    mid, _ = path.list(_listed("7006", status=6, accepted_at=accepted))
+    path.attach(mid, _listed("7006", subject="Podepsaný předmět", status=4,
+                             accepted_at=None), b"ZFO-7006")
+    env = path.envelope(mid)
+    assert (env.subject, env.status, env.accepted_at) == ("Podepsaný předmět", 6, accepted)
+
+
+def test_a_copy_displacing_untrusted_evidence_brings_its_own_status() -> None:
+    # What untrusted evidence said about the state is no knowledge: the genuine copy's
+    # status stands even when it is lower.
+    offered = {"status": 4, "subject": "Věc", "big_message": False}
+    assert evd.signed_envelope_update(offered, False, 9, displaces=True)["status"] == 4
+    assert "status" not in evd.signed_envelope_update(offered, False, 9)
+    assert evd.signed_envelope_update(offered, False, 3)["status"] == 4
+    assert evd.signed_envelope_update(offered, False, None)["status"] == 4
+
+
 def test_set_status_moves_only_forward(db: Database) -> None:
     """`MessageRepo.set_status` (after an acceptance, a send) obeys the same rule."""
     orm = _Path("orm", db)
