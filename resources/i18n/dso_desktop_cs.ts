@@ -609,82 +609,6 @@
 <context>
     <name>Errors</name>
     <message>
-        <source>The user name or password is wrong.</source>
-        <translation>Uživatelské jméno nebo heslo není správné.</translation>
-    </message>
-    <message>
-        <source>The password has expired. Change it in the ISDS web portal.</source>
-        <translation>Platnost hesla vypršela. Změňte je na portálu ISDS.</translation>
-    </message>
-    <message>
-        <source>Logging in is blocked for a while after failed attempts.</source>
-        <translation>Po neúspěšných pokusech je přihlášení na chvíli zablokováno.</translation>
-    </message>
-    <message>
-        <source>This user may not use this function of the data box.</source>
-        <translation>Tento uživatel nemá oprávnění k této funkci datové schránky.</translation>
-    </message>
-    <message>
-        <source>The SMS code could not be sent.</source>
-        <translation>SMS kód se nepodařilo odeslat.</translation>
-    </message>
-    <message>
-        <source>The Mobile key request expired without approval.</source>
-        <translation>Požadavek Mobilního klíče vypršel bez schválení.</translation>
-    </message>
-    <message>
-        <source>Logging in was cancelled.</source>
-        <translation>Přihlášení bylo zrušeno.</translation>
-    </message>
-    <message>
-        <source>Logging in to the data box failed.</source>
-        <translation>Přihlášení do datové schránky se nezdařilo.</translation>
-    </message>
-    <message>
-        <source>ISDS limits the number of requests now; try again later.</source>
-        <translation>ISDS nyní omezuje počet požadavků; zkuste to později.</translation>
-    </message>
-    <message>
-        <source>ISDS is under maintenance; try again later.</source>
-        <translation>ISDS má odstávku; zkuste to později.</translation>
-    </message>
-    <message>
-        <source>The secure connection could not be verified.</source>
-        <translation>Zabezpečené spojení nelze ověřit.</translation>
-    </message>
-    <message>
-        <source>The data-box system cannot be reached. Check the connection.</source>
-        <translation>Informační systém datových schránek není dostupný. Zkontrolujte připojení.</translation>
-    </message>
-    <message>
-        <source>The data-box system did not answer in time.</source>
-        <translation>Informační systém datových schránek neodpověděl včas.</translation>
-    </message>
-    <message>
-        <source>Communication with the data-box system failed.</source>
-        <translation>Komunikace s informačním systémem datových schránek selhala.</translation>
-    </message>
-    <message>
-        <source>ISDS refused the request.</source>
-        <translation>ISDS požadavek odmítl.</translation>
-    </message>
-    <message>
-        <source>ISDS sent an answer the application does not understand.</source>
-        <translation>ISDS poslal odpověď, které aplikace nerozumí.</translation>
-    </message>
-    <message>
-        <source>The file is not a valid signed data message (ZFO).</source>
-        <translation>Soubor není platná podepsaná datová zpráva (ZFO).</translation>
-    </message>
-    <message>
-        <source>The system password store (keyring) is not available.</source>
-        <translation>Úložiště hesel systému (keyring) není dostupné.</translation>
-    </message>
-    <message>
-        <source>The data-box system reported an error.</source>
-        <translation>Informační systém datových schránek ohlásil chybu.</translation>
-    </message>
-    <message>
         <source>The file or folder cannot be written (no permission).</source>
         <translation>Soubor nebo složku nelze zapsat (chybí oprávnění).</translation>
     </message>
@@ -868,6 +792,10 @@
     <message>
         <source>another copy with different content</source>
         <translation>jiná kopie s odlišným obsahem</translation>
+    </message>
+    <message>
+        <source>another copy with different content (reviewed)</source>
+        <translation>jiná kopie s odlišným obsahem (posouzeno)</translation>
     </message>
     <message>
         <source>imported file in quarantine</source>
@@ -1471,10 +1399,6 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>The request expired.</source>
         <translation>Požadavek vypršel.</translation>
     </message>
-    <message>
-        <source>The login was rejected on the phone.</source>
-        <translation>Přihlášení bylo v telefonu odmítnuto.</translation>
-    </message>
 </context>
 <context>
     <name>SearchDialog</name>
@@ -1858,10 +1782,6 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Deletion from ISDS</source>
         <translation>Smazání z ISDS</translation>
-    </message>
-    <message>
-        <source>Not downloaded</source>
-        <translation>Nestaženo</translation>
     </message>
     <message>
         <source>Acceptance by fiction</source>

@@ -78,7 +78,7 @@ def test_each_kind_of_warning_is_shown_in_czech(qtbot: Any, window: Any) -> None
         _warning("password-expiry", "Heslo vyprší za 5 dní."),
         _warning("timestamp-expiry", "Časové razítko vyprší."),
         _warning("deletion", "ISDS zprávu brzy smaže.", days=1),
-        _warning("not-downloaded", "Zpráva není stažena celá."),
+        _warning("send-unknown", "Není jisté, zda zpráva odešla."),
         _warning("fiction", "Zpráva bude doručena fikcí."),
     ]
     with qtbot.waitSignal(window.warnings_loaded) as sig:
@@ -89,7 +89,7 @@ def test_each_kind_of_warning_is_shown_in_czech(qtbot: Any, window: Any) -> None
         "Heslo: Heslo vyprší za 5 dní.",
         "Časové razítko: Časové razítko vyprší.",
         "Smazání z ISDS: ISDS zprávu brzy smaže.",
-        "Nestaženo: Zpráva není stažena celá.",
+        "Nepotvrzené odeslání: Není jisté, zda zpráva odešla.",
         "Doručení fikcí: Zpráva bude doručena fikcí.",
     ]
     urgent = window.warning_list.item(2).foreground().color().name()
@@ -97,6 +97,11 @@ def test_each_kind_of_warning_is_shown_in_czech(qtbot: Any, window: Any) -> None
     assert urgent != later
     window.show_warnings([])
     assert window.warning_list.item(0).text() == "Žádná upozornění."
+    # Every kind the services produce has a label of its own (not its code).
+    from dso_desktop.domain import WarningKind
+    from dso_desktop.gui.warningsview import kind_label
+
+    assert all(kind_label(k) != str(k) for k in WarningKind)
 
 
 def test_warnings_from_the_archive_and_jump_to_the_message(qtbot: Any, window: Any) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dso_desktop.domain import VerdictKind
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, safe_file_name
 from dso_desktop.gui.errors import show_error
@@ -267,7 +268,7 @@ class DetailPane(QWidget):
         # A valid verdict shows its reasons too when it relied on an added anchor (a CA
         # the user or an account's test environment added): the user must see which.
         added = verdict.added_anchor if verdict is not None else None
-        if reasons and (kind not in ("valid", None) or added is not None):
+        if reasons and (kind not in (VerdictKind.VALID, None) or added is not None):
             text += " " + fmt.reasons_text(reasons)
         color = fmt.verdict_color(kind)
         self.verdict.setText(text)
@@ -288,7 +289,7 @@ class DetailPane(QWidget):
             lines.append(f"• {fmt.verdict_text(fmt.verdict_kind(c.verdict))} "
                          f"({reason})")
         self.copies.setText("\n".join(lines))
-        self.copies.setStyleSheet(fmt.verdict_style(fmt.verdict_color("untrusted")))
+        self.copies.setStyleSheet(fmt.verdict_style(fmt.verdict_color(VerdictKind.UNTRUSTED)))
         self.copies.setVisible(True)
 
     # -- actions ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
-from dso_desktop.domain import MessageStatus
+from dso_desktop.domain import MessageStatus, VerdictKind
 
 if TYPE_CHECKING:
     from dso_desktop.services.types import VerdictView
@@ -40,7 +40,7 @@ def status_text(status: int | None) -> str:
     return names[st]
 
 
-VERDICT_KINDS = ("valid", "expiring", "valid-at-signing", "untrusted", "invalid")
+VERDICT_KINDS = tuple(VerdictKind)
 
 
 def verdict_kind(verdict: VerdictView | Verdict | str | None) -> str | None:
@@ -55,12 +55,17 @@ def verdict_kind(verdict: VerdictView | Verdict | str | None) -> str | None:
 
 def verdict_text(kind: str | None) -> str:
     """One short sentence a clerk understands."""
-    texts = {
-        "valid": translate("Format", "Signature valid: the message is authentic and unchanged."),
-        "expiring": translate("Format", "Signature valid, but the timestamp expires soon."),
-        "valid-at-signing": translate("Format", "Signature was valid when the message was signed."),
-        "untrusted": translate("Format", "Signature is intact but from an untrusted authority."),
-        "invalid": translate("Format", "Signature INVALID: the message may have been altered."),
+    texts: dict[str, str] = {
+        VerdictKind.VALID: translate(
+            "Format", "Signature valid: the message is authentic and unchanged."),
+        VerdictKind.EXPIRING: translate(
+            "Format", "Signature valid, but the timestamp expires soon."),
+        VerdictKind.VALID_AT_SIGNING: translate(
+            "Format", "Signature was valid when the message was signed."),
+        VerdictKind.UNTRUSTED: translate(
+            "Format", "Signature is intact but from an untrusted authority."),
+        VerdictKind.INVALID: translate(
+            "Format", "Signature INVALID: the message may have been altered."),
     }
     if kind is None:
         return translate("Format", "Not verified yet.")
@@ -78,32 +83,33 @@ def reasons_text(reasons: Iterable[str]) -> str:
 
 
 def verdict_short(kind: str | None) -> str:
-    texts = {
-        "valid": translate("Format", "Valid"),
-        "expiring": translate("Format", "Expiring"),
-        "valid-at-signing": translate("Format", "Valid at signing"),
-        "untrusted": translate("Format", "Untrusted"),
-        "invalid": translate("Format", "Invalid"),
+    texts: dict[str, str] = {
+        VerdictKind.VALID: translate("Format", "Valid"),
+        VerdictKind.EXPIRING: translate("Format", "Expiring"),
+        VerdictKind.VALID_AT_SIGNING: translate("Format", "Valid at signing"),
+        VerdictKind.UNTRUSTED: translate("Format", "Untrusted"),
+        VerdictKind.INVALID: translate("Format", "Invalid"),
     }
     return texts.get(kind or "", translate("Format", "Not verified"))
 
 
 def verdict_color(kind: str | None) -> str:
-    return {
-        "valid": "#2e7d32",
-        "expiring": "#ef6c00",
-        "valid-at-signing": "#558b2f",
-        "untrusted": "#ef6c00",
-        "invalid": "#c62828",
-    }.get(kind or "", "#757575")
+    colors: dict[str, str] = {
+        VerdictKind.VALID: "#2e7d32",
+        VerdictKind.EXPIRING: "#ef6c00",
+        VerdictKind.VALID_AT_SIGNING: "#558b2f",
+        VerdictKind.UNTRUSTED: "#ef6c00",
+        VerdictKind.INVALID: "#c62828",
+    }
+    return colors.get(kind or "", "#757575")
 
 
-VERDICT_SYMBOLS = {
-    "valid": "✔",
-    "expiring": "⚠",
-    "valid-at-signing": "✔",
-    "untrusted": "⚠",
-    "invalid": "✖",
+VERDICT_SYMBOLS: dict[str, str] = {
+    VerdictKind.VALID: "✔",
+    VerdictKind.EXPIRING: "⚠",
+    VerdictKind.VALID_AT_SIGNING: "✔",
+    VerdictKind.UNTRUSTED: "⚠",
+    VerdictKind.INVALID: "✖",
 }
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from dso_desktop.domain import IntegrityProblemKind
+
 if TYPE_CHECKING:
     from dso_desktop.gui.context import GuiContext
     from dso_desktop.services.types import IntegrityReport
@@ -17,16 +19,19 @@ MAX_LISTED = 30  # lines in the summary; the full list is in the details
 
 
 def problem_label(problem: str) -> str:
-    labels = {
-        "untrusted": translate("Integrity", "signature not trusted"),
-        "invalid": translate("Integrity", "signature invalid"),
-        "conflict": translate("Integrity", "another copy with different content"),
-        "quarantined": translate("Integrity", "imported file in quarantine"),
-        "checksum": translate("Integrity", "stored bytes damaged"),
-        "unparsable": translate("Integrity", "unreadable ZFO"),
-        "mismatch": translate("Integrity", "ZFO of another message"),
-        "missing-zfo": translate("Integrity", "not downloaded yet"),
-        "database": translate("Integrity", "database damaged"),
+    labels: dict[str, str] = {
+        IntegrityProblemKind.UNTRUSTED: translate("Integrity", "signature not trusted"),
+        IntegrityProblemKind.INVALID: translate("Integrity", "signature invalid"),
+        IntegrityProblemKind.CONFLICT: translate(
+            "Integrity", "another copy with different content"),
+        IntegrityProblemKind.CONFLICT_REVIEWED: translate(
+            "Integrity", "another copy with different content (reviewed)"),
+        IntegrityProblemKind.QUARANTINED: translate("Integrity", "imported file in quarantine"),
+        IntegrityProblemKind.CHECKSUM: translate("Integrity", "stored bytes damaged"),
+        IntegrityProblemKind.UNPARSABLE: translate("Integrity", "unreadable ZFO"),
+        IntegrityProblemKind.MISMATCH: translate("Integrity", "ZFO of another message"),
+        IntegrityProblemKind.MISSING_ZFO: translate("Integrity", "not downloaded yet"),
+        IntegrityProblemKind.DATABASE: translate("Integrity", "database damaged"),
     }
     return labels.get(problem, problem)
 

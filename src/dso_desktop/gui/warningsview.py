@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
+from dso_desktop.domain import WarningKind
 from dso_desktop.gui import i18n
 
 if TYPE_CHECKING:
@@ -15,16 +16,15 @@ translate = QCoreApplication.translate
 
 
 def kind_label(kind: str) -> str:
-    labels = {
-        "password-expiry": translate("Warnings", "Password"),
-        "timestamp-expiry": translate("Warnings", "Timestamp"),
-        "deletion": translate("Warnings", "Deletion from ISDS"),
-        "not-downloaded": translate("Warnings", "Not downloaded"),
-        "fiction": translate("Warnings", "Acceptance by fiction"),
-        "untrusted-evidence": translate("Warnings", "Untrusted signature"),
-        "evidence-conflict": translate("Warnings", "Conflicting copy"),
-        "quarantined": translate("Warnings", "Quarantine"),
-        "send-unknown": translate("Warnings", "Sending not confirmed"),
+    labels: dict[str, str] = {
+        WarningKind.PASSWORD_EXPIRY: translate("Warnings", "Password"),
+        WarningKind.TIMESTAMP_EXPIRY: translate("Warnings", "Timestamp"),
+        WarningKind.DELETION: translate("Warnings", "Deletion from ISDS"),
+        WarningKind.FICTION: translate("Warnings", "Acceptance by fiction"),
+        WarningKind.UNTRUSTED_EVIDENCE: translate("Warnings", "Untrusted signature"),
+        WarningKind.EVIDENCE_CONFLICT: translate("Warnings", "Conflicting copy"),
+        WarningKind.QUARANTINED: translate("Warnings", "Quarantine"),
+        WarningKind.SEND_UNKNOWN: translate("Warnings", "Sending not confirmed"),
     }
     return labels.get(kind, kind)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dso_desktop.domain import VerdictKind
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, save_attachment_files
 from dso_desktop.gui.errors import describe, show_error
@@ -115,7 +116,7 @@ class ZfoViewer(QDialog):
         text = fmt.verdict_text(vkind)
         reasons = verdict.reasons_cs
         # A valid verdict shows its reasons too when it relied on an added anchor.
-        if reasons and (vkind != "valid" or verdict.added_anchor is not None):
+        if reasons and (vkind != VerdictKind.VALID or verdict.added_anchor is not None):
             text += " " + fmt.reasons_text(reasons)
         color = fmt.verdict_color(vkind)
         self.verdict.setText(text)
