@@ -782,46 +782,6 @@
 <context>
     <name>Integrity</name>
     <message>
-        <source>signature not trusted</source>
-        <translation>podpis není důvěryhodný</translation>
-    </message>
-    <message>
-        <source>signature invalid</source>
-        <translation>podpis je neplatný</translation>
-    </message>
-    <message>
-        <source>another copy with different content</source>
-        <translation>jiná kopie s odlišným obsahem</translation>
-    </message>
-    <message>
-        <source>another copy with different content (reviewed)</source>
-        <translation>jiná kopie s odlišným obsahem (posouzeno)</translation>
-    </message>
-    <message>
-        <source>imported file in quarantine</source>
-        <translation>importovaný soubor v karanténě</translation>
-    </message>
-    <message>
-        <source>stored bytes damaged</source>
-        <translation>uložená data jsou poškozena</translation>
-    </message>
-    <message>
-        <source>unreadable ZFO</source>
-        <translation>nečitelný soubor ZFO</translation>
-    </message>
-    <message>
-        <source>ZFO of another message</source>
-        <translation>ZFO jiné zprávy</translation>
-    </message>
-    <message>
-        <source>not downloaded yet</source>
-        <translation>dosud nestaženo</translation>
-    </message>
-    <message>
-        <source>database damaged</source>
-        <translation>databáze je poškozena</translation>
-    </message>
-    <message>
         <source>The archive is in order: %1 of %2 signed messages verify.</source>
         <translation>Archiv je v pořádku: ověřeno %1 z %2 podepsaných zpráv.</translation>
     </message>
@@ -1771,38 +1731,6 @@ Klient informačního systému datových schránek (ISDS).</translation>
 </context>
 <context>
     <name>Warnings</name>
-    <message>
-        <source>Password</source>
-        <translation>Heslo</translation>
-    </message>
-    <message>
-        <source>Timestamp</source>
-        <translation>Časové razítko</translation>
-    </message>
-    <message>
-        <source>Deletion from ISDS</source>
-        <translation>Smazání z ISDS</translation>
-    </message>
-    <message>
-        <source>Acceptance by fiction</source>
-        <translation>Doručení fikcí</translation>
-    </message>
-    <message>
-        <source>Untrusted signature</source>
-        <translation>Nedůvěryhodný podpis</translation>
-    </message>
-    <message>
-        <source>Conflicting copy</source>
-        <translation>Kopie v rozporu</translation>
-    </message>
-    <message>
-        <source>Quarantine</source>
-        <translation>Karanténa</translation>
-    </message>
-    <message>
-        <source>Sending not confirmed</source>
-        <translation>Nepotvrzené odeslání</translation>
-    </message>
     <message>
         <source>Updates</source>
         <translation>Aktualizace</translation>

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from dso_desktop.domain import IntegrityProblemKind
+from dso_desktop.domain import IntegrityProblemKind, text
+from dso_desktop.gui import i18n
 
 if TYPE_CHECKING:
     from dso_desktop.gui.context import GuiContext
@@ -19,21 +20,12 @@ MAX_LISTED = 30  # lines in the summary; the full list is in the details
 
 
 def problem_label(problem: str) -> str:
-    labels: dict[str, str] = {
-        IntegrityProblemKind.UNTRUSTED: translate("Integrity", "signature not trusted"),
-        IntegrityProblemKind.INVALID: translate("Integrity", "signature invalid"),
-        IntegrityProblemKind.CONFLICT: translate(
-            "Integrity", "another copy with different content"),
-        IntegrityProblemKind.CONFLICT_REVIEWED: translate(
-            "Integrity", "another copy with different content (reviewed)"),
-        IntegrityProblemKind.QUARANTINED: translate("Integrity", "imported file in quarantine"),
-        IntegrityProblemKind.CHECKSUM: translate("Integrity", "stored bytes damaged"),
-        IntegrityProblemKind.UNPARSABLE: translate("Integrity", "unreadable ZFO"),
-        IntegrityProblemKind.MISMATCH: translate("Integrity", "ZFO of another message"),
-        IntegrityProblemKind.MISSING_ZFO: translate("Integrity", "not downloaded yet"),
-        IntegrityProblemKind.DATABASE: translate("Integrity", "database damaged"),
-    }
-    return labels.get(problem, problem)
+    """The problem's label from the shared vocabulary (`domain.TEXTS`), in the UI language."""
+    try:
+        kind = IntegrityProblemKind(problem)
+    except ValueError:
+        return problem
+    return text(kind, i18n.current())
 
 
 def report_text(report: IntegrityReport) -> str:

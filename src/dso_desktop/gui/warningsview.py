@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 
-from dso_desktop.domain import WarningKind
+from dso_desktop.domain import WarningKind, text
 from dso_desktop.gui import i18n
 
 if TYPE_CHECKING:
@@ -16,17 +16,13 @@ translate = QCoreApplication.translate
 
 
 def kind_label(kind: str) -> str:
-    labels: dict[str, str] = {
-        WarningKind.PASSWORD_EXPIRY: translate("Warnings", "Password"),
-        WarningKind.TIMESTAMP_EXPIRY: translate("Warnings", "Timestamp"),
-        WarningKind.DELETION: translate("Warnings", "Deletion from ISDS"),
-        WarningKind.FICTION: translate("Warnings", "Acceptance by fiction"),
-        WarningKind.UNTRUSTED_EVIDENCE: translate("Warnings", "Untrusted signature"),
-        WarningKind.EVIDENCE_CONFLICT: translate("Warnings", "Conflicting copy"),
-        WarningKind.QUARANTINED: translate("Warnings", "Quarantine"),
-        WarningKind.SEND_UNKNOWN: translate("Warnings", "Sending not confirmed"),
-    }
-    return labels.get(kind, kind)
+    """The warning kind's label from the shared vocabulary (`domain.TEXTS`), in the UI
+    language."""
+    try:
+        member = WarningKind(kind)
+    except ValueError:
+        return kind
+    return text(member, i18n.current())
 
 
 def warning_text(w: ArchiveWarning) -> str:
