@@ -13,6 +13,7 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
+from dso_desktop.services.records import RecordsService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
@@ -71,6 +72,7 @@ class App:
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
+        self.records = RecordsService(db)  # hand-over to records management (issue 17)
 
     @classmethod
     def open(

@@ -96,6 +96,9 @@ class ErrorKind(StrEnum):
     SEND_BLOCKED = "send.blocked"
     OUTBOX = "outbox.error"
     OUTBOX_BUSY = "outbox.busy"
+    RECORDS = "records.error"
+    RECORDS_CONFIRMATION = "records.confirmation"
+    RECORDS_REST = "records.rest"
     # bottom floor
     SECRET_STORE = "secrets.unavailable"  # noqa: S105 - a kind
     PROXY_CONFIG = "net.proxy-config"
@@ -276,6 +279,13 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
                        "Akci v odchozí frontě nelze provést."),
     ErrorKind.OUTBOX_BUSY: ("This account is sending right now; try again in a while.",
                             "Z tohoto účtu se právě odesílá; zkuste to za chvíli."),
+    ErrorKind.RECORDS: ("The hand-over to records management cannot be done as asked.",
+                        "Předání do spisové služby nelze provést tak, jak bylo požadováno."),
+    ErrorKind.RECORDS_CONFIRMATION: (
+        "The transfer confirmation cannot be applied; nothing was changed.",
+        "Potvrzení přenosu nelze použít; nic se nezměnilo."),
+    ErrorKind.RECORDS_REST: ("The records-management service failed or refused the request.",
+                             "Spisová služba požadavek nevyřídila nebo odmítla."),
     ErrorKind.SECRET_STORE: ("The system password store (keyring) is not available.",
                              "Úložiště hesel systému (keyring) není dostupné."),
     ErrorKind.PROXY_CONFIG: ("The proxy setting is not a valid http(s)://host:port address.",

@@ -280,3 +280,110 @@ class OutboxEntry(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     reconciled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# -- hand-over to records management (spisová služba; issue 17, revision 0006) ------------
+
+
+class RecordsBatch(Base):
+    """One NSESSS Annex 7 transfer batch (`Davka`) this archive wrote, and what the
+    receiving system confirmed about it (`PrenosPotvrzeni`)."""
+
+    __tablename__ = "records_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), unique=True)  # DavkaId
+    source: Mapped[str] = mapped_column(String(10))  # Zdroj
+    target: Mapped[str] = mapped_column(String(10))  # Cil
+    file_name: Mapped[str] = mapped_column(String(1000))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    message_count: Mapped[int] = mapped_column(Integer)
+    entity_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # exported | confirmed | partial | rejected (the last confirmation read)
+    state: Mapped[str] = mapped_column(String(12))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)  # DatumCasPotvrzeni
+    confirmation_note: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordsBatchEntity(Base):
+    """One `Entita` of a batch: the message it belongs to and the bytes it carried, so that a
+    confirmation maps back to messages and a purge can check it removes what was handed
+    over."""
+
+    __tablename__ = "records_batch_entities"
+    __table_args__ = (
+        UniqueConstraint("batch_pk", "poradi", name="uq_records_batch_entities_batch_poradi"),
+        Index("ix_records_batch_entities_message", "message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_pk: Mapped[int] = mapped_column(ForeignKey("records_batches.id", ondelete="CASCADE"))
+    poradi: Mapped[int] = mapped_column(Integer)
+    entity_type: Mapped[str] = mapped_column(String(20))  # Dokument | Soubor
+    entity_id: Mapped[str] = mapped_column(String(40))  # IdEntity
+    # Not a foreign key: the record must outlive a purged message (it is its trace).
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))  # document | message | delivery-info
+    sha256: Mapped[str | None] = mapped_column(String(64))  # the evidence bytes it carried
+    status: Mapped[str | None] = mapped_column(String(12))  # nacteno | nenacteno | None
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordsHandover(Base):
+    """A message the records service confirmed it holds: by a batch confirmation or by the
+    REST service's "stored files". Several rows are allowed (several services)."""
+
+    __tablename__ = "records_handovers"
+    __table_args__ = (Index("ix_records_handovers_message", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(Integer)  # kept after a purge
+    dm_id: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(10))  # batch | rest
+    target: Mapped[str] = mapped_column(String(300))  # Cil, or the service's name / URL
+    location: Mapped[str | None] = mapped_column(Text)  # JSON list of locations (REST)
+    batch_id: Mapped[str | None] = mapped_column(String(40))
+    zfo_sha256: Mapped[str | None] = mapped_column(String(64))  # the bytes handed over
+    delivery_info_sha256: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RecordsUpload(Base):
+    """A ZFO sent to the REST service (`upload_file`), before the service has confirmed by
+    "stored files" that it holds it."""
+
+    __tablename__ = "records_uploads"
+    __table_args__ = (Index("ix_records_uploads_message", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    dm_id: Mapped[str] = mapped_column(String(20))
+    service: Mapped[str] = mapped_column(String(300))
+    node_ids: Mapped[str] = mapped_column(Text)  # JSON list
+    file_name: Mapped[str] = mapped_column(String(100))
+    zfo_sha256: Mapped[str] = mapped_column(String(64))
+    remote_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RecordsPurgeLog(Base):
+    """What `dso records purge` removed from the archive, and on whose confirmation."""
+
+    __tablename__ = "records_purge_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    dm_id: Mapped[str] = mapped_column(String(20))
+    account_name: Mapped[str | None] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(10))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    zfo_sha256: Mapped[str | None] = mapped_column(String(64))
+    handover_id: Mapped[int] = mapped_column(Integer)
+    handover_method: Mapped[str] = mapped_column(String(10))
+    handover_target: Mapped[str] = mapped_column(String(300))
+    batch_id: Mapped[str | None] = mapped_column(String(40))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime)
+    purged_at: Mapped[datetime] = mapped_column(DateTime)

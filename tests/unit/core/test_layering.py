@@ -19,7 +19,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"gui", "cli", "launcher", "selfcheck"}),
     frozenset({"app", "services"}),
     frozenset({"sync"}),
-    frozenset({"store", "isds", "zfo", "update", "simulator"}),
+    frozenset({"store", "isds", "zfo", "update", "simulator", "records"}),
     frozenset({"domain", "paths", "secretstore", "memkeyring", "net", "logsetup", "resources",
                "settings"}),
     frozenset({"__init__", "errors"}),  # errors: the one error root, stdlib only
@@ -32,6 +32,7 @@ SIDEWAYS: frozenset[tuple[str, str]] = frozenset({
     ("selfcheck", "gui"),       # the bundle's self-check loads Qt the way the GUI does
     ("app", "services"),        # App builds the services; services never see App
     ("simulator", "zfo"),       # the simulator seals its ZFOs with zfo.produce / zfo.testpki
+    ("simulator", "records"),   # the loopback records service answers batches (records.nsesss)
     ("logsetup", "paths"),      # the log folder
     ("secretstore", "memkeyring"),  # the in-memory keyring for tests and the demo
 })
