@@ -154,7 +154,6 @@ def test_selection_by_account_period_and_state(app: App, tmp_path: Path) -> None
 
 
 def test_partial_confirmation_marks_only_what_was_loaded(app: App, tmp_path: Path) -> None:
-    schema = erms_schema()
     out = tmp_path / "davka.zip"
     summary = app.records.export(out, Selection(account="urad"))
     batch = read_batch(out)
@@ -294,12 +293,13 @@ def test_rest_upload_then_stored_files_marks_the_messages(app: App, records_serv
 def test_rest_client_refuses_bad_tls_token_and_answers(records_service: Any,
                                                        tmp_path: Path) -> None:
     _, info = records_service
-    with RecordsRestClient(info.url, info.token) as client:  # no extra CA: not trusted
-        with pytest.raises(RestServiceError, match="TLS"):
-            client.service_info()
-    with RecordsRestClient(info.url, "wrong", ca_file=Path(info.ca_file)) as client:
-        with pytest.raises(RestServiceError, match="token"):
-            client.upload_hierarchy()
+    # No extra CA: the loopback service's certificate is not trusted (verification is on).
+    with RecordsRestClient(info.url, info.token) as client, \
+            pytest.raises(RestServiceError, match="TLS"):
+        client.service_info()
+    with RecordsRestClient(info.url, "wrong", ca_file=Path(info.ca_file)) as client, \
+            pytest.raises(RestServiceError, match="token"):
+        client.upload_hierarchy()
     with pytest.raises(RestServiceError):
         RecordsRestClient(info.url.replace("https", "http"), info.token)
     with RecordsRestClient(info.url, info.token, ca_file=Path(info.ca_file)) as client:

@@ -18,9 +18,7 @@ Schemas: ermsExportPrenos.xsd of nsessl/schema tag 20230621 (namespace
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -373,7 +371,7 @@ def _message_entities(spec: BatchSpec, m: MessageEntry, before: int) -> list[_En
 
 def write_batch(entries: Iterable[MessageEntry], spec: BatchSpec, out: Path,
                 progress: Callable[[int], None] | None = None) -> BatchResult:
-    """Write the batch to ``out`` (atomically: a temporary file beside it, then renamed).
+    """Write the batch to ``out`` (atomically, `paths.atomic_writer`: all or nothing).
 
     Entity order: for each message its files first, then the document that links them (the
     order NSESSS prescribes for asynchronous transfers: contents before descriptions)."""
@@ -385,37 +383,29 @@ def write_batch(entries: Iterable[MessageEntry], spec: BatchSpec, out: Path,
         raise RecordsError(f"the operator name must be 1-{USER_MAX} characters")
     entities: list[_Entity] = []
     message_ids: list[int] = []
+    from dso_desktop.paths import atomic_writer
+
     out = Path(out)
-    fd, tmp_name = tempfile.mkstemp(prefix=".dso-batch-", suffix=".part",
-                                    dir=out.parent if str(out.parent) else ".")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(
-                fh, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as z:
-            # One message at a time into the ZIP: only its own bytes are held in memory.
-            for n, m in enumerate(entries, start=1):
-                written = _message_entities(spec, m, len(entities))
-                for ent in written:
-                    _write_entry(z, f"{ent.folder}/{ent.name}", ent.xml)
-                    for name, data in ent.binaries:
-                        # ZFOs are already compressed CMS: stored, not deflated.
-                        _write_entry(z, f"{ent.folder}/{DATA_DIR}/{name}", data,
-                                     zipfile.ZIP_STORED)
-                    ent.binaries = []
-                entities.extend(written)
-                message_ids.append(m.message_id)
-                if progress is not None:
-                    progress(n)
-            if not entities:
-                raise RecordsError("no messages to hand over")
-            manifest = _manifest_xml(spec, entities)
-            _write_entry(z, MANIFEST, manifest)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_writer(out) as fh, zipfile.ZipFile(
+            fh, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+        # One message at a time into the ZIP: only its own bytes are held in memory.
+        for n, m in enumerate(entries, start=1):
+            written = _message_entities(spec, m, len(entities))
+            for ent in written:
+                _write_entry(z, f"{ent.folder}/{ent.name}", ent.xml)
+                for name, data in ent.binaries:
+                    # ZFOs are already compressed CMS: stored, not deflated.
+                    _write_entry(z, f"{ent.folder}/{DATA_DIR}/{name}", data,
+                                 zipfile.ZIP_STORED)
+                ent.binaries = []
+            entities.extend(written)
+            message_ids.append(m.message_id)
+            if progress is not None:
+                progress(n)
+        if not entities:
+            raise RecordsError("no messages to hand over")
+        manifest = _manifest_xml(spec, entities)
+        _write_entry(z, MANIFEST, manifest)
     records = tuple(
         EntityRecord(i, e.entity_type, e.entity_id, e.message_id, e.role,
                      f"{e.folder}/{e.name}", hashlib.sha256(e.xml).hexdigest(), e.sha256)
@@ -543,6 +533,68 @@ def parse_confirmation(data: bytes) -> Confirmation:
         batch_source=_text(root, "a:PotvrzovanaDavka/a:Zdroj") or "",
         status=status, note=_text(root, "a:Poznamka", required=False),
         entities=tuple(entities))
+
+
+@dataclass(frozen=True)
+class WrittenEntity:
+    """An entity as the batch was written (what a confirmation is checked against)."""
+
+    poradi: int
+    entity_type: str
+    entity_id: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    loaded: dict[int, bool]  # message id -> every entity of it was loaded
+    reasons: dict[int, list[str]]  # message id -> why not (per entity)
+    entity_status: dict[int, tuple[str, str | None]]  # poradi -> (status, note) to keep
+
+
+def decide(written: Sequence[WrittenEntity], c: Confirmation) -> Outcome:
+    """What a confirmation means for the messages of the batch it confirms.
+
+    Every listed entity must be one of the batch as written (same Poradi, type and id), and
+    the batch status must not contradict an entity's. An entity counts as loaded when it is
+    listed ``nacteno``, or unlisted in a batch confirmed ``nacteno`` as a whole (the
+    standard's "successful and complete transfer"). A message is handed over only when every
+    entity of it was loaded: in a partial or failed confirmation, an unlisted entity was not.
+    Raises `ConfirmationError` (and nothing may be changed) when the document does not fit.
+    """
+    by_poradi = {e.poradi: e for e in written}
+    listed: dict[int, EntityStatus] = {}
+    for st in c.entities:
+        ent = by_poradi.get(st.poradi)
+        if ent is None or (ent.entity_type, ent.entity_id) != (st.entity_type, st.entity_id):
+            raise ConfirmationError(f"entity {st.poradi} ({st.entity_type} {st.entity_id}) "
+                                    f"is not in batch {c.batch_id} as written")
+        if c.status == LOADED and st.status != LOADED:
+            raise ConfirmationError("the batch is confirmed as loaded but entity "
+                                    f"{st.poradi} as not loaded")
+        if c.status == NOT_LOADED and st.status == LOADED:
+            raise ConfirmationError("the batch is confirmed as not loaded but entity "
+                                    f"{st.poradi} as loaded")
+        listed[st.poradi] = st
+    loaded: dict[int, bool] = {}
+    reasons: dict[int, list[str]] = {}
+    statuses: dict[int, tuple[str, str | None]] = {}
+    for ent in sorted(written, key=lambda e: e.poradi):
+        said = listed.get(ent.poradi)
+        ok = said.status == LOADED if said is not None else c.status == LOADED
+        if said is not None:
+            statuses[ent.poradi] = (said.status, said.note)
+        elif c.status == LOADED:
+            statuses[ent.poradi] = (LOADED, None)
+        if ent.message_id is None:
+            continue
+        loaded[ent.message_id] = loaded.get(ent.message_id, True) and ok
+        if not ok:
+            why = (said.note if said is not None and said.note else
+                   "nenačteno" if said is not None else "v potvrzení neuvedeno")
+            reasons.setdefault(ent.message_id, []).append(
+                f"{ent.entity_type} {ent.entity_id}: {why}")
+    return Outcome(loaded, reasons, statuses)
 
 
 def confirmation_xml(c: Confirmation) -> bytes:

@@ -292,10 +292,10 @@ class RecordsRestClient:
                     raise RestServiceError(f"malformed answer: {key!r} is not a list")
                 id_key = "dm_id" if key == "dms" else "di_id"
                 for it in items:
-                    ident = _str(it, id_key)
+                    ident = _str(it, id_key) or ""
                     if ident not in asked:
                         continue  # not asked for: ignored rather than trusted
-                    out[ident] = _strings(it.get("locations"), "locations")  # type: ignore[index]
+                    out[ident] = _strings(it.get("locations"), "locations")
             todo_dm, todo_di = todo_dm[len(part_dm):], todo_di[len(part_di):]
             if limit is not None:
                 chunk = min(chunk, limit)

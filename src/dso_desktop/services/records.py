@@ -284,39 +284,13 @@ class RecordsService:
                 raise ConfirmationError(f"the confirmation comes from {c.source!r}, not from "
                                         f"the batch's target {batch.target!r}")
             entities = {e.poradi: e for e in repo.batch_entities(batch.id)}
-            listed: dict[int, nsesss.EntityStatus] = {}
-            for st in c.entities:
-                ent = entities.get(st.poradi)
-                if ent is None or (ent.entity_type, ent.entity_id) != (st.entity_type,
-                                                                       st.entity_id):
-                    raise ConfirmationError(
-                        f"entity {st.poradi} ({st.entity_type} {st.entity_id}) is not in "
-                        f"batch {batch.batch_id} as written")
-                if c.status == nsesss.LOADED and st.status != nsesss.LOADED:
-                    raise ConfirmationError("the batch is confirmed as loaded but entity "
-                                            f"{st.poradi} as not loaded")
-                if c.status == nsesss.NOT_LOADED and st.status == nsesss.LOADED:
-                    raise ConfirmationError("the batch is confirmed as not loaded but entity "
-                                            f"{st.poradi} as loaded")
-                listed[st.poradi] = st
-            loaded: dict[int, bool] = {}
-            reasons: dict[int, list[str]] = {}
-            for poradi, ent in entities.items():
-                st = listed.get(poradi)
-                ok = (st.status == nsesss.LOADED) if st is not None else \
-                    c.status == nsesss.LOADED
-                if st is not None:
-                    repo.set_entity_status(batch.id, poradi, st.status, st.note)
-                elif c.status == nsesss.LOADED:
-                    repo.set_entity_status(batch.id, poradi, nsesss.LOADED, None)
-                if ent.message_id is None:
-                    continue
-                loaded[ent.message_id] = loaded.get(ent.message_id, True) and ok
-                if not ok:
-                    why = (st.note if st is not None and st.note else
-                           "nenačteno" if st is not None else "v potvrzení neuvedeno")
-                    reasons.setdefault(ent.message_id, []).append(
-                        f"{ent.entity_type} {ent.entity_id}: {why}")
+            outcome = nsesss.decide(
+                [nsesss.WrittenEntity(e.poradi, e.entity_type, e.entity_id, e.message_id)
+                 for e in entities.values()], c)
+            for poradi, (status, note) in outcome.entity_status.items():
+                repo.set_entity_status(batch.id, poradi, status, note)
+            loaded = outcome.loaded
+            reasons = outcome.reasons
             by_message: dict[int, dict[str, str | None]] = {}
             for ent in entities.values():
                 if ent.message_id is not None:

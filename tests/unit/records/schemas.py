@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-
 from tests.conftest import SHARED
 
 RECORDS_SPEC = SHARED / "records-spec"
