@@ -334,3 +334,88 @@ def test_sample_sip_zfo_goes_into_a_batch_unchanged(tmp_path: Path) -> None:
                 assert_valid(schema, z.read(name), name)
     (m,) = read_batch(out).messages
     assert m.dm_id == "1082060634" and m.file("main").versions == [(1, data)]  # type: ignore[union-attr]
+
+
+def _dso(data: Path, *argv: str) -> tuple[int, Any, str]:
+    import io
+    import json
+
+    from dso_desktop.cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["--data-dir", str(data), *argv, "--json"], out=out, err=err)
+    text_out = out.getvalue().strip()
+    try:
+        obj = json.loads(text_out) if text_out else None
+    except ValueError:
+        obj = text_out
+    return code, obj, err.getvalue()
+
+
+def test_cli_export_confirm_state_purge_and_log(template: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+    data = tmp_path / "data"
+    shutil.copytree(template, data)
+    out = tmp_path / "davka.zip"
+    code, obj, err = _dso(data, "records", "export", "--out", str(out), "--account", "urad",
+                          "--target", "ESSL")
+    assert code == 0, err
+    assert obj["messages"] > 1 and out.is_file()
+    assert _dso(data, "records", "export", "--out", str(out))[0] == 1  # never overwritten
+    assert _dso(data, "records", "export", "--out", str(tmp_path / "x.zip"),
+                "--from", "2026-13-01")[0] == 2
+    assert _dso(data, "records", "export", "--out", str(tmp_path / "y.zip"),
+                "--account", "nikdo")[0] == 1
+    first = read_batch(out).messages[0]
+    conf = tmp_path / "potvrzeni.xml"
+    code, _, err = _dso(data, "sim", "records-confirm", str(out), "--out", str(conf),
+                        "--refuse", f"{first.identifier}=chybí spisový znak")
+    assert code == 0, err
+    code, obj, _ = _dso(data, "records", "confirm", str(conf))
+    assert code == 1  # a partial confirmation: the user has something to act on
+    assert obj["status"] == "castecneNacteno"
+    refused = [m for m in obj["messages"] if not m["handed_over"]]
+    assert [m["dm_id"] for m in refused] == [first.dm_id]
+    code, obj, _ = _dso(data, "records", "state", first.dm_id)
+    assert code == 0 and obj[0]["handed_over"] is False
+    assert obj[0]["refusals"][0]["reason"] == "chybí spisový znak"
+    tomorrow = (datetime.now() + timedelta(days=2)).date().isoformat()
+    code, dry, _ = _dso(data, "records", "purge", "--confirmed-before", tomorrow,
+                        "--dry-run")
+    assert code == 0 and dry["dry_run"] and dry["removed"]
+    code, obj, _ = _dso(data, "records", "log")
+    assert obj == []  # a dry run removes nothing
+    code, done, _ = _dso(data, "records", "purge", "--confirmed-before", tomorrow)
+    assert code == 0
+    assert {r["dm_id"] for r in done["removed"]} == {r["dm_id"] for r in dry["removed"]}
+    assert first.dm_id not in {r["dm_id"] for r in done["removed"]}
+    code, log, _ = _dso(data, "records", "log")
+    assert {r["dm_id"] for r in log} == {r["dm_id"] for r in done["removed"]}
+    code, obj, _ = _dso(data, "records", "batches")
+    assert obj[0]["state"] == "partial"
+
+
+def test_cli_rest_against_the_loopback_service(template: Path, tmp_path: Path,
+                                               records_service: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+    monkeypatch.delenv("DSO_RECORDS_TOKEN", raising=False)
+    _, info = records_service
+    data = tmp_path / "data"
+    shutil.copytree(template, data)
+    base = ["records", "rest", "--url", info.url, "--ca-file", info.ca_file]
+    assert _dso(data, *base, "info")[0] == 2  # no token
+    token = tmp_path / "token"
+    token.write_text(info.token + "\n")
+    base += ["--token-file", str(token)]
+    code, obj, err = _dso(data, *base, "info")
+    assert code == 0, err
+    assert obj["name"] == "Cvičná spisová služba"
+    code, obj, _ = _dso(data, *base, "hierarchy")
+    assert obj["sub"][0]["id"] == "podatelna"
+    code, obj, err = _dso(data, *base, "upload", "--node", "podatelna", "--account", "urad")
+    assert code == 0, err
+    assert obj["confirmed"] and all(i["ok"] for i in obj["items"])
+    code, obj, _ = _dso(data, *base, "stored", "--account", "urad")
+    assert code == 0 and obj["held"] == obj["checked"] > 0

@@ -27,11 +27,77 @@ def add_parser(subparsers: Any) -> None:
     serve.add_argument("--state-dir", type=Path, default=None,
                        help="keep CA and world here across restarts (default: in memory)")
     serve.set_defaults(handler=serve_command)
+    rec = sim_sub.add_parser(
+        "records-serve", help="serve a loopback records-management service (REST)",
+        description="Start the training records service (spisová služba) on a loopback "
+                    "address and print one JSON line with url, ca_file and token.")
+    rec.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    rec.add_argument("--port", type=int, default=0, help="TCP port (default: any free one)")
+    rec.add_argument("--state-dir", type=Path, default=None,
+                     help="keep its CA here across restarts (default: temporary)")
+    rec.set_defaults(handler=records_serve_command)
+    conf = sim_sub.add_parser(
+        "records-confirm", help="answer a transfer batch as the training records service",
+        description="Read a transfer batch (ZIP) and write the confirmation "
+                    "(PrenosPotvrzeni) a receiving records system would send.")
+    conf.add_argument("batch", type=Path, metavar="BATCH.zip")
+    conf.add_argument("--out", type=Path, required=True, metavar="FILE.xml")
+    conf.add_argument("--refuse", action="append", default=[], metavar="IDENTITY=REASON",
+                      help="report this entity as not loaded (repeatable)")
+    conf.set_defaults(handler=records_confirm_command)
     sim.set_defaults(handler=lambda args, ctx: _missing(sim))
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:
-    raise UsageError("dso sim: choose a subcommand (serve)")
+    raise UsageError("dso sim: choose a subcommand (serve, records-serve, records-confirm)")
+
+
+def _wait_for_signal() -> tuple[threading.Event, dict[Any, Any]]:
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    return stop, {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+
+
+def records_serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.net import is_loopback
+    from dso_desktop.simulator.records import RecordsSimulator
+
+    if not is_loopback(args.host):
+        raise UsageError(f"--host must be a loopback address, not {args.host!r}")
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be 0-65535")
+    service = RecordsSimulator(args.state_dir, host=args.host, port=args.port)
+    stop, previous = _wait_for_signal()
+    try:
+        info = service.start()
+        ctx.out.write(json.dumps(info.to_json(), ensure_ascii=False) + "\n")
+        ctx.out.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        service.stop()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 0
+
+
+def records_confirm_command(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.paths import atomic_write
+    from dso_desktop.simulator.records import confirm_batch
+
+    refuse = {}
+    for item in args.refuse:
+        ident, sep, reason = item.partition("=")
+        if not sep or not ident:
+            raise UsageError(f"--refuse needs IDENTITY=REASON, not {item!r}")
+        refuse[ident] = reason or "nenačteno"
+    data = confirm_batch(args.batch, refuse=refuse)
+    atomic_write(args.out, data)
+    ctx.out.write(f"{args.out}\n")
+    return 0
 
 
 def serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
