@@ -27,6 +27,7 @@ from dso_desktop.records.rest import RecordsRestClient
 from dso_desktop.services.records import Selection
 from dso_desktop.services.types import AccountSpec
 from dso_desktop.simulator.records import RecordsSimulator, confirm_batch
+from dso_desktop.store.records import MessageFilter
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -172,6 +173,13 @@ def test_partial_confirmation_marks_only_what_was_loaded(app: App, tmp_path: Pat
     ok = app.records.state(result.handed_over[0].message_id)
     (h,) = ok.handovers
     assert (h.method, h.target, h.batch_id) == ("batch", "ESSL", summary.batch_id)
+    # The list's column and filter see the same state.
+    every = set(app.messages.ids(MessageFilter(account="urad")))
+    held = set(app.messages.ids(MessageFilter(account="urad", handed_over=True)))
+    assert held == {m.message_id for m in result.handed_over}
+    assert set(app.messages.ids(MessageFilter(account="urad", handed_over=False))) == \
+        every - held == {refused_id}
+    assert {r.id for r in app.messages.rows(sorted(every)) if r.handed_over} == held
     # A batch of the rest (not yet handed over) takes only the refused message.
     assert app.records.select_ids(Selection(account="urad", not_handed_over=True)) == \
         [refused_id]

@@ -24,6 +24,7 @@ from dso_desktop.store.models import (
     MessageTag,
     MessageZfo,
     QuarantinedZfo,
+    RecordsHandover,
     Tag,
 )
 from dso_desktop.store.records import (
@@ -608,6 +609,10 @@ class MessageRepo:
         if f.tag_id is not None:
             q = q.where(Message.id.in_(
                 select(MessageTag.message_id).where(MessageTag.tag_id == f.tag_id)))
+        if f.handed_over is not None:
+            held = Message.id.in_(select(RecordsHandover.message_id).where(
+                RecordsHandover.message_id.is_not(None)))
+            q = q.where(held if f.handed_over else ~held)
         return q
 
     def count(self, f: MessageFilter) -> int:
@@ -634,9 +639,13 @@ class MessageRepo:
             return []
         by_id: dict[int, MessageRow] = {}
         tags: dict[int, list[int]] = {}
+        held: set[int] = set()
         conn = self.s.connection()  # Core rows: no ORM identity map for list columns
         for chunk_start in range(0, len(ids), 500):
             chunk = list(ids[chunk_start:chunk_start + 500])
+            held.update(r[0] for r in conn.execute(
+                select(RecordsHandover.message_id).where(
+                    RecordsHandover.message_id.in_(chunk))))
             for mid, tid in conn.execute(
                 select(MessageTag.message_id, MessageTag.tag_id).where(
                     MessageTag.message_id.in_(chunk))
@@ -657,6 +666,7 @@ class MessageRepo:
                     accepted_at=from_db(r[11]), verdict=r[12], is_read=bool(r[13]),
                     downloaded=bool(r[14]), attachment_count=int(r[15] or 0),
                     big_message=bool(r[16]), tag_ids=tuple(sorted(tags.get(r[0], ()))),
+                    handed_over=r[0] in held,
                 )
         return [by_id[i] for i in ids if i in by_id]
 

@@ -41,6 +41,8 @@ class MessageFilter:
     tag_id: int | None = None
     downloaded: bool | None = None
     dm_id: str | None = None
+    # Confirmed as held by a records-management service (issue 17); None: either.
+    handed_over: bool | None = None
 
 
 ORDER_COLUMNS = (
@@ -71,6 +73,7 @@ class MessageRow:
     attachment_count: int
     big_message: bool
     tag_ids: tuple[int, ...] = ()
+    handed_over: bool = False  # a records service confirmed holding it (issue 17)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -92,6 +95,7 @@ class MessageRow:
             "attachments": self.attachment_count,
             "big_message": self.big_message,
             "tags": list(self.tag_ids),
+            "handed_over": self.handed_over,
         }
 
 
