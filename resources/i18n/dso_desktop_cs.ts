@@ -391,6 +391,10 @@
         <translation>Kopie v rozporu</translation>
     </message>
     <message>
+        <source>Hand-over to records management</source>
+        <translation>Předání do spisové služby</translation>
+    </message>
+    <message>
         <source>Envelope and delivery events</source>
         <translation>Obálka a události doručení</translation>
     </message>
@@ -441,6 +445,30 @@
     <message>
         <source>Attachments:</source>
         <translation>Přílohy:</translation>
+    </message>
+    <message>
+        <source>transfer batch</source>
+        <translation>předávací dávka</translation>
+    </message>
+    <message>
+        <source>upload</source>
+        <translation>nahráno</translation>
+    </message>
+    <message>
+        <source>Handed over to records management: %1 (%2 %3), confirmed %4</source>
+        <translation>Předáno do spisové služby: %1 (%2 %3), potvrzeno %4</translation>
+    </message>
+    <message>
+        <source>Not handed over to records management yet.</source>
+        <translation>Dosud nepředáno do spisové služby.</translation>
+    </message>
+    <message>
+        <source>Uploaded; the service has not confirmed it yet.</source>
+        <translation>Nahráno; spisová služba převzetí zatím nepotvrdila.</translation>
+    </message>
+    <message>
+        <source>Refused in batch %1: %2</source>
+        <translation>Odmítnuto v dávce %1: %2</translation>
     </message>
     <message>
         <source>(no subject)</source>
@@ -780,6 +808,149 @@
     </message>
 </context>
 <context>
+    <name>HandoverDialog</name>
+    <message>
+        <source>Hand over to records management</source>
+        <translation>Předat do spisové služby</translation>
+    </message>
+    <message>
+        <source>What to hand over</source>
+        <translation>Co předat</translation>
+    </message>
+    <message>
+        <source>Selected messages (%1)</source>
+        <translation>Vybrané zprávy (%1)</translation>
+    </message>
+    <message>
+        <source>Messages of a period</source>
+        <translation>Zprávy za období</translation>
+    </message>
+    <message>
+        <source>All data boxes</source>
+        <translation>Všechny datové schránky</translation>
+    </message>
+    <message>
+        <source>Only messages not handed over yet</source>
+        <translation>Jen dosud nepředané zprávy</translation>
+    </message>
+    <message>
+        <source>Data box:</source>
+        <translation>Datová schránka:</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>Od:</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>Do:</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>&amp;Load target nodes</source>
+        <translation>&amp;Načíst cílová místa</translation>
+    </message>
+    <message>
+        <source>Target node</source>
+        <translation>Cílové místo</translation>
+    </message>
+    <message>
+        <source>Target nodes of the records service</source>
+        <translation>Cílová místa ve spisové službě</translation>
+    </message>
+    <message>
+        <source>&amp;Hand over</source>
+        <translation>&amp;Předat</translation>
+    </message>
+    <message>
+        <source>Service URL:</source>
+        <translation>Adresa služby (URL):</translation>
+    </message>
+    <message>
+        <source>Token:</source>
+        <translation>Token:</translation>
+    </message>
+    <message>
+        <source>Extra CA certificate:</source>
+        <translation>Další certifikát CA:</translation>
+    </message>
+    <message>
+        <source>Records service (REST)</source>
+        <translation>Spisová služba (REST)</translation>
+    </message>
+    <message>
+        <source>&amp;Save transfer batch…</source>
+        <translation>&amp;Uložit předávací dávku…</translation>
+    </message>
+    <message>
+        <source>Receiving system (identifier):</source>
+        <translation>Přijímající systém (identifikátor):</translation>
+    </message>
+    <message>
+        <source>The batch (NSESSS, annex 7) is a ZIP file for the receiving system. The messages count as handed over only after its confirmation is read (dso records confirm).</source>
+        <translation>Dávka (NSESSS, příloha 7) je soubor ZIP pro přijímající systém. Zprávy se považují za předané až po načtení jeho potvrzení (dso records confirm).</translation>
+    </message>
+    <message>
+        <source>Transfer batch (file)</source>
+        <translation>Předávací dávka (soubor)</translation>
+    </message>
+    <message>
+        <source>Result of the hand-over</source>
+        <translation>Výsledek předání</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Zavřít</translation>
+    </message>
+    <message>
+        <source>Extra CA certificate</source>
+        <translation>Další certifikát CA</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer *.der)</source>
+        <translation>Certifikáty (*.pem *.crt *.cer *.der)</translation>
+    </message>
+    <message>
+        <source>Files cannot be placed here</source>
+        <translation>Sem nelze ukládat soubory</translation>
+    </message>
+    <message>
+        <source>Connected to: %1</source>
+        <translation>Připojeno ke službě: %1</translation>
+    </message>
+    <message>
+        <source>Tick at least one target node.</source>
+        <translation>Zaškrtněte alespoň jedno cílové místo.</translation>
+    </message>
+    <message>
+        <source>No stored message matches; nothing was handed over.</source>
+        <translation>Výběru neodpovídá žádná uložená zpráva; nic nebylo předáno.</translation>
+    </message>
+    <message>
+        <source>Handed over (confirmed by the service): %1 of %2</source>
+        <translation>Předáno (potvrzeno spisovou službou): %1 z %2</translation>
+    </message>
+    <message>
+        <source>Not handed over: %1 (%2)</source>
+        <translation>Nepředáno: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Save transfer batch</source>
+        <translation>Uložit předávací dávku</translation>
+    </message>
+    <message>
+        <source>ZIP (*.zip)</source>
+        <translation>ZIP (*.zip)</translation>
+    </message>
+    <message>
+        <source>Batch %1 saved: %2 messages. They count as handed over once the receiving system confirms the batch.</source>
+        <translation>Dávka %1 uložena: zpráv %2. Za předané se považují, až přijímající systém dávku potvrdí.</translation>
+    </message>
+</context>
+<context>
     <name>Integrity</name>
     <message>
         <source>The archive is in order: %1 of %2 signed messages verify.</source>
@@ -964,6 +1135,10 @@
         <translation>Zprávy</translation>
     </message>
     <message>
+        <source>handed over</source>
+        <translation>předáno</translation>
+    </message>
+    <message>
         <source>Quick filter: words from the subject, parties or attachments (Ctrl+F)</source>
         <translation>Rychlý filtr: slova z předmětu, odesílatele, adresáta nebo příloh (Ctrl+F)</translation>
     </message>
@@ -974,6 +1149,22 @@
     <message>
         <source>Number of messages</source>
         <translation>Počet zpráv</translation>
+    </message>
+    <message>
+        <source>Records: all</source>
+        <translation>Spisová služba: vše</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>Předané</translation>
+    </message>
+    <message>
+        <source>Not handed over</source>
+        <translation>Nepředané</translation>
+    </message>
+    <message>
+        <source>Hand-over state filter</source>
+        <translation>Filtr stavu předání</translation>
     </message>
     <message>
         <source>Training environment — an embedded ISDS simulator with demo data. Nothing is sent to the real data-box system.</source>
@@ -1066,6 +1257,14 @@
     <message>
         <source>&amp;Verify signature</source>
         <translation>O&amp;věřit podpis</translation>
+    </message>
+    <message>
+        <source>&amp;Hand over to records management…</source>
+        <translation>Předat do &amp;spisové služby…</translation>
+    </message>
+    <message>
+        <source>Hand the selected messages or a period over to the records management service</source>
+        <translation>Předat vybrané zprávy nebo zprávy za období do spisové služby</translation>
     </message>
     <message>
         <source>Refresh &amp;warnings</source>
@@ -1293,6 +1492,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Ověření podpisu</translation>
     </message>
     <message>
+        <source>Handed over to records management</source>
+        <translation>Předáno do spisové služby</translation>
+    </message>
+    <message>
         <source>ID</source>
         <translation>ID</translation>
     </message>
@@ -1327,6 +1530,22 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Tags</source>
         <translation>Štítky</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>Spisová služba</translation>
+    </message>
+    <message>
+        <source>Not handed over to records management yet</source>
+        <translation>Dosud nepředáno do spisové služby</translation>
+    </message>
+    <message>
+        <source>handed over</source>
+        <translation>předáno</translation>
+    </message>
+    <message>
+        <source>not handed over</source>
+        <translation>nepředáno</translation>
     </message>
 </context>
 <context>

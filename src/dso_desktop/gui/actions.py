@@ -64,6 +64,11 @@ def build_actions(w: MainWindow) -> None:
     w.act_verify = act(
         translate("MainWindow", "&Verify signature"), lambda: w.detail.verify(), "Ctrl+Shift+V"
     )
+    w.act_handover = act(
+        translate("MainWindow", "&Hand over to records management…"), w.open_handover, None,
+        translate("MainWindow", "Hand the selected messages or a period over to the records "
+                  "management service"),
+    )
     w.act_warnings = act(translate("MainWindow", "Refresh &warnings"), w.reload_warnings)
     w.act_check = act(
         translate("MainWindow", "&Check archive…"), w.check_archive, None,
@@ -108,6 +113,8 @@ def build_actions(w: MainWindow) -> None:
         w.act_unread,
         w.act_verify,
         w.act_tags,
+        None,
+        w.act_handover,
     ):
         m.addSeparator() if a is None else m.addAction(a)
     m = mb.addMenu(translate("MainWindow", "&Search"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDrag
@@ -82,6 +82,12 @@ class DetailPane(QWidget):
         self.copies.setWordWrap(True)
         self.copies.setAccessibleName(self.tr("Conflicting copies"))
         self.copies.setVisible(False)
+        # Hand-over to records management: where and when, or that it was not yet.
+        self.handover = QLabel()
+        self.handover.setWordWrap(True)
+        self.handover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.handover.setAccessibleName(self.tr("Hand-over to records management"))
+        self.handover.setVisible(False)
 
         self.envelope = QTextBrowser()
         self.envelope.setOpenExternalLinks(False)
@@ -142,6 +148,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.verdict)
         layout.addWidget(self.copies)
+        layout.addWidget(self.handover)
         layout.addWidget(split, 1)
         self._set_enabled(False)
 
@@ -161,6 +168,7 @@ class DetailPane(QWidget):
         self.title.setText(self.tr("Select a message"))
         self.verdict.setVisible(False)
         self.copies.setVisible(False)
+        self.handover.setVisible(False)
         self.envelope.clear()
         self.attachments.clear()
         self._set_enabled(False)
@@ -179,6 +187,34 @@ class DetailPane(QWidget):
         self._ctx.tasks.run_store(
             lambda: svc.detail(message_id), loaded, lambda e: show_error(self, e), owner=self
         )
+        records = self._ctx.app.records
+
+        def handover_loaded(state: Any) -> None:
+            if self._message == message_id:
+                self.show_handover(state)
+
+        self._ctx.tasks.run_store(lambda: records.state(message_id), handover_loaded,
+                                  lambda e: show_error(self, e), owner=self)
+
+    def show_handover(self, state: Any) -> None:
+        """Where the message was handed over (records management), or that it was not."""
+        lines = []
+        for h in state.handovers:
+            where = h.batch_id if h.method == "batch" else ", ".join(h.locations)
+            how = self.tr("transfer batch") if h.method == "batch" else self.tr("upload")
+            lines.append(self.tr("Handed over to records management: %1 (%2 %3), confirmed "
+                                 "%4").replace("%1", h.target).replace("%2", how)
+                         .replace("%3", where or "-").replace("%4", fmt.when(h.confirmed_at)))
+        if not lines:
+            text = self.tr("Not handed over to records management yet.")
+            if state.uploaded_unconfirmed:
+                text += " " + self.tr("Uploaded; the service has not confirmed it yet.")
+            lines.append(text)
+            for batch_id, reason in state.refusals[:3]:
+                lines.append(self.tr("Refused in batch %1: %2").replace("%1", batch_id)
+                             .replace("%2", reason or "-"))
+        self.handover.setText("\n".join(lines))
+        self.handover.setVisible(True)
 
     def _set_enabled(self, on: bool) -> None:
         for b in (

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
     act_verify: QAction
     act_warnings: QAction
     act_check: QAction
+    act_handover: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()
@@ -149,6 +151,14 @@ class MainWindow(QMainWindow):
         return base
 
     def _build_widgets(self) -> None:
+        # Built first: sorting the table below already reloads the list with it.
+        # Hand-over to records management (issue 17): all / handed over / not yet.
+        self.handover_filter = QComboBox()
+        self.handover_filter.addItem(self.tr("Records: all"), None)
+        self.handover_filter.addItem(self.tr("Handed over"), True)
+        self.handover_filter.addItem(self.tr("Not handed over"), False)
+        self.handover_filter.setAccessibleName(self.tr("Hand-over state filter"))
+        self.handover_filter.currentIndexChanged.connect(lambda _i: self.reload_list())
         self.tree = AccountTree()
         self.tree.node_selected.connect(lambda _key: self.reload_list())
 
@@ -202,6 +212,7 @@ class MainWindow(QMainWindow):
             "status": fm.horizontalAdvance(self.tr("Status")) + fm.horizontalAdvance("M") * 7,
             "attachments": fm.horizontalAdvance(self.tr("Att.")) + pad + 6,
             "tags": fm.horizontalAdvance("M") * 7 + pad,
+            "handover": fm.horizontalAdvance(self.tr("handed over")) + pad,
         }
         for i, (key, _h, _o) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, widths[key])
@@ -228,6 +239,7 @@ class MainWindow(QMainWindow):
         top_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(self.quick_filter, 1)
+        bar.addWidget(self.handover_filter)
         bar.addWidget(self.count_label)
         top_layout.addLayout(bar)
         top_layout.addWidget(self.table, 1)
@@ -413,6 +425,9 @@ class MainWindow(QMainWindow):
             flt = dataclasses.replace(flt, since=datetime.now(UTC) - timedelta(days=RECENT_DAYS))
         if self._tag_filter is not None:
             flt = dataclasses.replace(flt, tag_id=self._tag_filter)
+        handed_over = self.handover_filter.currentData()
+        if handed_over is not None:
+            flt = dataclasses.replace(flt, handed_over=bool(handed_over))
         return flt
 
     def reload_list(self) -> None:
@@ -847,6 +862,21 @@ class MainWindow(QMainWindow):
         dlg.changed.connect(self.reload_tags)
         self._keep(dlg).show()
         return dlg
+
+    def open_handover(self) -> Any:
+        """ "Předat do spisové služby": the selected messages or a period."""
+        from dso_desktop.gui.recordsdialog import HandoverDialog
+
+        dlg = HandoverDialog(self.ctx, self.selected_message_ids(), list(self._accounts), self)
+        dlg.finished_work.connect(self._after_handover)
+        self._keep(dlg).show()
+        return dlg
+
+    def _after_handover(self) -> None:
+        self.model.invalidate()
+        self.reload_list()
+        if self.detail.message_id is not None:
+            self.detail.show_message(self.detail.message_id)
 
     def _about(self) -> None:
         from dso_desktop import __version__

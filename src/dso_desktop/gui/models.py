@@ -38,6 +38,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("status", "Status", "status"),
     ("attachments", "Att.", ""),
     ("tags", "Tags", ""),
+    ("handover", "Records", ""),
 )
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -144,6 +145,8 @@ class MessageListModel(QAbstractTableModel):
             return self._header(key)
         if role == Qt.ItemDataRole.ToolTipRole and key == "verdict":
             return self.tr("Verification of the signature")
+        if role == Qt.ItemDataRole.ToolTipRole and key == "handover":
+            return self.tr("Handed over to records management")
         return None
 
     def _header(self, key: str) -> str:
@@ -157,6 +160,7 @@ class MessageListModel(QAbstractTableModel):
             "status": self.tr("Status"),
             "attachments": self.tr("Att."),
             "tags": self.tr("Tags"),
+            "handover": self.tr("Records"),
         }
         return headers[key]
 
@@ -198,7 +202,12 @@ class MessageListModel(QAbstractTableModel):
             ids = list(row.tag_ids)
             if ids and ids[0] in self._tags_by_id:
                 return QBrush(QColor(self._tags_by_id[ids[0]][1]))
+        if role == Qt.ItemDataRole.ToolTipRole and key == "handover":
+            return (self.tr("Handed over to records management") if row.handed_over
+                    else self.tr("Not handed over to records management yet"))
         if role == Qt.ItemDataRole.AccessibleTextRole:
+            if key == "handover":
+                return self.tr("handed over") if row.handed_over else self.tr("not handed over")
             if key == "verdict":
                 return fmt.verdict_short(fmt.verdict_kind(row.verdict))
             return str(self._display(row, key))
@@ -251,6 +260,8 @@ class MessageListModel(QAbstractTableModel):
             return row.attachment_count
         if key == "tags":
             return ", ".join(self._tags(row))
+        if key == "handover":
+            return self.tr("handed over") if row.handed_over else ""
         return ""
 
     def _row(self, row_no: int) -> MessageRow | None:
