@@ -427,3 +427,36 @@ def test_cli_rest_against_the_loopback_service(template: Path, tmp_path: Path,
     assert obj["confirmed"] and all(i["ok"] for i in obj["items"])
     code, obj, _ = _dso(data, *base, "stored", "--account", "urad")
     assert code == 0 and obj["held"] == obj["checked"] > 0
+
+
+def test_purge_keeps_what_the_service_did_not_get_byte_for_byte(
+        app: App, tmp_path: Path, records_service: Any) -> None:
+    """A message the REST service holds without this archive having uploaded it, and a
+    message with another signed copy kept beside its evidence, stay; a later confirmation
+    that covers them exactly lets them go, and the log names that confirmation."""
+    _, info = records_service
+    ids = app.records.select_ids(Selection(account="urad"))
+    first, second = ids[0], ids[1]
+    # The service already has `first` (someone else uploaded it): marked, not purgeable.
+    with RecordsRestClient(info.url, info.token, ca_file=Path(info.ca_file)) as client:
+        client.upload_file(["matrika"], "DZ_x.zfo", app.messages.zfo_bytes(first))
+        assert app.records.refresh_stored(client, [first], service_name="ESSL-REST") == [first]
+    (h,) = app.records.state(first).handovers
+    assert h.zfo_sha256 is None and h.locations == ("matrika/DZ_x.zfo",)
+    with app.db.write() as s:
+        s.execute(text(
+            "INSERT INTO evidence_copies (message_id, kind, sha256, size, data, reason, "
+            "stored_at) VALUES (:m, 'message', :h, 1, :d, 'conflict', :t)"),
+            {"m": second, "h": "e" * 64, "d": b"x", "t": datetime(2026, 1, 1)})
+    later = datetime.now(UTC) + timedelta(days=1)
+    kept = {m: r for m, _, r in app.records.purge(later).kept}
+    assert kept[first] == "the stored ZFO is not the one the service confirmed"
+    assert second not in kept  # not handed over at all: not even a candidate
+    out = tmp_path / "davka.zip"
+    app.records.export(out, Selection(message_ids=(first, second)))
+    app.records.confirm(confirm_batch(out))
+    done = app.records.purge(later)
+    assert [r.message_id for r in done.removed] == [first]
+    assert done.removed[0].handover_method == "batch"
+    assert (second, "other signed copies are kept with it") in \
+        {(m, r) for m, _, r in done.kept}

@@ -348,23 +348,24 @@ class RecordsService:
                 if s.get(Message, mid) is None:
                     continue  # already removed
                 zfo_sha, di_sha, copies = repo.evidence_state(mid)
+                # Any hand-over confirmed before the cut-off may cover it; the log cites
+                # the one that covers exactly the bytes stored now.
+                hands = [x for x in repo.handovers(mid) if x.confirmed_at < confirmed_before]
+                same = [x for x in hands if zfo_sha is not None and x.zfo_sha256 == zfo_sha]
+                full = [x for x in same if di_sha is None or x.delivery_info_sha256 == di_sha]
                 reason = None
                 if zfo_sha is None:
                     reason = "no signed ZFO stored"
-                elif h.zfo_sha256 is None or h.zfo_sha256 != zfo_sha:
+                elif not same:
                     reason = "the stored ZFO is not the one the service confirmed"
-                elif di_sha is not None and h.delivery_info_sha256 != di_sha:
+                elif not full:
                     reason = "the delivery info was not handed over"
                 elif copies:
                     reason = "other signed copies are kept with it"
-                if reason is None:
-                    hands = [x for x in repo.handovers(mid) if x.confirmed_at <
-                             confirmed_before]
-                    if not any(x.zfo_sha256 == zfo_sha for x in hands):
-                        reason = "the stored ZFO is not the one the service confirmed"
                 if reason is not None:
                     kept.append((mid, h.dm_id, reason))
                     continue
+                h = full[0]
                 if dry_run:
                     removed.append(PurgeLogRecord(mid, h.dm_id, None, "", None, zfo_sha,
                                                   h.method, h.target, h.batch_id,
