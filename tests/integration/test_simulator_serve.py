@@ -59,3 +59,30 @@ def test_non_loopback_host_is_refused() -> None:
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert "loopback" in r.stderr
+
+
+def test_dso_sim_records_serve_speaks_the_records_rest_interface(tmp_path: Path) -> None:
+    """The training records service (issue 17) from the outside: one JSON line, HTTPS with
+    its CA, the token required, clean SIGTERM; a non-loopback host is refused."""
+    with subprocess.Popen(
+        [*DSO, "sim", "records-serve", "--state-dir", str(tmp_path / "rec")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}) as proc:
+        try:
+            info = json.loads(proc.stdout.readline())
+            assert info["url"].startswith("https://127.0.0.1:") and info["token"]
+            s = requests.Session()
+            s.trust_env = False
+            url = info["url"] + "/service_info"
+            assert s.get(url, verify=info["ca_file"]).status_code == 401
+            r = s.get(url, verify=info["ca_file"], headers={"Authentication": info["token"]})
+            assert r.status_code == 200 and r.json()["name"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+            proc.stdout.close()
+            proc.stderr.close()
+    r = subprocess.run([*DSO, "sim", "records-serve",
+                        "--host", "0.0.0.0"],  # noqa: S104 (it must be refused)
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
