@@ -28,7 +28,7 @@ def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 def test_demo_screenshot_of_each_window(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    for window in ("main", "compose"):
+    for window in ("main", "compose", "handover"):
         out = tmp_path / f"{window}.png"
         run = _run(
             [

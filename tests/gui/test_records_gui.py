@@ -117,3 +117,18 @@ def test_hand_over_a_period_as_a_transfer_batch(qtbot: Any, archive_window: Any,
     _set_filter(qtbot, w, False)
     assert w.model.rowCount() == 7
     dlg.close()
+
+
+def test_training_mode_prefills_the_loopback_records_service(
+        qtbot: Any, window: Any, records_service: Any) -> None:
+    """In training mode the dialog is set up for the loopback records service (the demo
+    starts it beside the ISDS simulator), so the clerk only loads the nodes and picks one."""
+    window.ctx.records_info = records_service
+    dlg = window.open_handover()
+    assert (dlg.url.text(), dlg.token.text(), dlg.ca_file.text()) == (
+        records_service.url, records_service.token, records_service.ca_file)
+    assert dlg.use_period.isChecked()  # nothing selected: a period
+    with qtbot.waitSignal(dlg.nodes_loaded, timeout=15_000):
+        dlg.fetch_nodes()
+    assert "Cvičná spisová služba" in dlg.report.toPlainText()
+    dlg.close()

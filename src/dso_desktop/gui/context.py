@@ -27,6 +27,8 @@ class GuiContext:
     demo: bool = False
     sim_info: SimulatorInfo | None = None  # the embedded simulator in training mode
     updates: UpdateController | None = None  # of an installed copy, else None
+    # The loopback records service in training mode (simulator.records.RecordsServiceInfo).
+    records_info: Any = None
 
     def scratch_dir(self, purpose: str) -> Path:
         """A folder under the app's cache for files handed to other programs (open, drag)."""

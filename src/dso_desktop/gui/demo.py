@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -69,6 +69,7 @@ class DemoSession(QObject):
         self.window = window
         self.messages = messages
         self.sim: Simulator | None = None
+        self.records_sim: Any = None  # the training records service (spisová služba)
         self.account = DEMO_ACCOUNT
 
     def start(self) -> None:
@@ -78,9 +79,18 @@ class DemoSession(QObject):
 
         def start_sim() -> tuple[Simulator, SimulatorInfo]:
             from dso_desktop.simulator import Simulator
+            from dso_desktop.simulator.records import RecordsSimulator
 
             sim = Simulator(state_dir, seed=2026, messages=messages)
-            return sim, sim.start()
+            started = sim, sim.start()
+            # A loopback records service too, so "Předat do spisové služby" can be tried.
+            try:
+                records = RecordsSimulator(state_dir / "records")
+                self.ctx.records_info = records.start()
+                self.records_sim = records
+            except Exception as exc:  # training goes on without it
+                log.warning("the training records service did not start: %s", exc)
+            return started
 
         self.ctx.tasks.run_net(start_sim, self._sim_started, self.failed.emit, owner=self)
 
@@ -155,6 +165,12 @@ class DemoSession(QObject):
             self.failed.emit(exc)
 
     def stop(self) -> None:
+        if self.records_sim is not None:
+            try:
+                self.records_sim.stop()
+            except Exception as exc:  # stopping must not hide the exit code
+                log.warning("stopping the records service failed: %s", exc)
+            self.records_sim = None
         if self.sim is not None:
             try:
                 self.sim.stop()

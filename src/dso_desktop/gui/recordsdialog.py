@@ -56,7 +56,7 @@ class HandoverDialog(QDialog):
         self.ctx = ctx
         self.selected = list(selected)
         self.setWindowTitle(self.tr("Hand over to records management"))
-        self.resize(640, 620)
+        self.resize(680, 700)
 
         # -- what -----------------------------------------------------------------------
         what = QGroupBox(self.tr("What to hand over"))
@@ -108,6 +108,7 @@ class HandoverDialog(QDialog):
         self.nodes = QTreeWidget()
         self.nodes.setHeaderLabels([self.tr("Target node")])
         self.nodes.setAccessibleName(self.tr("Target nodes of the records service"))
+        self.nodes.setMinimumHeight(160)
         self.upload_button = QPushButton(self.tr("&Hand over"))
         self.upload_button.setEnabled(False)
         self.upload_button.clicked.connect(self.upload)
@@ -143,8 +144,15 @@ class HandoverDialog(QDialog):
         self.report = QPlainTextEdit()
         self.report.setReadOnly(True)
         self.report.setAccessibleName(self.tr("Result of the hand-over"))
+        self.report.setMaximumHeight(110)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.close)
+
+        training = ctx.records_info
+        if training is not None:  # training mode: the loopback records service
+            self.url.setText(training.url)
+            self.token.setText(training.token)
+            self.ca_file.setText(training.ca_file)
 
         layout = QVBoxLayout(self)
         layout.addWidget(what)

@@ -75,6 +75,14 @@ class ScreenshotTaker(QObject):
                 return
         elif self.which == "wizard":
             self._target = w.add_account()
+        elif self.which == "handover":
+            # "Předat do spisové služby" with the training records service's target nodes.
+            dlg = w.open_handover()
+            self._target = dlg
+            if w.ctx.records_info is not None:
+                dlg.nodes_loaded.connect(self._after_settle)
+                dlg.fetch_nodes()
+                return
         elif self.which == "detail":
             self._target = w.detail
             splitter = w.detail.parentWidget()
