@@ -94,8 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorised(self) -> bool:
         # Datovka spells it "Authentication" (not "Authorization"); so do we.
-        if secrets.compare_digest(self.headers.get("Authentication", ""),
-                                  self.server.state.token):
+        given = self.headers.get("Authentication", "").encode("utf-8", "surrogateescape")
+        if secrets.compare_digest(given, self.server.state.token.encode()):
             return True
         self._reply({"error": _error("UNSPECIFIED", "invalid token")}, 401)
         return False

@@ -155,3 +155,21 @@ def test_an_entity_not_in_the_batch_is_refused() -> None:
                                 None, (wrong,))
         with pytest.raises(ConfirmationError, match="not in batch"):
             nsesss.decide(written, c)
+
+
+def test_the_schema_loader_reads_local_files_only(tmp_path: Path) -> None:
+    """The validation in these tests cannot pass because a schema came from elsewhere: an
+    import of a remote or outside schema is refused."""
+    from tests.unit.records.schemas import _schema
+
+    for location in ("http://example.invalid/x.xsd", "../outside.xsd"):
+        (tmp_path / "outside.xsd").write_text(
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>')
+        folder = tmp_path / "schemas"
+        folder.mkdir(exist_ok=True)
+        (folder / "main.xsd").write_text(
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+            f'<xs:import namespace="urn:x" schemaLocation="{location}"/></xs:schema>')
+        _schema.cache_clear()
+        with pytest.raises((etree.XMLSchemaParseError, OSError, etree.XMLSyntaxError)):
+            _schema(str(folder), "main.xsd")
