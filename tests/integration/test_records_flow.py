@@ -5,6 +5,7 @@ state -> purge, and REST upload -> stored files -> state.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -107,7 +108,17 @@ def test_export_validates_and_an_independent_reader_rebuilds_the_messages(
     if ZFO_SAMPLES.is_dir():  # the real samples went in too
         assert ("3401761", True) in archive and ("151874", False) in archive
     # Nothing is handed over by an export alone.
-    assert app.records.handed_over_ids(list(app.records.select_ids(Selection()))) == set()
+    every = app.records.select_ids(Selection())
+    assert app.records.handed_over_ids(every) == set()
+    # The receiving system confirms the whole batch: every message, training data and real
+    # samples alike, is handed over, with where and when.
+    result = app.records.confirm(confirm_batch(out))
+    assert result.status == nsesss.LOADED and not result.not_handed_over
+    assert app.records.handed_over_ids(every) == set(every)
+    for mid in every:
+        (h,) = app.records.state(mid).handovers
+        assert (h.method, h.target, h.batch_id) == ("batch", "ESSL", summary.batch_id)
+        assert h.zfo_sha256 == hashlib.sha256(app.messages.zfo_bytes(mid)).hexdigest()
 
 
 class _Utf8Info(zipfile.ZipInfo):

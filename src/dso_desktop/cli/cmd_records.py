@@ -133,6 +133,10 @@ def records_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def records_confirm(args: argparse.Namespace, ctx: CliContext) -> int:
+    from dso_desktop.records.nsesss import MAX_CONFIRMATION_BYTES
+
+    if args.file.stat().st_size > MAX_CONFIRMATION_BYTES:
+        raise CliError(f"{args.file} is too large for a transfer confirmation")
     data = args.file.read_bytes()
     with _open(ctx) as app:
         result = app.records.confirm(data)

@@ -367,9 +367,11 @@ class RecordsService:
                     continue
                 h = full[0]
                 if dry_run:
-                    removed.append(PurgeLogRecord(mid, h.dm_id, None, "", None, zfo_sha,
-                                                  h.method, h.target, h.batch_id,
-                                                  h.confirmed_at, now))
+                    m = s.get(Message, mid)
+                    removed.append(PurgeLogRecord(
+                        mid, h.dm_id, None, m.direction if m else "",
+                        from_db(m.delivered_at) if m else None, zfo_sha, h.method, h.target,
+                        h.batch_id, h.confirmed_at, now))
                     continue
                 zfo_row = s.get(MessageZfo, mid)
                 index_row = index_text(bytes(zfo_row.data)) if zfo_row is not None else None
