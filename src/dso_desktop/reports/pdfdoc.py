@@ -80,7 +80,7 @@ class Document:
 
         owner = self
 
-        class _Pdf(FPDF):  # type: ignore[misc]
+        class _Pdf(FPDF):
             def header(self) -> None:
                 owner._header()
 
@@ -92,7 +92,8 @@ class Document:
         pdf = self.pdf
         for style, path in font_files().items():
             pdf.add_font(FONT, style, str(path))
-        self._cmap: frozenset[int] = frozenset(pdf.fonts[f"{FONT.lower()}"].cmap)
+        regular: Any = pdf.fonts[FONT.lower()]  # a TTFFont: its character map
+        self._cmap: frozenset[int] = frozenset(regular.cmap)
         pdf.add_output_intent(
             OutputIntentSubType.PDFA, output_condition_identifier="sRGB",
             output_condition="IEC 61966-2-1:1999", registry_name="http://www.color.org",

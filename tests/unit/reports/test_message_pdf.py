@@ -102,7 +102,7 @@ def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path
                                        ) -> None:
     monkeypatch.setattr(pdfdoc, "font_dirs", lambda: (tmp_path,))
     doc = MessageDoc(envelope=Envelope(message_id="1"), direction=Direction.RECEIVED)
-    with pytest.raises(ReportError, match="DejaVuSans.ttf not found"):
+    with pytest.raises(ReportError, match=r"DejaVuSans\.ttf not found"):
         pdfdoc.message_pdf(doc)
 
 
@@ -132,3 +132,30 @@ def test_one_message_pdf_is_fast(archive: Any) -> None:
     archive.paper.message_pdf(mid)
     # The target is 0.2 s (make bench); a loaded CI machine gets generous room.
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_pdfa_check_itself_refuses_a_plain_pdf() -> None:
+    # The checker the tests rely on is not vacuous: an ordinary PDF (core font, no XMP,
+    # no OutputIntent) fails it.
+    from fpdf import FPDF
+
+    plain = FPDF()
+    plain.add_page()
+    plain.set_font("helvetica", size=10)
+    plain.cell(0, 5, "7001")
+    with pytest.raises((AssertionError, KeyError)):
+        assert_pdfa(bytes(plain.output()))
+
+
+def test_batch_export_writes_one_pdf_per_message_and_overwrites_nothing(
+        archive: Any, tmp_path: Path) -> None:
+    ids = [_id(archive, "7001"), _id(archive, "7002")]
+    seen: list[tuple[int, int]] = []
+    first = archive.paper.export_pdfs(ids, tmp_path / "out", Part.BOTH,
+                                      progress=lambda n, total: seen.append((n, total)))
+    assert [p.name for p in first] == ["Obalka_a_dorucenka_7001.pdf",
+                                       "Obalka_a_dorucenka_7002.pdf"]
+    assert seen == [(1, 2), (2, 2)]
+    text_has(first[1].read_bytes(), "7002", "Odpověď na žádost")
+    again = archive.paper.export_pdfs(ids[:1], tmp_path / "out", Part.BOTH)
+    assert again[0] != first[0] and first[0].exists()
