@@ -75,6 +75,10 @@ class ScreenshotTaker(QObject):
                 return
         elif self.which == "wizard":
             self._target = w.add_account()
+        elif self.which == "documents":
+            self._target = w.open_documents()
+        elif self.which == "overview":
+            self._target = w.open_overview()
         elif self.which == "detail":
             self._target = w.detail
             splitter = w.detail.parentWidget()

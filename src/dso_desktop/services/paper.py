@@ -214,6 +214,18 @@ class PaperService:
                                                  pdf=pdf))
         return Path(out)
 
+    def write_eml(self, message_id: int, folder: Path, *, attachments: bool = False,
+                  pdf: bool = False) -> Path:
+        """The .eml as ``zprava_<dmID>.eml`` in ``folder`` (a new name when taken: a mail
+        client may still hold the previous one open)."""
+        from dso_desktop.zfo.extract import save_files
+
+        data = self.message_eml(message_id, attachments=attachments, pdf=pdf)
+        with self._db.read() as s:
+            dm = MessageRepo(s).rows([message_id])[0].dm_id
+        return save_files(Path(folder), [(f"zprava_{file_stem(dm, message_id)}.eml",
+                                          data)])[0]
+
     # -- correspondence overview --------------------------------------------------------
     def overview(self, date_from: date, date_to: date, *, account: str | None = None,
                  direction: Direction | None = None) -> Overview:
