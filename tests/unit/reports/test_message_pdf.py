@@ -159,3 +159,12 @@ def test_batch_export_writes_one_pdf_per_message_and_overwrites_nothing(
     text_has(first[1].read_bytes(), "7002", "Odpověď na žádost")
     again = archive.paper.export_pdfs(ids[:1], tmp_path / "out", Part.BOTH)
     assert again[0] != first[0] and first[0].exists()
+
+
+def test_the_shipped_fonts_have_every_czech_and_slovak_letter() -> None:
+    from fontTools.ttLib import TTFont
+
+    letters = "áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽäľĺôŕÄĽĹÔŔ„“‚‘–—…§€°×"
+    for path in pdfdoc.font_files().values():
+        cmap = TTFont(path).getBestCmap()
+        assert [ch for ch in letters if ord(ch) not in cmap] == [], path
