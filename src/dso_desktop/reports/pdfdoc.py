@@ -222,11 +222,12 @@ class Document:
         pdf.set_font(FONT, "B", 9)
         pdf.cell(label_w, 5, self.fit(label, label_w))
         pdf.set_font(FONT, "", 9)
-        pdf.multi_cell(0, 5, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, self.clean(value), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def paragraph(self, value: str, size: float = 9) -> None:
         self.pdf.set_font(FONT, "", size)
-        self.pdf.multi_cell(0, 4.5, self.clean(value), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, 4.5, self.clean(value), align="L", new_x="LMARGIN",
+                            new_y="NEXT")
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
@@ -257,6 +258,13 @@ def _legal_title(doc: MessageDoc) -> str | None:
     if lt.point:
         parts.append(f"písm. {lt.point}")
     return ", ".join(parts)
+
+
+def _trusted(check: SealCheck | None) -> bool:
+    try:
+        return check is not None and check.kind is not None and VerdictKind(check.kind).trusted
+    except ValueError:
+        return False
 
 
 def verdict_cs(kind: str | None) -> str:
@@ -372,7 +380,13 @@ def _delivery(d: Document, doc: MessageDoc) -> None:
 
     d.section("Ověření doručenky")
     if doc.has_delivery_info:
-        d.paragraph("Doručenka je podepsaná Informačním systémem datových schránek.")
+        # Only a trusted verdict lets the paper say ISDS sealed it.
+        if _trusted(doc.delivery_check):
+            d.paragraph("Doručenka je zapečetěná Informačním systémem datových schránek; "
+                        "pečeť je ověřena.")
+        else:
+            d.paragraph("Pečeť doručenky nebyla ověřena jako pečeť ISDS (viz výsledek "
+                        "ověření).")
     else:
         d.paragraph("Podepsaná doručenka není v archivu; události pocházejí ze seznamu "
                     "změn stavu.")

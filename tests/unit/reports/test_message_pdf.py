@@ -59,7 +59,8 @@ def test_delivery_info_holds_every_event_and_its_own_verdict(archive: Any) -> No
     assert_pdfa(data)
     text_has(data, "Doručenka", "7001", SUBJECT, "Úřad městyse Test",
              "Dodáno 01.03.2026 13:00:00",
-             "Doručenka je podepsaná Informačním systémem datových schránek")
+             "Doručenka je zapečetěná Informačním systémem datových schránek; pečeť je "
+             "ověřena")
     for ev in doc.events:
         text_has(data, local_time(ev.at), ev.description)
     assert doc.delivery_check is not None and doc.delivery_check.kind == "valid"
@@ -132,6 +133,21 @@ def test_one_message_pdf_is_fast(archive: Any) -> None:
     archive.paper.message_pdf(mid)
     # The target is 0.2 s (make bench); a loaded CI machine gets generous room.
     assert time.perf_counter() - started < 2.0
+
+
+def test_an_untrusted_delivery_info_is_not_called_sealed_by_isds(archive: Any) -> None:
+    from sqlalchemy import update
+
+    from dso_desktop.store.models import DeliveryInfo
+
+    mid = _id(archive, "7001")
+    with archive.db.write() as s:
+        s.execute(update(DeliveryInfo).where(DeliveryInfo.message_id == mid)
+                  .values(verdict="untrusted"))
+    data = archive.paper.message_pdf(mid, Part.DELIVERY_INFO)
+    text_has(data, "Pečeť doručenky nebyla ověřena jako pečeť ISDS",
+             "Výsledek ověření Nedůvěryhodný")
+    assert "pečeť je ověřena" not in pdf_text(data)
 
 
 def test_the_pdfa_check_itself_refuses_a_plain_pdf() -> None:
