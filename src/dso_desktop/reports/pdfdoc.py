@@ -39,6 +39,10 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
                     Path("/usr/share/fonts/TTF"))
 ICC_PROFILE = ("color", "sRGB2014.icc")
+# Explicit bidi embeddings, overrides, isolates and marks: with them a name like
+# "Faktura\u202efdp.exe" would print reordered ("Fakturaexe.pdf").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
 PRODUCER = f"DSO Desktop {__version__} (fpdf2)"
 
 
@@ -121,13 +125,15 @@ class Document:
 
     # -- text ---------------------------------------------------------------------------
     def clean(self, value: object) -> str:
-        """Text the font can show: control characters become spaces, a character DejaVu
-        lacks becomes "?" (so an odd subject never stops a document)."""
+        """Text the font can show: control characters become spaces, bidi controls go, a
+        character the font lacks becomes "?" (so an odd subject never stops a document)."""
         out = []
         for ch in str(value):
             o = ord(ch)
             if ch == "\n":
                 out.append(ch)
+            elif ch in BIDI_CONTROLS:
+                continue  # a sender's name must not reorder what is printed after it
             elif o < 32 or 0x7F <= o < 0xA0:
                 out.append(" ")
             elif o in self._cmap:

@@ -145,14 +145,13 @@ class PaperService:
                     progress: Callable[[int, int], None] | None = None) -> list[Path]:
         """Batch export: one PDF per message in ``out_dir`` (``Obalka_<dmID>.pdf``; a name
         taken already gets a number, nothing is overwritten)."""
+        from dso_desktop.reports.pdfdoc import message_pdf
         from dso_desktop.zfo.extract import save_files
 
         out_dir = private_dir(Path(out_dir), tighten_existing=False)
         written: list[Path] = []
         for n, mid in enumerate(message_ids, 1):
             doc = self.document(mid)
-            from dso_desktop.reports.pdfdoc import message_pdf
-
             name = f"{PART_NAMES[Part(part)]}_{file_stem(doc.envelope.message_id, mid)}.pdf"
             written += save_files(out_dir, [(name, message_pdf(doc, Part(part)))])
             if progress is not None:

@@ -123,7 +123,8 @@ def test_odd_text_never_stops_a_document() -> None:
     data = pdfdoc.message_pdf(MessageDoc(envelope=env, direction=Direction.SENT,
                                          events=events), Part.BOTH)
     assert_pdfa(data)
-    text_has(data, "Věc", "Ω", "02.01.2026 04:04:05", "EV0: přijata")
+    text_has(data, "Věc", "Ω", "02.01.2026 04:04:05", "EV0: přijata", "Firma s.r.o.")
+    assert "\u202e" not in pdf_text(data)  # the bidi override is gone, not printed
 
 
 def test_one_message_pdf_is_fast(archive: Any) -> None:
