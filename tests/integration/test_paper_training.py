@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import date
 from email import policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.unit.reports.conftest import assert_pdfa, text_has
