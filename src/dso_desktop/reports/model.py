@@ -19,6 +19,18 @@ except ImportError:  # pragma: no cover
     PRAGUE = UTC
 
 
+# Explicit bidi embeddings, overrides, isolates and marks: with them a sender's name like
+# "Faktura\u202efdp.exe" shows reordered ("Fakturaexe.pdf") on paper, in Excel or a browser.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+_NO_BIDI = {ord(c): None for c in BIDI_CONTROLS}
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidi control characters (nothing else changes)."""
+    return text.translate(_NO_BIDI)
+
+
 class Part(StrEnum):
     """Which document of one message: the envelope, the delivery info, or both in one."""
 

@@ -27,6 +27,7 @@ from dso_desktop.reports.model import (
     OverviewRow,
     local_time,
     status_cs,
+    strip_bidi,
 )
 
 
@@ -60,6 +61,7 @@ COLUMNS: tuple[tuple[str, Callable[[OverviewRow], str]], ...] = (
 
 
 def _defuse(value: str) -> str:
+    value = strip_bidi(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
@@ -91,7 +93,9 @@ th{background:#e1e6ee} td.n{text-align:right}
 
 def to_html(ov: Overview) -> bytes:
     """One HTML file with everything inline; every value escaped."""
-    e = html.escape
+    def e(value: str) -> str:
+        return html.escape(strip_bidi(value))
+
     parts = [
         "<!DOCTYPE html>",
         '<html lang="cs"><head><meta charset="utf-8">',

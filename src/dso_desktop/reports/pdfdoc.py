@@ -20,6 +20,7 @@ from dso_desktop import __version__
 from dso_desktop.domain import BOX_TYPE_CODES, VerdictKind, text
 from dso_desktop.reports import ReportError
 from dso_desktop.reports.model import (
+    BIDI_CONTROLS,
     DIRECTION_CS,
     CertLine,
     MessageDoc,
@@ -39,10 +40,6 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
                     Path("/usr/share/fonts/TTF"))
 ICC_PROFILE = ("color", "sRGB2014.icc")
-# Explicit bidi embeddings, overrides, isolates and marks: with them a name like
-# "Faktura\u202efdp.exe" would print reordered ("Fakturaexe.pdf").
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                          "\u2066\u2067\u2068\u2069")
 PRODUCER = f"DSO Desktop {__version__} (fpdf2)"
 
 

@@ -75,6 +75,15 @@ def test_csv_uses_semicolons_crlf_and_counts_first() -> None:
     assert ["odeslaná", "doručena přihlášením", "1"] in table[:6]
 
 
+def test_bidi_controls_never_reach_a_spreadsheet_or_a_browser() -> None:
+    rows = [_row(0, "Faktura\u202efdp.exe", sender="Firma\u2067 s.r.o.")]
+    data = to_csv(_overview(rows)).decode("utf-8-sig")
+    page = to_html(_overview(rows)).decode("utf-8")
+    for out in (data, page):
+        assert "\u202e" not in out and "\u2067" not in out
+        assert "Fakturafdp.exe" in out and "Firma s.r.o." in out
+
+
 def test_csv_defuses_formulas() -> None:
     table = _table(to_csv(_overview([_row(0, '=HYPERLINK("http://x","klik")')])))
     assert table[-1][[h for h, _ in COLUMNS].index("Věc")].startswith("'=")
