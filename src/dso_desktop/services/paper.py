@@ -172,7 +172,10 @@ class PaperService:
             st = repo.detail(message_id)
             z = repo.zfo(message_id)
         if z is None:
-            raise NotFound(f"message {st.row.dm_id} has no signed ZFO stored yet")
+            missing = NotFound(f"message {st.row.dm_id} has no signed ZFO stored yet")
+            missing.message_cs = ("Zpráva ještě není stažená (v archivu je jen její obálka "
+                                  "ze seznamu); e-mail by neměl co nést.")
+            raise missing
         data, digest = z
         if sha256_hex(data) != digest:
             raise DamagedEvidence(f"stored ZFO of {st.row.dm_id} does not match its checksum")

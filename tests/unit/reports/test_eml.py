@@ -57,3 +57,20 @@ def test_no_header_injection_from_a_subject() -> None:
     assert msg["Bcc"] is None and msg["Subject"] == "Věc Bcc: oběť@example.cz"
     assert [p.get_filename() for p in msg.iter_attachments()] == ["a  b.txt"]
     assert b"\r\n" in data
+
+
+def test_a_message_not_downloaded_cannot_be_mailed(archive: Any) -> None:
+    import pytest
+    from sqlalchemy import delete
+
+    from dso_desktop.store.errors import NotFound
+    from dso_desktop.store.models import MessageZfo
+
+    (mid,) = archive.messages.find("7002")
+    with archive.db.write() as s:
+        s.execute(delete(MessageZfo).where(MessageZfo.message_id == mid))
+    with pytest.raises(NotFound) as err:
+        archive.paper.message_eml(mid)
+    assert "není stažená" in err.value.message_cs
+    # The envelope still prints from what the archive knows, and says it cannot verify.
+    text_has(archive.paper.message_pdf(mid), "7002", "nelze ověřit")
