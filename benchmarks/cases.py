@@ -655,3 +655,48 @@ def bench_portal_update(workdir: Path) -> dict[str, Any]:
             "`dso-release add` of 1.1.0 with the previous release published: bundle checks, "
             "self-check, file list and content files, signing; no bsdiff any more")},
     }
+
+
+# --------------------------------------------------------------------------- paper (issue 16)
+PAPER_MESSAGES = int(os.environ.get("DSO_BENCH_PAPER_MESSAGES", "10000"))
+
+
+@case
+def bench_paper(workdir: Path) -> dict[str, Any]:
+    """The PDF/A envelope + delivery info of one message, and the correspondence overview
+    of 10,000 messages in each format (query, render and write, each timed whole)."""
+    from datetime import date
+
+    from dso_desktop.app import App
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.reports.model import Part
+    from dso_desktop.reports.overview import Format
+
+    data_dir = workdir / "store-paper"
+    n = build_store(data_dir, PAPER_MESSAGES)
+    app = App.open(AppPaths.default(data_dir), offline=True)
+    out = workdir / "paper-out"
+    out.mkdir(exist_ok=True)
+    try:
+        mid = app.messages.ids(limit=1)[0]
+        app.paper.message_pdf(mid, Part.BOTH)  # warm: imports, fonts in the OS cache
+        pdf_s, _ = median_time(lambda: app.paper.save_message_pdf(
+            mid, out / "one.pdf", Part.BOTH), 7)
+        result: dict[str, Any] = {"paper_message_pdf_s": round(pdf_s, 4)}
+        for fmt in Format:
+            def overview(fmt: Format = fmt) -> int:
+                ov = app.paper.overview(date(2000, 1, 1), date(2100, 12, 31))
+                app.paper.save_overview(ov, fmt, out / f"overview.{fmt}")
+                return len(ov.rows)
+
+            t, _ = median_time(overview, 3)
+            result[f"paper_overview_{fmt}_s"] = round(t, 3)
+        result["paper_overview_messages"] = overview(Format.CSV)
+        result["paper_overview_pdf_mb"] = round(
+            (out / "overview.pdf").stat().st_size / 2**20, 2)
+    finally:
+        app.close()
+    if result["paper_overview_messages"] != n:
+        raise RuntimeError(f"the overview holds {result['paper_overview_messages']} of "
+                           f"{n} messages")
+    return result

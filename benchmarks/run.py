@@ -35,6 +35,10 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("bundle_mb", "≤ 60 MB", lambda v: v <= 60),
     ("update_delta_mb", "≤ 5 MB", lambda v: v <= 5),
     ("release_add_s", "≤ 30 s", lambda v: v <= 30),
+    ("paper_message_pdf_s", "≤ 0.2 s", lambda v: v <= 0.2),
+    ("paper_overview_csv_s", "≤ 5 s", lambda v: v <= 5),
+    ("paper_overview_html_s", "≤ 5 s", lambda v: v <= 5),
+    ("paper_overview_pdf_s", "≤ 5 s", lambda v: v <= 5),
 ]
 
 

@@ -423,6 +423,10 @@
         <translation>O&amp;věřit</translation>
     </message>
     <message>
+        <source>PDF, &amp;print, e-mail…</source>
+        <translation>PDF, &amp;tisk, e-mail…</translation>
+    </message>
+    <message>
         <source>Open the attachment in the system application</source>
         <translation>Otevřít přílohu v aplikaci systému</translation>
     </message>
@@ -441,6 +445,10 @@
     <message>
         <source>Verify the signature of the message again</source>
         <translation>Znovu ověřit podpis zprávy</translation>
+    </message>
+    <message>
+        <source>Envelope and delivery info as PDF, printed or sent by e-mail</source>
+        <translation>Obálka a doručenka jako PDF, vytištěné nebo odeslané e-mailem</translation>
     </message>
     <message>
         <source>Attachments:</source>
@@ -573,6 +581,101 @@
     <message>
         <source>Export message to</source>
         <translation>Exportovat zprávu do</translation>
+    </message>
+</context>
+<context>
+    <name>DocumentsDialog</name>
+    <message>
+        <source>Envelope and delivery info</source>
+        <translation>Obálka a doručenka</translation>
+    </message>
+    <message>
+        <source>Export envelopes of the selected messages (%1)</source>
+        <translation>Export obálek vybraných zpráv (%1)</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Dokument</translation>
+    </message>
+    <message>
+        <source>Envelope (obálka)</source>
+        <translation>Obálka datové zprávy</translation>
+    </message>
+    <message>
+        <source>Delivery info (doručenka)</source>
+        <translation>Doručenka</translation>
+    </message>
+    <message>
+        <source>Both in one file</source>
+        <translation>Obojí v jednom souboru</translation>
+    </message>
+    <message>
+        <source>&amp;Save PDF…</source>
+        <translation>&amp;Uložit PDF…</translation>
+    </message>
+    <message>
+        <source>&amp;Save PDFs to a folder…</source>
+        <translation>&amp;Uložit PDF do složky…</translation>
+    </message>
+    <message>
+        <source>&amp;Print…</source>
+        <translation>&amp;Tisk…</translation>
+    </message>
+    <message>
+        <source>Print with a preview</source>
+        <translation>Tisk s náhledem</translation>
+    </message>
+    <message>
+        <source>Send by e-mail</source>
+        <translation>Odeslat e-mailem</translation>
+    </message>
+    <message>
+        <source>Attach the attachments</source>
+        <translation>Přiložit přílohy</translation>
+    </message>
+    <message>
+        <source>Attach the PDF envelope</source>
+        <translation>Přiložit obálku v PDF</translation>
+    </message>
+    <message>
+        <source>Send by &amp;e-mail…</source>
+        <translation>Odeslat &amp;e-mailem…</translation>
+    </message>
+    <message>
+        <source>Writes an e-mail with the ZFO and opens it in the default mail client</source>
+        <translation>Vytvoří e-mail se souborem ZFO a otevře ho ve výchozím poštovním programu</translation>
+    </message>
+    <message>
+        <source>Save PDF</source>
+        <translation>Uložit PDF</translation>
+    </message>
+    <message>
+        <source>PDF documents (*.pdf)</source>
+        <translation>Dokumenty PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Save PDFs to</source>
+        <translation>Uložit PDF do</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>Uloženo: %1</translation>
+    </message>
+    <message>
+        <source>Making the PDF…</source>
+        <translation>Vytváří se PDF…</translation>
+    </message>
+    <message>
+        <source>Preparing the print…</source>
+        <translation>Připravuje se tisk…</translation>
+    </message>
+    <message>
+        <source>E-mail opened in the mail client: %1</source>
+        <translation>E-mail otevřen v poštovním programu: %1</translation>
+    </message>
+    <message>
+        <source>Writing the e-mail…</source>
+        <translation>Vytváří se e-mail…</translation>
     </message>
 </context>
 <context>
@@ -1223,6 +1326,18 @@
         <translation>&amp;Exportovat zprávu…</translation>
     </message>
     <message>
+        <source>Envelope and &amp;delivery info (PDF, print, e-mail)…</source>
+        <translation>Obálka a &amp;doručenka (PDF, tisk, e-mail)…</translation>
+    </message>
+    <message>
+        <source>Export envelopes of the selected messages…</source>
+        <translation>Exportovat obálky vybraných zpráv…</translation>
+    </message>
+    <message>
+        <source>Correspondence &amp;overview…</source>
+        <translation>&amp;Přehled korespondence…</translation>
+    </message>
+    <message>
         <source>&amp;Add data box…</source>
         <translation>Přid&amp;at datovou schránku…</translation>
     </message>
@@ -1577,6 +1692,76 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>The request expired.</source>
         <translation>Požadavek vypršel.</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewDialog</name>
+    <message>
+        <source>Correspondence overview</source>
+        <translation>Přehled korespondence</translation>
+    </message>
+    <message>
+        <source>All data boxes</source>
+        <translation>Všechny datové schránky</translation>
+    </message>
+    <message>
+        <source>Received and sent</source>
+        <translation>Přijaté i odeslané</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Přijaté</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Odeslané</translation>
+    </message>
+    <message>
+        <source>&amp;From:</source>
+        <translation>&amp;Od:</translation>
+    </message>
+    <message>
+        <source>&amp;To:</source>
+        <translation>&amp;Do:</translation>
+    </message>
+    <message>
+        <source>&amp;Data box:</source>
+        <translation>&amp;Datová schránka:</translation>
+    </message>
+    <message>
+        <source>D&amp;irection:</source>
+        <translation>&amp;Směr:</translation>
+    </message>
+    <message>
+        <source>F&amp;ormat:</source>
+        <translation>&amp;Formát:</translation>
+    </message>
+    <message>
+        <source>&amp;Save overview…</source>
+        <translation>&amp;Uložit přehled…</translation>
+    </message>
+    <message>
+        <source>The period ends before it starts.</source>
+        <translation>Období končí dřív, než začíná.</translation>
+    </message>
+    <message>
+        <source>Save overview</source>
+        <translation>Uložit přehled</translation>
+    </message>
+    <message>
+        <source>Saved %1 (%2 messages).</source>
+        <translation>Uloženo %1 (zpráv: %2).</translation>
+    </message>
+    <message>
+        <source>Making the overview…</source>
+        <translation>Vytváří se přehled…</translation>
+    </message>
+</context>
+<context>
+    <name>Paper</name>
+    <message>
+        <source>Print preview</source>
+        <translation>Náhled tisku</translation>
     </message>
 </context>
 <context>

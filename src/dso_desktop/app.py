@@ -14,6 +14,7 @@ from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.records import RecordsService
+from dso_desktop.services.paper import PaperService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
@@ -69,6 +70,7 @@ class App:
                                 lock_dir=paths.data / "locks")
         self.outbox = self.send.outbox  # exactly-once sending: records and reconciliation
         self.zfo = ZfoService(db, self.trust)
+        self.paper = PaperService(db)  # PDF envelopes, overviews, e-mail (issue 16)
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)

@@ -103,6 +103,8 @@ class ErrorKind(StrEnum):
     SECRET_STORE = "secrets.unavailable"  # noqa: S105 - a kind
     PROXY_CONFIG = "net.proxy-config"
     FETCH = "net.fetch"
+    # reports (PDF envelopes, overviews, e-mail)
+    REPORT = "report.error"
 
 
 # kind -> (English, Czech): the plain sentence a user is shown for an error of that kind
@@ -292,6 +294,8 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
                              "Nastavení proxy není platná adresa http(s)://server:port."),
     ErrorKind.FETCH: ("A download failed (network, server or certificate).",
                       "Stahování se nezdařilo (síť, server nebo certifikát)."),
+    ErrorKind.REPORT: ("The document could not be made (font missing or bad input).",
+                       "Dokument nelze vytvořit (chybí písmo nebo jsou chybné údaje)."),
 }
 
 

@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sim": "dso_desktop.cli.cmd_sim",
     "update": "dso_desktop.cli.cmd_update",
     "records": "dso_desktop.cli.cmd_records",
+    "report": "dso_desktop.cli.cmd_paper",
 }
 
 

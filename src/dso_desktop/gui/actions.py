@@ -47,6 +47,14 @@ def build_actions(w: MainWindow) -> None:
     w.act_export = act(
         translate("MainWindow", "&Export message…"), lambda: w.detail.export(), "Ctrl+E"
     )
+    w.act_documents = act(
+        translate("MainWindow", "Envelope and &delivery info (PDF, print, e-mail)…"),
+        lambda: w.open_documents(), "Ctrl+P")
+    w.act_export_pdfs = act(
+        translate("MainWindow", "Export envelopes of the selected messages…"),
+        lambda: w.open_documents())
+    w.act_overview = act(translate("MainWindow", "Correspondence &overview…"),
+                         w.open_overview)
     w.act_add_account = act(translate("MainWindow", "&Add data box…"), w.add_account)
     w.act_remove_account = act(translate("MainWindow", "&Remove data box…"), w.remove_account)
     w.act_settings = act(
@@ -86,6 +94,7 @@ def build_actions(w: MainWindow) -> None:
         w.act_open_zfo,
         w.act_import,
         w.act_export,
+        w.act_overview,
         w.act_check,
         None,
         w.act_settings,
@@ -115,6 +124,8 @@ def build_actions(w: MainWindow) -> None:
         w.act_tags,
         None,
         w.act_handover,
+        w.act_documents,
+        w.act_export_pdfs,
     ):
         m.addSeparator() if a is None else m.addAction(a)
     m = mb.addMenu(translate("MainWindow", "&Search"))

@@ -102,12 +102,15 @@ class DetailPane(QWidget):
         self.save_all_button = QPushButton(self.tr("Save &all…"))
         self.export_button = QPushButton(self.tr("&Export ZFO…"))
         self.verify_button = QPushButton(self.tr("&Verify"))
+        self.documents_button = QPushButton(self.tr("PDF, &print, e-mail…"))
         for b, tip in (
             (self.open_button, self.tr("Open the attachment in the system application")),
             (self.save_button, self.tr("Save the selected attachments")),
             (self.save_all_button, self.tr("Save all attachments to a folder")),
             (self.export_button, self.tr("Export the signed message and delivery info")),
             (self.verify_button, self.tr("Verify the signature of the message again")),
+            (self.documents_button, self.tr("Envelope and delivery info as PDF, printed "
+                                            "or sent by e-mail")),
         ):
             b.setToolTip(tip)
             b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
@@ -116,6 +119,7 @@ class DetailPane(QWidget):
         self.save_all_button.clicked.connect(self.save_all)
         self.export_button.clicked.connect(self.export)
         self.verify_button.clicked.connect(self.verify)
+        self.documents_button.clicked.connect(lambda: self.documents())
 
         buttons = QHBoxLayout()
         for b in (
@@ -124,6 +128,7 @@ class DetailPane(QWidget):
             self.save_all_button,
             self.export_button,
             self.verify_button,
+            self.documents_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -223,6 +228,7 @@ class DetailPane(QWidget):
             self.save_all_button,
             self.export_button,
             self.verify_button,
+            self.documents_button,
         ):
             b.setEnabled(on)
 
@@ -418,6 +424,16 @@ class DetailPane(QWidget):
             lambda e: show_error(self, e),
             owner=self,
         )
+
+    def documents(self) -> QWidget | None:
+        """The envelope and delivery info of this message: PDF, print, e-mail."""
+        if self._message is None:
+            return None
+        from dso_desktop.gui.paperui import DocumentsDialog
+
+        dlg = DocumentsDialog(self._ctx, [self._message], self)
+        dlg.show()
+        return dlg
 
     def verify(self) -> None:
         if self._message is None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 T0 = time.perf_counter()
 log = logging.getLogger("dso_desktop.gui")
-WINDOWS = ("main", "compose", "detail", "wizard", "handover")
+WINDOWS = ("main", "compose", "detail", "wizard", "handover", "documents", "overview")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

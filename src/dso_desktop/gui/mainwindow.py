@@ -44,6 +44,7 @@ from dso_desktop.gui.tree import AccountTree
 if TYPE_CHECKING:
     from dso_desktop.gui.compose import ComposeDialog
     from dso_desktop.gui.integrityui import IntegrityCheck
+    from dso_desktop.gui.paperui import DocumentsDialog, OverviewDialog
     from dso_desktop.gui.searchdialog import SearchDialog
     from dso_desktop.gui.settingsdialog import SettingsDialog
     from dso_desktop.gui.tagsdialog import TagsDialog
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
     act_warnings: QAction
     act_check: QAction
     act_handover: QAction
+    act_documents: QAction  # envelope / delivery info: PDF, print, e-mail (issue 16)
+    act_export_pdfs: QAction
+    act_overview: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()
@@ -877,6 +881,28 @@ class MainWindow(QMainWindow):
         self.reload_list()
         if self.detail.message_id is not None:
             self.detail.show_message(self.detail.message_id)
+    def open_documents(self, message_ids: list[int] | None = None
+                       ) -> DocumentsDialog | None:
+        """Envelope and delivery info of the selected message(s): save, print, e-mail; with
+        several selected, a batch export of their PDFs."""
+        from dso_desktop.gui.paperui import DocumentsDialog
+
+        ids = message_ids if message_ids is not None else self.selected_message_ids()
+        if not ids and self.detail.message_id is not None:
+            ids = [self.detail.message_id]
+        if not ids:
+            return None
+        dlg = DocumentsDialog(self.ctx, ids, self)
+        self._keep(dlg).show()
+        return dlg
+
+    def open_overview(self) -> OverviewDialog:
+        """File → Correspondence overview."""
+        from dso_desktop.gui.paperui import OverviewDialog
+
+        dlg = OverviewDialog(self.ctx, list(self._accounts), self)
+        self._keep(dlg).show()
+        return dlg
 
     def _about(self) -> None:
         from dso_desktop import __version__

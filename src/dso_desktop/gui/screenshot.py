@@ -83,6 +83,10 @@ class ScreenshotTaker(QObject):
                 dlg.nodes_loaded.connect(self._after_settle)
                 dlg.fetch_nodes()
                 return
+        elif self.which == "documents":
+            self._target = w.open_documents()
+        elif self.which == "overview":
+            self._target = w.open_overview()
         elif self.which == "detail":
             self._target = w.detail
             splitter = w.detail.parentWidget()

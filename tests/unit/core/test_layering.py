@@ -19,7 +19,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"gui", "cli", "launcher", "selfcheck"}),
     frozenset({"app", "services"}),
     frozenset({"sync"}),
-    frozenset({"store", "isds", "zfo", "update", "simulator", "records"}),
+    frozenset({"store", "isds", "zfo", "update", "simulator", "records", "reports"}),
     frozenset({"domain", "paths", "secretstore", "memkeyring", "net", "logsetup", "resources",
                "settings"}),
     frozenset({"__init__", "errors"}),  # errors: the one error root, stdlib only

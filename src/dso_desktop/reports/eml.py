@@ -1,0 +1,51 @@
+"""An e-mail (.eml, RFC 5322/MIME) carrying a data message, as Datovka's "send by e-mail".
+
+The file is a draft for the user's mail client: no sender or recipient (the user picks
+them), ``X-Unsent: 1`` (Outlook and others open it as a new message to send). Attached:
+the signed ZFO, and when asked the message's attachments and its PDF envelope. File
+names are MIME-encoded (RFC 2231), so Czech names survive.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+ZFO_MIME = "application/vnd.software602.filler.form-xml-zip"
+
+
+@dataclass(frozen=True)
+class EmlFile:
+    name: str
+    data: bytes
+    mime_type: str | None = None
+
+
+def _split_mime(name: str, mime_type: str | None) -> tuple[str, str]:
+    mt = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if "/" not in mt:
+        mt = "application/octet-stream"
+    main, sub = mt.split("/", 1)
+    return main, sub
+
+
+def build_eml(subject: str, body: str, files: Sequence[EmlFile], *,
+              date: datetime | None = None) -> bytes:
+    """The .eml bytes (CRLF line ends, base64 parts)."""
+    msg = EmailMessage(policy=policy.SMTP)
+    # Header injection: no CR/LF of a subject chosen by a sender reaches the header block.
+    msg["Subject"] = " ".join(subject.split())
+    msg["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
+    msg["X-Unsent"] = "1"
+    msg["MIME-Version"] = "1.0"
+    msg.set_content(body, charset="utf-8")
+    for f in files:
+        main, sub = _split_mime(f.name, f.mime_type)
+        msg.add_attachment(f.data, maintype=main, subtype=sub,
+                           filename=f.name.replace("\r", " ").replace("\n", " "))
+    return msg.as_bytes()
