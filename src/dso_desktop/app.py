@@ -13,8 +13,8 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
-from dso_desktop.services.records import RecordsService
 from dso_desktop.services.paper import PaperService
+from dso_desktop.services.records import RecordsService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
