@@ -384,9 +384,9 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             if resp.header("X-Response-message-code"):
                 # ISDS says why (e.g. authentication.error.paswordExpired): an expired
                 # password or a lockout is never reported as a wrong password.
-                err = login_error(resp)
-                err.operation = operation
-                raise err
+                refused = login_error(resp)
+                refused.operation = operation
+                raise refused
             raise WrongCredentials(
                 "ISDS refused the credentials", code=str(status), operation=operation
             )
