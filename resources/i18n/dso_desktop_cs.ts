@@ -1619,6 +1619,69 @@ Klient informačního systému datových schránek (ISDS).</translation>
     </message>
 </context>
 <context>
+    <name>PdzPanel</name>
+    <message>
+        <source>Payment of the commercial message</source>
+        <translation>Platba poštovní datové zprávy</translation>
+    </message>
+    <message>
+        <source>Asking ISDS how the commercial message can be paid…</source>
+        <translation>Zjišťuje se v ISDS, jak lze poštovní datovou zprávu zaplatit…</translation>
+    </message>
+    <message>
+        <source>The payment options could not be read: %1</source>
+        <translation>Způsoby platby se nepodařilo zjistit: %1</translation>
+    </message>
+    <message>
+        <source>paid from the credit</source>
+        <translation>z kreditu</translation>
+    </message>
+    <message>
+        <source>under a contract</source>
+        <translation>na smlouvu</translation>
+    </message>
+    <message>
+        <source>globally subsidised</source>
+        <translation>globálně dotovaná</translation>
+    </message>
+    <message>
+        <source>subsidised (limited)</source>
+        <translation>omezeně dotovaná</translation>
+    </message>
+    <message>
+        <source>subsidised by another box</source>
+        <translation>dotovaná jinou schránkou</translation>
+    </message>
+    <message>
+        <source>Credit: %1 CZK</source>
+        <translation>Kredit: %1 Kč</translation>
+    </message>
+    <message>
+        <source>Prepaid reply to %1 (their reference %2), until %3</source>
+        <translation>Předplacená odpověď pro %1 (jejich č. j. %2), do %3</translation>
+    </message>
+    <message>
+        <source> (%1 messages)</source>
+        <translation> (%1 zpráv)</translation>
+    </message>
+    <message>
+        <source>Payment: %1</source>
+        <translation>Platba: %1</translation>
+    </message>
+    <message>
+        <source>No prepaid reply is open for this recipient and their reference number (it was used or has expired). Choose another message type.</source>
+        <translation>Žádná předplacená odpověď pro tohoto adresáta a jeho číslo jednací není otevřená (byla použita nebo vypršela). Zvolte jiný typ zprávy.</translation>
+    </message>
+    <message>
+        <source>This reply uses the prepaid reply; the other side pays for it.</source>
+        <translation>Tato odpověď využije předplacenou odpověď; zaplatí ji druhá strana.</translation>
+    </message>
+    <message>
+        <source>This data box cannot pay for commercial messages.</source>
+        <translation>Tato datová schránka nemůže platit poštovní datové zprávy.</translation>
+    </message>
+</context>
+<context>
     <name>SearchDialog</name>
     <message>
         <source>Full-text search</source>

@@ -186,6 +186,7 @@ class ZfoService:
         """Import one file; None when it is a delivery info to be imported later."""
         from dso_desktop.domain import ZfoKind
 
+        assert self._db is not None  # import_files checked it
         try:
             if path.stat().st_size > MAX_ZFO_BYTES:
                 raise IngestError("file too large for a ZFO")
