@@ -97,7 +97,7 @@ class ZfoService:
         if self._db is None:
             return {}
         with self._db.read() as s:
-            return {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+            return AccountRepo(s).by_box()
 
     def open_file(self, path: Path, now: datetime | None = None, *,
                   expiry_warning_days: int = 60) -> ZfoView:
@@ -156,10 +156,11 @@ class ZfoService:
         with self._db.read() as s:
             if account is not None:
                 rec = AccountRepo(s).get(account)
-                account_id, box_id = rec.id, rec.box_id
+                # Filed where the box's messages are (one copy per data box).
+                account_id, box_id = AccountRepo(s).archive_id(account), rec.box_id
             else:
-                by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
-            all_boxes = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+                by_box = AccountRepo(s).by_box()
+            all_boxes = AccountRepo(s).by_box()  # a box's first account: one copy per box
         # Order-independent: delivery infos wait until every message of the batch is in,
         # so DOD_x.zfo finds ODZ_x.zfo whatever the names and the folder order. The summary
         # keeps the files' own order.

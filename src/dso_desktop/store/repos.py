@@ -103,6 +103,14 @@ class AccountRepo:
             Account.box_id == a.box_id, Account.environment == a.environment,
         ).order_by(Account.id)))
 
+    def by_box(self) -> dict[str, int]:
+        """Box id -> the account its messages are filed under (the box's first account)."""
+        out: dict[str, int] = {}
+        for box_id, account_id in self.s.execute(select(Account.box_id, Account.id).where(
+                Account.box_id.is_not(None)).order_by(Account.id)):
+            out.setdefault(box_id, account_id)
+        return out
+
     def archive_id(self, name: str) -> int:
         """The account id ``name``'s messages are filed under (one copy per data box)."""
         return self.same_box_ids(name)[0]
