@@ -209,3 +209,23 @@ def test_password_dialog_refuses_methods_without_a_changeable_password(
     dlg = PasswordDialog(ctx, view)
     qtbot.addWidget(dlg)
     assert not dlg.ok_button.isEnabled()
+
+
+@pytest.mark.parametrize("method", ["totp", "hotp"])
+def test_otp_login_with_saved_password_asks_only_the_code(
+        qtbot: Any, window: Any, sim_ctx: Any, simulator: Any, method: str) -> None:
+    user = fresh(simulator, method, "g7" if method == "totp" else "g8")
+    add(sim_ctx.app, simulator, user, "kod")  # the password part is saved
+    window.sync.interactive = True  # a missing password would be asked for
+
+    def no_password(*_a: Any) -> None:
+        pytest.fail("the saved password was asked for again")
+
+    window.sync._ask_password_and_retry = no_password
+    codes: list[Any] = []
+    code = simulator.sms_code if method == "totp" else simulator.hotp_code
+    window.sync.code_provider = lambda _account, ch: codes.append(ch) or code(user.username)
+    window.sync.confirm_delivery = lambda _a: True
+    with qtbot.waitSignal(window.sync.job_finished, timeout=60_000):
+        window.sync.sync("kod")
+    assert [c.method for c in codes] == [LoginMethod(method)]
