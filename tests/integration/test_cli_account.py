@@ -186,3 +186,18 @@ def test_password_change_of_an_sms_login(
     assert code == 0, err
     assert sim.world.users[user.username].password == "Sms-heslo-2027"
     assert secretstore.get_secret("urad", "password") == "Sms-heslo-2027"
+
+
+def test_add_with_an_expired_password_keeps_the_account_to_change_it(
+        tmp_path: Path, sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    user = fresh(sim, "password", "a6")
+    sim.expire_password(user.username)
+    code, obj, err = add(data, sim, user, monkeypatch)
+    assert code == 1 and "expired" in err and "dso account password urad" in err
+    assert "wrong" not in err and obj["kind"] == "cli.failure"
+    code, _obj, err = dso(data, "account", "password", "urad", "--new-password-stdin",
+                          stdin=["Nove-heslo-2028"], mp=monkeypatch)
+    assert code == 0, err
+    code, _obj, err = dso(data, "sync", "--accept-delivery")
+    assert code == 0, err

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError
 
 if TYPE_CHECKING:
     from dso_desktop.app import App
@@ -89,9 +89,18 @@ def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
                     app.accounts.remove(view.name)
                     raise
         else:
-            view = app.accounts.add_verified(
-                spec, password, save_password=save, cert_password=cert_password,
-                otp_provider=_code_prompt(ctx), mobile_key_observer=_mobile_key_note(ctx))
+            from dso_desktop.isds.errors import PasswordExpired
+
+            try:
+                view = app.accounts.add_verified(
+                    spec, password, save_password=save, cert_password=cert_password,
+                    otp_provider=_code_prompt(ctx), mobile_key_observer=_mobile_key_note(ctx),
+                    keep_if_expired=True)
+            except PasswordExpired as exc:
+                raise CliError(
+                    f"account {spec.name} added, but ISDS says its password has expired; "
+                    f"change it: dso account password {spec.name} --new-password-stdin"
+                ) from exc
     checked = "login not tested" if args.no_verify else (
         f"logged in: {view.owner_name or '?'} ({view.box_id or '?'})")
     ctx.emit(view.to_json(), f"account {view.name} added ({view.environment}, "

@@ -131,15 +131,24 @@ class AccountService:
     def add_verified(self, spec: AccountSpec, password: str | None = None, *,
                      save_password: bool = True, cert_password: str | None = None,
                      otp_provider: Any = None, mobile_key_observer: Any = None,
-                     cancel: threading.Event | None = None) -> AccountView:
+                     cancel: threading.Event | None = None,
+                     keep_if_expired: bool = False) -> AccountView:
         """Add the account and prove the login (as the wizard does); when the login, the
-        keyring or anything else fails, nothing of the account stays (row, secrets)."""
+        keyring or anything else fails, nothing of the account stays (row, secrets).
+        ``keep_if_expired``: ISDS said the (right) password has expired; the account is
+        kept so that its password can be changed (`PasswordExpired` is still raised)."""
+        from dso_desktop.isds.errors import PasswordExpired
+
         view = self.add(spec, password=password, save_password=save_password)
         try:
             if cert_password:
                 self.set_cert_password(view.name, cert_password)
             return self.test_login(view.name, password=password, otp_provider=otp_provider,
                                    mobile_key_observer=mobile_key_observer, cancel=cancel)
+        except PasswordExpired:
+            if not keep_if_expired:
+                self._discard(view.name)
+            raise
         except BaseException:
             self._discard(view.name)
             raise
