@@ -138,6 +138,10 @@ def test_edit_changes_login_receive_mode_and_password(
     assert code == 0, err
     assert obj["login_method"] == "cert-password"
     assert obj["cert_file"] == str(Path(cert.cert_file).resolve())
+    code, obj, err = dso(data, "account", "edit", "urad", "--cert-password-stdin",
+                         stdin=["fraze-p12"], mp=monkeypatch)
+    assert code == 0, err
+    assert secretstore.get_secret("urad", "cert-password") == "fraze-p12"
     code, obj, err = dso(data, "account", "edit", "urad", "--login", "cert")
     assert code == 0  # a certificate is set, so the system-certificate login is allowed
     code, obj, err = dso(data, "account", "edit", "urad")
