@@ -2,6 +2,153 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="cs_CZ">
 <context>
+    <name>AccountEditDialog</name>
+    <message>
+        <source>Edit data box – %1</source>
+        <translation>Upravit datovou schránku – %1</translation>
+    </message>
+    <message>
+        <source>Login method</source>
+        <translation>Způsob přihlášení</translation>
+    </message>
+    <message>
+        <source>User name and password</source>
+        <translation>Uživatelské jméno a heslo</translation>
+    </message>
+    <message>
+        <source>Password and SMS code</source>
+        <translation>Heslo a SMS kód</translation>
+    </message>
+    <message>
+        <source>Password and security code (authenticator)</source>
+        <translation>Heslo a bezpečnostní kód (autentizační aplikace)</translation>
+    </message>
+    <message>
+        <source>Mobile key (approval in the phone app)</source>
+        <translation>Mobilní klíč (schválení v aplikaci v telefonu)</translation>
+    </message>
+    <message>
+        <source>Certificate and password</source>
+        <translation>Certifikát a heslo</translation>
+    </message>
+    <message>
+        <source>System certificate (records management)</source>
+        <translation>Systémový certifikát (spisová služba)</translation>
+    </message>
+    <message>
+        <source>Hosted records-management certificate</source>
+        <translation>Certifikát hostované spisové služby</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>Uživatelské jméno</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>Prostředí</translation>
+    </message>
+    <message>
+        <source>Production</source>
+        <translation>Produkční</translation>
+    </message>
+    <message>
+        <source>Test environment</source>
+        <translation>Testovací prostředí</translation>
+    </message>
+    <message>
+        <source>Certificate file</source>
+        <translation>Soubor certifikátu</translation>
+    </message>
+    <message>
+        <source>Private key file</source>
+        <translation>Soubor soukromého klíče</translation>
+    </message>
+    <message>
+        <source>Passphrase of the certificate key</source>
+        <translation>Heslo ke klíči certifikátu</translation>
+    </message>
+    <message>
+        <source>(unchanged)</source>
+        <translation>(beze změny)</translation>
+    </message>
+    <message>
+        <source>Download received messages (they become accepted)</source>
+        <translation>Stahovat přijaté zprávy (stanou se doručenými)</translation>
+    </message>
+    <message>
+        <source>Do not accept: download only sent messages</source>
+        <translation>Nedoručovat: stahovat jen odeslané zprávy</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Heslo</translation>
+    </message>
+    <message>
+        <source>Save the password in the system keyring</source>
+        <translation>Uložit heslo do úložiště hesel systému</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Výsledek</translation>
+    </message>
+    <message>
+        <source>Login method:</source>
+        <translation>Způsob přihlášení:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Uživatelské jméno:</translation>
+    </message>
+    <message>
+        <source>Environment:</source>
+        <translation>Prostředí:</translation>
+    </message>
+    <message>
+        <source>Certificate (PEM or PKCS#12):</source>
+        <translation>Certifikát (PEM nebo PKCS#12):</translation>
+    </message>
+    <message>
+        <source>Choose the certificate</source>
+        <translation>Vyberte certifikát</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.p12 *.pfx);;All (*)</source>
+        <translation>Certifikáty (*.pem *.crt *.p12 *.pfx);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Private key (PEM, if separate):</source>
+        <translation>Soukromý klíč (PEM, je-li zvlášť):</translation>
+    </message>
+    <message>
+        <source>Choose the private key</source>
+        <translation>Vyberte soukromý klíč</translation>
+    </message>
+    <message>
+        <source>Keys (*.pem *.key);;All (*)</source>
+        <translation>Klíče (*.pem *.key);;Vše (*)</translation>
+    </message>
+    <message>
+        <source>Key passphrase:</source>
+        <translation>Heslo ke klíči:</translation>
+    </message>
+    <message>
+        <source>Saved password:</source>
+        <translation>Uložené heslo:</translation>
+    </message>
+    <message>
+        <source>Received messages:</source>
+        <translation>Přijaté zprávy:</translation>
+    </message>
+    <message>
+        <source>Changing this makes the next synchronization ask again whether downloading received messages (which accepts them, § 17(3)) is wanted.</source>
+        <translation>Po změně se další synchronizace znovu zeptá, zda stahovat přijaté zprávy (tím se doručí, § 17 odst. 3).</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Ukládá se…</translation>
+    </message>
+</context>
+<context>
     <name>AccountTree</name>
     <message>
         <source>Data boxes</source>
@@ -1139,10 +1286,6 @@
         <translation>Uložit heslo do úložiště hesel systému</translation>
     </message>
     <message>
-        <source>Without this the password is asked for once per run of the application.</source>
-        <translation>Jinak se aplikace na heslo zeptá jednou při každém spuštění.</translation>
-    </message>
-    <message>
         <source>Certificate file</source>
         <translation>Soubor certifikátu</translation>
     </message>
@@ -1217,6 +1360,10 @@
     <message>
         <source>Choose an existing certificate file.</source>
         <translation>Vyberte existující soubor certifikátu.</translation>
+    </message>
+    <message>
+        <source>Without this the password is asked for once per run of the application. For SMS and authenticator logins only the code is asked each time.</source>
+        <translation>Bez toho se heslo zadává jednou při každém spuštění aplikace. U přihlášení SMS kódem nebo autentizační aplikací se pokaždé zadává jen kód.</translation>
     </message>
 </context>
 <context>
@@ -1599,6 +1746,30 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>done</source>
         <translation>hotovo</translation>
     </message>
+    <message>
+        <source>&amp;Edit data box…</source>
+        <translation>&amp;Upravit datovou schránku…</translation>
+    </message>
+    <message>
+        <source>Change &amp;password…</source>
+        <translation>Změnit &amp;heslo…</translation>
+    </message>
+    <message>
+        <source>Password expired</source>
+        <translation>Platnost hesla vypršela</translation>
+    </message>
+    <message>
+        <source>The password of the data box „%1“ has expired. Change it now?</source>
+        <translation>Platnost hesla k datové schránce „%1“ vypršela. Změnit heslo nyní?</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Změnit heslo…</translation>
+    </message>
+    <message>
+        <source>Data box</source>
+        <translation>Datová schránka</translation>
+    </message>
 </context>
 <context>
     <name>MessageListModel</name>
@@ -1762,6 +1933,156 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Print preview</source>
         <translation>Náhled tisku</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Change password – %1</source>
+        <translation>Změna hesla – %1</translation>
+    </message>
+    <message>
+        <source>The password of this data box has expired. Choose a new one.</source>
+        <translation>Platnost hesla k této datové schránce vypršela. Zvolte nové heslo.</translation>
+    </message>
+    <message>
+        <source>The new password is set in ISDS; the saved password is replaced only after ISDS accepts it.</source>
+        <translation>Nové heslo se nastaví v ISDS; uložené heslo se nahradí, až když je ISDS přijme.</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>Současné heslo</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>Nové heslo</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>Nové heslo znovu</translation>
+    </message>
+    <message>
+        <source>ISDS rules: 8 to 32 characters, letters and digits, not the user name, not the old password.</source>
+        <translation>Pravidla ISDS: 8 až 32 znaků, písmena i číslice, ne uživatelské jméno, ne dosavadní heslo.</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Výsledek</translation>
+    </message>
+    <message>
+        <source>Current password:</source>
+        <translation>Současné heslo:</translation>
+    </message>
+    <message>
+        <source>New password:</source>
+        <translation>Nové heslo:</translation>
+    </message>
+    <message>
+        <source>New password again:</source>
+        <translation>Nové heslo znovu:</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Změnit heslo</translation>
+    </message>
+    <message>
+        <source>This login method has no password the application can change.</source>
+        <translation>U tohoto způsobu přihlášení nemůže aplikace heslo změnit.</translation>
+    </message>
+    <message>
+        <source>Enter the current password.</source>
+        <translation>Zadejte současné heslo.</translation>
+    </message>
+    <message>
+        <source>Enter the new password.</source>
+        <translation>Zadejte nové heslo.</translation>
+    </message>
+    <message>
+        <source>The new password and its repetition differ.</source>
+        <translation>Nové heslo a jeho zopakování se liší.</translation>
+    </message>
+    <message>
+        <source>The new password must differ from the current one.</source>
+        <translation>Nové heslo se musí lišit od současného.</translation>
+    </message>
+    <message>
+        <source>The password was changed.</source>
+        <translation>Heslo bylo změněno.</translation>
+    </message>
+    <message>
+        <source>Changing the password in ISDS…</source>
+        <translation>Heslo se mění v ISDS…</translation>
+    </message>
+    <message>
+        <source>Security code</source>
+        <translation>Bezpečnostní kód</translation>
+    </message>
+    <message>
+        <source>Enter the security code you received by SMS or see in the authenticator:</source>
+        <translation>Zadejte bezpečnostní kód, který vám přišel SMS, nebo kód z autentizační aplikace:</translation>
+    </message>
+</context>
+<context>
+    <name>PdzPanel</name>
+    <message>
+        <source>Payment of the commercial message</source>
+        <translation>Platba poštovní datové zprávy</translation>
+    </message>
+    <message>
+        <source>Asking ISDS how the commercial message can be paid…</source>
+        <translation>Zjišťuje se v ISDS, jak lze poštovní datovou zprávu zaplatit…</translation>
+    </message>
+    <message>
+        <source>The payment options could not be read: %1</source>
+        <translation>Způsoby platby se nepodařilo zjistit: %1</translation>
+    </message>
+    <message>
+        <source>paid from the credit</source>
+        <translation>z kreditu</translation>
+    </message>
+    <message>
+        <source>under a contract</source>
+        <translation>na smlouvu</translation>
+    </message>
+    <message>
+        <source>globally subsidised</source>
+        <translation>globálně dotovaná</translation>
+    </message>
+    <message>
+        <source>subsidised (limited)</source>
+        <translation>omezeně dotovaná</translation>
+    </message>
+    <message>
+        <source>subsidised by another box</source>
+        <translation>dotovaná jinou schránkou</translation>
+    </message>
+    <message>
+        <source>Credit: %1 CZK</source>
+        <translation>Kredit: %1 Kč</translation>
+    </message>
+    <message>
+        <source>Prepaid reply to %1 (their reference %2), until %3</source>
+        <translation>Předplacená odpověď pro %1 (jejich č. j. %2), do %3</translation>
+    </message>
+    <message>
+        <source> (%1 messages)</source>
+        <translation> (%1 zpráv)</translation>
+    </message>
+    <message>
+        <source>Payment: %1</source>
+        <translation>Platba: %1</translation>
+    </message>
+    <message>
+        <source>No prepaid reply is open for this recipient and their reference number (it was used or has expired). Choose another message type.</source>
+        <translation>Žádná předplacená odpověď pro tohoto adresáta a jeho číslo jednací není otevřená (byla použita nebo vypršela). Zvolte jiný typ zprávy.</translation>
+    </message>
+    <message>
+        <source>This reply uses the prepaid reply; the other side pays for it.</source>
+        <translation>Tato odpověď využije předplacenou odpověď; zaplatí ji druhá strana.</translation>
+    </message>
+    <message>
+        <source>This data box cannot pay for commercial messages.</source>
+        <translation>Tato datová schránka nemůže platit poštovní datové zprávy.</translation>
     </message>
 </context>
 <context>

@@ -120,8 +120,9 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.ISDS_WRONG_CREDENTIALS: ("The user name or password is wrong.",
                                        "Uživatelské jméno nebo heslo není správné."),
     ErrorKind.ISDS_PASSWORD_EXPIRED: (
-        "The password has expired. Change it in the ISDS web portal.",
-        "Platnost hesla vypršela. Změňte je na portálu ISDS."),
+        "The password has expired. Change it in the application (Account > Change "
+        "password).",
+        "Platnost hesla vypršela. Změňte je v aplikaci (Účet → Změnit heslo)."),
     ErrorKind.ISDS_INTRUDER_LOCKOUT: (
         "Logging in is blocked for a while after failed attempts.",
         "Po neúspěšných pokusech je přihlášení na chvíli zablokováno."),

@@ -305,6 +305,47 @@ def test_otp_password_service(sim: Any, schemas: dict) -> None:
             dbOTPType="HOTP"))
 
 
+def test_password_change_of_an_expired_password(sim: Any, schemas: dict) -> None:
+    """The way the app changes a password (also an expired one, which no login accepts):
+    ChangeISDSPassword with HTTP Basic on DsManage, and on asws SendSMSCode with the
+    password, then ChangePasswordOTP with the password followed by the SMS/HOTP code."""
+    import dataclasses
+
+    def fresh(method: str) -> Any:
+        base = sim.world.users[sim.account(method).username]
+        user = dataclasses.replace(base, username=base.username[:4] + "zp",
+                                   password="Stare-heslo-1", failed_logins=[])
+        sim.world.users[user.username] = user
+        sim.expire_password(user.username)
+        return user
+
+    pw = fresh("password")
+    ds = Checked(sim, "db_access.wsdl", "DataBoxAccessBinding", "/DS/DsManage", schemas,
+                 (pw.username, pw.password))
+    with pytest.raises(zeep.exceptions.TransportError):  # expired: nothing else is allowed
+        ds("GetPasswordInfo", dbDummy="")
+    ok(ds("ChangeISDSPassword", dbOldPassword="Stare-heslo-1", dbNewPassword="Nove-heslo-2"))
+    assert sim.world.users[pw.username].password == "Nove-heslo-2"
+
+    sms = fresh("totp")
+    asws = Checked(sim, "ChangePassword.wsdl", "ChangePasswordSoap11", "/asws/changePassword",
+                   schemas, (sms.username, sms.password))
+    ok(asws("SendSMSCode"))
+    code = sim.sms_code(sms.username)
+    asws = Checked(sim, "ChangePassword.wsdl", "ChangePasswordSoap11", "/asws/changePassword",
+                   schemas, (sms.username, sms.password + code))
+    ok(asws("ChangePasswordOTP", dbOldPassword="Stare-heslo-1", dbNewPassword="Sms-heslo-2",
+            dbOTPType="TOTP"))
+    assert sim.world.users[sms.username].password == "Sms-heslo-2"
+
+    token = fresh("hotp")
+    asws = Checked(sim, "ChangePassword.wsdl", "ChangePasswordSoap11", "/asws/changePassword",
+                   schemas, (token.username, token.password + sim.hotp_code(token.username)))
+    ok(asws("ChangePasswordOTP", dbOldPassword="Stare-heslo-1", dbNewPassword="Hotp-heslo-2",
+            dbOTPType="HOTP"))
+    assert sim.world.users[token.username].password == "Hotp-heslo-2"
+
+
 def test_additional_operations(sim: Any, schemas: dict, clerk: Any) -> None:
     """Asynchronous, notification and statistics operations (simulator/ops_extra.py)."""
     import requests

@@ -238,13 +238,14 @@ def test_account_with_certificate_and_passphrase(tmp_path: Path,
     data = tmp_path / "data"
     code, obj, err = dso(data, "account", "add", "spis", "--login", "cert-password",
                          "--username", "user7", "--environment", "test", "--cert", str(cert),
-                         "--password-stdin", "--cert-password-stdin",
+                         "--password-stdin", "--cert-password-stdin", "--no-verify",
                          stdin="heslo-1\nfraze-2\n", monkeypatch=monkeypatch)
     assert code == 0, err
     assert obj["cert_file"] == str(cert.resolve())
     assert secretstore.get_secret("spis", "password") == "heslo-1"
     assert secretstore.get_secret("spis", "cert-password") == "fraze-2"
-    code, _, err = dso(data, "account", "add", "x", "--login", "cert", "--username", "u")
+    code, _, err = dso(data, "account", "add", "x", "--login", "cert", "--username", "u",
+                       "--no-verify")
     assert code == 1 and "--cert" in err
     code, _, _ = dso(data, "account", "remove", "spis")
     assert code == 0 and secretstore.get_secret("spis", "cert-password") is None

@@ -1,4 +1,5 @@
-"""`dso` commands over the archive: accounts, sync, messages, search, send, import, check."""
+"""`dso` commands over the archive: sync, messages, search, send, import, check
+(`dso account` lives in `cli.cmd_account`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dso_desktop.cli.main import CliContext, CliError, UsageError
 if TYPE_CHECKING:
     from dso_desktop.app import App
 
-LOGIN_METHODS = ("password", "cert", "cert-password", "hosted", "hotp", "totp", "mobile-key")
 ENV_OFFLINE = "DSO_OFFLINE"  # set: never fetch trust anchors over the network
 
 
@@ -36,62 +36,6 @@ def _read_password(args: argparse.Namespace, ctx: CliContext) -> str | None:
     if not pw:
         raise UsageError("--password-stdin: no password on standard input")
     return pw
-
-
-# -- accounts --------------------------------------------------------------------------------
-
-def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
-    from dso_desktop.domain import LoginMethod
-    from dso_desktop.services.types import AccountSpec
-
-    password = _read_password(args, ctx)
-    cert_password = None
-    if args.cert_password_stdin:
-        # After the password line (when there is one): the certificate key's passphrase.
-        cert_password = sys.stdin.readline().rstrip("\r\n")
-        if not cert_password:
-            raise UsageError("--cert-password-stdin: no passphrase on standard input")
-        if not args.cert:
-            raise UsageError("--cert-password-stdin needs --cert")
-    spec = AccountSpec(
-        name=args.name, login_method=LoginMethod(args.login), username=args.username,
-        environment=args.environment,
-        cert_file=Path(args.cert) if args.cert else None,
-        key_file=Path(args.key) if args.key else None,
-        ca_file=Path(args.ca_file) if args.ca_file else None,
-        sync_received=not args.no_received, mark_downloaded=args.mark_downloaded,
-    )
-    with _open(ctx) as app:
-        view = app.accounts.add(spec, password=password, save_password=password is not None)
-        if cert_password is not None:
-            app.accounts.set_cert_password(view.name, cert_password)
-    ctx.emit(view.to_json(), f"account {view.name} added ({view.environment}, "
-             f"{view.login_method}{', password saved in the keyring' if password else ''})")
-    return 0
-
-
-def account_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    with _open(ctx) as app:
-        views = app.accounts.list()
-    rows = [v.to_json() for v in views]
-
-    def text(_: Any) -> str:
-        if not views:
-            return "no accounts"
-        return "\n".join(
-            f"{v.name}\t{v.username}\t{v.environment}\t{v.login_method}\t"
-            f"box={v.box_id or '?'}\tlast sync={v.last_sync_at or 'never'}" for v in views)
-
-    ctx.emit(rows, text)
-    return 0
-
-
-def account_remove(args: argparse.Namespace, ctx: CliContext) -> int:
-    with _open(ctx) as app:
-        kept = app.accounts.remove(args.name)
-    ctx.emit({"removed": args.name, "messages_kept": kept},
-             f"account {args.name} removed; its {kept} messages stay in the archive")
-    return 0
 
 
 # -- sync ------------------------------------------------------------------------------------
@@ -375,34 +319,6 @@ def check(args: argparse.Namespace, ctx: CliContext) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("account", help="add, list or remove data-box accounts")
-    asub = p.add_subparsers(dest="account_command", metavar="ACTION", required=True)
-    a = asub.add_parser("add", help="add an account (password via --password-stdin)")
-    a.add_argument("name")
-    a.add_argument("--login", required=True, choices=LOGIN_METHODS, help="login method")
-    a.add_argument("--username", required=True)
-    a.add_argument("--environment", default="production",
-                   help="production, test or the https:// URL of a test server or simulator")
-    a.add_argument("--ca-file", help="extra CA certificate (PEM) for this account's TLS "
-                   "and, outside production, its ZFO seals (this account only)")
-    a.add_argument("--cert", help="client certificate (PEM) for certificate logins")
-    a.add_argument("--key", help="private key of the client certificate (PEM)")
-    a.add_argument("--password-stdin", action="store_true",
-                   help="read the password from standard input into the OS keyring")
-    a.add_argument("--cert-password-stdin", action="store_true",
-                   help="read the certificate key's passphrase from standard input (after "
-                   "the password line) into the OS keyring")
-    a.add_argument("--no-received", action="store_true",
-                   help="never sync received messages (no delivery by login)")
-    a.add_argument("--mark-downloaded", action="store_true",
-                   help="mark synced received messages as downloaded in ISDS")
-    a.set_defaults(handler=account_add)
-    a = asub.add_parser("list", help="list accounts")
-    a.set_defaults(handler=account_list)
-    a = asub.add_parser("remove", help="remove an account (its messages stay archived)")
-    a.add_argument("name")
-    a.set_defaults(handler=account_remove)
-
     p = sub.add_parser("sync", help="download new messages, states and delivery infos")
     p.add_argument("names", nargs="*", metavar="NAME", help="accounts (default: all)")
     p.add_argument("--accept-delivery", action="store_true",

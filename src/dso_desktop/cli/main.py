@@ -25,7 +25,7 @@ from dso_desktop.errors import DsoError, ErrorKind
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
 # their import-time work small (heavy imports inside handlers) so `dso --help` stays fast.
 COMMAND_MODULES: dict[str, str] = {
-    "account": "dso_desktop.cli.cmd_store",
+    "account": "dso_desktop.cli.cmd_account",
     "sync": "dso_desktop.cli.cmd_store",
     "messages": "dso_desktop.cli.cmd_store",
     "message": "dso_desktop.cli.cmd_store",

@@ -57,6 +57,10 @@ def build_actions(w: MainWindow) -> None:
                          w.open_overview)
     w.act_add_account = act(translate("MainWindow", "&Add data box…"), w.add_account)
     w.act_remove_account = act(translate("MainWindow", "&Remove data box…"), w.remove_account)
+    w.act_edit_account = act(translate("MainWindow", "&Edit data box…"),
+                             lambda: w.edit_account())
+    w.act_change_password = act(translate("MainWindow", "Change &password…"),
+                                lambda: w.change_password())
     w.act_settings = act(
         translate("MainWindow", "&Settings…"), w.open_settings, QKeySequence.StandardKey.Preferences
     )
@@ -109,6 +113,8 @@ def build_actions(w: MainWindow) -> None:
         w.act_cancel_sync,
         None,
         w.act_add_account,
+        w.act_edit_account,
+        w.act_change_password,
         w.act_remove_account,
     ):
         m.addSeparator() if a is None else m.addAction(a)

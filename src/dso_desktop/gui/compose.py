@@ -36,6 +36,8 @@ from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe, show_error
+from dso_desktop.gui.pdzpanel import PdzPanel
+from dso_desktop.gui.pdzpanel import connect as connect_pdz_panel
 
 if TYPE_CHECKING:
     from dso_desktop.isds.models import BoxSearchHit
@@ -195,7 +197,10 @@ class ComposeDialog(QDialog):
         self.cancel_button = QPushButton(self.tr("Close"))
         self.cancel_button.clicked.connect(self.reject)
 
+        # Commercial messages: how they are paid, shown before sending (gui.pdzpanel).
+        self.pdz_panel = PdzPanel(self)
         self._layout()
+        connect_pdz_panel(self, self.pdz_panel)
         self.recipients.model().rowsInserted.connect(lambda *_a: self._update_send())
         self.recipients.model().rowsRemoved.connect(lambda *_a: self._update_send())
         self.subject.textChanged.connect(lambda _t: self._update_send())
@@ -236,6 +241,7 @@ class ComposeDialog(QDialog):
         form.addRow(self.tr("Attachments:"), files_row)
         form.addRow("", self.size_label)
         form.addRow("", self.problems)
+        form.addRow("", self.pdz_panel)
         tabs.addTab(main, self.tr("Message"))
 
         opts = QWidget()
@@ -437,6 +443,7 @@ class ComposeDialog(QDialog):
             and bool(self.subject.text().strip())
             and bool(self.files.count())
             and not self._problems
+            and not self.pdz_panel.blocked
         )
         self.send_button.setEnabled(ok)
 

@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
     act_quit: QAction
     act_read: QAction
     act_remove_account: QAction
+    act_edit_account: QAction
+    act_change_password: QAction
     act_reply: QAction
     act_search: QAction
     act_settings: QAction
@@ -657,6 +659,8 @@ class MainWindow(QMainWindow):
         self.reload_warnings()
 
     def _sync_failed(self, account: str, exc: BaseException) -> None:
+        from dso_desktop.isds.errors import PasswordExpired
+
         plain, _detail = describe(exc)
         code = getattr(exc, "code", None)
         suffix = self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else ""
@@ -665,7 +669,10 @@ class MainWindow(QMainWindow):
             .replace("%1", account)
             .replace("%2", plain + suffix)
         )
-        if self.sync.interactive:
+        if isinstance(exc, PasswordExpired):
+            # Never "wrong password": say it expired and offer the change right here.
+            self._sync_error_boxes.append(self.offer_password_change(account))
+        elif self.sync.interactive:
             self._sync_error_boxes.append(show_error(self, exc, self.tr("Synchronization")))
 
     def _sync_cancelled(self, account: str) -> None:
@@ -709,11 +716,66 @@ class MainWindow(QMainWindow):
 
         wiz = AccountWizard(self.ctx, self)
         wiz.account_added.connect(self._account_added)
+        wiz.password_expired.connect(
+            lambda name: self._sync_error_boxes.append(self.offer_password_change(name)))
         self._keep(wiz).show()
         return wiz
 
     def _account_added(self, name: str) -> None:
         self.reload_tree()
+
+    def offer_password_change(self, account: str) -> QMessageBox:
+        """The password of ``account`` has expired: say so and offer the change (non-modal;
+        "Change password" opens the dialog)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Password expired"))
+        text = self.tr("The password of the data box \u201e%1\u201c has expired. "
+                       "Change it now?").replace("%1", account)
+        box.setText(text)
+        box.setAccessibleName(text)
+        change = box.addButton(self.tr("Change password…"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        change.clicked.connect(lambda: self.change_password(account, expired=True))
+        box.open()
+        return box
+
+    def _with_account(self, name: str | None, then: Callable[[Any], None]) -> None:
+        """Read the account (archive + keyring: off the GUI thread), then call ``then``."""
+        name = name or self.tree.current_account() or (
+            self._accounts[0] if self._accounts else None)
+        if not name:
+            QMessageBox.information(self, self.tr("Data box"), self.tr("Add a data box first."))
+            return
+        svc = self.ctx.app.accounts
+        self.ctx.tasks.run_store(lambda: svc.get(name), then, lambda e: show_error(self, e),
+                                 owner=self)
+
+    def change_password(self, account: str | None = None, *, expired: bool = False) -> None:
+        """Open the password dialog for ``account`` (default: the selected one)."""
+        from dso_desktop.gui.accountdialogs import PasswordDialog
+
+        def show(view: Any) -> None:
+            dlg = PasswordDialog(self.ctx, view, self, expired=expired)
+            dlg.changed.connect(self._password_changed)
+            self._keep(dlg).show()
+
+        self._with_account(account, show)
+
+    def _password_changed(self, _account: str) -> None:
+        self.reload_tree()
+        self.reload_warnings()  # the expiry warning of the old password goes
+
+    def edit_account(self, account: str | None = None) -> None:
+        """Open the account dialog for ``account`` (default: the selected one)."""
+        from dso_desktop.gui.accountdialogs import AccountEditDialog
+
+        def show(view: Any) -> None:
+            dlg = AccountEditDialog(self.ctx, view, self)
+            dlg.saved.connect(lambda _n: self.reload_tree())
+            self._keep(dlg).show()
+
+        self._with_account(account, show)
 
     def remove_account(self) -> None:
         name = self.tree.current_account()

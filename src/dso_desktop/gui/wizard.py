@@ -173,8 +173,11 @@ class LoginPage(QWizardPage):
         self.password.setAccessibleName(self.tr("Password"))
         self.save_password = QCheckBox(self.tr("Save the password in the system keyring"))
         self.save_password.setToolTip(
-            self.tr("Without this the password is asked for once per run of the application.")
+            self.tr("Without this the password is asked for once per run of the application. "
+                    "For SMS and authenticator logins only the code is asked each time.")
         )
+        # Saving is the default: a clerk should not type the password at every start.
+        self.save_password.setChecked(True)
         self.cert_file = QLineEdit()
         self.cert_file.setAccessibleName(self.tr("Certificate file"))
         self.key_file = QLineEdit()
@@ -342,6 +345,9 @@ class AccountWizard(QWizard):
 
     account_added = Signal(str)
     test_failed = Signal(object)
+    # The login data are right but ISDS says the password has expired: the account is kept
+    # and the window offers the password change at once.
+    password_expired = Signal(str)
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -380,6 +386,9 @@ class AccountWizard(QWizard):
             key_file=Path(key) if key else None,
             ca_file=ca,
             sync_received=self.delivery_page.sync_received(),
+            # The delivery page is the § 17(3) question: its answer stands, the first sync
+            # does not ask again.
+            delivery_confirmed=self.delivery_page.sync_received(),
         )
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
@@ -413,6 +422,8 @@ class AccountWizard(QWizard):
         otp = BlockingPrompt(lambda ch: self.code_provider(ch), cancel, self)
         observer = bridge.mobile_key_observer()
 
+        from dso_desktop.isds.errors import PasswordExpired
+
         def work() -> AccountView:
             accounts.add(spec, password=password, save_password=save)
             try:
@@ -425,6 +436,8 @@ class AccountWizard(QWizard):
                     mobile_key_observer=observer,
                     cancel=cancel,
                 )
+            except PasswordExpired:
+                raise  # right credentials, expired password: keep it, offer the change
             except BaseException:
                 accounts.remove(spec.name)
                 raise
@@ -447,6 +460,13 @@ class AccountWizard(QWizard):
 
         def failed(exc: BaseException) -> None:
             finish()
+            if isinstance(exc, PasswordExpired):
+                self.verified = True
+                self._set_busy(False, describe(exc)[0])
+                self.account_added.emit(spec.name)
+                self.password_expired.emit(spec.name)
+                self.accept()
+                return
             plain, detail = describe(exc)
             code = getattr(exc, "code", None)
             text = plain + (self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else "")

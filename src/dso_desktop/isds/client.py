@@ -31,6 +31,7 @@ from dso_desktop.isds.login import (
     CookieLogin,
     MobileKeyObserver,
     OtpProvider,
+    login_error,
     logout,
 )
 from dso_desktop.isds.models import Credentials
@@ -140,6 +141,51 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             self._logged_in = False
             raise
 
+    # -- password change (no login needed: also works when the password has expired) -----
+
+    def request_password_sms(self) -> None:
+        """SendSMSCode on the asws service for a TOTP (SMS) account: ISDS texts a code that
+        authorises the next ChangePasswordOTP. Authenticated by user name + password."""
+        if self.method is not LoginMethod.TOTP:
+            raise ValueError("an SMS code is requested only for SMS (TOTP) logins")
+        el = soap.operation_element("SendSMSCode", X.NS_ASWS)
+        self.call_without_session(ep.Service.ASWS, el, "SendSMSCode",
+                                  (self.credentials.username, self._old_password()))
+
+    def change_own_password(self, new_password: str, *, otp_code: str | None = None) -> None:
+        """Change this account's password in ISDS (PROTOCOL.md §2 "Password change"):
+        ChangeISDSPassword (db_access) for name+password logins, ChangePasswordOTP on the
+        asws service for SMS/HOTP logins, where the one-time code is appended to the old
+        password in HTTP Basic (the request itself has no place for it). Works without
+        `login()`, so an expired password can be replaced. Raises `StatusError` when ISDS
+        refuses the new password (its Czech reason in ``server_message``)."""
+        from dso_desktop.isds.ops_boxes import (
+            change_isds_password_element,
+            change_password_otp_element,
+        )
+
+        old = self._old_password()
+        user = self.credentials.username
+        if self.method in (LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD):
+            self.call_without_session(ep.Service.DS_MANAGE,
+                                      change_isds_password_element(old, new_password),
+                                      "ChangeISDSPassword", (user, old))
+            return
+        if self.method in (LoginMethod.TOTP, LoginMethod.HOTP):
+            if not otp_code:
+                raise ValueError("a password change of an SMS/HOTP login needs the code")
+            otp_type = "TOTP" if self.method is LoginMethod.TOTP else "HOTP"
+            self.call_without_session(ep.Service.ASWS,
+                                      change_password_otp_element(old, new_password, otp_type),
+                                      "ChangePasswordOTP", (user, old + otp_code))
+            return
+        raise ValueError(f"login method {self.method} has no password to change")
+
+    def _old_password(self) -> str:
+        if not self.credentials.password:
+            raise WrongCredentials("no password given")
+        return self.credentials.password
+
     def logout(self) -> None:
         if self.uses_cookie_session and self._logged_in:
             logout(self.transport, self.env, self.method)
@@ -191,6 +237,7 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
         body: bytes | IO[bytes],
         content_type: str,
         accept_mtom: bool,
+        basic_auth: tuple[str, str] | None = None,
     ) -> HttpResponse:
         headers = {"Content-Type": content_type}
         if not service.soap12:
@@ -199,7 +246,24 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             headers["Accept"] = "multipart/related, application/soap+xml, text/xml"
         url = ep.service_url(self.env, self.method, service)
         return self.transport.request("POST", url, body=body, headers=headers,
-                                      basic_auth=self._auth())
+                                      basic_auth=basic_auth or self._auth())
+
+    def call_without_session(
+        self, service: ep.Service, element: X.Element, operation: str,
+        basic_auth: tuple[str, str],
+    ) -> soap.SoapResponse:
+        """One request authenticated by ``basic_auth`` alone, without `login()` and without
+        retries: the password-change operations, which ISDS accepts also when the password
+        has expired (and so no login is possible). Raises like any other call."""
+        payload = soap.envelope(element, soap12=service.soap12)
+        resp = self._post(service, payload, soap.content_type(soap12=service.soap12), False,
+                          basic_auth=basic_auth)
+        try:
+            result = self._read(resp, operation, False)
+        finally:
+            resp.close()
+        check_status(soap.status_of(result.element, operation, required=True), operation)
+        return result
 
     def _call(
         self,
@@ -317,6 +381,12 @@ class IsdsClient(MessageOperations, InfoOperations, BoxOperations, BigMessageOpe
             raise err
         if status in (401, 403):
             self._logged_in = False
+            if resp.header("X-Response-message-code"):
+                # ISDS says why (e.g. authentication.error.paswordExpired): an expired
+                # password or a lockout is never reported as a wrong password.
+                refused = login_error(resp)
+                refused.operation = operation
+                raise refused
             raise WrongCredentials(
                 "ISDS refused the credentials", code=str(status), operation=operation
             )

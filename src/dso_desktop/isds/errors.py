@@ -66,7 +66,8 @@ class WrongCredentials(LoginError):
 
 
 class PasswordExpired(LoginError):
-    """authentication.error.paswordExpired: change the password in the portal."""
+    """authentication.error.paswordExpired: the password must be changed (it can be, without
+    a login: `IsdsClient.change_own_password`)."""
 
     kind = ErrorKind.ISDS_PASSWORD_EXPIRED
 

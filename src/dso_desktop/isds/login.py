@@ -80,7 +80,8 @@ _CODE_ERRORS: dict[str, type[LoginError]] = {
 _MESSAGES = {
     WrongCredentials: "wrong user name, password or code",
     IntruderLockout: "the account is blocked for 60 minutes after repeated failed logins",
-    PasswordExpired: "the password has expired; change it in the ISDS portal",
+    PasswordExpired: "the password has expired; change it in the application (Account > "
+                     "Change password, or `dso account password NAME --new-password-stdin`)",
     BadRole: "this user may not log in this way",
     OtpNotSent: "the SMS code was not sent",
 }

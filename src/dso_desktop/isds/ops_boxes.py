@@ -311,10 +311,8 @@ class BoxOperations:
 
     def change_isds_password(self, old_password: str, new_password: str) -> None:
         """ChangeISDSPassword: change the password of a name+password account."""
-        el = soap.operation_element("ChangeISDSPassword")
-        X.sub(el, "dbOldPassword", old_password)
-        X.sub(el, "dbNewPassword", new_password)
-        self._call(Service.DS_MANAGE, el, "ChangeISDSPassword")
+        self._call(Service.DS_MANAGE, change_isds_password_element(old_password, new_password),
+                   "ChangeISDSPassword")
 
     # -- ChangePassword (asws) -------------------------------------------------------------
 
@@ -325,10 +323,25 @@ class BoxOperations:
 
     def change_password_otp(self, old_password: str, new_password: str, otp_type: str) -> None:
         """ChangePasswordOTP: change the password of an OTP account (otp_type TOTP/HOTP)."""
-        if otp_type not in ("TOTP", "HOTP"):
-            raise ValueError("otp_type is TOTP or HOTP")
-        el = soap.operation_element("ChangePasswordOTP", X.NS_ASWS)
-        X.sub(el, "dbOldPassword", old_password, ns=X.NS_ASWS)
-        X.sub(el, "dbNewPassword", new_password, ns=X.NS_ASWS)
-        X.sub(el, "dbOTPType", otp_type, ns=X.NS_ASWS)
-        self._call(Service.ASWS, el, "ChangePasswordOTP")
+        self._call(Service.ASWS, change_password_otp_element(old_password, new_password,
+                                                             otp_type), "ChangePasswordOTP")
+
+
+def change_isds_password_element(old_password: str, new_password: str) -> X.Element:
+    """The ChangeISDSPassword request (db_access, tChngPasswInput)."""
+    el = soap.operation_element("ChangeISDSPassword")
+    X.sub(el, "dbOldPassword", old_password)
+    X.sub(el, "dbNewPassword", new_password)
+    return el
+
+
+def change_password_otp_element(old_password: str, new_password: str,
+                                otp_type: str) -> X.Element:
+    """The ChangePasswordOTP request (ChangePasswordTypes.xsd, tChngPasswInputOTP)."""
+    if otp_type not in ("TOTP", "HOTP"):
+        raise ValueError("otp_type is TOTP or HOTP")
+    el = soap.operation_element("ChangePasswordOTP", X.NS_ASWS)
+    X.sub(el, "dbOldPassword", old_password, ns=X.NS_ASWS)
+    X.sub(el, "dbNewPassword", new_password, ns=X.NS_ASWS)
+    X.sub(el, "dbOTPType", otp_type, ns=X.NS_ASWS)
+    return el

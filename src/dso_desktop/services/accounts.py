@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,15 @@ from dso_desktop.store.db import Database
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.records import AccountRecord
 from dso_desktop.store.repos import AccountRepo
+from dso_desktop.store.timeutil import utcnow
+
+log = logging.getLogger("dso_desktop.services.accounts")
+
+# Login methods whose password the application can change (PROTOCOL.md §2).
+CHANGEABLE_PASSWORD = frozenset({LoginMethod.PASSWORD, LoginMethod.CERT_PASSWORD,
+                                 LoginMethod.TOTP, LoginMethod.HOTP})
+# Login methods whose GetPasswordInfo means something (a certificate login has no password).
+EXPIRING_PASSWORD = CHANGEABLE_PASSWORD
 
 # Kinds of keyring entries (names, not secrets).
 PASSWORD = "password"  # noqa: S105
@@ -107,22 +117,177 @@ class AccountService:
                 key_file=str(Path(spec.key_file).resolve()) if spec.key_file else None,
                 ca_file=str(Path(spec.ca_file).resolve()) if spec.ca_file else None,
                 sync_received=spec.sync_received, mark_downloaded=spec.mark_downloaded,
+                delivery_confirmed_at=utcnow() if (
+                    spec.sync_received and spec.delivery_confirmed) else None,
             )
         if password is not None:
-            self.set_password(name, password, save=save_password)
+            try:
+                self.set_password(name, password, save=save_password)
+            except BaseException:
+                self._discard(name)  # a keyring that failed leaves no half-added account
+                raise
         return self._view(rec)
 
+    def add_verified(self, spec: AccountSpec, password: str | None = None, *,
+                     save_password: bool = True, cert_password: str | None = None,
+                     otp_provider: Any = None, mobile_key_observer: Any = None,
+                     cancel: threading.Event | None = None,
+                     keep_if_expired: bool = False) -> AccountView:
+        """Add the account and prove the login (as the wizard does); when the login, the
+        keyring or anything else fails, nothing of the account stays (row, secrets).
+        ``keep_if_expired``: ISDS said the (right) password has expired; the account is
+        kept so that its password can be changed (`PasswordExpired` is still raised)."""
+        from dso_desktop.isds.errors import PasswordExpired
+
+        view = self.add(spec, password=password, save_password=save_password)
+        try:
+            if cert_password:
+                self.set_cert_password(view.name, cert_password)
+            return self.test_login(view.name, password=password, otp_provider=otp_provider,
+                                   mobile_key_observer=mobile_key_observer, cancel=cancel)
+        except PasswordExpired:
+            if not keep_if_expired:
+                self._discard(view.name)
+            raise
+        except BaseException:
+            self._discard(view.name)
+            raise
+
+    def _discard(self, name: str) -> None:
+        """Undo a failed add: the row, the secrets (best effort: the keyring may be what
+        failed), the in-memory password. The original error is what the user sees."""
+        with self._db.write() as s:
+            AccountRepo(s).remove(name)
+        for kind in (PASSWORD, CERT_PASSWORD):
+            try:
+                secretstore.delete_secret(name, kind)
+            except secretstore.SecretStoreError:
+                log.warning("could not remove a secret of a discarded account")
+        with self._lock:
+            self._session_passwords.pop(name, None)
+
     def update(self, name: str, **fields: Any) -> AccountView:
+        """Change an account's settings (no secrets; see `edit` for the whole dialog).
+        Changing the receive mode withdraws the § 17(3) confirmation: the next sync asks
+        again. Changing who logs in (method, user name, environment) forgets what ISDS
+        told about the box and the password expiry; the next login fills them in."""
         allowed = {"sync_received", "mark_downloaded", "ca_file", "cert_file", "key_file",
-                   "username", "environment"}
+                   "username", "environment", "login_method"}
         bad = set(fields) - allowed
         if bad:
             raise AccountError(f"cannot change {', '.join(sorted(bad))}")
         if "environment" in fields:
             fields["environment"] = check_environment(fields["environment"])
+        if "login_method" in fields:
+            fields["login_method"] = str(LoginMethod(fields["login_method"]))
+        if "username" in fields:
+            fields["username"] = str(fields["username"]).strip()
+            if not fields["username"]:
+                raise AccountError("an account needs a user name")
+        for key in ("ca_file", "cert_file", "key_file"):
+            path = fields.get(key)
+            if path is not None:
+                if not Path(path).is_file():
+                    raise AccountError(f"file not found: {path}")
+                fields[key] = str(Path(path).resolve())
         with self._db.write() as s:
-            rec = AccountRepo(s).update(name, **fields)
+            repo = AccountRepo(s)
+            old = repo.get(name)
+            if "sync_received" in fields and bool(fields["sync_received"]) != old.sync_received:
+                fields["delivery_confirmed_at"] = None
+            who = ("login_method", "username", "environment")
+            if any(k in fields and fields[k] != getattr(old, k) for k in who):
+                fields.update(password_expires_at=None, password_checked_at=None)
+            method = LoginMethod(fields.get("login_method", old.login_method))
+            cert = fields.get("cert_file", old.cert_file)
+            if method in (LoginMethod.CERT, LoginMethod.CERT_PASSWORD, LoginMethod.HOSTED) \
+                    and not cert:
+                raise AccountError(f"login method {method} needs a certificate file (--cert)")
+            rec = repo.update(name, **fields)
         return self._view(rec)
+
+    def edit(self, name: str, *, password: str | None = None, save_password: bool | None = None,
+             cert_password: str | None = None, **fields: Any) -> AccountView:
+        """The account dialog's and `dso account edit`'s one call: settings (`update`),
+        then the secrets. ``save_password=False`` without a new password moves a saved
+        password out of the keyring into this run's memory; ``True`` saves the known one."""
+        view = self.update(name, **fields) if fields else self.get(name)
+        if password is not None:
+            self.set_password(name, password, save=save_password is not False)
+        elif save_password is False and view.password_saved:
+            known = self._saved_password(name)
+            secretstore.delete_secret(name, PASSWORD)
+            if known:
+                with self._lock:
+                    self._session_passwords[name] = known
+        elif save_password is True and not view.password_saved:
+            known = self._session_passwords.get(name)
+            if not known:
+                raise PasswordMissing(f"no password known for account {name!r} to save")
+            self.set_password(name, known, save=True)
+        if cert_password is not None:
+            if cert_password:
+                self.set_cert_password(name, cert_password)
+            else:
+                secretstore.delete_secret(name, CERT_PASSWORD)
+        return self.get(name)
+
+    def change_password(self, name: str, new_password: str, *, old_password: str | None = None,
+                        otp_provider: Any = None,
+                        cancel: threading.Event | None = None) -> AccountView:
+        """Change the account's password in ISDS, then (only then) in the keyring.
+
+        Name+password logins use ChangeISDSPassword; SMS logins ask ISDS for a code
+        (SendSMSCode) and HOTP logins read the authenticator, then ChangePasswordOTP. An
+        expired password can be changed this way (no login is needed). When ISDS refuses,
+        the old password stays saved; when the keyring fails after ISDS accepted, the new
+        password is kept for this run and the error says so."""
+        from dso_desktop.isds.login import OtpChallenge
+
+        rec = self.record(name)
+        method = LoginMethod(rec.login_method)
+        if method not in CHANGEABLE_PASSWORD:
+            raise AccountError(
+                f"login method {method} has no password the application can change")
+        if not new_password or any(ch in new_password for ch in "\r\n"):
+            raise AccountError("the new password must be one non-empty line")
+        old = old_password if old_password is not None else self.password(name)
+        if not old:
+            raise PasswordMissing(f"no password saved for account {name!r}; give the old one")
+        if new_password == old:
+            raise AccountError("the new password must differ from the old one")
+        client = self.client(name, password=old, cancel=cancel)
+        try:
+            code = None
+            if method in (LoginMethod.TOTP, LoginMethod.HOTP):
+                if method is LoginMethod.TOTP:
+                    client.request_password_sms()
+                if otp_provider is None:
+                    raise AccountError("changing this password needs the one-time code")
+                code = otp_provider(OtpChallenge(method, None))
+                if not code:
+                    from dso_desktop.isds.errors import LoginCancelled
+
+                    raise LoginCancelled("no code entered", operation="ChangePasswordOTP")
+            client.change_own_password(new_password, otp_code=code)
+        finally:
+            client.close()
+        # ISDS has the new password: from here on the old one is useless.
+        with self._db.write() as s:
+            AccountRepo(s).update(name, password_expires_at=None, password_checked_at=None)
+        if self._saved_password(name) is not None:
+            try:
+                self.set_password(name, new_password, save=True)
+            except secretstore.SecretStoreError as exc:
+                with self._lock:
+                    self._session_passwords[name] = new_password
+                raise secretstore.SecretStoreError(
+                    "ISDS accepted the new password but the OS keyring could not save it; "
+                    "it is kept until the application closes, note it down") from exc
+        else:
+            with self._lock:
+                self._session_passwords[name] = new_password
+        return self.get(name)
 
     def remove(self, name: str) -> int:
         """Remove the account and its secrets; its messages stay in the archive."""
@@ -214,14 +379,24 @@ class AccountService:
         """Log in once (no list, so no delivery) and remember the box id and owner."""
         client = self.client(name, password=password, otp_provider=otp_provider,
                              mobile_key_observer=mobile_key_observer, cancel=cancel)
+        from dso_desktop.isds.errors import IsdsError
+
+        changes: dict[str, Any] = {}
         try:
             client.login()
             owner = client.get_owner_info_from_login2()
+            if LoginMethod(self.record(name).login_method) in EXPIRING_PASSWORD:
+                # The expiry warning can show from the first day, not only after a sync.
+                try:
+                    changes["password_expires_at"] = client.get_password_info()
+                    changes["password_checked_at"] = utcnow()
+                except IsdsError as exc:
+                    log.info("password info unavailable: %s", type(exc).__name__)
         finally:
             client.close()
         with self._db.write() as s:
             rec = AccountRepo(s).update(name, box_id=owner.box_id, box_type=owner.box_type,
-                                        owner_name=owner.display_name)
+                                        owner_name=owner.display_name, **changes)
         return self._view(rec)
 
     def exists(self, name: str) -> bool:

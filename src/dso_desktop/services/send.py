@@ -223,6 +223,28 @@ def is_big(paths: Sequence[Path], limits: SendLimits | None = None) -> bool:
     return sum(Path(p).stat().st_size for p in paths) > limits.normal_max
 
 
+@dataclass(frozen=True)
+class PdzOptions:
+    """A box's ways to pay commercial messages (PDZInfo records) and its credit in CZK
+    (DataBoxCreditInfo's currentCredit is in hellers; None: not told)."""
+
+    box_id: str
+    records: tuple[Any, ...]  # isds.models.PdzRecord
+    credit: float | None
+
+    def reply_offer(self, recipient: str, reference: str | None) -> Any:
+        """The prepaid reply (PDZType O) a reply to ``recipient`` with ``reference`` as
+        dmRecipientRefNumber would use (ODZIdent = the initiator's dmSenderRefNumber)."""
+        return next((r for r in self.records if r.pdz_type == "O"
+                     and r.recipient == recipient and reference
+                     and r.odz_ident == reference), None)
+
+    @property
+    def can_pay(self) -> bool:
+        """Whether a commercial message of its own (not a prepaid reply) can be paid."""
+        return any(r.pdz_type != "O" for r in self.records)
+
+
 class SendService:
     def __init__(self, db: Database, accounts: AccountService, trust: Callable[..., Any],
                  limits: SendLimits | None = None, outbox: OutboxService | None = None,
@@ -250,6 +272,25 @@ class SendService:
             return list(client.isds_search3(query, search_type).hits)
         finally:
             client.close()
+
+    def pdz_info(self, account: str, *, password: str | None = None,
+                 otp_provider: Any = None, cancel: threading.Event | None = None
+                 ) -> PdzOptions:
+        """How the account may pay commercial messages (PDZInfo) and its credit
+        (DataBoxCreditInfo), for the compose dialog to show before sending. No list is
+        downloaded, so nothing is delivered."""
+        client = self._accounts.client(account, password=password, otp_provider=otp_provider,
+                                       cancel=cancel)
+        try:
+            client.login()
+            box_id = self._accounts.get(account).box_id or \
+                client.get_owner_info_from_login2().box_id
+            records = tuple(client.pdz_info(box_id))
+            credit = client.data_box_credit_info(box_id).current_credit
+        finally:
+            client.close()
+        return PdzOptions(box_id=box_id, records=records,
+                          credit=None if credit is None else credit / 100)
 
     def _outgoing(self, draft: Draft, recipient: str) -> Any:
         from dso_desktop.isds.models import OutgoingMessage

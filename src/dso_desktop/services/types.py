@@ -60,6 +60,9 @@ class AccountSpec:
     ca_file: Path | None = None
     sync_received: bool = True
     mark_downloaded: bool = False
+    # The user answered the § 17(3) question (accept delivery) when adding the account, as
+    # the wizard asks it: the first sync does not ask again.
+    delivery_confirmed: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,16 @@ def iter_zfo_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield p
 
 
+def _zfo_kind(data: bytes) -> Any:
+    """The kind of a ZFO (None when it does not parse: the import then says why)."""
+    from dso_desktop.zfo import ZfoError, parse_zfo
+
+    try:
+        return parse_zfo(data).kind
+    except ZfoError:
+        return None
+
+
 def scope_store(trust: Callable[..., Any], parsed: Any, by_box: dict[str, int],
                 account_id: int | None = None, account_box_id: str | None = None,
                 attaches_to: Iterable[int | None] = ()) -> Any:
@@ -87,7 +97,7 @@ class ZfoService:
         if self._db is None:
             return {}
         with self._db.read() as s:
-            return {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
+            return AccountRepo(s).by_box()
 
     def open_file(self, path: Path, now: datetime | None = None, *,
                   expiry_warning_days: int = 60) -> ZfoView:
@@ -146,30 +156,55 @@ class ZfoService:
         with self._db.read() as s:
             if account is not None:
                 rec = AccountRepo(s).get(account)
-                account_id, box_id = rec.id, rec.box_id
+                # Filed where the box's messages are (one copy per data box).
+                account_id, box_id = AccountRepo(s).archive_id(account), rec.box_id
             else:
-                by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
-            all_boxes = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
-        items: list[ImportItem] = []
-        for path in iter_zfo_files(paths):
-            try:
-                if path.stat().st_size > MAX_ZFO_BYTES:
-                    raise IngestError("file too large for a ZFO")
-                data = path.read_bytes()
-                trust = self._import_scope(data, all_boxes, account_id, box_id)
-                r = import_zfo(self._db, trust, data, account_id=account_id,
-                               account_box_id=box_id, now=now, accounts_by_box=by_box,
-                               source_name=path.name)
-                status = ImportStatus.of(r.status)
-                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
-                                        r.reason))
-            except IngestError as exc:
-                items.append(ImportItem(str(path), ImportStatus.INVALID, reason=str(exc)))
-            except OSError as exc:
-                items.append(ImportItem(str(path), ImportStatus.ERROR,
-                                        reason=f"{type(exc).__name__}: "
-                                               f"{exc.strerror or exc}"))
-        return ImportSummary(tuple(items))
+                by_box = AccountRepo(s).by_box()
+            all_boxes = AccountRepo(s).by_box()  # a box's first account: one copy per box
+        # Order-independent: delivery infos wait until every message of the batch is in,
+        # so DOD_x.zfo finds ODZ_x.zfo whatever the names and the folder order. The summary
+        # keeps the files' own order.
+        results: dict[int, ImportItem] = {}
+        deferred: list[tuple[int, Path]] = []
+        files = list(iter_zfo_files(paths))
+        for index, path in enumerate(files):
+            item = self._import_path(path, account_id, box_id, by_box, all_boxes, now,
+                                     defer_delivery_infos=True)
+            if item is None:
+                deferred.append((index, path))
+            else:
+                results[index] = item
+        for index, path in deferred:
+            item = self._import_path(path, account_id, box_id, by_box, all_boxes, now)
+            assert item is not None
+            results[index] = item
+        return ImportSummary(tuple(results[i] for i in range(len(files))))
+
+    def _import_path(self, path: Path, account_id: int | None, box_id: str | None,
+                     by_box: dict[str, int], all_boxes: dict[str, int],
+                     now: datetime | None, *, defer_delivery_infos: bool = False
+                     ) -> ImportItem | None:
+        """Import one file; None when it is a delivery info to be imported later."""
+        from dso_desktop.domain import ZfoKind
+
+        assert self._db is not None  # import_files checked it
+        try:
+            if path.stat().st_size > MAX_ZFO_BYTES:
+                raise IngestError("file too large for a ZFO")
+            data = path.read_bytes()
+            if defer_delivery_infos and _zfo_kind(data) is ZfoKind.DELIVERY_INFO:
+                return None
+            trust = self._import_scope(data, all_boxes, account_id, box_id)
+            r = import_zfo(self._db, trust, data, account_id=account_id,
+                           account_box_id=box_id, now=now, accounts_by_box=by_box,
+                           source_name=path.name)
+            return ImportItem(str(path), ImportStatus.of(r.status), r.message_id, r.dm_id,
+                              r.verdict, r.reason)
+        except IngestError as exc:
+            return ImportItem(str(path), ImportStatus.INVALID, reason=str(exc))
+        except OSError as exc:
+            return ImportItem(str(path), ImportStatus.ERROR,
+                              reason=f"{type(exc).__name__}: {exc.strerror or exc}")
 
     def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,
                       box_id: str | None) -> Any:

@@ -118,15 +118,20 @@ class Authenticator:
             return AuthFailure(*INTRUDER)
         return AuthFailure(*NOT_AUTHENTICATED)
 
-    def _succeed(self, user: User, now: datetime) -> User:
+    def _succeed(self, user: User, now: datetime, *, allow_expired: bool = False) -> User:
+        """Right credentials: refused still when the password expired (as ISDS does, with
+        authentication.error.paswordExpired), except for the password-change operations,
+        which exist to replace an expired password."""
         user.failed_logins = []
-        if user.password_expires is not None and now > user.password_expires:
+        if not allow_expired and user.password_expires is not None and \
+                now > user.password_expires:
             raise AuthFailure(*EXPIRED)
         if not user.privileges & ~PRIVIL_OWNER_ADM:
             raise AuthFailure(*BAD_ROLE, status=403)
         return user
 
-    def _password_user(self, username: str, password: str, methods: tuple[str, ...]) -> User:
+    def _password_user(self, username: str, password: str, methods: tuple[str, ...],
+                       allow_expired: bool = False) -> User:
         now = self._now()
         user = self.core.world.users.get(username)
         if user is None:
@@ -135,18 +140,21 @@ class Authenticator:
         if user.login_method not in methods or not hmac.compare_digest(
                 user.password.encode(), password.encode()):
             raise self._fail(user, now)
-        return self._succeed(user, now)
+        return self._succeed(user, now, allow_expired=allow_expired)
 
     # -- stateless methods -------------------------------------------------------------
     def stateless(self, prefix: str, authorization: str | None,
-                  cert_sha256: str | None) -> tuple[User, bool]:
-        """The user for ``/DS``, ``/cert/DS``, ``/certds/DS`` or ``/hspis/DS``."""
+                  cert_sha256: str | None, *, allow_expired: bool = False
+                  ) -> tuple[User, bool]:
+        """The user for ``/DS``, ``/cert/DS``, ``/certds/DS`` or ``/hspis/DS``
+        (``allow_expired``: the request is ChangeISDSPassword)."""
         basic = parse_basic(authorization)
         with self.core.world.lock:
             if prefix == "":
                 if basic is None:
                     raise AuthFailure(*NOT_AUTHENTICATED)
-                return self._password_user(basic[0], basic[1], ("password",)), False
+                return self._password_user(basic[0], basic[1], ("password",),
+                                           allow_expired), False
             if cert_sha256 is None:
                 raise AuthFailure(*NOT_AUTHENTICATED, status=403)
             owners = [u for u in self.core.world.users.values() if cert_sha256 in u.cert_sha256]
@@ -158,7 +166,8 @@ class Authenticator:
             if basic is None:
                 raise AuthFailure(*NOT_AUTHENTICATED)
             if prefix == "certds":
-                user = self._password_user(basic[0], basic[1], ("cert-password",))
+                user = self._password_user(basic[0], basic[1], ("cert-password",),
+                                           allow_expired)
                 if user not in owners:
                     raise AuthFailure(*NOT_AUTHENTICATED, status=403)
                 return user, False
@@ -169,6 +178,54 @@ class Authenticator:
                     raise AuthFailure(*NOT_AUTHENTICATED, status=403)
                 return self._succeed(user, self._now()), True
         raise AuthFailure(*NOT_AUTHENTICATED, status=404)
+
+    # -- asws/changePassword without a session -------------------------------------------
+    def asws(self, operation: str, authorization: str | None) -> User:
+        """HTTP Basic on the OTP password service: ``SendSMSCode`` with the user name and
+        password of an SMS (TOTP) user; ``ChangePasswordOTP`` with the password followed by
+        the one-time code (the SMS code, or the next HOTP code). The request body has no
+        field for the code, so it travels as in the HOTP login. An expired password is
+        accepted here: replacing it is what the service is for."""
+        basic = parse_basic(authorization)
+        if basic is None:
+            raise AuthFailure(*NOT_AUTHENTICATED)
+        username, secret = basic
+        with self.core.world.lock:
+            now = self._now()
+            user = self.core.world.users.get(username)
+            if user is None:
+                raise AuthFailure(*NOT_AUTHENTICATED)
+            self._check_locked(user, now)
+            if operation == "SendSMSCode":
+                if user.login_method != "totp" or not hmac.compare_digest(
+                        secret.encode(), user.password.encode()):
+                    raise self._fail(user, now)
+                return self._succeed(user, now, allow_expired=True)
+            if operation == "ChangePasswordOTP" and self._otp_ok(user, secret, now):
+                return self._succeed(user, now, allow_expired=True)
+            raise self._fail(user, now)
+
+    def _otp_ok(self, user: User, secret: str, now: datetime) -> bool:
+        """``password + code`` right for this HOTP/TOTP user (the code is used up)."""
+        if user.login_method == "hotp" and user.hotp_secret and len(secret) > 6:
+            password, code = secret[:-6], secret[-6:]
+            if not hmac.compare_digest(password.encode(), user.password.encode()):
+                return False
+            key = bytes.fromhex(user.hotp_secret)
+            for counter in range(user.hotp_counter, user.hotp_counter + 10):
+                if hmac.compare_digest(hotp(key, counter), code):
+                    user.hotp_counter = counter + 1
+                    return True
+            return False
+        if user.login_method == "totp":
+            sms = self.core.world.sms.get(user.username)
+            if sms and len(secret) > len(sms[0]) and now <= sms[1]:
+                password, code = secret[:-len(sms[0])], secret[-len(sms[0]):]
+                if hmac.compare_digest(password.encode(), user.password.encode()) and \
+                        hmac.compare_digest(code, sms[0]):
+                    del self.core.world.sms[user.username]
+                    return True
+        return False
 
     # -- cookie sessions ---------------------------------------------------------------
     def new_session(self, user: User) -> str:

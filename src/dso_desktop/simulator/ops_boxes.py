@@ -289,6 +289,18 @@ def pdz_info(ctx: OpContext, req: Element) -> Element:
         B.sub(rec, "PDZExpire", None)
         B.sub(rec, "PDZCnt", sender.credit // 10)
         B.sub(rec, "ODZIdent", None)
+    # Prepaid replies offered to this box (initiating messages, dmType I): a reply to the
+    # initiator naming ODZIdent as dmRecipientRefNumber is paid by the initiator.
+    from dso_desktop.simulator.ops_messages import ODZ_DAYS, reply_offers
+
+    for m in sorted(reply_offers(ctx.world, sender.box_id, ctx.now), key=lambda m: m.posted_at):
+        rec = B.node(records, "dbPDZRecord")
+        B.sub(rec, "PDZType", "O")
+        B.sub(rec, "PDZRecip", m.sender_id)
+        B.sub(rec, "PDZPayer", m.sender_id)
+        B.sub(rec, "PDZExpire", m.posted_at + timedelta(days=ODZ_DAYS))
+        B.sub(rec, "PDZCnt", 1)
+        B.sub(rec, "ODZIdent", m.sender_ref)
     _db_status(resp)
     return resp
 

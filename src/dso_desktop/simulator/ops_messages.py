@@ -35,6 +35,7 @@ from dso_desktop.simulator.status_codes import (
     UPLOAD_QUOTA,
     WRONG_SERVICE,
 )
+from dso_desktop.simulator.world import World
 from dso_desktop.simulator.xmlio import (
     B,
     Element,
@@ -148,6 +149,15 @@ def _new_message(ctx: OpContext, env: Element, recipient_el: Element | None = No
                  "dmSenderIdent"):
         if len(t(env, name) or "") > 50:
             raise OpError(BAD_REQUEST, f"{name} je delší než 50 znaků.")
+    if dm_type == "I" and not t(env, "dmSenderRefNumber"):
+        # The initiator's identifier of the prepaid reply (PDZInfo's ODZIdent).
+        raise OpError(BAD_REQUEST, "Iniciační zpráva musí mít vyplněné naše číslo jednací "
+                                   "(dmSenderRefNumber); odpověď jej uvede jako vaše č. j.")
+    if dm_type == "O" and reply_offer(ctx.world, ctx.box.box_id, recipient_id,
+                                      t(env, "dmRecipientRefNumber"), ctx.now) is None:
+        raise OpError(NO_CREDIT, "Odpovědní zprávu nelze odeslat: iniciační zpráva s tímto "
+                                 "číslem jednacím (dmRecipientRefNumber) od adresáta "
+                                 "neexistuje, už byla zodpovězena nebo vypršela.")
     return Message(
         dm_id="", sender_id=ctx.box.box_id, recipient_id=recipient_id,
         annotation=_clean_name(annotation), posted_at=ctx.now,
@@ -167,6 +177,27 @@ def _new_message(ctx: OpContext, env: Element, recipient_el: Element | None = No
 
 
 PDZ_PRICE = 10  # CZK per commercial message (simulator's tariff)
+ODZ_DAYS = 90  # a prepaid reply may be sent this long after the initiating message
+
+
+def reply_offers(world: World, replier: str, now: datetime) -> list[Message]:
+    """Initiating messages (dmType I) to ``replier`` whose prepaid reply is still open:
+    not older than 90 days and not answered yet by a reply (dmType O) from ``replier`` that
+    names the initiator's reference (its dmSenderRefNumber) as dmRecipientRefNumber."""
+    answered = {(m.recipient_id, m.recipient_ref) for m in world.messages.values()
+                if m.dm_type == "O" and m.sender_id == replier}
+    return [m for m in world.messages.values()
+            if m.dm_type == "I" and m.recipient_id == replier and m.sender_ref
+            and now - m.posted_at <= timedelta(days=ODZ_DAYS)
+            and (m.sender_id, m.sender_ref) not in answered]
+
+
+def reply_offer(world: World, replier: str, initiator: str, ref: str | None,
+                now: datetime) -> Message | None:
+    """The open prepaid-reply offer a reply from ``replier`` to ``initiator`` with
+    dmRecipientRefNumber ``ref`` uses, if any."""
+    return next((m for m in reply_offers(world, replier, now)
+                 if m.sender_id == initiator and m.sender_ref == ref), None)
 
 
 def _charge(ctx: OpContext, msg: Message) -> None:
@@ -180,6 +211,12 @@ def _post(ctx: OpContext, msg: Message, files: list[StoredFile]) -> Message:
         ctx.box.credit -= PDZ_PRICE
         ctx.world.credit_log.append((ctx.now, ctx.box.box_id, -PDZ_PRICE, ctx.box.credit,
                                      msg.recipient_id))
+    elif msg.dm_type == "O":
+        # The initiator pays the reply it offered (from its credit).
+        payer = ctx.world.boxes[msg.recipient_id]
+        payer.credit -= PDZ_PRICE
+        ctx.world.credit_log.append((ctx.now, payer.box_id, -PDZ_PRICE, payer.credit,
+                                     msg.sender_id))
     msg.dm_id = ctx.world.new_dm_id()
     return ctx.world.post(msg, ctx.now)
 

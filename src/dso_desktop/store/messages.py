@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select, text, update
+from sqlalchemy import Select, and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
@@ -171,6 +171,19 @@ class UpsertResult:
     id: int
     created: bool
     changed: bool
+
+
+def box_account_ids(name: str) -> Select[Any]:
+    """The ids of the account ``name`` and of every account of the same data box (same
+    box id and environment): a filter by account shows its box's messages, which are kept
+    once under the first of them (`AccountRepo.archive_id`)."""
+    me = select(Account.box_id, Account.environment, Account.id).where(
+        Account.name == name).subquery()
+    return select(Account.id).where(or_(
+        Account.id == select(me.c.id).scalar_subquery(),
+        and_(Account.box_id == select(me.c.box_id).scalar_subquery(),
+             Account.environment == select(me.c.environment).scalar_subquery()),
+    ))
 
 
 class MessageRepo:
@@ -589,8 +602,7 @@ class MessageRepo:
     # -- reading ------------------------------------------------------------------------
     def _filtered(self, q: Select[Any], f: MessageFilter) -> Select[Any]:
         if f.account is not None:
-            q = q.where(Message.account_id == select(Account.id).where(
-                Account.name == f.account).scalar_subquery())
+            q = q.where(Message.account_id.in_(box_account_ids(f.account)))
         if f.direction is not None:
             q = q.where(Message.direction == str(f.direction))
         if f.year is not None:
@@ -750,9 +762,12 @@ class MessageRepo:
             sql = ("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q "
                    "ORDER BY rowid DESC LIMIT :limit")
         else:
+            # The account's data box: every account of the same box (one copy per box).
             sql = ("SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid "
                    "JOIN accounts a ON a.id = m.account_id "
-                   "WHERE messages_fts MATCH :q AND a.name = :account "
+                   "JOIN accounts me ON me.name = :account "
+                   "WHERE messages_fts MATCH :q AND (a.id = me.id OR (a.box_id = me.box_id "
+                   "AND a.environment = me.environment)) "
                    "ORDER BY f.rowid DESC LIMIT :limit")
             params["account"] = account
         return [r[0] for r in self.s.execute(text(sql), params)]
@@ -768,8 +783,7 @@ class MessageRepo:
             pattern = f"%{token}%"
             q = q.where(or_(*(c.ilike(pattern) for c in cols)))
         if account is not None:
-            q = q.where(Message.account_id == select(Account.id).where(
-                Account.name == account).scalar_subquery())
+            q = q.where(Message.account_id.in_(box_account_ids(account)))
         q = q.order_by(Message.id.desc()).limit(max(1, min(limit, 10_000)))
         return list(self.s.scalars(q))
 

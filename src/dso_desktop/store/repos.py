@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.store.errors import AlreadyExists, NotFound
@@ -92,10 +92,38 @@ class AccountRepo:
         self.s.flush()
         return _record(a)
 
+    def same_box_ids(self, name: str) -> tuple[int, ...]:
+        """Ids of the accounts that log in to the same data box as ``name`` (same box id
+        and environment; the box id is known after the first login), ``name``'s own first
+        if the box is not known yet; sorted, the first is the one messages are filed under."""
+        a = self._get(name)
+        if a.box_id is None:
+            return (a.id,)
+        return tuple(self.s.scalars(select(Account.id).where(
+            Account.box_id == a.box_id, Account.environment == a.environment,
+        ).order_by(Account.id)))
+
+    def by_box(self) -> dict[str, int]:
+        """Box id -> the account its messages are filed under (the box's first account)."""
+        out: dict[str, int] = {}
+        for box_id, account_id in self.s.execute(select(Account.box_id, Account.id).where(
+                Account.box_id.is_not(None)).order_by(Account.id)):
+            out.setdefault(box_id, account_id)
+        return out
+
+    def archive_id(self, name: str) -> int:
+        """The account id ``name``'s messages are filed under (one copy per data box)."""
+        return self.same_box_ids(name)[0]
+
     def remove(self, name: str) -> int:
-        """Remove the account; its messages stay in the archive (unassigned). Returns count."""
+        """Remove the account; its messages stay in the archive (unassigned, or with
+        another account of the same data box, which keeps using them). Returns count."""
         a = self._get(name)
         kept = self.s.query(Message).filter(Message.account_id == a.id).count()
+        heir = next((i for i in self.same_box_ids(name) if i != a.id), None)
+        if heir is not None:
+            self.s.execute(update(Message).where(Message.account_id == a.id)
+                           .values(account_id=heir))
         self.s.delete(a)
         self.s.flush()
         return kept

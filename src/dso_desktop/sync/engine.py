@@ -144,6 +144,7 @@ class AccountSync:
         self.now = now
         self.summary = SyncSummary(account=account.name)
         self.checking = CheckingProcess(trust)  # started only for a big run
+        self._archive_id: int | None = None  # see archive_id
 
     # -- plumbing -----------------------------------------------------------------------
     def emit(self, phase: str, done: int, total: int, message: str | None = None) -> None:
@@ -229,6 +230,16 @@ class AccountSync:
             except Exception as exc:  # logout failure must not hide the real outcome
                 log.debug("logout failed: %s", type(exc).__name__)
 
+    @property
+    def archive_id(self) -> int:
+        """The account the messages are filed under: the first account of the same data box
+        (same box id and environment), so two logins to one box keep one copy of each
+        message (and one set of its warnings). Known once the box id is (after login)."""
+        if self._archive_id is None:
+            with self.db.read() as s:
+                self._archive_id = AccountRepo(s).archive_id(self.account.name)
+        return self._archive_id
+
     def _after_login(self, do_received: bool) -> None:
         changes: dict[str, Any] = {}
         if do_received and self.account.delivery_confirmed_at is None:
@@ -298,7 +309,7 @@ class AccountSync:
             return
         with self.db.write() as s, EvidenceWriter(s) as writer:
             for rec in records:
-                r = writer.record_listed(self.account.id, direction,
+                r = writer.record_listed(self.archive_id, direction,
                                          getattr(rec, "envelope", rec))
                 if not r.created and r.changed:
                     self.summary.updated += 1
@@ -314,7 +325,7 @@ class AccountSync:
         with self.db.write() as s, EvidenceWriter(s) as writer:
             for ch in changes:
                 for d in directions:
-                    if writer.record_state_change(self.account.id, d, ch.message_id,
+                    if writer.record_state_change(self.archive_id, d, ch.message_id,
                                                   ch.status, ch.at):
                         self.summary.updated += 1
         self.emit("state", 1, 1)
@@ -368,7 +379,7 @@ class AccountSync:
                     f"ISDS returned message {checked.envelope.message_id} for {it.dm_id}"))
             else:
                 out.append(None)
-                todo.append(MessageToStore(it.data, checked, self.account.id, it.direction,
+                todo.append(MessageToStore(it.data, checked, self.archive_id, it.direction,
                                            it.big))
         stored = iter(store_checked(self.db, todo))
         return [r if r is not None else next(stored) for r in out]
@@ -393,7 +404,7 @@ class AccountSync:
         with self.db.read() as s:
             repo = MessageRepo(s)
             for d in directions:
-                for mid, dm_id, big in repo.pending(self.account.id, d):
+                for mid, dm_id, big in repo.pending(self.archive_id, d):
                     todo.append((d, mid, dm_id, big))
         total = len(todo)
         self.emit("download", 0, total)
@@ -477,7 +488,7 @@ class AccountSync:
         if not self.settings.download_delivery_infos:
             return
         with self.db.read() as s:
-            todo = MessageRepo(s).missing_delivery_infos(self.account.id)
+            todo = MessageRepo(s).missing_delivery_infos(self.archive_id)
         total = len(todo)
         done = 0
         self.emit("delivery-info", 0, total)
