@@ -11,6 +11,7 @@ from typing import Any
 from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
+from dso_desktop.services.backup import BackupService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.send import SendLimits, SendService
@@ -71,6 +72,7 @@ class App:
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
+        self.backup = BackupService(paths, db, self.trust)  # issue 21: backup and restore
 
     @classmethod
     def open(

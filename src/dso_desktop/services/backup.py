@@ -1,0 +1,611 @@
+"""Backups of the running archive: create, verify, list, restore (docs/backup.md).
+
+A backup holds a consistent snapshot of the archive (`store.snapshot`), the files the
+accounts and settings point at (CA files, trust anchors; client certificates and keys only
+with secrets), the saved passwords only when asked (``with_secrets``) and then only
+encrypted, and a manifest with the row counts and a SHA-256 of every member. The file format
+is `services.backupformat`. Nothing here imports Qt; the GUI and the CLI call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from dso_desktop import __version__, secretstore
+from dso_desktop.errors import ErrorKind
+from dso_desktop.paths import AppPaths, atomic_write, atomic_writer, private_dir
+from dso_desktop.services import backupformat
+from dso_desktop.services.backupformat import (
+    BackupDamaged,
+    BackupError,
+    BackupReader,
+    BackupWriter,
+    Header,
+    new_header,
+    read_header,
+)
+from dso_desktop.store.db import Database
+from dso_desktop.store.snapshot import (
+    archive_in_use,
+    close_quietly,
+    open_snapshot,
+    snapshotter,
+    table_counts,
+)
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".dsobackup"
+MANIFEST = "manifest.json"
+ARCHIVE = "archive.sqlite3"
+SECRETS = "secrets.json"
+FILES_PREFIX = "files/"
+MAX_MANIFEST = 16 * 1024 * 1024
+MAX_SECRETS = 4 * 1024 * 1024
+MAX_ACCOUNT_FILE = 16 * 1024 * 1024
+SAMPLE_ZFOS = 20
+SECRET_KINDS = ("password", "cert-password")  # services.accounts.PASSWORD, CERT_PASSWORD
+ACCOUNT_FILES_DIR = "account-files"
+REPLACED_DIR = "replaced-archives"
+CATALOG = "backups.json"
+
+
+class BackupArchiveExists(BackupError):
+    """The restore target already holds an archive and ``replace`` was not asked."""
+
+    kind = ErrorKind.BACKUP_ARCHIVE_EXISTS
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What `verify` found in a backup (also the result of `create`)."""
+
+    path: Path
+    header: Header
+    manifest: dict[str, Any]
+    size: int
+    sha256: str
+    sampled: int = 0
+    sample_trusted: int = 0
+    catalog_match: bool | None = None  # None: not in this installation's catalog
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.manifest.get("counts", {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "size": self.size, "sha256": self.sha256,
+            "created_at": self.header.created_at, "app_version": self.header.app_version,
+            "encrypted": self.header.encrypted, "with_secrets": self.header.with_secrets,
+            "backend": self.header.backend, "counts": self.counts,
+            "schema_revision": self.manifest.get("schema_revision"),
+            "accounts": self.manifest.get("accounts", []),
+            "sampled_zfos": self.sampled, "sampled_trusted": self.sample_trusted,
+            "catalog_match": self.catalog_match,
+        }
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    database: Path
+    info: BackupInfo
+    replaced: Path | None  # where the archive that was there went
+    secrets_restored: int
+    files_restored: int
+
+
+@dataclass(frozen=True)
+class RestoreCheck:
+    """The end of a restore: `dso check` of the new archive and its counts vs the backup's."""
+
+    clean: bool
+    counts_match: bool
+    expected: dict[str, int]
+    actual: dict[str, int]
+    report: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.clean and self.counts_match
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clean": self.clean, "counts_match": self.counts_match,
+                "expected": self.expected, "actual": self.actual,
+                "check": self.report.to_json() if hasattr(self.report, "to_json") else None}
+
+
+@dataclass
+class _Read:
+    header: Header
+    manifest: dict[str, Any]
+    secrets: dict[str, Any] | None
+    members: dict[str, Path] = field(default_factory=dict)
+
+
+def _now_iso(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _safe_member_name(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[:80].strip("._") or "file"
+    return base
+
+
+class _HashingWriter:
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.h = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.h.update(data)
+        self.size += len(data)
+        return self.f.write(data)
+
+
+class BackupService:
+    """Backups of one installation (``paths``, the live archive ``db``)."""
+
+    def __init__(self, paths: AppPaths, db: Database | None,
+                 trust: Callable[..., Any] | None = None, *, scrypt_n: int | None = None) -> None:
+        self._paths = paths
+        self._db = db
+        self._trust = trust
+        self.scrypt_n = scrypt_n
+
+    # -- create ---------------------------------------------------------------------------
+    def create(self, out: Path, *, passphrase: str | None = None, with_secrets: bool = False,
+               verify: bool = True, now: datetime | None = None) -> BackupInfo:
+        """Write a backup to the new file ``out`` (never overwritten) and check it."""
+        out = Path(out)
+        if with_secrets and passphrase is None:
+            raise BackupError("secrets go into a backup only encrypted: give a passphrase")
+        if out.exists():
+            raise BackupError(f"{out} already exists; choose a new file name")
+        if out.is_dir() or not out.parent.is_dir():
+            raise BackupError(f"no folder to write {out} into")
+        if self._db is None:
+            raise BackupError("no archive to back up")
+        snap = snapshotter(self._db)
+        work = Path(tempfile.mkdtemp(prefix="backup-", dir=private_dir(self._paths.cache)))
+        try:
+            db_file = work / ARCHIVE
+            snap.take(db_file)
+            problems = snap.check(db_file)
+            if problems:
+                raise BackupError("the archive's snapshot fails its integrity check: "
+                                  + "; ".join(problems[:5]))
+            sdb = open_snapshot(db_file)
+            try:
+                counts = table_counts(sdb)
+                revision = sdb.current_revision()
+                accounts, files = self._account_files(sdb, with_secrets)
+            finally:
+                close_quietly(sdb)
+            secrets = self._secrets(accounts) if with_secrets else None
+            members: dict[str, dict[str, Any]] = {
+                ARCHIVE: {"sha256": file_sha256(db_file), "size": db_file.stat().st_size}}
+            blobs = {f["member"]: f.pop("data") for f in files}
+            for f in files:
+                members[f["member"]] = {"sha256": hashlib.sha256(blobs[f["member"]]).hexdigest(),
+                                        "size": f["size"]}
+            secrets_raw = None
+            if secrets is not None:
+                secrets_raw = json.dumps(secrets, sort_keys=True).encode("utf-8")
+                members[SECRETS] = {"sha256": hashlib.sha256(secrets_raw).hexdigest(),
+                                    "size": len(secrets_raw)}
+            created = _now_iso(now)
+            manifest = {
+                "format": 1, "created_at": created, "app_version": __version__,
+                "backend": snap.backend, "schema_revision": revision, "counts": counts,
+                "members": members, "accounts": accounts, "files": files,
+                "with_secrets": secrets is not None,
+            }
+            header, key = new_header(created_at=created, app_version=__version__,
+                                     passphrase=passphrase, with_secrets=secrets is not None,
+                                     backend=snap.backend,
+                                     scrypt_n=self.scrypt_n or backupformat.SCRYPT_N)
+            # The file appears under its name only complete (atomic_writer): a crash or a
+            # failure leaves no half backup that looks like one.
+            with atomic_writer(out) as fh:
+                writer = BackupWriter(fh, header, key)
+                with tarfile.open(fileobj=writer, mode="w|",
+                                  format=tarfile.PAX_FORMAT) as tar:
+                    _add_bytes(tar, MANIFEST, json.dumps(manifest, sort_keys=True).encode())
+                    tar.add(str(db_file), arcname=ARCHIVE, recursive=False,
+                            filter=_plain_member)
+                    for f in files:
+                        _add_bytes(tar, f["member"], blobs[f["member"]])
+                    if secrets_raw is not None:
+                        _add_bytes(tar, SECRETS, secrets_raw)
+                writer.finish()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        try:
+            info = self.verify(out, passphrase=passphrase) if verify else self.describe(out)
+        except BaseException:
+            # A backup that does not read back is worse than none: it would be trusted.
+            with contextlib.suppress(OSError):
+                out.unlink()
+            raise
+        self._catalog_add(info)
+        log.info("backup written: %s (%d bytes, encrypted=%s, secrets=%s)", out, info.size,
+                 info.header.encrypted, info.header.with_secrets)
+        return info
+
+    def _account_files(self, sdb: Database, with_secrets: bool
+                       ) -> tuple[list[str], list[dict[str, Any]]]:
+        """Account names and the files the accounts and settings point at."""
+        from dso_desktop.settings import Settings
+        from dso_desktop.store.models import Account
+        from dso_desktop.store.repos import SettingsRepo
+
+        files: list[dict[str, Any]] = []
+        with sdb.read() as s:
+            rows = s.execute(select(Account.name, Account.ca_file, Account.cert_file,
+                                    Account.key_file)).all()
+            settings = Settings.from_mapping(SettingsRepo(s).all())
+        names = [r[0] for r in rows]
+        wanted: list[tuple[str | None, str, str]] = []
+        for name, ca, cert, key in rows:
+            wanted.append((name, "ca_file", ca))
+            if with_secrets:  # a client certificate and its key are credentials
+                wanted += [(name, "cert_file", cert), (name, "key_file", key)]
+        for anchor in settings.trust_anchors:
+            wanted.append((None, "trust_anchor", anchor))
+        for account, fld, source in wanted:
+            if not source:
+                continue
+            p = Path(source)
+            if not p.is_file():
+                log.warning("backup: %s of %s not found, left out: %s", fld, account, p)
+                continue
+            data = p.read_bytes()
+            if len(data) > MAX_ACCOUNT_FILE:
+                log.warning("backup: %s of %s too large, left out", fld, account)
+                continue
+            member = f"{FILES_PREFIX}{len(files):03d}-{_safe_member_name(p.name)}"
+            files.append({"member": member, "account": account, "field": fld,
+                          "source": str(p), "name": p.name, "size": len(data), "data": data})
+        return names, files
+
+    def _secrets(self, accounts: list[str]) -> dict[str, Any]:
+        out: dict[str, dict[str, str]] = {}
+        for name in accounts:
+            for kind in SECRET_KINDS:
+                value = secretstore.get_secret(name, kind)
+                if value:
+                    out.setdefault(name, {})[kind] = value
+        return {"keyring": out}
+
+    # -- read and verify --------------------------------------------------------------------
+    def describe(self, path: Path) -> BackupInfo:
+        """The header only (no passphrase needed): for `list`."""
+        with open(path, "rb") as f:
+            header, _ = read_header(f)
+        return BackupInfo(Path(path), header, {}, Path(path).stat().st_size, "")
+
+    def verify(self, path: Path, *, passphrase: str | None = None,
+               sample: int = SAMPLE_ZFOS) -> BackupInfo:
+        """Read the whole backup back: every record authenticated, every member's SHA-256,
+        the snapshot's integrity check and counts, a sample of ZFOs re-verified."""
+        work = Path(tempfile.mkdtemp(prefix="verify-", dir=private_dir(self._paths.cache)))
+        try:
+            read = _read_backup(Path(path), passphrase, work)
+            sampled, trusted = self._check_snapshot(read, work / ARCHIVE, sample)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        sha = file_sha256(Path(path))
+        return BackupInfo(Path(path), read.header, read.manifest, Path(path).stat().st_size,
+                          sha, sampled, trusted, self._catalog_match(Path(path), sha))
+
+    def _check_snapshot(self, read: _Read, db_file: Path, sample: int) -> tuple[int, int]:
+        snap_problems = _check_file(read.header.backend, db_file)
+        if snap_problems:
+            raise BackupDamaged("the archive in the backup fails its integrity check: "
+                                + "; ".join(snap_problems[:5]))
+        sdb = open_snapshot(db_file)
+        try:
+            counts = table_counts(sdb)
+            expected = {k: int(v) for k, v in read.manifest.get("counts", {}).items()}
+            if {k: counts.get(k) for k in expected} != expected:
+                raise BackupDamaged("the archive in the backup does not have the rows its "
+                                    "manifest lists")
+            return self._sample_zfos(sdb, sample)
+        finally:
+            close_quietly(sdb)
+
+    def _sample_zfos(self, sdb: Database, sample: int) -> tuple[int, int]:
+        """Re-check a random sample of the stored ZFOs: bytes = their stored SHA-256, they
+        parse, their seal is not broken (``invalid``). An ``untrusted`` verdict is counted,
+        not fatal: on another PC the trust anchors may differ."""
+        from dso_desktop.domain import VerdictKind
+        from dso_desktop.store.models import Message, MessageZfo
+        from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
+
+        with sdb.read() as s:
+            ids = list(s.scalars(select(MessageZfo.message_id)))
+        picked = random.sample(ids, min(sample, len(ids)))
+        trusted = 0
+        for mid in picked:
+            with sdb.read() as s:
+                data, sha, account_id = s.execute(
+                    select(MessageZfo.data, MessageZfo.sha256, Message.account_id)
+                    .join(Message, Message.id == MessageZfo.message_id)
+                    .where(MessageZfo.message_id == mid)).one()
+            if hashlib.sha256(data).hexdigest() != sha:
+                raise BackupDamaged(f"a signed message in the backup is damaged (id {mid})")
+            try:
+                parsed = parse_zfo(data)
+            except ZfoError as exc:
+                raise BackupDamaged(f"a signed message in the backup does not parse: {exc}"
+                                    ) from None
+            if self._trust is None:
+                continue
+            verdict = verify_zfo(parsed, self._trust(account_id))
+            if verdict.kind is VerdictKind.INVALID:
+                raise BackupDamaged(f"a signed message in the backup fails its seal check "
+                                    f"({parsed.envelope.message_id})")
+            trusted += verdict.kind.trusted
+        return len(picked), trusted
+
+    # -- restore ----------------------------------------------------------------------------
+    def restore(self, path: Path, *, passphrase: str | None = None, replace: bool = False,
+                now: datetime | None = None) -> RestoreResult:
+        """Restore into this service's ``paths`` (which must not have an open archive).
+
+        Everything is read and checked into a private folder beside the archive first; the
+        archive already there is moved aside (only with ``replace``) just before the checked
+        one takes its place, so a refused backup changes nothing."""
+        paths = self._paths
+        target = paths.database
+        if archive_in_use(target) and not replace:
+            raise BackupArchiveExists(
+                f"an archive already exists at {target}; restore with --replace to move it "
+                "aside and put the backup in its place")
+        paths.ensure()
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=paths.data))
+        try:
+            read = _read_backup(Path(path), passphrase, staging)
+            db_file = staging / ARCHIVE
+            self._check_snapshot(read, db_file, sample=0)
+            sha = file_sha256(Path(path))
+            info = BackupInfo(Path(path), read.header, read.manifest,
+                              Path(path).stat().st_size, sha,
+                              catalog_match=self._catalog_match(Path(path), sha))
+            replaced = None
+            if _archive_exists(target):
+                stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+                replaced = private_dir(paths.data / REPLACED_DIR) / stamp
+                n = 1
+                while replaced.exists():
+                    replaced = replaced.with_name(f"{stamp}-{n}")
+                    n += 1
+                private_dir(replaced)
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    p = Path(f"{target}{suffix}")
+                    if p.exists():
+                        os.replace(p, replaced / p.name)
+            os.replace(db_file, target)
+            files_restored = self._place_files(read, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        secrets_restored = 0
+        if read.secrets:
+            for account, kinds in dict(read.secrets.get("keyring", {})).items():
+                for kind, value in dict(kinds).items():
+                    if kind in SECRET_KINDS and isinstance(value, str):
+                        secretstore.set_secret(str(account), kind, value)
+                        secrets_restored += 1
+        log.info("backup restored into %s (replaced: %s, %d secrets, %d files)", target,
+                 replaced, secrets_restored, files_restored)
+        return RestoreResult(target, info, replaced, secrets_restored, files_restored)
+
+    def _place_files(self, read: _Read, staging: Path) -> int:
+        """Put the account and anchor files under the data folder and point the restored
+        archive at them (the old PC's paths mean nothing here)."""
+        from dso_desktop.store.models import Account
+        from dso_desktop.store.repos import SettingsRepo
+
+        files = [f for f in read.manifest.get("files", []) if f.get("member") in read.members]
+        if not files:
+            return 0
+        root = private_dir(self._paths.data / ACCOUNT_FILES_DIR)
+        db = Database.open(self._paths.database, migrate=False)
+        try:
+            anchors: list[tuple[str, str]] = []
+            with db.write() as s:
+                for f in files:
+                    folder = private_dir(root / _safe_member_name(f.get("account") or "anchors"))
+                    dest = folder / _safe_member_name(str(f.get("name") or "file"))
+                    atomic_write(dest, read.members[f["member"]].read_bytes())
+                    fld = f.get("field")
+                    if fld in ("ca_file", "cert_file", "key_file") and f.get("account"):
+                        acc = s.scalar(select(Account).where(Account.name == f["account"]))
+                        if acc is not None:
+                            setattr(acc, fld, str(dest))
+                    elif fld == "trust_anchor":
+                        anchors.append((str(f.get("source") or ""), str(dest)))
+                if anchors:
+                    repo = SettingsRepo(s)
+                    current = list(repo.all().get("trust_anchors") or [])
+                    moved = dict(anchors)
+                    repo.put("trust_anchors", [moved.get(a, a) for a in current])
+        finally:
+            db.close()
+        return len(files)
+
+    @staticmethod
+    def check_restored(app: Any, result: RestoreResult) -> RestoreCheck:
+        """`dso check` on the restored archive (opened as ``app``) and its row counts
+        against the backup's manifest."""
+        report = app.integrity.check()
+        expected = result.info.counts
+        actual = table_counts(app.db)
+        match = {k: actual.get(k) for k in expected} == expected
+        return RestoreCheck(bool(report.clean), match, expected, actual, report)
+
+    # -- catalog ----------------------------------------------------------------------------
+    def _catalog_path(self) -> Path:
+        return self._paths.config / CATALOG
+
+    def catalog(self) -> list[dict[str, Any]]:
+        try:
+            data = json.loads(self._catalog_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+    def _catalog_add(self, info: BackupInfo) -> None:
+        entries = [e for e in self.catalog() if e.get("path") != str(info.path.resolve())]
+        entries.append({
+            "path": str(info.path.resolve()), "created_at": info.header.created_at,
+            "size": info.size, "sha256": info.sha256, "encrypted": info.header.encrypted,
+            "with_secrets": info.header.with_secrets,
+            "messages": info.counts.get("messages", 0),
+        })
+        private_dir(self._paths.config)
+        atomic_write(self._catalog_path(),
+                     json.dumps(entries, indent=1, ensure_ascii=False).encode("utf-8"))
+
+    def _catalog_match(self, path: Path, sha: str) -> bool | None:
+        for e in self.catalog():
+            if e.get("path") == str(path.resolve()):
+                return e.get("sha256") == sha
+        return None
+
+    def list(self, folders: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+        """Backups this installation made (the catalog) and any found in ``folders``."""
+        seen: dict[str, dict[str, Any]] = {}
+        for e in self.catalog():
+            p = Path(str(e.get("path")))
+            seen[str(p)] = {**e, "exists": p.is_file()}
+        for folder in folders:
+            for p in sorted(Path(folder).glob(f"*{SUFFIX}")) if Path(folder).is_dir() else []:
+                key = str(p.resolve())
+                if key in seen:
+                    continue
+                try:
+                    info = self.describe(p)
+                except (BackupError, OSError):
+                    continue
+                seen[key] = {"path": key, "created_at": info.header.created_at,
+                             "size": info.size, "encrypted": info.header.encrypted,
+                             "with_secrets": info.header.with_secrets, "exists": True}
+        return sorted(seen.values(), key=lambda e: str(e.get("created_at")))
+
+
+def _archive_exists(target: Path) -> bool:
+    return target.is_file() and target.stat().st_size > 0
+
+
+def _plain_member(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = 0o600
+    return info
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    import io
+
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(time.time())
+    tar.addfile(_plain_member(info), io.BytesIO(data))
+
+
+def _check_file(backend: str, db_file: Path) -> list[str]:
+    from dso_desktop.store.snapshot import SqliteSnapshotter, UnsupportedSnapshotter
+
+    if backend == "sqlite":
+        return SqliteSnapshotter(db_file).check(db_file)
+    return UnsupportedSnapshotter(backend).check(db_file)
+
+
+def _iter_members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    while True:
+        try:
+            member = tar.next()
+        except tarfile.TarError as exc:
+            raise BackupDamaged(f"backup content is damaged ({exc})") from None
+        if member is None:
+            return
+        yield member
+
+
+def _read_backup(path: Path, passphrase: str | None, dest: Path) -> _Read:
+    """Authenticate and unpack a backup into ``dest`` (archive and files; the secrets stay
+    in memory). Raises `BackupDamaged` unless every member is exactly as the manifest says
+    and nothing is missing or added."""
+    with open(path, "rb") as f:
+        reader = BackupReader(f, passphrase)
+        tar = tarfile.open(fileobj=reader, mode="r|")  # noqa: SIM115 - closed with ``f``
+        members = _iter_members(tar)
+        first = next(members, None)
+        if first is None or first.name != MANIFEST or not first.isfile() or \
+                first.size > MAX_MANIFEST:
+            raise BackupDamaged("backup content is damaged (no manifest)")
+        fo = tar.extractfile(first)
+        assert fo is not None
+        try:
+            manifest = json.loads(fo.read().decode("utf-8"))
+            expected = {str(k): v for k, v in dict(manifest["members"]).items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackupDamaged(f"backup manifest is damaged ({type(exc).__name__})") from None
+        read = _Read(reader.header, manifest, None)
+        for m in members:
+            want = expected.get(m.name)
+            if want is None or not m.isfile() or m.name in read.members or \
+                    (m.name == SECRETS and m.size > MAX_SECRETS) or \
+                    (m.name == SECRETS and not reader.header.encrypted):
+                raise BackupDamaged(f"backup holds an unexpected entry {m.name!r}")
+            src = tar.extractfile(m)
+            assert src is not None
+            if m.name == SECRETS:
+                raw = src.read()
+                if hashlib.sha256(raw).hexdigest() != want.get("sha256"):
+                    raise BackupDamaged("backup entry secrets.json does not match its manifest")
+                read.secrets = json.loads(raw.decode("utf-8"))
+                read.members[m.name] = Path()
+                continue
+            out = dest / (ARCHIVE if m.name == ARCHIVE else
+                          "f-" + hashlib.sha256(m.name.encode()).hexdigest()[:16])
+            with open(out, "xb") as fh:
+                hw = _HashingWriter(fh)
+                for block in iter(lambda s=src: s.read(1 << 20), b""):  # type: ignore[misc]
+                    hw.write(block)
+            if hw.h.hexdigest() != want.get("sha256") or hw.size != want.get("size"):
+                raise BackupDamaged(f"backup entry {m.name!r} does not match its manifest")
+            read.members[m.name] = out
+        missing = set(expected) - set(read.members)
+        if missing:
+            raise BackupDamaged(f"backup is missing {', '.join(sorted(missing))}")
+        reader.drain()
+    return read
