@@ -295,3 +295,56 @@ def test_cli_create_verify_list_restore(synced: tuple[App, Any], tmp_path: Path,
     assert run(["--data-dir", data, "backup", "verify", str(out), "--passphrase-stdin"],
                out=io.StringIO(), err=e) == 1
     assert "changed or is damaged" in e.getvalue()
+
+
+def test_transfer_to_a_new_pc_with_secrets(tmp_path: Path) -> None:
+    """Old PC: backup with secrets under a passphrase. New PC (another data folder, another
+    keyring): restore; the account syncs with no password typed."""
+    import keyring
+
+    from dso_desktop.memkeyring import MemoryKeyring
+    from dso_desktop.secretstore import SERVICE
+    from dso_desktop.simulator import Simulator
+
+    old_ring, new_ring = MemoryKeyring(), MemoryKeyring()
+    with Simulator(seed=8, messages=6) as sim:
+        acc = sim.account("password")
+        keyring.set_keyring(old_ring)
+        old = AppPaths.default(tmp_path / "old-pc")
+        with App.open(old, offline=True) as app:
+            app.backup.scrypt_n = FAST_N
+            app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
+                                         ca_file=Path(sim.info.ca_file)),
+                             password=acc.password, save_password=True)
+            app.sync.sync_account("urad", accept_delivery=True)
+            out = tmp_path / "prenos.dsobackup"
+            app.backup.create(out, passphrase="dlouhé heslo pro přenos", with_secrets=True)
+            counts = table_counts(app.db)
+        assert old_ring.get_password(SERVICE, "urad:password") == acc.password
+        assert acc.password.encode() not in out.read_bytes()
+
+        keyring.set_keyring(new_ring)  # the new PC: nothing saved yet
+        new = AppPaths.default(tmp_path / "new-pc")
+        with pytest.raises(BackupPassphraseError):
+            BackupService(new, None).restore(out, passphrase="jiné heslo")
+        assert new_ring.get_password(SERVICE, "urad:password") is None
+        result = BackupService(new, None).restore(out, passphrase="dlouhé heslo pro přenos")
+        assert result.secrets_restored == 1
+        assert new_ring.get_password(SERVICE, "urad:password") == acc.password
+        with App.open(new, offline=True) as app:
+            assert BackupService.check_restored(app, result).ok
+            assert table_counts(app.db) == counts
+            assert app.accounts.get("urad").password_saved
+            summary = app.sync.sync_account("urad", accept_delivery=True)  # no password given
+            assert summary.failed == []
+
+
+def test_secrets_restore_needs_the_encrypted_backup(synced: tuple[App, Any],
+                                                    tmp_path: Path) -> None:
+    """A backup without secrets restores no password, even if the keyring had some."""
+    app, _ = synced
+    out = tmp_path / "nosec.dsobackup"
+    app.backup.create(out, passphrase="heslo heslo")
+    result = BackupService(AppPaths.default(tmp_path / "n"), None).restore(
+        out, passphrase="heslo heslo")
+    assert result.secrets_restored == 0 and not result.info.header.with_secrets

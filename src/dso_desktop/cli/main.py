@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sim": "dso_desktop.cli.cmd_sim",
     "update": "dso_desktop.cli.cmd_update",
     "backup": "dso_desktop.cli.cmd_backup",
+    "import-datovka": "dso_desktop.cli.cmd_datovka",
 }
 
 

@@ -139,6 +139,23 @@ class ZfoService:
     def import_files(self, paths: Iterable[Path], account: str | None = None,
                      now: datetime | None = None) -> ImportSummary:
         """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
+
+        def files() -> Iterator[tuple[str, Callable[[], bytes]]]:
+            for path in iter_zfo_files(paths):
+                def read(path: Path = path) -> bytes:
+                    if path.stat().st_size > MAX_ZFO_BYTES:
+                        raise IngestError("file too large for a ZFO")
+                    return path.read_bytes()
+                yield str(path), read
+
+        return self.import_sources(files(), account=account, now=now)
+
+    def import_sources(self, sources: Iterable[tuple[str, Callable[[], bytes]]],
+                       account: str | None = None,
+                       now: datetime | None = None) -> ImportSummary:
+        """Import signed messages and delivery infos given as (name, read bytes) pairs (files,
+        or the raw messages another client kept in its database): the one import path, so
+        every source is verified, deduplicated and held to the same evidence rules."""
         if self._db is None:
             raise ValueError("no archive to import into")
         account_id = box_id = None
@@ -151,22 +168,20 @@ class ZfoService:
                 by_box = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
             all_boxes = {a.box_id: a.id for a in AccountRepo(s).list() if a.box_id}
         items: list[ImportItem] = []
-        for path in iter_zfo_files(paths):
+        for name, read in sources:
             try:
-                if path.stat().st_size > MAX_ZFO_BYTES:
-                    raise IngestError("file too large for a ZFO")
-                data = path.read_bytes()
+                data = read()
                 trust = self._import_scope(data, all_boxes, account_id, box_id)
                 r = import_zfo(self._db, trust, data, account_id=account_id,
                                account_box_id=box_id, now=now, accounts_by_box=by_box,
-                               source_name=path.name)
+                               source_name=Path(name).name)
                 status = ImportStatus.of(r.status)
-                items.append(ImportItem(str(path), status, r.message_id, r.dm_id, r.verdict,
+                items.append(ImportItem(name, status, r.message_id, r.dm_id, r.verdict,
                                         r.reason))
             except IngestError as exc:
-                items.append(ImportItem(str(path), ImportStatus.INVALID, reason=str(exc)))
+                items.append(ImportItem(name, ImportStatus.INVALID, reason=str(exc)))
             except OSError as exc:
-                items.append(ImportItem(str(path), ImportStatus.ERROR,
+                items.append(ImportItem(name, ImportStatus.ERROR,
                                         reason=f"{type(exc).__name__}: "
                                                f"{exc.strerror or exc}"))
         return ImportSummary(tuple(items))
