@@ -22,14 +22,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
 
 from dso_desktop import __version__, secretstore
-from dso_desktop.errors import ErrorKind
+from dso_desktop.errors import DsoError, ErrorKind
 from dso_desktop.paths import AppPaths, atomic_write, atomic_writer, private_dir
 from dso_desktop.services import backupformat
 from dso_desktop.services.backupformat import (
@@ -65,6 +65,12 @@ SECRET_KINDS = ("password", "cert-password")  # services.accounts.PASSWORD, CERT
 ACCOUNT_FILES_DIR = "account-files"
 REPLACED_DIR = "replaced-archives"
 CATALOG = "backups.json"
+# Scheduled backups: their state lives in the settings table under this key (not a user
+# setting: `Settings` ignores it), so the warnings see it wherever the archive is opened.
+STATUS_KEY = "backup_status"
+SCHEDULED_PREFIX = "dso-zaloha-"
+INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+RETRY_AFTER = timedelta(hours=1)  # a failed scheduled backup is tried again after this
 
 
 class BackupArchiveExists(BackupError):
@@ -130,6 +136,40 @@ class RestoreCheck:
         return {"clean": self.clean, "counts_match": self.counts_match,
                 "expected": self.expected, "actual": self.actual,
                 "check": self.report.to_json() if hasattr(self.report, "to_json") else None}
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """The last scheduled backup: when it last worked, and the last failure if later."""
+
+    last_ok_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+    last_error_cs: str | None = None
+    last_path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"last_ok_at": _iso(self.last_ok_at),
+                "last_attempt_at": _iso(self.last_attempt_at), "last_error": self.last_error,
+                "last_error_cs": self.last_error_cs, "last_path": self.last_path}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> BackupStatus:
+        if not isinstance(raw, dict):
+            return cls()
+
+        def when(v: Any) -> datetime | None:
+            try:
+                return datetime.fromisoformat(str(v)) if v else None
+            except ValueError:
+                return None
+
+        return cls(when(raw.get("last_ok_at")), when(raw.get("last_attempt_at")),
+                   raw.get("last_error"), raw.get("last_error_cs"), raw.get("last_path"))
+
+
+def _iso(v: datetime | None) -> str | None:
+    return v.astimezone(UTC).isoformat() if v else None
 
 
 @dataclass
@@ -470,6 +510,71 @@ class BackupService:
         actual = table_counts(app.db)
         match = {k: actual.get(k) for k in expected} == expected
         return RestoreCheck(bool(report.clean), match, expected, actual, report)
+
+    # -- scheduled backups ------------------------------------------------------------------
+    def status(self) -> BackupStatus:
+        from dso_desktop.store.repos import SettingsRepo
+
+        if self._db is None:
+            return BackupStatus()
+        with self._db.read() as s:
+            raw = SettingsRepo(s).all().get(STATUS_KEY)
+        return BackupStatus.from_json(raw)
+
+    def _record(self, status: BackupStatus) -> None:
+        from dso_desktop.store.repos import SettingsRepo
+
+        assert self._db is not None
+        with self._db.write() as s:
+            SettingsRepo(s).put(STATUS_KEY, status.to_json())
+
+    def scheduled_due(self, settings: Any, now: datetime | None = None) -> bool:
+        """Whether the schedule in ``settings`` asks for a backup now."""
+        period = INTERVALS.get(settings.backup_interval)
+        if period is None or not settings.backup_folder:
+            return False
+        now = now or datetime.now(UTC)
+        st = self.status()
+        if st.last_attempt_at is not None and st.last_error and \
+                now - st.last_attempt_at < RETRY_AFTER:
+            return False
+        return st.last_ok_at is None or now - st.last_ok_at >= period
+
+    def run_scheduled(self, settings: Any, now: datetime | None = None) -> BackupInfo:
+        """Make the scheduled backup into the settings' folder, keep the newest
+        ``backup_keep`` of them, and record the result (a failure too, then re-raised)."""
+        now = now or datetime.now(UTC)
+        previous = self.status()
+        try:
+            folder = Path(str(settings.backup_folder or ""))
+            if not settings.backup_folder or not folder.is_dir():
+                raise BackupError(f"the backup folder {folder} is not available")
+            out = folder / f"{SCHEDULED_PREFIX}{now.astimezone(UTC):%Y%m%d-%H%M%S}{SUFFIX}"
+            info = self.create(out, now=now)
+            removed = self._prune(folder, max(1, int(settings.backup_keep)))
+        except Exception as exc:
+            text = exc.message if isinstance(exc, DsoError) else \
+                f"{type(exc).__name__}: {exc}"
+            text_cs = exc.message_cs if isinstance(exc, DsoError) else text
+            self._record(BackupStatus(previous.last_ok_at, now, text, text_cs,
+                                      previous.last_path))
+            log.warning("scheduled backup failed: %s", text)
+            raise
+        self._record(BackupStatus(now, now, None, None, str(out)))
+        if removed:
+            log.info("scheduled backup: %d older backups removed", removed)
+        return info
+
+    @staticmethod
+    def _prune(folder: Path, keep: int) -> int:
+        """Remove the oldest scheduled backups beyond ``keep`` (only the schedule's own
+        files, recognised by name; anything else in the folder is the user's)."""
+        ours = sorted(p for p in folder.glob(f"{SCHEDULED_PREFIX}*{SUFFIX}") if p.is_file())
+        old = ours[:-keep] if len(ours) > keep else []
+        for p in old:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        return len(old)
 
     # -- catalog ----------------------------------------------------------------------------
     def _catalog_path(self) -> Path:
