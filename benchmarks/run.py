@@ -35,6 +35,8 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("bundle_mb", "≤ 60 MB", lambda v: v <= 60),
     ("update_delta_mb", "≤ 5 MB", lambda v: v <= 5),
     ("release_add_s", "≤ 30 s", lambda v: v <= 30),
+    ("backup_100k_s", "≤ 60 s", lambda v: v <= 60),
+    ("restore_100k_s", "≤ 60 s", lambda v: v <= 60),
 ]
 
 
