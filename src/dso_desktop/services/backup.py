@@ -178,23 +178,31 @@ class _Read:
     manifest: dict[str, Any]
     secrets: dict[str, Any] | None
     members: dict[str, Path] = field(default_factory=dict)
+    sha256: str = ""  # of the whole file
 
 
 def _now_iso(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _safe_member_name(name: str) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[:80].strip("._") or "file"
     return base
+
+
+class _HashingReader:
+    """Hashes what is read through it."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.h = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.h.update(data)
+        self.size += len(data)
+        return data
 
 
 class _HashingWriter:
@@ -251,8 +259,7 @@ class BackupService:
             finally:
                 close_quietly(sdb)
             secrets = self._secrets(accounts) if with_secrets else None
-            members: dict[str, dict[str, Any]] = {
-                ARCHIVE: {"sha256": file_sha256(db_file), "size": db_file.stat().st_size}}
+            members: dict[str, dict[str, Any]] = {}
             blobs = {f["member"]: f.pop("data") for f in files}
             for f in files:
                 members[f["member"]] = {"sha256": hashlib.sha256(blobs[f["member"]]).hexdigest(),
@@ -274,19 +281,23 @@ class BackupService:
                                      backend=snap.backend,
                                      scrypt_n=self.scrypt_n or backupformat.SCRYPT_N)
             # The file appears under its name only complete (atomic_writer): a crash or a
-            # failure leaves no half backup that looks like one.
+            # failure leaves no half backup that looks like one. The manifest goes last, so
+            # the archive's SHA-256 is taken while it streams (one pass over it, not two).
             with atomic_writer(out) as fh:
                 hashed = _HashingWriter(fh)  # the file's SHA-256 for the catalog, in passing
                 writer = BackupWriter(hashed, header, key)  # type: ignore[arg-type]
                 with tarfile.open(fileobj=writer, mode="w|",
                                   format=tarfile.PAX_FORMAT) as tar:
-                    _add_bytes(tar, MANIFEST, json.dumps(manifest, sort_keys=True).encode())
-                    tar.add(str(db_file), arcname=ARCHIVE, recursive=False,
-                            filter=_plain_member)
+                    info_db = tar.gettarinfo(str(db_file), arcname=ARCHIVE)
+                    with open(db_file, "rb") as src:
+                        reading = _HashingReader(src)
+                        tar.addfile(_plain_member(info_db), reading)
+                    members[ARCHIVE] = {"sha256": reading.h.hexdigest(), "size": reading.size}
                     for f in files:
                         _add_bytes(tar, f["member"], blobs[f["member"]])
                     if secrets_raw is not None:
                         _add_bytes(tar, SECRETS, secrets_raw)
+                    _add_bytes(tar, MANIFEST, json.dumps(manifest, sort_keys=True).encode())
                 writer.finish()
             try:
                 info = self._check_written(out, passphrase, manifest, db_file, verify,
@@ -386,7 +397,7 @@ class BackupService:
             sampled, trusted = self._check_snapshot(read, work / ARCHIVE, sample)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        sha = file_sha256(Path(path))
+        sha = read.sha256
         return BackupInfo(Path(path), read.header, read.manifest, Path(path).stat().st_size,
                           sha, sampled, trusted, self._catalog_match(Path(path), sha))
 
@@ -460,7 +471,7 @@ class BackupService:
             read = _read_backup(Path(path), passphrase, staging)
             db_file = staging / ARCHIVE
             self._check_snapshot(read, db_file, sample=0)
-            sha = file_sha256(Path(path))
+            sha = read.sha256
             info = BackupInfo(Path(path), read.header, read.manifest,
                               Path(path).stat().st_size, sha,
                               catalog_match=self._catalog_match(Path(path), sha))
@@ -694,36 +705,33 @@ def _read_backup(path: Path, passphrase: str | None, dest: Path | None) -> _Read
     """Authenticate and unpack a backup into ``dest`` (archive and files; the secrets stay
     in memory; ``None``: only check, write nothing). Raises `BackupDamaged` unless every
     member is exactly as the manifest says and nothing is missing or added."""
-    with open(path, "rb") as f:
-        reader = BackupReader(f, passphrase)
-        tar = tarfile.open(fileobj=reader, mode="r|")  # noqa: SIM115 - closed with ``f``
-        members = _iter_members(tar)
-        first = next(members, None)
-        if first is None or first.name != MANIFEST or not first.isfile() or \
-                first.size > MAX_MANIFEST:
-            raise BackupDamaged("backup content is damaged (no manifest)")
-        fo = tar.extractfile(first)
-        assert fo is not None
-        try:
-            manifest = json.loads(fo.read().decode("utf-8"))
-            expected = {str(k): v for k, v in dict(manifest["members"]).items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BackupDamaged(f"backup manifest is damaged ({type(exc).__name__})") from None
-        read = _Read(reader.header, manifest, None)
-        for m in members:
-            want = expected.get(m.name)
-            if want is None or not m.isfile() or m.name in read.members or \
-                    (m.name == SECRETS and m.size > MAX_SECRETS) or \
-                    (m.name == SECRETS and not reader.header.encrypted):
+    with open(path, "rb") as raw:
+        f = _HashingReader(raw)  # the whole file's SHA-256 (for the catalog), in passing
+        reader = BackupReader(f, passphrase)  # type: ignore[arg-type]
+        tar = tarfile.open(fileobj=reader, mode="r|")  # noqa: SIM115 - closed with ``raw``
+        seen: dict[str, tuple[str, int]] = {}
+        secrets_raw: bytes | None = None
+        members: dict[str, Path] = {}
+        manifest: dict[str, Any] | None = None
+        for m in _iter_members(tar):
+            if manifest is not None:
+                raise BackupDamaged(f"backup holds an entry after its manifest ({m.name!r})")
+            if not m.isfile() or m.name in seen or not _member_name_ok(m, reader.header):
                 raise BackupDamaged(f"backup holds an unexpected entry {m.name!r}")
             src = tar.extractfile(m)
             assert src is not None
+            if m.name == MANIFEST:
+                try:
+                    manifest = json.loads(src.read().decode("utf-8"))
+                    dict(manifest["members"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise BackupDamaged(
+                        f"backup manifest is damaged ({type(exc).__name__})") from None
+                continue
             if m.name == SECRETS:
-                raw = src.read()
-                if hashlib.sha256(raw).hexdigest() != want.get("sha256"):
-                    raise BackupDamaged("backup entry secrets.json does not match its manifest")
-                read.secrets = json.loads(raw.decode("utf-8"))
-                read.members[m.name] = Path()
+                secrets_raw = src.read()
+                seen[m.name] = (hashlib.sha256(secrets_raw).hexdigest(), len(secrets_raw))
+                members[m.name] = Path()
                 continue
             out = Path() if dest is None else dest / (
                 ARCHIVE if m.name == ARCHIVE else
@@ -733,11 +741,33 @@ def _read_backup(path: Path, passphrase: str | None, dest: Path | None) -> _Read
                 hw = _HashingWriter(fh)
                 for block in iter(lambda s=src: s.read(1 << 20), b""):  # type: ignore[misc]
                     hw.write(block)
-            if hw.h.hexdigest() != want.get("sha256") or hw.size != want.get("size"):
-                raise BackupDamaged(f"backup entry {m.name!r} does not match its manifest")
-            read.members[m.name] = out
-        missing = set(expected) - set(read.members)
-        if missing:
-            raise BackupDamaged(f"backup is missing {', '.join(sorted(missing))}")
-        reader.drain()
+            seen[m.name] = (hw.h.hexdigest(), hw.size)
+            members[m.name] = out
+        reader.drain()  # the rest authenticated, the final record there, nothing after it
+    if manifest is None:
+        raise BackupDamaged("backup content is damaged (no manifest)")
+    expected = {str(k): v for k, v in dict(manifest["members"]).items()}
+    if set(expected) != set(seen):
+        raise BackupDamaged("backup entries do not match its manifest")
+    for name, (sha, size) in seen.items():
+        want = expected[name]
+        if not isinstance(want, dict) or want.get("sha256") != sha or want.get("size") != size:
+            raise BackupDamaged(f"backup entry {name!r} does not match its manifest")
+    read = _Read(reader.header, manifest, None, members, f.h.hexdigest())
+    if secrets_raw is not None:
+        read.secrets = json.loads(secrets_raw.decode("utf-8"))
     return read
+
+
+_FILE_MEMBER = re.compile(r"^files/\d{3,}-[A-Za-z0-9._-]{1,80}$")
+
+
+def _member_name_ok(m: tarfile.TarInfo, header: Header) -> bool:
+    """Only the entries a backup can have, with sane sizes, before the manifest says more."""
+    if m.name == ARCHIVE:
+        return True
+    if m.name == MANIFEST:
+        return m.size <= MAX_MANIFEST
+    if m.name == SECRETS:  # secrets only ever in an encrypted file
+        return header.encrypted and m.size <= MAX_SECRETS
+    return bool(_FILE_MEMBER.match(m.name)) and m.size <= MAX_ACCOUNT_FILE

@@ -196,7 +196,7 @@ class BackupWriter(io.RawIOBase):
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
             self._aead = AESGCM(key)
-        self._z = zlib.compressobj(3)
+        self._z = zlib.compressobj(1)  # fast: the archive is large, mostly signed blobs
         self._buf = bytearray()
         self._counter = 0
         self.bytes_written = len(prefix)
