@@ -566,6 +566,7 @@ def bench_backup(workdir: Path) -> dict[str, Any]:
                           timestamp_expires=None)
     stop = threading.Event()
     written = [0]
+    first_id = 90_000_000 + app.messages.count()  # new dmIDs also when the store is reused
     failures: list[BaseException] = []
 
     def writer() -> None:
@@ -580,7 +581,7 @@ def bench_backup(workdir: Path) -> dict[str, Any]:
             with app.db.write() as s, EvidenceWriter(s) as w:
                 for _ in range(50):
                     i += 1
-                    env = Envelope(message_id=str(90_000_000 + i), sender_box_id="bench01",
+                    env = Envelope(message_id=str(first_id + i), sender_box_id="bench01",
                                    recipient_box_id="bench02", subject=f"souběžná {i}",
                                    delivered_at=datetime.now(UTC), status=4)
                     w.record_listed(account_id, Direction.RECEIVED, env, source="bench")

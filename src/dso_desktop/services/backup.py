@@ -286,19 +286,23 @@ class BackupService:
             with atomic_writer(out) as fh:
                 hashed = _HashingWriter(fh)  # the file's SHA-256 for the catalog, in passing
                 writer = BackupWriter(hashed, header, key)  # type: ignore[arg-type]
-                with tarfile.open(fileobj=writer, mode="w|",
-                                  format=tarfile.PAX_FORMAT) as tar:
-                    info_db = tar.gettarinfo(str(db_file), arcname=ARCHIVE)
-                    with open(db_file, "rb") as src:
-                        reading = _HashingReader(src)
-                        tar.addfile(_plain_member(info_db), reading)
-                    members[ARCHIVE] = {"sha256": reading.h.hexdigest(), "size": reading.size}
-                    for f in files:
-                        _add_bytes(tar, f["member"], blobs[f["member"]])
-                    if secrets_raw is not None:
-                        _add_bytes(tar, SECRETS, secrets_raw)
-                    _add_bytes(tar, MANIFEST, json.dumps(manifest, sort_keys=True).encode())
-                writer.finish()
+                try:
+                    with tarfile.open(fileobj=writer, mode="w|",
+                                      format=tarfile.PAX_FORMAT) as tar:
+                        info_db = tar.gettarinfo(str(db_file), arcname=ARCHIVE)
+                        with open(db_file, "rb") as src:
+                            reading = _HashingReader(src)
+                            tar.addfile(_plain_member(info_db), reading)
+                        members[ARCHIVE] = {"sha256": reading.h.hexdigest(), "size": reading.size}
+                        for f in files:
+                            _add_bytes(tar, f["member"], blobs[f["member"]])
+                        if secrets_raw is not None:
+                            _add_bytes(tar, SECRETS, secrets_raw)
+                        _add_bytes(tar, MANIFEST, json.dumps(manifest, sort_keys=True).encode())
+                    writer.finish()
+                except BaseException:
+                    writer.abort()
+                    raise
             try:
                 info = self._check_written(out, passphrase, manifest, db_file, verify,
                                            hashed.h.hexdigest())
