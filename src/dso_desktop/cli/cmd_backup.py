@@ -46,6 +46,9 @@ def _info_text(info: Any) -> str:
     if j["sampled_zfos"]:
         lines.append(f"  {j['sampled_zfos']} signed messages re-checked, "
                      f"{j['sampled_trusted']} trusted here")
+    if j["sampled_problems"]:
+        lines.append(f"  WARNING: {j['sampled_problems']} of them do not verify (as stored in "
+                     "the archive): run `dso check`")
     if j["catalog_match"] is False:
         lines.append("  WARNING: this file differs from the one this installation wrote")
     return "\n".join(lines)
