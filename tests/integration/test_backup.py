@@ -380,3 +380,32 @@ def test_backup_of_an_older_schema_restores_migrated(tmp_path: Path) -> None:
         assert app.db.current_revision() == head_revision()
         check = BackupService.check_restored(app, result)
         assert check.counts_match, check.to_json()
+
+
+def test_cli_list_shows_missing_and_folder_backups_and_verify_elsewhere(
+        synced: tuple[App, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    app, _ = synced
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+    gone = tmp_path / "smazana.dsobackup"
+    app.backup.create(gone)
+    gone.unlink()
+    folder = tmp_path / "slozka"
+    folder.mkdir()
+    other = folder / "cizi.dsobackup"
+    BackupService(AppPaths.default(tmp_path / "x"), app.db).create(other)  # not in catalog
+    (folder / "neni-zaloha.dsobackup").write_bytes(b"nothing")  # skipped, not an error
+    out = io.StringIO()
+    assert run(["--data-dir", str(app.paths.data), "--json", "backup", "list", "--folder",
+                str(folder)], out=out, err=io.StringIO()) == 0
+    entries = {e["path"]: e for e in json.loads(out.getvalue())}
+    assert entries[str(gone.resolve())]["exists"] is False
+    assert entries[str(other.resolve())]["exists"] is True
+    assert str((folder / "neni-zaloha.dsobackup").resolve()) not in entries
+    # Verifying on a PC without an archive: checked all the same, nothing created there.
+    fresh = tmp_path / "bez-archivu"
+    out = io.StringIO()
+    assert run(["--data-dir", str(fresh), "backup", "verify", str(other)], out=out,
+               err=io.StringIO()) == 0
+    assert "OK" in out.getvalue() and not (fresh / "archive.sqlite3").exists()
