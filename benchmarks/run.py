@@ -39,6 +39,8 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("paper_overview_csv_s", "≤ 5 s", lambda v: v <= 5),
     ("paper_overview_html_s", "≤ 5 s", lambda v: v <= 5),
     ("paper_overview_pdf_s", "≤ 5 s", lambda v: v <= 5),
+    ("backup_100k_s", "≤ 60 s", lambda v: v <= 60),
+    ("restore_100k_s", "≤ 60 s", lambda v: v <= 60),
 ]
 
 

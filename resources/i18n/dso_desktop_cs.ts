@@ -203,6 +203,76 @@
     </message>
 </context>
 <context>
+    <name>BackupDialog</name>
+    <message>
+        <source>Transfer to another computer</source>
+        <translation>Přenést na jiný počítač</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>Zálohovat nyní</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Soubor zálohy</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Heslo zálohy</translation>
+    </message>
+    <message>
+        <source>Passphrase again</source>
+        <translation>Heslo zálohy znovu</translation>
+    </message>
+    <message>
+        <source>Backup file:</source>
+        <translation>Soubor zálohy:</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Heslo zálohy:</translation>
+    </message>
+    <message>
+        <source>Passphrase again:</source>
+        <translation>Heslo zálohy znovu:</translation>
+    </message>
+    <message>
+        <source>The backup holds the whole archive, the settings and the accounts together with their saved passwords, encrypted under the passphrase. On the new computer choose &quot;Restore from a backup&quot; at the first start and enter the same passphrase; no password needs to be typed again. Keep the passphrase apart from the file.</source>
+        <translation>Záloha obsahuje celý archiv, nastavení a účty i s uloženými hesly, zašifrované heslem zálohy. Na novém počítači při prvním spuštění zvolte „Obnovit ze zálohy“ a zadejte stejné heslo zálohy; žádné heslo k datové schránce už nebude třeba zadávat znovu. Heslo zálohy uchovávejte odděleně od souboru.</translation>
+    </message>
+    <message>
+        <source>Without a passphrase the backup is not encrypted (it is still protected against changes); the saved passwords go only into a transfer backup.</source>
+        <translation>Bez hesla záloha není zašifrovaná (proti změnám je chráněna i tak); uložená hesla obsahuje jen záloha pro přenos na jiný počítač.</translation>
+    </message>
+    <message>
+        <source>Choose the backup file.</source>
+        <translation>Vyberte soubor zálohy.</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>Zadaná hesla se liší.</translation>
+    </message>
+    <message>
+        <source>The passphrase must have at least {n} characters.</source>
+        <translation>Heslo zálohy musí mít nejméně {n} znaků.</translation>
+    </message>
+    <message>
+        <source>The backup is written and checked: {path} ({n} messages).</source>
+        <translation>Záloha je zapsaná a zkontrolovaná: {path} (zpráv: {n}).</translation>
+    </message>
+</context>
+<context>
+    <name>BackupUi</name>
+    <message>
+        <source>Working… this can take a while for a large archive.</source>
+        <translation>Pracuji… u velkého archivu to může chvíli trvat.</translation>
+    </message>
+</context>
+<context>
     <name>ComposeDialog</name>
     <message>
         <source>New data message</source>
@@ -495,6 +565,33 @@
     <message>
         <source>Uploading attachments of a big message…</source>
         <translation>Nahrávám přílohy velkoobjemové zprávy…</translation>
+    </message>
+</context>
+<context>
+    <name>DatovkaDialog</name>
+    <message>
+        <source>Move over from Datovka</source>
+        <translation>Převést data z Datovky</translation>
+    </message>
+    <message>
+        <source>Datovka folder</source>
+        <translation>Složka Datovky</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>Datovka keeps its data in the folder .dsgui in your home folder (on Windows in AppData\Roaming\.dsgui). Its data boxes are added here without passwords; every signed message is checked as on import.</source>
+        <translation>Datovka ukládá data do složky .dsgui ve vaší domovské složce (ve Windows v AppData\Roaming\.dsgui). Její datové schránky se sem přidají bez hesel; každá podepsaná zpráva se ověří stejně jako při importu.</translation>
+    </message>
+    <message>
+        <source>Datovka folder:</source>
+        <translation>Složka Datovky:</translation>
+    </message>
+    <message>
+        <source>Found {f}: {i} imported, {d} delivery infos, {u} already in the archive, {c} conflicting copies, {r} refused.</source>
+        <translation>Nalezeno {f}: importováno {i}, doručenek {d}, již v archivu {u}, kopií v rozporu {c}, odmítnuto {r}.</translation>
     </message>
 </context>
 <context>
@@ -964,6 +1061,33 @@
     <message>
         <source>Account name:</source>
         <translation>Název účtu:</translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartDialog</name>
+    <message>
+        <source>Welcome to DSO Desktop</source>
+        <translation>Vítejte v DSO Desktop</translation>
+    </message>
+    <message>
+        <source>The archive is empty. How do you want to start?</source>
+        <translation>Archiv je prázdný. Jak chcete začít?</translation>
+    </message>
+    <message>
+        <source>Add a data box</source>
+        <translation>Přidat datovou schránku</translation>
+    </message>
+    <message>
+        <source>Restore from a backup (transfer from another computer)</source>
+        <translation>Obnovit ze zálohy (přenos z jiného počítače)</translation>
+    </message>
+    <message>
+        <source>Move over from Datovka</source>
+        <translation>Převést data z Datovky</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>Později</translation>
     </message>
 </context>
 <context>
@@ -1770,6 +1894,34 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>Data box</source>
         <translation>Datová schránka</translation>
     </message>
+    <message>
+        <source>&amp;Back up now…</source>
+        <translation>&amp;Zálohovat nyní…</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer to another computer…</source>
+        <translation>&amp;Přenést na jiný počítač…</translation>
+    </message>
+    <message>
+        <source>&amp;Restore from a backup…</source>
+        <translation>&amp;Obnovit ze zálohy…</translation>
+    </message>
+    <message>
+        <source>Move over from &amp;Datovka…</source>
+        <translation>Převést z &amp;Datovky…</translation>
+    </message>
+    <message>
+        <source>&amp;Backup</source>
+        <translation>&amp;Zálohy</translation>
+    </message>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>Obnovit ze zálohy</translation>
+    </message>
+    <message>
+        <source>Wait until the synchronization ends.</source>
+        <translation>Počkejte, až skončí synchronizace.</translation>
+    </message>
 </context>
 <context>
     <name>MessageListModel</name>
@@ -2086,6 +2238,53 @@ Klient informačního systému datových schránek (ISDS).</translation>
     </message>
 </context>
 <context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>Obnovit ze zálohy</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Soubor zálohy</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Heslo zálohy</translation>
+    </message>
+    <message>
+        <source>Replace the current archive (it is kept aside in the data folder)</source>
+        <translation>Nahradit současný archiv (zůstane uložen stranou v datové složce)</translation>
+    </message>
+    <message>
+        <source>Backup file:</source>
+        <translation>Soubor zálohy:</translation>
+    </message>
+    <message>
+        <source>Passphrase (if it has one):</source>
+        <translation>Heslo zálohy (má-li nějaké):</translation>
+    </message>
+    <message>
+        <source>Choose the backup file.</source>
+        <translation>Vyberte soubor zálohy.</translation>
+    </message>
+    <message>
+        <source>Confirm that the current archive is to be replaced.</source>
+        <translation>Potvrďte, že se má současný archiv nahradit.</translation>
+    </message>
+    <message>
+        <source>Restored: {n} messages, {a} data boxes, {s} saved passwords.</source>
+        <translation>Obnoveno: zpráv {n}, datových schránek {a}, uložených hesel {s}.</translation>
+    </message>
+    <message>
+        <source>The check of the restored archive found problems; see File → Check archive.</source>
+        <translation>Kontrola obnoveného archivu našla problémy; viz Soubor → Zkontrolovat archiv.</translation>
+    </message>
+</context>
+<context>
     <name>SearchDialog</name>
     <message>
         <source>Full-text search</source>
@@ -2305,6 +2504,42 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Certificates (*.pem *.crt *.cer *.der)</source>
         <translation>Certifikáty (*.pem *.crt *.cer *.der)</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>denně</translation>
+    </message>
+    <message>
+        <source>weekly</source>
+        <translation>týdně</translation>
+    </message>
+    <message>
+        <source>Scheduled backups</source>
+        <translation>Pravidelné zálohování</translation>
+    </message>
+    <message>
+        <source>Backup folder</source>
+        <translation>Složka pro zálohy</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder</source>
+        <translation>Vybrat složku pro zálohy</translation>
+    </message>
+    <message>
+        <source>Backups to keep</source>
+        <translation>Počet uchovávaných záloh</translation>
+    </message>
+    <message>
+        <source>Back up automatically:</source>
+        <translation>Zálohovat automaticky:</translation>
+    </message>
+    <message>
+        <source>Backup folder:</source>
+        <translation>Složka pro zálohy:</translation>
+    </message>
+    <message>
+        <source>Keep the newest backups:</source>
+        <translation>Uchovávat nejnovějších záloh:</translation>
     </message>
 </context>
 <context>

@@ -11,6 +11,8 @@ from typing import Any
 from dso_desktop.isds.retry import RetryPolicy
 from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
+from dso_desktop.services.backup import BackupService
+from dso_desktop.services.datovka import DatovkaImportService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.paper import PaperService
@@ -75,6 +77,8 @@ class App:
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
         self.records = RecordsService(db)  # hand-over to records management (issue 17)
+        self.backup = BackupService(paths, db, self.trust)  # issue 21: backup and restore
+        self.datovka = DatovkaImportService(self.accounts, self.zfo, self.tags)  # issue 21
 
     @classmethod
     def open(

@@ -239,6 +239,8 @@ class WarningKind(StrEnum):
     EVIDENCE_CONFLICT = "evidence-conflict"
     QUARANTINED = "quarantined"
     SEND_UNKNOWN = "send-unknown"
+    BACKUP_FAILED = "backup-failed"
+    BACKUP_OVERDUE = "backup-overdue"
 
 
 class IntegrityProblemKind(StrEnum):
@@ -352,6 +354,8 @@ TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
         WarningKind.EVIDENCE_CONFLICT: ("Conflicting copy", "Kopie v rozporu"),
         WarningKind.QUARANTINED: ("Quarantine", "Karanténa"),
         WarningKind.SEND_UNKNOWN: ("Sending not confirmed", "Nepotvrzené odeslání"),
+        WarningKind.BACKUP_FAILED: ("Backup failed", "Záloha selhala"),
+        WarningKind.BACKUP_OVERDUE: ("Backup overdue", "Záloha chybí"),
     },
     IntegrityProblemKind: {
         IntegrityProblemKind.MISSING_ZFO: ("not downloaded yet", "dosud nestaženo"),

@@ -99,6 +99,12 @@ class ErrorKind(StrEnum):
     RECORDS = "records.error"
     RECORDS_CONFIRMATION = "records.confirmation"
     RECORDS_REST = "records.rest"
+    BACKUP = "backup.error"
+    BACKUP_DAMAGED = "backup.damaged"
+    BACKUP_PASSPHRASE = "backup.passphrase"  # noqa: S105 - a kind
+    BACKUP_ARCHIVE_EXISTS = "backup.archive-exists"
+    BACKUP_NOT_SUPPORTED = "backup.not-supported"
+    DATOVKA = "datovka.error"
     # bottom floor
     SECRET_STORE = "secrets.unavailable"  # noqa: S105 - a kind
     PROXY_CONFIG = "net.proxy-config"
@@ -289,6 +295,21 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
         "Potvrzení přenosu nelze použít; nic se nezměnilo."),
     ErrorKind.RECORDS_REST: ("The records-management service failed or refused the request.",
                              "Spisová služba požadavek nevyřídila nebo odmítla."),
+    ErrorKind.BACKUP: ("The backup cannot be made or restored as asked.",
+                       "Zálohu nelze vytvořit ani obnovit tak, jak bylo požadováno."),
+    ErrorKind.BACKUP_DAMAGED: (
+        "The backup file is damaged, truncated or was changed; it is refused.",
+        "Soubor zálohy je poškozený, zkrácený nebo byl změněn; nelze jej použít."),
+    ErrorKind.BACKUP_PASSPHRASE: ("The backup passphrase is missing or wrong.",
+                                  "Heslo zálohy chybí nebo není správné."),
+    ErrorKind.BACKUP_ARCHIVE_EXISTS: (
+        "An archive already exists there; it is only replaced when asked (--replace).",
+        "V cílové složce už archiv je; nahradí se jen na výslovný pokyn."),
+    ErrorKind.BACKUP_NOT_SUPPORTED: (
+        "Backing up this kind of database is not supported yet.",
+        "Zálohování tohoto druhu databáze zatím není podporováno."),
+    ErrorKind.DATOVKA: ("The Datovka data cannot be read.",
+                        "Data z Datovky nelze načíst."),
     ErrorKind.SECRET_STORE: ("The system password store (keyring) is not available.",
                              "Úložiště hesel systému (keyring) není dostupné."),
     ErrorKind.PROXY_CONFIG: ("The proxy setting is not a valid http(s)://host:port address.",

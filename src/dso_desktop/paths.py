@@ -89,6 +89,7 @@ class AppPaths:
 APP_OWNED_DATA_ENTRIES = (
     "archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm", "archive.sqlite3-journal",
     "locks", "update", "training", "simulator",
+    "account-files", "replaced-archives",  # restored account files; archives a restore replaced
 )
 
 

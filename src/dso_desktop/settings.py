@@ -27,6 +27,11 @@ class Settings:
     language: str = "cs"
     proxy: str | None = None
     request_timeout: int = 120
+    # Scheduled backups (issue 21): "off", "daily" or "weekly", into ``backup_folder``,
+    # keeping the newest ``backup_keep`` files the schedule made.
+    backup_interval: str = "off"
+    backup_folder: str | None = None
+    backup_keep: int = 7
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:

@@ -40,6 +40,8 @@ COMMAND_MODULES: dict[str, str] = {
     "update": "dso_desktop.cli.cmd_update",
     "records": "dso_desktop.cli.cmd_records",
     "report": "dso_desktop.cli.cmd_paper",
+    "backup": "dso_desktop.cli.cmd_backup",
+    "import-datovka": "dso_desktop.cli.cmd_datovka",
 }
 
 

@@ -298,9 +298,11 @@ class MainWindow(QMainWindow):
         return box
 
     def _build_actions(self) -> None:
+        from dso_desktop.gui import backupui
         from dso_desktop.gui.actions import build_actions
 
         build_actions(self)
+        backupui.install(self)  # issue 21: the Backup menu and the scheduled backups
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()

@@ -86,6 +86,20 @@ class SettingsDialog(QDialog):
         self.check_now = QPushButton(self.tr("Check for updates"))
         self.check_now.setAccessibleName(self.tr("Check for updates now"))
         self.check_now.clicked.connect(self._check_updates_now)
+        # Scheduled backups (issue 21)
+        self.backup_interval = QComboBox()
+        self.backup_interval.addItem(self.tr("off"), "off")
+        self.backup_interval.addItem(self.tr("daily"), "daily")
+        self.backup_interval.addItem(self.tr("weekly"), "weekly")
+        self.backup_interval.setAccessibleName(self.tr("Scheduled backups"))
+        self.backup_folder = QLineEdit()
+        self.backup_folder.setAccessibleName(self.tr("Backup folder"))
+        backup_browse = QPushButton(self.tr("Choose…"))
+        backup_browse.setAccessibleName(self.tr("Choose the backup folder"))
+        backup_browse.clicked.connect(self._choose_backup_dir)
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setRange(1, 365)
+        self.backup_keep.setAccessibleName(self.tr("Backups to keep"))
         self.ts_days = QSpinBox()
         self.ts_days.setRange(1, 365)
         self.del_days = QSpinBox()
@@ -129,6 +143,12 @@ class SettingsDialog(QDialog):
         updates_row.addWidget(self.update_status, 1)
         updates_row.addWidget(self.check_now)
         form.addRow(self.tr("Updates:"), updates_row)
+        form.addRow(self.tr("Back up automatically:"), self.backup_interval)
+        backup_row = QHBoxLayout()
+        backup_row.addWidget(self.backup_folder, 1)
+        backup_row.addWidget(backup_browse)
+        form.addRow(self.tr("Backup folder:"), backup_row)
+        form.addRow(self.tr("Keep the newest backups:"), self.backup_keep)
         form.addRow(self.tr("Warn before timestamp expiry:"), self.ts_days)
         form.addRow(self.tr("Warn before deletion from ISDS:"), self.del_days)
         form.addRow(self.tr("Warn before password expiry:"), self.pw_days)
@@ -212,6 +232,10 @@ class SettingsDialog(QDialog):
             self.ts_days.setValue(settings.timestamp_warning_days)
             self.del_days.setValue(settings.deletion_warning_days)
             self.pw_days.setValue(settings.password_warning_days)
+            self.backup_interval.setCurrentIndex(
+                max(0, self.backup_interval.findData(settings.backup_interval)))
+            self.backup_folder.setText(settings.backup_folder or "")
+            self.backup_keep.setValue(settings.backup_keep)
             self.data_dir.setText(chosen or "")
             self.check_updates.setChecked(self._prefs.check_updates)
             # Added anchors live in the archive settings (the CLI's `dso trust` edits the
@@ -229,6 +253,11 @@ class SettingsDialog(QDialog):
         if d:
             self.data_dir.setText(d)
 
+    def _choose_backup_dir(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, self.tr("Backup folder"))
+        if d:
+            self.backup_folder.setText(d)
+
     def _add_anchor(self) -> None:
         paths, _f = QFileDialog.getOpenFileNames(
             self, self.tr("Trust anchors"), "", self.tr("Certificates (*.pem *.crt *.cer *.der)")
@@ -244,6 +273,9 @@ class SettingsDialog(QDialog):
             "timestamp_warning_days": self.ts_days.value(),
             "deletion_warning_days": self.del_days.value(),
             "password_warning_days": self.pw_days.value(),
+            "backup_interval": self.backup_interval.currentData(),
+            "backup_folder": self.backup_folder.text().strip() or None,
+            "backup_keep": self.backup_keep.value(),
             "trust_anchors": tuple(
                 self.anchors.item(i).text() for i in range(self.anchors.count())
             ),

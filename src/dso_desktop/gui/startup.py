@@ -102,6 +102,10 @@ class Launcher(QObject):
         else:
             self.window.start()
             self._start_update_checks()
+            if not (self.args.screenshot or self.args.measure_startup or self.args.files):
+                from dso_desktop.gui.backupui import maybe_first_start
+
+                maybe_first_start(self.window)  # issue 21: restore / Datovka / add a box
             for f in self.args.files:
                 self.window.open_zfo(f)
             if self.args.screenshot:

@@ -23,6 +23,11 @@ class SettingsService:
                     self._cached = Settings.from_mapping(SettingsRepo(s).all())
             return self._cached
 
+    def invalidate(self) -> None:
+        """Forget the cached settings (the archive under them was replaced: a restore)."""
+        with self._lock:
+            self._cached = None
+
     def update(self, **changes: Any) -> Settings:
         new = self.get().changed(**changes)
         with self._lock, self._db.write() as s:

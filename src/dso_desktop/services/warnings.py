@@ -94,6 +94,7 @@ class WarningService:
                 ))
             out += self._evidence(s, names)
             out += send_warnings(s)
+            out += backup_warnings(st, s, now)
         return out
 
     @staticmethod
@@ -152,4 +153,39 @@ def send_warnings(s: Any) -> list[ArchiveWarning]:
             "is checked against the account's sent messages at the next start or with "
             "dso outbox reconcile.",
         ))
+    return out
+
+
+def backup_warnings(st: Settings, s: Any, now: datetime) -> list[ArchiveWarning]:
+    """Scheduled backups (issue 21): the last one failed, or none worked for longer than the
+    schedule allows (a day of grace)."""
+    from dso_desktop.services.backup import INTERVALS, STATUS_KEY, BackupStatus
+    from dso_desktop.store.repos import SettingsRepo
+
+    period = INTERVALS.get(st.backup_interval)
+    if period is None:
+        return []
+    status = BackupStatus.from_json(SettingsRepo(s).all().get(STATUS_KEY))
+    out: list[ArchiveWarning] = []
+    if not st.backup_folder:
+        out.append(ArchiveWarning(
+            WarningKind.BACKUP_FAILED, None, None, None,
+            "Pravidelné zálohování je zapnuté, ale není zvolena složka pro zálohy.",
+            "Scheduled backups are on, but no backup folder is chosen."))
+        return out
+    failed_last = status.last_error and (
+        status.last_ok_at is None or (status.last_attempt_at or now) > status.last_ok_at)
+    if failed_last:
+        out.append(ArchiveWarning(
+            WarningKind.BACKUP_FAILED, None, None, status.last_attempt_at,
+            f"Poslední záloha se nezdařila: {status.last_error_cs or status.last_error}",
+            f"The last scheduled backup failed: {status.last_error}"))
+    due = (status.last_ok_at + period + timedelta(days=1)) if status.last_ok_at else None
+    if due is None or due <= now:
+        when_cs = f"od {status.last_ok_at:%d. %m. %Y}" if status.last_ok_at else "zatím nikdy"
+        when_en = f"since {status.last_ok_at:%Y-%m-%d}" if status.last_ok_at else "ever"
+        out.append(ArchiveWarning(
+            WarningKind.BACKUP_OVERDUE, None, None, due,
+            f"Archiv nebyl zálohován {when_cs}.",
+            f"The archive has not been backed up {when_en}."))
     return out

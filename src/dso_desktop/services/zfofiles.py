@@ -149,6 +149,23 @@ class ZfoService:
     def import_files(self, paths: Iterable[Path], account: str | None = None,
                      now: datetime | None = None) -> ImportSummary:
         """Import ZFO files and folders: verified first, duplicates recognised, none lost."""
+
+        def files() -> Iterator[tuple[str, Callable[[], bytes]]]:
+            for path in iter_zfo_files(paths):
+                def read(path: Path = path) -> bytes:
+                    if path.stat().st_size > MAX_ZFO_BYTES:
+                        raise IngestError("file too large for a ZFO")
+                    return path.read_bytes()
+                yield str(path), read
+
+        return self.import_sources(files(), account=account, now=now)
+
+    def import_sources(self, sources: Iterable[tuple[str, Callable[[], bytes]]],
+                       account: str | None = None,
+                       now: datetime | None = None) -> ImportSummary:
+        """Import signed messages and delivery infos given as (name, read bytes) pairs (files,
+        or the raw messages another client kept in its database): the one import path, so
+        every source is verified, deduplicated and held to the same evidence rules."""
         if self._db is None:
             raise ValueError("no archive to import into")
         account_id = box_id = None
@@ -163,47 +180,46 @@ class ZfoService:
             all_boxes = AccountRepo(s).by_box()  # a box's first account: one copy per box
         # Order-independent: delivery infos wait until every message of the batch is in,
         # so DOD_x.zfo finds ODZ_x.zfo whatever the names and the folder order. The summary
-        # keeps the files' own order.
-        results: dict[int, ImportItem] = {}
-        deferred: list[tuple[int, Path]] = []
-        files = list(iter_zfo_files(paths))
-        for index, path in enumerate(files):
-            item = self._import_path(path, account_id, box_id, by_box, all_boxes, now,
-                                     defer_delivery_infos=True)
-            if item is None:
-                deferred.append((index, path))
-            else:
-                results[index] = item
-        for index, path in deferred:
-            item = self._import_path(path, account_id, box_id, by_box, all_boxes, now)
-            assert item is not None
-            results[index] = item
-        return ImportSummary(tuple(results[i] for i in range(len(files))))
+        # keeps the sources' own order. A deferred delivery info is small; its bytes wait.
+        results: list[ImportItem | None] = []
+        deferred: list[tuple[int, str, bytes]] = []
+        for index, (name, read) in enumerate(sources):
+            results.append(None)
+            try:
+                data = read()
+            except IngestError as exc:
+                results[index] = ImportItem(name, ImportStatus.INVALID, reason=str(exc))
+                continue
+            except OSError as exc:
+                results[index] = ImportItem(
+                    name, ImportStatus.ERROR,
+                    reason=f"{type(exc).__name__}: {exc.strerror or exc}")
+                continue
+            if _zfo_kind(data) is ZfoKind.DELIVERY_INFO:
+                deferred.append((index, name, data))
+                continue
+            results[index] = self._import_one(name, data, account_id, box_id, by_box,
+                                              all_boxes, now)
+        for index, name, data in deferred:
+            results[index] = self._import_one(name, data, account_id, box_id, by_box,
+                                              all_boxes, now)
+        return ImportSummary(tuple(item for item in results if item is not None))
 
-    def _import_path(self, path: Path, account_id: int | None, box_id: str | None,
-                     by_box: dict[str, int], all_boxes: dict[str, int],
-                     now: datetime | None, *, defer_delivery_infos: bool = False
-                     ) -> ImportItem | None:
-        """Import one file; None when it is a delivery info to be imported later."""
-        from dso_desktop.domain import ZfoKind
-
-        assert self._db is not None  # import_files checked it
+    def _import_one(self, name: str, data: bytes, account_id: int | None,
+                    box_id: str | None, by_box: dict[str, int], all_boxes: dict[str, int],
+                    now: datetime | None) -> ImportItem:
+        assert self._db is not None  # import_sources checked it
         try:
-            if path.stat().st_size > MAX_ZFO_BYTES:
-                raise IngestError("file too large for a ZFO")
-            data = path.read_bytes()
-            if defer_delivery_infos and _zfo_kind(data) is ZfoKind.DELIVERY_INFO:
-                return None
             trust = self._import_scope(data, all_boxes, account_id, box_id)
             r = import_zfo(self._db, trust, data, account_id=account_id,
                            account_box_id=box_id, now=now, accounts_by_box=by_box,
-                           source_name=path.name)
-            return ImportItem(str(path), ImportStatus.of(r.status), r.message_id, r.dm_id,
+                           source_name=Path(name).name)
+            return ImportItem(name, ImportStatus.of(r.status), r.message_id, r.dm_id,
                               r.verdict, r.reason)
         except IngestError as exc:
-            return ImportItem(str(path), ImportStatus.INVALID, reason=str(exc))
+            return ImportItem(name, ImportStatus.INVALID, reason=str(exc))
         except OSError as exc:
-            return ImportItem(str(path), ImportStatus.ERROR,
+            return ImportItem(name, ImportStatus.ERROR,
                               reason=f"{type(exc).__name__}: {exc.strerror or exc}")
 
     def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,

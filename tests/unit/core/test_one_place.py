@@ -98,6 +98,7 @@ def test_no_second_atomic_write() -> None:
         "src/dso_desktop/update/archive.py",  # moves a finished version folder into place
         "src/dso_desktop/update/files.py",  # the same for a version built from a file list
         "src/dso_desktop/update/layout.py",  # rotates launcher.log; probes a folder
+        "src/dso_desktop/services/backup.py",  # moves an archive aside / a checked one in
         "src/dso_desktop/isds/transport.py",  # a PKCS#12 key as a temporary PEM for requests
     }
 

@@ -1,0 +1,105 @@
+"""The backup file format (issue 21): round trip in bounded chunks, every record bound to the
+header, its position and the end; a PostgreSQL archive is refused clearly, not half done."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dso_desktop.services import backupformat as bf
+from dso_desktop.store.db import Database, make_engine
+from dso_desktop.store.snapshot import BackupNotSupported, snapshotter
+
+FAST_N = 1 << 14
+
+
+def _write(data: bytes, passphrase: str | None, chunks: list[int]) -> bytes:
+    header, key = bf.new_header(created_at="2026-01-01T00:00:00Z", app_version="t",
+                                passphrase=passphrase, with_secrets=False, backend="sqlite",
+                                scrypt_n=FAST_N)
+    out = io.BytesIO()
+    w = bf.BackupWriter(out, header, key)
+    pos = 0
+    for n in chunks:
+        w.write(data[pos:pos + n])
+        pos += n
+    w.write(data[pos:])
+    w.finish()
+    return out.getvalue()
+
+
+def _read(blob: bytes, passphrase: str | None) -> bytes:
+    r = bf.BackupReader(io.BytesIO(blob), passphrase)
+    out = bytearray()
+    while chunk := r.read(65536):
+        out += chunk
+    return bytes(out)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.binary(max_size=5000), chunks=st.lists(st.integers(0, 700), max_size=8),
+       encrypted=st.booleans())
+def test_round_trip(data: bytes, chunks: list[int], encrypted: bool) -> None:
+    pw = "heslo" if encrypted else None
+    assert _read(_write(data, pw, chunks), pw) == data
+
+
+def test_large_stream_spans_many_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bf, "CHUNK_SIZE", 4096)
+    monkeypatch.setattr(bf, "MAX_RECORD", 4096 + 64)
+    data = os.urandom(100_000)  # incompressible: about 25 records
+    blob = _write(data, "heslo", [])
+    assert len(blob) > 100_000
+    assert _read(blob, "heslo") == data
+    # Cut exactly at a record boundary (whole records, final one missing): refused.
+    head = len(blob) - (4096 + 16 + 5) * 2
+    with pytest.raises(bf.BackupDamaged):
+        _read(blob[:head], "heslo")
+
+
+def test_records_cannot_be_swapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bf, "CHUNK_SIZE", 1024)
+    data = os.urandom(5000)
+    for pw in (None, "heslo"):
+        blob = _write(data, pw, [])
+        r = io.BytesIO(blob)
+        bf.read_header(r)
+        start = r.tell()
+        recs = []
+        while head := r.read(5):
+            size = int.from_bytes(head[1:], "big")
+            recs.append(head + r.read(size))
+        swapped = blob[:start] + recs[1] + recs[0] + b"".join(recs[2:])
+        with pytest.raises(bf.BackupDamaged):
+            _read(swapped, pw)
+
+
+def test_wrong_or_missing_passphrase_is_told_apart() -> None:
+    blob = _write(b"archive", "správné", [])
+    with pytest.raises(bf.BackupPassphraseError):
+        _read(blob, "špatné")
+    with pytest.raises(bf.BackupPassphraseError):
+        _read(blob, None)
+    with pytest.raises(bf.BackupDamaged):
+        _read(b"PK\x03\x04 not a backup at all", None)
+    with pytest.raises(bf.BackupError):
+        bf.new_header(created_at="x", app_version="x", passphrase=None, with_secrets=True,
+                      backend="sqlite")
+
+
+def test_postgresql_archive_is_not_supported_yet(tmp_path: Path) -> None:
+    # No server needed: the refusal comes before any connection.
+    db = Database(make_engine("postgresql+psycopg://dso@127.0.0.1:1/dso"))
+    with pytest.raises(BackupNotSupported, match="not supported yet"):
+        snapshotter(db).take(tmp_path / "x")
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.services.backup import BackupService
+
+    with pytest.raises(BackupNotSupported):
+        BackupService(AppPaths.default(tmp_path / "d"), db).create(tmp_path / "b.dsobackup")
+    assert not (tmp_path / "b.dsobackup").exists()
