@@ -33,6 +33,7 @@ from dso_desktop.store.records import (
     MessageRow,
     QuarantineRecord,
     SearchText,
+    UNVERIFIED,
     StoredMessage,
     VerdictInfo,
 )
@@ -53,6 +54,11 @@ def sha256_hex(data: bytes) -> str:
 def _not_trusted(column: Any) -> Any:
     """SQL: a stored verdict that does not make the copy evidence (NULL: never verified)."""
     return column.is_(None) | column.not_in(sorted(evd.TRUSTED_VERDICTS))
+
+
+def _like_escape(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (``%`` and ``_`` match themselves)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def fts_query(query: str, *, prefix: bool = True) -> str | None:
@@ -608,6 +614,26 @@ class MessageRepo:
         if f.tag_id is not None:
             q = q.where(Message.id.in_(
                 select(MessageTag.message_id).where(MessageTag.tag_id == f.tag_id)))
+        # The filter bar's fields: the account/direction/delivered_at index narrows first
+        # (ix_messages_list), these are checked on what it leaves.
+        if f.until is not None:
+            q = q.where(Message.delivered_at < to_db(f.until))
+        if f.party:
+            pattern = "%" + _like_escape(f.party.strip()) + "%"
+            q = q.where(or_(*(c.ilike(pattern, escape="\\") for c in (
+                Message.sender_name, Message.sender_box_id,
+                Message.recipient_name, Message.recipient_box_id))))
+        if f.statuses:
+            q = q.where(Message.status.in_(sorted(set(f.statuses))))
+        if f.verdicts:
+            kinds = sorted({v for v in f.verdicts if v != UNVERIFIED})
+            conds = [Message.verdict.in_(kinds)] if kinds else []
+            if UNVERIFIED in f.verdicts:
+                conds.append(Message.verdict.is_(None))
+            q = q.where(or_(*conds))
+        if f.has_attachments is not None:
+            q = q.where(Message.attachment_count > 0 if f.has_attachments
+                        else func.coalesce(Message.attachment_count, 0) == 0)
         return q
 
     def count(self, f: MessageFilter) -> int:
