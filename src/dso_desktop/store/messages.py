@@ -28,12 +28,12 @@ from dso_desktop.store.models import (
 )
 from dso_desktop.store.records import (
     ORDER_COLUMNS,
+    UNVERIFIED,
     EvidenceCopyRecord,
     MessageFilter,
     MessageRow,
     QuarantineRecord,
     SearchText,
-    UNVERIFIED,
     StoredMessage,
     VerdictInfo,
 )

@@ -75,10 +75,9 @@ def _oracle(facts: list[dict], f: MessageFilter) -> set[int]:
             continue
         if f.until is not None and m["at"] >= f.until:
             continue
-        if f.party:
-            if not any(f.party.lower() in part.lower()
-                       for part in (*m["sender"], *m["recipient"])):
-                continue
+        if f.party and not any(f.party.lower() in part.lower()
+                   for part in (*m["sender"], *m["recipient"])):
+            continue
         if f.statuses and m["status"] not in f.statuses:
             continue
         if f.verdicts and (m["verdict"] or UNVERIFIED) not in f.verdicts:
