@@ -131,7 +131,7 @@ class DetailPane(QWidget):
         att_layout.addWidget(self.attachments)
         att_layout.addLayout(buttons)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.envelope)
         split.addWidget(att_box)
         split.setStretchFactor(0, 3)

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._build_status_bar()
+        self.restore_layout()
 
         self._tree_timer = QTimer(self)
         self._tree_timer.setSingleShot(True)
@@ -149,6 +150,10 @@ class MainWindow(QMainWindow):
         return base
 
     def _build_widgets(self) -> None:
+        from dso_desktop.gui.filterbar import FilterBar
+
+        # First: sorting the table below already asks for the current filter.
+        self.filter_bar = FilterBar()
         self.tree = AccountTree()
         self.tree.node_selected.connect(lambda _key: self.reload_list())
 
@@ -160,7 +165,7 @@ class MainWindow(QMainWindow):
         self.warning_list.setWordWrap(True)
         self.warning_list.itemActivated.connect(self._warning_activated)
 
-        left = QSplitter(Qt.Orientation.Vertical)
+        left = self.left_split = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
@@ -222,6 +227,8 @@ class MainWindow(QMainWindow):
         self.quick_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.count_label = QLabel()
         self.count_label.setAccessibleName(self.tr("Number of messages"))
+        self.filter_bar.changed.connect(self._filter_timer.start)
+        self.filter_bar.tag_chosen.connect(self._select_tag)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -230,18 +237,19 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.quick_filter, 1)
         bar.addWidget(self.count_label)
         top_layout.addLayout(bar)
+        top_layout.addWidget(self.filter_bar)
         top_layout.addWidget(self.table, 1)
 
         self.detail = DetailPane(self.ctx)
         self.detail.verdict_changed.connect(lambda _i: self.model.invalidate())
 
-        right = QSplitter(Qt.Orientation.Vertical)
+        right = self.right_split = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(self.detail)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
 
-        main = QSplitter(Qt.Orientation.Horizontal)
+        main = self.main_split = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
         main.addWidget(right)
         main.setStretchFactor(0, 1)
@@ -413,7 +421,7 @@ class MainWindow(QMainWindow):
             flt = dataclasses.replace(flt, since=datetime.now(UTC) - timedelta(days=RECENT_DAYS))
         if self._tag_filter is not None:
             flt = dataclasses.replace(flt, tag_id=self._tag_filter)
-        return flt
+        return self.filter_bar.apply(flt)
 
     def reload_list(self) -> None:
         """Load the ids of the selected node (and quick filter); rows come lazily."""
@@ -471,6 +479,7 @@ class MainWindow(QMainWindow):
             if self._tag_filter is None:
                 self.tag_list.setCurrentItem(all_item)
             self.tag_list.blockSignals(False)
+            self.filter_bar.set_tags(self._tags, self._tag_filter)
             self.model.invalidate()
 
         self.ctx.tasks.run_store(svc.list, done, lambda e: show_error(self, e), owner=self)
@@ -523,7 +532,15 @@ class MainWindow(QMainWindow):
     def _tag_chosen(self, item: QListWidgetItem | None,
                     _prev: QListWidgetItem | None = None) -> None:
         self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.filter_bar.set_tag(self._tag_filter)
         self.reload_list()
+
+    def _select_tag(self, tag_id: int | None) -> None:
+        """The filter bar's tag: the same filter as the tag list (kept in step)."""
+        for i in range(self.tag_list.count()):
+            if self.tag_list.item(i).data(Qt.ItemDataRole.UserRole) == tag_id:
+                self.tag_list.setCurrentRow(i)  # -> _tag_chosen -> reload
+                return
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         msg = self.model.message_id(current.row()) if current.isValid() else None
@@ -878,7 +895,72 @@ class MainWindow(QMainWindow):
             self.import_zfo(paths)
         event.acceptProposedAction()
 
+    # -- remembered layout --------------------------------------------------------------------
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main_split, "left": self.left_split, "right": self.right_split,
+                "detail": self.detail.split}
+
+    def save_layout(self) -> None:
+        """Geometry, splitters, column widths, sort order and folder, for the next start."""
+        from dso_desktop.gui.tree import node_key
+        from dso_desktop.gui.windowstate import WindowState, encode
+
+        header = self.table.horizontalHeader()
+        flt = self.tree.current_filter()
+        state = WindowState(
+            geometry=encode(self.saveGeometry()),
+            maximized=self.isMaximized(),
+            splitters={k: list(sp.sizes()) for k, sp in self._splitters().items()},
+            header=encode(header.saveState()),
+            columns=[header.sectionSize(i) for i in range(header.count())],
+            sort_column=header.sortIndicatorSection(),
+            sort_descending=header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
+            folder=list(node_key(flt)) if flt is not None else None,
+        )
+        state.save(self.ctx.paths)
+
+    def restore_layout(self) -> None:
+        """Put back what `save_layout` kept (before `start`: the first list is sorted and
+        the first folder chosen as last time)."""
+        from dso_desktop.gui.models import COLUMNS
+        from dso_desktop.gui.windowstate import WindowState, decode
+
+        state = WindowState.load(self.ctx.paths)
+        geometry = decode(state.geometry)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for key, sizes in state.splitters.items():
+            sp = self._splitters().get(key)
+            if sp is not None and len(sizes) == sp.count() and sum(sizes) > 0:
+                sp.setSizes(sizes)
+        header = self.table.horizontalHeader()
+        blob = decode(state.header)
+        self.model.blockSignals(True)  # no list load before start(): it sorts anyway
+        try:
+            if blob is not None:
+                header.restoreState(blob)
+            if len(state.columns) == header.count():
+                for i, width in enumerate(state.columns):
+                    if header.sectionResizeMode(i) != QHeaderView.ResizeMode.Stretch:
+                        self.table.setColumnWidth(i, width)
+            if 0 <= state.sort_column < len(COLUMNS) and COLUMNS[state.sort_column][2]:
+                order = (Qt.SortOrder.DescendingOrder if state.sort_descending
+                         else Qt.SortOrder.AscendingOrder)
+                header.setSortIndicator(state.sort_column, order)
+                order_by = COLUMNS[state.sort_column][2]
+                if order_by == "party":
+                    order_by = "sender_name"
+                self._order_by, self._descending = order_by, state.sort_descending
+        finally:
+            self.model.blockSignals(False)
+        if state.folder is not None:
+            self.tree.prefer(tuple(state.folder))
+        if state.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.sync.cancel_all()
         self.schedule.stop()
         if self.tray is not None:
