@@ -35,7 +35,7 @@ from dso_desktop.domain import Direction
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
-from dso_desktop.gui.errors import describe, show_error
+from dso_desktop.gui.errors import code_suffix, describe, show_error
 from dso_desktop.gui.models import COLUMNS, MessageListModel
 from dso_desktop.gui.syncui import SyncController
 from dso_desktop.gui.tree import AccountTree
@@ -656,8 +656,7 @@ class MainWindow(QMainWindow):
 
     def _sync_failed(self, account: str, exc: BaseException) -> None:
         plain, _detail = describe(exc)
-        code = getattr(exc, "code", None)
-        suffix = self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else ""
+        suffix = code_suffix(exc)
         self._sync_idle(
             self.tr("Synchronization of %1 failed: %2")
             .replace("%1", account)
