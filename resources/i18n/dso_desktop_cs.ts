@@ -991,6 +991,17 @@
     </message>
 </context>
 <context>
+    <name>HelpWindow</name>
+    <message>
+        <source>User manual</source>
+        <translation>Příručka</translation>
+    </message>
+    <message>
+        <source>The user manual is missing from this installation.</source>
+        <translation>Příručka v této instalaci chybí.</translation>
+    </message>
+</context>
+<context>
     <name>Integrity</name>
     <message>
         <source>The archive is in order: %1 of %2 signed messages verify.</source>
@@ -1297,6 +1308,10 @@
     <message>
         <source>&amp;About DSO Desktop</source>
         <translation>&amp;O aplikaci DSO Desktop</translation>
+    </message>
+    <message>
+        <source>User &amp;manual</source>
+        <translation>&amp;Příručka</translation>
     </message>
     <message>
         <source>Check for &amp;updates</source>

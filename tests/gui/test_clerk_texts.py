@@ -178,3 +178,48 @@ def test_error_details_have_no_english_and_401_is_not_an_isds_code(ctx: Any) -> 
     assert code_suffix(st) == " (kód ISDS 1201)"
     _plain, detail = describe(RuntimeError("a bug with an English text"))
     assert detail == ""
+
+
+def test_f1_opens_the_czech_manual(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+
+    from dso_desktop.gui.helpview import HelpWindow
+
+    assert QKeySequence("F1") in window.act_help.shortcuts() or \
+        window.act_help.shortcut() == QKeySequence("F1")
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    if not window._dialogs:  # offscreen: no active window for shortcuts; the action is F1's
+        window.act_help.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(d, HelpWindow) and d.isVisible()
+                                for d in window._dialogs), timeout=5_000)
+    dlg = next(d for d in window._dialogs if isinstance(d, HelpWindow))
+    text = dlg.browser.toPlainText()
+    for task in ("První přihlášení", "Denní synchronizace", "Odeslání zprávy", "Hledání",
+                 "Kontrola zprávy", "Co znamenají upozornění"):
+        assert task in text
+    # also in the Help menu
+    menu_actions = [a for m in window.menuBar().actions() if m.menu()
+                    for a in m.menu().actions()]
+    assert window.act_help in menu_actions
+
+
+def test_the_manual_is_shipped_in_the_bundle() -> None:
+    import ast
+    from pathlib import Path
+
+    from dso_desktop.gui.helpview import MANUAL, manual_path
+
+    root = Path(__file__).resolve().parents[2]
+    assert Path(manual_path()).is_file()
+    spec = (root / "installer.spec").read_text(encoding="utf-8")
+    tree = ast.parse(spec)
+    datas = next(n for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and any(getattr(t, "id", None) == "datas" for t in n.targets))
+    shipped = ast.unparse(datas.value)
+    # the whole resources folder (hence resources/help/prirucka.md) goes into the bundle
+    assert '"resources"' in shipped or "'resources'" in shipped
+    assert (root / "resources" / Path(*MANUAL)).is_file()

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
 
     # Actions, created by gui.actions.build_actions.
     act_about: QAction
+    act_help: QAction
     act_add_account: QAction
     act_cancel_sync: QAction
     act_check_updates: QAction
@@ -861,6 +862,14 @@ class MainWindow(QMainWindow):
 
         dlg = TagsDialog(self.ctx, self.selected_message_ids(), self)
         dlg.changed.connect(self.reload_tags)
+        self._keep(dlg).show()
+        return dlg
+
+    def open_help(self) -> QWidget:
+        """F1 / Help → User manual: the Czech manual shipped in resources/help."""
+        from dso_desktop.gui.helpview import HelpWindow
+
+        dlg = HelpWindow(self)
         self._keep(dlg).show()
         return dlg
 
