@@ -74,7 +74,7 @@ class FilterBar(QWidget):
             check.setAccessibleName(name)
             check.toggled.connect(edit.setEnabled)
             check.toggled.connect(lambda _on: self.changed.emit())
-            edit.dateChanged.connect(lambda _d, c=check: c.isChecked() and self.changed.emit())
+            edit.dateChanged.connect(lambda _d, c=check: self._date_changed(c))
         self.party = QLineEdit()
         self.party.setPlaceholderText(self.tr("Sender or recipient"))
         self.party.setAccessibleName(self.tr("Sender or recipient"))
@@ -130,11 +130,18 @@ class FilterBar(QWidget):
 
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        for w in (self.use_from, self.date_from, self.use_to, self.date_to):
+        widgets: tuple[QWidget, ...] = (self.use_from, self.date_from, self.use_to,
+                                        self.date_to)
+        for w in widgets:
             lay.addWidget(w)
         lay.addWidget(self.party, 1)
-        for w in (self.state, self.verdict, self.attachments, self.tag, self.reset):
+        widgets = (self.state, self.verdict, self.attachments, self.tag, self.reset)
+        for w in widgets:
             lay.addWidget(w)
+
+    def _date_changed(self, check: QCheckBox) -> None:
+        if check.isChecked():
+            self.changed.emit()
 
     # -- state --------------------------------------------------------------------------
 
