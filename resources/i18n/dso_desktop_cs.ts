@@ -83,7 +83,7 @@
     </message>
     <message>
         <source>Name, address or IČO</source>
-        <translation>Název, adresy nebo IČO</translation>
+        <translation>Název, adresa nebo IČO</translation>
     </message>
     <message>
         <source>IČO</source>
@@ -708,8 +708,20 @@
         <translation>Stav</translation>
     </message>
     <message>
-        <source>Any state</source>
-        <translation>Jakýkoli stav</translation>
+        <source>State: any</source>
+        <translation>Stav: vše</translation>
+    </message>
+    <message>
+        <source>Verification: any</source>
+        <translation>Ověření: vše</translation>
+    </message>
+    <message>
+        <source>Attachments: any</source>
+        <translation>Přílohy: vše</translation>
+    </message>
+    <message>
+        <source>Tag: any</source>
+        <translation>Štítek: vše</translation>
     </message>
     <message>
         <source>Delivered, not accepted yet</source>
@@ -736,10 +748,6 @@
         <translation>Ověření</translation>
     </message>
     <message>
-        <source>Any verification</source>
-        <translation>Jakékoli ověření</translation>
-    </message>
-    <message>
         <source>Signature valid</source>
         <translation>Podpis platný</translation>
     </message>
@@ -760,10 +768,6 @@
         <translation>Přílohy</translation>
     </message>
     <message>
-        <source>With or without attachments</source>
-        <translation>S přílohami i bez</translation>
-    </message>
-    <message>
         <source>With attachments</source>
         <translation>S přílohami</translation>
     </message>
@@ -774,10 +778,6 @@
     <message>
         <source>Tag</source>
         <translation>Štítek</translation>
-    </message>
-    <message>
-        <source>Any tag</source>
-        <translation>Jakýkoli štítek</translation>
     </message>
     <message>
         <source>Clear filters</source>

@@ -109,6 +109,10 @@ def test_recipient_search_without_a_match_says_nenalezeno_and_clears(
     dlg = ComposeDialog(ctx, ["urad"], "urad")
     qtbot.addWidget(dlg)
     assert not dlg.add_hit.isEnabled()
+    # "Hledat podle: Čehokoli" read oddly: the general search names what it searches
+    assert dlg.search_type.itemText(0) == "Název, adresa nebo IČO"
+    assert all(dlg.search_type.itemText(i) != "Čehokoli"
+               for i in range(dlg.search_type.count()))
     dlg.query.setText("exekutor")
     with qtbot.waitSignal(dlg.search_done, timeout=10_000):
         dlg.search()

@@ -83,7 +83,7 @@ class FilterBar(QWidget):
         self.state = QComboBox()
         self.state.setAccessibleName(self.tr("State"))
         state_labels = {
-            "any": self.tr("Any state"),
+            "any": self.tr("State: any"),
             "delivered": self.tr("Delivered, not accepted yet"),
             "accepted": self.tr("Accepted"),
             "fiction": self.tr("Accepted by fiction"),
@@ -95,7 +95,7 @@ class FilterBar(QWidget):
         self.verdict = QComboBox()
         self.verdict.setAccessibleName(self.tr("Verification"))
         verdict_labels = {
-            "any": self.tr("Any verification"),
+            "any": self.tr("Verification: any"),
             "trusted": self.tr("Signature valid"),
             "expiring": self.tr("Timestamp expiring"),
             "problem": self.tr("Signature not trusted or invalid"),
@@ -105,12 +105,12 @@ class FilterBar(QWidget):
             self.verdict.addItem(verdict_labels[key], verdicts)
         self.attachments = QComboBox()
         self.attachments.setAccessibleName(self.tr("Attachments"))
-        self.attachments.addItem(self.tr("With or without attachments"), None)
+        self.attachments.addItem(self.tr("Attachments: any"), None)
         self.attachments.addItem(self.tr("With attachments"), True)
         self.attachments.addItem(self.tr("Without attachments"), False)
         self.tag = QComboBox()
         self.tag.setAccessibleName(self.tr("Tag"))
-        self.tag.addItem(self.tr("Any tag"), None)
+        self.tag.addItem(self.tr("Tag: any"), None)
         for combo in (self.state, self.verdict, self.attachments):
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.tag.currentIndexChanged.connect(
@@ -148,7 +148,7 @@ class FilterBar(QWidget):
     def set_tags(self, tags: dict[int, tuple[str, str]], current: int | None) -> None:
         self.tag.blockSignals(True)
         self.tag.clear()
-        self.tag.addItem(self.tr("Any tag"), None)
+        self.tag.addItem(self.tr("Tag: any"), None)
         for tag_id, (name, _color) in sorted(tags.items(), key=lambda kv: kv[1][0]):
             self.tag.addItem(name, tag_id)
         self.set_tag(current)
