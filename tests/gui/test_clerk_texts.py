@@ -52,6 +52,8 @@ def _seed_pair(app: Any) -> tuple[int, int]:
 
 
 def _envelope_text(qtbot: Any, window: Any, message_id: int) -> dict[str, str]:
+    # The window's own start-up loads (a list reload clears the detail) must be over first.
+    qtbot.waitUntil(lambda: not window.ctx.tasks.pending, timeout=10_000)
     with qtbot.waitSignal(window.detail.message_loaded, timeout=10_000):
         window.detail.show_message(message_id)
     lines = window.detail.envelope.toPlainText().splitlines()
