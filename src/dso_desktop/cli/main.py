@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from dso_desktop import __version__
 from dso_desktop.cli.texts import language, tr
@@ -54,7 +54,10 @@ class UsageError(DsoError):
     kind = ErrorKind.CLI_USAGE
 
 
-def localized(cls: type[DsoError], text: str, **values: object) -> DsoError:
+_E = TypeVar("_E", bound=DsoError)
+
+
+def localized(cls: type[_E], text: str, **values: object) -> _E:
     """``cls`` with the catalogue sentence ``text``: English ``message`` (logs, ``--json``),
     Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`)."""
     err = cls(tr(text, "en", **values))

@@ -173,10 +173,93 @@ CS: dict[str, str] = {
     # cmd_trust.py
     "no added trust anchors (only the shipped PostSignum CAs)":
         "žádné přidané kotvy důvěry (jen dodané CA PostSignum)",
-    "added {path}: {subject}": "přidáno {path}: {subject}",
-    "removed {path}": "odebráno {path}",
-    "{path} is not an added trust anchor": "{path} není přidaná kotva důvěry",
+    "trust needs an action: list, add or remove": "trust potřebuje akci: list, add nebo remove",
+    "anchor": "kotva",
+    "intermediate": "mezilehlá",
+    "not among the added anchors: {files}": "není mezi přidanými kotvami: {files}",
+    "removed": "odebráno",
     # cmd_outbox.py
-    "no sends waiting": "žádná odeslání nečekají",
-    "message {id} is not in the outbox": "zpráva {id} ve frontě odesílání není",
+    "attachments: {files}": "přílohy: {files}",
+    "refusing to send: an earlier send of the same message may have reached ISDS and could "
+    "not be confirmed either way:":
+        "odeslání odmítnuto: dřívější odeslání téže zprávy mohlo ISDS dostat a nepodařilo se "
+        "potvrdit, zda ano, či ne:",
+    "Check the account's sent messages: `dso outbox reconcile ACCOUNT`; if it was not sent, "
+    "`dso outbox retry ID --force` sends it again (it may then arrive twice), "
+    "`dso outbox discard ID` closes the record.":
+        "Zkontrolujte odeslané zprávy účtu: `dso outbox reconcile ÚČET`; pokud odeslána "
+        "nebyla, `dso outbox retry ID --force` ji odešle znovu (může pak dorazit dvakrát), "
+        "`dso outbox discard ID` záznam uzavře.",
+    "warning: outcome of an earlier send unknown:":
+        "upozornění: výsledek dřívějšího odeslání není znám:",
+    "no unsettled sends": "žádná nevyřešená odeslání",
+    "the outbox is empty": "fronta odesílání je prázdná",
+    "{error}; try again when that send has finished":
+        "{error}; zkuste to znovu, až toto odesílání skončí",
+    "nothing to reconcile": "není co dohledávat",
+    "was {state}: {note}": "bylo {state}: {note}",
+    "discarded:": "uzavřeno:",
+    # cmd_zfo.py
+    "zfo needs an action: show, verify or extract":
+        "zfo potřebuje akci: show, verify nebo extract",
+    "--expiry-days must not be negative": "--expiry-days nesmí být záporné",
+    "cannot read trust certificates: {error}": "certifikáty důvěry nelze přečíst: {error}",
+    "received message": "přijatá zpráva",
+    "sent message": "odeslaná zpráva",
+    "delivery info": "doručenka",
+    "File": "Soubor",
+    "Kind": "Druh",
+    "Message ID": "ID zprávy",
+    "Sealed": "Zapečetěno",
+    "(not saved: a big-message attachment kept outside the file: {name})":
+        "(neuloženo: příloha velkoobjemové zprávy je mimo soubor: {name})",
+    "(no attachments)": "(žádné přílohy)",
+    # cmd_update.py
+    "update needs an action: check, apply, status, config or self-check":
+        "update potřebuje akci: check, apply, status, config nebo self-check",
+    "the app's proxy setting is unreadable ({type}); using the system's proxy":
+        "nastavení proxy aplikace nelze přečíst ({type}); použije se proxy systému",
+    "update": "aktualizace",
+    "This install is managed by the IT department: updates come from IT.":
+        "Tuto instalaci spravuje IT oddělení; nové verze instaluje správce.",
+    "DSO Desktop {version} is up to date.": "DSO Desktop {version} je aktuální.",
+    "Installed: {version}": "Nainstalováno: {version}",
+    "Available: {version} ({size}, {reason})": "K dispozici: {version} ({size}, {reason})",
+    "downloading: {pct} %": "stahování: {pct} %",
+    "Version {version} is staged; it is used from the next start.":
+        "Verze {version} je připravena; použije se při příštím spuštění.",
+    "DSO Desktop {version}: this copy does not update itself (not started through the "
+    "launcher).":
+        "DSO Desktop {version}: tato kopie se neaktualizuje sama (není spuštěna spouštěčem).",
+    "Installed": "Nainstalováno",
+    "Managed by IT": "Spravuje IT",
+    "Launcher log": "Záznam spouštěče",
+    "Previous": "Předchozí",
+    "Staged": "Připraveno",
+    "On trial": "Zkušební provoz",
+    "{version} ({n} abnormal ends)": "{version} (chybných spuštění: {n})",
+    "Rolled back, not installed again": "Vráceno, znovu se neinstaluje",
+    "Last rollback {at}: {version} -> {to}": "Poslední návrat {at}: {version} -> {to}",
+    "not an installed copy: give --install-root DIR":
+        "není to nainstalovaná kopie: zadejte --install-root SLOŽKA",
+    "rollback refused: {error}": "návrat odmítnut: {error}",
+    "rollback failed: {error}": "návrat selhal: {error}",
+    "Back at version {current}; version {version} will not be installed again.":
+        "Vráceno na verzi {current}; verze {version} se znovu nenainstaluje.",
+    "--channel is a per-user setting (without --policy)":
+        "--channel je nastavení uživatele (bez --policy)",
+    "--enable and --disable together": "--enable a --disable současně",
+    "--proxy, --ca-file and --managed are the administrator's policy: add --policy (the "
+    "app's own proxy is set in its settings)":
+        "--proxy, --ca-file a --managed jsou zásady správce: přidejte --policy (proxy "
+        "aplikace se nastavuje v jejím nastavení)",
+    "cannot write {file}: {error} (run as the administrator)":
+        "nelze zapsat {file}: {error} (spusťte jako správce)",
+    "self-check failed": "samokontrola selhala",
+    # cmd_sim.py
+    "dso sim: choose a subcommand (serve)": "dso sim: zvolte podpříkaz (serve)",
+    "--host must be a loopback address, not {host!r}":
+        "--host musí být adresa zpětné smyčky, ne {host!r}",
+    "--port must be 0-65535 and --messages not negative":
+        "--port musí být 0–65535 a --messages nezáporné",
 }
