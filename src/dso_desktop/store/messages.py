@@ -37,6 +37,7 @@ from dso_desktop.store.records import (
     StoredMessage,
     VerdictInfo,
 )
+from dso_desktop.store.textfold import fold
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
 CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
@@ -619,10 +620,19 @@ class MessageRepo:
         if f.until is not None:
             q = q.where(Message.delivered_at < to_db(f.until))
         if f.party:
-            pattern = "%" + _like_escape(f.party.strip()) + "%"
-            q = q.where(or_(*(c.ilike(pattern, escape="\\") for c in (
-                Message.sender_name, Message.sender_box_id,
-                Message.recipient_name, Message.recipient_box_id))))
+            cols = (Message.sender_name, Message.sender_box_id,
+                    Message.recipient_name, Message.recipient_box_id)
+            if self._fts:  # SQLite: our fold() (db.py) also folds Czech letters
+                # One call per row over the four fields (a separator no one types keeps
+                # a match inside one field): Python callbacks are what this filter costs.
+                joined = func.coalesce(cols[0], "")
+                for c in cols[1:]:
+                    joined = joined + "\x1f" + func.coalesce(c, "")
+                pattern = "%" + _like_escape(fold(f.party.strip()) or "") + "%"
+                q = q.where(func.dso_fold(joined).like(pattern, escape="\\"))
+            else:  # PostgreSQL's ILIKE folds the case of every letter
+                pattern = "%" + _like_escape(f.party.strip()) + "%"
+                q = q.where(or_(*(c.ilike(pattern, escape="\\") for c in cols)))
         if f.statuses:
             q = q.where(Message.status.in_(sorted(set(f.statuses))))
         if f.verdicts:
