@@ -625,7 +625,7 @@ class MessageRepo:
             if self._fts:  # SQLite: our fold() (db.py) also folds Czech letters
                 # One call per row over the four fields (a separator no one types keeps
                 # a match inside one field): Python callbacks are what this filter costs.
-                joined = func.coalesce(cols[0], "")
+                joined: Any = func.coalesce(cols[0], "")
                 for c in cols[1:]:
                     joined = joined + "\x1f" + func.coalesce(c, "")
                 pattern = "%" + _like_escape(fold(f.party.strip()) or "") + "%"
