@@ -70,9 +70,9 @@ def user_line(exc: DsoError, lang: str) -> str:
     Czech sentence, or the kind's Czech sentence with the English detail after it."""
     if lang != "cs":
         return exc.message
-    own_cs = exc.__dict__.get("_message_cs") or (
-        type(exc).__dict__.get("message_cs") if isinstance(
-            type(exc).__dict__.get("message_cs"), str) else None)
+    own_cs = exc.__dict__.get("_message_cs") or next(
+        (c.__dict__["message_cs"] for c in type(exc).__mro__
+         if isinstance(c.__dict__.get("message_cs"), str)), None)
     if own_cs:
         return str(own_cs)
     detail = exc.message

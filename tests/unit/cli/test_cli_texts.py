@@ -161,3 +161,19 @@ def test_messages_list_takes_the_filter_bar_filters(
     assert code == 2 and "no tag named 'nic'" in err
     code, _o, err = _dso(["messages", "list", "--state", "pending"], tmp_path)
     assert code == 2
+
+
+def test_an_errors_own_czech_sentence_is_shown_alone() -> None:
+    from dso_desktop.cli.main import CliError, localized, user_line
+
+    err = localized(CliError, "no account named {name!r}", name="x")
+    assert user_line(err, "cs") == "účet 'x' neexistuje"
+    assert user_line(err, "en") == "no account named 'x'" == err.message
+
+    class Specific(CliError):
+        message_cs = "Vlastní česká věta třídy."  # type: ignore[assignment]
+
+    class MoreSpecific(Specific):
+        pass
+
+    assert user_line(MoreSpecific("english detail"), "cs") == "Vlastní česká věta třídy."
