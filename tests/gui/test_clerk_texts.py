@@ -229,3 +229,14 @@ def test_the_manual_is_shipped_in_the_bundle() -> None:
     # the whole resources folder (hence resources/help/prirucka.md) goes into the bundle
     assert '"resources"' in shipped or "'resources'" in shipped
     assert (root / "resources" / Path(*MANUAL)).is_file()
+
+
+def test_a_sync_failure_line_has_no_english_in_czech(window: Any) -> None:
+    from dso_desktop.sync.events import SyncFailure, SyncSummary
+
+    summary = SyncSummary(account="urad")
+    summary.failed.append(SyncFailure("1000054", "download failed: connection reset"))
+    window._sync_finished("urad", summary)
+    text = window.sync_label.text()
+    assert "1000054" in text and "connection reset" not in text
+    assert "nepodařilo se stáhnout zpráv: 1 (1000054)" in text

@@ -643,9 +643,20 @@ class MainWindow(QMainWindow):
         )
         failures = summary.failed
         if failures:
+            from dso_desktop.gui import i18n
+
+            # The reasons are the sync's English texts: shown only in the English UI; in
+            # Czech the message ids (the log has the reasons), never an English line.
+            for f in failures:
+                log.info("sync of %s: %s not downloaded: %s", account, f.dm_id, f.reason)
+            if i18n.current() == "en":
+                detail = failures[0].reason or ""
+            else:
+                ids = [f.dm_id for f in failures if f.dm_id][:3]
+                detail = ", ".join(ids) + ("…" if len(failures) > len(ids) else "")
             text += " — " + self.tr("%1 message(s) could not be downloaded: %2").replace(
                 "%1", str(len(failures))
-            ).replace("%2", failures[0].reason or "")
+            ).replace("%2", detail)
         self._sync_idle(text)
         if new and self.tray is not None:
             self.tray.showMessage(
