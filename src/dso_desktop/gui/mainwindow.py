@@ -810,8 +810,11 @@ class MainWindow(QMainWindow):
             "Some files were not archived as evidence. The messages are downloaded from "
             "ISDS at the next synchronization.") + "\n\n" + "\n".join(lines),
             QMessageBox.StandardButton.Ok, self)
+        from dso_desktop.gui import i18n
+
+        english = i18n.current() == "en"  # the reasons are the services' English texts
         box.setDetailedText("\n".join(
-            f"{i.path}: {i.reason or ''}"
+            f"{i.path}: {i.reason or ''}" if english else str(i.path)
             for i in items))
         self._import_warning = box
         box.open()
