@@ -240,3 +240,26 @@ def test_a_sync_failure_line_has_no_english_in_czech(window: Any) -> None:
     text = window.sync_label.text()
     assert "1000054" in text and "connection reset" not in text
     assert "nepodařilo se stáhnout zpráv: 1 (1000054)" in text
+
+
+def test_zfo_viewer_names_a_refused_import_in_czech(qtbot: Any, window: Any) -> None:
+    """A second import of the same file is a duplicate: said in Czech, not in the
+    service's English reason."""
+    from tests.conftest import ZFO_SAMPLES, require_shared
+
+    from dso_desktop.domain import ImportStatus, text
+
+    require_shared(ZFO_SAMPLES)
+    sample = ZFO_SAMPLES / "received_message-330141.zfo"
+    viewers = []
+    for _ in range(2):
+        viewer = window.open_zfo(sample)
+        qtbot.addWidget(viewer)
+        qtbot.waitUntil(lambda v=viewer: v.view is not None, timeout=10_000)
+        with qtbot.waitSignal(viewer.imported, timeout=10_000):
+            viewer.import_into_archive()
+        viewers.append(viewer)
+    title = viewers[1].title.text()
+    assert text(ImportStatus.DUPLICATE, "cs") in title
+    reason = next(i.reason for i in window.ctx.app.zfo.import_files([sample]).items)
+    assert not reason or reason not in title
