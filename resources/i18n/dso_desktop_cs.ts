@@ -186,10 +186,6 @@
         <translation>Přihlášeno: %1 (%2)</translation>
     </message>
     <message>
-        <source> (ISDS code %1)</source>
-        <translation> (kód ISDS %1)</translation>
-    </message>
-    <message>
         <source>Logging in…</source>
         <translation>Přihlašuji…</translation>
     </message>
@@ -303,10 +299,6 @@
         <translation>Hledat podle</translation>
     </message>
     <message>
-        <source>Anything</source>
-        <translation>Čehokoli</translation>
-    </message>
-    <message>
         <source>IČO</source>
         <translation>IČO</translation>
     </message>
@@ -407,16 +399,8 @@
         <translation>Naše číslo jednací</translation>
     </message>
     <message>
-        <source>Your reference number</source>
-        <translation>Vaše číslo jednací</translation>
-    </message>
-    <message>
         <source>Our file mark</source>
         <translation>Naše spisová značka</translation>
-    </message>
-    <message>
-        <source>Your file mark</source>
-        <translation>Vaše spisová značka</translation>
     </message>
     <message>
         <source>Law number</source>
@@ -487,16 +471,8 @@
         <translation>Naše č. j.:</translation>
     </message>
     <message>
-        <source>Your reference number:</source>
-        <translation>Vaše č. j.:</translation>
-    </message>
-    <message>
         <source>Our file mark:</source>
         <translation>Naše spisová značka:</translation>
-    </message>
-    <message>
-        <source>Your file mark:</source>
-        <translation>Vaše spisová značka:</translation>
     </message>
     <message>
         <source>Legal title (law / year / section / paragraph / point)</source>
@@ -559,12 +535,32 @@
         <translation>Neodesláno adresátovi %1: %2</translation>
     </message>
     <message>
-        <source> (ISDS code %1)</source>
-        <translation> (kód ISDS %1)</translation>
-    </message>
-    <message>
         <source>Uploading attachments of a big message…</source>
         <translation>Nahrávám přílohy velkoobjemové zprávy…</translation>
+    </message>
+    <message>
+        <source>Name, address or IČO</source>
+        <translation>Název, adresa nebo IČO</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s reference number</source>
+        <translation>Číslo jednací adresáta</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s file mark</source>
+        <translation>Spisová značka adresáta</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s reference number:</source>
+        <translation>Číslo jednací adresáta:</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s file mark:</source>
+        <translation>Spisová značka adresáta:</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Nenalezeno</translation>
     </message>
 </context>
 <context>
@@ -759,16 +755,8 @@
         <translation>Naše číslo jednací</translation>
     </message>
     <message>
-        <source>Your reference number</source>
-        <translation>Vaše číslo jednací</translation>
-    </message>
-    <message>
         <source>Our file mark</source>
         <translation>Naše spisová značka</translation>
-    </message>
-    <message>
-        <source>Your file mark</source>
-        <translation>Vaše spisová značka</translation>
     </message>
     <message>
         <source>Personal delivery</source>
@@ -825,6 +813,22 @@
     <message>
         <source>Export message to</source>
         <translation>Exportovat zprávu do</translation>
+    </message>
+    <message>
+        <source>Sender&apos;s reference number</source>
+        <translation>Číslo jednací odesílatele</translation>
+    </message>
+    <message>
+        <source>Sender&apos;s file mark</source>
+        <translation>Spisová značka odesílatele</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s reference number</source>
+        <translation>Číslo jednací adresáta</translation>
+    </message>
+    <message>
+        <source>Recipient&apos;s file mark</source>
+        <translation>Spisová značka adresáta</translation>
     </message>
 </context>
 <context>
@@ -1039,6 +1043,121 @@
         <source>Error</source>
         <translation>Chyba</translation>
     </message>
+    <message>
+        <source>HTTP status: %1</source>
+        <translation>Stav HTTP: %1</translation>
+    </message>
+    <message>
+        <source> (HTTP %1)</source>
+        <translation> (HTTP %1)</translation>
+    </message>
+    <message>
+        <source> (ISDS code %1)</source>
+        <translation> (kód ISDS %1)</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>From</source>
+        <translation>Od</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>Do</translation>
+    </message>
+    <message>
+        <source>Delivered from</source>
+        <translation>Dodáno od</translation>
+    </message>
+    <message>
+        <source>Delivered until</source>
+        <translation>Dodáno do</translation>
+    </message>
+    <message>
+        <source>Sender or recipient</source>
+        <translation>Odesílatel nebo adresát</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Stav</translation>
+    </message>
+    <message>
+        <source>State: any</source>
+        <translation>Stav: vše</translation>
+    </message>
+    <message>
+        <source>Verification: any</source>
+        <translation>Ověření: vše</translation>
+    </message>
+    <message>
+        <source>Attachments: any</source>
+        <translation>Přílohy: vše</translation>
+    </message>
+    <message>
+        <source>Tag: any</source>
+        <translation>Štítek: vše</translation>
+    </message>
+    <message>
+        <source>Delivered, not accepted yet</source>
+        <translation>Dodáno, dosud nedoručeno</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Doručeno</translation>
+    </message>
+    <message>
+        <source>Accepted by fiction</source>
+        <translation>Doručena fikcí</translation>
+    </message>
+    <message>
+        <source>Undeliverable</source>
+        <translation>Nedoručitelná</translation>
+    </message>
+    <message>
+        <source>Content deleted</source>
+        <translation>Obsah smazán</translation>
+    </message>
+    <message>
+        <source>Verification</source>
+        <translation>Ověření</translation>
+    </message>
+    <message>
+        <source>Signature valid</source>
+        <translation>Podpis platný</translation>
+    </message>
+    <message>
+        <source>Timestamp expiring</source>
+        <translation>Časové razítko brzy vyprší</translation>
+    </message>
+    <message>
+        <source>Signature not trusted or invalid</source>
+        <translation>Podpis nedůvěryhodný nebo neplatný</translation>
+    </message>
+    <message>
+        <source>Not verified (not downloaded)</source>
+        <translation>Neověřeno (nestaženo)</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Přílohy</translation>
+    </message>
+    <message>
+        <source>With attachments</source>
+        <translation>S přílohami</translation>
+    </message>
+    <message>
+        <source>Without attachments</source>
+        <translation>Bez příloh</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>Štítek</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>Zrušit filtry</translation>
+    </message>
 </context>
 <context>
     <name>FinishPage</name>
@@ -1179,6 +1298,98 @@
     <message>
         <source>Not verified</source>
         <translation>Neověřeno</translation>
+    </message>
+    <message>
+        <source>System box</source>
+        <translation>Systémová schránka</translation>
+    </message>
+    <message>
+        <source>Public authority</source>
+        <translation>Orgán veřejné moci</translation>
+    </message>
+    <message>
+        <source>Notary</source>
+        <translation>Notář</translation>
+    </message>
+    <message>
+        <source>Court executor</source>
+        <translation>Soudní exekutor</translation>
+    </message>
+    <message>
+        <source>Public authority (on request)</source>
+        <translation>Orgán veřejné moci (na žádost)</translation>
+    </message>
+    <message>
+        <source>Natural person acting as a public authority</source>
+        <translation>Fyzická osoba v roli orgánu veřejné moci</translation>
+    </message>
+    <message>
+        <source>Self-employed person acting as a public authority</source>
+        <translation>Podnikající fyzická osoba v roli orgánu veřejné moci</translation>
+    </message>
+    <message>
+        <source>Legal person acting as a public authority</source>
+        <translation>Právnická osoba v roli orgánu veřejné moci</translation>
+    </message>
+    <message>
+        <source>Legal person</source>
+        <translation>Právnická osoba</translation>
+    </message>
+    <message>
+        <source>Legal person established by law</source>
+        <translation>Právnická osoba zřízená zákonem</translation>
+    </message>
+    <message>
+        <source>Legal person (on request)</source>
+        <translation>Právnická osoba (na žádost)</translation>
+    </message>
+    <message>
+        <source>Self-employed person</source>
+        <translation>Podnikající fyzická osoba</translation>
+    </message>
+    <message>
+        <source>Attorney</source>
+        <translation>Advokát</translation>
+    </message>
+    <message>
+        <source>Tax advisor</source>
+        <translation>Daňový poradce</translation>
+    </message>
+    <message>
+        <source>Insolvency administrator</source>
+        <translation>Insolvenční správce</translation>
+    </message>
+    <message>
+        <source>Statutory auditor</source>
+        <translation>Statutární auditor</translation>
+    </message>
+    <message>
+        <source>Court expert</source>
+        <translation>Soudní znalec</translation>
+    </message>
+    <message>
+        <source>Court interpreter</source>
+        <translation>Soudní tlumočník</translation>
+    </message>
+    <message>
+        <source>Chartered architect</source>
+        <translation>Autorizovaný architekt</translation>
+    </message>
+    <message>
+        <source>Chartered engineer or technician in construction</source>
+        <translation>Autorizovaný inženýr nebo technik ve výstavbě</translation>
+    </message>
+    <message>
+        <source>Chartered surveyor</source>
+        <translation>Úřední zeměměřický inženýr</translation>
+    </message>
+    <message>
+        <source>Self-employed person (on request)</source>
+        <translation>Podnikající fyzická osoba (na žádost)</translation>
+    </message>
+    <message>
+        <source>Natural person</source>
+        <translation>Fyzická osoba</translation>
     </message>
 </context>
 <context>
@@ -1322,6 +1533,17 @@
     <message>
         <source>Batch %1 saved: %2 messages. They count as handed over once the receiving system confirms the batch.</source>
         <translation>Dávka %1 uložena: zpráv %2. Za předané se považují, až přijímající systém dávku potvrdí.</translation>
+    </message>
+</context>
+<context>
+    <name>HelpWindow</name>
+    <message>
+        <source>User manual</source>
+        <translation>Příručka</translation>
+    </message>
+    <message>
+        <source>The user manual is missing from this installation.</source>
+        <translation>Příručka v této instalaci chybí.</translation>
     </message>
 </context>
 <context>
@@ -1757,10 +1979,6 @@
         <translation>%1: nových zpráv: %2</translation>
     </message>
     <message>
-        <source> (ISDS code %1)</source>
-        <translation> (kód ISDS %1)</translation>
-    </message>
-    <message>
         <source>Synchronization of %1 failed: %2</source>
         <translation>Synchronizace %1 selhala: %2</translation>
     </message>
@@ -1921,6 +2139,10 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Wait until the synchronization ends.</source>
         <translation>Počkejte, až skončí synchronizace.</translation>
+    </message>
+    <message>
+        <source>User &amp;manual</source>
+        <translation>&amp;Příručka</translation>
     </message>
 </context>
 <context>
@@ -2323,16 +2545,20 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Předmět</translation>
     </message>
     <message>
-        <source>Sender</source>
-        <translation>Odesílatel</translation>
-    </message>
-    <message>
         <source>Delivered</source>
         <translation>Dodáno</translation>
     </message>
     <message>
         <source>Found: %1</source>
         <translation>Nalezeno: %1</translation>
+    </message>
+    <message>
+        <source>Sender / recipient</source>
+        <translation>Odesílatel / adresát</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Nenalezeno</translation>
     </message>
 </context>
 <context>

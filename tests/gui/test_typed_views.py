@@ -292,7 +292,9 @@ def test_sync_result_names_new_messages_and_the_first_failure(qtbot: Any, window
     with qtbot.waitSignal(window.tree_loaded, timeout=5_000):
         window._sync_finished("Úřad", summary)
     text = window.sync_label.text()
-    assert "Úřad" in text and "spojení přerušeno" in text and ": 2" in text
+    # issue 14: the failure is named by its message (the sync's reason text, English in
+    # real runs, stays in the log of a Czech GUI)
+    assert "Úřad" in text and "1000001" in text and ": 2" in text
 
 
 def test_import_warning_lists_quarantined_and_conflicting_files(window: Any) -> None:
@@ -307,8 +309,11 @@ def test_import_warning_lists_quarantined_and_conflicting_files(window: Any) -> 
     try:
         assert "podvrh.zfo" in box.text() and fmt.verdict_text("untrusted") in box.text()
         assert "kopie.zfo" in box.text() and "ok.zfo" not in box.text()
-        assert "/tmp/in/podvrh.zfo: seal not trusted" in box.detailedText()
-        assert "/tmp/in/kopie.zfo: another copy is the evidence" in box.detailedText()
+        # issue 14: the details name the files; the services' English reasons are not
+        # shown in the Czech GUI (the verdict is, in Czech, above)
+        assert "/tmp/in/podvrh.zfo" in box.detailedText()
+        assert "/tmp/in/kopie.zfo" in box.detailedText()
+        assert "seal not trusted" not in box.detailedText()
     finally:
         box.close()
     assert window._warn_untrusted_import(ImportSummary(items=())) is None

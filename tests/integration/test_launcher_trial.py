@@ -204,7 +204,8 @@ def _dead_pid() -> int:
 
 
 def test_dso_update_status_tells_why_after_the_gui_has_shown_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from dso_desktop.cli.main import run
 
     root, trace = _setup(tmp_path, ["exit3"])
@@ -215,8 +216,14 @@ def test_dso_update_status_tells_why_after_the_gui_has_shown_it(
     argv = ["--data-dir", str(tmp_path / "user"), "update", "status", "--install-root", str(root)]
     assert run(argv) == 0
     out = capsys.readouterr().out
-    assert "2.0.0 -> 1.0.0" in out and "skončila s kódem 3" in out
-    assert "exited with code 3" in out and "neinstaluje" in out
+    # One language per run (issue 14): English outside a Czech locale, Czech in one.
+    assert "2.0.0 -> 1.0.0" in out and "exited with code 3" in out
+    assert "not installed again" in out
+    monkeypatch.setenv("DSO_LANG", "cs")
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert "2.0.0 -> 1.0.0" in out and "skončila s kódem 3" in out and "neinstaluje" in out
+    monkeypatch.delenv("DSO_LANG")
     assert run(["--json", *argv]) == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["current"], info["failed"], info["trial"]) == ("1.0.0", ["2.0.0"], None)

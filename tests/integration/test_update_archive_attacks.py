@@ -132,7 +132,11 @@ def test_cli_apply_reports_a_hostile_archive_without_a_traceback(
     out = capsys.readouterr()
     assert code == 1, out
     assert "release archive refused" in out.err and "outside its folder" in out.err
-    assert "nebezpečné" in out.err  # the Czech text travels with the English one
     assert "Traceback" not in out.err + out.out
+    monkeypatch.setenv("DSO_LANG", "cs")  # a Czech locale: the Czech sentence (issue 14)
+    code = run(["--data-dir", str(tmp_path / "user"), "update", "apply", "--portal", url,
+                "--install-root", str(installed)])
+    out = capsys.readouterr()
+    assert code == 1 and "nebezpečné" in out.err and "Traceback" not in out.err
     assert InstallLayout(installed).load_state().pending is None
     assert sorted(p.name for p in (installed / "versions").iterdir()) == ["1.0.0"]

@@ -84,7 +84,8 @@ def test_cli_check_of_a_managed_install_says_updates_come_from_it(
 
 
 def test_cli_check_failure_names_its_cause(served: tuple[Portal, Path, str], tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     _portal, root, _url = served
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,7 +93,11 @@ def test_cli_check_failure_names_its_cause(served: tuple[Portal, Path, str], tmp
     code, _out, err = _dso(capsys, "--data-dir", str(tmp_path / "user"), "update", "check",
                            "--portal", dead, "--install-root", str(root))
     assert code == 1
-    assert "update unreachable:" in err and "není dostupný" in err
+    assert "update unreachable:" in err  # English outside a Czech locale (issue 14)
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, _out, err = _dso(capsys, "--data-dir", str(tmp_path / "user"), "update", "check",
+                           "--portal", dead, "--install-root", str(root))
+    assert code == 1 and "není dostupný" in err and "aktualizace unreachable" in err
 
 
 def test_apps_proxy_setting_reaches_the_cli_check(

@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, CliError
+from dso_desktop.cli.main import CliContext, CliError, localized
+from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
     from dso_desktop.app import App
@@ -20,7 +21,7 @@ def describe(rec: OutboxRecord) -> str:
             f"{when:%Y-%m-%d %H:%M:%S} UTC")
     if rec.dm_id:
         line += f"\tdmID {rec.dm_id}"
-    line += f"\n\tattachments: {files}"
+    line += "\n\t" + tr("attachments: {files}", files=files)
     if rec.error:
         line += f"\n\t{rec.error}"
     return line
@@ -28,20 +29,22 @@ def describe(rec: OutboxRecord) -> str:
 
 def blocked_error(records: Sequence[OutboxRecord]) -> CliError:
     """`dso send` refuses a message whose earlier send has an unknown outcome (exit 1)."""
-    lines = ["refusing to send: an earlier send of the same message may have reached ISDS "
-             "and could not be confirmed either way:"]
-    lines += [describe(r) for r in records]
-    lines.append("Check the account's sent messages: `dso outbox reconcile ACCOUNT`; if it "
-                 "was not sent, `dso outbox retry ID --force` sends it again (it may then "
-                 "arrive twice), `dso outbox discard ID` closes the record.")
-    return CliError("\n".join(lines))
+    head = ("refusing to send: an earlier send of the same message may have reached ISDS "
+            "and could not be confirmed either way:")
+    tail = ("Check the account's sent messages: `dso outbox reconcile ACCOUNT`; if it was not "
+            "sent, `dso outbox retry ID --force` sends it again (it may then arrive twice), "
+            "`dso outbox discard ID` closes the record.")
+    body = [describe(r) for r in records]
+    err = CliError("\n".join([tr(head, "en"), *body, tr(tail, "en")]))
+    err.message_cs = "\n".join([tr(head, "cs"), *body, tr(tail, "cs")])
+    return err
 
 
 def warn_open(app: App, account: str, ctx: CliContext) -> None:
     """Other unsettled sends of the account go to stderr (they never stop a different one)."""
     left = app.outbox.records(account, open_only=True)
     for rec in left:
-        ctx.err.write(f"warning: outcome of an earlier send unknown:\n{describe(rec)}\n")
+        ctx.err.write(tr("warning: outcome of an earlier send unknown:") + f"\n{describe(rec)}\n")
 
 
 ENV_PHASES = "DSO_SEND_PHASE_DIR"
@@ -80,7 +83,7 @@ def outbox_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         if not records:
-            return "no unsettled sends" if not args.all else "the outbox is empty"
+            return tr("no unsettled sends") if not args.all else tr("the outbox is empty")
         return "\n".join(describe(r) for r in records)
 
     ctx.emit([r.to_json() for r in records], text)
@@ -97,11 +100,12 @@ def outbox_reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
         results = []
         for name in names:
             if not app.accounts.exists(name) and not app.outbox.records(name, open_only=True):
-                raise CliError(f"no account named {name!r}")
+                raise localized(CliError, "no account named {name!r}", name=name)
             try:
                 results += app.outbox.reconcile_account(name, password=password)
             except OutboxBusy as exc:
-                raise CliError(f"{exc}; try again when that send has finished") from exc
+                raise localized(CliError, "{error}; try again when that send has finished",
+                                error=exc) from exc
             # What reconciliation found sent is reported now: a later `dso send` of the
             # same draft is then a deliberate new message.
             for r in results:
@@ -111,8 +115,9 @@ def outbox_reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         if not results:
-            return "nothing to reconcile"
-        return "\n".join(f"{describe(r.record)}\n\twas {r.before}: {r.note}" for r in results)
+            return tr("nothing to reconcile")
+        return "\n".join(describe(r.record) + "\n\t" + tr("was {state}: {note}", state=r.before,
+                                                          note=r.note) for r in results)
 
     ctx.emit([r.to_json() for r in results], text)
     return 1 if left else 0
@@ -121,7 +126,7 @@ def outbox_reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
 def outbox_discard(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:  # OutboxError, NotFound: `dso` reports them (exit 1)
         rec = app.outbox.discard(args.id)
-    ctx.emit(rec.to_json(), f"discarded:\n{describe(rec)}")
+    ctx.emit(rec.to_json(), tr("discarded:") + f"\n{describe(rec)}")
     return 0
 
 
@@ -138,9 +143,13 @@ def outbox_retry(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         return "\n".join(
-            f"{o.recipient}: sent as {o.message_id}" + (f" — {o.note}" if o.note else "")
-            if o.ok else f"{o.recipient}: {'OUTCOME UNKNOWN' if o.unknown else 'FAILED'}: "
-            f"{o.error}" for o in outcomes)
+            tr("{recipient}: sent as {dm_id}", recipient=o.recipient, dm_id=o.message_id)
+            + (f" — {o.note}" if o.note else "")
+            if o.ok else (
+                tr("{recipient}: OUTCOME UNKNOWN: {error}", recipient=o.recipient,
+                   error=o.error) if o.unknown else
+                tr("{recipient}: FAILED: {error}", recipient=o.recipient, error=o.error))
+            for o in outcomes)
 
     ctx.emit([o.__dict__ for o in outcomes], text)
     return 0 if all(o.ok for o in outcomes) else 1

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, UsageError
+from dso_desktop.cli.main import CliContext, UsageError, localized
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,7 +49,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:
-    raise UsageError("dso sim: choose a subcommand (serve, records-serve, records-confirm)")
+    raise localized(UsageError,
+                    "dso sim: choose a subcommand (serve, records-serve, records-confirm)")
 
 
 def _wait_for_signal() -> tuple[threading.Event, dict[Any, Any]]:
@@ -105,9 +106,10 @@ def serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.simulator import Simulator
 
     if not is_loopback(args.host):
-        raise UsageError(f"--host must be a loopback address, not {args.host!r}")
+        raise localized(UsageError, "--host must be a loopback address, not {host!r}",
+                        host=args.host)
     if not 0 <= args.port <= 65535 or args.messages < 0:
-        raise UsageError("--port must be 0-65535 and --messages not negative")
+        raise localized(UsageError, "--port must be 0-65535 and --messages not negative")
     sim = Simulator(args.state_dir, seed=args.seed, messages=args.messages, host=args.host,
                     port=args.port)
     stop = threading.Event()

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
     from dso_desktop.app import App
@@ -25,7 +26,7 @@ def _open(ctx: CliContext) -> App:
     try:
         return App.open(AppPaths.default(ctx.data_dir), offline=offline)
     except Exception as exc:
-        raise CliError(f"cannot open the archive: {exc}") from exc
+        raise localized(CliError, "cannot open the archive: {error}", error=exc) from exc
 
 
 def _read_password(args: argparse.Namespace, ctx: CliContext) -> str | None:
@@ -34,7 +35,7 @@ def _read_password(args: argparse.Namespace, ctx: CliContext) -> str | None:
     line = sys.stdin.readline()
     pw = line.rstrip("\r\n")
     if not pw:
-        raise UsageError("--password-stdin: no password on standard input")
+        raise localized(UsageError, "--password-stdin: no password on standard input")
     return pw
 
 
@@ -46,7 +47,7 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncError, SyncProgress
 
     if args.accept_delivery and args.sent_only:
-        raise UsageError("--accept-delivery and --sent-only exclude each other")
+        raise localized(UsageError, "--accept-delivery and --sent-only exclude each other")
     accept: bool | None = True if args.accept_delivery else (False if args.sent_only else None)
     password = _read_password(args, ctx)
 
@@ -61,10 +62,10 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         names = args.names or [a.name for a in app.accounts.list()]
         if not names:
-            raise CliError("no accounts; add one with `dso account add`")
+            raise localized(CliError, "no accounts; add one with `dso account add`")
         for name in names:
             if not app.accounts.exists(name):
-                raise CliError(f"no account named {name!r}")
+                raise localized(CliError, "no account named {name!r}", name=name)
         # Accounts sync side by side; inside one account requests stay strictly sequential.
         outcome = app.sync.sync_many(names, accept_delivery=accept, progress=progress,
                                      password=password)
@@ -91,20 +92,22 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
                 results.append(res.to_json())
                 failed = failed or bool(res.failed)
     if confirm and len(confirm) == len(names):
-        raise CliError(
-            f"{results[0]['error']}. Run again with --accept-delivery to accept the messages, "
-            "or --sent-only to sync sent messages and states only.")
+        raise localized(
+            CliError, "{error}. Run again with --accept-delivery to accept the messages, or "
+            "--sent-only to sync sent messages and states only.", error=results[0]["error"])
 
     def text(_: Any) -> str:
         lines = []
         for r in results:
             if "error" in r and "new" not in r:
-                lines.append(f"{r['account']}: FAILED: {r['error']}")
+                lines.append(tr("{account}: FAILED: {error}", account=r["account"],
+                                error=r["error"]))
                 continue
-            line = (f"{r['account']}: {r['new']} new, {r['updated']} updated, "
-                    f"{len(r['failed'])} failed")
+            line = tr("{account}: {new} new, {updated} updated, {failed} failed",
+                      account=r["account"], new=r["new"], updated=r["updated"],
+                      failed=len(r["failed"]))
             if r.get("error"):
-                line += f" — stopped: {r['error']}"
+                line += tr(" — stopped: {error}", error=r["error"])
             lines.append(line)
             lines += [f"  {f['dm_id'] or '-'}: {f['reason']}" for f in r["failed"]]
         return "\n".join(lines)
@@ -119,27 +122,26 @@ def _row_text(rows: list[Any]) -> str:
     from dso_desktop.domain import Direction
 
     if not rows:
-        return "no messages"
+        return tr("no messages")
     out = []
     for r in rows:
         party = r.sender if r.direction == Direction.RECEIVED else r.recipient
         when = r.delivered_at.strftime("%Y-%m-%d %H:%M") if r.delivered_at else "-"
-        out.append(f"{r.dm_id}\t{when}\t{r.direction}\t{r.verdict or '-'}\t{party or ''}\t"
+        direction = tr("received") if r.direction == Direction.RECEIVED else tr("sent")
+        out.append(f"{r.dm_id}\t{when}\t{direction}\t{r.verdict or '-'}\t{party or ''}\t"
                    f"{r.subject or ''}")
     return "\n".join(out)
 
 
 def messages_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from dso_desktop.domain import Direction
-    from dso_desktop.store.records import MessageFilter
+    from dso_desktop.cli.filters import filter_from_args
 
     if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
-    f = MessageFilter(account=args.account,
-                      direction=Direction(args.direction) if args.direction else None)
+        raise localized(UsageError, "--limit must be at least 1")
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
-            raise CliError(f"no account named {args.account!r}")
+            raise localized(CliError, "no account named {name!r}", name=args.account)
+        f = filter_from_args(args, app)
         rows = app.messages.rows(app.messages.ids(f, limit=args.limit))
     ctx.emit([r.to_json() for r in rows], lambda _: _row_text(rows))
     return 0
@@ -150,8 +152,23 @@ def _pick(app: App, dm_id: str, account: str | None) -> int:
     if account is not None:
         ids = [i for i in ids if app.messages.rows([i])[0].account == account]
     if not ids:
-        raise CliError(f"message {dm_id} is not in the archive")
+        raise localized(CliError, "message {dm_id} is not in the archive", dm_id=dm_id)
     return ids[0]
+
+
+def reference_lines(e: Any, received: bool) -> list[tuple[str, str | None]]:
+    """Reference numbers and file marks from the clerk's point of view: ``our_ref`` /
+    ``our_file_mark`` are the sender's (dmSenderRefNumber/Ident), so on a received message
+    they are the sender's and ``your_*`` are ours; on a sent message the reverse."""
+    if received:
+        return [(tr("Our reference number"), e.your_ref),
+                (tr("Our file mark"), e.your_file_mark),
+                (tr("Sender's reference number"), e.our_ref),
+                (tr("Sender's file mark"), e.our_file_mark)]
+    return [(tr("Our reference number"), e.our_ref),
+            (tr("Our file mark"), e.our_file_mark),
+            (tr("Recipient's reference number"), e.your_ref),
+            (tr("Recipient's file mark"), e.your_file_mark)]
 
 
 def message_show(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -161,28 +178,30 @@ def message_show(args: argparse.Namespace, ctx: CliContext) -> int:
     data["verdict_detail"] = d.verdict.to_json() if d.verdict else None
 
     def text(_: Any) -> str:
+        from dso_desktop.domain import Direction
+
         e = d.envelope
+        received = d.row.direction == Direction.RECEIVED
         lines = [
-            f"Zpráva / message {e.message_id} ({d.row.direction}, account {d.row.account})",
-            f"Předmět: {e.subject or ''}",
-            f"Odesílatel: {e.sender_name or ''} ({e.sender_box_id or '?'}) "
+            tr("Message {dm_id} ({direction}, account {account})", dm_id=e.message_id,
+               direction=tr("received") if received else tr("sent"), account=d.row.account),
+            f"{tr('Subject')}: {e.subject or ''}",
+            f"{tr('Sender')}: {e.sender_name or ''} ({e.sender_box_id or '?'}) "
             f"{e.sender_address or ''}",
-            f"Adresát: {e.recipient_name or ''} ({e.recipient_box_id or '?'}) "
+            f"{tr('Recipient')}: {e.recipient_name or ''} ({e.recipient_box_id or '?'}) "
             f"{e.recipient_address or ''}",
-            f"Dodáno: {e.delivered_at or '-'}   Doručeno: {e.accepted_at or '-'}   "
-            f"Stav: {e.status}",
-            f"Ověření: {d.verdict_kind or 'neověřeno'}"
+            f"{tr('Delivered')}: {e.delivered_at or '-'}   {tr('Accepted')}: "
+            f"{e.accepted_at or '-'}   {tr('State')}: {e.status}",
+            f"{tr('Verification')}: {d.verdict_kind or tr('not verified')}"
             + (f" ({'; '.join(d.verdict.reasons)})" if d.verdict and d.verdict.reasons else ""),
         ]
-        for label, v in (("Naše č. j.", e.our_ref), ("Vaše č. j.", e.your_ref),
-                         ("Naše sp. zn.", e.our_file_mark), ("Vaše sp. zn.", e.your_file_mark),
-                         ("K rukám", e.to_hands)):
+        for label, v in (*reference_lines(e, received), (tr("To hands"), e.to_hands)):
             if v:
                 lines.append(f"{label}: {v}")
-        lines.append("Přílohy:")
+        lines.append(tr("Attachments") + ":")
         lines += [f"  [{a.index}] {a.name} ({a.size} B, {a.role})" for a in d.attachments]
         if d.events:
-            lines.append("Události:")
+            lines.append(tr("Events") + ":")
             lines += [f"  {ev.at:%Y-%m-%d %H:%M:%S} {ev.description}" for ev in d.events]
         return "\n".join(lines)
 
@@ -199,7 +218,7 @@ def message_export(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def search(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise localized(UsageError, "--limit must be at least 1")
     with _open(ctx) as app:
         rows = app.search.search(args.query, account=args.account, limit=args.limit)
     ctx.emit([r.to_json() for r in rows], lambda _: _row_text(rows))
@@ -215,7 +234,7 @@ def _legal_title(value: str | None) -> Any:
         return LegalTitle()
     parts = value.split("/")
     if len(parts) > 5:
-        raise UsageError("--legal-title is LAW/YEAR/SECTION/PARAGRAPH/POINT")
+        raise localized(UsageError, "--legal-title is LAW/YEAR/SECTION/PARAGRAPH/POINT")
     parts += [""] * (5 - len(parts))
     return LegalTitle(*(p.strip() or None for p in parts))
 
@@ -236,10 +255,10 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
     password = _read_password(args, ctx)
     with _open(ctx) as app:
         if not app.accounts.exists(args.account):
-            raise CliError(f"no account named {args.account!r}")
+            raise localized(CliError, "no account named {name!r}", name=args.account)
         problems = app.send.check_attachments(list(draft.attachments))
         if problems:
-            raise CliError("cannot send: " + "; ".join(problems))
+            raise localized(CliError, "cannot send: {problems}", problems="; ".join(problems))
         from dso_desktop.cli.cmd_outbox import blocked_error, install_phase_markers, warn_open
         from dso_desktop.services.send import SendBlocked
 
@@ -254,10 +273,14 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         return "\n".join(
-            f"{o.recipient}: sent as {o.message_id}{' (big message)' if o.big_message else ''}"
+            tr("{recipient}: sent as {dm_id}", recipient=o.recipient, dm_id=o.message_id)
+            + (tr(" (big message)") if o.big_message else "")
             + (f" — {o.note}" if o.note else "")
-            if o.ok else f"{o.recipient}: {'OUTCOME UNKNOWN' if o.unknown else 'FAILED'}: "
-            f"{o.error}" for o in outcomes)
+            if o.ok else (
+                tr("{recipient}: OUTCOME UNKNOWN: {error}", recipient=o.recipient,
+                   error=o.error) if o.unknown else
+                tr("{recipient}: FAILED: {error}", recipient=o.recipient, error=o.error))
+            for o in outcomes)
 
     ctx.emit(data, text)
     return 0 if all(o.ok for o in outcomes) else 1
@@ -268,7 +291,7 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
 
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
-            raise CliError(f"no account named {args.account!r}")
+            raise localized(CliError, "no account named {name!r}", name=args.account)
         summary = app.zfo.import_files([Path(p) for p in args.paths], account=args.account)
 
     def text(_: Any) -> str:
@@ -277,16 +300,18 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
             line = f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
             if i.status is ImportStatus.QUARANTINED:
                 # An untrusted file is never evidence: say so, with the verdict and why.
-                line += (f" — seal {i.verdict}: {i.reason}; kept in quarantine, NOT archived "
-                         "as evidence (the message is still downloaded from ISDS)")
+                line += tr(" — seal {verdict}: {reason}; kept in quarantine, NOT archived as "
+                           "evidence (the message is still downloaded from ISDS)",
+                           verdict=i.verdict, reason=i.reason)
             elif i.reason:
                 line += f" — {i.reason}"
             lines.append(line)
-        tail = (f"{summary.imported} imported, {summary.duplicates} duplicates, "
-                f"{summary.failed} failed")
+        tail = tr("{imported} imported, {duplicates} duplicates, {failed} failed",
+                  imported=summary.imported, duplicates=summary.duplicates,
+                  failed=summary.failed)
         if summary.quarantined or summary.conflicts:
-            tail += (f", {summary.quarantined} quarantined (not trusted), "
-                     f"{summary.conflicts} conflicting copies")
+            tail += tr(", {quarantined} quarantined (not trusted), {conflicts} conflicting "
+                       "copies", quarantined=summary.quarantined, conflicts=summary.conflicts)
         lines.append(tail)
         return "\n".join(lines)
 
@@ -301,15 +326,16 @@ def check(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         lines = [f"{p.dm_id or '-'}: {p.problem}: {p.detail}" for p in report.problems]
-        lines.append(f"checked {report.checked} signed messages: {report.ok} verify; "
-                     f"database {'ok' if report.database_ok else 'DAMAGED'}")
+        lines.append(tr("checked {checked} signed messages: {ok} verify; database {state}",
+                        checked=report.checked, ok=report.ok,
+                        state=tr("ok") if report.database_ok else tr("DAMAGED")))
         if reviewed:
-            lines.append(f"{reviewed} conflicting copies marked as reviewed (kept)")
+            lines.append(tr("{n} conflicting copies marked as reviewed (kept)", n=reviewed))
         if not report.clean:
-            lines.append("NOT CLEAN: evidence that is not trusted, invalid or in conflict "
-                         "(see above) must be looked at; once you have looked at the "
-                         "conflicting copies, `dso check --mark-reviewed` stops them failing "
-                         "the check (they are kept)")
+            lines.append(tr("NOT CLEAN: evidence that is not trusted, invalid or in conflict "
+                            "(see above) must be looked at; once you have looked at the "
+                            "conflicting copies, `dso check --mark-reviewed` stops them "
+                            "failing the check (they are kept)"))
         return "\n".join(lines)
 
     ctx.emit(report.to_json(), text)
@@ -331,10 +357,13 @@ def add_parser(sub: Any) -> None:
 
     p = sub.add_parser("messages", help="list archived messages")
     msub = p.add_subparsers(dest="messages_command", metavar="ACTION", required=True)
-    m = msub.add_parser("list", help="list messages, newest first")
+    m = msub.add_parser("list", help=tr("list messages, newest first"))
     m.add_argument("--account")
     m.add_argument("--direction", choices=("received", "sent"))
     m.add_argument("--limit", type=int, default=None)
+    from dso_desktop.cli.filters import add_filter_arguments
+
+    add_filter_arguments(m)  # the GUI filter bar's filters
     m.set_defaults(handler=messages_list)
 
     p = sub.add_parser("message", help="show or export one archived message")

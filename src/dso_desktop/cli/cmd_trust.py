@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 
 def add_parser(sub: Any) -> None:
@@ -29,19 +30,22 @@ def add_parser(sub: Any) -> None:
     sp.set_defaults(handler=trust_remove)
 
     def usage(args: argparse.Namespace, ctx: CliContext) -> int:
-        raise UsageError("trust needs an action: list, add or remove\n" + p.format_usage())
+        text = "trust needs an action: list, add or remove"
+        err = UsageError(tr(text, "en") + "\n" + p.format_usage())
+        err.message_cs = tr(text, "cs") + "\n" + p.format_usage()
+        raise err
 
     p.set_defaults(handler=usage)
 
 
 def _text(files: list[dict[str, Any]]) -> str:
     if not files:
-        return "(žádné přidané autority / no added anchors)"
+        return tr("no added trust anchors (only the shipped PostSignum CAs)")
     lines = []
     for f in files:
         lines.append(f["path"] + (f"  ({f['problem']})" if f["problem"] else ""))
-        lines += [f"  {'anchor' if c['self_signed'] else 'intermediate'}: {c['name']}  "
-                  f"SHA-256 {c['sha256']}" for c in f["certificates"]]
+        lines += [f"  {tr('anchor') if c['self_signed'] else tr('intermediate')}: "
+                  f"{c['name']}  SHA-256 {c['sha256']}" for c in f["certificates"]]
     return "\n".join(lines)
 
 
@@ -56,13 +60,9 @@ def trust_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def trust_add(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.cli.cmd_store import _open
-    from dso_desktop.services.trust import TrustAnchorError
 
-    with _open(ctx) as app:
-        try:
-            added = [app.trust_anchors.add(f).to_json() for f in args.files]
-        except TrustAnchorError as exc:
-            raise CliError(str(exc)) from None
+    with _open(ctx) as app:  # TrustAnchorError (a DsoError, with Czech): `dso` reports it
+        added = [app.trust_anchors.add(f).to_json() for f in args.files]
     ctx.emit(added, _text)
     return 0
 
@@ -73,6 +73,7 @@ def trust_remove(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         missing = [f for f in args.files if not app.trust_anchors.remove(f)]
     if missing:
-        raise CliError("not among the added anchors: " + ", ".join(missing))
-    ctx.emit({"removed": list(args.files)}, "removed")
+        raise localized(CliError, "not among the added anchors: {files}",
+                        files=", ".join(missing))
+    ctx.emit({"removed": list(args.files)}, tr("removed"))
     return 0

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import language, tr, yes_no
 
 
 def add_parser(subparsers: Any) -> None:
@@ -66,8 +67,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _usage(p: argparse.ArgumentParser) -> int:
-    raise UsageError("update needs an action: check, apply, status, config or self-check\n"
-                     + p.format_usage())
+    text = "update needs an action: check, apply, status, config or self-check"
+    err = UsageError(tr(text, "en") + "\n" + p.format_usage())
+    err.message_cs = tr(text, "cs") + "\n" + p.format_usage()
+    raise err
 
 
 def _service(args: argparse.Namespace, ctx: CliContext) -> Any:
@@ -95,8 +98,8 @@ def _app_net_config(paths: Any) -> Any:
         with App.open(paths, offline=True) as app:
             config: net.NetConfig = app.net_config()
     except Exception as exc:  # an archive that cannot be opened must not stop an update
-        sys.stderr.write(f"dso: the app's proxy setting is unreadable ({type(exc).__name__}); "
-                         "using the system's proxy\n")
+        sys.stderr.write("dso: " + tr("the app's proxy setting is unreadable ({type}); using "
+                                      "the system's proxy", type=type(exc).__name__) + "\n")
         return net.NetConfig()
     return config
 
@@ -105,11 +108,18 @@ def _fail(exc: Exception) -> CliError:
     from dso_desktop.update.errors import problem_kind
 
     kind = problem_kind(exc) if hasattr(exc, "message_cs") else "failed"
-    return CliError(f"update {kind}: {exc} — {getattr(exc, 'message_cs', '')}".rstrip(" —"))
+    err = CliError(f"update {kind}: {exc}")
+    # In Czech: the update error's own Czech sentence, the English detail after it.
+    cs = getattr(exc, "message_cs", "")
+    err.message_cs = f"{tr('update', 'cs')} {kind}: {cs} ({exc})" if cs else str(err)
+    return err
 
 
-MANAGED_TEXT = ("Tuto instalaci spravuje IT oddělení; nové verze instaluje správce. / "
-                "This install is managed by the IT department: updates come from IT.")
+MANAGED = "This install is managed by the IT department: updates come from IT."
+
+
+def _managed_error() -> CliError:
+    return localized(CliError, MANAGED)
 
 
 def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -121,18 +131,19 @@ def cmd_check(args: argparse.Namespace, ctx: CliContext) -> int:
         result = svc.check(force=True)
     except UpdatesManaged:
         ctx.emit({"managed": True, "current": svc.current_version(), "available": None},
-                 MANAGED_TEXT)
+                 tr(MANAGED))
         return 0
     except (UpdateError, ValueError) as exc:
         raise _fail(exc) from exc
 
     def text(r: Any) -> str:
         if r.available is None:
-            return f"DSO Desktop {r.current} je aktuální. / is up to date."
+            return tr("DSO Desktop {version} is up to date.", version=r.current)
         size = f"{r.size / 1024 / 1024:.1f} MB" if r.size else "?"
-        return (f"Nainstalováno / installed: {r.current}\n"
-                f"K dispozici / available:   {r.available} ({size}, {r.reason})\n\n"
-                f"{r.notes_cs}\n\n{r.notes_en}")
+        notes = r.notes_cs if language() == "cs" else r.notes_en
+        return (tr("Installed: {version}", version=r.current) + "\n"
+                + tr("Available: {version} ({size}, {reason})", version=r.available,
+                     size=size, reason=r.reason) + f"\n\n{notes or ''}")
 
     ctx.emit(result.to_json(), text(result))
     return 0
@@ -148,53 +159,53 @@ def cmd_apply(args: argparse.Namespace, ctx: CliContext) -> int:
         pct = done * 100 // total if total else 100
         if pct != last[0] and not ctx.json:
             last[0] = pct
-            ctx.err.write(f"\rstahování / downloading: {pct:3d} %")
+            ctx.err.write("\r" + tr("downloading: {pct} %", pct=f"{pct:3d}"))
             if done >= total:
                 ctx.err.write("\n")
 
     if svc.managed():
-        raise CliError(MANAGED_TEXT)
+        raise _managed_error()
     try:
         result = svc.check(force=True)
         if result.available is None:
             ctx.emit({"current": result.current, "staged": None},
-                     f"DSO Desktop {result.current} je aktuální. / is up to date.")
+                     tr("DSO Desktop {version} is up to date.", version=result.current))
             return 0
         svc.download(progress)
         folder = svc.stage()
     except (UpdateError, ValueError) as exc:
         raise _fail(exc) from exc
     ctx.emit({"current": result.current, "staged": result.available, "folder": str(folder)},
-             f"Verze {result.available} je připravena; použije se při příštím spuštění.\n"
-             f"Version {result.available} is staged; it is used from the next start.")
+             tr("Version {version} is staged; it is used from the next start.",
+                version=result.available))
     return 0
 
 
 def cmd_status(args: argparse.Namespace, ctx: CliContext) -> int:
     info = _service(args, ctx).install_status()
     if not info["installed"]:
-        ctx.emit(info, f"DSO Desktop {info['current']}: tato kopie se neaktualizuje sama "
-                       "(není spuštěna spouštěčem). / This copy does not update itself "
-                       "(not started through the launcher).")
+        ctx.emit(info, tr("DSO Desktop {version}: this copy does not update itself (not "
+                          "started through the launcher).", version=info["current"]))
         return 0
-    lines = [f"Nainstalováno / installed: {info['current']}",
-             f"Spravuje IT / managed:     {'ano / yes' if info['managed'] else 'ne / no'}",
-             f"Záznam spouštěče / log:    {info['log']}",
-             f"Předchozí / previous:      {info['previous'] or '-'}",
-             f"Připraveno / staged:       {info['pending'] or '-'}"]
+    rows = [(tr("Installed"), info["current"]),
+            (tr("Managed by IT"), yes_no(bool(info["managed"]))),
+            (tr("Launcher log"), info["log"]),
+            (tr("Previous"), info["previous"] or "-"),
+            (tr("Staged"), info["pending"] or "-")]
     trial = info["trial"]
     if trial:
-        lines.append(f"Zkušební provoz / on trial: {trial['version']} "
-                     f"({trial['failures']} chybných spuštění / abnormal ends)")
+        rows.append((tr("On trial"), tr("{version} ({n} abnormal ends)",
+                                        version=trial["version"], n=trial["failures"])))
     if info["failed"]:
-        lines.append("Vráceno, znovu se neinstaluje / rolled back, not installed again: "
-                     + ", ".join(info["failed"]))
+        rows.append((tr("Rolled back, not installed again"), ", ".join(info["failed"])))
+    width = max(len(k) for k, _v in rows) + 2
+    lines = [f"{(k + ':').ljust(width)}{v}" for k, v in rows]
     rb = info["last_rollback"]
     if rb:
-        lines.append(f"Poslední návrat / last rollback {rb.get('at', '')}: "
-                     f"{rb.get('version')} -> {rb.get('to')}")
-        lines.append(f"  {rb.get('reason_cs', '')}")
-        lines.append(f"  {rb.get('reason', '')}")
+        lines.append(tr("Last rollback {at}: {version} -> {to}", at=rb.get("at", ""),
+                        version=rb.get("version"), to=rb.get("to")))
+        reason = rb.get("reason_cs") if language() == "cs" else rb.get("reason")
+        lines.append(f"  {reason or rb.get('reason', '')}")
     ctx.emit(info, "\n".join(lines))
     return 0
 
@@ -205,18 +216,20 @@ def cmd_rollback(args: argparse.Namespace, ctx: CliContext) -> int:
 
     root = args.install_root or find_install_root()
     if root is None:
-        raise CliError("not an installed copy: give --install-root DIR")
+        raise localized(CliError, "not an installed copy: give --install-root DIR")
     try:
         state = rollback(InstallLayout(root))
     except RollbackRefused as exc:
-        raise CliError(f"rollback refused: {exc} — {RollbackRefused.message_cs}") from exc
+        err = CliError(f"rollback refused: {exc}")
+        err.message_cs = tr("rollback refused: {error}", "cs",
+                            error=f"{RollbackRefused.message_cs} ({exc})")
+        raise err from exc
     except OSError as exc:
-        raise CliError(f"rollback failed: {exc}") from exc
+        raise localized(CliError, "rollback failed: {error}", error=exc) from exc
     rb = state.last_rollback or {}
     ctx.emit({"current": state.current, "rolled_back": rb.get("version")},
-             f"Vráceno na verzi {state.current}; verze {rb.get('version')} se znovu "
-             f"nenainstaluje. / Back at version {state.current}; version "
-             f"{rb.get('version')} will not be installed again.")
+             tr("Back at version {current}; version {version} will not be installed again.",
+                current=state.current, version=rb.get("version")))
     return 0
 
 
@@ -239,7 +252,7 @@ def _policy_changes(args: argparse.Namespace, svc: Any) -> dict[str, Any]:
     if args.managed:
         changes["managed"] = True if args.managed == "yes" else None
     if args.channel:
-        raise UsageError("--channel is a per-user setting (without --policy)")
+        raise localized(UsageError, "--channel is a per-user setting (without --policy)")
     return changes
 
 
@@ -248,21 +261,23 @@ def cmd_config(args: argparse.Namespace, ctx: CliContext) -> int:
 
     svc = _service(argparse.Namespace(install_root=args.install_root), ctx)
     if args.enable and args.disable:
-        raise UsageError("--enable and --disable together")
+        raise localized(UsageError, "--enable and --disable together")
     if not args.policy and (args.proxy is not None or args.ca_file is not None
                             or args.managed):
-        raise UsageError("--proxy, --ca-file and --managed are the administrator's policy: "
-                         "add --policy (the app's own proxy is set in its settings)")
+        raise localized(UsageError, "--proxy, --ca-file and --managed are the "
+                        "administrator's policy: add --policy (the app's own proxy is set "
+                        "in its settings)")
     if args.policy:
         if svc.layout is None:
-            raise CliError("not an installed copy: give --install-root DIR")
+            raise localized(CliError, "not an installed copy: give --install-root DIR")
         try:
             svc.layout.update_policy(_policy_changes(args, svc))
         except ValueError as exc:
             raise CliError(str(exc)) from exc
         except OSError as exc:
-            raise CliError(f"cannot write {exc.filename or 'update-policy.json'}: "
-                           f"{exc.strerror or exc} (run as the administrator)") from exc
+            raise localized(CliError, "cannot write {file}: {error} (run as the "
+                            "administrator)", file=exc.filename or "update-policy.json",
+                            error=exc.strerror or exc) from exc
     try:
         if not args.policy:
             if args.enable or args.disable:
@@ -298,6 +313,6 @@ def cmd_self_check(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.emit({"ok": ok, "checks": [i.__dict__ for i in items]},
              "\n".join(f"{'OK ' if i.ok else 'FAIL'} {i.name}: {i.detail}" for i in items))
     if not ok:
-        ctx.err.write("dso: self-check failed\n")
+        ctx.err.write("dso: " + tr("self-check failed") + "\n")
     sys.stdout.flush()
     return 0 if ok else 1

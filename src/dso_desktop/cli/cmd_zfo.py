@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import language, tr
 
 
 def add_parser(subparsers: Any) -> None:
@@ -44,7 +45,17 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _usage(p: argparse.ArgumentParser) -> int:
-    raise UsageError("zfo needs an action: show, verify or extract\n" + p.format_usage())
+    text = "zfo needs an action: show, verify or extract"
+    err = UsageError(tr(text, "en") + "\n" + p.format_usage())
+    err.message_cs = tr(text, "cs") + "\n" + p.format_usage()
+    raise err
+
+
+def _zfo_error(file: Path, exc: Any) -> CliError:
+    """A ZfoError about ``file``: English with the error's text, Czech with its Czech."""
+    err = CliError(f"{file}: {exc}")
+    err.message_cs = f"{file}: {exc.message_cs}"
+    return err
 
 
 @contextmanager
@@ -62,14 +73,15 @@ def _service(args: argparse.Namespace, ctx: CliContext) -> Iterator[Any]:
     from dso_desktop.services.zfofiles import ZfoService
 
     if args.expiry_days < 0:
-        raise UsageError("--expiry-days must not be negative")
+        raise localized(UsageError, "--expiry-days must not be negative")
     if args.trust:
         from dso_desktop.zfo.trust import TrustStore
 
         try:
             given = TrustStore.from_paths(args.trust)
         except (OSError, ValueError) as exc:
-            raise CliError(f"cannot read trust certificates: {exc}") from None
+            raise localized(CliError, "cannot read trust certificates: {error}",
+                            error=exc) from None
         yield ZfoService(None, lambda account_id=None: given)
         return
     from dso_desktop.paths import AppPaths
@@ -86,7 +98,7 @@ def _service(args: argparse.Namespace, ctx: CliContext) -> Iterator[Any]:
     try:
         app = App.open(paths, offline=args.offline)
     except Exception as exc:
-        raise CliError(f"cannot open the archive: {exc}") from None
+        raise localized(CliError, "cannot open the archive: {error}", error=exc) from None
     with app:
         yield app.zfo
 
@@ -147,37 +159,39 @@ def cmd_show(args: argparse.Namespace, ctx: CliContext) -> int:
         try:
             view = service.view(data, args.file, expiry_warning_days=args.expiry_days)
         except ZfoError as exc:
-            raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
+            raise _zfo_error(args.file, exc) from None
     obj = zfo_summary(view.zfo)
     obj["file"] = str(args.file)
     obj["verdict"] = view.verdict.to_json()
 
     def text(o: dict[str, Any]) -> str:
-        kinds = {ZfoKind.RECEIVED: "přijatá zpráva / received message",
-                 ZfoKind.SENT: "odeslaná zpráva / sent message",
-                 ZfoKind.DELIVERY_INFO: "doručenka / delivery info"}
-        lines = [
-            f"Soubor / file:      {o['file']}",
-            f"Druh / kind:        {kinds.get(o['kind'], o['kind'])}",
-            f"ID zprávy / dmID:   {o['dm_id']}",
-            f"Odesílatel / from:  {o['sender']['name']} ({o['sender']['box_id']})",
-            f"Příjemce / to:      {o['recipient']['name']} ({o['recipient']['box_id']})",
-            f"Věc / subject:      {o['subject'] or ''}",
-            f"Dodání / delivered: {o['delivered_at'] or '-'}",
-            f"Doručení / accepted:{' ' + (o['accepted_at'] or '-')}",
-            f"Zapečetěno / sealed:{' ' + (o['signing_time'] or '-')}",
+        kinds = {ZfoKind.RECEIVED: tr("received message"),
+                 ZfoKind.SENT: tr("sent message"),
+                 ZfoKind.DELIVERY_INFO: tr("delivery info")}
+        rows = [
+            (tr("File"), o["file"]),
+            (tr("Kind"), kinds.get(o["kind"], o["kind"])),
+            (tr("Message ID"), o["dm_id"]),
+            (tr("Sender"), f"{o['sender']['name']} ({o['sender']['box_id']})"),
+            (tr("Recipient"), f"{o['recipient']['name']} ({o['recipient']['box_id']})"),
+            (tr("Subject"), o["subject"] or ""),
+            (tr("Delivered"), o["delivered_at"] or "-"),
+            (tr("Accepted"), o["accepted_at"] or "-"),
+            (tr("Sealed"), o["signing_time"] or "-"),
         ]
+        width = max(len(k) for k, _v in rows) + 2
+        lines = [f"{(k + ':').ljust(width)}{v}" for k, v in rows]
         if o["attachments"]:
-            lines.append("Přílohy / attachments:")
+            lines.append(tr("Attachments") + ":")
             lines += [f"  {a['name']}  ({a['size']} B, {a['mime_type'] or '?'}, "
                       f"{a['role'] or '?'})" for a in o["attachments"]]
         if o["events"]:
-            lines.append("Události / events:")
+            lines.append(tr("Events") + ":")
             lines += [f"  {ev['at']}  {ev['description']}" for ev in o["events"]]
         v = o["verdict"]
-        lines.append(f"Ověření / verdict:  {v['verdict']}")
-        lines += [f"  - {cs}" for cs in v["reasons_cs"]]
-        lines += [f"  - {en}" for en in v["reasons"]]
+        lines.append(f"{(tr('Verification') + ':').ljust(width)}{v['verdict']}")
+        reasons = v["reasons_cs"] if language() == "cs" else v["reasons"]
+        lines += [f"  - {r}" for r in reasons]
         return "\n".join(lines)
 
     ctx.emit(obj, text)
@@ -209,7 +223,8 @@ def cmd_verify(args: argparse.Namespace, ctx: CliContext) -> int:
         for it in items:
             out.append(f"{it['file']}: {it['verdict']}"
                        + (f" ({it['kind']} {it['dm_id']})" if it["dm_id"] else ""))
-            out += [f"  - {r}" for r in it["reasons"]]
+            reasons = it.get("reasons_cs") if language() == "cs" else it["reasons"]
+            out += [f"  - {r}" for r in reasons or it["reasons"]]
         return "\n".join(out)
 
     ctx.emit(results, text)
@@ -226,7 +241,7 @@ def cmd_extract(args: argparse.Namespace, ctx: CliContext) -> int:
         z = parse_zfo(data)
         paths = extract_attachments(z, args.out)
     except ZfoError as exc:
-        raise CliError(f"{args.file}: {exc} ({exc.message_cs})") from None
+        raise _zfo_error(args.file, exc) from None
     except OSError as exc:
         raise CliError(f"{args.out}: {exc.strerror or exc}") from None
     skipped = [a.name for a in z.attachments if a.external_id is not None]
@@ -235,9 +250,9 @@ def cmd_extract(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(o: dict[str, Any]) -> str:
         lines = list(o["written"])
-        lines += [f"(nelze uložit, příloha VoDZ mimo ZFO / external big-message "
-                  f"attachment not in the file: {n})" for n in o["skipped_external"]]
-        return "\n".join(lines) if lines else "(žádné přílohy / no attachments)"
+        lines += [tr("(not saved: a big-message attachment kept outside the file: {name})",
+                     name=n) for n in o["skipped_external"]]
+        return "\n".join(lines) if lines else tr("(no attachments)")
 
     ctx.emit(obj, text)
     return 0

@@ -17,9 +17,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from dso_desktop import __version__
+from dso_desktop.cli.texts import language, tr
 from dso_desktop.errors import DsoError, ErrorKind
 
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
@@ -55,6 +56,33 @@ class UsageError(DsoError):
     """The command line itself is wrong (exit code 2)."""
 
     kind = ErrorKind.CLI_USAGE
+
+
+_E = TypeVar("_E", bound=DsoError)
+
+
+def localized(cls: type[_E], text: str, **values: object) -> _E:
+    """``cls`` with the catalogue sentence ``text``: English ``message`` (logs, ``--json``),
+    Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`)."""
+    err = cls(tr(text, "en", **values))
+    err.message_cs = tr(text, "cs", **values)
+    return err
+
+
+def user_line(exc: DsoError, lang: str) -> str:
+    """What `dso` prints for a known failure: English ``message``; in Czech the error's own
+    Czech sentence, or the kind's Czech sentence with the English detail after it."""
+    if lang != "cs":
+        return exc.message
+    own_cs = exc.__dict__.get("_message_cs") or next(
+        (c.__dict__["message_cs"] for c in type(exc).__mro__
+         if isinstance(c.__dict__.get("message_cs"), str)), None)
+    if own_cs:
+        return str(own_cs)
+    detail = exc.message
+    if detail and detail != exc.message_cs:
+        return f"{exc.message_cs} ({tr('details: {detail}', 'cs', detail=detail)})"
+    return exc.message_cs
 
 
 @dataclass
@@ -99,7 +127,7 @@ def extract_global_options(argv: Sequence[str]) -> tuple[list[str], Path | None,
             as_json = True
         elif a == "--data-dir":
             if i + 1 >= len(args):
-                raise UsageError("--data-dir needs a folder")
+                raise localized(UsageError, "--data-dir needs a folder")
             data_dir = Path(args[i + 1])
             i += 1
         elif a.startswith("--data-dir="):
@@ -118,12 +146,13 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dso",
-        description="DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator.",
-        epilog="Global options --data-dir DIR and --json may stand before or after the command.",
+        description=tr("DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator."),
+        epilog=tr("Global options --data-dir DIR and --json may stand before or after the "
+                  "command."),
     )
     parser.add_argument("--version", action="version", version=f"dso {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: per-user)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--data-dir", metavar="DIR", help=tr("data folder (default: per-user)"))
+    parser.add_argument("--json", action="store_true", help=tr("machine-readable output"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     seen: set[str] = set()
     for module_name in dict.fromkeys(COMMAND_MODULES.values()):
@@ -150,7 +179,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         parser = build_parser()
         args = parser.parse_args(rest)
     except UsageError as exc:
-        err.write(f"{exc}\n")
+        err.write(f"{user_line(exc, language())}\n")
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
@@ -162,34 +191,39 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     try:
         return handler(args, ctx)
     except UsageError as exc:
-        err.write(f"dso: {exc}\n")
+        err.write(f"dso: {user_line(exc, language())}\n")
         return 2
     except DsoError as exc:
         if isinstance(exc.__cause__, BrokenPipeError):  # e.g. `dso ... | head`
             raise exc.__cause__ from None
-        return _failed(exc.message, str(exc.kind), as_json, out, err)
+        return _failed(exc.message, str(exc.kind), as_json, out, err,
+                       shown=user_line(exc, language()))
     except BrokenPipeError:
         raise  # `main` ends quietly
     except OSError as exc:  # the environment (a missing file, no permission): not a bug
         return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err)
     except KeyboardInterrupt:
-        err.write("dso: interrupted\n")
+        err.write(f"dso: {tr('interrupted')}\n")
         return 1
     except Exception as exc:
         where = _log_bug(exc, data_dir)
-        err.write(f"dso: internal error ({type(exc).__name__}); "
-                  f"{'details in ' + str(where) if where else 'no log file could be written'}"
-                  "\n")
+        err.write("dso: " + (
+            tr("internal error ({type}); details in {path}", type=type(exc).__name__,
+               path=str(where)) if where else
+            tr("internal error ({type}); no log file could be written",
+               type=type(exc).__name__)) + "\n")
         if as_json:
             out.write(json.dumps({"error": "internal error", "kind": "internal"}) + "\n")
         return 1
 
 
-def _failed(message: str, kind: str, as_json: bool, out: TextIO, err: TextIO) -> int:
-    """A known failure: one line for the user (and one JSON object with --json), exit 1."""
+def _failed(message: str, kind: str, as_json: bool, out: TextIO, err: TextIO,
+            shown: str | None = None) -> int:
+    """A known failure: one line for the user in the locale's language (and one JSON
+    object with --json, always English), exit 1."""
     if as_json:
         out.write(json.dumps({"error": message, "kind": kind}, ensure_ascii=False) + "\n")
-    err.write(f"dso: error: {message}\n")
+    err.write(f"dso: {tr('error')}: {shown if shown is not None else message}\n")
     return 1
 
 

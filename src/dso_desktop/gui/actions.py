@@ -89,6 +89,8 @@ def build_actions(w: MainWindow) -> None:
     )
     w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
+    w.act_help = act(translate("MainWindow", "User &manual"), w.open_help,
+                     QKeySequence.StandardKey.HelpContents)
     w.act_check_updates = act(translate("MainWindow", "Check for &updates"),
                               w.check_updates_now)
 
@@ -138,6 +140,7 @@ def build_actions(w: MainWindow) -> None:
     for a in (w.act_filter, w.act_search, w.act_warnings):
         m.addAction(a)
     m = mb.addMenu(translate("MainWindow", "&Help"))
+    m.addAction(w.act_help)
     m.addAction(w.act_check_updates)
     m.addAction(w.act_about)
 

@@ -35,7 +35,7 @@ from dso_desktop.domain import LegalTitle
 from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import ProgressBridge
 from dso_desktop.gui.context import GuiContext
-from dso_desktop.gui.errors import describe, show_error
+from dso_desktop.gui.errors import code_suffix, describe, show_error
 from dso_desktop.gui.pdzpanel import PdzPanel
 from dso_desktop.gui.pdzpanel import connect as connect_pdz_panel
 
@@ -99,7 +99,7 @@ class ComposeDialog(QDialog):
         self.search_type = QComboBox()
         self.search_type.setAccessibleName(self.tr("Search by"))
         for key, text in (
-            ("GENERAL", self.tr("Anything")),
+            ("GENERAL", self.tr("Name, address or IČO")),
             ("ICO", self.tr("IČO")),
             ("ADDRESS", self.tr("Address")),
             ("DBID", self.tr("Data-box ID")),
@@ -128,6 +128,7 @@ class ComposeDialog(QDialog):
         self.hits.itemDoubleClicked.connect(lambda _i: self.add_selected_hit())
         self.add_hit = QPushButton(self.tr("&Add as recipient"))
         self.add_hit.clicked.connect(self.add_selected_hit)
+        self.add_hit.setEnabled(False)  # until a search finds a box
 
         self.subject = QLineEdit()
         self.subject.setAccessibleName(self.tr("Subject"))
@@ -175,9 +176,9 @@ class ComposeDialog(QDialog):
         for w, name in (
             (self.to_hands, self.tr("To hands")),
             (self.our_ref, self.tr("Our reference number")),
-            (self.your_ref, self.tr("Your reference number")),
+            (self.your_ref, self.tr("Recipient's reference number")),
             (self.our_mark, self.tr("Our file mark")),
-            (self.your_mark, self.tr("Your file mark")),
+            (self.your_mark, self.tr("Recipient's file mark")),
             (self.law, self.tr("Law number")),
             (self.year, self.tr("Law year")),
             (self.section, self.tr("Section")),
@@ -213,7 +214,11 @@ class ComposeDialog(QDialog):
     # -- layout -----------------------------------------------------------------------------
 
     def _layout(self) -> None:
-        tabs = QTabWidget()
+        tabs = self.tabs = QTabWidget()
+        # The style clips a tab's label to the font's ascent and draws the inactive tab two
+        # pixels lower: the acute of a capital "Ú" ("Údaje obálky") rose above the clip and
+        # was cut. Padding gives the label room for Czech capitals with accents.
+        tabs.setStyleSheet("QTabBar::tab { padding: 4px 10px; }")
         main = QWidget()
         form = QFormLayout(main)
         form.addRow(self.tr("From:"), self.account)
@@ -252,9 +257,9 @@ class ComposeDialog(QDialog):
         of.addRow("", self.no_fiction)
         of.addRow("", self.own_id)
         of.addRow(self.tr("Our reference number:"), self.our_ref)
-        of.addRow(self.tr("Your reference number:"), self.your_ref)
+        of.addRow(self.tr("Recipient's reference number:"), self.your_ref)
         of.addRow(self.tr("Our file mark:"), self.our_mark)
-        of.addRow(self.tr("Your file mark:"), self.your_mark)
+        of.addRow(self.tr("Recipient's file mark:"), self.your_mark)
         legal = QGroupBox(self.tr("Legal title (law / year / section / paragraph / point)"))
         lr = QHBoxLayout(legal)
         for w in (self.law, self.year, self.section, self.paragraph, self.point):
@@ -284,6 +289,10 @@ class ComposeDialog(QDialog):
         self.search_button.setEnabled(False)
         self.status.setText(self.tr("Searching ISDS…"))
 
+        # The previous hits go at once: "Add as recipient" must never add a box from an
+        # earlier search while (or after) this one runs.
+        self._clear_hits()
+
         def done(hits: list[BoxSearchHit]) -> None:
             self.search_button.setEnabled(True)
             self._hits = list(hits)
@@ -295,7 +304,7 @@ class ComposeDialog(QDialog):
                 values = (
                     hit.name or "",
                     hit.box_id or "",
-                    hit.box_type or "",
+                    fmt.box_type_text(hit.box_type),
                     hit.address or "",
                     self.tr("yes") if ok else self.tr("no"),
                 )
@@ -304,11 +313,15 @@ class ComposeDialog(QDialog):
             self.hits.resizeColumnsToContents()
             if self._hits:
                 self.hits.selectRow(0)
-            self.status.setText(self.tr("Found: %1").replace("%1", str(len(self._hits))))
+                self.status.setText(self.tr("Found: %1").replace("%1", str(len(self._hits))))
+            else:
+                self.status.setText(self.tr("Not found"))
+            self.add_hit.setEnabled(bool(self._hits))
             self.search_done.emit(len(self._hits))
 
         def failed(exc: BaseException) -> None:
             self.search_button.setEnabled(True)
+            self._clear_hits()
             plain, _d = describe(exc)
             self.status.setText(plain)
             self.search_done.emit(-1)
@@ -316,6 +329,11 @@ class ComposeDialog(QDialog):
         self.ctx.tasks.run_net(
             lambda: svc.find_boxes(account, text, kind), done, failed, owner=self
         )
+
+    def _clear_hits(self) -> None:
+        self._hits = []
+        self.hits.setRowCount(0)
+        self.add_hit.setEnabled(False)
 
     def add_selected_hit(self) -> None:
         row = self.hits.currentRow()
@@ -522,10 +540,7 @@ class ComposeDialog(QDialog):
             bridge.deleteLater()
             self.progress.setVisible(False)
             plain, _detail = describe(exc)
-            code = getattr(exc, "code", None)
-            self.status.setText(
-                plain + (self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else "")
-            )
+            self.status.setText(plain + code_suffix(exc))
             self._update_send()
             self.sent.emit(exc)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.domain import VerdictKind
+from dso_desktop.domain import Direction, Envelope, VerdictKind
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, safe_file_name
 from dso_desktop.gui.errors import show_error
@@ -142,7 +142,7 @@ class DetailPane(QWidget):
         att_layout.addWidget(self.attachments)
         att_layout.addLayout(buttons)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.envelope)
         split.addWidget(att_box)
         split.setStretchFactor(0, 3)
@@ -249,10 +249,7 @@ class DetailPane(QWidget):
             (self.tr("Delivered"), fmt.when(env.delivered_at)),
             (self.tr("Accepted"), fmt.when(env.accepted_at)),
             (self.tr("Status"), fmt.status_text(env.status)),
-            (self.tr("Our reference number"), env.our_ref),
-            (self.tr("Your reference number"), env.your_ref),
-            (self.tr("Our file mark"), env.our_file_mark),
-            (self.tr("Your file mark"), env.your_file_mark),
+            *self._reference_rows(env, detail.row.direction),
             (
                 self.tr("Personal delivery"),
                 _yes(env.personal_delivery, self.tr("yes"), self.tr("no")),
@@ -301,6 +298,21 @@ class DetailPane(QWidget):
         has_files = self.attachments.count() > 0
         for b in (self.open_button, self.save_button, self.save_all_button):
             b.setEnabled(has_files)
+
+    def _reference_rows(self, env: Envelope, direction: Direction
+                        ) -> list[tuple[str, str | None]]:
+        """Reference numbers and file marks from the clerk's point of view. The envelope's
+        ``our_*`` are the sender's (dmSenderRefNumber/Ident) and ``your_*`` the
+        recipient's: on a received message the sender's are theirs and ``your_*`` ours."""
+        if direction == Direction.RECEIVED:
+            return [(self.tr("Our reference number"), env.your_ref),
+                    (self.tr("Our file mark"), env.your_file_mark),
+                    (self.tr("Sender's reference number"), env.our_ref),
+                    (self.tr("Sender's file mark"), env.our_file_mark)]
+        return [(self.tr("Our reference number"), env.our_ref),
+                (self.tr("Our file mark"), env.our_file_mark),
+                (self.tr("Recipient's reference number"), env.your_ref),
+                (self.tr("Recipient's file mark"), env.your_file_mark)]
 
     def _show_verdict(self, verdict: VerdictView | Verdict | None,
                       kind_text: str | None = None) -> None:

@@ -99,16 +99,50 @@ def describe(exc: BaseException) -> tuple[str, str]:
     detail_parts = []
     if isinstance(exc, IsdsError):  # the ISDS code, the server's own text, the operation
         if exc.code:
-            detail_parts.append(translate("Errors", "ISDS code: %1").replace("%1", exc.code))
+            detail_parts.append(code_text(exc))
         if exc.server_message:
             detail_parts.append(exc.server_message)
         if exc.operation:
             detail_parts.append(translate("Errors", "Operation: %1").replace("%1",
                                                                             exc.operation))
+    # In Czech the exception's own English text stays in the log (show_error logs it):
+    # the details a clerk sees are ISDS's code, ISDS's own (Czech) text and the operation.
     message = str(exc)
-    if message and message not in detail_parts:
+    if i18n.current() == "en" and message and message not in detail_parts:
         detail_parts.append(message)
     return plain, "\n".join(detail_parts)
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status behind an ISDS error whose ``code`` is one (401/403 wrong
+    credentials, 503 maintenance, any unexpected status), else None."""
+    from dso_desktop.isds.errors import HttpError, MaintenanceError, WrongCredentials
+
+    if isinstance(exc, HttpError):
+        return exc.status
+    code = getattr(exc, "code", None)
+    if isinstance(exc, WrongCredentials | MaintenanceError) and code in ("401", "403", "503"):
+        return int(code)
+    return None
+
+
+def code_text(exc: BaseException) -> str:
+    """"ISDS code: 1234", or "HTTP status 401" for a code that is an HTTP status (ISDS
+    codes are four digits or texts; 401 is the web server's answer, not an ISDS code)."""
+    status = http_status(exc)
+    if status is not None:
+        return translate("Errors", "HTTP status: %1").replace("%1", str(status))
+    return translate("Errors", "ISDS code: %1").replace("%1", str(getattr(exc, "code", "")))
+
+
+def code_suffix(exc: BaseException) -> str:
+    """" (kód ISDS 1234)" / " (HTTP 401)" after a one-line error, "" without a code."""
+    if not getattr(exc, "code", None):
+        return ""
+    status = http_status(exc)
+    if status is not None:
+        return translate("Errors", " (HTTP %1)").replace("%1", str(status))
+    return translate("Errors", " (ISDS code %1)").replace("%1", str(exc.code))  # type: ignore[attr-defined]
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> Any:

@@ -40,6 +40,39 @@ def status_text(status: int | None) -> str:
     return names[st]
 
 
+def box_type_text(code: str | None) -> str:
+    """A data-box type (dbType) in the words a clerk knows, not the code: OVM_EXEKUT ->
+    "Soudní exekutor" (every type of the XSD's tDbType; an unknown code is shown as is)."""
+    if not code:
+        return ""
+    names = {
+        "SYSTEM": translate("Format", "System box"),
+        "OVM": translate("Format", "Public authority"),
+        "OVM_NOTAR": translate("Format", "Notary"),
+        "OVM_EXEKUT": translate("Format", "Court executor"),
+        "OVM_REQ": translate("Format", "Public authority (on request)"),
+        "OVM_FO": translate("Format", "Natural person acting as a public authority"),
+        "OVM_PFO": translate("Format", "Self-employed person acting as a public authority"),
+        "OVM_PO": translate("Format", "Legal person acting as a public authority"),
+        "PO": translate("Format", "Legal person"),
+        "PO_ZAK": translate("Format", "Legal person established by law"),
+        "PO_REQ": translate("Format", "Legal person (on request)"),
+        "PFO": translate("Format", "Self-employed person"),
+        "PFO_ADVOK": translate("Format", "Attorney"),
+        "PFO_DANPOR": translate("Format", "Tax advisor"),
+        "PFO_INSSPR": translate("Format", "Insolvency administrator"),
+        "PFO_AUDITOR": translate("Format", "Statutory auditor"),
+        "PFO_ZNALEC": translate("Format", "Court expert"),
+        "PFO_TLUMOCNIK": translate("Format", "Court interpreter"),
+        "PFO_ARCH": translate("Format", "Chartered architect"),
+        "PFO_AIAT": translate("Format", "Chartered engineer or technician in construction"),
+        "PFO_AZI": translate("Format", "Chartered surveyor"),
+        "PFO_REQ": translate("Format", "Self-employed person (on request)"),
+        "FO": translate("Format", "Natural person"),
+    }
+    return names.get(code.strip().upper(), code)
+
+
 VERDICT_KINDS = tuple(VerdictKind)
 
 

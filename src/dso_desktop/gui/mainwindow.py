@@ -36,7 +36,7 @@ from dso_desktop.domain import Direction
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
-from dso_desktop.gui.errors import describe, show_error
+from dso_desktop.gui.errors import code_suffix, describe, show_error
 from dso_desktop.gui.models import COLUMNS, MessageListModel
 from dso_desktop.gui.syncui import SyncController
 from dso_desktop.gui.tree import AccountTree
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
 
     # Actions, created by gui.actions.build_actions.
     act_about: QAction
+    act_help: QAction
     act_add_account: QAction
     act_cancel_sync: QAction
     act_check_updates: QAction
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._build_status_bar()
+        self.restore_layout()
 
         self._tree_timer = QTimer(self)
         self._tree_timer.setSingleShot(True)
@@ -157,7 +159,11 @@ class MainWindow(QMainWindow):
         return base
 
     def _build_widgets(self) -> None:
-        # Built first: sorting the table below already reloads the list with it.
+        from dso_desktop.gui.filterbar import FilterBar
+
+        # First: sorting the table below already asks for the current filter (and
+        # the hand-over filter, issue 17).
+        self.filter_bar = FilterBar()
         # Hand-over to records management (issue 17): all / handed over / not yet.
         self.handover_filter = QComboBox()
         self.handover_filter.addItem(self.tr("Records: all"), None)
@@ -176,7 +182,7 @@ class MainWindow(QMainWindow):
         self.warning_list.setWordWrap(True)
         self.warning_list.itemActivated.connect(self._warning_activated)
 
-        left = QSplitter(Qt.Orientation.Vertical)
+        left = self.left_split = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._titled(self.tr("Data boxes"), self.tree))
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
@@ -239,6 +245,8 @@ class MainWindow(QMainWindow):
         self.quick_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.count_label = QLabel()
         self.count_label.setAccessibleName(self.tr("Number of messages"))
+        self.filter_bar.changed.connect(self._filter_timer.start)
+        self.filter_bar.tag_chosen.connect(self._select_tag)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -248,18 +256,19 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.handover_filter)
         bar.addWidget(self.count_label)
         top_layout.addLayout(bar)
+        top_layout.addWidget(self.filter_bar)
         top_layout.addWidget(self.table, 1)
 
         self.detail = DetailPane(self.ctx)
         self.detail.verdict_changed.connect(lambda _i: self.model.invalidate())
 
-        right = QSplitter(Qt.Orientation.Vertical)
+        right = self.right_split = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(self.detail)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
 
-        main = QSplitter(Qt.Orientation.Horizontal)
+        main = self.main_split = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
         main.addWidget(right)
         main.setStretchFactor(0, 1)
@@ -436,7 +445,7 @@ class MainWindow(QMainWindow):
         handed_over = self.handover_filter.currentData()
         if handed_over is not None:
             flt = dataclasses.replace(flt, handed_over=bool(handed_over))
-        return flt
+        return self.filter_bar.apply(flt)
 
     def reload_list(self) -> None:
         """Load the ids of the selected node (and quick filter); rows come lazily."""
@@ -494,6 +503,7 @@ class MainWindow(QMainWindow):
             if self._tag_filter is None:
                 self.tag_list.setCurrentItem(all_item)
             self.tag_list.blockSignals(False)
+            self.filter_bar.set_tags(self._tags, self._tag_filter)
             self.model.invalidate()
 
         self.ctx.tasks.run_store(svc.list, done, lambda e: show_error(self, e), owner=self)
@@ -546,7 +556,15 @@ class MainWindow(QMainWindow):
     def _tag_chosen(self, item: QListWidgetItem | None,
                     _prev: QListWidgetItem | None = None) -> None:
         self._tag_filter = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.filter_bar.set_tag(self._tag_filter)
         self.reload_list()
+
+    def _select_tag(self, tag_id: int | None) -> None:
+        """The filter bar's tag: the same filter as the tag list (kept in step)."""
+        for i in range(self.tag_list.count()):
+            if self.tag_list.item(i).data(Qt.ItemDataRole.UserRole) == tag_id:
+                self.tag_list.setCurrentRow(i)  # -> _tag_chosen -> reload
+                return
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         msg = self.model.message_id(current.row()) if current.isValid() else None
@@ -648,9 +666,20 @@ class MainWindow(QMainWindow):
         )
         failures = summary.failed
         if failures:
+            from dso_desktop.gui import i18n
+
+            # The reasons are the sync's English texts: shown only in the English UI; in
+            # Czech the message ids (the log has the reasons), never an English line.
+            for f in failures:
+                log.info("sync of %s: %s not downloaded: %s", account, f.dm_id, f.reason)
+            if i18n.current() == "en":
+                detail = failures[0].reason or ""
+            else:
+                ids = [f.dm_id for f in failures if f.dm_id][:3]
+                detail = ", ".join(ids) + ("…" if len(failures) > len(ids) else "")
             text += " — " + self.tr("%1 message(s) could not be downloaded: %2").replace(
                 "%1", str(len(failures))
-            ).replace("%2", failures[0].reason or "")
+            ).replace("%2", detail)
         self._sync_idle(text)
         if new and self.tray is not None:
             self.tray.showMessage(
@@ -664,8 +693,7 @@ class MainWindow(QMainWindow):
         from dso_desktop.isds.errors import PasswordExpired
 
         plain, _detail = describe(exc)
-        code = getattr(exc, "code", None)
-        suffix = self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else ""
+        suffix = code_suffix(exc)
         self._sync_idle(
             self.tr("Synchronization of %1 failed: %2")
             .replace("%1", account)
@@ -865,8 +893,11 @@ class MainWindow(QMainWindow):
             "Some files were not archived as evidence. The messages are downloaded from "
             "ISDS at the next synchronization.") + "\n\n" + "\n".join(lines),
             QMessageBox.StandardButton.Ok, self)
+        from dso_desktop.gui import i18n
+
+        english = i18n.current() == "en"  # the reasons are the services' English texts
         box.setDetailedText("\n".join(
-            f"{i.path}: {i.reason or ''}"
+            f"{i.path}: {i.reason or ''}" if english else str(i.path)
             for i in items))
         self._import_warning = box
         box.open()
@@ -945,6 +976,7 @@ class MainWindow(QMainWindow):
         self.reload_list()
         if self.detail.message_id is not None:
             self.detail.show_message(self.detail.message_id)
+
     def open_documents(self, message_ids: list[int] | None = None
                        ) -> DocumentsDialog | None:
         """Envelope and delivery info of the selected message(s): save, print, e-mail; with
@@ -965,6 +997,14 @@ class MainWindow(QMainWindow):
         from dso_desktop.gui.paperui import OverviewDialog
 
         dlg = OverviewDialog(self.ctx, list(self._accounts), self)
+        self._keep(dlg).show()
+        return dlg
+
+    def open_help(self) -> QWidget:
+        """F1 / Help → User manual: the Czech manual shipped in resources/help."""
+        from dso_desktop.gui.helpview import HelpWindow
+
+        dlg = HelpWindow(self)
         self._keep(dlg).show()
         return dlg
 
@@ -998,7 +1038,72 @@ class MainWindow(QMainWindow):
             self.import_zfo(paths)
         event.acceptProposedAction()
 
+    # -- remembered layout --------------------------------------------------------------------
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main_split, "left": self.left_split, "right": self.right_split,
+                "detail": self.detail.split}
+
+    def save_layout(self) -> None:
+        """Geometry, splitters, column widths, sort order and folder, for the next start."""
+        from dso_desktop.gui.tree import node_key
+        from dso_desktop.gui.windowstate import WindowState, encode
+
+        header = self.table.horizontalHeader()
+        flt = self.tree.current_filter()
+        state = WindowState(
+            geometry=encode(self.saveGeometry()),
+            maximized=self.isMaximized(),
+            splitters={k: list(sp.sizes()) for k, sp in self._splitters().items()},
+            header=encode(header.saveState()),
+            columns=[header.sectionSize(i) for i in range(header.count())],
+            sort_column=header.sortIndicatorSection(),
+            sort_descending=header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
+            folder=list(node_key(flt)) if flt is not None else None,
+        )
+        state.save(self.ctx.paths)
+
+    def restore_layout(self) -> None:
+        """Put back what `save_layout` kept (before `start`: the first list is sorted and
+        the first folder chosen as last time)."""
+        from dso_desktop.gui.models import COLUMNS
+        from dso_desktop.gui.windowstate import WindowState, decode
+
+        state = WindowState.load(self.ctx.paths)
+        geometry = decode(state.geometry)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for key, sizes in state.splitters.items():
+            sp = self._splitters().get(key)
+            if sp is not None and len(sizes) == sp.count() and sum(sizes) > 0:
+                sp.setSizes(sizes)
+        header = self.table.horizontalHeader()
+        blob = decode(state.header)
+        self.model.blockSignals(True)  # no list load before start(): it sorts anyway
+        try:
+            if blob is not None:
+                header.restoreState(blob)
+            if len(state.columns) == header.count():
+                for i, width in enumerate(state.columns):
+                    if header.sectionResizeMode(i) != QHeaderView.ResizeMode.Stretch:
+                        self.table.setColumnWidth(i, width)
+            if 0 <= state.sort_column < len(COLUMNS) and COLUMNS[state.sort_column][2]:
+                order = (Qt.SortOrder.DescendingOrder if state.sort_descending
+                         else Qt.SortOrder.AscendingOrder)
+                header.setSortIndicator(state.sort_column, order)
+                order_by = COLUMNS[state.sort_column][2]
+                if order_by == "party":
+                    order_by = "sender_name"
+                self._order_by, self._descending = order_by, state.sort_descending
+        finally:
+            self.model.blockSignals(False)
+        if state.folder is not None:
+            self.tree.prefer(tuple(state.folder))
+        if state.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.sync.cancel_all()
         self.schedule.stop()
         if self.tray is not None:

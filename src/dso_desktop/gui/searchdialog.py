@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dso_desktop.domain import Direction
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import describe
@@ -61,7 +62,7 @@ class SearchDialog(QDialog):
                 self.tr("Data box"),
                 self.tr("ID"),
                 self.tr("Subject"),
-                self.tr("Sender"),
+                self.tr("Sender / recipient"),
                 self.tr("Delivered"),
             ]
         )
@@ -96,14 +97,17 @@ class SearchDialog(QDialog):
                     row.account or "",
                     row.dm_id,
                     row.subject or "",
-                    row.sender or "",
+                    # the other party: who sent it to us, or (→) whom we sent it to
+                    (row.sender or "") if row.direction == Direction.RECEIVED
+                    else "→ " + (row.recipient or ""),
                     fmt.when(row.delivered_at),
                 )
                 for c, v in enumerate(values):
                     item = QTableWidgetItem(v)
                     item.setData(Qt.ItemDataRole.UserRole, row.id)
                     self.table.setItem(r, c, item)
-            self.status.setText(self.tr("Found: %1").replace("%1", str(len(self.rows))))
+            self.status.setText(self.tr("Found: %1").replace("%1", str(len(self.rows)))
+                                if self.rows else self.tr("Not found"))
             if self.rows:
                 self.table.selectRow(0)
             self.results_ready.emit(len(self.rows))

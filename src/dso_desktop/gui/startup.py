@@ -154,6 +154,7 @@ class Launcher(QObject):
         assert self.ctx is not None and self.window is not None
         old = self.window
         geometry = old.saveGeometry()
+        old.save_layout()  # the new window starts with the same splitters, columns, folder
         self.window = MainWindow(self.ctx)
         self.window.language_changed = self.rebuild_window
         self.window.restoreGeometry(geometry)

@@ -37,6 +37,7 @@ class AccountTree(QTreeView):
         self.selectionModel().currentChanged.connect(self._current_changed)
         self._current: MessageFilter | None = None
         self._rebuilding = False
+        self._preferred: tuple[object, ...] | None = None  # the folder of the last session
 
     def current_filter(self) -> MessageFilter | None:
         return self._current
@@ -44,9 +45,14 @@ class AccountTree(QTreeView):
     def current_account(self) -> str | None:
         return self._current.account if self._current is not None else None
 
+    def prefer(self, key: tuple[object, ...]) -> None:
+        """Select the node with this `node_key` at the first `populate` that has it (the
+        folder selected when the window was closed)."""
+        self._preferred = key
+
     def populate(self, nodes: list[TreeNode]) -> None:
         """Rebuild the tree, keeping the selected node when it still exists."""
-        keep = node_key(self._current) if self._current is not None else None
+        keep = node_key(self._current) if self._current is not None else self._preferred
         self._rebuilding = True
         self.model_.clear()
         found: list[QStandardItem] = []
@@ -70,6 +76,8 @@ class AccountTree(QTreeView):
         if select is not None:
             self.setCurrentIndex(select.index())
         self._rebuilding = False
+        if found:
+            self._preferred = None
         self._current = select.data(FILTER_ROLE) if select is not None else None
         self.node_selected.emit(self._current)
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from dso_desktop.domain import LoginMethod
 from dso_desktop.gui.bridge import BlockingPrompt, ProgressBridge
 from dso_desktop.gui.context import GuiContext
-from dso_desktop.gui.errors import describe
+from dso_desktop.gui.errors import code_suffix, describe
 from dso_desktop.gui.mobilekey import MobileKeyDialog
 
 if TYPE_CHECKING:
@@ -469,7 +469,7 @@ class AccountWizard(QWizard):
                 return
             plain, detail = describe(exc)
             code = getattr(exc, "code", None)
-            text = plain + (self.tr(" (ISDS code %1)").replace("%1", str(code)) if code else "")
+            text = plain + code_suffix(exc)
             if detail and not code:
                 text += "\n" + detail.splitlines()[-1]
             self._set_busy(False, text)

@@ -176,7 +176,17 @@ class ZfoViewer(QDialog):
                         .replace("%1", verdict))
                     self.import_button.setEnabled(False)
                 else:
-                    reason = (items[0].reason or items[0].status) if items else ""
+                    from dso_desktop.domain import ImportStatus
+                    from dso_desktop.domain import text as vocabulary_text
+                    from dso_desktop.gui import i18n
+
+                    # The service's reason is English: the Czech UI names the outcome.
+                    if not items:
+                        reason = ""
+                    elif i18n.current() == "en":
+                        reason = items[0].reason or str(items[0].status)
+                    else:
+                        reason = vocabulary_text(ImportStatus(items[0].status), "cs")
                     self.title.setText(self.tr("Not imported: %1").replace("%1", reason))
             self.imported.emit(summary)
 

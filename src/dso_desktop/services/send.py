@@ -266,10 +266,17 @@ class SendService:
     def find_boxes(self, account: str, query: str, search_type: str = "GENERAL",
                    *, password: str | None = None) -> list[BoxSearchHit]:
         """ISDSSearch3 through the account (no list download, so no delivery)."""
+        from dso_desktop.isds.errors import StatusError
+
         client = self._accounts.client(account, password=password)
         try:
             client.login()
-            return list(client.isds_search3(query, search_type).hits)
+            try:
+                return list(client.isds_search3(query, search_type).hits)
+            except StatusError as exc:
+                if exc.code == "0002":  # "nothing found" is an answer, not a failure
+                    return []
+                raise
         finally:
             client.close()
 

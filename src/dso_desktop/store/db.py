@@ -32,6 +32,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")  # a committed message survives a power cut
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
+    # fold(text): lower case without diacritics, for filters a clerk types ("novak" finds
+    # "Novák"; SQLite's own lower()/LIKE fold ASCII only). Deterministic: usable anywhere.
+    from dso_desktop.store.textfold import fold
+
+    dbapi_conn.create_function("dso_fold", 1, fold, deterministic=True)
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -29,6 +29,7 @@ from dso_desktop.store.models import (
 )
 from dso_desktop.store.records import (
     ORDER_COLUMNS,
+    UNVERIFIED,
     EvidenceCopyRecord,
     MessageFilter,
     MessageRow,
@@ -37,6 +38,7 @@ from dso_desktop.store.records import (
     StoredMessage,
     VerdictInfo,
 )
+from dso_desktop.store.textfold import fold
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
 CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
@@ -54,6 +56,11 @@ def sha256_hex(data: bytes) -> str:
 def _not_trusted(column: Any) -> Any:
     """SQL: a stored verdict that does not make the copy evidence (NULL: never verified)."""
     return column.is_(None) | column.not_in(sorted(evd.TRUSTED_VERDICTS))
+
+
+def _like_escape(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (``%`` and ``_`` match themselves)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def fts_query(query: str, *, prefix: bool = True) -> str | None:
@@ -625,6 +632,35 @@ class MessageRepo:
             held = Message.id.in_(select(RecordsHandover.message_id).where(
                 RecordsHandover.message_id.is_not(None)))
             q = q.where(held if f.handed_over else ~held)
+        # The filter bar's fields: the account/direction/delivered_at index narrows first
+        # (ix_messages_list), these are checked on what it leaves.
+        if f.until is not None:
+            q = q.where(Message.delivered_at < to_db(f.until))
+        if f.party:
+            cols = (Message.sender_name, Message.sender_box_id,
+                    Message.recipient_name, Message.recipient_box_id)
+            if self._fts:  # SQLite: our fold() (db.py) also folds Czech letters
+                # One call per row over the four fields (a separator no one types keeps
+                # a match inside one field): Python callbacks are what this filter costs.
+                joined: Any = func.coalesce(cols[0], "")
+                for c in cols[1:]:
+                    joined = joined + "\x1f" + func.coalesce(c, "")
+                pattern = "%" + _like_escape(fold(f.party.strip()) or "") + "%"
+                q = q.where(func.dso_fold(joined).like(pattern, escape="\\"))
+            else:  # PostgreSQL's ILIKE folds the case of every letter
+                pattern = "%" + _like_escape(f.party.strip()) + "%"
+                q = q.where(or_(*(c.ilike(pattern, escape="\\") for c in cols)))
+        if f.statuses:
+            q = q.where(Message.status.in_(sorted(set(f.statuses))))
+        if f.verdicts:
+            kinds = sorted({v for v in f.verdicts if v != UNVERIFIED})
+            conds = [Message.verdict.in_(kinds)] if kinds else []
+            if UNVERIFIED in f.verdicts:
+                conds.append(Message.verdict.is_(None))
+            q = q.where(or_(*conds))
+        if f.has_attachments is not None:
+            q = q.where(Message.attachment_count > 0 if f.has_attachments
+                        else func.coalesce(Message.attachment_count, 0) == 0)
         return q
 
     def count(self, f: MessageFilter) -> int:

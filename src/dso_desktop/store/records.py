@@ -43,7 +43,15 @@ class MessageFilter:
     dm_id: str | None = None
     # Confirmed as held by a records-management service (issue 17); None: either.
     handed_over: bool | None = None
+    # The clerk's filter bar and `dso messages list` (issue 14); every one narrows further.
+    until: datetime | None = None  # delivered before (exclusive), with ``since`` a range
+    party: str | None = None  # part of the sender's or recipient's name or box id
+    statuses: tuple[int, ...] = ()  # dmMessageStatus values (any of them)
+    verdicts: tuple[str, ...] = ()  # VerdictKind values; UNVERIFIED for "never verified"
+    has_attachments: bool | None = None
 
+
+UNVERIFIED = "unverified"  # in ``MessageFilter.verdicts``: no stored verdict (not downloaded)
 
 ORDER_COLUMNS = (
     "delivered_at", "accepted_at", "subject", "sender_name", "recipient_name", "dm_id",

@@ -1,0 +1,266 @@
+"""The one catalogue of the `dso` command line: English sentences and their Czech translations.
+
+The CLI speaks Czech when the locale is Czech and English otherwise. The language comes from
+the environment as POSIX programs read it: ``DSO_LANG`` (``cs``/``en``, to force one), then
+``LC_ALL``, ``LC_MESSAGES``, ``LANG`` — the first one set decides, and a value starting with
+``cs`` (``cs_CZ.UTF-8``, ``cs``) means Czech. ``C``/``POSIX``/anything else is English.
+
+How a command uses it (see docs/INTERFACES.md, "CLI texts")::
+
+    from dso_desktop.cli.texts import tr
+
+    ctx.emit(data, tr("{n} messages imported", n=count))
+    raise CliError(tr("no account named {name!r}", name=args.name))
+
+The English sentence is the key; its Czech translation goes into ``CS`` below (same
+``{placeholders}``). A sentence not in ``CS`` is shown in English, so a command written in
+English keeps working before it is translated; ``tests/unit/cli/test_cli_texts.py`` fails
+for any literal ``tr("...")`` in ``cli/`` that has no Czech entry, or whose placeholders
+differ. ``--json`` output is never translated (it is for programs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+
+ENV_LANG = "DSO_LANG"
+LANGUAGES = ("cs", "en")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def language(environ: Mapping[str, str] | None = None) -> str:
+    """``cs`` or ``en`` from the environment (``DSO_LANG``, ``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``: the first non-empty one decides, as for every POSIX program)."""
+    env = os.environ if environ is None else environ
+    forced = (env.get(ENV_LANG) or "").strip().lower()
+    if forced in LANGUAGES:
+        return forced
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(name) or "").strip()
+        if value:
+            return "cs" if value.lower().startswith("cs") else "en"
+    return "en"
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a sentence fills in (a translation must use the same ones)."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+def tr(text: str, lang: str | None = None, /, **values: object) -> str:
+    """``text`` in the user's language, with ``{placeholders}`` filled from ``values``."""
+    chosen = lang or language()
+    template = CS.get(text, text) if chosen == "cs" else text
+    return template.format(**values) if values else template
+
+
+def yes_no(value: bool, lang: str | None = None) -> str:
+    return tr("yes", lang) if value else tr("no", lang)
+
+
+# English -> Czech. Keep the entries grouped by command module; keys are the exact
+# sentences passed to tr().
+CS: dict[str, str] = {
+    # main.py
+    "DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator.":
+        "Příkazová řádka DSO Desktop: datové schránky (ISDS), archiv, ZFO, simulátor.",
+    "Global options --data-dir DIR and --json may stand before or after the command.":
+        "Globální volby --data-dir SLOŽKA a --json mohou stát před příkazem i za ním.",
+    "data folder (default: per-user)": "složka s daty (výchozí: pro každého uživatele)",
+    "machine-readable output": "strojově čitelný výstup (JSON)",
+    "--data-dir needs a folder": "--data-dir potřebuje složku",
+    "error": "chyba",
+    "interrupted": "přerušeno",
+    "internal error ({type}); details in {path}":
+        "vnitřní chyba ({type}); podrobnosti v {path}",
+    "internal error ({type}); no log file could be written":
+        "vnitřní chyba ({type}); soubor protokolu nešlo zapsat",
+    "details: {detail}": "podrobnosti: {detail}",
+    "yes": "ano",
+    "no": "ne",
+    # cmd_store.py: common
+    "cannot open the archive: {error}": "archiv nelze otevřít: {error}",
+    "no account named {name!r}": "účet {name!r} neexistuje",
+    "--password-stdin: no password on standard input":
+        "--password-stdin: na standardním vstupu není heslo",
+    "--limit must be at least 1": "--limit musí být alespoň 1",
+    # cmd_store.py: sync
+    "--accept-delivery and --sent-only exclude each other":
+        "--accept-delivery a --sent-only se vylučují",
+    "no accounts; add one with `dso account add`":
+        "žádný účet; přidejte jej příkazem `dso account add`",
+    "{error}. Run again with --accept-delivery to accept the messages, or --sent-only to "
+    "sync sent messages and states only.":
+        "{error}. Spusťte znovu s --accept-delivery (zprávy se tím doručí), nebo se "
+        "--sent-only (jen odeslané zprávy a stavy).",
+    "{account}: FAILED: {error}": "{account}: SELHALO: {error}",
+    "{account}: {new} new, {updated} updated, {failed} failed":
+        "{account}: nových {new}, aktualizovaných {updated}, nestažených {failed}",
+    " — stopped: {error}": " — zastaveno: {error}",
+    # cmd_store.py: messages
+    "no messages": "žádné zprávy",
+    "received": "přijatá",
+    "sent": "odeslaná",
+    "message {dm_id} is not in the archive": "zpráva {dm_id} v archivu není",
+    "Message {dm_id} ({direction}, account {account})":
+        "Zpráva {dm_id} ({direction}, účet {account})",
+    "Subject": "Předmět",
+    "Sender": "Odesílatel",
+    "Recipient": "Adresát",
+    "Delivered": "Dodáno",
+    "Accepted": "Doručeno",
+    "State": "Stav",
+    "Verification": "Ověření",
+    "not verified": "neověřeno",
+    "Our reference number": "Naše číslo jednací",
+    "Our file mark": "Naše spisová značka",
+    "Sender's reference number": "Číslo jednací odesílatele",
+    "Sender's file mark": "Spisová značka odesílatele",
+    "Recipient's reference number": "Číslo jednací adresáta",
+    "Recipient's file mark": "Spisová značka adresáta",
+    "To hands": "K rukám",
+    "Attachments": "Přílohy",
+    "Events": "Události",
+    "--since must be a date YYYY-MM-DD": "--since musí být datum RRRR-MM-DD",
+    "--until must be a date YYYY-MM-DD": "--until musí být datum RRRR-MM-DD",
+    "--since is after --until": "--since je později než --until",
+    "no tag named {name!r}": "štítek {name!r} neexistuje",
+    "list messages, newest first": "vypsat zprávy, nejnovější první",
+    # filters.py (the GUI filter bar's filters)
+    "delivered on or after this day": "dodané v tento den nebo později",
+    "delivered on or before this day": "dodané v tento den nebo dříve",
+    "part of the sender's or recipient's name or data-box ID":
+        "část jména nebo ID datové schránky odesílatele či adresáta",
+    "message state: {names} or a number 1-10 (repeatable)":
+        "stav zprávy: {names} nebo číslo 1–10 (lze opakovat)",
+    "verification result: {names} (repeatable)": "výsledek ověření: {names} (lze opakovat)",
+    "only messages with attachments": "jen zprávy s přílohami",
+    "only messages without attachments": "jen zprávy bez příloh",
+    "only messages with this tag": "jen zprávy s tímto štítkem",
+    "only unread messages": "jen nepřečtené zprávy",
+    "unknown state {value!r}; use {names} or 1-10":
+        "neznámý stav {value!r}; použijte {names} nebo 1–10",
+    # cmd_store.py: send, import, check
+    "--legal-title is LAW/YEAR/SECTION/PARAGRAPH/POINT":
+        "--legal-title má tvar ZÁKON/ROK/PARAGRAF/ODSTAVEC/PÍSMENO",
+    "cannot send: {problems}": "nelze odeslat: {problems}",
+    "{recipient}: sent as {dm_id}": "{recipient}: odesláno jako {dm_id}",
+    " (big message)": " (velkoobjemová zpráva)",
+    "{recipient}: OUTCOME UNKNOWN: {error}": "{recipient}: VÝSLEDEK NEZNÁMÝ: {error}",
+    "{recipient}: FAILED: {error}": "{recipient}: SELHALO: {error}",
+    " — seal {verdict}: {reason}; kept in quarantine, NOT archived as evidence (the message "
+    "is still downloaded from ISDS)":
+        " — pečeť {verdict}: {reason}; ponecháno v karanténě, NENÍ archivováno jako důkaz "
+        "(zpráva se stáhne z ISDS)",
+    "{imported} imported, {duplicates} duplicates, {failed} failed":
+        "importováno {imported}, duplicitních {duplicates}, selhalo {failed}",
+    ", {quarantined} quarantined (not trusted), {conflicts} conflicting copies":
+        ", v karanténě {quarantined} (nedůvěryhodné), rozporných kopií {conflicts}",
+    "checked {checked} signed messages: {ok} verify; database {state}":
+        "zkontrolováno {checked} podepsaných zpráv: ověřeno {ok}; databáze {state}",
+    "ok": "v pořádku",
+    "DAMAGED": "POŠKOZENA",
+    "{n} conflicting copies marked as reviewed (kept)":
+        "{n} rozporných kopií označeno jako prohlédnuté (ponechány)",
+    "NOT CLEAN: evidence that is not trusted, invalid or in conflict (see above) must be "
+    "looked at; once you have looked at the conflicting copies, `dso check --mark-reviewed` "
+    "stops them failing the check (they are kept)":
+        "NENÍ V POŘÁDKU: nedůvěryhodné, neplatné nebo rozporné důkazy (viz výše) je třeba "
+        "prohlédnout; po prohlédnutí rozporných kopií je `dso check --mark-reviewed` přestane "
+        "počítat jako chybu (kopie zůstanou)",
+    # cmd_trust.py
+    "no added trust anchors (only the shipped PostSignum CAs)":
+        "žádné přidané kotvy důvěry (jen dodané CA PostSignum)",
+    "trust needs an action: list, add or remove": "trust potřebuje akci: list, add nebo remove",
+    "anchor": "kotva",
+    "intermediate": "mezilehlá",
+    "not among the added anchors: {files}": "není mezi přidanými kotvami: {files}",
+    "removed": "odebráno",
+    # cmd_outbox.py
+    "attachments: {files}": "přílohy: {files}",
+    "refusing to send: an earlier send of the same message may have reached ISDS and could "
+    "not be confirmed either way:":
+        "odeslání odmítnuto: dřívější odeslání téže zprávy mohlo ISDS dostat a nepodařilo se "
+        "potvrdit, zda ano, či ne:",
+    "Check the account's sent messages: `dso outbox reconcile ACCOUNT`; if it was not sent, "
+    "`dso outbox retry ID --force` sends it again (it may then arrive twice), "
+    "`dso outbox discard ID` closes the record.":
+        "Zkontrolujte odeslané zprávy účtu: `dso outbox reconcile ÚČET`; pokud odeslána "
+        "nebyla, `dso outbox retry ID --force` ji odešle znovu (může pak dorazit dvakrát), "
+        "`dso outbox discard ID` záznam uzavře.",
+    "warning: outcome of an earlier send unknown:":
+        "upozornění: výsledek dřívějšího odeslání není znám:",
+    "no unsettled sends": "žádná nevyřešená odeslání",
+    "the outbox is empty": "fronta odesílání je prázdná",
+    "{error}; try again when that send has finished":
+        "{error}; zkuste to znovu, až toto odesílání skončí",
+    "nothing to reconcile": "není co dohledávat",
+    "was {state}: {note}": "bylo {state}: {note}",
+    "discarded:": "uzavřeno:",
+    # cmd_zfo.py
+    "zfo needs an action: show, verify or extract":
+        "zfo potřebuje akci: show, verify nebo extract",
+    "--expiry-days must not be negative": "--expiry-days nesmí být záporné",
+    "cannot read trust certificates: {error}": "certifikáty důvěry nelze přečíst: {error}",
+    "received message": "přijatá zpráva",
+    "sent message": "odeslaná zpráva",
+    "delivery info": "doručenka",
+    "File": "Soubor",
+    "Kind": "Druh",
+    "Message ID": "ID zprávy",
+    "Sealed": "Zapečetěno",
+    "(not saved: a big-message attachment kept outside the file: {name})":
+        "(neuloženo: příloha velkoobjemové zprávy je mimo soubor: {name})",
+    "(no attachments)": "(žádné přílohy)",
+    # cmd_update.py
+    "update needs an action: check, apply, status, config or self-check":
+        "update potřebuje akci: check, apply, status, config nebo self-check",
+    "the app's proxy setting is unreadable ({type}); using the system's proxy":
+        "nastavení proxy aplikace nelze přečíst ({type}); použije se proxy systému",
+    "update": "aktualizace",
+    "This install is managed by the IT department: updates come from IT.":
+        "Tuto instalaci spravuje IT oddělení; nové verze instaluje správce.",
+    "DSO Desktop {version} is up to date.": "DSO Desktop {version} je aktuální.",
+    "Installed: {version}": "Nainstalováno: {version}",
+    "Available: {version} ({size}, {reason})": "K dispozici: {version} ({size}, {reason})",
+    "downloading: {pct} %": "stahování: {pct} %",
+    "Version {version} is staged; it is used from the next start.":
+        "Verze {version} je připravena; použije se při příštím spuštění.",
+    "DSO Desktop {version}: this copy does not update itself (not started through the "
+    "launcher).":
+        "DSO Desktop {version}: tato kopie se neaktualizuje sama (není spuštěna spouštěčem).",
+    "Installed": "Nainstalováno",
+    "Managed by IT": "Spravuje IT",
+    "Launcher log": "Záznam spouštěče",
+    "Previous": "Předchozí",
+    "Staged": "Připraveno",
+    "On trial": "Zkušební provoz",
+    "{version} ({n} abnormal ends)": "{version} (chybných spuštění: {n})",
+    "Rolled back, not installed again": "Vráceno, znovu se neinstaluje",
+    "Last rollback {at}: {version} -> {to}": "Poslední návrat {at}: {version} -> {to}",
+    "not an installed copy: give --install-root DIR":
+        "není to nainstalovaná kopie: zadejte --install-root SLOŽKA",
+    "rollback refused: {error}": "návrat odmítnut: {error}",
+    "rollback failed: {error}": "návrat selhal: {error}",
+    "Back at version {current}; version {version} will not be installed again.":
+        "Vráceno na verzi {current}; verze {version} se znovu nenainstaluje.",
+    "--channel is a per-user setting (without --policy)":
+        "--channel je nastavení uživatele (bez --policy)",
+    "--enable and --disable together": "--enable a --disable současně",
+    "--proxy, --ca-file and --managed are the administrator's policy: add --policy (the "
+    "app's own proxy is set in its settings)":
+        "--proxy, --ca-file a --managed jsou zásady správce: přidejte --policy (proxy "
+        "aplikace se nastavuje v jejím nastavení)",
+    "cannot write {file}: {error} (run as the administrator)":
+        "nelze zapsat {file}: {error} (spusťte jako správce)",
+    "self-check failed": "samokontrola selhala",
+    # cmd_sim.py
+    "dso sim: choose a subcommand (serve, records-serve, records-confirm)":
+        "dso sim: zvolte podpříkaz (serve, records-serve, records-confirm)",
+    "--host must be a loopback address, not {host!r}":
+        "--host musí být adresa zpětné smyčky, ne {host!r}",
+    "--port must be 0-65535 and --messages not negative":
+        "--port musí být 0–65535 a --messages nezáporné",
+}
