@@ -67,7 +67,7 @@ def test_the_stored_and_printed_strings_stay_the_same() -> None:
         "invalid", "error"]
     assert [v.value for v in WarningKind] == [
         "password-expiry", "timestamp-expiry", "deletion", "fiction", "untrusted-evidence",
-        "evidence-conflict", "quarantined", "send-unknown"]
+        "evidence-conflict", "quarantined", "send-unknown", "undelivered"]
     assert [v.value for v in IntegrityProblemKind] == [
         "missing-zfo", "checksum", "unparsable", "invalid", "untrusted", "mismatch",
         "conflict", "conflict-reviewed", "quarantined", "database"]
