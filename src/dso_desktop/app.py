@@ -17,7 +17,9 @@ from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService, open_trust_store
+from dso_desktop.services.remedies import RemedyService
 from dso_desktop.services.warnings import WarningService
+from dso_desktop.services.watch import WatchService
 from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
 
@@ -68,7 +70,10 @@ class App:
                                 lock_dir=paths.data / "locks")
         self.outbox = self.send.outbox  # exactly-once sending: records and reconciliation
         self.zfo = ZfoService(db, self.trust)
-        self.warnings = WarningService(db, self.settings.get)
+        self.watch = WatchService(db, self.settings.get, self.trust)
+        self.warnings = WarningService(db, self.settings.get, self.watch)
+        self.remedies = RemedyService(db, self.accounts, self.trust, self.settings.get,
+                                      self.net_config)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
 
