@@ -432,6 +432,8 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--out", required=True, metavar="DIR")
     m.add_argument("--account")
     m.set_defaults(handler=message_export)
+    from dso_desktop.cli.cmd_watch import add_message_actions  # verify-online (issue 15)
+    add_message_actions(msub)
 
     p = sub.add_parser("search", help="full-text search (diacritics ignored)")
     p.add_argument("query")
