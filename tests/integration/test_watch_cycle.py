@@ -136,3 +136,21 @@ def test_online_verification_is_recorded(app: App) -> None:
     rec = app.remedies.verify_online(mid)
     assert rec.authentic is True and rec.version == 1 and rec.account == "urad"
     assert app.remedies.online_checks(mid) == [rec]
+
+
+def test_rows_from_before_revision_0005_get_their_horizon_once(app: App) -> None:
+    from sqlalchemy import update
+
+    from dso_desktop.store.models import Message
+
+    before = [(i.message_id, i.due) for i in _evidence_items(app)]
+    assert before
+    with app.db.write() as s:  # what the migration leaves: no horizon yet
+        s.execute(update(Message).values(evidence_expires=None, evidence_cause=None))
+    fresh = App.open(app.paths, offline=True)
+    try:
+        assert fresh.watch.backfill() == len(before)
+        assert [(i.message_id, i.due) for i in _evidence_items(fresh)] == before
+        assert fresh.watch.backfill() == 0  # once
+    finally:
+        fresh.close()
