@@ -391,6 +391,10 @@
         <translation>Kopie v rozporu</translation>
     </message>
     <message>
+        <source>Evidence versions</source>
+        <translation>Verze důkazu</translation>
+    </message>
+    <message>
         <source>Envelope and delivery events</source>
         <translation>Obálka a události doručení</translation>
     </message>
@@ -419,6 +423,14 @@
         <translation>O&amp;věřit</translation>
     </message>
     <message>
+        <source>Verify in &amp;ISDS</source>
+        <translation>Ověřit v &amp;ISDS</translation>
+    </message>
+    <message>
+        <source>Re&amp;stamp</source>
+        <translation>Obnovit &amp;razítko</translation>
+    </message>
+    <message>
         <source>Open the attachment in the system application</source>
         <translation>Otevřít přílohu v aplikaci systému</translation>
     </message>
@@ -437,6 +449,14 @@
     <message>
         <source>Verify the signature of the message again</source>
         <translation>Znovu ověřit podpis zprávy</translation>
+    </message>
+    <message>
+        <source>Ask ISDS whether it issued exactly this file (AuthenticateMessage); the answer is recorded</source>
+        <translation>Zeptat se ISDS, zda vydal právě tento soubor (AuthenticateMessage); odpověď se uloží</translation>
+    </message>
+    <message>
+        <source>Renew the evidence: ISDS re-seals the message, kept as a new version beside the original</source>
+        <translation>Obnovit důkaz: ISDS zprávu znovu zapečetí, uloží se jako nová verze vedle originálu</translation>
     </message>
     <message>
         <source>Attachments:</source>
@@ -1080,6 +1100,14 @@
         <translation>Ověřit všechny uložené podpisy a najít nedůvěryhodné kopie nebo kopie v rozporu</translation>
     </message>
     <message>
+        <source>&amp;Restamp expiring messages…</source>
+        <translation>&amp;Obnovit razítka končících zpráv…</translation>
+    </message>
+    <message>
+        <source>Renew the evidence of every message whose signature or timestamp stops being verifiable soon</source>
+        <translation>Obnovit důkaz u všech zpráv, jejichž pečeť nebo časové razítko brzy přestane být ověřitelné</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>&amp;Konec</translation>
     </message>
@@ -1146,6 +1174,22 @@
     <message>
         <source>No warnings.</source>
         <translation>Žádná upozornění.</translation>
+    </message>
+    <message>
+        <source>Restamp</source>
+        <translation>Obnovit razítko</translation>
+    </message>
+    <message>
+        <source>The evidence of message %1 stops being verifiable soon. Renew it now (ISDS re-seals it; the original stays as it is)?</source>
+        <translation>Zprávu %1 brzy nepůjde ověřit. Obnovit nyní její razítko (ISDS ji znovu zapečetí; originál zůstane beze změny)?</translation>
+    </message>
+    <message>
+        <source>Restamping</source>
+        <translation>Obnovení razítek</translation>
+    </message>
+    <message>
+        <source>No message needs restamping now.</source>
+        <translation>Žádná zpráva nyní obnovení razítka nepotřebuje.</translation>
     </message>
     <message>
         <source>Synchronizing %1…</source>
@@ -1358,6 +1402,57 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>The request expired.</source>
         <translation>Požadavek vypršel.</translation>
+    </message>
+</context>
+<context>
+    <name>Remedies</name>
+    <message>
+        <source>Restamped %1 of %2 messages.</source>
+        <translation>Obnoveno razítko u %1 z %2 zpráv.</translation>
+    </message>
+    <message>
+        <source>original</source>
+        <translation>originál</translation>
+    </message>
+    <message>
+        <source>verifies</source>
+        <translation>ověřeno</translation>
+    </message>
+    <message>
+        <source>does not verify</source>
+        <translation>nelze ověřit</translation>
+    </message>
+    <message>
+        <source>(verifiable until %1)</source>
+        <translation>(ověřitelné do %1)</translation>
+    </message>
+    <message>
+        <source>Version %1 – %2: %3</source>
+        <translation>Verze %1 – %2: %3</translation>
+    </message>
+    <message>
+        <source>authentic</source>
+        <translation>autentická</translation>
+    </message>
+    <message>
+        <source>NOT authentic</source>
+        <translation>NENÍ autentická</translation>
+    </message>
+    <message>
+        <source>ISDS check of version %1 on %2: %3</source>
+        <translation>Ověření verze %1 v ISDS %2: %3</translation>
+    </message>
+    <message>
+        <source>Renewing the evidence of the messages…</source>
+        <translation>Obnovuji důkazy zpráv…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Zrušit</translation>
+    </message>
+    <message>
+        <source>Restamping</source>
+        <translation>Obnovení razítek</translation>
     </message>
 </context>
 <context>

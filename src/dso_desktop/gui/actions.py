@@ -70,6 +70,11 @@ def build_actions(w: MainWindow) -> None:
         translate("MainWindow", "Verify every stored signature and find untrusted or "
                   "conflicting copies"),
     )
+    w.act_restamp = act(
+        translate("MainWindow", "&Restamp expiring messages…"), w.restamp_expiring, None,
+        translate("MainWindow", "Renew the evidence of every message whose signature or "
+                  "timestamp stops being verifiable soon"),
+    )
     w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
     w.act_check_updates = act(translate("MainWindow", "Check for &updates"),
@@ -82,6 +87,7 @@ def build_actions(w: MainWindow) -> None:
         w.act_import,
         w.act_export,
         w.act_check,
+        w.act_restamp,
         None,
         w.act_settings,
         None,

@@ -1,0 +1,85 @@
+"""The watch in the GUI: expiring evidence in the warnings panel (sorted by due date), a
+double click opens the message and its remedy, restamping with progress runs off the GUI
+thread and the warning goes; "Ověřit v ISDS" records ISDS's answer in the detail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from tests.gui.conftest import add_sim_account
+
+from dso_desktop.domain import Remedy, WarningKind
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@pytest.fixture(scope="module")
+def short_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from dso_desktop.simulator import Simulator
+
+    sim = Simulator(tmp_path_factory.mktemp("sim"), seed=8, messages=3, evidence_days=25)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def _evidence_rows(window: Any) -> list[Any]:
+    out = []
+    for i in range(window.warning_list.count()):
+        w = window.warning_list.item(i).data(Qt.ItemDataRole.UserRole)
+        if w is not None and w.kind == WarningKind.TIMESTAMP_EXPIRY:
+            out.append((i, w))
+    return out
+
+
+def test_warning_double_click_restamp_no_warning(qtbot: Any, window: Any, ctx: Any,
+                                                 short_sim: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    app = ctx.app
+    add_sim_account(app, short_sim, "obec")
+    app.sync.sync_account("obec", accept_delivery=True)
+    # (The window's own start-up load may still be on its way: wait for the synced state.)
+    window.reload_warnings()
+    qtbot.waitUntil(lambda: bool(_evidence_rows(window)), timeout=10_000)
+    rows = _evidence_rows(window)
+    dues = [w.due for _i, w in rows]
+    assert dues == sorted(dues)
+    assert all(w.remedy is Remedy.RESTAMP for _i, w in rows)
+    assert window.warning_list.item(rows[0][0]).text().startswith("Konec ověřitelnosti:")
+
+    # Double click: the message opens and the restamp is offered; yes -> restamped.
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    first = rows[0][1]
+    with qtbot.waitSignal(window.detail.message_loaded, timeout=10_000):
+        window._warning_activated(window.warning_list.item(rows[0][0]))
+    assert window.detail.message_id == first.message_id
+    run = window._restamp_run
+    with qtbot.waitSignal(run.finished, timeout=30_000) as done:
+        pass
+    (outcome,) = done.args[0]
+    assert outcome.ok and outcome.message_id == first.message_id
+    qtbot.waitUntil(lambda: first.message_id not in
+                    {w.message_id for _i, w in _evidence_rows(window)}, timeout=10_000)
+    # The detail shows both versions.
+    qtbot.waitUntil(lambda: "Verze 2" in window.detail.versions.text(), timeout=10_000)
+    assert not window.detail.versions.isHidden()
+    assert "Verze 1" in window.detail.versions.text()
+    assert "Verze 2" in window.detail.versions.text()
+
+    # The menu's batch restamp renews the rest with progress; then no evidence warning.
+    window.restamp_expiring()
+    qtbot.waitUntil(lambda: getattr(window, "_restamp_run", run) is not run, timeout=10_000)
+    qtbot.waitUntil(lambda: _evidence_rows(window) == [], timeout=30_000)
+    assert all(len(app.remedies.versions(w.message_id)) == 1 for _i, w in rows)
+
+    # "Ověřit v ISDS": the answer is recorded and shown.
+    assert window.detail.online_button.text().replace("&", "") == "Ověřit v ISDS"
+    with qtbot.waitSignal(window.detail.online_checked, timeout=30_000) as checked:
+        window.detail.online_button.click()
+    assert checked.args[0].authentic is True
+    qtbot.waitUntil(lambda: "autentická" in window.detail.versions.text(), timeout=10_000)
