@@ -83,3 +83,36 @@ def test_warning_double_click_restamp_no_warning(qtbot: Any, window: Any, ctx: A
         window.detail.online_button.click()
     assert checked.args[0].authentic is True
     qtbot.waitUntil(lambda: "autentická" in window.detail.versions.text(), timeout=10_000)
+
+
+def test_training_mode_shows_warning_restamp_no_warning(qtbot: Any, window: Any,
+                                                        ctx: Any) -> None:
+    from dso_desktop.gui.demo import TRAINING_EVIDENCE_DAYS, DemoSession
+
+    assert TRAINING_EVIDENCE_DAYS < 90  # inside the default restamp window
+    demo = DemoSession(ctx, window, messages=4)
+    try:
+        with qtbot.waitSignal(demo.ready, timeout=60_000):
+            demo.start()
+        window.reload_warnings()
+        qtbot.waitUntil(lambda: bool(_evidence_rows(window)), timeout=10_000)
+        window.restamp_expiring()
+        qtbot.waitUntil(lambda: _evidence_rows(window) == [], timeout=60_000)
+        ids = [w.message_id for w in ctx.app.warnings.collect()
+               if w.kind == WarningKind.TIMESTAMP_EXPIRY]
+        assert ids == []
+    finally:
+        demo.stop()
+
+
+def test_cancelling_the_progress_dialog_cancels_the_run(qtbot: Any, window: Any) -> None:
+    from dso_desktop.gui.remedyui import RestampRun
+
+    run = RestampRun(window, window.ctx, [1, 2, 3])
+    assert not run.cancel.is_set()
+    from PySide6.QtWidgets import QPushButton
+
+    (button,) = run.progress.findChildren(QPushButton)
+    assert button.text() == "Zrušit"
+    button.click()
+    assert run.cancel.is_set()
