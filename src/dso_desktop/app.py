@@ -13,11 +13,11 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
+from dso_desktop.services.remedies import RemedyService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService, open_trust_store
-from dso_desktop.services.remedies import RemedyService
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.services.watch import WatchService
 from dso_desktop.services.zfofiles import ZfoService

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from dso_desktop.gui.remedyui import RestampRun
     from dso_desktop.services.remedies import RemedyOutcome, VersionCheck
     from dso_desktop.services.types import MessageDetail, VerdictView
-    from dso_desktop.store.versions import OnlineCheckRecord
     from dso_desktop.store.records import EvidenceCopyRecord
+    from dso_desktop.store.versions import OnlineCheckRecord
     from dso_desktop.zfo.verify import Verdict
 
 

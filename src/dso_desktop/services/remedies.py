@@ -319,7 +319,7 @@ class RemedyService:
     # -- what the detail shows ------------------------------------------------------------
     def versions(self, message_id: int) -> list[EvidenceVersionRecord]:
         with self._db.read() as s:
-            return EvidenceVersionRepo(s).list(message_id)
+            return EvidenceVersionRepo(s).versions(message_id)
 
     def online_checks(self, message_id: int) -> list[OnlineCheckRecord]:
         with self._db.read() as s:
@@ -336,7 +336,7 @@ class RemedyService:
         with self._db.read() as s:
             repo = EvidenceVersionRepo(s)
             original = repo.data(message_id, ORIGINAL)
-            records = repo.list(message_id)
+            records = repo.versions(message_id)
             blobs = {r.version: repo.data(message_id, r.version) for r in records}
         by_sha = {hashlib.sha256(original).hexdigest(): original}
         out = []

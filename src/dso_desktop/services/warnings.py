@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from dso_desktop.domain import MessageStatus, WarningKind, ZfoKind
+from dso_desktop.domain import WarningKind, ZfoKind
 from dso_desktop.services.types import ArchiveWarning
 from dso_desktop.services.watch import WatchService
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.models import Account, Message
-from dso_desktop.store.repos import AccountRepo
-from dso_desktop.store.timeutil import to_db
 
 MAX_PER_KIND = 200
 

@@ -105,7 +105,7 @@ class EvidenceVersionRepo:
         self.s.flush()
         return _record(v)
 
-    def list(self, message_id: int) -> list[EvidenceVersionRecord]:
+    def versions(self, message_id: int) -> list[EvidenceVersionRecord]:
         q = select(EvidenceVersion).where(EvidenceVersion.message_id == message_id
                                           ).order_by(EvidenceVersion.version)
         return [_record(v) for v in self.s.scalars(q)]

@@ -80,7 +80,7 @@ def test_a_refusal_or_foreign_answer_is_a_clear_error(make_zfo: Callable[..., by
     with pytest.raises(ArchiveTimestampError, match="refused"):
         token_from_response(refused, req)
     other = build_request(b"something else")
-    with pytest.raises(ArchiveTimestampError, match="nonce|imprint"):
+    with pytest.raises(ArchiveTimestampError, match=r"nonce|imprint"):
         token_from_response(timestamp_response(other.der, pki.tsa, NOW), req)
     with pytest.raises(ArchiveTimestampError):
         token_from_response(b"\x30\x03garbage", req)
