@@ -566,6 +566,10 @@
         <source>Export message to</source>
         <translation>Exportovat zprávu do</translation>
     </message>
+    <message>
+        <source>Restamp</source>
+        <translation>Obnovit razítko</translation>
+    </message>
 </context>
 <context>
     <name>EnvironmentPage</name>

@@ -116,3 +116,31 @@ def test_cancelling_the_progress_dialog_cancels_the_run(qtbot: Any, window: Any)
     assert button.text() == "Zrušit"
     button.click()
     assert run.cancel.is_set()
+
+
+def test_a_failed_restamp_from_the_detail_is_said_in_czech(qtbot: Any, window: Any, ctx: Any,
+                                                           short_sim: Any) -> None:
+    from dso_desktop.store.records import MessageFilter
+
+    app = ctx.app
+    add_sim_account(app, short_sim, "obec2")
+    app.sync.sync_account("obec2", accept_delivery=True)
+    mid = app.messages.ids(MessageFilter(account="obec2", downloaded=True))[0]
+    # The window's own start-up loads end first (a list reload clears the detail).
+    window.reload_list()
+    qtbot.waitUntil(lambda: ctx.tasks.pending == 0, timeout=10_000)
+    with qtbot.waitSignal(window.detail.message_loaded, timeout=10_000):
+        window.detail.show_message(mid)
+    assert window.detail.restamp_button.isEnabled()
+    short_sim.faults.inject("Re-signISDSDocument", "maintenance", times=10)
+    try:
+        with qtbot.waitSignal(window.detail.restamped, timeout=30_000) as done:
+            window.detail.restamp()
+    finally:
+        short_sim.faults.clear()
+    (outcome,) = done.args[0]
+    assert not outcome.ok
+    box = window.detail._restamp_box
+    assert "Obnoveno razítko u 0 z 1 zpráv." in box.text()
+    assert "autorita časových razítek" in box.text()
+    assert app.remedies.versions(mid) == []

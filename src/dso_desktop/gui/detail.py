@@ -286,6 +286,9 @@ class DetailPane(QWidget):
         has_files = self.attachments.count() > 0
         for b in (self.open_button, self.save_button, self.save_all_button):
             b.setEnabled(has_files)
+        # Only a stored signed message can be checked with ISDS or restamped.
+        for b in (self.online_button, self.restamp_button):
+            b.setEnabled(detail.row.downloaded)
 
     def _show_verdict(self, verdict: VerdictView | Verdict | None,
                       kind_text: str | None = None) -> None:
@@ -477,7 +480,16 @@ class DetailPane(QWidget):
         self._restamp_run = run
 
         def finished(outcomes: list[RemedyOutcome]) -> None:
+            from PySide6.QtWidgets import QMessageBox
+
+            from dso_desktop.gui.remedyui import outcome_text
+
             self.restamped.emit(list(outcomes))
+            if any(not o.ok for o in outcomes):
+                box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Restamp"),
+                                  outcome_text(outcomes), parent=self)
+                self._restamp_box = box
+                box.open()
             if self._message == msg:
                 self.load_versions()
 
