@@ -1585,6 +1585,14 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <translation>Zkontrolovat aktualizace hned</translation>
     </message>
     <message>
+        <source>Time-stamping authority address</source>
+        <translation>Adresa autority časových razítek</translation>
+    </message>
+    <message>
+        <source>Certificate authority of the time-stamping authority</source>
+        <translation>Certifikační autorita autority časových razítek</translation>
+    </message>
+    <message>
         <source>Timestamp warning days</source>
         <translation>Dny upozornění na časové razítko</translation>
     </message>
@@ -1595,6 +1603,14 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Password warning days</source>
         <translation>Dny upozornění na heslo</translation>
+    </message>
+    <message>
+        <source>Restamp days</source>
+        <translation>Dny pro obnovení razítek</translation>
+    </message>
+    <message>
+        <source>Undelivered warning days</source>
+        <translation>Dny do upozornění na nedodanou zprávu</translation>
     </message>
     <message>
         <source> days</source>
@@ -1643,6 +1659,22 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Warn before password expiry:</source>
         <translation>Upozornit před vypršením hesla:</translation>
+    </message>
+    <message>
+        <source>Restamp evidence that expires within:</source>
+        <translation>Obnovit razítka důkazů, které vyprší do:</translation>
+    </message>
+    <message>
+        <source>Warn about sent messages not delivered after:</source>
+        <translation>Upozornit na odeslané zprávy nedodané po:</translation>
+    </message>
+    <message>
+        <source>Time-stamping authority (RFC 3161):</source>
+        <translation>Autorita časových razítek (RFC 3161):</translation>
+    </message>
+    <message>
+        <source>Its certificate authority (file):</source>
+        <translation>Její certifikační autorita (soubor):</translation>
     </message>
     <message>
         <source>This copy does not update itself: it was not started from an installation (or it runs in training mode).</source>

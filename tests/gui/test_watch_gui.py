@@ -144,3 +144,20 @@ def test_a_failed_restamp_from_the_detail_is_said_in_czech(qtbot: Any, window: A
     assert "Obnoveno razítko u 0 z 1 zpráv." in box.text()
     assert "autorita časových razítek" in box.text()
     assert app.remedies.versions(mid) == []
+
+
+def test_watch_settings_in_the_dialog(qtbot: Any, window: Any, ctx: Any) -> None:
+    dlg = window.open_settings()
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.loaded, timeout=10_000):
+        pass
+    assert dlg.restamp_days.value() == 90 and dlg.undelivered_days.value() == 3
+    dlg.restamp_days.setValue(120)
+    dlg.undelivered_days.setValue(5)
+    dlg.tsa_url.setText(" https://tsa.example/tsp ")
+    dlg.tsa_ca.setText("/etc/tsa-ca.pem")
+    dlg.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: ctx.app.settings.get().restamp_within_days == 120, timeout=5_000)
+    st = ctx.app.settings.get()
+    assert (st.undelivered_warning_days, st.tsa_url, st.tsa_ca_file) == (
+        5, "https://tsa.example/tsp", "/etc/tsa-ca.pem")
