@@ -37,8 +37,7 @@ def _evidence_rows(window: Any) -> list[Any]:
 
 
 def test_warning_double_click_restamp_no_warning(qtbot: Any, window: Any, ctx: Any,
-                                                 short_sim: Any,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 short_sim: Any) -> None:
     app = ctx.app
     add_sim_account(app, short_sim, "obec")
     app.sync.sync_account("obec", accept_delivery=True)
@@ -52,12 +51,13 @@ def test_warning_double_click_restamp_no_warning(qtbot: Any, window: Any, ctx: A
     assert window.warning_list.item(rows[0][0]).text().startswith("Konec ověřitelnosti:")
 
     # Double click: the message opens and the restamp is offered; yes -> restamped.
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
     first = rows[0][1]
     with qtbot.waitSignal(window.detail.message_loaded, timeout=10_000):
         window._warning_activated(window.warning_list.item(rows[0][0]))
     assert window.detail.message_id == first.message_id
+    box = window.remedy_box
+    assert first.dm_id in box.text() and "nepůjde ověřit" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
     run = window._restamp_run
     with qtbot.waitSignal(run.finished, timeout=30_000) as done:
         pass

@@ -583,13 +583,22 @@ class MainWindow(QMainWindow):
             self.detail.show_message(msg)  # not in the list shown now: open it anyway
         remedy = w.remedy if w is not None else None
         if remedy is Remedy.RESTAMP and isinstance(msg, int):
-            answer = QMessageBox.question(
-                self, self.tr("Restamp"),
+            # Window-modal, not a nested event loop: the answer arrives as a signal.
+            box = QMessageBox(
+                QMessageBox.Icon.Question, self.tr("Restamp"),
                 self.tr("The evidence of message %1 stops being verifiable soon. Renew it "
                         "now (ISDS re-seals it; the original stays as it is)?").replace(
-                    "%1", w.dm_id or str(msg)))
-            if answer == QMessageBox.StandardButton.Yes:
-                self.restamp_messages([msg])
+                    "%1", w.dm_id or str(msg)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            target = msg
+
+            def answered(button: object) -> None:
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+                    self.restamp_messages([target])
+
+            box.buttonClicked.connect(answered)
+            self.remedy_box = box
+            box.open()
         elif remedy is Remedy.CHANGE_PASSWORD:
             self.open_settings()
 
@@ -621,8 +630,10 @@ class MainWindow(QMainWindow):
 
         def got(ids: list[int]) -> None:
             if not ids:
-                QMessageBox.information(self, self.tr("Restamping"), self.tr(
-                    "No message needs restamping now."))
+                box = QMessageBox(QMessageBox.Icon.Information, self.tr("Restamping"),
+                                  self.tr("No message needs restamping now."), parent=self)
+                self._restamp_box = box
+                box.open()
                 return
             self.restamp_messages(ids)
 
