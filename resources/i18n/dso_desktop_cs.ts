@@ -830,6 +830,30 @@
         <source>Recipient&apos;s file mark</source>
         <translation>Spisová značka adresáta</translation>
     </message>
+    <message>
+        <source>Evidence versions</source>
+        <translation>Verze důkazu</translation>
+    </message>
+    <message>
+        <source>Verify in &amp;ISDS</source>
+        <translation>Ověřit v &amp;ISDS</translation>
+    </message>
+    <message>
+        <source>Re&amp;stamp</source>
+        <translation>Obnovit &amp;razítko</translation>
+    </message>
+    <message>
+        <source>Ask ISDS whether it issued exactly this file (AuthenticateMessage); the answer is recorded</source>
+        <translation>Zeptat se ISDS, zda vydal právě tento soubor (AuthenticateMessage); odpověď se uloží</translation>
+    </message>
+    <message>
+        <source>Renew the evidence: ISDS re-seals the message, kept as a new version beside the original</source>
+        <translation>Obnovit důkaz: ISDS zprávu znovu zapečetí, uloží se jako nová verze vedle originálu</translation>
+    </message>
+    <message>
+        <source>Restamp</source>
+        <translation>Obnovit razítko</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsDialog</name>
@@ -2144,6 +2168,30 @@ Klient informačního systému datových schránek (ISDS).</translation>
         <source>User &amp;manual</source>
         <translation>&amp;Příručka</translation>
     </message>
+    <message>
+        <source>&amp;Restamp expiring messages…</source>
+        <translation>&amp;Obnovit razítka končících zpráv…</translation>
+    </message>
+    <message>
+        <source>Renew the evidence of every message whose signature or timestamp stops being verifiable soon</source>
+        <translation>Obnovit důkaz u všech zpráv, jejichž pečeť nebo časové razítko brzy přestane být ověřitelné</translation>
+    </message>
+    <message>
+        <source>Restamp</source>
+        <translation>Obnovit razítko</translation>
+    </message>
+    <message>
+        <source>The evidence of message %1 stops being verifiable soon. Renew it now (ISDS re-seals it; the original stays as it is)?</source>
+        <translation>Zprávu %1 brzy nepůjde ověřit. Obnovit nyní její razítko (ISDS ji znovu zapečetí; originál zůstane beze změny)?</translation>
+    </message>
+    <message>
+        <source>Restamping</source>
+        <translation>Obnovení razítek</translation>
+    </message>
+    <message>
+        <source>No message needs restamping now.</source>
+        <translation>Žádná zpráva nyní obnovení razítka nepotřebuje.</translation>
+    </message>
 </context>
 <context>
     <name>MessageListModel</name>
@@ -2460,6 +2508,57 @@ Klient informačního systému datových schránek (ISDS).</translation>
     </message>
 </context>
 <context>
+    <name>Remedies</name>
+    <message>
+        <source>Restamped %1 of %2 messages.</source>
+        <translation>Obnoveno razítko u %1 z %2 zpráv.</translation>
+    </message>
+    <message>
+        <source>original</source>
+        <translation>originál</translation>
+    </message>
+    <message>
+        <source>verifies</source>
+        <translation>ověřeno</translation>
+    </message>
+    <message>
+        <source>does not verify</source>
+        <translation>nelze ověřit</translation>
+    </message>
+    <message>
+        <source>(verifiable until %1)</source>
+        <translation>(ověřitelné do %1)</translation>
+    </message>
+    <message>
+        <source>Version %1 – %2: %3</source>
+        <translation>Verze %1 – %2: %3</translation>
+    </message>
+    <message>
+        <source>authentic</source>
+        <translation>autentická</translation>
+    </message>
+    <message>
+        <source>NOT authentic</source>
+        <translation>NENÍ autentická</translation>
+    </message>
+    <message>
+        <source>ISDS check of version %1 on %2: %3</source>
+        <translation>Ověření verze %1 v ISDS %2: %3</translation>
+    </message>
+    <message>
+        <source>Renewing the evidence of the messages…</source>
+        <translation>Obnovuji důkazy zpráv…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Zrušit</translation>
+    </message>
+    <message>
+        <source>Restamping</source>
+        <translation>Obnovení razítek</translation>
+    </message>
+</context>
+<context>
     <name>RestoreDialog</name>
     <message>
         <source>Restore from a backup</source>
@@ -2766,6 +2865,38 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Keep the newest backups:</source>
         <translation>Uchovávat nejnovějších záloh:</translation>
+    </message>
+    <message>
+        <source>Time-stamping authority address</source>
+        <translation>Adresa autority časových razítek</translation>
+    </message>
+    <message>
+        <source>Certificate authority of the time-stamping authority</source>
+        <translation>Certifikační autorita autority časových razítek</translation>
+    </message>
+    <message>
+        <source>Restamp days</source>
+        <translation>Dny pro obnovení razítek</translation>
+    </message>
+    <message>
+        <source>Undelivered warning days</source>
+        <translation>Dny do upozornění na nedodanou zprávu</translation>
+    </message>
+    <message>
+        <source>Restamp evidence that expires within:</source>
+        <translation>Obnovit razítka důkazů, které vyprší do:</translation>
+    </message>
+    <message>
+        <source>Warn about sent messages not delivered after:</source>
+        <translation>Upozornit na odeslané zprávy nedodané po:</translation>
+    </message>
+    <message>
+        <source>Time-stamping authority (RFC 3161):</source>
+        <translation>Autorita časových razítek (RFC 3161):</translation>
+    </message>
+    <message>
+        <source>Its certificate authority (file):</source>
+        <translation>Její certifikační autorita (soubor):</translation>
     </message>
 </context>
 <context>

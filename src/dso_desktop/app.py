@@ -17,11 +17,13 @@ from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.paper import PaperService
 from dso_desktop.services.records import RecordsService
+from dso_desktop.services.remedies import RemedyService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
 from dso_desktop.services.trust import TrustAnchorService, open_trust_store
 from dso_desktop.services.warnings import WarningService
+from dso_desktop.services.watch import WatchService
 from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
 
@@ -74,6 +76,10 @@ class App:
         self.zfo = ZfoService(db, self.trust)
         self.paper = PaperService(db)  # PDF envelopes, overviews, e-mail (issue 16)
         self.warnings = WarningService(db, self.settings.get)
+        self.watch = WatchService(db, self.settings.get, self.trust)
+        self.warnings = WarningService(db, self.settings.get, self.watch)
+        self.remedies = RemedyService(db, self.accounts, self.trust, self.settings.get,
+                                      self.net_config)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
         self.records = RecordsService(db)  # hand-over to records management (issue 17)

@@ -241,6 +241,34 @@ class WarningKind(StrEnum):
     SEND_UNKNOWN = "send-unknown"
     BACKUP_FAILED = "backup-failed"
     BACKUP_OVERDUE = "backup-overdue"
+    UNDELIVERED = "undelivered"  # a sent message not delivered after N days
+
+
+class EvidenceCause(StrEnum):
+    """What ends the verifiability of a message's evidence first (the watch's due date)."""
+
+    SEAL_CERTIFICATE = "seal-certificate"
+    TIMESTAMP_CERTIFICATE = "timestamp-certificate"
+    QUALIFIED_TIMESTAMP = "qualified-timestamp"  # dmQTimestamp's TSA certificate
+    ALGORITHM = "algorithm"  # a key size the verifier stops accepting on that day
+    ARCHIVE_TIMESTAMP = "archive-timestamp"  # our RFC 3161 archive timestamp's TSA
+
+
+class Remedy(StrEnum):
+    """What the user (or a script) does about a watch item."""
+
+    RESTAMP = "restamp"  # Re-signISDSDocument (or an archive timestamp where ISDS cannot)
+    ACCEPT = "accept"  # open the message: log in and accept it before the fiction applies
+    DOWNLOAD = "download"  # sync the account: download the signed message before deletion
+    CHECK_DELIVERY = "check-delivery"  # sync the account / ask the recipient
+    CHANGE_PASSWORD = "change-password"  # noqa: S105 - a remedy, not a password
+
+
+class EvidenceVersionKind(StrEnum):
+    """A later version of a message's evidence, kept beside the byte-exact original."""
+
+    RESIGNED = "resigned"  # ISDS re-sealed the ZFO (Re-signISDSDocument)
+    ARCHIVE_TIMESTAMP = "archive-timestamp"  # an RFC 3161 token over the stored ZFO
 
 
 class IntegrityProblemKind(StrEnum):
@@ -347,7 +375,7 @@ TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
     },
     WarningKind: {
         WarningKind.PASSWORD_EXPIRY: ("Password", "Heslo"),
-        WarningKind.TIMESTAMP_EXPIRY: ("Timestamp", "Časové razítko"),
+        WarningKind.TIMESTAMP_EXPIRY: ("Evidence expires", "Konec ověřitelnosti"),
         WarningKind.DELETION: ("Deletion from ISDS", "Smazání z ISDS"),
         WarningKind.FICTION: ("Acceptance by fiction", "Doručení fikcí"),
         WarningKind.UNTRUSTED_EVIDENCE: ("Untrusted signature", "Nedůvěryhodný podpis"),
@@ -356,6 +384,30 @@ TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
         WarningKind.SEND_UNKNOWN: ("Sending not confirmed", "Nepotvrzené odeslání"),
         WarningKind.BACKUP_FAILED: ("Backup failed", "Záloha selhala"),
         WarningKind.BACKUP_OVERDUE: ("Backup overdue", "Záloha chybí"),
+        WarningKind.UNDELIVERED: ("Not delivered", "Nedodaná zpráva"),
+    },
+    EvidenceCause: {
+        EvidenceCause.SEAL_CERTIFICATE: ("the seal certificate expires",
+                                         "vyprší certifikát pečeti"),
+        EvidenceCause.TIMESTAMP_CERTIFICATE: ("the timestamp certificate expires",
+                                              "vyprší certifikát časového razítka"),
+        EvidenceCause.QUALIFIED_TIMESTAMP: ("the ISDS qualified timestamp expires",
+                                            "vyprší kvalifikované časové razítko ISDS"),
+        EvidenceCause.ALGORITHM: ("the key length stops being accepted",
+                                  "délka klíče přestane být přijímána"),
+        EvidenceCause.ARCHIVE_TIMESTAMP: ("the archive timestamp expires",
+                                          "vyprší archivní časové razítko"),
+    },
+    Remedy: {
+        Remedy.RESTAMP: ("restamp", "obnovit razítko"),
+        Remedy.ACCEPT: ("open and accept", "otevřít a převzít"),
+        Remedy.DOWNLOAD: ("download now", "stáhnout zprávu"),
+        Remedy.CHECK_DELIVERY: ("check the delivery", "prověřit dodání"),
+        Remedy.CHANGE_PASSWORD: ("change the password", "změnit heslo"),
+    },
+    EvidenceVersionKind: {
+        EvidenceVersionKind.RESIGNED: ("re-sealed by ISDS", "znovu zapečetěno ISDS"),
+        EvidenceVersionKind.ARCHIVE_TIMESTAMP: ("archive timestamp", "archivní časové razítko"),
     },
     IntegrityProblemKind: {
         IntegrityProblemKind.MISSING_ZFO: ("not downloaded yet", "dosud nestaženo"),
@@ -378,6 +430,7 @@ TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
 VOCABULARY: tuple[type[Enum], ...] = (
     Direction, MessageStatus, AttachmentRole, LoginMethod, VerdictKind, ZfoKind, HashCheck,
     SyncPhase, IngestStatus, ImportStatus, WarningKind, IntegrityProblemKind,
+    EvidenceCause, Remedy, EvidenceVersionKind,
 )
 
 

@@ -58,6 +58,7 @@ class ErrorKind(StrEnum):
     ZFO_MALFORMED_XML = "zfo.malformed-xml"
     ZFO_UNSUPPORTED = "zfo.unsupported"
     ZFO_UNSAFE_PATH = "zfo.unsafe-path"
+    ZFO_ARCHIVE_TIMESTAMP = "zfo.archive-timestamp"
     # store
     STORE = "store.error"
     STORE_NOT_FOUND = "store.not-found"
@@ -105,6 +106,7 @@ class ErrorKind(StrEnum):
     BACKUP_ARCHIVE_EXISTS = "backup.archive-exists"
     BACKUP_NOT_SUPPORTED = "backup.not-supported"
     DATOVKA = "datovka.error"
+    REMEDY = "remedy.error"
     # bottom floor
     SECRET_STORE = "secrets.unavailable"  # noqa: S105 - a kind
     PROXY_CONFIG = "net.proxy-config"
@@ -179,6 +181,11 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
                                 "Tento druh dokumentu ISDS program nezná."),
     ErrorKind.ZFO_UNSAFE_PATH: ("The attachment cannot be saved safely into that folder.",
                                 "Přílohu nelze bezpečně uložit do zvolené složky."),
+    ErrorKind.ZFO_ARCHIVE_TIMESTAMP: (
+        "The time-stamping authority gave no usable archive timestamp.",
+        "Autorita časových razítek nevydala použitelné archivní časové razítko."),
+    ErrorKind.REMEDY: ("The evidence of the message could not be renewed or checked.",
+                       "Důkaz o zprávě se nepodařilo obnovit ani ověřit."),
     ErrorKind.STORE: ("The archive cannot do what was asked.",
                       "Archiv nemůže požadovanou operaci provést."),
     ErrorKind.STORE_NOT_FOUND: ("No such account, message or tag.",

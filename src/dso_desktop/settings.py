@@ -21,6 +21,14 @@ class Settings:
     timestamp_warning_days: int = 60
     deletion_warning_days: int = 10  # warn this many days before ISDS deletes a message
     password_warning_days: int = 14
+    # The watch and its remedies (docs/watch.md): restamp evidence that stops being
+    # verifiable within this many days; warn about sent messages not delivered after N
+    # days; the RFC 3161 TSA for archive timestamps where ISDS cannot re-seal (its URL
+    # and the CA file its certificate must chain to).
+    restamp_within_days: int = 90
+    undelivered_warning_days: int = 3
+    tsa_url: str | None = None
+    tsa_ca_file: str | None = None
     trust_download: bool = True  # may fetch the official CA certificates and CRLs
     # CA files/folders the user trusts for every account's ZFOs (besides PostSignum).
     trust_anchors: tuple[str, ...] = ()

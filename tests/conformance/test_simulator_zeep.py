@@ -188,6 +188,41 @@ def test_message_services(sim: Any, schemas: dict, clerk: Any) -> None:
     assert len(multi.dmMultipleStatus.dmSingleStatus) == 2
 
 
+def test_resign_gives_fresh_evidence_for_expiring_evidence(sim: Any, schemas: dict,
+                                                           clerk: Any) -> None:
+    """With evidence that expires in 10 days, zeep (the official WSDL, an independent
+    client) re-signs it; request and answer follow the XSD (dmDoc -> dmResultDoc,
+    dmValidTo, dmStatus) and the re-sealed ZFO verifies with the later horizon."""
+    from dso_desktop.zfo import TrustStore, verify_zfo
+
+    dz = _svc(sim, schemas, "dm_operations.wsdl", "dmOperationsBinding", "/DS/dz", clerk)
+    dx = _svc(sim, schemas, "dm_info.wsdl", "dmInfoBinding", "/DS/dx", clerk)
+    trust = TrustStore.from_paths([sim.info.ca_file])
+    now = datetime.now(UTC)
+    received = dx("GetListOfReceivedMessages", dmFromTime=now - timedelta(days=400),
+                  dmToTime=now + timedelta(days=1), dmRecipientOrgUnitNum=None,
+                  dmStatusFilter="-1", dmOffset=1, dmLimit=None)
+    dm_id = items(received.dmRecords, "dmRecord")[-1].dmID
+    sim.set_evidence_days(10)
+    try:
+        signed = dz("SignedMessageDownload", dmID=dm_id)
+    finally:
+        sim.set_evidence_days(None)
+    short = verify_zfo(signed.dmSignature, trust)
+    assert short.evidence_expires is not None
+    assert short.evidence_expires < now + timedelta(days=11)
+    resigned = dz("Re-signISDSDocument", dmDoc=signed.dmSignature)
+    ok(resigned)
+    sent = dz.history.last_sent["envelope"]
+    body = next(c for c in sent if etree.QName(c).localname == "Body")
+    schemas["Re-signISDSDocument"].assertValid(etree.ElementTree(copy.deepcopy(body[0])))
+    assert [etree.QName(c).localname for c in body[0]] == ["dmDoc"]
+    assert resigned.dmValidTo is not None and resigned.dmValidTo > (now + timedelta(days=365)
+                                                                    ).date()
+    fresh = verify_zfo(resigned.dmResultDoc, trust)
+    assert fresh.ok and fresh.evidence_expires > now + timedelta(days=365)  # type: ignore[operator]
+
+
 def test_erase_message(sim: Any, schemas: dict) -> None:
     starosta = sim.account("totp")  # primary user: every right, including erasing
     # A stateless path is needed for zeep here: give the primary user Basic access too.

@@ -86,3 +86,59 @@ def test_dso_sim_records_serve_speaks_the_records_rest_interface(tmp_path: Path)
                         "--host", "0.0.0.0"],  # noqa: S104 (it must be refused)
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
+
+def test_evidence_days_option_and_control(tmp_path: Path) -> None:
+    """`--evidence-days N`: the evidence issued stops being verifiable N days from now;
+    `POST /_sim/evidence` changes it; re-signing and the loopback TSA give fresh evidence."""
+    from datetime import UTC, datetime, timedelta
+
+    from dso_desktop.domain import EvidenceCause, LoginMethod
+    from dso_desktop.isds.client import IsdsClient
+    from dso_desktop.isds.endpoints import Environment
+    from dso_desktop.isds.models import Credentials
+    from dso_desktop.zfo import TrustStore, verify_zfo
+    from dso_desktop.zfo.archivets import build_request, token_from_response
+
+    with subprocess.Popen(
+        [*DSO, "sim", "serve", "--messages", "3", "--seed", "5", "--evidence-days", "15"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}) as proc:
+        try:
+            info = json.loads(proc.stdout.readline())
+            acc = next(a for a in info["accounts"] if a["login_method"] == "password")
+            trust = TrustStore.from_paths([info["ca_file"]])
+            client = IsdsClient(Environment.custom(info["url"]), LoginMethod.PASSWORD,
+                                Credentials(acc["username"], acc["password"]),
+                                ca_file=Path(info["ca_file"]))
+            client.login()
+            now = datetime.now(UTC)
+            recs = client.get_list_of_received_messages(now - timedelta(days=3000), now)
+            dm_id = recs[0].envelope.message_id
+            short = client.signed_message_download(dm_id).data
+            v = verify_zfo(short, trust)
+            assert v.evidence_cause is EvidenceCause.TIMESTAMP_CERTIFICATE
+            assert now + timedelta(days=13) < v.evidence_expires < now + timedelta(days=16)
+            fresh = client.re_sign_isds_document(short)
+            assert fresh.data is not None
+            assert verify_zfo(fresh.data, trust).evidence_expires > now + timedelta(days=365)
+
+            s = requests.Session()
+            s.trust_env = False
+            token = {"X-Sim-Token": info["control_token"]}
+            r = s.post(info["url"] + "/_sim/evidence", json={"days": None},
+                       verify=info["ca_file"], headers=token)
+            assert r.status_code == 200 and r.json() == {"evidence_days": None}
+            other = client.signed_message_download(recs[-1].envelope.message_id).data
+            assert verify_zfo(other, trust).evidence_cause is not \
+                EvidenceCause.TIMESTAMP_CERTIFICATE
+            req = build_request(short)
+            reply = s.post(info["url"] + "/_tsa", data=req.der, verify=info["ca_file"],
+                           headers={"Content-Type": "application/timestamp-query"})
+            assert reply.status_code == 200
+            assert token_from_response(reply.content, req)
+            client.close()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+            proc.stdout.close()
+            proc.stderr.close()

@@ -26,6 +26,10 @@ def add_parser(subparsers: Any) -> None:
                        help="generated messages of the demo municipality (default 20)")
     serve.add_argument("--state-dir", type=Path, default=None,
                        help="keep CA and world here across restarts (default: in memory)")
+    serve.add_argument("--evidence-days", type=float, default=None, metavar="N",
+                       help="the timestamps and TSA certificates of the evidence issued "
+                            "stop being valid N days from now (re-signing gives fresh "
+                            "evidence); also POST /_sim/evidence {\"days\": N}")
     serve.set_defaults(handler=serve_command)
     rec = sim_sub.add_parser(
         "records-serve", help="serve a loopback records-management service (REST)",
@@ -110,8 +114,10 @@ def serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
                         host=args.host)
     if not 0 <= args.port <= 65535 or args.messages < 0:
         raise localized(UsageError, "--port must be 0-65535 and --messages not negative")
+    if args.evidence_days is not None and args.evidence_days < 0:
+        raise localized(UsageError, "--evidence-days must not be negative")
     sim = Simulator(args.state_dir, seed=args.seed, messages=args.messages, host=args.host,
-                    port=args.port)
+                    port=args.port, evidence_days=args.evidence_days)
     stop = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:

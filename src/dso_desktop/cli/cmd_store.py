@@ -378,6 +378,9 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--account")
     m.set_defaults(handler=message_export)
     from dso_desktop.cli.cmd_paper import add_message_actions  # pdf, eml (issue 16)
+    from dso_desktop.cli.cmd_watch import add_message_actions as add_watch_actions
+
+    add_watch_actions(msub)  # verify-online (issue 15)
     add_message_actions(msub)
 
     p = sub.add_parser("search", help="full-text search (diacritics ignored)")

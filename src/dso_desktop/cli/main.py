@@ -43,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "dso_desktop.cli.cmd_paper",
     "backup": "dso_desktop.cli.cmd_backup",
     "import-datovka": "dso_desktop.cli.cmd_datovka",
+    "watch": "dso_desktop.cli.cmd_watch", "restamp": "dso_desktop.cli.cmd_watch",
 }
 
 

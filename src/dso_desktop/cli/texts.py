@@ -257,6 +257,7 @@ CS: dict[str, str] = {
         "nelze zapsat {file}: {error} (spusťte jako správce)",
     "self-check failed": "samokontrola selhala",
     # cmd_sim.py
+    "--evidence-days must not be negative": "--evidence-days nesmí být záporné",
     "dso sim: choose a subcommand (serve, records-serve, records-confirm)":
         "dso sim: zvolte podpříkaz (serve, records-serve, records-confirm)",
     "--host must be a loopback address, not {host!r}":

@@ -87,6 +87,11 @@ def build_actions(w: MainWindow) -> None:
         translate("MainWindow", "Verify every stored signature and find untrusted or "
                   "conflicting copies"),
     )
+    w.act_restamp = act(
+        translate("MainWindow", "&Restamp expiring messages…"), w.restamp_expiring, None,
+        translate("MainWindow", "Renew the evidence of every message whose signature or "
+                  "timestamp stops being verifiable soon"),
+    )
     w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
     w.act_help = act(translate("MainWindow", "User &manual"), w.open_help,
@@ -102,6 +107,7 @@ def build_actions(w: MainWindow) -> None:
         w.act_export,
         w.act_overview,
         w.act_check,
+        w.act_restamp,
         None,
         w.act_settings,
         None,

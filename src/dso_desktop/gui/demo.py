@@ -56,6 +56,12 @@ def pick_demo_user(accounts: Iterable[SimAccount]) -> SimAccount:
     raise RuntimeError("the simulator offers no password user for the training mode")
 
 
+# The training mode shows the watch's whole cycle: the evidence the simulator issues stops
+# being verifiable this many days from now (inside the 90-day restamp window), so the
+# warnings panel lists it, and restamping (fresh evidence from the simulator) clears it.
+TRAINING_EVIDENCE_DAYS = 45.0
+
+
 class DemoSession(QObject):
     """Starts the simulator (worker thread), adds the demo account, syncs; then ``ready``."""
 
@@ -63,11 +69,13 @@ class DemoSession(QObject):
     failed = Signal(object)
     status = Signal(str)
 
-    def __init__(self, ctx: GuiContext, window: MainWindow, *, messages: int = 60) -> None:
+    def __init__(self, ctx: GuiContext, window: MainWindow, *, messages: int = 60,
+                 evidence_days: float | None = TRAINING_EVIDENCE_DAYS) -> None:
         super().__init__(window)
         self.ctx = ctx
         self.window = window
         self.messages = messages
+        self.evidence_days = evidence_days
         self.sim: Simulator | None = None
         self.records_sim: Any = None  # the training records service (spisová služba)
         self.account = DEMO_ACCOUNT
@@ -75,13 +83,15 @@ class DemoSession(QObject):
     def start(self) -> None:
         state_dir = self.ctx.paths.data / "simulator"
         messages = self.messages
+        evidence_days = self.evidence_days
         self.window.sync_label.setText(self.tr("Starting the training environment…"))
 
         def start_sim() -> tuple[Simulator, SimulatorInfo]:
             from dso_desktop.simulator import Simulator
             from dso_desktop.simulator.records import RecordsSimulator
 
-            sim = Simulator(state_dir, seed=2026, messages=messages)
+            sim = Simulator(state_dir, seed=2026, messages=messages,
+                            evidence_days=evidence_days)
             started = sim, sim.start()
             # A loopback records service too, so "Předat do spisové služby" can be tried.
             try:

@@ -28,8 +28,11 @@ from dso_desktop.gui.errors import show_error
 from dso_desktop.paths import atomic_write
 
 if TYPE_CHECKING:
+    from dso_desktop.gui.remedyui import RestampRun
+    from dso_desktop.services.remedies import RemedyOutcome, VersionCheck
     from dso_desktop.services.types import MessageDetail, VerdictView
     from dso_desktop.store.records import EvidenceCopyRecord
+    from dso_desktop.store.versions import OnlineCheckRecord
     from dso_desktop.zfo.verify import Verdict
 
 
@@ -59,6 +62,9 @@ class DetailPane(QWidget):
 
     verdict_changed = Signal(int)
     message_loaded = Signal(int)
+    versions_loaded = Signal(int)  # evidence versions and online checks shown
+    online_checked = Signal(object)  # store.versions.OnlineCheckRecord
+    restamped = Signal(list)  # [services.remedies.RemedyOutcome]
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +94,11 @@ class DetailPane(QWidget):
         self.handover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.handover.setAccessibleName(self.tr("Hand-over to records management"))
         self.handover.setVisible(False)
+        # Later evidence versions (restamps) and ISDS's online answers (issue 15).
+        self.versions = QLabel()
+        self.versions.setWordWrap(True)
+        self.versions.setAccessibleName(self.tr("Evidence versions"))
+        self.versions.setVisible(False)
 
         self.envelope = QTextBrowser()
         self.envelope.setOpenExternalLinks(False)
@@ -103,6 +114,8 @@ class DetailPane(QWidget):
         self.export_button = QPushButton(self.tr("&Export ZFO…"))
         self.verify_button = QPushButton(self.tr("&Verify"))
         self.documents_button = QPushButton(self.tr("PDF, &print, e-mail…"))
+        self.online_button = QPushButton(self.tr("Verify in &ISDS"))
+        self.restamp_button = QPushButton(self.tr("Re&stamp"))
         for b, tip in (
             (self.open_button, self.tr("Open the attachment in the system application")),
             (self.save_button, self.tr("Save the selected attachments")),
@@ -111,6 +124,10 @@ class DetailPane(QWidget):
             (self.verify_button, self.tr("Verify the signature of the message again")),
             (self.documents_button, self.tr("Envelope and delivery info as PDF, printed "
                                             "or sent by e-mail")),
+            (self.online_button, self.tr("Ask ISDS whether it issued exactly this file "
+                                         "(AuthenticateMessage); the answer is recorded")),
+            (self.restamp_button, self.tr("Renew the evidence: ISDS re-seals the message, "
+                                          "kept as a new version beside the original")),
         ):
             b.setToolTip(tip)
             b.setAccessibleName(b.text().replace("&", "").rstrip("…"))
@@ -120,6 +137,8 @@ class DetailPane(QWidget):
         self.export_button.clicked.connect(self.export)
         self.verify_button.clicked.connect(self.verify)
         self.documents_button.clicked.connect(lambda: self.documents())
+        self.online_button.clicked.connect(self.verify_online)
+        self.restamp_button.clicked.connect(self.restamp)
 
         buttons = QHBoxLayout()
         for b in (
@@ -129,6 +148,8 @@ class DetailPane(QWidget):
             self.export_button,
             self.verify_button,
             self.documents_button,
+            self.online_button,
+            self.restamp_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -154,6 +175,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self.copies)
         layout.addWidget(self.handover)
+        layout.addWidget(self.versions)
         layout.addWidget(split, 1)
         self._set_enabled(False)
 
@@ -174,6 +196,7 @@ class DetailPane(QWidget):
         self.verdict.setVisible(False)
         self.copies.setVisible(False)
         self.handover.setVisible(False)
+        self.versions.setVisible(False)
         self.envelope.clear()
         self.attachments.clear()
         self._set_enabled(False)
@@ -188,6 +211,8 @@ class DetailPane(QWidget):
             self._detail = detail
             self._render(detail)
             self.message_loaded.emit(message_id)
+            if detail.row.downloaded:
+                self.load_versions()
 
         self._ctx.tasks.run_store(
             lambda: svc.detail(message_id), loaded, lambda e: show_error(self, e), owner=self
@@ -229,6 +254,8 @@ class DetailPane(QWidget):
             self.export_button,
             self.verify_button,
             self.documents_button,
+            self.online_button,
+            self.restamp_button,
         ):
             b.setEnabled(on)
 
@@ -298,6 +325,9 @@ class DetailPane(QWidget):
         has_files = self.attachments.count() > 0
         for b in (self.open_button, self.save_button, self.save_all_button):
             b.setEnabled(has_files)
+        # Only a stored signed message can be checked with ISDS or restamped.
+        for b in (self.online_button, self.restamp_button):
+            b.setEnabled(detail.row.downloaded)
 
     def _reference_rows(self, env: Envelope, direction: Direction
                         ) -> list[tuple[str, str | None]]:
@@ -461,6 +491,75 @@ class DetailPane(QWidget):
         self._ctx.tasks.run_store(
             lambda: svc.verify(msg), done, lambda e: show_error(self, e), owner=self
         )
+
+
+    # -- the watch's remedies (issue 15) ---------------------------------------------------
+
+    def load_versions(self) -> None:
+        """The verifier's answer for every evidence version and the online checks (shown
+        when there is more than the original)."""
+        if self._message is None:
+            return
+        msg = self._message
+        svc = self._ctx.app.remedies
+
+        def done(result: tuple[list[VersionCheck], list[OnlineCheckRecord]]) -> None:
+            if self._message != msg:
+                return
+            from dso_desktop.gui.remedyui import versions_text
+
+            checks, online = result
+            shown = len(checks) > 1 or bool(online)
+            self.versions.setText(versions_text(checks, online) if shown else "")
+            self.versions.setVisible(shown)
+            self.versions_loaded.emit(msg)
+
+        self._ctx.tasks.run_store(
+            lambda: (svc.verify_versions(msg), svc.online_checks(msg)), done,
+            lambda e: show_error(self, e), owner=self)
+
+    def verify_online(self) -> None:
+        """"Ověřit v ISDS": AuthenticateMessage with the newest version (network pool)."""
+        if self._message is None:
+            return
+        msg = self._message
+        svc = self._ctx.app.remedies
+
+        def done(record: OnlineCheckRecord) -> None:
+            self.online_checked.emit(record)
+            if self._message == msg:
+                self.load_versions()
+
+        self._ctx.tasks.run_net(lambda: svc.verify_online(msg), done,
+                                lambda e: show_error(self, e), owner=self)
+
+    def restamp(self) -> RestampRun | None:
+        """Renew this message's evidence (progress dialog with Cancel)."""
+        if self._message is None:
+            return None
+        from dso_desktop.gui.remedyui import RestampRun
+
+        msg = self._message
+        run = RestampRun(self, self._ctx, [msg])
+        self._restamp_run = run
+
+        def finished(outcomes: list[RemedyOutcome]) -> None:
+            from PySide6.QtWidgets import QMessageBox
+
+            from dso_desktop.gui.remedyui import outcome_text
+
+            self.restamped.emit(list(outcomes))
+            if any(not o.ok for o in outcomes):
+                box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Restamp"),
+                                  outcome_text(outcomes), parent=self)
+                self._restamp_box = box
+                box.open()
+            if self._message == msg:
+                self.load_versions()
+
+        run.finished.connect(finished)
+        run.start()
+        return run
 
 
 def _party(name: str | None, box: str | None, addr: str | None) -> str:

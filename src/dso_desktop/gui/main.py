@@ -31,6 +31,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--demo", action="store_true", help="training mode: embedded ISDS simulator with demo data"
     )
     p.add_argument("--demo-messages", type=int, default=60, help=argparse.SUPPRESS)
+    p.add_argument("--demo-evidence-days", type=float, default=45.0, help=argparse.SUPPRESS)
     p.add_argument("--lang", choices=("cs", "en"), help="user-interface language")
     p.add_argument(
         "--screenshot",

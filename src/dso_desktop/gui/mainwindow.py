@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from dso_desktop.gui.compose import ComposeDialog
     from dso_desktop.gui.integrityui import IntegrityCheck
     from dso_desktop.gui.paperui import DocumentsDialog, OverviewDialog
+    from dso_desktop.gui.remedyui import RestampRun
     from dso_desktop.gui.searchdialog import SearchDialog
     from dso_desktop.gui.settingsdialog import SettingsDialog
     from dso_desktop.gui.tagsdialog import TagsDialog
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
     act_documents: QAction  # envelope / delivery info: PDF, print, e-mail (issue 16)
     act_export_pdfs: QAction
     act_overview: QAction
+    act_restamp: QAction
 
     def __init__(self, ctx: GuiContext) -> None:
         super().__init__()
@@ -612,10 +614,72 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run_store(work, lambda _r: self._after_read_change(), owner=self)
 
     def _warning_activated(self, item: QListWidgetItem) -> None:
+        """Double click: open the message; for expiring evidence also offer its remedy
+        (restamp); for a password, the settings."""
+        from dso_desktop.domain import Remedy
+
         w = item.data(Qt.ItemDataRole.UserRole)  # an ArchiveWarning, or None (other lines)
         msg = w.message_id if w is not None else None
-        if isinstance(msg, int):
-            self.select_message(msg)
+        if isinstance(msg, int) and not self.select_message(msg):
+            self.detail.show_message(msg)  # not in the list shown now: open it anyway
+        remedy = w.remedy if w is not None else None
+        if remedy is Remedy.RESTAMP and isinstance(msg, int):
+            # Window-modal, not a nested event loop: the answer arrives as a signal.
+            box = QMessageBox(
+                QMessageBox.Icon.Question, self.tr("Restamp"),
+                self.tr("The evidence of message %1 stops being verifiable soon. Renew it "
+                        "now (ISDS re-seals it; the original stays as it is)?").replace(
+                    "%1", w.dm_id or str(msg)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            target = msg
+
+            def answered(button: object) -> None:
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+                    self.restamp_messages([target])
+
+            box.buttonClicked.connect(answered)
+            self.remedy_box = box
+            box.open()
+        elif remedy is Remedy.CHANGE_PASSWORD:
+            self.open_settings()
+
+    def restamp_messages(self, message_ids: list[int]) -> RestampRun:
+        """Restamp these messages with progress and cancellation; then refresh."""
+        from dso_desktop.gui.remedyui import RestampRun, outcome_text
+
+        run = RestampRun(self, self.ctx, message_ids)
+        self._restamp_run = run
+
+        def finished(outcomes: list[Any]) -> None:
+            self.statusBar().showMessage(outcome_text(outcomes).splitlines()[0], 10_000)
+            if any(not o.ok for o in outcomes):
+                box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Restamping"),
+                                  outcome_text(outcomes), parent=self)
+                self._restamp_box = box
+                box.open()
+            self.reload_warnings()
+            if self.detail.message_id in message_ids:
+                self.detail.load_versions()
+
+        run.finished.connect(finished)
+        run.start()
+        return run
+
+    def restamp_expiring(self) -> None:
+        """Menu: restamp every message whose evidence expires within the set days."""
+        svc = self.ctx.app.remedies
+
+        def got(ids: list[int]) -> None:
+            if not ids:
+                box = QMessageBox(QMessageBox.Icon.Information, self.tr("Restamping"),
+                                  self.tr("No message needs restamping now."), parent=self)
+                self._restamp_box = box
+                box.open()
+                return
+            self.restamp_messages(ids)
+
+        self.ctx.tasks.run_store(svc.candidates, got, lambda e: show_error(self, e),
+                                 owner=self)
 
     # -- sync -------------------------------------------------------------------------------
 

@@ -106,10 +106,23 @@ class SettingsDialog(QDialog):
         self.del_days.setRange(1, 89)
         self.pw_days = QSpinBox()
         self.pw_days.setRange(1, 90)
+        # The watch and its remedies (issue 15).
+        self.restamp_days = QSpinBox()
+        self.restamp_days.setRange(1, 3650)
+        self.undelivered_days = QSpinBox()
+        self.undelivered_days.setRange(1, 90)
+        self.tsa_url = QLineEdit()
+        self.tsa_url.setPlaceholderText("https://…")
+        self.tsa_url.setAccessibleName(self.tr("Time-stamping authority address"))
+        self.tsa_ca = QLineEdit()
+        self.tsa_ca.setAccessibleName(self.tr("Certificate authority of the time-stamping "
+                                              "authority"))
         for w, name in (
             (self.ts_days, self.tr("Timestamp warning days")),
             (self.del_days, self.tr("Deletion warning days")),
             (self.pw_days, self.tr("Password warning days")),
+            (self.restamp_days, self.tr("Restamp days")),
+            (self.undelivered_days, self.tr("Undelivered warning days")),
         ):
             w.setAccessibleName(name)
             w.setSuffix(self.tr(" days"))
@@ -152,6 +165,11 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Warn before timestamp expiry:"), self.ts_days)
         form.addRow(self.tr("Warn before deletion from ISDS:"), self.del_days)
         form.addRow(self.tr("Warn before password expiry:"), self.pw_days)
+        form.addRow(self.tr("Restamp evidence that expires within:"), self.restamp_days)
+        form.addRow(self.tr("Warn about sent messages not delivered after:"),
+                    self.undelivered_days)
+        form.addRow(self.tr("Time-stamping authority (RFC 3161):"), self.tsa_url)
+        form.addRow(self.tr("Its certificate authority (file):"), self.tsa_ca)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -236,6 +254,10 @@ class SettingsDialog(QDialog):
                 max(0, self.backup_interval.findData(settings.backup_interval)))
             self.backup_folder.setText(settings.backup_folder or "")
             self.backup_keep.setValue(settings.backup_keep)
+            self.restamp_days.setValue(settings.restamp_within_days)
+            self.undelivered_days.setValue(settings.undelivered_warning_days)
+            self.tsa_url.setText(settings.tsa_url or "")
+            self.tsa_ca.setText(settings.tsa_ca_file or "")
             self.data_dir.setText(chosen or "")
             self.check_updates.setChecked(self._prefs.check_updates)
             # Added anchors live in the archive settings (the CLI's `dso trust` edits the
@@ -276,6 +298,10 @@ class SettingsDialog(QDialog):
             "backup_interval": self.backup_interval.currentData(),
             "backup_folder": self.backup_folder.text().strip() or None,
             "backup_keep": self.backup_keep.value(),
+            "restamp_within_days": self.restamp_days.value(),
+            "undelivered_warning_days": self.undelivered_days.value(),
+            "tsa_url": self.tsa_url.text().strip() or None,
+            "tsa_ca_file": self.tsa_ca.text().strip() or None,
             "trust_anchors": tuple(
                 self.anchors.item(i).text() for i in range(self.anchors.count())
             ),

@@ -95,7 +95,8 @@ class Launcher(QObject):
         if self.args.demo:
             from dso_desktop.gui.demo import DemoSession
 
-            self.demo = DemoSession(self.ctx, self.window, messages=self.args.demo_messages)
+            self.demo = DemoSession(self.ctx, self.window, messages=self.args.demo_messages,
+                                   evidence_days=self.args.demo_evidence_days)
             self.demo.ready.connect(self._demo_ready)
             self.demo.failed.connect(self._fatal)
             self.demo.start()

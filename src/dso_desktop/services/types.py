@@ -15,6 +15,7 @@ from dso_desktop.domain import (
     IntegrityProblemKind,
     LegalTitle,
     LoginMethod,
+    Remedy,
     WarningKind,
 )
 from dso_desktop.store.records import EvidenceCopyRecord, MessageFilter, MessageRow
@@ -273,10 +274,13 @@ class ArchiveWarning:
     due: datetime | None
     text_cs: str
     text_en: str
+    dm_id: str | None = None
+    remedy: Remedy | None = None  # set for the watch's items (`services.watch`)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "account": self.account, "message_id": self.message_id,
-                "due": _iso(self.due), "text": self.text_cs, "text_en": self.text_en}
+                "due": _iso(self.due), "text": self.text_cs, "text_en": self.text_en,
+                "dm_id": self.dm_id, "remedy": self.remedy}
 
 
 # Listed, but nothing to act on: a quarantined file is attached to nothing; a reviewed

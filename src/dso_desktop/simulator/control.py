@@ -53,7 +53,8 @@ class Simulator:
     """A loopback ISDS. In memory without ``state_dir``; persisted (CA, world) with one."""
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, messages: int = 0,
-                 host: str = "127.0.0.1", port: int = 0, now: datetime | None = None) -> None:
+                 host: str = "127.0.0.1", port: int = 0, now: datetime | None = None,
+                 evidence_days: float | None = None) -> None:
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.seed = seed
         self.messages = messages
@@ -84,6 +85,7 @@ class Simulator:
             world, self._accounts = build_world(seed, messages,
                                                 now=now or datetime.now(UTC))
         self.core = SimulatorCore(world, self.pki, self.clock)
+        self.core.set_evidence_days(evidence_days)
         self.world = world
         self.faults = self.core.faults
 
@@ -170,6 +172,11 @@ class Simulator:
         self.stop()
 
     @property
+    def tsa_url(self) -> str:
+        """The loopback RFC 3161 TSA (archive timestamps; trust anchor: ``ca_file``)."""
+        return f"{self.url}/_tsa"
+
+    @property
     def url(self) -> str:
         if self.info is None:
             raise RuntimeError("simulator not started")
@@ -207,6 +214,13 @@ class Simulator:
         with self.world.lock:
             self.world.users[username].cert_sha256.append(sha)
         return cert, key
+
+    def set_evidence_days(self, days: float | None) -> None:
+        """Evidence issued from now on stops being verifiable ``days`` after the simulator's
+        clock (its TSA certificate ends then); None: the long-lived TSA again."""
+        if days is not None and days < 0:
+            raise ValueError("evidence days must not be negative")
+        self.core.set_evidence_days(days)
 
     def expire_password(self, username: str) -> None:
         with self.world.lock:
@@ -262,6 +276,10 @@ class Simulator:
             if name == "client-cert":
                 cert, key = self.issue_client_cert(str(args["username"]))
                 return json_reply({"cert_file": str(cert), "key_file": str(key)})
+            if name == "evidence":
+                days = args.get("days")
+                self.set_evidence_days(None if days in (None, "") else float(days))
+                return json_reply({"evidence_days": self.core.evidence_days})
             if name == "save":
                 return json_reply({"saved": str(self.save())})
         except (KeyError, ValueError, StopIteration) as exc:

@@ -76,6 +76,8 @@ class SimulatorCore:
         self.auth = Authenticator(self)
         p = pki.pki
         self.signer = FastSigner(p.seal.cert, p.seal.key, p.tsa.cert, p.tsa.key)
+        self._signer_lock = threading.Lock()
+        self._short_signers: dict[object, FastSigner] = {}
         self.sleep = time.sleep  # tests may replace it to drive delays without waiting
         self._busy: dict[str, int] = {}
         self._busy_lock = threading.Lock()
@@ -83,17 +85,53 @@ class SimulatorCore:
         self.requests = 0  # operations run (the autosave watches it)
 
     # -- signing -------------------------------------------------------------------------
+    # ``evidence_days`` (``dso sim serve --evidence-days N``, ``POST /_sim/evidence``): the
+    # timestamps of the evidence issued from now on come from a TSA certificate that ends
+    # N days after the simulator's clock, so the app's watch sees them expiring. Re-signing
+    # (Re-signISDSDocument, ArchiveISDSDocument) and the loopback TSA always use the
+    # long-lived TSA: fresh evidence.
+    evidence_days: float | None = None
+
+    def set_evidence_days(self, days: float | None) -> None:
+        with self._signer_lock:
+            self.evidence_days = days
+
+    def issuing_signer(self) -> FastSigner:
+        """The signer of newly issued evidence (short-lived with ``evidence_days``)."""
+        with self._signer_lock:
+            days = self.evidence_days
+            if days is None:
+                return self.signer
+            from dso_desktop.zfo.testpki import short_lived_tsa
+
+            end = (self.clock.now() + timedelta(days=days)).replace(minute=0, second=0,
+                                                                    microsecond=0)
+            signer = self._short_signers.get(end)
+            if signer is None:
+                p = self.pki.pki
+                tsa = short_lived_tsa(p, end)
+                signer = FastSigner(p.seal.cert, p.seal.key, tsa.cert, tsa.key)
+                self._short_signers = {end: signer}  # one at a time: the clock moves on
+            return signer
+
     def qtimestamp(self, msg: Message) -> bytes:
         """dmQTimestamp: an RFC 3161 token whose imprint is the message's dmHash itself."""
         if msg.qtimestamp is None:
-            msg.qtimestamp = self.signer.token(render.message_hash(self.world, msg),
-                                               msg.posted_at)
+            msg.qtimestamp = self.issuing_signer().token(
+                render.message_hash(self.world, msg), msg.posted_at)
         return msg.qtimestamp
 
-    def sign_zfo(self, content: bytes, ctx: OpContext) -> bytes:
+    def sign_zfo(self, content: bytes, ctx: OpContext, *, fresh: bool = False) -> bytes:
         if ctx.no_timestamp:
             ctx.status_code = status_codes.NO_TIMESTAMP
-        return self.signer.seal_content(content, ctx.now, timestamp=not ctx.no_timestamp)
+        signer = self.signer if fresh else self.issuing_signer()
+        return signer.seal_content(content, ctx.now, timestamp=not ctx.no_timestamp)
+
+    def tsa_reply(self, request_der: bytes) -> bytes:
+        """The loopback RFC 3161 TSA (``POST /_tsa``): signs with the test PKI's TSA."""
+        from dso_desktop.zfo.produce import timestamp_response
+
+        return timestamp_response(request_der, self.pki.pki.tsa, self.clock.now())
 
     def authenticate(self, zfo: bytes) -> bytes | None:
         """The encapsulated XML if ``zfo`` is a ZFO this simulator issued, unchanged."""

@@ -606,7 +606,8 @@ def resign_isds_document(ctx: OpContext, req: Element) -> Element:
         B.sub(resp, "dmResultDoc", None)
         render.dm_status(resp, BAD_ATTACHMENT, "Dokument nebyl vydán systémem ISDS.")
         return resp
-    B.sub(resp, "dmResultDoc", ctx.core.sign_zfo(content, ctx))
+    # Fresh evidence: the long-lived TSA, whatever --evidence-days says.
+    B.sub(resp, "dmResultDoc", ctx.core.sign_zfo(content, ctx, fresh=True))
     B.sub(resp, "dmValidTo", ctx.core.pki.pki.tsa.cert.not_valid_after_utc.date())
     render.dm_status(resp, ctx.status_code)
     return resp
@@ -622,7 +623,7 @@ def archive_isds_document(ctx: OpContext, req: Element) -> Element:
         B.sub(resp, "nextStampTo", None)
         render.dm_status(resp, BAD_ATTACHMENT, "Dokument nebyl vydán systémem ISDS.")
         return resp
-    B.sub(resp, "dmResultDoc", ctx.core.sign_zfo(content, ctx))
+    B.sub(resp, "dmResultDoc", ctx.core.sign_zfo(content, ctx, fresh=True))
     B.sub(resp, "nextStampTo", ctx.core.pki.pki.tsa.cert.not_valid_after_utc.date())
     render.dm_status(resp, ctx.status_code)
     return resp

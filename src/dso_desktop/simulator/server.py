@@ -155,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/_sim/"):
                 self._send(self.server.control(url.path, parse_qs(url.query), body,
                                                self._headers()))
+            elif url.path == "/_tsa":
+                self._send(Reply(200, {"Content-Type": "application/timestamp-reply"},
+                                 core.tsa_reply(body)))
             elif url.path == "/as/processLogin":
                 self._process_login(url.query)
             elif url.path in ("/as/mepWsStateUpdate", "/as/mepWsStateUpdate2"):

@@ -118,9 +118,11 @@ class FastWriter:
         names += ["attachment_count", "downloaded", "updated_at"]
         values += [attachment_count, 1, now]
         if verdict is not None:
-            names += ["verdict", "verdict_json", "verified_at", "timestamp_expires"]
+            names += ["verdict", "verdict_json", "verified_at", "timestamp_expires",
+                      "evidence_expires", "evidence_cause"]
             values += [verdict.kind, verdict.json, self._dt(to_db(verdict.checked_at)),
-                       self._dt(to_db(verdict.timestamp_expires))]
+                       self._dt(to_db(verdict.timestamp_expires)),
+                       self._dt(to_db(verdict.evidence_expires)), verdict.evidence_cause]
         assignments = ", ".join(f"{n} = ?" for n in names)
         cur.execute(f"UPDATE messages SET {assignments} WHERE id = ?",  # noqa: S608 - names
                     (*values, mid))                                     # are our columns

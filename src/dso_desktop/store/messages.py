@@ -412,7 +412,8 @@ class MessageRepo:
             self._apply_verdict(m, verdict)
         else:
             m.verdict = m.verdict_json = None
-            m.verified_at = m.timestamp_expires = None
+            m.verified_at = m.timestamp_expires = m.evidence_expires = None
+            m.evidence_cause = None
         self.s.flush()
         if self._fts:
             self.s.execute(
@@ -519,6 +520,16 @@ class MessageRepo:
         m.verdict_json = verdict.json
         m.verified_at = to_db(verdict.checked_at)
         m.timestamp_expires = to_db(verdict.timestamp_expires)
+        # The horizon follows the newest evidence version: re-verifying the original after
+        # a restamp must not move the watch's due date back (store.versions).
+        if m.id is None or not self._has_versions(m.id):
+            m.evidence_expires = to_db(verdict.evidence_expires)
+            m.evidence_cause = verdict.evidence_cause
+
+    def _has_versions(self, message_id: int) -> bool:
+        from dso_desktop.store.versions import EvidenceVersionRepo
+
+        return EvidenceVersionRepo(self.s).has_versions(message_id)
 
     def set_verdict(self, message_id: int, verdict: VerdictInfo) -> None:
         m = self.s.get(Message, message_id)

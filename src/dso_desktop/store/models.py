@@ -69,6 +69,7 @@ class Message(Base):
         Index("ix_messages_list", "account_id", "direction", "delivered_at"),
         Index("ix_messages_dm_id", "dm_id"),
         Index("ix_messages_delivered", "delivered_at"),
+        Index("ix_messages_evidence_expires", "evidence_expires"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,6 +107,11 @@ class Message(Base):
     verdict_json: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     timestamp_expires: Mapped[datetime | None] = mapped_column(DateTime)
+    # The day the current evidence (the newest version) stops being verifiable and why
+    # (`zfo.horizon`; `domain.EvidenceCause`), stored at verification so that the watch
+    # is one indexed query (revision 0005; NULL until verified or backfilled).
+    evidence_expires: Mapped[datetime | None] = mapped_column(DateTime)
+    evidence_cause: Mapped[str | None] = mapped_column(String(30))
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(10), default="sync")  # sync | import | send
@@ -387,3 +393,43 @@ class RecordsPurgeLog(Base):
     batch_id: Mapped[str | None] = mapped_column(String(40))
     confirmed_at: Mapped[datetime] = mapped_column(DateTime)
     purged_at: Mapped[datetime] = mapped_column(DateTime)
+class EvidenceVersion(Base):
+    """A later version of a message's evidence, kept beside the byte-exact original in
+    `message_zfos` (which is version 1): a ZFO ISDS re-sealed (Re-signISDSDocument) or an
+    RFC 3161 archive timestamp over the then newest version (``covers_sha256``). NSESSS
+    counts a restamped ZFO as a new version, so nothing is ever replaced."""
+
+    __tablename__ = "evidence_versions"
+    __table_args__ = (
+        UniqueConstraint("message_id", "version", name="uq_evidence_versions_msg_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)  # 2, 3, ... (1 = the original)
+    kind: Mapped[str] = mapped_column(String(20))  # domain.EvidenceVersionKind
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    covers_sha256: Mapped[str] = mapped_column(String(64))  # the version it renews
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict_json: Mapped[str | None] = mapped_column(Text)
+    evidence_expires: Mapped[datetime | None] = mapped_column(DateTime)
+    evidence_cause: Mapped[str | None] = mapped_column(String(30))
+    source: Mapped[str | None] = mapped_column(String(300))  # "isds" or the TSA's URL
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OnlineCheck(Base):
+    """One answer of ISDS's AuthenticateMessage about a stored ZFO, with its time."""
+
+    __tablename__ = "online_checks"
+    __table_args__ = (Index("ix_online_checks_message", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)  # which evidence version was checked
+    sha256: Mapped[str] = mapped_column(String(64))
+    account_name: Mapped[str | None] = mapped_column(String(100))
+    authentic: Mapped[bool] = mapped_column(Boolean)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)

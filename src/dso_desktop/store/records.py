@@ -16,6 +16,8 @@ class VerdictInfo:
     checked_at: datetime
     json: str | None = None  # Verdict.to_json(), for the detail view
     timestamp_expires: datetime | None = None
+    evidence_expires: datetime | None = None  # zfo.horizon: when it stops being verifiable
+    evidence_cause: str | None = None  # domain.EvidenceCause value
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,9 @@ def verdict_info(verdict: Any) -> VerdictInfo:
         checked_at=verdict.checked_at,
         json=json.dumps(payload, ensure_ascii=False, default=str) if payload is not None else None,
         timestamp_expires=getattr(verdict, "timestamp_expires", None),
+        evidence_expires=getattr(verdict, "evidence_expires", None),
+        evidence_cause=(str(cause) if (cause := getattr(verdict, "evidence_cause", None))
+                        is not None else None),
     )
 
 

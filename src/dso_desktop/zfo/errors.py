@@ -62,3 +62,10 @@ class UnsafePathError(ZfoError):
     """Extraction would write outside the target folder or through a symlink."""
 
     kind = ErrorKind.ZFO_UNSAFE_PATH
+
+
+class ArchiveTimestampError(ZfoError):
+    """A time-stamping authority refused, answered something else than a timestamp over
+    our data, or its timestamp does not verify."""
+
+    kind = ErrorKind.ZFO_ARCHIVE_TIMESTAMP

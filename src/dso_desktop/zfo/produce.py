@@ -230,3 +230,42 @@ def q_timestamp(dm_hash_value: bytes, tsa: TsaIdentity, gen_time: datetime) -> b
     if alg is None:
         raise ValueError("dmHash value has an unexpected length")
     return _token(dm_hash_value, alg, tsa, gen_time).dump()
+
+
+def timestamp_response(request_der: bytes, tsa: TsaIdentity, gen_time: datetime) -> bytes:
+    """A TSA's answer (RFC 3161 TimeStampResp, DER) to a TimeStampReq: a token over the
+    request's SHA-256 imprint with its nonce, or a rejection (badAlg, badRequest). The
+    simulator's loopback TSA (`/_tsa`) and the tests answer with this."""
+    def rejection(fail: str, text: str) -> bytes:
+        return rejection_response(text, fail)
+
+    try:
+        req = tsp.TimeStampReq.load(request_der)
+        imprint = req["message_imprint"]
+        alg = imprint["hash_algorithm"]["algorithm"].native
+        value = imprint["hashed_message"].native
+        nonce = req["nonce"].native
+    except (ValueError, TypeError, KeyError):
+        return rejection("bad_data_format", "not a TimeStampReq")
+    if alg != "sha256" or len(value) != 32:
+        return rejection("bad_alg", "only SHA-256 imprints are accepted")
+    token = _token(value, "sha256", tsa, gen_time, nonce=nonce)
+    return tsp.TimeStampResp({"status": tsp.PKIStatusInfo({"status": "granted"}),
+                              "time_stamp_token": token}).dump()
+
+
+def rejection_response(text: str, fail: str | None = None) -> bytes:
+    """A TimeStampResp refusing the request (asn1crypto's TimeStampResp insists on a
+    token, which a refusal has none of: the SEQUENCE is built around the status here)."""
+    fields: dict[str, object] = {"status": "rejection", "status_string": [text]}
+    if fail is not None:
+        fields["fail_info"] = tsp.PKIFailureInfo({fail})
+    status = tsp.PKIStatusInfo(fields).dump()
+    return core.Sequence.load(b"\x30" + _der_len(len(status)) + status).dump()
+
+
+def _der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw

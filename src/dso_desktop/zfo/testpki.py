@@ -291,3 +291,16 @@ def issue_crl(pki: TestPki, revoked: list[tuple[int, datetime]], *, this_update:
             .build())
     crl = b.sign(key or pki.ca_key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)
+
+
+def short_lived_tsa(pki: TestPki, not_after: datetime, *,
+                    not_before: datetime | None = None) -> TsaIdentity:
+    """A TSA identity of the test CA whose certificate ends at ``not_after`` (the
+    simulator's ``--evidence-days``: evidence that stops being verifiable soon). It reuses
+    the TSA key: only the certificate's validity differs, and no key is generated."""
+    start = not_before or pki.tsa.cert.not_valid_before_utc
+    days = max(1, (not_after - start).days)
+    cert = issue_cert(pki.tsa.cert.subject, pki.tsa.key, issuer=pki.ca_cert,
+                      issuer_key=pki.ca_key, not_before=start, days=days,
+                      key_usage=leaf_key_usage(), eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+    return TsaIdentity(cert, pki.tsa.key, (pki.ca_cert,))

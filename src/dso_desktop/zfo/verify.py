@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography import x509
 
-from dso_desktop.domain import HashCheck, ZfoKind
+from dso_desktop.domain import EvidenceCause, HashCheck, ZfoKind
 from dso_desktop.domain import VerdictKind as VerdictKind  # re-exported: zfo.VerdictKind
 from dso_desktop.zfo import fastcms as f
 from dso_desktop.zfo.cmscheck import (
@@ -22,6 +22,7 @@ from dso_desktop.zfo.cmscheck import (
 )
 from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
+from dso_desktop.zfo.horizon import horizon, key_rejected_at
 from dso_desktop.zfo.model import Zfo
 from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
@@ -50,6 +51,10 @@ class Verdict:
     # good (CRLs say not revoked) | revoked (before the seal/timestamp time) |
     # revoked-later | not-checked (offline, no CRL, download failed) | not-reached.
     revocation: str = "not-reached"
+    # The day this evidence stops being verifiable and why (`zfo.horizon`); None when
+    # the seal does not chain to an anchor (nothing to watch: it is not evidence).
+    evidence_expires: datetime | None = None
+    evidence_cause: EvidenceCause | None = None
 
     @property
     def added_anchor(self) -> AnchorInfo | None:
@@ -85,6 +90,8 @@ class Verdict:
                              if self.added_anchor else None),
             "revocation": self.revocation,
             "revocation_checked": self.revocation in (GOOD, REVOKED, REVOKED_LATER),
+            "evidence_expires": iso(self.evidence_expires),
+            "evidence_cause": self.evidence_cause.value if self.evidence_cause else None,
         }
 
 
@@ -178,6 +185,24 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
                    message_id=facts.message_id if facts else None)
 
 
+def _q_timestamp_chain(x: _Facts, trust: TrustStore) -> Chain | None:
+    """The chain of the TSA that signed dmQTimestamp (None: absent, unreadable, not
+    anchored). It only feeds the evidence horizon; the token's imprint is checked above."""
+    if x.q_timestamp is None:
+        return None
+    try:
+        parts = f.signed_data(x.q_timestamp)
+        if parts.econtent_type != f.OID_TST_INFO:
+            return None
+        cert, problem = check_signer(parts)
+    except (ZfoError, ValueError, TypeError, KeyError, IndexError):
+        return None
+    if cert is None or problem is not None:
+        return None
+    chain = trust.chain_for(cert, purpose="tsa")
+    return chain if chain.anchored else None
+
+
 def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
             warn_days: int, r: _Reasons) -> Verdict:
     signing_time = signing_time_of(parts)
@@ -253,6 +278,10 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
     ts_extra["anchor"] = trust.anchor_info(chain)
     if ts is not None and ts.chain is not None:
         ts_extra["timestamp_anchor"] = trust.anchor_info(ts.chain)
+    hz = horizon(chain, ts.chain if ts is not None else None,
+                 ts.time if ts is not None else None, _q_timestamp_chain(x, trust))
+    if hz is not None:
+        ts_extra["evidence_expires"], ts_extra["evidence_cause"] = hz.expires, hz.cause
     rev = _revocation(trust, chain, ts.chain if ts is not None else None,
                       ts.time if ts is not None else signing_time,
                       ts.time if ts is not None else None, now)
@@ -269,7 +298,7 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
     _anchor_reasons(ts_extra.get("anchor"), ts_extra.get("timestamp_anchor"), r)
     for en, cs in rev.notes:
         r.add(en, cs)
-    seal_bad_now = chain.invalid_at(now)
+    seal_bad_now = chain.invalid_at(now) or key_rejected_at(chain, now)
 
     if ts is None:
         r.add("no timestamp: the seal was valid at signing time, but that time cannot be "
@@ -280,7 +309,7 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
         return verdict(VerdictKind.VALID_AT_SIGNING, **ts_extra)
 
     assert ts.chain is not None
-    ts_bad_now = ts.chain.invalid_at(now)
+    ts_bad_now = ts.chain.invalid_at(now) or key_rejected_at(ts.chain, now)
     ts_expires = ts.chain.expires
     if seal_bad_now or ts_bad_now:
         r.add(f"the timestamp of {_d(ts.time)} proves the seal was made while its "
@@ -291,13 +320,29 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
         if ts_bad_now:
             r.add(f"the timestamp stopped being verifiable on {_d(ts_expires)}",
                   f"Časové razítko přestalo být ověřitelné {_d(ts_expires)}.")
+        for bad in (seal_bad_now, ts_bad_now):
+            if bad and "no longer accepted" in bad:
+                r.add(f"today: {bad}", "Dnes: délka klíče již není přijímána.")
         return verdict(VerdictKind.VALID_AT_SIGNING, **ts_extra)
     r.add(f"timestamp of {_d(ts.time)} is valid until {_d(ts_expires)}",
           f"Časové razítko z {_d(ts.time)} je platné do {_d(ts_expires)}.")
-    if ts_expires - now <= timedelta(days=warn_days):
-        days = max(0, (ts_expires - now).days)
-        r.add(f"the timestamp expires in {days} days: re-seal or archive the message",
-              f"Časové razítko vyprší za {days} dní: nechte zprávu znovu opatřit razítkem.")
+    # The first thing that ends verifiability (seal or timestamp certificate, the
+    # qualified timestamp, a key length) decides "expiring", not the timestamp alone.
+    ends = ts_extra.get("evidence_expires") or ts_expires
+    if ends - now <= timedelta(days=warn_days):
+        days = max(0, (ends - now).days)
+        cause = ts_extra.get("evidence_cause")
+        if cause is None or cause is EvidenceCause.TIMESTAMP_CERTIFICATE:
+            r.add(f"the timestamp expires in {days} days: re-seal or archive the message",
+                  f"Časové razítko vyprší za {days} dní: nechte zprávu znovu opatřit "
+                  "razítkem.")
+        else:
+            from dso_desktop.domain import text
+
+            r.add(f"the evidence stops being verifiable in {days} days "
+                  f"({text(cause, 'en')}): re-seal or archive the message",
+                  f"Zprávu za {days} dní nepůjde ověřit ({text(cause, 'cs')}): nechte ji "
+                  "znovu opatřit razítkem.")
         return verdict(VerdictKind.EXPIRING, **ts_extra)
     return verdict(VerdictKind.VALID, **ts_extra)
 

@@ -68,7 +68,7 @@ def test_the_stored_and_printed_strings_stay_the_same() -> None:
     assert [v.value for v in WarningKind] == [
         "password-expiry", "timestamp-expiry", "deletion", "fiction", "untrusted-evidence",
         "evidence-conflict", "quarantined", "send-unknown",
-        "backup-failed", "backup-overdue"]  # issue 21 (added; the others unchanged)
+        "backup-failed", "backup-overdue", "undelivered"]  # issue 21 (added; the others unchanged)
     assert [v.value for v in IntegrityProblemKind] == [
         "missing-zfo", "checksum", "unparsable", "invalid", "untrusted", "mismatch",
         "conflict", "conflict-reviewed", "quarantined", "database"]

@@ -2,7 +2,7 @@
 REST uploads and the purge log (all new tables; nothing existing changes).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 revision = "0006"
 # Written beside other revisions on parallel branches; whoever merges re-chains this one onto
 # the then newest revision (it only adds tables, so any position after 0003 is safe).
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
