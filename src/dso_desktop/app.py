@@ -13,6 +13,7 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
+from dso_desktop.services.notify import NotifyService, due_items_from_warnings
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
 from dso_desktop.services.sync import SyncService
@@ -71,6 +72,11 @@ class App:
         self.warnings = WarningService(db, self.settings.get)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
+        # The due items of the e-mail digest and the tray: the one place the watch plugs in
+        # (a `Callable[[], list[services.notify.DueItem]]`).
+        self.notify = NotifyService(
+            db, self.settings.get, self.messages,
+            lambda: due_items_from_warnings(self.warnings.collect(), self.messages.rows))
 
     @classmethod
     def open(

@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "trust": "dso_desktop.cli.cmd_trust",
     "sim": "dso_desktop.cli.cmd_sim",
     "update": "dso_desktop.cli.cmd_update",
+    "notify": "dso_desktop.cli.cmd_notify",
 }
 
 
