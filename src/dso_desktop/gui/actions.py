@@ -70,7 +70,8 @@ def build_actions(w: MainWindow) -> None:
         translate("MainWindow", "Verify every stored signature and find untrusted or "
                   "conflicting copies"),
     )
-    w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
+    w.act_quit = act(translate("MainWindow", "&Quit"), w.quit_app,
+                     QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
     w.act_check_updates = act(translate("MainWindow", "Check for &updates"),
                               w.check_updates_now)

@@ -388,10 +388,12 @@ class NotifyService:
     def has_password(self) -> bool:
         return bool(secretstore.get_secret(SECRET_ACCOUNT, SECRET_KIND))
 
-    def config(self) -> SmtpConfig:
-        settings = self._settings()
-        password = None
-        if settings.notify_smtp_username.strip():
+    def config(self, settings: Settings | None = None,
+               password: str | None = None) -> SmtpConfig:
+        """The SMTP configuration of the stored settings (or of ``settings`` not saved yet,
+        e.g. the settings dialog's); the password from the keyring unless given."""
+        settings = settings or self._settings()
+        if settings.notify_smtp_username.strip() and not password:
             password = secretstore.get_secret(SECRET_ACCOUNT, SECRET_KIND)
         return SmtpConfig.from_settings(settings, password)
 
@@ -399,10 +401,11 @@ class NotifyService:
         return list(self._due_items())
 
     # the test mail
-    def send_test(self) -> str:
-        """Send a short test mail; returns the recipient. Raises `NotifyError`."""
-        cfg = self.config()
-        lang = self._settings().language
+    def send_test(self, settings: Settings | None = None, password: str | None = None) -> str:
+        """Send a short test mail (with ``settings``/``password`` when given, else the
+        stored ones); returns the recipient. Raises `NotifyError`."""
+        cfg = self.config(settings, password)
+        lang = (settings or self._settings()).language
         msg = self._envelope(cfg)
         when = self._clock().astimezone().strftime("%d.%m.%Y %H:%M")
         if lang == "cs":
