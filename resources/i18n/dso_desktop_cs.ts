@@ -607,7 +607,7 @@
     </message>
     <message>
         <source>Choose…</source>
-        <translation type="unfinished">Vybrat…</translation>
+        <translation>Vybrat…</translation>
     </message>
     <message>
         <source>Data boxes whose message content is e-mailed</source>
@@ -639,11 +639,11 @@
     </message>
     <message>
         <source>User name:</source>
-        <translation type="unfinished">Uživatelské jméno:</translation>
+        <translation>Uživatelské jméno:</translation>
     </message>
     <message>
         <source>Password:</source>
-        <translation type="unfinished">Heslo:</translation>
+        <translation>Heslo:</translation>
     </message>
     <message>
         <source>Server CA:</source>
@@ -671,7 +671,7 @@
     </message>
     <message>
         <source>Sending…</source>
-        <translation type="unfinished">Odesílám…</translation>
+        <translation>Odesílám…</translation>
     </message>
     <message>
         <source>The test e-mail was sent to %1.</source>

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from tests.gui.conftest import add_sim_account
 from tests.smtpserver import PASSWORD, USER, free_port, start_smtp
 
-from dso_desktop.services.notify import DueItem, NotifyService, SmtpUnreachable
+from dso_desktop.services.notify import DigestStatus, DueItem, NotifyService, SmtpUnreachable
 
 # The offscreen platform has no tray and no window stacking; what it says when the test
 # makes a tray icon anyway, or raises the window from the tray, is not a problem of ours.
@@ -162,7 +162,7 @@ def test_background_sync_asks_nothing_and_notifies(
     assert [(a, type(e).__name__) for a, e in failures] == [
         ("obec", "DeliveryConfirmationRequired")]
     # Nothing new downloaded, but a fresh due item: the digest was tried (server down).
-    assert first_digest.args[0].status == "failed"
+    assert first_digest.args[0].status is DigestStatus.FAILED
     assert started == ["obec"]  # the SMS-code account is left for a manual sync
     assert w._sync_error_boxes == []  # ... but a background one never does
     qtbot.waitUntil(lambda: any("obec" in t for t, _ in shown), timeout=5_000)
@@ -173,7 +173,7 @@ def test_background_sync_asks_nothing_and_notifies(
     with qtbot.waitSignal(w.digest_done, timeout=90_000) as digest:
         fire_schedule(qtbot, w)
     outcome = digest.args[0]
-    assert outcome.status == "failed" and isinstance(outcome.error, SmtpUnreachable)
+    assert outcome.status is DigestStatus.FAILED and isinstance(outcome.error, SmtpUnreachable)
     assert "obec synchronizováno" in w.sync_label.text()  # the sync itself is ok
     titles = [t for t, _ in shown]
     assert "Nové datové zprávy" in titles

@@ -25,6 +25,7 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.notify import (
     SECRET_ACCOUNT,
     SECRET_KIND,
+    DigestStatus,
     NotifyConfigError,
     SmtpAuthError,
     SmtpTlsError,
@@ -150,7 +151,7 @@ def test_digest_after_sync_content_only_for_opted_in_accounts(
     results = app.sync.sync_many(["obec", "firma"], accept_delivery=True)
     assert all(not isinstance(r, BaseException) for r in results.values()), results
     outcome = app.notify.after_sync(results)
-    assert outcome.status == "sent", outcome.error
+    assert outcome.status is DigestStatus.SENT, outcome.error
     assert len(smtp.received) == 1
     mail = smtp.received[0]
     body = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
@@ -178,7 +179,7 @@ def test_digest_after_sync_content_only_for_opted_in_accounts(
     assert outcome.attached == len(parts)
     # Nothing new on the next sync: no second mail.
     again = app.sync.sync_many(["obec", "firma"], accept_delivery=True)
-    assert app.notify.after_sync(again).status == "nothing-new"
+    assert app.notify.after_sync(again).status is DigestStatus.NOTHING_NEW
     assert len(smtp.received) == 1
 
 

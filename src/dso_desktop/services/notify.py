@@ -48,6 +48,15 @@ MAX_LISTED_DUE = 50  # due items listed in one digest; the rest are counted
 DEFAULT_TIMEOUT = 20.0
 
 
+class DigestStatus(StrEnum):
+    """What happened to the digest after a sync (`NotifyOutcome.status`)."""
+
+    SENT = "sent"
+    DISABLED = "disabled"
+    NOTHING_NEW = "nothing-new"  # no new message, no due item not mailed before
+    FAILED = "failed"
+
+
 class SmtpSecurity(StrEnum):
     """How the connection is encrypted; there is no unencrypted mode."""
 
@@ -320,9 +329,9 @@ class MessageSource(Protocol):
 
 @dataclass(frozen=True)
 class NotifyOutcome:
-    """What `after_sync` did: ``status`` is sent, disabled, nothing-new or failed."""
+    """What `after_sync` did."""
 
-    status: str
+    status: DigestStatus
     recipient: str | None = None
     new_messages: int = 0
     due_items: int = 0
@@ -331,10 +340,10 @@ class NotifyOutcome:
 
     @property
     def sent(self) -> bool:
-        return self.status == "sent"
+        return self.status is DigestStatus.SENT
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "recipient": self.recipient,
+        out: dict[str, Any] = {"status": str(self.status), "recipient": self.recipient,
                                "new_messages": self.new_messages, "due_items": self.due_items,
                                "attached": self.attached}
         if self.error is not None:
@@ -429,7 +438,7 @@ class NotifyService:
         own result stays what it was."""
         settings = self._settings()
         if not settings.notify_email:
-            return NotifyOutcome("disabled")
+            return NotifyOutcome(DigestStatus.DISABLED)
         try:
             cfg = self.config()
             new = new_message_ids(results)
@@ -437,22 +446,22 @@ class NotifyService:
             reported = self._reported()
             fresh_due = [d for d in due if d.key() not in reported]
             if not new and not fresh_due:
-                return NotifyOutcome("nothing-new", cfg.recipient, due_items=len(due))
+                return NotifyOutcome(DigestStatus.NOTHING_NEW, cfg.recipient, due_items=len(due))
             digest = self.build_digest(cfg, settings, new, due, fresh={d.key() for d in fresh_due})
             send_mail(cfg, digest.message, timeout=self.timeout)
         except NotifyError as exc:
             log.warning("notification e-mail not sent: %s", exc.message)
-            return NotifyOutcome("failed", error=exc)
+            return NotifyOutcome(DigestStatus.FAILED, error=exc)
         except DsoError as exc:  # the keyring, the archive: still not the sync's failure
             log.warning("notification e-mail not sent: %s", exc.message)
             err = NotifyError(exc.message)
             err.message_cs = exc.message_cs
-            return NotifyOutcome("failed", error=err)
+            return NotifyOutcome(DigestStatus.FAILED, error=err)
         self._remember({d.key() for d in due})
         log.info("notification digest sent: %d new, %d due", digest.new_messages,
                  digest.due_items)
-        return NotifyOutcome("sent", cfg.recipient, digest.new_messages, digest.due_items,
-                             digest.attached)
+        return NotifyOutcome(DigestStatus.SENT, cfg.recipient, digest.new_messages,
+                             digest.due_items, digest.attached)
 
     def build_digest(self, cfg: SmtpConfig, settings: Settings, new: Mapping[str, list[int]],
                      due: Sequence[DueItem], *, fresh: set[str] | None = None) -> Digest:
