@@ -236,3 +236,23 @@ def test_the_email_settings_are_saved_and_tested(qtbot: Any, window: Any, ctx: A
         dlg2.reject()
     finally:
         server.stop()
+
+
+def test_sync_on_start_runs_in_the_background(qtbot: Any, sim_ctx: Any,
+                                              simulator: Any) -> None:
+    from dso_desktop.gui.mainwindow import MainWindow
+
+    app = sim_ctx.app
+    add_sim_account(app, simulator, "obec")
+    app.settings.update(sync_on_start=True)
+    w = MainWindow(sim_ctx, tray_available=lambda: False)
+    qtbot.addWidget(w)
+    w.sync.confirm_delivery = lambda account: pytest.fail("a start-up sync asked")
+    try:
+        with qtbot.waitSignal(w.sync.job_failed, timeout=60_000) as failed:
+            w.start()
+        assert failed.args[0] == "obec"  # started by itself, and asked nothing
+        assert type(failed.args[1]).__name__ == "DeliveryConfirmationRequired"
+        assert "obec" in w.sync_label.text()
+    finally:
+        w.sync.cancel_all()

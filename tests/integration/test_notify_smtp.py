@@ -26,12 +26,15 @@ from dso_desktop.services.notify import (
     SECRET_ACCOUNT,
     SECRET_KIND,
     DigestStatus,
+    DueItem,
     NotifyConfigError,
+    NotifyService,
     SmtpAuthError,
     SmtpTlsError,
     SmtpUnreachable,
 )
 from dso_desktop.services.types import AccountSpec, MessageFilter
+from dso_desktop.sync.events import SyncSummary
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -236,3 +239,36 @@ def test_dso_notify_test_sends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert len(server.received) == 1
     finally:
         server.stop()
+
+
+def test_a_due_item_is_mailed_when_it_first_appears_and_until_a_mail_got_through(
+        app: App, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    day = datetime.now(UTC) + timedelta(days=10)
+    due = [DueItem("deletion", "obec", "111", day, "download", "stáhněte")]
+    app.notify = NotifyService(app.db, app.settings.get, app.messages, lambda: list(due))
+    nothing_new = {"obec": SyncSummary(account="obec")}
+    server = start_smtp(tmp_path, "starttls")
+    try:
+        configure(app, server, "starttls")
+        assert app.notify.after_sync(nothing_new).status is DigestStatus.SENT
+        assert app.notify.after_sync(nothing_new).status is DigestStatus.NOTHING_NEW
+        due.append(DueItem("fiction", "obec", "222", day, "decide", "rozhodněte"))
+        assert app.notify.after_sync(nothing_new).status is DigestStatus.SENT
+        text = server.received[-1].get_body().get_content()
+        assert "  111  stáhněte" in text and "* " in text.split("222")[0].splitlines()[-1]
+        assert len(server.received) == 2
+    finally:
+        server.stop()
+    # The server is down: the new item is not marked as mailed ...
+    due.append(DueItem("timestamp-expiry", "obec", "333", day, "restamp", "přerazítkujte"))
+    assert app.notify.after_sync(nothing_new).status is DigestStatus.FAILED
+    # ... so it goes out with the next digest that reaches a server.
+    again = start_smtp(tmp_path, "starttls")
+    try:
+        configure(app, again, "starttls")
+        assert app.notify.after_sync(nothing_new).status is DigestStatus.SENT
+        assert "333" in again.received[0].get_body().get_content()
+    finally:
+        again.stop()
