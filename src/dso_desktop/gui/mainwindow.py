@@ -621,11 +621,11 @@ class MainWindow(QMainWindow):
         for name in self._accounts:
             if self._login_methods.get(name) in INTERACTIVE_LOGINS:
                 continue
-            self._background.add(name)
+            # A job already running (a manual one) stays what it is. Its outcome arrives
+            # through a queued signal, after this marks it as a background job.
             if self.sync.sync(name, background=True):
+                self._background.add(name)
                 started.append(name)
-            elif name not in self.sync.jobs:
-                self._background.discard(name)
         return started
 
     def _sync_started(self, account: str) -> None:

@@ -457,6 +457,10 @@ class NotifyService:
             err = NotifyError(exc.message)
             err.message_cs = exc.message_cs
             return NotifyOutcome(DigestStatus.FAILED, error=err)
+        except Exception as exc:  # a bug here must not turn a good sync into a failed one
+            log.error("notification digest failed", exc_info=exc)
+            return NotifyOutcome(DigestStatus.FAILED, error=NotifyError(
+                f"internal error while preparing the digest ({type(exc).__name__})"))
         self._remember({d.key() for d in due})
         log.info("notification digest sent: %d new, %d due", digest.new_messages,
                  digest.due_items)

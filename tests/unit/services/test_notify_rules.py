@@ -138,3 +138,17 @@ def test_the_digest_names_due_items_and_marks_the_fresh_ones(app: App) -> None:
     assert digest.attached == 0 and digest.new_messages == 0
     english = svc.build_digest(cfg, settings.changed(language="en"), {}, due)
     assert "Due items: 2" in english.message.get_content()
+
+
+def test_a_broken_due_item_provider_fails_the_digest_not_the_caller(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> list[DueItem]:
+        raise RuntimeError("watch bug")
+
+    svc = NotifyService(app.db, app.settings.get, app.messages, broken)
+    app.settings.update(notify_email=True, notify_smtp_host="127.0.0.1",
+                        notify_email_to="podatelna@obec.example")
+    outcome = svc.after_sync({"obec": SyncSummary(account="obec", new_ids=[1])})
+    assert outcome.status is DigestStatus.FAILED
+    assert outcome.error is not None and "RuntimeError" in outcome.error.message
+    assert "watch bug" in caplog.text  # the traceback is in the log for the bug report
