@@ -50,7 +50,19 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=usage)
 
 
-def _view(settings: Any, password_saved: bool) -> dict[str, Any]:
+def _password_saved(app: Any, settings: Any) -> bool | None:
+    """Whether the keyring holds the SMTP password (None: no login set, or no keyring)."""
+    from dso_desktop.secretstore import SecretStoreError
+
+    if not settings.notify_smtp_username:
+        return None
+    try:
+        return bool(app.notify.has_password())
+    except SecretStoreError:
+        return None
+
+
+def _view(settings: Any, password_saved: bool | None) -> dict[str, Any]:
     return {
         "enabled": settings.notify_email, "to": settings.notify_email_to,
         "from": settings.notify_email_from, "host": settings.notify_smtp_host,
@@ -68,7 +80,8 @@ def _text(v: dict[str, Any]) -> str:
         f"server: {v['host'] or '-'}:{v['port']} ({v['security']})"
         + (f", CA {v['ca_file']}" if v["ca_file"] else ""),
         f"login: {v['username'] or '(none)'}"
-        + (f", password {'saved in the keyring' if v['password_saved'] else 'NOT saved'}"
+        + ({True: ", password saved in the keyring", False: ", password NOT saved",
+            None: ", the OS keyring cannot be read"}[v["password_saved"]]
            if v["username"] else ""),
         "content of new messages for: " + (", ".join(v["content_accounts"]) or "(no account)"),
     ])
@@ -84,6 +97,11 @@ def notify_config(args: argparse.Namespace, ctx: CliContext) -> int:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise UsageError("--password-stdin: no password on standard input")
+    from dso_desktop.services.notify import check_address
+
+    for value, what in ((args.to, "recipient"), (args.sender, "sender")):
+        if value:  # refused before anything is saved
+            check_address(value, what)
     with _open(ctx) as app:
         current = app.settings.get()
         changes: dict[str, Any] = {}
@@ -113,7 +131,7 @@ def notify_config(args: argparse.Namespace, ctx: CliContext) -> int:
             app.notify.set_password(password)
         elif args.forget_password:
             app.notify.set_password(None)
-        view = _view(settings, app.notify.has_password())
+        view = _view(settings, _password_saved(app, settings))
     ctx.emit(view, _text)
     return 0
 

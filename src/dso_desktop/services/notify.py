@@ -204,6 +204,12 @@ class SmtpConfig:
                    ca_file=settings.notify_smtp_ca_file or None)
 
 
+def check_address(value: str, what: str) -> str:
+    """``value`` as one plain e-mail address; raises `NotifyConfigError` naming ``what``
+    (recipient, sender)."""
+    return _address(value, what)
+
+
 def _address(value: str, what: str) -> str:
     """One plain address (no display names, no lists, no header injection)."""
     text = value.strip()

@@ -152,3 +152,19 @@ def test_a_broken_due_item_provider_fails_the_digest_not_the_caller(
     assert outcome.status is DigestStatus.FAILED
     assert outcome.error is not None and "RuntimeError" in outcome.error.message
     assert "watch bug" in caplog.text  # the traceback is in the log for the bug report
+
+
+def test_dso_notify_config_refuses_a_bad_address_before_saving(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from dso_desktop.cli.main import run
+
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+    data = tmp_path / "cli"
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["--data-dir", str(data), "notify", "config", "--enable", "--to",
+                "podatelna@obec.example\r\nBcc: x@y.cz"], out=out, err=err)
+    assert code == 1 and "recipient is not one e-mail address" in err.getvalue()
+    with App.open(AppPaths.default(data), offline=True) as a:
+        assert a.settings.get().notify_email is False  # nothing was saved
