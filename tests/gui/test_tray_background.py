@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from tests.gui.conftest import add_sim_account
 from tests.smtpserver import PASSWORD, USER, free_port, start_smtp
 
@@ -256,3 +256,18 @@ def test_sync_on_start_runs_in_the_background(qtbot: Any, sim_ctx: Any,
         assert "obec" in w.sync_label.text()
     finally:
         w.sync.cancel_all()
+
+
+def test_the_settings_refuse_a_bad_address_in_czech(qtbot: Any, window: Any,
+                                                    ctx: Any) -> None:
+    dlg = window.open_settings()
+    with qtbot.waitSignal(dlg.loaded, timeout=10_000):
+        pass
+    dlg.email_box.enabled.setChecked(True)
+    dlg.email_box.to.setText("podatelna@obec.example, starosta@obec.example")
+    dlg.buttons.button(dlg.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: any(
+        "není jedna platná e-mailová adresa" in getattr(b, "text", lambda: "")()
+        for b in dlg.findChildren(QMessageBox)), timeout=10_000)
+    assert ctx.app.settings.get().notify_email is False  # nothing was saved
+    assert dlg.isVisible()

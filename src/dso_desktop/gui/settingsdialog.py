@@ -303,10 +303,12 @@ class SettingsDialog(QDialog):
         def work() -> None:
             from pathlib import Path
 
+            from dso_desktop.services.notify import check_addresses
             from dso_desktop.services.trust import describe
 
             for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
                 describe(Path(anchor))
+            check_addresses(changes)  # NotifyConfigError (Czech) before anything is saved
             svc.update(**changes)
             if smtp_password is not None:  # to the OS keyring, never the archive
                 notify.set_password(smtp_password)

@@ -210,6 +210,17 @@ def check_address(value: str, what: str) -> str:
     return _address(value, what)
 
 
+def check_addresses(changes: Mapping[str, Any]) -> None:
+    """The addresses among settings ``changes``: the recipient when the digest is on or an
+    address is given, the sender when given. Raises `NotifyConfigError`."""
+    to = str(changes.get("notify_email_to") or "")
+    if changes.get("notify_email") or to:
+        check_address(to, "recipient")
+    sender = str(changes.get("notify_email_from") or "")
+    if sender:
+        check_address(sender, "sender")
+
+
 def _address(value: str, what: str) -> str:
     """One plain address (no display names, no lists, no header injection)."""
     text = value.strip()
