@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.domain import Direction
+from dso_desktop.domain import Direction, LoginMethod
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
@@ -66,7 +66,7 @@ RECENT_DAYS = 90
 QUICK_FILTER_LIMIT = 5000
 # Logins that need a person at each login (a code, the Mobile key): a background sync never
 # starts them (an SMS code would be sent at every interval).
-INTERACTIVE_LOGINS = frozenset({"totp", "hotp", "mobile-key"})
+INTERACTIVE_LOGINS = frozenset({LoginMethod.TOTP, LoginMethod.HOTP, LoginMethod.MOBILE_KEY})
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self._settings: Settings | None = None
         self._quitting = False
         self._started_syncs = False  # sync-on-start done (once per window)
-        self._login_methods: dict[str, str] = {}
+        self._login_methods: dict[str, LoginMethod] = {}
         self._background: set[str] = set()  # accounts whose running sync nobody asked for
         self._batch: dict[str, object] = {}  # this batch's results: SyncSummary | exception
         self._notified_due: set[str] = set()
@@ -416,11 +416,11 @@ class MainWindow(QMainWindow):
         """Reload accounts and folder counts; the selected folder's list reloads with it."""
         app = self.ctx.app
 
-        def work() -> tuple[dict[str, str], list[TreeNode]]:
-            methods = {a.name: str(a.login_method) for a in app.accounts.list()}
+        def work() -> tuple[dict[str, LoginMethod], list[TreeNode]]:
+            methods = {a.name: LoginMethod(a.login_method) for a in app.accounts.list()}
             return methods, list(app.messages.tree_counts())
 
-        def done(result: tuple[dict[str, str], list[TreeNode]]) -> None:
+        def done(result: tuple[dict[str, LoginMethod], list[TreeNode]]) -> None:
             self._login_methods, nodes = result
             self._accounts = list(self._login_methods)
             self.tree.populate(nodes)
