@@ -951,6 +951,141 @@
     </message>
 </context>
 <context>
+    <name>EmailSettingsBox</name>
+    <message>
+        <source>E-mail notification</source>
+        <translation>Upozornění e-mailem</translation>
+    </message>
+    <message>
+        <source>After each synchronization, e-mail a digest of new messages and due items</source>
+        <translation>Po každé synchronizaci poslat e-mailem přehled nových zpráv a hlídaných lhůt</translation>
+    </message>
+    <message>
+        <source>Recipient address</source>
+        <translation>Adresa příjemce</translation>
+    </message>
+    <message>
+        <source>Sender address</source>
+        <translation>Adresa odesílatele</translation>
+    </message>
+    <message>
+        <source>(the login name)</source>
+        <translation>(přihlašovací jméno)</translation>
+    </message>
+    <message>
+        <source>SMTP server</source>
+        <translation>Server SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP port</source>
+        <translation>Port SMTP</translation>
+    </message>
+    <message>
+        <source>STARTTLS (port 587)</source>
+        <translation>STARTTLS (port 587)</translation>
+    </message>
+    <message>
+        <source>TLS from the start – SMTPS (port 465)</source>
+        <translation>TLS od začátku – SMTPS (port 465)</translation>
+    </message>
+    <message>
+        <source>Encryption</source>
+        <translation>Šifrování</translation>
+    </message>
+    <message>
+        <source>SMTP user name</source>
+        <translation>Uživatelské jméno SMTP</translation>
+    </message>
+    <message>
+        <source>SMTP password</source>
+        <translation>Heslo SMTP</translation>
+    </message>
+    <message>
+        <source>CA certificate of the mail server</source>
+        <translation>Certifikát CA poštovního serveru</translation>
+    </message>
+    <message>
+        <source>(the system&apos;s certificate authorities)</source>
+        <translation>(certifikační autority systému)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Vybrat…</translation>
+    </message>
+    <message>
+        <source>Data boxes whose message content is e-mailed</source>
+        <translation>Datové schránky, jejichž obsah zpráv se posílá e-mailem</translation>
+    </message>
+    <message>
+        <source>Send a test e-mail</source>
+        <translation>Poslat zkušební e-mail</translation>
+    </message>
+    <message>
+        <source>E-mail notification status</source>
+        <translation>Stav upozornění e-mailem</translation>
+    </message>
+    <message>
+        <source>Send to:</source>
+        <translation>Komu:</translation>
+    </message>
+    <message>
+        <source>Sender:</source>
+        <translation>Odesílatel:</translation>
+    </message>
+    <message>
+        <source>SMTP server:</source>
+        <translation>Server SMTP:</translation>
+    </message>
+    <message>
+        <source>Encryption:</source>
+        <translation>Šifrování:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Uživatelské jméno:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Heslo:</translation>
+    </message>
+    <message>
+        <source>Server CA:</source>
+        <translation>CA serveru:</translation>
+    </message>
+    <message>
+        <source>Include content (and the ZFO) for:</source>
+        <translation>Přikládat obsah (a ZFO) u:</translation>
+    </message>
+    <message>
+        <source>For other data boxes the e-mail names only the message numbers. The password is kept in the system&apos;s password store, never in the archive.</source>
+        <translation>U ostatních datových schránek e-mail uvádí jen čísla zpráv. Heslo se ukládá do úložiště hesel systému, nikdy do archivu.</translation>
+    </message>
+    <message>
+        <source>CA certificate</source>
+        <translation>Certifikát CA</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer)</source>
+        <translation>Certifikáty (*.pem *.crt *.cer)</translation>
+    </message>
+    <message>
+        <source>(saved; type to replace)</source>
+        <translation>(uloženo; pro změnu napište nové)</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>Odesílám…</translation>
+    </message>
+    <message>
+        <source>The test e-mail was sent to %1.</source>
+        <translation>Zkušební e-mail byl odeslán na %1.</translation>
+    </message>
+    <message>
+        <source>The test e-mail was not sent: %1</source>
+        <translation>Zkušební e-mail nebyl odeslán: %1</translation>
+    </message>
+</context>
+<context>
     <name>EnvironmentPage</name>
     <message>
         <source>Where is the data box?</source>
@@ -2007,12 +2142,32 @@
         <translation>Synchronizace %1 selhala: %2</translation>
     </message>
     <message>
+        <source>Synchronization of %1</source>
+        <translation>Synchronizace %1</translation>
+    </message>
+    <message>
         <source>Synchronization</source>
         <translation>Synchronizace</translation>
     </message>
     <message>
         <source>Synchronization of %1 was cancelled</source>
         <translation>Synchronizace %1 byla zrušena</translation>
+    </message>
+    <message>
+        <source>The e-mail digest was not sent: %1</source>
+        <translation>Přehled e-mailem nebyl odeslán: %1</translation>
+    </message>
+    <message>
+        <source>E-mail notification</source>
+        <translation>Upozornění e-mailem</translation>
+    </message>
+    <message>
+        <source>Deadlines and expiring evidence</source>
+        <translation>Lhůty a končící platnost důkazů</translation>
+    </message>
+    <message>
+        <source>%1 new item(s) need attention; the nearest: %2 %3 — %4</source>
+        <translation>Nových položek vyžadujících pozornost: %1; nejbližší: %2 %3 — %4</translation>
     </message>
     <message>
         <source>New message</source>
@@ -2083,6 +2238,14 @@
 A client for the Czech data-box system (ISDS).</source>
         <translation>DSO Desktop %1
 Klient informačního systému datových schránek (ISDS).</translation>
+    </message>
+    <message>
+        <source>DSO Desktop keeps running</source>
+        <translation>DSO Desktop běží dál</translation>
+    </message>
+    <message>
+        <source>Synchronization goes on in the background. Quit from the icon&apos;s menu.</source>
+        <translation>Synchronizace pokračuje na pozadí. Aplikaci ukončíte z nabídky ikony.</translation>
     </message>
     <message>
         <source>logging in</source>
@@ -2974,6 +3137,48 @@ Klient informačního systému datových schránek (ISDS).</translation>
     <message>
         <source>Selected messages: %1</source>
         <translation>Vybraných zpráv: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Open DSO Desktop</source>
+        <translation>Otevřít DSO Desktop</translation>
+    </message>
+    <message>
+        <source>Synchronize all</source>
+        <translation>Synchronizovat vše</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Ukončit</translation>
+    </message>
+</context>
+<context>
+    <name>TraySettingsBox</name>
+    <message>
+        <source>Background work</source>
+        <translation>Práce na pozadí</translation>
+    </message>
+    <message>
+        <source>Synchronize all data boxes after start</source>
+        <translation>Po spuštění synchronizovat všechny datové schránky</translation>
+    </message>
+    <message>
+        <source>Closing the window keeps the application running in the system tray (with automatic synchronization on)</source>
+        <translation>Po zavření okna nechat aplikaci běžet v oznamovací oblasti (při zapnuté automatické synchronizaci)</translation>
+    </message>
+    <message>
+        <source>Keep running in the system tray</source>
+        <translation>Běžet dál v oznamovací oblasti</translation>
+    </message>
+    <message>
+        <source>This desktop has no system tray: closing the window quits the application, and automatic synchronization stops with it.</source>
+        <translation>Toto prostředí nemá oznamovací oblast: zavřením okna se aplikace ukončí a automatická synchronizace se zastaví.</translation>
+    </message>
+    <message>
+        <source>No system tray</source>
+        <translation>Bez oznamovací oblasti</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@ from dso_desktop.services.backup import BackupService
 from dso_desktop.services.datovka import DatovkaImportService
 from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
+from dso_desktop.services.notify import NotifyService, due_items_from_watch
 from dso_desktop.services.paper import PaperService
 from dso_desktop.services.records import RecordsService
 from dso_desktop.services.remedies import RemedyService
@@ -85,6 +86,10 @@ class App:
         self.records = RecordsService(db)  # hand-over to records management (issue 17)
         self.backup = BackupService(paths, db, self.trust)  # issue 21: backup and restore
         self.datovka = DatovkaImportService(self.accounts, self.zfo, self.tags)  # issue 21
+        # The due items of the e-mail digest and the tray come from the watch (one list).
+        self.notify = NotifyService(
+            db, self.settings.get, self.messages,
+            lambda: due_items_from_watch(self.watch.items()))
 
     @classmethod
     def open(

@@ -107,6 +107,12 @@ class ErrorKind(StrEnum):
     BACKUP_NOT_SUPPORTED = "backup.not-supported"
     DATOVKA = "datovka.error"
     REMEDY = "remedy.error"
+    NOTIFY = "notify.error"
+    NOTIFY_CONFIG = "notify.config"
+    NOTIFY_AUTH = "notify.auth"
+    NOTIFY_UNREACHABLE = "notify.unreachable"
+    NOTIFY_TLS = "notify.tls"
+    NOTIFY_REFUSED = "notify.refused"
     # bottom floor
     SECRET_STORE = "secrets.unavailable"  # noqa: S105 - a kind
     PROXY_CONFIG = "net.proxy-config"
@@ -317,6 +323,22 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
         "Zálohování tohoto druhu databáze zatím není podporováno."),
     ErrorKind.DATOVKA: ("The Datovka data cannot be read.",
                         "Data z Datovky nelze načíst."),
+    ErrorKind.NOTIFY: ("The notification e-mail could not be sent.",
+                       "Upozornění e-mailem se nepodařilo odeslat."),
+    ErrorKind.NOTIFY_CONFIG: (
+        "E-mail notification is not set up completely (server, sender, recipient).",
+        "Upozornění e-mailem není úplně nastavené (server, odesílatel, příjemce)."),
+    ErrorKind.NOTIFY_AUTH: ("The mail server refused the user name or password.",
+                            "Poštovní server odmítl uživatelské jméno nebo heslo."),
+    ErrorKind.NOTIFY_UNREACHABLE: ("The mail server cannot be reached.",
+                                   "Poštovní server není dostupný."),
+    ErrorKind.NOTIFY_TLS: (
+        "A secure (TLS) connection to the mail server failed: its certificate is not trusted "
+        "or it offers no encryption.",
+        "Zabezpečené (TLS) spojení s poštovním serverem se nezdařilo: jeho certifikát není "
+        "důvěryhodný nebo server šifrování nenabízí."),
+    ErrorKind.NOTIFY_REFUSED: ("The mail server refused the message.",
+                               "Poštovní server zprávu odmítl."),
     ErrorKind.SECRET_STORE: ("The system password store (keyring) is not available.",
                              "Úložiště hesel systému (keyring) není dostupné."),
     ErrorKind.PROXY_CONFIG: ("The proxy setting is not a valid http(s)://host:port address.",

@@ -40,6 +40,20 @@ class Settings:
     backup_interval: str = "off"
     backup_folder: str | None = None
     backup_keep: int = 7
+    # Notifications (docs/notifications.md). Closing the window with background sync on
+    # keeps the app in the system tray (where there is one).
+    close_to_tray: bool = True
+    # E-mail digest after each sync; the SMTP password lives in the OS keyring only.
+    notify_email: bool = False
+    notify_email_to: str = ""
+    notify_email_from: str = ""
+    notify_smtp_host: str = ""
+    notify_smtp_port: int = 587
+    notify_smtp_security: str = "starttls"  # "starttls" or "tls" (implicit, SMTPS)
+    notify_smtp_username: str = ""
+    notify_smtp_ca_file: str | None = None  # a CA to verify the server with (else system)
+    # Accounts whose new messages go into the digest with their content (ZFO attached).
+    notify_content_accounts: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
@@ -48,8 +62,9 @@ class Settings:
         for key, value in values.items():
             if key in known:
                 clean[key] = value
-        if isinstance(clean.get("trust_anchors"), list):  # stored as a JSON list
-            clean["trust_anchors"] = tuple(str(p) for p in clean["trust_anchors"])
+        for key in ("trust_anchors", "notify_content_accounts"):
+            if isinstance(clean.get(key), list):  # stored as a JSON list
+                clean[key] = tuple(str(p) for p in clean[key])
         return cls(**clean)
 
     def changed(self, **changes: Any) -> Settings:

@@ -91,6 +91,11 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
             else:
                 results.append(res.to_json())
                 failed = failed or bool(res.failed)
+        # The e-mail digest (when set up): its failure is reported, never the sync's.
+        mail = app.notify.after_sync(outcome)
+        if mail.error is not None:
+            ctx.err.write(f"dso: warning: notification e-mail not sent: "
+                          f"{mail.error.message}\n")
     if confirm and len(confirm) == len(names):
         raise localized(
             CliError, "{error}. Run again with --accept-delivery to accept the messages, or "

@@ -44,6 +44,7 @@ COMMAND_MODULES: dict[str, str] = {
     "backup": "dso_desktop.cli.cmd_backup",
     "import-datovka": "dso_desktop.cli.cmd_datovka",
     "watch": "dso_desktop.cli.cmd_watch", "restamp": "dso_desktop.cli.cmd_watch",
+    "notify": "dso_desktop.cli.cmd_notify",
 }
 
 

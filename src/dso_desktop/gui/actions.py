@@ -92,7 +92,8 @@ def build_actions(w: MainWindow) -> None:
         translate("MainWindow", "Renew the evidence of every message whose signature or "
                   "timestamp stops being verifiable soon"),
     )
-    w.act_quit = act(translate("MainWindow", "&Quit"), w.close, QKeySequence.StandardKey.Quit)
+    w.act_quit = act(translate("MainWindow", "&Quit"), w.quit_app,
+                     QKeySequence.StandardKey.Quit)
     w.act_about = act(translate("MainWindow", "&About DSO Desktop"), w._about)
     w.act_help = act(translate("MainWindow", "User &manual"), w.open_help,
                      QKeySequence.StandardKey.HelpContents)

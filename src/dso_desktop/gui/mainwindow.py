@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -26,19 +27,19 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QSystemTrayIcon,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from dso_desktop.domain import Direction
+from dso_desktop.domain import Direction, LoginMethod
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
 from dso_desktop.gui.errors import code_suffix, describe, show_error
 from dso_desktop.gui.models import COLUMNS, MessageListModel
 from dso_desktop.gui.syncui import SyncController
+from dso_desktop.gui.tray import Tray, TrayAvailable, system_tray_available
 from dso_desktop.gui.tree import AccountTree
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from dso_desktop.gui.tagsdialog import TagsDialog
     from dso_desktop.gui.wizard import AccountWizard
     from dso_desktop.gui.zfoviewer import ZfoViewer
+    from dso_desktop.services.notify import DueItem, NotifyOutcome
     from dso_desktop.services.types import (
         ArchiveWarning,
         ImportSummary,
@@ -65,6 +67,9 @@ log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 RECENT_DAYS = 90
 QUICK_FILTER_LIMIT = 5000
+# Logins that need a person at each login (a code, the Mobile key): a background sync never
+# starts them (an SMS code would be sent at every interval).
+INTERACTIVE_LOGINS = frozenset({LoginMethod.TOTP, LoginMethod.HOTP, LoginMethod.MOBILE_KEY})
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +80,10 @@ class MainWindow(QMainWindow):
     warnings_loaded = Signal(int)
     outbox_reconciled = Signal(list)  # sentences about the sends a crash had left open
     imported = Signal(object)
+    hidden_to_tray = Signal()  # the window closed, the app keeps running in the tray
+    quit_requested = Signal()  # the user quit (menu or tray): the application ends
+    digest_done = Signal(object)  # services.notify.NotifyOutcome after a sync batch
+    due_checked = Signal(list)  # the due items found after a sync (or at start)
 
     # Actions, created by gui.actions.build_actions.
     act_about: QAction
@@ -109,9 +118,18 @@ class MainWindow(QMainWindow):
     act_overview: QAction
     act_restamp: QAction
 
-    def __init__(self, ctx: GuiContext) -> None:
+    def __init__(self, ctx: GuiContext, *,
+                 tray_available: TrayAvailable = system_tray_available) -> None:
         super().__init__()
         self.ctx = ctx
+        self._settings: Settings | None = None
+        self._quitting = False
+        self._started_syncs = False  # sync-on-start done (once per window)
+        self._login_methods: dict[str, LoginMethod] = {}
+        self._background: set[str] = set()  # accounts whose running sync nobody asked for
+        self._batch: dict[str, object] = {}  # this batch's results: SyncSummary | exception
+        self._notified_due: set[str] = set()
+        self._tray_hint_shown = False
         self._order_by = "delivered_at"
         self._descending = True
         self._quick_text = ""
@@ -134,6 +152,7 @@ class MainWindow(QMainWindow):
         self.sync.job_finished.connect(self._sync_finished)
         self.sync.job_failed.connect(self._sync_failed)
         self.sync.job_cancelled.connect(self._sync_cancelled)
+        self.sync.all_idle.connect(self._sync_batch_done)
 
         self._build_widgets()
         self._build_actions()
@@ -145,12 +164,13 @@ class MainWindow(QMainWindow):
         self._tree_timer.setInterval(700)
         self._tree_timer.timeout.connect(self._recount_tree)
         self.schedule = QTimer(self)
-        self.schedule.timeout.connect(self.sync_all)
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(self.windowIcon(), self)
-            self.tray.setToolTip(self._title())
-            self.tray.show()
+        self.schedule.timeout.connect(self.sync_in_background)
+        self.tray: Tray | None = None
+        if tray_available():
+            self.tray = Tray(self.windowIcon(), self._title(), self)
+            self.tray.open_requested.connect(self.show_from_tray)
+            self.tray.sync_requested.connect(self.sync_all)
+            self.tray.quit_requested.connect(self.quit_app)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -370,6 +390,7 @@ class MainWindow(QMainWindow):
         self.reload_warnings()
         self.apply_settings()
         self.reconcile_outbox()
+        self.check_due_items()
 
     def reconcile_outbox(self) -> None:
         """Settle sends a crash left open (exactly-once sending), off the GUI thread: what
@@ -408,11 +429,15 @@ class MainWindow(QMainWindow):
         svc = self.ctx.app.settings
 
         def done(settings: Settings) -> None:
+            self._settings = settings
             minutes = settings.sync_interval_minutes
             if minutes > 0:
                 self.schedule.start(minutes * 60_000)
             else:
                 self.schedule.stop()
+            if settings.sync_on_start and not self._started_syncs:
+                self._started_syncs = True
+                self.sync_in_background()
 
         self.ctx.tasks.run_store(
             svc.get, done, lambda e: log.warning("settings: %s", e), owner=self
@@ -422,12 +447,13 @@ class MainWindow(QMainWindow):
         """Reload accounts and folder counts; the selected folder's list reloads with it."""
         app = self.ctx.app
 
-        def work() -> tuple[list[str], list[TreeNode]]:
-            names = [a.name for a in app.accounts.list()]
-            return names, list(app.messages.tree_counts())
+        def work() -> tuple[dict[str, LoginMethod], list[TreeNode]]:
+            methods = {a.name: LoginMethod(a.login_method) for a in app.accounts.list()}
+            return methods, list(app.messages.tree_counts())
 
-        def done(result: tuple[list[str], list[TreeNode]]) -> None:
-            self._accounts, nodes = result
+        def done(result: tuple[dict[str, LoginMethod], list[TreeNode]]) -> None:
+            self._login_methods, nodes = result
+            self._accounts = list(self._login_methods)
             self.tree.populate(nodes)
             self.tree_loaded.emit()
 
@@ -692,6 +718,21 @@ class MainWindow(QMainWindow):
         for name in self._accounts:
             self.sync.sync(name)
 
+    def sync_in_background(self) -> list[str]:
+        """The scheduled (and on-start) sync: asks nothing. Accounts whose login needs a
+        person are left for a manual sync; the delivery-by-login question is not asked (the
+        account is reported as needing a decision). Returns the accounts started."""
+        started = []
+        for name in self._accounts:
+            if self._login_methods.get(name) in INTERACTIVE_LOGINS:
+                continue
+            # A job already running (a manual one) stays what it is. Its outcome arrives
+            # through a queued signal, after this marks it as a background job.
+            if self.sync.sync(name, background=True):
+                self._background.add(name)
+                started.append(name)
+        return started
+
     def _sync_started(self, account: str) -> None:
         self.sync_label.setText(self.tr("Synchronizing %1…").replace("%1", account))
         self.sync_bar.setRange(0, 0)
@@ -717,6 +758,8 @@ class MainWindow(QMainWindow):
         self.act_cancel_sync.setEnabled(False)
 
     def _sync_finished(self, account: str, summary: SyncSummary) -> None:
+        self._batch[account] = summary
+        self._background.discard(account)
         if summary.cancelled:
             self._sync_cancelled(account)
             return
@@ -746,7 +789,7 @@ class MainWindow(QMainWindow):
             ).replace("%2", detail)
         self._sync_idle(text)
         if new and self.tray is not None:
-            self.tray.showMessage(
+            self.tray.notify(
                 self.tr("New data messages"),
                 self.tr("%1: %2 new message(s)").replace("%1", account).replace("%2", str(new)),
             )
@@ -756,6 +799,9 @@ class MainWindow(QMainWindow):
     def _sync_failed(self, account: str, exc: BaseException) -> None:
         from dso_desktop.isds.errors import PasswordExpired
 
+        self._batch[account] = exc
+        background = account in self._background
+        self._background.discard(account)
         plain, _detail = describe(exc)
         suffix = code_suffix(exc)
         self._sync_idle(
@@ -763,15 +809,92 @@ class MainWindow(QMainWindow):
             .replace("%1", account)
             .replace("%2", plain + suffix)
         )
-        if isinstance(exc, PasswordExpired):
+        if background:
+            # Nobody is waiting at the screen: no message box, a tray notification.
+            if self.tray is not None:
+                self.tray.notify(self.tr("Synchronization of %1").replace("%1", account),
+                                 plain, warning=True)
+        elif isinstance(exc, PasswordExpired):
             # Never "wrong password": say it expired and offer the change right here.
             self._sync_error_boxes.append(self.offer_password_change(account))
         elif self.sync.interactive:
             self._sync_error_boxes.append(show_error(self, exc, self.tr("Synchronization")))
 
     def _sync_cancelled(self, account: str) -> None:
+        self._background.discard(account)
         self._sync_idle(self.tr("Synchronization of %1 was cancelled").replace("%1", account))
         self.reload_tree()
+
+    def _sync_batch_done(self) -> None:
+        """Every sync job ended: the e-mail digest of the batch (off the GUI thread; its
+        failure is reported beside the sync, which stays ok) and the due items."""
+        results, self._batch = self._batch, {}
+        self._background.clear()
+        self.check_due_items()
+        if not results:
+            return
+        svc = self.ctx.app.notify
+
+        def done(outcome: NotifyOutcome) -> None:
+            if outcome.error is not None:
+                text = self.tr("The e-mail digest was not sent: %1").replace(
+                    "%1", outcome.error.message_cs)
+                self.statusBar().showMessage(text, 60_000)
+                if self.tray is not None:
+                    self.tray.notify(self.tr("E-mail notification"), text, warning=True)
+            self.digest_done.emit(outcome)
+
+        self.ctx.tasks.run_net(lambda: svc.after_sync(results), done,
+                               lambda e: log.warning("digest: %s", type(e).__name__),
+                               owner=self)
+
+    def check_due_items(self) -> None:
+        """Due items (the watch) not shown before raise one tray notification."""
+        svc = self.ctx.app.notify
+
+        def done(items: list[DueItem]) -> None:
+            fresh = [i for i in items if i.key() not in self._notified_due]
+            self._notified_due = {i.key() for i in items}
+            if fresh and self.tray is not None:
+                first = fresh[0]
+                when = first.due.astimezone().strftime("%d.%m.%Y") if first.due else ""
+                self.tray.notify(
+                    self.tr("Deadlines and expiring evidence"),
+                    self.tr("%1 new item(s) need attention; the nearest: %2 %3 — %4")
+                    .replace("%1", str(len(fresh))).replace("%2", when)
+                    .replace("%3", first.dm_id or first.account or "")
+                    .replace("%4", first.remedy_cs or first.remedy),
+                    warning=True)
+            self.due_checked.emit(items)
+
+        self.ctx.tasks.run_store(svc.due_items, done,
+                                 lambda e: log.warning("due items: %s", type(e).__name__),
+                                 owner=self)
+
+    # -- tray and quitting -------------------------------------------------------------------
+
+    def keeps_running_in_tray(self) -> bool:
+        """Closing the window hides it: there is a tray, background sync is on and the
+        user did not turn this off."""
+        s = self._settings
+        return (self.tray is not None and s is not None and s.close_to_tray
+                and s.sync_interval_minutes > 0)
+
+    def show_from_tray(self) -> None:
+        QApplication.setQuitOnLastWindowClosed(True)
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def close_for_good(self) -> None:
+        """Close the window even when it would go to the tray (language switch, quit)."""
+        self._quitting = True
+        self.close()
+
+    def quit_app(self) -> None:
+        """Quit (File menu, tray menu): the window closes, the application ends."""
+        self.close_for_good()
+        self.quit_requested.emit()
 
     # -- dialogs ----------------------------------------------------------------------------
 
@@ -993,7 +1116,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> SettingsDialog:
         from dso_desktop.gui.settingsdialog import SettingsDialog
 
-        dlg = SettingsDialog(self.ctx, self)
+        dlg = SettingsDialog(self.ctx, self, tray=self.tray is not None)
         dlg.applied.connect(self.apply_settings)
         dlg.language_changed.connect(self._language_changed)
         self._keep(dlg).show()
@@ -1168,6 +1291,18 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
+        if not self._quitting and self.keeps_running_in_tray():
+            event.ignore()
+            self.hide()
+            # Closing a dialog while the window is hidden must not end the application.
+            QApplication.setQuitOnLastWindowClosed(False)
+            if self.tray is not None and not self._tray_hint_shown:
+                self._tray_hint_shown = True
+                self.tray.notify(self.tr("DSO Desktop keeps running"), self.tr(
+                    "Synchronization goes on in the background. Quit from the icon's menu."))
+            self.hidden_to_tray.emit()
+            return
+        QApplication.setQuitOnLastWindowClosed(True)
         self.sync.cancel_all()
         self.schedule.stop()
         if self.tray is not None:

@@ -40,11 +40,18 @@ class SettingsDialog(QDialog):
     loaded = Signal()
     language_changed = Signal(str)
 
-    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None, *,
+                 tray: bool | None = None) -> None:
+        from dso_desktop.gui.notifysettings import EmailSettingsBox, TraySettingsBox
+        from dso_desktop.gui.tray import system_tray_available
+
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Settings"))
-        self.resize(560, 520)
+        self.resize(640, 860)
+        self.tray_box = TraySettingsBox(system_tray_available() if tray is None else tray)
+        self.email_box = EmailSettingsBox(ctx)
+        self.email_box.test_requested.connect(self._send_test_mail)
         self._settings: Settings | None = None
         self._default_paths: AppPaths = ctx.paths  # the real default is set by _load()
         self.language = QComboBox()
@@ -178,6 +185,8 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.tray_box)
+        lay.addWidget(self.email_box)
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self._load()
@@ -265,10 +274,31 @@ class SettingsDialog(QDialog):
             self.anchors.clear()
             stored = settings.trust_anchors
             self.anchors.addItems(list(dict.fromkeys((*stored, *self._prefs.trust_anchors))))
+            self.tray_box.load(settings)
+            self.ctx.tasks.run_store(notify_state, lambda r: notify_loaded(settings, *r),
+                                     lambda e: show_error(self, e), owner=self)
+
+        app = self.ctx.app
+
+        def notify_state() -> tuple[list[str], bool]:
+            from dso_desktop.secretstore import SecretStoreError
+
+            try:
+                saved = app.notify.has_password()
+            except SecretStoreError:  # no keyring: shown as not saved; saving will say so
+                saved = False
+            return [a.name for a in app.accounts.list()], saved
+
+        def notify_loaded(settings: Settings, accounts: list[str], saved: bool) -> None:
+            self.email_box.load(settings, accounts, saved)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
             self.loaded.emit()
 
         self.ctx.tasks.run_store(svc.get, done, lambda e: show_error(self, e), owner=self)
+
+    def _send_test_mail(self) -> None:
+        if self._settings is not None:
+            self.email_box.send_test(self._settings)
 
     def _choose_dir(self) -> None:
         d = QFileDialog.getExistingDirectory(self, self.tr("Data folder"))
@@ -305,6 +335,8 @@ class SettingsDialog(QDialog):
             "trust_anchors": tuple(
                 self.anchors.item(i).text() for i in range(self.anchors.count())
             ),
+            **self.tray_box.changes(self._settings),
+            **self.email_box.changes(),
         }
 
     def save(self) -> None:
@@ -323,15 +355,21 @@ class SettingsDialog(QDialog):
         svc = self.ctx.app.settings
         paths = self.ctx.paths
         demo = self.ctx.demo
+        smtp_password = self.email_box.new_password()
+        notify = self.ctx.app.notify
 
         def work() -> None:
             from pathlib import Path
 
+            from dso_desktop.services.notify import check_addresses
             from dso_desktop.services.trust import describe
 
             for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
                 describe(Path(anchor))
+            check_addresses(changes)  # NotifyConfigError (Czech) before anything is saved
             svc.update(**changes)
+            if smtp_password is not None:  # to the OS keyring, never the archive
+                notify.set_password(smtp_password)
             prefs.save(paths)
             if not demo and data_dir != chosen:
                 base = GuiPrefs.load(default_paths)

@@ -81,6 +81,7 @@ class Launcher(QObject):
         self.ctx = GuiContext(app=app, tasks=self.tasks, paths=self.paths, demo=self.args.demo)
         self.window = MainWindow(self.ctx)
         self.window.language_changed = self.rebuild_window
+        self.window.quit_requested.connect(self._quit)
         if self.args.measure_startup:
             from dso_desktop.gui.measure import StartupMeasure
 
@@ -158,6 +159,7 @@ class Launcher(QObject):
         old.save_layout()  # the new window starts with the same splitters, columns, folder
         self.window = MainWindow(self.ctx)
         self.window.language_changed = self.rebuild_window
+        self.window.quit_requested.connect(self._quit)
         self.window.restoreGeometry(geometry)
         self.window.show()
         self.window.start()
@@ -165,7 +167,7 @@ class Launcher(QObject):
             self.updates.stop()
             self.updates = None
             self._start_update_checks()
-        old.close()
+        old.close_for_good()
         old.deleteLater()
 
     def _demo_ready(self) -> None:
@@ -223,7 +225,7 @@ class Launcher(QObject):
     def _quit(self) -> None:
         app = QApplication.instance()
         if self.window is not None:
-            self.window.close()
+            self.window.close_for_good()
         if app is not None:
             app.exit(self.exit_code)
 

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from dso_desktop.errors import DsoError, ErrorKind
@@ -82,6 +82,7 @@ class SyncController(QObject):
         self._ctx = ctx
         self._widget = parent_widget
         self.jobs: dict[str, SyncJob] = {}
+        self._busy = False  # a job ran since the last all_idle
         # Answers to the delivery-by-login question for this session, per account.
         self.accept_delivery: dict[str, bool] = {}
         self.interactive = True
@@ -102,18 +103,27 @@ class SyncController(QObject):
         if job is not None:
             job.cancel.set()
 
-    def sync(self, account: str, accept_delivery: bool | None = None) -> bool:
+    def sync(self, account: str, accept_delivery: bool | None = None, *,
+             background: bool = False) -> bool:
+        """Start a sync of ``account``; False when one runs already. A ``background`` sync
+        (scheduled, nobody at the screen) asks nothing: no delivery-by-login question, no
+        password or code prompt, no Mobile-key wait; what would need one is reported as a
+        failure of that job instead."""
         if account in self.jobs:
             return False
         if accept_delivery is None:
             accept_delivery = self.accept_delivery.get(account)
         job = SyncJob(account)
         self.jobs[account] = job
+        self._busy = True
         bridge = ProgressBridge(self)
         bridge.progress.connect(lambda ev: self._on_progress(job, ev))
         mk_dialog: list[MobileKeyDialog] = []
 
         def on_mobile_key(state: MobileKeyState) -> None:
+            if background:
+                job.cancel.set()  # nobody to approve it on the phone
+                return
             if not mk_dialog:
                 dlg = MobileKeyDialog(account, job.cancel, self._widget)
                 mk_dialog.append(dlg)
@@ -121,7 +131,9 @@ class SyncController(QObject):
             mk_dialog[0].update_state(state)
 
         bridge.mobile_key_state.connect(on_mobile_key)
-        otp = BlockingPrompt(lambda ch: self.code_provider(account, ch), job.cancel, self)
+        otp = BlockingPrompt(
+            (lambda ch: None) if background else (lambda ch: self.code_provider(account, ch)),
+            job.cancel, self)
         svc = self._ctx.app.sync
         progress_cb = bridge.callback()
         mk_cb = bridge.mobile_key_observer()
@@ -142,8 +154,9 @@ class SyncController(QObject):
                 dlg.done(0)
             bridge.deleteLater()
             otp.deleteLater()
-            if not self.jobs:
-                self.all_idle.emit()
+            # After this job's own signal (finished, failed, ...) has been handled, which
+            # may also have started the next job (the delivery answer, a password).
+            QTimer.singleShot(0, self._idle_check)
 
         def done(summary: SyncSummary) -> None:
             cancelled = job.cancel.is_set()
@@ -160,7 +173,7 @@ class SyncController(QObject):
 
             was_cancelled = job.cancel.is_set()
             finish()
-            if isinstance(exc, DeliveryConfirmationRequired):
+            if isinstance(exc, DeliveryConfirmationRequired) and not background:
                 answer = self.confirm_delivery(account)
                 if answer is None:
                     self.job_cancelled.emit(account)
@@ -170,7 +183,7 @@ class SyncController(QObject):
                 return
             # By kind: importing services.accounts here would load the store at start-up.
             if isinstance(exc, DsoError) and exc.kind is ErrorKind.ACCOUNT_PASSWORD_MISSING \
-                    and self.interactive:
+                    and self.interactive and not background:
                 self._ask_password_and_retry(account, accept_delivery)
                 return
             if was_cancelled or isinstance(exc, LoginCancelled | SyncCancelled):
@@ -182,6 +195,11 @@ class SyncController(QObject):
         self.job_started.emit(account)
         self._ctx.tasks.run_net(work, done, failed, owner=self)
         return True
+
+    def _idle_check(self) -> None:
+        if not self.jobs and self._busy:
+            self._busy = False
+            self.all_idle.emit()
 
     def _on_progress(self, job: SyncJob, event: SyncProgress) -> None:
         job.phase = event.phase

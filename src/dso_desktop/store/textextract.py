@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import zipfile
 from pathlib import PurePosixPath
 
@@ -76,12 +77,23 @@ def html_text(data: bytes) -> str:
     return _clip(" ".join(t for t in root.itertext()))
 
 
+# PDFium is not thread-safe: parallel account syncs (`sync_many`, the GUI's jobs) check
+# ZFOs on several threads at once, and concurrent calls crashed the process (SIGSEGV).
+_PDFIUM_LOCK = threading.Lock()
+
+
 def pdf_text(data: bytes) -> str:
     """Text of a PDF through PDFium (pypdfium2): ~5x faster than pure-Python pypdf.
 
     PDFium is Chrome's PDF engine, continuously fuzzed; input size and pages are capped,
     encrypted files are skipped, and any failure yields no text rather than an error.
+    One thread of the process uses PDFium at a time.
     """
+    with _PDFIUM_LOCK:
+        return _pdf_text(data)
+
+
+def _pdf_text(data: bytes) -> str:
     try:
         import pypdfium2 as pdfium
     except ImportError:  # pragma: no cover - pypdfium2 is a declared dependency
