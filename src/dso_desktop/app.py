@@ -84,14 +84,17 @@ class App:
         retry: RetryPolicy | None = None,
         send_limits: SendLimits | None = None,
         client_options: dict[str, Any] | None = None,
+        store_url: str | None = None,
     ) -> App:
-        """Open (and create or upgrade) the archive under ``paths``.
+        """Open (and create or upgrade) the archive under ``paths``, or at ``store_url``
+        (``postgresql+psycopg://user@host/db``: an office's shared archive; see
+        `services.storeconfig.resolve_store_url` for where the CLI and GUI take it from).
 
         ``demo=True`` is the training mode: the trust store holds only the anchors given
         (the simulator's CA) and the CA files of custom environments; nothing is fetched.
         """
         paths.ensure()
-        db = Database.open(paths.database)
+        db = Database.open_url(store_url) if store_url else Database.open(paths.database)
         return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
                    client_factory=client_factory, retry=retry, send_limits=send_limits,
                    client_options=client_options)

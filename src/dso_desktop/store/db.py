@@ -41,8 +41,24 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL
+# (two PCs starting a new release at once migrate one after the other).
+MIGRATION_LOCK_KEY = 0x44534F00
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN.
+
+    A server database (PostgreSQL) gets ``pool_pre_ping``: a pooled connection the server
+    or the network dropped (a restart, a laptop waking up) is replaced before use instead
+    of failing the next unit of work."""
+    if url.startswith("postgresql"):
+        from dso_desktop.store.blobs import register_binary_bytes
+
+        engine = create_engine(url, future=True, pool_pre_ping=True,
+                               connect_args={"application_name": "dso-desktop"})
+        event.listen(engine, "connect", register_binary_bytes)
+        return engine
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -61,6 +77,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.is_postgres = engine.dialect.name == "postgresql"
         self._write_engine = (
             engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
         )
@@ -88,6 +105,15 @@ class Database:
 
     @classmethod
     def open_url(cls, url: str, *, migrate: bool = True) -> Database:
+        """Open the archive at a SQLAlchemy URL: ``sqlite:///path`` (made private as by
+        `open`) or ``postgresql+psycopg://user@host/db`` (a shared office archive)."""
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        file = parsed.database or ""
+        if (parsed.get_backend_name() == "sqlite" and not parsed.query
+                and file not in ("", ":memory:") and not file.startswith("file:")):
+            return cls.open(Path(file), migrate=migrate)  # a plain file: made private
         db = cls(make_engine(url))
         if migrate:
             db.upgrade()
@@ -106,6 +132,10 @@ class Database:
         # BEGIN IMMEDIATE: two programs opening a fresh archive at once migrate one after
         # the other instead of both creating the same tables.
         with self._write_lock, self._write_engine.begin() as conn:
+            if self.is_postgres:
+                # Released at the end of this transaction (or when the connection dies).
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                             {"k": MIGRATION_LOCK_KEY})
             command.upgrade(alembic_config(conn), revision)
 
     def _at_head(self) -> bool:

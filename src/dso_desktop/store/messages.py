@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
+from dso_desktop.store import blobs, pgsearch
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.models import (
@@ -177,7 +178,9 @@ class MessageRepo:
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        self._fts = session.get_bind().dialect.name == "sqlite"
+        dialect = session.get_bind().dialect.name
+        self._fts = dialect == "sqlite"
+        self._pg_search = dialect == "postgresql"  # store.pgsearch: the same meaning
 
     # -- identity -----------------------------------------------------------------------
     def get_id(self, account_id: int | None, direction: Direction, dm_id: str) -> int | None:
@@ -393,6 +396,8 @@ class MessageRepo:
             m.verdict = m.verdict_json = None
             m.verified_at = m.timestamp_expires = None
         self.s.flush()
+        if self._pg_search:
+            pgsearch.index(self.s, message_id, search)
         if self._fts:
             self.s.execute(
                 text(
@@ -456,8 +461,8 @@ class MessageRepo:
         return int(getattr(res, "rowcount", 0) or 0)
 
     def evidence_copy_data(self, copy_id: int) -> bytes | None:
-        data = self.s.scalar(select(EvidenceCopy.data).where(EvidenceCopy.id == copy_id))
-        return bytes(data) if data is not None else None
+        r = blobs.read_row(self.s, EvidenceCopy.__table__, ("data",), "id", copy_id)
+        return bytes(r[0]) if r is not None else None
 
     def untrusted_evidence(self) -> list[tuple[int, str, str | None]]:
         """(id, dmID, verdict) of downloaded messages whose evidence is not trusted."""
@@ -695,22 +700,21 @@ class MessageRepo:
         )
 
     def zfo(self, message_id: int) -> tuple[bytes, str] | None:
-        r = self.s.execute(
-            select(MessageZfo.data, MessageZfo.sha256).where(MessageZfo.message_id == message_id)
-        ).first()
+        r = blobs.read_row(self.s, MessageZfo.__table__, ("data", "sha256"), "message_id",
+                           message_id)
         return (bytes(r[0]), r[1]) if r else None
 
     def delivery_info(self, message_id: int) -> bytes | None:
-        data = self.s.scalar(select(DeliveryInfo.data).where(DeliveryInfo.message_id == message_id))
-        return bytes(data) if data is not None else None
+        r = blobs.read_row(self.s, DeliveryInfo.__table__, ("data",), "message_id", message_id)
+        return bytes(r[0]) if r is not None else None
 
     def delivery_info_ids(self) -> list[int]:
         return list(self.s.scalars(select(DeliveryInfo.message_id).order_by(
             DeliveryInfo.message_id)))
 
     def delivery_info_checked(self, message_id: int) -> tuple[bytes, str] | None:
-        r = self.s.execute(select(DeliveryInfo.data, DeliveryInfo.sha256).where(
-            DeliveryInfo.message_id == message_id)).first()
+        r = blobs.read_row(self.s, DeliveryInfo.__table__, ("data", "sha256"), "message_id",
+                           message_id)
         return (bytes(r[0]), r[1]) if r else None
 
     def iter_zfo_ids(self) -> Iterator[int]:
@@ -721,6 +725,8 @@ class MessageRepo:
         exact = fts_query(query, prefix=False)
         if exact is None:
             return []
+        if self._pg_search:
+            return self._search_pg(query, account, limit)
         if not self._fts:
             return self._search_like(query, account, limit)
         limit = max(1, min(limit, 10_000))
@@ -731,6 +737,20 @@ class MessageRepo:
         if len(ids) < limit and prefixed != exact:
             seen = set(ids)
             ids += [i for i in self._match(prefixed, account, limit + len(ids))
+                    if i not in seen][: limit - len(ids)]
+        return ids
+
+    def _search_pg(self, query: str, account: str | None, limit: int) -> list[int]:
+        """As the FTS5 search: whole words first, then prefixes, newest stored first."""
+        exact = pgsearch.tsquery(query, prefix=False)
+        if exact is None:
+            return []
+        limit = max(1, min(limit, 10_000))
+        ids = pgsearch.match(self.s, exact, account, limit)
+        prefixed = pgsearch.tsquery(query, prefix=True)
+        if len(ids) < limit and prefixed is not None and prefixed != exact:
+            seen = set(ids)
+            ids += [i for i in pgsearch.match(self.s, prefixed, account, limit + len(ids))
                     if i not in seen][: limit - len(ids)]
         return ids
 
