@@ -93,8 +93,11 @@ class App:
         ``demo=True`` is the training mode: the trust store holds only the anchors given
         (the simulator's CA) and the CA files of custom environments; nothing is fetched.
         """
+        from dso_desktop.services.storeconfig import resolve_store_url
+
         paths.ensure()
-        db = Database.open_url(store_url) if store_url else Database.open(paths.database)
+        url = resolve_store_url(paths, store_url)  # --store, DSO_STORE_URL, saved, or None
+        db = Database.open_url(url) if url else Database.open(paths.database)
         return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
                    client_factory=client_factory, retry=retry, send_limits=send_limits,
                    client_options=client_options)

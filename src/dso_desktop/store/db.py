@@ -44,6 +44,9 @@ def _sqlite_begin(conn: Any) -> None:
 # Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL
 # (two PCs starting a new release at once migrate one after the other).
 MIGRATION_LOCK_KEY = 0x44534F00
+# NOTIFY channel: "something in the archive changed" (payload e.g. "sync:<account>"), for
+# the open windows of the other computers of an office (`services.office.ChangeListener`).
+CHANGES_CHANNEL = "dso_changes"
 
 
 def make_engine(url: str) -> Engine:
@@ -191,6 +194,45 @@ class Database:
                 raise failure from None  # the cause holds SQL and parameters
             finally:
                 session.close()
+
+    # -- several computers on one server database ----------------------------------------
+    def try_advisory_lock(self, kind: int, key: int) -> Any | None:
+        """PostgreSQL: take the session advisory lock (kind, key) on a connection of its
+        own and return that connection (hand it to `release_advisory_lock`), or None when
+        another session, on any computer, holds the lock. The server drops the lock when
+        that connection dies (a killed process, a lost network), so it never stays stuck.
+        Not for SQLite (the caller's file lock is the lock there)."""
+        if not self.is_postgres:
+            raise StoreError("advisory locks are PostgreSQL's")
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :o)"),
+                               {"k": kind, "o": key}).scalar()
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return None
+        return conn
+
+    def release_advisory_lock(self, conn: Any, kind: int, key: int) -> None:
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock(:k, :o)"), {"k": kind, "o": key})
+        except Exception:  # the connection is gone: the server has dropped the lock with it
+            log.info("advisory lock connection lost before release (lock already dropped)")
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def notify(self, channel: str, payload: str = "") -> None:
+        """PostgreSQL: tell every listening computer that something changed (NOTIFY);
+        nothing on SQLite (one computer: the GUI refreshes itself)."""
+        if not self.is_postgres:
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": channel, "p": payload[:7000]})
+            conn.commit()
 
     def integrity_check(self) -> list[str]:
         """SQLite's own structural check; an empty list means ``ok``."""

@@ -584,11 +584,18 @@ class MessageRepo:
         di.content_sha256 = content_sha256
         return action
 
-    def mark_read(self, message_id: int, read: bool = True) -> None:
-        self.s.execute(update(Message).where(Message.id == message_id).values(is_read=read))
+    def mark_read(self, message_id: int, read: bool = True) -> bool:
+        """True when the read state changed."""
+        res = self.s.execute(update(Message).where(
+            Message.id == message_id, Message.is_read.is_not(read)).values(is_read=read))
+        return bool(getattr(res, "rowcount", 0))
 
-    def set_note(self, message_id: int, note: str | None) -> None:
-        self.s.execute(update(Message).where(Message.id == message_id).values(note=note or None))
+    def set_note(self, message_id: int, note: str | None) -> bool:
+        """True when the note changed."""
+        note = note or None
+        res = self.s.execute(update(Message).where(
+            Message.id == message_id, Message.note.is_distinct_from(note)).values(note=note))
+        return bool(getattr(res, "rowcount", 0))
 
     # -- reading ------------------------------------------------------------------------
     def _filtered(self, q: Select[Any], f: MessageFilter) -> Select[Any]:
