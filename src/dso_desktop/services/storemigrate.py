@@ -180,7 +180,8 @@ def _copy_table(source: Database, target: Database, table: Table,
             if progress is not None:
                 progress(table.name, done, total)
         while todo:
-            batch, size = [], 0
+            batch: list[dict[str, Any]] = []
+            size = 0
             while todo and (not batch or size < BATCH_BYTES):
                 key = todo.pop(0)
                 with source.read() as s:  # evidence one row at a time: bounded memory
@@ -233,7 +234,8 @@ def _verify_blobs(source: Database, target: Database) -> int:
         table = Base.metadata.tables[name]
         key = _pk(table)[0]
         with source.read() as s:
-            expected = dict(s.execute(select(key, table.c.sha256).order_by(key)).all())
+            expected: dict[Any, str] = {r[0]: r[1] for r in s.execute(
+                select(key, table.c.sha256).order_by(key))}
         for k, digest in expected.items():
             with target.read() as t:
                 row = read_row(t, table, ("data",), key.name, k)
