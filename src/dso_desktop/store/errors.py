@@ -84,6 +84,9 @@ _PG_REASONS = {
     "53100": "disk-full",  # disk_full
     "25006": "read-only",  # read_only_sql_transaction (a standby, default_transaction_read_only)
     "58030": "io",  # io_error
+    "57P01": "connection",  # admin_shutdown (the server stopped, the session was ended)
+    "57P02": "connection",  # crash_shutdown
+    "57P03": "connection",  # cannot_connect_now
 }
 
 # SQLite primary result codes (the low byte of an extended code).
@@ -139,7 +142,9 @@ def write_failure(exc: BaseException) -> StoreWriteError | None:
                 if reason is None and state.startswith("08"):  # connection_exception
                     reason = "connection"
                 return _make(reason) if reason else None
-            if type(cur).__name__ == "OperationalError":  # the server went away: no state
+            import psycopg
+
+            if isinstance(cur, psycopg.OperationalError):  # the server went away: no state
                 return _make("connection")
         if isinstance(cur, OSError) and cur.errno in _ERRNO_REASONS:
             return _make(_ERRNO_REASONS[cur.errno])

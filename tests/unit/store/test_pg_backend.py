@@ -117,3 +117,27 @@ def test_downgrade_to_base_and_up_again_on_postgresql(pg_url: str) -> None:
         assert "message_search" in inspect(db.engine).get_table_names()
     finally:
         db.close()
+
+
+def test_postgresql_storage_failures_are_store_write_errors() -> None:
+    """The database's refusals that are not one item's fault stop a writer as on SQLite:
+    no permission (roles), a full disk, a lost connection. A constraint is one item's."""
+    import psycopg
+    from psycopg import errors as pg
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from dso_desktop.store.errors import DiskFullError, write_failure
+
+    def wrapped(exc: Exception) -> Exception:
+        cls = OperationalError if isinstance(exc, psycopg.OperationalError) else \
+            ProgrammingError
+        return cls("INSERT INTO tags ... secret values", {}, exc)
+
+    perm = write_failure(wrapped(pg.InsufficientPrivilege("permission denied for table tags")))
+    assert perm is not None and perm.reason == "permission" and "secret" not in str(perm)
+    assert isinstance(write_failure(wrapped(pg.DiskFull("no space"))), DiskFullError)
+    lost = write_failure(wrapped(psycopg.OperationalError("server closed the connection")))
+    assert lost is not None and lost.reason == "connection"
+    assert write_failure(wrapped(pg.AdminShutdown("terminating connection"))).reason == \
+        "connection"  # type: ignore[union-attr]
+    assert write_failure(wrapped(pg.UniqueViolation("duplicate key"))) is None
