@@ -56,6 +56,15 @@ class PgServer:
                              dbname=database, autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
+    def terminate_connections(self, database: str) -> None:
+        """End every session on ``database`` (as a server restart or a broken network)."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER,
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+
     def new_database(self, template: str = TEMPLATE_DB) -> str:
         name = f"t{os.getpid()}_{next(_counter)}"
         self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

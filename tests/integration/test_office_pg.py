@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from tests.pgserver import PgServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -160,9 +161,7 @@ def test_a_connection_dropped_mid_sync_loses_nothing(
     proc = _pc(tmp_path, "pc1", pg_url, "sync", sim, background=True)
     _wait_for_downloads(pg_url, proc, at_least=20)
     database = make_url(pg_url).database
-    pg_server.admin(  # the network between the PC and the server breaks
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{database}' AND pid <> pg_backend_pid()")
+    pg_server.terminate_connections(database or "")  # the network to the server breaks
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-3000:]
     first = json.loads(out.strip().splitlines()[-1])  # an error, or a partial success
@@ -174,8 +173,7 @@ def test_a_connection_dropped_mid_sync_loses_nothing(
     with App.open(AppPaths.default(tmp_path / "check"), offline=True,
                   trust_anchors=[Path(sim.info.ca_file)], store_url=pg_url) as app:
         with app.db.read() as s:
-            rows = s.execute(__import__("sqlalchemy").text(
-                "SELECT direction, dm_id FROM messages")).all()
+            rows = s.execute(text("SELECT direction, dm_id FROM messages")).all()
         keys = [(r[0], r[1]) for r in rows]
         assert len(keys) == len(set(keys)) and set(keys) == expected
         report = app.integrity.check()
