@@ -49,6 +49,7 @@ class App:
         self._trust: Any = None
         self._trust_key: tuple[str, ...] | None = None
         self._scoped: dict[str, Any] = {}
+        self._listeners: list[Any] = []
 
         self.settings = SettingsService(db)
         if retry is not None:
@@ -102,7 +103,20 @@ class App:
                    client_factory=client_factory, retry=retry, send_limits=send_limits,
                    client_options=client_options)
 
+    def listen_changes(self, callback: Callable[[str], None]) -> Any:
+        """Hear other computers' changes to a shared (PostgreSQL) archive: ``callback``
+        gets each notification's payload on a listener thread. Returns the started
+        `services.office.ChangeListener` (stop it when done); on SQLite it does nothing."""
+        from dso_desktop.services.office import ChangeListener
+
+        listener = ChangeListener(self.db, callback).start()
+        self._listeners.append(listener)
+        return listener
+
     def close(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
         self.db.close()
 
     def __enter__(self) -> App:

@@ -44,7 +44,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Settings"))
-        self.resize(560, 520)
+        self.resize(560, 640)
         self._settings: Settings | None = None
         self._default_paths: AppPaths = ctx.paths  # the real default is set by _load()
         self.language = QComboBox()
@@ -138,8 +138,12 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        from dso_desktop.gui.storesettings import StoreSettings
+
+        self.store = StoreSettings(ctx, self)  # the office's shared archive (issue 13)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.store)
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self._load()
@@ -265,6 +269,7 @@ class SettingsDialog(QDialog):
         svc = self.ctx.app.settings
         paths = self.ctx.paths
         demo = self.ctx.demo
+        store_url, store_password = self.store.pending()
 
         def work() -> None:
             from pathlib import Path
@@ -273,6 +278,8 @@ class SettingsDialog(QDialog):
 
             for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
                 describe(Path(anchor))
+            if not demo:
+                self.store.apply(paths, store_url, store_password)
             svc.update(**changes)
             prefs.save(paths)
             if not demo and data_dir != chosen:

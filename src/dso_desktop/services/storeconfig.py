@@ -78,6 +78,16 @@ def without_password(url: str) -> str:
     return make_url(url).set(password=None).render_as_string(hide_password=False)
 
 
+def with_password(url: str, password: str | None) -> str:
+    """``url`` with ``password`` for one connection (a test before saving); never saved."""
+    from sqlalchemy.engine import make_url
+
+    url = normalize(url)
+    if not password or has_password(url):
+        return url
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
+
+
 def _shown(url: str) -> str:
     """A URL for messages and logs: the password masked."""
     from sqlalchemy.engine import make_url
