@@ -35,6 +35,9 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("bundle_mb", "≤ 60 MB", lambda v: v <= 60),
     ("update_delta_mb", "≤ 5 MB", lambda v: v <= 5),
     ("release_add_s", "≤ 30 s", lambda v: v <= 30),
+    ("office_list_p95_ms", "≤ 50 ms", lambda v: v <= 50),
+    ("office_search_p95_ms", "≤ 50 ms", lambda v: v <= 50),
+    ("office_sync_ratio", "≤ 1.3", lambda v: v <= 1.3),
 ]
 
 

@@ -162,13 +162,18 @@ def connect_url(url: str) -> str:
     has none (otherwise libpq looks in its password and service files)."""
     from sqlalchemy.engine import make_url
 
-    from dso_desktop.secretstore import get_secret
+    from dso_desktop.secretstore import SecretStoreError, get_secret
 
     url = normalize(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" or parsed.password is not None:
         return url
-    password = get_secret(without_password(url), SECRET_KIND)
+    try:
+        password = get_secret(without_password(url), SECRET_KIND)
+    except SecretStoreError:
+        # No keyring on this machine (a server, a minimal desktop): libpq's password or
+        # service file is the way there.
+        password = None
     if password:
         parsed = parsed.set(password=password)
     return parsed.render_as_string(hide_password=False)
