@@ -248,6 +248,31 @@ class Database:
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
+def dump_command(url: str, out: Path) -> tuple[list[str], dict[str, str]]:
+    """The engine's own dump of a PostgreSQL archive (for backups): ``pg_dump`` in its
+    custom format (compressed, restorable with ``pg_restore``) into ``out``, and the extra
+    environment to run it with. The password, if the URL has one, goes into the
+    environment (``PGPASSWORD``), never onto the command line (other users can read that);
+    without one, libpq's password or service file applies as for the app."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise StoreError("pg_dump is for PostgreSQL archives")
+    argv = ["pg_dump", "--format=custom", "--no-owner", f"--file={out}"]
+    if parsed.host:
+        argv.append(f"--host={parsed.host}")
+    if parsed.port:
+        argv.append(f"--port={parsed.port}")
+    if parsed.username:
+        argv.append(f"--username={parsed.username}")
+    service = parsed.query.get("service")
+    target = f"service={service}" if isinstance(service, str) else (parsed.database or "")
+    argv += ["--no-password", f"--dbname={target}"]
+    env = {"PGPASSWORD": parsed.password} if parsed.password else {}
+    return argv, env
+
+
 def alembic_config(connection: Any) -> Any:
     from alembic.config import Config
 

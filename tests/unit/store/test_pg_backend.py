@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import inspect
 
 from dso_desktop.store.db import Database
@@ -141,3 +144,32 @@ def test_postgresql_storage_failures_are_store_write_errors() -> None:
     assert write_failure(wrapped(pg.AdminShutdown("terminating connection"))).reason == \
         "connection"  # type: ignore[union-attr]
     assert write_failure(wrapped(pg.UniqueViolation("duplicate key"))) is None
+
+
+def test_the_dump_command_backs_up_a_postgresql_archive(pg_url: str, tmp_path: Path) -> None:
+    """`store.db.dump_command` (for backups): a pg_dump that pg_restore can read, with the
+    password never on the command line."""
+    import os
+    import shutil
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from dso_desktop.store.db import dump_command
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump (postgresql-client) is not installed")
+    db = Database.open_url(pg_url)
+    db.close()
+    out = tmp_path / "archive.dump"
+    argv, env = dump_command(pg_url, out)
+    assert env == {} and all("PGPASSWORD" not in a for a in argv)
+    subprocess.run(argv, env={**os.environ, **env}, check=True, capture_output=True,
+                   timeout=120)
+    listing = subprocess.run(["pg_restore", "--list", str(out)], check=True,
+                             capture_output=True, text=True, timeout=60).stdout
+    assert "TABLE public message_zfos" in listing and "TABLE public messages" in listing
+    secret = make_url(pg_url).set(password="tajne-heslo").render_as_string(
+        hide_password=False)
+    argv, env = dump_command(secret, out)
+    assert env == {"PGPASSWORD": "tajne-heslo"} and "tajne-heslo" not in " ".join(argv)
