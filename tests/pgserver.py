@@ -156,15 +156,20 @@ def start_server() -> PgServer:
     return server
 
 
+def unavailable(reason: str) -> None:
+    """No server: skip with the reason, except in CI (``CI=true``), where it fails."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the PostgreSQL tests, but: {reason}")
+    pytest.skip(f"no PostgreSQL server could be started: {reason}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """The session's PostgreSQL server with a migrated template database."""
     try:
         server = start_server()
     except RuntimeError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the PostgreSQL tests, but: {exc}")
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+        unavailable(str(exc))
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -173,3 +173,15 @@ def test_the_dump_command_backs_up_a_postgresql_archive(pg_url: str, tmp_path: P
         hide_password=False)
     argv, env = dump_command(secret, out)
     assert env == {"PGPASSWORD": "tajne-heslo"} and "tajne-heslo" not in " ".join(argv)
+
+
+def test_without_a_server_ci_fails_and_elsewhere_the_tests_skip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.pgserver import unavailable
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        unavailable("no binaries")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no binaries"):
+        unavailable("no binaries")
