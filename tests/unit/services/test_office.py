@@ -127,3 +127,28 @@ def test_the_listener_does_nothing_on_sqlite(tmp_path: object) -> None:
             db.try_advisory_lock(1, 1)
     finally:
         db.close()
+
+
+def test_one_sender_per_account_across_computers(pg_url: str, tmp_path: object) -> None:
+    """The outbox's send lock (exactly-once sending) holds across PCs: each PC has its
+    own data folder, so only the database can refuse the second one."""
+    from pathlib import Path
+
+    from dso_desktop.app import App
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.services.outbox import OutboxBusy
+    from dso_desktop.services.types import AccountSpec
+
+    base = Path(str(tmp_path))
+    pc1 = App.open(AppPaths.default(base / "pc1"), offline=True, store_url=pg_url)
+    pc2 = App.open(AppPaths.default(base / "pc2"), offline=True, store_url=pg_url)
+    try:
+        pc1.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, "u", "test"))
+        with pc1.outbox.lock("urad"), pytest.raises(OutboxBusy, match="another computer"):
+            pc2.outbox.lock("urad")
+        with pc2.outbox.lock("urad"):  # released with the first sender
+            pass
+    finally:
+        pc1.close()
+        pc2.close()
