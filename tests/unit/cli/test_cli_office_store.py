@@ -134,3 +134,27 @@ def test_roles_are_enforced_by_the_database(
         assert info.value.reason == "permission"
     finally:
         clerk.close()
+
+
+def test_zfo_verify_uses_the_office_archives_trust_anchors(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dso --store URL zfo verify`: the anchors added to the office archive apply (the
+    data folder has no local archive at all)."""
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import create_pki
+
+    pki = create_pki(tmp_path / "pki")
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    zfo = tmp_path / "m.zfo"
+    zfo.write_bytes(seal(message_xml(pki), pki.seal, pki.tsa, when))
+    data = ["--data-dir", str(tmp_path / "pc")]
+    code, _, err = _run(["--store", pg_url, "trust", "add", str(pki.ca_file), *data])
+    assert code == 0, err
+    code, out, err = _run(["--store", pg_url, "zfo", "verify", str(zfo), "--json", *data])
+    assert code == 0, (out, err)
+    assert json.loads(out)[0]["verdict"] in ("valid", "expiring")
+    assert not (tmp_path / "pc" / "archive.sqlite3").exists()
