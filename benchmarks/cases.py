@@ -29,6 +29,10 @@ CASES: dict[str, Case] = {}
 SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_SYNC_MESSAGES", "10000"))
 STORE_MESSAGES = int(os.environ.get("DSO_BENCH_STORE_MESSAGES", "100000"))
 SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "1"))
+# The office benchmark's sync (on SQLite, then on PostgreSQL while four clients work).
+OFFICE_SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_OFFICE_SYNC_MESSAGES", "2000"))
+# Each client pauses this long between request pairs (a person reading); 0 = flat out.
+OFFICE_THINK_S = float(os.environ.get("DSO_BENCH_OFFICE_THINK_S", "0.25"))
 
 
 def case(fn: Case) -> Case:
@@ -366,7 +370,7 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- 100k store
-def build_store(data_dir: Path, n: int) -> int:
+def build_store(data_dir: Path, n: int, url: str | None = None) -> int:
     """A 100,000-message archive written through the store's own write path (the one a
     sync uses, `store.writer.EvidenceWriter`), in transactions of 2,000 messages.
 
@@ -389,7 +393,7 @@ def build_store(data_dir: Path, n: int) -> int:
     if marker.exists():
         return int(json.loads(marker.read_text())["messages"])
     paths = AppPaths.default(data_dir).ensure()
-    db = Database.open(paths.database)
+    db = Database.open_url(url) if url else Database.open(paths.database)
     world, _ = build_world(5, n, now=datetime(2026, 11, 1, tzinfo=UTC))
     zfos, _ = _make_zfos(1)
     template = zfos[0]
@@ -839,3 +843,125 @@ def bench_paper(workdir: Path) -> dict[str, Any]:
         raise RuntimeError(f"the overview holds {result['paper_overview_messages']} of "
                            f"{n} messages")
     return result
+# --------------------------------------------------------------------------- office (PostgreSQL)
+OFFICE_CLIENT = r"""
+import json, random, sys, time
+from pathlib import Path
+from dso_desktop.app import App
+from dso_desktop.domain import Direction
+from dso_desktop.paths import AppPaths
+from dso_desktop.store.records import MessageFilter
+
+url, data, stop, out, seed = sys.argv[1:6]
+queries = json.loads(sys.argv[6])
+think = float(sys.argv[7])
+rnd = random.Random(int(seed))
+app = App.open(AppPaths.default(Path(data)), offline=True, store_url=url)
+lists, searches = [], []
+flt = MessageFilter(direction=Direction.RECEIVED)
+while not Path(stop).exists():
+    # A list page as the GUI asks for it: the folder's ids up to the page, the page's rows.
+    page = rnd.randrange(0, 50)
+    t = time.perf_counter()
+    ids = app.messages.ids(flt, limit=(page + 1) * 100)[page * 100:]
+    app.messages.rows(ids)
+    lists.append((time.perf_counter() - t) * 1000)
+    q = rnd.choice(queries)
+    t = time.perf_counter()
+    app.search.search(q, limit=200)
+    searches.append((time.perf_counter() - t) * 1000)
+    time.sleep(think)  # a clerk reads what came back before the next request
+app.close()
+Path(out).write_text(json.dumps({"lists": lists, "searches": searches}))
+"""
+
+
+def _p95(values: list[float]) -> float:
+    values = sorted(values)
+    return round(values[max(0, int(len(values) * 0.95) - 1)], 2) if values else -1.0
+
+
+@case
+def bench_office(workdir: Path) -> dict[str, Any]:
+    """One office on PostgreSQL: the 100k archive, four clients listing pages and searching
+    while a fifth syncs; the same sync on SQLite for the ratio. The server is Debian's,
+    started in a temporary folder (as the tests do, `tests/pgserver.py`)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.pgserver import start_server
+
+    from dso_desktop.app import App
+    from dso_desktop.domain import LoginMethod
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.secretstore import use_memory_keyring
+    from dso_desktop.services.types import AccountSpec
+
+    use_memory_keyring()
+    server = start_server()
+    sim = None
+    try:
+        server.admin('CREATE DATABASE "office"')
+        url = server.url("office")
+        t0 = time.perf_counter()
+        n = build_store(workdir / "office-build", STORE_MESSAGES, url)
+        build_s = time.perf_counter() - t0
+        sim = SimProcess(int(OFFICE_SYNC_MESSAGES / 0.7), workdir / "office-sim")
+        info, acc = sim.info, sim.account()
+        floor_sync(info, acc, workdir / "office-warmup.sqlite3")  # warm the simulator
+
+        def sync(store_url: str | None, data: Path) -> tuple[float, int]:
+            app = App.open(AppPaths.default(data), offline=True, store_url=store_url)
+            try:
+                app.accounts.add(AccountSpec(
+                    name="office-sync", login_method=LoginMethod.PASSWORD,
+                    username=acc["username"], environment=info["url"],
+                    ca_file=Path(info["ca_file"])), password=acc["password"],
+                    save_password=True)
+                t = time.perf_counter()
+                summary = app.sync.sync_account("office-sync", accept_delivery=True)
+                return time.perf_counter() - t, summary.new
+            finally:
+                app.close()
+
+        sqlite_s, sqlite_new = sync(None, workdir / "office-sqlite")
+        stop = workdir / "office-stop"
+        clients = []
+        for i in range(4):
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+            clients.append(subprocess.Popen(
+                [sys.executable, "-c", OFFICE_CLIENT, url, str(workdir / f"office-c{i}"),
+                 str(stop), str(workdir / f"office-c{i}.json"), str(i), json.dumps(QUERIES),
+                 str(OFFICE_THINK_S)],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        time.sleep(3)  # the clients are working before the sync starts
+        pg_s, pg_new = sync(url, workdir / "office-pg")
+        stop.write_text("stop")
+        lists: list[float] = []
+        searches: list[float] = []
+        for i, c in enumerate(clients):
+            _, err = c.communicate(timeout=300)
+            if c.returncode != 0:
+                raise RuntimeError(f"office client {i} failed: {err[-500:]}")
+            got = json.loads((workdir / f"office-c{i}.json").read_text())
+            lists += got["lists"]
+            searches += got["searches"]
+        return {
+            "office_list_p95_ms": _p95(lists),
+            "office_search_p95_ms": _p95(searches),
+            "office_sync_ratio": round(pg_s / sqlite_s, 3),
+            "office_sync_pg_s": round(pg_s, 2),
+            "office_sync_sqlite_s": round(sqlite_s, 2),
+            "office_sync_messages": pg_new,
+            "office_requests": len(lists) + len(searches),
+            "office_messages": n,
+            "office_build_s": round(build_s, 1),
+            "_notes": {"office": (
+                f"{n} messages on PostgreSQL {server.bindir.parent.name} (fsync off, a test "
+                f"server, on the same machine as all five clients); four client processes "
+                f"listed pages and searched, {OFFICE_THINK_S} s apart "
+                f"({len(lists)} pages, {len(searches)} searches) while a fifth synced "
+                f"{pg_new} messages ({sqlite_new} in the SQLite run)")},
+        }
+    finally:
+        if sim is not None:
+            sim.close()
+        server.stop()

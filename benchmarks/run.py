@@ -42,6 +42,9 @@ TARGETS: list[tuple[str, str, Any]] = [
     ("backup_100k_s", "≤ 60 s", lambda v: v <= 60),
     ("restore_100k_s", "≤ 60 s", lambda v: v <= 60),
     ("watch_s", "< 2 s", lambda v: v < 2),
+    ("office_list_p95_ms", "≤ 50 ms", lambda v: v <= 50),
+    ("office_search_p95_ms", "≤ 50 ms", lambda v: v <= 50),
+    ("office_sync_ratio", "≤ 1.3", lambda v: v <= 1.3),
 ]
 
 

@@ -14,6 +14,9 @@ from dso_desktop import net
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# A real PostgreSQL server and the `store_url` fixture (SQLite and PostgreSQL variants).
+pytest_plugins = ["tests.pgserver"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DSO_SHARED_DIR", REPO_ROOT.parent / "shared"))
 ISDS_SPEC = SHARED / "isds-spec"

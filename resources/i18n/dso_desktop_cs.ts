@@ -3063,6 +3063,73 @@ Klient informačního systému datových schránek (ISDS).</translation>
     </message>
 </context>
 <context>
+    <name>StoreSettings</name>
+    <message>
+        <source>Archive database</source>
+        <translation>Databáze archivu</translation>
+    </message>
+    <message>
+        <source>(local file on this computer)</source>
+        <translation>(místní soubor v tomto počítači)</translation>
+    </message>
+    <message>
+        <source>Archive database address</source>
+        <translation>Adresa databáze archivu</translation>
+    </message>
+    <message>
+        <source>(from the keyring or the password file)</source>
+        <translation>(z klíčenky nebo ze souboru hesel)</translation>
+    </message>
+    <message>
+        <source>Archive database password</source>
+        <translation>Heslo k databázi archivu</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>Vyzkoušet připojení</translation>
+    </message>
+    <message>
+        <source>Test the connection to the archive database</source>
+        <translation>Vyzkoušet připojení k databázi archivu</translation>
+    </message>
+    <message>
+        <source>Connection test result</source>
+        <translation>Výsledek zkoušky připojení</translation>
+    </message>
+    <message>
+        <source>A shared archive of the office (PostgreSQL). Leave empty for the local archive. A change applies after a restart.</source>
+        <translation>Společný archiv úřadu (PostgreSQL). Pro místní archiv nechte prázdné. Změna se projeví po novém spuštění.</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>Adresa:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Heslo:</translation>
+    </message>
+    <message>
+        <source>The local archive on this computer is used.</source>
+        <translation>Používá se místní archiv v tomto počítači.</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Připojuji…</translation>
+    </message>
+    <message>
+        <source>empty, it will be created</source>
+        <translation>prázdný, bude vytvořen</translation>
+    </message>
+    <message>
+        <source>Connected to {db} as {user} (PostgreSQL {v}); archive: {schema}.</source>
+        <translation>Připojeno k {db} jako {user} (PostgreSQL {v}); archiv: {schema}.</translation>
+    </message>
+    <message>
+        <source>The connection failed.</source>
+        <translation>Připojení se nezdařilo.</translation>
+    </message>
+</context>
+<context>
     <name>Sync</name>
     <message>
         <source>Delivery by login</source>

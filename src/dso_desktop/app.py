@@ -56,6 +56,7 @@ class App:
         self._trust: Any = None
         self._trust_key: tuple[str, ...] | None = None
         self._scoped: dict[str, Any] = {}
+        self._listeners: list[Any] = []
 
         self.settings = SettingsService(db)
         if retry is not None:
@@ -103,19 +104,38 @@ class App:
         retry: RetryPolicy | None = None,
         send_limits: SendLimits | None = None,
         client_options: dict[str, Any] | None = None,
+        store_url: str | None = None,
     ) -> App:
-        """Open (and create or upgrade) the archive under ``paths``.
+        """Open (and create or upgrade) the archive under ``paths``, or at ``store_url``
+        (``postgresql+psycopg://user@host/db``: an office's shared archive; see
+        `services.storeconfig.resolve_store_url` for where the CLI and GUI take it from).
 
         ``demo=True`` is the training mode: the trust store holds only the anchors given
         (the simulator's CA) and the CA files of custom environments; nothing is fetched.
         """
+        from dso_desktop.services.storeconfig import resolve_store_url
+
         paths.ensure()
-        db = Database.open(paths.database)
+        url = resolve_store_url(paths, store_url)  # --store, DSO_STORE_URL, saved, or None
+        db = Database.open_url(url) if url else Database.open(paths.database)
         return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
                    client_factory=client_factory, retry=retry, send_limits=send_limits,
                    client_options=client_options)
 
+    def listen_changes(self, callback: Callable[[str], None]) -> Any:
+        """Hear other computers' changes to a shared (PostgreSQL) archive: ``callback``
+        gets each notification's payload on a listener thread. Returns the started
+        `services.office.ChangeListener` (stop it when done); on SQLite it does nothing."""
+        from dso_desktop.services.office import ChangeListener
+
+        listener = ChangeListener(self.db, callback).start()
+        self._listeners.append(listener)
+        return listener
+
     def close(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
         self.db.close()
 
     def __enter__(self) -> App:

@@ -66,6 +66,8 @@ class ErrorKind(StrEnum):
     STORE_WRITE = "store.write"
     STORE_DISK_FULL = "store.disk-full"
     STORE_DAMAGED = "store.damaged"
+    STORE_CONFIG = "store.config"  # the office database: URL, connection (issue 13)
+    STORE_MIGRATION = "store.migration"  # `dso store migrate` could not verify (issue 13)
     # update
     UPDATE = "update.error"
     UPDATE_DISABLED = "update.disabled"
@@ -205,6 +207,10 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
         "The disk is full: the archive cannot be written. Free some disk space and try again.",
         "Disk je plný: do archivu nelze zapisovat. Uvolněte místo na disku a zkuste to "
         "znovu."),
+    ErrorKind.STORE_CONFIG: ("The archive database cannot be used as configured.",
+                             "Databázi archivu nelze použít tak, jak je nastavena."),
+    ErrorKind.STORE_MIGRATION: ("The archive could not be moved and verified.",
+                                "Archiv se nepodařilo přesunout a ověřit."),
     ErrorKind.STORE_DAMAGED: (
         "The stored copy is damaged: its bytes do not match their checksum. Run the archive "
         "check.",

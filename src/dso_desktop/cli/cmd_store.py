@@ -24,7 +24,7 @@ def _open(ctx: CliContext) -> App:
 
     offline = True if os.environ.get(ENV_OFFLINE) else None
     try:
-        return App.open(AppPaths.default(ctx.data_dir), offline=offline)
+        return App.open(AppPaths.default(ctx.data_dir), offline=offline, store_url=ctx.store)
     except Exception as exc:
         raise localized(CliError, "cannot open the archive: {error}", error=exc) from exc
 

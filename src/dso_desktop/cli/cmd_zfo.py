@@ -85,9 +85,11 @@ def _service(args: argparse.Namespace, ctx: CliContext) -> Iterator[Any]:
         yield ZfoService(None, lambda account_id=None: given)
         return
     from dso_desktop.paths import AppPaths
+    from dso_desktop.services.storeconfig import resolve_store_url
 
     paths = AppPaths.default(ctx.data_dir)
-    if not paths.database.exists():
+    store_url = resolve_store_url(paths, ctx.store)  # an office archive (issue 13)
+    if store_url is None and not paths.database.exists():
         from dso_desktop.services.trust import open_trust_store
 
         store = open_trust_store(paths.cache, offline=args.offline)
@@ -96,7 +98,7 @@ def _service(args: argparse.Namespace, ctx: CliContext) -> Iterator[Any]:
     from dso_desktop.app import App
 
     try:
-        app = App.open(paths, offline=args.offline)
+        app = App.open(paths, offline=args.offline, store_url=store_url)
     except Exception as exc:
         raise localized(CliError, "cannot open the archive: {error}", error=exc) from None
     with app:

@@ -45,6 +45,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import-datovka": "dso_desktop.cli.cmd_datovka",
     "watch": "dso_desktop.cli.cmd_watch", "restamp": "dso_desktop.cli.cmd_watch",
     "notify": "dso_desktop.cli.cmd_notify",
+    "store": "dso_desktop.cli.cmd_office",
 }
 
 
@@ -93,6 +94,7 @@ class CliContext:
     json: bool
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    store: str | None = None  # --store URL: the archive's database (issue 13)
 
     def emit(self, obj: Any, text: Callable[[Any], str] | str | None = None) -> None:
         """Print ``obj`` as JSON with --json, otherwise as human text."""
@@ -140,6 +142,30 @@ def extract_global_options(argv: Sequence[str]) -> tuple[list[str], Path | None,
     return rest, data_dir, as_json
 
 
+def extract_store_option(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """Pull ``--store URL`` out of argv wherever it stands (before ``--``), as --data-dir."""
+    rest: list[str] = []
+    store: str | None = None
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest += args[i:]
+            break
+        if a == "--store":
+            if i + 1 >= len(args):
+                raise UsageError("--store needs a database URL (postgresql://user@host/db)")
+            store = args[i + 1]
+            i += 1
+        elif a.startswith("--store="):
+            store = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+        i += 1
+    return rest, store
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; keep one path
         raise UsageError(f"{self.prog}: {message}")
@@ -149,12 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dso",
         description=tr("DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator."),
-        epilog=tr("Global options --data-dir DIR and --json may stand before or after the "
-                  "command."),
+        epilog=tr("Global options --data-dir DIR, --store URL and --json may stand before or "
+                  "after the command."),
     )
     parser.add_argument("--version", action="version", version=f"dso {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help=tr("data folder (default: per-user)"))
     parser.add_argument("--json", action="store_true", help=tr("machine-readable output"))
+    parser.add_argument("--store", metavar="URL",
+                        help=tr("archive database, e.g. postgresql://clerk@server/dso "
+                                "(default: $DSO_STORE_URL, the saved setting, else the local "
+                                "SQLite file)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     seen: set[str] = set()
     for module_name in dict.fromkeys(COMMAND_MODULES.values()):
@@ -177,7 +207,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     err = err or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        rest, data_dir, as_json = extract_global_options(argv)
+        rest, store = extract_store_option(argv)
+        rest, data_dir, as_json = extract_global_options(rest)
         parser = build_parser()
         args = parser.parse_args(rest)
     except UsageError as exc:
@@ -189,7 +220,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     if handler is None:
         parser.print_help(out)
         return 2
-    ctx = CliContext(data_dir=data_dir, json=as_json, out=out, err=err)
+    ctx = CliContext(data_dir=data_dir, json=as_json, out=out, err=err, store=store)
     try:
         return handler(args, ctx)
     except UsageError as exc:

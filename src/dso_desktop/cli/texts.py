@@ -66,8 +66,14 @@ CS: dict[str, str] = {
     # main.py
     "DSO Desktop command line: data boxes (ISDS), archive, ZFO, simulator.":
         "Příkazová řádka DSO Desktop: datové schránky (ISDS), archiv, ZFO, simulátor.",
-    "Global options --data-dir DIR and --json may stand before or after the command.":
-        "Globální volby --data-dir SLOŽKA a --json mohou stát před příkazem i za ním.",
+    "Global options --data-dir DIR, --store URL and --json may stand before or after the "
+    "command.":
+        "Globální volby --data-dir SLOŽKA, --store URL a --json mohou stát před příkazem i "
+        "za ním.",
+    "archive database, e.g. postgresql://clerk@server/dso (default: $DSO_STORE_URL, the "
+    "saved setting, else the local SQLite file)":
+        "databáze archivu, např. postgresql://referent@server/dso (výchozí: $DSO_STORE_URL, "
+        "uložené nastavení, jinak místní soubor SQLite)",
     "data folder (default: per-user)": "složka s daty (výchozí: pro každého uživatele)",
     "machine-readable output": "strojově čitelný výstup (JSON)",
     "--data-dir needs a folder": "--data-dir potřebuje složku",

@@ -84,6 +84,9 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()  # the user quit (menu or tray): the application ends
     digest_done = Signal(object)  # services.notify.NotifyOutcome after a sync batch
     due_checked = Signal(list)  # the due items found after a sync (or at start)
+    # Another computer changed the shared archive (PostgreSQL LISTEN/NOTIFY; emitted from
+    # the listener's thread, delivered queued on the GUI thread).
+    office_changed = Signal(str)
 
     # Actions, created by gui.actions.build_actions.
     act_about: QAction
@@ -365,6 +368,7 @@ class MainWindow(QMainWindow):
         app = self.ctx.app
         generation = self._list_generation = self._list_generation + 1
         order_by, desc = self._order_by, self._descending
+        self._watch_office()
 
         def first_list() -> list[int]:
             flt = MessageFilter(direction=Direction.RECEIVED)
@@ -1289,6 +1293,25 @@ class MainWindow(QMainWindow):
         if state.maximized:
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
+    def _watch_office(self) -> None:
+        """On a shared archive, reload the lists soon after another computer's change."""
+        if getattr(self, "_office_listener", None) is not None:
+            return
+        listen = getattr(self.ctx.app, "listen_changes", None)
+        if listen is None:
+            return
+        self._office_timer = QTimer(self)
+        self._office_timer.setSingleShot(True)
+        self._office_timer.setInterval(300)  # a burst of changes is one reload
+        self._office_timer.timeout.connect(self._office_reload)
+        self.office_changed.connect(lambda _payload: self._office_timer.start())
+        self._office_listener = listen(self.office_changed.emit)
+
+    def _office_reload(self) -> None:
+        self.reload_tree()
+        self.reload_list()
+        self.reload_warnings()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         if not self._quitting and self.keeps_running_in_tray():
@@ -1303,6 +1326,10 @@ class MainWindow(QMainWindow):
             self.hidden_to_tray.emit()
             return
         QApplication.setQuitOnLastWindowClosed(True)
+        listener = getattr(self, "_office_listener", None)
+        if listener is not None:
+            listener.stop()
+            self._office_listener = None
         self.sync.cancel_all()
         self.schedule.stop()
         if self.tray is not None:

@@ -48,7 +48,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Settings"))
-        self.resize(640, 860)
+        self.resize(680, 900)
         self.tray_box = TraySettingsBox(system_tray_available() if tray is None else tray)
         self.email_box = EmailSettingsBox(ctx)
         self.email_box.test_requested.connect(self._send_test_mail)
@@ -183,10 +183,14 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        from dso_desktop.gui.storesettings import StoreSettings
+
+        self.store = StoreSettings(ctx, self)  # the office's shared archive (issue 13)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.tray_box)
         lay.addWidget(self.email_box)
+        lay.addWidget(self.store)
         lay.addStretch(1)
         lay.addWidget(self.buttons)
         self._load()
@@ -357,6 +361,7 @@ class SettingsDialog(QDialog):
         demo = self.ctx.demo
         smtp_password = self.email_box.new_password()
         notify = self.ctx.app.notify
+        store_url, store_password = self.store.pending()
 
         def work() -> None:
             from pathlib import Path
@@ -367,6 +372,8 @@ class SettingsDialog(QDialog):
             for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
                 describe(Path(anchor))
             check_addresses(changes)  # NotifyConfigError (Czech) before anything is saved
+            if not demo:
+                self.store.apply(paths, store_url, store_password)
             svc.update(**changes)
             if smtp_password is not None:  # to the OS keyring, never the archive
                 notify.set_password(smtp_password)

@@ -206,12 +206,26 @@ class MessageService:
         return written
 
     def mark_read(self, message_id: int, read: bool = True) -> None:
+        from dso_desktop.store.activity import READ, UNREAD, ActivityRepo
+
         with self._db.write() as s:
-            MessageRepo(s).mark_read(message_id, read)
+            if MessageRepo(s).mark_read(message_id, read):  # the office sees who read it
+                ActivityRepo(s).record(message_id, READ if read else UNREAD)
 
     def set_note(self, message_id: int, text: str | None) -> None:
+        from dso_desktop.store.activity import NOTE, ActivityRepo
+
         with self._db.write() as s:
-            MessageRepo(s).set_note(message_id, text)
+            if MessageRepo(s).set_note(message_id, text):
+                ActivityRepo(s).record(message_id, NOTE)
+
+    def activity(self, message_id: int) -> list[Any]:
+        """Who read, tagged or annotated the message, oldest first
+        (`store.activity.ActivityRecord`)."""
+        from dso_desktop.store.activity import ActivityRepo
+
+        with self._db.read() as s:
+            return ActivityRepo(s).history(message_id)
 
     def verify(self, message_id: int, now: datetime | None = None) -> Any:
         """Verify the stored ZFO again; the new verdict is stored, the evidence untouched."""
@@ -261,9 +275,15 @@ class TagService:
             TagRepo(s).delete(tag_id)
 
     def assign(self, message_id: int, tag_id: int) -> None:
+        from dso_desktop.store.activity import TAG, ActivityRepo
+
         with self._db.write() as s:
-            TagRepo(s).assign(message_id, tag_id)
+            if TagRepo(s).assign(message_id, tag_id):
+                ActivityRepo(s).record(message_id, TAG, TagRepo(s).name(tag_id))
 
     def unassign(self, message_id: int, tag_id: int) -> None:
+        from dso_desktop.store.activity import UNTAG, ActivityRepo
+
         with self._db.write() as s:
-            TagRepo(s).unassign(message_id, tag_id)
+            if TagRepo(s).unassign(message_id, tag_id):
+                ActivityRepo(s).record(message_id, UNTAG, TagRepo(s).name(tag_id))

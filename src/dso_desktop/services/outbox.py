@@ -76,6 +76,15 @@ class _Releaser:
         self._lock.release()
 
 
+class _Both:
+    def __init__(self, local: Any, office: Any) -> None:
+        self._locks = (office, local)
+
+    def release(self) -> None:
+        for lock in self._locks:
+            lock.release()
+
+
 @dataclass(frozen=True)
 class ReconcileResult:
     """What one reconciliation found for one record."""
@@ -207,6 +216,17 @@ class OutboxService:
             lock.acquire()
         except LockBusy as exc:
             raise OutboxBusy(f"account {account!r} is sending right now") from exc
+        if self._db.is_postgres:  # the same on every PC of an office (issue 13)
+            from dso_desktop.sync.lock import DatabaseLock
+
+            office = DatabaseLock(self._db, acc_id, kind="send")
+            try:
+                office.acquire()
+            except LockBusy as exc:
+                lock.release()
+                raise OutboxBusy(f"account {account!r} is sending on another computer"
+                                 ) from exc
+            return contextlib.closing(_Releaser(_Both(lock, office)))
         return contextlib.closing(_Releaser(lock))
 
     # -- reconciliation ---------------------------------------------------------------------

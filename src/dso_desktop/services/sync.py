@@ -11,10 +11,10 @@ from typing import Any
 
 from dso_desktop.services.accounts import AccountService
 from dso_desktop.settings import Settings
-from dso_desktop.store.db import Database
+from dso_desktop.store.db import CHANGES_CHANNEL, Database
 from dso_desktop.sync.engine import AccountSync, ProgressFn, decide_received
 from dso_desktop.sync.events import SyncBusy, SyncError, SyncSummary
-from dso_desktop.sync.lock import AccountLock, LockBusy
+from dso_desktop.sync.lock import AccountLock, DatabaseLock, LockBusy
 
 
 class SyncService:
@@ -59,6 +59,7 @@ class SyncService:
                 raise SyncBusy(f"account {name!r} is being synced already")
             self._running.add(name)
         lock: AccountLock | None = None
+        held: list[DatabaseLock] = []
         try:
             record = self._accounts.record(name)
             if self._lock_dir is not None:
@@ -69,6 +70,14 @@ class SyncService:
                     lock = None
                     raise SyncBusy(
                         f"account {name!r} is being synced by another program") from None
+            if self._db.is_postgres:  # one sync per account on every computer of the office
+                office_lock = DatabaseLock(self._db, record.id)
+                try:
+                    office_lock.acquire()
+                except LockBusy:
+                    raise SyncBusy(f"account {name!r} is being synced on another computer"
+                                   ) from None
+                held.append(office_lock)
             cancel = cancel or threading.Event()
             settings = self._settings()
             decide_received(record, accept_delivery)  # before anything touches ISDS
@@ -88,6 +97,11 @@ class SyncService:
                     with contextlib.suppress(Exception):
                         close()
         finally:
+            if held:  # it ran: other computers' open windows refresh (LISTEN/NOTIFY)
+                with contextlib.suppress(Exception):
+                    self._db.notify(CHANGES_CHANNEL, f"sync:{name}")
+            for held_lock in held:
+                held_lock.release()
             if lock is not None:
                 lock.release()
             with self._lock:

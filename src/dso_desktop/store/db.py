@@ -46,8 +46,27 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL
+# (two PCs starting a new release at once migrate one after the other).
+MIGRATION_LOCK_KEY = 0x44534F00
+# NOTIFY channel: "something in the archive changed" (payload e.g. "sync:<account>"), for
+# the open windows of the other computers of an office (`services.office.ChangeListener`).
+CHANGES_CHANNEL = "dso_changes"
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN.
+
+    A server database (PostgreSQL) gets ``pool_pre_ping``: a pooled connection the server
+    or the network dropped (a restart, a laptop waking up) is replaced before use instead
+    of failing the next unit of work."""
+    if url.startswith("postgresql"):
+        from dso_desktop.store.blobs import register_binary_bytes
+
+        engine = create_engine(url, future=True, pool_pre_ping=True,
+                               connect_args={"application_name": "dso-desktop"})
+        event.listen(engine, "connect", register_binary_bytes)
+        return engine
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -66,6 +85,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.is_postgres = engine.dialect.name == "postgresql"
         self._write_engine = (
             engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
         )
@@ -93,6 +113,15 @@ class Database:
 
     @classmethod
     def open_url(cls, url: str, *, migrate: bool = True) -> Database:
+        """Open the archive at a SQLAlchemy URL: ``sqlite:///path`` (made private as by
+        `open`) or ``postgresql+psycopg://user@host/db`` (a shared office archive)."""
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        file = parsed.database or ""
+        if (parsed.get_backend_name() == "sqlite" and not parsed.query
+                and file not in ("", ":memory:") and not file.startswith("file:")):
+            return cls.open(Path(file), migrate=migrate)  # a plain file: made private
         db = cls(make_engine(url))
         if migrate:
             db.upgrade()
@@ -111,6 +140,10 @@ class Database:
         # BEGIN IMMEDIATE: two programs opening a fresh archive at once migrate one after
         # the other instead of both creating the same tables.
         with self._write_lock, self._write_engine.begin() as conn:
+            if self.is_postgres:
+                # Released at the end of this transaction (or when the connection dies).
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                             {"k": MIGRATION_LOCK_KEY})
             command.upgrade(alembic_config(conn), revision)
 
     def _at_head(self) -> bool:
@@ -167,6 +200,45 @@ class Database:
             finally:
                 session.close()
 
+    # -- several computers on one server database ----------------------------------------
+    def try_advisory_lock(self, kind: int, key: int) -> Any | None:
+        """PostgreSQL: take the session advisory lock (kind, key) on a connection of its
+        own and return that connection (hand it to `release_advisory_lock`), or None when
+        another session, on any computer, holds the lock. The server drops the lock when
+        that connection dies (a killed process, a lost network), so it never stays stuck.
+        Not for SQLite (the caller's file lock is the lock there)."""
+        if not self.is_postgres:
+            raise StoreError("advisory locks are PostgreSQL's")
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :o)"),
+                               {"k": kind, "o": key}).scalar()
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return None
+        return conn
+
+    def release_advisory_lock(self, conn: Any, kind: int, key: int) -> None:
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock(:k, :o)"), {"k": kind, "o": key})
+        except Exception:  # the connection is gone: the server has dropped the lock with it
+            log.info("advisory lock connection lost before release (lock already dropped)")
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def notify(self, channel: str, payload: str = "") -> None:
+        """PostgreSQL: tell every listening computer that something changed (NOTIFY);
+        nothing on SQLite (one computer: the GUI refreshes itself)."""
+        if not self.is_postgres:
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_notify(:c, :p)"), {"c": channel, "p": payload[:7000]})
+            conn.commit()
+
     def integrity_check(self) -> list[str]:
         """SQLite's own structural check; an empty list means ``ok``."""
         if not self.is_sqlite:
@@ -179,6 +251,31 @@ class Database:
         if self.is_sqlite:
             with self.engine.connect() as conn:
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def dump_command(url: str, out: Path) -> tuple[list[str], dict[str, str]]:
+    """The engine's own dump of a PostgreSQL archive (for backups): ``pg_dump`` in its
+    custom format (compressed, restorable with ``pg_restore``) into ``out``, and the extra
+    environment to run it with. The password, if the URL has one, goes into the
+    environment (``PGPASSWORD``), never onto the command line (other users can read that);
+    without one, libpq's password or service file applies as for the app."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise StoreError("pg_dump is for PostgreSQL archives")
+    argv = ["pg_dump", "--format=custom", "--no-owner", f"--file={out}"]
+    if parsed.host:
+        argv.append(f"--host={parsed.host}")
+    if parsed.port:
+        argv.append(f"--port={parsed.port}")
+    if parsed.username:
+        argv.append(f"--username={parsed.username}")
+    service = parsed.query.get("service")
+    target = f"service={service}" if isinstance(service, str) else (parsed.database or "")
+    argv += ["--no-password", f"--dbname={target}"]
+    env = {"PGPASSWORD": parsed.password} if parsed.password else {}
+    return argv, env
 
 
 def alembic_config(connection: Any) -> Any:

@@ -45,6 +45,12 @@ class StoreWriteError(StoreError):
             self.message_cs = ("Do archivu nelze zapisovat: databáze nebo její složka je jen "
                                "pro čtení nebo k ní chybí oprávnění. Zkontrolujte oprávnění "
                                "a zkuste to znovu.")
+        elif self.reason == "permission":
+            self.message_cs = ("Databáze archivu tuto změnu nedovolila: vaše role v ní na to "
+                               "nemá oprávnění. Obraťte se na správce archivu.")
+        elif self.reason == "connection":
+            self.message_cs = ("Spojení s databází archivu se přerušilo. Nic rozpracovaného "
+                               "se neuložilo napůl; zkuste to znovu.")
 
 
 class DiskFullError(StoreWriteError):
@@ -67,6 +73,20 @@ _WRITE_TEXT = {
     "read-only": "the archive cannot be written: the database or its folder is read-only "
                  "or not writable",
     "io": "the archive cannot be written: the disk reported an I/O error",
+    "permission": "the archive database refused the change: this database role has no "
+                  "permission for it",
+    "connection": "the connection to the archive database was lost; nothing was half-written",
+}
+
+# PostgreSQL SQLSTATEs (psycopg's ``sqlstate``) of failures of the storage, not of an item.
+_PG_REASONS = {
+    "42501": "permission",  # insufficient_privilege: the role may not (roles, issue 13)
+    "53100": "disk-full",  # disk_full
+    "25006": "read-only",  # read_only_sql_transaction (a standby, default_transaction_read_only)
+    "58030": "io",  # io_error
+    "57P01": "connection",  # admin_shutdown (the server stopped, the session was ended)
+    "57P02": "connection",  # crash_shutdown
+    "57P03": "connection",  # cannot_connect_now
 }
 
 # SQLite primary result codes (the low byte of an extended code).
@@ -115,6 +135,17 @@ def write_failure(exc: BaseException) -> StoreWriteError | None:
         if isinstance(code, int):
             reason = _SQLITE_REASONS.get(code & 0xFF)
             return _make(reason) if reason else None
+        if type(cur).__module__.startswith("psycopg"):
+            state = getattr(cur, "sqlstate", None)
+            if isinstance(state, str):
+                reason = _PG_REASONS.get(state)
+                if reason is None and state.startswith("08"):  # connection_exception
+                    reason = "connection"
+                return _make(reason) if reason else None
+            import psycopg
+
+            if isinstance(cur, psycopg.OperationalError):  # the server went away: no state
+                return _make("connection")
         if isinstance(cur, OSError) and cur.errno in _ERRNO_REASONS:
             return _make(_ERRNO_REASONS[cur.errno])
         if type(cur).__module__ == "sqlite3" and cur.args:

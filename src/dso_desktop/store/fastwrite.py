@@ -7,8 +7,10 @@ written with plain statements on the session's own connection, inside the caller
 transaction, with values converted exactly as the ORM converts them (the columns' own bind
 processors), so either path reads back the same.
 
-SQLite only (the archive); `store.writer.EvidenceWriter` falls back to the ORM path when a
-function here returns ``None`` (another database, or a case the fast path does not cover).
+SQLite and PostgreSQL (the statements are written with ``?`` and given the driver's
+``%s`` on PostgreSQL; booleans stay booleans there; the search index is `store.pgsearch`'s);
+`store.writer.EvidenceWriter` falls back to the ORM path when a function here returns
+``None`` (another database, or a case the fast path does not cover).
 Nothing outside the store uses this module: the rules it follows are `store.evidence`'s.
 """
 
@@ -31,15 +33,17 @@ _DT = Message.__table__.c.updated_at.type  # every DateTime column converts alik
 
 
 class FastWriter:
-    """Plain-statement writes on the connection of one write session (SQLite only)."""
+    """Plain-statement writes on the connection of one write session."""
 
     def __init__(self, session: Session) -> None:
         conn = session.connection()
-        self.enabled = conn.dialect.name == "sqlite"
+        self._pg = conn.dialect.name == "postgresql"
+        self.enabled = conn.dialect.name == "sqlite" or self._pg
         proc: Callable[[Any], Any] | None = _DT.dialect_impl(conn.dialect).bind_processor(
             conn.dialect)
         self._dt: Callable[[Any], Any] = proc or (lambda v: v)
-        self._cur: Any = conn.connection.cursor() if self.enabled else None
+        raw: Any = conn.connection.cursor() if self.enabled else None
+        self._cur: Any = _PgCursor(raw) if self._pg else raw
 
     def close(self) -> None:
         if self._cur is not None:
@@ -48,7 +52,7 @@ class FastWriter:
     def _db_value(self, value: object) -> object:
         if isinstance(value, datetime):
             return self._dt(value)
-        if isinstance(value, bool):
+        if isinstance(value, bool) and not self._pg:
             return int(value)
         return value
 
@@ -116,7 +120,7 @@ class FastWriter:
             names.append(name)
             values.append(self._db_value(value))
         names += ["attachment_count", "downloaded", "updated_at"]
-        values += [attachment_count, 1, now]
+        values += [attachment_count, self._db_value(True), now]
         if verdict is not None:
             names += ["verdict", "verdict_json", "verified_at", "timestamp_expires",
                       "evidence_expires", "evidence_cause"]
@@ -126,11 +130,19 @@ class FastWriter:
         assignments = ", ".join(f"{n} = ?" for n in names)
         cur.execute(f"UPDATE messages SET {assignments} WHERE id = ?",  # noqa: S608 - names
                     (*values, mid))                                     # are our columns
-        cur.execute(
-            "INSERT INTO messages_fts (rowid, subject, parties, refs, files, body) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (mid, search.subject, search.parties, search.refs, search.files, search.body),
-        )
+        if self._pg:
+            from dso_desktop.store import pgsearch
+
+            cur.execute("INSERT INTO message_search (message_id, doc) VALUES "
+                        "(?, array_to_tsvector(CAST(? AS text[]))) ON CONFLICT (message_id) "
+                        "DO UPDATE SET doc = EXCLUDED.doc", (mid, pgsearch.lexemes(search)))
+        else:
+            cur.execute(
+                "INSERT INTO messages_fts (rowid, subject, parties, refs, files, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (mid, search.subject, search.parties, search.refs, search.files,
+                 search.body),
+            )
         self.add_events(mid, events)
         return action, mid
 
@@ -184,13 +196,18 @@ class FastWriter:
         now = self._dt(to_db(utcnow()))
         cols: dict[str, Any] = {
             "account_id": account_id, "direction": str(direction), "dm_id": env.message_id,
-            "attachment_count": 0, "downloaded": 0, "is_read": 0, "source": source,
+            "attachment_count": 0, "downloaded": self._db_value(False),
+            "is_read": self._db_value(False), "source": source,
             "created_at": now, "updated_at": now,
         }
         for name, value in _envelope_columns(env).items():
             cols[name] = self._db_value(value)
         names = ", ".join(cols)
         marks = ", ".join("?" for _ in cols)
+        if self._pg:
+            new_id = cur.execute(f"INSERT INTO messages ({names}) VALUES ({marks}) "  # noqa: S608
+                                 "RETURNING id", tuple(cols.values())).fetchone()[0]
+            return int(new_id), True, True
         cur.execute(f"INSERT INTO messages ({names}) VALUES ({marks})",  # noqa: S608
                     tuple(cols.values()))
         return int(cur.lastrowid), True, True
@@ -243,3 +260,21 @@ class FastWriter:
             (digest, len(data), data, verdict, now, content_sha256, message_id),
         )
         return action
+
+
+class _PgCursor:
+    """A psycopg cursor that takes the statements as written here (``?`` placeholders)."""
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._cur.execute(sql.replace("?", "%s"), params)
+        return self._cur
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        self._cur.executemany(sql.replace("?", "%s"), list(rows))
+        return self._cur
+
+    def close(self) -> None:
+        self._cur.close()

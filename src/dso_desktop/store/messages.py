@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
+from dso_desktop.store import blobs, pgsearch
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.models import (
@@ -198,7 +199,9 @@ class MessageRepo:
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        self._fts = session.get_bind().dialect.name == "sqlite"
+        dialect = session.get_bind().dialect.name
+        self._fts = dialect == "sqlite"
+        self._pg_search = dialect == "postgresql"  # store.pgsearch: the same meaning
 
     # -- identity -----------------------------------------------------------------------
     def get_id(self, account_id: int | None, direction: Direction, dm_id: str) -> int | None:
@@ -415,6 +418,8 @@ class MessageRepo:
             m.verified_at = m.timestamp_expires = m.evidence_expires = None
             m.evidence_cause = None
         self.s.flush()
+        if self._pg_search:
+            pgsearch.index(self.s, message_id, search)
         if self._fts:
             self.s.execute(
                 text(
@@ -478,8 +483,8 @@ class MessageRepo:
         return int(getattr(res, "rowcount", 0) or 0)
 
     def evidence_copy_data(self, copy_id: int) -> bytes | None:
-        data = self.s.scalar(select(EvidenceCopy.data).where(EvidenceCopy.id == copy_id))
-        return bytes(data) if data is not None else None
+        r = blobs.read_row(self.s, EvidenceCopy.__table__, ("data",), "id", copy_id)
+        return bytes(r[0]) if r is not None else None
 
     def untrusted_evidence(self) -> list[tuple[int, str, str | None]]:
         """(id, dmID, verdict) of downloaded messages whose evidence is not trusted."""
@@ -611,11 +616,18 @@ class MessageRepo:
         di.content_sha256 = content_sha256
         return action
 
-    def mark_read(self, message_id: int, read: bool = True) -> None:
-        self.s.execute(update(Message).where(Message.id == message_id).values(is_read=read))
+    def mark_read(self, message_id: int, read: bool = True) -> bool:
+        """True when the read state changed."""
+        res = self.s.execute(update(Message).where(
+            Message.id == message_id, Message.is_read.is_not(read)).values(is_read=read))
+        return bool(getattr(res, "rowcount", 0))
 
-    def set_note(self, message_id: int, note: str | None) -> None:
-        self.s.execute(update(Message).where(Message.id == message_id).values(note=note or None))
+    def set_note(self, message_id: int, note: str | None) -> bool:
+        """True when the note changed."""
+        note = note or None
+        res = self.s.execute(update(Message).where(
+            Message.id == message_id, Message.note.is_distinct_from(note)).values(note=note))
+        return bool(getattr(res, "rowcount", 0))
 
     # -- reading ------------------------------------------------------------------------
     def _filtered(self, q: Select[Any], f: MessageFilter) -> Select[Any]:
@@ -764,22 +776,21 @@ class MessageRepo:
         )
 
     def zfo(self, message_id: int) -> tuple[bytes, str] | None:
-        r = self.s.execute(
-            select(MessageZfo.data, MessageZfo.sha256).where(MessageZfo.message_id == message_id)
-        ).first()
+        r = blobs.read_row(self.s, MessageZfo.__table__, ("data", "sha256"), "message_id",
+                           message_id)
         return (bytes(r[0]), r[1]) if r else None
 
     def delivery_info(self, message_id: int) -> bytes | None:
-        data = self.s.scalar(select(DeliveryInfo.data).where(DeliveryInfo.message_id == message_id))
-        return bytes(data) if data is not None else None
+        r = blobs.read_row(self.s, DeliveryInfo.__table__, ("data",), "message_id", message_id)
+        return bytes(r[0]) if r is not None else None
 
     def delivery_info_ids(self) -> list[int]:
         return list(self.s.scalars(select(DeliveryInfo.message_id).order_by(
             DeliveryInfo.message_id)))
 
     def delivery_info_checked(self, message_id: int) -> tuple[bytes, str] | None:
-        r = self.s.execute(select(DeliveryInfo.data, DeliveryInfo.sha256).where(
-            DeliveryInfo.message_id == message_id)).first()
+        r = blobs.read_row(self.s, DeliveryInfo.__table__, ("data", "sha256"), "message_id",
+                           message_id)
         return (bytes(r[0]), r[1]) if r else None
 
     def iter_zfo_ids(self) -> Iterator[int]:
@@ -790,6 +801,8 @@ class MessageRepo:
         exact = fts_query(query, prefix=False)
         if exact is None:
             return []
+        if self._pg_search:
+            return self._search_pg(query, account, limit)
         if not self._fts:
             return self._search_like(query, account, limit)
         limit = max(1, min(limit, 10_000))
@@ -800,6 +813,20 @@ class MessageRepo:
         if len(ids) < limit and prefixed != exact:
             seen = set(ids)
             ids += [i for i in self._match(prefixed, account, limit + len(ids))
+                    if i not in seen][: limit - len(ids)]
+        return ids
+
+    def _search_pg(self, query: str, account: str | None, limit: int) -> list[int]:
+        """As the FTS5 search: whole words first, then prefixes, newest stored first."""
+        exact = pgsearch.tsquery(query, prefix=False)
+        if exact is None:
+            return []
+        limit = max(1, min(limit, 10_000))
+        ids = pgsearch.match(self.s, exact, account, limit)
+        prefixed = pgsearch.tsquery(query, prefix=True)
+        if len(ids) < limit and prefixed is not None and prefixed != exact:
+            seen = set(ids)
+            ids += [i for i in pgsearch.match(self.s, prefixed, account, limit + len(ids))
                     if i not in seen][: limit - len(ids)]
         return ids
 

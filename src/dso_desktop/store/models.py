@@ -433,3 +433,18 @@ class OnlineCheck(Base):
     account_name: Mapped[str | None] = mapped_column(String(100))
     authentic: Mapped[bool] = mapped_column(Boolean)
     checked_at: Mapped[datetime] = mapped_column(DateTime)
+class MessageActivity(Base):
+    """Who did what to a message, when (revision 0004): in an office several clerks share
+    one archive, so read state, tags and notes are the office's, and this says who read,
+    tagged or annotated which message. Only ever appended to."""
+
+    __tablename__ = "message_activity"
+    __table_args__ = (Index("ix_message_activity_message", "message_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    # read | unread | tag | untag | note
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(200))  # the tag's name
+    actor: Mapped[str] = mapped_column(String(200))  # "os-user@host (db-user)"
+    at: Mapped[datetime] = mapped_column(DateTime)

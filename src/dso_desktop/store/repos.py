@@ -164,17 +164,25 @@ class TagRepo:
     def delete(self, tag_id: int) -> None:
         self.s.execute(delete(Tag).where(Tag.id == tag_id))
 
-    def assign(self, message_id: int, tag_id: int) -> None:
+    def assign(self, message_id: int, tag_id: int) -> bool:
+        """True when the tag was not on the message yet."""
         if self.s.get(Tag, tag_id) is None:
             raise NotFound(f"no tag {tag_id}")
         if self.s.get(Message, message_id) is None:
             raise NotFound(f"no message {message_id}")
         if self.s.get(MessageTag, (message_id, tag_id)) is None:
             self.s.add(MessageTag(message_id=message_id, tag_id=tag_id))
+            return True
+        return False
 
-    def unassign(self, message_id: int, tag_id: int) -> None:
-        self.s.execute(delete(MessageTag).where(
+    def unassign(self, message_id: int, tag_id: int) -> bool:
+        """True when the tag was on the message."""
+        res = self.s.execute(delete(MessageTag).where(
             MessageTag.message_id == message_id, MessageTag.tag_id == tag_id))
+        return bool(getattr(res, "rowcount", 0))
+
+    def name(self, tag_id: int) -> str | None:
+        return self.s.scalar(select(Tag.name).where(Tag.id == tag_id))
 
 
 class SettingsRepo:

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from dso_desktop.errors import DsoError, ErrorKind
 
@@ -67,3 +68,29 @@ class AccountLock:
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+# Advisory lock classes (the first key of pg_try_advisory_lock); the second is the account.
+DB_LOCK_KINDS = {"sync": 0x44534F01, "send": 0x44534F02}
+
+
+class DatabaseLock:
+    """The same lock across computers sharing one PostgreSQL archive: a session advisory
+    lock on a connection of its own, which the server drops when the connection dies."""
+
+    def __init__(self, db: Any, account_id: int, kind: str = "sync") -> None:
+        self._db = db
+        self._kind = DB_LOCK_KINDS[kind]
+        self._key = account_id
+        self._conn: Any = None
+
+    def acquire(self) -> None:
+        conn = self._db.try_advisory_lock(self._kind, self._key)
+        if conn is None:
+            raise LockBusy(f"advisory lock {self._kind}/{self._key}")
+        self._conn = conn
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            self._db.release_advisory_lock(conn, self._kind, self._key)

@@ -36,8 +36,8 @@ FILES = [("rozhodnuti.pdf", b"%PDF-1.4 rozhodnuti"), ("priloha.txt", "Příloha 
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
+def db(store_url: str) -> Iterator[Database]:
+    d = Database.open_url(store_url)
     with d.write() as s:
         AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
     yield d

@@ -22,8 +22,8 @@ from dso_desktop.sync.events import DeliveryConfirmationRequired
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> App:
-    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+def app(tmp_path: Path, store_url: str) -> App:
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=store_url)
     yield a
     a.close()
 
@@ -67,7 +67,7 @@ def test_account_validation(app: App, tmp_path: Path) -> None:
     assert v.environment == "https://127.0.0.1:9"
 
 
-def test_settings_persist_and_validate(app: App, tmp_path: Path) -> None:
+def test_settings_persist_and_validate(app: App, tmp_path: Path, store_url: str) -> None:
     assert app.settings.get().sync_window_days == 366
     app.settings.update(sync_window_days=30, proxy="http://proxy:3128")
     with pytest.raises(KeyError):
@@ -75,7 +75,7 @@ def test_settings_persist_and_validate(app: App, tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         app.settings.update(sync_window_days="many")
     app.close()
-    again = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+    again = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=store_url)
     try:
         assert again.settings.get().sync_window_days == 30
         assert again.settings.get().proxy == "http://proxy:3128"

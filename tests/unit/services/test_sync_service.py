@@ -86,8 +86,8 @@ class ScriptedIsds:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[App]:
-    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+def app(tmp_path: Path, store_url: str) -> Iterator[App]:
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=store_url)
     a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, "u", "test",
                                sync_received=False))
     yield a

@@ -27,9 +27,9 @@ SENDER, RECIPIENT = "abc1234", "xyz9876"  # the boxes zfo_factory's messages nam
 
 
 @pytest.fixture
-def app(tmp_path: Path, pki: TestPki) -> Iterator[App]:
+def app(tmp_path: Path, pki: TestPki, store_url: str) -> Iterator[App]:
     """A production account and a simulator account whose CA is the test PKI's."""
-    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=store_url)
     a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, "u1"))  # production
     a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
                                ca_file=pki.ca_file))

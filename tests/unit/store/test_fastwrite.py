@@ -40,8 +40,8 @@ def _env(dm_id: str, **kw: Any) -> Envelope:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Any:
-    d = Database.open(tmp_path / "archive.sqlite3")
+def db(store_url: str) -> Any:
+    d = Database.open_url(store_url)
     with d.write() as s:
         AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
     yield d
@@ -60,9 +60,16 @@ def _snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         # The index is contentless: what each word finds is what it holds.
         words = ("Rozhodnutí", "přestupku", "Kocourkov", "Lhota", "Novák", "MUK", "VZ",
                  "rozhodnuti", "pdf", "úhradě", "1001", "1002", "1003", "xyz9876")
-        out["fts"] = [tuple(r[0] for r in c.execute(text(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid"),
-            {"q": f'"{w}"'})) for w in words]
+        if db.is_postgres:
+            from dso_desktop.store.pgsearch import tsquery
+
+            out["fts"] = [tuple(r[0] for r in c.execute(text(
+                "SELECT message_id FROM message_search WHERE doc @@ CAST(:q AS tsquery) "
+                "ORDER BY message_id"), {"q": tsquery(w, prefix=False)})) for w in words]
+        else:
+            out["fts"] = [tuple(r[0] for r in c.execute(text(
+                "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid"),
+                {"q": f'"{w}"'})) for w in words]
     return out
 
 
@@ -95,7 +102,19 @@ def _fast_path(db: Database, envs: list[Envelope], listed: list[Envelope]) -> No
         fast.close()
 
 
-def test_list_and_download_rows_equal_the_orm_rows(tmp_path: Path) -> None:
+def _two(store_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+         ) -> tuple[Database, Database]:
+    if store_backend == "sqlite":
+        return Database.open(tmp_path / "a.sqlite3"), Database.open(tmp_path / "b.sqlite3")
+    server = request.getfixturevalue("pg_server")
+    names = [server.new_database(), server.new_database()]
+    for name in names:
+        request.addfinalizer(lambda name=name: server.drop_database(name))
+    return Database.open_url(server.url(names[0])), Database.open_url(server.url(names[1]))
+
+
+def test_list_and_download_rows_equal_the_orm_rows(tmp_path: Path, store_backend: str,
+                                                   request: pytest.FixtureRequest) -> None:
     listed = [_env("1001"), _env("1002", status=2, delivered_at=None),
               _env("1003", big_message=True, legal_title=LegalTitle())]
     # The signed envelope knows more than the list: a delivery time, a reference.
@@ -103,7 +122,7 @@ def test_list_and_download_rows_equal_the_orm_rows(tmp_path: Path) -> None:
     signed = [_env("1001", your_ref="VZ/7"),
               _env("1002", status=4, delivered_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),
               _env("1003", big_message=False, accepted_at=T0 + timedelta(days=10))]
-    a, b = Database.open(tmp_path / "a.sqlite3"), Database.open(tmp_path / "b.sqlite3")
+    a, b = _two(store_backend, tmp_path, request)
     try:
         for d in (a, b):
             with d.write() as s:

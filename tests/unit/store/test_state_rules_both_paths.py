@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +28,8 @@ EVENT = (DeliveryEvent(T0, "EV5: Zpráva byla dodána"),)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
+def db(store_url: str) -> Iterator[Database]:
+    d = Database.open_url(store_url)
     with d.write() as s:
         AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
     yield d

@@ -41,8 +41,8 @@ def _env(dm_id: str = "7001", **kw: Any) -> Envelope:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
+def db(store_url: str) -> Iterator[Database]:
+    d = Database.open_url(store_url)
     with d.write() as s:
         AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
     yield d
@@ -146,7 +146,7 @@ def test_a_reported_state_change_only_moves_forward(db: Database) -> None:
         assert not w.record_state_change(1, Direction.RECEIVED, "9999", 7, T0)  # unknown
         assert not w.record_state_change(1, Direction.SENT, "7001", 7, T0)  # other direction
     status, accepted_at = _row(db, "status", "accepted_at")
-    assert status == 6 and accepted_at is not None and accepted_at.startswith("2026-03-03")
+    assert status == 6 and accepted_at is not None and str(accepted_at).startswith("2026-03-03")
 
 
 def test_the_group_commit_uses_one_transaction_and_the_fast_path(db: Database) -> None:

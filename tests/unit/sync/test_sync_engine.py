@@ -9,7 +9,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,8 +159,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Envelope]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    d = Database.open(tmp_path / "a.sqlite3")
+def db(store_url: str) -> Database:
+    d = Database.open_url(store_url)
     with d.write() as s:
         AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
     yield d

@@ -1,7 +1,7 @@
 """The watch and its remedies: evidence horizon columns, evidence versions, online checks.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 Additive only: two nullable columns and an index on ``messages`` and two new tables.
 Existing rows get their horizon lazily (`services.watch.WatchService.backfill`, which the
@@ -15,7 +15,7 @@ from alembic import op
 
 revision = "0005"
 # Written beside other branches' revisions (0004, ...); the merge re-chains this one.
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,107 @@
+"""Full-text search on PostgreSQL with the meaning of the SQLite FTS5 index.
+
+SQLite's index (`messages_fts`, unicode61 with ``remove_diacritics 2``) splits text into
+runs of letters and digits ("_" separates), folds case and diacritics, and the query asks
+for every word, words of three or more letters also as prefixes. Here the same words are
+made in Python (the same token pattern as `store.messages`, NFKD folding) and stored as a
+``tsvector`` built with ``array_to_tsvector`` — the lexemes exactly as given, no
+PostgreSQL parser or dictionary in between, which would split "MUK/123/2026" or "e-mail"
+differently from SQLite. Queries are ``tsquery`` literals of the same folded words
+(``'rozhodnut':*``), answered by a GIN index. `docs/office.md` has the measurements
+against ``unaccent`` + ``pg_trgm``.
+
+The table holds only the index (no second copy of the text), like the contentless FTS5
+table; it is created by migration 0004 on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, bindparam, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, insert
+from sqlalchemy.orm import Session
+
+from dso_desktop.store.records import SearchText
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # as store.messages._TOKEN
+MIN_PREFIX = 3  # as store.messages.MIN_PREFIX
+MAX_QUERY_TOKENS = 12
+# PostgreSQL limits: a lexeme < 2 KiB, a tsvector < 1 MiB. Longer words are not words
+# anybody searches for; a document with more distinct words keeps the first ones (the
+# envelope's come first).
+MAX_LEXEME_BYTES = 200
+MAX_DOC_BYTES = 900_000
+
+metadata = MetaData()
+message_search = Table(
+    "message_search", metadata,
+    Column("message_id", Integer, ForeignKey("messages.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("doc", TSVECTOR, nullable=False),
+)
+
+
+def fold(value: str) -> str:
+    """Lower case without diacritics ("Přestupku" -> "prestupku"), as unicode61 folds."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def tokens(value: str) -> list[str]:
+    return _TOKEN.findall(fold(value))
+
+
+def lexemes(search: SearchText) -> list[str]:
+    """The distinct folded words of a message's index text, within PostgreSQL's limits."""
+    seen: dict[str, None] = {}
+    size = 0
+    for part in (search.subject, search.parties, search.refs, search.files, search.body):
+        for t in tokens(part or ""):
+            if t in seen or len(t.encode()) > MAX_LEXEME_BYTES:
+                continue
+            size += len(t.encode()) + 8
+            if size > MAX_DOC_BYTES:
+                return list(seen)
+            seen[t] = None
+    return list(seen)
+
+
+def tsquery(query: str, *, prefix: bool) -> str | None:
+    """A ``tsquery`` literal requiring every word (prefixes for 3+ letters with ``prefix``).
+
+    Tokens are letters and digits only, so quoting them cannot be escaped from."""
+    words = tokens(query)[:MAX_QUERY_TOKENS]
+    if not words:
+        return None
+    parts = []
+    for w in words:
+        w = w[:MAX_LEXEME_BYTES]
+        parts.append(f"'{w}':*" if prefix and len(w) >= MIN_PREFIX else f"'{w}'")
+    return " & ".join(parts)
+
+
+def index(session: Session, message_id: int, search: SearchText) -> None:
+    """Index (or re-index) one message."""
+    words = lexemes(search)
+    stmt = insert(message_search).values(
+        message_id=message_id,
+        doc=func.array_to_tsvector(bindparam("words", words, type_=ARRAY(Text))))
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["message_id"], set_={"doc": stmt.excluded.doc}))
+
+
+def match(session: Session, expr: str, account: str | None, limit: int) -> list[int]:
+    params: dict[str, object] = {"q": expr, "limit": limit}
+    if account is None:
+        sql = ("SELECT message_id FROM message_search WHERE doc @@ CAST(:q AS tsquery) "
+               "ORDER BY message_id DESC LIMIT :limit")
+    else:
+        sql = ("SELECT f.message_id FROM message_search f "
+               "JOIN messages m ON m.id = f.message_id "
+               "JOIN accounts a ON a.id = m.account_id "
+               "WHERE f.doc @@ CAST(:q AS tsquery) AND a.name = :account "
+               "ORDER BY f.message_id DESC LIMIT :limit")
+        params["account"] = account
+    return [int(r[0]) for r in session.execute(text(sql), params)]
