@@ -41,7 +41,7 @@ def test_store_option_before_or_after_the_command_and_the_env_var(
         tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data = ["--data-dir", str(tmp_path)]
     code, _, err = _run(["--store", pg_url, "account", "add", "urad", "--login", "password",
-                         "--username", "u1", "--environment", "test", *data])
+                         "--username", "u1", "--environment", "test", "--no-verify", *data])
     assert code == 0, err
     assert _accounts([*data, f"--store={pg_url}"]) == ["urad"]
     assert _accounts(data) == []  # without it: the local SQLite archive, untouched
