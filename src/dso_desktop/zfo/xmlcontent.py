@@ -89,6 +89,17 @@ def decoded(content: bytes, enc: XmlEncoding) -> str:
                                 f"at byte {exc.start + enc.bom}") from None
 
 
+def _has_bang_markup(content: bytes) -> bool:
+    """``b"<!" in content``, but ~200x faster on ISDS content: CPython's two-byte search
+    is slow on long base64 text, while "!" (absent from base64) is found by memchr."""
+    i = content.find(b"!")
+    while i >= 0:
+        if i > 0 and content[i - 1] == 0x3C:  # "<"
+            return True
+        i = content.find(b"!", i + 1)
+    return False
+
+
 def _refuse_doctype(content: bytes) -> None:
     """Refuse a DOCTYPE/ENTITY before parsing, in whatever encoding the document is.
 
@@ -97,7 +108,7 @@ def _refuse_doctype(content: bytes) -> None:
     """
     enc = sniff_encoding(content)
     if enc.ascii_compatible:
-        if b"<!" in content and _DOCTYPE.search(content):
+        if _has_bang_markup(content) and _DOCTYPE.search(content):
             raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
         if _UTF7_DECLARATION.match(content):
             raise HostileXmlError("XML in UTF-7 is refused (markup can hide in it)")
@@ -141,6 +152,14 @@ def parse_xml(content: bytes) -> Any:
 
 
 def depth_limit_check(root: Any) -> None:
+    # A node at depth d needs d nodes above and in it: a tree of at most MAX_XML_DEPTH
+    # nodes (every ISDS envelope) cannot be too deep, and counting them runs in lxml's C
+    # iterator instead of a Python walk (a third of the XML time of a verification).
+    for count, _ in enumerate(root.iter(), 1):
+        if count > MAX_XML_DEPTH:
+            break
+    else:
+        return
     stack = [(root, 1)]
     while stack:
         el, d = stack.pop()
@@ -329,6 +348,17 @@ def _envelope(dm_dm: Any, outer: Any) -> Envelope:
     )
 
 
+def _last_hash_tag(doc: AnyStr, name: AnyStr, before: AnyStr) -> int:
+    """``max(doc.rfind(":dmHash"), doc.rfind("<dmHash"))`` in one backward search (the
+    search for the form a document does not use would scan all of it)."""
+    pos = doc.rfind(name)
+    while pos > 0:
+        if doc[pos - 1:pos] in (before[0:1], before[1:2]):
+            return pos - 1
+        pos = doc.rfind(name, 0, pos)
+    return -1
+
+
 def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
     """Where the dmDm element ``qn`` lies in ``doc`` (bytes or decoded text): [start, end).
 
@@ -341,7 +371,7 @@ def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
 
     close_tag = lit(f"</{qn}>")
     start = doc.find(lit(f"<{qn}"))
-    hash_pos = max(doc.rfind(lit(":dmHash")), doc.rfind(lit("<dmHash")))
+    hash_pos = _last_hash_tag(doc, lit("dmHash"), lit(":<"))
     if start < 0 or hash_pos < 0:
         return None
     end = doc.rfind(close_tag, start, hash_pos)

@@ -1,0 +1,66 @@
+"""The faster searches in xmlcontent say exactly what the plain ones they replace say."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from dso_desktop.zfo.errors import HostileXmlError
+from dso_desktop.zfo.xmlcontent import (
+    MAX_XML_DEPTH,
+    _has_bang_markup,
+    _last_hash_tag,
+    depth_limit_check,
+)
+
+_ALPHABET = st.sampled_from([b"<", b"!", b":", b"a", b"dmHash", b"<dmHash", b":dmHash", b"\x00"])
+
+
+@given(st.lists(_ALPHABET, max_size=40).map(b"".join))
+def test_bang_markup_is_a_plain_search(doc: bytes) -> None:
+    assert _has_bang_markup(doc) == (b"<!" in doc)
+
+
+@given(st.lists(_ALPHABET, max_size=40).map(b"".join))
+def test_last_hash_tag_is_the_later_of_both_forms(doc: bytes) -> None:
+    expected = max(doc.rfind(b":dmHash"), doc.rfind(b"<dmHash"))
+    assert _last_hash_tag(doc, b"dmHash", b":<") == expected
+    text = doc.decode("latin-1")
+    assert _last_hash_tag(text, "dmHash", ":<") == expected
+
+
+def _nested(depth: int, *, comment_at_bottom: bool = False) -> etree._Element:
+    root = etree.Element("r")
+    el = root
+    for _ in range(depth - 1):
+        el = etree.SubElement(el, "e")
+    if comment_at_bottom:
+        el.append(etree.Comment("c"))
+    return root
+
+
+@pytest.mark.parametrize(("depth", "comment", "refused"), [
+    (MAX_XML_DEPTH, False, False),
+    (MAX_XML_DEPTH + 1, False, True),
+    (MAX_XML_DEPTH, True, True),  # a comment one level deeper counts, as it always did
+    (MAX_XML_DEPTH - 1, True, False),
+    (10, False, False),
+])
+def test_depth_limit_with_the_node_count_shortcut(depth: int, comment: bool,
+                                                  refused: bool) -> None:
+    root = _nested(depth, comment_at_bottom=comment)
+    if refused:
+        with pytest.raises(HostileXmlError):
+            depth_limit_check(root)
+    else:
+        depth_limit_check(root)
+
+
+def test_a_wide_shallow_tree_passes_the_full_walk() -> None:
+    """More nodes than the limit (so the shortcut does not decide), but shallow."""
+    root = etree.Element("r")
+    for _ in range(MAX_XML_DEPTH * 3):
+        etree.SubElement(root, "e")
+    depth_limit_check(root)
