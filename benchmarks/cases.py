@@ -26,7 +26,7 @@ CASES: dict[str, Case] = {}
 
 SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_SYNC_MESSAGES", "10000"))
 STORE_MESSAGES = int(os.environ.get("DSO_BENCH_STORE_MESSAGES", "100000"))
-SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "1"))
+SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "3"))
 
 
 def case(fn: Case) -> Case:
@@ -356,6 +356,13 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
             result["sync_floor_messages"] = floor_count
             result["sync_floor_zfo_bytes"] = floor_bytes
         sync_s, floor_s = statistics.median(reals), statistics.median(floors)
+        # Each run against the floor measured right after it (the same server, the same
+        # load on the machine); issue 18 asks for <= 1.25 in three consecutive runs.
+        ratios = [round(r / f, 3) for r, f in zip(reals, floors, strict=True)]
+        result["sync_ratios"] = ratios
+        if len(ratios) >= 3:
+            result["sync_ratio_median3"] = round(statistics.median(ratios[-3:]), 3)
+            result["sync_ratio_max3"] = max(ratios[-3:])
         result.update({
             "sync_10k_s": round(sync_s, 2),
             "sync_floor_s": round(floor_s, 2),
