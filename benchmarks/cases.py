@@ -715,3 +715,111 @@ def bench_paper(workdir: Path) -> dict[str, Any]:
         raise RuntimeError(f"the overview holds {result['paper_overview_messages']} of "
                            f"{n} messages")
     return result
+
+
+# --------------------------------------------------------------------------- big ZFO memory
+BIG_ZFO_MB = int(os.environ.get("DSO_BENCH_BIG_ZFO_MB", "300"))
+_BIG_OPS = ("import", "verify", "export", "sync")
+
+
+def make_big_zfo(path: Path, mb: int) -> int:
+    """A sealed ZFO of about ``mb`` MB (one random attachment), with its CA beside it."""
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.simulator import Simulator
+    from dso_desktop.zfo.produce import seal
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    pki = Simulator(None, seed=7, messages=1, now=now).pki.pki
+    raw = os.urandom(mb * 1024 * 1024 * 3 // 4)  # base64 makes it 4/3 bigger
+    xml = message_xml(pki, files=[("velka-priloha.bin", raw)], big=True)  # type: ignore[arg-type]
+    del raw
+    data = seal(xml, pki.seal, pki.tsa, now)
+    del xml
+    path.write_bytes(data)
+    (path.parent / "big-ca.pem").write_bytes(pki.ca_pem())
+    return len(data)
+
+
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process (VmHWM from /proc; ru_maxrss elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+def big_zfo_op(op: str, zfo: Path, data_dir: Path) -> float:
+    """One operation on the big ZFO in this (fresh) process; returns its peak RSS in MB.
+
+    import: `dso import` (App.zfo.import_files); verify: `dso zfo verify` (App.zfo.verify
+    on the file's bytes); export: the stored message's ZFO, delivery info and attachments
+    (App.messages.export); sync: what a sync does with a downloaded ZFO - the check in the
+    checking worker's code (`sync.ingest.check_zfo`) and the store write
+    (`sync.ingest.store_checked`); the SOAP download itself is not part of it.
+    """
+    from dso_desktop.app import App
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.secretstore import use_memory_keyring
+
+    use_memory_keyring()
+    ca = zfo.parent / "big-ca.pem"
+    app = App.open(AppPaths.default(data_dir), trust_anchors=[ca], offline=True)
+    try:
+        if op == "import":
+            summary = app.zfo.import_files([zfo])
+            assert summary.items and summary.items[0].message_id is not None, summary
+        elif op == "verify":
+            app.zfo.verify(zfo.read_bytes())
+        elif op == "export":  # of the message the import (run before, in data_dir) stored
+            from dso_desktop.store.messages import MessageRepo
+
+            with app.db.read() as s:
+                (message_id,) = MessageRepo(s).ids_by_dm_id("4242")
+            app.messages.export(message_id, data_dir / "export")
+        elif op == "sync":
+            from dso_desktop.domain import Direction
+            from dso_desktop.sync import ingest
+
+            app.accounts.add(_bench_spec(), password=None)
+            data = zfo.read_bytes()
+            checked = ingest.check_zfo(data, app.trust())
+            stored = ingest.store_checked(app.db, [ingest.MessageToStore(
+                data, checked, _account_id(app.db), Direction.RECEIVED, big_message=True)])
+            assert not isinstance(stored[0], Exception), stored
+        else:
+            raise ValueError(op)
+    finally:
+        app.close()
+    return _vm_hwm_mb()
+
+
+@case
+def bench_big_zfo(workdir: Path) -> dict[str, Any]:
+    zfo = workdir / "big.zfo"
+    code = ("import sys; from pathlib import Path; from benchmarks.cases import make_big_zfo; "
+            f"print(make_big_zfo(Path({str(zfo)!r}), {BIG_ZFO_MB}))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=1800,
+                   capture_output=True)
+    size_mb = zfo.stat().st_size / 2**20
+    peaks: dict[str, float] = {}
+    for op in _BIG_OPS:
+        code = ("from pathlib import Path; from benchmarks.cases import big_zfo_op; "
+                f"print(big_zfo_op({op!r}, Path({str(zfo)!r}), "
+                f"Path({str(workdir / ('big-import' if op == 'export' else 'big-' + op))!r})))")
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=1800,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
+            raise RuntimeError(f"big ZFO {op} failed: {tail}")
+        peaks[op] = float(proc.stdout.strip().splitlines()[-1])
+    worst = max(peaks.values())
+    out: dict[str, Any] = {f"big_zfo_{op}_peak_rss_mb": round(v, 1) for op, v in peaks.items()}
+    out.update({
+        "big_zfo_mb": round(size_mb, 1),
+        "big_zfo_peak_rss_ratio": round((worst - 150) / size_mb, 2),
+    })
+    return out
