@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name} ...", flush=True)
         # The sync runs three times (issue 18), each ~5 minutes on the reference machine.
         out = run_isolated(name, workdir,
-                           timeout=900 * max(1, cases.SYNC_REPEAT) if name == "bench_sync"
+                           timeout=900 * max(1, cases.SYNC_REPEAT) if name == "sync"
                            else 900)
         if "error" in out:
             results["_errors"][name] = out["error"]
