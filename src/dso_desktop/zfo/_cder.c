@@ -322,7 +322,53 @@ bail:
     Py_RETURN_NONE;
 }
 
+/* cmscheck._ess_cert_hash over the signingCertificate(V2) value in buf[start:end]:
+ * (0,) for "no ESSCertID" (the reference returns None), (1, hash OID or None, hash) for the
+ * first ESSCertID(v2), or None for "use the reference". */
+static PyObject *ess_cert_id(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t start, end;
+    int v2;
+    if (!PyArg_ParseTuple(args, "y*nnp", &view, &start, &end, &v2)) return NULL;
+    const unsigned char *b = view.buf;
+    PyObject *res = NULL;
+    tlv_t t, seqs[4], ids[100], parts[3], alg[2];
+    int nseqs, nids, nparts, first = 0;
+    if (start < 0 || end > view.len || start > end) goto bail;
+    if (rd(b, start, end, &t) || t.end != end || t.tag != 0x30) goto bail;
+    nseqs = kids(b, &t, seqs, 4);
+    if (nseqs == BAIL) goto bail;
+    if (nseqs == 0) { res = Py_BuildValue("(i)", 0); goto out; }
+    if (seqs[0].tag != 0x30) goto bail;
+    nids = kids(b, &seqs[0], ids, 100);
+    if (nids == BAIL) goto bail;
+    if (nids == 0) { res = Py_BuildValue("(i)", 0); goto out; }
+    if (ids[0].tag != 0x30) goto bail;
+    nparts = kids(b, &ids[0], parts, 3);
+    if (nparts == BAIL) goto bail;
+    if (v2 && nparts > 0 && parts[0].tag == 0x30) {
+        if (kids(b, &parts[0], alg, 2) < 1 || alg[0].tag != 0x06) goto bail;
+        first = 1;
+    }
+    if (first >= nparts || parts[first].tag != 0x04) goto bail;
+    if (first)
+        res = Py_BuildValue("(iy#y#)", 1, b + alg[0].body, alg[0].end - alg[0].body,
+                            b + parts[first].body, parts[first].end - parts[first].body);
+    else
+        res = Py_BuildValue("(iOy#)", 1, Py_None, b + parts[0].body,
+                            parts[0].end - parts[0].body);
+out:
+    PyBuffer_Release(&view);
+    return res;
+bail:
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"ess_cert_id", ess_cert_id, METH_VARARGS,
+     "ess_cert_id(buf, start, end, v2) -> (0,) | (1, hash oid | None, hash), or None"},
     {"encapsulated", encapsulated, METH_VARARGS,
      "encapsulated(buf, content_type_oid) -> eContent bytes, or None (use the reference)"},
     {"signed_data", signed_data, METH_VARARGS,

@@ -25,6 +25,7 @@ from tests.conftest import REPO_ROOT, ZFO_SAMPLES, require_shared, shared_trust_
 from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - fixtures
 
 from dso_desktop.zfo import fastcms
+from dso_desktop.zfo.cmscheck import _ess_cert_hash
 from dso_desktop.zfo.trust import TrustStore
 from dso_desktop.zfo.verify import Verdict, verify_zfo
 
@@ -87,9 +88,12 @@ def _assert_same_reading(data: bytes) -> None:
     if fast[0] != "ok":
         return
     parts: fastcms.SignerParts = fast[1]
+    _assert_same_ess(parts)
     for token in parts.unsigned.get(fastcms.OID_TIMESTAMP_TOKEN, []):
         fast_t, ref_t = _both(lambda t=token: fastcms.token_parts(parts.buf, t))
         assert fast_t == ref_t
+        if fast_t[0] == "ok":
+            _assert_same_ess(fast_t[1])
         if fast_t[0] == "ok" and fast_t[1].content is not None:
             content = fast_t[1].content
             fast_i, ref_i = _both(lambda c=content: fastcms.tst_info(c))
@@ -97,6 +101,15 @@ def _assert_same_reading(data: bytes) -> None:
         der = fastcms.der(parts.buf, token) if not token.indefinite else b""
         fast_e, ref_e = _both(lambda d=der: fastcms.encapsulated(d, fastcms.OID_TST_INFO))
         assert fast_e == ref_e
+
+
+def _assert_same_ess(parts: fastcms.SignerParts) -> None:
+    """The signing-certificate attributes (the ESSCertID hash) read the same both ways."""
+    for key, v2 in ((fastcms.OID_SIGNING_CERT_V2, True), (fastcms.OID_SIGNING_CERT, False)):
+        for value in parts.attrs.get(key, []):
+            for as_v2 in (v2, not v2):  # also each shape read as the other kind
+                fast, ref = _both(lambda t=value, w=as_v2: _ess_cert_hash(parts, t, w))
+                assert fast == ref
 
 
 def _assert_same_verdict(data: bytes, trust_store: TrustStore) -> Verdict:
@@ -113,6 +126,9 @@ def test_the_fast_path_really_runs(cder: ModuleType, make_zfo: Callable[..., byt
     fields = cder.signed_data(z, True)
     assert fields is not None
     assert fields[1] == fastcms.signed_data_reference(z).content
+    parts = fastcms.signed_data(z)
+    (ess,) = parts.attrs[fastcms.OID_SIGNING_CERT_V2]
+    assert cder.ess_cert_id(parts.buf, ess.start, ess.end, True) is not None
     assert fastcms.signed_data(z) == fastcms.signed_data_reference(z)
 
 
