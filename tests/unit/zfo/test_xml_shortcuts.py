@@ -58,9 +58,12 @@ def test_depth_limit_with_the_node_count_shortcut(depth: int, comment: bool,
         depth_limit_check(root)
 
 
-def test_a_wide_shallow_tree_passes_the_full_walk() -> None:
-    """More nodes than the limit (so the shortcut does not decide), but shallow."""
+def test_big_trees_get_the_full_walk() -> None:
+    """More nodes than the limit (the count does not decide): shallow passes, deep fails."""
     root = etree.Element("r")
     for _ in range(MAX_XML_DEPTH * 3):
         etree.SubElement(root, "e")
-    depth_limit_check(root)
+    assert depth_limit_check(root) is None
+    root.append(_nested(MAX_XML_DEPTH))  # under the root: one level too deep
+    with pytest.raises(HostileXmlError):
+        depth_limit_check(root)
