@@ -28,7 +28,7 @@ CASES: dict[str, Case] = {}
 
 SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_SYNC_MESSAGES", "10000"))
 STORE_MESSAGES = int(os.environ.get("DSO_BENCH_STORE_MESSAGES", "100000"))
-SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "1"))
+SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "3"))
 # The office benchmark's sync (on SQLite, then on PostgreSQL while four clients work).
 OFFICE_SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_OFFICE_SYNC_MESSAGES", "2000"))
 # Each client pauses this long between request pairs (a person reading); 0 = flat out.
@@ -157,11 +157,25 @@ def bench_zfo_verify(workdir: Path) -> dict[str, Any]:
         for z in zfos:
             verdicts.append(str(verify_zfo(z, trust, now=check_at).kind))
 
+    from dso_desktop.zfo import fastcms
+
+    def reference() -> None:
+        with fastcms.reference_only():  # the pure-Python reader the C walk is tested against
+            full()
+
     full()  # warm caches once (chain validation per certificate is cached by design)
     bad = [v for v in verdicts if v not in ("valid", "VerdictKind.VALID")]
-    t_full, _ = median_time(full, 5)
-    t_floor, _ = median_time(floor, 5)
-    t_crypto, _ = median_time(crypto_of_full, 5)
+    # All four in turn, round after round, timed in this process's CPU time: the machine is
+    # shared, and a burst of other work would otherwise land on one of them only and decide
+    # the ratio (these loops are single-threaded and CPU-bound, so CPU time is their cost).
+    rounds: dict[str, list[float]] = {"full": [], "floor": [], "crypto": [], "reference": []}
+    fns = {"full": full, "floor": floor, "crypto": crypto_of_full, "reference": reference}
+    for _ in range(5):
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            fn()
+            rounds[name].append(time.process_time() - t0)
+    t_full, t_floor, t_crypto, t_reference = (statistics.median(rounds[k]) for k in fns)
     sizes = sorted(len(z) for z in zfos)
     return {
         "zfo_verify_per_s": round(len(zfos) / t_full, 1),
@@ -171,6 +185,10 @@ def bench_zfo_verify(workdir: Path) -> dict[str, Any]:
         # to the cryptography those checks need.
         "zfo_ratio_ceiling": round(t_floor / t_crypto, 3),
         "zfo_crypto_ratio": round(t_crypto / t_full, 3),
+        # zfo_ratio / zfo_ratio_ceiling (= t_crypto / t_full): target >= 0.5 (issue 18).
+        "zfo_ratio_of_ceiling": round((t_floor / t_full) / (t_floor / t_crypto), 3),
+        "zfo_fast_path": fastcms.fast_path_available(),
+        "zfo_reference_ratio_of_ceiling": round(t_crypto / t_reference, 3),
         "zfo_median_bytes": sizes[len(sizes) // 2],
         "zfo_not_valid": len(bad),
         "zfo_peak_rss_mb": round(peak_rss_mb(), 1),
@@ -354,6 +372,13 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
             result["sync_floor_messages"] = floor_count
             result["sync_floor_zfo_bytes"] = floor_bytes
         sync_s, floor_s = statistics.median(reals), statistics.median(floors)
+        # Each run against the floor measured right after it (the same server, the same
+        # load on the machine); issue 18 asks for <= 1.25 in three consecutive runs.
+        ratios = [round(r / f, 3) for r, f in zip(reals, floors, strict=True)]
+        result["sync_ratios"] = ratios
+        if len(ratios) >= 3:
+            result["sync_ratio_median3"] = round(statistics.median(ratios[-3:]), 3)
+            result["sync_ratio_max3"] = max(ratios[-3:])
         result.update({
             "sync_10k_s": round(sync_s, 2),
             "sync_floor_s": round(floor_s, 2),
@@ -965,3 +990,111 @@ def bench_office(workdir: Path) -> dict[str, Any]:
         if sim is not None:
             sim.close()
         server.stop()
+
+
+# --------------------------------------------------------------------------- big ZFO memory
+BIG_ZFO_MB = int(os.environ.get("DSO_BENCH_BIG_ZFO_MB", "300"))
+_BIG_OPS = ("import", "verify", "export", "sync")
+
+
+def make_big_zfo(path: Path, mb: int) -> int:
+    """A sealed ZFO of about ``mb`` MB (one random attachment), with its CA beside it."""
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.simulator import Simulator
+    from dso_desktop.zfo.produce import seal
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    pki = Simulator(None, seed=7, messages=1, now=now).pki.pki
+    raw = os.urandom(mb * 1024 * 1024 * 3 // 4)  # base64 makes it 4/3 bigger
+    xml = message_xml(pki, files=[("velka-priloha.bin", raw)], big=True)  # type: ignore[arg-type]
+    del raw
+    data = seal(xml, pki.seal, pki.tsa, now)
+    del xml
+    path.write_bytes(data)
+    (path.parent / "big-ca.pem").write_bytes(pki.ca_pem())
+    return len(data)
+
+
+def _vm_hwm_mb() -> float:
+    """Peak RSS of this process (VmHWM from /proc; ru_maxrss elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
+def big_zfo_op(op: str, zfo: Path, data_dir: Path) -> float:
+    """One operation on the big ZFO in this (fresh) process; returns its peak RSS in MB.
+
+    import: `dso import` (App.zfo.import_files); verify: `dso zfo verify` (App.zfo.verify
+    on the file's bytes); export: the stored message's ZFO, delivery info and attachments
+    (App.messages.export); sync: what a sync does with a downloaded ZFO - the check in the
+    checking worker's code (`sync.ingest.check_zfo`) and the store write
+    (`sync.ingest.store_checked`); the SOAP download itself is not part of it.
+    """
+    from dso_desktop.app import App
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.secretstore import use_memory_keyring
+
+    use_memory_keyring()
+    ca = zfo.parent / "big-ca.pem"
+    app = App.open(AppPaths.default(data_dir), trust_anchors=[ca], offline=True)
+    try:
+        if op == "import":
+            summary = app.zfo.import_files([zfo])
+            assert summary.items and summary.items[0].message_id is not None, summary
+        elif op == "verify":
+            app.zfo.verify(zfo.read_bytes())
+        elif op == "export":  # of the message the import (run before, in data_dir) stored
+            from dso_desktop.store.messages import MessageRepo
+
+            with app.db.read() as s:
+                (message_id,) = MessageRepo(s).ids_by_dm_id("4242")
+            app.messages.export(message_id, data_dir / "export")
+        elif op == "sync":
+            from dso_desktop.domain import Direction
+            from dso_desktop.sync import ingest
+
+            app.accounts.add(_bench_spec(), password=None)
+            data = zfo.read_bytes()
+            checked = ingest.check_zfo(data, app.trust())
+            stored = ingest.store_checked(app.db, [ingest.MessageToStore(
+                data, checked, _account_id(app.db), Direction.RECEIVED, big_message=True)])
+            assert not isinstance(stored[0], Exception), stored
+        else:
+            raise ValueError(op)
+    finally:
+        app.close()
+    return _vm_hwm_mb()
+
+
+@case
+def bench_big_zfo(workdir: Path) -> dict[str, Any]:
+    zfo = workdir / "big.zfo"
+    code = ("import sys; from pathlib import Path; from benchmarks.cases import make_big_zfo; "
+            f"print(make_big_zfo(Path({str(zfo)!r}), {BIG_ZFO_MB}))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=1800,
+                   capture_output=True)
+    size_mb = zfo.stat().st_size / 2**20
+    peaks: dict[str, float] = {}
+    for op in _BIG_OPS:
+        code = ("from pathlib import Path; from benchmarks.cases import big_zfo_op; "
+                f"print(big_zfo_op({op!r}, Path({str(zfo)!r}), "
+                f"Path({str(workdir / ('big-import' if op == 'export' else 'big-' + op))!r})))")
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=1800,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stderr.strip().splitlines()[-5:])
+            raise RuntimeError(f"big ZFO {op} failed: {tail}")
+        peaks[op] = float(proc.stdout.strip().splitlines()[-1])
+    worst = max(peaks.values())
+    out: dict[str, Any] = {f"big_zfo_{op}_peak_rss_mb": round(v, 1) for op, v in peaks.items()}
+    out.update({
+        "big_zfo_mb": round(size_mb, 1),
+        "big_zfo_peak_rss_ratio": round((worst - 150) / size_mb, 2),
+    })
+    return out

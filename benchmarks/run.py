@@ -24,6 +24,10 @@ ANALYSIS = ROOT / "benchmarks" / "ANALYSIS.md"  # why targets are missed; kept b
 # (key, target text, pass predicate) for the table; the targets come from the benchmark issue.
 TARGETS: list[tuple[str, str, Any]] = [
     ("sync_ratio", "≤ 1.5", lambda v: v <= 1.5),
+    ("sync_ratio_median3", "≤ 1.25", lambda v: v <= 1.25),
+    ("sync_ratio_max3", "≤ 1.25", lambda v: v <= 1.25),
+    ("zfo_ratio_of_ceiling", "≥ 0.5", lambda v: v >= 0.5),
+    ("big_zfo_peak_rss_ratio", "≤ 2", lambda v: v <= 2),
     ("search_p95_ms", "≤ 20 ms", lambda v: v <= 20),
     ("gui_first_paint_s", "≤ 1.0 s", lambda v: v <= 1.0),
     ("gui_peak_rss_mb", "≤ 200 MB", lambda v: v <= 200),
@@ -90,8 +94,9 @@ def write_doc(results: dict[str, Any]) -> None:
         f"Latest `make bench` run: {results['_date']} on {machine['platform']}, "
         f"{machine['cpus']} CPUs, {machine['memory_gb']} GiB, Python {machine['python']}.",
         "Each figure with a floor is a ratio to that floor measured in the same run "
-        "(median of several repetitions, except the 10,000-message sync, which runs once: "
-        "`DSO_BENCH_SYNC_REPEAT=3` for more). Raw numbers: `benchmarks/results.json`.",
+        "(median of several repetitions; the 10,000-message sync runs three times, each run "
+        "against its own floor: `DSO_BENCH_SYNC_REPEAT=1` for a quicker run). "
+        "Raw numbers: `benchmarks/results.json`.",
         "",
         table(results),
         "",
@@ -142,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         t0 = time.perf_counter()
         print(f"[bench] {name} ...", flush=True)
-        out = run_isolated(name, workdir)
+        # The sync runs three times (issue 18), each ~5 minutes on the reference machine.
+        out = run_isolated(name, workdir,
+                           timeout=900 * max(1, cases.SYNC_REPEAT) if name == "sync"
+                           else 900)
         if "error" in out:
             results["_errors"][name] = out["error"]
             print(f"[bench] {name} FAILED: {out['error']}", flush=True)

@@ -79,6 +79,20 @@ def signing_time(p: f.SignerParts) -> datetime | None:
 
 def _ess_cert_hash(p: f.SignerParts, t: f.Tlv, v2: bool) -> tuple[str, bytes] | None:
     """(hash name, hash) of the first ESSCertID(v2) in a signingCertificate(V2) value."""
+    if f._cder is not None and f._fast and not t.indefinite:
+        got = f._cder.ess_cert_id(p.buf, t.start, t.end, v2)
+        if got is not None:
+            if got[0] == 0:
+                return None
+            default = "sha256" if v2 else "sha1"
+            alg = default if got[1] is None else f.HASH_OIDS.get(got[1], "unknown")
+            return alg, got[2]
+    return _ess_cert_hash_reference(p, t, v2)
+
+
+def _ess_cert_hash_reference(p: f.SignerParts, t: f.Tlv, v2: bool
+                             ) -> tuple[str, bytes] | None:
+    """The pure-Python reading (the reference of the C fast path)."""
     seqs = f.children(p.buf, f.expect(t, f.SEQUENCE, "signingCertificate"), 4)
     if not seqs:
         return None

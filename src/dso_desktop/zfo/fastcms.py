@@ -9,13 +9,37 @@ read here is checked against its parent's bounds, nesting follows the fixed CMS 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
+try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
+    from dso_desktop.zfo import _cder
+except ImportError:  # pragma: no cover - depends on the install
+    _cder = None
+
 MAX_INDEFINITE_DEPTH = 32
+# False: every read goes through the pure-Python reference (for the differential tests).
+_fast = True
+
+
+@contextmanager
+def reference_only() -> Iterator[None]:
+    """Within the block, bypass the C fast path (tests compare both paths)."""
+    global _fast
+    old, _fast = _fast, False
+    try:
+        yield
+    finally:
+        _fast = old
+
+
+def fast_path_available() -> bool:
+    return _cder is not None
 
 # DER content bytes of the OIDs we act on.
 OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
@@ -176,7 +200,27 @@ def _attributes(buf: bytes, t: Tlv) -> dict[bytes, list[Tlv]]:
 
 
 def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts:
-    """Read ContentInfo(SignedData) with exactly one signer from ``buf``."""
+    """Read ContentInfo(SignedData) with exactly one signer from ``buf``.
+
+    The C walk (``_cder``) reads plain DER; anything else (BER, errors) goes to the
+    reference below, so results and error messages are the reference's.
+    """
+    if _cder is not None and _fast:
+        fields = _cder.signed_data(buf, allow_trailing_zeros)
+        if fields is not None and fields[6] in HASH_OIDS:
+            (etype, content, certs, issuer, serial, ski, dig, sattrs, attrs, sig_alg, params,
+             signature, unsigned) = fields
+            return SignerParts(
+                etype, content, certs, issuer,
+                None if serial is None else int.from_bytes(serial, "big", signed=True), ski,
+                HASH_OIDS[dig], sattrs, {k: [Tlv(*t) for t in v] for k, v in attrs},
+                sig_alg, params, signature, {k: [Tlv(*t) for t in v] for k, v in unsigned},
+                buf)
+    return signed_data_reference(buf, allow_trailing_zeros=allow_trailing_zeros)
+
+
+def signed_data_reference(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts:
+    """The pure-Python reader: the reference the C fast path is tested against."""
     if len(buf) < 2 or buf[0] != SEQUENCE:
         raise NotCmsError("not a DER SEQUENCE (not a CMS file)")
     top = read(buf, 0, len(buf))
@@ -224,6 +268,15 @@ def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts
 def encapsulated(buf: bytes, content_type: bytes) -> bytes:
     """Only the encapsulated content of a SignedData (no signer parsing): for reading
     a token whose signature is not checked here."""
+    if _cder is not None and _fast:
+        content = _cder.encapsulated(buf, content_type)
+        if content is not None:
+            return content
+    return encapsulated_reference(buf, content_type)
+
+
+def encapsulated_reference(buf: bytes, content_type: bytes) -> bytes:
+    """The pure-Python reader (the reference of the C fast path)."""
     top = read(buf, 0, len(buf))
     if buf[top.next:].strip(b"\x00"):
         raise MalformedCmsError("trailing data after the CMS structure")
@@ -312,6 +365,18 @@ class TstInfo:
 
 
 def tst_info(data: bytes) -> TstInfo:
+    if _cder is not None and _fast:
+        fields = _cder.tst_info(data)
+        if fields is not None and fields[0] in HASH_OIDS:
+            alg, imprint, serial, gen_time = fields
+            return TstInfo(HASH_OIDS[alg], imprint, parse_time(
+                gen_time, Tlv(GENERALIZED_TIME, 0, 0, len(gen_time), len(gen_time))),
+                int.from_bytes(serial, "big", signed=True))
+    return tst_info_reference(data)
+
+
+def tst_info_reference(data: bytes) -> TstInfo:
+    """The pure-Python reader of a TSTInfo (the reference of the C fast path)."""
     top = read(data, 0, len(data))
     if top.next != len(data):
         raise MalformedCmsError("trailing data after TSTInfo")

@@ -310,6 +310,7 @@ class Chain:
         return min(c.not_valid_after_utc for c in self.certs)
 
 
+@lru_cache(maxsize=1024)  # asked once or twice per verdict, of the same few certificates
 def _cn(cert: x509.Certificate) -> str:
     """The subject CN (the ISDS seal's CN exceeds the 64-character bound; no warning)."""
     with warnings.catch_warnings():
@@ -492,7 +493,7 @@ class TrustStore:
         if not chain.anchored or not chain.certs:
             return None
         top = chain.certs[-1]
-        fp = fingerprint(top)
+        fp = _fingerprint_cached(top)  # every verdict asks: the same few anchors
         source = self._sources.get(fp, PINNED if fp in self._allowed else GIVEN)
         return AnchorInfo(source, _cn(top), fp)
 

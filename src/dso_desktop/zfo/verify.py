@@ -117,7 +117,7 @@ class _Facts:
     message_id: str
     dm_hash: bytes | None
     dm_hash_algorithm: str | None
-    dm_dm_bytes: bytes | None
+    dm_dm_bytes: bytes | memoryview | None  # hashed only: a view of the content is enough
     q_timestamp: bytes | None
 
 

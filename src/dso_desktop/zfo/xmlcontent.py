@@ -89,6 +89,17 @@ def decoded(content: bytes, enc: XmlEncoding) -> str:
                                 f"at byte {exc.start + enc.bom}") from None
 
 
+def _has_bang_markup(content: bytes) -> bool:
+    """``b"<!" in content``, but ~200x faster on ISDS content: CPython's two-byte search
+    is slow on long base64 text, while "!" (absent from base64) is found by memchr."""
+    i = content.find(b"!")
+    while i >= 0:
+        if i > 0 and content[i - 1] == 0x3C:  # "<"
+            return True
+        i = content.find(b"!", i + 1)
+    return False
+
+
 def _refuse_doctype(content: bytes) -> None:
     """Refuse a DOCTYPE/ENTITY before parsing, in whatever encoding the document is.
 
@@ -97,7 +108,7 @@ def _refuse_doctype(content: bytes) -> None:
     """
     enc = sniff_encoding(content)
     if enc.ascii_compatible:
-        if b"<!" in content and _DOCTYPE.search(content):
+        if _has_bang_markup(content) and _DOCTYPE.search(content):
             raise HostileXmlError("XML with a DOCTYPE or ENTITY declaration is refused")
         if _UTF7_DECLARATION.match(content):
             raise HostileXmlError("XML in UTF-7 is refused (markup can hide in it)")
@@ -141,6 +152,14 @@ def parse_xml(content: bytes) -> Any:
 
 
 def depth_limit_check(root: Any) -> None:
+    # A node at depth d needs d nodes above and in it: a tree of at most MAX_XML_DEPTH
+    # nodes (every ISDS envelope) cannot be too deep, and counting them runs in lxml's C
+    # iterator instead of a Python walk (a third of the XML time of a verification).
+    for count, _ in enumerate(root.iter(), 1):
+        if count > MAX_XML_DEPTH:
+            break
+    else:
+        return
     stack = [(root, 1)]
     while stack:
         el, d = stack.pop()
@@ -329,6 +348,17 @@ def _envelope(dm_dm: Any, outer: Any) -> Envelope:
     )
 
 
+def _last_hash_tag(doc: AnyStr, name: AnyStr, before: AnyStr) -> int:
+    """``max(doc.rfind(":dmHash"), doc.rfind("<dmHash"))`` in one backward search (the
+    search for the form a document does not use would scan all of it)."""
+    pos = doc.rfind(name)
+    while pos > 0:
+        if doc[pos - 1:pos] in (before[0:1], before[1:2]):
+            return pos - 1
+        pos = doc.rfind(name, 0, pos)
+    return -1
+
+
 def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
     """Where the dmDm element ``qn`` lies in ``doc`` (bytes or decoded text): [start, end).
 
@@ -341,7 +371,7 @@ def _dm_dm_span(doc: AnyStr, qn: str) -> tuple[int, int] | None:
 
     close_tag = lit(f"</{qn}>")
     start = doc.find(lit(f"<{qn}"))
-    hash_pos = max(doc.rfind(lit(":dmHash")), doc.rfind(lit("<dmHash")))
+    hash_pos = _last_hash_tag(doc, lit("dmHash"), lit(":<"))
     if start < 0 or hash_pos < 0:
         return None
     end = doc.rfind(close_tag, start, hash_pos)
@@ -358,7 +388,8 @@ _BYTE_SEARCHABLE = re.compile(
     re.IGNORECASE)
 
 
-def dm_dm_bytes(content: bytes, qn: str, declared: str | None = None) -> bytes | None:
+def dm_dm_bytes(content: bytes, qn: str, declared: str | None = None, *,
+                view: bool = False) -> bytes | memoryview | None:
     """The exact bytes of the dmDm element (qualified name ``qn``) as the ZFO holds them:
     the input of dmHash, a slice of ``content`` and never a re-serialised or transcoded copy.
 
@@ -367,13 +398,17 @@ def dm_dm_bytes(content: bytes, qn: str, declared: str | None = None) -> bytes |
     mapped back to the byte range it occupies in the original encoding; those bytes are
     hashed, exactly as ISDS hashes the bytes it serialises (see docs/zfo.md). ``declared`` is
     the encoding the XML declaration names (the parser reads ASCII-compatible content in it).
+    ``view=True``: a memoryview of ``content`` instead of a copy (verification only hashes
+    it; on a 300 MB message the copy is 300 MB more at the peak).
     """
     enc = sniff_encoding(content)
     if enc.ascii_compatible:
         if declared and not _BYTE_SEARCHABLE.fullmatch(declared.strip()):
             return None
         span = _dm_dm_span(content, qn)
-        return content[span[0]:span[1]] if span is not None else None
+        if span is None:
+            return None
+        return memoryview(content)[span[0]:span[1]] if view else content[span[0]:span[1]]
     text = decoded(content, enc)
     tspan = _dm_dm_span(text, qn)
     if tspan is None:
@@ -419,7 +454,8 @@ def _locate(root: Any) -> tuple[ZfoKind, Any, Any]:
     return kind, outer, dm_dm
 
 
-def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any) -> dict[str, Any]:
+def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any, *,
+                 view: bool = False) -> dict[str, Any]:
     """dmHash, its algorithm, dmQTimestamp and the dmDm bytes dmHash covers."""
     hash_el = _child(outer, "dmHash")
     dm_hash: bytes | None = None
@@ -441,7 +477,7 @@ def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any) -> dict[
         "dm_hash": dm_hash,
         "dm_hash_algorithm": hash_alg,
         "dm_dm_bytes": dm_dm_bytes(content, _qualified(dm_dm),
-                                   dm_dm.getroottree().docinfo.encoding)
+                                   dm_dm.getroottree().docinfo.encoding, view=view)
         if kind is not ZfoKind.DELIVERY_INFO else None,
         "q_timestamp": q_timestamp,
     }
@@ -460,7 +496,7 @@ def verify_facts(content: bytes) -> dict[str, Any]:
     if not dm_id or not dm_id.strip():
         raise MalformedXmlError("dmDm has no dmID")
     return {"kind": kind, "message_id": dm_id.strip(),
-            **_hash_fields(content, kind, outer, dm_dm)}
+            **_hash_fields(content, kind, outer, dm_dm, view=True)}
 
 
 def read_content(content: bytes) -> dict[str, Any]:
