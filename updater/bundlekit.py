@@ -136,14 +136,24 @@ def _load(kit: Path) -> Kit:
     return Kit(kit, kit / "repo", build(meta["first"]), build(meta["second"]))
 
 
+def load_kit(kit: Path, fp: str) -> Kit | None:
+    """The kit in ``kit`` if it is complete and was built from sources with fingerprint ``fp``."""
+    meta_file = kit / "kit.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if meta.get("format") != KIT_FORMAT or meta.get("fingerprint") != fp:
+        return None
+    return _load(kit)
+
+
 def ensure_kit(kit: Path, *, python: str = sys.executable, checkout: Path = CHECKOUT) -> Kit:
     """Reuse ``kit`` when it was built from these sources, else build it (minutes)."""
     fp = fingerprint(checkout)
+    found = load_kit(kit, fp)
+    if found is not None:
+        return found
     meta_file = kit / "kit.json"
-    if meta_file.is_file():
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("format") == KIT_FORMAT and meta.get("fingerprint") == fp:
-            return _load(kit)
     if kit.exists():
         shutil.rmtree(kit)
     kit.mkdir(parents=True)

@@ -300,12 +300,27 @@ def run_self_check(archive: Path, version: Version, manifest: Manifest,
                                       timeout=timeout, check=False)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise BundleRefused(f"the bundle's self-check could not run: {exc}") from exc
-        tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()[-1500:]
-        if proc.returncode != 0:
-            raise BundleRefused(
-                f"the bundle's self-check failed (exit {proc.returncode}); clients would "
-                f"refuse it too:\n{tail}")
+            tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()[-1500:]
+            if proc.returncode != 0:
+                # The bundle's own logs (e.g. "internal error …; details in <data>/logs/…")
+                # live in the temporary data folder, gone once this block ends: show them.
+                raise BundleRefused(
+                    f"the bundle's self-check failed (exit {proc.returncode}); clients would "
+                    f"refuse it too:\n{tail}{_log_tails(Path(data))}")
         return note
+
+
+def _log_tails(data: Path, limit: int = 2000) -> str:
+    """The end of each log the self-check wrote into its (empty, temporary) data folder."""
+    out = []
+    for log in sorted((data / "logs").glob("*.log")) if (data / "logs").is_dir() else []:
+        try:
+            text = log.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            continue
+        if text:
+            out.append(f"\n--- {log.name} (end) ---\n{text[-limit:]}")
+    return "".join(out)
 
 
 def preflight(archive: Path, version: Version, metadata_dir: Path, *, platform: str,

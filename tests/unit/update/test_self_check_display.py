@@ -136,3 +136,30 @@ def test_add_runs_the_bundle_under_xvfb_run_when_installed(
     broken = build_release(tmp_path / "build", "1.0.1", broken=True)
     with pytest.raises(preflight.BundleRefused, match="self-check failed"):
         run_self_check(broken, Version.parse("1.0.1"), inspect(broken).manifest)
+
+
+def test_a_failed_self_check_shows_the_bundles_own_log(
+        headless: None, tmp_path: Path) -> None:
+    """The bundle says "details in <data>/logs/dso-cli.log", a folder `add` removes: the
+    refusal carries the end of that log so the operator sees the real cause."""
+    from updater.pack import pack
+    from updater.preflight import inspect, run_self_check
+    from updater.testkit import make_version_dir
+
+    from dso_desktop.update.release import Version
+
+    folder = make_version_dir(tmp_path / "build", "1.0.0")
+    (folder / "app").write_text(
+        f"#!{sys.executable}\nimport os, pathlib, sys\n"
+        "logs = pathlib.Path(os.environ['DSO_DATA_DIR']) / 'logs'\n"
+        "logs.mkdir(parents=True, exist_ok=True)\n"
+        "(logs / 'dso-cli.log').write_text('Traceback ...\\nImportError: ingest is broken\\n')\n"
+        "print('dso: internal error (ImportError); details in', logs / 'dso-cli.log',\n"
+        "      file=sys.stderr)\n"
+        "sys.exit(1)\n", encoding="utf-8")
+    archive = pack(folder, Version.parse("1.0.0"), tmp_path / "dso-desktop-1.0.0.tar.gz")
+    with pytest.raises(preflight.BundleRefused) as refused:
+        run_self_check(archive, Version.parse("1.0.0"), inspect(archive).manifest)
+    text = str(refused.value)
+    assert "self-check failed (exit 1)" in text and "internal error (ImportError)" in text
+    assert "--- dso-cli.log (end) ---" in text and "ImportError: ingest is broken" in text
