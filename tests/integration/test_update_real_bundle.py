@@ -97,8 +97,10 @@ class Portal:
                 for m in re.finditer(r"sent (\d+) bytes: GET (\S+)", text)]
 
     def stop(self) -> None:
-        self.proc.terminate()
+        self.proc.terminate()  # the server this test started
         self.proc.wait(timeout=30)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self._err.close()
 
 
@@ -241,9 +243,11 @@ def test_real_bundle_install_small_update_withdraw_and_broken_release(
     assert content < archive_size / 10
     # add's prediction is what the client really fetched (the file list on top of it).
     assert abs(content - float(said.group(1)) * 1e6) <= 0.05e6 + 0.2 * content
-    print(f"\nreal small update {v1} -> {v2}: {content / 1e6:.2f} MB in {len(targets)} "
+    print(f"\nadd said {said.group(0)!r}; "
+          f"real small update {v1} -> {v2}: {content / 1e6:.2f} MB in {len(targets)} "
           f"targets; archive {archive_size / 1e6:.1f} MB; add {add_s:.1f} s; builds "
-          f"{kit.first.seconds:.0f} s + {kit.second.seconds:.0f} s (cached)")
+          f"{kit.first.seconds:.0f} s + {kit.second.seconds:.0f} s (rebuild, same work "
+          "folder)")
 
     switched = _launcher(root, "--no-start", env=env)
     assert switched.returncode == 0, switched.stderr
