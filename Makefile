@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-long lint mutants bench bundle bundle-smoke clean help
+.PHONY: demo test test-long lint mutants bench bundle bundle-smoke bundle-kit bundle-story clean help
 
 help:
 	@echo "make demo   - start DSO Desktop in training mode (embedded ISDS simulator)"
@@ -15,6 +15,9 @@ help:
 	@echo "               (mutmut; summary in build/mutants/summary.md; see docs/testing.md)"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json and docs/performance.md"
 	@echo "make bundle - PyInstaller onedir bundle from installer.spec"
+	@echo "make bundle-story - two real bundles (build/bundle-kit) through the client story:"
+	@echo "               install from a loopback portal, small update, withdraw, broken"
+	@echo "               release, managed install (slow test; reuses an up-to-date kit)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +49,10 @@ lint: $(STAMP_DEV)
 mutants: $(STAMP_DEV)
 	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
 
+# portal_update_real measures the real bundles of build/bundle-kit when they are up to date
+# (`make bundle-kit`); DSO_BENCH_BUILD_BUNDLE=1 makes the bench build them.
 bench: $(STAMP_DEV)
-	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run
+	QT_QPA_PLATFORM=offscreen DSO_BENCH_BUNDLE_KIT=build/bundle-kit $(PY) -m benchmarks.run
 
 bundle: $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[bundle]'
@@ -56,6 +61,16 @@ bundle: $(STAMP_DEV)
 bundle-smoke: $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[bundle]'
 	DSO_BUNDLE_SMOKE=1 bash scripts/bundle-smoke.sh build/smoke
+
+# Two PyInstaller builds (the second reuses the first's cache) after a throw-away key
+# ceremony; reused while src/, resources/ and installer.spec are unchanged.
+bundle-kit: $(STAMP_DEV)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	$(PY) -m updater.bundlekit build/bundle-kit
+
+bundle-story: bundle-kit
+	QT_QPA_PLATFORM=offscreen DSO_BUNDLE_KIT=build/bundle-kit $(PY) -m pytest -q --runslow \
+		-p no:cacheprovider tests/integration/test_update_real_bundle.py
 
 clean:
 	rm -rf build dist mutants .pytest_cache .mypy_cache .ruff_cache

@@ -816,12 +816,100 @@ def bench_portal_update(workdir: Path) -> dict[str, Any]:
         "update_archive_mb": round(archives["1.1.0"].stat().st_size / 2**20, 1),
         "update_client_s": round(client_s, 1),
         "_notes": {"update_delta_mb": (
-            "bytes sent by the portal to a 1.0.0 client for the check and download of 1.1.0 "
-            "(20 of 1,500 Python modules changed, ~50 MB of binaries unchanged), metadata "
-            "included; the full .tar.xz is update_archive_mb"),
+            "the test kit's FAKE bundle tree (not PyInstaller; the real bundles are "
+            "update_delta_real_mb): bytes sent by the portal to a 1.0.0 client for the check "
+            "and download of 1.1.0 (20 of 1,500 Python modules changed, ~50 MB of binaries "
+            "unchanged), metadata included; the full .tar.xz is update_archive_mb"),
             "release_add_s": (
+            "FAKE tree as update_delta_mb (real bundles: release_add_real_s): "
             "`dso-release add` of 1.1.0 with the previous release published: bundle checks, "
             "self-check, file list and content files, signing; no bsdiff any more")},
+    }
+
+
+@case
+def bench_portal_update_real(workdir: Path) -> dict[str, Any]:
+    """`update_delta_mb` and `release_add_s` between two REAL PyInstaller bundles.
+
+    The bundles come from the kit of ``updater.bundlekit`` (``DSO_BENCH_BUNDLE_KIT``, default
+    ``build/bundle-kit``): the first build of this checkout and a rebuild with only the
+    version bumped. The kit is reused when it was built from the same sources, built when
+    ``DSO_BENCH_BUILD_BUNDLE=1`` (two PyInstaller runs, minutes), and otherwise this case
+    reports nothing (the keys stay ``None``, with a note saying how to get them).
+    """
+    import shutil
+
+    from updater.bundlekit import fingerprint, load_kit, pyinstaller_available
+    from updater.cli import main as release_main
+    from updater.server import StaticHandler, StaticServer
+    from updater.testkit import PASSPHRASE, install
+
+    from dso_desktop.paths import AppPaths
+    from dso_desktop.update.release import platform_tag
+    from dso_desktop.update.service import UpdateService
+
+    folder = Path(os.environ.get("DSO_BENCH_BUNDLE_KIT", str(ROOT / "build" / "bundle-kit")))
+    kit = load_kit(folder, fingerprint())
+    if kit is None and os.environ.get("DSO_BENCH_BUILD_BUNDLE") == "1" \
+            and pyinstaller_available():
+        from updater.bundlekit import ensure_kit
+
+        kit = ensure_kit(folder)
+    if kit is None:
+        why = ("no real bundles of these sources: `make bundle-kit` (or "
+               "DSO_BENCH_BUILD_BUNDLE=1 make bench) builds them; the fake-tree figures are "
+               "update_delta_mb and release_add_s")
+        return {"update_delta_real_mb": None, "release_add_real_s": None,
+                "_notes": {"update_delta_real_mb": why}}
+
+    os.environ["DSO_RELEASE_PASSPHRASE"] = PASSPHRASE
+    repo = workdir / "real-portal"
+    shutil.copytree(kit.repo, repo)
+
+    def add(archive: Path) -> float:
+        t0 = time.perf_counter()
+        if release_main(["add", str(repo), str(archive)]) != 0:
+            raise RuntimeError(f"dso-release add {archive.name} failed")
+        return time.perf_counter() - t0
+
+    first_s = add(kit.first.archive)
+    root = install(workdir / "real-install", kit.first.archive, kit.first.version)
+    second_s = add(kit.second.archive)
+    sent = [0]
+
+    class Counting(StaticHandler):
+        def copyfile(self, source: Any, outputfile: Any) -> None:
+            class Meter:
+                def write(self, data: bytes) -> int:
+                    sent[0] += len(data)
+                    return int(outputfile.write(data))
+
+            super().copyfile(source, Meter())
+
+    trusted = (repo / "public" / "metadata" / "1.root.json").read_bytes()
+    with StaticServer(repo / "public", handler_class=Counting) as server:
+        svc = UpdateService(AppPaths.default(workdir / "real-user").ensure(), install_root=root,
+                            trusted_root=trusted, portal_url=server.url,
+                            platform=platform_tag())
+        if svc.check().available != kit.second.version:
+            raise RuntimeError(f"the client was not offered {kit.second.version}")
+        svc.download()
+        staged = svc.stage()
+    if staged.name != kit.second.version:
+        raise RuntimeError("the small update was not staged")
+    return {
+        "update_delta_real_mb": round(sent[0] / 2**20, 2),
+        "release_add_real_s": round(second_s, 1),
+        "release_add_real_first_s": round(first_s, 1),
+        "update_archive_real_mb": round(kit.second.archive.stat().st_size / 2**20, 1),
+        "bundle_rebuild_s": round(kit.second.seconds, 1),
+        "_notes": {"update_delta_real_mb": (
+            f"bytes the portal sent a client on the REAL bundle {kit.first.version} for the "
+            f"check and small update to {kit.second.version}, a PyInstaller rebuild of the "
+            "same sources with only __version__ changed (metadata included); the whole "
+            ".tar.gz is update_archive_real_mb. release_add_real_s: `dso-release add` of "
+            "that second archive, self-check of the real bundle included. "
+            "bundle_rebuild_s: that rebuild, reusing PyInstaller's work folder")},
     }
 
 

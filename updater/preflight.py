@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,27 +181,146 @@ def self_check_env() -> tuple[dict[str, str], str]:
     return env, "the self-check used this desktop's own Qt platform plugin"
 
 
+XVFB_SCREEN = "1280x1024x24"
+XVFB_START_TIMEOUT = 20.0  # seconds for Xvfb to say which display it took
+
+
+def xvfb_run_prefix(xvfb_run: str) -> list[str]:
+    """`xvfb-run` before the self-check command: a private X server for its duration.
+
+    ``--auto-servernum`` picks a free display number; ``-nolisten tcp`` keeps the server off
+    the network (it needs nothing but the local socket).
+    """
+    return [xvfb_run, "--auto-servernum",
+            f"--server-args=-screen 0 {XVFB_SCREEN} -nolisten tcp"]
+
+
+def xvfb_command(xvfb: str, display_fd: int) -> list[str]:
+    """`Xvfb` started by `add` itself: it writes the display number it took to ``display_fd``."""
+    return [xvfb, "-displayfd", str(display_fd), "-nolisten", "tcp",
+            "-screen", "0", XVFB_SCREEN]
+
+
+def _read_display(fd: int, timeout: float) -> str | None:
+    """The display number Xvfb writes (one line) when it is ready, or None."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while b"\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 64)
+        if not chunk:  # Xvfb exited without a display
+            return None
+        data += chunk
+    number = data.split(b"\n", 1)[0].strip()
+    return number.decode() if number.isdigit() else None
+
+
+@contextmanager
+def _xvfb_server(xvfb: str, timeout: float = XVFB_START_TIMEOUT) -> Iterator[str | None]:
+    """Run Xvfb for the duration of the block; yields ``":N"``, or None if it did not start."""
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen(xvfb_command(xvfb, write), pass_fds=(write,),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    except OSError:
+        os.close(read)
+        os.close(write)
+        yield None
+        return
+    os.close(write)
+    try:
+        number = _read_display(read, timeout)
+        yield f":{number}" if number is not None else None
+    finally:
+        os.close(read)
+        proc.terminate()  # only the server this block started
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _x11_env(env: dict[str, str]) -> dict[str, str]:
+    """The clerk's Linux desktop: Qt's xcb plugin, and the GUI start-up check opens its window."""
+    return dict(env, QT_QPA_PLATFORM="xcb", **{NATIVE_ENV: "1"})
+
+
+@contextmanager
+def self_check_display(
+        which: Callable[[str], str | None] = shutil.which,
+) -> Iterator[tuple[list[str], dict[str, str], str]]:
+    """(command prefix, environment, note) for running the self-check here.
+
+    With a display (or on Windows/macOS): the real platform plugin, as ``self_check_env``.
+    On a headless Linux, a virtual X server when one is installed, so the real X11 plugin
+    (xcb) and its libraries are loaded as on a clerk's desktop: ``xvfb-run`` wrapped around
+    the command, else ``Xvfb`` started for the check and stopped after it. Only without
+    either does the check fall back to the offscreen plugin, and the note says so.
+    """
+    env, note = self_check_env()
+    if env.get("QT_QPA_PLATFORM") != "offscreen":
+        yield [], env, note
+        return
+    xvfb_run = which("xvfb-run")
+    if xvfb_run:
+        yield (xvfb_run_prefix(xvfb_run), _x11_env(env),
+               "no display here: the self-check ran under a virtual X server (xvfb-run) "
+               "with Qt's X11 (xcb) platform plugin, as on a Linux desktop")
+        return
+    xvfb = which("Xvfb")
+    if xvfb:
+        with _xvfb_server(xvfb) as display:
+            if display is not None:
+                yield ([], dict(_x11_env(env), DISPLAY=display),
+                       f"no display here: the self-check ran under a virtual X server (Xvfb "
+                       f"{display}) with Qt's X11 (xcb) platform plugin, as on a Linux desktop")
+                return
+        note = f"{note} (Xvfb is installed but did not start)"
+    else:
+        note = f"{note} (install xvfb to check the X11 plugin on this server)"
+    yield [], env, note
+
+
 def run_self_check(archive: Path, version: Version, manifest: Manifest,
                    timeout: float = SELF_CHECK_TIMEOUT) -> str:
     """Unpack the bundle to a temporary folder and run its manifest's self-check there."""
     with tempfile.TemporaryDirectory(prefix="dso-release-check-") as tmp:
         folder = extract_version(archive, version, Path(tmp) / "versions")
         program = folder / manifest.self_check[0]
-        env, note = self_check_env()
-        with tempfile.TemporaryDirectory(prefix="dso-release-data-") as data:
+        with (tempfile.TemporaryDirectory(prefix="dso-release-data-") as data,
+              self_check_display() as (prefix, env, note)):
             env["DSO_DATA_DIR"] = data  # never the operator's own data folder
             try:
-                proc = subprocess.run([str(program), *manifest.self_check[1:]], cwd=folder,
-                                      env=env, capture_output=True, timeout=timeout,
-                                      check=False)
+                proc = subprocess.run([*prefix, str(program), *manifest.self_check[1:]],
+                                      cwd=folder, env=env, capture_output=True,
+                                      timeout=timeout, check=False)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise BundleRefused(f"the bundle's self-check could not run: {exc}") from exc
-        tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()[-1500:]
-        if proc.returncode != 0:
-            raise BundleRefused(
-                f"the bundle's self-check failed (exit {proc.returncode}); clients would "
-                f"refuse it too:\n{tail}")
+            tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()[-1500:]
+            if proc.returncode != 0:
+                # The bundle's own logs (e.g. "internal error …; details in <data>/logs/…")
+                # live in the temporary data folder, gone once this block ends: show them.
+                raise BundleRefused(
+                    f"the bundle's self-check failed (exit {proc.returncode}); clients would "
+                    f"refuse it too:\n{tail}{_log_tails(Path(data))}")
         return note
+
+
+def _log_tails(data: Path, limit: int = 2000) -> str:
+    """The end of each log the self-check wrote into its (empty, temporary) data folder."""
+    out = []
+    for log in sorted((data / "logs").glob("*.log")) if (data / "logs").is_dir() else []:
+        try:
+            text = log.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            continue
+        if text:
+            out.append(f"\n--- {log.name} (end) ---\n{text[-limit:]}")
+    return "".join(out)
 
 
 def preflight(archive: Path, version: Version, metadata_dir: Path, *, platform: str,

@@ -26,6 +26,13 @@ class StaticHandler(SimpleHTTPRequestHandler):
         if os.environ.get("DSO_RELEASE_SERVE_LOG"):
             super().log_message(format, *args)
 
+    def do_GET(self) -> None:
+        # The request line is logged before the body is sent; the bytes of the body are
+        # logged after it, so an operator (or a test) can see what an update really fetched.
+        self._bytes_sent = 0
+        super().do_GET()
+        self.log_message("sent %d bytes: GET %s", self._bytes_sent, self.path)
+
     def send_head(self) -> Any:
         self._range_left: int | None = None
         header = self.headers.get("Range")
@@ -56,15 +63,14 @@ class StaticHandler(SimpleHTTPRequestHandler):
 
     def copyfile(self, source: Any, outputfile: Any) -> None:
         left = getattr(self, "_range_left", None)
-        if left is None:
-            return super().copyfile(source, outputfile)
-        while left > 0:
-            chunk = source.read(min(64 * 1024, left))
+        while left is None or left > 0:
+            chunk = source.read(64 * 1024 if left is None else min(64 * 1024, left))
             if not chunk:
                 break
             outputfile.write(chunk)
-            left -= len(chunk)
-        return None
+            self._bytes_sent = getattr(self, "_bytes_sent", 0) + len(chunk)
+            if left is not None:
+                left -= len(chunk)
 
 
 def make_self_signed(cert_dir: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:

@@ -100,11 +100,14 @@ def apply_pending(layout: InstallLayout) -> InstallState:
             return state
         ok, detail = self_check(layout, new)
         if ok:
-            keep = {new, state.current}
-            # On trial only when there is a version to go back to.
-            state = InstallState(current=new, previous=state.current, pending=None,
+            # A version marked failed here (the withdrawn release a rollback leaves, or one
+            # rolled back before) is never kept to go back to: a failed trial of `new` would
+            # otherwise switch "back" into it. Its folder goes; no trial without a way back.
+            back = state.current if state.current not in state.failed else None
+            keep = {new, back}
+            state = InstallState(current=new, previous=back, pending=None,
                                  failed=state.failed,
-                                 trial=Trial(new) if state.current else None,
+                                 trial=Trial(new) if back else None,
                                  last_rollback=state.last_rollback)
             layout.save_state(state)
             layout.clear_trial_files()  # marks of an earlier trial say nothing about this one

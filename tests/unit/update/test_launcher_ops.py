@@ -229,3 +229,22 @@ def test_unwritable_install_with_a_trial_still_starts(tmp_path: Path, _user_dirs
     assert _snapshot(root) == before
     log = (_user_dirs / "logs" / LOG_FILE).read_text(encoding="utf-8")
     assert "state-error: cannot record the start on trial" in log
+
+
+def test_leaving_a_withdrawn_version_keeps_no_way_back_into_it(tmp_path: Path) -> None:
+    """The portal withdrew 2.0.0; the client staged 1.0.0 and marked 2.0.0 failed. After the
+    switch 2.0.0 must not be the "previous" version: two bad starts of 1.0.0 on trial would
+    otherwise roll "back" into the withdrawn release."""
+    layout = InstallLayout(tmp_path)
+    _install(tmp_path, "1.0.0")
+    _install(tmp_path, "2.0.0")
+    layout.save_state(InstallState(current="2.0.0", previous="1.0.0", pending="1.0.0",
+                                   failed=("2.0.0",)))
+    state = launcher.apply_pending(layout)
+    assert (state.current, state.previous, state.trial) == ("1.0.0", None, None)
+    assert state.failed == ("2.0.0",)
+    assert layout.installed_versions() == ["1.0.0"]  # the withdrawn folder is gone
+    # Nothing to bounce into: a hand rollback is refused, not a switch to 2.0.0.
+    with pytest.raises(launcher.RollbackRefused):
+        launcher.rollback(layout)
+    assert layout.load_state().current == "1.0.0"

@@ -48,3 +48,21 @@ def test_range_requests(tmp_path: Path) -> None:
         assert requests.get(server.url + "f.bin", timeout=10).content == bytes(range(100))
     with pytest.raises(ValueError, match="loopback"):
         StaticServer(tmp_path, host="0.0.0.0")  # noqa: S104 - the refusal is the test
+
+
+def test_serve_log_says_how_many_bytes_each_request_sent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With DSO_RELEASE_SERVE_LOG the log counts body bytes (whole files and ranges), so an
+    operator (and the real-bundle test) sees what an update really downloaded."""
+    (tmp_path / "f.bin").write_bytes(bytes(range(100)) * 1000)
+    monkeypatch.setenv("DSO_RELEASE_SERVE_LOG", "1")
+    with StaticServer(tmp_path) as server:
+        assert len(requests.get(server.url + "f.bin", timeout=10).content) == 100_000
+        r = requests.get(server.url + "f.bin", headers={"Range": "bytes=99990-"}, timeout=10)
+        assert r.status_code == 206 and len(r.content) == 10
+        assert requests.get(server.url + "missing", timeout=10).status_code == 404
+    err = capsys.readouterr().err
+    assert "sent 100000 bytes: GET /f.bin" in err
+    assert "sent 10 bytes: GET /f.bin" in err
+    assert "sent 0 bytes: GET /missing" in err  # no file served (the error page is not one)
