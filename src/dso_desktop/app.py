@@ -24,6 +24,7 @@ from dso_desktop.services.trust import TrustAnchorService, open_trust_store
 from dso_desktop.services.warnings import WarningService
 from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
+from dso_desktop.sync.lock import ArchiveUseLock
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +100,26 @@ class App:
         (the simulator's CA) and the CA files of custom environments; nothing is fetched.
         """
         paths.ensure()
-        db = Database.open(paths.database)
-        return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
-                   client_factory=client_factory, retry=retry, send_limits=send_limits,
-                   client_options=client_options)
+        # Held while open: a restore (another process) must not move the archive away.
+        use = ArchiveUseLock(paths.data / "locks", exclusive=False)
+        use.acquire()
+        try:
+            db = Database.open(paths.database)
+        except BaseException:
+            use.release()
+            raise
+        app = cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
+                  client_factory=client_factory, retry=retry, send_limits=send_limits,
+                  client_options=client_options)
+        app.archive_use = use
+        return app
+
+    archive_use: ArchiveUseLock | None = None
 
     def close(self) -> None:
         self.db.close()
+        if self.archive_use is not None:
+            self.archive_use.release()
 
     def __enter__(self) -> App:
         return self

@@ -409,3 +409,32 @@ def test_cli_list_shows_missing_and_folder_backups_and_verify_elsewhere(
     assert run(["--data-dir", str(fresh), "backup", "verify", str(other)], out=out,
                err=io.StringIO()) == 0
     assert "OK" in out.getvalue() and not (fresh / "archive.sqlite3").exists()
+
+
+def test_restore_refuses_an_archive_another_process_has_open(synced: tuple[App, Any],
+                                                             tmp_path: Path) -> None:
+    """Review: `dso backup restore --replace` while the GUI or `dso sync` has the archive
+    open moved the file away under them; they went on writing into the moved-aside copy,
+    so new messages silently left the archive in use."""
+    from dso_desktop.services.backup import BackupArchiveOpen
+
+    app, _ = synced
+    out = tmp_path / "r.dsobackup"
+    app.backup.create(out)
+    target = AppPaths.default(tmp_path / "busy")
+    running = App.open(target, offline=True)  # stands for the GUI of another process
+    try:
+        running.accounts.add(AccountSpec("jiny", LoginMethod.PASSWORD, "user1", "test"))
+        before = hashlib.sha256(target.database.read_bytes()).hexdigest()
+        with pytest.raises(BackupArchiveOpen) as exc:
+            BackupService(target, None).restore(out, replace=True)
+        assert "zavřete" in exc.value.message_cs
+        assert hashlib.sha256(target.database.read_bytes()).hexdigest() == before
+        assert not (target.data / "replaced-archives").exists()
+        assert [a.name for a in running.accounts.list()] == ["jiny"]
+    finally:
+        running.close()
+    result = BackupService(target, None).restore(out, replace=True)  # closed: it goes
+    assert result.replaced is not None
+    with App.open(target, offline=True) as restored:
+        assert [a.name for a in restored.accounts.list()] == ["urad"]
