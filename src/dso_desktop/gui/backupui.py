@@ -287,7 +287,9 @@ class DatovkaDialog(_Busy):
         return self.tr("Found {f}: {i} imported, {d} delivery infos, {u} already in the "
                        "archive, {c} conflicting copies, {r} refused.").format(
             f=value.found, i=value.imported, d=value.delivery_infos, u=value.duplicates,
-            c=value.conflicts, r=value.refused)
+            c=value.conflicts, r=value.refused) + "".join(
+            "\n" + self.tr("Could not be read (damaged or not Datovka's): {file}")
+            .format(file=name) for name in value.unreadable)
 
 
 class FirstStartDialog(QDialog):
