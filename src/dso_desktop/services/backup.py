@@ -555,7 +555,10 @@ class BackupService:
             with db.write() as s:
                 for f in files:
                     folder = private_dir(root / _safe_member_name(f.get("account") or "anchors"))
-                    dest = folder / _safe_member_name(str(f.get("name") or "file"))
+                    # The member's name (``NNN-name``) is unique in the backup: two files
+                    # of one basename (trust anchors from two folders, a certificate and
+                    # its key) must not overwrite each other here.
+                    dest = folder / _safe_member_name(str(f["member"]))
                     atomic_write(dest, read.members[f["member"]].read_bytes())
                     fld = f.get("field")
                     if fld in ("ca_file", "cert_file", "key_file") and f.get("account"):
