@@ -589,6 +589,10 @@
         <source>Found {f}: {i} imported, {d} delivery infos, {u} already in the archive, {c} conflicting copies, {r} refused.</source>
         <translation>Nalezeno {f}: importováno {i}, doručenek {d}, již v archivu {u}, kopií v rozporu {c}, odmítnuto {r}.</translation>
     </message>
+    <message>
+        <source>Could not be read (damaged or not Datovka&apos;s): {file}</source>
+        <translation>Nelze přečíst (poškozený soubor, nebo ne z Datovky): {file}</translation>
+    </message>
 </context>
 <context>
     <name>DeliveryPage</name>

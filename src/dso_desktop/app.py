@@ -27,6 +27,7 @@ from dso_desktop.services.warnings import WarningService
 from dso_desktop.services.watch import WatchService
 from dso_desktop.services.zfofiles import ZfoService
 from dso_desktop.store.db import Database
+from dso_desktop.sync.lock import ArchiveUseLock
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +118,21 @@ class App:
 
         paths.ensure()
         url = resolve_store_url(paths, store_url)  # --store, DSO_STORE_URL, saved, or None
-        db = Database.open_url(url) if url else Database.open(paths.database)
-        return cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
-                   client_factory=client_factory, retry=retry, send_limits=send_limits,
-                   client_options=client_options)
+        # Held while open: a restore (another process) must not move the archive away.
+        use = ArchiveUseLock(paths.data / "locks", exclusive=False)
+        use.acquire()
+        try:
+            db = Database.open_url(url) if url else Database.open(paths.database)
+        except BaseException:
+            use.release()
+            raise
+        app = cls(paths, db, demo=demo, trust_anchors=trust_anchors, offline=offline,
+                  client_factory=client_factory, retry=retry, send_limits=send_limits,
+                  client_options=client_options)
+        app.archive_use = use
+        return app
+
+    archive_use: ArchiveUseLock | None = None
 
     def listen_changes(self, callback: Callable[[str], None]) -> Any:
         """Hear other computers' changes to a shared (PostgreSQL) archive: ``callback``
@@ -137,6 +149,8 @@ class App:
             listener.stop()
         self._listeners.clear()
         self.db.close()
+        if self.archive_use is not None:
+            self.archive_use.release()
 
     def __enter__(self) -> App:
         return self

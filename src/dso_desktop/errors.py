@@ -106,6 +106,7 @@ class ErrorKind(StrEnum):
     BACKUP_DAMAGED = "backup.damaged"
     BACKUP_PASSPHRASE = "backup.passphrase"  # noqa: S105 - a kind
     BACKUP_ARCHIVE_EXISTS = "backup.archive-exists"
+    BACKUP_ARCHIVE_OPEN = "backup.archive-open"
     BACKUP_NOT_SUPPORTED = "backup.not-supported"
     DATOVKA = "datovka.error"
     REMEDY = "remedy.error"
@@ -324,6 +325,9 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.BACKUP_ARCHIVE_EXISTS: (
         "An archive already exists there; it is only replaced when asked (--replace).",
         "V cílové složce už archiv je; nahradí se jen na výslovný pokyn."),
+    ErrorKind.BACKUP_ARCHIVE_OPEN: (
+        "The archive is open in DSO Desktop or a running dso command; close it first.",
+        "Archiv je otevřený v DSO Desktop nebo v běžícím příkazu dso; nejdřív ho zavřete."),
     ErrorKind.BACKUP_NOT_SUPPORTED: (
         "Backing up this kind of database is not supported yet.",
         "Zálohování tohoto druhu databáze zatím není podporováno."),

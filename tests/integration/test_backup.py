@@ -409,3 +409,56 @@ def test_cli_list_shows_missing_and_folder_backups_and_verify_elsewhere(
     assert run(["--data-dir", str(fresh), "backup", "verify", str(other)], out=out,
                err=io.StringIO()) == 0
     assert "OK" in out.getvalue() and not (fresh / "archive.sqlite3").exists()
+
+
+def test_restore_refuses_an_archive_another_process_has_open(synced: tuple[App, Any],
+                                                             tmp_path: Path) -> None:
+    """Review: `dso backup restore --replace` while the GUI or `dso sync` has the archive
+    open moved the file away under them; they went on writing into the moved-aside copy,
+    so new messages silently left the archive in use."""
+    from dso_desktop.services.backup import BackupArchiveOpen
+
+    app, _ = synced
+    out = tmp_path / "r.dsobackup"
+    app.backup.create(out)
+    target = AppPaths.default(tmp_path / "busy")
+    running = App.open(target, offline=True)  # stands for the GUI of another process
+    try:
+        running.accounts.add(AccountSpec("jiny", LoginMethod.PASSWORD, "user1", "test"))
+        before = hashlib.sha256(target.database.read_bytes()).hexdigest()
+        with pytest.raises(BackupArchiveOpen) as exc:
+            BackupService(target, None).restore(out, replace=True)
+        assert "zavřete" in exc.value.message_cs
+        assert hashlib.sha256(target.database.read_bytes()).hexdigest() == before
+        assert not (target.data / "replaced-archives").exists()
+        assert [a.name for a in running.accounts.list()] == ["jiny"]
+    finally:
+        running.close()
+    result = BackupService(target, None).restore(out, replace=True)  # closed: it goes
+    assert result.replaced is not None
+    with App.open(target, offline=True) as restored:
+        assert [a.name for a in restored.accounts.list()] == ["urad"]
+
+
+def test_files_of_one_name_from_two_folders_stay_two_files(tmp_path: Path) -> None:
+    """Review: the restore placed account and anchor files by their base name, so two trust
+    anchors called root.pem (from two folders) became one file and one anchor was lost."""
+    src = AppPaths.default(tmp_path / "src")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "root.pem", tmp_path / "b" / "root.pem"
+    first.write_bytes(b"anchor one")
+    second.write_bytes(b"anchor two")
+    with App.open(src, offline=True) as app:
+        app.backup.scrypt_n = FAST_N
+        app.settings.update(trust_anchors=(str(first), str(second)))
+        out = tmp_path / "t.dsobackup"
+        app.backup.create(out)
+    other = AppPaths.default(tmp_path / "other")
+    result = BackupService(other, None).restore(out)
+    assert result.files_restored == 2
+    with App.open(other, offline=True) as restored:
+        anchors = [Path(p) for p in restored.settings.get().trust_anchors]
+    assert len(set(anchors)) == 2
+    assert all(p.is_relative_to(other.data) for p in anchors)
+    assert [p.read_bytes() for p in anchors] == [b"anchor one", b"anchor two"]

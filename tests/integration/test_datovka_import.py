@@ -177,3 +177,40 @@ def test_reading_follows_datovkas_naming(tmp_path: Path) -> None:
     with pytest.raises(DatovkaError):
         config_file(tmp_path / "nowhere")
     assert config_file(tmp_path) == conf
+
+
+def test_a_damaged_database_file_does_not_stop_the_others(sim_archive: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    """Review: one unreadable per-year database aborted the whole move-over (the years and
+    accounts after it were never read, and the report was lost). Now it is named in the
+    report, the rest is imported, the counts still add up, and the CLI exits 1."""
+    msgs = sim_archive["messages"]
+    user = sim_archive["username"]
+    obec = [Msg(m["zfo"], m["di"], 2 if m["sent"] else 1, year=y)
+            for m, y in zip(msgs, ["2024", "2025"] * len(msgs), strict=False)]
+    second = [Msg(msgs[0]["zfo"], None, 2 if msgs[0]["sent"] else 1)]
+    folder = build(tmp_path / ".dsgui", [
+        Acc("Obec Lhota", user, testing=True, yearly=True, login_method="username",
+            messages=obec),
+        Acc("Druhý", "druhy", testing=True, login_method="username", messages=second)])
+    (folder / f"{user}_2024___1.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    in_2025 = [m for m, y in zip(msgs, ["2024", "2025"] * len(msgs), strict=False)
+               if y == "2025"]
+    with _open(tmp_path / "data", sim_archive) as app:
+        report = app.datovka.run(folder)
+        assert report.adds_up, report.to_json()
+        first, other = report.accounts
+        assert first.unreadable == [f"{user}_2024___1.db"]
+        assert report.unreadable == [f"{user}_2024___1.db"]
+        assert first.count(ImportStatus.IMPORTED) == len(in_2025)  # the other year went in
+        assert len(other.items) == 1  # the next account was read too
+        for m in in_2025:
+            assert app.messages.find(m["dm_id"])
+    data = tmp_path / "data"
+    with _open(data, sim_archive) as app:
+        app.settings.update(trust_anchors=(str(sim_archive["ca"]),))
+    out = io.StringIO()
+    code = run(["--data-dir", str(data), "--json", "import-datovka", str(folder)],
+               out=out, err=io.StringIO())
+    assert code == 1
+    assert json.loads(out.getvalue())["unreadable"] == [f"{user}_2024___1.db"]

@@ -471,3 +471,25 @@ def test_purge_keeps_what_the_service_did_not_get_byte_for_byte(
     assert done.removed[0].handover_method == "batch"
     assert (second, "other signed copies are kept with it") in \
         {(m, r) for m, _, r in done.kept}
+
+
+def test_a_confirmation_dated_before_its_batch_is_refused(app: App, tmp_path: Path) -> None:
+    """Review: the purge retention runs from the confirmation's date, which the records
+    system writes; one dated years before the batch existed (forged, or a broken clock)
+    would let `purge --confirmed-before` remove the messages at once."""
+    out = tmp_path / "davka.zip"
+    app.records.export(out, Selection(account="urad"))
+    ids = app.records.select_ids(Selection())
+    backdated = confirm_batch(out, now=datetime(2001, 1, 1, tzinfo=UTC))
+    with pytest.raises(ConfirmationError, match="before the batch was written"):
+        app.records.confirm(backdated)
+    assert app.records.handed_over_ids(ids) == set()
+    assert app.records.purge(datetime(2002, 1, 1, tzinfo=UTC)).removed == ()
+    # A records system a few minutes behind our clock is fine; the hand-over then counts
+    # from the batch's own time, never from before it.
+    written = app.records.batches()[0].created_at
+    slightly = confirm_batch(out, now=written - timedelta(minutes=5))
+    result = app.records.confirm(slightly)
+    assert result.handed_over and result.confirmed_at == written
+    assert all(h.confirmed_at == written for mid in ids
+               for h in app.records.state(mid).handovers)

@@ -32,6 +32,7 @@ def import_datovka(args: argparse.Namespace, ctx: CliContext) -> int:
                          f"{len(a.files)} database files, {a.messages_found} messages, "
                          f"{a.delivery_infos_found} delivery infos"
                          + (f"; {a.note}" if a.note else ""))
+            lines += [f"  unreadable database {f}" for f in a.unreadable]
             for item in a.items:
                 if item.status in REFUSED:
                     lines.append(f"  refused {item.path} ({item.status}): {item.reason}")
@@ -42,7 +43,8 @@ def import_datovka(args: argparse.Namespace, ctx: CliContext) -> int:
         return "\n".join(lines)
 
     ctx.emit(report.to_json(), text)
-    return 1 if report.refused or report.conflicts or not report.adds_up else 0
+    return 1 if (report.refused or report.conflicts or report.unreadable
+                 or not report.adds_up) else 0
 
 
 def add_parser(sub: Any) -> None:

@@ -21,13 +21,22 @@ def parse_day(text: str) -> date:
     raise UsageError(f"{text!r} is not a date (YYYY-MM-DD or D.M.YYYY)")
 
 
+def out_file(value: str) -> Path:
+    """``--out`` names a file: a folder there is a usage error (not an OS error naming the
+    temporary file the write went through)."""
+    out = Path(value)
+    if out.is_dir():
+        raise UsageError(f"--out {value} is a folder; give the name of the file to write")
+    return out
+
+
 def message_pdf(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.cli.cmd_store import _open, _pick
     from dso_desktop.reports.model import Part
 
     part = Part.BOTH if args.both else (Part.DELIVERY_INFO if args.delivery_info
                                         else Part.ENVELOPE)
-    out = Path(args.out)
+    out = out_file(args.out)
     with _open(ctx) as app:
         mid = _pick(app, args.dm_id, args.account)
         app.paper.save_message_pdf(mid, out, part)
@@ -39,7 +48,7 @@ def message_pdf(args: argparse.Namespace, ctx: CliContext) -> int:
 def message_eml(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.cli.cmd_store import _open, _pick
 
-    out = Path(args.out)
+    out = out_file(args.out)
     with _open(ctx) as app:
         mid = _pick(app, args.dm_id, args.account)
         app.paper.save_message_eml(mid, out, attachments=args.attachments, pdf=args.pdf)
@@ -57,7 +66,7 @@ def report_correspondence(args: argparse.Namespace, ctx: CliContext) -> int:
     start, end = parse_day(args.date_from), parse_day(args.date_to)
     if end < start:
         raise UsageError(f"--to {end} is before --from {start}")
-    out = Path(args.out)
+    out = out_file(args.out)
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
             raise CliError(f"no account named {args.account!r}")

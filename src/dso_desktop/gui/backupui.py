@@ -232,8 +232,15 @@ def restore_into(app: Any, src: Path, *, passphrase: str | None, replace: bool) 
     from dso_desktop.services.backup import BackupService
 
     app.db.engine.dispose()
-    result = BackupService(app.paths, None).restore(src, passphrase=passphrase,
-                                                    replace=replace)
+    use = getattr(app, "archive_use", None)
+    if use is not None:
+        use.release()  # our own hold on the archive; the restore takes it exclusively
+    try:
+        result = BackupService(app.paths, None).restore(src, passphrase=passphrase,
+                                                        replace=replace)
+    finally:
+        if use is not None:
+            use.acquire()
     app.db.engine.dispose()
     app.db.upgrade()
     app.settings.invalidate()
@@ -280,7 +287,9 @@ class DatovkaDialog(_Busy):
         return self.tr("Found {f}: {i} imported, {d} delivery infos, {u} already in the "
                        "archive, {c} conflicting copies, {r} refused.").format(
             f=value.found, i=value.imported, d=value.delivery_infos, u=value.duplicates,
-            c=value.conflicts, r=value.refused)
+            c=value.conflicts, r=value.refused) + "".join(
+            "\n" + self.tr("Could not be read (damaged or not Datovka's): {file}")
+            .format(file=name) for name in value.unreadable)
 
 
 class FirstStartDialog(QDialog):

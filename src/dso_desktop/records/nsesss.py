@@ -336,13 +336,23 @@ def entity_id(prefix: str, m: MessageEntry) -> str:
     return value
 
 
+def _name_part(value: str) -> str:
+    """An entity id as part of a member name in the ZIP. A dmID is digits in ISDS, but the
+    archive keeps what a server or an imported file said; a ``/`` or ``..`` in it must not
+    become a path (Zip Slip in the receiving system), so anything but ASCII letters, digits,
+    ``_`` and ``-`` becomes ``_`` (the message number in the id keeps names unique)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else "_"
+                   for ch in value)
+
+
 def _message_entities(spec: BatchSpec, m: MessageEntry, before: int) -> list[_Entity]:
     """The entities of one message, numbered after the ``before`` already written."""
     if not m.zfo_versions:
         raise RecordsError(f"message {m.dm_id} has no signed ZFO to hand over")
     files: list[tuple[_Entity, str, str]] = []
     zfo = _Entity("Soubor", entity_id("ZFO", m), m.message_id, ROLE_MESSAGE, FILE_DIR, "")
-    zfo_names = [f"{zfo.entity_id}-v{i}.zfo" for i in range(1, len(m.zfo_versions) + 1)]
+    stem = _name_part(zfo.entity_id)
+    zfo_names = [f"{stem}-v{i}.zfo" for i in range(1, len(m.zfo_versions) + 1)]
     zfo.binaries = [(n_, v.data) for n_, v in zip(zfo_names, m.zfo_versions, strict=True)]
     # The original is the evidence the archive keeps; later versions ride along.
     zfo.sha256 = m.zfo_versions[0].sha256
@@ -352,7 +362,7 @@ def _message_entities(spec: BatchSpec, m: MessageEntry, before: int) -> list[_En
     if m.delivery_info is not None:
         di = _Entity("Soubor", entity_id("DOD", m), m.message_id, ROLE_DELIVERY_INFO,
                      FILE_DIR, "")
-        di.binaries = [(f"{di.entity_id}-v1.zfo", m.delivery_info.data)]
+        di.binaries = [(f"{_name_part(di.entity_id)}-v1.zfo", m.delivery_info.data)]
         di.sha256 = m.delivery_info.sha256
         out.append(di)
         files.append((di, "dorucenka", f"DOD_{m.dm_id}.zfo"))

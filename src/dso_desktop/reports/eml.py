@@ -9,6 +9,7 @@ names are MIME-encoded (RFC 2231), so Czech names survive.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,10 +27,17 @@ class EmlFile:
     mime_type: str | None = None
 
 
+# type "/" subtype, each an RFC 2045 token; nothing else (no parameters, no CR/LF).
+_MIME_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,128}$")
+
+
 def _split_mime(name: str, mime_type: str | None) -> tuple[str, str]:
-    mt = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if "/" not in mt:
-        mt = "application/octet-stream"
+    """The attachment's type as the sender declared it when it is a plain ``type/subtype``;
+    anything else (a CR/LF, parameters, quotes: the sender chose it) is not put into a
+    header: the type guessed from the name, or ``application/octet-stream``."""
+    mt = (mime_type or "").strip()
+    if not _MIME_TYPE.match(mt):
+        mt = mimetypes.guess_type(name)[0] or "application/octet-stream"
     main, sub = mt.split("/", 1)
     return main, sub
 

@@ -73,6 +73,13 @@ INTERVALS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 RETRY_AFTER = timedelta(hours=1)  # a failed scheduled backup is tried again after this
 
 
+class BackupArchiveOpen(BackupError):
+    """Another process (the GUI, `dso sync`) has the archive open: a restore would move it
+    away under that process, which would go on writing into the moved-aside copy."""
+
+    kind = ErrorKind.BACKUP_ARCHIVE_OPEN
+
+
 class BackupArchiveExists(BackupError):
     """The restore target already holds an archive and ``replace`` was not asked."""
 
@@ -473,6 +480,21 @@ class BackupService:
         Everything is read and checked into a private folder beside the archive first; the
         archive already there is moved aside (only with ``replace``) just before the checked
         one takes its place, so a refused backup changes nothing."""
+        from dso_desktop.sync.lock import ArchiveUseLock, LockBusy
+
+        try:
+            with ArchiveUseLock(self._paths.data / "locks", exclusive=True):
+                return self._restore(path, passphrase=passphrase, replace=replace, now=now)
+        except LockBusy:
+            err = BackupArchiveOpen(
+                f"the archive in {self._paths.data} is open in DSO Desktop or a running dso "
+                "command; close it and restore again")
+            err.message_cs = ("Archiv je otevřený v DSO Desktop nebo v běžícím příkazu dso; "
+                              "zavřete ho a obnovení spusťte znovu.")
+            raise err from None
+
+    def _restore(self, path: Path, *, passphrase: str | None, replace: bool,
+                 now: datetime | None) -> RestoreResult:
         paths = self._paths
         target = paths.database
         if archive_in_use(target) and not replace:
@@ -533,7 +555,10 @@ class BackupService:
             with db.write() as s:
                 for f in files:
                     folder = private_dir(root / _safe_member_name(f.get("account") or "anchors"))
-                    dest = folder / _safe_member_name(str(f.get("name") or "file"))
+                    # The member's name (``NNN-name``) is unique in the backup: two files
+                    # of one basename (trust anchors from two folders, a certificate and
+                    # its key) must not overwrite each other here.
+                    dest = folder / _safe_member_name(str(f["member"]))
                     atomic_write(dest, read.members[f["member"]].read_bytes())
                     fld = f.get("field")
                     if fld in ("ca_file", "cert_file", "key_file") and f.get("account"):

@@ -55,6 +55,8 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_SCRYPT_N = 1 << 14
 MAX_SCRYPT_N = 1 << 22
+MAX_SCRYPT_MEMORY = 1 << 30  # 8x what we use ourselves
+MAX_SCRYPT_P = 4
 
 
 class BackupError(DsoError):
@@ -85,7 +87,11 @@ class KdfParams:
     def derive(self, passphrase: str) -> bytes:
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-        if not (MIN_SCRYPT_N <= self.n <= MAX_SCRYPT_N) or self.r > 32 or self.p > 16:
+        # The parameters come from the file: bound the memory (128 * n * r bytes) and the
+        # time (p), or a hostile backup makes verify/restore take gigabytes.
+        if not (MIN_SCRYPT_N <= self.n <= MAX_SCRYPT_N) or self.n & (self.n - 1) \
+                or not 1 <= self.r <= 32 or not 1 <= self.p <= MAX_SCRYPT_P \
+                or 128 * self.n * self.r > MAX_SCRYPT_MEMORY:
             raise BackupDamaged("backup header: key derivation parameters out of range")
         return Scrypt(salt=self.salt, length=32, n=self.n, r=self.r, p=self.p).derive(
             passphrase.encode("utf-8"))

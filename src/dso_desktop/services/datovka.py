@@ -92,6 +92,7 @@ class AccountReport:
     items: list[ImportItem] = field(default_factory=list)
     tags_assigned: int = 0
     note: str | None = None
+    unreadable: list[str] = field(default_factory=list)  # database files that failed
 
     @property
     def found(self) -> int:
@@ -108,7 +109,8 @@ class AccountReport:
                 "refused": [{"item": i.path, "dm_id": i.dm_id, "status": str(i.status),
                              "reason": i.reason} for i in self.items
                             if i.status in REFUSED],
-                "tags_assigned": self.tags_assigned, "note": self.note}
+                "tags_assigned": self.tags_assigned, "note": self.note,
+                "unreadable": self.unreadable}
 
 
 REFUSED = (ImportStatus.INVALID, ImportStatus.ERROR, ImportStatus.QUARANTINED)
@@ -147,6 +149,10 @@ class DatovkaReport:
         return sum(self.total(s) for s in REFUSED)
 
     @property
+    def unreadable(self) -> list[str]:
+        return [f for a in self.accounts for f in a.unreadable]
+
+    @property
     def adds_up(self) -> bool:
         """Every item found has exactly one outcome."""
         return self.found == self.imported + self.delivery_infos + self.duplicates + \
@@ -156,7 +162,8 @@ class DatovkaReport:
         return {"source": str(self.source), "found": self.found, "imported": self.imported,
                 "delivery_infos": self.delivery_infos, "duplicates": self.duplicates,
                 "conflicts": self.conflicts, "refused": self.refused,
-                "adds_up": self.adds_up, "accounts": [a.to_json() for a in self.accounts]}
+                "adds_up": self.adds_up, "unreadable": self.unreadable,
+                "accounts": [a.to_json() for a in self.accounts]}
 
 
 # -- reading Datovka's files ------------------------------------------------------------------
@@ -362,8 +369,21 @@ class DatovkaImportService:
         rows: list[DatovkaMessage] = []
 
         def sources() -> Iterator[tuple[str, Callable[[], bytes]]]:
+            try:
+                yield from read_file()
+            except DatovkaError as exc:
+                # One damaged database (of one year, of one account) must not stop the
+                # others; what it gave before the damage is imported and counted.
+                log.warning("Datovka database skipped: %s", exc.message)
+                rep.unreadable.append(db_file.name)
+                rep.note = "; ".join(x for x in (rep.note, exc.message) if x)
+
+        def read_file() -> Iterator[tuple[str, Callable[[], bytes]]]:
             for msg in iter_messages(db_file):
-                rows.append(msg)
+                # Only the dmID is kept for the tags: the signed bytes of a whole
+                # database must not pile up in memory.
+                rows.append(DatovkaMessage(msg.source, msg.dm_id, msg.message_type, None,
+                                           None))
                 rep.messages_found += 1
                 label = f"{db_file.name}#{msg.dm_id}"
                 if msg.raw:

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,11 @@ from dso_desktop.store.models import (
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
 log = logging.getLogger(__name__)
+
+# How far a records system's clock may be behind ours: a confirmation dated earlier than
+# its batch was written (beyond this) is forged or from a broken clock, and its date would
+# start the purge retention early, so it is refused.
+CONFIRMATION_CLOCK_SKEW = timedelta(hours=1)
 
 # Later versions of a message's signed ZFO (e.g. restamped copies) beside the original, oldest
 # first: message id -> [(bytes, created_at)]. The default has none.
@@ -283,6 +288,12 @@ class RecordsService:
             if c.source != batch.target:
                 raise ConfirmationError(f"the confirmation comes from {c.source!r}, not from "
                                         f"the batch's target {batch.target!r}")
+            if c.confirmed_at < batch.created_at - CONFIRMATION_CLOCK_SKEW:
+                raise ConfirmationError(
+                    f"the confirmation is dated {c.confirmed_at.isoformat()}, before the "
+                    f"batch was written ({batch.created_at.isoformat()})")
+            # The purge retention runs from the confirmation; never from before the batch.
+            confirmed_at = max(c.confirmed_at, batch.created_at)
             entities = {e.poradi: e for e in repo.batch_entities(batch.id)}
             outcome = nsesss.decide(
                 [nsesss.WrittenEntity(e.poradi, e.entity_type, e.entity_id, e.message_id)
@@ -302,16 +313,16 @@ class RecordsService:
                     shas = by_message.get(mid, {})
                     repo.add_handover(
                         message_id=mid, dm_id=dm_id, method=METHOD_BATCH,
-                        target=batch.target, confirmed_at=c.confirmed_at,
+                        target=batch.target, confirmed_at=confirmed_at,
                         batch_id=batch.batch_id, zfo_sha256=shas.get(nsesss.ROLE_MESSAGE),
                         delivery_info_sha256=shas.get(nsesss.ROLE_DELIVERY_INFO))
                 out.append(ConfirmedMessage(mid, dm_id, ok, tuple(reasons.get(mid, ()))))
             state = {nsesss.LOADED: "confirmed", nsesss.PARTLY_LOADED: "partial"}.get(
                 c.status, "rejected")
-            repo.set_batch_state(batch.id, state, c.confirmed_at, c.note)
+            repo.set_batch_state(batch.id, state, confirmed_at, c.note)
         log.info("records batch %s confirmed %s: %d of %d messages handed over",
                  c.batch_id, c.status, sum(m.handed_over for m in out), len(out))
-        return ConfirmSummary(c.batch_id, c.status, c.confirmed_at, tuple(out), c.note)
+        return ConfirmSummary(c.batch_id, c.status, confirmed_at, tuple(out), c.note)
 
     # -- state ----------------------------------------------------------------------------
     def state(self, message_id: int) -> HandoverState:

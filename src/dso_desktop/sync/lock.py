@@ -94,3 +94,56 @@ class DatabaseLock:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             self._db.release_advisory_lock(conn, self._kind, self._key)
+
+
+ARCHIVE_LOCK = "archive-open.lock"
+
+
+class ArchiveUseLock:
+    """Who has the archive open, across processes: every `App.open` holds it shared; a
+    restore takes it exclusively, so it never moves an archive aside under a running GUI or
+    `dso sync` (their open connections would keep writing into the moved-aside copy).
+
+    POSIX ``flock`` (dropped by the OS when a process dies). On Windows an open database
+    file cannot be renamed at all, so the restore's own rename already refuses; no lock."""
+
+    def __init__(self, folder: Path, *, exclusive: bool) -> None:
+        self.path = folder / ARCHIVE_LOCK
+        self.exclusive = exclusive
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if sys.platform == "win32" or self._fd is not None:
+            return
+        import fcntl
+
+        from dso_desktop.paths import private_dir
+
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
+                        | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise LockBusy(str(self.path)) from exc
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        import fcntl
+
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ArchiveUseLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()

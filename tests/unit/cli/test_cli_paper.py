@@ -114,3 +114,16 @@ def test_report_correspondence_bad_input(data: Path, tmp_path: Path, argv: list[
                         str(out), "--data-dir", str(data)])
     assert got == code and text in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["message", "pdf", "7001"], ["message", "eml", "7001"],
+    ["report", "correspondence", "--from", "2026-03-01", "--to", "2026-03-31",
+     "--format", "csv"]])
+def test_out_naming_a_folder_is_a_usage_error(data: Path, tmp_path: Path,
+                                              argv: list[str]) -> None:
+    """Review: `--out FOLDER` failed with exit 1 and an OS error naming the temporary
+    file the write went through."""
+    code, _, err = _run([*argv, "--out", str(tmp_path), "--data-dir", str(data)])
+    assert code == 2 and "is a folder" in err and ".tmp-" not in err
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]

@@ -173,3 +173,24 @@ def test_the_schema_loader_reads_local_files_only(tmp_path: Path) -> None:
         _schema.cache_clear()
         with pytest.raises((etree.XMLSchemaParseError, OSError, etree.XMLSyntaxError)):
             _schema(str(folder), "main.xsd")
+
+
+@pytest.mark.parametrize("dm_id", ["../../../../tmp/evil", "/etc/passwd", "a\\..\\..\\b",
+                                   "x/../../y", "..", "č:ř*?<>|"])
+def test_a_hostile_dmid_never_becomes_a_path_in_the_batch(tmp_path: Path, dm_id: str) -> None:
+    """Review: the archive keeps the dmID a server or an imported file gave; the member
+    names of the batch must stay inside its folders whatever it holds."""
+    out = tmp_path / "b.zip"
+    nsesss.write_batch([_entry(7, dm_id, [b"zfo"], di=b"dod")], SPEC, out)
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        for name in names:
+            parts = name.split("/")
+            assert not name.startswith("/") and "\\" not in name, name
+            assert ".." not in parts and parts[0] in ("soubory", "dokumenty",
+                                                      nsesss.MANIFEST), name
+            assert (tmp_path / "x" / name).resolve().is_relative_to(tmp_path / "x")
+        assert sum(n.endswith(".zfo") for n in names) == 2
+    (m,) = read_batch(out).messages  # the batch still reads back whole
+    main = m.file("main")
+    assert main is not None and main.versions == [(1, b"zfo")]

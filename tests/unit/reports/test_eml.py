@@ -74,3 +74,20 @@ def test_a_message_not_downloaded_cannot_be_mailed(archive: Any) -> None:
     assert "není stažená" in err.value.message_cs
     # The envelope still prints from what the archive knows, and says it cannot verify.
     text_has(archive.paper.message_pdf(mid), "7002", "nelze ověřit")
+
+
+def test_a_hostile_attachment_type_never_reaches_a_header() -> None:
+    """Review: the attachment's MIME type is the sender's (dmMimeType); one with CR/LF made
+    the e-mail fail (ValueError), one with parameters wrote them into Content-Type."""
+    files = [EmlFile("a.txt", b"one", "text/plain\r\nBcc: evil@example.com"),
+             EmlFile("b.pdf", b"two", 'application/pdf; name="../../x.exe"'),
+             EmlFile("c.bin", b"three", "nonsense"),
+             EmlFile("d.xml", b"four", "application/xml")]
+    data = build_eml("Věc", "tělo", files)
+    assert b"Bcc" not in data and b"x.exe" not in data
+    msg = _parse(data)
+    types = {p.get_filename(): p.get_content_type() for p in msg.iter_attachments()}
+    assert types == {"a.txt": "text/plain", "b.pdf": "application/pdf",
+                     "c.bin": "application/octet-stream", "d.xml": "application/xml"}
+    assert _parts(msg) == {"a.txt": b"one", "b.pdf": b"two", "c.bin": b"three",
+                           "d.xml": b"four"}

@@ -103,3 +103,26 @@ def test_postgresql_archive_is_not_supported_yet(tmp_path: Path) -> None:
     with pytest.raises(BackupNotSupported):
         BackupService(AppPaths.default(tmp_path / "d"), db).create(tmp_path / "b.dsobackup")
     assert not (tmp_path / "b.dsobackup").exists()
+
+
+@pytest.mark.parametrize(("n", "r", "p"), [
+    (1 << 22, 32, 1),  # 16 GiB of memory
+    (1 << 22, 8, 1),  # 4 GiB
+    (1 << 17, 8, 16),  # sixteen times the work
+    ((1 << 17) + 1, 8, 1),  # not a power of two
+    (1 << 17, 0, 1),
+])
+def test_hostile_key_derivation_parameters_are_refused_before_deriving(
+        n: int, r: int, p: int) -> None:
+    """Review: the scrypt cost is read from the (unauthenticated) header; a hostile backup
+    could ask for 16 GiB of memory before the passphrase was even checked."""
+    from dso_desktop.services.backupformat import BackupDamaged, KdfParams
+
+    with pytest.raises(BackupDamaged, match="out of range"):
+        KdfParams(b"s" * 16, n=n, r=r, p=p).derive("heslo")
+
+
+def test_our_own_parameters_still_derive() -> None:
+    from dso_desktop.services.backupformat import MIN_SCRYPT_N, KdfParams
+
+    assert len(KdfParams(b"s" * 16, n=MIN_SCRYPT_N).derive("heslo")) == 32
