@@ -467,12 +467,32 @@ class NotifyService:
         return NotifyOutcome(DigestStatus.SENT, cfg.recipient, digest.new_messages,
                              digest.due_items, digest.attached)
 
+    def _box_mates(self, names: set[str]) -> set[str]:
+        """``names`` and every account that logs in to the same data box as one of them.
+        The archive keeps one copy of a box's messages, and which of the box's accounts
+        synced a message first is chance, so the content opt-in holds for the box."""
+        from dso_desktop.store.errors import NotFound
+        from dso_desktop.store.repos import AccountRepo
+
+        if not names:
+            return set()
+        out = set(names)
+        with self._db.read() as s:
+            repo = AccountRepo(s)
+            by_id = {a.id: a.name for a in repo.list()}
+            for name in names:
+                try:
+                    out.update(by_id[i] for i in repo.same_box_ids(name) if i in by_id)
+                except NotFound:
+                    continue  # an opted-in account removed since: nothing to add
+        return out
+
     def build_digest(self, cfg: SmtpConfig, settings: Settings, new: Mapping[str, list[int]],
                      due: Sequence[DueItem], *, fresh: set[str] | None = None) -> Digest:
         """The digest mail. Without the account's opt-in a new message is its dmID and
         direction only; with it also subject, parties and time, and its ZFO attached."""
         cs = settings.language == "cs"
-        opted = set(settings.notify_content_accounts)
+        opted = self._box_mates(set(settings.notify_content_accounts))
         fresh = fresh or set()
         msg = self._envelope(cfg)
         total_new = sum(len(v) for v in new.values())
