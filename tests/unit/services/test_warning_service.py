@@ -107,6 +107,10 @@ def test_fiction_warns_until_the_tenth_day(db: Database) -> None:
     [w] = _of(_collect(db), WarningKind.FICTION)
     assert w.message_id == soon
     assert w.due == NOW + timedelta(days=1)
+    # the tenth day itself still warns (due now), the minute after it no longer
+    today = _message(db, "2004", status=4, delivered_at=NOW - timedelta(days=FICTION_DAYS))
+    assert [(x.message_id, x.due) for x in _of(_collect(db), WarningKind.FICTION)] == [
+        (today, NOW), (soon, NOW + timedelta(days=1))]
 
 
 def test_timestamp_expiry_warns_inside_the_window(db: Database) -> None:
