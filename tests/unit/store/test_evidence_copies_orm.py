@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store import evidence as evd
@@ -208,3 +209,70 @@ def test_a_quarantined_file_offered_twice_is_kept_once(db: Database) -> None:
     assert first.dm_id == ("1234567890" * 3)[:20]
     assert first.source_name == long_name[-1000:]
     assert (second.id, second.dm_id, second.source_name) == (other, None, None)
+
+
+def _column(db: Database, sql: str) -> list[Any]:
+    with db.engine.connect() as c:
+        return [r[0] for r in c.execute(text(sql))]
+
+
+def test_verdict_details_are_kept_with_copies_and_quarantined_files(
+        db: Database, mid: int) -> None:
+    """The verdict's JSON (why a seal was not trusted) stays with what is kept apart."""
+    with db.write() as s:
+        repo = MessageRepo(s)
+        repo.store_delivery_info(mid, b"di-trusted", "valid", content_sha256="c1")
+        assert not repo.store_delivery_info(mid, b"di-other", "untrusted", content_sha256="c9",
+                                            verdict_json='{"why": "chain"}')
+        repo.quarantine(b"zfo-1", zfo_kind="received", dm_id="1", verdict="untrusted",
+                        verdict_json='{"why": "ca"}', reasons=None, source_name="a.zfo")
+    assert _column(db, "SELECT verdict_json FROM evidence_copies") == ['{"why": "chain"}']
+    assert _column(db, "SELECT verdict_json FROM quarantined_zfos") == ['{"why": "ca"}']
+
+
+def test_store_delivery_info_passes_on_where_the_copy_came_from(
+        db: Database, mid: int) -> None:
+    with db.write() as s:
+        # an untrusted file is quarantined by the caller, never stored here
+        assert not MessageRepo(s).store_delivery_info(mid, b"di-file", "untrusted",
+                                                      from_isds=False)
+    assert _di(db, mid) is None
+
+
+def test_an_untrusted_copy_of_the_same_signed_content_is_no_conflict(
+        db: Database, mid: int) -> None:
+    """Other bytes that seal the same content (content_sha256) are the same evidence."""
+    with db.write() as s:
+        repo = MessageRepo(s)
+        repo.place_delivery_info(mid, b"di-trusted", "valid", content_sha256="c1")
+        assert repo.place_delivery_info(mid, b"di-resealed", "untrusted",
+                                        content_sha256="c1") is A.KEEP
+    with db.read() as s:
+        assert MessageRepo(s).evidence_copies(mid) == []
+    di = _di(db, mid)
+    assert di is not None and bytes(di.data) == b"di-trusted" and di.content_sha256 == "c1"
+
+
+def test_the_orm_sees_what_the_fast_path_wrote_in_the_same_session(
+        db: Database, mid: int) -> None:
+    """The sync hands a delivery info over to the ORM in the session where the fast path
+    has just rewritten the row with plain SQL: the ORM must not decide on a stale copy."""
+    from dso_desktop.store.fastwrite import FastWriter
+
+    env = Envelope(message_id="7001", status=5, delivered_at=T0)
+    with db.write() as s:
+        repo = MessageRepo(s)
+        assert repo.place_delivery_info(mid, b"di-1", "valid", content_sha256="c1") is A.STORE
+        s.flush()
+        # someone in the session still holds the row (the identity map keeps only weakly
+        # referenced rows, so without a holder the ORM reloads it anyway)
+        held = s.get(DeliveryInfo, mid)
+        assert held is not None and held.sha256 == sha256_hex(b"di-1")
+        fast = FastWriter(s)
+        try:
+            assert fast.store_delivery_info(mid, b"di-2", env, (), "valid",
+                                            content_sha256="c2") is A.SUPERSEDE
+        finally:
+            fast.close()
+        assert repo.place_delivery_info(mid, b"di-2", "valid", content_sha256="c2") is A.KEEP
+        assert repo.evidence_copies(mid) == []
