@@ -394,7 +394,7 @@ def test_additional_operations(sim: Any, schemas: dict, clerk: Any) -> None:
     asked = dx("GetListOfErasedMessages", dmFromDate="2000-01-01", dmToDate="2100-01-01",
                dmMessageType="RECEIVED", dmOutFormat="CSV")
     ok(asked)
-    picked = dx("PickUpAsyncResponse", asyncID=asked.asyncID, asyncReqType="ErasedMessages")
+    picked = dx("PickUpAsyncResponse", asyncID=asked.asyncID, asyncReqType="LIST_ERASED")
     ok(picked)
     import io
     import zipfile

@@ -155,7 +155,10 @@ class SimulatorCore:
                           if a["type"].native == "message_digest")
             if hashlib.new(algo, content).digest() != digest:
                 return None
-            root = parse_xml(content)
+            # A high-volume message carries its attachments inline (text nodes over
+            # libxml2's 10 MB default); the seal was verified above, so the big parser
+            # (still without DTDs or entities) only ever sees content this simulator signed.
+            root = parse_xml(content, huge=True)
         except Exception:  # anything unparsable or unverifiable is simply not authentic
             return None
         dm = next(root.iter(f"{{{NS}}}dmDm"), None)
@@ -199,8 +202,9 @@ class SimulatorCore:
         soap_ct = ("text/xml; charset=utf-8" if req.soap_version == "1.1"
                    else "application/soap+xml; charset=utf-8")
         # Faults that strike before login, as an overloaded or closed server would.
-        # dm_VoDZ answers with MTOM/XOP when the client accepts multipart/related.
-        mtom = service == "vodz" and "multipart/related" in headers.get("accept", "").lower()
+        # The ws2 services (dm_VoDZ and dm_arch, PROTOCOL.md §1) answer with MTOM/XOP when the
+        # client accepts multipart/related (libdatovka's ArchiveISDSDocument_mtomxop does).
+        mtom = huge and "multipart/related" in headers.get("accept", "").lower()
         injected = self.faults.match(req.operation)
         reply_delay = 0.0
         if injected is not None:

@@ -21,7 +21,16 @@ from dso_desktop.simulator.status_codes import (
     NO_RIGHTS,
     NOT_FOUND_BOXES,
 )
-from dso_desktop.simulator.xmlio import B, Element, boolean, child, fmt_time, integer, parse_time
+from dso_desktop.simulator.xmlio import (
+    NS,
+    B,
+    Element,
+    boolean,
+    child,
+    fmt_time,
+    integer,
+    parse_time,
+)
 from dso_desktop.simulator.xmlio import text as t
 
 _async_ids = itertools.count(1)
@@ -33,6 +42,11 @@ def _zip(name: str, data: bytes) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(name, data)
     return buf.getvalue()
+
+
+# The asyncReqType of a GetListOfErasedMessages result.  The XSD only says xs:string; CZ.NIC's
+# libdatovka (written against the real ISDS) sends and expects "LIST_ERASED", as our client does.
+ERASED_REQ_TYPE = "LIST_ERASED"
 
 
 @op("dx", "GetListOfErasedMessages")
@@ -62,7 +76,7 @@ def get_list_of_erased_messages(ctx: OpContext, req: Element) -> Element:
     assert start is not None and end is not None
     erased = [m for m in erased if start <= (m.delivered_at or m.posted_at) <= end]
     async_id = f"erased-{next(_async_ids)}"
-    ctx.world.async_results[async_id] = ("ErasedMessages", _erased_list(ctx, erased, fmt))
+    ctx.world.async_results[async_id] = (ERASED_REQ_TYPE, _erased_list(ctx, erased, fmt))
     resp = B.root("GetListOfErasedMessagesResponse")
     B.sub(resp, "asyncID", async_id)
     render.dm_status(resp)
@@ -89,20 +103,26 @@ def _erased_list(ctx: OpContext, msgs: list[Message], fmt: str) -> bytes:
         return _zip("erased.csv", out.getvalue().encode("utf-8"))
     from lxml import etree
 
-    root = etree.Element("erasedMessages")
-    for r in rows:
-        rec = etree.SubElement(root, "dmRecord")
+    # /isds:dmRecords/isds:dmRecord in the ISDS namespace, as libdatovka's
+    # isds_load_erased_messages() reads the unzipped list; dmType is listed too.
+    root = etree.Element(f"{{{NS}}}dmRecords", nsmap={None: NS})
+    for r, m in zip(rows, msgs, strict=True):
+        rec = etree.SubElement(root, f"{{{NS}}}dmRecord")
         for k, v in r.items():
-            etree.SubElement(rec, k).text = v
+            etree.SubElement(rec, f"{{{NS}}}{k}").text = v
+        etree.SubElement(rec, f"{{{NS}}}dmType").text = m.dm_type
     return _zip("erased.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 @op("dx", "PickUpAsyncResponse")
 def pick_up_async_response(ctx: OpContext, req: Element) -> Element:
     async_id = t(req, "asyncID") or ""
-    entry = ctx.world.async_results.pop(async_id, None)
-    if entry is None:
+    entry = ctx.world.async_results.get(async_id)
+    # An id asked for with another request type names no pending request of that type;
+    # it stays pending for the right question.
+    if entry is None or entry[0] != (t(req, "asyncReqType") or ""):
         raise OpError(MESSAGE_NOT_FOUND, "Asynchronní požadavek neexistuje.")
+    del ctx.world.async_results[async_id]
     resp = B.root("PickUpAsyncResponseResponse")
     B.sub(resp, "asyncReqType", entry[0])
     B.sub(resp, "asyncResponse", entry[1])

@@ -334,7 +334,9 @@ def mtom_envelope(payload: Element, soap_version: str) -> tuple[str, bytes]:
                 ).encode()
         out += data + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
-    content_type = (f'multipart/related; type="application/xop+xml"; '
-                    f'start="<root.message@isds-simulator>"; start-info="{soap_type}"; '
-                    f'boundary="{boundary}"')
+    # The boundary is a plain token, so it goes unquoted and before the quoted parameters:
+    # libdatovka reads a quoted boundary at the end of the header with its closing quote
+    # and the line end, and then finds no part at all.
+    content_type = (f'multipart/related; boundary={boundary}; type="application/xop+xml"; '
+                    f'start="<root.message@isds-simulator>"; start-info="{soap_type}"')
     return content_type, bytes(out)
