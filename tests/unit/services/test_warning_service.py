@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from dso_desktop.domain import Direction, Envelope, WarningKind
-from dso_desktop.services.warnings import FICTION_DAYS, RETENTION_DAYS, WarningService
+from dso_desktop.services.warnings import WarningService
+from dso_desktop.services.watch import FICTION_DAYS, RETENTION_DAYS
 from dso_desktop.settings import Settings
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
@@ -66,12 +67,13 @@ def test_password_expiry_warns_inside_the_window_only(db: Database) -> None:
         AccountRepo(s).update("urad", password_expires_at=expires)
     [w] = _of(_collect(db), WarningKind.PASSWORD_EXPIRY)
     assert (w.account, w.message_id, w.due) == ("urad", None, expires)
-    assert "3 dní" in w.text_cs and "3 days" in w.text_en
-    # already expired: "0 days", not a negative number
+    assert f"{expires:%d. %m. %Y}" in w.text_cs and f"{expires:%Y-%m-%d}" in w.text_en
+    # already expired: still warned about (overdue), with the day it expired
+    gone = NOW - timedelta(days=2)
     with db.write() as s:
-        AccountRepo(s).update("urad", password_expires_at=NOW - timedelta(days=2))
+        AccountRepo(s).update("urad", password_expires_at=gone)
     [w] = _of(_collect(db), WarningKind.PASSWORD_EXPIRY)
-    assert "0 days" in w.text_en
+    assert w.due == gone and f"{gone:%Y-%m-%d}" in w.text_en
 
 
 def test_deletion_warns_from_the_configured_day_before_isds_deletes(db: Database) -> None:
@@ -113,15 +115,19 @@ def test_fiction_warns_until_the_tenth_day(db: Database) -> None:
         (today, NOW), (soon, NOW + timedelta(days=1))]
 
 
-def test_timestamp_expiry_warns_inside_the_window(db: Database) -> None:
-    days = SETTINGS.timestamp_warning_days
+def test_evidence_expiry_warns_inside_the_restamp_window(db: Database) -> None:
+    days = SETTINGS.restamp_within_days
     near = _message(db, "3001")
     far = _message(db, "3002")
     with db.write() as s:
         repo = MessageRepo(s)
-        repo.set_verdict(near, VerdictInfo("expiring", NOW, "{}", NOW + timedelta(days=days)))
-        repo.set_verdict(far, VerdictInfo("valid", NOW, "{}",
-                                          NOW + timedelta(days=days, minutes=1)))
+        repo.set_verdict(near, VerdictInfo("expiring", NOW, "{}", None,
+                                           evidence_expires=NOW + timedelta(days=days),
+                                           evidence_cause="timestamp-certificate"))
+        repo.set_verdict(far, VerdictInfo("valid", NOW, "{}", None,
+                                          evidence_expires=NOW + timedelta(days=days,
+                                                                           minutes=1),
+                                          evidence_cause="timestamp-certificate"))
     [w] = _of(_collect(db), WarningKind.TIMESTAMP_EXPIRY)
     assert (w.message_id, w.due) == (near, NOW + timedelta(days=days))
 
