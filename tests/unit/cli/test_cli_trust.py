@@ -16,6 +16,7 @@ from dso_desktop.zfo.testpki import TestPki
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSO_OFFLINE", "1")
+    monkeypatch.setenv("DSO_LANG", "en")  # one language per line, chosen by the locale
 
 
 def _run(argv: list[str], data: Path) -> tuple[int, str, str]:
@@ -24,10 +25,15 @@ def _run(argv: list[str], data: Path) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_add_list_and_remove_an_anchor(tmp_path: Path, pki: TestPki) -> None:  # noqa: F811
+def test_add_list_and_remove_an_anchor(tmp_path: Path, pki: TestPki,  # noqa: F811
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     code, out, _ = _run(["trust", "list"], data)
-    assert (code, out.strip()) == (0, "(žádné přidané autority / no added anchors)")
+    assert (code, out.strip()) == (0, "no added trust anchors (only the shipped PostSignum CAs)")
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, _ = _run(["trust", "list"], data)
+    assert (code, out.strip()) == (0, "žádné přidané kotvy důvěry (jen dodané CA PostSignum)")
+    monkeypatch.setenv("DSO_LANG", "en")
 
     code, out, err = _run(["trust", "add", str(pki.ca_file), "--json"], data)
     assert code == 0, err
