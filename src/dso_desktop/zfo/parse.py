@@ -23,6 +23,8 @@ from dso_desktop.zfo.xmlcontent import read_content
 # A VoDZ may carry 100 MB of attachments, i.e. ~134 MB of base64 plus the envelope; the 2022
 # design allowed more, so leave generous room while still refusing absurd files early.
 MAX_ZFO_SIZE = 512 * 1024 * 1024
+# Above this size parse_zfo reads the eContent with the lean DER reader (see _skeleton).
+_LEAN_MIN = 1024 * 1024
 OID_TST_TOKEN = "1.2.840.113549.1.9.16.2.14"  # noqa: S105 - an OID, not a secret
 
 # Exceptions asn1crypto (and our own use of its values) raise on broken input.
@@ -168,9 +170,74 @@ def parse_zfo(data: bytes, *, max_size: int = MAX_ZFO_SIZE) -> Zfo:
         raise MalformedCmsError(f"broken CMS structure: {type(exc).__name__}: {exc}") from None
 
 
+def _encode_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _skeleton(data: bytes) -> tuple[bytes, bytes] | None:
+    """Split a definite-length ZFO into (CMS with an empty eContent, the eContent bytes).
+
+    asn1crypto slices (copies) the contents at every nesting level it parses, so the message
+    would be held about five times over; the lean reader finds the eContent OCTET STRING
+    without copying and asn1crypto then parses only the small rest. Returns None for any
+    shape this does not cover (BER indefinite lengths, chunked OCTET STRINGs, damage): the
+    caller then takes the full asn1crypto path, so errors stay exactly as they were.
+    """
+    from dso_desktop.zfo import fastcms
+
+    try:
+        ci = fastcms.read(data, 0, len(data))
+        if ci.tag != 0x30 or ci.indefinite or len(data) - ci.next > 65536:
+            return None
+        ci_kids = fastcms.children(data, ci)
+        if len(ci_kids) != 2 or ci_kids[1].tag != 0xA0:
+            return None
+        a0 = ci_kids[1]
+        sd_kids = fastcms.children(data, a0)
+        if len(sd_kids) != 1 or sd_kids[0].tag != 0x30:
+            return None
+        sd = sd_kids[0]
+        eci = next((t for t in fastcms.children(data, sd) if t.tag == 0x30), None)
+        if eci is None:
+            return None
+        eci_kids = fastcms.children(data, eci)
+        if len(eci_kids) != 2 or eci_kids[1].tag != 0xA0:
+            return None
+        e0 = eci_kids[1]
+        os_kids = fastcms.children(data, e0)
+        if len(os_kids) != 1 or os_kids[0].tag != fastcms.OCTET_STRING:
+            return None
+        octets = os_kids[0]
+    except ZfoError:
+        return None
+    chain = (ci, a0, sd, eci, e0)
+    if any(t.indefinite for t in chain):
+        return None
+    inner = b"\x04\x00"
+    child_start, child_end = octets.start, octets.end
+    for t in reversed(chain):
+        body = data[t.body:child_start] + inner + data[child_end:t.end]
+        inner = data[t.start:t.start + 1] + _encode_len(len(body)) + body
+        child_start, child_end = t.start, t.end
+    return inner + data[ci.end:], data[octets.body:octets.end]
+
+
 def _parse(data: bytes) -> Zfo:
-    signed = load_signed_data(data)
-    content = signed["encap_content_info"]["content"].native
+    content: Any = None
+    split = _skeleton(data) if len(data) > _LEAN_MIN else None
+    if split is not None:
+        try:
+            der.scan(data)  # the full pre-scan, exactly as the asn1crypto path runs it
+            signed = load_signed_data(split[0])
+            content = split[1]
+        except (ZfoError, *_ASN1_ERRORS):
+            split = None
+    if split is None:
+        signed = load_signed_data(data)
+        content = signed["encap_content_info"]["content"].native
     if not isinstance(content, bytes):
         raise MalformedCmsError("encapsulated content is not an OCTET STRING")
     si = signed["signer_infos"][0]
