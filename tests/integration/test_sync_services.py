@@ -204,3 +204,36 @@ def test_test_login_and_sent_only_sync_accept_nothing(tmp_path: Path) -> None:
             assert not app.accounts.get("urad").delivery_confirmed
         finally:
             app.close()
+
+
+def test_integrity_check_verifies_in_processes_with_the_same_verdicts(
+        synced: tuple[App, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: `dso check` re-verifies every ZFO with all cores (one process per core);
+    the processes find exactly what the in-process check finds, in the same order."""
+    import os
+
+    from dso_desktop.services import integrity
+
+    app, _ = synced
+    mid = app.messages.ids()[0]
+    good = app.messages.zfo_bytes(mid)
+    bad = good[:-40] + bytes(b ^ 0xFF for b in good[-40:])
+    with app.db.write() as s:
+        s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
+                  {"d": bad, "h": hashlib.sha256(bad).hexdigest(), "m": mid})
+    try:
+        in_process = app.integrity.check()
+        assert app.integrity.last_worker_pids == frozenset()  # a small archive: no processes
+        monkeypatch.setattr(integrity, "PROCESS_MIN_ZFOS", 1)
+        monkeypatch.setattr(integrity, "CHECK_BATCH", 2)
+        monkeypatch.setattr(integrity.IntegrityService, "_workers", staticmethod(lambda: 2))
+        parallel = app.integrity.check()
+        assert app.integrity.last_worker_pids
+        assert os.getpid() not in app.integrity.last_worker_pids
+        assert parallel == in_process
+        assert [p.message_id for p in parallel.problems] == [mid]
+        assert parallel.checked == len(app.messages.ids()) and parallel.ok == parallel.checked - 1
+    finally:
+        with app.db.write() as s:
+            s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
+                      {"d": good, "h": hashlib.sha256(good).hexdigest(), "m": mid})

@@ -782,6 +782,19 @@ class MessageRepo:
             DeliveryInfo.message_id == message_id)).first()
         return (bytes(r[0]), r[1]) if r else None
 
+    def zfos_of(self, ids: Sequence[int]) -> list[tuple[int, str, bytes, str]]:
+        """(id, dmID, ZFO bytes, stored SHA-256) of the messages in ``ids`` that have a ZFO,
+        in one query per 500 ids (the integrity check reads the archive in batches)."""
+        out: list[tuple[int, str, bytes, str]] = []
+        conn = self.s.connection()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            q = select(MessageZfo.message_id, Message.dm_id, MessageZfo.data,
+                       MessageZfo.sha256).join(Message, Message.id == MessageZfo.message_id
+                                               ).where(MessageZfo.message_id.in_(chunk))
+            out += [(int(r[0]), r[1], bytes(r[2]), r[3]) for r in conn.execute(q)]
+        return out
+
     def iter_zfo_ids(self) -> Iterator[int]:
         yield from self.s.scalars(select(MessageZfo.message_id).order_by(MessageZfo.message_id))
 
