@@ -215,12 +215,23 @@ def test_integrity_check_verifies_in_processes_with_the_same_verdicts(
     from dso_desktop.services import integrity
 
     app, _ = synced
-    mid = app.messages.ids()[0]
-    good = app.messages.zfo_bytes(mid)
-    bad = good[:-40] + bytes(b ^ 0xFF for b in good[-40:])
-    with app.db.write() as s:
-        s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
-                  {"d": bad, "h": hashlib.sha256(bad).hexdigest(), "m": mid})
+    mid, junk, other, source = app.messages.ids()[:4]
+    originals = {m: app.messages.zfo_bytes(m) for m in (mid, junk, other)}
+    good = originals[mid]
+    changed = {
+        mid: good[:-40] + bytes(b ^ 0xFF for b in good[-40:]),  # does not verify
+        junk: b"not a ZFO at all",  # unparsable
+        other: app.messages.zfo_bytes(source),  # sound, but another message's
+    }
+
+    def store(zfos: dict[int, bytes]) -> None:
+        with app.db.write() as s:
+            for m, data in zfos.items():
+                s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h "
+                               "WHERE message_id = :m"),
+                          {"d": data, "h": hashlib.sha256(data).hexdigest(), "m": m})
+
+    store(changed)
     try:
         in_process = app.integrity.check()
         assert app.integrity.last_worker_pids == frozenset()  # a small archive: no processes
@@ -231,9 +242,9 @@ def test_integrity_check_verifies_in_processes_with_the_same_verdicts(
         assert app.integrity.last_worker_pids
         assert os.getpid() not in app.integrity.last_worker_pids
         assert parallel == in_process
-        assert [p.message_id for p in parallel.problems] == [mid]
-        assert parallel.checked == len(app.messages.ids()) and parallel.ok == parallel.checked - 1
+        kinds = {p.message_id: str(p.problem) for p in parallel.problems}
+        assert kinds[junk] == "unparsable" and kinds[other] == "mismatch"
+        assert kinds[mid] in ("invalid", "unparsable") and len(kinds) == 3
+        assert parallel.checked == len(app.messages.ids()) and parallel.ok == parallel.checked - 3
     finally:
-        with app.db.write() as s:
-            s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h WHERE message_id = :m"),
-                      {"d": good, "h": hashlib.sha256(good).hexdigest(), "m": mid})
+        store(originals)
