@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-long lint mutants bench bundle bundle-smoke bundle-kit bundle-story clean help
+.PHONY: demo test test-long lint mutants bench bench-large bundle bundle-smoke bundle-kit bundle-story clean help
 
 help:
 	@echo "make demo   - start DSO Desktop in training mode (embedded ISDS simulator)"
@@ -14,6 +14,8 @@ help:
 	@echo "make mutants - mutation testing of zfo/, the store's evidence rules, sync/, update/"
 	@echo "               (mutmut; summary in build/mutants/summary.md; see docs/testing.md)"
 	@echo "make bench  - benchmarks, writes benchmarks/results.json and docs/performance.md"
+	@echo "make bench-large - the million-message benchmarks (archive cached in"
+	@echo "               DSO_BENCH_CACHE, default ~/.cache/dso-bench), merged into results.json"
 	@echo "make bundle - PyInstaller onedir bundle from installer.spec"
 	@echo "make bundle-story - two real bundles (build/bundle-kit) through the client story:"
 	@echo "               install from a loopback portal, small update, withdraw, broken"
@@ -53,6 +55,9 @@ mutants: $(STAMP_DEV)
 # (`make bundle-kit`); DSO_BENCH_BUILD_BUNDLE=1 makes the bench build them.
 bench: $(STAMP_DEV)
 	QT_QPA_PLATFORM=offscreen DSO_BENCH_BUNDLE_KIT=build/bundle-kit $(PY) -m benchmarks.run
+
+bench-large: $(STAMP_DEV)
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks.run --large
 
 bundle: $(STAMP_DEV)
 	$(PY) -m pip install --quiet -e '.[bundle]'

@@ -204,3 +204,47 @@ def test_test_login_and_sent_only_sync_accept_nothing(tmp_path: Path) -> None:
             assert not app.accounts.get("urad").delivery_confirmed
         finally:
             app.close()
+
+
+def test_integrity_check_verifies_in_processes_with_the_same_verdicts(
+        synced: tuple[App, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: `dso check` re-verifies every ZFO with all cores (one process per core);
+    the processes find exactly what the in-process check finds, in the same order."""
+    import os
+
+    from dso_desktop.services import integrity
+
+    app, _ = synced
+    mid, junk, other, source = app.messages.ids()[:4]
+    originals = {m: app.messages.zfo_bytes(m) for m in (mid, junk, other)}
+    good = originals[mid]
+    changed = {
+        mid: good[:-40] + bytes(b ^ 0xFF for b in good[-40:]),  # does not verify
+        junk: b"not a ZFO at all",  # unparsable
+        other: app.messages.zfo_bytes(source),  # sound, but another message's
+    }
+
+    def store(zfos: dict[int, bytes]) -> None:
+        with app.db.write() as s:
+            for m, data in zfos.items():
+                s.execute(text("UPDATE message_zfos SET data = :d, sha256 = :h "
+                               "WHERE message_id = :m"),
+                          {"d": data, "h": hashlib.sha256(data).hexdigest(), "m": m})
+
+    store(changed)
+    try:
+        in_process = app.integrity.check()
+        assert app.integrity.last_worker_pids == frozenset()  # a small archive: no processes
+        monkeypatch.setattr(integrity, "PROCESS_MIN_ZFOS", 1)
+        monkeypatch.setattr(integrity, "CHECK_BATCH", 2)
+        monkeypatch.setattr(integrity.IntegrityService, "_workers", staticmethod(lambda: 2))
+        parallel = app.integrity.check()
+        assert app.integrity.last_worker_pids
+        assert os.getpid() not in app.integrity.last_worker_pids
+        assert parallel == in_process
+        kinds = {p.message_id: str(p.problem) for p in parallel.problems}
+        assert kinds[junk] == "unparsable" and kinds[other] == "mismatch"
+        assert kinds[mid] in ("invalid", "unparsable") and len(kinds) == 3
+        assert parallel.checked == len(app.messages.ids()) and parallel.ok == parallel.checked - 3
+    finally:
+        store(originals)

@@ -67,6 +67,9 @@ log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 RECENT_DAYS = 90
 QUICK_FILTER_LIMIT = 5000
+# Ids in the list's first keyset page: a screenful and more, read before the rest of the
+# list (issue 18: the list paints at once at a million messages).
+FIRST_PAGE = 200
 # Logins that need a person at each login (a code, the Mobile key): a background sync never
 # starts them (an SMS code would be sent at every interval).
 INTERACTIVE_LOGINS = frozenset({LoginMethod.TOTP, LoginMethod.HOTP, LoginMethod.MOBILE_KEY})
@@ -370,16 +373,18 @@ class MainWindow(QMainWindow):
         order_by, desc = self._order_by, self._descending
         self._watch_office()
 
+        flt = MessageFilter(direction=Direction.RECEIVED)
+
         def first_list() -> list[int]:
-            flt = MessageFilter(direction=Direction.RECEIVED)
-            return list(app.messages.ids(flt, order_by=order_by, descending=desc))
+            # One keyset page first (an index walk of FIRST_PAGE entries, whatever the size
+            # of the archive), so the list paints before the whole id list is read.
+            return [i for _, i in app.messages.page(flt, order_by, desc, limit=FIRST_PAGE)]
 
         def shown(ids: list[int]) -> None:
             if generation == self._list_generation:
                 self.model.set_ids(ids)
                 self.model.prefetch(0)
-                self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
-                self.list_loaded.emit(len(ids))
+                self._load_full_list(generation, flt, order_by, desc, first=ids)
             self._load_the_rest()
 
         def failed(exc: BaseException) -> None:
@@ -387,6 +392,34 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
 
         self.ctx.tasks.run_store(first_list, shown, failed, owner=self)
+
+    def _load_full_list(self, generation: int, flt: MessageFilter, order_by: str,
+                        desc: bool, first: list[int]) -> None:
+        """The whole id list after its first page (off the GUI thread); its rows follow the
+        shown ones without a reset, and ``list_loaded`` reports the full count."""
+        app = self.ctx.app
+
+        def work() -> list[int]:
+            if len(first) < FIRST_PAGE:
+                return first  # the first page was the whole list
+            return list(app.messages.ids(flt, order_by=order_by, descending=desc))
+
+        def done(ids: list[int]) -> None:
+            if generation != self._list_generation:
+                return
+            if not self.model.extend_ids(ids):  # changed meanwhile (a sync): show it anew
+                self.model.set_ids(ids, sent=self.model.sent_view)
+            self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
+            current = self.detail.message_id
+            if current is not None:
+                row = self.model.row_of(current)
+                if row >= 0:
+                    self.table.selectRow(row)
+                else:
+                    self.detail.clear()
+            self.list_loaded.emit(len(ids))
+
+        self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
 
     def _load_the_rest(self) -> None:
         self.reload_tags()
@@ -490,20 +523,31 @@ class MainWindow(QMainWindow):
         sent = flt.direction == Direction.SENT
 
         def work() -> list[int]:
+            if not text:
+                # A keyset first page (FIRST_PAGE index entries) paints the folder, filter
+                # or sort at once; the rest of the ids follow (`_load_full_list`).
+                return [i for _, i in app.messages.page(flt, order_by, desc,
+                                                        limit=FIRST_PAGE)]
             ids = app.messages.ids(flt, order_by=order_by, descending=desc)
-            if text:
-                wanted = set(
-                    app.search.search_ids(text, account=flt.account, limit=QUICK_FILTER_LIMIT)
-                )
-                ids = [i for i in ids if i in wanted]
-            return list(ids)
+            wanted = set(
+                app.search.search_ids(text, account=flt.account, limit=QUICK_FILTER_LIMIT)
+            )
+            return [i for i in ids if i in wanted]
 
         def done(ids: list[int]) -> None:
             if generation != self._list_generation:
                 return
             current = self.detail.message_id
-            if ids != self.model.ids() or sent != self.model.sent_view:
+            shown = self.model.ids()
+            if not text and len(ids) == FIRST_PAGE and shown[:FIRST_PAGE] == ids \
+                    and sent == self.model.sent_view:
+                pass  # the same list (a reload): keep its rows until the rest arrives
+            elif ids != shown or sent != self.model.sent_view:
                 self.model.set_ids(ids, sent=sent)
+            if not text and len(ids) == FIRST_PAGE:
+                # The selection may be in the rest: it is settled when the rest arrives.
+                self._load_full_list(generation, flt, order_by, desc, first=ids)
+                return
             self.count_label.setText(self.tr("Messages: %1").replace("%1", str(len(ids))))
             row = self.model.row_of(current) if current is not None else -1
             if row >= 0:

@@ -86,6 +86,19 @@ class MessageListModel(QAbstractTableModel):
         self._sent_view = sent
         self.endResetModel()
 
+    def extend_ids(self, ids: Sequence[int]) -> bool:
+        """Show ``ids`` when they continue the list shown (the rest of the list after its
+        first keyset page): rows are appended, the view keeps its place and its cached
+        pages. False (nothing done) when ``ids`` does not start with the shown ids."""
+        n = len(self._ids)
+        if len(ids) < n or list(ids[:n]) != self._ids:
+            return False
+        if len(ids) > n:
+            self.beginInsertRows(QModelIndex(), n, len(ids) - 1)
+            self._ids.extend(ids[n:])
+            self.endInsertRows()
+        return True
+
     def ids(self) -> list[int]:
         return self._ids
 

@@ -65,6 +65,14 @@ class MessageService:
         with self._db.read() as s:
             return MessageRepo(s).ids(f or MessageFilter(), order_by, descending, limit)
 
+    def page(self, f: MessageFilter | None = None, order_by: str = "delivered_at",
+             descending: bool = True, after: tuple[Any, int] | None = None,
+             limit: int = 200) -> list[tuple[Any, int]]:
+        """A keyset page of (sort value, id) pairs (`MessageRepo.page`)."""
+        with self._db.read() as s:
+            return MessageRepo(s).page(f or MessageFilter(), order_by, descending, after,
+                                       limit)
+
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
         with self._db.read() as s:
             return MessageRepo(s).rows(ids)

@@ -46,6 +46,15 @@ CONTENT_DELETED = 9  # dmMessageStatus: obsah smazán
 # Split as the FTS5 unicode61 tokenizer does (letters and digits; "_" separates), so a
 # quoted query word is always one index token, never an (unsupported) phrase.
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+# A test seam (issue 18): called with "count" or "tree_counts" before every counting query
+# of the list, so a test can prove the GUI never counts a million rows on its own thread.
+count_observer: Callable[[str], None] | None = None
+
+
+def _counted(what: str) -> None:
+    if count_observer is not None:
+        count_observer(what)
 MAX_QUERY_TOKENS = 12
 MIN_PREFIX = 3
 
@@ -687,22 +696,71 @@ class MessageRepo:
         return q
 
     def count(self, f: MessageFilter) -> int:
+        _counted("count")
         return int(self.s.scalar(self._filtered(select(func.count(Message.id)), f)) or 0)
+
+    def page(
+        self, f: MessageFilter, order_by: str = "delivered_at", descending: bool = True,
+        after: tuple[Any, int] | None = None, limit: int = 200,
+    ) -> list[tuple[Any, int]]:
+        """One keyset page of the list: (sort value, id) of up to ``limit`` messages after
+        the (sort value, id) ``after`` in the list's order (None: the first page).
+
+        The next page starts after the last pair of this one, so no page scans the rows of
+        the pages before it (no OFFSET); with the covering ``ix_messages_sort_*`` indexes
+        (revision 0008) a page reads ``limit`` index entries. NULL sorts as the smallest
+        value on every backend (SQLite's order; PostgreSQL is told so explicitly).
+        """
+        q = self.page_query(f, order_by, descending, after, limit)
+        return [(r[0], r[1]) for r in self.s.connection().execute(q)]
+
+    def page_query(self, f: MessageFilter, order_by: str = "delivered_at",
+                   descending: bool = True, after: tuple[Any, int] | None = None,
+                   limit: int = 200) -> Select[Any]:
+        """The keyset page query (`page`), for its plan to be checked (tests)."""
+        if order_by not in ORDER_COLUMNS:
+            raise ValueError(f"cannot order by {order_by!r}")
+        col = getattr(Message, order_by)
+        q = self._filtered(select(col, Message.id), f)
+        if after is not None:
+            value, last_id = after
+            if order_by == "id":
+                q = q.where(Message.id < last_id if descending else Message.id > last_id)
+            elif descending:  # NULLs come last: after a NULL only NULLs with smaller ids
+                q = q.where(and_(col.is_(None), Message.id < last_id) if value is None else
+                            or_(col < value, col.is_(None),
+                                and_(col == value, Message.id < last_id)))
+            else:  # NULLs come first: after a NULL the other NULLs, then every value
+                q = q.where(or_(and_(col.is_(None), Message.id > last_id), col.is_not(None))
+                            if value is None else
+                            or_(col > value, and_(col == value, Message.id > last_id)))
+        if self._fts:  # SQLite already orders NULL first (ascending): the index's order
+            keys = [col.desc(), Message.id.desc()] if descending else [col.asc(),
+                                                                         Message.id.asc()]
+        else:
+            keys = ([col.desc().nulls_last(), Message.id.desc()] if descending
+                    else [col.asc().nulls_first(), Message.id.asc()])
+        return q.order_by(*keys).limit(max(1, limit))
 
     def ids(
         self, f: MessageFilter, order_by: str = "delivered_at", descending: bool = True,
         limit: int | None = None,
     ) -> list[int]:
-        if order_by not in ORDER_COLUMNS:
-            raise ValueError(f"cannot order by {order_by!r}")
-        col = getattr(Message, order_by)
-        q = self._filtered(select(Message.id), f)
-        q = q.order_by(col.desc(), Message.id.desc()) if descending else q.order_by(
-            col.asc(), Message.id.asc())
+        q = self.ids_query(f, order_by, descending)
         if limit is not None:
             q = q.limit(limit)
         # Core execution on the session's connection: 100,000 ints without ORM overhead.
         return [r[0] for r in self.s.connection().execute(q)]
+
+    def ids_query(self, f: MessageFilter, order_by: str = "delivered_at",
+                  descending: bool = True) -> Select[Any]:
+        """The list's id query (`ids`), for its plan to be checked (tests)."""
+        if order_by not in ORDER_COLUMNS:
+            raise ValueError(f"cannot order by {order_by!r}")
+        col = getattr(Message, order_by)
+        q = self._filtered(select(Message.id), f)
+        return q.order_by(col.desc(), Message.id.desc()) if descending else q.order_by(
+            col.asc(), Message.id.asc())
 
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
         """Rows for ``ids`` in the same order (unknown ids are skipped)."""
@@ -793,6 +851,19 @@ class MessageRepo:
                            message_id)
         return (bytes(r[0]), r[1]) if r else None
 
+    def zfos_of(self, ids: Sequence[int]) -> list[tuple[int, str, bytes, str]]:
+        """(id, dmID, ZFO bytes, stored SHA-256) of the messages in ``ids`` that have a ZFO,
+        in one query per 500 ids (the integrity check reads the archive in batches)."""
+        out: list[tuple[int, str, bytes, str]] = []
+        conn = self.s.connection()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start:start + 500])
+            q = select(MessageZfo.message_id, Message.dm_id, MessageZfo.data,
+                       MessageZfo.sha256).join(Message, Message.id == MessageZfo.message_id
+                                               ).where(MessageZfo.message_id.in_(chunk))
+            out += [(int(r[0]), r[1], bytes(r[2]), r[3]) for r in conn.execute(q)]
+        return out
+
     def iter_zfo_ids(self) -> Iterator[int]:
         yield from self.s.scalars(select(MessageZfo.message_id).order_by(MessageZfo.message_id))
 
@@ -863,6 +934,7 @@ class MessageRepo:
 
     def tree_counts(self) -> list[tuple[str | None, str, int | None, int, int]]:
         """(account name, direction, year, total, unread) groups for the folder tree."""
+        _counted("tree_counts")
         year = func.extract("year", Message.delivered_at)
         unread = func.sum(case((Message.is_read.is_(False), 1), else_=0))
         q = (

@@ -70,6 +70,14 @@ class Message(Base):
         Index("ix_messages_dm_id", "dm_id"),
         Index("ix_messages_delivered", "delivered_at"),
         Index("ix_messages_evidence_expires", "evidence_expires"),
+        # Issue 18 (revision 0008): one index per sortable list column, led by the
+        # direction every folder of the tree filters on, ending in (id, account_id) so the
+        # list's id queries are covered (ordered index scan, no sort, no table lookups)
+        # with or without an account. Kept in step with records.ORDER_COLUMNS.
+        *(Index(f"ix_messages_sort_{c}", "direction", c, "id", "account_id")
+          for c in ("delivered_at", "accepted_at", "subject", "sender_name", "recipient_name",
+                    "dm_id", "status")),
+        Index("ix_messages_sort_id", "direction", "id", "account_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

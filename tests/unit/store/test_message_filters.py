@@ -176,5 +176,7 @@ def test_a_filtered_list_still_walks_the_list_index(
         sql = str(q.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r[-1]) for r in s.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN " + sql))
-    assert "ix_messages_list" in plan, plan
+    # ix_messages_sort_delivered_at (direction, delivered_at, id, account_id; issue 18) is
+    # as good a walk for this query as ix_messages_list.
+    assert "ix_messages_list" in plan or "ix_messages_sort_delivered_at" in plan, plan
     assert "SCAN messages" not in plan.replace("USING INDEX", "")
