@@ -108,7 +108,7 @@ def _run_tool(argv: list[str], env: dict[str, str], what: str) -> str:
 class PgToolError(DsoError):
     """pg_dump or pg_restore refused (the server's reason in the message)."""
 
-    kind = ErrorKind.BACKUP
+    kind = ErrorKind.BACKUP_DATABASE_TOOL
 
 
 def _pg_target(url: str) -> tuple[list[str], dict[str, str]]:
