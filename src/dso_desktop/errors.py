@@ -108,6 +108,7 @@ class ErrorKind(StrEnum):
     BACKUP_ARCHIVE_EXISTS = "backup.archive-exists"
     BACKUP_ARCHIVE_OPEN = "backup.archive-open"
     BACKUP_NOT_SUPPORTED = "backup.not-supported"
+    BACKUP_DATABASE_TOOL = "backup.database-tool"  # pg_dump/pg_restore refused
     DATOVKA = "datovka.error"
     REMEDY = "remedy.error"
     NOTIFY = "notify.error"
@@ -331,6 +332,9 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.BACKUP_NOT_SUPPORTED: (
         "Backing up this kind of database is not supported yet.",
         "Zálohování tohoto druhu databáze zatím není podporováno."),
+    ErrorKind.BACKUP_DATABASE_TOOL: (
+        "The database server's backup tool (pg_dump/pg_restore) failed.",
+        "Zálohovací nástroj databázového serveru (pg_dump/pg_restore) selhal."),
     ErrorKind.DATOVKA: ("The Datovka data cannot be read.",
                         "Data z Datovky nelze načíst."),
     ErrorKind.NOTIFY: ("The notification e-mail could not be sent.",

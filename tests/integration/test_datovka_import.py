@@ -84,19 +84,21 @@ def _datovka(root: Path, sim: dict[str, Any], *, samples: bool) -> Path:
     return build(root, accounts, colors={"Stavby": "aa5500"})
 
 
-def _open(path: Path, sim: dict[str, Any]) -> App:
+def _open(path: Path, sim: dict[str, Any], store_url: str | None = None) -> App:
     anchors = [sim["ca"]] + ([TRUST_DIR] if TRUST_DIR.is_dir() else [])
-    return App.open(AppPaths.default(path), offline=True, trust_anchors=anchors)
+    return App.open(AppPaths.default(path), offline=True, trust_anchors=anchors,
+                    store_url=store_url)
 
 
 def test_multi_year_datovka_folder_is_imported(sim_archive: dict[str, Any],
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, store_url: str) -> None:
+    """On both backends (issue 13: every feature works on both)."""
     require_shared(ZFO_SAMPLES)
     folder = _datovka(tmp_path / ".dsgui", sim_archive, samples=True)
     user = sim_archive["username"]
     assert sorted(p.name for p in folder.glob(f"{user}_*___1.db")) == \
         [f"{user}_2024___1.db", f"{user}_2025___1.db"]  # the per-year files
-    with _open(tmp_path / "data", sim_archive) as app:
+    with _open(tmp_path / "data", sim_archive, store_url) as app:
         report = app.datovka.run(folder)
         assert report.adds_up, report.to_json()
         obec, vzorky = report.accounts

@@ -24,15 +24,23 @@ from dso_desktop.services.types import AccountSpec
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+           ) -> Iterator[App]:
+    """The synced archive on each backend (issue 13: paper works on both)."""
     from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.simulator import Simulator
 
+    url = database = server = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        database = server.new_database()
+        url = server.url(database)
     use_memory_keyring()
     sim = Simulator(seed=21, messages=6)
     sim.start()
-    app = App.open(AppPaths.default(tmp_path_factory.mktemp("paper") / "data"), offline=True)
+    app = App.open(AppPaths.default(tmp_path_factory.mktemp("paper") / "data"), offline=True,
+                   store_url=url)
     acc = sim.account("password")
     app.accounts.add(AccountSpec("Obec", LoginMethod.PASSWORD, acc.username, sim.url,
                                  ca_file=Path(sim.info.ca_file)))
@@ -41,6 +49,8 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     yield app
     app.close()
     sim.stop()
+    if server is not None and database is not None:
+        server.drop_database(database)
 
 
 def test_every_training_message_on_paper_and_by_email(synced: App) -> None:

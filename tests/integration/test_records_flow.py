@@ -63,10 +63,21 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def app(template: Path, tmp_path: Path) -> Iterator[App]:
+def app(template: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[App]:
     data = tmp_path / "data"
     shutil.copytree(template, data)
-    a = App.open(AppPaths.default(data), offline=True, trust_anchors=shared_trust_anchors())
+    url = None
+    if "store_url" in request.fixturenames:  # this test runs on both backends (issue 13)
+        url = request.getfixturevalue("store_url")
+        if not url.startswith("sqlite"):  # the same archive, moved as an office would
+            from dso_desktop.services.storemigrate import migrate
+            from dso_desktop.sync.ingest import index_text
+
+            migrate(AppPaths.default(data).database, url, index_text=index_text)
+        else:
+            url = None
+    a = App.open(AppPaths.default(data), offline=True, trust_anchors=shared_trust_anchors(),
+                 store_url=url)
     yield a
     a.close()
 
@@ -84,7 +95,7 @@ def _archive(app: App) -> dict[tuple[str, bool], tuple[bytes, bytes | None]]:
 
 
 def test_export_validates_and_an_independent_reader_rebuilds_the_messages(
-        app: App, tmp_path: Path) -> None:
+        store_url: str, app: App, tmp_path: Path) -> None:
     schema = erms_schema()
     out = tmp_path / "davka.zip"
     summary = app.records.export(out, Selection(), target="ESSL")
@@ -234,7 +245,7 @@ def test_confirmations_that_do_not_fit_the_batch_change_nothing(
 
 
 def test_purge_removes_only_confirmed_messages_and_logs_them(
-        app: App, tmp_path: Path) -> None:
+        store_url: str, app: App, tmp_path: Path) -> None:
     out = tmp_path / "davka.zip"
     app.records.export(out, Selection(account="urad"))
     everything = app.records.select_ids(Selection())
@@ -268,6 +279,8 @@ def test_purge_removes_only_confirmed_messages_and_logs_them(
     # The removed messages are gone from search too; the others are still found.
     gone = next(r for r in log)
     assert app.search.search(gone.dm_id) == []
+    kept = app.messages.rows([changed])[0]
+    assert [h.id for h in app.search.search(kept.dm_id)] == [changed]
     assert app.records.purge(later).removed == ()  # idempotent
 
 

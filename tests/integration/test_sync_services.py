@@ -21,15 +21,24 @@ from dso_desktop.store.records import MessageFilter
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Any]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def synced(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+           ) -> Iterator[tuple[App, Any]]:
+    """The synced archive on each backend (issue 13: detail, tags, notes, check, export and
+    import work on both)."""
     from dso_desktop.secretstore import use_memory_keyring
     from dso_desktop.simulator import Simulator
 
+    url = database = server = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        database = server.new_database()
+        url = server.url(database)
     use_memory_keyring()
     sim = Simulator(seed=13, messages=8)
     sim.start()
-    app = App.open(AppPaths.default(tmp_path_factory.mktemp("svc") / "data"), offline=True)
+    app = App.open(AppPaths.default(tmp_path_factory.mktemp("svc") / "data"), offline=True,
+                   store_url=url)
     acc = sim.account("password")
     app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
                                  ca_file=Path(sim.info.ca_file)))
@@ -38,6 +47,8 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Any]
     yield app, sim
     app.close()
     sim.stop()
+    if server is not None and database is not None:
+        server.drop_database(database)
 
 
 def test_detail_and_attachments(synced: tuple[App, Any], tmp_path: Path) -> None:

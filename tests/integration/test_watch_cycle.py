@@ -44,9 +44,12 @@ def sim() -> Iterator[Any]:
 
 
 @pytest.fixture
-def app(sim: Any, tmp_path: Path) -> Iterator[App]:
+def app(sim: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[App]:
+    # A test that asks for `store_url` runs on both backends (issue 13); the rest on SQLite.
+    url = (request.getfixturevalue("store_url") if "store_url" in request.fixturenames
+           else None)
     # One attempt: the refusal tests inject maintenance and must not wait for backoffs.
-    a = App.open(AppPaths.default(tmp_path / "data"), offline=True,
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=url,
                  retry=RetryPolicy(attempts=1, base_delay=0.0, max_delay=0.0))
     acc = sim.account("password")
     a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
@@ -61,7 +64,7 @@ def _evidence_items(app: App, **kw: Any) -> list[Any]:
     return [i for i in app.watch.items(**kw) if i.kind is WarningKind.TIMESTAMP_EXPIRY]
 
 
-def test_warning_restamp_no_warning(app: App) -> None:
+def test_warning_restamp_no_warning(store_url: str, app: App) -> None:
     now = datetime.now(UTC)
     items = _evidence_items(app)
     stored = app.messages.ids(MessageFilter(downloaded=True))

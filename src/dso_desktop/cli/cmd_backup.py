@@ -28,7 +28,7 @@ def _open_app(ctx: CliContext) -> Any:
 
     offline = True if os.environ.get(ENV_OFFLINE) else None
     try:
-        return App.open(AppPaths.default(ctx.data_dir), offline=offline)
+        return App.open(AppPaths.default(ctx.data_dir), offline=offline, store_url=ctx.store)
     except Exception as exc:
         raise CliError(f"cannot open the archive: {exc}") from exc
 
@@ -109,11 +109,20 @@ def list_(args: argparse.Namespace, ctx: CliContext) -> int:
 def restore(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.paths import AppPaths
     from dso_desktop.services.backup import BackupService
+    from dso_desktop.services.storeconfig import resolve_store_url
 
     passphrase = _passphrase(args)
     paths = AppPaths.default(ctx.data_dir)
-    result = BackupService(paths, None).restore(
-        Path(args.file), passphrase=passphrase, replace=args.replace)
+    url = resolve_store_url(paths, ctx.store)
+    if url is not None and not url.startswith("sqlite"):
+        if args.replace:
+            raise UsageError("--replace is for a local archive; an office database is "
+                             "restored only into a new, empty database")
+        result = BackupService(paths, None).restore_url(Path(args.file), url,
+                                                        passphrase=passphrase)
+    else:
+        result = BackupService(paths, None).restore(
+            Path(args.file), passphrase=passphrase, replace=args.replace)
     with _open_app(ctx) as app:
         check = BackupService.check_restored(app, result)
     out = {"database": str(result.database),

@@ -120,7 +120,7 @@ class BackupInfo:
 
 @dataclass(frozen=True)
 class RestoreResult:
-    database: Path
+    database: Path | str  # the SQLite file, or the PostgreSQL database's URL
     info: BackupInfo
     replaced: Path | None  # where the archive that was there went
     secrets_restored: int
@@ -260,13 +260,18 @@ class BackupService:
             if problems:
                 raise BackupError("the archive's snapshot fails its integrity check: "
                                   + "; ".join(problems[:5]))
-            sdb = open_snapshot(db_file)
-            try:
-                counts = table_counts(sdb)
-                revision = sdb.current_revision()
-                accounts, files = self._account_files(sdb, with_secrets)
-            finally:
-                close_quietly(sdb)
+            if snap.backend == "sqlite":
+                sdb = open_snapshot(db_file)
+                try:
+                    counts = table_counts(sdb)
+                    revision = sdb.current_revision()
+                    accounts, files = self._account_files(sdb, with_secrets)
+                finally:
+                    close_quietly(sdb)
+            else:  # the dump's counts were read under the dump's own snapshot
+                counts = dict(getattr(snap, "counts", {}))
+                revision = getattr(snap, "revision", None)
+                accounts, files = self._account_files(self._db, with_secrets)
             secrets = self._secrets(accounts) if with_secrets else None
             members: dict[str, dict[str, Any]] = {}
             blobs = {f["member"]: f.pop("data") for f in files}
@@ -340,11 +345,17 @@ class BackupService:
             read = _read_backup(out, passphrase, None)
             if read.manifest != manifest:
                 raise BackupDamaged("the written backup does not read back as written")
-            sdb = open_snapshot(db_file)
-            try:
-                sampled, trusted, problems = self._sample_zfos(sdb, SAMPLE_ZFOS)
-            finally:
-                close_quietly(sdb)
+            if header.backend == "sqlite":
+                sdb = open_snapshot(db_file)
+                try:
+                    sampled, trusted, problems = self._sample_zfos(sdb, SAMPLE_ZFOS)
+                finally:
+                    close_quietly(sdb)
+            elif self._db is not None:
+                # A dump is not a database to query: the sample is re-checked in the live
+                # archive it was taken from (the dump's rows are those bytes, checked by
+                # their SHA-256 again when a restore reads them back).
+                sampled, trusted, problems = self._sample_zfos(self._db, SAMPLE_ZFOS)
         return BackupInfo(out, header, manifest, out.stat().st_size, sha, sampled, trusted,
                           problems, catalog_match=True)
 
@@ -421,6 +432,10 @@ class BackupService:
         if snap_problems:
             raise BackupDamaged("the archive in the backup fails its integrity check: "
                                 + "; ".join(snap_problems[:5]))
+        if read.header.backend != "sqlite":
+            # A dump holds no queryable rows: its counts are compared where it is restored
+            # (`restore_url`, then `check_restored`).
+            return 0, 0, 0
         sdb = open_snapshot(db_file)
         try:
             counts = table_counts(sdb)
@@ -497,6 +512,7 @@ class BackupService:
                  now: datetime | None) -> RestoreResult:
         paths = self._paths
         target = paths.database
+        _same_backend(Path(path), "sqlite")
         if archive_in_use(target) and not replace:
             raise BackupArchiveExists(
                 f"an archive already exists at {target}; restore with --replace to move it "
@@ -528,18 +544,63 @@ class BackupService:
             files_restored = self._place_files(read, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        secrets_restored = 0
+        secrets_restored = self._restore_secrets(read)
+        log.info("backup restored into %s (replaced: %s, %d secrets, %d files)", target,
+                 replaced, secrets_restored, files_restored)
+        return RestoreResult(target, info, replaced, secrets_restored, files_restored)
+
+    def restore_url(self, path: Path, url: str, *, passphrase: str | None = None
+                    ) -> RestoreResult:
+        """Restore a backup of a PostgreSQL archive into the empty database at ``url``
+        (made by the administrator; never one that has tables: an office archive is not
+        replaced by a restore, the administrator drops it first). The dump is authenticated
+        and its table of contents checked before ``pg_restore`` runs, in one transaction;
+        an older schema is then migrated. Account files go under this PC's data folder."""
+        from dso_desktop.store.snapshot import PostgresSnapshotter, database_is_empty
+
+        _same_backend(Path(path), "postgresql")
+        if not database_is_empty(url):
+            raise BackupArchiveExists(
+                "the target database already has tables; restore into a new, empty "
+                "database (CREATE DATABASE ... OWNER ...) and point the PCs at it")
+        paths = self._paths
+        paths.ensure()
+        staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=private_dir(paths.cache)))
+        try:
+            read = _read_backup(Path(path), passphrase, staging)
+            self._check_snapshot(read, staging / ARCHIVE, sample=0)
+            sha = read.sha256
+            info = BackupInfo(Path(path), read.header, read.manifest,
+                              Path(path).stat().st_size, sha,
+                              catalog_match=self._catalog_match(Path(path), sha))
+            PostgresSnapshotter.place(staging / ARCHIVE, url)
+            db = Database.open_url(url, migrate=True)  # an older backup's schema, brought up
+            try:
+                files_restored = self._place_files(read, staging, db)
+            finally:
+                db.close()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        secrets_restored = self._restore_secrets(read)
+        log.info("backup restored into a PostgreSQL database (%d secrets, %d files)",
+                 secrets_restored, files_restored)
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(url).render_as_string(hide_password=True)  # keyring's, not for logs
+        return RestoreResult(shown, info, None, secrets_restored, files_restored)
+
+    @staticmethod
+    def _restore_secrets(read: _Read) -> int:
+        n = 0
         if read.secrets:
             for account, kinds in dict(read.secrets.get("keyring", {})).items():
                 for kind, value in dict(kinds).items():
                     if kind in SECRET_KINDS and isinstance(value, str):
                         secretstore.set_secret(str(account), kind, value)
-                        secrets_restored += 1
-        log.info("backup restored into %s (replaced: %s, %d secrets, %d files)", target,
-                 replaced, secrets_restored, files_restored)
-        return RestoreResult(target, info, replaced, secrets_restored, files_restored)
+                        n += 1
+        return n
 
-    def _place_files(self, read: _Read, staging: Path) -> int:
+    def _place_files(self, read: _Read, staging: Path, db: Database | None = None) -> int:
         """Put the account and anchor files under the data folder and point the restored
         archive at them (the old PC's paths mean nothing here)."""
         from dso_desktop.store.models import Account
@@ -549,7 +610,9 @@ class BackupService:
         if not files:
             return 0
         root = private_dir(self._paths.data / ACCOUNT_FILES_DIR)
-        db = Database.open(self._paths.database, migrate=False)
+        own = db is None
+        if db is None:
+            db = Database.open(self._paths.database, migrate=False)
         try:
             anchors: list[tuple[str, str]] = []
             with db.write() as s:
@@ -573,7 +636,8 @@ class BackupService:
                     moved = dict(anchors)
                     repo.put("trust_anchors", [moved.get(a, a) for a in current])
         finally:
-            db.close()
+            if own:
+                db.close()
         return len(files)
 
     @staticmethod
@@ -722,11 +786,29 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def _check_file(backend: str, db_file: Path) -> list[str]:
-    from dso_desktop.store.snapshot import SqliteSnapshotter, UnsupportedSnapshotter
+    from dso_desktop.store.snapshot import SqliteSnapshotter, UnsupportedSnapshotter, check_dump
 
     if backend == "sqlite":
         return SqliteSnapshotter(db_file).check(db_file)
+    if backend == "postgresql":
+        return check_dump(db_file)
     return UnsupportedSnapshotter(backend).check(db_file)
+
+
+def _same_backend(path: Path, backend: str) -> None:
+    """A backup restores into an archive of its own backend: a SQLite file is no dump for
+    pg_restore, and a dump no SQLite file (move between them with `dso store migrate`)."""
+    try:
+        with open(path, "rb") as f:
+            header, _ = read_header(f)
+    except OSError as exc:
+        raise BackupError(f"cannot read {path}: {exc}") from None
+    if header.backend != backend:
+        how = ("restore it into a new PostgreSQL database with --store URL"
+               if header.backend == "postgresql" else
+               "restore it into a data folder, then move it with `dso store migrate --to URL`")
+        raise BackupError(f"this backup holds a {header.backend} archive, not a {backend} "
+                          f"one: {how}")
 
 
 def _iter_members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:

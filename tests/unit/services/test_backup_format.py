@@ -1,5 +1,5 @@
 """The backup file format (issue 21): round trip in bounded chunks, every record bound to the
-header, its position and the end; a PostgreSQL archive is refused clearly, not half done."""
+header, its position and the end; an unsupported backend is refused clearly, not half done."""
 
 from __future__ import annotations
 
@@ -92,15 +92,23 @@ def test_wrong_or_missing_passphrase_is_told_apart() -> None:
                       backend="sqlite")
 
 
-def test_postgresql_archive_is_not_supported_yet(tmp_path: Path) -> None:
-    # No server needed: the refusal comes before any connection.
-    db = Database(make_engine("postgresql+psycopg://dso@127.0.0.1:1/dso"))
+def test_other_backends_are_refused_and_an_unreachable_server_leaves_no_file(
+        tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.store.snapshot import PostgresSnapshotter
+
+    other = SimpleNamespace(engine=SimpleNamespace(dialect=SimpleNamespace(name="oracle")))
     with pytest.raises(BackupNotSupported, match="not supported yet"):
-        snapshotter(db).take(tmp_path / "x")
+        snapshotter(other).take(tmp_path / "x")  # type: ignore[arg-type]
+    # PostgreSQL has its snapshot now (tests/integration/test_backup_pg.py); no server at
+    # the URL: the failure leaves no file that looks like a backup.
+    db = Database(make_engine("postgresql+psycopg://dso@127.0.0.1:1/dso"))
+    assert isinstance(snapshotter(db), PostgresSnapshotter)
     from dso_desktop.paths import AppPaths
     from dso_desktop.services.backup import BackupService
 
-    with pytest.raises(BackupNotSupported):
+    with pytest.raises(Exception, match=r"127\.0\.0\.1"):
         BackupService(AppPaths.default(tmp_path / "d"), db).create(tmp_path / "b.dsobackup")
     assert not (tmp_path / "b.dsobackup").exists()
 
