@@ -2110,6 +2110,10 @@
         <translation>Zpráv: %1</translation>
     </message>
     <message>
+        <source>Evidence expiry computed for %1 stored messages.</source>
+        <translation>Konec ověřitelnosti zjištěn u uložených zpráv: %1.</translation>
+    </message>
+    <message>
         <source>All messages</source>
         <translation>Všechny zprávy</translation>
     </message>

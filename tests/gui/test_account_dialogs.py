@@ -229,3 +229,18 @@ def test_otp_login_with_saved_password_asks_only_the_code(
     with qtbot.waitSignal(window.sync.job_finished, timeout=60_000):
         window.sync.sync("kod")
     assert [c.method for c in codes] == [LoginMethod(method)]
+
+
+def test_password_dialog_text_reads_as_sentences(qtbot: Any, ctx: Any) -> None:
+    """The intro and the ISDS rules wrapped into a narrow column of short lines."""
+    from dso_desktop.services.types import AccountView
+
+    view = AccountView(name="x", login_method="password", username="u", environment="test",
+                       ca_file=None, cert_file=None, sync_received=True,
+                       delivery_confirmed=False, mark_downloaded=False, box_id=None,
+                       owner_name=None, last_sync_at=None, password_saved=True,
+                       password_expires_at=None)
+    dlg = PasswordDialog(ctx, view)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.width() >= dlg.fontMetrics().horizontalAdvance("M") * 30

@@ -67,3 +67,16 @@ def test_measure_startup_prints_json(tmp_path: Path) -> None:
     assert result["first_paint_s"] > 0
     assert result["peak_rss_mb"] > 0
     assert "scroll_longest_block_ms" in result
+
+
+def test_demo_screenshot_of_a_dialog_opened_off_the_gui_thread(tmp_path: Path) -> None:
+    """The password dialog opens only after the account is read off the GUI thread: the
+    screenshot waits for it and grabs the dialog, not the main window."""
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "password.png"
+    run = _run(["--demo", "--demo-messages", "4", "--data-dir", str(tmp_path / "data"),
+                "--screenshot", str(out), "--window", "password"], tmp_path)
+    assert run.returncode == 0, run.stderr
+    image = QImage(str(out))
+    assert not image.isNull() and image.width() < 800  # the dialog, not the main window

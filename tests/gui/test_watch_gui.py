@@ -161,3 +161,44 @@ def test_watch_settings_in_the_dialog(qtbot: Any, window: Any, ctx: Any) -> None
     st = ctx.app.settings.get()
     assert (st.undelivered_warning_days, st.tsa_url, st.tsa_ca_file) == (
         5, "https://tsa.example/tsp", "/etc/tsa-ca.pem")
+
+
+def test_the_first_run_backfill_does_not_hold_the_store_thread(
+        qtbot: Any, ctx: Any, short_sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive from before the watch: every message's horizon is computed by verifying
+    its ZFO (minutes at 100,000 messages). The window's list and warnings load meanwhile;
+    the evidence warnings follow when the backfill is done. (It ran inside the warnings'
+    store task, so everything on the store thread waited behind it.)"""
+    import threading
+
+    from sqlalchemy import update
+
+    from dso_desktop.gui.mainwindow import MainWindow
+    from dso_desktop.store.models import Message
+
+    app = ctx.app
+    add_sim_account(app, short_sim, "stara")
+    app.sync.sync_account("stara", accept_delivery=True)
+    with app.db.write() as s:  # what revision 0005 leaves: no horizon yet
+        s.execute(update(Message).values(evidence_expires=None, evidence_cause=None))
+    gate = threading.Event()
+    real_trust = app.watch._trust
+
+    def slow_trust(account_id: Any) -> Any:  # a long backfill, held until we say so
+        gate.wait(30)
+        return real_trust(account_id)
+
+    monkeypatch.setattr(app.watch, "_trust", slow_trust)
+    monkeypatch.setattr(app.watch, "_backfilled", False)  # as in a freshly opened app
+    w = MainWindow(ctx)
+    w.sync.interactive = False
+    qtbot.addWidget(w)
+    try:
+        with qtbot.waitSignals([w.list_loaded, w.warnings_loaded], timeout=10_000):
+            w.start()
+        assert _evidence_rows(w) == []  # not computed yet, and nothing waited for it
+        gate.set()
+        qtbot.waitUntil(lambda: bool(_evidence_rows(w)), timeout=30_000)
+    finally:
+        gate.set()
+        w.sync.cancel_all()

@@ -157,3 +157,37 @@ def test_rows_from_before_revision_0005_get_their_horizon_once(app: App) -> None
         assert fresh.watch.backfill() == 0  # once
     finally:
         fresh.close()
+
+
+def _flip_last_signature_byte(data: bytes) -> bytes:
+    # The CMS signature value sits near the end of the DER: a flipped byte there breaks
+    # the seal without making the file unreadable.
+    b = bytearray(data)
+    b[-40] ^= 0x01
+    return bytes(b)
+
+
+@pytest.mark.parametrize("forgery", ["other-message", "broken-seal", "garbage"])
+def test_a_forged_re_sealed_answer_is_refused_and_nothing_changes(
+        app: App, monkeypatch: pytest.MonkeyPatch, forgery: str) -> None:
+    """A network answer to Re-signISDSDocument is evidence only once it verifies and is
+    the same message: another (genuine) message, a broken seal or garbage is not kept,
+    the original stays byte-exact and the message stays on the watch."""
+    from dso_desktop.isds.ops_messages import ResignedDocument
+
+    mid, other, *_rest = app.remedies.candidates()
+    original = app.messages.zfo_bytes(mid)
+    forged = {"other-message": app.messages.zfo_bytes(other),
+              "broken-seal": _flip_last_signature_byte(original),
+              "garbage": b"<?xml version='1.0'?><not-a-zfo/>"}[forgery]
+
+    def answer(self: Any, zfo: bytes) -> ResignedDocument:
+        return ResignedDocument(data=forged, valid_to=None, status_code="0000")
+
+    client_cls = type(app.accounts.client("urad"))
+    monkeypatch.setattr(client_cls, "re_sign_isds_document", answer)
+    (out,) = app.remedies.restamp([mid])
+    assert not out.ok and out.isds_refused, out
+    assert app.remedies.versions(mid) == []
+    assert app.messages.zfo_bytes(mid) == original
+    assert mid in {i.message_id for i in _evidence_items(app)}

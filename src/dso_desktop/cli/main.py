@@ -291,4 +291,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m dso_desktop.cli.main`, this file is `__main__`, while the command
+    # modules import `dso_desktop.cli.main`: two copies of UsageError, and a usage error
+    # raised by a command would miss `except UsageError` here and exit 1 instead of 2.
+    # Run the one module everybody imports.
+    from dso_desktop.cli import main as _cli
+
+    _cli.main()

@@ -102,6 +102,9 @@ class PasswordDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        # Wide enough that the intro and the ISDS rules read as sentences, not a column of
+        # three-word lines (as the first screenshot showed).
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 34)
         lay.addWidget(intro)
         lay.addLayout(form)
         lay.addWidget(rules)

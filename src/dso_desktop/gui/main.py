@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 T0 = time.perf_counter()
 log = logging.getLogger("dso_desktop.gui")
-WINDOWS = ("main", "compose", "detail", "wizard", "handover", "documents", "overview")
+WINDOWS = ("main", "compose", "detail", "wizard", "handover", "documents", "overview",
+           "filters", "password", "account", "manual")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

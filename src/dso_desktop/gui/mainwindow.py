@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
         from dso_desktop.services.types import MessageFilter
 
         app = self.ctx.app
+        self._backfill_horizons()
         generation = self._list_generation = self._list_generation + 1
         order_by, desc = self._order_by, self._descending
         self._watch_office()
@@ -420,6 +421,24 @@ class MainWindow(QMainWindow):
             self.list_loaded.emit(len(ids))
 
         self.ctx.tasks.run_store(work, done, lambda e: show_error(self, e), owner=self)
+
+    def _backfill_horizons(self) -> None:
+        """Messages stored before the watch existed get their evidence horizon on a
+        background thread, not on the store thread the list and the detail use (on a large
+        archive it verifies every ZFO); the warnings panel reloads when it is done."""
+        watch = self.ctx.app.watch
+        watch.defer_backfill()
+
+        def done(count: int) -> None:
+            if count:
+                self.statusBar().showMessage(self.tr(
+                    "Evidence expiry computed for %1 stored messages.").replace(
+                        "%1", str(count)), 10_000)
+                self.reload_warnings()
+
+        self.ctx.tasks.run_net(watch.backfill, done,
+                               lambda e: log.warning("evidence horizon backfill: %s",
+                                                     type(e).__name__), owner=self)
 
     def _load_the_rest(self) -> None:
         self.reload_tags()

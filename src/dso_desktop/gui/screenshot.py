@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SETTLE_MS = 600
+DIALOG_CLASSES = {"password": "PasswordDialog", "account": "AccountEditDialog"}
 
 
 class ScreenshotTaker(QObject):
@@ -87,12 +88,41 @@ class ScreenshotTaker(QObject):
             self._target = w.open_documents()
         elif self.which == "overview":
             self._target = w.open_overview()
+        elif self.which == "filters":
+            # The filter bar at work: a party and a state, combined with the quick filter.
+            bar = w.filter_bar
+            bar.party.setText("úřad")
+            bar.state.setCurrentIndex(2)  # "Přijata": what most demo messages are
+            w.list_loaded.connect(lambda _n: self._after_settle())
+            return
+        elif self.which in ("password", "account"):
+            # Both dialogs open once the account is read off the GUI thread: wait for them.
+            if self.which == "password":
+                w.change_password()
+            else:
+                w.edit_account()
+            self._wait_for_dialog(DIALOG_CLASSES[self.which], 50)
+            return
+        elif self.which == "manual":
+            self._target = w.open_help()
         elif self.which == "detail":
             self._target = w.detail
             splitter = w.detail.parentWidget()
             if isinstance(splitter, QSplitter):
                 splitter.setSizes([170, 600])
         self._after_settle()
+
+    def _wait_for_dialog(self, class_name: str, tries: int) -> None:
+        for top in QApplication.topLevelWidgets():
+            if type(top).__name__ == class_name and top.isVisible():
+                self._target = top
+                self._after_settle()
+                return
+        if tries <= 0:
+            log.warning("screenshot: no %s appeared; the main window is shown", class_name)
+            self._after_settle()
+            return
+        QTimer.singleShot(100, lambda: self._wait_for_dialog(class_name, tries - 1))
 
     def _after_settle(self) -> None:
         QTimer.singleShot(SETTLE_MS, self._grab)

@@ -103,6 +103,7 @@ class WatchService:
         self._sources: list[WatchSource] = []
         self._backfilled = False
         self._backfill_lock = threading.Lock()
+        self._backfill_deferred = False
 
     def add_source(self, source: WatchSource) -> None:
         self._sources.append(source)
@@ -119,7 +120,8 @@ class WatchService:
         """
         now = now or datetime.now(UTC)
         st = self._settings()
-        self.backfill()
+        if not self._backfill_deferred:
+            self.backfill()
 
         def limit(own_days: int) -> datetime:
             return now + timedelta(days=own_days if within_days is None else within_days)
@@ -238,6 +240,13 @@ class WatchService:
         return out
 
     # -- rows from before revision 0005 ---------------------------------------------------
+    def defer_backfill(self) -> None:
+        """`items` stops running `backfill` itself: the caller runs it on a thread of its
+        own. On a large archive from before revision 0005 the backfill verifies every ZFO
+        (minutes at 100,000 messages); inside `items` it held the GUI's one store thread,
+        so the list, the detail and every other store task waited behind it."""
+        self._backfill_deferred = True
+
     def backfill(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Compute the horizon of stored messages that lack it (archives from before
         revision 0005): verify each once and store the verdict. Returns how many."""

@@ -148,3 +148,20 @@ def test_a_command_returns_its_own_exit_code(monkeypatch: pytest.MonkeyPatch) ->
     assert _run(["boom"])[0] == 1
     _with_handler(monkeypatch, lambda args, ctx: 0)
     assert _run(["boom"])[0] == 0
+
+
+def test_python_dash_m_keeps_exit_2_for_a_commands_usage_error(tmp_path: Path) -> None:
+    """`python -m dso_desktop.cli.main` (the documented way to run the CLI from a source
+    tree) once loaded main.py twice: a command's UsageError was another class than the one
+    `run` catches, so `dso notify` without an action exited 1 instead of 2."""
+    import os
+    import subprocess
+    import sys
+
+    src = Path(cli.__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    proc = subprocess.run([sys.executable, "-m", "dso_desktop.cli.main", "--data-dir",
+                           str(tmp_path), "notify"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "notify needs an action" in proc.stderr
