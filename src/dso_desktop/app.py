@@ -17,7 +17,7 @@ from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.services.messages import MessageService, SearchService, TagService
 from dso_desktop.services.notify import NotifyService, due_items_from_watch
 from dso_desktop.services.paper import PaperService
-from dso_desktop.services.records import RecordsService
+from dso_desktop.services.records import RecordsService, resigned_versions
 from dso_desktop.services.remedies import RemedyService
 from dso_desktop.services.send import SendLimits, SendService
 from dso_desktop.services.settings import SettingsService
@@ -85,7 +85,8 @@ class App:
                                       self.net_config)
         self.integrity = IntegrityService(db, self.trust)
         self.trust_anchors = TrustAnchorService(self.settings)
-        self.records = RecordsService(db)  # hand-over to records management (issue 17)
+        # Hand-over to records management (issue 17), restamped versions included.
+        self.records = RecordsService(db, resigned_versions(db))
         self.backup = BackupService(paths, db, self.trust)  # issue 21: backup and restore
         self.datovka = DatovkaImportService(self.accounts, self.zfo, self.tags)  # issue 21
         # The due items of the e-mail digest and the tray come from the watch (one list).

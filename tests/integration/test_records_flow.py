@@ -506,3 +506,42 @@ def test_a_confirmation_dated_before_its_batch_is_refused(app: App, tmp_path: Pa
     assert result.handed_over and result.confirmed_at == written
     assert all(h.confirmed_at == written for mid in ids
                for h in app.records.state(mid).handovers)
+
+
+def test_restamped_versions_go_into_the_batch_and_purge_waits_for_them(
+        app: App, tmp_path: Path) -> None:
+    """A re-sealed ZFO is a later version of the same file in the batch (issue 17); a
+    restamp kept after the batch was written was not handed over, so purge keeps the
+    message until a later batch carries it."""
+    from dso_desktop.domain import EvidenceVersionKind
+    from dso_desktop.store.versions import EvidenceVersionRepo
+
+    mid = app.records.select_ids(Selection())[0]
+    original = app.messages.zfo_bytes(mid)
+
+    def renew(data: bytes) -> None:
+        with app.db.write() as s:
+            EvidenceVersionRepo(s).add(mid, EvidenceVersionKind.RESIGNED, data,
+                                       covers_sha256=hashlib.sha256(original).hexdigest(),
+                                       verdict=None, source="isds")
+
+    def hand_over(name: str) -> set[bytes]:
+        out = tmp_path / name
+        app.records.export(out, Selection(message_ids=[mid]))
+        with zipfile.ZipFile(out) as z:
+            contents = {z.read(n) for n in z.namelist()}
+        app.records.confirm(confirm_batch(out))
+        return contents
+
+    later = datetime.now(UTC) + timedelta(days=1)
+    renew(b"re-sealed by ISDS, version 2")
+    first = hand_over("davka1.zip")
+    assert original in first and b"re-sealed by ISDS, version 2" in first
+    renew(b"re-sealed by ISDS, version 3")  # after the batch: the service does not have it
+    result = app.records.purge(later)
+    assert mid not in {r.message_id for r in result.removed}
+    assert (mid, "renewed evidence (a restamp or an archive timestamp) was not handed "
+                 "over") in {(m, r) for m, _, r in result.kept}
+    second = hand_over("davka2.zip")
+    assert {b"re-sealed by ISDS, version 2", b"re-sealed by ISDS, version 3"} <= second
+    assert mid in {r.message_id for r in app.records.purge(later).removed}

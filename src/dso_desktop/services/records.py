@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,28 @@ CONFIRMATION_CLOCK_SKEW = timedelta(hours=1)
 # Later versions of a message's signed ZFO (e.g. restamped copies) beside the original, oldest
 # first: message id -> [(bytes, created_at)]. The default has none.
 VersionsOf = Callable[[int], Sequence[tuple[bytes, datetime]]]
+
+
+def resigned_versions(db: Database) -> VersionsOf:
+    """The later versions of a message's ZFO that ISDS re-sealed (Re-signISDSDocument),
+    oldest first: NSESSS counts a restamped ZFO as a new version of the same file. An RFC
+    3161 archive timestamp is not a ZFO and is not handed over (purge keeps its message)."""
+
+    def versions_of(message_id: int) -> Sequence[tuple[bytes, datetime]]:
+        from dso_desktop.domain import EvidenceVersionKind
+        from dso_desktop.store.versions import EvidenceVersionRepo
+
+        with db.read() as s:
+            repo = EvidenceVersionRepo(s)
+            return [(repo.data(message_id, v.version), v.created_at)
+                    for v in repo.versions(message_id)
+                    if v.kind is EvidenceVersionKind.RESIGNED]
+
+    return versions_of
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def no_versions(message_id: int) -> Sequence[tuple[bytes, datetime]]:
@@ -373,6 +395,9 @@ class RecordsService:
                     reason = "the delivery info was not handed over"
                 elif copies:
                     reason = "other signed copies are kept with it"
+                elif self._versions_not_handed_over(s, mid, full):
+                    reason = "renewed evidence (a restamp or an archive timestamp) was not " \
+                             "handed over"
                 if reason is not None:
                     kept.append((mid, h.dm_id, reason))
                     continue
@@ -391,6 +416,25 @@ class RecordsService:
             log.info("records purge removed %d handed-over messages (kept %d)", len(removed),
                      len(kept))
         return PurgeSummary(tuple(removed), tuple(kept), dry_run)
+
+    @staticmethod
+    def _versions_not_handed_over(s: Any, message_id: int,
+                                  hands: Sequence[HandoverRecord]) -> bool:
+        """Whether the message has a later evidence version no confirmed hand-over carried:
+        a re-sealed ZFO goes only into a transfer batch written after it was kept (a REST
+        upload sends the original alone), and an archive timestamp never goes at all."""
+        from dso_desktop.domain import EvidenceVersionKind
+        from dso_desktop.store.versions import EvidenceVersionRepo
+
+        versions = EvidenceVersionRepo(s).versions(message_id)
+        if not versions:
+            return False
+        batches = HandoverRepo(s)
+        written = [_aware(batches.batch(h.batch_id).created_at) for h in hands
+                   if h.method == "batch" and h.batch_id is not None]
+        return any(v.kind is not EvidenceVersionKind.RESIGNED
+                   or not any(_aware(v.created_at) < w for w in written)
+                   for v in versions)
 
     def purge_log(self) -> list[PurgeLogRecord]:
         with self._db.read() as s:
