@@ -270,4 +270,41 @@ CS: dict[str, str] = {
         "--host musí být adresa zpětné smyčky, ne {host!r}",
     "--port must be 0-65535 and --messages not negative":
         "--port musí být 0–65535 a --messages nezáporné",
+    # cmd_watch.py
+    "--within must not be negative": "--within nesmí být záporné",
+    "--expiring-within must not be negative": "--expiring-within nesmí být záporné",
+    "Nothing is due.": "Nic není splatné.",
+    "due         kind              account      dm_id      remedy           what":
+        "termín      druh              účet         id zprávy  náprava          co",
+    "Nothing to restamp.": "Není co přerazítkovat.",
+    "{dm_id}: re-sealed by ISDS, version {version}, verifiable until {until}":
+        "{dm_id}: znovu zapečetěno ISDS, verze {version}, ověřitelné do {until}",
+    "{dm_id}: archive timestamp, version {version}, verifiable until {until}":
+        "{dm_id}: archivní časové razítko, verze {version}, ověřitelné do {until}",
+    "{dm_id}: FAILED: {error}": "{dm_id}: SELHALO: {error}",
+    "{dm_id}: authentic (ISDS issued exactly this file); checked {at} UTC":
+        "{dm_id}: pravá (ISDS vydal přesně tento soubor); ověřeno {at} UTC",
+    "{dm_id}: NOT authentic: ISDS did not issue this file; checked {at} UTC":
+        "{dm_id}: NENÍ pravá: ISDS tento soubor nevydal; ověřeno {at} UTC",
+    # cmd_notify.py
+    "notify needs an action: config or test\n{usage}":
+        "notify potřebuje akci: config nebo test\n{usage}",
+    "e-mail digest: {state}": "e-mailový přehled: {state}",
+    "on": "zapnuto",
+    "off": "vypnuto",
+    "to: {to}  from: {sender}": "komu: {to}  od: {sender}",
+    "(same as login/recipient)": "(stejné jako přihlášení/adresát)",
+    "server: {host}:{port} ({security})": "server: {host}:{port} ({security})",
+    ", CA {file}": ", CA {file}",
+    "login: {user}": "přihlášení: {user}",
+    "(none)": "(žádné)",
+    ", password saved in the keyring": ", heslo uloženo v klíčence systému",
+    ", password NOT saved": ", heslo NENÍ uloženo",
+    ", the OS keyring cannot be read": ", klíčenku systému nelze přečíst",
+    "content of new messages for: {accounts}": "obsah nových zpráv pro: {accounts}",
+    "(no account)": "(žádný účet)",
+    "--password-stdin and --forget-password exclude each other":
+        "--password-stdin a --forget-password se vylučují",
+    "--port must be 1-65535": "--port musí být 1–65535",
+    "test mail sent to {to}": "zkušební e-mail odeslán na {to}",
 }

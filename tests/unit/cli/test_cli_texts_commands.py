@@ -1,0 +1,59 @@
+"""Issue 14 for the newer commands: each speaks Czech under a Czech locale and English
+otherwise, from the one catalogue (cli/texts.py); --json stays the same in both."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from dso_desktop.cli.main import run
+
+
+def _dso(data: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["--data-dir", str(data), *args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+
+
+def test_watch_and_restamp_speak_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSO_LANG", "cs")
+    assert _dso(tmp_path, "watch") == (0, "Nic není splatné.\n", "")
+    assert _dso(tmp_path, "restamp")[1] == "Není co přerazítkovat.\n"
+    code, _out, err = _dso(tmp_path, "watch", "--within", "-1")
+    assert code == 2 and "--within nesmí být záporné" in err
+    code, _out, err = _dso(tmp_path, "restamp", "123")
+    assert code == 1 and "zpráva 123 v archivu není" in err
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    assert _dso(tmp_path, "watch") == (0, "Nothing is due.\n", "")
+    assert _dso(tmp_path, "restamp")[1] == "Nothing to restamp.\n"
+    code, _out, err = _dso(tmp_path, "restamp", "123")
+    assert code == 1 and "message 123 is not in the archive" in err
+    assert _dso(tmp_path, "--json", "watch")[1].strip() == "[]"
+
+
+def test_notify_config_speaks_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, _err = _dso(tmp_path, "notify", "config")
+    assert code == 0 and out.startswith("e-mailový přehled: vypnuto\n")
+    assert "obsah nových zpráv pro: (žádný účet)" in out
+    code, _out, err = _dso(tmp_path, "notify", "config", "--port", "0")
+    assert code == 2 and "--port musí být 1–65535" in err
+    code, _out, err = _dso(tmp_path, "notify", "config", "--content", "nikdo")
+    assert code == 1 and "účet 'nikdo' neexistuje" in err
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, out, _err = _dso(tmp_path, "notify", "config")
+    assert code == 0 and out.startswith("e-mail digest: off\n")
+    assert "content of new messages for: (no account)" in out
+    code, _out, err = _dso(tmp_path, "notify", "config", "--port", "0")
+    assert code == 2 and "--port must be 1-65535" in err
