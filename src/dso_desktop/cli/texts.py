@@ -307,4 +307,33 @@ CS: dict[str, str] = {
         "--password-stdin a --forget-password se vylučují",
     "--port must be 1-65535": "--port musí být 1–65535",
     "test mail sent to {to}": "zkušební e-mail odeslán na {to}",
+    # cmd_account.py
+    "{option}: nothing on standard input": "{option}: na standardním vstupu nic není",
+    "one-time code (SMS or authenticator): ": "jednorázový kód (SMS nebo autentizátor): ",
+    "approve the login in the Mobile key app on your phone":
+        "potvrďte přihlášení v aplikaci Mobilní klíč v telefonu",
+    "--cert-password-stdin needs --cert": "--cert-password-stdin potřebuje --cert",
+    "account {name} added, but ISDS says its password has expired; change it: dso account "
+    "password {name} --new-password-stdin":
+        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: dso account "
+        "password {name} --new-password-stdin",
+    "login not tested": "přihlášení nevyzkoušeno",
+    "logged in: {owner} ({box})": "přihlášeno: {owner} ({box})",
+    "; password saved in the keyring": "; heslo uloženo v klíčence systému",
+    "account {name} added ({environment}, {login}; {checked}{saved})":
+        "účet {name} přidán ({environment}, {login}; {checked}{saved})",
+    "no accounts": "žádné účty",
+    "box={box}\tlast sync={at}": "schránka={box}\tposlední synchronizace={at}",
+    "never": "nikdy",
+    "account {name} removed; its {kept} messages stay in the archive":
+        "účet {name} odebrán; jeho zprávy ({kept}) zůstávají v archivu",
+    "--forget-password and --password-stdin exclude each other":
+        "--forget-password a --password-stdin se vylučují",
+    "nothing to change; see `dso account edit --help`":
+        "není co měnit; viz `dso account edit --help`",
+    "account {name} changed": "účet {name} změněn",
+    "; received messages will be confirmed again at the next sync":
+        "; přijaté zprávy se při příští synchronizaci znovu potvrdí",
+    "password of account {name} changed in ISDS": "heslo účtu {name} v ISDS změněno",
+    "; the keyring holds the new one": "; klíčenka systému má nové heslo",
 }

@@ -57,3 +57,24 @@ def test_notify_config_speaks_the_locale(
     assert "content of new messages for: (no account)" in out
     code, _out, err = _dso(tmp_path, "notify", "config", "--port", "0")
     assert code == 2 and "--port must be 1-65535" in err
+
+
+def test_account_commands_speak_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    add = ("account", "add", "urad", "--login", "password", "--username", "u1",
+           "--environment", "test", "--no-verify")
+    monkeypatch.setenv("DSO_LANG", "cs")
+    assert _dso(tmp_path, "account", "list")[1] == "žádné účty\n"
+    code, out, err = _dso(tmp_path, *add)
+    assert code == 0, err
+    assert out == "účet urad přidán (test, password; přihlášení nevyzkoušeno)\n"
+    code, out, _err = _dso(tmp_path, "account", "list")
+    assert out.endswith("\tschránka=?\tposlední synchronizace=nikdy\n")
+    code, _out, err = _dso(tmp_path, "account", "edit", "urad")
+    assert code == 2 and "není co měnit" in err
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, out, _err = _dso(tmp_path, "account", "list")
+    assert out.endswith("\tbox=?\tlast sync=never\n")
+    code, out, _err = _dso(tmp_path, "account", "remove", "urad")
+    assert out == "account urad removed; its 0 messages stay in the archive\n"
