@@ -336,4 +336,16 @@ CS: dict[str, str] = {
         "; přijaté zprávy se při příští synchronizaci znovu potvrdí",
     "password of account {name} changed in ISDS": "heslo účtu {name} v ISDS změněno",
     "; the keyring holds the new one": "; klíčenka systému má nové heslo",
+    # cmd_datovka.py
+    "{name} ({username}) -> {account}: {files} database files, {messages} messages, "
+    "{infos} delivery infos":
+        "{name} ({username}) -> {account}: databázových souborů {files}, zpráv {messages}, "
+        "doručenek {infos}",
+    "no account": "bez účtu",
+    "unreadable database {file}": "nečitelná databáze {file}",
+    "refused {path} ({status}): {reason}": "odmítnuto {path} ({status}): {reason}",
+    "found {found}: {imported} imported, {infos} delivery infos attached, {duplicates} "
+    "duplicates, {conflicts} conflicting copies, {refused} refused":
+        "nalezeno {found}: importováno {imported}, připojeno doručenek {infos}, duplicitních "
+        "{duplicates}, rozporných kopií {conflicts}, odmítnuto {refused}",
 }

@@ -78,3 +78,26 @@ def test_account_commands_speak_the_locale(
     assert out.endswith("\tbox=?\tlast sync=never\n")
     code, out, _err = _dso(tmp_path, "account", "remove", "urad")
     assert out == "account urad removed; its 0 messages stay in the archive\n"
+
+
+def test_import_datovka_speaks_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / ".dsgui"
+    folder.mkdir()
+    (folder / "dsgui.conf").write_text("[credentials]\nname=Obec\nusername=abc123\n",
+                                       encoding="utf-8")
+    data = tmp_path / "data"
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, err = _dso(data, "import-datovka", str(folder), "--no-accounts")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Obec (abc123) -> bez účtu: databázových souborů 0, zpráv 0, "
+                               "doručenek 0")
+    assert lines[-1] == ("nalezeno 0: importováno 0, připojeno doručenek 0, duplicitních 0, "
+                         "rozporných kopií 0, odmítnuto 0")
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, out, err = _dso(data, "import-datovka", str(folder), "--no-accounts")
+    assert code == 0, err
+    assert out.splitlines()[-1] == ("found 0: 0 imported, 0 delivery infos attached, "
+                                    "0 duplicates, 0 conflicting copies, 0 refused")
