@@ -348,4 +348,45 @@ CS: dict[str, str] = {
     "duplicates, {conflicts} conflicting copies, {refused} refused":
         "nalezeno {found}: importováno {imported}, připojeno doručenek {infos}, duplicitních "
         "{duplicates}, rozporných kopií {conflicts}, odmítnuto {refused}",
+    # cmd_records.py
+    "records needs an action: export, confirm, purge, log, batches, state or rest\n{usage}":
+        "records potřebuje akci: export, confirm, purge, log, batches, state nebo rest\n"
+        "{usage}",
+    "{option}: not a date YYYY-MM-DD: {value!r}": "{option}: není datum RRRR-MM-DD: {value!r}",
+    "--to must not be before --from": "--to nesmí být dříve než --from",
+    "{file} exists; choose a new file for the batch":
+        "{file} už existuje; zvolte pro dávku nový soubor",
+    "batch {batch}: {messages} messages, {entities} entities -> {file}\nNothing is handed "
+    "over until the receiving system confirms it ('dso records confirm FILE.xml').":
+        "dávka {batch}: zpráv {messages}, entit {entities} -> {file}\nNic není předáno, "
+        "dokud příjem nepotvrdí přijímající systém ('dso records confirm SOUBOR.xml').",
+    "{file} is too large for a transfer confirmation":
+        "{file} je na potvrzení o přenosu příliš velký",
+    "batch {batch}: {status}; {ok} handed over, {bad} not":
+        "dávka {batch}: {status}; předáno {ok}, nepředáno {bad}",
+    "not handed over: {dm_id}: {reasons}": "nepředáno: {dm_id}: {reasons}",
+    "would remove {n} messages; kept {kept}":
+        "odstranilo by se zpráv: {n}; ponecháno: {kept}",
+    "removed {n} messages; kept {kept}": "odstraněno zpráv: {n}; ponecháno: {kept}",
+    "would remove: {dm_id} ({method} {target}, confirmed {at})":
+        "odstranilo by se: {dm_id} ({method} {target}, potvrzeno {at})",
+    "removed: {dm_id} ({method} {target}, confirmed {at})":
+        "odstraněno: {dm_id} ({method} {target}, potvrzeno {at})",
+    "kept: {dm_id}: {reason}": "ponecháno: {dm_id}: {reason}",
+    "(nothing removed)": "(nic neodstraněno)",
+    "{n} messages": "zpráv: {n}",
+    "(no batches)": "(žádné dávky)",
+    "message {id}: not handed over": "zpráva {id}: nepředána do spisové služby",
+    "message {id}: handed over to {target} ({method} {where}) confirmed {at}":
+        "zpráva {id}: předána do {target} ({method} {where}), potvrzeno {at}",
+    "refused in {batch}: {reason}": "odmítnuto v dávce {batch}: {reason}",
+    "no token: give --token-file FILE or set {env}":
+        "chybí token: zadejte --token-file SOUBOR nebo nastavte {env}",
+    "no stored messages match; nothing to upload":
+        "výběru neodpovídá žádná uložená zpráva; není co nahrát",
+    "{file}: FAILED {error}": "{file}: SELHALO {error}",
+    "{n} messages confirmed by 'stored files'":
+        "zpráv potvrzených službou ('stored files'): {n}",
+    "{held} of {checked} messages are held by the service":
+        "služba má {held} z {checked} zpráv",
 }

@@ -101,3 +101,22 @@ def test_import_datovka_speaks_the_locale(
     assert code == 0, err
     assert out.splitlines()[-1] == ("found 0: 0 imported, 0 delivery infos attached, "
                                     "0 duplicates, 0 conflicting copies, 0 refused")
+
+
+def test_records_commands_speak_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    purge = ("records", "purge", "--confirmed-before", "2026-01-01", "--dry-run")
+    monkeypatch.setenv("DSO_LANG", "cs")
+    assert _dso(tmp_path, "records", "batches")[1] == "(žádné dávky)\n"
+    assert _dso(tmp_path, "records", "log")[1] == "(nic neodstraněno)\n"
+    assert _dso(tmp_path, *purge)[1] == "odstranilo by se zpráv: 0; ponecháno: 0\n"
+    code, _out, err = _dso(tmp_path, "records", "export", "--out", str(tmp_path / "b.zip"),
+                           "--from", "1.1.2026")
+    assert code == 2 and "--from: není datum RRRR-MM-DD: '1.1.2026'" in err
+    code, _out, err = _dso(tmp_path, "records", "state", "123")
+    assert code == 1 and "zpráva 123 v archivu není" in err
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    assert _dso(tmp_path, "records", "batches")[1] == "(no batches)\n"
+    assert _dso(tmp_path, *purge)[1] == "would remove 0 messages; kept 0\n"
+    assert '"dry_run": true' in _dso(tmp_path, "--json", *purge)[1]
