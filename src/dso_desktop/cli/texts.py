@@ -389,4 +389,16 @@ CS: dict[str, str] = {
         "zpráv potvrzených službou ('stored files'): {n}",
     "{held} of {checked} messages are held by the service":
         "služba má {held} z {checked} zpráv",
+    # cmd_paper.py
+    "{value!r} is not a date (YYYY-MM-DD or D.M.YYYY)":
+        "{value!r} není datum (RRRR-MM-DD nebo D.M.RRRR)",
+    "--out {value} is a folder; give the name of the file to write":
+        "--out {value} je složka; zadejte název souboru, který se má zapsat",
+    "--to {end} is before --from {start}": "--to {end} je dříve než --from {start}",
+    "{file}: {n} messages ({received} received, {sent} sent)":
+        "{file}: zpráv {n} (přijatých {received}, odeslaných {sent})",
+    # cmd_sim.py (more)
+    "--port must be 0-65535": "--port musí být 0–65535",
+    "--refuse needs IDENTITY=REASON, not {item!r}":
+        "--refuse potřebuje IDENTITA=DŮVOD, ne {item!r}",
 }

@@ -120,3 +120,36 @@ def test_records_commands_speak_the_locale(
     assert _dso(tmp_path, "records", "batches")[1] == "(no batches)\n"
     assert _dso(tmp_path, *purge)[1] == "would remove 0 messages; kept 0\n"
     assert '"dry_run": true' in _dso(tmp_path, "--json", *purge)[1]
+
+
+def test_paper_report_speaks_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "overview.csv"
+    report = ("report", "correspondence", "--to", "2026-03-31", "--format", "csv",
+              "--out", str(out))
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, stdout, err = _dso(tmp_path, *report, "--from", "2026-03-01")
+    assert code == 0, err
+    assert stdout == f"{out}: zpráv 0 (přijatých 0, odeslaných 0)\n"
+    code, _o, err = _dso(tmp_path, *report, "--from", "1.13.2026")
+    assert code == 2 and "'1.13.2026' není datum (RRRR-MM-DD nebo D.M.RRRR)" in err
+    code, _o, err = _dso(tmp_path, *report, "--from", "2026-04-01")
+    assert code == 2 and "--to 2026-03-31 je dříve než --from 2026-04-01" in err
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, stdout, err = _dso(tmp_path, *report, "--from", "2026-03-01")
+    assert stdout == f"{out}: 0 messages (0 received, 0 sent)\n"
+
+
+def test_sim_usage_errors_speak_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    confirm = ("sim", "records-confirm", str(tmp_path / "b.zip"), "--out",
+               str(tmp_path / "c.xml"), "--refuse", "bad")
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, _o, err = _dso(tmp_path, *confirm)
+    assert code == 2 and "--refuse potřebuje IDENTITA=DŮVOD, ne 'bad'" in err
+    code, _o, err = _dso(tmp_path, "sim", "records-serve", "--port", "70000")
+    assert code == 2 and "--port musí být 0–65535" in err
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, _o, err = _dso(tmp_path, *confirm)
+    assert code == 2 and "--refuse needs IDENTITY=REASON, not 'bad'" in err
