@@ -401,4 +401,40 @@ CS: dict[str, str] = {
     "--port must be 0-65535": "--port musí být 0–65535",
     "--refuse needs IDENTITY=REASON, not {item!r}":
         "--refuse potřebuje IDENTITA=DŮVOD, ne {item!r}",
+    # cmd_backup.py
+    "--passphrase-stdin: no passphrase on standard input":
+        "--passphrase-stdin: na standardním vstupu není heslo zálohy",
+    "{path}: OK ({size} bytes, made {at} by DSO Desktop {version})":
+        "{path}: v pořádku ({size} bajtů, vytvořeno {at} v DSO Desktop {version})",
+    "encrypted (AES-256-GCM, scrypt)": "šifrováno (AES-256-GCM, scrypt)",
+    "NOT encrypted": "NEŠIFROVÁNO",
+    ", with saved passwords": ", s uloženými hesly",
+    "{messages} messages, {accounts} accounts": "zpráv {messages}, účtů {accounts}",
+    "{n} signed messages re-checked, {trusted} trusted here":
+        "znovu ověřeno podepsaných zpráv: {n}, z toho zde důvěryhodných: {trusted}",
+    "WARNING: {n} of them do not verify (as stored in the archive): run `dso check`":
+        "UPOZORNĚNÍ: {n} z nich se neověří (tak, jak jsou uloženy v archivu): spusťte "
+        "`dso check`",
+    "WARNING: this file differs from the one this installation wrote":
+        "UPOZORNĚNÍ: tento soubor se liší od toho, který zapsala tato instalace",
+    "--with-secrets needs --passphrase-stdin: secrets are only ever written encrypted":
+        "--with-secrets potřebuje --passphrase-stdin: tajné údaje se zapisují jen šifrovaně",
+    "no backups known": "žádné známé zálohy",
+    "{size} bytes": "{size} bajtů",
+    "encrypted": "šifrováno",
+    "with secrets": "s tajnými údaji",
+    "MISSING": "CHYBÍ",
+    "--replace is for a local archive; an office database is restored only into a new, "
+    "empty database":
+        "--replace je pro místní archiv; databáze úřadu se obnovuje jen do nové, prázdné "
+        "databáze",
+    "restored into {database}": "obnoveno do {database}",
+    "the archive that was there is kept in {path}": "dosavadní archiv je uschován v {path}",
+    "{messages} messages, {accounts} accounts, {secrets} saved passwords restored":
+        "zpráv {messages}, účtů {accounts}, obnovených uložených hesel {secrets}",
+    "check: clean": "kontrola: v pořádku",
+    "check: NOT CLEAN (run `dso check`)": "kontrola: NENÍ V POŘÁDKU (spusťte `dso check`)",
+    "counts: same as in the backup": "počty: stejné jako v záloze",
+    "counts: DIFFER: backup {expected}, now {actual}":
+        "počty: LIŠÍ SE: v záloze {expected}, nyní {actual}",
 }

@@ -153,3 +153,20 @@ def test_sim_usage_errors_speak_the_locale(
     monkeypatch.setenv("DSO_LANG", "en")
     code, _o, err = _dso(tmp_path, *confirm)
     assert code == 2 and "--refuse needs IDENTITY=REASON, not 'bad'" in err
+
+
+def test_backup_speaks_the_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("DSO_LANG", "cs")
+    assert _dso(data, "backup", "list")[1] == "žádné známé zálohy\n"
+    code, _o, err = _dso(data, "backup", "create", "--out", str(tmp_path / "b1"),
+                         "--with-secrets")
+    assert code == 2 and "tajné údaje se zapisují jen šifrovaně" in err
+    code, out, err = _dso(data, "backup", "create", "--out", str(tmp_path / "b1"))
+    assert code == 0, err
+    assert out.splitlines()[1] == "  NEŠIFROVÁNO; zpráv 0, účtů 0"
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, out, err = _dso(data, "backup", "verify", str(tmp_path / "b1"))
+    assert code == 0, err
+    assert out.splitlines()[1] == "  NOT encrypted; 0 messages, 0 accounts"
