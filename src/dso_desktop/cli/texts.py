@@ -437,4 +437,41 @@ CS: dict[str, str] = {
     "counts: same as in the backup": "počty: stejné jako v záloze",
     "counts: DIFFER: backup {expected}, now {actual}":
         "počty: LIŠÍ SE: v záloze {expected}, nyní {actual}",
+    # cmd_office.py
+    "saved setting": "uložené nastavení",
+    "default": "výchozí",
+    "no database configured: give a URL (postgresql://user@host/db)":
+        "není nastavena žádná databáze: zadejte URL (postgresql://uživatel@server/databáze)",
+    "connected to {database} as {user} (PostgreSQL {version}); archive schema: {revision}":
+        "připojeno k {database} jako {user} (PostgreSQL {version}); schéma archivu: "
+        "{revision}",
+    "none yet": "zatím žádné",
+    "give either a URL or --local": "zadejte buď URL, nebo --local",
+    "using the local archive {path}": "používá se místní archiv {path}",
+    "store use needs a URL (postgresql://user@host/db) or --local":
+        "store use potřebuje URL (postgresql://uživatel@server/databáze) nebo --local",
+    "no password in the URL: use --password-stdin (keyring) or a libpq password file "
+    "(~/.pgpass)":
+        "heslo nepatří do URL: použijte --password-stdin (klíčenka systému) nebo soubor hesel "
+        "libpq (~/.pgpass)",
+    "this installation now uses {store}": "tato instalace nyní používá {store}",
+    "give --database NAME or --store postgresql://…":
+        "zadejte --database NÁZEV nebo --store postgresql://…",
+    "--apply needs the PostgreSQL archive (--store or the saved setting)":
+        "--apply potřebuje archiv v PostgreSQL (--store nebo uložené nastavení)",
+    "the roles could not be set up: {error}": "role nešlo nastavit: {error}",
+    "roles {roles} set up ({n} statements)": "role {roles} nastaveny (příkazů: {n})",
+    "{table}: {n} rows": "{table}: řádků {n}",
+    "{blobs} stored copies verified by SHA-256; {indexed} messages indexed for search":
+        "uložených kopií ověřených pomocí SHA-256: {blobs}; zpráv zaindexovaných pro "
+        "hledání: {indexed}",
+    "archive check on the target: {checked} signed messages, {ok} verify":
+        "kontrola archivu v cíli: podepsaných zpráv {checked}, ověřeno {ok}",
+    " (NOT CLEAN, as before)": " (NENÍ V POŘÁDKU, stejně jako předtím)",
+    "{source} is unchanged. Point the PCs at the new archive: dso store use URL (or "
+    "DSO_STORE_URL)":
+        "{source} zůstává beze změny. Nastavte počítače na nový archiv: dso store use URL "
+        "(nebo DSO_STORE_URL)",
+    "store needs an action: show, use, test, init-roles or migrate\n{usage}":
+        "store potřebuje akci: show, use, test, init-roles nebo migrate\n{usage}",
 }

@@ -170,3 +170,22 @@ def test_backup_speaks_the_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     code, out, err = _dso(data, "backup", "verify", str(tmp_path / "b1"))
     assert code == 0, err
     assert out.splitlines()[1] == "  NOT encrypted; 0 messages, 0 accounts"
+
+
+def test_store_commands_speak_the_locale(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DSO_STORE_URL", raising=False)
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, _err = _dso(tmp_path, "store", "use", "--local")
+    assert code == 0 and out.startswith("používá se místní archiv ")
+    code, _o, err = _dso(tmp_path, "store", "use")
+    assert code == 2 and "store use potřebuje URL" in err
+    code, _o, err = _dso(tmp_path, "store", "init-roles", "--apply")
+    assert code == 2 and "zadejte --database NÁZEV" in err
+    assert _dso(tmp_path, "store", "show")[1].endswith("  (výchozí)\n")
+
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, _o, err = _dso(tmp_path, "store", "use")
+    assert code == 2 and "store use needs a URL" in err
+    assert _dso(tmp_path, "store", "show")[1].endswith("  (default)\n")
+    assert '"source": "default"' in _dso(tmp_path, "--json", "store", "show")[1]
