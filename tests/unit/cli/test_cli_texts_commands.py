@@ -189,3 +189,12 @@ def test_store_commands_speak_the_locale(
     assert code == 2 and "store use needs a URL" in err
     assert _dso(tmp_path, "store", "show")[1].endswith("  (default)\n")
     assert '"source": "default"' in _dso(tmp_path, "--json", "store", "show")[1]
+
+
+def test_localized_takes_any_placeholder_name() -> None:
+    from dso_desktop.cli.main import UsageError, localized
+
+    err = localized(UsageError, "{value!r} is not a date (YYYY-MM-DD or D.M.YYYY)", value="x")
+    assert err.message == "'x' is not a date (YYYY-MM-DD or D.M.YYYY)"
+    # The catalogue function's own parameter names are positional-only: no clash.
+    assert localized(UsageError, "{text}", text="t").message == "t"
