@@ -248,7 +248,8 @@ def _client(args: argparse.Namespace) -> Any:
 def rest_info(args: argparse.Namespace, ctx: CliContext) -> int:
     with _client(args) as client:
         info = client.service_info()
-    ctx.emit(info.to_json(), lambda i: f"{i['name']} (token: {i['token_name']})")
+    ctx.emit(info.to_json(), lambda i: tr("{name} (token: {token})", name=i["name"],
+                                          token=i["token_name"]))
     return 0
 
 
@@ -273,7 +274,7 @@ def rest_upload(args: argparse.Namespace, ctx: CliContext) -> int:
         result = app.records.upload(client, ids, args.nodes)
 
     def text(r: dict[str, Any]) -> str:
-        lines = [f"{i['file']}: " + (", ".join(i["locations"]) or i["error"] or "ok")
+        lines = [f"{i['file']}: " + (", ".join(i["locations"]) or i["error"] or tr("ok"))
                  if i["ok"] else tr("{file}: FAILED {error}", file=i["file"] or i["dm_id"],
                                     error=i["error"])
                  for i in r["items"]]

@@ -387,6 +387,7 @@ CS: dict[str, str] = {
     "{file}: FAILED {error}": "{file}: SELHALO {error}",
     "{n} messages confirmed by 'stored files'":
         "zpráv potvrzených službou ('stored files'): {n}",
+    "{name} (token: {token})": "{name} (token: {token})",
     "{held} of {checked} messages are held by the service":
         "služba má {held} z {checked} zpráv",
     # cmd_paper.py
