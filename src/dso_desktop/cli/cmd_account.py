@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
     from dso_desktop.app import App
@@ -31,7 +32,7 @@ def _line(what: str) -> str:
     """One secret from standard input (never echoed, never logged)."""
     value = sys.stdin.readline().rstrip("\r\n")
     if not value:
-        raise UsageError(f"{what}: nothing on standard input")
+        raise localized(UsageError, "{option}: nothing on standard input", option=what)
     return value
 
 
@@ -41,7 +42,7 @@ def _code_prompt(ctx: CliContext) -> Any:
     def ask(challenge: Any) -> str | None:
         if challenge.message:
             ctx.err.write(f"{challenge.message}\n")
-        ctx.err.write("one-time code (SMS or authenticator): ")
+        ctx.err.write(tr("one-time code (SMS or authenticator): "))
         ctx.err.flush()
         return sys.stdin.readline().strip() or None
 
@@ -53,7 +54,7 @@ def _mobile_key_note(ctx: CliContext) -> Any:
 
     def observe(state: Any) -> None:
         if not shown:
-            ctx.err.write("approve the login in the Mobile key app on your phone\n")
+            ctx.err.write(tr("approve the login in the Mobile key app on your phone") + "\n")
         shown.append(state.status)
 
     return observe
@@ -67,7 +68,7 @@ def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
     cert_password = None
     if args.cert_password_stdin:
         if not args.cert:
-            raise UsageError("--cert-password-stdin needs --cert")
+            raise localized(UsageError, "--cert-password-stdin needs --cert")
         cert_password = _line("--cert-password-stdin")
     spec = AccountSpec(
         name=args.name, login_method=LoginMethod(args.login), username=args.username,
@@ -97,15 +98,17 @@ def account_add(args: argparse.Namespace, ctx: CliContext) -> int:
                     otp_provider=_code_prompt(ctx), mobile_key_observer=_mobile_key_note(ctx),
                     keep_if_expired=True)
             except PasswordExpired as exc:
-                raise CliError(
-                    f"account {spec.name} added, but ISDS says its password has expired; "
-                    f"change it: dso account password {spec.name} --new-password-stdin"
-                ) from exc
-    checked = "login not tested" if args.no_verify else (
-        f"logged in: {view.owner_name or '?'} ({view.box_id or '?'})")
-    ctx.emit(view.to_json(), f"account {view.name} added ({view.environment}, "
-             f"{view.login_method}; {checked}"
-             f"{'; password saved in the keyring' if view.password_saved else ''})")
+                raise localized(
+                    CliError,
+                    "account {name} added, but ISDS says its password has expired; "
+                    "change it: dso account password {name} --new-password-stdin",
+                    name=spec.name) from exc
+    checked = tr("login not tested") if args.no_verify else tr(
+        "logged in: {owner} ({box})", owner=view.owner_name or "?", box=view.box_id or "?")
+    saved = tr("; password saved in the keyring") if view.password_saved else ""
+    ctx.emit(view.to_json(), tr("account {name} added ({environment}, {login}; {checked}"
+                                "{saved})", name=view.name, environment=view.environment,
+                                login=view.login_method, checked=checked, saved=saved))
     return 0
 
 
@@ -116,10 +119,11 @@ def account_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         if not views:
-            return "no accounts"
+            return tr("no accounts")
         return "\n".join(
             f"{v.name}\t{v.username}\t{v.environment}\t{v.login_method}\t"
-            f"box={v.box_id or '?'}\tlast sync={v.last_sync_at or 'never'}" for v in views)
+            + tr("box={box}\tlast sync={at}", box=v.box_id or "?",
+                 at=v.last_sync_at or tr("never")) for v in views)
 
     ctx.emit(rows, text)
     return 0
@@ -129,7 +133,8 @@ def account_remove(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         kept = app.accounts.remove(args.name)
     ctx.emit({"removed": args.name, "messages_kept": kept},
-             f"account {args.name} removed; its {kept} messages stay in the archive")
+             tr("account {name} removed; its {kept} messages stay in the archive",
+                name=args.name, kept=kept))
     return 0
 
 
@@ -150,18 +155,19 @@ def account_edit(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.mark_downloaded:
         fields["mark_downloaded"] = args.mark_downloaded == "yes"
     if args.forget_password and args.password_stdin:
-        raise UsageError("--forget-password and --password-stdin exclude each other")
+        raise localized(UsageError,
+                        "--forget-password and --password-stdin exclude each other")
     password = _line("--password-stdin") if args.password_stdin else None
     cert_password = _line("--cert-password-stdin") if args.cert_password_stdin else None
     if not fields and password is None and cert_password is None and \
             not args.forget_password:
-        raise UsageError("nothing to change; see `dso account edit --help`")
+        raise localized(UsageError, "nothing to change; see `dso account edit --help`")
     with _open(ctx) as app:
         view = app.accounts.edit(
             args.name, password=password, cert_password=cert_password,
             save_password=False if args.forget_password else None, **fields)
-    ctx.emit(view.to_json(), f"account {view.name} changed"
-             + ("; received messages will be confirmed again at the next sync"
+    ctx.emit(view.to_json(), tr("account {name} changed", name=view.name)
+             + (tr("; received messages will be confirmed again at the next sync")
                 if view.sync_received and not view.delivery_confirmed else ""))
     return 0
 
@@ -172,8 +178,8 @@ def account_password(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         view = app.accounts.change_password(args.name, new, old_password=old,
                                             otp_provider=_code_prompt(ctx))
-    ctx.emit(view.to_json(), f"password of account {view.name} changed in ISDS"
-             + ("; the keyring holds the new one" if view.password_saved else ""))
+    ctx.emit(view.to_json(), tr("password of account {name} changed in ISDS", name=view.name)
+             + (tr("; the keyring holds the new one") if view.password_saved else ""))
     return 0
 
 

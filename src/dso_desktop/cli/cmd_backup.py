@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 ENV_OFFLINE = "DSO_OFFLINE"
 
@@ -18,7 +19,7 @@ def _passphrase(args: argparse.Namespace) -> str | None:
         return None
     pw = sys.stdin.readline().rstrip("\r\n")
     if not pw:
-        raise UsageError("--passphrase-stdin: no passphrase on standard input")
+        raise localized(UsageError, "--passphrase-stdin: no passphrase on standard input")
     return pw
 
 
@@ -30,34 +31,37 @@ def _open_app(ctx: CliContext) -> Any:
     try:
         return App.open(AppPaths.default(ctx.data_dir), offline=offline, store_url=ctx.store)
     except Exception as exc:
-        raise CliError(f"cannot open the archive: {exc}") from exc
+        raise localized(CliError, "cannot open the archive: {error}", error=exc) from exc
 
 
 def _info_text(info: Any) -> str:
     j = info.to_json()
     counts = j["counts"]
     lines = [
-        f"{j['path']}: OK ({j['size']} bytes, made {j['created_at']} by DSO Desktop "
-        f"{j['app_version']})",
-        f"  {'encrypted (AES-256-GCM, scrypt)' if j['encrypted'] else 'NOT encrypted'}"
-        f"{', with saved passwords' if j['with_secrets'] else ''}; "
-        f"{counts.get('messages', 0)} messages, {counts.get('accounts', 0)} accounts",
+        tr("{path}: OK ({size} bytes, made {at} by DSO Desktop {version})", path=j["path"],
+           size=j["size"], at=j["created_at"], version=j["app_version"]),
+        "  " + (tr("encrypted (AES-256-GCM, scrypt)") if j["encrypted"]
+                else tr("NOT encrypted"))
+        + (tr(", with saved passwords") if j["with_secrets"] else "") + "; "
+        + tr("{messages} messages, {accounts} accounts", messages=counts.get("messages", 0),
+             accounts=counts.get("accounts", 0)),
     ]
     if j["sampled_zfos"]:
-        lines.append(f"  {j['sampled_zfos']} signed messages re-checked, "
-                     f"{j['sampled_trusted']} trusted here")
+        lines.append("  " + tr("{n} signed messages re-checked, {trusted} trusted here",
+                               n=j["sampled_zfos"], trusted=j["sampled_trusted"]))
     if j["sampled_problems"]:
-        lines.append(f"  WARNING: {j['sampled_problems']} of them do not verify (as stored in "
-                     "the archive): run `dso check`")
+        lines.append("  " + tr("WARNING: {n} of them do not verify (as stored in the "
+                               "archive): run `dso check`", n=j["sampled_problems"]))
     if j["catalog_match"] is False:
-        lines.append("  WARNING: this file differs from the one this installation wrote")
+        lines.append("  " + tr("WARNING: this file differs from the one this installation "
+                               "wrote"))
     return "\n".join(lines)
 
 
 def create(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.with_secrets and not args.passphrase_stdin:
-        raise UsageError("--with-secrets needs --passphrase-stdin: secrets are only ever "
-                         "written encrypted")
+        raise localized(UsageError, "--with-secrets needs --passphrase-stdin: secrets are "
+                        "only ever written encrypted")
     passphrase = _passphrase(args)
     with _open_app(ctx) as app:
         info = app.backup.create(Path(args.out), passphrase=passphrase,
@@ -95,12 +99,13 @@ def list_(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         if not entries:
-            return "no backups known"
+            return tr("no backups known")
         return "\n".join(
-            f"{e.get('created_at')}  {e.get('path')}  {e.get('size')} bytes"
-            f"{'  encrypted' if e.get('encrypted') else ''}"
-            f"{'  with secrets' if e.get('with_secrets') else ''}"
-            f"{'' if e.get('exists') else '  MISSING'}" for e in entries)
+            f"{e.get('created_at')}  {e.get('path')}  "
+            + tr("{size} bytes", size=e.get("size"))
+            + ("  " + tr("encrypted") if e.get("encrypted") else "")
+            + ("  " + tr("with secrets") if e.get("with_secrets") else "")
+            + ("" if e.get("exists") else "  " + tr("MISSING")) for e in entries)
 
     ctx.emit(entries, text)
     return 0
@@ -116,8 +121,8 @@ def restore(args: argparse.Namespace, ctx: CliContext) -> int:
     url = resolve_store_url(paths, ctx.store)
     if url is not None and not url.startswith("sqlite"):
         if args.replace:
-            raise UsageError("--replace is for a local archive; an office database is "
-                             "restored only into a new, empty database")
+            raise localized(UsageError, "--replace is for a local archive; an office "
+                            "database is restored only into a new, empty database")
         result = BackupService(paths, None).restore_url(Path(args.file), url,
                                                         passphrase=passphrase)
     else:
@@ -131,15 +136,19 @@ def restore(args: argparse.Namespace, ctx: CliContext) -> int:
            "files_restored": result.files_restored, **check.to_json()}
 
     def text(_: Any) -> str:
-        lines = [f"restored into {result.database}"]
+        lines = [tr("restored into {database}", database=result.database)]
         if result.replaced:
-            lines.append(f"the archive that was there is kept in {result.replaced}")
-        lines.append(f"{check.actual.get('messages', 0)} messages, "
-                     f"{check.actual.get('accounts', 0)} accounts, "
-                     f"{result.secrets_restored} saved passwords restored")
-        lines.append("check: " + ("clean" if check.clean else "NOT CLEAN (run `dso check`)"))
-        lines.append("counts: " + ("same as in the backup" if check.counts_match else
-                                   f"DIFFER: backup {check.expected}, now {check.actual}"))
+            lines.append(tr("the archive that was there is kept in {path}",
+                            path=result.replaced))
+        lines.append(tr("{messages} messages, {accounts} accounts, {secrets} saved passwords "
+                        "restored", messages=check.actual.get("messages", 0),
+                        accounts=check.actual.get("accounts", 0),
+                        secrets=result.secrets_restored))
+        lines.append(tr("check: clean") if check.clean
+                     else tr("check: NOT CLEAN (run `dso check`)"))
+        lines.append(tr("counts: same as in the backup") if check.counts_match else
+                     tr("counts: DIFFER: backup {expected}, now {actual}",
+                        expected=check.expected, actual=check.actual))
         return "\n".join(lines)
 
     ctx.emit(out, text)

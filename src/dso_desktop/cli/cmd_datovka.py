@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError
+from dso_desktop.cli.main import CliContext, CliError, localized
+from dso_desktop.cli.texts import tr
 
 ENV_OFFLINE = "DSO_OFFLINE"
 
@@ -21,25 +22,31 @@ def import_datovka(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         app = App.open(AppPaths.default(ctx.data_dir), offline=offline)
     except Exception as exc:
-        raise CliError(f"cannot open the archive: {exc}") from exc
+        raise localized(CliError, "cannot open the archive: {error}", error=exc) from exc
     with app:
         report = app.datovka.run(Path(args.path), create_accounts=not args.no_accounts)
 
     def text(_: Any) -> str:
         lines = []
         for a in report.accounts:
-            lines.append(f"{a.name} ({a.username}) -> {a.account or 'no account'}: "
-                         f"{len(a.files)} database files, {a.messages_found} messages, "
-                         f"{a.delivery_infos_found} delivery infos"
+            # The service's note and refusal reasons are its own (English) details.
+            lines.append(tr("{name} ({username}) -> {account}: {files} database files, "
+                            "{messages} messages, {infos} delivery infos",
+                            name=a.name, username=a.username,
+                            account=a.account or tr("no account"), files=len(a.files),
+                            messages=a.messages_found, infos=a.delivery_infos_found)
                          + (f"; {a.note}" if a.note else ""))
-            lines += [f"  unreadable database {f}" for f in a.unreadable]
+            lines += ["  " + tr("unreadable database {file}", file=f) for f in a.unreadable]
             for item in a.items:
                 if item.status in REFUSED:
-                    lines.append(f"  refused {item.path} ({item.status}): {item.reason}")
-        lines.append(f"found {report.found}: {report.imported} imported, "
-                     f"{report.delivery_infos} delivery infos attached, "
-                     f"{report.duplicates} duplicates, {report.conflicts} conflicting copies, "
-                     f"{report.refused} refused")
+                    lines.append("  " + tr("refused {path} ({status}): {reason}",
+                                           path=item.path, status=item.status,
+                                           reason=item.reason))
+        lines.append(tr("found {found}: {imported} imported, {infos} delivery infos attached, "
+                        "{duplicates} duplicates, {conflicts} conflicting copies, "
+                        "{refused} refused", found=report.found, imported=report.imported,
+                        infos=report.delivery_infos, duplicates=report.duplicates,
+                        conflicts=report.conflicts, refused=report.refused))
         return "\n".join(lines)
 
     ctx.emit(report.to_json(), text)

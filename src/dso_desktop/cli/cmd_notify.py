@@ -10,7 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 
 def add_parser(sub: Any) -> None:
@@ -45,7 +46,8 @@ def add_parser(sub: Any) -> None:
     sp.set_defaults(handler=notify_test)
 
     def usage(args: argparse.Namespace, ctx: CliContext) -> int:
-        raise UsageError("notify needs an action: config or test\n" + p.format_usage())
+        raise localized(UsageError, "notify needs an action: config or test\n{usage}",
+                        usage=p.format_usage())
 
     p.set_defaults(handler=usage)
 
@@ -75,15 +77,18 @@ def _view(settings: Any, password_saved: bool | None) -> dict[str, Any]:
 
 def _text(v: dict[str, Any]) -> str:
     return "\n".join([
-        f"e-mail digest: {'on' if v['enabled'] else 'off'}",
-        f"to: {v['to'] or '-'}  from: {v['from'] or '(same as login/recipient)'}",
-        f"server: {v['host'] or '-'}:{v['port']} ({v['security']})"
-        + (f", CA {v['ca_file']}" if v["ca_file"] else ""),
-        f"login: {v['username'] or '(none)'}"
-        + ({True: ", password saved in the keyring", False: ", password NOT saved",
-            None: ", the OS keyring cannot be read"}[v["password_saved"]]
+        tr("e-mail digest: {state}", state=tr("on") if v["enabled"] else tr("off")),
+        tr("to: {to}  from: {sender}", to=v["to"] or "-",
+           sender=v["from"] or tr("(same as login/recipient)")),
+        tr("server: {host}:{port} ({security})", host=v["host"] or "-", port=v["port"],
+           security=v["security"])
+        + (tr(", CA {file}", file=v["ca_file"]) if v["ca_file"] else ""),
+        tr("login: {user}", user=v["username"] or tr("(none)"))
+        + ({True: tr(", password saved in the keyring"), False: tr(", password NOT saved"),
+            None: tr(", the OS keyring cannot be read")}[v["password_saved"]]
            if v["username"] else ""),
-        "content of new messages for: " + (", ".join(v["content_accounts"]) or "(no account)"),
+        tr("content of new messages for: {accounts}",
+           accounts=", ".join(v["content_accounts"]) or tr("(no account)")),
     ])
 
 
@@ -91,12 +96,13 @@ def notify_config(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.cli.cmd_store import _open
 
     if args.password_stdin and args.forget_password:
-        raise UsageError("--password-stdin and --forget-password exclude each other")
+        raise localized(UsageError,
+                        "--password-stdin and --forget-password exclude each other")
     password = None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise UsageError("--password-stdin: no password on standard input")
+            raise localized(UsageError, "--password-stdin: no password on standard input")
     from dso_desktop.services.notify import check_address
 
     for value, what in ((args.to, "recipient"), (args.sender, "sender")):
@@ -115,14 +121,14 @@ def notify_config(args: argparse.Namespace, ctx: CliContext) -> int:
                 changes[key] = value.strip()
         if args.port is not None:
             if not 0 < args.port < 65536:
-                raise UsageError("--port must be 1-65535")
+                raise localized(UsageError, "--port must be 1-65535")
             changes["notify_smtp_port"] = args.port
         if args.ca_file is not None:
             changes["notify_smtp_ca_file"] = args.ca_file.strip() or None
         if args.content or args.no_content:
             for name in args.content:
                 if not app.accounts.exists(name):
-                    raise CliError(f"no account named {name!r}")
+                    raise localized(CliError, "no account named {name!r}", name=name)
             accounts = [a for a in current.notify_content_accounts if a not in args.no_content]
             accounts += [a for a in args.content if a not in accounts]
             changes["notify_content_accounts"] = tuple(accounts)
@@ -141,5 +147,5 @@ def notify_test(args: argparse.Namespace, ctx: CliContext) -> int:
 
     with _open(ctx) as app:
         recipient = app.notify.send_test()  # a NotifyError is one line, exit 1
-    ctx.emit({"sent": True, "to": recipient}, f"test mail sent to {recipient}")
+    ctx.emit({"sent": True, "to": recipient}, tr("test mail sent to {to}", to=recipient))
     return 0

@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 
 def _paths(ctx: CliContext) -> Any:
@@ -41,13 +42,18 @@ def _current(ctx: CliContext) -> tuple[str | None, str]:
     return None, "default"
 
 
+# How the text output names where the setting came from (--json keeps the English key).
+_SOURCES = {"saved setting": lambda: tr("saved setting"), "default": lambda: tr("default")}
+
+
 def store_show(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.services import storeconfig as sc
 
     url, source = _current(ctx)
     shown = sc.describe(url) if url else str(_paths(ctx).database)
     ctx.emit({"store": shown, "backend": "postgresql" if url and not url.startswith(
-        "sqlite") else "sqlite", "source": source}, f"{shown}  ({source})")
+        "sqlite") else "sqlite", "source": source},  # --json keeps the identifier
+        f"{shown}  ({_SOURCES.get(source, lambda: source)()})")
     return 0
 
 
@@ -56,12 +62,14 @@ def store_test(args: argparse.Namespace, ctx: CliContext) -> int:
 
     url = args.url or _current(ctx)[0]
     if not url:
-        raise UsageError("no database configured: give a URL (postgresql://user@host/db)")
+        raise localized(UsageError,
+                        "no database configured: give a URL (postgresql://user@host/db)")
     info = sc.test_connection(url)
     ctx.emit({"server_version": info.server_version, "user": info.user,
               "database": info.database, "schema_revision": info.schema_revision},
-             f"connected to {info.database} as {info.user} (PostgreSQL "
-             f"{info.server_version}); archive schema: {info.schema_revision or 'none yet'}")
+             tr("connected to {database} as {user} (PostgreSQL {version}); archive schema: "
+                "{revision}", database=info.database, user=info.user,
+                version=info.server_version, revision=info.schema_revision or tr("none yet")))
     return 0
 
 
@@ -71,25 +79,27 @@ def store_use(args: argparse.Namespace, ctx: CliContext) -> int:
     paths = _paths(ctx)
     if args.local:
         if args.url:
-            raise UsageError("give either a URL or --local")
+            raise localized(UsageError, "give either a URL or --local")
         sc.save_store_url(paths, None)
-        ctx.emit({"store": str(paths.database)}, f"using the local archive {paths.database}")
+        ctx.emit({"store": str(paths.database)},
+                 tr("using the local archive {path}", path=paths.database))
         return 0
     if not args.url:
-        raise UsageError("store use needs a URL (postgresql://user@host/db) or --local")
+        raise localized(UsageError,
+                        "store use needs a URL (postgresql://user@host/db) or --local")
     url = sc.normalize(args.url)
     if sc.has_password(url):
-        raise UsageError("no password in the URL: use --password-stdin (keyring) or a "
-                         "libpq password file (~/.pgpass)")
+        raise localized(UsageError, "no password in the URL: use --password-stdin (keyring) "
+                        "or a libpq password file (~/.pgpass)")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise UsageError("--password-stdin: no password on standard input")
+            raise localized(UsageError, "--password-stdin: no password on standard input")
         sc.set_store_password(url, password)
     info = sc.test_connection(url)
     sc.save_store_url(paths, url)
     ctx.emit({"store": sc.describe(url), "user": info.user, "database": info.database},
-             f"this installation now uses {sc.describe(url)}")
+             tr("this installation now uses {store}", store=sc.describe(url)))
     return 0
 
 
@@ -101,7 +111,7 @@ def store_init_roles(args: argparse.Namespace, ctx: CliContext) -> int:
     database = args.database
     if database is None:
         if not url or url.startswith("sqlite"):
-            raise UsageError("give --database NAME or --store postgresql://…")
+            raise localized(UsageError, "give --database NAME or --store postgresql://…")
         from sqlalchemy.engine import make_url
 
         database = make_url(sc.normalize(url)).database
@@ -113,7 +123,8 @@ def store_init_roles(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.emit({"sql": statements}, roles.script(statements))
         return 0
     if not url or url.startswith("sqlite"):
-        raise UsageError("--apply needs the PostgreSQL archive (--store or the saved setting)")
+        raise localized(UsageError,
+                        "--apply needs the PostgreSQL archive (--store or the saved setting)")
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -124,11 +135,13 @@ def store_init_roles(args: argparse.Namespace, ctx: CliContext) -> int:
                 conn.execute(text(statement))
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", exc)
-        raise CliError(f"the roles could not be set up: {str(orig).splitlines()[0]}") from None
+        raise localized(CliError, "the roles could not be set up: {error}",
+                        error=str(orig).splitlines()[0]) from None
     finally:
         engine.dispose()
     ctx.emit({"applied": len(statements), "roles": list(roles.ROLES)},
-             f"roles {', '.join(roles.ROLES)} set up ({len(statements)} statements)")
+             tr("roles {roles} set up ({n} statements)", roles=", ".join(roles.ROLES),
+                n=len(statements)))
     return 0
 
 
@@ -161,13 +174,16 @@ def store_migrate(args: argparse.Namespace, ctx: CliContext) -> int:
             f"{report.tables.get('message_zfos', 0)} signed messages")
 
     def text_(_: Any) -> str:
-        lines = [f"{name}: {n} rows" for name, n in report.tables.items() if n]
-        lines.append(f"{report.blobs_verified} stored copies verified by SHA-256; "
-                     f"{report.indexed} messages indexed for search")
-        lines.append(f"archive check on the target: {check.checked} signed messages, "
-                     f"{check.ok} verify{'' if check.clean else ' (NOT CLEAN, as before)'}")
-        lines.append(f"{source} is unchanged. Point the PCs at the new archive: "
-                     "dso store use URL (or DSO_STORE_URL)")
+        lines = [tr("{table}: {n} rows", table=name, n=n)
+                 for name, n in report.tables.items() if n]
+        lines.append(tr("{blobs} stored copies verified by SHA-256; {indexed} messages "
+                        "indexed for search", blobs=report.blobs_verified,
+                        indexed=report.indexed))
+        lines.append(tr("archive check on the target: {checked} signed messages, {ok} verify",
+                        checked=check.checked, ok=check.ok)
+                     + ("" if check.clean else tr(" (NOT CLEAN, as before)")))
+        lines.append(tr("{source} is unchanged. Point the PCs at the new archive: dso store "
+                        "use URL (or DSO_STORE_URL)", source=source))
         return "\n".join(lines)
 
     ctx.emit(result, text_)
@@ -203,7 +219,7 @@ def add_parser(sub: Any) -> None:
     sp.set_defaults(handler=store_migrate)
 
     def usage(args: argparse.Namespace, ctx: CliContext) -> int:
-        raise UsageError("store needs an action: show, use, test, init-roles or migrate\n"
-                         + p.format_usage())
+        raise localized(UsageError, "store needs an action: show, use, test, init-roles or "
+                        "migrate\n{usage}", usage=p.format_usage())
 
     p.set_defaults(handler=usage)

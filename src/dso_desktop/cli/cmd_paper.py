@@ -8,7 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, UsageError
+from dso_desktop.cli.main import CliContext, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 
 def parse_day(text: str) -> date:
@@ -18,7 +19,8 @@ def parse_day(text: str) -> date:
             return datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
-    raise UsageError(f"{text!r} is not a date (YYYY-MM-DD or D.M.YYYY)")
+    raise localized(UsageError, "{value!r} is not a date (YYYY-MM-DD or D.M.YYYY)",
+                    value=text)
 
 
 def out_file(value: str) -> Path:
@@ -26,7 +28,8 @@ def out_file(value: str) -> Path:
     temporary file the write went through)."""
     out = Path(value)
     if out.is_dir():
-        raise UsageError(f"--out {value} is a folder; give the name of the file to write")
+        raise localized(UsageError, "--out {value} is a folder; give the name of the file to "
+                        "write", value=value)
     return out
 
 
@@ -65,11 +68,11 @@ def report_correspondence(args: argparse.Namespace, ctx: CliContext) -> int:
 
     start, end = parse_day(args.date_from), parse_day(args.date_to)
     if end < start:
-        raise UsageError(f"--to {end} is before --from {start}")
+        raise localized(UsageError, "--to {end} is before --from {start}", end=end, start=start)
     out = out_file(args.out)
     with _open(ctx) as app:
         if args.account and not app.accounts.exists(args.account):
-            raise CliError(f"no account named {args.account!r}")
+            raise localized(CliError, "no account named {name!r}", name=args.account)
         ov = app.paper.overview(start, end, account=args.account,
                                 direction=Direction(args.direction) if args.direction
                                 else None)
@@ -81,8 +84,9 @@ def report_correspondence(args: argparse.Namespace, ctx: CliContext) -> int:
         "received": totals[Direction.RECEIVED], "sent": totals[Direction.SENT],
         "counts": [{"direction": str(d), "state": s, "count": n} for d, s, n in ov.counts()],
     }
-    ctx.emit(summary, f"{out}: {len(ov.rows)} messages ({totals[Direction.RECEIVED]} "
-                      f"received, {totals[Direction.SENT]} sent)")
+    ctx.emit(summary, tr("{file}: {n} messages ({received} received, {sent} sent)",
+                         file=out, n=len(ov.rows), received=totals[Direction.RECEIVED],
+                         sent=totals[Direction.SENT]))
     return 0
 
 

@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import tr
 
 TOKEN_ENV = "DSO_RECORDS_TOKEN"  # noqa: S105 - the variable's name, not a token
 
@@ -84,8 +85,8 @@ def add_parser(sub: Any) -> None:
     b.set_defaults(handler=rest_stored)
 
     def usage(args: argparse.Namespace, ctx: CliContext) -> int:
-        raise UsageError("records needs an action: export, confirm, purge, log, batches, "
-                         "state or rest\n" + p.format_usage())
+        raise localized(UsageError, "records needs an action: export, confirm, purge, log, "
+                        "batches, state or rest\n{usage}", usage=p.format_usage())
 
     p.set_defaults(handler=usage)
 
@@ -95,7 +96,8 @@ def parse_day(value: str, option: str) -> datetime:
     try:
         d = date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option}: not a date YYYY-MM-DD: {value!r}") from None
+        raise localized(UsageError, "{option}: not a date YYYY-MM-DD: {value!r}",
+                        option=option, value=value) from None
     return datetime(d.year, d.month, d.day).astimezone()
 
 
@@ -105,7 +107,7 @@ def _selection(args: argparse.Namespace) -> Any:
     since = parse_day(args.date_from, "--from") if args.date_from else None
     until = parse_day(args.date_to, "--to") + timedelta(days=1) if args.date_to else None
     if since and until and until <= since:
-        raise UsageError("--to must not be before --from")
+        raise localized(UsageError, "--to must not be before --from")
     return Selection(account=args.account, since=since, until=until,
                      not_handed_over=args.not_handed_over)
 
@@ -119,16 +121,18 @@ def _open(ctx: CliContext) -> Any:
 def records_export(args: argparse.Namespace, ctx: CliContext) -> int:
     sel = _selection(args)
     if args.out.exists():
-        raise CliError(f"{args.out} exists; choose a new file for the batch")
+        raise localized(CliError, "{file} exists; choose a new file for the batch",
+                        file=args.out)
     with _open(ctx) as app:
         if args.account is not None and not app.accounts.exists(args.account):
-            raise CliError(f"no account named {args.account!r}")
+            raise localized(CliError, "no account named {name!r}", name=args.account)
         summary = app.records.export(args.out, sel, target=args.target, source=args.source,
                                      operator=args.operator)
-    ctx.emit(summary.to_json(), lambda s: (
-        f"batch {s['batch_id']}: {s['messages']} messages, {s['entities']} entities -> "
-        f"{s['file']}\nNothing is handed over until the receiving system confirms it "
-        f"('dso records confirm FILE.xml')."))
+    ctx.emit(summary.to_json(), lambda s: tr(
+        "batch {batch}: {messages} messages, {entities} entities -> {file}\nNothing is "
+        "handed over until the receiving system confirms it ('dso records confirm "
+        "FILE.xml').", batch=s["batch_id"], messages=s["messages"], entities=s["entities"],
+        file=s["file"]))
     return 0
 
 
@@ -136,7 +140,8 @@ def records_confirm(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.records.nsesss import MAX_CONFIRMATION_BYTES
 
     if args.file.stat().st_size > MAX_CONFIRMATION_BYTES:
-        raise CliError(f"{args.file} is too large for a transfer confirmation")
+        raise localized(CliError, "{file} is too large for a transfer confirmation",
+                        file=args.file)
     data = args.file.read_bytes()
     with _open(ctx) as app:
         result = app.records.confirm(data)
@@ -144,10 +149,11 @@ def records_confirm(args: argparse.Namespace, ctx: CliContext) -> int:
     def text(r: dict[str, Any]) -> str:
         ok = [m for m in r["messages"] if m["handed_over"]]
         bad = [m for m in r["messages"] if not m["handed_over"]]
-        lines = [f"batch {r['batch_id']}: {r['status']}; {len(ok)} handed over, "
-                 f"{len(bad)} not"]
-        for m in bad:
-            lines.append(f"  not handed over: {m['dm_id']}: " + "; ".join(m["reasons"]))
+        lines = [tr("batch {batch}: {status}; {ok} handed over, {bad} not",
+                    batch=r["batch_id"], status=r["status"], ok=len(ok), bad=len(bad))]
+        for m in bad:  # the reasons are the confirmation's own words
+            lines.append("  " + tr("not handed over: {dm_id}: {reasons}", dm_id=m["dm_id"],
+                                   reasons="; ".join(m["reasons"])))
         return "\n".join(lines)
 
     ctx.emit(result.to_json(), text)
@@ -160,11 +166,19 @@ def records_purge(args: argparse.Namespace, ctx: CliContext) -> int:
         result = app.records.purge(before, dry_run=args.dry_run)
 
     def text(r: dict[str, Any]) -> str:
-        verb = "would remove" if r["dry_run"] else "removed"
-        lines = [f"{verb} {len(r['removed'])} messages; kept {len(r['kept'])}"]
-        lines += [f"  {verb}: {x['dm_id']} ({x['method']} {x['target']}, confirmed "
-                  f"{x['confirmed_at']})" for x in r["removed"]]
-        lines += [f"  kept: {x['dm_id']}: {x['reason']}" for x in r["kept"]]
+        dry = r["dry_run"]
+        n, kept = len(r["removed"]), len(r["kept"])
+        lines = [tr("would remove {n} messages; kept {kept}", n=n, kept=kept) if dry
+                 else tr("removed {n} messages; kept {kept}", n=n, kept=kept)]
+        for x in r["removed"]:
+            values = {"dm_id": x["dm_id"], "method": x["method"], "target": x["target"],
+                      "at": x["confirmed_at"]}
+            lines.append("  " + (
+                tr("would remove: {dm_id} ({method} {target}, confirmed {at})", **values)
+                if dry else tr("removed: {dm_id} ({method} {target}, confirmed {at})",
+                               **values)))
+        lines += ["  " + tr("kept: {dm_id}: {reason}", dm_id=x["dm_id"], reason=x["reason"])
+                  for x in r["kept"]]
         return "\n".join(lines)
 
     ctx.emit(result.to_json(), text)
@@ -177,7 +191,7 @@ def records_log(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.emit(log, lambda rows: "\n".join(
         f"{r['purged_at']}  {r['dm_id']}  {r['account'] or '-'}  {r['direction']}  "
         f"{r['method']} {r['target']} {r['batch_id'] or ''}  sha256 {r['zfo_sha256']}"
-        for r in rows) or "(nothing removed)")
+        for r in rows) or tr("(nothing removed)"))
     return 0
 
 
@@ -186,7 +200,8 @@ def records_batches(args: argparse.Namespace, ctx: CliContext) -> int:
         rows = [b.to_json() for b in app.records.batches()]
     ctx.emit(rows, lambda bs: "\n".join(
         f"{b['batch_id']}  {b['created_at']}  {b['source']}->{b['target']}  "
-        f"{b['messages']} messages  {b['state']}" for b in bs) or "(no batches)")
+        + tr("{n} messages", n=b["messages"]) + f"  {b['state']}" for b in bs)
+        or tr("(no batches)"))
     return 0
 
 
@@ -194,19 +209,21 @@ def records_state(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         ids = app.messages.find(args.dm_id)
         if not ids:
-            raise CliError(f"no message {args.dm_id} in the archive")
+            raise localized(CliError, "message {dm_id} is not in the archive", dm_id=args.dm_id)
         states = [app.records.state(i).to_json() for i in ids]
 
     def text(ss: list[dict[str, Any]]) -> str:
         lines = []
         for s in ss:
             if not s["handed_over"]:
-                lines.append(f"message {s['message_id']}: not handed over")
+                lines.append(tr("message {id}: not handed over", id=s["message_id"]))
             for h in s["handovers"]:
                 where = h["batch_id"] or ", ".join(h["locations"])
-                lines.append(f"message {s['message_id']}: handed over to {h['target']} "
-                             f"({h['method']} {where}) confirmed {h['confirmed_at']}")
-            lines += [f"  refused in {r['batch_id']}: {r['reason']}" for r in s["refusals"]]
+                lines.append(tr("message {id}: handed over to {target} ({method} {where}) "
+                                "confirmed {at}", id=s["message_id"], target=h["target"],
+                                method=h["method"], where=where, at=h["confirmed_at"]))
+            lines += ["  " + tr("refused in {batch}: {reason}", batch=r["batch_id"],
+                                reason=r["reason"]) for r in s["refusals"]]
         return "\n".join(lines)
 
     ctx.emit(states, text)
@@ -223,14 +240,16 @@ def _client(args: argparse.Namespace) -> Any:
     else:
         token = os.environ.get(TOKEN_ENV, "")
     if not token:
-        raise UsageError(f"no token: give --token-file FILE or set {TOKEN_ENV}")
+        raise localized(UsageError, "no token: give --token-file FILE or set {env}",
+                        env=TOKEN_ENV)
     return RecordsRestClient(args.url, token, ca_file=args.ca_file)
 
 
 def rest_info(args: argparse.Namespace, ctx: CliContext) -> int:
     with _client(args) as client:
         info = client.service_info()
-    ctx.emit(info.to_json(), lambda i: f"{i['name']} (token: {i['token_name']})")
+    ctx.emit(info.to_json(), lambda i: tr("{name} (token: {token})", name=i["name"],
+                                          token=i["token_name"]))
     return 0
 
 
@@ -251,14 +270,15 @@ def rest_upload(args: argparse.Namespace, ctx: CliContext) -> int:
             wanted = {i for d in args.dm_ids for i in app.messages.find(d)}
             ids = [i for i in ids if i in wanted]
         if not ids:
-            raise CliError("no stored messages match; nothing to upload")
+            raise localized(CliError, "no stored messages match; nothing to upload")
         result = app.records.upload(client, ids, args.nodes)
 
     def text(r: dict[str, Any]) -> str:
-        lines = [f"{i['file']}: " + (", ".join(i["locations"]) or i["error"] or "ok")
-                 if i["ok"] else f"{i['file'] or i['dm_id']}: FAILED {i['error']}"
+        lines = [f"{i['file']}: " + (", ".join(i["locations"]) or i["error"] or tr("ok"))
+                 if i["ok"] else tr("{file}: FAILED {error}", file=i["file"] or i["dm_id"],
+                                    error=i["error"])
                  for i in r["items"]]
-        lines.append(f"{len(r['confirmed'])} messages confirmed by 'stored files'")
+        lines.append(tr("{n} messages confirmed by 'stored files'", n=len(r["confirmed"])))
         return "\n".join(lines)
 
     ctx.emit(result.to_json(), text)
@@ -272,5 +292,6 @@ def rest_stored(args: argparse.Namespace, ctx: CliContext) -> int:
         ids = app.records.select_ids(Selection(account=args.account))
         confirmed = app.records.refresh_stored(client, ids)
     ctx.emit({"checked": len(ids), "held": len(confirmed)},
-             lambda r: f"{r['held']} of {r['checked']} messages are held by the service")
+             lambda r: tr("{held} of {checked} messages are held by the service",
+                          held=r["held"], checked=r["checked"]))
     return 0

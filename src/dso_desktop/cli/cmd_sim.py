@@ -71,9 +71,10 @@ def records_serve_command(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.simulator.records import RecordsSimulator
 
     if not is_loopback(args.host):
-        raise UsageError(f"--host must be a loopback address, not {args.host!r}")
+        raise localized(UsageError, "--host must be a loopback address, not {host!r}",
+                        host=args.host)
     if not 0 <= args.port <= 65535:
-        raise UsageError("--port must be 0-65535")
+        raise localized(UsageError, "--port must be 0-65535")
     service = RecordsSimulator(args.state_dir, host=args.host, port=args.port)
     stop, previous = _wait_for_signal()
     try:
@@ -97,7 +98,8 @@ def records_confirm_command(args: argparse.Namespace, ctx: CliContext) -> int:
     for item in args.refuse:
         ident, sep, reason = item.partition("=")
         if not sep or not ident:
-            raise UsageError(f"--refuse needs IDENTITY=REASON, not {item!r}")
+            raise localized(UsageError, "--refuse needs IDENTITY=REASON, not {item!r}",
+                            item=item)
         refuse[ident] = reason or "nenačteno"
     data = confirm_batch(args.batch, refuse=refuse)
     atomic_write(args.out, data)

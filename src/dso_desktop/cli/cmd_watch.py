@@ -10,7 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError
+from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.texts import language, tr
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,24 +62,27 @@ def _password(args: argparse.Namespace) -> str | None:
         return None
     pw = sys.stdin.readline().rstrip("\r\n")
     if not pw:
-        raise UsageError("--password-stdin: no password on standard input")
+        raise localized(UsageError, "--password-stdin: no password on standard input")
     return pw
 
 
 def watch(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.within is not None and args.within < 0:
-        raise UsageError("--within must not be negative")
+        raise localized(UsageError, "--within must not be negative")
     with _open(ctx) as app:
         items = app.watch.items(within_days=args.within)
     data = [i.to_json() for i in items]
 
     def text(_: Any) -> str:
         if not items:
-            return "Nothing is due."
+            return tr("Nothing is due.")
+        lang = language()
+        # The kind and remedy columns are identifiers (the same in --json and in scripts);
+        # the sentence is the item's own, in the user's language.
         rows = [f"{i.due:%Y-%m-%d}  {i.kind.value:<17} {i.account or '-':<12} "
-                f"{i.dm_id or '-':<10} {i.remedy.value:<16} {i.text_en}" for i in items]
-        return "\n".join(["due         kind              account      dm_id      remedy"
-                          "           what", *rows])
+                f"{i.dm_id or '-':<10} {i.remedy.value:<16} {i.text(lang)}" for i in items]
+        return "\n".join([tr("due         kind              account      dm_id      remedy"
+                             "           what"), *rows])
 
     ctx.emit(data, text)
     return 1 if items else 0
@@ -91,7 +95,7 @@ def _targets(app: Any, args: argparse.Namespace) -> list[int]:
         if args.account is not None:
             found = [i for i in found if app.messages.rows([i])[0].account == args.account]
         if not found:
-            raise CliError(f"message {dm_id} is not in the archive")
+            raise localized(CliError, "message {dm_id} is not in the archive", dm_id=dm_id)
         ids += found
     if args.expiring_within is not None or not args.dm_ids:
         expiring = app.remedies.candidates(args.expiring_within)
@@ -104,7 +108,7 @@ def _targets(app: Any, args: argparse.Namespace) -> list[int]:
 
 def restamp(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.expiring_within is not None and args.expiring_within < 0:
-        raise UsageError("--expiring-within must not be negative")
+        raise localized(UsageError, "--expiring-within must not be negative")
     password = _password(args)
     with _open(ctx) as app:
         ids = _targets(app, args)
@@ -119,17 +123,21 @@ def restamp(args: argparse.Namespace, ctx: CliContext) -> int:
 
     def text(_: Any) -> str:
         if not outcomes:
-            return "Nothing to restamp."
+            return tr("Nothing to restamp.")
         lines = []
         for o in outcomes:
             if o.ok:
-                how = "re-sealed by ISDS" if o.kind and o.kind.value == "resigned" \
-                    else "archive timestamp"
                 until = f"{o.evidence_expires:%Y-%m-%d}" if o.evidence_expires else "?"
-                lines.append(f"{o.dm_id}: {how}, version {o.version}, verifiable until "
-                             f"{until}")
+                if o.kind and o.kind.value == "resigned":
+                    lines.append(tr("{dm_id}: re-sealed by ISDS, version {version}, "
+                                    "verifiable until {until}",
+                                    dm_id=o.dm_id, version=o.version, until=until))
+                else:
+                    lines.append(tr("{dm_id}: archive timestamp, version {version}, "
+                                    "verifiable until {until}",
+                                    dm_id=o.dm_id, version=o.version, until=until))
             else:
-                lines.append(f"{o.dm_id}: FAILED: {o.error}")
+                lines.append(tr("{dm_id}: FAILED: {error}", dm_id=o.dm_id, error=o.error))
         return "\n".join(lines)
 
     ctx.emit(data, text)
@@ -144,7 +152,12 @@ def verify_online(args: argparse.Namespace, ctx: CliContext) -> int:
         mid = _pick(app, args.dm_id, args.account)
         rec = app.remedies.verify_online(mid, password=password)
     data = {"dm_id": args.dm_id, **rec.to_json()}
-    verdict = "authentic (ISDS issued exactly this file)" if rec.authentic else \
-        "NOT authentic: ISDS did not issue this file"
-    ctx.emit(data, f"{args.dm_id}: {verdict}; checked {rec.checked_at:%Y-%m-%d %H:%M} UTC")
+    checked = f"{rec.checked_at:%Y-%m-%d %H:%M}"
+    if rec.authentic:
+        line = tr("{dm_id}: authentic (ISDS issued exactly this file); checked {at} UTC",
+                  dm_id=args.dm_id, at=checked)
+    else:
+        line = tr("{dm_id}: NOT authentic: ISDS did not issue this file; checked {at} UTC",
+                  dm_id=args.dm_id, at=checked)
+    ctx.emit(data, line)
     return 0 if rec.authentic else 1

@@ -64,7 +64,7 @@ class UsageError(DsoError):
 _E = TypeVar("_E", bound=DsoError)
 
 
-def localized(cls: type[_E], text: str, **values: object) -> _E:
+def localized(cls: type[_E], text: str, /, **values: object) -> _E:
     """``cls`` with the catalogue sentence ``text``: English ``message`` (logs, ``--json``),
     Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`)."""
     err = cls(tr(text, "en", **values))

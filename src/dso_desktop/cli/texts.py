@@ -270,4 +270,209 @@ CS: dict[str, str] = {
         "--host musí být adresa zpětné smyčky, ne {host!r}",
     "--port must be 0-65535 and --messages not negative":
         "--port musí být 0–65535 a --messages nezáporné",
+    # cmd_watch.py
+    "--within must not be negative": "--within nesmí být záporné",
+    "--expiring-within must not be negative": "--expiring-within nesmí být záporné",
+    "Nothing is due.": "Nic není splatné.",
+    "due         kind              account      dm_id      remedy           what":
+        "termín      druh              účet         id zprávy  náprava          co",
+    "Nothing to restamp.": "Není co přerazítkovat.",
+    "{dm_id}: re-sealed by ISDS, version {version}, verifiable until {until}":
+        "{dm_id}: znovu zapečetěno ISDS, verze {version}, ověřitelné do {until}",
+    "{dm_id}: archive timestamp, version {version}, verifiable until {until}":
+        "{dm_id}: archivní časové razítko, verze {version}, ověřitelné do {until}",
+    "{dm_id}: FAILED: {error}": "{dm_id}: SELHALO: {error}",
+    "{dm_id}: authentic (ISDS issued exactly this file); checked {at} UTC":
+        "{dm_id}: pravá (ISDS vydal přesně tento soubor); ověřeno {at} UTC",
+    "{dm_id}: NOT authentic: ISDS did not issue this file; checked {at} UTC":
+        "{dm_id}: NENÍ pravá: ISDS tento soubor nevydal; ověřeno {at} UTC",
+    # cmd_notify.py
+    "notify needs an action: config or test\n{usage}":
+        "notify potřebuje akci: config nebo test\n{usage}",
+    "e-mail digest: {state}": "e-mailový přehled: {state}",
+    "on": "zapnuto",
+    "off": "vypnuto",
+    "to: {to}  from: {sender}": "komu: {to}  od: {sender}",
+    "(same as login/recipient)": "(stejné jako přihlášení/adresát)",
+    "server: {host}:{port} ({security})": "server: {host}:{port} ({security})",
+    ", CA {file}": ", CA {file}",
+    "login: {user}": "přihlášení: {user}",
+    "(none)": "(žádné)",
+    ", password saved in the keyring": ", heslo uloženo v klíčence systému",
+    ", password NOT saved": ", heslo NENÍ uloženo",
+    ", the OS keyring cannot be read": ", klíčenku systému nelze přečíst",
+    "content of new messages for: {accounts}": "obsah nových zpráv pro: {accounts}",
+    "(no account)": "(žádný účet)",
+    "--password-stdin and --forget-password exclude each other":
+        "--password-stdin a --forget-password se vylučují",
+    "--port must be 1-65535": "--port musí být 1–65535",
+    "test mail sent to {to}": "zkušební e-mail odeslán na {to}",
+    # cmd_account.py
+    "{option}: nothing on standard input": "{option}: na standardním vstupu nic není",
+    "one-time code (SMS or authenticator): ": "jednorázový kód (SMS nebo autentizátor): ",
+    "approve the login in the Mobile key app on your phone":
+        "potvrďte přihlášení v aplikaci Mobilní klíč v telefonu",
+    "--cert-password-stdin needs --cert": "--cert-password-stdin potřebuje --cert",
+    "account {name} added, but ISDS says its password has expired; change it: dso account "
+    "password {name} --new-password-stdin":
+        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: dso account "
+        "password {name} --new-password-stdin",
+    "login not tested": "přihlášení nevyzkoušeno",
+    "logged in: {owner} ({box})": "přihlášeno: {owner} ({box})",
+    "; password saved in the keyring": "; heslo uloženo v klíčence systému",
+    "account {name} added ({environment}, {login}; {checked}{saved})":
+        "účet {name} přidán ({environment}, {login}; {checked}{saved})",
+    "no accounts": "žádné účty",
+    "box={box}\tlast sync={at}": "schránka={box}\tposlední synchronizace={at}",
+    "never": "nikdy",
+    "account {name} removed; its {kept} messages stay in the archive":
+        "účet {name} odebrán; jeho zprávy ({kept}) zůstávají v archivu",
+    "--forget-password and --password-stdin exclude each other":
+        "--forget-password a --password-stdin se vylučují",
+    "nothing to change; see `dso account edit --help`":
+        "není co měnit; viz `dso account edit --help`",
+    "account {name} changed": "účet {name} změněn",
+    "; received messages will be confirmed again at the next sync":
+        "; přijaté zprávy se při příští synchronizaci znovu potvrdí",
+    "password of account {name} changed in ISDS": "heslo účtu {name} v ISDS změněno",
+    "; the keyring holds the new one": "; klíčenka systému má nové heslo",
+    # cmd_datovka.py
+    "{name} ({username}) -> {account}: {files} database files, {messages} messages, "
+    "{infos} delivery infos":
+        "{name} ({username}) -> {account}: databázových souborů {files}, zpráv {messages}, "
+        "doručenek {infos}",
+    "no account": "bez účtu",
+    "unreadable database {file}": "nečitelná databáze {file}",
+    "refused {path} ({status}): {reason}": "odmítnuto {path} ({status}): {reason}",
+    "found {found}: {imported} imported, {infos} delivery infos attached, {duplicates} "
+    "duplicates, {conflicts} conflicting copies, {refused} refused":
+        "nalezeno {found}: importováno {imported}, připojeno doručenek {infos}, duplicitních "
+        "{duplicates}, rozporných kopií {conflicts}, odmítnuto {refused}",
+    # cmd_records.py
+    "records needs an action: export, confirm, purge, log, batches, state or rest\n{usage}":
+        "records potřebuje akci: export, confirm, purge, log, batches, state nebo rest\n"
+        "{usage}",
+    "{option}: not a date YYYY-MM-DD: {value!r}": "{option}: není datum RRRR-MM-DD: {value!r}",
+    "--to must not be before --from": "--to nesmí být dříve než --from",
+    "{file} exists; choose a new file for the batch":
+        "{file} už existuje; zvolte pro dávku nový soubor",
+    "batch {batch}: {messages} messages, {entities} entities -> {file}\nNothing is handed "
+    "over until the receiving system confirms it ('dso records confirm FILE.xml').":
+        "dávka {batch}: zpráv {messages}, entit {entities} -> {file}\nNic není předáno, "
+        "dokud příjem nepotvrdí přijímající systém ('dso records confirm SOUBOR.xml').",
+    "{file} is too large for a transfer confirmation":
+        "{file} je na potvrzení o přenosu příliš velký",
+    "batch {batch}: {status}; {ok} handed over, {bad} not":
+        "dávka {batch}: {status}; předáno {ok}, nepředáno {bad}",
+    "not handed over: {dm_id}: {reasons}": "nepředáno: {dm_id}: {reasons}",
+    "would remove {n} messages; kept {kept}":
+        "odstranilo by se zpráv: {n}; ponecháno: {kept}",
+    "removed {n} messages; kept {kept}": "odstraněno zpráv: {n}; ponecháno: {kept}",
+    "would remove: {dm_id} ({method} {target}, confirmed {at})":
+        "odstranilo by se: {dm_id} ({method} {target}, potvrzeno {at})",
+    "removed: {dm_id} ({method} {target}, confirmed {at})":
+        "odstraněno: {dm_id} ({method} {target}, potvrzeno {at})",
+    "kept: {dm_id}: {reason}": "ponecháno: {dm_id}: {reason}",
+    "(nothing removed)": "(nic neodstraněno)",
+    "{n} messages": "zpráv: {n}",
+    "(no batches)": "(žádné dávky)",
+    "message {id}: not handed over": "zpráva {id}: nepředána do spisové služby",
+    "message {id}: handed over to {target} ({method} {where}) confirmed {at}":
+        "zpráva {id}: předána do {target} ({method} {where}), potvrzeno {at}",
+    "refused in {batch}: {reason}": "odmítnuto v dávce {batch}: {reason}",
+    "no token: give --token-file FILE or set {env}":
+        "chybí token: zadejte --token-file SOUBOR nebo nastavte {env}",
+    "no stored messages match; nothing to upload":
+        "výběru neodpovídá žádná uložená zpráva; není co nahrát",
+    "{file}: FAILED {error}": "{file}: SELHALO {error}",
+    "{n} messages confirmed by 'stored files'":
+        "zpráv potvrzených službou ('stored files'): {n}",
+    "{name} (token: {token})": "{name} (token: {token})",
+    "{held} of {checked} messages are held by the service":
+        "služba má {held} z {checked} zpráv",
+    # cmd_paper.py
+    "{value!r} is not a date (YYYY-MM-DD or D.M.YYYY)":
+        "{value!r} není datum (RRRR-MM-DD nebo D.M.RRRR)",
+    "--out {value} is a folder; give the name of the file to write":
+        "--out {value} je složka; zadejte název souboru, který se má zapsat",
+    "--to {end} is before --from {start}": "--to {end} je dříve než --from {start}",
+    "{file}: {n} messages ({received} received, {sent} sent)":
+        "{file}: zpráv {n} (přijatých {received}, odeslaných {sent})",
+    # cmd_sim.py (more)
+    "--port must be 0-65535": "--port musí být 0–65535",
+    "--refuse needs IDENTITY=REASON, not {item!r}":
+        "--refuse potřebuje IDENTITA=DŮVOD, ne {item!r}",
+    # cmd_backup.py
+    "--passphrase-stdin: no passphrase on standard input":
+        "--passphrase-stdin: na standardním vstupu není heslo zálohy",
+    "{path}: OK ({size} bytes, made {at} by DSO Desktop {version})":
+        "{path}: v pořádku ({size} bajtů, vytvořeno {at} v DSO Desktop {version})",
+    "encrypted (AES-256-GCM, scrypt)": "šifrováno (AES-256-GCM, scrypt)",
+    "NOT encrypted": "NEŠIFROVÁNO",
+    ", with saved passwords": ", s uloženými hesly",
+    "{messages} messages, {accounts} accounts": "zpráv {messages}, účtů {accounts}",
+    "{n} signed messages re-checked, {trusted} trusted here":
+        "znovu ověřeno podepsaných zpráv: {n}, z toho zde důvěryhodných: {trusted}",
+    "WARNING: {n} of them do not verify (as stored in the archive): run `dso check`":
+        "UPOZORNĚNÍ: {n} z nich se neověří (tak, jak jsou uloženy v archivu): spusťte "
+        "`dso check`",
+    "WARNING: this file differs from the one this installation wrote":
+        "UPOZORNĚNÍ: tento soubor se liší od toho, který zapsala tato instalace",
+    "--with-secrets needs --passphrase-stdin: secrets are only ever written encrypted":
+        "--with-secrets potřebuje --passphrase-stdin: tajné údaje se zapisují jen šifrovaně",
+    "no backups known": "žádné známé zálohy",
+    "{size} bytes": "{size} bajtů",
+    "encrypted": "šifrováno",
+    "with secrets": "s tajnými údaji",
+    "MISSING": "CHYBÍ",
+    "--replace is for a local archive; an office database is restored only into a new, "
+    "empty database":
+        "--replace je pro místní archiv; databáze úřadu se obnovuje jen do nové, prázdné "
+        "databáze",
+    "restored into {database}": "obnoveno do {database}",
+    "the archive that was there is kept in {path}": "dosavadní archiv je uschován v {path}",
+    "{messages} messages, {accounts} accounts, {secrets} saved passwords restored":
+        "zpráv {messages}, účtů {accounts}, obnovených uložených hesel {secrets}",
+    "check: clean": "kontrola: v pořádku",
+    "check: NOT CLEAN (run `dso check`)": "kontrola: NENÍ V POŘÁDKU (spusťte `dso check`)",
+    "counts: same as in the backup": "počty: stejné jako v záloze",
+    "counts: DIFFER: backup {expected}, now {actual}":
+        "počty: LIŠÍ SE: v záloze {expected}, nyní {actual}",
+    # cmd_office.py
+    "saved setting": "uložené nastavení",
+    "default": "výchozí",
+    "no database configured: give a URL (postgresql://user@host/db)":
+        "není nastavena žádná databáze: zadejte URL (postgresql://uživatel@server/databáze)",
+    "connected to {database} as {user} (PostgreSQL {version}); archive schema: {revision}":
+        "připojeno k {database} jako {user} (PostgreSQL {version}); schéma archivu: "
+        "{revision}",
+    "none yet": "zatím žádné",
+    "give either a URL or --local": "zadejte buď URL, nebo --local",
+    "using the local archive {path}": "používá se místní archiv {path}",
+    "store use needs a URL (postgresql://user@host/db) or --local":
+        "store use potřebuje URL (postgresql://uživatel@server/databáze) nebo --local",
+    "no password in the URL: use --password-stdin (keyring) or a libpq password file "
+    "(~/.pgpass)":
+        "heslo nepatří do URL: použijte --password-stdin (klíčenka systému) nebo soubor hesel "
+        "libpq (~/.pgpass)",
+    "this installation now uses {store}": "tato instalace nyní používá {store}",
+    "give --database NAME or --store postgresql://…":
+        "zadejte --database NÁZEV nebo --store postgresql://…",
+    "--apply needs the PostgreSQL archive (--store or the saved setting)":
+        "--apply potřebuje archiv v PostgreSQL (--store nebo uložené nastavení)",
+    "the roles could not be set up: {error}": "role nešlo nastavit: {error}",
+    "roles {roles} set up ({n} statements)": "role {roles} nastaveny (příkazů: {n})",
+    "{table}: {n} rows": "{table}: řádků {n}",
+    "{blobs} stored copies verified by SHA-256; {indexed} messages indexed for search":
+        "uložených kopií ověřených pomocí SHA-256: {blobs}; zpráv zaindexovaných pro "
+        "hledání: {indexed}",
+    "archive check on the target: {checked} signed messages, {ok} verify":
+        "kontrola archivu v cíli: podepsaných zpráv {checked}, ověřeno {ok}",
+    " (NOT CLEAN, as before)": " (NENÍ V POŘÁDKU, stejně jako předtím)",
+    "{source} is unchanged. Point the PCs at the new archive: dso store use URL (or "
+    "DSO_STORE_URL)":
+        "{source} zůstává beze změny. Nastavte počítače na nový archiv: dso store use URL "
+        "(nebo DSO_STORE_URL)",
+    "store needs an action: show, use, test, init-roles or migrate\n{usage}":
+        "store potřebuje akci: show, use, test, init-roles nebo migrate\n{usage}",
 }
