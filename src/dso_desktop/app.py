@@ -78,7 +78,6 @@ class App:
         self.outbox = self.send.outbox  # exactly-once sending: records and reconciliation
         self.zfo = ZfoService(db, self.trust)
         self.paper = PaperService(db)  # PDF envelopes, overviews, e-mail (issue 16)
-        self.warnings = WarningService(db, self.settings.get)
         self.watch = WatchService(db, self.settings.get, self.trust)
         self.warnings = WarningService(db, self.settings.get, self.watch)
         self.remedies = RemedyService(db, self.accounts, self.trust, self.settings.get,
