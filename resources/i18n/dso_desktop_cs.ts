@@ -8,38 +8,6 @@
         <translation>Upravit datovou schránku – %1</translation>
     </message>
     <message>
-        <source>Login method</source>
-        <translation>Způsob přihlášení</translation>
-    </message>
-    <message>
-        <source>User name and password</source>
-        <translation>Uživatelské jméno a heslo</translation>
-    </message>
-    <message>
-        <source>Password and SMS code</source>
-        <translation>Heslo a SMS kód</translation>
-    </message>
-    <message>
-        <source>Password and security code (authenticator)</source>
-        <translation>Heslo a bezpečnostní kód (autentizační aplikace)</translation>
-    </message>
-    <message>
-        <source>Mobile key (approval in the phone app)</source>
-        <translation>Mobilní klíč (schválení v aplikaci v telefonu)</translation>
-    </message>
-    <message>
-        <source>Certificate and password</source>
-        <translation>Certifikát a heslo</translation>
-    </message>
-    <message>
-        <source>System certificate (records management)</source>
-        <translation>Systémový certifikát (spisová služba)</translation>
-    </message>
-    <message>
-        <source>Hosted records-management certificate</source>
-        <translation>Certifikát hostované spisové služby</translation>
-    </message>
-    <message>
         <source>User name</source>
         <translation>Uživatelské jméno</translation>
     </message>

@@ -184,24 +184,13 @@ class AccountEditDialog(QDialog):
     def __init__(self, ctx: GuiContext, view: AccountView,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from dso_desktop.gui.wizard import _file_row
+        from dso_desktop.gui.wizard import _file_row, login_method_box
 
         self.ctx = ctx
         self.view = view
         self.busy = False
         self.setWindowTitle(self.tr("Edit data box – %1").replace("%1", view.name))
-        self.method = QComboBox()
-        self.method.setAccessibleName(self.tr("Login method"))
-        for method, text in (
-            (LoginMethod.PASSWORD, self.tr("User name and password")),
-            (LoginMethod.TOTP, self.tr("Password and SMS code")),
-            (LoginMethod.HOTP, self.tr("Password and security code (authenticator)")),
-            (LoginMethod.MOBILE_KEY, self.tr("Mobile key (approval in the phone app)")),
-            (LoginMethod.CERT_PASSWORD, self.tr("Certificate and password")),
-            (LoginMethod.CERT, self.tr("System certificate (records management)")),
-            (LoginMethod.HOSTED, self.tr("Hosted records-management certificate")),
-        ):
-            self.method.addItem(text, method.value)
+        self.method = login_method_box()
         self.method.setCurrentIndex(self.method.findData(view.login_method))
         self.username = QLineEdit(view.username)
         self.username.setAccessibleName(self.tr("User name"))

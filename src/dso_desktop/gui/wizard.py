@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -48,6 +48,27 @@ NEEDS_PASSWORD = {
     LoginMethod.MOBILE_KEY,
 }
 NEEDS_CERT = {LoginMethod.CERT, LoginMethod.CERT_PASSWORD, LoginMethod.HOSTED}
+
+
+translate = QCoreApplication.translate
+
+
+def login_method_box() -> QComboBox:
+    """The login methods ISDS offers, as the wizard and the account editor show them (the
+    item data is the `LoginMethod` value)."""
+    box = QComboBox()
+    box.setAccessibleName(translate("LoginPage", "Login method"))
+    for method, text in (
+        (LoginMethod.PASSWORD, translate("LoginPage", "User name and password")),
+        (LoginMethod.TOTP, translate("LoginPage", "Password and SMS code")),
+        (LoginMethod.HOTP, translate("LoginPage", "Password and security code (authenticator)")),
+        (LoginMethod.MOBILE_KEY, translate("LoginPage", "Mobile key (approval in the phone app)")),
+        (LoginMethod.CERT_PASSWORD, translate("LoginPage", "Certificate and password")),
+        (LoginMethod.CERT, translate("LoginPage", "System certificate (records management)")),
+        (LoginMethod.HOSTED, translate("LoginPage", "Hosted records-management certificate")),
+    ):
+        box.addItem(text, method.value)
+    return box
 
 
 def _file_row(parent: QWidget, edit: QLineEdit, title: str, pattern: str) -> QWidget:
@@ -148,18 +169,7 @@ class LoginPage(QWizardPage):
         self._ctx = ctx
         self.setTitle(self.tr("How do you log in?"))
         self.setSubTitle(self.tr("Use the same login as on the ISDS web portal."))
-        self.method = QComboBox()
-        self.method.setAccessibleName(self.tr("Login method"))
-        for method, text in (
-            (LoginMethod.PASSWORD, self.tr("User name and password")),
-            (LoginMethod.TOTP, self.tr("Password and SMS code")),
-            (LoginMethod.HOTP, self.tr("Password and security code (authenticator)")),
-            (LoginMethod.MOBILE_KEY, self.tr("Mobile key (approval in the phone app)")),
-            (LoginMethod.CERT_PASSWORD, self.tr("Certificate and password")),
-            (LoginMethod.CERT, self.tr("System certificate (records management)")),
-            (LoginMethod.HOSTED, self.tr("Hosted records-management certificate")),
-        ):
-            self.method.addItem(text, method.value)
+        self.method = login_method_box()
         self.demo_user = QComboBox()
         self.demo_user.setAccessibleName(self.tr("Training user"))
         self.demo_user.addItem(self.tr("(enter yourself)"), None)
