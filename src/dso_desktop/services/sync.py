@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from dso_desktop.settings import Settings
 from dso_desktop.store.db import CHANGES_CHANNEL, Database
 from dso_desktop.sync.engine import AccountSync, ProgressFn, decide_received
 from dso_desktop.sync.events import SyncBusy, SyncError, SyncSummary
-from dso_desktop.sync.lock import AccountLock, DatabaseLock, LockBusy
+from dso_desktop.sync.lock import AccountLock, DatabaseLock, LockBusy, box_key
 
 
 class SyncService:
@@ -36,6 +36,7 @@ class SyncService:
         self._lock_dir = lock_dir  # cross-process: one sync per account on this computer
         self._running: set[str] = set()
         self._lock = threading.Lock()
+        self._box_gates: dict[tuple[str, str], threading.Lock] = {}
 
     def running(self) -> set[str]:
         with self._lock:
@@ -89,7 +90,7 @@ class SyncService:
             try:
                 return AccountSync(self._db, trust, record, client, settings,
                                    accept_delivery=accept_delivery, progress=progress,
-                                   cancel=cancel).run()
+                                   cancel=cancel, box_lock=self._box_guard).run()
             finally:
                 close = getattr(client, "close", None)
                 if close is not None:
@@ -106,6 +107,39 @@ class SyncService:
                 lock.release()
             with self._lock:
                 self._running.discard(name)
+
+    @contextlib.contextmanager
+    def _box_guard(self, box_id: str, environment: str,
+                   check_cancel: Callable[[], None]) -> Iterator[None]:
+        """Accounts of one data box store its messages one after another. Side by side,
+        each would decide on its own where the box's messages are filed before the other
+        had filed any, and the box would get two copies of each. In this program the second
+        account waits (`sync_many` runs them side by side); another program, or another
+        computer of the office, syncing the same box makes this sync stop as busy."""
+        with self._lock:
+            gate = self._box_gates.setdefault((environment, box_id), threading.Lock())
+        while not gate.acquire(timeout=0.2):
+            check_cancel()
+        held: list[AccountLock | DatabaseLock] = []
+        try:
+            key = box_key(environment, box_id)
+            for lock in ((AccountLock(self._lock_dir, key, kind="box")
+                          if self._lock_dir is not None else None),
+                         DatabaseLock(self._db, key, kind="box") if self._db.is_postgres
+                         else None):
+                if lock is None:
+                    continue
+                try:
+                    lock.acquire()
+                except LockBusy:
+                    raise SyncBusy(f"data box {box_id!r} is being synced by another program"
+                                   " or computer (another account of the same box)") from None
+                held.append(lock)
+            yield
+        finally:
+            for lock in reversed(held):
+                lock.release()
+            gate.release()
 
     def sync_many(
         self,

@@ -104,16 +104,28 @@ class AccountRepo:
         ).order_by(Account.id)))
 
     def by_box(self) -> dict[str, int]:
-        """Box id -> the account its messages are filed under (the box's first account)."""
-        out: dict[str, int] = {}
+        """Box id -> the account its messages are filed under (`archive_id`'s rule)."""
+        ids: dict[str, list[int]] = {}
         for box_id, account_id in self.s.execute(select(Account.box_id, Account.id).where(
                 Account.box_id.is_not(None)).order_by(Account.id)):
-            out.setdefault(box_id, account_id)
-        return out
+            ids.setdefault(box_id, []).append(account_id)
+        return {box_id: self._filed_under(tuple(same)) for box_id, same in ids.items()}
 
     def archive_id(self, name: str) -> int:
         """The account id ``name``'s messages are filed under (one copy per data box)."""
-        return self.same_box_ids(name)[0]
+        return self._filed_under(self.same_box_ids(name))
+
+    def _filed_under(self, same: tuple[int, ...]) -> int:
+        """Of the accounts of one data box, the first under which messages are filed
+        already, else the first. Not simply the first: an account added earlier may learn
+        its box id (at its first login) only after a later one has filed the box's
+        messages, and the box must keep that one copy rather than start a second one."""
+        if len(same) > 1:
+            for account_id in same:
+                if self.s.scalar(select(Message.id).where(
+                        Message.account_id == account_id).limit(1)) is not None:
+                    return account_id
+        return same[0]
 
     def remove(self, name: str) -> int:
         """Remove the account; its messages stay in the archive (unassigned, or with

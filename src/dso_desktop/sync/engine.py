@@ -13,6 +13,7 @@ it writes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -62,6 +63,9 @@ from dso_desktop.sync.pipeline import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# box_lock(box_id, environment, check_cancel): held while one account stores a data box's
+# messages; check_cancel raises when the sync is cancelled while it waits.
+BoxLock = Callable[[str, str, Callable[[], None]], contextlib.AbstractContextManager[None]]
 
 ProgressFn = Callable[[SyncProgress], None]
 LIST_OVERLAP = timedelta(days=2)  # re-list a margin: ISDS times and ours may disagree a bit
@@ -132,8 +136,12 @@ class AccountSync:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         now: Callable[[], datetime] = utcnow,
+        box_lock: BoxLock | None = None,
     ) -> None:
         self.db = db
+        # Held from the moment the box id is known to the end: accounts of one data box
+        # store its messages one after another, never side by side (see `archive_id`).
+        self.box_lock = box_lock
         self.trust = trust
         self.account = account
         self.client = client
@@ -204,8 +212,12 @@ class AccountSync:
         started = self.now()
         self.emit("login", 0, 1)
         self.call(self.client.login)
+        held = contextlib.ExitStack()
         try:
             self._after_login(do_received)
+            if self.box_lock is not None and self.account.box_id is not None:
+                held.enter_context(self.box_lock(self.account.box_id,
+                                                 self.account.environment, self.check_cancel))
             self._sync_direction(Direction.SENT, started)
             if do_received:
                 self._sync_direction(Direction.RECEIVED, started)
@@ -225,6 +237,7 @@ class AccountSync:
             # driver's text). What was committed stays; the next sync resumes from there.
             raise SyncStoreFailed(self.account.name, exc.reason, self.summary) from None
         finally:
+            held.close()
             try:
                 self.client.logout()
             except Exception as exc:  # logout failure must not hide the real outcome

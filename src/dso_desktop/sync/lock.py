@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -71,7 +72,14 @@ class AccountLock:
 
 
 # Advisory lock classes (the first key of pg_try_advisory_lock); the second is the account.
-DB_LOCK_KINDS = {"sync": 0x44534F01, "send": 0x44534F02}
+DB_LOCK_KINDS = {"sync": 0x44534F01, "send": 0x44534F02, "box": 0x44534F03}
+
+
+def box_key(environment: str, box_id: str) -> int:
+    """The lock number of a data box (a file name and an advisory-lock key): a number, not
+    the box id, which comes from the server. Two boxes sharing one merely wait for each
+    other."""
+    return zlib.crc32(f"{environment}:{box_id}".encode()) & 0x7FFFFFFF
 
 
 class DatabaseLock:

@@ -219,3 +219,121 @@ def test_sync_many_reports_each_account_on_its_own(app: App, pki: TestPki,
     assert not isinstance(ok, BaseException) and ok.new == 1
     assert isinstance(failed, ConnectionError) and "no way to offline" in str(failed)
     assert h.svc.sync_many([]) == {}
+
+
+# -- two accounts of one data box: one copy of each message ---------------------------------
+def _one_box(app: App, make_zfo: Callable[..., bytes], *names: str) -> dict[str, ScriptedIsds]:
+    """Accounts ``names`` beside "urad"; every scripted client logs in to the same box
+    ("abc1234") and lists the same sent message."""
+    for name in names:
+        app.accounts.add(AccountSpec(name, LoginMethod.PASSWORD, f"u-{name}", "test",
+                                     sync_received=False))
+    sent = {"6101": _sent(make_zfo, "6101")}
+    return {n: ScriptedIsds(sent) for n in ("urad", *names)}
+
+
+def _copies(app: App, dm_id: str) -> list[int | None]:
+    """The account ids under which the message ``dm_id`` is filed, one per copy."""
+    from sqlalchemy import select
+
+    from dso_desktop.store.models import Message
+
+    with app.db.read() as s:
+        return list(s.scalars(select(Message.account_id).where(Message.dm_id == dm_id)))
+
+
+def test_the_box_keeps_its_copy_when_the_first_account_learns_the_box_later(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes]) -> None:
+    # "urad" was added first but has never logged in, so its box id is unknown when
+    # "zastupce" files the box's messages; "urad" must then use that copy, not start one.
+    h = Harness(app, pki, _one_box(app, make_zfo, "zastupce"))
+    assert h.svc.sync_account("zastupce").new == 1
+    later = h.svc.sync_account("urad")
+    assert later.new == 0 and later.failed == []
+    filed = _copies(app, "6101")
+    assert filed == [app.accounts.record("zastupce").id]
+    for name in ("urad", "zastupce"):  # each account shows the box's one copy
+        with app.db.read() as s:
+            assert len(MessageRepo(s).ids(MessageFilter(account=name))) == 1
+    assert h.clients["urad"].calls.count("download 6101") == 0  # not fetched again
+
+
+def test_two_accounts_of_one_box_synced_side_by_side_keep_one_copy(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes]) -> None:
+    import threading
+
+    clients = _one_box(app, make_zfo, "zastupce")
+    both_in = threading.Barrier(2, timeout=10)
+    for isds in clients.values():  # both logged in before either learns the box id
+        isds.on_login = both_in.wait
+    h = Harness(app, pki, clients)
+    results = h.svc.sync_many(["zastupce", "urad"], max_parallel=2)
+    assert all(not isinstance(r, BaseException) for r in results.values()), results
+    assert sum(r.new for r in results.values() if not isinstance(r, BaseException)) == 1
+    assert len(_copies(app, "6101")) == 1
+    downloads = sum(c.calls.count("download 6101") for c in clients.values())
+    assert downloads == 1
+
+
+def test_accounts_of_one_box_take_turns_and_a_waiting_one_can_be_cancelled(
+        app: App, pki: TestPki) -> None:
+    import threading
+
+    h = Harness(app, pki, {})
+    order: list[str] = []
+    first_in, go_on = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with h.svc._box_guard("abc1234", "test", lambda: None):
+            order.append("first in")
+            first_in.set()
+            go_on.wait(10)
+            order.append("first out")
+
+    def second() -> None:
+        with h.svc._box_guard("abc1234", "test", lambda: None):
+            order.append("second in")
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    assert first_in.wait(10)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(0.5)
+    assert t2.is_alive() and order == ["first in"]  # waits while the box is in use
+    with h.svc._box_guard("xyz9876", "test", lambda: None):  # another box does not wait
+        order.append("other box")
+
+    class Stop(Exception):
+        pass
+
+    def cancelled() -> None:
+        raise Stop
+
+    with pytest.raises(Stop), h.svc._box_guard("abc1234", "test", cancelled):
+        pass  # never entered: the wait is cancelled
+    go_on.set()
+    t1.join(10)
+    t2.join(10)
+    assert order == ["first in", "other box", "first out", "second in"]
+
+
+def test_another_program_syncing_the_same_box_makes_it_busy(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes], tmp_path: Path) -> None:
+    from dso_desktop.sync.lock import box_key
+
+    locks = tmp_path / "locks"
+    clients = _one_box(app, make_zfo, "zastupce")
+    h = Harness(app, pki, clients, lock_dir=locks)
+    h.svc.sync_account("urad")  # the box id is known from here on
+    other = AccountLock(locks, box_key("test", "abc1234"), kind="box")
+    other.acquire()  # another program syncs "urad" now (its own account lock is its own)
+    try:
+        with pytest.raises(SyncBusy, match="another account of the same box"):
+            h.svc.sync_account("zastupce")
+        assert clients["zastupce"].calls[-1] == "logout"  # logged out, nothing stored
+        assert "download 6101" not in clients["zastupce"].calls
+    finally:
+        other.release()
+    assert h.svc.sync_account("zastupce").failed == []
+    assert len(_copies(app, "6101")) == 1
