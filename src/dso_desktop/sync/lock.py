@@ -10,7 +10,7 @@ import sys
 import zlib
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from dso_desktop.errors import DsoError, ErrorKind
 
@@ -21,26 +21,29 @@ class LockBusy(DsoError):
     kind = ErrorKind.LOCK_BUSY
 
 
-class AccountLock:
-    def __init__(self, folder: Path, account_id: int, kind: str = "sync") -> None:
-        # ``kind`` separates independent locks of one account (``send``: the outbox).
-        self.path = folder / f"{kind}-{account_id}.lock"
+class _FileLock:
+    """A non-blocking OS lock on a file of its own, dropped by the OS when the process
+    dies, so a killed program never leaves it stuck. Subclasses say how to lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._fd: int | None = None
 
+    def _lock(self, fd: int) -> None:
+        raise NotImplementedError
+
+    def _unlock(self, fd: int) -> None:
+        raise NotImplementedError
+
     def acquire(self) -> None:
+        if self._fd is not None:
+            return
         from dso_desktop.paths import private_dir
 
         private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            else:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._lock(fd)
         except OSError as exc:
             os.close(fd)
             raise LockBusy(str(self.path)) from exc
@@ -50,25 +53,45 @@ class AccountLock:
         if self._fd is None:
             return
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-            else:
-                import fcntl
-
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> AccountLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+class AccountLock(_FileLock):
+    def __init__(self, folder: Path, account_id: int, kind: str = "sync") -> None:
+        # ``kind`` separates independent locks of one account (``send``: the outbox;
+        # ``box``: a data box, see `box_key`).
+        super().__init__(folder / f"{kind}-{account_id}.lock")
+
+    def _lock(self, fd: int) -> None:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(self, fd: int) -> None:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 # Advisory lock classes (the first key of pg_try_advisory_lock); the second is the account.
@@ -107,7 +130,7 @@ class DatabaseLock:
 ARCHIVE_LOCK = "archive-open.lock"
 
 
-class ArchiveUseLock:
+class ArchiveUseLock(_FileLock):
     """Who has the archive open, across processes: every `App.open` holds it shared; a
     restore takes it exclusively, so it never moves an archive aside under a running GUI or
     `dso sync` (their open connections would keep writing into the moved-aside copy).
@@ -116,42 +139,19 @@ class ArchiveUseLock:
     file cannot be renamed at all, so the restore's own rename already refuses; no lock."""
 
     def __init__(self, folder: Path, *, exclusive: bool) -> None:
-        self.path = folder / ARCHIVE_LOCK
+        super().__init__(folder / ARCHIVE_LOCK)
         self.exclusive = exclusive
-        self._fd: int | None = None
 
     def acquire(self) -> None:
-        if sys.platform == "win32" or self._fd is not None:
-            return
+        if sys.platform != "win32":
+            super().acquire()
+
+    def _lock(self, fd: int) -> None:
         import fcntl
 
-        from dso_desktop.paths import private_dir
+        fcntl.flock(fd, (fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
 
-        private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, (fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
-                        | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            raise LockBusy(str(self.path)) from exc
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
+    def _unlock(self, fd: int) -> None:
         import fcntl
 
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> ArchiveUseLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.release()
+        fcntl.flock(fd, fcntl.LOCK_UN)
