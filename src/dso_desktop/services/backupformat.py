@@ -34,6 +34,7 @@ import queue
 import struct
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -187,20 +188,55 @@ def _ad(h: bytes, counter: int, flags: int) -> bytes:
     return h + struct.pack(">QB", counter, flags)
 
 
+# The zlib stream is made pigz-style: each 1 MiB piece is deflated on its own (primed with
+# the 32 KiB before it, so the ratio is that of one stream) and ends on a byte boundary (a
+# sync flush); the pieces joined, an empty final block and the Adler-32 of all of it make one
+# ordinary zlib stream that any inflater reads (`BackupReader` uses `zlib.decompressobj`).
+ZLIB_HEADER = b"\x78\x01"  # deflate, 32 KiB window, fastest level
+WINDOW = 1 << 15
+
+
+ADLER_BASE = 65521
+
+
+def _deflate(piece: bytes, primer: bytes) -> tuple[bytes, int]:
+    """The piece deflated (ending on a byte boundary) and its own Adler-32."""
+    c = (zlib.compressobj(1, zlib.DEFLATED, -15, zdict=primer) if primer
+         else zlib.compressobj(1, zlib.DEFLATED, -15))
+    return c.compress(piece) + c.flush(zlib.Z_SYNC_FLUSH), zlib.adler32(piece)
+
+
+def adler32_combine(a1: int, a2: int, len2: int) -> int:
+    """The Adler-32 of A+B from those of A and B and B's length (zlib's adler32_combine,
+    which Python's zlib does not expose): the pieces are checksummed on the pool too."""
+    rem = len2 % ADLER_BASE
+    sum1 = a1 & 0xFFFF
+    sum2 = (rem * sum1) % ADLER_BASE
+    sum1 += (a2 & 0xFFFF) + ADLER_BASE - 1
+    sum2 += (a1 >> 16) + (a2 >> 16) + ADLER_BASE - rem
+    return (sum1 % ADLER_BASE) | ((sum2 % ADLER_BASE) << 16)
+
+
+def _final_block() -> bytes:
+    return zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+
+
 class BackupWriter(io.RawIOBase):
     """A write-only binary stream: compresses, cuts into records, seals each one.
 
-    Compressing and sealing run on a second thread (zlib, AES-GCM and SHA-256 release the
-    GIL), fed in 1 MiB pieces through a short queue, so reading and hashing the archive
-    overlap with compressing it: on two cores a large backup takes about the time of the
-    compression alone. Memory stays bounded by the queue (a few MiB). `finish()` writes the
-    final record and reports a failure of that thread; `abort()` ends it without one.
+    The 1 MiB pieces are deflated side by side on a small thread pool, one per core (zlib
+    releases the GIL), and sealed in order on a thread of their own (AES-GCM and SHA-256
+    release it too), so reading and hashing the archive overlap with compressing it and
+    compressing uses every core: zlib was the bottleneck of a large backup. Memory stays
+    bounded by the queue of pieces in flight (a few MiB per core). `finish()` writes the
+    final record and reports a failure of those threads; `abort()` ends them without one.
     """
 
-    QUEUE_PIECES = 8
-
-    def __init__(self, out: IO[bytes], header: Header, key: bytes | None) -> None:
+    def __init__(self, out: IO[bytes], header: Header, key: bytes | None,
+                 workers: int | None = None) -> None:
         super().__init__()
+        from concurrent.futures import ThreadPoolExecutor
+
         self._out = out
         raw = header.to_bytes()
         if len(raw) > MAX_HEADER:
@@ -214,12 +250,16 @@ class BackupWriter(io.RawIOBase):
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
             self._aead = AESGCM(key)
-        self._z = zlib.compressobj(1)  # fast: the archive is large, mostly signed blobs
-        self._buf = bytearray()
+        self._workers = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
+        self._pool = ThreadPoolExecutor(max_workers=self._workers,
+                                        thread_name_prefix="backup-deflate")
+        self._primer = b""  # the last 32 KiB of plaintext before the next piece
+        self._adler = zlib.adler32(b"")
+        self._buf = bytearray(ZLIB_HEADER)
         self._pending = bytearray()  # what the producer collected for the next piece
         self._counter = 0
         self.bytes_written = len(prefix)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_PIECES)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2 * self._workers + 2)
         self._error: BaseException | None = None
         self._finished = False
         self._thread = threading.Thread(target=self._pump, name="backup-writer", daemon=True)
@@ -229,14 +269,19 @@ class BackupWriter(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        b = bytes(data)
-        self._pending += b
+        n = len(data) if isinstance(data, bytes | bytearray) else memoryview(data).nbytes
+        self._pending += data
         if len(self._pending) >= CHUNK_SIZE:
-            self._put(bytes(self._pending))
+            self._submit(bytes(self._pending))
             self._pending.clear()
-        return len(b)
+        return n
 
-    def _put(self, item: bytes | None) -> None:
+    def _submit(self, piece: bytes) -> None:
+        fut = self._pool.submit(_deflate, piece, self._primer)
+        self._primer = piece[-WINDOW:]
+        self._put((fut, len(piece)))
+
+    def _put(self, item: Any) -> None:
         while True:
             if self._error is not None:
                 raise BackupError(f"writing the backup failed: {self._error}") \
@@ -249,14 +294,15 @@ class BackupWriter(io.RawIOBase):
 
     def _pump(self) -> None:
         try:
-            while (piece := self._queue.get()) is not None:
-                self._compress(piece)
+            while (item := self._queue.get()) is not None:
+                fut, size = item
+                deflated, adler = fut.result()
+                self._adler = adler32_combine(self._adler, adler, size)
+                self._buf += deflated
+                self._seal_full()
             if self._finished:
-                self._buf += self._z.flush()
-                while len(self._buf) > CHUNK_SIZE:
-                    chunk = bytes(self._buf[:CHUNK_SIZE])
-                    del self._buf[:CHUNK_SIZE]
-                    self._record(chunk, 0)
+                self._buf += _final_block() + struct.pack(">I", self._adler)
+                self._seal_full()
                 self._record(bytes(self._buf), FINAL)
                 self._buf.clear()
         except BaseException as exc:  # handed to the producer by _put / finish
@@ -265,9 +311,9 @@ class BackupWriter(io.RawIOBase):
                 while True:  # unblock a producer waiting on a full queue
                     self._queue.get_nowait()
 
-    def _compress(self, piece: bytes) -> None:
-        self._buf += self._z.compress(piece)
-        while len(self._buf) >= CHUNK_SIZE:
+    def _seal_full(self) -> None:
+        """Seal every whole record in the buffer (the last one waits for `finish`)."""
+        while len(self._buf) > CHUNK_SIZE:
             chunk = bytes(self._buf[:CHUNK_SIZE])
             del self._buf[:CHUNK_SIZE]
             self._record(chunk, 0)
@@ -288,21 +334,25 @@ class BackupWriter(io.RawIOBase):
 
     def finish(self) -> None:
         """Write the rest and the final record (without it a reader refuses the file)."""
-        if self._pending:
-            self._put(bytes(self._pending))
-            self._pending.clear()
-        self._finished = True
-        self._put(None)
-        self._thread.join()
+        try:
+            if self._pending:
+                self._submit(bytes(self._pending))
+                self._pending.clear()
+            self._finished = True  # set before the sentinel: the pump reads it after
+            self._put(None)
+            self._thread.join()
+        finally:
+            self._pool.shutdown(wait=True)
         if self._error is not None:
             raise BackupError(f"writing the backup failed: {self._error}") from self._error
 
     def abort(self) -> None:
-        """Stop the writing thread without a final record (the file is discarded)."""
+        """Stop the writing threads without a final record (the file is discarded)."""
         if self._thread.is_alive():
             with contextlib.suppress(BackupError):
                 self._put(None)
             self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def read_header(f: IO[bytes]) -> tuple[Header, bytes]:
@@ -329,7 +379,8 @@ class BackupReader(io.RawIOBase):
     that does not authenticate, and at the end when the final record is missing or followed
     by anything."""
 
-    def __init__(self, f: IO[bytes], passphrase: str | None) -> None:
+    def __init__(self, f: IO[bytes], passphrase: str | None, *,
+                 prefetch: bool = False) -> None:
         super().__init__()
         self._f = f
         self.header, self._h = read_header(f)
@@ -350,6 +401,12 @@ class BackupReader(io.RawIOBase):
         self._final_seen = False
         self._pending = b""
         self._buf = bytearray()
+        self._iter = self._blocks()
+        # prefetch: authenticating and inflating run on a thread of their own, a few blocks
+        # ahead of the caller (who unpacks and hashes the plaintext): two cores, not one.
+        self._ahead: queue.Queue[Any] | None = queue.Queue(maxsize=8) if prefetch else None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def readable(self) -> bool:
         return True
@@ -385,27 +442,72 @@ class BackupReader(io.RawIOBase):
         self._pending = chunk
         self._final_seen = bool(flags & FINAL)
 
-    def _fill(self) -> bool:
-        """Put more plaintext in the buffer; False at the (verified) end."""
-        while not self._buf:
+    def _blocks(self) -> Iterator[bytes]:
+        """The plaintext in blocks of at most 4 MiB, every record authenticated on the way;
+        ends only at the verified end (raises `BackupDamaged` otherwise)."""
+        while True:
             if self._pending:
                 try:  # bounded output: a record of zeros must not become gigabytes at once
                     out = self._z.decompress(self._pending, 1 << 22)
                 except zlib.error:
                     raise BackupDamaged("backup content is damaged") from None
                 self._pending = self._z.unconsumed_tail
-                self._buf += out
-            elif self._done:
-                return False
+                if out:
+                    yield out
             elif self._final_seen:
                 if self._f.read(1):
                     raise BackupDamaged("backup file has data after its end")
                 if not self._z.eof or self._z.unused_data:
                     raise BackupDamaged("backup content is cut short")
-                self._done = True
+                return
             else:
                 self._next()
+
+    def _prefetch(self) -> None:
+        """The reading thread: blocks (or the error that ended them) into the queue."""
+        try:
+            for block in self._blocks():
+                if not self._offer(block):
+                    return
+            self._offer(None)
+        except BaseException as exc:
+            self._offer(exc)
+
+    def _offer(self, item: Any) -> bool:
+        assert self._ahead is not None
+        while not self._stop.is_set():
+            try:
+                self._ahead.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _fill(self) -> bool:
+        """Put more plaintext in the buffer; False at the (verified) end."""
+        while not self._buf:
+            if self._done:
+                return False
+            if self._ahead is None:
+                block = next(self._iter, None)
+            else:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._prefetch, daemon=True,
+                                                    name="backup-reader")
+                    self._thread.start()
+                block = self._ahead.get()
+                if isinstance(block, BaseException):
+                    self._done = True
+                    raise block
+            if block is None:
+                self._done = True
+                return False
+            self._buf += block
         return True
+
+    def close(self) -> None:
+        self._stop.set()  # a reading thread waiting to hand over a block gives up
+        super().close()
 
     def readinto(self, b: Any) -> int:
         if not self._fill():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,14 @@ def _write(data: bytes, passphrase: str | None, chunks: list[int]) -> bytes:
     return out.getvalue()
 
 
-def _read(blob: bytes, passphrase: str | None) -> bytes:
-    r = bf.BackupReader(io.BytesIO(blob), passphrase)
+def _read(blob: bytes, passphrase: str | None, prefetch: bool = False) -> bytes:
+    r = bf.BackupReader(io.BytesIO(blob), passphrase, prefetch=prefetch)
     out = bytearray()
-    while chunk := r.read(65536):
-        out += chunk
+    try:
+        while chunk := r.read(65536):
+            out += chunk
+    finally:
+        r.close()
     return bytes(out)
 
 
@@ -46,7 +50,9 @@ def _read(blob: bytes, passphrase: str | None) -> bytes:
        encrypted=st.booleans())
 def test_round_trip(data: bytes, chunks: list[int], encrypted: bool) -> None:
     pw = "heslo" if encrypted else None
-    assert _read(_write(data, pw, chunks), pw) == data
+    blob = _write(data, pw, chunks)
+    assert _read(blob, pw) == data
+    assert _read(blob, pw, prefetch=True) == data
 
 
 def test_large_stream_spans_many_records(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,3 +140,109 @@ def test_our_own_parameters_still_derive() -> None:
     from dso_desktop.services.backupformat import MIN_SCRYPT_N, KdfParams
 
     assert len(KdfParams(b"s" * 16, n=MIN_SCRYPT_N).derive("heslo")) == 32
+
+
+def _plaintext_stream(blob: bytes) -> bytes:
+    """The zlib stream the records of an unencrypted backup carry, joined."""
+    f = io.BytesIO(blob)
+    bf.read_header(f)
+    out = bytearray()
+    while head := f.read(5):
+        _flags, size = struct.unpack(">BI", head)
+        out += f.read(size)[:-bf.TAG_LEN_SHA]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_pieces_deflated_side_by_side_make_one_ordinary_zlib_stream(
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    import zlib
+
+    monkeypatch.setattr(bf, "CHUNK_SIZE", 8192)
+    monkeypatch.setattr(bf, "MAX_RECORD", 8192 + 64)
+    # Repeats across piece boundaries (the primer keeps the ratio of one stream) and random
+    # parts (pieces of different compressed sizes finish out of order on the pool).
+    rnd = os.urandom(3000)
+    data = b"".join((b"opakovany text %d " % (i % 7)) * 40 + rnd[: (i * 131) % 3000]
+                    for i in range(120))
+    header, _ = bf.new_header(created_at="2026-01-01T00:00:00Z", app_version="t",
+                              passphrase=None, with_secrets=False, backend="sqlite")
+    out = io.BytesIO()
+    w = bf.BackupWriter(out, header, None, workers=workers)
+    for i in range(0, len(data), 5000):
+        w.write(memoryview(data)[i:i + 5000])
+    w.finish()
+    stream = _plaintext_stream(out.getvalue())
+    assert zlib.decompress(stream) == data  # any inflater, Adler-32 checked
+    assert _read(out.getvalue(), None) == data
+    one = zlib.compress(data, 1)
+    assert len(stream) < 1.15 * len(one)  # primed pieces compress about as one stream
+
+
+def test_an_empty_backup_stream_is_still_a_whole_zlib_stream() -> None:
+    import zlib
+
+    blob = _write(b"", None, [])
+    assert zlib.decompress(_plaintext_stream(blob)) == b""
+    assert _read(blob, None) == b""
+
+
+def test_a_failing_compressor_fails_the_backup_instead_of_writing_a_short_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bf, "CHUNK_SIZE", 1024)
+
+    def broken(piece: bytes, primer: bytes) -> bytes:
+        raise MemoryError("no memory for zlib")
+
+    monkeypatch.setattr(bf, "_deflate", broken)
+    header, _ = bf.new_header(created_at="2026-01-01T00:00:00Z", app_version="t",
+                              passphrase=None, with_secrets=False, backend="sqlite")
+    out = io.BytesIO()
+    w = bf.BackupWriter(out, header, None, workers=2)
+    with pytest.raises(bf.BackupError, match="no memory for zlib"):
+        for _ in range(50):
+            w.write(b"x" * 1024)
+        w.finish()
+    w.abort()
+    with pytest.raises(bf.BackupDamaged):  # nothing that reads as a backup was written
+        _read(out.getvalue(), None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.binary(max_size=3000), b=st.binary(max_size=70_000))
+def test_adler32_combine_is_zlibs(a: bytes, b: bytes) -> None:
+    import zlib
+
+    assert bf.adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+
+
+def test_adler32_combine_with_the_largest_sums() -> None:
+    import zlib
+
+    big = b"\xff" * 200_000  # sums wrap the modulus many times
+    for cut in (0, 1, 5552, 65520, 65521, 65522, 199_999):
+        assert bf.adler32_combine(zlib.adler32(big[:cut]), zlib.adler32(big[cut:]),
+                                  len(big) - cut) == zlib.adler32(big)
+
+
+@pytest.mark.parametrize("cut", ["record", "end", "appended", "flipped"])
+def test_the_reading_thread_refuses_what_the_plain_reader_refuses(
+        monkeypatch: pytest.MonkeyPatch, cut: str) -> None:
+    monkeypatch.setattr(bf, "CHUNK_SIZE", 4096)
+    monkeypatch.setattr(bf, "MAX_RECORD", 4096 + 64)
+    blob = _write(os.urandom(50_000), None, [])
+    bad = {"record": blob[:-(4096 + 32 + 5)], "end": blob[:-3], "appended": blob + b"x",
+           "flipped": blob[:2000] + bytes([blob[2000] ^ 1]) + blob[2001:]}[cut]
+    for prefetch in (False, True):
+        with pytest.raises(bf.BackupDamaged):
+            _read(bad, None, prefetch=prefetch)
+
+
+def test_a_reader_closed_early_stops_its_thread() -> None:
+    blob = _write(os.urandom(3 << 20), None, [])
+    r = bf.BackupReader(io.BytesIO(blob), None, prefetch=True)
+    assert len(r.read(1000)) == 1000
+    r.close()
+    assert r._thread is not None
+    r._thread.join(5)
+    assert not r._thread.is_alive()
