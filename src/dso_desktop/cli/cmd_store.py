@@ -400,8 +400,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--subject", required=True)
     p.add_argument("--attach", required=True, nargs="+", action="extend", metavar="FILE")
     p.add_argument("--to-hands")
-    p.add_argument("--personal-delivery", action="store_true", help="do vlastních rukou")
-    p.add_argument("--no-fiction", action="store_true", help="zakázat doručení fikcí")
+    p.add_argument("--personal-delivery", action="store_true", help="personal delivery")
+    p.add_argument("--no-fiction", action="store_true", help="no acceptance by fiction")
     p.add_argument("--sender-identification", action="store_true",
                    help="add the sender's identification (dmPublishOwnID)")
     p.add_argument("--legal-title", metavar="LAW/YEAR/SECT/PAR/POINT")

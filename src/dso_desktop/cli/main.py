@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from dso_desktop import __version__
-from dso_desktop.cli.texts import language, tr
+from dso_desktop.cli.texts import argparse_texts, help_text, language, tr
 from dso_desktop.errors import DsoError, ErrorKind
 
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
@@ -155,7 +155,8 @@ def extract_store_option(argv: Sequence[str]) -> tuple[list[str], str | None]:
             break
         if a == "--store":
             if i + 1 >= len(args):
-                raise UsageError("--store needs a database URL (postgresql://user@host/db)")
+                raise localized(UsageError,
+                                "--store needs a database URL (postgresql://user@host/db)")
             store = args[i + 1]
             i += 1
         elif a.startswith("--store="):
@@ -166,9 +167,33 @@ def extract_store_option(argv: Sequence[str]) -> tuple[list[str], str | None]:
     return rest, store
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help in the user's language from the one catalogue: every description, option help
+    and section title is looked up (`texts.help_text`) as it is printed, so a command module
+    writes its help in plain English and only its Czech goes into ``texts.CS``."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        return help_text(text) if text else text
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(help_text(text) if text and text is not argparse.SUPPRESS else text)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(help_text(heading) if heading else heading)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; keep one path
-        raise UsageError(f"{self.prog}: {message}")
+        # ``message`` is already in the user's language (`texts.argparse_texts`).
+        err = UsageError(f"{self.prog}: {message}")
+        if language() == "cs":
+            err.message_cs = err.message
+        raise err
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         err: TextIO | None = None) -> int:
+    """Run one `dso` command line; argparse's own texts follow the locale meanwhile."""
+    with argparse_texts():
+        return _run(argv, out, err)
+
+
+def _run(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
