@@ -21,7 +21,7 @@ from typing import Any, TextIO, TypeVar
 
 from dso_desktop import __version__
 from dso_desktop.cli.texts import argparse_texts, help_text, language, tr
-from dso_desktop.errors import DsoError, ErrorKind
+from dso_desktop.errors import DsoError, ErrorKind, os_error_text
 
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
 # their import-time work small (heavy imports inside handlers) so `dso --help` stays fast.
@@ -74,18 +74,20 @@ def localized(cls: type[_E], text: str, /, **values: object) -> _E:
 
 def user_line(exc: DsoError, lang: str) -> str:
     """What `dso` prints for a known failure: English ``message``; in Czech the error's own
-    Czech sentence, or the kind's Czech sentence with the English detail after it."""
-    if lang != "cs":
-        return exc.message
-    own_cs = exc.__dict__.get("_message_cs") or next(
-        (c.__dict__["message_cs"] for c in type(exc).__mro__
-         if isinstance(c.__dict__.get("message_cs"), str)), None)
-    if own_cs:
-        return str(own_cs)
-    detail = exc.message
-    if detail and detail != exc.message_cs:
-        return f"{exc.message_cs} ({tr('details: {detail}', 'cs', detail=detail)})"
-    return exc.message_cs
+    Czech sentence, or the kind's Czech sentence with the error's details in Czech
+    (`DsoError.user_text`): never an English sentence in a Czech line."""
+    return exc.user_text(lang)
+
+
+def error_line(exc: BaseException, lang: str | None = None) -> str:
+    """One failure (of a sync, of one imported file) for a line of output, in the user's
+    language: a `DsoError` by its kind and details, an `OSError` by its errno."""
+    chosen = lang or language()
+    if isinstance(exc, DsoError):
+        return exc.user_text(chosen)
+    if isinstance(exc, OSError):
+        return os_error_text(exc, chosen)
+    return str(exc) or type(exc).__name__
 
 
 @dataclass
@@ -265,7 +267,8 @@ def _run(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> 
     except BrokenPipeError:
         raise  # `main` ends quietly
     except OSError as exc:  # the environment (a missing file, no permission): not a bug
-        return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err)
+        return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err,
+                       shown=os_error_text(exc, language()))
     except KeyboardInterrupt:
         err.write(f"dso: {tr('interrupted')}\n")
         return 1

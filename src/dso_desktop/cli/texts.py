@@ -154,6 +154,17 @@ CS: dict[str, str] = {
     "{account}: {new} new, {updated} updated, {failed} failed":
         "{account}: nových {new}, aktualizovaných {updated}, nestažených {failed}",
     " — stopped: {error}": " — zastaveno: {error}",
+    "warning: notification e-mail not sent: {error}":
+        "upozornění: e-mail s přehledem nebyl odeslán: {error}",
+    # cmd_store.py: import (statuses of one file)
+    "imported": "importováno",
+    "replaced": "nahrazeno",
+    "duplicate": "duplicitní",
+    "conflict": "rozporná kopie",
+    "quarantined": "v karanténě",
+    "invalid": "neplatné",
+    "a different copy of this message is already the evidence; kept beside it":
+        "důkazem je už jiná kopie této zprávy; tato je uložena vedle ní",
     # cmd_store.py: messages
     "no messages": "žádné zprávy",
     "received": "přijatá",
@@ -364,8 +375,8 @@ CS: dict[str, str] = {
     "--cert-password-stdin needs --cert": "--cert-password-stdin potřebuje --cert",
     "account {name} added, but ISDS says its password has expired; change it: dso account "
     "password {name} --new-password-stdin":
-        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: dso account "
-        "password {name} --new-password-stdin",
+        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: `dso account "
+        "password {name} --new-password-stdin`",
     "login not tested": "přihlášení nevyzkoušeno",
     "logged in: {owner} ({box})": "přihlášeno: {owner} ({box})",
     "; password saved in the keyring": "; heslo uloženo v klíčence systému",

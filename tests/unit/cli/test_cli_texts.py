@@ -93,13 +93,16 @@ def test_a_command_speaks_czech_under_a_czech_locale(
     assert err == "dso: error: no account named 'nikdo'\n"
 
 
-def test_a_foreign_error_in_czech_keeps_its_english_detail() -> None:
+def test_a_foreign_error_in_czech_leaves_its_english_text_to_the_logs() -> None:
+    """Issue 14: no English lines in Czech output. The Czech line is the kind's sentence
+    with the structured details in Czech; the English text stays in ``message``."""
     from dso_desktop.cli.main import user_line
     from dso_desktop.isds.errors import WrongCredentials
 
-    exc = WrongCredentials("ISDS refused the credentials")
+    exc = WrongCredentials("ISDS refused the credentials", code="401")
     line = user_line(exc, "cs")
-    assert line.startswith(exc.message_cs) and "ISDS refused the credentials" in line
+    assert line == f"{exc.message_cs} (stavový kód HTTP 401)"
+    assert "ISDS refused" not in line
     assert user_line(exc, "en") == exc.message
 
 
