@@ -8,12 +8,17 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QStyle
 
 
 def _clipped(header: QHeaderView) -> list[tuple[str, int, int]]:
     """(title, section width, width the title needs) of every clipped section: the text in
-    the header's own font metrics plus the style's header margin on both sides."""
+    the font it is painted in (bold while a selected row highlights the sections) plus the
+    style's header margin on both sides."""
+    font = QFont(header.font())
+    font.setBold(header.highlightSections())
+    metrics = QFontMetrics(font)
     model = header.model()
     margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
     bad = []
@@ -22,7 +27,7 @@ def _clipped(header: QHeaderView) -> list[tuple[str, int, int]]:
             continue
         text = str(model.headerData(i, Qt.Orientation.Horizontal,
                                     Qt.ItemDataRole.DisplayRole) or "")
-        need = header.fontMetrics().horizontalAdvance(text) + 2 * margin
+        need = metrics.horizontalAdvance(text) + 2 * margin
         if header.sectionSize(i) < need:
             bad.append((text, header.sectionSize(i), need))
     return bad

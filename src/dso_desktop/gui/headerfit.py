@@ -11,7 +11,18 @@ with that text, its margins and the sort arrow).
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QStyle, QStyleOptionHeader
+
+
+def title_metrics(header: QHeaderView) -> QFontMetrics:
+    """The metrics of the font a title is painted in: bold while its column is highlighted
+    (a selected row highlights every section of a header with ``highlightSections``)."""
+    if not header.highlightSections():
+        return header.fontMetrics()
+    bold = QFont(header.font())
+    bold.setBold(True)
+    return QFontMetrics(bold)
 
 
 def header_text_width(header: QHeaderView, section: int) -> int:
@@ -24,13 +35,13 @@ def header_text_width(header: QHeaderView, section: int) -> int:
     opt.initFrom(header)
     opt.section = section
     opt.text = "" if text is None else str(text)
-    opt.fontMetrics = header.fontMetrics()
+    opt.fontMetrics = title_metrics(header)
     opt.orientation = header.orientation()
     if header.isSortIndicatorShown():  # room for the arrow even where it is not shown now
         opt.sortIndicator = QStyleOptionHeader.SortIndicator.SortDown
     size = header.style().sizeFromContents(QStyle.ContentsType.CT_HeaderSection, opt,
                                            QSize(), header)
-    plain = header.fontMetrics().horizontalAdvance(opt.text) + 2 * header.style().pixelMetric(
+    plain = opt.fontMetrics.horizontalAdvance(opt.text) + 2 * header.style().pixelMetric(
         QStyle.PixelMetric.PM_HeaderMargin, opt, header)
     return max(size.width(), plain)
 
