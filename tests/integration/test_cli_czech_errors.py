@@ -158,6 +158,9 @@ def test_busy_sync_and_archive_errors_are_czech(tmp_path: Path, sim: Any,
         czech_failure(data, monkeypatch, "sync", "urad", "--accept-delivery",
                       expect="Tento účet se už synchronizuje.")
     czech_failure(data, monkeypatch, "account", "remove", "nikdo", expect="nikdo")
+    missing = tmp_path / "priloha.pdf"
+    czech_failure(data, monkeypatch, "send", "--account", "urad", "--to", "abc1234",
+                  "--subject", "Věc", "--attach", str(missing), expect="priloha.pdf")
     czech_failure(data, monkeypatch, "message", "show", "999", expect="v archivu není")
 
 
@@ -200,3 +203,31 @@ def test_json_keeps_the_english_text(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 1
     obj = json.loads(out.strip().splitlines()[-1])
     assert "No such file" in obj["error"] or "not exist" in obj["error"]
+
+
+def test_log_lines_go_to_the_log_file_not_between_the_users_lines(tmp_path: Path) -> None:
+    """A real `dso` process without a keyring: the user reads one Czech line; the English
+    warnings of the services ("could not remove a secret ...") go to logs/dso-cli.log."""
+    import os
+    import subprocess
+    import sys
+
+    from dso_desktop.paths import AppPaths
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LC_ALL", "LC_MESSAGES", "DSO_LANG")}
+    env.update(LANG="cs_CZ.UTF-8", DSO_OFFLINE="1",
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+               PYTHONPATH=os.pathsep.join([str(src), env.get("PYTHONPATH", "")]))
+    data = tmp_path / "data"
+    run_ = subprocess.run(
+        [sys.executable, "-m", "dso_desktop.cli.main", "--data-dir", str(data), "account",
+         "add", "urad", "--login", "password", "--username", "u1", "--environment", "test",
+         "--no-verify", "--password-stdin"],
+        input="heslo\n", capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert run_.returncode == 1
+    assert run_.stderr == "dso: chyba: Úložiště hesel systému (keyring) není dostupné.\n"
+    log = (AppPaths.default(data).logs / "dso-cli.log").read_text(encoding="utf-8")
+    assert "WARNING dso_desktop.services.accounts: could not remove a secret" in log
+    assert "heslo" not in log  # the password never reaches the log

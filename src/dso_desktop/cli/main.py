@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -249,6 +251,41 @@ def _run(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> 
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
+    with _log_lines_to_file(data_dir):
+        return _handle(args, parser, data_dir, as_json, store, out, err)
+
+
+@contextmanager
+def _log_lines_to_file(data_dir: Path | None) -> Iterator[None]:
+    """The product's log lines (English, for support) go to the CLI's log file while a
+    command runs, never between the user's lines: without a handler Python would print a
+    warning bare on standard error ("could not remove a secret ..."), in English under a
+    Czech locale. A host that collects logs itself (the GUI, pytest) keeps them."""
+    logger = logging.getLogger("dso_desktop")
+    if logger.hasHandlers():
+        yield
+        return
+    handler: logging.Handler | None = None
+    try:
+        from dso_desktop.logsetup import private_file_handler
+        from dso_desktop.paths import AppPaths
+
+        handler = private_file_handler(AppPaths.default(data_dir).logs / "dso-cli.log")
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+    except OSError:  # no log folder: the lines are dropped rather than shown
+        handler = logging.NullHandler()
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser,
+            data_dir: Path | None, as_json: bool, store: str | None, out: TextIO,
+            err: TextIO) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(out)
