@@ -68,9 +68,13 @@ _E = TypeVar("_E", bound=DsoError)
 
 def localized(cls: type[_E], text: str, /, **values: object) -> _E:
     """``cls`` with the catalogue sentence ``text``: English ``message`` (logs, ``--json``),
-    Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`)."""
+    Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`). A value
+    that is an exception is put in each language its own way (`error_line`): in Czech by its
+    kind and details, never its English text."""
     err = cls(tr(text, "en", **values))
-    err.message_cs = tr(text, "cs", **values)
+    err.message_cs = tr(text, "cs", **{
+        k: error_line(v, "cs") if isinstance(v, BaseException) else v
+        for k, v in values.items()})
     return err
 
 

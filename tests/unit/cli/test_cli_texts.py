@@ -180,3 +180,21 @@ def test_an_errors_own_czech_sentence_is_shown_alone() -> None:
         pass
 
     assert user_line(MoreSpecific("english detail"), "cs") == "Vlastní česká věta třídy."
+
+
+def test_an_exception_inside_a_localized_sentence_is_czech_in_czech() -> None:
+    """`localized(..., error=exc)`: the English sentence carries the exception's English
+    text, the Czech one its kind and details in Czech (issue 14)."""
+    from dso_desktop.cli.main import CliError, localized
+    from dso_desktop.store.errors import StoreWriteError
+
+    exc = FileNotFoundError(2, "No such file or directory", "/data/archiv.sqlite3")
+    err = localized(CliError, "cannot open the archive: {error}", error=exc)
+    assert err.message == "cannot open the archive: [Errno 2] No such file or directory: " \
+        "'/data/archiv.sqlite3'"
+    assert err.message_cs == "archiv nelze otevřít: Soubor nebo složka neexistuje: " \
+        "/data/archiv.sqlite3"
+    err = localized(CliError, "cannot open the archive: {error}",
+                    error=StoreWriteError("database is locked"))
+    assert "database is locked" not in err.message_cs and "archiv nelze otevřít: Zápis" in \
+        err.message_cs
