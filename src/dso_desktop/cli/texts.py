@@ -962,6 +962,13 @@ ARGPARSE_CS: dict[str, str] = {
     "unknown parser %(parser_name)r (choices: %(choices)s)":
         "neznámý podpříkaz %(parser_name)r (možnosti: %(choices)s)",
     "argument \"-\" with mode %r": "argument \"-\" v režimu %r",
+    # Python 3.13
+    "%(heading)s:": "%(heading)s:",
+    " (default: %(default)s)": " (výchozí: %(default)s)",
+    "%(prog)s: warning: %(message)s\n": "%(prog)s: upozornění: %(message)s\n",
+    "argument '%(argument_name)s' is deprecated": "argument '%(argument_name)s' je zastaralý",
+    "command '%(parser_name)s' is deprecated": "příkaz '%(parser_name)s' je zastaralý",
+    "option '%(option)s' is deprecated": "volba '%(option)s' je zastaralá",
     # Mistakes of the program, not of the user (shown only if a command is built wrong).
     ".__call__() not defined": ".__call__() není definováno",
     "'required' is an invalid argument for positionals":
