@@ -85,3 +85,22 @@ def test_recipient_search_titles_fit_empty_and_after_a_search(
         dlg.search()
     assert dlg.hits.item(0, 4).text() == "ano"
     assert _clipped(header) == []
+
+
+def test_an_elided_box_name_in_the_tree_is_whole_in_its_tooltip(qtbot: Any, ctx: Any
+                                                                  ) -> None:
+    """The narrow account tree cuts a long box name; its tooltip names it whole."""
+    from dso_desktop.gui.tree import AccountTree
+    from dso_desktop.services.types import TreeNode
+    from dso_desktop.store.records import MessageFilter
+
+    long_name = "Obec Lhota pod Lesem, odbor výstavby a územního plánování"
+    tree = AccountTree()
+    qtbot.addWidget(tree)
+    tree.resize(200, 300)
+    tree.populate([TreeNode(long_name, None, long_name, MessageFilter(account=long_name),
+                            total=12, unread=3)])
+    top = tree.model().index(0, 0)
+    assert str(top.data(Qt.ItemDataRole.DisplayRole)) == f"{long_name} (3)"
+    tip = str(top.data(Qt.ItemDataRole.ToolTipRole))
+    assert tip.splitlines()[0] == long_name and "12" in tip.splitlines()[1]
