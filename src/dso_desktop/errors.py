@@ -6,7 +6,11 @@ sync that needs the user's decision, ...) derives from `DsoError` and carries
 - ``kind``: a stable `ErrorKind` (for logs, ``--json`` output and code that must tell
   errors apart: match the type or the kind, never the class name);
 - ``message``: the English text (the exception's own text: logs, the CLI);
-- ``message_cs``: a Czech sentence for the user (the GUI).
+- ``message_cs``: a Czech sentence for the user (the GUI);
+- ``details``: structured facts (the file, the account, ISDS's code and own text, the
+  address), values without sentences, so that a user-facing line can be built in the
+  user's language from the kind and the details (`DsoError.user_text`) while the English
+  ``message`` keeps going to the logs and ``--json``.
 
 Anything else that escapes to the GUI or the CLI is a bug: its traceback goes to the log
 and the user sees a short "internal error". Roots that also derive from a builtin
@@ -18,8 +22,9 @@ Standard library only: this module sits at the bottom floor and is imported at s
 
 from __future__ import annotations
 
+import errno
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
 
 class ErrorKind(StrEnum):
@@ -364,6 +369,48 @@ ERROR_TEXTS: dict[ErrorKind, tuple[str, str]] = {
 }
 
 
+# Structured details of an error (`DsoError.details`), in the order they are shown:
+# name -> (English, Czech) with ``{}`` for the value. Values are data (a path, a code, ISDS's
+# own Czech text), never English sentences.
+DETAIL_TEXTS: dict[str, tuple[str, str]] = {
+    "file": ("file {}", "soubor {}"),
+    "account": ("account {}", "účet {}"),
+    "tag": ("tag {}", "štítek {}"),
+    "url": ("address {}", "adresa {}"),
+    "operation": ("operation {}", "operace {}"),
+    "http_status": ("HTTP status {}", "stavový kód HTTP {}"),
+    "isds_code": ("ISDS code {}", "kód ISDS {}"),
+    "server_message": ("ISDS says: {}", "ISDS uvádí: {}"),
+}
+
+# errno -> (English, Czech): what a failed file operation means for the user.
+OS_ERROR_TEXTS: dict[int, tuple[str, str]] = {
+    errno.ENOENT: ("No such file or folder", "Soubor nebo složka neexistuje"),
+    errno.EACCES: ("No permission", "Chybí oprávnění"),
+    errno.EPERM: ("No permission", "Chybí oprávnění"),
+    errno.EISDIR: ("This is a folder, not a file", "Je to složka, ne soubor"),
+    errno.ENOTDIR: ("Not a folder", "Není to složka"),
+    errno.EEXIST: ("It exists already", "Už existuje"),
+    errno.ENOSPC: ("The disk is full", "Disk je plný"),
+    errno.EROFS: ("The disk is read-only", "Disk je jen pro čtení"),
+    errno.ENAMETOOLONG: ("The name is too long", "Název je příliš dlouhý"),
+}
+
+
+def os_error_text(exc: OSError, lang: str = "cs") -> str:
+    """An `OSError` for the user in ``lang``: its meaning by errno, and the file it is about.
+
+    The operating system's own text (``strerror``) is English on most systems, so in Czech
+    only the errno decides; an errno not listed gets a general sentence with its number."""
+    en, cs = OS_ERROR_TEXTS.get(exc.errno or 0, ("A file operation failed",
+                                                 "Operace se souborem selhala"))
+    text = cs if lang == "cs" else en
+    if exc.errno and exc.errno not in OS_ERROR_TEXTS:
+        text += f" (errno {exc.errno})"
+    files = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{text}: {' -> '.join(files)}" if files else text
+
+
 def error_text(kind: ErrorKind, lang: str = "cs") -> str:
     """The plain sentence for ``kind`` in ``lang`` (``cs`` or ``en``)."""
     en, cs = ERROR_TEXTS[kind]
@@ -396,6 +443,54 @@ class DsoError(Exception):
         """The sentence for the user in ``lang``: Czech ``message_cs``, else the English
         sentence of the kind (the technical ``message`` stays for the details and logs)."""
         return self.message_cs if lang == "cs" else error_text(self.kind, "en")
+
+    @property
+    def details(self) -> dict[str, str]:
+        """Structured facts about this failure (names from ``DETAIL_TEXTS``), see
+        `add_details`; subclasses add their own (`IsdsError`: code, ISDS's text)."""
+        return dict(self.__dict__.get("_details", {}))
+
+    def add_details(self, **values: object) -> Self:
+        """Record facts about the failure (``file=path``, ``account=name``); empty values
+        are left out. Returns the error, so ``raise Error(...).add_details(...)`` reads."""
+        unknown = values.keys() - DETAIL_TEXTS.keys()
+        if unknown:
+            raise ValueError(f"unknown error details {sorted(unknown)}")
+        mine = self.__dict__.setdefault("_details", {})
+        mine.update({k: str(v) for k, v in values.items() if v is not None and v != ""})
+        return self
+
+    def detail_text(self, lang: str, names: tuple[str, ...] | None = None) -> str:
+        """The details in ``lang`` ("soubor /a/b.zfo; kód ISDS 1234"), "" without any
+        (``names``: only these)."""
+        have = self.details
+        return "; ".join(DETAIL_TEXTS[name][1 if lang == "cs" else 0].format(have[name])
+                         for name in DETAIL_TEXTS
+                         if name in have and (names is None or name in names))
+
+    def own_czech(self) -> str | None:
+        """A Czech sentence written for this very error (the instance's or its class's),
+        not the kind's general one."""
+        own = self.__dict__.get("_message_cs")
+        if own:
+            return str(own)
+        for cls in type(self).__mro__:
+            value = cls.__dict__.get("message_cs")
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def user_text(self, lang: str) -> str:
+        """The line a user reads in ``lang``. English: the error's own ``message``. Czech:
+        the error's own Czech sentence, else the kind's Czech sentence with the details
+        rendered in Czech; the English ``message`` never appears (it goes to the logs)."""
+        if lang != "cs":
+            return self.message
+        own = self.own_czech()
+        if own:
+            return own
+        detail = self.detail_text("cs")
+        return f"{self.message_cs} ({detail})" if detail else self.message_cs
 
     def to_json(self) -> dict[str, str]:
         return {"kind": str(self.kind), "error": self.message}

@@ -25,6 +25,16 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return cast(io.TextIOWrapper, stream)  # text mode ("a"): a TextIOWrapper
 
 
+def private_file_handler(path: Path) -> logging.Handler:
+    """A size-capped log file readable by its owner only, in the usual format (the CLI's
+    ``dso-cli.log``); its folder is made private first."""
+    private_dir(path.parent)
+    handler = _PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=3,
+                                          encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    return handler
+
+
 def setup_logging(log_dir: Path | None, level: int = logging.INFO) -> None:
     root = logging.getLogger("dso_desktop")
     root.setLevel(level)

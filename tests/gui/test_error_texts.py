@@ -129,3 +129,23 @@ def test_a_bug_is_an_unexpected_error(czech: None) -> None:
     assert plain == "Došlo k neočekávané chybě."
     # issue 14: no English lines in the Czech GUI (the text and traceback are in the log)
     assert "missing" not in detail
+
+
+def test_the_details_of_an_error_are_shown_in_czech_without_its_english_text(
+        czech: None) -> None:
+    """Issue 14: the file, account or server address of an error are shown in Czech words,
+    the error's English text only goes to the log."""
+    from dso_desktop.gui.errors import describe
+    from dso_desktop.isds.errors import ConnectionFailed
+    from dso_desktop.store.errors import AlreadyExists
+
+    exc = ConnectionFailed("cannot reach https://isds.example/DS/dz: refused").add_details(
+        url="https://isds.example/DS/dz")
+    plain, detail = describe(exc)
+    assert plain.startswith("Informační systém datových schránek není dostupný")
+    assert "adresa https://isds.example/DS/dz" in detail and "cannot" not in detail
+    plain, detail = describe(AlreadyExists("an account named 'urad' exists already")
+                             .add_details(account="urad"))
+    assert "účet urad" in detail and "exists" not in plain + detail
+    plain, detail = describe(FileNotFoundError(2, "No such file or directory", "/x/a.zfo"))
+    assert plain == "Soubor neexistuje." and detail == "/x/a.zfo"

@@ -98,6 +98,7 @@ def test_cli_check_failure_names_its_cause(served: tuple[Portal, Path, str], tmp
     code, _out, err = _dso(capsys, "--data-dir", str(tmp_path / "user"), "update", "check",
                            "--portal", dead, "--install-root", str(root))
     assert code == 1 and "není dostupný" in err and "aktualizace unreachable" in err
+    assert "refused" not in err and "Errno" not in err  # no English detail (issue 14)
 
 
 def test_apps_proxy_setting_reaches_the_cli_check(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
+from dso_desktop.cli.main import CliContext, CliError, UsageError, error_line, localized
 from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.err.write(f"{p.account}: {p.phase} {p.done}/{p.total}\n")
 
     results: list[dict[str, Any]] = []
+    failures: dict[str, BaseException] = {}  # account -> its failure, for the user's line
     failed = False
     confirm: list[str] = []
     with _open(ctx) as app:
@@ -71,6 +72,8 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
                                      password=password)
         for name in names:
             res = outcome[name]
+            if isinstance(res, BaseException):
+                failures[name] = res
             if isinstance(res, DeliveryConfirmationRequired):
                 confirm.append(name)
                 failed = True
@@ -94,25 +97,31 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
         # The e-mail digest (when set up): its failure is reported, never the sync's.
         mail = app.notify.after_sync(outcome)
         if mail.error is not None:
-            ctx.err.write(f"dso: warning: notification e-mail not sent: "
-                          f"{mail.error.message}\n")
+            ctx.err.write("dso: " + tr("warning: notification e-mail not sent: {error}",
+                                       error=error_line(mail.error)) + "\n")
     if confirm and len(confirm) == len(names):
-        raise localized(
+        err = localized(
             CliError, "{error}. Run again with --accept-delivery to accept the messages, or "
             "--sent-only to sync sent messages and states only.", error=results[0]["error"])
+        err.message_cs = tr("{error}. Run again with --accept-delivery to accept the "
+                            "messages, or --sent-only to sync sent messages and states only.",
+                            "cs", error=error_line(failures[confirm[0]], "cs").rstrip("."))
+        raise err
 
     def text(_: Any) -> str:
         lines = []
         for r in results:
+            failure = failures.get(r["account"])
+            error = error_line(failure) if failure is not None else r.get("error")
             if "error" in r and "new" not in r:
                 lines.append(tr("{account}: FAILED: {error}", account=r["account"],
-                                error=r["error"]))
+                                error=error))
                 continue
             line = tr("{account}: {new} new, {updated} updated, {failed} failed",
                       account=r["account"], new=r["new"], updated=r["updated"],
                       failed=len(r["failed"]))
             if r.get("error"):
-                line += tr(" — stopped: {error}", error=r["error"])
+                line += tr(" — stopped: {error}", error=error)
             lines.append(line)
             lines += [f"  {f['dm_id'] or '-'}: {f['reason']}" for f in r["failed"]]
         return "\n".join(lines)
@@ -291,6 +300,18 @@ def send(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
+def _import_status(status: Any) -> str:
+    from dso_desktop.domain import ImportStatus
+
+    return {
+        ImportStatus.IMPORTED: tr("imported"), ImportStatus.REPLACED: tr("replaced"),
+        ImportStatus.DUPLICATE: tr("duplicate"), ImportStatus.CONFLICT: tr("conflict"),
+        ImportStatus.DELIVERY_INFO: tr("delivery info"),
+        ImportStatus.QUARANTINED: tr("quarantined"), ImportStatus.INVALID: tr("invalid"),
+        ImportStatus.ERROR: tr("error"),
+    }.get(status, str(status))
+
+
 def import_(args: argparse.Namespace, ctx: CliContext) -> int:
     from dso_desktop.domain import ImportStatus
 
@@ -302,12 +323,18 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
     def text(_: Any) -> str:
         lines = []
         for i in summary.items:
-            line = f"{i.path}: {i.status}" + (f" ({i.dm_id})" if i.dm_id else "")
+            line = f"{i.path}: {_import_status(i.status)}" + (
+                f" ({i.dm_id})" if i.dm_id else "")
             if i.status is ImportStatus.QUARANTINED:
                 # An untrusted file is never evidence: say so, with the verdict and why.
                 line += tr(" — seal {verdict}: {reason}; kept in quarantine, NOT archived as "
                            "evidence (the message is still downloaded from ISDS)",
                            verdict=i.verdict, reason=i.reason)
+            elif i.failure is not None:  # in the user's language, not the English reason
+                line += f" — {error_line(i.failure)}"
+            elif i.status is ImportStatus.CONFLICT:
+                line += " — " + tr("a different copy of this message is already the "
+                                   "evidence; kept beside it")
             elif i.reason:
                 line += f" — {i.reason}"
             lines.append(line)
@@ -400,8 +427,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--subject", required=True)
     p.add_argument("--attach", required=True, nargs="+", action="extend", metavar="FILE")
     p.add_argument("--to-hands")
-    p.add_argument("--personal-delivery", action="store_true", help="do vlastních rukou")
-    p.add_argument("--no-fiction", action="store_true", help="zakázat doručení fikcí")
+    p.add_argument("--personal-delivery", action="store_true", help="personal delivery")
+    p.add_argument("--no-fiction", action="store_true", help="no acceptance by fiction")
     p.add_argument("--sender-identification", action="store_true",
                    help="add the sender's identification (dmPublishOwnID)")
     p.add_argument("--legal-title", metavar="LAW/YEAR/SECT/PAR/POINT")

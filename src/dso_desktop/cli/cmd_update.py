@@ -9,6 +9,7 @@ from typing import Any
 
 from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
 from dso_desktop.cli.texts import language, tr, yes_no
+from dso_desktop.errors import DsoError
 
 
 def add_parser(subparsers: Any) -> None:
@@ -109,9 +110,10 @@ def _fail(exc: Exception) -> CliError:
 
     kind = problem_kind(exc) if hasattr(exc, "message_cs") else "failed"
     err = CliError(f"update {kind}: {exc}")
-    # In Czech: the update error's own Czech sentence, the English detail after it.
-    cs = getattr(exc, "message_cs", "")
-    err.message_cs = f"{tr('update', 'cs')} {kind}: {cs} ({exc})" if cs else str(err)
+    # In Czech: the update error's own Czech sentence with its details in Czech (issue 14:
+    # no English sentence in a Czech line; the English text is the error's ``message``).
+    cs = exc.user_text("cs") if isinstance(exc, DsoError) else ""
+    err.message_cs = f"{tr('update', 'cs')} {kind}: {cs}" if cs else str(err)
     return err
 
 
@@ -221,8 +223,7 @@ def cmd_rollback(args: argparse.Namespace, ctx: CliContext) -> int:
         state = rollback(InstallLayout(root))
     except RollbackRefused as exc:
         err = CliError(f"rollback refused: {exc}")
-        err.message_cs = tr("rollback refused: {error}", "cs",
-                            error=f"{RollbackRefused.message_cs} ({exc})")
+        err.message_cs = tr("rollback refused: {error}", "cs", error=RollbackRefused.message_cs)
         raise err from exc
     except OSError as exc:
         raise localized(CliError, "rollback failed: {error}", error=exc) from exc

@@ -10,6 +10,7 @@ from typing import Any
 
 from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
 from dso_desktop.cli.texts import language, tr
+from dso_desktop.errors import os_error_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -116,7 +117,9 @@ def _read(path: Path) -> bytes:
             raise TooLargeError(f"{size} bytes, more than the {MAX_ZFO_SIZE} allowed")
         return path.read_bytes()
     except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}") from None
+        err = CliError(f"{path}: {exc.strerror or exc}")
+        err.message_cs = os_error_text(exc, "cs")
+        raise err from None
 
 
 def _iso(d: Any) -> str | None:
@@ -245,7 +248,9 @@ def cmd_extract(args: argparse.Namespace, ctx: CliContext) -> int:
     except ZfoError as exc:
         raise _zfo_error(args.file, exc) from None
     except OSError as exc:
-        raise CliError(f"{args.out}: {exc.strerror or exc}") from None
+        err = CliError(f"{args.out}: {exc.strerror or exc}")
+        err.message_cs = os_error_text(exc, "cs")
+        raise err from None
     skipped = [a.name for a in z.attachments if a.external_id is not None]
     obj = {"file": str(args.file), "written": [str(p) for p in paths],
            "skipped_external": skipped}

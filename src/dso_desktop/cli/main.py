@@ -11,17 +11,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from dso_desktop import __version__
-from dso_desktop.cli.texts import language, tr
-from dso_desktop.errors import DsoError, ErrorKind
+from dso_desktop.cli.texts import argparse_texts, help_text, language, tr
+from dso_desktop.errors import DsoError, ErrorKind, os_error_text
 
 # Top-level command -> module that defines ``add_parser(subparsers)``. Modules must keep
 # their import-time work small (heavy imports inside handlers) so `dso --help` stays fast.
@@ -66,26 +68,32 @@ _E = TypeVar("_E", bound=DsoError)
 
 def localized(cls: type[_E], text: str, /, **values: object) -> _E:
     """``cls`` with the catalogue sentence ``text``: English ``message`` (logs, ``--json``),
-    Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`)."""
+    Czech ``message_cs``; the user's line is in the locale's language (`cli.texts`). A value
+    that is an exception is put in each language its own way (`error_line`): in Czech by its
+    kind and details, never its English text."""
     err = cls(tr(text, "en", **values))
-    err.message_cs = tr(text, "cs", **values)
+    err.message_cs = tr(text, "cs", **{
+        k: error_line(v, "cs") if isinstance(v, BaseException) else v
+        for k, v in values.items()})
     return err
 
 
 def user_line(exc: DsoError, lang: str) -> str:
     """What `dso` prints for a known failure: English ``message``; in Czech the error's own
-    Czech sentence, or the kind's Czech sentence with the English detail after it."""
-    if lang != "cs":
-        return exc.message
-    own_cs = exc.__dict__.get("_message_cs") or next(
-        (c.__dict__["message_cs"] for c in type(exc).__mro__
-         if isinstance(c.__dict__.get("message_cs"), str)), None)
-    if own_cs:
-        return str(own_cs)
-    detail = exc.message
-    if detail and detail != exc.message_cs:
-        return f"{exc.message_cs} ({tr('details: {detail}', 'cs', detail=detail)})"
-    return exc.message_cs
+    Czech sentence, or the kind's Czech sentence with the error's details in Czech
+    (`DsoError.user_text`): never an English sentence in a Czech line."""
+    return exc.user_text(lang)
+
+
+def error_line(exc: BaseException, lang: str | None = None) -> str:
+    """One failure (of a sync, of one imported file) for a line of output, in the user's
+    language: a `DsoError` by its kind and details, an `OSError` by its errno."""
+    chosen = lang or language()
+    if isinstance(exc, DsoError):
+        return exc.user_text(chosen)
+    if isinstance(exc, OSError):
+        return os_error_text(exc, chosen)
+    return str(exc) or type(exc).__name__
 
 
 @dataclass
@@ -155,7 +163,8 @@ def extract_store_option(argv: Sequence[str]) -> tuple[list[str], str | None]:
             break
         if a == "--store":
             if i + 1 >= len(args):
-                raise UsageError("--store needs a database URL (postgresql://user@host/db)")
+                raise localized(UsageError,
+                                "--store needs a database URL (postgresql://user@host/db)")
             store = args[i + 1]
             i += 1
         elif a.startswith("--store="):
@@ -166,9 +175,33 @@ def extract_store_option(argv: Sequence[str]) -> tuple[list[str], str | None]:
     return rest, store
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help in the user's language from the one catalogue: every description, option help
+    and section title is looked up (`texts.help_text`) as it is printed, so a command module
+    writes its help in plain English and only its Czech goes into ``texts.CS``."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        return help_text(text) if text else text
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(help_text(text) if text and text is not argparse.SUPPRESS else text)
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(help_text(heading) if heading else heading)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; keep one path
-        raise UsageError(f"{self.prog}: {message}")
+        # ``message`` is already in the user's language (`texts.argparse_texts`).
+        err = UsageError(f"{self.prog}: {message}")
+        if language() == "cs":
+            err.message_cs = err.message
+        raise err
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         err: TextIO | None = None) -> int:
+    """Run one `dso` command line; argparse's own texts follow the locale meanwhile."""
+    with argparse_texts():
+        return _run(argv, out, err)
+
+
+def _run(argv: Sequence[str] | None, out: TextIO | None, err: TextIO | None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -216,6 +255,41 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
+    with _log_lines_to_file(data_dir):
+        return _handle(args, parser, data_dir, as_json, store, out, err)
+
+
+@contextmanager
+def _log_lines_to_file(data_dir: Path | None) -> Iterator[None]:
+    """The product's log lines (English, for support) go to the CLI's log file while a
+    command runs, never between the user's lines: without a handler Python would print a
+    warning bare on standard error ("could not remove a secret ..."), in English under a
+    Czech locale. A host that collects logs itself (the GUI, pytest) keeps them."""
+    logger = logging.getLogger("dso_desktop")
+    if logger.hasHandlers():
+        yield
+        return
+    handler: logging.Handler | None = None
+    try:
+        from dso_desktop.logsetup import private_file_handler
+        from dso_desktop.paths import AppPaths
+
+        handler = private_file_handler(AppPaths.default(data_dir).logs / "dso-cli.log")
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+    except OSError:  # no log folder: the lines are dropped rather than shown
+        handler = logging.NullHandler()
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser,
+            data_dir: Path | None, as_json: bool, store: str | None, out: TextIO,
+            err: TextIO) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(out)
@@ -234,7 +308,8 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except BrokenPipeError:
         raise  # `main` ends quietly
     except OSError as exc:  # the environment (a missing file, no permission): not a bug
-        return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err)
+        return _failed(str(exc) or type(exc).__name__, "os", as_json, out, err,
+                       shown=os_error_text(exc, language()))
     except KeyboardInterrupt:
         err.write(f"dso: {tr('interrupted')}\n")
         return 1

@@ -21,9 +21,12 @@ differ. ``--json`` output is never translated (it is for programs).
 
 from __future__ import annotations
 
+import argparse
+import gettext
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 ENV_LANG = "DSO_LANG"
 LANGUAGES = ("cs", "en")
@@ -58,6 +61,52 @@ def tr(text: str, lang: str | None = None, /, **values: object) -> str:
 
 def yes_no(value: bool, lang: str | None = None) -> str:
     return tr("yes", lang) if value else tr("no", lang)
+
+
+def help_text(text: str, lang: str | None = None) -> str:
+    """A parser text (description, option help, section title) in the user's language.
+
+    Unlike `tr` nothing is filled in: argparse fills its own ``%(default)s`` later. Texts
+    come from ``CS`` (ours) or ``ARGPARSE_CS`` (argparse's own, such as the ``-h`` help)."""
+    if (lang or language()) != "cs":
+        return text
+    return CS.get(text) or ARGPARSE_CS.get(text) or text
+
+
+def argparse_gettext(message: str) -> str:
+    """Stands in for argparse's ``_``: Czech from ``ARGPARSE_CS`` under a Czech locale, else
+    what gettext gives (English unless the system installed another argparse catalogue)."""
+    if language() == "cs":
+        return ARGPARSE_CS.get(message, message)
+    return gettext.gettext(message)
+
+
+def argparse_ngettext(singular: str, plural: str, n: int) -> str:
+    """Stands in for argparse's ``ngettext`` (the Czech sentences avoid plural forms)."""
+    if language() == "cs":
+        chosen = singular if n == 1 else plural
+        return ARGPARSE_CS.get(chosen, chosen)
+    return gettext.ngettext(singular, plural, n)
+
+
+@contextmanager
+def argparse_texts() -> Iterator[None]:
+    """argparse's own sentences ("usage:", "options", "the following arguments are
+    required: ...") in the user's language while the block runs.
+
+    argparse looks its sentences up through the module-level names ``_`` and ``ngettext``
+    (``from gettext import gettext as _``) at the moment it needs them, so rebinding those
+    two names is the one place that catches every sentence, including parse errors built
+    deep inside ``parse_args``. The system's gettext domain is left alone (no global
+    ``textdomain``/``.mo`` install that would change other programs' libraries), and the
+    old names are put back on exit, so argparse outside `dso` (pytest's own options, a
+    host program) is untouched. The CLI wraps `cli.main.run` in it."""
+    saved = argparse.__dict__["_"], argparse.__dict__["ngettext"]
+    argparse.__dict__["_"], argparse.__dict__["ngettext"] = argparse_gettext, argparse_ngettext
+    try:
+        yield
+    finally:
+        argparse.__dict__["_"], argparse.__dict__["ngettext"] = saved
 
 
 # English -> Czech. Keep the entries grouped by command module; keys are the exact
@@ -105,6 +154,17 @@ CS: dict[str, str] = {
     "{account}: {new} new, {updated} updated, {failed} failed":
         "{account}: nových {new}, aktualizovaných {updated}, nestažených {failed}",
     " — stopped: {error}": " — zastaveno: {error}",
+    "warning: notification e-mail not sent: {error}":
+        "upozornění: e-mail s přehledem nebyl odeslán: {error}",
+    # cmd_store.py: import (statuses of one file)
+    "imported": "importováno",
+    "replaced": "nahrazeno",
+    "duplicate": "duplicitní",
+    "conflict": "rozporná kopie",
+    "quarantined": "v karanténě",
+    "invalid": "neplatné",
+    "a different copy of this message is already the evidence; kept beside it":
+        "důkazem je už jiná kopie této zprávy; tato je uložena vedle ní",
     # cmd_store.py: messages
     "no messages": "žádné zprávy",
     "received": "přijatá",
@@ -315,8 +375,8 @@ CS: dict[str, str] = {
     "--cert-password-stdin needs --cert": "--cert-password-stdin potřebuje --cert",
     "account {name} added, but ISDS says its password has expired; change it: dso account "
     "password {name} --new-password-stdin":
-        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: dso account "
-        "password {name} --new-password-stdin",
+        "účet {name} přidán, ale ISDS hlásí, že jeho heslo vypršelo; změňte je: `dso account "
+        "password {name} --new-password-stdin`",
     "login not tested": "přihlášení nevyzkoušeno",
     "logged in: {owner} ({box})": "přihlášeno: {owner} ({box})",
     "; password saved in the keyring": "; heslo uloženo v klíčence systému",
@@ -475,4 +535,456 @@ CS: dict[str, str] = {
         "(nebo DSO_STORE_URL)",
     "store needs an action: show, use, test, init-roles or migrate\n{usage}":
         "store potřebuje akci: show, use, test, init-roles nebo migrate\n{usage}",
+    # argparse help of the commands (descriptions, option help: cli/cmd_*.py). The help
+    # formatter of cli/main.py looks them up, so `dso COMMAND --help` needs no tr() calls;
+    # tests/unit/cli/test_cli_help_texts.py walks every parser and fails on a missing one.
+    "add, list, edit or remove data-box accounts; change a password":
+        "přidat, vypsat, upravit nebo odebrat účty datových schránek; změnit heslo",
+    "download new messages, states and delivery infos":
+        "stáhnout nové zprávy, stavy a doručenky",
+    "list archived messages": "vypsat archivované zprávy",
+    "show or export one archived message": "zobrazit nebo exportovat jednu archivovanou zprávu",
+    "full-text search (diacritics ignored)": "fulltextové hledání (bez ohledu na diakritiku)",
+    "send a data message (big message above 20 MB)":
+        "odeslat datovou zprávu (nad 20 MB velkoobjemovou)",
+    "import ZFO files or folders (verified first)":
+        "importovat soubory ZFO nebo složky (nejprve se ověří)",
+    "re-verify every stored ZFO and the database":
+        "znovu ověřit každý uložený soubor ZFO a databázi",
+    "sends whose outcome is not settled (exactly-once)":
+        "odeslání s nevyjasněným výsledkem (právě jednou)",
+    "show, verify and extract ZFO files": "zobrazit, ověřit a rozbalit soubory ZFO",
+    "CA certificates trusted for every account's ZFOs":
+        "certifikáty CA důvěryhodné pro soubory ZFO všech účtů",
+    "loopback ISDS simulator (training, tests)":
+        "simulátor ISDS na zpětné smyčce (cvičení, testy)",
+    "signed updates from the regional portal": "podepsané aktualizace z krajského portálu",
+    "hand-over to records management (spisová služba)": "předání do spisové služby",
+    "reports over the archive (correspondence overview)":
+        "sestavy z archivu (přehled korespondence)",
+    "back up, verify and restore the archive": "zálohovat, ověřit a obnovit archiv",
+    "import accounts and signed messages from Datovka's data folder":
+        "importovat účty a podepsané zprávy ze složky s daty Datovky",
+    "what is due: expiring evidence, deadlines, passwords":
+        "co je třeba řešit: končící platnost důkazů, lhůty, hesla",
+    "renew the evidence of messages (ISDS re-seal, else a TSA)":
+        "obnovit důkazy o zprávách (nová pečeť ISDS, jinak časové razítko TSA)",
+    "e-mail digest of new messages and due items":
+        "e-mailový přehled nových zpráv a položek k řešení",
+    "the archive's database: show, use, test, roles, migrate":
+        "databáze archivu: zobrazit, použít, vyzkoušet, role, přesunout",
+    # cmd_account.py
+    "add an account; the login is tested first (nothing is kept when it fails)":
+        "přidat účet; nejprve se vyzkouší přihlášení (při neúspěchu se nic neuloží)",
+    "list accounts": "vypsat účty",
+    "change an account's login, certificate, environment, receive mode or saved password":
+        "změnit přihlášení, certifikát, prostředí, režim příjmu nebo uložené heslo účtu",
+    "change the account's password in ISDS (also an expired one); the keyring is updated "
+    "after ISDS accepts it":
+        "změnit heslo účtu v ISDS (i heslo, které vypršelo); klíčenka systému se aktualizuje "
+        "až poté, co ISDS nové heslo přijme",
+    "remove an account (its messages stay archived)":
+        "odebrat účet (jeho zprávy zůstanou v archivu)",
+    "login method": "způsob přihlášení",
+    "production, test or the https:// URL of a test server or simulator":
+        "production (ostré), test (testovací) nebo adresa https:// testovacího serveru či "
+        "simulátoru",
+    "extra CA certificate (PEM) for this account's TLS and, outside production, its ZFO "
+    "seals (this account only)":
+        "další certifikát CA (PEM) pro TLS tohoto účtu a mimo ostré prostředí i pro pečetě "
+        "jeho souborů ZFO (jen pro tento účet)",
+    "client certificate: PEM, or PKCS#12 (.p12/.pfx)":
+        "klientský certifikát: PEM nebo PKCS#12 (.p12/.pfx)",
+    "private key of a PEM client certificate": "soukromý klíč klientského certifikátu PEM",
+    "read the password from standard input (saved in the OS keyring; for SMS/authenticator "
+    "logins only the code is asked at each login)":
+        "přečíst heslo ze standardního vstupu (uloží se do klíčenky systému; u přihlášení "
+        "SMS kódem či autentizátorem se při každém přihlášení ptá jen na kód)",
+    "read the certificate key's passphrase from standard input (after the password line) "
+    "into the OS keyring":
+        "přečíst heslo ke klíči certifikátu ze standardního vstupu (za řádkem s heslem) do "
+        "klíčenky systému",
+    "do not save the password (it is then given at every run)":
+        "neukládat heslo (zadává se pak při každém spuštění)",
+    "do not test the login now (setting up offline)":
+        "nezkoušet teď přihlášení (nastavení bez připojení)",
+    "never sync received messages (no delivery by login)":
+        "nikdy nesynchronizovat přijaté zprávy (žádné doručení přihlášením)",
+    "confirm now that syncing received messages accepts them (§ 17(3)); without it the "
+    "first sync asks":
+        "potvrdit hned, že synchronizace přijatých zpráv je doručí (§ 17 odst. 3); bez toho "
+        "se zeptá první synchronizace",
+    "mark synced received messages as downloaded in ISDS":
+        "označit synchronizované přijaté zprávy v ISDS jako stažené",
+    "new login method": "nový způsob přihlášení",
+    "production, test or an https:// URL":
+        "production (ostré), test (testovací) nebo adresa https://",
+    "accept delivery (sync received messages) or not; a change makes the next sync ask for "
+    "the § 17(3) confirmation again":
+        "přijímat doručení (synchronizovat přijaté zprávy), nebo ne; po změně se příští "
+        "synchronizace znovu zeptá na potvrzení podle § 17 odst. 3",
+    "replace the saved password (read from standard input; this does not change it in "
+    "ISDS: see `dso account password`)":
+        "nahradit uložené heslo (čte se ze standardního vstupu; v ISDS se tím nemění: viz "
+        "`dso account password`)",
+    "replace the certificate passphrase (next line of standard input)":
+        "nahradit heslo ke klíči certifikátu (další řádek standardního vstupu)",
+    "remove the saved password from the OS keyring":
+        "odstranit uložené heslo z klíčenky systému",
+    "read the new password from standard input": "přečíst nové heslo ze standardního vstupu",
+    "read the old password first (when none is saved)":
+        "nejprve přečíst staré heslo (když žádné není uložené)",
+    # cmd_store.py
+    "accounts (default: all)": "účty (výchozí: všechny)",
+    "confirm that listing received messages delivers them (§ 17(3))":
+        "potvrdit, že výpis přijatých zpráv je doručí (§ 17 odst. 3)",
+    "do not accept: sync sent messages and states only":
+        "nepřijímat: synchronizovat jen odeslané zprávy a stavy",
+    "password for this run only (not saved)": "heslo jen pro toto spuštění (neuloží se)",
+    "message state: delivered, accepted, fiction, read, undeliverable, deleted, vault or a "
+    "number 1-10 (repeatable)":
+        "stav zprávy: delivered (dodaná), accepted (doručená), fiction (fikcí), read "
+        "(přečtená), undeliverable (nedoručitelná), deleted (smazaná), vault (v trezoru) "
+        "nebo číslo 1–10 (lze opakovat)",
+    "verification result: valid, expiring, valid-at-signing, untrusted, invalid, trusted, "
+    "problem, unverified (repeatable)":
+        "výsledek ověření: valid (platná), expiring (končí platnost), valid-at-signing "
+        "(platná v době podpisu), untrusted (nedůvěryhodná), invalid (neplatná), trusted "
+        "(důvěryhodná), problem (problém), unverified (neověřená) (lze opakovat)",
+    "envelope, verdict, attachments and events": "obálka, výsledek ověření, přílohy a události",
+    "write the ZFO, delivery info and attachments": "zapsat soubor ZFO, doručenku a přílohy",
+    "ask ISDS whether the stored ZFO is authentic (recorded)":
+        "zeptat se ISDS, zda je uložený soubor ZFO pravý (zaznamená se)",
+    "PDF/A envelope and/or delivery info of a message":
+        "obálka a/nebo doručenka zprávy jako PDF/A",
+    "an e-mail (.eml) with the message's ZFO": "e-mail (.eml) se souborem ZFO zprávy",
+    "the delivery info (doručenka) instead of the envelope": "doručenku místo obálky",
+    "envelope and delivery info": "obálku i doručenku",
+    "also the attachments": "i přílohy",
+    "also the PDF envelope": "i obálku v PDF",
+    "personal delivery": "do vlastních rukou",
+    "no acceptance by fiction": "zakázat doručení fikcí",
+    "add the sender's identification (dmPublishOwnID)":
+        "připojit identifikaci odesílatele (dmPublishOwnID)",
+    "commercial message type": "typ poštovní datové zprávy",
+    "send as a public authority": "odeslat jako orgán veřejné moci",
+    "send as a private sender": "odeslat jako soukromý odesílatel",
+    "file the messages under this account": "zařadit zprávy pod tento účet",
+    "mark the conflicting copies listed now as reviewed: they stay in the archive but no "
+    "longer make the check fail":
+        "označit nyní vypsané rozporné kopie jako prohlédnuté: zůstanou v archivu, ale "
+        "kontrola kvůli nim už neselže",
+    # cmd_outbox.py
+    "unsettled sends (exit 1 while there are any)":
+        "nevyřešená odeslání (návratový kód 1, dokud nějaká jsou)",
+    "look for unsettled sends in the accounts' sent lists":
+        "dohledat nevyřešená odeslání v seznamech odeslaných zpráv účtů",
+    "close a record without sending it": "uzavřít záznam bez odeslání",
+    "send a record's message again (explicit decision)":
+        "odeslat zprávu záznamu znovu (výslovné rozhodnutí)",
+    "every record, settled ones too": "všechny záznamy, i vyřešené",
+    "accounts (default: every one with unsettled sends)":
+        "účty (výchozí: každý s nevyřešeným odesláním)",
+    "also when its outcome is unknown: it may then arrive twice":
+        "i když výsledek není znám: zpráva pak může dorazit dvakrát",
+    # cmd_zfo.py
+    "Signed data messages and delivery infos (ZFO).":
+        "Podepsané datové zprávy a doručenky (ZFO).",
+    "kind, envelope, attachments, events and verdict":
+        "druh, obálka, přílohy, události a výsledek ověření",
+    "one verdict per file (exit 1 if any is not trusted)":
+        "jeden výsledek ověření na soubor (návratový kód 1, pokud některý není důvěryhodný)",
+    "write the attachments with safe names": "zapsat přílohy pod bezpečnými názvy",
+    "trust exactly these CA certificates (PEM/DER file or folder) instead of the PostSignum "
+    "ones; nothing is downloaded, so revocation is not checked":
+        "důvěřovat přesně těmto certifikátům CA (soubor PEM/DER nebo složka) místo "
+        "certifikátů PostSignum; nic se nestahuje, odvolání se proto nekontroluje",
+    "download nothing: the PostSignum CAs shipped with DSO Desktop and cached ones only; "
+    "revocation is checked only against cached CRLs that are still current":
+        "nic nestahovat: jen CA PostSignum dodané s DSO Desktop a uložené v mezipaměti; "
+        "odvolání se kontroluje jen proti dosud platným CRL z mezipaměti",
+    "warn when the timestamp expires within N days (default 60)":
+        "upozornit, když časové razítko vyprší do N dní (výchozí 60)",
+    # cmd_trust.py
+    "Trust anchors added by the user (besides the PostSignum roots); verdicts that rely on "
+    "one name it.":
+        "Kotvy důvěry přidané uživatelem (vedle kořenů PostSignum); výsledek ověření, který "
+        "se o některou opírá, ji uvede.",
+    "the added anchors": "přidané kotvy důvěry",
+    "trust the CA certificates of FILE for every account":
+        "důvěřovat certifikátům CA ze souboru FILE pro všechny účty",
+    "stop trusting an added anchor": "přestat důvěřovat přidané kotvě",
+    # cmd_sim.py
+    "serve the simulator until interrupted": "provozovat simulátor až do přerušení",
+    "serve a loopback records-management service (REST)":
+        "provozovat spisovou službu (REST) na zpětné smyčce",
+    "answer a transfer batch as the training records service":
+        "odpovědět na předávací dávku jako cvičná spisová služba",
+    "Start the ISDS simulator on a loopback address and print one JSON line with url, "
+    "ca_file and accounts once it accepts connections.":
+        "Spustí simulátor ISDS na adrese zpětné smyčky a jakmile přijímá spojení, vypíše "
+        "jeden řádek JSON s url, ca_file a accounts.",
+    "loopback address (default 127.0.0.1)": "adresa zpětné smyčky (výchozí 127.0.0.1)",
+    "TCP port (default: any free one)": "port TCP (výchozí: libovolný volný)",
+    "generator seed (default 0)": "semínko generátoru (výchozí 0)",
+    "generated messages of the demo municipality (default 20)":
+        "počet vygenerovaných zpráv ukázkové obce (výchozí 20)",
+    "keep CA and world here across restarts (default: in memory)":
+        "uchovat zde CA a stav simulátoru mezi spuštěními (výchozí: v paměti)",
+    "the timestamps and TSA certificates of the evidence issued stop being valid N days "
+    "from now (re-signing gives fresh evidence); also POST /_sim/evidence {\"days\": N}":
+        "časová razítka a certifikáty TSA vydaných důkazů přestanou platit za N dní "
+        "(nové podepsání dá čerstvé důkazy); také POST /_sim/evidence {\"days\": N}",
+    "Start the training records service (spisová služba) on a loopback address and print "
+    "one JSON line with url, ca_file and token.":
+        "Spustí cvičnou spisovou službu na adrese zpětné smyčky a vypíše jeden řádek JSON "
+        "s url, ca_file a token.",
+    "keep its CA here across restarts (default: temporary)":
+        "uchovat zde její CA mezi spuštěními (výchozí: dočasně)",
+    "Read a transfer batch (ZIP) and write the confirmation (PrenosPotvrzeni) a receiving "
+    "records system would send.":
+        "Přečte předávací dávku (ZIP) a zapíše potvrzení (PrenosPotvrzeni), jaké by poslala "
+        "přijímající spisová služba.",
+    "report this entity as not loaded (repeatable)":
+        "ohlásit tuto entitu jako nepřevzatou (lze opakovat)",
+    # cmd_update.py
+    "Check for, download and stage signed updates.":
+        "Vyhledá, stáhne a připraví podepsané aktualizace.",
+    "current and available version, release notes":
+        "nainstalovaná a dostupná verze, poznámky k vydání",
+    "download and stage the newest version (next start)":
+        "stáhnout a připravit nejnovější verzi (pro příští spuštění)",
+    "installed versions, a version on trial, last rollback":
+        "nainstalované verze, verze ve zkušebním provozu, poslední návrat",
+    "go back to the previous, older version (never forward; the version left is not "
+    "installed again)":
+        "vrátit se k předchozí, starší verzi (nikdy dopředu; opuštěná verze se znovu "
+        "neinstaluje)",
+    "show or change update settings": "zobrazit nebo změnit nastavení aktualizací",
+    "start-up self-check of this version": "samokontrola této verze při spuštění",
+    "update portal (default: settings)": "portál aktualizací (výchozí: z nastavení)",
+    "the CA certificate(s) the portal's TLS must chain to (instead of the system roots)":
+        "certifikát(y) CA, ke kterým musí vést řetězec TLS portálu (místo kořenů systému)",
+    "install folder with versions/ (default: from the launcher)":
+        "instalační složka s podsložkou versions/ (výchozí: podle spouštěče)",
+    "Without --policy: this user's settings. With --policy: the administrator's "
+    "update-policy.json in the install folder (for every user; needs write access there).":
+        "Bez --policy: nastavení tohoto uživatele. S --policy: soubor update-policy.json "
+        "správce v instalační složce (pro všechny uživatele; vyžaduje tam právo zápisu).",
+    "set the portal URL ('' for the default)": "nastavit adresu portálu ('' pro výchozí)",
+    "change update-policy.json (IT) instead of this user's settings":
+        "změnit update-policy.json (IT) místo nastavení tohoto uživatele",
+    "with --policy: proxy for the portal ('' = direct, 'system' = remove the entry: the "
+    "app's own proxy setting, else the system's)":
+        "s --policy: proxy pro portál ('' = přímo, 'system' = odebrat položku: platí proxy "
+        "z nastavení aplikace, jinak systému)",
+    "with --policy: the portal's CA file, relative to the install folder ('' removes it: "
+    "system roots)":
+        "s --policy: soubor CA portálu, relativně k instalační složce ('' jej odebere: "
+        "kořeny systému)",
+    "with --policy: a managed install (IT installs new versions)":
+        "s --policy: spravovaná instalace (nové verze instaluje IT)",
+    "also check that Qt loads": "ověřit i načtení knihovny Qt",
+    # cmd_records.py
+    "Transfer batches (NSESSS Annex 7), their confirmation, purge of handed-over messages, "
+    "and the REST service.":
+        "Předávací dávky (NSESSS příloha 7), jejich potvrzení, odstranění předaných zpráv "
+        "a služba REST.",
+    "write a transfer batch (ZIP) of stored messages":
+        "zapsat předávací dávku (ZIP) uložených zpráv",
+    "apply a transfer confirmation (PrenosPotvrzeni)":
+        "použít potvrzení o přenosu (PrenosPotvrzeni)",
+    "remove messages whose hand-over was confirmed before DATE (logged; see 'records log')":
+        "odstranit zprávy, jejichž předání bylo potvrzeno před datem DATE (zaznamená se; viz "
+        "'records log')",
+    "what purges removed": "co bylo při odstraňování odebráno",
+    "transfer batches written and their confirmation":
+        "zapsané předávací dávky a jejich potvrzení",
+    "where a message was handed over": "kam byla zpráva předána",
+    "the records-management REST service": "služba REST spisové služby",
+    "YYYY-MM-DD (local day)": "RRRR-MM-DD (místní den)",
+    "YYYY-MM-DD, inclusive": "RRRR-MM-DD, včetně",
+    "only messages no records service has confirmed yet":
+        "jen zprávy, které dosud žádná spisová služba nepotvrdila",
+    "identifier of the receiving system (Cil, 1-10 characters)":
+        "identifikátor přijímajícího systému (Cil, 1–10 znaků)",
+    "identifier of this system (Zdroj, 1-10 characters)":
+        "identifikátor tohoto systému (Zdroj, 1–10 znaků)",
+    "who hands over (default: the system user name)":
+        "kdo předává (výchozí: uživatelské jméno v systému)",
+    "YYYY-MM-DD (local day): hand-overs confirmed before its start":
+        "RRRR-MM-DD (místní den): předání potvrzená před jeho začátkem",
+    "only list what would go": "jen vypsat, co by se odstranilo",
+    "the service's base URL (https://...)": "základní adresa služby (https://...)",
+    "file with the token (default: environment DSO_RECORDS_TOKEN)":
+        "soubor s tokenem (výchozí: proměnná prostředí DSO_RECORDS_TOKEN)",
+    "extra CA certificate (PEM or DER)": "další certifikát CA (PEM nebo DER)",
+    "service_info": "service_info (údaje o službě)",
+    "upload_hierarchy: the nodes files can go to":
+        "upload_hierarchy: uzly, do kterých lze soubory nahrát",
+    "upload the signed ZFOs of the chosen messages":
+        "nahrát podepsané soubory ZFO vybraných zpráv",
+    "stored_files: mark what the service already holds":
+        "stored_files: označit, co už služba má",
+    "target node id (repeatable)": "id cílového uzlu (lze opakovat)",
+    "only this message": "jen tuto zprávu",
+    # cmd_paper.py
+    "messages of a period: CSV, HTML or PDF": "zprávy za období: CSV, HTML nebo PDF",
+    # cmd_backup.py
+    "write a backup while the app may run and sync":
+        "zapsat zálohu (aplikace může přitom běžet a synchronizovat)",
+    "read a backup back and check all of it": "přečíst zálohu a celou ji zkontrolovat",
+    "backups this installation made (and those in folders)":
+        "zálohy vytvořené touto instalací (a zálohy ve složkách)",
+    "restore a backup into the data folder": "obnovit zálohu do složky s daty",
+    "the new backup file": "nový soubor zálohy",
+    "encrypt under the passphrase read from standard input":
+        "zašifrovat heslem zálohy přečteným ze standardního vstupu",
+    "also the saved passwords and client keys (needs a passphrase)":
+        "i uložená hesla a klientské klíče (vyžaduje heslo zálohy)",
+    "replace an existing archive (it is moved aside, not deleted)":
+        "nahradit existující archiv (přesune se stranou, nesmaže se)",
+    # cmd_datovka.py
+    "Datovka's configuration folder (.dsgui) or its dsgui.conf":
+        "konfigurační složka Datovky (.dsgui) nebo její dsgui.conf",
+    "do not create accounts; file the messages by their data boxes":
+        "nevytvářet účty; zařadit zprávy podle jejich datových schránek",
+    # cmd_watch.py
+    "One list of what is due, sorted by due date: evidence that stops being verifiable, "
+    "acceptance by fiction, deletion by ISDS, sent messages not delivered, expiring "
+    "passwords. Exit 1 when anything is due within the window.":
+        "Jeden seznam toho, co je třeba řešit, seřazený podle termínu: důkazy, které "
+        "přestanou být ověřitelné, doručení fikcí, smazání v ISDS, nedoručené odeslané "
+        "zprávy, končící hesla. Návratový kód 1, když je v daném období něco k řešení.",
+    "everything due within DAYS (overdue included); default: each kind with its own lead "
+    "time from the settings":
+        "vše s termínem do DAYS dní (včetně prošlých); výchozí: každý druh s vlastním "
+        "předstihem podle nastavení",
+    "Re-signISDSDocument for each message; where ISDS cannot re-seal, an RFC 3161 archive "
+    "timestamp from the configured TSA. The result is kept as a new version beside the "
+    "original. Exit 1 when any failed.":
+        "Re-signISDSDocument pro každou zprávu; kde ISDS novou pečeť dát nemůže, archivní "
+        "časové razítko RFC 3161 z nastavené TSA. Výsledek se uloží jako nová verze vedle "
+        "původní. Návratový kód 1, když něco selhalo.",
+    "every message whose evidence stops being verifiable within DAYS (default without "
+    "DMIDs: the setting restamp_within_days, 90)":
+        "každou zprávu, jejíž důkazy přestanou být ověřitelné do DAYS dní (výchozí bez "
+        "DMID: nastavení restamp_within_days, 90)",
+    "only messages of this account": "jen zprávy tohoto účtu",
+    "the account's password for this run (not saved)":
+        "heslo účtu pro toto spuštění (neuloží se)",
+    # cmd_notify.py
+    "After each sync a digest of new messages and due items goes to the configured address "
+    "over SMTP (STARTTLS or SMTPS, the server's certificate verified).":
+        "Po každé synchronizaci odejde na nastavenou adresu přes SMTP přehled nových zpráv "
+        "a položek k řešení (STARTTLS nebo SMTPS, certifikát serveru se ověřuje).",
+    "show or change the e-mail notification settings":
+        "zobrazit nebo změnit nastavení upozornění e-mailem",
+    "send a test mail with the current settings":
+        "odeslat zkušební e-mail s aktuálním nastavením",
+    "send the digest after each sync": "odesílat přehled po každé synchronizaci",
+    "stop sending the digest": "přestat odesílat přehled",
+    "recipient of the digest": "příjemce přehledu",
+    "sender address": "adresa odesílatele",
+    "SMTP server": "server SMTP",
+    "SMTP port (587, 465 for tls)": "port SMTP (587, pro tls 465)",
+    "STARTTLS (port 587) or implicit TLS (SMTPS, port 465)":
+        "STARTTLS (port 587) nebo přímé TLS (SMTPS, port 465)",
+    "SMTP login ('' for none)": "přihlašovací jméno SMTP ('' pro žádné)",
+    "CA to verify the server with ('' for the system's roots)":
+        "CA pro ověření serveru ('' pro kořeny systému)",
+    "read the SMTP password from standard input into the OS keyring":
+        "přečíst heslo SMTP ze standardního vstupu do klíčenky systému",
+    "remove the SMTP password from the OS keyring":
+        "odstranit heslo SMTP z klíčenky systému",
+    "include the content (and ZFO) of this account's new messages":
+        "přikládat obsah (a ZFO) nových zpráv tohoto účtu",
+    "send only dmIDs for this account's new messages (the default)":
+        "u nových zpráv tohoto účtu posílat jen dmID (výchozí)",
+    # cmd_office.py
+    "Where the archive is (SQLite file or an office's PostgreSQL database), its roles, and "
+    "moving to it.":
+        "Kde je archiv (soubor SQLite nebo databáze PostgreSQL úřadu), jeho role a přesun "
+        "do ní.",
+    "which database this installation uses": "kterou databázi tato instalace používá",
+    "connect once and report what is there": "jednou se připojit a ohlásit, co v ní je",
+    "remember the database for this installation": "zapamatovat si databázi pro tuto instalaci",
+    "SQL of the reader, clerk and admin roles": "SQL rolí čtenáře, referenta a správce",
+    "move the SQLite archive into PostgreSQL (verified)":
+        "přesunout archiv SQLite do PostgreSQL (s ověřením)",
+    "postgresql://user@host/db (no password)": "postgresql://uživatel@server/databáze (bez hesla)",
+    "back to the local SQLite archive": "zpět k místnímu archivu SQLite",
+    "read the database password from standard input into the keyring":
+        "přečíst heslo databáze ze standardního vstupu do klíčenky systému",
+    "run it on the database (as its owner) instead of printing it":
+        "spustit je v databázi (jako její vlastník) místo vypsání",
+    "database name (default: from the store URL)": "název databáze (výchozí: z URL archivu)",
+    "role that runs the migrations (default privileges)":
+        "role, která provádí migrace (výchozí oprávnění)",
+    "postgresql://user@host/db": "postgresql://uživatel@server/databáze",
+    "SQLite archive (default: the data folder's)": "archiv SQLite (výchozí: ze složky s daty)",
+    "--store needs a database URL (postgresql://user@host/db)":
+        "--store potřebuje URL databáze (postgresql://uživatel@server/databáze)",
+}
+
+
+# argparse's own sentences (its gettext message ids, Python 3.11-3.13) in Czech. The CLI
+# binds argparse's module-level ``_``/``ngettext`` to `argparse_gettext` while it parses
+# and prints help (`argparse_texts`), so usage lines, section titles and parse errors
+# follow the locale like the rest; tests check this covers every id the running argparse has.
+ARGPARSE_CS: dict[str, str] = {
+    "usage: ": "použití: ",
+    "positional arguments": "poziční argumenty",
+    "options": "volby",
+    "optional arguments": "volby",
+    "subcommands": "podpříkazy",
+    "show this help message and exit": "zobrazit tuto nápovědu a skončit",
+    "show program's version number and exit": "zobrazit verzi programu a skončit",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: chyba: %(message)s\n",
+    "unrecognized arguments: %s": "neznámé argumenty: %s",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "nejednoznačná volba: %(option)s může znamenat %(matches)s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "neplatná volba: %(value)r (vyberte z %(choices)s)",
+    "invalid %(type)s value: %(value)r": "neplatná hodnota typu %(type)s: %(value)r",
+    "expected one argument": "očekává se jeden argument",
+    "expected at most one argument": "očekává se nejvýše jeden argument",
+    "expected at least one argument": "očekává se alespoň jeden argument",
+    "expected %s argument": "očekávaný počet argumentů: %s",
+    "expected %s arguments": "očekávaný počet argumentů: %s",
+    "the following arguments are required: %s": "tyto argumenty jsou povinné: %s",
+    "one of the arguments %s is required": "jeden z argumentů %s je povinný",
+    "not allowed with argument %s": "nelze spolu s argumentem %s",
+    "ignored explicit argument %r": "přebytečná hodnota argumentu %r",
+    "unexpected option string: %s": "nečekaná volba: %s",
+    "can't open '%(filename)s': %(error)s": "nelze otevřít '%(filename)s': %(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)":
+        "neznámý podpříkaz %(parser_name)r (možnosti: %(choices)s)",
+    "argument \"-\" with mode %r": "argument \"-\" v režimu %r",
+    # Python 3.13
+    "%(heading)s:": "%(heading)s:",
+    " (default: %(default)s)": " (výchozí: %(default)s)",
+    "%(prog)s: warning: %(message)s\n": "%(prog)s: upozornění: %(message)s\n",
+    "argument '%(argument_name)s' is deprecated": "argument '%(argument_name)s' je zastaralý",
+    "command '%(parser_name)s' is deprecated": "příkaz '%(parser_name)s' je zastaralý",
+    "option '%(option)s' is deprecated": "volba '%(option)s' je zastaralá",
+    # Mistakes of the program, not of the user (shown only if a command is built wrong).
+    ".__call__() not defined": ".__call__() není definováno",
+    "'required' is an invalid argument for positionals":
+        "'required' není platný parametr pozičních argumentů",
+    "mutually exclusive arguments must be optional":
+        "vzájemně se vylučující argumenty musí být volby",
+    "%r is not callable": "%r nelze volat",
+    "cannot merge actions - two groups are named %r":
+        "akce nelze sloučit - dvě skupiny se jmenují %r",
+    "invalid option string %(option)r: must start with a character %(prefix_chars)r":
+        "neplatná volba %(option)r: musí začínat znakem %(prefix_chars)r",
+    "dest= is required for options like %r": "u voleb jako %r je nutné dest=",
+    "invalid conflict_resolution value: %r": "neplatná hodnota conflict_resolution: %r",
+    "cannot have multiple subparser arguments": "nelze mít více argumentů s podpříkazy",
+    "conflicting subparser: %s": "kolidující podpříkaz: %s",
+    "conflicting subparser alias: %s": "kolidující alias podpříkazu: %s",
+    "conflicting option string: %s": "kolidující volba: %s",
+    "conflicting option strings: %s": "kolidující volby: %s",
 }

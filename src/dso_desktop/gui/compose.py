@@ -36,6 +36,7 @@ from dso_desktop.gui import fmt
 from dso_desktop.gui.bridge import ProgressBridge
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.errors import code_suffix, describe, show_error
+from dso_desktop.gui.headerfit import fit_headers
 from dso_desktop.gui.pdzpanel import PdzPanel
 from dso_desktop.gui.pdzpanel import connect as connect_pdz_panel
 
@@ -123,6 +124,7 @@ class ComposeDialog(QDialog):
         self.hits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.hits.verticalHeader().setVisible(False)
         self.hits.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        fit_headers(self.hits.horizontalHeader())  # "Může přijímat" whole, also when empty
         self.hits.setMaximumHeight(150)
         self.hits.setWordWrap(False)
         self.hits.itemDoubleClicked.connect(lambda _i: self.add_selected_hit())
@@ -311,6 +313,7 @@ class ComposeDialog(QDialog):
                 for c, v in enumerate(values):
                     self.hits.setItem(r, c, QTableWidgetItem(v))
             self.hits.resizeColumnsToContents()
+            fit_headers(self.hits.horizontalHeader())
             if self._hits:
                 self.hits.selectRow(0)
                 self.status.setText(self.tr("Found: %1").replace("%1", str(len(self._hits))))

@@ -105,6 +105,12 @@ def describe(exc: BaseException) -> tuple[str, str]:
         if exc.operation:
             detail_parts.append(translate("Errors", "Operation: %1").replace("%1",
                                                                             exc.operation))
+    if isinstance(exc, DsoError):  # the file, account or address, in the user's language
+        where = exc.detail_text(i18n.current(), ("file", "account", "tag", "url"))
+        if where:
+            detail_parts.append(where)
+    elif isinstance(exc, OSError) and exc.filename is not None:
+        detail_parts.append(str(exc.filename))
     # In Czech the exception's own English text stays in the log (show_error logs it):
     # the details a clerk sees are ISDS's code, ISDS's own (Czech) text and the operation.
     message = str(exc)

@@ -37,6 +37,7 @@ from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
 from dso_desktop.gui.errors import code_suffix, describe, show_error
+from dso_desktop.gui.headerfit import fit_headers
 from dso_desktop.gui.models import COLUMNS, MessageListModel
 from dso_desktop.gui.syncui import SyncController
 from dso_desktop.gui.tray import Tray, TrayAvailable, system_tray_available
@@ -256,6 +257,7 @@ class MainWindow(QMainWindow):
         }
         for i, (key, _h, _o) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, widths[key])
+        fit_headers(header)  # a title longer than the content ("Spisová služba") is not cut
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -1341,6 +1343,7 @@ class MainWindow(QMainWindow):
                 for i, width in enumerate(state.columns):
                     if header.sectionResizeMode(i) != QHeaderView.ResizeMode.Stretch:
                         self.table.setColumnWidth(i, width)
+                fit_headers(header)  # a width saved by an older version may cut the title
             if 0 <= state.sort_column < len(COLUMNS) and COLUMNS[state.sort_column][2]:
                 order = (Qt.SortOrder.DescendingOrder if state.sort_descending
                          else Qt.SortOrder.AscendingOrder)

@@ -106,7 +106,9 @@ class AccountTree(QTreeView):
         item.setData(flt, FILTER_ROLE)
         item.setData(node_key(flt), KEY_ROLE)
         tip = self.tr("%1 messages, %2 unread").replace("%1", str(total)).replace("%2", str(unread))
-        item.setToolTip(tip)
+        # The name first: the narrow tree elides a long box name ("Obec Lhota pod Lesem
+        # (cvičná…"), hovering shows it whole.
+        item.setToolTip(f"{text}\n{tip}")
         item.setData(f"{label}, {tip}", Qt.ItemDataRole.AccessibleTextRole)
         if unread:
             font = item.font()

@@ -38,6 +38,25 @@ class IsdsError(DsoError):
         self.attempts = 1  # requests made for this operation (set by the client's retries)
         self.retry_after: float | None = None  # seconds; ISDS's Retry-After or next back-off
 
+    @property
+    def details(self) -> dict[str, str]:
+        """The operation, the HTTP status or ISDS code, and ISDS's own (Czech) text: shown
+        to the user in their language instead of the English message (`DsoError`). A
+        three-digit code is the web server's HTTP status, not an ISDS code."""
+        found = super().details
+        status = getattr(self, "status", None)
+        if status is None and self.code and self.code.isdigit() and len(self.code) == 3:
+            status = self.code
+        if status is not None:
+            found["http_status"] = str(status)
+        elif self.code:
+            found["isds_code"] = self.code
+        if self.server_message:
+            found["server_message"] = self.server_message
+        if self.operation:
+            found["operation"] = self.operation
+        return found
+
     def __str__(self) -> str:
         text = super().__str__()
         extra = []

@@ -223,13 +223,17 @@ class RequestsTransport:
                 proxies=proxies,
             )
         except exc_mod.SSLError as exc:
-            raise TlsError(f"TLS failure talking to {_safe_url(url)}: {_reason(exc)}") from None
+            raise TlsError(f"TLS failure talking to {_safe_url(url)}: {_reason(exc)}").add_details(
+                url=_safe_url(url)) from None
         except (exc_mod.ConnectTimeout, exc_mod.ReadTimeout) as exc:
-            raise TimeoutError_(f"timeout talking to {_safe_url(url)}: {_reason(exc)}") from None
+            raise TimeoutError_(f"timeout talking to {_safe_url(url)}: {_reason(exc)}").add_details(
+                url=_safe_url(url)) from None
         except (exc_mod.ConnectionError, exc_mod.ProxyError) as exc:
-            raise ConnectionFailed(f"cannot reach {_safe_url(url)}: {_reason(exc)}") from None
+            raise ConnectionFailed(f"cannot reach {_safe_url(url)}: {_reason(exc)}").add_details(
+                url=_safe_url(url)) from None
         except exc_mod.RequestException as exc:
-            raise TransportError(f"HTTP failure for {_safe_url(url)}: {_reason(exc)}") from None
+            raise TransportError(f"HTTP failure for {_safe_url(url)}: {_reason(exc)}").add_details(
+                url=_safe_url(url)) from None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115
         size = 0
         try:
@@ -238,12 +242,13 @@ class RequestsTransport:
                 size += len(chunk)
         except exc_mod.Timeout as exc:
             spool.close()
-            raise TimeoutError_(f"read timeout from {_safe_url(url)}: {_reason(exc)}") from None
+            raise TimeoutError_(f"read timeout from {_safe_url(url)}: {_reason(exc)}").add_details(
+                url=_safe_url(url)) from None
         except exc_mod.RequestException as exc:
             spool.close()
             raise ConnectionFailed(
                 f"connection broke reading {_safe_url(url)}: {_reason(exc)}"
-            ) from None
+            ).add_details(url=_safe_url(url)) from None
         finally:
             resp.close()
         spool.seek(0)

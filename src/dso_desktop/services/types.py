@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,7 +210,14 @@ class ImportItem:
     message_id: int | None = None
     dm_id: str | None = None
     verdict: str | None = None
-    reason: str | None = None
+    reason: str | None = None  # English (logs, --json)
+    # The exception behind INVALID/ERROR, so a user-facing line can be rendered in the user's
+    # language from its kind and details (`DsoError.user_text`, `errors.os_error_text`).
+    failure: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The item for ``--json``: its data, without the exception object."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "failure"}
 
 
 @dataclass(frozen=True)
@@ -249,7 +256,7 @@ class ImportSummary:
         return {
             "imported": self.imported, "duplicates": self.duplicates, "failed": self.failed,
             "quarantined": self.quarantined, "conflicts": self.conflicts,
-            "items": [i.__dict__ for i in self.items],
+            "items": [i.to_json() for i in self.items],
         }
 
 

@@ -188,12 +188,13 @@ class ZfoService:
             try:
                 data = read()
             except IngestError as exc:
-                results[index] = ImportItem(name, ImportStatus.INVALID, reason=str(exc))
+                results[index] = ImportItem(name, ImportStatus.INVALID, reason=str(exc),
+                                            failure=exc)
                 continue
             except OSError as exc:
                 results[index] = ImportItem(
                     name, ImportStatus.ERROR,
-                    reason=f"{type(exc).__name__}: {exc.strerror or exc}")
+                    reason=f"{type(exc).__name__}: {exc.strerror or exc}", failure=exc)
                 continue
             if _zfo_kind(data) is ZfoKind.DELIVERY_INFO:
                 deferred.append((index, name, data))
@@ -217,10 +218,11 @@ class ZfoService:
             return ImportItem(name, ImportStatus.of(r.status), r.message_id, r.dm_id,
                               r.verdict, r.reason)
         except IngestError as exc:
-            return ImportItem(name, ImportStatus.INVALID, reason=str(exc))
+            return ImportItem(name, ImportStatus.INVALID, reason=str(exc), failure=exc)
         except OSError as exc:
             return ImportItem(name, ImportStatus.ERROR,
-                              reason=f"{type(exc).__name__}: {exc.strerror or exc}")
+                              reason=f"{type(exc).__name__}: {exc.strerror or exc}",
+                              failure=exc)
 
     def _import_scope(self, data: bytes, by_box: dict[str, int], account_id: int | None,
                       box_id: str | None) -> Any:

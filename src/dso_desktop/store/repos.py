@@ -50,7 +50,7 @@ class AccountRepo:
     def _get(self, name: str) -> Account:
         a = self.s.scalar(select(Account).where(Account.name == name))
         if a is None:
-            raise NotFound(f"no account named {name!r}")
+            raise NotFound(f"no account named {name!r}").add_details(account=name)
         return a
 
     def get(self, name: str) -> AccountRecord:
@@ -71,7 +71,8 @@ class AccountRepo:
 
     def add(self, name: str, **fields: Any) -> AccountRecord:
         if self.s.scalar(select(Account.id).where(Account.name == name)) is not None:
-            raise AlreadyExists(f"an account named {name!r} exists already")
+            raise AlreadyExists(f"an account named {name!r} exists already").add_details(
+                account=name)
         unknown = set(fields) - set(ACCOUNT_FIELDS)
         if unknown:
             raise TypeError(f"unknown account fields: {sorted(unknown)}")
@@ -156,7 +157,7 @@ class TagRepo:
         if not _COLOR.match(color):
             raise ValueError(f"colour must look like #rrggbb, not {color!r}")
         if self.s.scalar(select(Tag.id).where(Tag.name == name)) is not None:
-            raise AlreadyExists(f"a tag named {name!r} exists already")
+            raise AlreadyExists(f"a tag named {name!r} exists already").add_details(tag=name)
         t = Tag(name=name, color=color.lower())
         self.s.add(t)
         self.s.flush()

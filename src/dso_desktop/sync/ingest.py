@@ -108,7 +108,9 @@ def parse_and_verify(data: bytes, trust: Any, *, now: datetime | None = None) ->
     try:
         parsed = zfo_mod.parse_zfo(data)
     except zfo_mod.ZfoError as exc:
-        raise IngestError(f"not a readable ZFO: {exc}") from exc
+        err = IngestError(f"not a readable ZFO: {exc}")
+        err.message_cs = exc.message_cs  # the ZFO error's own Czech sentence says why
+        raise err from exc
     verdict = zfo_mod.verify_zfo(parsed, trust, now=now)
     return parsed, verdict
 
@@ -314,7 +316,9 @@ def _place_delivery_info(writer: EvidenceWriter, message_id: int, data: bytes,
     action = writer.keep_delivery_info(message_id, data, env, events, kind,
                                        content_sha256=content_sha256, from_isds=from_isds)
     if action is ev.Action.REFUSE:
-        raise IngestError("the delivery info does not verify; not stored")
+        err = IngestError("the delivery info does not verify; not stored")
+        err.message_cs = "Doručenka se neověřila; neuložena."
+        raise err
     return action
 
 
@@ -404,7 +408,9 @@ def import_zfo(
         with db.read() as s:
             targets = MessageRepo(s).ids_by_dm_id(dm_id)
         if not targets:
-            raise IngestError(f"delivery info of message {dm_id}, which is not in the archive")
+            err = IngestError(f"delivery info of message {dm_id}, which is not in the archive")
+            err.message_cs = f"Doručenka zprávy {dm_id}, která v archivu není."
+            raise err
         actions = []
         for mid in targets:
             with db.write() as s, EvidenceWriter(s, batch=False) as writer:

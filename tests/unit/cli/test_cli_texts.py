@@ -93,13 +93,16 @@ def test_a_command_speaks_czech_under_a_czech_locale(
     assert err == "dso: error: no account named 'nikdo'\n"
 
 
-def test_a_foreign_error_in_czech_keeps_its_english_detail() -> None:
+def test_a_foreign_error_in_czech_leaves_its_english_text_to_the_logs() -> None:
+    """Issue 14: no English lines in Czech output. The Czech line is the kind's sentence
+    with the structured details in Czech; the English text stays in ``message``."""
     from dso_desktop.cli.main import user_line
     from dso_desktop.isds.errors import WrongCredentials
 
-    exc = WrongCredentials("ISDS refused the credentials")
+    exc = WrongCredentials("ISDS refused the credentials", code="401")
     line = user_line(exc, "cs")
-    assert line.startswith(exc.message_cs) and "ISDS refused the credentials" in line
+    assert line == f"{exc.message_cs} (stavový kód HTTP 401)"
+    assert "ISDS refused" not in line
     assert user_line(exc, "en") == exc.message
 
 
@@ -177,3 +180,21 @@ def test_an_errors_own_czech_sentence_is_shown_alone() -> None:
         pass
 
     assert user_line(MoreSpecific("english detail"), "cs") == "Vlastní česká věta třídy."
+
+
+def test_an_exception_inside_a_localized_sentence_is_czech_in_czech() -> None:
+    """`localized(..., error=exc)`: the English sentence carries the exception's English
+    text, the Czech one its kind and details in Czech (issue 14)."""
+    from dso_desktop.cli.main import CliError, localized
+    from dso_desktop.store.errors import StoreWriteError
+
+    exc = FileNotFoundError(2, "No such file or directory", "/data/archiv.sqlite3")
+    err = localized(CliError, "cannot open the archive: {error}", error=exc)
+    assert err.message == "cannot open the archive: [Errno 2] No such file or directory: " \
+        "'/data/archiv.sqlite3'"
+    assert err.message_cs == "archiv nelze otevřít: Soubor nebo složka neexistuje: " \
+        "/data/archiv.sqlite3"
+    err = localized(CliError, "cannot open the archive: {error}",
+                    error=StoreWriteError("database is locked"))
+    assert "database is locked" not in err.message_cs and "archiv nelze otevřít: Zápis" in \
+        err.message_cs
