@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
 from dso_desktop.domain import Envelope
 from dso_desktop.isds.errors import IsdsError, StatusError
 from dso_desktop.isds.models import SignedDocument
 from dso_desktop.zfo.produce import seal
 from dso_desktop.zfo.testpki import TestPki
-from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
 
 # What message_xml() puts on every envelope (the ZFO factory's fixed fields): a draft that
 # should match its signed copy uses these.

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+from tests.unit.services.isds_fake import (
+    OUR_FILE_MARK,
+    OUR_REF,
+    RECIPIENT,
+    TO_HANDS,
+    FakeAccounts,
+    FakeIsds,
+)
+from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixture
 
 from dso_desktop.app import App
 from dso_desktop.domain import Direction, LoginMethod
@@ -47,15 +56,6 @@ from dso_desktop.store.outbox import (
 from dso_desktop.store.timeutil import utcnow
 from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.trust import TrustStore
-from tests.unit.services.isds_fake import (
-    OUR_FILE_MARK,
-    OUR_REF,
-    RECIPIENT,
-    TO_HANDS,
-    FakeAccounts,
-    FakeIsds,
-)
-from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixture
 
 FILES = [("dopis.pdf", b"%PDF-1.4 the letter"), ("priloha.txt", b"an enclosure")]
 
@@ -182,8 +182,8 @@ def test_a_candidate_differing_in_any_signed_field_is_not_it(app: App, isds: Fak
         _record(app, files=FILES[:1])
     else:
         _record(app, subject="žádost o informace")
-    isds.add_sent("Žádost o informace", FILES if field != "attachment-count" else FILES[:1] + [
-        ("x.txt", b"x")])
+    listed = [*FILES[:1], ("x.txt", b"x")] if field == "attachment-count" else FILES
+    isds.add_sent("Žádost o informace", listed)
     [res] = svc.reconcile("úřad")
     assert res.record.state == FAILED, field
 
@@ -421,9 +421,8 @@ def test_one_sender_per_account(app: App, isds: FakeIsds, pki: TestPki,
                                 tmp_path: Path) -> None:
     svc, _acc, _ = _service(app, isds, pki, lock_dir=tmp_path / "locks")
     (tmp_path / "locks").mkdir()
-    with svc.lock("úřad"):
-        with pytest.raises(OutboxBusy, match="is sending right now"):
-            svc.reconcile_account("úřad")
+    with svc.lock("úřad"), pytest.raises(OutboxBusy, match="is sending right now"):
+        svc.reconcile_account("úřad")
     # Released: now it runs (and with nothing open it has nothing to do).
     assert svc.reconcile_account("úřad") == []
     # A removed account has no lock to take (nobody can send from it).
@@ -470,8 +469,7 @@ def test_fingerprint_covers_every_field_and_every_byte() -> None:
         {"account": "b"}, {"recipient": "abc1235"}, {"subject": "S"},
         {"refs": ("1", "2", None, None)}, {"options": {"to_hands": "x", "ovm": True}},
         {"attachments": atts[::-1]}, {"attachments": atts[:1]},
-        {"attachments": [OutboxAttachment("dopis.pdf", atts[0].size, "0" * 64, "/p")]
-         + atts[1:]},
+        {"attachments": [OutboxAttachment("dopis.pdf", atts[0].size, "0" * 64, "/p"), *atts[1:]]},
     ]
     seen = {fp}
     for change in changes:
