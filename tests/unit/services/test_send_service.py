@@ -45,7 +45,7 @@ from dso_desktop.services.send import (
 )
 from dso_desktop.services.types import AccountSpec, Draft
 from dso_desktop.store.models import Message
-from dso_desktop.store.outbox import DISCARDED, FAILED, SENT, UNKNOWN, OutboxRepo
+from dso_desktop.store.outbox import DISCARDED, FAILED, PREPARED, SENT, UNKNOWN
 from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.trust import TrustStore
 
@@ -411,15 +411,19 @@ def test_retry_refuses_changed_or_missing_attachments(app: App, isds: FakeIsds, 
 def test_retry_of_an_unreconciled_record_asks_for_reconciliation(
         app: App, isds: FakeIsds, pki: TestPki, tmp_path: Path) -> None:
     sender = _sender(app, isds, pki, tmp_path)
-    sender.phase_hook = lambda phase: (_ for _ in ()).throw(KeyboardInterrupt) \
-        if phase == "prepared" else None
+
+    def killed(phase: str) -> None:
+        if phase == "prepared":  # the process dies right after the record was committed
+            raise KeyboardInterrupt
+
+    sender.phase_hook = killed
     with pytest.raises(KeyboardInterrupt):
         sender.send("úřad", _draft(tmp_path))
     [rec] = sender.outbox.records()
-    with app.db.write() as s:  # as a killed process leaves it
-        OutboxRepo(s).update(rec.id, state="prepared")
+    assert rec.state == PREPARED and not any(c.startswith("create") for c in isds.calls)
     with pytest.raises(SendError, match="ještě nebyl ověřen"):
         sender.retry(rec.id)
+    assert sender.outbox.get(rec.id).state == PREPARED  # the refusal changed nothing
 
 
 _text = st.one_of(st.none(), st.text(min_size=1, max_size=20))
