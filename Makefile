@@ -43,6 +43,11 @@ test: $(STAMP_DEV)
 test-long: $(STAMP_DEV)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --runslow $(PYTEST_ARGS)
 
+# Test lines against product lines (issue 20: at least 0.8; see docs/testing.md).
+.PHONY: test-ratio
+test-ratio:
+	$(PYTHON) scripts/test_ratio.py --min 0.8
+
 lint: $(STAMP_DEV)
 	$(VENV)/bin/ruff check src tests updater benchmarks
 	$(VENV)/bin/mypy

@@ -177,7 +177,7 @@ class IntegrityService:
               progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
         """Re-verify every stored ZFO and its checksum; report, never modify the evidence."""
         from dso_desktop.services.messages import message_accounts
-        from dso_desktop.zfo import ZfoError, verify_zfo
+        from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
 
         db_problems = self._db.integrity_check()
         problems: list[IntegrityProblem] = []
@@ -218,13 +218,16 @@ class IntegrityService:
                                                  "delivery info bytes do not match their "
                                                  "SHA-256"))
                 continue
-            try:
-                dv = verify_zfo(di[0], trust_of(mid), now=now)
-            except ZfoError as exc:
-                problems.append(IntegrityProblem(mid, dm_id, P.UNPARSABLE,
-                                                 f"delivery info: {exc}"))
-                continue
+            dv = verify_zfo(di[0], trust_of(mid), now=now)
             if not dv.kind.trusted:
+                # As for the messages: the verifier gives bytes that are no ZFO an "invalid"
+                # verdict; only the full parse tells "unparsable" (damaged) from "invalid".
+                try:
+                    parse_zfo(di[0])
+                except ZfoError as exc:
+                    problems.append(IntegrityProblem(mid, dm_id, P.UNPARSABLE,
+                                                     f"delivery info: {exc}"))
+                    continue
                 problems.append(IntegrityProblem(
                     mid, dm_id, _PROBLEM[dv.kind],
                     "delivery info: " + ("; ".join(dv.reasons) or dv.kind)))

@@ -75,7 +75,10 @@ def without_password(url: str) -> str:
     """The URL as saved, shown and used as the keyring key: no password in it."""
     from sqlalchemy.engine import make_url
 
-    return make_url(url).set(password=None).render_as_string(hide_password=False)
+    # Not ``URL.set(password=None)``: SQLAlchemy's set() skips None values, so that kept
+    # the password (the keyring key, and anything shown from it, then held it). URL is a
+    # NamedTuple; _replace is the tuple's own, public way to clear a field.
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
 
 
 def with_password(url: str, password: str | None) -> str:
