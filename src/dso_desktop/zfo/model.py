@@ -63,13 +63,15 @@ class Zfo:
 
     kind: ZfoKind
     raw: bytes = field(repr=False)
-    content_xml: bytes = field(repr=False)
+    # The signed XML; on a big ZFO (parse._skeleton) a view of ``raw``, not a copy.
+    content_xml: bytes | memoryview = field(repr=False)
     envelope: Envelope
     attachments: tuple[ZfoAttachment, ...]
     events: tuple[DeliveryEvent, ...]
     dm_hash: bytes | None
     dm_hash_algorithm: str | None  # as written in the XML, e.g. "SHA-256"
-    dm_dm_bytes: bytes | None = field(repr=False)  # raw dmDm element bytes (message kinds)
+    # The raw dmDm element bytes (message kinds); a view of ``raw`` on a big ZFO.
+    dm_dm_bytes: bytes | memoryview | None = field(repr=False)
     q_timestamp: bytes | None = field(repr=False)  # dmQTimestamp token, DER
     signer: CertInfo | None = None
     signing_time: datetime | None = None
