@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,10 +23,19 @@ class ZfoAttachment:
     file_guid: str | None = None
     up_file_guid: str | None = None
     _content: Callable[[], bytes] = field(default=lambda: b"", repr=False, compare=False)
+    # A big attachment (base64 read from the file, see xmlcontent._Lean) decodes in pieces.
+    _chunks: Callable[[], Iterator[bytes]] | None = field(default=None, repr=False,
+                                                          compare=False)
 
     def content(self) -> bytes:
         """The decoded bytes (computed on demand; big attachments are not kept twice)."""
         return self._content()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The decoded bytes in pieces (a big attachment is never whole in memory)."""
+        if self._chunks is not None:
+            return self._chunks()
+        return iter((self.content(),))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import binascii
 import io
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -271,6 +272,7 @@ def _attachments(dm_dm: Any, big: dict[Any, tuple[memoryview, int]] | None = Non
         return ()
     out: list[ZfoAttachment] = []
     for f in files:
+        chunks = None
         local = _local(f.tag)
         if local == "dmExtFile":
             out.append(ZfoAttachment(
@@ -288,7 +290,8 @@ def _attachments(dm_dm: Any, big: dict[Any, tuple[memoryview, int]] | None = Non
         xml = _child(f, "dmXMLContent")
         if enc is not None and big and enc in big:
             run, size = big[enc]
-            getter = _b64_view_getter(run, size)
+            getter = _b64_view_getter(run)
+            chunks = _b64_view_chunks(run)
             is_xml = False
         elif enc is not None:
             text = enc.text or ""
@@ -310,7 +313,7 @@ def _attachments(dm_dm: Any, big: dict[Any, tuple[memoryview, int]] | None = Non
             role=_role(f.get("dmFileMetaType")),
             size=size, is_xml=is_xml,
             file_guid=f.get("dmFileGuid"), up_file_guid=f.get("dmUpFileGuid"),
-            _content=getter,
+            _content=getter, _chunks=chunks,
         ))
     return tuple(out)
 
@@ -356,17 +359,16 @@ def _count(run: memoryview, ch: int) -> int:
     return total
 
 
-def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
-    """``base64.b64decode("".join(text.split()), validate=True)`` of the base64 bytes
-    ``run`` (ASCII whitespace between them), decoded a chunk at a time: the result is the
-    only big allocation (the text itself is never copied whole). Raises binascii.Error
-    exactly when the one-piece decode does (tested against it).
+def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
+    """The bytes of ``base64.b64decode("".join(text.split()), validate=True)`` of the
+    base64 bytes ``run`` (ASCII whitespace between them), decoded a chunk at a time (the
+    text is never copied whole). Raises binascii.Error, at the latest after the last
+    chunk, exactly when the one-piece decode does (tested against it).
 
     Strict decoding of whole 4-character groups without "=" gives the same bytes in pieces
     as at once; the first "=" starts the last piece (padding ends the data in strict mode).
     """
     chunk = max(4, chunk // 4 * 4)
-    out = io.BytesIO()
     pending = b""
     pos, end = 0, len(run)
     while pos < end:
@@ -379,13 +381,29 @@ def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
             pending = clean + rest
             break
         whole = len(clean) // 4 * 4
-        out.write(binascii.a2b_base64(clean[:whole], strict_mode=True))
+        yield binascii.a2b_base64(clean[:whole], strict_mode=True)
         pending = clean[whole:]
-    out.write(binascii.a2b_base64(pending, strict_mode=True))
+    yield binascii.a2b_base64(pending, strict_mode=True)
+
+
+def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
+    """`b64_chunks` in one ``bytes`` (the only big allocation)."""
+    out = io.BytesIO()
+    for part in b64_chunks(run, chunk=chunk):
+        out.write(part)
     return out.getvalue()
 
 
-def _b64_view_getter(run: memoryview, size: int) -> Any:
+def _b64_view_chunks(run: memoryview) -> Any:
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from b64_chunks(run)
+        except (binascii.Error, ValueError):
+            raise MalformedXmlError("attachment content is not valid base64") from None
+    return chunks
+
+
+def _b64_view_getter(run: memoryview) -> Any:
     def get() -> bytes:
         try:
             return b64decode_view(run)
