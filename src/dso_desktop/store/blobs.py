@@ -101,3 +101,23 @@ def read_row(session: Session, table: FromClause, columns: tuple[str, ...], key:
         if buf.tell() != size:  # changed meanwhile: never return a mix of two copies
             raise RuntimeError("evidence changed while it was read")
         return (buf.getvalue(), *head[1:])  # CPython hands over the buffer, no copy
+
+
+# Writing: the driver binds a copy of the bytes and SQLite builds the row around another
+# one. From this size on a ZFO is inserted as a ``zeroblob(n)`` - the last column of
+# message_zfos since revision 0009, so SQLite does not expand it - and its bytes are written
+# into the row a chunk at a time (incremental blob I/O), in the same transaction.
+def sqlite_big(session: Session, data: bytes) -> bool:
+    """True when ``data`` goes into SQLite through `write_sqlite_blob` (a big blob)."""
+    return len(data) >= SQLITE_BIG_BLOB and session.connection().dialect.name == "sqlite"
+
+
+def write_sqlite_blob(dbapi_conn: Any, table: str, column: str, rowid: int,
+                      data: bytes) -> None:
+    """Fill the zeroblob of ``table.column`` in row ``rowid`` with ``data``, in chunks."""
+    view = memoryview(data)
+    with dbapi_conn.blobopen(table, column, rowid) as blob:
+        if len(blob) != len(view):  # the caller inserted zeroblob(len(data))
+            raise RuntimeError("the blob's size does not match the evidence")
+        for start in range(0, len(view), CHUNK):
+            blob.write(view[start:start + CHUNK])
