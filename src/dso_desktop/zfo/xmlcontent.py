@@ -366,7 +366,8 @@ def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
     chunk, exactly when the one-piece decode does (tested against it).
 
     Strict decoding of whole 4-character groups without "=" gives the same bytes in pieces
-    as at once; the first "=" starts the last piece (padding ends the data in strict mode).
+    as at once; the first "=" starts the last piece (padding ends the data in strict mode),
+    which keeps the group before it.
     """
     chunk = max(4, chunk // 4 * 4)
     pending = b""
@@ -375,13 +376,15 @@ def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
         clean = pending + bytes(run[pos:pos + chunk]).translate(None, _B64_WS)
         pos += chunk
         if b"=" in clean:
-            rest = bytes(run[pos:]).translate(None, _B64_WS) if pos < end else b""
-            if len(rest) > 2:  # data (or a 4th "=") after the padding
-                raise binascii.Error("excess data after padding")
-            pending = clean + rest
+            # Valid base64 has "=" only in its last piece, so the rest is short; what strict
+            # decoding makes of odd padding is left to it (it allows "AAAA===", say).
+            pending = clean + (bytes(run[pos:]).translate(None, _B64_WS) if pos < end else b"")
             break
-        whole = len(clean) // 4 * 4
-        yield binascii.a2b_base64(clean[:whole], strict_mode=True)
+        # The last whole group waits for the next piece: strict decoding looks back one
+        # group when "=" follows it ("AAAA=" is accepted, a lone "=" is not).
+        whole = max(0, len(clean) // 4 * 4 - 4)
+        if whole:
+            yield binascii.a2b_base64(clean[:whole], strict_mode=True)
         pending = clean[whole:]
     yield binascii.a2b_base64(pending, strict_mode=True)
 
