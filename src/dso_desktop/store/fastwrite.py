@@ -115,12 +115,12 @@ class FastWriter:
         if action is not evd.Action.STORE:
             return None
         now = self._dt(to_db(utcnow()))
-        big = not self._pg and len(data) >= blobs.SQLITE_BIG_BLOB
+        chunked = not self._pg and len(data) >= blobs.SQLITE_BIG_BLOB
         cur.execute(
-            _BIG_ZFO_INSERT if big else _ZFO_INSERT,
-            (mid, digest, len(data), len(data) if big else data, now, content_sha256),
+            _BIG_ZFO_INSERT if chunked else _ZFO_INSERT,
+            (mid, digest, len(data), len(data) if chunked else data, now, content_sha256),
         )
-        if big:  # its bytes a chunk at a time (see store.blobs)
+        if chunked:  # its bytes a chunk at a time (see store.blobs)
             blobs.write_sqlite_blob(cur.connection, "message_zfos", "data", mid, data)
         names, values = [], []
         for name, value in evd.signed_envelope_update(_envelope_columns(env), big,

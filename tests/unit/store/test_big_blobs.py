@@ -81,12 +81,15 @@ def test_a_big_zfo_round_trips_through_the_fast_path(db: Database, chunked: list
     env = _env("1003")
     with db.write() as s:
         fast = FastWriter(s)
-        assert fast.upsert_listed(1, Direction.RECEIVED, env) is not None
+        listed = _env("1003", big_message=True)  # the list says big: that stays known
+        assert fast.upsert_listed(1, Direction.RECEIVED, listed) is not None
         done = fast.attach_downloaded(1, Direction.RECEIVED, data, env,
                                       search_text_for(env, []), 1, VERDICT, EVENTS)
         fast.close()
     assert done is not None and done[0] is Action.STORE
     assert _read(db, done[1]) == (data, sha256_hex(data))
+    with db.read() as s:
+        assert MessageRepo(s).detail(done[1]).row.big_message
     assert chunked == ([70_001] if not db.is_postgres else [])
 
 
