@@ -152,3 +152,57 @@ def test_the_zfo_bytes_are_the_last_column(tmp_path: Path) -> None:
     assert _columns(old)[-1] != "data"
     Database.open(old).close()
     assert _columns(old)[-1] == "data"
+
+
+_MEASURE = """
+import os, sys
+from pathlib import Path
+from tests.unit.store.test_fastwrite import VERDICT, _env
+from dso_desktop.domain import Direction
+from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo, search_text_for
+from dso_desktop.store.repos import AccountRepo
+
+def hwm():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+
+db = Database.open(Path(sys.argv[1]))
+with db.write() as s:
+    AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
+data = os.urandom(32 * 2**20)
+env = _env("1001")
+Path("/proc/self/clear_refs").write_text("5")
+before = hwm()
+with db.write() as s:
+    repo = MessageRepo(s)
+    mid = repo.upsert_envelope(1, Direction.RECEIVED, env).id
+    repo.attach_zfo(mid, data, env, search_text_for(env, []), 1, VERDICT)
+stored = hwm()
+del data
+Path("/proc/self/clear_refs").write_text("5")
+before_read = hwm()
+with db.read() as s:
+    back, _ = MessageRepo(s).zfo(mid)
+read = hwm()
+db.close()
+print(32 * 2**20, stored - before, read - before_read)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_storing_and_reading_a_big_zfo_adds_no_copy_of_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / "a.sqlite3")],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                         check=True)
+    size, store_growth, read_growth = map(int, out.stdout.split())
+    # Before: the driver's bound copy and SQLite's row buffer, 2x the ZFO on top of the
+    # caller's bytes when storing; SQLite's result buffer beside the bytes when reading.
+    assert store_growth < 0.25 * size, f"storing grew the peak by {store_growth / size:.2f}x"
+    assert read_growth < 1.25 * size, f"reading grew the peak by {read_growth / size:.2f}x"
