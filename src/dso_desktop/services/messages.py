@@ -175,14 +175,14 @@ class MessageService:
                          indexes: Sequence[int] | None = None) -> list[Path]:
         """Write attachments under ``out_dir`` with defused, unique names that fit its file
         system (never outside it, never over an existing file; see zfo.extract.save_files)."""
-        from dso_desktop.zfo.extract import save_files
+        from dso_desktop.zfo.extract import Chunks, save_files
 
         parsed = self._parsed(message_id)
         if parsed is None:
             raise NotFound(f"message {message_id} has no signed ZFO stored yet")
         wanted = range(len(parsed.attachments)) if indexes is None else indexes
         atts = [parsed.attachments[i] for i in wanted]
-        return save_files(Path(out_dir), [(a.name, a.content) for a in atts])
+        return save_files(Path(out_dir), [(a.name, Chunks(a.chunks)) for a in atts])
 
     def export(self, message_id: int, out_dir: Path) -> list[Path]:
         """The signed ZFO, the signed delivery info and the attachments, with safe names."""
@@ -205,6 +205,7 @@ class MessageService:
         written = []
         zfo_path = out_dir / f"{prefix}_{dm}.zfo"
         atomic_write(zfo_path, data)
+        del data, z  # the attachments below read the ZFO again: not two copies at once
         written.append(zfo_path)
         if di is not None:
             di_path = out_dir / f"DOD_{dm}.zfo"

@@ -20,6 +20,34 @@ from sqlalchemy.sql import FromClause
 CHUNK = 8 * 2**20  # bytes per round trip when reading a large blob from PostgreSQL
 
 
+# SQLite hands a big blob over in a buffer of its own that the driver then copies into the
+# ``bytes`` (twice the size at the peak); incremental blob I/O reads it straight into the
+# one ``bytes`` object. From this size on (below it the plain SELECT is as good).
+SQLITE_BIG_BLOB = 4 * 2**20
+
+
+def _read_sqlite_row(session: Session, table: FromClause, columns: tuple[str, ...],
+                     key: str, value: object) -> tuple[Any, ...] | None:
+    from sqlalchemy import func, literal_column, select
+
+    conn = session.connection()
+    blob, *rest = columns
+    head = conn.execute(select(literal_column("rowid"), func.length(table.c[blob]),
+                               *(table.c[c] for c in rest))
+                        .where(table.c[key] == value)).first()
+    if head is None:
+        return None
+    rowid, size = head[0], head[1]
+    if size is None or size < SQLITE_BIG_BLOB:
+        row = conn.execute(select(*(table.c[c] for c in columns))
+                           .where(table.c[key] == value)).first()
+        return tuple(row) if row is not None else None
+    raw: Any = conn.connection.driver_connection  # the same sqlite3 connection, same snapshot
+    with raw.blobopen(table.name, blob, rowid, readonly=True) as handle:  # type: ignore[attr-defined]
+        data = handle.read()
+    return (data, *head[2:])
+
+
 def register_binary_bytes(dbapi_conn: Any, _record: Any = None) -> None:
     """Send Python ``bytes`` as binary ``bytea`` parameters on this psycopg connection."""
     from psycopg.types.string import BytesBinaryDumper
@@ -35,6 +63,8 @@ def read_row(session: Session, table: FromClause, columns: tuple[str, ...], key:
     libpq would otherwise buffer the whole value twice (its input buffer and the result)
     beside the Python object."""
     conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return _read_sqlite_row(session, table, columns, key, value)
     if conn.dialect.name != "postgresql":
         from sqlalchemy import select
 
@@ -71,3 +101,23 @@ def read_row(session: Session, table: FromClause, columns: tuple[str, ...], key:
         if buf.tell() != size:  # changed meanwhile: never return a mix of two copies
             raise RuntimeError("evidence changed while it was read")
         return (buf.getvalue(), *head[1:])  # CPython hands over the buffer, no copy
+
+
+# Writing: the driver binds a copy of the bytes and SQLite builds the row around another
+# one. From this size on a ZFO is inserted as a ``zeroblob(n)`` - the last column of
+# message_zfos since revision 0009, so SQLite does not expand it - and its bytes are written
+# into the row a chunk at a time (incremental blob I/O), in the same transaction.
+def sqlite_big(session: Session, data: bytes) -> bool:
+    """True when ``data`` goes into SQLite through `write_sqlite_blob` (a big blob)."""
+    return len(data) >= SQLITE_BIG_BLOB and session.connection().dialect.name == "sqlite"
+
+
+def write_sqlite_blob(dbapi_conn: Any, table: str, column: str, rowid: int,
+                      data: bytes) -> None:
+    """Fill the zeroblob of ``table.column`` in row ``rowid`` with ``data``, in chunks."""
+    view = memoryview(data)
+    with dbapi_conn.blobopen(table, column, rowid) as blob:
+        if len(blob) != len(view):  # the caller inserted zeroblob(len(data))
+            raise RuntimeError("the blob's size does not match the evidence")
+        for start in range(0, len(view), CHUNK):
+            blob.write(view[start:start + CHUNK])

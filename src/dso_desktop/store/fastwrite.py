@@ -23,12 +23,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
+from dso_desktop.store import blobs
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.messages import _envelope_columns, sha256_hex
 from dso_desktop.store.models import Message
 from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.timeutil import to_db, utcnow
 
+_ZFO_INSERT = ("INSERT INTO message_zfos (message_id, sha256, size, data, stored_at, "
+               "content_sha256) VALUES (?, ?, ?, ?, ?, ?)")
+# A big ZFO on SQLite: a zeroblob of its size, its bytes written into it after (store.blobs).
+_BIG_ZFO_INSERT = ("INSERT INTO message_zfos (message_id, sha256, size, data, stored_at, "
+                   "content_sha256) VALUES (?, ?, ?, zeroblob(?), ?, ?)")
 _DT = Message.__table__.c.updated_at.type  # every DateTime column converts alike
 
 
@@ -109,11 +115,13 @@ class FastWriter:
         if action is not evd.Action.STORE:
             return None
         now = self._dt(to_db(utcnow()))
+        chunked = not self._pg and len(data) >= blobs.SQLITE_BIG_BLOB
         cur.execute(
-            "INSERT INTO message_zfos (message_id, sha256, size, data, stored_at, "
-            "content_sha256) VALUES (?, ?, ?, ?, ?, ?)",
-            (mid, digest, len(data), data, now, content_sha256),
+            _BIG_ZFO_INSERT if chunked else _ZFO_INSERT,
+            (mid, digest, len(data), len(data) if chunked else data, now, content_sha256),
         )
+        if chunked:  # its bytes a chunk at a time (see store.blobs)
+            blobs.write_sqlite_blob(cur.connection, "message_zfos", "data", mid, data)
         names, values = [], []
         for name, value in evd.signed_envelope_update(_envelope_columns(env), big,
                                                       row[4]).items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, update
+from sqlalchemy import Select, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
@@ -352,6 +352,27 @@ class MessageRepo:
         ).first()
         return evd.CopyInfo(r[0], r[2], r[1]) if r else None
 
+    def _write_big_zfo(self, message_id: int, data: bytes, digest: str, now: Any,
+                       content_sha256: str | None, old: MessageZfo | None) -> None:
+        """The evidence row of a big ZFO on SQLite: a zeroblob, then its bytes a chunk at a
+        time (`store.blobs`); a Core statement, so the ORM never holds (or fetches) the
+        bytes. ``old``: the stored row it replaces."""
+        table: Any = MessageZfo.__table__
+        values = {"sha256": digest, "size": len(data), "data": func.zeroblob(len(data)),
+                  "stored_at": now, "content_sha256": content_sha256}
+        if old is not None:
+            self.s.flush()
+            self.s.execute(update(table).where(table.c.message_id == message_id)
+                           .values(**values))
+            self.s.expire(old)
+        else:
+            self.s.execute(insert(table).values(message_id=message_id, **values))
+            m = self.s.get(Message, message_id)
+            if m is not None:
+                self.s.expire(m, ["zfo"])
+        blobs.write_sqlite_blob(self.s.connection().connection.driver_connection,
+                                "message_zfos", "data", message_id, data)
+
     def place_zfo(
         self,
         message_id: int,
@@ -406,8 +427,15 @@ class MessageRepo:
                 before = old_search(old_data)
                 if before is not None:
                     self._fts_delete(message_id, before)
-            old.sha256, old.size, old.data = digest, len(data), data
-            old.stored_at, old.content_sha256 = now, content_sha256  # type: ignore[assignment]
+            del old_data
+            if blobs.sqlite_big(self.s, data):
+                self._write_big_zfo(message_id, data, digest, now, content_sha256, old)
+            else:
+                old.sha256, old.size, old.data = digest, len(data), data
+                old.stored_at = now  # type: ignore[assignment]
+                old.content_sha256 = content_sha256
+        elif blobs.sqlite_big(self.s, data):
+            self._write_big_zfo(message_id, data, digest, now, content_sha256, None)
         else:
             self.s.add(MessageZfo(
                 message_id=message_id, sha256=digest, size=len(data), data=data,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import os
@@ -35,7 +36,7 @@ from dso_desktop.store import evidence as ev
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import SearchText, VerdictInfo
-from dso_desktop.store.textextract import attachment_text
+from dso_desktop.store.textextract import MAX_INPUT, attachment_text
 from dso_desktop.store.writer import DELIVERY_INFO_TAKEN, EvidenceWriter, write_grouped
 
 
@@ -93,6 +94,9 @@ def zfo_kind(zfo: Any) -> ZfoKind:
 def _attachment_texts(zfo: Any) -> list[tuple[str, str]]:
     out = []
     for att in zfo.attachments:
+        if att.size > MAX_INPUT:  # attachment_text reads none of it: do not decode it
+            out.append((att.name, ""))
+            continue
         try:
             body = attachment_text(att.name, att.content())
         except Exception:  # a strange attachment must not stop archiving the evidence
@@ -136,8 +140,8 @@ def content_digest(parsed: Any) -> str | None:
     not expose the bytes."""
     for name in ("dm_dm_bytes", "content_xml"):
         content = getattr(parsed, name, None)
-        if isinstance(content, bytes | bytearray) and content:
-            return sha256_hex(bytes(content))
+        if isinstance(content, bytes | bytearray | memoryview) and content:
+            return hashlib.sha256(content).hexdigest()  # a view (big ZFO): not copied
     return None
 
 

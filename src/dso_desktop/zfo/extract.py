@@ -7,6 +7,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from dso_desktop.paths import private_dir
@@ -119,7 +120,15 @@ def safe_filename(name: str, taken: set[str], *, max_bytes: int = MAX_NAME_BYTES
     return candidate
 
 
-def _write_new(path: Path, data: bytes) -> None:
+@dataclass(frozen=True)
+class Chunks:
+    """Content written piece by piece (`ZfoAttachment.chunks`): a big attachment is never
+    whole in memory. ``make`` is called once per file written."""
+
+    make: Callable[[], Iterable[bytes]]
+
+
+def _write_new(path: Path, data: bytes | Chunks) -> None:
     """Create ``path`` (never an existing file, never through a symlink) with ``data``.
 
     There is no temporary name: the final name itself is created exclusively, so no
@@ -131,13 +140,17 @@ def _write_new(path: Path, data: bytes) -> None:
     fd = os.open(path, flags, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, Chunks):
+                for part in data.make():
+                    fh.write(part)
+            else:
+                fh.write(data)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
 
 
-Content = bytes | Callable[[], bytes]
+Content = bytes | Chunks | Callable[[], bytes]
 
 
 def save_files(out_dir: Path, items: Iterable[tuple[str, Content]]) -> list[Path]:
@@ -165,7 +178,7 @@ def save_files(out_dir: Path, items: Iterable[tuple[str, Content]]) -> list[Path
     return written
 
 
-def _save_one(root: Path, name: str, data: bytes, taken: set[str], number: int,
+def _save_one(root: Path, name: str, data: bytes | Chunks, taken: set[str], number: int,
               limit: int) -> Path:
     wanted = name
     for _attempt in range(1000):
@@ -196,6 +209,6 @@ def extract_attachments(zfo: Zfo, out_dir: Path, *, include_external: bool = Fal
     unless ``include_external`` is set, in which case their absence raises.
     """
     return save_files(out_dir, [
-        (att.name, att.content) for att in zfo.attachments
+        (att.name, Chunks(att.chunks)) for att in zfo.attachments
         if att.external_id is None or include_external
     ])

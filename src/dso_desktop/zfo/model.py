@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,10 +23,19 @@ class ZfoAttachment:
     file_guid: str | None = None
     up_file_guid: str | None = None
     _content: Callable[[], bytes] = field(default=lambda: b"", repr=False, compare=False)
+    # A big attachment (base64 read from the file, see xmlcontent._Lean) decodes in pieces.
+    _chunks: Callable[[], Iterator[bytes]] | None = field(default=None, repr=False,
+                                                          compare=False)
 
     def content(self) -> bytes:
         """The decoded bytes (computed on demand; big attachments are not kept twice)."""
         return self._content()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The decoded bytes in pieces (a big attachment is never whole in memory)."""
+        if self._chunks is not None:
+            return self._chunks()
+        return iter((self.content(),))
 
 
 @dataclass(frozen=True)
@@ -63,13 +72,15 @@ class Zfo:
 
     kind: ZfoKind
     raw: bytes = field(repr=False)
-    content_xml: bytes = field(repr=False)
+    # The signed XML; on a big ZFO (parse._skeleton) a view of ``raw``, not a copy.
+    content_xml: bytes | memoryview = field(repr=False)
     envelope: Envelope
     attachments: tuple[ZfoAttachment, ...]
     events: tuple[DeliveryEvent, ...]
     dm_hash: bytes | None
     dm_hash_algorithm: str | None  # as written in the XML, e.g. "SHA-256"
-    dm_dm_bytes: bytes | None = field(repr=False)  # raw dmDm element bytes (message kinds)
+    # The raw dmDm element bytes (message kinds); a view of ``raw`` on a big ZFO.
+    dm_dm_bytes: bytes | memoryview | None = field(repr=False)
     q_timestamp: bytes | None = field(repr=False)  # dmQTimestamp token, DER
     signer: CertInfo | None = None
     signing_time: datetime | None = None

@@ -177,7 +177,7 @@ def _encode_len(n: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def _skeleton(data: bytes) -> tuple[bytes, bytes] | None:
+def _skeleton(data: bytes) -> tuple[bytes, memoryview] | None:
     """Split a definite-length ZFO into (CMS with an empty eContent, the eContent bytes).
 
     asn1crypto slices (copies) the contents at every nesting level it parses, so the message
@@ -222,7 +222,8 @@ def _skeleton(data: bytes) -> tuple[bytes, bytes] | None:
         body = data[t.body:child_start] + inner + data[child_end:t.end]
         inner = data[t.start:t.start + 1] + _encode_len(len(body)) + body
         child_start, child_end = t.start, t.end
-    return inner + data[ci.end:], data[octets.body:octets.end]
+    # The content as a view of ``data``: the XML reader copies only what is small.
+    return inner + data[ci.end:], memoryview(data)[octets.body:octets.end]
 
 
 def _parse(data: bytes) -> Zfo:
@@ -238,7 +239,7 @@ def _parse(data: bytes) -> Zfo:
     if split is None:
         signed = load_signed_data(data)
         content = signed["encap_content_info"]["content"].native
-    if not isinstance(content, bytes):
+    if not isinstance(content, bytes | memoryview):
         raise MalformedCmsError("encapsulated content is not an OCTET STRING")
     si = signed["signer_infos"][0]
     cert = find_signer_cert(signed, si)

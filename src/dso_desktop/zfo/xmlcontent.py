@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, AnyStr
 
 from lxml import etree
 
 from dso_desktop.domain import AttachmentRole, DeliveryEvent, Envelope, LegalTitle
-from dso_desktop.zfo.errors import HostileXmlError, MalformedXmlError, UnsupportedZfoError
+from dso_desktop.zfo.errors import (
+    HostileXmlError,
+    MalformedXmlError,
+    UnsupportedZfoError,
+    ZfoError,
+)
 from dso_desktop.zfo.model import ZfoAttachment, ZfoKind
 
 NS_DM = "http://isds.czechpoint.cz/v20"
@@ -70,10 +79,10 @@ class XmlEncoding:
         return not self.codec.startswith(("utf-16", "utf-32"))
 
 
-def sniff_encoding(content: bytes) -> XmlEncoding:
+def sniff_encoding(content: bytes | memoryview) -> XmlEncoding:
     """The encoding a conforming parser (libxml2) reads ``content`` in, as far as it
     matters for finding markup: UTF-16/UTF-32 (by BOM or pattern) or ASCII-compatible."""
-    head = content[:4]
+    head = bytes(content[:4])
     for sig, codec, bom in _SIGNATURES:
         if head.startswith(sig):
             return XmlEncoding(codec, bom)
@@ -245,12 +254,25 @@ def _b64_len(text: str) -> int:
     return max(0, n // 4 * 3 - pad)
 
 
-def _attachments(dm_dm: Any) -> tuple[ZfoAttachment, ...]:
+def _encoded_contents(dm_dm: Any) -> list[Any]:
+    """The dmEncodedContent elements `_attachments` reads (one per dmFile at most)."""
+    files = _child(dm_dm, "dmFiles")
+    if files is None:
+        return []
+    return [enc for f in files if _local(f.tag) == "dmFile"
+            and (enc := _child(f, "dmEncodedContent")) is not None]
+
+
+def _attachments(dm_dm: Any, big: dict[Any, tuple[memoryview, int]] | None = None
+                 ) -> tuple[ZfoAttachment, ...]:
+    """The dmFiles of ``dm_dm``; ``big``: dmEncodedContent elements whose base64 text was
+    cut out before parsing (see `_Lean`), with that text as a view of the content."""
     files = _child(dm_dm, "dmFiles")
     if files is None:
         return ()
     out: list[ZfoAttachment] = []
     for f in files:
+        chunks = None
         local = _local(f.tag)
         if local == "dmExtFile":
             out.append(ZfoAttachment(
@@ -266,7 +288,12 @@ def _attachments(dm_dm: Any) -> tuple[ZfoAttachment, ...]:
             continue
         enc = _child(f, "dmEncodedContent")
         xml = _child(f, "dmXMLContent")
-        if enc is not None:
+        if enc is not None and big and enc in big:
+            run, size = big[enc]
+            getter = _b64_view_getter(run)
+            chunks = _b64_view_chunks(run)
+            is_xml = False
+        elif enc is not None:
             text = enc.text or ""
             getter = _b64_getter(text)
             size = _b64_len(text)
@@ -286,7 +313,7 @@ def _attachments(dm_dm: Any) -> tuple[ZfoAttachment, ...]:
             role=_role(f.get("dmFileMetaType")),
             size=size, is_xml=is_xml,
             file_guid=f.get("dmFileGuid"), up_file_guid=f.get("dmUpFileGuid"),
-            _content=getter,
+            _content=getter, _chunks=chunks,
         ))
     return tuple(out)
 
@@ -303,6 +330,86 @@ def _b64_getter(text: str) -> Any:
     def get() -> bytes:
         try:
             return base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedXmlError("attachment content is not valid base64") from None
+    return get
+
+
+_B64_WS = b" \t\r\n"
+_B64_CHUNK = 4 << 20  # base64 characters decoded per step (a multiple of 4)
+
+
+def _b64_view_len(run: memoryview) -> int:
+    """`_b64_len` of base64 bytes (the text of the same characters), without copying them."""
+    n = len(run) - sum(_count(run, ch) for ch in _B64_WS)
+    size = 64
+    while True:  # the "=" right before the trailing whitespace; normally in the last bytes
+        stripped = bytes(run[-size:]).rstrip(_B64_WS)
+        if stripped.rstrip(b"=") or size >= len(run):
+            break
+        size *= 4
+    pad = len(stripped) - len(stripped.rstrip(b"="))
+    return max(0, n // 4 * 3 - pad)
+
+
+def _count(run: memoryview, ch: int) -> int:
+    total = 0
+    for start in range(0, len(run), _B64_CHUNK):
+        total += bytes(run[start:start + _B64_CHUNK]).count(ch)
+    return total
+
+
+def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
+    """The bytes of ``base64.b64decode("".join(text.split()), validate=True)`` of the
+    base64 bytes ``run`` (ASCII whitespace between them), decoded a chunk at a time (the
+    text is never copied whole). Raises binascii.Error, at the latest after the last
+    chunk, exactly when the one-piece decode does (tested against it).
+
+    Strict decoding of whole 4-character groups without "=" gives the same bytes in pieces
+    as at once; the first "=" starts the last piece (padding ends the data in strict mode),
+    which keeps the group before it.
+    """
+    chunk = max(4, chunk // 4 * 4)
+    pending = b""
+    pos, end = 0, len(run)
+    while pos < end:
+        clean = pending + bytes(run[pos:pos + chunk]).translate(None, _B64_WS)
+        pos += chunk
+        if b"=" in clean:
+            # Valid base64 has "=" only in its last piece, so the rest is short; what strict
+            # decoding makes of odd padding is left to it (it allows "AAAA===", say).
+            pending = clean + (bytes(run[pos:]).translate(None, _B64_WS) if pos < end else b"")
+            break
+        # The last whole group waits for the next piece: strict decoding looks back one
+        # group when "=" follows it ("AAAA=" is accepted, a lone "=" is not).
+        whole = max(0, len(clean) // 4 * 4 - 4)
+        if whole:
+            yield binascii.a2b_base64(clean[:whole], strict_mode=True)
+        pending = clean[whole:]
+    yield binascii.a2b_base64(pending, strict_mode=True)
+
+
+def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
+    """`b64_chunks` in one ``bytes`` (the only big allocation)."""
+    out = io.BytesIO()
+    for part in b64_chunks(run, chunk=chunk):
+        out.write(part)
+    return out.getvalue()
+
+
+def _b64_view_chunks(run: memoryview) -> Any:
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from b64_chunks(run)
+        except (binascii.Error, ValueError):
+            raise MalformedXmlError("attachment content is not valid base64") from None
+    return chunks
+
+
+def _b64_view_getter(run: memoryview) -> Any:
+    def get() -> bytes:
+        try:
+            return b64decode_view(run)
         except (binascii.Error, ValueError):
             raise MalformedXmlError("attachment content is not valid base64") from None
     return get
@@ -454,9 +561,142 @@ def _locate(root: Any) -> tuple[ZfoKind, Any, Any]:
     return kind, outer, dm_dm
 
 
-def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any, *,
-                 view: bool = False) -> dict[str, Any]:
+
+# -- big messages: the base64 text of attachments kept out of the XML tree -----------------
+# lxml would hold a 300 MB attachment's base64 text in the tree and again as a Python str;
+# runs of base64 at least this long are cut out before parsing and read from the content.
+_LEAN_CONTENT_MIN = 1 << 20  # content at least this big is looked at
+_EXCISE_MIN = 64 << 10  # base64 runs at least this long are cut out
+_DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']"
+                       rb"([^\"'>]{0,64})[\"']")
+
+
+@lru_cache(maxsize=4)
+def _run_pattern(minimum: int) -> re.Pattern[bytes]:
+    # Possessive: a long run that does not end in "<" fails without backtracking.
+    return re.compile(rb">([A-Za-z0-9+/=\t\r\n ]{%d,}+)<" % max(1, minimum))
+
+
+@dataclass(frozen=True)
+class _Lean:
+    """The content with each long base64 run between ">" and "<" replaced by a marker.
+
+    A marker is letters and digits only, so the lean document tokenises exactly as the
+    content does (the runs contain no "<", "&" or "]"): the same elements, attributes,
+    comments, with a marker where a run was. `_big_texts` then accepts the lean tree only
+    if every marker is the whole text of a dmEncodedContent `_attachments` reads and occurs
+    nowhere else; then that text is exactly the run. Otherwise the content is parsed whole.
+    """
+
+    doc: bytes
+    content: memoryview
+    nonce: str
+    runs: tuple[tuple[int, int, int, int], ...]  # (lean start, lean end, start, end)
+
+    def marker(self, i: int) -> str:
+        return f"{self.nonce}N{i}"
+
+    def original(self, pos: int) -> int:
+        """The content offset of lean offset ``pos`` (outside any marker)."""
+        shift = 0
+        for ls, le, cs, ce in self.runs:
+            if pos <= ls:
+                break
+            shift += (ce - cs) - (le - ls)
+        return pos + shift
+
+
+def _excise(content: bytes | memoryview, minimum: int) -> _Lean | None:
+    view = memoryview(content)
+    if len(view) < _LEAN_CONTENT_MIN or not sniff_encoding(content).ascii_compatible:
+        return None
+    declared = _DECLARED.match(bytes(view[:512]))
+    if declared and not _BYTE_SEARCHABLE.fullmatch(declared.group(1).decode("latin-1").strip()):
+        return None  # base64 letters are other bytes (or markup hides) in that encoding
+    found = [(m.start(1), m.end(1)) for m in _run_pattern(minimum).finditer(view)]
+    if not found:
+        return None
+    nonce = "DSO" + secrets.token_hex(12).upper()
+    pieces: list[bytes | memoryview] = []
+    runs: list[tuple[int, int, int, int]] = []
+    prev = length = 0
+    for i, (start, end) in enumerate(found):
+        mark = f"{nonce}N{i}".encode("ascii")
+        pieces += (view[prev:start], mark)
+        length += start - prev
+        runs.append((length, length + len(mark), start, end))
+        length += len(mark)
+        prev = end
+    pieces.append(view[prev:])
+    return _Lean(b"".join(pieces), view, nonce, tuple(runs))
+
+
+def _big_texts(root: Any, dm_dm: Any, lean: _Lean) -> dict[Any, tuple[memoryview, int]] | None:
+    """{dmEncodedContent element: (its base64 text as a view of the content, decoded
+    size)} when every marker is exactly the text of one such element and nowhere else."""
+    allowed = _encoded_contents(dm_dm)
+    index = {lean.marker(i): i for i in range(len(lean.runs))}
+    seen: dict[int, Any] = {}
+    nodes = [*root.itersiblings(preceding=True), *root.iter(), *root.itersiblings()]
+    for node in nodes:
+        values = [node.text, node.tail]
+        if isinstance(node.tag, str):
+            values += node.attrib.values()
+        elif not isinstance(node, etree._Comment):  # a processing instruction
+            values.append(node.target)
+        for pos, value in enumerate(values):
+            if not value or lean.nonce not in value:
+                continue
+            i = index.get(value)
+            if pos != 0 or i is None or i in seen or not any(node is a for a in allowed):
+                return None
+            seen[i] = node
+    if len(seen) != len(lean.runs):
+        return None
+    out = {}
+    for i, node in seen.items():
+        cs, ce = lean.runs[i][2:]
+        run = lean.content[cs:ce]
+        out[node] = (run, _b64_view_len(run))
+    return out
+
+
+@dataclass
+class _Doc:
+    """A parsed ISDS document: its tree and, for a big one, what was cut out of it."""
+
+    content: bytes | memoryview
+    root: Any
+    kind: ZfoKind
+    outer: Any
+    dm_dm: Any
+    lean: _Lean | None = None
+    big: dict[Any, tuple[memoryview, int]] | None = None
+
+
+def _parse_document(content: bytes | memoryview) -> _Doc:
+    """`parse_xml` and `_locate`; long base64 runs stay out of the tree when that provably
+    changes nothing else (see `_Lean`), else the whole content is parsed."""
+    lean = _excise(content, _EXCISE_MIN)
+    if lean is not None:
+        try:
+            root = parse_xml(lean.doc)
+            kind, outer, dm_dm = _locate(root)
+            big = _big_texts(root, dm_dm, lean)
+        except ZfoError:
+            big = None  # errors (and their messages) are the whole content's, below
+        if big is not None:
+            return _Doc(content, root, kind, outer, dm_dm, lean, big)
+    if isinstance(content, memoryview):
+        content = content.tobytes()  # the byte searches below need bytes
+    root = parse_xml(content)
+    kind, outer, dm_dm = _locate(root)
+    return _Doc(content, root, kind, outer, dm_dm)
+
+
+def _hash_fields(doc: _Doc, *, view: bool = False) -> dict[str, Any]:
     """dmHash, its algorithm, dmQTimestamp and the dmDm bytes dmHash covers."""
+    kind, outer, dm_dm = doc.kind, doc.outer, doc.dm_dm
     hash_el = _child(outer, "dmHash")
     dm_hash: bytes | None = None
     hash_alg: str | None = None
@@ -473,36 +713,47 @@ def _hash_fields(content: bytes, kind: ZfoKind, outer: Any, dm_dm: Any, *,
             q_timestamp = base64.b64decode("".join(qts.split()), validate=True)
         except (binascii.Error, ValueError):
             raise MalformedXmlError("dmQTimestamp is not valid base64") from None
+    core: bytes | memoryview | None = None
+    if kind is not ZfoKind.DELIVERY_INFO:
+        declared = dm_dm.getroottree().docinfo.encoding
+        if doc.lean is None:
+            core = dm_dm_bytes(bytes(doc.content), _qualified(dm_dm), declared, view=view)
+        elif not declared or _BYTE_SEARCHABLE.fullmatch(declared.strip()):
+            # Markup lies outside the runs: found in the lean document, mapped back.
+            lean = doc.lean
+            span = _dm_dm_span(lean.doc, _qualified(dm_dm))
+            core = None if span is None else \
+                lean.content[lean.original(span[0]):lean.original(span[1])]
     return {
         "dm_hash": dm_hash,
         "dm_hash_algorithm": hash_alg,
-        "dm_dm_bytes": dm_dm_bytes(content, _qualified(dm_dm),
-                                   dm_dm.getroottree().docinfo.encoding, view=view)
-        if kind is not ZfoKind.DELIVERY_INFO else None,
+        "dm_dm_bytes": core,
         "q_timestamp": q_timestamp,
     }
 
 
-def verify_facts(content: bytes) -> dict[str, Any]:
+def verify_facts(content: bytes | memoryview) -> dict[str, Any]:
     """What verification needs, from the same safe parse ``dso import`` uses.
 
     So content that is not well-formed XML (or is hostile, or not an ISDS document) fails
     verification exactly as it fails an import; only the envelope, attachments and events
     are not built.
     """
-    root = parse_xml(content)
-    kind, outer, dm_dm = _locate(root)
-    dm_id = _text(dm_dm, "dmID")
+    doc = _parse_document(content)
+    dm_id = _text(doc.dm_dm, "dmID")
     if not dm_id or not dm_id.strip():
         raise MalformedXmlError("dmDm has no dmID")
-    return {"kind": kind, "message_id": dm_id.strip(),
-            **_hash_fields(content, kind, outer, dm_dm, view=True)}
+    return {"kind": doc.kind, "message_id": dm_id.strip(), **_hash_fields(doc, view=True)}
 
 
-def read_content(content: bytes) -> dict[str, Any]:
-    """Everything parse_zfo needs from the XML, as plain values."""
-    root = parse_xml(content)
-    kind, outer, dm_dm = _locate(root)
+def read_content(content: bytes | memoryview) -> dict[str, Any]:
+    """Everything parse_zfo needs from the XML, as plain values.
+
+    Content of a big message comes as a memoryview (see `parse._skeleton`); its attachments
+    and dmDm bytes are then views of it, never copies.
+    """
+    doc = _parse_document(content)
+    outer, dm_dm = doc.outer, doc.dm_dm
     events: list[DeliveryEvent] = []
     ev_root = _child(outer, "dmEvents")
     if ev_root is not None:
@@ -514,9 +765,9 @@ def read_content(content: bytes) -> dict[str, Any]:
                 raise MalformedXmlError("dmEvent without dmEventTime")
             events.append(DeliveryEvent(at=at, description=_text(ev, "dmEventDescr") or ""))
     return {
-        "kind": kind,
+        "kind": doc.kind,
         "envelope": _envelope(dm_dm, outer),
-        "attachments": _attachments(dm_dm),
+        "attachments": _attachments(dm_dm, doc.big),
         "events": tuple(events),
-        **_hash_fields(content, kind, outer, dm_dm),
+        **_hash_fields(doc),
     }
