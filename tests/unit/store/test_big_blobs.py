@@ -154,6 +154,36 @@ def test_the_zfo_bytes_are_the_last_column(tmp_path: Path) -> None:
     assert _columns(old)[-1] == "data"
 
 
+def test_a_large_archive_keeps_its_column_order_and_still_stores_big_zfos(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above the limit the upgrade does not copy the table (hours and gigabytes on a large
+    # archive): big evidence must still go in and come out byte-exact.
+    import gzip
+
+    monkeypatch.setenv("DSO_REORDER_MAX_BYTES", "0")
+    old = tmp_path / "old.sqlite3"
+    old.write_bytes(gzip.decompress(
+        (Path(__file__).parent / "schemas" / "0008.sqlite3.gz").read_bytes()))
+    db = Database.open(old)
+    try:
+        assert _columns(old)[-1] != "data"
+        with db.write() as s:
+            AccountRepo(s).add("velky", environment="test", login_method="password",
+                               username="v")
+            account_id = AccountRepo(s).archive_id("velky")
+        data = os.urandom(blobs.SQLITE_BIG_BLOB + 5)  # the chunked big-blob path
+        env = _env("7001")
+        with db.write() as s:
+            repo = MessageRepo(s)
+            mid = repo.upsert_envelope(account_id, Direction.RECEIVED, env).id
+            repo.attach_zfo(mid, data, env, search_text_for(env, []), 1, VERDICT)
+        with db.read() as s:
+            back = MessageRepo(s).zfo(mid)
+        assert back is not None and bytes(back[0]) == data
+    finally:
+        db.close()
+
+
 _MEASURE = """
 import os, sys
 from pathlib import Path

@@ -7,11 +7,19 @@ insert one and write the bytes into it a chunk at a time (`store.blobs`). This r
 moves ``data`` to the end of ``message_zfos`` (a table copy, once: the columns, constraints,
 index and rows are the same; PostgreSQL's column order does not matter and is left alone).
 
+The copy is made only for an archive of at most `REORDER_MAX_BYTES`: it runs in the one
+transaction of the upgrade, at the first start after an update, and needs the table's size
+again on disk (and as much again in the WAL). A larger archive keeps its column order: it
+works the same, only storing a big message costs its size once more in memory there (see
+docs/performance.md). A new archive is created with ``data`` last.
+
 Revision ID: 0009
 Revises: 0008
 """
 
 from __future__ import annotations
+
+import os
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,12 +33,24 @@ branch_labels = None
 depends_on = None
 
 
+REORDER_MAX_BYTES = 1 << 30
+
+
+def _reorder_limit() -> int:
+    # The environment variable is for tests (a large archive cannot be made cheaply there).
+    return int(os.environ.get("DSO_REORDER_MAX_BYTES", REORDER_MAX_BYTES))
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
     columns = [c["name"] for c in sa.inspect(bind).get_columns("message_zfos")]
     if columns[-1] == "data":
+        return
+    size = (bind.exec_driver_sql("PRAGMA page_count").scalar_one()
+            * bind.exec_driver_sql("PRAGMA page_size").scalar_one())
+    if size > _reorder_limit():
         return
     order = (*(c for c in columns if c != "data"), "data")
     with op.batch_alter_table("message_zfos", recreate="always",
