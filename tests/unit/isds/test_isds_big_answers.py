@@ -18,7 +18,7 @@ def test_a_full_list_page_keeps_every_record_in_order() -> None:
     inner = ("<dmRecords>" + "".join(record(str(3_000_000 + i), i + 1)
                                      for i in range(N_RECORDS))
              + "</dmRecords>" + dm_status())
-    assert len(inner) > 10 * 1024 * 1024  # bigger than lxml's default limit for one node
+    assert len(inner) > 10 * 1024 * 1024  # a page of over 10 MB, as a full ISDS page is
     client, _ = make_client(lambda s: soap_http("GetListOfReceivedMessages", inner))
     page = client.get_list_of_received_messages(None, None, offset=1, limit=N_RECORDS)
     assert len(page) == N_RECORDS
