@@ -710,7 +710,7 @@ class MainWindow(QMainWindow):
 
     def _warning_activated(self, item: QListWidgetItem) -> None:
         """Double click: open the message; for expiring evidence also offer its remedy
-        (restamp); for a password, the settings."""
+        (restamp); for an expiring password, the account's password dialog."""
         from dso_desktop.domain import Remedy
 
         w = item.data(Qt.ItemDataRole.UserRole)  # an ArchiveWarning, or None (other lines)
@@ -736,7 +736,12 @@ class MainWindow(QMainWindow):
             self.remedy_box = box
             box.open()
         elif remedy is Remedy.CHANGE_PASSWORD:
-            self.open_settings()
+            # The remedy is what its name says: the password dialog of that account (the
+            # settings only hold how early the warning comes).
+            if w.account:
+                self.change_password(w.account)
+            else:
+                self.open_settings()
 
     def restamp_messages(self, message_ids: list[int]) -> RestampRun:
         """Restamp these messages with progress and cancellation; then refresh."""

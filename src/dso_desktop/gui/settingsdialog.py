@@ -371,6 +371,11 @@ class SettingsDialog(QDialog):
 
             for anchor in new_anchors:  # raises TrustAnchorError (Czech text) for a bad file
                 describe(Path(anchor))
+            # A malformed proxy would only fail at the next login, far from this dialog:
+            # ProxyConfigError (Czech text) now, before anything is saved.
+            from dso_desktop.net import check_proxy
+
+            check_proxy(changes["proxy"])
             check_addresses(changes)  # NotifyConfigError (Czech) before anything is saved
             if not demo:
                 self.store.apply(paths, store_url, store_password)

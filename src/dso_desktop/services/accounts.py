@@ -213,7 +213,12 @@ class AccountService:
         password out of the keyring into this run's memory; ``True`` saves the known one."""
         view = self.update(name, **fields) if fields else self.get(name)
         if password is not None:
-            self.set_password(name, password, save=save_password is not False)
+            keep = save_password is not False
+            self.set_password(name, password, save=keep)
+            if not keep and view.password_saved:
+                # "Do not save" with a new password: the old one must not stay behind in
+                # the keyring (the next start would log in with it, and say it is saved).
+                secretstore.delete_secret(name, PASSWORD)
         elif save_password is False and view.password_saved:
             known = self._saved_password(name)
             secretstore.delete_secret(name, PASSWORD)

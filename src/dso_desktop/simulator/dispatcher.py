@@ -41,6 +41,19 @@ _ = (ops_boxes, ops_extra, ops_messages)  # importing them registers the operati
 SERVICES = ("dz", "dx", "df", "DsManage", "vodz", "arch")
 PREFIXES = ("", "cert", "certds", "hspis", "apps")
 DB_SERVICES = frozenset({"df", "DsManage", "asws"})
+# A refusal (a status other than 0000) must still be a valid answer for a strict client.
+# These answers have nillable elements the official schema requires before the status:
+# a refusal carries them as xsi:nil.
+NIL_BEFORE_STATUS: dict[str, tuple[str, ...]] = {
+    "Re-signISDSDocument": ("dmResultDoc",),
+    "ArchiveISDSDocument": ("dmResultDoc", "nextStampTo"),
+}
+# These require the (complete) owner information before the status: a refusal after the
+# login carries the caller's own, which ISDS knows by then. The value: the Ext2 form.
+OWNER_BEFORE_STATUS: dict[str, bool] = {"GetOwnerInfoFromLogin": False,
+                                        "GetOwnerInfoFromLogin2": True}
+# tGetAddressOutput has no status element at all: a refusal can only be a SOAP Fault.
+NO_STATUS = frozenset({"GetDataBoxAddress"})
 
 
 @dataclass
@@ -234,11 +247,11 @@ class SimulatorCore:
             return Reply(exc.status, {"Content-Type": "text/plain; charset=utf-8",
                                       **exc.headers()}, b"Unauthorized")
         if injected is not None and injected.mode in ("3008", "3009"):
-            return self._status_reply(req, service, injected.mode, soap_ct)
+            return self._status_reply(req, service, injected.mode, soap_ct, user)
         if injected is not None and injected.mode == "restricted":
             with self._busy_lock:
                 if self._busy.get(user.username):
-                    return self._status_reply(req, service, "3008", soap_ct)
+                    return self._status_reply(req, service, "3008", soap_ct, user)
                 self._busy[user.username] = self._busy.get(user.username, 0) + 1
             try:
                 self.sleep(injected.delay)
@@ -263,14 +276,32 @@ class SimulatorCore:
             reply.action = "truncated"
         return reply
 
-    def _status_reply(self, req: Request, service: str, code: str, soap_ct: str) -> Reply:
+    def _status_reply(self, req: Request, service: str, code: str, soap_ct: str,
+                      user: User | None = None) -> Reply:
+        return self._refusal(req, service, code, status_codes.MESSAGES.get(code), soap_ct,
+                             user)
+
+    def _refusal(self, req: Request, service: str, code: str, message: str | None,
+                 soap_ct: str, user: User | None) -> Reply:
+        """A status answer of the operation, valid against the official schema."""
+        served = code != status_codes.UNKNOWN_OPERATION  # else the schema does not apply
+        if served and req.operation in NO_STATUS:
+            return Reply(500, {"Content-Type": soap_ct},
+                         fault(message or code, req.soap_version, "Server"))
         ns = NS_ASWS if service == "asws" else NS
         b = Builder(ns)
         resp = b.root(f"{req.operation}Response")
+        if served:
+            for name in NIL_BEFORE_STATUS.get(req.operation, ()):
+                b.sub(resp, name, None)
+            ext2 = OWNER_BEFORE_STATUS.get(req.operation)
+            box = self.world.boxes.get(user.box_id) if user is not None else None
+            if ext2 is not None and box is not None:
+                ops_boxes._owner_info(resp, "dbOwnerInfo", box, ext2=ext2, b=b)
         if service in DB_SERVICES:
-            render.db_status(resp, code, status_codes.MESSAGES.get(code), b=b)
+            render.db_status(resp, code, message, b=b)
         else:
-            render.dm_status(resp, code, status_codes.MESSAGES.get(code), b=b)
+            render.dm_status(resp, code, message, b=b)
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
 
     def _run(self, req: Request, service: str, user: User, system_cert: bool, soap_ct: str,
@@ -293,8 +324,8 @@ class SimulatorCore:
                 resp = handler(ctx, req.body)
             except OpError as exc:
                 log.info("%s by %s: %s", req.operation, user.username, exc.code)
-                return self._status_reply(req, service, exc.code, soap_ct) if not \
-                    exc.message else self._error_reply(req, service, exc, soap_ct)
+                return self._status_reply(req, service, exc.code, soap_ct, user) if not \
+                    exc.message else self._error_reply(req, service, exc, soap_ct, user)
             except SoapFault as exc:
                 return Reply(exc.http_status, {"Content-Type": soap_ct},
                              fault(str(exc), req.soap_version))
@@ -305,15 +336,9 @@ class SimulatorCore:
         return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version),
                      committed=True)
 
-    def _error_reply(self, req: Request, service: str, exc: OpError, soap_ct: str) -> Reply:
-        ns = NS_ASWS if service == "asws" else NS
-        b = Builder(ns)
-        resp = b.root(f"{req.operation}Response")
-        if service in DB_SERVICES:
-            render.db_status(resp, exc.code, exc.message, b=b)
-        else:
-            render.dm_status(resp, exc.code, exc.message, b=b)
-        return Reply(200, {"Content-Type": soap_ct}, envelope(resp, req.soap_version))
+    def _error_reply(self, req: Request, service: str, exc: OpError, soap_ct: str,
+                     user: User | None = None) -> Reply:
+        return self._refusal(req, service, exc.code, exc.message, soap_ct, user)
 
 
 def _cookie(header: str | None, name: str) -> str | None:
