@@ -77,6 +77,17 @@ class MessageService:
         with self._db.read() as s:
             return MessageRepo(s).rows(ids)
 
+    def list_page(self, f: MessageFilter | None = None, order_by: str = "delivered_at",
+                  descending: bool = True, after: tuple[Any, int] | None = None,
+                  limit: int = 200) -> list[tuple[tuple[Any, int], MessageRow]]:
+        """A keyset page of the list with its rows in one statement
+        (`MessageRepo.page_rows`): ((sort value, id), row); the last key is the next
+        page's ``after``. For a client of a server archive, where each statement is a
+        round trip and no client should hold a folder's 100,000 ids to show 100 rows."""
+        with self._db.read() as s:
+            return MessageRepo(s).page_rows(f or MessageFilter(), order_by, descending, after,
+                                            limit)
+
     def find(self, dm_id: str) -> list[int]:
         """Archive ids of a message by its ISDS id (one per account and direction)."""
         with self._db.read() as s:

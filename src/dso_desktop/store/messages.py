@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
@@ -201,6 +213,37 @@ def box_account_ids(name: str) -> Select[Any]:
         and_(Account.box_id == select(me.c.box_id).scalar_subquery(),
              Account.environment == select(me.c.environment).scalar_subquery()),
     ))
+
+
+def _row_columns() -> tuple[Any, ...]:
+    """The columns of a `MessageRow`, for a query over ``messages`` outer-joined to
+    ``accounts``: the tag ids (a comma list) and the hand-over flag as correlated
+    subqueries, each one primary-key/index probe per row, so a page is one statement."""
+    tags = (select(func.aggregate_strings(cast(MessageTag.tag_id, String), ","))
+            .where(MessageTag.message_id == Message.id)
+            .correlate(Message).scalar_subquery())
+    held = (select(RecordsHandover.id).where(RecordsHandover.message_id == Message.id)
+            .correlate(Message).exists())
+    return (
+        Message.id, Message.dm_id, Account.name, Message.direction, Message.subject,
+        Message.sender_name, Message.sender_box_id, Message.recipient_name,
+        Message.recipient_box_id, Message.status, Message.delivered_at,
+        Message.accepted_at, Message.verdict, Message.is_read, Message.downloaded,
+        Message.attachment_count, Message.big_message, tags, held,
+    )
+
+
+def _message_row(r: Sequence[Any]) -> MessageRow:
+    """A `MessageRow` from a row of `_row_columns`."""
+    tag_ids = tuple(sorted(int(t) for t in r[17].split(","))) if r[17] else ()
+    return MessageRow(
+        id=r[0], dm_id=r[1], account=r[2], direction=Direction(r[3]),
+        subject=r[4], sender=r[5], sender_box_id=r[6], recipient=r[7],
+        recipient_box_id=r[8], status=r[9], delivered_at=from_db(r[10]),
+        accepted_at=from_db(r[11]), verdict=r[12], is_read=bool(r[13]),
+        downloaded=bool(r[14]), attachment_count=int(r[15] or 0),
+        big_message=bool(r[16]), tag_ids=tag_ids, handed_over=bool(r[18]),
+    )
 
 
 class MessageRepo:
@@ -721,6 +764,8 @@ class MessageRepo:
         if order_by not in ORDER_COLUMNS:
             raise ValueError(f"cannot order by {order_by!r}")
         col = getattr(Message, order_by)
+        if not self._fts and order_by != "id":
+            return self._pg_page_query(f, col, descending, after, limit)
         q = self._filtered(select(col, Message.id), f)
         if after is not None:
             value, last_id = after
@@ -734,13 +779,50 @@ class MessageRepo:
                 q = q.where(or_(and_(col.is_(None), Message.id > last_id), col.is_not(None))
                             if value is None else
                             or_(col > value, and_(col == value, Message.id > last_id)))
-        if self._fts:  # SQLite already orders NULL first (ascending): the index's order
-            keys = [col.desc(), Message.id.desc()] if descending else [col.asc(),
-                                                                         Message.id.asc()]
-        else:
-            keys = ([col.desc().nulls_last(), Message.id.desc()] if descending
-                    else [col.asc().nulls_first(), Message.id.asc()])
+        # SQLite orders NULL first (ascending): the index's order. (By id: never NULL.)
+        keys = [col.desc(), Message.id.desc()] if descending else [col.asc(),
+                                                                     Message.id.asc()]
         return q.order_by(*keys).limit(max(1, limit))
+
+    def _pg_page_query(self, f: MessageFilter, col: Any, descending: bool,
+                       after: tuple[Any, int] | None, limit: int) -> Select[Any]:
+        """PostgreSQL's keyset page, in SQLite's order (NULL the smallest value).
+
+        PostgreSQL's B-trees keep NULLs last, so ``col DESC NULLS LAST`` cannot be read
+        from the ``ix_messages_sort_*`` indexes: asked for in one ORDER BY, it is a scan and
+        a sort of the whole folder (92 ms on 100,000 messages, against 0.5 ms). So the page
+        is the union of two index walks, each at most ``limit`` entries: the values
+        (``col IS NOT NULL``, in the index's order), and the NULLs (``col IS NULL``, an
+        equality on the index's column, so in id order); the union's at most 2 × ``limit``
+        rows are sorted once. A part the ``after`` key has passed is left out."""
+        n = max(1, limit)
+        idx = [col.desc(), Message.id.desc()] if descending else [col.asc(), Message.id.asc()]
+        ids = Message.id.desc() if descending else Message.id.asc()
+        values: Select[Any] | None = self._filtered(select(col, Message.id), f).where(
+            col.is_not(None)).order_by(*idx).limit(n)
+        nulls: Select[Any] | None = self._filtered(select(col, Message.id), f).where(
+            col.is_(None)).order_by(ids).limit(n)
+        if after is not None:
+            value, last_id = after
+            newer = Message.id < last_id if descending else Message.id > last_id
+            if value is None:  # within the NULLs: before the values (asc) or after (desc)
+                assert nulls is not None
+                nulls = nulls.where(newer)
+                if descending:
+                    values = None
+            else:
+                assert values is not None
+                values = values.where(or_(col < value if descending else col > value,
+                                          and_(col == value, newer)))
+                if not descending:
+                    nulls = None
+        parts = [p.subquery() for p in (values, nulls) if p is not None]
+        u = parts[0] if len(parts) == 1 else union_all(
+            *(select(*p.c) for p in parts)).subquery("u")
+        key, pid = u.c[0], u.c[1]
+        keys = ([key.desc().nulls_last(), pid.desc()] if descending
+                else [key.asc().nulls_first(), pid.asc()])
+        return select(key, pid).order_by(*keys).limit(n)
 
     def ids(
         self, f: MessageFilter, order_by: str = "delivered_at", descending: bool = True,
@@ -763,41 +845,46 @@ class MessageRepo:
             col.asc(), Message.id.asc())
 
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
-        """Rows for ``ids`` in the same order (unknown ids are skipped)."""
+        """Rows for ``ids`` in the same order (unknown ids are skipped).
+
+        One statement per 500 ids, tags and hand-overs included (`_row_columns`): on a
+        server database every statement is a network round trip, so a list page or a
+        search's rows cost one, not three."""
         if not ids:
             return []
         by_id: dict[int, MessageRow] = {}
-        tags: dict[int, list[int]] = {}
-        held: set[int] = set()
         conn = self.s.connection()  # Core rows: no ORM identity map for list columns
         for chunk_start in range(0, len(ids), 500):
             chunk = list(ids[chunk_start:chunk_start + 500])
-            held.update(r[0] for r in conn.execute(
-                select(RecordsHandover.message_id).where(
-                    RecordsHandover.message_id.in_(chunk))))
-            for mid, tid in conn.execute(
-                select(MessageTag.message_id, MessageTag.tag_id).where(
-                    MessageTag.message_id.in_(chunk))
-            ):
-                tags.setdefault(mid, []).append(tid)
-            q = select(
-                Message.id, Message.dm_id, Account.name, Message.direction, Message.subject,
-                Message.sender_name, Message.sender_box_id, Message.recipient_name,
-                Message.recipient_box_id, Message.status, Message.delivered_at,
-                Message.accepted_at, Message.verdict, Message.is_read, Message.downloaded,
-                Message.attachment_count, Message.big_message,
-            ).outerjoin(Account, Account.id == Message.account_id).where(Message.id.in_(chunk))
+            q = select(*_row_columns()).outerjoin(
+                Account, Account.id == Message.account_id).where(Message.id.in_(chunk))
             for r in conn.execute(q):
-                by_id[r[0]] = MessageRow(
-                    id=r[0], dm_id=r[1], account=r[2], direction=Direction(r[3]),
-                    subject=r[4], sender=r[5], sender_box_id=r[6], recipient=r[7],
-                    recipient_box_id=r[8], status=r[9], delivered_at=from_db(r[10]),
-                    accepted_at=from_db(r[11]), verdict=r[12], is_read=bool(r[13]),
-                    downloaded=bool(r[14]), attachment_count=int(r[15] or 0),
-                    big_message=bool(r[16]), tag_ids=tuple(sorted(tags.get(r[0], ()))),
-                    handed_over=r[0] in held,
-                )
+                by_id[r[0]] = _message_row(r)
         return [by_id[i] for i in ids if i in by_id]
+
+    def page_rows(
+        self, f: MessageFilter, order_by: str = "delivered_at", descending: bool = True,
+        after: tuple[Any, int] | None = None, limit: int = 200,
+    ) -> list[tuple[tuple[Any, int], MessageRow]]:
+        """One keyset page of the list with its rows, in ONE statement: ((sort value, id),
+        row) of up to ``limit`` messages after ``after`` (as `page`; the last pair's key is
+        the next page's ``after``).
+
+        The keyset page (`page_query`: ``limit`` entries of a covering index, no OFFSET,
+        no id list of the folder) is a derived table; only its rows are joined to their
+        columns, tags and hand-over state, and only they are sorted again."""
+        inner = self.page_query(f, order_by, descending, after, limit).subquery("p")
+        key, pid = inner.c[0], inner.c[1]
+        if self._fts:
+            keys = [key.desc(), pid.desc()] if descending else [key.asc(), pid.asc()]
+        else:
+            keys = ([key.desc().nulls_last(), pid.desc()] if descending
+                    else [key.asc().nulls_first(), pid.asc()])
+        q = (select(key, *_row_columns())
+             .select_from(inner.join(Message, Message.id == pid))
+             .outerjoin(Account, Account.id == Message.account_id)
+             .order_by(*keys))
+        return [((r[0], r[1]), _message_row(r[1:])) for r in self.s.connection().execute(q)]
 
     def detail(self, message_id: int) -> StoredMessage:
         m = self.s.get(Message, message_id)
