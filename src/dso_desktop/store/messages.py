@@ -13,15 +13,19 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
+    literal,
     or_,
     select,
     text,
+    tuple_,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
@@ -812,8 +816,11 @@ class MessageRepo:
                     values = None
             else:
                 assert values is not None
-                values = values.where(or_(col < value if descending else col > value,
-                                          and_(col == value, newer)))
+                # A row comparison: an index condition on (direction, col, id), so a deep
+                # page starts where the last one ended instead of filtering its way there.
+                values = values.where(tuple_(col, Message.id) < tuple_(value, last_id)
+                                      if descending else
+                                      tuple_(col, Message.id) > tuple_(value, last_id))
                 if not descending:
                     nulls = None
         parts = [p.subquery() for p in (values, nulls) if p is not None]
@@ -976,17 +983,68 @@ class MessageRepo:
 
     def _search_pg(self, query: str, account: str | None, limit: int) -> list[int]:
         """As the FTS5 search: whole words first, then prefixes, newest stored first."""
+        hits = self._pg_hits(query, account, limit)
+        if hits is None:
+            return []
+        return [r[0] for r in self.s.connection().execute(
+            select(hits.c.mid).order_by(hits.c.grp, hits.c.mid.desc()).limit(limit))]
+
+    def search_rows(self, query: str, account: str | None = None, limit: int = 200
+                    ) -> list[MessageRow]:
+        """The rows of `search`'s hits, in its order. On PostgreSQL in ONE statement (the
+        whole-word and the prefix match and the hits' rows), one round trip to the server;
+        on SQLite the search and then its rows."""
+        if not self._pg_search:
+            return self.rows(self.search(query, account, limit))
+        if fts_query(query, prefix=False) is None:
+            return []
+        hits = self._pg_hits(query, account, limit)
+        if hits is None:
+            return []
+        q = (select(*_row_columns())
+             .select_from(hits.join(Message, Message.id == hits.c.mid))
+             .outerjoin(Account, Account.id == Message.account_id)
+             .order_by(hits.c.grp, hits.c.mid.desc()).limit(max(1, min(limit, 10_000))))
+        return [_message_row(r) for r in self.s.connection().execute(q)]
+
+    def _pg_hits(self, query: str, account: str | None, limit: int) -> Any | None:
+        """PostgreSQL: the hits of ``query`` as a subquery (mid, grp): the newest ``limit``
+        messages with every whole word (grp 0), then, only when they are fewer than
+        ``limit``, the newest with every word as a prefix that are not among them (grp 1).
+        The prefix part is gated by a one-time filter on the whole-word count, so a search
+        that fills its page with whole words never expands the prefixes (as FTS5)."""
         exact = pgsearch.tsquery(query, prefix=False)
         if exact is None:
-            return []
+            return None
         limit = max(1, min(limit, 10_000))
-        ids = pgsearch.match(self.s, exact, account, limit)
+        ms = pgsearch.message_search
+        owners = (select(Message.id).where(Message.account_id.in_(box_account_ids(account)))
+                  if account is not None else None)
+
+        def matching(expr: str) -> Select[Any]:
+            # The tsquery goes into the statement's text, not a parameter: psycopg prepares
+            # a statement run five times, and PostgreSQL may then plan it once for any
+            # query ("generic plan"), without knowing how many messages the words match. A
+            # walk of the primary key that is right for a common word then reads the whole
+            # index for a word nobody used (300 ms instead of 0.2 ms at 100,000). The
+            # literal is safe: `pgsearch.tsquery` makes it of letters, digits and its own
+            # quotes only, and SQLAlchemy quotes it as a string literal besides.
+            q = select(ms.c.message_id.label("mid")).where(
+                ms.c.doc.bool_op("@@")(cast(bindparam(None, expr, literal_execute=True),
+                                            TSQUERY)))
+            if owners is not None:  # every account of the box (one copy per box)
+                q = q.where(ms.c.message_id.in_(owners))
+            return q.order_by(ms.c.message_id.desc()).limit(limit)
+
+        whole = matching(exact).cte("whole")
+        parts = [select(whole.c.mid, literal(0).label("grp"))]
         prefixed = pgsearch.tsquery(query, prefix=True)
-        if len(ids) < limit and prefixed is not None and prefixed != exact:
-            seen = set(ids)
-            ids += [i for i in pgsearch.match(self.s, prefixed, account, limit + len(ids))
-                    if i not in seen][: limit - len(ids)]
-        return ids
+        if prefixed is not None and prefixed != exact:
+            room = select(func.count()).select_from(whole).scalar_subquery() < limit
+            more = matching(prefixed).where(room, ms.c.message_id.not_in(select(whole.c.mid)))
+            more_sub = more.subquery("more")
+            parts.append(select(more_sub.c.mid, literal(1).label("grp")))
+        return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("hits")
 
     def _match(self, expr: str | None, account: str | None, limit: int) -> list[int]:
         params: dict[str, object] = {"q": expr, "limit": limit}
