@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     String,
     and_,
@@ -818,9 +819,9 @@ class MessageRepo:
                 assert values is not None
                 # A row comparison: an index condition on (direction, col, id), so a deep
                 # page starts where the last one ended instead of filtering its way there.
-                values = values.where(tuple_(col, Message.id) < tuple_(value, last_id)
-                                      if descending else
-                                      tuple_(col, Message.id) > tuple_(value, last_id))
+                here, there = tuple_(col, Message.id), tuple_(literal(value, col.type),
+                                                              literal(last_id, Integer))
+                values = values.where(here < there if descending else here > there)
                 if not descending:
                     nulls = None
         parts = [p.subquery() for p in (values, nulls) if p is not None]
