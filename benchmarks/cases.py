@@ -972,13 +972,19 @@ rnd = random.Random(int(seed))
 app = App.open(AppPaths.default(Path(data)), offline=True, store_url=url)
 lists, searches = [], []
 flt = MessageFilter(direction=Direction.RECEIVED)
+after, pages_left = None, rnd.randrange(0, 50)
 while not Path(stop).exists():
-    # A list page as the GUI asks for it: the folder's ids up to the page, the page's rows.
-    page = rnd.randrange(0, 50)
+    # A list page as an office client asks for it: the keyset page after the last one
+    # shown, with its rows, in one statement (`MessageService.list_page`). A clerk pages
+    # down a random 0-49 pages deep (as the random page of 0-49 before), then goes back to
+    # the top of the folder.
     t = time.perf_counter()
-    ids = app.messages.ids(flt, limit=(page + 1) * 100)[page * 100:]
-    app.messages.rows(ids)
+    page = app.messages.list_page(flt, after=after, limit=100)
     lists.append((time.perf_counter() - t) * 1000)
+    if len(page) < 100 or pages_left == 0:
+        after, pages_left = None, rnd.randrange(0, 50)
+    else:
+        after, pages_left = page[-1][0], pages_left - 1
     q = rnd.choice(queries)
     t = time.perf_counter()
     app.search.search(q, limit=200)

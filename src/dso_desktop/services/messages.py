@@ -62,20 +62,31 @@ class MessageService:
 
     def ids(self, f: MessageFilter | None = None, order_by: str = "delivered_at",
             descending: bool = True, limit: int | None = None) -> list[int]:
-        with self._db.read() as s:
+        with self._db.quick_read() as s:
             return MessageRepo(s).ids(f or MessageFilter(), order_by, descending, limit)
 
     def page(self, f: MessageFilter | None = None, order_by: str = "delivered_at",
              descending: bool = True, after: tuple[Any, int] | None = None,
              limit: int = 200) -> list[tuple[Any, int]]:
         """A keyset page of (sort value, id) pairs (`MessageRepo.page`)."""
-        with self._db.read() as s:
+        with self._db.quick_read() as s:
             return MessageRepo(s).page(f or MessageFilter(), order_by, descending, after,
                                        limit)
 
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
-        with self._db.read() as s:
+        with self._db.quick_read() as s:
             return MessageRepo(s).rows(ids)
+
+    def list_page(self, f: MessageFilter | None = None, order_by: str = "delivered_at",
+                  descending: bool = True, after: tuple[Any, int] | None = None,
+                  limit: int = 200) -> list[tuple[tuple[Any, int], MessageRow]]:
+        """A keyset page of the list with its rows in one statement
+        (`MessageRepo.page_rows`): ((sort value, id), row); the last key is the next
+        page's ``after``. For a client of a server archive, where each statement is a
+        round trip and no client should hold a folder's 100,000 ids to show 100 rows."""
+        with self._db.quick_read() as s:
+            return MessageRepo(s).page_rows(f or MessageFilter(), order_by, descending, after,
+                                            limit)
 
     def find(self, dm_id: str) -> list[int]:
         """Archive ids of a message by its ISDS id (one per account and direction)."""
@@ -253,14 +264,13 @@ class SearchService:
         self._db = db
 
     def search_ids(self, query: str, account: str | None = None, limit: int = 200) -> list[int]:
-        with self._db.read() as s:
+        with self._db.quick_read() as s:
             return MessageRepo(s).search(query, account, limit)
 
     def search(self, query: str, account: str | None = None, limit: int = 200
                ) -> list[MessageRow]:
-        with self._db.read() as s:
-            repo = MessageRepo(s)
-            return repo.rows(repo.search(query, account, limit))
+        with self._db.quick_read() as s:
+            return MessageRepo(s).search_rows(query, account, limit)
 
 
 class TagService:

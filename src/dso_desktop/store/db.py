@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,18 +55,58 @@ MIGRATION_LOCK_KEY = 0x44534F00
 CHANGES_CHANNEL = "dso_changes"
 
 
+# A pooled server connection used again within this many seconds is not pinged first.
+IDLE_PING_S = 5.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Liveness on checkout, but only for connections idle in the pool for ``IDLE_PING_S``.
+
+    ``pool_pre_ping`` costs a round trip to the server before every unit of work, which on
+    a list page or a search of an office client is a third of its statements. A connection
+    that was in use a moment ago is alive as far as a ping could tell anyway (a ping
+    cannot rule out the server dropping it the next millisecond); the ones a ping does
+    save are those that sat idle across a server restart, a network cut or a laptop's
+    sleep, and those are pinged. A connection that still turns out dead fails its unit of
+    work with a disconnect, on which SQLAlchemy invalidates the whole pool (every older
+    connection is replaced at its next checkout), so one failure is never followed by
+    another; the sync resumes from what was committed (tested with connections killed
+    mid-sync)."""
+    from sqlalchemy import exc
+
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["dso_used_at"] = time.monotonic()
+
+    def connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info["dso_used_at"] = time.monotonic()  # just made: alive
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get("dso_used_at")
+        if used is not None and time.monotonic() - used < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # any failure: the pool drops it and connects anew
+            raise exc.DisconnectionError("pooled connection is dead") from e
+
+    event.listen(engine, "connect", connect)
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, FULL sync and explicit BEGIN.
 
-    A server database (PostgreSQL) gets ``pool_pre_ping``: a pooled connection the server
-    or the network dropped (a restart, a laptop waking up) is replaced before use instead
-    of failing the next unit of work."""
+    A server database (PostgreSQL) pings a pooled connection that sat idle before using it
+    (`_ping_idle_connections`): one the server or the network dropped (a restart, a laptop
+    waking up) is replaced instead of failing the next unit of work."""
     if url.startswith("postgresql"):
         from dso_desktop.store.blobs import register_binary_bytes
 
-        engine = create_engine(url, future=True, pool_pre_ping=True,
+        engine = create_engine(url, future=True,
                                connect_args={"application_name": "dso-desktop"})
         event.listen(engine, "connect", register_binary_bytes)
+        _ping_idle_connections(engine)
         return engine
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
@@ -172,6 +213,28 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    @contextmanager
+    def quick_read(self) -> Iterator[Session]:
+        """A read session for the list and search of an open window: on PostgreSQL without
+        a transaction (autocommit), so a list page or a search costs its statements' round
+        trips and not a BEGIN and a ROLLBACK besides (two more round trips to the server,
+        each several milliseconds on a loaded office network or server). Under PostgreSQL's
+        READ COMMITTED every statement sees its own snapshot anyway, so a sequence of
+        SELECTs reads the same as in one transaction; what needs one snapshot across
+        statements (chunked blob reads, exports) uses `read`. Only for SELECTs: nothing is
+        rolled back here. On SQLite the same as `read`."""
+        if not self.is_postgres:
+            with self.read() as session:
+                yield session
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            session = Session(bind=conn, expire_on_commit=False)
+            try:
+                yield session
+            finally:
+                session.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

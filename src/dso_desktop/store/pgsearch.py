@@ -7,7 +7,9 @@ made in Python (the same token pattern as `store.messages`, NFKD folding) and st
 ``tsvector`` built with ``array_to_tsvector`` — the lexemes exactly as given, no
 PostgreSQL parser or dictionary in between, which would split "MUK/123/2026" or "e-mail"
 differently from SQLite. Queries are ``tsquery`` literals of the same folded words
-(``'rozhodnut':*``), answered by a GIN index. `docs/office.md` has the measurements
+(``'rozhodnut':*``), answered by a GIN index; `store.messages.MessageRepo._pg_hits`
+asks for whole words and then prefixes in one statement, with the hits' rows.
+`docs/office.md` has the measurements
 against ``unaccent`` + ``pg_trgm``.
 
 The table holds only the index (no second copy of the text), like the contentless FTS5
@@ -19,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, bindparam, func, text
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
@@ -90,18 +92,3 @@ def index(session: Session, message_id: int, search: SearchText) -> None:
         doc=func.array_to_tsvector(bindparam("words", words, type_=ARRAY(Text))))
     session.execute(stmt.on_conflict_do_update(
         index_elements=["message_id"], set_={"doc": stmt.excluded.doc}))
-
-
-def match(session: Session, expr: str, account: str | None, limit: int) -> list[int]:
-    params: dict[str, object] = {"q": expr, "limit": limit}
-    if account is None:
-        sql = ("SELECT message_id FROM message_search WHERE doc @@ CAST(:q AS tsquery) "
-               "ORDER BY message_id DESC LIMIT :limit")
-    else:
-        sql = ("SELECT f.message_id FROM message_search f "
-               "JOIN messages m ON m.id = f.message_id "
-               "JOIN accounts a ON a.id = m.account_id "
-               "WHERE f.doc @@ CAST(:q AS tsquery) AND a.name = :account "
-               "ORDER BY f.message_id DESC LIMIT :limit")
-        params["account"] = account
-    return [int(r[0]) for r in session.execute(text(sql), params)]
