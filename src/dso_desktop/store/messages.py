@@ -495,10 +495,13 @@ class MessageRepo:
         r = blobs.read_row(self.s, EvidenceCopy.__table__, ("data",), "id", copy_id)
         return bytes(r[0]) if r is not None else None
 
-    def untrusted_evidence(self) -> list[tuple[int, str, str | None]]:
-        """(id, dmID, verdict) of downloaded messages whose evidence is not trusted."""
+    def untrusted_evidence(self, limit: int | None = None) -> list[tuple[int, str, str | None]]:
+        """(id, dmID, verdict) of downloaded messages whose evidence is not trusted (the
+        first ``limit`` by id)."""
         q = select(Message.id, Message.dm_id, Message.verdict).where(
             Message.downloaded.is_(True), _not_trusted(Message.verdict)).order_by(Message.id)
+        if limit is not None:
+            q = q.limit(limit)
         return [(r[0], r[1], r[2]) for r in self.s.execute(q)]
 
     # -- quarantine ---------------------------------------------------------------------
