@@ -86,7 +86,7 @@ def test_the_start_reads_a_page_of_the_watch_and_counts_the_rest(
     assert all(ln.data(Qt.ItemDataRole.UserRole).kind == WarningKind.TIMESTAMP_EXPIRY
                for ln in lines[:5])
     assert lines[5].data(mainwindow.MORE_ROLE)
-    assert str(total - 5) in lines[5].text()
+    assert lines[5].text() == f"…a dalších {total - 5} (dvojklikem zobrazíte další)"
     assert watched and all(c[1] is not None for c in watched if c[0] == "items"), watched
     assert [c for c in watched if c[2]] == []  # nothing of the watch on the GUI thread
     # "Show more": the next page, still with the total.
