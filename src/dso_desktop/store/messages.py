@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select, text, update
@@ -73,8 +74,7 @@ def _not_trusted_ranges(column: Any) -> Any:
     NOT IN cannot use an index, ranges of ``ix_messages_verdict`` can (issue 18)."""
     trusted = sorted(evd.TRUSTED_VERDICTS)
     terms = [column.is_(None), column < trusted[0], column > trusted[-1]]
-    terms += [and_(column > lo, column < hi) for lo, hi in zip(trusted, trusted[1:],
-                                                               strict=False)]
+    terms += [and_(column > lo, column < hi) for lo, hi in pairwise(trusted)]
     return or_(*terms)
 
 
