@@ -954,12 +954,10 @@ class MainWindow(QMainWindow):
         """Due items (the watch) not shown before raise one tray notification. Only the
         ``DUE_ITEMS_LIMIT`` nearest are read (an index walk each), whatever the archive's
         size: the nearest new one is what the notification names."""
-        from dso_desktop.services.notify import due_items_from_watch
-
-        watch = self.ctx.app.watch
+        svc = self.ctx.app.notify
 
         def work() -> list[DueItem]:
-            return due_items_from_watch(watch.items(limit=DUE_ITEMS_LIMIT))
+            return svc.due_items(limit=DUE_ITEMS_LIMIT)
 
         def done(items: list[DueItem]) -> None:
             fresh = [i for i in items if i.key() not in self._notified_due]
