@@ -2090,6 +2090,14 @@
         <translation>Žádná upozornění.</translation>
     </message>
     <message>
+        <source>…and %1 more (double-click to show more)</source>
+        <translation>…a dalších %1 (dvojklikem zobrazíte další)</translation>
+    </message>
+    <message>
+        <source>Warnings: %1</source>
+        <translation>Upozornění: %1</translation>
+    </message>
+    <message>
         <source>Synchronizing %1…</source>
         <translation>Synchronizuji %1…</translation>
     </message>

@@ -91,7 +91,7 @@ class App:
         # The due items of the e-mail digest and the tray come from the watch (one list).
         self.notify = NotifyService(
             db, self.settings.get, self.messages,
-            lambda: due_items_from_watch(self.watch.items()))
+            lambda limit=None: due_items_from_watch(self.watch.items(limit=limit)))
 
     @classmethod
     def open(

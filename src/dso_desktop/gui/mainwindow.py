@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         MessageFilter,
         TreeNode,
     )
+    from dso_desktop.services.warnings import WarningPage
     from dso_desktop.settings import Settings
     from dso_desktop.store.records import TagRecord
     from dso_desktop.sync.events import SyncSummary
@@ -71,6 +72,13 @@ QUICK_FILTER_LIMIT = 5000
 # Ids in the list's first keyset page: a screenful and more, read before the rest of the
 # list (issue 18: the list paints at once at a million messages).
 FIRST_PAGE = 200
+# The warnings panel and the tray read this many of the watch's nearest items, with the
+# totals from SQL aggregates; "show more" adds a page (issue 18: a million messages may
+# have 300,000 items due, which as list items blocked the GUI thread for 40 s).
+WARNINGS_PAGE = 200
+DUE_ITEMS_LIMIT = 500
+# The "show more" line of the warnings panel (a role of its own: UserRole is the warning).
+MORE_ROLE = Qt.ItemDataRole.UserRole + 1
 # Logins that need a person at each login (a code, the Mobile key): a background sync never
 # starts them (an SMS code would be sent at every interval).
 INTERACTIVE_LOGINS = frozenset({LoginMethod.TOTP, LoginMethod.HOTP, LoginMethod.MOBILE_KEY})
@@ -216,6 +224,8 @@ class MainWindow(QMainWindow):
         left.addWidget(self._titled(self.tr("Tags"), self.tag_list))
         self.warnings_box = self._titled(self.tr("Warnings"), self.warning_list)
         self._last_warnings: list[ArchiveWarning] = []
+        self._warnings_total: int | None = None  # every warning, shown or not
+        self._warnings_limit = WARNINGS_PAGE
         self.update_problem: dict[str, Any] | None = None  # a failed update check's cause
         left.addWidget(self.warnings_box)
         left.setStretchFactor(0, 5)
@@ -606,12 +616,25 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run_store(svc.list, done, lambda e: show_error(self, e), owner=self)
 
     def reload_warnings(self) -> None:
+        """The first ``WARNINGS_PAGE`` (or more, after "show more") warnings and their
+        total, off the GUI thread."""
         svc = self.ctx.app.warnings
+        limit = self._warnings_limit
+
+        def done(page: WarningPage) -> None:
+            self.show_warnings(page.items, total=page.total)
+
         self.ctx.tasks.run_store(
-            svc.collect, self.show_warnings, lambda e: show_error(self, e), owner=self
+            lambda: svc.page(limit), done, lambda e: show_error(self, e), owner=self
         )
 
-    def show_warnings(self, warnings: list[ArchiveWarning]) -> None:
+    def show_more_warnings(self) -> None:
+        """The panel's "show more": the next page of the watch's list."""
+        self._warnings_limit += WARNINGS_PAGE
+        self.reload_warnings()
+
+    def show_warnings(self, warnings: list[ArchiveWarning], total: int | None = None) -> None:
+        """Show ``warnings`` (the first of ``total``; None: all of them)."""
         from dso_desktop.gui.warningsview import (
             update_problem_text,
             warning_color,
@@ -619,6 +642,7 @@ class MainWindow(QMainWindow):
         )
 
         self._last_warnings = list(warnings)
+        self._warnings_total = total
         self.warning_list.clear()
         for w in warnings:
             item = QListWidgetItem(warning_text(w))
@@ -634,7 +658,15 @@ class MainWindow(QMainWindow):
             self.warning_list.addItem(item)
         elif not warnings:
             self.warning_list.addItem(QListWidgetItem(self.tr("No warnings.")))
-        self.warnings_loaded.emit(len(warnings))
+        rest = (total or 0) - len(warnings)
+        if rest > 0:
+            more = QListWidgetItem(self.tr("…and %1 more (double-click to show more)")
+                                   .replace("%1", f"{rest:,}".replace(",", "\u00a0")))
+            more.setData(MORE_ROLE, True)
+            self.warning_list.addItem(more)
+        self.warnings_box.setToolTip(self.tr("Warnings: %1").replace(
+            "%1", str(total if total is not None else len(warnings))))
+        self.warnings_loaded.emit(total if total is not None else len(warnings))
 
     # -- list interaction -------------------------------------------------------------------
 
@@ -713,6 +745,9 @@ class MainWindow(QMainWindow):
         (restamp); for an expiring password, the account's password dialog."""
         from dso_desktop.domain import Remedy
 
+        if item.data(MORE_ROLE):
+            self.show_more_warnings()
+            return
         w = item.data(Qt.ItemDataRole.UserRole)  # an ArchiveWarning, or None (other lines)
         msg = w.message_id if w is not None else None
         if isinstance(msg, int) and not self.select_message(msg):
@@ -923,8 +958,13 @@ class MainWindow(QMainWindow):
                                owner=self)
 
     def check_due_items(self) -> None:
-        """Due items (the watch) not shown before raise one tray notification."""
+        """Due items (the watch) not shown before raise one tray notification. Only the
+        ``DUE_ITEMS_LIMIT`` nearest are read (an index walk each), whatever the archive's
+        size: the nearest new one is what the notification names."""
         svc = self.ctx.app.notify
+
+        def work() -> list[DueItem]:
+            return svc.due_items(limit=DUE_ITEMS_LIMIT)
 
         def done(items: list[DueItem]) -> None:
             fresh = [i for i in items if i.key() not in self._notified_due]
@@ -941,7 +981,7 @@ class MainWindow(QMainWindow):
                     warning=True)
             self.due_checked.emit(items)
 
-        self.ctx.tasks.run_store(svc.due_items, done,
+        self.ctx.tasks.run_store(work, done,
                                  lambda e: log.warning("due items: %s", type(e).__name__),
                                  owner=self)
 
@@ -1176,7 +1216,7 @@ class MainWindow(QMainWindow):
     def set_update_problem(self, problem: dict[str, Any] | None) -> None:
         """The update controller's last failure (or None): shown in the warnings panel."""
         self.update_problem = problem
-        self.show_warnings(self._last_warnings)
+        self.show_warnings(self._last_warnings, self._warnings_total)
 
     def check_updates_now(self) -> None:
         """Help → "Zkontrolovat aktualizace"."""

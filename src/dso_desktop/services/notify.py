@@ -12,6 +12,7 @@ composition root (`app.App`): the one place where the watch plugs in.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import smtplib
 import socket
@@ -125,7 +126,9 @@ class DueItem:
                 "due": self.due.isoformat() if self.due else None, "remedy": self.remedy}
 
 
-DueItemsProvider = Callable[[], list[DueItem]]
+# Called with no argument (every item) or with ``limit=n`` (the n nearest) when the provider
+# takes it: the tray reads a page of a list that has 300,000 items at a million messages.
+DueItemsProvider = Callable[..., list[DueItem]]
 
 # What to do about an archive warning (the words carry no message content).
 def due_items_from_watch(items: Sequence[Any]) -> list[DueItem]:
@@ -383,6 +386,10 @@ class NotifyService:
         self._settings = settings
         self._messages = messages
         self._due_items = due_items
+        try:
+            self._provider_limits = "limit" in inspect.signature(due_items).parameters
+        except (TypeError, ValueError):  # no signature to read: call it without a limit
+            self._provider_limits = False
         self.timeout = timeout
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -406,8 +413,13 @@ class NotifyService:
             password = secretstore.get_secret(SECRET_ACCOUNT, SECRET_KIND)
         return SmtpConfig.from_settings(settings, password)
 
-    def due_items(self) -> list[DueItem]:
-        return list(self._due_items())
+    def due_items(self, limit: int | None = None) -> list[DueItem]:
+        """The due items, nearest first; with ``limit`` only that many (read as few from
+        the provider when it takes a limit)."""
+        if limit is None:
+            return list(self._due_items())
+        items = self._due_items(limit=limit) if self._provider_limits else self._due_items()
+        return list(items[:max(0, limit)])
 
     # the test mail
     def send_test(self, settings: Settings | None = None, password: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,14 @@ from dso_desktop.store.models import Account, Message
 MAX_PER_KIND = 200
 
 
+@dataclass(frozen=True)
+class WarningPage:
+    """The first warnings of the list and how many there are in all."""
+
+    items: list[ArchiveWarning]
+    total: int
+
+
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
@@ -30,33 +39,60 @@ class WarningService:
         self._settings = settings
         self._watch = watch or WatchService(db, settings)
 
-    def collect(self, now: datetime | None = None) -> list[ArchiveWarning]:
+    def collect(self, now: datetime | None = None, limit: int | None = None
+                ) -> list[ArchiveWarning]:
         """The watch's due items (one list: `services.watch`), then what needs a look
         without a deadline (untrusted evidence, conflicting copies, quarantine, unsettled
-        sends). Sorted by due date; items without one last."""
+        sends). Sorted by due date; items without one last. ``limit``: the first
+        ``limit`` of that list only (`page`)."""
         now = now or datetime.now(UTC)
-        st = self._settings()
+        return self._merged(now, limit, self.collect_others(now))
+
+    def page(self, limit: int, now: datetime | None = None) -> WarningPage:
+        """The first ``limit`` warnings and how many there are in all (issue 18): what the
+        warnings panel shows. The watch's part is read ``limit`` rows per kind from its
+        indexes and counted by SQL aggregates, so neither the time nor the memory grows
+        with the archive (a million messages may have 300,000 items due)."""
+        now = now or datetime.now(UTC)
+        others = self.collect_others(now)  # every one of them: each kind is capped
+        items = self._merged(now, limit, others)
+        return WarningPage(items, sum(self._watch.counts(now).values()) + len(others))
+
+    def collect_others(self, now: datetime | None = None) -> list[ArchiveWarning]:
+        """The warnings that are not the watch's (no deadline, or sends and backups)."""
+        now = now or datetime.now(UTC)
+        with self._db.read() as s:
+            names = dict(s.execute(select(Account.id, Account.name)).tuples().all())
+            return self._evidence(s, names) + send_warnings(s) + backup_warnings(
+                self._settings(), s, now)
+
+    def _merged(self, now: datetime, limit: int | None,
+                others: list[ArchiveWarning]) -> list[ArchiveWarning]:
         out: list[ArchiveWarning] = [
             ArchiveWarning(i.kind, i.account, i.message_id, i.due, i.text_cs, i.text_en,
                            dm_id=i.dm_id, remedy=i.remedy)
-            for i in self._watch.items(now)]
-        with self._db.read() as s:
-            names = dict(s.execute(select(Account.id, Account.name)).tuples().all())
-            out += self._evidence(s, names)
-            out += send_warnings(s)
-            out += backup_warnings(st, s, now)
+            for i in self._watch.items(now, limit=limit)]
+        out += others
         far = datetime.max.replace(tzinfo=UTC)
         out.sort(key=lambda w: _aware(w.due) if w.due is not None else far)
-        return out
+        return out if limit is None else out[:max(0, limit)]
 
     @staticmethod
     def _evidence(s: object, names: dict[int, str]) -> list[ArchiveWarning]:
         """Evidence that is not trusted, copies kept beside evidence, quarantined files."""
         repo = MessageRepo(s)  # type: ignore[arg-type]
         out: list[ArchiveWarning] = []
-        accounts: dict[int, int | None] = dict(s.execute(  # type: ignore[attr-defined]
-            select(Message.id, Message.account_id)).tuples().all())
-        for mid, dm_id, verdict in repo.untrusted_evidence()[:MAX_PER_KIND]:
+        untrusted = repo.untrusted_evidence(limit=MAX_PER_KIND)
+        copies = repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]
+        # The accounts of the messages named here only (reading every message's account
+        # built a million-entry dict at start: issue 18).
+        wanted = sorted({mid for mid, _d, _v in untrusted} | {c.message_id for c in copies})
+        accounts: dict[int, int | None] = {}
+        for chunk in range(0, len(wanted), 500):
+            accounts.update(s.execute(  # type: ignore[attr-defined]
+                select(Message.id, Message.account_id).where(
+                    Message.id.in_(wanted[chunk:chunk + 500]))).tuples().all())
+        for mid, dm_id, verdict in untrusted:
             out.append(ArchiveWarning(
                 WarningKind.UNTRUSTED_EVIDENCE, names.get(accounts.get(mid) or 0), mid, None,
                 f"Uložená zpráva {dm_id} nemá důvěryhodný podpis ({verdict or 'neověřeno'}); "
@@ -64,7 +100,7 @@ class WarningService:
                 f"The stored copy of message {dm_id} is not trusted ({verdict or 'unverified'});"
                 " the next sync downloads ISDS's copy.",
             ))
-        for c in repo.evidence_copies(unreviewed=True)[:MAX_PER_KIND]:
+        for c in copies:
             what_cs = "doručenky" if c.kind == ZfoKind.DELIVERY_INFO else "zprávy"
             what_en = "delivery info" if c.kind == ZfoKind.DELIVERY_INFO else "message"
             out.append(ArchiveWarning(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -84,6 +85,15 @@ def sha256_hex(data: bytes) -> str:
 def _not_trusted(column: Any) -> Any:
     """SQL: a stored verdict that does not make the copy evidence (NULL: never verified)."""
     return column.is_(None) | column.not_in(sorted(evd.TRUSTED_VERDICTS))
+
+
+def _not_trusted_ranges(column: Any) -> Any:
+    """`_not_trusted` as ranges of ``column`` around the trusted verdicts (the same rows):
+    NOT IN cannot use an index, ranges of ``ix_messages_verdict`` can (issue 18)."""
+    trusted = sorted(evd.TRUSTED_VERDICTS)
+    terms = [column.is_(None), column < trusted[0], column > trusted[-1]]
+    terms += [and_(column > lo, column < hi) for lo, hi in pairwise(trusted)]
+    return or_(*terms)
 
 
 def _like_escape(text: str) -> str:
@@ -572,10 +582,19 @@ class MessageRepo:
         r = blobs.read_row(self.s, EvidenceCopy.__table__, ("data",), "id", copy_id)
         return bytes(r[0]) if r is not None else None
 
-    def untrusted_evidence(self) -> list[tuple[int, str, str | None]]:
-        """(id, dmID, verdict) of downloaded messages whose evidence is not trusted."""
+    def untrusted_evidence(self, limit: int | None = None) -> list[tuple[int, str, str | None]]:
+        """(id, dmID, verdict) of downloaded messages whose evidence is not trusted (the
+        first ``limit`` by id)."""
+        # The verdict's ranges pick the rows (ix_messages_verdict); "downloaded", true of
+        # nearly every message, is wrapped and the order is by ``id + 0``, so that no
+        # planner walks the table in id order (or the downloaded index) instead: the few
+        # rows found are sorted.
         q = select(Message.id, Message.dm_id, Message.verdict).where(
-            Message.downloaded.is_(True), _not_trusted(Message.verdict)).order_by(Message.id)
+            _not_trusted_ranges(Message.verdict),
+            func.coalesce(Message.downloaded, False).is_(True),
+        ).order_by(Message.id + 0)
+        if limit is not None:
+            q = q.limit(limit)
         return [(r[0], r[1], r[2]) for r in self.s.execute(q)]
 
     # -- quarantine ---------------------------------------------------------------------
@@ -1112,12 +1131,22 @@ class MessageRepo:
         _counted("tree_counts")
         year = func.extract("year", Message.delivered_at)
         unread = func.sum(case((Message.is_read.is_(False), 1), else_=0))
+        # Grouped by the account's id, not its name: the groups are then read from
+        # ix_messages_tree alone (revision 0010), no join and no table row per message;
+        # the few groups are named (and merged, for a name shared by ids) here. The
+        # always-true ``is_read IN (false, true)`` (the column is NOT NULL) makes the index
+        # that leads with is_read a candidate, so SQLite does not take ix_messages_list
+        # instead (it lacks is_read: a table lookup per message).
         q = (
-            select(Account.name, Message.direction, year, func.count(Message.id), unread)
-            .outerjoin(Account, Account.id == Message.account_id)
-            .group_by(Account.name, Message.direction, year)
+            select(Message.account_id, Message.direction, year, func.count(), unread)
+            .where(Message.is_read.in_([False, True]))
+            .group_by(Message.account_id, Message.direction, year)
         )
-        return [
-            (r[0], r[1], int(r[2]) if r[2] is not None else None, int(r[3]), int(r[4] or 0))
-            for r in self.s.execute(q)
-        ]
+        names = dict(self.s.execute(select(Account.id, Account.name)).tuples().all())
+        merged: dict[tuple[str | None, str, int | None], list[int]] = {}
+        for acc, direction, y, total, unread_n in self.s.execute(q):
+            key = (names.get(acc), direction, int(y) if y is not None else None)
+            counts = merged.setdefault(key, [0, 0])
+            counts[0] += int(total)
+            counts[1] += int(unread_n or 0)
+        return [(k[0], k[1], k[2], v[0], v[1]) for k, v in merged.items()]

@@ -78,6 +78,11 @@ class Message(Base):
           for c in ("delivered_at", "accepted_at", "subject", "sender_name", "recipient_name",
                     "dm_id", "status")),
         Index("ix_messages_sort_id", "direction", "id", "account_id"),
+        # Issue 18 (revision 0010): the watch's deletion range, the untrusted evidence of
+        # the warnings, and the tree counts read from an index alone.
+        Index("ix_messages_downloaded_accepted", "downloaded", "accepted_at"),
+        Index("ix_messages_verdict", "verdict"),
+        Index("ix_messages_tree", "is_read", "account_id", "direction", "delivered_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -165,3 +165,34 @@ def test_dso_notify_config_refuses_a_bad_address_before_saving(
     assert code == 1 and "recipient is not one e-mail address" in err.getvalue()
     with App.open(AppPaths.default(data), offline=True) as a:
         assert a.settings.get().notify_email is False  # nothing was saved
+
+
+def test_due_items_with_a_limit_ask_the_provider_for_that_many(app: App) -> None:
+    """Issue 18: the tray reads the nearest items only; a provider that takes ``limit``
+    (the app's, over the watch) is asked for that many, another one is cut."""
+    soon = datetime(2030, 1, 15, 12, tzinfo=UTC)
+    due = [DueItem("deletion", "obec", str(100 + i), soon + timedelta(days=i), "download")
+           for i in range(10)]
+    asked: list[int | None] = []
+
+    def limited(limit: int | None = None) -> list[DueItem]:
+        asked.append(limit)
+        return due if limit is None else due[:limit]
+
+    svc = NotifyService(app.db, app.settings.get, app.messages, limited)
+    assert svc.due_items(limit=3) == due[:3]
+    assert svc.due_items() == due
+    assert asked == [3, None]
+    plain = NotifyService(app.db, app.settings.get, app.messages, lambda: due)
+    assert plain.due_items(limit=4) == due[:4]
+    # The app's own provider passes the limit on to the watch.
+    seen: list[int | None] = []
+    items = app.watch.items
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        seen.append(kw.get("limit"))
+        return items(*a, **kw)
+
+    app.watch.items = spy  # type: ignore[method-assign]
+    app.notify.due_items(limit=5)
+    assert seen == [5]

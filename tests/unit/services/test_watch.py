@@ -139,3 +139,83 @@ def test_exactly_the_evidence_due_within_the_window(app: App, offsets: list[int]
     assert sorted(i.dm_id for i in items) == sorted(
         f"9{n:03d}" for n, d in enumerate(offsets) if d <= window)
     assert [i.due for i in items] == sorted(i.due for i in items)
+
+
+# -- a million messages (issue 18): a page of the list, the totals by SQL ------------------
+
+def _mixed(app: App, offsets: list[int]) -> None:
+    """Evidence due at each offset (days), plus one item of each other kind."""
+    with app.db.write() as s:
+        AccountRepo(s).update("obec", password_expires_at=NOW + timedelta(days=5))
+    for n, days in enumerate(offsets):
+        _msg(app, f"7{n:03d}", downloaded=True, evidence_expires=NOW + timedelta(days=days))
+    _msg(app, "101", downloaded=False, status=int(MessageStatus.ACCEPTED_BY_LOGIN),
+         delivered_at=NOW - timedelta(days=86), accepted_at=NOW - timedelta(days=85))
+    _msg(app, "102", status=int(MessageStatus.DELIVERED), delivered_at=NOW - timedelta(days=7))
+    _msg(app, "103", Direction.SENT, status=int(MessageStatus.POSTED),
+         created_at=NOW - timedelta(days=4))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(offsets=st.lists(st.integers(min_value=-30, max_value=120), max_size=15),
+       limit=st.integers(min_value=0, max_value=25))
+def test_a_page_is_the_head_of_the_whole_list_and_the_counts_match_it(
+        app: App, offsets: list[int], limit: int) -> None:
+    with app.db.write() as s:
+        s.execute(update(Message).values(evidence_expires=None))
+    _mixed(app, offsets)
+    whole = app.watch.items(NOW)
+    assert app.watch.items(NOW, limit=limit) == whole[:limit]
+    counts = app.watch.counts(NOW)
+    expected: dict[WarningKind, int] = {}
+    for i in whole:
+        expected[i.kind] = expected.get(i.kind, 0) + 1
+    assert counts == expected
+    assert app.watch.counts(NOW, within_days=30) == {
+        k: n for k in expected if (n := sum(1 for i in app.watch.items(NOW, within_days=30)
+                                            if i.kind is k))}
+
+
+@pytest.fixture
+def statements(app: App) -> Iterator[list[str]]:
+    """Every SQL statement the app runs while the fixture is active."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn: object, _cur: object, statement: str, *_a: object) -> None:
+        seen.append(statement)
+
+    event.listen(app.db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(app.db.engine, "before_cursor_execute", record)
+
+
+def test_a_page_reads_at_most_limit_rows_of_each_kind(app: App,
+                                                      statements: list[str]) -> None:
+    _mixed(app, list(range(-5, 60)))
+    app.watch.backfill()  # once per run (rows from before revision 0005): not measured
+    statements.clear()
+    items = app.watch.items(NOW, limit=4)
+    assert len(items) == 4
+    on_messages = [q for q in statements if "FROM messages" in q]
+    assert len(on_messages) == 4  # evidence, deletion, fiction, non-delivery
+    assert all("LIMIT" in q for q in on_messages)  # the database stops at the page
+
+
+def test_the_counts_are_aggregates_and_the_evidence_one_reads_its_index(
+        app: App, statements: list[str]) -> None:
+    _mixed(app, list(range(-5, 60)))
+    app.watch.backfill()  # once per run (rows from before revision 0005): not measured
+    statements.clear()
+    counts = app.watch.counts(NOW)
+    assert counts[WarningKind.TIMESTAMP_EXPIRY] == 65
+    on_messages = [q for q in statements if "FROM messages" in q]
+    assert len(on_messages) == 4
+    assert all(q.lstrip().upper().startswith("SELECT COUNT(*)") for q in on_messages)
+    evidence = next(q for q in on_messages if "evidence_expires" in q)
+    with app.db.read() as s:
+        plan = " ".join(str(r[-1]) for r in s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + evidence, (to_db(NOW + timedelta(days=90)),)))
+    assert "COVERING INDEX ix_messages_evidence_expires" in plan, plan
