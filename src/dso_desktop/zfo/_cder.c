@@ -77,10 +77,34 @@ static PyObject *body_of(const unsigned char *b, const tlv_t *t)
     return slice(b, t->body, t->end);
 }
 
+/* fastcms.Tlv, registered by fastcms at import (set_tlv_type); NULL: plain tuples. */
+static PyTypeObject *tlv_type = NULL;
+
 static PyObject *tlv_tuple(const tlv_t *t)
 {
-    /* (tag, start, body, end, next) as fastcms.Tlv (definite length: next == end) */
-    return Py_BuildValue("(innnn)", t->tag, t->start, t->body, t->end, t->end);
+    /* fastcms.Tlv(tag, start, body, end, next, indefinite=False) (definite length: next ==
+     * end). Built as tuple.__new__(Tlv, items), which is what the namedtuple's own __new__
+     * does, without a Python-level call per value. */
+    PyObject *items = Py_BuildValue("(innnnO)", t->tag, t->start, t->body, t->end, t->end,
+                                    Py_False);
+    if (!items || !tlv_type) return items;
+    PyObject *args = PyTuple_Pack(1, items);
+    Py_DECREF(items);
+    if (!args) return NULL;
+    PyObject *res = PyTuple_Type.tp_new(tlv_type, args, NULL);
+    Py_DECREF(args);
+    return res;
+}
+
+static PyObject *set_tlv_type(PyObject *self, PyObject *arg)
+{
+    if (!PyType_Check(arg) || !PyType_IsSubtype((PyTypeObject *)arg, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "a tuple subclass is required");
+        return NULL;
+    }
+    Py_INCREF(arg);
+    Py_XSETREF(tlv_type, (PyTypeObject *)arg);
+    Py_RETURN_NONE;
 }
 
 static const unsigned char OID_SIGNED_DATA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
@@ -94,13 +118,13 @@ static int oid_is(const unsigned char *b, const tlv_t *t, const unsigned char *o
 #define MAX_ATTRS 100
 #define MAX_VALUES 10
 
-/* fastcms._attributes: [(oid bytes, [Tlv tuple, ...]), ...] or NULL with *bail set. */
+/* fastcms._attributes: {oid bytes: [Tlv, ...]} or NULL with *bail set. */
 static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
 {
     tlv_t as[MAX_ATTRS], parts[2], vals[MAX_VALUES];
     int n = kids(b, t, as, MAX_ATTRS);
     if (n == BAIL) { *bail = 1; return NULL; }
-    PyObject *out = PyList_New(0);
+    PyObject *out = PyDict_New();
     if (!out) return NULL;
     for (int k = 0; k < n; k++) {
         if (as[k].tag != 0x30 || kids(b, &as[k], parts, 2) != 2 || parts[0].tag != 0x06
@@ -126,11 +150,12 @@ static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
             if (!tt) { Py_DECREF(vl); Py_DECREF(out); return NULL; }
             PyList_SET_ITEM(vl, v, tt);
         }
-        PyObject *item = Py_BuildValue("(NN)", body_of(b, &parts[0]), vl);
-        if (!item || PyList_Append(out, item)) {
-            Py_XDECREF(item); Py_DECREF(out); return NULL;
+        PyObject *key = body_of(b, &parts[0]);
+        if (!key || PyDict_SetItem(out, key, vl)) {
+            Py_XDECREF(key); Py_DECREF(vl); Py_DECREF(out); return NULL;
         }
-        Py_DECREF(item);
+        Py_DECREF(key);
+        Py_DECREF(vl);
     }
     return out;
 }
@@ -231,7 +256,7 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
         if (!attrs) goto done;
     } else {
         sattrs_set = Py_None; Py_INCREF(sattrs_set);
-        attrs = PyList_New(0);
+        attrs = PyDict_New();
         if (!attrs) goto done;
     }
     if (nsalg > 1 && salg[1].tag != 0x05) params = slice(b, salg[1].start, salg[1].end);
@@ -241,7 +266,7 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
         unsigned_ = attributes(b, &si[idx + 2], &bail);
         if (!unsigned_) goto done;
     } else {
-        unsigned_ = PyList_New(0);
+        unsigned_ = PyDict_New();
         if (!unsigned_) goto done;
     }
     res = Py_BuildValue("(NOOOOONOONONO)",
@@ -367,6 +392,8 @@ bail:
 }
 
 static PyMethodDef methods[] = {
+    {"set_tlv_type", set_tlv_type, METH_O,
+     "set_tlv_type(cls): build attribute values as this tuple subclass (fastcms.Tlv)"},
     {"ess_cert_id", ess_cert_id, METH_VARARGS,
      "ess_cert_id(buf, start, end, v2) -> (0,) | (1, hash oid | None, hash), or None"},
     {"encapsulated", encapsulated, METH_VARARGS,

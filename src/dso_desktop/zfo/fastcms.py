@@ -73,6 +73,10 @@ class Tlv(NamedTuple):
     indefinite: bool = False
 
 
+if _cder is not None:  # the C walk builds attribute values as Tlv itself
+    _cder.set_tlv_type(Tlv)
+
+
 def read(buf: bytes, pos: int, limit: int, depth: int = 0) -> Tlv:
     """One TLV at ``pos`` that must end by ``limit``."""
     if pos + 2 > limit:
@@ -213,9 +217,7 @@ def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts
             return SignerParts(
                 etype, content, certs, issuer,
                 None if serial is None else int.from_bytes(serial, "big", signed=True), ski,
-                HASH_OIDS[dig], sattrs, {k: [Tlv(*t) for t in v] for k, v in attrs},
-                sig_alg, params, signature, {k: [Tlv(*t) for t in v] for k, v in unsigned},
-                buf)
+                HASH_OIDS[dig], sattrs, attrs, sig_alg, params, signature, unsigned, buf)
     return signed_data_reference(buf, allow_trailing_zeros=allow_trailing_zeros)
 
 

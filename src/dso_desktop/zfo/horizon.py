@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -25,20 +26,31 @@ WEAK_UNTIL = datetime(2013, 12, 31, 23, 59, 59, tzinfo=UTC)
 STRENGTH_112_UNTIL = datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+@lru_cache(maxsize=1024)  # asked ~8 times per verdict, of the same few certificates
+def _key_size(cert: x509.Certificate) -> tuple[str, int]:
+    """("rsa" | "ec" | "", bits): decoding the key and the ABC checks, once per certificate."""
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return "rsa", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ec", key.curve.key_size
+    return "", 0
+
+
 def key_accepted_until(cert: x509.Certificate) -> datetime | None:
     """When a signature by this certificate's key stops being accepted (None: no limit
     known)."""
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < 2048:
+    kind, size = _key_size(cert)
+    if kind == "rsa":
+        if size < 2048:
             return WEAK_UNTIL
-        if key.key_size < 3072:
+        if size < 3072:
             return STRENGTH_112_UNTIL
         return None
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        if key.curve.key_size < 224:
+    if kind == "ec":
+        if size < 224:
             return WEAK_UNTIL
-        if key.curve.key_size < 256:
+        if size < 256:
             return STRENGTH_112_UNTIL
     return None
 

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -295,19 +295,24 @@ class Chain:
     anchored: bool
     problem: str | None = None  # why it is not anchored
 
+    @cached_property
+    def _validity(self) -> tuple[tuple[datetime, datetime], ...]:
+        # Each not_valid_*_utc access builds a new datetime; a cached chain is asked
+        # half a dozen times per verdict (the instance is frozen, so this never changes).
+        return tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in self.certs)
+
     def invalid_at(self, when: datetime) -> str | None:
         """None if every certificate was valid at ``when``; else which one was not."""
-        for c in self.certs:
-            if when < c.not_valid_before_utc:
-                start = c.not_valid_before_utc
+        for c, (start, end) in zip(self.certs, self._validity, strict=True):
+            if when < start:
                 return f"certificate '{_cn(c)}' not yet valid (from {start:%Y-%m-%d})"
-            if when > c.not_valid_after_utc:
-                return f"certificate '{_cn(c)}' expired on {c.not_valid_after_utc:%Y-%m-%d}"
+            if when > end:
+                return f"certificate '{_cn(c)}' expired on {end:%Y-%m-%d}"
         return None
 
-    @property
+    @cached_property
     def expires(self) -> datetime:
-        return min(c.not_valid_after_utc for c in self.certs)
+        return min(end for _, end in self._validity)
 
 
 @lru_cache(maxsize=1024)  # asked once or twice per verdict, of the same few certificates

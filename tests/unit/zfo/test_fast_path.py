@@ -59,6 +59,7 @@ def cder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
                         "alone is used)")
     old = fastcms._cder
     fastcms._cder = module
+    module.set_tlv_type(fastcms.Tlv)  # as fastcms does at import for the installed one
     yield module
     fastcms._cder = old
 
