@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from dso_desktop.domain import EvidenceCause
+from dso_desktop.zfo.certcache import by_identity
 from dso_desktop.zfo.trust import Chain
 
 # The verifier's key-length policy: the last moment a signature by such a key is accepted
@@ -26,7 +26,7 @@ WEAK_UNTIL = datetime(2013, 12, 31, 23, 59, 59, tzinfo=UTC)
 STRENGTH_112_UNTIL = datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-@lru_cache(maxsize=1024)  # asked ~8 times per verdict, of the same few certificates
+@by_identity  # asked ~8 times per verdict, of the same few certificates
 def _key_size(cert: x509.Certificate) -> tuple[str, int]:
     """("rsa" | "ec" | "", bits): decoding the key and the ABC checks, once per certificate."""
     key = cert.public_key()

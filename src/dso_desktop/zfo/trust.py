@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+from dso_desktop.zfo.certcache import by_identity
 
 if TYPE_CHECKING:
     from dso_desktop.zfo.revocation import RevocationCheck
@@ -126,9 +128,9 @@ class AnchorInfo:
         return {"source": self.source, "name": self.name, "sha256": self.sha256}
 
 
-@lru_cache(maxsize=1024)
+@by_identity
 def _fingerprint_cached(cert: x509.Certificate) -> str:
-    # Certificates hash and compare by their DER, so equal certificates share an entry.
+    # Once per certificate object (by identity: hashing a certificate costs ~20 µs).
     return fingerprint(cert)
 
 
@@ -315,7 +317,7 @@ class Chain:
         return min(end for _, end in self._validity)
 
 
-@lru_cache(maxsize=1024)  # asked once or twice per verdict, of the same few certificates
+@by_identity  # asked once or twice per verdict, of the same few certificates
 def _cn(cert: x509.Certificate) -> str:
     """The subject CN (the ISDS seal's CN exceeds the 64-character bound; no warning)."""
     with warnings.catch_warnings():
