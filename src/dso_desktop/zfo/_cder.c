@@ -9,11 +9,12 @@
  * this code never has to reproduce an error message, only to refuse what it is not sure of.
  *
  * Every read is bounds-checked against its parent; no recursion; lengths above 2^31 are
- * refused (a ZFO is capped far below that). Only the CPython limited-API-compatible calls
- * below are used, so it builds with any C compiler setuptools finds (gcc, clang, MSVC).
+ * refused (a ZFO is capped far below that). Only plain C and the CPython C API (with its
+ * datetime API) are used, so it builds with any C compiler setuptools finds (gcc, clang, MSVC).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 #include <string.h>
 
 typedef struct {
@@ -391,7 +392,77 @@ bail:
     Py_RETURN_NONE;
 }
 
+static int digits(const unsigned char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (s[k] < '0' || s[k] > '9') return 0;
+    return 1;
+}
+
+static int num(const unsigned char *s, int n)
+{
+    int v = 0;
+    for (int k = 0; k < n; k++) v = v * 10 + (s[k] - '0');
+    return v;
+}
+
+/* fastcms.parse_time: an aware UTC datetime from a UTCTime (0x17) or GeneralizedTime (0x18)
+ * value in buf[body:end], or None for anything the reference would refuse (it raises the
+ * error) or that is not one of the two shapes it accepts. */
+static PyObject *der_time(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    int tag;
+    Py_ssize_t body, end;
+    if (!PyArg_ParseTuple(args, "y*inn", &view, &tag, &body, &end)) return NULL;
+    const unsigned char *s = (const unsigned char *)view.buf + body;
+    Py_ssize_t n = end - body;
+    int y, mo, d, h, mi, sec, us = 0;
+    PyObject *res = NULL;
+    if (body < 0 || end > view.len || n < 0) goto none;
+    if (tag == 0x17) {
+        if (n != 13 || s[12] != 'Z' || !digits(s, 12)) goto none;
+        y = num(s, 2);
+        y += y >= 50 ? 1900 : 2000;
+        s += 2;
+    } else if (tag == 0x18) {
+        /* YYYYMMDDHHMMSS[.fraction]Z: the reference splits at the first "." */
+        if (n < 15 || s[n - 1] != 'Z' || !digits(s, 14)) goto none;
+        if (n > 15) {
+            Py_ssize_t fl = n - 16; /* digits after the "." */
+            if (s[14] != '.' || !digits(s + 15, fl)) goto none;
+            for (int k = 0; k < 6; k++) us = us * 10 + (k < fl ? s[15 + k] - '0' : 0);
+        }
+        y = num(s, 4);
+        s += 4;
+    } else {
+        goto none;
+    }
+    mo = num(s, 2); d = num(s + 2, 2); h = num(s + 4, 2); mi = num(s + 6, 2);
+    sec = num(s + 8, 2);
+    res = PyDateTimeAPI->DateTime_FromDateAndTime(y, mo, d, h, mi, sec, us,
+                                                  PyDateTime_TimeZone_UTC,
+                                                  PyDateTimeAPI->DateTimeType);
+    if (res == NULL) {
+        /* out of range (month 13, ...): the reference raises its own error */
+        if (!PyErr_ExceptionMatches(PyExc_ValueError) &&
+                !PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyBuffer_Release(&view);
+            return NULL;
+        }
+        PyErr_Clear();
+        goto none;
+    }
+    PyBuffer_Release(&view);
+    return res;
+none:
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"der_time", der_time, METH_VARARGS,
+     "der_time(buf, tag, body, end) -> aware UTC datetime, or None (use the reference)"},
     {"set_tlv_type", set_tlv_type, METH_O,
      "set_tlv_type(cls): build attribute values as this tuple subclass (fastcms.Tlv)"},
     {"ess_cert_id", ess_cert_id, METH_VARARGS,
@@ -412,5 +483,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__cder(void)
 {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
     return PyModule_Create(&module);
 }

@@ -151,6 +151,16 @@ def der(buf: bytes, t: Tlv) -> bytes:
 
 
 def parse_time(buf: bytes, t: Tlv) -> datetime:
+    """An aware UTC datetime from a UTCTime or GeneralizedTime value."""
+    if _cder is not None and _fast:
+        when = _cder.der_time(buf, t.tag, t.body, t.end)
+        if when is not None:
+            return when
+    return parse_time_reference(buf, t)
+
+
+def parse_time_reference(buf: bytes, t: Tlv) -> datetime:
+    """The pure-Python reading (the reference of the C fast path)."""
     text = buf[t.body:t.end].decode("ascii", errors="replace")
     try:
         if t.tag == UTC_TIME and len(text) == 13 and text[-1] == "Z" and text[:12].isdigit():
