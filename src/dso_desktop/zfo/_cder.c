@@ -17,6 +17,9 @@
 #include <datetime.h>
 #include <string.h>
 
+/* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
+#define CDER_API 2
+
 typedef struct {
     int tag;
     Py_ssize_t start, body, end;
@@ -485,5 +488,9 @@ PyMODINIT_FUNC PyInit__cder(void)
 {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    /* fastcms uses this build only if API matches what it calls (an editable install keeps
+     * the .so of an older _cder.c until it is rebuilt). */
+    if (m && PyModule_AddIntConstant(m, "API", CDER_API)) { Py_DECREF(m); return NULL; }
+    return m;
 }

@@ -17,9 +17,23 @@ from typing import NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
+# The _cder.c contract this module calls (der_time, set_tlv_type, dict attributes).
+CDER_API = 2
+
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
 except ImportError:  # pragma: no cover - depends on the install
+    _cder = None
+
+
+def usable_extension(module: object) -> bool:
+    """Whether a compiled _cder implements the contract this module calls. A build of
+    another _cder.c (an editable install not rebuilt since) is not used: the reference
+    gives the same results. `make` / `pip install -e .` rebuilds it."""
+    return getattr(module, "API", 0) == CDER_API
+
+
+if _cder is not None and not usable_extension(_cder):  # pragma: no cover - stale install
     _cder = None
 
 MAX_INDEFINITE_DEPTH = 32

@@ -300,3 +300,14 @@ def test_attribute_values_are_tlv_objects(make_zfo: Callable[..., bytes]) -> Non
     assert parts.buf[md.body:md.end] == fastcms.octets(parts.buf, md)
     with fastcms.reference_only():
         assert fastcms.signed_data(parts.buf).attrs == parts.attrs
+
+
+def test_a_stale_build_of_the_extension_is_not_used(cder: ModuleType) -> None:
+    """An editable install keeps the .so of an older _cder.c until it is rebuilt; one that
+    lacks this contract (no API constant, or another number) falls back to the reference
+    instead of failing at import or mid-verification."""
+    assert fastcms.usable_extension(cder)
+    assert not fastcms.usable_extension(ModuleType("_cder"))  # built from the old source
+    old = ModuleType("_cder")
+    old.API = fastcms.CDER_API - 1  # type: ignore[attr-defined]
+    assert not fastcms.usable_extension(old)
