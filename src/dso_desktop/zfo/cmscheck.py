@@ -43,7 +43,7 @@ def load_cert(der: bytes) -> x509.Certificate:
     """Certificates repeat across thousands of ZFOs (one seal, few TSAs): parse once."""
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
         raise MalformedCmsError(f"unreadable certificate: {exc}") from None
 
 

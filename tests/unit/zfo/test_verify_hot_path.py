@@ -125,3 +125,20 @@ def test_by_identity_does_not_confuse_a_new_object_with_a_dead_one() -> None:
     o = _Obj()
     cached._entries[id(o)] = (_Obj(), -1)
     assert cached(o) != -1
+
+
+def test_a_certificate_of_an_unknown_version_makes_the_zfo_invalid(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    """Found by the fuzzed differential test: cryptography raises InvalidVersion (not a
+    ValueError) for a certificate whose version is neither v1 nor v3; verify_zfo crashed
+    with it instead of saying the file is broken."""
+    z = make_zfo()
+    content = v.f.signed_data(z).content
+    assert content is not None
+    certs_at = z.index(content) + len(content)
+    v3 = b"\xa0\x03\x02\x01\x02"  # [0] EXPLICIT INTEGER 2 (v3), in every certificate
+    assert v3 in z[certs_at:]
+    broken = z[:certs_at] + z[certs_at:].replace(v3, b"\xa0\x03\x02\x01\x01")
+    verdict = v.verify_zfo(broken, trust, now=NOW)
+    assert verdict.kind is v.VerdictKind.INVALID
+    assert "unreadable certificate" in verdict.reasons[0]
