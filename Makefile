@@ -25,11 +25,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml setup.py | $(PY)
+$(STAMP_RUN): pyproject.toml setup.py src/dso_desktop/zfo/_cder.c | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-$(STAMP_DEV): pyproject.toml setup.py | $(PY)
+$(STAMP_DEV): pyproject.toml setup.py src/dso_desktop/zfo/_cder.c | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,dev]'
 	@touch $@ $(STAMP_RUN)
 

@@ -9,12 +9,16 @@
  * this code never has to reproduce an error message, only to refuse what it is not sure of.
  *
  * Every read is bounds-checked against its parent; no recursion; lengths above 2^31 are
- * refused (a ZFO is capped far below that). Only the CPython limited-API-compatible calls
- * below are used, so it builds with any C compiler setuptools finds (gcc, clang, MSVC).
+ * refused (a ZFO is capped far below that). Only plain C and the CPython C API (with its
+ * datetime API) are used, so it builds with any C compiler setuptools finds (gcc, clang, MSVC).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 #include <string.h>
+
+/* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
+#define CDER_API 2
 
 typedef struct {
     int tag;
@@ -77,10 +81,34 @@ static PyObject *body_of(const unsigned char *b, const tlv_t *t)
     return slice(b, t->body, t->end);
 }
 
+/* fastcms.Tlv, registered by fastcms at import (set_tlv_type); NULL: plain tuples. */
+static PyTypeObject *tlv_type = NULL;
+
 static PyObject *tlv_tuple(const tlv_t *t)
 {
-    /* (tag, start, body, end, next) as fastcms.Tlv (definite length: next == end) */
-    return Py_BuildValue("(innnn)", t->tag, t->start, t->body, t->end, t->end);
+    /* fastcms.Tlv(tag, start, body, end, next, indefinite=False) (definite length: next ==
+     * end). Built as tuple.__new__(Tlv, items), which is what the namedtuple's own __new__
+     * does, without a Python-level call per value. */
+    PyObject *items = Py_BuildValue("(innnnO)", t->tag, t->start, t->body, t->end, t->end,
+                                    Py_False);
+    if (!items || !tlv_type) return items;
+    PyObject *args = PyTuple_Pack(1, items);
+    Py_DECREF(items);
+    if (!args) return NULL;
+    PyObject *res = PyTuple_Type.tp_new(tlv_type, args, NULL);
+    Py_DECREF(args);
+    return res;
+}
+
+static PyObject *set_tlv_type(PyObject *self, PyObject *arg)
+{
+    if (!PyType_Check(arg) || !PyType_IsSubtype((PyTypeObject *)arg, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "a tuple subclass is required");
+        return NULL;
+    }
+    Py_INCREF(arg);
+    Py_XSETREF(tlv_type, (PyTypeObject *)arg);
+    Py_RETURN_NONE;
 }
 
 static const unsigned char OID_SIGNED_DATA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
@@ -94,13 +122,13 @@ static int oid_is(const unsigned char *b, const tlv_t *t, const unsigned char *o
 #define MAX_ATTRS 100
 #define MAX_VALUES 10
 
-/* fastcms._attributes: [(oid bytes, [Tlv tuple, ...]), ...] or NULL with *bail set. */
+/* fastcms._attributes: {oid bytes: [Tlv, ...]} or NULL with *bail set. */
 static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
 {
     tlv_t as[MAX_ATTRS], parts[2], vals[MAX_VALUES];
     int n = kids(b, t, as, MAX_ATTRS);
     if (n == BAIL) { *bail = 1; return NULL; }
-    PyObject *out = PyList_New(0);
+    PyObject *out = PyDict_New();
     if (!out) return NULL;
     for (int k = 0; k < n; k++) {
         if (as[k].tag != 0x30 || kids(b, &as[k], parts, 2) != 2 || parts[0].tag != 0x06
@@ -126,11 +154,12 @@ static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
             if (!tt) { Py_DECREF(vl); Py_DECREF(out); return NULL; }
             PyList_SET_ITEM(vl, v, tt);
         }
-        PyObject *item = Py_BuildValue("(NN)", body_of(b, &parts[0]), vl);
-        if (!item || PyList_Append(out, item)) {
-            Py_XDECREF(item); Py_DECREF(out); return NULL;
+        PyObject *key = body_of(b, &parts[0]);
+        if (!key || PyDict_SetItem(out, key, vl)) {
+            Py_XDECREF(key); Py_DECREF(vl); Py_DECREF(out); return NULL;
         }
-        Py_DECREF(item);
+        Py_DECREF(key);
+        Py_DECREF(vl);
     }
     return out;
 }
@@ -231,7 +260,7 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
         if (!attrs) goto done;
     } else {
         sattrs_set = Py_None; Py_INCREF(sattrs_set);
-        attrs = PyList_New(0);
+        attrs = PyDict_New();
         if (!attrs) goto done;
     }
     if (nsalg > 1 && salg[1].tag != 0x05) params = slice(b, salg[1].start, salg[1].end);
@@ -241,7 +270,7 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
         unsigned_ = attributes(b, &si[idx + 2], &bail);
         if (!unsigned_) goto done;
     } else {
-        unsigned_ = PyList_New(0);
+        unsigned_ = PyDict_New();
         if (!unsigned_) goto done;
     }
     res = Py_BuildValue("(NOOOOONOONONO)",
@@ -366,7 +395,79 @@ bail:
     Py_RETURN_NONE;
 }
 
+static int digits(const unsigned char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (s[k] < '0' || s[k] > '9') return 0;
+    return 1;
+}
+
+static int num(const unsigned char *s, int n)
+{
+    int v = 0;
+    for (int k = 0; k < n; k++) v = v * 10 + (s[k] - '0');
+    return v;
+}
+
+/* fastcms.parse_time: an aware UTC datetime from a UTCTime (0x17) or GeneralizedTime (0x18)
+ * value in buf[body:end], or None for anything the reference would refuse (it raises the
+ * error) or that is not one of the two shapes it accepts. */
+static PyObject *der_time(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    int tag;
+    Py_ssize_t body, end;
+    if (!PyArg_ParseTuple(args, "y*inn", &view, &tag, &body, &end)) return NULL;
+    const unsigned char *s = (const unsigned char *)view.buf + body;
+    Py_ssize_t n = end - body;
+    int y, mo, d, h, mi, sec, us = 0;
+    PyObject *res = NULL;
+    if (body < 0 || end > view.len || n < 0) goto none;
+    if (tag == 0x17) {
+        if (n != 13 || s[12] != 'Z' || !digits(s, 12)) goto none;
+        y = num(s, 2);
+        y += y >= 50 ? 1900 : 2000;
+        s += 2;
+    } else if (tag == 0x18) {
+        /* YYYYMMDDHHMMSS[.fraction]Z: the reference splits at the first "." */
+        if (n < 15 || s[n - 1] != 'Z' || !digits(s, 14)) goto none;
+        if (n > 15) {
+            Py_ssize_t fl = n - 16; /* digits after the "." */
+            if (s[14] != '.' || !digits(s + 15, fl)) goto none;
+            for (int k = 0; k < 6; k++) us = us * 10 + (k < fl ? s[15 + k] - '0' : 0);
+        }
+        y = num(s, 4);
+        s += 4;
+    } else {
+        goto none;
+    }
+    mo = num(s, 2); d = num(s + 2, 2); h = num(s + 4, 2); mi = num(s + 6, 2);
+    sec = num(s + 8, 2);
+    res = PyDateTimeAPI->DateTime_FromDateAndTime(y, mo, d, h, mi, sec, us,
+                                                  PyDateTime_TimeZone_UTC,
+                                                  PyDateTimeAPI->DateTimeType);
+    if (res == NULL) {
+        /* out of range (month 13, ...): the reference raises its own error */
+        if (!PyErr_ExceptionMatches(PyExc_ValueError) &&
+                !PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyBuffer_Release(&view);
+            return NULL;
+        }
+        PyErr_Clear();
+        goto none;
+    }
+    PyBuffer_Release(&view);
+    return res;
+none:
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"der_time", der_time, METH_VARARGS,
+     "der_time(buf, tag, body, end) -> aware UTC datetime, or None (use the reference)"},
+    {"set_tlv_type", set_tlv_type, METH_O,
+     "set_tlv_type(cls): build attribute values as this tuple subclass (fastcms.Tlv)"},
     {"ess_cert_id", ess_cert_id, METH_VARARGS,
      "ess_cert_id(buf, start, end, v2) -> (0,) | (1, hash oid | None, hash), or None"},
     {"encapsulated", encapsulated, METH_VARARGS,
@@ -385,5 +486,11 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__cder(void)
 {
-    return PyModule_Create(&module);
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    /* fastcms uses this build only if API matches what it calls (an editable install keeps
+     * the .so of an older _cder.c until it is rebuilt). */
+    if (m && PyModule_AddIntConstant(m, "API", CDER_API)) { Py_DECREF(m); return NULL; }
+    return m;
 }

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -25,12 +26,24 @@ HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 }
 
 
+_HASHLIB: dict[str, Callable[..., Any]] = {
+    "sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+def digest_of(alg: str, data: bytes | memoryview) -> bytes:
+    """``hashlib.new(alg, data).digest()`` without the look-up of the algorithm by name
+    (OpenSSL fetches it anew on every call: a few microseconds, five times a verdict)."""
+    make = _HASHLIB.get(alg)
+    return make(data).digest() if make is not None else hashlib.new(alg, data).digest()
+
+
 @lru_cache(maxsize=512)
 def load_cert(der: bytes) -> x509.Certificate:
     """Certificates repeat across thousands of ZFOs (one seal, few TSAs): parse once."""
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
         raise MalformedCmsError(f"unreadable certificate: {exc}") from None
 
 
@@ -42,7 +55,7 @@ def _issuer_serial(der: bytes) -> tuple[bytes, int]:
 
 @lru_cache(maxsize=512)
 def _cert_hash(der: bytes, alg: str) -> bytes:
-    return hashlib.new(alg, der).digest()
+    return digest_of(alg, der)
 
 
 def signer_cert(p: f.SignerParts) -> tuple[x509.Certificate, bytes] | None:
@@ -112,22 +125,39 @@ def _ess_cert_hash_reference(p: f.SignerParts, t: f.Tlv, v2: bool
     return alg, f.octets(p.buf, parts[0])
 
 
-def _verify_signature(cert: x509.Certificate, p: f.SignerParts, data: bytes) -> None:
-    h = HASHES[p.digest]()
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        if p.sig_alg == f.OID_RSASSA_PSS:
-            from asn1crypto import algos
+_RSA, _EC, _OTHER = 0, 1, 2
+_HASH_OBJECTS = {name: make() for name, make in HASHES.items()}  # stateless, reusable
+_PKCS1 = padding.PKCS1v15()
 
-            if p.sig_alg_params is None:
-                raise ValueError("RSASSA-PSS without parameters")
-            params = algos.RSASSAPSSParams.load(p.sig_alg_params)
-            ph = HASHES[params["hash_algorithm"]["algorithm"].native]()
-            key.verify(p.signature, data, padding.PSS(
-                mgf=padding.MGF1(ph), salt_length=int(params["salt_length"].native)), ph)
-        else:
-            key.verify(p.signature, data, padding.PKCS1v15(), h)
-    elif isinstance(key, ec.EllipticCurvePublicKey):
+
+@lru_cache(maxsize=512)
+def _public_key(der: bytes) -> tuple[Any, int]:
+    """The certificate's public key and its kind, once per certificate (keyed by its exact
+    DER): ``public_key()`` decodes the key and the ABC checks cost more than the small hashes
+    of a verification."""
+    key = load_cert(der).public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return key, _RSA
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key, _EC
+    return key, _OTHER
+
+
+def _verify_signature(cert_der: bytes, p: f.SignerParts, data: bytes) -> None:
+    h = _HASH_OBJECTS[p.digest]
+    key, kind = _public_key(cert_der)
+    if kind == _RSA and p.sig_alg != f.OID_RSASSA_PSS:
+        key.verify(p.signature, data, _PKCS1, h)
+    elif kind == _RSA:
+        from asn1crypto import algos
+
+        if p.sig_alg_params is None:
+            raise ValueError("RSASSA-PSS without parameters")
+        params = algos.RSASSAPSSParams.load(p.sig_alg_params)
+        ph = HASHES[params["hash_algorithm"]["algorithm"].native]()
+        key.verify(p.signature, data, padding.PSS(
+            mgf=padding.MGF1(ph), salt_length=int(params["salt_length"].native)), ph)
+    elif kind == _EC:
         key.verify(p.signature, data, ec.ECDSA(h))
     else:
         raise ValueError("unsupported public key type")
@@ -146,7 +176,7 @@ def check_signer(p: f.SignerParts) -> tuple[x509.Certificate | None, str | None]
         if md is None:
             return cert, "signed attributes lack messageDigest"
         if not hmac.compare_digest(f.octets(p.buf, md),
-                                   hashlib.new(p.digest, p.content).digest()):
+                                   digest_of(p.digest, p.content)):
             return cert, "content digest does not match (content was altered)"
         ct = _one(p, f.OID_CONTENT_TYPE)
         if ct is None or f.oid(p.buf, ct) != p.econtent_type:
@@ -165,7 +195,7 @@ def check_signer(p: f.SignerParts) -> tuple[x509.Certificate | None, str | None]
     else:
         to_verify = p.content
     try:
-        _verify_signature(cert, p, to_verify)
+        _verify_signature(cert_der, p, to_verify)
     except InvalidSignature:
         return cert, "signature value does not verify"
     except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
@@ -189,7 +219,7 @@ def check_timestamp(outer: f.SignerParts, token: f.Tlv, trust: TrustStore) -> Ti
         raise MalformedCmsError("timestamp token does not carry a TSTInfo")
     info = f.tst_info(tp.content)
     if not hmac.compare_digest(info.imprint,
-                               hashlib.new(info.hash_algorithm, outer.signature).digest()):
+                               digest_of(info.hash_algorithm, outer.signature)):
         return TimestampCheck(info.gen_time, None,
                               "timestamp was issued for another signature (imprint mismatch)")
     cert, problem = check_signer(tp)

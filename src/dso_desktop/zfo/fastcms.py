@@ -17,9 +17,23 @@ from typing import NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
+# The _cder.c contract this module calls (der_time, set_tlv_type, dict attributes).
+CDER_API = 2
+
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
 except ImportError:  # pragma: no cover - depends on the install
+    _cder = None
+
+
+def usable_extension(module: object) -> bool:
+    """Whether a compiled _cder implements the contract this module calls. A build of
+    another _cder.c (an editable install not rebuilt since) is not used: the reference
+    gives the same results. `make` / `pip install -e .` rebuilds it."""
+    return getattr(module, "API", 0) == CDER_API
+
+
+if _cder is not None and not usable_extension(_cder):  # pragma: no cover - stale install
     _cder = None
 
 MAX_INDEFINITE_DEPTH = 32
@@ -71,6 +85,10 @@ class Tlv(NamedTuple):
     end: int  # offset after the contents (before end-of-contents of indefinite values)
     next: int  # offset of the following sibling
     indefinite: bool = False
+
+
+if _cder is not None:  # the C walk builds attribute values as Tlv itself
+    _cder.set_tlv_type(Tlv)
 
 
 def read(buf: bytes, pos: int, limit: int, depth: int = 0) -> Tlv:
@@ -147,6 +165,16 @@ def der(buf: bytes, t: Tlv) -> bytes:
 
 
 def parse_time(buf: bytes, t: Tlv) -> datetime:
+    """An aware UTC datetime from a UTCTime or GeneralizedTime value."""
+    if _cder is not None and _fast:
+        when = _cder.der_time(buf, t.tag, t.body, t.end)
+        if when is not None:
+            return when
+    return parse_time_reference(buf, t)
+
+
+def parse_time_reference(buf: bytes, t: Tlv) -> datetime:
+    """The pure-Python reading (the reference of the C fast path)."""
     text = buf[t.body:t.end].decode("ascii", errors="replace")
     try:
         if t.tag == UTC_TIME and len(text) == 13 and text[-1] == "Z" and text[:12].isdigit():
@@ -213,9 +241,7 @@ def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts
             return SignerParts(
                 etype, content, certs, issuer,
                 None if serial is None else int.from_bytes(serial, "big", signed=True), ski,
-                HASH_OIDS[dig], sattrs, {k: [Tlv(*t) for t in v] for k, v in attrs},
-                sig_alg, params, signature, {k: [Tlv(*t) for t in v] for k, v in unsigned},
-                buf)
+                HASH_OIDS[dig], sattrs, attrs, sig_alg, params, signature, unsigned, buf)
     return signed_data_reference(buf, allow_trailing_zeros=allow_trailing_zeros)
 
 

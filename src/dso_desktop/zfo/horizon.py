@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from dso_desktop.domain import EvidenceCause
+from dso_desktop.zfo.certcache import by_identity
 from dso_desktop.zfo.trust import Chain
 
 # The verifier's key-length policy: the last moment a signature by such a key is accepted
@@ -25,20 +26,31 @@ WEAK_UNTIL = datetime(2013, 12, 31, 23, 59, 59, tzinfo=UTC)
 STRENGTH_112_UNTIL = datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+@by_identity  # asked ~8 times per verdict, of the same few certificates
+def _key_size(cert: x509.Certificate) -> tuple[str, int]:
+    """("rsa" | "ec" | "", bits): decoding the key and the ABC checks, once per certificate."""
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return "rsa", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ec", key.curve.key_size
+    return "", 0
+
+
 def key_accepted_until(cert: x509.Certificate) -> datetime | None:
     """When a signature by this certificate's key stops being accepted (None: no limit
     known)."""
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < 2048:
+    kind, size = _key_size(cert)
+    if kind == "rsa":
+        if size < 2048:
             return WEAK_UNTIL
-        if key.key_size < 3072:
+        if size < 3072:
             return STRENGTH_112_UNTIL
         return None
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        if key.curve.key_size < 224:
+    if kind == "ec":
+        if size < 224:
             return WEAK_UNTIL
-        if key.curve.key_size < 256:
+        if size < 256:
             return STRENGTH_112_UNTIL
     return None
 

@@ -18,13 +18,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ObjectIdentifier
+
+from dso_desktop.zfo.certcache import by_identity
 
 log = logging.getLogger("dso.zfo.revocation")
 
@@ -67,9 +68,9 @@ def crl_urls(cert: x509.Certificate) -> list[str]:
     return urls
 
 
-@lru_cache(maxsize=1024)
+@by_identity
 def _crl_urls_cached(cert: x509.Certificate) -> tuple[str, ...]:
-    # Certificates hash and compare by their DER: a sync's one seal certificate is read once.
+    # Once per certificate object (by identity: hashing a certificate costs ~20 µs).
     return tuple(crl_urls(cert))
 
 

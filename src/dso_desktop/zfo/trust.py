@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+from dso_desktop.zfo.certcache import by_identity
 
 if TYPE_CHECKING:
     from dso_desktop.zfo.revocation import RevocationCheck
@@ -126,9 +128,9 @@ class AnchorInfo:
         return {"source": self.source, "name": self.name, "sha256": self.sha256}
 
 
-@lru_cache(maxsize=1024)
+@by_identity
 def _fingerprint_cached(cert: x509.Certificate) -> str:
-    # Certificates hash and compare by their DER, so equal certificates share an entry.
+    # Once per certificate object (by identity: hashing a certificate costs ~20 µs).
     return fingerprint(cert)
 
 
@@ -295,22 +297,27 @@ class Chain:
     anchored: bool
     problem: str | None = None  # why it is not anchored
 
+    @cached_property
+    def _validity(self) -> tuple[tuple[datetime, datetime], ...]:
+        # Each not_valid_*_utc access builds a new datetime; a cached chain is asked
+        # half a dozen times per verdict (the instance is frozen, so this never changes).
+        return tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in self.certs)
+
     def invalid_at(self, when: datetime) -> str | None:
         """None if every certificate was valid at ``when``; else which one was not."""
-        for c in self.certs:
-            if when < c.not_valid_before_utc:
-                start = c.not_valid_before_utc
+        for c, (start, end) in zip(self.certs, self._validity, strict=True):
+            if when < start:
                 return f"certificate '{_cn(c)}' not yet valid (from {start:%Y-%m-%d})"
-            if when > c.not_valid_after_utc:
-                return f"certificate '{_cn(c)}' expired on {c.not_valid_after_utc:%Y-%m-%d}"
+            if when > end:
+                return f"certificate '{_cn(c)}' expired on {end:%Y-%m-%d}"
         return None
 
-    @property
+    @cached_property
     def expires(self) -> datetime:
-        return min(c.not_valid_after_utc for c in self.certs)
+        return min(end for _, end in self._validity)
 
 
-@lru_cache(maxsize=1024)  # asked once or twice per verdict, of the same few certificates
+@by_identity  # asked once or twice per verdict, of the same few certificates
 def _cn(cert: x509.Certificate) -> str:
     """The subject CN (the ISDS seal's CN exceeds the 64-character bound; no warning)."""
     with warnings.catch_warnings():

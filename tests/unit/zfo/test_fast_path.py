@@ -59,6 +59,7 @@ def cder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
                         "alone is used)")
     old = fastcms._cder
     fastcms._cder = module
+    module.set_tlv_type(fastcms.Tlv)  # as fastcms does at import for the installed one
     yield module
     fastcms._cder = old
 
@@ -243,3 +244,70 @@ def test_random_bytes_read_the_same(data: bytes) -> None:
     assert fast == ref
     fast, ref = _both(lambda: fastcms.encapsulated(data, fastcms.OID_TST_INFO))
     assert fast == ref
+
+
+def _time_tlv(tag: int, text: bytes) -> tuple[bytes, fastcms.Tlv]:
+    buf = b"\x99" + text + b"\x99"  # not at offset 0 and not up to the end: bounds matter
+    return buf, fastcms.Tlv(tag, 0, 1, 1 + len(text), 1 + len(text))
+
+
+@st.composite
+def _time_texts(draw: st.DrawFn) -> bytes:
+    """Mostly shapes close to valid times (so both accept many), some random bytes."""
+    digits = st.text(alphabet="0123456789", min_size=0, max_size=16)
+    shape = draw(st.sampled_from(["utc", "gen", "genfrac", "random"]))
+    if shape == "utc":
+        return (draw(st.text(alphabet="0123456789", min_size=12, max_size=12)) + "Z").encode()
+    if shape == "gen":
+        return (draw(st.sampled_from(["2026", "1999", "0001", "9999", "0000"]))
+                + draw(st.text(alphabet="0123456789", min_size=10, max_size=10)) + "Z").encode()
+    if shape == "genfrac":
+        return ("20261102" + draw(st.text(alphabet="0123456789", min_size=6, max_size=6))
+                + draw(st.sampled_from([".", ",", ".."])) + draw(digits)
+                + draw(st.sampled_from(["Z", "", "+0100"]))).encode()
+    return draw(st.binary(max_size=24))
+
+
+@_SETTINGS
+@given(text=_time_texts(), tag=st.sampled_from([0x17, 0x18, 0x04, 0x37]))
+def test_times_read_the_same(text: bytes, tag: int) -> None:
+    """UTCTime/GeneralizedTime in C (signingTime, genTime): the same datetime or error."""
+    buf, t = _time_tlv(tag, text)
+    fast, ref = _both(lambda: fastcms.parse_time(buf, t))
+    assert fast == ref
+    if fast[0] == "ok":
+        assert fast[1].tzinfo is UTC  # the same aware value, not only an equal one
+
+
+def test_the_time_fast_path_really_runs(cder: ModuleType) -> None:
+    buf, t = _time_tlv(0x18, b"20261102030405.1234567Z")
+    when = cder.der_time(buf, t.tag, t.body, t.end)
+    assert when == datetime(2026, 11, 2, 3, 4, 5, 123456, tzinfo=UTC)
+    buf, t = _time_tlv(0x17, b"491231235959Z")
+    assert cder.der_time(buf, t.tag, t.body, t.end) == datetime(2049, 12, 31, 23, 59, 59,
+                                                                 tzinfo=UTC)
+    buf, t = _time_tlv(0x17, b"501301000000Z")  # month 13: left to the reference's error
+    assert cder.der_time(buf, t.tag, t.body, t.end) is None
+    assert _both(lambda: fastcms.parse_time(buf, t))[1][0] == "MalformedCmsError"
+    assert cder.der_time(b"x", 0x18, 0, 5) is None  # beyond the buffer: refused
+
+
+def test_attribute_values_are_tlv_objects(make_zfo: Callable[..., bytes]) -> None:
+    """The C walk builds the attribute values as fastcms.Tlv (fields by name work)."""
+    parts = fastcms.signed_data(make_zfo())
+    (md,) = parts.attrs[fastcms.OID_MESSAGE_DIGEST]
+    assert type(md) is fastcms.Tlv and md.indefinite is False
+    assert parts.buf[md.body:md.end] == fastcms.octets(parts.buf, md)
+    with fastcms.reference_only():
+        assert fastcms.signed_data(parts.buf).attrs == parts.attrs
+
+
+def test_a_stale_build_of_the_extension_is_not_used(cder: ModuleType) -> None:
+    """An editable install keeps the .so of an older _cder.c until it is rebuilt; one that
+    lacks this contract (no API constant, or another number) falls back to the reference
+    instead of failing at import or mid-verification."""
+    assert fastcms.usable_extension(cder)
+    assert not fastcms.usable_extension(ModuleType("_cder"))  # built from the old source
+    old = ModuleType("_cder")
+    old.API = fastcms.CDER_API - 1  # type: ignore[attr-defined]
+    assert not fastcms.usable_extension(old)
