@@ -220,18 +220,18 @@ def test_release_notes_in_both_languages_are_required(tmp_path: Path) -> None:
 
 
 def test_only_patches_signed_for_this_very_step_are_offered(tmp_path: Path) -> None:
-    def patch(name: str, length: int = 300, **custom: Any) -> tuple[str, TargetFile]:
+    def patch(name: str, frm: str, *, to: str = "1.2.0", kind: str = "patch",
+              length: int = 300) -> tuple[str, TargetFile]:
         path = f"releases/stable/{PLAT}/{name}.patch"
-        return path, _target(path, length, **custom)
+        return path, _target(path, length, kind=kind, to=to, **{"from": frm})
 
-    good = patch("good", kind="patch", to="1.2.0", **{"from": "1.1.0"})
-    at_limit = patch("limit", MAX_ARCHIVE_BYTES, kind="patch", to="1.2.0", **{"from": "1.0.5"})
-    bad = {
-        "1.0.0": patch("wrong-from", kind="patch", to="1.2.0", **{"from": "1.0.1"}),
-        "1.0.1": patch("wrong-to", kind="patch", to="1.3.0", **{"from": "1.0.1"}),
-        "1.0.2": patch("wrong-kind", kind="full", to="1.2.0", **{"from": "1.0.2"}),
-        "1.0.3": patch("too-big", MAX_ARCHIVE_BYTES + 1, kind="patch", to="1.2.0",
-                       **{"from": "1.0.3"}),
+    good = patch("good", "1.1.0")
+    at_limit = patch("limit", "1.0.5", length=MAX_ARCHIVE_BYTES)
+    bad: dict[str, tuple[str, TargetFile | None]] = {
+        "1.0.0": patch("wrong-from", "1.0.1"),
+        "1.0.1": patch("wrong-to", "1.0.1", to="1.3.0"),
+        "1.0.2": patch("wrong-kind", "1.0.2", kind="full"),
+        "1.0.3": patch("too-big", "1.0.3", length=MAX_ARCHIVE_BYTES + 1),
         "1.0.4": (f"releases/stable/{PLAT}/unsigned.patch", None),
     }
     targets = _good(**{good[0]: good[1], at_limit[0]: at_limit[1]})
