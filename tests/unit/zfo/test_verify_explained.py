@@ -192,3 +192,67 @@ def test_the_source_of_an_added_anchor_is_named(make_zfo: Callable[..., bytes], 
     assert named == [(f"the seal chains to 'DSO Simulator Root CA' (SHA-256 {sha[:16]}…): {en}",
                       f"Pečeť vede k autoritě „DSO Simulator Root CA“ (SHA-256 {sha[:16]}…): "
                       f"{cs}.")]
+
+
+# The test PKI's 2048-bit RSA keys stop being accepted at the end of 2030 (zfo.horizon),
+# before any of its certificates expires: "not valid today" for another reason than expiry.
+KEYS_END = "2030-12-31"
+AFTER_KEYS = datetime(2032, 1, 1, tzinfo=UTC)
+
+
+def test_no_timestamp_and_a_key_no_longer_accepted(make_zfo: Callable[..., bytes],
+                                                   trust: TrustStore, pki: TestPki) -> None:
+    assert pki.seal.cert.not_valid_after_utc > AFTER_KEYS  # not expired: rejected
+    v = verify_zfo(make_zfo(with_tsa=False), trust, now=AFTER_KEYS)
+    assert v.kind is VerdictKind.VALID_AT_SIGNING
+    assert _pairs(v)[-1] == (
+        f"today: the 2048-bit key of certificate '{SEAL_CN}' is no longer accepted "
+        f"(since {KEYS_END})", "Dnes: certifikát není platný")
+
+
+def test_a_timestamp_whose_keys_are_no_longer_accepted(make_zfo: Callable[..., bytes],
+                                                       trust: TrustStore, pki: TestPki) -> None:
+    v = verify_zfo(make_zfo(), trust, now=AFTER_KEYS)
+    assert v.kind is VerdictKind.VALID_AT_SIGNING and v.ok
+    pairs = _pairs(v)
+    assert pairs[-2:] == [
+        (f"today: the 2048-bit key of certificate '{SEAL_CN}' is no longer accepted "
+         f"(since {KEYS_END})", "Dnes: délka klíče již není přijímána."),
+        ("today: the 2048-bit key of certificate 'DSO Simulator TSA' is no longer accepted "
+         f"(since {KEYS_END})", "Dnes: délka klíče již není přijímána."),
+    ]
+    assert pairs[5][0].startswith(f"the timestamp of {SEALED} proves the seal was made")
+
+
+def test_evidence_ending_for_another_cause_than_the_timestamp_is_named(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    # Exactly 30 days before the keys stop being accepted (2030-12-31 23:59:59).
+    soon = datetime(2030, 12, 1, 23, 59, 59, tzinfo=UTC)
+    v = verify_zfo(make_zfo(), trust, now=soon, expiry_warning_days=30)
+    assert v.kind is VerdictKind.EXPIRING
+    assert v.evidence_cause is EvidenceCause.ALGORITHM
+    assert _pairs(v)[-1] == (
+        "the evidence stops being verifiable in 30 days (the key length stops being "
+        "accepted): re-seal or archive the message",
+        "Zprávu za 30 dní nepůjde ověřit (délka klíče přestane být přijímána): nechte ji "
+        "znovu opatřit razítkem.")
+    # With one day less of warning time it is not yet "expiring".
+    assert verify_zfo(make_zfo(), trust, now=soon, expiry_warning_days=29).kind \
+        is VerdictKind.VALID
+
+
+def test_the_seal_certificate_ending_is_named(
+        make_zfo: Callable[..., bytes], trust: TrustStore, pki: TestPki,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dso_desktop.zfo.horizon.STRENGTH_112_UNTIL",
+                        datetime(2099, 1, 1, tzinfo=UTC))
+    end = pki.seal.cert.not_valid_after_utc  # not after the TSA's: the seal is named
+    assert end <= pki.tsa.cert.not_valid_after_utc
+    v = verify_zfo(make_zfo(), trust, now=end - timedelta(days=10, hours=1))
+    assert v.kind is VerdictKind.EXPIRING
+    assert _pairs(v)[-1] == (
+        "the evidence stops being verifiable in 10 days (the seal certificate expires): "
+        "re-seal or archive the message",
+        "Zprávu za 10 dní nepůjde ověřit (vyprší certifikát pečeti): nechte ji znovu "
+        "opatřit razítkem.")
+    assert v.evidence_cause is EvidenceCause.SEAL_CERTIFICATE
