@@ -356,3 +356,20 @@ def test_client_limits_are_tight() -> None:
     from dso_desktop import USER_AGENT
 
     assert cfg.app_user_agent == USER_AGENT
+
+
+@pytest.mark.parametrize(("system", "machine", "tag"), [
+    ("linux", "x86_64", "linux-x86_64"), ("win32", "AMD64", "windows-x86_64"),
+    ("darwin", "arm64", "macos-aarch64"), ("freebsd14", "", "linux-unknown"),
+])
+def test_the_platform_tag_names_system_and_machine(monkeypatch: pytest.MonkeyPatch,
+                                                   system: str, machine: str,
+                                                   tag: str) -> None:
+    import platform
+    import sys
+
+    from dso_desktop.update.release import platform_tag
+
+    monkeypatch.setattr(sys, "platform", system)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    assert platform_tag() == tag

@@ -133,3 +133,88 @@ def test_install_status_of_a_launcher_install(tmp_path: Path, installed: Path) -
     assert Path(status["log"]).parent.name and str(status["log"]).endswith(".log")
     loose = _service(tmp_path, None)
     assert loose.install_status()["installed"] is False
+
+
+def _two_versions(installed: Path) -> InstallLayout:
+    """1.0.0 (current, now withdrawn by the operator) and 0.9.0 (previous) installed."""
+    import shutil
+
+    layout = InstallLayout(installed)
+    old = layout.version_dir("0.9.0")
+    shutil.copytree(layout.version_dir("1.0.0"), old, symlinks=True)
+    manifest = json.loads((old / "dso-version.json").read_text(encoding="utf-8"))
+    (old / "dso-version.json").write_text(json.dumps({**manifest, "version": "0.9.0"}),
+                                          encoding="utf-8")
+    layout.save_state(InstallState(current="1.0.0", previous="0.9.0"))
+    assert layout.load_state().previous == "0.9.0"
+    return layout
+
+
+def test_the_way_back_uses_the_kept_folder_of_the_previous_version_only(
+        tmp_path: Path, installed: Path) -> None:
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    back = _offer("0.9.0", withdrawn=("1.0.0",))
+    assert svc._kept_rollback_folder(back) == layout.version_dir("0.9.0")
+    # Another version offered back (not the previous one), or the current one not withdrawn:
+    # no shortcut, the normal download path decides.
+    layout.version_dir("0.8.0").mkdir()
+    assert svc._kept_rollback_folder(_offer("0.8.0", withdrawn=("1.0.0",))) is None
+    assert svc._kept_rollback_folder(_offer("0.9.0", withdrawn=("1.1.0",))) is None
+    assert _service(tmp_path, None)._kept_rollback_folder(back) is None
+
+
+def test_staging_the_way_back_marks_it_pending_and_the_withdrawn_one_failed(
+        tmp_path: Path, installed: Path) -> None:
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("0.9.0", withdrawn=("1.0.0",))
+    assert svc.stage() == layout.version_dir("0.9.0")
+    state = layout.load_state()
+    assert state.pending == "0.9.0" and state.failed == ("1.0.0",)
+    assert state.current == "1.0.0"  # the launcher switches at the next start
+
+
+def test_staging_the_way_back_waits_for_another_update(tmp_path: Path,
+                                                      installed: Path) -> None:
+    from dso_desktop.update.errors import UpdateError
+
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("0.9.0", withdrawn=("1.0.0",))
+    with layout.lock() as locked:
+        assert locked
+        with pytest.raises(UpdateError, match=r"^another update is in progress$"):
+            svc.stage()
+    assert layout.load_state().pending is None
+
+
+def test_a_managed_install_says_why_nothing_is_staged(tmp_path: Path, installed: Path) -> None:
+    from dso_desktop.update.errors import UpdatesManaged
+
+    (installed / POLICY_FILE).write_text(json.dumps({"managed": True}), encoding="utf-8")
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("1.1.0")
+    with pytest.raises(UpdatesManaged, match="managed by the IT department: nothing is staged"):
+        svc.stage()
+
+
+def test_a_version_that_failed_here_is_not_even_downloaded(tmp_path: Path,
+                                                           installed: Path) -> None:
+    from dso_desktop.update.errors import FailedVersionError
+
+    InstallLayout(installed).save_state(InstallState(current="1.0.0", failed=("1.1.0",)))
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("1.1.0")
+    svc._client = object()  # type: ignore[assignment]  # never reached
+    with pytest.raises(FailedVersionError, match=r"^version 1.1.0 failed on this computer"):
+        svc.download()
+    assert not svc.download_dir.exists() or not any(svc.download_dir.iterdir())
+
+
+def test_the_shipped_root_is_a_signed_tuf_root() -> None:
+    from dso_desktop.update.service import shipped_root
+
+    doc = json.loads(shipped_root())
+    assert doc["signed"]["_type"] == "root" and doc["signatures"]
+    assert isinstance(doc["signed"]["version"], int)

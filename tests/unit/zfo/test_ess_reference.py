@@ -104,3 +104,13 @@ def test_a_v1_id_never_takes_a_leading_algorithm() -> None:
     value = _seq(_seq(_seq(_seq(_tlv(f.OID, SHA512_OID)), _octets())))
     with pytest.raises(MalformedCmsError, match=r"expected an OCTET STRING"):
         _read(value, v2=False)
+
+
+def test_an_algorithm_identifier_has_at_most_two_fields() -> None:
+    # AlgorithmIdentifier: algorithm, parameters (NULL or absent).
+    two = _seq(_seq(_seq(_seq(_tlv(f.OID, SHA512_OID), _tlv(f.NULL, b"")), _octets())))
+    assert _read(two, v2=True) == ("sha512", HASH)
+    three = _seq(_seq(_seq(_seq(_tlv(f.OID, SHA512_OID), _tlv(f.NULL, b""),
+                                _tlv(f.NULL, b"")), _octets())))
+    with pytest.raises(MalformedCmsError, match=r"^too many ASN.1 values$"):
+        _read(three, v2=True)
