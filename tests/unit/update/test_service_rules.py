@@ -14,7 +14,7 @@ from updater.testkit import build_release, install
 
 from dso_desktop.paths import AppPaths
 from dso_desktop.update.client import Offer
-from dso_desktop.update.layout import POLICY_FILE, InstallLayout, InstallState
+from dso_desktop.update.layout import POLICY_FILE, InstallLayout, InstallState, Trial
 from dso_desktop.update.release import Notes, Version
 from dso_desktop.update.service import CHECK_INTERVAL, UpdateService, UpdateSettings
 
@@ -131,6 +131,10 @@ def test_install_status_of_a_launcher_install(tmp_path: Path, installed: Path) -
         "last_rollback": {"version": "0.9.5", "to": "0.9.0"},
     }
     assert Path(status["log"]).parent.name and str(status["log"]).endswith(".log")
+    layout.save_state(InstallState(current="1.0.0", trial=Trial("1.0.0", 2,
+                                                                last_end="exit code 3")))
+    assert svc.install_status()["trial"] == {"version": "1.0.0", "failures": 2,
+                                             "last_end": "exit code 3"}
     loose = _service(tmp_path, None)
     assert loose.install_status()["installed"] is False
 
