@@ -256,3 +256,24 @@ def test_the_seal_certificate_ending_is_named(
         "Zprávu za 10 dní nepůjde ověřit (vyprší certifikát pečeti): nechte ji znovu "
         "opatřit razítkem.")
     assert v.evidence_cause is EvidenceCause.SEAL_CERTIFICATE
+
+
+def test_an_unlocatable_dm_dm_is_explained(pki: TestPki, trust: TrustStore) -> None:
+    from tests.unit.zfo.test_encodings import dm_dm_span, rehash
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import seal
+
+    # Shift_JIS: an encoding the hash check does not search bytes in (test_encodings.py).
+    text = '<?xml version="1.0" encoding="Shift_JIS"?>' + message_xml(pki, subject="x").decode()
+    for cz, ascii_ in (("Úřad městyse Test", "Urad"), ("Náměstí", "Namesti"),
+                       ("Jan Novák", "Jan Novak"), ("k rukám", "k rukam"), ("Č.j.", "Cj")):
+        text = text.replace(cz, ascii_)
+    s, e = dm_dm_span(text)
+    content = rehash(text, pki, text[s:e].encode("shift_jis")).encode("shift_jis")
+    v = verify_zfo(seal(content, pki.seal, pki.tsa, SEALED_AT), trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID and v.dm_hash is HashCheck.UNLOCATABLE
+    assert _pairs(v) == [(
+        "dmHash cannot be checked: the dmDm element's bytes cannot be located in the content "
+        "(unsupported encoding)",
+        "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")]
