@@ -277,3 +277,39 @@ def test_an_unlocatable_dm_dm_is_explained(pki: TestPki, trust: TrustStore) -> N
         "dmHash cannot be checked: the dmDm element's bytes cannot be located in the content "
         "(unsupported encoding)",
         "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")]
+
+
+def test_an_unreadable_file_is_explained(trust: TrustStore) -> None:
+    v = verify_zfo(b"%PDF-1.7 not a zfo", trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID and len(v.reasons) == 1
+    assert v.reasons[0].startswith("not a readable ZFO: ")
+    assert v.reasons_cs == ("Soubor není podepsaná datová zpráva (chybí struktura CMS).",)
+
+
+def test_a_file_over_the_size_limit_is_not_read(make_zfo: Callable[..., bytes],
+                                                trust: TrustStore,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zfo()
+    monkeypatch.setattr("dso_desktop.zfo.verify.MAX_ZFO_SIZE", len(data) - 1)
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    assert v.reasons == (f"not a readable ZFO: file has {len(data)} bytes, more than "
+                         f"{len(data) - 1}",)
+    monkeypatch.setattr("dso_desktop.zfo.verify.MAX_ZFO_SIZE", len(data))
+    assert verify_zfo(data, trust, now=NOW).kind is VerdictKind.VALID
+
+
+def test_an_unexpected_parser_error_is_a_broken_structure(
+        make_zfo: Callable[..., bytes], trust: TrustStore,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lean CMS reader may fail with a plain ValueError/IndexError on shapes no check
+    # names; that is an invalid file, said plainly, never an exception out of the verifier.
+    def broken(_data: bytes) -> object:
+        raise IndexError("index out of range")
+
+    monkeypatch.setattr("dso_desktop.zfo.verify.f.signed_data", broken)
+    v = verify_zfo(make_zfo(), trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    assert _pairs(v) == [("broken signature structure: index out of range",
+                          "Podpisová struktura je poškozená.")]
+    assert v.zfo_kind is None and v.message_id is None
