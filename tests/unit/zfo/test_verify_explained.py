@@ -313,3 +313,26 @@ def test_an_unexpected_parser_error_is_a_broken_structure(
     assert _pairs(v) == [("broken signature structure: index out of range",
                           "Podpisová struktura je poškozená.")]
     assert v.zfo_kind is None and v.message_id is None
+
+
+@pytest.mark.parametrize(("offset", "valid"), [
+    (timedelta(hours=24), True), (timedelta(hours=-24), True),
+    (timedelta(hours=24, seconds=1), False), (-timedelta(hours=24, seconds=1), False),
+])
+def test_a_timestamp_more_than_a_day_from_the_signing_time(
+        pki: TestPki, trust: TrustStore, offset: timedelta, valid: bool) -> None:
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import seal
+
+    data = seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT,
+                timestamp_time=SEALED_AT + offset)
+    v = verify_zfo(data, trust, now=NOW)
+    if valid:
+        assert v.kind is VerdictKind.VALID, v.reasons
+        assert v.timestamp_time == SEALED_AT + offset
+        return
+    assert v.kind is VerdictKind.INVALID
+    assert _pairs(v)[-1] == ("the timestamp is more than a day away from the signing time",
+                             "Časové razítko je o více než den vzdálené od času podepsání.")
+    assert v.timestamp_time == SEALED_AT + offset and v.anchor is None
