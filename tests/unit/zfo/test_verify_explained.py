@@ -367,3 +367,14 @@ def test_the_isds_timestamp_chain_ends_the_evidence_without_a_seal_timestamp(
     assert v.kind is VerdictKind.VALID_AT_SIGNING, v.reasons
     assert v.evidence_expires == short.not_valid_after_utc
     assert v.evidence_cause is EvidenceCause.QUALIFIED_TIMESTAMP
+
+
+def test_a_timestamp_made_outside_its_authoritys_validity_keeps_its_time(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    early = datetime(2020, 1, 1, tzinfo=UTC)  # before every test certificate
+    v = verify_zfo(make_zfo(when=early), trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    assert v.reasons[-1].startswith("timestamp check failed: timestamp authority at its "
+                                    "issue time: ")
+    assert v.reasons_cs[-1] == "Časové razítko je neplatné."
+    assert v.timestamp_time == early  # what the token says, shown with the refusal
