@@ -127,7 +127,11 @@ def test_small_update_fetches_only_the_changed_files(setup) -> None:
     _Recorder.paths = []
     svc = make()
     assert svc.check().available == "1.1.0"
-    svc.download()
+    seen: list[tuple[int, int]] = []
+    svc.download(lambda done, total: seen.append((done, total)))
+    # Progress is reported for the small update's own download (the changed files, far
+    # less than the archive with the bulk), ending at its total.
+    assert seen and seen[-1][0] == seen[-1][1] < len(bulk)
     got = [p for p in _Recorder.paths if "/targets/" in p and "latest" not in p]
     # The file list and the changed files only: never the full archive, never the bulk.
     assert not any(".tar." in p for p in got)

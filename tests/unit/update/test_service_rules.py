@@ -1,0 +1,224 @@
+"""UpdateService decisions that need no portal: settings, the daily check's clock, the way
+back from a withdrawn version, the admin's lock. Written against survivors of a mutmut run
+over ``update/service.py`` (docs/testing.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tuf.api.metadata import TargetFile
+from updater.testkit import build_release, install
+
+from dso_desktop.paths import AppPaths
+from dso_desktop.update.client import Offer
+from dso_desktop.update.layout import POLICY_FILE, InstallLayout, InstallState, Trial
+from dso_desktop.update.release import Notes, Version
+from dso_desktop.update.service import CHECK_INTERVAL, UpdateService, UpdateSettings
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+
+
+def _service(tmp_path: Path, root: Path | None = None) -> UpdateService:
+    return UpdateService(AppPaths.default(tmp_path / "user").ensure(), install_root=root,
+                         trusted_root=b"{}", portal_url="https://portal.example/",
+                         now=lambda: NOW)
+
+
+def _offer(version: str, withdrawn: tuple[str, ...] = ()) -> Offer:
+    archive = TargetFile(1, {"sha256": "0" * 64}, f"r/dso-desktop-{version}.tar.gz")
+    return Offer(Version.parse(version), Notes("", ""), "", archive, {}, None, withdrawn)
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Path:
+    return install(tmp_path / "install", build_release(tmp_path / "c", "1.0.0"), "1.0.0")
+
+
+def test_leaving_a_withdrawn_version_marks_it_failed(tmp_path: Path) -> None:
+    svc = _service(tmp_path)
+    svc._offer = _offer("1.0.0", withdrawn=("1.1.0",))
+    state = InstallState(current="1.1.0", previous="1.0.0", failed=("0.9.0",))
+    assert svc._withdrawn_as_failed(state) == InstallState(
+        current="1.1.0", previous="1.0.0", failed=("0.9.0", "1.1.0"))
+
+
+def test_the_failed_list_keeps_the_last_twenty(tmp_path: Path) -> None:
+    svc = _service(tmp_path)
+    svc._offer = _offer("1.0.0", withdrawn=("1.1.0",))
+    old = tuple(f"0.{i}.0" for i in range(25))
+    got = svc._withdrawn_as_failed(InstallState(current="1.1.0", failed=old))
+    assert got.failed == (*old[-19:], "1.1.0")
+
+
+@pytest.mark.parametrize(("offer", "state"), [
+    (None, InstallState(current="1.1.0")),  # nothing offered
+    (_offer("1.0.0", withdrawn=("1.2.0",)), InstallState(current="1.1.0")),  # not withdrawn
+    (_offer("1.0.0", withdrawn=("1.1.0",)), InstallState(current=None)),  # nothing runs
+    (_offer("1.0.0", withdrawn=("1.1.0",)),  # already remembered: not twice
+     InstallState(current="1.1.0", failed=("1.1.0",))),
+])
+def test_the_failed_list_is_left_alone_otherwise(tmp_path: Path, offer: Offer | None,
+                                                 state: InstallState) -> None:
+    svc = _service(tmp_path)
+    svc._offer = offer
+    assert svc._withdrawn_as_failed(state) is state
+
+
+def test_check_due_after_the_interval_or_a_damaged_clock(tmp_path: Path) -> None:
+    svc = _service(tmp_path)
+    assert svc.check_due()  # never checked
+    svc._save(last_check=(NOW - CHECK_INTERVAL + timedelta(seconds=1)).isoformat())
+    assert not svc.check_due()
+    svc._save(last_check=(NOW - CHECK_INTERVAL).isoformat())
+    assert svc.check_due()
+    svc._save(last_check="yesterday-ish")  # a damaged value must not stop checks for good
+    assert svc.check_due()
+    svc.set_enabled(False)
+    assert not svc.check_due()
+
+
+def test_the_admin_lock_is_only_an_explicit_false(tmp_path: Path, installed: Path) -> None:
+    svc = _service(tmp_path, installed)
+    policy = installed / POLICY_FILE
+    assert not svc.admin_locked() and svc.checks_enabled()
+    for value, locked in ((False, True), (True, False), (0, False), (None, False)):
+        policy.write_text(json.dumps({"enabled": value}), encoding="utf-8")
+        assert svc.admin_locked() is locked, value
+        assert svc.checks_enabled() is (not locked), value
+    policy.write_text(json.dumps({"portal_url": "https://x.example/"}), encoding="utf-8")
+    assert not svc.admin_locked()
+
+
+def test_settings_load_keeps_known_fields_and_a_known_channel(tmp_path: Path) -> None:
+    path = tmp_path / "update.json"
+    path.write_text(json.dumps({"enabled": False, "channel": "beta", "surprise": 1}),
+                    encoding="utf-8")
+    assert UpdateSettings.load(path) == UpdateSettings(enabled=False, channel="beta")
+    path.write_text(json.dumps({"channel": "nightly", "skipped_version": "1.2.0"}),
+                    encoding="utf-8")
+    assert UpdateSettings.load(path) == UpdateSettings(channel="stable",
+                                                       skipped_version="1.2.0")
+    path.write_text("[1, 2]", encoding="utf-8")
+    assert UpdateSettings.load(path) == UpdateSettings()
+    path.write_text("{broken", encoding="utf-8")
+    assert UpdateSettings.load(path) == UpdateSettings()
+    assert UpdateSettings.load(tmp_path / "missing.json") == UpdateSettings()
+
+
+def test_set_channel_refuses_an_unknown_one(tmp_path: Path) -> None:
+    svc = _service(tmp_path)
+    svc.set_channel("beta")
+    assert svc.settings().channel == "beta"
+    with pytest.raises(ValueError, match="unknown channel 'nightly'"):
+        svc.set_channel("nightly")
+    assert svc.settings().channel == "beta"
+
+
+def test_install_status_of_a_launcher_install(tmp_path: Path, installed: Path) -> None:
+    svc = _service(tmp_path, installed)
+    layout = InstallLayout(installed)
+    # (A previous version is only reported while its folder exists: none here.)
+    layout.save_state(InstallState(current="1.0.0", failed=("0.9.5",),
+                                   last_rollback={"version": "0.9.5", "to": "0.9.0"}))
+    status = svc.install_status()
+    assert status == {
+        "installed": True, "root": str(installed), "managed": False,
+        "log": status["log"], "current": "1.0.0", "previous": None, "pending": None,
+        "failed": ["0.9.5"], "trial": None,
+        "last_rollback": {"version": "0.9.5", "to": "0.9.0"},
+    }
+    assert Path(status["log"]).parent.name and str(status["log"]).endswith(".log")
+    layout.save_state(InstallState(current="1.0.0", trial=Trial("1.0.0", 2,
+                                                                last_end="exit code 3")))
+    assert svc.install_status()["trial"] == {"version": "1.0.0", "failures": 2,
+                                             "last_end": "exit code 3"}
+    loose = _service(tmp_path, None)
+    assert loose.install_status()["installed"] is False
+
+
+def _two_versions(installed: Path) -> InstallLayout:
+    """1.0.0 (current, now withdrawn by the operator) and 0.9.0 (previous) installed."""
+    import shutil
+
+    layout = InstallLayout(installed)
+    old = layout.version_dir("0.9.0")
+    shutil.copytree(layout.version_dir("1.0.0"), old, symlinks=True)
+    manifest = json.loads((old / "dso-version.json").read_text(encoding="utf-8"))
+    (old / "dso-version.json").write_text(json.dumps({**manifest, "version": "0.9.0"}),
+                                          encoding="utf-8")
+    layout.save_state(InstallState(current="1.0.0", previous="0.9.0"))
+    assert layout.load_state().previous == "0.9.0"
+    return layout
+
+
+def test_the_way_back_uses_the_kept_folder_of_the_previous_version_only(
+        tmp_path: Path, installed: Path) -> None:
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    back = _offer("0.9.0", withdrawn=("1.0.0",))
+    assert svc._kept_rollback_folder(back) == layout.version_dir("0.9.0")
+    # Another version offered back (not the previous one), or the current one not withdrawn:
+    # no shortcut, the normal download path decides.
+    layout.version_dir("0.8.0").mkdir()
+    assert svc._kept_rollback_folder(_offer("0.8.0", withdrawn=("1.0.0",))) is None
+    assert svc._kept_rollback_folder(_offer("0.9.0", withdrawn=("1.1.0",))) is None
+    assert _service(tmp_path, None)._kept_rollback_folder(back) is None
+
+
+def test_staging_the_way_back_marks_it_pending_and_the_withdrawn_one_failed(
+        tmp_path: Path, installed: Path) -> None:
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("0.9.0", withdrawn=("1.0.0",))
+    assert svc.stage() == layout.version_dir("0.9.0")
+    state = layout.load_state()
+    assert state.pending == "0.9.0" and state.failed == ("1.0.0",)
+    assert state.current == "1.0.0"  # the launcher switches at the next start
+
+
+def test_staging_the_way_back_waits_for_another_update(tmp_path: Path,
+                                                      installed: Path) -> None:
+    from dso_desktop.update.errors import UpdateError
+
+    layout = _two_versions(installed)
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("0.9.0", withdrawn=("1.0.0",))
+    with layout.lock() as locked:
+        assert locked
+        with pytest.raises(UpdateError, match=r"^another update is in progress$"):
+            svc.stage()
+    assert layout.load_state().pending is None
+
+
+def test_a_managed_install_says_why_nothing_is_staged(tmp_path: Path, installed: Path) -> None:
+    from dso_desktop.update.errors import UpdatesManaged
+
+    (installed / POLICY_FILE).write_text(json.dumps({"managed": True}), encoding="utf-8")
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("1.1.0")
+    with pytest.raises(UpdatesManaged, match="managed by the IT department: nothing is staged"):
+        svc.stage()
+
+
+def test_a_version_that_failed_here_is_not_even_downloaded(tmp_path: Path,
+                                                           installed: Path) -> None:
+    from dso_desktop.update.errors import FailedVersionError
+
+    InstallLayout(installed).save_state(InstallState(current="1.0.0", failed=("1.1.0",)))
+    svc = _service(tmp_path, installed)
+    svc._offer = _offer("1.1.0")
+    svc._client = object()  # type: ignore[assignment]  # never reached
+    with pytest.raises(FailedVersionError, match=r"^version 1.1.0 failed on this computer"):
+        svc.download()
+    assert not svc.download_dir.exists() or not any(svc.download_dir.iterdir())
+
+
+def test_the_shipped_root_is_a_signed_tuf_root() -> None:
+    from dso_desktop.update.service import shipped_root
+
+    doc = json.loads(shipped_root())
+    assert doc["signed"]["_type"] == "root" and doc["signatures"]
+    assert isinstance(doc["signed"]["version"], int)
