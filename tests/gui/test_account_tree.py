@@ -113,7 +113,8 @@ def test_counts_read_in_czech_and_only_unread_received_are_bold(tree: AccountTre
     top = tree.model_.item(0)
     received, sent = top.child(0), top.child(1)
     assert received.text() == "Přijaté (3)" and received.font().bold()
-    assert received.toolTip() == "zpráv: 8, nepřečtených: 3"
+    # the (possibly elided) name first, then the counts
+    assert received.toolTip() == "Přijaté\nzpráv: 8, nepřečtených: 3"
     assert sent.text() == "Odeslané" and not sent.font().bold()  # sent is never "unread"
     year = received.child(1)
     assert year.text() == "2026" and not year.font().bold()
