@@ -58,6 +58,7 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 
     results: list[dict[str, Any]] = []
     failures: dict[str, BaseException] = {}  # account -> its failure, for the user's line
+    per_message: dict[str, list[Any]] = {}  # account -> its SyncFailures (messages not stored)
     failed = False
     confirm: list[str] = []
     with _open(ctx) as app:
@@ -74,6 +75,9 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
             res = outcome[name]
             if isinstance(res, BaseException):
                 failures[name] = res
+            summary = getattr(res, "summary", None) if isinstance(res, BaseException) else res
+            if summary is not None:
+                per_message[name] = list(summary.failed)
             if isinstance(res, DeliveryConfirmationRequired):
                 confirm.append(name)
                 failed = True
@@ -123,11 +127,20 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
             if r.get("error"):
                 line += tr(" — stopped: {error}", error=error)
             lines.append(line)
-            lines += [f"  {f['dm_id'] or '-'}: {f['reason']}" for f in r["failed"]]
+            lines += [_failure_line(f) for f in per_message.get(r["account"], [])]
         return "\n".join(lines)
 
     ctx.emit(results, text)
     return 1 if failed else 0
+
+
+def _failure_line(f: Any) -> str:
+    """One message a sync could not store, in the user's language (from the error's kind;
+    its English reason stays in --json and the log)."""
+    part = {"owner info": tr("owner info: "), "delivery info": tr("delivery info: ")}.get(
+        f.part, "")
+    why = error_line(f.error) if f.error is not None else f.reason
+    return f"  {f.dm_id or '-'}: {part}{why}"
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -151,6 +151,8 @@ CS: dict[str, str] = {
         "{error}. Spusťte znovu s --accept-delivery (zprávy se tím doručí), nebo se "
         "--sent-only (jen odeslané zprávy a stavy).",
     "{account}: FAILED: {error}": "{account}: SELHALO: {error}",
+    "owner info: ": "údaje o vlastníkovi schránky: ",
+    "delivery info: ": "doručenka: ",
     "{account}: {new} new, {updated} updated, {failed} failed":
         "{account}: nových {new}, aktualizovaných {updated}, nestažených {failed}",
     " — stopped: {error}": " — zastaveno: {error}",

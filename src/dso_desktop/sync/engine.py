@@ -266,7 +266,8 @@ class AccountSync:
             except Exception as exc:
                 if _fatal_transport(exc):
                     raise
-                self.summary.failed.append(SyncFailure(None, f"owner info: {exc}"))
+                self.summary.failed.append(SyncFailure(None, f"owner info: {exc}", "owner info",
+                                                       exc))
         if LoginMethod(self.account.login_method) in PASSWORD_METHODS:
             try:
                 expires = self.call(self.client.get_password_info)
@@ -403,7 +404,7 @@ class AccountSync:
 
         if isinstance(exc, SyncError | LoginError):
             raise exc  # cancelled, or ISDS asked us to come back later
-        self.summary.failed.append(SyncFailure(dm_id, f"{what}{exc}"))
+        self.summary.failed.append(SyncFailure(dm_id, f"{what}{exc}", what.rstrip(": "), exc))
         if _fatal_transport(exc):
             raise SyncError(f"sync of {self.account.name!r} stopped: {exc}",
                             self.summary) from exc
@@ -437,7 +438,7 @@ class AccountSync:
             done += 1
             if exc is not None or result is None:
                 log.warning("storing a message failed: %s", type(exc).__name__)
-                self.summary.failed.append(SyncFailure(dm_id, str(exc)))
+                self.summary.failed.append(SyncFailure(dm_id, str(exc), "", exc))
             else:
                 if result.status == "stored" and result.message_id is not None:
                     self.summary.new += 1
@@ -491,7 +492,8 @@ class AccountSync:
 
     def _delivery_info_done(self, dm_id: str, stored: Any, exc: Exception | None) -> None:
         if exc is not None:
-            self.summary.failed.append(SyncFailure(dm_id, f"delivery info: {exc}"))
+            self.summary.failed.append(SyncFailure(dm_id, f"delivery info: {exc}", "delivery info",
+                                                    exc))
         elif stored:
             self.summary.delivery_infos += 1
 

@@ -25,7 +25,11 @@ class SyncProgress:
 @dataclass(frozen=True)
 class SyncFailure:
     dm_id: str | None
-    reason: str
+    reason: str  # English, for logs and --json
+    # What failed ("owner info", "delivery info", "" = the message) and the error itself,
+    # so that a user's line can be written in the user's language from the error's kind.
+    part: str = ""
+    error: BaseException | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
