@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dso_desktop.cli.main import CliContext, CliError, UsageError, error_line, localized
+from dso_desktop.cli.main import (
+    CliContext,
+    CliError,
+    UsageError,
+    error_line,
+    language,
+    localized,
+)
 from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
@@ -132,6 +139,16 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 
     ctx.emit(results, text)
     return 1 if failed else 0
+
+
+def _verdict_text(verdict: str | None) -> str:
+    """A verdict kind in the user's language (the raw value if it is not one)."""
+    from dso_desktop.domain import VerdictKind, text
+
+    try:
+        return text(VerdictKind(verdict or ""), language())
+    except ValueError:
+        return str(verdict)
 
 
 def _failure_line(f: Any) -> str:
@@ -342,7 +359,9 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
                 # An untrusted file is never evidence: say so, with the verdict and why.
                 line += tr(" — seal {verdict}: {reason}; kept in quarantine, NOT archived as "
                            "evidence (the message is still downloaded from ISDS)",
-                           verdict=i.verdict, reason=i.reason)
+                           verdict=_verdict_text(i.verdict),
+                           reason=(i.reason_cs or i.reason) if language() == "cs"
+                           else i.reason)
             elif i.failure is not None:  # in the user's language, not the English reason
                 line += f" — {error_line(i.failure)}"
             elif i.status is ImportStatus.CONFLICT:

@@ -211,13 +211,15 @@ class ImportItem:
     dm_id: str | None = None
     verdict: str | None = None
     reason: str | None = None  # English (logs, --json)
+    reason_cs: str | None = None  # the same in Czech (the user's line; not in --json)
     # The exception behind INVALID/ERROR, so a user-facing line can be rendered in the user's
     # language from its kind and details (`DsoError.user_text`, `errors.os_error_text`).
     failure: BaseException | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The item for ``--json``: its data, without the exception object."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "failure"}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("failure", "reason_cs")}
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,7 @@ class ZfoService:
                            account_box_id=box_id, now=now, accounts_by_box=by_box,
                            source_name=Path(name).name)
             return ImportItem(name, ImportStatus.of(r.status), r.message_id, r.dm_id,
-                              r.verdict, r.reason)
+                              r.verdict, r.reason, r.reason_cs)
         except IngestError as exc:
             return ImportItem(name, ImportStatus.INVALID, reason=str(exc), failure=exc)
         except OSError as exc:

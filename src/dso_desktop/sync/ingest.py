@@ -54,6 +54,7 @@ class IngestResult:
     verdict: str | None
     direction: Direction | None = None
     reason: str | None = None  # why it was quarantined or kept aside (English)
+    reason_cs: str | None = None  # the same in Czech, for the user's line
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,9 @@ def store_delivery_info(
                                     from_isds=from_isds)
 
 
-def _reasons(verdict: Any) -> str:
+def _reasons(verdict: Any, lang: str = "en") -> str:
+    if lang == "cs":
+        return "; ".join(getattr(verdict, "reasons_cs", ()) or ()) or "pečeť není důvěryhodná"
     return "; ".join(getattr(verdict, "reasons", ()) or ()) or "the seal is not trusted"
 
 
@@ -405,7 +408,8 @@ def import_zfo(
         with db.write() as s, EvidenceWriter(s, batch=False) as writer:
             writer.quarantine(data, zfo_kind=kind, dm_id=dm_id, verdict=vkind,
                               verdict_json=info.json, reasons=reason, source_name=source_name)
-        return IngestResult(IngestStatus.QUARANTINED, None, dm_id, vkind, reason=reason)
+        return IngestResult(IngestStatus.QUARANTINED, None, dm_id, vkind, reason=reason,
+                            reason_cs=_reasons(verdict, "cs"))
     if dup is not None:
         return IngestResult(IngestStatus.DUPLICATE, dup, dm_id, vkind)
     if kind is ZfoKind.DELIVERY_INFO:

@@ -176,6 +176,27 @@ def test_import_of_an_untrusted_zfo_is_quarantined_not_evidence(
     assert rows == []  # not in the message list
 
 
+def test_a_quarantined_import_is_explained_in_czech(
+        tmp_path: Path, pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.test_cli_czech_errors import english_words
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import seal
+
+    data = tmp_path / "data"
+    add_account(data)
+    f = tmp_path / "cizi.zfo"
+    f.write_bytes(seal(message_xml(pki, dm_id="8101"), pki.seal, pki.tsa, SEALED_AT))
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, _ = dso("import", str(f), "--data-dir", str(data))
+    line = next(x for x in out.splitlines() if "(8101)" in x)
+    assert code == 1 and "karantén" in line
+    assert not english_words(line.replace(str(f), "")), line  # verdict and reasons in Czech
+    monkeypatch.setenv("DSO_LANG", "en")
+    code, rows, _ = dso_json("import", str(f), "--data-dir", str(data))
+    assert "reason_cs" not in str(rows)  # --json stays English
+
+
 def test_import_of_garbage_fails_and_stores_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     f = tmp_path / "broken.zfo"
