@@ -37,10 +37,12 @@ class AccountError(DsoError):
 
     kind = ErrorKind.ACCOUNT
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, cs: str | None = None) -> None:
+        # ``cs``: the same sentence in Czech for the user; without it the Czech user reads
+        # the kind's sentence (never the English ``message``, which goes to the logs).
         super().__init__(message)
-        if message:  # the GUI has always shown the service's own words for these
-            self.message_cs = message
+        if cs:
+            self.message_cs = cs
 
 
 class PasswordMissing(AccountError):
@@ -57,7 +59,8 @@ def check_environment(value: str) -> str:
     if v.startswith("https://") and len(v) > len("https://"):
         return v.rstrip("/")
     raise AccountError(
-        f"environment must be production, test or an https:// URL, not {value!r}")
+        f"environment must be production, test or an https:// URL, not {value!r}",
+        f"Prostředí musí být production, test nebo adresa https://, ne {value!r}.")
 
 
 class AccountService:
@@ -98,18 +101,22 @@ class AccountService:
             save_password: bool = False) -> AccountView:
         name = spec.name.strip()
         if not name or len(name) > 100 or any(ch in name for ch in "\r\n\t"):
-            raise AccountError("an account needs a name (up to 100 characters, one line)")
+            raise AccountError("an account needs a name (up to 100 characters, one line)",
+                               "Účet potřebuje název (nejvýše 100 znaků, jeden řádek).")
         method = LoginMethod(spec.login_method)
         if not spec.username.strip():
-            raise AccountError("an account needs a user name")
+            raise AccountError("an account needs a user name",
+                               "Účet potřebuje uživatelské jméno.")
         env = check_environment(spec.environment)
         for label, path in (("certificate", spec.cert_file), ("key", spec.key_file),
                             ("CA", spec.ca_file)):
             if path is not None and not Path(path).is_file():
-                raise AccountError(f"{label} file not found: {path}")
+                raise AccountError(f"{label} file not found: {path}",
+                                   f"Soubor nenalezen: {path}")
         if method in (LoginMethod.CERT, LoginMethod.CERT_PASSWORD, LoginMethod.HOSTED) and \
                 spec.cert_file is None:
-            raise AccountError(f"login method {method} needs a certificate file (--cert)")
+            raise AccountError(f"login method {method} needs a certificate file (--cert)",
+                               f"Způsob přihlášení {method} potřebuje soubor s certifikátem.")
         with self._db.write() as s:
             rec = AccountRepo(s).add(
                 name, environment=env, login_method=str(method), username=spec.username.strip(),
@@ -175,7 +182,8 @@ class AccountService:
                    "username", "environment", "login_method"}
         bad = set(fields) - allowed
         if bad:
-            raise AccountError(f"cannot change {', '.join(sorted(bad))}")
+            raise AccountError(f"cannot change {', '.join(sorted(bad))}",
+                               f"Nelze změnit: {', '.join(sorted(bad))}.")
         if "environment" in fields:
             fields["environment"] = check_environment(fields["environment"])
         if "login_method" in fields:
@@ -183,12 +191,13 @@ class AccountService:
         if "username" in fields:
             fields["username"] = str(fields["username"]).strip()
             if not fields["username"]:
-                raise AccountError("an account needs a user name")
+                raise AccountError("an account needs a user name",
+                                   "Účet potřebuje uživatelské jméno.")
         for key in ("ca_file", "cert_file", "key_file"):
             path = fields.get(key)
             if path is not None:
                 if not Path(path).is_file():
-                    raise AccountError(f"file not found: {path}")
+                    raise AccountError(f"file not found: {path}", f"Soubor nenalezen: {path}")
                 fields[key] = str(Path(path).resolve())
         with self._db.write() as s:
             repo = AccountRepo(s)
@@ -202,7 +211,9 @@ class AccountService:
             cert = fields.get("cert_file", old.cert_file)
             if method in (LoginMethod.CERT, LoginMethod.CERT_PASSWORD, LoginMethod.HOSTED) \
                     and not cert:
-                raise AccountError(f"login method {method} needs a certificate file (--cert)")
+                raise AccountError(
+                    f"login method {method} needs a certificate file (--cert)",
+                    f"Způsob přihlášení {method} potřebuje soubor s certifikátem.")
             rec = repo.update(name, **fields)
         return self._view(rec)
 
@@ -253,14 +264,17 @@ class AccountService:
         method = LoginMethod(rec.login_method)
         if method not in CHANGEABLE_PASSWORD:
             raise AccountError(
-                f"login method {method} has no password the application can change")
+                f"login method {method} has no password the application can change",
+                f"U způsobu přihlášení {method} aplikace heslo změnit nemůže.")
         if not new_password or any(ch in new_password for ch in "\r\n"):
-            raise AccountError("the new password must be one non-empty line")
+            raise AccountError("the new password must be one non-empty line",
+                               "Nové heslo musí být jeden neprázdný řádek.")
         old = old_password if old_password is not None else self.password(name)
         if not old:
             raise PasswordMissing(f"no password saved for account {name!r}; give the old one")
         if new_password == old:
-            raise AccountError("the new password must differ from the old one")
+            raise AccountError("the new password must differ from the old one",
+                               "Nové heslo se musí lišit od starého.")
         client = self.client(name, password=old, cancel=cancel)
         try:
             code = None
@@ -268,7 +282,8 @@ class AccountService:
                 if method is LoginMethod.TOTP:
                     client.request_password_sms()
                 if otp_provider is None:
-                    raise AccountError("changing this password needs the one-time code")
+                    raise AccountError("changing this password needs the one-time code",
+                                       "Ke změně tohoto hesla je potřeba jednorázový kód.")
                 code = otp_provider(OtpChallenge(method, None))
                 if not code:
                     from dso_desktop.isds.errors import LoginCancelled

@@ -416,3 +416,19 @@ def test_an_unsaved_password_is_changed_in_memory_only(app: App) -> None:
     assert v.password_saved is False
     assert secretstore.get_secret("obec", "password") is None
     assert app.accounts.password("obec") == "Nove-Heslo-2"
+
+
+def test_account_errors_have_their_own_czech_sentence() -> None:
+    # The GUI shows `text("cs")`; it used to be the English message itself.
+    from tests.integration.test_cli_czech_errors import english_words
+
+    from dso_desktop.services.accounts import AccountError, check_environment
+
+    with pytest.raises(AccountError) as caught:
+        check_environment("ftp://isds.example")
+    exc = caught.value
+    assert exc.text("cs").startswith("Prostředí musí být production, test nebo adresa")
+    assert not english_words(exc.text("cs"))
+    assert "environment must be production" in exc.message  # English for the logs
+    bare = AccountError("something went wrong")  # no Czech given: the kind's sentence
+    assert bare.text("cs") != "something went wrong" and not english_words(bare.text("cs"))
