@@ -142,11 +142,14 @@ def sync(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _verdict_text(verdict: str | None) -> str:
-    """A verdict kind in the user's language (the raw value if it is not one)."""
+    """A verdict kind for the user: in Czech its Czech label; in English its value as
+    before (``untrusted``), which scripts and the English docs use."""
     from dso_desktop.domain import VerdictKind, text
 
+    if language() != "cs":
+        return str(verdict)
     try:
-        return text(VerdictKind(verdict or ""), language())
+        return text(VerdictKind(verdict or ""), "cs")
     except ValueError:
         return str(verdict)
 
