@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
 
 from dso_desktop.app import App
@@ -67,3 +68,13 @@ def seed_message(data: Path, pki: TestPki, dm_id: str, *, subject: str = "Věc",
                                 direction=direction, source="test")
         assert res.message_id is not None
     return data_zfo
+
+
+@pytest.fixture
+def offline_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI offline and in English whatever the machine's locale (modules use it with
+    ``pytestmark = pytest.mark.usefixtures("offline_english")``)."""
+    monkeypatch.setenv("DSO_OFFLINE", "1")
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DSO_LANG", "en")

@@ -6,17 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.cli_helpers import dso, dso_json
+from tests.unit.cli.cli_helpers import dso, dso_json, offline_english  # noqa: F401 - fixture
 
 from dso_desktop import secretstore
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSO_OFFLINE", "1")
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DSO_LANG", "en")
+pytestmark = pytest.mark.usefixtures("offline_english")
 
 
 def _add(data: Path, name: str = "obec", *extra: str, stdin: str | None = None

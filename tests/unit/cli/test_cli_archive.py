@@ -9,19 +9,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.cli_helpers import add_account, dso, dso_json, seed_message
+from tests.unit.cli.cli_helpers import add_account, dso, dso_json, offline_english, seed_message  # noqa: F401 - fixture
 from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixture
 
 from dso_desktop.domain import Direction
 from dso_desktop.zfo.testpki import TestPki
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSO_OFFLINE", "1")
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DSO_LANG", "en")
+pytestmark = pytest.mark.usefixtures("offline_english")
 
 
 @pytest.fixture

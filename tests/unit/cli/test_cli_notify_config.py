@@ -6,18 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.cli_helpers import add_account, dso, dso_json
+from tests.unit.cli.cli_helpers import add_account, dso, dso_json, offline_english  # noqa: F401 - fixture
 
 from dso_desktop import secretstore
 from dso_desktop.services.notify import SECRET_ACCOUNT, SECRET_KIND
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSO_OFFLINE", "1")
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DSO_LANG", "en")
+pytestmark = pytest.mark.usefixtures("offline_english")
 
 
 @pytest.fixture

@@ -8,19 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.cli_helpers import add_account, dso, dso_json, open_app
+from tests.unit.cli.cli_helpers import add_account, dso, dso_json, offline_english, open_app  # noqa: F401 - fixture
 
 from dso_desktop.services.outbox import fingerprint
 from dso_desktop.store.outbox import PREPARED, SENT, UNKNOWN, OutboxAttachment, OutboxRepo
 from dso_desktop.store.timeutil import utcnow
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSO_OFFLINE", "1")
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DSO_LANG", "en")
+pytestmark = pytest.mark.usefixtures("offline_english")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.cli.cli_helpers import dso, dso_json, seed_message
+from tests.unit.cli.cli_helpers import dso, dso_json, offline_english, seed_message  # noqa: F401 - fixture
 from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixture
 
 from dso_desktop.app import App
@@ -17,13 +17,7 @@ from dso_desktop.paths import AppPaths
 from dso_desktop.services.types import AccountSpec
 from dso_desktop.zfo.testpki import TestPki
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSO_OFFLINE", "1")
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DSO_LANG", "en")
+pytestmark = pytest.mark.usefixtures("offline_english")
 
 
 @pytest.fixture
