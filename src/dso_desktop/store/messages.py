@@ -897,8 +897,14 @@ class MessageRepo:
             raise ValueError(f"cannot order by {order_by!r}")
         col = getattr(Message, order_by)
         q = self._filtered(select(Message.id), f)
-        return q.order_by(col.desc(), Message.id.desc()) if descending else q.order_by(
-            col.asc(), Message.id.asc())
+        if self._fts:  # SQLite: NULL is the smallest value, the indexes' order
+            return q.order_by(col.desc(), Message.id.desc()) if descending else q.order_by(
+                col.asc(), Message.id.asc())
+        # PostgreSQL orders NULL as the largest value; the list (its keyset pages, which
+        # this full list extends) orders it as SQLite does, so say so. The whole folder is
+        # read anyway, so the sort this costs off the index is one pass over its ids.
+        return (q.order_by(col.desc().nulls_last(), Message.id.desc()) if descending
+                else q.order_by(col.asc().nulls_first(), Message.id.asc()))
 
     def rows(self, ids: Sequence[int]) -> list[MessageRow]:
         """Rows for ``ids`` in the same order (unknown ids are skipped).

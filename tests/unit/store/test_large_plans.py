@@ -29,10 +29,9 @@ from dso_desktop.store.repos import AccountRepo, TagRepo
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, int]]:
-    """Two accounts, 120 messages with repeated and missing sort values (ties, NULLs)."""
-    db = Database.open(Path(tmp_path_factory.mktemp("plans")) / "archive.sqlite3")
+def _fill(db: Database) -> int:
+    """Two accounts, 120 messages with repeated and missing sort values (ties, NULLs); the
+    tag's id."""
     with db.write() as s:
         accounts = [AccountRepo(s).add(name, environment="test", login_method="password",
                                        username=name).id for name in ("urad", "podatelna")]
@@ -53,6 +52,13 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database
                                           env, source="test").id
             if i % 5 == 0:
                 TagRepo(s).assign(mid, tag)
+    return int(tag)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, int]]:
+    db = Database.open(Path(tmp_path_factory.mktemp("plans")) / "archive.sqlite3")
+    tag = _fill(db)
     yield db, tag
     db.close()
 
@@ -141,3 +147,38 @@ def test_keyset_pages_read_back_the_whole_list_in_order(
                 break
             after = page[-1]
         assert got == want
+
+
+def test_the_list_order_is_the_same_on_both_backends(store_url: str) -> None:
+    """The full id list (`ids`, loaded after the first page) and the keyset pages agree, and
+    both backends order alike: NULL the smallest value (first ascending, last descending).
+    On PostgreSQL a plain ``ORDER BY col DESC`` puts NULLs first, so the window's full list
+    would differ from its first page and be shown anew, in another order."""
+    db = Database.open_url(store_url)
+    try:
+        tag = _fill(db)
+        with db.read() as s:
+            repo = MessageRepo(s)
+            dm = {r.id: r.dm_id for r in repo.rows(repo.ids(MessageFilter()))}
+            for order_by in ORDER_COLUMNS:
+                for descending in (True, False):
+                    for f in _filters(tag):
+                        want = repo.ids(f, order_by, descending)
+                        got, after = [], None
+                        while True:
+                            page = repo.page(f, order_by, descending, after=after, limit=7)
+                            got += [i for _, i in page]
+                            if len(page) < 7:
+                                break
+                            after = page[-1]
+                        assert got == want, (order_by, descending, f)
+                    if order_by in ("delivered_at", "accepted_at", "subject"):
+                        values = [getattr(r, order_by) for r in repo.rows(
+                            repo.ids(MessageFilter(), order_by, descending))]
+                        nulls = [v is None for v in values]
+                        assert any(nulls) and not all(nulls)
+                        # NULL the smallest: a run of NULLs at the start (asc) or end (desc)
+                        assert nulls == sorted(nulls, reverse=not descending), order_by
+            assert len(dm) == 120
+    finally:
+        db.close()
