@@ -24,6 +24,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--within", type=int, default=None, metavar="DAYS",
                    help="everything due within DAYS (overdue included); default: each kind "
                         "with its own lead time from the settings")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="only the N nearest items, and how many there are in all (a big "
+                        "archive has hundreds of thousands)")
     p.set_defaults(handler=watch)
 
     p = subparsers.add_parser(
@@ -69,8 +72,14 @@ def _password(args: argparse.Namespace) -> str | None:
 def watch(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.within is not None and args.within < 0:
         raise localized(UsageError, "--within must not be negative")
+    if args.limit is not None and args.limit < 1:
+        raise localized(UsageError, "--limit must be at least 1")
     with _open(ctx) as app:
-        items = app.watch.items(within_days=args.within)
+        items = app.watch.items(within_days=args.within, limit=args.limit)
+        # With --limit the list is the nearest items only (read from the indexes, so the
+        # cost follows N, not the archive); the total comes from the database's counts.
+        total = (sum(app.watch.counts(within_days=args.within).values())
+                 if args.limit is not None and len(items) == args.limit else len(items))
     data = [i.to_json() for i in items]
 
     def text(_: Any) -> str:
@@ -81,8 +90,12 @@ def watch(args: argparse.Namespace, ctx: CliContext) -> int:
         # the sentence is the item's own, in the user's language.
         rows = [f"{i.due:%Y-%m-%d}  {i.kind.value:<17} {i.account or '-':<12} "
                 f"{i.dm_id or '-':<10} {i.remedy.value:<16} {i.text(lang)}" for i in items]
-        return "\n".join([tr("due         kind              account      dm_id      remedy"
-                             "           what"), *rows])
+        lines = [tr("due         kind              account      dm_id      remedy"
+                    "           what"), *rows]
+        if total > len(items):
+            lines.append(tr("({shown} of {total} items due; without --limit: all of them)",
+                            shown=len(items), total=total))
+        return "\n".join(lines)
 
     ctx.emit(data, text)
     return 1 if items else 0

@@ -336,6 +336,8 @@ CS: dict[str, str] = {
     "--within must not be negative": "--within nesmí být záporné",
     "--expiring-within must not be negative": "--expiring-within nesmí být záporné",
     "Nothing is due.": "Nic není splatné.",
+    "({shown} of {total} items due; without --limit: all of them)":
+        "({shown} z {total} položek k řešení; bez --limit všechny)",
     "due         kind              account      dm_id      remedy           what":
         "termín      druh              účet         id zprávy  náprava          co",
     "Nothing to restamp.": "Není co přerazítkovat.",
@@ -862,6 +864,9 @@ CS: dict[str, str] = {
     "time from the settings":
         "vše s termínem do DAYS dní (včetně prošlých); výchozí: každý druh s vlastním "
         "předstihem podle nastavení",
+    "only the N nearest items, and how many there are in all (a big archive has hundreds "
+    "of thousands)":
+        "jen N nejbližších položek a kolik jich je celkem (velký archiv jich má statisíce)",
     "Re-signISDSDocument for each message; where ISDS cannot re-seal, an RFC 3161 archive "
     "timestamp from the configured TSA. The result is kept as a new version beside the "
     "original. Exit 1 when any failed.":

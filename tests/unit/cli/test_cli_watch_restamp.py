@@ -45,6 +45,25 @@ def test_watch_exit_codes_and_shape(data: Path, tmp_path: Path) -> None:
     assert any("5501" in line for line in out.splitlines()[1:])
 
 
+def test_watch_limit_shows_the_nearest_items_and_the_total(data: Path, pki: TestPki) -> None:
+    seed_message(data, pki, "5502", subject="Druhá")
+    code, every, _ = dso_json("watch", "--within", "7300", "--data-dir", str(data))
+    assert code == 1 and len(every) >= 2
+    code, first, _ = dso_json("watch", "--within", "7300", "--limit", "1",
+                              "--data-dir", str(data))
+    assert code == 1 and first == every[:1]  # the nearest one, the same item
+    code, out, _ = dso("watch", "--within", "7300", "--limit", "1", "--data-dir", str(data))
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 3  # header, one item, the total
+    assert lines[-1] == f"(1 of {len(every)} items due; without --limit: all of them)"
+    # A limit above the total: all items, no total line.
+    code, out, _ = dso("watch", "--within", "7300", "--limit", "1000", "--data-dir",
+                       str(data))
+    assert code == 1 and len(out.splitlines()) == len(every) + 1
+    code, _, err = dso("watch", "--limit", "0", "--data-dir", str(data))
+    assert code == 2 and "--limit must be at least 1" in err
+
+
 def test_restamp_refusals(data: Path) -> None:
     code, _, err = dso("restamp", "--expiring-within", "-5", "--data-dir", str(data))
     assert code == 2 and "--expiring-within must not be negative" in err
