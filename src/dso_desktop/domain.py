@@ -284,6 +284,7 @@ class IntegrityProblemKind(StrEnum):
     CONFLICT_REVIEWED = "conflict-reviewed"
     QUARANTINED = "quarantined"
     DATABASE = "database"
+    DUPLICATE = "duplicate"  # one message kept under two accounts of the same data box
 
 
 # enum -> member -> (English, Czech): short labels a user understands. Keyed by the enum
@@ -422,6 +423,8 @@ TEXTS: dict[type[Enum], dict[Any, tuple[str, str]]] = {
                                                  "jiná kopie, zkontrolováno"),
         IntegrityProblemKind.QUARANTINED: ("imported file in quarantine",
                                            "importovaný soubor v karanténě"),
+        IntegrityProblemKind.DUPLICATE: ("message kept twice (two accounts of one box)",
+                                         "zpráva uložena dvakrát (dva účty jedné schránky)"),
         IntegrityProblemKind.DATABASE: ("database damaged", "databáze je poškozena"),
     },
 }

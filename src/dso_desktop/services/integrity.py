@@ -236,6 +236,7 @@ class IntegrityService:
             repo = MessageRepo(s)
             copies = repo.evidence_copies()
             quarantined = repo.quarantined()
+            duplicates = repo.box_duplicates()
         for c in copies:
             what = "delivery info" if c.kind == ZfoKind.DELIVERY_INFO else "signed message"
             why = ("was the evidence until a trusted copy replaced it" if c.reason == "displaced"
@@ -244,6 +245,12 @@ class IntegrityService:
                 c.message_id, c.dm_id, P.CONFLICT_REVIEWED if c.reviewed_at else P.CONFLICT,
                 f"another {what} (SHA-256 {c.sha256[:16]}…, seal {c.verdict or 'unverified'}) "
                 f"{why}; kept beside the evidence"))
+        for dup_id, dm, account, other_id, other_account in duplicates:
+            problems.append(IntegrityProblem(
+                dup_id, dm, P.DUPLICATE,
+                f"kept twice: under account {account} and (message {other_id}) under "
+                f"{other_account}, both accounts of one data box; each copy is verified on "
+                "its own"))
         for q in quarantined:
             problems.append(IntegrityProblem(
                 0, q.dm_id or "", P.QUARANTINED,

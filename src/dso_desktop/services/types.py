@@ -294,8 +294,12 @@ class ArchiveWarning:
 
 # Listed, but nothing to act on: a quarantined file is attached to nothing; a reviewed
 # conflicting copy has been looked at (`dso check --mark-reviewed`).
+# A message kept twice (two accounts of one box, from before the one-copy rule) is evidence
+# both times, each copy verified on its own: nothing is lost or untrusted, so it is reported
+# without failing the check.
 INFORMATIONAL_PROBLEMS = frozenset({IntegrityProblemKind.QUARANTINED,
-                                    IntegrityProblemKind.CONFLICT_REVIEWED})
+                                    IntegrityProblemKind.CONFLICT_REVIEWED,
+                                    IntegrityProblemKind.DUPLICATE})
 
 
 @dataclass(frozen=True)

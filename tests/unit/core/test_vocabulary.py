@@ -71,7 +71,8 @@ def test_the_stored_and_printed_strings_stay_the_same() -> None:
         "backup-failed", "backup-overdue", "undelivered"]  # issue 21 (added; the others unchanged)
     assert [v.value for v in IntegrityProblemKind] == [
         "missing-zfo", "checksum", "unparsable", "invalid", "untrusted", "mismatch",
-        "conflict", "conflict-reviewed", "quarantined", "database"]
+        "conflict", "conflict-reviewed", "quarantined", "database",
+        "duplicate"]  # added in session 6; the others unchanged
     assert json.dumps({"v": VerdictKind.VALID_AT_SIGNING}) == '{"v": "valid-at-signing"}'
     assert f"{IngestStatus.STORED}" == "stored" and str(ZfoKind.SENT) == "sent"
 
