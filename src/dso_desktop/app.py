@@ -91,7 +91,8 @@ class App:
         # The due items of the e-mail digest and the tray come from the watch (one list).
         self.notify = NotifyService(
             db, self.settings.get, self.messages,
-            lambda limit=None: due_items_from_watch(self.watch.items(limit=limit)))
+            lambda limit=None: due_items_from_watch(self.watch.items(limit=limit)),
+            due_count=lambda: sum(self.watch.counts().values()))
 
     @classmethod
     def open(

@@ -46,6 +46,10 @@ SECRET_KIND = "smtp-password"  # noqa: S105 - the name of a keyring entry, not a
 STATE_KEY = "notify_reported_due"
 MAX_ATTACHED_BYTES = 20 * 1024 * 1024  # ZFOs attached to one digest, in total
 MAX_LISTED_DUE = 50  # due items listed in one digest; the rest are counted
+# The nearest due items a digest reads and remembers (a million-message archive has some
+# 300,000; building them all took 24 s after every sync, and their keys were stored in the
+# archive). An item farther out is counted, and mailed as fresh once it comes this near.
+DIGEST_DUE_WINDOW = 1000
 DEFAULT_TIMEOUT = 20.0
 
 
@@ -381,11 +385,15 @@ class NotifyService:
 
     def __init__(self, db: Database, settings: Callable[[], Settings], messages: MessageSource,
                  due_items: DueItemsProvider, *, timeout: float = DEFAULT_TIMEOUT,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 due_count: Callable[[], int] | None = None) -> None:
         self._db = db
         self._settings = settings
         self._messages = messages
         self._due_items = due_items
+        # How many due items there are in all (counted by the database), when the window
+        # of the nearest is full; without it the window's length is the count.
+        self._due_count = due_count
         try:
             self._provider_limits = "limit" in inspect.signature(due_items).parameters
         except (TypeError, ValueError):  # no signature to read: call it without a limit
@@ -454,12 +462,16 @@ class NotifyService:
         try:
             cfg = self.config()
             new = new_message_ids(results)
-            due = self.due_items()
+            due = self.due_items(limit=DIGEST_DUE_WINDOW)
+            total = (self._due_count() if self._due_count is not None
+                     and len(due) >= DIGEST_DUE_WINDOW else len(due))
+            total = max(total, len(due))
             reported = self._reported()
             fresh_due = [d for d in due if d.key() not in reported]
             if not new and not fresh_due:
-                return NotifyOutcome(DigestStatus.NOTHING_NEW, cfg.recipient, due_items=len(due))
-            digest = self.build_digest(cfg, settings, new, due, fresh={d.key() for d in fresh_due})
+                return NotifyOutcome(DigestStatus.NOTHING_NEW, cfg.recipient, due_items=total)
+            digest = self.build_digest(cfg, settings, new, due, fresh={d.key() for d in fresh_due},
+                                       due_total=total)
             send_mail(cfg, digest.message, timeout=self.timeout)
         except NotifyError as exc:
             log.warning("notification e-mail not sent: %s", exc.message)
@@ -500,9 +512,13 @@ class NotifyService:
         return out
 
     def build_digest(self, cfg: SmtpConfig, settings: Settings, new: Mapping[str, list[int]],
-                     due: Sequence[DueItem], *, fresh: set[str] | None = None) -> Digest:
+                     due: Sequence[DueItem], *, fresh: set[str] | None = None,
+                     due_total: int | None = None) -> Digest:
         """The digest mail. Without the account's opt-in a new message is its dmID and
-        direction only; with it also subject, parties and time, and its ZFO attached."""
+        direction only; with it also subject, parties and time, and its ZFO attached.
+        ``due`` is the nearest due items, ``due_total`` how many there are in all (default:
+        ``len(due)``)."""
+        n_due = max(len(due), due_total or 0)
         cs = settings.language == "cs"
         opted = self._box_mates(set(settings.notify_content_accounts))
         fresh = fresh or set()
@@ -558,14 +574,14 @@ class NotifyService:
                                      "Message content is sent only for the accounts you "
                                      "opted in."))
             lines.append("")
-        lines.append(f"{'Hlídané lhůty' if cs else 'Due items'}: {len(due)}")
+        lines.append(f"{'Hlídané lhůty' if cs else 'Due items'}: {n_due}")
         for d in list(due)[:MAX_LISTED_DUE]:
             day = d.due.astimezone().strftime("%d.%m.%Y") if d.due else "—"
             mark = "* " if d.key() in fresh else "  "
             remedy = (d.remedy_cs or d.remedy) if cs else d.remedy
             lines.append(f"  {mark}{day}  {d.account or '-'}  {d.dm_id or '-'}  {remedy}")
-        if len(due) > MAX_LISTED_DUE:
-            lines.append(f"  … {'a dalších' if cs else 'and'} {len(due) - MAX_LISTED_DUE}"
+        if n_due > MAX_LISTED_DUE:
+            lines.append(f"  … {'a dalších' if cs else 'and'} {n_due - MAX_LISTED_DUE}"
                          f"{'' if cs else ' more'}")
         if fresh:
             lines.append("  " + ("* nové od minulého přehledu" if cs else "* new since the "
@@ -573,14 +589,14 @@ class NotifyService:
         subject_bits = []
         if total_new:
             subject_bits.append(f"{total_new} {'nových zpráv' if cs else 'new messages'}")
-        if due:
-            subject_bits.append(f"{len(due)} {'hlídaných lhůt' if cs else 'due items'}")
+        if n_due:
+            subject_bits.append(f"{n_due} {'hlídaných lhůt' if cs else 'due items'}")
         msg["Subject"] = "DSO Desktop: " + ", ".join(subject_bits)
         msg.set_content("\n".join(lines) + "\n")
         for name, data in attachments:
             msg.add_attachment(data, maintype="application", subtype="vnd.software602.filler."
                                "form-xml-zip", filename=name)
-        return Digest(msg, total_new, len(due), len(attachments))
+        return Digest(msg, total_new, n_due, len(attachments))
 
     def _envelope(self, cfg: SmtpConfig) -> EmailMessage:
         msg = EmailMessage()

@@ -204,6 +204,33 @@ def test_due_items_are_mailed_once_then_only_when_something_is_new(
     assert "* " not in body.split("Due items")[1].splitlines()[1]  # no longer fresh
 
 
+def test_a_big_archive_reads_only_the_nearest_due_items_and_counts_the_rest(
+        app: App, mailbox: list[EmailMessage]) -> None:
+    window = notify_mod.DIGEST_DUE_WINDOW
+    asked: list[int | None] = []
+
+    def nearest(limit: int | None = None) -> list[DueItem]:
+        asked.append(limit)
+        n = window if limit is None else min(limit, window)
+        return [DueItem("timestamp-expiry", "obec", str(100000 + i),
+                        CLOCK + timedelta(minutes=i), "Restamp") for i in range(n)]
+
+    svc = NotifyService(app.db, lambda: _settings(), app.messages, nearest,
+                        clock=lambda: CLOCK, due_count=lambda: 344_146)
+    out = svc.after_sync({})
+    assert out.status is DigestStatus.SENT and out.due_items == 344_146
+    assert asked == [window]  # never the whole list
+    body = _body(mailbox[-1])
+    assert "Due items: 344146" in body and f"… and {344_146 - 50} more" in body
+    assert mailbox[-1]["Subject"] == "DSO Desktop: 344146 due items"
+    # Only the window's keys are remembered (not 344,146 keys in the archive's settings).
+    with app.db.read() as s:
+        from dso_desktop.store.repos import SettingsRepo
+
+        assert len(SettingsRepo(s).all()[notify_mod.STATE_KEY]) == window
+    assert svc.after_sync({}).status is DigestStatus.NOTHING_NEW
+
+
 def test_a_failed_mail_is_the_digests_failure_and_is_tried_again(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     due = [DueItem("deletion", "obec", "7501", CLOCK, "Download")]
