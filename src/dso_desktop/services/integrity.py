@@ -303,16 +303,22 @@ class IntegrityService:
             finally:
                 self.last_worker_pids = frozenset(pool.pids)
 
-    def _pool(self, spec: ReaderSpec, items: int, scope: Callable[[int | None], Any],
-              now: datetime | None) -> _Pool | None:
-        if items < PROCESS_MIN_ZFOS or self._workers() < 2 or not spec.shareable:
-            return None
+    @staticmethod
+    def _accounts(s: Any) -> set[int | None]:
+        """The accounts whose trust stores the processes get (None: no account); a batch
+        with a message of any other account comes back and is verified here."""
         from sqlalchemy import select
 
         from dso_desktop.store.models import Message
 
+        return set(s.scalars(select(Message.account_id).distinct()))
+
+    def _pool(self, spec: ReaderSpec, items: int, scope: Callable[[int | None], Any],
+              now: datetime | None) -> _Pool | None:
+        if items < PROCESS_MIN_ZFOS or self._workers() < 2 or not spec.shareable:
+            return None
         with self._db.read() as s:
-            accounts = set(s.scalars(select(Message.account_id).distinct()))
+            accounts = self._accounts(s)
         try:
             payload = pickle.dumps({acc: scope(acc) for acc in accounts})
         except Exception:  # a trust store that stays in this process
