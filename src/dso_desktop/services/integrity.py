@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import pickle
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -150,6 +151,10 @@ class _Worker:
         self.conn = conn
         self.pid: int | None = None  # set when it is ready
         self.queued: set[int] = set()  # batches sent and not answered yet
+        # Its own pace, for the benchmark: first batch sent, last one answered, items.
+        self.first_sent: float | None = None
+        self.last_done = 0.0
+        self.items = 0
 
 
 class _Pool:
@@ -175,6 +180,12 @@ class _Pool:
             self.close(force=True)
             raise
         self.pids: set[int] = set()  # the processes that verified something
+        self.rate: float | None = None  # set by `close`
+
+    def _measure(self) -> None:
+        paces = [w.items / (w.last_done - w.first_sent) for w in self.workers
+                 if w.first_sent is not None and w.items and w.last_done > w.first_sent]
+        self.rate = sum(paces) if paces else None
 
     def run(self, batches: Sequence[tuple[str, list[int]]],
             local: Callable[[int], list[_Result]]) -> Iterator[list[_Result]]:
@@ -196,14 +207,18 @@ class _Pool:
                     seq = todo.popleft()
                     w.conn.send(("check", seq, *batches[seq]))
                     w.queued.add(seq)
+                    if w.first_sent is None:
+                        w.first_sent = time.perf_counter()
             # Processes still starting: verify a batch here meanwhile, but leave each of
             # them a full queue (their start is paid for; the tail runs on every core).
             # None left (none could start): verify the rest here.
             helping = bool(todo) and (not self.workers or (
                 any(w.pid is None for w in self.workers)
                 and len(todo) > len(self.workers) * (_AHEAD + 1)))
-            for conn in wait([w.conn for w in self.workers], 0 if helping else None):
-                w = next(w for w in self.workers if w.conn is conn)
+            for ready in wait([w.conn for w in self.workers], 0 if helping else None):
+                w = next(w for w in self.workers if w.conn is ready)
+                conn = w.conn
+                msg: Any
                 try:
                     msg = conn.recv()
                 except EOFError:
@@ -214,6 +229,8 @@ class _Pool:
                 elif msg[0] == "done":
                     done[msg[1]] = msg[2]
                     w.queued.discard(msg[1])
+                    w.last_done = time.perf_counter()
+                    w.items += len(msg[2])
                     assert w.pid is not None
                     self.pids.add(w.pid)
                 elif msg[0] == "local":
@@ -239,6 +256,7 @@ class _Pool:
     def close(self, *, force: bool = False) -> None:
         """Ends every process: ready ones are told to stop (they are idle once every batch
         is answered), the others, and all of them after a failure, are terminated."""
+        self._measure()
         for w in self.workers:
             if not force and w.pid is not None:
                 try:
@@ -263,6 +281,10 @@ class IntegrityService:
         # The processes that verified the last check's ZFOs (empty: checked in process);
         # tests and the benchmark read it.
         self.last_worker_pids: frozenset[int] = frozenset()
+        # What those processes verified per second together while they worked (each from
+        # its first batch to its last answer: their start-up and the last ones' wait not
+        # counted); None: checked in process. The benchmark's steady rate.
+        self.last_process_rate: float | None = None
 
     @staticmethod
     def _workers() -> int:
@@ -275,6 +297,7 @@ class IntegrityService:
         Trust stores that cannot be sent to another process (test doubles) and in-memory
         archives are checked in this process too."""
         self.last_worker_pids = frozenset()
+        self.last_process_rate = None
         cache: dict[int | None, Any] = {}
 
         def scope(acc: int | None) -> Any:  # one trust store per account for the whole check
@@ -302,6 +325,7 @@ class IntegrityService:
                 pool.close()
             finally:
                 self.last_worker_pids = frozenset(pool.pids)
+                self.last_process_rate = pool.rate
 
     @staticmethod
     def _accounts(s: Any) -> set[int | None]:

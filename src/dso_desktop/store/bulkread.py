@@ -59,7 +59,7 @@ def reader_spec(db: Database, size: int) -> ReaderSpec:
     from dso_desktop.store.models import DeliveryInfo, Message, MessageZfo
 
     dialect = db.engine.dialect
-    params = [bindparam(f"id{i}") for i in range(size)]
+    params: list[Any] = [bindparam(f"id{i}") for i in range(size)]
     statements: dict[str, str] = {}
     positions: tuple[str, ...] | None = None
     for kind, table in ((ZFO, MessageZfo), (DELIVERY_INFO, DeliveryInfo)):
