@@ -290,8 +290,8 @@ class IntegrityService:
     def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
-    def _results(self, batches: list[tuple[str, list[int]]], now: datetime | None,
-                 ) -> Iterator[list[_Result]]:
+    def _results(self, spec: ReaderSpec, batches: list[tuple[str, list[int]]],
+                 now: datetime | None) -> Iterator[list[_Result]]:
         """The results of each batch ((kind, ids)), in order: verified by one process per
         core for a big archive (this one helps while they start), else in this process.
         Trust stores that cannot be sent to another process (test doubles) and in-memory
@@ -305,7 +305,6 @@ class IntegrityService:
                 cache[acc] = self._trust(acc)
             return cache[acc]
 
-        spec = bulkread.reader_spec(self._db, CHECK_BATCH)
         with bulkread.borrowed(self._db) as conn:
             def local(i: int) -> list[_Result]:
                 kind, ids = batches[i]
@@ -362,9 +361,12 @@ class IntegrityService:
 
         problems: list[IntegrityProblem] = []
         ok = 0
-        # SQLite's structural check walks the whole file; it runs beside the verification.
+        spec = bulkread.reader_spec(self._db, CHECK_BATCH)
+        # SQLite's structural check walks the whole file; it runs beside the verification
+        # (an in-memory archive is one connection's own: checked here, on that one).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-db-check") as side:
-            structure = side.submit(self._db.integrity_check)
+            structure = side.submit(self._db.integrity_check) if spec.shareable else None
+            db_problems = self._db.integrity_check() if structure is None else []
             with self._db.read() as s:
                 repo = MessageRepo(s)
                 ids = list(repo.iter_zfo_ids())
@@ -374,7 +376,7 @@ class IntegrityService:
             batches += [(DELIVERY_INFO, di_ids[i:i + CHECK_BATCH])
                         for i in range(0, len(di_ids), CHECK_BATCH)]
             total, n = len(ids) + len(di_ids), 0
-            for (kind, _), results in zip(batches, self._results(batches, now), strict=True):
+            for (kind, _), results in zip(batches, self._results(spec, batches, now), strict=True):
                 for mid, dm_id, problem, detail in results:
                     n += 1
                     if problem is not None:
@@ -383,7 +385,8 @@ class IntegrityService:
                         ok += 1
                     if progress is not None:
                         progress(n, total)
-            db_problems = structure.result()
+            if structure is not None:
+                db_problems = structure.result()
         # Other copies kept beside the evidence, and imported files kept in quarantine.
         with self._db.read() as s:
             repo = MessageRepo(s)

@@ -210,3 +210,45 @@ def test_the_database_check_finds_damage_and_leaves_the_connection_unmapped(
         db.close()
     assert problems and all(isinstance(p, str) for p in problems)
 
+
+
+def test_an_in_memory_archive_is_checked_in_this_process(
+        pki: TestPki, make_zfo: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No other process (nor another connection) sees an in-memory SQLite archive: its
+    evidence and its structure are checked on this process's own connection."""
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.zfo import TrustStore
+
+    db = Database.open(Path(":memory:"))
+    try:
+        with db.write() as s:
+            AccountRepo(s).add("urad", environment="test", login_method="password",
+                               username="u")
+        env = Envelope(message_id="6301", sender_box_id="abc1234", subject="Věc", status=4)
+        with db.write() as s:
+            repo = MessageRepo(s)
+            mid = repo.upsert_envelope(1, Direction.RECEIVED, env).id
+            assert repo.attach_zfo(mid, make_zfo(dm_id="6301"), env,
+                                   search_text_for(env, []), 1, VALID)
+        _pooled(monkeypatch)
+        anchors = TrustStore.from_paths([pki.ca_file])
+        svc = IntegrityService(db, lambda account: anchors)
+        checked_on: list[int] = []
+        real = Database.integrity_check
+
+        def spy(self: Database) -> list[str]:
+            import threading
+
+            checked_on.append(threading.get_ident())
+            return real(self)
+
+        monkeypatch.setattr(Database, "integrity_check", spy)
+        report = svc.check(NOW)
+        import threading
+
+        assert checked_on == [threading.get_ident()]
+        assert svc.last_worker_pids == frozenset()
+        assert (report.checked, report.ok, report.problems, report.database_ok) == (
+            1, 1, (), True)
+    finally:
+        db.close()
