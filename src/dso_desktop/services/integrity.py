@@ -52,6 +52,10 @@ CHECK_BATCH = 100
 # Batches a process has queued besides the one it verifies: it never waits for the next.
 _AHEAD = 2
 
+# The words between this process and a checking process (`_check_worker`).
+_READY, _SCOPES, _CHECK, _DONE, _LOCAL, _FAILED, _DIED = (
+    "ready", "scopes", "check", "done", "local", "failed", "died")
+
 # (id, dmID, problem or None when sound, detail)
 _Result = tuple[int, str, P | None, str]
 
@@ -115,9 +119,9 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
 
         db = bulkread.connect(spec)
     except Exception as exc:  # told to the parent, which goes on without us
-        conn.send(("failed", None, f"{type(exc).__name__}: {exc}"))
+        conn.send((_FAILED, None, f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", os.getpid()))
+    conn.send((_READY, os.getpid()))
     scopes: dict[int | None, Any] = {}
     now: datetime | None = None
     try:
@@ -128,7 +132,7 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
                 return
             if msg is None:
                 return
-            if msg[0] == "scopes":
+            if msg[0] == _SCOPES:
                 scopes = pickle.loads(msg[1])  # noqa: S301 - our own trust stores, our parent
                 now = msg[2]
                 continue
@@ -136,11 +140,11 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
             try:
                 rows = bulkread.read(spec, db, kind, ids)
                 if any(r[2] not in scopes for r in rows if r[3] is not None):
-                    conn.send(("local", seq))  # an account added since the check began
+                    conn.send((_LOCAL, seq))  # an account added since the check began
                     continue
-                conn.send(("done", seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__)))
+                conn.send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__)))
             except Exception as exc:  # the parent fails the check with it
-                conn.send(("failed", seq, f"{type(exc).__name__}: {exc}"))
+                conn.send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
     finally:
         db.close()
 
@@ -205,7 +209,7 @@ class _Pool:
             for w in self.workers:
                 while w.pid is not None and todo and len(w.queued) <= _AHEAD:
                     seq = todo.popleft()
-                    w.conn.send(("check", seq, *batches[seq]))
+                    w.conn.send((_CHECK, seq, *batches[seq]))
                     w.queued.add(seq)
                     if w.first_sent is None:
                         w.first_sent = time.perf_counter()
@@ -222,29 +226,29 @@ class _Pool:
                 try:
                     msg = conn.recv()
                 except EOFError:
-                    msg = ("died", None)
-                if msg[0] == "ready":
+                    msg = (_DIED, None)
+                if msg[0] == _READY:
                     w.pid = msg[1]
-                    conn.send(("scopes", self._payload, self._now))
-                elif msg[0] == "done":
+                    conn.send((_SCOPES, self._payload, self._now))
+                elif msg[0] == _DONE:
                     done[msg[1]] = msg[2]
                     w.queued.discard(msg[1])
                     w.last_done = time.perf_counter()
                     w.items += len(msg[2])
                     assert w.pid is not None
                     self.pids.add(w.pid)
-                elif msg[0] == "local":
+                elif msg[0] == _LOCAL:
                     w.queued.discard(msg[1])
                     done[msg[1]] = local(msg[1])
                 elif w.queued or msg[1] is not None:  # its batches would be lost: fail
                     w.process.join(1)
                     raise RuntimeError(
                         "a checking process failed: "
-                        + (msg[2] if msg[0] == "failed"
+                        + (msg[2] if msg[0] == _FAILED
                            else f"it ended unexpectedly (exit code {w.process.exitcode})"))
                 else:  # it could not start (no connection to the archive?): go on without it
                     log.warning("a checking process could not start: %s",
-                                msg[2] if msg[0] == "failed" else "it ended")
+                                msg[2] if msg[0] == _FAILED else "it ended")
                     w.process.terminate()
                     w.process.join(5)
                     w.conn.close()
