@@ -172,12 +172,13 @@ def test_a_message_of_an_account_added_meanwhile_is_verified_here(
     assert (ids["prod"], P.UNTRUSTED) in {(p.message_id, p.problem) for p in report.problems}
 
 
-def test_the_checking_process_does_not_import_sqlalchemy() -> None:
+def test_the_checking_process_imports_neither_sqlalchemy_nor_qt() -> None:
     """What a checking process imports before its first ZFO is paid per process and per
     check (SQLAlchemy alone is ~0.3 s of CPU)."""
     code = ("import sys; import dso_desktop.services.integrity, dso_desktop.store.bulkread; "
             "import dso_desktop.zfo.verify; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('sqlalchemy', 'PySide6')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(SRC)}, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
