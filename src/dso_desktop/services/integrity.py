@@ -1,83 +1,281 @@
-"""The integrity check of the archive: every stored ZFO verified again, in its account's scope."""
+"""The integrity check of the archive: every stored ZFO verified again, in its account's scope.
+
+A big archive is verified by one process per core. Each process reads its own evidence, a
+batch of message ids at a time (`store.bulkread`), and sends back only (id, dmID, problem,
+detail); this process lists the ids, hands the batches out and puts the report together in
+the order a check in one process gives. SQLite's own structural check runs meanwhile on a
+thread (SQLite releases the interpreter lock while it walks the file). While the processes
+start (a few tenths of a second each: an interpreter, the verifier, the driver) this process
+verifies the first batches itself, then leaves the cores to them.
+
+This module is what a checking process imports: no SQLAlchemy at import time.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
+import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dso_desktop.domain import IntegrityProblemKind as P
 from dso_desktop.domain import VerdictKind, ZfoKind
-from dso_desktop.services.types import (
-    IntegrityProblem,
-    IntegrityReport,
-)
-from dso_desktop.store.db import Database
-from dso_desktop.store.messages import MessageRepo, sha256_hex
+from dso_desktop.services.types import IntegrityProblem, IntegrityReport
+from dso_desktop.store import bulkread
+from dso_desktop.store.bulkread import DELIVERY_INFO, ZFO
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from dso_desktop.store.bulkread import EvidenceRow, ReaderSpec
+    from dso_desktop.store.db import Database
 
 log = logging.getLogger(__name__)
 
 # A verdict that is not trusted is reported as the problem of the same name.
 _PROBLEM = {VerdictKind.INVALID: P.INVALID, VerdictKind.UNTRUSTED: P.UNTRUSTED}
 
-# Below this many ZFOs, starting processes (~0.5 s each, spawned: the GUI has threads)
-# costs more than they save (measured: 600 ZFOs took 4.3 s in process, 8.6 s with two).
+# Below this many ZFOs and delivery infos the check runs in this process only: starting
+# processes would cost more than they save (this process verifies while they start, but
+# their start-up competes with it for the cores).
 PROCESS_MIN_ZFOS = 4000
-# ZFOs read and sent to a process at a time (~40 KB each: a few MB per batch).
+# Message ids per batch (a batch of ~40 KB ZFOs is a few MB, read by the process that
+# verifies it).
 CHECK_BATCH = 100
+# Batches a process has queued besides the one it verifies: it never waits for the next.
+_AHEAD = 2
 
-_Scoped = tuple[int, str, bytes | None, str, int | None]
-_WORKER_SCOPES: dict[int | None, Any] = {}
+# The words between this process and a checking process (`_check_worker`).
+_READY, _SCOPES, _CHECK, _DONE, _LOCAL, _FAILED, _DIED = (
+    "ready", "scopes", "check", "done", "local", "failed", "died")
 
-
-def _init_worker(payload: bytes) -> None:
-    global _WORKER_SCOPES
-    _WORKER_SCOPES = pickle.loads(payload)  # noqa: S301 - our own trust stores, our process
-
-
-def _verify_in_worker(batch: list[_Scoped], now: datetime | None,
-                      ) -> tuple[int, list[tuple[int, str, P | None, str]]]:
-    return os.getpid(), list(_verify_batch(batch, now, _WORKER_SCOPES.__getitem__))
+# (id, dmID, problem or None when sound, detail)
+_Result = tuple[int, str, P | None, str]
 
 
-def _verify_batch(batch: list[_Scoped], now: datetime | None,
-                  trust_of_account: Callable[[int | None], Any],
-                  ) -> Iterator[tuple[int, str, P | None, str]]:
-    """The verdict on each stored ZFO: (id, dmID, problem or None when sound, detail)."""
+def _verify_rows(kind: str, ids: Sequence[int], rows: list[EvidenceRow],
+                 now: datetime | None, scope_of: Callable[[int | None], Any],
+                 ) -> list[_Result]:
+    """The verdict on the evidence of ``kind`` of each message of ``ids``, in that order.
+
+    A signed message that is not there is a problem; a message without a delivery info
+    has nothing to check (its result is sound)."""
     from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
 
-    scopes: dict[int | None, Any] = {}
-    for mid, dm_id, data, digest, acc in batch:
+    found = {r[0]: r for r in rows}
+    out: list[_Result] = []
+    for mid in ids:
+        row = found.get(mid)
+        dm_id = row[1] if row is not None else ""  # the message itself is gone
+        data = row[3] if row is not None else None
         if data is None:
-            yield mid, dm_id, P.MISSING_ZFO, "no ZFO stored"
+            out.append((mid, dm_id, P.MISSING_ZFO, "no ZFO stored") if kind == ZFO
+                       else (mid, dm_id, None, ""))
             continue
-        if sha256_hex(data) != digest:
-            yield mid, dm_id, P.CHECKSUM, "stored bytes do not match their SHA-256"
+        assert row is not None
+        what = "" if kind == ZFO else "delivery info: "
+        if hashlib.sha256(data).hexdigest() != row[4]:
+            out.append((mid, dm_id, P.CHECKSUM, "stored bytes do not match their SHA-256"
+                        if kind == ZFO else "delivery info bytes do not match their SHA-256"))
             continue
-        if acc not in scopes:
-            scopes[acc] = trust_of_account(acc)
         # The verifier's lean path reads the bytes once (it parses only the XML facts it
         # needs, dmID among them); the full parse, twice the work, only classifies a file
-        # that does not verify.
-        verdict = verify_zfo(data, scopes[acc], now=now)
+        # that does not verify: the verifier gives bytes that are no ZFO an "invalid"
+        # verdict, only the parse tells "unparsable" (damaged) from "invalid".
+        verdict = verify_zfo(data, scope_of(row[2]), now=now)
         if not verdict.kind.trusted:
             try:
                 parse_zfo(data)
             except ZfoError as exc:
-                yield mid, dm_id, P.UNPARSABLE, str(exc)
+                out.append((mid, dm_id, P.UNPARSABLE, f"{what}{exc}"))
                 continue
             # invalid or untrusted: the problem of that name
-            yield (mid, dm_id, _PROBLEM[verdict.kind],
-                   "; ".join(verdict.reasons) or verdict.kind)
-        elif verdict.message_id != dm_id:
-            yield mid, dm_id, P.MISMATCH, f"ZFO is message {verdict.message_id}"
+            detail = "; ".join(verdict.reasons) or verdict.kind
+            out.append((mid, dm_id, _PROBLEM[verdict.kind], f"{what}{detail}" if what else detail))
+        elif kind == ZFO and verdict.message_id != dm_id:
+            out.append((mid, dm_id, P.MISMATCH, f"ZFO is message {verdict.message_id}"))
         else:
-            yield mid, dm_id, None, ""
+            out.append((mid, dm_id, None, ""))
+    return out
+
+
+def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
+    """A checking process: reads and verifies the batches it is sent, until told to stop.
+
+    Messages in: ("scopes", pickled {account id: trust store}, now) once, then ("check",
+    seq, kind, ids) per batch, then None. Out: ("ready", pid) once it can work, then per
+    batch ("done", seq, results), or ("local", seq) when a message belongs to an account
+    it has no trust store for (the parent verifies that batch), or ("failed", seq, text).
+    """
+    try:
+        import dso_desktop.zfo.verify  # noqa: F401 - paid before "ready", not in the first batch
+
+        db = bulkread.connect(spec)
+    except Exception as exc:  # told to the parent, which goes on without us
+        conn.send((_FAILED, None, f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send((_READY, os.getpid()))
+    scopes: dict[int | None, Any] = {}
+    now: datetime | None = None
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:  # the parent is gone
+                return
+            if msg is None:
+                return
+            if msg[0] == _SCOPES:
+                scopes = pickle.loads(msg[1])  # noqa: S301 - our own trust stores, our parent
+                now = msg[2]
+                continue
+            _, seq, kind, ids = msg
+            try:
+                rows = bulkread.read(spec, db, kind, ids)
+                if any(r[2] not in scopes for r in rows if r[3] is not None):
+                    conn.send((_LOCAL, seq))  # an account added since the check began
+                    continue
+                conn.send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__)))
+            except Exception as exc:  # the parent fails the check with it
+                conn.send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
+    finally:
+        db.close()
+
+
+class _Worker:
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.pid: int | None = None  # set when it is ready
+        self.queued: set[int] = set()  # batches sent and not answered yet
+        # Its own pace, for the benchmark: first batch sent, last one answered, items.
+        self.first_sent: float | None = None
+        self.last_done = 0.0
+        self.items = 0
+
+
+class _Pool:
+    """Checking processes fed batch by batch (spawned: the GUI has threads)."""
+
+    def __init__(self, spec: ReaderSpec, count: int, payload: bytes,
+                 now: datetime | None) -> None:
+        import multiprocessing
+
+        self._payload = payload
+        self._now = now
+        self.workers: list[_Worker] = []
+        ctx = multiprocessing.get_context("spawn")
+        try:
+            for _ in range(count):
+                parent, child = ctx.Pipe()
+                process = ctx.Process(target=_check_worker, args=(child, spec),
+                                      name="dso-check", daemon=True)
+                process.start()
+                child.close()  # ours closed: its end of the pipe reads EOF when it dies
+                self.workers.append(_Worker(process, parent))
+        except BaseException:
+            self.close(force=True)
+            raise
+        self.pids: set[int] = set()  # the processes that verified something
+        self.rate: float | None = None  # set by `close`
+
+    def _measure(self) -> None:
+        paces = [w.items / (w.last_done - w.first_sent) for w in self.workers
+                 if w.first_sent is not None and w.items and w.last_done > w.first_sent]
+        self.rate = sum(paces) if paces else None
+
+    def run(self, batches: Sequence[tuple[str, list[int]]],
+            local: Callable[[int], list[_Result]]) -> Iterator[list[_Result]]:
+        """The results of each of ``batches`` ((kind, ids)), in order; ``local(i)`` verifies
+        batch ``i`` in this process."""
+        from multiprocessing.connection import wait
+
+        count = len(batches)
+        todo = deque(range(count))
+        done: dict[int, list[_Result]] = {}
+        step = 0
+        while step < count:
+            if step in done:
+                yield done.pop(step)
+                step += 1
+                continue
+            for w in self.workers:
+                while w.pid is not None and todo and len(w.queued) <= _AHEAD:
+                    seq = todo.popleft()
+                    w.conn.send((_CHECK, seq, *batches[seq]))
+                    w.queued.add(seq)
+                    if w.first_sent is None:
+                        w.first_sent = time.perf_counter()
+            # Processes still starting: verify a batch here meanwhile, but leave each of
+            # them a full queue (their start is paid for; the tail runs on every core).
+            # None left (none could start): verify the rest here.
+            helping = bool(todo) and (not self.workers or (
+                any(w.pid is None for w in self.workers)
+                and len(todo) > len(self.workers) * (_AHEAD + 1)))
+            for ready in wait([w.conn for w in self.workers], 0 if helping else None):
+                w = next(w for w in self.workers if w.conn is ready)
+                conn = w.conn
+                msg: Any
+                try:
+                    msg = conn.recv()
+                except EOFError:
+                    msg = (_DIED, None)
+                if msg[0] == _READY:
+                    w.pid = msg[1]
+                    conn.send((_SCOPES, self._payload, self._now))
+                elif msg[0] == _DONE:
+                    done[msg[1]] = msg[2]
+                    w.queued.discard(msg[1])
+                    w.last_done = time.perf_counter()
+                    w.items += len(msg[2])
+                    assert w.pid is not None
+                    self.pids.add(w.pid)
+                elif msg[0] == _LOCAL:
+                    w.queued.discard(msg[1])
+                    done[msg[1]] = local(msg[1])
+                elif w.queued or msg[1] is not None:  # its batches would be lost: fail
+                    w.process.join(1)
+                    raise RuntimeError(
+                        "a checking process failed: "
+                        + (msg[2] if msg[0] == _FAILED
+                           else f"it ended unexpectedly (exit code {w.process.exitcode})"))
+                else:  # it could not start (no connection to the archive?): go on without it
+                    log.warning("a checking process could not start: %s",
+                                msg[2] if msg[0] == _FAILED else "it ended")
+                    w.process.terminate()
+                    w.process.join(5)
+                    w.conn.close()
+                    self.workers.remove(w)
+            if helping:
+                seq = todo.popleft()
+                done[seq] = local(seq)
+
+    def close(self, *, force: bool = False) -> None:
+        """Ends every process: ready ones are told to stop (they are idle once every batch
+        is answered), the others, and all of them after a failure, are terminated."""
+        self._measure()
+        for w in self.workers:
+            if not force and w.pid is not None:
+                try:
+                    w.conn.send(None)
+                    continue
+                except OSError:
+                    pass
+            w.process.terminate()
+        for w in self.workers:
+            w.process.join(5)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(5)
+            w.conn.close()
+        self.workers = []
 
 
 class IntegrityService:
@@ -87,18 +285,23 @@ class IntegrityService:
         # The processes that verified the last check's ZFOs (empty: checked in process);
         # tests and the benchmark read it.
         self.last_worker_pids: frozenset[int] = frozenset()
+        # What those processes verified per second together while they worked (each from
+        # its first batch to its last answer: their start-up and the last ones' wait not
+        # counted); None: checked in process. The benchmark's steady rate.
+        self.last_process_rate: float | None = None
 
-    def _verify_zfos(self, ids: list[int], owner: dict[int, int | None],
-                     now: datetime | None,
-                     ) -> Iterator[tuple[int, str, P | None, str]]:
-        """(id, dmID, problem or None, detail) of every stored ZFO, in the order of ``ids``.
+    @staticmethod
+    def _workers() -> int:
+        return max(1, os.cpu_count() or 1)
 
-        Verification is pure-Python CPU work, so a big archive is verified by one process
-        per core (the trust stores go to each process once); the archive is read here, in
-        batches, while they verify. Small checks, and trust stores that cannot be sent to
-        another process (test doubles), are verified in this process.
-        """
+    def _results(self, spec: ReaderSpec, batches: list[tuple[str, list[int]]],
+                 now: datetime | None) -> Iterator[list[_Result]]:
+        """The results of each batch ((kind, ids)), in order: verified by one process per
+        core for a big archive (this one helps while they start), else in this process.
+        Trust stores that cannot be sent to another process (test doubles) and in-memory
+        archives are checked in this process too."""
         self.last_worker_pids = frozenset()
+        self.last_process_rate = None
         cache: dict[int | None, Any] = {}
 
         def scope(acc: int | None) -> Any:  # one trust store per account for the whole check
@@ -106,131 +309,88 @@ class IntegrityService:
                 cache[acc] = self._trust(acc)
             return cache[acc]
 
-        pool = self._pool(ids, owner, scope)
-        if pool is None:
-            for start in range(0, len(ids), CHECK_BATCH):
-                batch = self._read_batch(ids[start:start + CHECK_BATCH])
-                scoped = [(mid, dm_id, data, digest, owner.get(mid))
-                          for mid, dm_id, data, digest in batch]
-                yield from _verify_batch(scoped, now, scope)
-            return
-        pending: deque[Future[tuple[int, list[tuple[int, str, P | None, str]]]]] = deque()
-        pids: set[int] = set()
-        try:
-            with pool:
-                for start in range(0, len(ids), CHECK_BATCH):
-                    batch = self._read_batch(ids[start:start + CHECK_BATCH])
-                    scoped = [(mid, dm_id, data, digest, owner.get(mid))
-                              for mid, dm_id, data, digest in batch]
-                    pending.append(pool.submit(_verify_in_worker, scoped, now))
-                    # A bounded number of batches in flight: memory stays flat on 1M ZFOs.
-                    while len(pending) > 2 * self._workers():
-                        pid, results = pending.popleft().result()
-                        pids.add(pid)
-                        yield from results
-                while pending:
-                    pid, results = pending.popleft().result()
-                    pids.add(pid)
-                    yield from results
-        finally:
-            for f in pending:
-                f.cancel()
-            self.last_worker_pids = frozenset(pids)
+        with bulkread.borrowed(self._db) as conn:
+            def local(i: int) -> list[_Result]:
+                kind, ids = batches[i]
+                return _verify_rows(kind, ids, bulkread.read(spec, conn, kind, ids), now, scope)
 
-    def _read_batch(self, chunk: list[int]) -> list[tuple[int, str, bytes | None, str]]:
-        with self._db.read() as s:
-            repo = MessageRepo(s)
-            found = {r[0]: r for r in repo.zfos_of(chunk)}
-            out: list[tuple[int, str, bytes | None, str]] = []
-            for mid in chunk:
-                if mid in found:
-                    out.append(found[mid])
-                else:  # removed since the ids were listed
-                    rows = repo.rows([mid])
-                    out.append((mid, rows[0].dm_id if rows else "", None, ""))
-            return out
+            pool = self._pool(spec, sum(len(ids) for _, ids in batches), scope, now)
+            if pool is None:
+                for i in range(len(batches)):
+                    yield local(i)
+                return
+            try:
+                yield from pool.run(batches, local)
+            except BaseException:
+                pool.close(force=True)
+                raise
+            else:
+                pool.close()
+            finally:
+                self.last_worker_pids = frozenset(pool.pids)
+                self.last_process_rate = pool.rate
 
     @staticmethod
-    def _workers() -> int:
-        return max(1, os.cpu_count() or 1)
+    def _accounts(s: Any) -> set[int | None]:
+        """The accounts whose trust stores the processes get (None: no account); a batch
+        with a message of any other account comes back and is verified here."""
+        from sqlalchemy import select
 
-    def _pool(self, ids: list[int], owner: dict[int, int | None],
-              scope: Callable[[int | None], Any]) -> ProcessPoolExecutor | None:
-        if len(ids) < PROCESS_MIN_ZFOS or self._workers() < 2:
-            return None
-        scopes = {acc: scope(acc) for acc in {owner.get(mid) for mid in ids}}
-        try:
-            payload = pickle.dumps(scopes)
-        except Exception:
-            return None
-        import multiprocessing
+        from dso_desktop.store.models import Message
 
+        return set(s.scalars(select(Message.account_id).distinct()))
+
+    def _pool(self, spec: ReaderSpec, items: int, scope: Callable[[int | None], Any],
+              now: datetime | None) -> _Pool | None:
+        if items < PROCESS_MIN_ZFOS or self._workers() < 2 or not spec.shareable:
+            return None
+        with self._db.read() as s:
+            accounts = self._accounts(s)
         try:
-            return ProcessPoolExecutor(max_workers=self._workers(),
-                                       mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(payload,))
+            payload = pickle.dumps({acc: scope(acc) for acc in accounts})
+        except Exception:  # a trust store that stays in this process
+            return None
+        try:
+            return _Pool(spec, self._workers(), payload, now)
         except (OSError, ValueError, RuntimeError) as exc:
             log.info("no checking processes (%s); checking in process", type(exc).__name__)
             return None
 
     def check(self, now: datetime | None = None,
               progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
-        """Re-verify every stored ZFO and its checksum; report, never modify the evidence."""
-        from dso_desktop.services.messages import message_accounts
-        from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
+        """Re-verify every stored ZFO and delivery info with its checksum; report, never
+        modify the evidence. ``progress(done, total)`` counts both."""
+        from dso_desktop.store.messages import MessageRepo
+        from dso_desktop.store.records import MessageFilter
 
-        db_problems = self._db.integrity_check()
         problems: list[IntegrityProblem] = []
-        with self._db.read() as s:
-            ids = list(MessageRepo(s).iter_zfo_ids())
-        # Each message is verified in its own account's trust scope (one store per account).
-        owner = message_accounts(self._db, ids)
-        scopes: dict[int | None, Any] = {}
-
-        def trust_of(mid: int) -> Any:
-            acc = owner.get(mid)
-            if acc not in scopes:
-                scopes[acc] = self._trust(acc)
-            return scopes[acc]
-
         ok = 0
-        for n, (mid, dm_id, kind, detail) in enumerate(
-                self._verify_zfos(ids, owner, now), 1):
-            if kind is None:
-                ok += 1
-            else:
-                problems.append(IntegrityProblem(mid, dm_id, kind, detail))
-            if progress is not None:
-                progress(n, len(ids))
-        # Delivery infos are evidence too: checksum and seal.
-        with self._db.read() as s:
-            di_ids = MessageRepo(s).delivery_info_ids()
-        owner.update(message_accounts(self._db, [i for i in di_ids if i not in owner]))
-        for mid in di_ids:
+        spec = bulkread.reader_spec(self._db, CHECK_BATCH)
+        # SQLite's structural check walks the whole file; it runs beside the verification
+        # (an in-memory archive is one connection's own: checked here, on that one).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-db-check") as side:
+            structure = side.submit(self._db.integrity_check) if spec.shareable else None
+            db_problems = self._db.integrity_check() if structure is None else []
             with self._db.read() as s:
                 repo = MessageRepo(s)
-                di = repo.delivery_info_checked(mid)
-                dm_id = repo.rows([mid])[0].dm_id
-            if di is None:
-                continue
-            if sha256_hex(di[0]) != di[1]:
-                problems.append(IntegrityProblem(mid, dm_id, P.CHECKSUM,
-                                                 "delivery info bytes do not match their "
-                                                 "SHA-256"))
-                continue
-            dv = verify_zfo(di[0], trust_of(mid), now=now)
-            if not dv.kind.trusted:
-                # As for the messages: the verifier gives bytes that are no ZFO an "invalid"
-                # verdict; only the full parse tells "unparsable" (damaged) from "invalid".
-                try:
-                    parse_zfo(di[0])
-                except ZfoError as exc:
-                    problems.append(IntegrityProblem(mid, dm_id, P.UNPARSABLE,
-                                                     f"delivery info: {exc}"))
-                    continue
-                problems.append(IntegrityProblem(
-                    mid, dm_id, _PROBLEM[dv.kind],
-                    "delivery info: " + ("; ".join(dv.reasons) or dv.kind)))
+                ids = list(repo.iter_zfo_ids())
+                di_ids = repo.delivery_info_ids()
+            # The messages first, then their delivery infos (evidence too: checksum, seal).
+            batches = [(ZFO, ids[i:i + CHECK_BATCH]) for i in range(0, len(ids), CHECK_BATCH)]
+            batches += [(DELIVERY_INFO, di_ids[i:i + CHECK_BATCH])
+                        for i in range(0, len(di_ids), CHECK_BATCH)]
+            total, n = len(ids) + len(di_ids), 0
+            for (kind, _), results in zip(batches, self._results(spec, batches, now), strict=True):
+                for mid, dm_id, problem, detail in results:
+                    n += 1
+                    if problem is not None:
+                        problems.append(IntegrityProblem(mid, dm_id, problem, detail))
+                    elif kind == ZFO:
+                        ok += 1
+                    if progress is not None:
+                        progress(n, total)
+            if structure is not None:
+                db_problems = structure.result()
         # Other copies kept beside the evidence, and imported files kept in quarantine.
         with self._db.read() as s:
             repo = MessageRepo(s)
@@ -257,8 +417,6 @@ class IntegrityService:
                 f"imported file {q.source_name or '?'} (seal {q.verdict}: "
                 f"{q.reasons or '-'}) is quarantined, not evidence"))
         with self._db.read() as s:
-            from dso_desktop.store.records import MessageFilter
-
             missing = MessageRepo(s).ids(MessageFilter(downloaded=False), limit=10_000)
             for row in MessageRepo(s).rows(missing):
                 problems.append(IntegrityProblem(row.id, row.dm_id, P.MISSING_ZFO,
@@ -271,6 +429,8 @@ class IntegrityService:
     def mark_copies_reviewed(self) -> int:
         """Mark every conflicting copy kept now as reviewed (they stay in the archive and
         with their messages; the check lists them without failing). Returns how many."""
+        from dso_desktop.store.messages import MessageRepo
+
         with self._db.write() as s:
             repo = MessageRepo(s)
             return repo.mark_copies_reviewed([c.id for c in repo.evidence_copies(

@@ -1,0 +1,255 @@
+"""Issue 18: `dso check` with one process per core. The processes read their own evidence
+(`store.bulkread`) and verify messages and delivery infos; on both backends the report is
+exactly the one a check in this process gives, problem for problem, in the same order."""
+
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from tests.unit.zfo.zfo_factory import SEALED_AT, make_zfo, message_xml, pki  # noqa: F401
+
+from dso_desktop.app import App
+from dso_desktop.domain import Direction, Envelope, LoginMethod
+from dso_desktop.domain import IntegrityProblemKind as P
+from dso_desktop.paths import AppPaths
+from dso_desktop.services import integrity as integrity_mod
+from dso_desktop.services.integrity import IntegrityService
+from dso_desktop.services.types import AccountSpec
+from dso_desktop.store import bulkread
+from dso_desktop.store.db import Database
+from dso_desktop.store.messages import MessageRepo, search_text_for
+from dso_desktop.store.records import VerdictInfo
+from dso_desktop.zfo.produce import seal
+from dso_desktop.zfo.testpki import TestPki
+
+NOW = SEALED_AT + timedelta(days=30)
+VALID = VerdictInfo("valid", SEALED_AT, "{}", None)
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+@pytest.fixture
+def app(tmp_path: Path, pki: TestPki, store_url: str) -> Iterator[App]:
+    """A production account (no CA of its own) and an account whose CA is the test PKI's:
+    the same seal is untrusted in the first one's scope and valid in the second's."""
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True, store_url=store_url)
+    a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, "u1"))
+    a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                               ca_file=pki.ca_file))
+    yield a
+    a.close()
+
+
+def _store(app: App, account: str, dm_id: str, data: bytes,
+           delivery_info: bytes | None = None) -> int:
+    env = Envelope(message_id=dm_id, sender_box_id="abc1234", subject="Věc", status=4)
+    acc = app.accounts.record(account).id
+    with app.db.write() as s:
+        repo = MessageRepo(s)
+        mid = repo.upsert_envelope(acc, Direction.RECEIVED, env).id
+        assert repo.attach_zfo(mid, data, env, search_text_for(env, []), 1, VALID)
+        if delivery_info is not None:
+            assert repo.store_delivery_info(mid, delivery_info, "valid")
+    return mid
+
+
+def _set(app: App, table: str, mid: int, data: bytes, *, digest: bool = True) -> None:
+    """Replace stored evidence behind the archive's back (with its SHA-256, or not)."""
+    with app.db.write() as s:
+        s.execute(text(f"UPDATE {table} SET data = :d"  # noqa: S608 - our table names
+                       + (", sha256 = :h" if digest else "") + " WHERE message_id = :m"),
+                  {"d": data, "h": hashlib.sha256(data).hexdigest(), "m": mid})
+
+
+def _di(pki: TestPki, dm_id: str) -> bytes:
+    return seal(message_xml(pki, kind="delivery-info", dm_id=dm_id), pki.seal, pki.tsa,
+                SEALED_AT)
+
+
+def _pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(integrity_mod, "PROCESS_MIN_ZFOS", 1)
+    monkeypatch.setattr(integrity_mod, "CHECK_BATCH", 2)
+    monkeypatch.setattr(IntegrityService, "_workers", staticmethod(lambda: 2))
+
+
+def _damaged_archive(app: App, pki: TestPki, make_zfo: Callable[..., bytes],
+                     ) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for i in range(7):  # sound, in the scope of the account whose CA sealed them
+        dm = str(6100 + i)
+        ids[dm] = _store(app, "sim", dm, make_zfo(dm_id=dm), _di(pki, dm))
+    ids["prod"] = _store(app, "urad", "6200", make_zfo(dm_id="6200"))  # another scope
+    ids["rotted"] = _store(app, "sim", "6201", make_zfo(dm_id="6201"))
+    _set(app, "message_zfos", ids["rotted"], make_zfo(dm_id="6201") + b"\0", digest=False)
+    ids["junk"] = _store(app, "sim", "6202", make_zfo(dm_id="6202"))
+    _set(app, "message_zfos", ids["junk"], b"not a ZFO at all")
+    good = make_zfo(dm_id="6203")
+    ids["tampered"] = _store(app, "sim", "6203", good)
+    _set(app, "message_zfos", ids["tampered"],
+         good[:-40] + bytes(b ^ 0xFF for b in good[-40:]))
+    ids["other"] = _store(app, "sim", "6204", make_zfo(dm_id="9999"))  # another's ZFO
+    # Delivery infos: one rotted, one junk with a matching digest, one a changed seal.
+    _set(app, "delivery_infos", ids["6101"], _di(pki, "6101") + b"\0", digest=False)
+    _set(app, "delivery_infos", ids["6102"], b"no delivery info")
+    broken = _di(pki, "6103")
+    assert broken.count(b"EV5: ") == 1
+    _set(app, "delivery_infos", ids["6103"], broken.replace(b"EV5: ", b"EV6: "))
+    return ids
+
+
+def _expected(ids: dict[str, int]) -> set[tuple[int, str]]:
+    return {(ids["prod"], P.UNTRUSTED), (ids["rotted"], P.CHECKSUM),
+            (ids["junk"], P.UNPARSABLE), (ids["other"], P.MISMATCH),
+            (ids["6101"], P.CHECKSUM), (ids["6102"], P.UNPARSABLE), (ids["6103"], P.INVALID)}
+
+
+def test_pooled_check_reports_what_the_in_process_check_does(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _damaged_archive(app, pki, make_zfo)
+    single = app.integrity.check(NOW)
+    assert app.integrity.last_worker_pids == frozenset()  # a small archive: no processes
+    found = {(p.message_id, p.problem) for p in single.problems}
+    assert _expected(ids) <= found
+    assert {p for p in found if p[0] == ids["tampered"]} in (
+        {(ids["tampered"], P.INVALID)}, {(ids["tampered"], P.UNPARSABLE)})
+    assert len(found) == len(_expected(ids)) + 1
+    assert (single.checked, single.ok) == (12, 7)
+
+    _pooled(monkeypatch)
+    seen: list[tuple[int, int]] = []
+    pooled = app.integrity.check(NOW, progress=lambda n, t: seen.append((n, t)))
+    assert app.integrity.last_worker_pids and os.getpid() not in app.integrity.last_worker_pids
+    assert pooled == single  # every problem, its detail, and the order
+    # Both the messages and the delivery infos are counted, one step each, in order.
+    assert seen == [(n, 12 + 7) for n in range(1, 20)]
+
+
+def test_a_process_that_cannot_open_the_archive_leaves_the_work_to_the_others(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    ids = _damaged_archive(app, pki, make_zfo)
+    single = app.integrity.check(NOW)
+    _pooled(monkeypatch)
+    real = bulkread.reader_spec
+
+    def unreachable(db: Database, size: int) -> bulkread.ReaderSpec:
+        spec = real(db, size)  # this process reads with the real statements...
+        if spec.dialect == "sqlite":  # ...the processes are sent where no archive is
+            return replace(spec, connect_args=(str(tmp_path / "none" / "a.sqlite3"),))
+        return replace(spec, connect_kwargs={**spec.connect_kwargs, "dbname": "no_such_db"})
+
+    monkeypatch.setattr(bulkread, "reader_spec", unreachable)
+    report = app.integrity.check(NOW)
+    assert app.integrity.last_worker_pids == frozenset()  # none could start
+    assert report == single and _expected(ids) <= {
+        (p.message_id, p.problem) for p in report.problems}
+
+
+def test_a_message_of_an_account_added_meanwhile_is_verified_here(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes get the trust stores of the accounts known when the check began; a
+    batch with a message of another account comes back and is verified in this process,
+    in that account's scope."""
+    ids = _damaged_archive(app, pki, make_zfo)
+    single = app.integrity.check(NOW)
+    _pooled(monkeypatch)
+    sim = app.accounts.record("sim").id
+    monkeypatch.setattr(IntegrityService, "_accounts", staticmethod(lambda s: {sim}))
+    report = app.integrity.check(NOW)
+    assert report == single
+    assert (ids["prod"], P.UNTRUSTED) in {(p.message_id, p.problem) for p in report.problems}
+
+
+def test_the_checking_process_imports_neither_sqlalchemy_nor_qt() -> None:
+    """What a checking process imports before its first ZFO is paid per process and per
+    check (SQLAlchemy alone is ~0.3 s of CPU)."""
+    code = ("import sys; import dso_desktop.services.integrity, dso_desktop.store.bulkread; "
+            "import dso_desktop.zfo.verify; "
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('sqlalchemy', 'PySide6')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(SRC)}, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_database_check_finds_damage_and_leaves_the_connection_unmapped(
+        tmp_path: Path) -> None:
+    path = tmp_path / "archive.sqlite3"
+    db = Database.open(path)
+    with db.write() as s:
+        s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
+        s.execute(text("CREATE INDEX ix_filler ON filler (v)"))
+        for i in range(3000):
+            s.execute(text("INSERT INTO filler (v) VALUES (:v)"), {"v": f"value {i:06d}" * 4})
+    assert db.integrity_check() == []
+    with db.engine.connect() as conn:  # the pooled connection the check used
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+    db.checkpoint()
+    db.close()
+    # An index entry changed behind SQLite's back: the table and its index disagree.
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b"value 002990")
+    assert at > 0
+    raw[at:at + 12] = b"VALUE 002990"
+    path.write_bytes(bytes(raw))
+    db = Database.open(path, migrate=False)
+    try:
+        problems = db.integrity_check()
+    finally:
+        db.close()
+    assert problems and all(isinstance(p, str) for p in problems)
+
+
+
+def test_an_in_memory_archive_is_checked_in_this_process(
+        pki: TestPki, make_zfo: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No other process (nor another connection) sees an in-memory SQLite archive: its
+    evidence and its structure are checked on this process's own connection."""
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.zfo import TrustStore
+
+    db = Database.open(Path(":memory:"))
+    try:
+        with db.write() as s:
+            AccountRepo(s).add("urad", environment="test", login_method="password",
+                               username="u")
+        env = Envelope(message_id="6301", sender_box_id="abc1234", subject="Věc", status=4)
+        with db.write() as s:
+            repo = MessageRepo(s)
+            mid = repo.upsert_envelope(1, Direction.RECEIVED, env).id
+            assert repo.attach_zfo(mid, make_zfo(dm_id="6301"), env,
+                                   search_text_for(env, []), 1, VALID)
+        _pooled(monkeypatch)
+        anchors = TrustStore.from_paths([pki.ca_file])
+        svc = IntegrityService(db, lambda account: anchors)
+        checked_on: list[int] = []
+        real = Database.integrity_check
+
+        def spy(self: Database) -> list[str]:
+            import threading
+
+            checked_on.append(threading.get_ident())
+            return real(self)
+
+        monkeypatch.setattr(Database, "integrity_check", spy)
+        report = svc.check(NOW)
+        import threading
+
+        assert checked_on == [threading.get_ident()]
+        assert svc.last_worker_pids == frozenset()
+        assert (report.checked, report.ok, report.problems, report.database_ok) == (
+            1, 1, (), True)
+    finally:
+        db.close()
