@@ -458,7 +458,8 @@ def check_archive(copies: int = CHECK_COPIES) -> tuple[Path, int]:
 @large
 def bench_large_check(workdir: Path) -> dict[str, Any]:
     """`dso check` (IntegrityService.check: every ZFO re-verified, one process per core)
-    over the slice of real ZFOs; the target is 0.8 × cores × zfo_verify_per_s."""
+    over the slice's real ZFOs filed under `CHECK_COPIES` accounts (`check_archive`); the
+    target is 0.8 × cores × zfo_verify_per_s."""
     from sqlalchemy import select
 
     from benchmarks.run import RESULTS
@@ -467,7 +468,7 @@ def bench_large_check(workdir: Path) -> dict[str, Any]:
     from dso_desktop.store.models import MessageZfo
     from dso_desktop.zfo import verify_zfo
 
-    data_dir, k = zfo_slice(LARGE_ZFO_SLICE)
+    data_dir, k = check_archive()
     app = App.open(AppPaths.default(data_dir), offline=True)
     try:
         # The same ZFOs verified one after another in this process, right before the check
@@ -504,7 +505,9 @@ def bench_large_check(workdir: Path) -> dict[str, Any]:
         "large_check_steady_of_cores": (round(steady / (cores * single), 3) if steady
                                         else None),
         "_notes": {"large_check_per_s": (
-            f"`dso check` over {k:,} real ZFOs with {workers} verifying processes on "
+            f"`dso check` over {k:,} stored ZFOs (the {LARGE_ZFO_SLICE:,} real ZFOs of the "
+            f"slice, each filed under {CHECK_COPIES} accounts: own rows, each read and "
+            f"re-verified) with {workers} verifying processes on "
             f"{cores} cores (starting them, the database integrity check and reading "
             f"included); target 0.8 × cores × zfo_verify_per_s ({recorded} from the last "
             f"zfo_verify run); large_check_of_cores is the same over cores × the "
