@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
-# The _cder.c contract this module calls (der_time, set_tlv_type, dict attributes).
-CDER_API = 2
+# The _cder.c contract this module (and xmlcontent) calls (der_time, set_tlv_type, dict
+# attributes, xml_facts).
+CDER_API = 3
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
@@ -54,6 +55,16 @@ def reference_only() -> Iterator[None]:
 
 def fast_path_available() -> bool:
     return _cder is not None
+
+
+def fast_enabled() -> bool:
+    """The C fast path is built and not bypassed (`reference_only`)."""
+    return _cder is not None and _fast
+
+
+def fast_module() -> Any:
+    """The compiled ``_cder`` when the fast path is enabled, else None."""
+    return _cder if _fast else None
 
 # DER content bytes of the OIDs we act on.
 OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
