@@ -93,14 +93,23 @@ static PyObject *tlv_tuple(const tlv_t *t)
     /* fastcms.Tlv(tag, start, body, end, next, indefinite=False) (definite length: next ==
      * end). Built as tuple.__new__(Tlv, items), which is what the namedtuple's own __new__
      * does, without a Python-level call per value. */
-    PyObject *items = Py_BuildValue("(innnnO)", t->tag, t->start, t->body, t->end, t->end,
-                                    Py_False);
-    if (!items || !tlv_type) return items;
-    PyObject *args = PyTuple_Pack(1, items);
-    Py_DECREF(items);
-    if (!args) return NULL;
-    PyObject *res = PyTuple_Type.tp_new(tlv_type, args, NULL);
-    Py_DECREF(args);
+    PyObject *res = tlv_type ? tlv_type->tp_alloc(tlv_type, 6) : PyTuple_New(6);
+    if (!res) return NULL;
+    /* The instance is filled in place, as tuple.__new__(Tlv, items) fills it (a namedtuple
+     * is a plain tuple subclass: no other state), without building the items tuple. */
+    PyObject *v[5] = {PyLong_FromLong(t->tag), PyLong_FromSsize_t(t->start),
+                      PyLong_FromSsize_t(t->body), PyLong_FromSsize_t(t->end),
+                      PyLong_FromSsize_t(t->end)};
+    for (int k = 0; k < 5; k++) {
+        if (!v[k]) {
+            for (int j = 0; j < 5; j++) Py_XDECREF(v[j]);
+            Py_DECREF(res);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(res, k, v[k]);
+    }
+    Py_INCREF(Py_False);
+    PyTuple_SET_ITEM(res, 5, Py_False);
     return res;
 }
 

@@ -108,9 +108,10 @@ class _Reasons:
 
 def _d(dt: datetime) -> str:
     # The same text as f"{dt.astimezone(UTC):%Y-%m-%d %H:%M} UTC", without strftime (a
-    # verdict formats half a dozen times; strftime was ~5 % of a verification).
+    # verdict formats half a dozen times; strftime was ~5 % of a verification). One
+    # %-format is a third faster than an f-string of five format specs.
     u = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
-    return f"{u.year:04d}-{u.month:02d}-{u.day:02d} {u.hour:02d}:{u.minute:02d} UTC"
+    return "%04d-%02d-%02d %02d:%02d UTC" % (u.year, u.month, u.day, u.hour, u.minute)  # noqa: UP031
 
 
 @dataclass(frozen=True)
