@@ -477,6 +477,67 @@ none:
 }
 
 
+/* xmlcontent.b64_ascii for the common case: base64 text (white space SP, TAB, LF, CR
+ * between the characters) whose characters, without the white space, are whole groups of
+ * four with "=" padding only at the end. Returns the decoded bytes, or None for anything
+ * else (the reference then decides, errors included); NULL only on a memory error. */
+static signed char b64_val[256];
+
+static void b64_table(void)
+{
+    const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    memset(b64_val, -1, sizeof b64_val);
+    for (int k = 0; k < 64; k++) b64_val[(unsigned char)alpha[k]] = (signed char)k;
+}
+
+static int is_ws(int c);
+
+static PyObject *b64_core(const unsigned char *s, Py_ssize_t n)
+{
+    Py_ssize_t chars = 0, pads = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int c = s[k];
+        if (is_ws(c)) continue;
+        if (c == '=') { pads++; chars++; continue; }
+        if (b64_val[c] < 0 || pads) Py_RETURN_NONE;   /* not base64, or data after "=" */
+        chars++;
+    }
+    if (chars == 0 || chars % 4 || pads > 2) Py_RETURN_NONE;
+    Py_ssize_t out_len = chars / 4 * 3 - pads;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, out_len);
+    if (!out) return NULL;
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    unsigned long acc = 0;
+    int got = 0;
+    Py_ssize_t w = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int c = s[k];
+        if (is_ws(c)) continue;
+        if (c == '=') break;
+        acc = (acc << 6) | (unsigned long)b64_val[c];
+        if (++got == 4) {
+            o[w++] = (unsigned char)(acc >> 16); o[w++] = (unsigned char)(acc >> 8);
+            o[w++] = (unsigned char)acc;
+            acc = 0; got = 0;
+        }
+    }
+    /* the last group: 2 or 3 characters before the padding (leftover bits are ignored,
+     * as binascii.a2b_base64 ignores them) */
+    if (got == 2) o[w++] = (unsigned char)(acc >> 4);
+    else if (got == 3) { o[w++] = (unsigned char)(acc >> 10); o[w++] = (unsigned char)(acc >> 2); }
+    if (w != out_len) { Py_DECREF(out); Py_RETURN_NONE; }  /* cannot happen: guard */
+    return out;
+}
+
+static PyObject *b64(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
+    PyObject *res = b64_core(view.buf, view.len);
+    PyBuffer_Release(&view);
+    return res;
+}
+
 /* ---------------------------------------------------------------- xml_facts
  * Fast path of xmlcontent.verify_facts: one pass over the ISDS document that decides
  * well-formedness for a strict subset of XML 1.0 with namespaces and picks out what a
@@ -709,6 +770,54 @@ static int uri_ok(const unsigned char *b, Py_ssize_t s, Py_ssize_t n)
             return 0;
     }
     return 1;
+}
+
+/* xmlcontent._dm_dm_span on the bytes, for the dmDm qualified name b[qs:qs+qn]: the first
+ * "<qn", the last "dmHash" right after ":" or "<" (from position 1 on), the last "</qn>"
+ * that lies wholly between them. start and end, or -1 when the reference finds none. */
+static void dm_span(const unsigned char *b, Py_ssize_t n, Py_ssize_t qs, Py_ssize_t qn,
+                    Py_ssize_t *start, Py_ssize_t *end)
+{
+    Py_ssize_t st = -1, hp = -1, cl = -1;
+    *start = *end = -1;
+    for (Py_ssize_t p = 0; p + 1 + qn <= n; p++) {
+        if (b[p] == '<' && memcmp(b + p + 1, b + qs, (size_t)qn) == 0) { st = p; break; }
+    }
+    for (Py_ssize_t p = n - 6; p >= 1; p--) {
+        if (b[p] == 'd' && memcmp(b + p, "dmHash", 6) == 0 && (b[p - 1] == ':' || b[p - 1] == '<')) {
+            hp = p - 1;
+            break;
+        }
+    }
+    if (st < 0 || hp < 0) return;
+    Py_ssize_t cn = qn + 3;   /* "</" qn ">" */
+    for (Py_ssize_t p = hp - cn; p >= st; p--) {
+        if (b[p] == '<' && b[p + 1] == '/' && memcmp(b + p + 2, b + qs, (size_t)qn) == 0 &&
+                b[p + 2 + qn] == '>') {
+            cl = p;
+            break;
+        }
+    }
+    if (cl < 0) return;
+    *start = st;
+    *end = cl + cn;
+}
+
+/* The value `_hash_values` makes of a text: None for no text or white space only, the
+ * decoded base64 otherwise; *bail when the reference must decide (non-ASCII text, which
+ * Python's str.split() treats differently, or anything but clean base64). */
+static PyObject *b64_text(const unsigned char *b, span_t sp, int *bail)
+{
+    int blank = 1;
+    if (sp.s < 0) Py_RETURN_NONE;
+    for (Py_ssize_t k = sp.s; k < sp.s + sp.n; k++) {
+        if (b[k] >= 0x80) { *bail = 1; return NULL; }
+        if (!is_ws(b[k])) blank = 0;
+    }
+    if (blank) Py_RETURN_NONE;
+    PyObject *out = b64_core(b + sp.s, sp.n);
+    if (out == Py_None) { Py_DECREF(out); *bail = 1; return NULL; }
+    return out;
 }
 
 static PyObject *xml_facts(PyObject *self, PyObject *args)
@@ -945,68 +1054,27 @@ static PyObject *xml_facts(PyObject *self, PyObject *args)
             (hash.s >= 0 && !plain_span(b, hash.s, hash.n, 0)) ||
             (qts.s >= 0 && !plain_span(b, qts.s, qts.n, 0)))
         goto bail;
-    res = Py_BuildValue("(iNNNNN)", kind, span_bytes(b, dm_id), span_bytes(b, hash),
-                        span_bytes(b, alg), span_bytes(b, qts), span_bytes(b, qn));
+    {
+        int bail2 = 0;
+        Py_ssize_t s0 = -1, s1 = -1;
+        PyObject *hash_v = b64_text(b, hash, &bail2);
+        if (!hash_v) { if (bail2) goto bail; PyBuffer_Release(&view); return NULL; }
+        PyObject *qts_v = b64_text(b, qts, &bail2);
+        if (!qts_v) {
+            Py_DECREF(hash_v);
+            if (bail2) goto bail;
+            PyBuffer_Release(&view);
+            return NULL;
+        }
+        if (kind != 2) dm_span(b, end, qn.s, qn.n, &s0, &s1);
+        /* the algorithm only with a dmHash value, as the reference reads it */
+        if (hash_v == Py_None) alg.s = -1;
+        res = Py_BuildValue("(iNNNNnn)", kind, span_bytes(b, dm_id), hash_v, span_bytes(b, alg),
+                            qts_v, s0, s1);
+    }
     PyBuffer_Release(&view);
     return res;
 bail:
-    PyBuffer_Release(&view);
-    Py_RETURN_NONE;
-}
-
-/* xmlcontent.b64_ascii for the common case: base64 text (white space SP, TAB, LF, CR
- * between the characters) whose characters, without the white space, are whole groups of
- * four with "=" padding only at the end. Returns the decoded bytes, or None for anything
- * else (the reference then decides, errors included). */
-static signed char b64_val[256];
-
-static void b64_table(void)
-{
-    const char *alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    memset(b64_val, -1, sizeof b64_val);
-    for (int k = 0; k < 64; k++) b64_val[(unsigned char)alpha[k]] = (signed char)k;
-}
-
-static PyObject *b64(PyObject *self, PyObject *args)
-{
-    Py_buffer view;
-    if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
-    const unsigned char *s = view.buf;
-    Py_ssize_t n = view.len, chars = 0, pads = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        int c = s[k];
-        if (is_ws(c)) continue;
-        if (c == '=') { pads++; chars++; continue; }
-        if (b64_val[c] < 0 || pads) goto none;   /* not base64, or data after "=" */
-        chars++;
-    }
-    if (chars == 0 || chars % 4 || pads > 2) goto none;
-    Py_ssize_t out_len = chars / 4 * 3 - pads;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, out_len);
-    if (!out) { PyBuffer_Release(&view); return NULL; }
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
-    unsigned long acc = 0;
-    int got = 0;
-    Py_ssize_t w = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        int c = s[k];
-        if (is_ws(c)) continue;
-        if (c == '=') break;
-        acc = (acc << 6) | (unsigned long)b64_val[c];
-        if (++got == 4) {
-            o[w++] = (unsigned char)(acc >> 16); o[w++] = (unsigned char)(acc >> 8);
-            o[w++] = (unsigned char)acc;
-            acc = 0; got = 0;
-        }
-    }
-    /* the last group: 2 or 3 characters before the padding (leftover bits are ignored,
-     * as binascii.a2b_base64 ignores them) */
-    if (got == 2) o[w++] = (unsigned char)(acc >> 4);
-    else if (got == 3) { o[w++] = (unsigned char)(acc >> 10); o[w++] = (unsigned char)(acc >> 2); }
-    PyBuffer_Release(&view);
-    if (w != out_len) { Py_DECREF(out); Py_RETURN_NONE; }  /* cannot happen: guard */
-    return out;
-none:
     PyBuffer_Release(&view);
     Py_RETURN_NONE;
 }
@@ -1025,8 +1093,8 @@ static PyMethodDef methods[] = {
     {"b64", b64, METH_VARARGS,
      "b64(text) -> decoded bytes of clean padded base64 text, or None (use the reference)"},
     {"xml_facts", xml_facts, METH_VARARGS,
-     "xml_facts(content) -> (kind, dmID, dmHash, algorithm, dmQTimestamp, dmDm qname) "
-     "texts as bytes, or None (use the reference)"},
+     "xml_facts(content) -> (kind, dmID text, dmHash value, algorithm text, dmQTimestamp "
+     "value, dmDm start, dmDm end), or None (use the reference)"},
     {"tst_info", tst_info, METH_VARARGS,
      "tst_info(data) -> (hash oid, imprint, serial, genTime), or None (use the reference)"},
     {NULL, NULL, 0, NULL}

@@ -765,37 +765,14 @@ def b64_ascii_reference(raw: bytes) -> bytes:
     return binascii.a2b_base64(b"".join(raw.split()), strict_mode=True)
 
 
-def _hash_values_fast(hash_text: bytes | None, hash_alg: bytes | None, qts: bytes | None
-                      ) -> tuple[bytes | None, str | None, bytes | None] | None:
-    """`_hash_values` of the raw texts `_cder.xml_facts` found (valid UTF-8, no references,
-    no control characters but TAB, LF, CR); None when the reference must decide (an error,
-    or text that is not plain ASCII: Unicode white space would be split off there)."""
-    dm_hash: bytes | None = None
-    alg: str | None = None
-    try:
-        if hash_text is not None and hash_text.strip():
-            if not hash_text.isascii():
-                return None
-            dm_hash = b64_ascii(hash_text)
-            alg = None if hash_alg is None else hash_alg.decode("utf-8")
-        q_timestamp: bytes | None = None
-        if qts is not None and qts.strip():
-            if not qts.isascii():
-                return None
-            q_timestamp = b64_ascii(qts)
-    except (binascii.Error, ValueError):
-        return None
-    return dm_hash, alg, q_timestamp
-
-
 def verify_facts_fast(content: bytes | memoryview) -> dict[str, Any] | None:
     """`verify_facts` without a tree, or None: then the reference must decide.
 
     ``_cder.xml_facts`` checks well-formedness in one pass for a strict subset of XML
-    (UTF-8, no DOCTYPE/comment/PI/CDATA, declared prefixes, ...) and returns the raw texts
-    a verdict reads; it returns None for anything else and for every error, so errors and
-    their messages are always the reference's. What follows here is the reference's own
-    code on those texts; an error in it is also left to the reference.
+    (UTF-8, no DOCTYPE/comment/PI/CDATA, declared prefixes, ...) and returns what a verdict
+    reads: the dmID text, dmHash and dmQTimestamp decoded (only plain ASCII base64; other
+    text is left to the reference), the dmDm span. It returns None for anything else and
+    for every error, so errors and their messages are always the reference's.
     """
     cder = fastcms.fast_module()
     if cder is None or not isinstance(content, bytes):
@@ -803,23 +780,17 @@ def verify_facts_fast(content: bytes | memoryview) -> dict[str, Any] | None:
     got = cder.xml_facts(content)
     if got is None:
         return None
-    kind_i, dm_id_raw, hash_text, hash_alg, qts, qn = got
+    kind_i, dm_id_raw, dm_hash, alg, q_timestamp, start, end = got
     dm_id = dm_id_raw.decode("utf-8").strip()  # valid UTF-8: the C walk checked it
     if not dm_id:
         return None
-    values = _hash_values_fast(hash_text, hash_alg, qts)
-    if values is None:
-        return None
-    dm_hash, alg, q_timestamp = values
-    kind = _KINDS[kind_i]
-    core: bytes | memoryview | None = None
-    if kind is not ZfoKind.DELIVERY_INFO:
-        # `dm_dm_bytes` of content the C walk accepted: UTF-8 without a byte order mark
-        # (declared or by default, as lxml's docinfo says), so ASCII-compatible.
-        span = _dm_dm_span(content, qn.decode("ascii"))
-        core = None if span is None else memoryview(content)[span[0]:span[1]]
-    return {"kind": kind, "message_id": dm_id, "dm_hash": dm_hash, "dm_hash_algorithm": alg,
-            "dm_dm_bytes": core, "q_timestamp": q_timestamp}
+    # dmDm: `dm_dm_bytes` of content the C walk accepted (UTF-8 without a byte order mark,
+    # declared or by default as lxml's docinfo says, so ASCII-compatible): the span
+    # `_dm_dm_span` finds, found in C the same way (-1: none, or a delivery info).
+    return {"kind": _KINDS[kind_i], "message_id": dm_id, "dm_hash": dm_hash,
+            "dm_hash_algorithm": None if alg is None else alg.decode("utf-8"),
+            "dm_dm_bytes": memoryview(content)[start:end] if start >= 0 else None,
+            "q_timestamp": q_timestamp}
 
 
 def verify_facts(content: bytes | memoryview) -> dict[str, Any]:
