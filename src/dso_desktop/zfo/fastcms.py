@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
-# The _cder.c contract this module calls (der_time, set_tlv_type, dict attributes).
-CDER_API = 2
+# The _cder.c contract this module (and xmlcontent) calls (der_time, set_tlv_type, dict
+# attributes, xml_facts).
+CDER_API = 3
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
@@ -54,6 +55,16 @@ def reference_only() -> Iterator[None]:
 
 def fast_path_available() -> bool:
     return _cder is not None
+
+
+def fast_enabled() -> bool:
+    """The C fast path is built and not bypassed (`reference_only`)."""
+    return _cder is not None and _fast
+
+
+def fast_module() -> Any:
+    """The compiled ``_cder`` when the fast path is enabled, else None."""
+    return _cder if _fast else None
 
 # DER content bytes of the OIDs we act on.
 OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
@@ -395,9 +406,13 @@ def tst_info(data: bytes) -> TstInfo:
         fields = _cder.tst_info(data)
         if fields is not None and fields[0] in HASH_OIDS:
             alg, imprint, serial, gen_time = fields
-            return TstInfo(HASH_OIDS[alg], imprint, parse_time(
-                gen_time, Tlv(GENERALIZED_TIME, 0, 0, len(gen_time), len(gen_time))),
-                int.from_bytes(serial, "big", signed=True))
+            # parse_time's C reading, without building a Tlv (twice per verdict)
+            when = _cder.der_time(gen_time, GENERALIZED_TIME, 0, len(gen_time))
+            if when is None:
+                when = parse_time_reference(
+                    gen_time, Tlv(GENERALIZED_TIME, 0, 0, len(gen_time), len(gen_time)))
+            return TstInfo(HASH_OIDS[alg], imprint, when,
+                           int.from_bytes(serial, "big", signed=True))
     return tst_info_reference(data)
 
 

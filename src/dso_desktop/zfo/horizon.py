@@ -55,6 +55,7 @@ def key_accepted_until(cert: x509.Certificate) -> datetime | None:
     return None
 
 
+@by_identity  # a verdict asks of its two or three cached chains (a pure function of them)
 def chain_accepted_until(chain: Chain) -> datetime | None:
     """The earliest key-length limit of any certificate in the chain."""
     limits = [d for d in (key_accepted_until(c) for c in chain.certs) if d is not None]

@@ -108,9 +108,10 @@ class _Reasons:
 
 def _d(dt: datetime) -> str:
     # The same text as f"{dt.astimezone(UTC):%Y-%m-%d %H:%M} UTC", without strftime (a
-    # verdict formats half a dozen times; strftime was ~5 % of a verification).
+    # verdict formats half a dozen times; strftime was ~5 % of a verification). One
+    # %-format is a third faster than an f-string of five format specs.
     u = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
-    return f"{u.year:04d}-{u.month:02d}-{u.day:02d} {u.hour:02d}:{u.minute:02d} UTC"
+    return "%04d-%02d-%02d %02d:%02d UTC" % (u.year, u.month, u.day, u.hour, u.minute)  # noqa: UP031
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,31 @@ def _dm_hash_state(x: _Facts) -> HashCheck:
     return HashCheck.OK if ok else HashCheck.MISMATCH
 
 
-def _q_timestamp_state(x: _Facts) -> HashCheck:
-    """dmQTimestamp (ISDS's own RFC 3161 token) must be over the dmHash value."""
+def _q_parts(x: _Facts) -> f.SignerParts | None:
+    """dmQTimestamp read as a SignedData (None: absent or unreadable), once per verdict:
+    its imprint and its signer's chain both come from it."""
+    if x.q_timestamp is None:
+        return None
+    try:
+        return f.signed_data(x.q_timestamp)
+    except (ZfoError, ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
+def _q_timestamp_state(x: _Facts, parts: f.SignerParts | None = None) -> HashCheck:
+    """dmQTimestamp (ISDS's own RFC 3161 token) must be over the dmHash value.
+
+    ``parts``: `_q_parts` of it. A SignedData that reads whole and carries a TSTInfo has
+    the same encapsulated content `q_timestamp_imprint` reads (the same walk, more checks);
+    otherwise that more lenient reading decides."""
     if x.q_timestamp is None or x.dm_hash is None:
         return HashCheck.ABSENT
     try:
-        imprint = q_timestamp_imprint(x.q_timestamp)
+        if parts is not None and parts.econtent_type == f.OID_TST_INFO and \
+                parts.content is not None:
+            imprint = f.tst_info(parts.content).imprint
+        else:
+            imprint = q_timestamp_imprint(x.q_timestamp)
     except (ZfoError, ValueError, IndexError):
         return HashCheck.UNREADABLE
     return HashCheck.OK if hmac.compare_digest(imprint, x.dm_hash) else HashCheck.MISMATCH
@@ -190,7 +210,8 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
 
 
 def _q_timestamp_chain(x: _Facts, trust: TrustStore,
-                       covered_at: datetime | None = None) -> Chain | None:
+                       covered_at: datetime | None = None,
+                       parts: f.SignerParts | None = None) -> Chain | None:
     """The chain of the TSA that signed dmQTimestamp (None: absent, unreadable, not
     anchored, or covered). It only feeds the evidence horizon; the token's imprint is
     checked above.
@@ -203,7 +224,8 @@ def _q_timestamp_chain(x: _Facts, trust: TrustStore,
     if x.q_timestamp is None:
         return None
     try:
-        parts = f.signed_data(x.q_timestamp)
+        if parts is None:
+            parts = f.signed_data(x.q_timestamp)
         if parts.econtent_type != f.OID_TST_INFO:
             return None
         found = signer_cert(parts)
@@ -249,7 +271,8 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
               "content (unsupported encoding)",
               "Otisk zprávy (dmHash) nelze ověřit: obsah je v nepodporovaném kódování.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
-    if _q_timestamp_state(x) is HashCheck.MISMATCH:
+    q_parts = _q_parts(x)
+    if _q_timestamp_state(x, q_parts) is HashCheck.MISMATCH:
         r.add("the ISDS timestamp (dmQTimestamp) is not over dmHash",
               "Časové razítko ISDS (dmQTimestamp) nepatří k otisku zprávy.")
         return verdict(VerdictKind.INVALID, dm_hash=dm_state)
@@ -303,7 +326,8 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
     hz = horizon(chain, ts.chain if ts is not None else None,
                  ts.time if ts is not None else None,
                  _q_timestamp_chain(x, trust, ts.time if ts is not None and ts.chain is not None
-                                    and ts.chain.certs else None))
+                                    and ts.chain.certs else None, q_parts)
+                 if q_parts is not None else None)
     if hz is not None:
         ts_extra["evidence_expires"], ts_extra["evidence_cause"] = hz.expires, hz.cause
     rev = _revocation(trust, chain, ts.chain if ts is not None else None,
