@@ -131,6 +131,14 @@ class ProxyResolver:
         self._cache: dict[tuple[str, str, int | None], dict[str, str]] = {}
         self._lock = threading.Lock()
 
+    # A trust store carries its fetcher (and so a resolver) into a sync's checking process;
+    # a lock does not pickle. The copy starts with an empty cache and a lock of its own.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"proxy": self.proxy}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        ProxyResolver.__init__(self, state["proxy"])
+
     def for_url(self, url: str) -> dict[str, str]:
         if self.proxy is not None:
             return {"https": self.proxy, "http": self.proxy} if self.proxy else {}
@@ -173,6 +181,18 @@ class HttpFetcher:
         self.max_bytes = max_bytes
         self._proxies = ProxyResolver(self.config.proxy)
         self._session = session
+        self._given_session = session is not None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles (a trust store's fetcher goes to a sync's checking process): config and
+        limit; a session it made itself is made again on the other side when needed, one
+        it was given goes along (and fails to pickle if it cannot, as it should)."""
+        return {"config": self.config, "max_bytes": self.max_bytes,
+                "session": self._session if self._given_session else None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        HttpFetcher.__init__(self, state["config"], max_bytes=state["max_bytes"],
+                             session=state["session"])
 
     @property
     def session(self) -> requests.Session:

@@ -123,7 +123,11 @@ class CheckingProcess:
             return None
         try:
             pickle.dumps(self._trust)
-        except Exception:
+        except Exception as exc:
+            # Not silent: a trust store that stopped pickling once made every big sync check
+            # on its own store thread, competing with the requests (issue 18's sync floor).
+            log.warning("the trust store cannot go to a checking process (%s); checking "
+                        "%d ZFOs in process", type(exc).__name__, items)
             return None
         try:
             self._pool = self.respawn()
