@@ -120,6 +120,9 @@ def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
     durations = state().duration_by_test
     jobs = []
     for data, name, result in mutants:
+        # The runner works inside mutants/ (as mutmut's pytest runs do): the meta files'
+        # paths are made absolute while the working folder is still the repository.
+        data.meta_path = Path(data.meta_path).resolve()
         if result is not None and not rerun:
             continue
         name = name.replace("__init__.", "")
@@ -130,6 +133,9 @@ def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
         jobs.append(Job(name, tests, estimate, data))
     jobs.sort(key=lambda j: j.estimate)
     return jobs
+
+
+_WHY: str | None = None  # set in the clean check's child: where failures are explained
 
 
 class _SessionOnly:
@@ -156,6 +162,11 @@ def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
         if any(r.failed for r in reports):
             failed.append(item.nodeid)
+            if _WHY is not None:  # the clean check says why a killing test failed
+                with open(_WHY, "a", encoding="utf-8") as out:
+                    for r in reports:
+                        if r.failed:
+                            out.write(f"== {item.nodeid} ({r.when})\n{r.longreprtext}\n")
             if stop_at_first:
                 break
     if items:
@@ -170,9 +181,18 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
 
     code = 3
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         set_mutant_under_test(mutant)
+        from mutmut.utils.safe_setproctitle import safe_setproctitle
+
+        safe_setproctitle(f"mutmut: {mutant}")  # `ps` shows which mutant a child runs
         limit = cpu_limit + math.ceil(time.process_time())
         resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+        factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+        if factory is not None:
+            # A base folder of this child's own (the parent's, if the warm-up made one, is
+            # shared with every other child): removed when the child ends.
+            factory._basetemp = None
         if items:
             # Capture into files of this child's own, not the parent's (shared with the
             # other children).
@@ -206,6 +226,9 @@ class Resident:
         self.outcome = Outcome()
         self.withdrawn: dict[str, str] = {}
         self.group_times: dict[str, str] = {}
+        self.why_path = str(Path("..", "build", "mutants", "clean-failures.txt"))
+        self.cpu_s = 0.0  # CPU seconds of the mutant children (user + system)
+        self.ran = 0
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: Any) -> bool:
@@ -232,7 +255,10 @@ class Resident:
             session._setupstate.setup(probe)
         except Exception as exc:  # the children will meet (and report) the same failure
             say(f"warm-up of {probe.nodeid} failed: {exc!r}")
-        session._setupstate.teardown_exact(_SessionOnly(session))
+        try:
+            session._setupstate.teardown_exact(_SessionOnly(session))
+        except Exception as exc:  # e.g. tmp_path wants the report of a run
+            say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
         say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s)")
 
     def _loop(self, items: dict[str, Any]) -> None:
@@ -320,13 +346,14 @@ class Resident:
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
                 if pid == 0:
                     now = time.monotonic()
                     for run in list(running.values()):
                         if now > run.deadline:
                             os.kill(run.pid, signal.SIGKILL)
-                            os.waitpid(run.pid, 0)
+                            _, _, usage = os.wait4(run.pid, 0)
+                            self.cpu_s += usage.ru_utime + usage.ru_stime
                             self._finish(running.pop(run.pid), TIMEOUT)
                             done_count += 1
                     time.sleep(0.005)
@@ -334,20 +361,25 @@ class Resident:
                 run = running.pop(pid, None)
                 if run is None:
                     continue  # a grandchild a test started and left; not ours to report
+                # CPU time, not wall time, says what a mutant costs on a shared machine.
+                self.cpu_s += usage.ru_utime + usage.ru_stime
                 self._finish(run, os.waitstatus_to_exitcode(status))
                 done_count += 1
                 if time.monotonic() - last_save > 10:
                     self._save(jobs)
                     last_save = time.monotonic()
                     rate = done_count / (time.monotonic() - t0)
-                    say(f"  {done_count}/{len(jobs)} mutants, {rate:.1f}/s")
+                    say(f"  {done_count}/{len(jobs)} mutants, {rate:.1f}/s, "
+                        f"{self.cpu_s / max(1, self.ran + done_count):.2f} CPU s each")
         finally:
             for run in running.values():
                 os.kill(run.pid, signal.SIGKILL)
             gc.unfreeze()
             self._save(jobs)
+        self.ran += done_count
         if jobs:
-            say(f"  {done_count}/{len(jobs)} mutants in {time.monotonic() - t0:.0f} s")
+            say(f"  {done_count}/{len(jobs)} mutants in {time.monotonic() - t0:.0f} s; "
+                f"CPU of all mutants so far {self.cpu_s:.0f} s")
 
     def _finish(self, run: Running, code: int) -> None:
         data = b""
@@ -382,7 +414,10 @@ class Resident:
             return
         sel = [items[t] for t in killers if t in items]
         t0 = time.monotonic()
+        global _WHY
+        _WHY = str(Path(self.why_path).resolve()) if self.why_path else None
         _, code, failed = self._fork_and_wait("", sel, 3600, 3600)
+        _WHY = None
         say(f"clean check of the {len(sel)} killing tests: {len(failed)} failed "
             f"({time.monotonic() - t0:.0f} s)")
         if code not in (SURVIVED, KILLED):
@@ -431,6 +466,10 @@ def main(argv: list[str]) -> int:
         return 0
     from mutmut.configuration import config
 
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # results so far are saved, running children killed
+
+    signal.signal(signal.SIGTERM, stop)
     plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups)
     os.chdir("mutants")
     t0 = time.monotonic()
@@ -442,6 +481,7 @@ def main(argv: list[str]) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps({
             "prepare_s": round(prep_s), "groups": plugin.group_times,
+            "mutants_run": plugin.ran, "mutant_cpu_s": round(plugin.cpu_s, 1),
             "withdrawn": plugin.withdrawn,
             "killer": plugin.outcome.killer,
         }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
