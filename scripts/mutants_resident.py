@@ -273,10 +273,13 @@ class Resident:
                 self.group_times[group] = f"not run: budget of {self.budget_s / 60:g} min used"
                 continue
             say(f"== {group} (after {elapsed / 60:.1f} min)")
-            t0 = time.monotonic()
+            t0, cpu0 = time.monotonic(), self.cpu_s
             todo = [j for j in self.jobs if j.name in names]
             self._run_jobs(todo, items, cfg.timeout_multiplier, cfg.timeout_constant)
-            self.group_times[group] = f"{(time.monotonic() - t0) / 60:.1f} min, {len(todo)} run"
+            cpu = self.cpu_s - cpu0
+            self.group_times[group] = (
+                f"{(time.monotonic() - t0) / 60:.1f} min, {len(todo)} run, "
+                f"{cpu:.0f} CPU s ({cpu / max(1, len(todo)):.2f} a mutant)")
         self._check_killers(items)
 
     def _forced_fail(self, items: dict[str, Any]) -> None:
