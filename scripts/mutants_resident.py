@@ -267,6 +267,14 @@ class Resident:
         self._forced_fail(items)
         cfg = config()
         start = time.monotonic()
+        try:
+            self._groups(items, start, cfg.timeout_multiplier, cfg.timeout_constant)
+        except KeyboardInterrupt:  # stopped (SIGTERM): the kills so far are still checked
+            say("stopped: no further mutants; checking the kills so far")
+        self._check_killers(items)
+
+    def _groups(self, items: dict[str, Any], start: float, multiplier: float,
+                constant: float) -> None:
         for group, names in self.groups:
             elapsed = time.monotonic() - start
             if elapsed >= self.budget_s:
@@ -275,12 +283,11 @@ class Resident:
             say(f"== {group} (after {elapsed / 60:.1f} min)")
             t0, cpu0 = time.monotonic(), self.cpu_s
             todo = [j for j in self.jobs if j.name in names]
-            self._run_jobs(todo, items, cfg.timeout_multiplier, cfg.timeout_constant)
+            self._run_jobs(todo, items, multiplier, constant)
             cpu = self.cpu_s - cpu0
             self.group_times[group] = (
                 f"{(time.monotonic() - t0) / 60:.1f} min, {len(todo)} run, "
                 f"{cpu:.0f} CPU s ({cpu / max(1, len(todo)):.2f} a mutant)")
-        self._check_killers(items)
 
     def _forced_fail(self, items: dict[str, Any]) -> None:
         """mutmut's sanity check: with MUTANT_UNDER_TEST=fail every trampoline raises, so a
