@@ -135,3 +135,26 @@ def test_when_the_group_fails_each_item_is_written_alone_with_a_writer(db: Datab
     assert isinstance(out[1], ValueError)
     assert all(isinstance(x, int) for x in (out[0], out[2])) and out[0] != out[2]
     assert _one(db, "SELECT count(*) FROM messages") == (2,)
+
+
+def test_a_copy_kept_aside_keeps_its_content_digest_and_belongs_to_its_message(
+        db: Database) -> None:
+    """``keep_copy``: the content digest (what tells the same signed content under other
+    bytes) is stored with the copy, and "once" is per message: the same bytes kept for
+    another message are that message's copy."""
+    from dso_desktop.store import evidence as evd
+
+    first, second = _listed_id(db, _env("7001")), _listed_id(db, _env("7002"))
+    with db.write() as s:
+        repo = MessageRepo(s)
+        assert repo.keep_copy(first, evd.MESSAGE, b"same bytes", "c" * 64, "valid", None,
+                              evd.REASON_CONFLICT)
+        assert repo.keep_copy(second, evd.MESSAGE, b"same bytes", "d" * 64, "valid", None,
+                              evd.REASON_CONFLICT)
+        assert not repo.keep_copy(second, evd.MESSAGE, b"same bytes", None, None, None,
+                                  evd.REASON_DISPLACED)
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT message_id, content_sha256, verdict FROM "
+                              "evidence_copies ORDER BY message_id")).all()
+    assert [tuple(r) for r in rows] == [(first, "c" * 64, "valid"),
+                                        (second, "d" * 64, "valid")]
