@@ -158,3 +158,19 @@ def test_a_copy_kept_aside_keeps_its_content_digest_and_belongs_to_its_message(
                               "evidence_copies ORDER BY message_id")).all()
     assert [tuple(r) for r in rows] == [(first, "c" * 64, "valid"),
                                         (second, "d" * 64, "valid")]
+
+
+def test_a_delivery_info_kept_aside_keeps_its_content_digest(db: Database) -> None:
+    """``place_delivery_info``: the displaced copy (an untrusted one replaced by a trusted
+    one) and the conflicting copy (an untrusted one beside a trusted one) keep the digest
+    of their signed content."""
+    mid = _listed_id(db, _env("7001"))
+    with db.write() as s:
+        repo = MessageRepo(s)
+        repo.place_delivery_info(mid, b"di-untrusted", "untrusted", content_sha256="c0")
+        repo.place_delivery_info(mid, b"di-trusted", "valid", content_sha256="c1")
+        repo.place_delivery_info(mid, b"di-other", "untrusted", content_sha256="c9")
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT reason, content_sha256 FROM evidence_copies "
+                              "ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("displaced", "c0"), ("conflict", "c9")]
