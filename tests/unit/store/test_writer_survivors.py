@@ -174,3 +174,18 @@ def test_a_delivery_info_kept_aside_keeps_its_content_digest(db: Database) -> No
         rows = c.execute(text("SELECT reason, content_sha256 FROM evidence_copies "
                               "ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [("displaced", "c0"), ("conflict", "c9")]
+
+
+def test_a_long_event_text_is_kept_to_500_characters_and_added_once(db: Database) -> None:
+    """``add_events``: a description longer than its column is cut to 500 characters, and
+    the same event offered again (cut the same way) is recognised, not added twice."""
+    from dso_desktop.domain import DeliveryEvent
+
+    mid = _listed_id(db, _env("7001"))
+    long_text = "EV5: " + "doručeno " * 80
+    ev = DeliveryEvent(at=T0, description=long_text)
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, [ev]) == 1
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, [ev]) == 0
+    assert _one(db, "SELECT count(*), max(description) FROM events") == (1, long_text[:500])
