@@ -53,3 +53,36 @@ def test_the_same_seal_timestamped_while_valid_is_valid(
     v = verify_zfo(data, trust, now=NOW)
     assert v.kind is not VerdictKind.INVALID, v.reasons
     assert not any("timestamp time" in r for r in v.reasons)
+
+
+def test_a_seal_timestamp_made_in_time_covers_a_short_lived_isds_timestamp(
+        pki: TestPki, trust: TrustStore) -> None:
+    """The counterpart of ``test_the_isds_timestamp_chain_ends_the_evidence_without_a_seal_
+    timestamp``: with the seal's own timestamp made while dmQTimestamp's certificate was
+    valid, that certificate's expiry no longer ends the evidence (`horizon` needs the
+    timestamp's time for that; a mutant that passed None survived)."""
+    import base64
+    import re
+
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from dso_desktop.domain import EvidenceCause
+    from dso_desktop.zfo.produce import TsaIdentity, q_timestamp
+
+    key = tp.rsa_key()
+    short = tp.issue_cert(tp.pki_name("Short-lived ISDS TSA"), key, issuer=pki.ca_cert,
+                          issuer_key=pki.ca_key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                          days=3 * 365, key_usage=tp.leaf_key_usage(),
+                          eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+    q_tsa = TsaIdentity(short, key, (pki.ca_cert,))
+    xml = message_xml(pki)
+    h = re.search(rb'<q:dmHash algorithm="SHA-256">([^<]*)</q:dmHash>', xml)
+    assert h is not None
+    token = base64.b64encode(q_timestamp(base64.b64decode(h.group(1)), q_tsa, SEALED_AT))
+    xml = re.sub(rb"<q:dmQTimestamp>[^<]*</q:dmQTimestamp>",
+                 b"<q:dmQTimestamp>" + token + b"</q:dmQTimestamp>", xml)
+    v = verify_zfo(seal(xml, pki.seal, pki.tsa, SEALED_AT), trust, now=NOW)
+    assert v.kind is VerdictKind.VALID, v.reasons
+    assert v.evidence_cause is not EvidenceCause.QUALIFIED_TIMESTAMP
+    assert v.evidence_expires is not None
+    assert v.evidence_expires > short.not_valid_after_utc
