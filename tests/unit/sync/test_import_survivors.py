@@ -59,3 +59,42 @@ def test_an_imported_message_of_no_known_box_belongs_to_no_account(
     import_zfo(db, TrustStore.from_paths([pki.ca_file]), data, account_id=None,
                account_box_id=None, now=NOW, accounts_by_box={"zzzzzzz": 1})
     assert _row(db) == ("import", None, "7002")
+
+
+def _events(db: Database) -> list[str]:
+    with db.engine.connect() as c:
+        return [r[0] for r in c.execute(text("SELECT description FROM events"))]
+
+
+def test_an_imported_delivery_info_adds_its_events_once(
+        db: Database, pki: TestPki) -> None:
+    """``import_zfo`` on a delivery info: it becomes the message's, its events stored once,
+    and the result names the message (mutants that dropped the events or the writer
+    survived: no unit test imported a delivery info)."""
+    trust = TrustStore.from_paths([pki.ca_file])
+    msg = seal(message_xml(pki, dm_id="7003"), pki.seal, pki.tsa, SEALED_AT)
+    import_zfo(db, trust, msg, account_id=1, account_box_id=None, now=NOW)
+    di = seal(message_xml(pki, kind="delivery-info", dm_id="7003"), pki.seal, pki.tsa,
+              SEALED_AT)
+    first = import_zfo(db, trust, di, account_id=1, account_box_id=None, now=NOW)
+    assert (first.status.value, first.dm_id) == ("delivery-info", "7003")
+    assert _events(db) == ["EV5: Datová zpráva byla dodána."]
+    again = import_zfo(db, trust, di, account_id=1, account_box_id=None, now=NOW)
+    assert (again.status.value, again.message_id, again.dm_id) == (
+        "duplicate", first.message_id, "7003")
+    assert _events(db) == ["EV5: Datová zpráva byla dodána."]
+
+
+def test_an_untrusted_import_is_quarantined_with_its_reasons(
+        db: Database, pki: TestPki, tmp_path: Path) -> None:
+    from dso_desktop.zfo.testpki import create_pki
+
+    other_ca = create_pki(tmp_path / "other")
+    data = seal(message_xml(pki, dm_id="7004"), pki.seal, pki.tsa, SEALED_AT)
+    result = import_zfo(db, TrustStore.from_paths([other_ca.ca_file]), data, account_id=1,
+                        account_box_id=None, now=NOW, source_name="dopis.zfo")
+    assert (result.status.value, result.dm_id) == ("quarantined", "7004")
+    assert result.reason
+    with db.engine.connect() as c:
+        row = c.execute(text("SELECT dm_id, reasons, source_name FROM quarantined_zfos")).one()
+    assert tuple(row) == ("7004", result.reason, "dopis.zfo")
