@@ -11,6 +11,7 @@ hours after the signing time and the timestamp (within the allowed day) comes la
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki, trust  # noqa: F401
 
@@ -86,3 +87,20 @@ def test_a_seal_timestamp_made_in_time_covers_a_short_lived_isds_timestamp(
     assert v.evidence_cause is not EvidenceCause.QUALIFIED_TIMESTAMP
     assert v.evidence_expires is not None
     assert v.evidence_expires > short.not_valid_after_utc
+
+
+def test_a_timestamp_under_another_added_root_is_named_as_the_timestamps(
+        pki: TestPki, tmp_path: Path) -> None:
+    """``_anchor_reasons``: each anchor the verdict relied on that is not a pinned root is
+    named, the seal's and the timestamp's apart (a mutant that renamed "timestamp"
+    survived: no test had the two under different added roots)."""
+    other = tp.create_pki(tmp_path / "other")
+    trust = TrustStore.from_paths([pki.ca_file, other.ca_file])
+    data = seal(message_xml(pki), pki.seal, other.tsa, SEALED_AT)
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is VerdictKind.VALID, v.reasons
+    seal_en = [r for r in v.reasons if r.startswith("the seal chains to ")]
+    ts_en = [r for r in v.reasons if r.startswith("the timestamp chains to ")]
+    assert len(seal_en) == 1 and len(ts_en) == 1
+    assert sum(r.startswith("Pečeť vede k autoritě „") for r in v.reasons_cs) == 1
+    assert sum(r.startswith("Časové razítko vede k autoritě „") for r in v.reasons_cs) == 1
