@@ -60,8 +60,8 @@ def test_a_seal_timestamp_made_in_time_covers_a_short_lived_isds_timestamp(
         pki: TestPki, trust: TrustStore) -> None:
     """The counterpart of ``test_the_isds_timestamp_chain_ends_the_evidence_without_a_seal_
     timestamp``: with the seal's own timestamp made while dmQTimestamp's certificate was
-    valid, that certificate's expiry no longer ends the evidence (`horizon` needs the
-    timestamp's time for that; a mutant that passed None survived)."""
+    valid, that certificate's expiry no longer ends the evidence (`_q_timestamp_chain`
+    drops such a covered one before `horizon` sees it)."""
     import base64
     import re
 
