@@ -55,18 +55,22 @@ GROUPS: dict[str, list[str]] = {
     "update-verification": ["dso_desktop.update.client.*", "dso_desktop.update.service.*",
                             "dso_desktop.update.release.*", "dso_desktop.update.files.*",
                             "dso_desktop.update.smallupdate.*"],
-    "zfo-verify": ["dso_desktop.zfo.verify.*", "dso_desktop.zfo.cmscheck.*"],
+    "zfo-verify": ["dso_desktop.zfo.verify.*", "dso_desktop.zfo.cmscheck.*",
+                   "dso_desktop.zfo.horizon.*"],
     "sync-ingest": ["dso_desktop.sync.ingest.*"],
-    "zfo-trust": ["dso_desktop.zfo.trust.*", "dso_desktop.zfo.revocation.*"],
+    "zfo-trust": ["dso_desktop.zfo.trust.*", "dso_desktop.zfo.revocation.*",
+                  "dso_desktop.zfo.certcache.*", "dso_desktop.zfo.archivets.*"],
     "zfo-parse": ["dso_desktop.zfo.parse.*", "dso_desktop.zfo.der.*",
                   "dso_desktop.zfo.fastcms.*"],
-    "sync-engine": ["dso_desktop.sync.engine.*", "dso_desktop.sync.lock.*",
+    "sync-engine": ["dso_desktop.sync.engine.*", "dso_desktop.sync.pipeline.*",
+                    "dso_desktop.sync.lock.*",
                     "dso_desktop.sync.events.*"],
     "update-install": ["dso_desktop.update.archive.*", "dso_desktop.update.layout.*",
                        "dso_desktop.update.selfcheck.*", "dso_desktop.update.transport.*",
                        "dso_desktop.update.errors.*"],
     "zfo-content": ["dso_desktop.zfo.xmlcontent.*", "dso_desktop.zfo.extract.*",
-                    "dso_desktop.zfo.errors.*", "dso_desktop.zfo.x_*"],
+                    "dso_desktop.zfo.errors.*", "dso_desktop.zfo.model.*",
+                    "dso_desktop.zfo.x_*"],
 }
 SCOPE = [g for globs in GROUPS.values() for g in globs]
 
@@ -207,6 +211,54 @@ def _group_done(globs: list[str]) -> bool:
     return bool(statuses) and NOT_RUN not in statuses
 
 
+def _run_classic(runs: dict[str, list[str]], args: argparse.Namespace, start: float,
+                 done: dict[str, str]) -> int:
+    """``mutmut run`` per group: a ``pytest.main`` per mutant (about 1 mutant a second)."""
+    for name, group in runs.items():
+        elapsed = (time.monotonic() - start) / 60
+        if args.keep and _group_done(group):
+            done[name] = "results kept"
+            continue
+        if elapsed >= args.budget:
+            done[name] = f"not run: budget of {args.budget:g} min used"
+            continue
+        print(f"== {name} (after {elapsed:.1f} min)", flush=True)
+        t0 = time.monotonic()
+        r = subprocess.run([sys.executable, "-m", "mutmut", "run",
+                            "--max-children", str(args.max_children), *group], check=False)
+        if r.returncode != 0:
+            print(f"mutmut run failed with exit code {r.returncode}", file=sys.stderr)
+            return 1
+        done[name] = f"{(time.monotonic() - t0) / 60:.1f} min"
+    return 0
+
+
+def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
+                  done: dict[str, str]) -> int:
+    """All groups in one resident test session (scripts/mutants_resident.py): the tests are
+    collected once and each mutant runs in a fork of that session."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    spec = OUT / "groups.json"
+    spec.write_text(json.dumps(list(runs.items()), indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    report = OUT / "resident.json"
+    report.unlink(missing_ok=True)
+    cmd = [sys.executable, str(ROOT / "scripts" / "mutants_resident.py"), str(spec),
+           "--max-children", str(args.max_children), "--budget", str(args.budget),
+           "--report", str(report)]
+    if args.globs or args.sample:
+        cmd.append("--rerun")  # named mutants run again, as `mutmut run NAME` does
+    r = subprocess.run(cmd, check=False)
+    if r.returncode != 0:
+        print(f"the resident runner failed with exit code {r.returncode}", file=sys.stderr)
+        return 1
+    if report.exists():
+        done.update(json.loads(report.read_text(encoding="utf-8"))["groups"])
+    for name in runs:
+        done.setdefault(name, "results kept")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
@@ -221,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     ap.add_argument("--summary-only", action="store_true",
                     help="only write the summary of the results in mutants/")
+    ap.add_argument("--classic", action="store_true",
+                    help="run each group with `mutmut run` (a pytest start per mutant) "
+                    "instead of the resident runner")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
@@ -256,25 +311,15 @@ def main(argv: list[str] | None = None) -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "sample.json").write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
-    for name, group in runs.items():
-        elapsed = (time.monotonic() - start) / 60
-        if args.summary_only:
-            done[name] = "results kept"
-            continue
-        if args.keep and _group_done(group):
-            done[name] = "results kept"
-            continue
-        if elapsed >= args.budget:
-            done[name] = f"not run: budget of {args.budget:g} min used"
-            continue
-        print(f"== {name} (after {elapsed:.1f} min)", flush=True)
-        t0 = time.monotonic()
-        r = subprocess.run([sys.executable, "-m", "mutmut", "run",
-                            "--max-children", str(args.max_children), *group], check=False)
-        if r.returncode != 0:
-            print(f"mutmut run failed with exit code {r.returncode}", file=sys.stderr)
-            return 1
-        done[name] = f"{(time.monotonic() - t0) / 60:.1f} min"
+    if args.classic:
+        rc = _run_classic(runs, args, start, done)
+    elif not args.summary_only:
+        rc = _run_resident(runs, args, done)
+    else:
+        rc = 0
+        done.update({name: "results kept" for name in runs})
+    if rc:
+        return rc
     summary = summarise(globs, time.monotonic() - start, load, args.max_children, done)
     write_summary(summary)
     print(f"\n{summary['killed']}/{summary['total']} killed "

@@ -84,3 +84,17 @@ def test_a_refusal_or_foreign_answer_is_a_clear_error(make_zfo: Callable[..., by
         token_from_response(timestamp_response(other.der, pki.tsa, NOW), req)
     with pytest.raises(ArchiveTimestampError):
         token_from_response(b"\x30\x03garbage", req)
+
+
+def test_a_grant_with_modifications_is_a_grant_and_trailing_bytes_are_refused(
+        make_zfo: Callable[..., bytes], pki: TestPki) -> None:
+    """RFC 3161 status 1 (grantedWithMods) carries a token like status 0; a reply with
+    bytes after its DER is not taken (mutation survivors of branch ``mutants2``)."""
+    req = build_request(make_zfo())
+    reply = timestamp_response(req.der, pki.tsa, NOW)
+    granted = b"\x30\x03\x02\x01\x00"  # PKIStatusInfo { status 0 }, right after the header
+    assert reply.index(granted) <= 4
+    with_mods = reply.replace(granted, b"\x30\x03\x02\x01\x01", 1)
+    assert token_from_response(with_mods, req) == token_from_response(reply, req)
+    with pytest.raises(ArchiveTimestampError):
+        token_from_response(reply + b"\x00", req)

@@ -1,0 +1,502 @@
+"""A resident mutant runner for mutmut 3: the test session is collected once, each mutant
+runs in a fork of it.
+
+Why: ``mutmut run`` forks a child per mutant that calls ``pytest.main`` with the ids of the
+tests covering the mutated function. Every such call starts pytest again: plugins, conftest
+files, collecting the whole of each named test file (and building all its parametrised
+items) before it selects the few it was asked for. On this project that start-up, not the
+tests, was most of the ~1 second a mutant took, so the whole scope (~13,000 mutants) took
+hours. mutmut's trampolines choose the mutant at call time (``MUTANT_UNDER_TEST``, read by
+``mutmut.mutation.trampoline.get_mutant_under_test``), so a session that was collected
+with no mutant active can run any mutant: this runner collects the test files once in
+``pytest_runtestloop`` and, per mutant, forks a child that activates the mutant and runs
+only the covering test items (from mutmut's own stats, fastest first, stopping at the first
+failure) under a CPU and a wall-clock limit.
+
+Everything else stays mutmut's: it generates the mutants and collects (or reuses) the
+stats with its own functions, and the results go into its meta files
+(``mutants/**/*.py.meta``, the same exit codes), so ``mutmut results``, ``mutmut show``,
+``mutmut browse`` and ``scripts/mutants.py``'s summary read them as if ``mutmut run``
+had written them.
+
+Two checks mutmut makes with two extra runs of the whole selection are made cheaper here:
+- mutmut runs every covering test once without a mutant before it starts ("clean run").
+  Here the child records which test killed a mutant, and at the end every distinct killing
+  test is run once without a mutant: a kill by a test that also fails on the real code is
+  withdrawn (the mutant goes back to "not checked") and reported.
+- mutmut's forced-fail run (``MUTANT_UNDER_TEST=fail`` must make a test fail, so that the
+  trampolines are known to be active) is made with one covering test before the mutants.
+
+Run by ``scripts/mutants.py`` (which sets the environment); not meant to be run alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Progress goes to the terminal the runner was started from: during the test loop pytest
+# captures file descriptors 1 and 2 (as it does for mutmut's runs).
+_OUT = os.dup(1)
+
+
+def say(text: str) -> None:
+    os.write(_OUT, (text + "\n").encode())
+
+
+# Exit codes as mutmut records them (mutmut.stats.status_by_exit_code).
+SURVIVED, KILLED, NO_TESTS, TIMEOUT = 0, 1, 33, 36
+
+
+@dataclass
+class Job:
+    name: str  # mutmut's mutant name, e.g. dso_desktop.zfo.verify.x__verify__mutmut_62
+    tests: list[str]  # covering test node ids, fastest first
+    estimate: float  # seconds the covering tests took in the stats run
+    data: Any  # mutmut's SourceFileMutationData of its file
+
+
+@dataclass
+class Running:
+    job: Job
+    pid: int
+    read_fd: int
+    started: float
+    deadline: float
+
+
+@dataclass
+class Outcome:
+    results: dict[str, int] = field(default_factory=dict)
+    killer: dict[str, str] = field(default_factory=dict)  # mutant -> the test that failed
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def prepare(globs: list[str], max_children: int) -> tuple[list[Any], dict[str, Any]]:
+    """mutmut's own preparation (what ``mutmut run`` does before its clean run): copy and
+    mutate the sources (only files changed since, results of unchanged functions kept),
+    collect or load the test stats, then list the mutants matching ``globs``."""
+    from mutmut import __main__ as mm
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    set_mutant_under_test("mutant_generation")
+    os.makedirs("mutants", exist_ok=True)
+    t0 = time.monotonic()
+    mm.copy_src_dir()
+    mm.copy_also_copy_files()
+    mm.setup_source_paths()
+    mm.store_lines_covered_by_tests()
+    stats = mm.create_mutants(max_children)
+    print(f"mutants generated in {time.monotonic() - t0:.0f} s ({stats.mutated} files mutated)",
+          flush=True)
+    t0 = time.monotonic()
+    runner = mm.get_mutant_runner(1)
+    mm.collect_or_load_stats(runner, apply_config_invalidation=True)
+    print(f"stats ready in {time.monotonic() - t0:.0f} s", flush=True)
+    mutants, by_path = mm.collect_source_file_mutation_data(mutant_names=globs)
+    mm._check_test_to_mutant_associations(by_path)
+    set_mutant_under_test("")
+    return mutants, by_path
+
+
+def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
+    """The mutants still to run (all of them with ``rerun``), as mutmut orders them: the
+    ones whose covering tests are fastest first."""
+    from mutmut.state import state
+    from mutmut.utils.format_utils import mangled_name_from_mutant_name
+
+    durations = state().duration_by_test
+    jobs = []
+    for data, name, result in mutants:
+        # The runner works inside mutants/ (as mutmut's pytest runs do): the meta files'
+        # paths are made absolute while the working folder is still the repository.
+        data.meta_path = Path(data.meta_path).resolve()
+        if result is not None and not rerun:
+            continue
+        name = name.replace("__init__.", "")
+        tests = sorted(state().tests_by_mangled_function_name.get(
+            mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
+        estimate = sum(durations[t] for t in tests)
+        data.estimated_time_of_tests_by_mutant[name] = estimate
+        jobs.append(Job(name, tests, estimate, data))
+    jobs.sort(key=lambda j: j.estimate)
+    return jobs
+
+
+_WHY: str | None = None  # set in the clean check's child: where failures are explained
+
+
+class _SessionOnly:
+    """A stand-in for "the next item" whose chain is the session alone: tearing down up to
+    it ends every module, class and function fixture but keeps the session-scoped ones
+    (the PostgreSQL server the parent set up once for all children)."""
+
+    def __init__(self, session: Any) -> None:
+        self._chain = [session]
+
+    def listchain(self) -> list[Any]:
+        return self._chain
+
+
+def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
+    """Run pytest items in this process as pytest's own loop would; the node ids that
+    failed (setup, call or teardown)."""
+    from _pytest.runner import runtestprotocol
+
+    failed = []
+    session_only = _SessionOnly(items[0].session) if items else None
+    for i, item in enumerate(items):
+        nextitem = items[i + 1] if i + 1 < len(items) else session_only
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if any(r.failed for r in reports):
+            failed.append(item.nodeid)
+            if _WHY is not None:  # the clean check says why a killing test failed
+                with open(_WHY, "a", encoding="utf-8") as out:
+                    for r in reports:
+                        if r.failed:
+                            out.write(f"== {item.nodeid} ({r.when})\n{r.longreprtext}\n")
+            if stop_at_first:
+                break
+    if items:
+        items[0].session._setupstate.teardown_exact(session_only)
+    return failed
+
+
+def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
+           stop_at_first: bool = True) -> None:
+    """In the forked child: activate the mutant, run the items, report, exit."""
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    code = 3
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        set_mutant_under_test(mutant)
+        from mutmut.utils.safe_setproctitle import safe_setproctitle
+
+        safe_setproctitle(f"mutmut: {mutant}")  # `ps` shows which mutant a child runs
+        limit = cpu_limit + math.ceil(time.process_time())
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+        factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+        if factory is not None:
+            # A base folder of this child's own (the parent's, if the warm-up made one, is
+            # shared with every other child): removed when the child ends.
+            factory._basetemp = None
+        if items:
+            # Capture into files of this child's own, not the parent's (shared with the
+            # other children).
+            capman = items[0].config.pluginmanager.getplugin("capturemanager")
+            if capman is not None:
+                capman.stop_global_capturing()
+                capman.start_global_capturing()
+        failed = _run_items(items, stop_at_first)
+        os.write(write_fd, json.dumps(failed).encode())
+        code = KILLED if failed else SURVIVED
+    except BaseException:  # any crash of the child counts as a kill, as in mutmut (exit 3)
+        code = 3
+    finally:
+        # os._exit skips pytest's clean-up: this child's tmp_path folders would pile up.
+        factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+        base = getattr(factory, "_basetemp", None)
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+        os._exit(code)
+
+
+class Resident:
+    """The pytest plugin that takes over the test loop after collection."""
+
+    def __init__(self, jobs: list[Job], max_children: int, budget_s: float,
+                 groups: list[tuple[str, set[str]]]) -> None:
+        self.jobs = jobs
+        self.max_children = max_children
+        self.budget_s = budget_s
+        self.groups = groups
+        self.outcome = Outcome()
+        self.withdrawn: dict[str, str] = {}
+        self.group_times: dict[str, str] = {}
+        self.why_path = str(Path("..", "build", "mutants", "clean-failures.txt"))
+        self.cpu_s = 0.0  # CPU seconds of the mutant children (user + system)
+        self.ran = 0
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: Any) -> bool:
+        items = {item.nodeid: item for item in session.items}
+        self._warm(session, items)
+        try:
+            self._loop(items)
+        finally:
+            session._setupstate.teardown_exact(None)
+        return True
+
+    def _warm(self, session: Any, items: dict[str, Any]) -> None:
+        """Set up the session-scoped fixtures once, here, so that the children inherit them:
+        the PostgreSQL server (``tests/pgserver.py``: initdb and a start, seconds) would
+        otherwise be started again in every child that runs a PostgreSQL variant. Only the
+        server is shared; each test still gets its own fresh database from it."""
+        used = {t for j in self.jobs for t in j.tests}
+        probe = next((it for nid, it in items.items()
+                      if nid in used and "[postgresql" in nid), None)
+        if probe is None:
+            return
+        t0 = time.monotonic()
+        try:
+            session._setupstate.setup(probe)
+        except Exception as exc:  # the children will meet (and report) the same failure
+            say(f"warm-up of {probe.nodeid} failed: {exc!r}")
+        try:
+            session._setupstate.teardown_exact(_SessionOnly(session))
+        except Exception as exc:  # e.g. tmp_path wants the report of a run
+            say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
+        say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s)")
+
+    def _loop(self, items: dict[str, Any]) -> None:
+        from mutmut.configuration import config
+
+        self._forced_fail(items)
+        cfg = config()
+        start = time.monotonic()
+        try:
+            self._groups(items, start, cfg.timeout_multiplier, cfg.timeout_constant)
+        except KeyboardInterrupt:  # stopped (SIGTERM): the kills so far are still checked
+            say("stopped: no further mutants; checking the kills so far")
+        self._check_killers(items)
+
+    def _groups(self, items: dict[str, Any], start: float, multiplier: float,
+                constant: float) -> None:
+        for group, names in self.groups:
+            elapsed = time.monotonic() - start
+            if elapsed >= self.budget_s:
+                self.group_times[group] = f"not run: budget of {self.budget_s / 60:g} min used"
+                continue
+            say(f"== {group} (after {elapsed / 60:.1f} min)")
+            t0, cpu0 = time.monotonic(), self.cpu_s
+            todo = [j for j in self.jobs if j.name in names]
+            self._run_jobs(todo, items, multiplier, constant)
+            cpu = self.cpu_s - cpu0
+            self.group_times[group] = (
+                f"{(time.monotonic() - t0) / 60:.1f} min, {len(todo)} run, "
+                f"{cpu:.0f} CPU s ({cpu / max(1, len(todo)):.2f} a mutant)")
+
+    def _forced_fail(self, items: dict[str, Any]) -> None:
+        """mutmut's sanity check: with MUTANT_UNDER_TEST=fail every trampoline raises, so a
+        covering test must fail; if none does, the tests do not run the mutated copy."""
+        probe = next((j for j in self.jobs if any(t in items for t in j.tests)), None)
+        if probe is None:
+            return
+        test = [items[t] for t in probe.tests if t in items][:1]
+        _pid, code, _ = self._fork_and_wait("fail", test, 600, 600)
+        if code == SURVIVED:
+            raise SystemExit(f"forced-fail check: {test[0].nodeid} passed with every "
+                             "trampoline failing; the tests do not run the mutated copy")
+
+    def _fork_and_wait(self, mutant: str, items: list[Any], cpu: int,
+                       wall: float) -> tuple[int, int, list[str]]:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _child(mutant, items, w, cpu, stop_at_first=False)
+        os.close(w)
+        deadline = time.monotonic() + wall
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                status = None
+                break
+            time.sleep(0.02)
+        data = os.read(r, 1 << 20)
+        os.close(r)
+        failed = json.loads(data) if data else []
+        code = os.waitstatus_to_exitcode(status) if status is not None else TIMEOUT
+        return pid, code, failed
+
+    def _run_jobs(self, jobs: list[Job], items: dict[str, Any], multiplier: float,
+                  constant: float) -> None:
+        import gc
+
+        running: dict[int, Running] = {}
+        queue = list(jobs)
+        last_save = time.monotonic()
+        done_count = 0
+        t0 = time.monotonic()
+        gc.collect()
+        gc.freeze()  # the children share the parent's heap instead of copying it on GC
+        try:
+            while queue or running:
+                while queue and len(running) < self.max_children:
+                    job = queue.pop(0)
+                    sel = [items[t] for t in job.tests if t in items]
+                    if not sel:
+                        self._record(job, NO_TESTS, None, 0.0)
+                        continue
+                    # mutmut's limits: CPU seconds (SIGXCPU, counted as a timeout) and wall
+                    # time; both scale with what the covering tests took in the stats run.
+                    limit = (job.estimate + constant) * multiplier
+                    r, w = os.pipe()
+                    pid = os.fork()
+                    if pid == 0:
+                        os.close(r)
+                        _child(job.name, sel, w, math.ceil(limit * 2))
+                    os.close(w)
+                    now = time.monotonic()
+                    running[pid] = Running(job, pid, r, now, now + limit)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+                if pid == 0:
+                    now = time.monotonic()
+                    for run in list(running.values()):
+                        if now > run.deadline:
+                            os.kill(run.pid, signal.SIGKILL)
+                            _, _, usage = os.wait4(run.pid, 0)
+                            self.cpu_s += usage.ru_utime + usage.ru_stime
+                            self._finish(running.pop(run.pid), TIMEOUT)
+                            done_count += 1
+                    time.sleep(0.005)
+                    continue
+                run = running.pop(pid, None)
+                if run is None:
+                    continue  # a grandchild a test started and left; not ours to report
+                # CPU time, not wall time, says what a mutant costs on a shared machine.
+                self.cpu_s += usage.ru_utime + usage.ru_stime
+                self._finish(run, os.waitstatus_to_exitcode(status))
+                done_count += 1
+                if time.monotonic() - last_save > 10:
+                    self._save(jobs)
+                    last_save = time.monotonic()
+                    rate = done_count / (time.monotonic() - t0)
+                    say(f"  {done_count}/{len(jobs)} mutants, {rate:.1f}/s, "
+                        f"{self.cpu_s / max(1, self.ran + done_count):.2f} CPU s each")
+        finally:
+            for run in running.values():
+                os.kill(run.pid, signal.SIGKILL)
+            gc.unfreeze()
+            self._save(jobs)
+        self.ran += done_count
+        if jobs:
+            say(f"  {done_count}/{len(jobs)} mutants in {time.monotonic() - t0:.0f} s; "
+                f"CPU of all mutants so far {self.cpu_s:.0f} s")
+
+    def _finish(self, run: Running, code: int) -> None:
+        data = b""
+        try:
+            while chunk := os.read(run.read_fd, 1 << 16):
+                data += chunk
+        finally:
+            os.close(run.read_fd)
+        failed = json.loads(data) if data else []
+        self._record(run.job, code, failed[0] if failed else None,
+                     time.monotonic() - run.started)
+
+    def _record(self, job: Job, code: int, killer: str | None, seconds: float) -> None:
+        if code in (-signal.SIGXCPU, signal.SIGXCPU, 128 + signal.SIGXCPU):
+            code = TIMEOUT
+        self.outcome.results[job.name] = code
+        self.outcome.seconds[job.name] = seconds
+        if killer:
+            self.outcome.killer[job.name] = killer
+        job.data.exit_code_by_key[job.name] = code
+        job.data.durations_by_key[job.name] = seconds
+
+    def _save(self, jobs: Iterable[Job]) -> None:
+        for data in {id(j.data): j.data for j in jobs}.values():
+            data.save()
+
+    def _check_killers(self, items: dict[str, Any]) -> None:
+        """Every test that killed a mutant, run once with no mutant: a test that fails on
+        the real code killed nothing (mutmut's clean run, for the tests that matter)."""
+        killers = sorted(set(self.outcome.killer.values()), key=lambda t: t)
+        if not killers:
+            return
+        sel = [items[t] for t in killers if t in items]
+        t0 = time.monotonic()
+        global _WHY
+        _WHY = str(Path(self.why_path).resolve()) if self.why_path else None
+        _, code, failed = self._fork_and_wait("", sel, 3600, 3600)
+        _WHY = None
+        say(f"clean check of the {len(sel)} killing tests: {len(failed)} failed "
+            f"({time.monotonic() - t0:.0f} s)")
+        if code not in (SURVIVED, KILLED):
+            raise SystemExit(f"the clean check of the killing tests crashed ({code})")
+        bad = set(failed)
+        for job in self.jobs:
+            if self.outcome.killer.get(job.name) in bad:
+                self.withdrawn[job.name] = self.outcome.killer[job.name]
+                job.data.exit_code_by_key[job.name] = None
+        self._save(self.jobs)
+        for name, test in sorted(self.withdrawn.items()):
+            say(f"  kill withdrawn (the test fails without a mutant): {name} by {test}")
+
+
+def main(argv: list[str]) -> int:
+    """argv: a JSON file naming [[group, [glob, ...]], ...], --max-children N,
+    --budget MINUTES, --rerun (run mutants that have a result too)."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("groups_json")
+    ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--budget", type=float, default=30.0)
+    ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
+    args = ap.parse_args(argv)
+    from fnmatch import fnmatch
+
+    groups_spec: list[tuple[str, list[str]]] = json.loads(Path(args.groups_json).read_text())
+    all_globs = [g for _, gl in groups_spec for g in gl]
+    t_start = time.monotonic()
+    mutants, _ = prepare(all_globs, args.max_children)
+    prep_s = time.monotonic() - t_start
+    jobs = jobs_for(mutants, args.rerun)
+    # A mutant belongs to the first group whose globs match it.
+    groups: list[tuple[str, set[str]]] = []
+    taken: set[str] = set()
+    for gname, gl in groups_spec:
+        names = {j.name for j in jobs
+                 if j.name not in taken and any(fnmatch(j.name, g) for g in gl)}
+        taken |= names
+        groups.append((gname, names))
+    test_files = sorted({t.split("::")[0] for j in jobs for t in j.tests})
+    print(f"{len(jobs)} mutants to run, covered by tests in {len(test_files)} files", flush=True)
+    if not jobs:
+        return 0
+    from mutmut.configuration import config
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # results so far are saved, running children killed
+
+    signal.signal(signal.SIGTERM, stop)
+    plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups)
+    os.chdir("mutants")
+    t0 = time.monotonic()
+    code = pytest.main(["--rootdir=.", "--tb=native", "-q", "-p", "no:randomly",
+                        *test_files, *config().pytest_add_cli_args], plugins=[plugin])
+    os.chdir("..")
+    print(f"resident session: {time.monotonic() - t0:.0f} s, pytest exit code {int(code)}",
+          flush=True)
+    if args.report:
+        Path(args.report).write_text(json.dumps({
+            "prepare_s": round(prep_s), "groups": plugin.group_times,
+            "mutants_run": plugin.ran, "mutant_cpu_s": round(plugin.cpu_s, 1),
+            "withdrawn": plugin.withdrawn,
+            "killer": plugin.outcome.killer,
+        }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0 if int(code) in (0, 5) else int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

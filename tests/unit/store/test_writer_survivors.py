@@ -1,0 +1,191 @@
+"""Survivors of the mutation run (branch ``mutants2``) in the store's evidence writer.
+
+Each test here failed on a mutant that the store and sync unit tests let through:
+- ``EvidenceWriter.record_listed`` dropping ``source`` (a message imported from a file or
+  sent by us recorded as synchronised) on either path;
+- ``EvidenceWriter.quarantine`` passing ``None`` or nothing for one of its fields (no unit
+  test quarantined through the writer);
+- ``MessageRepo.set_status`` setting the acceptance time for a state that is no acceptance,
+  or not for "accepted by fiction" (5);
+- ``NotFound`` without the message's id;
+- ``write_grouped``'s one-by-one retry handing ``None`` instead of the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from dso_desktop.domain import Direction, Envelope
+from dso_desktop.store.db import Database
+from dso_desktop.store.errors import NotFound
+from dso_desktop.store.messages import MessageRepo
+from dso_desktop.store.records import VerdictInfo
+from dso_desktop.store.repos import AccountRepo
+from dso_desktop.store.writer import EvidenceWriter, write_grouped
+
+T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+PATHS = pytest.mark.parametrize("batch", [True, False], ids=["fast", "orm"])
+
+
+def _env(dm_id: str = "7001", **kw: Any) -> Envelope:
+    base: dict[str, Any] = dict(message_id=dm_id, sender_box_id="abc1234",
+                                sender_name="Úřad", recipient_box_id="xyz9876",
+                                subject="Ze seznamu", status=4, delivered_at=T0)
+    base.update(kw)
+    return Envelope(**base)
+
+
+@pytest.fixture
+def db(store_url: str) -> Iterator[Database]:
+    d = Database.open_url(store_url)
+    with d.write() as s:
+        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
+    yield d
+    d.close()
+
+
+def _one(db: Database, sql: str) -> tuple[Any, ...]:
+    with db.engine.connect() as c:
+        return tuple(c.execute(text(sql)).one())
+
+
+@PATHS
+@pytest.mark.parametrize("source", ["import", "send"])
+def test_a_listed_message_keeps_the_source_it_came_from(db: Database, batch: bool,
+                                                          source: str) -> None:
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        w.record_listed(1, Direction.RECEIVED, _env(), source=source)
+    assert _one(db, "SELECT source, account_id FROM messages") == (source, 1)
+
+
+@PATHS
+def test_a_listed_message_is_from_the_sync_unless_told(db: Database, batch: bool) -> None:
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        w.record_listed(1, Direction.SENT, _env())
+    assert _one(db, "SELECT source, account_id, direction FROM messages")[:2] == ("sync", 1)
+
+
+def test_the_writer_quarantines_every_field_it_is_given(db: Database) -> None:
+    with db.write() as s, EvidenceWriter(s) as w:
+        qid, new = w.quarantine(b"untrusted bytes", zfo_kind="received", dm_id="7001",
+                                verdict="untrusted", verdict_json='{"kind": "untrusted"}',
+                                reasons="the seal's chain ends in no trusted root",
+                                source_name="C:/dopisy/7001.zfo")
+        assert new
+        again = w.quarantine(b"untrusted bytes", zfo_kind="received", dm_id="7001",
+                             verdict="untrusted", verdict_json=None, reasons=None,
+                             source_name=None)
+        assert again == (qid, False)
+    row = _one(db, "SELECT data, size, zfo_kind, dm_id, verdict, verdict_json, reasons, "
+                   "source_name FROM quarantined_zfos")
+    assert (bytes(row[0]), *row[1:]) == (
+        b"untrusted bytes", 15, "received", "7001", "untrusted", '{"kind": "untrusted"}',
+        "the seal's chain ends in no trusted root", "C:/dopisy/7001.zfo")
+
+
+def _listed_id(db: Database, env: Envelope) -> int:
+    with db.write() as s, EvidenceWriter(s, batch=False) as w:
+        return w.record_listed(1, Direction.RECEIVED, env).id
+
+
+def test_only_an_acceptance_sets_the_acceptance_time(db: Database) -> None:
+    mid = _listed_id(db, _env(status=2))
+    with db.write() as s:
+        assert MessageRepo(s).set_status(mid, 4, T0)  # delivered: no acceptance
+    assert _one(db, "SELECT status, accepted_at FROM messages") == (4, None)
+    with db.write() as s:
+        assert MessageRepo(s).set_status(mid, 5, T0)  # accepted by fiction
+    status, accepted = _one(db, "SELECT status, accepted_at FROM messages")
+    assert status == 5 and accepted is not None
+    with db.write() as s:
+        assert MessageRepo(s).set_status(mid, 6, datetime(2027, 1, 1, tzinfo=UTC))
+    # Set once: a later acceptance report keeps the first time.
+    assert _one(db, "SELECT status, accepted_at FROM messages") == (6, accepted)
+
+
+def test_an_acceptance_by_login_sets_the_acceptance_time(db: Database) -> None:
+    mid = _listed_id(db, _env(status=4))
+    with db.write() as s:
+        assert MessageRepo(s).set_status(mid, 6, T0)
+    assert _one(db, "SELECT accepted_at FROM messages")[0] is not None
+
+
+@pytest.mark.parametrize("call", [
+    lambda r: r.set_status(999, 5, T0),
+    lambda r: r.set_verdict(999, VerdictInfo("valid", T0, None, None)),
+    lambda r: r.update_state(999, _env()),
+], ids=["set_status", "set_verdict", "update_state"])
+def test_an_unknown_message_is_named_in_the_error(db: Database, call: Any) -> None:
+    with db.write() as s, pytest.raises(NotFound, match=r"^message 999$"):
+        call(MessageRepo(s))
+
+
+def test_when_the_group_fails_each_item_is_written_alone_with_a_writer(db: Database) -> None:
+    def one(w: EvidenceWriter, dm_id: str) -> int:
+        if dm_id == "bad":
+            raise ValueError("this item's data is wrong")
+        return w.record_listed(1, Direction.RECEIVED, _env(dm_id)).id
+
+    out = write_grouped(db, ["7001", "bad", "7002"], one)
+    assert isinstance(out[1], ValueError)
+    assert all(isinstance(x, int) for x in (out[0], out[2])) and out[0] != out[2]
+    assert _one(db, "SELECT count(*) FROM messages") == (2,)
+
+
+def test_a_copy_kept_aside_keeps_its_content_digest_and_belongs_to_its_message(
+        db: Database) -> None:
+    """``keep_copy``: the content digest (what tells the same signed content under other
+    bytes) is stored with the copy, and "once" is per message: the same bytes kept for
+    another message are that message's copy."""
+    from dso_desktop.store import evidence as evd
+
+    first, second = _listed_id(db, _env("7001")), _listed_id(db, _env("7002"))
+    with db.write() as s:
+        repo = MessageRepo(s)
+        assert repo.keep_copy(first, evd.MESSAGE, b"same bytes", "c" * 64, "valid", None,
+                              evd.REASON_CONFLICT)
+        assert repo.keep_copy(second, evd.MESSAGE, b"same bytes", "d" * 64, "valid", None,
+                              evd.REASON_CONFLICT)
+        assert not repo.keep_copy(second, evd.MESSAGE, b"same bytes", None, None, None,
+                                  evd.REASON_DISPLACED)
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT message_id, content_sha256, verdict FROM "
+                              "evidence_copies ORDER BY message_id")).all()
+    assert [tuple(r) for r in rows] == [(first, "c" * 64, "valid"),
+                                        (second, "d" * 64, "valid")]
+
+
+def test_a_delivery_info_kept_aside_keeps_its_content_digest(db: Database) -> None:
+    """``place_delivery_info``: the displaced copy (an untrusted one replaced by a trusted
+    one) and the conflicting copy (an untrusted one beside a trusted one) keep the digest
+    of their signed content."""
+    mid = _listed_id(db, _env("7001"))
+    with db.write() as s:
+        repo = MessageRepo(s)
+        repo.place_delivery_info(mid, b"di-untrusted", "untrusted", content_sha256="c0")
+        repo.place_delivery_info(mid, b"di-trusted", "valid", content_sha256="c1")
+        repo.place_delivery_info(mid, b"di-other", "untrusted", content_sha256="c9")
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT reason, content_sha256 FROM evidence_copies "
+                              "ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("displaced", "c0"), ("conflict", "c9")]
+
+
+def test_a_long_event_text_is_kept_to_500_characters_and_added_once(db: Database) -> None:
+    """``add_events``: a description longer than its column is cut to 500 characters, and
+    the same event offered again (cut the same way) is recognised, not added twice."""
+    from dso_desktop.domain import DeliveryEvent
+
+    mid = _listed_id(db, _env("7001"))
+    long_text = "EV5: " + "doručeno " * 80
+    ev = DeliveryEvent(at=T0, description=long_text)
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, [ev]) == 1
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, [ev]) == 0
+    assert _one(db, "SELECT count(*), max(description) FROM events") == (1, long_text[:500])

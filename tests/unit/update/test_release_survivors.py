@@ -1,0 +1,73 @@
+"""Survivors of the mutation run (branch ``mutants2``) in `update.release`.
+
+- ``Notes.from_json`` with ``or`` turned into ``and``: a value that is not an object (or an
+  object without Czech text) then slipped past the check and failed later with another
+  error than `ReleaseFormatError` (which the update check reports as a broken release);
+- ``LatestIndex.from_bytes`` losing the reason "unknown latest.json format".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dso_desktop.update.release import LatestIndex, Notes, ReleaseFormatError
+
+
+@pytest.mark.parametrize("obj", [
+    [], "Oprava chyb", None, 7,
+    {"en": "Bug fixes"}, {"cs": "Oprava chyb"}, {"cs": 1, "en": "Bug fixes"},
+    {"cs": "Oprava chyb", "en": ["Bug fixes"]},
+])
+def test_release_notes_without_both_texts_are_a_format_error(obj: object) -> None:
+    with pytest.raises(ReleaseFormatError, match="release notes need text in 'cs' and 'en'"):
+        Notes.from_json(obj)
+
+
+def test_release_notes_with_both_texts_are_read() -> None:
+    notes = Notes.from_json({"cs": "Oprava chyb", "en": "Bug fixes", "extra": 1})
+    assert (notes.cs, notes.en) == ("Oprava chyb", "Bug fixes")
+
+
+@pytest.mark.parametrize("fmt", [None, 0, 2, "1"])
+def test_an_index_of_another_format_says_so(fmt: object) -> None:
+    obj = {"version": "1.2.3", "archive": "a.tar.gz"}
+    if fmt is not None:
+        obj["format"] = fmt
+    with pytest.raises(ReleaseFormatError, match=r"^bad latest\.json: unknown latest\.json "
+                                                 r"format$"):
+        LatestIndex.from_bytes(json.dumps(obj).encode())
+
+
+@pytest.mark.parametrize("files", [7, ["a"], {"path": "x"}])
+def test_an_index_with_a_bad_file_list_path_says_so(files: object) -> None:
+    obj = {"format": 1, "version": "1.2.3", "archive": "a.tar.gz", "files": files}
+    with pytest.raises(ReleaseFormatError,
+                       match=r"^bad latest\.json: bad files in latest\.json$"):
+        LatestIndex.from_bytes(json.dumps(obj).encode())
+
+
+def test_a_blob_lives_under_the_first_two_hex_digits_of_its_digest() -> None:
+    """The repository layout the publisher writes and the client asks for (a published
+    repository's paths cannot change under released clients)."""
+    from dso_desktop.update.release import blob_target
+
+    digest = "ab" + "0123456789abcdef" * 3 + "0123456789abcd"
+    assert blob_target(digest) == f"files/ab/{digest}"
+
+
+def test_the_file_list_is_fetched_into_a_cache_folder_not_made_yet(tmp_path: Path) -> None:
+    """``fetch_file_list`` makes the whole path of its work folder (a first small update:
+    neither the cache nor its parent exists yet)."""
+    from tests.unit.update.test_files_list import FakeClient, _listing
+    from tuf.api.metadata import TargetFile
+
+    from dso_desktop.update.smallupdate import fetch_file_list
+
+    client = FakeClient(tmp_path, {}, _listing().to_bytes())
+    info = TargetFile(1000, {"sha256": "0" * 64}, "r/x.files.json")
+    work = tmp_path / "not" / "made" / "yet"
+    assert fetch_file_list(client, info, work) == _listing()  # type: ignore[arg-type]
+    assert work.is_dir() and not (work / "files.json.part").exists()
