@@ -339,9 +339,9 @@ class FastWriter:
         if self._pg:
             from dso_desktop.store import pgsearch
 
-            self._write("INSERT INTO message_search (message_id, doc) VALUES "
-                        "(?, array_to_tsvector(CAST(? AS text[]))) ON CONFLICT (message_id) "
-                        "DO UPDATE SET doc = EXCLUDED.doc", (mid, pgsearch.lexemes(search)))
+            self._write(f"INSERT INTO message_search (message_id, doc) VALUES "  # noqa: S608
+                        f"(?, {pgsearch.DOC_SQL}) ON CONFLICT (message_id) "
+                        "DO UPDATE SET doc = EXCLUDED.doc", (mid, pgsearch.doc_text(search)))
         else:
             self._cur.execute(
                 "INSERT INTO messages_fts (rowid, subject, parties, refs, files, body) "

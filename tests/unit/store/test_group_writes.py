@@ -416,16 +416,15 @@ def _run(db: Database, prefix: str, ops: Sequence[tuple[Any, ...]], grouped: boo
                     isinstance(it, Zfo) and it.dm_id == prefix + op[1] for it in items):
                 _, dm, copy, verdict, status = op  # a delivery info of a known message
                 items.append(Di(prefix + dm, copy, verdict, status))
-        if not items:
-            continue
-        # A delivery info's message id: known, or made by a ZFO earlier in the group
-        # (written first, as the sync downloads a message before its delivery info).
-        head = [it for it in items if isinstance(it, Zfo) or it.dm_id in known]
-        if len(head) < len(items):
-            first = items.index(next(it for it in items if it not in head))
-            out += _apply(db, items[:first], grouped)
-            items = items[first:]
-        out += _apply(db, items, grouped)
+        # A delivery info names its message by id: one whose ZFO is earlier in the same
+        # run is written first (the sync downloads a message before its delivery info).
+        segment: list[Item] = []
+        for it in items:
+            if isinstance(it, Di) and it.dm_id not in known:
+                out += _apply(db, segment, grouped)
+                segment, known = [], _ids(db)
+            segment.append(it)
+        out += _apply(db, segment, grouped)
     return out
 
 

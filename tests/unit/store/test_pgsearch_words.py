@@ -74,3 +74,25 @@ def test_the_document_keeps_its_first_words_within_the_limit() -> None:
     got = pgsearch.lexemes(search)
     assert got == _reference(search)
     assert got[0] == "rozhodnuti" and got[-1] != words[-1]
+
+
+def test_one_text_makes_the_tsvector_of_the_words(pg_url: str) -> None:
+    """The lexemes travel as one text (`DOC_SQL`): the server's tsvector is that of the
+    word array, for no words as for many."""
+    from sqlalchemy import text
+
+    from dso_desktop.store.db import Database
+
+    db = Database.open_url(pg_url)
+    try:
+        with db.engine.connect() as c:
+            for body in ("", "Výzva k úhradě pokuty, MUK/123/2026: e-mail 1 ½ ﬁ",
+                         " ".join(f"slovo{i}" for i in range(3000))):
+                search = SearchText("Rozhodnutí", "", "", "", body)
+                same = c.execute(text(
+                    f"SELECT {pgsearch.DOC_SQL.replace('?', ':doc')} = "
+                    "array_to_tsvector(CAST(:words AS text[]))"),
+                    {"doc": pgsearch.doc_text(search), "words": pgsearch.lexemes(search)})
+                assert same.scalar() is True
+    finally:
+        db.close()
