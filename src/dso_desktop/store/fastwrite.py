@@ -126,9 +126,9 @@ class FastWriter:
         self.flush()
         self._cur.execute(sql, params)
 
-    def _write_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
+    def _write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if self._keep:
-            self._queue.append((sql, rows))
+            self._queue.append((sql, list(rows)))
         else:
             self._cur.executemany(sql, rows)
 
@@ -193,8 +193,8 @@ class FastWriter:
             else:
                 found[dm_id] = row
         if self._keep:
-            for dm_id, row in found.items():
-                self._keys[(account_id, d, dm_id)] = row
+            for dm_id, known in found.items():
+                self._keys[(account_id, d, dm_id)] = known
             self._orphans.update((d, dm_id) for dm_id in orphans)
         return found, orphans
 
