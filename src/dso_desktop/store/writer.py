@@ -2,14 +2,17 @@
 
 Every signed copy and every list entry reaches the archive through `EvidenceWriter`, and
 the writer alone picks the path: the plain statements of `store.fastwrite` for the common
-cases of a sync's group commit (SQLite), the ORM (`MessageRepo`) for everything else. Both
+cases of a sync's group commit (SQLite and PostgreSQL; on PostgreSQL by the group: rows
+read for the whole group, writes sent in one pipeline), the ORM (`MessageRepo`) for
+everything else. Both
 paths follow the rules of `store.evidence` (which copy is the evidence, a state only moves
 forward, the signed envelope wins), so the caller never knows, and never needs to know,
 which path wrote a row.
 
 `write_grouped` is the group commit: many items in one transaction, each item alone when
 the transaction fails because of one item's data, and a stop at once when the archive
-itself cannot be written (`StoreWriteError`).
+itself cannot be written (`StoreWriteError`). Whatever the plain-statement path queued is
+sent before the ORM path runs and before the transaction commits (`EvidenceWriter.close`).
 """
 
 from __future__ import annotations
@@ -62,14 +65,37 @@ class EvidenceWriter:
         self._fast = fast
 
     def close(self) -> None:
+        """Send the queued writes (the caller's transaction then commits them)."""
         if self._fast is not None:
             self._fast.close()
 
     def __enter__(self) -> EvidenceWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._fast is not None:  # rolled back: nothing queued is worth sending
+            self._fast.abandon()
+
+    def _orm(self) -> MessageRepo:
+        """The ORM path, after what the plain-statement path queued (it reads the rows and
+        writes them; what the plain path knew of them is forgotten)."""
+        if self._fast is not None:
+            self._fast.flush()
+            self._fast.forget()
+        return self._repo
+
+    def prefetch(self, account_id: int, direction: Direction, dm_ids: Iterable[str]) -> None:
+        """The messages of a group about to be offered (`attach_downloaded`): on PostgreSQL
+        read together, not one by one (`FastWriter.prefetch`)."""
+        if self._fast is not None:
+            self._fast.prefetch(account_id, direction, dm_ids)
+
+    def prefetch_ids(self, ids: Iterable[int]) -> None:
+        """As `prefetch`, for the messages of a group's delivery infos."""
+        if self._fast is not None:
+            self._fast.prefetch_ids(ids)
 
     # -- list entries -------------------------------------------------------------------
     def record_listed(self, account_id: int, direction: Direction, env: Envelope, *,
@@ -77,13 +103,24 @@ class EvidenceWriter:
         """Record an envelope seen in a list of the account: a new message (not downloaded
         yet), or the state of a known one moved forward. An imported copy of the message
         without an account is adopted by the account (never a second row)."""
-        if self._fast is not None:
-            done = self._fast.upsert_listed(account_id, direction, env, source)
-            if done is not None:
-                return UpsertResult(*done)
-        result = self._repo.upsert_envelope(account_id, direction, env, source=source)
-        self.session.flush()
-        return result
+        return self.record_listed_many(account_id, direction, [env], source=source)[0]
+
+    def record_listed_many(self, account_id: int, direction: Direction,
+                           envs: Sequence[Envelope], *, source: str = "sync"
+                           ) -> list[UpsertResult]:
+        """`record_listed` for a page of a list, in order (on PostgreSQL: the page's rows
+        read in one statement, its new messages inserted in one)."""
+        done: list[tuple[int, bool, bool] | None] = (
+            self._fast.upsert_listed_many(account_id, direction, envs, source)
+            if self._fast is not None else [None] * len(envs))
+        out: list[UpsertResult] = []
+        for env, fast in zip(envs, done, strict=True):
+            if fast is not None:
+                out.append(UpsertResult(*fast))
+                continue
+            out.append(self._orm().upsert_envelope(account_id, direction, env, source=source))
+            self.session.flush()
+        return out
 
     def record_state_change(self, account_id: int, direction: Direction, dm_id: str,
                             status: int, at: datetime | None = None) -> bool:
@@ -91,8 +128,11 @@ class EvidenceWriter:
         changes). True when the message is in the archive and its status moved forward
         (`evidence.status_moves`); ``at`` becomes the acceptance time of an accepted one
         that has none."""
-        mid = self._repo.get_id(account_id, direction, dm_id)
-        return mid is not None and self._repo.set_status(mid, status, at)
+        repo = self._orm()
+        mid = repo.get_id(account_id, direction, dm_id)
+        changed = mid is not None and repo.set_status(mid, status, at)
+        self.session.flush()  # the plain-statement path reads with its own cursor
+        return changed
 
     # -- signed messages ----------------------------------------------------------------
     def attach_downloaded(
@@ -128,7 +168,7 @@ class EvidenceWriter:
                 content_sha256=content_sha256)
             if done is not None:
                 return Placed(*done)
-        repo = self._repo
+        repo = self._orm()
         mid = target_id if target_id is not None else repo.get_id(account_id, direction,
                                                                   env.message_id)
         if mid is None:
@@ -166,7 +206,7 @@ class EvidenceWriter:
                                                   content_sha256=content_sha256)
             if done is not None:
                 return done
-        repo = self._repo
+        repo = self._orm()
         action = repo.place_delivery_info(message_id, data, verdict,
                                           content_sha256=content_sha256, from_isds=from_isds)
         if action in DELIVERY_INFO_TAKEN or action is evd.Action.KEEP:
@@ -183,16 +223,19 @@ class EvidenceWriter:
                    source_name: str | None) -> tuple[int, bool]:
         """Keep an imported file whose seal is not trusted apart, attached to no message
         (the evidence rule's QUARANTINE): (id, newly quarantined)."""
-        return self._repo.quarantine(data, zfo_kind=zfo_kind, dm_id=dm_id, verdict=verdict,
+        return self._orm().quarantine(data, zfo_kind=zfo_kind, dm_id=dm_id, verdict=verdict,
                                      verdict_json=verdict_json, reasons=reasons,
                                      source_name=source_name)
 
 
 def write_grouped(db: Database, items: Sequence[T],
-                  one: Callable[[EvidenceWriter, T], R]) -> list[R | Exception]:
+                  one: Callable[[EvidenceWriter, T], R], *,
+                  prepare: Callable[[EvidenceWriter, Sequence[T]], None] | None = None
+                  ) -> list[R | Exception]:
     """``one(writer, item)`` for every item in one transaction (a sync's group commit);
     if that fails because of one item's data, each item again in its own transaction, so
     one bad item costs only itself (its exception takes its place in the result).
+    ``prepare(writer, items)`` runs first in the group's transaction (`EvidenceWriter.prefetch`).
 
     A `StoreWriteError` (disk full, read-only, I/O error) is not an item's fault: it is
     raised at once, nothing is tried again, and the caller stops."""
@@ -200,6 +243,8 @@ def write_grouped(db: Database, items: Sequence[T],
         return []
     try:
         with db.write() as s, EvidenceWriter(s) as writer:
+            if prepare is not None:
+                prepare(writer, items)
             return [one(writer, it) for it in items]
     except StoreWriteError:
         raise

@@ -322,9 +322,8 @@ class AccountSync:
         if not records:
             return
         with self.db.write() as s, EvidenceWriter(s) as writer:
-            for rec in records:
-                r = writer.record_listed(self.archive_id, direction,
-                                         getattr(rec, "envelope", rec))
+            for r in writer.record_listed_many(
+                    self.archive_id, direction, [getattr(rec, "envelope", rec) for rec in records]):
                 if not r.created and r.changed:
                     self.summary.updated += 1
 
