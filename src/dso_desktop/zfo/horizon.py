@@ -69,7 +69,7 @@ def key_rejected_at(chain: Chain, when: datetime) -> str | None:
         if until is not None and when > until:
             size = getattr(c.public_key(), "key_size", "?")
             return (f"the {size}-bit key of certificate '{_cn(c)}' is no longer accepted "
-                    f"(since {until:%Y-%m-%d})")
+                    f"(accepted until {until:%Y-%m-%d})")
     return None
 
 

@@ -23,7 +23,7 @@ from dso_desktop.zfo.cmscheck import (
 )
 from dso_desktop.zfo.cmscheck import signing_time as signing_time_of
 from dso_desktop.zfo.errors import MalformedCmsError, TooLargeError, ZfoError
-from dso_desktop.zfo.horizon import horizon, key_rejected_at
+from dso_desktop.zfo.horizon import chain_accepted_until, horizon, key_rejected_at
 from dso_desktop.zfo.model import Zfo
 from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
@@ -342,7 +342,7 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
           f"({_d(signing_time)})",
           f"Pečeť ({seal_name}) je neporušená a její certifikát byl v době zapečetění "
           f"({_d(signing_time)}) platný.")
-    _dm_reason(dm_state, r)
+    _dm_reason(dm_state, r, x)
     _anchor_reasons(ts_extra.get("anchor"), ts_extra.get("timestamp_anchor"), r)
     for en, cs in rev.notes:
         r.add(en, cs)
@@ -357,17 +357,29 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
         return verdict(VerdictKind.VALID_AT_SIGNING, **ts_extra)
 
     assert ts.chain is not None
-    ts_bad_now = ts.chain.invalid_at(now) or key_rejected_at(ts.chain, now)
+    ts_expired_now = ts.chain.invalid_at(now)
+    ts_bad_now = ts_expired_now or key_rejected_at(ts.chain, now)
     ts_expires = ts.chain.expires
     if seal_bad_now or ts_bad_now:
-        r.add(f"the timestamp of {_d(ts.time)} proves the seal was made while its "
-              f"certificates were valid; they have expired since, so the seal cannot be "
-              f"re-checked today", f"Časové razítko z {_d(ts.time)} prokazuje, že pečeť "
-              f"vznikla v době platnosti certifikátů; ty mezitím vypršely, dnes ji proto "
-              f"nelze znovu ověřit.")
+        if chain.invalid_at(now) or ts_expired_now:
+            r.add(f"the timestamp of {_d(ts.time)} proves the seal was made while its "
+                  f"certificates were valid; they have expired since, so the seal cannot "
+                  f"be re-checked today", f"Časové razítko z {_d(ts.time)} prokazuje, že "
+                  f"pečeť vznikla v době platnosti certifikátů; ty mezitím vypršely, dnes "
+                  f"ji proto nelze znovu ověřit.")
+        else:  # nothing expired: the key lengths stopped being accepted (zfo.horizon)
+            r.add(f"the timestamp of {_d(ts.time)} proves the seal was made while its "
+                  f"certificates were valid; their key lengths are no longer accepted, so "
+                  f"the seal cannot be re-checked today", f"Časové razítko z {_d(ts.time)} "
+                  f"prokazuje, že pečeť vznikla v době platnosti certifikátů; délky jejich "
+                  f"klíčů již nejsou přijímány, dnes ji proto nelze znovu ověřit.")
         if ts_bad_now:
-            r.add(f"the timestamp stopped being verifiable on {_d(ts_expires)}",
-                  f"Časové razítko přestalo být ověřitelné {_d(ts_expires)}.")
+            # The day it ended: the certificate's end, or the end of its key length's
+            # acceptance when that came first (a future expiry date would be no answer).
+            ended = ts_expires if ts_expired_now else (
+                chain_accepted_until(ts.chain) or ts_expires)
+            r.add(f"the timestamp stopped being verifiable on {_d(ended)}",
+                  f"Časové razítko přestalo být ověřitelné {_d(ended)}.")
         for bad in (seal_bad_now, ts_bad_now):
             if bad and "no longer accepted" in bad:
                 r.add(f"today: {bad}", "Dnes: délka klíče již není přijímána.")
@@ -475,15 +487,25 @@ def _revocation(trust: TrustStore, seal: Chain, tsa: Chain | None, seal_at: date
     return out
 
 
-def _dm_reason(state: HashCheck, r: _Reasons) -> None:
+def _dm_reason(state: HashCheck, r: _Reasons, x: _Facts) -> None:
     if state is HashCheck.OK:
         r.add("dmHash matches the message content", "Otisk zprávy (dmHash) odpovídá obsahu.")
-    elif state is HashCheck.NOT_RECOMPUTABLE:
+    elif state is HashCheck.NOT_RECOMPUTABLE and x.kind is ZfoKind.DELIVERY_INFO:
         r.add("dmHash not recomputable: a delivery info does not contain the attachments it "
               "covers", "Otisk zprávy nelze z doručenky přepočítat (nejsou v ní přílohy).")
+    elif state is HashCheck.NOT_RECOMPUTABLE:
+        # A message whose dmHash names an algorithm we do not know: the seal still covers
+        # every byte of the content, only ISDS's own hash of it is not re-checked.
+        name = (x.dm_hash_algorithm or "").strip()[:40] or "?"
+        r.add(f"dmHash not recomputable: its algorithm '{name}' is not known (the seal "
+              "covers the content)",
+              f"Otisk zprávy (dmHash) nelze přepočítat: algoritmus „{name}“ není znám "
+              "(obsah chrání pečeť).")
 
 
 def _cs_expiry(text: str) -> str:
+    if "no longer accepted" in text:  # zfo.horizon: a key length, not the certificate
+        return "délka klíče již není přijímána."
     return "certifikát vypršel" if "expired" in text else "certifikát není platný"
 
 

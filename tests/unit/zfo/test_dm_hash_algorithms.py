@@ -75,6 +75,12 @@ def test_an_unknown_algorithm_is_not_recomputable(pki: TestPki, trust: TrustStor
     v = verify_zfo(_with_hash(pki, "MD5", "md5"), trust, now=NOW)
     assert v.dm_hash is HashCheck.NOT_RECOMPUTABLE
     assert v.kind is not VerdictKind.INVALID  # the seal itself is intact and anchored
+    # Said as it is: a message, not a delivery info without its attachments.
+    assert ("dmHash not recomputable: its algorithm 'MD5' is not known (the seal covers "
+            "the content)") in v.reasons
+    assert not any("delivery info" in reason for reason in v.reasons)
+    assert "Otisk zprávy (dmHash) nelze přepočítat: algoritmus „MD5“ není znám (obsah " \
+           "chrání pečeť)." in v.reasons_cs
 
 
 def test_a_missing_dm_qtimestamp_is_absent_not_a_failure(pki: TestPki,

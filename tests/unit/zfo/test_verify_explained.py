@@ -207,7 +207,7 @@ def test_no_timestamp_and_a_key_no_longer_accepted(make_zfo: Callable[..., bytes
     assert v.kind is VerdictKind.VALID_AT_SIGNING
     assert _pairs(v)[-1] == (
         f"today: the 2048-bit key of certificate '{SEAL_CN}' is no longer accepted "
-        f"(since {KEYS_END})", "Dnes: certifikát není platný")
+        f"(accepted until {KEYS_END})", "Dnes: délka klíče již není přijímána.")
 
 
 def test_a_timestamp_whose_keys_are_no_longer_accepted(make_zfo: Callable[..., bytes],
@@ -217,11 +217,19 @@ def test_a_timestamp_whose_keys_are_no_longer_accepted(make_zfo: Callable[..., b
     pairs = _pairs(v)
     assert pairs[-2:] == [
         (f"today: the 2048-bit key of certificate '{SEAL_CN}' is no longer accepted "
-         f"(since {KEYS_END})", "Dnes: délka klíče již není přijímána."),
+         f"(accepted until {KEYS_END})", "Dnes: délka klíče již není přijímána."),
         ("today: the 2048-bit key of certificate 'DSO Simulator TSA' is no longer accepted "
-         f"(since {KEYS_END})", "Dnes: délka klíče již není přijímána."),
+         f"(accepted until {KEYS_END})", "Dnes: délka klíče již není přijímána."),
     ]
-    assert pairs[5][0].startswith(f"the timestamp of {SEALED} proves the seal was made")
+    # Nothing has expired: the key lengths are said to be the cause, and the timestamp
+    # ended when they stopped being accepted (not on its certificate's future end).
+    assert pairs[5][0] == (
+        f"the timestamp of {SEALED} proves the seal was made while its certificates were "
+        "valid; their key lengths are no longer accepted, so the seal cannot be re-checked "
+        "today")
+    assert "expired" not in pairs[5][0] and "vypršely" not in pairs[5][1]
+    assert pairs[6] == ("the timestamp stopped being verifiable on 2030-12-31 23:59 UTC",
+                        "Časové razítko přestalo být ověřitelné 2030-12-31 23:59 UTC.")
 
 
 def test_evidence_ending_for_another_cause_than_the_timestamp_is_named(
