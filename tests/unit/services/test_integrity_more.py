@@ -5,12 +5,12 @@ big archive checked by several processes reports exactly what one process does."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, make_zfo, message_xml, pki  # noqa: F401
 
 from dso_desktop.domain import Direction, Envelope
@@ -20,7 +20,6 @@ from dso_desktop.services.integrity import IntegrityService
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.zfo import TrustStore
 from dso_desktop.zfo.produce import seal
 from dso_desktop.zfo.testpki import TestPki
@@ -29,13 +28,6 @@ NOW = SEALED_AT + timedelta(days=30)
 VALID = VerdictInfo("valid", SEALED_AT, "{}", None)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _stored(db: Database, dm_id: str, data: bytes, delivery_info: bytes | None = None) -> int:

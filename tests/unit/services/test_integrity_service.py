@@ -1,15 +1,16 @@
 """`IntegrityService.check` on a bare archive with real (test-PKI) ZFOs: each kind of problem
 is found for the message it belongs to, a sound message counts as ok, nothing is modified."""
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, make_zfo, pki  # noqa: F401 - fixtures
 
 from dso_desktop.domain import Direction, Envelope
@@ -19,7 +20,6 @@ from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.zfo import TrustStore
 from dso_desktop.zfo.testpki import TestPki
 
@@ -27,13 +27,6 @@ NOW = SEALED_AT + timedelta(days=30)
 VALID = VerdictInfo("valid", SEALED_AT, "{}", None)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _stored(db: Database, dm_id: str, data: bytes | None) -> int:
@@ -46,7 +39,7 @@ def _stored(db: Database, dm_id: str, data: bytes | None) -> int:
     return mid
 
 
-def _service(db: Database, pki: TestPki) -> IntegrityService:  # noqa: F811 - fixture name
+def _service(db: Database, pki: TestPki) -> IntegrityService:
     anchors = TrustStore.from_paths([pki.ca_file])
     return IntegrityService(db, lambda account: anchors)
 
@@ -55,8 +48,8 @@ def _problems(report: Any) -> dict[tuple[int, P], str]:
     return {(p.message_id, p.problem): p.detail for p in report.problems}
 
 
-def test_a_sound_archive_is_clean(db: Database, pki: TestPki,  # noqa: F811
-                                  make_zfo: Callable[..., bytes]) -> None:  # noqa: F811
+def test_a_sound_archive_is_clean(db: Database, pki: TestPki,
+                                  make_zfo: Callable[..., bytes]) -> None:
     _stored(db, "4242", make_zfo(dm_id="4242"))
     seen: list[tuple[int, int]] = []
     report = _service(db, pki).check(NOW, progress=lambda n, total: seen.append((n, total)))
@@ -65,8 +58,8 @@ def test_a_sound_archive_is_clean(db: Database, pki: TestPki,  # noqa: F811
     assert seen == [(1, 1)]
 
 
-def test_each_problem_is_reported_for_its_message(db: Database, pki: TestPki,  # noqa: F811
-                                                  make_zfo: Callable[..., bytes],  # noqa: F811
+def test_each_problem_is_reported_for_its_message(db: Database, pki: TestPki,
+                                                  make_zfo: Callable[..., bytes],
                                                   ) -> None:
     good = _stored(db, "1001", make_zfo(dm_id="1001"))
     other = _stored(db, "1002", make_zfo(dm_id="9999"))  # the ZFO of another message
@@ -102,8 +95,8 @@ def test_each_problem_is_reported_for_its_message(db: Database, pki: TestPki,  #
     assert (good, P.CONFLICT_REVIEWED) in found and (good, P.CONFLICT) not in found
 
 
-def test_a_seal_outside_the_trust_scope_is_untrusted(db: Database, pki: TestPki,  # noqa: F811
-                                                     make_zfo: Callable[..., bytes],  # noqa: F811
+def test_a_seal_outside_the_trust_scope_is_untrusted(db: Database, pki: TestPki,
+                                                     make_zfo: Callable[..., bytes],
                                                      ) -> None:
     mid = _stored(db, "4242", make_zfo(dm_id="4242"))
     mid2 = _stored(db, "4243", make_zfo(dm_id="4243"))

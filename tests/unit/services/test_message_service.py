@@ -7,13 +7,14 @@ returns or writes, not only that it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
 
 from dso_desktop.domain import Direction
@@ -26,7 +27,6 @@ from dso_desktop.services.messages import (
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.messages import MessageRepo
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.writer import EvidenceWriter
 from dso_desktop.sync.ingest import parse_and_verify, store_message_zfo
 from dso_desktop.zfo.trust import TrustStore
@@ -35,13 +35,6 @@ NOW = datetime(2026, 3, 10, tzinfo=UTC)
 FILES = [("rozhodnuti.pdf", b"%PDF-1.4 rozhodnuti"), ("priloha.txt", "Příloha č. 1".encode())]
 
 
-@pytest.fixture
-def db(store_url: str) -> Iterator[Database]:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _store(db: Database, data: bytes, trust: TrustStore, account_id: int | None = 1) -> int:

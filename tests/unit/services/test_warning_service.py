@@ -4,15 +4,15 @@ The windows come from the settings and ISDS's rules (90 days retention after acc
 acceptance by fiction on the 10th day); each test puts a message just inside and just
 outside a window, so an off-by-one or a flipped comparison fails."""
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope, WarningKind
 from dso_desktop.services.warnings import WarningService
@@ -28,13 +28,6 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SETTINGS = Settings()
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _message(db: Database, dm_id: str, **kw: Any) -> int:

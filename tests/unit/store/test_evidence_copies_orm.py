@@ -7,34 +7,27 @@ which its fast test selection leaves out: `MessageRepo.keep_copy`, `place_delive
 here checks what is stored, not only the action's name.
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, sha256_hex
 from dso_desktop.store.models import DeliveryInfo
-from dso_desktop.store.repos import AccountRepo
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 A = evd.Action
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 @pytest.fixture

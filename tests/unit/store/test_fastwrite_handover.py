@@ -7,15 +7,16 @@ or the ORM would decide on a half-written row. `make mutants` found the replace/
 branches of `attach_downloaded` and `store_delivery_info` without a fast unit test.
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store.db import Database
@@ -23,7 +24,6 @@ from dso_desktop.store.evidence import Action
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 EVENTS = (DeliveryEvent(T0, "EV0: Zpráva byla podána"),
@@ -42,13 +42,6 @@ def _env(**kw: Any) -> Envelope:
     return Envelope(**base)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:

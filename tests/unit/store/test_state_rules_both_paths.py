@@ -6,13 +6,15 @@ both, so a one-line slip in either (a flipped comparison, a dropped ``continue``
 Found by hand-made mutants that the rest of the suite let through on the ORM path.
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store import evidence as evd
@@ -20,20 +22,12 @@ from dso_desktop.store.db import Database
 from dso_desktop.store.fastwrite import FastWriter
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 VERDICT = VerdictInfo("valid", T0 + timedelta(minutes=1), '{"verdict": "valid"}', None)
 EVENT = (DeliveryEvent(T0, "EV5: Zpráva byla dodána"),)
 
 
-@pytest.fixture
-def db(store_url: str) -> Iterator[Database]:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _listed(dm_id: str, **kw: Any) -> Envelope:

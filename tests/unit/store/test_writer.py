@@ -6,10 +6,11 @@ envelope of the copy that becomes the evidence wins over what a list said. Each 
 on both paths (``batch`` True and False).
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.writer import EvidenceWriter, write_grouped
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -40,13 +41,6 @@ def _env(dm_id: str = "7001", **kw: Any) -> Envelope:
     return Envelope(**base)
 
 
-@pytest.fixture
-def db(store_url: str) -> Iterator[Database]:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _row(db: Database, *cols: str) -> tuple[Any, ...]:

@@ -11,21 +11,22 @@ Each test here failed on a mutant that the store and sync unit tests let through
 - ``write_grouped``'s one-by-one retry handing ``None`` instead of the writer.
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import NotFound
 from dso_desktop.store.messages import MessageRepo
 from dso_desktop.store.records import VerdictInfo
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.store.writer import EvidenceWriter, write_grouped
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
@@ -40,13 +41,6 @@ def _env(dm_id: str = "7001", **kw: Any) -> Envelope:
     return Envelope(**base)
 
 
-@pytest.fixture
-def db(store_url: str) -> Iterator[Database]:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _one(db: Database, sql: str) -> tuple[Any, ...]:

@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki  # noqa: F401
 
 from dso_desktop.store.db import Database
-from dso_desktop.store.repos import AccountRepo
 from dso_desktop.sync.ingest import import_zfo
 from dso_desktop.zfo.parse import parse_zfo
 from dso_desktop.zfo.produce import seal
@@ -28,13 +26,6 @@ from dso_desktop.zfo.trust import TrustStore
 NOW = SEALED_AT + timedelta(days=2)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database.open(tmp_path / "archive.sqlite3")
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _row(db: Database) -> tuple[object, ...]:
