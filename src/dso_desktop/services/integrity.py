@@ -3,10 +3,13 @@
 A big archive is verified by one process per core. Each process reads its own evidence, a
 batch of message ids at a time (`store.bulkread`), and sends back only (id, dmID, problem,
 detail); this process lists the ids, hands the batches out and puts the report together in
-the order a check in one process gives. SQLite's own structural check runs meanwhile on a
-thread (SQLite releases the interpreter lock while it walks the file). While the processes
-start (a few tenths of a second each: an interpreter, the verifier, the driver) this process
-verifies the first batches itself, then leaves the cores to them.
+the order a check in one process gives. SQLite's own structural check of the whole file is
+one more work item, the first one a checking process takes: on a thread of this process it
+was a third party competing with both processes for two cores during the whole check. The
+processes start (a few tenths of a second each: an interpreter, the verifier, the driver)
+while this process queries the parts of the report that need no verification (copies,
+duplicates, quarantine, messages not downloaded yet), then verifies the first batches
+itself until they are ready, then leaves the cores to them.
 
 This module is what a checking process imports: no SQLAlchemy at import time.
 """
@@ -28,7 +31,7 @@ from dso_desktop.domain import IntegrityProblemKind as P
 from dso_desktop.domain import VerdictKind, ZfoKind
 from dso_desktop.services.types import IntegrityProblem, IntegrityReport
 from dso_desktop.store import bulkread
-from dso_desktop.store.bulkread import DELIVERY_INFO, ZFO
+from dso_desktop.store.bulkread import DELIVERY_INFO, STRUCTURE, ZFO
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -111,8 +114,10 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
 
     Messages in: ("scopes", pickled {account id: trust store}, now) once, then ("check",
     seq, kind, ids) per batch, then None. Out: ("ready", pid) once it can work, then per
-    batch ("done", seq, results), or ("local", seq) when a message belongs to an account
-    it has no trust store for (the parent verifies that batch), or ("failed", seq, text).
+    batch ("done", seq, results, seconds not spent verifying), or ("local", seq) when a
+    message belongs to an account it has no trust store for (the parent verifies that
+    batch), or ("failed", seq, text). The batch of kind ``STRUCTURE`` is SQLite's
+    structural check; its results are that check's lines.
     """
     try:
         import dso_desktop.zfo.verify  # noqa: F401 - paid before "ready", not in the first batch
@@ -138,11 +143,17 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
                 continue
             _, seq, kind, ids = msg
             try:
+                if kind == STRUCTURE:  # not evidence: its seconds are not the pace's
+                    t0 = time.perf_counter()
+                    problems = bulkread.structure_check(spec, db)
+                    conn.send((_DONE, seq, problems, time.perf_counter() - t0))
+                    continue
                 rows = bulkread.read(spec, db, kind, ids)
                 if any(r[2] not in scopes for r in rows if r[3] is not None):
                     conn.send((_LOCAL, seq))  # an account added since the check began
                     continue
-                conn.send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__)))
+                conn.send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__),
+                           0.0))
             except Exception as exc:  # the parent fails the check with it
                 conn.send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
     finally:
@@ -159,6 +170,7 @@ class _Worker:
         self.first_sent: float | None = None
         self.last_done = 0.0
         self.items = 0
+        self.other_s = 0.0  # seconds of its work that were not verification
 
 
 class _Pool:
@@ -185,21 +197,24 @@ class _Pool:
             raise
         self.pids: set[int] = set()  # the processes that verified something
         self.rate: float | None = None  # set by `close`
+        self.structure_s: float | None = None  # SQLite's structural check, in a process
 
     def _measure(self) -> None:
-        paces = [w.items / (w.last_done - w.first_sent) for w in self.workers
-                 if w.first_sent is not None and w.items and w.last_done > w.first_sent]
+        paces = [w.items / (w.last_done - w.first_sent - w.other_s) for w in self.workers
+                 if w.first_sent is not None and w.items
+                 and w.last_done - w.first_sent - w.other_s > 0]
         self.rate = sum(paces) if paces else None
 
     def run(self, batches: Sequence[tuple[str, list[int]]],
-            local: Callable[[int], list[_Result]]) -> Iterator[list[_Result]]:
+            local: Callable[[int], list[Any]]) -> Iterator[list[Any]]:
         """The results of each of ``batches`` ((kind, ids)), in order; ``local(i)`` verifies
-        batch ``i`` in this process."""
+        batch ``i`` in this process. The structural check is left to the processes while
+        any is there to take it."""
         from multiprocessing.connection import wait
 
         count = len(batches)
         todo = deque(range(count))
-        done: dict[int, list[_Result]] = {}
+        done: dict[int, list[Any]] = {}
         step = 0
         while step < count:
             if step in done:
@@ -234,7 +249,11 @@ class _Pool:
                     done[msg[1]] = msg[2]
                     w.queued.discard(msg[1])
                     w.last_done = time.perf_counter()
-                    w.items += len(msg[2])
+                    if batches[msg[1]][0] == STRUCTURE:
+                        w.other_s += msg[3]
+                        self.structure_s = msg[3]
+                    else:
+                        w.items += len(msg[2])
                     assert w.pid is not None
                     self.pids.add(w.pid)
                 elif msg[0] == _LOCAL:
@@ -254,7 +273,9 @@ class _Pool:
                     w.conn.close()
                     self.workers.remove(w)
             if helping:
-                seq = todo.popleft()
+                seq = next((q for q in todo if batches[q][0] != STRUCTURE or not self.workers),
+                           todo[0])
+                todo.remove(seq)
                 done[seq] = local(seq)
 
     def close(self, *, force: bool = False) -> None:
@@ -285,50 +306,29 @@ class IntegrityService:
         # The processes that verified the last check's ZFOs (empty: checked in process);
         # tests and the benchmark read it.
         self.last_worker_pids: frozenset[int] = frozenset()
-        # What those processes verified per second together while they worked (each from
-        # its first batch to its last answer: their start-up and the last ones' wait not
-        # counted); None: checked in process. The benchmark's steady rate.
+        # What those processes verified per second together while they verified (each
+        # from its first batch to its last answer, less the structural check if it ran
+        # it: their start-up and the last ones' wait not counted); None: checked in
+        # process. The benchmark's steady rate.
         self.last_process_rate: float | None = None
+        # Seconds SQLite's structural check took in a checking process (None: it ran in
+        # this process, or there was none to run); the benchmark reports it.
+        self.last_structure_s: float | None = None
 
     @staticmethod
     def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
-    def _results(self, spec: ReaderSpec, batches: list[tuple[str, list[int]]],
-                 now: datetime | None) -> Iterator[list[_Result]]:
-        """The results of each batch ((kind, ids)), in order: verified by one process per
-        core for a big archive (this one helps while they start), else in this process.
-        Trust stores that cannot be sent to another process (test doubles) and in-memory
-        archives are checked in this process too."""
-        self.last_worker_pids = frozenset()
-        self.last_process_rate = None
-        cache: dict[int | None, Any] = {}
+    def _local(self, spec: ReaderSpec, conn: Any, batches: list[tuple[str, list[int]]],
+               now: datetime | None, scope: Callable[[int | None], Any],
+               ) -> Callable[[int], list[Any]]:
+        def local(i: int) -> list[Any]:
+            kind, ids = batches[i]
+            if kind == STRUCTURE:
+                return self._db.integrity_check()
+            return _verify_rows(kind, ids, bulkread.read(spec, conn, kind, ids), now, scope)
 
-        def scope(acc: int | None) -> Any:  # one trust store per account for the whole check
-            if acc not in cache:
-                cache[acc] = self._trust(acc)
-            return cache[acc]
-
-        with bulkread.borrowed(self._db) as conn:
-            def local(i: int) -> list[_Result]:
-                kind, ids = batches[i]
-                return _verify_rows(kind, ids, bulkread.read(spec, conn, kind, ids), now, scope)
-
-            pool = self._pool(spec, sum(len(ids) for _, ids in batches), scope, now)
-            if pool is None:
-                for i in range(len(batches)):
-                    yield local(i)
-                return
-            try:
-                yield from pool.run(batches, local)
-            except BaseException:
-                pool.close(force=True)
-                raise
-            else:
-                pool.close()
-            finally:
-                self.last_worker_pids = frozenset(pool.pids)
-                self.last_process_rate = pool.rate
+        return local
 
     @staticmethod
     def _accounts(s: Any) -> set[int | None]:
@@ -342,6 +342,9 @@ class IntegrityService:
 
     def _pool(self, spec: ReaderSpec, items: int, scope: Callable[[int | None], Any],
               now: datetime | None) -> _Pool | None:
+        """Checking processes, started (they get ready while this process goes on), or
+        None: a small archive, one core, an archive or trust stores no other process can
+        have (in-memory SQLite, test doubles), or no process could be started."""
         if items < PROCESS_MIN_ZFOS or self._workers() < 2 or not spec.shareable:
             return None
         with self._db.read() as s:
@@ -361,37 +364,93 @@ class IntegrityService:
         """Re-verify every stored ZFO and delivery info with its checksum; report, never
         modify the evidence. ``progress(done, total)`` counts both."""
         from dso_desktop.store.messages import MessageRepo
-        from dso_desktop.store.records import MessageFilter
 
+        self.last_worker_pids = frozenset()
+        self.last_process_rate = None
+        self.last_structure_s = None
         problems: list[IntegrityProblem] = []
         ok = 0
         spec = bulkread.reader_spec(self._db, CHECK_BATCH)
-        # SQLite's structural check walks the whole file; it runs beside the verification
-        # (an in-memory archive is one connection's own: checked here, on that one).
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-db-check") as side:
-            structure = side.submit(self._db.integrity_check) if spec.shareable else None
-            db_problems = self._db.integrity_check() if structure is None else []
-            with self._db.read() as s:
-                repo = MessageRepo(s)
-                ids = list(repo.iter_zfo_ids())
-                di_ids = repo.delivery_info_ids()
-            # The messages first, then their delivery infos (evidence too: checksum, seal).
-            batches = [(ZFO, ids[i:i + CHECK_BATCH]) for i in range(0, len(ids), CHECK_BATCH)]
-            batches += [(DELIVERY_INFO, di_ids[i:i + CHECK_BATCH])
-                        for i in range(0, len(di_ids), CHECK_BATCH)]
-            total, n = len(ids) + len(di_ids), 0
-            for (kind, _), results in zip(batches, self._results(spec, batches, now), strict=True):
-                for mid, dm_id, problem, detail in results:
-                    n += 1
-                    if problem is not None:
-                        problems.append(IntegrityProblem(mid, dm_id, problem, detail))
-                    elif kind == ZFO:
-                        ok += 1
-                    if progress is not None:
-                        progress(n, total)
-            if structure is not None:
-                db_problems = structure.result()
-        # Other copies kept beside the evidence, and imported files kept in quarantine.
+        with self._db.read() as s:
+            repo = MessageRepo(s)
+            ids = repo.zfo_ids()
+            di_ids = repo.delivery_info_ids()
+        # The messages first, then their delivery infos (evidence too: checksum, seal).
+        batches = [(ZFO, ids[i:i + CHECK_BATCH]) for i in range(0, len(ids), CHECK_BATCH)]
+        batches += [(DELIVERY_INFO, di_ids[i:i + CHECK_BATCH])
+                    for i in range(0, len(di_ids), CHECK_BATCH)]
+        total, n = len(ids) + len(di_ids), 0
+        cache: dict[int | None, Any] = {}
+
+        def scope(acc: int | None) -> Any:  # one trust store per account for the whole check
+            if acc not in cache:
+                cache[acc] = self._trust(acc)
+            return cache[acc]
+
+        pool = self._pool(spec, total, scope, now)
+        try:
+            with bulkread.borrowed(self._db) as conn:
+                local = self._local(spec, conn, batches, now, scope)
+                if pool is not None and self._db.is_sqlite:
+                    # The structural check first: a process takes it while the other
+                    # verifies, and the others share out the rest.
+                    batches.insert(0, (STRUCTURE, []))
+                    extra = self._unverified()  # while the processes start
+                    results = pool.run(batches, local)
+                    side = None
+                else:
+                    # In this process: the structural check on a thread beside the
+                    # verification (SQLite releases the interpreter lock while it walks
+                    # the file); an in-memory archive is one connection's own: here.
+                    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dso-db-check")
+                    structure = (side.submit(self._db.integrity_check) if spec.shareable
+                                 else None)
+                    db_problems = self._db.integrity_check() if structure is None else []
+                    extra = self._unverified()
+                    results = (pool.run(batches, local) if pool is not None
+                               else (local(i) for i in range(len(batches))))
+                try:
+                    for (kind, _), found in zip(batches, results, strict=True):
+                        if kind == STRUCTURE:
+                            db_problems = found
+                            continue
+                        for mid, dm_id, problem, detail in found:
+                            n += 1
+                            if problem is not None:
+                                problems.append(IntegrityProblem(mid, dm_id, problem, detail))
+                            elif kind == ZFO:
+                                ok += 1
+                            if progress is not None:
+                                progress(n, total)
+                    if side is not None and structure is not None:
+                        db_problems = structure.result()
+                finally:
+                    if side is not None:
+                        side.shutdown(wait=True)
+        except BaseException:
+            if pool is not None:
+                pool.close(force=True)
+            raise
+        if pool is not None:
+            pool.close()
+            self.last_worker_pids = frozenset(pool.pids)
+            self.last_process_rate = pool.rate
+            self.last_structure_s = pool.structure_s
+        problems += extra
+        for p in db_problems:
+            problems.append(IntegrityProblem(0, "", P.DATABASE, p))
+        return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
+                               database_ok=not db_problems)
+
+    def _unverified(self) -> list[IntegrityProblem]:
+        """What the report lists beside the verdicts, in its order: other copies kept
+        beside the evidence, messages kept twice, imported files in quarantine, messages
+        listed but not downloaded yet. Nothing here needs a verification, so a big check
+        queries it while its processes start."""
+        from dso_desktop.store.messages import MessageRepo
+        from dso_desktop.store.records import MessageFilter
+
+        problems: list[IntegrityProblem] = []
         with self._db.read() as s:
             repo = MessageRepo(s)
             copies = repo.evidence_copies()
@@ -421,10 +480,7 @@ class IntegrityService:
             for row in MessageRepo(s).rows(missing):
                 problems.append(IntegrityProblem(row.id, row.dm_id, P.MISSING_ZFO,
                                                  "listed but not downloaded yet"))
-        for p in db_problems:
-            problems.append(IntegrityProblem(0, "", P.DATABASE, p))
-        return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
-                               database_ok=not db_problems)
+        return problems
 
     def mark_copies_reviewed(self) -> int:
         """Mark every conflicting copy kept now as reviewed (they stay in the archive and

@@ -1050,6 +1050,13 @@ class MessageRepo:
     def iter_zfo_ids(self) -> Iterator[int]:
         yield from self.s.scalars(select(MessageZfo.message_id).order_by(MessageZfo.message_id))
 
+    def zfo_ids(self) -> list[int]:
+        """The ids of the messages with a ZFO, ascending. Unordered, SQLite answers from the
+        smallest covering index (the SHA-256 one: a few pages) instead of walking the
+        table, whose leaves hold one ZFO's first bytes each (0.07 s against 0.02 s of CPU
+        on 50,000 ZFOs); sorted here."""
+        return sorted(self.s.connection().execute(select(MessageZfo.message_id)).scalars())
+
     def search(self, query: str, account: str | None = None, limit: int = 200) -> list[int]:
         """Message ids matching every word of ``query`` (prefixes, diacritics folded)."""
         exact = fts_query(query, prefix=False)
