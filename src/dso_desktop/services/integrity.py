@@ -213,7 +213,9 @@ class _Pool:
         from multiprocessing.connection import wait
 
         count = len(batches)
-        todo = deque(range(count))
+        # The structural check goes out first (whatever its place in the results: a long
+        # one would otherwise hold up the progress of everything behind it).
+        todo = deque(sorted(range(count), key=lambda i: batches[i][0] != STRUCTURE))
         done: dict[int, list[Any]] = {}
         step = 0
         while step < count:
@@ -392,9 +394,9 @@ class IntegrityService:
             with bulkread.borrowed(self._db) as conn:
                 local = self._local(spec, conn, batches, now, scope)
                 if pool is not None and self._db.is_sqlite:
-                    # The structural check first: a process takes it while the other
-                    # verifies, and the others share out the rest.
-                    batches.insert(0, (STRUCTURE, []))
+                    # The structural check: the first work item out (a process takes it
+                    # while the others verify and share out the rest), its result the last.
+                    batches.append((STRUCTURE, []))
                     extra = self._unverified()  # while the processes start
                     results = pool.run(batches, local)
                     side = None

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -253,3 +254,96 @@ def test_an_in_memory_archive_is_checked_in_this_process(
             1, 1, (), True)
     finally:
         db.close()
+
+
+def test_a_checking_process_runs_the_structural_check_and_finds_what_this_one_does(
+        tmp_path: Path, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pooled, SQLite's structural check is a work item of a checking process (this process
+    never runs it: on a thread here it competed with both processes for two cores), and a
+    damaged index is reported exactly as by the check in this process, after every verdict
+    of an archive with damaged evidence in two accounts' scopes."""
+    data = tmp_path / "data"
+    a = App.open(AppPaths.default(data), offline=True)
+    try:
+        a.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, "u1"))
+        a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                                   ca_file=pki.ca_file))
+        ids = _damaged_archive(a, pki, make_zfo)
+        with a.db.write() as s:
+            s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
+            s.execute(text("CREATE INDEX ix_filler ON filler (v)"))
+            for i in range(3000):
+                s.execute(text("INSERT INTO filler (v) VALUES (:v)"),
+                          {"v": f"value {i:06d}" * 4})
+        a.db.checkpoint()
+    finally:
+        a.close()
+    path = data / "archive.sqlite3"
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b"value 002990")
+    assert at > 0
+    raw[at:at + 12] = b"VALUE 002990"  # the table and its index disagree now
+    path.write_bytes(bytes(raw))
+
+    calls: list[int] = []
+    real = Database.integrity_check
+
+    def spy(self: Database) -> list[str]:
+        calls.append(os.getpid())
+        return real(self)
+
+    monkeypatch.setattr(Database, "integrity_check", spy)
+    a = App.open(AppPaths.default(data), offline=True)
+    try:
+        single = a.integrity.check(NOW)
+        assert calls == [os.getpid()] and a.integrity.last_structure_s is None
+        assert not single.database_ok
+        damage = [p for p in single.problems if p.problem == P.DATABASE]
+        assert damage and single.problems[-len(damage):] == tuple(damage)
+        assert _expected(ids) <= {(p.message_id, p.problem) for p in single.problems}
+
+        _pooled(monkeypatch)
+        calls.clear()
+        pooled = a.integrity.check(NOW)
+        assert a.integrity.last_worker_pids
+        assert calls == []  # not in this process
+        assert a.integrity.last_structure_s is not None and a.integrity.last_structure_s > 0
+        assert pooled == single  # every verdict, the damage, the order
+    finally:
+        a.close()
+
+
+def test_the_structural_check_goes_out_first_and_holds_up_no_progress(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool sends the structural check before every batch of evidence, whatever its
+    place among the results (the check puts it last, so the progress never waits for it)."""
+    sent: list[tuple[Any, ...]] = []
+
+    class Conn:
+        def __init__(self) -> None:
+            self.inbox: list[Any] = [(integrity_mod._READY, 4242)]
+
+        def send(self, msg: Any) -> None:
+            if msg is not None and msg[0] == integrity_mod._CHECK:
+                sent.append(msg)
+                kind = msg[2]
+                self.inbox.append((integrity_mod._DONE, msg[1],
+                                   [] if kind == bulkread.STRUCTURE
+                                   else [(i, "", None, "") for i in msg[3]], 0.5))
+
+        def recv(self) -> Any:
+            return self.inbox.pop(0)
+
+    conn = Conn()
+    pool = object.__new__(integrity_mod._Pool)
+    worker = integrity_mod._Worker(object(), conn)  # type: ignore[arg-type]
+    pool.workers, pool._payload, pool._now = [worker], b"", None
+    pool.pids, pool.rate, pool.structure_s = set(), None, None
+    monkeypatch.setattr("multiprocessing.connection.wait",
+                        lambda conns, timeout=None: [c for c in conns if c.inbox])
+    batches = [(bulkread.ZFO, [1, 2]), (bulkread.ZFO, [3]), (bulkread.STRUCTURE, [])]
+    out = list(pool.run(batches, lambda i: pytest.fail("nothing verified here")))
+    assert [m[2] for m in sent] == [bulkread.STRUCTURE, bulkread.ZFO, bulkread.ZFO]
+    assert out == [[(1, "", None, ""), (2, "", None, "")], [(3, "", None, "")], []]
+    assert pool.structure_s == 0.5 and worker.other_s == 0.5 and worker.items == 3
