@@ -347,3 +347,22 @@ def test_the_structural_check_goes_out_first_and_holds_up_no_progress(
     assert [m[2] for m in sent] == [bulkread.STRUCTURE, bulkread.ZFO, bulkread.ZFO]
     assert out == [[(1, "", None, ""), (2, "", None, "")], [(3, "", None, "")], []]
     assert pool.structure_s == 0.5 and worker.other_s == 0.5 and worker.items == 3
+
+
+def test_the_ids_to_check_are_every_message_with_a_zfo_ascending(
+        app: App, make_zfo: Callable[..., bytes]) -> None:
+    """`MessageRepo.zfo_ids` (read unordered from the covering index, sorted here) lists what
+    the ordered walk of the table lists; a message without a ZFO is not among them."""
+    stored = [_store(app, "sim", str(6500 + i), make_zfo(dm_id=str(6500 + i)))
+              for i in range(5)]
+    env = Envelope(message_id="6599", sender_box_id="abc1234", subject="Věc", status=4)
+    with app.db.write() as s:
+        bare = MessageRepo(s).upsert_envelope(app.accounts.record("sim").id,
+                                              Direction.RECEIVED, env).id
+    with app.db.write() as s:  # the first one's ZFO goes away: a gap in the ids
+        s.execute(text("DELETE FROM message_zfos WHERE message_id = :m"), {"m": stored[0]})
+    with app.db.read() as s:
+        repo = MessageRepo(s)
+        ids = repo.zfo_ids()
+        assert ids == list(repo.iter_zfo_ids()) == sorted(stored[1:])
+    assert bare not in ids
