@@ -140,6 +140,11 @@ def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
     return jobs
 
 
+# Session fixtures made once in the parent (`Resident._warm`): they run no mutated code.
+# (With pytest's own session fixtures, which hold no product state.)
+WARM = {"pg_server", "sqlite_template", "pki", "pki_dir", "tmp_path_factory",
+        "pytestconfig", "doctest_namespace", "record_testsuite_property", "worker_id"}
+
 _WHY: str | None = None  # set in the clean check's child: where failures are explained
 # In a child: (node id, CPU seconds of this process, wall seconds of set-up, call and
 # tear-down) of each test it ran; written to $DSO_MUTANTS_TRACE (one JSON line a mutant).
@@ -308,20 +313,35 @@ class Resident:
         return True
 
     def _warm(self, session: Any, items: dict[str, Any]) -> None:
-        """Set up the session-scoped fixtures once, here, so that the children inherit them:
-        the PostgreSQL server (``tests/pgserver.py``: initdb and a start, seconds) would
-        otherwise be started again in every child that runs a PostgreSQL variant. Only the
-        server is shared; each test still gets its own fresh database from it."""
-        used = {t for j in self.jobs for t in j.tests}
-        probes = [next((it for nid, it in items.items() if nid in used and mark in nid
-                        and "store_url" in getattr(it, "fixturenames", ())), None)
-                  for mark in ("[postgresql", "[sqlite")]
+        """Set up the session-scoped fixtures of ``WARM`` once, here, so that the children
+        inherit them instead of each making them again: the PostgreSQL server
+        (``tests/pgserver.py``: initdb and a start, seconds), the migrated SQLite template
+        and the test PKI (RSA keys, ``tests/unit/zfo/zfo_factory.py``). They run no mutated
+        code (the server and the template: Alembic and the schema; the PKI:
+        ``zfo/testpki.py`` and ``zfo/produce.py``, both excluded from mutation), so making
+        them with no mutant active changes no result. Other session fixtures are still
+        made in each child, under its mutant, as mutmut does. A probe is a test that uses
+        the fixture and no other session fixture; it is set up and torn down to the
+        session (its function and module fixtures go, the session ones stay)."""
+        used = [it for nid, it in items.items() if nid in {t for j in self.jobs for t in j.tests}]
+
+        def session_fixtures(it: Any) -> set[str]:
+            info = getattr(it, "_fixtureinfo", None)
+            defs = info.name2fixturedefs if info is not None else {}
+            return {n for n, fds in defs.items()
+                    if fds and str(getattr(fds[-1], "scope", "")).endswith("session")}
+
+        probes = []
+        for want, mark in (("pg_server", "[postgresql"), ("sqlite_template", "[sqlite"),
+                           ("pki", "")):
+            for it in used:
+                names = session_fixtures(it)
+                dynamic = want == "sqlite_template" and "store_url" in it.fixturenames
+                if mark in it.nodeid and (want in names or dynamic) and names <= WARM:
+                    probes.append(it)
+                    break
         t0 = time.monotonic()
-        warmed = False
         for probe in probes:
-            if probe is None:
-                continue
-            warmed = True
             try:
                 session._setupstate.setup(probe)
             except Exception as exc:  # the children will meet (and report) the same failure
@@ -330,8 +350,9 @@ class Resident:
                 session._setupstate.teardown_exact(_SessionOnly(session))
             except Exception as exc:  # e.g. tmp_path wants the report of a run
                 say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
-        if warmed:
-            say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s)")
+        if probes:
+            say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s): "
+                + ", ".join(p.nodeid for p in probes))
 
     def _loop(self, items: dict[str, Any]) -> None:
         from mutmut.configuration import config
