@@ -229,12 +229,13 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
         cpu = round(time.process_time() - cpu0, 4)
         # The pipe gets a few bytes (the parent reads it after the child ended: more than a
         # pipe's buffer would block the child); the per-test detail goes to the trace file.
-        os.write(write_fd, json.dumps({"failed": failed[:20], "n": len(_RAN),
-                                       "cpu": cpu}).encode())
+        imported = sorted(set(sys.modules) - modules0)
+        os.write(write_fd, json.dumps({"failed": failed[:20], "n": len(_RAN), "cpu": cpu,
+                                       "imported": imported[:300]}).encode())
         trace = os.environ.get("DSO_MUTANTS_TRACE")
         if trace:
             line = json.dumps({"mutant": mutant, "failed": failed[:1], "cpu": cpu,
-                               "imported": sorted(set(sys.modules) - modules0),
+                               "imported": imported,
                                "ran": _RAN}) + "\n"
             fd = os.open(trace, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -272,6 +273,17 @@ class Resident:
         self.kills_by_func: dict[str, Counter[str]] = defaultdict(Counter)
         self.kills_by_module: dict[str, Counter[str]] = defaultdict(Counter)
         self.ordered = ordered
+        self.to_import: set[str] = set()
+
+    def _import_learned(self) -> None:
+        import contextlib
+        import importlib
+
+        while self.to_import:
+            name = self.to_import.pop()
+            # A module that fails here is imported by the children, as before.
+            with contextlib.suppress(BaseException):
+                importlib.import_module(name)
 
     def _order(self, job: Job) -> list[str]:
         """The covering tests in the order most likely to kill soonest: a killed mutant
@@ -336,7 +348,9 @@ class Resident:
                            ("pki", "")):
             for it in used:
                 names = session_fixtures(it)
-                dynamic = want == "sqlite_template" and "store_url" in it.fixturenames
+                # store_url asks for the server or the template by getfixturevalue.
+                dynamic = (want in ("sqlite_template", "pg_server")
+                           and "store_url" in it.fixturenames)
                 if mark in it.nodeid and (want in names or dynamic) and names <= WARM:
                     probes.append(it)
                     break
@@ -433,6 +447,7 @@ class Resident:
         try:
             while queue or running:
                 while queue and len(running) < self.max_children:
+                    self._import_learned()
                     job = queue.pop(0)
                     sel = [items[t] for t in self._order(job) if t in items]
                     if not sel:
@@ -495,6 +510,11 @@ class Resident:
             os.close(run.read_fd)
         report = json.loads(data) if data else {}
         failed = report.get("failed", [])
+        # What the child imported (the tests' and the product's lazy imports: pypdfium2,
+        # the services a test reaches) is imported here once, so later children inherit it
+        # instead of importing it again each.
+        self.to_import.update(m for m in report.get("imported", ())
+                              if m not in sys.modules and not m.startswith(("tests", "test_")))
         self._record(run.job, code, failed[0] if failed else None,
                      time.monotonic() - run.started)
         self.outcome.detail[run.job.name] = {
