@@ -116,3 +116,16 @@ def test_a_trial_of_a_version_no_longer_current_is_dropped_on_load(tmp_path: Pat
     layout.save_state(InstallState(current="1.0.0", trial=Trial("1.0.0", failures=1)))
     kept = layout.load_state().trial
     assert kept is not None and (kept.version, kept.failures) == ("1.0.0", 1)
+
+
+def test_pid_alive_never_takes_zero_or_a_negative_id_for_a_process() -> None:
+    """`os.kill(0, 0)` and `os.kill(-1, 0)` address a whole process group (and succeed):
+    0 and negative ids are no process (branch ``mutants3``: ``pid <= 0`` -> ``pid < 0``
+    reached no test)."""
+    import os
+
+    from dso_desktop.update.layout import pid_alive
+
+    assert pid_alive(os.getpid())
+    assert not pid_alive(0)
+    assert not pid_alive(-1)
