@@ -7,12 +7,13 @@ trusted message beside a listed one, or a big message)."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import update
 from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo
+from dso_desktop.store.models import Message
 from dso_desktop.store.repos import AccountRepo
 
 
@@ -22,9 +23,8 @@ def _listed(db: Database, account: int, dm_id: str, direction: Direction = Direc
                    subject=f"zpráva {dm_id}", status=4)
     with db.write() as s:
         mid = MessageRepo(s).upsert_envelope(account, direction, env).id
-        for column, value in columns.items():  # the state a download or a check leaves
-            s.execute(text(f"UPDATE messages SET {column} = :v WHERE id = :id"),
-                      {"v": value, "id": mid})
+        if columns:  # the state a download or a check leaves
+            s.execute(update(Message).where(Message.id == mid).values(**columns))
     return mid
 
 
