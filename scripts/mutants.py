@@ -246,8 +246,14 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
     cmd = [sys.executable, str(ROOT / "scripts" / "mutants_resident.py"), str(spec),
            "--max-children", str(args.max_children), "--budget", str(args.budget),
            "--report", str(report)]
-    if args.globs or args.sample:
+    if args.globs or args.sample or args.rerun:
         cmd.append("--rerun")  # named mutants run again, as `mutmut run NAME` does
+    if args.no_order:
+        cmd.append("--no-order")
+    # Per mutant, the tests its child ran with their CPU and set-up/call/tear-down times.
+    trace = OUT / "trace.jsonl"
+    trace.unlink(missing_ok=True)
+    os.environ["DSO_MUTANTS_TRACE"] = str(trace)
     r = subprocess.run(cmd, check=False)
     if r.returncode != 0:
         print(f"the resident runner failed with exit code {r.returncode}", file=sys.stderr)
@@ -276,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classic", action="store_true",
                     help="run each group with `mutmut run` (a pytest start per mutant) "
                     "instead of the resident runner")
+    ap.add_argument("--rerun", action="store_true",
+                    help="with --keep: run every mutant of the groups again (the generated "
+                    "mutants and the test stats are reused)")
+    ap.add_argument("--no-order", action="store_true",
+                    help="run each mutant's tests fastest first (no learned kill order)")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
     args = ap.parse_args(argv)
     os.chdir(ROOT)

@@ -40,6 +40,7 @@ import shutil
 import signal
 import sys
 import time
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ class Job:
     tests: list[str]  # covering test node ids, fastest first
     estimate: float  # seconds the covering tests took in the stats run
     data: Any  # mutmut's SourceFileMutationData of its file
+    func: str = ""  # the mutated function as mutmut's stats name it (mangled)
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Outcome:
     results: dict[str, int] = field(default_factory=dict)
     killer: dict[str, str] = field(default_factory=dict)  # mutant -> the test that failed
     seconds: dict[str, float] = field(default_factory=dict)
+    detail: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mutant, the report
 
 
 def prepare(globs: list[str], max_children: int) -> tuple[list[Any], dict[str, Any]]:
@@ -130,12 +133,28 @@ def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
             mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
         estimate = sum(durations[t] for t in tests)
         data.estimated_time_of_tests_by_mutant[name] = estimate
-        jobs.append(Job(name, tests, estimate, data))
-    jobs.sort(key=lambda j: j.estimate)
+        jobs.append(Job(name, tests, estimate, data, mangled_name_from_mutant_name(name)))
+    # Mutants of one function next to each other (their tests are the same): what killed
+    # the first ones is tried first on the rest (`Resident._order`).
+    jobs.sort(key=lambda j: (j.estimate, j.func, j.name))
     return jobs
 
 
+# Session fixtures made once in the parent (`Resident._warm`): they run no mutated code.
+# (With pytest's own session fixtures, which hold no product state.)
+WARM = {"pg_server", "sqlite_template", "pki", "pki_dir", "tmp_path_factory",
+        "pytestconfig", "doctest_namespace", "record_testsuite_property", "worker_id"}
+
 _WHY: str | None = None  # set in the clean check's child: where failures are explained
+# In a child: (node id, CPU seconds of this process, wall seconds of set-up, call and
+# tear-down) of each test it ran; written to $DSO_MUTANTS_TRACE (one JSON line a mutant).
+_RAN: list[tuple[Any, ...]] = []
+
+
+def _module_of(mutant: str) -> str:
+    """dso_desktop.zfo.verify for dso_desktop.zfo.verify.x__verify__mutmut_3 (and for a
+    method's mutant, dso_desktop.store.messages.xǁMessageRepoǁset_status__mutmut_7)."""
+    return mutant.split(".x_")[0].split(".xǁ")[0]
 
 
 class _SessionOnly:
@@ -156,10 +175,14 @@ def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
     from _pytest.runner import runtestprotocol
 
     failed = []
+    _RAN.clear()
     session_only = _SessionOnly(items[0].session) if items else None
     for i, item in enumerate(items):
         nextitem = items[i + 1] if i + 1 < len(items) else session_only
+        cpu0 = time.process_time()
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        _RAN.append((item.nodeid, round(time.process_time() - cpu0, 4),
+                     *(round(r.duration, 4) for r in reports)))
         if any(r.failed for r in reports):
             failed.append(item.nodeid)
             if _WHY is not None:  # the clean check says why a killing test failed
@@ -200,8 +223,25 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
             if capman is not None:
                 capman.stop_global_capturing()
                 capman.start_global_capturing()
+        cpu0 = time.process_time()
+        modules0 = set(sys.modules)
         failed = _run_items(items, stop_at_first)
-        os.write(write_fd, json.dumps(failed).encode())
+        cpu = round(time.process_time() - cpu0, 4)
+        # The pipe gets a few bytes (the parent reads it after the child ended: more than a
+        # pipe's buffer would block the child); the per-test detail goes to the trace file.
+        imported = sorted(set(sys.modules) - modules0)
+        os.write(write_fd, json.dumps({"failed": failed[:20], "n": len(_RAN), "cpu": cpu,
+                                       "imported": imported[:300]}).encode())
+        trace = os.environ.get("DSO_MUTANTS_TRACE")
+        if trace:
+            line = json.dumps({"mutant": mutant, "failed": failed[:1], "cpu": cpu,
+                               "imported": imported,
+                               "ran": _RAN}) + "\n"
+            fd = os.open(trace, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
         code = KILLED if failed else SURVIVED
     except BaseException:  # any crash of the child counts as a kill, as in mutmut (exit 3)
         code = 3
@@ -218,7 +258,7 @@ class Resident:
     """The pytest plugin that takes over the test loop after collection."""
 
     def __init__(self, jobs: list[Job], max_children: int, budget_s: float,
-                 groups: list[tuple[str, set[str]]]) -> None:
+                 groups: list[tuple[str, set[str]]], ordered: bool = True) -> None:
         self.jobs = jobs
         self.max_children = max_children
         self.budget_s = budget_s
@@ -229,6 +269,50 @@ class Resident:
         self.why_path = str(Path("..", "build", "mutants", "clean-failures.txt"))
         self.cpu_s = 0.0  # CPU seconds of the mutant children (user + system)
         self.ran = 0
+        # Learned during the run: which tests killed mutants of a function, of a module.
+        self.kills_by_func: dict[str, Counter[str]] = defaultdict(Counter)
+        self.kills_by_module: dict[str, Counter[str]] = defaultdict(Counter)
+        self.ordered = ordered
+        self.to_import: set[str] = set()
+
+    def _import_learned(self) -> None:
+        import contextlib
+        import importlib
+
+        while self.to_import:
+            name = self.to_import.pop()
+            # A module that fails here is imported by the children, as before.
+            with contextlib.suppress(BaseException):
+                importlib.import_module(name)
+
+    def _order(self, job: Job) -> list[str]:
+        """The covering tests in the order most likely to kill soonest: a killed mutant
+        stops at its first failing test, so that test's place in the list is what the
+        mutant costs (a survivor runs them all in any order). First the tests that killed
+        other mutants of the same function (most kills first), then those that killed
+        mutants of the same module, then the tests of the test modules named after the
+        mutated module (tests/**/test_verify*.py for zfo/verify.py), then the rest; in each
+        class the SQLite variant before the PostgreSQL one (a test's PostgreSQL variant
+        fails for the same mutants as its SQLite one but costs more), then fastest first
+        (``job.tests`` comes sorted by the stats run's durations)."""
+        if not self.ordered:
+            return job.tests
+        by_func = self.kills_by_func.get(job.func, Counter())
+        module = _module_of(job.name)
+        by_module = self.kills_by_module.get(module, Counter())
+        stem = "test_" + module.rsplit(".", 1)[-1]
+
+        def key(pair: tuple[int, str]) -> tuple[int, int, int, int]:
+            index, test = pair
+            pg = int("[postgresql" in test)
+            if test in by_func:
+                return (0, -by_func[test], pg, index)
+            if test in by_module:
+                return (1, -by_module[test], pg, index)
+            named = test.split("::", 1)[0].rsplit("/", 1)[-1].startswith(stem)
+            return (2 if named else 3, 0, pg, index)
+
+        return [t for _, t in sorted(enumerate(job.tests), key=key)]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: Any) -> bool:
@@ -241,25 +325,48 @@ class Resident:
         return True
 
     def _warm(self, session: Any, items: dict[str, Any]) -> None:
-        """Set up the session-scoped fixtures once, here, so that the children inherit them:
-        the PostgreSQL server (``tests/pgserver.py``: initdb and a start, seconds) would
-        otherwise be started again in every child that runs a PostgreSQL variant. Only the
-        server is shared; each test still gets its own fresh database from it."""
-        used = {t for j in self.jobs for t in j.tests}
-        probe = next((it for nid, it in items.items()
-                      if nid in used and "[postgresql" in nid), None)
-        if probe is None:
-            return
+        """Set up the session-scoped fixtures of ``WARM`` once, here, so that the children
+        inherit them instead of each making them again: the PostgreSQL server
+        (``tests/pgserver.py``: initdb and a start, seconds), the migrated SQLite template
+        and the test PKI (RSA keys, ``tests/unit/zfo/zfo_factory.py``). They run no mutated
+        code (the server and the template: Alembic and the schema; the PKI:
+        ``zfo/testpki.py`` and ``zfo/produce.py``, both excluded from mutation), so making
+        them with no mutant active changes no result. Other session fixtures are still
+        made in each child, under its mutant, as mutmut does. A probe is a test that uses
+        the fixture and no other session fixture; it is set up and torn down to the
+        session (its function and module fixtures go, the session ones stay)."""
+        used = [it for nid, it in items.items() if nid in {t for j in self.jobs for t in j.tests}]
+
+        def session_fixtures(it: Any) -> set[str]:
+            info = getattr(it, "_fixtureinfo", None)
+            defs = info.name2fixturedefs if info is not None else {}
+            return {n for n, fds in defs.items()
+                    if fds and str(getattr(fds[-1], "scope", "")).endswith("session")}
+
+        probes = []
+        for want, mark in (("pg_server", "[postgresql"), ("sqlite_template", "[sqlite"),
+                           ("pki", "")):
+            for it in used:
+                names = session_fixtures(it)
+                # store_url asks for the server or the template by getfixturevalue.
+                dynamic = (want in ("sqlite_template", "pg_server")
+                           and "store_url" in it.fixturenames)
+                if mark in it.nodeid and (want in names or dynamic) and names <= WARM:
+                    probes.append(it)
+                    break
         t0 = time.monotonic()
-        try:
-            session._setupstate.setup(probe)
-        except Exception as exc:  # the children will meet (and report) the same failure
-            say(f"warm-up of {probe.nodeid} failed: {exc!r}")
-        try:
-            session._setupstate.teardown_exact(_SessionOnly(session))
-        except Exception as exc:  # e.g. tmp_path wants the report of a run
-            say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
-        say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s)")
+        for probe in probes:
+            try:
+                session._setupstate.setup(probe)
+            except Exception as exc:  # the children will meet (and report) the same failure
+                say(f"warm-up of {probe.nodeid} failed: {exc!r}")
+            try:
+                session._setupstate.teardown_exact(_SessionOnly(session))
+            except Exception as exc:  # e.g. tmp_path wants the report of a run
+                say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
+        if probes:
+            say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s): "
+                + ", ".join(p.nodeid for p in probes))
 
     def _loop(self, items: dict[str, Any]) -> None:
         from mutmut.configuration import config
@@ -322,7 +429,7 @@ class Resident:
             time.sleep(0.02)
         data = os.read(r, 1 << 20)
         os.close(r)
-        failed = json.loads(data) if data else []
+        failed = json.loads(data)["failed"] if data else []
         code = os.waitstatus_to_exitcode(status) if status is not None else TIMEOUT
         return pid, code, failed
 
@@ -340,8 +447,9 @@ class Resident:
         try:
             while queue or running:
                 while queue and len(running) < self.max_children:
+                    self._import_learned()
                     job = queue.pop(0)
-                    sel = [items[t] for t in job.tests if t in items]
+                    sel = [items[t] for t in self._order(job) if t in items]
                     if not sel:
                         self._record(job, NO_TESTS, None, 0.0)
                         continue
@@ -363,8 +471,9 @@ class Resident:
                         if now > run.deadline:
                             os.kill(run.pid, signal.SIGKILL)
                             _, _, usage = os.wait4(run.pid, 0)
-                            self.cpu_s += usage.ru_utime + usage.ru_stime
-                            self._finish(running.pop(run.pid), TIMEOUT)
+                            cpu = usage.ru_utime + usage.ru_stime
+                            self.cpu_s += cpu
+                            self._finish(running.pop(run.pid), TIMEOUT, cpu)
                             done_count += 1
                     time.sleep(0.005)
                     continue
@@ -372,8 +481,9 @@ class Resident:
                 if run is None:
                     continue  # a grandchild a test started and left; not ours to report
                 # CPU time, not wall time, says what a mutant costs on a shared machine.
-                self.cpu_s += usage.ru_utime + usage.ru_stime
-                self._finish(run, os.waitstatus_to_exitcode(status))
+                cpu = usage.ru_utime + usage.ru_stime
+                self.cpu_s += cpu
+                self._finish(run, os.waitstatus_to_exitcode(status), cpu)
                 done_count += 1
                 if time.monotonic() - last_save > 10:
                     self._save(jobs)
@@ -391,16 +501,25 @@ class Resident:
             say(f"  {done_count}/{len(jobs)} mutants in {time.monotonic() - t0:.0f} s; "
                 f"CPU of all mutants so far {self.cpu_s:.0f} s")
 
-    def _finish(self, run: Running, code: int) -> None:
+    def _finish(self, run: Running, code: int, cpu: float) -> None:
         data = b""
         try:
             while chunk := os.read(run.read_fd, 1 << 16):
                 data += chunk
         finally:
             os.close(run.read_fd)
-        failed = json.loads(data) if data else []
+        report = json.loads(data) if data else {}
+        failed = report.get("failed", [])
+        # What the child imported (the tests' and the product's lazy imports: pypdfium2,
+        # the services a test reaches) is imported here once, so later children inherit it
+        # instead of importing it again each.
+        self.to_import.update(m for m in report.get("imported", ())
+                              if m not in sys.modules and not m.startswith(("tests", "test_")))
         self._record(run.job, code, failed[0] if failed else None,
                      time.monotonic() - run.started)
+        self.outcome.detail[run.job.name] = {
+            "code": code, "cpu": round(cpu, 3), "tests_run": report.get("n"),
+            "tests_covering": len(run.job.tests), "test_cpu": report.get("cpu")}
 
     def _record(self, job: Job, code: int, killer: str | None, seconds: float) -> None:
         if code in (-signal.SIGXCPU, signal.SIGXCPU, 128 + signal.SIGXCPU):
@@ -409,6 +528,8 @@ class Resident:
         self.outcome.seconds[job.name] = seconds
         if killer:
             self.outcome.killer[job.name] = killer
+            self.kills_by_func[job.func][killer] += 1
+            self.kills_by_module[_module_of(job.name)][killer] += 1
         job.data.exit_code_by_key[job.name] = code
         job.data.durations_by_key[job.name] = seconds
 
@@ -452,6 +573,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--budget", type=float, default=30.0)
     ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--no-order", action="store_true",
+                    help="run each mutant's tests fastest first only (no learned order)")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
     args = ap.parse_args(argv)
     from fnmatch import fnmatch
@@ -480,7 +603,8 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt  # results so far are saved, running children killed
 
     signal.signal(signal.SIGTERM, stop)
-    plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups)
+    plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups,
+                      ordered=not args.no_order)
     os.chdir("mutants")
     t0 = time.monotonic()
     code = pytest.main(["--rootdir=.", "--tb=native", "-q", "-p", "no:randomly",
@@ -494,6 +618,7 @@ def main(argv: list[str]) -> int:
             "mutants_run": plugin.ran, "mutant_cpu_s": round(plugin.cpu_s, 1),
             "withdrawn": plugin.withdrawn,
             "killer": plugin.outcome.killer,
+            "mutants": plugin.outcome.detail,
         }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0 if int(code) in (0, 5) else int(code)
 

@@ -52,7 +52,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run slow tests too")
 
 
+# `make mutants`: a property test runs at most this many examples per mutant. A broken rule
+# fails within the first few examples almost always; the full counts (up to 400) made the
+# property tests most of what a surviving mutant costs. `make test` runs them in full.
+MUTANT_EXAMPLES = 20
+
+
+def _cap_examples(items: list[pytest.Item]) -> None:
+    from hypothesis import settings
+
+    for item in items:
+        fn = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        current = getattr(fn, "_hypothesis_internal_use_settings", None)
+        if getattr(fn, "hypothesis", None) is None or current is None:
+            continue
+        if current.max_examples > MUTANT_EXAMPLES:
+            fn._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+                current, max_examples=MUTANT_EXAMPLES)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("DSO_MUTANTS"):
+        _cap_examples(items)
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow test: run with --runslow (make test-long)")

@@ -4,6 +4,7 @@ login), on a fresh store. Import a fixture under the name the module's tests use
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,8 +30,11 @@ def urad_db(store_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def urad_sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    """A SQLite file in the test's folder."""
-    d = archive_with_urad(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
+def urad_sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A SQLite file in the test's folder (a copy of the session's migrated template)."""
+    target = tmp_path / "archive.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    target.chmod(0o600)
+    d = archive_with_urad(f"sqlite:///{target}")
     yield d
     d.close()

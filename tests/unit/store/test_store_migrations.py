@@ -155,3 +155,28 @@ def test_upgrade_from_0001_downloads_untrusted_evidence_again(tmp_path: Path) ->
             assert "4999" not in [d for _, d in repo.pending_ids(acc, Direction.RECEIVED)]
     finally:
         db.close()
+
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_sqlite_test_archive_is_a_private_copy_of_the_migrated_template(
+        store_url: str, sqlite_template: Path) -> None:
+    """The SQLite tests start from a copy of one migrated template (`store_url` in
+    `tests/pgserver.py`) instead of migrating each: the copy must be at head, private like
+    an archive `Database.open` makes, and a copy (a test's writes never reach the template
+    the next test copies). The chain itself is run from empty and from every earlier
+    schema by the tests above."""
+    import stat
+
+    from dso_desktop.store.migrations import head_revision
+
+    before = sqlite_template.read_bytes()
+    target = Path(store_url.removeprefix("sqlite:///"))
+    assert target != sqlite_template and target.exists()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    db = Database.open_url(store_url)
+    assert db.current_revision() == head_revision()
+    with db.write() as s:
+        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
+    db.close()
+    assert sqlite_template.read_bytes() == before

@@ -89,3 +89,40 @@ def test_an_untrusted_import_is_quarantined_with_its_reasons(
     with db.engine.connect() as c:
         row = c.execute(text("SELECT dm_id, reasons, source_name FROM quarantined_zfos")).one()
     assert tuple(row) == ("7004", result.reason, "dopis.zfo")
+
+
+def test_an_untrusted_import_says_why_in_both_languages(
+        db: Database, pki: TestPki, tmp_path: Path) -> None:
+    """The quarantine's reason is the verdict's own reasons (the timestamp authority is
+    unknown to this trust store), not the generic fallback (branch ``mutants3``: a mutant
+    that read another attribute of the verdict fell back to "the seal is not trusted" and
+    survived)."""
+    from dso_desktop.zfo.testpki import create_pki
+
+    other_ca = create_pki(tmp_path / "other")
+    data = seal(message_xml(pki, dm_id="7005"), pki.seal, pki.tsa, SEALED_AT)
+    result = import_zfo(db, TrustStore.from_paths([other_ca.ca_file]), data, account_id=1,
+                        account_box_id=None, now=NOW)
+    assert result.reason is not None and result.reason_cs is not None
+    assert "timestamp" in result.reason and "the seal is not trusted" not in result.reason
+    assert "razítko" in result.reason_cs and "pečeť není důvěryhodná" not in result.reason_cs
+
+
+def test_an_import_without_an_account_lands_on_the_message_already_listed(
+        db: Database, pki: TestPki) -> None:
+    """A file of a message the sync already listed (for account 1), imported with no
+    account and no known box, becomes that message's evidence: one row, the account kept
+    (``target_id``; a mutant that dropped it survived, nothing checked the row count)."""
+    from dso_desktop.domain import Direction
+    from dso_desktop.store.messages import MessageRepo
+
+    data = seal(message_xml(pki, dm_id="7006"), pki.seal, pki.tsa, SEALED_AT)
+    with db.write() as s:
+        listed = MessageRepo(s).upsert_envelope(1, Direction.RECEIVED,
+                                                parse_zfo(data).envelope).id
+    result = import_zfo(db, TrustStore.from_paths([pki.ca_file]), data, account_id=None,
+                        account_box_id=None, now=NOW)
+    assert (result.status.value, result.message_id) == ("stored", listed)
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, account_id FROM messages WHERE dm_id = '7006'")).all()
+    assert [tuple(r) for r in rows] == [(listed, 1)]

@@ -100,3 +100,32 @@ def test_damaged_state_file_falls_back_to_disk(tmp_path: Path) -> None:
 
 def test_no_version_installed(tmp_path: Path) -> None:
     assert launcher.main(["--root", str(tmp_path)]) == 1
+
+
+def test_a_trial_of_a_version_no_longer_current_is_dropped_on_load(tmp_path: Path) -> None:
+    """A stored trial whose version is not the current one (its folder removed, or another
+    version switched to) ends when the state is read; the rest of the state stays (branch
+    ``mutants3``: a mutant that returned no state at all there survived)."""
+    from dso_desktop.update.layout import Trial
+
+    layout = InstallLayout(tmp_path)
+    _install(tmp_path, "1.0.0")
+    layout.save_state(InstallState(current="1.0.0", trial=Trial("2.0.0", failures=1)))
+    state = layout.load_state()
+    assert (state.current, state.trial) == ("1.0.0", None)
+    layout.save_state(InstallState(current="1.0.0", trial=Trial("1.0.0", failures=1)))
+    kept = layout.load_state().trial
+    assert kept is not None and (kept.version, kept.failures) == ("1.0.0", 1)
+
+
+def test_pid_alive_never_takes_zero_or_a_negative_id_for_a_process() -> None:
+    """`os.kill(0, 0)` and `os.kill(-1, 0)` address a whole process group (and succeed):
+    0 and negative ids are no process (branch ``mutants3``: ``pid <= 0`` -> ``pid < 0``
+    reached no test)."""
+    import os
+
+    from dso_desktop.update.layout import pid_alive
+
+    assert pid_alive(os.getpid())
+    assert not pid_alive(0)
+    assert not pid_alive(-1)
