@@ -205,7 +205,7 @@ def parse_time_reference(buf: bytes, t: Tlv) -> datetime:
     raise MalformedCmsError(f"bad ASN.1 time {text[:30]!r}")
 
 
-@dataclass
+@dataclass(slots=True)  # three per verdict (the seal, its timestamp, dmQTimestamp)
 class SignerParts:
     """One SignedData with a single SignerInfo, reduced to what verification uses."""
 
@@ -393,8 +393,9 @@ def token_parts(buf: bytes, t: Tlv) -> SignerParts:
     return signed_data(der(buf, t), allow_trailing_zeros=False)
 
 
-@dataclass(frozen=True)
-class TstInfo:
+class TstInfo(NamedTuple):
+    # A NamedTuple (immutable as the frozen dataclass it was): read twice per verdict, and
+    # a frozen dataclass's __init__ cost more than the C walk that fills it.
     hash_algorithm: str
     imprint: bytes
     gen_time: datetime

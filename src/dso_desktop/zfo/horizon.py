@@ -64,6 +64,11 @@ def chain_accepted_until(chain: Chain) -> datetime | None:
 
 def key_rejected_at(chain: Chain, when: datetime) -> str | None:
     """None if every key of the chain is still accepted at ``when``; else which is not."""
+    # The earliest limit decides whether any key is rejected (cached per chain): the walk
+    # below only runs to name the key that is.
+    until = chain_accepted_until(chain)
+    if until is None or when <= until:
+        return None
     for c in chain.certs:
         until = key_accepted_until(c)
         if until is not None and when > until:
@@ -92,6 +97,30 @@ def horizon(seal: Chain, tsa: Chain | None, tsa_time: datetime | None,
     it (as an archive timestamp does), so its own expiry no longer ends anything. Without a
     seal timestamp, or with one made after it expired, it counts.
     """
+    covered = False
+    if qts is not None and qts.certs:
+        covered = tsa is not None and tsa_time is not None and tsa_time < qts.expires
+    key = (id(seal), id(tsa), id(qts), covered)
+    hit = _HORIZONS.get(key)
+    if hit is not None and hit[0] is seal and hit[1] is tsa and hit[2] is qts:
+        return hit[3]
+    found_hz = _horizon(seal, tsa, qts, covered)
+    if len(_HORIZONS) >= 256:
+        _HORIZONS.clear()
+    _HORIZONS[key] = (seal, tsa, qts, found_hz)
+    return found_hz
+
+
+# horizon() per (seal, timestamp, qualified timestamp chain, covered): the same few cached
+# chains for every ZFO of a sync. Keyed by identity (a chain's own hash would hash its
+# certificates); each entry keeps its chains alive, so no other object takes their ids.
+# The result is a pure function of the chains (frozen) and ``covered``, so a hit is exact.
+_HORIZONS: dict[tuple[int, int, int, bool],
+                tuple[Chain, Chain | None, Chain | None, Horizon | None]] = {}
+
+
+def _horizon(seal: Chain, tsa: Chain | None, qts: Chain | None,
+             covered: bool) -> Horizon | None:
     if not seal.certs:
         return None
     found: list[tuple[datetime, EvidenceCause]] = [
@@ -100,11 +129,9 @@ def horizon(seal: Chain, tsa: Chain | None, tsa_time: datetime | None,
     if tsa is not None and tsa.certs:
         found.append((tsa.expires, EvidenceCause.TIMESTAMP_CERTIFICATE))
         chains.append(tsa)
-    if qts is not None and qts.certs:
-        covered = tsa is not None and tsa_time is not None and tsa_time < qts.expires
-        if not covered:
-            found.append((qts.expires, EvidenceCause.QUALIFIED_TIMESTAMP))
-            chains.append(qts)
+    if qts is not None and qts.certs and not covered:
+        found.append((qts.expires, EvidenceCause.QUALIFIED_TIMESTAMP))
+        chains.append(qts)
     for chain in chains:
         until = chain_accepted_until(chain)
         if until is not None:

@@ -303,8 +303,21 @@ class Chain:
         # half a dozen times per verdict (the instance is frozen, so this never changes).
         return tuple((c.not_valid_before_utc, c.not_valid_after_utc) for c in self.certs)
 
+    @cached_property
+    def _window(self) -> tuple[datetime, datetime] | None:
+        # (latest start, earliest end): every certificate is valid at ``when`` exactly when
+        # start <= when <= end, so the common answer (None) needs two comparisons instead of
+        # a walk over the chain (asked four or five times per verdict, per ZFO).
+        if not self._validity:
+            return None
+        return (max(start for start, _ in self._validity),
+                min(end for _, end in self._validity))
+
     def invalid_at(self, when: datetime) -> str | None:
         """None if every certificate was valid at ``when``; else which one was not."""
+        window = self._window
+        if window is None or window[0] <= when <= window[1]:
+            return None
         for c, (start, end) in zip(self.certs, self._validity, strict=True):
             if when < start:
                 return f"certificate '{_cn(c)}' not yet valid (from {start:%Y-%m-%d})"
@@ -347,6 +360,9 @@ class TrustStore:
         self._fetcher = fetcher
         self._cache_dir = cache_dir
         self._chains: dict[tuple[str, str], Chain] = {}
+        # anchor_info per chain (by identity; the entry keeps its chain alive): asked twice
+        # per verdict of the same few chains. Cleared by every add().
+        self._anchor_infos: dict[int, tuple[Chain, AnchorInfo | None]] = {}
         self._lock = threading.RLock()
         self._fetched_urls: set[str] = set()
         self._sources: dict[str, str] = {}  # anchor fingerprint -> source
@@ -466,6 +482,9 @@ class TrustStore:
         ``source`` names where an explicit anchor comes from (USER, ACCOUNT, GIVEN)."""
         fp = fingerprint(cert)
         with self._lock:
+            # Any change below may change an anchor's source or complete a chain: the
+            # anchor infos derived from the chains are asked anew.
+            self._anchor_infos.clear()
             if fp in self._known:
                 if explicit_anchor and fp in self._anchors and fp not in self._sources:
                     self._sources[fp] = source
@@ -497,6 +516,17 @@ class TrustStore:
 
     def anchor_info(self, chain: Chain) -> AnchorInfo | None:
         """Which anchor an anchored chain ends in, and where that anchor came from."""
+        hit = self._anchor_infos.get(id(chain))
+        if hit is not None and hit[0] is chain:
+            return hit[1]
+        with self._lock:  # computed and stored under the lock add() clears under
+            info = self._anchor_info(chain)
+            if len(self._anchor_infos) >= 256:
+                self._anchor_infos.clear()
+            self._anchor_infos[id(chain)] = (chain, info)
+        return info
+
+    def _anchor_info(self, chain: Chain) -> AnchorInfo | None:
         if not chain.anchored or not chain.certs:
             return None
         top = chain.certs[-1]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -27,7 +28,7 @@ from dso_desktop.zfo.horizon import chain_accepted_until, horizon, key_rejected_
 from dso_desktop.zfo.model import Zfo
 from dso_desktop.zfo.parse import MAX_ZFO_SIZE
 from dso_desktop.zfo.revocation import GOOD, NOT_CHECKED, REVOKED, REVOKED_LATER
-from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo, Chain, TrustStore
+from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo, Chain, TrustStore, _cn
 from dso_desktop.zfo.xmlcontent import verify_facts
 
 _XML_HASH_NAMES = {"SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
@@ -96,6 +97,32 @@ class Verdict:
         }
 
 
+# Verdict's fields and defaults, for `_new_verdict`.
+_VERDICT_DEFAULTS: dict[str, Any] = {
+    fld.name: fld.default for fld in dataclasses.fields(Verdict)
+    if fld.default is not dataclasses.MISSING}
+_VERDICT_FIELDS = frozenset(fld.name for fld in dataclasses.fields(Verdict))
+
+
+def _new_verdict(kind: VerdictKind, r: _Reasons, base: dict[str, Any],
+                 kw: dict[str, Any]) -> Verdict:
+    """``Verdict(kind, r.en, r.cs, **base, **kw)`` without the frozen dataclass's
+    ``__init__``, which sets each of its 15 fields through ``object.__setattr__`` (~2 µs
+    per verdict). The instance is the same: every field set once, in ``__dict__``; an
+    unknown name is refused as ``__init__`` would refuse it."""
+    values = dict(_VERDICT_DEFAULTS)
+    values.update(base)
+    values.update(kw)
+    if not values.keys() <= _VERDICT_FIELDS:
+        raise TypeError(f"unknown Verdict fields: {sorted(values.keys() - _VERDICT_FIELDS)}")
+    values["kind"] = kind
+    values["reasons"] = tuple(r.en)
+    values["reasons_cs"] = tuple(r.cs)
+    out = object.__new__(Verdict)
+    out.__dict__.update(values)
+    return out
+
+
 class _Reasons:
     def __init__(self) -> None:
         self.en: list[str] = []
@@ -109,14 +136,25 @@ class _Reasons:
 def _d(dt: datetime) -> str:
     # The same text as f"{dt.astimezone(UTC):%Y-%m-%d %H:%M} UTC", without strftime (a
     # verdict formats half a dozen times; strftime was ~5 % of a verification). One
-    # %-format is a third faster than an f-string of five format specs.
-    u = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
-    return "%04d-%02d-%02d %02d:%02d UTC" % (u.year, u.month, u.day, u.hour, u.minute)  # noqa: UP031
+    # %-format is a third faster than an f-string of five format specs. A verdict formats
+    # each of its times twice (English, Czech) and a chain's expiry repeats from ZFO to ZFO:
+    # the text is kept per instant (equal datetimes are the same instant, hence one text).
+    text = _D_TEXT.get(dt)
+    if text is None:
+        u = dt if dt.tzinfo is UTC else dt.astimezone(UTC)
+        text = "%04d-%02d-%02d %02d:%02d UTC" % (u.year, u.month, u.day, u.hour, u.minute)  # noqa: UP031
+        if len(_D_TEXT) >= 1024:
+            _D_TEXT.clear()
+        _D_TEXT[dt] = text
+    return text
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What verification needs from the XML (from a parsed Zfo or a lean safe parse)."""
+_D_TEXT: dict[datetime, str] = {}
+
+
+class _Facts(NamedTuple):
+    """What verification needs from the XML (from a parsed Zfo or a lean safe parse).
+    A NamedTuple: built once per verdict, cheaper than a frozen dataclass, as immutable."""
 
     kind: ZfoKind
     message_id: str
@@ -254,7 +292,7 @@ def _verify(parts: f.SignerParts, x: _Facts, trust: TrustStore, now: datetime,
             "message_id": x.message_id}
 
     def verdict(kind: VerdictKind, **kw: Any) -> Verdict:
-        return Verdict(kind, tuple(r.en), tuple(r.cs), **base, **kw)
+        return _new_verdict(kind, r, base, kw)
 
     cert, problem = check_signer(parts)
     if problem is not None or cert is None:
@@ -422,6 +460,25 @@ _GIVEN_TEXT = ("a CA given for this check, not a PostSignum root",
 
 def _anchor_reasons(seal: AnchorInfo | None, tsa: AnchorInfo | None, r: _Reasons) -> None:
     """Name every anchor the verdict relied on that is not a pinned PostSignum root."""
+    # A pure function of the two (frozen) anchor infos, the same few pairs for every ZFO.
+    key = (seal, tsa)
+    lines = _ANCHOR_LINES.get(key)
+    if lines is None:
+        lines = _anchor_lines(seal, tsa)
+        if len(_ANCHOR_LINES) >= 64:
+            _ANCHOR_LINES.clear()
+        _ANCHOR_LINES[key] = lines
+    for en, cs in lines:
+        r.add(en, cs)
+
+
+_ANCHOR_LINES: dict[tuple[AnchorInfo | None, AnchorInfo | None],
+                    tuple[tuple[str, str], ...]] = {}
+
+
+def _anchor_lines(seal: AnchorInfo | None, tsa: AnchorInfo | None
+                  ) -> tuple[tuple[str, str], ...]:
+    r = _Reasons()
     seen = set()
     for what_en, what_cs, a in (("seal", "Pečeť", seal), ("timestamp", "Časové razítko", tsa)):
         if a is None or not a.added or a.sha256 in seen:
@@ -430,6 +487,7 @@ def _anchor_reasons(seal: AnchorInfo | None, tsa: AnchorInfo | None, r: _Reasons
         en, cs = _ANCHOR_TEXT.get(a.source, _GIVEN_TEXT)
         r.add(f"the {what_en} chains to '{a.name}' (SHA-256 {a.sha256[:16]}…): {en}",
               f"{what_cs} vede k autoritě „{a.name}“ (SHA-256 {a.sha256[:16]}…): {cs}.")
+    return tuple(zip(r.en, r.cs, strict=True))
 
 
 @dataclass
@@ -510,8 +568,6 @@ def _cs_expiry(text: str) -> str:
 
 
 def _cn_of(cert: x509.Certificate) -> str:
-    from dso_desktop.zfo.trust import _cn
-
     return _cn(cert)
 
 
