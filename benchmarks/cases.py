@@ -228,6 +228,9 @@ class SimProcess:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 NS = "http://isds.czechpoint.cz/v20"
