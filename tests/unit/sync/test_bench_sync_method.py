@@ -1,0 +1,90 @@
+"""The sync benchmark's method (issue 18, sync floor): what each timed phase starts from and
+what it records.
+
+`bench_sync` times the app's sync against a floor (a bare client storing the same bytes)
+run right after it, three times. Two things made a phase pay for something that was not
+its own work: the simulator, started with a state folder, saved its whole world (46 MB of
+JSON at 14,285 messages, 3-4.6 s of a core, under the world's lock) every 30 s while
+requests changed it; and nothing settled the previous phase's 750 MB of writes before the
+next phase started. Each phase now starts after ``os.sync()`` against an in-memory
+simulator, and records where the CPU went, so a ratio can be read against the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import cases
+
+
+def _busy(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_a_phase_records_the_cpu_of_this_process_and_of_the_server() -> None:
+    # The "server" burns 0.4 s of CPU only when told to, inside the phase, and says when it
+    # is done (however loaded the machine is), then stays alive to be read.
+    server = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nsys.stdin.readline()\n"
+         "end = time.process_time() + 0.4\n"
+         "while time.process_time() < end: pass\n"
+         "print('done', flush=True)\ntime.sleep(60)"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        with cases._Phase(server.pid) as phase:
+            server.stdin.write("go\n")
+            server.stdin.flush()
+            _busy(0.3)
+            assert server.stdout.readline().strip() == "done"
+        info = phase.info
+    finally:
+        server.kill()
+        server.wait()
+        server.stdin.close()
+        server.stdout.close()
+    assert info["wall_s"] >= 0.3
+    assert info["cpu_this_process_s"] >= 0.25
+    assert info["cpu_simulator_s"] >= 0.35
+    assert info["cpu_checking_process_s"] == 0  # no child was reaped during the phase
+    # The phase started on a settled page cache and says what was dirty then.
+    assert isinstance(info["dirty_mb_at_start"], int)
+    assert isinstance(info["settle_sync_s"], float)
+    assert 0 <= info["machine_idle_pct"] <= 100
+    assert 0 <= info["machine_steal_pct"] <= 100
+
+
+def test_a_phase_counts_a_checking_process_once_it_has_ended() -> None:
+    with cases._Phase(os.getpid()) as phase:
+        subprocess.run([sys.executable, "-c",
+                        "import time\nend = time.process_time() + 0.3\n"
+                        "while time.process_time() < end: pass"], check=True)
+    assert phase.info["cpu_checking_process_s"] >= 0.2
+
+
+def test_the_process_cpu_of_a_missing_process_is_zero() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    assert cases._proc_cpu_s(proc.pid) == 0.0
+
+
+def test_the_benchmarks_simulator_keeps_its_world_in_memory(tmp_path: Path) -> None:
+    """No state folder: the simulator has no autosave thread writing the world during a
+    timed phase, and nothing of it is left on disk."""
+    sim = cases.SimProcess(20, None)
+    try:
+        assert "--state-dir" not in sim.proc.args
+        ca = Path(sim.info["ca_file"])
+        assert ca.is_file()
+        assert sim.info["url"].startswith("https://127.0.0.1:")
+        assert not (ca.parent.parent / "world.json").exists()
+    finally:
+        sim.close()
+    assert not ca.exists()  # its temporary folder went with it
