@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dso_desktop import net
@@ -104,6 +104,7 @@ def test_no_second_atomic_write() -> None:
 
 
 # -- loopback -----------------------------------------------------------------------------
+@settings(deadline=None)  # a pure function: a slow example under load is no failure
 @given(st.ip_addresses())
 def test_is_loopback_agrees_with_the_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address
                                               ) -> None:
