@@ -152,6 +152,15 @@ def test_no_second_loopback_rule() -> None:
     assert _files_matching(rule, SOURCES + tests) == {"src/dso_desktop/net.py"}
 
 
+def test_no_second_client_tls_context() -> None:
+    """An HTTPS client's TLS context (system roots plus an extra CA) is built in net.py;
+    the mail client's differs on purpose: a configured CA is its only anchor."""
+    assert _files_matching(r"create_default_context\(ssl\.Purpose\.SERVER_AUTH", SOURCES) == {
+        "src/dso_desktop/net.py",
+        "src/dso_desktop/services/notify.py",
+    }
+
+
 # -- the test PKI's certificate builder ----------------------------------------------------
 def test_issue_cert_builds_a_chain_with_key_identifiers() -> None:
     ck, lk = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
