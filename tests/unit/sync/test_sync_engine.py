@@ -1,6 +1,8 @@
 """The sync engine against a scripted ISDS client: legal guard, windows and paging, state
 changes, retries, the big-message fallback, resumption and idempotence."""
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.isds.errors import MaintenanceError, StatusError, ThrottledError
@@ -158,15 +161,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Envelope]:
 
     monkeypatch.setattr(eng, "parse_and_verify", parse_and_verify)
     return envelopes
-
-
-@pytest.fixture
-def db(store_url: str) -> Database:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _envs(world: dict[str, Envelope], n: int, start: int = 1, days_back: int = 1) -> list[
