@@ -20,6 +20,7 @@ any layer may use it and the lazy start-up stays.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -155,14 +156,48 @@ class ProxyResolver:
         return dict(cached)
 
 
-def new_session(user_agent: str = USER_AGENT) -> requests.Session:
+def client_tls_context(extra_ca: Path | None = None) -> ssl.SSLContext:
+    """The TLS context of a client that trusts the system's roots plus, optionally, one
+    extra CA file (PEM or DER: an organisation's own CA, the simulator's): TLS 1.2 at least,
+    certificate and host name always verified. An unusable file raises ``OSError``,
+    ``ssl.SSLError`` or ``ValueError``; each client names it in its own error."""
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if extra_ca is not None:
+        raw = Path(extra_ca).read_bytes()
+        if b"-----BEGIN" in raw:
+            ctx.load_verify_locations(cadata=raw.decode("ascii", "replace"))
+        else:  # DER, as Datovka also accepts
+            ctx.load_verify_locations(cadata=raw)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    return ctx
+
+
+def new_session(user_agent: str = USER_AGENT, *, tls: ssl.SSLContext | None = None
+                ) -> requests.Session:
     """A requests session that reads nothing from the environment (proxies come per request
-    from ``ProxyResolver``; CA files always by path)."""
+    from ``ProxyResolver``; CA files always by path). ``tls``: that context (see
+    `client_tls_context`) on every connection, through a proxy too."""
     import requests
 
     session = requests.Session()
     session.trust_env = False  # no ~/.netrc, no REQUESTS_CA_BUNDLE; proxies set explicitly
     session.headers["User-Agent"] = user_agent
+    if tls is not None:
+        from requests.adapters import HTTPAdapter
+
+        class _Adapter(HTTPAdapter):
+            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+                kwargs["ssl_context"] = tls
+                super().init_poolmanager(*args, **kwargs)
+
+            def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+                kwargs["ssl_context"] = tls
+                return super().proxy_manager_for(proxy, **kwargs)
+
+        session.mount("https://", _Adapter())
+        session.mount("http://", _Adapter())
+        session.verify = True
     return session
 
 

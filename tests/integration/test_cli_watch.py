@@ -3,12 +3,15 @@ evidence expires in 20 days: exit 1 while due, restamp, exit 0 after."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.integration.test_cli_store import add_account, dso
+
+from dso_desktop.cli.main import run
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -50,9 +53,16 @@ def test_watch_restamp_watch(sim: Any, tmp_path: Path, monkeypatch: pytest.Monke
     code, items, _ = dso(data, "watch", "--within", "30")
     assert one not in {i["dm_id"] for i in items if i["kind"] == "timestamp-expiry"}
 
-    code, out, err = dso(data, "restamp", "--expiring-within", "30")
-    assert code == 0, err
-    assert {o["dm_id"] for o in out} == {i["dm_id"] for i in evidence} - {one}
+    # The text output names what ISDS did (a re-sealed copy, not an archive timestamp).
+    monkeypatch.setenv("DSO_LANG", "en")
+    text_out, text_err = io.StringIO(), io.StringIO()
+    code = run(["--data-dir", str(data), "restamp", "--expiring-within", "30"],
+               out=text_out, err=text_err)
+    assert code == 0, text_err.getvalue()
+    lines = text_out.getvalue().splitlines()
+    rest = {i["dm_id"] for i in evidence} - {one}
+    assert rest and {line.split(":")[0] for line in lines} == rest
+    assert all("re-sealed by ISDS, version 2" in line for line in lines), lines
     code, items, _ = dso(data, "watch", "--within", "30")
     assert [i for i in items if i["kind"] == "timestamp-expiry"] == []
 

@@ -9,13 +9,15 @@ override both.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,59 +77,94 @@ def _pg(store_url: str) -> str | None:
     return None if store_url.startswith("sqlite") else store_url
 
 
-def _run(data: Path, sim: Any, kill_after: float | None, url: str | None = None
-         ) -> str | None:
+class _Archive:
+    """How many message ZFOs the archive holds so far, read-only, while syncs run."""
+
+    def __init__(self, data: Path, url: str | None) -> None:
+        self.db = data / "archive.sqlite3"
+        self.engine: Any = None
+        if url:
+            from sqlalchemy import create_engine
+
+            self.engine = create_engine(url, pool_size=1)
+
+    def count(self) -> int:
+        if self.engine is not None:
+            try:
+                with self.engine.connect() as c:
+                    return int(c.exec_driver_sql(
+                        "SELECT count(*) FROM message_zfos").scalar() or 0)
+            except Exception:  # not created yet
+                return 0
+        if not self.db.exists():
+            return 0
+        import sqlite3
+
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        try:
+            return int(con.execute("SELECT count(*) FROM message_zfos").fetchone()[0])
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def _after(wait: float, elapsed: float) -> bool:
+    return elapsed >= wait
+
+
+def _stored(archive: _Archive, target: int, elapsed: float) -> bool:
+    return archive.count() >= target
+
+
+RUN_TIMEOUT = 900.0  # seconds one sync may take on a loaded 2-core machine
+
+
+def _run(data: Path, sim: Any, url: str | None = None,
+         kill_when: Callable[[float], bool] | None = None, then: float = 0.0) -> str | None:
+    """One sync in its own process: its output, or None when ``kill_when(seconds since it
+    started)`` (asked every 50 ms) said to kill it, which happens ``then`` s later."""
     acc = sim.account("password")
     env = {**os.environ, "DSO_DATA_DIR": str(data)}
     if url:
         env["DSO_STORE_URL"] = url
-    proc = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(data), sim.url, acc.username, sim.info.ca_file],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env,
-    )
-    assert proc.stdin is not None
-    proc.stdin.write(acc.password + "\n")
-    proc.stdin.flush()
-    if kill_after is not None:
-        try:
-            out, err = proc.communicate(timeout=kill_after)
-            return out if proc.returncode == 0 else f"exit {proc.returncode}: {err[-2000:]}"
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate()
+    # Files, not pipes: a pipe nobody reads while the sync runs could fill up and stall it.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(data), sim.url, acc.username,
+             sim.info.ca_file],
+            stdin=subprocess.PIPE, stdout=out, stderr=err, text=True, env=env,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(acc.password + "\n")
+        proc.stdin.close()
+        t0 = time.monotonic()
+        killed = False
+        while proc.poll() is None:
+            if kill_when is not None and kill_when(time.monotonic() - t0):
+                time.sleep(then)
+                proc.send_signal(signal.SIGKILL)
+                killed = True
+                break
+            if time.monotonic() - t0 > RUN_TIMEOUT:
+                proc.kill()
+                proc.wait()
+                pytest.fail(f"a sync ran longer than {RUN_TIMEOUT:.0f} s")
+            time.sleep(0.05)
+        proc.wait()
+        if killed and proc.returncode == -signal.SIGKILL:
             return None
-    out, err = proc.communicate(timeout=900)
-    assert proc.returncode == 0, err[-4000:]
-    return out
-
-
-def _downloaded(data: Path, url: str | None = None) -> int:
-    """Messages with their ZFO stored so far (read-only look at the archive)."""
-    if url:
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
-        try:
-            with engine.connect() as c:
-                return int(c.exec_driver_sql(
-                    "SELECT count(*) FROM message_zfos").scalar() or 0)
-        except Exception:  # not created yet
-            return 0
-        finally:
-            engine.dispose()
-    db = data / "archive.sqlite3"
-    if not db.exists():
-        return 0
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        return int(con.execute("SELECT count(*) FROM message_zfos").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-    finally:
-        con.close()
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    if kill_when is None:
+        assert proc.returncode == 0, errors[-4000:]
+        return text
+    return text if proc.returncode == 0 else f"exit {proc.returncode}: {errors[-2000:]}"
 
 
 def test_sync_survives_sigkill(sim: Any, tmp_path: Path, request: pytest.FixtureRequest,
@@ -143,26 +180,34 @@ def test_sync_survives_sigkill(sim: Any, tmp_path: Path, request: pytest.Fixture
     acc = sim.account("password")
     expected = {("received", d) for d in sim.world.received[acc.box_id]} | {
         ("sent", d) for d in sim.world.sent[acc.box_id]}
+    archive = _Archive(data, url)
     killed = 0
     started = time.monotonic()
-    rate = 40.0  # messages per second, refined from the runs themselves
     for n in range(kills):
-        # Spread the kills over the whole sync (start-up, lists, downloads, delivery infos,
-        # commits): each run gets a random share of the estimated time still needed.
-        remaining = len(expected) - _downloaded(data, url)
-        share = (remaining / rate + 2.0) / (kills - n)
-        t0 = time.monotonic()
-        before = _downloaded(data, url)
-        result = _run(data, sim, kill_after=rnd.uniform(0.3, 2 * share), url=url)
+        # Kills are placed by what the sync has done, not by the clock alone (on a loaded
+        # machine a run could finish before a kill timed from a rate measured earlier):
+        # every fourth in the start-up (imports, opening the archive, login, the lists:
+        # within its first two seconds), the others once a random number of further
+        # messages is stored (spread over what is left), and a random moment later (inside
+        # a commit, a request, a delivery info).
+        before = archive.count()
+        remaining = len(expected) - before
+        if remaining < 2:
+            break
+        kill_when: Callable[[float], bool]
+        if n % 4 == 0:
+            kill_when = functools.partial(_after, rnd.uniform(0.3, 2.0))
+        else:
+            step = rnd.randint(1, max(1, 2 * remaining // (kills - n + 1)))
+            kill_when = functools.partial(_stored, archive, before + min(remaining - 1, step))
+        result = _run(data, sim, url, kill_when, then=rnd.uniform(0.0, 0.2))
         if result is None:
             killed += 1
-            done = _downloaded(data, url) - before
-            if done > 0:
-                rate = max(1.0, done / max(0.5, time.monotonic() - t0 - 1.5))
         else:
             assert result.startswith("DONE"), result
             break
-    final = _run(data, sim, kill_after=None, url=url)
+    archive.close()
+    final = _run(data, sim, url)
     assert final is not None and final.startswith("DONE")
     assert killed >= max(1, kills * 3 // 4), f"only {killed} of {kills} runs were killed"
 

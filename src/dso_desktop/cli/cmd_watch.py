@@ -12,6 +12,7 @@ from typing import Any
 
 from dso_desktop.cli.main import CliContext, CliError, UsageError, localized
 from dso_desktop.cli.texts import language, tr
+from dso_desktop.domain import EvidenceVersionKind
 
 
 def add_parser(subparsers: Any) -> None:
@@ -141,7 +142,7 @@ def restamp(args: argparse.Namespace, ctx: CliContext) -> int:
         for o in outcomes:
             if o.ok:
                 until = f"{o.evidence_expires:%Y-%m-%d}" if o.evidence_expires else "?"
-                if o.kind and o.kind.value == "resigned":
+                if o.kind == EvidenceVersionKind.RESIGNED:
                     lines.append(tr("{dm_id}: re-sealed by ISDS, version {version}, "
                                     "verifiable until {until}",
                                     dm_id=o.dm_id, version=o.version, until=until))

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.domain import Direction, LoginMethod
+from dso_desktop.domain import Direction, ImportStatus, LoginMethod
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext
 from dso_desktop.gui.detail import DetailPane
@@ -1176,13 +1176,14 @@ class MainWindow(QMainWindow):
 
     def _warn_untrusted_import(self, summary: ImportSummary) -> QMessageBox | None:
         """Files whose seal is not trusted were quarantined, not archived: say so plainly."""
-        items = [i for i in summary.items if i.status in ("quarantined", "conflict")]
+        items = [i for i in summary.items
+                 if i.status in (ImportStatus.QUARANTINED, ImportStatus.CONFLICT)]
         if not items:
             return None
         lines = []
         for i in items[:20]:
             name = Path(i.path).name
-            if i.status == "quarantined":
+            if i.status == ImportStatus.QUARANTINED:
                 lines.append(self.tr("%1: %2 Kept in quarantine, not archived as "
                                      "evidence.").replace("%1", name).replace(
                     "%2", fmt.verdict_text(fmt.verdict_kind(i.verdict))))

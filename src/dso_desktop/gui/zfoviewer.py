@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dso_desktop.domain import VerdictKind
+from dso_desktop.domain import ImportStatus, VerdictKind, ZfoKind
 from dso_desktop.gui import fmt
 from dso_desktop.gui.context import GuiContext, save_attachment_files
 from dso_desktop.gui.errors import describe, show_error
@@ -103,14 +103,14 @@ class ZfoViewer(QDialog):
         self.view = view
         z = view.zfo
         env = z.envelope
-        kind = z.kind.value
+        kind = z.kind
         kinds = {
-            "received": self.tr("Received data message"),
-            "sent": self.tr("Sent data message"),
-            "delivery-info": self.tr("Delivery info (doručenka)"),
+            ZfoKind.RECEIVED: self.tr("Received data message"),
+            ZfoKind.SENT: self.tr("Sent data message"),
+            ZfoKind.DELIVERY_INFO: self.tr("Delivery info (doručenka)"),
         }
         subject = env.subject or ""
-        self.title.setText(f"{kinds.get(kind, kind)}: {subject}")
+        self.title.setText(f"{kinds.get(kind, kind.value)}: {subject}")
         verdict = view.verdict
         vkind = fmt.verdict_kind(verdict)
         text = fmt.verdict_text(vkind)
@@ -153,7 +153,8 @@ class ZfoViewer(QDialog):
         self.files.clear()
         for a in view.attachments:
             self.files.addItem(f"{a.name}    {fmt.size(a.size)}")
-        self.import_button.setEnabled(kind in ("received", "sent") and in_archive is None)
+        self.import_button.setEnabled(kind in (ZfoKind.RECEIVED, ZfoKind.SENT)
+                                      and in_archive is None)
         self.save_button.setEnabled(self.files.count() > 0)
         self.loaded.emit(view)
 
@@ -168,7 +169,7 @@ class ZfoViewer(QDialog):
                 self.title.setText(self.title.text() + " — " + self.tr("imported"))
             else:
                 items = summary.items
-                if items and items[0].status == "quarantined":
+                if items and items[0].status == ImportStatus.QUARANTINED:
                     # Not evidence: say so in words, with what the verification found.
                     verdict = fmt.verdict_text(fmt.verdict_kind(items[0].verdict))
                     self.title.setText(self.tr(
@@ -176,7 +177,6 @@ class ZfoViewer(QDialog):
                         .replace("%1", verdict))
                     self.import_button.setEnabled(False)
                 else:
-                    from dso_desktop.domain import ImportStatus
                     from dso_desktop.domain import text as vocabulary_text
                     from dso_desktop.gui import i18n
 

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 from urllib.parse import urlsplit
 
 from dso_desktop import USER_AGENT, net
@@ -131,14 +131,12 @@ def load_client_certificate(ctx: ssl.SSLContext, cert: ClientCertificate) -> Non
 def make_ssl_context(
     ca_file: Path | None = None, client_cert: ClientCertificate | None = None
 ) -> ssl.SSLContext:
-    """System trust plus an optional extra CA; verification can never be switched off."""
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if ca_file is not None:
-        try:
-            ctx.load_verify_locations(cafile=str(ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise TlsError(f"cannot load the extra CA file {ca_file}: {exc}") from None
+    """System trust plus an optional extra CA (`net.client_tls_context`) and the client
+    certificate; verification can never be switched off."""
+    try:
+        ctx = net.client_tls_context(ca_file)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise TlsError(f"cannot load the extra CA file {ca_file}: {exc}") from None
     if client_cert is not None:
         load_client_certificate(ctx, client_cert)
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
@@ -166,26 +164,11 @@ class RequestsTransport:
         user_agent: str = USER_AGENT,
     ) -> None:
         import requests
-        from requests.adapters import HTTPAdapter
-
-        ctx = make_ssl_context(ca_file, client_cert)
-
-        class _Adapter(HTTPAdapter):
-            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-                kwargs["ssl_context"] = ctx
-                super().init_poolmanager(*args, **kwargs)
-
-            def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-                kwargs["ssl_context"] = ctx
-                return super().proxy_manager_for(proxy, **kwargs)
 
         self._requests = requests
         # The product's one session factory (dso_desktop.net): no ~/.netrc credentials, no
         # env CA override; our SSL context (system roots + the extra CA) on every adapter.
-        self.session = net.new_session(user_agent)
-        self.session.mount("https://", _Adapter())
-        self.session.mount("http://", _Adapter())
-        self.session.verify = True
+        self.session = net.new_session(user_agent, tls=make_ssl_context(ca_file, client_cert))
         # proxy None: the system's (environment) proxy for each URL, honouring no_proxy;
         # "" : no proxy at all; otherwise that proxy URL for everything (net.ProxyResolver).
         self._proxy = proxy

@@ -86,19 +86,10 @@ def zfo_file_name(dm_id: str, received: bool | None) -> str:
 
 
 def _ssl_context(ca_file: Path | None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if ca_file is not None:
-        try:
-            raw = Path(ca_file).read_bytes()
-            if b"-----BEGIN" in raw:
-                ctx.load_verify_locations(cadata=raw.decode("ascii", "replace"))
-            else:  # DER, as Datovka also accepts
-                ctx.load_verify_locations(cadata=raw)
-        except (OSError, ssl.SSLError, ValueError) as exc:
-            raise RestServiceError(f"cannot load the extra CA file {ca_file}: {exc}") from None
-    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
-    return ctx
+    try:
+        return net.client_tls_context(ca_file)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise RestServiceError(f"cannot load the extra CA file {ca_file}: {exc}") from None
 
 
 def _str(obj: Any, key: str, *, optional: bool = False) -> str | None:
@@ -166,23 +157,7 @@ class RecordsRestClient:
         self._proxies = net.ProxyResolver(self._config.proxy)
 
     def _new_session(self) -> Any:
-        from requests.adapters import HTTPAdapter
-
-        ctx = self._ctx
-
-        class _Adapter(HTTPAdapter):
-            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-                kwargs["ssl_context"] = ctx
-                super().init_poolmanager(*args, **kwargs)
-
-            def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-                kwargs["ssl_context"] = ctx
-                return super().proxy_manager_for(proxy, **kwargs)
-
-        session = net.new_session()
-        session.mount("https://", _Adapter())
-        session.verify = True
-        return session
+        return net.new_session(tls=self._ctx)
 
     def close(self) -> None:
         self._session.close()

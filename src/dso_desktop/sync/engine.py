@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from dso_desktop.domain import Direction, LoginMethod, SyncPhase
+from dso_desktop.domain import Direction, IngestStatus, LoginMethod, SyncPhase
 from dso_desktop.isds.retry import RetryPolicy as RetryPolicy  # re-exported (tests, App)
 from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
@@ -439,10 +439,10 @@ class AccountSync:
                 log.warning("storing a message failed: %s", type(exc).__name__)
                 self.summary.failed.append(SyncFailure(dm_id, str(exc), "", exc))
             else:
-                if result.status == "stored" and result.message_id is not None:
+                if result.status == IngestStatus.STORED and result.message_id is not None:
                     self.summary.new += 1
                     self.summary.new_ids.append(result.message_id)
-                elif result.status == "replaced":  # ISDS's copy replaced untrusted evidence
+                elif result.status == IngestStatus.REPLACED:  # ISDS copy replaced untrusted one
                     self.summary.updated += 1
                 if mark and it.direction is Direction.RECEIVED:
                     try:

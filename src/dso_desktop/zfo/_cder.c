@@ -477,7 +477,8 @@ none:
 }
 
 
-/* xmlcontent.b64_ascii for the common case: base64 text (white space SP, TAB, LF, CR
+/* The base64 of dmHash and dmQTimestamp (xml_facts; `_hash_values`' b64decode(validate=True)
+ * in the reference) for the common case: base64 text (white space SP, TAB, LF, CR
  * between the characters) whose characters, without the white space, are whole groups of
  * four with "=" padding only at the end. Returns the decoded bytes, or None for anything
  * else (the reference then decides, errors included); NULL only on a memory error. */

@@ -746,25 +746,6 @@ def _hash_values(hash_text: str | None, hash_alg: str | None, qts: str | None
 _KINDS = (ZfoKind.RECEIVED, ZfoKind.SENT, ZfoKind.DELIVERY_INFO)  # _cder.xml_facts's order
 
 
-def b64_ascii(raw: bytes) -> bytes:
-    """``base64.b64decode("".join(raw.decode().split()), validate=True)`` of ASCII text
-    without control characters other than TAB, LF and CR, decoded in C where it is plain
-    padded base64 (binascii was a third of the XML time of a verification). Raises
-    binascii.Error exactly when that does (tested against it)."""
-    cder = fastcms.fast_module()
-    if cder is not None:
-        fast: bytes | None = cder.b64(raw)
-        if fast is not None:
-            return fast
-    return b64_ascii_reference(raw)
-
-
-def b64_ascii_reference(raw: bytes) -> bytes:
-    """The pure-Python `b64_ascii` (the reference of the C fast path)."""
-    # What b64decode(validate=True) runs, without its str round trip.
-    return binascii.a2b_base64(b"".join(raw.split()), strict_mode=True)
-
-
 def verify_facts_fast(content: bytes | memoryview) -> dict[str, Any] | None:
     """`verify_facts` without a tree, or None: then the reference must decide.
 

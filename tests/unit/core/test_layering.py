@@ -8,6 +8,7 @@ still a dependency: it breaks the same way when the imported layer changes).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[3] / "src" / "dso_desktop"
@@ -172,3 +173,28 @@ def test_floor_table_reads_as_documented() -> None:
     assert allowed("app", "services") and not allowed("services", "app")
     assert not allowed("update", "gui") and not allowed("store", "sync")
     assert not allowed("zfo", "simulator") and allowed("simulator", "zfo")
+
+
+def _documented_layering() -> tuple[list[set[str]], set[tuple[str, str]]]:
+    """The floors (top first) and the sideways directions as docs/INTERFACES.md states them
+    in its "Layering" paragraph."""
+    doc = (PKG.parents[1] / "docs" / "INTERFACES.md").read_text(encoding="utf-8")
+    layering = doc[doc.index("Layering: "):doc.index("Only `gui/` imports Qt.")]
+    floors = []
+    for segment in layering.split("→"):
+        units = set()
+        for token in re.findall(r"`([^`]+)`", segment):
+            name = token.removeprefix("dso_desktop/").removesuffix("/").removesuffix(".py")
+            if "/" not in name:  # `store/migrations/` is a part of `store`
+                units.add(name)
+        floors.append(units)
+    listed = doc[doc.index("in the listed direction"):doc.index("The Alembic migrations")]
+    sideways = set(re.findall(r"(\w+) → (\w+)", listed.replace("\n", " ")))
+    return floors, sideways
+
+
+def test_the_floors_are_those_of_this_file() -> None:
+    """FLOORS and SIDEWAYS are docs/INTERFACES.md's paragraph: neither drifts alone."""
+    floors, sideways = _documented_layering()
+    assert floors == [set(f) for f in FLOORS]
+    assert sideways == set(SIDEWAYS)

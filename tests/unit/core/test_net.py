@@ -179,3 +179,64 @@ def test_app_trust_store_downloads_get_the_users_proxy_and_timeouts(tmp_path: Pa
         assert fetcher.config.proxy == "http://p.urad.cz:3128"
         assert fetcher.config.timeouts == (10.0, 40.0)
         assert app.net_config() == fetcher.config
+
+
+# -- the TLS context of the clients that take an extra CA (ISDS, the records service) -------
+def _ca(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """One CA certificate as PEM and as DER files; returns (pem, der, its DER)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from dso_desktop.zfo.testpki import issue_cert
+
+    cert = issue_cert("Krajský úřad CA", ec.generate_private_key(ec.SECP256R1()), ca=True)
+    pem, der = tmp_path / "ca.pem", tmp_path / "ca.cer"
+    pem.write_bytes(cert.public_bytes(Encoding.PEM))
+    der.write_bytes(cert.public_bytes(Encoding.DER))
+    return pem, der, cert.public_bytes(Encoding.DER)
+
+
+def test_the_client_tls_context_adds_a_pem_or_der_ca_to_the_system_roots(tmp_path: Path
+                                                                        ) -> None:
+    import ssl
+
+    pem, der, raw = _ca(tmp_path)
+    plain = net.client_tls_context()
+    for ca in (pem, der):
+        ctx = net.client_tls_context(ca)
+        assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+        assert ctx.minimum_version >= ssl.TLSVersion.TLSv1_2
+        added = ctx.get_ca_certs(binary_form=True)
+        assert raw in added and raw not in plain.get_ca_certs(binary_form=True)
+        assert len(added) == len(plain.get_ca_certs(binary_form=True)) + 1
+    (tmp_path / "junk").write_bytes(b"not a certificate")
+    for bad in (tmp_path / "junk", tmp_path / "missing.pem"):
+        with pytest.raises((OSError, ssl.SSLError, ValueError)):
+            net.client_tls_context(bad)
+
+
+def test_isds_and_the_records_service_connect_with_that_context(tmp_path: Path) -> None:
+    """Both clients' sessions come from `net.new_session` with the one TLS context on every
+    adapter (through a proxy too): a DER CA now reaches the ISDS client as it reaches the
+    records client."""
+    from dso_desktop.isds.errors import TlsError
+    from dso_desktop.isds.transport import RequestsTransport
+    from dso_desktop.records.errors import RestServiceError
+    from dso_desktop.records.rest import RecordsRestClient
+
+    _, der, raw = _ca(tmp_path)
+    isds = RequestsTransport(ca_file=der)
+    rec = RecordsRestClient("https://spisovka.urad.cz/api", "token", ca_file=der)
+    for session in (isds.session, rec._session):
+        for prefix in ("https://", "http://"):
+            adapter = session.get_adapter(prefix + "ws1.example.cz/")
+            ctx = adapter.poolmanager.connection_pool_kw["ssl_context"]
+            assert raw in ctx.get_ca_certs(binary_form=True)
+            manager = adapter.proxy_manager_for("http://127.0.0.1:3128")
+            assert manager.connection_pool_kw["ssl_context"] is ctx
+        assert session.trust_env is False
+    (tmp_path / "junk").write_bytes(b"not a certificate")
+    with pytest.raises(TlsError, match="extra CA file"):
+        RequestsTransport(ca_file=tmp_path / "junk")
+    with pytest.raises(RestServiceError, match="extra CA file"):
+        RecordsRestClient("https://spisovka.urad.cz/api", "token", ca_file=tmp_path / "junk")

@@ -4,6 +4,8 @@ on PostgreSQL the same calls keep their own path. Revision 0009 puts message_zfo
 (a zeroblob in the middle of a row is expanded in memory, one at the end is not).
 """
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
 import os
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 from tests.unit.store.test_fastwrite import EVENTS, VERDICT, _env
 
 from dso_desktop.domain import Direction
@@ -26,15 +29,6 @@ from dso_desktop.store.repos import AccountRepo
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 UNTRUSTED = VerdictInfo("untrusted", T0 + timedelta(minutes=1), '{"verdict": "untrusted"}')
-
-
-@pytest.fixture
-def db(store_url: str) -> Any:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The sync's plain-statement write path writes exactly what the ORM path writes."""
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -8,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope, LegalTitle
 from dso_desktop.store.db import Database
@@ -37,15 +40,6 @@ def _env(dm_id: str, **kw: Any) -> Envelope:
     )
     base.update(kw)
     return Envelope(**base)
-
-
-@pytest.fixture
-def db(store_url: str) -> Any:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:

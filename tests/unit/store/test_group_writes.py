@@ -77,23 +77,27 @@ def _events(status: int | None) -> tuple[DeliveryEvent, ...]:
 
 # -- the items of a sync, as store_checked gets them ----------------------------------
 @dataclass(frozen=True)
-class Zfo:
-    """A downloaded message ZFO: ``copy`` names its bytes and its signed content."""
+class _Download:
+    """One signed download of message ``dm_id``: ``copy`` names its bytes, ``verdict`` what
+    verifying it found."""
 
     dm_id: str
     copy: str
     verdict: str = "valid"
+
+
+@dataclass(frozen=True)
+class Zfo(_Download):
+    """A downloaded message ZFO; ``copy`` also names its signed content."""
+
     status: int | None = 4
     content: str | None = None  # the signed content's digest (default: per copy)
 
 
 @dataclass(frozen=True)
-class Di:
+class Di(_Download):
     """A downloaded delivery info of a stored message."""
 
-    dm_id: str
-    copy: str
-    verdict: str = "valid"
     status: int | None = 5
 
 

@@ -1,17 +1,20 @@
 """The sync engine against a scripted ISDS client: legal guard, windows and paging, state
 changes, retries, the big-message fallback, resumption and idempotence."""
 
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
 from dso_desktop.isds.errors import MaintenanceError, StatusError, ThrottledError
@@ -29,6 +32,7 @@ from dso_desktop.sync.events import (
     SyncError,
     SyncRetryLater,
 )
+from dso_desktop.sync.pipeline import IngestPipeline, WorkKind
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -53,7 +57,8 @@ class FakeIsds:
     fail: dict[str, list[BaseException]] = field(default_factory=dict)
     calls: list[tuple[str, Any]] = field(default_factory=list)
     state_changes: list[Any] = field(default_factory=list)
-    latency: float = 0.0  # seconds each download takes
+    # Called with the operation and dmID before a download answers (a test holds it there).
+    before_answer: Callable[[str, str], None] | None = None
 
     def _hit(self, op: str, arg: Any = None) -> None:
         self.calls.append((op, arg))
@@ -98,8 +103,8 @@ class FakeIsds:
 
     def _download(self, op: str, dm_id: str, big: bool) -> Doc:
         self._hit(op, dm_id)
-        if self.latency:
-            time.sleep(self.latency)
+        if self.before_answer is not None:
+            self.before_answer(op, dm_id)
         if (dm_id in self.big) != big:
             raise StatusError("wrong service", code="1281", operation=op)
         return Doc(f"ZFO:{dm_id}".encode())
@@ -156,15 +161,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> dict[str, Envelope]:
 
     monkeypatch.setattr(eng, "parse_and_verify", parse_and_verify)
     return envelopes
-
-
-@pytest.fixture
-def db(store_url: str) -> Database:
-    d = Database.open_url(store_url)
-    with d.write() as s:
-        AccountRepo(s).add("urad", environment="test", login_method="password", username="u")
-    yield d
-    d.close()
 
 
 def _envs(world: dict[str, Envelope], n: int, start: int = 1, days_back: int = 1) -> list[
@@ -327,14 +323,36 @@ def test_mark_downloaded_only_when_asked(db: Database, world: dict[str, Envelope
     assert [a for op, a in client.calls if op == "mark"] == ["5"]
 
 
-def test_cancel_between_requests(db: Database, world: dict[str, Envelope]) -> None:
+def test_cancel_between_requests(db: Database, world: dict[str, Envelope],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     client = FakeIsds(_envs(world, 12))
-    client.latency = 0.02  # a real round trip: storing keeps up with the requests
     cancel = threading.Event()
 
     def progress(p: Any) -> None:
         if p.phase == "download" and p.done == 2:
             cancel.set()
+
+    # The user cancels when two messages are stored. Requests must not outrun storing by
+    # more than that (on a loaded machine the store thread can lag all twelve downloads):
+    # the third download answers only once two messages' outcomes wait for the requesting
+    # thread, which reports them (and so cancels) in its next hand-over to the pipeline.
+    two_stored = threading.Event()
+    stored = 0
+    real_write = IngestPipeline._write
+
+    def write(self: IngestPipeline[Any], group: list[Any]) -> None:
+        nonlocal stored
+        real_write(self, group)
+        stored += sum(1 for r in group if r.item.kind is WorkKind.MESSAGE)
+        if stored >= 2:
+            two_stored.set()
+
+    def hold_third(op: str, dm_id: str) -> None:
+        if sum(1 for o, _ in client.calls if o == "dl") >= 3 and not two_stored.wait(60):
+            pytest.fail("the first two messages were not stored within 60 s")
+
+    monkeypatch.setattr(IngestPipeline, "_write", write)
+    client.before_answer = hold_third
 
     with pytest.raises(SyncCancelled):
         _job(db, client, progress=progress, cancel=cancel).run()

@@ -37,6 +37,18 @@ def _pss_params(hash_name: str, salt: int) -> bytes:
     }).dump()
 
 
+def _pss_sign(key: rsa.RSAPrivateKey, hash_obj: hashes.HashAlgorithm | None = None,
+              salt: int = 32) -> bytes:
+    """An RSASSA-PSS signature of DATA (MGF1 with the same hash; SHA-256 unless told)."""
+    hash_obj = hash_obj or hashes.SHA256()
+    return key.sign(DATA, padding.PSS(mgf=padding.MGF1(hash_obj), salt_length=salt), hash_obj)
+
+
+def _as_pss(signature: bytes, hash_name: str, salt: int) -> f.SignerParts:
+    """A SignerInfo naming RSASSA-PSS with these parameters (its digest stays sha256)."""
+    return _parts(signature, sig_alg=f.OID_RSASSA_PSS, params=_pss_params(hash_name, salt))
+
+
 @pytest.fixture(scope="module")
 def rsa_cert() -> tuple[rsa.RSAPrivateKey, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -51,35 +63,29 @@ def test_an_rsassa_pss_seal_verifies_with_the_parameters_it_names(
         rsa_cert: tuple[rsa.RSAPrivateKey, bytes], hash_name: str,
         hash_obj: hashes.HashAlgorithm, salt: int) -> None:
     key, der = rsa_cert
-    sig = key.sign(DATA, padding.PSS(mgf=padding.MGF1(hash_obj), salt_length=salt), hash_obj)
+    sig = _pss_sign(key, hash_obj, salt)
     # The SignerInfo's digest algorithm is sha256 in every case: the PSS hash comes from
     # the parameters, not from it.
-    _verify_signature(der, _parts(sig, sig_alg=f.OID_RSASSA_PSS,
-                                  params=_pss_params(hash_name, salt)), DATA)
+    _verify_signature(der, _as_pss(sig, hash_name, salt), DATA)
     with pytest.raises(InvalidSignature):
-        _verify_signature(der, _parts(sig, sig_alg=f.OID_RSASSA_PSS,
-                                      params=_pss_params(hash_name, salt)), DATA + b"!")
+        _verify_signature(der, _as_pss(sig, hash_name, salt), DATA + b"!")
     wrong_salt = salt + 1
     with pytest.raises(InvalidSignature):
-        _verify_signature(der, _parts(sig, sig_alg=f.OID_RSASSA_PSS,
-                                      params=_pss_params(hash_name, wrong_salt)), DATA)
+        _verify_signature(der, _as_pss(sig, hash_name, wrong_salt), DATA)
 
 
 def test_an_rsassa_pss_seal_under_another_hash_than_its_parameters_is_refused(
         rsa_cert: tuple[rsa.RSAPrivateKey, bytes]) -> None:
     key, der = rsa_cert
-    sig = key.sign(DATA, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                   hashes.SHA256())
+    sig = _pss_sign(key)  # SHA-256, salt 32
     with pytest.raises(InvalidSignature):
-        _verify_signature(der, _parts(sig, sig_alg=f.OID_RSASSA_PSS,
-                                      params=_pss_params("sha512", 32)), DATA)
+        _verify_signature(der, _as_pss(sig, "sha512", 32), DATA)
 
 
 def test_rsassa_pss_without_parameters_is_refused(
         rsa_cert: tuple[rsa.RSAPrivateKey, bytes]) -> None:
     key, der = rsa_cert
-    sig = key.sign(DATA, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                   hashes.SHA256())
+    sig = _pss_sign(key)
     with pytest.raises(ValueError, match="RSASSA-PSS without parameters"):
         _verify_signature(der, _parts(sig, sig_alg=f.OID_RSASSA_PSS), DATA)
 
@@ -87,15 +93,13 @@ def test_rsassa_pss_without_parameters_is_refused(
 def test_a_pss_signature_is_not_accepted_as_pkcs1_and_the_reverse(
         rsa_cert: tuple[rsa.RSAPrivateKey, bytes]) -> None:
     key, der = rsa_cert
-    pss = key.sign(DATA, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                   hashes.SHA256())
+    pss = _pss_sign(key)
     pkcs1 = key.sign(DATA, padding.PKCS1v15(), hashes.SHA256())
     _verify_signature(der, _parts(pkcs1), DATA)
     with pytest.raises(InvalidSignature):
         _verify_signature(der, _parts(pss), DATA)  # named PKCS#1: the PSS bytes fail
     with pytest.raises(InvalidSignature):
-        _verify_signature(der, _parts(pkcs1, sig_alg=f.OID_RSASSA_PSS,
-                                      params=_pss_params("sha256", 32)), DATA)
+        _verify_signature(der, _as_pss(pkcs1, "sha256", 32), DATA)
 
 
 def test_a_pkcs1_seal_is_checked_under_the_signerinfo_digest(

@@ -350,27 +350,11 @@ def test_the_isds_timestamp_chain_ends_the_evidence_without_a_seal_timestamp(
         pki: TestPki, trust: TrustStore) -> None:
     """dmQTimestamp's TSA certificate counts for the evidence horizon when nothing else
     (a seal timestamp) vouches for it: a short-lived one ends the evidence first."""
-    import base64
-    import re
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml_with_short_lived_q_tsa
 
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+    from dso_desktop.zfo.produce import seal
 
-    from dso_desktop.zfo import testpki as tp
-    from dso_desktop.zfo.produce import TsaIdentity, q_timestamp, seal
-
-    key = tp.rsa_key()
-    short = tp.issue_cert(tp.pki_name("Short-lived ISDS TSA"), key, issuer=pki.ca_cert,
-                          issuer_key=pki.ca_key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
-                          days=3 * 365, key_usage=tp.leaf_key_usage(),
-                          eku=[ExtendedKeyUsageOID.TIME_STAMPING])
-    q_tsa = TsaIdentity(short, key, (pki.ca_cert,))
-    xml = message_xml(pki)
-    h = re.search(rb'<q:dmHash algorithm="SHA-256">([^<]*)</q:dmHash>', xml)
-    assert h is not None
-    token = base64.b64encode(q_timestamp(base64.b64decode(h.group(1)), q_tsa, SEALED_AT))
-    xml = re.sub(rb"<q:dmQTimestamp>[^<]*</q:dmQTimestamp>",
-                 b"<q:dmQTimestamp>" + token + b"</q:dmQTimestamp>", xml)
+    xml, short = message_xml_with_short_lived_q_tsa(pki)
     v = verify_zfo(seal(xml, pki.seal, None, SEALED_AT), trust, now=NOW)
     assert v.kind is VerdictKind.VALID_AT_SIGNING, v.reasons
     assert v.evidence_expires == short.not_valid_after_utc

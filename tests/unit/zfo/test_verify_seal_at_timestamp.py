@@ -13,32 +13,41 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki, trust  # noqa: F401
+from tests.unit.zfo.zfo_factory import (  # noqa: F401
+    SEALED_AT,
+    message_xml,
+    message_xml_with_short_lived_q_tsa,
+    pki,
+    trust,
+)
 
 from dso_desktop.zfo import testpki as tp
 from dso_desktop.zfo.produce import SealIdentity, seal
 from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.trust import TrustStore
-from dso_desktop.zfo.verify import VerdictKind, verify_zfo
+from dso_desktop.zfo.verify import Verdict, VerdictKind, verify_zfo
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def _short_seal(pki: TestPki, not_after: datetime) -> SealIdentity:
+def _short_seal_timestamped(pki: TestPki, trust: TrustStore, after: timedelta) -> Verdict:
+    """The verdict on a message sealed at SEALED_AT by a certificate that ends two hours
+    later, the seal timestamped ``after`` SEALED_AT."""
+    not_after = SEALED_AT + timedelta(hours=2)
     key = tp.rsa_key()
     cert = tp.issue_cert(tp.pki_name("Informační systém datových schránek - krátká pečeť"),
                          key, issuer=pki.ca_cert, issuer_key=pki.ca_key,
                          not_before=not_after - timedelta(days=1), days=1,
                          key_usage=tp.leaf_key_usage())
-    return SealIdentity(cert, key, (pki.ca_cert,))
+    short = SealIdentity(cert, key, (pki.ca_cert,))
+    data = seal(message_xml(pki), short, pki.tsa, SEALED_AT,
+                timestamp_time=SEALED_AT + after)
+    return verify_zfo(data, trust, now=NOW)
 
 
 def test_a_seal_certificate_expired_before_its_timestamp_is_invalid(
         pki: TestPki, trust: TrustStore) -> None:
-    short = _short_seal(pki, SEALED_AT + timedelta(hours=2))
-    data = seal(message_xml(pki), short, pki.tsa, SEALED_AT,
-                timestamp_time=SEALED_AT + timedelta(hours=20))
-    v = verify_zfo(data, trust, now=NOW)
+    v = _short_seal_timestamped(pki, trust, after=timedelta(hours=20))
     assert v.kind is VerdictKind.INVALID
     en, cs = v.reasons[-1], v.reasons_cs[-1]
     assert en.startswith("the seal certificate chain was not valid at the timestamp time: ")
@@ -48,10 +57,7 @@ def test_a_seal_certificate_expired_before_its_timestamp_is_invalid(
 
 def test_the_same_seal_timestamped_while_valid_is_valid(
         pki: TestPki, trust: TrustStore) -> None:
-    short = _short_seal(pki, SEALED_AT + timedelta(hours=2))
-    data = seal(message_xml(pki), short, pki.tsa, SEALED_AT,
-                timestamp_time=SEALED_AT + timedelta(hours=1))
-    v = verify_zfo(data, trust, now=NOW)
+    v = _short_seal_timestamped(pki, trust, after=timedelta(hours=1))
     assert v.kind is not VerdictKind.INVALID, v.reasons
     assert not any("timestamp time" in r for r in v.reasons)
 
@@ -62,26 +68,9 @@ def test_a_seal_timestamp_made_in_time_covers_a_short_lived_isds_timestamp(
     timestamp``: with the seal's own timestamp made while dmQTimestamp's certificate was
     valid, that certificate's expiry no longer ends the evidence (`_q_timestamp_chain`
     drops such a covered one before `horizon` sees it)."""
-    import base64
-    import re
-
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-
     from dso_desktop.domain import EvidenceCause
-    from dso_desktop.zfo.produce import TsaIdentity, q_timestamp
 
-    key = tp.rsa_key()
-    short = tp.issue_cert(tp.pki_name("Short-lived ISDS TSA"), key, issuer=pki.ca_cert,
-                          issuer_key=pki.ca_key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
-                          days=3 * 365, key_usage=tp.leaf_key_usage(),
-                          eku=[ExtendedKeyUsageOID.TIME_STAMPING])
-    q_tsa = TsaIdentity(short, key, (pki.ca_cert,))
-    xml = message_xml(pki)
-    h = re.search(rb'<q:dmHash algorithm="SHA-256">([^<]*)</q:dmHash>', xml)
-    assert h is not None
-    token = base64.b64encode(q_timestamp(base64.b64decode(h.group(1)), q_tsa, SEALED_AT))
-    xml = re.sub(rb"<q:dmQTimestamp>[^<]*</q:dmQTimestamp>",
-                 b"<q:dmQTimestamp>" + token + b"</q:dmQTimestamp>", xml)
+    xml, short = message_xml_with_short_lived_q_tsa(pki)
     v = verify_zfo(seal(xml, pki.seal, pki.tsa, SEALED_AT), trust, now=NOW)
     assert v.kind is VerdictKind.VALID, v.reasons
     assert v.evidence_cause is not EvidenceCause.QUALIFIED_TIMESTAMP

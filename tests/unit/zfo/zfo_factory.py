@@ -4,15 +4,25 @@ here, so that other packages' `from conftest import ...` keeps finding the root 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from dso_desktop.zfo.produce import dm_hash, q_timestamp, seal
-from dso_desktop.zfo.testpki import TestPki, create_pki
+from dso_desktop.zfo.produce import TsaIdentity, dm_hash, q_timestamp, seal
+from dso_desktop.zfo.testpki import (
+    TestPki,
+    create_pki,
+    issue_cert,
+    leaf_key_usage,
+    pki_name,
+    rsa_key,
+)
 from dso_desktop.zfo.trust import TrustStore
 
 SEALED_AT = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -79,6 +89,25 @@ def message_xml(pki: TestPki, *, kind: str = "received", dm_id: str = "4242",
             f'<q:dmReturnedMessage dmType="V"{vodz}>{dm_dm}{tail}'
             "<q:dmAttachmentSize>1</q:dmAttachmentSize></q:dmReturnedMessage>"
             "</q:MessageDownloadResponse>").encode()
+
+
+def message_xml_with_short_lived_q_tsa(pki: TestPki) -> tuple[bytes, x509.Certificate]:
+    """`message_xml` whose dmQTimestamp (made at SEALED_AT) comes from an ISDS timestamp
+    authority whose certificate ends on 2027-12-31, before the seal's and the seal
+    timestamp's do; returns the XML and that certificate."""
+    key = rsa_key()
+    short = issue_cert(pki_name("Short-lived ISDS TSA"), key, issuer=pki.ca_cert,
+                       issuer_key=pki.ca_key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                       days=3 * 365, key_usage=leaf_key_usage(),
+                       eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+    xml = message_xml(pki)
+    h = re.search(rb'<q:dmHash algorithm="SHA-256">([^<]*)</q:dmHash>', xml)
+    assert h is not None
+    q_tsa = TsaIdentity(short, key, (pki.ca_cert,))
+    token = base64.b64encode(q_timestamp(base64.b64decode(h.group(1)), q_tsa, SEALED_AT))
+    xml = re.sub(rb"<q:dmQTimestamp>[^<]*</q:dmQTimestamp>",
+                 b"<q:dmQTimestamp>" + token + b"</q:dmQTimestamp>", xml)
+    return xml, short
 
 
 @pytest.fixture(scope="session")
