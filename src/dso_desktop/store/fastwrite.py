@@ -378,20 +378,14 @@ class FastWriter:
                     (*changes.values(), row.id))
         return True
 
-    def upsert_listed(self, account_id: int, direction: Direction, env: Envelope,
-                      source: str = "sync") -> tuple[int, bool, bool] | None:
-        """As `MessageRepo.upsert_envelope` for an envelope from a list: (id, created,
-        changed), or None when an imported copy without an account waits to be adopted
-        (the ORM path does that)."""
-        if not self.enabled:
-            return None
-        return self.upsert_listed_many(account_id, direction, [env], source)[0]
-
     def upsert_listed_many(self, account_id: int, direction: Direction,
                            envs: Sequence[Envelope], source: str = "sync"
                            ) -> list[tuple[int, bool, bool] | None]:
-        """`upsert_listed` for a list page, in order: on PostgreSQL the page's rows are read
-        in one statement and its new messages inserted in one pipelined statement."""
+        """As `MessageRepo.upsert_envelope` for each envelope of a list page, in order:
+        (id, created, changed), or None where the fast path is off or an imported copy
+        without an account waits to be adopted (the ORM path does that). On PostgreSQL the
+        page's rows are read in one statement and its new messages inserted in one
+        pipelined statement."""
         if not self.enabled:
             return [None] * len(envs)
         self.prefetch(account_id, direction, (env.message_id for env in envs))

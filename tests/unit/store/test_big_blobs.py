@@ -76,7 +76,7 @@ def test_a_big_zfo_round_trips_through_the_fast_path(db: Database, chunked: list
     with db.write() as s:
         fast = FastWriter(s)
         listed = _env("1003", big_message=True)  # the list says big: that stays known
-        assert fast.upsert_listed(1, Direction.RECEIVED, listed) is not None
+        assert fast.upsert_listed_many(1, Direction.RECEIVED, [listed])[0] is not None
         done = fast.attach_downloaded(1, Direction.RECEIVED, data, env,
                                       search_text_for(env, []), 1, VERDICT, EVENTS)
         fast.close()

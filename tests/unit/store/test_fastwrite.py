@@ -87,7 +87,7 @@ def _fast_path(db: Database, envs: list[Envelope], listed: list[Envelope]) -> No
     with db.write() as s:
         fast = FastWriter(s)
         for env in listed:
-            assert fast.upsert_listed(1, Direction.RECEIVED, env) is not None
+            assert fast.upsert_listed_many(1, Direction.RECEIVED, [env])[0] is not None
         for env in envs:
             texts = [("rozhodnuti.pdf", "Výzva k úhradě")]
             done = fast.attach_downloaded(1, Direction.RECEIVED, b"ZFO-" + env.message_id.encode(),
@@ -148,7 +148,8 @@ def test_download_twice_is_a_duplicate_and_unknown_falls_back(db: Database) -> N
         fast = FastWriter(s)
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, ()) is None
-        mid, created, _ = fast.upsert_listed(1, Direction.RECEIVED, env) or (0, False, False)
+        listed = fast.upsert_listed_many(1, Direction.RECEIVED, [env])[0]
+        mid, created, _ = listed or (0, False, False)
         assert created
         assert fast.attach_downloaded(1, Direction.RECEIVED, b"Z", env,
                                       search_text_for(env, []), 0, VERDICT, EVENTS) == (
@@ -173,7 +174,7 @@ def test_an_imported_copy_is_left_to_the_orm_to_adopt(db: Database) -> None:
         MessageRepo(s).upsert_envelope(None, Direction.RECEIVED, env, source="import")
     with db.write() as s:
         fast = FastWriter(s)
-        assert fast.upsert_listed(1, Direction.RECEIVED, env) is None
+        assert fast.upsert_listed_many(1, Direction.RECEIVED, [env])[0] is None
         fast.close()
 
 
@@ -181,7 +182,7 @@ def test_delivery_info_moves_state_on_only_forwards(db: Database) -> None:
     env = _env("4001", status=4)
     with db.write() as s:
         fast = FastWriter(s)
-        mid = (fast.upsert_listed(1, Direction.RECEIVED, env) or (0,))[0]
+        mid = (fast.upsert_listed_many(1, Direction.RECEIVED, [env])[0] or (0,))[0]
         accepted = T0 + timedelta(days=3)
         assert fast.store_delivery_info(mid, b"DI1", _env(
             "4001", status=6, accepted_at=accepted), EVENTS, "valid") is Action.STORE
@@ -202,10 +203,10 @@ def test_delivery_info_moves_state_on_only_forwards(db: Database) -> None:
 def test_listing_again_reports_only_real_changes(db: Database) -> None:
     with db.write() as s:
         fast = FastWriter(s)
-        first = fast.upsert_listed(1, Direction.RECEIVED, _env("5001"))
-        same = fast.upsert_listed(1, Direction.RECEIVED, _env("5001"))
-        moved = fast.upsert_listed(1, Direction.RECEIVED, _env("5001", status=5))
-        older = fast.upsert_listed(1, Direction.RECEIVED, _env("5001", status=3))
+        first = fast.upsert_listed_many(1, Direction.RECEIVED, [_env("5001")])[0]
+        same = fast.upsert_listed_many(1, Direction.RECEIVED, [_env("5001")])[0]
+        moved = fast.upsert_listed_many(1, Direction.RECEIVED, [_env("5001", status=5)])[0]
+        older = fast.upsert_listed_many(1, Direction.RECEIVED, [_env("5001", status=3)])[0]
         fast.close()
     assert first is not None and first[1:] == (True, True)
     assert same is not None and same[1:] == (False, False)

@@ -77,7 +77,7 @@ def _listed(db: Database) -> int:
     with db.write() as s:
         fast = FastWriter(s)
         try:
-            got = fast.upsert_listed(1, Direction.RECEIVED, _env())
+            got = fast.upsert_listed_many(1, Direction.RECEIVED, [_env()])[0]
         finally:
             fast.close()
     assert got is not None

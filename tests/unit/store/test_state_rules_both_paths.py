@@ -53,7 +53,7 @@ class _Path:
                 return r.id, r.changed
             fast = FastWriter(s)
             try:
-                got = fast.upsert_listed(1, Direction.RECEIVED, env)
+                got = fast.upsert_listed_many(1, Direction.RECEIVED, [env])[0]
             finally:
                 fast.close()
             assert got is not None
