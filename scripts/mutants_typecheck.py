@@ -48,6 +48,8 @@ CAUGHT_BY_TYPE_CHECK = 37
 _MUTMUT_FUNC = re.compile(r"^(?P<base>.+)__mutmut_(?P<which>\d+|orig)$")
 # A function's own name in a message ("x_f__mutmut_3" of ...) is not a difference.
 _OWN_NAME = re.compile(r"__mutmut_(\d+|orig)\b")
+# "already defined on line 45": a line inside the function is the same line of the copy.
+_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)\b")
 
 # The flags added to the project's configuration: JSON lines to read; the project's
 # ``type: ignore`` comments are left unused by mutmut's copies (their lines moved into
@@ -146,7 +148,16 @@ def run_mypy(mutants_dir: Path,
 
 
 def _key(error: MypyError, span: Span) -> tuple[str, str, int]:
-    return (error.code, _OWN_NAME.sub("__mutmut_", error.message), error.line - span.start)
+    """What makes an error the same in a mutant and its original: the code, the message
+    (the function's own name and a line inside the function made relative to its start)
+    and the line's offset from the function's start."""
+
+    def relative(m: re.Match[str]) -> str:
+        n = int(m[1])
+        return f"line +{n - span.start}" if span.start <= n <= span.end else m[0]
+
+    message = _LINE_IN_MESSAGE.sub(relative, _OWN_NAME.sub("__mutmut_", error.message))
+    return (error.code, message, error.line - span.start)
 
 
 def assign(errors: Iterable[MypyError], root: Path,

@@ -149,6 +149,18 @@ def test_an_error_the_original_has_too_does_not_count(tc: ModuleType) -> None:
     assert verdict.preexisting == 2
 
 
+def test_a_line_named_inside_the_function_is_compared_by_its_offset(tc: ModuleType) -> None:
+    """"already defined on line N" names a line of the function itself: in the mutant's
+    copy it is another number for the same line, so the error is still the original's."""
+    orig = _line(MUTATED, "def x_half__mutmut_orig")
+    m2 = _line(MUTATED, "def x_half__mutmut_2")
+    errors = _errors(tc, (orig + 1, "no-redef", f"Name already defined on line {orig}"),
+                     (m2 + 1, "no-redef", f"Name already defined on line {m2}"))
+    verdict = tc.assign(errors, Path("/m"), read=lambda p: MUTATED)
+    assert verdict.caught == {}
+    assert verdict.preexisting == 1
+
+
 def test_module_names_are_mutmuts(tc: ModuleType) -> None:
     assert tc.module_of(Path("src/dso_desktop/zfo/verify.py")) == "dso_desktop.zfo.verify"
     pkg = tc.module_of(Path("src/dso_desktop/zfo/__init__.py"))
