@@ -237,3 +237,20 @@ def test_a_mypy_that_cannot_check_leaves_every_mutant_to_the_tests(
     assert tc.filter_mutants(mutants, tmp_path, lambda n: True, None, said.append) == mutants
     assert data.exit_code_by_key["pkg.mod.x_half__mutmut_1"] is None
     assert said and "type check skipped" in said[0]
+
+
+def test_the_summary_gives_the_tests_own_rate_beside_the_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A type-caught mutant is caught, but the tests were not asked: the summary says both."""
+    spec = importlib.util.spec_from_file_location("mutants_script_summary",
+                                                  ROOT / "scripts" / "mutants.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    statuses = {"m.x_a__mutmut_1": "caught by type check", "m.x_a__mutmut_2": "killed",
+                "m.x_a__mutmut_3": "survived", "m.x_a__mutmut_4": "not checked"}
+    monkeypatch.setattr(mod, "_statuses", lambda: statuses)
+    s = mod.summarise(["m.*"], 1.0, (0.0, 0.0, 0.0), 1, {})
+    assert (s["total"], s["killed"], s["caught_by_type_check"]) == (3, 2, 1)
+    assert s["kill_rate"] == round(2 / 3, 4)
+    assert s["kill_rate_by_tests"] == 0.5
