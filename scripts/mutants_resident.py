@@ -563,6 +563,22 @@ class Resident:
             say(f"  kill withdrawn (the test fails without a mutant): {name} by {test}")
 
 
+def _typecheck(mutants: list[Any], out: Path | None) -> list[Any]:
+    """The mutants left to test after the type-check filter (scripts/mutants_typecheck.py)
+    marked the ones mypy refuses as "caught by type check"; its log in ``typecheck.json``."""
+    from mutants_typecheck import filter_mutants
+    from mutmut.state import state
+    from mutmut.utils.format_utils import mangled_name_from_mutant_name
+
+    tests = state().tests_by_mangled_function_name
+
+    def has_tests(name: str) -> bool:
+        return bool(tests.get(mangled_name_from_mutant_name(name)))
+
+    return filter_mutants(mutants, Path("mutants"), has_tests,
+                          out / "typecheck.json" if out else None, say)
+
+
 def main(argv: list[str]) -> int:
     """argv: a JSON file naming [[group, [glob, ...]], ...], --max-children N,
     --budget MINUTES, --rerun (run mutants that have a result too)."""
@@ -576,6 +592,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-order", action="store_true",
                     help="run each mutant's tests fastest first only (no learned order)")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
+    ap.add_argument("--no-typecheck", action="store_true",
+                    help="test every mutant (no mypy filter, scripts/mutants_typecheck.py)")
     args = ap.parse_args(argv)
     from fnmatch import fnmatch
 
@@ -583,6 +601,8 @@ def main(argv: list[str]) -> int:
     all_globs = [g for _, gl in groups_spec for g in gl]
     t_start = time.monotonic()
     mutants, _ = prepare(all_globs, args.max_children)
+    if not args.no_typecheck:  # mutants strict mypy refuses are caught without a test run
+        mutants = _typecheck(mutants, Path(args.report).parent if args.report else None)
     prep_s = time.monotonic() - t_start
     jobs = jobs_for(mutants, args.rerun)
     # A mutant belongs to the first group whose globs match it.
