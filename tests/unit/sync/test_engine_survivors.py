@@ -76,3 +76,50 @@ def test_a_sync_stopped_by_the_disk_says_why(reason: str, what: str) -> None:
     assert str(err) == (f"sync of 'urad' stopped: the archive cannot be written ({what}); "
                         "nothing more was downloaded. Free disk space or fix the "
                         "permissions, then sync again")
+
+
+def test_a_big_message_is_fetched_as_big_and_stored_as_big(
+        db: Database, world: dict[str, Envelope]) -> None:
+    import dataclasses
+
+    from sqlalchemy import text
+
+    envs = _envs(world, 2)
+    world["1"] = dataclasses.replace(world["1"], big_message=True)
+    envs[0] = world["1"]
+    client = FakeIsds(envs, big={"1", "2"})  # "2" is big but its list entry did not say so
+    s = _job(db, client).run()
+    assert s.new == 2 and s.failed == []
+    downloads = [(op, a) for op, a in client.calls if op.startswith("dl")]
+    # "1" listed as big: straight to the big-message operation, no failing plain request.
+    assert ("dl-big", "1") in downloads and ("dl", "1") not in downloads
+    with db.engine.connect() as c:
+        rows = dict(c.execute(text("SELECT dm_id, big_message FROM messages")).all())
+    assert {k: bool(v) for k, v in rows.items()} == {"1": True, "2": True}
+
+
+def test_a_first_sync_counts_new_messages_not_updated_ones(
+        db: Database, world: dict[str, Envelope]) -> None:
+    import dataclasses
+
+    envs = _envs(world, 3)
+    s = _job(db, FakeIsds(envs)).run()
+    assert (s.new, s.updated) == (3, 0)
+    envs[1] = dataclasses.replace(envs[1], status=5)  # one message moved on
+    again = _job(db, FakeIsds(envs)).run()
+    assert (again.new, again.updated) == (0, 1)
+
+
+def test_a_store_that_cannot_be_written_stops_the_sync_naming_the_account(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.store.errors import StoreWriteError
+    from dso_desktop.sync import engine as eng
+
+    def full(*_a: Any, **_k: Any) -> Any:
+        raise StoreWriteError(reason="disk-full")
+
+    monkeypatch.setattr(eng, "store_checked", full)
+    with pytest.raises(SyncStoreFailed) as stopped:
+        _job(db, FakeIsds(_envs(world, 2))).run()
+    assert stopped.value.account == "urad" and stopped.value.reason == "disk-full"
+    assert stopped.value.summary is not None and stopped.value.summary.new == 0
