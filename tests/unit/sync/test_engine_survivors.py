@@ -123,3 +123,25 @@ def test_a_store_that_cannot_be_written_stops_the_sync_naming_the_account(
         _job(db, FakeIsds(_envs(world, 2))).run()
     assert stopped.value.account == "urad" and stopped.value.reason == "disk-full"
     assert stopped.value.summary is not None and stopped.value.summary.new == 0
+
+
+def test_every_progress_event_has_a_total(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.settings import Settings
+
+    envs = _envs(world, 3)
+    _job(db, FakeIsds(envs)).run()  # the second run also asks for state changes
+    seen: list[Any] = []
+    # One envelope a page: the pages are asked for one by one (a page size of 1 is kept).
+    client = FakeIsds(envs)
+    _job(db, client, progress=seen.append, settings=Settings(list_page_size=1)).run()
+    assert SyncPhase("state") in {p.phase for p in seen}
+    assert all(isinstance(p.total, int) and p.done >= 0 for p in seen), seen
+    # A list's length is not known ahead (total 0: "unknown"); every other phase counts
+    # up to its total.
+    counted = [p for p in seen if not p.phase.value.startswith("list-")]
+    assert all(p.done <= p.total for p in counted), counted
+    state = [(p.done, p.total) for p in seen if p.phase is SyncPhase("state")]
+    assert state == [(0, 1), (1, 1)]
+    limits = {a[3] for op, a in client.calls if op == "list-received"}
+    assert limits == {1}
