@@ -35,3 +35,26 @@ def test_only_short_plain_extensions_are_kept() -> None:
     assert not sane_extension("p" * 17)  # plain, but too long
     assert not sane_extension("p$f")  # short, but not plain
     assert not sane_extension("pdf exe")
+
+
+def test_every_envelope_field_is_read_from_its_own_element(pki: TestPki) -> None:
+    from dso_desktop.domain import LegalTitle
+
+    xml = message_xml(pki).replace(b'<p:dmRecipientIdent xsi:nil="true" />',
+                                   b"<p:dmRecipientIdent>VS-9</p:dmRecipientIdent>", 1)
+    env = read_content(xml)["envelope"]
+    assert env.legal_title == LegalTitle(law="300", year="2008", section="17",
+                                         paragraph=None, point=None)
+    assert (env.our_file_mark, env.your_file_mark) == ("SZ-7", "VS-9")
+
+
+def test_a_flag_that_is_not_a_boolean_is_named(pki: TestPki) -> None:
+    import pytest
+
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    xml = message_xml(pki).replace(b"<p:dmPersonalDelivery>true</p:dmPersonalDelivery>",
+                                   b"<p:dmPersonalDelivery>yes</p:dmPersonalDelivery>", 1)
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(xml)
+    assert str(bad.value) == "dmPersonalDelivery is not a boolean: 'yes'"
