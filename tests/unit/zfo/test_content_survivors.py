@@ -58,3 +58,16 @@ def test_a_flag_that_is_not_a_boolean_is_named(pki: TestPki) -> None:
     with pytest.raises(MalformedXmlError) as bad:
         read_content(xml)
     assert str(bad.value) == "dmPersonalDelivery is not a boolean: 'yes'"
+
+
+def test_an_event_without_its_time_is_refused_by_name(pki: TestPki) -> None:
+    import pytest
+
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    di = message_xml(pki, kind="delivery-info")
+    timeless = di.replace(b"<q:dmEventTime>2026-03-01T13:00:00.1+01:00</q:dmEventTime>", b"")
+    assert timeless != di
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(timeless)
+    assert str(bad.value) == "dmEvent without dmEventTime"
