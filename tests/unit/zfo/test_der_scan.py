@@ -35,3 +35,12 @@ def test_indefinite_lengths_only_on_constructed_values() -> None:
         scan(bytes.fromhex("3080" "020101"))
     with pytest.raises(NotCmsError):
         scan(bytes.fromhex("3103020101"))
+
+
+def test_zero_bytes_end_only_an_indefinite_value_and_lengths_stay_inside() -> None:
+    # SEQUENCE { NULL, INTEGER 1 }: the NULL's "05 00" is no end-of-contents mark.
+    data = bytes.fromhex("3007" "0500" "020101" "0500")
+    assert scan(data) == len(data)
+    with pytest.raises(MalformedCmsError,
+                       match=r"^ASN\.1 length beyond the end of its container$"):
+        scan(bytes.fromhex("3003" "020501"))  # an INTEGER claiming 5 bytes of 1
