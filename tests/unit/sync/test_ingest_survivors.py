@@ -46,3 +46,28 @@ def test_a_verdict_without_an_evidence_horizon_records_no_cause(pki: TestPki) ->
     good = seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT)
     _parsed, verdict = parse_and_verify(good, trust, now=NOW)
     assert verdict_info(verdict).evidence_cause == verdict.evidence_cause.value
+
+
+def test_a_stored_message_and_a_conflicting_copy_are_reported_as_such(
+        pki: TestPki, tmp_path: object) -> None:
+    from tests.unit.archive_helpers import archive_with_urad
+
+    from dso_desktop.domain import Direction
+    from dso_desktop.sync.ingest import IngestStatus, import_zfo
+
+    db = archive_with_urad(f"sqlite:///{tmp_path}/a.sqlite3")
+    try:
+        trust = TrustStore.from_paths([pki.ca_file])
+        first = seal(message_xml(pki, dm_id="7101"), pki.seal, pki.tsa, SEALED_AT)
+        stored = import_zfo(db, trust, first, account_id=1, account_box_id=None, now=NOW)
+        assert (stored.status, stored.dm_id, stored.direction, stored.reason) == (
+            IngestStatus.STORED, "7101", Direction.RECEIVED, None)
+        other = seal(message_xml(pki, dm_id="7101", subject="Jiná věc"), pki.seal, pki.tsa,
+                     SEALED_AT)
+        kept = import_zfo(db, trust, other, account_id=1, account_box_id=None, now=NOW)
+        assert (kept.status, kept.message_id, kept.dm_id) == (
+            IngestStatus.CONFLICT, stored.message_id, "7101")
+        assert kept.reason == ("a different copy of this message is already the evidence; "
+                               "kept beside it")
+    finally:
+        db.close()
