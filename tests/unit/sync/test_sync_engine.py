@@ -456,3 +456,47 @@ def test_a_delivery_info_that_does_not_verify_is_not_stored(
                  for m in repo.ids(MessageFilter(downloaded=True))}
         assert repo.delivery_info(by_dm["1"]) == b"DI:1"
         assert repo.delivery_info(by_dm["2"]) is None
+
+
+def test_a_sync_waiting_for_its_box_ends_as_cancelled_when_cancelled(
+        db: Database, world: dict[str, Envelope]) -> None:
+    # Another account of the same data box holds the box (the service's real guard), and
+    # the user cancels while this sync waits for it: the wait must watch the sync's cancel
+    # and end the sync as cancelled at once, not when the box is free (nor with an error).
+    from dso_desktop.services.sync import SyncService
+
+    client = FakeIsds(_envs(world, 2))
+    svc = SyncService(db, None, lambda *a: None, Settings,  # type: ignore[arg-type]
+                      client_factory=lambda *a, **k: client)
+    cancel = threading.Event()
+    real_password = client.get_password_info
+
+    def password_then_cancel() -> datetime:
+        # The last request before the box is entered: the cancel arrives while the sync
+        # goes on to wait for the box (no check of the engine's own runs in between).
+        cancel.set()
+        return real_password()
+
+    client.get_password_info = password_then_cancel  # type: ignore[method-assign]
+    job = _job(db, client, cancel=cancel, box_lock=svc._box_guard)
+    outcome: list[BaseException | object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(job.run())
+        except BaseException as exc:  # the test checks what it was
+            outcome.append(exc)
+
+    with svc._box_guard("abc1234", job.account.environment, lambda: None):
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(10)
+        ended_while_held = not worker.is_alive()
+    worker.join(10)
+    assert ended_while_held, "the cancelled sync waited for the box to be free"
+    assert len(outcome) == 1 and isinstance(outcome[0], SyncCancelled), outcome
+    assert job.summary.cancelled
+    ops = [op for op, _ in client.calls]
+    assert ops[:3] == ["login", "owner", "password"]
+    assert not {"list-sent", "list-received", "dl"} & set(ops)  # nothing listed or fetched
+    assert _count(db) == 0

@@ -1,0 +1,147 @@
+"""Survivors of the mutation run of branch ``mutsurv`` in `sync.engine` and
+`sync.events`: a failed delivery-info request in the delivery-info pass, the ISDS
+operation named when a sync must come back later, the reasons of a download that does not
+verify, and what a sync stopped by the disk says."""
+
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
+from tests.unit.sync.test_sync_engine import (
+    FakeIsds,
+    FakeParsed,
+    FakeVerdict,
+    _envs,
+    _job,
+    _misbehaving,
+    world,  # noqa: F401 - the fixture
+)
+
+from dso_desktop.domain import Envelope
+from dso_desktop.isds.errors import StatusError, ThrottledError
+from dso_desktop.store.db import Database
+from dso_desktop.sync.events import SyncPhase, SyncRetryLater, SyncStoreFailed
+
+
+def test_a_failed_delivery_info_request_is_reported_and_the_pass_completes(
+        db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 2))
+    # The first three delivery-info requests fail: both made right after the downloads, and
+    # the first of the pass over the missing ones (the second of that pass succeeds).
+    client.fail["di"] = [StatusError("not now", code="1234", operation="GetSignedDeliveryInfo")
+                         for _ in range(3)]
+    seen: list[Any] = []
+    s = _job(db, client, progress=seen.append).run()
+    assert s.new == 2 and s.delivery_infos == 1
+    assert len([a for op, a in client.calls if op == "di"]) == 4
+    assert len(s.failed) == 3
+    assert all(f.reason.startswith("delivery info: not now") for f in s.failed)
+    passes = [p for p in seen if p.phase is SyncPhase("delivery-info")]
+    assert passes and passes[-1].done == passes[-1].total
+    assert seen[-1].phase is SyncPhase("done")
+
+
+def test_coming_back_later_names_the_isds_operation(db: Database,
+                                                    world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 1), fail={"list-received": [ThrottledError(
+        "busy", code="3009", operation="GetListOfReceivedMessages")]})
+    with pytest.raises(SyncRetryLater) as later:
+        _job(db, client).run()
+    assert later.value.operation == "GetListOfReceivedMessages"
+    assert later.value.code == "3009" and later.value.reason == "throttled"
+
+
+def test_every_reason_of_a_download_that_does_not_verify_is_reported(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("dmHash does not match", "seal broken"))
+    _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), bad)})
+    s = _job(db, FakeIsds(envs)).run()
+    assert [f.reason for f in s.failed] == [
+        "the downloaded ZFO does not verify: dmHash does not match; seal broken"]
+
+
+@pytest.mark.parametrize(("reason", "what"), [
+    ("disk-full", "the disk is full"),
+    ("read-only", "the archive or its folder is read-only or not writable"),
+    ("io", "the disk reported a write error"),
+])
+def test_a_sync_stopped_by_the_disk_says_why(reason: str, what: str) -> None:
+    err = SyncStoreFailed("urad", reason)
+    assert err.reason == reason and err.account == "urad"
+    assert str(err) == (f"sync of 'urad' stopped: the archive cannot be written ({what}); "
+                        "nothing more was downloaded. Free disk space or fix the "
+                        "permissions, then sync again")
+
+
+def test_a_big_message_is_fetched_as_big_and_stored_as_big(
+        db: Database, world: dict[str, Envelope]) -> None:
+    import dataclasses
+
+    from sqlalchemy import text
+
+    envs = _envs(world, 2)
+    world["1"] = dataclasses.replace(world["1"], big_message=True)
+    envs[0] = world["1"]
+    client = FakeIsds(envs, big={"1", "2"})  # "2" is big but its list entry did not say so
+    s = _job(db, client).run()
+    assert s.new == 2 and s.failed == []
+    downloads = [(op, a) for op, a in client.calls if op.startswith("dl")]
+    # "1" listed as big: straight to the big-message operation, no failing plain request.
+    assert ("dl-big", "1") in downloads and ("dl", "1") not in downloads
+    with db.engine.connect() as c:
+        rows = dict(c.execute(text("SELECT dm_id, big_message FROM messages")).all())
+    assert {k: bool(v) for k, v in rows.items()} == {"1": True, "2": True}
+
+
+def test_a_first_sync_counts_new_messages_not_updated_ones(
+        db: Database, world: dict[str, Envelope]) -> None:
+    import dataclasses
+
+    envs = _envs(world, 3)
+    s = _job(db, FakeIsds(envs)).run()
+    assert (s.new, s.updated) == (3, 0)
+    envs[1] = dataclasses.replace(envs[1], status=5)  # one message moved on
+    again = _job(db, FakeIsds(envs)).run()
+    assert (again.new, again.updated) == (0, 1)
+
+
+def test_a_store_that_cannot_be_written_stops_the_sync_naming_the_account(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.store.errors import StoreWriteError
+    from dso_desktop.sync import engine as eng
+
+    def full(*_a: Any, **_k: Any) -> Any:
+        raise StoreWriteError(reason="disk-full")
+
+    monkeypatch.setattr(eng, "store_checked", full)
+    with pytest.raises(SyncStoreFailed) as stopped:
+        _job(db, FakeIsds(_envs(world, 2))).run()
+    assert stopped.value.account == "urad" and stopped.value.reason == "disk-full"
+    assert stopped.value.summary is not None and stopped.value.summary.new == 0
+
+
+def test_every_progress_event_has_a_total(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.settings import Settings
+
+    envs = _envs(world, 3)
+    _job(db, FakeIsds(envs)).run()  # the second run also asks for state changes
+    seen: list[Any] = []
+    # One envelope a page: the pages are asked for one by one (a page size of 1 is kept).
+    client = FakeIsds(envs)
+    _job(db, client, progress=seen.append, settings=Settings(list_page_size=1)).run()
+    assert SyncPhase("state") in {p.phase for p in seen}
+    assert all(isinstance(p.total, int) and p.done >= 0 for p in seen), seen
+    # A list's length is not known ahead (total 0: "unknown"); every other phase counts
+    # up to its total.
+    counted = [p for p in seen if not p.phase.value.startswith("list-")]
+    assert all(p.done <= p.total for p in counted), counted
+    state = [(p.done, p.total) for p in seen if p.phase is SyncPhase("state")]
+    assert state == [(0, 1), (1, 1)]
+    limits = {a[3] for op, a in client.calls if op == "list-received"}
+    assert limits == {1}

@@ -1,0 +1,46 @@
+"""`zfo.der.scan`, the structural walk before any CMS parsing: high tag numbers, BER
+indefinite lengths and their limits (mutation survivors of branch ``mutsurv``: a
+multi-byte tag and the refusal texts were exercised by no test)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dso_desktop.zfo.der import scan
+from dso_desktop.zfo.errors import MalformedCmsError, NotCmsError
+
+
+def test_a_high_tag_number_is_read_over_its_bytes() -> None:
+    # SEQUENCE { [31] (two tag bytes) 1 byte, [200] (three tag bytes) 0 bytes, INTEGER 5 }
+    data = bytes.fromhex("300b" "9f1f0100" "9f814800" "020105")
+    assert scan(data) == len(data)
+    assert scan(data + b"\x00\x00") == len(data)  # trailing zero padding allowed
+
+
+def test_tag_numbers_beyond_five_bytes_are_refused() -> None:
+    data = bytes.fromhex("3009" "9f8181818181010000")
+    with pytest.raises(MalformedCmsError, match=r"^absurd ASN\.1 tag number$"):
+        scan(data)
+    with pytest.raises(MalformedCmsError, match=r"^truncated ASN\.1 tag$"):
+        scan(bytes.fromhex("3002" "9f81"))
+
+
+def test_indefinite_lengths_only_on_constructed_values() -> None:
+    ber = bytes.fromhex("3080" "3080" "020101" "0000" "0000")
+    assert scan(ber) == len(ber)
+    with pytest.raises(MalformedCmsError,
+                       match=r"^indefinite length on a primitive ASN\.1 value$"):
+        scan(bytes.fromhex("3080" "0280" "0000"))
+    with pytest.raises(MalformedCmsError, match=r"^unterminated indefinite-length value$"):
+        scan(bytes.fromhex("3080" "020101"))
+    with pytest.raises(NotCmsError):
+        scan(bytes.fromhex("3103020101"))
+
+
+def test_zero_bytes_end_only_an_indefinite_value_and_lengths_stay_inside() -> None:
+    # SEQUENCE { NULL, INTEGER 1 }: the NULL's "05 00" is no end-of-contents mark.
+    data = bytes.fromhex("3007" "0500" "020101" "0500")
+    assert scan(data) == len(data)
+    with pytest.raises(MalformedCmsError,
+                       match=r"^ASN\.1 length beyond the end of its container$"):
+        scan(bytes.fromhex("3003" "020501"))  # an INTEGER claiming 5 bytes of 1
