@@ -41,11 +41,13 @@ STRUCTURE = "structure"
 SQLITE_MMAP_BYTES = 1 << 31
 
 # SQLite's structural check walks every b-tree of the file and every overflow chain; on a
-# file that is not in the page cache it waits on reads in b-tree order, i.e. at random
-# (measured on the 2.27 GB bench archive with the cache dropped: 2.9-3.5 s mapped, 16-25 s
-# through read(); 22.5 s in the session-7 quiet run). `read_ahead` reads the file once in
-# file order beside it, in blocks of this size, so the check's reads hit the cache (same
-# file, cache dropped: 1.7-1.8 s, and a third of the system CPU).
+# file that is not in the page cache it waits on reads in b-tree order, i.e. at random.
+# `read_ahead` reads the file once in file order beside it, in blocks of this size, so the
+# check's reads hit the cache. Measured on the 2.27 GB bench archive, cache dropped: pages
+# SQLite reads through read() (no map, or past its 2 GB map cap) 16-25 s -> 10-13 s;
+# mapped, the kernel already reads around each fault in 8 MB windows, so little changes
+# there (median 4.1 -> 4.0 s, a third of the system CPU; benchmarks/ANALYSIS.md, third
+# round of large_check_per_s).
 READ_AHEAD_BLOCK = 8 << 20
 
 # (id, dmID, account id, evidence bytes or None, stored SHA-256 or None)
@@ -206,10 +208,12 @@ def read_ahead(path: str, stop: threading.Event | None = None, *,
                         sink = -1
                         buf = memoryview(bytearray(block))
                         continue
-                else:
+                else:  # sequential reads from ``done`` on (no pread on every system)
                     assert buf is not None
-                    n = os.preadv(fd, [buf[:want]], done) if hasattr(os, "preadv") else len(
-                        os.pread(fd, want, done))
+                    if os.lseek(fd, 0, os.SEEK_CUR) != done:
+                        os.lseek(fd, done, os.SEEK_SET)
+                    n = os.readv(fd, [buf[:want]]) if hasattr(os, "readv") else len(
+                        os.read(fd, want))
                 if n <= 0:  # the file was cut short meanwhile
                     break
                 done += n

@@ -27,20 +27,20 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     """Every (offset, length) the read-ahead asks for from the file, by either path."""
     asked: list[tuple[int, int]] = []
     real_sendfile = getattr(os, "sendfile", None)
-    real_preadv = os.preadv
+    real_readv = os.readv
 
     def sendfile(out: int, fd: int, offset: int, count: int) -> int:
         asked.append((offset, count))
         assert real_sendfile is not None
         return real_sendfile(out, fd, offset, count)
 
-    def preadv(fd: int, buffers: list[Any], offset: int) -> int:
-        asked.append((offset, sum(len(b) for b in buffers)))
-        return real_preadv(fd, buffers, offset)
+    def readv(fd: int, buffers: list[Any]) -> int:
+        asked.append((os.lseek(fd, 0, os.SEEK_CUR), sum(len(b) for b in buffers)))
+        return real_readv(fd, buffers)
 
     if real_sendfile is not None:
         monkeypatch.setattr(os, "sendfile", sendfile)
-    monkeypatch.setattr(os, "preadv", preadv)
+    monkeypatch.setattr(os, "readv", readv)
     return asked
 
 
