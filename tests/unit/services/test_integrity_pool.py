@@ -464,6 +464,47 @@ def test_the_structural_check_takes_no_place_in_its_process_queue(
     assert 8 not in here and pool.structure_s == 0.25 and worker.items == 8 - len(here)
 
 
+def test_a_check_cancelled_while_its_structural_check_runs_ends_every_process(
+        tmp_path: Path, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled at its first progress step (the structural check and its read-ahead are
+    on their threads in a checking process by then, or about to be): the cancellation
+    reaches the caller, and every checking process is ended, threads and all."""
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+    try:
+        a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                                   ca_file=pki.ca_file))
+        for i in range(8):
+            _store(a, "sim", str(6800 + i), make_zfo(dm_id=str(6800 + i)))
+        _pooled(monkeypatch)
+        started: list[Any] = []
+        real = integrity_mod._Pool
+
+        class Recorded(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                started.extend(w.process for w in self.workers)
+
+        monkeypatch.setattr(integrity_mod, "_Pool", Recorded)
+
+        class Cancelled(Exception):
+            pass
+
+        def cancel(done: int, total: int) -> None:
+            raise Cancelled
+
+        with pytest.raises(Cancelled):
+            a.integrity.check(NOW, progress=cancel)
+        assert len(started) == 2
+        assert all(not p.is_alive() for p in started)
+        # The archive is untouched and a check after it runs to its end.
+        monkeypatch.setattr(integrity_mod, "_Pool", real)
+        report = a.integrity.check(NOW)
+        assert (report.checked, report.ok, report.database_ok) == (8, 8, True)
+    finally:
+        a.close()
+
+
 def test_the_ids_to_check_are_every_message_with_a_zfo_ascending(
         app: App, make_zfo: Callable[..., bytes]) -> None:
     """`MessageRepo.zfo_ids` (read unordered from the covering index, sorted here) lists what
