@@ -222,8 +222,10 @@ def test_a_structural_check_that_fails_stops_its_read_ahead(
 
 def test_an_unreadable_file_is_the_checks_business_not_the_read_aheads(
         tmp_path: Path) -> None:
-    stop = threading.Event()
-    bulkread._read_ahead_quietly(str(tmp_path / "gone.sqlite3"), stop)  # no exception
+    gone = str(tmp_path / "gone.sqlite3")
+    with pytest.raises(FileNotFoundError):
+        bulkread.read_ahead(gone, budget=1 << 40)
+    assert bulkread._read_ahead_quietly(gone, threading.Event()) is None  # no exception
 
 
 def test_only_a_shared_sqlite_file_has_a_path_to_read_ahead(tmp_path: Path) -> None:
