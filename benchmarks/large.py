@@ -528,15 +528,17 @@ def bench_large_check(workdir: Path) -> dict[str, Any]:
             f"single-process rate measured just before the check (same ZFOs, same load)"),
             "large_check_steady_per_s": (
                 "what the checking processes verified per second together while they "
-                "worked (each from its first batch to its last answer; their start-up, the "
-                "batches this process verified while they started, and the database check "
-                "beside them are in large_check_per_s, not here): the rate a check of a "
+                "worked (each from its first batch to its last answer, the database check "
+                "running on a thread of one of them beside its batches; their start-up and "
+                "the batches this process verified while they started are in "
+                "large_check_per_s, not here): the rate a check of a "
                 "million ZFOs approaches; large_check_steady_of_cores is it over cores × "
                 "the single-process rate"),
             "large_check_structure_s": (
-                "SQLite's full PRAGMA integrity_check of the archive file, run by one of the "
-                "checking processes as its first work item (its seconds are in "
-                "large_check_per_s, not in the steady rate); large_check_main_cpu_s and "
+                "SQLite's full PRAGMA integrity_check of the archive file, run on a thread of "
+                "one of the checking processes beside its verifications, with the file read "
+                "ahead in file order (wall seconds from its start to its end; they are in "
+                "large_check_per_s and the steady rate); large_check_main_cpu_s and "
                 "large_check_workers_cpu_s are the CPU seconds of the check's own process "
                 "and of its checking processes together; large_check_load the 1-minute "
                 "load average when the check began (the machine is shared); "

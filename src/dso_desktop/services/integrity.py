@@ -4,8 +4,9 @@ A big archive is verified by one process per core. Each process reads its own ev
 batch of message ids at a time (`store.bulkread`), and sends back only (id, dmID, problem,
 detail); this process lists the ids, hands the batches out and puts the report together in
 the order a check in one process gives. SQLite's own structural check of the whole file is
-one more work item, the first one a checking process takes: on a thread of this process it
-was a third party competing with both processes for two cores during the whole check. The
+one more work item, the first one a checking process takes; that process runs it on a
+thread beside its verifications (it waits on the disk for much of a file not in the page
+cache, so a core would idle), reading the file ahead in file order (`bulkread.read_ahead`). The
 processes start (a few tenths of a second each: an interpreter, the verifier, the driver)
 while this process queries the parts of the report that need no verification (copies,
 duplicates, quarantine, messages not downloaded yet), then verifies the first batches
@@ -24,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,8 +119,11 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
     batch ("done", seq, results, seconds not spent verifying), or ("local", seq) when a
     message belongs to an account it has no trust store for (the parent verifies that
     batch), or ("failed", seq, text). The batch of kind ``STRUCTURE`` is SQLite's
-    structural check; its results are that check's lines.
+    structural check, run on a thread of its own (`_structure_thread`) while this process
+    goes on verifying; its results are that check's lines.
     """
+    import threading
+
     try:
         import dso_desktop.zfo.verify  # noqa: F401 - paid before "ready", not in the first batch
 
@@ -126,7 +131,13 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
     except Exception as exc:  # told to the parent, which goes on without us
         conn.send((_FAILED, None, f"{type(exc).__name__}: {exc}"))
         return
-    conn.send((_READY, os.getpid()))
+    lock = threading.Lock()  # two threads answer on one pipe
+
+    def send(msg: tuple[Any, ...]) -> None:
+        with lock:
+            conn.send(msg)
+
+    send((_READY, os.getpid()))
     scopes: dict[int | None, Any] = {}
     now: datetime | None = None
     try:
@@ -143,21 +154,39 @@ def _check_worker(conn: Connection, spec: ReaderSpec) -> None:
                 continue
             _, seq, kind, ids = msg
             try:
-                if kind == STRUCTURE:  # not evidence: its seconds are not the pace's
-                    t0 = time.perf_counter()
-                    problems = bulkread.structure_check(spec, db)
-                    conn.send((_DONE, seq, problems, time.perf_counter() - t0))
+                if kind == STRUCTURE:
+                    threading.Thread(target=_structure_thread, args=(send, spec, seq),
+                                     name="dso-structure", daemon=True).start()
                     continue
                 rows = bulkread.read(spec, db, kind, ids)
                 if any(r[2] not in scopes for r in rows if r[3] is not None):
-                    conn.send((_LOCAL, seq))  # an account added since the check began
+                    send((_LOCAL, seq))  # an account added since the check began
                     continue
-                conn.send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__),
-                           0.0))
+                send((_DONE, seq, _verify_rows(kind, ids, rows, now, scopes.__getitem__),
+                      0.0))
             except Exception as exc:  # the parent fails the check with it
-                conn.send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
+                send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
     finally:
         db.close()
+
+
+def _structure_thread(send: Callable[[tuple[Any, ...]], None], spec: ReaderSpec,
+                      seq: int) -> None:
+    """SQLite's structural check in a checking process, on its own connection and thread:
+    SQLite releases the interpreter lock while it walks the file, so the process keeps
+    verifying beside it (it waits on the disk for much of a cold file, and a work item of
+    its own left one core idle that long). Answers ("done", seq, lines, seconds)."""
+    t0 = time.perf_counter()
+    try:
+        db = bulkread.connect(spec)
+        try:
+            problems = bulkread.structure_check(spec, db)
+        finally:
+            db.close()
+        send((_DONE, seq, problems, time.perf_counter() - t0))
+    except Exception as exc:  # the parent fails the check with it
+        with suppress(OSError):  # the parent is gone
+            send((_FAILED, seq, f"{type(exc).__name__}: {exc}"))
 
 
 class _Worker:
@@ -170,7 +199,6 @@ class _Worker:
         self.first_sent: float | None = None
         self.last_done = 0.0
         self.items = 0
-        self.other_s = 0.0  # seconds of its work that were not verification
 
 
 class _Pool:
@@ -200,9 +228,8 @@ class _Pool:
         self.structure_s: float | None = None  # SQLite's structural check, in a process
 
     def _measure(self) -> None:
-        paces = [w.items / (w.last_done - w.first_sent - w.other_s) for w in self.workers
-                 if w.first_sent is not None and w.items
-                 and w.last_done - w.first_sent - w.other_s > 0]
+        paces = [w.items / (w.last_done - w.first_sent) for w in self.workers
+                 if w.first_sent is not None and w.items and w.last_done - w.first_sent > 0]
         self.rate = sum(paces) if paces else None
 
     def run(self, batches: Sequence[tuple[str, list[int]]],
@@ -224,7 +251,9 @@ class _Pool:
                 step += 1
                 continue
             for w in self.workers:
-                while w.pid is not None and todo and len(w.queued) <= _AHEAD:
+                # The structural check runs beside its process's batches: not in its queue.
+                while w.pid is not None and todo and sum(
+                        batches[q][0] != STRUCTURE for q in w.queued) <= _AHEAD:
                     seq = todo.popleft()
                     w.conn.send((_CHECK, seq, *batches[seq]))
                     w.queued.add(seq)
@@ -250,12 +279,11 @@ class _Pool:
                 elif msg[0] == _DONE:
                     done[msg[1]] = msg[2]
                     w.queued.discard(msg[1])
-                    w.last_done = time.perf_counter()
-                    if batches[msg[1]][0] == STRUCTURE:
-                        w.other_s += msg[3]
+                    if batches[msg[1]][0] == STRUCTURE:  # beside the verifications
                         self.structure_s = msg[3]
                     else:
                         w.items += len(msg[2])
+                        w.last_done = time.perf_counter()
                     assert w.pid is not None
                     self.pids.add(w.pid)
                 elif msg[0] == _LOCAL:
@@ -309,8 +337,8 @@ class IntegrityService:
         # tests and the benchmark read it.
         self.last_worker_pids: frozenset[int] = frozenset()
         # What those processes verified per second together while they verified (each
-        # from its first batch to its last answer, less the structural check if it ran
-        # it: their start-up and the last ones' wait not counted); None: checked in
+        # from its first batch to its last answer, the structural check on a thread beside:
+        # their start-up and the last ones' wait not counted); None: checked in
         # process. The benchmark's steady rate.
         self.last_process_rate: float | None = None
         # Seconds SQLite's structural check took in a checking process (None: it ran in
@@ -394,8 +422,9 @@ class IntegrityService:
             with bulkread.borrowed(self._db) as conn:
                 local = self._local(spec, conn, batches, now, scope)
                 if pool is not None and self._db.is_sqlite:
-                    # The structural check: the first work item out (a process takes it
-                    # while the others verify and share out the rest), its result the last.
+                    # The structural check: the first work item out (a process runs it on
+                    # a thread beside its batches, all processes share out the rest), its
+                    # result the last.
                     batches.append((STRUCTURE, []))
                     extra = self._unverified()  # while the processes start
                     results = pool.run(batches, local)

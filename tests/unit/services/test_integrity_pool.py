@@ -346,7 +346,163 @@ def test_the_structural_check_goes_out_first_and_holds_up_no_progress(
     out = list(pool.run(batches, lambda i: pytest.fail("nothing verified here")))
     assert [m[2] for m in sent] == [bulkread.STRUCTURE, bulkread.ZFO, bulkread.ZFO]
     assert out == [[(1, "", None, ""), (2, "", None, "")], [(3, "", None, "")], []]
-    assert pool.structure_s == 0.5 and worker.other_s == 0.5 and worker.items == 3
+    assert pool.structure_s == 0.5 and worker.items == 3
+
+
+def test_a_checking_process_verifies_beside_its_structural_check(
+        tmp_path: Path, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process that takes the structural check runs it on a thread of its own and goes
+    on verifying: a batch sent after the check is answered while the check still runs (on
+    a file not in the page cache it waits on the disk; as a work item of its own it left
+    that process's core idle), and the check's lines come when it ends."""
+    import multiprocessing
+    import pickle
+    import threading
+
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+    try:
+        a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                                   ca_file=pki.ca_file))
+        ids = [_store(a, "sim", str(6700 + i), make_zfo(dm_id=str(6700 + i)))
+               for i in range(3)]
+        spec = bulkread.reader_spec(a.db, integrity_mod.CHECK_BATCH)
+        acc = a.accounts.record("sim").id
+        payload = pickle.dumps({acc: a.integrity._trust(acc)})
+    finally:
+        a.close()
+    gate = threading.Event()
+    checking = threading.Event()
+
+    def slow_check(spec: bulkread.ReaderSpec, conn: Any) -> list[str]:
+        checking.set()
+        assert gate.wait(30)
+        return ["*** in database main ***\nPage 7: damaged"]
+
+    monkeypatch.setattr(bulkread, "structure_check", slow_check)
+    parent, child = multiprocessing.Pipe()
+    worker = threading.Thread(target=integrity_mod._check_worker, args=(child, spec),
+                              daemon=True)
+    worker.start()
+    try:
+        assert parent.poll(30) and parent.recv()[0] == integrity_mod._READY
+        parent.send((integrity_mod._SCOPES, payload, NOW))
+        parent.send((integrity_mod._CHECK, 0, bulkread.STRUCTURE, []))
+        parent.send((integrity_mod._CHECK, 1, bulkread.ZFO, ids))
+        assert parent.poll(10), "the batch waited for the structural check"
+        done = parent.recv()
+        assert checking.is_set() and not gate.is_set()
+        assert done[:2] == (integrity_mod._DONE, 1)
+        assert [(r[0], r[2]) for r in done[2]] == [(i, None) for i in ids]  # all sound
+        gate.set()
+        assert parent.poll(30)
+        structure = parent.recv()
+        assert structure[:3] == (integrity_mod._DONE, 0,
+                                 ["*** in database main ***\nPage 7: damaged"])
+        assert structure[3] > 0
+    finally:
+        gate.set()
+        parent.send(None)
+        worker.join(30)
+    assert not worker.is_alive()
+
+
+def test_the_structural_check_takes_no_place_in_its_process_queue(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process running the structural check beside its batches is sent as many batches
+    ahead as the others (the check is not one of them)."""
+    sent: list[int] = []
+    answers: list[Any] = []
+
+    class Conn:
+        def __init__(self) -> None:
+            self.inbox: list[Any] = [(integrity_mod._READY, 4242)]
+            self.outstanding: list[tuple[int, str]] = []
+            self.sent_at_first_answer: int | None = None
+
+        def send(self, msg: Any) -> None:
+            if msg is not None and msg[0] == integrity_mod._CHECK:
+                sent.append(msg[1])
+                self.outstanding.append((msg[1], msg[2]))
+
+        def poll(self) -> bool:
+            return bool(self.inbox or self.outstanding)
+
+        def recv(self) -> Any:
+            if self.inbox:
+                return self.inbox.pop(0)
+            if self.sent_at_first_answer is None:
+                self.sent_at_first_answer = len(sent)
+            # Evidence first; the structural check answers when nothing else is left.
+            evidence = [o for o in self.outstanding if o[1] != bulkread.STRUCTURE]
+            seq, kind = (evidence or self.outstanding)[0]
+            self.outstanding.remove((seq, kind))
+            answers.append(seq)
+            return (integrity_mod._DONE, seq, [] if kind == bulkread.STRUCTURE else [
+                (seq, "", None, "")], 0.25)
+
+    conn = Conn()
+    pool = object.__new__(integrity_mod._Pool)
+    worker = integrity_mod._Worker(object(), conn)  # type: ignore[arg-type]
+    pool.workers, pool._payload, pool._now = [worker], b"", None
+    pool.pids, pool.rate, pool.structure_s = set(), None, None
+    monkeypatch.setattr("multiprocessing.connection.wait",
+                        lambda conns, timeout=None: [c for c in conns if c.poll()])
+    batches: list[tuple[str, list[int]]] = [(bulkread.ZFO, [i]) for i in range(8)]
+    batches.append((bulkread.STRUCTURE, []))
+    here: list[int] = []  # verified by this process while the worker starts
+
+    def local(i: int) -> list[Any]:
+        here.append(i)
+        return [(i, "", None, "")]
+
+    out = list(pool.run(batches, local))
+    assert sent[0] == 8  # the structural check first
+    # Besides it, the full queue: the batch being verified and _AHEAD more.
+    assert conn.sent_at_first_answer == 1 + integrity_mod._AHEAD + 1
+    assert answers[-1] == 8 and out[:8] == [[(i, "", None, "")] for i in range(8)]
+    assert 8 not in here and pool.structure_s == 0.25 and worker.items == 8 - len(here)
+
+
+def test_a_check_cancelled_while_its_structural_check_runs_ends_every_process(
+        tmp_path: Path, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled at its first progress step (the structural check and its read-ahead are
+    on their threads in a checking process by then, or about to be): the cancellation
+    reaches the caller, and every checking process is ended, threads and all."""
+    a = App.open(AppPaths.default(tmp_path / "data"), offline=True)
+    try:
+        a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                                   ca_file=pki.ca_file))
+        for i in range(8):
+            _store(a, "sim", str(6800 + i), make_zfo(dm_id=str(6800 + i)))
+        _pooled(monkeypatch)
+        started: list[Any] = []
+        real = integrity_mod._Pool
+
+        class Recorded(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                started.extend(w.process for w in self.workers)
+
+        monkeypatch.setattr(integrity_mod, "_Pool", Recorded)
+
+        class Cancelled(Exception):
+            pass
+
+        def cancel(done: int, total: int) -> None:
+            raise Cancelled
+
+        with pytest.raises(Cancelled):
+            a.integrity.check(NOW, progress=cancel)
+        assert len(started) == 2
+        assert all(not p.is_alive() for p in started)
+        # The archive is untouched and a check after it runs to its end.
+        monkeypatch.setattr(integrity_mod, "_Pool", real)
+        report = a.integrity.check(NOW)
+        assert (report.checked, report.ok, report.database_ok) == (8, 8, True)
+    finally:
+        a.close()
 
 
 def test_the_ids_to_check_are_every_message_with_a_zfo_ascending(
