@@ -250,6 +250,8 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
         cmd.append("--rerun")  # named mutants run again, as `mutmut run NAME` does
     if args.no_order:
         cmd.append("--no-order")
+    if args.no_lines:
+        cmd.append("--no-lines")
     # Per mutant, the tests its child ran with their CPU and set-up/call/tear-down times.
     trace = OUT / "trace.jsonl"
     trace.unlink(missing_ok=True)
@@ -287,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
                     "mutants and the test stats are reused)")
     ap.add_argument("--no-order", action="store_true",
                     help="run each mutant's tests fastest first (no learned kill order)")
+    ap.add_argument("--no-lines", action="store_true",
+                    help="run every test that reaches the mutated function, not only those "
+                    "that executed the mutated statement (scripts/mutants_lines.py)")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
