@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 LINES_FILE = "mutmut-lines.json"  # in mutants/, beside mutmut's mutmut-stats.json
-FORMAT = 1
+FORMAT = 2
 
 
 def file_key(path: str | os.PathLike[str]) -> str | None:
@@ -251,11 +251,13 @@ class LineMap:
     tests: list[str] = field(default_factory=list)
     files: dict[str, FileLines] = field(default_factory=dict)
     spawners: set[str] = field(default_factory=set)
+    traced: set[str] = field(default_factory=set)  # every test run under the recorder
     _parsed: dict[str, Parsed] = field(default_factory=dict, repr=False, compare=False)
 
     # -- storage
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "tests": self.tests, "spawners": sorted(self.spawners),
+                "traced": sorted(self.traced),
                 "files": {k: {"sha256": f.sha256, "complete": f.complete,
                               "outside": sorted(f.outside),
                               "lines": {str(n): sorted(t) for n, t in sorted(f.lines.items())}}
@@ -270,7 +272,7 @@ class LineMap:
                                  {int(n): set(t) for n, t in f["lines"].items()},
                                  set(f["outside"]))
                     for k, f in data["files"].items()},
-                   set(data["spawners"]))
+                   set(data["spawners"]), set(data["traced"]))
 
     @classmethod
     def load(cls, path: Path) -> LineMap:
@@ -286,7 +288,8 @@ class LineMap:
 
     # -- merging a run
     def merge(self, measured: dict[str, dict[int, set[str]]], outside: dict[str, set[int]],
-              shas: dict[str, str], spawners: set[str], full: bool) -> None:
+              shas: dict[str, str], spawners: set[str], full: bool,
+              traced: set[str] | None = None) -> None:
         """Add what a stats run measured. ``full``: the run covered the whole selection (a
         file it did not trace is then known to be reached by no test). A partial run (only
         new tests) keeps the earlier data of a file only if the file is unchanged."""
@@ -301,6 +304,7 @@ class LineMap:
         if full:
             self.files = {}
             self.spawners = set()
+            self.traced = set()
         for key, sha in shas.items():
             old = self.files.get(key)
             if old is None or old.sha256 != sha:
@@ -310,6 +314,8 @@ class LineMap:
                 old.lines.setdefault(line, set()).update(idx(t) for t in tests)
             old.outside |= outside.get(key, set())
         self.spawners |= spawners
+        self.traced |= set(traced or ()) | {t for f in measured.values()
+                                            for ts in f.values() for t in ts}
 
     # -- selection
     def tests_for(self, source_path: Path, mutant_local: str,
@@ -336,7 +342,9 @@ class LineMap:
         hit: set[str] = set()
         for line in change.lines:
             hit.update(self.tests[i] for i in entry.lines.get(line, ()))
-        keep = hit | self.spawners
+        # A test traced without the recorder (stats of new tests with --no-lines) has no
+        # line data: it stays wherever mutmut put it.
+        keep = hit | self.spawners | (set(function_tests) - self.traced)
         return [t for t in function_tests if t in keep], ""
 
 
@@ -383,6 +391,7 @@ class LineRecorder:
                                      timid=False, branch=False, config_file=False)
         self.current = ""
         self.spawners: set[str] = set()
+        self.traced: set[str] = set()
         self._active = False
 
     # Process starts: an audit hook (fork, exec, posix_spawn, subprocess) and the
@@ -423,6 +432,7 @@ class LineRecorder:
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         # From here to the next test's start, set-up and tear-down included: this test's.
         self.current = nodeid
+        self.traced.add(nodeid)
         self.cov.switch_context(nodeid)
 
     def finish(self) -> None:
@@ -450,7 +460,8 @@ class LineRecorder:
                 shas[key] = digest(path.read_bytes())
         line_map = LineMap.load(self.out) if not self.full else LineMap()
         line_map.merge(measured, outside, shas,
-                       {s.removeprefix("mutants/") for s in self.spawners}, self.full)
+                       {s.removeprefix("mutants/") for s in self.spawners}, self.full,
+                       {s.removeprefix("mutants/") for s in self.traced})
         line_map.save(self.out)
 
 

@@ -119,9 +119,6 @@ def prepare(globs: list[str], max_children: int,
             # fall back to the tests reaching its function).
             stats_file.unlink()
         mutants_lines.hook_stats_run(lines_file)
-    else:
-        # Stats traced from now on have no line data: never mix an older file with them.
-        Path("mutants", "mutmut-lines.json").unlink(missing_ok=True)
     mm.collect_or_load_stats(runner, apply_config_invalidation=True)
     print(f"stats ready in {time.monotonic() - t0:.0f} s", flush=True)
     mutants, by_path = mm.collect_source_file_mutation_data(mutant_names=globs)

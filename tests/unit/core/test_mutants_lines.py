@@ -105,6 +105,9 @@ def test_a_statement_the_compiler_drops_falls_back() -> None:
     assert ml.mutant_lines(_source(), "x_f__mutmut_6").lines == {9}
 
 
+ALL = ["t_pos", "t_neg", "t_zero", "t_other"]
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "mutants" / "src" / "pkg" / "mod.py"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,11 +119,8 @@ def _map(path: Path, lines: dict[int, set[str]], outside: set[int] = frozenset()
          spawners: set[str] = frozenset(), full: bool = True) -> Any:  # type: ignore[assignment]
     m = ml.LineMap()
     m.merge({"pkg/mod.py": lines}, {"pkg/mod.py": set(outside)},
-            {"pkg/mod.py": ml.digest(path.read_bytes())}, set(spawners), full)
+            {"pkg/mod.py": ml.digest(path.read_bytes())}, set(spawners), full, set(ALL))
     return m
-
-
-ALL = ["t_pos", "t_neg", "t_zero", "t_other"]
 
 
 def test_only_the_tests_that_ran_the_statement_are_chosen(tmp_path: Path) -> None:
@@ -164,8 +164,13 @@ def test_a_run_of_new_tests_only_keeps_earlier_data_of_unchanged_files(tmp_path:
     path = _write(tmp_path, _source())
     sha = ml.digest(path.read_bytes())
     m = _map(path, {3: {"t_pos"}})
-    m.merge({"pkg/mod.py": {3: {"t_new"}}}, {}, {"pkg/mod.py": sha}, set(), full=False)
-    assert m.tests_for(path, "x_f__mutmut_2", [*ALL, "t_new"]) == (["t_pos", "t_new"], "")
+    m.merge({"pkg/mod.py": {3: {"t_new"}}}, {}, {"pkg/mod.py": sha}, set(), full=False,
+            traced={"t_new", "t_new2"})
+    assert m.tests_for(path, "x_f__mutmut_2", [*ALL, "t_new", "t_new2"]) == (
+        ["t_pos", "t_new"], "")
+    # a test traced by mutmut without the recorder (--no-lines): no line data, so kept
+    assert m.tests_for(path, "x_f__mutmut_2", [*ALL, "t_unrecorded"]) == (
+        ["t_pos", "t_unrecorded"], "")
     # the file changed and only the new tests were traced on it: not enough to choose
     path.write_text("\n" + _source(), encoding="utf-8")
     m.merge({"pkg/mod.py": {4: {"t_new"}}}, {}, {"pkg/mod.py": ml.digest(path.read_bytes())},
