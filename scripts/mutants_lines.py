@@ -435,9 +435,12 @@ class LineRecorder:
         self.traced.add(nodeid)
         self.cov.switch_context(nodeid)
 
-    def finish(self) -> None:
+    def finish(self, save: bool = True) -> None:
         self.cov.stop()
         self._active = False
+        if not save:
+            self.out.unlink(missing_ok=True)
+            return
         data = self.cov.get_data()
         measured: dict[str, dict[int, set[str]]] = {}
         outside: dict[str, set[int]] = {}
@@ -485,11 +488,15 @@ def hook_stats_run(out: Path) -> None:
 
         self.execute_pytest = with_recorder
         recorder.start()
+        code = 1
         try:
-            return int(original(self, tests=tests))
+            code = int(original(self, tests=tests))
+            return code
         finally:
-            recorder.finish()
             del self.execute_pytest
+            # mutmut keeps no stats of a failed run (it stops): no line data either, and
+            # none older, which would not match the stats it has.
+            recorder.finish(save=code == 0)
 
     run_stats._mutlines = True  # type: ignore[attr-defined]
     PytestRunner.run_stats = run_stats  # type: ignore[method-assign]

@@ -267,3 +267,17 @@ def test_lines_run_before_any_test_count_as_outside(tmp_path: Path) -> None:
     (sys.executable, True), ("python3", True), ("true", False), ("/nonexistent/x", False)])
 def test_is_python(program: str, python: bool) -> None:
     assert ml._is_python(program) is python
+
+
+def test_a_failed_stats_run_leaves_no_line_data(tmp_path: Path) -> None:
+    path = _write(tmp_path, _source())
+    out = tmp_path / "mutants" / ml.LINES_FILE
+    _record(tmp_path, path)
+    assert out.exists()
+    rec = ml.LineRecorder(tmp_path / "mutants", out, full=True)
+    rec.start()
+    rec.pytest_runtest_logstart("t_pos", None)
+    rec.finish(save=False)
+    # mutmut keeps its older stats after a failed run; older line data must not stay
+    # beside them (they may not match), nor an empty file (every mutant would run nothing)
+    assert not out.exists()
