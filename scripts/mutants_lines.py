@@ -317,6 +317,31 @@ class LineMap:
         self.traced |= set(traced or ()) | {t for f in measured.values()
                                             for ts in f.values() for t in ts}
 
+    def combine(self, other: LineMap) -> None:
+        """Add a map recorded by another process over other tests of the same selection
+        (both whole for their part): a file counts as complete if both traced it complete
+        at the same digest."""
+        index = {t: i for i, t in enumerate(self.tests)}
+        remap = {}
+        for i, t in enumerate(other.tests):
+            if t not in index:
+                index[t] = len(self.tests)
+                self.tests.append(t)
+            remap[i] = index[t]
+        for key, theirs in other.files.items():
+            mine = self.files.get(key)
+            if mine is None or mine.sha256 != theirs.sha256:
+                self.files[key] = mine = FileLines(theirs.sha256, False)
+            else:
+                mine.complete = mine.complete and theirs.complete
+            for line, tests in theirs.lines.items():
+                mine.lines.setdefault(line, set()).update(remap[i] for i in tests)
+            mine.outside |= theirs.outside
+        for key in set(self.files) - set(other.files):
+            self.files[key].complete = False  # the other process did not see this file
+        self.spawners |= other.spawners
+        self.traced |= other.traced
+
     # -- selection
     def tests_for(self, source_path: Path, mutant_local: str,
                   function_tests: list[str]) -> tuple[list[str], str]:
@@ -468,9 +493,99 @@ class LineRecorder:
         line_map.save(self.out)
 
 
-def hook_stats_run(out: Path) -> None:
+def split_selection(selection: list[str], root: Path, parts: int) -> list[list[str]]:
+    """The test files of mutmut's test selection (folders and files, relative to
+    ``root``) dealt into ``parts`` lists of about the same total size (bytes of test code,
+    a rough measure of their time): whole files, so that module fixtures stay together."""
+    files: list[Path] = []
+    for entry in selection:
+        path = root / entry
+        if path.is_dir():
+            files.extend(sorted({*path.rglob("test_*.py"), *path.rglob("*_test.py")}))
+        elif path.is_file():
+            files.append(path)
+    sizes = sorted(((f.stat().st_size, f.relative_to(root).as_posix()) for f in files),
+                   reverse=True)
+    out: list[list[str]] = [[] for _ in range(parts)]
+    load = [0] * parts
+    for size, name in sizes:  # biggest first into the emptiest part
+        i = load.index(min(load))
+        out[i].append(name)
+        load[i] += size
+    return [sorted(p) for p in out if p]
+
+
+def _split_run(runner: Any, original: Any, out: Path, parts: list[list[str]]) -> int:
+    """mutmut's whole stats run as ``len(parts)`` forked processes, each over its own test
+    files with its own recorder; their stats and line maps are merged here as if one
+    process had run them all."""
+    from mutmut.state import state
+
+    children = []
+    for i, files in enumerate(parts):
+        part_out = out.with_name(f"{out.name}.part{i}")
+        stats_out = out.with_name(f"{out.name}.stats{i}")
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                recorder = LineRecorder(Path("mutants"), part_out, full=True)
+                code = _with_recorder(runner, original, files, recorder)
+                stats_out.write_text(json.dumps({
+                    "tests": {k: sorted(v) for k, v in
+                              state().tests_by_mangled_function_name.items()},
+                    "durations": dict(state().duration_by_test)}), encoding="utf-8")
+            finally:
+                os._exit(code)
+        children.append((pid, part_out, stats_out))
+    code = 0
+    merged = LineMap()
+    for n, (pid, part_out, stats_out) in enumerate(children):
+        _, status = os.waitpid(pid, 0)
+        code = code or os.waitstatus_to_exitcode(status)
+        if code == 0:
+            data = json.loads(stats_out.read_text(encoding="utf-8"))
+            for k, v in data["tests"].items():
+                state().tests_by_mangled_function_name[k] |= set(v)
+            state().duration_by_test.update(data["durations"])
+            part = LineMap.load(part_out)
+            if n == 0:
+                merged = part
+            else:
+                merged.combine(part)
+        part_out.unlink(missing_ok=True)
+        stats_out.unlink(missing_ok=True)
+    if code == 0:
+        merged.save(out)
+    else:
+        out.unlink(missing_ok=True)
+    return code
+
+
+def _with_recorder(runner: Any, original: Any, tests: list[str], recorder: LineRecorder) -> int:
+    execute = runner.execute_pytest
+
+    def with_recorder(params: list[str], **kwargs: Any) -> int:
+        kwargs["plugins"] = [*kwargs.get("plugins", []), recorder]
+        return int(execute(params, **kwargs))
+
+    runner.execute_pytest = with_recorder
+    recorder.start()
+    code = 1
+    try:
+        code = int(original(runner, tests=tests))
+        return code
+    finally:
+        del runner.execute_pytest
+        # mutmut keeps no stats of a failed run (it stops): no line data either, and
+        # none older, which would not match the stats it has.
+        recorder.finish(save=code == 0)
+
+
+def hook_stats_run(out: Path, processes: int = 1) -> None:
     """Make mutmut's stats run (``PytestRunner.run_stats``, the whole selection or only
-    the new tests) record line coverage too, into ``out``."""
+    the new tests) record line coverage too, into ``out``; the whole selection in
+    ``processes`` processes at once."""
     from mutmut.runners.harness import PytestRunner
 
     original = PytestRunner.run_stats
@@ -479,24 +594,13 @@ def hook_stats_run(out: Path) -> None:
 
     def run_stats(self: Any, *, tests: Iterable[str]) -> int:
         tests = list(tests)
+        if not tests and processes > 1:
+            parts = split_selection(list(self._pytest_add_cli_args_test_selection),
+                                    Path("mutants"), processes)
+            if len(parts) > 1:
+                return _split_run(self, original, out.resolve(), parts)
         recorder = LineRecorder(Path("mutants"), out.resolve(), full=not tests)
-        execute = self.execute_pytest
-
-        def with_recorder(params: list[str], **kwargs: Any) -> int:
-            kwargs["plugins"] = [*kwargs.get("plugins", []), recorder]
-            return int(execute(params, **kwargs))
-
-        self.execute_pytest = with_recorder
-        recorder.start()
-        code = 1
-        try:
-            code = int(original(self, tests=tests))
-            return code
-        finally:
-            del self.execute_pytest
-            # mutmut keeps no stats of a failed run (it stops): no line data either, and
-            # none older, which would not match the stats it has.
-            recorder.finish(save=code == 0)
+        return _with_recorder(self, original, tests, recorder)
 
     run_stats._mutlines = True  # type: ignore[attr-defined]
     PytestRunner.run_stats = run_stats  # type: ignore[method-assign]

@@ -88,8 +88,8 @@ class Outcome:
     detail: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mutant, the report
 
 
-def prepare(globs: list[str], max_children: int,
-            lines: bool = False) -> tuple[list[Any], dict[str, Any]]:
+def prepare(globs: list[str], max_children: int, lines: bool = False,
+            stats_processes: int = 1) -> tuple[list[Any], dict[str, Any]]:
     """mutmut's own preparation (what ``mutmut run`` does before its clean run): copy and
     mutate the sources (only files changed since, results of unchanged functions kept),
     collect or load the test stats, then list the mutants matching ``globs``. ``lines``:
@@ -118,7 +118,7 @@ def prepare(globs: list[str], max_children: int,
             # Stats traced without line coverage: trace again (else every mutant would
             # fall back to the tests reaching its function).
             stats_file.unlink()
-        mutants_lines.hook_stats_run(lines_file)
+        mutants_lines.hook_stats_run(lines_file, stats_processes)
     mm.collect_or_load_stats(runner, apply_config_invalidation=True)
     print(f"stats ready in {time.monotonic() - t0:.0f} s", flush=True)
     mutants, by_path = mm.collect_source_file_mutation_data(mutant_names=globs)
@@ -606,6 +606,8 @@ def main(argv: list[str]) -> int:
                     help="run each mutant's tests fastest first only (no learned order)")
     ap.add_argument("--no-lines", action="store_true",
                     help="run every test that reaches the mutated function (no line coverage)")
+    ap.add_argument("--stats-processes", type=int, default=1,
+                    help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
     args = ap.parse_args(argv)
     from fnmatch import fnmatch
@@ -613,7 +615,8 @@ def main(argv: list[str]) -> int:
     groups_spec: list[tuple[str, list[str]]] = json.loads(Path(args.groups_json).read_text())
     all_globs = [g for _, gl in groups_spec for g in gl]
     t_start = time.monotonic()
-    mutants, _ = prepare(all_globs, args.max_children, lines=not args.no_lines)
+    mutants, _ = prepare(all_globs, args.max_children, lines=not args.no_lines,
+                         stats_processes=args.stats_processes)
     prep_s = time.monotonic() - t_start
     line_map = None
     if not args.no_lines:

@@ -281,3 +281,38 @@ def test_a_failed_stats_run_leaves_no_line_data(tmp_path: Path) -> None:
     # mutmut keeps its older stats after a failed run; older line data must not stay
     # beside them (they may not match), nor an empty file (every mutant would run nothing)
     assert not out.exists()
+
+
+def test_the_selection_splits_into_whole_files_of_about_equal_size(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "a").mkdir(parents=True)
+    sizes = {"tests/a/test_big.py": 900, "tests/a/test_mid.py": 500, "tests/a/test_small.py": 300,
+             "tests/a/helper.py": 5000, "tests/one_test.py": 100, "tests/test_alone.py": 200}
+    for name, size in sizes.items():
+        (tmp_path / name).write_text("#" * size, encoding="utf-8")
+    parts = ml.split_selection(["tests/a", "tests/test_alone.py", "tests/one_test.py"],
+                               tmp_path, 2)
+    assert sorted(f for p in parts for f in p) == sorted(n for n in sizes if "helper" not in n)
+    assert [sum(sizes[f] for f in p) for p in parts] == [1000, 1000]
+    assert ml.split_selection(["tests/test_alone.py"], tmp_path, 2) == [["tests/test_alone.py"]]
+
+
+def test_maps_of_two_processes_combine_into_the_map_of_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, _source())
+    sha = ml.digest(path.read_bytes())
+    one = ml.LineMap()
+    one.merge({"pkg/mod.py": {3: {"t_pos"}, 2: {"t_pos", "t_neg"}}}, {}, {"pkg/mod.py": sha},
+              {"t_neg"}, True, {"t_pos", "t_neg"})
+    a, b = ml.LineMap(), ml.LineMap()
+    a.merge({"pkg/mod.py": {3: {"t_pos"}, 2: {"t_pos"}}}, {}, {"pkg/mod.py": sha}, set(), True,
+            {"t_pos"})
+    b.merge({"pkg/mod.py": {2: {"t_neg"}}}, {}, {"pkg/mod.py": sha}, {"t_neg"}, True,
+            {"t_neg"})
+    a.combine(b)
+    for name in MUTANTS:
+        assert a.tests_for(path, name, ALL) == one.tests_for(path, name, ALL), name
+    assert a.files["pkg/mod.py"].complete
+    # a file one process saw at another digest (rewritten in between) is not complete
+    c = ml.LineMap()
+    c.merge({}, {}, {"pkg/mod.py": "0" * 64}, set(), True, set())
+    a.combine(c)
+    assert not a.files["pkg/mod.py"].complete
