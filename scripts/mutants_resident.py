@@ -492,6 +492,8 @@ class Resident:
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)
+                if not running:
+                    continue  # the rest had no test to run (wait4 with no child raises)
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
                 if pid == 0:
                     now = time.monotonic()

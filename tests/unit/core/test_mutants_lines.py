@@ -316,3 +316,62 @@ def test_maps_of_two_processes_combine_into_the_map_of_one(tmp_path: Path) -> No
     c.merge({}, {}, {"pkg/mod.py": "0" * 64}, set(), True, set())
     a.combine(c)
     assert not a.files["pkg/mod.py"].complete
+
+
+# -- the hook in scripts/mutants_resident.py -----------------------------------------------
+
+def _resident() -> ModuleType:
+    name = "mutants_resident_script"
+    if name in sys.modules:
+        return sys.modules[name]
+    pytest.importorskip("mutmut")
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" /
+                                                  "mutants_resident.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class _Data:
+    """mutmut's SourceFileMutationData, as far as the runner uses it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.meta_path = "x.meta"
+        self.estimated_time_of_tests_by_mutant: dict[str, float] = {}
+        self.exit_code_by_key: dict[str, int] = {}
+        self.durations_by_key: dict[str, float] = {}
+
+    def save(self) -> None:
+        pass
+
+
+def test_the_runner_runs_only_the_chosen_tests_and_a_mutant_no_test_sees_survives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mr = _resident()
+    from mutmut.state import state
+
+    path = _write(tmp_path, _source())
+    monkeypatch.chdir(tmp_path)
+    m = _map(path, {2: {"t_pos", "t_neg"}, 3: {"t_pos"}, 5: {"t_neg"}})
+    monkeypatch.setattr(state(), "tests_by_mangled_function_name",
+                        {"pkg.mod.x_f": {"t_pos", "t_neg", "t_zero"}})
+    monkeypatch.setattr(state(), "duration_by_test", {"t_pos": 0.2, "t_neg": 0.1, "t_zero": 0.3})
+    data = _Data("src/pkg/mod.py")
+    mutants = [(data, f"pkg.mod.{n}", None) for n in
+               ("x_f__mutmut_2", "x_f__mutmut_4", "x_f__mutmut_7")]
+    jobs = {j.name: j for j in mr.jobs_for(mutants, False, m)}
+    assert jobs["pkg.mod.x_f__mutmut_2"].tests == ["t_pos"]
+    assert jobs["pkg.mod.x_f__mutmut_4"].tests == ["t_neg", "t_pos", "t_zero"]  # a default
+    assert jobs["pkg.mod.x_f__mutmut_7"].tests == []  # the return: no test recorded there
+    assert jobs["pkg.mod.x_f__mutmut_7"].reach == ["t_neg", "t_pos", "t_zero"]
+    assert mr.jobs_for(mutants, False, None)[0].tests == ["t_neg", "t_pos", "t_zero"]
+    # No test executed the statement but tests reach the function: each would pass, so
+    # the mutant survived; it is not "no tests" (no test reaches the function).
+    runner = mr.Resident([jobs["pkg.mod.x_f__mutmut_7"]], 1, 60.0, [])
+    runner._run_jobs([jobs["pkg.mod.x_f__mutmut_7"]], {"t_pos": object()}, 1.0, 1.0)
+    assert data.exit_code_by_key["pkg.mod.x_f__mutmut_7"] == mr.SURVIVED
+    runner._run_jobs([jobs["pkg.mod.x_f__mutmut_7"]], {}, 1.0, 1.0)
+    assert data.exit_code_by_key["pkg.mod.x_f__mutmut_7"] == mr.NO_TESTS
