@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 LINES_FILE = "mutmut-lines.json"  # in mutants/, beside mutmut's mutmut-stats.json
 FORMAT = 2
 
@@ -414,19 +416,29 @@ class LineRecorder:
         src = str(self.root / "src")
         self.cov = coverage.Coverage(data_file=None, include=[os.path.join(src, "*")],
                                      timid=False, branch=False, config_file=False)
+        # A part of the selection may reach no mutated file; that is no error.
+        self.cov.set_option("run:disable_warnings", ["no-data-collected"])
         self.current = ""
         self.spawners: set[str] = set()
         self.traced: set[str] = set()
+        self.starts = 0  # processes started so far
+        self.starting_fixtures: set[str] = set()  # fixtures whose set-up started one
+        self.fixtures: dict[str, set[str]] = {}  # test -> the fixtures it uses
         self._active = False
 
     # Process starts: an audit hook (fork, exec, posix_spawn, subprocess) and the
     # multiprocessing start (its "spawn" start calls _posixsubprocess without an event).
+    def _started(self) -> None:
+        self.starts += 1
+        if self.current:
+            self.spawners.add(self.current)
+
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self._active or not self.current:
+        if not self._active:
             return
         if event in ("os.fork", "os.forkpty", "os.system", "os.exec", "os.spawn",
                      "os.posix_spawn"):
-            self.spawners.add(self.current)
+            self._started()
         elif event == "subprocess.Popen":
             executable, argv = args[0], args[1]
             program = executable if executable is not None else (
@@ -435,7 +447,7 @@ class LineRecorder:
             if isinstance(program, str) and isinstance(argv, str) and executable is None:
                 program = program.split()[0] if program.split() else program
             if _is_python(program):
-                self.spawners.add(self.current)
+                self._started()
 
     def start(self) -> None:
         import multiprocessing.process
@@ -445,8 +457,8 @@ class LineRecorder:
         original = base.start
         if not getattr(original, "_mutlines", False):
             def start(proc: Any) -> None:
-                if recorder._active and recorder.current:
-                    recorder.spawners.add(recorder.current)
+                if recorder._active:
+                    recorder._started()
                 original(proc)
             start._mutlines = True  # type: ignore[attr-defined]
             base.start = start  # type: ignore[method-assign]
@@ -459,6 +471,30 @@ class LineRecorder:
         self.current = nodeid
         self.traced.add(nodeid)
         self.cov.switch_context(nodeid)
+        self._alive(nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self._alive(nodeid)
+
+    def _alive(self, nodeid: str) -> None:
+        """A test during which a process started earlier lives may hand it work (a pool of
+        a module fixture, a pool the product keeps): it may run mutated code there."""
+        import multiprocessing
+
+        if multiprocessing.active_children():
+            self.spawners.add(nodeid)
+
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
+        self.fixtures[item.nodeid] = set(getattr(item, "fixturenames", ()))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        """A fixture whose set-up started a process: every test using it may hand that
+        process work without starting one itself (the module's ZFO checking pool)."""
+        before = self.starts
+        yield
+        if self.starts > before:
+            self.starting_fixtures.add(fixturedef.argname)
 
     def finish(self, save: bool = True) -> None:
         self.cov.stop()
@@ -487,6 +523,8 @@ class LineRecorder:
             if key is not None:
                 shas[key] = digest(path.read_bytes())
         line_map = LineMap.load(self.out) if not self.full else LineMap()
+        self.spawners |= {t for t, names in self.fixtures.items()
+                          if names & self.starting_fixtures}
         line_map.merge(measured, outside, shas,
                        {s.removeprefix("mutants/") for s in self.spawners}, self.full,
                        {s.removeprefix("mutants/") for s in self.traced})

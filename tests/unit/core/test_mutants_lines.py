@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -375,3 +376,43 @@ def test_the_runner_runs_only_the_chosen_tests_and_a_mutant_no_test_sees_survive
     assert data.exit_code_by_key["pkg.mod.x_f__mutmut_7"] == mr.SURVIVED
     runner._run_jobs([jobs["pkg.mod.x_f__mutmut_7"]], {}, 1.0, 1.0)
     assert data.exit_code_by_key["pkg.mod.x_f__mutmut_7"] == mr.NO_TESTS
+
+
+def test_tests_handing_work_to_a_process_a_fixture_started_are_process_starters(
+        tmp_path: Path) -> None:
+    """The ZFO checking pool of tests/unit/sync/test_ingest_pipeline.py is a module
+    fixture: only the first test's set-up starts it, every test using it runs code there."""
+    (tmp_path / "test_pool.py").write_text(textwrap.dedent('''
+        import subprocess, sys
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def worker():
+            p = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                                 stdin=subprocess.PIPE)
+            yield p
+            p.stdin.close()
+            p.wait()
+
+        def test_first(worker):
+            pass
+
+        def test_second(worker):
+            pass
+
+        def test_alone():
+            pass
+    '''), encoding="utf-8")
+    (tmp_path / "mutants" / "src").mkdir(parents=True)
+    out = tmp_path / "lines.json"
+    rec = ml.LineRecorder(tmp_path / "mutants", out, full=True)
+    rec.start()
+    code = 1
+    try:
+        code = pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+                            str(tmp_path / "test_pool.py")], plugins=[rec])
+    finally:
+        rec.finish(save=code == 0)
+    assert code == 0
+    spawners = {t.rsplit("::", 1)[-1] for t in ml.LineMap.load(out).spawners}
+    assert spawners == {"test_first", "test_second"}
