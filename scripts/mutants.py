@@ -5,7 +5,9 @@ pyproject.toml; this script chooses which functions are mutated (``SCOPE``), run
 and writes a summary per module (kill rate, survivors) to ``build/mutants/``.
 
 mutmut runs the whole test selection once with tracing, then for each mutant only the tests
-that reached the mutated function, in forked workers (``--max-children``).
+that reached the mutated function, in forked workers (``--max-children``); of those, only
+the tests that executed the mutated statement (per-test line coverage recorded in the same
+run, ``scripts/mutants_lines.py``; ``--no-lines``: all of them).
 
 Usage: python scripts/mutants.py [--max-children N] [--keep] [--sample N] [GLOB ...]
   GLOB: mutant names to run instead of SCOPE (e.g. 'dso_desktop.update.client.*').
@@ -263,6 +265,11 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
         cmd.append("--no-order")
     if args.no_typecheck:
         cmd.append("--no-typecheck")
+    if args.no_lines:
+        cmd.append("--no-lines")
+    else:
+        # A whole stats run (a fresh clone) in as many processes as mutant workers.
+        cmd += ["--stats-processes", str(args.stats_processes or args.max_children)]
     # Per mutant, the tests its child ran with their CPU and set-up/call/tear-down times.
     trace = OUT / "trace.jsonl"
     trace.unlink(missing_ok=True)
@@ -302,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="run each mutant's tests fastest first (no learned kill order)")
     ap.add_argument("--no-typecheck", action="store_true",
                     help="test every mutant: no mutant is counted as caught by strict mypy")
+    ap.add_argument("--no-lines", action="store_true",
+                    help="run every test that reaches the mutated function, not only those "
+                    "that executed the mutated statement (scripts/mutants_lines.py)")
+    ap.add_argument("--stats-processes", type=int, metavar="N",
+                    help="a whole traced stats run in N processes (default: --max-children)")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")
     args = ap.parse_args(argv)
     os.chdir(ROOT)

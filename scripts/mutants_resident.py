@@ -68,6 +68,7 @@ class Job:
     estimate: float  # seconds the covering tests took in the stats run
     data: Any  # mutmut's SourceFileMutationData of its file
     func: str = ""  # the mutated function as mutmut's stats name it (mangled)
+    reach: list[str] = field(default_factory=list)  # the tests reaching the function
 
 
 @dataclass
@@ -87,10 +88,12 @@ class Outcome:
     detail: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mutant, the report
 
 
-def prepare(globs: list[str], max_children: int) -> tuple[list[Any], dict[str, Any]]:
+def prepare(globs: list[str], max_children: int, lines: bool = False,
+            stats_processes: int = 1) -> tuple[list[Any], dict[str, Any]]:
     """mutmut's own preparation (what ``mutmut run`` does before its clean run): copy and
     mutate the sources (only files changed since, results of unchanged functions kept),
-    collect or load the test stats, then list the mutants matching ``globs``."""
+    collect or load the test stats, then list the mutants matching ``globs``. ``lines``:
+    the stats run records per-test line coverage too (scripts/mutants_lines.py)."""
     from mutmut import __main__ as mm
     from mutmut.mutation.trampoline import set_mutant_under_test
 
@@ -106,6 +109,16 @@ def prepare(globs: list[str], max_children: int) -> tuple[list[Any], dict[str, A
           flush=True)
     t0 = time.monotonic()
     runner = mm.get_mutant_runner(1)
+    if lines:
+        import mutants_lines
+
+        lines_file = Path("mutants", mutants_lines.LINES_FILE)
+        stats_file = Path("mutants", "mutmut-stats.json")
+        if stats_file.exists() and not mutants_lines.LineMap.load(lines_file).files:
+            # Stats traced without line coverage: trace again (else every mutant would
+            # fall back to the tests reaching its function).
+            stats_file.unlink()
+        mutants_lines.hook_stats_run(lines_file, stats_processes)
     mm.collect_or_load_stats(runner, apply_config_invalidation=True)
     print(f"stats ready in {time.monotonic() - t0:.0f} s", flush=True)
     mutants, by_path = mm.collect_source_file_mutation_data(mutant_names=globs)
@@ -114,9 +127,10 @@ def prepare(globs: list[str], max_children: int) -> tuple[list[Any], dict[str, A
     return mutants, by_path
 
 
-def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
+def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]:
     """The mutants still to run (all of them with ``rerun``), as mutmut orders them: the
-    ones whose covering tests are fastest first."""
+    ones whose covering tests are fastest first. ``line_map`` (scripts/mutants_lines.py):
+    of the tests that reach the function, only those that executed the mutated statement."""
     from mutmut.state import state
     from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
@@ -131,9 +145,16 @@ def jobs_for(mutants: list[Any], rerun: bool) -> list[Job]:
         name = name.replace("__init__.", "")
         tests = sorted(state().tests_by_mangled_function_name.get(
             mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
+        if line_map is not None and tests:
+            reach = tests
+            tests, _why = line_map.tests_for(Path("mutants", data.path),
+                                             name.rsplit(".", 1)[-1], tests)
+        else:
+            reach = tests
         estimate = sum(durations[t] for t in tests)
         data.estimated_time_of_tests_by_mutant[name] = estimate
-        jobs.append(Job(name, tests, estimate, data, mangled_name_from_mutant_name(name)))
+        jobs.append(Job(name, tests, estimate, data, mangled_name_from_mutant_name(name),
+                        reach))
     # Mutants of one function next to each other (their tests are the same): what killed
     # the first ones is tried first on the rest (`Resident._order`).
     jobs.sort(key=lambda j: (j.estimate, j.func, j.name))
@@ -451,7 +472,14 @@ class Resident:
                     job = queue.pop(0)
                     sel = [items[t] for t in self._order(job) if t in items]
                     if not sel:
-                        self._record(job, NO_TESTS, None, 0.0)
+                        # Tests reach the function but none executes the mutated statement:
+                        # each would pass, so the mutant survives (scripts/mutants_lines.py).
+                        reached = any(t in items for t in job.reach)
+                        self._record(job, SURVIVED if reached else NO_TESTS, None, 0.0)
+                        self.outcome.detail[job.name] = {
+                            "code": SURVIVED if reached else NO_TESTS, "cpu": 0.0,
+                            "tests_run": 0, "tests_covering": 0,
+                            "tests_reaching": len(job.reach), "test_cpu": 0.0}
                         continue
                     # mutmut's limits: CPU seconds (SIGXCPU, counted as a timeout) and wall
                     # time; both scale with what the covering tests took in the stats run.
@@ -464,6 +492,8 @@ class Resident:
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)
+                if not running:
+                    continue  # the rest had no test to run (wait4 with no child raises)
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
                 if pid == 0:
                     now = time.monotonic()
@@ -519,7 +549,8 @@ class Resident:
                      time.monotonic() - run.started)
         self.outcome.detail[run.job.name] = {
             "code": code, "cpu": round(cpu, 3), "tests_run": report.get("n"),
-            "tests_covering": len(run.job.tests), "test_cpu": report.get("cpu")}
+            "tests_covering": len(run.job.tests), "tests_reaching": len(run.job.reach),
+            "test_cpu": report.get("cpu")}
 
     def _record(self, job: Job, code: int, killer: str | None, seconds: float) -> None:
         if code in (-signal.SIGXCPU, signal.SIGXCPU, 128 + signal.SIGXCPU):
@@ -591,6 +622,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rerun", action="store_true")
     ap.add_argument("--no-order", action="store_true",
                     help="run each mutant's tests fastest first only (no learned order)")
+    ap.add_argument("--no-lines", action="store_true",
+                    help="run every test that reaches the mutated function (no line coverage)")
+    ap.add_argument("--stats-processes", type=int, default=1,
+                    help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
     ap.add_argument("--no-typecheck", action="store_true",
                     help="test every mutant (no mypy filter, scripts/mutants_typecheck.py)")
@@ -600,11 +635,17 @@ def main(argv: list[str]) -> int:
     groups_spec: list[tuple[str, list[str]]] = json.loads(Path(args.groups_json).read_text())
     all_globs = [g for _, gl in groups_spec for g in gl]
     t_start = time.monotonic()
-    mutants, _ = prepare(all_globs, args.max_children)
+    mutants, _ = prepare(all_globs, args.max_children, lines=not args.no_lines,
+                         stats_processes=args.stats_processes)
     if not args.no_typecheck:  # mutants strict mypy refuses are caught without a test run
         mutants = _typecheck(mutants, Path(args.report).parent if args.report else None)
     prep_s = time.monotonic() - t_start
-    jobs = jobs_for(mutants, args.rerun)
+    line_map = None
+    if not args.no_lines:
+        import mutants_lines
+
+        line_map = mutants_lines.LineMap.load(Path("mutants", mutants_lines.LINES_FILE))
+    jobs = jobs_for(mutants, args.rerun, line_map)
     # A mutant belongs to the first group whose globs match it.
     groups: list[tuple[str, set[str]]] = []
     taken: set[str] = set()

@@ -1,0 +1,644 @@
+"""Line coverage chooses each mutant's tests (what PIT and Stryker do), for
+``scripts/mutants_resident.py``.
+
+mutmut's stats say which tests *reach a function*; a surviving mutant then runs all of them,
+although most never execute the mutated line and so cannot behave differently. Here:
+
+1. **Recording** (``LineRecorder``): mutmut's own stats run (one pytest session over the
+   whole test selection, no mutant active) also runs under ``coverage`` (CTracer) with a
+   context per test node id, switched when pytest starts each test (its set-up included).
+   Traced are the mutated copies ``mutants/src/dso_desktop/**``, where with no mutant
+   active each trampoline calls ``..__mutmut_orig``: the lines recorded are the orig
+   functions' lines. Also recorded: the lines executed outside any test (imports and
+   collection, before the first test) and the tests that start a process (a ``fork``, a
+   ``multiprocessing`` process, a Python program): their child may run mutated code that
+   the parent's tracer never sees. The result goes to ``mutants/mutmut-lines.json`` with a
+   digest of each traced file, so that data for a file mutmut has since rewritten is never
+   used.
+2. **Selection** (``LineMap.tests_for``): for a mutant ``F__mutmut_N``, the lines of its
+   file that differ from ``F__mutmut_orig`` (``ast`` for both functions' spans, ``difflib``
+   on their body lines, mapped to the orig's line numbers), widened to the smallest ``ast``
+   statement of the orig holding them all (for a compound statement whose header alone
+   changed, the header's lines). The tests to run are those of mutmut's function-level set
+   that executed one of those lines, plus the function-level set's process starters.
+
+Why the result of a mutant cannot change (deterministic tests): the mutant and the orig are
+the same code but inside that statement. A test that executed none of the statement's
+lines in the stats run never reached it, so with the mutant it runs the very same
+instructions: it passes again. Where that argument needs more than the line data shows,
+the function-level set is used unchanged (``FALLBACK``): the change touches the ``def``
+line, the signature, defaults or decorators; lines were added with none removed (no
+orig line to map them to); the statement holding the change is the function itself; no
+instruction of the statement's lines exists in the compiled orig (e.g. code the compiler
+folded away, which no tracer can see); the file was not traced completely, or has
+changed since; or a line of the statement was executed outside any test (at import).
+
+A mutant whose statement no test of its function's set executed (and no process starter is
+in that set) is a survivor with no test run: every test that reaches the function would
+pass on it. It is *not* "no tests" (mutmut's status for a function that no test reaches):
+recording it so would change its result.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LINES_FILE = "mutmut-lines.json"  # in mutants/, beside mutmut's mutmut-stats.json
+FORMAT = 2
+
+
+def file_key(path: str | os.PathLike[str]) -> str | None:
+    """The key of a traced file: its path from the package on (``dso_desktop/zfo/der.py``),
+    whatever folder the stats run imported it from; None for a file outside ``src``."""
+    parts = Path(os.path.abspath(path)).parts
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] == "src" and i + 1 < len(parts):
+            return "/".join(parts[i + 1:])
+    return None
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- which lines a mutant changes --------------------------------------------------------
+
+_FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _functions(tree: ast.AST, wanted: set[str]) -> dict[str, _FuncDef]:
+    found: dict[str, _FuncDef] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in wanted:
+            if node.name in found:  # the same name twice: which one runs is unclear
+                found[node.name] = None  # type: ignore[assignment]
+            else:
+                found[node.name] = node
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _signature(fn: _FuncDef) -> str:
+    """Everything of a ``def`` but its name and body."""
+    return "|".join(ast.dump(x) for x in (fn.args, fn.returns, *fn.decorator_list)
+                    if x is not None) + f"|{type(fn).__name__}"
+
+
+def _start(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None) or []
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _header_end(node: ast.stmt) -> int | None:
+    """The last line of a compound statement's header (``if x:``, ``with a as b:``, a
+    nested ``def`` with its decorators), None for a simple statement."""
+    body = getattr(node, "body", None)
+    if not isinstance(body, list) or not body or not isinstance(body[0], ast.AST):
+        return None
+    first = body[0]
+    if isinstance(node, ast.Try | ast.TryStar):
+        return node.lineno  # ``try:`` has no code of its own
+    return max(_start(node), getattr(first, "lineno", node.lineno) - 1)
+
+
+Span = tuple[int, int, int | None]  # first line, last line, last line of the header
+
+
+def statement_spans(orig: _FuncDef) -> list[Span]:
+    """Every statement below the function, as (first line, last line, header's last line
+    or None), smallest first."""
+    spans = [(_start(n), n.end_lineno or n.lineno, _header_end(n)) for n in ast.walk(orig)
+             if n is not orig and isinstance(n, ast.stmt)]
+    return sorted(spans, key=lambda s: s[1] - s[0])
+
+
+def _statement_lines(spans: list[Span], changed: set[int]) -> set[int] | None:
+    """The orig lines whose execution decides whether a test can see the change: those of
+    the smallest statement holding every changed line (of a compound statement only its
+    header when the change lies there). None: no statement below the function holds them."""
+    lo, hi = min(changed), max(changed)
+    for start, end, header in spans:
+        if start <= lo and hi <= end:
+            if header is not None and hi <= header:
+                return set(range(start, header + 1))
+            return set(range(start, end + 1))
+    return None
+
+
+def _code_lines(filename: str, orig: _FuncDef) -> set[int]:
+    """Line numbers that instructions of the compiled orig (and its nested code) carry."""
+    module = ast.Module(body=[orig], type_ignores=[])
+    code = compile(module, filename, "exec", dont_inherit=True)
+    lines: set[int] = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        lines.update(line for _, _, line in c.co_lines() if line is not None)
+        todo.extend(k for k in c.co_consts if hasattr(k, "co_lines"))
+    return lines
+
+
+@dataclass
+class Change:
+    """What a mutant changes, in the orig's line numbers: ``lines`` is None when the
+    function-level set must be used (``why`` says why)."""
+
+    lines: set[int] | None
+    why: str = ""
+
+
+class Parsed:
+    """A mutants file parsed once: its lines and functions by name (a file holds the orig
+    and every mutant of each function, thousands for the biggest)."""
+
+    def __init__(self, source: str, filename: str = "<mutants>") -> None:
+        self.source = source
+        self.filename = filename
+        self.text = source.splitlines()
+        self.funcs: dict[str, _FuncDef | None] = {}
+        self._code: dict[str, set[int]] = {}
+        self._spans: dict[str, list[Span]] = {}
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            return
+        # mutmut writes the functions at module level and the methods in their class.
+        todo: list[ast.stmt] = list(tree.body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ast.ClassDef):
+                todo.extend(node.body)
+            elif (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and "__mutmut_" in node.name):
+                # The same name twice: which one runs is unclear (None: fall back).
+                self.funcs[node.name] = None if node.name in self.funcs else node
+
+    def spans(self, orig: _FuncDef) -> list[Span]:
+        if orig.name not in self._spans:
+            self._spans[orig.name] = statement_spans(orig)
+        return self._spans[orig.name]
+
+    def code_lines(self, orig: _FuncDef) -> set[int]:
+        if orig.name not in self._code:
+            self._code[orig.name] = _code_lines(self.filename, orig)
+        return self._code[orig.name]
+
+
+def mutant_lines(parsed: Parsed | str, mutant: str) -> Change:
+    """The orig lines a test must execute to see mutant ``mutant`` (the local name of the
+    mutant function in the mutants file, e.g. ``x_decide__mutmut_3``)."""
+    if isinstance(parsed, str):
+        parsed = Parsed(parsed)
+    stem, sep, _ = mutant.rpartition("__mutmut_")
+    if not sep:
+        return Change(None, "not a mutant name")
+    orig, mut = parsed.funcs.get(f"{stem}__mutmut_orig"), parsed.funcs.get(mutant)
+    if orig is None or mut is None:
+        return Change(None, "orig or mutant not found once")
+    if _signature(orig) != _signature(mut):
+        return Change(None, "signature, defaults or decorators changed")
+    if not orig.body or not mut.body:
+        return Change(None, "empty body")
+    o0, m0 = orig.body[0].lineno, mut.body[0].lineno
+    if o0 == orig.lineno or m0 == mut.lineno:
+        return Change(None, "body on the def line")
+    o_lines = parsed.text[o0 - 1:orig.end_lineno]
+    m_lines = parsed.text[m0 - 1:mut.end_lineno]
+    changed: set[int] = set()
+    if len(o_lines) == len(m_lines):
+        # The usual case (one expression changed in place): line i is line i. Faster than
+        # difflib on the biggest functions, and never narrower.
+        changed = {o0 + i for i, (a, b) in enumerate(zip(o_lines, m_lines, strict=True))
+                   if a != b}
+    else:
+        matcher = difflib.SequenceMatcher(None, o_lines, m_lines, autojunk=False)
+        for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if i1 == i2:
+                return Change(None, "lines added with none removed")
+            changed.update(range(o0 + i1, o0 + i2))
+    if not changed:
+        return Change(None, "no line differs")
+    lines = _statement_lines(parsed.spans(orig), changed)
+    if lines is None:
+        return Change(None, "no statement below the function holds the change")
+    if not lines & parsed.code_lines(orig):
+        return Change(None, "no instruction on the statement's lines")
+    return Change(lines)
+
+
+# -- the recorded coverage and the selection ----------------------------------------------
+
+@dataclass
+class FileLines:
+    sha256: str
+    complete: bool  # traced in a run of the whole selection
+    lines: dict[int, set[int]] = field(default_factory=dict)  # line -> test indices
+    outside: set[int] = field(default_factory=set)  # lines executed outside any test
+
+
+@dataclass
+class LineMap:
+    tests: list[str] = field(default_factory=list)
+    files: dict[str, FileLines] = field(default_factory=dict)
+    spawners: set[str] = field(default_factory=set)
+    traced: set[str] = field(default_factory=set)  # every test run under the recorder
+    _parsed: dict[str, Parsed] = field(default_factory=dict, repr=False, compare=False)
+
+    # -- storage
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "tests": self.tests, "spawners": sorted(self.spawners),
+                "traced": sorted(self.traced),
+                "files": {k: {"sha256": f.sha256, "complete": f.complete,
+                              "outside": sorted(f.outside),
+                              "lines": {str(n): sorted(t) for n, t in sorted(f.lines.items())}}
+                          for k, f in sorted(self.files.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LineMap:
+        if data.get("format") != FORMAT:
+            return cls()
+        return cls(list(data["tests"]),
+                   {k: FileLines(f["sha256"], bool(f["complete"]),
+                                 {int(n): set(t) for n, t in f["lines"].items()},
+                                 set(f["outside"]))
+                    for k, f in data["files"].items()},
+                   set(data["spawners"]), set(data["traced"]))
+
+    @classmethod
+    def load(cls, path: Path) -> LineMap:
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+
+    # -- merging a run
+    def merge(self, measured: dict[str, dict[int, set[str]]], outside: dict[str, set[int]],
+              shas: dict[str, str], spawners: set[str], full: bool,
+              traced: set[str] | None = None) -> None:
+        """Add what a stats run measured. ``full``: the run covered the whole selection (a
+        file it did not trace is then known to be reached by no test). A partial run (only
+        new tests) keeps the earlier data of a file only if the file is unchanged."""
+        index = {t: i for i, t in enumerate(self.tests)}
+
+        def idx(test: str) -> int:
+            if test not in index:
+                index[test] = len(self.tests)
+                self.tests.append(test)
+            return index[test]
+
+        if full:
+            self.files = {}
+            self.spawners = set()
+            self.traced = set()
+        for key, sha in shas.items():
+            old = self.files.get(key)
+            if old is None or old.sha256 != sha:
+                # New or rewritten since: only a full run gives the whole picture.
+                old = self.files[key] = FileLines(sha, full)
+            for line, tests in measured.get(key, {}).items():
+                old.lines.setdefault(line, set()).update(idx(t) for t in tests)
+            old.outside |= outside.get(key, set())
+        self.spawners |= spawners
+        self.traced |= set(traced or ()) | {t for f in measured.values()
+                                            for ts in f.values() for t in ts}
+
+    def combine(self, other: LineMap) -> None:
+        """Add a map recorded by another process over other tests of the same selection
+        (both whole for their part): a file counts as complete if both traced it complete
+        at the same digest."""
+        index = {t: i for i, t in enumerate(self.tests)}
+        remap = {}
+        for i, t in enumerate(other.tests):
+            if t not in index:
+                index[t] = len(self.tests)
+                self.tests.append(t)
+            remap[i] = index[t]
+        for key, theirs in other.files.items():
+            mine = self.files.get(key)
+            if mine is None or mine.sha256 != theirs.sha256:
+                self.files[key] = mine = FileLines(theirs.sha256, False)
+            else:
+                mine.complete = mine.complete and theirs.complete
+            for line, tests in theirs.lines.items():
+                mine.lines.setdefault(line, set()).update(remap[i] for i in tests)
+            mine.outside |= theirs.outside
+        for key in set(self.files) - set(other.files):
+            self.files[key].complete = False  # the other process did not see this file
+        self.spawners |= other.spawners
+        self.traced |= other.traced
+
+    # -- selection
+    def tests_for(self, source_path: Path, mutant_local: str,
+                  function_tests: list[str]) -> tuple[list[str], str]:
+        """The tests of ``function_tests`` (order kept) that can see the mutant, and why the
+        whole set was kept when it was ("" when the line data decided)."""
+        key = file_key(source_path)
+        entry = self.files.get(key) if key else None
+        if entry is None:
+            return function_tests, "file not traced"
+        parsed = self._parsed.get(key)  # type: ignore[arg-type]
+        if parsed is None:
+            raw = Path(source_path).read_bytes()
+            if digest(raw) != entry.sha256:
+                return function_tests, "file changed since it was traced"
+            parsed = self._parsed[key] = Parsed(raw.decode("utf-8"), str(source_path))  # type: ignore[index]
+        if not entry.complete:
+            return function_tests, "file traced by new tests only"
+        change = mutant_lines(parsed, mutant_local)
+        if change.lines is None:
+            return function_tests, change.why
+        if change.lines & entry.outside:
+            return function_tests, "executed outside a test"
+        hit: set[str] = set()
+        for line in change.lines:
+            hit.update(self.tests[i] for i in entry.lines.get(line, ()))
+        # A test traced without the recorder (stats of new tests with --no-lines) has no
+        # line data: it stays wherever mutmut put it.
+        keep = hit | self.spawners | (set(function_tests) - self.traced)
+        return [t for t in function_tests if t in keep], ""
+
+
+# -- recording in mutmut's stats run -------------------------------------------------------
+
+def _is_python(program: Any) -> bool:
+    """Whether a program a test starts is Python (this interpreter, another, or a script
+    run by one): only a Python child can import the mutated copy."""
+    try:
+        name = os.fspath(program)
+    except TypeError:
+        return True  # unknown: assume it may be
+    if isinstance(name, bytes):
+        name = name.decode(errors="replace")
+    base = os.path.basename(name)
+    if base.startswith("python") or os.path.realpath(name) == os.path.realpath(sys.executable):
+        return True
+    import shutil
+
+    found = shutil.which(name) if os.sep not in name else name
+    if not found:
+        return False
+    try:
+        with open(found, "rb") as f:
+            first = f.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
+class LineRecorder:
+    """A pytest plugin, for mutmut's stats run, that records per-test line coverage of the
+    mutated copies. ``start`` before pytest collects (lines run at import are recorded as
+    outside any test), ``finish`` after it ended."""
+
+    def __init__(self, mutants_root: Path, out: Path, full: bool) -> None:
+        import coverage
+
+        self.root = mutants_root.resolve()
+        self.out = out
+        self.full = full
+        src = str(self.root / "src")
+        self.cov = coverage.Coverage(data_file=None, include=[os.path.join(src, "*")],
+                                     timid=False, branch=False, config_file=False)
+        # A part of the selection may reach no mutated file; that is no error.
+        self.cov.set_option("run:disable_warnings", ["no-data-collected"])
+        self.current = ""
+        self.spawners: set[str] = set()
+        self.traced: set[str] = set()
+        self.starts = 0  # processes started so far
+        self.starting_fixtures: set[str] = set()  # fixtures whose set-up started one
+        self.fixtures: dict[str, set[str]] = {}  # test -> the fixtures it uses
+        self._active = False
+
+    # Process starts: an audit hook (fork, exec, posix_spawn, subprocess) and the
+    # multiprocessing start (its "spawn" start calls _posixsubprocess without an event).
+    def _started(self) -> None:
+        self.starts += 1
+        if self.current:
+            self.spawners.add(self.current)
+
+    def _audit(self, event: str, args: tuple[Any, ...]) -> None:
+        if not self._active:
+            return
+        if event in ("os.fork", "os.forkpty", "os.system", "os.exec", "os.spawn",
+                     "os.posix_spawn"):
+            self._started()
+        elif event == "subprocess.Popen":
+            executable, argv = args[0], args[1]
+            program = executable if executable is not None else (
+                argv if isinstance(argv, str | bytes | os.PathLike) else
+                (list(argv)[:1] or [""])[0])
+            if isinstance(program, str) and isinstance(argv, str) and executable is None:
+                program = program.split()[0] if program.split() else program
+            if _is_python(program):
+                self._started()
+
+    def start(self) -> None:
+        import multiprocessing.process
+
+        recorder = self
+        base = multiprocessing.process.BaseProcess
+        original = base.start
+        if not getattr(original, "_mutlines", False):
+            def start(proc: Any) -> None:
+                if recorder._active:
+                    recorder._started()
+                original(proc)
+            start._mutlines = True  # type: ignore[attr-defined]
+            base.start = start  # type: ignore[method-assign]
+        sys.addaudithook(self._audit)
+        self._active = True
+        self.cov.start()
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        # From here to the next test's start, set-up and tear-down included: this test's.
+        self.current = nodeid
+        self.traced.add(nodeid)
+        self.cov.switch_context(nodeid)
+        self._alive(nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self._alive(nodeid)
+
+    def _alive(self, nodeid: str) -> None:
+        """A test during which a process started earlier lives may hand it work (a pool of
+        a module fixture, a pool the product keeps): it may run mutated code there."""
+        import multiprocessing
+
+        if multiprocessing.active_children():
+            self.spawners.add(nodeid)
+
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
+        self.fixtures[item.nodeid] = set(getattr(item, "fixturenames", ()))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        """A fixture whose set-up started a process: every test using it may hand that
+        process work without starting one itself (the module's ZFO checking pool)."""
+        before = self.starts
+        yield
+        if self.starts > before:
+            self.starting_fixtures.add(fixturedef.argname)
+
+    def finish(self, save: bool = True) -> None:
+        self.cov.stop()
+        self._active = False
+        if not save:
+            self.out.unlink(missing_ok=True)
+            return
+        data = self.cov.get_data()
+        measured: dict[str, dict[int, set[str]]] = {}
+        outside: dict[str, set[int]] = {}
+        for path in data.measured_files():
+            key = file_key(path)
+            if key is None:
+                continue
+            per_line = measured.setdefault(key, {})
+            for line, contexts in data.contexts_by_lineno(path).items():
+                tests = {c for c in contexts if c}
+                if len(tests) < len(contexts):
+                    outside.setdefault(key, set()).add(line)
+                if tests:
+                    per_line[line] = tests
+        # Every mutated file, traced or not: a file no test reached is known empty.
+        shas = {}
+        for path in (self.root / "src").rglob("*.py"):
+            key = file_key(path)
+            if key is not None:
+                shas[key] = digest(path.read_bytes())
+        line_map = LineMap.load(self.out) if not self.full else LineMap()
+        self.spawners |= {t for t, names in self.fixtures.items()
+                          if names & self.starting_fixtures}
+        line_map.merge(measured, outside, shas,
+                       {s.removeprefix("mutants/") for s in self.spawners}, self.full,
+                       {s.removeprefix("mutants/") for s in self.traced})
+        line_map.save(self.out)
+
+
+def split_selection(selection: list[str], root: Path, parts: int) -> list[list[str]]:
+    """The test files of mutmut's test selection (folders and files, relative to
+    ``root``) dealt into ``parts`` lists of about the same total size (bytes of test code,
+    a rough measure of their time): whole files, so that module fixtures stay together."""
+    files: list[Path] = []
+    for entry in selection:
+        path = root / entry
+        if path.is_dir():
+            files.extend(sorted({*path.rglob("test_*.py"), *path.rglob("*_test.py")}))
+        elif path.is_file():
+            files.append(path)
+    sizes = sorted(((f.stat().st_size, f.relative_to(root).as_posix()) for f in files),
+                   reverse=True)
+    out: list[list[str]] = [[] for _ in range(parts)]
+    load = [0] * parts
+    for size, name in sizes:  # biggest first into the emptiest part
+        i = load.index(min(load))
+        out[i].append(name)
+        load[i] += size
+    return [sorted(p) for p in out if p]
+
+
+def _split_run(runner: Any, original: Any, out: Path, parts: list[list[str]]) -> int:
+    """mutmut's whole stats run as ``len(parts)`` forked processes, each over its own test
+    files with its own recorder; their stats and line maps are merged here as if one
+    process had run them all."""
+    from mutmut.state import state
+
+    children = []
+    for i, files in enumerate(parts):
+        part_out = out.with_name(f"{out.name}.part{i}")
+        stats_out = out.with_name(f"{out.name}.stats{i}")
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                recorder = LineRecorder(Path("mutants"), part_out, full=True)
+                code = _with_recorder(runner, original, files, recorder)
+                stats_out.write_text(json.dumps({
+                    "tests": {k: sorted(v) for k, v in
+                              state().tests_by_mangled_function_name.items()},
+                    "durations": dict(state().duration_by_test)}), encoding="utf-8")
+            finally:
+                os._exit(code)
+        children.append((pid, part_out, stats_out))
+    code = 0
+    merged = LineMap()
+    for n, (pid, part_out, stats_out) in enumerate(children):
+        _, status = os.waitpid(pid, 0)
+        code = code or os.waitstatus_to_exitcode(status)
+        if code == 0:
+            data = json.loads(stats_out.read_text(encoding="utf-8"))
+            for k, v in data["tests"].items():
+                state().tests_by_mangled_function_name[k] |= set(v)
+            state().duration_by_test.update(data["durations"])
+            part = LineMap.load(part_out)
+            if n == 0:
+                merged = part
+            else:
+                merged.combine(part)
+        part_out.unlink(missing_ok=True)
+        stats_out.unlink(missing_ok=True)
+    if code == 0:
+        merged.save(out)
+    else:
+        out.unlink(missing_ok=True)
+    return code
+
+
+def _with_recorder(runner: Any, original: Any, tests: list[str], recorder: LineRecorder) -> int:
+    execute = runner.execute_pytest
+
+    def with_recorder(params: list[str], **kwargs: Any) -> int:
+        kwargs["plugins"] = [*kwargs.get("plugins", []), recorder]
+        return int(execute(params, **kwargs))
+
+    runner.execute_pytest = with_recorder
+    recorder.start()
+    code = 1
+    try:
+        code = int(original(runner, tests=tests))
+        return code
+    finally:
+        del runner.execute_pytest
+        # mutmut keeps no stats of a failed run (it stops): no line data either, and
+        # none older, which would not match the stats it has.
+        recorder.finish(save=code == 0)
+
+
+def hook_stats_run(out: Path, processes: int = 1) -> None:
+    """Make mutmut's stats run (``PytestRunner.run_stats``, the whole selection or only
+    the new tests) record line coverage too, into ``out``; the whole selection in
+    ``processes`` processes at once."""
+    from mutmut.runners.harness import PytestRunner
+
+    original = PytestRunner.run_stats
+    if getattr(original, "_mutlines", False):
+        return
+
+    def run_stats(self: Any, *, tests: Iterable[str]) -> int:
+        tests = list(tests)
+        if not tests and processes > 1:
+            parts = split_selection(list(self._pytest_add_cli_args_test_selection),
+                                    Path("mutants"), processes)
+            if len(parts) > 1:
+                return _split_run(self, original, out.resolve(), parts)
+        recorder = LineRecorder(Path("mutants"), out.resolve(), full=not tests)
+        return _with_recorder(self, original, tests, recorder)
+
+    run_stats._mutlines = True  # type: ignore[attr-defined]
+    PytestRunner.run_stats = run_stats  # type: ignore[method-assign]
