@@ -140,11 +140,12 @@ def sample(globs: list[str], n: int, seed: int) -> list[str]:
     return sorted(rng.sample(names, min(n, len(names))))
 
 
-def _generate() -> None:
-    """Let mutmut write the mutants (and trace the tests) without running any mutant, so
-    that a sample can be drawn from their names on the first run."""
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1",
-                    "dso_desktop.no_such_module.*"], check=False)
+def _generate(runs: dict[str, list[str]], args: argparse.Namespace) -> int:
+    """Write the mutants and trace the tests without running any mutant, so that a sample
+    can be drawn from their names on the first run: the resident runner's own preparation
+    (`--prepare-only`), so the stats are traced once, with line coverage and in as many
+    processes as a whole run uses (`mutmut run` traced them again without either)."""
+    return _run_resident(runs, args, {}, prepare_only=True)
 
 
 def summarise(globs: list[str], seconds: float, load: tuple[float, ...], children: int,
@@ -247,9 +248,10 @@ def _run_classic(runs: dict[str, list[str]], args: argparse.Namespace, start: fl
 
 
 def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
-                  done: dict[str, str]) -> int:
+                  done: dict[str, str], prepare_only: bool = False) -> int:
     """All groups in one resident test session (scripts/mutants_resident.py): the tests are
-    collected once and each mutant runs in a fork of that session."""
+    collected once and each mutant runs in a fork of that session. ``prepare_only``: only
+    generate the mutants, trace the tests and run the type check."""
     OUT.mkdir(parents=True, exist_ok=True)
     spec = OUT / "groups.json"
     spec.write_text(json.dumps(list(runs.items()), indent=1, ensure_ascii=False) + "\n",
@@ -259,7 +261,9 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
     cmd = [sys.executable, str(ROOT / "scripts" / "mutants_resident.py"), str(spec),
            "--max-children", str(args.max_children), "--budget", str(args.budget),
            "--report", str(report)]
-    if args.globs or args.sample or args.rerun:
+    if prepare_only:
+        cmd.append("--prepare-only")
+    elif args.globs or args.sample or args.rerun:
         cmd.append("--rerun")  # named mutants run again, as `mutmut run NAME` does
     if args.no_order:
         cmd.append("--no-order")
@@ -342,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     # folder that is missing then, and would import the installed, unmutated package.
     (ROOT / "mutants" / "src").mkdir(parents=True, exist_ok=True)
     if args.sample and not args.globs and not args.summary_only:
-        if not _statuses():
-            _generate()
+        if not _statuses() and _generate(runs, args) != 0:
+            return 1
         runs = {name: sample(group, args.sample, args.seed) for name, group in runs.items()}
         globs = [g for gl in runs.values() for g in gl]
         OUT.mkdir(parents=True, exist_ok=True)

@@ -627,6 +627,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stats-processes", type=int, default=1,
                     help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="generate the mutants, trace the tests, type-check; run no mutant")
     ap.add_argument("--no-typecheck", action="store_true",
                     help="test every mutant (no mypy filter, scripts/mutants_typecheck.py)")
     args = ap.parse_args(argv)
@@ -640,6 +642,9 @@ def main(argv: list[str]) -> int:
     if not args.no_typecheck:  # mutants strict mypy refuses are caught without a test run
         mutants = _typecheck(mutants, Path(args.report).parent if args.report else None)
     prep_s = time.monotonic() - t_start
+    if args.prepare_only:  # a sample is drawn from the names next (scripts/mutants.py)
+        say(f"prepared in {prep_s:.0f} s; no mutant run")
+        return 0
     line_map = None
     if not args.no_lines:
         import mutants_lines

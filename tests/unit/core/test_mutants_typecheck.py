@@ -254,3 +254,36 @@ def test_the_summary_gives_the_tests_own_rate_beside_the_whole(
     assert (s["total"], s["killed"], s["caught_by_type_check"]) == (3, 2, 1)
     assert s["kill_rate"] == round(2 / 3, 4)
     assert s["kill_rate_by_tests"] == 0.5
+
+
+def test_a_first_sample_run_prepares_through_the_resident_runner(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """On a first `--sample` run the mutants are written and the tests traced by the
+    resident runner's own preparation (once, with line coverage, in as many processes as
+    a run uses, mypy's filter applied), not by `mutmut run`, whose stats (no line data)
+    the runner would then throw away and trace again."""
+    spec = importlib.util.spec_from_file_location("mutants_script_prepare",
+                                                  ROOT / "scripts" / "mutants.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "OUT", tmp_path)
+    calls: list[list[str]] = []
+
+    class Done:
+        returncode = 0
+
+    def run(cmd: list[str], check: bool = False) -> Done:
+        calls.append([str(c) for c in cmd])
+        return Done()
+
+    monkeypatch.setattr(mod.subprocess, "run", run)
+    args = mod.argparse.Namespace(max_children=2, budget=30.0, globs=[], sample=150,
+                                  rerun=False, no_order=False, no_typecheck=False,
+                                  no_lines=False, stats_processes=None)
+    assert mod._generate({"g": ["dso_desktop.zfo.*"]}, args) == 0
+    (cmd,) = calls
+    assert cmd[1].endswith("mutants_resident.py")
+    assert "--prepare-only" in cmd and "--rerun" not in cmd
+    assert cmd[cmd.index("--stats-processes") + 1] == "2"
+    assert json.loads((tmp_path / "groups.json").read_text()) == [["g", ["dso_desktop.zfo.*"]]]
