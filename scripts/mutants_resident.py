@@ -178,6 +178,20 @@ def _module_of(mutant: str) -> str:
     return mutant.split(".x_")[0].split(".xǁ")[0]
 
 
+def _forget_fixture_values(item: Any) -> None:
+    """What pytest's ``runtestprotocol`` does after a test: the item's fixture values and
+    request go, so that running it again sets its fixtures up afresh. A warm-up probe is
+    set up and torn down outside that protocol; without this, a child that later ran the
+    probe got the warm-up's values (``funcargs`` filled, so pytest set nothing up): a
+    database torn down and a monkeypatch undone, and the test failed with no mutant active
+    (the kills withdrawn by the clean checks of branches mutants2, mutants3 and mutsurv:
+    ``test_a_big_zfo_round_trips_through_the_orm_path``, ``test_group_writes`` were the
+    probes then)."""
+    if hasattr(item, "_request"):
+        item._request = False
+        item.funcargs = None
+
+
 class _SessionOnly:
     """A stand-in for "the next item" whose chain is the session alone: tearing down up to
     it ends every module, class and function fixture but keeps the session-scoped ones
@@ -385,6 +399,8 @@ class Resident:
                 session._setupstate.teardown_exact(_SessionOnly(session))
             except Exception as exc:  # e.g. tmp_path wants the report of a run
                 say(f"(warm-up teardown: {type(exc).__name__}, the session fixtures stay)")
+            finally:
+                _forget_fixture_values(probe)
         if probes:
             say(f"session fixtures set up once ({time.monotonic() - t0:.1f} s): "
                 + ", ".join(p.nodeid for p in probes))

@@ -416,3 +416,54 @@ def test_tests_handing_work_to_a_process_a_fixture_started_are_process_starters(
     assert code == 0
     spawners = {t.rsplit("::", 1)[-1] for t in ml.LineMap.load(out).spawners}
     assert spawners == {"test_first", "test_second"}
+
+
+def test_a_warm_up_probe_runs_again_with_fresh_fixtures(tmp_path: Path) -> None:
+    """The runner sets a probe up and tears it down outside pytest's run protocol, to make
+    the session fixtures once. A child that runs the probe later must set its function
+    fixtures up afresh: with the warm-up's values left on the item, the monkeypatch of the
+    test below was already undone and the test failed with no mutant active."""
+    res = _resident()
+    (tmp_path / "flag.py").write_text("ON = False\n", encoding="utf-8")
+    (tmp_path / "test_probe.py").write_text(textwrap.dedent('''
+        import pytest
+        import flag
+
+        @pytest.fixture
+        def switched(monkeypatch):
+            monkeypatch.setattr(flag, "ON", True)
+            return []
+
+        def test_probe(switched):
+            assert flag.ON and switched == []
+    '''), encoding="utf-8")
+    outcomes: dict[str, list[bool]] = {}
+
+    class Warm:
+        def __init__(self, forget: bool) -> None:
+            self.forget = forget
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            from _pytest.runner import runtestprotocol
+
+            (item,) = session.items
+            session._setupstate.setup(item)  # the warm-up, as Resident._warm does it
+            session._setupstate.teardown_exact(res._SessionOnly(session))
+            if self.forget:
+                res._forget_fixture_values(item)
+            reports = runtestprotocol(item, log=False, nextitem=None)
+            outcomes.setdefault(str(self.forget), []).append(all(r.passed for r in reports))
+            return True
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for forget in (False, True):
+            pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+                         str(tmp_path / "test_probe.py")], plugins=[Warm(forget)])
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("flag", None)
+        sys.modules.pop("test_probe", None)
+    # Without forgetting, the stale values make it fail (what the clean checks saw).
+    assert outcomes == {"False": [False], "True": [True]}
