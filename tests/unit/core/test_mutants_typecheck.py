@@ -239,14 +239,19 @@ def test_a_mypy_that_cannot_check_leaves_every_mutant_to_the_tests(
     assert said and "type check skipped" in said[0]
 
 
-def test_the_summary_gives_the_tests_own_rate_beside_the_whole(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A type-caught mutant is caught, but the tests were not asked: the summary says both."""
-    spec = importlib.util.spec_from_file_location("mutants_script_summary",
-                                                  ROOT / "scripts" / "mutants.py")
+def _mutants_script(name: str) -> ModuleType:
+    """A fresh copy of scripts/mutants.py (each test patches its own)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "mutants.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_summary_gives_the_tests_own_rate_beside_the_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A type-caught mutant is caught, but the tests were not asked: the summary says both."""
+    mod = _mutants_script("mutants_script_summary")
     statuses = {"m.x_a__mutmut_1": "caught by type check", "m.x_a__mutmut_2": "killed",
                 "m.x_a__mutmut_3": "survived", "m.x_a__mutmut_4": "not checked"}
     monkeypatch.setattr(mod, "_statuses", lambda: statuses)
@@ -262,11 +267,7 @@ def test_a_first_sample_run_prepares_through_the_resident_runner(
     resident runner's own preparation (once, with line coverage, in as many processes as
     a run uses, mypy's filter applied), not by `mutmut run`, whose stats (no line data)
     the runner would then throw away and trace again."""
-    spec = importlib.util.spec_from_file_location("mutants_script_prepare",
-                                                  ROOT / "scripts" / "mutants.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _mutants_script("mutants_script_prepare")
     monkeypatch.setattr(mod, "OUT", tmp_path)
     calls: list[list[str]] = []
 
