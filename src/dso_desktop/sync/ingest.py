@@ -369,18 +369,6 @@ def store_checked(
     return write_grouped(db, items, one, prepare=prepare)
 
 
-def store_delivery_info(
-    db: Database, message_id: int, data: bytes, parsed: Any, verdict: Any, *,
-    from_isds: bool = True,
-) -> bool:
-    """Keep a signed delivery info with its events; moves the message status on."""
-    kind = VerdictKind(verdict.kind) if verdict is not None else None
-    with db.write() as s, EvidenceWriter(s, batch=False) as writer:
-        return _store_delivery_info(writer, message_id, data, parsed.envelope,
-                                    tuple(parsed.events), kind, content_digest(parsed),
-                                    from_isds=from_isds)
-
-
 def _reasons(verdict: Any, lang: str = "en") -> str:
     if lang == "cs":
         return "; ".join(getattr(verdict, "reasons_cs", ()) or ()) or "pečeť není důvěryhodná"
