@@ -314,6 +314,15 @@ def test_a_checking_process_runs_the_structural_check_and_finds_what_this_one_do
         a.close()
 
 
+def _bare_pool(conn: Any) -> tuple[Any, Any]:
+    """A `_Pool` with one worker talking over ``conn``, no process started."""
+    pool = object.__new__(integrity_mod._Pool)
+    worker = integrity_mod._Worker(object(), conn)  # type: ignore[arg-type]
+    pool.workers, pool._payload, pool._now = [worker], b"", None
+    pool.pids, pool.rate, pool.structure_s = set(), None, None
+    return pool, worker
+
+
 def test_the_structural_check_goes_out_first_and_holds_up_no_progress(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool sends the structural check before every batch of evidence, whatever its
@@ -336,10 +345,7 @@ def test_the_structural_check_goes_out_first_and_holds_up_no_progress(
             return self.inbox.pop(0)
 
     conn = Conn()
-    pool = object.__new__(integrity_mod._Pool)
-    worker = integrity_mod._Worker(object(), conn)  # type: ignore[arg-type]
-    pool.workers, pool._payload, pool._now = [worker], b"", None
-    pool.pids, pool.rate, pool.structure_s = set(), None, None
+    pool, worker = _bare_pool(conn)
     monkeypatch.setattr("multiprocessing.connection.wait",
                         lambda conns, timeout=None: [c for c in conns if c.inbox])
     batches = [(bulkread.ZFO, [1, 2]), (bulkread.ZFO, [3]), (bulkread.STRUCTURE, [])]
@@ -442,10 +448,7 @@ def test_the_structural_check_takes_no_place_in_its_process_queue(
                 (seq, "", None, "")], 0.25)
 
     conn = Conn()
-    pool = object.__new__(integrity_mod._Pool)
-    worker = integrity_mod._Worker(object(), conn)  # type: ignore[arg-type]
-    pool.workers, pool._payload, pool._now = [worker], b"", None
-    pool.pids, pool.rate, pool.structure_s = set(), None, None
+    pool, worker = _bare_pool(conn)
     monkeypatch.setattr("multiprocessing.connection.wait",
                         lambda conns, timeout=None: [c for c in conns if c.poll()])
     batches: list[tuple[str, list[int]]] = [(bulkread.ZFO, [i]) for i in range(8)]

@@ -78,26 +78,6 @@ def test_a_sync_stopped_by_the_disk_says_why(reason: str, what: str) -> None:
                         "permissions, then sync again")
 
 
-def test_a_big_message_is_fetched_as_big_and_stored_as_big(
-        db: Database, world: dict[str, Envelope]) -> None:
-    import dataclasses
-
-    from sqlalchemy import text
-
-    envs = _envs(world, 2)
-    world["1"] = dataclasses.replace(world["1"], big_message=True)
-    envs[0] = world["1"]
-    client = FakeIsds(envs, big={"1", "2"})  # "2" is big but its list entry did not say so
-    s = _job(db, client).run()
-    assert s.new == 2 and s.failed == []
-    downloads = [(op, a) for op, a in client.calls if op.startswith("dl")]
-    # "1" listed as big: straight to the big-message operation, no failing plain request.
-    assert ("dl-big", "1") in downloads and ("dl", "1") not in downloads
-    with db.engine.connect() as c:
-        rows = dict(c.execute(text("SELECT dm_id, big_message FROM messages")).all())
-    assert {k: bool(v) for k, v in rows.items()} == {"1": True, "2": True}
-
-
 def test_a_first_sync_counts_new_messages_not_updated_ones(
         db: Database, world: dict[str, Envelope]) -> None:
     import dataclasses

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 
 from dso_desktop.domain import DeliveryEvent, Direction, Envelope
@@ -310,6 +311,12 @@ def test_big_messages_and_wrong_service_fallback(db: Database,
     assert s.new == 2 and s.failed == []
     assert ("dl-big", "1") in client.calls and ("dl", "2") in client.calls
     assert ("dl-big", "2") in client.calls
+    # "1" listed as big: straight to the big-message operation, no failing plain request;
+    # both are stored as big (the second learnt so from ISDS's refusal).
+    assert ("dl", "1") not in client.calls
+    with db.engine.connect() as c:
+        rows = dict(c.execute(text("SELECT dm_id, big_message FROM messages")).all())
+    assert {k: bool(v) for k, v in rows.items()} == {"1": True, "2": True}
 
 
 def test_mark_downloaded_only_when_asked(db: Database, world: dict[str, Envelope]) -> None:
