@@ -32,6 +32,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "mutants"
@@ -167,6 +168,10 @@ def summarise(globs: list[str], seconds: float, load: tuple[float, ...], childre
     # The tests' own rate beside the whole one: mutants strict mypy refuses (make lint)
     # count as caught, but no test was asked about them (scripts/mutants_typecheck.py).
     typed = sum(1 for v in statuses.values() if v == TYPE_CAUGHT)
+    # Survivors somebody has explained (docs/mutants/*.toml) apart from the new ones; an
+    # equivalent mutant is no test's failure, so the rate over the rest is given too.
+    explained = _classify(survivors)
+    equivalent = sum(1 for e in explained["classified"].values() if e["kind"] == "equivalent")
     return {
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds), "max_children": children, "cpus": os.cpu_count(),
@@ -178,7 +183,37 @@ def summarise(globs: list[str], seconds: float, load: tuple[float, ...], childre
         "kill_rate_by_tests": round((killed - typed) / (total - typed), 4)
         if total > typed else None,
         "groups": groups, "modules": modules, "survivors": survivors,
+        "equivalent": equivalent,
+        "kill_rate_without_equivalent": round(killed / (total - equivalent), 4)
+        if total > equivalent else None,
+        **explained,
     }
+
+
+def _classify(survivors: list[str]) -> dict[str, Any]:
+    """Survivors matched against docs/mutants/*.toml (scripts/mutants_classified.py):
+    explained ones with their kind and reason, the rest, and the entries that are stale
+    (their function's mutants all have a result now, but none matched the entry)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from mutants_classified import Classifier, function_of, load
+
+    classifier = Classifier(load())
+    results = _results()
+    classified: dict[str, dict[str, str]] = {}
+    unclassified: list[str] = []
+    for name in survivors:
+        entry = classifier.classify(name, _show(name, results[name][1]))
+        if entry is None:
+            unclassified.append(name)
+        else:
+            classified[name] = {"kind": entry.kind, "why": entry.why}
+    complete: dict[str, bool] = defaultdict(lambda: True)
+    for name, (status, _source) in results.items():
+        fn = function_of(name)
+        complete[fn] = complete[fn] and status != NOT_RUN
+    stale = [f"{e.source}: {e.function}" for e in classifier.unused(
+        fn for fn, done in complete.items() if done)]
+    return {"classified": classified, "unclassified": unclassified, "stale": stale}
 
 
 def write_summary(summary: dict[str, object]) -> None:
@@ -210,11 +245,25 @@ def write_summary(summary: dict[str, object]) -> None:
                          if s not in KILLED and n)
         rate = f"{100 * m['kill_rate']:.1f} %" if m["kill_rate"] is not None else "-"
         lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
-    lines += ["", "## Survivors", ""]
+    classified: dict[str, dict[str, str]] = summary["classified"]  # type: ignore[assignment]
+    unclassified: list[str] = summary["unclassified"]  # type: ignore[assignment]
+    stale: list[str] = summary["stale"]  # type: ignore[assignment]
+    lines += [
+        "",
+        f"Survivors: {len(unclassified)} not explained yet, {len(classified)} explained in "
+        f"docs/mutants/ ({summary['equivalent']} equivalent; without those the kill rate is "
+        f"{100 * float(summary['kill_rate_without_equivalent'] or 0):.1f} %).",
+        "", "## Survivors not explained yet", "",
+    ]
     results = _results()
-    for name in summary["survivors"]:  # type: ignore[attr-defined]
+    for name in unclassified:
         status, source = results[name]
         lines += [f"### {name} ({status})", "", "```diff", _show(name, source), "```", ""]
+    lines += ["## Survivors explained in docs/mutants/", ""]
+    lines += [f"- {name}: {e['kind']}, {e['why']}" for name, e in classified.items()]
+    if stale:
+        lines += ["", "## Stale entries in docs/mutants/ (no survivor matched them)", ""]
+        lines += [f"- {s}" for s in stale]
     (OUT / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
