@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from tests.unit.update.test_archive import PREFIX, V, _file, _good, _special, _tar
+from tests.unit.update.test_archive import MANIFEST, PREFIX, V, _file, _good, _special, _tar
 
 from dso_desktop.update.archive import (
     MAX_LINK_HOPS,
@@ -158,3 +158,58 @@ def test_a_release_unpacks_where_the_os_has_no_o_nofollow(
     archive = _tar(tmp_path / "a.tar.gz", _good())
     folder = extract_version(archive, V, tmp_path / "versions")
     assert (folder / "lib" / "data.bin").read_bytes() == b"data"
+
+
+def test_files_are_opened_binary_exclusive_and_not_through_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # O_BINARY is Windows' (no newline translation in a program file); stand in for it
+    # with a bit Linux does not use, and take it off again before the real open.
+    fake_binary = 0x10000000
+    monkeypatch.setattr(os, "O_BINARY", fake_binary, raising=False)
+    real_open = os.open
+    flags_of: dict[str, int] = {}
+
+    def spy(path: str | os.PathLike[str], flags: int, mode: int = 0o777, **kw: object) -> int:
+        flags_of[Path(path).name] = flags
+        return real_open(path, flags & ~fake_binary, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    archive = _tar(tmp_path / "a.tar.gz", _good())
+    extract_version(archive, V, tmp_path / "versions")
+    wanted = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | fake_binary
+    assert flags_of["data.bin"] == wanted and flags_of["app"] == wanted
+
+
+def test_a_release_is_staged_beside_its_final_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Beside it, so the last step is a rename on the same file system (atomic), never a
+    # copy from a temporary folder elsewhere.
+    from dso_desktop.update import archive as arch
+
+    staged: list[Path] = []
+    real = arch._write_tree
+
+    def spy(archive: Path, entries: list[_Entry], root: Path) -> None:
+        staged.append(root)
+        real(archive, entries, root)
+
+    monkeypatch.setattr(arch, "_write_tree", spy)
+    versions = tmp_path / "versions"
+    folder = extract_version(_tar(tmp_path / "a.tar.gz", _good()), V, versions)
+    assert [p.parent for p in staged] == [versions]
+    assert staged[0].name.startswith(".incoming-2.0.0-")
+    assert not staged[0].exists() and folder.is_dir()
+    assert sorted(p.name for p in versions.iterdir()) == ["2.0.0"]
+
+
+def test_a_manifest_is_read_up_to_64_kib(tmp_path: Path) -> None:
+    def padded(size: int) -> bytes:
+        # Spaces after the opening brace: the JSON ends only with the manifest's last byte.
+        return b"{" + b" " * (size - len(MANIFEST)) + MANIFEST[1:]
+
+    fits = _tar(tmp_path / "a.tar.gz", [_file(f"{PREFIX}/{MANIFEST_NAME}", padded(64 * 1024))])
+    assert read_manifest(fits, V).version == V
+    too_big = _tar(tmp_path / "b.tar.gz",
+                   [_file(f"{PREFIX}/{MANIFEST_NAME}", padded(64 * 1024 + 1))])
+    with pytest.raises(UnsafeArchiveError, match=f"bad {MANIFEST_NAME}: "):
+        read_manifest(too_big, V)  # cut at 64 KiB: no longer JSON
