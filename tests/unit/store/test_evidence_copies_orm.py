@@ -22,8 +22,9 @@ from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, sha256_hex
-from dso_desktop.store.models import DeliveryInfo
+from dso_desktop.store.models import DeliveryInfo, Message
 from dso_desktop.store.records import SearchText, VerdictInfo
+from dso_desktop.store.timeutil import from_db
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 A = evd.Action
@@ -334,3 +335,18 @@ def test_a_listed_message_is_pending_until_downloaded_whatever_its_verdict(
     assert _place(db, mid, b"zfo-trusted", VerdictInfo("valid", T0)) is A.STORE
     with db.read() as s:
         assert MessageRepo(s).pending(1, Direction.RECEIVED) == []
+
+
+def test_a_stored_copy_keeps_when_and_why_its_evidence_ends(db: Database, mid: int) -> None:
+    # The watch's due date and its cause ("which certificate ends first") come from here.
+    ends = datetime(2031, 5, 1, tzinfo=UTC)
+    verdict = VerdictInfo("valid", T0, '{"ok": 1}', timestamp_expires=ends,
+                          evidence_expires=ends, evidence_cause="timestamp-certificate")
+    assert _place(db, mid, b"zfo-trusted", verdict) is A.STORE
+    with db.engine.connect() as c:
+        row = c.execute(text("SELECT verdict, evidence_cause FROM messages WHERE id = :id"),
+                        {"id": mid}).one()
+    assert tuple(row) == ("valid", "timestamp-certificate")
+    with db.read() as s:
+        m = s.get(Message, mid)
+        assert m is not None and from_db(m.evidence_expires) == ends
