@@ -350,3 +350,14 @@ def test_a_stored_copy_keeps_when_and_why_its_evidence_ends(db: Database, mid: i
     with db.read() as s:
         m = s.get(Message, mid)
         assert m is not None and from_db(m.evidence_expires) == ends
+
+
+def test_an_untrusted_message_copy_of_the_same_signed_content_is_no_conflict(
+        db: Database, mid: int) -> None:
+    """Other bytes that seal the same content (content_sha256) are the same evidence: not
+    kept aside as a conflict (the message's counterpart of the delivery-info test above)."""
+    assert _place(db, mid, b"zfo-trusted", VerdictInfo("valid", T0), "c1") is A.STORE
+    assert _place(db, mid, b"zfo-resealed", VerdictInfo("untrusted", T0), "c1") is A.KEEP
+    assert _column(db, "SELECT count(*) FROM evidence_copies") == [0]
+    assert _place(db, mid, b"zfo-other", VerdictInfo("untrusted", T0), "c2") is A.CONFLICT
+    assert _column(db, "SELECT content_sha256 FROM evidence_copies") == ["c2"]
