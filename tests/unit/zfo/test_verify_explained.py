@@ -437,3 +437,47 @@ def test_a_timestamp_ending_within_the_day_says_zero_days(
     assert tsa.cert.not_valid_after_utc == ends_at and tsa.cert.not_valid_before_utc < SEALED_AT
     v = verify_zfo(seal(message_xml(pki), pki.seal, tsa, SEALED_AT), trust, now=NOW)
     assert any(r.startswith("the timestamp expires in 0 days") for r in v.reasons), v.reasons
+
+
+def test_a_seal_certificate_not_yet_valid_at_signing_time_is_invalid(
+        pki: TestPki, trust: TrustStore) -> None:
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import SealIdentity, seal
+    from dso_desktop.zfo.testpki import issue_cert, leaf_key_usage
+
+    later = issue_cert(pki.seal.cert.subject, pki.seal.key, issuer=pki.ca_cert,
+                       issuer_key=pki.ca_key, not_before=SEALED_AT + timedelta(days=1),
+                       key_usage=leaf_key_usage())
+    data = seal(message_xml(pki), SealIdentity(later, pki.seal.key, (pki.ca_cert,)), None,
+                SEALED_AT)
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    en, cs = _pairs(v)[-1]
+    assert en.startswith("the seal certificate chain was not valid at signing time: ")
+    assert cs == "Certifikát pečeti nebyl v době podepsání platný."
+
+
+def test_a_signing_certificate_attribute_naming_another_certificate_is_refused(
+        make_zfo: Callable[..., bytes], pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.zfo import fastcms as f
+    from dso_desktop.zfo import produce
+    from dso_desktop.zfo.cmscheck import check_signer
+
+    real = produce._signing_certificate_v2
+    monkeypatch.setattr(produce, "_signing_certificate_v2",
+                        lambda _cert: real(produce._asn1_cert(pki.tsa.cert)))
+    cert, problem = check_signer(f.signed_data(make_zfo(with_tsa=False)))
+    assert cert is not None
+    assert problem == "signing-certificate attribute names another certificate"
+
+
+def test_a_zfo_verifies_without_the_compiled_fast_path(
+        make_zfo: Callable[..., bytes], trust: TrustStore,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An install without a C compiler has no _cder: every walk falls back to Python.
+    from dso_desktop.zfo import fastcms as f
+
+    monkeypatch.setattr(f, "_cder", None)
+    v = verify_zfo(make_zfo(), trust, now=NOW)
+    assert v.kind is VerdictKind.VALID, v.reasons
