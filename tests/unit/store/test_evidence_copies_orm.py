@@ -22,7 +22,9 @@ from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store import evidence as evd
 from dso_desktop.store.db import Database
 from dso_desktop.store.messages import MessageRepo, sha256_hex
-from dso_desktop.store.models import DeliveryInfo
+from dso_desktop.store.models import DeliveryInfo, Message
+from dso_desktop.store.records import SearchText, VerdictInfo
+from dso_desktop.store.timeutil import from_db
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 A = evd.Action
@@ -269,3 +271,93 @@ def test_the_orm_sees_what_the_fast_path_wrote_in_the_same_session(
             fast.close()
         assert repo.place_delivery_info(mid, b"di-2", "valid", content_sha256="c2") is A.KEEP
         assert repo.evidence_copies(mid) == []
+
+
+# Survivors of seed 20261208 (branch ``survrest``): the verdict of the same delivery info
+# checked again, what a conflicting message copy keeps, the verdict of a copy stored
+# unverified, and which messages a sync still has to download.
+
+def test_the_same_trusted_delivery_info_takes_the_newest_trusted_verdict(
+        db: Database, mid: int) -> None:
+    # valid -> expiring is the same rank: the newest check says what holds now (its
+    # timestamp is nearing its end), so it is stored; a lower rank never is.
+    with db.write() as s:
+        repo = MessageRepo(s)
+        repo.place_delivery_info(mid, b"di-1", "valid")
+        assert repo.place_delivery_info(mid, b"di-1", "expiring") is A.KEEP
+    di = _di(db, mid)
+    assert di is not None and di.verdict == "expiring"
+    with db.write() as s:
+        assert MessageRepo(s).place_delivery_info(mid, b"di-1", "valid-at-signing") is A.KEEP
+    di = _di(db, mid)
+    assert di is not None and di.verdict == "valid-at-signing"
+
+
+def _place(db: Database, mid: int, data: bytes, verdict: VerdictInfo | None,
+           content: str | None = None) -> evd.Action:
+    env = Envelope(message_id="7001", sender_box_id="abc1234", sender_name="Úřad",
+                   subject="Předmět", status=4, delivered_at=T0)
+    with db.write() as s:
+        return MessageRepo(s).place_zfo(mid, data, env, SearchText(subject="Předmět"), 0,
+                                        verdict, content_sha256=content)
+
+
+def test_a_conflicting_message_copy_keeps_why_it_was_not_trusted(
+        db: Database, mid: int) -> None:
+    assert _place(db, mid, b"zfo-trusted", VerdictInfo("valid", T0, '{"ok": 1}'), "c1") \
+        is A.STORE
+    why = '{"why": "chain"}'
+    assert _place(db, mid, b"zfo-other", VerdictInfo("untrusted", T0, why), "c9") \
+        is A.CONFLICT
+    with db.engine.connect() as c:
+        row = c.execute(text("SELECT verdict, verdict_json, reason FROM evidence_copies")).one()
+    assert tuple(row) == ("untrusted", why, evd.REASON_CONFLICT)
+
+
+def test_a_copy_stored_unverified_has_no_verdict(db: Database, mid: int) -> None:
+    # NULL, not an empty text: "never verified" is what re-verification and the lists
+    # look for (verdict IS NULL).
+    assert _place(db, mid, b"zfo-unverified", None) is A.STORE
+    with db.engine.connect() as c:
+        row = c.execute(text("SELECT verdict, verdict_json, verified_at, downloaded "
+                             "FROM messages WHERE id = :id"), {"id": mid}).one()
+    assert tuple(row) == (None, None, None, 1)
+
+
+def test_a_listed_message_is_pending_until_downloaded_whatever_its_verdict(
+        db: Database, mid: int) -> None:
+    with db.write() as s:
+        repo = MessageRepo(s)
+        assert repo.pending(1, Direction.RECEIVED) == [(mid, "7001", False)]
+        # a trusted verdict without the copy (e.g. set by a check of a copy since lost)
+        repo.set_verdict(mid, VerdictInfo("valid", T0))
+        assert repo.pending(1, Direction.RECEIVED) == [(mid, "7001", False)]
+    assert _place(db, mid, b"zfo-trusted", VerdictInfo("valid", T0)) is A.STORE
+    with db.read() as s:
+        assert MessageRepo(s).pending(1, Direction.RECEIVED) == []
+
+
+def test_a_stored_copy_keeps_when_and_why_its_evidence_ends(db: Database, mid: int) -> None:
+    # The watch's due date and its cause ("which certificate ends first") come from here.
+    ends = datetime(2031, 5, 1, tzinfo=UTC)
+    verdict = VerdictInfo("valid", T0, '{"ok": 1}', timestamp_expires=ends,
+                          evidence_expires=ends, evidence_cause="timestamp-certificate")
+    assert _place(db, mid, b"zfo-trusted", verdict) is A.STORE
+    with db.engine.connect() as c:
+        row = c.execute(text("SELECT verdict, evidence_cause FROM messages WHERE id = :id"),
+                        {"id": mid}).one()
+    assert tuple(row) == ("valid", "timestamp-certificate")
+    with db.read() as s:
+        m = s.get(Message, mid)
+        assert m is not None and from_db(m.evidence_expires) == ends
+
+
+def test_an_untrusted_message_copy_of_the_same_signed_content_is_no_conflict(
+        db: Database, mid: int) -> None:
+    """Other bytes that seal the same content (content_sha256) are the same evidence: not
+    kept aside as a conflict (the message's counterpart of the delivery-info test above)."""
+    assert _place(db, mid, b"zfo-trusted", VerdictInfo("valid", T0), "c1") is A.STORE
+    assert _place(db, mid, b"zfo-resealed", VerdictInfo("untrusted", T0), "c1") is A.KEEP
+    assert _column(db, "SELECT count(*) FROM evidence_copies") == [0]
+    assert _place(db, mid, b"zfo-other", VerdictInfo("untrusted", T0), "c2") is A.CONFLICT
+    assert _column(db, "SELECT content_sha256 FROM evidence_copies") == ["c2"]

@@ -21,8 +21,11 @@ from dso_desktop.store.records import MessageFilter, VerdictInfo
 from dso_desktop.store.repos import AccountRepo
 
 T0 = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)
+# With the evidence horizon too (survivor of seed 20261208: the fast path dropped
+# evidence_expires and no test's verdict had one).
 VERDICT = VerdictInfo("valid", T0 + timedelta(minutes=1), '{"verdict": "valid"}',
-                      T0 + timedelta(days=400))
+                      T0 + timedelta(days=400), evidence_expires=T0 + timedelta(days=380),
+                      evidence_cause="timestamp-certificate")
 EVENTS = (DeliveryEvent(T0, "EV0: Zpráva byla podána"),
           DeliveryEvent(T0 + timedelta(hours=1), "EV5: Zpráva byla dodána"))
 # Columns that hold the time of writing (differ between any two runs).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from updater.testkit import write_archive
@@ -66,3 +67,10 @@ def test_empty_path_is_refused() -> None:
         FileEntry(MANIFEST_NAME, "file", 1, "0" * 64), FileEntry(".", "file", 1, "0" * 64)))
     with pytest.raises(UnsafeArchiveError, match="empty path"):
         check_manifest(files)
+
+
+def test_a_files_list_of_another_format_is_refused_as_such() -> None:
+    # Survivor of seed 20261208: the reason a newer portal's list is not read.
+    with pytest.raises(ReleaseFormatError) as refused:
+        FilesManifest.from_bytes(b'{"format": 2, "entries": []}')
+    assert str(refused.value) == "bad files.json: unknown files.json format"

@@ -6,7 +6,10 @@ anchors of the update transport."""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,102 @@ def test_the_transport_verifies_against_the_system_anchors_or_the_given_file() -
     assert Transport(verify="/etc/dso/ca.pem").verify == "/etc/dso/ca.pem"
     with pytest.raises(ValueError, match="cannot be turned off"):
         Transport(verify=False)
+
+
+# Survivors of seed 20261208 (branch ``survrest``).
+
+def test_a_failed_trial_keeps_its_czech_reason_through_the_state_file(tmp_path: Path) -> None:
+    trial = Trial("2.0.0", 2, (Attempt("a1", 4242, "2026-06-01T10:00:00+00:00"),),
+                  "exit code 3", "skončila s kódem 3")
+    layout = InstallLayout(tmp_path)
+    state = lay.InstallState(current="2.0.0", trial=trial)
+    layout.save_state(state)
+    saved = json.loads((tmp_path / lay.STATE_FILE).read_bytes())
+    assert saved["format"] == 1  # the file says which format it is in
+    assert saved["trial"]["last_end_cs"] == "skončila s kódem 3"
+    assert lay.InstallState.from_json(saved).trial == trial
+    # An attempt written without its start time reads back with none (not a made-up one).
+    bare = Trial.from_json({"version": "2.0.0", "running": [{"id": "a2", "pid": 7}]})
+    assert bare is not None and bare.running == (Attempt("a2", 7, ""),)
+    assert bare.last_end is None and bare.last_end_cs is None
+
+
+def test_launcher_times_are_utc_to_the_second(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path)
+    before = datetime.now(UTC).replace(microsecond=0)
+    layout.write_outcome("a1", "2.0.0", 0)
+    layout.mark_healthy("2.0.0")
+    after = datetime.now(UTC)
+    outcome = json.loads(layout.outcome_file("a1").read_bytes())
+    healthy = layout.healthy_marker("2.0.0").read_text(encoding="ascii")
+    for text in (outcome["at"], healthy):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", text), text
+        assert before <= datetime.fromisoformat(text) <= after
+
+
+def test_a_policy_file_that_is_no_object_counts_as_none(tmp_path: Path) -> None:
+    (tmp_path / lay.POLICY_FILE).write_text('["managed"]', encoding="utf-8")
+    layout = InstallLayout(tmp_path)
+    assert layout.policy() == {}
+    assert layout.managed() is False  # a writable folder, no policy
+
+
+def test_the_policy_is_merged_and_written_for_people_to_read(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path / "install")
+    assert layout.update_policy({"portal": "https://updates.example/", "channel": "stable"}) \
+        == {"portal": "https://updates.example/", "channel": "stable"}
+    proxy = "http://proxy.úřad.example:3128"
+    merged = layout.update_policy({"channel": None, "never-set": None, "proxy": proxy,
+                                   "managed": True})
+    expected = {"portal": "https://updates.example/", "proxy": proxy, "managed": True}
+    assert merged == expected and layout.policy() == expected
+    assert layout.managed() is True
+    assert (layout.root / lay.POLICY_FILE).read_bytes() == (
+        json.dumps(expected, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+class _Kernel32:
+    """What `pid_alive` asks of Windows: open the process, read its exit code, close."""
+
+    def __init__(self, handle: int, exit_code: int) -> None:
+        self.handle, self.exit_code = handle, exit_code
+        self.calls: list[tuple[object, ...]] = []
+
+    def OpenProcess(self, access: int, inherit: bool, pid: int) -> int:
+        self.calls.append(("open", access, inherit, pid))
+        return self.handle
+
+    def GetExitCodeProcess(self, handle: int, code: object) -> int:
+        self.calls.append(("code", handle))
+        code._obj.value = self.exit_code  # type: ignore[attr-defined]  # ctypes.byref
+        return 1
+
+    def CloseHandle(self, handle: int) -> int:
+        self.calls.append(("close", handle))
+        return 1
+
+
+@pytest.mark.parametrize(("handle", "exit_code", "alive"), [
+    (77, 259, True),   # STILL_ACTIVE
+    (77, 0, False),    # ended with exit code 0
+    (77, 260, False),
+    (0, 259, False),   # no such process: no handle
+])
+def test_a_process_on_windows_is_alive_only_while_still_active(
+        monkeypatch: pytest.MonkeyPatch, handle: int, exit_code: int, alive: bool) -> None:
+    import ctypes
+    import types
+
+    kernel32 = _Kernel32(handle, exit_code)
+    monkeypatch.setattr(ctypes, "windll", types.SimpleNamespace(kernel32=kernel32),
+                        raising=False)
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert lay.pid_alive(4321) is alive
+    assert kernel32.calls[0] == ("open", 0x1000, False, 4321)
+    if handle:
+        assert kernel32.calls[1:] == [("code", handle), ("close", handle)]
+
+
+def test_a_long_problem_is_cut_to_500_characters() -> None:
+    assert describe_problem(OSError("x" * 600))["message_en"] == "x" * 500
+    assert describe_problem(OSError("y" * 500))["message_en"] == "y" * 500

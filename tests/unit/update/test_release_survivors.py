@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from dso_desktop.update.release import LatestIndex, Notes, ReleaseFormatError
+from dso_desktop.update.release import (
+    CHANNELS,
+    MANIFEST_NAME,
+    LatestIndex,
+    Manifest,
+    Notes,
+    ReleaseFormatError,
+    Version,
+    release_dir,
+)
 
 
 @pytest.mark.parametrize("obj", [
@@ -71,3 +80,24 @@ def test_the_file_list_is_fetched_into_a_cache_folder_not_made_yet(tmp_path: Pat
     work = tmp_path / "not" / "made" / "yet"
     assert fetch_file_list(client, info, work) == _listing()  # type: ignore[arg-type]
     assert work.is_dir() and not (work / "files.json.part").exists()
+
+
+# Survivors of seed 20261208 (branch ``survrest``).
+
+def test_withdrawn_versions_survive_latest_json() -> None:
+    # The operator's withdrawal is what offers a rollback to clients on a bad version.
+    index = LatestIndex(Version.parse("1.0.0"), "r/dso-desktop-1.0.0.tar.gz", {},
+                        withdrawn=("1.2.0", "1.1.0"))
+    back = LatestIndex.from_bytes(index.to_bytes())
+    assert back.withdrawn == ("1.1.0", "1.2.0")
+    assert json.loads(index.to_bytes())["withdrawn"] == ["1.1.0", "1.2.0"]
+
+
+def test_format_refusals_say_what_is_wrong() -> None:
+    with pytest.raises(ReleaseFormatError) as manifest:
+        Manifest.from_bytes(b'{"format": 2}')
+    assert str(manifest.value) == f"bad {MANIFEST_NAME}: unknown {MANIFEST_NAME} format"
+    with pytest.raises(ReleaseFormatError) as channel:
+        release_dir("nightly", "linux-x86_64")
+    assert str(channel.value) == f"unknown channel 'nightly' (use {', '.join(CHANNELS)})"
+    assert release_dir("stable", "linux-x86_64") == "releases/stable/linux-x86_64"

@@ -222,3 +222,36 @@ def test_the_shipped_root_is_a_signed_tuf_root() -> None:
     doc = json.loads(shipped_root())
     assert doc["signed"]["_type"] == "root" and doc["signatures"]
     assert isinstance(doc["signed"]["version"], int)
+
+
+# Survivors of seed 20261208 (branch ``survrest``).
+
+def test_the_administrators_portal_ca_file_is_taken_from_the_policy(
+        tmp_path: Path) -> None:
+    root = tmp_path / "install"
+    svc = _service(tmp_path, root)
+    assert svc.portal_ca_file() is None  # no policy: the system roots
+    InstallLayout(root).update_policy({"ca_file": "portal-ca.pem"})
+    assert svc.portal_ca_file() == root / "portal-ca.pem"
+
+
+def test_an_explicit_download_is_not_stopped_by_turned_off_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `dso update download` (like "check now") asks the portal even when the daily check
+    # is turned off, and does not postpone that check.
+    from dso_desktop.update.errors import UpdateNetworkError
+
+    svc = _service(tmp_path)
+    svc.set_enabled(False)
+    asked: list[str] = []
+
+    class Offline:
+        def refresh(self) -> None:
+            asked.append("refresh")
+            raise UpdateNetworkError("portal unreachable")
+
+    monkeypatch.setattr(svc, "_new_client", lambda cancel=None: Offline())
+    with pytest.raises(UpdateNetworkError):
+        svc.download()
+    assert asked == ["refresh"]
+    assert svc.settings().last_check is None

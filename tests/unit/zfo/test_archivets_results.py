@@ -124,3 +124,57 @@ def test_an_answer_with_our_nonce_over_other_data_is_refused_as_such(pki: TestPk
     assert str(refused.value) == "the timestamp is over other data (imprint)"
     same = TimestampRequest(other, req.nonce, b"\x11" * 32)
     assert token_from_response(reply, same)  # the same reply answers its own request
+
+
+# Survivors of seed 20261208 (branch ``survrest``): the certificate asked of the TSA, the
+# size bound of a reply, the Czech texts of a refusal and of a broken signature, and the
+# time a broken signature keeps.
+
+def test_the_request_asks_the_authority_for_its_certificate() -> None:
+    # Without its certificate in the token, the archive timestamp cannot be verified on
+    # its own years later (verify_archive_timestamp finds the signer inside the token).
+    req = build_request(b"data")
+    parsed = tsp.TimeStampReq.load(req.der)
+    assert parsed["cert_req"].native is True
+    assert parsed["nonce"].native == req.nonce
+    assert parsed["message_imprint"]["hashed_message"].native == req.imprint
+
+
+def test_a_reply_of_exactly_the_size_bound_is_read() -> None:
+    from dso_desktop.zfo.archivets import MAX_REPLY_BYTES
+
+    req = build_request(b"data")
+    with pytest.raises(ArchiveTimestampError) as at_bound:
+        token_from_response(b"\x00" * MAX_REPLY_BYTES, req)
+    assert str(at_bound.value).startswith("not a timestamp reply: ")  # read, not refused
+    with pytest.raises(ArchiveTimestampError) as over:
+        token_from_response(b"\x00" * (MAX_REPLY_BYTES + 1), req)
+    assert str(over.value) == "the reply is too large"
+
+
+def test_a_refusal_and_a_non_answer_tell_the_clerk_in_czech() -> None:
+    status = tsp.PKIStatusInfo({"status": "rejection"}).dump()
+    reply = core.Sequence.load(b"\x30" + bytes([len(status)]) + status).dump()
+    with pytest.raises(ArchiveTimestampError) as refused:
+        token_from_response(reply, build_request(b"data"))
+    assert refused.value.message_cs == "Autorita časových razítek žádost odmítla."
+    with pytest.raises(ArchiveTimestampError) as garbage:
+        token_from_response(b"\x30\x00", build_request(b"data"))  # an empty SEQUENCE
+    assert str(garbage.value).startswith("not a timestamp reply: ")
+    assert garbage.value.message_cs == "Odpověď autority není časové razítko."
+
+
+def test_a_broken_authority_signature_says_so_and_keeps_its_time(
+        make_zfo: Callable[..., bytes], pki: TestPki, trust: TrustStore) -> None:
+    from asn1crypto import cms
+
+    data = make_zfo()
+    token = cms.ContentInfo.load(_stamp(data, pki.tsa))
+    signer = token["content"]["signer_infos"][0]
+    sig = bytearray(signer["signature"].native)
+    sig[-1] ^= 0x01
+    signer["signature"] = bytes(sig)
+    check = verify_archive_timestamp(token.dump(force=True), data, trust, now=NOW)
+    assert not check.ok and check.time == NOW and check.horizon is None
+    assert check.reasons[0].startswith("archive timestamp signature: ")
+    assert check.reasons_cs == ("Podpis archivního časového razítka neplatí.",)

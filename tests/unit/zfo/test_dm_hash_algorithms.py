@@ -102,3 +102,12 @@ def test_a_dm_qtimestamp_over_a_parsed_zfo_is_checked_the_same(pki: TestPki,
         assert v.reasons == ("the ISDS timestamp (dmQTimestamp) is not over dmHash",)
         assert v.reasons_cs == ("Časové razítko ISDS (dmQTimestamp) nepatří k otisku zprávy.",)
         assert v.dm_hash is HashCheck.OK
+
+
+def test_a_dm_hash_without_an_algorithm_name_is_said_so(pki: TestPki, trust: TrustStore) -> None:
+    # Survivor of seed 20261208: an empty algorithm attribute reads as '?', not as a
+    # made-up name.
+    v = verify_zfo(_with_hash(pki, "", "sha256"), trust, now=NOW)
+    assert v.dm_hash is HashCheck.NOT_RECOMPUTABLE
+    assert ("dmHash not recomputable: its algorithm '?' is not known (the seal covers "
+            "the content)") in v.reasons

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import pickle
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import AuthorityInformationAccessOID
 from tests.unit.zfo.zfo_factory import SEALED_AT, pki  # noqa: F401
 
-from dso_desktop.zfo.revocation import _signed_by
+from dso_desktop.zfo.revocation import NOT_CHECKED, CrlCache, RevocationCheck, _load_crl, _signed_by
 from dso_desktop.zfo.testpki import (
     TestPki,
     ca_key_usage,
@@ -21,7 +26,14 @@ from dso_desktop.zfo.testpki import (
     issue_leaf,
     pki_name,
 )
-from dso_desktop.zfo.trust import TrustStore, crl_derived_issuer_urls
+from dso_desktop.zfo.trust import (
+    MAX_CHAIN,
+    Chain,
+    TrustStore,
+    _files,
+    aia_ca_issuers,
+    crl_derived_issuer_urls,
+)
 
 
 def _crl_named(issuer: x509.Name, key: object) -> x509.CertificateRevocationList:
@@ -73,3 +85,152 @@ def test_a_store_from_a_checking_process_can_be_scoped_and_pickled_again(
     assert scoped.chain_for(second.seal.cert).anchored
     back = pickle.loads(pickle.dumps(scoped))  # noqa: S301 - our own bytes
     assert back.chain_for(pki.seal.cert).anchored
+
+
+# Survivors of seed 20261208 (branch ``survrest``) in `zfo.trust`, `zfo.revocation`.
+
+def _ec() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())  # fast: chains of many CAs
+
+
+def test_a_ca_without_key_usage_may_sign_its_crl(pki: TestPki) -> None:
+    # RFC 5280: no keyUsage extension means no restriction (older CAs carry none).
+    plain = issue_cert(pki.ca_cert.subject, pki.ca_key, ca=True)
+    assert plain.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert _signed_by(_crl_named(pki.ca_cert.subject, pki.ca_key), plain)
+
+
+def test_a_crl_is_not_counted_when_the_issuer_key_cannot_check_it(pki: TestPki) -> None:
+    # An "issuer" with the CA's name but a key no signature can be checked with (X25519):
+    # cryptography raises TypeError, and the CRL must count as not signed.
+    dh_key = x25519.X25519PrivateKey.generate()
+    odd = (x509.CertificateBuilder().subject_name(pki.ca_cert.subject)
+           .issuer_name(pki.ca_cert.subject).public_key(dh_key.public_key())
+           .serial_number(x509.random_serial_number())
+           .not_valid_before(SEALED_AT - timedelta(days=1))
+           .not_valid_after(SEALED_AT + timedelta(days=30))
+           .sign(pki.ca_key, hashes.SHA256()))
+    assert not _signed_by(_crl_named(pki.ca_cert.subject, pki.ca_key), odd)
+
+
+def test_a_pem_crl_is_read_like_a_der_one(pki: TestPki) -> None:
+    crl = _crl_named(pki.ca_cert.subject, pki.ca_key)
+    pem = crl.public_bytes(serialization.Encoding.PEM)
+    loaded = _load_crl(b"\n  " + pem)
+    assert loaded is not None and loaded == crl
+    assert _load_crl(crl.public_bytes(serialization.Encoding.DER)) == crl
+    assert _load_crl(b"-----BEGIN X509 CRL-----\nnot base64\n-----END X509 CRL-----") is None
+
+
+def test_why_revocation_was_not_checked_is_said(pki: TestPki) -> None:
+    now = SEALED_AT + timedelta(days=1)
+    offline = CrlCache(None, None)
+    assert offline.crl("http://crl.test/ca.crl", pki.ca_cert, now) == (
+        None, "offline: no current CRL in the cache")
+    store = TrustStore()
+    assert store.revocation(Chain((pki.seal.cert,), False), at=now, now=now) == \
+        RevocationCheck(NOT_CHECKED, "no issuing CA to check against")
+    # A certificate that expired before the CRL was issued: its absence proves nothing.
+    key = _ec()
+    start = SEALED_AT - timedelta(days=10)
+    expired = issue_cert("Old seal", key, issuer=pki.ca_cert, issuer_key=pki.ca_key,
+                         not_before=start, days=2)
+    crl = _crl_named(pki.ca_cert.subject, pki.ca_key)  # issued at SEALED_AT
+    assert CrlCache._entry(expired, crl, "http://crl.test/ca.crl") == RevocationCheck(
+        NOT_CHECKED, "the certificate expired before the newest CRL was issued, so the CRL "
+        "no longer lists it")
+
+
+def test_anchors_are_read_from_a_p7b_bundle_in_a_folder(pki: TestPki, tmp_path: Path) -> None:
+    folder = tmp_path / "anchors"
+    folder.mkdir()
+    (folder / "ca.p7b").write_bytes(
+        pkcs7.serialize_certificates([pki.ca_cert], serialization.Encoding.DER))
+    (folder / "notes.txt").write_bytes(pki.ca_cert.public_bytes(serialization.Encoding.PEM))
+    assert [p.name for p in _files(folder)] == ["ca.p7b"]
+    assert TrustStore.from_paths([folder]).chain_for(pki.seal.cert).anchored
+
+
+def test_an_https_issuer_url_is_followed(pki: TestPki) -> None:
+    leaf = issue_cert("Seal", _ec(), issuer=pki.ca_cert, issuer_key=pki.ca_key,
+                      aia="https://ca.example.test/ca.crt")
+    assert aia_ca_issuers(leaf) == ["https://ca.example.test/ca.crt"]
+    ftp = issue_cert("Seal", _ec(), issuer=pki.ca_cert, issuer_key=pki.ca_key,
+                     aia="ftp://ca.example.test/ca.crt")
+    assert aia_ca_issuers(ftp) == []
+
+
+def test_a_crl_download_may_be_as_large_as_a_crl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop import net
+    from dso_desktop.zfo.revocation import MAX_CRL_BYTES
+    from dso_desktop.zfo.trust import MAX_FETCH_BYTES, default_crl_fetcher, default_fetcher
+
+    asked: list[tuple[str, int]] = []
+
+    def fetch(url: str, *, max_bytes: int) -> bytes:
+        asked.append((url, max_bytes))
+        return b""
+
+    monkeypatch.setattr(net, "fetch", fetch)
+    default_crl_fetcher("http://crl.test/a.crl")
+    default_fetcher("http://ca.test/a.crt")
+    assert asked == [("http://crl.test/a.crl", MAX_CRL_BYTES),
+                     ("http://ca.test/a.crt", MAX_FETCH_BYTES)]
+    assert MAX_CRL_BYTES > MAX_FETCH_BYTES  # PostSignum's CRLs are megabytes
+
+
+def test_a_chain_is_valid_from_the_first_second_of_its_newest_certificate(
+        pki: TestPki) -> None:
+    chain = TrustStore.from_paths([pki.ca_file]).chain_for(pki.seal.cert)
+    start = max(c.not_valid_before_utc for c in chain.certs)
+    end = min(c.not_valid_after_utc for c in chain.certs)
+    assert chain.invalid_at(start) is None
+    assert chain.invalid_at(end) is None
+    assert chain.invalid_at(start - timedelta(seconds=1)) is not None
+    assert chain.invalid_at(end + timedelta(seconds=1)) is not None
+
+
+def test_a_chain_longer_than_the_limit_is_refused_as_such() -> None:
+    root_key = _ec()
+    root = issue_cert("Root", root_key, ca=True)
+    store = TrustStore()
+    store.add(root, explicit_anchor=True)
+    issuer, issuer_key = root, root_key
+    for i in range(MAX_CHAIN + 1):  # one intermediate more than a chain may hold
+        key = _ec()
+        issuer = issue_cert(f"CA {i}", key, issuer=issuer, issuer_key=issuer_key, ca=True)
+        issuer_key = key
+        store.add(issuer)
+    leaf = issue_cert("Seal", _ec(), issuer=issuer, issuer_key=issuer_key)
+    chain = store.chain_for(leaf)
+    assert not chain.anchored
+    assert chain.problem == "certificate chain too long"
+    assert len(chain.certs) == MAX_CHAIN + 1
+
+
+def test_issuer_download_goes_on_until_the_issuer_is_found(pki: TestPki) -> None:
+    # The leaf names two issuer URLs: the first serves a CA of the same PKI that did not
+    # issue it (useful, so kept), the second its real issuer.
+    mid_key = _ec()
+    mid = issue_cert("Issuing CA", mid_key, issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
+    other = issue_cert("Other CA", _ec(), issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
+    leaf_key = _ec()
+    leaf = (x509.CertificateBuilder().subject_name(pki_name("Seal"))
+            .issuer_name(mid.subject).public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(mid.not_valid_before_utc)
+            .not_valid_after(mid.not_valid_after_utc)
+            .add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(url))
+                for url in ("http://ca.test/other.crt", "http://ca.test/mid.crt")]),
+                critical=False)
+            .sign(mid_key, hashes.SHA256()))
+    der = serialization.Encoding.DER
+    served = {"http://ca.test/other.crt": other.public_bytes(der),
+              "http://ca.test/mid.crt": mid.public_bytes(der)}
+    store = TrustStore(fetcher=served.__getitem__)
+    store.add(pki.ca_cert, explicit_anchor=True)
+    chain = store.chain_for(leaf)
+    assert chain.anchored, chain.problem
+    assert chain.certs == (leaf, mid, pki.ca_cert)

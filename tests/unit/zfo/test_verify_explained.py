@@ -370,3 +370,114 @@ def test_a_timestamp_made_outside_its_authoritys_validity_keeps_its_time(
                                     "issue time: ")
     assert v.reasons_cs[-1] == "Časové razítko je neplatné."
     assert v.timestamp_time == early  # what the token says, shown with the refusal
+
+
+# Survivors of seed 20261208 (branch ``survrest``): reasons of an invalid seal, word for
+# word in both languages, and the count of days left.
+
+def test_a_seal_without_a_signing_time_is_invalid_and_says_so(
+        pki: TestPki, trust: TrustStore) -> None:
+    from asn1crypto import cms
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.zfo.produce import _sign_signed_data
+
+    signed = _sign_signed_data("data", message_xml(pki), pki.seal.cert, pki.seal.key, None,
+                               "sha256")
+    data = cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    assert _pairs(v)[-1] == ("the seal has no signing time", "Pečeť neuvádí čas podepsání.")
+
+
+def test_a_signed_content_type_other_than_the_content_is_named(
+        make_zfo: Callable[..., bytes]) -> None:
+    from dso_desktop.zfo import fastcms as f
+    from dso_desktop.zfo.cmscheck import check_signer
+
+    # The first id-data OID is the encapsulated content's type (the second is the signed
+    # contentType attribute): made id-digestedData, outside what the signature covers.
+    data_oid = bytes.fromhex("06092a864886f70d010701")
+    zfo = make_zfo().replace(data_oid, bytes.fromhex("06092a864886f70d010705"), 1)
+    cert, problem = check_signer(f.signed_data(zfo))
+    assert cert is not None
+    assert problem == "signed contentType does not match the content"
+
+
+def test_a_timestamp_over_another_signature_is_named(
+        pki: TestPki, trust: TrustStore) -> None:
+    from asn1crypto import cms
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import _sign_signed_data, make_timestamp_token
+
+    def stamp_of_another(_signature: bytes) -> cms.CMSAttributes:
+        token = make_timestamp_token(b"another signature", pki.tsa, SEALED_AT)
+        return cms.CMSAttributes([
+            cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})])
+
+    signed = _sign_signed_data("data", message_xml(pki), pki.seal.cert, pki.seal.key,
+                               SEALED_AT, "sha256", unsigned=stamp_of_another)
+    data = cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is not VerdictKind.VALID
+    assert any(r.endswith("timestamp was issued for another signature (imprint mismatch)")
+               for r in v.reasons), v.reasons
+
+
+def test_a_timestamp_ending_within_the_day_says_zero_days(
+        pki: TestPki, trust: TrustStore) -> None:
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import short_lived_tsa
+
+    ends_at = NOW + timedelta(hours=5)  # whole days from its start: ends exactly then
+    tsa = short_lived_tsa(pki, ends_at, not_before=ends_at - timedelta(days=100))
+    assert tsa.cert.not_valid_after_utc == ends_at and tsa.cert.not_valid_before_utc < SEALED_AT
+    v = verify_zfo(seal(message_xml(pki), pki.seal, tsa, SEALED_AT), trust, now=NOW)
+    assert any(r.startswith("the timestamp expires in 0 days") for r in v.reasons), v.reasons
+
+
+def test_a_seal_certificate_not_yet_valid_at_signing_time_is_invalid(
+        pki: TestPki, trust: TrustStore) -> None:
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import SealIdentity, seal
+    from dso_desktop.zfo.testpki import issue_cert, leaf_key_usage
+
+    later = issue_cert(pki.seal.cert.subject, pki.seal.key, issuer=pki.ca_cert,
+                       issuer_key=pki.ca_key, not_before=SEALED_AT + timedelta(days=1),
+                       key_usage=leaf_key_usage())
+    data = seal(message_xml(pki), SealIdentity(later, pki.seal.key, (pki.ca_cert,)), None,
+                SEALED_AT)
+    v = verify_zfo(data, trust, now=NOW)
+    assert v.kind is VerdictKind.INVALID
+    en, cs = _pairs(v)[-1]
+    assert en.startswith("the seal certificate chain was not valid at signing time: ")
+    assert cs == "Certifikát pečeti nebyl v době podepsání platný."
+
+
+def test_a_signing_certificate_attribute_naming_another_certificate_is_refused(
+        make_zfo: Callable[..., bytes], pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.zfo import fastcms as f
+    from dso_desktop.zfo import produce
+    from dso_desktop.zfo.cmscheck import check_signer
+
+    real = produce._signing_certificate_v2
+    monkeypatch.setattr(produce, "_signing_certificate_v2",
+                        lambda _cert: real(produce._asn1_cert(pki.tsa.cert)))
+    cert, problem = check_signer(f.signed_data(make_zfo(with_tsa=False)))
+    assert cert is not None
+    assert problem == "signing-certificate attribute names another certificate"
+
+
+def test_a_zfo_verifies_without_the_compiled_fast_path(
+        make_zfo: Callable[..., bytes], trust: TrustStore,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An install without a C compiler has no _cder: every walk falls back to Python.
+    from dso_desktop.zfo import fastcms as f
+
+    monkeypatch.setattr(f, "_cder", None)
+    v = verify_zfo(make_zfo(), trust, now=NOW)
+    assert v.kind is VerdictKind.VALID, v.reasons

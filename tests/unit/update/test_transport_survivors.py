@@ -1,0 +1,76 @@
+"""Survivors of seed 20261208 (branch ``survrest``) in `update.transport`: a resumed
+download into a folder not made yet, and what a broken download says (the URL, the
+cause) to the log and the helpdesk (`describe_problem`'s ``message_en``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from tuf.api import exceptions as tuf_exc
+
+from dso_desktop.update.transport import Transport
+
+URL = "https://updates.example/targets/dso-2.0.0.tar.gz"
+
+
+class _Response:
+    def __init__(self, status: int, body: list[bytes], headers: dict[str, str] | None = None,
+                 fail_after: int | None = None) -> None:
+        self.status_code, self.headers = status, headers or {}
+        self._body, self._fail_after = body, fail_after
+        self.closed = False
+
+    def iter_content(self, _size: int) -> Iterator[bytes]:
+        for i, chunk in enumerate(self._body):
+            if self._fail_after is not None and i >= self._fail_after:
+                raise requests.ConnectionError("connection reset by peer")
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _Session:
+    def __init__(self, response: _Response) -> None:
+        self.response = response
+        self.headers: list[dict[str, str]] = []
+
+    def get(self, url: str, *, headers: dict[str, str], **_kw: object) -> _Response:
+        self.headers.append(headers)
+        return self.response
+
+
+def _transport(response: _Response) -> tuple[Transport, _Session]:
+    session = _Session(response)
+    return Transport(session=session), session  # type: ignore[arg-type]
+
+
+def test_a_download_creates_the_folders_of_its_part_file(tmp_path: Path) -> None:
+    t, session = _transport(_Response(200, [b"abc", b"def"]))
+    part = tmp_path / "cache" / "updates" / "partial" / "dso.part"
+    assert t.download_resumable(URL, part, 6) == part
+    assert part.read_bytes() == b"abcdef" and session.headers == [{}]
+
+
+def test_an_interrupted_download_says_so_and_keeps_what_came(tmp_path: Path) -> None:
+    t, _ = _transport(_Response(200, [b"abc", b"def"], fail_after=1))
+    part = tmp_path / "dso.part"
+    with pytest.raises(tuf_exc.DownloadError) as broken:
+        t.download_resumable(URL, part, 6)
+    assert str(broken.value) == "download interrupted: connection reset by peer"
+    assert part.read_bytes() == b"abc"  # resumed from here next time
+
+
+def test_a_resume_answered_with_another_range_is_refused_by_url(tmp_path: Path) -> None:
+    part = tmp_path / "dso.part"
+    part.write_bytes(b"abc")
+    response = _Response(206, [b"zzz"], {"Content-Range": "bytes 0-2/6"})
+    t, session = _transport(response)
+    with pytest.raises(tuf_exc.DownloadError) as refused:
+        t.download_resumable(URL, part, 6)
+    assert str(refused.value) == f"unexpected Content-Range from {URL}"
+    assert session.headers == [{"Range": "bytes=3-"}] and response.closed
+    assert part.read_bytes() == b"abc"  # nothing of the wrong range appended
