@@ -267,6 +267,23 @@ def _forget_fixture_values(item: Any) -> None:
         item.funcargs = None
 
 
+def _warm_simulator_pki() -> None:
+    """The in-memory simulator's PKI (``simulator.pki.load_or_create``: RSA keys and
+    certificates, ~0.3 CPU s) is made once per process and shared by every in-memory
+    simulator after it. Made here, before the forks, every child inherits it instead of
+    making it again in each child whose tests build a simulator (the ZFO tests that seal
+    what the simulator renders, the checking-process sync). The simulator is not mutated
+    (``only_mutate``) and the PKI is what the first such test would have made, so no
+    result changes."""
+    import contextlib
+    import tempfile
+
+    with contextlib.suppress(Exception), tempfile.TemporaryDirectory() as tmp:
+        from dso_desktop.simulator.pki import load_or_create
+
+        load_or_create(Path(tmp) / "pki", persistent=False)
+
+
 class _SessionOnly:
     """A stand-in for "the next item" whose chain is the session alone: tearing down up to
     it ends every module, class and function fixture but keeps the session-scoped ones
@@ -446,6 +463,7 @@ class Resident:
         the fixture and no other session fixture; it is set up and torn down to the
         session (its function and module fixtures go, the session ones stay)."""
         used = [it for nid, it in items.items() if nid in {t for j in self.jobs for t in j.tests}]
+        _warm_simulator_pki()
 
         def session_fixtures(it: Any) -> set[str]:
             info = getattr(it, "_fixtureinfo", None)
