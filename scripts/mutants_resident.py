@@ -107,6 +107,7 @@ def prepare(globs: list[str], max_children: int, lines: bool = False,
     stats = mm.create_mutants(max_children)
     print(f"mutants generated in {time.monotonic() - t0:.0f} s ({stats.mutated} files mutated)",
           flush=True)
+    precompile(Path("mutants"), max_children)
     t0 = time.monotonic()
     runner = mm.get_mutant_runner(1)
     if lines:
@@ -120,11 +121,82 @@ def prepare(globs: list[str], max_children: int, lines: bool = False,
             stats_file.unlink()
         mutants_lines.hook_stats_run(lines_file, stats_processes)
     mm.collect_or_load_stats(runner, apply_config_invalidation=True)
-    print(f"stats ready in {time.monotonic() - t0:.0f} s", flush=True)
+    mapped = map_child_process_functions()
+    print(f"stats ready in {time.monotonic() - t0:.0f} s"
+          + (f"; {mapped} functions run only in a checking process mapped to the tests "
+             "that start it" if mapped else ""), flush=True)
     mutants, by_path = mm.collect_source_file_mutation_data(mutant_names=globs)
     mm._check_test_to_mutant_associations(by_path)
     set_mutant_under_test("")
     return mutants, by_path
+
+
+# Functions that run only inside a process a test starts: the ZFO checking process
+# (`sync.pipeline.CheckingProcess`: a `spawn` ProcessPoolExecutor whose initializer is
+# `init_worker` and whose work is `check_in_worker`). mutmut's stats are recorded in the
+# test's own process, so no test "reaches" them and their mutants would be "no tests". A
+# mutant's name reaches that process through the environment (MUTANT_UNDER_TEST is
+# inherited), so the tests that start it and hand it work do test them. Mangled function
+# name -> those tests (node ids of the test selection). `init_worker` starts the
+# parent-watch thread (`_exit_with`) and lowers the priority (`_lower_priority`) in every
+# checking process, so those three share the tests that start one; `check_in_worker` runs
+# in the ones that are given ZFOs to check.
+_STARTS_A_CHECKER = (
+    "tests/unit/sync/test_ingest_pipeline.py::test_checking_process_agrees_with_checking_here",
+    "tests/unit/sync/test_ingest_pipeline.py::test_a_zfo_whose_check_never_ends_costs_only_itself",
+    "tests/unit/sync/test_ingest_pipeline.py::"
+    "test_sync_through_the_checking_process_stores_what_checking_here_stores",
+    "tests/unit/sync/test_ingest_pipeline.py::test_the_checking_process_ends_with_a_killed_program",
+    "tests/unit/sync/test_checking_process.py::"
+    "test_the_checking_process_checks_with_the_apps_trust_store",
+)
+_CHECKS_IN_A_CHECKER = (_STARTS_A_CHECKER[0], _STARTS_A_CHECKER[2], _STARTS_A_CHECKER[4])
+IN_CHILD_PROCESS: dict[str, tuple[str, ...]] = {
+    "dso_desktop.sync.ingest.x_init_worker": _STARTS_A_CHECKER,
+    "dso_desktop.sync.ingest.x__lower_priority": _STARTS_A_CHECKER,
+    "dso_desktop.sync.ingest.x__exit_with": _STARTS_A_CHECKER,
+    "dso_desktop.sync.ingest.x_check_in_worker": _CHECKS_IN_A_CHECKER,
+}
+
+
+def map_child_process_functions(table: dict[str, tuple[str, ...]] | None = None) -> int:
+    """Add the tests of ``IN_CHILD_PROCESS`` to mutmut's stats (in memory) for the
+    functions no test reaches in-process; only tests the stats run traced (so a renamed
+    or removed test is never asked for). Returns how many functions got tests."""
+    from mutmut.state import state
+
+    table = IN_CHILD_PROCESS if table is None else table
+    known = state().duration_by_test
+    by_func = state().tests_by_mangled_function_name
+    mapped = 0
+    for func, tests in table.items():
+        present = {t for t in tests if t in known}
+        if present and not by_func.get(func):
+            by_func[func] = set(by_func.get(func, set())) | present
+            mapped += 1
+    return mapped
+
+
+def precompile(root: Path, workers: int = 1) -> None:
+    """Write the bytecode of the mutated tree once (``compileall``; only files whose source
+    changed since are compiled again, the cache is checked against the source as usual).
+
+    Why: the children fork from a session that has imported the mutated copy, but a test
+    that starts a Python program (the ZFO checking process, ``dso`` in a subprocess) makes
+    that program import it again, and the mutated files are big (``store/messages.py``
+    4.6 MB: every mutant is a function of its own). Without a bytecode cache each such
+    start compiles them from source: importing ``sync.ingest`` took 1.9 CPU s instead of
+    0.55. Where ``PYTHONDONTWRITEBYTECODE`` is set (or the tree is fresh), every start paid
+    that. ``py_compile`` writes the cache regardless of that setting; reading it is never
+    turned off."""
+    import compileall
+
+    t0 = time.process_time()
+    for sub in ("src", "tests"):
+        if (root / sub).is_dir():
+            compileall.compile_dir(str(root / sub), quiet=1, workers=max(1, workers))
+    print(f"bytecode of the mutated tree written ({time.process_time() - t0:.1f} CPU s)",
+          flush=True)
 
 
 def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]:
@@ -145,7 +217,10 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]
         name = name.replace("__init__.", "")
         tests = sorted(state().tests_by_mangled_function_name.get(
             mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
-        if line_map is not None and tests:
+        # The line data knows nothing of another process: a function of IN_CHILD_PROCESS
+        # keeps every test that starts that process.
+        if line_map is not None and tests and \
+                mangled_name_from_mutant_name(name) not in IN_CHILD_PROCESS:
             reach = tests
             tests, _why = line_map.tests_for(Path("mutants", data.path),
                                              name.rsplit(".", 1)[-1], tests)
@@ -190,6 +265,23 @@ def _forget_fixture_values(item: Any) -> None:
     if hasattr(item, "_request"):
         item._request = False
         item.funcargs = None
+
+
+def _warm_simulator_pki() -> None:
+    """The in-memory simulator's PKI (``simulator.pki.load_or_create``: RSA keys and
+    certificates, ~0.3 CPU s) is made once per process and shared by every in-memory
+    simulator after it. Made here, before the forks, every child inherits it instead of
+    making it again in each child whose tests build a simulator (the ZFO tests that seal
+    what the simulator renders, the checking-process sync). The simulator is not mutated
+    (``only_mutate``) and the PKI is what the first such test would have made, so no
+    result changes."""
+    import contextlib
+    import tempfile
+
+    with contextlib.suppress(Exception), tempfile.TemporaryDirectory() as tmp:
+        from dso_desktop.simulator.pki import load_or_create
+
+        load_or_create(Path(tmp) / "pki", persistent=False)
 
 
 class _SessionOnly:
@@ -371,6 +463,7 @@ class Resident:
         the fixture and no other session fixture; it is set up and torn down to the
         session (its function and module fixtures go, the session ones stay)."""
         used = [it for nid, it in items.items() if nid in {t for j in self.jobs for t in j.tests}]
+        _warm_simulator_pki()
 
         def session_fixtures(it: Any) -> set[str]:
             info = getattr(it, "_fixtureinfo", None)

@@ -1,0 +1,118 @@
+"""scripts/mutants_resident.py: the mutated tree's bytecode written once, and the functions
+that run only in the ZFO checking process tested by the tests that start it (branch
+``mutspeed``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from tests.unit.core.test_mutants_lines import _Data, _map, _resident, _source, _write
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_mutated_tree_is_compiled_once_even_where_bytecode_is_not_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program a test starts imports the mutated copy again: with the cache written by
+    the runner it does not compile the (big) mutated files, also under
+    PYTHONDONTWRITEBYTECODE, which only stops writing a cache, never reading one."""
+    mr = _resident()
+    mod = tmp_path / "src" / "pkg" / "mod.py"
+    mod.parent.mkdir(parents=True)
+    (mod.parent / "__init__.py").write_text("", encoding="utf-8")
+    mod.write_text("VALUE = 41 + 1\n", encoding="utf-8")
+    test = tmp_path / "tests" / "test_x.py"
+    test.parent.mkdir()
+    test.write_text("def test_x():\n    pass\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    mr.precompile(tmp_path)
+    cached = Path(importlib.util.cache_from_source(str(mod)))
+    assert cached.exists()
+    assert Path(importlib.util.cache_from_source(str(test))).exists()
+    # A fresh interpreter that may not write bytecode loads the module from that cache.
+    probe = ("import sys, pkg.mod; "
+             "print(pkg.mod.VALUE, pkg.mod.__spec__.cached, sys.dont_write_bytecode)")
+
+    def run() -> list[str]:
+        return subprocess.run([sys.executable, "-B", "-c", probe], cwd=tmp_path / "src",
+                              capture_output=True, text=True, check=True,
+                              env={"PYTHONPATH": str(tmp_path / "src"),
+                                   "PYTHONDONTWRITEBYTECODE": "1"}).stdout.split()
+
+    assert run() == ["42", str(cached), "True"]
+    # A cache is never used for another source (Python checks its time and size)...
+    stamp = cached.read_bytes()
+    mod.write_text("VALUE = 7\n", encoding="utf-8")
+    assert run()[0] == "7"
+    # ... and a source mutmut rewrote later is compiled again by the next run.
+    later = mod.stat().st_mtime + 5
+    os.utime(mod, (later, later))
+    mr.precompile(tmp_path)
+    assert cached.read_bytes() != stamp
+    assert run() == ["7", str(cached), "True"]
+
+
+def test_functions_run_only_in_a_checking_process_get_the_tests_that_start_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    mr = _resident()
+    from mutmut.state import state
+
+    table = {"pkg.ingest.x_init_worker": ("t_start", "t_gone"),
+             "pkg.ingest.x_check": ("t_start",)}
+    reached: defaultdict[str, set[str]] = defaultdict(set)
+    reached["pkg.ingest.x_check"] = {"t_here"}  # reached in-process: left as it is
+    monkeypatch.setattr(state(), "tests_by_mangled_function_name", reached)
+    monkeypatch.setattr(state(), "duration_by_test", {"t_start": 1.0, "t_here": 0.1})
+    assert mr.map_child_process_functions(table) == 1
+    # Only a test the stats run traced: a renamed one is never asked for.
+    assert reached["pkg.ingest.x_init_worker"] == {"t_start"}
+    assert reached["pkg.ingest.x_check"] == {"t_here"}
+
+
+def test_a_child_process_function_keeps_every_test_that_starts_the_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line data shows what ran in the test's own process: for a function of the table
+    it would drop the tests whose process ran the mutant, so it is not applied."""
+    mr = _resident()
+    from mutmut.state import state
+
+    path = _write(tmp_path, _source())
+    monkeypatch.chdir(tmp_path)
+    line_map = _map(path, {2: {"t_pos", "t_neg"}, 3: {"t_pos"}, 5: {"t_neg"}})
+    monkeypatch.setattr(state(), "tests_by_mangled_function_name",
+                        {"pkg.mod.x_f": {"t_pos", "t_neg", "t_zero"}})
+    monkeypatch.setattr(state(), "duration_by_test", {"t_pos": 0.2, "t_neg": 0.1, "t_zero": 0.3})
+    mutants = [(_Data("src/pkg/mod.py"), "pkg.mod.x_f__mutmut_2", None)]
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos"]
+    monkeypatch.setattr(mr, "IN_CHILD_PROCESS", {"pkg.mod.x_f": ("t_pos", "t_neg", "t_zero")})
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_neg", "t_pos", "t_zero"]
+
+
+def test_the_table_names_tests_that_exist_and_start_a_checking_process() -> None:
+    """A renamed test would silently leave these functions untested again ("no tests")."""
+    mr = _resident()
+    assert set(mr.IN_CHILD_PROCESS) == {
+        f"dso_desktop.sync.ingest.x_{n}"
+        for n in ("init_worker", "_lower_priority", "_exit_with", "check_in_worker")}
+    for tests in mr.IN_CHILD_PROCESS.values():
+        for node in tests:
+            file, name = node.split("::")
+            source = (ROOT / file).read_text(encoding="utf-8")
+            body = re.search(rf"^def {name}\(.*?(?=^\S|\Z)", source, re.S | re.M)
+            assert body is not None, node
+            # Each starts a checking process: init_worker as a pool's initializer, or the
+            # product's CheckingProcess (the sync, for_items).
+            assert re.search(r"init_worker|for_items|sync_account|_ORPHAN_DRIVER|checker",
+                             body.group(0)), node
+    # The initializer's own functions run wherever a checking process starts.
+    src = (ROOT / "src" / "dso_desktop" / "sync" / "ingest.py").read_text(encoding="utf-8")
+    init = re.search(r"^def init_worker\(.*?(?=^\S|\Z)", src, re.S | re.M)
+    assert init is not None
+    assert "_lower_priority()" in init.group(0) and "_exit_with" in init.group(0)
