@@ -129,3 +129,33 @@ def test_the_qualified_timestamp_read_once_gives_the_same_states(
                       facts.dm_dm_bytes, facts.q_timestamp[:-40] if facts.q_timestamp else None)
     assert v._q_parts(broken) is None
     assert v._q_timestamp_state(broken, None) is v._q_timestamp_state(broken)
+
+
+def test_a_token_that_does_not_declare_a_tstinfo_is_not_read_as_one(pki: TestPki) -> None:
+    """RFC 3161, 2.4.2: a time-stamp token's eContentType MUST be id-ct-TSTInfo. A
+    dmQTimestamp whose SignedData declares another type is no time-stamp token, so it is
+    unreadable, even where its content would parse as a TSTInfo over another hash (read
+    anyway, it would turn into a mismatch the token never claimed)."""
+    from dso_desktop.zfo import verify as v
+
+    content = message_xml(pki)
+    good = v._facts(content, content)
+    assert good.q_timestamp is not None and good.dm_hash is not None
+    # dmHash no longer what the token's imprint says: a TSTInfo token reports a mismatch.
+    other_hash = bytes(b ^ 0xFF for b in good.dm_hash)
+    facts = v._Facts(good.kind, good.message_id, other_hash, good.dm_hash_algorithm,
+                     good.dm_dm_bytes, good.q_timestamp)
+    tst_oid = b"\x06\x0b" + fastcms.OID_TST_INFO
+    other = b"\x06\x0b" + fastcms.OID_TST_INFO[:-1] + b"\x05"  # id-ct-... 5, same length
+    # The first one is the encapsulated content's type (it precedes certificates and
+    # signer infos); the signed content-type attribute further on is left as it was.
+    relabelled = good.q_timestamp.replace(tst_oid, other, 1)
+    assert relabelled != good.q_timestamp
+    odd = v._Facts(good.kind, good.message_id, other_hash, good.dm_hash_algorithm,
+                   good.dm_dm_bytes, relabelled)
+    parts = v._q_parts(odd)
+    assert parts is not None and parts.econtent_type != fastcms.OID_TST_INFO
+    assert v._q_timestamp_state(good, v._q_parts(good)) is v.HashCheck.OK
+    assert v._q_timestamp_state(facts, v._q_parts(facts)) is v.HashCheck.MISMATCH
+    assert v._q_timestamp_state(odd, parts) is v.HashCheck.UNREADABLE
+    assert v._q_timestamp_state(odd) is v.HashCheck.UNREADABLE
