@@ -125,3 +125,78 @@ def test_every_progress_event_has_a_total(
     assert state == [(0, 1), (1, 1)]
     limits = {a[3] for op, a in client.calls if op == "list-received"}
     assert limits == {1}
+
+
+# -- survivors of seed 20261208 (branch ``survsync``) -----------------------------------------
+
+def test_isds_own_copy_replacing_an_untrusted_one_counts_as_updated(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message whose stored copy is not trusted is fetched again; ISDS's trusted copy
+    replaces it, and the sync reports it as updated (not new, and not nothing)."""
+    from tests.unit.sync.test_sync_engine import Doc, _evidence
+
+    from dso_desktop.sync import engine as eng
+
+    envs = _envs(world, 1)
+    untrusted = FakeVerdict(kind="untrusted", reasons=("unknown CA",))
+    honest = _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), untrusted)})
+    first = _job(db, FakeIsds(envs)).run()
+    assert (first.new, first.updated) == (1, 0)
+    monkeypatch.setattr(eng, "parse_and_verify", honest)
+    client = FakeIsds(envs)
+    client.signed_message_download = lambda dm_id: Doc(b"ZFO2:" + dm_id.encode())  # type: ignore[method-assign]
+    again = _job(db, client).run()
+    assert (again.new, again.updated, again.failed) == (0, 1, [])
+    assert _evidence(db) == {"1": b"ZFO2:1"}
+
+
+def test_a_retry_time_with_seconds_is_rounded_up_to_the_next_whole_minute(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from datetime import timedelta
+
+    from tests.unit.sync.test_sync_engine import NOW
+
+    from dso_desktop.settings import Settings
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import AccountSync
+
+    busy = ThrottledError("busy", code="3008", operation="GetListOfSentMessages")
+    busy.retry_after = 30.0
+    client = FakeIsds(_envs(world, 1), fail={"list-sent": [busy]})
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    odd = NOW + timedelta(seconds=12, microseconds=500)  # 12:00:12.0005
+    job = AccountSync(db, None, acc, client, Settings(), accept_delivery=True,
+                      now=lambda: odd)
+    with pytest.raises(SyncRetryLater) as later:
+        job.run()
+    # 12:00:12 + the shortest wait (one minute) = 12:01:12, shown as HH:MM: 12:02.
+    assert later.value.retry_at == NOW + timedelta(minutes=2)
+    assert later.value.attempts == 1
+
+
+def test_a_retry_later_says_why_when_and_after_how_many_attempts() -> None:
+    from datetime import datetime
+
+    at = datetime(2026, 6, 1, 14, 5)  # naive: shown as it is
+    plain = SyncRetryLater("urad", "timeout", at)
+    assert plain.attempts == 1 and plain.code is None and plain.operation is None
+    assert str(plain) == ("sync of 'urad' stopped: ISDS did not answer in time; 1 attempt(s) "
+                          "of one request failed; try again after 14:05")
+    odd = SyncRetryLater("urad", "overloaded", at, code="3009",
+                         operation="GetListOfSentMessages", attempts=6)
+    assert str(odd) == ("sync of 'urad' stopped: ISDS did not accept the requests (code 3009); "
+                        "6 attempt(s) of GetListOfSentMessages failed; try again after 14:05")
+
+
+def test_the_json_summary_of_a_sync_names_every_count() -> None:
+    from dso_desktop.sync.events import SyncFailure, SyncSummary
+
+    s = SyncSummary(account="urad", received_synced=True, new=2, updated=3, listed=7,
+                    downloaded_bytes=4096, delivery_infos=1,
+                    failed=[SyncFailure("42", "gone", "", None)], new_ids=[5, 6])
+    assert s.to_json() == {
+        "account": "urad", "received_synced": True, "new": 2, "updated": 3, "listed": 7,
+        "bytes": 4096, "delivery_infos": 1, "failed": [{"dm_id": "42", "reason": "gone"}],
+        "cancelled": False}
+    assert not s.ok

@@ -250,3 +250,14 @@ def test_a_checking_process_ends_cleanly_once_its_parent_is_gone(
     finally:
         os.close(r)
     assert ended == [0]
+
+
+def test_the_stored_verdict_keeps_both_horizons_of_the_evidence(pki: TestPki) -> None:
+    """When the timestamp and the evidence as a whole stop being verifiable: the archive
+    warns before either (a mutant that dropped one survived)."""
+    good = seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT)
+    _parsed, verdict = parse_and_verify(good, TrustStore.from_paths([pki.ca_file]), now=NOW)
+    assert verdict.timestamp_expires is not None and verdict.evidence_expires is not None
+    info = verdict_info(verdict)
+    assert info.timestamp_expires == verdict.timestamp_expires
+    assert info.evidence_expires == verdict.evidence_expires
