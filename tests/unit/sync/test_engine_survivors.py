@@ -200,3 +200,16 @@ def test_the_json_summary_of_a_sync_names_every_count() -> None:
         "bytes": 4096, "delivery_infos": 1, "failed": [{"dm_id": "42", "reason": "gone"}],
         "cancelled": False}
     assert not s.ok
+
+
+def test_a_failed_mark_as_downloaded_is_reported_as_such_and_the_message_kept(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.store.repos import AccountRepo
+
+    with db.write() as s:
+        AccountRepo(s).update("urad", mark_downloaded=True)
+    client = FakeIsds(_envs(world, 1), fail={"mark": [StatusError("no", code="1234")]})
+    s = _job(db, client).run()
+    assert s.new == 1
+    assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
+        ("1", "mark as downloaded: no (code 1234)", "mark as downloaded")]
