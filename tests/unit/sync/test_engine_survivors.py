@@ -213,3 +213,92 @@ def test_a_failed_mark_as_downloaded_is_reported_as_such_and_the_message_kept(
     assert s.new == 1
     assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
         ("1", "mark as downloaded: no (code 1234)", "mark as downloaded")]
+
+
+def test_download_progress_counts_each_message_once_and_names_it(
+        db: Database, world: dict[str, Envelope]) -> None:
+    seen: list[Any] = []
+    s = _job(db, FakeIsds(_envs(world, 3)), progress=seen.append).run()
+    downloads = [(p.done, p.total, p.message) for p in seen if p.phase is SyncPhase("download")]
+    assert downloads == [(0, 3, None), (1, 3, "1"), (2, 3, "2"), (3, 3, "3")]
+    # Every byte ISDS sent is counted (three 5-byte fake ZFOs), in the summary and the events.
+    assert s.downloaded_bytes == 15 and seen[-1].bytes == 15
+
+
+def test_a_message_that_fails_is_reported_as_the_message_itself(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.sync.ingest import IngestError
+
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("seal broken",))
+    _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), bad)})
+    (failure,) = _job(db, FakeIsds(envs)).run().failed
+    assert (failure.dm_id, failure.part) == ("1", "")  # "": the message, not a part of it
+    assert isinstance(failure.error, IngestError)
+
+
+def test_a_delivery_info_failing_right_after_its_message_is_reported_even_if_retried_well(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery info fetched with its message does not verify; the pass over missing
+    delivery infos then gets a good one. Both facts are reported: the failure of the first
+    (it is not lost because a later request succeeded) and the stored second."""
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("hash mismatch",))
+    from dso_desktop.sync import engine as eng
+
+    honest = eng.parse_and_verify
+    checks = {"DI:1": 0}
+
+    def once_bad(data: bytes, trust: Any, *, now: Any = None) -> tuple[Any, Any]:
+        if data == b"DI:1":
+            checks["DI:1"] += 1
+            if checks["DI:1"] == 1:
+                return FakeParsed(world["1"]), bad
+        return honest(data, trust, now=now)
+
+    monkeypatch.setattr(eng, "parse_and_verify", once_bad)
+    s = _job(db, FakeIsds(envs)).run()
+    assert checks["DI:1"] == 2 and s.delivery_infos == 1
+    assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
+        ("1", "delivery info: the downloaded delivery info does not verify: hash mismatch",
+         "delivery info")]
+
+
+def test_state_changes_are_asked_for_from_the_last_sync_to_beyond_now(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from tests.unit.sync.test_sync_engine import NOW
+
+    from dso_desktop.sync.engine import FUTURE_MARGIN, LIST_OVERLAP
+
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client).run()  # the first sync: its lists carry every state
+    assert not any(op == "state" for op, _ in client.calls)
+    _job(db, client).run()
+    assert [a for op, a in client.calls if op == "state"] == [
+        (NOW - LIST_OVERLAP, NOW + FUTURE_MARGIN)]
+
+
+def test_a_definite_failure_during_a_cancel_is_reported_before_the_sync_ends_cancelled(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """Only an error the client was retrying becomes the cancellation; a definite answer
+    (this message is gone) that arrives as the user cancels is still reported."""
+    import threading
+
+    from dso_desktop.sync.events import SyncCancelled
+
+    cancel = threading.Event()
+    client = FakeIsds(_envs(world, 2))
+
+    def gone(dm_id: str) -> Any:
+        client.calls.append(("dl", dm_id))
+        cancel.set()
+        raise StatusError("gone", code="1234", operation="SignedMessageDownload")
+
+    client.signed_message_download = gone  # type: ignore[method-assign]
+    with pytest.raises(SyncCancelled) as stopped:
+        _job(db, client, cancel=cancel).run()
+    summary = stopped.value.summary
+    assert summary is not None and summary.cancelled
+    assert [(f.dm_id, f.reason) for f in summary.failed] == [
+        ("1", "gone (SignedMessageDownload; code 1234)")]
+    assert [a for op, a in client.calls if op == "dl"] == ["1"]
