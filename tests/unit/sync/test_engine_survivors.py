@@ -302,3 +302,50 @@ def test_a_definite_failure_during_a_cancel_is_reported_before_the_sync_ends_can
     assert [(f.dm_id, f.reason) for f in summary.failed] == [
         ("1", "gone (SignedMessageDownload; code 1234)")]
     assert [a for op, a in client.calls if op == "dl"] == ["1"]
+
+
+def test_windows_of_one_day_are_one_day_long_and_shorter_ones_too() -> None:
+    from datetime import datetime, timedelta
+
+    from dso_desktop.sync.engine import windows
+
+    start = datetime(2026, 6, 1)
+    day = timedelta(days=1)
+    expected = [(start, start + day), (start + day, start + 2 * day),
+                (start + 2 * day, start + 3 * day)]
+    assert windows(start, start + 3 * day, 1) == expected
+    assert windows(start, start + 3 * day, 0) == expected  # never a window of no time
+
+
+def test_list_progress_counts_what_was_listed_with_no_total(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.settings import Settings
+
+    seen: list[Any] = []
+    _job(db, FakeIsds(_envs(world, 5)), progress=seen.append,
+         settings=Settings(list_page_size=3, sync_lookback_days=2, sync_window_days=5)).run()
+    lists = [(p.phase.value, p.done, p.total) for p in seen
+             if p.phase.value.startswith("list-")]
+    # One event a page: how many are listed so far; the total is not known ahead (0).
+    assert lists == [("list-sent", 0, 0), ("list-received", 3, 0), ("list-received", 5, 0)]
+
+
+def test_a_run_counts_a_delivery_info_check_per_message_when_choosing_a_checking_process(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each message brings its delivery info: a run of n messages is 2n checks, and the
+    checking process is chosen for that (PROCESS_MIN_ITEMS counts checks, not messages)."""
+    from dso_desktop.settings import Settings
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    asked: list[int] = []
+
+    def for_items(self: CheckingProcess, items: int) -> None:
+        asked.append(items)  # and check in process: the trust store here is a stand-in
+
+    monkeypatch.setattr(CheckingProcess, "for_items", for_items)
+    _job(db, FakeIsds(_envs(world, 3))).run()
+    assert asked[0] == 6
+    asked.clear()
+    _job(db, FakeIsds(_envs(world, 2, start=10)),
+         settings=Settings(list_page_size=3, download_delivery_infos=False)).run()
+    assert asked == [2]
