@@ -206,8 +206,8 @@ def test_a_failed_mark_as_downloaded_is_reported_as_such_and_the_message_kept(
         db: Database, world: dict[str, Envelope]) -> None:
     from dso_desktop.store.repos import AccountRepo
 
-    with db.write() as s:
-        AccountRepo(s).update("urad", mark_downloaded=True)
+    with db.write() as ses:
+        AccountRepo(ses).update("urad", mark_downloaded=True)
     client = FakeIsds(_envs(world, 1), fail={"mark": [StatusError("no", code="1234")]})
     s = _job(db, client).run()
     assert s.new == 1
