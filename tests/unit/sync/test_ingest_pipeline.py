@@ -427,3 +427,24 @@ def test_a_store_thread_that_ends_unexpectedly_is_an_error_not_a_hang(
             IngestPipeline(store, lambda o: None) as pipe:
         pipe.submit(1, lambda: 1, ())
     assert str(ended.value) == "the ingest thread ended unexpectedly"
+
+
+def test_a_healthy_checking_process_checks_every_item_it_is_given() -> None:
+    """Without a way to start another process, the one given still checks everything sent
+    to it; nothing is checked here (which would give -1)."""
+    class _Counting(_Inline):
+        def __init__(self) -> None:
+            self.submitted = 0
+
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            self.submitted += 1
+            return super().submit(fn, *args, **kwargs)
+
+    pool = _Counting()
+    done: list[Any] = []
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.result),
+                        checker=pool) as pipe:
+        for n in (1, 2, 3):
+            pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
+    assert done == [("stored", 1, 2), ("stored", 2, 4), ("stored", 3, 6)]
+    assert pool.submitted == 3
