@@ -423,10 +423,21 @@ def test_a_store_thread_that_ends_unexpectedly_is_an_error_not_a_hang(
         raise _Boom
 
     monkeypatch.setattr(threading, "excepthook", lambda args: None)  # expected: not reported
-    with pytest.raises(RuntimeError) as ended, \
-            IngestPipeline(store, lambda o: None) as pipe:
-        pipe.submit(1, lambda: 1, ())
-    assert str(ended.value) == "the ingest thread ended unexpectedly"
+    raised: list[BaseException] = []
+
+    def run() -> None:  # in a thread of its own: a pipeline that hangs fails the test
+        try:
+            with IngestPipeline(store, lambda o: None) as pipe:
+                pipe.submit(1, lambda: 1, ())
+        except BaseException as exc:  # the test checks what it was
+            raised.append(exc)
+
+    caller = threading.Thread(target=run, daemon=True)
+    caller.start()
+    caller.join(30)
+    assert not caller.is_alive(), "leaving the pipeline waited for a store thread that ended"
+    assert [(type(e), str(e)) for e in raised] == [
+        (RuntimeError, "the ingest thread ended unexpectedly")]
 
 
 def test_a_healthy_checking_process_checks_every_item_it_is_given() -> None:
