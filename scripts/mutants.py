@@ -202,7 +202,10 @@ def _classify(survivors: list[str]) -> dict[str, Any]:
     classified: dict[str, dict[str, str]] = {}
     unclassified: list[str] = []
     for name in survivors:
-        entry = classifier.classify(name, _show(name, results[name][1]))
+        # A survivor mutmut has no result file for (a summary of given statuses) has no
+        # diff to match: it stays unexplained.
+        entry = (classifier.classify(name, _show(name, results[name][1]))
+                 if name in results else None)
         if entry is None:
             unclassified.append(name)
         else:

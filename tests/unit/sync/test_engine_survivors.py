@@ -125,3 +125,227 @@ def test_every_progress_event_has_a_total(
     assert state == [(0, 1), (1, 1)]
     limits = {a[3] for op, a in client.calls if op == "list-received"}
     assert limits == {1}
+
+
+# -- survivors of seed 20261208 (branch ``survsync``) -----------------------------------------
+
+def test_isds_own_copy_replacing_an_untrusted_one_counts_as_updated(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message whose stored copy is not trusted is fetched again; ISDS's trusted copy
+    replaces it, and the sync reports it as updated (not new, and not nothing)."""
+    from tests.unit.sync.test_sync_engine import Doc, _evidence
+
+    from dso_desktop.sync import engine as eng
+
+    envs = _envs(world, 1)
+    untrusted = FakeVerdict(kind="untrusted", reasons=("unknown CA",))
+    honest = _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), untrusted)})
+    first = _job(db, FakeIsds(envs)).run()
+    assert (first.new, first.updated) == (1, 0)
+    monkeypatch.setattr(eng, "parse_and_verify", honest)
+    client = FakeIsds(envs)
+    client.signed_message_download = lambda dm_id: Doc(b"ZFO2:" + dm_id.encode())  # type: ignore[method-assign]
+    again = _job(db, client).run()
+    assert (again.new, again.updated, again.failed) == (0, 1, [])
+    assert _evidence(db) == {"1": b"ZFO2:1"}
+
+
+def test_a_retry_time_with_seconds_is_rounded_up_to_the_next_whole_minute(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from datetime import timedelta
+
+    from tests.unit.sync.test_sync_engine import NOW
+
+    from dso_desktop.settings import Settings
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import AccountSync
+
+    busy = ThrottledError("busy", code="3008", operation="GetListOfSentMessages")
+    busy.retry_after = 30.0
+    client = FakeIsds(_envs(world, 1), fail={"list-sent": [busy]})
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    odd = NOW + timedelta(seconds=12, microseconds=500)  # 12:00:12.0005
+    job = AccountSync(db, None, acc, client, Settings(), accept_delivery=True,
+                      now=lambda: odd)
+    with pytest.raises(SyncRetryLater) as later:
+        job.run()
+    # 12:00:12 + the shortest wait (one minute) = 12:01:12, shown as HH:MM: 12:02.
+    assert later.value.retry_at == NOW + timedelta(minutes=2)
+    assert later.value.attempts == 1
+
+
+def test_a_retry_later_says_why_when_and_after_how_many_attempts() -> None:
+    from datetime import datetime
+
+    at = datetime(2026, 6, 1, 14, 5)  # naive: shown as it is
+    plain = SyncRetryLater("urad", "timeout", at)
+    assert plain.attempts == 1 and plain.code is None and plain.operation is None
+    assert str(plain) == ("sync of 'urad' stopped: ISDS did not answer in time; 1 attempt(s) "
+                          "of one request failed; try again after 14:05")
+    odd = SyncRetryLater("urad", "overloaded", at, code="3009",
+                         operation="GetListOfSentMessages", attempts=6)
+    assert str(odd) == ("sync of 'urad' stopped: ISDS did not accept the requests (code 3009); "
+                        "6 attempt(s) of GetListOfSentMessages failed; try again after 14:05")
+
+
+def test_the_json_summary_of_a_sync_names_every_count() -> None:
+    from dso_desktop.sync.events import SyncFailure, SyncSummary
+
+    s = SyncSummary(account="urad", received_synced=True, new=2, updated=3, listed=7,
+                    downloaded_bytes=4096, delivery_infos=1,
+                    failed=[SyncFailure("42", "gone", "", None)], new_ids=[5, 6])
+    assert s.to_json() == {
+        "account": "urad", "received_synced": True, "new": 2, "updated": 3, "listed": 7,
+        "bytes": 4096, "delivery_infos": 1, "failed": [{"dm_id": "42", "reason": "gone"}],
+        "cancelled": False}
+    assert not s.ok
+
+
+def test_a_failed_mark_as_downloaded_is_reported_as_such_and_the_message_kept(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.store.repos import AccountRepo
+
+    with db.write() as ses:
+        AccountRepo(ses).update("urad", mark_downloaded=True)
+    client = FakeIsds(_envs(world, 1), fail={"mark": [StatusError("no", code="1234")]})
+    s = _job(db, client).run()
+    assert s.new == 1
+    assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
+        ("1", "mark as downloaded: no (code 1234)", "mark as downloaded")]
+
+
+def test_download_progress_counts_each_message_once_and_names_it(
+        db: Database, world: dict[str, Envelope]) -> None:
+    seen: list[Any] = []
+    s = _job(db, FakeIsds(_envs(world, 3)), progress=seen.append).run()
+    downloads = [(p.done, p.total, p.message) for p in seen if p.phase is SyncPhase("download")]
+    assert downloads == [(0, 3, None), (1, 3, "1"), (2, 3, "2"), (3, 3, "3")]
+    # Every byte ISDS sent is counted (three 5-byte fake ZFOs), in the summary and the events.
+    assert s.downloaded_bytes == 15 and seen[-1].bytes == 15
+
+
+def test_a_message_that_fails_is_reported_as_the_message_itself(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.sync.ingest import IngestError
+
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("seal broken",))
+    _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), bad)})
+    (failure,) = _job(db, FakeIsds(envs)).run().failed
+    assert (failure.dm_id, failure.part) == ("1", "")  # "": the message, not a part of it
+    assert isinstance(failure.error, IngestError)
+
+
+def test_a_delivery_info_failing_right_after_its_message_is_reported_even_if_retried_well(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery info fetched with its message does not verify; the pass over missing
+    delivery infos then gets a good one. Both facts are reported: the failure of the first
+    (it is not lost because a later request succeeded) and the stored second."""
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("hash mismatch",))
+    from dso_desktop.sync import engine as eng
+
+    honest = eng.parse_and_verify
+    checks = {"DI:1": 0}
+
+    def once_bad(data: bytes, trust: Any, *, now: Any = None) -> tuple[Any, Any]:
+        if data == b"DI:1":
+            checks["DI:1"] += 1
+            if checks["DI:1"] == 1:
+                return FakeParsed(world["1"]), bad
+        return honest(data, trust, now=now)
+
+    monkeypatch.setattr(eng, "parse_and_verify", once_bad)
+    s = _job(db, FakeIsds(envs)).run()
+    assert checks["DI:1"] == 2 and s.delivery_infos == 1
+    assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
+        ("1", "delivery info: the downloaded delivery info does not verify: hash mismatch",
+         "delivery info")]
+
+
+def test_state_changes_are_asked_for_from_the_last_sync_to_beyond_now(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from tests.unit.sync.test_sync_engine import NOW
+
+    from dso_desktop.sync.engine import FUTURE_MARGIN, LIST_OVERLAP
+
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client).run()  # the first sync: its lists carry every state
+    assert not any(op == "state" for op, _ in client.calls)
+    _job(db, client).run()
+    assert [a for op, a in client.calls if op == "state"] == [
+        (NOW - LIST_OVERLAP, NOW + FUTURE_MARGIN)]
+
+
+def test_a_definite_failure_during_a_cancel_is_reported_before_the_sync_ends_cancelled(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """Only an error the client was retrying becomes the cancellation; a definite answer
+    (this message is gone) that arrives as the user cancels is still reported."""
+    import threading
+
+    from dso_desktop.sync.events import SyncCancelled
+
+    cancel = threading.Event()
+    client = FakeIsds(_envs(world, 2))
+
+    def gone(dm_id: str) -> Any:
+        client.calls.append(("dl", dm_id))
+        cancel.set()
+        raise StatusError("gone", code="1234", operation="SignedMessageDownload")
+
+    client.signed_message_download = gone  # type: ignore[method-assign]
+    with pytest.raises(SyncCancelled) as stopped:
+        _job(db, client, cancel=cancel).run()
+    summary = stopped.value.summary
+    assert summary is not None and summary.cancelled
+    assert [(f.dm_id, f.reason) for f in summary.failed] == [
+        ("1", "gone (SignedMessageDownload; code 1234)")]
+    assert [a for op, a in client.calls if op == "dl"] == ["1"]
+
+
+def test_windows_of_one_day_are_one_day_long_and_shorter_ones_too() -> None:
+    from datetime import datetime, timedelta
+
+    from dso_desktop.sync.engine import windows
+
+    start = datetime(2026, 6, 1)
+    day = timedelta(days=1)
+    expected = [(start, start + day), (start + day, start + 2 * day),
+                (start + 2 * day, start + 3 * day)]
+    assert windows(start, start + 3 * day, 1) == expected
+    assert windows(start, start + 3 * day, 0) == expected  # never a window of no time
+
+
+def test_list_progress_counts_what_was_listed_with_no_total(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.settings import Settings
+
+    seen: list[Any] = []
+    _job(db, FakeIsds(_envs(world, 5)), progress=seen.append,
+         settings=Settings(list_page_size=3, sync_lookback_days=2, sync_window_days=5)).run()
+    lists = [(p.phase.value, p.done, p.total) for p in seen
+             if p.phase.value.startswith("list-")]
+    # One event a page: how many are listed so far; the total is not known ahead (0).
+    assert lists == [("list-sent", 0, 0), ("list-received", 3, 0), ("list-received", 5, 0)]
+
+
+def test_a_run_counts_a_delivery_info_check_per_message_when_choosing_a_checking_process(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each message brings its delivery info: a run of n messages is 2n checks, and the
+    checking process is chosen for that (PROCESS_MIN_ITEMS counts checks, not messages)."""
+    from dso_desktop.settings import Settings
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    asked: list[int] = []
+
+    def for_items(self: CheckingProcess, items: int) -> None:
+        asked.append(items)  # and check in process: the trust store here is a stand-in
+
+    monkeypatch.setattr(CheckingProcess, "for_items", for_items)
+    _job(db, FakeIsds(_envs(world, 3))).run()
+    assert asked[0] == 6
+    asked.clear()
+    _job(db, FakeIsds(_envs(world, 2, start=10)),
+         settings=Settings(list_page_size=3, download_delivery_infos=False)).run()
+    assert asked == [2]

@@ -9,13 +9,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki  # noqa: F401
 
+from dso_desktop.domain import Direction
 from dso_desktop.store.db import Database
 from dso_desktop.sync.ingest import import_zfo
 from dso_desktop.zfo.parse import parse_zfo
@@ -126,3 +128,127 @@ def test_an_import_without_an_account_lands_on_the_message_already_listed(
     with db.engine.connect() as c:
         rows = c.execute(text("SELECT id, account_id FROM messages WHERE dm_id = '7006'")).all()
     assert [tuple(r) for r in rows] == [(listed, 1)]
+
+
+# -- survivors of seed 20261208 (branch ``survsync``) -----------------------------------------
+
+def _trust(pki: TestPki) -> TrustStore:
+    return TrustStore.from_paths([pki.ca_file])
+
+
+def test_the_same_file_imported_again_is_a_duplicate_whatever_direction_it_is_given(
+        db: Database, pki: TestPki) -> None:
+    """A file already in the archive is recognised by its bytes before anything else: the
+    second import (which, with no box given, would file it as received) writes nothing
+    and names the message that holds it."""
+    data = seal(message_xml(pki, dm_id="7010"), pki.seal, pki.tsa, SEALED_AT)
+    first = import_zfo(db, _trust(pki), data, account_id=1, account_box_id="abc1234",
+                       now=NOW)  # the account's box is the sender's: a sent message
+    assert (first.status.value, first.direction) == ("stored", Direction.SENT)
+    again = import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
+    assert (again.status.value, again.message_id, again.dm_id, again.verdict) == (
+        "duplicate", first.message_id, "7010", "valid")
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, direction FROM messages")).all()
+    assert [tuple(r) for r in rows] == [(first.message_id, "sent")]
+
+
+def test_a_sent_message_file_is_filed_as_sent_without_a_box(db: Database, pki: TestPki) -> None:
+    data = seal(message_xml(pki, kind="sent", dm_id="7011"), pki.seal, pki.tsa, SEALED_AT)
+    result = import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
+    assert (result.status.value, result.direction) == ("stored", Direction.SENT)
+    with db.engine.connect() as c:
+        assert c.execute(text("SELECT direction FROM messages")).scalar_one() == "sent"
+
+
+def test_an_import_lands_on_the_listed_message_of_its_own_direction_only(
+        db: Database, pki: TestPki) -> None:
+    """The same dmID listed as sent (a message between two boxes of the office) is not the
+    received message a file without an account belongs to: the file gets a row of its own
+    direction, and the sent row stays to be downloaded."""
+    from dso_desktop.store.messages import MessageRepo
+
+    data = seal(message_xml(pki, dm_id="7012"), pki.seal, pki.tsa, SEALED_AT)
+    with db.write() as s:
+        sent = MessageRepo(s).upsert_envelope(1, Direction.SENT, parse_zfo(data).envelope).id
+    result = import_zfo(db, _trust(pki), data, account_id=None, account_box_id=None, now=NOW)
+    assert result.status.value == "stored" and result.message_id != sent
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, direction, downloaded FROM messages "
+                              "ORDER BY id")).all()
+    assert [(r[0], r[1], bool(r[2])) for r in rows] == [
+        (sent, "sent", False), (result.message_id, "received", True)]
+
+
+def test_a_quarantined_file_keeps_the_verdict_that_refused_it(
+        db: Database, pki: TestPki, tmp_path: Path) -> None:
+    import json
+
+    from dso_desktop.zfo.testpki import create_pki
+
+    other_ca = create_pki(tmp_path / "other")
+    data = seal(message_xml(pki, dm_id="7013"), pki.seal, pki.tsa, SEALED_AT)
+    import_zfo(db, TrustStore.from_paths([other_ca.ca_file]), data, account_id=1,
+               account_box_id=None, now=NOW)
+    with db.engine.connect() as c:
+        stored = c.execute(text("SELECT verdict, verdict_json FROM quarantined_zfos")).one()
+    assert stored[0] == "untrusted"
+    verdict = json.loads(stored[1])  # the whole verdict, to show why later
+    assert (verdict["verdict"], verdict["dm_id"]) == ("untrusted", "7013")
+    assert verdict["reasons"]
+
+
+def test_an_imported_delivery_info_records_its_content_and_is_not_fresh_from_isds(
+        db: Database, pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery info's sealed content digest is stored (a later copy with the same
+    content is recognised), and importing the same file again does not mark it as fetched
+    from ISDS just now (``stored_at`` says when ISDS last gave it)."""
+    import hashlib
+    from datetime import datetime
+
+    from dso_desktop.store import messages as store_messages
+
+    trust = _trust(pki)
+    import_zfo(db, trust, seal(message_xml(pki, dm_id="7014"), pki.seal, pki.tsa, SEALED_AT),
+               account_id=1, account_box_id=None, now=NOW)
+    di = seal(message_xml(pki, kind="delivery-info", dm_id="7014"), pki.seal, pki.tsa,
+              SEALED_AT)
+    first = import_zfo(db, trust, di, account_id=1, account_box_id=None, now=NOW)
+    assert (first.status.value, first.verdict) == ("delivery-info", "valid")
+    with db.engine.connect() as c:
+        content, stored_at = c.execute(text(
+            "SELECT content_sha256, stored_at FROM delivery_infos")).one()
+    sealed = parse_zfo(di)
+    assert content == hashlib.sha256(bytes(sealed.dm_dm_bytes or sealed.content_xml)).hexdigest()
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(store_messages, "utcnow", lambda: later)
+    again = import_zfo(db, trust, di, account_id=1, account_box_id=None, now=NOW)
+    assert (again.status.value, again.message_id, again.verdict) == (
+        "duplicate", first.message_id, "valid")
+    with db.engine.connect() as c:
+        assert c.execute(text("SELECT stored_at FROM delivery_infos")).scalar_one() == stored_at
+
+
+def test_two_seals_of_one_message_are_one_message(db: Database, pki: TestPki) -> None:
+    """ISDS seals a message again on every download: a second file of the same message,
+    sealed an hour later, is the same message (its content digest), not a conflicting copy."""
+    xml = message_xml(pki, dm_id="7015")
+    first = import_zfo(db, _trust(pki), seal(xml, pki.seal, pki.tsa, SEALED_AT),
+                       account_id=1, account_box_id=None, now=NOW)
+    later = seal(xml, pki.seal, pki.tsa, SEALED_AT + timedelta(hours=1))
+    second = import_zfo(db, _trust(pki), later, account_id=1, account_box_id=None, now=NOW)
+    assert (second.status.value, second.message_id) == ("duplicate", first.message_id)
+    with db.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM evidence_copies")).scalar_one() == 0
+
+
+def test_an_imported_message_is_found_by_the_words_of_its_attachment(
+        db: Database, pki: TestPki) -> None:
+    from dso_desktop.store.messages import MessageRepo
+
+    data = seal(message_xml(pki, dm_id="7016", files=[("dopis.txt", "žádost o kotlíkovou "
+                                                       "dotaci".encode())]),
+                pki.seal, pki.tsa, SEALED_AT)
+    result = import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
+    with db.read() as s:
+        assert MessageRepo(s).search("kotlíkovou") == [result.message_id]

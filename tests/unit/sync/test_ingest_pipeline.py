@@ -366,3 +366,96 @@ def test_a_work_item_never_shows_its_bytes() -> None:
     assert "Tajny" not in repr(item) and "4242" in repr(item) and "18 B" in repr(item)
     with pytest.raises(AttributeError):
         item.dm_id = "1"  # type: ignore[misc]  # frozen: an item is what was downloaded
+
+
+# -- survivors of seed 20261208 (branch ``survsync``) -----------------------------------------
+class _DiesOnFirst(Executor):
+    """A checking process that dies (killed by the OS, say) while checking its first item:
+    that future reports a broken pool, and the pool refuses every later submission."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        if self.submitted > 1:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        fut: Future[Any] = Future()
+        fut.set_exception(BrokenProcessPool("the worker died"))
+        return fut
+
+
+class _Inline(Executor):
+    """A healthy checking process, run inline."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        fut.set_result(fn(*args, **kwargs))
+        return fut
+
+
+def test_the_item_a_checking_process_died_on_is_checked_again_in_a_fresh_one() -> None:
+    """The dead process is recognised as the one the item went to: a fresh one is started
+    and checks the item again (it is not sent back to the dead process and lost)."""
+    dead = _DiesOnFirst()
+    fresh: list[_Inline] = []
+
+    def respawn() -> _Inline:
+        fresh.append(_Inline())
+        return fresh[-1]
+
+    done: list[tuple[int, Any, str | None]] = []
+    with IngestPipeline(_Recorder().store, lambda o: done.append((o.item, o.result, _err(o))),
+                        checker=dead, respawn=respawn) as pipe:
+        pipe.submit(1, lambda n: -1, (1,), remote=lambda n: n * 2)
+        pipe.submit(2, lambda n: -1, (2,), remote=lambda n: n * 2)
+    assert done == [(1, ("stored", 1, 2), None), (2, ("stored", 2, 4), None)]
+    assert len(fresh) == 1  # one replacement, whichever item found the process dead
+
+
+class _Boom(BaseException):
+    """Something no `except Exception` catches: it ends the store thread."""
+
+
+def test_a_store_thread_that_ends_unexpectedly_is_an_error_not_a_hang(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def store(group: list[Checked[int, Any]]) -> list[Any]:
+        raise _Boom
+
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # expected: not reported
+    raised: list[BaseException] = []
+
+    def run() -> None:  # in a thread of its own: a pipeline that hangs fails the test
+        try:
+            with IngestPipeline(store, lambda o: None) as pipe:
+                pipe.submit(1, lambda: 1, ())
+        except BaseException as exc:  # the test checks what it was
+            raised.append(exc)
+
+    caller = threading.Thread(target=run, daemon=True)
+    caller.start()
+    caller.join(30)
+    assert not caller.is_alive(), "leaving the pipeline waited for a store thread that ended"
+    assert [(type(e), str(e)) for e in raised] == [
+        (RuntimeError, "the ingest thread ended unexpectedly")]
+
+
+def test_a_healthy_checking_process_checks_every_item_it_is_given() -> None:
+    """Without a way to start another process, the one given still checks everything sent
+    to it; nothing is checked here (which would give -1)."""
+    class _Counting(_Inline):
+        def __init__(self) -> None:
+            self.submitted = 0
+
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            self.submitted += 1
+            return super().submit(fn, *args, **kwargs)
+
+    pool = _Counting()
+    done: list[Any] = []
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.result),
+                        checker=pool) as pipe:
+        for n in (1, 2, 3):
+            pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
+    assert done == [("stored", 1, 2), ("stored", 2, 4), ("stored", 3, 6)]
+    assert pool.submitted == 3

@@ -6,11 +6,15 @@ none."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki  # noqa: F401
 
 from dso_desktop.domain import VerdictKind
+from dso_desktop.store.db import Database
 from dso_desktop.sync.ingest import check_zfo, parse_and_verify, verdict_info
 from dso_desktop.zfo.produce import seal
 from dso_desktop.zfo.testpki import TestPki
@@ -71,3 +75,189 @@ def test_a_stored_message_and_a_conflicting_copy_are_reported_as_such(
                                "kept beside it")
     finally:
         db.close()
+
+
+# -- survivors of seed 20261208 (branch ``survsync``) -----------------------------------------
+
+def test_the_reason_of_a_quarantine_is_every_reason_of_the_verdict_or_a_plain_fallback(
+        ) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.sync.ingest import _reasons
+
+    said = SimpleNamespace(reasons=("unknown CA", "no timestamp"),
+                           reasons_cs=("neznámá CA", "bez razítka"))
+    assert _reasons(said) == "unknown CA; no timestamp"
+    assert _reasons(said, "cs") == "neznámá CA; bez razítka"
+    # A verdict that gives no reasons (or has no such attribute) still says something.
+    assert _reasons(object()) == "the seal is not trusted"
+    assert _reasons(object(), "cs") == "pečeť není důvěryhodná"
+    assert _reasons(SimpleNamespace(reasons=(), reasons_cs=()), "cs") == \
+        "pečeť není důvěryhodná"
+
+
+def test_an_attachment_as_big_as_the_text_extractor_reads_is_still_indexed() -> None:
+    """The size bound that skips decoding is the extractor's own (more than MAX_INPUT is
+    not read): an attachment of exactly MAX_INPUT bytes is decoded and indexed."""
+    from types import SimpleNamespace
+
+    from dso_desktop.store.textextract import MAX_INPUT
+    from dso_desktop.sync.ingest import _attachment_texts
+
+    def att(size: int) -> SimpleNamespace:
+        return SimpleNamespace(name="dopis.txt", size=size, content=lambda: b"kotlik dotace")
+
+    zfo = SimpleNamespace(attachments=[att(MAX_INPUT), att(MAX_INPUT + 1)])
+    assert _attachment_texts(zfo) == [("dopis.txt", "kotlik dotace"), ("dopis.txt", "")]
+
+
+def _archive(tmp_path: Path) -> Database:
+    from tests.unit.archive_helpers import archive_with_urad
+
+    return archive_with_urad(f"sqlite:///{tmp_path}/a.sqlite3")
+
+
+def test_a_message_whose_seal_is_broken_is_refused_by_the_store_naming_it(
+        pki: TestPki, tmp_path: Path) -> None:
+    from dso_desktop.domain import Direction
+    from dso_desktop.sync.ingest import IngestError, store_message_zfo
+
+    db = _archive(tmp_path)
+    try:
+        bad = seal(message_xml(pki, dm_id="7201", tamper_hash=True), pki.seal, pki.tsa,
+                   SEALED_AT)
+        parsed, verdict = parse_and_verify(bad, TrustStore.from_paths([pki.ca_file]),
+                                           now=NOW)
+        with pytest.raises(IngestError) as refused:
+            store_message_zfo(db, bad, parsed, verdict, account_id=1,
+                              direction=Direction.RECEIVED, source="send")
+        assert str(refused.value) == ("message 7201: the seal is invalid; it does not become "
+                                      "evidence")
+    finally:
+        db.close()
+
+
+def test_a_copy_fetched_from_isds_is_stored_even_when_its_seal_is_not_trusted_here(
+        pki: TestPki, tmp_path: Path) -> None:
+    """`store_message_zfo` stores what ISDS gave (a sent message downloaded right after
+    sending) by default: an untrusted seal (a CA this trust store lacks) is evidence of
+    ISDS's own copy, not a file to quarantine."""
+    from dso_desktop.domain import Direction
+    from dso_desktop.sync.ingest import IngestStatus, store_message_zfo
+    from dso_desktop.zfo.testpki import create_pki
+
+    db = _archive(tmp_path)
+    try:
+        other = create_pki(tmp_path / "other")
+        data = seal(message_xml(pki, kind="sent", dm_id="7202"), pki.seal, pki.tsa,
+                    SEALED_AT)
+        parsed, verdict = parse_and_verify(data, TrustStore.from_paths([other.ca_file]),
+                                           now=NOW)
+        assert verdict.kind == "untrusted"
+        result = store_message_zfo(db, data, parsed, verdict,
+                                   account_id=1, direction=Direction.SENT, source="send")
+        assert (result.status, result.dm_id, result.verdict) == (
+            IngestStatus.STORED, "7202", "untrusted")
+    finally:
+        db.close()
+
+
+def test_a_delivery_info_that_does_not_verify_is_refused_by_the_store_itself(
+        pki: TestPki, tmp_path: Path) -> None:
+    """Below the sync's own check: `store_checked` given a delivery info whose seal is
+    broken stores nothing and reports why, in English and Czech."""
+    from sqlalchemy import text
+
+    from dso_desktop.domain import Direction
+    from dso_desktop.sync.ingest import (
+        DeliveryInfoToStore,
+        IngestError,
+        store_checked,
+        store_message_zfo,
+    )
+
+    db = _archive(tmp_path)
+    try:
+        trust = TrustStore.from_paths([pki.ca_file])
+        msg = seal(message_xml(pki, dm_id="7203"), pki.seal, pki.tsa, SEALED_AT)
+        parsed, verdict = parse_and_verify(msg, trust, now=NOW)
+        mid = store_message_zfo(db, msg, parsed, verdict, account_id=1,
+                                direction=Direction.RECEIVED, source="sync").message_id
+        assert mid is not None
+        di = seal(message_xml(pki, kind="delivery-info", dm_id="7203"), pki.seal, pki.tsa,
+                  SEALED_AT)
+        good = check_zfo(di, trust, with_text=False, now=NOW)
+        checked = dataclasses.replace(good, verdict=dataclasses.replace(
+            good.verdict, kind=VerdictKind.INVALID))  # its seal broken
+        (outcome,) = store_checked(db, [DeliveryInfoToStore(mid, di, checked)])
+        assert isinstance(outcome, IngestError)
+        assert str(outcome) == "the delivery info does not verify; not stored"
+        assert outcome.message_cs == "Doručenka se neověřila; neuložena."
+        with db.engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM delivery_infos")).scalar_one() == 0
+    finally:
+        db.close()
+
+
+def test_a_checking_process_lowers_its_priority_by_five_where_it_can(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dso_desktop.sync import ingest
+
+    asked: list[object] = []
+
+    def nice(step: object) -> int:
+        asked.append(step)
+        raise PermissionError("not allowed here")  # an OSError: checking goes on anyway
+
+    monkeypatch.setattr(os, "nice", nice)
+    ingest._lower_priority()
+    assert asked == [5]
+
+
+def test_a_checking_process_checks_with_the_trust_store_it_was_given(
+        pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the checking process runs, run here: `init_worker` keeps the sync's trust
+    store, `check_in_worker` verifies against it and extracts text only when asked."""
+    import os
+
+    from dso_desktop.sync import ingest
+
+    monkeypatch.setattr(ingest, "_WORKER_TRUST", None)  # restored afterwards
+    monkeypatch.setattr(ingest, "_TIME_LIMIT", ingest.CHECK_TIME_LIMIT)
+    monkeypatch.setattr(os, "nice", lambda step: 0)
+    ingest.init_worker(TrustStore.from_paths([pki.ca_file]), 30)
+    data = seal(message_xml(pki, files=[("dopis.txt", b"kotlik")]), pki.seal, pki.tsa,
+                SEALED_AT)
+    lean = ingest.check_in_worker(data, False)
+    assert lean.verdict.kind is VerdictKind.VALID and lean.texts == ()
+    assert ingest.check_in_worker(data, True).texts == (("dopis.txt", "kotlik"),)
+
+
+def test_a_checking_process_ends_cleanly_once_its_parent_is_gone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dso_desktop.sync import ingest
+
+    ended: list[int] = []
+    monkeypatch.setattr(os, "_exit", ended.append)
+    r, w = os.pipe()
+    os.close(w)  # the "parent" has ended: its sentinel is ready
+    try:
+        ingest._exit_with(r)
+    finally:
+        os.close(r)
+    assert ended == [0]
+
+
+def test_the_stored_verdict_keeps_both_horizons_of_the_evidence(pki: TestPki) -> None:
+    """When the timestamp and the evidence as a whole stop being verifiable: the archive
+    warns before either (a mutant that dropped one survived)."""
+    good = seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT)
+    _parsed, verdict = parse_and_verify(good, TrustStore.from_paths([pki.ca_file]), now=NOW)
+    assert verdict.timestamp_expires is not None and verdict.evidence_expires is not None
+    info = verdict_info(verdict)
+    assert info.timestamp_expires == verdict.timestamp_expires
+    assert info.evidence_expires == verdict.evidence_expires

@@ -118,3 +118,24 @@ def test_a_database_lock_holds_the_advisory_lock_of_its_kind(db: Database) -> No
     db.release_advisory_lock(again, DB_LOCK_KINDS["sync"], 5)
     with pytest.raises(KeyError):
         DatabaseLock(db, 5, kind="unknown")
+
+
+def test_on_windows_an_account_lock_is_a_non_blocking_lock_of_one_byte(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Windows branch, run anywhere with a recording ``msvcrt``: lock one byte without
+    waiting (a second holder is refused at once, as with flock), unlock the same byte."""
+    import types
+
+    calls: list[tuple[int, object, object]] = []
+    fake = types.ModuleType("msvcrt")
+    fake.LK_NBLCK, fake.LK_UNLCK = 2, 0  # type: ignore[attr-defined]
+    fake.locking = lambda fd, mode, n: calls.append((fd, mode, n))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    lock = AccountLock(tmp_path, 7)
+    monkeypatch.setattr(sys, "platform", "win32")
+    lock.acquire()
+    fd = lock._fd
+    lock.release()
+    monkeypatch.undo()
+    assert fd is not None
+    assert calls == [(fd, 2, 1), (fd, 0, 1)]
