@@ -235,3 +235,44 @@ def test_nine_length_bytes_are_refused_as_absurd() -> None:
 def test_not_a_sequence_is_not_cms() -> None:
     with pytest.raises(NotCmsError):
         fastcms.signed_data(b"\x31\x00")
+
+
+def test_a_negative_serial_reads_the_same_on_both_paths() -> None:
+    """A signer identified by a negative serial (DER allows it; some CAs issued them) is
+    looked up by the same number on the C path as on the reference."""
+    data = signed_data(si=signer_info(sid=seq(seq(), tlv(0x02, b"\xfb"))))
+    status, parts = both(lambda: fastcms.signed_data(data))
+    assert status == "ok" and parts.sid_serial == -5
+
+
+def test_an_unknown_imprint_hash_is_refused_on_both_paths() -> None:
+    md5 = seq(oid(bytes.fromhex("2a864886f70d0205")), NULL)
+    assert both(lambda: fastcms.tst_info(_tst_info(imprint_alg=md5))) == \
+        ("MalformedCmsError", "unsupported messageImprint")
+
+
+class _NoFastPath:
+    """A `_cder` that must not be called."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the C fast path was called ({name}) where it is bypassed")
+
+
+def test_without_the_extension_or_bypassed_only_the_reference_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An install without the compiled reader (``_cder`` None) reads with the reference,
+    and `reference_only` really bypasses the C path (else the differential tests would
+    compare the C reader with itself)."""
+    data = signed_data()
+    token = _tst_info()
+    with fastcms.reference_only():
+        want = (fastcms.signed_data(data), fastcms.tst_info(token),
+                fastcms.encapsulated(data, fastcms.OID_DATA))
+    monkeypatch.setattr(fastcms, "_cder", _NoFastPath())
+    with fastcms.reference_only():
+        assert (fastcms.signed_data(data), fastcms.tst_info(token),
+                fastcms.encapsulated(data, fastcms.OID_DATA)) == want
+    monkeypatch.setattr(fastcms, "_cder", None)
+    assert not fastcms.fast_enabled()
+    assert (fastcms.signed_data(data), fastcms.tst_info(token),
+            fastcms.encapsulated(data, fastcms.OID_DATA)) == want
