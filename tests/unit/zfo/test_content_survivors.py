@@ -13,10 +13,16 @@ from pathlib import Path
 import pytest
 from tests.unit.zfo.zfo_factory import message_xml, pki  # noqa: F401
 
-from dso_desktop.zfo.errors import UnsafePathError
+from dso_desktop.zfo.errors import HostileXmlError, UnsafePathError
 from dso_desktop.zfo.extract import sane_extension, sanitize, save_files
 from dso_desktop.zfo.testpki import TestPki
-from dso_desktop.zfo.xmlcontent import read_content
+from dso_desktop.zfo.xmlcontent import (
+    MAX_XML_DEPTH,
+    _excise,
+    parse_xml,
+    read_content,
+    verify_facts_reference,
+)
 
 
 def _with_external(pki: TestPki, attrs: str) -> bytes:
@@ -131,3 +137,85 @@ def test_an_existing_folder_keeps_its_permissions(tmp_path: Path) -> None:
     assert shared.stat().st_mode & 0o777 == 0o755
     save_files(tmp_path / "new", [("a.txt", b"abc")])
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def test_each_file_attribute_and_an_empty_file_are_read(pki: TestPki) -> None:
+    """A dmFile's role, its GUIDs and an empty content: an empty attachment is an empty
+    file (not the decoding of some placeholder)."""
+    from dso_desktop.domain import AttachmentRole
+
+    xml = message_xml(pki, files=[("dopis.pdf", b"%PDF-1.4 test"), ("prazdny.txt", b"")])
+    xml = xml.replace(b'dmFileMetaType="enclosure"',
+                      b'dmFileMetaType="enclosure" dmFileGuid="g-2" dmUpFileGuid="g-1"', 1)
+    first, empty = read_content(xml)["attachments"]
+    assert (first.role, first.file_guid, first.up_file_guid) == (AttachmentRole.MAIN, None, None)
+    assert (empty.name, empty.role, empty.file_guid, empty.up_file_guid) == \
+        ("prazdny.txt", AttachmentRole.ENCLOSURE, "g-2", "g-1")
+    assert (empty.size, empty.content()) == (0, b"")
+
+
+@pytest.mark.parametrize(("text", "value"), [("0", False), ("1", True), (" FALSE ", False)])
+def test_a_flag_written_as_a_digit_is_read(pki: TestPki, text: str, value: bool) -> None:
+    xml = message_xml(pki).replace(
+        b"<p:dmPersonalDelivery>true</p:dmPersonalDelivery>",
+        f"<p:dmPersonalDelivery>{text}</p:dmPersonalDelivery>".encode(), 1)
+    assert read_content(xml)["envelope"].personal_delivery is value
+
+
+def test_the_senders_org_unit_is_read(pki: TestPki) -> None:
+    xml = message_xml(pki).replace(b'<p:dmSenderOrgUnit xsi:nil="true" />',
+                                   b"<p:dmSenderOrgUnit>Odbor dopravy</p:dmSenderOrgUnit>", 1)
+    env = read_content(xml)["envelope"]
+    assert (env.sender_org_unit, env.recipient_org_unit, env.recipient_org_unit_num) == \
+        ("Odbor dopravy", None, 5)
+
+
+def _chain(depth: int) -> bytes:
+    # a chain of `depth` elements plus enough leaves that the depth is really counted
+    return (b"<a>" * depth + b"<b/>" * (MAX_XML_DEPTH + 1) + b"</a>" * depth)
+
+
+def test_xml_nests_at_most_max_depth_deep() -> None:
+    """The bound is the depth (MAX_XML_DEPTH levels), not fewer; one more is refused, and
+    the refusal says why (it becomes the verdict's reason)."""
+    assert parse_xml(_chain(MAX_XML_DEPTH - 1)).tag == "a"  # the leaves are one deeper
+    with pytest.raises(HostileXmlError) as deep:
+        parse_xml(_chain(MAX_XML_DEPTH))
+    assert str(deep.value) == "XML nesting too deep"
+
+
+def test_verification_reads_the_dm_dm_bytes_without_copying(pki: TestPki) -> None:
+    """dmHash's input is a view of the content (a big message is not held twice)."""
+    content = message_xml(pki)
+    got = verify_facts_reference(content)["dm_dm_bytes"]
+    assert isinstance(got, memoryview) and got.obj is content
+    start = content.index(b"<p:dmDm")
+    assert bytes(got) == content[start:content.index(b"</p:dmDm>") + len(b"</p:dmDm>")]
+
+
+def test_the_lean_document_maps_back_to_the_content() -> None:
+    """`_excise`'s record of each cut-out run: where its marker is in the lean document,
+    and which content offset every other lean offset stands for (dmDm's bytes are found
+    through it)."""
+    runs = [b"A" * (600 << 10), b"QkJC" * (150 << 10), b"Q0ND" * (20 << 10)]
+    content = (b"<r><a>" + runs[0] + b"</a><b>" + runs[1] + b"</b><c x='1'>" + runs[2]
+               + b"</c></r>")
+    lean = _excise(content, 16)
+    assert lean is not None and len(lean.runs) == 3
+    inside = set()
+    for i, (ls, le, cs, ce) in enumerate(lean.runs):
+        assert lean.doc[ls:le] == lean.marker(i).encode()
+        assert content[cs:ce] == runs[i]
+        inside.update(range(ls, le))
+    for pos in range(len(lean.doc) + 1):
+        if pos not in inside:
+            assert content[lean.original(pos):lean.original(pos) + 1] == lean.doc[pos:pos + 1]
+
+
+def test_an_external_attachment_keeps_its_guids_and_role(pki: TestPki) -> None:
+    from dso_desktop.domain import AttachmentRole
+
+    (_, ext) = read_content(_with_external(
+        pki, 'dmAttID="att-9" dmFileGuid="g-9" dmUpFileGuid="g-8"'))["attachments"]
+    assert (ext.external_id, ext.file_guid, ext.up_file_guid, ext.role) == \
+        ("att-9", "g-9", "g-8", AttachmentRole.ENCLOSURE)
