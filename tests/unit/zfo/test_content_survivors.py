@@ -202,7 +202,7 @@ def test_the_lean_document_maps_back_to_the_content() -> None:
                + b"</c></r>")
     lean = _excise(content, 16)
     assert lean is not None and len(lean.runs) == 3
-    inside = set()
+    inside: set[int] = set()
     for i, (ls, le, cs, ce) in enumerate(lean.runs):
         assert lean.doc[ls:le] == lean.marker(i).encode()
         assert content[cs:ce] == runs[i]
