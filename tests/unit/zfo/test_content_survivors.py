@@ -219,3 +219,44 @@ def test_an_external_attachment_keeps_its_guids_and_role(pki: TestPki) -> None:
         pki, 'dmAttID="att-9" dmFileGuid="g-9" dmUpFileGuid="g-8"'))["attachments"]
     assert (ext.external_id, ext.file_guid, ext.up_file_guid, ext.role) == \
         ("att-9", "g-9", "g-8", AttachmentRole.ENCLOSURE)
+
+
+def test_every_envelope_field_comes_from_its_own_place(pki: TestPki) -> None:
+    """The whole envelope of a message whose every field has its own value (no nil):
+    each field from its element, the message type from dmDm when the response has none."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from dso_desktop.domain import Envelope, LegalTitle
+
+    xml = message_xml(pki)
+    for nil, filled in (
+            (b'<p:dmSenderOrgUnit xsi:nil="true" />', b"<p:dmSenderOrgUnit>OU-S"),
+            (b'<p:dmSenderOrgUnitNum xsi:nil="true" />', b"<p:dmSenderOrgUnitNum>11"),
+            (b'<p:dmRecipientOrgUnit xsi:nil="true" />', b"<p:dmRecipientOrgUnit>OU-R"),
+            (b'<p:dmRecipientRefNumber xsi:nil="true" />', b"<p:dmRecipientRefNumber>R-3"),
+            (b'<p:dmRecipientIdent xsi:nil="true" />', b"<p:dmRecipientIdent>VS-9"),
+            (b'<p:dmLegalTitlePar xsi:nil="true" />', b"<p:dmLegalTitlePar>2"),
+            (b'<p:dmLegalTitlePoint xsi:nil="true" />', b"<p:dmLegalTitlePoint>b"),
+            (b'<q:dmAcceptanceTime xsi:nil="true" />',
+             b"<q:dmAcceptanceTime>2026-03-02T08:30:00+01:00")):
+        name = filled[1:filled.index(b">")]
+        assert nil in xml
+        xml = xml.replace(nil, filled + b"</" + name + b">", 1)
+    xml = xml.replace(b'<q:dmReturnedMessage dmType="V">', b"<q:dmReturnedMessage>", 1)
+    xml = xml.replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                      b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20" dmType="K">', 1)
+    cet = timezone(timedelta(hours=1))
+    assert read_content(xml)["envelope"] == Envelope(
+        message_id="4242", sender_box_id="abc1234", sender_name="Úřad městyse Test",
+        sender_address="Náměstí 1, Test", sender_type=10, recipient_box_id="xyz9876",
+        recipient_name="Jan Novák", recipient_address="Ulice 2, Brno", subject="Věc",
+        sender_org_unit="OU-S", sender_org_unit_num=11, recipient_org_unit="OU-R",
+        recipient_org_unit_num=5, to_hands="k rukám", our_ref="Č.j. 1/2026", your_ref="R-3",
+        our_file_mark="SZ-7", your_file_mark="VS-9",
+        legal_title=LegalTitle(law="300", year="2008", section="17", paragraph="2",
+                               point="b"),
+        personal_delivery=True, allow_fiction=True, ambiguous_recipient=False,
+        message_type="K", status=4,
+        delivered_at=datetime(2026, 3, 1, 13, 0, 0, 123000, tzinfo=cet),
+        accepted_at=datetime(2026, 3, 2, 7, 30, tzinfo=UTC).astimezone(cet),
+        attachment_size_kb=1, big_message=False)
