@@ -19,6 +19,7 @@ from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.xmlcontent import (
     MAX_XML_DEPTH,
     _excise,
+    dm_dm_bytes,
     parse_xml,
     read_content,
     verify_facts_reference,
@@ -260,3 +261,58 @@ def test_every_envelope_field_comes_from_its_own_place(pki: TestPki) -> None:
         delivered_at=datetime(2026, 3, 1, 13, 0, 0, 123000, tzinfo=cet),
         accepted_at=datetime(2026, 3, 2, 7, 30, tzinfo=UTC).astimezone(cet),
         attachment_size_kb=1, big_message=False)
+
+
+def test_a_doctype_behind_a_leading_bang_is_refused_before_parsing() -> None:
+    """The byte check refuses every DOCTYPE before libxml2 sees the document, also when
+    the content starts with "!" (the first "!" found is at offset 0)."""
+    with pytest.raises(HostileXmlError) as refused:
+        parse_xml(b"!<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>")
+    assert str(refused.value) == "XML with a DOCTYPE or ENTITY declaration is refused"
+
+
+def test_dm_dm_bytes_are_a_copy_unless_a_view_is_asked_for(pki: TestPki) -> None:
+    content = message_xml(pki)
+    copy = dm_dm_bytes(content, "p:dmDm")
+    view = dm_dm_bytes(content, "p:dmDm", view=True)
+    assert type(copy) is bytes and isinstance(view, memoryview) and view.obj is content
+    assert copy == bytes(view) and copy.startswith(b"<p:dmDm") and copy.endswith(b"</p:dmDm>")
+
+
+def test_the_dm_dm_bytes_are_the_element_itself_whatever_else_mentions_it(
+        pki: TestPki) -> None:
+    """dmHash's input ends at the real dmDm's closing tag, the last one before dmHash: an
+    attachment's XML holding a dmDm of its own, or a comment before the message holding a
+    closing tag, does not move either end."""
+    content = message_xml(pki)
+    real = dm_dm_bytes(content, "p:dmDm")
+    assert isinstance(real, bytes)
+    fake = (b'<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" dmFileDescr="a.xml">'
+            b'<p:dmXMLContent><p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">'
+            b"<p:dmID>1</p:dmID></p:dmDm></p:dmXMLContent></p:dmFile>")
+    nested = content.replace(b"</p:dmFiles>", fake + b"</p:dmFiles>", 1)
+    got = dm_dm_bytes(nested, "p:dmDm")
+    assert got == real.replace(b"</p:dmFiles>", fake + b"</p:dmFiles>", 1)
+    # a closing tag only in a comment before, and the element itself empty: no dmDm bytes
+    lone = (b"<!-- </p:dmDm> --><r><p:dmDm xmlns:p='urn:p'/>"
+            b"<q:dmHash xmlns:q='urn:q'>x</q:dmHash></r>")
+    assert dm_dm_bytes(lone, "p:dmDm") is None
+
+
+@pytest.mark.parametrize("junk", ["*", "%", "é"])
+def test_a_dm_hash_with_foreign_characters_is_refused(pki: TestPki, junk: str) -> None:
+    """dmHash is strict base64: a character outside it is no part of a hash to ignore."""
+    import re
+
+    from dso_desktop.zfo.errors import MalformedXmlError
+    from dso_desktop.zfo.xmlcontent import verify_facts
+
+    content = message_xml(pki)
+    m = re.search(rb'(<q:dmHash algorithm="SHA-256">)([^<]*)', content)
+    assert m is not None
+    bad = content.replace(m.group(0), m.group(1) + m.group(2)[:8] + junk.encode()
+                          + m.group(2)[8:], 1)
+    for read in (read_content, verify_facts):
+        with pytest.raises(MalformedXmlError) as refused:
+            read(bad)
+        assert str(refused.value) == "dmHash is not valid base64"
