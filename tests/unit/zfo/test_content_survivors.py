@@ -1,15 +1,29 @@
 """Survivors of the mutation run of branch ``mutsurv`` in `zfo.xmlcontent` and
 `zfo.extract`: the name of an external (VoDZ) attachment, and which file name extensions
-are kept when attachments are saved."""
+are kept when attachments are saved; and of seed 20261208 (branch ``survzfo``): how a
+name and the folder a save writes into are treated."""
 # ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 
 from __future__ import annotations
 
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
 from tests.unit.zfo.zfo_factory import message_xml, pki  # noqa: F401
 
-from dso_desktop.zfo.extract import sane_extension
+from dso_desktop.zfo.errors import HostileXmlError, UnsafePathError
+from dso_desktop.zfo.extract import sane_extension, sanitize, save_files
 from dso_desktop.zfo.testpki import TestPki
-from dso_desktop.zfo.xmlcontent import read_content
+from dso_desktop.zfo.xmlcontent import (
+    MAX_XML_DEPTH,
+    _excise,
+    dm_dm_bytes,
+    parse_xml,
+    read_content,
+    verify_facts_reference,
+)
 
 
 def _with_external(pki: TestPki, attrs: str) -> bytes:
@@ -71,3 +85,234 @@ def test_an_event_without_its_time_is_refused_by_name(pki: TestPki) -> None:
     with pytest.raises(MalformedXmlError) as bad:
         read_content(timeless)
     assert str(bad.value) == "dmEvent without dmEventTime"
+
+
+# Survivors of seed 20261208 (branch ``survzfo``).
+
+
+def test_unassigned_code_points_are_dropped_from_a_name() -> None:
+    """U+0378 has no character yet: a later Unicode (another machine's) may make it
+    anything, so a saved name never holds one."""
+    assert unicodedata.category("\u0378") == "Cn"
+    assert sanitize("zpr\u0378áva\u0378.pdf") == "zpráva.pdf"
+
+
+def test_a_symlink_planted_at_the_chosen_name_stops_the_save(tmp_path: Path) -> None:
+    """A link that appears where the next file is to be written (after the folder was
+    listed) is an attack on the folder: the save stops, nothing is written through it."""
+    if not hasattr(os, "symlink"):  # pragma: no cover - POSIX in CI
+        pytest.skip("no symlinks here")
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep")
+
+    def plant() -> bytes:
+        (out / "dopis.pdf").symlink_to(victim)
+        return b"%PDF attack"
+
+    with pytest.raises(UnsafePathError, match=r"^refusing to write 'dopis\.pdf' outside "):
+        save_files(out, [("dopis.pdf", plant)])
+    assert victim.read_bytes() == b"keep"
+    assert sorted(p.name for p in out.iterdir()) == ["dopis.pdf"]  # only the link
+
+
+def test_files_are_saved_where_the_platform_has_no_o_nofollow(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no O_NOFOLLOW: the save still works there (owner-only files)."""
+    monkeypatch.delattr(os, "O_NOFOLLOW", raising=False)
+    (path,) = save_files(tmp_path / "out", [("a.txt", b"abc")])
+    assert path.read_bytes() == b"abc"
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_existing_folder_keeps_its_permissions(tmp_path: Path) -> None:
+    """The folder a user exports into is theirs: saving into it does not change its
+    mode; a folder the save creates is private (0700)."""
+    if os.name != "posix":  # pragma: no cover - POSIX in CI
+        pytest.skip("POSIX permissions")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    save_files(shared, [("a.txt", b"abc")])
+    assert shared.stat().st_mode & 0o777 == 0o755
+    save_files(tmp_path / "new", [("a.txt", b"abc")])
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def test_each_file_attribute_and_an_empty_file_are_read(pki: TestPki) -> None:
+    """A dmFile's role, its GUIDs and an empty content: an empty attachment is an empty
+    file (not the decoding of some placeholder)."""
+    from dso_desktop.domain import AttachmentRole
+
+    xml = message_xml(pki, files=[("dopis.pdf", b"%PDF-1.4 test"), ("prazdny.txt", b"")])
+    xml = xml.replace(b'dmFileMetaType="enclosure"',
+                      b'dmFileMetaType="enclosure" dmFileGuid="g-2" dmUpFileGuid="g-1"', 1)
+    first, empty = read_content(xml)["attachments"]
+    assert (first.role, first.file_guid, first.up_file_guid) == (AttachmentRole.MAIN, None, None)
+    assert (empty.name, empty.role, empty.file_guid, empty.up_file_guid) == \
+        ("prazdny.txt", AttachmentRole.ENCLOSURE, "g-2", "g-1")
+    assert (empty.size, empty.content()) == (0, b"")
+
+
+@pytest.mark.parametrize(("text", "value"), [("0", False), ("1", True), (" FALSE ", False)])
+def test_a_flag_written_as_a_digit_is_read(pki: TestPki, text: str, value: bool) -> None:
+    xml = message_xml(pki).replace(
+        b"<p:dmPersonalDelivery>true</p:dmPersonalDelivery>",
+        f"<p:dmPersonalDelivery>{text}</p:dmPersonalDelivery>".encode(), 1)
+    assert read_content(xml)["envelope"].personal_delivery is value
+
+
+def test_the_senders_org_unit_is_read(pki: TestPki) -> None:
+    xml = message_xml(pki).replace(b'<p:dmSenderOrgUnit xsi:nil="true" />',
+                                   b"<p:dmSenderOrgUnit>Odbor dopravy</p:dmSenderOrgUnit>", 1)
+    env = read_content(xml)["envelope"]
+    assert (env.sender_org_unit, env.recipient_org_unit, env.recipient_org_unit_num) == \
+        ("Odbor dopravy", None, 5)
+
+
+def _chain(depth: int) -> bytes:
+    # a chain of `depth` elements plus enough leaves that the depth is really counted
+    return (b"<a>" * depth + b"<b/>" * (MAX_XML_DEPTH + 1) + b"</a>" * depth)
+
+
+def test_xml_nests_at_most_max_depth_deep() -> None:
+    """The bound is the depth (MAX_XML_DEPTH levels), not fewer; one more is refused, and
+    the refusal says why (it becomes the verdict's reason)."""
+    assert parse_xml(_chain(MAX_XML_DEPTH - 1)).tag == "a"  # the leaves are one deeper
+    with pytest.raises(HostileXmlError) as deep:
+        parse_xml(_chain(MAX_XML_DEPTH))
+    assert str(deep.value) == "XML nesting too deep"
+
+
+def test_verification_reads_the_dm_dm_bytes_without_copying(pki: TestPki) -> None:
+    """dmHash's input is a view of the content (a big message is not held twice)."""
+    content = message_xml(pki)
+    got = verify_facts_reference(content)["dm_dm_bytes"]
+    assert isinstance(got, memoryview) and got.obj is content
+    start = content.index(b"<p:dmDm")
+    assert bytes(got) == content[start:content.index(b"</p:dmDm>") + len(b"</p:dmDm>")]
+
+
+def test_the_lean_document_maps_back_to_the_content() -> None:
+    """`_excise`'s record of each cut-out run: where its marker is in the lean document,
+    and which content offset every other lean offset stands for (dmDm's bytes are found
+    through it)."""
+    runs = [b"A" * (600 << 10), b"QkJC" * (150 << 10), b"Q0ND" * (20 << 10)]
+    content = (b"<r><a>" + runs[0] + b"</a><b>" + runs[1] + b"</b><c x='1'>" + runs[2]
+               + b"</c></r>")
+    lean = _excise(content, 16)
+    assert lean is not None and len(lean.runs) == 3
+    inside: set[int] = set()
+    for i, (ls, le, cs, ce) in enumerate(lean.runs):
+        assert lean.doc[ls:le] == lean.marker(i).encode()
+        assert content[cs:ce] == runs[i]
+        inside.update(range(ls, le))
+    for pos in range(len(lean.doc) + 1):
+        if pos not in inside:
+            assert content[lean.original(pos):lean.original(pos) + 1] == lean.doc[pos:pos + 1]
+
+
+def test_an_external_attachment_keeps_its_guids_and_role(pki: TestPki) -> None:
+    from dso_desktop.domain import AttachmentRole
+
+    (_, ext) = read_content(_with_external(
+        pki, 'dmAttID="att-9" dmFileGuid="g-9" dmUpFileGuid="g-8"'))["attachments"]
+    assert (ext.external_id, ext.file_guid, ext.up_file_guid, ext.role) == \
+        ("att-9", "g-9", "g-8", AttachmentRole.ENCLOSURE)
+
+
+def test_every_envelope_field_comes_from_its_own_place(pki: TestPki) -> None:
+    """The whole envelope of a message whose every field has its own value (no nil):
+    each field from its element, the message type from dmDm when the response has none."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from dso_desktop.domain import Envelope, LegalTitle
+
+    xml = message_xml(pki)
+    for nil, filled in (
+            (b'<p:dmSenderOrgUnit xsi:nil="true" />', b"<p:dmSenderOrgUnit>OU-S"),
+            (b'<p:dmSenderOrgUnitNum xsi:nil="true" />', b"<p:dmSenderOrgUnitNum>11"),
+            (b'<p:dmRecipientOrgUnit xsi:nil="true" />', b"<p:dmRecipientOrgUnit>OU-R"),
+            (b'<p:dmRecipientRefNumber xsi:nil="true" />', b"<p:dmRecipientRefNumber>R-3"),
+            (b'<p:dmRecipientIdent xsi:nil="true" />', b"<p:dmRecipientIdent>VS-9"),
+            (b'<p:dmLegalTitlePar xsi:nil="true" />', b"<p:dmLegalTitlePar>2"),
+            (b'<p:dmLegalTitlePoint xsi:nil="true" />', b"<p:dmLegalTitlePoint>b"),
+            (b'<q:dmAcceptanceTime xsi:nil="true" />',
+             b"<q:dmAcceptanceTime>2026-03-02T08:30:00+01:00")):
+        name = filled[1:filled.index(b">")]
+        assert nil in xml
+        xml = xml.replace(nil, filled + b"</" + name + b">", 1)
+    xml = xml.replace(b'<q:dmReturnedMessage dmType="V">', b"<q:dmReturnedMessage>", 1)
+    xml = xml.replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                      b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20" dmType="K">', 1)
+    cet = timezone(timedelta(hours=1))
+    assert read_content(xml)["envelope"] == Envelope(
+        message_id="4242", sender_box_id="abc1234", sender_name="Úřad městyse Test",
+        sender_address="Náměstí 1, Test", sender_type=10, recipient_box_id="xyz9876",
+        recipient_name="Jan Novák", recipient_address="Ulice 2, Brno", subject="Věc",
+        sender_org_unit="OU-S", sender_org_unit_num=11, recipient_org_unit="OU-R",
+        recipient_org_unit_num=5, to_hands="k rukám", our_ref="Č.j. 1/2026", your_ref="R-3",
+        our_file_mark="SZ-7", your_file_mark="VS-9",
+        legal_title=LegalTitle(law="300", year="2008", section="17", paragraph="2",
+                               point="b"),
+        personal_delivery=True, allow_fiction=True, ambiguous_recipient=False,
+        message_type="K", status=4,
+        delivered_at=datetime(2026, 3, 1, 13, 0, 0, 123000, tzinfo=cet),
+        accepted_at=datetime(2026, 3, 2, 7, 30, tzinfo=UTC).astimezone(cet),
+        attachment_size_kb=1, big_message=False)
+
+
+def test_a_doctype_behind_a_leading_bang_is_refused_before_parsing() -> None:
+    """The byte check refuses every DOCTYPE before libxml2 sees the document, also when
+    the content starts with "!" (the first "!" found is at offset 0)."""
+    with pytest.raises(HostileXmlError) as refused:
+        parse_xml(b"!<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>")
+    assert str(refused.value) == "XML with a DOCTYPE or ENTITY declaration is refused"
+
+
+def test_dm_dm_bytes_are_a_copy_unless_a_view_is_asked_for(pki: TestPki) -> None:
+    content = message_xml(pki)
+    copy = dm_dm_bytes(content, "p:dmDm")
+    view = dm_dm_bytes(content, "p:dmDm", view=True)
+    assert type(copy) is bytes and isinstance(view, memoryview) and view.obj is content
+    assert copy == bytes(view) and copy.startswith(b"<p:dmDm") and copy.endswith(b"</p:dmDm>")
+
+
+def test_the_dm_dm_bytes_are_the_element_itself_whatever_else_mentions_it(
+        pki: TestPki) -> None:
+    """dmHash's input ends at the real dmDm's closing tag, the last one before dmHash: an
+    attachment's XML holding a dmDm of its own, or a comment before the message holding a
+    closing tag, does not move either end."""
+    content = message_xml(pki)
+    real = dm_dm_bytes(content, "p:dmDm")
+    assert isinstance(real, bytes)
+    fake = (b'<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" dmFileDescr="a.xml">'
+            b'<p:dmXMLContent><p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">'
+            b"<p:dmID>1</p:dmID></p:dmDm></p:dmXMLContent></p:dmFile>")
+    nested = content.replace(b"</p:dmFiles>", fake + b"</p:dmFiles>", 1)
+    got = dm_dm_bytes(nested, "p:dmDm")
+    assert got == real.replace(b"</p:dmFiles>", fake + b"</p:dmFiles>", 1)
+    # a closing tag only in a comment before, and the element itself empty: no dmDm bytes
+    lone = (b"<!-- </p:dmDm> --><r><p:dmDm xmlns:p='urn:p'/>"
+            b"<q:dmHash xmlns:q='urn:q'>x</q:dmHash></r>")
+    assert dm_dm_bytes(lone, "p:dmDm") is None
+
+
+@pytest.mark.parametrize("junk", ["*", "%", "é"])
+def test_a_dm_hash_with_foreign_characters_is_refused(pki: TestPki, junk: str) -> None:
+    """dmHash is strict base64: a character outside it is no part of a hash to ignore."""
+    import re
+
+    from dso_desktop.zfo.errors import MalformedXmlError
+    from dso_desktop.zfo.xmlcontent import verify_facts
+
+    content = message_xml(pki)
+    m = re.search(rb'(<q:dmHash algorithm="SHA-256">)([^<]*)', content)
+    assert m is not None
+    bad = content.replace(m.group(0), m.group(1) + m.group(2)[:8] + junk.encode()
+                          + m.group(2)[8:], 1)
+    for read in (read_content, verify_facts):
+        with pytest.raises(MalformedXmlError) as refused:
+            read(bad)
+        assert str(refused.value) == "dmHash is not valid base64"

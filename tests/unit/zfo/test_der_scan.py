@@ -44,3 +44,36 @@ def test_zero_bytes_end_only_an_indefinite_value_and_lengths_stay_inside() -> No
     with pytest.raises(MalformedCmsError,
                        match=r"^ASN\.1 length beyond the end of its container$"):
         scan(bytes.fromhex("3003" "020501"))  # an INTEGER claiming 5 bytes of 1
+
+
+# Survivors of seed 20261208 (branch ``survzfo``). Each refusal names what is broken: the
+# text reaches the verdict ("not a readable ZFO: <text>"), so it is pinned exactly.
+@pytest.mark.parametrize(("hexdata", "error", "text"), [
+    # a child of one byte where a tag and a length need two
+    ("3001" "02", MalformedCmsError, "truncated ASN.1 header"),
+    # a high tag number that ends exactly at its container's end: no length byte
+    ("3002" "1f01", MalformedCmsError, "truncated ASN.1 length"),
+    # a long-form length whose length bytes run past the data
+    ("3082" "01", MalformedCmsError, "truncated ASN.1 length"),
+    ("3003" "028201", MalformedCmsError, "truncated ASN.1 length"),
+    # nine length bytes: more than any file this program takes
+    ("3089" "000000000000000003" "020101", MalformedCmsError, "absurd ASN.1 length"),
+    ("3103020101", NotCmsError, "not a DER SEQUENCE (not a CMS file)"),
+    ("3003020101" "ff", MalformedCmsError, "trailing data after the CMS structure"),
+])
+def test_each_broken_header_is_refused_with_its_reason(hexdata: str, error: type,
+                                                      text: str) -> None:
+    with pytest.raises(error) as refused:
+        scan(bytes.fromhex(hexdata))
+    assert type(refused.value) is error
+    assert str(refused.value) == text
+
+
+@pytest.mark.parametrize("tag", ["01", "03", "04", "05", "13", "17"])
+def test_an_indefinite_length_on_any_primitive_value_is_refused(tag: str) -> None:
+    """BOOLEAN, BIT STRING, OCTET STRING, NULL, a string, a time: none may be indefinite
+    (only the constructed bit 0x20 allows it; tags with the low bit set are primitive too).
+    Without the check the walk would reach a value with no length and crash."""
+    with pytest.raises(MalformedCmsError) as refused:
+        scan(bytes.fromhex("3080" f"{tag}80" "0000" "0000"))
+    assert str(refused.value) == "indefinite length on a primitive ASN.1 value"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 from tests.unit.zfo.zfo_factory import make_zfo, pki  # noqa: F401 - pytest fixtures
@@ -23,6 +23,8 @@ _ALPHABET = st.sampled_from([b"<", b"!", b":", b"a", b"dmHash", b"<dmHash", b":d
 
 
 @given(st.lists(_ALPHABET, max_size=40).map(b"".join))
+@example(b"!<!")  # a "!" at the very start is looked at, and the search goes on after it
+@example(b"<!")
 def test_bang_markup_is_a_plain_search(doc: bytes) -> None:
     assert _has_bang_markup(doc) == (b"<!" in doc)
 

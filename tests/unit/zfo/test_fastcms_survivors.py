@@ -1,0 +1,278 @@
+"""`zfo.fastcms`, the lean CMS reader verification runs on: hostile and truncated shapes of
+a SignedData, a timestamp token and a TSTInfo must each be refused, with the reason that
+names the broken part (it becomes the verdict's "not a readable ZFO: ..."), and the C fast
+path must give exactly the reference's answer (survivors of seed 20261208, branch
+``survzfo``).
+
+The structures are built here from single TLVs, so each case differs from a well-formed
+one in one place only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dso_desktop.zfo import fastcms
+from dso_desktop.zfo.errors import MalformedCmsError, NotCmsError
+
+SHA256 = bytes.fromhex("608648016503040201")
+RSA = bytes.fromhex("2a864886f70d010101")
+POLICY = bytes.fromhex("2a030405")
+
+
+def tlv(tag: int, body: bytes = b"") -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def seq(*parts: bytes) -> bytes:
+    return tlv(0x30, b"".join(parts))
+
+
+def oid(value: bytes) -> bytes:
+    return tlv(0x06, value)
+
+
+INT1 = tlv(0x02, b"\x01")
+NULL = tlv(0x05)
+ALG_SHA256 = seq(oid(SHA256), NULL)
+ALG_RSA = seq(oid(RSA), NULL)
+SID = seq(seq(), tlv(0x02, b"\x05"))  # issuerAndSerialNumber: an empty Name, serial 5
+
+
+def signer_info(*, sid: bytes = SID, attrs: bytes | None = None,
+                sig_alg: bytes = ALG_RSA) -> bytes:
+    signed = b"" if attrs is None else tlv(0xA0, attrs)
+    return seq(INT1, sid, ALG_SHA256, signed, sig_alg, tlv(0x04, b"sig"))
+
+
+def signed_data(*, econtent_type: bytes = fastcms.OID_DATA, content: bytes = b"<x/>",
+                eci: bytes | None = None, si: bytes | None = None,
+                after_eci: bytes | None = None, ci_oid: bytes = fastcms.OID_SIGNED_DATA,
+                ci_extra: bytes = b"", explicit_tag: int = 0xA0) -> bytes:
+    """ContentInfo { signedData, [0] SignedData { 1, {}, eci, {SignerInfo} } }."""
+    if eci is None:
+        eci = seq(oid(econtent_type), tlv(0xA0, tlv(0x04, content)))
+    if after_eci is None:
+        after_eci = tlv(0x31, signer_info() if si is None else si)
+    sd = seq(INT1, tlv(0x31), eci, after_eci)
+    return seq(oid(ci_oid), tlv(explicit_tag, sd), ci_extra)
+
+
+def outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return "ok", fn()
+    except Exception as exc:  # the exact error is what is compared
+        return type(exc).__name__, str(exc)
+
+
+def both(fn: Callable[[], Any]) -> tuple[str, Any]:
+    """The outcome of ``fn`` on the C fast path, checked equal to the reference's."""
+    fast = outcome(fn)
+    with fastcms.reference_only():
+        ref = outcome(fn)
+    assert fast == ref
+    return ref
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fast_path() -> Iterator[None]:
+    if not fastcms.fast_path_available():  # pragma: no cover - depends on the install
+        pytest.skip("the C fast path is not built here (test_fast_path.py builds it)")
+    yield
+
+
+def test_the_minimal_signed_data_reads_on_both_paths() -> None:
+    """The base every refusal below differs from in one place is itself read."""
+    data = signed_data()
+    status, parts = both(lambda: fastcms.signed_data(data))
+    assert status == "ok"
+    assert (parts.content, parts.sid_serial, parts.digest, parts.signature) == \
+        (b"<x/>", 5, "sha256", b"sig")
+    assert both(lambda: fastcms.encapsulated(data, fastcms.OID_DATA)) == ("ok", b"<x/>")
+
+
+_TWO_PART_ATTR = seq(oid(fastcms.OID_CONTENT_TYPE), tlv(0x31, oid(fastcms.OID_DATA)))
+
+
+@pytest.mark.parametrize(("data", "error", "text"), [
+    pytest.param(signed_data() + b"X", "MalformedCmsError",
+                 "trailing data after the CMS structure", id="trailing-byte"),
+    pytest.param(signed_data(ci_oid=fastcms.OID_DATA), "NotCmsError",
+                 "not a CMS SignedData", id="content-type-data"),
+    # a signedData ContentInfo with a third child is not a ContentInfo
+    pytest.param(signed_data(ci_extra=NULL), "NotCmsError", "not a CMS SignedData",
+                 id="content-info-with-three-children"),
+    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA), tlv(0xA0, tlv(0x04, b"a")), NULL)),
+                 "MalformedCmsError", "too many ASN.1 values",
+                 id="encap-content-info-with-three-children"),
+    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA), tlv(0xA1, tlv(0x04, b"a")))),
+                 "MalformedCmsError", "eContent: unexpected ASN.1 tag 0xa1",
+                 id="econtent-not-explicit-0"),
+    pytest.param(signed_data(after_eci=tlv(0xA0)), "MalformedCmsError",
+                 "SignedData has no signerInfos", id="no-signer-infos"),
+    pytest.param(signed_data(si=signer_info(sid=seq(INT1, INT1))), "MalformedCmsError",
+                 "issuer: unexpected ASN.1 tag 0x02", id="issuer-not-a-name"),
+    pytest.param(signed_data(si=signer_info(sig_alg=tlv(0x31, oid(RSA)))),
+                 "MalformedCmsError", "signatureAlgorithm: unexpected ASN.1 tag 0x31",
+                 id="signature-algorithm-not-a-sequence"),
+    pytest.param(signed_data(si=signer_info(sig_alg=seq(oid(RSA), NULL, NULL))),
+                 "MalformedCmsError", "too many ASN.1 values",
+                 id="signature-algorithm-with-three-parts"),
+    pytest.param(signed_data(si=signer_info(attrs=seq(oid(fastcms.OID_CONTENT_TYPE)))),
+                 "MalformedCmsError", "attribute must have a type and values",
+                 id="attribute-without-values"),
+    pytest.param(signed_data(si=signer_info(attrs=_TWO_PART_ATTR + seq(
+        oid(fastcms.OID_SIGNING_TIME), tlv(0x31, b"".join([tlv(0x17, b"2603011200Z")] * 11))))),
+                 "MalformedCmsError", "too many ASN.1 values",
+                 id="attribute-with-eleven-values"),
+])
+def test_each_broken_signed_data_is_refused_with_its_reason(data: bytes, error: str,
+                                                             text: str) -> None:
+    assert both(lambda: fastcms.signed_data(data)) == (error, text)
+
+
+def test_an_attribute_may_have_ten_values() -> None:
+    """The bound of the previous case is ten values, not fewer."""
+    ten = seq(oid(fastcms.OID_SIGNING_TIME), tlv(0x31, b"".join([tlv(0x17, b"2603011200Z")] * 10)))
+    status, parts = both(lambda: fastcms.signed_data(signed_data(si=signer_info(attrs=ten))))
+    assert status == "ok" and len(parts.attrs[fastcms.OID_SIGNING_TIME]) == 10
+
+
+def test_trailing_zeros_only_where_allowed() -> None:
+    padded = signed_data() + b"\x00\x00"
+    assert both(lambda: fastcms.signed_data(padded))[0] == "ok"
+    assert both(lambda: fastcms.signed_data(padded, allow_trailing_zeros=False)) == \
+        ("MalformedCmsError", "trailing data after the CMS structure")
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(signed_data() + b"X", "trailing data after the CMS structure",
+                 id="trailing-byte"),
+    pytest.param(signed_data() + b"\x00X\x00", "trailing data after the CMS structure",
+                 id="trailing-byte-between-zeros"),
+    pytest.param(signed_data(ci_oid=fastcms.OID_DATA), "not a CMS SignedData",
+                 id="content-type-data"),
+    pytest.param(signed_data(explicit_tag=0xA1), "content: unexpected ASN.1 tag 0xa1",
+                 id="content-not-explicit-0"),
+    pytest.param(seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0)), "empty SignedData",
+                 id="empty-explicit-0"),
+])
+def test_each_broken_token_is_refused_with_its_reason(data: bytes, text: str) -> None:
+    """`encapsulated` reads dmQTimestamp's TSTInfo: what it refuses, and why."""
+    assert both(lambda: fastcms.encapsulated(data, fastcms.OID_DATA)) == \
+        ("MalformedCmsError", text)
+
+
+def test_a_token_padded_with_zeros_is_read() -> None:
+    """Real dmQTimestamp tokens carry zero padding after the structure."""
+    assert both(lambda: fastcms.encapsulated(signed_data() + b"\x00\x00",
+                                             fastcms.OID_DATA)) == ("ok", b"<x/>")
+
+
+def _tst_info(imprint_alg: bytes = ALG_SHA256, gen_time: bytes = b"20260301120000Z") -> bytes:
+    return seq(INT1, oid(POLICY), seq(imprint_alg, tlv(0x04, b"\x11" * 32)),
+               tlv(0x02, b"\x2a"), tlv(0x18, gen_time))
+
+
+def test_a_tst_info_reads_and_its_breakages_are_named() -> None:
+    assert both(lambda: fastcms.tst_info(_tst_info())) == ("ok", fastcms.TstInfo(
+        "sha256", b"\x11" * 32, datetime(2026, 3, 1, 12, tzinfo=UTC), 42))
+    assert both(lambda: fastcms.tst_info(_tst_info() + b"\x00")) == \
+        ("MalformedCmsError", "trailing data after TSTInfo")
+    assert both(lambda: fastcms.tst_info(_tst_info(imprint_alg=tlv(0x31, oid(SHA256))))) == \
+        ("MalformedCmsError", "hashAlgorithm: unexpected ASN.1 tag 0x31")
+
+
+@pytest.mark.parametrize(("tag", "text"), [
+    # a GeneralizedTime's text in a UTCTime is not a time of 2026
+    (fastcms.UTC_TIME, "20260301120000Z"),
+    # a GeneralizedTime without its "Z" is not read as UTC
+    (fastcms.GENERALIZED_TIME, "202603011200000"),
+    (fastcms.GENERALIZED_TIME, "20260301120000+0100"),
+])
+def test_a_time_in_the_wrong_form_is_refused(tag: int, text: str) -> None:
+    value = tlv(tag, text.encode())
+    t = fastcms.read(value, 0, len(value))
+    assert both(lambda: fastcms.parse_time(value, t)) == \
+        ("MalformedCmsError", f"bad ASN.1 time {text!r}")
+
+
+def test_a_bad_time_is_quoted_to_30_characters() -> None:
+    text = "2026030112000" + "9" * 40 + "Z"
+    value = tlv(fastcms.GENERALIZED_TIME, text.encode())
+    t = fastcms.read(value, 0, len(value))
+    assert both(lambda: fastcms.parse_time(value, t)) == \
+        ("MalformedCmsError", f"bad ASN.1 time {text[:30]!r}")
+
+
+def test_indefinite_lengths_nest_at_most_32_deep() -> None:
+    def nested(n: int) -> bytes:
+        return b"\x30\x80" * n + b"\x00\x00" * n
+
+    assert fastcms.read(nested(32), 0, 128).next == 128
+    with pytest.raises(MalformedCmsError) as deep:
+        fastcms.read(nested(33), 0, 132)
+    assert str(deep.value) == "ASN.1 nesting too deep"
+
+
+def test_nine_length_bytes_are_refused_as_absurd() -> None:
+    data = bytes.fromhex("3089" "000000000000000003" "020101")
+    with pytest.raises(MalformedCmsError) as absurd:
+        fastcms.read(data, 0, len(data))
+    assert str(absurd.value) == "absurd or truncated ASN.1 length"
+    assert both(lambda: fastcms.signed_data(data)) == \
+        ("MalformedCmsError", "absurd or truncated ASN.1 length")
+
+
+def test_not_a_sequence_is_not_cms() -> None:
+    with pytest.raises(NotCmsError):
+        fastcms.signed_data(b"\x31\x00")
+
+
+def test_a_negative_serial_reads_the_same_on_both_paths() -> None:
+    """A signer identified by a negative serial (DER allows it; some CAs issued them) is
+    looked up by the same number on the C path as on the reference."""
+    data = signed_data(si=signer_info(sid=seq(seq(), tlv(0x02, b"\xfb"))))
+    status, parts = both(lambda: fastcms.signed_data(data))
+    assert status == "ok" and parts.sid_serial == -5
+
+
+def test_an_unknown_imprint_hash_is_refused_on_both_paths() -> None:
+    md5 = seq(oid(bytes.fromhex("2a864886f70d0205")), NULL)
+    assert both(lambda: fastcms.tst_info(_tst_info(imprint_alg=md5))) == \
+        ("MalformedCmsError", "unsupported messageImprint")
+
+
+class _NoFastPath:
+    """A `_cder` that must not be called."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the C fast path was called ({name}) where it is bypassed")
+
+
+def test_without_the_extension_or_bypassed_only_the_reference_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An install without the compiled reader (``_cder`` None) reads with the reference,
+    and `reference_only` really bypasses the C path (else the differential tests would
+    compare the C reader with itself)."""
+    data = signed_data()
+    token = _tst_info()
+    with fastcms.reference_only():
+        want = (fastcms.signed_data(data), fastcms.tst_info(token),
+                fastcms.encapsulated(data, fastcms.OID_DATA))
+    monkeypatch.setattr(fastcms, "_cder", _NoFastPath())
+    with fastcms.reference_only():
+        assert (fastcms.signed_data(data), fastcms.tst_info(token),
+                fastcms.encapsulated(data, fastcms.OID_DATA)) == want
+    monkeypatch.setattr(fastcms, "_cder", None)
+    assert not fastcms.fast_enabled()
+    assert (fastcms.signed_data(data), fastcms.tst_info(token),
+            fastcms.encapsulated(data, fastcms.OID_DATA)) == want

@@ -1,0 +1,43 @@
+"""`zfo.parse`: what a parsed ZFO says about who sealed it, and how a signature timestamp
+that is not a timestamp token is refused (survivors of seed 20261208, branch
+``survzfo``)."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from asn1crypto import cms
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from tests.unit.zfo.zfo_factory import make_zfo, pki  # noqa: F401 - pytest fixtures
+
+from dso_desktop.zfo.errors import MalformedCmsError
+from dso_desktop.zfo.parse import parse_timestamp_token, parse_zfo
+from dso_desktop.zfo.testpki import TestPki
+
+
+def test_the_seal_and_its_tsa_are_described_by_their_own_names(
+        pki: TestPki, make_zfo: Callable[..., bytes]) -> None:
+    """The organisation and common name shown for the seal (and the timestamp's TSA) are
+    read from the certificate's subject, each from its own attribute."""
+    z = parse_zfo(make_zfo())
+
+    def attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+        (value,) = cert.subject.get_attributes_for_oid(oid)
+        return str(value.value)
+
+    assert z.signer is not None and z.timestamp is not None and z.timestamp.tsa is not None
+    for info, cert in ((z.signer, pki.seal.cert), (z.timestamp.tsa, pki.tsa.cert)):
+        assert info.organization == attr(cert, NameOID.ORGANIZATION_NAME) == \
+            "DSO Desktop simulátor"
+        assert info.common_name == attr(cert, NameOID.COMMON_NAME)
+        assert info.serial == cert.serial_number
+
+
+def test_a_signature_timestamp_that_is_no_signed_data_is_refused() -> None:
+    not_signed = cms.ContentInfo({"content_type": "data", "content": b"20260301120000Z"})
+    with pytest.raises(MalformedCmsError) as refused:
+        parse_timestamp_token(not_signed)
+    assert str(refused.value) == "timestamp token is not a SignedData"
