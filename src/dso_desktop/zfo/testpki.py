@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
@@ -146,17 +146,20 @@ def pem_key(key: CertificateIssuerPrivateKeyTypes, password: str | None = None) 
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
 
 
-def issue_cert(subject: str | x509.Name, key: CertificateIssuerPrivateKeyTypes, *,
+def issue_cert(subject: str | x509.Name,
+               key: CertificateIssuerPrivateKeyTypes | x25519.X25519PrivateKey, *,
                issuer: x509.Certificate | x509.Name | str | None = None,
                issuer_key: CertificateIssuerPrivateKeyTypes | None = None,
                ca: bool = False, not_before: datetime | None = None, days: int = 3650,
-               aia: str | None = None, san: Sequence[x509.GeneralName] = (),
+               aia: str | Sequence[str] | None = None,
+               san: Sequence[x509.GeneralName] = (),
                eku: Sequence[x509.ObjectIdentifier] = (),
                key_usage: x509.KeyUsage | None = None,
                serial: int | None = None) -> x509.Certificate:
     """The one certificate builder of the test PKIs (the simulator's TLS certificates, the
-    tests' chains): ``subject`` (a str is a bare CN) with ``key``'s public key, signed by
-    ``issuer_key``; no ``issuer`` means self-signed. ``aia`` is a caIssuers URL, ``san``
+    tests' chains): ``subject`` (a str is a bare CN) with ``key``'s public key (an X25519
+    key, which signs nothing, only in an issued certificate), signed by ``issuer_key``; no
+    ``issuer`` means self-signed. ``aia`` is a caIssuers URL (or several, in order), ``san``
     the subject alternative names, ``eku`` the extended key usages (not critical),
     ``key_usage`` (critical; see `ca_key_usage`, `leaf_key_usage`). Every certificate has a
     subject key identifier, an issued one also the authority key identifier. Validity
@@ -164,6 +167,8 @@ def issue_cert(subject: str | x509.Name, key: CertificateIssuerPrivateKeyTypes, 
     subject_name = _cn(subject) if isinstance(subject, str) else subject
     self_signed = issuer is None
     if issuer is None:
+        if isinstance(key, x25519.X25519PrivateKey):
+            raise ValueError("an X25519 key cannot sign its own certificate")
         issuer_name, issuer_key = subject_name, key
     elif isinstance(issuer, x509.Certificate):
         issuer_name = issuer.subject
@@ -189,9 +194,10 @@ def issue_cert(subject: str | x509.Name, key: CertificateIssuerPrivateKeyTypes, 
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
     if aia:
+        urls = [aia] if isinstance(aia, str) else list(aia)
         b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(aia))]),
-            critical=False)
+            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))
+            for url in urls]), critical=False)
     return b.sign(issuer_key, hashes.SHA256())
 
 

@@ -14,7 +14,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID
 from tests.unit.zfo.zfo_factory import SEALED_AT, pki  # noqa: F401
 
 from dso_desktop.zfo.revocation import NOT_CHECKED, CrlCache, RevocationCheck, _load_crl, _signed_by
@@ -104,12 +103,8 @@ def test_a_crl_is_not_counted_when_the_issuer_key_cannot_check_it(pki: TestPki) 
     # An "issuer" with the CA's name but a key no signature can be checked with (X25519):
     # cryptography raises TypeError, and the CRL must count as not signed.
     dh_key = x25519.X25519PrivateKey.generate()
-    odd = (x509.CertificateBuilder().subject_name(pki.ca_cert.subject)
-           .issuer_name(pki.ca_cert.subject).public_key(dh_key.public_key())
-           .serial_number(x509.random_serial_number())
-           .not_valid_before(SEALED_AT - timedelta(days=1))
-           .not_valid_after(SEALED_AT + timedelta(days=30))
-           .sign(pki.ca_key, hashes.SHA256()))
+    odd = issue_cert(pki.ca_cert.subject, dh_key, issuer=pki.ca_cert.subject,
+                     issuer_key=pki.ca_key, not_before=SEALED_AT - timedelta(days=1), days=31)
     assert not _signed_by(_crl_named(pki.ca_cert.subject, pki.ca_key), odd)
 
 
@@ -215,17 +210,10 @@ def test_issuer_download_goes_on_until_the_issuer_is_found(pki: TestPki) -> None
     mid = issue_cert("Issuing CA", mid_key, issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
     other = issue_cert("Other CA", _ec(), issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
     leaf_key = _ec()
-    leaf = (x509.CertificateBuilder().subject_name(pki_name("Seal"))
-            .issuer_name(mid.subject).public_key(leaf_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(mid.not_valid_before_utc)
-            .not_valid_after(mid.not_valid_after_utc)
-            .add_extension(x509.AuthorityInformationAccess([
-                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
-                                       x509.UniformResourceIdentifier(url))
-                for url in ("http://ca.test/other.crt", "http://ca.test/mid.crt")]),
-                critical=False)
-            .sign(mid_key, hashes.SHA256()))
+    leaf = issue_cert("Seal", leaf_key, issuer=mid, issuer_key=mid_key,
+                      not_before=mid.not_valid_before_utc,
+                      days=(mid.not_valid_after_utc - mid.not_valid_before_utc).days,
+                      aia=("http://ca.test/other.crt", "http://ca.test/mid.crt"))
     der = serialization.Encoding.DER
     served = {"http://ca.test/other.crt": other.public_bytes(der),
               "http://ca.test/mid.crt": mid.public_bytes(der)}
