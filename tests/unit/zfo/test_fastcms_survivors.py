@@ -276,3 +276,40 @@ def test_without_the_extension_or_bypassed_only_the_reference_reads(
     assert not fastcms.fast_enabled()
     assert (fastcms.signed_data(data), fastcms.tst_info(token),
             fastcms.encapsulated(data, fastcms.OID_DATA)) == want
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("500101000000Z", 1950), ("991231235959Z", 1999), ("000101000000Z", 2000),
+    ("491231235959Z", 2049),
+])
+def test_a_utctime_year_is_read_as_rfc_5280_says(text: str, year: int) -> None:
+    """RFC 5280, 4.1.2.5.1: YY of 50 or more is 19YY, less than 50 is 20YY; the boundary
+    years on both sides, on both paths."""
+    value = tlv(fastcms.UTC_TIME, text.encode())
+    t = fastcms.read(value, 0, len(value))
+    kind, when = both(lambda: fastcms.parse_time(value, t))
+    assert kind == "ok", when
+    assert when.year == year
+    assert (when.month, when.day, when.second) == (int(text[2:4]), int(text[4:6]),
+                                                    int(text[10:12]))
+
+
+def test_an_indefinite_value_says_so_and_a_short_one_is_truncated() -> None:
+    value = b"\x30\x80" + tlv(0x04, b"A") + b"\x00\x00"
+    t = fastcms.read(value, 0, len(value))
+    assert t.indefinite is True and (t.body, t.end, t.next) == (2, 5, 7)
+    definite = seq(tlv(0x04, b"A"))
+    assert fastcms.read(definite, 0, len(definite)).indefinite is False
+    with pytest.raises(MalformedCmsError) as short:
+        fastcms.read(b"\x30", 0, 1)
+    assert str(short.value) == "truncated ASN.1 value"
+
+
+def test_an_indefinite_value_without_its_end_is_refused_at_its_limit() -> None:
+    """No end-of-contents before the limit: refused as unterminated, whether the buffer ends
+    there or goes on past the limit (the end-of-contents after it is not this value's)."""
+    open_value = b"\x30\x80" + tlv(0x04, b"A")
+    for buf in (open_value, open_value + b"\x00\x00"):
+        with pytest.raises(MalformedCmsError) as exc:
+            fastcms.read(buf, 0, len(open_value))
+        assert str(exc.value) == "unterminated indefinite-length value"
