@@ -21,6 +21,7 @@ Usage: python scripts/mutants.py [--max-children N] [--keep] [--sample N] [GLOB 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -113,8 +114,11 @@ def _in_scope(name: str, globs: list[str]) -> bool:
     return any(fnmatch(name, g) for g in globs)
 
 
+@functools.cache
 def _show(name: str, source: str) -> str:
-    """The mutant's diff (as `mutmut show` prints it, without a process per mutant)."""
+    """The mutant's diff (as `mutmut show` prints it, without a process per mutant).
+    Cached: the summary matches each survivor's diff against docs/mutants/ and then prints
+    the unexplained ones, and the mutated files do not change while it is written."""
     try:
         from mutmut.mutation.diff_apply import get_diff_for_mutant
 
