@@ -409,6 +409,11 @@ def main(argv: list[str] | None = None) -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "sample.json").write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
+    elif args.sample and args.summary_only and not args.globs:
+        # The same sample again (the draw is reproducible), so the summary of a sampled run
+        # can be rewritten after docs/mutants/ changed without running a mutant.
+        runs = {name: sample(group, args.sample, args.seed) for name, group in runs.items()}
+        globs = [g for gl in runs.values() for g in gl]
     if args.classic:
         rc = _run_classic(runs, args, start, done)
     elif not args.summary_only:

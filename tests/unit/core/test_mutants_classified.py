@@ -110,3 +110,38 @@ def test_the_committed_explanations_are_well_formed() -> None:
     from fnmatch import fnmatch
     for e in entries:
         assert any(fnmatch(e.function + "__mutmut_1", g) for g in mod.SCOPE), e.source
+
+
+def _mutants_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("mutants_script", ROOT / "scripts" / "mutants.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_summary_only_run_of_a_sample_summarises_the_same_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ms = _mutants_script()
+    names = [f"dso_desktop.sync.ingest.x_f__mutmut_{i}" for i in range(1, 41)]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ms, "ROOT", tmp_path)
+    monkeypatch.setattr(ms, "OUT", tmp_path / "build" / "mutants")
+    monkeypatch.setattr(ms, "GROUPS", {"sync-ingest": ["dso_desktop.sync.ingest.*"]})
+    monkeypatch.setattr(ms, "_statuses", lambda: dict.fromkeys(names, "survived"))
+    seen: list[list[str]] = []
+
+    def summarise(globs, *_a):  # type: ignore[no-untyped-def]
+        seen.append(globs)
+        return {"killed": 0, "total": len(globs), "kill_rate": 0, "modules": {}}
+
+    monkeypatch.setattr(ms, "summarise", summarise)
+    monkeypatch.setattr(ms, "write_summary", lambda _s: None)
+
+    def no_run(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise AssertionError("a summary runs no mutant")
+
+    monkeypatch.setattr(ms, "_run_resident", no_run)
+    assert ms.main(["--summary-only", "--sample", "5", "--seed", "3"]) == 0
+    assert seen == [ms.sample(["dso_desktop.sync.ingest.*"], 5, 3)]
+    assert len(seen[0]) == 5 and set(seen[0]) <= set(names)
