@@ -35,6 +35,12 @@ C = TypeVar("C")  # what checking gives (a `CheckedZfo` in a sync)
 PROCESS_MIN_ITEMS = 64
 PROCESS_MAX_BYTES = 8 * 1024 * 1024
 MAX_RESPAWNS = 5  # fresh checking processes one run may start after one died
+# Items go to the checking process in batches (one call, one pickling, one wake-up of the
+# executor's threads on each side, instead of one per item): a batch leaves at once while
+# fewer than IN_FLIGHT are unfinished (the process never waits for the requests), else
+# items wait until one finishes or MAX_BATCH are waiting.
+MAX_BATCH = 16
+IN_FLIGHT = 2
 
 
 class WorkKind(StrEnum):
@@ -82,10 +88,22 @@ DoneFn = Callable[[Outcome[K]], None]
 @dataclass(frozen=True)
 class _Queued(Generic[K]):
     item: K
-    future: Future[Any] | None  # the check running in the checking process, if any
+    future: Future[Any] | None  # the batch (`check_batch`) running in the checking process
     checker: Executor | None  # the checking process it was sent to
     check: Callable[..., Any]  # checking here
     remote: Callable[..., Any] | None  # checking in a checking process
+    args: tuple[Any, ...]
+    size: int
+    index: int = 0  # this item's place in the batch's results
+
+
+@dataclass(frozen=True)
+class _Pending(Generic[K]):
+    """An item submitted and not yet handed to the store thread (its batch is forming)."""
+
+    item: K
+    check: Callable[..., Any]
+    remote: Callable[..., Any] | None
     args: tuple[Any, ...]
     size: int
 
@@ -99,6 +117,30 @@ class _Resolved(Generic[K]):
 
 
 _STOP = object()
+
+
+def check_batch(calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+                ) -> list[tuple[bool, Any]]:
+    """Runs in the checking process: ``fn(*args)`` of each call in turn, as (True, result) or
+    (False, the exception it raised); each check keeps its own time limit (`check_in_worker`
+    sets it per call), and one failing check does not touch the others."""
+    out: list[tuple[bool, Any]] = []
+    for fn, args in calls:
+        try:
+            out.append((True, fn(*args)))
+        except Exception as exc:
+            out.append((False, _sendable(exc)))
+    return out
+
+
+def _sendable(exc: Exception) -> Exception:
+    """The exception itself if it can travel back to the sync's process, else its text (one
+    unpicklable error must not fail the whole batch's result)."""
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return IngestError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 class CheckingProcess:
@@ -194,6 +236,8 @@ class IngestPipeline(Generic[K]):
         self._done: queue.Queue[tuple[Outcome[K], int]] = queue.Queue()  # (outcome, size)
         self._outstanding = 0
         self._bytes = 0
+        self._pending: list[_Pending[K]] = []  # submitted, batch still forming (caller's)
+        self._in_flight: list[Future[Any]] = []  # batches sent and maybe not finished
         # Set by the store thread when the archive cannot be written (disk full, read-only):
         # nothing more is written, and the caller stops requesting before its next request.
         self.write_failure: StoreWriteError | None = None
@@ -204,30 +248,57 @@ class IngestPipeline(Generic[K]):
                size: int = 0, remote: Callable[..., Any] | None = None) -> None:
         """Check ``check(*args)`` (``remote(*args)`` in the checker), then store ``item``
         with what checking gave. ``size``: bytes this item holds until it is stored."""
-        fut: Future[Any] | None = None
-        with self._lock:
-            checker = self._checker
-        if remote is not None and (checker is not None or self._respawn is not None):
-            try:
-                if checker is None:
-                    raise BrokenExecutor("the last checking process has ended")
-                fut = checker.submit(remote, *args)
-            except BrokenExecutor as exc:  # it died on an earlier item: the store thread
-                fut = Future()              # checks this one in a fresh process
-                fut.set_exception(exc)
-            except RuntimeError as exc:  # shut down under us: check here instead
-                log.info("checking process unavailable (%s); checking in process",
-                         type(exc).__name__)
-                fut = None
         self._outstanding += 1
         self._bytes += size
-        self._todo.put(_Queued(item, fut, checker, check, remote, args, size))
+        self._pending.append(_Pending(item, check, remote, args, size))
+        if len(self._pending) >= MAX_BATCH or not self._busy():
+            self._flush()
         self._collect(block=False)
         while self._outstanding > 0 and (self._outstanding > self._depth
                                          or self._bytes > self._max_bytes):
             self._collect(block=True)
 
+    def _busy(self) -> bool:
+        """Whether IN_FLIGHT batches are still being checked (new items may wait)."""
+        self._in_flight = [f for f in self._in_flight if not f.done()]
+        return len(self._in_flight) >= IN_FLIGHT
+
+    def _flush(self) -> None:
+        """Send the waiting items to the checker as one batch and queue them for storing,
+        in submission order."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        with self._lock:
+            checker = self._checker
+        calls = [(p.remote, p.args) for p in pending if p.remote is not None]
+        fut: Future[Any] | None = None
+        if calls and (checker is not None or self._respawn is not None):
+            try:
+                if checker is None:
+                    raise BrokenExecutor("the last checking process has ended")
+                fut = checker.submit(check_batch, calls)
+                self._in_flight.append(fut)
+            except BrokenExecutor as exc:  # it died on an earlier item: the store thread
+                fut = Future()              # checks these in a fresh process
+                fut.set_exception(exc)
+            except RuntimeError as exc:  # shut down under us: check here instead
+                log.info("checking process unavailable (%s); checking in process",
+                         type(exc).__name__)
+                fut = None
+        index = 0
+        for p in pending:
+            if fut is not None and p.remote is not None:
+                self._todo.put(_Queued(p.item, fut, checker, p.check, p.remote, p.args,
+                                       p.size, index))
+                index += 1
+            else:
+                self._todo.put(_Queued(p.item, None, checker, p.check, p.remote, p.args,
+                                       p.size))
+
     def _collect(self, *, block: bool) -> None:
+        if block:
+            self._flush()  # what is waited for must have been sent
         while self._outstanding:
             try:
                 outcome, size = self._done.get(block=block, timeout=1.0)
@@ -250,10 +321,12 @@ class IngestPipeline(Generic[K]):
                 checked = q.check(*q.args)
             else:
                 try:
-                    checked = q.future.result()
+                    ok, checked = q.future.result()[q.index]
                 except BrokenExecutor:
                     assert q.remote is not None  # a future exists only for a remote check
-                    checked = self._recheck(q.checker, q.check, q.remote, q.args)
+                    ok, checked = True, self._recheck(q.checker, q.check, q.remote, q.args)
+                if not ok:
+                    raise checked
         except Exception as exc:
             return _Resolved(q.item, None, exc, q.size)
         return _Resolved(q.item, checked, None, q.size)
@@ -332,7 +405,10 @@ class IngestPipeline(Generic[K]):
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._todo.put(_STOP)
+        try:
+            self._flush()  # the last batch (what was downloaded is stored even on an error)
+        finally:
+            self._todo.put(_STOP)
         try:
             if exc_type is None:
                 while self._outstanding:

@@ -22,7 +22,7 @@
 #endif
 
 /* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
-#define CDER_API 3
+#define CDER_API 4
 
 typedef struct {
     int tag;
@@ -300,6 +300,143 @@ done:
     PyBuffer_Release(&view);
     if (res == NULL && bail && !PyErr_Occurred()) Py_RETURN_NONE;
     return res;
+}
+
+/* der.scan's walk (parse_zfo's pre-scan): the root's encoded length if der.scan(buf,
+ * max_depth=, max_nodes=, allow_trailing_zeros=) returns it, else None (der.scan then raises
+ * its own error). Unlike the readers above this follows der.scan to the letter, BER
+ * included (indefinite lengths, end-of-contents, high tag numbers, 8-byte lengths): a None
+ * here must mean exactly "der.scan raises", since parse_zfo's fast path skips der.scan. */
+static PyObject *scan(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    int allow_zeros, max_depth;
+    Py_ssize_t max_nodes;
+    if (!PyArg_ParseTuple(args, "y*pin", &view, &allow_zeros, &max_depth, &max_nodes))
+        return NULL;
+    const unsigned char *b = view.buf;
+    Py_ssize_t total = view.len;
+    /* ends[] of the open constructed values; -1 for an indefinite length */
+    Py_ssize_t *ends = NULL;
+    Py_ssize_t depth = 0, pos = 0, nodes = 0, root_end = -1;
+    int ok = 0;
+    if (total < 2 || b[0] != 0x30 || max_depth < 0) goto out;
+    ends = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(max_depth + 1));
+    if (!ends) { PyBuffer_Release(&view); return PyErr_NoMemory(); }
+    for (;;) {
+        Py_ssize_t parent_end = depth ? ends[depth - 1] : -1;
+        Py_ssize_t bound = parent_end >= 0 ? parent_end : total;
+        if (depth && parent_end >= 0 && pos == parent_end) {
+            if (--depth == 0) { root_end = pos; break; }
+            continue;
+        }
+        if (pos >= bound) goto out; /* overrun or unterminated */
+        if (depth && parent_end < 0 && b[pos] == 0 && pos + 1 < bound && b[pos + 1] == 0) {
+            pos += 2; /* end-of-contents */
+            if (--depth == 0) { root_end = pos; break; }
+            continue;
+        }
+        /* der._header(view, pos, bound) */
+        if (pos + 2 > bound) goto out;
+        int first = b[pos];
+        Py_ssize_t i = pos + 1;
+        if ((first & 0x1F) == 0x1F) {
+            int k = 0, closed = 0;
+            for (; k < 5; k++) {
+                if (i >= bound) goto out;
+                int c = b[i++];
+                if (!(c & 0x80)) { closed = 1; break; }
+            }
+            if (!closed) goto out;
+        }
+        if (i >= bound) goto out;
+        int lb = b[i++];
+        int indefinite = 0;
+        unsigned long long length = 0;
+        if (lb < 0x80) {
+            length = (unsigned long long)lb;
+        } else if (lb == 0x80) {
+            indefinite = 1;
+            if (!(first & 0x20)) goto out;
+        } else {
+            int n = lb & 0x7F;
+            if (n > 8 || i + n > bound) goto out;
+            for (int k = 0; k < n; k++) length = (length << 8) | b[i + k];
+            i += n;
+        }
+        if (++nodes > max_nodes) goto out;
+        Py_ssize_t body = i;
+        if (!indefinite && length > (unsigned long long)(bound - body)) goto out;
+        if (first & 0x20) {
+            if (depth >= max_depth) goto out;
+            ends[depth++] = indefinite ? -1 : body + (Py_ssize_t)length;
+            pos = body;
+            if (!indefinite && length == 0) {
+                if (--depth == 0) { root_end = pos; break; }
+            }
+        } else {
+            pos = body + (Py_ssize_t)length;
+            if (depth == 0) { root_end = pos; break; }
+        }
+    }
+    for (Py_ssize_t p = root_end; p < total; p++) {
+        if (!allow_zeros || b[p] != 0) goto out;
+    }
+    ok = 1;
+out:
+    PyMem_Free(ends);
+    PyBuffer_Release(&view);
+    if (!ok) Py_RETURN_NONE;
+    return PyLong_FromSsize_t(root_end);
+}
+
+/* parse_zfo's fast path: whether ContentInfo(SignedData) has exactly the layout that
+ * asn1crypto (the reference parse) reads as signed_data above does: after
+ * encapContentInfo only [0] certificates?, [1] crls?, then one SET of signerInfos and
+ * nothing else; every certificate a SEQUENCE; one SignerInfo whose signature is followed
+ * by at most a constructed [1] (unsigned attributes) and nothing else. Returns the
+ * SignedData's version (asn1crypto reads the eContent of a v1 as PKCS#7 would), or None
+ * for any other layout or a version of more than four bytes. */
+static PyObject *cms_layout(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
+    const unsigned char *b = view.buf;
+    Py_ssize_t len = view.len;
+    tlv_t top, ci[2], inner[1], sd[8], certv[MAX_CERTS], sis[1], si[7];
+    int ok = 0;
+    long version = 0;
+    if (rd(b, 0, len, &top) || top.tag != 0x30) goto out;
+    if (kids(b, &top, ci, 2) != 2 || ci[1].tag != 0xA0) goto out;
+    if (kids(b, &ci[1], inner, 1) != 1 || inner[0].tag != 0x30) goto out;
+    int nsd = kids(b, &inner[0], sd, 8);
+    if (nsd < 4) goto out;
+    int k = 3;
+    if (sd[k].tag == 0xA0) {
+        int nc = kids(b, &sd[k], certv, MAX_CERTS);
+        if (nc == BAIL) goto out;
+        for (int c = 0; c < nc; c++) {
+            if (certv[c].tag != 0x30) goto out;
+        }
+        k++;
+    }
+    if (k < nsd && sd[k].tag == 0xA1) k++;
+    if (k != nsd - 1 || sd[k].tag != 0x31) goto out;
+    if (kids(b, &sd[k], sis, 1) != 1 || sis[0].tag != 0x30) goto out;
+    int nsi = kids(b, &sis[0], si, 7);
+    if (nsi < 5) goto out;
+    int idx = si[3].tag == 0xA0 ? 4 : 3;
+    if (!(nsi == idx + 2 || (nsi == idx + 3 && si[idx + 2].tag == 0xA1))) goto out;
+    if (sd[0].tag != 0x02 || sd[0].end - sd[0].body > 4) goto out;
+    for (Py_ssize_t p = sd[0].body; p < sd[0].end; p++) {
+        /* two's complement, as asn1crypto's Integer reads it */
+        version = p == sd[0].body ? (long)(signed char)b[p] : version * 256 + b[p];
+    }
+    ok = 1;
+out:
+    PyBuffer_Release(&view);
+    if (!ok) Py_RETURN_NONE;
+    return PyLong_FromLong(version);
 }
 
 /* fastcms.tst_info: (hash OID, imprint, serial bytes, genTime bytes) or None. */
@@ -1135,6 +1272,12 @@ static PyMethodDef methods[] = {
     {"xml_facts", xml_facts, METH_VARARGS,
      "xml_facts(content) -> (kind, dmID text, dmHash value, algorithm text, dmQTimestamp "
      "value, dmDm start, dmDm end), or None (use the reference)"},
+    {"scan", scan, METH_VARARGS,
+     "scan(buf, allow_trailing_zeros, max_depth, max_nodes) -> root length, or None "
+     "(der.scan raises)"},
+    {"cms_layout", cms_layout, METH_VARARGS,
+     "cms_layout(buf) -> the SignedData version if the CMS has the layout parse_zfo's fast "
+     "path reads, else None"},
     {"tst_info", tst_info, METH_VARARGS,
      "tst_info(data) -> (hash oid, imprint, serial, genTime), or None (use the reference)"},
     {NULL, NULL, 0, NULL}

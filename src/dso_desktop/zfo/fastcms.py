@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
-# The _cder.c contract this module (and xmlcontent) calls (der_time, set_tlv_type, dict
-# attributes, xml_facts).
-CDER_API = 3
+# The _cder.c contract this module (and xmlcontent, parse) calls (der_time, set_tlv_type, dict
+# attributes, xml_facts, scan, cms_layout).
+CDER_API = 4
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from asn1crypto import cms, tsp, x509
 
-from dso_desktop.zfo import der
+from dso_desktop.zfo import der, fastcms
 from dso_desktop.zfo.errors import (
     DetachedContentError,
     MalformedCmsError,
@@ -186,8 +186,6 @@ def _skeleton(data: bytes) -> tuple[bytes, memoryview] | None:
     shape this does not cover (BER indefinite lengths, chunked OCTET STRINGs, damage): the
     caller then takes the full asn1crypto path, so errors stay exactly as they were.
     """
-    from dso_desktop.zfo import fastcms
-
     try:
         ci = fastcms.read(data, 0, len(data))
         if ci.tag != 0x30 or ci.indefinite or len(data) - ci.next > 65536:
@@ -227,6 +225,30 @@ def _skeleton(data: bytes) -> tuple[bytes, memoryview] | None:
 
 
 def _parse(data: bytes) -> Zfo:
+    cms_facts = _cms_fast(data) if len(data) <= _LEAN_MIN else None
+    if cms_facts is None:
+        cms_facts = _cms_reference(data)
+    content, signer, signing_time, timestamp, digest_algorithm = cms_facts
+    fields = read_content(content)
+    return Zfo(
+        raw=data,
+        content_xml=content,
+        signer=signer,
+        signing_time=signing_time,
+        timestamp=timestamp,
+        digest_algorithm=digest_algorithm,
+        **fields,
+    )
+
+
+# What parse_zfo reads from the CMS: (eContent, signer, signing time, CAdES timestamp,
+# digest algorithm name).
+_CmsFacts = tuple[bytes | memoryview, CertInfo | None, datetime | None, TimestampInfo | None,
+                  str]
+
+
+def _cms_reference(data: bytes) -> _CmsFacts:
+    """The CMS read through ``der.scan`` and asn1crypto: the reference of `_cms_fast`."""
     content: Any = None
     split = _skeleton(data) if len(data) > _LEAN_MIN else None
     if split is not None:
@@ -254,13 +276,213 @@ def _parse(data: bytes) -> Zfo:
             if len(values) != 1:
                 raise MalformedCmsError("timestamp attribute must have one value")
             timestamp = parse_timestamp_token(values[0])
-    fields = read_content(content)
-    return Zfo(
-        raw=data,
-        content_xml=content,
-        signer=cert_info(cert) if cert is not None else None,
-        signing_time=signing_time,
-        timestamp=timestamp,
-        digest_algorithm=si["digest_algorithm"]["algorithm"].native,
-        **fields,
-    )
+    return (content, cert_info(cert) if cert is not None else None, signing_time, timestamp,
+            si["digest_algorithm"]["algorithm"].native)
+
+
+# -- the fast path: the same facts through the C reader (_cder) -----------------------------
+# `_cms_fast` returns exactly what `_cms_reference` returns, or None whenever it is not sure
+# of that (any shape, encoding or value the reference might read differently or refuse);
+# the caller then runs the reference, which gives the result or the error. So the fast path
+# never produces an error of its own, and every check of the reference still decides.
+
+
+def _cms_fast(data: bytes) -> _CmsFacts | None:
+    cder = fastcms.fast_module()
+    if cder is None:
+        return None
+    try:
+        return _cms_fast_read(cder, data)
+    except Exception:  # anything unexpected (a certificate asn1crypto refuses): the reference
+        return None
+
+
+def _cms_fast_read(cder: Any, data: bytes) -> _CmsFacts | None:
+    # der.scan(data), then asn1crypto's reading of the outer SignedData (load_signed_data)
+    if cder.scan(data, True, der.MAX_DEPTH, der.MAX_NODES) is None:
+        return None
+    # asn1crypto reads a v1 SignedData's eContent through PKCS#7's ContentInfo: for pkcs7-data
+    # that gives the same bytes, so every version reads alike here.
+    parts = _signed_parts(cder, data, True)
+    if parts is None or parts[0] != fastcms.OID_DATA or parts[1] is None:
+        return None
+    (_, content, certs, issuer, serial, ski, digest, _, attrs, _, _, _, unsigned) = parts
+    digest_name = fastcms.HASH_OIDS.get(digest)
+    if digest_name is None:
+        return None
+    cert = _find_cert(certs, issuer, serial, ski)
+    signing_time: datetime | None = None
+    values = attrs.get(fastcms.OID_SIGNING_TIME)
+    if values is not None:
+        if len(values) != 1:
+            return None
+        signing_time = _time(data, values[0])
+        if signing_time is None:
+            return None
+    timestamp: TimestampInfo | None = None
+    values = unsigned.get(fastcms.OID_TIMESTAMP_TOKEN)
+    if values is not None:
+        if len(values) != 1 or values[0].tag != fastcms.SEQUENCE:
+            return None
+        timestamp = _timestamp_fast(cder, data[values[0].start:values[0].end])
+        if timestamp is None:
+            return None
+    return (content, _cert_info_of(cert) if cert is not None else None, signing_time,
+            timestamp, digest_name)
+
+
+def _signed_parts(cder: Any, buf: bytes, allow_trailing_zeros: bool, *,
+                  v1: bool = True) -> tuple[Any, ...] | None:
+    """`_cder.signed_data`'s fields when asn1crypto reads the same SignedData: its layout
+    (`_cder.cms_layout`; ``v1``: whether a version 1 is read the same) and every attribute
+    type in canonical DER (asn1crypto compares attribute types as dotted strings, the C
+    reader as bytes)."""
+    fields = cder.signed_data(buf, allow_trailing_zeros)
+    if fields is None:
+        return None
+    version = cder.cms_layout(buf)
+    if version is None or (version == 1 and not v1):
+        return None
+    if not all(map(_canonical_oid, fields[8])) or not all(map(_canonical_oid, fields[12])):
+        return None
+    return tuple(fields)
+
+
+@lru_cache(maxsize=256)
+def _canonical_oid(raw: bytes) -> bool:
+    """Whether OID contents are minimal DER (no 0x80 opening a subidentifier, the last
+    byte closing one): then equal bytes are equal dotted strings and the other way round."""
+    if not raw or raw[-1] & 0x80:
+        return False
+    return all(b != 0x80 or (i and raw[i - 1] & 0x80) for i, b in enumerate(raw))
+
+
+@lru_cache(maxsize=256)
+def _dotted(raw: bytes) -> str | None:
+    """asn1crypto's dotted form of canonical OID contents (None: not canonical)."""
+    if not _canonical_oid(raw):
+        return None
+    out: list[int] = []
+    part = 0
+    for b in raw:
+        part = part * 128 + (b & 0x7F)
+        if not b & 0x80:
+            if not out:
+                out.extend((2, part - 80) if part >= 80 else divmod(part, 40))
+            else:
+                out.append(part)
+            part = 0
+    return ".".join(map(str, out))
+
+
+def _find_cert(certs: list[bytes], issuer: bytes | None, serial: bytes | None,
+               ski: bytes | None) -> bytes | None:
+    """`find_signer_cert` on the certificates' bytes (the same `_cert_id`, the same order)."""
+    if issuer is not None and serial is not None:
+        want_serial = int.from_bytes(serial, "big", signed=True)
+        for c in certs:
+            cert_serial, cert_issuer, _ = _cert_id(c)
+            if cert_serial == want_serial and cert_issuer == issuer:
+                return c
+    elif ski is not None:
+        for c in certs:
+            if _cert_id(c)[2] == ski:
+                return c
+    return None
+
+
+def _time(buf: bytes, t: fastcms.Tlv) -> datetime | None:
+    """asn1crypto's native value of a UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime
+    (YYYYMMDDHHMMSS[.f{1,6}]Z); None for any other form (the reference reads those)."""
+    raw = buf[t.body:t.end]
+    try:
+        if t.tag == fastcms.UTC_TIME and len(raw) == 13 and raw[12] == 0x5A and \
+                raw[:12].isdigit():
+            year = int(raw[:2])
+            year += 2000 if year < 50 else 1900
+            return datetime(year, int(raw[2:4]), int(raw[4:6]), int(raw[6:8]),
+                            int(raw[8:10]), int(raw[10:12]), tzinfo=UTC)
+        if t.tag == fastcms.GENERALIZED_TIME and raw[-1:] == b"Z" and raw[:14].isdigit():
+            frac = raw[15:-1]
+            if len(raw) == 15:
+                micro = 0
+            elif raw[14] == 0x2E and frac.isdigit() and len(frac) <= 6:  # more: rounded
+                micro = int(frac.ljust(6, b"0"))
+            else:
+                return None
+            return datetime(int(raw[:4]), int(raw[4:6]), int(raw[6:8]), int(raw[8:10]),
+                            int(raw[10:12]), int(raw[12:14]), micro, tzinfo=UTC)
+    except ValueError:  # year 0, month 13, ...: the reference decides
+        return None
+    return None
+
+
+def _timestamp_fast(cder: Any, token: bytes) -> TimestampInfo | None:
+    """`parse_timestamp_token` of the token's DER (an attribute value), or None."""
+    # A v1 token's eContent is read as PKCS#7's ContentInfo (an Any, not the TSTInfo): the
+    # reference refuses what it then scans; leave it to the reference.
+    parts = _signed_parts(cder, token, False, v1=False)
+    if parts is None or parts[0] != fastcms.OID_TST_INFO or parts[1] is None:
+        return None
+    raw_tst = parts[1]
+    if cder.scan(raw_tst, False, der.MAX_DEPTH, der.MAX_NODES) is None:
+        return None
+    tst = _tst_fields(raw_tst)
+    if tst is None:
+        return None
+    tsa_cert = _find_cert(parts[2], parts[3], parts[4], parts[5])
+    return TimestampInfo(
+        gen_time=tst[0], hash_algorithm=tst[1], imprint=tst[2], serial=tst[3],
+        policy=tst[4], tsa=_cert_info_of(tsa_cert) if tsa_cert is not None else None,
+        der=token)
+
+
+# TSTInfo's optional fields after genTime that are read here, in order: accuracy, ordering,
+# nonce (each at most once; asn1crypto matches them by tag). The reference computes the
+# TSTInfo's whole native value (the eContent's nested spec), so a tsa name or extensions
+# (whose contents that reading may refuse) are left to it.
+_TST_TAIL = (fastcms.SEQUENCE, 0x01, fastcms.INTEGER)
+_ACCURACY = (fastcms.INTEGER, 0x80, 0x81)  # seconds, [0] millis, [1] micros
+
+
+def _subsequence(tags: list[int], of: tuple[int, ...]) -> bool:
+    rest = iter(of)
+    return all(t in rest for t in tags)
+
+
+def _tst_fields(raw: bytes) -> tuple[datetime, str, bytes, int, str] | None:
+    """(genTime, imprint algorithm, imprint, serial, policy) of a DER TSTInfo as asn1crypto
+    reads them, or None."""
+    top = fastcms.read(raw, 0, len(raw))
+    if top.tag != fastcms.SEQUENCE or top.indefinite:
+        return None
+    f = fastcms.children(raw, top, 10)
+    if len(f) < 5 or [t.tag for t in f[:5]] != [
+            fastcms.INTEGER, fastcms.OID, fastcms.SEQUENCE, fastcms.INTEGER,
+            fastcms.GENERALIZED_TIME]:
+        return None
+    if not _subsequence([t.tag for t in f[5:]], _TST_TAIL):
+        return None
+    for t in f[5:]:
+        if t.indefinite:
+            return None
+        if t.tag == fastcms.SEQUENCE and not _subsequence(
+                [c.tag for c in fastcms.children(raw, t, 3) if not c.indefinite], _ACCURACY):
+            return None
+    if f[2].indefinite:
+        return None
+    mi = fastcms.children(raw, f[2], 2)
+    if len(mi) != 2 or mi[0].tag != fastcms.SEQUENCE or mi[1].tag != fastcms.OCTET_STRING or \
+            mi[0].indefinite:
+        return None
+    alg = fastcms.children(raw, mi[0], 2)
+    if not alg or alg[0].tag != fastcms.OID or (
+            len(alg) == 2 and (alg[1].tag != fastcms.NULL or alg[1].end != alg[1].body)):
+        return None
+    alg_name = fastcms.HASH_OIDS.get(raw[alg[0].body:alg[0].end])
+    policy = _dotted(raw[f[1].body:f[1].end])
+    gen_time = _time(raw, f[4])
+    if alg_name is None or policy is None or gen_time is None:
+        return None
+    serial = int.from_bytes(raw[f[3].body:f[3].end], "big", signed=True)
+    return gen_time, alg_name, raw[mi[1].body:mi[1].end], serial, policy

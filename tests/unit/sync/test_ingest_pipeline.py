@@ -459,3 +459,208 @@ def test_a_healthy_checking_process_checks_every_item_it_is_given() -> None:
             pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
     assert done == [("stored", 1, 2), ("stored", 2, 4), ("stored", 3, 6)]
     assert pool.submitted == 3
+
+
+# -- batches to the checking process (issue 18: the executor's cost per item) ---------------
+class _Held(Executor):
+    """A checking process that finishes nothing until the test releases it; it records the
+    size of every batch it was given."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+        self.release = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        assert fn is pl.check_batch
+        self.batches.append(len(args[0]))
+        fut: Future[Any] = Future()
+
+        def run() -> None:
+            self.release.wait(30)
+            fut.set_result(fn(*args, **kwargs))
+
+        self._threads.append(threading.Thread(target=run, daemon=True))
+        self._threads[-1].start()
+        return fut
+
+
+def _run_with_timeout(body: Callable[[], None]) -> None:
+    """Run ``body`` in a thread of its own: a pipeline that hangs fails the test."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            body()
+        except BaseException as exc:  # reported below
+            raised.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the pipeline hung"
+    if raised:
+        raise raised[0]
+
+
+def test_items_wait_for_a_busy_checker_and_go_in_batches() -> None:
+    """Two batches leave at once; while both are being checked the next items wait and go
+    together (at most MAX_BATCH), the rest when the run ends. Each item still gets its own
+    result, in order."""
+    pool = _Held()
+    done: list[tuple[int, Any, str | None]] = []
+
+    def body() -> None:
+        with IngestPipeline(_Recorder().store,
+                            lambda o: done.append((o.item, o.result, _err(o))),
+                            checker=pool) as pipe:
+            for n in range(40):
+                pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
+            pool.release.set()
+
+    _run_with_timeout(body)
+    assert pool.batches == [1, 1, pl.MAX_BATCH, pl.MAX_BATCH, 40 - 2 - 2 * pl.MAX_BATCH]
+    assert done == [(n, ("stored", n, n * 2), None) for n in range(40)]
+
+
+def test_waiting_items_are_stored_when_the_run_fails() -> None:
+    """A run that fails while items wait for a busy checker still checks and stores them."""
+    pool = _Held()
+    rec = _Recorder()
+
+    def body() -> None:
+        with pytest.raises(KeyError), IngestPipeline(rec.store, lambda o: None,
+                                                     checker=pool) as pipe:
+            for n in range(10):
+                pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
+            pool.release.set()
+            raise KeyError("the network went away")
+
+    _run_with_timeout(body)
+    assert sorted(k for g in rec.groups for k in g) == list(range(10))
+    assert pool.batches == [1, 1, 8]
+
+
+class _Quiet(Executor):
+    """A busy checker that never finishes a batch on its own: only the test's ``finish``."""
+
+    def __init__(self) -> None:
+        self.futures: list[tuple[Future[Any], Any]] = []
+        self.open = False  # finish every batch at once (so that a failing test ends)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        self.futures.append((fut, fn(*args, **kwargs)))
+        if self.open:
+            self.finish()
+        return fut
+
+    def finish(self) -> None:
+        for fut, result in self.futures:
+            if not fut.done():
+                fut.set_result(result)
+
+    def open_up(self) -> None:
+        self.open = True
+        self.finish()
+
+
+def test_the_backlog_limit_flushes_a_forming_batch() -> None:
+    """depth=3 with a checker that holds its batches: the third item must be sent before
+    the caller blocks on the backlog (a finished batch is then collected)."""
+    pool = _Quiet()
+    done: list[int] = []
+
+    def body() -> None:
+        with IngestPipeline(_Recorder().store, lambda o: done.append(o.item), checker=pool,
+                            depth=2) as pipe:
+            pipe.submit(0, lambda x: -1, (0,), remote=lambda x: x)
+            pipe.submit(1, lambda x: -1, (1,), remote=lambda x: x)
+            threading.Timer(0.5, pool.finish).start()
+            pipe.submit(2, lambda x: -1, (2,), remote=lambda x: x)  # over the limit: waits
+            assert len(pool.futures) == 3  # the waiting item was sent before waiting
+            threading.Timer(0.5, pool.finish).start()
+
+    _run_with_timeout(body)
+    assert done == [0, 1, 2]
+
+
+def test_one_failing_check_in_a_batch_fails_only_itself() -> None:
+    pool = _Held()
+    pool.release.set()
+    done: list[tuple[int, Any, str | None]] = []
+
+    def remote(n: int) -> int:
+        if n == 3:
+            raise ValueError("not a ZFO")
+        return n * 2
+
+    with IngestPipeline(_Recorder().store, lambda o: done.append((o.item, o.result, _err(o))),
+                        checker=pool) as pipe:
+        for n in range(6):
+            pipe.submit(n, lambda x: -1, (n,), remote=remote)
+    assert done == [(n, None, "not a ZFO") if n == 3 else (n, ("stored", n, n * 2), None)
+                    for n in range(6)]
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> Any:
+        raise TypeError("cannot pickle this")
+
+
+def test_a_batch_sends_back_each_result_or_error() -> None:
+    def boom(n: int) -> int:
+        raise _Unpicklable(f"odd {n}")
+
+    out = pl.check_batch([(abs, (-2,)), (int, ("x",)), (boom, (7,)), (abs, (3,))])
+    assert out[0] == (True, 2) and out[3] == (True, 3)
+    assert out[1][0] is False and isinstance(out[1][1], ValueError)
+    assert out[2][0] is False and type(out[2][1]) is pl.IngestError
+    assert str(out[2][1]) == "_Unpicklable: odd 7"
+    pickle.dumps(out[1:3])  # what goes back to the sync's process
+
+
+def test_batches_through_a_real_checking_process(make_zfo: Callable[..., bytes],
+                                                 trust: TrustStore) -> None:
+    """A sync's items in batches through a spawned process: every ZFO checked there, with
+    its own result, the same as checking here."""
+    z = make_zfo()
+    ctx = multiprocessing.get_context("spawn")
+    done: list[Any] = []
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker,
+                             initargs=(trust,)) as proc, \
+            IngestPipeline(lambda g: [c.checked for c in g], lambda o: done.append(o),
+                           checker=proc) as pipe:
+        for n in range(20):
+            pipe.submit(n, lambda d, t: None, (z if n != 7 else b"junk", False),
+                        remote=check_in_worker)
+    assert [o.item for o in done] == list(range(20))
+    here = _comparable(check_zfo(z, trust, with_text=False))
+    for o in done:
+        if o.item == 7:
+            assert o.result is None and "not a readable ZFO" in str(o.error)
+        else:
+            assert o.error is None and _comparable(o.result) == here
+
+
+def test_an_idle_checker_gets_the_next_item_at_once() -> None:
+    """Once the batches sent have been checked, the next item leaves alone, at once (the
+    checker does not wait for a batch to fill)."""
+    pool = _Quiet()
+    done: list[int] = []
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.item),
+                        checker=pool) as pipe:
+        try:
+            pipe.submit(0, lambda x: -1, (0,), remote=lambda x: x)
+            pipe.submit(1, lambda x: -1, (1,), remote=lambda x: x)
+            pipe.submit(2, lambda x: -1, (2,), remote=lambda x: x)
+            assert len(pool.futures) == 2  # two busy batches: the third item waits
+            pool.finish()
+            pipe.submit(3, lambda x: -1, (3,), remote=lambda x: x)
+            assert len(pool.futures) == 3 and len(pool.futures[2][1]) == 2  # items 2 and 3
+            pool.finish()
+            pipe.submit(4, lambda x: -1, (4,), remote=lambda x: x)
+            assert len(pool.futures) == 4
+        finally:
+            pool.open_up()
+    assert done == [0, 1, 2, 3, 4]
