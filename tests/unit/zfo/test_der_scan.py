@@ -105,3 +105,11 @@ def test_the_values_are_counted_against_the_node_bound() -> None:
     with pytest.raises(MalformedCmsError) as many:
         scan(data, max_nodes=2)
     assert str(many.value) == "too many ASN.1 values"
+
+
+@pytest.mark.parametrize("hexdata", ["3000", "30800000", "3080" "3000" "0000", "3002" "3000"])
+def test_a_root_closed_by_any_of_its_ends_is_measured(hexdata: str) -> None:
+    """An empty root, an indefinite one closed by its end-of-contents, and one whose last
+    child ends it: each way the walk closes the root gives the root's length."""
+    data = bytes.fromhex(hexdata)
+    assert scan(data + b"\x00\x00") == len(data)
