@@ -316,3 +316,56 @@ def test_a_dm_hash_with_foreign_characters_is_refused(pki: TestPki, junk: str) -
         with pytest.raises(MalformedXmlError) as refused:
             read(bad)
         assert str(refused.value) == "dmHash is not valid base64"
+
+
+# Survivors of seed 20261210 (branch ``survzfo3``).
+
+
+def test_private_use_characters_are_dropped_from_a_name() -> None:
+    """U+E000 means whatever a font on one machine makes of it: not kept in a name."""
+    assert unicodedata.category("\ue000") == "Co"
+    assert sanitize("zpr\ue000áva\U000f0000.pdf") == "zpráva.pdf"
+
+
+def test_a_file_created_at_the_chosen_name_meanwhile_is_kept_and_another_name_taken(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def race() -> bytes:
+        (out / "dopis.pdf").write_bytes(b"someone else's")
+        return b"%PDF ours"
+
+    (path,) = save_files(out, [("dopis.pdf", race)])
+    assert path.parent == out.resolve() and path.name != "dopis.pdf"
+    assert path.read_bytes() == b"%PDF ours"
+    assert (out / "dopis.pdf").read_bytes() == b"someone else's"
+
+
+def test_files_are_opened_binary_where_the_platform_has_text_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows: no O_NOFOLLOW, and O_BINARY (0x8000) keeps "\\n" from becoming "\\r\\n"."""
+    o_binary = 0x8000
+    monkeypatch.delattr(os, "O_NOFOLLOW", raising=False)
+    monkeypatch.setattr(os, "O_BINARY", o_binary, raising=False)
+    real_open = os.open
+    flags_seen: list[int] = []
+
+    def recording_open(path: str, flags: int, mode: int = 0o777) -> int:
+        flags_seen.append(flags)
+        return real_open(path, flags & ~o_binary, mode)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    (path,) = save_files(tmp_path / "out", [("a.txt", b"a\nb")])
+    assert path.read_bytes() == b"a\nb"
+    assert flags_seen and all(f & o_binary for f in flags_seen)
+
+
+def test_a_file_system_without_a_name_limit_gets_the_portable_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pathconf answers -1 when the limit is indeterminate: 255, not the 32 of the floor."""
+    from dso_desktop.zfo import extract
+
+    monkeypatch.setattr(os, "pathconf", lambda _folder, _name: -1)
+    assert extract.name_limit(tmp_path) == extract.MAX_NAME_BYTES == 255
+    monkeypatch.setattr(os, "pathconf", lambda _folder, _name: 143)  # eCryptfs
+    assert extract.name_limit(tmp_path) == 143
