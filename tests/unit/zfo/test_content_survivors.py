@@ -369,3 +369,77 @@ def test_a_file_system_without_a_name_limit_gets_the_portable_one(
     assert extract.name_limit(tmp_path) == extract.MAX_NAME_BYTES == 255
     monkeypatch.setattr(os, "pathconf", lambda _folder, _name: 143)  # eCryptfs
     assert extract.name_limit(tmp_path) == 143
+
+
+def test_a_flag_that_is_not_a_boolean_is_quoted_to_40_characters(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    junk = "y" * 39 + "Z" + "q" * 10
+    xml = message_xml(pki).replace(b"<p:dmPersonalDelivery>true</p:dmPersonalDelivery>",
+                                   f"<p:dmPersonalDelivery>{junk}</p:dmPersonalDelivery>"
+                                   .encode(), 1)
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(xml)
+    assert str(bad.value) == f"dmPersonalDelivery is not a boolean: {junk[:40]!r}"
+
+
+def test_the_message_type_of_the_response_wins_over_dm_dm(pki: TestPki) -> None:
+    """ISDS writes dmType on dmReturnedMessage; a dmType on dmDm is only the fallback."""
+    xml = message_xml(pki)
+    assert read_content(xml)["envelope"].message_type == "V"
+    both_typed = xml.replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                             b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20" dmType="K">', 1)
+    assert both_typed != xml
+    assert read_content(both_typed)["envelope"].message_type == "V"
+
+
+@pytest.mark.parametrize(("value", "big"), [("1", True), (" TRUE ", True), ("true", True),
+                                            ("0", False), ("false", False), ("", False)])
+def test_a_big_message_flag_is_read_in_each_spelling(pki: TestPki, value: str,
+                                                     big: bool) -> None:
+    xml = message_xml(pki).replace(b'dmType="V"', f'dmType="V" dmVODZ="{value}"'.encode(), 1)
+    assert read_content(xml)["envelope"].big_message is big
+
+
+def test_a_message_without_dm_hash_reads_with_none(pki: TestPki) -> None:
+    import re
+
+    xml = re.sub(rb"<q:dmHash [^>]*>[^<]*</q:dmHash>", b"", message_xml(pki))
+    assert b"dmHash" not in xml
+    for facts in (read_content(xml), verify_facts_reference(xml)):
+        assert (facts["dm_hash"], facts["dm_hash_algorithm"]) == (None, None)
+
+
+def test_a_dm_dm_outside_the_isds_namespace_is_named(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    xml = message_xml(pki).replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                                   b'<p:dmDm xmlns:p="urn:other">', 1)
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(xml)
+    assert str(bad.value) == "no dmDm element in the ISDS namespace"
+
+
+def test_an_attachment_stored_outside_the_zfo_says_so_when_read(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import UnsupportedZfoError
+
+    (_, ext) = read_content(_with_external(pki, 'dmAttID="att-7"'))["attachments"]
+    with pytest.raises(UnsupportedZfoError) as outside:
+        ext.content()
+    assert str(outside.value) == "this big-message attachment is stored outside the ZFO"
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf8", "ISO-8859-2", "windows-1250",
+                                      "US-ASCII"])
+def test_base64_runs_are_cut_out_under_a_byte_searchable_declaration(encoding: str) -> None:
+    content = (f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+               + b"<r><a>" + b"QUJD" * (300 << 10) + b"</a></r>")
+    lean = _excise(content, 16)
+    assert lean is not None and len(lean.runs) == 1
+
+
+@pytest.mark.parametrize("encoding", ["UTF-7", "Shift_JIS", "IBM037"])
+def test_no_run_is_cut_out_under_another_declared_encoding(encoding: str) -> None:
+    content = (f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+               + b"<r><a>" + b"QUJD" * (300 << 10) + b"</a></r>")
+    assert _excise(content, 16) is None
