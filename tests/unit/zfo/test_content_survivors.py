@@ -443,3 +443,14 @@ def test_no_run_is_cut_out_under_another_declared_encoding(encoding: str) -> Non
     content = (f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
                + b"<r><a>" + b"QUJD" * (300 << 10) + b"</a></r>")
     assert _excise(content, 16) is None
+
+
+def test_a_name_longer_than_libxml2_allows_is_refused_without_huge_tree() -> None:
+    """huge_tree is for big text nodes only (its refusal names XML_PARSE_HUGE and the
+    document is read again with it); a 60,000-character element name, which libxml2 refuses
+    without naming that option, stays refused."""
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    with pytest.raises(MalformedXmlError) as bad:
+        parse_xml(b"<r><" + b"a" * 60_000 + b"/></r>")
+    assert str(bad.value).startswith("content is not well-formed XML: Name too long")
