@@ -337,3 +337,15 @@ def test_chunked_base64_agrees_on_every_short_padding_pattern() -> None:
                 want = _reference(text)
                 for chunk in (1, 4, 5, 8, 12):
                     assert _chunked(text, chunk) == want, (text, chunk)
+
+
+@pytest.mark.parametrize("junk", [b"!", b"*", b"\x80"])
+def test_a_foreign_byte_before_the_last_piece_is_refused(junk: bytes) -> None:
+    """Strict decoding of every piece, not only the last: a byte that is no base64 in an
+    early piece fails as the one-piece decode does (survivor of seed 20261210). Four of
+    them make a whole group, which a lenient decode would drop without a word."""
+    text = b"QUJD" + junk * 4 + b"QUJDQUJDQUJDQUJD" * 4
+    with pytest.raises(binascii.Error):
+        base64.b64decode(text, validate=True)
+    with pytest.raises(binascii.Error):
+        b"".join(xmlcontent.b64_chunks(memoryview(text), chunk=4))

@@ -316,3 +316,141 @@ def test_a_dm_hash_with_foreign_characters_is_refused(pki: TestPki, junk: str) -
         with pytest.raises(MalformedXmlError) as refused:
             read(bad)
         assert str(refused.value) == "dmHash is not valid base64"
+
+
+# Survivors of seed 20261210 (branch ``survzfo3``).
+
+
+def test_private_use_characters_are_dropped_from_a_name() -> None:
+    """U+E000 means whatever a font on one machine makes of it: not kept in a name."""
+    assert unicodedata.category("\ue000") == "Co"
+    assert sanitize("zpr\ue000áva\U000f0000.pdf") == "zpráva.pdf"
+
+
+def test_a_file_created_at_the_chosen_name_meanwhile_is_kept_and_another_name_taken(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def race() -> bytes:
+        (out / "dopis.pdf").write_bytes(b"someone else's")
+        return b"%PDF ours"
+
+    (path,) = save_files(out, [("dopis.pdf", race)])
+    assert path.parent == out.resolve() and path.name != "dopis.pdf"
+    assert path.read_bytes() == b"%PDF ours"
+    assert (out / "dopis.pdf").read_bytes() == b"someone else's"
+
+
+def test_files_are_opened_binary_where_the_platform_has_text_mode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows: no O_NOFOLLOW, and O_BINARY (0x8000) keeps "\\n" from becoming "\\r\\n"."""
+    o_binary = 0x8000
+    monkeypatch.delattr(os, "O_NOFOLLOW", raising=False)
+    monkeypatch.setattr(os, "O_BINARY", o_binary, raising=False)
+    real_open = os.open
+    flags_seen: list[int] = []
+
+    def recording_open(path: str, flags: int, mode: int = 0o777) -> int:
+        flags_seen.append(flags)
+        return real_open(path, flags & ~o_binary, mode)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    (path,) = save_files(tmp_path / "out", [("a.txt", b"a\nb")])
+    assert path.read_bytes() == b"a\nb"
+    assert flags_seen and all(f & o_binary for f in flags_seen)
+
+
+def test_a_file_system_without_a_name_limit_gets_the_portable_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pathconf answers -1 when the limit is indeterminate: 255, not the 32 of the floor."""
+    from dso_desktop.zfo import extract
+
+    monkeypatch.setattr(os, "pathconf", lambda _folder, _name: -1)
+    assert extract.name_limit(tmp_path) == extract.MAX_NAME_BYTES == 255
+    monkeypatch.setattr(os, "pathconf", lambda _folder, _name: 143)  # eCryptfs
+    assert extract.name_limit(tmp_path) == 143
+
+
+def test_a_flag_that_is_not_a_boolean_is_quoted_to_40_characters(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    junk = "y" * 39 + "Z" + "q" * 10
+    xml = message_xml(pki).replace(b"<p:dmPersonalDelivery>true</p:dmPersonalDelivery>",
+                                   f"<p:dmPersonalDelivery>{junk}</p:dmPersonalDelivery>"
+                                   .encode(), 1)
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(xml)
+    assert str(bad.value) == f"dmPersonalDelivery is not a boolean: {junk[:40]!r}"
+
+
+def test_the_message_type_of_the_response_wins_over_dm_dm(pki: TestPki) -> None:
+    """ISDS writes dmType on dmReturnedMessage; a dmType on dmDm is only the fallback."""
+    xml = message_xml(pki)
+    assert read_content(xml)["envelope"].message_type == "V"
+    both_typed = xml.replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                             b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20" dmType="K">', 1)
+    assert both_typed != xml
+    assert read_content(both_typed)["envelope"].message_type == "V"
+
+
+@pytest.mark.parametrize(("value", "big"), [("1", True), (" TRUE ", True), ("true", True),
+                                            ("0", False), ("false", False), ("", False)])
+def test_a_big_message_flag_is_read_in_each_spelling(pki: TestPki, value: str,
+                                                     big: bool) -> None:
+    xml = message_xml(pki).replace(b'dmType="V"', f'dmType="V" dmVODZ="{value}"'.encode(), 1)
+    assert read_content(xml)["envelope"].big_message is big
+
+
+def test_a_message_without_dm_hash_reads_with_none(pki: TestPki) -> None:
+    import re
+
+    xml = re.sub(rb"<q:dmHash [^>]*>[^<]*</q:dmHash>", b"", message_xml(pki))
+    assert b"dmHash" not in xml
+    for facts in (read_content(xml), verify_facts_reference(xml)):
+        assert (facts["dm_hash"], facts["dm_hash_algorithm"]) == (None, None)
+
+
+def test_a_dm_dm_outside_the_isds_namespace_is_named(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    xml = message_xml(pki).replace(b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+                                   b'<p:dmDm xmlns:p="urn:other">', 1)
+    with pytest.raises(MalformedXmlError) as bad:
+        read_content(xml)
+    assert str(bad.value) == "no dmDm element in the ISDS namespace"
+
+
+def test_an_attachment_stored_outside_the_zfo_says_so_when_read(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import UnsupportedZfoError
+
+    (_, ext) = read_content(_with_external(pki, 'dmAttID="att-7"'))["attachments"]
+    with pytest.raises(UnsupportedZfoError) as outside:
+        ext.content()
+    assert str(outside.value) == "this big-message attachment is stored outside the ZFO"
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf8", "ISO-8859-2", "windows-1250",
+                                      "US-ASCII"])
+def test_base64_runs_are_cut_out_under_a_byte_searchable_declaration(encoding: str) -> None:
+    content = (f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+               + b"<r><a>" + b"QUJD" * (300 << 10) + b"</a></r>")
+    lean = _excise(content, 16)
+    assert lean is not None and len(lean.runs) == 1
+
+
+@pytest.mark.parametrize("encoding", ["UTF-7", "Shift_JIS", "IBM037"])
+def test_no_run_is_cut_out_under_another_declared_encoding(encoding: str) -> None:
+    content = (f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+               + b"<r><a>" + b"QUJD" * (300 << 10) + b"</a></r>")
+    assert _excise(content, 16) is None
+
+
+def test_a_name_longer_than_libxml2_allows_is_refused_without_huge_tree() -> None:
+    """huge_tree is for big text nodes only (its refusal names XML_PARSE_HUGE and the
+    document is read again with it); a 60,000-character element name, which libxml2 refuses
+    without naming that option, stays refused."""
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    with pytest.raises(MalformedXmlError) as bad:
+        parse_xml(b"<r><" + b"a" * 60_000 + b"/></r>")
+    assert str(bad.value).startswith("content is not well-formed XML: Name too long")

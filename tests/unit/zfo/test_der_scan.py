@@ -77,3 +77,39 @@ def test_an_indefinite_length_on_any_primitive_value_is_refused(tag: str) -> Non
     with pytest.raises(MalformedCmsError) as refused:
         scan(bytes.fromhex("3080" f"{tag}80" "0000" "0000"))
     assert str(refused.value) == "indefinite length on a primitive ASN.1 value"
+
+
+# Survivors of seed 20261210 (branch ``survzfo3``).
+@pytest.mark.parametrize("tail", ["58", "0058", "5800", "00005800"])
+def test_only_zero_bytes_may_trail_even_where_padding_is_allowed(tail: str) -> None:
+    data = bytes.fromhex("3003020101" + tail)
+    with pytest.raises(MalformedCmsError) as refused:
+        scan(data, allow_trailing_zeros=True)
+    assert str(refused.value) == "trailing data after the CMS structure"
+
+
+def test_nesting_is_refused_beyond_the_depth_bound_with_its_reason() -> None:
+    def nested(n: int) -> bytes:
+        return b"\x30\x80" * n + b"\x00\x00" * n
+
+    assert scan(nested(48)) == 4 * 48  # MAX_DEPTH
+    with pytest.raises(MalformedCmsError) as deep:
+        scan(nested(49))
+    assert str(deep.value) == "ASN.1 nesting too deep"
+
+
+def test_the_values_are_counted_against_the_node_bound() -> None:
+    # SEQUENCE { NULL, NULL }: three values
+    data = bytes.fromhex("3004" "0500" "0500")
+    assert scan(data, max_nodes=3) == len(data)
+    with pytest.raises(MalformedCmsError) as many:
+        scan(data, max_nodes=2)
+    assert str(many.value) == "too many ASN.1 values"
+
+
+@pytest.mark.parametrize("hexdata", ["3000", "30800000", "3080" "3000" "0000", "3002" "3000"])
+def test_a_root_closed_by_any_of_its_ends_is_measured(hexdata: str) -> None:
+    """An empty root, an indefinite one closed by its end-of-contents, and one whose last
+    child ends it: each way the walk closes the root gives the root's length."""
+    data = bytes.fromhex(hexdata)
+    assert scan(data + b"\x00\x00") == len(data)

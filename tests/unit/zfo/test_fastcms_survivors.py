@@ -313,3 +313,97 @@ def test_an_indefinite_value_without_its_end_is_refused_at_its_limit() -> None:
         with pytest.raises(MalformedCmsError) as exc:
             fastcms.read(buf, 0, len(open_value))
         assert str(exc.value) == "unterminated indefinite-length value"
+
+
+# Seed 20261210's survivors (branch ``survzfo3``): the refusals' texts of the SignerInfo, the
+# bounds of each part's count, and the C path's fields checked against the reference.
+
+_MD5 = seq(oid(bytes.fromhex("2a864886f70d0205")), NULL)
+_INDEFINITE_ATTRS = b"\xa0\x80" + _TWO_PART_ATTR + b"\x00\x00"
+
+
+@pytest.mark.parametrize(("data", "error", "text"), [
+    pytest.param(signed_data(si=signer_info(attrs=seq(oid(fastcms.OID_CONTENT_TYPE),
+                                                      tlv(0x31, oid(fastcms.OID_DATA)), NULL))),
+                 "MalformedCmsError", "too many ASN.1 values", id="attribute-with-three-parts"),
+    pytest.param(signed_data(si=seq(INT1, SID, seq(oid(SHA256), NULL, NULL), ALG_RSA,
+                                    tlv(0x04, b"sig"))),
+                 "MalformedCmsError", "too many ASN.1 values",
+                 id="digest-algorithm-with-three-parts"),
+    pytest.param(signed_data(si=seq(INT1, SID, ALG_SHA256, _INDEFINITE_ATTRS, ALG_RSA,
+                                    tlv(0x04, b"sig"))),
+                 "MalformedCmsError", "signed attributes must be DER",
+                 id="signed-attributes-of-indefinite-length"),
+    pytest.param(signed_data(si=tlv(0x31, signer_info()[2:])), "MalformedCmsError",
+                 "SignerInfo: unexpected ASN.1 tag 0x31", id="signer-info-not-a-sequence"),
+    pytest.param(signed_data(si=signer_info(sid=INT1)), "MalformedCmsError",
+                 "unknown signer identifier", id="signer-identifier-an-integer"),
+    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA))), "DetachedContentError",
+                 "the CMS has no encapsulated content (detached signature)",
+                 id="detached-data"),
+    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA), tlv(0xA0))), "MalformedCmsError",
+                 "eContent must hold one OCTET STRING", id="empty-econtent"),
+    pytest.param(signed_data(after_eci=tlv(0x31, signer_info() * 2)), "MalformedCmsError",
+                 "exactly one signer expected", id="two-signers"),
+    pytest.param(signed_data(after_eci=tlv(0x31, signer_info() * 3)), "MalformedCmsError",
+                 "too many ASN.1 values", id="three-signers"),
+    pytest.param(b"\x30", "NotCmsError", "not a DER SEQUENCE (not a CMS file)", id="one-byte"),
+    pytest.param(b"\x30\x00", "NotCmsError", "not a CMS SignedData", id="empty-sequence"),
+])
+def test_each_broken_signer_is_refused_with_its_reason(data: bytes, error: str,
+                                                       text: str) -> None:
+    assert both(lambda: fastcms.signed_data(data)) == (error, text)
+
+
+def test_only_data_content_must_be_encapsulated() -> None:
+    """A timestamp token's content type without content is read (its caller refuses it
+    with its own reason); only the signed document's ``data`` is refused as detached."""
+    status, parts = both(lambda: fastcms.signed_data(
+        signed_data(eci=seq(oid(fastcms.OID_TST_INFO)))))
+    assert status == "ok"
+    assert (parts.econtent_type, parts.content) == (fastcms.OID_TST_INFO, None)
+
+
+def test_the_fast_path_gives_the_key_identifier_and_the_pss_parameters() -> None:
+    """Both fields are read by the C walk itself (not left to the reference)."""
+    by_ski = signed_data(si=signer_info(sid=tlv(0x80, b"\x01\x02\x03")))
+    pss_params = seq(ALG_SHA256)
+    pss = signed_data(si=signer_info(sig_alg=seq(oid(fastcms.OID_RSASSA_PSS), pss_params)))
+    assert fastcms._cder.signed_data(by_ski, True) is not None
+    assert fastcms._cder.signed_data(pss, True) is not None
+    status, parts = both(lambda: fastcms.signed_data(by_ski))
+    assert status == "ok"
+    assert (parts.sid_ski, parts.sid_issuer, parts.sid_serial) == (b"\x01\x02\x03", None, None)
+    status, parts = both(lambda: fastcms.signed_data(pss))
+    assert status == "ok"
+    assert (parts.sig_alg, parts.sig_alg_params) == (fastcms.OID_RSASSA_PSS, pss_params)
+
+
+def _tst(*, imprint_alg: bytes = ALG_SHA256, imprint: bytes = b"\x11" * 32,
+         serial: bytes = b"\x2a", tag: int = 0x30, imprint_extra: bytes = b"") -> bytes:
+    return tlv(tag, INT1 + oid(POLICY) + seq(imprint_alg, tlv(0x04, imprint), imprint_extra)
+               + tlv(0x02, serial) + tlv(0x18, b"20260301120000Z"))
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(_tst(tag=0x31), "TSTInfo: unexpected ASN.1 tag 0x31", id="tst-info-a-set"),
+    pytest.param(_tst(imprint_extra=NULL), "too many ASN.1 values",
+                 id="message-imprint-with-three-parts"),
+    # an unknown hash whose imprint happens to be the bytes of a known hash's OID
+    pytest.param(_tst(imprint_alg=_MD5, imprint=SHA256), "unsupported messageImprint",
+                 id="unknown-hash-imprint-looking-like-an-oid"),
+])
+def test_each_broken_tst_info_is_refused_with_its_reason(data: bytes, text: str) -> None:
+    assert both(lambda: fastcms.tst_info(data)) == ("MalformedCmsError", text)
+
+
+def test_a_negative_tsa_serial_reads_the_same_on_both_paths() -> None:
+    status, info = both(lambda: fastcms.tst_info(_tst(serial=b"\xfb")))
+    assert status == "ok" and info.serial == -5
+
+
+def test_the_compiled_module_is_handed_out_only_when_not_bypassed() -> None:
+    """xmlcontent takes the C reader from `fast_module`: `reference_only` must hide it."""
+    assert fastcms.fast_module() is fastcms._cder
+    with fastcms.reference_only():
+        assert fastcms.fast_module() is None

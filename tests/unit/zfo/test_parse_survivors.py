@@ -41,3 +41,36 @@ def test_a_signature_timestamp_that_is_no_signed_data_is_refused() -> None:
     with pytest.raises(MalformedCmsError) as refused:
         parse_timestamp_token(not_signed)
     assert str(refused.value) == "timestamp token is not a SignedData"
+
+
+# Survivors of seed 20261210 (branch ``survzfo3``).
+SIGNATURE_TIMESTAMP = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
+
+
+def test_a_signature_timestamp_over_other_content_than_a_tst_info_is_refused() -> None:
+    token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData({
+        "version": "v1", "digest_algorithms": [],
+        "encap_content_info": {"content_type": "data", "content": b"20260301120000Z"},
+        "signer_infos": []})})
+    with pytest.raises(MalformedCmsError) as refused:
+        parse_timestamp_token(token)
+    assert str(refused.value) == "timestamp token does not carry a TSTInfo"
+
+
+def test_a_seal_with_two_signature_timestamps_in_one_attribute_is_refused(
+        make_zfo: Callable[..., bytes]) -> None:
+    ci = cms.ContentInfo.load(make_zfo())
+    si = ci["content"]["signer_infos"][0]
+    (attr,) = [a for a in si["unsigned_attrs"] if a["type"].dotted == SIGNATURE_TIMESTAMP]
+    token = attr["values"][0]
+    attr["values"] = [token, token]
+    # re-encode upwards by setting each parent's changed child (dump(force=True) re-encodes
+    # the whole tree and takes minutes)
+    si["unsigned_attrs"] = si["unsigned_attrs"]
+    sd = ci["content"]
+    sd["signer_infos"] = cms.SignerInfos([si])
+    doubled = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    assert doubled.count(token.dump()) == 2
+    with pytest.raises(MalformedCmsError) as refused:
+        parse_zfo(doubled)
+    assert str(refused.value) == "timestamp attribute must have one value"

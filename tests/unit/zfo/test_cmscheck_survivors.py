@@ -1,0 +1,156 @@
+"""`zfo.cmscheck.check_signer` and `signer_cert` on SignerInfos built TLV by TLV: each
+problem of a seal's signed attributes or signature is named with its own reason (the text
+becomes the verdict's "seal signature invalid: ..."), and a signer named by its key
+identifier is found among certificates that lack one (survivors of seed 20261210, branch
+``survzfo3``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from tests.unit.zfo.test_fastcms_survivors import ALG_SHA256, INT1, oid, seq, tlv
+
+from dso_desktop.zfo import fastcms as f
+from dso_desktop.zfo.cmscheck import check_signer, check_timestamp, signer_cert
+from dso_desktop.zfo.errors import MalformedCmsError
+from dso_desktop.zfo.testpki import issue_cert
+from dso_desktop.zfo.trust import TrustStore
+
+CONTENT = b"<q:MessageDownloadResponse/>"
+ALG_ECDSA_SHA256 = seq(oid(bytes.fromhex("2a8648ce3d040302")))
+SERIAL = 5
+
+
+@pytest.fixture(scope="module")
+def seal() -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = issue_cert("Seal", key, serial=SERIAL)
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+def _der_name(cert_der: bytes) -> bytes:
+    return x509.load_der_x509_certificate(cert_der).issuer.public_bytes()
+
+
+def _attr(key: bytes, value: bytes) -> bytes:
+    return seq(oid(key), tlv(0x31, value))
+
+
+def _content_type() -> bytes:
+    return _attr(f.OID_CONTENT_TYPE, oid(f.OID_DATA))
+
+
+def _digest(data: bytes = CONTENT) -> bytes:
+    return _attr(f.OID_MESSAGE_DIGEST, tlv(0x04, hashlib.sha256(data).digest()))
+
+
+def _signing_cert_v1(cert_der: bytes) -> bytes:
+    # SigningCertificate { certs SEQUENCE OF ESSCertID { certHash (SHA-1) } }
+    return _attr(f.OID_SIGNING_CERT, seq(seq(seq(tlv(0x04, hashlib.sha1(cert_der).digest())))))
+
+
+def _parts(seal: tuple[ec.EllipticCurvePrivateKey, bytes], attrs: bytes | None, *,
+           signed: bytes | None = None, sid: bytes | None = None,
+           certs: tuple[bytes, ...] | None = None) -> f.SignerParts:
+    """A SignedData over CONTENT sealed by ``seal`` (ECDSA), read as verification reads it;
+    ``signed``: the bytes signed instead of the right ones."""
+    key, cert_der = seal
+    if signed is None:
+        signed = CONTENT if attrs is None else tlv(0x31, attrs)
+    signature = key.sign(signed, ec.ECDSA(hashes.SHA256()))
+    if sid is None:
+        sid = seq(_der_name(cert_der), tlv(0x02, bytes([SERIAL])))
+    si = seq(INT1, sid, ALG_SHA256, b"" if attrs is None else tlv(0xA0, attrs),
+             ALG_ECDSA_SHA256, tlv(0x04, signature))
+    eci = seq(oid(f.OID_DATA), tlv(0xA0, tlv(0x04, CONTENT)))
+    sd = seq(INT1, tlv(0x31), eci, tlv(0xA0, b"".join(certs or (cert_der,))), tlv(0x31, si))
+    return f.signed_data(seq(oid(f.OID_SIGNED_DATA), tlv(0xA0, sd)))
+
+
+def _problem(parts: f.SignerParts) -> str | None:
+    cert, problem = check_signer(parts)
+    assert cert is not None
+    return problem
+
+
+def test_a_good_seal_has_no_problem_with_or_without_signed_attributes(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """The base the cases below differ from in one place."""
+    assert _problem(_parts(seal, None)) is None
+    assert _problem(_parts(seal, _content_type() + _digest())) is None
+    assert _problem(_parts(seal, _content_type() + _digest() + _signing_cert_v1(seal[1]))) \
+        is None
+
+
+def test_each_signed_attribute_problem_is_named(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    assert _problem(_parts(seal, _content_type())) == "signed attributes lack messageDigest"
+    assert _problem(_parts(seal, _content_type() + _digest(CONTENT + b"!"))) == \
+        "content digest does not match (content was altered)"
+
+
+def test_a_first_version_signing_certificate_is_checked_without_a_second(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """Without signingCertificateV2 the older signingCertificate (SHA-1) is still checked."""
+    attrs = _content_type() + _digest() + _signing_cert_v1(b"another certificate")
+    assert _problem(_parts(seal, attrs)) == \
+        "signing-certificate attribute names another certificate"
+
+
+def test_a_signature_over_other_bytes_is_named(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    assert _problem(_parts(seal, None, signed=CONTENT + b"!")) == \
+        "signature value does not verify"
+    assert _problem(_parts(seal, _content_type() + _digest(), signed=CONTENT)) == \
+        "signature value does not verify"
+
+
+def test_a_key_of_no_supported_type_is_named() -> None:
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    cert = issue_cert("Ed25519 seal", ed_key, issuer="CA", issuer_key=ca_key, serial=SERIAL)
+    cert_der = cert.public_bytes(serialization.Encoding.DER)
+    parts = _parts((ca_key, cert_der), None)  # any signature: the key's type stops it
+    assert _problem(parts) == "signature cannot be checked: unsupported public key type"
+
+
+def _without_key_identifier(key: ec.EllipticCurvePrivateKey) -> bytes:
+    start = issue_cert("x", key).not_valid_before_utc
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "No SKI")]))
+            .issuer_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "No SKI")]))
+            .public_key(key.public_key()).serial_number(7)
+            .not_valid_before(start).not_valid_after(start.replace(year=start.year + 1))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def test_a_signer_named_by_key_identifier_is_found_after_a_certificate_without_one(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    cert_der = seal[1]
+    ski = x509.load_der_x509_certificate(cert_der).extensions.get_extension_for_class(
+        x509.SubjectKeyIdentifier).value.digest
+    other = _without_key_identifier(ec.generate_private_key(ec.SECP256R1()))
+    parts = _parts(seal, None, sid=tlv(0x80, ski), certs=(other, cert_der))
+    assert (parts.sid_ski, parts.sid_serial) == (ski, None)
+    found = signer_cert(parts)
+    assert found is not None and found[1] == cert_der
+    assert check_signer(parts) == (found[0], None)
+    unknown = _parts(seal, None, sid=tlv(0x80, b"\x01" * 20), certs=(other, cert_der))
+    assert signer_cert(unknown) is None
+
+
+def test_a_signature_timestamp_over_other_content_than_a_tst_info_is_refused(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """The token is a SignedData over ``data``: refused before anything is checked."""
+    token = _parts(seal, None).buf
+    outer = f.SignerParts(f.OID_DATA, CONTENT, [], None, None, None, "sha256", None,
+                          signature=b"sig", buf=token)
+    with pytest.raises(MalformedCmsError) as refused:
+        check_timestamp(outer, f.read(token, 0, len(token)), TrustStore())
+    assert str(refused.value) == "timestamp token does not carry a TSTInfo"

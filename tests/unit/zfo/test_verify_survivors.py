@@ -1,0 +1,91 @@
+"""`zfo.verify` and `zfo.horizon`: texts of a verdict no other test pinned, the UTC form of
+its times whatever the local zone, and which key a key-length limit names (survivors of
+seed 20261210, branch ``survzfo3``)."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from asn1crypto import cms
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
+
+from dso_desktop.domain import VerdictKind
+from dso_desktop.zfo import horizon as hz
+from dso_desktop.zfo import verify as v
+from dso_desktop.zfo.trust import Chain, TrustStore
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+SIGNATURE_TIMESTAMP = "1.2.840.113549.1.9.16.2.14"  # id-aa-signatureTimeStampToken
+
+
+@pytest.fixture
+def prague() -> Iterator[None]:
+    """The process's local zone is Central European (as on the users' machines)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "Europe/Prague")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+@pytest.mark.usefixtures("prague")
+def test_a_time_in_another_zone_is_written_in_utc_whatever_the_local_zone() -> None:
+    # an instant no other test formats (the texts are kept per instant)
+    dt = datetime(2031, 7, 4, 7, 6, tzinfo=timezone(timedelta(hours=2)))
+    assert v._d(dt) == "2031-07-04 05:06 UTC"
+    assert v._d(datetime(2031, 7, 4, 5, 6, tzinfo=UTC)) == "2031-07-04 05:06 UTC"
+
+
+def test_a_seal_not_chaining_to_an_anchor_is_explained_in_both_languages(
+        make_zfo: Callable[..., bytes]) -> None:
+    verdict = v.verify_zfo(make_zfo(with_tsa=False), TrustStore(), now=NOW)
+    assert verdict.kind is VerdictKind.UNTRUSTED
+    pairs = list(zip(verdict.reasons, verdict.reasons_cs, strict=True))
+    (cs,) = [cs for en, cs in pairs if en.startswith(
+        "signature is intact but the seal does not chain to a trust anchor: ")]
+    assert cs == "Podpis je neporušený, ale certifikát pečeti nevede k důvěryhodné autoritě."
+
+
+def test_a_seal_with_two_signature_timestamps_is_not_readable(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    ci = cms.ContentInfo.load(make_zfo())
+    si = ci["content"]["signer_infos"][0]
+    (attr,) = [a for a in si["unsigned_attrs"] if a["type"].dotted == SIGNATURE_TIMESTAMP]
+    token = attr["values"][0]
+    attr["values"] = [token, token]
+    si["unsigned_attrs"] = si["unsigned_attrs"]  # re-encode upwards, child by child
+    sd = ci["content"]
+    sd["signer_infos"] = cms.SignerInfos([si])
+    doubled = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    verdict = v.verify_zfo(doubled, trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert verdict.reasons == ("not a readable ZFO: more than one signature timestamp",)
+
+
+def _stub_cert(name: str, key: Any) -> Any:
+    """What `key_rejected_at` reads of a certificate: its name and key."""
+    subject = SimpleNamespace(get_attributes_for_oid=lambda oid: [SimpleNamespace(value=name)],
+                              rfc4514_string=lambda: f"CN={name}")
+    return SimpleNamespace(subject=subject, public_key=lambda: key)
+
+
+def test_a_key_is_rejected_only_after_its_limit_and_the_one_past_it_is_named() -> None:
+    """At the very instant the 224-bit key's limit ends it is still accepted, so the key
+    named is the 1024-bit one whose limit ended years before, not the first in the chain."""
+    chain = Chain((_stub_cert("p224", ec.generate_private_key(ec.SECP224R1()).public_key()),
+                   _stub_cert("rsa1024", rsa.generate_private_key(
+                       public_exponent=65537, key_size=1024).public_key())),  # noqa: S505
+                  True)  # type: ignore[arg-type]
+    assert hz.key_rejected_at(chain, hz.STRENGTH_112_UNTIL) == (
+        "the 1024-bit key of certificate 'rsa1024' is no longer accepted (accepted until "
+        "2013-12-31)")
+    assert hz.key_rejected_at(chain, hz.STRENGTH_112_UNTIL + timedelta(seconds=1)) == (
+        "the 224-bit key of certificate 'p224' is no longer accepted (accepted until "
+        "2030-12-31)")
