@@ -421,3 +421,32 @@ def test_releasing_a_database_lock_never_taken_asks_nothing() -> None:
     lock.release()
     lock.release()
     assert db.released == ["connection"]
+
+
+def test_messages_and_delivery_infos_are_checked_in_the_checking_process(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run big enough for a checking process sends every ZFO there (a ZFO that crashes
+    the checker must not take the sync down): messages with their attachment text,
+    delivery infos without."""
+    from concurrent.futures import Executor, Future
+
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.ingest import check_in_worker, checked_zfo
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    sent: list[tuple[object, bytes, bool]] = []
+
+    class Process(Executor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            data, with_text = args
+            sent.append((fn, data, with_text))
+            fut: Future[Any] = Future()
+            fut.set_result(checked_zfo(*eng.parse_and_verify(data, None), with_text=with_text))
+            return fut
+
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: Process())
+    s = _job(db, FakeIsds(_envs(world, 2))).run()
+    assert s.new == 2 and s.delivery_infos == 2
+    assert sorted((fn is check_in_worker, data, t) for fn, data, t in sent) == [
+        (True, b"DI:1", False), (True, b"DI:2", False),
+        (True, b"ZFO:1", True), (True, b"ZFO:2", True)]
