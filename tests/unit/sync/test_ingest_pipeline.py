@@ -238,7 +238,8 @@ def test_a_zfo_whose_check_never_ends_costs_only_itself() -> None:
             ex.shutdown(wait=True)
     assert time.monotonic() - t0 < 60  # not the two minutes the stuck check wanted
     assert done[0] == (1, ("stored", 1, 2), None) and done[2] == (2, ("stored", 2, 4), None)
-    assert done[1][1] is None and "ended the checking process" in (done[1][2] or "")
+    assert done[1][1] is None and done[1][2] == (
+        "checking this ZFO ended the checking process; it stays to be downloaded again")
 
 
 # -- a real sync through the checking process --------------------------------------------
@@ -459,3 +460,20 @@ def test_a_healthy_checking_process_checks_every_item_it_is_given() -> None:
             pipe.submit(n, lambda x: -1, (n,), remote=lambda x: x * 2)
     assert done == [("stored", 1, 2), ("stored", 2, 4), ("stored", 3, 6)]
     assert pool.submitted == 3
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+@pytest.mark.parametrize(("cpus", "workers"), [(None, 1), (1, 1), (2, 1), (3, 2), (16, 2)])
+def test_the_checking_process_leaves_a_processor_to_the_sync(
+        monkeypatch: pytest.MonkeyPatch, cpus: int | None, workers: int) -> None:
+    made: list[int] = []
+
+    class Pool:
+        def __init__(self, *, max_workers: int, **_kw: object) -> None:
+            made.append(max_workers)
+
+    monkeypatch.setattr(pl.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(pl, "ProcessPoolExecutor", Pool)
+    pl.CheckingProcess(None).respawn()
+    assert made == [workers]
