@@ -477,3 +477,46 @@ def test_the_checking_process_leaves_a_processor_to_the_sync(
     monkeypatch.setattr(pl, "ProcessPoolExecutor", Pool)
     pl.CheckingProcess(None).respawn()
     assert made == [workers]
+
+
+def test_the_backlog_holds_depth_items_and_waits_at_one_more() -> None:
+    release = threading.Event()
+    done: list[int] = []
+    submitted: list[int] = []
+
+    def check(n: int) -> int:
+        release.wait(10)
+        return n
+
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.item), depth=2) as pipe:
+        def feed() -> None:
+            for n in (1, 2, 3):
+                pipe.submit(n, check, (n,))
+                submitted.append(n)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        deadline = time.monotonic() + 10
+        while len(submitted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        feeder.join(0.3)
+        assert submitted == [1, 2] and done == []  # two in flight; the third waits
+        release.set()
+        feeder.join(10)
+    assert submitted == [1, 2, 3] and done == [1, 2, 3]
+
+
+def test_one_item_over_the_byte_bound_is_stored_before_the_next_request() -> None:
+    done: list[int] = []
+
+    def check(n: int) -> int:
+        time.sleep(0.05)  # still checking when submit first looks for results
+        return n
+
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.item),
+                        max_bytes=10) as pipe:
+        pipe.submit(1, check, (1,), size=100)
+        assert done == [1]  # submit waited: the bytes of one item alone were too many
+        pipe.submit(2, check, (2,), size=5)
+        assert done == [1]  # under the bound: no waiting
+    assert done == [1, 2]
