@@ -91,8 +91,8 @@ def test_a_redirect_is_no_download(tmp_path: Path) -> None:
 def test_a_cancelled_download_says_so_to_the_log(tmp_path: Path) -> None:
     import threading
 
-    from dso_desktop.update.service import _translate_errors
     from dso_desktop.update.errors import UpdateCancelled, describe_problem
+    from dso_desktop.update.service import _translate_errors
     from dso_desktop.update.transport import DownloadCancelled
 
     cancel = threading.Event()
