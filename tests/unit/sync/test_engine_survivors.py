@@ -349,3 +349,109 @@ def test_a_run_counts_a_delivery_info_check_per_message_when_choosing_a_checking
     _job(db, FakeIsds(_envs(world, 2, start=10)),
          settings=Settings(list_page_size=3, download_delivery_infos=False)).run()
     assert asked == [2]
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_the_delivery_info_pass_names_each_message(
+        db: Database, world: dict[str, Envelope]) -> None:
+    # The first delivery info fails twice (after its message, then in the pass: not
+    # stored); the second fails once and is fetched in the pass.
+    client = FakeIsds(_envs(world, 2))
+    client.fail["di"] = [StatusError("not now", code="1234", operation="GetSignedDeliveryInfo")
+                         for _ in range(3)]
+    seen: list[Any] = []
+    _job(db, client, progress=seen.append).run()
+    passes = [(p.done, p.total, p.message) for p in seen
+              if p.phase is SyncPhase("delivery-info")]
+    assert passes == [(0, 2, None), (1, 2, "1"), (2, 2, "2")]
+
+
+def test_the_legal_question_carries_what_the_sync_did_so_far(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import decide_received
+    from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncSummary
+
+    with db.read() as s:
+        account = AccountRepo(s).get("urad")
+    assert account is not None and account.delivery_confirmed_at is None
+    with pytest.raises(DeliveryConfirmationRequired) as asked:
+        decide_received(account, None)
+    assert asked.value.summary == SyncSummary(account="urad")
+    so_far = SyncSummary(account="urad", new=3)
+    with pytest.raises(DeliveryConfirmationRequired) as asked_again:
+        decide_received(account, None, so_far)
+    assert asked_again.value.summary is so_far
+
+
+def test_a_sync_of_sent_messages_downloads_no_received_one(
+        db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 2))
+    client.fail["dl"] = [StatusError("not now", code="1234") for _ in range(2)]
+    first = _job(db, client).run()  # received listed (delivery confirmed), not downloaded
+    assert first.new == 0 and len(first.failed) == 2
+    client.calls.clear()
+    _job(db, client, accept=False).run()
+    assert not any(op in ("dl", "dl-big", "list-received") for op, _ in client.calls)
+
+
+def test_releasing_a_database_lock_never_taken_asks_nothing() -> None:
+    from dso_desktop.sync.lock import DatabaseLock, LockBusy
+
+    class Db:
+        def __init__(self, conn: object) -> None:
+            self.conn, self.released = conn, []  # type: list[object]
+
+        def try_advisory_lock(self, kind: int, key: int) -> object:
+            return self.conn
+
+        def release_advisory_lock(self, conn: object, kind: int, key: int) -> None:
+            self.released.append(conn)
+
+    db = Db(None)
+    lock = DatabaseLock(db, 7)
+    lock.release()
+    with pytest.raises(LockBusy):
+        lock.acquire()
+    lock.release()
+    assert db.released == []
+    db.conn = "connection"
+    lock.acquire()
+    lock.release()
+    lock.release()
+    assert db.released == ["connection"]
+
+
+def test_messages_and_delivery_infos_are_checked_in_the_checking_process(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run big enough for a checking process sends every ZFO there (a ZFO that crashes
+    the checker must not take the sync down): messages with their attachment text,
+    delivery infos without."""
+    from concurrent.futures import Executor, Future
+
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.ingest import check_in_worker, checked_zfo
+    from dso_desktop.sync.pipeline import CheckingProcess, check_batch
+
+    sent: list[tuple[object, bytes, bool]] = []
+
+    class Process(Executor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            assert fn is check_batch  # the items travel in batches (sync/pipeline.py)
+            (calls,) = args
+            results = []
+            for check, (data, with_text) in calls:
+                sent.append((check, data, with_text))
+                results.append((True, checked_zfo(*eng.parse_and_verify(data, None),
+                                                  with_text=with_text)))
+            fut: Future[Any] = Future()
+            fut.set_result(results)
+            return fut
+
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: Process())
+    s = _job(db, FakeIsds(_envs(world, 2))).run()
+    assert s.new == 2 and s.delivery_infos == 2
+    assert sorted((fn is check_in_worker, data, t) for fn, data, t in sent) == [
+        (True, b"DI:1", False), (True, b"DI:2", False),
+        (True, b"ZFO:1", True), (True, b"ZFO:2", True)]

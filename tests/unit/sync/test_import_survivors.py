@@ -252,3 +252,31 @@ def test_an_imported_message_is_found_by_the_words_of_its_attachment(
     result = import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
     with db.read() as s:
         assert MessageRepo(s).search("kotlíkovou") == [result.message_id]
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_a_delivery_info_of_a_message_not_in_the_archive_says_so(
+        db: Database, pki: TestPki) -> None:
+    from dso_desktop.sync.ingest import IngestError
+
+    di = seal(message_xml(pki, kind="delivery-info", dm_id="7020"), pki.seal, pki.tsa,
+              SEALED_AT)
+    with pytest.raises(IngestError) as refused:
+        import_zfo(db, _trust(pki), di, account_id=1, account_box_id=None, now=NOW)
+    assert str(refused.value) == "delivery info of message 7020, which is not in the archive"
+    assert refused.value.message_cs == "Doručenka zprávy 7020, která v archivu není."
+
+
+def test_a_message_of_neither_of_the_accounts_boxes_keeps_the_direction_of_its_file(
+        db: Database, pki: TestPki) -> None:
+    data = seal(message_xml(pki, kind="sent", dm_id="7022"), pki.seal, pki.tsa, SEALED_AT)
+    result = import_zfo(db, _trust(pki), data, account_id=1, account_box_id="qqq5555", now=NOW)
+    assert result.direction == Direction.SENT
+
+
+def test_an_imported_message_is_not_a_big_one(db: Database, pki: TestPki) -> None:
+    data = seal(message_xml(pki, dm_id="7023"), pki.seal, pki.tsa, SEALED_AT)
+    import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
+    with db.engine.connect() as c:
+        assert c.execute(text("SELECT big_message FROM messages")).scalar_one() in (0, False)

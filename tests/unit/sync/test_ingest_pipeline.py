@@ -238,7 +238,8 @@ def test_a_zfo_whose_check_never_ends_costs_only_itself() -> None:
             ex.shutdown(wait=True)
     assert time.monotonic() - t0 < 60  # not the two minutes the stuck check wanted
     assert done[0] == (1, ("stored", 1, 2), None) and done[2] == (2, ("stored", 2, 4), None)
-    assert done[1][1] is None and "ended the checking process" in (done[1][2] or "")
+    assert done[1][1] is None and done[1][2] == (
+        "checking this ZFO ended the checking process; it stays to be downloaded again")
 
 
 # -- a real sync through the checking process --------------------------------------------
@@ -664,3 +665,62 @@ def test_an_idle_checker_gets_the_next_item_at_once() -> None:
         finally:
             pool.open_up()
     assert done == [0, 1, 2, 3, 4]
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+@pytest.mark.parametrize(("cpus", "workers"), [(None, 1), (1, 1), (2, 1), (3, 2), (16, 2)])
+def test_the_checking_process_leaves_a_processor_to_the_sync(
+        monkeypatch: pytest.MonkeyPatch, cpus: int | None, workers: int) -> None:
+    made: list[int] = []
+
+    class Pool:
+        def __init__(self, *, max_workers: int, **_kw: object) -> None:
+            made.append(max_workers)
+
+    monkeypatch.setattr(pl.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(pl, "ProcessPoolExecutor", Pool)
+    pl.CheckingProcess(None).respawn()
+    assert made == [workers]
+
+
+def test_the_backlog_holds_depth_items_and_waits_at_one_more() -> None:
+    release = threading.Event()
+    done: list[int] = []
+    submitted: list[int] = []
+
+    def check(n: int) -> int:
+        release.wait(10)
+        return n
+
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.item), depth=2) as pipe:
+        def feed() -> None:
+            for n in (1, 2, 3):
+                pipe.submit(n, check, (n,))
+                submitted.append(n)
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        deadline = time.monotonic() + 10
+        while len(submitted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        feeder.join(0.3)
+        assert submitted == [1, 2] and done == []  # two in flight; the third waits
+        release.set()
+        feeder.join(10)
+    assert submitted == [1, 2, 3] and done == [1, 2, 3]
+
+
+def test_one_item_over_the_byte_bound_is_stored_before_the_next_request() -> None:
+    done: list[int] = []
+
+    def check(n: int) -> int:
+        time.sleep(0.05)  # still checking when submit first looks for results
+        return n
+
+    with IngestPipeline(_Recorder().store, lambda o: done.append(o.item),
+                        max_bytes=10) as pipe:
+        pipe.submit(1, check, (1,), size=100)
+        assert done == [1]  # submit waited: the bytes of one item alone were too many
+        pipe.submit(2, check, (2,), size=5)
+        assert done == [1]  # under the bound: no waiting
+    assert done == [1, 2]

@@ -261,3 +261,35 @@ def test_the_stored_verdict_keeps_both_horizons_of_the_evidence(pki: TestPki) ->
     info = verdict_info(verdict)
     assert info.timestamp_expires == verdict.timestamp_expires
     assert info.evidence_expires == verdict.evidence_expires
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_a_checking_process_starts_where_there_are_no_nice_values(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dso_desktop.sync import ingest
+
+    monkeypatch.delattr(os, "nice")  # as on Windows
+    ingest._lower_priority()  # no AttributeError: checking goes on at normal priority
+
+
+def test_a_verdict_without_reasons_or_a_payload_is_recorded_plainly(pki: TestPki) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.sync.ingest import checked_zfo
+    from dso_desktop.zfo.parse import parse_zfo
+
+    parsed = parse_zfo(seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT))
+    bare = SimpleNamespace(kind="valid", checked_at=NOW)  # no reasons, no to_json
+    checked = checked_zfo(parsed, bare, with_text=False)
+    assert checked.reasons == () and checked.verdict.json is None
+
+
+def test_the_verdict_json_keeps_czech_letters_readable(pki: TestPki) -> None:
+    from types import SimpleNamespace
+
+    verdict = SimpleNamespace(kind="invalid", checked_at=NOW,
+                              to_json=lambda: {"reasons_cs": ["Pečeť neodpovídá"]})
+    assert verdict_info(verdict).json == '{"reasons_cs": ["Pečeť neodpovídá"]}'

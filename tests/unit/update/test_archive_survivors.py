@@ -14,6 +14,7 @@ from tests.unit.update.test_archive import MANIFEST, PREFIX, V, _file, _good, _s
 
 from dso_desktop.update.archive import (
     MAX_LINK_HOPS,
+    Limits,
     UnsafeArchiveError,
     _Entry,
     _split,
@@ -213,3 +214,38 @@ def test_a_manifest_is_read_up_to_64_kib(tmp_path: Path) -> None:
                    [_file(f"{PREFIX}/{MANIFEST_NAME}", padded(64 * 1024 + 1))])
     with pytest.raises(UnsafeArchiveError, match=f"bad {MANIFEST_NAME}: "):
         read_manifest(too_big, V)  # cut at 64 KiB: no longer JSON
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_a_bare_drive_letter_is_an_absolute_path() -> None:
+    with pytest.raises(UnsafeArchiveError, match="absolute path in archive: 'C:'"):
+        _split("C:")
+    assert _split("C") == ("C",)
+
+
+def test_only_an_execute_bit_makes_an_unpacked_file_a_program(tmp_path: Path) -> None:
+    # Execute for others alone is a program; write for others alone is not.
+    members = []
+    for name, mode in (("others-x", 0o601), ("others-w", 0o602), ("group-r", 0o640)):
+        info = tarfile.TarInfo(f"{PREFIX}/bin/{name}")
+        info.mode = mode
+        members.append((info, b"#!/bin/sh\n"))
+    folder = extract_version(_tar(tmp_path / "a.tar.gz", _good(members)), V,
+                             tmp_path / "versions")
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (folder / "bin").iterdir()}
+    assert modes == {"others-x": 0o755 & ~umask, "others-w": 0o644 & ~umask,
+                     "group-r": 0o644 & ~umask}
+
+
+def test_the_unpacked_size_limit_counts_every_file_and_is_inclusive(tmp_path: Path) -> None:
+    archive = _tar(tmp_path / "a.tar.gz", _good())
+    total = len(MANIFEST) + len(b"#!/bin/sh\n") + len(b"data")
+    assert len(scan(archive, Limits(max_total_bytes=total))) == 3
+    with pytest.raises(UnsafeArchiveError, match=f"unpacked size exceeds {total - 1} bytes"):
+        scan(archive, Limits(max_total_bytes=total - 1))
+    # No single file is near the limit: only their sum is over it.
+    with pytest.raises(UnsafeArchiveError, match="unpacked size exceeds"):
+        scan(archive, Limits(max_total_bytes=len(MANIFEST) + 5, max_file_bytes=len(MANIFEST)))

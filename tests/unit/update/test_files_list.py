@@ -423,3 +423,55 @@ def test_fetch_file_list_limits_and_cleans_up(tmp_path: Path,
     with pytest.raises(UpdateVerificationError, match=r"unknown files.json format"):
         fetch_file_list(client, ok, tmp_path / "w")  # type: ignore[arg-type]
     assert not (tmp_path / "w" / "files.json.part").exists()
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_progress_counts_up_over_every_missing_file(tmp_path: Path) -> None:
+    contents = [b"one", b"two!", b"three"]
+    listing = _listing(*(_file(f"f{i}", c) for i, c in enumerate(contents)))
+    blobs = {_sha(c): c for c in (MANIFEST, *contents)}
+    client = FakeClient(tmp_path, blobs, listing.to_bytes())
+    info = TargetFile(len(listing.to_bytes()), {"sha256": "0" * 64}, "r/x.files.json")
+    seen: list[int] = []
+    prepare(client, _offer(info), [], tmp_path / "cache",  # type: ignore[arg-type]
+            lambda n, _t: seen.append(n))
+    sizes = [len(blobs[d]) for d in sorted(blobs)]
+    assert seen == [sum(sizes[:i + 1]) for i in range(len(sizes))] + [sum(sizes)]
+
+
+def test_a_source_longer_than_the_signed_file_is_refused(tmp_path: Path) -> None:
+    # Its first bytes are the signed file: only the length tells it apart, also where the
+    # signed size ends a read chunk (1 MiB) exactly.
+    for signed in (b"data", b"m" * (1024 * 1024)):
+        src = tmp_path / "src"
+        src.write_bytes(signed + b" and more")
+        dest = tmp_path / f"dest{len(signed)}"
+        with pytest.raises(UnsafeArchiveError, match="does not match the signed file list"):
+            files_mod._copy_verified(src, dest, _file("f", signed))
+
+
+def test_a_small_update_makes_the_versions_folder_with_its_parents(tmp_path: Path) -> None:
+    src = _sources(tmp_path)
+    versions = tmp_path / "install" / "versions"
+    final = assemble(DeltaPlan(_listing(), src, {}), src.__getitem__, versions)
+    assert final == versions / "2.0.0" and (final / MANIFEST_NAME).read_bytes() == MANIFEST
+
+
+def test_files_of_a_small_update_are_opened_binary_exclusive_and_not_through_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_binary = 0x10000000  # O_BINARY is Windows' (no newline translation)
+    monkeypatch.setattr(os, "O_BINARY", fake_binary, raising=False)
+    real_open = os.open
+    flags_of: dict[str, int] = {}
+
+    def spy(path: str | os.PathLike[str], flags: int, mode: int = 0o777, **kw: object) -> int:
+        flags_of[Path(path).name] = flags
+        return real_open(path, flags & ~fake_binary, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy)
+    src = tmp_path / "src"
+    src.write_bytes(b"data")
+    files_mod._copy_verified(src, tmp_path / "dest", _file("f", b"data"))
+    assert flags_of["dest"] == (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                                | fake_binary)

@@ -181,3 +181,66 @@ def test_a_process_on_windows_is_alive_only_while_still_active(
 def test_a_long_problem_is_cut_to_500_characters() -> None:
     assert describe_problem(OSError("x" * 600))["message_en"] == "x" * 500
     assert describe_problem(OSError("y" * 500))["message_en"] == "y" * 500
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_the_state_file_is_written_where_no_folder_exists_yet(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path / "not" / "made" / "yet")
+    layout.save_state(lay.InstallState(failed=("1.0.0",)))
+    assert layout.load_state().failed == ("1.0.0",)
+
+
+def test_a_notice_is_readable_utf8_and_only_an_object_counts(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path)
+    layout.write_notice({"text_cs": "Vrácena předchozí verze"})
+    assert "Vrácena předchozí verze" in (tmp_path / lay.NOTICE_FILE).read_text(encoding="utf-8")
+    assert layout.take_notice() == {"text_cs": "Vrácena předchozí verze"}
+    assert layout.take_notice() is None  # taken once
+    (tmp_path / lay.NOTICE_FILE).write_text('["rollback"]', encoding="utf-8")
+    assert layout.take_notice() is None
+    assert not (tmp_path / lay.NOTICE_FILE).exists()
+
+
+def test_a_running_attempt_needs_a_text_id_and_a_number_pid() -> None:
+    trial = Trial.from_json({"version": "2.0.0", "running": [
+        {"id": 7, "pid": 4242}, {"pid": 4243}, {"id": "a1", "pid": "4244"},
+        {"id": "a2", "pid": 4245, "at": "t"}]})
+    assert trial is not None and trial.running == (Attempt("a2", 4245, "t"),)
+
+
+def test_the_write_probe_is_made_in_the_nearest_existing_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    probed: list[tuple[str | None, str | None]] = []
+    real = lay.tempfile.mkstemp
+
+    def spy(*, prefix: str | None = None, dir: str | None = None) -> tuple[int, str]:
+        probed.append((prefix, str(dir)))
+        return real(prefix=prefix, dir=dir)
+
+    monkeypatch.setattr(lay.tempfile, "mkstemp", spy)
+    assert InstallLayout(tmp_path / "a" / "b").writable()
+    assert probed == [(".write-probe-", str(tmp_path))]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_that_is_not_ascii_is_left_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Full-width digits are digits to str.isdigit() and int(): read as anything but ASCII
+    # they would name a dead process and the lock would be broken.
+    monkeypatch.setattr(lay, "pid_alive", lambda pid: False)
+    lock = tmp_path / lay.LOCK_FILE
+    lock.write_text("１２３４５", encoding="utf-8")
+    lay._break_stale_lock(lock)
+    assert lock.exists()
+    lock.write_text("12345", encoding="ascii")
+    lay._break_stale_lock(lock)
+    assert not lock.exists()
+
+
+def test_a_problem_has_its_english_text_for_the_window() -> None:
+    from dso_desktop.update.errors import PROBLEM_TEXT_EN, UpdateNetworkError
+
+    problem = describe_problem(UpdateNetworkError("cannot reach the portal"))
+    assert problem["text_en"] == PROBLEM_TEXT_EN[problem["kind"]]
+    assert sorted(problem) == ["kind", "message_cs", "message_en", "text_en"]

@@ -101,3 +101,20 @@ def test_format_refusals_say_what_is_wrong() -> None:
         release_dir("nightly", "linux-x86_64")
     assert str(channel.value) == f"unknown channel 'nightly' (use {', '.join(CHANNELS)})"
     assert release_dir("stable", "linux-x86_64") == "releases/stable/linux-x86_64"
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_withdrawn_versions_are_written_in_version_order() -> None:
+    index = LatestIndex(Version.parse("1.0.0"), "r/dso-desktop-1.0.0.tar.gz", {},
+                        withdrawn=("1.10.0", "1.9.0"))
+    assert json.loads(index.to_bytes())["withdrawn"] == ["1.9.0", "1.10.0"]
+
+
+@pytest.mark.parametrize("withdrawn", [["1.1.0", 5], "1.1.0"])
+def test_a_withdrawn_list_of_other_things_is_refused_as_such(withdrawn: object) -> None:
+    raw = json.dumps({"format": 1, "version": "1.2.0", "archive": "r/a.tar.gz",
+                      "withdrawn": withdrawn}).encode()
+    with pytest.raises(ReleaseFormatError) as refused:
+        LatestIndex.from_bytes(raw)
+    assert str(refused.value) == "bad latest.json: bad withdrawn list in latest.json"

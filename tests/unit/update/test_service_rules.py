@@ -255,3 +255,90 @@ def test_an_explicit_download_is_not_stopped_by_turned_off_checks(
         svc.download()
     assert asked == ["refresh"]
     assert svc.settings().last_check is None
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_the_settings_file_is_written_for_people_to_read(tmp_path: Path) -> None:
+    path = tmp_path / "update.json"
+    UpdateSettings(channel="beta").save(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('{\n  "enabled": true,\n  "portal_url": null,\n  "channel": "beta"')
+    assert text.endswith("}\n") and UpdateSettings.load(path).channel == "beta"
+
+
+def test_the_given_http_session_is_the_one_the_portal_is_asked_with(tmp_path: Path) -> None:
+    import requests
+
+    session = requests.Session()
+    svc = UpdateService(AppPaths.default(tmp_path / "user").ensure(), install_root=None,
+                        trusted_root=b"{}", portal_url="https://portal.example/",
+                        session=session)
+    assert svc._transport().session is session
+
+
+def test_without_a_file_list_the_full_archive_is_fetched(
+        tmp_path: Path, installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.update import service as service_mod
+
+    def no_small_update(*_a: object, **_kw: object) -> None:
+        raise AssertionError("a small update was tried without a file list")
+
+    monkeypatch.setattr(service_mod.smallupdate, "prepare", no_small_update)
+    svc = _service(tmp_path, installed)
+    assert svc._installed_dirs()  # a version is installed: only the missing list decides
+    assert svc._try_small_update(_offer("1.1.0"), object(), None) is None  # type: ignore[arg-type]
+
+
+def test_apply_hands_its_cancel_to_the_download(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    svc = _service(tmp_path)
+    cancel = threading.Event()
+    got: list[object] = []
+    monkeypatch.setattr(svc, "check", lambda force=False: SimpleNamespace(available="1.1.0"))
+    monkeypatch.setattr(svc, "download", lambda progress, c: got.append(c))
+    monkeypatch.setattr(svc, "stage", lambda: tmp_path / "staged")
+    assert svc.apply(None, cancel) == tmp_path / "staged"
+    assert got == [cancel]
+
+
+def test_a_download_with_nothing_newer_says_so(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.update.errors import UpdateError
+
+    svc = _service(tmp_path)
+    monkeypatch.setattr(svc, "check", lambda force=False: SimpleNamespace(available=None))
+    with pytest.raises(UpdateError) as refused:
+        svc.download()
+    assert str(refused.value) == "no newer version to download"
+
+
+def test_an_archive_already_downloaded_and_verified_is_the_one_staged(
+        tmp_path: Path, installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.update import service as service_mod
+
+    svc = _service(tmp_path, installed)
+    offer = _offer("1.1.0")
+    final = svc.download_dir / "dso-desktop-1.1.0.tar.gz"
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b"verified before")
+    checked: list[Path] = []
+    monkeypatch.setattr(service_mod, "verify_file", lambda _info, path: checked.append(path))
+    svc._offer, svc._client = offer, SimpleNamespace(transport=SimpleNamespace(cancel=None))  # type: ignore[assignment]
+    assert svc.download() == final and checked == [final]
+    unpacked: list[Path] = []
+
+    def extract(archive: Path, version: Version, versions: Path) -> Path:
+        unpacked.append(archive)
+        (versions / str(version)).mkdir()
+        return versions / str(version)
+
+    monkeypatch.setattr(service_mod, "extract_version", extract)
+    assert svc.stage().name == "1.1.0" and unpacked == [final]

@@ -74,3 +74,43 @@ def test_a_resume_answered_with_another_range_is_refused_by_url(tmp_path: Path) 
     assert str(refused.value) == f"unexpected Content-Range from {URL}"
     assert session.headers == [{"Range": "bytes=3-"}] and response.closed
     assert part.read_bytes() == b"abc"  # nothing of the wrong range appended
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_a_redirect_is_no_download(tmp_path: Path) -> None:
+    # Redirects are not followed (allow_redirects=False): a 300 is refused like a 404.
+    response = _Response(300, [b"elsewhere"])
+    t, _ = _transport(response)
+    with pytest.raises(tuf_exc.DownloadHTTPError) as refused:
+        t.download_resumable(URL, tmp_path / "dso.part", 9)
+    assert str(refused.value) == f"HTTP 300 for {URL}" and response.closed
+    assert not (tmp_path / "dso.part").exists()
+
+
+def test_a_cancelled_download_says_so_to_the_log(tmp_path: Path) -> None:
+    import threading
+
+    from dso_desktop.update.errors import UpdateCancelled, describe_problem
+    from dso_desktop.update.service import _translate_errors
+    from dso_desktop.update.transport import DownloadCancelled
+
+    cancel = threading.Event()
+    cancel.set()
+    t = Transport(session=_Session(_Response(200, [b"abc"])), cancel=cancel)  # type: ignore[arg-type]
+    with pytest.raises(UpdateCancelled) as stopped, _translate_errors():
+        t.download_resumable(URL, tmp_path / "dso.part", 3)
+    assert isinstance(stopped.value.__cause__, DownloadCancelled)
+    assert str(stopped.value) == "download cancelled"
+    assert describe_problem(stopped.value)["message_en"] == "download cancelled"
+
+
+def test_an_untrusted_tls_certificate_keeps_its_reason() -> None:
+    from dso_desktop.update.errors import UpdateTlsError
+    from dso_desktop.update.service import _translate_errors
+    from dso_desktop.update.transport import TlsError
+
+    text = f"TLS certificate of {URL} not trusted: self-signed certificate"
+    with pytest.raises(UpdateTlsError) as refused, _translate_errors():
+        raise TlsError(text)
+    assert str(refused.value) == text

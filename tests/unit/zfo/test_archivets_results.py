@@ -178,3 +178,28 @@ def test_a_broken_authority_signature_says_so_and_keeps_its_time(
     assert not check.ok and check.time == NOW and check.horizon is None
     assert check.reasons[0].startswith("archive timestamp signature: ")
     assert check.reasons_cs == ("Podpis archivního časového razítka neplatí.",)
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def test_a_refusal_with_text_gives_the_authoritys_words() -> None:
+    status = tsp.PKIStatusInfo({"status": "rejection",
+                                "status_string": ["unknown policy", "try later"]}).dump()
+    reply = core.Sequence.load(b"\x30" + bytes([len(status)]) + status).dump()
+    with pytest.raises(ArchiveTimestampError) as refused:
+        token_from_response(reply, build_request(b"data"))
+    assert str(refused.value) == (
+        "the time-stamping authority refused: rejection (unknown policy; try later)")
+
+
+def test_an_authority_certificate_issued_after_the_stamp_is_refused(
+        make_zfo: Callable[..., bytes], pki: TestPki, trust: TrustStore) -> None:
+    data = make_zfo()
+    later_cert = short_lived_tsa(pki, NOW + timedelta(days=40),
+                                 not_before=NOW + timedelta(days=1))
+    check = verify_archive_timestamp(_stamp(data, later_cert), data, trust,
+                                     now=NOW + timedelta(days=2))
+    assert not check.ok and check.time == NOW
+    assert check.reasons[0].startswith(
+        "the TSA certificate was not valid at the timestamp time: ")
+    assert check.reasons_cs == ("Certifikát autority nebyl v čase razítka platný.",)

@@ -16,12 +16,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.serialization import pkcs7
 from tests.unit.zfo.zfo_factory import SEALED_AT, pki  # noqa: F401
 
-from dso_desktop.zfo.revocation import NOT_CHECKED, CrlCache, RevocationCheck, _load_crl, _signed_by
+from dso_desktop.zfo.revocation import (
+    NOT_CHECKED,
+    CrlCache,
+    RevocationCheck,
+    _load_crl,
+    _signed_by,
+    crl_urls,
+)
 from dso_desktop.zfo.testpki import (
     TestPki,
     ca_key_usage,
     create_pki,
     issue_cert,
+    issue_crl,
     issue_leaf,
     pki_name,
 )
@@ -32,6 +40,7 @@ from dso_desktop.zfo.trust import (
     _files,
     aia_ca_issuers,
     crl_derived_issuer_urls,
+    pem_blocks_der,
 )
 
 
@@ -222,3 +231,94 @@ def test_issuer_download_goes_on_until_the_issuer_is_found(pki: TestPki) -> None
     chain = store.chain_for(leaf)
     assert chain.anchored, chain.problem
     assert chain.certs == (leaf, mid, pki.ca_cert)
+
+
+# Survivors of seed 20261210 (branch ``survrest3``).
+
+def _bare_cert(subject: str, extensions: list[x509.ExtensionType] = ()) -> x509.Certificate:  # type: ignore[assignment]
+    """A self-issued certificate with only the given extensions (no basicConstraints)."""
+    key = _ec()
+    b = (x509.CertificateBuilder().subject_name(pki_name(subject))
+         .issuer_name(pki_name("Some CA")).public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(SEALED_AT - timedelta(days=1))
+         .not_valid_after(SEALED_AT + timedelta(days=365)))
+    for ext in extensions:
+        b = b.add_extension(ext, critical=False)
+    return b.sign(key, hashes.SHA256())
+
+
+def test_a_certificate_without_basic_constraints_is_no_intermediate() -> None:
+    store = TrustStore()
+    assert store.add(_bare_cert("No constraints")) is False
+
+
+def test_crl_urls_are_the_http_uris_of_the_distribution_points() -> None:
+    cdp = x509.CRLDistributionPoints([
+        x509.DistributionPoint(full_name=[
+            x509.DirectoryName(pki_name("CRL issuer")),
+            x509.UniformResourceIdentifier("ldap://ldap.example.test/cn=CA?crl"),
+            x509.UniformResourceIdentifier("HTTP://crl.example.test/ca.crl")],
+            relative_name=None, reasons=None, crl_issuer=None)])
+    assert crl_urls(_bare_cert("Seal", [cdp])) == ["HTTP://crl.example.test/ca.crl"]
+
+
+def test_a_crl_issued_this_very_second_is_current(pki: TestPki) -> None:
+    crl = issue_crl(pki, [], this_update=SEALED_AT, next_update=SEALED_AT + timedelta(days=1))
+    cache = CrlCache(lambda _url: crl, None)
+    got, problem = cache.crl("http://crl.example.test/ca.crl", pki.ca_cert, SEALED_AT)
+    assert got is not None and problem == ""
+
+
+def test_the_crl_fetcher_of_the_apps_http_settings_allows_a_crls_size() -> None:
+    from dso_desktop import net
+    from dso_desktop.zfo.revocation import MAX_CRL_BYTES
+    from dso_desktop.zfo.trust import _crl_fetcher
+
+    config = net.NetConfig()
+    fetcher = _crl_fetcher(net.HttpFetcher(config))
+    assert isinstance(fetcher, net.HttpFetcher)
+    assert fetcher.config is config and fetcher.max_bytes == MAX_CRL_BYTES
+
+
+def test_anchors_are_read_from_crt_and_cer_files_in_a_folder(
+        pki: TestPki, tmp_path: Path) -> None:
+    for suffix in (".crt", ".CER"):
+        folder = tmp_path / suffix.lower()[1:]
+        folder.mkdir()
+        (folder / f"ca{suffix}").write_bytes(pki.ca_cert.public_bytes(serialization.Encoding.PEM))
+        assert [p.name for p in _files(folder)] == [f"ca{suffix}"]
+        assert TrustStore.from_paths([folder]).chain_for(pki.seal.cert).anchored
+
+
+def test_a_pem_block_that_is_not_strict_base64_is_skipped(pki: TestPki) -> None:
+    import base64
+
+    der = pki.ca_cert.public_bytes(serialization.Encoding.DER)
+    text = base64.b64encode(der)
+    block = b"-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n"
+    damaged = block % (text[:40] + b"*" + text[40:])
+    assert pem_blocks_der(damaged + block % text) == [der]
+
+
+def test_a_chain_prefers_the_anchor_over_a_cross_certificate(pki: TestPki) -> None:
+    # The CA's name and key, also certified by another root that this store does not
+    # trust (valid longer, so only the preference for an anchor picks the trusted one).
+    other_key = _ec()
+    cross = issue_cert(pki.ca_cert.subject, pki.ca_key, issuer="Other root",
+                       issuer_key=other_key, ca=True, days=20000,
+                       key_usage=ca_key_usage())
+    store = TrustStore.from_paths([pki.ca_file])
+    assert store.add(cross)
+    chain = store.chain_for(pki.seal.cert)
+    assert chain.anchored and chain.certs[-1] == pki.ca_cert
+
+
+def test_a_pinned_anchor_given_again_stays_pinned(pki: TestPki) -> None:
+    from dso_desktop.zfo.trust import PINNED, USER, fingerprint
+
+    store = TrustStore(anchor_fingerprints=[fingerprint(pki.ca_cert)])
+    assert store.add(pki.ca_cert)
+    assert store.add(pki.ca_cert, explicit_anchor=True, source=USER)
+    info = store.anchor_info(store.chain_for(pki.seal.cert))
+    assert info is not None and info.source == PINNED
