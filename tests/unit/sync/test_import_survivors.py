@@ -280,3 +280,28 @@ def test_an_imported_message_is_not_a_big_one(db: Database, pki: TestPki) -> Non
     import_zfo(db, _trust(pki), data, account_id=1, account_box_id=None, now=NOW)
     with db.engine.connect() as c:
         assert c.execute(text("SELECT big_message FROM messages")).scalar_one() in (0, False)
+
+
+def test_an_import_without_an_account_lands_on_the_oldest_copy_not_an_orphaned_one(
+        db: Database, pki: TestPki) -> None:
+    """With no account given and no known box, the file becomes the evidence of the oldest
+    copy of the message, even when a newer copy lost its account (an account removed from
+    the app clears it): the import does not look for a copy "of no account" first
+    (seed 20261210, ``import_zfo`` mutant 158)."""
+    from dso_desktop.store.messages import MessageRepo
+    from dso_desktop.store.repos import AccountRepo
+
+    data = seal(message_xml(pki, dm_id="7020"), pki.seal, pki.tsa, SEALED_AT)
+    env = parse_zfo(data).envelope
+    with db.write() as s:
+        oldest = MessageRepo(s).upsert_envelope(1, Direction.RECEIVED, env).id
+        other = AccountRepo(s).add("druhy", environment="test", login_method="password",
+                                   username="d").id
+    with db.write() as s:
+        orphan = MessageRepo(s).upsert_envelope(other, Direction.RECEIVED, env).id
+    assert orphan > oldest
+    with db.engine.begin() as c:
+        c.execute(text("UPDATE messages SET account_id = NULL WHERE id = :i"), {"i": orphan})
+    result = import_zfo(db, TrustStore.from_paths([pki.ca_file]), data, account_id=None,
+                        account_box_id=None, now=NOW)
+    assert (result.status.value, result.message_id) == ("stored", oldest)
