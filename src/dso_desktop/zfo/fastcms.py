@@ -19,7 +19,7 @@ from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotC
 
 # The _cder.c contract this module (and xmlcontent, parse) calls (der_time, set_tlv_type, dict
 # attributes, xml_facts, scan, cms_layout).
-CDER_API = 4
+CDER_API = 5
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
