@@ -36,8 +36,6 @@ typedef struct {
 #define BAIL (-1)
 /* fastcms.MAX_INDEFINITE_DEPTH: indefinite values nested in one read */
 #define MAX_INDEFINITE_DEPTH 32
-/* fastcms.children's default max_count (a constructed OCTET STRING's chunks) */
-#define MAX_CHUNKS 10000
 
 /* One TLV at pos that must end by limit. Returns 0, or BAIL for anything the reference
  * would refuse or read differently (we only accept what both read the same way).
@@ -121,8 +119,8 @@ static int kidsb(const unsigned char *b, const tlv_t *p, tlv_t *out, int max)
     return kidsx(b, p, out, max, 0);
 }
 
-/* fastcms.octets of an OCTET STRING, primitive or constructed (BER chunks, nested at most
- * MAX_INDEFINITE_DEPTH deep, at most MAX_CHUNKS per level): with dst NULL, adds the content
+/* fastcms.octets of an OCTET STRING, primitive or constructed (BER chunks, any number of
+ * them, nested at most MAX_INDEFINITE_DEPTH deep): with dst NULL, adds the content
  * length to *size; else copies the content to dst + *size. Two walks (size, then copy) so
  * that a big eContent is joined into one buffer allocated once. */
 static int octets_walk(const unsigned char *b, const tlv_t *t, int depth, char *dst,
@@ -135,10 +133,8 @@ static int octets_walk(const unsigned char *b, const tlv_t *t, int depth, char *
     }
     if (t->tag != 0x24 || depth >= MAX_INDEFINITE_DEPTH) return BAIL;
     Py_ssize_t pos = t->body;
-    int n = 0;
     while (pos < t->end) {
         tlv_t c;
-        if (++n > MAX_CHUNKS) return BAIL;
         if (rdx(b, pos, t->end, &c, 0)) return BAIL;
         if (octets_walk(b, &c, depth + 1, dst, size)) return BAIL;
         pos = c.next;

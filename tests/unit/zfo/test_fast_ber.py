@@ -377,3 +377,19 @@ def test_fuzzed_ber_reads_and_verifies_the_same(make_zfo: Callable[..., bytes],
     _assert_same_reading(data)
     _same_verdict(data, trust)
     _assert_same(data)
+
+
+def test_more_than_ten_thousand_chunks_verify(cder: ModuleType, make_zfo: Callable[..., bytes],
+                                              trust: TrustStore) -> None:
+    """ISDS writes 1000-byte chunks, so a message of more than 10 MB has more than 10,000 of
+    them: verification must not refuse it for that (it once did: "too many ASN.1 values")."""
+    def many(content: bytes) -> bytes:
+        chunks = [_enc((fastcms.OCTET_STRING, content[i:i + 1])) for i in range(len(content))]
+        chunks += [b"\x04\x00"] * (10_001 - len(chunks))  # empty chunks count too
+        return _indef(0x24, chunks)
+
+    data = _to_ber(make_zfo(), many)
+    assert _fast_reads(cder, data)
+    _assert_same_reading(data)
+    assert _same_verdict(data, trust)["kind"].value == "valid"
+    _assert_same(data)
