@@ -2,11 +2,13 @@
  *
  * Contract (tested differentially against the pure-Python reference in fastcms.py):
  * whenever this code returns a result, the reference returns exactly the same fields for
- * the same input. Whenever the input is anything but plain definite-length DER of the
- * expected shape (indefinite lengths, high tag numbers, constructed OCTET STRINGs, a
- * wrong tag, a count over a limit, trailing data, ...) it returns None and the caller
- * runs the reference, which produces the error (and its message) or the BER result. So
- * this code never has to reproduce an error message, only to refuse what it is not sure of.
+ * the same input. Whenever the input is anything but the expected shape in DER, or in
+ * the BER real ISDS ZFOs use where signed_data and cms_layout read it (indefinite lengths
+ * on the way to the eContent and on the certificates' [0], the eContent as a constructed
+ * OCTET STRING of chunks), it returns None (high tag numbers, a wrong tag, a count over a
+ * limit, trailing data, an indefinite length elsewhere, ...) and the caller runs the
+ * reference, which produces the error (and its message) or the result. So this code never
+ * has to reproduce an error message, only to refuse what it is not sure of.
  *
  * Every read is bounds-checked against its parent; no recursion; lengths above 2^31 are
  * refused (a ZFO is capped far below that). Only plain C and the CPython C API (with its
@@ -22,18 +24,25 @@
 #endif
 
 /* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
-#define CDER_API 4
+#define CDER_API 5
 
 typedef struct {
     int tag;
-    Py_ssize_t start, body, end;
+    Py_ssize_t start, body, end;   /* end: before the end-of-contents of an indefinite value */
+    Py_ssize_t next;               /* the following sibling (end, or after end-of-contents) */
+    int indef;
 } tlv_t;
 
 #define BAIL (-1)
+/* fastcms.MAX_INDEFINITE_DEPTH: indefinite values nested in one read */
+#define MAX_INDEFINITE_DEPTH 32
 
 /* One TLV at pos that must end by limit. Returns 0, or BAIL for anything the reference
- * would refuse or read differently (we only accept what both read the same way). */
-static int rd(const unsigned char *b, Py_ssize_t pos, Py_ssize_t limit, tlv_t *t)
+ * would refuse or read differently (we only accept what both read the same way).
+ * ber < 0: plain DER only (an indefinite length bails); ber >= 0: fastcms.read's BER at
+ * that nesting depth (indefinite lengths of constructed values, their end-of-contents
+ * found by reading the children, nested at most MAX_INDEFINITE_DEPTH deep). */
+static int rdx(const unsigned char *b, Py_ssize_t pos, Py_ssize_t limit, tlv_t *t, int ber)
 {
     if (pos + 2 > limit) return BAIL;
     int tag = b[pos];
@@ -43,7 +52,23 @@ static int rd(const unsigned char *b, Py_ssize_t pos, Py_ssize_t limit, tlv_t *t
     if (lb < 0x80) {
         length = lb;
     } else if (lb == 0x80) {
-        return BAIL; /* indefinite: the reference handles BER */
+        /* primitive values are never indefinite; the reference raises beyond the depth */
+        if (ber < 0 || !(tag & 0x20) || ber >= MAX_INDEFINITE_DEPTH) return BAIL;
+        Py_ssize_t p = i;
+        for (;;) {
+            if (p + 2 > limit) return BAIL; /* unterminated */
+            if (b[p] == 0 && b[p + 1] == 0) break;
+            tlv_t c;
+            if (rdx(b, p, limit, &c, ber + 1)) return BAIL;
+            p = c.next;
+        }
+        t->tag = tag;
+        t->start = pos;
+        t->body = i;
+        t->end = p;
+        t->next = p + 2;
+        t->indef = 1;
+        return 0;
     } else {
         int n = lb & 0x7F;
         if (n > 4 || i + n > limit) return BAIL;
@@ -58,21 +83,82 @@ static int rd(const unsigned char *b, Py_ssize_t pos, Py_ssize_t limit, tlv_t *t
     t->start = pos;
     t->body = i;
     t->end = i + length;
+    t->next = t->end;
+    t->indef = 0;
     return 0;
 }
 
-/* The children of p (at most max, else BAIL), into out[]; returns the count or BAIL. */
-static int kids(const unsigned char *b, const tlv_t *p, tlv_t *out, int max)
+static int rd(const unsigned char *b, Py_ssize_t pos, Py_ssize_t limit, tlv_t *t)
+{
+    return rdx(b, pos, limit, t, -1);
+}
+
+/* The children of p (at most max, else BAIL), into out[]; returns the count or BAIL.
+ * ber: as rdx (fastcms.children reads each child at depth 0). */
+static int kidsx(const unsigned char *b, const tlv_t *p, tlv_t *out, int max, int ber)
 {
     Py_ssize_t pos = p->body;
     int n = 0;
     while (pos < p->end) {
         if (n >= max) return BAIL;
-        if (rd(b, pos, p->end, &out[n])) return BAIL;
-        pos = out[n].end;
+        if (rdx(b, pos, p->end, &out[n], ber)) return BAIL;
+        pos = out[n].next;
         n++;
     }
     return n;
+}
+
+static int kids(const unsigned char *b, const tlv_t *p, tlv_t *out, int max)
+{
+    return kidsx(b, p, out, max, -1);
+}
+
+/* BER children (indefinite lengths read as fastcms.read reads them). */
+static int kidsb(const unsigned char *b, const tlv_t *p, tlv_t *out, int max)
+{
+    return kidsx(b, p, out, max, 0);
+}
+
+/* fastcms.octets of an OCTET STRING, primitive or constructed (BER chunks, any number of
+ * them, nested at most MAX_INDEFINITE_DEPTH deep): with dst NULL, adds the content
+ * length to *size; else copies the content to dst + *size. Two walks (size, then copy) so
+ * that a big eContent is joined into one buffer allocated once. */
+static int octets_walk(const unsigned char *b, const tlv_t *t, int depth, char *dst,
+                       Py_ssize_t *size)
+{
+    if (t->tag == 0x04) {
+        if (dst) memcpy(dst + *size, b + t->body, (size_t)(t->end - t->body));
+        *size += t->end - t->body;
+        return 0;
+    }
+    if (t->tag != 0x24 || depth >= MAX_INDEFINITE_DEPTH) return BAIL;
+    Py_ssize_t pos = t->body;
+    while (pos < t->end) {
+        tlv_t c;
+        if (rdx(b, pos, t->end, &c, 0)) return BAIL;
+        if (octets_walk(b, &c, depth + 1, dst, size)) return BAIL;
+        pos = c.next;
+    }
+    return 0;
+}
+
+/* The content of an OCTET STRING as bytes; NULL with *bail set when the reference must
+ * read it, NULL alone on a memory error. */
+static PyObject *octets_of(const unsigned char *b, const tlv_t *t, int *bail)
+{
+    if (t->tag == 0x04) return PyBytes_FromStringAndSize((const char *)b + t->body,
+                                                         t->end - t->body);
+    Py_ssize_t size = 0;
+    if (octets_walk(b, t, 0, NULL, &size)) { *bail = 1; return NULL; }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (!out) return NULL;
+    Py_ssize_t done = 0;
+    if (octets_walk(b, t, 0, PyBytes_AS_STRING(out), &done) || done != size) {
+        Py_DECREF(out);  /* cannot happen: the same walk over the same bytes */
+        *bail = 1;
+        return NULL;
+    }
+    return out;
 }
 
 static PyObject *slice(const unsigned char *b, Py_ssize_t from, Py_ssize_t to)
@@ -195,18 +281,19 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
 
 #define NOPE do { bail = 1; goto done; } while (0)
     if (len < 2 || b[0] != 0x30) NOPE;
-    if (rd(b, 0, len, &top)) NOPE;
-    for (Py_ssize_t p = top.end; p < len; p++) {
+    if (rdx(b, 0, len, &top, 0)) NOPE;
+    for (Py_ssize_t p = top.next; p < len; p++) {
         if (!allow_zeros || b[p] != 0) NOPE;
     }
-    if (kids(b, &top, ci, 4) != 2 || !oid_is(b, &ci[0], OID_SIGNED_DATA, 9)) NOPE;
-    if (ci[1].tag != 0xA0 || kids(b, &ci[1], inner, 1) != 1 || inner[0].tag != 0x30) NOPE;
-    int nsd = kids(b, &inner[0], sd, 8);
+    if (kidsb(b, &top, ci, 4) != 2 || !oid_is(b, &ci[0], OID_SIGNED_DATA, 9)) NOPE;
+    if (ci[1].tag != 0xA0 || kidsb(b, &ci[1], inner, 1) != 1 || inner[0].tag != 0x30) NOPE;
+    int nsd = kidsb(b, &inner[0], sd, 8);
     if (nsd < 4 || sd[0].tag != 0x02 || sd[1].tag != 0x31 || sd[2].tag != 0x30) NOPE;
-    int neci = kids(b, &sd[2], eci, 2);
+    int neci = kidsb(b, &sd[2], eci, 2);
     if (neci < 1 || eci[0].tag != 0x06) NOPE;
     if (neci == 2) {
-        if (eci[1].tag != 0xA0 || kids(b, &eci[1], wrapped, 1) != 1 || wrapped[0].tag != 0x04)
+        if (eci[1].tag != 0xA0 || kidsb(b, &eci[1], wrapped, 1) != 1 ||
+                (wrapped[0].tag != 0x04 && wrapped[0].tag != 0x24))
             NOPE;
     }
     /* As the reference: every [0] is read (the last one gives the certificates), [1] is
@@ -215,34 +302,45 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
     tlv_t si_set = {0, 0, 0, 0};
     for (int k = 3; k < nsd; k++) {
         if (sd[k].tag == 0xA0) {
-            ncerts = kids(b, &sd[k], certv, MAX_CERTS);
+            ncerts = kidsb(b, &sd[k], certv, MAX_CERTS);
             if (ncerts == BAIL) NOPE;
+            /* the reference wants certificates in DER */
+            for (int c = 0; c < ncerts; c++) if (certv[c].indef) NOPE;
         } else if (sd[k].tag == 0x31) {
             si_set = sd[k];
             have_si = 1;
         }
     }
     if (!have_si) NOPE;
-    if (kids(b, &si_set, sis, 2) != 1 || sis[0].tag != 0x30) NOPE;
-    int nsi = kids(b, &sis[0], si, 8);
+    if (kidsb(b, &si_set, sis, 2) != 1 || sis[0].tag != 0x30) NOPE;
+    int nsi = kidsb(b, &sis[0], si, 8);
     if (nsi < 5) NOPE;
     if (si[1].tag == 0x30) {
-        if (kids(b, &si[1], ias, 2) != 2 || ias[0].tag != 0x30 || ias[1].tag != 0x02) NOPE;
+        if (kidsb(b, &si[1], ias, 2) != 2 || ias[0].tag != 0x30 || ias[0].indef ||
+                ias[1].tag != 0x02)
+            NOPE;
     } else if (si[1].tag != 0x80) {
         NOPE;
     }
-    if (si[2].tag != 0x30 || kids(b, &si[2], dalg, 2) < 1 || dalg[0].tag != 0x06) NOPE;
+    if (si[2].tag != 0x30 || kidsb(b, &si[2], dalg, 2) < 1 || dalg[0].tag != 0x06) NOPE;
     int idx = 3, has_sattrs = 0;
-    if (si[idx].tag == 0xA0) { has_sattrs = 1; idx++; }
+    if (si[idx].tag == 0xA0) {
+        if (si[idx].indef) NOPE; /* signed attributes must be DER */
+        has_sattrs = 1;
+        idx++;
+    }
     if (idx + 1 >= nsi) NOPE;
-    int nsalg = (si[idx].tag == 0x30) ? kids(b, &si[idx], salg, 2) : BAIL;
-    if (nsalg < 1 || salg[0].tag != 0x06) NOPE;
+    int nsalg = (si[idx].tag == 0x30) ? kidsb(b, &si[idx], salg, 2) : BAIL;
+    if (nsalg < 1 || salg[0].tag != 0x06 || (nsalg > 1 && salg[1].indef)) NOPE;
     if (si[idx + 1].tag != 0x04) NOPE;
     int has_unsigned = idx + 2 < nsi && si[idx + 2].tag == 0xA1;
     if (neci < 2 && oid_is(b, &eci[0], OID_DATA, 9)) NOPE; /* detached: reference says so */
 
     /* Everything checked: build the values. */
-    if (neci == 2) { content = body_of(b, &wrapped[0]); if (!content) goto done; }
+    if (neci == 2) {
+        content = octets_of(b, &wrapped[0], &bail);
+        if (!content) goto done;
+    }
     else { content = Py_None; Py_INCREF(content); }
     certs = PyList_New(0);
     if (!certs) goto done;
@@ -394,9 +492,12 @@ out:
  * asn1crypto (the reference parse) reads as signed_data above does: after
  * encapContentInfo only [0] certificates?, [1] crls?, then one SET of signerInfos and
  * nothing else; every certificate a SEQUENCE; one SignerInfo whose signature is followed
- * by at most a constructed [1] (unsigned attributes) and nothing else. Returns the
- * SignedData's version (asn1crypto reads the eContent of a v1 as PKCS#7 would), or None
- * for any other layout or a version of more than four bytes. */
+ * by at most a constructed [1] (unsigned attributes) and nothing else. BER (indefinite
+ * lengths) is read as signed_data reads it. Returns (the SignedData's version (asn1crypto
+ * reads the eContent of a v1 as PKCS#7 would), ((start, end), ...) of the definite [1]
+ * entries among the certificates (attribute certificates, seen in real ISDS timestamp
+ * tokens: the caller has asn1crypto validate them as the reference does)), or None for any
+ * other layout or a version of more than four bytes. */
 static PyObject *cms_layout(PyObject *self, PyObject *args)
 {
     Py_buffer view;
@@ -404,27 +505,55 @@ static PyObject *cms_layout(PyObject *self, PyObject *args)
     const unsigned char *b = view.buf;
     Py_ssize_t len = view.len;
     tlv_t top, ci[2], inner[1], sd[8], certv[MAX_CERTS], sis[1], si[7];
-    int ok = 0;
+    int ok = 0, nattr = 0;
     long version = 0;
-    if (rd(b, 0, len, &top) || top.tag != 0x30) goto out;
-    if (kids(b, &top, ci, 2) != 2 || ci[1].tag != 0xA0) goto out;
-    if (kids(b, &ci[1], inner, 1) != 1 || inner[0].tag != 0x30) goto out;
-    int nsd = kids(b, &inner[0], sd, 8);
+    Py_ssize_t attr_at[MAX_CERTS][2];
+    if (rdx(b, 0, len, &top, 0) || top.tag != 0x30) goto out;
+    if (kidsb(b, &top, ci, 2) != 2 || ci[1].tag != 0xA0) goto out;
+    if (kidsb(b, &ci[1], inner, 1) != 1 || inner[0].tag != 0x30) goto out;
+    int nsd = kidsb(b, &inner[0], sd, 8);
     if (nsd < 4) goto out;
+    /* The eContent: asn1crypto reads a constructed OCTET STRING only with an indefinite
+     * length; its chunks are taken here only as primitive OCTET STRINGs (the form ISDS
+     * writes; nested chunks are left to the reference). */
+    tlv_t eci[2], wrapped[1];
+    if (sd[2].tag != 0x30) goto out;
+    int neci = kidsb(b, &sd[2], eci, 2);
+    if (neci == 2 && eci[1].tag == 0xA0 && kidsb(b, &eci[1], wrapped, 1) == 1 &&
+            wrapped[0].tag == 0x24) {
+        if (!wrapped[0].indef) goto out;
+        Py_ssize_t p = wrapped[0].body;
+        while (p < wrapped[0].end) {
+            tlv_t c;
+            if (rd(b, p, wrapped[0].end, &c) || c.tag != 0x04) goto out;
+            p = c.next;
+        }
+    }
     int k = 3;
     if (sd[k].tag == 0xA0) {
-        int nc = kids(b, &sd[k], certv, MAX_CERTS);
+        int nc = kidsb(b, &sd[k], certv, MAX_CERTS);
         if (nc == BAIL) goto out;
         for (int c = 0; c < nc; c++) {
-            if (certv[c].tag != 0x30) goto out;
+            /* (an indefinite one: signed_data, which runs first, has declined) */
+            if (certv[c].tag == 0xA1) {
+                attr_at[nattr][0] = certv[c].start;
+                attr_at[nattr][1] = certv[c].end;
+                nattr++;
+            } else if (certv[c].tag != 0x30) {
+                goto out;
+            }
         }
         k++;
     }
     if (k < nsd && sd[k].tag == 0xA1) k++;
     if (k != nsd - 1 || sd[k].tag != 0x31) goto out;
-    if (kids(b, &sd[k], sis, 1) != 1 || sis[0].tag != 0x30) goto out;
-    int nsi = kids(b, &sis[0], si, 7);
+    if (kidsb(b, &sd[k], sis, 1) != 1 || sis[0].tag != 0x30) goto out;
+    int nsi = kidsb(b, &sis[0], si, 7);
     if (nsi < 5) goto out;
+    /* asn1crypto refuses some indefinite lengths inside the SignerInfo (an indefinite sid),
+     * and CRLs are not read here: both left to the reference. */
+    for (int c = 3; c < k; c++) if (sd[c].tag != 0xA0 && sd[c].indef) goto out;
+    for (int c = 0; c < nsi; c++) if (si[c].indef) goto out;
     int idx = si[3].tag == 0xA0 ? 4 : 3;
     if (!(nsi == idx + 2 || (nsi == idx + 3 && si[idx + 2].tag == 0xA1))) goto out;
     if (sd[0].tag != 0x02 || sd[0].end - sd[0].body > 4) goto out;
@@ -436,7 +565,14 @@ static PyObject *cms_layout(PyObject *self, PyObject *args)
 out:
     PyBuffer_Release(&view);
     if (!ok) Py_RETURN_NONE;
-    return PyLong_FromLong(version);
+    PyObject *at = PyTuple_New(nattr);
+    if (!at) return NULL;
+    for (int c = 0; c < nattr; c++) {
+        PyObject *pair = Py_BuildValue("(nn)", attr_at[c][0], attr_at[c][1]);
+        if (!pair) { Py_DECREF(at); return NULL; }
+        PyTuple_SET_ITEM(at, c, pair);
+    }
+    return Py_BuildValue("(lN)", version, at);
 }
 
 /* fastcms.tst_info: (hash OID, imprint, serial bytes, genTime bytes) or None. */
@@ -1276,8 +1412,8 @@ static PyMethodDef methods[] = {
      "scan(buf, allow_trailing_zeros, max_depth, max_nodes) -> root length, or None "
      "(der.scan raises)"},
     {"cms_layout", cms_layout, METH_VARARGS,
-     "cms_layout(buf) -> the SignedData version if the CMS has the layout parse_zfo's fast "
-     "path reads, else None"},
+     "cms_layout(buf) -> (SignedData version, ((start, end), ...) of [1] certificate "
+     "entries) if the CMS has the layout parse_zfo's fast path reads, else None"},
     {"tst_info", tst_info, METH_VARARGS,
      "tst_info(data) -> (hash oid, imprint, serial, genTime), or None (use the reference)"},
     {NULL, NULL, 0, NULL}

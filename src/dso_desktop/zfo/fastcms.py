@@ -19,7 +19,7 @@ from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotC
 
 # The _cder.c contract this module (and xmlcontent, parse) calls (der_time, set_tlv_type, dict
 # attributes, xml_facts, scan, cms_layout).
-CDER_API = 4
+CDER_API = 5
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
@@ -156,11 +156,12 @@ def expect(t: Tlv, tag: int, what: str) -> Tlv:
 
 
 def octets(buf: bytes, t: Tlv) -> bytes:
-    """Contents of an OCTET STRING, primitive or constructed (BER chunks)."""
+    """Contents of an OCTET STRING, primitive or constructed (BER chunks: ISDS writes 1000
+    bytes a chunk, so any number of them; each takes at least two bytes of ``buf``)."""
     if t.tag == OCTET_STRING:
         return buf[t.body:t.end]
     if t.tag == OCTET_STRING | 0x20:
-        return b"".join(octets(buf, c) for c in children(buf, t))
+        return b"".join(octets(buf, c) for c in children(buf, t, len(buf)))
     raise MalformedCmsError(f"expected an OCTET STRING, found tag 0x{t.tag:02x}")
 
 

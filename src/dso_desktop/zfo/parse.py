@@ -340,9 +340,18 @@ def _signed_parts(cder: Any, buf: bytes, allow_trailing_zeros: bool, *,
     fields = cder.signed_data(buf, allow_trailing_zeros)
     if fields is None:
         return None
-    version = cder.cms_layout(buf)
-    if version is None or (version == 1 and not v1):
+    layout = cder.cms_layout(buf)
+    if layout is None:
         return None
+    version, attribute_certs = layout
+    if version == 1 and not v1:
+        return None
+    # find_signer_cert iterates over every certificate choice, and asn1crypto checks a [1]
+    # (an attribute certificate: v1, or v2 by its version) as it builds it; the same check
+    # here. What it refuses raises, and the caller falls back to the reference, which
+    # raises the error. Its contents are not read further (find_signer_cert skips it).
+    for start, end in attribute_certs:
+        cms.CertificateChoices.load(buf[start:end])
     if not all(map(_canonical_oid, fields[8])) or not all(map(_canonical_oid, fields[12])):
         return None
     return tuple(fields)
@@ -437,11 +446,13 @@ def _timestamp_fast(cder: Any, token: bytes) -> TimestampInfo | None:
         der=token)
 
 
-# TSTInfo's optional fields after genTime that are read here, in order: accuracy, ordering,
-# nonce (each at most once; asn1crypto matches them by tag). The reference computes the
-# TSTInfo's whole native value (the eContent's nested spec), so a tsa name or extensions
-# (whose contents that reading may refuse) are left to it.
-_TST_TAIL = (fastcms.SEQUENCE, 0x01, fastcms.INTEGER)
+# TSTInfo's optional fields after genTime, in order: accuracy, ordering, nonce, [0] tsa,
+# [1] extensions (each at most once; asn1crypto matches them by tag). The reference computes
+# the TSTInfo's whole native value (the eContent's nested spec): a tsa name or extensions
+# (whose contents that reading may refuse; real ISDS tokens name their tsa) are checked by
+# that same reading here.
+_TST_TAIL = (fastcms.SEQUENCE, 0x01, fastcms.INTEGER, 0xA0, 0xA1)
+_TST_NATIVE = (0xA0, 0xA1)
 _ACCURACY = (fastcms.INTEGER, 0x80, 0x81)  # seconds, [0] millis, [1] micros
 
 
@@ -484,5 +495,7 @@ def _tst_fields(raw: bytes) -> tuple[datetime, str, bytes, int, str] | None:
     gen_time = _time(raw, f[4])
     if alg_name is None or policy is None or gen_time is None:
         return None
+    if any(t.tag in _TST_NATIVE for t in f[5:]):
+        tsp.TSTInfo.load(raw).native  # noqa: B018 - raises what the reference raises
     serial = int.from_bytes(raw[f[3].body:f[3].end], "big", signed=True)
     return gen_time, alg_name, raw[mi[1].body:mi[1].end], serial, policy

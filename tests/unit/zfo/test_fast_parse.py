@@ -290,8 +290,8 @@ def test_the_reshaping_itself_keeps_the_zfo(make_zfo: Callable[..., bytes]) -> N
 
 
 def test_real_samples_parse_the_same() -> None:
-    """Real ISDS ZFOs are BER (indefinite lengths): the fast path leaves them to the
-    reference, and the result is the reference's."""
+    """Real ISDS ZFOs are BER (indefinite lengths): the result is the reference's (that the
+    fast path reads them by itself: test_fast_ber.py)."""
     require_shared(ZFO_SAMPLES)
     samples = sorted(ZFO_SAMPLES.glob("*.zfo"))
     assert samples

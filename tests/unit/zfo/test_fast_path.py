@@ -134,7 +134,8 @@ def test_the_fast_path_really_runs(cder: ModuleType, make_zfo: Callable[..., byt
 
 
 def test_the_fast_path_declines_ber_and_the_reference_reads_it(cder: ModuleType) -> None:
-    """Indefinite lengths (BER) are left to the reference, which reads them."""
+    """A BER SignedData too short to be one: declined, and the reference says why (BER
+    that is a ZFO: test_fast_ber.py)."""
     # SEQUENCE(indefinite){ OID signedData, [0](indefinite){ SEQUENCE{...} } }: too short to
     # be a SignedData, so the reference raises, and the fast path must not have answered.
     ber = bytes.fromhex("3080" "06092a864886f70d010702" "a080" "3000" "0000" "0000")
