@@ -86,3 +86,6 @@ def test_a_huge_depth_limit_is_only_a_limit(cder: ModuleType, depth: int) -> Non
     allocation: MemoryError, or an OverflowError for a limit beyond a C int)."""
     for data in (b"\x30\x00", b"\x30\x80\x30\x80\x00\x00\x00\x00"):
         assert cder.scan(data, False, depth, 10) == len(data) == _reference(data, False, depth, 10)
+    # as many open values as the bytes can hold (the stack's bound, tight), then refused
+    for data in (b"\x30\x80" * 1000, b"\x30\x80" * 1000 + b"\x00"):
+        assert cder.scan(data, True, depth, 10**6) is None is _reference(data, True, depth, 10**6)
