@@ -408,9 +408,9 @@ done:
 static PyObject *scan(PyObject *self, PyObject *args)
 {
     Py_buffer view;
-    int allow_zeros, max_depth;
-    Py_ssize_t max_nodes;
-    if (!PyArg_ParseTuple(args, "y*pin", &view, &allow_zeros, &max_depth, &max_nodes))
+    int allow_zeros;
+    Py_ssize_t max_depth, max_nodes;
+    if (!PyArg_ParseTuple(args, "y*pnn", &view, &allow_zeros, &max_depth, &max_nodes))
         return NULL;
     const unsigned char *b = view.buf;
     Py_ssize_t total = view.len;
@@ -419,7 +419,9 @@ static PyObject *scan(PyObject *self, PyObject *args)
     Py_ssize_t depth = 0, pos = 0, nodes = 0, root_end = -1;
     int ok = 0;
     if (total < 2 || b[0] != 0x30 || max_depth < 0) goto out;
-    ends = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(max_depth + 1));
+    /* Every open value has a header of two bytes or more before pos: at most total / 2
+     * are open at once, whatever max_depth says (no allocation sized by the caller). */
+    ends = PyMem_New(Py_ssize_t, (max_depth < total / 2 ? max_depth : total / 2) + 1);
     if (!ends) { PyBuffer_Release(&view); return PyErr_NoMemory(); }
     for (;;) {
         Py_ssize_t parent_end = depth ? ends[depth - 1] : -1;
