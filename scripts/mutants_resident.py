@@ -32,6 +32,7 @@ Run by ``scripts/mutants.py`` (which sets the environment); not meant to be run 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -296,18 +297,118 @@ class _SessionOnly:
         return self._chain
 
 
-def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
+# A test's wall-clock limit in a mutant's child: this many seconds plus this many times
+# what the test took in the stats run (traced, so slower than here). mutmut's limit is
+# for the whole mutant, (all its tests' time + 1 s) x 15: a mutant that makes one test hang
+# (a checking process that never ends, so the pool's shutdown waits for ever) held its
+# worker for minutes. Running out counts as a timeout (a kill), as mutmut's limit does;
+# mutmut's limit stays, for what this one cannot stop.
+TEST_LIMIT_CONSTANT = 10.0
+TEST_LIMIT_FACTOR = 5.0
+
+
+def test_limit(traced_s: float) -> float:
+    return TEST_LIMIT_CONSTANT + TEST_LIMIT_FACTOR * traced_s
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by those, at any depth (Linux's /proc)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+class _Watchdog:
+    """In a mutant's child: ends the child as a timeout when the running test passes its
+    wall-clock limit (``test_limit``). A thread, not SIGALRM: the code under test uses
+    SIGALRM itself (``sync.ingest.time_limit``). On expiry it reports the test to the
+    parent as the killer, kills the processes the child started (a hung checking process
+    would outlive it) and exits with mutmut's timeout code."""
+
+    def __init__(self, write_fd: int, cleanup: Any) -> None:
+        import threading
+
+        self.write_fd = write_fd
+        self.cleanup = cleanup
+        self.test = ""
+        self.deadline: float | None = None
+        self.fired = False
+        self.cond = threading.Condition()
+        self.clock = time.monotonic  # bound now: a test may patch time.monotonic
+        threading.Thread(target=self._run, name="mutants-watchdog", daemon=True).start()
+
+    def arm(self, test: str, seconds: float) -> None:
+        with self.cond:
+            self.test, self.deadline = test, self.clock() + seconds
+            self.cond.notify()
+
+    def disarm(self) -> None:
+        with self.cond:
+            fired = self.fired
+            self.deadline = None
+            self.cond.notify()
+        if fired:  # the watchdog reports and ends this process; nothing more from here
+            while True:
+                time.sleep(3600)
+
+    def _run(self) -> None:
+        with self.cond:
+            while self.deadline is None or self.clock() < self.deadline:
+                wait = None if self.deadline is None else self.deadline - self.clock()
+                self.cond.wait(wait)
+            self.fired = True
+            test = self.test
+        self._expire(test)
+
+    def _expire(self, test: str) -> None:
+        try:
+            os.write(self.write_fd, json.dumps({
+                "failed": [test], "n": len(_RAN) + 1, "cpu": round(time.process_time(), 4),
+                "imported": [], "timeout": test}).encode())
+            for pid in _descendants(os.getpid()):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            self.cleanup()
+        finally:
+            os._exit(TIMEOUT)
+
+
+_DOG: _Watchdog | None = None  # in a mutant's child with per-test limits
+
+
+def _run_items(items: list[Any], stop_at_first: bool,
+               limits: list[float] | None = None) -> list[str]:
     """Run pytest items in this process as pytest's own loop would; the node ids that
-    failed (setup, call or teardown)."""
+    failed (setup, call or teardown). ``limits``: each item's wall-clock limit (with
+    ``_DOG`` set)."""
     from _pytest.runner import runtestprotocol
 
     failed = []
     _RAN.clear()
     session_only = _SessionOnly(items[0].session) if items else None
+    dog = _DOG if limits is not None else None
     for i, item in enumerate(items):
         nextitem = items[i + 1] if i + 1 < len(items) else session_only
         cpu0 = time.process_time()
+        if dog is not None and limits is not None:
+            dog.arm(item.nodeid, limits[i])
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if dog is not None:
+            dog.disarm()
         _RAN.append((item.nodeid, round(time.process_time() - cpu0, 4),
                      *(round(r.duration, 4) for r in reports)))
         if any(r.failed for r in reports):
@@ -320,17 +421,33 @@ def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
             if stop_at_first:
                 break
     if items:
+        # The fixtures left after a stop (a module's pool) end here: the last test's.
+        if dog is not None and limits is not None and _RAN:
+            dog.arm(_RAN[-1][0], limits[len(_RAN) - 1])
         items[0].session._setupstate.teardown_exact(session_only)
+        if dog is not None:
+            dog.disarm()
     return failed
 
 
+def _remove_basetemp(items: list[Any]) -> None:
+    factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+    base = getattr(factory, "_basetemp", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
-           stop_at_first: bool = True) -> None:
-    """In the forked child: activate the mutant, run the items, report, exit."""
+           stop_at_first: bool = True, limits: list[float] | None = None) -> None:
+    """In the forked child: activate the mutant, run the items, report, exit. ``limits``:
+    each item's wall-clock limit (``test_limit``)."""
     from mutmut.mutation.trampoline import set_mutant_under_test
 
+    global _DOG
     code = 3
     try:
+        if limits is not None:
+            _DOG = _Watchdog(write_fd, lambda: _remove_basetemp(items))
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         set_mutant_under_test(mutant)
         from mutmut.utils.safe_setproctitle import safe_setproctitle
@@ -352,7 +469,7 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
                 capman.start_global_capturing()
         cpu0 = time.process_time()
         modules0 = set(sys.modules)
-        failed = _run_items(items, stop_at_first)
+        failed = _run_items(items, stop_at_first, limits)
         cpu = round(time.process_time() - cpu0, 4)
         # The pipe gets a few bytes (the parent reads it after the child ended: more than a
         # pipe's buffer would block the child); the per-test detail goes to the trace file.
@@ -374,10 +491,9 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
         code = 3
     finally:
         # os._exit skips pytest's clean-up: this child's tmp_path folders would pile up.
-        factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
-        base = getattr(factory, "_basetemp", None)
-        if base is not None:
-            shutil.rmtree(base, ignore_errors=True)
+        if _DOG is not None:
+            _DOG.disarm()
+        _remove_basetemp(items)
         os._exit(code)
 
 
@@ -385,7 +501,8 @@ class Resident:
     """The pytest plugin that takes over the test loop after collection."""
 
     def __init__(self, jobs: list[Job], max_children: int, budget_s: float,
-                 groups: list[tuple[str, set[str]]], ordered: bool = True) -> None:
+                 groups: list[tuple[str, set[str]]], ordered: bool = True,
+                 durations: dict[str, float] | None = None) -> None:
         self.jobs = jobs
         self.max_children = max_children
         self.budget_s = budget_s
@@ -400,6 +517,8 @@ class Resident:
         self.kills_by_func: dict[str, Counter[str]] = defaultdict(Counter)
         self.kills_by_module: dict[str, Counter[str]] = defaultdict(Counter)
         self.ordered = ordered
+        # What each test took in the stats run: its wall-clock limit in a child.
+        self.durations: dict[str, float] = dict(durations or {})
         self.to_import: set[str] = set()
 
     def _import_learned(self) -> None:
@@ -579,7 +698,8 @@ class Resident:
                 while queue and len(running) < self.max_children:
                     self._import_learned()
                     job = queue.pop(0)
-                    sel = [items[t] for t in self._order(job) if t in items]
+                    order = [t for t in self._order(job) if t in items]
+                    sel = [items[t] for t in order]
                     if not sel:
                         # Tests reach the function but none executes the mutated statement:
                         # each would pass, so the mutant survives (scripts/mutants_lines.py).
@@ -593,11 +713,12 @@ class Resident:
                     # mutmut's limits: CPU seconds (SIGXCPU, counted as a timeout) and wall
                     # time; both scale with what the covering tests took in the stats run.
                     limit = (job.estimate + constant) * multiplier
+                    limits = [test_limit(self.durations.get(t, limit)) for t in order]
                     r, w = os.pipe()
                     pid = os.fork()
                     if pid == 0:
                         os.close(r)
-                        _child(job.name, sel, w, math.ceil(limit * 2))
+                        _child(job.name, sel, w, math.ceil(limit * 2), limits=limits)
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)
@@ -778,8 +899,10 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt  # results so far are saved, running children killed
 
     signal.signal(signal.SIGTERM, stop)
+    from mutmut.state import state
+
     plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups,
-                      ordered=not args.no_order)
+                      ordered=not args.no_order, durations=state().duration_by_test)
     os.chdir("mutants")
     t0 = time.monotonic()
     code = pytest.main(["--rootdir=.", "--tb=native", "-q", "-p", "no:randomly",

@@ -9,8 +9,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.unit.core.test_mutants_lines import _Data, _map, _resident, _source, _write
@@ -116,3 +118,58 @@ def test_the_table_names_tests_that_exist_and_start_a_checking_process() -> None
     init = re.search(r"^def init_worker\(.*?(?=^\S|\Z)", src, re.S | re.M)
     assert init is not None
     assert "_lower_priority()" in init.group(0) and "_exit_with" in init.group(0)
+
+
+def test_a_test_that_hangs_is_a_timeout_at_its_own_limit_and_its_processes_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mutant that makes one test hang (a checking process that never ends, so the
+    pool's shutdown waits for ever) ends at that test's limit (``test_limit`` of what it
+    took in the stats run), not at mutmut's limit for the whole mutant; it counts as a
+    timeout with that test as the killer, and the process the test started is killed too.
+    A test within its limit runs as before."""
+    mr = _resident()
+    pidfile = tmp_path / "grandchild.pid"
+    (tmp_path / "test_hang.py").write_text(
+        "import subprocess, sys\n"
+        "def test_quick():\n"
+        "    pass\n"
+        "def test_hangs():\n"
+        "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"    open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "    p.wait()\n", encoding="utf-8")
+    monkeypatch.setattr(mr, "TEST_LIMIT_CONSTANT", 1.0)
+    results: dict[str, tuple[int, str | None, float]] = {}
+
+    class Run:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
+            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
+                           "pkg.mod.x_f") for n, tests in ((1, ["test_quick"]),
+                                                          (2, ["test_quick", "test_hangs"]))]
+            # mutmut's own limit for these: (0.01 + 30) x 15 s, far beyond this test
+            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
+                                 durations={"test_quick": 0.01, "test_hangs": 0.01})
+            for job in jobs:
+                t0 = time.monotonic()
+                runner._run_jobs([job], items, 15.0, 30.0)
+                results[job.name] = (job.data.exit_code_by_key[job.name],
+                                     runner.outcome.killer.get(job.name),
+                                     time.monotonic() - t0)
+            return True
+
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+                        str(tmp_path), str(tmp_path / "test_hang.py")], plugins=[Run()])
+    assert code == 0
+    assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
+    code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
+    assert code2 == mr.TIMEOUT and killer == "test_hang.py::test_hangs"
+    assert seconds < 10
+    grandchild = int(pidfile.read_text())
+    for _ in range(100):  # killed, then reaped by init
+        if not Path(f"/proc/{grandchild}").exists() or \
+                Path(f"/proc/{grandchild}/stat").read_text().split()[2] == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the process the hung test started still runs")
