@@ -173,3 +173,30 @@ def test_a_test_that_hangs_is_a_timeout_at_its_own_limit_and_its_processes_end(
         time.sleep(0.05)
     else:
         raise AssertionError("the process the hung test started still runs")
+
+
+def test_the_tests_that_killed_before_come_first_by_their_cost_for_a_kill() -> None:
+    """A killed mutant costs the tests run before its killer: what killed mutants of the
+    same function comes first, then what killed mutants of the same module, each by its
+    time over its kills; then the tests named after the module, then the rest (in the
+    stats run's order, fastest first)."""
+    mr = _resident()
+    tests = ["tests/a/test_other.py::t_cheap", "tests/a/test_mod.py::t_named",
+             "tests/a/test_other.py::t_mod_killer", "tests/a/test_other.py::t_slow_many",
+             "tests/a/test_other.py::t_fast_few"]
+    job = mr.Job("pkg.mod.x_f__mutmut_9", tests, 1.0, _Data("src/pkg/mod.py"), "pkg.mod.x_f")
+    durations = {"tests/a/test_other.py::t_slow_many": 1.0,
+                 "tests/a/test_other.py::t_fast_few": 0.05}
+    runner = mr.Resident([job], 1, 60.0, [], durations=durations)
+    runner.kills_by_func["pkg.mod.x_f"].update({"tests/a/test_other.py::t_slow_many": 5,
+                                                "tests/a/test_other.py::t_fast_few": 3})
+    runner.kills_by_module["pkg.mod"].update({"tests/a/test_other.py::t_mod_killer": 1,
+                                              "tests/a/test_other.py::t_slow_many": 5})
+    assert runner._order(job) == [
+        "tests/a/test_other.py::t_fast_few",  # 0.06 s / 3 kills
+        "tests/a/test_other.py::t_slow_many",  # 1.01 s / 5 kills
+        "tests/a/test_other.py::t_mod_killer",
+        "tests/a/test_mod.py::t_named",
+        "tests/a/test_other.py::t_cheap"]
+    runner.ordered = False
+    assert runner._order(job) == tests
