@@ -218,10 +218,10 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]
         name = name.replace("__init__.", "")
         tests = sorted(state().tests_by_mangled_function_name.get(
             mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
-        # The line data knows nothing of another process: a function of IN_CHILD_PROCESS
-        # keeps every test that starts that process.
-        if line_map is not None and tests and \
-                mangled_name_from_mutant_name(name) not in IN_CHILD_PROCESS:
+        # The line data holds what the Python processes a test started ran too (a
+        # function of IN_CHILD_PROCESS is chosen by its checking processes' lines); a
+        # test whose processes could not be told apart stays wherever mutmut put it.
+        if line_map is not None and tests:
             reach = tests
             tests, _why = line_map.tests_for(Path("mutants", data.path),
                                              name.rsplit(".", 1)[-1], tests)

@@ -78,10 +78,11 @@ def test_functions_run_only_in_a_checking_process_get_the_tests_that_start_one(
     assert reached["pkg.ingest.x_check"] == {"t_here"}
 
 
-def test_a_child_process_function_keeps_every_test_that_starts_the_process(
+def test_a_child_process_function_is_chosen_by_the_lines_its_processes_ran(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The line data shows what ran in the test's own process: for a function of the table
-    it would drop the tests whose process ran the mutant, so it is not applied."""
+    """The line data holds the lines the processes a test started ran (format 3,
+    ``SubprocessLines``), so a function of the table is chosen by it as any other; a test
+    whose processes wrote no data is a process starter and stays."""
     mr = _resident()
     from mutmut.state import state
 
@@ -94,7 +95,10 @@ def test_a_child_process_function_keeps_every_test_that_starts_the_process(
     mutants = [(_Data("src/pkg/mod.py"), "pkg.mod.x_f__mutmut_2", None)]
     assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos"]
     monkeypatch.setattr(mr, "IN_CHILD_PROCESS", {"pkg.mod.x_f": ("t_pos", "t_neg", "t_zero")})
-    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_neg", "t_pos", "t_zero"]
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos"]
+    line_map = _map(path, {2: {"t_pos", "t_neg"}, 3: {"t_pos"}, 5: {"t_neg"}},
+                    spawners={"t_zero"})
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos", "t_zero"]
 
 
 def test_the_table_names_tests_that_exist_and_start_a_checking_process() -> None:
