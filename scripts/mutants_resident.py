@@ -285,6 +285,35 @@ def _warm_simulator_pki() -> None:
         load_or_create(Path(tmp) / "pki", persistent=False)
 
 
+# RSA keys made before the forks for the tests' PKIs (``zfo/testpki.py``'s ``rsa_key``,
+# tests' own CAs): 2048-bit key generation was a third of a zfo survivor's CPU (43 keys,
+# 3.3 of 9.2 CPU s in a child of ``verify._d`` 14, cProfile).
+RSA_POOL = 96
+
+
+def pool_rsa_keys(count: int = RSA_POOL) -> int:
+    """Make ``count`` RSA keys (2048 bits, exponent 65537) now and let
+    ``rsa.generate_private_key`` hand them out for those parameters, each once per process,
+    then make keys again. Every child forked later inherits the pool whole, so the keys a
+    child gets are distinct, random keys, as before, only made once. Nothing mutated makes
+    keys (the test PKI builders and the simulator are outside the mutated scope), and which
+    random key a test gets decides nothing. Returns the keys made."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    original = getattr(rsa.generate_private_key, "_mutants_original", rsa.generate_private_key)
+    pool = [original(public_exponent=65537, key_size=2048) for _ in range(count)]
+
+    def generate_private_key(public_exponent: int, key_size: int,
+                             backend: Any = None) -> Any:
+        if public_exponent == 65537 and key_size == 2048 and pool:
+            return pool.pop()
+        return original(public_exponent=public_exponent, key_size=key_size)
+
+    generate_private_key._mutants_original = original  # type: ignore[attr-defined]
+    rsa.generate_private_key = generate_private_key
+    return len(pool)
+
+
 class _SessionOnly:
     """A stand-in for "the next item" whose chain is the session alone: tearing down up to
     it ends every module, class and function fixture but keeps the session-scoped ones
@@ -525,6 +554,7 @@ class Resident:
         self.kills_by_func: dict[str, Counter[str]] = defaultdict(Counter)
         self.kills_by_module: dict[str, Counter[str]] = defaultdict(Counter)
         self.ordered = ordered
+        self.rsa_pool = 0  # RSA keys made before the forks (``pool_rsa_keys``)
         # What each test took in the stats run: its wall-clock limit in a child.
         self.durations: dict[str, float] = dict(durations or {})
         self.to_import: set[str] = set()
@@ -578,6 +608,10 @@ class Resident:
     def pytest_runtestloop(self, session: Any) -> bool:
         items = {item.nodeid: item for item in session.items}
         self._warm(session, items)
+        if self.rsa_pool:
+            t0 = time.process_time()
+            made = pool_rsa_keys(self.rsa_pool)
+            say(f"{made} RSA keys made for the children ({time.process_time() - t0:.1f} CPU s)")
         try:
             self._loop(items)
         finally:
@@ -917,6 +951,7 @@ def main(argv: list[str]) -> int:
 
     plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups,
                       ordered=not args.no_order, durations=state().duration_by_test)
+    plugin.rsa_pool = RSA_POOL
     os.chdir("mutants")
     t0 = time.monotonic()
     code = pytest.main(["--rootdir=.", "--tb=native", "-q", "-p", "no:randomly",

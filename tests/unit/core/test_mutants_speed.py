@@ -204,3 +204,26 @@ def test_the_tests_that_killed_before_come_first_by_their_cost_for_a_kill() -> N
         "tests/a/test_other.py::t_cheap"]
     runner.ordered = False
     assert runner._order(job) == tests
+
+
+def test_rsa_keys_made_before_the_forks_are_handed_out_once_each(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' PKIs get distinct 2048-bit keys from the pool, then freshly made ones;
+    other parameters are made as asked."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    mr = _resident()
+    monkeypatch.setattr(rsa, "generate_private_key", rsa.generate_private_key)
+    assert mr.pool_rsa_keys(3) == 3
+    from dso_desktop.zfo.testpki import rsa_key
+
+    def numbers(key: Any) -> int:
+        return int(key.private_numbers().p)
+
+    keys = [rsa_key() for _ in range(5)]
+    assert len({numbers(k) for k in keys}) == 5
+    assert all(k.key_size == 2048 for k in keys)
+    assert rsa.generate_private_key(public_exponent=65537, key_size=3072).key_size == 3072
+    # a second pool wraps the library's function, not the first pool
+    assert mr.pool_rsa_keys(1) == 1
+    assert getattr(rsa.generate_private_key, "_mutants_original", None) is not None
