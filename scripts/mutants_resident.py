@@ -332,8 +332,8 @@ class _SessionOnly:
 # (a checking process that never ends, so the pool's shutdown waits for ever) held its
 # worker for minutes. Running out counts as a timeout (a kill), as mutmut's limit does;
 # mutmut's limit stays, for what this one cannot stop.
-TEST_LIMIT_CONSTANT = 10.0
-TEST_LIMIT_FACTOR = 5.0
+TEST_LIMIT_CONSTANT = 30.0
+TEST_LIMIT_FACTOR = 10.0
 
 
 def test_limit(traced_s: float) -> float:
