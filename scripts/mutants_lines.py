@@ -46,7 +46,9 @@ import difflib
 import hashlib
 import json
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +57,7 @@ from typing import Any
 import pytest
 
 LINES_FILE = "mutmut-lines.json"  # in mutants/, beside mutmut's mutmut-stats.json
-FORMAT = 2
+FORMAT = 3  # 3: the lines of the Python processes a test starts are its own
 
 
 def file_key(path: str | os.PathLike[str]) -> str | None:
@@ -402,6 +404,156 @@ def _is_python(program: Any) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
+_RECORDER: LineRecorder | None = None  # the recorder the process-start wrappers report to
+
+
+class SubprocessLines:
+    """The line coverage of the Python processes a test starts (the ZFO checking process,
+    ``dso`` run as a program), recorded as that test's lines.
+
+    While a test runs, ``COVERAGE_PROCESS_CONFIG`` makes every Python process started
+    (coverage's ``.pth`` file starts coverage in it: coverage's own subprocess support)
+    record the mutated copies into a data file of that test's own
+    (``t<index>.<host>.pid<pid>.X<random>x``), written when the process ends; a
+    ``sitecustomize`` put first on ``PYTHONPATH`` writes a start mark (``s<index>.pid<pid>``)
+    in each, and marks the test blind (``b<index>``) if such a process forks or execs
+    (the fork's or the new program's lines would be lost). A test is *resolved*, no longer
+    a process starter, only if every Python process started under it (at any depth) wrote
+    its data and every process it started itself is one of them: a process killed (on
+    purpose or by a timeout) or ended by ``os._exit`` writes none, a fork or
+    ``os.system`` in the test has no mark, a process started by an earlier test or a shared
+    fixture records what it runs under that test; each of these keeps the test a starter,
+    chosen for every mutant its function-level stats name, as before."""
+
+    SITE = textwrap.dedent('''\
+        # Written by scripts/mutants_lines.py for mutmut's stats run: marks this process
+        # started under a test, and the test blind if this process forks or execs.
+        import os
+        import sys
+
+
+        def _mark(kind):
+            try:
+                folder, index = os.environ["DSO_MUTLINES_DIR"], os.environ["DSO_MUTLINES_TEST"]
+                open(os.path.join(folder, f"{kind}{index}.pid{os.getpid()}"), "x").close()
+            except Exception:
+                pass
+
+
+        def _audit(event, args):
+            if event in ("os.fork", "os.forkpty", "os.exec", "os.system"):
+                _mark("b")
+
+
+        # multiprocessing's resource tracker (started with the first ``spawn`` process, it
+        # lives as long as the test session) runs only multiprocessing's own code.
+        _helper = any("multiprocessing.resource_tracker" in a
+                      for a in getattr(sys, "orig_argv", ()))
+        if os.environ.get("DSO_MUTLINES_DIR") and not _helper:
+            _mark("s")
+            sys.addaudithook(_audit)
+        # A sitecustomize of the interpreter's own, found after this folder, still runs.
+        _here = os.path.dirname(os.path.abspath(__file__))
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+        try:
+            import importlib.machinery
+            import importlib.util
+
+            _spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
+            if _spec is not None and _spec.loader is not None:
+                _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
+        except Exception:
+            pass
+        ''')
+
+    def __init__(self, src: Path, folder: Path) -> None:
+        self.src = src
+        self.folder = folder
+        self.index: dict[str, int] = {}
+        self.pids: dict[str, set[int]] = {}  # test -> Python processes it started itself
+        self.blind: set[str] = set()  # tests that started (or used) a process not told apart
+        self.popen_python = False  # set by the audit hook inside ``subprocess.Popen``
+        self._pythonpath: str | None = None
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def _config(self, test_index: int) -> str:
+        from coverage.config import CoverageConfig
+
+        config = CoverageConfig()
+        config.data_file = str(self.folder / f"t{test_index}")
+        config.parallel = True
+        config.run_include = [os.path.join(str(self.src), "*")]
+        config.branch = False
+        config.disable_warnings = ["no-data-collected", "module-not-measured",
+                                   "couldnt-parse"]
+        return config.serialize()
+
+    def enter(self, test: str) -> None:
+        site = self.folder / "site"
+        if not site.is_dir():
+            site.mkdir(parents=True)
+            (site / "sitecustomize.py").write_text(self.SITE, encoding="utf-8")
+        index = self.index.setdefault(test, len(self.index))
+        if self._pythonpath is None:
+            self._pythonpath = os.environ.get("PYTHONPATH", "")
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [str(site), *([self._pythonpath] if self._pythonpath else [])])
+        os.environ["COVERAGE_PROCESS_CONFIG"] = self._config(index)
+        os.environ["DSO_MUTLINES_DIR"] = str(self.folder)
+        os.environ["DSO_MUTLINES_TEST"] = str(index)
+
+    def leave(self) -> None:
+        for name in ("COVERAGE_PROCESS_CONFIG", "DSO_MUTLINES_DIR", "DSO_MUTLINES_TEST"):
+            os.environ.pop(name, None)
+        if self._pythonpath is not None:
+            if self._pythonpath:
+                os.environ["PYTHONPATH"] = self._pythonpath
+            else:
+                os.environ.pop("PYTHONPATH", None)
+            self._pythonpath = None
+
+    def collect(self, measured: dict[str, dict[int, set[str]]]) -> set[str]:
+        """Add the processes' lines to ``measured`` (file key -> line -> tests); the tests
+        that are resolved. Call when the processes have ended."""
+        from coverage import CoverageData
+
+        self.leave()
+        tests = {i: t for t, i in self.index.items()}
+        wrote: dict[str, set[int]] = {}
+        started: dict[str, set[int]] = {}
+        blind = set(self.blind)
+        for path in sorted(self.folder.iterdir()) if self.folder.is_dir() else ():
+            head, _, rest = path.name.partition(".")
+            pid = rest.removeprefix("pid").split(".", 1)[0] if rest.startswith("pid") \
+                else rest.rsplit(".pid", 1)[-1].split(".", 1)[0]
+            test = tests.get(int(head[1:])) if head[1:].isdigit() else None
+            if test is None or not pid.isdigit():
+                continue
+            if head[0] == "s":
+                started.setdefault(test, set()).add(int(pid))
+            elif head[0] == "b":
+                blind.add(test)
+            elif head[0] == "t":
+                data = CoverageData(basename=str(path))
+                try:
+                    data.read()
+                    files = {name: data.lines(name) or [] for name in data.measured_files()}
+                except Exception:  # noqa: S112 - unreadable: as if the process wrote none
+                    continue
+                wrote.setdefault(test, set()).add(int(pid))
+                for name, lines in files.items():
+                    key = file_key(name)
+                    if key is None:
+                        continue
+                    per_line = measured.setdefault(key, {})
+                    for line in lines:
+                        per_line.setdefault(line, set()).add(test)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return {t for t, pids in self.pids.items()
+                if pids and t not in blind
+                and pids <= started.get(t, set()) <= wrote.get(t, set())}
+
+
 class LineRecorder:
     """A pytest plugin, for mutmut's stats run, that records per-test line coverage of the
     mutated copies. ``start`` before pytest collects (lines run at import are recorded as
@@ -423,15 +575,22 @@ class LineRecorder:
         self.traced: set[str] = set()
         self.starts = 0  # processes started so far
         self.starting_fixtures: set[str] = set()  # fixtures whose set-up started one
+        self.shared_fixtures: set[str] = set()  # of those, the ones not of one test alone
         self.fixtures: dict[str, set[str]] = {}  # test -> the fixtures it uses
         self._active = False
+        # The coverage of the Python processes a test starts (``SubprocessLines``).
+        self.sub = SubprocessLines(self.root / "src", out.with_name(out.name + ".sub"))
 
     # Process starts: an audit hook (fork, exec, posix_spawn, subprocess) and the
     # multiprocessing start (its "spawn" start calls _posixsubprocess without an event).
-    def _started(self) -> None:
+    def _started(self, blind: bool = True) -> None:
+        """A process started; ``blind``: one whose coverage data cannot be told apart
+        (a fork, ``os.system``, an exec: no process id, or no data written)."""
         self.starts += 1
         if self.current:
             self.spawners.add(self.current)
+            if blind:
+                self.sub.blind.add(self.current)
 
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
         if not self._active:
@@ -447,21 +606,49 @@ class LineRecorder:
             if isinstance(program, str) and isinstance(argv, str) and executable is None:
                 program = program.split()[0] if program.split() else program
             if _is_python(program):
-                self._started()
+                # Its process id is known once Popen returns (``start``'s wrapper).
+                self.sub.popen_python = True
+                self._started(blind=False)
 
     def start(self) -> None:
         import multiprocessing.process
+        import subprocess
 
-        recorder = self
+        global _RECORDER
+        _RECORDER = self
         base = multiprocessing.process.BaseProcess
-        original = base.start
-        if not getattr(original, "_mutlines", False):
+        if not getattr(base.start, "_mutlines", False):
+            original = base.start
+
             def start(proc: Any) -> None:
-                if recorder._active:
-                    recorder._started()
+                rec = _RECORDER
+                if rec is None or not rec._active:
+                    original(proc)
+                    return
+                # Only the spawn start method starts a Python of its own (fork and the
+                # fork server's children are forks, which write no data here).
+                rec._started(blind=getattr(proc, "_start_method", None) != "spawn")
                 original(proc)
+                if rec.current and proc.pid is not None:
+                    rec.sub.pids.setdefault(rec.current, set()).add(proc.pid)
             start._mutlines = True  # type: ignore[attr-defined]
             base.start = start  # type: ignore[method-assign]
+        popen = subprocess.Popen
+        if not getattr(popen.__init__, "_mutlines", False):
+            original_init = popen.__init__
+
+            def init(proc: Any, *args: Any, **kwargs: Any) -> None:
+                rec = _RECORDER
+                if rec is None or not rec._active:
+                    original_init(proc, *args, **kwargs)
+                    return
+                rec.sub.popen_python = False
+                original_init(proc, *args, **kwargs)
+                if rec.sub.popen_python and rec.current:
+                    rec.sub.pids.setdefault(rec.current, set()).add(proc.pid)
+                rec.sub.popen_python = False
+            init._mutlines = True  # type: ignore[attr-defined]
+            popen.__init__ = init  # type: ignore[method-assign]
         sys.addaudithook(self._audit)
         self._active = True
         self.cov.start()
@@ -472,17 +659,24 @@ class LineRecorder:
         self.traced.add(nodeid)
         self.cov.switch_context(nodeid)
         self._alive(nodeid)
+        self.sub.enter(nodeid)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         self._alive(nodeid)
+        self.sub.leave()
 
     def _alive(self, nodeid: str) -> None:
         """A test during which a process started earlier lives may hand it work (a pool of
-        a module fixture, a pool the product keeps): it may run mutated code there."""
+        a module fixture, a pool the product keeps): it may run mutated code there, and
+        what it runs there is recorded under the test that started it."""
         import multiprocessing
 
-        if multiprocessing.active_children():
+        alive = multiprocessing.active_children()
+        if alive:
             self.spawners.add(nodeid)
+            own = self.sub.pids.get(nodeid, set())
+            if any(p.pid not in own for p in alive):
+                self.sub.blind.add(nodeid)
 
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
         self.fixtures[item.nodeid] = set(getattr(item, "fixturenames", ()))
@@ -495,11 +689,17 @@ class LineRecorder:
         yield
         if self.starts > before:
             self.starting_fixtures.add(fixturedef.argname)
+            if str(getattr(fixturedef, "scope", "function")) != "function":
+                # Its process outlives this test: what later tests hand it is recorded
+                # under this one.
+                self.shared_fixtures.add(fixturedef.argname)
 
     def finish(self, save: bool = True) -> None:
         self.cov.stop()
         self._active = False
         if not save:
+            self.sub.leave()
+            shutil.rmtree(self.sub.folder, ignore_errors=True)
             self.out.unlink(missing_ok=True)
             return
         data = self.cov.get_data()
@@ -525,6 +725,12 @@ class LineRecorder:
         line_map = LineMap.load(self.out) if not self.full else LineMap()
         self.spawners |= {t for t, names in self.fixtures.items()
                           if names & self.starting_fixtures}
+        self.sub.blind |= {t for t, names in self.fixtures.items()
+                           if names & self.shared_fixtures}
+        # The lines the processes a test started executed are that test's too; a test all
+        # of whose started processes wrote their coverage is no process starter any more
+        # (it is chosen by the lines it and its processes ran).
+        self.spawners -= self.sub.collect(measured)
         line_map.merge(measured, outside, shas,
                        {s.removeprefix("mutants/") for s in self.spawners}, self.full,
                        {s.removeprefix("mutants/") for s in self.traced})

@@ -32,6 +32,7 @@ Run by ``scripts/mutants.py`` (which sets the environment); not meant to be run 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -217,10 +218,10 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]
         name = name.replace("__init__.", "")
         tests = sorted(state().tests_by_mangled_function_name.get(
             mangled_name_from_mutant_name(name), set()), key=lambda t: durations[t])
-        # The line data knows nothing of another process: a function of IN_CHILD_PROCESS
-        # keeps every test that starts that process.
-        if line_map is not None and tests and \
-                mangled_name_from_mutant_name(name) not in IN_CHILD_PROCESS:
+        # The line data holds what the Python processes a test started ran too (a
+        # function of IN_CHILD_PROCESS is chosen by its checking processes' lines); a
+        # test whose processes could not be told apart stays wherever mutmut put it.
+        if line_map is not None and tests:
             reach = tests
             tests, _why = line_map.tests_for(Path("mutants", data.path),
                                              name.rsplit(".", 1)[-1], tests)
@@ -284,6 +285,35 @@ def _warm_simulator_pki() -> None:
         load_or_create(Path(tmp) / "pki", persistent=False)
 
 
+# RSA keys made before the forks for the tests' PKIs (``zfo/testpki.py``'s ``rsa_key``,
+# tests' own CAs): 2048-bit key generation was a third of a zfo survivor's CPU (43 keys,
+# 3.3 of 9.2 CPU s in a child of ``verify._d`` 14, cProfile).
+RSA_POOL = 96
+
+
+def pool_rsa_keys(count: int = RSA_POOL) -> int:
+    """Make ``count`` RSA keys (2048 bits, exponent 65537) now and let
+    ``rsa.generate_private_key`` hand them out for those parameters, each once per process,
+    then make keys again. Every child forked later inherits the pool whole, so the keys a
+    child gets are distinct, random keys, as before, only made once. Nothing mutated makes
+    keys (the test PKI builders and the simulator are outside the mutated scope), and which
+    random key a test gets decides nothing. Returns the keys made."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    original = getattr(rsa.generate_private_key, "_mutants_original", rsa.generate_private_key)
+    pool = [original(public_exponent=65537, key_size=2048) for _ in range(count)]
+
+    def generate_private_key(public_exponent: int, key_size: int,
+                             backend: Any = None) -> Any:
+        if public_exponent == 65537 and key_size == 2048 and pool:
+            return pool.pop()
+        return original(public_exponent=public_exponent, key_size=key_size)
+
+    generate_private_key._mutants_original = original  # type: ignore[attr-defined]
+    rsa.generate_private_key = generate_private_key
+    return len(pool)
+
+
 class _SessionOnly:
     """A stand-in for "the next item" whose chain is the session alone: tearing down up to
     it ends every module, class and function fixture but keeps the session-scoped ones
@@ -296,18 +326,118 @@ class _SessionOnly:
         return self._chain
 
 
-def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
+# A test's wall-clock limit in a mutant's child: this many seconds plus this many times
+# what the test took in the stats run (traced, so slower than here). mutmut's limit is
+# for the whole mutant, (all its tests' time + 1 s) x 15: a mutant that makes one test hang
+# (a checking process that never ends, so the pool's shutdown waits for ever) held its
+# worker for minutes. Running out counts as a timeout (a kill), as mutmut's limit does;
+# mutmut's limit stays, for what this one cannot stop.
+TEST_LIMIT_CONSTANT = 30.0
+TEST_LIMIT_FACTOR = 10.0
+
+
+def test_limit(traced_s: float) -> float:
+    return TEST_LIMIT_CONSTANT + TEST_LIMIT_FACTOR * traced_s
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by those, at any depth (Linux's /proc)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+class _Watchdog:
+    """In a mutant's child: ends the child as a timeout when the running test passes its
+    wall-clock limit (``test_limit``). A thread, not SIGALRM: the code under test uses
+    SIGALRM itself (``sync.ingest.time_limit``). On expiry it reports the test to the
+    parent as the killer, kills the processes the child started (a hung checking process
+    would outlive it) and exits with mutmut's timeout code."""
+
+    def __init__(self, write_fd: int, cleanup: Any) -> None:
+        import threading
+
+        self.write_fd = write_fd
+        self.cleanup = cleanup
+        self.test = ""
+        self.deadline: float | None = None
+        self.fired = False
+        self.cond = threading.Condition()
+        self.clock = time.monotonic  # bound now: a test may patch time.monotonic
+        threading.Thread(target=self._run, name="mutants-watchdog", daemon=True).start()
+
+    def arm(self, test: str, seconds: float) -> None:
+        with self.cond:
+            self.test, self.deadline = test, self.clock() + seconds
+            self.cond.notify()
+
+    def disarm(self) -> None:
+        with self.cond:
+            fired = self.fired
+            self.deadline = None
+            self.cond.notify()
+        if fired:  # the watchdog reports and ends this process; nothing more from here
+            while True:
+                time.sleep(3600)
+
+    def _run(self) -> None:
+        with self.cond:
+            while self.deadline is None or self.clock() < self.deadline:
+                wait = None if self.deadline is None else self.deadline - self.clock()
+                self.cond.wait(wait)
+            self.fired = True
+            test = self.test
+        self._expire(test)
+
+    def _expire(self, test: str) -> None:
+        try:
+            os.write(self.write_fd, json.dumps({
+                "failed": [test], "n": len(_RAN) + 1, "cpu": round(time.process_time(), 4),
+                "imported": [], "timeout": test}).encode())
+            for pid in _descendants(os.getpid()):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            self.cleanup()
+        finally:
+            os._exit(TIMEOUT)
+
+
+_DOG: _Watchdog | None = None  # in a mutant's child with per-test limits
+
+
+def _run_items(items: list[Any], stop_at_first: bool,
+               limits: list[float] | None = None) -> list[str]:
     """Run pytest items in this process as pytest's own loop would; the node ids that
-    failed (setup, call or teardown)."""
+    failed (setup, call or teardown). ``limits``: each item's wall-clock limit (with
+    ``_DOG`` set)."""
     from _pytest.runner import runtestprotocol
 
     failed = []
     _RAN.clear()
     session_only = _SessionOnly(items[0].session) if items else None
+    dog = _DOG if limits is not None else None
     for i, item in enumerate(items):
         nextitem = items[i + 1] if i + 1 < len(items) else session_only
         cpu0 = time.process_time()
+        if dog is not None and limits is not None:
+            dog.arm(item.nodeid, limits[i])
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if dog is not None:
+            dog.disarm()
         _RAN.append((item.nodeid, round(time.process_time() - cpu0, 4),
                      *(round(r.duration, 4) for r in reports)))
         if any(r.failed for r in reports):
@@ -320,17 +450,33 @@ def _run_items(items: list[Any], stop_at_first: bool) -> list[str]:
             if stop_at_first:
                 break
     if items:
+        # The fixtures left after a stop (a module's pool) end here: the last test's.
+        if dog is not None and limits is not None and _RAN:
+            dog.arm(_RAN[-1][0], limits[len(_RAN) - 1])
         items[0].session._setupstate.teardown_exact(session_only)
+        if dog is not None:
+            dog.disarm()
     return failed
 
 
+def _remove_basetemp(items: list[Any]) -> None:
+    factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
+    base = getattr(factory, "_basetemp", None)
+    if base is not None:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
-           stop_at_first: bool = True) -> None:
-    """In the forked child: activate the mutant, run the items, report, exit."""
+           stop_at_first: bool = True, limits: list[float] | None = None) -> None:
+    """In the forked child: activate the mutant, run the items, report, exit. ``limits``:
+    each item's wall-clock limit (``test_limit``)."""
     from mutmut.mutation.trampoline import set_mutant_under_test
 
+    global _DOG
     code = 3
     try:
+        if limits is not None:
+            _DOG = _Watchdog(write_fd, lambda: _remove_basetemp(items))
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         set_mutant_under_test(mutant)
         from mutmut.utils.safe_setproctitle import safe_setproctitle
@@ -352,7 +498,15 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
                 capman.start_global_capturing()
         cpu0 = time.process_time()
         modules0 = set(sys.modules)
-        failed = _run_items(items, stop_at_first)
+        profile_dir = os.environ.get("DSO_MUTANTS_PROFILE")
+        if profile_dir:  # where a child's CPU goes: one cProfile file per mutant
+            import cProfile
+
+            with cProfile.Profile() as prof:
+                failed = _run_items(items, stop_at_first, limits)
+            prof.dump_stats(os.path.join(profile_dir, f"{mutant}.prof"))
+        else:
+            failed = _run_items(items, stop_at_first, limits)
         cpu = round(time.process_time() - cpu0, 4)
         # The pipe gets a few bytes (the parent reads it after the child ended: more than a
         # pipe's buffer would block the child); the per-test detail goes to the trace file.
@@ -374,10 +528,9 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
         code = 3
     finally:
         # os._exit skips pytest's clean-up: this child's tmp_path folders would pile up.
-        factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
-        base = getattr(factory, "_basetemp", None)
-        if base is not None:
-            shutil.rmtree(base, ignore_errors=True)
+        if _DOG is not None:
+            _DOG.disarm()
+        _remove_basetemp(items)
         os._exit(code)
 
 
@@ -385,7 +538,8 @@ class Resident:
     """The pytest plugin that takes over the test loop after collection."""
 
     def __init__(self, jobs: list[Job], max_children: int, budget_s: float,
-                 groups: list[tuple[str, set[str]]], ordered: bool = True) -> None:
+                 groups: list[tuple[str, set[str]]], ordered: bool = True,
+                 durations: dict[str, float] | None = None) -> None:
         self.jobs = jobs
         self.max_children = max_children
         self.budget_s = budget_s
@@ -400,6 +554,9 @@ class Resident:
         self.kills_by_func: dict[str, Counter[str]] = defaultdict(Counter)
         self.kills_by_module: dict[str, Counter[str]] = defaultdict(Counter)
         self.ordered = ordered
+        self.rsa_pool = 0  # RSA keys made before the forks (``pool_rsa_keys``)
+        # What each test took in the stats run: its wall-clock limit in a child.
+        self.durations: dict[str, float] = dict(durations or {})
         self.to_import: set[str] = set()
 
     def _import_learned(self) -> None:
@@ -416,12 +573,14 @@ class Resident:
         """The covering tests in the order most likely to kill soonest: a killed mutant
         stops at its first failing test, so that test's place in the list is what the
         mutant costs (a survivor runs them all in any order). First the tests that killed
-        other mutants of the same function (most kills first), then those that killed
-        mutants of the same module, then the tests of the test modules named after the
-        mutated module (tests/**/test_verify*.py for zfo/verify.py), then the rest; in each
-        class the SQLite variant before the PostgreSQL one (a test's PostgreSQL variant
-        fails for the same mutants as its SQLite one but costs more), then fastest first
-        (``job.tests`` comes sorted by the stats run's durations)."""
+        other mutants of the same function, then those that killed mutants of the same
+        module, each class by its cost for a kill (the test's time in the stats run over
+        its kills: a test of 0.05 s that killed 3 before one of 1 s that killed 5), then the
+        tests of the test modules named after the mutated module (tests/**/test_verify*.py
+        for zfo/verify.py), then the rest; in each class the SQLite variant before the
+        PostgreSQL one (a test's PostgreSQL variant fails for the same mutants as its
+        SQLite one but costs more), then fastest first (``job.tests`` comes sorted by the
+        stats run's durations)."""
         if not self.ordered:
             return job.tests
         by_func = self.kills_by_func.get(job.func, Counter())
@@ -429,15 +588,19 @@ class Resident:
         by_module = self.kills_by_module.get(module, Counter())
         stem = "test_" + module.rsplit(".", 1)[-1]
 
-        def key(pair: tuple[int, str]) -> tuple[int, int, int, int]:
+        def per_kill(test: str, kills: int) -> float:
+            # 10 ms for every test: where no time is known, the most kills first
+            return (self.durations.get(test, 0.0) + 0.01) / kills
+
+        def key(pair: tuple[int, str]) -> tuple[int, float, int, int]:
             index, test = pair
             pg = int("[postgresql" in test)
             if test in by_func:
-                return (0, -by_func[test], pg, index)
+                return (0, per_kill(test, by_func[test]), pg, index)
             if test in by_module:
-                return (1, -by_module[test], pg, index)
+                return (1, per_kill(test, by_module[test]), pg, index)
             named = test.split("::", 1)[0].rsplit("/", 1)[-1].startswith(stem)
-            return (2 if named else 3, 0, pg, index)
+            return (2 if named else 3, 0.0, pg, index)
 
         return [t for _, t in sorted(enumerate(job.tests), key=key)]
 
@@ -445,6 +608,10 @@ class Resident:
     def pytest_runtestloop(self, session: Any) -> bool:
         items = {item.nodeid: item for item in session.items}
         self._warm(session, items)
+        if self.rsa_pool:
+            t0 = time.process_time()
+            made = pool_rsa_keys(self.rsa_pool)
+            say(f"{made} RSA keys made for the children ({time.process_time() - t0:.1f} CPU s)")
         try:
             self._loop(items)
         finally:
@@ -579,7 +746,8 @@ class Resident:
                 while queue and len(running) < self.max_children:
                     self._import_learned()
                     job = queue.pop(0)
-                    sel = [items[t] for t in self._order(job) if t in items]
+                    order = [t for t in self._order(job) if t in items]
+                    sel = [items[t] for t in order]
                     if not sel:
                         # Tests reach the function but none executes the mutated statement:
                         # each would pass, so the mutant survives (scripts/mutants_lines.py).
@@ -593,11 +761,12 @@ class Resident:
                     # mutmut's limits: CPU seconds (SIGXCPU, counted as a timeout) and wall
                     # time; both scale with what the covering tests took in the stats run.
                     limit = (job.estimate + constant) * multiplier
+                    limits = [test_limit(self.durations.get(t, limit)) for t in order]
                     r, w = os.pipe()
                     pid = os.fork()
                     if pid == 0:
                         os.close(r)
-                        _child(job.name, sel, w, math.ceil(limit * 2))
+                        _child(job.name, sel, w, math.ceil(limit * 2), limits=limits)
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)
@@ -778,8 +947,11 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt  # results so far are saved, running children killed
 
     signal.signal(signal.SIGTERM, stop)
+    from mutmut.state import state
+
     plugin = Resident(jobs, args.max_children, args.budget * 60 - prep_s, groups,
-                      ordered=not args.no_order)
+                      ordered=not args.no_order, durations=state().duration_by_test)
+    plugin.rsa_pool = RSA_POOL
     os.chdir("mutants")
     t0 = time.monotonic()
     code = pytest.main(["--rootdir=.", "--tb=native", "-q", "-p", "no:randomly",

@@ -9,6 +9,7 @@ the line data leaves out must give the orig's result.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -248,12 +249,122 @@ def test_tests_that_start_a_python_process_are_recorded(tmp_path: Path) -> None:
 
     def starts(rec: Any) -> None:
         rec.pytest_runtest_logstart("t_python", None)
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        subprocess.run([sys.executable, "-I", "-c", "pass"], check=True)
         rec.pytest_runtest_logstart("t_true", None)
         subprocess.run(["true"], check=True)
+        # a Python that ran with coverage and wrote its (empty) data: no starter
+        rec.pytest_runtest_logstart("t_seen", None)
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
 
     m = _record(tmp_path, path, starts)
     assert m.spawners == {"t_python"}
+
+
+def _in_child(args: str) -> list[str]:
+    """A Python program that imports the fake module from the mutated tree and calls the
+    orig with ``args``."""
+    return [sys.executable, "-c", f"import pkg.mod as m; m.x_f__mutmut_orig({args})"]
+
+
+def test_the_lines_a_started_python_process_ran_are_the_tests_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes a test starts record their coverage under that test: a test all of
+    whose processes wrote it is chosen by those lines (no process starter any more); one
+    with a process that wrote none (killed, ``os._exit``, a grandchild ended so, a Python
+    started without its site) stays a starter, chosen for every mutant of its function."""
+    path = _write(tmp_path, _source())
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "mutants" / "src"))
+    py = sys.executable
+
+    def starts(rec: Any) -> None:
+        for test, cmd in (
+                ("t_child_pos", _in_child("5")),
+                ("t_child_neg", _in_child("-4")),
+                ("t_killed", [py, "-c", "import os, pkg.mod as m; m.x_f__mutmut_orig(5); "
+                              "os.kill(os.getpid(), 9)"]),
+                ("t_exit", [py, "-c", "import os, pkg.mod as m; m.x_f__mutmut_orig(5); "
+                            "os._exit(0)"]),
+                ("t_grandchild_exit", [py, "-c", "import subprocess, sys; subprocess.run("
+                                       "[sys.executable, '-c', 'import os, pkg.mod as m; "
+                                       "m.x_f__mutmut_orig(5); os._exit(0)'])"]),
+                ("t_isolated", [py, "-I", "-c", "pass"])):
+            rec.pytest_runtest_logstart(test, None)
+            subprocess.run(cmd, check=False, env=dict(os.environ))
+            rec.pytest_runtest_logfinish(test, None)
+
+    m = _record(tmp_path, path, starts)
+    assert m.spawners == {"t_killed", "t_exit", "t_grandchild_exit", "t_isolated"}
+    tests = ["t_child_pos", "t_child_neg", "t_killed", "t_exit", "t_grandchild_exit",
+             "t_isolated"]
+    # the then branch: the in-process test and the child that took it, and the starters
+    assert m.tests_for(path, "x_f__mutmut_2", [*INPUTS, *tests]) == (
+        ["t_pos", "t_pos_b", "t_child_pos", "t_killed", "t_exit", "t_grandchild_exit",
+         "t_isolated"], "")
+    assert m.tests_for(path, "x_f__mutmut_3", ["t_child_pos", "t_child_neg"]) == (
+        ["t_child_neg"], "")
+    # nothing of the recording is left for the programs the tests start afterwards
+    assert "COVERAGE_PROCESS_CONFIG" not in os.environ
+    assert os.environ["PYTHONPATH"] == str(tmp_path / "mutants" / "src")
+    assert not (tmp_path / "mutants" / (ml.LINES_FILE + ".sub")).exists()
+
+
+def test_a_spawned_checking_pool_is_seen_and_a_shared_one_keeps_its_users(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``spawn`` process pool of the test's own (the ZFO checking process) is resolved by
+    its lines; a pool a module fixture started records what later tests hand it under the
+    first one, so every test using it stays a starter."""
+    _write(tmp_path, _source())
+    (tmp_path / "mutants" / "src" / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    # A spawned process takes the parent's sys.path (as the stats run's has the tree's).
+    monkeypatch.syspath_prepend(str(tmp_path / "mutants" / "src"))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "mutants" / "src"))
+    (tmp_path / "test_pools.py").write_text(textwrap.dedent('''
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        import pytest
+
+        def _call(a):
+            import pkg.mod
+            return pkg.mod.x_f__mutmut_orig(a)
+
+        def _pool():
+            return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+        @pytest.fixture(scope="module")
+        def shared():
+            with _pool() as pool:
+                pool.submit(_call, 1).result()
+                yield pool
+
+        def test_own_pool():
+            with _pool() as pool:
+                assert pool.submit(_call, -4).result() == 111
+
+        def test_shared_first(shared):
+            assert shared.submit(_call, 5).result() == 109
+
+        def test_shared_second(shared):
+            assert shared.submit(_call, -4).result() == 111
+    '''), encoding="utf-8")
+    out = tmp_path / "lines.json"
+    rec = ml.LineRecorder(tmp_path / "mutants", out, full=True)
+    rec.start()
+    code = 1
+    try:
+        code = pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+                            str(tmp_path / "test_pools.py")], plugins=[rec])
+    finally:
+        rec.finish(save=code == 0)
+    assert code == 0
+    m = ml.LineMap.load(out)
+    assert {t.rsplit("::", 1)[-1] for t in m.spawners} == {"test_shared_first",
+                                                           "test_shared_second"}
+    # the else branch ran in test_own_pool's process, and in the shared one, where it
+    # is recorded under the test that started it (what test_shared_second handed it)
+    lines = m.files["pkg/mod.py"].lines
+    assert {m.tests[i].rsplit("::", 1)[-1] for i in lines[5]} == {"test_own_pool",
+                                                                  "test_shared_first"}
+    assert {m.tests[i].rsplit("::", 1)[-1] for i in lines[3]} == {"test_shared_first"}
 
 
 def test_lines_run_before_any_test_count_as_outside(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.unit.core.test_mutants_lines import _Data, _map, _resident, _source, _write
@@ -76,10 +78,11 @@ def test_functions_run_only_in_a_checking_process_get_the_tests_that_start_one(
     assert reached["pkg.ingest.x_check"] == {"t_here"}
 
 
-def test_a_child_process_function_keeps_every_test_that_starts_the_process(
+def test_a_child_process_function_is_chosen_by_the_lines_its_processes_ran(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The line data shows what ran in the test's own process: for a function of the table
-    it would drop the tests whose process ran the mutant, so it is not applied."""
+    """The line data holds the lines the processes a test started ran (format 3,
+    ``SubprocessLines``), so a function of the table is chosen by it as any other; a test
+    whose processes wrote no data is a process starter and stays."""
     mr = _resident()
     from mutmut.state import state
 
@@ -92,7 +95,10 @@ def test_a_child_process_function_keeps_every_test_that_starts_the_process(
     mutants = [(_Data("src/pkg/mod.py"), "pkg.mod.x_f__mutmut_2", None)]
     assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos"]
     monkeypatch.setattr(mr, "IN_CHILD_PROCESS", {"pkg.mod.x_f": ("t_pos", "t_neg", "t_zero")})
-    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_neg", "t_pos", "t_zero"]
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos"]
+    line_map = _map(path, {2: {"t_pos", "t_neg"}, 3: {"t_pos"}, 5: {"t_neg"}},
+                    spawners={"t_zero"})
+    assert mr.jobs_for(mutants, False, line_map)[0].tests == ["t_pos", "t_zero"]
 
 
 def test_the_table_names_tests_that_exist_and_start_a_checking_process() -> None:
@@ -116,3 +122,108 @@ def test_the_table_names_tests_that_exist_and_start_a_checking_process() -> None
     init = re.search(r"^def init_worker\(.*?(?=^\S|\Z)", src, re.S | re.M)
     assert init is not None
     assert "_lower_priority()" in init.group(0) and "_exit_with" in init.group(0)
+
+
+def test_a_test_that_hangs_is_a_timeout_at_its_own_limit_and_its_processes_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mutant that makes one test hang (a checking process that never ends, so the
+    pool's shutdown waits for ever) ends at that test's limit (``test_limit`` of what it
+    took in the stats run), not at mutmut's limit for the whole mutant; it counts as a
+    timeout with that test as the killer, and the process the test started is killed too.
+    A test within its limit runs as before."""
+    mr = _resident()
+    pidfile = tmp_path / "grandchild.pid"
+    (tmp_path / "test_hang.py").write_text(
+        "import subprocess, sys\n"
+        "def test_quick():\n"
+        "    pass\n"
+        "def test_hangs():\n"
+        "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"    open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "    p.wait()\n", encoding="utf-8")
+    monkeypatch.setattr(mr, "TEST_LIMIT_CONSTANT", 1.0)
+    results: dict[str, tuple[int, str | None, float]] = {}
+
+    class Run:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
+            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
+                           "pkg.mod.x_f") for n, tests in ((1, ["test_quick"]),
+                                                          (2, ["test_quick", "test_hangs"]))]
+            # mutmut's own limit for these: (0.01 + 30) x 15 s, far beyond this test
+            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
+                                 durations={"test_quick": 0.01, "test_hangs": 0.01})
+            for job in jobs:
+                t0 = time.monotonic()
+                runner._run_jobs([job], items, 15.0, 30.0)
+                results[job.name] = (job.data.exit_code_by_key[job.name],
+                                     runner.outcome.killer.get(job.name),
+                                     time.monotonic() - t0)
+            return True
+
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+                        str(tmp_path), str(tmp_path / "test_hang.py")], plugins=[Run()])
+    assert code == 0
+    assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
+    code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
+    assert code2 == mr.TIMEOUT and killer == "test_hang.py::test_hangs"
+    assert seconds < 10
+    grandchild = int(pidfile.read_text())
+    for _ in range(100):  # killed, then reaped by init
+        if not Path(f"/proc/{grandchild}").exists() or \
+                Path(f"/proc/{grandchild}/stat").read_text().split()[2] == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the process the hung test started still runs")
+
+
+def test_the_tests_that_killed_before_come_first_by_their_cost_for_a_kill() -> None:
+    """A killed mutant costs the tests run before its killer: what killed mutants of the
+    same function comes first, then what killed mutants of the same module, each by its
+    time over its kills; then the tests named after the module, then the rest (in the
+    stats run's order, fastest first)."""
+    mr = _resident()
+    tests = ["tests/a/test_other.py::t_cheap", "tests/a/test_mod.py::t_named",
+             "tests/a/test_other.py::t_mod_killer", "tests/a/test_other.py::t_slow_many",
+             "tests/a/test_other.py::t_fast_few"]
+    job = mr.Job("pkg.mod.x_f__mutmut_9", tests, 1.0, _Data("src/pkg/mod.py"), "pkg.mod.x_f")
+    durations = {"tests/a/test_other.py::t_slow_many": 1.0,
+                 "tests/a/test_other.py::t_fast_few": 0.05}
+    runner = mr.Resident([job], 1, 60.0, [], durations=durations)
+    runner.kills_by_func["pkg.mod.x_f"].update({"tests/a/test_other.py::t_slow_many": 5,
+                                                "tests/a/test_other.py::t_fast_few": 3})
+    runner.kills_by_module["pkg.mod"].update({"tests/a/test_other.py::t_mod_killer": 1,
+                                              "tests/a/test_other.py::t_slow_many": 5})
+    assert runner._order(job) == [
+        "tests/a/test_other.py::t_fast_few",  # 0.06 s / 3 kills
+        "tests/a/test_other.py::t_slow_many",  # 1.01 s / 5 kills
+        "tests/a/test_other.py::t_mod_killer",
+        "tests/a/test_mod.py::t_named",
+        "tests/a/test_other.py::t_cheap"]
+    runner.ordered = False
+    assert runner._order(job) == tests
+
+
+def test_rsa_keys_made_before_the_forks_are_handed_out_once_each(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' PKIs get distinct 2048-bit keys from the pool, then freshly made ones;
+    other parameters are made as asked."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    mr = _resident()
+    monkeypatch.setattr(rsa, "generate_private_key", rsa.generate_private_key)
+    assert mr.pool_rsa_keys(3) == 3
+    from dso_desktop.zfo.testpki import rsa_key
+
+    def numbers(key: Any) -> int:
+        return int(key.private_numbers().p)
+
+    keys = [rsa_key() for _ in range(5)]
+    assert len({numbers(k) for k in keys}) == 5
+    assert all(k.key_size == 2048 for k in keys)
+    assert rsa.generate_private_key(public_exponent=65537, key_size=3072).key_size == 3072
+    # a second pool wraps the library's function, not the first pool
+    assert mr.pool_rsa_keys(1) == 1
+    assert getattr(rsa.generate_private_key, "_mutants_original", None) is not None
