@@ -155,15 +155,19 @@ def issue_cert(subject: str | x509.Name,
                san: Sequence[x509.GeneralName] = (),
                eku: Sequence[x509.ObjectIdentifier] = (),
                key_usage: x509.KeyUsage | None = None,
-               serial: int | None = None) -> x509.Certificate:
+               serial: int | None = None,
+               basic_constraints: bool = True, key_identifier: bool = True,
+               extensions: Sequence[x509.ExtensionType] = ()) -> x509.Certificate:
     """The one certificate builder of the test PKIs (the simulator's TLS certificates, the
     tests' chains): ``subject`` (a str is a bare CN) with ``key``'s public key (an X25519
     key, which signs nothing, only in an issued certificate), signed by ``issuer_key``; no
     ``issuer`` means self-signed. ``aia`` is a caIssuers URL (or several, in order), ``san``
     the subject alternative names, ``eku`` the extended key usages (not critical),
-    ``key_usage`` (critical; see `ca_key_usage`, `leaf_key_usage`). Every certificate has a
-    subject key identifier, an issued one also the authority key identifier. Validity
-    starts ``not_before`` (default: a day ago) and lasts ``days``."""
+    ``key_usage`` (critical; see `ca_key_usage`, `leaf_key_usage`), ``extensions`` any
+    others (not critical). Every certificate has basicConstraints and a subject key
+    identifier, an issued one also the authority key identifier, unless
+    ``basic_constraints`` or ``key_identifier`` is False (tests of certificates without).
+    Validity starts ``not_before`` (default: a day ago) and lasts ``days``."""
     subject_name = _cn(subject) if isinstance(subject, str) else subject
     self_signed = issuer is None
     if issuer is None:
@@ -180,11 +184,13 @@ def issue_cert(subject: str | x509.Name,
     b = (x509.CertificateBuilder().subject_name(subject_name).issuer_name(issuer_name)
          .public_key(key.public_key())
          .serial_number(serial if serial is not None else x509.random_serial_number())
-         .not_valid_before(start).not_valid_after(start + timedelta(days=days))
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                        critical=False))
-    if not self_signed:
+         .not_valid_before(start).not_valid_after(start + timedelta(days=days)))
+    if basic_constraints:
+        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    if key_identifier:
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                            critical=False)
+    if not self_signed and key_identifier:
         b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
             issuer_key.public_key()), critical=False)
     if key_usage is not None:
@@ -198,6 +204,8 @@ def issue_cert(subject: str | x509.Name,
         b = b.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
             AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))
             for url in urls]), critical=False)
+    for ext in extensions:
+        b = b.add_extension(ext, critical=False)
     return b.sign(issuer_key, hashes.SHA256())
 
 

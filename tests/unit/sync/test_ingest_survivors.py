@@ -271,8 +271,10 @@ def test_a_checking_process_starts_where_there_are_no_nice_values(
 
     from dso_desktop.sync import ingest
 
+    before = os.getpriority(os.PRIO_PROCESS, 0)
     monkeypatch.delattr(os, "nice")  # as on Windows
     ingest._lower_priority()  # no AttributeError: checking goes on at normal priority
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before
 
 
 def test_a_verdict_without_reasons_or_a_payload_is_recorded_plainly(pki: TestPki) -> None:

@@ -120,13 +120,8 @@ def test_a_key_of_no_supported_type_is_named() -> None:
 
 
 def _without_key_identifier(key: ec.EllipticCurvePrivateKey) -> bytes:
-    start = issue_cert("x", key).not_valid_before_utc
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "No SKI")]))
-            .issuer_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "No SKI")]))
-            .public_key(key.public_key()).serial_number(7)
-            .not_valid_before(start).not_valid_after(start.replace(year=start.year + 1))
-            .sign(key, hashes.SHA256()))
+    cert = issue_cert("No SKI", key, serial=7, days=365, basic_constraints=False,
+                      key_identifier=False)
     return cert.public_bytes(serialization.Encoding.DER)
 
 

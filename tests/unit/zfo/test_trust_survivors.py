@@ -238,14 +238,9 @@ def test_issuer_download_goes_on_until_the_issuer_is_found(pki: TestPki) -> None
 def _bare_cert(subject: str, extensions: list[x509.ExtensionType] = ()) -> x509.Certificate:  # type: ignore[assignment]
     """A self-issued certificate with only the given extensions (no basicConstraints)."""
     key = _ec()
-    b = (x509.CertificateBuilder().subject_name(pki_name(subject))
-         .issuer_name(pki_name("Some CA")).public_key(key.public_key())
-         .serial_number(x509.random_serial_number())
-         .not_valid_before(SEALED_AT - timedelta(days=1))
-         .not_valid_after(SEALED_AT + timedelta(days=365)))
-    for ext in extensions:
-        b = b.add_extension(ext, critical=False)
-    return b.sign(key, hashes.SHA256())
+    return issue_cert(pki_name(subject), key, issuer=pki_name("Some CA"), issuer_key=key,
+                      not_before=SEALED_AT - timedelta(days=1), days=366,
+                      basic_constraints=False, key_identifier=False, extensions=extensions)
 
 
 def test_a_certificate_without_basic_constraints_is_no_intermediate() -> None:
