@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from tests.conftest import ZFO_SAMPLES, require_shared
 from tests.unit.zfo.test_fast_path import (  # noqa: F401 - the cder fixture (autouse)
     _SETTINGS,
+    _fuzz_base,
     _mutate,
     _mutations,
     _time_texts,
@@ -316,15 +317,6 @@ def test_simulator_zfos_parse_the_same() -> None:
             _assert_same(z[:-1])
             _assert_same(z + b"\x00\x00")
             _assert_same(z + b"\x00\x01")
-
-
-_BASE: dict[str, bytes] = {}
-
-
-def _fuzz_base(make_zfo: Callable[..., bytes]) -> bytes:
-    if "z" not in _BASE:
-        _BASE["z"] = make_zfo()
-    return _BASE["z"]
 
 
 @_SETTINGS
