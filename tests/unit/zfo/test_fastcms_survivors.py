@@ -407,3 +407,69 @@ def test_the_compiled_module_is_handed_out_only_when_not_bypassed() -> None:
     assert fastcms.fast_module() is fastcms._cder
     with fastcms.reference_only():
         assert fastcms.fast_module() is None
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+
+def _signed_data_holding(version: bytes = INT1, explicit_body: bytes | None = None) -> bytes:
+    eci = seq(oid(fastcms.OID_DATA), tlv(0xA0, tlv(0x04, b"<x/>")))
+    sd = seq(version, tlv(0x31), eci, tlv(0x31, signer_info()))
+    return seq(oid(fastcms.OID_SIGNED_DATA),
+               tlv(0xA0, sd if explicit_body is None else explicit_body))
+
+
+# Each broken TLV as the first child of an otherwise short SEQUENCE.
+_LONGER_THAN_ITS_CONTAINER = b"\x30\x04\x06\x05\x2a\x03"
+_HIGH_NUMBER_TAG = b"\x30\x03\x1f\x01\x00"
+_INDEFINITE_PRIMITIVE = b"\x30\x04\x04\x80\x00\x00"
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(signed_data(si=seq(INT1, SID, tlv(0x31, oid(SHA256)), ALG_RSA,
+                                    tlv(0x04, b"sig"))),
+                 "digestAlgorithm: unexpected ASN.1 tag 0x31", id="digest-algorithm-a-set"),
+    pytest.param(_signed_data_holding(version=NULL), "version: unexpected ASN.1 tag 0x05",
+                 id="version-not-an-integer"),
+    pytest.param(_signed_data_holding(explicit_body=tlv(0x31, INT1)),
+                 "SignedData: unexpected ASN.1 tag 0x31", id="signed-data-a-set"),
+    pytest.param(_LONGER_THAN_ITS_CONTAINER, "ASN.1 length beyond the end of its container",
+                 id="value-longer-than-its-container"),
+    pytest.param(_HIGH_NUMBER_TAG, "unexpected high-number ASN.1 tag", id="high-number-tag"),
+    pytest.param(_INDEFINITE_PRIMITIVE, "indefinite length on a primitive value",
+                 id="indefinite-primitive"),
+])
+def test_each_broken_part_of_a_signed_data_is_named(data: bytes, text: str) -> None:
+    assert both(lambda: fastcms.signed_data(data)) == ("MalformedCmsError", text)
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(tlv(0x31, oid(fastcms.OID_SIGNED_DATA)),
+                 "ContentInfo: unexpected ASN.1 tag 0x31", id="content-info-a-set"),
+    pytest.param(seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, seq(INT1) + seq(INT1))),
+                 "too many ASN.1 values", id="two-values-in-the-content"),
+    pytest.param(seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, seq(
+        INT1, tlv(0x31), seq(oid(fastcms.OID_DATA),
+                             tlv(0xA0, tlv(0x04, b"a") + tlv(0x04, b"b")))))),
+                 "too many ASN.1 values", id="two-octet-strings-in-econtent"),
+    pytest.param(_LONGER_THAN_ITS_CONTAINER, "ASN.1 length beyond the end of its container",
+                 id="value-longer-than-its-container"),
+    pytest.param(_HIGH_NUMBER_TAG, "unexpected high-number ASN.1 tag", id="high-number-tag"),
+    pytest.param(_INDEFINITE_PRIMITIVE, "indefinite length on a primitive value",
+                 id="indefinite-primitive"),
+])
+def test_each_broken_part_of_a_token_is_named(data: bytes, text: str) -> None:
+    """`encapsulated` (dmQTimestamp's reader): its own refusals, each with its reason."""
+    assert both(lambda: fastcms.encapsulated(data, fastcms.OID_DATA)) == \
+        ("MalformedCmsError", text)
+
+
+def test_a_der_signed_data_is_read_by_the_c_walk_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is what verification runs on: a plain DER SignedData with a known
+    digest must not be read a second time by the pure-Python reference."""
+    def no_reference(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the reference reader was run")
+
+    monkeypatch.setattr(fastcms, "signed_data_reference", no_reference)
+    parts = fastcms.signed_data(signed_data())
+    assert (parts.content, parts.digest, parts.sid_serial) == (b"<x/>", "sha256", 5)
