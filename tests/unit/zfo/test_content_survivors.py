@@ -454,3 +454,70 @@ def test_a_name_longer_than_libxml2_allows_is_refused_without_huge_tree() -> Non
     with pytest.raises(MalformedXmlError) as bad:
         parse_xml(b"<r><" + b"a" * 60_000 + b"/></r>")
     assert str(bad.value).startswith("content is not well-formed XML: Name too long")
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+
+def test_an_xml_attachment_keeps_its_characters_as_utf8(pki: TestPki) -> None:
+    """dmXMLContent is handed out as UTF-8 bytes: a Czech text stays its characters, not
+    character references."""
+    xml_file = ('<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" '
+                'dmFileDescr="a.xml"><p:dmXMLContent><d:x xmlns:d="urn:d">Příliš žluťoučký'
+                "</d:x></p:dmXMLContent></p:dmFile>").encode()
+    content = message_xml(pki).replace(b"</p:dmFiles>", xml_file + b"</p:dmFiles>", 1)
+    att = read_content(content)["attachments"][1]
+    data = att.content()
+    assert att.is_xml and att.size == len(data)
+    assert data.startswith(b"<d:x ") and data.endswith("Příliš žluťoučký</d:x>".encode())
+
+
+def test_a_response_without_its_message_is_named(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    content = message_xml(pki).replace(b'<q:dmReturnedMessage dmType="V">',
+                                       b'<q:dmReturnedMessage xsi:nil="true" dmType="V">', 1)
+    with pytest.raises(MalformedXmlError) as refused:
+        read_content(content)
+    assert str(refused.value) == \
+        "the response holds no message (dmReturnedMessage/dmDelivery)"
+
+
+def test_broken_utf16_is_named_with_its_codec_and_byte() -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    doc = "<r><p:dmDm>".encode("utf-16-le") + b"\x00\xd8" + "</p:dmDm><dmHash/></r>".encode(
+        "utf-16-le")
+    with pytest.raises(MalformedXmlError) as refused:
+        dm_dm_bytes(b"\xff\xfe" + doc, "p:dmDm")
+    assert str(refused.value) == \
+        "content is not valid UTF-16-LE: illegal UTF-16 surrogate at byte 24"
+
+
+def test_a_text_node_over_libxml2s_limit_is_parsed_with_huge_tree() -> None:
+    """libxml2 refuses a text node over 10,000,000 bytes unless asked (a big message's
+    base64); the document is then parsed again with the limit off."""
+    n = 10_000_001
+    root = parse_xml(b"<a>" + b"A" * n + b"</a>")
+    assert len(root.text) == n
+
+
+def test_a_line_separator_is_dropped_from_a_name() -> None:
+    """U+2028 (category Zl) would break the name over two lines in a listing."""
+    assert unicodedata.category("\u2028") == "Zl"
+    assert sanitize("zpráva\u2028příloha.pdf") == "zprávapříloha.pdf"
+
+
+def test_the_name_limit_is_the_one_the_file_system_gives_for_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """eCryptfs allows 143 bytes a name: that limit is asked for by its name
+    (PC_NAME_MAX); os.pathconf refuses a name it does not know with ValueError."""
+    from dso_desktop.zfo import extract
+
+    def pathconf(_folder: object, name: str) -> int:
+        if name != "PC_NAME_MAX":
+            raise ValueError("unrecognized configuration name")
+        return 143
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+    assert extract.name_limit(tmp_path) == 143
