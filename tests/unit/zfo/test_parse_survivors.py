@@ -74,3 +74,31 @@ def test_a_seal_with_two_signature_timestamps_in_one_attribute_is_refused(
     with pytest.raises(MalformedCmsError) as refused:
         parse_zfo(doubled)
     assert str(refused.value) == "timestamp attribute must have one value"
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+
+def _tlv(tag: int, body: bytes = b"") -> bytes:
+    assert len(body) < 0x80
+    return bytes([tag, len(body)]) + body
+
+
+@pytest.mark.parametrize("text", [b"20260301123456Z", b"20261231235959.123456Z",
+                                  b"19991231184517.5Z"])
+def test_the_fast_path_reads_a_generalized_time_as_asn1crypto_does(text: bytes) -> None:
+    """genTime of a signature timestamp: every field from its own digits (a minute of 34,
+    not 4)."""
+    from asn1crypto.core import GeneralizedTime
+
+    from dso_desktop.zfo import fastcms
+    from dso_desktop.zfo.parse import _time
+
+    raw = _tlv(fastcms.GENERALIZED_TIME, text)
+    assert _time(raw, fastcms.read(raw, 0, len(raw))) == GeneralizedTime.load(raw).native
+
+
+def test_parse_zfo_names_what_it_takes() -> None:
+    with pytest.raises(TypeError) as refused:
+        parse_zfo("not bytes")  # type: ignore[arg-type]
+    assert str(refused.value) == "parse_zfo takes bytes"
