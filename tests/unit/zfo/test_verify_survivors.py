@@ -89,3 +89,56 @@ def test_a_key_is_rejected_only_after_its_limit_and_the_one_past_it_is_named() -
     assert hz.key_rejected_at(chain, hz.STRENGTH_112_UNTIL + timedelta(seconds=1)) == (
         "the 224-bit key of certificate 'p224' is no longer accepted (accepted until "
         "2030-12-31)")
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+
+def test_an_unreadable_seal_still_names_the_message_it_belongs_to(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    """A seal refused after the XML was read (here: two signature timestamps) keeps the
+    document's kind and dmID in its verdict, so the refusal is shown on its message."""
+    from dso_desktop.zfo.model import ZfoKind
+
+    ci = cms.ContentInfo.load(make_zfo(dm_id="7301"))
+    si = ci["content"]["signer_infos"][0]
+    (attr,) = [a for a in si["unsigned_attrs"] if a["type"].dotted == SIGNATURE_TIMESTAMP]
+    attr["values"] = [attr["values"][0], attr["values"][0]]
+    si["unsigned_attrs"] = si["unsigned_attrs"]  # re-encode upwards, child by child
+    sd = ci["content"]
+    sd["signer_infos"] = cms.SignerInfos([si])
+    doubled = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    verdict = v.verify_zfo(doubled, trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert (verdict.zfo_kind, verdict.message_id) == (ZfoKind.RECEIVED, "7301")
+
+
+def test_a_seal_without_a_signing_time_still_reports_its_checked_dm_hash(
+        pki: Any, trust: TrustStore) -> None:
+    from tests.unit.zfo.zfo_factory import message_xml
+
+    from dso_desktop.domain import HashCheck
+    from dso_desktop.zfo.produce import _sign_signed_data
+
+    signed = _sign_signed_data("data", message_xml(pki), pki.seal.cert, pki.seal.key, None,
+                               "sha256")
+    data = cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+    verdict = v.verify_zfo(data, trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert verdict.reasons[-1] == "the seal has no signing time"
+    assert verdict.dm_hash is HashCheck.OK
+
+
+def test_a_qualified_timestamp_of_an_unanchored_authority_feeds_no_horizon(
+        make_zfo: Callable[..., bytes]) -> None:
+    """dmQTimestamp's chain ends the evidence only if it leads to a trust anchor: one
+    built up to an unknown root is no chain for the horizon."""
+    z = make_zfo(with_tsa=False)
+    facts = v._facts(z, v.f.signed_data(z).content)
+    assert facts.q_timestamp is not None
+    found = v.signer_cert(v.f.signed_data(facts.q_timestamp))
+    assert found is not None
+    nothing_trusted = TrustStore()
+    chain = nothing_trusted.chain_for(found[0], purpose="tsa")
+    assert not chain.anchored and chain.certs  # built, but not to an anchor
+    assert v._q_timestamp_chain(facts, nothing_trusted) is None
