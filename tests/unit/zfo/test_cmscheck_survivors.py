@@ -149,3 +149,33 @@ def test_a_signature_timestamp_over_other_content_than_a_tst_info_is_refused(
     with pytest.raises(MalformedCmsError) as refused:
         check_timestamp(outer, f.read(token, 0, len(token)), TrustStore())
     assert str(refused.value) == "timestamp token does not carry a TSTInfo"
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+SHA512 = bytes.fromhex("608648016503040203")
+
+
+def test_a_signing_certificate_v2_hashed_with_the_algorithm_it_names_is_accepted(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """ESSCertIDv2 may name its hash (SHA-256 only by default): the certificate's
+    SHA-512 hash then matches, a SHA-256 hash under that name does not."""
+    def v2(alg: bytes, cert_hash: bytes) -> bytes:
+        # SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { hashAlgorithm, certHash } }
+        return _attr(f.OID_SIGNING_CERT_V2, seq(seq(seq(seq(oid(alg)), tlv(0x04, cert_hash)))))
+
+    cert_der = seal[1]
+    good = v2(SHA512, hashlib.sha512(cert_der).digest())
+    assert _problem(_parts(seal, _content_type() + _digest() + good)) is None
+    wrong = v2(SHA512, hashlib.sha256(cert_der).digest())
+    assert _problem(_parts(seal, _content_type() + _digest() + wrong)) == \
+        "signing-certificate attribute names another certificate"
+
+
+def test_a_message_digest_with_two_values_is_refused_by_name(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    value = tlv(0x04, hashlib.sha256(CONTENT).digest())
+    twice = _attr(f.OID_MESSAGE_DIGEST, value + value)
+    with pytest.raises(MalformedCmsError) as refused:
+        check_signer(_parts(seal, _content_type() + twice))
+    assert str(refused.value) == "a signed attribute must have exactly one value"
