@@ -203,3 +203,49 @@ def test_an_authority_certificate_issued_after_the_stamp_is_refused(
     assert check.reasons[0].startswith(
         "the TSA certificate was not valid at the timestamp time: ")
     assert check.reasons_cs == ("Certifikát autority nebyl v čase razítka platný.",)
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+
+def test_a_grant_without_a_token_is_refused_by_name() -> None:
+    status = tsp.PKIStatusInfo({"status": "granted"}).dump()
+    reply = core.Sequence.load(b"\x30" + bytes([len(status)]) + status).dump()
+    with pytest.raises(ArchiveTimestampError) as refused:
+        token_from_response(reply, build_request(b"data"))
+    assert str(refused.value) == "the reply carries no timestamp token"
+
+
+def test_an_unreadable_archive_timestamp_says_so_in_czech_too(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    check = verify_archive_timestamp(b"not DER at all", make_zfo(), trust, now=NOW)
+    assert not check.ok and check.time is None
+    assert check.reasons[0].startswith("unreadable archive timestamp: ")
+    assert check.reasons_cs == ("Archivní časové razítko je nečitelné.",)
+
+
+def test_an_archive_timestamp_is_checked_at_the_current_time_by_default(
+        make_zfo: Callable[..., bytes], pki: TestPki, trust: TrustStore) -> None:
+    """Without ``now`` the check runs at the current (aware, UTC) time: it compares with
+    the certificates' times and gives a result (whether still verifiable depends on the
+    day the test runs)."""
+    data = make_zfo()
+    check = verify_archive_timestamp(_stamp(data, pki.tsa), data, trust)
+    assert check.time == NOW and check.tsa_name == _cn(pki.tsa.cert)
+    assert check.horizon is not None and check.ok == (datetime.now(UTC) <= check.horizon.expires)
+
+
+def test_a_2048_bit_authority_key_ends_the_archive_evidence_at_its_limit(
+        make_zfo: Callable[..., bytes], pki: TestPki, trust: TrustStore) -> None:
+    """RSA-2048 is accepted until the end of 2030 (112-bit strength): an archive
+    timestamp by such a key proves nothing after that, whatever its certificate says."""
+    from dso_desktop.zfo.horizon import STRENGTH_112_UNTIL
+
+    data = make_zfo()
+    assert pki.tsa.cert.public_key().key_size == 2048  # type: ignore[union-attr]
+    chain = trust.chain_for(pki.tsa.cert, purpose="tsa")
+    assert chain.expires > STRENGTH_112_UNTIL  # the certificates outlive the key's limit
+    check = verify_archive_timestamp(_stamp(data, pki.tsa), data, trust, now=NOW)
+    assert check.ok and check.horizon is not None
+    assert (check.horizon.expires, check.horizon.cause) == \
+        (STRENGTH_112_UNTIL, EvidenceCause.ALGORITHM)
