@@ -6,7 +6,7 @@ store that went through pickling (a sync's checking process) still copied and pi
 from __future__ import annotations
 
 import pickle
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -317,3 +317,160 @@ def test_a_pinned_anchor_given_again_stays_pinned(pki: TestPki) -> None:
     assert store.add(pki.ca_cert, explicit_anchor=True, source=USER)
     info = store.anchor_info(store.chain_for(pki.seal.cert))
     assert info is not None and info.source == PINNED
+
+
+# Survivors of seed 20261211 (branch ``survzfo4``).
+
+_CRL_URL = "http://crl.example.test/ca.crl"
+
+
+def test_a_crl_at_its_next_update_is_no_longer_current(pki: TestPki) -> None:
+    crl = issue_crl(pki, [], this_update=SEALED_AT, next_update=SEALED_AT + timedelta(days=1))
+    cache = CrlCache(lambda _url: crl, None)
+    got, problem = cache.crl(_CRL_URL, pki.ca_cert, SEALED_AT + timedelta(days=1))
+    assert got is None and problem == f"the CRL from {_CRL_URL} is not current"
+
+
+def test_a_crl_held_for_one_ca_is_not_taken_for_another(pki: TestPki) -> None:
+    """The memory keeps which CA's signature on a CRL was checked: asked for another CA,
+    the CRL must be signed by that one."""
+    crl = issue_crl(pki, [], this_update=SEALED_AT, next_update=SEALED_AT + timedelta(days=1))
+    cache = CrlCache(lambda _url: crl, None)
+    assert cache.crl(_CRL_URL, pki.ca_cert, SEALED_AT)[0] is not None
+    other = issue_cert("Other CA", _ec(), ca=True, key_usage=ca_key_usage())
+    got, problem = cache.crl(_CRL_URL, other, SEALED_AT)
+    assert got is None and problem == f"the CRL from {_CRL_URL} is not signed by the issuing CA"
+
+
+def _seal_with_crls(pki: TestPki, urls: list[str]) -> x509.Certificate:
+    cdp = x509.CRLDistributionPoints([
+        x509.DistributionPoint(full_name=[x509.UniformResourceIdentifier(u)], relative_name=None,
+                               reasons=None, crl_issuer=None) for u in urls])
+    return issue_cert("Seal", _ec(), issuer=pki.ca_cert, issuer_key=pki.ca_key,
+                      not_before=SEALED_AT - timedelta(days=1), days=366, extensions=[cdp])
+
+
+def test_the_next_distribution_point_is_tried_when_one_fails(pki: TestPki) -> None:
+    cert = _seal_with_crls(pki, ["http://down.example.test/a.crl", _CRL_URL])
+    served = {_CRL_URL: issue_crl(pki, [], this_update=SEALED_AT,
+                                  next_update=SEALED_AT + timedelta(days=1))}
+    cache = CrlCache(served.__getitem__, None)  # the first URL raises KeyError
+    check = cache.check(cert, pki.ca_cert, SEALED_AT, SEALED_AT)
+    assert check.status == "good"
+    assert check.detail.startswith(f"not listed in the CRL from {_CRL_URL}")
+
+
+def test_a_revocation_time_is_given_in_utc_whatever_the_local_zone(
+        pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from dso_desktop.zfo.revocation import REVOKED
+
+    cert = _seal_with_crls(pki, [_CRL_URL])
+    revoked_at = SEALED_AT - timedelta(hours=3)
+    crl = issue_crl(pki, [(cert.serial_number, revoked_at)], this_update=SEALED_AT,
+                    next_update=SEALED_AT + timedelta(days=1))
+    monkeypatch.setenv("TZ", "Europe/Prague")
+    time.tzset()
+    try:
+        check = CrlCache(lambda _url: crl, None).check(cert, pki.ca_cert, SEALED_AT, SEALED_AT)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert check.status == REVOKED and check.revoked_at == revoked_at
+    assert check.revoked_at is not None and check.revoked_at.tzinfo is UTC
+
+
+def test_a_certificate_is_looked_up_once_in_the_same_crl(
+        pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync checks many messages sealed by one certificate against one big CRL: the
+    lookup is remembered per certificate and CRL."""
+    cert = _seal_with_crls(pki, [_CRL_URL])
+    crl = issue_crl(pki, [], this_update=SEALED_AT, next_update=SEALED_AT + timedelta(days=1))
+    cache = CrlCache(lambda _url: crl, None)
+    looked_up = []
+    real_entry = CrlCache._entry
+
+    def counting(*args: object) -> RevocationCheck:
+        looked_up.append(args)
+        return real_entry(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CrlCache, "_entry", staticmethod(counting))
+    first = cache.check(cert, pki.ca_cert, SEALED_AT, SEALED_AT)
+    second = cache.check(cert, pki.ca_cert, SEALED_AT, SEALED_AT)
+    assert first == second and first.status == "good"
+    assert len(looked_up) == 1
+
+
+def test_a_failed_crl_download_is_retried_once_the_pause_is_over(
+        pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.zfo import revocation
+
+    clock = [1000.0]
+    monkeypatch.setattr(revocation, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    crl = issue_crl(pki, [], this_update=SEALED_AT, next_update=SEALED_AT + timedelta(days=1))
+    answers: list[bytes | None] = [None, crl]
+    fetched = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        answer = answers.pop(0)
+        if answer is None:
+            raise OSError("down")
+        return answer
+
+    cache = CrlCache(fetch, None)
+    assert cache.crl(_CRL_URL, pki.ca_cert, SEALED_AT)[0] is None
+    clock[0] += revocation.RETRY_FAILED_AFTER - 0.5
+    assert cache.crl(_CRL_URL, pki.ca_cert, SEALED_AT) == \
+        (None, f"CRL download from {_CRL_URL} failed a moment ago")
+    clock[0] += 0.5  # exactly the pause after the failure
+    assert cache.crl(_CRL_URL, pki.ca_cert, SEALED_AT)[0] is not None
+    assert len(fetched) == 2
+
+
+def test_a_ca_that_may_not_sign_certificates_breaks_the_chain_below_it() -> None:
+    from dso_desktop.zfo.testpki import leaf_key_usage
+
+    root_key, mid_key = _ec(), _ec()
+    root = issue_cert("Root", root_key, ca=True, key_usage=ca_key_usage())
+    mid = issue_cert("Issuing CA", mid_key, issuer=root, issuer_key=root_key, ca=True,
+                     key_usage=leaf_key_usage())  # a CA flag, but no keyCertSign
+    leaf = issue_cert("Seal", _ec(), issuer=mid, issuer_key=mid_key, key_usage=leaf_key_usage())
+    store = TrustStore()
+    store.add(root, explicit_anchor=True)
+    store.add(mid)
+    chain = store.chain_for(leaf)
+    assert not chain.anchored
+    assert chain.problem is not None and "'Issuing CA' may not sign certificates" in chain.problem
+
+
+def test_a_downloaded_root_nobody_trusts_is_neither_added_nor_cached(tmp_path: Path) -> None:
+    root_key = _ec()
+    root = issue_cert("Foreign Root", root_key, ca=True, key_usage=ca_key_usage())
+    leaf = issue_cert("Seal", _ec(), issuer=root, issuer_key=root_key,
+                      aia="http://ca.example.test/root.crt")
+    served = {"http://ca.example.test/root.crt": root.public_bytes(serialization.Encoding.DER)}
+    store = TrustStore(fetcher=served.__getitem__, cache_dir=tmp_path)
+    assert store.add(root) is False
+    assert not store.chain_for(leaf).anchored
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_downloads_the_default_store_fetches_nothing(tmp_path: Path) -> None:
+    root_key = _ec()
+    root = issue_cert("Foreign Root", root_key, ca=True, key_usage=ca_key_usage())
+    leaf = issue_cert("Seal", _ec(), issuer=root, issuer_key=root_key,
+                      aia="http://ca.example.test/root.crt")
+    fetched: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return root.public_bytes(serialization.Encoding.DER)
+
+    store = TrustStore.default(tmp_path, allow_download=False, fetcher=fetch, os_bundles=(),
+                               shipped=False)
+    assert not store.chain_for(leaf).anchored
+    assert fetched == []
