@@ -234,14 +234,14 @@ CS: dict[str, str] = {
     "unverified": "neověřeno",
     "{n} stored verdicts changed by verifying again, stored (each in its message's "
     "history):":
-        "{n} uložených výsledků ověření se novým ověřením změnilo, uloženo (každá změna "
+        "uložené výsledky ověření, které nové ověření změnilo: {n}; uloženy (každá změna "
         "v historii zprávy):",
     "{n} stored verdicts differ from today's verification; `dso check --refresh-verdicts` "
     "stores them:":
-        "{n} uložených výsledků ověření se liší od dnešního ověření; "
-        "`dso check --refresh-verdicts` je uloží:",
+        "uložené výsledky ověření, které se liší od dnešního ověření: {n}; "
+        "`dso check --refresh-verdicts` uloží nové:",
     "{n} verdicts changed by someone else meanwhile, left as they are":
-        "{n} výsledků ověření mezitím změnil někdo jiný, ponecháno beze změny",
+        "výsledky ověření, které mezitím změnil někdo jiný (ponechány beze změny): {n}",
     "{n} conflicting copies marked as reviewed (kept)":
         "{n} rozporných kopií označeno jako prohlédnuté (ponechány)",
     "NOT CLEAN: evidence that is not trusted, invalid or in conflict (see above) must be "
