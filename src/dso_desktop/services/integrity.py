@@ -391,23 +391,25 @@ class _VerdictChanges:
         else:
             q = (select(DeliveryInfo.message_id, DeliveryInfo.verdict, DeliveryInfo.sha256)
                  .where(DeliveryInfo.message_id.in_(ids)))
-        stored: list[tuple[int, str | None, Any, str]] = []
         with self._db.write() as s:
             now = {r[0]: (r[1], r[2]) for r in s.execute(q)}
-            repo, activity = MessageRepo(s), ActivityRepo(s)
-            for mid, old, verdict, digest in changes:
-                if now.get(mid) != (old, digest):
-                    self.skipped += 1
-                    continue
+            stored = [c for c in changes if now.get(c[0]) == (c[1], c[3])]
+            self.skipped += len(changes) - len(stored)
+            if not stored:
+                return stored
+            with s.no_autoflush:  # one flush at the commit, not one per message
                 if kind == ZFO:
-                    repo.set_verdict(mid, verdict_info(verdict))
-                else:
-                    s.execute(update(DeliveryInfo).where(DeliveryInfo.message_id == mid)
-                              .values(verdict=str(verdict.kind)))
+                    MessageRepo(s).set_verdicts({mid: verdict_info(verdict)
+                                                 for mid, _old, verdict, _d in stored})
+                else:  # by primary key, one statement for the batch
+                    s.execute(update(DeliveryInfo), [
+                        {"message_id": mid, "verdict": str(verdict.kind)}
+                        for mid, _old, verdict, _d in stored])
+                activity = ActivityRepo(s)
                 what = "" if kind == ZFO else "delivery info: "
-                activity.record(mid, REVERIFIED,
-                                f"{what}{old or 'unverified'} -> {verdict.kind}")
-                stored.append((mid, old, verdict, digest))
+                for mid, old, verdict, _digest in stored:
+                    activity.record(mid, REVERIFIED,
+                                    f"{what}{old or 'unverified'} -> {verdict.kind}")
         return stored
 
     def report(self) -> VerdictRefresh:

@@ -242,3 +242,40 @@ def test_checking_processes_send_back_the_changed_verdicts(
     assert all(len(_history(app, mid)) == 2 for mid in wrong)
     assert all(_history(app, mid) == [] for mid in right)
     assert _evidence(app) == before
+
+
+def test_a_renewed_message_keeps_the_horizon_of_its_newest_version(
+        app: App, make_zfo: Callable[..., bytes]) -> None:
+    """As the message's verify action: the original's new verdict does not move the watch's
+    due date back from the one its newer evidence version set (`store.versions`)."""
+    from dso_desktop.domain import EvidenceCause, EvidenceVersionKind
+    from dso_desktop.store.timeutil import from_db
+    from dso_desktop.store.versions import EvidenceVersionRepo
+
+    renewed = _store(app, "7801", make_zfo(dm_id="7801"), TOO_MANY)
+    plain = _store(app, "7802", make_zfo(dm_id="7802"), TOO_MANY)
+    later = SEALED_AT + timedelta(days=3650)
+    with app.db.write() as s:
+        EvidenceVersionRepo(s).add(
+            renewed, EvidenceVersionKind.ARCHIVE_TIMESTAMP, b"token", covers_sha256="0" * 64,
+            verdict=VerdictInfo("valid", NOW, "{}", evidence_expires=later,
+                                evidence_cause=EvidenceCause.QUALIFIED_TIMESTAMP.value),
+            source="test")
+
+    def horizon(mid: int) -> tuple[Any, ...]:
+        from sqlalchemy import select
+
+        from dso_desktop.store.models import Message
+
+        with app.db.read() as s:
+            at, cause = s.execute(select(Message.evidence_expires, Message.evidence_cause)
+                                  .where(Message.id == mid)).one()
+        return from_db(at), cause
+
+    assert horizon(plain) == (None, None)
+    report = _service(app).check(NOW, refresh_verdicts=True)
+    assert report.verdicts is not None
+    assert report.verdicts.changes == (VerdictChange("message", "invalid", "valid", 2),)
+    assert horizon(renewed) == (later, "qualified-timestamp")
+    at, cause = horizon(plain)  # today's verdict's own horizon
+    assert at is not None and at != later and cause is not None
