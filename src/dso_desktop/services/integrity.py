@@ -115,7 +115,7 @@ def _verify_rows(kind: str, ids: Sequence[int], rows: list[EvidenceRow],
         if not verdict.kind.trusted:
             try:
                 parse_zfo(data)
-            except ZfoError as exc:  # its verdict stands: no ZFO is "invalid"
+            except ZfoError as exc:  # not a ZFO: the verifier's "invalid" is its verdict
                 out.append((mid, dm_id, P.UNPARSABLE, f"{what}{exc}", change))
                 continue
             # invalid or untrusted: the problem of that name
