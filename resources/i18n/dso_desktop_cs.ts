@@ -1692,12 +1692,56 @@
         <translation>… a dalších %1</translation>
     </message>
     <message>
+        <source>not verified</source>
+        <translation>neověřeno</translation>
+    </message>
+    <message>
+        <source>Stopped: the results stored so far stay, the others are unchanged.</source>
+        <translation>Přerušeno: dosud uložené výsledky zůstávají, ostatní se nezměnily.</translation>
+    </message>
+    <message>
+        <source>%1 new verification results stored; each change is in its message&apos;s history.</source>
+        <translation>Uložené nové výsledky ověření: %1; každá změna je v historii zprávy.</translation>
+    </message>
+    <message>
+        <source>%1 stored verification results differ from today&apos;s verification:</source>
+        <translation>Uložené výsledky ověření, které se liší od dnešního ověření: %1</translation>
+    </message>
+    <message>
+        <source>data message</source>
+        <translation>datová zpráva</translation>
+    </message>
+    <message>
+        <source>delivery info</source>
+        <translation>doručenka</translation>
+    </message>
+    <message>
+        <source>%1 results were changed meanwhile by someone else and left as they are.</source>
+        <translation>Výsledky, které mezitím změnil někdo jiný (ponechány beze změny): %1</translation>
+    </message>
+    <message>
+        <source>Storing the new verification results…</source>
+        <translation>Ukládám nové výsledky ověření…</translation>
+    </message>
+    <message>
         <source>Checking the signatures of the archive…</source>
         <translation>Kontroluji podpisy v archivu…</translation>
     </message>
     <message>
         <source>Archive check</source>
         <translation>Kontrola archivu</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Zrušit</translation>
+    </message>
+    <message>
+        <source>Stopping after the current batch…</source>
+        <translation>Zastavuji po dokončení rozpracované dávky…</translation>
+    </message>
+    <message>
+        <source>Store the new verification results</source>
+        <translation>Uložit nové výsledky ověření</translation>
     </message>
 </context>
 <context>

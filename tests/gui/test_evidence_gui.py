@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from tests.conftest import ZFO_SAMPLES, require_shared
 
 from dso_desktop.domain import Direction
@@ -123,3 +123,75 @@ def test_zfo_viewer_import_of_a_forgery_says_quarantine(
     assert "Neuloženo jako důkaz" in viewer.title.text() and "karanténě" in viewer.title.text()
     assert not viewer.import_button.isEnabled()
     assert window.ctx.app.messages.count() == 0
+
+
+def _imported_with_a_wrong_verdict(qtbot: Any, window: Any) -> int:
+    """A real sample imported, then given the INVALID verdict an earlier release stored
+    for every real message over ~10 MB."""
+    from datetime import UTC, datetime
+
+    from dso_desktop.store.records import VerdictInfo
+
+    require_shared(ZFO_SAMPLES)
+    with qtbot.waitSignal(window.imported, timeout=30_000) as sig:
+        window.import_zfo([ZFO_SAMPLES / SAMPLE])
+    [mid] = [i.message_id for i in sig.args[0].items]
+    with window.ctx.app.db.write() as s:
+        MessageRepo(s).set_verdict(mid, VerdictInfo("invalid", datetime(2026, 1, 5, tzinfo=UTC)))
+    return mid
+
+
+def _verdict(app: Any, mid: int) -> str:
+    with app.db.read() as s:
+        return str(MessageRepo(s).rows([mid])[0].verdict)
+
+
+def test_the_check_offers_to_store_the_verdicts_that_changed(qtbot: Any, window: Any) -> None:
+    from dso_desktop.store.activity import REVERIFIED, ActivityRepo
+
+    app = window.ctx.app
+    mid = _imported_with_a_wrong_verdict(qtbot, window)
+    check = window.check_archive()
+    with qtbot.waitSignal(check.finished, timeout=30_000) as sig:
+        pass
+    verdicts = sig.args[0].verdicts
+    [change] = verdicts.changes
+    assert (change.evidence, change.old, change.count) == ("message", "invalid", 1)
+    today = change.new
+    assert _verdict(app, mid) == "invalid"  # the check itself stores nothing
+    text = check.result_box.text()
+    assert "Uložené výsledky ověření, které se liší od dnešního ověření: 1" in text
+    assert "• datová zpráva: Neplatný → " in text
+    assert check.store_button is not None
+    assert check.store_button.text() == "Uložit nové výsledky ověření"
+
+    with qtbot.waitSignal(check.verdicts_stored, timeout=30_000):
+        check.store_button.click()
+    refresh = check.refresh
+    assert refresh is not None and refresh.progress.labelText() == (
+        "Ukládám nové výsledky ověření…")
+    qtbot.waitUntil(lambda: refresh.result_box is not None)
+    assert not refresh.progress.isVisible()  # its close on the answer is no cancel
+    assert _verdict(app, mid) == today
+    with app.db.read() as s:
+        assert [(r.action, r.detail) for r in ActivityRepo(s).history(mid)] == [
+            (REVERIFIED, f"invalid -> {today}")]
+    text = refresh.result_box.text()  # type: ignore[union-attr]
+    assert "Uložené nové výsledky ověření: 1; každá změna je v historii zprávy." in text
+    assert refresh.store_button is None and not check.result_box.isVisible()
+
+
+def test_storing_the_verdicts_can_be_cancelled(qtbot: Any, window: Any) -> None:
+    from dso_desktop.gui.integrityui import IntegrityCheck
+
+    mid = _imported_with_a_wrong_verdict(qtbot, window)
+    run = IntegrityCheck(window, window.ctx, refresh_verdicts=True)
+    assert run.progress.findChild(QPushButton).text() == "Zrušit"
+    run.cancel()  # asked before the first batch ends: that batch is stored, no more
+    with qtbot.waitSignal(run.finished, timeout=30_000) as sig:
+        run.start()
+    assert sig.args[0].verdicts.cancelled and not sig.args[0].clean
+    assert _verdict(window.ctx.app, mid) != "invalid"
+    text = run.result_box.text()  # type: ignore[union-attr]
+    assert text.startswith("Přerušeno: dosud uložené výsledky zůstávají")
+    assert "Archiv" not in text  # no verdict on an archive not checked to its end

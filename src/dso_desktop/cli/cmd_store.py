@@ -21,6 +21,7 @@ from dso_desktop.cli.texts import tr
 
 if TYPE_CHECKING:
     from dso_desktop.app import App
+    from dso_desktop.services.types import VerdictRefresh
 
 ENV_OFFLINE = "DSO_OFFLINE"  # set: never fetch trust anchors over the network
 
@@ -389,13 +390,14 @@ def import_(args: argparse.Namespace, ctx: CliContext) -> int:
 def check(args: argparse.Namespace, ctx: CliContext) -> int:
     with _open(ctx) as app:
         reviewed = app.integrity.mark_copies_reviewed() if args.mark_reviewed else 0
-        report = app.integrity.check()
+        report = app.integrity.check(refresh_verdicts=args.refresh_verdicts)
 
     def text(_: Any) -> str:
         lines = [f"{p.dm_id or '-'}: {p.problem}: {p.detail}" for p in report.problems]
         lines.append(tr("checked {checked} signed messages: {ok} verify; database {state}",
                         checked=report.checked, ok=report.ok,
                         state=tr("ok") if report.database_ok else tr("DAMAGED")))
+        lines += _verdict_lines(report.verdicts)
         if reviewed:
             lines.append(tr("{n} conflicting copies marked as reviewed (kept)", n=reviewed))
         if not report.clean:
@@ -407,6 +409,25 @@ def check(args: argparse.Namespace, ctx: CliContext) -> int:
 
     ctx.emit(report.to_json(), text)
     return 0 if report.clean else 1
+
+
+def _verdict_lines(verdicts: VerdictRefresh | None) -> list[str]:
+    """The stored verdicts today's verification changes: found, or stored."""
+    if verdicts is None or not (verdicts.differing or verdicts.skipped):
+        return []
+    evidence = {"message": tr("signed message"), "delivery-info": tr("delivery info")}
+    lines = [f"  {evidence.get(c.evidence, c.evidence)}: {c.old or tr('unverified')} -> "
+             f"{c.new}: {c.count}" for c in verdicts.changes]
+    if verdicts.stored:
+        lines.insert(0, tr("{n} stored verdicts changed by verifying again, stored (each "
+                           "in its message's history):", n=verdicts.differing))
+    elif verdicts.differing:
+        lines.insert(0, tr("{n} stored verdicts differ from today's verification; "
+                           "`dso check --refresh-verdicts` stores them:", n=verdicts.differing))
+    if verdicts.skipped:
+        lines.append(tr("{n} verdicts changed by someone else meanwhile, left as they are",
+                        n=verdicts.skipped))
+    return lines
 
 
 # -- parser ----------------------------------------------------------------------------------
@@ -487,4 +508,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--mark-reviewed", action="store_true",
                    help="mark the conflicting copies listed now as reviewed: they stay in "
                    "the archive but no longer make the check fail")
+    p.add_argument("--refresh-verdicts", action="store_true",
+                   help="store the verdicts of today's verification where they differ from "
+                   "the stored ones (each change in the message's history; the evidence "
+                   "is not changed)")
     p.set_defaults(handler=check)

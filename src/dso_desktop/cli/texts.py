@@ -230,6 +230,18 @@ CS: dict[str, str] = {
         "zkontrolováno {checked} podepsaných zpráv: ověřeno {ok}; databáze {state}",
     "ok": "v pořádku",
     "DAMAGED": "POŠKOZENA",
+    "signed message": "podepsaná zpráva",
+    "unverified": "neověřeno",
+    "{n} stored verdicts changed by verifying again, stored (each in its message's "
+    "history):":
+        "uložené výsledky ověření, které nové ověření změnilo: {n}; uloženy (každá změna "
+        "v historii zprávy):",
+    "{n} stored verdicts differ from today's verification; `dso check --refresh-verdicts` "
+    "stores them:":
+        "uložené výsledky ověření, které se liší od dnešního ověření: {n}; "
+        "`dso check --refresh-verdicts` uloží nové:",
+    "{n} verdicts changed by someone else meanwhile, left as they are":
+        "výsledky ověření, které mezitím změnil někdo jiný (ponechány beze změny): {n}",
     "{n} conflicting copies marked as reviewed (kept)":
         "{n} rozporných kopií označeno jako prohlédnuté (ponechány)",
     "NOT CLEAN: evidence that is not trusted, invalid or in conflict (see above) must be "
@@ -678,6 +690,10 @@ CS: dict[str, str] = {
     "longer make the check fail":
         "označit nyní vypsané rozporné kopie jako prohlédnuté: zůstanou v archivu, ale "
         "kontrola kvůli nim už neselže",
+    "store the verdicts of today's verification where they differ from the stored ones "
+    "(each change in the message's history; the evidence is not changed)":
+        "uložit výsledky dnešního ověření tam, kde se liší od uložených (každá změna "
+        "v historii zprávy; důkazy se nemění)",
     # cmd_outbox.py
     "unsettled sends (exit 1 while there are any)":
         "nevyřešená odeslání (návratový kód 1, dokud nějaká jsou)",

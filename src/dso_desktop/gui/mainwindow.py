@@ -1211,8 +1211,14 @@ class MainWindow(QMainWindow):
 
         check = IntegrityCheck(self, self.ctx)
         self._integrity_check = check
+        check.verdicts_stored.connect(self._verdicts_stored)
         check.start()
         return check
+
+    def _verdicts_stored(self, _report: object) -> None:
+        """New verdicts stored by the archive check: the list and warnings show them."""
+        self.model.invalidate()
+        self.reload_warnings()
 
     def set_update_problem(self, problem: dict[str, Any] | None) -> None:
         """The update controller's last failure (or None): shown in the warnings panel."""

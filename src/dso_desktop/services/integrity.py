@@ -31,7 +31,12 @@ from typing import TYPE_CHECKING, Any
 
 from dso_desktop.domain import IntegrityProblemKind as P
 from dso_desktop.domain import VerdictKind, ZfoKind
-from dso_desktop.services.types import IntegrityProblem, IntegrityReport
+from dso_desktop.services.types import (
+    IntegrityProblem,
+    IntegrityReport,
+    VerdictChange,
+    VerdictRefresh,
+)
 from dso_desktop.store import bulkread
 from dso_desktop.store.bulkread import DELIVERY_INFO, STRUCTURE, ZFO
 
@@ -61,8 +66,15 @@ _AHEAD = 2
 _READY, _SCOPES, _CHECK, _DONE, _LOCAL, _FAILED, _DIED = (
     "ready", "scopes", "check", "done", "local", "failed", "died")
 
-# (id, dmID, problem or None when sound, detail)
-_Result = tuple[int, str, P | None, str]
+# (id, dmID, problem or None when sound, detail, change): change is (the stored verdict,
+# today's `Verdict`, the SHA-256 of the bytes verified) when today's verdict differs from
+# the stored one, else None. Only a change crosses the pipe whole (a verdict's facts).
+_Change = tuple[str | None, Any, str]
+_Result = tuple[int, str, P | None, str, _Change | None]
+
+# The evidence has no verdict of its own to store: its bytes are not the stored ones, it
+# is gone, or it is another message's ZFO.
+_NO_VERDICT = frozenset({P.MISSING_ZFO, P.CHECKSUM, P.MISMATCH})
 
 
 def _verify_rows(kind: str, ids: Sequence[int], rows: list[EvidenceRow],
@@ -71,7 +83,8 @@ def _verify_rows(kind: str, ids: Sequence[int], rows: list[EvidenceRow],
     """The verdict on the evidence of ``kind`` of each message of ``ids``, in that order.
 
     A signed message that is not there is a problem; a message without a delivery info
-    has nothing to check (its result is sound)."""
+    has nothing to check (its result is sound). Today's verdict comes back too where it
+    is not the stored one (the results' last item)."""
     from dso_desktop.zfo import ZfoError, parse_zfo, verify_zfo
 
     found = {r[0]: r for r in rows}
@@ -81,33 +94,38 @@ def _verify_rows(kind: str, ids: Sequence[int], rows: list[EvidenceRow],
         dm_id = row[1] if row is not None else ""  # the message itself is gone
         data = row[3] if row is not None else None
         if data is None:
-            out.append((mid, dm_id, P.MISSING_ZFO, "no ZFO stored") if kind == ZFO
-                       else (mid, dm_id, None, ""))
+            out.append((mid, dm_id, P.MISSING_ZFO, "no ZFO stored", None) if kind == ZFO
+                       else (mid, dm_id, None, "", None))
             continue
         assert row is not None
         what = "" if kind == ZFO else "delivery info: "
-        if hashlib.sha256(data).hexdigest() != row[4]:
+        digest = row[4]
+        if hashlib.sha256(data).hexdigest() != digest:
             out.append((mid, dm_id, P.CHECKSUM, "stored bytes do not match their SHA-256"
-                        if kind == ZFO else "delivery info bytes do not match their SHA-256"))
+                        if kind == ZFO else "delivery info bytes do not match their SHA-256",
+                        None))
             continue
         # The verifier's lean path reads the bytes once (it parses only the XML facts it
         # needs, dmID among them); the full parse, twice the work, only classifies a file
         # that does not verify: the verifier gives bytes that are no ZFO an "invalid"
         # verdict, only the parse tells "unparsable" (damaged) from "invalid".
         verdict = verify_zfo(data, scope_of(row[2]), now=now)
+        assert digest is not None  # stored with its bytes
+        change = (row[5], verdict, digest) if verdict.kind != row[5] else None
         if not verdict.kind.trusted:
             try:
                 parse_zfo(data)
-            except ZfoError as exc:
-                out.append((mid, dm_id, P.UNPARSABLE, f"{what}{exc}"))
+            except ZfoError as exc:  # not a ZFO: the verifier's "invalid" is its verdict
+                out.append((mid, dm_id, P.UNPARSABLE, f"{what}{exc}", change))
                 continue
             # invalid or untrusted: the problem of that name
             detail = "; ".join(verdict.reasons) or verdict.kind
-            out.append((mid, dm_id, _PROBLEM[verdict.kind], f"{what}{detail}" if what else detail))
+            out.append((mid, dm_id, _PROBLEM[verdict.kind],
+                        f"{what}{detail}" if what else detail, change))
         elif kind == ZFO and verdict.message_id != dm_id:
-            out.append((mid, dm_id, P.MISMATCH, f"ZFO is message {verdict.message_id}"))
+            out.append((mid, dm_id, P.MISMATCH, f"ZFO is message {verdict.message_id}", None))
         else:
-            out.append((mid, dm_id, None, ""))
+            out.append((mid, dm_id, None, "", change))
     return out
 
 
@@ -329,6 +347,80 @@ class _Pool:
         self.workers = []
 
 
+class _VerdictChanges:
+    """Today's verdicts that differ from the stored ones, counted, and stored when asked
+    to: one transaction per batch, so a cancelled or failed check leaves whole batches."""
+
+    def __init__(self, db: Database, *, store: bool) -> None:
+        self._db = db
+        self.store = store
+        self.counts: dict[tuple[str, str | None, str], int] = {}
+        self.checked = self.failed = self.skipped = 0
+        self.cancelled = False
+
+    def batch(self, kind: str, found: list[_Result]) -> None:
+        changes: list[tuple[int, str | None, Any, str]] = []
+        for mid, _dm, problem, _detail, change in found:
+            self.checked += 1
+            if problem in _NO_VERDICT:
+                self.failed += 1
+            elif change is not None:
+                changes.append((mid, *change))
+        if changes and self.store:
+            changes = self._write(kind, changes)
+        for _mid, old, verdict, _digest in changes:
+            key = (kind, old, str(verdict.kind))
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _write(self, kind: str, changes: list[tuple[int, str | None, Any, str]],
+               ) -> list[tuple[int, str | None, Any, str]]:
+        """Store the new verdicts of one batch and log each; returns those stored. A
+        verdict or evidence someone changed since it was read is left as it is now."""
+        from sqlalchemy import select, update
+
+        from dso_desktop.store.activity import REVERIFIED, ActivityRepo
+        from dso_desktop.store.messages import MessageRepo
+        from dso_desktop.store.models import DeliveryInfo, Message, MessageZfo
+        from dso_desktop.sync.ingest import verdict_info
+
+        ids = [c[0] for c in changes]
+        if kind == ZFO:
+            q = (select(MessageZfo.message_id, Message.verdict, MessageZfo.sha256)
+                 .join(Message, Message.id == MessageZfo.message_id)
+                 .where(MessageZfo.message_id.in_(ids)))
+        else:
+            q = (select(DeliveryInfo.message_id, DeliveryInfo.verdict, DeliveryInfo.sha256)
+                 .where(DeliveryInfo.message_id.in_(ids)))
+        with self._db.write() as s:
+            now = {r[0]: (r[1], r[2]) for r in s.execute(q)}
+            stored = [c for c in changes if now.get(c[0]) == (c[1], c[3])]
+            self.skipped += len(changes) - len(stored)
+            if not stored:
+                return stored
+            with s.no_autoflush:  # one flush at the commit, not one per message
+                if kind == ZFO:
+                    MessageRepo(s).set_verdicts({mid: verdict_info(verdict)
+                                                 for mid, _old, verdict, _d in stored})
+                else:  # by primary key, one statement for the batch
+                    s.execute(update(DeliveryInfo), [
+                        {"message_id": mid, "verdict": str(verdict.kind)}
+                        for mid, _old, verdict, _d in stored])
+                activity = ActivityRepo(s)
+                what = "" if kind == ZFO else "delivery info: "
+                for mid, old, verdict, _digest in stored:
+                    activity.record(mid, REVERIFIED,
+                                    f"{what}{old or 'unverified'} -> {verdict.kind}")
+        return stored
+
+    def report(self) -> VerdictRefresh:
+        evidence = {ZFO: "message", DELIVERY_INFO: ZfoKind.DELIVERY_INFO.value}
+        changes = tuple(VerdictChange(evidence[k], old, new, n)
+                        for (k, old, new), n in sorted(
+                            self.counts.items(), key=lambda kv: (kv[0][0] != ZFO, -kv[1])))
+        return VerdictRefresh(self.checked, changes, stored=self.store, failed=self.failed,
+                              skipped=self.skipped, cancelled=self.cancelled)
+
+
 class IntegrityService:
     def __init__(self, db: Database, trust: Callable[..., Any]) -> None:
         self._db = db
@@ -390,9 +482,17 @@ class IntegrityService:
             return None
 
     def check(self, now: datetime | None = None,
-              progress: Callable[[int, int], None] | None = None) -> IntegrityReport:
+              progress: Callable[[int, int], None] | None = None, *,
+              refresh_verdicts: bool = False,
+              cancel: Callable[[], bool] | None = None) -> IntegrityReport:
         """Re-verify every stored ZFO and delivery info with its checksum; report, never
-        modify the evidence. ``progress(done, total)`` counts both."""
+        modify the evidence. ``progress(done, total)`` counts both.
+
+        The report counts the stored verdicts today's verification changes
+        (`VerdictRefresh`); with ``refresh_verdicts`` it stores them, a batch per
+        transaction, each change in its message's activity log: the verdict only, the
+        evidence and its SHA-256 untouched. ``cancel()``, asked between batches, stops the
+        check there (the report says so; what was stored stays)."""
         from dso_desktop.store.messages import MessageRepo
 
         self.last_worker_pids = frozenset()
@@ -418,6 +518,8 @@ class IntegrityService:
             return cache[acc]
 
         pool = self._pool(spec, total, scope, now)
+        verdicts = _VerdictChanges(self._db, store=refresh_verdicts)
+        db_problems: list[str] = []  # not known when cancelled before the structural check
         try:
             with bulkread.borrowed(self._db) as conn:
                 local = self._local(spec, conn, batches, now, scope)
@@ -445,7 +547,8 @@ class IntegrityService:
                         if kind == STRUCTURE:
                             db_problems = found
                             continue
-                        for mid, dm_id, problem, detail in found:
+                        verdicts.batch(kind, found)  # stored (asked to) before it counts
+                        for mid, dm_id, problem, detail, _change in found:
                             n += 1
                             if problem is not None:
                                 problems.append(IntegrityProblem(mid, dm_id, problem, detail))
@@ -453,7 +556,10 @@ class IntegrityService:
                                 ok += 1
                             if progress is not None:
                                 progress(n, total)
-                    if side is not None and structure is not None:
+                        if cancel is not None and cancel():
+                            verdicts.cancelled = True
+                            break
+                    if side is not None and structure is not None and not verdicts.cancelled:
                         db_problems = structure.result()
                 finally:
                     if side is not None:
@@ -463,7 +569,7 @@ class IntegrityService:
                 pool.close(force=True)
             raise
         if pool is not None:
-            pool.close()
+            pool.close(force=verdicts.cancelled)  # cancelled: batches still out
             self.last_worker_pids = frozenset(pool.pids)
             self.last_process_rate = pool.rate
             self.last_structure_s = pool.structure_s
@@ -471,7 +577,7 @@ class IntegrityService:
         for p in db_problems:
             problems.append(IntegrityProblem(0, "", P.DATABASE, p))
         return IntegrityReport(checked=len(ids), ok=ok, problems=tuple(problems),
-                               database_ok=not db_problems)
+                               database_ok=not db_problems, verdicts=verdicts.report())
 
     def _unverified(self) -> list[IntegrityProblem]:
         """What the report lists beside the verdicts, in its order: other copies kept

@@ -39,6 +39,8 @@ __all__ = [
     "MessageRow",
     "SendOutcome",
     "TreeNode",
+    "VerdictChange",
+    "VerdictRefresh",
     "VerdictView",
     "ZfoView",
 ]
@@ -313,25 +315,70 @@ class IntegrityProblem:
 
 
 @dataclass(frozen=True)
+class VerdictChange:
+    """How many stored verdicts of one kind of evidence today's verification changes from
+    ``old`` (None: never verified) to ``new``."""
+
+    evidence: str  # "message" (the signed message) or "delivery-info"
+    old: str | None
+    new: str
+    count: int
+
+
+@dataclass(frozen=True)
+class VerdictRefresh:
+    """The stored verdicts that differ from today's verification (`IntegrityService.check`):
+    only found, or ``stored`` (`dso check --refresh-verdicts`), each with an entry in its
+    message's activity log."""
+
+    checked: int  # signed messages and delivery infos verified
+    changes: tuple[VerdictChange, ...] = ()
+    stored: bool = False
+    # Evidence with no verdict of its own to store: its bytes are not the stored ones (their
+    # SHA-256 differs), it is gone, or it is another message's ZFO. The check lists each.
+    failed: int = 0
+    # Verdicts someone else changed while they were being checked: left as they are.
+    skipped: int = 0
+    # Stopped between two batches: what was stored before stays, nothing after.
+    cancelled: bool = False
+
+    @property
+    def differing(self) -> int:
+        return sum(c.count for c in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"checked": self.checked, "differing": self.differing, "stored": self.stored,
+                "failed": self.failed, "skipped": self.skipped, "cancelled": self.cancelled,
+                "changes": [c.__dict__ for c in self.changes]}
+
+
+@dataclass(frozen=True)
 class IntegrityReport:
     checked: int
     ok: int
     problems: tuple[IntegrityProblem, ...]
     database_ok: bool
+    # The stored verdicts against today's (None: not compared).
+    verdicts: VerdictRefresh | None = None
 
     @property
     def clean(self) -> bool:
         """Nothing to act on: evidence that is untrusted, invalid or in conflict is not
-        clean; a quarantined file is reported but attached to nothing."""
+        clean; a quarantined file is reported but attached to nothing. A check cancelled
+        before its end is not clean: it has not seen everything."""
         return self.database_ok and not any(
-            p.problem not in INFORMATIONAL_PROBLEMS for p in self.problems)
+            p.problem not in INFORMATIONAL_PROBLEMS for p in self.problems) and not (
+            self.verdicts is not None and self.verdicts.cancelled)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "checked": self.checked, "ok": self.ok, "database_ok": self.database_ok,
             "clean": self.clean,
             "problems": [p.__dict__ for p in self.problems],
         }
+        if self.verdicts is not None:
+            out["verdicts"] = self.verdicts.to_json()
+        return out
 
 
 @dataclass(frozen=True)

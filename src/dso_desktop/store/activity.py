@@ -22,6 +22,9 @@ from dso_desktop.store.models import MessageActivity
 from dso_desktop.store.timeutil import from_db, to_db, utcnow
 
 READ, UNREAD, TAG, UNTAG, NOTE = "read", "unread", "tag", "untag", "note"
+# A stored verdict changed by verifying the evidence again (`dso check --refresh-verdicts`);
+# the detail says from what to what.
+REVERIFIED = "reverified"
 
 
 @dataclass(frozen=True)

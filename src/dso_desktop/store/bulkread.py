@@ -50,8 +50,9 @@ SQLITE_MMAP_BYTES = 1 << 31
 # round of large_check_per_s).
 READ_AHEAD_BLOCK = 8 << 20
 
-# (id, dmID, account id, evidence bytes or None, stored SHA-256 or None)
-EvidenceRow = tuple[int, str, int | None, bytes | None, str | None]
+# (id, dmID, account id, evidence bytes or None, stored SHA-256 or None, stored verdict or
+# None: the one the bytes were given when verified last, compared with today's)
+EvidenceRow = tuple[int, str, int | None, bytes | None, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ def reader_spec(db: Database, size: int) -> ReaderSpec:
     for kind, table in ((ZFO, MessageZfo), (DELIVERY_INFO, DeliveryInfo)):
         # From messages, so that a listed message whose evidence went away meanwhile still
         # comes back with its dmID (and None for the bytes).
-        q = (select(Message.id, Message.dm_id, Message.account_id, table.data, table.sha256)
+        verdict = Message.verdict if table is MessageZfo else DeliveryInfo.verdict
+        q = (select(Message.id, Message.dm_id, Message.account_id, table.data, table.sha256,
+                    verdict)
              .outerjoin(table, table.message_id == Message.id)
              .where(Message.id.in_(params)))
         compiled = q.compile(dialect=dialect)
@@ -134,9 +137,9 @@ def read(spec: ReaderSpec, conn: Any, kind: str, ids: Sequence[int]) -> list[Evi
         cur = conn.cursor(binary=True) if spec.dialect == "postgresql" else conn.cursor()
         try:
             cur.execute(sql, params)
-            for mid, dm_id, acc, data, digest in cur.fetchall():
+            for mid, dm_id, acc, data, digest, verdict in cur.fetchall():
                 out.append((int(mid), dm_id or "", acc,
-                            None if data is None else bytes(data), digest))
+                            None if data is None else bytes(data), digest, verdict))
         finally:
             cur.close()
     return out

@@ -231,6 +231,33 @@ def test_check_flags_evidence_this_archive_does_not_trust(data: Path) -> None:
     assert code == 1 and "NOT CLEAN" in out
 
 
+def test_check_refresh_verdicts_stores_todays_verdicts(data: Path, pki: TestPki,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored "valid" by the PKI that sealed them, untrusted by `dso` today: the plain check
+    only says so; --refresh-verdicts stores them; trusting the CA changes them back."""
+    code, report, _ = dso_json("check", "--data-dir", str(data))
+    assert code == 1
+    assert report["verdicts"]["stored"] is False and report["verdicts"]["changes"] == [
+        {"evidence": "message", "old": "valid", "new": "untrusted", "count": 3}]
+    code, out, _ = dso("check", "--data-dir", str(data))
+    assert ("3 stored verdicts differ from today's verification; `dso check "
+            "--refresh-verdicts` stores them:\n  signed message: valid -> untrusted: 3\n") in out
+    code, report, _ = dso_json("check", "--refresh-verdicts", "--data-dir", str(data))
+    assert code == 1  # stored, and still evidence this archive does not trust
+    assert (report["verdicts"]["stored"], report["verdicts"]["differing"]) == (True, 3)
+    code, report, _ = dso_json("check", "--data-dir", str(data))
+    assert report["verdicts"]["changes"] == [] and report["verdicts"]["differing"] == 0
+
+    assert dso("trust", "add", str(pki.ca_file), "--data-dir", str(data))[0] == 0
+    monkeypatch.setenv("DSO_LANG", "cs")
+    code, out, _ = dso("check", "--refresh-verdicts", "--data-dir", str(data))
+    assert code == 0
+    assert ("uložené výsledky ověření, které nové ověření změnilo: 3; uloženy (každá změna "
+            "v historii zprávy):\n  podepsaná zpráva: untrusted -> valid: 3\n") in out
+    code, report, _ = dso_json("check", "--data-dir", str(data))
+    assert (code, report["clean"], report["verdicts"]["differing"]) == (0, True, 0)
+
+
 # -- send: everything refused before any login ---------------------------------------------
 
 @pytest.mark.parametrize(("extra", "code_", "text"), [
