@@ -1198,11 +1198,14 @@ BIG_ZFO_MB = int(os.environ.get("DSO_BENCH_BIG_ZFO_MB", "300"))
 _BIG_OPS = ("import", "verify", "export", "sync")
 
 
-def make_big_zfo(path: Path, mb: int) -> int:
-    """A sealed ZFO of about ``mb`` MB (one random attachment), with its CA beside it."""
+def make_big_zfo(path: Path, mb: int, *, isds: bool = True) -> int:
+    """A sealed ZFO of about ``mb`` MB (one random attachment), with its CA beside it, in
+    the encoding ISDS seals with (BER, the content in 1000-byte chunks; ``isds=False``:
+    plain DER)."""
     from tests.unit.zfo.zfo_factory import message_xml
 
     from dso_desktop.simulator import Simulator
+    from dso_desktop.simulator.signing import isds_layout
     from dso_desktop.zfo.produce import seal
 
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -1211,6 +1214,8 @@ def make_big_zfo(path: Path, mb: int) -> int:
     xml = message_xml(pki, files=[("velka-priloha.bin", raw)], big=True)  # type: ignore[arg-type]
     del raw
     data = seal(xml, pki.seal, pki.tsa, now)
+    if isds:
+        data = isds_layout(data)
     del xml
     path.write_bytes(data)
     (path.parent / "big-ca.pem").write_bytes(pki.ca_pem())

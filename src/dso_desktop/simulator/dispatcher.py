@@ -148,25 +148,25 @@ class SimulatorCore:
 
     def authenticate(self, zfo: bytes) -> bytes | None:
         """The encapsulated XML if ``zfo`` is a ZFO this simulator issued, unchanged."""
-        from asn1crypto import cms
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
+        from dso_desktop.zfo import fastcms
+
         try:
-            info = cms.ContentInfo.load(zfo)
-            signed = info["content"]
-            content = signed["encap_content_info"]["content"].native
-            signer = signed["signer_infos"][0]
-            algo = signer["digest_algorithm"]["algorithm"].native
-            hash_alg = hashes.SHA256() if algo == "sha256" else hashes.SHA1()  # noqa: S303
+            # The C reader (BER included; asn1crypto would join a big message's 1000-byte
+            # chunks one by one, in time quadratic in their number).
+            parts = fastcms.signed_data(zfo)
+            content = parts.content
+            if content is None or parts.signed_attrs_set is None:
+                return None
+            hash_alg = hashes.SHA256() if parts.digest == "sha256" else hashes.SHA1()  # noqa: S303
             self.pki.pki.seal.key.public_key().verify(
-                signer["signature"].native, signer["signed_attrs"].untag().dump(force=True),
-                padding.PKCS1v15(), hash_alg)
+                parts.signature, parts.signed_attrs_set, padding.PKCS1v15(), hash_alg)
             import hashlib
 
-            digest = next(a["values"][0].native for a in signer["signed_attrs"]
-                          if a["type"].native == "message_digest")
-            if hashlib.new(algo, content).digest() != digest:
+            (digest,) = parts.attrs[fastcms.OID_MESSAGE_DIGEST]
+            if hashlib.new(parts.digest, content).digest() != fastcms.octets(parts.buf, digest):
                 return None
             # A high-volume message carries its attachments inline (text nodes over
             # libxml2's 10 MB default); the seal was verified above, so the big parser

@@ -7,6 +7,11 @@ builds only what changes (time, digest, signature, timestamp token). The output 
 structure: SignedData v1 (v3 for tokens), SHA-256, signed attributes content-type,
 signing-time, message-digest, signingCertificateV2, RSA PKCS#1 v1.5, and an RFC 3161 token
 over the signature value in id-aa-signatureTimeStampToken.
+
+Sealed messages and delivery infos come out as ISDS writes them (`isds_layout`): BER with
+indefinite lengths around the content and the eContent in 1000-byte chunks, so every client
+of the simulator reads the encoding real downloads have; timestamp tokens stay DER, as in
+real ZFOs.
 """
 
 from __future__ import annotations
@@ -36,6 +41,43 @@ def _tlv(tag: int, content: bytes) -> bytes:
 
 def _set_of(items: list[bytes], tag: int = 0x31) -> bytes:
     return _tlv(tag, b"".join(sorted(items)))  # DER: SET OF sorted by encoding
+
+
+ISDS_CHUNK = 1000  # the eContent chunk size of real ISDS ZFOs
+_EOC = b"\x00\x00"
+
+
+def isds_layout(der: bytes, chunk: int = ISDS_CHUNK) -> bytes:
+    """A DER ContentInfo(SignedData) re-encoded as ISDS encodes its ZFOs (the real samples
+    in ``isds-spec/zfo-samples`` show it): ContentInfo, its [0], SignedData,
+    encapContentInfo, the eContent's [0] and the certificates' [0] with indefinite lengths,
+    the eContent as a constructed OCTET STRING of ``chunk``-byte pieces; the certificates,
+    digest algorithms and signer infos unchanged. The signature covers the signed
+    attributes and the content's digest, neither of which changes, so it still holds."""
+    from dso_desktop.zfo import fastcms
+
+    ci = fastcms.read(der, 0, len(der))
+    ci_oid, a0 = fastcms.children(der, ci, 2)
+    (sd,) = fastcms.children(der, a0, 1)
+    sd_kids = fastcms.children(der, sd, 8)
+    out: list[bytes | memoryview] = [b"\x30\x80", der[ci_oid.start:ci_oid.next],
+                                     b"\xa0\x80\x30\x80"]
+    for kid in sd_kids:
+        if kid.tag == 0x30:  # encapContentInfo
+            etype, e0 = fastcms.children(der, kid, 2)
+            (octets,) = fastcms.children(der, e0, 1)
+            view = memoryview(der)
+            out += [b"\x30\x80", der[etype.start:etype.next], b"\xa0\x80\x24\x80"]
+            for i in range(octets.body, octets.end, chunk):
+                piece = view[i:min(i + chunk, octets.end)]
+                out += [b"\x04" + _len(len(piece)), piece]
+            out += [_EOC, _EOC, _EOC]
+        elif kid.tag == 0xA0:  # certificates
+            out += [b"\xa0\x80", der[kid.body:kid.end], _EOC]
+        else:
+            out.append(der[kid.start:kid.next])
+    out += [_EOC, _EOC, _EOC]
+    return b"".join(out)
 
 
 _OID_DATA = core.ObjectIdentifier("1.2.840.113549.1.7.1").dump()
@@ -131,4 +173,6 @@ class FastSigner:
         return self._content_info(self.tsa, _OID_TST_INFO, tst, at, with_token=False)
 
     def seal_content(self, content: bytes, at: datetime, *, timestamp: bool = True) -> bytes:
-        return self._content_info(self.seal, _OID_DATA, content, at, with_token=timestamp)
+        """A message or delivery info sealed as ISDS seals it (BER, see `isds_layout`)."""
+        return isds_layout(
+            self._content_info(self.seal, _OID_DATA, content, at, with_token=timestamp))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dso_desktop.zfo.errors import MalformedCmsError, NotCmsError
 
 MAX_DEPTH = 48  # real ZFOs nest about 20 levels deep (certificate extensions inside CMS)
-MAX_NODES = 200_000  # a ZFO has a few thousand TLVs; attachments live inside one OCTET STRING
+# A ZFO has a few thousand TLVs besides its content, which ISDS writes in 1000-byte chunks,
+# each a TLV of its own: a file of parse.MAX_ZFO_SIZE (512 MiB) has ~537,000 of them.
+MAX_NODES = 600_000
 
 
 def _header(data: bytes | memoryview, pos: int, end: int) -> tuple[int, bool, int, int | None]:

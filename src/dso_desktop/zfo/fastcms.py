@@ -160,9 +160,22 @@ def octets(buf: bytes, t: Tlv) -> bytes:
     bytes a chunk, so any number of them; each takes at least two bytes of ``buf``)."""
     if t.tag == OCTET_STRING:
         return buf[t.body:t.end]
-    if t.tag == OCTET_STRING | 0x20:
-        return b"".join(octets(buf, c) for c in children(buf, t, len(buf)))
-    raise MalformedCmsError(f"expected an OCTET STRING, found tag 0x{t.tag:02x}")
+    view = memoryview(buf)
+    # Views of the chunks, joined once: the result is the only copy (a message of hundreds
+    # of MB would otherwise be held twice while its chunks are joined).
+    return b"".join([view[c.body:c.end] for c in _chunks(buf, t)])
+
+
+def _chunks(buf: bytes, t: Tlv) -> list[Tlv]:
+    """The primitive chunks of an OCTET STRING, in order (constructed ones opened)."""
+    if t.tag == OCTET_STRING:
+        return [t]
+    if t.tag != OCTET_STRING | 0x20:
+        raise MalformedCmsError(f"expected an OCTET STRING, found tag 0x{t.tag:02x}")
+    out: list[Tlv] = []
+    for c in children(buf, t, len(buf)):
+        out += _chunks(buf, c)
+    return out
 
 
 def oid(buf: bytes, t: Tlv) -> bytes:

@@ -72,7 +72,8 @@ class Zfo:
 
     kind: ZfoKind
     raw: bytes = field(repr=False)
-    # The signed XML; on a big ZFO (parse._skeleton) a view of ``raw``, not a copy.
+    # The signed XML; on a big DER ZFO (parse._skeleton) a view of ``raw``, not a copy;
+    # on a big BER one (as ISDS seals) its chunks joined once.
     content_xml: bytes | memoryview = field(repr=False)
     envelope: Envelope
     attachments: tuple[ZfoAttachment, ...]

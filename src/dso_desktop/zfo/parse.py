@@ -177,18 +177,22 @@ def _encode_len(n: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def _skeleton(data: bytes) -> tuple[bytes, memoryview] | None:
-    """Split a definite-length ZFO into (CMS with an empty eContent, the eContent bytes).
+def _skeleton(data: bytes) -> tuple[bytes, bytes | memoryview] | None:
+    """Split a big ZFO into (CMS with an empty eContent, the eContent bytes).
 
     asn1crypto slices (copies) the contents at every nesting level it parses, so the message
-    would be held about five times over; the lean reader finds the eContent OCTET STRING
-    without copying and asn1crypto then parses only the small rest. Returns None for any
-    shape this does not cover (BER indefinite lengths, chunked OCTET STRINGs, damage): the
-    caller then takes the full asn1crypto path, so errors stay exactly as they were.
+    would be held about five times over; and it joins a chunked (BER) OCTET STRING by adding
+    each chunk to what it has so far, which takes time quadratic in the number of chunks
+    (ISDS writes 1000-byte chunks: minutes for a 60 MB message). The lean reader finds the
+    eContent without copying (a DER OCTET STRING: a view of ``data``) or joins its chunks
+    once (BER, as ISDS seals), and asn1crypto then parses only the small rest, re-encoded
+    with definite lengths around the empty eContent. Returns None for any shape this does not
+    cover (a damaged or unexpected layout): the caller then takes the full asn1crypto path,
+    so errors stay exactly as they were.
     """
     try:
         ci = fastcms.read(data, 0, len(data))
-        if ci.tag != 0x30 or ci.indefinite or len(data) - ci.next > 65536:
+        if ci.tag != 0x30 or len(data) - ci.next > 65536:
             return None
         ci_kids = fastcms.children(data, ci)
         if len(ci_kids) != 2 or ci_kids[1].tag != 0xA0:
@@ -206,22 +210,40 @@ def _skeleton(data: bytes) -> tuple[bytes, memoryview] | None:
             return None
         e0 = eci_kids[1]
         os_kids = fastcms.children(data, e0)
-        if len(os_kids) != 1 or os_kids[0].tag != fastcms.OCTET_STRING:
+        if len(os_kids) != 1:
             return None
         octets = os_kids[0]
+        content: bytes | memoryview
+        if octets.tag == fastcms.OCTET_STRING:
+            # The content as a view of ``data``: the XML reader copies only what is small.
+            content = memoryview(data)[octets.body:octets.end]
+        else:
+            chunks = _ber_chunks(data, octets)
+            if chunks is None:
+                return None
+            view = memoryview(data)
+            content = b"".join([view[c.body:c.end] for c in chunks])  # joined once
     except ZfoError:
         return None
-    chain = (ci, a0, sd, eci, e0)
-    if any(t.indefinite for t in chain):
-        return None
     inner = b"\x04\x00"
-    child_start, child_end = octets.start, octets.end
-    for t in reversed(chain):
+    child_start, child_end = octets.start, octets.next
+    for t in (e0, eci, sd, a0, ci):
         body = data[t.body:child_start] + inner + data[child_end:t.end]
         inner = data[t.start:t.start + 1] + _encode_len(len(body)) + body
-        child_start, child_end = t.start, t.end
-    # The content as a view of ``data``: the XML reader copies only what is small.
-    return inner + data[ci.end:], memoryview(data)[octets.body:octets.end]
+        child_start, child_end = t.start, t.next
+    return inner + data[ci.next:], content
+
+
+def _ber_chunks(data: bytes, t: fastcms.Tlv) -> list[fastcms.Tlv] | None:
+    """The chunks of an indefinite-length OCTET STRING whose chunks are all primitive, as
+    ISDS writes it; None for any other shape (nested chunks, which asn1crypto reads only to
+    a depth of its own, are left to it)."""
+    if t.tag != fastcms.OCTET_STRING | 0x20 or not t.indefinite:
+        return None
+    chunks = fastcms.children(data, t, len(data))
+    if any(c.tag != fastcms.OCTET_STRING for c in chunks):
+        return None
+    return chunks
 
 
 def _parse(data: bytes) -> Zfo:
