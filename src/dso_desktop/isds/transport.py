@@ -21,6 +21,7 @@ log = logging.getLogger("dso_desktop.isds.transport")
 
 SPOOL_MAX = 16 * 1024 * 1024  # responses above this spill to a temporary file
 READ_CHUNK = 1 << 20
+URL_CACHE = 64  # prepared URLs kept per transport
 
 
 @dataclass
@@ -252,13 +253,20 @@ class RequestsTransport:
         kept as before."""
         requests = self._requests
         session = self.session
+        if session.auth is not None or session.params or any(session.hooks.values()):
+            # Settings this session is not built with: let requests merge them.
+            return session.request(method, url, data=body, headers=headers,
+                                   timeout=self.timeouts, allow_redirects=False, stream=True,
+                                   proxies=proxies)
         prep = requests.PreparedRequest()
         prep.prepare_method(method)
         prepared_url = self._urls.get(url)
         if prepared_url is None:
             prep.prepare_url(url, None)
             assert prep.url is not None
-            self._urls[url] = prepared_url = prep.url
+            prepared_url = prep.url
+            if len(self._urls) < URL_CACHE:  # a few service URLs; a login's may vary
+                self._urls[url] = prepared_url
         else:
             prep.url = prepared_url
         merged = requests.structures.CaseInsensitiveDict(session.headers)

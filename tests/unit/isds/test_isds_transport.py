@@ -24,7 +24,7 @@ from dso_desktop.isds.client import IsdsClient
 from dso_desktop.isds.endpoints import Environment
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
 from dso_desktop.isds.models import Credentials
-from dso_desktop.isds.transport import RequestsTransport, basic_auth_header
+from dso_desktop.isds.transport import URL_CACHE, RequestsTransport, basic_auth_header
 from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 SECRET = "Velmi-tajne-heslo-42"
@@ -306,5 +306,22 @@ def test_a_request_is_sent_as_the_session_would_send_it(server, tls) -> None:
         resp = t.request("POST", url + "/DS/dz", body=None, headers=headers)
         resp.close()
         assert ("Content-Length", "0") in st.seen[-1] and st.received == 0  # no body: 0
+        for n in range(URL_CACHE + 5):  # URLs that vary (a login's): the cache stays small
+            t.request("POST", f"{url}/as/processLogin?n={n}", body=body, headers={}).close()
+        assert len(t._urls) == URL_CACHE and st.requests == 6 + URL_CACHE + 5
+    finally:
+        t.close()
+
+
+def test_settings_the_session_is_not_built_with_go_through_session_request(server, tls) -> None:
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    t = RequestsTransport(ca_file=tls[0])
+    answered: list[int] = []
+    t.session.hooks["response"].append(lambda r, **kw: answered.append(r.status_code))
+    t.session.params = {"trace": "1"}
+    try:
+        t.request("POST", url + "/DS/dz", body=b"<x/>", headers={}).close()
+        assert answered == [200]  # the session's hook ran, as Session.request runs it
     finally:
         t.close()
