@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -14,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -33,6 +35,9 @@ SYNC_REPEAT = int(os.environ.get("DSO_BENCH_SYNC_REPEAT", "3"))
 OFFICE_SYNC_MESSAGES = int(os.environ.get("DSO_BENCH_OFFICE_SYNC_MESSAGES", "2000"))
 # Each client pauses this long between request pairs (a person reading); 0 = flat out.
 OFFICE_THINK_S = float(os.environ.get("DSO_BENCH_OFFICE_THINK_S", "0.25"))
+# 1: the sync case also records the CPU of each thread of the app's sync and where its
+# request thread's wall time goes (`_ThreadClock`); off by default (it wraps socket reads).
+SYNC_THREADS = os.environ.get("DSO_BENCH_SYNC_THREADS", "") == "1"
 
 
 def case(fn: Case) -> Case:
@@ -317,15 +322,186 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
                                      username=acc["username"], environment=info["url"],
                                      ca_file=Path(info["ca_file"])),
                          password=acc["password"], save_password=True)
+        clock = _ThreadClock() if SYNC_THREADS else None
         t0 = time.perf_counter()
-        summary = app.sync.sync_account("bench", accept_delivery=True)
+        with clock if clock is not None else contextlib.nullcontext():
+            summary = app.sync.sync_account("bench", accept_delivery=True)
         elapsed = time.perf_counter() - t0
     finally:
         app.close()
     # The sync checks ZFOs in a worker process it has ended by now; the simulator (the other
     # child) is still running, so the children's peak is the worker's.
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"elapsed": elapsed, "summary": summary, "worker_peak_rss_mb": worker_mb}
+    out = {"elapsed": elapsed, "summary": summary, "worker_peak_rss_mb": worker_mb}
+    if clock is not None:
+        out["threads"] = clock.info
+    return out
+
+
+def _thread_kind(th: threading.Thread) -> str:
+    if th.name == "dso-ingest":
+        return "store"  # the pipeline's store thread
+    if th.name == "QueueFeederThread":
+        return "feeder"  # multiprocessing's queue feeder (pickles and writes the batches)
+    if type(th).__name__ == "_ExecutorManagerThread":
+        return "result"  # the executor's manager thread (reads and unpickles the results)
+    return "other"
+
+
+class _ThreadClock:
+    """Where the sync's process spends its time (``DSO_BENCH_SYNC_THREADS=1``).
+
+    CPU per thread: each thread started during the sync reports its ``time.thread_time()``
+    when it ends (``Thread._bootstrap_inner`` wrapped), one still alive at the end is read
+    from ``/proc/self/task``; the request thread (the caller's) is its CPU over the sync.
+    The request thread's wall time is split into its own CPU, time blocked in the TLS
+    socket (waiting for the simulator, plus re-taking the interpreter lock when the read
+    returns), time blocked on the pipeline's backlog (`IngestPipeline._collect` waiting),
+    and the rest: waiting for the interpreter lock between those (and SQLite's fsyncs of
+    the list pages, which the request thread writes itself; ``list_wall_s`` bounds that).
+    Measurement only: it wraps ``ssl.SSLSocket`` and a pipeline method for the sync.
+    """
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.started: dict[str, int] = {}
+        self.sock = [0.0, 0.0, 0]  # wall, CPU, calls of the request thread's socket reads
+        self.send = [0.0, 0.0, 0]  # the same for its socket writes (requests are small:
+        # a write's wall beyond its CPU is waiting for a core or the interpreter lock)
+        self.backlog = [0.0, 0.0]  # wall, CPU in the request thread's blocking collects
+        self.listing = 0.0
+        self.info: dict[str, Any] = {}
+        self._undo: list[Callable[[], None]] = []
+
+    def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+        orig = getattr(owner, name)
+        setattr(owner, name, make(orig))
+        self._undo.append(lambda: setattr(owner, name, orig))
+
+    def __enter__(self) -> _ThreadClock:
+        import ssl
+
+        from dso_desktop.sync.engine import AccountSync
+        from dso_desktop.sync.pipeline import IngestPipeline
+
+        main = threading.get_ident()
+        lock = threading.Lock()
+        clock = self
+        depth = [0]
+
+        def boot(orig: Any) -> Any:
+            def run(th: threading.Thread) -> None:
+                try:
+                    orig(th)
+                finally:
+                    kind = _thread_kind(th)
+                    with lock:
+                        clock.cpu[kind] = clock.cpu.get(kind, 0.0) + time.thread_time()
+                        clock.started[kind] = clock.started.get(kind, 0) + 1
+                        clock._ended.add(th.native_id or 0)
+            return run
+
+        def sock(acc: list[Any]) -> Callable[[Any], Any]:
+            def wrap(orig: Any) -> Any:
+                def call(this: Any, *a: Any, **kw: Any) -> Any:
+                    if threading.get_ident() != main or depth[0]:  # recv_into calls read
+                        return orig(this, *a, **kw)
+                    depth[0] += 1
+                    w, c = time.perf_counter(), time.thread_time()
+                    try:
+                        return orig(this, *a, **kw)
+                    finally:
+                        depth[0] -= 1
+                        acc[0] += time.perf_counter() - w
+                        acc[1] += time.thread_time() - c
+                        acc[2] += 1
+                return call
+            return wrap
+
+        def collect(orig: Any) -> Any:
+            def call(this: Any, *, block: bool) -> None:
+                if not block or threading.get_ident() != main:
+                    return orig(this, block=block)  # type: ignore[no-any-return]
+                w, c = time.perf_counter(), time.thread_time()
+                try:
+                    return orig(this, block=block)  # type: ignore[no-any-return]
+                finally:
+                    clock.backlog[0] += time.perf_counter() - w
+                    clock.backlog[1] += time.thread_time() - c
+            return call
+
+        def listing(orig: Any) -> Any:
+            def call(this: Any, *a: Any, **kw: Any) -> Any:
+                w = time.perf_counter()
+                try:
+                    return orig(this, *a, **kw)
+                finally:
+                    clock.listing += time.perf_counter() - w
+            return call
+
+        self._ended: set[int] = set()
+        self._before = {t.native_id for t in threading.enumerate()}
+        self._patch(threading.Thread, "_bootstrap_inner", boot)
+        for name in ("recv_into", "recv", "read"):
+            self._patch(ssl.SSLSocket, name, sock(self.sock))
+        for name in ("sendall", "send", "write"):
+            self._patch(ssl.SSLSocket, name, sock(self.send))
+        self._sched = _task_sched(threading.get_native_id())
+        self._patch(IngestPipeline, "_collect", collect)
+        self._patch(AccountSync, "_sync_direction", listing)
+        self._wall, self._cpu = time.perf_counter(), time.thread_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall, cpu = time.perf_counter() - self._wall, time.thread_time() - self._cpu
+        for th in threading.enumerate():  # still running: read its CPU from /proc
+            if th.native_id in self._before or th.native_id in self._ended:
+                continue
+            kind = _thread_kind(th)
+            self.cpu[kind] = self.cpu.get(kind, 0.0) + _task_cpu_s(th.native_id or 0)
+            self.started[kind] = self.started.get(kind, 0) + 1
+        for undo in reversed(self._undo):
+            undo()
+        sched = _task_sched(threading.get_native_id())
+        sock_wait = self.sock[0] - self.sock[1]
+        send_wait = self.send[0] - self.send[1]
+        backlog_wait = self.backlog[0] - self.backlog[1]
+        self.info = {
+            "request_wall_s": round(wall, 3),
+            "request_cpu_s": round(cpu, 3),
+            # waiting for a core (the kernel's run queue), wherever it fell
+            "request_runqueue_wait_s": round((sched[1] - self._sched[1]) / 1e9, 3),
+            "request_socket_wait_s": round(sock_wait, 3),
+            "request_socket_cpu_s": round(self.sock[1], 3),
+            "request_socket_calls": self.sock[2],
+            "request_send_wait_s": round(send_wait, 3),
+            "request_send_cpu_s": round(self.send[1], 3),
+            "request_send_calls": self.send[2],
+            "request_backlog_wait_s": round(backlog_wait, 3),
+            "request_rest_s": round(wall - cpu - sock_wait - send_wait - backlog_wait, 3),
+            "list_wall_s": round(self.listing, 3),
+            "thread_cpu_s": {k: round(v, 3) for k, v in sorted(self.cpu.items())},
+            "threads_started": dict(sorted(self.started.items())),
+            "switch_interval_s": sys.getswitchinterval(),
+        }
+
+
+def _task_sched(tid: int) -> tuple[int, int]:
+    """(ns on a CPU, ns waiting on the run queue) of one thread (Linux schedstat)."""
+    try:
+        on_cpu, waiting, _ = Path(f"/proc/self/task/{tid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0, 0
+    return int(on_cpu), int(waiting)
+
+
+def _task_cpu_s(tid: int) -> float:
+    """User + system CPU seconds of one thread of this process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _dir_bytes(path: Path) -> int:
@@ -470,6 +646,7 @@ def bench_sync(workdir: Path) -> dict[str, Any]:
             result["sync_floor_zfo_bytes"] = floor_bytes
             runs.append({"ratio": round(run["elapsed"] / floors[-1], 3),
                          "app_s": round(run["elapsed"], 2), "app": app_phase.info,
+                         **({"app_threads": run["threads"]} if "threads" in run else {}),
                          "floor": floor_phase.info})
         sync_s, floor_s = statistics.median(reals), statistics.median(floors)
         # Each run against the floor measured right after it (the same server, the same

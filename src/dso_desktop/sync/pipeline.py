@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,33 @@ MAX_RESPAWNS = 5  # fresh checking processes one run may start after one died
 # items wait until one finishes or MAX_BATCH are waiting.
 MAX_BATCH = 16
 IN_FLIGHT = 2
+# While a pipeline runs, its store thread and the executor's threads share the interpreter
+# lock with the request thread. When a response arrives while one of them runs Python, the
+# request thread asks for the lock and waits until the holder lets go: at the latest after
+# the switch interval, 5 ms by default, a long wait on a chain of ~6 ms per request. A
+# pipeline shortens the interval to SWITCH_INTERVAL while it runs (process-wide; the
+# previous value is back when the last running pipeline ends).
+SWITCH_INTERVAL = 0.0005
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+def _shorten_switch_interval() -> None:
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_saved, SWITCH_INTERVAL))
+        _switch_users += 1
+
+
+def _restore_switch_interval() -> None:
+    global _switch_users
+    with _switch_lock:
+        _switch_users -= 1
+        if _switch_users == 0:
+            sys.setswitchinterval(_switch_saved)
 
 
 class WorkKind(StrEnum):
@@ -402,6 +430,7 @@ class IngestPipeline(Generic[K]):
             self._done.put((outcome, r.size))
 
     def __enter__(self) -> IngestPipeline[K]:
+        _shorten_switch_interval()
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -414,6 +443,9 @@ class IngestPipeline(Generic[K]):
                 while self._outstanding:
                     self._collect(block=True)
         finally:
-            self._thread.join()  # on an error too: what was downloaded is stored
-            for spare in self._spares:
-                spare.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._thread.join()  # on an error too: what was downloaded is stored
+                for spare in self._spares:
+                    spare.shutdown(wait=True, cancel_futures=True)
+            finally:
+                _restore_switch_interval()

@@ -24,7 +24,7 @@ from dso_desktop.isds.client import IsdsClient
 from dso_desktop.isds.endpoints import Environment
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
 from dso_desktop.isds.models import Credentials
-from dso_desktop.isds.transport import RequestsTransport
+from dso_desktop.isds.transport import URL_CACHE, RequestsTransport, basic_auth_header
 from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 SECRET = "Velmi-tajne-heslo-42"
@@ -48,6 +48,8 @@ class State:
     content_length: str | None = None
     transfer_encoding: str | None = None
     delay: float = 0.0
+    set_cookie: str | None = None  # a Set-Cookie header to answer with
+    seen: list[list[tuple[str, str]]]  # the headers of each request, in order
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
     cert, key, _ = tls
 
     class St(State):
-        pass
+        seen: list[list[tuple[str, str]]] = []  # noqa: RUF012 - one class per test
 
     class H(BaseHTTPRequestHandler):
         def log_message(self, *a) -> None:
@@ -63,6 +65,7 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
 
         def do_POST(self) -> None:
             St.requests += 1
+            St.seen.append(list(self.headers.items()))
             St.content_length = self.headers.get("Content-Length")
             St.transfer_encoding = self.headers.get("Transfer-Encoding")
             remaining = int(St.content_length or 0)
@@ -79,6 +82,8 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
             self.send_response(200)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            if St.set_cookie:
+                self.send_header("Set-Cookie", St.set_cookie)
             self.end_headers()
             with contextlib.suppress(OSError):  # the client gave up (read-timeout test)
                 self.wfile.write(body)
@@ -251,3 +256,72 @@ def test_no_proxy_and_environment_proxy(server, tls, monkeypatch: pytest.MonkeyP
     with client(url, tls[0]) as c, pytest.raises(ConnectionFailed):
         c.dummy_operation()  # without the exception the environment's proxy is used
     assert st.requests == 2
+
+
+def test_a_request_is_sent_as_the_session_would_send_it(server, tls) -> None:
+    """The transport sends through the session's adapter without `Session.request`'s
+    per-request merging (issue 18): the server sees the same request line, headers, body
+    and cookies as from `Session.request`, and a cookie the server sets is kept and sent."""
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    t = RequestsTransport(ca_file=tls[0])
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""',
+               "accept": "multipart/related"}  # replaces the session's Accept, any case
+    body = "<x>Žluťoučký kůň</x>".encode()
+
+    def reference() -> None:  # what the transport sent before: the session's own request
+        hdrs = dict(headers, Authorization=basic_auth_header("user01", SECRET))
+        r = t.session.request("POST", url + "/DS/dz", data=body, headers=hdrs,
+                              timeout=t.timeouts, allow_redirects=False, stream=True,
+                              proxies=t._proxies_for(url))
+        r.content  # noqa: B018 - read it all, as the transport does
+        r.close()
+
+    def ours() -> bytes:
+        resp = t.request("POST", url + "/DS/dz", body=body, headers=headers,
+                         basic_auth=("user01", SECRET))
+        try:
+            return resp.content()
+        finally:
+            resp.close()
+
+    try:
+        st.set_cookie = "IPCZ-X-COOKIE=abc123; Path=/; Secure; HttpOnly"
+        assert ours() == st.download[0]
+        st.set_cookie = None
+        assert t.cookie("IPCZ-X-COOKIE") == "abc123"  # kept from the response
+        ours()
+        reference()
+        ours()
+        first, second, ref, third = st.seen
+        assert ("Cookie", "IPCZ-X-COOKIE=abc123") in second and \
+            not any(k == "Cookie" for k, _ in first)  # set by the first answer, sent after
+        assert second == ref == third  # the same headers, in the same order
+        assert ("accept", "multipart/related") in ref and \
+            ("Content-Length", str(len(body))) in ref
+        assert st.received == len(body)
+        t.clear_cookies()
+        ours()
+        assert not any(k == "Cookie" for k, _ in st.seen[-1])
+        resp = t.request("POST", url + "/DS/dz", body=None, headers=headers)
+        resp.close()
+        assert ("Content-Length", "0") in st.seen[-1] and st.received == 0  # no body: 0
+        for n in range(URL_CACHE + 5):  # URLs that vary (a login's): the cache stays small
+            t.request("POST", f"{url}/as/processLogin?n={n}", body=body, headers={}).close()
+        assert len(t._urls) == URL_CACHE and st.requests == 6 + URL_CACHE + 5
+    finally:
+        t.close()
+
+
+def test_settings_the_session_is_not_built_with_go_through_session_request(server, tls) -> None:
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    t = RequestsTransport(ca_file=tls[0])
+    answered: list[int] = []
+    t.session.hooks["response"].append(lambda r, **kw: answered.append(r.status_code))
+    t.session.params = {"trace": "1"}
+    try:
+        t.request("POST", url + "/DS/dz", body=b"<x/>", headers={}).close()
+        assert answered == [200]  # the session's hook ran, as Session.request runs it
+    finally:
+        t.close()

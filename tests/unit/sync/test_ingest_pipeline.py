@@ -724,3 +724,33 @@ def test_one_item_over_the_byte_bound_is_stored_before_the_next_request() -> Non
         pipe.submit(2, check, (2,), size=5)
         assert done == [1]  # under the bound: no waiting
     assert done == [1, 2]
+
+
+def test_a_running_pipeline_hands_the_interpreter_lock_over_sooner() -> None:
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def check(n: int) -> int:
+        seen.append(sys.getswitchinterval())  # the store thread, while the pipeline runs
+        return n
+
+    try:
+        sys.setswitchinterval(0.005)  # Python's default
+        with IngestPipeline(_Recorder().store, lambda o: None) as outer:
+            assert sys.getswitchinterval() == pytest.approx(pl.SWITCH_INTERVAL)
+            with IngestPipeline(_Recorder().store, lambda o: None) as inner:
+                inner.submit(1, check, (1,))
+            # the inner one ended; the outer one still runs: still short
+            assert sys.getswitchinterval() == pytest.approx(pl.SWITCH_INTERVAL)
+            outer.submit(2, check, (2,))
+        assert seen == [pytest.approx(pl.SWITCH_INTERVAL)] * 2
+        assert sys.getswitchinterval() == pytest.approx(0.005)  # the last one restores it
+        with pytest.raises(KeyError), IngestPipeline(_Recorder().store, lambda o: None):
+            raise KeyError("the sync failed")
+        assert sys.getswitchinterval() == pytest.approx(0.005)  # on an error too
+        sys.setswitchinterval(0.0001)  # already shorter: left as it is
+        with IngestPipeline(_Recorder().store, lambda o: None):
+            assert sys.getswitchinterval() == pytest.approx(0.0001, rel=0.05)
+        assert sys.getswitchinterval() == pytest.approx(0.0001, rel=0.05)
+    finally:
+        sys.setswitchinterval(before)
