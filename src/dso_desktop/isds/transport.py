@@ -276,9 +276,10 @@ class RequestsTransport:
         prep.prepare_body(body or {}, None)  # as session.request has it: ``data or {}``
         prep.prepare_auth(None, prepared_url)
         prep.prepare_hooks({})
-        assert session.verify is True  # never off (`net.new_session` with our TLS context)
         adapter = session.get_adapter(url=prepared_url)
-        resp = adapter.send(prep, stream=True, timeout=self.timeouts, verify=True,
+        # The session's own verify, as session.request passes it (never off: `net.new_session`
+        # with our TLS context, or requests' default).
+        resp = adapter.send(prep, stream=True, timeout=self.timeouts, verify=session.verify,
                             cert=session.cert, proxies=proxies)
         requests.cookies.extract_cookies_to_jar(session.cookies, prep, resp.raw)
         return resp
