@@ -333,3 +333,11 @@ def test_a_trial_counts_only_a_whole_number_of_failures(failures: object) -> Non
     assert trial is not None and trial.failures == 0
     kept = Trial.from_json({"version": "2.0.0", "failures": 2})
     assert kept is not None and kept.failures == 2
+
+
+def test_a_problem_without_its_own_czech_text_gets_the_czech_update_sentence() -> None:
+    from dso_desktop.errors import ErrorKind, error_text
+
+    problem = describe_problem(OSError("disk gone"))
+    assert problem["message_cs"] == error_text(ErrorKind.UPDATE, "cs")
+    assert problem["message_cs"] != error_text(ErrorKind.UPDATE, "en")
