@@ -538,8 +538,8 @@ def test_a_request_that_fails_for_its_own_reason_reports_it_despite_a_cancel(
                     ValueError("malformed answer")):
         job = _sync(db)
 
-        def fails(error: Exception = refused) -> None:
-            job.cancel.set()
+        def fails(error: Exception = refused, cancel: Any = job.cancel) -> None:
+            cancel.set()
             raise error
 
         with pytest.raises(type(refused)) as raised:

@@ -483,7 +483,7 @@ def test_assemble_applies_the_limits_it_is_given(tmp_path: Path) -> None:
     files = _listing(_file("a", b"a"), _file("b", b"b"))
     src = _sources(tmp_path, b"a", b"b")
     versions = tmp_path / "versions"
-    with pytest.raises(UnsafeArchiveError, match="^more than 2 entries$"):
+    with pytest.raises(UnsafeArchiveError, match=r"^more than 2 entries$"):
         assemble(DeltaPlan(files, src, {}), src.__getitem__, versions, Limits(max_members=2))
     assert not (versions / "2.0.0").exists()
     final = assemble(DeltaPlan(files, src, {}), src.__getitem__, versions, Limits(max_members=3))
