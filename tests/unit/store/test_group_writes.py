@@ -517,6 +517,62 @@ def test_a_group_costs_the_same_round_trips_whatever_its_size(pg_url: str, size:
         db.close()
 
 
+def test_a_group_of_delivery_infos_reads_its_messages_together(pg_url: str) -> None:
+    """Delivery infos alone (their messages stored in an earlier group, as when a sync
+    fetches the delivery infos of messages it has): their rows are read for the group in
+    one go (`prefetch_ids`), not one round trip each (survivor of seed 20261211)."""
+    db = Database.open_url(pg_url)
+    try:
+        with db.write() as s:
+            AccountRepo(s).add("urad", environment="test", login_method="password",
+                               username="u")
+        dm_ids = [f"{5000 + i}" for i in range(20)]
+        _list_page(db, [_env(d) for d in dm_ids])
+        assert all(not isinstance(r, Exception)
+                   for r in store_checked(db, _to_store(db, [Zfo(d, "A") for d in dm_ids])))
+        dis = _to_store(db, [Di(d, "A", status=6) for d in dm_ids])
+        results: list[Any] = []
+        group = _round_trips(db, lambda: results.extend(store_checked(db, dis)))
+        assert results == [True] * len(dm_ids)
+        # BEGIN, the rows, their events, the pipeline, COMMIT (and the pool's reset).
+        assert group <= 8, group
+    finally:
+        db.close()
+
+
+def test_a_big_delivery_info_is_sent_at_once_also_when_it_supersedes(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delivery info of `IMMEDIATE_BYTES` or more is not held in the queue (the pipeline
+    would buffer several), whether it is the first one of its message or a newer one that
+    supersedes it (survivor of seed 20261211)."""
+    monkeypatch.setattr(fastwrite, "IMMEDIATE_BYTES", 12)
+    db = Database.open_url(pg_url)
+    try:
+        with db.write() as s:
+            AccountRepo(s).add("urad", environment="test", login_method="password",
+                               username="u")
+        _list_page(db, [_env("6001")])
+        mid = _ids(db)["6001"]
+
+        def queued(fast: fastwrite.FastWriter, data: bytes) -> bool:
+            return any(data in params for _sql, rows in fast._queue for params in rows)
+
+        first, newer = b"DI 6001 delivered", b"DI 6001 accepted by login"
+        with db.write() as s:
+            fast = fastwrite.FastWriter(s)
+            assert fast.store_delivery_info(mid, first, _env("6001", 5), _events(5),
+                                            "valid") is evd.Action.STORE
+            assert not queued(fast, first)
+            assert fast.store_delivery_info(mid, newer, _env("6001", 6), _events(6),
+                                            "valid") is evd.Action.SUPERSEDE
+            assert not queued(fast, newer)
+            fast.close()
+        with db.engine.connect() as c:
+            assert c.execute(text("SELECT data FROM delivery_infos")).scalar() == newer
+    finally:
+        db.close()
+
+
 def test_the_trace_counts_round_trips(pg_url: str) -> None:
     """The counter itself: three statements one by one are three more round trips than
     three in one pipeline."""

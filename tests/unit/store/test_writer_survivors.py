@@ -25,7 +25,7 @@ from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import NotFound
-from dso_desktop.store.messages import MessageRepo
+from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.records import VerdictInfo
 from dso_desktop.store.writer import EvidenceWriter, write_grouped
 
@@ -183,3 +183,53 @@ def test_a_long_event_text_is_kept_to_500_characters_and_added_once(db: Database
     with db.write() as s:
         assert MessageRepo(s).add_events(mid, [ev]) == 0
     assert _one(db, "SELECT count(*), max(description) FROM events") == (1, long_text[:500])
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_a_verdict_is_not_lowered_below_untrusted_either() -> None:
+    """``verdict_rank``: "invalid" and "never verified" say less than "untrusted"; the same
+    bytes checked again with such a result keep the untrusted verdict."""
+    from dso_desktop.store import evidence as evd
+
+    assert not evd.needs_verdict_refresh("untrusted", "invalid")
+    assert not evd.needs_verdict_refresh("untrusted", None)
+    assert evd.needs_verdict_refresh("invalid", "untrusted")
+    assert evd.needs_verdict_refresh(None, "invalid")
+
+
+def test_a_long_event_text_is_cut_the_same_on_the_fast_path(db: Database) -> None:
+    """``FastWriter.add_events`` stores what the ORM path stores (500 characters), so an
+    event written by one path is recognised by the other."""
+    from dso_desktop.domain import DeliveryEvent
+    from dso_desktop.store.fastwrite import FastWriter
+
+    mid = _listed_id(db, _env("7001"))
+    long_text = "EV5: " + "doručeno " * 80
+    ev = DeliveryEvent(at=T0, description=long_text)
+    with db.write() as s:
+        fast = FastWriter(s)
+        assert fast.add_events(mid, [ev]) == 1
+        fast.close()
+    assert _one(db, "SELECT count(*), max(description) FROM events") == (1, long_text[:500])
+    with db.write() as s:
+        assert MessageRepo(s).add_events(mid, [ev]) == 0
+
+
+def test_evidence_keeps_the_digest_of_its_signed_content(db: Database) -> None:
+    """``attach_zfo`` hands the content digest on; a copy that replaces the evidence (a
+    trusted one over an untrusted one from ISDS) brings its own digest."""
+    mid = _listed_id(db, _env("7001"))
+    untrusted = VerdictInfo("untrusted", T0)
+    with db.write() as s:
+        assert MessageRepo(s).attach_zfo(mid, b"zfo-untrusted", _env("7001"),
+                                         search_text_for(_env("7001"), []), 0, untrusted,
+                                         content_sha256="c0" * 32)
+    assert _one(db, "SELECT content_sha256 FROM message_zfos") == ("c0" * 32,)
+    with db.write() as s:
+        assert MessageRepo(s).attach_zfo(mid, b"zfo-trusted", _env("7001"),
+                                         search_text_for(_env("7001"), []), 0,
+                                         VerdictInfo("valid", T0), content_sha256="c1" * 32)
+    assert _one(db, "SELECT content_sha256 FROM message_zfos") == ("c1" * 32,)
+    assert _one(db, "SELECT reason, content_sha256 FROM evidence_copies") == (
+        "displaced", "c0" * 32)

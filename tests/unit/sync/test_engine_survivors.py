@@ -455,3 +455,93 @@ def test_messages_and_delivery_infos_are_checked_in_the_checking_process(
     assert sorted((fn is check_in_worker, data, t) for fn, data, t in sent) == [
         (True, b"DI:1", False), (True, b"DI:2", False),
         (True, b"ZFO:1", True), (True, b"ZFO:2", True)]
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_failed_downloads_count_in_the_progress_and_keep_their_error(
+        db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 2))
+    gone = [StatusError("not now", code="1234") for _ in range(2)]
+    client.fail["dl"] = list(gone)
+    seen: list[Any] = []
+    s = _job(db, client, progress=seen.append).run()
+    downloads = [(p.done, p.total, p.message) for p in seen
+                 if p.phase is SyncPhase("download")]
+    assert downloads[-2:] == [(1, 2, "1"), (2, 2, "2")]
+    assert [f.error for f in s.failed] == gone  # for the user's line in their language
+    assert all(a is b for a, b in zip((f.error for f in s.failed), gone, strict=True))
+
+
+def test_the_delivery_info_pass_checks_in_the_checking_process_too(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delivery info fetched by the pass over the missing ones (its first request, right
+    after its message, failed) is checked in the checking process like the others."""
+    from concurrent.futures import Executor, Future
+
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.ingest import checked_zfo
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    sent: list[bytes] = []
+
+    class Process(Executor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            (calls,) = args
+            results = []
+            for _check, (data, with_text) in calls:
+                sent.append(data)
+                results.append((True, checked_zfo(*eng.parse_and_verify(data, None),
+                                                  with_text=with_text)))
+            fut: Future[Any] = Future()
+            fut.set_result(results)
+            return fut
+
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: Process())
+    client = FakeIsds(_envs(world, 2))
+    client.fail["di"] = [StatusError("not now", code="1234", operation="GetSignedDeliveryInfo")]
+    s = _job(db, client).run()
+    assert s.delivery_infos == 2
+    assert sorted(sent) == [b"DI:1", b"DI:2", b"ZFO:1", b"ZFO:2"]
+
+
+def _sync(db: Database) -> Any:
+    from dso_desktop.settings import Settings
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import AccountSync
+
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    return AccountSync(db, None, acc, FakeIsds([]), Settings(), accept_delivery=True)
+
+
+def test_a_cancel_during_the_clients_back_off_cancels_the_sync(db: Database) -> None:
+    from dso_desktop.sync.events import SyncCancelled
+
+    job = _sync(db)
+
+    def throttled() -> None:
+        job.cancel.set()  # the user cancels while the client waits to send it again
+        raise ThrottledError("busy", code="3008", operation="GetListOfSentMessages")
+
+    with pytest.raises(SyncCancelled):
+        job.call(throttled)
+    assert job.summary.cancelled
+
+
+def test_a_request_that_fails_for_its_own_reason_reports_it_despite_a_cancel(
+        db: Database) -> None:
+    """Only an error the client would have retried (``retryable``) turns into the cancel;
+    any other (an ISDS refusal, or an error that says nothing of retrying, such as a
+    malformed answer) is reported as itself."""
+    for refused in (StatusError("no such message", code="1219"),
+                    ValueError("malformed answer")):
+        job = _sync(db)
+
+        def fails(error: Exception = refused, cancel: Any = job.cancel) -> None:
+            cancel.set()
+            raise error
+
+        with pytest.raises(type(refused)) as raised:
+            job.call(fails)
+        assert raised.value is refused and not job.summary.cancelled

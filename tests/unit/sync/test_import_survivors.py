@@ -305,3 +305,32 @@ def test_an_import_without_an_account_lands_on_the_oldest_copy_not_an_orphaned_o
     result = import_zfo(db, TrustStore.from_paths([pki.ca_file]), data, account_id=None,
                         account_box_id=None, now=NOW)
     assert (result.status.value, result.message_id) == ("stored", oldest)
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_a_quarantined_file_keeps_what_kind_of_zfo_it_is(
+        db: Database, pki: TestPki, tmp_path: Path) -> None:
+    from dso_desktop.zfo.testpki import create_pki
+
+    untrusting = TrustStore.from_paths([create_pki(tmp_path / "other").ca_file])
+    for kind, dm_id in (("received", "7020"), ("sent", "7021"), ("delivery-info", "7022")):
+        data = seal(message_xml(pki, kind=kind, dm_id=dm_id), pki.seal, pki.tsa, SEALED_AT)
+        result = import_zfo(db, untrusting, data, account_id=1, account_box_id=None, now=NOW)
+        assert result.status.value == "quarantined"
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT dm_id, zfo_kind FROM quarantined_zfos "
+                              "ORDER BY dm_id")).all()
+    assert [tuple(r) for r in rows] == [
+        ("7020", "received"), ("7021", "sent"), ("7022", "delivery-info")]
+
+
+def test_a_sent_message_file_is_filed_under_the_account_of_its_sender_box(
+        db: Database, pki: TestPki) -> None:
+    data = seal(message_xml(pki, kind="sent", dm_id="7023"), pki.seal, pki.tsa, SEALED_AT)
+    env = parse_zfo(data).envelope
+    assert env.sender_box_id and env.recipient_box_id
+    result = import_zfo(db, _trust(pki), data, account_id=None, account_box_id=None, now=NOW,
+                        accounts_by_box={env.sender_box_id: 1, "zzzzzzz": 2})
+    assert (result.status.value, result.direction) == ("stored", Direction.SENT)
+    assert _row(db) == ("import", 1, "7023")

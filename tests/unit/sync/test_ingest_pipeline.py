@@ -754,3 +754,27 @@ def test_a_running_pipeline_hands_the_interpreter_lock_over_sooner() -> None:
         assert sys.getswitchinterval() == pytest.approx(0.0001, rel=0.05)
     finally:
         sys.setswitchinterval(before)
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_a_group_commits_after_a_quarter_second_of_checking() -> None:
+    """What a crash can lose is bounded: a group takes in waiting items only until 0.25 s
+    of checking have passed since its first one (here each takes 0.1 s: the first and
+    at most three more), then commits."""
+    rec = _Recorder()
+    gate = threading.Event()
+
+    def check(n: int) -> int:
+        if n == 0:
+            gate.wait(5)  # the others queue up meanwhile
+        else:
+            time.sleep(0.1)
+        return n
+
+    with IngestPipeline(rec.store, lambda o: None) as pipe:
+        for n in range(6):
+            pipe.submit(n, check, (n,))
+        gate.set()
+    assert sorted(k for g in rec.groups for k in g) == [0, 1, 2, 3, 4, 5]
+    assert len(rec.groups[0]) <= 4 and len(rec.groups) >= 2

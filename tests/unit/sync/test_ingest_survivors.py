@@ -295,3 +295,53 @@ def test_the_verdict_json_keeps_czech_letters_readable(pki: TestPki) -> None:
     verdict = SimpleNamespace(kind="invalid", checked_at=NOW,
                               to_json=lambda: {"reasons_cs": ["Pečeť neodpovídá"]})
     assert verdict_info(verdict).json == '{"reasons_cs": ["Pečeť neodpovídá"]}'
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_attachments_after_an_oversized_one_are_still_indexed() -> None:
+    from types import SimpleNamespace
+
+    from dso_desktop.store.textextract import MAX_INPUT
+    from dso_desktop.sync.ingest import _attachment_texts
+
+    def att(name: str, size: int) -> SimpleNamespace:
+        return SimpleNamespace(name=name, size=size, content=lambda: b"kotlik dotace")
+
+    zfo = SimpleNamespace(attachments=[att("video.txt", MAX_INPUT + 1), att("dopis.txt", 13)])
+    assert _attachment_texts(zfo) == [("video.txt", ""), ("dopis.txt", "kotlik dotace")]
+
+
+def test_a_checking_process_watches_its_parent_from_a_daemon_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`init_worker` in a process with a parent: the watch on the parent's sentinel runs in
+    a daemon thread. Not a daemon, it would keep the checking process from exiting when
+    its pool shuts it down (`multiprocessing` joins such threads at the end of a process)
+    and `CheckingProcess.close` would wait until the program itself ends."""
+    from types import SimpleNamespace
+
+    from dso_desktop.sync import ingest
+
+    started: list[dict[str, object]] = []
+
+    class Thread:
+        def __init__(self, **kw: object) -> None:
+            self.kw = kw
+
+        def start(self) -> None:
+            started.append(self.kw)
+
+    monkeypatch.setattr(ingest, "_WORKER_TRUST", None)  # restored afterwards
+    monkeypatch.setattr(ingest, "_TIME_LIMIT", ingest.CHECK_TIME_LIMIT)
+    monkeypatch.setattr(ingest, "_lower_priority", lambda: None)
+    monkeypatch.setattr(ingest, "threading", SimpleNamespace(Thread=Thread))
+    monkeypatch.setattr(ingest, "multiprocessing", SimpleNamespace(
+        parent_process=lambda: SimpleNamespace(sentinel=42)))
+    ingest.init_worker("trust", 30)
+    assert len(started) == 1
+    assert started[0]["daemon"] is True
+    assert started[0]["target"] is ingest._exit_with and started[0]["args"] == (42,)
+    assert (ingest._WORKER_TRUST, ingest._TIME_LIMIT) == ("trust", 30)
+    monkeypatch.setattr(ingest, "multiprocessing", SimpleNamespace(parent_process=lambda: None))
+    ingest.init_worker("trust", 30)  # the program's own process: nothing to watch
+    assert len(started) == 1

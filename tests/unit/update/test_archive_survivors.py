@@ -249,3 +249,16 @@ def test_the_unpacked_size_limit_counts_every_file_and_is_inclusive(tmp_path: Pa
     # No single file is near the limit: only their sum is over it.
     with pytest.raises(UnsafeArchiveError, match="unpacked size exceeds"):
         scan(archive, Limits(max_total_bytes=len(MANIFEST) + 5, max_file_bytes=len(MANIFEST)))
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+@pytest.mark.parametrize("target", ["..\\..\\..\\Windows", "\\\\server\\share", "lib\\x"])
+def test_a_link_with_a_backslash_is_refused(tmp_path: Path, target: str) -> None:
+    # A Windows path separator: `..\..` leaves the folder there, `\\server` is absolute.
+    archive = _tar(tmp_path / "a.tar.gz", _good([
+        _special(f"{PREFIX}/lib/win", tarfile.SYMTYPE, target)]))
+    with pytest.raises(UnsafeArchiveError) as refused:
+        scan(archive)
+    assert str(refused.value) == (
+        f"link '{PREFIX}/lib/win' points to an absolute path ({target!r})")

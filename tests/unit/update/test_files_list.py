@@ -475,3 +475,33 @@ def test_files_of_a_small_update_are_opened_binary_exclusive_and_not_through_lin
     files_mod._copy_verified(src, tmp_path / "dest", _file("f", b"data"))
     assert flags_of["dest"] == (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                                 | fake_binary)
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_assemble_applies_the_limits_it_is_given(tmp_path: Path) -> None:
+    files = _listing(_file("a", b"a"), _file("b", b"b"))
+    src = _sources(tmp_path, b"a", b"b")
+    versions = tmp_path / "versions"
+    with pytest.raises(UnsafeArchiveError, match=r"^more than 2 entries$"):
+        assemble(DeltaPlan(files, src, {}), src.__getitem__, versions, Limits(max_members=2))
+    assert not (versions / "2.0.0").exists()
+    final = assemble(DeltaPlan(files, src, {}), src.__getitem__, versions, Limits(max_members=3))
+    assert (final / "b").read_bytes() == b"b"
+
+
+def test_local_files_looks_past_a_file_of_another_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "1.0.0"
+    root.mkdir()
+    (root / "a-other-size").write_bytes(b"not wanted at all")
+    (root / "b-link").symlink_to(root / "c-wanted")
+    (root / "c-wanted").write_bytes(b"wanted")
+    real_walk = os.walk
+
+    def walk_in_name_order(*args: Any, **kwargs: Any) -> Any:
+        for folder, dirs, names in real_walk(*args, **kwargs):
+            yield folder, dirs, sorted(names)
+
+    monkeypatch.setattr(files_mod.os, "walk", walk_in_name_order)
+    assert local_files(root, {_sha(b"wanted"): 6}) == {_sha(b"wanted"): root / "c-wanted"}

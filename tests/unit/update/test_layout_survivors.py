@@ -244,3 +244,100 @@ def test_a_problem_has_its_english_text_for_the_window() -> None:
     problem = describe_problem(UpdateNetworkError("cannot reach the portal"))
     assert problem["text_en"] == PROBLEM_TEXT_EN[problem["kind"]]
     assert sorted(problem) == ["kind", "message_cs", "message_en", "text_en"]
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_a_process_of_another_user_counts_as_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Signal 0 to a process this user may not signal: it exists (a lock held by an
+    # administrator's launcher must not be broken as stale).
+    def refused(pid: int, sig: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(lay.os, "kill", refused)
+    assert lay.pid_alive(4242)
+
+    def gone(pid: int, sig: int) -> None:
+        raise ProcessLookupError(3, "No such process")
+
+    monkeypatch.setattr(lay.os, "kill", gone)
+    assert not lay.pid_alive(4242)
+
+
+def test_log_continuation_lines_keep_their_indentation(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path)
+    path = lay.write_log(layout, "self-check-failed",
+                         "  Traceback:\n    File \"x.py\"   \nValueError: bad  \n")
+    assert path is not None
+    entry = path.read_text(encoding="utf-8")
+    assert entry.endswith(" self-check-failed: Traceback:\n        File \"x.py\"\n"
+                          "    ValueError: bad\n")
+
+
+def _install(layout: InstallLayout, version: str) -> None:
+    from dso_desktop.update.release import MANIFEST_NAME, Manifest, Version
+
+    folder = layout.versions_dir / version
+    folder.mkdir(parents=True)
+    (folder / MANIFEST_NAME).write_bytes(
+        Manifest(Version.parse(version), ("app",), ("app", "cli"), ("app", "check")).to_bytes())
+
+
+def test_installed_versions_are_in_version_order_not_text_order(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path)
+    for version in ("1.10.0", "1.9.0", "1.9.0rc1", "1.2.0"):
+        _install(layout, version)
+    assert layout.installed_versions() == ["1.2.0", "1.9.0rc1", "1.9.0", "1.10.0"]
+    assert layout.load_state().current == "1.10.0"  # a fresh install runs the newest
+
+
+def test_an_outcome_file_that_is_no_object_reads_as_none(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path)
+    layout.outcome_file("a1").write_text("[3]", encoding="utf-8")
+    assert layout.read_outcome("a1") is None
+    layout.outcome_file("a2").write_text("3", encoding="utf-8")
+    assert layout.read_outcome("a2") is None
+
+
+def test_a_version_folder_that_cannot_be_removed_whole_is_left_quietly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On Windows a program file in use cannot be deleted: a rollback from the running
+    # version must still finish (the rest of the folder goes, the state is already saved).
+    layout = InstallLayout(tmp_path)
+    _install(layout, "2.0.0")
+    (layout.version_dir("2.0.0") / "in-use.exe").write_bytes(b"MZ")
+    real_unlink = lay.os.unlink
+
+    def unlink(path: str, *args: object, **kwargs: object) -> None:
+        if str(path).endswith("in-use.exe"):
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lay.os, "unlink", unlink)
+    layout.remove_version("2.0.0")
+    assert [p.name for p in layout.version_dir("2.0.0").iterdir()] == ["in-use.exe"]
+    monkeypatch.undo()
+    layout.remove_version("2.0.0")
+    assert not layout.version_dir("2.0.0").exists()
+
+
+def test_the_policy_is_written_where_no_folder_exists_yet(tmp_path: Path) -> None:
+    layout = InstallLayout(tmp_path / "not" / "made")
+    assert layout.update_policy({"managed": True}) == {"managed": True}
+    assert layout.policy() == {"managed": True}
+
+
+@pytest.mark.parametrize("failures", [-1, "2", 1.5, None])
+def test_a_trial_counts_only_a_whole_number_of_failures(failures: object) -> None:
+    trial = Trial.from_json({"version": "2.0.0", "failures": failures})
+    assert trial is not None and trial.failures == 0
+    kept = Trial.from_json({"version": "2.0.0", "failures": 2})
+    assert kept is not None and kept.failures == 2
+
+
+def test_a_problem_without_its_own_czech_text_gets_the_czech_update_sentence() -> None:
+    from dso_desktop.errors import ErrorKind, error_text
+
+    problem = describe_problem(OSError("disk gone"))
+    assert problem["message_cs"] == error_text(ErrorKind.UPDATE, "cs")
+    assert problem["message_cs"] != error_text(ErrorKind.UPDATE, "en")

@@ -118,3 +118,23 @@ def test_a_withdrawn_list_of_other_things_is_refused_as_such(withdrawn: object) 
     with pytest.raises(ReleaseFormatError) as refused:
         LatestIndex.from_bytes(raw)
     assert str(refused.value) == "bad latest.json: bad withdrawn list in latest.json"
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+@pytest.mark.parametrize("patches", [["1.0.0"], {"1.0.0": 7}, {"1.0.0": ["r/p"]}])
+def test_bad_patches_are_refused_as_such(patches: object) -> None:
+    raw = json.dumps({"format": 1, "version": "1.2.0", "archive": "r/a.tar.gz",
+                      "patches": patches}).encode()
+    with pytest.raises(ReleaseFormatError) as refused:
+        LatestIndex.from_bytes(raw)
+    assert str(refused.value) == "bad latest.json: bad patches in latest.json"
+
+
+def test_a_version_is_not_older_than_itself() -> None:
+    one, same, later = Version.parse("1.4.2"), Version.parse(" 1.4.2 "), Version.parse("1.4.3")
+    assert not one < same and not same < one
+    assert one >= same and one <= same and not one > same
+    assert one < later and not later < one
+    assert sorted([later, one, Version.parse("1.4.2rc1")]) == [
+        Version.parse("1.4.2rc1"), one, later]

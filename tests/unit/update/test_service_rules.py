@@ -342,3 +342,23 @@ def test_an_archive_already_downloaded_and_verified_is_the_one_staged(
 
     monkeypatch.setattr(service_mod, "extract_version", extract)
     assert svc.stage().name == "1.1.0" and unpacked == [final]
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+def test_install_status_without_a_launcher_names_the_running_version(tmp_path: Path) -> None:
+    from dso_desktop import __version__
+
+    assert _service(tmp_path, None).install_status() == {
+        "installed": False, "current": __version__}
+
+
+def test_a_broken_release_document_keeps_its_reason_as_an_update_error() -> None:
+    from dso_desktop.update.errors import UpdateError
+    from dso_desktop.update.release import ReleaseFormatError
+    from dso_desktop.update.service import _translate_errors
+
+    with pytest.raises(UpdateError) as refused, _translate_errors():
+        raise ReleaseFormatError("bad latest.json: unknown latest.json format")
+    assert type(refused.value) is UpdateError
+    assert str(refused.value) == "bad latest.json: unknown latest.json format"

@@ -114,3 +114,52 @@ def test_an_untrusted_tls_certificate_keeps_its_reason() -> None:
     with pytest.raises(UpdateTlsError) as refused, _translate_errors():
         raise TlsError(text)
     assert str(refused.value) == text
+
+
+# Survivors of seed 20261211 (branch ``survrest4``).
+
+class _BigBody(requests.adapters.BaseAdapter):
+    """A server answering every request with ``size`` bytes, counting what was read."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size, self.read = size, 0
+
+    def send(self, request: requests.PreparedRequest, *args: object,
+             **kwargs: object) -> requests.Response:
+        adapter = self
+
+        class Raw:
+            def read(self, amt: int | None = None, **_kw: object) -> bytes:
+                n = min(amt or adapter.size, adapter.size - adapter.read)
+                adapter.read += n
+                return b"\0" * n
+
+            def close(self) -> None:
+                pass
+
+        resp = requests.Response()
+        resp.status_code, resp.url, resp.request = 200, str(request.url), request
+        resp.headers = requests.structures.CaseInsensitiveDict(
+            {"Content-Length": str(self.size)})
+        resp.raw = Raw()
+        return resp
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_download_reads_no_more_than_its_signed_length(tmp_path: Path) -> None:
+    """The body is streamed: a server that sends more than the signed length is cut off
+    after it, not read whole into memory first (issue 18: a download's memory stays
+    within twice the file's size; endless data would otherwise take all of it)."""
+    from dso_desktop.update.transport import CHUNK
+
+    server = _BigBody(16 * 1024 * 1024)
+    session = requests.Session()
+    session.mount("https://", server)
+    length = 1024 * 1024
+    with pytest.raises(tuf_exc.DownloadLengthMismatchError):
+        Transport(session=session).download_resumable(URL, tmp_path / "dso.part", length)
+    assert server.read <= length + CHUNK
+    assert not (tmp_path / "dso.part").exists()
