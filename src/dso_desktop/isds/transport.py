@@ -279,7 +279,8 @@ class RequestsTransport:
         adapter = session.get_adapter(url=prepared_url)
         # The session's own verify, as session.request passes it (never off: `net.new_session`
         # with our TLS context, or requests' default).
-        resp = adapter.send(prep, stream=True, timeout=self.timeouts, verify=session.verify,
+        verify = True if session.verify is None else session.verify
+        resp = adapter.send(prep, stream=True, timeout=self.timeouts, verify=verify,
                             cert=session.cert, proxies=proxies)
         requests.cookies.extract_cookies_to_jar(session.cookies, prep, resp.raw)
         return resp
