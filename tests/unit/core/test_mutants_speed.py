@@ -227,3 +227,35 @@ def test_rsa_keys_made_before_the_forks_are_handed_out_once_each(
     # a second pool wraps the library's function, not the first pool
     assert mr.pool_rsa_keys(1) == 1
     assert getattr(rsa.generate_private_key, "_mutants_original", None) is not None
+
+
+def test_a_property_test_runs_few_and_the_same_examples_in_a_mutation_run() -> None:
+    """In a mutation run (``tests/conftest.py``'s ``_cap_examples``) a property test runs at
+    most ``MUTANT_EXAMPLES`` examples, derived from the test itself: two runs (two mutants'
+    children, or the stats run and a child) draw the same ones, and no example database
+    carries a failure from one mutant to the next."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from tests import conftest
+
+    seen: list[int] = []
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers())
+    def prop(n: int) -> None:
+        seen.append(n)
+
+    class Item:
+        obj = prop
+
+    conftest._cap_examples([Item()])  # type: ignore[list-item]
+    capped = prop._hypothesis_internal_use_settings  # type: ignore[attr-defined]
+    assert capped.max_examples == conftest.MUTANT_EXAMPLES < 300
+    assert capped.derandomize and capped.database is None
+    prop()
+    first = list(seen)
+    seen.clear()
+    prop()
+    assert 0 < len(first) <= conftest.MUTANT_EXAMPLES
+    assert seen == first
+
