@@ -334,10 +334,22 @@ class _SessionOnly:
 # mutmut's limit stays, for what this one cannot stop.
 TEST_LIMIT_CONSTANT = 30.0
 TEST_LIMIT_FACTOR = 10.0
+# And a limit on the CPU the child itself uses during a test (every thread of it; not the
+# processes it started, which the wall-clock limit covers): a mutant that makes a loop spin
+# used all of the wall-clock limit in CPU (30-45 CPU s each on a quiet machine, a quarter
+# of a sample's CPU for one timeout). The stats run's time is traced (coverage), so slower
+# than the test's CPU here: this allows 10 times the test's CPU and more. CPU time does not
+# grow with the machine's load as wall time does, so it can be this much tighter.
+TEST_CPU_CONSTANT = 5.0
+TEST_CPU_FACTOR = 5.0
 
 
 def test_limit(traced_s: float) -> float:
     return TEST_LIMIT_CONSTANT + TEST_LIMIT_FACTOR * traced_s
+
+
+def test_cpu_limit(traced_s: float) -> float:
+    return TEST_CPU_CONSTANT + TEST_CPU_FACTOR * traced_s
 
 
 def _descendants(pid: int) -> list[int]:
@@ -363,10 +375,13 @@ def _descendants(pid: int) -> list[int]:
 
 class _Watchdog:
     """In a mutant's child: ends the child as a timeout when the running test passes its
-    wall-clock limit (``test_limit``). A thread, not SIGALRM: the code under test uses
+    wall-clock limit (``test_limit``) or its CPU limit (``test_cpu_limit``: this process's
+    CPU, looked at every ``CPU_POLL_S``). A thread, not SIGALRM: the code under test uses
     SIGALRM itself (``sync.ingest.time_limit``). On expiry it reports the test to the
     parent as the killer, kills the processes the child started (a hung checking process
     would outlive it) and exits with mutmut's timeout code."""
+
+    CPU_POLL_S = 0.2
 
     def __init__(self, write_fd: int, cleanup: Any) -> None:
         import threading
@@ -375,29 +390,41 @@ class _Watchdog:
         self.cleanup = cleanup
         self.test = ""
         self.deadline: float | None = None
+        self.cpu_deadline: float | None = None
         self.fired = False
         self.cond = threading.Condition()
         self.clock = time.monotonic  # bound now: a test may patch time.monotonic
+        self.cpu_clock = time.process_time  # the whole process's CPU, every thread's
         threading.Thread(target=self._run, name="mutants-watchdog", daemon=True).start()
 
-    def arm(self, test: str, seconds: float) -> None:
+    def arm(self, test: str, seconds: float, cpu_seconds: float | None = None) -> None:
         with self.cond:
             self.test, self.deadline = test, self.clock() + seconds
+            self.cpu_deadline = (None if cpu_seconds is None
+                                 else self.cpu_clock() + cpu_seconds)
             self.cond.notify()
 
     def disarm(self) -> None:
         with self.cond:
             fired = self.fired
-            self.deadline = None
+            self.deadline = self.cpu_deadline = None
             self.cond.notify()
         if fired:  # the watchdog reports and ends this process; nothing more from here
             while True:
                 time.sleep(3600)
 
+    def _expired(self) -> bool:
+        if self.deadline is None:
+            return False
+        return self.clock() >= self.deadline or (
+            self.cpu_deadline is not None and self.cpu_clock() >= self.cpu_deadline)
+
     def _run(self) -> None:
         with self.cond:
-            while self.deadline is None or self.clock() < self.deadline:
+            while not self._expired():
                 wait = None if self.deadline is None else self.deadline - self.clock()
+                if self.cpu_deadline is not None and wait is not None:
+                    wait = min(wait, self.CPU_POLL_S)
                 self.cond.wait(wait)
             self.fired = True
             test = self.test
@@ -420,10 +447,11 @@ _DOG: _Watchdog | None = None  # in a mutant's child with per-test limits
 
 
 def _run_items(items: list[Any], stop_at_first: bool,
-               limits: list[float] | None = None) -> list[str]:
+               limits: list[float] | None = None,
+               cpu_limits: list[float] | None = None) -> list[str]:
     """Run pytest items in this process as pytest's own loop would; the node ids that
     failed (setup, call or teardown). ``limits``: each item's wall-clock limit (with
-    ``_DOG`` set)."""
+    ``_DOG`` set); ``cpu_limits``: its CPU limit."""
     from _pytest.runner import runtestprotocol
 
     failed = []
@@ -434,7 +462,7 @@ def _run_items(items: list[Any], stop_at_first: bool,
         nextitem = items[i + 1] if i + 1 < len(items) else session_only
         cpu0 = time.process_time()
         if dog is not None and limits is not None:
-            dog.arm(item.nodeid, limits[i])
+            dog.arm(item.nodeid, limits[i], cpu_limits[i] if cpu_limits else None)
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
         if dog is not None:
             dog.disarm()
@@ -452,7 +480,8 @@ def _run_items(items: list[Any], stop_at_first: bool,
     if items:
         # The fixtures left after a stop (a module's pool) end here: the last test's.
         if dog is not None and limits is not None and _RAN:
-            dog.arm(_RAN[-1][0], limits[len(_RAN) - 1])
+            last = len(_RAN) - 1
+            dog.arm(_RAN[-1][0], limits[last], cpu_limits[last] if cpu_limits else None)
         items[0].session._setupstate.teardown_exact(session_only)
         if dog is not None:
             dog.disarm()
@@ -467,9 +496,11 @@ def _remove_basetemp(items: list[Any]) -> None:
 
 
 def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
-           stop_at_first: bool = True, limits: list[float] | None = None) -> None:
+           stop_at_first: bool = True, limits: list[float] | None = None,
+           cpu_limits: list[float] | None = None) -> None:
     """In the forked child: activate the mutant, run the items, report, exit. ``limits``:
-    each item's wall-clock limit (``test_limit``)."""
+    each item's wall-clock limit (``test_limit``); ``cpu_limits``: its CPU limit
+    (``test_cpu_limit``)."""
     from mutmut.mutation.trampoline import set_mutant_under_test
 
     global _DOG
@@ -503,10 +534,10 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
             import cProfile
 
             with cProfile.Profile() as prof:
-                failed = _run_items(items, stop_at_first, limits)
+                failed = _run_items(items, stop_at_first, limits, cpu_limits)
             prof.dump_stats(os.path.join(profile_dir, f"{mutant}.prof"))
         else:
-            failed = _run_items(items, stop_at_first, limits)
+            failed = _run_items(items, stop_at_first, limits, cpu_limits)
         cpu = round(time.process_time() - cpu0, 4)
         # The pipe gets a few bytes (the parent reads it after the child ended: more than a
         # pipe's buffer would block the child); the per-test detail goes to the trace file.
@@ -762,11 +793,14 @@ class Resident:
                     # time; both scale with what the covering tests took in the stats run.
                     limit = (job.estimate + constant) * multiplier
                     limits = [test_limit(self.durations.get(t, limit)) for t in order]
+                    cpu_limits = [test_cpu_limit(self.durations.get(t, limit))
+                                  for t in order]
                     r, w = os.pipe()
                     pid = os.fork()
                     if pid == 0:
                         os.close(r)
-                        _child(job.name, sel, w, math.ceil(limit * 2), limits=limits)
+                        _child(job.name, sel, w, math.ceil(limit * 2), limits=limits,
+                               cpu_limits=cpu_limits)
                     os.close(w)
                     now = time.monotonic()
                     running[pid] = Running(job, pid, r, now, now + limit)

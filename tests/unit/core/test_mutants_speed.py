@@ -227,3 +227,76 @@ def test_rsa_keys_made_before_the_forks_are_handed_out_once_each(
     # a second pool wraps the library's function, not the first pool
     assert mr.pool_rsa_keys(1) == 1
     assert getattr(rsa.generate_private_key, "_mutants_original", None) is not None
+
+
+def test_a_property_test_runs_few_and_the_same_examples_in_a_mutation_run() -> None:
+    """In a mutation run (``tests/conftest.py``'s ``_cap_examples``) a property test runs at
+    most ``MUTANT_EXAMPLES`` examples, derived from the test itself: two runs (two mutants'
+    children, or the stats run and a child) draw the same ones, and no example database
+    carries a failure from one mutant to the next."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from tests import conftest
+
+    seen: list[int] = []
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers())
+    def prop(n: int) -> None:
+        seen.append(n)
+
+    class Item:
+        obj = prop
+
+    conftest._cap_examples([Item()])  # type: ignore[list-item]
+    capped = prop._hypothesis_internal_use_settings  # type: ignore[attr-defined]
+    assert capped.max_examples == conftest.MUTANT_EXAMPLES < 300
+    assert capped.derandomize and capped.database is None
+    prop()
+    first = list(seen)
+    seen.clear()
+    prop()
+    assert 0 < len(first) <= conftest.MUTANT_EXAMPLES
+    assert seen == first
+
+
+def test_a_test_that_spins_is_a_timeout_at_its_cpu_limit_and_a_slow_one_that_waits_is_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mutant that makes a loop spin ends when the test has used its CPU limit
+    (``test_cpu_limit``), long before the wall-clock limit; a test that waits longer than
+    that CPU limit without using CPU passes as before."""
+    mr = _resident()
+    (tmp_path / "test_spin.py").write_text(
+        "import time\n"
+        "def test_waits():\n"
+        "    time.sleep(1.5)\n"
+        "def test_spins():\n"
+        "    while True:\n"
+        "        pass\n", encoding="utf-8")
+    monkeypatch.setattr(mr, "TEST_CPU_CONSTANT", 1.0)  # the wall-clock limit stays 30 s
+    results: dict[str, tuple[int, str | None, float]] = {}
+
+    class Run:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
+            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
+                           "pkg.mod.x_f") for n, tests in ((1, ["test_waits"]),
+                                                          (2, ["test_waits", "test_spins"]))]
+            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
+                                 durations={"test_waits": 0.01, "test_spins": 0.01})
+            for job in jobs:
+                t0 = time.monotonic()
+                runner._run_jobs([job], items, 15.0, 30.0)
+                results[job.name] = (job.data.exit_code_by_key[job.name],
+                                     runner.outcome.killer.get(job.name),
+                                     time.monotonic() - t0)
+            return True
+
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+                        str(tmp_path), str(tmp_path / "test_spin.py")], plugins=[Run()])
+    assert code == 0
+    assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
+    code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
+    assert code2 == mr.TIMEOUT and killer == "test_spin.py::test_spins"
+    assert seconds < 25  # with the wall-clock limit alone: 1.5 s of waiting + 30 s
