@@ -344,6 +344,35 @@ TEST_CPU_CONSTANT = 5.0
 TEST_CPU_FACTOR = 5.0
 
 
+# And the memory a child may allocate beyond what it inherited from the resident parent
+# (RLIMIT_DATA, which its processes inherit too): a mutant that makes a download read an
+# endless body (`update.transport.Transport._get` without `stream=True`) grew one child to
+# 14 GB until the kernel's out-of-memory killer ended it, which mutmut reports as a
+# "segfault" and counts as not killed, and which takes the machine's memory from every
+# other process meanwhile. With the limit the allocation fails (MemoryError), the test
+# fails and the mutant is killed. The suite's largest test data is a 64 MB ZFO.
+CHILD_MEMORY_HEADROOM = 4 << 30
+
+
+def limit_child_memory(headroom: int) -> int | None:
+    """Cap this process's data size at what it uses now plus ``headroom`` (Linux's
+    ``VmData``); returns the cap, or None where it cannot be read."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    used = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                 if line.startswith("VmData:")), None)
+    if used is None:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = used + headroom
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    return cap
+
+
 def test_limit(traced_s: float) -> float:
     return TEST_LIMIT_CONSTANT + TEST_LIMIT_FACTOR * traced_s
 
@@ -515,6 +544,7 @@ def _child(mutant: str, items: list[Any], write_fd: int, cpu_limit: int,
         safe_setproctitle(f"mutmut: {mutant}")  # `ps` shows which mutant a child runs
         limit = cpu_limit + math.ceil(time.process_time())
         resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+        limit_child_memory(CHILD_MEMORY_HEADROOM)
         factory = getattr(items[0].config, "_tmp_path_factory", None) if items else None
         if factory is not None:
             # A base folder of this child's own (the parent's, if the warm-up made one, is

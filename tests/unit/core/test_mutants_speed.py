@@ -300,3 +300,42 @@ def test_a_test_that_spins_is_a_timeout_at_its_cpu_limit_and_a_slow_one_that_wai
     code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
     assert code2 == mr.TIMEOUT and killer == "test_spin.py::test_spins"
     assert seconds < 25  # with the wall-clock limit alone: 1.5 s of waiting + 30 s
+
+
+def test_a_test_that_eats_memory_is_killed_at_the_childs_memory_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mutant that makes a test allocate without end (a download that reads an endless
+    body) fails that test at the child's memory limit, a kill with that test as the killer,
+    instead of growing until the kernel ends the child (which mutmut reports as a
+    "segfault", not killed); a test that allocates a little passes as before."""
+    mr = _resident()
+    (tmp_path / "test_eat.py").write_text(
+        "def test_small():\n"
+        "    assert len(bytearray(50 << 20)) == 50 << 20\n"
+        "def test_eats():\n"
+        "    chunks = []\n"
+        "    for _ in range(64):\n"
+        "        chunks.append(bytearray(64 << 20))\n", encoding="utf-8")
+    monkeypatch.setattr(mr, "CHILD_MEMORY_HEADROOM", 1 << 30)  # 4 GiB would not fit: 1 GiB
+    results: dict[str, tuple[int, str | None]] = {}
+
+    class Run:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
+            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
+                           "pkg.mod.x_f") for n, tests in ((1, ["test_small"]),
+                                                          (2, ["test_small", "test_eats"]))]
+            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
+                                 durations={"test_small": 0.01, "test_eats": 0.01})
+            for job in jobs:
+                runner._run_jobs([job], items, 15.0, 30.0)
+                results[job.name] = (job.data.exit_code_by_key[job.name],
+                                     runner.outcome.killer.get(job.name))
+            return True
+
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+                        str(tmp_path), str(tmp_path / "test_eat.py")], plugins=[Run()])
+    assert code == 0
+    assert results["pkg.mod.x_f__mutmut_1"] == (mr.SURVIVED, None)
+    assert results["pkg.mod.x_f__mutmut_2"] == (mr.KILLED, "test_eat.py::test_eats")
