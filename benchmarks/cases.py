@@ -81,8 +81,10 @@ def bench_sim_generate(workdir: Path) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- ZFO verification
 def _make_zfos(n: int) -> tuple[list[bytes], Any]:
-    """``n`` realistic ZFOs (~30-40 KB) made exactly as the simulator makes its downloads."""
+    """``n`` realistic ZFOs (~30-40 KB) made exactly as the simulator makes its downloads
+    (in the ISDS layout: BER, the content in 1000-byte chunks)."""
     from dso_desktop.simulator import Simulator, render
+    from dso_desktop.simulator.signing import isds_layout
     from dso_desktop.zfo.produce import seal
 
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -91,7 +93,7 @@ def _make_zfos(n: int) -> tuple[list[bytes], Any]:
     out = []
     for msg in list(sim.world.messages.values())[:n]:
         content = render.signed_content(sim.world, msg, "received", sim.core.qtimestamp(msg))
-        out.append(seal(content, pki.seal, pki.tsa, now))
+        out.append(isds_layout(seal(content, pki.seal, pki.tsa, now)))
     return out, pki
 
 
