@@ -20,6 +20,37 @@ from tests.unit.core.test_mutants_lines import _Data, _map, _resident, _source, 
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _run_two_mutants(mr: Any, path: Path, first: str, second: str
+                     ) -> dict[str, tuple[int, str | None, float]]:
+    """Run the tests of ``path`` through the resident runner as two mutants of one function:
+    mutant 1 runs ``first``, mutant 2 ``first`` then ``second``; each mutant's (exit code,
+    killing test, wall seconds). The limits are the runner's own (monkeypatch them)."""
+    results: dict[str, tuple[int, str | None, float]] = {}
+
+    class Run:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtestloop(self, session: Any) -> bool:
+            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
+            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
+                           "pkg.mod.x_f") for n, tests in ((1, [first]),
+                                                          (2, [first, second]))]
+            # mutmut's own limit for these: (0.01 + 30) x 15 s, far beyond these tests
+            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
+                                 durations={first: 0.01, second: 0.01})
+            for job in jobs:
+                t0 = time.monotonic()
+                runner._run_jobs([job], items, 15.0, 30.0)
+                results[job.name] = (job.data.exit_code_by_key[job.name],
+                                     runner.outcome.killer.get(job.name),
+                                     time.monotonic() - t0)
+            return True
+
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+                        str(path.parent), str(path)], plugins=[Run()])
+    assert code == 0
+    return results
+
+
 def test_the_mutated_tree_is_compiled_once_even_where_bytecode_is_not_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A program a test starts imports the mutated copy again: with the cache written by
@@ -142,29 +173,7 @@ def test_a_test_that_hangs_is_a_timeout_at_its_own_limit_and_its_processes_end(
         f"    open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
         "    p.wait()\n", encoding="utf-8")
     monkeypatch.setattr(mr, "TEST_LIMIT_CONSTANT", 1.0)
-    results: dict[str, tuple[int, str | None, float]] = {}
-
-    class Run:
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtestloop(self, session: Any) -> bool:
-            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
-            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
-                           "pkg.mod.x_f") for n, tests in ((1, ["test_quick"]),
-                                                          (2, ["test_quick", "test_hangs"]))]
-            # mutmut's own limit for these: (0.01 + 30) x 15 s, far beyond this test
-            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
-                                 durations={"test_quick": 0.01, "test_hangs": 0.01})
-            for job in jobs:
-                t0 = time.monotonic()
-                runner._run_jobs([job], items, 15.0, 30.0)
-                results[job.name] = (job.data.exit_code_by_key[job.name],
-                                     runner.outcome.killer.get(job.name),
-                                     time.monotonic() - t0)
-            return True
-
-    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
-                        str(tmp_path), str(tmp_path / "test_hang.py")], plugins=[Run()])
-    assert code == 0
+    results = _run_two_mutants(mr, tmp_path / "test_hang.py", "test_quick", "test_hangs")
     assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
     code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
     assert code2 == mr.TIMEOUT and killer == "test_hang.py::test_hangs"
@@ -274,28 +283,7 @@ def test_a_test_that_spins_is_a_timeout_at_its_cpu_limit_and_a_slow_one_that_wai
         "    while True:\n"
         "        pass\n", encoding="utf-8")
     monkeypatch.setattr(mr, "TEST_CPU_CONSTANT", 1.0)  # the wall-clock limit stays 30 s
-    results: dict[str, tuple[int, str | None, float]] = {}
-
-    class Run:
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtestloop(self, session: Any) -> bool:
-            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
-            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
-                           "pkg.mod.x_f") for n, tests in ((1, ["test_waits"]),
-                                                          (2, ["test_waits", "test_spins"]))]
-            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
-                                 durations={"test_waits": 0.01, "test_spins": 0.01})
-            for job in jobs:
-                t0 = time.monotonic()
-                runner._run_jobs([job], items, 15.0, 30.0)
-                results[job.name] = (job.data.exit_code_by_key[job.name],
-                                     runner.outcome.killer.get(job.name),
-                                     time.monotonic() - t0)
-            return True
-
-    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
-                        str(tmp_path), str(tmp_path / "test_spin.py")], plugins=[Run()])
-    assert code == 0
+    results = _run_two_mutants(mr, tmp_path / "test_spin.py", "test_waits", "test_spins")
     assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
     code2, killer, seconds = results["pkg.mod.x_f__mutmut_2"]
     assert code2 == mr.TIMEOUT and killer == "test_spin.py::test_spins"
@@ -317,25 +305,6 @@ def test_a_test_that_eats_memory_is_killed_at_the_childs_memory_limit(
         "    for _ in range(64):\n"
         "        chunks.append(bytearray(64 << 20))\n", encoding="utf-8")
     monkeypatch.setattr(mr, "CHILD_MEMORY_HEADROOM", 1 << 30)  # 4 GiB would not fit: 1 GiB
-    results: dict[str, tuple[int, str | None]] = {}
-
-    class Run:
-        @pytest.hookimpl(tryfirst=True)
-        def pytest_runtestloop(self, session: Any) -> bool:
-            items = {it.nodeid.rsplit("::", 1)[-1]: it for it in session.items}
-            jobs = [mr.Job(f"pkg.mod.x_f__mutmut_{n}", tests, 0.01, _Data("src/pkg/mod.py"),
-                           "pkg.mod.x_f") for n, tests in ((1, ["test_small"]),
-                                                          (2, ["test_small", "test_eats"]))]
-            runner = mr.Resident(jobs, 1, 600.0, [("g", {j.name for j in jobs})],
-                                 durations={"test_small": 0.01, "test_eats": 0.01})
-            for job in jobs:
-                runner._run_jobs([job], items, 15.0, 30.0)
-                results[job.name] = (job.data.exit_code_by_key[job.name],
-                                     runner.outcome.killer.get(job.name))
-            return True
-
-    code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
-                        str(tmp_path), str(tmp_path / "test_eat.py")], plugins=[Run()])
-    assert code == 0
-    assert results["pkg.mod.x_f__mutmut_1"] == (mr.SURVIVED, None)
-    assert results["pkg.mod.x_f__mutmut_2"] == (mr.KILLED, "test_eat.py::test_eats")
+    results = _run_two_mutants(mr, tmp_path / "test_eat.py", "test_small", "test_eats")
+    assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
+    assert results["pkg.mod.x_f__mutmut_2"][:2] == (mr.KILLED, "test_eat.py::test_eats")
