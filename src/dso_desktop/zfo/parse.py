@@ -225,11 +225,17 @@ def _skeleton(data: bytes) -> tuple[bytes, bytes | memoryview] | None:
             content = b"".join([view[c.body:c.end] for c in chunks])  # joined once
     except ZfoError:
         return None
+    # The containers around the content re-encoded around an empty eContent, each in the
+    # form it has in the file: asn1crypto counts the nesting of indefinite lengths from the
+    # outermost one (it refuses more than ten), so a value nested beside the content is seen
+    # as deep as in the file.
     inner = b"\x04\x00"
     child_start, child_end = octets.start, octets.next
     for t in (e0, eci, sd, a0, ci):
         body = data[t.body:child_start] + inner + data[child_end:t.end]
-        inner = data[t.start:t.start + 1] + _encode_len(len(body)) + body
+        tag = data[t.start:t.start + 1]
+        inner = (tag + b"\x80" + body + b"\x00\x00" if t.indefinite
+                 else tag + _encode_len(len(body)) + body)
         child_start, child_end = t.start, t.next
     return inner + data[ci.next:], content
 

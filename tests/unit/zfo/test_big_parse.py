@@ -125,13 +125,9 @@ def fuzz_base(pki: TestPki) -> bytes:
     return seal(message_xml(pki), pki.seal, pki.tsa, SEALED_AT)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert"]),
-                            st.integers(0, 1 << 30), st.integers(0, 255)), min_size=1, max_size=4))
-def test_fuzzed_zfos_parse_the_same(fuzz_base: bytes,
-                                    ops: list[tuple[str, int, int]]) -> None:
-    data = bytearray(fuzz_base)
+def _edited(base: bytes, ops: list[tuple[str, int, int]]) -> bytes:
+    """``base`` with the fuzzer's edits: bytes flipped, the tail cut, bytes inserted."""
+    data = bytearray(base)
     for op, where, val in ops:
         i = where % len(data)
         if op == "flip":
@@ -142,7 +138,26 @@ def test_fuzzed_zfos_parse_the_same(fuzz_base: bytes,
                 data = bytearray(b"0")
         else:
             data.insert(i, val)
-    _assert_same(bytes(data))
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert"]),
+                            st.integers(0, 1 << 30), st.integers(0, 255)), min_size=1, max_size=4))
+def test_fuzzed_zfos_parse_the_same(fuzz_base: bytes,
+                                    ops: list[tuple[str, int, int]]) -> None:
+    _assert_same(_edited(fuzz_base, ops))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert"]),
+                            st.integers(0, 1 << 30), st.integers(0, 255)), min_size=1, max_size=4))
+def test_fuzzed_ber_zfos_parse_the_same(fuzz_base: bytes,
+                                        ops: list[tuple[str, int, int]]) -> None:
+    """The same edits of the same ZFO in the ISDS layout (BER, 1000-byte chunks)."""
+    _assert_same(_edited(_to_ber(fuzz_base, lambda c: _chunked(c, 1000)), ops))
 
 
 _MEASURE = """
@@ -194,3 +209,15 @@ def test_the_node_limit_admits_the_chunks_of_the_largest_zfo_accepted() -> None:
     chunks = 250_000  # above the old limit of 200,000 values
     data = b"\x30\x80\x24\x80" + b"\x04\x00" * chunks + b"\x00\x00\x00\x00"
     assert der.scan(data) == len(data)
+
+
+@pytest.mark.parametrize("depth", [5, 6, 7, 8, 9, 10])
+def test_indefinite_nesting_beside_the_content_counts_as_in_the_file(
+        make_zfo: Callable[..., bytes], depth: int) -> None:
+    """asn1crypto refuses indefinite lengths nested more than ten deep, counted from the
+    outermost indefinite value; the split keeps the file's indefinite containers
+    indefinite, so a value nested beside the content is counted as deep as in the file."""
+    data = _to_ber(make_zfo(), lambda c: _chunked(c, 1000))
+    at = data.index(b"\xa0\x80\x30\x82")  # the certificates' [0]
+    nested = b"\x30\x80" * depth + b"\x00\x00" * depth
+    _assert_same(data[:at + 2] + nested + data[at + 2:])
