@@ -48,13 +48,18 @@ def local_actor() -> str:
 class ActivityRepo:
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._actor: str | None = None
 
     def actor(self) -> str:
-        actor = local_actor()
-        if self.s.get_bind().dialect.name == "postgresql":
-            role = self.s.execute(text("SELECT current_user")).scalar()
-            actor = f"{actor} ({role})"
-        return actor[:200]
+        """The actor of this repo's entries; on a server the role is asked once per repo
+        (one query for a batch of entries, e.g. the verdicts a check refreshes)."""
+        if self._actor is None:
+            actor = local_actor()
+            if self.s.get_bind().dialect.name == "postgresql":
+                role = self.s.execute(text("SELECT current_user")).scalar()
+                actor = f"{actor} ({role})"
+            self._actor = actor[:200]
+        return self._actor
 
     def record(self, message_id: int, action: str, detail: str | None = None) -> None:
         self.s.add(MessageActivity(message_id=message_id, action=action,

@@ -152,3 +152,35 @@ def test_one_sender_per_account_across_computers(pg_url: str, tmp_path: object) 
     finally:
         pc1.close()
         pc2.close()
+
+
+def test_a_batch_of_entries_asks_the_database_role_once(db: Database) -> None:
+    from sqlalchemy import event
+
+    from dso_desktop.store.activity import REVERIFIED, ActivityRepo
+
+    ids = [_message(db)]
+    with db.write() as s:
+        acc_id = AccountRepo(s).get("urad").id
+        ids += [MessageRepo(s).upsert_envelope(acc_id, Direction.RECEIVED, Envelope(
+            message_id=f"71{i:02d}", subject="Výzva", delivered_at=T0)).id for i in range(4)]
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.write() as s:
+            repo = ActivityRepo(s)
+            for mid in ids:
+                repo.record(mid, REVERIFIED, "INVALID -> VALID")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    asks = [st for st in statements if "current_user" in st]
+    assert len(asks) == (1 if db.is_postgres else 0)
+    history = [MessageService(db, lambda account_id=None: None).activity(mid) for mid in ids]
+    assert [[(h.action, h.detail) for h in entries] for entries in history] == [
+        [(REVERIFIED, "INVALID -> VALID")]] * len(ids)
+    if db.is_postgres:
+        assert all(entries[0].actor.endswith("(dso_admin)") for entries in history)
