@@ -521,3 +521,119 @@ def test_the_name_limit_is_the_one_the_file_system_gives_for_names(
 
     monkeypatch.setattr(os, "pathconf", pathconf)
     assert extract.name_limit(tmp_path) == 143
+
+
+# Survivors of seed 20261212 (branch ``survzfo5a``).
+
+
+def _edit(xml: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in xml
+    return xml.replace(old, new, 1)
+
+
+def test_a_no_break_space_in_a_name_becomes_a_plain_space() -> None:
+    """Space separators (category Zs) other than " " would look like a space in a listing
+    and be another name on disk."""
+    assert [unicodedata.category(c) for c in "\u00a0\u3000"] == ["Zs", "Zs"]
+    assert sanitize("zpráva\u00a0č.\u30001.pdf") == "zpráva č. 1.pdf"
+
+
+def test_an_error_that_is_not_about_the_name_stops_the_save(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk is not answered by trying another name: the error propagates (it would
+    stop every later file too) and nothing is left behind."""
+    import errno
+
+    real_open = os.open
+    calls: list[str] = []
+
+    def disk_full_once(path: str, flags: int, mode: int = 0o777) -> int:
+        calls.append(os.path.basename(path))
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, mode)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(os, "open", disk_full_once)
+    with pytest.raises(OSError) as failed:
+        save_files(out, [("dopis.pdf", b"%PDF")])
+    assert failed.value.errno == errno.ENOSPC
+    assert calls == ["dopis.pdf"] and list(out.iterdir()) == []
+
+
+def test_a_refused_fallback_name_stops_the_save(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that refuses every name: the name, its ASCII fallback and the bare
+    fallback are tried once each, then the file system's error propagates."""
+    import errno
+
+    calls: list[str] = []
+
+    def refusing(path: str, flags: int, mode: int = 0o777) -> int:
+        calls.append(os.path.basename(path))
+        raise OSError(errno.ENAMETOOLONG, "File name too long")
+
+    monkeypatch.setattr(os, "open", refusing)
+    with pytest.raises(OSError) as failed:
+        save_files(tmp_path / "out", [("dopis.pdf", b"%PDF")])
+    assert failed.value.errno == errno.ENAMETOOLONG
+    assert calls == ["dopis.pdf", "priloha-1.pdf", "priloha"]
+
+
+def test_a_big_attachment_padded_far_from_its_end_has_its_exact_size(pki: TestPki) -> None:
+    """A big message's attachment is measured from the content without decoding it: the
+    "=" padding counts even when whitespace pushes it out of the last 64 bytes."""
+    payload = bytes(range(256)) * 3125 + b"ab"  # 800,002 bytes: the base64 ends in "=="
+    xml = _edit(message_xml(pki, files=[("velka.bin", payload)]),
+                b"==</p:dmEncodedContent>", b"==" + b" " * 63 + b"</p:dmEncodedContent>")
+    assert len(xml) > 1 << 20  # big enough to be read without the base64 in the tree
+    (att,) = read_content(xml)["attachments"]
+    assert att.size == len(payload)
+    assert bytes(att.content()) == payload
+
+
+def test_a_message_without_its_id_is_refused_by_name(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    with pytest.raises(MalformedXmlError) as refused:
+        read_content(message_xml(pki, dm_id=" "))
+    assert str(refused.value) == "dmDm has no dmID"
+
+
+def test_a_qualified_timestamp_with_a_non_base64_character_is_refused(pki: TestPki) -> None:
+    """Lenient decoding would drop the character and read a token the ISDS never sent."""
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    xml = _edit(message_xml(pki), b"<q:dmQTimestamp>", b"<q:dmQTimestamp>*")
+    with pytest.raises(MalformedXmlError) as refused:
+        read_content(xml)
+    assert str(refused.value) == "dmQTimestamp is not valid base64"
+
+
+def test_a_bad_date_time_is_quoted_to_40_characters(pki: TestPki) -> None:
+    from dso_desktop.zfo.errors import MalformedXmlError
+
+    junk = "y" * 39 + "W" + "q" * 10
+    xml = _edit(message_xml(pki), b"2026-03-01T13:00:00.123+01:00", junk.encode())
+    with pytest.raises(MalformedXmlError) as refused:
+        read_content(xml)
+    assert str(refused.value) == f"bad date-time {junk[:40]!r}"
+
+
+def test_digits_after_the_microseconds_are_not_read(pki: TestPki) -> None:
+    """A time's fraction is cut to six digits before Python reads it, whatever digit
+    follows (`\\d` also matches other scripts' digits, which `fromisoformat` refuses)."""
+    from datetime import datetime
+
+    for fraction in ("1234569", "123456\u0661"):
+        xml = _edit(message_xml(pki), b"2026-03-01T13:00:00.123+01:00",
+                    f"2026-03-01T13:00:00.{fraction}".encode())
+        assert read_content(xml)["envelope"].delivered_at == \
+            datetime(2026, 3, 1, 13, 0, 0, 123456)
+
+
+def test_an_event_after_a_comment_is_read(pki: TestPki) -> None:
+    xml = _edit(message_xml(pki, kind="delivery-info"), b"<q:dmEvents>",
+                b"<q:dmEvents><!-- EV0 --><q:dmEventNote>x</q:dmEventNote>")
+    (event,) = read_content(xml)["events"]
+    assert event.description == "EV5: Datová zpráva byla dodána."

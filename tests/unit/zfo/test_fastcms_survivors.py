@@ -473,3 +473,63 @@ def test_a_der_signed_data_is_read_by_the_c_walk_alone(monkeypatch: pytest.Monke
     monkeypatch.setattr(fastcms, "signed_data_reference", no_reference)
     parts = fastcms.signed_data(signed_data())
     assert (parts.content, parts.digest, parts.sid_serial) == (b"<x/>", "sha256", 5)
+
+
+# Survivors of seed 20261212 (branch ``survzfo5a``).
+
+
+def _cms_of(*sd_parts: bytes) -> bytes:
+    """ContentInfo { signedData, [0] SignedData { the parts as given } }."""
+    return seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, seq(*sd_parts)))
+
+
+_ECI = seq(oid(fastcms.OID_DATA), tlv(0xA0, tlv(0x04, b"<x/>")))
+_SIGNERS = tlv(0x31, signer_info())
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(_cms_of(INT1, seq(), _ECI, _SIGNERS),
+                 "digestAlgorithms: unexpected ASN.1 tag 0x30",
+                 id="digest-algorithms-a-sequence"),
+    pytest.param(_cms_of(INT1, tlv(0x31), tlv(0x31, oid(fastcms.OID_DATA)), _SIGNERS),
+                 "encapContentInfo: unexpected ASN.1 tag 0x31",
+                 id="encap-content-info-a-set"),
+    pytest.param(_cms_of(INT1, tlv(0x31), seq(oid(fastcms.OID_DATA), tlv(
+        0xA0, tlv(0x04, b"a") + tlv(0x04, b"b"))), _SIGNERS),
+                 "too many ASN.1 values", id="two-octet-strings-in-econtent"),
+    pytest.param(_cms_of(INT1, tlv(0x31), _ECI), "SignedData too short",
+                 id="signed-data-of-three-parts"),
+    # version, digestAlgorithms, encapContentInfo, [0], [1], signerInfos: six; 8 at most
+    pytest.param(_cms_of(INT1, tlv(0x31), _ECI, _SIGNERS, *[NULL] * 5),
+                 "too many ASN.1 values", id="signed-data-of-nine-parts"),
+    pytest.param(signed_data(si=seq(INT1, SID, ALG_SHA256, tlv(0xA0, _TWO_PART_ATTR),
+                                    ALG_RSA)),
+                 "SignerInfo lacks signature", id="signer-info-without-signature"),
+    # a SignerInfo has at most 7 parts (unsignedAttrs last); 8 are read, 9 are too many
+    pytest.param(signed_data(si=seq(INT1, SID, ALG_SHA256, ALG_RSA, tlv(0x04, b"sig"),
+                                    *[NULL] * 4)),
+                 "too many ASN.1 values", id="signer-info-of-nine-parts"),
+    pytest.param(signed_data(si=signer_info(attrs=seq(oid(fastcms.OID_CONTENT_TYPE),
+                                                      seq(oid(fastcms.OID_DATA))))),
+                 "attribute values: unexpected ASN.1 tag 0x30",
+                 id="attribute-values-a-sequence"),
+    # four length bytes announced, two there: the header itself is cut off
+    pytest.param(b"\x30\x84\x00\x00", "absurd or truncated ASN.1 length",
+                 id="length-bytes-cut-off"),
+])
+def test_each_broken_layer_of_a_signed_data_is_named(data: bytes, text: str) -> None:
+    assert both(lambda: fastcms.signed_data(data)) == ("MalformedCmsError", text)
+
+
+def test_a_signer_info_of_eight_parts_is_read() -> None:
+    """The bound of the nine-part case above is eight parts, not fewer."""
+    eight = seq(INT1, SID, ALG_SHA256, ALG_RSA, tlv(0x04, b"sig"), *[NULL] * 3)
+    status, parts = both(lambda: fastcms.signed_data(signed_data(si=eight)))
+    assert status == "ok" and parts.signature == b"sig"
+
+
+def test_a_gen_time_that_is_no_generalized_time_is_named() -> None:
+    utc = tlv(0x30, INT1 + oid(POLICY) + seq(ALG_SHA256, tlv(0x04, b"\x11" * 32))
+              + tlv(0x02, b"\x2a") + tlv(0x17, b"260301120000Z"))
+    assert both(lambda: fastcms.tst_info(utc)) == \
+        ("MalformedCmsError", "genTime: unexpected ASN.1 tag 0x17")

@@ -6,6 +6,7 @@ that is not a timestamp token is refused (survivors of seed 20261208, branch
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from asn1crypto import cms
@@ -102,3 +103,36 @@ def test_parse_zfo_names_what_it_takes() -> None:
     with pytest.raises(TypeError) as refused:
         parse_zfo("not bytes")  # type: ignore[arg-type]
     assert str(refused.value) == "parse_zfo takes bytes"
+
+
+# Survivors of seed 20261212 (branch ``survzfo5a``).
+
+
+def test_a_seal_over_other_content_than_data_is_refused(make_zfo: Callable[..., bytes]) -> None:
+    """The seal's encapsulated content must be pkcs7-data; other content present (here a
+    TSTInfo's type) is refused as the reference refuses it, not read by the fast path."""
+    from tests.unit.zfo.test_fast_parse import _reshape
+
+    from dso_desktop.zfo import fastcms
+
+    def tst_info_type(sd: list[Any], si: list[Any]) -> None:
+        sd[2][1][0] = (fastcms.OID, fastcms.OID_TST_INFO)
+
+    with pytest.raises(MalformedCmsError) as refused:
+        parse_zfo(_reshape(make_zfo(), tst_info_type))
+    assert str(refused.value) == "encapsulated content is not pkcs7-data"
+
+
+@pytest.mark.parametrize("params", [(0x04, b""), (0x30, []), (0x02, b"")],
+                         ids=["empty-octet-string", "empty-sequence", "empty-integer"])
+def test_a_timestamp_hash_algorithm_with_parameters_other_than_null_is_refused(
+        make_zfo: Callable[..., bytes], params: tuple[int, Any]) -> None:
+    """asn1crypto reads SHA-256's parameters as NULL: anything else in the signature
+    timestamp's messageImprint (even empty) breaks the ZFO on every path."""
+    from tests.unit.zfo.test_fast_parse import _reshape, _tst_edit
+
+    edit = _tst_edit(lambda f: f[2][1][0][1].__setitem__(1, params))
+    with pytest.raises(MalformedCmsError) as refused:
+        parse_zfo(_reshape(make_zfo(), edit))
+    assert str(refused.value).startswith("broken CMS structure: ValueError: Error parsing "
+                                         "asn1crypto.core.Null")
