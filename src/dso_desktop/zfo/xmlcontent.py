@@ -229,8 +229,10 @@ def parse_datetime(text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
     t = text.strip().replace("Z", "+00:00")
-    # Python < 3.11 could not take arbitrary fraction digits; normalise to 6.
-    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d:\d\d)?", t)
+    # Python < 3.11 could not take arbitrary fraction digits; normalise to 6. xs:dateTime's
+    # digits are ASCII ones (re.ASCII: `\d` would also take other scripts' digits).
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d:\d\d)?", t,
+                     re.ASCII)
     if not m:
         raise MalformedXmlError(f"bad date-time {text[:40]!r}")
     frac = (m.group(2) or "")[:6].ljust(6, "0")
