@@ -179,3 +179,25 @@ def test_a_message_digest_with_two_values_is_refused_by_name(
     with pytest.raises(MalformedCmsError) as refused:
         check_signer(_parts(seal, _content_type() + twice))
     assert str(refused.value) == "a signed attribute must have exactly one value"
+
+
+# Survivors of seed 20261212 (branch ``survzfo5b``).
+
+
+def test_a_signing_certificate_attribute_that_names_no_certificate_binds_nothing(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """An empty SigningCertificate(V2) (no certs, or an empty list of them) names no
+    certificate to compare with: the signature alone decides, read by the C walk as by
+    the reference."""
+    from dso_desktop.zfo.cmscheck import _ess_cert_hash, _ess_cert_hash_reference
+
+    assert f._cder is not None and f._fast  # the C reading is the one under test
+    base = _content_type() + _digest()
+    for key in (f.OID_SIGNING_CERT_V2, f.OID_SIGNING_CERT):
+        v2 = key == f.OID_SIGNING_CERT_V2
+        for value in (seq(), seq(seq())):
+            parts = _parts(seal, base + _attr(key, value))
+            assert _problem(parts) is None
+            (t,) = parts.attrs[key]
+            assert _ess_cert_hash(parts, t, v2) is None
+            assert _ess_cert_hash_reference(parts, t, v2) is None

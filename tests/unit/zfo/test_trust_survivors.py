@@ -474,3 +474,109 @@ def test_without_downloads_the_default_store_fetches_nothing(tmp_path: Path) -> 
                                shipped=False)
     assert not store.chain_for(leaf).anchored
     assert fetched == []
+
+
+# Survivors of seed 20261212 (branch ``survzfo5b``).
+
+
+def test_a_chain_whose_certificates_never_overlap_is_named_by_the_one_not_yet_valid() -> None:
+    """A CA re-issued only after the leaf it certified expired: no instant has every
+    certificate valid, not even the leaf's last second, at which the leaf is still valid
+    and the CA is the one named."""
+    ca_key = _ec()
+    leaf_start = SEALED_AT - timedelta(days=10)
+    leaf_end = leaf_start + timedelta(days=10)
+    ca = issue_cert("Issuing CA", ca_key, ca=True, not_before=leaf_end + timedelta(days=1))
+    leaf = issue_cert("Seal", _ec(), issuer=ca, issuer_key=ca_key, not_before=leaf_start,
+                      days=10)
+    chain = Chain((leaf, ca), True)
+    ca_from = f"{ca.not_valid_before_utc:%Y-%m-%d}"
+    assert chain.invalid_at(leaf_end) == \
+        f"certificate 'Issuing CA' not yet valid (from {ca_from})"
+    assert chain.invalid_at(leaf_end + timedelta(seconds=1)) == \
+        f"certificate 'Seal' expired on {leaf_end:%Y-%m-%d}"
+
+
+def test_at_the_leafs_last_second_an_expired_ca_is_named() -> None:
+    ca_key = _ec()
+    ca = issue_cert("Issuing CA", ca_key, ca=True, not_before=SEALED_AT - timedelta(days=30),
+                    days=10)
+    leaf = issue_cert("Seal", _ec(), issuer=ca, issuer_key=ca_key,
+                      not_before=SEALED_AT - timedelta(days=25), days=25)
+    chain = Chain((leaf, ca), True)
+    assert chain.invalid_at(SEALED_AT) == \
+        f"certificate 'Issuing CA' expired on {ca.not_valid_after_utc:%Y-%m-%d}"
+
+
+def test_an_issuer_url_that_fails_is_followed_by_the_next_one(pki: TestPki) -> None:
+    mid_key = _ec()
+    mid = issue_cert("Issuing CA", mid_key, issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
+    leaf = issue_cert("Seal", _ec(), issuer=mid, issuer_key=mid_key,
+                      not_before=mid.not_valid_before_utc, days=365,
+                      aia=("http://down.example.test/mid.crt", "http://ca.test/mid.crt"))
+    served = {"http://ca.test/mid.crt": mid.public_bytes(serialization.Encoding.DER)}
+    store = TrustStore(fetcher=served.__getitem__)  # the first URL raises KeyError
+    store.add(pki.ca_cert, explicit_anchor=True)
+    chain = store.chain_for(leaf)
+    assert chain.anchored, chain.problem
+    assert chain.certs == (leaf, mid, pki.ca_cert)
+
+
+def test_an_accounts_scoped_store_still_downloads_issuers(pki: TestPki,
+                                                           tmp_path: Path) -> None:
+    """The account's copy (the simulator's or a test environment's CA) keeps the app's
+    fetcher: an intermediate the ZFO does not carry is fetched from the leaf's AIA URL."""
+    mid_key = _ec()
+    mid = issue_cert("Issuing CA", mid_key, issuer=pki.ca_cert, issuer_key=pki.ca_key, ca=True)
+    leaf = issue_cert("Seal", _ec(), issuer=mid, issuer_key=mid_key,
+                      not_before=mid.not_valid_before_utc, days=365,
+                      aia="http://ca.test/mid.crt")
+    fetched: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return mid.public_bytes(serialization.Encoding.DER)
+
+    base = TrustStore(fetcher=fetch)
+    scoped = base.scoped([pki.ca_file])
+    chain = scoped.chain_for(leaf)
+    assert chain.anchored, chain.problem
+    assert chain.certs == (leaf, mid, pki.ca_cert)
+    assert fetched == ["http://ca.test/mid.crt"]
+    assert not base.chain_for(leaf).anchored  # the base store does not trust the CA
+
+
+def test_revocation_needs_an_anchored_chain_with_an_issuing_ca(pki: TestPki) -> None:
+    # A self-signed seal certificate trusted as its own anchor: nobody to ask about it.
+    key = _ec()
+    own = issue_cert("Self-sealed", key, extensions=[x509.CRLDistributionPoints([
+        x509.DistributionPoint(full_name=[x509.UniformResourceIdentifier(_CRL_URL)],
+                               relative_name=None, reasons=None, crl_issuer=None)])])
+    store = TrustStore.from_paths([pki.ca_file])
+    assert store.add(own, explicit_anchor=True)
+    alone = store.chain_for(own)
+    assert alone.anchored and alone.certs == (own,)
+    assert store.revocation(alone, at=SEALED_AT, now=SEALED_AT) == \
+        RevocationCheck(NOT_CHECKED, "no issuing CA to check against")
+    # A leaf and its issuer that lead to no anchor: its CRL would prove nothing.
+    cert = _seal_with_crls(pki, [_CRL_URL])
+    loose = Chain((cert, pki.ca_cert), False, "not trusted")
+    assert store.revocation(loose, at=SEALED_AT, now=SEALED_AT) == \
+        RevocationCheck(NOT_CHECKED, "no issuing CA to check against")
+
+
+def test_a_seal_revoked_at_the_very_second_it_is_checked_at_counts_as_revoked(
+        pki: TestPki) -> None:
+    """Revoked at or before the signing (or timestamp) time: revoked; only a revocation
+    after it is "revoked later"."""
+    from dso_desktop.zfo.revocation import REVOKED, REVOKED_LATER
+
+    cert = _seal_with_crls(pki, [_CRL_URL])
+    revoked_at = SEALED_AT - timedelta(hours=1)
+    crl = issue_crl(pki, [(cert.serial_number, revoked_at)], this_update=SEALED_AT,
+                    next_update=SEALED_AT + timedelta(days=1))
+    cache = CrlCache(lambda _url: crl, None)
+    at_once = cache.check(cert, pki.ca_cert, revoked_at, SEALED_AT)
+    assert (at_once.status, at_once.revoked_at) == (REVOKED, revoked_at)
+    before = cache.check(cert, pki.ca_cert, revoked_at - timedelta(seconds=1), SEALED_AT)
+    assert (before.status, before.revoked_at) == (REVOKED_LATER, revoked_at)

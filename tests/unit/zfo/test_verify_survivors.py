@@ -16,7 +16,7 @@ from asn1crypto import cms
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from tests.unit.zfo.zfo_factory import make_zfo, pki, trust  # noqa: F401 - pytest fixtures
 
-from dso_desktop.domain import VerdictKind
+from dso_desktop.domain import EvidenceCause, VerdictKind
 from dso_desktop.zfo import horizon as hz
 from dso_desktop.zfo import verify as v
 from dso_desktop.zfo.trust import Chain, TrustStore
@@ -142,3 +142,146 @@ def test_a_qualified_timestamp_of_an_unanchored_authority_feeds_no_horizon(
     chain = nothing_trusted.chain_for(found[0], purpose="tsa")
     assert not chain.anchored and chain.certs  # built, but not to an anchor
     assert v._q_timestamp_chain(facts, nothing_trusted) is None
+
+
+# Survivors of seed 20261212 (branch ``survzfo5b``).
+
+
+def _rsa_public(bits: int) -> rsa.RSAPublicKey:
+    """An RSA public key of exactly ``bits`` bits (a modulus nobody can sign with: only its
+    size is read), instead of generating a 3072-bit key."""
+    return rsa.RSAPublicNumbers(65537, (1 << (bits - 1)) + 1).public_key()
+
+
+def _dated_cert(name: str, end: datetime, key: Any) -> Any:
+    """What `Chain` and `horizon` read of a certificate: its name, dates and key."""
+    subject = SimpleNamespace(get_attributes_for_oid=lambda oid: [SimpleNamespace(value=name)],
+                              rfc4514_string=lambda: f"CN={name}")
+    return SimpleNamespace(not_valid_before_utc=end - timedelta(days=3650),
+                           not_valid_after_utc=end, subject=subject, public_key=lambda: key)
+
+
+def test_a_3072_bit_rsa_key_has_no_key_length_limit() -> None:
+    """128-bit strength (RSA from 3072 bits) has no end in SP 800-57; below it, 2048 bits
+    up to 3071, the 112-bit limit of 2030 applies."""
+    for bits, until in ((2048, hz.STRENGTH_112_UNTIL), (3071, hz.STRENGTH_112_UNTIL),
+                        (3072, None), (4096, None)):
+        cert = _dated_cert(f"rsa{bits}", NOW, _rsa_public(bits))
+        assert hz.key_accepted_until(cert) == until, bits
+
+
+def test_a_certificate_ending_with_the_key_length_or_another_chain_is_named_first() -> None:
+    """When two ends fall on the same second the horizon names the seal certificate, the
+    first it considers, not whichever cause sorts first by its name."""
+    at_limit = _dated_cert("seal", hz.STRENGTH_112_UNTIL, _rsa_public(2048))
+    found = hz.horizon(Chain((at_limit,), True), None, None, None)  # type: ignore[arg-type]
+    assert found == hz.Horizon(hz.STRENGTH_112_UNTIL, EvidenceCause.SEAL_CERTIFICATE)
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
+    qts = Chain((_dated_cert("qualified tsa", end, None),), True)  # type: ignore[arg-type]
+    found = hz.horizon(seal_chain, None, None, qts)
+    assert found == hz.Horizon(end, EvidenceCause.SEAL_CERTIFICATE)
+
+
+def test_the_horizons_of_two_timestamp_chains_of_one_seal_are_both_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """ISDS stamps with more than one TSA certificate: a sync alternating between them
+    computes each seal and timestamp chain pair's horizon once."""
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
+    tsas = [Chain((_dated_cert(f"tsa {i}", end - timedelta(days=i), None),), True)  # type: ignore[arg-type]
+            for i in (1, 2)]
+    computed: list[tuple[object, ...]] = []
+    real = hz._horizon
+
+    def counting(*args: Any) -> hz.Horizon | None:
+        computed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(hz, "_horizon", counting)
+    hz._HORIZONS.clear()
+    for _ in range(3):
+        for i, tsa in enumerate(tsas, 1):
+            found = hz.horizon(seal_chain, tsa, NOW, None)
+            assert found == hz.Horizon(end - timedelta(days=i),
+                                       EvidenceCause.TIMESTAMP_CERTIFICATE)
+    assert len(computed) == 2
+
+
+def test_the_anchor_lines_of_a_pair_of_anchors_are_made_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dso_desktop.zfo.trust import ACCOUNT, USER, AnchorInfo
+
+    seal_a = AnchorInfo(USER, "User root", f"{7:064x}")
+    tsa_a = AnchorInfo(ACCOUNT, "Account root", f"{8:064x}")
+    made: list[tuple[object, object]] = []
+    real = v._anchor_lines
+
+    def counting(seal: Any, tsa: Any) -> tuple[tuple[str, str], ...]:
+        made.append((seal, tsa))
+        return real(seal, tsa)
+
+    monkeypatch.setattr(v, "_anchor_lines", counting)
+    v._ANCHOR_LINES.clear()
+    texts = []
+    for _ in range(3):
+        r = v._Reasons()
+        v._anchor_reasons(seal_a, tsa_a, r)
+        texts.append((tuple(r.en), tuple(r.cs)))
+    assert made == [(seal_a, tsa_a)]
+    assert texts[0] == texts[1] == texts[2] and len(texts[0][0]) == 2
+
+
+def test_a_broken_seal_signature_is_explained_in_czech(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    ci = cms.ContentInfo.load(make_zfo())
+    si = ci["content"]["signer_infos"][0]
+    signature = bytearray(si["signature"].native)
+    signature[-1] ^= 1
+    si["signature"] = bytes(signature)
+    sd = ci["content"]
+    sd["signer_infos"] = cms.SignerInfos([si])
+    broken = cms.ContentInfo({"content_type": "signed_data", "content": sd}).dump()
+    verdict = v.verify_zfo(broken, trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert verdict.reasons == ("seal signature invalid: signature value does not verify",)
+    assert verdict.reasons_cs == (
+        "Elektronická pečeť neodpovídá obsahu – zpráva byla změněna nebo poškozena.",)
+
+
+def test_a_timestamp_token_given_as_a_zfo_is_named_as_not_a_message(
+        pki: Any, trust: TrustStore) -> None:
+    """A SignedData that encapsulates something else than data (here an RFC 3161 token's
+    TSTInfo) is no ZFO."""
+    from dso_desktop.zfo.produce import make_timestamp_token
+
+    token = make_timestamp_token(b"signature", pki.tsa, NOW).dump()
+    verdict = v.verify_zfo(token, trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert verdict.reasons == ("not a readable ZFO: encapsulated content is not pkcs7-data",)
+
+
+def test_a_seal_revoked_between_signing_and_its_timestamp_is_invalid(pki: Any) -> None:
+    """The timestamp, not the seal's own claim, proves when it was made: a seal certificate
+    revoked after the claimed signing time but before the timestamp proves nothing."""
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import seal
+    from dso_desktop.zfo.testpki import issue_crl, issue_leaf
+
+    url = "http://crl.test/ca.crl"  # (with crl.example.test produce.seal takes 30 s)
+    seal_id = issue_leaf(pki, crl_url=url)
+    data = seal(message_xml(pki), seal_id, pki.tsa, SEALED_AT,  # type: ignore[arg-type]
+                timestamp_time=SEALED_AT + timedelta(hours=2))
+    revoked_at = SEALED_AT + timedelta(hours=1)
+    served = {url: issue_crl(pki, [(seal_id.cert.serial_number, revoked_at)],
+                             this_update=NOW - timedelta(days=1),
+                             next_update=NOW + timedelta(days=7))}
+    store = TrustStore(fetcher=served.__getitem__)
+    store.add_anchor_files([pki.ca_file], source="given")
+    verdict = v.verify_zfo(data, store, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID, verdict.reasons
+    assert verdict.revocation == "revoked"
+    assert verdict.reasons[-1].startswith(
+        "the seal certificate was revoked on 2026-03-01 13:00 UTC, before the message was "
+        "sealed")
