@@ -262,3 +262,21 @@ def test_a_link_with_a_backslash_is_refused(tmp_path: Path, target: str) -> None
         scan(archive)
     assert str(refused.value) == (
         f"link '{PREFIX}/lib/win' points to an absolute path ({target!r})")
+
+
+# Survivors of seed 20261212 (branch ``survupd5``).
+
+def test_unpacked_folders_can_be_entered_like_programs_run(tmp_path: Path) -> None:
+    # Folders inside a release are made rwxr-xr-x (before the umask), like its programs:
+    # under the common umask 022 the owner alone writes them, and the unpacked tree has the
+    # modes a release unpacked by hand (`tar -x`, docs/updates.md) has. (The version folder
+    # itself is the staging folder renamed, mkdtemp's 0o700: a per-user install.)
+    archive = _tar(tmp_path / "a.tar.gz", _good([_file(f"{PREFIX}/share/doc/readme")]))
+    umask = os.umask(0o022)
+    try:
+        folder = extract_version(archive, V, tmp_path / "versions")
+    finally:
+        os.umask(umask)
+    modes = {name: stat.S_IMODE((folder / name).stat().st_mode)
+             for name in ("lib", "share", "share/doc")}
+    assert modes == {"lib": 0o755, "share": 0o755, "share/doc": 0o755}

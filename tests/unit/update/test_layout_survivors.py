@@ -341,3 +341,90 @@ def test_a_problem_without_its_own_czech_text_gets_the_czech_update_sentence() -
     problem = describe_problem(OSError("disk gone"))
     assert problem["message_cs"] == error_text(ErrorKind.UPDATE, "cs")
     assert problem["message_cs"] != error_text(ErrorKind.UPDATE, "en")
+
+
+# Survivors of seed 20261212 (branch ``survupd5``).
+
+def test_a_plain_python_under_a_versions_folder_is_no_bundle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only a frozen bundle takes its install folder from its own path: a developer's venv
+    # that happens to lie in versions/<x>/ is not an install to update.
+    monkeypatch.delenv(lay.ENV_INSTALL_ROOT, raising=False)
+    exe = tmp_path / "versions" / "venv" / "python"
+    exe.parent.mkdir(parents=True)
+    exe.write_bytes(b"")
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    assert lay.find_install_root() is None
+
+
+def test_a_process_check_that_fails_otherwise_counts_as_gone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Signal 0 refused for another reason than "no such process" or "not permitted" (EINVAL
+    # on some systems): nothing says the process runs, so its lock may be broken.
+    import errno
+
+    def odd(pid: int, sig: int) -> None:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(lay.os, "kill", odd)
+    assert lay.pid_alive(4242) is False
+
+
+def test_without_the_apps_folders_the_log_goes_to_the_temporary_folder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from dso_desktop.paths import AppPaths
+
+    def broken() -> AppPaths:
+        raise RuntimeError("no home folder")
+
+    monkeypatch.setattr(AppPaths, "default", staticmethod(broken))
+    assert lay.user_log_dir() == Path(tempfile.gettempdir()) / "dso-desktop"
+
+
+def test_a_log_that_reaches_its_cap_exactly_is_kept_whole(tmp_path: Path) -> None:
+    # The cap is inclusive: the file moves to launcher.log.1 only when an entry would take
+    # it past LOG_MAX_BYTES, not when it fills it to the byte.
+    layout = InstallLayout(tmp_path)
+    log = tmp_path / lay.LOG_FILE
+    entry_size = len("2026-01-01T00:00:00+00:00 started: 2.0.0\n")  # UTC to the second
+    log.write_bytes(b"x" * (lay.LOG_MAX_BYTES - entry_size))
+    assert lay.write_log(layout, "started", "2.0.0") == log
+    assert log.stat().st_size == lay.LOG_MAX_BYTES
+    assert not log.with_name(lay.LOG_FILE + ".1").exists()
+    assert lay.write_log(layout, "started", "2.0.0") == log  # one byte more: moved
+    assert log.with_name(lay.LOG_FILE + ".1").stat().st_size == lay.LOG_MAX_BYTES
+    assert log.stat().st_size == entry_size
+
+
+def test_the_state_file_is_written_for_people_to_read(tmp_path: Path) -> None:
+    # state.json is what support reads after a rollback (docs/updates.md): two-space
+    # indentation, the trial as the launcher writes it, and only the format-1 keys.
+    layout = InstallLayout(tmp_path)
+    trial = Trial("2.0.0", 1, (Attempt("a1", 4242, "2026-06-01T10:00:00+00:00"),))
+    layout.save_state(lay.InstallState(current="2.0.0", previous="1.9.0", trial=trial))
+    assert (tmp_path / lay.STATE_FILE).read_text(encoding="utf-8") == """\
+{
+  "current": "2.0.0",
+  "previous": "1.9.0",
+  "pending": null,
+  "failed": [],
+  "trial": {
+    "version": "2.0.0",
+    "failures": 1,
+    "running": [
+      {
+        "id": "a1",
+        "pid": 4242,
+        "at": "2026-06-01T10:00:00+00:00"
+      }
+    ],
+    "last_end": null,
+    "last_end_cs": null
+  },
+  "last_rollback": null,
+  "format": 1
+}
+"""

@@ -163,3 +163,66 @@ def test_a_download_reads_no_more_than_its_signed_length(tmp_path: Path) -> None
         Transport(session=session).download_resumable(URL, tmp_path / "dso.part", length)
     assert server.read <= length + CHUNK
     assert not (tmp_path / "dso.part").exists()
+
+
+# Survivors of seed 20261212 (branch ``survupd5``).
+
+def test_a_part_file_longer_than_the_signed_length_is_started_again(tmp_path: Path) -> None:
+    # Not a beginning of the signed file: it is removed and the whole file asked for.
+    part = tmp_path / "dso.part"
+    part.write_bytes(b"0123456789")
+    t, session = _transport(_Response(200, [b"abc", b"def"]))
+    assert t.download_resumable(URL, part, 6) == part
+    assert session.headers == [{}]  # no range: from the first byte
+    assert part.read_bytes() == b"abcdef"
+
+
+def test_a_resume_the_server_ignores_overwrites_the_part_file(tmp_path: Path) -> None:
+    # Asked for bytes=3-, the server sends the whole file (200): it replaces what was there.
+    part = tmp_path / "dso.part"
+    part.write_bytes(b"abc")
+    t, session = _transport(_Response(200, [b"abc", b"def"]))
+    assert t.download_resumable(URL, part, 6) == part
+    assert session.headers == [{"Range": "bytes=3-"}]
+    assert part.read_bytes() == b"abcdef"
+
+
+class _Redirecting(requests.adapters.BaseAdapter):
+    """A portal that redirects its archive to a mirror, which would serve it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def send(self, request: requests.PreparedRequest, *args: object,
+             **kwargs: object) -> requests.Response:
+        import io
+
+        self.asked.append(str(request.url))
+        resp = requests.Response()
+        resp.url, resp.request = str(request.url), request
+        if str(request.url) == URL:
+            resp.status_code, body = 302, b""
+            resp.headers = requests.structures.CaseInsensitiveDict(
+                {"Location": "https://mirror.example/dso-2.0.0.tar.gz", "Content-Length": "0"})
+        else:
+            resp.status_code, body = 200, b"abcdef"
+            resp.headers = requests.structures.CaseInsensitiveDict({"Content-Length": "6"})
+        resp.raw = io.BytesIO(body)
+        return resp
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_redirect_by_the_portal_is_not_followed(tmp_path: Path) -> None:
+    # The portal's URL is the one checked (HTTPS, its CA): a redirect elsewhere is an HTTP
+    # error, never a download from the place it names.
+    portal = _Redirecting()
+    session = requests.Session()
+    session.mount("https://", portal)
+    part = tmp_path / "dso.part"
+    with pytest.raises(tuf_exc.DownloadHTTPError) as refused:
+        Transport(session=session).download_resumable(URL, part, 6)
+    assert str(refused.value) == f"HTTP 302 for {URL}"
+    assert portal.asked == [URL] and not part.exists()
