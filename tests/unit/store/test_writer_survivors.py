@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
+from tests.unit.store.test_big_blobs import chunked  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope
 from dso_desktop.store.db import Database
 from dso_desktop.store.errors import NotFound
-from dso_desktop.store.messages import MessageRepo, search_text_for
+from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import VerdictInfo
 from dso_desktop.store.writer import EvidenceWriter, write_grouped
 
@@ -233,3 +234,73 @@ def test_evidence_keeps_the_digest_of_its_signed_content(db: Database) -> None:
     assert _one(db, "SELECT content_sha256 FROM message_zfos") == ("c1" * 32,)
     assert _one(db, "SELECT reason, content_sha256 FROM evidence_copies") == (
         "displaced", "c0" * 32)
+
+
+# Survivors of seed 20261212 (branch ``survstore5``).
+
+def test_the_same_copy_checked_again_takes_a_better_verdict_another_copy_does_not(
+        db: Database) -> None:
+    """``place_zfo`` on KEEP: the stored bytes offered again with a verdict that says more
+    (trust fixed since: "untrusted" -> "valid") take it; a different copy of the same
+    signed content (another seal of it) is not the evidence, so its verdict stays its own
+    and the evidence keeps the verdict of its own bytes."""
+    env = _env("7001")
+    mid = _listed_id(db, env)
+    search = search_text_for(env, [])
+    first = VerdictInfo("untrusted", T0, '{"verdict": "untrusted"}')
+    with db.write() as s:
+        assert MessageRepo(s).place_zfo(mid, b"zfo-a", env, search, 0, first,
+                                        content_sha256="c0" * 32).value == "store"
+    later = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    fixed = VerdictInfo("valid", later, '{"verdict": "valid"}')
+    with db.write() as s:
+        assert MessageRepo(s).place_zfo(mid, b"zfo-a", env, search, 0, fixed,
+                                        content_sha256="c0" * 32).value == "keep"
+    assert _one(db, "SELECT verdict, verdict_json FROM messages") == (
+        "valid", '{"verdict": "valid"}')
+    other = VerdictInfo("valid", datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
+                        '{"verdict": "valid", "other": "seal"}')
+    with db.write() as s:
+        assert MessageRepo(s).place_zfo(mid, b"zfo-b", env, search, 0, other,
+                                        content_sha256="c0" * 32).value == "keep"
+    assert _one(db, "SELECT verdict, verdict_json FROM messages") == (
+        "valid", '{"verdict": "valid"}')
+    with db.read() as s:
+        assert MessageRepo(s).zfo(mid) == (b"zfo-a", sha256_hex(b"zfo-a"))
+
+
+def test_a_big_zfo_keeps_the_digest_of_its_signed_content(db: Database,
+                                                          chunked: list[int]) -> None:
+    """The ORM path writes a big ZFO (SQLite: a zeroblob filled a chunk at a time) with
+    its content digest, as a small one, so another seal of the same message is recognised
+    as the same message later."""
+    env = _env("7001")
+    mid = _listed_id(db, env)
+    data = bytes(range(256)) * 40  # 10,240 bytes: big under the fixture's 1,000
+    with db.write() as s:
+        assert MessageRepo(s).attach_zfo(mid, data, env, search_text_for(env, []), 0,
+                                         VerdictInfo("valid", T0), content_sha256="c2" * 32)
+    assert _one(db, "SELECT size, content_sha256 FROM message_zfos") == (len(data), "c2" * 32)
+    assert chunked == ([len(data)] if not db.is_postgres else [])
+
+
+@PATHS
+def test_a_zfo_of_exactly_the_big_size_is_written_a_chunk_at_a_time_on_both_paths(
+        db: Database, chunked: list[int], batch: bool) -> None:
+    """Both write paths agree where "big" starts (``blobs.SQLITE_BIG_BLOB`` itself is big:
+    ``blobs.sqlite_big`` says ``>=``): a ZFO of exactly that size goes into SQLite a chunk
+    at a time on the fast path too, never bound whole into one statement."""
+    from dso_desktop.store import blobs
+
+    env = _env("7001")
+    data = b"z" * blobs.SQLITE_BIG_BLOB
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        w.record_listed(1, Direction.RECEIVED, env)
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        placed = w.attach_downloaded(data, env, search_text_for(env, []), 0,
+                                     VerdictInfo("valid", T0), (), account_id=1,
+                                     direction=Direction.RECEIVED)
+    assert placed.action.value == "store"
+    with db.read() as s:
+        assert MessageRepo(s).zfo(placed.message_id) == (data, sha256_hex(data))
+    assert chunked == ([len(data)] if not db.is_postgres else [])

@@ -545,3 +545,132 @@ def test_a_request_that_fails_for_its_own_reason_reports_it_despite_a_cancel(
         with pytest.raises(type(refused)) as raised:
             job.call(fails)
         assert raised.value is refused and not job.summary.cancelled
+
+
+# Survivors of seed 20261212 (branch ``survstore5``).
+
+def test_asking_for_the_delivery_confirmation_names_the_law_and_the_way_out(
+        db: Database) -> None:
+    """The question `dso sync` prints (and --json reports) when received messages were
+    never confirmed: which account, why (delivery by login, § 17(3) of Act 300/2008), and
+    the two answers."""
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import decide_received
+    from dso_desktop.sync.events import DeliveryConfirmationRequired
+
+    with db.read() as s:
+        account = AccountRepo(s).get("urad")
+    assert account is not None
+    with pytest.raises(DeliveryConfirmationRequired) as asked:
+        decide_received(account, None)
+    assert str(asked.value) == (
+        "account 'urad': downloading the list of received messages counts as delivery by "
+        "login (§ 17(3) of Act 300/2008); confirm it (--accept-delivery) or sync sent "
+        "messages only")
+
+
+def test_the_first_sync_records_whose_data_box_the_account_logs_into(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.store.repos import AccountRepo
+
+    with db.read() as s:
+        before = AccountRepo(s).get("urad")
+    assert before is not None and (before.box_id, before.box_type) == (None, None)
+    _job(db, FakeIsds(_envs(world, 1))).run()
+    with db.read() as s:
+        after = AccountRepo(s).get("urad")
+    assert after is not None
+    assert (after.box_id, after.box_type, after.owner_name) == ("abc1234", "OVM", "Obec Lhota")
+
+
+def test_every_changed_message_of_a_page_counts_as_updated(
+        db: Database, world: dict[str, Envelope]) -> None:
+    import dataclasses
+
+    envs = _envs(world, 3)
+    _job(db, FakeIsds(envs)).run()
+    moved = [dataclasses.replace(e, status=5) for e in envs]  # all three accepted since
+    again = _job(db, FakeIsds(moved)).run()
+    assert (again.new, again.updated) == (0, 3)
+
+
+def test_the_summary_counts_every_message_listed_on_every_page(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.settings import Settings
+
+    s = _job(db, FakeIsds(_envs(world, 5), sent=_envs(world, 2, start=50)),
+             settings=Settings(list_page_size=2)).run()
+    assert s.listed == 7  # pages of 2: sent 2 (+ an empty page), received 2 + 2 + 1
+    assert s.to_json()["listed"] == 7
+
+
+class _Process:
+    """A stand-in checking process: checks each ZFO with the test's parser and records
+    what it was given, or (``dead``) has ended, as a process that crashed on a ZFO has."""
+
+    def __init__(self, seen: list[bytes] | None, dead: bool = False) -> None:
+        self.seen, self.dead = seen, dead
+
+    def submit(self, fn: Any, /, *args: Any) -> Any:
+        from concurrent.futures import BrokenExecutor, Future
+
+        from dso_desktop.sync import engine as eng
+        from dso_desktop.sync.ingest import checked_zfo
+        from dso_desktop.sync.pipeline import check_batch
+
+        if self.dead:
+            raise BrokenExecutor("the checking process has ended")
+        calls = args[0] if fn is check_batch else [(fn, args)]
+        results = []
+        for _check, (data, with_text) in calls:
+            assert self.seen is not None
+            self.seen.append(data)
+            results.append(checked_zfo(*eng.parse_and_verify(data, None), with_text=with_text))
+        fut: Future[Any] = Future()
+        fut.set_result([(True, r) for r in results] if fn is check_batch else results[0])
+        return fut
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_checking_process_that_ended_is_replaced_in_both_passes(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checking process of each pass has died (a ZFO brought it down): the pipeline
+    starts a fresh one through the checking process's ``respawn`` and the ZFOs are checked
+    there, in the download pass and in the pass over the missing delivery infos alike,
+    never in the sync's own process."""
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    fresh: list[bytes] = []
+    started: list[int] = []
+
+    def respawn(self: CheckingProcess) -> Any:
+        started.append(1)
+        return _Process(fresh)
+
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: _Process(None, True))
+    monkeypatch.setattr(CheckingProcess, "respawn", respawn)
+    client = FakeIsds(_envs(world, 2))
+    # The first delivery info fails right after its message: the second pass fetches it.
+    client.fail["di"] = [StatusError("not now", code="1234", operation="GetSignedDeliveryInfo")]
+    s = _job(db, client).run()
+    assert (s.new, s.delivery_infos) == (2, 2)
+    assert [(f.dm_id, f.part) for f in s.failed] == [("1", "delivery info")]
+    assert len(started) == 2  # one for each pass
+    assert sorted(fresh) == [b"DI:1", b"DI:2", b"ZFO:1", b"ZFO:2"]
+
+
+def test_a_message_exactly_as_big_as_a_checking_process_takes_is_checked_there(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """PROCESS_MAX_BYTES is the largest ZFO sent to the checking process (bigger ones are
+    checked here rather than copied): one of exactly that size goes, one byte more stays."""
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    sent: list[bytes] = []
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: _Process(sent))
+    monkeypatch.setattr(eng, "PROCESS_MAX_BYTES", len(b"ZFO:9"))
+    s = _job(db, FakeIsds(_envs(world, 2, start=9))).run()  # ZFO:9 (5 B) and ZFO:10 (6 B)
+    assert s.new == 2 and s.delivery_infos == 2
+    assert sorted(sent) == [b"DI:10", b"DI:9", b"ZFO:9"]

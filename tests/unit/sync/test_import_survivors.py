@@ -188,8 +188,9 @@ def test_a_quarantined_file_keeps_the_verdict_that_refused_it(
 
     other_ca = create_pki(tmp_path / "other")
     data = seal(message_xml(pki, dm_id="7013"), pki.seal, pki.tsa, SEALED_AT)
-    import_zfo(db, TrustStore.from_paths([other_ca.ca_file]), data, account_id=1,
-               account_box_id=None, now=NOW)
+    result = import_zfo(db, TrustStore.from_paths([other_ca.ca_file]), data, account_id=1,
+                        account_box_id=None, now=NOW)
+    assert (result.status.value, result.verdict) == ("quarantined", "untrusted")
     with db.engine.connect() as c:
         stored = c.execute(text("SELECT verdict, verdict_json FROM quarantined_zfos")).one()
     assert stored[0] == "untrusted"

@@ -345,3 +345,35 @@ def test_a_checking_process_watches_its_parent_from_a_daemon_thread(
     monkeypatch.setattr(ingest, "multiprocessing", SimpleNamespace(parent_process=lambda: None))
     ingest.init_worker("trust", 30)  # the program's own process: nothing to watch
     assert len(started) == 1
+
+
+# Survivors of seed 20261212 (branch ``survstore5``).
+
+def test_a_copy_read_from_a_file_whose_seal_is_not_trusted_is_not_stored_as_evidence(
+        pki: TestPki, tmp_path: Path) -> None:
+    """`store_message_zfo` hands ``from_isds`` on to the evidence rule: the copy that ISDS
+    gave is kept when nothing better exists (the test above), while the same bytes read
+    from a file (``from_isds=False``) never become evidence: refused, nothing stored."""
+    from sqlalchemy import text
+
+    from dso_desktop.domain import Direction
+    from dso_desktop.sync.ingest import IngestError, store_message_zfo
+    from dso_desktop.zfo.testpki import create_pki
+
+    db = _archive(tmp_path)
+    try:
+        other = create_pki(tmp_path / "other")
+        data = seal(message_xml(pki, kind="sent", dm_id="7203"), pki.seal, pki.tsa,
+                    SEALED_AT)
+        parsed, verdict = parse_and_verify(data, TrustStore.from_paths([other.ca_file]),
+                                           now=NOW)
+        assert verdict.kind == "untrusted"
+        with pytest.raises(IngestError) as refused:
+            store_message_zfo(db, data, parsed, verdict, account_id=1,
+                              direction=Direction.SENT, source="import", from_isds=False)
+        assert str(refused.value) == ("message 7203: the seal is untrusted; it does not "
+                                      "become evidence")
+        with db.engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM message_zfos")).scalar() == 0
+    finally:
+        db.close()
