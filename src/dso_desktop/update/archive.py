@@ -214,6 +214,9 @@ def extract_version(archive: Path, version: Version, versions_dir: Path,
         raise UnsafeArchiveError(f"{final} already exists")
     work = Path(tempfile.mkdtemp(prefix=f".incoming-{version}-", dir=versions_dir))
     try:
+        # mkdtemp makes the folder 0o700; a version folder is a program folder that every
+        # user of a machine-wide install must enter, like the folders unpacked into it.
+        os.chmod(work, 0o755)
         _write_tree(archive, entries, work)
         os.replace(work, final)
     except BaseException:

@@ -241,6 +241,7 @@ def assemble(plan_: DeltaPlan, sources: Callable[[str], Path], versions_dir: Pat
         raise UnsafeArchiveError(f"{final} already exists")
     work = Path(tempfile.mkdtemp(prefix=f".incoming-{files.version}-", dir=versions_dir))
     try:
+        os.chmod(work, 0o755)  # not mkdtemp's 0o700: every user of the install enters it
         links: list[tuple[Path, str, str]] = []
         for e, entry in zip(files.entries, entries, strict=True):
             dest = work.joinpath(*entry.parts[2:])

@@ -269,8 +269,9 @@ def test_a_link_with_a_backslash_is_refused(tmp_path: Path, target: str) -> None
 def test_unpacked_folders_can_be_entered_like_programs_run(tmp_path: Path) -> None:
     # Folders inside a release are made rwxr-xr-x (before the umask), like its programs:
     # under the common umask 022 the owner alone writes them, and the unpacked tree has the
-    # modes a release unpacked by hand (`tar -x`, docs/updates.md) has. (The version folder
-    # itself is the staging folder renamed, mkdtemp's 0o700: a per-user install.)
+    # modes a release unpacked by hand (`tar -x`, docs/updates.md) has; so has the version
+    # folder itself (the staging folder renamed: not mkdtemp's 0o700, which would lock the
+    # other users of a machine-wide install out of the new version).
     archive = _tar(tmp_path / "a.tar.gz", _good([_file(f"{PREFIX}/share/doc/readme")]))
     umask = os.umask(0o022)
     try:
@@ -278,5 +279,5 @@ def test_unpacked_folders_can_be_entered_like_programs_run(tmp_path: Path) -> No
     finally:
         os.umask(umask)
     modes = {name: stat.S_IMODE((folder / name).stat().st_mode)
-             for name in ("lib", "share", "share/doc")}
-    assert modes == {"lib": 0o755, "share": 0o755, "share/doc": 0o755}
+             for name in (".", "lib", "share", "share/doc")}
+    assert modes == {".": 0o755, "lib": 0o755, "share": 0o755, "share/doc": 0o755}

@@ -247,6 +247,7 @@ def test_assemble_builds_the_folder_with_signed_modes_and_links(tmp_path: Path) 
     finally:
         os.umask(old)
     assert final == versions / "2.0.0"
+    assert stat.S_IMODE(final.stat().st_mode) == 0o755  # every user of the install enters it
     assert (final / "bin" / "app").read_bytes() == b"#!app"
     assert stat.S_IMODE((final / "bin" / "app").stat().st_mode) == 0o755
     assert stat.S_IMODE((final / "lib" / "data").stat().st_mode) == 0o644
