@@ -216,7 +216,7 @@ def extract_version(archive: Path, version: Version, versions_dir: Path,
     try:
         # mkdtemp makes the folder 0o700; a version folder is a program folder that every
         # user of a machine-wide install must enter, like the folders unpacked into it.
-        os.chmod(work, 0o755)
+        os.chmod(work, 0o755)  # noqa: S103 - a program folder, as installed
         _write_tree(archive, entries, work)
         os.replace(work, final)
     except BaseException:

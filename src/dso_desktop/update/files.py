@@ -241,7 +241,8 @@ def assemble(plan_: DeltaPlan, sources: Callable[[str], Path], versions_dir: Pat
         raise UnsafeArchiveError(f"{final} already exists")
     work = Path(tempfile.mkdtemp(prefix=f".incoming-{files.version}-", dir=versions_dir))
     try:
-        os.chmod(work, 0o755)  # not mkdtemp's 0o700: every user of the install enters it
+        # not mkdtemp's 0o700: every user of the install enters it
+        os.chmod(work, 0o755)  # noqa: S103 - a program folder, as installed
         links: list[tuple[Path, str, str]] = []
         for e, entry in zip(files.entries, entries, strict=True):
             dest = work.joinpath(*entry.parts[2:])
