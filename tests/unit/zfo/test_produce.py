@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms, tsp
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixtures
 
@@ -42,6 +43,38 @@ def test_structure_matches_isds(pki: TestPki) -> None:
     assert tst["message_imprint"]["hashed_message"].native == hashlib.sha256(
         si["signature"].native).digest()
     assert tst["gen_time"].native == WHEN
+
+
+def test_the_seal_is_the_der_asn1crypto_writes_around_its_signed_data(pki: TestPki) -> None:
+    # seal wraps the SignedData's DER in its ContentInfo by hand; the bytes are those of
+    # asn1crypto's ContentInfo around the same SignedData (short and long DER lengths).
+    for xml in (XML, XML + b"<!--" + b"x" * 70_000 + b"-->"):
+        der = seal(xml, pki.seal, pki.tsa, WHEN)
+        inner = cms.ContentInfo.load(der)["content"].untag().dump()
+        assert der == cms.ContentInfo({"content_type": "signed_data",
+                                       "content": cms.SignedData.load(inner)}).dump()
+        assert der.startswith(b"\x30\x83" if len(der) > 0xFFFF else b"\x30\x82")
+
+
+def test_a_seal_certificate_naming_a_crl_url_seals_a_message_with_its_timestamps(
+        pki: TestPki) -> None:
+    # With this seal certificate and a message carrying its dmQTimestamp, asn1crypto's own
+    # ContentInfo dump took 8-25 s of CPU (a test suite hang); the seal is read back whole.
+    from datetime import timedelta
+
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.testpki import issue_leaf
+
+    identity = issue_leaf(pki, crl_url="http://crl.example.test/ca.crl")
+    xml = message_xml(pki)
+    der = seal(xml, identity, pki.tsa, SEALED_AT,  # type: ignore[arg-type]
+               timestamp_time=SEALED_AT + timedelta(hours=2))
+    sd = cms.ContentInfo.load(der)["content"]
+    assert sd["encap_content_info"]["content"].native == xml
+    assert sd["certificates"][0].chosen.dump() == identity.cert.public_bytes(Encoding.DER)
+    assert sd["signer_infos"][0]["unsigned_attrs"][0]["type"].dotted == \
+        "1.2.840.113549.1.9.16.2.14"
 
 
 def test_no_tsa_means_no_unsigned_attrs(pki: TestPki) -> None:
