@@ -171,6 +171,10 @@ def check_zfo(data: bytes, trust: Any, *, with_text: bool = True,
 CHECK_TIME_LIMIT = 120
 _WORKER_TRUST: Any = None
 _TIME_LIMIT = CHECK_TIME_LIMIT
+# A folder to profile checking processes into (measurement only: `benchmarks/ANALYSIS.md`):
+# each process profiles its checks with cProfile and writes ``checker-<pid>.prof`` there
+# when it ends. Unset, nothing but this one lookup at the process's start.
+PROFILE_ENV = "DSO_CHECKER_PROFILE"
 
 
 def init_worker(trust: Any, time_limit: int = CHECK_TIME_LIMIT) -> None:
@@ -185,10 +189,29 @@ def init_worker(trust: Any, time_limit: int = CHECK_TIME_LIMIT) -> None:
     _WORKER_TRUST = trust
     _TIME_LIMIT = time_limit
     _lower_priority()
+    if folder := os.environ.get(PROFILE_ENV):
+        _profile_into(folder)
     parent = multiprocessing.parent_process()
     if parent is not None:  # a killed program must not leave its checker behind
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="dso-parent-watch",
                          daemon=True).start()
+
+
+def _profile_into(folder: str) -> None:
+    """Profile this process's main thread (where the checks run) until it ends normally, in
+    CPU time (a checking process at nice 5 on a loaded machine waits for a core a lot)."""
+    import cProfile
+    import time
+    from multiprocessing import util
+
+    profile = cProfile.Profile(time.process_time)
+
+    def dump() -> None:
+        profile.disable()
+        profile.dump_stats(os.path.join(folder, f"checker-{os.getpid()}.prof"))
+
+    util.Finalize(None, dump, exitpriority=100)  # run by the process's exit, before os._exit
+    profile.enable()
 
 
 def _exit_with(sentinel: int) -> None:

@@ -122,3 +122,37 @@ def test_the_checking_process_checks_with_the_apps_trust_store(
         assert checked.verdict.kind == "valid"
     finally:
         checking.close()
+
+
+def test_a_checking_process_profiles_its_checks_only_when_asked(
+        app: App, pki: TestPki, make_zfo: Callable[..., bytes], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pstats
+
+    from dso_desktop.sync import ingest
+
+    ca = tmp_path / "account-ca.pem"
+    ca.write_bytes(pki.ca_pem())
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    zfo = make_zfo()
+    for asked in (False, True):
+        if asked:
+            monkeypatch.setenv(ingest.PROFILE_ENV, str(folder))
+        else:
+            monkeypatch.delenv(ingest.PROFILE_ENV, raising=False)
+        checking = pl.CheckingProcess(app.trust().scoped([ca]))
+        try:
+            pool = checking.for_items(pl.PROCESS_MIN_ITEMS)
+            assert pool is not None
+            assert pool.submit(check_in_worker, zfo, True).result(timeout=120).verdict.kind \
+                == "valid"
+        finally:
+            checking.close()  # the process ends, and writes its profile then
+        written = sorted(folder.glob("checker-*.prof"))
+        if not asked:
+            assert written == []
+            continue
+        assert len(written) == 1
+        calls = {fn[2]: stat[0] for fn, stat in pstats.Stats(str(written[0])).stats.items()}
+        assert calls["check_zfo"] == 1 and calls["parse_zfo"] == 1
