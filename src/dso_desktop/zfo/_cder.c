@@ -24,7 +24,7 @@
 #endif
 
 /* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
-#define CDER_API 5
+#define CDER_API 6
 
 typedef struct {
     int tag;
@@ -161,6 +161,73 @@ static PyObject *octets_of(const unsigned char *b, const tlv_t *t, int *bail)
     return out;
 }
 
+/* The primitive pieces of an OCTET STRING in the order octets_walk joins them, as (body,
+ * end) offsets: with dst NULL, counts them in *n; else writes pair k at dst[2k], dst[2k+1].
+ * A constructed value nested max_depth deep (or any other tag) bails, as octets_walk at
+ * MAX_INDEFINITE_DEPTH. */
+static int spans_walk(const unsigned char *b, const tlv_t *t, int depth, int max_depth,
+                      long long *dst, Py_ssize_t *n)
+{
+    if (t->tag == 0x04) {
+        if (dst) {
+            dst[2 * *n] = (long long)t->body;
+            dst[2 * *n + 1] = (long long)t->end;
+        }
+        (*n)++;
+        return 0;
+    }
+    if (t->tag != 0x24 || depth >= max_depth) return BAIL;
+    Py_ssize_t pos = t->body;
+    while (pos < t->end) {
+        tlv_t c;
+        if (rdx(b, pos, t->end, &c, 0)) return BAIL;
+        if (spans_walk(b, &c, depth + 1, max_depth, dst, n)) return BAIL;
+        pos = c.next;
+    }
+    return 0;
+}
+
+/* The pieces of an OCTET STRING as bytes of native 64-bit (body, end) pairs (what
+ * fastcms.Pieces reads); NULL with *bail set when the reference must read it, NULL alone
+ * on a memory error. The content itself is not copied. */
+static PyObject *spans_of(const unsigned char *b, const tlv_t *t, int max_depth, int *bail)
+{
+    Py_ssize_t n = 0;
+    if (spans_walk(b, t, 0, max_depth, NULL, &n)) { *bail = 1; return NULL; }
+    if (n > PY_SSIZE_T_MAX / (Py_ssize_t)(2 * sizeof(long long))) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)(2 * sizeof(long long)));
+    if (!out) return NULL;
+    Py_ssize_t done = 0;
+    if (spans_walk(b, t, 0, max_depth, (long long *)PyBytes_AS_STRING(out), &done) ||
+            done != n) {
+        Py_DECREF(out);  /* cannot happen: the same walk over the same bytes */
+        *bail = 1;
+        return NULL;
+    }
+    return out;
+}
+
+/* octet_spans(buf, start, limit, max_depth): spans_of the OCTET STRING read (BER) at
+ * buf[start:limit], or None (not an OCTET STRING, broken, nested too deep). */
+static PyObject *octet_spans(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t start, limit;
+    int max_depth, bail = 0;
+    if (!PyArg_ParseTuple(args, "y*nni", &view, &start, &limit, &max_depth)) return NULL;
+    PyObject *res = NULL;
+    tlv_t t;
+    if (start < 0 || limit > view.len || start > limit ||
+            rdx(view.buf, start, limit, &t, 0)) {
+        bail = 1;
+    } else {
+        res = spans_of(view.buf, &t, max_depth, &bail);
+    }
+    PyBuffer_Release(&view);
+    if (res == NULL && bail && !PyErr_Occurred()) Py_RETURN_NONE;
+    return res;
+}
+
 static PyObject *slice(const unsigned char *b, Py_ssize_t from, Py_ssize_t to)
 {
     return PyBytes_FromStringAndSize((const char *)b + from, to - from);
@@ -268,8 +335,8 @@ static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
 static PyObject *signed_data(PyObject *self, PyObject *args)
 {
     Py_buffer view;
-    int allow_zeros;
-    if (!PyArg_ParseTuple(args, "y*p", &view, &allow_zeros)) return NULL;
+    int allow_zeros, spans = 0;
+    if (!PyArg_ParseTuple(args, "y*p|p", &view, &allow_zeros, &spans)) return NULL;
     const unsigned char *b = view.buf;
     Py_ssize_t len = view.len;
     PyObject *res = NULL;
@@ -338,7 +405,9 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
 
     /* Everything checked: build the values. */
     if (neci == 2) {
-        content = octets_of(b, &wrapped[0], &bail);
+        /* spans: where the content lies (spans_of), not a copy of it */
+        content = spans ? spans_of(b, &wrapped[0], MAX_INDEFINITE_DEPTH, &bail)
+                        : octets_of(b, &wrapped[0], &bail);
         if (!content) goto done;
     }
     else { content = Py_None; Py_INCREF(content); }
@@ -1404,7 +1473,11 @@ static PyMethodDef methods[] = {
     {"encapsulated", encapsulated, METH_VARARGS,
      "encapsulated(buf, content_type_oid) -> eContent bytes, or None (use the reference)"},
     {"signed_data", signed_data, METH_VARARGS,
-     "signed_data(buf, allow_trailing_zeros) -> fields tuple, or None (use the reference)"},
+     "signed_data(buf, allow_trailing_zeros, spans=False) -> fields tuple (spans: the "
+     "eContent as octet_spans gives it), or None (use the reference)"},
+    {"octet_spans", octet_spans, METH_VARARGS,
+     "octet_spans(buf, start, limit, max_depth) -> bytes of native int64 (body, end) pairs "
+     "of the OCTET STRING's primitive pieces, or None"},
     {"b64", b64, METH_VARARGS,
      "b64(text) -> decoded bytes of clean padded base64 text, or None (use the reference)"},
     {"xml_facts", xml_facts, METH_VARARGS,
