@@ -228,6 +228,56 @@ static PyObject *octet_spans(PyObject *self, PyObject *args)
     return res;
 }
 
+/* gather(buf, spans, cum, lo, hi): bytes lo..hi of the join of the pieces (fastcms.Pieces:
+ * spans are native int64 (start, end) pairs into buf, cum[k] the offset of piece k in the
+ * join and cum[n] its length), copied in one pass. Every piece it touches is checked
+ * against buf and cum (ValueError), so inconsistent arrays never read out of bounds. */
+static PyObject *gather(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, sp, cm;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "y*y*y*nn", &buf, &sp, &cm, &lo, &hi)) return NULL;
+    PyObject *out = NULL;
+    const long long *spans = sp.buf, *cum = cm.buf;
+    Py_ssize_t n = sp.len / (Py_ssize_t)(2 * sizeof(long long));
+    if (sp.len != n * (Py_ssize_t)(2 * sizeof(long long)) ||
+            cm.len != (n + 1) * (Py_ssize_t)sizeof(long long) || lo < 0 || hi < lo ||
+            hi > cum[n]) {
+        PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, hi - lo);
+    if (!out || hi == lo) goto done;
+    /* the last piece k with cum[k] <= lo (bisect_right - 1): it holds lo */
+    Py_ssize_t a = 0, z = n;
+    while (a < z) {
+        Py_ssize_t mid = a + (z - a) / 2;
+        if (cum[mid] <= lo) a = mid + 1; else z = mid;
+    }
+    Py_ssize_t k = a - 1, pos = lo;
+    char *dst = PyBytes_AS_STRING(out);
+    while (pos < hi) {
+        if (k < 0 || k >= n || spans[2 * k] < 0 || spans[2 * k + 1] > buf.len ||
+                spans[2 * k + 1] - spans[2 * k] != cum[k + 1] - cum[k] || cum[k] > pos) {
+            PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t upto = cum[k + 1] < hi ? (Py_ssize_t)cum[k + 1] : hi;
+        if (upto > pos) {
+            memcpy(dst + (pos - lo), (const char *)buf.buf + spans[2 * k] + (pos - cum[k]),
+                   (size_t)(upto - pos));
+            pos = upto;
+        }
+        k++;
+    }
+done:
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&sp);
+    PyBuffer_Release(&cm);
+    return out;
+}
+
 static PyObject *slice(const unsigned char *b, Py_ssize_t from, Py_ssize_t to)
 {
     return PyBytes_FromStringAndSize((const char *)b + from, to - from);
@@ -1475,6 +1525,8 @@ static PyMethodDef methods[] = {
     {"signed_data", signed_data, METH_VARARGS,
      "signed_data(buf, allow_trailing_zeros, spans=False) -> fields tuple (spans: the "
      "eContent as octet_spans gives it), or None (use the reference)"},
+    {"gather", gather, METH_VARARGS,
+     "gather(buf, spans, cum, lo, hi) -> bytes lo..hi of the pieces' join (fastcms.Pieces)"},
     {"octet_spans", octet_spans, METH_VARARGS,
      "octet_spans(buf, start, limit, max_depth) -> bytes of native int64 (body, end) pairs "
      "of the OCTET STRING's primitive pieces, or None"},

@@ -39,8 +39,8 @@ def digest_of(alg: str, data: bytes | memoryview | f.Pieces) -> bytes:
     make = _HASHLIB.get(alg)
     if isinstance(data, f.Pieces):
         h = make() if make is not None else hashlib.new(alg)
-        for piece in data.views():
-            h.update(piece)
+        for window in data.windows():
+            h.update(window)
         return h.digest()
     return make(data).digest() if make is not None else hashlib.new(alg, data).digest()
 

@@ -248,7 +248,15 @@ class Pieces:
 
     def tobytes(self) -> bytes:
         """The bytes joined (a copy of them all)."""
+        cder = fast_module()
+        if cder is not None:  # one C pass (a 4 MiB window is ~4,000 pieces)
+            return bytes(cder.gather(self._buf, self._spans, self._cum, self._lo, self._hi))
         return b"".join(self.views())
+
+    def windows(self, size: int = 4 << 20) -> Iterator[bytes]:
+        """The bytes in order, ``size`` bytes joined at a time (for hashing, decoding)."""
+        for start in range(0, len(self), size):
+            yield self[start:start + size].tobytes()
 
     __bytes__ = tobytes
 

@@ -242,7 +242,7 @@ def verify_zfo(data: bytes | Zfo, trust: TrustStore, *, now: datetime | None = N
             raise TooLargeError(f"file has {len(raw)} bytes, more than {MAX_ZFO_SIZE}")
         # A big content is hashed where it lies (a BER content is 1000-byte chunks of the
         # file), not copied out of it: a copy of a 300 MB message doubles the peak.
-        parts = f.signed_data(raw, lean=len(raw) > _LEAN_MIN)
+        parts = f.signed_data(raw, lean=True) if len(raw) > _LEAN_MIN else f.signed_data(raw)
         if parts.econtent_type != f.OID_DATA or parts.content is None:
             raise MalformedCmsError("encapsulated content is not pkcs7-data")
         facts = _facts(data, parts.content)

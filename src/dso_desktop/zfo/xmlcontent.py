@@ -646,6 +646,7 @@ def _excise(content: Content, minimum: int) -> _Lean | None:
 
 _B64_TEXT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\t\r\n "
 _RUN_WINDOW = 4 << 20  # bytes of a Pieces content searched at a time
+_OTHER = bytes(0 if b in _B64_TEXT else 1 for b in range(256))
 
 
 def _long_runs(content: fastcms.Pieces, minimum: int, *, window: int
@@ -663,13 +664,14 @@ def _long_runs(content: fastcms.Pieces, minimum: int, *, window: int
     pos, end = 0, len(content)
     while pos < end:
         w = bytes(content[pos:pos + window])
-        first = len(w) - len(w.lstrip(_B64_TEXT))  # the first other byte, or len(w)
-        if first == len(w):
+        other = w.translate(_OTHER)  # 1 for every byte outside the class (memchr-fast)
+        first = other.find(1)  # the first other byte
+        if first < 0:
             pos += len(w)
             continue
         if before == 0x3E and w[first] == 0x3C and pos + first - stretch >= max(1, minimum):
             found.append((stretch, pos + first))
-        last = len(w.rstrip(_B64_TEXT)) - 1  # the last other byte
+        last = other.rfind(1)  # the last other byte
         found += [(pos + m.start(1), pos + m.end(1))
                   for m in pattern.finditer(w, first, last + 1)]
         stretch, before = pos + last + 1, w[last]

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from tests.conftest import ZFO_SAMPLES, require_shared, shared_trust_anchors
 from tests.unit.zfo.test_fast_ber import BER_BROKEN, BER_VALID, _chunked, _indef, _to_ber
 from tests.unit.zfo.test_fast_parse import _enc
+from tests.unit.zfo.test_fast_path import cder  # noqa: F401 - the cder fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, make_zfo, message_xml, pki, trust  # noqa: F401
 
 from dso_desktop.zfo import fastcms, parse, verify, xmlcontent
@@ -132,16 +133,43 @@ def test_pieces_read_as_their_join(data: st.DataObject) -> None:
     for a, b in zip(cuts[0::2], cuts[1::2], strict=False):
         flat += (a, b)
     joined = b"".join(buf[a:b] for a, b in zip(flat[0::2], flat[1::2], strict=False))
-    p = fastcms.Pieces.from_spans(buf, flat)
-    assert len(p) == len(joined) and p.tobytes() == joined and bytes(p) == joined
-    assert p == joined and p == fastcms.Pieces.whole(joined) and hash(p) == hash(joined)
-    assert digest_of("sha256", p) == hashlib.sha256(joined).digest()
     start = data.draw(st.integers(-len(joined) - 3, len(joined) + 3))
     stop = data.draw(st.integers(-len(joined) - 3, len(joined) + 3))
-    sub = p[start:stop]
-    assert bytes(sub) == joined[start:stop] and len(sub) == len(joined[start:stop])
-    assert all(len(v) > 0 for v in sub.views())
-    assert bytes(sub[1:-1]) == joined[start:stop][1:-1]
+    size = data.draw(st.integers(1, 50))
+    for ref in (False, True):  # the C gather and the views' join
+        with fastcms.reference_only() if ref else nullcontext():
+            p = fastcms.Pieces.from_spans(buf, flat)
+            assert len(p) == len(joined) and p.tobytes() == joined and bytes(p) == joined
+            assert p == joined and p == fastcms.Pieces.whole(joined)
+            assert hash(p) == hash(joined)
+            assert digest_of("sha256", p) == hashlib.sha256(joined).digest()
+            assert b"".join(p.views()) == joined
+            sub = p[start:stop]
+            assert bytes(sub) == joined[start:stop] and len(sub) == len(joined[start:stop])
+            assert all(len(v) > 0 for v in sub.views())
+            assert b"".join(sub.views()) == joined[start:stop]
+            assert bytes(sub[1:-1]) == joined[start:stop][1:-1]
+            windows = list(sub.windows(size))
+            assert b"".join(windows) == joined[start:stop]
+            assert all(len(w) == size for w in windows[:-1])
+
+
+def test_gather_refuses_pieces_that_do_not_add_up(cder: Any) -> None:
+    """The C join checks every piece it reads against the buffer and the offsets."""
+    from array import array
+
+    buf = b"0123456789"
+    ok = (array("q", [2, 5, 7, 9]), array("q", [0, 3, 5]))
+    assert cder.gather(buf, *ok, 1, 4) == b"347"
+    for spans, cum, lo, hi in (
+            ([2, 5, 7, 12], [0, 3, 8], 0, 8),  # past the buffer
+            ([-1, 2], [0, 3], 0, 3),  # before it
+            ([2, 5, 7, 9], [0, 4, 6], 0, 6),  # offsets that do not match the spans
+            ([2, 5, 7, 9], [0, 3, 5], 0, 6),  # more than the pieces hold
+            ([2, 5, 7, 9], [0, 3, 5], 3, 2),  # backwards
+            ([2, 5, 7, 9], [0, 3], 0, 2)):  # offsets missing
+        with pytest.raises(ValueError, match="inconsistent"):
+            cder.gather(buf, array("q", spans), array("q", cum), lo, hi)
 
 
 def test_pieces_outside_their_buffer_are_refused() -> None:
