@@ -261,12 +261,20 @@ class Pieces:
     __bytes__ = tobytes
 
     def __eq__(self, other: object) -> bool:
-        """Equal to bytes, a memoryview or Pieces of the same bytes (as a memoryview is)."""
-        if isinstance(other, Pieces):
-            return len(self) == len(other) and self.tobytes() == other.tobytes()
-        if isinstance(other, bytes | bytearray | memoryview):
-            return len(self) == len(other) and self.tobytes() == other
-        return NotImplemented
+        """Equal to bytes, a memoryview or Pieces of the same bytes (as a memoryview is);
+        compared a window at a time, never joined whole."""
+        if not isinstance(other, Pieces | bytes | bytearray | memoryview):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        theirs = other if isinstance(other, Pieces) else memoryview(other)
+        size = 4 << 20
+        for start in range(0, len(self), size):
+            window = theirs[start:start + size]
+            if self[start:start + size].tobytes() != (
+                    window.tobytes() if isinstance(window, Pieces) else window):
+                return False
+        return True
 
     def __hash__(self) -> int:  # as a read-only memoryview's: the hash of the bytes
         return hash(self.tobytes())

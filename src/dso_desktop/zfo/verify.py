@@ -168,15 +168,23 @@ class _Facts(NamedTuple):
 
 
 def _facts(data: bytes | Zfo, content: bytes | f.Pieces) -> _Facts:
-    if isinstance(data, Zfo) and not (
-            isinstance(content, f.Pieces) and isinstance(data.content_xml, f.Pieces)
-            and not content.same_place(data.content_xml)):
+    if isinstance(data, Zfo) and (not isinstance(content, f.Pieces)
+                                  or _signed_content(data.content_xml, content)):
         return _Facts(data.kind, data.message_id, data.dm_hash, data.dm_hash_algorithm,
                       data.dm_dm_bytes, data.q_timestamp)
     # The same safe parse as an import: malformed or hostile XML is invalid here too. A
-    # big parsed Zfo whose content is not the very pieces the signature covers (never seen:
-    # the two readers would have to disagree) is read again from those pieces.
+    # big parsed Zfo whose content is not what the signature covers (never seen: the two
+    # readers would have to disagree) is read again from the signed pieces.
     return _Facts(**verify_facts(content))
+
+
+def _signed_content(parsed: bytes | memoryview | f.Pieces, signed: f.Pieces) -> bool:
+    """Whether a big Zfo's content is the content the signature check hashes: the very
+    same pieces of the same file (BER, as ISDS seals), else the same bytes (compared a
+    window at a time)."""
+    if isinstance(parsed, f.Pieces):
+        return signed.same_place(parsed)
+    return signed == parsed
 
 
 def _dm_hash_state(x: _Facts) -> HashCheck:

@@ -395,6 +395,14 @@ def test_a_zfo_whose_content_is_not_the_signed_pieces_is_read_again(
         # the same pieces: the Zfo's facts are used (a mismatch is then reported)
         believed = replace(z, dm_hash=b"\x00" * 32)
         assert verify_zfo(believed, trust, now=CHECK_AT).kind is VerdictKind.INVALID
+        # a joined content (the full path's) is compared byte for byte
+        joined = z.content_xml.tobytes()
+        believed = replace(z, dm_hash=b"\x00" * 32, content_xml=joined)
+        assert verify_zfo(believed, trust, now=CHECK_AT).kind is VerdictKind.INVALID
+        altered = joined[:-2] + (b"X" if joined[-2:-1] != b"X" else b"Y") + joined[-1:]
+        for other in (altered, memoryview(altered), altered[:-1]):
+            forged = replace(z, dm_hash=b"\x00" * 32, content_xml=other)
+            assert asdict(verify_zfo(forged, trust, now=CHECK_AT)) == asdict(good)
 
 
 def test_a_run_of_exactly_the_minimum_is_found_across_every_window_edge() -> None:
