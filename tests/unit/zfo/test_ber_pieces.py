@@ -420,3 +420,41 @@ def test_a_run_of_exactly_the_minimum_is_found_across_every_window_edge() -> Non
                 for window in range(1, len(text) + 2):
                     assert xmlcontent._long_runs(p, minimum, window=window) == want, (
                         minimum, pad, size, window)
+
+
+def _random_octet_string(rng: random.Random, depth: int = 0) -> bytes:
+    if depth > 3 or rng.random() < 0.5:
+        return _enc((fastcms.OCTET_STRING, rng.randbytes(rng.randint(0, 40))))
+    kids = [_random_octet_string(rng, depth + 1) for _ in range(rng.randint(0, 5))]
+    return _indef(0x24, kids) if rng.random() < 0.7 else _enc((0x24, b"".join(kids)))
+
+
+def test_the_c_walk_of_the_pieces_agrees_with_the_reference(cder: Any) -> None:
+    """Random (mostly BER) OCTET STRINGs, some damaged: where `_cder.octet_spans` answers,
+    the reference gives the same pieces, and at any depth limit they are what `octets`
+    joins."""
+    rng = random.Random(12)
+    answered = 0
+    for _ in range(4000):
+        data = bytearray(_random_octet_string(rng))
+        for _ in range(rng.randint(0, 2)):
+            if data and rng.random() < 0.7:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            elif data:
+                del data[rng.randrange(len(data)):]
+        buf = bytes(data)
+        try:
+            t = fastcms.read(buf, 0, len(buf))
+        except ZfoError:
+            continue
+        for depth in (1, 2, 32):
+            raw = cder.octet_spans(buf, t.start, t.next, depth)
+            ref = fastcms.octet_pieces_reference(buf, t, depth)
+            if raw is None:
+                continue
+            answered += 1
+            fast = fastcms.Pieces.from_spans(buf, raw)
+            assert ref is not None and fast.same_place(ref), (buf, depth)
+            if depth == 32:
+                assert bytes(fast) == fastcms.octets(buf, t)
+    assert answered > 1000
