@@ -240,7 +240,8 @@ static PyObject *gather(PyObject *self, PyObject *args)
     PyObject *out = NULL;
     const long long *spans = sp.buf, *cum = cm.buf;
     Py_ssize_t n = sp.len / (Py_ssize_t)(2 * sizeof(long long));
-    if (sp.len != n * (Py_ssize_t)(2 * sizeof(long long)) ||
+    if ((uintptr_t)sp.buf % sizeof(long long) || (uintptr_t)cm.buf % sizeof(long long) ||
+            sp.len != n * (Py_ssize_t)(2 * sizeof(long long)) ||
             cm.len != (n + 1) * (Py_ssize_t)sizeof(long long) || lo < 0 || hi < lo ||
             hi > cum[n]) {
         PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
@@ -257,8 +258,12 @@ static PyObject *gather(PyObject *self, PyObject *args)
     Py_ssize_t k = a - 1, pos = lo;
     char *dst = PyBytes_AS_STRING(out);
     while (pos < hi) {
-        if (k < 0 || k >= n || spans[2 * k] < 0 || spans[2 * k + 1] > buf.len ||
-                spans[2 * k + 1] - spans[2 * k] != cum[k + 1] - cum[k] || cum[k] > pos) {
+        /* every value compared before it is subtracted: arbitrary int64 arrays never
+         * overflow (a wrapped cum[k + 1] - cum[k] could match a backwards span) */
+        if (k < 0 || k >= n || spans[2 * k] < 0 || spans[2 * k + 1] < spans[2 * k] ||
+                spans[2 * k + 1] > buf.len || cum[k] < 0 || cum[k] > pos ||
+                cum[k + 1] < cum[k] ||
+                spans[2 * k + 1] - spans[2 * k] != cum[k + 1] - cum[k]) {
             PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
             Py_CLEAR(out);
             goto done;
