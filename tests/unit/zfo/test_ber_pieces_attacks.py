@@ -7,6 +7,7 @@ test; where it did not, the test failed before the fix that follows it.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from tests.unit.zfo.test_fast_ber import _chunked, _to_ber
 from tests.unit.zfo.test_fast_path import cder  # noqa: F401 - the cder fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki, trust  # noqa: F401
 
+from dso_desktop.sync.ingest import content_digest
 from dso_desktop.zfo import fastcms, parse
 from dso_desktop.zfo.produce import seal
 from dso_desktop.zfo.testpki import TestPki
@@ -39,6 +41,28 @@ def _other(pki: TestPki, big_xml: bytes) -> bytes:
     xml = message_xml(pki, files=files, subject="Věc: příloha ÚŘEDNÁ")
     assert len(xml) == len(big_xml) and xml != big_xml
     return _ber(seal(xml, pki.seal, pki.tsa, SEALED_AT))
+
+
+def test_the_content_digest_of_a_big_ber_zfo_is_its_dm_dm_digest(
+        pki: TestPki, big_xml: bytes, big_der: bytes) -> None:
+    """Hole: the store tells copies of one message apart by `content_digest` (SHA-256 of
+    dmDm), and a re-seal is accepted only when the new copy's equals the old one's. A big
+    BER ZFO's dmDm is `Pieces`, which the digest did not read: None for every big message,
+    so two different messages with the same dmID passed the re-seal check (None == None)."""
+    data = _ber(big_der)
+    with _path(True):
+        z = parse.parse_zfo(data)
+        assert isinstance(z.dm_dm_bytes, fastcms.Pieces)
+        lean = content_digest(z)
+    with _path(False):
+        full_zfo = parse.parse_zfo(data)
+        assert not isinstance(full_zfo.dm_dm_bytes, fastcms.Pieces)
+        full = content_digest(full_zfo)
+    assert lean is not None
+    assert lean == full == hashlib.sha256(z.dm_dm_bytes.tobytes()).hexdigest()
+    other = _other(pki, big_xml)
+    with _path(True):
+        assert content_digest(parse.parse_zfo(other)) not in (None, lean)
 
 
 _GATHER_OVERFLOW = """
