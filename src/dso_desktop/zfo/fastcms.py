@@ -308,7 +308,11 @@ def octet_pieces_reference(buf: bytes, t: Tlv, max_depth: int = MAX_INDEFINITE_D
             return True
         if v.tag != OCTET_STRING | 0x20 or depth >= max_depth:
             return False
-        return all(walk(c, depth + 1) for c in children(buf, v, len(buf)))
+        # a loop, not all(<generator>): one frame a level, as `_chunks`, so as deep
+        for c in children(buf, v, len(buf)):  # noqa: SIM110
+            if not walk(c, depth + 1):
+                return False
+        return True
 
     try:
         return Pieces.from_spans(buf, flat) if walk(t, 0) else None

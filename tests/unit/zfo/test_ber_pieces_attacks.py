@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from tests.unit.zfo.test_ber_pieces import CHECK_AT, _path, big_der, big_xml  # noqa: F401
 from tests.unit.zfo.test_fast_ber import _chunked, _to_ber
+from tests.unit.zfo.test_fast_parse import _enc
 from tests.unit.zfo.test_fast_path import cder  # noqa: F401 - the cder fixture
 from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml, pki, trust  # noqa: F401
 
@@ -120,3 +121,17 @@ def test_pieces_at_equal_offsets_of_another_file_are_not_believed(
         assert want["kind"] is not VerdictKind.INVALID
         forged = replace(za, raw=b, dm_hash=b"\x00" * 32)  # believed: a dmHash mismatch
         assert asdict(verify_zfo(forged, trust, now=CHECK_AT)) == want
+
+
+def test_the_lean_reference_reads_as_deep_as_octets() -> None:
+    """Hole: the lean reader's reference walked nested chunks through a generator, two
+    Python frames a level: an eContent nested 450 deep (definite lengths; the C reader
+    leaves anything over 32 deep to the reference) raised RecursionError, a broken
+    signature for a file over 1 MiB, while `octets` (the reading of a smaller file) read
+    it. Now both read as deep."""
+    b = _enc((fastcms.OCTET_STRING, b"hello"))
+    for _ in range(600):
+        b = _enc((fastcms.OCTET_STRING | 0x20, b))
+    t = fastcms.read(b, 0, len(b))
+    p = fastcms.octet_pieces_reference(b, t, len(b))
+    assert p is not None and p.tobytes() == fastcms.octets(b, t) == b"hello"
