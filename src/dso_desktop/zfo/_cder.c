@@ -240,7 +240,9 @@ static PyObject *gather(PyObject *self, PyObject *args)
     PyObject *out = NULL;
     const long long *spans = sp.buf, *cum = cm.buf;
     Py_ssize_t n = sp.len / (Py_ssize_t)(2 * sizeof(long long));
-    if ((uintptr_t)sp.buf % sizeof(long long) || (uintptr_t)cm.buf % sizeof(long long) ||
+    /* (an empty array's buffer is a static byte of no alignment: never read) */
+    if ((sp.len && (uintptr_t)sp.buf % sizeof(long long)) ||
+            (cm.len && (uintptr_t)cm.buf % sizeof(long long)) ||
             sp.len != n * (Py_ssize_t)(2 * sizeof(long long)) ||
             cm.len != (n + 1) * (Py_ssize_t)sizeof(long long) || lo < 0 || hi < lo ||
             hi > cum[n]) {

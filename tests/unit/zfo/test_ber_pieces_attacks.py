@@ -101,6 +101,9 @@ def test_gather_refuses_offsets_before_the_join_and_misaligned_arrays(cder: Any)
     with pytest.raises(ValueError, match="inconsistent"):
         cder.gather(buf, odd, array("q", [0, 3]), 0, 3)
     assert cder.gather(buf, good, array("q", [0, 3]), 0, 3) == b"234"
+    # no pieces at all (an empty OCTET STRING): array's empty buffer has no alignment
+    assert cder.gather(buf, array("q"), array("q", [0]), 0, 0) == b""
+    assert fastcms.Pieces.from_spans(buf, b"").tobytes() == b""
 
 
 def test_pieces_at_equal_offsets_of_another_file_are_not_believed(
