@@ -365,7 +365,7 @@ def limit_child_memory(headroom: int) -> int | None:
                  if line.startswith("VmData:")), None)
     if used is None:
         return None
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     cap = used + headroom
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)

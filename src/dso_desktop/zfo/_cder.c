@@ -24,7 +24,7 @@
 #endif
 
 /* Bump when a function is added or changes its contract (fastcms.CDER_API must match). */
-#define CDER_API 5
+#define CDER_API 6
 
 typedef struct {
     int tag;
@@ -161,6 +161,130 @@ static PyObject *octets_of(const unsigned char *b, const tlv_t *t, int *bail)
     return out;
 }
 
+/* The primitive pieces of an OCTET STRING in the order octets_walk joins them, as (body,
+ * end) offsets: with dst NULL, counts them in *n; else writes pair k at dst[2k], dst[2k+1].
+ * A constructed value nested max_depth deep (or any other tag) bails, as octets_walk at
+ * MAX_INDEFINITE_DEPTH. */
+static int spans_walk(const unsigned char *b, const tlv_t *t, int depth, int max_depth,
+                      long long *dst, Py_ssize_t *n)
+{
+    if (t->tag == 0x04) {
+        if (dst) {
+            dst[2 * *n] = (long long)t->body;
+            dst[2 * *n + 1] = (long long)t->end;
+        }
+        (*n)++;
+        return 0;
+    }
+    if (t->tag != 0x24 || depth >= max_depth) return BAIL;
+    Py_ssize_t pos = t->body;
+    while (pos < t->end) {
+        tlv_t c;
+        if (rdx(b, pos, t->end, &c, 0)) return BAIL;
+        if (spans_walk(b, &c, depth + 1, max_depth, dst, n)) return BAIL;
+        pos = c.next;
+    }
+    return 0;
+}
+
+/* The pieces of an OCTET STRING as bytes of native 64-bit (body, end) pairs (what
+ * fastcms.Pieces reads); NULL with *bail set when the reference must read it, NULL alone
+ * on a memory error. The content itself is not copied. */
+static PyObject *spans_of(const unsigned char *b, const tlv_t *t, int max_depth, int *bail)
+{
+    Py_ssize_t n = 0;
+    if (spans_walk(b, t, 0, max_depth, NULL, &n)) { *bail = 1; return NULL; }
+    if (n > PY_SSIZE_T_MAX / (Py_ssize_t)(2 * sizeof(long long))) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)(2 * sizeof(long long)));
+    if (!out) return NULL;
+    Py_ssize_t done = 0;
+    if (spans_walk(b, t, 0, max_depth, (long long *)PyBytes_AS_STRING(out), &done) ||
+            done != n) {
+        Py_DECREF(out);  /* cannot happen: the same walk over the same bytes */
+        *bail = 1;
+        return NULL;
+    }
+    return out;
+}
+
+/* octet_spans(buf, start, limit, max_depth): spans_of the OCTET STRING read (BER) at
+ * buf[start:limit], or None (not an OCTET STRING, broken, nested too deep). */
+static PyObject *octet_spans(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t start, limit;
+    int max_depth, bail = 0;
+    if (!PyArg_ParseTuple(args, "y*nni", &view, &start, &limit, &max_depth)) return NULL;
+    PyObject *res = NULL;
+    tlv_t t;
+    if (start < 0 || limit > view.len || start > limit ||
+            rdx(view.buf, start, limit, &t, 0)) {
+        bail = 1;
+    } else {
+        res = spans_of(view.buf, &t, max_depth, &bail);
+    }
+    PyBuffer_Release(&view);
+    if (res == NULL && bail && !PyErr_Occurred()) Py_RETURN_NONE;
+    return res;
+}
+
+/* gather(buf, spans, cum, lo, hi): bytes lo..hi of the join of the pieces (fastcms.Pieces:
+ * spans are native int64 (start, end) pairs into buf, cum[k] the offset of piece k in the
+ * join and cum[n] its length), copied in one pass. Every piece it touches is checked
+ * against buf and cum (ValueError), so inconsistent arrays never read out of bounds. */
+static PyObject *gather(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, sp, cm;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "y*y*y*nn", &buf, &sp, &cm, &lo, &hi)) return NULL;
+    PyObject *out = NULL;
+    const long long *spans = sp.buf, *cum = cm.buf;
+    Py_ssize_t n = sp.len / (Py_ssize_t)(2 * sizeof(long long));
+    /* (an empty array's buffer is a static byte of no alignment: never read) */
+    if ((sp.len && (uintptr_t)sp.buf % sizeof(long long)) ||
+            (cm.len && (uintptr_t)cm.buf % sizeof(long long)) ||
+            sp.len != n * (Py_ssize_t)(2 * sizeof(long long)) ||
+            cm.len != (n + 1) * (Py_ssize_t)sizeof(long long) || lo < 0 || hi < lo ||
+            hi > cum[n]) {
+        PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, hi - lo);
+    if (!out || hi == lo) goto done;
+    /* the last piece k with cum[k] <= lo (bisect_right - 1): it holds lo */
+    Py_ssize_t a = 0, z = n;
+    while (a < z) {
+        Py_ssize_t mid = a + (z - a) / 2;
+        if (cum[mid] <= lo) a = mid + 1; else z = mid;
+    }
+    Py_ssize_t k = a - 1, pos = lo;
+    char *dst = PyBytes_AS_STRING(out);
+    while (pos < hi) {
+        /* every value compared before it is subtracted: arbitrary int64 arrays never
+         * overflow (a wrapped cum[k + 1] - cum[k] could match a backwards span) */
+        if (k < 0 || k >= n || spans[2 * k] < 0 || spans[2 * k + 1] < spans[2 * k] ||
+                spans[2 * k + 1] > buf.len || cum[k] < 0 || cum[k] > pos ||
+                cum[k + 1] < cum[k] ||
+                spans[2 * k + 1] - spans[2 * k] != cum[k + 1] - cum[k]) {
+            PyErr_SetString(PyExc_ValueError, "gather: inconsistent pieces");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t upto = cum[k + 1] < hi ? (Py_ssize_t)cum[k + 1] : hi;
+        if (upto > pos) {
+            memcpy(dst + (pos - lo), (const char *)buf.buf + spans[2 * k] + (pos - cum[k]),
+                   (size_t)(upto - pos));
+            pos = upto;
+        }
+        k++;
+    }
+done:
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&sp);
+    PyBuffer_Release(&cm);
+    return out;
+}
+
 static PyObject *slice(const unsigned char *b, Py_ssize_t from, Py_ssize_t to)
 {
     return PyBytes_FromStringAndSize((const char *)b + from, to - from);
@@ -268,8 +392,8 @@ static PyObject *attributes(const unsigned char *b, const tlv_t *t, int *bail)
 static PyObject *signed_data(PyObject *self, PyObject *args)
 {
     Py_buffer view;
-    int allow_zeros;
-    if (!PyArg_ParseTuple(args, "y*p", &view, &allow_zeros)) return NULL;
+    int allow_zeros, spans = 0;
+    if (!PyArg_ParseTuple(args, "y*p|p", &view, &allow_zeros, &spans)) return NULL;
     const unsigned char *b = view.buf;
     Py_ssize_t len = view.len;
     PyObject *res = NULL;
@@ -338,7 +462,9 @@ static PyObject *signed_data(PyObject *self, PyObject *args)
 
     /* Everything checked: build the values. */
     if (neci == 2) {
-        content = octets_of(b, &wrapped[0], &bail);
+        /* spans: where the content lies (spans_of), not a copy of it */
+        content = spans ? spans_of(b, &wrapped[0], MAX_INDEFINITE_DEPTH, &bail)
+                        : octets_of(b, &wrapped[0], &bail);
         if (!content) goto done;
     }
     else { content = Py_None; Py_INCREF(content); }
@@ -1404,7 +1530,13 @@ static PyMethodDef methods[] = {
     {"encapsulated", encapsulated, METH_VARARGS,
      "encapsulated(buf, content_type_oid) -> eContent bytes, or None (use the reference)"},
     {"signed_data", signed_data, METH_VARARGS,
-     "signed_data(buf, allow_trailing_zeros) -> fields tuple, or None (use the reference)"},
+     "signed_data(buf, allow_trailing_zeros, spans=False) -> fields tuple (spans: the "
+     "eContent as octet_spans gives it), or None (use the reference)"},
+    {"gather", gather, METH_VARARGS,
+     "gather(buf, spans, cum, lo, hi) -> bytes lo..hi of the pieces' join (fastcms.Pieces)"},
+    {"octet_spans", octet_spans, METH_VARARGS,
+     "octet_spans(buf, start, limit, max_depth) -> bytes of native int64 (body, end) pairs "
+     "of the OCTET STRING's primitive pieces, or None"},
     {"b64", b64, METH_VARARGS,
      "b64(text) -> decoded bytes of clean padded base64 text, or None (use the reference)"},
     {"xml_facts", xml_facts, METH_VARARGS,

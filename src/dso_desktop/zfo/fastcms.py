@@ -9,17 +9,21 @@ read here is checked against its parent's bounds, nesting follows the fixed CMS 
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate
+from operator import le, sub
 from typing import Any, NamedTuple
 
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError, NotCmsError
 
 # The _cder.c contract this module (and xmlcontent, parse) calls (der_time, set_tlv_type, dict
-# attributes, xml_facts, scan, cms_layout).
-CDER_API = 5
+# attributes, xml_facts, scan, cms_layout, octet_spans and signed_data's spans).
+CDER_API = 6
 
 try:  # the optional C fast path (setup.py builds it; absent: the reference alone is used)
     from dso_desktop.zfo import _cder
@@ -178,6 +182,144 @@ def _chunks(buf: bytes, t: Tlv) -> list[Tlv]:
     return out
 
 
+class Pieces:
+    """Bytes made of ranges of one buffer, in order: the contents of a BER OCTET STRING
+    (ISDS seals a message's content in 1000-byte chunks), read where they lie in the file.
+
+    Read like a memoryview: ``len``, slices that share the buffer (no copy), ``bytes()``
+    (the join: the only copy, made only when asked). `views` gives the ranges for hashing
+    or decoding piece by piece; a 300 MB content is then never held a second time.
+    """
+
+    __slots__ = ("_buf", "_cum", "_hi", "_lo", "_spans")
+
+    def __init__(self, buf: bytes, spans: array[int], cum: array[int], lo: int, hi: int
+                 ) -> None:
+        self._buf = buf
+        self._spans = spans  # flat (start, end) offsets of each piece in buf
+        self._cum = cum  # cum[i]: offset of piece i in the joined bytes; cum[-1]: the length
+        self._lo = lo
+        self._hi = hi
+
+    @classmethod
+    def from_spans(cls, buf: bytes, spans: bytes | list[int]) -> Pieces:
+        """The pieces buf[s0:e0], buf[s1:e1], ... of flat (start, end) offsets (native
+        int64 bytes, as `_cder.octet_spans` returns them, or a list)."""
+        flat = array("q")
+        if isinstance(spans, bytes):
+            flat.frombytes(spans)
+        else:
+            flat.extend(spans)
+        starts, ends = flat[0::2], flat[1::2]
+        if len(starts) != len(ends) or not all(map(le, starts, ends)) or (
+                flat and (min(starts) < 0 or max(ends) > len(buf))):
+            raise ValueError("pieces outside the buffer")
+        cum = array("q", accumulate(map(sub, ends, starts), initial=0))
+        return cls(buf, flat, cum, 0, cum[-1])
+
+    @classmethod
+    def whole(cls, buf: bytes) -> Pieces:
+        """All of ``buf`` as one piece."""
+        return cls.from_spans(buf, [0, len(buf)])
+
+    def __len__(self) -> int:
+        return self._hi - self._lo
+
+    def __getitem__(self, key: slice) -> Pieces:
+        start, stop, step = key.indices(self._hi - self._lo)
+        if step != 1:
+            raise ValueError("Pieces slices have no step")
+        return Pieces(self._buf, self._spans, self._cum, self._lo + start,
+                      self._lo + max(start, stop))
+
+    def views(self) -> Iterator[memoryview]:
+        """The bytes in order, as views of the buffer (empty pieces skipped)."""
+        pos, hi, cum, spans = self._lo, self._hi, self._cum, self._spans
+        if pos >= hi:
+            return
+        view = memoryview(self._buf)
+        i = bisect_right(cum, pos) - 1  # the piece holding pos: cum[i] <= pos < cum[i + 1]
+        while pos < hi:
+            first, upto = cum[i], min(hi, cum[i + 1])
+            if upto > pos:
+                yield view[spans[2 * i] + pos - first:spans[2 * i] + upto - first]
+                pos = upto
+            i += 1
+
+    def tobytes(self) -> bytes:
+        """The bytes joined (a copy of them all)."""
+        cder = fast_module()
+        if cder is not None:  # one C pass (a 4 MiB window is ~4,000 pieces)
+            return bytes(cder.gather(self._buf, self._spans, self._cum, self._lo, self._hi))
+        return b"".join(self.views())
+
+    def windows(self, size: int = 4 << 20) -> Iterator[bytes]:
+        """The bytes in order, ``size`` bytes joined at a time (for hashing, decoding)."""
+        for start in range(0, len(self), size):
+            yield self[start:start + size].tobytes()
+
+    __bytes__ = tobytes
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to bytes, a memoryview or Pieces of the same bytes (as a memoryview is);
+        compared a window at a time, never joined whole."""
+        if not isinstance(other, Pieces | bytes | bytearray | memoryview):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        theirs = other if isinstance(other, Pieces) else memoryview(other)
+        size = 4 << 20
+        for start in range(0, len(self), size):
+            window = theirs[start:start + size]
+            if self[start:start + size].tobytes() != (
+                    window.tobytes() if isinstance(window, Pieces) else window):
+                return False
+        return True
+
+    def __hash__(self) -> int:  # as a read-only memoryview's: the hash of the bytes
+        return hash(self.tobytes())
+
+    def same_place(self, other: Pieces) -> bool:
+        """Whether ``other`` is the same ranges of the same buffer object (so the same
+        bytes, read from the same places of the same file)."""
+        return (self._buf is other._buf and self._lo == other._lo and self._hi == other._hi
+                and self._spans == other._spans)
+
+
+def octet_pieces(buf: bytes, t: Tlv, max_depth: int = MAX_INDEFINITE_DEPTH) -> Pieces | None:
+    """The contents of the OCTET STRING ``t`` as `Pieces` of ``buf``: the bytes `octets`
+    joins, none copied. None when a piece is neither a primitive nor a constructed OCTET
+    STRING or constructed ones nest ``max_depth`` deep (`octets` raises or reads them)."""
+    if _cder is not None and _fast:
+        spans = _cder.octet_spans(buf, t.start, t.next, max_depth)
+        if spans is not None:
+            return Pieces.from_spans(buf, spans)
+    return octet_pieces_reference(buf, t, max_depth)
+
+
+def octet_pieces_reference(buf: bytes, t: Tlv, max_depth: int = MAX_INDEFINITE_DEPTH
+                           ) -> Pieces | None:
+    """The pure-Python reading of `octet_pieces` (its reference), over `_chunks`' walk."""
+    flat: list[int] = []
+
+    def walk(v: Tlv, depth: int) -> bool:
+        if v.tag == OCTET_STRING:
+            flat.extend((v.body, v.end))
+            return True
+        if v.tag != OCTET_STRING | 0x20 or depth >= max_depth:
+            return False
+        # a loop, not all(<generator>): one frame a level, as `_chunks`, so as deep
+        for c in children(buf, v, len(buf)):  # noqa: SIM110
+            if not walk(c, depth + 1):
+                return False
+        return True
+
+    try:
+        return Pieces.from_spans(buf, flat) if walk(t, 0) else None
+    except MalformedCmsError:
+        return None
+
+
 def oid(buf: bytes, t: Tlv) -> bytes:
     return buf[expect(t, OID, "object identifier").body:t.end]
 
@@ -224,7 +366,7 @@ class SignerParts:
     """One SignedData with a single SignerInfo, reduced to what verification uses."""
 
     econtent_type: bytes  # OID contents
-    content: bytes | None
+    content: bytes | Pieces | None  # Pieces: read with lean=True (where it lies in buf)
     certs: list[bytes]
     sid_issuer: bytes | None  # DER of the issuer Name (issuerAndSerialNumber)
     sid_serial: int | None
@@ -252,25 +394,30 @@ def _attributes(buf: bytes, t: Tlv) -> dict[bytes, list[Tlv]]:
     return out
 
 
-def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts:
+def signed_data(buf: bytes, *, allow_trailing_zeros: bool = True, lean: bool = False
+                ) -> SignerParts:
     """Read ContentInfo(SignedData) with exactly one signer from ``buf``.
 
     The C walk (``_cder``) reads plain DER; anything else (BER, errors) goes to the
-    reference below, so results and error messages are the reference's.
+    reference below, so results and error messages are the reference's. ``lean``: the
+    eContent as `Pieces` of ``buf`` (the same bytes, where they lie) instead of a copy.
     """
     if _cder is not None and _fast:
-        fields = _cder.signed_data(buf, allow_trailing_zeros)
+        fields = _cder.signed_data(buf, allow_trailing_zeros, lean)
         if fields is not None and fields[6] in HASH_OIDS:
             (etype, content, certs, issuer, serial, ski, dig, sattrs, attrs, sig_alg, params,
              signature, unsigned) = fields
+            if lean and content is not None:
+                content = Pieces.from_spans(buf, content)
             return SignerParts(
                 etype, content, certs, issuer,
                 None if serial is None else int.from_bytes(serial, "big", signed=True), ski,
                 HASH_OIDS[dig], sattrs, attrs, sig_alg, params, signature, unsigned, buf)
-    return signed_data_reference(buf, allow_trailing_zeros=allow_trailing_zeros)
+    return signed_data_reference(buf, allow_trailing_zeros=allow_trailing_zeros, lean=lean)
 
 
-def signed_data_reference(buf: bytes, *, allow_trailing_zeros: bool = True) -> SignerParts:
+def signed_data_reference(buf: bytes, *, allow_trailing_zeros: bool = True,
+                          lean: bool = False) -> SignerParts:
     """The pure-Python reader: the reference the C fast path is tested against."""
     if len(buf) < 2 or buf[0] != SEQUENCE:
         raise NotCmsError("not a DER SEQUENCE (not a CMS file)")
@@ -293,12 +440,15 @@ def signed_data_reference(buf: bytes, *, allow_trailing_zeros: bool = True) -> S
     expect(sd[1], SET, "digestAlgorithms")
     eci = children(buf, expect(sd[2], SEQUENCE, "encapContentInfo"), 2)
     econtent_type = oid(buf, eci[0])
-    content: bytes | None = None
+    content: bytes | Pieces | None = None
     if len(eci) == 2:
         wrapped = children(buf, expect(eci[1], 0xA0, "eContent"), 1)
         if len(wrapped) != 1:
             raise MalformedCmsError("eContent must hold one OCTET STRING")
-        content = octets(buf, wrapped[0])
+        # lean: the same walk as `octets` (any depth); where it refuses, `octets` raises
+        content = octet_pieces_reference(buf, wrapped[0], len(buf)) if lean else None
+        if content is None:
+            content = octets(buf, wrapped[0])
     certs: list[bytes] = []
     signer_infos: Tlv | None = None
     for t in sd[3:]:
@@ -353,7 +503,8 @@ def encapsulated_reference(buf: bytes, content_type: bytes) -> bytes:
     return octets(buf, wrapped[0])
 
 
-def _signer_info(buf: bytes, si_tlv: Tlv, econtent_type: bytes, content: bytes | None,
+def _signer_info(buf: bytes, si_tlv: Tlv, econtent_type: bytes,
+                 content: bytes | Pieces | None,
                  certs: list[bytes]) -> SignerParts:
     si = children(buf, expect(si_tlv, SEQUENCE, "SignerInfo"), 8)
     if len(si) < 5:
@@ -416,7 +567,9 @@ class TstInfo(NamedTuple):
     serial: int
 
 
-def tst_info(data: bytes) -> TstInfo:
+def tst_info(data: bytes | Pieces) -> TstInfo:
+    if isinstance(data, Pieces):  # a token's TSTInfo is small; never read lean in practice
+        data = data.tobytes()
     if _cder is not None and _fast:
         fields = _cder.tst_info(data)
         if fields is not None and fields[0] in HASH_OIDS:

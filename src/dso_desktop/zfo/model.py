@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from dso_desktop.domain import AttachmentRole, DeliveryEvent, Envelope
 from dso_desktop.domain import ZfoKind as ZfoKind  # re-exported: zfo.ZfoKind
+
+if TYPE_CHECKING:
+    from dso_desktop.zfo.fastcms import Pieces
 
 
 @dataclass(frozen=True)
@@ -73,15 +77,16 @@ class Zfo:
     kind: ZfoKind
     raw: bytes = field(repr=False)
     # The signed XML; on a big DER ZFO (parse._skeleton) a view of ``raw``, not a copy;
-    # on a big BER one (as ISDS seals) its chunks joined once.
-    content_xml: bytes | memoryview = field(repr=False)
+    # on a big BER one (as ISDS seals) its chunks where they lie in ``raw`` (never joined).
+    content_xml: bytes | memoryview | Pieces = field(repr=False)
     envelope: Envelope
     attachments: tuple[ZfoAttachment, ...]
     events: tuple[DeliveryEvent, ...]
     dm_hash: bytes | None
     dm_hash_algorithm: str | None  # as written in the XML, e.g. "SHA-256"
-    # The raw dmDm element bytes (message kinds); a view of ``raw`` on a big ZFO.
-    dm_dm_bytes: bytes | memoryview | None = field(repr=False)
+    # The raw dmDm element bytes (message kinds); a view of ``raw`` on a big ZFO (Pieces
+    # of it on a big BER one).
+    dm_dm_bytes: bytes | memoryview | Pieces | None = field(repr=False)
     q_timestamp: bytes | None = field(repr=False)  # dmQTimestamp token, DER
     signer: CertInfo | None = None
     signing_time: datetime | None = None

@@ -177,18 +177,19 @@ def _encode_len(n: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def _skeleton(data: bytes) -> tuple[bytes, bytes | memoryview] | None:
+def _skeleton(data: bytes) -> tuple[bytes, memoryview | fastcms.Pieces] | None:
     """Split a big ZFO into (CMS with an empty eContent, the eContent bytes).
 
     asn1crypto slices (copies) the contents at every nesting level it parses, so the message
     would be held about five times over; and it joins a chunked (BER) OCTET STRING by adding
     each chunk to what it has so far, which takes time quadratic in the number of chunks
     (ISDS writes 1000-byte chunks: minutes for a 60 MB message). The lean reader finds the
-    eContent without copying (a DER OCTET STRING: a view of ``data``) or joins its chunks
-    once (BER, as ISDS seals), and asn1crypto then parses only the small rest, re-encoded
-    with definite lengths around the empty eContent. Returns None for any shape this does not
-    cover (a damaged or unexpected layout): the caller then takes the full asn1crypto path,
-    so errors stay exactly as they were.
+    eContent without copying (a DER OCTET STRING: a view of ``data``; BER, as ISDS seals, an
+    indefinite OCTET STRING of primitive chunks: `fastcms.Pieces` of ``data``, never joined;
+    nested chunks, which asn1crypto reads only to a depth of its own, are left to it), and
+    asn1crypto then parses only the small rest around an empty eContent. Returns None for
+    any shape this does not cover (a damaged or unexpected layout): the caller then takes
+    the full asn1crypto path, so errors stay exactly as they were.
     """
     try:
         ci = fastcms.read(data, 0, len(data))
@@ -213,16 +214,19 @@ def _skeleton(data: bytes) -> tuple[bytes, bytes | memoryview] | None:
         if len(os_kids) != 1:
             return None
         octets = os_kids[0]
-        content: bytes | memoryview
+        content: memoryview | fastcms.Pieces
         if octets.tag == fastcms.OCTET_STRING:
             # The content as a view of ``data``: the XML reader copies only what is small.
             content = memoryview(data)[octets.body:octets.end]
         else:
-            chunks = _ber_chunks(data, octets)
-            if chunks is None:
+            # BER: the chunks where they lie in ``data``, never joined (the XML reader and
+            # the digests read them piece by piece).
+            if octets.tag != fastcms.OCTET_STRING | 0x20 or not octets.indefinite:
                 return None
-            view = memoryview(data)
-            content = b"".join([view[c.body:c.end] for c in chunks])  # joined once
+            pieces = fastcms.octet_pieces(data, octets, max_depth=1)
+            if pieces is None:
+                return None
+            content = pieces
     except ZfoError:
         return None
     # The containers around the content re-encoded around an empty eContent, each in the
@@ -238,18 +242,6 @@ def _skeleton(data: bytes) -> tuple[bytes, bytes | memoryview] | None:
                  else tag + _encode_len(len(body)) + body)
         child_start, child_end = t.start, t.next
     return inner + data[ci.next:], content
-
-
-def _ber_chunks(data: bytes, t: fastcms.Tlv) -> list[fastcms.Tlv] | None:
-    """The chunks of an indefinite-length OCTET STRING whose chunks are all primitive, as
-    ISDS writes it; None for any other shape (nested chunks, which asn1crypto reads only to
-    a depth of its own, are left to it)."""
-    if t.tag != fastcms.OCTET_STRING | 0x20 or not t.indefinite:
-        return None
-    chunks = fastcms.children(data, t, len(data))
-    if any(c.tag != fastcms.OCTET_STRING for c in chunks):
-        return None
-    return chunks
 
 
 def _parse(data: bytes) -> Zfo:
@@ -271,8 +263,8 @@ def _parse(data: bytes) -> Zfo:
 
 # What parse_zfo reads from the CMS: (eContent, signer, signing time, CAdES timestamp,
 # digest algorithm name).
-_CmsFacts = tuple[bytes | memoryview, CertInfo | None, datetime | None, TimestampInfo | None,
-                  str]
+_CmsFacts = tuple[bytes | memoryview | fastcms.Pieces, CertInfo | None, datetime | None,
+                  TimestampInfo | None, str]
 
 
 def _cms_reference(data: bytes) -> _CmsFacts:
@@ -289,7 +281,7 @@ def _cms_reference(data: bytes) -> _CmsFacts:
     if split is None:
         signed = load_signed_data(data)
         content = signed["encap_content_info"]["content"].native
-    if not isinstance(content, bytes | memoryview):
+    if not isinstance(content, bytes | memoryview | fastcms.Pieces):
         raise MalformedCmsError("encapsulated content is not an OCTET STRING")
     si = signed["signer_infos"][0]
     cert = find_signer_cert(signed, si)

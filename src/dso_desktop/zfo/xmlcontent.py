@@ -25,6 +25,12 @@ from dso_desktop.zfo.errors import (
 )
 from dso_desktop.zfo.model import ZfoAttachment, ZfoKind
 
+# The content as parse_zfo reads it: bytes, a view of a DER file, or the chunks of a BER
+# one where they lie in the file (fastcms.Pieces: sliced and read like a memoryview).
+Content = bytes | memoryview | fastcms.Pieces
+# A run of base64 text cut out of a big content (see _Lean), in either form.
+Run = memoryview | fastcms.Pieces
+
 NS_DM = "http://isds.czechpoint.cz/v20"
 KIND_BY_NS = {
     "http://isds.czechpoint.cz/v20/message": ZfoKind.RECEIVED,
@@ -80,7 +86,7 @@ class XmlEncoding:
         return not self.codec.startswith(("utf-16", "utf-32"))
 
 
-def sniff_encoding(content: bytes | memoryview) -> XmlEncoding:
+def sniff_encoding(content: Content) -> XmlEncoding:
     """The encoding a conforming parser (libxml2) reads ``content`` in, as far as it
     matters for finding markup: UTF-16/UTF-32 (by BOM or pattern) or ASCII-compatible."""
     head = bytes(content[:4])
@@ -266,7 +272,7 @@ def _encoded_contents(dm_dm: Any) -> list[Any]:
             and (enc := _child(f, "dmEncodedContent")) is not None]
 
 
-def _attachments(dm_dm: Any, big: dict[Any, tuple[memoryview, int]] | None = None
+def _attachments(dm_dm: Any, big: dict[Any, tuple[Run, int]] | None = None
                  ) -> tuple[ZfoAttachment, ...]:
     """The dmFiles of ``dm_dm``; ``big``: dmEncodedContent elements whose base64 text was
     cut out before parsing (see `_Lean`), with that text as a view of the content."""
@@ -342,9 +348,9 @@ _B64_WS = b" \t\r\n"
 _B64_CHUNK = 4 << 20  # base64 characters decoded per step (a multiple of 4)
 
 
-def _b64_view_len(run: memoryview) -> int:
+def _b64_view_len(run: Run) -> int:
     """`_b64_len` of base64 bytes (the text of the same characters), without copying them."""
-    n = len(run) - sum(_count(run, ch) for ch in _B64_WS)
+    n = len(run) - _count_ws(run)
     size = 64
     while True:  # the "=" right before the trailing whitespace; normally in the last bytes
         stripped = bytes(run[-size:]).rstrip(_B64_WS)
@@ -355,18 +361,21 @@ def _b64_view_len(run: memoryview) -> int:
     return max(0, n // 4 * 3 - pad)
 
 
-def _count(run: memoryview, ch: int) -> int:
+def _count_ws(run: Run) -> int:
+    """How many of ``run``'s bytes are base64's whitespace (one pass, a chunk at a time)."""
     total = 0
     for start in range(0, len(run), _B64_CHUNK):
-        total += bytes(run[start:start + _B64_CHUNK]).count(ch)
+        piece = bytes(run[start:start + _B64_CHUNK])
+        total += len(piece) - len(piece.translate(None, _B64_WS))
     return total
 
 
-def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
+def b64_chunks(run: Run, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
     """The bytes of ``base64.b64decode("".join(text.split()), validate=True)`` of the
     base64 bytes ``run`` (ASCII whitespace between them), decoded a chunk at a time (the
-    text is never copied whole). Raises binascii.Error, at the latest after the last
-    chunk, exactly when the one-piece decode does (tested against it).
+    text is never copied whole; `Pieces` are decoded across their boundaries). Raises
+    binascii.Error, at the latest after the last chunk, exactly when the one-piece decode
+    does (tested against it).
 
     Strict decoding of whole 4-character groups without "=" gives the same bytes in pieces
     as at once; the first "=" starts the last piece (padding ends the data in strict mode),
@@ -392,7 +401,7 @@ def b64_chunks(run: memoryview, *, chunk: int = _B64_CHUNK) -> Iterator[bytes]:
     yield binascii.a2b_base64(pending, strict_mode=True)
 
 
-def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
+def b64decode_view(run: Run, *, chunk: int = _B64_CHUNK) -> bytes:
     """`b64_chunks` in one ``bytes`` (the only big allocation)."""
     out = io.BytesIO()
     for part in b64_chunks(run, chunk=chunk):
@@ -400,7 +409,7 @@ def b64decode_view(run: memoryview, *, chunk: int = _B64_CHUNK) -> bytes:
     return out.getvalue()
 
 
-def _b64_view_chunks(run: memoryview) -> Any:
+def _b64_view_chunks(run: Run) -> Any:
     def chunks() -> Iterator[bytes]:
         try:
             yield from b64_chunks(run)
@@ -409,7 +418,7 @@ def _b64_view_chunks(run: memoryview) -> Any:
     return chunks
 
 
-def _b64_view_getter(run: memoryview) -> Any:
+def _b64_view_getter(run: Run) -> Any:
     def get() -> bytes:
         try:
             return b64decode_view(run)
@@ -592,7 +601,7 @@ class _Lean:
     """
 
     doc: bytes
-    content: memoryview
+    content: Run
     nonce: str
     runs: tuple[tuple[int, int, int, int], ...]  # (lean start, lean end, start, end)
 
@@ -609,32 +618,70 @@ class _Lean:
         return pos + shift
 
 
-def _excise(content: bytes | memoryview, minimum: int) -> _Lean | None:
-    view = memoryview(content)
+def _excise(content: Content, minimum: int) -> _Lean | None:
+    view = content if isinstance(content, fastcms.Pieces) else memoryview(content)
     if len(view) < _LEAN_CONTENT_MIN or not sniff_encoding(content).ascii_compatible:
         return None
     declared = _DECLARED.match(bytes(view[:512]))
     if declared and not _BYTE_SEARCHABLE.fullmatch(declared.group(1).decode("latin-1").strip()):
         return None  # base64 letters are other bytes (or markup hides) in that encoding
-    found = [(m.start(1), m.end(1)) for m in _run_pattern(minimum).finditer(view)]
+    if isinstance(view, fastcms.Pieces):
+        found = _long_runs(view, minimum, window=_RUN_WINDOW)
+    else:
+        found = [(m.start(1), m.end(1)) for m in _run_pattern(minimum).finditer(view)]
     if not found:
         return None
     nonce = "DSO" + secrets.token_hex(12).upper()
-    pieces: list[bytes | memoryview] = []
+    pieces: list[bytes] = []
     runs: list[tuple[int, int, int, int]] = []
     prev = length = 0
     for i, (start, end) in enumerate(found):
         mark = f"{nonce}N{i}".encode("ascii")
-        pieces += (view[prev:start], mark)
+        pieces += (bytes(view[prev:start]), mark)  # markup between runs: small
         length += start - prev
         runs.append((length, length + len(mark), start, end))
         length += len(mark)
         prev = end
-    pieces.append(view[prev:])
+    pieces.append(bytes(view[prev:]))
     return _Lean(b"".join(pieces), view, nonce, tuple(runs))
 
 
-def _big_texts(root: Any, dm_dm: Any, lean: _Lean) -> dict[Any, tuple[memoryview, int]] | None:
+_B64_TEXT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\t\r\n "
+_RUN_WINDOW = 4 << 20  # bytes of a Pieces content searched at a time
+_OTHER = bytes(0 if b in _B64_TEXT else 1 for b in range(256))
+
+
+def _long_runs(content: fastcms.Pieces, minimum: int, *, window: int
+               ) -> list[tuple[int, int]]:
+    """The (start, end) of every match of `_run_pattern` (group 1) in ``content``, found
+    ``window`` bytes at a time (a run may cross windows and pieces): the text between a
+    ">" and a "<" made of base64 characters only (``_B64_TEXT``, the pattern's class) and
+    at least ``minimum`` long. Such a run is a whole stretch of those characters (">" and
+    "<" are not among them), so each stretch is judged by the bytes around it: a stretch
+    within a window by the pattern itself, one that reaches the window's end when the next
+    other byte is found (tested against the pattern over random texts and windows)."""
+    pattern = _run_pattern(minimum)
+    found: list[tuple[int, int]] = []
+    stretch, before = 0, -1  # where the open stretch began; the byte before it (-1: none)
+    pos, end = 0, len(content)
+    while pos < end:
+        w = bytes(content[pos:pos + window])
+        other = w.translate(_OTHER)  # 1 for every byte outside the class (memchr-fast)
+        first = other.find(1)  # the first other byte
+        if first < 0:
+            pos += len(w)
+            continue
+        if before == 0x3E and w[first] == 0x3C and pos + first - stretch >= max(1, minimum):
+            found.append((stretch, pos + first))
+        last = other.rfind(1)  # the last other byte
+        found += [(pos + m.start(1), pos + m.end(1))
+                  for m in pattern.finditer(w, first, last + 1)]
+        stretch, before = pos + last + 1, w[last]
+        pos += len(w)
+    return found
+
+
+def _big_texts(root: Any, dm_dm: Any, lean: _Lean) -> dict[Any, tuple[Run, int]] | None:
     """{dmEncodedContent element: (its base64 text as a view of the content, decoded
     size)} when every marker is exactly the text of one such element and nowhere else."""
     allowed = _encoded_contents(dm_dm)
@@ -668,16 +715,16 @@ def _big_texts(root: Any, dm_dm: Any, lean: _Lean) -> dict[Any, tuple[memoryview
 class _Doc:
     """A parsed ISDS document: its tree and, for a big one, what was cut out of it."""
 
-    content: bytes | memoryview
+    content: Content
     root: Any
     kind: ZfoKind
     outer: Any
     dm_dm: Any
     lean: _Lean | None = None
-    big: dict[Any, tuple[memoryview, int]] | None = None
+    big: dict[Any, tuple[Run, int]] | None = None
 
 
-def _parse_document(content: bytes | memoryview) -> _Doc:
+def _parse_document(content: Content) -> _Doc:
     """`parse_xml` and `_locate`; long base64 runs stay out of the tree when that provably
     changes nothing else (see `_Lean`), else the whole content is parsed."""
     lean = _excise(content, _EXCISE_MIN)
@@ -690,8 +737,8 @@ def _parse_document(content: bytes | memoryview) -> _Doc:
             big = None  # errors (and their messages) are the whole content's, below
         if big is not None:
             return _Doc(content, root, kind, outer, dm_dm, lean, big)
-    if isinstance(content, memoryview):
-        content = content.tobytes()  # the byte searches below need bytes
+    if not isinstance(content, bytes):
+        content = bytes(content)  # the byte searches below need bytes (Pieces: joined)
     root = parse_xml(content)
     kind, outer, dm_dm = _locate(root)
     return _Doc(content, root, kind, outer, dm_dm)
@@ -705,7 +752,7 @@ def _hash_fields(doc: _Doc, *, view: bool = False) -> dict[str, Any]:
         hash_el.text if hash_el is not None else None,
         hash_el.get("algorithm") if hash_el is not None else None,
         _text(outer, "dmQTimestamp"))
-    core: bytes | memoryview | None = None
+    core: Content | None = None
     if kind is not ZfoKind.DELIVERY_INFO:
         declared = dm_dm.getroottree().docinfo.encoding
         if doc.lean is None:
@@ -748,7 +795,7 @@ def _hash_values(hash_text: str | None, hash_alg: str | None, qts: str | None
 _KINDS = (ZfoKind.RECEIVED, ZfoKind.SENT, ZfoKind.DELIVERY_INFO)  # _cder.xml_facts's order
 
 
-def verify_facts_fast(content: bytes | memoryview) -> dict[str, Any] | None:
+def verify_facts_fast(content: Content) -> dict[str, Any] | None:
     """`verify_facts` without a tree, or None: then the reference must decide.
 
     ``_cder.xml_facts`` checks well-formedness in one pass for a strict subset of XML
@@ -776,7 +823,7 @@ def verify_facts_fast(content: bytes | memoryview) -> dict[str, Any] | None:
             "q_timestamp": q_timestamp}
 
 
-def verify_facts(content: bytes | memoryview) -> dict[str, Any]:
+def verify_facts(content: Content) -> dict[str, Any]:
     """What verification needs, from the same safe parse ``dso import`` uses.
 
     So content that is not well-formed XML (or is hostile, or not an ISDS document) fails
@@ -790,7 +837,7 @@ def verify_facts(content: bytes | memoryview) -> dict[str, Any]:
     return verify_facts_reference(content)
 
 
-def verify_facts_reference(content: bytes | memoryview) -> dict[str, Any]:
+def verify_facts_reference(content: Content) -> dict[str, Any]:
     """`verify_facts` from the lxml tree: the reference of the C fast path."""
     doc = _parse_document(content)
     dm_id = _text(doc.dm_dm, "dmID")
@@ -799,11 +846,11 @@ def verify_facts_reference(content: bytes | memoryview) -> dict[str, Any]:
     return {"kind": doc.kind, "message_id": dm_id.strip(), **_hash_fields(doc, view=True)}
 
 
-def read_content(content: bytes | memoryview) -> dict[str, Any]:
+def read_content(content: Content) -> dict[str, Any]:
     """Everything parse_zfo needs from the XML, as plain values.
 
-    Content of a big message comes as a memoryview (see `parse._skeleton`); its attachments
-    and dmDm bytes are then views of it, never copies.
+    Content of a big message comes as a memoryview or as `fastcms.Pieces` (see
+    `parse._skeleton`); its attachments and dmDm bytes are then views of it, never copies.
     """
     doc = _parse_document(content)
     outer, dm_dm = doc.outer, doc.dm_dm

@@ -186,10 +186,11 @@ print(len(data), before, hwm())
 # top of the bytes already read; with the content copied once, the XML tree and the
 # attachment's text as a str 4.2x. Now, on DER, the content, dmDm and the attachment's base64
 # are views of the file and the tree holds no attachment text: ~0.07x. On BER (as ISDS
-# seals) the chunks are joined once: ~1.3-1.45x (and before the split took BER, asn1crypto's
-# chunk join took minutes of CPU here).
+# seals) the chunks were joined once (~1.3-1.45x; before the split took BER, asn1crypto's
+# chunk join took minutes of CPU here); they are now read where they lie (fastcms.Pieces):
+# ~0.15x (the 4 MiB windows the run search and the decoder read, the lean document).
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize(("layout", "bound"), [("der", 0.5), ("ber", 1.75)])
+@pytest.mark.parametrize(("layout", "bound"), [("der", 0.5), ("ber", 0.5)])
 def test_parse_of_a_60mb_zfo_holds_the_message_few_times(tmp_path: Path, layout: str,
                                                           bound: float) -> None:
     out = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / "big.zfo"), layout],
