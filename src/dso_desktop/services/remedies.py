@@ -207,8 +207,9 @@ class RemedyService:
             raise RemedyError(f"the re-sealed ZFO does not verify ({verdict.kind})")
         # A re-seal renews the seal of the same message, nothing else: the sealed core
         # must be byte-identical to what we had.
-        if content_digest(parse_zfo(new)) != content_digest(parse_zfo(old)) or \
-                verdict.message_id != dm_id:
+        # (a digest the parse cannot give proves nothing: None never equals None here)
+        new_core, old_core = content_digest(parse_zfo(new)), content_digest(parse_zfo(old))
+        if new_core is None or new_core != old_core or verdict.message_id != dm_id:
             raise RemedyError("the re-sealed ZFO is not the same message")
         vinfo = verdict_info(verdict)
         with self._db.write() as s:

@@ -168,23 +168,29 @@ class _Facts(NamedTuple):
 
 
 def _facts(data: bytes | Zfo, content: bytes | f.Pieces) -> _Facts:
-    if isinstance(data, Zfo) and (not isinstance(content, f.Pieces)
-                                  or _signed_content(data.content_xml, content)):
+    if isinstance(data, Zfo):
+        # A parsed Zfo's facts are believed only when its content is the content the
+        # seal covers: a Zfo that shows other content than its file signs (never made by
+        # parse_zfo: the two readers would have to disagree) is not evidence of anything.
+        if not _signed_content(data.content_xml, content):
+            raise MalformedCmsError(
+                "the parsed message is not the content its seal covers",
+                "Obsah zprávy se liší od obsahu, který chrání její pečeť.")
         return _Facts(data.kind, data.message_id, data.dm_hash, data.dm_hash_algorithm,
                       data.dm_dm_bytes, data.q_timestamp)
-    # The same safe parse as an import: malformed or hostile XML is invalid here too. A
-    # big parsed Zfo whose content is not what the signature covers (never seen: the two
-    # readers would have to disagree) is read again from the signed pieces.
+    # The same safe parse as an import: malformed or hostile XML is invalid here too.
     return _Facts(**verify_facts(content))
 
 
-def _signed_content(parsed: bytes | memoryview | f.Pieces, signed: f.Pieces) -> bool:
-    """Whether a big Zfo's content is the content the signature check hashes: the very
-    same pieces of the same file (BER, as ISDS seals), else the same bytes (compared a
-    window at a time)."""
-    if isinstance(parsed, f.Pieces):
+def _signed_content(parsed: bytes | memoryview | f.Pieces, signed: bytes | f.Pieces) -> bool:
+    """Whether a Zfo's content is the content the signature check hashes: for a big BER
+    one (as ISDS seals) the very same pieces of the same file, else the same bytes (pieces
+    compared a window at a time; a small content is a ~50 KB compare)."""
+    if isinstance(parsed, f.Pieces) and isinstance(signed, f.Pieces):
         return signed.same_place(parsed)
-    return signed == parsed
+    if isinstance(signed, f.Pieces):
+        return signed == parsed
+    return parsed == signed
 
 
 def _dm_hash_state(x: _Facts) -> HashCheck:

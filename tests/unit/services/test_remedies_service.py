@@ -167,6 +167,21 @@ def test_a_reseal_that_is_not_the_message_is_refused_and_nothing_is_kept(
     assert svc.versions(mid) == []
 
 
+def test_a_reseal_whose_core_cannot_be_read_is_not_taken_for_the_same_message(
+        app: App, pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two copies whose message core the parse cannot expose are not "the same": no digest
+    # on either side proves nothing (None == None), so the re-seal is refused.
+    import dso_desktop.sync.ingest as ingest
+
+    mid = _store(app, pki, "5003")
+    monkeypatch.setattr(ingest, "content_digest", lambda parsed: None)
+    svc = _service(app, pki, _Isds(_resealed(pki, "5003")))
+    [out] = svc.restamp([mid], now=NOW)
+    assert not out.ok and out.isds_refused is not None
+    assert "the re-sealed ZFO is not the same message" in out.isds_refused
+    assert svc.versions(mid) == []
+
+
 def test_one_login_per_account_and_a_refused_login_is_reported_per_message(
         app: App, pki: TestPki) -> None:
     ids = [_store(app, pki, f"51{i}") for i in range(3)]

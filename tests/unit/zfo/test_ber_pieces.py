@@ -377,32 +377,50 @@ def test_broken_chunks_get_the_same_answer(big_der: bytes, trust: TrustStore,
     _assert_same(data[:-1], trust)
 
 
-def test_a_zfo_whose_content_is_not_the_signed_pieces_is_read_again(
+def test_a_zfo_whose_content_is_not_the_signed_pieces_is_not_believed(
         big_der: bytes, trust: TrustStore) -> None:
-    """Verifying a parsed Zfo reuses its XML facts only when its content is the very pieces
-    the signature check hashes; a Zfo carrying other facts (not what the parse of these
-    bytes gives) is not believed."""
+    """Verifying a parsed Zfo uses its XML facts only when its content is the very pieces
+    the signature check hashes (or, held as bytes, the same bytes); a Zfo that shows other
+    content than its file signs is invalid, whatever its facts say."""
     data = _to_ber(big_der, lambda c: _chunked(c, 1000))
     with _path(True):
         z = parse.parse_zfo(data)
         assert isinstance(z.content_xml, fastcms.Pieces)
         good = verify_zfo(z, trust, now=CHECK_AT)
         assert good.kind is not VerdictKind.INVALID
-        # other facts, and a content that lies elsewhere (the same bytes, another buffer)
-        forged = replace(z, dm_hash=b"\x00" * 32,
-                         content_xml=fastcms.Pieces.whole(z.content_xml.tobytes()))
-        assert asdict(verify_zfo(forged, trust, now=CHECK_AT)) == asdict(good)
         # the same pieces: the Zfo's facts are used (a mismatch is then reported)
         believed = replace(z, dm_hash=b"\x00" * 32)
         assert verify_zfo(believed, trust, now=CHECK_AT).kind is VerdictKind.INVALID
-        # a joined content (the full path's) is compared byte for byte
+        # a joined content (the full path's) is compared byte for byte, and believed
         joined = z.content_xml.tobytes()
+        assert asdict(verify_zfo(replace(z, content_xml=joined), trust, now=CHECK_AT)) == \
+            asdict(good)
         believed = replace(z, dm_hash=b"\x00" * 32, content_xml=joined)
         assert verify_zfo(believed, trust, now=CHECK_AT).kind is VerdictKind.INVALID
+        # a content that lies elsewhere (the same bytes, another buffer), or other bytes
         altered = joined[:-2] + (b"X" if joined[-2:-1] != b"X" else b"Y") + joined[-1:]
-        for other in (altered, memoryview(altered), altered[:-1]):
-            forged = replace(z, dm_hash=b"\x00" * 32, content_xml=other)
-            assert asdict(verify_zfo(forged, trust, now=CHECK_AT)) == asdict(good)
+        for other in (fastcms.Pieces.whole(joined), altered, memoryview(altered),
+                      altered[:-1]):
+            forged = verify_zfo(replace(z, content_xml=other), trust, now=CHECK_AT)
+            assert forged.kind is VerdictKind.INVALID
+            assert forged.reasons == (
+                "not a readable ZFO: the parsed message is not the content its seal covers",)
+
+
+def test_a_small_zfo_whose_content_is_not_the_signed_content_is_not_believed(
+        trust: TrustStore, make_zfo: Callable[..., bytes]) -> None:
+    """Below the lean size too: the parsed content must be the bytes the seal covers."""
+    z = parse.parse_zfo(make_zfo())
+    good = verify_zfo(z, trust, now=CHECK_AT)
+    assert good.kind is not VerdictKind.INVALID
+    content = bytes(z.content_xml)
+    assert asdict(verify_zfo(replace(z, content_xml=content), trust, now=CHECK_AT)) == \
+        asdict(good)
+    for other in (content[:-1] + b" ", content + b" ", memoryview(content)[:-1]):
+        forged = verify_zfo(replace(z, content_xml=other), trust, now=CHECK_AT)
+        assert forged.kind is VerdictKind.INVALID
+        assert forged.reasons_cs == (
+            "Obsah zprávy se liší od obsahu, který chrání její pečeť.",)
 
 
 def test_a_run_of_exactly_the_minimum_is_found_across_every_window_edge() -> None:
