@@ -201,15 +201,29 @@ def _child(el: Any, name: str) -> Any:
     return None
 
 
+def _children(el: Any) -> dict[str, Any]:
+    """The first child element of each local name, in one pass: what `_child` finds for
+    every name (the envelope reads ~30 fields of dmDm: one pass instead of one a field)."""
+    first: dict[str, Any] = {}
+    for c in el:
+        tag = c.tag
+        if isinstance(tag, str):
+            first.setdefault(tag[tag.rfind("}") + 1:], c)
+    return first
+
+
 def _text(el: Any, name: str) -> str | None:
-    c = _child(el, name) if el is not None else None
+    return _text_of(_child(el, name) if el is not None else None)
+
+
+def _text_of(c: Any) -> str | None:
     if c is None or c.get(_XSI_NIL) == "true":
         return None
     return c.text if c.text is not None else ""
 
 
-def _int(el: Any, name: str) -> int | None:
-    t = _text(el, name)
+def _int_of(c: Any, name: str) -> int | None:
+    t = _text_of(c)
     if t is None or not t.strip():
         return None
     try:
@@ -218,8 +232,8 @@ def _int(el: Any, name: str) -> int | None:
         raise MalformedXmlError(f"{name} is not an integer: {t[:40]!r}") from None
 
 
-def _bool(el: Any, name: str) -> bool | None:
-    t = _text(el, name)
+def _bool_of(c: Any, name: str) -> bool | None:
+    t = _text_of(c)
     if t is None or not t.strip():
         return None
     v = t.strip().lower()
@@ -428,41 +442,58 @@ def _b64_view_getter(run: Run) -> Any:
 
 
 def _envelope(dm_dm: Any, outer: Any) -> Envelope:
-    dm_id = _text(dm_dm, "dmID")
+    kids, outer_kids = _children(dm_dm), _children(outer)
+
+    def text(name: str) -> str | None:
+        return _text_of(kids.get(name))
+
+    def number(name: str) -> int | None:
+        return _int_of(kids.get(name), name)
+
+    def flag(name: str) -> bool | None:
+        return _bool_of(kids.get(name), name)
+
+    def outer_text(name: str) -> str | None:
+        return _text_of(outer_kids.get(name))
+
+    def outer_number(name: str) -> int | None:
+        return _int_of(outer_kids.get(name), name)
+
+    dm_id = text("dmID")
     if not dm_id or not dm_id.strip():
         raise MalformedXmlError("dmDm has no dmID")
     return Envelope(
         message_id=dm_id.strip(),
-        sender_box_id=_text(dm_dm, "dbIDSender"),
-        sender_name=_text(dm_dm, "dmSender"),
-        sender_address=_text(dm_dm, "dmSenderAddress"),
-        sender_type=_int(dm_dm, "dmSenderType"),
-        recipient_box_id=_text(dm_dm, "dbIDRecipient"),
-        recipient_name=_text(dm_dm, "dmRecipient"),
-        recipient_address=_text(dm_dm, "dmRecipientAddress"),
-        subject=_text(dm_dm, "dmAnnotation"),
-        sender_org_unit=_text(dm_dm, "dmSenderOrgUnit"),
-        sender_org_unit_num=_int(dm_dm, "dmSenderOrgUnitNum"),
-        recipient_org_unit=_text(dm_dm, "dmRecipientOrgUnit"),
-        recipient_org_unit_num=_int(dm_dm, "dmRecipientOrgUnitNum"),
-        to_hands=_text(dm_dm, "dmToHands"),
-        our_ref=_text(dm_dm, "dmSenderRefNumber"),
-        your_ref=_text(dm_dm, "dmRecipientRefNumber"),
-        our_file_mark=_text(dm_dm, "dmSenderIdent"),
-        your_file_mark=_text(dm_dm, "dmRecipientIdent"),
+        sender_box_id=text("dbIDSender"),
+        sender_name=text("dmSender"),
+        sender_address=text("dmSenderAddress"),
+        sender_type=number("dmSenderType"),
+        recipient_box_id=text("dbIDRecipient"),
+        recipient_name=text("dmRecipient"),
+        recipient_address=text("dmRecipientAddress"),
+        subject=text("dmAnnotation"),
+        sender_org_unit=text("dmSenderOrgUnit"),
+        sender_org_unit_num=number("dmSenderOrgUnitNum"),
+        recipient_org_unit=text("dmRecipientOrgUnit"),
+        recipient_org_unit_num=number("dmRecipientOrgUnitNum"),
+        to_hands=text("dmToHands"),
+        our_ref=text("dmSenderRefNumber"),
+        your_ref=text("dmRecipientRefNumber"),
+        our_file_mark=text("dmSenderIdent"),
+        your_file_mark=text("dmRecipientIdent"),
         legal_title=LegalTitle(
-            law=_text(dm_dm, "dmLegalTitleLaw"), year=_text(dm_dm, "dmLegalTitleYear"),
-            section=_text(dm_dm, "dmLegalTitleSect"), paragraph=_text(dm_dm, "dmLegalTitlePar"),
-            point=_text(dm_dm, "dmLegalTitlePoint"),
+            law=text("dmLegalTitleLaw"), year=text("dmLegalTitleYear"),
+            section=text("dmLegalTitleSect"), paragraph=text("dmLegalTitlePar"),
+            point=text("dmLegalTitlePoint"),
         ),
-        personal_delivery=_bool(dm_dm, "dmPersonalDelivery"),
-        allow_fiction=_bool(dm_dm, "dmAllowSubstDelivery"),
-        ambiguous_recipient=_bool(dm_dm, "dmAmbiguousRecipient"),
+        personal_delivery=flag("dmPersonalDelivery"),
+        allow_fiction=flag("dmAllowSubstDelivery"),
+        ambiguous_recipient=flag("dmAmbiguousRecipient"),
         message_type=outer.get("dmType") or dm_dm.get("dmType"),
-        status=_int(outer, "dmMessageStatus"),
-        delivered_at=parse_datetime(_text(outer, "dmDeliveryTime")),
-        accepted_at=parse_datetime(_text(outer, "dmAcceptanceTime")),
-        attachment_size_kb=_int(outer, "dmAttachmentSize"),
+        status=outer_number("dmMessageStatus"),
+        delivered_at=parse_datetime(outer_text("dmDeliveryTime")),
+        accepted_at=parse_datetime(outer_text("dmAcceptanceTime")),
+        attachment_size_kb=outer_number("dmAttachmentSize"),
         big_message=(outer.get("dmVODZ") or "").strip().lower() in ("true", "1"),
     )
 

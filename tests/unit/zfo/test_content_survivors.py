@@ -646,3 +646,16 @@ def test_an_event_after_a_comment_is_read(pki: TestPki) -> None:
                 b"<q:dmEvents><!-- EV0 --><q:dmEventNote>x</q:dmEventNote>")
     (event,) = read_content(xml)["events"]
     assert event.description == "EV5: Datová zpráva byla dodána."
+
+
+def test_of_two_envelope_fields_of_one_name_the_first_is_read(pki: TestPki) -> None:
+    """The envelope reads each field from the first child of its name (in any namespace),
+    dmDm's and the delivery's alike, as it did field by field."""
+    xml = _edit(message_xml(pki, subject="Prvni"), b"</p:dmAnnotation>",
+                b"</p:dmAnnotation><x:dmAnnotation xmlns:x='urn:x'>Druha</x:dmAnnotation>"
+                b"<p:dmRecipientOrgUnitNum>8</p:dmRecipientOrgUnitNum>")
+    env = read_content(xml)["envelope"]
+    assert (env.subject, env.recipient_org_unit_num, env.status) == ("Prvni", 5, 4)
+    twice = _edit(xml, b"<q:dmDeliveryTime>", b"<q:dmMessageStatus>9</q:dmMessageStatus>"
+                  b"<q:dmDeliveryTime>")
+    assert read_content(twice)["envelope"].status == 9
