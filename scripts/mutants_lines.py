@@ -385,7 +385,9 @@ class LineMap:
         (``source_path``) in the stats run. A heuristic, not a proof: cases that take the
         same lines through the mutated module usually hand it the same data (the CMS and
         BER shapes around one message, for a mutant of the XML code); where they do not, a
-        kill can be lost (measured in docs/testing.md, branch ``mutspeed4``). Process
+        kill is lost (measured in docs/testing.md, branch ``mutspeed4``: the reserved name
+        ``AUX`` among ``CON``, ``NUL``...; a sample with multi-line base64), so it is used
+        only on request (``--one-case``). Process
         starters and tests without line data stay, and a test that is not parametrised
         is a class of its own."""
         key = file_key(source_path)

@@ -514,16 +514,17 @@ def test_the_runner_runs_only_the_chosen_tests_and_a_mutant_no_test_sees_survive
     assert jobs["pkg.mod.x_f__mutmut_7"].tests == []  # the return: no test recorded there
     assert jobs["pkg.mod.x_f__mutmut_7"].reach == ["t_neg", "t_pos", "t_zero"]
     assert mr.jobs_for(mutants, False, None)[0].tests == ["t_neg", "t_pos", "t_zero"]
-    # Of the parametrised cases, one per set of lines run in the file; where the line data
-    # cannot decide (a default), every case; `all_cases`: every case that ran the statement.
+    # `one_case`: of the parametrised cases, one per set of lines run in the file; where
+    # the line data cannot decide (a default), every case. Without it every case that ran
+    # the statement.
     m = _cases_map(path)
     monkeypatch.setattr(state(), "tests_by_mangled_function_name", {"pkg.mod.x_f": set(CASES)})
     monkeypatch.setattr(state(), "duration_by_test", {t: 0.1 * i for i, t in enumerate(CASES)})
-    cases = {j.name: j for j in mr.jobs_for(mutants, False, m)}
+    cases = {j.name: j for j in mr.jobs_for(mutants, False, m, one_case=True)}
     assert cases["pkg.mod.x_f__mutmut_2"].tests == ["t.py::p[a]", "t.py::q[a]", "t.py::r",
                                                     "t.py::p[e]", "t.py::p[f]"]
     assert cases["pkg.mod.x_f__mutmut_4"].tests == CASES
-    cases = {j.name: j for j in mr.jobs_for(mutants, False, m, all_cases=True)}
+    cases = {j.name: j for j in mr.jobs_for(mutants, False, m)}
     assert cases["pkg.mod.x_f__mutmut_2"].tests == ["t.py::p[a]", "t.py::p[b]", "t.py::q[a]",
                                                     "t.py::r", "t.py::p[e]", "t.py::p[f]"]
     # No test executed the statement but tests reach the function: each would pass, so
