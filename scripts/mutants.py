@@ -325,6 +325,8 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
         cmd.append("--no-order")
     if args.no_typecheck:
         cmd.append("--no-typecheck")
+    if args.one_case:
+        cmd.append("--one-case")
     if args.no_lines:
         cmd.append("--no-lines")
     else:
@@ -372,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-lines", action="store_true",
                     help="run every test that reaches the mutated function, not only those "
                     "that executed the mutated statement (scripts/mutants_lines.py)")
+    ap.add_argument("--one-case", action="store_true",
+                    help="of a parametrised test's cases, run one per set of lines it ran in "
+                    "the mutated file (cheaper; loses kills, see docs/testing.md)")
     ap.add_argument("--stats-processes", type=int, metavar="N",
                     help="a whole traced stats run in N processes (default: --max-children)")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")

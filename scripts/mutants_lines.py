@@ -257,6 +257,9 @@ class LineMap:
     spawners: set[str] = field(default_factory=set)
     traced: set[str] = field(default_factory=set)  # every test run under the recorder
     _parsed: dict[str, Parsed] = field(default_factory=dict, repr=False, compare=False)
+    # per file: each test's lines in it (``one_case_per_lines``)
+    _signatures: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
     # -- storage
     def to_json(self) -> dict[str, Any]:
@@ -375,6 +378,41 @@ class LineMap:
         # line data: it stays wherever mutmut put it.
         keep = hit | self.spawners | (set(function_tests) - self.traced)
         return [t for t in function_tests if t in keep], ""
+
+    def one_case_per_lines(self, source_path: Path, tests: list[str]) -> list[str]:
+        """Of the parametrised cases of one test function in ``tests`` (order kept), only
+        the first of those that executed the very same lines of the mutated file
+        (``source_path``) in the stats run. A heuristic, not a proof: cases that take the
+        same lines through the mutated module usually hand it the same data (the CMS and
+        BER shapes around one message, for a mutant of the XML code); where they do not, a
+        kill is lost (measured in docs/testing.md, branch ``mutspeed4``: the reserved name
+        ``AUX`` among ``CON``, ``NUL``...; a sample with multi-line base64), so it is used
+        only on request (``--one-case``). Process
+        starters and tests without line data stay, and a test that is not parametrised
+        is a class of its own."""
+        key = file_key(source_path)
+        entry = self.files.get(key) if key else None
+        if entry is None:
+            return tests
+        sigs = self._signatures.get(key)  # type: ignore[arg-type]
+        if sigs is None:
+            per_test: dict[int, list[int]] = {}
+            for line, idxs in sorted(entry.lines.items()):
+                for i in idxs:
+                    per_test.setdefault(i, []).append(line)
+            sigs = self._signatures[key] = {  # type: ignore[index]
+                self.tests[i]: tuple(ls) for i, ls in per_test.items()}
+        seen: set[tuple[str, tuple[int, ...]]] = set()
+        out = []
+        for t in tests:
+            base, bracket, _ = t.partition("[")
+            if bracket and t in sigs and t not in self.spawners:
+                cls = (base, sigs[t])
+                if cls in seen:
+                    continue
+                seen.add(cls)
+            out.append(t)
+        return out
 
 
 # -- recording in mutmut's stats run -------------------------------------------------------

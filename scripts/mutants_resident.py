@@ -200,10 +200,13 @@ def precompile(root: Path, workers: int = 1) -> None:
           flush=True)
 
 
-def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]:
+def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
+             one_case: bool = False) -> list[Job]:
     """The mutants still to run (all of them with ``rerun``), as mutmut orders them: the
     ones whose covering tests are fastest first. ``line_map`` (scripts/mutants_lines.py):
-    of the tests that reach the function, only those that executed the mutated statement."""
+    of the tests that reach the function, only those that executed the mutated statement;
+    ``one_case``: of a parametrised test's cases, only one of those that ran the same
+    lines of the mutated file (``LineMap.one_case_per_lines``; it loses kills)."""
     from mutmut.state import state
     from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
@@ -223,8 +226,12 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None) -> list[Job]
         # test whose processes could not be told apart stays wherever mutmut put it.
         if line_map is not None and tests:
             reach = tests
-            tests, _why = line_map.tests_for(Path("mutants", data.path),
-                                             name.rsplit(".", 1)[-1], tests)
+            tests, why = line_map.tests_for(Path("mutants", data.path),
+                                            name.rsplit(".", 1)[-1], tests)
+            # Where the line data could not decide (a default, a decorator, a line run
+            # at import...), the function's whole set, every case included.
+            if not why and one_case:
+                tests = line_map.one_case_per_lines(Path("mutants", data.path), tests)
         else:
             reach = tests
         estimate = sum(durations[t] for t in tests)
@@ -966,6 +973,9 @@ def main(argv: list[str]) -> int:
                     help="run each mutant's tests fastest first only (no learned order)")
     ap.add_argument("--no-lines", action="store_true",
                     help="run every test that reaches the mutated function (no line coverage)")
+    ap.add_argument("--one-case", action="store_true",
+                    help="of a parametrised test's cases, run one per set of lines run in "
+                    "the mutated file (cheaper; loses kills, docs/testing.md)")
     ap.add_argument("--stats-processes", type=int, default=1,
                     help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
@@ -992,7 +1002,7 @@ def main(argv: list[str]) -> int:
         import mutants_lines
 
         line_map = mutants_lines.LineMap.load(Path("mutants", mutants_lines.LINES_FILE))
-    jobs = jobs_for(mutants, args.rerun, line_map)
+    jobs = jobs_for(mutants, args.rerun, line_map, one_case=args.one_case)
     # A mutant belongs to the first group whose globs match it.
     groups: list[tuple[str, set[str]]] = []
     taken: set[str] = set()

@@ -181,6 +181,40 @@ def test_a_run_of_new_tests_only_keeps_earlier_data_of_unchanged_files(tmp_path:
     assert m.tests_for(path, "x_f__mutmut_2", ALL) == (ALL, "file traced by new tests only")
 
 
+CASES = ["t.py::p[a]", "t.py::p[b]", "t.py::p[c]", "t.py::q[a]", "t.py::r", "t.py::p[d]",
+         "t.py::p[e]", "t.py::p[f]"]
+
+
+def _cases_map(path: Path) -> Any:
+    m = ml.LineMap()
+    lines = {2: set(CASES) - {"t.py::p[f]"},
+             3: {"t.py::p[a]", "t.py::p[b]", "t.py::q[a]", "t.py::r", "t.py::p[e]"},
+             5: {"t.py::p[c]", "t.py::p[d]"}, 8: {"t.py::p[d]"}}
+    # p[f] was traced without the recorder: it has no line data
+    m.merge({"pkg/mod.py": lines}, {"pkg/mod.py": set()},
+            {"pkg/mod.py": ml.digest(path.read_bytes())}, {"t.py::p[e]"}, True,
+            set(CASES) - {"t.py::p[f]"})
+    return m
+
+
+def test_one_case_of_a_parametrised_test_per_set_of_lines_of_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, _source())
+    m = _cases_map(path)
+    assert m.one_case_per_lines(path, CASES) == [
+        "t.py::p[a]",  # lines 2 and 3; p[b] ran the same lines: left out
+        "t.py::p[c]",  # lines 2 and 5
+        "t.py::q[a]",  # the same lines as p[a], but another test function
+        "t.py::r",  # not parametrised
+        "t.py::p[d]",  # lines 2, 5 and 8
+        "t.py::p[e]",  # the same lines as p[a], but it started a process
+        "t.py::p[f]",  # no line data
+    ]
+    # the first of a class in the given order (fastest first) is the one kept
+    assert m.one_case_per_lines(path, ["t.py::p[b]", "t.py::p[a]"]) == ["t.py::p[b]"]
+    other = tmp_path / "mutants" / "src" / "pkg" / "other.py"
+    assert m.one_case_per_lines(other, CASES) == CASES  # a file not traced
+
+
 def test_the_map_survives_saving_and_loading(tmp_path: Path) -> None:
     path = _write(tmp_path, _source())
     m = _map(path, {2: {"t_pos", "t_neg"}, 3: {"t_pos"}}, outside={11}, spawners={"t_other"})
@@ -480,6 +514,19 @@ def test_the_runner_runs_only_the_chosen_tests_and_a_mutant_no_test_sees_survive
     assert jobs["pkg.mod.x_f__mutmut_7"].tests == []  # the return: no test recorded there
     assert jobs["pkg.mod.x_f__mutmut_7"].reach == ["t_neg", "t_pos", "t_zero"]
     assert mr.jobs_for(mutants, False, None)[0].tests == ["t_neg", "t_pos", "t_zero"]
+    # `one_case`: of the parametrised cases, one per set of lines run in the file; where
+    # the line data cannot decide (a default), every case. Without it every case that ran
+    # the statement.
+    m = _cases_map(path)
+    monkeypatch.setattr(state(), "tests_by_mangled_function_name", {"pkg.mod.x_f": set(CASES)})
+    monkeypatch.setattr(state(), "duration_by_test", {t: 0.1 * i for i, t in enumerate(CASES)})
+    cases = {j.name: j for j in mr.jobs_for(mutants, False, m, one_case=True)}
+    assert cases["pkg.mod.x_f__mutmut_2"].tests == ["t.py::p[a]", "t.py::q[a]", "t.py::r",
+                                                    "t.py::p[e]", "t.py::p[f]"]
+    assert cases["pkg.mod.x_f__mutmut_4"].tests == CASES
+    cases = {j.name: j for j in mr.jobs_for(mutants, False, m)}
+    assert cases["pkg.mod.x_f__mutmut_2"].tests == ["t.py::p[a]", "t.py::p[b]", "t.py::q[a]",
+                                                    "t.py::r", "t.py::p[e]", "t.py::p[f]"]
     # No test executed the statement but tests reach the function: each would pass, so
     # the mutant survived; it is not "no tests" (no test reaches the function).
     runner = mr.Resident([jobs["pkg.mod.x_f__mutmut_7"]], 1, 60.0, [])
