@@ -674,3 +674,92 @@ def test_a_message_exactly_as_big_as_a_checking_process_takes_is_checked_there(
     s = _job(db, FakeIsds(_envs(world, 2, start=9))).run()  # ZFO:9 (5 B) and ZFO:10 (6 B)
     assert s.new == 2 and s.delivery_infos == 2
     assert sorted(sent) == [b"DI:10", b"DI:9", b"ZFO:9"]
+
+
+def test_two_trusted_copies_replacing_untrusted_ones_count_as_two_updates(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each stored copy that ISDS's trusted one replaces counts once in ``updated``."""
+    from tests.unit.sync.test_sync_engine import Doc
+
+    from dso_desktop.sync import engine as eng
+
+    envs = _envs(world, 2)
+    untrusted = FakeVerdict(kind="untrusted", reasons=("unknown CA",))
+    honest = _misbehaving(monkeypatch, {b"ZFO:1": (FakeParsed(world["1"]), untrusted),
+                                        b"ZFO:2": (FakeParsed(world["2"]), untrusted)})
+    assert _job(db, FakeIsds(envs)).run().new == 2
+    monkeypatch.setattr(eng, "parse_and_verify", honest)
+    client = FakeIsds(envs)
+    client.signed_message_download = lambda dm_id: Doc(b"ZFO2:" + dm_id.encode())  # type: ignore[method-assign]
+    again = _job(db, client).run()
+    assert (again.new, again.updated, again.failed) == (0, 2, [])
+
+
+@pytest.mark.parametrize("odd", [
+    {"seconds": 12},  # 12:00:12.000000: whole seconds only
+    {"microseconds": 500},  # 12:00:00.000500: a fraction of a second only
+])
+def test_a_retry_time_off_the_minute_by_seconds_or_a_fraction_is_rounded_up(
+        db: Database, world: dict[str, Envelope], odd: dict[str, int]) -> None:
+    from datetime import timedelta
+
+    from tests.unit.sync.test_sync_engine import NOW
+
+    from dso_desktop.settings import Settings
+    from dso_desktop.store.repos import AccountRepo
+    from dso_desktop.sync.engine import AccountSync
+
+    busy = ThrottledError("busy", code="3008", operation="GetListOfSentMessages")
+    client = FakeIsds(_envs(world, 1), fail={"list-sent": [busy]})
+    with db.read() as s:
+        acc = AccountRepo(s).get("urad")
+    at = NOW + timedelta(**odd)
+    job = AccountSync(db, None, acc, client, Settings(), accept_delivery=True,
+                      now=lambda: at)
+    with pytest.raises(SyncRetryLater) as later:
+        job.run()
+    # + the shortest wait (one minute), shown as HH:MM: the next whole minute after that.
+    assert later.value.retry_at == NOW + timedelta(minutes=2)
+
+
+def test_a_failed_owner_info_keeps_its_error_for_the_users_line(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """The failure carries the error itself: the user's line is written from its kind."""
+    refused = StatusError("no such box", code="1234", operation="GetOwnerInfoFromLogin2")
+    s = _job(db, FakeIsds(_envs(world, 1), fail={"owner": [refused]})).run()
+    assert s.new == 1
+    assert [(f.dm_id, f.part) for f in s.failed] == [(None, "owner info")]
+    assert s.failed[0].reason == f"owner info: {refused}"
+    assert s.failed[0].error is refused
+
+
+def test_a_delivery_info_that_never_verifies_is_reported_by_both_passes(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused right after its message and again in the pass over the missing ones: both
+    failures are reported, each with its error."""
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("hash mismatch",))
+    _misbehaving(monkeypatch, {b"DI:1": (FakeParsed(world["1"]), bad)})
+    s = _job(db, FakeIsds(envs)).run()
+    assert s.new == 1 and s.delivery_infos == 0
+    reason = "delivery info: the downloaded delivery info does not verify: hash mismatch"
+    assert [(f.dm_id, f.reason, f.part) for f in s.failed] == [
+        ("1", reason, "delivery info"), ("1", reason, "delivery info")]
+    assert all(f.error is not None for f in s.failed)
+
+
+def test_both_lists_ask_isds_for_messages_in_every_state(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """dmStatusFilter -1 is every state (ISDS's bit mask, all bits): the sync must list
+    messages whatever their state."""
+    filters: list[int] = []
+
+    class Recording(FakeIsds):
+        def _list(self, op: str, items: list[Envelope], frm: Any, to: Any,
+                  status_filter: int, offset: int, limit: int) -> Any:
+            filters.append(status_filter)
+            return super()._list(op, items, frm, to, status_filter, offset, limit)
+
+    s = _job(db, Recording(_envs(world, 2), sent=_envs(world, 1, start=50))).run()
+    assert s.listed == 3
+    assert filters and set(filters) == {-1}
