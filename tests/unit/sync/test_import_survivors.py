@@ -335,3 +335,48 @@ def test_a_sent_message_file_is_filed_under_the_account_of_its_sender_box(
                         accounts_by_box={env.sender_box_id: 1, "zzzzzzz": 2})
     assert (result.status.value, result.direction) == ("stored", Direction.SENT)
     assert _row(db) == ("import", 1, "7023")
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_an_import_for_an_account_lands_on_that_accounts_copy_not_the_oldest(
+        db: Database, pki: TestPki) -> None:
+    """Two accounts have listed the message (two users of one box): a file imported for the
+    second one becomes the evidence of the second one's copy, not of the oldest copy."""
+    from dso_desktop.store.messages import MessageRepo
+    from dso_desktop.store.repos import AccountRepo
+
+    data = seal(message_xml(pki, dm_id="7030"), pki.seal, pki.tsa, SEALED_AT)
+    env = parse_zfo(data).envelope
+    with db.write() as s:
+        oldest = MessageRepo(s).upsert_envelope(1, Direction.RECEIVED, env).id
+        other = AccountRepo(s).add("druhy", environment="test", login_method="password",
+                                   username="d").id
+    with db.write() as s:
+        mine = MessageRepo(s).upsert_envelope(other, Direction.RECEIVED, env).id
+    assert mine > oldest
+    result = import_zfo(db, _trust(pki), data, account_id=other, account_box_id=None, now=NOW)
+    assert (result.status.value, result.message_id) == ("stored", mine)
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT id, downloaded FROM messages WHERE dm_id = '7030' "
+                              "ORDER BY id")).all()
+    assert [(r[0], bool(r[1])) for r in rows] == [(oldest, False), (mine, True)]
+
+
+def test_the_content_digest_of_a_message_is_that_of_its_sealed_core(pki: TestPki) -> None:
+    """Of a message, the digest covers the dmDm element (the core dmHash covers), not the
+    whole signed XML whose state and seal time differ between genuine copies; of a
+    delivery info (no dmDm bytes) the whole signed XML."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from dso_desktop.sync.ingest import content_digest
+
+    message = SimpleNamespace(dm_dm_bytes=b"<dmDm>core</dmDm>",
+                              content_xml=b"<x><dmDm>core</dmDm><dmStatus>4</dmStatus></x>")
+    assert content_digest(message) == hashlib.sha256(b"<dmDm>core</dmDm>").hexdigest()
+    info = SimpleNamespace(dm_dm_bytes=None, content_xml=b"<delivery/>")
+    assert content_digest(info) == hashlib.sha256(b"<delivery/>").hexdigest()
+    parsed = parse_zfo(seal(message_xml(pki, dm_id="7031"), pki.seal, pki.tsa, SEALED_AT))
+    assert parsed.dm_dm_bytes is not None and bytes(parsed.dm_dm_bytes) != parsed.content_xml
+    assert content_digest(parsed) == hashlib.sha256(bytes(parsed.dm_dm_bytes)).hexdigest()
