@@ -44,3 +44,25 @@ def test_a_small_update_is_assembled_where_the_os_has_no_o_nofollow(
     final = assemble(DeltaPlan(files, src, {}), src.__getitem__, tmp_path / "versions")
     assert (final / "lib" / "data").read_bytes() == b"data"
     assert (final / "dso-version.json").read_bytes() == MANIFEST
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_assembling_refuses_a_link_the_file_list_check_let_through(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of defence, as for an archive: whatever the check of the file list
+    missed (here it is switched off), a link that resolves outside the assembled folder on
+    disk is refused by its name, and nothing is left in place."""
+    from dso_desktop.update import files as files_mod
+    from dso_desktop.update.archive import UnsafeArchiveError
+    from dso_desktop.update.files import FileEntry
+
+    monkeypatch.setattr(files_mod, "_check_trees", lambda entries: None)
+    files = _listing(FileEntry("lib/up", "symlink", target=".."),
+                     FileEntry("lib/out", "symlink", target="up/../.."))
+    src = _sources(tmp_path)
+    versions = tmp_path / "versions"
+    with pytest.raises(UnsafeArchiveError) as refused:
+        assemble(DeltaPlan(files, src, {}), src.__getitem__, versions)
+    assert str(refused.value) == "link 'lib/out' resolves outside its folder"
+    assert list(versions.iterdir()) == []
