@@ -121,3 +121,27 @@ def test_staging_removes_the_downloaded_archives_and_nothing_else(
     assert svc.stage().name == "1.1.0"
     assert sorted(p.name for p in downloads.iterdir()) == [
         "dso-desktop-1.2.0.tar.gz.part", "dso-desktop-notes.txt", "other.tar.gz"]
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_staging_without_the_launcher_says_there_is_nowhere_to_stage(tmp_path: Path) -> None:
+    from dso_desktop.update.errors import NotInstalledError
+
+    svc = _service(tmp_path)  # no install root: not started through the launcher
+    with pytest.raises(NotInstalledError) as refused:
+        svc.stage()
+    assert str(refused.value) == "not started through the launcher: nowhere to stage"
+
+
+def test_staging_while_another_update_holds_the_lock_says_so(tmp_path: Path,
+                                                             installed: Path) -> None:
+    svc = _service(tmp_path, installed)
+    svc._offer, svc._archive = _offer("1.1.0"), tmp_path / "dso-desktop-1.1.0.tar.gz"
+    assert svc.layout is not None
+    with svc.layout.lock() as locked:  # another update (this process: not a stale lock)
+        assert locked
+        with pytest.raises(UpdateError) as refused:
+            svc.stage()
+    assert str(refused.value) == "another update is in progress"
+    assert not svc.layout.version_dir("1.1.0").exists()
