@@ -226,3 +226,31 @@ def test_a_redirect_by_the_portal_is_not_followed(tmp_path: Path) -> None:
         Transport(session=session).download_resumable(URL, part, 6)
     assert str(refused.value) == f"HTTP 302 for {URL}"
     assert portal.asked == [URL] and not part.exists()
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_a_part_file_already_complete_is_not_downloaded_again(tmp_path: Path) -> None:
+    # An earlier attempt got every byte (the hashes are checked by the caller): no request.
+    part = tmp_path / "dso.part"
+    part.write_bytes(b"abcdef")
+    t, session = _transport(_Response(200, [b"xyzxyz"]))
+    seen: list[tuple[int, int]] = []
+    assert t.download_resumable(URL, part, 6, lambda done, total: seen.append((done, total))
+                                ) == part
+    assert session.headers == []
+    assert part.read_bytes() == b"abcdef" and seen == [(6, 6)]
+
+
+def test_an_untrusted_tls_certificate_is_reported_with_its_url_and_reason(
+        tmp_path: Path) -> None:
+    from dso_desktop.update.transport import TlsError
+
+    class Untrusted:
+        def get(self, url: str, **_kw: object) -> object:
+            raise requests.exceptions.SSLError("self-signed certificate")
+
+    t = Transport(session=Untrusted())  # type: ignore[arg-type]
+    with pytest.raises(TlsError) as refused:
+        t.download_resumable(URL, tmp_path / "dso.part", 6)
+    assert str(refused.value) == f"TLS certificate of {URL} not trusted: self-signed certificate"
