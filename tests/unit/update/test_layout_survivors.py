@@ -428,3 +428,18 @@ def test_the_state_file_is_written_for_people_to_read(tmp_path: Path) -> None:
   "format": 1
 }
 """
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_a_first_entry_longer_than_the_cap_starts_the_log_with_its_end(tmp_path: Path) -> None:
+    # No log yet and one entry longer than the cap (a self-check's endless output): the
+    # log is started with the entry's last LOG_MAX_BYTES bytes, nothing is moved aside.
+    layout = InstallLayout(tmp_path)
+    log = tmp_path / lay.LOG_FILE
+    text = "".join(f"line {i:07d}\n" for i in range(lay.LOG_MAX_BYTES // 12))
+    assert lay.write_log(layout, "self-check-failed", text) == log
+    written = log.read_bytes()
+    assert len(written) == lay.LOG_MAX_BYTES
+    assert written.endswith(f"    line {lay.LOG_MAX_BYTES // 12 - 1:07d}\n".encode())
+    assert not log.with_name(lay.LOG_FILE + ".1").exists()
