@@ -281,3 +281,17 @@ def test_unpacked_folders_can_be_entered_like_programs_run(tmp_path: Path) -> No
     modes = {name: stat.S_IMODE((folder / name).stat().st_mode)
              for name in (".", "lib", "share", "share/doc")}
     assert modes == {".": 0o755, "lib": 0o755, "share": 0o755, "share/doc": 0o755}
+
+
+# Survivors of seed 20261213 (branch ``survrest6``).
+
+def test_a_gzip_file_that_holds_no_tar_is_refused_with_its_one_cause(tmp_path: Path) -> None:
+    # Read as what its first bytes say (gzip), the cause is the one that counts, not a
+    # list of every compression tarfile could have tried.
+    import gzip
+
+    archive = tmp_path / "dso-desktop-2.0.0.tar.gz"
+    archive.write_bytes(gzip.compress(b"not a tar archive " * 100))
+    with pytest.raises(UnsafeArchiveError) as refused:
+        scan(archive)
+    assert str(refused.value) == "damaged archive: invalid header"
