@@ -684,3 +684,15 @@ def test_a_name_shortened_to_a_dot_drops_it_before_the_extension() -> None:
     which Windows would show as another name)."""
     assert sanitize("abcdefg.hijk.pdf", max_bytes=12) == "abcdefg.pdf"
     assert sanitize("abcdefg hijk.pdf", max_bytes=12) == "abcdefg.pdf"
+
+
+def test_an_xml_attachment_keeps_its_comments(pki: TestPki) -> None:
+    """dmXMLContent is handed out as the sender wrote it, comments included (they are part
+    of the sealed document)."""
+    xml_file = ('<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" '
+                'dmFileDescr="a.xml"><p:dmXMLContent><d:x xmlns:d="urn:d"><!-- pozn. -->'
+                "<d:y>1</d:y></d:x></p:dmXMLContent></p:dmFile>").encode()
+    content = message_xml(pki).replace(b"</p:dmFiles>", xml_file + b"</p:dmFiles>", 1)
+    data = read_content(content)["attachments"][1].content()
+    assert data.startswith(b'<d:x xmlns:d="urn:d" ')
+    assert data.endswith(b'><!-- pozn. --><d:y>1</d:y></d:x>')
