@@ -696,3 +696,16 @@ def test_an_xml_attachment_keeps_its_comments(pki: TestPki) -> None:
     data = read_content(content)["attachments"][1].content()
     assert data.startswith(b'<d:x xmlns:d="urn:d" ')
     assert data.endswith(b'><!-- pozn. --><d:y>1</d:y></d:x>')
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000\u3000\u3000\u3000", "\u2028"])
+def test_an_attachment_s_size_is_its_content_s_whatever_whitespace_follows_the_padding(
+        pki: TestPki, space: str) -> None:
+    """The base64 of a small message is decoded without any whitespace Python knows (a
+    no-break or ideographic space too): its size counts the same characters."""
+    payload = b"ABCD"  # base64 "QUJDRA=="
+    xml = _edit(message_xml(pki, files=[("a.bin", payload)]),
+                b"==</p:dmEncodedContent>", ("==" + space + "</p:dmEncodedContent>").encode())
+    (att,) = read_content(xml)["attachments"]
+    assert att.content() == payload
+    assert att.size == len(payload)
