@@ -689,9 +689,9 @@ def test_a_name_shortened_to_a_dot_drops_it_before_the_extension() -> None:
 def test_an_xml_attachment_keeps_its_comments(pki: TestPki) -> None:
     """dmXMLContent is handed out as the sender wrote it, comments included (they are part
     of the sealed document)."""
-    xml_file = ('<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" '
-                'dmFileDescr="a.xml"><p:dmXMLContent><d:x xmlns:d="urn:d"><!-- pozn. -->'
-                "<d:y>1</d:y></d:x></p:dmXMLContent></p:dmFile>").encode()
+    xml_file = (b'<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" '
+                b'dmFileDescr="a.xml"><p:dmXMLContent><d:x xmlns:d="urn:d"><!-- pozn. -->'
+                b"<d:y>1</d:y></d:x></p:dmXMLContent></p:dmFile>")
     content = message_xml(pki).replace(b"</p:dmFiles>", xml_file + b"</p:dmFiles>", 1)
     data = read_content(content)["attachments"][1].content()
     assert data.startswith(b'<d:x xmlns:d="urn:d" ')
