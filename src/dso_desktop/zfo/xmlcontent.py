@@ -271,6 +271,8 @@ def _role(value: str | None) -> AttachmentRole | None:
 
 def _b64_len(text: str) -> int:
     """Decoded size of base64 text without decoding it (whitespace ignored)."""
+    if not text.isascii():  # whitespace beyond ASCII's, which `_b64_getter` drops too
+        text = "".join(text.split())
     n = len(text) - sum(text.count(ch) for ch in " \t\r\n")
     stripped = text.rstrip(" \t\r\n")
     pad = len(stripped) - len(stripped.rstrip("="))

@@ -201,3 +201,11 @@ def test_a_signing_certificate_attribute_that_names_no_certificate_binds_nothing
             (t,) = parts.attrs[key]
             assert _ess_cert_hash(parts, t, v2) is None
             assert _ess_cert_hash_reference(parts, t, v2) is None
+
+
+def test_a_signer_whose_certificate_is_missing_is_named(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """The reason becomes the verdict's; no certificate is returned for it."""
+    other = _without_key_identifier(ec.generate_private_key(ec.SECP256R1()))
+    parts = _parts(seal, None, certs=(other,))
+    assert check_signer(parts) == (None, "the signer's certificate is not in the file")

@@ -659,3 +659,53 @@ def test_of_two_envelope_fields_of_one_name_the_first_is_read(pki: TestPki) -> N
     twice = _edit(xml, b"<q:dmDeliveryTime>", b"<q:dmMessageStatus>9</q:dmMessageStatus>"
                   b"<q:dmDeliveryTime>")
     assert read_content(twice)["envelope"].status == 9
+
+
+def test_a_document_declared_in_utf7_is_refused_by_name() -> None:
+    """The refusal says why (the reason becomes the verdict's "not a readable ZFO: ...")."""
+    with pytest.raises(HostileXmlError) as refused:
+        parse_xml(b'<?xml version="1.0" encoding="UTF-7"?><x/>')
+    assert str(refused.value) == "XML in UTF-7 is refused (markup can hide in it)"
+
+
+def test_runs_of_spaces_in_a_name_become_one() -> None:
+    assert sanitize("Smlouva   o\u00a0\u00a0dílo.pdf") == "Smlouva o dílo.pdf"
+
+
+def test_lone_surrogates_are_dropped_from_a_name() -> None:
+    """A name read with surrogateescape (undecodable bytes) holds lone surrogates, which
+    no file system name can be written with."""
+    assert unicodedata.category("\udcff") == "Cs"
+    assert sanitize("zpr\udcffáva\ud800.pdf") == "zpráva.pdf"
+
+
+def test_a_name_shortened_to_a_dot_drops_it_before_the_extension() -> None:
+    """Shortening can leave the stem ending in "." or " ": those go too (no "x..pdf",
+    which Windows would show as another name)."""
+    assert sanitize("abcdefg.hijk.pdf", max_bytes=12) == "abcdefg.pdf"
+    assert sanitize("abcdefg hijk.pdf", max_bytes=12) == "abcdefg.pdf"
+
+
+def test_an_xml_attachment_keeps_its_comments(pki: TestPki) -> None:
+    """dmXMLContent is handed out as the sender wrote it, comments included (they are part
+    of the sealed document)."""
+    xml_file = (b'<p:dmFile dmMimeType="text/xml" dmFileMetaType="enclosure" '
+                b'dmFileDescr="a.xml"><p:dmXMLContent><d:x xmlns:d="urn:d"><!-- pozn. -->'
+                b"<d:y>1</d:y></d:x></p:dmXMLContent></p:dmFile>")
+    content = message_xml(pki).replace(b"</p:dmFiles>", xml_file + b"</p:dmFiles>", 1)
+    data = read_content(content)["attachments"][1].content()
+    assert data.startswith(b'<d:x xmlns:d="urn:d" ')
+    assert data.endswith(b'><!-- pozn. --><d:y>1</d:y></d:x>')
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000\u3000\u3000\u3000", "\u2028"])
+def test_an_attachment_s_size_is_its_content_s_whatever_whitespace_follows_the_padding(
+        pki: TestPki, space: str) -> None:
+    """The base64 of a small message is decoded without any whitespace Python knows (a
+    no-break or ideographic space too): its size counts the same characters."""
+    payload = b"ABCD"  # base64 "QUJDRA=="
+    xml = _edit(message_xml(pki, files=[("a.bin", payload)]),
+                b"==</p:dmEncodedContent>", ("==" + space + "</p:dmEncodedContent>").encode())
+    (att,) = read_content(xml)["attachments"]
+    assert att.content() == payload
+    assert att.size == len(payload)

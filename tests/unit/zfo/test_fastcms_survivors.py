@@ -533,3 +533,41 @@ def test_a_gen_time_that_is_no_generalized_time_is_named() -> None:
               + tlv(0x02, b"\x2a") + tlv(0x17, b"260301120000Z"))
     assert both(lambda: fastcms.tst_info(utc)) == \
         ("MalformedCmsError", "genTime: unexpected ASN.1 tag 0x17")
+
+
+def test_a_content_info_of_five_values_is_refused_as_too_long() -> None:
+    """A ContentInfo has two values: reading stops at the fifth, before their meaning."""
+    data = signed_data(ci_extra=NULL * 3)
+    assert both(lambda: fastcms.encapsulated(data, fastcms.OID_DATA)) == \
+        ("MalformedCmsError", "too many ASN.1 values")
+
+
+def test_a_signed_data_holds_at_most_fifty_certificates() -> None:
+    cert = seq(INT1)
+    sd = seq(INT1, tlv(0x31), seq(oid(fastcms.OID_DATA), tlv(0xA0, tlv(0x04, b"<x/>"))),
+             tlv(0xA0, cert * 51), tlv(0x31, signer_info()))
+    data = seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, sd))
+    assert both(lambda: fastcms.signed_data(data)) == \
+        ("MalformedCmsError", "too many ASN.1 values")
+    fifty = seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, seq(
+        INT1, tlv(0x31), seq(oid(fastcms.OID_DATA), tlv(0xA0, tlv(0x04, b"<x/>"))),
+        tlv(0xA0, cert * 50), tlv(0x31, signer_info()))))
+    status, parts = both(lambda: fastcms.signed_data(fifty))
+    assert status == "ok" and parts.certs == [cert] * 50
+
+
+def test_a_signer_info_of_four_values_is_too_short() -> None:
+    data = signed_data(si=seq(INT1, SID, ALG_SHA256, ALG_RSA))
+    assert both(lambda: fastcms.signed_data(data)) == \
+        ("MalformedCmsError", "SignerInfo too short")
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    pytest.param(_tst(serial=b"\x2a").replace(tlv(0x02, b"\x2a"), tlv(0x04, b"\x2a")),
+                 "serial: unexpected ASN.1 tag 0x04", id="serial-not-an-integer"),
+    pytest.param(tlv(0x30, INT1 + oid(POLICY) + tlv(0x31, ALG_SHA256 + tlv(0x04, b"\x11"))
+                     + tlv(0x02, b"\x2a") + tlv(0x18, b"20260301120000Z")),
+                 "messageImprint: unexpected ASN.1 tag 0x31", id="imprint-not-a-sequence"),
+])
+def test_a_tst_info_field_of_the_wrong_type_is_named(data: bytes, text: str) -> None:
+    assert both(lambda: fastcms.tst_info(data)) == ("MalformedCmsError", text)

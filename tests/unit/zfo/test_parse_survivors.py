@@ -136,3 +136,19 @@ def test_a_timestamp_hash_algorithm_with_parameters_other_than_null_is_refused(
         parse_zfo(_reshape(make_zfo(), edit))
     assert str(refused.value).startswith("broken CMS structure: ValueError: Error parsing "
                                          "asn1crypto.core.Null")
+
+
+def test_the_seal_and_its_issuer_are_described_by_their_whole_names(
+        pki: TestPki, make_zfo: Callable[..., bytes]) -> None:
+    """The subject and issuer shown for the seal (and the TSA) name each attribute."""
+    z = parse_zfo(make_zfo())
+
+    def cn(name: x509.Name) -> str:
+        (value,) = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(value.value)
+
+    assert z.signer is not None and z.timestamp is not None and z.timestamp.tsa is not None
+    for info, cert in ((z.signer, pki.seal.cert), (z.timestamp.tsa, pki.tsa.cert)):
+        assert f"Common Name: {cn(cert.subject)}" in info.subject
+        assert "Organization: DSO Desktop simulátor" in info.subject
+        assert f"Common Name: {cn(cert.issuer)}" in info.issuer

@@ -580,3 +580,84 @@ def test_a_seal_revoked_at_the_very_second_it_is_checked_at_counts_as_revoked(
     assert (at_once.status, at_once.revoked_at) == (REVOKED, revoked_at)
     before = cache.check(cert, pki.ca_cert, revoked_at - timedelta(seconds=1), SEALED_AT)
     assert (before.status, before.revoked_at) == (REVOKED_LATER, revoked_at)
+
+
+# Survivors of seed 20261213 (branch ``survzfo6``).
+
+
+def _key_usage(*, digital_signature: bool, content_commitment: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature, content_commitment=content_commitment,
+        key_encipherment=False, data_encipherment=False, key_agreement=False,
+        key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False)
+
+
+@pytest.mark.parametrize(("digital_signature", "content_commitment", "problem"), [
+    (True, True, None),
+    (True, False, None),
+    (False, True, None),
+    (False, False, "'Seal' may not sign (key usage)"),
+])
+def test_a_seal_may_sign_with_either_signing_key_usage(
+        digital_signature: bool, content_commitment: bool, problem: str | None) -> None:
+    """Either bit lets a key sign (RFC 5280: digitalSignature, or nonRepudiation for
+    content commitment); only a key with neither is refused."""
+    root_key = _ec()
+    root = issue_cert("Root", root_key, ca=True, key_usage=ca_key_usage())
+    leaf = issue_cert("Seal", _ec(), issuer=root, issuer_key=root_key,
+                      key_usage=_key_usage(digital_signature=digital_signature,
+                                           content_commitment=content_commitment))
+    store = TrustStore()
+    store.add(root, explicit_anchor=True)
+    chain = store.chain_for(leaf)
+    assert (chain.anchored, chain.problem) == (problem is None, problem)
+
+
+def test_a_store_keeps_its_certificate_cache_through_pickling(tmp_path: Path) -> None:
+    """A checking process's store caches downloaded issuers where the app's store does."""
+    root_key = _ec()
+    root = issue_cert("Root", root_key, ca=True, key_usage=ca_key_usage())
+    leaf = issue_cert("Seal", _ec(), issuer=root, issuer_key=root_key,
+                      aia="http://ca.example.test/root.crt")
+    store = TrustStore(anchor_fingerprints={_fingerprint(root): "Root"},
+                       fetcher=_root_fetcher, cache_dir=tmp_path)
+    copy = pickle.loads(pickle.dumps(store))  # noqa: S301 - our own bytes
+    _ROOT[:] = [root.public_bytes(serialization.Encoding.DER)]
+    try:
+        assert copy.chain_for(leaf).anchored
+    finally:
+        _ROOT.clear()
+    assert (tmp_path / f"{_fingerprint(root)}.der").read_bytes() == \
+        root.public_bytes(serialization.Encoding.DER)
+
+
+_ROOT: list[bytes] = []
+
+
+def _root_fetcher(url: str) -> bytes:  # module level: a store's fetcher is pickled
+    return _ROOT[0]
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def test_the_shipped_bundle_can_be_given_as_a_file(tmp_path: Path) -> None:
+    """``shipped`` as a path replaces the product's resource file: an empty one adds no
+    anchor, where the resource file's PostSignum roots are anchors."""
+    empty = tmp_path / "none.pem"
+    empty.write_bytes(b"")
+    given = TrustStore.default(None, allow_download=False, os_bundles=(), shipped=empty)
+    assert given.anchors == []
+    assert TrustStore.default(None, allow_download=False, os_bundles=()).anchors != []
+
+
+def test_https_crl_distribution_points_are_used() -> None:
+    key = _ec()
+    cdp = x509.CRLDistributionPoints([x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None,
+        crl_issuer=None) for url in ("HTTPS://crl.example.test/a.crl",
+                                     "http://crl.example.test/b.crl",
+                                     "ldap://crl.example.test/c")])
+    cert = issue_cert("Seal", key, extensions=[cdp])
+    assert crl_urls(cert) == ["HTTPS://crl.example.test/a.crl", "http://crl.example.test/b.crl"]

@@ -285,3 +285,20 @@ def test_a_seal_revoked_between_signing_and_its_timestamp_is_invalid(pki: Any) -
     assert verdict.reasons[-1].startswith(
         "the seal certificate was revoked on 2026-03-01 13:00 UTC, before the message was "
         "sealed")
+
+
+# Survivors of seed 20261213 (branch ``survzfo6``).
+
+
+def test_a_seal_not_yet_valid_today_is_not_called_expired_in_czech(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    """A clock set before the certificates start (the seal claims a later signing time):
+    the Czech reason says "not valid", not "expired"."""
+    before = datetime(2024, 12, 1, tzinfo=UTC)
+    verdict = v.verify_zfo(make_zfo(with_tsa=False), trust, now=before)
+    assert verdict.kind is VerdictKind.VALID_AT_SIGNING
+    today = [(en, cs) for en, cs in zip(verdict.reasons, verdict.reasons_cs, strict=True)
+             if en.startswith("today: ")]
+    assert len(today) == 1
+    assert "not yet valid (from 2025-01-01)" in today[0][0]
+    assert today[0][1] == "Dnes: certifikát není platný"
