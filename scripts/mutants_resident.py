@@ -89,6 +89,27 @@ class Outcome:
     detail: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mutant, the report
 
 
+def refresh_copied_files(src: Path, copy: Path) -> list[Path]:
+    """Copy again every file of ``src`` that is not Python source and differs from its copy
+    in ``copy`` (size or modification time), e.g. the built C extension: mutmut copies a
+    file only once and re-copies only the Python it mutates, so a kept tree would go on
+    importing an extension built before the sources changed (one of an older API, which the
+    tests then treat as "not built here"). Returns the files copied."""
+    copied: list[Path] = []
+    for path in sorted(src.rglob("*")):
+        if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        target = copy / path.relative_to(src)
+        if target.exists():
+            theirs, ours = target.stat(), path.stat()
+            if theirs.st_size == ours.st_size and theirs.st_mtime_ns == ours.st_mtime_ns:
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        copied.append(target)
+    return copied
+
+
 def prepare(globs: list[str], max_children: int, lines: bool = False,
             stats_processes: int = 1) -> tuple[list[Any], dict[str, Any]]:
     """mutmut's own preparation (what ``mutmut run`` does before its clean run): copy and
@@ -102,6 +123,7 @@ def prepare(globs: list[str], max_children: int, lines: bool = False,
     os.makedirs("mutants", exist_ok=True)
     t0 = time.monotonic()
     mm.copy_src_dir()
+    refresh_copied_files(Path("src"), Path("mutants", "src"))
     mm.copy_also_copy_files()
     mm.setup_source_paths()
     mm.store_lines_covered_by_tests()

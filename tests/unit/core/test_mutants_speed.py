@@ -308,3 +308,25 @@ def test_a_test_that_eats_memory_is_killed_at_the_childs_memory_limit(
     results = _run_two_mutants(mr, tmp_path / "test_eat.py", "test_small", "test_eats")
     assert results["pkg.mod.x_f__mutmut_1"][:2] == (mr.SURVIVED, None)
     assert results["pkg.mod.x_f__mutmut_2"][:2] == (mr.KILLED, "test_eat.py::test_eats")
+
+
+def test_a_kept_tree_gets_the_extension_built_since(tmp_path: Path) -> None:
+    # mutmut copies a file once and re-copies only the Python it mutates: the built C
+    # extension (and its source) must be copied again when they changed, or a kept tree
+    # imports an extension of an older API (the tests then skip its fast path).
+    mr = _resident()
+    src, copy = tmp_path / "src", tmp_path / "mutants" / "src"
+    (src / "pkg" / "__pycache__").mkdir(parents=True)
+    (src / "pkg" / "_ext.so").write_bytes(b"new build")
+    (src / "pkg" / "_ext.c").write_bytes(b"int x;")
+    (src / "pkg" / "mod.py").write_text("x = 1\n")
+    (src / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"pyc")
+    (copy / "pkg").mkdir(parents=True)
+    (copy / "pkg" / "_ext.so").write_bytes(b"old build")
+    (copy / "pkg" / "mod.py").write_text("x = 2  # mutated\n")
+    copied = mr.refresh_copied_files(src, copy)
+    assert sorted(p.relative_to(copy).as_posix() for p in copied) == ["pkg/_ext.c", "pkg/_ext.so"]
+    assert (copy / "pkg" / "_ext.so").read_bytes() == b"new build"
+    assert (copy / "pkg" / "mod.py").read_text() == "x = 2  # mutated\n"  # mutmut's to write
+    assert not (copy / "pkg" / "__pycache__").exists()
+    assert mr.refresh_copied_files(src, copy) == []  # the same size and time: left alone
