@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ if os.environ.get("DSO_MUTANTS"):
     settings.register_profile("mutants", deadline=None, derandomize=True,
                               phases=[Phase.explicit, Phase.generate])
     settings.load_profile("mutants")
+    # In the mutated tree every call of a mutated function passes through mutmut's
+    # trampoline (two more frames a call), so a reader that recurses once a nesting level
+    # reaches Python's limit at a third of the depth it reads in the product (the
+    # 600-deep test of the lean BER reference failed only there): the limit is raised by
+    # that factor for the mutation run.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3_000))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
