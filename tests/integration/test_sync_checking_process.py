@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.simbox import sync_simulated_box
 
-from dso_desktop.app import App
-from dso_desktop.domain import LoginMethod
-from dso_desktop.paths import AppPaths
-from dso_desktop.services.types import AccountSpec
 from dso_desktop.sync import pipeline as pl
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -22,9 +19,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_real_sync_checks_in_a_checking_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    from dso_desktop.secretstore import use_memory_keyring
-    from dso_desktop.simulator import Simulator
-
     pools: list[Any] = []
     real = pl.CheckingProcess.for_items
 
@@ -34,20 +28,8 @@ def test_a_real_sync_checks_in_a_checking_process(
         return got
 
     monkeypatch.setattr(pl.CheckingProcess, "for_items", spy)
-    use_memory_keyring()
-    sim = Simulator(seed=5, messages=40)
-    sim.start()
-    try:
-        # offline=False: the trust store carries the product's HTTP fetcher, as installed.
-        with App.open(AppPaths.default(tmp_path / "data"), offline=False) as app:
-            acc = sim.account("password")
-            app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
-                                         ca_file=Path(sim.info.ca_file)))
-            with caplog.at_level(logging.WARNING, logger="dso_desktop.sync.pipeline"):
-                summary = app.sync.sync_account("urad", accept_delivery=True,
-                                                password=acc.password)
-    finally:
-        sim.stop()
+    with caplog.at_level(logging.WARNING, logger="dso_desktop.sync.pipeline"):
+        summary = sync_simulated_box(tmp_path, seed=5)
     assert summary.failed == [] and summary.new >= pl.PROCESS_MIN_ITEMS // 2
     big = [(n, got) for n, got in pools if n >= pl.PROCESS_MIN_ITEMS]
     assert big, "the sync never asked for a checking process"

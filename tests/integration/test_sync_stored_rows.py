@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.simbox import sync_simulated_box
 from tests.unit.store.test_textextract_reference import _helpers_text
 
-from dso_desktop.app import App
-from dso_desktop.domain import LoginMethod
-from dso_desktop.paths import AppPaths
-from dso_desktop.services.types import AccountSpec
 from dso_desktop.store import textextract as tx
 from dso_desktop.store.messages import search_text_for
 from dso_desktop.store.writer import EvidenceWriter
@@ -27,8 +24,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 def test_stored_search_texts_and_verdicts_are_the_reference_ones(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dso_desktop.secretstore import use_memory_keyring
-    from dso_desktop.simulator import Simulator
     from dso_desktop.zfo import parse_zfo, verify_zfo
 
     stored: list[tuple[bytes, Any, Any]] = []
@@ -53,18 +48,7 @@ def test_stored_search_texts_and_verdicts_are_the_reference_ones(
     monkeypatch.setattr(EvidenceWriter, "attach_downloaded", spy_attach)
     monkeypatch.setattr(pl.CheckingProcess, "__init__", spy_init)
     monkeypatch.setattr(pl.CheckingProcess, "for_items", spy_for_items)
-    use_memory_keyring()
-    sim = Simulator(seed=11, messages=40)
-    sim.start()
-    try:
-        with App.open(AppPaths.default(tmp_path / "data"), offline=False) as app:
-            acc = sim.account("password")
-            app.accounts.add(AccountSpec("urad", LoginMethod.PASSWORD, acc.username, sim.url,
-                                         ca_file=Path(sim.info.ca_file)))
-            summary = app.sync.sync_account("urad", accept_delivery=True,
-                                            password=acc.password)
-    finally:
-        sim.stop()
+    summary = sync_simulated_box(tmp_path, seed=11)
     assert summary.failed == [] and len(stored) == summary.new >= 30
     assert any(p is not None for p in pools), "checked in process, not in a checking process"
     assert len({id(t) for t in trusts}) == 1  # one account, one trust store

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import multiprocessing
 import os
@@ -139,17 +138,14 @@ def content_digest(parsed: Any) -> str | None:
     signed XML (delivery infos). Two genuine downloads of one message differ in state
     (status, acceptance time) and seal time, never in the core. None when the parser does
     not expose the bytes."""
+    from dso_desktop.zfo.cmscheck import digest_of
     from dso_desktop.zfo.fastcms import Pieces
 
     for name in ("dm_dm_bytes", "content_xml"):
         content = getattr(parsed, name, None)
-        if isinstance(content, Pieces) and content:  # a big BER ZFO: chunks where they lie
-            h = hashlib.sha256()
-            for window in content.windows():
-                h.update(window)
-            return h.hexdigest()
-        if isinstance(content, bytes | bytearray | memoryview) and content:
-            return hashlib.sha256(content).hexdigest()  # a view (big ZFO): not copied
+        # A big BER ZFO's Pieces are hashed where they lie, a view is not copied.
+        if isinstance(content, Pieces | bytes | memoryview) and content:
+            return digest_of("sha256", content).hex()
     return None
 
 

@@ -188,9 +188,7 @@ def _signed_content(parsed: bytes | memoryview | f.Pieces, signed: bytes | f.Pie
     compared a window at a time; a small content is a ~50 KB compare)."""
     if isinstance(parsed, f.Pieces) and isinstance(signed, f.Pieces):
         return signed.same_place(parsed)
-    if isinstance(signed, f.Pieces):
-        return signed == parsed
-    return parsed == signed
+    return parsed == signed  # Pieces.__eq__ answers for either side
 
 
 def _dm_hash_state(x: _Facts) -> HashCheck:
