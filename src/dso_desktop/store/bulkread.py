@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -228,6 +228,41 @@ def read_ahead(path: str, stop: threading.Event | None = None, *,
         os.close(fd)
 
 
+# SQLite's result codes (the primary code: the low byte) that say the file is damaged.
+# Its structural check stops with one of them instead of listing some damage: a b-tree
+# page without a valid page type ends `PRAGMA integrity_check` (SQLite 3.40) with
+# "database disk image is malformed" before its first line.
+_DAMAGED = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def damage_line(exc: BaseException) -> str | None:
+    """The report's line for ``exc``, a driver error (or SQLAlchemy's wrapping of one,
+    ``orig``) that stopped SQLite's structural check, when it says that the file is
+    damaged; None for any other error (busy, I/O, ...)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig if orig is not None else exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in _DAMAGED:
+        return None
+    return f"SQLite stopped its check on damage: {orig if orig is not None else exc}"
+
+
+def integrity_lines(run: Callable[[], Iterable[Any]]) -> list[str]:
+    """The lines of ``PRAGMA integrity_check`` as ``run()`` gives its rows, an empty list
+    meaning ``ok``. A check that SQLite stops on damage ends with the line that says so
+    (`damage_line`), after whatever it listed before: damage is a finding of the check,
+    not its failure. Any other error is raised."""
+    lines: list[str] = []
+    try:
+        for r in run():
+            lines.append(str(r[0]))
+    except Exception as exc:
+        line = damage_line(exc)
+        if line is None:
+            raise
+        lines.append(line)
+    return [] if lines == ["ok"] else lines
+
+
 def structure_check(spec: ReaderSpec, conn: Any) -> list[str]:
     """SQLite's full ``PRAGMA integrity_check`` on ``conn`` (a `connect` connection, the
     file mapped): what `Database.integrity_check` reports, there in a checking process,
@@ -243,12 +278,11 @@ def structure_check(spec: ReaderSpec, conn: Any) -> list[str]:
                                  name="dso-read-ahead", daemon=True)
         ahead.start()
     try:
-        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        return integrity_lines(lambda: conn.execute("PRAGMA integrity_check").fetchall())
     finally:
         stop.set()  # the check is over: no more reading for it
         if ahead is not None:
             ahead.join()
-    return [] if rows == ["ok"] else rows
 
 
 def _read_ahead_quietly(path: str, stop: threading.Event) -> None:

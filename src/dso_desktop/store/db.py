@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from dso_desktop.store.bulkread import integrity_lines
 from dso_desktop.store.errors import StoreError, StoreWriteError, write_failure
 
 log = logging.getLogger(__name__)
@@ -315,10 +316,10 @@ class Database:
             # slice). Switched off again before the connection goes back to the pool.
             conn.exec_driver_sql(f"PRAGMA mmap_size={INTEGRITY_MMAP_BYTES}")
             try:
-                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+                # A check that SQLite stops on damage is reported, not raised.
+                return integrity_lines(lambda: conn.exec_driver_sql("PRAGMA integrity_check"))
             finally:
                 conn.exec_driver_sql("PRAGMA mmap_size=0")
-        return [] if rows == ["ok"] else [str(r) for r in rows]
 
     def checkpoint(self) -> None:
         if self.is_sqlite:

@@ -585,7 +585,10 @@ class MessageRepo:
         accounts = {int(r[0]): (str(r[1]), r[2], str(r[3])) for r in self.s.execute(
             select(Account.id, Account.name, Account.box_id, Account.environment))}
         groups: dict[tuple[str, str, str, str], list[tuple[int, int]]] = {}
-        for mid, dm_id, direction, account_id in self.s.execute(
+        # Plain rows on the session's connection, not ORM results: at ten copies of every
+        # message (the check's benchmark archive) every row is read here, and the ORM's
+        # result processing cost four times the query (0.22-0.28 s of CPU on 50,000 rows).
+        for mid, dm_id, direction, account_id in self.s.connection().execute(
                 select(Message.id, Message.dm_id, Message.direction, Message.account_id)
                 .where(Message.dm_id.in_(twice))):
             acc = accounts.get(int(account_id)) if account_id is not None else None

@@ -314,6 +314,59 @@ def test_a_checking_process_runs_the_structural_check_and_finds_what_this_one_do
         a.close()
 
 
+def test_a_flipped_byte_a_broken_page_and_a_forged_zfo_are_each_reported_by_the_pool(
+        tmp_path: Path, pki: TestPki, make_zfo: Callable[..., bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `dso check` must never stop finding, however its work is shared out: a byte of
+    a stored ZFO flipped behind the archive's back (its SHA-256 no longer matches), a
+    b-tree page of the file broken (SQLite's structural check), and a ZFO whose content was
+    changed and its SHA-256 stored anew (only the seal tells). The pooled check reports
+    each, and its report is the in-process one, problem for problem, in order."""
+    data = tmp_path / "data"
+    a = App.open(AppPaths.default(data), offline=True)
+    try:
+        a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
+                                   ca_file=pki.ca_file))
+        ids = {dm: _store(a, "sim", dm, make_zfo(dm_id=dm, subject=f"Věc {dm}"))
+               for dm in map(str, range(6300, 6306))}
+        flipped = bytearray(make_zfo(dm_id="6301", subject="Věc 6301"))
+        flipped[len(flipped) // 2] ^= 0x01
+        _set(a, "message_zfos", ids["6301"], bytes(flipped), digest=False)
+        forged = make_zfo(dm_id="6302", subject="Věc 6302: 1000 Kč")
+        _set(a, "message_zfos", ids["6302"], forged.replace("1000 Kč".encode(),
+                                                            "9000 Kč".encode()))
+        with a.db.write() as s:
+            s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
+            for i in range(3000):
+                s.execute(text("INSERT INTO filler (v) VALUES (:v)"),
+                          {"v": f"value {i:06d}" * 4})
+        a.db.checkpoint()
+    finally:
+        a.close()
+    path = data / "archive.sqlite3"
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"value 001500")
+    assert at > 0
+    page = at - at % 4096  # a leaf of the filler table (the archive's page size: 4 KB)
+    assert raw[page] == 0x0D  # a table b-tree leaf
+    raw[page] = 0x00  # no page type at all
+    path.write_bytes(bytes(raw))
+
+    a = App.open(AppPaths.default(data), offline=True)
+    try:
+        single = a.integrity.check(NOW)
+        _pooled(monkeypatch)
+        pooled = a.integrity.check(NOW)
+        assert a.integrity.last_worker_pids and a.integrity.last_structure_s is not None
+    finally:
+        a.close()
+    found = {(p.message_id, p.problem) for p in single.problems}
+    assert {(ids["6301"], P.CHECKSUM), (ids["6302"], P.INVALID)} <= found
+    assert not single.database_ok and (0, P.DATABASE) in found
+    assert (single.checked, single.ok) == (6, 4)
+    assert pooled == single
+
+
 def _bare_pool(conn: Any) -> tuple[Any, Any]:
     """A `_Pool` with one worker talking over ``conn``, no process started."""
     pool = object.__new__(integrity_mod._Pool)

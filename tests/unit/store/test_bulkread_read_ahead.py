@@ -238,3 +238,60 @@ def test_only_a_shared_sqlite_file_has_a_path_to_read_ahead(tmp_path: Path) -> N
     assert bulkread.sqlite_path(memory) is None
     pg = bulkread.ReaderSpec("postgresql", (), {"dbname": "x"}, {}, None, 1, True)
     assert bulkread.sqlite_path(pg) is None
+
+
+def test_damage_that_stops_sqlites_check_is_a_line_of_it_and_nothing_else_is(
+        tmp_path: Path) -> None:
+    """A b-tree page without a page type stops `PRAGMA integrity_check` with SQLITE_CORRUPT
+    before any line: both structural checks (this process's, a checking process's) report
+    it as their line instead of raising; an error that says nothing about the file (busy)
+    is still raised."""
+    path = tmp_path / "archive.sqlite3"
+    db = Database.open(path)
+    with db.write() as s:
+        from sqlalchemy import text
+
+        s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
+        for i in range(3000):
+            s.execute(text("INSERT INTO filler (v) VALUES (:v)"), {"v": f"value {i:06d}" * 4})
+    db.checkpoint()
+    db.close()
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"value 001500")
+    page = at - at % 4096
+    assert at > 0 and raw[page] == 0x0D  # a leaf of the filler table
+    raw[page] = 0x00
+    path.write_bytes(bytes(raw))
+
+    con = sqlite3.connect(path)
+    with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+        con.execute("PRAGMA integrity_check").fetchall()  # what SQLite itself does
+    con.close()
+    db = Database.open(path, migrate=False)
+    try:
+        spec = bulkread.reader_spec(db, 2)
+        here = db.integrity_check()
+        with db.engine.connect() as conn:  # the pooled connection is unmapped again
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+    finally:
+        db.close()
+    conn = bulkread.connect(spec)
+    try:
+        there = bulkread.structure_check(spec, conn)
+    finally:
+        conn.close()
+    assert here == there == ["SQLite stopped its check on damage: database disk image is "
+                             "malformed"]
+
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorcode = 5  # type: ignore[attr-defined]  # SQLITE_BUSY
+    assert bulkread.damage_line(busy) is None
+
+    def locked() -> list[Any]:
+        raise busy
+
+    with pytest.raises(sqlite3.OperationalError):
+        bulkread.integrity_lines(locked)
+    assert bulkread.integrity_lines(lambda: [("ok",)]) == []
+    assert bulkread.integrity_lines(lambda: [("row 3 missing from index ix",)]) == [
+        "row 3 missing from index ix"]
