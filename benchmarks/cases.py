@@ -372,6 +372,8 @@ class _ThreadClock:
         # a write's wall beyond its CPU is waiting for a core or the interpreter lock)
         self.backlog = [0.0, 0.0]  # wall, CPU in the request thread's blocking collects
         self.listing = 0.0
+        # The request thread's CPU by phase: [CPU s, calls] per key of `_REQUEST_PHASES`.
+        self.phases: dict[str, list[float]] = {}
         self.info: dict[str, Any] = {}
         self._undo: list[Callable[[], None]] = []
 
@@ -441,8 +443,29 @@ class _ThreadClock:
                     clock.listing += time.perf_counter() - w
             return call
 
+        def phase(key: str) -> Callable[[Any], Any]:
+            acc = clock.phases.setdefault(key, [0.0, 0])
+
+            def wrap(orig: Any) -> Any:
+                def call(*a: Any, **kw: Any) -> Any:
+                    if threading.get_ident() != main:
+                        return orig(*a, **kw)
+                    c = time.thread_time()
+                    try:
+                        return orig(*a, **kw)
+                    finally:
+                        acc[0] += time.thread_time() - c
+                        acc[1] += 1
+                return call
+            return wrap
+
         self._ended: set[int] = set()
         self._before = {t.native_id for t in threading.enumerate()}
+        for key, (module, owner_name, name) in _REQUEST_PHASES.items():
+            owner = __import__(module, fromlist=["_"])
+            if owner_name:
+                owner = getattr(owner, owner_name)
+            self._patch(owner, name, phase(key))
         self._patch(threading.Thread, "_bootstrap_inner", boot)
         for name in ("recv_into", "recv", "read"):
             self._patch(ssl.SSLSocket, name, sock(self.sock))
@@ -482,10 +505,34 @@ class _ThreadClock:
             "request_backlog_wait_s": round(backlog_wait, 3),
             "request_rest_s": round(wall - cpu - sock_wait - send_wait - backlog_wait, 3),
             "list_wall_s": round(self.listing, 3),
+            # CPU s and calls of the request thread per phase (`_REQUEST_PHASES`)
+            "request_phase_cpu_s": {k: [round(v[0], 4), int(v[1])]
+                                    for k, v in self.phases.items()},
             "thread_cpu_s": {k: round(v, 3) for k, v in sorted(self.cpu.items())},
             "threads_started": dict(sorted(self.started.items())),
             "switch_interval_s": sys.getswitchinterval(),
         }
+
+
+# The request thread's phases `_ThreadClock` times (CPU, this thread only), as
+# key: (module, class or "", function). They nest: "call" (the client's operation,
+# retries included) holds "build_envelope", "transport", "parse" and "status";
+# "transport" holds "adapter" (requests' adapter: urllib3, TLS, the response's headers),
+# which holds "urlopen" (urllib3's pool). "parse" is the SOAP read (lxml), "base64" the
+# dmSignature's lookup, decoding and copy, "handoff" the pipeline's submit (with its
+# non-blocking collects). The rest of the thread's CPU: listing, the sync's own steps.
+_REQUEST_PHASES: dict[str, tuple[str, str, str]] = {
+    "call": ("dso_desktop.isds.client", "IsdsClient", "_call"),
+    "build_element": ("dso_desktop.isds.soap", "", "operation_element"),
+    "build_envelope": ("dso_desktop.isds.soap", "", "envelope"),
+    "transport": ("dso_desktop.isds.transport", "RequestsTransport", "request"),
+    "adapter": ("requests.adapters", "HTTPAdapter", "send"),
+    "urlopen": ("urllib3.connectionpool", "HTTPConnectionPool", "urlopen"),
+    "parse": ("dso_desktop.isds.soap", "", "read_response"),
+    "status": ("dso_desktop.isds.soap", "", "status_of"),
+    "base64": ("dso_desktop.isds.soap", "SoapResponse", "binary_bytes"),
+    "handoff": ("dso_desktop.sync.pipeline", "IngestPipeline", "submit"),
+}
 
 
 def _task_sched(tid: int) -> tuple[int, int]:
