@@ -38,6 +38,9 @@ OFFICE_THINK_S = float(os.environ.get("DSO_BENCH_OFFICE_THINK_S", "0.25"))
 # 1: the sync case also records the CPU of each thread of the app's sync and where its
 # request thread's wall time goes (`_ThreadClock`); off by default (it wraps socket reads).
 SYNC_THREADS = os.environ.get("DSO_BENCH_SYNC_THREADS", "") == "1"
+# A file name: the app's sync profiles its request thread (cProfile in thread CPU time) and
+# writes the statistics there, one file per run (``.1``, ``.2`` ...); off by default.
+SYNC_PROFILE = os.environ.get("DSO_BENCH_SYNC_PROFILE", "")
 
 
 def case(fn: Case) -> Case:
@@ -325,8 +328,10 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
                                      ca_file=Path(info["ca_file"])),
                          password=acc["password"], save_password=True)
         clock = _ThreadClock() if SYNC_THREADS else None
+        profile = _RequestProfile(SYNC_PROFILE) if SYNC_PROFILE else None
         t0 = time.perf_counter()
-        with clock if clock is not None else contextlib.nullcontext():
+        with clock if clock is not None else contextlib.nullcontext(), \
+                profile if profile is not None else contextlib.nullcontext():
             summary = app.sync.sync_account("bench", accept_delivery=True)
         elapsed = time.perf_counter() - t0
     finally:
@@ -338,6 +343,28 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
     if clock is not None:
         out["threads"] = clock.info
     return out
+
+
+class _RequestProfile:
+    """cProfile of the calling (request) thread in its CPU time (``DSO_BENCH_SYNC_PROFILE``):
+    the profiler costs a few times the Python it watches, so read shares, not times."""
+
+    runs = 0
+
+    def __init__(self, path: str) -> None:
+        import cProfile
+
+        _RequestProfile.runs += 1
+        self.path = f"{path}.{_RequestProfile.runs}"
+        self.prof = cProfile.Profile(time.thread_time)
+
+    def __enter__(self) -> _RequestProfile:
+        self.prof.enable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.prof.disable()
+        self.prof.dump_stats(self.path)
 
 
 def _thread_kind(th: threading.Thread) -> str:
