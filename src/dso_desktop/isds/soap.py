@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import itertools
 import os
@@ -226,9 +225,8 @@ class SoapResponse:
             if part is None:
                 raise ProtocolError(f"MTOM part {cid!r} referenced by <{name}> is missing")
             return part
-        raw = el.text or ""
         try:
-            data = base64.b64decode("".join(raw.split()), validate=True)
+            data = X.b64_bytes(el.text or "")
         except ValueError:
             raise ProtocolError(f"bad base64 in <{name}>") from None
         return BinaryPart(content_id="", source=data)
