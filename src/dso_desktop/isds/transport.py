@@ -216,7 +216,8 @@ class RequestsTransport:
             spool.close()
             raise
         spool.seek(0)
-        log.debug("%s %s -> %s (%d bytes)", method, _safe_url(url), status, size)
+        if log.isEnabledFor(logging.DEBUG):  # _safe_url parses the URL: only when logged
+            log.debug("%s %s -> %s (%d bytes)", method, _safe_url(url), status, size)
         return HttpResponse(
             status=status,
             headers={k.lower(): v for k, v in resp_headers.itermerged()},
