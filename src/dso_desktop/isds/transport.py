@@ -204,12 +204,12 @@ class RequestsTransport:
             target = self._target(url)
             adapter = self._pooled_adapter(target)
             if adapter is not None:
-                status, resp_headers, size = self._send_pooled(adapter, target, method, body,
-                                                               hdrs, proxies, spool)
+                status, resp_headers, size = self._send_pooled(adapter, target, url, method,
+                                                               body, hdrs, proxies, spool)
             else:
                 status, resp_headers, size = self._send_session(method, url, body, hdrs,
                                                                 proxies, spool)
-        except (exc_mod.RequestException, _ReadFailure) as exc:
+        except exc_mod.RequestException as exc:
             spool.close()
             raise _failure(exc, url, exc_mod) from None
         except BaseException:
@@ -253,12 +253,12 @@ class RequestsTransport:
                     spool.write(chunk)
                     size += len(chunk)
             except self._requests.exceptions.RequestException as exc:
-                raise _ReadFailure(exc) from exc
+                raise _read_failure(exc, url, self._requests.exceptions) from None
         finally:
             resp.close()
         return resp.status_code, resp.raw.headers, size
 
-    def _send_pooled(self, adapter: Any, target: _Target, method: str,
+    def _send_pooled(self, adapter: Any, target: _Target, url: str, method: str,
                      body: bytes | IO[bytes] | None,
                      headers: dict[str, str], proxies: dict[str, str],
                      spool: IO[bytes]) -> tuple[int, Any, int]:
@@ -333,7 +333,8 @@ class RequestsTransport:
                     spool.write(chunk)
                     size += len(chunk)
             except self._urllib3.exceptions.HTTPError as exc:  # what iter_content raises as
-                raise _ReadFailure(exc) from exc  # ChunkedEncoding/ContentDecoding/... errors
+                # requests' ChunkedEncoding/ContentDecoding/Connection/SSL errors
+                raise _read_failure(exc, url, requests.exceptions) from None
             consumed = True
         finally:
             if not consumed:
@@ -409,24 +410,18 @@ class _Target:
     url_auth: bool  # user name or password in the URL (requests sends them as Basic auth)
 
 
-class _ReadFailure(Exception):
-    """The answer broke while its body was read; ``cause`` is the error that broke it."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
+def _read_failure(exc: BaseException, url: str, exc_mod: Any) -> TransportError:
+    """The product's error for an answer from ``url`` that broke while its body was read."""
+    safe = _safe_url(url)
+    if isinstance(exc, exc_mod.Timeout):
+        return TimeoutError_(f"read timeout from {safe}: {_reason(exc)}").add_details(url=safe)
+    return ConnectionFailed(f"connection broke reading {safe}: {_reason(exc)}"
+                            ).add_details(url=safe)
 
 
 def _failure(exc: BaseException, url: str, exc_mod: Any) -> TransportError:
-    """The product's error for a requests error (or a broken read) talking to ``url``."""
+    """The product's error for a requests error talking to ``url``."""
     safe = _safe_url(url)
-    if isinstance(exc, _ReadFailure):
-        cause = exc.cause
-        if isinstance(cause, exc_mod.Timeout):
-            return TimeoutError_(f"read timeout from {safe}: {_reason(cause)}").add_details(
-                url=safe)
-        return ConnectionFailed(f"connection broke reading {safe}: {_reason(cause)}"
-                                ).add_details(url=safe)
     if isinstance(exc, exc_mod.SSLError):
         return TlsError(f"TLS failure talking to {safe}: {_reason(exc)}").add_details(url=safe)
     if isinstance(exc, exc_mod.ConnectTimeout | exc_mod.ReadTimeout):
