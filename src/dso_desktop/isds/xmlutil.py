@@ -188,9 +188,10 @@ def text_date(el: Element | None, name: str | None = None, ns: str = NS) -> date
 def b64_bytes(value: str) -> bytes:
     """The bytes of an xs:base64Binary text: what ``base64.b64decode("".join(value.split()),
     validate=True)`` gives, or its ``ValueError`` (whitespace anywhere, padding only at the
-    end). Canonical text, which is what ISDS sends, decodes in one pass of binascii's strict
-    mode (it accepts only what that expression gives the same bytes for); anything else
-    (line breaks, or text to refuse) takes the expression itself."""
+    end). Canonical text (one line, as the simulator and the bench send it) decodes in one
+    pass of binascii's strict mode, which accepts only text that expression decodes to the
+    same bytes; anything else (line breaks: strict mode stops at the first; text to refuse)
+    takes the expression itself."""
     try:
         return binascii.a2b_base64(value, strict_mode=True)
     except ValueError:  # binascii.Error, or text that is not ASCII
