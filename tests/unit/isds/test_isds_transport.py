@@ -24,7 +24,12 @@ from dso_desktop.isds.client import IsdsClient
 from dso_desktop.isds.endpoints import Environment
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
 from dso_desktop.isds.models import Credentials
-from dso_desktop.isds.transport import URL_CACHE, RequestsTransport, basic_auth_header
+from dso_desktop.isds.transport import (
+    READ_CHUNK,
+    URL_CACHE,
+    RequestsTransport,
+    basic_auth_header,
+)
 from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 SECRET = "Velmi-tajne-heslo-42"
@@ -395,13 +400,22 @@ def test_each_host_gets_its_own_connections(server, tls, no_session_request) -> 
             t.close()
 
 
-def test_a_broken_answer_is_a_connection_failure(server, tls, no_session_request) -> None:
+@pytest.mark.parametrize("size", [100, READ_CHUNK + 100])  # one piece / two
+def test_a_broken_answer_is_a_connection_failure(server, tls, no_session_request,
+                                                 size: int) -> None:
     url, st = server
-    st.download = mtom_response("DummyOperation", dm_status(), {})
+    st.download = (b"x" * size, "text/xml")
     st.short_body = True
-    with client(url, tls[0]) as c, \
-            pytest.raises(ConnectionFailed, match="connection broke reading"):
-        c.dummy_operation()
+    t = RequestsTransport(ca_file=tls[0])
+    try:
+        with pytest.raises(ConnectionFailed, match="connection broke reading"):
+            t.request("POST", url + "/DS/dz", body=b"<x/>")
+        st.short_body = False
+        resp = t.request("POST", url + "/DS/dz", body=b"<x/>")  # the next one is whole
+        assert resp.content() == st.download[0]
+        resp.close()
+    finally:
+        t.close()
 
 
 def test_tls_is_verified_on_the_pooled_path(server, tls, no_session_request) -> None:
