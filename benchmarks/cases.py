@@ -38,6 +38,9 @@ OFFICE_THINK_S = float(os.environ.get("DSO_BENCH_OFFICE_THINK_S", "0.25"))
 # 1: the sync case also records the CPU of each thread of the app's sync and where its
 # request thread's wall time goes (`_ThreadClock`); off by default (it wraps socket reads).
 SYNC_THREADS = os.environ.get("DSO_BENCH_SYNC_THREADS", "") == "1"
+# A file name: the app's sync profiles its request thread (cProfile in thread CPU time) and
+# writes the statistics there, one file per run (``.1``, ``.2`` ...); off by default.
+SYNC_PROFILE = os.environ.get("DSO_BENCH_SYNC_PROFILE", "")
 
 
 def case(fn: Case) -> Case:
@@ -325,8 +328,10 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
                                      ca_file=Path(info["ca_file"])),
                          password=acc["password"], save_password=True)
         clock = _ThreadClock() if SYNC_THREADS else None
+        profile = _RequestProfile(SYNC_PROFILE) if SYNC_PROFILE else None
         t0 = time.perf_counter()
-        with clock if clock is not None else contextlib.nullcontext():
+        with clock if clock is not None else contextlib.nullcontext(), \
+                profile if profile is not None else contextlib.nullcontext():
             summary = app.sync.sync_account("bench", accept_delivery=True)
         elapsed = time.perf_counter() - t0
     finally:
@@ -338,6 +343,28 @@ def app_sync(info: dict[str, Any], acc: dict[str, Any], data_dir: Path) -> dict[
     if clock is not None:
         out["threads"] = clock.info
     return out
+
+
+class _RequestProfile:
+    """cProfile of the calling (request) thread in its CPU time (``DSO_BENCH_SYNC_PROFILE``):
+    the profiler costs a few times the Python it watches, so read shares, not times."""
+
+    runs = 0
+
+    def __init__(self, path: str) -> None:
+        import cProfile
+
+        _RequestProfile.runs += 1
+        self.path = f"{path}.{_RequestProfile.runs}"
+        self.prof = cProfile.Profile(time.thread_time)
+
+    def __enter__(self) -> _RequestProfile:
+        self.prof.enable()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.prof.disable()
+        self.prof.dump_stats(self.path)
 
 
 def _thread_kind(th: threading.Thread) -> str:
@@ -372,6 +399,8 @@ class _ThreadClock:
         # a write's wall beyond its CPU is waiting for a core or the interpreter lock)
         self.backlog = [0.0, 0.0]  # wall, CPU in the request thread's blocking collects
         self.listing = 0.0
+        # The request thread's CPU by phase: [CPU s, calls] per key of `_REQUEST_PHASES`.
+        self.phases: dict[str, list[float]] = {}
         self.info: dict[str, Any] = {}
         self._undo: list[Callable[[], None]] = []
 
@@ -441,8 +470,29 @@ class _ThreadClock:
                     clock.listing += time.perf_counter() - w
             return call
 
+        def phase(key: str) -> Callable[[Any], Any]:
+            acc = clock.phases.setdefault(key, [0.0, 0])
+
+            def wrap(orig: Any) -> Any:
+                def call(*a: Any, **kw: Any) -> Any:
+                    if threading.get_ident() != main:
+                        return orig(*a, **kw)
+                    c = time.thread_time()
+                    try:
+                        return orig(*a, **kw)
+                    finally:
+                        acc[0] += time.thread_time() - c
+                        acc[1] += 1
+                return call
+            return wrap
+
         self._ended: set[int] = set()
         self._before = {t.native_id for t in threading.enumerate()}
+        for key, (module, owner_name, name) in _REQUEST_PHASES.items():
+            owner = __import__(module, fromlist=["_"])
+            if owner_name:
+                owner = getattr(owner, owner_name)
+            self._patch(owner, name, phase(key))
         self._patch(threading.Thread, "_bootstrap_inner", boot)
         for name in ("recv_into", "recv", "read"):
             self._patch(ssl.SSLSocket, name, sock(self.sock))
@@ -482,10 +532,34 @@ class _ThreadClock:
             "request_backlog_wait_s": round(backlog_wait, 3),
             "request_rest_s": round(wall - cpu - sock_wait - send_wait - backlog_wait, 3),
             "list_wall_s": round(self.listing, 3),
+            # CPU s and calls of the request thread per phase (`_REQUEST_PHASES`)
+            "request_phase_cpu_s": {k: [round(v[0], 4), int(v[1])]
+                                    for k, v in self.phases.items()},
             "thread_cpu_s": {k: round(v, 3) for k, v in sorted(self.cpu.items())},
             "threads_started": dict(sorted(self.started.items())),
             "switch_interval_s": sys.getswitchinterval(),
         }
+
+
+# The request thread's phases `_ThreadClock` times (CPU, this thread only), as
+# key: (module, class or "", function). They nest: "call" (the client's operation,
+# retries included) holds "build_envelope", "transport", "parse" and "status";
+# "transport" holds "adapter" (requests' adapter: urllib3, TLS, the response's headers),
+# which holds "urlopen" (urllib3's pool). "parse" is the SOAP read (lxml), "base64" the
+# dmSignature's lookup, decoding and copy, "handoff" the pipeline's submit (with its
+# non-blocking collects). The rest of the thread's CPU: listing, the sync's own steps.
+_REQUEST_PHASES: dict[str, tuple[str, str, str]] = {
+    "call": ("dso_desktop.isds.client", "IsdsClient", "_call"),
+    "build_element": ("dso_desktop.isds.soap", "", "operation_element"),
+    "build_envelope": ("dso_desktop.isds.soap", "", "envelope"),
+    "transport": ("dso_desktop.isds.transport", "RequestsTransport", "request"),
+    "adapter": ("requests.adapters", "HTTPAdapter", "send"),
+    "urlopen": ("urllib3.connectionpool", "HTTPConnectionPool", "urlopen"),
+    "parse": ("dso_desktop.isds.soap", "", "read_response"),
+    "status": ("dso_desktop.isds.soap", "", "status_of"),
+    "base64": ("dso_desktop.isds.soap", "SoapResponse", "binary_bytes"),
+    "handoff": ("dso_desktop.sync.pipeline", "IngestPipeline", "submit"),
+}
 
 
 def _task_sched(tid: int) -> tuple[int, int]:

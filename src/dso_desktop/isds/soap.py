@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import itertools
 import os
@@ -21,6 +20,7 @@ from dso_desktop.isds.errors import ProtocolError, SoapFault, StatusError
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 CHUNK = 1 << 20
+PARSE_FROM_BYTES = 1 << 20  # a plain SOAP answer up to this size is parsed from memory
 
 
 def envelope(body_element: X.Element, *, soap12: bool) -> bytes:
@@ -226,9 +226,8 @@ class SoapResponse:
             if part is None:
                 raise ProtocolError(f"MTOM part {cid!r} referenced by <{name}> is missing")
             return part
-        raw = el.text or ""
         try:
-            data = base64.b64decode("".join(raw.split()), validate=True)
+            data = X.b64_bytes(el.text or "")
         except ValueError:
             raise ProtocolError(f"bad base64 in <{name}>") from None
         return BinaryPart(content_id="", source=data)
@@ -331,8 +330,12 @@ def read_response(ctype: str, fh: IO[bytes], *, operation: str, huge: bool = Fal
                 parts[p.content_id] = p
         root = X.parse_xml(root_part.read(), huge=huge)
     else:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
         fh.seek(0)
-        root = X.parse_xml(fh, huge=huge)
+        # Any answer but a big download's is parsed from one read of its bytes (lxml reads
+        # a file object through Python calls, a piece at a time); a big one from the file.
+        root = X.parse_xml(fh.read() if size <= PARSE_FROM_BYTES else fh, huge=huge)
     return SoapResponse(_operation_element(root, operation), parts)
 
 

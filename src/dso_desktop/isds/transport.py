@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from dso_desktop import USER_AGENT, net
@@ -165,8 +165,10 @@ class RequestsTransport:
         user_agent: str = USER_AGENT,
     ) -> None:
         import requests
+        import urllib3
 
         self._requests = requests
+        self._urllib3 = urllib3
         # The product's one session factory (dso_desktop.net): no ~/.netrc credentials, no
         # env CA override; our SSL context (system roots + the extra CA) on every adapter.
         self.session = net.new_session(user_agent, tls=make_ssl_context(ca_file, client_cert))
@@ -178,7 +180,8 @@ class RequestsTransport:
         except net.ProxyConfigError as exc:
             raise TransportError(str(exc)) from None
         self.timeouts = timeouts
-        self._urls: dict[str, str] = {}  # URL as given -> as requests prepares it
+        self._urls: dict[str, _Target] = {}  # URL as given -> where and what to send
+        self._pools: dict[tuple[Any, ...], Any] = {}  # see `_pool`
 
     def request(
         self,
@@ -194,96 +197,189 @@ class RequestsTransport:
         hdrs = dict(headers or {})
         if basic_auth is not None:
             hdrs["Authorization"] = basic_auth_header(*basic_auth)
-        exc_mod = self._requests.exceptions
         proxies = self._proxies_for(url)
-        try:
-            resp = self._send(method, url, body, hdrs, proxies)
-        except exc_mod.SSLError as exc:
-            raise TlsError(f"TLS failure talking to {_safe_url(url)}: {_reason(exc)}").add_details(
-                url=_safe_url(url)) from None
-        except (exc_mod.ConnectTimeout, exc_mod.ReadTimeout) as exc:
-            raise TimeoutError_(f"timeout talking to {_safe_url(url)}: {_reason(exc)}").add_details(
-                url=_safe_url(url)) from None
-        except (exc_mod.ConnectionError, exc_mod.ProxyError) as exc:
-            raise ConnectionFailed(f"cannot reach {_safe_url(url)}: {_reason(exc)}").add_details(
-                url=_safe_url(url)) from None
-        except exc_mod.RequestException as exc:
-            raise TransportError(f"HTTP failure for {_safe_url(url)}: {_reason(exc)}").add_details(
-                url=_safe_url(url)) from None
+        exc_mod = self._requests.exceptions
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX)  # noqa: SIM115
-        size = 0
         try:
-            for chunk in resp.iter_content(READ_CHUNK):
-                spool.write(chunk)
-                size += len(chunk)
-        except exc_mod.Timeout as exc:
-            spool.close()
-            raise TimeoutError_(f"read timeout from {_safe_url(url)}: {_reason(exc)}").add_details(
-                url=_safe_url(url)) from None
+            target = self._target(url)
+            adapter = self._pooled_adapter(target)
+            if adapter is not None:
+                status, resp_headers, size = self._send_pooled(adapter, target, url, method,
+                                                               body, hdrs, proxies, spool)
+            else:
+                status, resp_headers, size = self._send_session(method, url, body, hdrs,
+                                                                proxies, spool)
         except exc_mod.RequestException as exc:
             spool.close()
-            raise ConnectionFailed(
-                f"connection broke reading {_safe_url(url)}: {_reason(exc)}"
-            ).add_details(url=_safe_url(url)) from None
-        finally:
-            resp.close()
+            raise _failure(exc, url, exc_mod) from None
+        except BaseException:
+            spool.close()
+            raise
         spool.seek(0)
-        raw_cookies: tuple[str, ...] = ()
-        raw_headers = getattr(resp.raw, "headers", None)
-        if raw_headers is not None and hasattr(raw_headers, "getlist"):
-            raw_cookies = tuple(raw_headers.getlist("Set-Cookie"))
-        log.debug("%s %s -> %s (%d bytes)", method, _safe_url(url), resp.status_code, size)
+        if log.isEnabledFor(logging.DEBUG):  # _safe_url parses the URL: only when logged
+            log.debug("%s %s -> %s (%d bytes)", method, _safe_url(url), status, size)
         return HttpResponse(
-            status=resp.status_code,
-            headers={k.lower(): v for k, v in resp.headers.items()},
+            status=status,
+            headers={k.lower(): v for k, v in resp_headers.itermerged()},
             body=spool,
             url=url,
-            set_cookies=raw_cookies,
+            set_cookies=tuple(resp_headers.getlist("Set-Cookie")),
         )
 
-    def _send(self, method: str, url: str, body: bytes | IO[bytes] | None,
-              headers: dict[str, str], proxies: dict[str, str]) -> Any:
+    def _pooled_adapter(self, target: _Target) -> Any:
+        """The adapter whose pools `_send_pooled` sends through, or None when the session is
+        not as `net.new_session` builds it (session auth, parameters, hooks or proxies of its
+        own, an adapter that is not requests' ``HTTPAdapter``) or the URL carries a user
+        name: then requests merges those as it always does."""
+        s = self.session
+        if target.url_auth or s.auth is not None or s.params or s.proxies or \
+                any(s.hooks.values()):
+            return None
+        adapter = s.get_adapter(url=target.url)
+        return adapter if isinstance(adapter, self._requests.adapters.HTTPAdapter) else None
+
+    def _send_session(self, method: str, url: str, body: bytes | IO[bytes] | None,
+                      headers: dict[str, str], proxies: dict[str, str],
+                      spool: IO[bytes]) -> tuple[int, Any, int]:
+        """Through ``Session.request``: settings the session is not built with (see
+        `_pooled_adapter`) are merged by requests, as for any requests session."""
+        resp = self.session.request(method, url, data=body, headers=headers,
+                                    timeout=self.timeouts, allow_redirects=False, stream=True,
+                                    proxies=proxies)
+        size = 0
+        try:
+            try:
+                for chunk in resp.iter_content(READ_CHUNK):
+                    spool.write(chunk)
+                    size += len(chunk)
+            except self._requests.exceptions.RequestException as exc:
+                raise _read_failure(exc, url, self._requests.exceptions) from None
+        finally:
+            resp.close()
+        return resp.status_code, resp.raw.headers, size
+
+    def _send_pooled(self, adapter: Any, target: _Target, url: str, method: str,
+                     body: bytes | IO[bytes] | None,
+                     headers: dict[str, str], proxies: dict[str, str],
+                     spool: IO[bytes]) -> tuple[int, Any, int]:
         """What ``session.request(method, url, data=body, headers=headers, proxies=proxies,
-        timeout=..., allow_redirects=False, stream=True)`` does for this transport's session,
-        without its per-request merging of settings that this session never has (no
-        session auth, parameters or hooks; ``trust_env`` off, so no environment settings;
-        no redirects followed). That merging is a quarter of the client's CPU per request,
-        and a sync makes two requests per message one after another (issue 18): the same
-        prepared request, sent by the same adapter, with the session's cookies sent and
-        kept as before."""
+        timeout=..., allow_redirects=False, stream=True)`` sends and receives for this
+        transport's session, sent through the same adapter's urllib3 pool (the same pools:
+        our TLS context with its verification and client certificate, the proxy's tunnel,
+        kept-alive connections), without requests' per-request objects: the settings'
+        merge, the prepared request, the adapter's checks and its ``Response`` (with a
+        cookie jar of its own). Those were ~40 % of the client's CPU per request, and a sync
+        makes two requests per message one after another (issue 18).
+
+        The same request goes out: the session's headers merged with the request's (case
+        insensitively, in the same order), the session's cookies for this URL
+        (``http.cookiejar`` decides which, as for requests), ``Content-Length`` as requests
+        sets it; the same timeouts, no redirects followed, no retries. Cookies the answer
+        sets go into the session's jar as ``Session.send`` puts them there; errors become
+        the requests errors the adapter raises, mapped by `_failure` as before."""
         requests = self._requests
         session = self.session
-        if session.auth is not None or session.params or any(session.hooks.values()):
-            # Settings this session is not built with: let requests merge them.
-            return session.request(method, url, data=body, headers=headers,
-                                   timeout=self.timeouts, allow_redirects=False, stream=True,
-                                   proxies=proxies)
-        prep = requests.PreparedRequest()
-        prep.prepare_method(method)
-        prepared_url = self._urls.get(url)
-        if prepared_url is None:
-            prep.prepare_url(url, None)
-            assert prep.url is not None
-            prepared_url = prep.url
-            if len(self._urls) < URL_CACHE:  # a few service URLs; a login's may vary
-                self._urls[url] = prepared_url
-        else:
-            prep.url = prepared_url
-        merged = requests.structures.CaseInsensitiveDict(session.headers)
-        merged.update(headers)
-        prep.prepare_headers(merged)
-        prep.prepare_cookies(session.cookies)
-        prep.prepare_body(body or {}, None)  # as session.request has it: ``data or {}``
-        prep.prepare_auth(None, prepared_url)
-        prep.prepare_hooks({})
-        adapter = session.get_adapter(url=prepared_url)
+        method = method.upper()
+        store = {k.lower(): (k, v) for k, v in session.headers.items()}
+        for k, v in headers.items():
+            store[k.lower()] = (k, v)
+        for header in store.values():
+            requests.utils.check_header_validity(header)
+        if session.cookies:  # a cookie session (a login's): the jar says what goes where
+            probe = requests.PreparedRequest()
+            probe.url = target.url
+            probe.headers = requests.structures.CaseInsensitiveDict(dict(store.values()))
+            cookie = requests.cookies.get_cookie_header(session.cookies, probe)
+            if cookie is not None:
+                store["cookie"] = ("Cookie", cookie)
+        data: bytes | IO[bytes] | None = body or None  # as session.request has it: ``data or {}``
+        if data is not None and not isinstance(data, bytes):  # a stream (an MTOM upload)
+            length = requests.utils.super_len(data)
+            if length:
+                store["content-length"] = ("Content-Length", str(length))
+            else:
+                store["transfer-encoding"] = ("Transfer-Encoding", "chunked")
+        elif data is not None:
+            store["content-length"] = ("Content-Length", str(len(data)))
+        elif method not in ("GET", "HEAD") and "content-length" not in store:
+            store["content-length"] = ("Content-Length", "0")
+        sent = dict(store.values())
         # The session's own verify, as session.request passes it (never off: `net.new_session`
         # with our TLS context, or requests' default).
         verify = True if session.verify is None else session.verify
-        resp = adapter.send(prep, stream=True, timeout=self.timeouts, verify=verify,
-                            cert=session.cert, proxies=proxies)
-        requests.cookies.extract_cookies_to_jar(session.cookies, prep, resp.raw)
-        return resp
+        pool = self._pool(adapter, target, proxies, verify, session.cert)
+        connect, read = self.timeouts
+        timeout = self._urllib3.util.Timeout(connect=connect, read=read)
+        try:
+            raw = pool.urlopen(
+                method=method, url=target.path, body=data, headers=sent, redirect=False,
+                assert_same_host=False, preload_content=False, decode_content=False,
+                retries=adapter.max_retries, timeout=timeout,
+                chunked=data is not None and "content-length" not in store)
+        except Exception as exc:  # raised again as the adapter raises it
+            _raise_as_adapter(exc, self._urllib3.exceptions, requests.exceptions)
+        if raw.headers.getlist("Set-Cookie") or raw.headers.getlist("Set-Cookie2"):
+            # ``Session.send`` keeps them so, before the body is read; without these headers
+            # the jar would have nothing to do.
+            probe = requests.PreparedRequest()
+            probe.url = target.url
+            probe.headers = requests.structures.CaseInsensitiveDict(sent)
+            requests.cookies.extract_cookies_to_jar(session.cookies, probe, raw)
+        consumed = False
+        size = 0
+        try:
+            try:
+                for chunk in raw.stream(READ_CHUNK, decode_content=True):
+                    spool.write(chunk)
+                    size += len(chunk)
+            except self._urllib3.exceptions.HTTPError as exc:  # what iter_content raises as
+                # requests' ChunkedEncoding/ContentDecoding/Connection/SSL errors
+                raise _read_failure(exc, url, requests.exceptions) from None
+            consumed = True
+        finally:
+            if not consumed:
+                raw.close()  # as requests' Response.close: a broken read loses the connection
+            raw.release_conn()
+        return raw.status, raw.headers, size
+
+    def _pool(self, adapter: Any, target: _Target, proxies: dict[str, str], verify: Any,
+              cert: Any) -> Any:
+        """The urllib3 pool the adapter sends ``target`` through (`HTTPAdapter.send`'s
+        ``get_connection_with_tls_context`` and ``cert_verify``), kept for the next request
+        to the same URL with the same adapter, proxy, verification and certificate. The
+        adapter's manager keeps up to 10 pools (an account talks to one to three hosts)
+        until the session is closed; one it drops is not closed (urllib3 2), so a kept pool
+        stays a working pool with the same TLS context either way."""
+        key = (adapter, target.url, tuple(sorted(proxies.items())), verify, cert)
+        pool = self._pools.get(key)
+        if pool is not None:
+            return pool
+        try:
+            pool = adapter.get_connection_with_tls_context(target.probe, verify,
+                                                           proxies=proxies, cert=cert)
+        except self._urllib3.exceptions.LocationValueError as exc:
+            raise self._requests.exceptions.InvalidURL(exc) from exc
+        adapter.cert_verify(pool, target.url, verify, cert)
+        if len(self._pools) >= URL_CACHE:
+            self._pools.clear()
+        self._pools[key] = pool
+        return pool
+
+    def _target(self, url: str) -> _Target:
+        """The URL as requests prepares it, its request target (path and query), and a
+        prepared request that only names it (what the adapter picks the pool by)."""
+        target = self._urls.get(url)
+        if target is not None:
+            return target
+        prep = self._requests.PreparedRequest()
+        prep.prepare_method("POST")
+        prep.prepare_url(url, None)
+        assert prep.url is not None
+        target = _Target(prep.url, prep.path_url, prep,
+                         any(self._requests.utils.get_auth_from_url(prep.url)))
+        if len(self._urls) < URL_CACHE:  # a few service URLs; a login's may vary
+            self._urls[url] = target
+        return target
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         """The proxy for ``url`` under the configured choice (see ``net.ProxyResolver``)."""
@@ -299,7 +395,72 @@ class RequestsTransport:
         self.session.cookies.clear()
 
     def close(self) -> None:
+        self._pools.clear()
         self.session.close()
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A URL as requests prepares it, its request target, and a prepared request that
+    names it (what the adapter picks a connection pool and proxy by)."""
+
+    url: str
+    path: str
+    probe: Any
+    url_auth: bool  # user name or password in the URL (requests sends them as Basic auth)
+
+
+def _read_failure(exc: BaseException, url: str, exc_mod: Any) -> TransportError:
+    """The product's error for an answer from ``url`` that broke while its body was read."""
+    safe = _safe_url(url)
+    if isinstance(exc, exc_mod.Timeout):
+        return TimeoutError_(f"read timeout from {safe}: {_reason(exc)}").add_details(url=safe)
+    return ConnectionFailed(f"connection broke reading {safe}: {_reason(exc)}"
+                            ).add_details(url=safe)
+
+
+def _failure(exc: BaseException, url: str, exc_mod: Any) -> TransportError:
+    """The product's error for a requests error talking to ``url``."""
+    safe = _safe_url(url)
+    if isinstance(exc, exc_mod.SSLError):
+        return TlsError(f"TLS failure talking to {safe}: {_reason(exc)}").add_details(url=safe)
+    if isinstance(exc, exc_mod.ConnectTimeout | exc_mod.ReadTimeout):
+        return TimeoutError_(f"timeout talking to {safe}: {_reason(exc)}").add_details(url=safe)
+    if isinstance(exc, exc_mod.ConnectionError | exc_mod.ProxyError):
+        return ConnectionFailed(f"cannot reach {safe}: {_reason(exc)}").add_details(url=safe)
+    return TransportError(f"HTTP failure for {safe}: {_reason(exc)}").add_details(url=safe)
+
+
+def _raise_as_adapter(exc: Exception, u3: Any, rex: Any) -> NoReturn:
+    """Raise an error of urllib3's ``urlopen`` as requests' ``HTTPAdapter.send`` raises it
+    (requests 2.34: the same classes, the urllib3 error as the context), so that
+    `_failure` maps it as before; what the adapter lets through goes through unchanged.
+    Call it in the ``except`` block that caught ``exc``."""
+    if isinstance(exc, u3.ProtocolError | OSError):
+        raise rex.ConnectionError(exc)
+    if isinstance(exc, u3.MaxRetryError):
+        reason = exc.reason
+        if isinstance(reason, u3.ConnectTimeoutError) and \
+                not isinstance(reason, u3.NewConnectionError):
+            raise rex.ConnectTimeout(exc)
+        if isinstance(reason, u3.ResponseError):
+            raise rex.RetryError(exc)
+        if isinstance(reason, u3.ProxyError):
+            raise rex.ProxyError(exc)
+        if isinstance(reason, u3.SSLError):
+            raise rex.SSLError(exc)
+        raise rex.ConnectionError(exc)
+    if isinstance(exc, u3.ClosedPoolError):
+        raise rex.ConnectionError(exc)
+    if isinstance(exc, u3.ProxyError):
+        raise rex.ProxyError(exc)
+    if isinstance(exc, u3.SSLError):
+        raise rex.SSLError(exc)
+    if isinstance(exc, u3.ReadTimeoutError):
+        raise rex.ReadTimeout(exc)
+    if isinstance(exc, u3.InvalidHeader):
+        raise rex.InvalidHeader(exc)
+    raise exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -129,3 +129,30 @@ def test_time_parsing_variants() -> None:
     with pytest.raises(ProtocolError):
         X.parse_datetime("yesterday")
     assert X.format_datetime(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000000Z"
+
+
+def test_a_plain_answer_is_parsed_from_memory_only_when_small(monkeypatch) -> None:
+    """A small answer is parsed from one read of its bytes; a big inline one (a message of
+    up to 20 MB in base64) from its spooled file, never copied whole into memory first."""
+    import tempfile
+
+    seen: list[type] = []
+    real = X.parse_xml
+
+    def spy(data, *, huge=False):
+        seen.append(type(data))
+        return real(data, huge=huge)
+
+    monkeypatch.setattr(X, "parse_xml", spy)
+    for size in (10, soap.PARSE_FROM_BYTES + 1):
+        inner = f"<dmSignature>{'QUJD' * (size // 4 + 1)}</dmSignature>" + \
+            "<dmStatus><dmStatusCode>0000</dmStatusCode></dmStatus>"
+        body = (f'<e:Envelope xmlns:e="{soap.SOAP11}"><e:Body><SignedMessageDownloadResponse'
+                f' xmlns="{X.NS}">{inner}</SignedMessageDownloadResponse></e:Body>'
+                "</e:Envelope>").encode()
+        with tempfile.SpooledTemporaryFile() as fh:
+            fh.write(body)
+            resp = soap.read_response("text/xml", fh, operation="SignedMessageDownload",
+                                      huge=True)
+            assert resp.binary_bytes(resp.element, "dmSignature") == b"ABC" * (size // 4 + 1)
+    assert seen == [bytes, tempfile.SpooledTemporaryFile]

@@ -69,7 +69,10 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @contextlib.contextmanager
-def tls_server(cert: Path, key: Path) -> Iterator[tuple[str, list[int]]]:
+def tls_server(cert: Path, key: Path, client_ca: Path | None = None,
+               callers: list[str] | None = None) -> Iterator[tuple[str, list[int]]]:
+    """A loopback HTTPS server answering DummyOperation; with ``client_ca`` it asks for a
+    client certificate issued by that CA, and ``callers`` gets each caller's common name."""
     hits: list[int] = []
 
     class H(BaseHTTPRequestHandler):
@@ -78,6 +81,10 @@ def tls_server(cert: Path, key: Path) -> Iterator[tuple[str, list[int]]]:
 
         def do_POST(self) -> None:
             hits.append(1)
+            peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+            if peer and callers is not None:
+                callers.extend(v for rdn in peer["subject"] for k, v in rdn
+                               if k == "commonName")
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             body = response_body("DummyOperation")
             self.send_response(200)
@@ -89,6 +96,9 @@ def tls_server(cert: Path, key: Path) -> Iterator[tuple[str, list[int]]]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
+    if client_ca is not None:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(client_ca)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
                          daemon=True)
@@ -278,6 +288,32 @@ def test_a_missing_certificate_file_is_a_tls_error(tmp_path: Path) -> None:
     with pytest.raises(TlsError, match=r"chybi\.pfx"):
         load_client_certificate(ssl.create_default_context(),
                                 ClientCertificate(tmp_path / "chybi.pfx"))
+
+
+def test_the_client_certificate_is_presented_to_the_server(pki: Pki, tmp_path: Path) -> None:
+    """A certificate login's certificate reaches the server on the transport's requests
+    (the pooled path keeps the adapter's TLS context); without it the server refuses."""
+    cert, key, _k, _c = pki.leaf("isds-mtls", LOCAL)
+    user_cert, user_key, _uk, _uc = pki.leaf("spisovka-01", [])
+    callers: list[str] = []
+    with tls_server(cert, key, client_ca=pki.ca_file, callers=callers) as (url, hits):
+        t = RequestsTransport(ca_file=pki.ca_file,
+                              client_cert=ClientCertificate(user_cert, user_key))
+        try:
+            for _ in range(2):
+                resp = t.request("POST", url + "/cert/DS/dz", body=b"<x/>")
+                assert resp.status == 200
+                resp.close()
+        finally:
+            t.close()
+        assert hits == [1, 1] and callers == ["spisovka-01", "spisovka-01"]
+        bare = RequestsTransport(ca_file=pki.ca_file)
+        try:
+            with pytest.raises(TransportError):
+                bare.request("POST", url + "/cert/DS/dz", body=b"<x/>").close()
+        finally:
+            bare.close()
+        assert hits == [1, 1]  # the request without a certificate never reached the server
 
 
 def test_a_certificate_login_needs_a_certificate() -> None:

@@ -24,7 +24,12 @@ from dso_desktop.isds.client import IsdsClient
 from dso_desktop.isds.endpoints import Environment
 from dso_desktop.isds.errors import ConnectionFailed, TimeoutError_, TlsError
 from dso_desktop.isds.models import Credentials
-from dso_desktop.isds.transport import URL_CACHE, RequestsTransport, basic_auth_header
+from dso_desktop.isds.transport import (
+    READ_CHUNK,
+    URL_CACHE,
+    RequestsTransport,
+    basic_auth_header,
+)
 from dso_desktop.zfo.testpki import issue_cert, pem_key
 
 SECRET = "Velmi-tajne-heslo-42"
@@ -49,11 +54,19 @@ class State:
     transfer_encoding: str | None = None
     delay: float = 0.0
     set_cookie: str | None = None  # a Set-Cookie header to answer with
+    short_body: bool = False  # promise more body than is sent, then close
     seen: list[list[tuple[str, str]]]  # the headers of each request, in order
 
 
 @pytest.fixture
 def server(tls) -> Iterator[tuple[str, type[State]]]:
+    with serve(tls) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve(tls) -> Iterator[tuple[str, type[State]]]:
+    """A loopback HTTPS server answering every POST with ``State.download``."""
     cert, key, _ = tls
 
     class St(State):
@@ -81,12 +94,14 @@ def server(tls) -> Iterator[tuple[str, type[State]]]:
             body, ctype = St.download
             self.send_response(200)
             self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body) + (100 if St.short_body else 0)))
             if St.set_cookie:
                 self.send_header("Set-Cookie", St.set_cookie)
             self.end_headers()
             with contextlib.suppress(OSError):  # the client gave up (read-timeout test)
                 self.wfile.write(body)
+            if St.short_body:
+                self.close_connection = True
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -325,3 +340,160 @@ def test_settings_the_session_is_not_built_with_go_through_session_request(serve
         assert answered == [200]  # the session's hook ran, as Session.request runs it
     finally:
         t.close()
+
+
+# --- the pooled path (issue 18): what the session gave, kept without Session.request ------
+
+
+@pytest.fixture
+def no_session_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests below must exercise the pooled path: requests' own sending fails them."""
+    import requests
+
+    def refuse(*a: object, **kw: object) -> None:
+        raise AssertionError("sent through requests' Session/HTTPAdapter, not the pool path")
+
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+
+
+def test_cookies_follow_the_jar_on_the_pooled_path(server, tls, no_session_request) -> None:
+    """A cookie set by an answer is sent back only where the jar says (its path), and the
+    jar keeps each answer's new value (ISDS refreshes its session cookie)."""
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    t = RequestsTransport(ca_file=tls[0])
+
+    def post(path: str) -> list[tuple[str, str]]:
+        t.request("POST", url + path, body=b"<x/>", headers={}).close()
+        return st.seen[-1]
+
+    try:
+        st.set_cookie = "IPCZ-X-COOKIE=first; Path=/; Secure; HttpOnly"
+        assert not any(k == "Cookie" for k, _ in post("/as/processLogin"))
+        st.set_cookie = "ASWS=only-as; Path=/as"
+        assert ("Cookie", "IPCZ-X-COOKIE=first") in post("/DS/dz")
+        st.set_cookie = "IPCZ-X-COOKIE=second; Path=/; Secure; HttpOnly"
+        assert ("Cookie", "IPCZ-X-COOKIE=first") in post("/DS/dz")  # ASWS is not for /DS
+        st.set_cookie = None
+        assert ("Cookie", "IPCZ-X-COOKIE=second") in post("/DS/dx")  # refreshed
+        assert ("Cookie", "ASWS=only-as; IPCZ-X-COOKIE=second") in post("/as/x")
+        assert t.cookie("ASWS") == "only-as"
+    finally:
+        t.close()
+
+
+def test_each_host_gets_its_own_connections(server, tls, no_session_request) -> None:
+    """The pools kept between requests are per URL: requests to two servers (ISDS's ws1 and
+    ws2 hosts) alternate and each reaches its own server."""
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    with serve(tls) as (url2, st2):
+        st2.download = mtom_response("DummyOperation", dm_status(), {})
+        t = RequestsTransport(ca_file=tls[0])
+        try:
+            for n in range(3):
+                for target in (url, url2):
+                    t.request("POST", f"{target}/DS/dz", body=b"<x/>").close()
+                assert (st.requests, st2.requests) == (n + 1, n + 1)
+        finally:
+            t.close()
+
+
+@pytest.mark.parametrize("size", [100, READ_CHUNK + 100])  # one piece / two
+def test_a_broken_answer_is_a_connection_failure(server, tls, no_session_request,
+                                                 size: int) -> None:
+    url, st = server
+    st.download = (b"x" * size, "text/xml")
+    st.short_body = True
+    t = RequestsTransport(ca_file=tls[0])
+    try:
+        with pytest.raises(ConnectionFailed, match="connection broke reading"):
+            t.request("POST", url + "/DS/dz", body=b"<x/>")
+        st.short_body = False
+        resp = t.request("POST", url + "/DS/dz", body=b"<x/>")  # the next one is whole
+        assert resp.content() == st.download[0]
+        resp.close()
+    finally:
+        t.close()
+
+
+def test_tls_is_verified_on_the_pooled_path(server, tls, no_session_request) -> None:
+    url, st = server
+    with client(url, None) as c, pytest.raises(TlsError):
+        c.dummy_operation()  # the server's CA is not trusted without the account's CA file
+    assert st.requests == 0
+
+
+class ConnectProxy:
+    """An HTTP proxy on loopback that tunnels CONNECT (what an HTTPS request through a
+    proxy uses) and records each tunnel's target."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.targets: list[str] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+
+    def _tunnel(self, conn) -> None:
+        import selectors
+        import socket
+
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        method, target = head.split(b" ", 2)[:2]
+        assert method == b"CONNECT"
+        self.targets.append(target.decode())
+        host, port = target.decode().rsplit(":", 1)
+        up = socket.create_connection((host, int(port)))
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        sel = selectors.DefaultSelector()
+        sel.register(conn, selectors.EVENT_READ, up)
+        sel.register(up, selectors.EVENT_READ, conn)
+        with conn, up, sel, contextlib.suppress(OSError):  # a side that hangs up ends it
+            while True:
+                for key, _ in sel.select(5):
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_requests_go_through_the_users_proxy_with_tls_end_to_end(server, tls,
+                                                                no_session_request) -> None:
+    """The pooled path tunnels through the configured proxy (a tunnel per connection:
+    this server closes each after its answer) and still verifies the server's certificate
+    inside it."""
+    url, st = server
+    st.download = mtom_response("DummyOperation", dm_status(), {})
+    proxy = ConnectProxy()
+    try:
+        with client(url, tls[0], proxy=proxy.url) as c:
+            c.dummy_operation()
+            c.dummy_operation()
+        host_port = url.removeprefix("https://")
+        assert proxy.targets == [host_port] * 2 and st.requests == 2
+        with client(url, None, proxy=proxy.url) as c, pytest.raises(TlsError):
+            c.dummy_operation()  # through the proxy, the server's CA is still not trusted
+        assert st.requests == 2 and proxy.targets == [host_port] * 3
+    finally:
+        proxy.close()
