@@ -228,7 +228,8 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
     ones whose covering tests are fastest first. ``line_map`` (scripts/mutants_lines.py):
     of the tests that reach the function, only those that executed the mutated statement;
     ``one_case``: of a parametrised test's cases, only one of those that ran the same
-    lines of the mutated file (``LineMap.one_case_per_lines``; it loses kills)."""
+    lines of the mutated file and handed the mutated function the same arguments
+    (``LineMap.one_case_per_lines``)."""
     from mutmut.state import state
     from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
@@ -253,7 +254,8 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
             # Where the line data could not decide (a default, a decorator, a line run
             # at import...), the function's whole set, every case included.
             if not why and one_case:
-                tests = line_map.one_case_per_lines(Path("mutants", data.path), tests)
+                tests = line_map.one_case_per_lines(Path("mutants", data.path), tests,
+                                                    name.rsplit(".", 1)[-1])
         else:
             reach = tests
         estimate = sum(durations[t] for t in tests)
