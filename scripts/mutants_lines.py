@@ -469,7 +469,8 @@ _BY_REPR = ("datetime.datetime", "datetime.date", "datetime.time", "datetime.tim
             "datetime.timezone", "decimal.Decimal", "uuid.UUID", "fractions.Fraction",
             "zoneinfo.ZoneInfo", "pathlib.PosixPath", "pathlib.PurePosixPath")
 _BIG = 4096  # bytes and str at least this long are hashed once per object (immutable)
-_NODES = 50_000  # values in one call's arguments: more, and the call is not digested
+_NODES = 2_000  # values in one call's arguments: more, and the call is not digested
+_CALLS = 2_000  # calls of one function in one test: more, and its calls are not compared
 _DEPTH = 24
 
 
@@ -510,6 +511,11 @@ class _Feed:
                 data = obj.encode("utf-8", "surrogatepass") if isinstance(obj, str) else obj
                 h.update(b"%s:%d:%s;" % (t.__name__.encode(), len(data), data))
         elif t is bytearray or t is memoryview:
+            # Mutable or a window of something else: read again at every call, so only
+            # small ones (a big message's windows would be copied at every call).
+            size = obj.nbytes if isinstance(obj, memoryview) else len(obj)  # type: ignore[arg-type]
+            if size >= _BIG:
+                raise Unstable("a big mutable buffer")
             data = bytes(obj)  # type: ignore[call-overload]
             h.update(b"%s:%d:%s;" % (t.__name__.encode(), len(data), data))
         elif isinstance(obj, enum.Enum):
@@ -530,7 +536,17 @@ class _Feed:
                 raise Unstable("closure or bound")
             h.update(f"func:{obj.__module__}.{obj.__qualname__};".encode())
         elif t.__module__.startswith("asn1crypto.") and hasattr(obj, "dump"):
-            h.update(f"asn1:{t.__qualname__}:".encode() + obj.dump() + b";")
+            # The encoded contents it was read from (a certificate, a name). Not ``dump``
+            # nor ``contents``: on a value built or changed in memory they encode it anew,
+            # children and all (seconds for a whole message); such a value, or a big one,
+            # is not compared.
+            contents = getattr(obj, "_contents", None)
+            if not isinstance(contents, bytes) or len(contents) >= _BIG \
+                    or getattr(obj, "children", None) is not None:
+                raise Unstable("a big, built or changed ASN.1 value")
+            h.update(f"asn1:{t.__qualname__}:{getattr(obj, 'tag', '')}:".encode())
+            h.update(contents)
+            h.update(b";")
         elif t.__module__.startswith(("dso_desktop.", "cryptography.")) or is_dataclass(obj):
             self._object(obj, depth)
         else:
@@ -673,8 +689,11 @@ class CallProbe:
             calls[fkey] = UNSTABLE
             return
         if running is None:
-            running = calls[fkey] = hashlib.sha256()
-        running.update(one)
+            running = calls[fkey] = [hashlib.sha256(), 0]
+        running[0].update(one)
+        running[1] += 1
+        if running[1] > _CALLS:  # digesting them all would cost more than it saves
+            calls[fkey] = UNSTABLE
 
     def enter(self, test: str) -> None:
         """A test starts: its own calls from here, and every cache empty."""
@@ -692,7 +711,7 @@ class CallProbe:
         if self.current is not None:
             # A thread the test left running may still call (a copy is taken at once).
             self.calls[self._test] = {
-                k: v if isinstance(v, str) else v.hexdigest()[:32]
+                k: v if isinstance(v, str) else v[0].hexdigest()[:32]
                 for k, v in dict(self.current).items()}
         self.current = None
 
