@@ -541,8 +541,11 @@ class _Feed:
             # children and all (seconds for a whole message); such a value, or a big one,
             # is not compared.
             contents = getattr(obj, "_contents", None)
+            chosen = getattr(obj, "_parsed", None)  # a Choice's value: changed since read?
             if not isinstance(contents, bytes) or len(contents) >= _BIG \
-                    or getattr(obj, "children", None) is not None:
+                    or getattr(obj, "children", None) is not None \
+                    or (callable(getattr(chosen, "_is_mutated", None))
+                        and chosen._is_mutated()):
                 raise Unstable("a big, built or changed ASN.1 value")
             h.update(f"asn1:{t.__qualname__}:{getattr(obj, 'tag', '')}:".encode())
             h.update(contents)

@@ -412,6 +412,16 @@ def test_a_call_digest_is_of_values_and_refuses_what_is_no_value(tmp_path: Path)
         x: int
         tags: list[str]
 
+    from asn1crypto import x509
+
+    def name(cn: str) -> Any:  # as read from a certificate: parsed from its DER
+        return x509.Name.load(x509.Name.build({"common_name": cn}).dump())
+
+    read = name("Seal")
+    assert read.human_friendly  # read through: the same value
+    changed = name("Seal")
+    changed.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Other")
+    built = x509.Name.build({"common_name": "Seal"})  # not encoded yet
     big = b"x" * 10_000
     same = [
         ((b"AUX",), (b"AUX",)),
@@ -421,6 +431,7 @@ def test_a_call_digest_is_of_values_and_refuses_what_is_no_value(tmp_path: Path)
          (Kind.A, dt.datetime(2026, 1, 2, tzinfo=dt.UTC))),
         ((Point(1, ["a"]),), (Point(1, ["a"]),)),
         ((big,), (bytes(bytearray(big)),)),  # another object, the same bytes
+        ((name("Seal"),), (read,)),
     ]
     for one, two in same:
         assert _call_digest(*one) == _call_digest(*two), one
@@ -428,6 +439,7 @@ def test_a_call_digest_is_of_values_and_refuses_what_is_no_value(tmp_path: Path)
         ((b"AUX",), (b"CON",)), ((b"1",), ("1",)), ((1,), (True,)), ((1,), (1.0,)),
         (("a\nb",), ("ab",)), ((Kind.A,), (Kind.B,)), ((Point(1, ["a"]),), (Point(1, ["b"]),)),
         (([1, 2],), ((1, 2),)), ((big,), (big[:-1] + b"y",)),
+        ((name("Seal"),), (name("Other"),)),
     ]
     for one, two in other:
         assert _call_digest(*one) != _call_digest(*two), (one, two)
@@ -435,7 +447,8 @@ def test_a_call_digest_is_of_values_and_refuses_what_is_no_value(tmp_path: Path)
     cycle: list[Any] = []
     cycle.append(cycle)
     with open(tmp_path / "f", "w", encoding="utf-8") as handle:
-        for value in (threading.Lock(), handle, lambda: 1, _Opaque(), cycle, object()):
+        for value in (threading.Lock(), handle, lambda: 1, _Opaque(), cycle, object(), built,
+                      changed, bytearray(big), memoryview(big)):
             with pytest.raises(ml.Unstable):
                 _call_digest(value)
 
