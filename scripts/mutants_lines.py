@@ -425,7 +425,11 @@ class LineMap:
         Branch ``mutspeed4``'s rule (lines alone) lost kills where cases ran the same lines
         with other data (the reserved name ``AUX`` among ``CON``, ``NUL``...; a sample
         with multi-line base64): those cases hand ``sanitize`` and ``_b64_getter`` other
-        arguments, so they stay apart here (docs/testing.md, branch ``mutspeed5``)."""
+        arguments, so they stay apart here (docs/testing.md, branch ``mutspeed5``). Not
+        compared: what a case does with the function's results afterwards (cases that
+        pass the same input and check different fields of the result would be merged), and
+        state a function reads besides its arguments (a file by a fixed name): so the rule
+        stays opt-in (``--one-case``)."""
         key = file_key(source_path)
         entry = self.files.get(key) if key else None
         if entry is None or key is None:

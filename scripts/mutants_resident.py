@@ -998,8 +998,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-lines", action="store_true",
                     help="run every test that reaches the mutated function (no line coverage)")
     ap.add_argument("--one-case", action="store_true",
-                    help="of a parametrised test's cases, run one per set of lines run in "
-                    "the mutated file (cheaper; loses kills, docs/testing.md)")
+                    help="of a parametrised test's cases, run one of those that ran the same "
+                    "lines of the mutated file and called the mutated function with the same "
+                    "arguments (docs/testing.md)")
     ap.add_argument("--stats-processes", type=int, default=1,
                     help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")
