@@ -42,22 +42,26 @@ recording it so would change its result.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
+import enum
+import functools
 import hashlib
+import inspect
 import json
 import os
 import shutil
 import sys
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 LINES_FILE = "mutmut-lines.json"  # in mutants/, beside mutmut's mutmut-stats.json
-FORMAT = 3  # 3: the lines of the Python processes a test starts are its own
+FORMAT = 4  # 3: the lines of the Python processes a test starts are its own; 4: call digests
 
 
 def file_key(path: str | os.PathLike[str]) -> str | None:
@@ -256,15 +260,23 @@ class LineMap:
     files: dict[str, FileLines] = field(default_factory=dict)
     spawners: set[str] = field(default_factory=set)
     traced: set[str] = field(default_factory=set)  # every test run under the recorder
+    # file key -> function (``x_f``, ``xǁCǁm``) -> test index -> digest of its calls'
+    # arguments in that test (``CallProbe``; UNSTABLE where one could not be read)
+    calls: dict[str, dict[str, dict[int, str]]] = field(default_factory=dict)
+    started: set[str] = field(default_factory=set)  # tests during which a process started
     _parsed: dict[str, Parsed] = field(default_factory=dict, repr=False, compare=False)
     # per file: each test's lines in it (``one_case_per_lines``)
     _signatures: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict, repr=False,
                                                    compare=False)
+    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     # -- storage
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "tests": self.tests, "spawners": sorted(self.spawners),
-                "traced": sorted(self.traced),
+                "traced": sorted(self.traced), "started": sorted(self.started),
+                "calls": {k: {f: {str(i): d for i, d in sorted(per.items())}
+                              for f, per in sorted(fs.items())}
+                          for k, fs in sorted(self.calls.items())},
                 "files": {k: {"sha256": f.sha256, "complete": f.complete,
                               "outside": sorted(f.outside),
                               "lines": {str(n): sorted(t) for n, t in sorted(f.lines.items())}}
@@ -279,7 +291,10 @@ class LineMap:
                                  {int(n): set(t) for n, t in f["lines"].items()},
                                  set(f["outside"]))
                     for k, f in data["files"].items()},
-                   set(data["spawners"]), set(data["traced"]))
+                   set(data["spawners"]), set(data["traced"]),
+                   {k: {f: {int(i): d for i, d in per.items()} for f, per in fs.items()}
+                    for k, fs in data["calls"].items()},
+                   set(data["started"]))
 
     @classmethod
     def load(cls, path: Path) -> LineMap:
@@ -296,10 +311,14 @@ class LineMap:
     # -- merging a run
     def merge(self, measured: dict[str, dict[int, set[str]]], outside: dict[str, set[int]],
               shas: dict[str, str], spawners: set[str], full: bool,
-              traced: set[str] | None = None) -> None:
+              traced: set[str] | None = None,
+              calls: dict[str, dict[str, str]] | None = None,
+              started: set[str] | None = None) -> None:
         """Add what a stats run measured. ``full``: the run covered the whole selection (a
         file it did not trace is then known to be reached by no test). A partial run (only
-        new tests) keeps the earlier data of a file only if the file is unchanged."""
+        new tests) keeps the earlier data of a file only if the file is unchanged.
+        ``calls``: test -> ``file key:function`` -> digest of its calls (``CallProbe``);
+        ``started``: the tests during which a process started."""
         index = {t: i for i, t in enumerate(self.tests)}
 
         def idx(test: str) -> int:
@@ -312,14 +331,22 @@ class LineMap:
             self.files = {}
             self.spawners = set()
             self.traced = set()
+            self.calls = {}
+            self.started = set()
         for key, sha in shas.items():
             old = self.files.get(key)
             if old is None or old.sha256 != sha:
                 # New or rewritten since: only a full run gives the whole picture.
                 old = self.files[key] = FileLines(sha, full)
+                self.calls.pop(key, None)
             for line, tests in measured.get(key, {}).items():
                 old.lines.setdefault(line, set()).update(idx(t) for t in tests)
             old.outside |= outside.get(key, set())
+        for test, per_func in (calls or {}).items():
+            for fkey, d in per_func.items():
+                key, _, func = fkey.rpartition(":")
+                self.calls.setdefault(key, {}).setdefault(func, {})[idx(test)] = d
+        self.started |= started or set()
         self.spawners |= spawners
         self.traced |= set(traced or ()) | {t for f in measured.values()
                                             for ts in f.values() for t in ts}
@@ -346,8 +373,13 @@ class LineMap:
             mine.outside |= theirs.outside
         for key in set(self.files) - set(other.files):
             self.files[key].complete = False  # the other process did not see this file
+        for key, funcs in other.calls.items():
+            for func, per in funcs.items():
+                self.calls.setdefault(key, {}).setdefault(func, {}).update(
+                    (remap[i], d) for i, d in per.items())
         self.spawners |= other.spawners
         self.traced |= other.traced
+        self.started |= other.started
 
     # -- selection
     def tests_for(self, source_path: Path, mutant_local: str,
@@ -379,40 +411,316 @@ class LineMap:
         keep = hit | self.spawners | (set(function_tests) - self.traced)
         return [t for t in function_tests if t in keep], ""
 
-    def one_case_per_lines(self, source_path: Path, tests: list[str]) -> list[str]:
+    def one_case_per_lines(self, source_path: Path, tests: list[str],
+                           mutant_local: str) -> list[str]:
         """Of the parametrised cases of one test function in ``tests`` (order kept), only
         the first of those that executed the very same lines of the mutated file
-        (``source_path``) in the stats run. A heuristic, not a proof: cases that take the
-        same lines through the mutated module usually hand it the same data (the CMS and
-        BER shapes around one message, for a mutant of the XML code); where they do not, a
-        kill is lost (measured in docs/testing.md, branch ``mutspeed4``: the reserved name
-        ``AUX`` among ``CON``, ``NUL``...; a sample with multi-line base64), so it is used
-        only on request (``--one-case``). Process
-        starters and tests without line data stay, and a test that is not parametrised
-        is a class of its own."""
+        (``source_path``) in the stats run **and** handed the mutated function the same
+        arguments in the same order (``CallProbe``'s digests of its calls): the mutant
+        computes the same in each of them. A case whose calls could not be digested (an
+        argument not readable as a value, calls made only in another process or never
+        seen), a case during which a process started, a process starter, a test without
+        line data, a test that is not parametrised: each is a class of its own.
+
+        Branch ``mutspeed4``'s rule (lines alone) lost kills where cases ran the same lines
+        with other data (the reserved name ``AUX`` among ``CON``, ``NUL``...; a sample
+        with multi-line base64): those cases hand ``sanitize`` and ``_b64_getter`` other
+        arguments, so they stay apart here (docs/testing.md, branch ``mutspeed5``). Not
+        compared: what a case does with the function's results afterwards (cases that
+        pass the same input and check different fields of the result would be merged), and
+        state a function reads besides its arguments (a file by a fixed name): so the rule
+        stays opt-in (``--one-case``)."""
         key = file_key(source_path)
         entry = self.files.get(key) if key else None
-        if entry is None:
+        if entry is None or key is None:
             return tests
-        sigs = self._signatures.get(key)  # type: ignore[arg-type]
+        func = mutant_local.rpartition("__mutmut_")[0]
+        digests = self.calls.get(key, {}).get(func, {})
+        sigs = self._signatures.get(key)
         if sigs is None:
             per_test: dict[int, list[int]] = {}
             for line, idxs in sorted(entry.lines.items()):
                 for i in idxs:
                     per_test.setdefault(i, []).append(line)
-            sigs = self._signatures[key] = {  # type: ignore[index]
+            sigs = self._signatures[key] = {
                 self.tests[i]: tuple(ls) for i, ls in per_test.items()}
-        seen: set[tuple[str, tuple[int, ...]]] = set()
+        if digests and len(self._index) != len(self.tests):
+            self._index = {t: i for i, t in enumerate(self.tests)}
+        index = self._index
+        seen: set[tuple[str, tuple[int, ...], str]] = set()
         out = []
         for t in tests:
             base, bracket, _ = t.partition("[")
-            if bracket and t in sigs and t not in self.spawners:
-                cls = (base, sigs[t])
+            called = digests.get(index.get(t, -1), UNSTABLE)
+            if (bracket and t in sigs and t not in self.spawners and t not in self.started
+                    and called != UNSTABLE):
+                cls = (base, sigs[t], called)
                 if cls in seen:
                     continue
                 seen.add(cls)
             out.append(t)
         return out
+
+
+# -- caches and call digests in the stats run ----------------------------------------------
+
+class Unstable(Exception):
+    """An argument whose value cannot be told from a digest (a file, a lock, a cycle...)."""
+
+
+_PLAIN = (bool, int, float, complex)
+_BY_REPR = ("datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta",
+            "datetime.timezone", "decimal.Decimal", "uuid.UUID", "fractions.Fraction",
+            "zoneinfo.ZoneInfo", "pathlib.PosixPath", "pathlib.PurePosixPath")
+_BIG = 4096  # bytes and str at least this long are hashed once per object (immutable)
+_NODES = 2_000  # values in one call's arguments: more, and the call is not digested
+_CALLS = 2_000  # calls of one function in one test: more, and its calls are not compared
+_DEPTH = 24
+
+
+class _Feed:
+    """One call's arguments as a digest: values only (never an address), containers in a
+    canonical order. What it cannot read as a value raises ``Unstable``."""
+
+    def __init__(self, memo: dict[int, tuple[object, bytes]]) -> None:
+        self.h = hashlib.sha256()
+        self.memo = memo  # id -> (the object, its digest): big immutable values
+        self.nodes = 0
+        self.open: set[int] = set()
+
+    def digest_of(self, obj: object, depth: int) -> bytes:
+        sub = _Feed(self.memo)
+        sub.nodes, sub.open = self.nodes, self.open
+        sub.add(obj, depth)
+        self.nodes = sub.nodes
+        return sub.h.digest()
+
+    def add(self, obj: object, depth: int = 0) -> None:
+        self.nodes += 1
+        if self.nodes > _NODES or depth > _DEPTH:
+            raise Unstable("too big or too deep")
+        h, t = self.h, type(obj)
+        if obj is None or t in _PLAIN:
+            h.update(f"{t.__name__}:{obj!r};".encode())
+        elif t is str or t is bytes:
+            assert isinstance(obj, str | bytes)
+            if len(obj) >= _BIG:  # immutable: hashed once per object in a test
+                hit = self.memo.get(id(obj))
+                if hit is None or hit[0] is not obj:
+                    hit = self.memo[id(obj)] = (obj, hashlib.sha256(
+                        obj.encode("utf-8", "surrogatepass") if isinstance(obj, str)
+                        else obj).digest())
+                h.update(b"%s#%d:%s;" % (t.__name__.encode(), len(obj), hit[1]))
+            else:
+                data = obj.encode("utf-8", "surrogatepass") if isinstance(obj, str) else obj
+                h.update(b"%s:%d:%s;" % (t.__name__.encode(), len(data), data))
+        elif t is bytearray or t is memoryview:
+            # Mutable or a window of something else: read again at every call, so only
+            # small ones (a big message's windows would be copied at every call).
+            size = obj.nbytes if isinstance(obj, memoryview) else len(obj)  # type: ignore[arg-type]
+            if size >= _BIG:
+                raise Unstable("a big mutable buffer")
+            data = bytes(obj)  # type: ignore[call-overload]
+            h.update(b"%s:%d:%s;" % (t.__name__.encode(), len(data), data))
+        elif isinstance(obj, enum.Enum):
+            h.update(f"enum:{t.__module__}.{t.__qualname__}.{obj.name};".encode())
+        elif f"{t.__module__}.{t.__qualname__}" in _BY_REPR:
+            h.update(f"{t.__module__}.{t.__qualname__}:{obj!r};".encode())
+        elif isinstance(obj, type):
+            h.update(f"type:{obj.__module__}.{obj.__qualname__};".encode())
+        elif t in (tuple, list, set, frozenset, dict) or (
+                isinstance(obj, tuple) and not hasattr(obj, "__dict__")):
+            self._container(obj, depth)
+        elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
+            # A function of a module, not a closure or a bound method: its code is the same
+            # in every test (a lambda or a closure may hold anything).
+            if getattr(obj, "__closure__", None) or "<" in obj.__qualname__ \
+                    or getattr(obj, "__self__", None) not in (None, sys.modules.get(
+                        getattr(obj, "__module__", "") or "")):
+                raise Unstable("closure or bound")
+            h.update(f"func:{obj.__module__}.{obj.__qualname__};".encode())
+        elif t.__module__.startswith("asn1crypto.") and hasattr(obj, "dump"):
+            # The encoded contents it was read from (a certificate, a name). Not ``dump``
+            # nor ``contents``: on a value built or changed in memory they encode it anew,
+            # children and all (seconds for a whole message); such a value, or a big one,
+            # is not compared.
+            contents = getattr(obj, "_contents", None)
+            chosen = getattr(obj, "_parsed", None)  # a Choice's value: changed since read?
+            if not isinstance(contents, bytes) or len(contents) >= _BIG \
+                    or getattr(obj, "children", None) is not None \
+                    or (callable(getattr(chosen, "_is_mutated", None))
+                        and chosen._is_mutated()):
+                raise Unstable("a big, built or changed ASN.1 value")
+            h.update(f"asn1:{t.__qualname__}:{getattr(obj, 'tag', '')}:".encode())
+            h.update(contents)
+            h.update(b";")
+        elif t.__module__.startswith(("dso_desktop.", "cryptography.")) or is_dataclass(obj):
+            self._object(obj, depth)
+        else:
+            raise Unstable(f"{t.__module__}.{t.__qualname__}")
+
+    def _container(self, obj: Any, depth: int) -> None:
+        t = type(obj)
+        key = id(obj)
+        if key in self.open:
+            raise Unstable("cycle")
+        self.open.add(key)
+        try:
+            self.h.update(f"{t.__module__}.{t.__qualname__}({len(obj)}:".encode())
+            if isinstance(obj, dict):
+                items = sorted((self.digest_of(k, depth + 1), self.digest_of(v, depth + 1))
+                               for k, v in obj.items())
+                for k, v in items:
+                    self.h.update(k + v)
+            elif isinstance(obj, set | frozenset):
+                for d in sorted(self.digest_of(x, depth + 1) for x in obj):
+                    self.h.update(d)
+            else:
+                for x in obj:
+                    self.add(x, depth + 1)
+            self.h.update(b");")
+        finally:
+            self.open.discard(key)
+
+    def _object(self, obj: Any, depth: int) -> None:
+        """An object of the product (or a dataclass): its type and every attribute it holds
+        (``__dict__`` and slots); a certificate of ``cryptography``: its DER."""
+        t = type(obj)
+        if t.__module__.startswith("cryptography."):
+            der = getattr(obj, "public_bytes", None)
+            if der is None:
+                raise Unstable("a cryptography object without DER")
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            self.h.update(f"crypto:{t.__qualname__}:".encode() + der(Encoding.DER) + b";")
+            return
+        state: dict[str, Any] = {}
+        for klass in t.__mro__:
+            for name in getattr(klass, "__slots__", ()) or ():
+                if isinstance(name, str) and name not in ("__dict__", "__weakref__") \
+                        and hasattr(obj, name):
+                    state[name] = getattr(obj, name)
+        state.update(getattr(obj, "__dict__", {}))
+        if not state and not is_dataclass(obj):
+            raise Unstable(f"{t.__qualname__} holds nothing readable")
+        key = id(obj)
+        if key in self.open:
+            raise Unstable("cycle")
+        self.open.add(key)
+        try:
+            self.h.update(f"obj:{t.__module__}.{t.__qualname__}(".encode())
+            for name in sorted(state):
+                self.h.update(name.encode() + b"=")
+                self.add(state[name], depth + 1)
+            self.h.update(b");")
+        finally:
+            self.open.discard(key)
+
+
+UNSTABLE = "?"  # a call digest that cannot be compared (an argument not readable as a value)
+
+
+class CallProbe:
+    """For mutmut's stats run, before each test: clears every cache of the mutated modules
+    (``functools.lru_cache``/``cache`` and anything else with a ``cache_clear``, at module
+    level or on a class), so a test's lines are those it runs itself and not fewer because
+    an earlier test filled a cache (``parse._cert_info_of`` hid ``_name`` from the test
+    that kills ``_name`` 1); and records, per test, a digest of the arguments of every call
+    of each mutated function (the orig behind each trampoline), in call order.
+
+    Two cases of a parametrised test whose calls of a function F had equal digests handed F
+    the same values in the same order; a mutant of F then computes the same in both (for
+    deterministic code that reads nothing but its arguments and the modules' constants):
+    ``LineMap.one_case_per_lines`` merges cases only so."""
+
+    def __init__(self, src: Path) -> None:
+        self.src = str(src.resolve()) + os.sep
+        self.seen: set[str] = set()  # modules scanned
+        self.caches: list[Any] = []  # objects with cache_clear
+        self.current: dict[str, Any] | None = None  # function key -> running hash
+        self.calls: dict[str, dict[str, str]] = {}  # test -> function key -> digest
+        self.memo: dict[int, tuple[object, bytes]] = {}
+
+    def _scan(self) -> None:
+        for name, mod in list(sys.modules.items()):
+            if name in self.seen:
+                continue
+            path = getattr(mod, "__file__", None) or ""
+            if not os.path.abspath(path).startswith(self.src):
+                continue
+            self.seen.add(name)
+            key = file_key(path)
+            if key is None:
+                continue
+            for attr, value in list(vars(mod).items()):
+                if isinstance(value, type) and value.__module__ == name:
+                    for member in vars(value).values():
+                        member = getattr(member, "__func__", member)  # static/classmethod
+                        if callable(getattr(member, "cache_clear", None)):
+                            self.caches.append(member)
+                elif callable(getattr(value, "cache_clear", None)) and not isinstance(value, type):
+                    self.caches.append(value)
+                elif (attr.startswith("mutants_") and isinstance(value, dict)
+                        and "_mutmut_orig" in value):
+                    self._wrap(value, key)
+
+    def _wrap(self, table: dict[str, Any], key: str) -> None:
+        orig = table["_mutmut_orig"]
+        if getattr(orig, "_mutcalls", False):
+            return
+        stem = orig.__name__.removesuffix("__mutmut_orig")
+        fkey = f"{key}:{stem}"
+        probe = self
+
+        @functools.wraps(orig)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            probe._record(fkey, args, kwargs)
+            return orig(*args, **kwargs)
+
+        traced._mutcalls = True  # type: ignore[attr-defined]
+        table["_mutmut_orig"] = traced
+
+    def _record(self, fkey: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        calls = self.current
+        if calls is None:
+            return
+        running = calls.get(fkey)
+        if running is UNSTABLE:
+            return
+        try:
+            feed = _Feed(self.memo)
+            feed.add(args)
+            feed.add(kwargs)
+            one = feed.h.digest()
+        except Exception:  # any failure to read an argument: not comparable
+            calls[fkey] = UNSTABLE
+            return
+        if running is None:
+            running = calls[fkey] = [hashlib.sha256(), 0]
+        running[0].update(one)
+        running[1] += 1
+        if running[1] > _CALLS:  # digesting them all would cost more than it saves
+            calls[fkey] = UNSTABLE
+
+    def enter(self, test: str) -> None:
+        """A test starts: its own calls from here, and every cache empty."""
+        self.leave()
+        self._scan()
+        for cached in self.caches:
+            with contextlib.suppress(Exception):  # a cache that cannot clear: as before
+                cached.cache_clear()
+        self.memo.clear()
+        self.current = {}
+        self.calls[test] = {}
+        self._test = test
+
+    def leave(self) -> None:
+        if self.current is not None:
+            # A thread the test left running may still call (a copy is taken at once).
+            self.calls[self._test] = {
+                k: v if isinstance(v, str) else v[0].hexdigest()[:32]
+                for k, v in dict(self.current).items()}
+        self.current = None
 
 
 # -- recording in mutmut's stats run -------------------------------------------------------
@@ -618,6 +926,8 @@ class LineRecorder:
         self._active = False
         # The coverage of the Python processes a test starts (``SubprocessLines``).
         self.sub = SubprocessLines(self.root / "src", out.with_name(out.name + ".sub"))
+        # Caches emptied before each test, and the arguments of each mutated function's calls.
+        self.probe = CallProbe(self.root / "src")
 
     # Process starts: an audit hook (fork, exec, posix_spawn, subprocess) and the
     # multiprocessing start (its "spawn" start calls _posixsubprocess without an event).
@@ -688,6 +998,9 @@ class LineRecorder:
             init._mutlines = True  # type: ignore[attr-defined]
             popen.__init__ = init  # type: ignore[method-assign]
         sys.addaudithook(self._audit)
+        # The probe's wrapper is one more frame on each call of a mutated function (the
+        # trampoline's two are why tests/conftest.py raises the limit for the mutation run).
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 4_000))
         self._active = True
         self.cov.start()
 
@@ -698,6 +1011,7 @@ class LineRecorder:
         self.cov.switch_context(nodeid)
         self._alive(nodeid)
         self.sub.enter(nodeid)
+        self.probe.enter(nodeid)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         self._alive(nodeid)
@@ -735,6 +1049,7 @@ class LineRecorder:
     def finish(self, save: bool = True) -> None:
         self.cov.stop()
         self._active = False
+        self.probe.leave()
         if not save:
             self.sub.leave()
             shutil.rmtree(self.sub.folder, ignore_errors=True)
@@ -768,10 +1083,13 @@ class LineRecorder:
         # The lines the processes a test started executed are that test's too; a test all
         # of whose started processes wrote their coverage is no process starter any more
         # (it is chosen by the lines it and its processes ran).
+        started = {s.removeprefix("mutants/") for s in self.spawners}
         self.spawners -= self.sub.collect(measured)
         line_map.merge(measured, outside, shas,
                        {s.removeprefix("mutants/") for s in self.spawners}, self.full,
-                       {s.removeprefix("mutants/") for s in self.traced})
+                       {s.removeprefix("mutants/") for s in self.traced},
+                       {t.removeprefix("mutants/"): c for t, c in self.probe.calls.items()},
+                       started)
         line_map.save(self.out)
 
 

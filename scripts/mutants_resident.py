@@ -228,7 +228,8 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
     ones whose covering tests are fastest first. ``line_map`` (scripts/mutants_lines.py):
     of the tests that reach the function, only those that executed the mutated statement;
     ``one_case``: of a parametrised test's cases, only one of those that ran the same
-    lines of the mutated file (``LineMap.one_case_per_lines``; it loses kills)."""
+    lines of the mutated file and handed the mutated function the same arguments
+    (``LineMap.one_case_per_lines``)."""
     from mutmut.state import state
     from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
@@ -253,7 +254,8 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
             # Where the line data could not decide (a default, a decorator, a line run
             # at import...), the function's whole set, every case included.
             if not why and one_case:
-                tests = line_map.one_case_per_lines(Path("mutants", data.path), tests)
+                tests = line_map.one_case_per_lines(Path("mutants", data.path), tests,
+                                                    name.rsplit(".", 1)[-1])
         else:
             reach = tests
         estimate = sum(durations[t] for t in tests)
@@ -996,8 +998,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-lines", action="store_true",
                     help="run every test that reaches the mutated function (no line coverage)")
     ap.add_argument("--one-case", action="store_true",
-                    help="of a parametrised test's cases, run one per set of lines run in "
-                    "the mutated file (cheaper; loses kills, docs/testing.md)")
+                    help="of a parametrised test's cases, run one of those that ran the same "
+                    "lines of the mutated file and called the mutated function with the same "
+                    "arguments (docs/testing.md)")
     ap.add_argument("--stats-processes", type=int, default=1,
                     help="with line coverage: a whole stats run in N processes at once")
     ap.add_argument("--report", help="write the run's timings and withdrawn kills here")

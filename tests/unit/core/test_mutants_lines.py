@@ -185,34 +185,55 @@ CASES = ["t.py::p[a]", "t.py::p[b]", "t.py::p[c]", "t.py::q[a]", "t.py::r", "t.p
          "t.py::p[e]", "t.py::p[f]"]
 
 
+MORE = ["t.py::p[g]", "t.py::p[h]", "t.py::p[i]", "t.py::p[j]"]
+
+
 def _cases_map(path: Path) -> Any:
     m = ml.LineMap()
-    lines = {2: set(CASES) - {"t.py::p[f]"},
-             3: {"t.py::p[a]", "t.py::p[b]", "t.py::q[a]", "t.py::r", "t.py::p[e]"},
+    lines = {2: set(CASES + MORE) - {"t.py::p[f]"},
+             3: {"t.py::p[a]", "t.py::p[b]", "t.py::q[a]", "t.py::r", "t.py::p[e]", *MORE},
              5: {"t.py::p[c]", "t.py::p[d]"}, 8: {"t.py::p[d]"}}
+    # The arguments x_f was called with: every case but p[g] to p[j] the same values
+    # ("A"); p[g] other values (as the reserved name AUX among CON, NUL...); p[h] one
+    # call more; p[i] an argument that is no value (a lock, an open file); p[j] the same
+    # as the others, but a process started during it.
+    same = "A" * 32
+    calls = {t: {"pkg/mod.py:x_f": same} for t in CASES if t != "t.py::p[f]"}
+    calls |= {"t.py::p[g]": {"pkg/mod.py:x_f": "G" * 32},
+              "t.py::p[h]": {"pkg/mod.py:x_f": "H" * 32},
+              "t.py::p[i]": {"pkg/mod.py:x_f": ml.UNSTABLE},
+              "t.py::p[j]": {"pkg/mod.py:x_f": same}}
     # p[f] was traced without the recorder: it has no line data
     m.merge({"pkg/mod.py": lines}, {"pkg/mod.py": set()},
             {"pkg/mod.py": ml.digest(path.read_bytes())}, {"t.py::p[e]"}, True,
-            set(CASES) - {"t.py::p[f]"})
+            set(CASES + MORE) - {"t.py::p[f]"}, calls, {"t.py::p[e]", "t.py::p[j]"})
     return m
 
 
-def test_one_case_of_a_parametrised_test_per_set_of_lines_of_the_file(tmp_path: Path) -> None:
+def test_one_case_of_a_parametrised_test_per_lines_and_arguments(tmp_path: Path) -> None:
     path = _write(tmp_path, _source())
     m = _cases_map(path)
-    assert m.one_case_per_lines(path, CASES) == [
-        "t.py::p[a]",  # lines 2 and 3; p[b] ran the same lines: left out
+    assert m.one_case_per_lines(path, CASES + MORE, "x_f__mutmut_2") == [
+        "t.py::p[a]",  # lines 2 and 3; p[b] ran the same lines with the same calls: left out
         "t.py::p[c]",  # lines 2 and 5
         "t.py::q[a]",  # the same lines as p[a], but another test function
         "t.py::r",  # not parametrised
         "t.py::p[d]",  # lines 2, 5 and 8
         "t.py::p[e]",  # the same lines as p[a], but it started a process
         "t.py::p[f]",  # no line data
+        "t.py::p[g]",  # the same lines as p[a], other arguments
+        "t.py::p[h]",  # the same lines as p[a], one call more
+        "t.py::p[i]",  # an argument not readable as a value
+        "t.py::p[j]",  # a process started during it
     ]
     # the first of a class in the given order (fastest first) is the one kept
-    assert m.one_case_per_lines(path, ["t.py::p[b]", "t.py::p[a]"]) == ["t.py::p[b]"]
+    assert m.one_case_per_lines(path, ["t.py::p[b]", "t.py::p[a]"], "x_f__mutmut_2") == [
+        "t.py::p[b]"]
+    # a mutant of a function whose calls were not recorded (only in another process, a
+    # classmethod): every case
+    assert m.one_case_per_lines(path, CASES, "x_g__mutmut_1") == CASES
     other = tmp_path / "mutants" / "src" / "pkg" / "other.py"
-    assert m.one_case_per_lines(other, CASES) == CASES  # a file not traced
+    assert m.one_case_per_lines(other, CASES, "x_f__mutmut_2") == CASES  # a file not traced
 
 
 def test_the_map_survives_saving_and_loading(tmp_path: Path) -> None:
@@ -223,6 +244,11 @@ def test_the_map_survives_saving_and_loading(tmp_path: Path) -> None:
     assert back.to_json() == m.to_json()
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     assert ml.LineMap.load(tmp_path / "bad.json").files == {}
+    cases = _cases_map(path)  # with call digests and the tests that started a process
+    back = ml.LineMap.from_json(cases.to_json())
+    assert back.to_json() == cases.to_json() and back.calls == cases.calls
+    assert back.one_case_per_lines(path, CASES + MORE, "x_f__mutmut_2") == \
+        cases.one_case_per_lines(path, CASES + MORE, "x_f__mutmut_2")
 
 
 # -- recorded for real, and the soundness of the choice ------------------------------------
@@ -276,6 +302,155 @@ def test_recorded_coverage_chooses_tests_that_see_each_mutant(tmp_path: Path) ->
             assert chosen == ["t_neg", "t_zero"]  # 0 > 0 is false: the else branch
     # the then branch, the else branch: fewer tests than the function's for some mutants
     assert chosen_any >= 2
+
+
+# A mutated module as mutmut writes it: a trampoline in front of the orig, and a cache
+# (``lru_cache``) around a function that calls it, as ``parse._cert_info_of`` around
+# ``parse._name``.
+TRAMPOLINED = textwrap.dedent('''\
+    from functools import lru_cache
+
+    from mutmut.mutation.trampoline import wrap_in_trampoline as _mutmut_mutated, MutantDict
+    mutants_x_name__mutmut: MutantDict = {}  # type: ignore
+
+
+    @_mutmut_mutated(mutants_x_name__mutmut)
+    def name(value, upper=True):
+        return str(value).upper() if upper else str(value)
+
+
+    def x_name__mutmut_orig(value, upper=True):
+        text = str(value)
+        return text.upper() if upper else text
+
+
+    def x_name__mutmut_1(value, upper=True):
+        text = str(None)
+        return text.upper() if upper else text
+
+    mutants_x_name__mutmut['_mutmut_orig'] = x_name__mutmut_orig # type: ignore # mutmut generated
+    mutants_x_name__mutmut['x_name__mutmut_1'] = x_name__mutmut_1 # type: ignore # mutmut generated
+
+
+    @lru_cache(maxsize=8)
+    def described(value):
+        return "<" + name(value) + ">"
+
+
+    class Holder:
+        @staticmethod
+        @lru_cache(maxsize=8)
+        def described(value):
+            return name(value, upper=False)
+    ''')
+
+
+def _import_as_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # the probe finds the mutated modules among the imported ones
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_caches_are_emptied_before_each_test_and_each_call_s_arguments_digested(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, TRAMPOLINED)
+    out = tmp_path / "mutants" / ml.LINES_FILE
+    rec = ml.LineRecorder(tmp_path / "mutants", out, full=True)
+    name = "mutlines_trampolined_mod"
+    rec.start()
+    try:
+        mod = _import_as_module(path, name)
+        for test, value in (("t.py::p[a1]", "a"), ("t.py::p[a2]", "a"), ("t.py::p[b]", "b"),
+                            ("t.py::p[a3]", "a")):
+            rec.pytest_runtest_logstart(test, None)
+            assert mod.described(value) == f"<{value.upper()}>"
+            if test == "t.py::p[a3]":  # one call more, through the other cache
+                assert mod.Holder.described(value) == value
+    finally:
+        rec.finish()
+        sys.modules.pop(name, None)
+    m = ml.LineMap.load(out)
+    body = TRAMPOLINED.splitlines().index("    text = str(value)") + 1
+    # Without the caches emptied, p[a2] and p[a3] would have found "a" described by p[a1]
+    # and never run the orig's body: its mutants would never choose them.
+    assert {m.tests[i] for i in m.files["pkg/mod.py"].lines[body]} == {
+        "t.py::p[a1]", "t.py::p[a2]", "t.py::p[b]", "t.py::p[a3]"}
+    digests = {m.tests[i]: d for i, d in m.calls["pkg/mod.py"]["x_name"].items()}
+    assert digests["t.py::p[a1]"] == digests["t.py::p[a2]"]
+    assert len({digests["t.py::p[a1]"], digests["t.py::p[b]"], digests["t.py::p[a3]"]}) == 3
+    cases = ["t.py::p[a1]", "t.py::p[a2]", "t.py::p[b]", "t.py::p[a3]"]
+    assert m.one_case_per_lines(path, cases, "x_name__mutmut_1") == [
+        "t.py::p[a1]", "t.py::p[b]", "t.py::p[a3]"]
+
+
+class _Opaque:
+    __slots__ = ()
+
+
+def _call_digest(*args: Any, **kwargs: Any) -> bytes:
+    feed = ml._Feed({})
+    feed.add(args)
+    feed.add(kwargs)
+    return bytes(feed.h.digest())
+
+
+def test_a_call_digest_is_of_values_and_refuses_what_is_no_value(tmp_path: Path) -> None:
+    import datetime as dt
+    import enum
+    import threading
+    from dataclasses import dataclass as dc
+
+    class Kind(enum.Enum):
+        A = "a"
+        B = "b"
+
+    @dc
+    class Point:
+        x: int
+        tags: list[str]
+
+    from asn1crypto import x509
+
+    def name(cn: str) -> Any:  # as read from a certificate: parsed from its DER
+        return x509.Name.load(x509.Name.build({"common_name": cn}).dump())
+
+    read = name("Seal")
+    assert read.human_friendly  # read through: the same value
+    changed = name("Seal")
+    changed.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Other")
+    built = x509.Name.build({"common_name": "Seal"})  # not encoded yet
+    big = b"x" * 10_000
+    same = [
+        ((b"AUX",), (b"AUX",)),
+        (({"a": 1, "b": [1, 2]},), ({"b": [1, 2], "a": 1},)),  # a dict's order is no value
+        (({3, 1, 2},), ({2, 3, 1},)),
+        ((Kind.A, dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+         (Kind.A, dt.datetime(2026, 1, 2, tzinfo=dt.UTC))),
+        ((Point(1, ["a"]),), (Point(1, ["a"]),)),
+        ((big,), (bytes(bytearray(big)),)),  # another object, the same bytes
+        ((name("Seal"),), (read,)),
+    ]
+    for one, two in same:
+        assert _call_digest(*one) == _call_digest(*two), one
+    other = [
+        ((b"AUX",), (b"CON",)), ((b"1",), ("1",)), ((1,), (True,)), ((1,), (1.0,)),
+        (("a\nb",), ("ab",)), ((Kind.A,), (Kind.B,)), ((Point(1, ["a"]),), (Point(1, ["b"]),)),
+        (([1, 2],), ((1, 2),)), ((big,), (big[:-1] + b"y",)),
+        ((name("Seal"),), (name("Other"),)),
+    ]
+    for one, two in other:
+        assert _call_digest(*one) != _call_digest(*two), (one, two)
+    assert _call_digest(x=1) != _call_digest(1)
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    with open(tmp_path / "f", "w", encoding="utf-8") as handle:
+        for value in (threading.Lock(), handle, lambda: 1, _Opaque(), cycle, object(), built,
+                      changed, bytearray(big), memoryview(big)):
+            with pytest.raises(ml.Unstable):
+                _call_digest(value)
 
 
 def test_tests_that_start_a_python_process_are_recorded(tmp_path: Path) -> None:
