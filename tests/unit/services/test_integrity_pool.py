@@ -270,13 +270,7 @@ def test_a_checking_process_runs_the_structural_check_and_finds_what_this_one_do
         a.accounts.add(AccountSpec("sim", LoginMethod.PASSWORD, "u2", "https://127.0.0.1:9/",
                                    ca_file=pki.ca_file))
         ids = _damaged_archive(a, pki, make_zfo)
-        with a.db.write() as s:
-            s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
-            s.execute(text("CREATE INDEX ix_filler ON filler (v)"))
-            for i in range(3000):
-                s.execute(text("INSERT INTO filler (v) VALUES (:v)"),
-                          {"v": f"value {i:06d}" * 4})
-        a.db.checkpoint()
+        _add_filler(a, indexed=True)
     finally:
         a.close()
     path = data / "archive.sqlite3"
@@ -335,12 +329,7 @@ def test_a_flipped_byte_a_broken_page_and_a_forged_zfo_are_each_reported_by_the_
         forged = make_zfo(dm_id="6302", subject="Věc 6302: 1000 Kč")
         _set(a, "message_zfos", ids["6302"], forged.replace("1000 Kč".encode(),
                                                             "9000 Kč".encode()))
-        with a.db.write() as s:
-            s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
-            for i in range(3000):
-                s.execute(text("INSERT INTO filler (v) VALUES (:v)"),
-                          {"v": f"value {i:06d}" * 4})
-        a.db.checkpoint()
+        _add_filler(a, indexed=False)
     finally:
         a.close()
     path = data / "archive.sqlite3"
@@ -580,3 +569,15 @@ def test_the_ids_to_check_are_every_message_with_a_zfo_ascending(
         ids = repo.zfo_ids()
         assert ids == list(repo.iter_zfo_ids()) == sorted(stored[1:])
     assert bare not in ids
+
+
+def _add_filler(a: App, *, indexed: bool) -> None:
+    """3,000 rows of a table of their own ("value 000000" ...), checkpointed into the
+    file: pages to damage that hold no message."""
+    with a.db.write() as s:
+        s.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT)"))
+        if indexed:
+            s.execute(text("CREATE INDEX ix_filler ON filler (v)"))
+        for i in range(3000):
+            s.execute(text("INSERT INTO filler (v) VALUES (:v)"), {"v": f"value {i:06d}" * 4})
+    a.db.checkpoint()
