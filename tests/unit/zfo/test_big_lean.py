@@ -180,6 +180,24 @@ def test_hostile_layouts_read_as_the_whole_parse_reads_them(pki: TestPki, name: 
     assert _content_outcome(content, True) == _content_outcome(content, False), name
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000\u3000", "\u2028"])
+@pytest.mark.parametrize("where", ["inside", "after the padding"])
+def test_a_non_xml_space_in_a_big_attachment_is_read_as_a_small_one_is_read(
+        pki: TestPki, space: str, where: str) -> None:
+    """The decision on spaces that xs:base64Binary does not allow (a no-break, ideographic or
+    line-separator space): a sealed attachment is read, not refused, whatever its size, as
+    the whole parse reads it (``"".join(text.split())``). Such a text is no lean run, so a big
+    message falls back to the whole parse instead of refusing it in ``b64_chunks``."""
+    gap = space.encode()
+    at = 52 if where == "inside" else len(RUN)
+    content = _xml(pki).replace(RUN, RUN[:at] + gap + RUN[at:])
+    assert content != _xml(pki)
+    lean, whole = _content_outcome(content, True), _content_outcome(content, False)
+    assert lean[0] == whole[0] == "ok"
+    assert lean[2] == whole[2] == [PAYLOAD]
+    assert [a.size for a in lean[1]["attachments"]] == [len(PAYLOAD)]
+
+
 def test_the_lean_tree_is_refused_when_a_run_is_not_an_attachment(pki: TestPki) -> None:
     plain = _xml(pki)
     assert _cut_out(plain)
