@@ -12,10 +12,14 @@ simulator, and records where the CPU went, so a ratio can be read against the ma
 
 from __future__ import annotations
 
+import multiprocessing
+import operator
 import os
+import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmarks import cases
@@ -54,6 +58,9 @@ def test_a_phase_records_the_cpu_of_this_process_and_of_the_server() -> None:
     assert info["cpu_this_process_s"] >= 0.25
     assert info["cpu_simulator_s"] >= 0.35
     assert info["cpu_checking_process_s"] == 0  # no child was reaped during the phase
+    # ... not even the speed probe, which timed its loop at least once meanwhile
+    assert info["speed_probe"]["samples"] >= 1
+    assert 0 < info["speed_probe"]["ms"] < 1000
     # The phase started on a settled page cache and says what was dirty then.
     assert isinstance(info["dirty_mb_at_start"], int)
     assert isinstance(info["settle_sync_s"], float)
@@ -88,3 +95,26 @@ def test_the_benchmarks_simulator_keeps_its_world_in_memory(tmp_path: Path) -> N
     finally:
         sim.close()
     assert not ca.exists()  # its temporary folder went with it
+
+
+def test_the_checking_process_peak_is_its_own_not_the_bench_process_s() -> None:
+    """`sync_checker_peak_rss_mb` read ``RUSAGE_CHILDREN``, which for a process started by
+    (v)fork and exec keeps the peak of the memory it left: the bench process's own (137.0 MB
+    for both in session 13). A spawned checking process of a 400 MB process must report
+    its own peak, ~60 MB here."""
+    ballast = bytearray(400 * 2**20)
+    for i in range(0, len(ballast), 4096):  # resident, not just reserved
+        ballast[i] = 1
+    with cases._ChildPeaks(interval=0.05) as peaks:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            # the worker makes 20 MB and sends it back (pickled once more there)
+            assert len(pool.submit(operator.mul, b"x", 20 * 2**20).result()) == 20 * 2**20
+            peaks.sample()  # while it lives, whatever the thread's timing
+        finally:
+            pool.shutdown()
+    old = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert old >= 400  # what the case reported: the bench process's peak
+    assert len(peaks.peaks) == 1  # the one worker; no other child of ours is a checker
+    assert 20 <= peaks.peak_mb < 200
+    del ballast
