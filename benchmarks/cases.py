@@ -659,43 +659,32 @@ def _stored_zfo_bytes(db: Path) -> tuple[int, int]:
         con.close()
 
 
-# A fixed pure-Python loop, timed in CPU time once a second while a phase runs: the
-# machine's speed during the phase. This machine's speed is not constant: the same loop
-# takes 7.5 or 12.5 ms of CPU, in stretches of seconds to minutes, whatever runs on the
-# other core (issue 18, branch syncdrift), and a floor pass or an app pass can fall in
-# either. ~0.5 % of one core.
-_PROBE = (
-    "import sys, time\n"
-    "while True:\n"
-    "    t = time.thread_time()\n"
-    "    x = 0\n"
-    "    for i in range(100_000):\n"
-    "        x += i * i % 7\n"
-    "    print(round((time.thread_time() - t) * 1000, 3), flush=True)\n"
-    "    time.sleep(1.0)\n"
-)
-
-
 class _SpeedProbe:
-    """The calibration loop above in a child process, for the life of a phase. Stopped
-    after the phase has read its CPU times, so its CPU is nobody's. ``ms`` is the median
-    CPU ms of one loop (lower is faster) and ``ms_p10_p90`` the spread."""
+    """`benchmarks/probe.py` in a child process for the life of a phase: the machine's speed
+    (the median CPU ms of a fixed loop, sampled once a second; lower is faster) and the
+    share of looks in which the floor's two ends (this process's main thread, the
+    simulator) were on the same CPU. Stopped after the phase has read its CPU times, so its
+    CPU is nobody's."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, sim_pid: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("probe.py")), str(os.getpid()),
+             str(sim_pid)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def stop(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()  # at least one sample, however short the phase
+        self.proc.stdout.readline()  # "ready": one loop timed, however short the phase
         self.proc.terminate()
         out, _ = self.proc.communicate()
-        samples = sorted(float(x) for x in (first + out).split())
-        if not samples:
+        try:
+            report = json.loads(out)
+        except ValueError:
             return {}
+        samples = sorted(report["ms"])
         return {"ms": round(statistics.median(samples), 2), "samples": len(samples),
-                "ms_p10_p90": [samples[len(samples) // 10],
-                               samples[(len(samples) * 9) // 10]]}
+                "ms_p10_p90": [samples[len(samples) // 10], samples[(len(samples) * 9) // 10]],
+                "same_cpu_share": (round(report["same"] / report["looks"], 3)
+                                   if report["looks"] else None)}
 
 
 class _Phase:
@@ -717,7 +706,7 @@ class _Phase:
                      "dirty_mb_at_start": mem.get("Dirty"),
                      "writeback_mb_at_start": mem.get("Writeback"),
                      "load_at_start": os.getloadavg()[0]}
-        self._probe = _SpeedProbe()
+        self._probe = _SpeedProbe(self.sim_pid)
         self._times, self._sim = os.times(), _proc_cpu_s(self.sim_pid)
         self._stat = _cpu_stat()
         self._t0 = time.perf_counter()

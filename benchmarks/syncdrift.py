@@ -82,6 +82,12 @@ def threads_now() -> list[dict[str, Any]]:
     return out
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process on these CPUs (threads it starts later inherit it)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), cpus)
+
+
 def measure(kind: str, n: int, sim: SimProcess, work: Path, watch: GcWatch) -> dict[str, Any]:
     info, acc = sim.info, sim.account()
     os.sync()
@@ -90,13 +96,20 @@ def measure(kind: str, n: int, sim: SimProcess, work: Path, watch: GcWatch) -> d
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     gc0 = (list(watch.count), list(watch.seconds))
     objects0 = len(gc.get_objects())
-    probe = _SpeedProbe()
+    probe = _SpeedProbe(sim.proc.pid)
+    # S: a floor with the client and the simulator on the same core; D: on different ones
+    everywhere = os.sched_getaffinity(0)
+    if kind in "SD":
+        os.sched_setaffinity(0, {0})
+        pin(sim.proc.pid, {0} if kind == "S" else {1})
     t0 = time.perf_counter()
-    if kind == "F":
+    if kind in "FSD":
         floor_sync(info, acc, work / f"floor-{n}.sqlite3")
     else:
         run = app_sync(info, acc, work / f"app-{n}")
     wall = time.perf_counter() - t0
+    os.sched_setaffinity(0, everywhere)
+    pin(sim.proc.pid, everywhere)
     me1, sim1, stat1 = proc_stat("self"), proc_stat(sim.proc.pid), _cpu_stat()
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     speed = probe.stop()
@@ -126,13 +139,15 @@ def measure(kind: str, n: int, sim: SimProcess, work: Path, watch: GcWatch) -> d
         shutil.rmtree(work / f"app-{n}")
     else:
         (work / f"floor-{n}.sqlite3").unlink()
+        out["threads_after_floor"] = out.pop("threads_after")
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1500)
-    ap.add_argument("sequence", help="passes, e.g. FFFFAFAFAF (the first F is the warm pass)")
+    ap.add_argument("sequence", help="passes, e.g. FFFFAFAFAF (the first F is the warm pass); "
+                    "A app, F floor, S floor with client and simulator on one core, D on two")
     args = ap.parse_args()
     watch = GcWatch()
     gc.callbacks.append(watch)

@@ -22,7 +22,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from benchmarks import cases
+import pytest
+from benchmarks import cases, probe
 
 
 def _busy(seconds: float) -> None:
@@ -118,3 +119,26 @@ def test_the_checking_process_peak_is_its_own_not_the_bench_process_s() -> None:
     assert len(peaks.peaks) == 1  # the one worker; no other child of ours is a checker
     assert 20 <= peaks.peak_mb < 200
     del ballast
+
+
+def test_the_probe_tells_whether_the_floor_s_two_ends_share_a_cpu() -> None:
+    """The floor is a ping-pong between this process and the simulator; whether the two
+    share a CPU moves its cost by a quarter (branch syncdrift), so each phase records it."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two CPUs")
+    everywhere = os.sched_getaffinity(0)
+    first, second = sorted(everywhere)[:2]
+    other = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        for cpu, same in ((first, 5), (second, 0)):
+            os.sched_setaffinity(other.pid, {cpu})
+            os.sched_setaffinity(0, {first})
+            where = probe.Placement(os.getpid(), other.pid)
+            for _ in range(5):
+                time.sleep(0.05)  # the other process runs a tick or more meanwhile
+                where.look()
+            assert (where.same, where.looks) == (same, 5)
+    finally:
+        os.sched_setaffinity(0, everywhere)
+        other.kill()
+        other.wait()
