@@ -769,8 +769,9 @@ def _meminfo_mb() -> dict[str, int]:
 @case
 def bench_sync(workdir: Path) -> dict[str, Any]:
     """The app's sync of ~14,285 messages against the floor (a bare client downloading the
-    same ZFOs and delivery infos and storing the same bytes), each run against the floor
-    measured right after it.
+    same ZFOs and delivery infos and storing the same bytes), each run against the mean of
+    the floors measured right before and right after it (session 14: the machine's speed
+    drifts within minutes, and the floor's ping-pong feels it more than the app).
 
     Method (issue 18, session 7): the simulator keeps its world in memory (no 30-s autosave
     of a 46 MB world competing with the phase for a core and holding the world's lock);
