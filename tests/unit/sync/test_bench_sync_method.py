@@ -134,8 +134,9 @@ def test_the_probe_tells_whether_the_floor_s_two_ends_share_a_cpu() -> None:
             os.sched_setaffinity(other.pid, {cpu})
             os.sched_setaffinity(0, {first})
             where = probe.Placement(os.getpid(), other.pid)
-            for _ in range(5):
-                time.sleep(0.05)  # the other process runs a tick or more meanwhile
+            deadline = time.monotonic() + 20  # a look counts once the other used a tick
+            while where.looks < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
                 where.look()
             assert (where.same, where.looks) == (same, 5)
     finally:
