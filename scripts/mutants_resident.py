@@ -268,6 +268,79 @@ def jobs_for(mutants: list[Any], rerun: bool, line_map: Any = None,
     return jobs
 
 
+# mutmut's exit code for "skipped" (mutmut.stats.status_by_exit_code; mutmut itself never
+# writes it). Here: a survivor explained in docs/mutants/ whose function is byte for byte
+# what the explanation was stamped for, so it is not run again (`skip_explained`). A
+# survivor in every rate, as before.
+EXPLAINED_NOT_RUN = 34
+
+Mutants = list[tuple[Any, str, "int | None"]]  # mutmut's (SourceFileMutationData, name, result)
+
+
+def forget_explained(mutants: Mutants) -> Mutants:
+    """An earlier run's "explained, not run" goes back to "not checked": whether the
+    mutant is skipped is decided again on every run, from the explanations and the code as
+    they are now (an entry removed or unstamped since, a function changed since)."""
+    out: Mutants = []
+    changed: dict[int, Any] = {}
+    for data, name, result in mutants:
+        key = name.replace("__init__.", "")
+        if data.exit_code_by_key.get(key, result) == EXPLAINED_NOT_RUN:
+            data.exit_code_by_key[key] = None
+            changed[id(data)] = data
+            result = None
+        out.append((data, name, result))
+    for data in changed.values():
+        data.save()
+    return out
+
+
+def mutant_diff(name: str, path: Any) -> str:
+    """The mutant's diff as ``mutmut show`` prints it (working folder: the repository)."""
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+        return str(get_diff_for_mutant(name, path=str(path)))
+    except Exception:  # a mutmut internal: no diff, no match, the mutant runs
+        return ""
+
+
+def skip_explained(mutants: Mutants, rerun: bool, diff_of: Any = mutant_diff,
+                   classifier: Any = None, stamp_of: Any = None) -> tuple[Mutants, list[str]]:
+    """Survivors a person explained need not run while their function is what was
+    explained: each mutant that would run (no result yet, or ``rerun``) and that an entry
+    of docs/mutants/ matches (its function and diff) whose stamp is its function's stamp
+    now (scripts/mutants_classified.py) gets "explained, not run" (``EXPLAINED_NOT_RUN``)
+    in mutmut's meta file and is left out. Returns the mutants still to run and the names
+    skipped. Only functions with a stamped entry have their mutants' diffs read."""
+    import mutants_classified as mc
+
+    classifier = classifier if classifier is not None else mc.Classifier(mc.load())
+    stamp_of = stamp_of or mc.stamp_of
+    stamped = classifier.stamped_functions()
+    stamps: dict[str, str | None] = {}
+    rest: Mutants = []
+    skipped: list[str] = []
+    changed: dict[int, Any] = {}
+    for data, name, result in mutants:
+        key = name.replace("__init__.", "")
+        current = data.exit_code_by_key.get(key, result)
+        fn = mc.function_of(key)
+        if (current is None or rerun) and fn in stamped:
+            if fn not in stamps:
+                stamps[fn] = stamp_of(fn)
+            entry = classifier.classify(key, diff_of(key, data.path))
+            if entry is not None and mc.verdict(entry, stamps[fn]) == "explained":
+                data.exit_code_by_key[key] = EXPLAINED_NOT_RUN
+                changed[id(data)] = data
+                skipped.append(key)
+                continue
+        rest.append((data, name, result))
+    for data in changed.values():
+        data.save()
+    return rest, skipped
+
+
 # Session fixtures made once in the parent (`Resident._warm`): they run no mutated code.
 # (With pytest's own session fixtures, which hold no product state.)
 WARM = {"pg_server", "sqlite_template", "pki", "pki_dir", "tmp_path_factory",
@@ -1008,6 +1081,8 @@ def main(argv: list[str]) -> int:
                     help="generate the mutants, trace the tests, type-check; run no mutant")
     ap.add_argument("--no-typecheck", action="store_true",
                     help="test every mutant (no mypy filter, scripts/mutants_typecheck.py)")
+    ap.add_argument("--rerun-explained", action="store_true",
+                    help="run the survivors explained in docs/mutants/ too (`skip_explained`)")
     args = ap.parse_args(argv)
     from fnmatch import fnmatch
 
@@ -1016,8 +1091,15 @@ def main(argv: list[str]) -> int:
     t_start = time.monotonic()
     mutants, _ = prepare(all_globs, args.max_children, lines=not args.no_lines,
                          stats_processes=args.stats_processes)
+    mutants = forget_explained(mutants)  # decided again below, as the code is now
     if not args.no_typecheck:  # mutants strict mypy refuses are caught without a test run
         mutants = _typecheck(mutants, Path(args.report).parent if args.report else None)
+    skipped: list[str] = []
+    if not args.rerun_explained and not args.prepare_only:
+        t0 = time.monotonic()
+        mutants, skipped = skip_explained(mutants, args.rerun)
+        say(f"{len(skipped)} explained survivors not run: their function is as stamped "
+            f"in docs/mutants/ ({time.monotonic() - t0:.1f} s)")
     prep_s = time.monotonic() - t_start
     if args.prepare_only:  # a sample is drawn from the names next (scripts/mutants.py)
         say(f"prepared in {prep_s:.0f} s; no mutant run")
@@ -1039,6 +1121,11 @@ def main(argv: list[str]) -> int:
     test_files = sorted({t.split("::")[0] for j in jobs for t in j.tests})
     print(f"{len(jobs)} mutants to run, covered by tests in {len(test_files)} files", flush=True)
     if not jobs:
+        if args.report:  # what was skipped is still worth saying
+            Path(args.report).write_text(json.dumps({
+                "prepare_s": round(prep_s), "groups": {}, "mutants_run": 0,
+                "mutant_cpu_s": 0.0, "explained_not_run": skipped,
+            }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return 0
     from mutmut.configuration import config
 
@@ -1062,6 +1149,7 @@ def main(argv: list[str]) -> int:
         Path(args.report).write_text(json.dumps({
             "prepare_s": round(prep_s), "groups": plugin.group_times,
             "mutants_run": plugin.ran, "mutant_cpu_s": round(plugin.cpu_s, 1),
+            "explained_not_run": skipped,
             "withdrawn": plugin.withdrawn,
             "killer": plugin.outcome.killer,
             "mutants": plugin.outcome.detail,
