@@ -312,13 +312,22 @@ def skip_explained(mutants: Mutants, rerun: bool, diff_of: Any = mutant_diff,
     of docs/mutants/ matches (its function and diff) whose stamp is its function's stamp
     now (scripts/mutants_classified.py) gets "explained, not run" (``EXPLAINED_NOT_RUN``)
     in mutmut's meta file and is left out. Returns the mutants still to run and the names
-    skipped. Only functions with a stamped entry have their mutants' diffs read."""
+    skipped. Only functions with a stamped entry have their mutants' diffs read.
+
+    An entry names its mutant by the lines it changes, so where the same change can be
+    made in two places of a function (``root_end = pos`` -> ``None`` at each of the four
+    ends of ``der.scan``) it matches each of those mutants, and its reason may hold for
+    one of them only (the other three are killed). Such a mutant is never skipped: only
+    an entry that matches exactly one mutant of its function as generated now does."""
     import mutants_classified as mc
 
     classifier = classifier if classifier is not None else mc.Classifier(mc.load())
     stamp_of = stamp_of or mc.stamp_of
     stamped = classifier.stamped_functions()
     stamps: dict[str, str | None] = {}
+    # Per stamped function: each of its mutants' changed lines, and how many share them.
+    changes: dict[str, dict[str, tuple[str, ...]]] = {}
+    shared: dict[str, Counter[tuple[str, ...]]] = {}
     rest: Mutants = []
     skipped: list[str] = []
     changed: dict[int, Any] = {}
@@ -329,8 +338,13 @@ def skip_explained(mutants: Mutants, rerun: bool, diff_of: Any = mutant_diff,
         if (current is None or rerun) and fn in stamped:
             if fn not in stamps:
                 stamps[fn] = stamp_of(fn)
-            entry = classifier.classify(key, diff_of(key, data.path))
-            if entry is not None and mc.verdict(entry, stamps[fn]) == "explained":
+                changes[fn] = {k: mc.changes_of(diff_of(k, data.path))
+                               for k in data.exit_code_by_key if mc.function_of(k) == fn}
+                shared[fn] = Counter(changes[fn].values())
+            mine = changes[fn].get(key) or mc.changes_of(diff_of(key, data.path))
+            entry = classifier.classify(key, "\n".join(mine))
+            if (entry is not None and shared[fn][mine] <= 1
+                    and mc.verdict(entry, stamps[fn]) == "explained"):
                 data.exit_code_by_key[key] = EXPLAINED_NOT_RUN
                 changed[id(data)] = data
                 skipped.append(key)

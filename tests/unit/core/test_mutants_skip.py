@@ -91,6 +91,13 @@ def _tree(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path, docs
 
 
+def _data() -> Any:
+    """mutmut's data of the file: every mutant of it, none with a result yet."""
+    data = _Data(PATH)
+    data.exit_code_by_key = dict.fromkeys(DIFFS)
+    return data
+
+
 def _skip(mr: Any, root: Path, docs: Path) -> Any:
     """The runner's skip against the tiny tree instead of the repository's."""
     real = mr.skip_explained
@@ -106,26 +113,47 @@ def test_a_matching_stamp_skips_and_a_changed_or_unstamped_function_runs(
         tmp_path: Path) -> None:
     mr = _resident()
     root, docs = _tree(tmp_path)
-    data = _Data(PATH)
+    data = _data()
     names = [*DIFFS]
     mutants = [(data, n, None) for n in names]
     rest, skipped = _skip(mr, root, docs)(mutants, False)
     assert skipped == [f"{F}__mutmut_3", f"{F}__mutmut_7"]
-    assert data.exit_code_by_key == dict.fromkeys(skipped, mr.EXPLAINED_NOT_RUN)
+    assert {k: v for k, v in data.exit_code_by_key.items() if v is not None} == dict.fromkeys(
+        skipped, mr.EXPLAINED_NOT_RUN)
     # Not explained, explained for another g, explained without a stamp: they run.
     assert [n for _, n, _ in rest] == [f"{F}__mutmut_4", f"{G}__mutmut_1",
                                        f"{LABEL}__mutmut_1"]
     # A result kept from an earlier run stays unless the mutants run again (--rerun).
-    data = _Data(PATH)
-    data.exit_code_by_key = {f"{F}__mutmut_3": 0}
+    data = _data()
+    data.exit_code_by_key[f"{F}__mutmut_3"] = 0
     rest, skipped = _skip(mr, root, docs)([(data, f"{F}__mutmut_3", 0)], False)
     assert (skipped, [n for _, n, _ in rest]) == ([], [f"{F}__mutmut_3"])
     rest, skipped = _skip(mr, root, docs)([(data, f"{F}__mutmut_3", 0)], True)
     assert (skipped, rest) == ([f"{F}__mutmut_3"], [])
     # Once f changes, its explanations are no longer the code's: both run.
     (root / PATH).write_text(MOD.replace("# doubled", "# twice"), encoding="utf-8")
-    rest, skipped = _skip(mr, root, docs)([(_Data(PATH), n, None) for n in names], False)
+    rest, skipped = _skip(mr, root, docs)([(_data(), n, None) for n in names], False)
     assert skipped == [] and len(rest) == len(names)
+
+
+def test_an_entry_matching_two_mutants_of_its_function_skips_neither(tmp_path: Path) -> None:
+    """The same change in two places of a function: the entry's reason may hold for one of
+    them only, and which one it was written for the lines cannot say."""
+    mr = _resident()
+    root, docs = _tree(tmp_path)
+    twin = f"{F}__mutmut_8"
+    DIFFS[twin] = DIFFS[f"{F}__mutmut_3"]
+    try:
+        data = _data()
+        rest, skipped = _skip(mr, root, docs)([(data, f"{F}__mutmut_3", None)], False)
+    finally:
+        del DIFFS[twin]
+    assert skipped == []
+    assert [n for _, n, _ in rest] == [f"{F}__mutmut_3"]
+    assert data.exit_code_by_key[f"{F}__mutmut_3"] is None
+    # Without the twin the same entry skips it.
+    rest, skipped = _skip(mr, root, docs)([(_data(), f"{F}__mutmut_3", None)], False)
+    assert (skipped, rest) == ([f"{F}__mutmut_3"], [])
 
 
 def _main(mr: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Any,
@@ -155,7 +183,7 @@ def test_the_flag_runs_every_mutant_even_after_a_run_that_skipped(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     mr = _resident()
     _tree(tmp_path / "tree")
-    data = _Data(PATH)
+    data = _data()
     seen, report = _main(mr, tmp_path, monkeypatch, data)
     skipped = [f"{F}__mutmut_3", f"{F}__mutmut_7"]
     assert report["explained_not_run"] == skipped
