@@ -202,10 +202,10 @@ def summarise(globs: list[str], seconds: float, load: tuple[float, ...], childre
 def _classify(survivors: list[str]) -> dict[str, Any]:
     """Survivors matched against docs/mutants/*.toml (scripts/mutants_classified.py):
     explained ones with their kind and reason (``not_run``: those of them the runner
-    skipped, their function being as stamped), the ones whose entry is to be re-read (its
-    function changed since it was stamped, or it has no stamp), the rest, and the entries
-    that are stale (their function's mutants all have a result now, but none matched the
-    entry)."""
+    skipped, their function being as stamped; ``unstamped``: those whose entry has no
+    stamp yet, which run every time), the ones whose entry is to be re-read (its function
+    changed since it was stamped), the rest, and the entries that are stale (their
+    function's mutants all have a result now, but none matched the entry)."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from mutants_classified import Classifier, function_of, load, stamp_of, verdict
 
@@ -214,6 +214,7 @@ def _classify(survivors: list[str]) -> dict[str, Any]:
     classified: dict[str, dict[str, str]] = {}
     to_reread: dict[str, dict[str, str]] = {}
     not_run: list[str] = []
+    unstamped: list[str] = []
     unclassified: list[str] = []
     stamps: dict[str, str | None] = {}
     for name in survivors:
@@ -228,23 +229,24 @@ def _classify(survivors: list[str]) -> dict[str, Any]:
         if fn not in stamps:
             stamps[fn] = stamp_of(fn, ROOT)
         state = verdict(entry, stamps[fn])
-        if state == "explained":
-            classified[name] = {"kind": entry.kind, "why": entry.why}
-            if results[name][0] == EXPLAINED_NOT_RUN:
-                not_run.append(name)
-        else:
+        if state == "changed":
             to_reread[name] = {
                 "kind": entry.kind, "why": entry.why, "entry": entry.source,
-                "because": "the function changed since the explanation was stamped"
-                if state == "changed" else "the explanation has no stamp"}
+                "because": "the function changed since the explanation was stamped"}
+            continue
+        classified[name] = {"kind": entry.kind, "why": entry.why}
+        if state == "not stamped":
+            unstamped.append(name)
+        elif results[name][0] == EXPLAINED_NOT_RUN:
+            not_run.append(name)
     complete: dict[str, bool] = defaultdict(lambda: True)
     for name, (status, _source) in results.items():
         fn = function_of(name)
         complete[fn] = complete[fn] and status != NOT_RUN
     stale = [f"{e.source}: {e.function}" for e in classifier.unused(
         fn for fn, done in complete.items() if done)]
-    return {"classified": classified, "not_run": not_run, "to_reread": to_reread,
-            "unclassified": unclassified, "stale": stale}
+    return {"classified": classified, "not_run": not_run, "unstamped": unstamped,
+            "to_reread": to_reread, "unclassified": unclassified, "stale": stale}
 
 
 def write_summary(summary: dict[str, object]) -> None:
@@ -278,6 +280,7 @@ def write_summary(summary: dict[str, object]) -> None:
         lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
     classified: dict[str, dict[str, str]] = summary["classified"]  # type: ignore[assignment]
     not_run = set(summary.get("not_run", ()))  # type: ignore[call-overload]
+    unstamped = set(summary.get("unstamped", ()))  # type: ignore[call-overload]
     to_reread: dict[str, dict[str, str]] = summary.get("to_reread", {})  # type: ignore[assignment]
     unclassified: list[str] = summary["unclassified"]  # type: ignore[assignment]
     stale: list[str] = summary["stale"]  # type: ignore[assignment]
@@ -285,7 +288,8 @@ def write_summary(summary: dict[str, object]) -> None:
         "",
         f"Survivors: {len(unclassified)} not explained yet, {len(classified)} explained in "
         f"docs/mutants/ ({len(not_run)} of them not run: their function is as the "
-        f"explanation was stamped for; {summary['equivalent']} equivalent; without those the "
+        f"explanation was stamped for; {len(unstamped)} not stamped yet, run every time; "
+        f"{summary['equivalent']} equivalent; without those the "
         f"kill rate is {100 * float(summary['kill_rate_without_equivalent'] or 0):.1f} %), "
         f"{len(to_reread)} explanations to re-read.",
         "", "## Survivors not explained yet", "",
@@ -304,8 +308,10 @@ def write_summary(summary: dict[str, object]) -> None:
                       f"{e['entry']}: {e['kind']}, {e['why']}", "",
                       "```diff", _show(name, source), "```", ""]
     lines += ["## Survivors explained in docs/mutants/ (run)", ""]
-    lines += [f"- {name}: {e['kind']}, {e['why']}" for name, e in classified.items()
-              if name not in not_run]
+    lines += [f"- {name}: {e['kind']}"
+              + (" (not stamped: `mutants_classified.py stamp NAME` after re-reading it)"
+                 if name in unstamped else "") + f", {e['why']}"
+              for name, e in classified.items() if name not in not_run]
     lines += ["", "## Survivors explained in docs/mutants/, not run (the function is as "
               "stamped; `--rerun-explained` runs them)", ""]
     lines += [f"- {name}: {e['kind']}, {e['why']}" for name, e in classified.items()

@@ -32,9 +32,9 @@ is byte for byte what was stamped, nothing a run could show about that mutant ha
 so the runner does not run it ("explained, not run", counted as the survivor it is); once
 the function changes, the mutant runs again and, if it still survives, the summary lists
 the entry to re-read (and counts it as explained no longer). An entry without a stamp is
-never skipped and is listed to re-read too. ``python scripts/mutants_classified.py stamp
-NAME...`` stamps the entries of mutants seen surviving in ``mutants/`` after a person has
-re-read them. The stamp covers the function only: an explanation that rests on code outside
+never skipped (it runs every time, and counts as explained as before).
+``python scripts/mutants_classified.py stamp NAME...`` stamps the entries of mutants seen
+surviving in ``mutants/`` after a person has re-read them. The stamp covers the function only: an explanation that rests on code outside
 it (a module constant, a caller's check) is not re-checked by it; ``scripts/mutants.py
 --rerun-explained`` runs every mutant as a cold run does.
 """

@@ -224,20 +224,23 @@ def test_the_rates_count_a_skipped_survivor_as_a_survivor(
     assert (s["total"], s["killed"]) == (7, 2)
     assert s["kill_rate"] == round(2 / 7, 4)
     assert f"{F}__mutmut_3" in s["survivors"] and len(s["survivors"]) == 5
-    # Only explanations whose stamp holds count: f's two, one of them equivalent (g's
-    # equivalent entry is to be re-read, so the rate without equivalents leaves out one).
-    assert set(s["classified"]) == {f"{F}__mutmut_3", f"{F}__mutmut_7"}
+    # An explanation counts while its stamp holds, or while it has none (it runs every
+    # time then): f's two and label's, two of them equivalent. g's equivalent entry is to
+    # be re-read (g changed since it was stamped), so the rate without equivalents leaves
+    # out two, not three.
+    assert set(s["classified"]) == {f"{F}__mutmut_3", f"{F}__mutmut_7", f"{LABEL}__mutmut_1"}
     assert s["not_run"] == [f"{F}__mutmut_3"]
-    assert s["equivalent"] == 1
-    assert s["kill_rate_without_equivalent"] == round(2 / 6, 4)
+    assert s["unstamped"] == [f"{LABEL}__mutmut_1"]
+    assert s["equivalent"] == 2
+    assert s["kill_rate_without_equivalent"] == round(2 / 5, 4)
     assert {k: v["because"] for k, v in s["to_reread"].items()} == {
-        f"{G}__mutmut_1": "the function changed since the explanation was stamped",
-        f"{LABEL}__mutmut_1": "the explanation has no stamp"}
+        f"{G}__mutmut_1": "the function changed since the explanation was stamped"}
     assert s["unclassified"] == [f"{F}__mutmut_4"]
     ms.write_summary(s)
     md = (root / "build" / "mutants" / "summary.md").read_text(encoding="utf-8")
-    assert "2 explained in docs/mutants/ (1 of them not run" in md
-    assert "2 explanations to re-read" in md
+    assert "3 explained in docs/mutants/ (1 of them not run" in md
+    assert "1 not stamped yet, run every time" in md
+    assert "1 explanations to re-read" in md
     not_run = md.split("not run (the function is as stamped")[1]
     assert f"- {F}__mutmut_3: equivalent" in not_run
     assert f"{F}__mutmut_7" not in not_run
