@@ -34,9 +34,10 @@ the function changes, the mutant runs again and, if it still survives, the summa
 the entry to re-read (and counts it as explained no longer). An entry without a stamp is
 never skipped (it runs every time, and counts as explained as before).
 ``python scripts/mutants_classified.py stamp NAME...`` stamps the entries of mutants seen
-surviving in ``mutants/`` after a person has re-read them. The stamp covers the function only: an explanation that rests on code outside
-it (a module constant, a caller's check) is not re-checked by it; ``scripts/mutants.py
---rerun-explained`` runs every mutant as a cold run does.
+surviving in ``mutants/`` after a person has re-read them. The stamp covers the function
+only: an explanation that rests on code outside it (a module constant, a caller's check)
+is not re-checked by it; ``scripts/mutants.py --rerun-explained`` runs every mutant as a
+cold run does.
 """
 
 from __future__ import annotations
