@@ -246,3 +246,62 @@ def test_the_rates_count_a_skipped_survivor_as_a_survivor(
     assert f"{F}__mutmut_7" not in not_run
     assert f"### {G}__mutmut_1 (survived): the function changed" in md
     assert "| dso_desktop.mod | 7 | 2 | 28.6 % | explained, not run: 1, survived: 4 |" in md
+
+
+MUTATED = '''\
+def x_f__mutmut_orig(a, b=1):
+    total = (a
+             + b)
+    return total * 2
+
+
+def x_f__mutmut_1(a, b=2):
+    total = (a
+             + b)
+    return total * 2
+
+
+def x_f__mutmut_2(a, b=1):
+    total = (a
+             - b)
+    return total * 2
+
+
+class Box:
+    def xǁBoxǁsize__mutmut_orig(self, v):
+        n = len(v
+                or "")
+        return n + 1
+
+    def xǁBoxǁsize__mutmut_1(self, v):
+        n = len(v
+                or "XXXX")
+        return n + 1
+'''
+
+
+def test_the_quick_diffs_change_the_lines_mutmut_s_own_diffs_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The skip reads every mutant of a function with a stamped entry: the changed lines
+    come from the line-span index and difflib, not from libcst, and must be mutmut's."""
+    diff_apply = pytest.importorskip("mutmut.mutation.diff_apply")
+    mr = _resident()
+    mutated = tmp_path / "mutants" / "src" / "pkg" / "mod.py"
+    mutated.parent.mkdir(parents=True)
+    mutated.write_text(MUTATED, encoding="utf-8")
+    # mutmut's index: 1-based, inclusive, the blank lines before a function with it
+    spans = {"x_f__mutmut_orig": [1, 4], "x_f__mutmut_1": [5, 10], "x_f__mutmut_2": [11, 16],
+             "xǁBoxǁsize__mutmut_orig": [20, 23], "xǁBoxǁsize__mutmut_1": [24, 28]}
+    (tmp_path / "mutants" / "src" / "pkg" / "mod.py.spans").write_text(
+        json.dumps({"version": 1, "spans": spans}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    quick = mr.MutantDiffs()
+    for name in ("pkg.mod.x_f__mutmut_1", "pkg.mod.x_f__mutmut_2",
+                 "pkg.mod.xǁBoxǁsize__mutmut_1"):
+        theirs = diff_apply.get_diff_for_mutant(name, path="src/pkg/mod.py")
+        ours = quick(name, "src/pkg/mod.py")
+        assert mc.changes_of(ours) == mc.changes_of(theirs) != (), name
+    assert mc.changes_of(quick("pkg.mod.x_f__mutmut_1", "src/pkg/mod.py")) == (
+        "-def f(a, b=1):", "+def f(a, b=2):")
+    # No index for a file: mutmut's own diff (none here: no such file either).
+    assert quick("pkg.other.x_g__mutmut_1", "src/pkg/other.py") == ""
