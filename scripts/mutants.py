@@ -83,6 +83,10 @@ SCOPE = [g for globs in GROUPS.values() for g in globs]
 KILLED = {"killed", "caught by type check", "timeout"}
 NOT_RUN = "not checked"
 TYPE_CAUGHT = "caught by type check"
+# mutmut's status of exit code 34: a survivor explained in docs/mutants/ whose function is
+# as the explanation was stamped for, not run (scripts/mutants_resident.py,
+# `skip_explained`); a survivor in every rate.
+EXPLAINED_NOT_RUN = "skipped"
 
 
 def _module(mutant: str) -> str:
@@ -173,7 +177,8 @@ def summarise(globs: list[str], seconds: float, load: tuple[float, ...], childre
     # count as caught, but no test was asked about them (scripts/mutants_typecheck.py).
     typed = sum(1 for v in statuses.values() if v == TYPE_CAUGHT)
     # Survivors somebody has explained (docs/mutants/*.toml) apart from the new ones; an
-    # equivalent mutant is no test's failure, so the rate over the rest is given too.
+    # equivalent mutant is no test's failure, so the rate over the rest is given too. Only
+    # an explanation whose stamp holds counts (those to re-read do not).
     explained = _classify(survivors)
     equivalent = sum(1 for e in explained["classified"].values() if e["kind"] == "equivalent")
     return {
@@ -196,15 +201,22 @@ def summarise(globs: list[str], seconds: float, load: tuple[float, ...], childre
 
 def _classify(survivors: list[str]) -> dict[str, Any]:
     """Survivors matched against docs/mutants/*.toml (scripts/mutants_classified.py):
-    explained ones with their kind and reason, the rest, and the entries that are stale
-    (their function's mutants all have a result now, but none matched the entry)."""
+    explained ones with their kind and reason (``not_run``: those of them the runner
+    skipped, their function being as stamped; ``unstamped``: those whose entry has no
+    stamp yet, which run every time), the ones whose entry is to be re-read (its function
+    changed since it was stamped), the rest, and the entries that are stale (their
+    function's mutants all have a result now, but none matched the entry)."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from mutants_classified import Classifier, function_of, load
+    from mutants_classified import Classifier, function_of, load, stamp_of, verdict
 
     classifier = Classifier(load())
     results = _results()
     classified: dict[str, dict[str, str]] = {}
+    to_reread: dict[str, dict[str, str]] = {}
+    not_run: list[str] = []
+    unstamped: list[str] = []
     unclassified: list[str] = []
+    stamps: dict[str, str | None] = {}
     for name in survivors:
         # A survivor mutmut has no result file for (a summary of given statuses) has no
         # diff to match: it stays unexplained.
@@ -212,15 +224,29 @@ def _classify(survivors: list[str]) -> dict[str, Any]:
                  if name in results else None)
         if entry is None:
             unclassified.append(name)
-        else:
-            classified[name] = {"kind": entry.kind, "why": entry.why}
+            continue
+        fn = function_of(name)
+        if fn not in stamps:
+            stamps[fn] = stamp_of(fn, ROOT)
+        state = verdict(entry, stamps[fn])
+        if state == "changed":
+            to_reread[name] = {
+                "kind": entry.kind, "why": entry.why, "entry": entry.source,
+                "because": "the function changed since the explanation was stamped"}
+            continue
+        classified[name] = {"kind": entry.kind, "why": entry.why}
+        if state == "not stamped":
+            unstamped.append(name)
+        elif results[name][0] == EXPLAINED_NOT_RUN:
+            not_run.append(name)
     complete: dict[str, bool] = defaultdict(lambda: True)
     for name, (status, _source) in results.items():
         fn = function_of(name)
         complete[fn] = complete[fn] and status != NOT_RUN
     stale = [f"{e.source}: {e.function}" for e in classifier.unused(
         fn for fn, done in complete.items() if done)]
-    return {"classified": classified, "unclassified": unclassified, "stale": stale}
+    return {"classified": classified, "not_run": not_run, "unstamped": unstamped,
+            "to_reread": to_reread, "unclassified": unclassified, "stale": stale}
 
 
 def write_summary(summary: dict[str, object]) -> None:
@@ -248,30 +274,56 @@ def write_summary(summary: dict[str, object]) -> None:
         "| --- | ---: | ---: | ---: | --- |",
     ]
     for module, m in summary["modules"].items():  # type: ignore[attr-defined]
-        rest = ", ".join(f"{s}: {n}" for s, n in m["by_status"].items()
+        rest = ", ".join(f"{_said(s)}: {n}" for s, n in m["by_status"].items()
                          if s not in KILLED and n)
         rate = f"{100 * m['kill_rate']:.1f} %" if m["kill_rate"] is not None else "-"
         lines.append(f"| {module} | {m['total']} | {m['killed']} | {rate} | {rest} |")
     classified: dict[str, dict[str, str]] = summary["classified"]  # type: ignore[assignment]
+    not_run = set(summary.get("not_run", ()))  # type: ignore[call-overload]
+    unstamped = set(summary.get("unstamped", ()))  # type: ignore[call-overload]
+    to_reread: dict[str, dict[str, str]] = summary.get("to_reread", {})  # type: ignore[assignment]
     unclassified: list[str] = summary["unclassified"]  # type: ignore[assignment]
     stale: list[str] = summary["stale"]  # type: ignore[assignment]
     lines += [
         "",
         f"Survivors: {len(unclassified)} not explained yet, {len(classified)} explained in "
-        f"docs/mutants/ ({summary['equivalent']} equivalent; without those the kill rate is "
-        f"{100 * float(summary['kill_rate_without_equivalent'] or 0):.1f} %).",
+        f"docs/mutants/ ({len(not_run)} of them not run: their function is as the "
+        f"explanation was stamped for; {len(unstamped)} not stamped yet, run every time; "
+        f"{summary['equivalent']} equivalent; without those the "
+        f"kill rate is {100 * float(summary['kill_rate_without_equivalent'] or 0):.1f} %), "
+        f"{len(to_reread)} explanations to re-read.",
         "", "## Survivors not explained yet", "",
     ]
     results = _results()
     for name in unclassified:
         status, source = results[name]
-        lines += [f"### {name} ({status})", "", "```diff", _show(name, source), "```", ""]
-    lines += ["## Survivors explained in docs/mutants/", ""]
-    lines += [f"- {name}: {e['kind']}, {e['why']}" for name, e in classified.items()]
+        lines += [f"### {name} ({_said(status)})", "", "```diff", _show(name, source), "```",
+                  ""]
+    if to_reread:
+        lines += ["## Explanations to re-read (then `python scripts/mutants_classified.py "
+                  "stamp NAME`, or a test, or the entry removed)", ""]
+        for name, e in to_reread.items():
+            status, source = results[name]
+            lines += [f"### {name} ({_said(status)}): {e['because']}", "",
+                      f"{e['entry']}: {e['kind']}, {e['why']}", "",
+                      "```diff", _show(name, source), "```", ""]
+    lines += ["## Survivors explained in docs/mutants/ (run)", ""]
+    lines += [f"- {name}: {e['kind']}"
+              + (" (not stamped: `mutants_classified.py stamp NAME` after re-reading it)"
+                 if name in unstamped else "") + f", {e['why']}"
+              for name, e in classified.items() if name not in not_run]
+    lines += ["", "## Survivors explained in docs/mutants/, not run (the function is as "
+              "stamped; `--rerun-explained` runs them)", ""]
+    lines += [f"- {name}: {e['kind']}, {e['why']}" for name, e in classified.items()
+              if name in not_run]
     if stale:
         lines += ["", "## Stale entries in docs/mutants/ (no survivor matched them)", ""]
         lines += [f"- {s}" for s in stale]
     (OUT / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _said(status: str) -> str:
+    return "explained, not run" if status == EXPLAINED_NOT_RUN else status
 
 
 def _group_done(globs: list[str]) -> bool:
@@ -329,6 +381,8 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
         cmd.append("--one-case")
     if args.no_lines:
         cmd.append("--no-lines")
+    if args.rerun_explained:
+        cmd.append("--rerun-explained")
     else:
         # A whole stats run (a fresh clone) in as many processes as mutant workers.
         cmd += ["--stats-processes", str(args.stats_processes or args.max_children)]
@@ -379,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
                     "lines of the mutated file and called the mutated function with the same "
                     "arguments (~10 %% cheaper; what each case checks afterwards is not "
                     "compared, see docs/testing.md)")
+    ap.add_argument("--rerun-explained", action="store_true",
+                    help="run the survivors explained in docs/mutants/ too (by default a "
+                    "survivor whose explanation's stamp matches its function as it is now is "
+                    "not run and counts as the survivor it is); --classic runs them anyway")
     ap.add_argument("--stats-processes", type=int, metavar="N",
                     help="a whole traced stats run in N processes (default: --max-children)")
     ap.add_argument("globs", nargs="*", help="mutant names to run instead of the groups")

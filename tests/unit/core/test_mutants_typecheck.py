@@ -286,7 +286,8 @@ def test_a_first_sample_run_prepares_through_the_resident_runner(
     monkeypatch.setattr(mod.subprocess, "run", run)
     args = mod.argparse.Namespace(max_children=2, budget=30.0, globs=[], sample=150,
                                   rerun=False, no_order=False, no_typecheck=False,
-                                  no_lines=False, one_case=False, stats_processes=None)
+                                  no_lines=False, one_case=False, stats_processes=None,
+                                  rerun_explained=False)
     assert mod._generate({"g": ["dso_desktop.zfo.*"]}, args) == 0
     (cmd,) = calls
     assert cmd[1].endswith("mutants_resident.py")
