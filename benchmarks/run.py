@@ -75,7 +75,13 @@ def _machine() -> dict[str, Any]:
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"
-    return str(v)
+    text = str(v)
+    if len(text) > 160 and (isinstance(v, dict)
+                            or (isinstance(v, list) and any(isinstance(x, dict) for x in v))):
+        # A pass's or a run's whole record (CPU per process, load, probe): a table cell
+        # cannot hold it readably; the analysis below quotes what matters from it.
+        return "(a record per pass, in `benchmarks/results.json`)"
+    return text
 
 
 def table(results: dict[str, Any]) -> str:
