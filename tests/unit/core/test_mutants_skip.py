@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from tests.unit.core.test_mutants_lines import _Data, _resident
+from tests.unit.core.test_mutants_typecheck import _mutants_script
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -194,14 +195,6 @@ def test_the_flag_runs_every_mutant_even_after_a_run_that_skipped(
     assert report["explained_not_run"] == []
     assert seen == list(DIFFS)
     assert all(data.exit_code_by_key[n] is None for n in skipped)
-
-
-def _mutants_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "mutants.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_the_rates_count_a_skipped_survivor_as_a_survivor(
