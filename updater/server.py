@@ -122,7 +122,10 @@ class StaticServer:
     def start(self) -> StaticServer:
         if self._thread is not None:
             return self
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # shutdown() waits for the loop to see its flag: up to one poll (0.5 s by default,
+        # which was most of what an update test's tear-down cost).
+        self._thread = threading.Thread(target=self.httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
         return self
 

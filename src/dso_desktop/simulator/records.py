@@ -219,7 +219,7 @@ class RecordsSimulator:
         ctx.load_cert_chain(self.pki.server_cert_file, self.pki.server_key_file)
         self.httpd = _Server((host, port), self.state, ctx)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="records-sim",
-                                       kwargs={"poll_interval": 0.2}, daemon=True)
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.host = host
 
     def start(self) -> RecordsServiceInfo:

@@ -234,7 +234,7 @@ class HttpFront:
             raise ValueError(f"the simulator listens on loopback only, not {host!r}")
         self.httpd = _Server((host, port), core, make_tls_context(core), control)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="isds-simulator",
-                                       kwargs={"poll_interval": 0.2}, daemon=True)
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def port(self) -> int:
