@@ -395,7 +395,11 @@ def _run_resident(runs: dict[str, list[str]], args: argparse.Namespace,
         print(f"the resident runner failed with exit code {r.returncode}", file=sys.stderr)
         return 1
     if report.exists():
-        done.update(json.loads(report.read_text(encoding="utf-8"))["groups"])
+        got = json.loads(report.read_text(encoding="utf-8"))
+        machine = got.get("machine", {})
+        # Each group's time, and where the machine's core-seconds went meanwhile.
+        done.update({g: f"{t}; {machine[g]}" if g in machine else t
+                     for g, t in got["groups"].items()})
     for name in runs:
         done.setdefault(name, "results kept")
     return 0
