@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import ROOT, VENV_BIN, median_time, peak_rss_mb
+from dso_desktop.peakmem import peak_rss_mb as process_peak_rss_mb
 
 Case = Callable[[Path], dict[str, Any]]
 CASES: dict[str, Case] = {}
@@ -351,13 +352,11 @@ class _ChildPeaks:
             try:
                 if b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                     continue
-                status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue  # ended meanwhile
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    mb = int(line.split()[1]) / 1024
-                    self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
+            mb = process_peak_rss_mb(pid)
+            if mb is not None:  # None: it ended meanwhile
+                self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
 
     @property
     def peak_mb(self) -> float:
@@ -1603,17 +1602,6 @@ def make_big_zfo(path: Path, mb: int, *, isds: bool = True) -> int:
     return len(data)
 
 
-def _vm_hwm_mb() -> float:
-    """Peak RSS of this process (VmHWM from /proc; ru_maxrss elsewhere)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return peak_rss_mb()
-
-
 def big_zfo_op(op: str, zfo: Path, data_dir: Path) -> float:
     """One operation on the big ZFO in this (fresh) process; returns its peak RSS in MB.
 
@@ -1656,7 +1644,7 @@ def big_zfo_op(op: str, zfo: Path, data_dir: Path) -> float:
             raise ValueError(op)
     finally:
         app.close()
-    return _vm_hwm_mb()
+    return peak_rss_mb()
 
 
 @case

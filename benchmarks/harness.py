@@ -28,8 +28,12 @@ def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[floa
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MB: its own (VmHWM), not the
+    bench process's that started it (`dso_desktop.peakmem`; ``ru_maxrss`` was both)."""
+    from dso_desktop.peakmem import peak_rss_mb as peak
+
+    mb = peak()
+    return mb if mb is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_isolated(name: str, workdir: Path, timeout: float = 900) -> dict[str, Any]:

@@ -12,23 +12,12 @@ if TYPE_CHECKING:
     from dso_desktop.gui.mainwindow import MainWindow
 
 
-def peak_rss_mb() -> float:
-    """This process's own peak RSS. On Linux VmHWM: ``ru_maxrss`` also holds the peak of
-    the process that started this one (exec keeps the old memory's high-water mark, and a
-    ``vfork`` child's old memory is its parent's), so a bench that spawns the app from a
-    300 MB process read 300 MB whatever the app used."""
-    import resource
-    import sys
+def peak_rss_mb() -> float | None:
+    """This process's own peak RSS (`dso_desktop.peakmem`: not its starter's)."""
+    from dso_desktop.peakmem import peak_rss_mb as peak
 
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kb / 1024 / (1024 if sys.platform == "darwin" else 1), 1)
+    mb = peak()
+    return None if mb is None else round(mb, 1)
 
 
 class StartupMeasure(QObject):

@@ -22,7 +22,7 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"sync"}),
     frozenset({"store", "isds", "zfo", "update", "simulator", "records", "reports"}),
     frozenset({"domain", "paths", "secretstore", "memkeyring", "net", "logsetup", "resources",
-               "settings"}),
+               "settings", "peakmem"}),
     frozenset({"__init__", "errors"}),  # errors: the one error root, stdlib only
 )
 # Imports between units on the same floor are forbidden unless listed here (importer, imported):

@@ -188,9 +188,8 @@ from dso_desktop.store.messages import MessageRepo, search_text_for
 from dso_desktop.store.repos import AccountRepo
 
 def hwm():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
+    from dso_desktop.peakmem import peak_rss_mb
+    return int(peak_rss_mb() * 1024) * 1024
 
 db = Database.open(Path(sys.argv[1]))
 with db.write() as s:
