@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from tests.unit.archive_helpers import urad_db as db  # noqa: F401 - the fixture
+from tests.unit.archive_helpers import urad_sqlite_db  # noqa: F401 - the fixture
 from tests.unit.store.test_big_blobs import chunked  # noqa: F401 - the fixture
 
 from dso_desktop.domain import Direction, Envelope
@@ -304,3 +305,98 @@ def test_a_zfo_of_exactly_the_big_size_is_written_a_chunk_at_a_time_on_both_path
     with db.read() as s:
         assert MessageRepo(s).zfo(placed.message_id) == (data, sha256_hex(data))
     assert chunked == ([len(data)] if not db.is_postgres else [])
+
+
+# Survivors of session 14's whole run (branch ``survstore15``).
+
+def test_an_unknown_state_value_leaves_the_later_ones_to_move() -> None:
+    """``state_changes``: a value the envelope leaves empty is skipped, not the end of the
+    look: a list entry without a status (or without a delivery time) still brings the
+    delivery and acceptance times it knows."""
+    from dso_desktop.store import evidence as evd
+
+    stored = {"status": 4, "delivered_at": None, "accepted_at": None}
+    accepted = datetime(2026, 3, 2, 9, 0)
+    assert evd.state_changes(stored, {"status": None, "delivered_at": T0,
+                                      "accepted_at": accepted}) == {
+        "delivered_at": T0, "accepted_at": accepted}
+    assert evd.state_changes(stored, {"status": 6, "delivered_at": None,
+                                      "accepted_at": accepted}) == {
+        "status": 6, "accepted_at": accepted}
+
+
+@PATHS
+def test_a_conflicting_copy_moves_no_state_and_adds_no_events(urad_sqlite_db: Database,
+                                                               batch: bool) -> None:
+    """``attach_downloaded`` on a message of the account: a copy kept aside as conflicting
+    (another trusted seal of other content) is not the message's: its envelope's newer
+    state and its events are not taken (the message is found by its dmID, not recorded
+    again from that envelope)."""
+    from dso_desktop.domain import DeliveryEvent
+
+    db = urad_sqlite_db
+    env = _env("7001", status=4)
+    posted = DeliveryEvent(T0, "EV0: Zpráva byla podána")
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        w.record_listed(1, Direction.RECEIVED, env)
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        first = w.attach_downloaded(b"zfo-a", env, search_text_for(env, []), 0,
+                                    VerdictInfo("valid", T0), (posted,), account_id=1,
+                                    direction=Direction.RECEIVED, content_sha256="c0" * 32)
+    assert first.action.value == "store"
+    later = _env("7001", status=6, accepted_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    forged = DeliveryEvent(datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+                           "EV4: Zpráva byla doručena přihlášením")
+    with db.write() as s, EvidenceWriter(s, batch=batch) as w:
+        other = w.attach_downloaded(b"zfo-b", later, search_text_for(later, []), 0,
+                                    VerdictInfo("valid", T0), (posted, forged),
+                                    account_id=1, direction=Direction.RECEIVED,
+                                    content_sha256="c9" * 32)
+    assert (other.action.value, other.message_id) == ("conflict", first.message_id)
+    assert _one(urad_sqlite_db, "SELECT status, accepted_at FROM messages") == (4, None)
+    assert _one(urad_sqlite_db, "SELECT count(*), max(description) FROM events") == (
+        1, posted.description)
+    assert _one(urad_sqlite_db, "SELECT reason FROM evidence_copies") == ("conflict",)
+
+
+def test_an_item_the_plain_path_fails_on_is_written_alone_by_the_orm(
+        urad_sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``write_grouped``'s retry of an item alone goes through the ORM only: whatever made
+    the plain-statement path fail the group cannot fail the item again."""
+    from dso_desktop.store.fastwrite import FastWriter
+
+    def broken(*_args: Any, **_kw: Any) -> Any:
+        raise RuntimeError("the plain-statement path failed")
+
+    monkeypatch.setattr(FastWriter, "upsert_listed_many", broken)
+    out = write_grouped(urad_sqlite_db, ["7001", "7002"], lambda w, dm_id: w.record_listed(
+        1, Direction.RECEIVED, _env(dm_id)).created)
+    assert out == [True, True]
+    assert _one(urad_sqlite_db, "SELECT count(*) FROM messages") == (2,)
+
+
+def test_a_writer_closed_inside_its_block_is_closed_once(urad_sqlite_db: Database) -> None:
+    """`EvidenceWriter.close` before the end of the ``with`` block: the block's end closes
+    nothing a second time (the plain-statement writer's cursor is released once)."""
+    with urad_sqlite_db.write() as s, EvidenceWriter(s) as w:
+        w.record_listed(1, Direction.RECEIVED, _env("7001"))
+        w.close()
+    assert _one(urad_sqlite_db, "SELECT count(*) FROM messages") == (1,)
+
+
+def test_a_delivery_info_stored_unverified_is_recognised_on_the_fast_path(
+        urad_sqlite_db: Database) -> None:
+    """A stored delivery info without a verdict (never verified: the column allows it, the
+    write API takes ``None``) is still the message's delivery info for the plain-statement
+    path: the same bytes again are the same copy (KEEP), checked now they take the verdict,
+    and no second row is tried."""
+    db = urad_sqlite_db
+    env = _env("7001", status=5)
+    mid = _listed_id(db, env)
+    with db.write() as s, EvidenceWriter(s, batch=False) as w:
+        assert w.keep_delivery_info(mid, b"di-7001", env, (), None).value == "store"
+    with db.write() as s, EvidenceWriter(s) as w:
+        assert w.keep_delivery_info(mid, b"di-7001", env, (), None).value == "keep"
+    with db.write() as s, EvidenceWriter(s) as w:
+        assert w.keep_delivery_info(mid, b"di-7001", env, (), "valid").value == "keep"
+    assert _one(db, "SELECT count(*), max(verdict) FROM delivery_infos") == (1, "valid")
