@@ -138,3 +138,40 @@ def test_a_version_is_not_older_than_itself() -> None:
     assert one < later and not later < one
     assert sorted([later, one, Version.parse("1.4.2rc1")]) == [
         Version.parse("1.4.2rc1"), one, later]
+
+
+# Survivors of session 14's whole run (branch ``survupd15``).
+
+def test_a_pre_release_comes_before_its_release_and_after_the_one_before() -> None:
+    # The beta channel's 1.5.0rc1 must be updated to 1.5.0: a pre-release is older than
+    # its release, not equal to it (Version's == compares the order key, so the order
+    # is checked on the texts).
+    ordered = ["1.4.9", "1.5.0a1", "1.5.0a2", "1.5.0b1", "1.5.0rc1", "1.5.0rc2", "1.5.0"]
+    assert [str(v) for v in sorted(Version.parse(t) for t in reversed(ordered))] == ordered
+    assert Version.parse("1.5.0rc1") < Version.parse("1.5.0")
+    assert Version.parse("1.5.0rc1") != Version.parse("1.5.0")
+    assert Version.parse("1.5.0a1") != Version.parse("1.5.0a2")
+
+
+def test_an_archive_of_another_kind_says_which_are_allowed() -> None:
+    from dso_desktop.update.release import archive_target
+
+    with pytest.raises(ReleaseFormatError) as refused:
+        archive_target("stable", "linux-x86_64", Version.parse("1.0.0"), ".zip")
+    assert str(refused.value) == "release archives are .tar.xz or .tar.gz"
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"gui": "dso-desktop"}, "'gui' must be a command list"),
+    ({"cli": []}, "'cli' must be a command list"),
+    ({"self_check": ["dso", 1]}, "'self_check' must be a command list"),
+    ({"gui": ["../dso-desktop"]}, "program outside the folder"),
+    ({"cli": ["C:dso.exe"]}, "program outside the folder"),
+])
+def test_a_manifest_refusal_says_which_command_is_wrong(change: dict[str, object],
+                                                        reason: str) -> None:
+    base = {"format": 1, "version": "1.0.0", "gui": ["dso-desktop"], "cli": ["dso"],
+            "self_check": ["dso", "update", "self-check"]}
+    with pytest.raises(ReleaseFormatError) as refused:
+        Manifest.from_bytes(json.dumps({**base, **change}).encode())
+    assert str(refused.value) == f"bad {MANIFEST_NAME}: {MANIFEST_NAME}: {reason}"
