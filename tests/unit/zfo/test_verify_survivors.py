@@ -431,3 +431,43 @@ def test_an_unknown_dm_hash_algorithm_is_quoted_to_forty_characters() -> None:
                     "seal covers the content)"]
     assert r.cs == [f"Otisk zprávy (dmHash) nelze přepočítat: algoritmus „{name[:40]}“ není "
                     "znám (obsah chrání pečeť)."]
+
+
+def test_a_seal_timestamp_at_the_qualified_timestamps_last_second_does_not_cover_it() -> None:
+    """The qualified timestamp's chain ends the evidence unless the seal timestamp was made
+    before that chain's end; made at its very last second it still counts, as
+    `_q_timestamp_chain` decides at that second (it checks the chain and returns it:
+    test_verify_hot_path), so the two agree on what the seal timestamp covers."""
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end + timedelta(days=9), None),), True)  # type: ignore[arg-type]
+    tsa = Chain((_dated_cert("tsa", end + timedelta(days=5), None),), True)  # type: ignore[arg-type]
+    qts = Chain((_dated_cert("qualified tsa", end, None),), True)  # type: ignore[arg-type]
+    assert hz.horizon(seal_chain, tsa, end, qts) == \
+        hz.Horizon(end, EvidenceCause.QUALIFIED_TIMESTAMP)
+    assert hz.horizon(seal_chain, tsa, end - timedelta(seconds=1), qts) == \
+        hz.Horizon(end + timedelta(days=5), EvidenceCause.TIMESTAMP_CERTIFICATE)
+
+
+def test_the_horizons_of_two_qualified_timestamp_chains_of_one_seal_are_both_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """ISDS's qualified timestamps come from more than one TSA certificate: messages
+    without a seal timestamp alternating between them compute each horizon once."""
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
+    qtss = [Chain((_dated_cert(f"qualified tsa {i}", end - timedelta(days=i), None),), True)  # type: ignore[arg-type]
+            for i in (1, 2)]
+    computed: list[tuple[object, ...]] = []
+    real = hz._horizon
+
+    def counting(*args: Any) -> hz.Horizon | None:
+        computed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(hz, "_horizon", counting)
+    hz._HORIZONS.clear()
+    for _ in range(3):
+        for i, qts in enumerate(qtss, 1):
+            found = hz.horizon(seal_chain, None, None, qts)
+            assert found == hz.Horizon(end - timedelta(days=i),
+                                       EvidenceCause.QUALIFIED_TIMESTAMP)
+    assert len(computed) == 2
