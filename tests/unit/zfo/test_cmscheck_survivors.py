@@ -248,3 +248,19 @@ def test_an_rsassa_pss_seal_without_parameters_is_named() -> None:
                           sig_alg=f.OID_RSASSA_PSS, sig_alg_params=None, signature=signature)
     assert check_signer(parts) == (
         cert, "signature cannot be checked: RSASSA-PSS without parameters")
+
+
+def test_the_c_reading_names_an_unknown_hash_algorithm_as_the_reference_does(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """An ESSCertIDv2 naming a hash algorithm nobody knows: the C walk reads it as the
+    reference does (the name "unknown"), and the attribute binds no certificate."""
+    from dso_desktop.zfo.cmscheck import _ess_cert_hash, _ess_cert_hash_reference
+
+    assert f._cder is not None and f._fast  # the C reading is the one under test
+    cert_hash = hashlib.sha256(seal[1]).digest()
+    value = seq(seq(seq(seq(oid(b"\x2a\x03")), tlv(0x04, cert_hash))))
+    parts = _parts(seal, _content_type() + _digest() + _attr(f.OID_SIGNING_CERT_V2, value))
+    (t,) = parts.attrs[f.OID_SIGNING_CERT_V2]
+    assert _ess_cert_hash(parts, t, True) == _ess_cert_hash_reference(parts, t, True) == (
+        "unknown", cert_hash)
+    assert _problem(parts) == "signing-certificate attribute names another certificate"
