@@ -29,7 +29,8 @@ def test_the_servers_work_and_the_runners_own_are_counted(pg_server: PgServer) -
     assert after["server"] - before["server"] >= 0.1
     assert after["runner"] - before["runner"] >= 0.15
     assert after["busy"] - before["busy"] >= 0.3
-    assert after["total"] - before["total"] >= after["busy"] - before["busy"]
+    # (iowait, part of idle, may step back a little: the kernel does not keep it monotonic)
+    assert after["total"] - before["total"] >= after["busy"] - before["busy"] - 0.2
 
 
 def test_a_groups_line_splits_the_busy_time_among_who_used_it() -> None:

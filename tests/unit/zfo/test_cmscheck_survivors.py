@@ -209,3 +209,58 @@ def test_a_signer_whose_certificate_is_missing_is_named(
     other = _without_key_identifier(ec.generate_private_key(ec.SECP256R1()))
     parts = _parts(seal, None, certs=(other,))
     assert check_signer(parts) == (None, "the signer's certificate is not in the file")
+
+
+# Survivors of session 14's whole run (branch ``survzfo15``).
+
+
+def test_the_signer_is_the_certificate_with_both_its_issuer_and_its_serial(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """Before the signer's certificate the file holds one of the same issuer with another
+    serial, and one of the same serial from another issuer: neither is taken for it."""
+    key, cert_der = seal
+    issuer = x509.load_der_x509_certificate(cert_der).issuer
+    sibling = issue_cert("Sibling", ec.generate_private_key(ec.SECP256R1()), issuer=issuer,
+                         issuer_key=key, serial=SERIAL + 1)
+    namesake = issue_cert("Namesake", ec.generate_private_key(ec.SECP256R1()),
+                          serial=SERIAL)  # self-signed: another issuer
+    der = serialization.Encoding.DER
+    others = (sibling.public_bytes(der), namesake.public_bytes(der))
+    assert _der_name(others[0]) == _der_name(cert_der)
+    assert _der_name(others[1]) != _der_name(cert_der)
+    for first in others:
+        parts = _parts(seal, None, certs=(first, cert_der))
+        found = signer_cert(parts)
+        assert found is not None and found[1] == cert_der
+        assert check_signer(parts) == (found[0], None)
+
+
+def test_an_rsassa_pss_seal_without_parameters_is_named() -> None:
+    """The reason becomes the verdict's "seal signature invalid: ..."."""
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = issue_cert("PSS seal", key, serial=SERIAL)
+    signature = key.sign(CONTENT, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                              salt_length=32), hashes.SHA256())
+    parts = f.SignerParts(f.OID_DATA, CONTENT, [cert.public_bytes(serialization.Encoding.DER)],
+                          cert.issuer.public_bytes(), SERIAL, None, "sha256", None,
+                          sig_alg=f.OID_RSASSA_PSS, sig_alg_params=None, signature=signature)
+    assert check_signer(parts) == (
+        cert, "signature cannot be checked: RSASSA-PSS without parameters")
+
+
+def test_the_c_reading_names_an_unknown_hash_algorithm_as_the_reference_does(
+        seal: tuple[ec.EllipticCurvePrivateKey, bytes]) -> None:
+    """An ESSCertIDv2 naming a hash algorithm nobody knows: the C walk reads it as the
+    reference does (the name "unknown"), and the attribute binds no certificate."""
+    from dso_desktop.zfo.cmscheck import _ess_cert_hash, _ess_cert_hash_reference
+
+    assert f._cder is not None and f._fast  # the C reading is the one under test
+    cert_hash = hashlib.sha256(seal[1]).digest()
+    value = seq(seq(seq(seq(oid(b"\x2a\x03")), tlv(0x04, cert_hash))))
+    parts = _parts(seal, _content_type() + _digest() + _attr(f.OID_SIGNING_CERT_V2, value))
+    (t,) = parts.attrs[f.OID_SIGNING_CERT_V2]
+    assert _ess_cert_hash(parts, t, True) == _ess_cert_hash_reference(parts, t, True) == (
+        "unknown", cert_hash)
+    assert _problem(parts) == "signing-certificate attribute names another certificate"

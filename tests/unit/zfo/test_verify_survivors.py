@@ -302,3 +302,172 @@ def test_a_seal_not_yet_valid_today_is_not_called_expired_in_czech(
     assert len(today) == 1
     assert "not yet valid (from 2025-01-01)" in today[0][0]
     assert today[0][1] == "Dnes: certifikát není platný"
+
+
+# Survivors of session 14's whole run (branch ``survzfo15``).
+
+
+def test_an_untrusted_timestamp_authority_is_explained_and_its_chain_still_dated(
+        make_zfo: Callable[..., bytes], pki: Any) -> None:
+    """A timestamp whose authority leads to no trust anchor: the Czech reason says so (not
+    "invalid"), and the verdict still carries the checked dmHash and the day the
+    authority's certificate chain ends."""
+    from dso_desktop.domain import HashCheck
+
+    verdict = v.verify_zfo(make_zfo(), TrustStore(), now=NOW)
+    assert verdict.kind is VerdictKind.UNTRUSTED
+    assert verdict.reasons[-1].startswith("timestamp check failed: timestamp authority not "
+                                          "trusted: ")
+    assert verdict.reasons_cs == (
+        "Časové razítko nelze ověřit: jeho vydavatel není důvěryhodný.",)
+    assert verdict.dm_hash is HashCheck.OK
+    assert verdict.timestamp_time is not None
+    assert verdict.timestamp_expires == min(pki.tsa.cert.not_valid_after_utc,
+                                            pki.ca_cert.not_valid_after_utc)
+
+
+def test_a_timestamp_made_before_its_authority_was_valid_is_invalid_and_dated(
+        make_zfo: Callable[..., bytes], pki: Any, trust: TrustStore) -> None:
+    """A timestamp made before its authority's certificate starts is invalid; the verdict
+    still says when the authority's chain ends."""
+    before = datetime(2024, 6, 1, tzinfo=UTC)  # the test PKI starts on 2025-01-01
+    verdict = v.verify_zfo(make_zfo(when=before), trust, now=NOW)
+    assert verdict.kind is VerdictKind.INVALID
+    assert verdict.reasons[-1].startswith(
+        "timestamp check failed: timestamp authority at its issue time: certificate ")
+    assert verdict.reasons_cs == ("Časové razítko je neplatné.",)
+    assert verdict.timestamp_time == before
+    assert verdict.timestamp_expires == pki.tsa.cert.not_valid_after_utc
+
+
+def test_a_seal_refused_for_its_chain_still_reports_its_checked_dm_hash(
+        make_zfo: Callable[..., bytes], trust: TrustStore) -> None:
+    """dmHash is checked before the seal's chain: a seal that does not chain to an anchor,
+    or whose chain was not valid when it was made, keeps that result in its verdict."""
+    from dso_desktop.domain import HashCheck
+
+    untrusted = v.verify_zfo(make_zfo(with_tsa=False), TrustStore(), now=NOW)
+    assert untrusted.kind is VerdictKind.UNTRUSTED
+    assert untrusted.dm_hash is HashCheck.OK
+    early = v.verify_zfo(make_zfo(with_tsa=False, when=datetime(2024, 6, 1, tzinfo=UTC)),
+                         trust, now=NOW)
+    assert early.kind is VerdictKind.INVALID
+    assert early.reasons[-1].startswith(
+        "the seal certificate chain was not valid at signing time: ")
+    assert early.dm_hash is HashCheck.OK
+
+
+@pytest.fixture(scope="module")
+def short_tsa_zfo(pki: Any) -> tuple[bytes, datetime]:
+    """A ZFO sealed at SEALED_AT whose signature timestamp comes from an authority of the
+    test CA whose certificate ends years before the seal's; and that end."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from tests.unit.zfo.zfo_factory import SEALED_AT, message_xml
+
+    from dso_desktop.zfo.produce import TsaIdentity, seal
+    from dso_desktop.zfo.testpki import issue_cert, leaf_key_usage, pki_name, rsa_key
+
+    key = rsa_key()
+    cert = issue_cert(pki_name("Short-lived TSA"), key, issuer=pki.ca_cert,
+                      issuer_key=pki.ca_key, not_before=datetime(2025, 1, 1, tzinfo=UTC),
+                      days=3 * 365, key_usage=leaf_key_usage(),
+                      eku=[ExtendedKeyUsageOID.TIME_STAMPING])
+    assert cert.not_valid_after_utc < pki.seal.cert.not_valid_after_utc
+    data = seal(message_xml(pki), pki.seal, TsaIdentity(cert, key, (pki.ca_cert,)), SEALED_AT)
+    return data, cert.not_valid_after_utc
+
+
+def test_a_timestamp_whose_authority_expired_since_is_named_as_expired(
+        short_tsa_zfo: tuple[bytes, datetime], trust: TrustStore) -> None:
+    """Only the timestamp's certificate has expired (the seal's is valid, every key length
+    still accepted): the verdict says the certificates expired, not that key lengths did."""
+    data, tsa_end = short_tsa_zfo
+    verdict = v.verify_zfo(data, trust, now=tsa_end + timedelta(days=30))
+    assert verdict.kind is VerdictKind.VALID_AT_SIGNING
+    assert any("they have expired since, so the seal cannot be re-checked today" in en
+               for en in verdict.reasons)
+    assert not any("key lengths" in en for en in verdict.reasons)
+
+
+def test_the_warning_before_a_timestamp_expires_starts_sixty_days_ahead(
+        short_tsa_zfo: tuple[bytes, datetime], trust: TrustStore) -> None:
+    """With no warning period given, a verdict turns "expiring" 60 days before the
+    timestamp authority's certificate ends, and says so in both languages."""
+    data, tsa_end = short_tsa_zfo
+    quiet = v.verify_zfo(data, trust, now=tsa_end - timedelta(days=60, hours=12))
+    assert quiet.kind is VerdictKind.VALID
+    assert quiet.evidence_expires == tsa_end
+    assert quiet.evidence_cause is EvidenceCause.TIMESTAMP_CERTIFICATE
+    due = v.verify_zfo(data, trust, now=tsa_end - timedelta(days=60))
+    assert due.kind is VerdictKind.EXPIRING
+    assert due.reasons[-1] == "the timestamp expires in 60 days: re-seal or archive the message"
+    assert due.reasons_cs[-1] == \
+        "Časové razítko vyprší za 60 dní: nechte zprávu znovu opatřit razítkem."
+
+
+def test_an_added_timestamp_anchor_is_named_after_a_pinned_seal_anchor() -> None:
+    """The seal chains to a pinned PostSignum root (nothing to say), the timestamp to a CA
+    someone added: that one is still named."""
+    from dso_desktop.zfo.trust import PINNED, USER, AnchorInfo
+
+    pinned = AnchorInfo(PINNED, "PostSignum Root QCA 4", "ab" * 32)
+    added = AnchorInfo(USER, "Own root", "cd" * 32)
+    lines = v._anchor_lines(pinned, added)
+    assert [en for en, _cs in lines] == [
+        f"the timestamp chains to 'Own root' (SHA-256 {'cd' * 8}…): a CA you added as trusted "
+        "in the settings, not a PostSignum root"]
+    assert v._anchor_lines(None, added) == lines
+
+
+def test_an_unknown_dm_hash_algorithm_is_quoted_to_forty_characters() -> None:
+    from dso_desktop.domain import HashCheck
+    from dso_desktop.zfo.model import ZfoKind
+
+    name = "X" * 39 + "YZ"  # 41 characters
+    facts = v._Facts(ZfoKind.RECEIVED, "1", b"h", f"  {name} ", b"dmDm", None)
+    r = v._Reasons()
+    v._dm_reason(HashCheck.NOT_RECOMPUTABLE, r, facts)
+    assert r.en == [f"dmHash not recomputable: its algorithm '{name[:40]}' is not known (the "
+                    "seal covers the content)"]
+    assert r.cs == [f"Otisk zprávy (dmHash) nelze přepočítat: algoritmus „{name[:40]}“ není "
+                    "znám (obsah chrání pečeť)."]
+
+
+def test_a_seal_timestamp_at_the_qualified_timestamps_last_second_does_not_cover_it() -> None:
+    """The qualified timestamp's chain ends the evidence unless the seal timestamp was made
+    before that chain's end; made at its very last second it still counts, as
+    `_q_timestamp_chain` decides at that second (it checks the chain and returns it:
+    test_verify_hot_path), so the two agree on what the seal timestamp covers."""
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end + timedelta(days=9), None),), True)  # type: ignore[arg-type]
+    tsa = Chain((_dated_cert("tsa", end + timedelta(days=5), None),), True)  # type: ignore[arg-type]
+    qts = Chain((_dated_cert("qualified tsa", end, None),), True)  # type: ignore[arg-type]
+    assert hz.horizon(seal_chain, tsa, end, qts) == \
+        hz.Horizon(end, EvidenceCause.QUALIFIED_TIMESTAMP)
+    assert hz.horizon(seal_chain, tsa, end - timedelta(seconds=1), qts) == \
+        hz.Horizon(end + timedelta(days=5), EvidenceCause.TIMESTAMP_CERTIFICATE)
+
+
+def test_the_horizons_of_two_qualified_timestamp_chains_of_one_seal_are_both_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """ISDS's qualified timestamps come from more than one TSA certificate: messages
+    without a seal timestamp alternating between them compute each horizon once."""
+    end = datetime(2029, 5, 1, tzinfo=UTC)
+    seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
+    qtss = [Chain((_dated_cert(f"qualified tsa {i}", end - timedelta(days=i), None),), True)  # type: ignore[arg-type]
+            for i in (1, 2)]
+    computed: list[tuple[object, ...]] = []
+    real = hz._horizon
+
+    def counting(*args: Any) -> hz.Horizon | None:
+        computed.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(hz, "_horizon", counting)
+    hz._HORIZONS.clear()
+    for _ in range(3):
+        for i, qts in enumerate(qtss, 1):
+            found = hz.horizon(seal_chain, None, None, qts)
+            assert found == hz.Horizon(end - timedelta(days=i),
+                                       EvidenceCause.QUALIFIED_TIMESTAMP)
+    assert len(computed) == 2
