@@ -6,7 +6,10 @@ survivors and for the killed mutants apart, the children's CPU, the share of it 
 tests (hypothesis's ``@given``, found in the test files) and in set-up, and the tests that
 cost the survivors most, summed over every survivor that ran them. A survivor runs every
 test that executed its statement, so these sums say which tests a cheaper version of would
-shorten the run most (docs/testing.md, branch `mutspeed3`).
+shorten the run most (docs/testing.md, branch `mutspeed3`). The children's CPU is not the
+run's cost (session 14: a third of the machine's time in the store's group): the tests' wall
+beside their CPU, and the runner's per-group account of the machine (`resident.json`'s
+"machine") when it lies beside the trace, say where the rest went.
 """
 
 from __future__ import annotations
@@ -91,7 +94,10 @@ def report(parts: dict[str, Part], given: set[str], top: int = 25) -> str:
         out.append(f"{label}: {p.children} children, {p.cpu:.1f} CPU s in the children, "
                    f"{p.runs} test runs; property tests {p.property_cpu:.1f} CPU s "
                    f"({pct(p.property_cpu, p.tests_cpu)} of the tests'); set-up "
-                   f"{pct(p.setup_wall, p.tests_wall)} of the tests' wall time")
+                   f"{pct(p.setup_wall, p.tests_wall)} of the tests' wall time; the tests' "
+                   f"wall {p.tests_wall:.0f} s, {p.tests_wall - p.tests_cpu:.0f} s more than "
+                   "their CPU (waiting: on the PostgreSQL server, a program they started, a "
+                   "sleep)")
     surv = parts["survived"]
     out.append(f"\nthe tests that cost the survivors most (of {surv.tests_cpu:.1f} CPU s; "
                "P: a property test):")
@@ -108,6 +114,15 @@ def main(argv: list[str]) -> int:
     trace = Path(argv[0]) if argv else ROOT / "build" / "mutants" / "trace.jsonl"
     given = property_tests(ROOT / "tests")
     print(report(read(trace, given), given))
+    # The children's CPU is not the run's cost: the runner's report says, per group, where
+    # the machine's core-seconds went (the server, the runner, idle; `machine_sample`).
+    resident = trace.with_name("resident.json")
+    if resident.exists():
+        machine = json.loads(resident.read_text(encoding="utf-8")).get("machine", {})
+        if machine:
+            print("\nwhere the machine's time went, by group:")
+            for group, line in machine.items():
+                print(f"  {group}: {line}")
     return 0
 
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -58,3 +60,21 @@ def test_survivors_cost_is_summed_by_test_and_property_tests_are_told_apart(
     text = mc.report(parts, given)
     assert "survived: 2 children, 2.0 CPU s" in text
     assert f"P {a}test_prop" in text and f"  {a}test_plain" in text
+    assert "the tests' wall 2 s, 0 s more than their CPU" in text
+
+
+def test_the_runners_account_of_the_machine_is_printed_beside_the_trace(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mc = _cost()
+    trace = tmp_path / "trace.jsonl"
+    trace.write_text(json.dumps({"mutant": "m1", "failed": [], "cpu": 1.0,
+                                 "ran": [["t::x", 1.0, 2.0, 3.0, 0.5]]}) + "\n",
+                     encoding="utf-8")
+    line = ("machine 120 core-s in 60 s: busy 111 (mutant children 40, PostgreSQL 36, "
+            "runner 5, other 30), idle 9")
+    (tmp_path / "resident.json").write_text(json.dumps({"machine": {"store-evidence": line}}),
+                                            encoding="utf-8")
+    assert mc.main([str(trace)]) == 0
+    out = capsys.readouterr().out
+    assert "the tests' wall 6 s, 4 s more than their CPU" in out
+    assert f"  store-evidence: {line}" in out
