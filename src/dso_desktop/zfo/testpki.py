@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
@@ -157,7 +157,8 @@ def issue_cert(subject: str | x509.Name,
                key_usage: x509.KeyUsage | None = None,
                serial: int | None = None,
                basic_constraints: bool = True, key_identifier: bool = True,
-               extensions: Sequence[x509.ExtensionType] = ()) -> x509.Certificate:
+               extensions: Sequence[x509.ExtensionType] = (),
+               rsa_pss: bool = False) -> x509.Certificate:
     """The one certificate builder of the test PKIs (the simulator's TLS certificates, the
     tests' chains): ``subject`` (a str is a bare CN) with ``key``'s public key (an X25519
     key, which signs nothing, only in an issued certificate), signed by ``issuer_key``; no
@@ -167,7 +168,9 @@ def issue_cert(subject: str | x509.Name,
     others (not critical). Every certificate has basicConstraints and a subject key
     identifier, an issued one also the authority key identifier, unless
     ``basic_constraints`` or ``key_identifier`` is False (tests of certificates without).
-    Validity starts ``not_before`` (default: a day ago) and lasts ``days``."""
+    Validity starts ``not_before`` (default: a day ago) and lasts ``days``. ``rsa_pss``
+    signs with RSASSA-PSS (an RSA ``issuer_key``; SHA-256, MGF1, 32-byte salt) instead of
+    PKCS#1 v1.5."""
     subject_name = _cn(subject) if isinstance(subject, str) else subject
     self_signed = issuer is None
     if issuer is None:
@@ -206,7 +209,8 @@ def issue_cert(subject: str | x509.Name,
             for url in urls]), critical=False)
     for ext in extensions:
         b = b.add_extension(ext, critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32) if rsa_pss else None
+    return b.sign(issuer_key, hashes.SHA256(), rsa_padding=pss)
 
 
 def _cn(cn: str) -> x509.Name:
