@@ -497,8 +497,10 @@ def _tst_fields(raw: bytes) -> tuple[datetime, str, bytes, int, str] | None:
     for t in f[5:]:
         if t.indefinite:
             return None
+        # Every part of the accuracy counts: a constructed one (of any length) is none of
+        # its three and asn1crypto refuses it.
         if t.tag == fastcms.SEQUENCE and not _subsequence(
-                [c.tag for c in fastcms.children(raw, t, 3) if not c.indefinite], _ACCURACY):
+                [c.tag for c in fastcms.children(raw, t, 3)], _ACCURACY):
             return None
     if f[2].indefinite:
         return None
