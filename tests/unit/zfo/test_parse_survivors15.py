@@ -100,7 +100,8 @@ def _whole_and_lean(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, 
     pytest.param(seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0)), id="empty-explicit-content"),
     pytest.param(seq(oid(fastcms.OID_SIGNED_DATA), tlv(0xA0, seq(INT1, tlv(0x31)))),
                  id="signed-data-without-encapsulated-content"),
-    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA))), id="encapsulated-content-info-of-one-part"),
+    pytest.param(signed_data(eci=seq(oid(fastcms.OID_DATA))),
+                 id="encapsulated-content-info-of-one-part"),
 ])
 def test_a_layout_the_split_does_not_cover_is_refused_as_the_whole_file_is(
         data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
