@@ -5,7 +5,7 @@ mutation run, branch ``survparse15``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from tests.unit.zfo.test_fastcms_survivors import (
     signer_info,
     tlv,
 )
-from tests.unit.zfo.zfo_factory import pki  # noqa: F401 - pytest fixture
+from tests.unit.zfo.zfo_factory import make_zfo, pki  # noqa: F401 - pytest fixtures
 
 from dso_desktop.zfo import der, fastcms, parse
 from dso_desktop.zfo.errors import DetachedContentError, MalformedCmsError
@@ -203,6 +203,39 @@ def test_the_authority_named_by_its_key_identifier_is_found_on_both_readings(
 def test_a_token_the_reference_refuses_is_not_read_fast(token: bytes) -> None:
     assert _reference(token)[0] != "ok"
     assert _fast(token) is None
+
+
+def _with_token(zfo: bytes, token: bytes) -> bytes:
+    """``zfo`` with its signature timestamp replaced by ``token``'s exact bytes (nothing
+    re-encoded but the containers around it; the seal no longer verifies, parsing does not
+    care)."""
+    info = cms.ContentInfo.load(zfo)
+    sd = info["content"]
+    signers = sd["signer_infos"]
+    si = signers[0]
+    attrs = si["unsigned_attrs"]
+    for attr in attrs:
+        if attr["type"].dotted == parse.OID_TST_TOKEN:
+            attr["values"] = cms.SetOfContentInfo([cms.ContentInfo.load(token)])
+    si["unsigned_attrs"] = attrs
+    signers[0] = si
+    sd["signer_infos"] = signers
+    info["content"] = sd
+    data = info.dump()
+    assert token in data
+    return data
+
+
+def test_a_zfo_whose_timestamp_the_reference_refuses_is_refused_on_the_fast_path_too(
+        make_zfo: Callable[..., bytes]) -> None:
+    """An accuracy with a constructed part: asn1crypto refuses the TSTInfo, so must
+    parse_zfo's fast path (it returned a Zfo before branch ``survparse15``'s fix)."""
+    data = _with_token(make_zfo(), _token(_tst(
+        tail=seq(INT1, b"\x30\x80\x00\x00", tlv(0x80, b"\x01")))))
+    with fastcms.reference_only():
+        reference = _outcome(lambda: parse.parse_zfo(data))
+    assert reference[0] == "MalformedCmsError"
+    assert _outcome(lambda: parse.parse_zfo(data)) == reference
 
 
 _BER_IMPRINT = b"\x30\x80" + ALG_SHA256 + tlv(0x04, b"\x11" * 32) + b"\x00\x00"
