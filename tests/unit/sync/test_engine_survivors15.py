@@ -1,0 +1,114 @@
+"""Survivors of session 15's whole run (branch ``survsynceng15``) in `sync.engine`: the
+data box's lock, the first and last progress events, what the first login records, where
+each list starts, and the summary the legal question carries."""
+
+# ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
+from tests.unit.sync.test_sync_engine import (
+    NOW,
+    FakeIsds,
+    _envs,
+    _job,
+    world,  # noqa: F401 - the fixture
+)
+
+from dso_desktop.domain import Envelope
+from dso_desktop.settings import Settings
+from dso_desktop.store.db import Database
+from dso_desktop.store.repos import AccountRepo
+from dso_desktop.sync.engine import FUTURE_MARGIN, LIST_OVERLAP
+from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncPhase
+
+
+def test_the_sync_stores_while_holding_its_data_box(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """The box lock is taken with the box id learnt at login, before anything is listed,
+    and released before the sync ends."""
+    client = FakeIsds(_envs(world, 1))
+    taken: list[tuple[str, Any, list[str]]] = []
+
+    @contextlib.contextmanager
+    def box_lock(box_id: str, environment: Any, check_cancel: Callable[[], None]
+                 ) -> Iterator[None]:
+        taken.append((box_id, environment, [op for op, _ in client.calls]))
+        yield
+        taken.append(("released", None, [op for op, _ in client.calls]))
+
+    job = _job(db, client, box_lock=box_lock)
+    job.run()
+    assert [(b, e) for b, e, _ in taken] == [("abc1234", job.account.environment),
+                                           ("released", None)]
+    assert "list-sent" not in taken[0][2] and "dl" in taken[1][2]
+
+
+def test_progress_starts_with_the_login_and_ends_done(
+        db: Database, world: dict[str, Envelope]) -> None:
+    seen: list[Any] = []
+    _job(db, FakeIsds(_envs(world, 1)), progress=seen.append).run()
+    assert (seen[0].phase, seen[0].done, seen[0].total) == (SyncPhase("login"), 0, 1)
+    assert (seen[-1].phase, seen[-1].done, seen[-1].total) == (SyncPhase("done"), 1, 1)
+
+
+def test_a_sent_only_sync_does_not_record_a_delivery_confirmation(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """Listing received messages is delivery by login: a run that did not list them must
+    not record that the user confirmed it."""
+    _job(db, FakeIsds(_envs(world, 1)), accept=False).run()
+    with db.read() as s:
+        account = AccountRepo(s).get("urad")
+    assert account is not None and account.delivery_confirmed_at is None
+
+
+def test_the_password_check_is_recorded_with_its_time(
+        db: Database, world: dict[str, Envelope]) -> None:
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client).run()
+    assert "password" in [op for op, _ in client.calls]
+    with db.read() as s:
+        account = AccountRepo(s).get("urad")
+    assert account is not None and account.password_checked_at == NOW
+
+
+def test_sent_messages_are_listed_from_where_the_sent_list_ended(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """Each direction resumes from its own mark: received listed up to an hour ago does
+    not move the start of a sent list never run (the look-back)."""
+    with db.write() as s:
+        AccountRepo(s).update("urad", received_synced_until=NOW - timedelta(hours=1))
+    settings = Settings(list_page_size=3)
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client, settings=settings).run()
+    sent_from = [a[0] for op, a in client.calls if op == "list-sent"]
+    received_from = [a[0] for op, a in client.calls if op == "list-received"]
+    assert sent_from[0] == NOW - timedelta(days=settings.sync_lookback_days)
+    assert received_from[0] == NOW - timedelta(hours=1) - LIST_OVERLAP
+
+
+def test_a_list_marked_up_to_a_day_ahead_still_lists_from_its_overlap(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """The last sync's clock was a day ahead: the list still runs from its mark less the
+    overlap (up to the future margin past now), it is not skipped."""
+    ahead = NOW + FUTURE_MARGIN
+    with db.write() as s:
+        AccountRepo(s).update("urad", sent_synced_until=ahead)
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client).run()
+    assert [a[:2] for op, a in client.calls if op == "list-sent"] == [
+        (ahead - LIST_OVERLAP, None)]
+
+
+def test_the_legal_question_of_a_run_carries_the_runs_summary(db: Database) -> None:
+    client = FakeIsds([])
+    job = _job(db, client, accept=None)
+    with pytest.raises(DeliveryConfirmationRequired) as asked:
+        job.run()
+    assert asked.value.summary is job.summary
