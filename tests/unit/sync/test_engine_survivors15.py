@@ -112,3 +112,32 @@ def test_the_legal_question_of_a_run_carries_the_runs_summary(db: Database) -> N
     with pytest.raises(DeliveryConfirmationRequired) as asked:
         job.run()
     assert asked.value.summary is job.summary
+
+
+def test_each_message_a_state_change_moves_counts_once_as_updated(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.isds.models import StateChange
+
+    client = FakeIsds(_envs(world, 3))
+    _job(db, client).run()
+    client.state_changes = [StateChange("1", NOW, 5), StateChange("2", NOW, 5)]
+    again = _job(db, client).run()
+    assert again.updated == 2
+
+
+def test_a_sent_only_sync_leaves_the_state_of_received_messages_alone(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """A received message's new state is recorded only by a run that may list received
+    messages (delivery by login); a sent-only run skips it."""
+    from dso_desktop.isds.models import StateChange
+    from dso_desktop.store.messages import MessageRepo
+    from dso_desktop.store.records import MessageFilter
+
+    client = FakeIsds(_envs(world, 1))
+    _job(db, client).run()
+    client.state_changes = [StateChange("1", NOW, 5)]
+    again = _job(db, client, accept=False).run()
+    assert again.updated == 0
+    with db.read() as s:
+        repo = MessageRepo(s)
+        assert [r.status for r in repo.rows(repo.ids(MessageFilter(dm_id="1")))] == [4]
