@@ -141,3 +141,35 @@ def test_a_sent_only_sync_leaves_the_state_of_received_messages_alone(
     with db.read() as s:
         repo = MessageRepo(s)
         assert [r.status for r in repo.rows(repo.ids(MessageFilter(dm_id="1")))] == [4]
+
+
+def test_a_sync_whose_requests_time_out_comes_back_later_saying_so(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.isds.errors import TimeoutError_
+    from dso_desktop.sync.events import SyncRetryLater
+
+    client = FakeIsds(_envs(world, 1), fail={"list-received": [TimeoutError_(
+        "no answer", operation="GetListOfReceivedMessages")]})
+    with pytest.raises(SyncRetryLater) as later:
+        _job(db, client).run()
+    assert later.value.reason == "timeout"
+    assert "ISDS did not answer in time" in str(later.value)
+
+
+def test_a_retry_time_is_told_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user reads the time on the local clock: 12:00 UTC is 14:00 in Prague in June."""
+    import time
+    from datetime import UTC, datetime
+
+    from dso_desktop.sync.events import SyncRetryLater
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("the local time zone can be switched on POSIX only")
+    monkeypatch.setenv("TZ", "Europe/Prague")
+    time.tzset()
+    try:
+        later = SyncRetryLater("urad", "throttled", datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert str(later).endswith("try again after 14:00")
