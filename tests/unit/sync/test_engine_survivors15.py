@@ -173,3 +173,78 @@ def test_a_retry_time_is_told_in_local_time(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.undo()
         time.tzset()
     assert str(later).endswith("try again after 14:00")
+
+
+def test_a_delivery_info_bigger_than_a_checking_process_takes_is_checked_here(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.sync.test_engine_survivors import _Process
+
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    sent: list[bytes] = []
+    monkeypatch.setattr(CheckingProcess, "for_items", lambda self, items: _Process(sent))
+    monkeypatch.setattr(eng, "PROCESS_MAX_BYTES", len(b"DI:9"))
+    s = _job(db, FakeIsds(_envs(world, 2, start=9))).run()  # DI:9 (4 B) and DI:10 (5 B)
+    assert s.new == 2 and s.delivery_infos == 2
+    assert sent == [b"DI:9"]
+
+
+def test_every_download_counts_its_bytes_against_the_backlog_bound(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline bounds the memory a backlog holds by the sizes it is given: each
+    message and delivery info is submitted with its length."""
+    from dso_desktop.sync import engine as eng
+    from dso_desktop.sync.pipeline import IngestPipeline
+
+    sizes: list[tuple[bytes, int]] = []
+
+    class Recording(IngestPipeline[Any]):
+        def submit(self, item: Any, check: Callable[..., Any], args: tuple[Any, ...], *,
+                   size: int = 0, remote: Callable[..., Any] | None = None) -> None:
+            sizes.append((item.data, size))
+            super().submit(item, check, args, size=size, remote=remote)
+
+    monkeypatch.setattr(eng, "IngestPipeline", Recording)
+    s = _job(db, FakeIsds(_envs(world, 2, start=9))).run()
+    assert s.new == 2
+    assert sorted(sizes) == [(b"DI:10", 5), (b"DI:9", 4), (b"ZFO:10", 6), (b"ZFO:9", 5)]
+
+
+def test_a_message_listed_as_big_but_served_normally_is_downloaded_normally(
+        db: Database, world: dict[str, Envelope]) -> None:
+    """The list said big, ISDS answers 1281 (wrong service): the other operation, the
+    normal download, is asked for next."""
+    import dataclasses
+
+    envs = [dataclasses.replace(e, big_message=True) for e in _envs(world, 1)]
+    client = FakeIsds(envs)
+    s = _job(db, client).run()
+    assert s.new == 1 and s.failed == []
+    assert [op for op, _ in client.calls if op.startswith("dl")] == ["dl-big", "dl"]
+
+
+def test_a_delivery_info_pass_with_two_failed_requests_counts_both(
+        db: Database, world: dict[str, Envelope]) -> None:
+    from dso_desktop.isds.errors import StatusError
+
+    client = FakeIsds(_envs(world, 2))
+    client.fail["di"] = [StatusError("not now", code="1234") for _ in range(4)]
+    seen: list[Any] = []
+    s = _job(db, client, progress=seen.append).run()
+    assert s.delivery_infos == 0 and len(s.failed) == 4
+    passes = [(p.done, p.total) for p in seen if p.phase is SyncPhase("delivery-info")]
+    assert passes == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_every_reason_of_a_delivery_info_that_does_not_verify_is_reported(
+        db: Database, world: dict[str, Envelope], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.sync.test_sync_engine import FakeParsed, FakeVerdict, _misbehaving
+
+    envs = _envs(world, 1)
+    bad = FakeVerdict(kind="invalid", reasons=("hash mismatch", "seal broken"))
+    _misbehaving(monkeypatch, {b"DI:1": (FakeParsed(world["1"]), bad)})
+    s = _job(db, FakeIsds(envs)).run()
+    assert {f.reason for f in s.failed} == {
+        "delivery info: the downloaded delivery info does not verify: "
+        "hash mismatch; seal broken"}
