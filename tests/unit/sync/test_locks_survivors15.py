@@ -19,3 +19,18 @@ def test_on_windows_the_archive_use_lock_takes_no_lock(
     ArchiveUseLock(tmp_path, exclusive=True).acquire()
     ArchiveUseLock(tmp_path, exclusive=True).acquire()  # not busy: nothing was taken
     assert not (tmp_path / "archive-open.lock").exists()
+
+
+def test_a_busy_database_lock_names_the_lock_it_could_not_take() -> None:
+    """As a busy file lock names its file: the advisory lock's kind and account."""
+    from typing import Any
+
+    from dso_desktop.sync.lock import DB_LOCK_KINDS, DatabaseLock, LockBusy
+
+    class Taken:
+        def try_advisory_lock(self, kind: int, key: int) -> Any:
+            return None  # another computer holds it
+
+    with pytest.raises(LockBusy) as busy:
+        DatabaseLock(Taken(), 7).acquire()
+    assert str(busy.value) == f"advisory lock {DB_LOCK_KINDS['sync']}/7"
