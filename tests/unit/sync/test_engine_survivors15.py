@@ -1,6 +1,7 @@
 """Survivors of session 15's whole run (branch ``survsynceng15``) in `sync.engine`: the
 data box's lock, the first and last progress events, what the first login records, where
-each list starts, and the summary the legal question carries."""
+each list starts, state changes, downloads and delivery infos, a sync that timed out, and
+a retry time in local time."""
 
 # ruff: noqa: F811 - the `db` fixture imported from archive_helpers is a parameter here
 
@@ -26,7 +27,7 @@ from dso_desktop.settings import Settings
 from dso_desktop.store.db import Database
 from dso_desktop.store.repos import AccountRepo
 from dso_desktop.sync.engine import FUTURE_MARGIN, LIST_OVERLAP
-from dso_desktop.sync.events import DeliveryConfirmationRequired, SyncPhase
+from dso_desktop.sync.events import SyncPhase
 
 
 def test_the_sync_stores_while_holding_its_data_box(
@@ -104,14 +105,6 @@ def test_a_list_marked_up_to_a_day_ahead_still_lists_from_its_overlap(
     _job(db, client).run()
     assert [a[:2] for op, a in client.calls if op == "list-sent"] == [
         (ahead - LIST_OVERLAP, None)]
-
-
-def test_the_legal_question_of_a_run_carries_the_runs_summary(db: Database) -> None:
-    client = FakeIsds([])
-    job = _job(db, client, accept=None)
-    with pytest.raises(DeliveryConfirmationRequired) as asked:
-        job.run()
-    assert asked.value.summary is job.summary
 
 
 def test_each_message_a_state_change_moves_counts_once_as_updated(

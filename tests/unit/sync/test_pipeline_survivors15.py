@@ -185,3 +185,28 @@ def test_a_batch_mixing_items_checked_here_and_there_keeps_each_result() -> None
         pool.open()
     assert done == [("stored", 1, ("there", 1)), ("stored", 2, ("there", 2)),
                     ("stored", 3, ("here", 3)), ("stored", 4, ("there", 4))]
+
+
+def test_a_checking_process_is_spawned_not_forked() -> None:
+    """A fork of this multi-threaded process (Qt, store threads, the executor's) may copy a
+    lock some other thread holds; the checking process starts fresh instead. A fresh
+    interpreter has the default switch interval, a fork would inherit this one's."""
+    import sys
+
+    from dso_desktop.sync.pipeline import CheckingProcess
+
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(0.0123)
+    try:
+        pool = CheckingProcess(None).respawn()
+    finally:
+        sys.setswitchinterval(saved)
+    try:
+        sys.setswitchinterval(0.0123)  # the process starts with the first submit
+        try:
+            fut = pool.submit(sys.getswitchinterval)
+        finally:
+            sys.setswitchinterval(saved)
+        assert fut.result(timeout=60) == 0.005
+    finally:
+        pool.shutdown(wait=True)
