@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 from tests.unit.archive_helpers import urad_sqlite_db as db  # noqa: F401 - the fixture
 from tests.unit.store.test_big_blobs import chunked  # noqa: F401 - the fixture
+from tests.unit.store.test_writer_survivors import T0, _env
 
 from dso_desktop.domain import Direction, Envelope, EvidenceVersionKind
 from dso_desktop.store import evidence as evd
@@ -26,17 +27,8 @@ from dso_desktop.store.messages import MessageRepo, search_text_for, sha256_hex
 from dso_desktop.store.records import SearchText, VerdictInfo
 from dso_desktop.store.versions import EvidenceVersionRepo
 
-T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 SEAL_END = datetime(2031, 1, 1, tzinfo=UTC)
 RENEWED_END = datetime(2036, 1, 1, tzinfo=UTC)
-
-
-def _env(dm_id: str = "7001", **kw: Any) -> Envelope:
-    base: dict[str, Any] = dict(message_id=dm_id, sender_box_id="abc1234",
-                                sender_name="Úřad", recipient_box_id="xyz9876",
-                                subject="Ze seznamu", status=4, delivered_at=T0)
-    base.update(kw)
-    return Envelope(**base)
 
 
 ENV = _env()

@@ -183,10 +183,12 @@ def test_a_certificate_ending_with_the_key_length_or_another_chain_is_named_firs
     assert found == hz.Horizon(end, EvidenceCause.SEAL_CERTIFICATE)
 
 
+@pytest.mark.parametrize("qualified", [False, True], ids=["seal-timestamp", "qualified"])
 def test_the_horizons_of_two_timestamp_chains_of_one_seal_are_both_kept(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, qualified: bool) -> None:
     """ISDS stamps with more than one TSA certificate: a sync alternating between them
-    computes each seal and timestamp chain pair's horizon once."""
+    computes each seal and timestamp chain pair's horizon once; so do messages without a
+    seal timestamp alternating between qualified timestamps of several TSA certificates."""
     end = datetime(2029, 5, 1, tzinfo=UTC)
     seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
     tsas = [Chain((_dated_cert(f"tsa {i}", end - timedelta(days=i), None),), True)  # type: ignore[arg-type]
@@ -200,11 +202,13 @@ def test_the_horizons_of_two_timestamp_chains_of_one_seal_are_both_kept(
 
     monkeypatch.setattr(hz, "_horizon", counting)
     hz._HORIZONS.clear()
+    cause = (EvidenceCause.QUALIFIED_TIMESTAMP if qualified
+             else EvidenceCause.TIMESTAMP_CERTIFICATE)
     for _ in range(3):
         for i, tsa in enumerate(tsas, 1):
-            found = hz.horizon(seal_chain, tsa, NOW, None)
-            assert found == hz.Horizon(end - timedelta(days=i),
-                                       EvidenceCause.TIMESTAMP_CERTIFICATE)
+            found = (hz.horizon(seal_chain, None, None, tsa) if qualified
+                     else hz.horizon(seal_chain, tsa, NOW, None))
+            assert found == hz.Horizon(end - timedelta(days=i), cause)
     assert len(computed) == 2
 
 
@@ -446,28 +450,3 @@ def test_a_seal_timestamp_at_the_qualified_timestamps_last_second_does_not_cover
         hz.Horizon(end, EvidenceCause.QUALIFIED_TIMESTAMP)
     assert hz.horizon(seal_chain, tsa, end - timedelta(seconds=1), qts) == \
         hz.Horizon(end + timedelta(days=5), EvidenceCause.TIMESTAMP_CERTIFICATE)
-
-
-def test_the_horizons_of_two_qualified_timestamp_chains_of_one_seal_are_both_kept(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """ISDS's qualified timestamps come from more than one TSA certificate: messages
-    without a seal timestamp alternating between them compute each horizon once."""
-    end = datetime(2029, 5, 1, tzinfo=UTC)
-    seal_chain = Chain((_dated_cert("seal", end, None),), True)  # type: ignore[arg-type]
-    qtss = [Chain((_dated_cert(f"qualified tsa {i}", end - timedelta(days=i), None),), True)  # type: ignore[arg-type]
-            for i in (1, 2)]
-    computed: list[tuple[object, ...]] = []
-    real = hz._horizon
-
-    def counting(*args: Any) -> hz.Horizon | None:
-        computed.append(args)
-        return real(*args)
-
-    monkeypatch.setattr(hz, "_horizon", counting)
-    hz._HORIZONS.clear()
-    for _ in range(3):
-        for i, qts in enumerate(qtss, 1):
-            found = hz.horizon(seal_chain, None, None, qts)
-            assert found == hz.Horizon(end - timedelta(days=i),
-                                       EvidenceCause.QUALIFIED_TIMESTAMP)
-    assert len(computed) == 2
