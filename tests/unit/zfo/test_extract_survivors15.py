@@ -1,5 +1,6 @@
 """Saving attachments: the cases session 15's whole mutation run showed untested
 (names cut to a very short limit, odd separators, failed writes, external VoDZ files)."""
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 
 from __future__ import annotations
 
