@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 """Survivors of session 15's whole mutation run in `zfo.xmlcontent` (branch
 ``survcontent15``): where the dmDm element is found, and how an xs:dateTime is read."""
 
@@ -6,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from tests.unit.zfo.zfo_factory import message_xml, pki  # noqa: F401
 
 from dso_desktop.zfo.errors import MalformedXmlError
-from dso_desktop.zfo.xmlcontent import dm_dm_bytes, parse_datetime
+from dso_desktop.zfo.testpki import TestPki
+from dso_desktop.zfo.xmlcontent import dm_dm_bytes, parse_datetime, read_content
 
 _DM = b'<p:dmDm xmlns:p="urn:x"><p:dmAnnotation>a</p:dmAnnotation></p:dmDm>'
 _HASH = b'<p:dmHash algorithm="SHA-256">AAAA</p:dmHash>'
@@ -49,3 +52,51 @@ def test_a_bad_date_time_is_quoted_to_forty_characters() -> None:
     with pytest.raises(MalformedXmlError) as info:
         parse_datetime(text)
     assert str(info.value) == f"bad date-time {text[:40]!r}"
+
+
+def _with_files(pki: TestPki, files_xml: str) -> bytes:
+    """`message_xml` whose dmFiles hold ``files_xml`` after the factory's dopis.pdf."""
+    return message_xml(pki).replace(b"</p:dmFiles>", files_xml.encode() + b"</p:dmFiles>", 1)
+
+
+def test_files_after_an_external_file_or_an_unknown_element_are_all_read(
+        pki: TestPki) -> None:
+    doc = _with_files(pki, (
+        '<p:dmExtFile dmAttID="att-1"/>'
+        '<p:dmOther/>'
+        '<p:dmFile dmMimeType="text/plain"><p:dmEncodedContent>eA==</p:dmEncodedContent>'
+        '</p:dmFile>'))
+    got = read_content(doc)["attachments"]
+    assert [(a.name, a.mime_type, a.external_id) for a in got] == [
+        ("dopis.pdf", "application/pdf", None), ("att-1", "", "att-1"), ("", "text/plain", None)]
+    assert got[2].content() == b"x"
+
+
+def test_an_attachment_without_name_or_type_has_empty_ones(pki: TestPki) -> None:
+    doc = _with_files(pki, (
+        '<p:dmExtFile dmFileGuid="g"/>'
+        '<p:dmFile><p:dmEncodedContent>eA==</p:dmEncodedContent></p:dmFile>'))
+    got = read_content(doc)["attachments"]
+    assert [(a.name, a.mime_type, a.file_guid) for a in got[1:]] == [
+        ("", "", "g"), ("", "", None)]
+
+
+def test_xml_content_is_its_elements_one_after_the_other(pki: TestPki) -> None:
+    doc = _with_files(pki, (
+        '<p:dmFile dmMimeType="text/xml" dmFileDescr="a.xml"><p:dmXMLContent>'
+        '<!-- c --><p:a>1</p:a><p:b x="y"/></p:dmXMLContent></p:dmFile>'))
+    (_, att) = read_content(doc)["attachments"]
+    assert att.is_xml
+    # Each element serialised with the namespaces in scope; a comment is not part of the
+    # content, and nothing is put between the elements.
+    content = att.content()
+    assert content.startswith(b"<p:a xmlns:p=") and content.endswith(b' x="y"/>')
+    assert b">1</p:a><p:b xmlns:p=" in content and b"<!--" not in content
+    assert att.size == len(att.content())
+
+
+def test_a_file_without_content_is_refused_by_name(pki: TestPki) -> None:
+    doc = _with_files(pki, '<p:dmFile dmFileDescr="x"/>')
+    with pytest.raises(MalformedXmlError) as info:
+        read_content(doc)
+    assert str(info.value) == "dmFile without dmEncodedContent or dmXMLContent"
