@@ -100,3 +100,18 @@ def test_a_file_without_content_is_refused_by_name(pki: TestPki) -> None:
     with pytest.raises(MalformedXmlError) as info:
         read_content(doc)
     assert str(info.value) == "dmFile without dmEncodedContent or dmXMLContent"
+
+
+def test_the_dm_dm_bytes_of_an_unprefixed_dm_dm_are_found(pki: TestPki) -> None:
+    doc = message_xml(pki).replace(
+        b'<p:dmDm xmlns:p="http://isds.czechpoint.cz/v20">',
+        b'<dmDm xmlns="http://isds.czechpoint.cz/v20" xmlns:p="http://isds.czechpoint.cz/v20">',
+        1).replace(b"</p:dmDm>", b"</dmDm>", 1)
+    start, end = doc.index(b"<dmDm "), doc.index(b"</dmDm>") + len(b"</dmDm>")
+    assert read_content(doc)["dm_dm_bytes"] == doc[start:end]
+
+
+def test_dm_hash_is_found_past_mentions_of_its_name_in_texts() -> None:
+    doc = (b'<r xmlns:p="urn:x"><a>xdmHash</a>' + _DM + _HASH
+           + b"<t>xdmHash</t></r>")
+    assert dm_dm_bytes(doc, "p:dmDm") == _DM
