@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from tests.unit.zfo.zfo_factory import message_xml, pki  # noqa: F401
 
+from dso_desktop.zfo import xmlcontent
 from dso_desktop.zfo.errors import MalformedXmlError
 from dso_desktop.zfo.testpki import TestPki
 from dso_desktop.zfo.xmlcontent import dm_dm_bytes, parse_datetime, read_content
@@ -115,3 +117,20 @@ def test_dm_hash_is_found_past_mentions_of_its_name_in_texts() -> None:
     doc = (b'<r xmlns:p="urn:x"><a>xdmHash</a>' + _DM + _HASH
            + b"<t>xdmHash</t></r>")
     assert dm_dm_bytes(doc, "p:dmDm") == _DM
+
+
+def test_a_big_attachment_decodes_only_as_its_chunks_are_read(
+        pki: TestPki, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lean parse forced on a small message (as in test_big_lean): runs of 4096 base64
+    # characters or more are cut out and decoded from the content in chunks.
+    monkeypatch.setattr(xmlcontent, "_LEAN_CONTENT_MIN", 0)
+    monkeypatch.setattr(xmlcontent, "_EXCISE_MIN", 4096)
+    good = base64.b64encode(bytes(range(256)) * 40)
+    doc = message_xml(pki, files=[("big.bin", bytes(range(256)) * 40)])
+    bad = doc.replace(good, good[:-4] + b"A" * 5, 1)  # a base64 length of 4n + 1
+    (big,) = read_content(doc)["attachments"]
+    assert b"".join(big.chunks()) == big.content() == bytes(range(256)) * 40
+    (broken,) = read_content(bad)["attachments"]
+    pieces = broken.chunks()  # nothing decoded yet
+    with pytest.raises(MalformedXmlError):
+        b"".join(pieces)
