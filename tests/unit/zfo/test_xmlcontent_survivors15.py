@@ -134,3 +134,31 @@ def test_a_big_attachment_decodes_only_as_its_chunks_are_read(
     pieces = broken.chunks()  # nothing decoded yet
     with pytest.raises(MalformedXmlError):
         b"".join(pieces)
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b'<?xml version="1.0"?><!-- c --><r>a!</r>', True),
+    (b"<r>x!y</r><!-- c -->z!", True),
+    (b"!<r>no bang markup</r><", False),
+    (b"<r>x! y!! <\n!</r>", False),
+])
+def test_bang_markup_is_found_wherever_it_is(content: bytes, expected: bool) -> None:
+    assert xmlcontent._has_bang_markup(content) is expected
+    assert (b"<!" in content) is expected
+
+
+def test_an_empty_element_is_an_empty_text_and_a_nil_one_none(pki: TestPki) -> None:
+    doc = message_xml(pki).replace("<p:dmToHands>k rukám</p:dmToHands>".encode(),
+                                   b"<p:dmToHands/>", 1)
+    assert b"<p:dmToHands/>" in doc
+    envelope = read_content(doc)["envelope"]
+    assert envelope.to_hands == ""
+    assert envelope.subject == "Věc"
+
+
+def test_a_delivery_event_without_description_has_an_empty_one(pki: TestPki) -> None:
+    doc = message_xml(pki, kind="delivery-info")
+    doc = doc.replace("<q:dmEventDescr>EV5: Datová zpráva byla dodána.</q:dmEventDescr>"
+                      .encode(), b"", 1)
+    (event,) = read_content(doc)["events"]
+    assert event.description == ""
