@@ -1,11 +1,12 @@
 # ruff: noqa: F811 - pytest fixtures imported from zfo_factory are parameters here
 """Survivors of session 15's whole mutation run in `zfo.xmlcontent` (branch
-``survcontent15``): where the dmDm element is found, and how an xs:dateTime is read."""
+``survcontent15``): where the dmDm element is found, how an xs:dateTime is read, which
+attachments are read and how, empty texts, and the "<!" search before parsing."""
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from tests.unit.zfo.zfo_factory import message_xml, pki  # noqa: F401
@@ -37,9 +38,9 @@ def test_a_closing_dm_dm_tag_after_dm_hash_does_not_extend_the_element() -> None
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2024-05-01T10:00:00Z", datetime(2024, 5, 1, 10, tzinfo=timezone.utc)),
+    ("2024-05-01T10:00:00Z", datetime(2024, 5, 1, 10, tzinfo=UTC)),
     (" 2024-05-01T10:00:00.25Z ",
-     datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=timezone.utc)),
+     datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=UTC)),
     ("2024-05-01T10:00:00.5+02:00",
      datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=2)))),
 ])
