@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,9 @@ def peak_rss_mb() -> float:
     from dso_desktop.peakmem import peak_rss_mb as peak
 
     mb = peak()
-    return mb if mb is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if mb is None:  # only where neither /proc nor ``resource`` exists (Windows)
+        raise RuntimeError("this platform cannot say a process's peak memory")
+    return mb
 
 
 def run_isolated(name: str, workdir: Path, timeout: float = 900) -> dict[str, Any]:
